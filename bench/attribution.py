@@ -67,21 +67,42 @@ def replay_cost(system, ws, runs, n_runs: int) -> list[tuple]:  # noqa: ANN001
             if unit == "agent":
                 players = steps.dropna(subset=["agent"]).sort_values("seq")["agent"].unique().tolist()
             else:
-                players = steps[steps["kind"].isin(STEP_KINDS)].sort_values("seq")["step_id"].tolist()[:n_players]
-            for name, resume, cached in (("naive", False, False), ("cache", False, True),
-                                         ("cache + resume", True, True)):
+                players = (
+                    steps[steps["kind"].isin(STEP_KINDS)].sort_values("seq")["step_id"].tolist()[:n_players]
+                )
+            for name, resume, cached in (
+                ("naive", False, False),
+                ("cache", False, True),
+                ("cache + resume", True, True),
+            ):
                 counter = Counting(system.replay, resume=resume)
                 if cached:
-                    attribute(ws, run.run_id, counter, unit=unit, players=players, shapley_method="exact",
-                              decisive=False, store=False)
+                    attribute(
+                        ws,
+                        run.run_id,
+                        counter,
+                        unit=unit,
+                        players=players,
+                        shapley_method="exact",
+                        decisive=False,
+                        store=False,
+                    )
                 else:
                     naive_exact(counter, run.run_id, players, unit)
                 totals[name][0] += counter.calls
                 totals[name][1] += counter.steps
         base = totals["naive"][1]
         for name, (calls, steps) in totals.items():
-            rows.append((f"exact Shapley over {unit}s", len(sample), name, calls / len(sample),
-                         steps / len(sample), base / steps if steps else float("nan")))
+            rows.append(
+                (
+                    f"exact Shapley over {unit}s",
+                    len(sample),
+                    name,
+                    calls / len(sample),
+                    steps / len(sample),
+                    base / steps if steps else float("nan"),
+                )
+            )
     return rows
 
 
@@ -102,16 +123,20 @@ def decisive_cost(system, ws, runs) -> tuple[list[tuple], dict]:  # noqa: ANN001
                 break
         scanned.append(scan.log.replays)
         bound.append(search_budget(len(cands)))
-    rows = [("binary search (prefix repairs)", len(searched), statistics.mean(searched), max(searched)),
-            ("linear scan", len(scanned), statistics.mean(scanned), max(scanned)),
-            ("bound log2(T) + 1", len(bound), statistics.mean(bound), max(bound))]
+    rows = [
+        ("binary search (prefix repairs)", len(searched), statistics.mean(searched), max(searched)),
+        ("linear scan", len(scanned), statistics.mean(scanned), max(scanned)),
+        ("bound log2(T) + 1", len(bound), statistics.mean(bound), max(bound)),
+    ]
     return rows, {"within_bound": sum(s <= b for s, b in zip(searched, bound, strict=True)) / len(searched)}
 
 
 def accuracy(system, ws, runs) -> list[tuple]:  # noqa: ANN001
     rows = []
-    for name, pick in (("single fault", lambda r: len(r.faults) == 1),
-                       ("several faults", lambda r: len(r.faults) > 1)):
+    for name, pick in (
+        ("single fault", lambda r: len(r.faults) == 1),
+        ("several faults", lambda r: len(r.faults) > 1),
+    ):
         sample = [r for r in runs if r.outcome == "failure" and pick(r)]
         agent_ok = step_ok = replays = 0
         start = time.perf_counter()
@@ -122,13 +147,23 @@ def accuracy(system, ws, runs) -> list[tuple]:  # noqa: ANN001
             step_ok += res.verdict.decisive_step in {lab["step_id"] for lab in labels}
             replays += res.replays
         sec = time.perf_counter() - start
-        rows.append((name, len(sample), agent_ok / len(sample), step_ok / len(sample), replays / len(sample),
-                     sec / len(sample) * 1000))
+        rows.append(
+            (
+                name,
+                len(sample),
+                agent_ok / len(sample),
+                step_ok / len(sample),
+                replays / len(sample),
+                sec / len(sample) * 1000,
+            )
+        )
     return rows
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=1500)
     parser.add_argument("--seed", type=int, default=97)
     parser.add_argument("--cost-runs", type=int, default=25, help="failed runs for the replay-cost table")
@@ -150,7 +185,9 @@ def main() -> None:
         print(f"| {name} | {n} | {mean:.2f} | {mx} |")
     print(f"\nsearch within log2(T) + 1 replays in {extra['within_bound']:.0%} of runs")
 
-    print("\n| failed runs | n | culprit agent right | decisive step is a labelled step | replays / run | ms / run |")
+    print(
+        "\n| failed runs | n | culprit agent right | decisive step is a labelled step | replays / run | ms / run |"
+    )
     print("|---|---|---|---|---|---|")
     for name, n, a, s, r, ms in accuracy(system, ws, runs):
         print(f"| {name} | {n} | {a:.1%} | {s:.1%} | {r:.1f} | {ms:.1f} |")

@@ -59,8 +59,11 @@ def figures(X: pd.DataFrame, labels: pd.DataFrame) -> list[dict]:
     return figure_rows(X, lambda train, test, _: (score(X, labels, train, test), None))
 
 
-def figure_rows(X: pd.DataFrame, score: Callable[[list[str], list[str], bool], tuple[dict, pd.DataFrame | None]],
-                calibration: Callable[[pd.DataFrame], dict] | None = None) -> list[dict]:
+def figure_rows(
+    X: pd.DataFrame,
+    score: Callable[[list[str], list[str], bool], tuple[dict, pd.DataFrame | None]],
+    calibration: Callable[[pd.DataFrame], dict] | None = None,
+) -> list[dict]:
     """The protocol's figures over the runs of ``X`` (every attribution bench's: the same splits, the same pooling).
 
     ``score(train, test, first)`` fits on the ``train`` runs and gives ``_metrics``' dict on the ``test`` runs and
@@ -77,23 +80,47 @@ def figure_rows(X: pd.DataFrame, score: Callable[[list[str], list[str], bool], t
         parts.append(p)
         verdicts.append(v)
     n, ns = sum(p["runs"] for p in parts), sum(p["step_runs"] for p in parts)
-    rows.append({"figure": "Alg-Gen 5-fold CV by run", "runs": n,
-                 "agent": sum(p["runs"] * p["agent_acc"] for p in parts) / n,
-                 "step": sum(p["step_runs"] * p["step_acc"] for p in parts) / ns,
-                 **(calibration(pd.concat(verdicts)) if calibration else {})})
+    rows.append(
+        {
+            "figure": "Alg-Gen 5-fold CV by run",
+            "runs": n,
+            "agent": sum(p["runs"] * p["agent_acc"] for p in parts) / n,
+            "step": sum(p["step_runs"] * p["step_acc"] for p in parts) / ns,
+            **(calibration(pd.concat(verdicts)) if calibration else {}),
+        }
+    )
     r, v = score(ids[AG], ids[HC], True)
-    rows.append({"figure": "Alg-Gen only -> Hand-Crafted", "runs": r["runs"], "agent": r["agent_acc"],
-                 "step": r["step_acc"], **(calibration(v) if calibration else {})})
+    rows.append(
+        {
+            "figure": "Alg-Gen only -> Hand-Crafted",
+            "runs": r["runs"],
+            "agent": r["agent_acc"],
+            "step": r["step_acc"],
+            **(calibration(v) if calibration else {}),
+        }
+    )
     every = [x for v in ids.values() for x in v]
     pooled = []
     for held in real:
         r, _ = score([x for x in every if sys_of[x] != held], ids[held], False)
         pooled.append((held, r["runs"], r["agent_acc"]))
-        rows.append({"figure": f"LOSO held out {held} (v8 mix)", "runs": r["runs"], "agent": r["agent_acc"],
-                     "step": r["step_acc"]})
+        rows.append(
+            {
+                "figure": f"LOSO held out {held} (v8 mix)",
+                "runs": r["runs"],
+                "agent": r["agent_acc"],
+                "step": r["step_acc"],
+            }
+        )
     n = sum(p[1] for p in pooled)
-    rows.append({"figure": f"POOLED LOSO agent over {len(real)} real systems (v8 mix)", "runs": n,
-                 "agent": sum(p[1] * p[2] for p in pooled) / n, "step": float("nan")})
+    rows.append(
+        {
+            "figure": f"POOLED LOSO agent over {len(real)} real systems (v8 mix)",
+            "runs": n,
+            "agent": sum(p[1] * p[2] for p in pooled) / n,
+            "step": float("nan"),
+        }
+    )
     return rows
 
 
@@ -101,8 +128,10 @@ def print_figures(X: pd.DataFrame, labels: pd.DataFrame, title: str) -> None:
     """:func:`figures` as a table under ``title`` and what they cost (CPU and wall seconds, the load)."""
     c0, t0 = time.process_time(), time.perf_counter()
     rows = figures(X, labels)
-    print(f"{title}, {X['run_id'].nunique()} runs; {time.process_time() - c0:.0f} CPU s, "
-          f"{time.perf_counter() - t0:.0f} s wall; load average {tuple(round(x, 1) for x in os.getloadavg())}\n")
+    print(
+        f"{title}, {X['run_id'].nunique()} runs; {time.process_time() - c0:.0f} CPU s, "
+        f"{time.perf_counter() - t0:.0f} s wall; load average {tuple(round(x, 1) for x in os.getloadavg())}\n"
+    )
     print(markdown(pd.DataFrame(rows)))
 
 
@@ -138,6 +167,7 @@ def public_runs(args: argparse.Namespace, tmp: Path) -> tuple[Any, list[str]]:
 
 def save_frame(args: argparse.Namespace) -> None:
     from workbench.attribution._heuristics import culprit_labels
+
     start, cpu = time.perf_counter(), time.process_time()
     with tempfile.TemporaryDirectory() as tmp:
         ws, every = public_runs(args, Path(tmp))
@@ -145,16 +175,25 @@ def save_frame(args: argparse.Namespace) -> None:
     labels = culprit_labels(ws, every)
     X.to_parquet(args.save_frame.with_suffix(".X.parquet"))
     labels.to_parquet(args.save_frame.with_suffix(".labels.parquet"))
-    print(f"frame of {len(every)} runs, {len(X)} moves: {time.perf_counter() - start:.0f} s wall, "
-          f"{time.process_time() - cpu:.0f} s CPU; load average {os.getloadavg()}")
+    print(
+        f"frame of {len(every)} runs, {len(X)} moves: {time.perf_counter() - start:.0f} s wall, "
+        f"{time.process_time() - cpu:.0f} s CPU; load average {os.getloadavg()}"
+    )
 
 
-def write_pretrained(X: pd.DataFrame, labels: pd.DataFrame, args: argparse.Namespace,
-                     params: dict | None = None, notes: dict | None = None, written_by: str | None = None) -> None:
+def write_pretrained(
+    X: pd.DataFrame,
+    labels: pd.DataFrame,
+    args: argparse.Namespace,
+    params: dict | None = None,
+    notes: dict | None = None,
+    written_by: str | None = None,
+) -> None:
     """The shipped file: v8's mix and parameters fitted on the frame, each set's source and these figures in it."""
     from attribution_public_sets import TAU, _read_aegis, write_shipped
 
     from workbench.attribution._public_sets import aegis_records, agent_signature
+
     recs, _ = aegis_records(_read_aegis(args.aegis))
     found: dict[str, int] = {}
     for r in recs:
@@ -168,22 +207,44 @@ def write_pretrained(X: pd.DataFrame, labels: pd.DataFrame, args: argparse.Names
     for r in figures(X, labels):
         held, _, rest = r["figure"].removeprefix("LOSO held out ").partition(" (")
         trained = "the other systems of v8's mix" if r["figure"].startswith("LOSO") else r["figure"]
-        rows.append({"held out": held if rest else r["figure"], "trained on": trained,
-                     **{k: r[k] for k in ("runs", "agent", "step")}})
+        rows.append(
+            {
+                "held out": held if rest else r["figure"],
+                "trained on": trained,
+                **{k: r[k] for k in ("runs", "agent", "step")},
+            }
+        )
     args.pretrained_file = args.write_pretrained
-    write_shipped(X, labels, ids, new, found, rows, args, params=params, notes=notes,
-                  written_by=written_by or f"bench/attribution_blame14.py --frame FRAME --aegis AEGIS --aegis-cap {args.aegis_cap} "
-                             f"--sim {args.sim} --write-pretrained {args.write_pretrained} (FRAME: --save-frame of "
-                             "the same script over bench/attribution_public_sets.py's runs)")
+    write_shipped(
+        X,
+        labels,
+        ids,
+        new,
+        found,
+        rows,
+        args,
+        params=params,
+        notes=notes,
+        written_by=written_by
+        or f"bench/attribution_blame14.py --frame FRAME --aegis AEGIS --aegis-cap {args.aegis_cap} "
+        f"--sim {args.sim} --write-pretrained {args.write_pretrained} (FRAME: --save-frame of "
+        "the same script over bench/attribution_public_sets.py's runs)",
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frame", type=Path, help="PATH of PATH.X.parquet / PATH.labels.parquet")
-    ap.add_argument("--write-model", type=Path, help="refit v8's mix on every run of the frame and save it here")
+    ap.add_argument(
+        "--write-model", type=Path, help="refit v8's mix on every run of the frame and save it here"
+    )
     ap.add_argument("--save-frame", type=Path)
-    ap.add_argument("--write-pretrained", metavar="FILE", help="write the shipped model file FILE (under "
-                    "workbench/attribution/models) fitted on every run of --frame, with provenance (needs --aegis)")
+    ap.add_argument(
+        "--write-pretrained",
+        metavar="FILE",
+        help="write the shipped model file FILE (under "
+        "workbench/attribution/models) fitted on every run of --frame, with provenance (needs --aegis)",
+    )
     ap.add_argument("--chosen-by", default="", help="the provenance's chosen_by text")
     public_set_args(ap)
     args = ap.parse_args()
@@ -194,16 +255,20 @@ def main() -> None:
     X = pd.read_parquet(args.frame.with_suffix(".X.parquet"))
     labels = pd.read_parquet(args.frame.with_suffix(".labels.parquet"))
     from workbench.attribution._blame_model import ALL_FEATURES
+
     for name in ALL_FEATURES:
-        if name not in X.columns:   # a frame of older feature code: a feature it lacks is left out of the fit
+        if name not in X.columns:  # a frame of older feature code: a feature it lacks is left out of the fit
             X[name] = float("nan")
     if args.write_pretrained:
         write_pretrained(X, labels, args)
         return
     if args.write_model:
-        write_draft(X, labels, PARAMS, args.write_model, "blame14 draft: v8's mix refitted on " + str(args.frame))
+        write_draft(
+            X, labels, PARAMS, args.write_model, "blame14 draft: v8's mix refitted on " + str(args.frame)
+        )
         return
     print_figures(X, labels, f"frame {args.frame}")
+
 
 if __name__ == "__main__":
     main()

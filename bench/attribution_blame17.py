@@ -31,18 +31,28 @@ from attribution_logonly import PARAMS, SIM  # noqa: E402
 from workbench.attribution._blame_model import ALL_FEATURES, PORTABLE_GROUPS  # noqa: E402
 
 STRUCTURE_DROPPED = ("agent_tool_calls", "reaches_final")
-VARIANT_NOTES = {"i4": {
-    "system_balance": ("True: each training system's rows are scaled to the same total weight (run_weight within a "
-                       "system), so neither the simulator (215 runs) nor AEGIS (4 x 150) sets the weights the "
-                       "others share; chosen by bench/protocol_blame17.md (i4) on the simulator's fixed labels"),
-    "labels": ("the simulator's labels as fixed in blame16: a fault a failed run recovered from names no culprit "
-               "(v9 was fitted on labels that did)")}}
+VARIANT_NOTES = {
+    "i4": {
+        "system_balance": (
+            "True: each training system's rows are scaled to the same total weight (run_weight within a "
+            "system), so neither the simulator (215 runs) nor AEGIS (4 x 150) sets the weights the "
+            "others share; chosen by bench/protocol_blame17.md (i4) on the simulator's fixed labels"
+        ),
+        "labels": (
+            "the simulator's labels as fixed in blame16: a fault a failed run recovered from names no culprit "
+            "(v9 was fitted on labels that did)"
+        ),
+    }
+}
 
 
 def variant_params(variant: str) -> dict:
     if variant == "i3":
-        kept = [f for f, (needs, _) in ALL_FEATURES.items()
-                if (f in PORTABLE_GROUPS or needs in PORTABLE_GROUPS) and f not in STRUCTURE_DROPPED]
+        kept = [
+            f
+            for f, (needs, _) in ALL_FEATURES.items()
+            if (f in PORTABLE_GROUPS or needs in PORTABLE_GROUPS) and f not in STRUCTURE_DROPPED
+        ]
         return {**PARAMS, "features": kept}
     if variant == "i4":
         return {**PARAMS, "system_balance": True}
@@ -62,8 +72,12 @@ def main() -> None:
     ap.add_argument("--frame", type=Path, required=True)
     ap.add_argument("--variant", choices=["g1", "i1", "i2", "i3", "i4"], required=True)
     ap.add_argument("--write-model", type=Path)
-    ap.add_argument("--write-pretrained", metavar="FILE", help="write the shipped model file FILE (under "
-                    "workbench/attribution/models) fitted on the variant's mix, with provenance (needs --aegis)")
+    ap.add_argument(
+        "--write-pretrained",
+        metavar="FILE",
+        help="write the shipped model file FILE (under "
+        "workbench/attribution/models) fitted on the variant's mix, with provenance (needs --aegis)",
+    )
     ap.add_argument("--chosen-by", default="")
     ap.add_argument("--aegis", type=Path)
     ap.add_argument("--aegis-cap", type=int, default=150)
@@ -76,16 +90,27 @@ def main() -> None:
     params = variant_params(args.variant)
     b14.FAST = {**params, "calibration_cv": None}
     if args.write_pretrained:
-        b14.write_pretrained(X, labels, args, params=params, notes=VARIANT_NOTES.get(args.variant), written_by=(
-            f"bench/attribution_blame17.py --frame FRAME --variant {args.variant} --aegis AEGIS --aegis-cap "
-            f"{args.aegis_cap} --sim {args.sim} --write-pretrained {args.write_pretrained} (FRAME: "
-            "bench/attribution_blame14.py --save-frame over bench/attribution_public_sets.py's runs, with the "
-            "simulator's labels of blame16: a recovered fault of a failed run names no culprit)"))
+        b14.write_pretrained(
+            X,
+            labels,
+            args,
+            params=params,
+            notes=VARIANT_NOTES.get(args.variant),
+            written_by=(
+                f"bench/attribution_blame17.py --frame FRAME --variant {args.variant} --aegis AEGIS --aegis-cap "
+                f"{args.aegis_cap} --sim {args.sim} --write-pretrained {args.write_pretrained} (FRAME: "
+                "bench/attribution_blame14.py --save-frame over bench/attribution_public_sets.py's runs, with the "
+                "simulator's labels of blame16: a recovered fault of a failed run names no culprit)"
+            ),
+        )
         return
     if args.write_model:
-        b14.write_draft(X, labels, params, args.write_model, f"blame17 draft: variant {args.variant} on {args.frame}")
+        b14.write_draft(
+            X, labels, params, args.write_model, f"blame17 draft: variant {args.variant} on {args.frame}"
+        )
         return
     b14.print_figures(X, labels, f"variant {args.variant}, frame {args.frame}")
+
 
 if __name__ == "__main__":
     main()

@@ -33,9 +33,14 @@ from attribution_logonly import PARAMS  # noqa: E402
 from workbench.attribution._blame_model import ALL_FEATURES, PORTABLE_GROUPS  # noqa: E402
 
 NEW = ("final_unsupported", "final_unsupported_first", "external_first")
-ADDED = {"k0": (), "k1": ("final_unsupported_first",), "k2": NEW[:2], "k3": ("final_unsupported_first", "external_first"),
-         "k4": ("external_first",)}
-NOT_AGENT = ("tool", "retriever", "human", "system")   # _portable's is_agent
+ADDED = {
+    "k0": (),
+    "k1": ("final_unsupported_first",),
+    "k2": NEW[:2],
+    "k3": ("final_unsupported_first", "external_first"),
+    "k4": ("external_first",),
+}
+NOT_AGENT = ("tool", "retriever", "human", "system")  # _portable's is_agent
 
 
 def derive(X: pd.DataFrame) -> pd.DataFrame:
@@ -51,8 +56,11 @@ def derive(X: pd.DataFrame) -> pd.DataFrame:
 
 
 def variant_params(variant: str) -> dict:
-    kept = [f for f, (needs, _) in ALL_FEATURES.items()
-            if (f in PORTABLE_GROUPS or needs in PORTABLE_GROUPS) and (f not in NEW or f in ADDED[variant])]
+    kept = [
+        f
+        for f, (needs, _) in ALL_FEATURES.items()
+        if (f in PORTABLE_GROUPS or needs in PORTABLE_GROUPS) and (f not in NEW or f in ADDED[variant])
+    ]
     return {**PARAMS, "system_balance": True, "features": kept}
 
 
@@ -71,7 +79,7 @@ def main() -> None:
     X = pd.read_parquet(args.frame.with_suffix(".X.parquet"))
     labels = pd.read_parquet(args.frame.with_suffix(".labels.parquet"))
     for name in ALL_FEATURES:
-        if name not in X.columns:   # a frame of older feature code: a feature it lacks is left out of the fit
+        if name not in X.columns:  # a frame of older feature code: a feature it lacks is left out of the fit
             X[name] = float("nan")
     X = derive(X)
     missing = [f for f in ADDED[args.variant] if X[f].isna().all()]
@@ -80,18 +88,33 @@ def main() -> None:
     params = variant_params(args.variant)
     b14.FAST = {**params, "calibration_cv": None}
     if args.write_pretrained:
-        notes = {**VARIANT_NOTES["i4"], "features_added": (
-            f"{', '.join(ADDED[args.variant])}: a number of the final answer that an agent move states first and "
-            "no tool output of the run states (bench/protocol_blame18.md, variant " + args.variant + ")")}
-        b14.write_pretrained(X, labels, args, params=params, notes=notes, written_by=(
-            f"bench/attribution_blame18.py --frame FRAME --variant {args.variant} --aegis AEGIS --aegis-cap "
-            f"{args.aegis_cap} --sim {args.sim} --write-pretrained {args.write_pretrained} (FRAME: "
-            "bench/attribution_blame14.py --save-frame over bench/attribution_public_sets.py's runs)"))
+        notes = {
+            **VARIANT_NOTES["i4"],
+            "features_added": (
+                f"{', '.join(ADDED[args.variant])}: a number of the final answer that an agent move states first and "
+                "no tool output of the run states (bench/protocol_blame18.md, variant " + args.variant + ")"
+            ),
+        }
+        b14.write_pretrained(
+            X,
+            labels,
+            args,
+            params=params,
+            notes=notes,
+            written_by=(
+                f"bench/attribution_blame18.py --frame FRAME --variant {args.variant} --aegis AEGIS --aegis-cap "
+                f"{args.aegis_cap} --sim {args.sim} --write-pretrained {args.write_pretrained} (FRAME: "
+                "bench/attribution_blame14.py --save-frame over bench/attribution_public_sets.py's runs)"
+            ),
+        )
         return
     if args.write_model:
-        b14.write_draft(X, labels, params, args.write_model, f"blame18 draft: variant {args.variant} on {args.frame}")
+        b14.write_draft(
+            X, labels, params, args.write_model, f"blame18 draft: variant {args.variant} on {args.frame}"
+        )
         return
     b14.print_figures(X, labels, f"variant {args.variant}, frame {args.frame}")
+
 
 if __name__ == "__main__":
     main()

@@ -71,8 +71,10 @@ class _Roles(BlameModel):
         known = X["run_id"].map(roles.known(X)).fillna(False).to_numpy(dtype=bool)
         if self.prior_ is not None and not known.all():
             parts = [self.prior_.rank_frame(X[~known])] + ([self.rank_frame(X[known])] if known.any() else [])
-            return (pd.concat([p[0] for p in parts], ignore_index=True),
-                    pd.concat([p[1] for p in parts], ignore_index=True))
+            return (
+                pd.concat([p[0] for p in parts], ignore_index=True),
+                pd.concat([p[1] for p in parts], ignore_index=True),
+            )
         feats = roles.transform(X)
         feats.loc[~known, :] = float("nan")
         return super().rank_frame(pd.concat([X, feats], axis=1))
@@ -98,24 +100,30 @@ def refine_params() -> dict:
     return {**shipped, "calibration_cv": None, "prior": "pretrained"}
 
 
-def fit(variant: str, X: pd.DataFrame, labels: pd.DataFrame, train: list[str], prior_runs: list[str]) -> BlameModel:
+def fit(
+    variant: str, X: pd.DataFrame, labels: pd.DataFrame, train: list[str], prior_runs: list[str]
+) -> BlameModel:
     tr, lab = X[X["run_id"].isin(train)], labels[labels["run_id"].isin(train)]
     roles = ROLES.get(variant, "off")
     if variant == "r0":
         return BlameModel(**V10).fit_frame(tr, lab)
     if variant == "r1":
         return BlameModel(**refine_params()).fit_frame(tr, lab)
-    if variant in ("r16", "r17"):   # the prior never saw this system: a user's new system
+    if variant in ("r16", "r17"):  # the prior never saw this system: a user's new system
         sys_of = X.drop_duplicates("run_id").set_index("run_id")["system"]
         prior_runs = [r for r in prior_runs if sys_of[r] != AG]
     if variant in ("r2", "r3", "r4", "r14", "r15", "r16", "r17"):
-        prior = BlameModel(**V10).fit_frame(X[X["run_id"].isin(prior_runs)], labels[labels["run_id"].isin(prior_runs)])
+        prior = BlameModel(**V10).fit_frame(
+            X[X["run_id"].isin(prior_runs)], labels[labels["run_id"].isin(prior_runs)]
+        )
         trees = {"estimator": "trees"} if variant in ("r14", "r15") else {}
         m = _with_roles(_GivenPrior, roles, **{**refine_params(), **trees})
         m.given_prior = prior
         return m.fit_frame(tr, lab)
-    if variant == "r12":   # the honest prior alone: v10's whole mix with the user's runs in it as one system
-        return BlameModel(**V10).fit_frame(X[X["run_id"].isin(prior_runs)], labels[labels["run_id"].isin(prior_runs)])
+    if variant == "r12":  # the honest prior alone: v10's whole mix with the user's runs in it as one system
+        return BlameModel(**V10).fit_frame(
+            X[X["run_id"].isin(prior_runs)], labels[labels["run_id"].isin(prior_runs)]
+        )
     if variant in ("r5", "r6"):
         return _with_roles(_Roles, roles, calibration_cv=None).fit_frame(tr, lab)
     if variant == "r7":
@@ -138,26 +146,55 @@ def figures(variant: str, X: pd.DataFrame, labels: pd.DataFrame) -> list[dict]:
         m = fit(variant, X, labels, [ag[i] for i in tr], [r for r in every if r not in set(test)])
         parts.append(scored(m, X, labels, test))
     n, ns = sum(p["runs"] for p in parts), sum(p["step_runs"] for p in parts)
-    rows = [{"figure": f"{variant}: Alg-Gen 5-fold CV by run", "runs": n,
-             "agent": sum(p["runs"] * p["agent_acc"] for p in parts) / n,
-             "step": sum(p["step_runs"] * p["step_acc"] for p in parts) / ns}]
+    rows = [
+        {
+            "figure": f"{variant}: Alg-Gen 5-fold CV by run",
+            "runs": n,
+            "agent": sum(p["runs"] * p["agent_acc"] for p in parts) / n,
+            "step": sum(p["step_runs"] * p["step_acc"] for p in parts) / ns,
+        }
+    ]
     if variant in ("r2", "r3", "r4", "r14", "r15", "r16", "r17"):
         # nothing saw Hand-Crafted: r2-r15 prior and refine on Alg-Gen only; r16/r17 prior on neither Alg-Gen nor HC
-        m = fit(variant, X, labels, ag, ag if variant not in ("r16", "r17") else [r for r in every if r not in set(hc)])
+        m = fit(
+            variant,
+            X,
+            labels,
+            ag,
+            ag if variant not in ("r16", "r17") else [r for r in every if r not in set(hc)],
+        )
         r = scored(m, X, labels, hc)
-        rows.append({"figure": f"{variant}: refined on Alg-Gen -> Hand-Crafted (name features: fallback to the prior)",
-                     "runs": r["runs"], "agent": r["agent_acc"], "step": r["step_acc"]})
+        rows.append(
+            {
+                "figure": f"{variant}: refined on Alg-Gen -> Hand-Crafted (name features: fallback to the prior)",
+                "runs": r["runs"],
+                "agent": r["agent_acc"],
+                "step": r["step_acc"],
+            }
+        )
         r = scored(m.prior_, X, labels, hc)
-        rows.append({"figure": f"{variant}: its prior alone -> Hand-Crafted",
-                     "runs": r["runs"], "agent": r["agent_acc"], "step": r["step_acc"]})
+        rows.append(
+            {
+                "figure": f"{variant}: its prior alone -> Hand-Crafted",
+                "runs": r["runs"],
+                "agent": r["agent_acc"],
+                "step": r["step_acc"],
+            }
+        )
         forced = SystemRoles.known
         try:
             SystemRoles.known = lambda self, X: pd.Series(True, index=X["run_id"].unique())
             r = scored(m, X, labels, hc)
         finally:
             SystemRoles.known = forced
-        rows.append({"figure": f"{variant}: refined on Alg-Gen -> Hand-Crafted, name features forced on",
-                     "runs": r["runs"], "agent": r["agent_acc"], "step": r["step_acc"]})
+        rows.append(
+            {
+                "figure": f"{variant}: refined on Alg-Gen -> Hand-Crafted, name features forced on",
+                "runs": r["runs"],
+                "agent": r["agent_acc"],
+                "step": r["step_acc"],
+            }
+        )
     return rows
 
 
@@ -174,9 +211,16 @@ def main() -> None:
             X[name] = float("nan")
     for v in args.variant:
         c0 = time.process_time()
-        rows = (stage_figures(v, X, labels) if v in ("r8", "r9") else curve(X, labels, new_system=v == "r18") if v in ("r13", "r18")
-                else figures(v, X, labels))
-        print(f"variant {v}, frame {args.frame}; {time.process_time() - c0:.0f} CPU s; load {os.getloadavg()}")
+        rows = (
+            stage_figures(v, X, labels)
+            if v in ("r8", "r9")
+            else curve(X, labels, new_system=v == "r18")
+            if v in ("r13", "r18")
+            else figures(v, X, labels)
+        )
+        print(
+            f"variant {v}, frame {args.frame}; {time.process_time() - c0:.0f} CPU s; load {os.getloadavg()}"
+        )
         print(markdown(pd.DataFrame(rows)), flush=True)
 
 
@@ -185,12 +229,19 @@ AGENT_BASE = ("best", "top2", "gap", "share", "moves", "order", "first")
 AGENT_ROLES = ("sys_name_rate", "sys_token_rate")
 
 
-def agent_table(steps: pd.DataFrame, agents: pd.DataFrame, X: pd.DataFrame, roles: SystemRoles | None,
-                labels: pd.DataFrame | None) -> pd.DataFrame:
+def agent_table(
+    steps: pd.DataFrame,
+    agents: pd.DataFrame,
+    X: pd.DataFrame,
+    roles: SystemRoles | None,
+    labels: pd.DataFrame | None,
+) -> pd.DataFrame:
     """One row per candidate agent (the ranked agents: talkers only) with its run-relative evidence."""
     s = steps.sort_values(["run_id", "agent", "logit"], ascending=[True, True, False])
     g = s.groupby(["run_id", "agent"], sort=False)["logit"]
-    ev = pd.DataFrame({"best": g.max(), "top2": g.apply(lambda v: v.iloc[:2].mean()), "n": g.size()}).reset_index()
+    ev = pd.DataFrame(
+        {"best": g.max(), "top2": g.apply(lambda v: v.iloc[:2].mean()), "n": g.size()}
+    ).reset_index()
     A = agents[["run_id", "agent", "share"]].merge(ev, on=["run_id", "agent"], how="left")
     A["gap"] = A["best"] - A.groupby("run_id")["best"].transform("max")
     A["moves"] = A["n"] / steps.groupby("run_id").size().reindex(A["run_id"]).to_numpy()
@@ -213,6 +264,7 @@ class ConditionalLogit:
     def fit(self, F, groups, y):  # noqa: ANN001, ANN201
         import numpy as np
         from scipy.optimize import minimize
+
         self.mu, self.sd = F.mean(0), np.where(F.std(0) > 1e-12, F.std(0), 1.0)
         Z = (F - self.mu) / self.sd
         _, gi = np.unique(groups, return_inverse=True)
@@ -228,6 +280,7 @@ class ConditionalLogit:
             ll = (u[y] - m[gi[y]] - np.log(den[gi[y]])).sum()
             grad = -(Z[y].sum(0) - (p[:, None] * Z).sum(0)) + self.lam * b
             return -ll + 0.5 * self.lam * b @ b, grad
+
         self.b = minimize(loss, np.zeros(Z.shape[1]), jac=True, method="L-BFGS-B").x
         return self
 
@@ -235,22 +288,30 @@ class ConditionalLogit:
         return ((F - self.mu) / self.sd) @ self.b
 
 
-def _stage_fit(variant: str, X: pd.DataFrame, labels: pd.DataFrame, train: list[str], prior: BlameModel) -> tuple:
+def _stage_fit(
+    variant: str, X: pd.DataFrame, labels: pd.DataFrame, train: list[str], prior: BlameModel
+) -> tuple:
     """Refined scorer (r2's) on ``train``, and the second stage fitted on its inner out-of-fold agent evidence."""
     import numpy as np
+
     roles_on = variant == "r9"
 
     def refine(runs: list[str]) -> BlameModel:
         m = _GivenPrior(**refine_params())
         m.given_prior = prior
         return m.fit_frame(X[X["run_id"].isin(runs)], labels[labels["run_id"].isin(runs)])
+
     rows = []
     for tr, te in GroupKFold(n_splits=5).split(train, groups=train):
         inner, held = [train[i] for i in tr], [train[i] for i in te]
         m = refine(inner)
         Xh = X[X["run_id"].isin(held)]
         steps, agents = m.rank_frame(Xh)
-        roles = SystemRoles().fit(X[X["run_id"].isin(inner)], labels[labels["run_id"].isin(inner)]) if roles_on else None
+        roles = (
+            SystemRoles().fit(X[X["run_id"].isin(inner)], labels[labels["run_id"].isin(inner)])
+            if roles_on
+            else None
+        )
         rows.append(agent_table(steps, agents, Xh, roles, None))
     A = pd.concat(rows, ignore_index=True)
     cul = labels.dropna(subset=["agent"]).drop_duplicates("run_id").set_index("run_id")["agent"]
@@ -258,12 +319,23 @@ def _stage_fit(variant: str, X: pd.DataFrame, labels: pd.DataFrame, train: list[
     A = A[A.groupby("run_id")["y"].transform("any")]
     cols = list(AGENT_BASE) + (list(AGENT_ROLES) if roles_on else [])
     second = ConditionalLogit().fit(A[cols].to_numpy(float), A["run_id"].to_numpy(), A["y"].to_numpy(bool))
-    roles = SystemRoles().fit(X[X["run_id"].isin(train)], labels[labels["run_id"].isin(train)]) if roles_on else None
+    roles = (
+        SystemRoles().fit(X[X["run_id"].isin(train)], labels[labels["run_id"].isin(train)])
+        if roles_on
+        else None
+    )
     return refine(train), second, roles, cols, np.array(second.b)
 
 
-def stage_scored(first: BlameModel, second: ConditionalLogit, roles: SystemRoles | None, cols: list[str],
-                 X: pd.DataFrame, labels: pd.DataFrame, test: list[str]) -> tuple[dict, dict]:
+def stage_scored(
+    first: BlameModel,
+    second: ConditionalLogit,
+    roles: SystemRoles | None,
+    cols: list[str],
+    X: pd.DataFrame,
+    labels: pd.DataFrame,
+    test: list[str],
+) -> tuple[dict, dict]:
     Xt = X[X["run_id"].isin(test)]
     steps, agents = first.rank_frame(Xt)
     A = agent_table(steps, agents, Xt, roles, None)
@@ -296,18 +368,28 @@ def stage_figures(variant: str, X: pd.DataFrame, labels: pd.DataFrame) -> list[d
     out = []
     for name, parts in (("step = chosen agent's best move", coh), ("step = refined scorer's top move", free)):
         n, ns = sum(p["runs"] for p in parts), sum(p["step_runs"] for p in parts)
-        out.append({"figure": f"{variant}: Alg-Gen 5-fold CV by run ({name})", "runs": n,
-                    "agent": sum(p["runs"] * p["agent_acc"] for p in parts) / n,
-                    "step": sum(p["step_runs"] * p["step_acc"] for p in parts) / ns})
+        out.append(
+            {
+                "figure": f"{variant}: Alg-Gen 5-fold CV by run ({name})",
+                "runs": n,
+                "agent": sum(p["runs"] * p["agent_acc"] for p in parts) / n,
+                "step": sum(p["step_runs"] * p["step_acc"] for p in parts) / ns,
+            }
+        )
     print("second-stage weights per fold:", coefs)
     return out
 
 
-def curve(X: pd.DataFrame, labels: pd.DataFrame, sizes: tuple[int, ...] = (10, 25, 50, 100),
-          new_system: bool = False) -> list[dict]:
+def curve(
+    X: pd.DataFrame,
+    labels: pd.DataFrame,
+    sizes: tuple[int, ...] = (10, 25, 50, 100),
+    new_system: bool = False,
+) -> list[dict]:
     """r13: r2 (refine, prior without the test fold) on the first n training runs of each fold (shuffled, seed 0);
     r18 (``new_system``): r16's, the prior fitted without any Alg-Gen run."""
     import numpy as np
+
     sys_of = X.drop_duplicates("run_id").set_index("run_id")["system"]
     every = sorted(sys_of.index)
     ag = sorted(sys_of.index[sys_of == AG])
@@ -326,9 +408,14 @@ def curve(X: pd.DataFrame, labels: pd.DataFrame, sizes: tuple[int, ...] = (10, 2
     rows = []
     for n, ps in parts.items():
         k, ks = sum(p["runs"] for p in ps), sum(p["step_runs"] for p in ps)
-        rows.append({"figure": f"{'r18' if new_system else 'r13'}: refine on {min(n, 100)} labelled runs per fold", "runs": k,
-                     "agent": sum(p["runs"] * p["agent_acc"] for p in ps) / k,
-                     "step": sum(p["step_runs"] * p["step_acc"] for p in ps) / ks})
+        rows.append(
+            {
+                "figure": f"{'r18' if new_system else 'r13'}: refine on {min(n, 100)} labelled runs per fold",
+                "runs": k,
+                "agent": sum(p["runs"] * p["agent_acc"] for p in ps) / k,
+                "step": sum(p["step_runs"] * p["step_acc"] for p in ps) / ks,
+            }
+        )
     return rows
 
 

@@ -77,8 +77,13 @@ def main() -> None:
     X = pd.read_parquet(args.frame.with_suffix(".X.parquet"))
     L = pd.read_parquet(args.frame.with_suffix(".labels.parquet"))
     T = move_texts(args.samples)
-    X = X.assign(_text=X[["run_id", "step_id"]].merge(T, on=["run_id", "step_id"], how="left")["output"]
-                 .fillna("").str.lower().to_numpy())
+    X = X.assign(
+        _text=X[["run_id", "step_id"]]
+        .merge(T, on=["run_id", "step_id"], how="left")["output"]
+        .fillna("")
+        .str.lower()
+        .to_numpy()
+    )
     target = set(zip(L["run_id"], L["step_id"], strict=True))
     sys_of = X.drop_duplicates("run_id").set_index("run_id")["system"]
     every, ag = sorted(sys_of.index), sorted(sys_of.index[sys_of == AG])
@@ -91,8 +96,12 @@ def main() -> None:
         m.given_prior = BlameModel(**V10).fit_frame(X[X["run_id"].isin(rest)], L[L["run_id"].isin(rest)])
         m.fit_frame(Xl[Xl["run_id"].isin(train)], L[L["run_id"].isin(train)])
         names = list(m.feature_names_in_)
-        print("fold: lex_logit weight", round(m.step_model_.coef[names.index("lex_logit")], 3),
-              "prior_logit", round(m.step_model_.coef[names.index("prior_logit")], 3))
+        print(
+            "fold: lex_logit weight",
+            round(m.step_model_.coef[names.index("lex_logit")], 3),
+            "prior_logit",
+            round(m.step_model_.coef[names.index("prior_logit")], 3),
+        )
         lab = L[L["run_id"].isin(test)]
         p10.append(_metrics(lab, *m.rank_frame(Xl[Xl["run_id"].isin(test)]), 3, 2))
         Xt = Xl[Xl["run_id"].isin(test)]
@@ -102,8 +111,10 @@ def main() -> None:
     print("| variant | runs | agent | step |\n|---|---|---|---|")
     for name, parts in (("r10 refine + lex_logit", p10), ("r11 lexical scorer alone", p11)):
         n, ns = sum(p["runs"] for p in parts), sum(p["step_runs"] for p in parts)
-        print(f"| {name} | {n} | {sum(p['runs'] * p['agent_acc'] for p in parts) / n:.3f} | "
-              f"{sum(p['step_runs'] * p['step_acc'] for p in parts) / ns:.3f} |")
+        print(
+            f"| {name} | {n} | {sum(p['runs'] * p['agent_acc'] for p in parts) / n:.3f} | "
+            f"{sum(p['step_runs'] * p['step_acc'] for p in parts) / ns:.3f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -31,8 +31,10 @@ from attribution_logonly import PARAMS  # noqa: E402
 
 from workbench.attribution._blame_model import ALL_FEATURES, PORTABLE_GROUPS  # noqa: E402
 
-NEW = {"agent_final": "the move's agent made the run's last agent move (the final answer)",
-       "agent_final_origin": "the move's agent first stated a number of the run's final moves"}
+NEW = {
+    "agent_final": "the move's agent made the run's last agent move (the final answer)",
+    "agent_final_origin": "the move's agent first stated a number of the run's final moves",
+}
 _NOT_AGENT = ("tool", "retriever", "human", "system")
 
 
@@ -50,14 +52,19 @@ def agent_landmarks(X: pd.DataFrame) -> pd.DataFrame:
 
 
 def v10_features() -> list[str]:
-    return [f for f, (needs, _) in ALL_FEATURES.items()
-            if (f in PORTABLE_GROUPS or needs in PORTABLE_GROUPS) and f not in NEW]
+    return [
+        f
+        for f, (needs, _) in ALL_FEATURES.items()
+        if (f in PORTABLE_GROUPS or needs in PORTABLE_GROUPS) and f not in NEW
+    ]
 
 
 def variant_params(variant: str) -> dict:
     base = {**PARAMS, "system_balance": True}
     feats = v10_features()
-    add = {"v10": [], "w1": ["agent_final"], "w2": ["agent_final_origin"], "w3": list(NEW), "w4": list(NEW)}[variant]
+    add = {"v10": [], "w1": ["agent_final"], "w2": ["agent_final_origin"], "w3": list(NEW), "w4": list(NEW)}[
+        variant
+    ]
     out = {**base, "features": feats + add}
     if variant == "w4":
         out["agent_aggregation"] = "sum"
@@ -70,7 +77,7 @@ def main() -> None:
     ap.add_argument("--variant", nargs="+", choices=["v10", "w1", "w2", "w3", "w4"], required=True)
     args = ap.parse_args()
     warnings.simplefilter("ignore")
-    for k, v in NEW.items():   # the bench's own features: the model keeps only names it knows
+    for k, v in NEW.items():  # the bench's own features: the model keeps only names it knows
         ALL_FEATURES.setdefault(k, ("portable", v))
     X = pd.read_parquet(args.frame.with_suffix(".X.parquet"))
     labels = pd.read_parquet(args.frame.with_suffix(".labels.parquet"))
@@ -79,6 +86,7 @@ def main() -> None:
         b14.FAST = {**variant_params(variant), "calibration_cv": None}
         print()
         b14.print_figures(X, labels, f"variant {variant}, frame {args.frame}")
+
 
 if __name__ == "__main__":
     main()

@@ -36,14 +36,18 @@ from workbench.attribution._heuristics import _SILENT  # noqa: E402
 V10 = {**PARAMS, "system_balance": True, "calibration_cv": None}
 
 
-def ranked(X: pd.DataFrame, labels: pd.DataFrame, params: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def ranked(
+    X: pd.DataFrame, labels: pd.DataFrame, params: dict | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Out-of-sample ranked steps and agents of the CV and Alg-Gen -> HC runs, with a ``setting`` column."""
     params = params or V10
     sys_of = X.drop_duplicates("run_id").set_index("run_id")["system"]
     ag = sorted(sys_of.index[sys_of == AG])
     hc = sorted(sys_of.index[sys_of == HC])
-    parts = [("cv", [ag[i] for i in tr], [ag[i] for i in te])
-             for tr, te in GroupKFold(n_splits=5).split(ag, groups=ag)] + [("hc", ag, hc)]
+    parts = [
+        ("cv", [ag[i] for i in tr], [ag[i] for i in te])
+        for tr, te in GroupKFold(n_splits=5).split(ag, groups=ag)
+    ] + [("hc", ag, hc)]
     S, A = [], []
     for setting, train, test in parts:
         m = BlameModel(**params).fit_frame(X[X["run_id"].isin(train)], labels[labels["run_id"].isin(train)])
@@ -58,20 +62,28 @@ def run_facts(moves: pd.DataFrame) -> dict:
     talk = moves[~moves["kind"].isin(_SILENT) & moves["agent"].notna()]
     order = list(dict.fromkeys(talk["agent"]))
     contra = moves.index[(moves["contra_next"].fillna(0) > 0).to_numpy()]
-    return {"order": order, "last": talk["agent"].iloc[-1] if len(talk) else None,
-            "before_correction": moves.loc[contra[0], "agent"] if len(contra) else None,
-            "turns": talk.groupby("agent").size().to_dict()}
+    return {
+        "order": order,
+        "last": talk["agent"].iloc[-1] if len(talk) else None,
+        "before_correction": moves.loc[contra[0], "agent"] if len(contra) else None,
+        "turns": talk.groupby("agent").size().to_dict(),
+    }
 
 
 def where(facts: dict, agent: str) -> dict:
     """The agent's landmarks in the run: order of first speech, final answer, before the first correction, turns."""
     o = facts["order"]
-    return {"order": o.index(agent) + 1 if agent in o else np.nan,
-            "final": agent == facts["last"], "before_corr": agent == facts["before_correction"],
-            "turns": facts["turns"].get(agent, 0)}
+    return {
+        "order": o.index(agent) + 1 if agent in o else np.nan,
+        "final": agent == facts["last"],
+        "before_corr": agent == facts["before_correction"],
+        "turns": facts["turns"].get(agent, 0),
+    }
 
 
-def error_table(X: pd.DataFrame, labels: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame) -> pd.DataFrame:
+def error_table(
+    X: pd.DataFrame, labels: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame
+) -> pd.DataFrame:
     rows = []
     first = labels[labels["first"]].drop_duplicates("run_id").set_index("run_id")
     for (setting, run), A in agents.groupby(["setting", "run_id"], sort=True):
@@ -87,15 +99,27 @@ def error_table(X: pd.DataFrame, labels: pd.DataFrame, steps: pd.DataFrame, agen
         n_cand = len(A)
 
         t, p = where(facts, truth), where(facts, pick)
-        rows.append({
-            "setting": setting, "run_id": run, "right": pick == truth, "candidates": n_cand,
-            "true_rank": int(A.loc[A["agent"] == truth, "rank"].iloc[0]) if (A["agent"] == truth).any() else np.nan,
-            "margin": float(score.iloc[0] - score.get(truth, np.nan)),
-            **{f"true_{k}": v for k, v in t.items()}, **{f"pick_{k}": v for k, v in p.items()},
-            "true_is_pred_agent": truth == prev, "pick_is_pred_agent": pick == prev,
-            "label_step_agent_differs": step_agent is not None and step_agent != truth,
-            "step_rel": float(moves.loc[at[0], "pos"] / max(moves["pos"].max(), 1)) if len(at) else np.nan,
-            "n_moves": len(moves)})
+        rows.append(
+            {
+                "setting": setting,
+                "run_id": run,
+                "right": pick == truth,
+                "candidates": n_cand,
+                "true_rank": int(A.loc[A["agent"] == truth, "rank"].iloc[0])
+                if (A["agent"] == truth).any()
+                else np.nan,
+                "margin": float(score.iloc[0] - score.get(truth, np.nan)),
+                **{f"true_{k}": v for k, v in t.items()},
+                **{f"pick_{k}": v for k, v in p.items()},
+                "true_is_pred_agent": truth == prev,
+                "pick_is_pred_agent": pick == prev,
+                "label_step_agent_differs": step_agent is not None and step_agent != truth,
+                "step_rel": float(moves.loc[at[0], "pos"] / max(moves["pos"].max(), 1))
+                if len(at)
+                else np.nan,
+                "n_moves": len(moves),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -133,14 +157,31 @@ def main() -> None:
         W = S[~S["right"]]
         print(f"\n## {setting}: {len(S)} runs, agent right {S['right'].mean():.1%}, wrong {len(W)}\n")
         print(markdown(W["group"].value_counts().rename_axis("group").reset_index()))
-        facts = {k: int(W[k].sum()) for k in ("true_final", "pick_final", "true_before_corr", "pick_before_corr",
-                                              "true_is_pred_agent", "pick_is_pred_agent", "label_step_agent_differs")}
-        facts.update({"true_order==1": int((W["true_order"] == 1).sum()), "pick_order==1": int((W["pick_order"] == 1).sum()),
-                      "true_rank==2": int((W["true_rank"] == 2).sum()),
-                      "2 candidates": int((W["candidates"] == 2).sum()),
-                      "median margin": float(W["margin"].median()),
-                      "median true turns / pick turns": f"{W['true_turns'].median()} / {W['pick_turns'].median()}"})
-        print(markdown(pd.DataFrame([facts]).T.reset_index().rename(columns={"index": "fact", 0: "wrong runs"})))
+        facts = {
+            k: int(W[k].sum())
+            for k in (
+                "true_final",
+                "pick_final",
+                "true_before_corr",
+                "pick_before_corr",
+                "true_is_pred_agent",
+                "pick_is_pred_agent",
+                "label_step_agent_differs",
+            )
+        }
+        facts.update(
+            {
+                "true_order==1": int((W["true_order"] == 1).sum()),
+                "pick_order==1": int((W["pick_order"] == 1).sum()),
+                "true_rank==2": int((W["true_rank"] == 2).sum()),
+                "2 candidates": int((W["candidates"] == 2).sum()),
+                "median margin": float(W["margin"].median()),
+                "median true turns / pick turns": f"{W['true_turns'].median()} / {W['pick_turns'].median()}",
+            }
+        )
+        print(
+            markdown(pd.DataFrame([facts]).T.reset_index().rename(columns={"index": "fact", 0: "wrong runs"}))
+        )
         # the same landmarks over all runs: how often each holds for the culprit (a rule's hit rate)
         base = {k: f"{S[k].mean():.1%}" for k in ("true_final", "true_before_corr", "true_is_pred_agent")}
         base["true_order==1"] = f"{(S['true_order'] == 1).mean():.1%}"

@@ -45,7 +45,7 @@ from workbench.attribution._heuristics import _SILENT, finish_agents  # noqa: E4
 V10 = {**PARAMS, "system_balance": True}
 NOT_TALK = ("tool", "retriever", "human", "system")
 ROLES = ("first", "final", "both", "neither")
-C = 0.1   # v10's
+C = 0.1  # v10's
 
 
 # -- run structure ----------------------------------------------------------------------------------------------
@@ -114,7 +114,11 @@ class Listwise:
         g = X["g"].to_numpy()
         starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
         runs = X.drop_duplicates("g")
-        w = system_weights(runs["system"].reset_index(drop=True), None) if "system" in X else np.ones(len(runs))
+        w = (
+            system_weights(runs["system"].reset_index(drop=True), None)
+            if "system" in X
+            else np.ones(len(runs))
+        )
         w = w / w.sum() * len(X)
         cand = X["cand"].to_numpy()
         agent_ok = np.add.reduceat((cul & cand).astype(float), starts) > 0
@@ -131,7 +135,9 @@ class Listwise:
                 d_cand = np.add.reduceat(e * cand, starts)
                 d_cul = np.add.reduceat(e * (cul & cand), starts)
                 ok = agent_ok
-                loss = loss + np.where(ok, w * (np.log(np.where(ok, d_cand, 1.0)) - np.log(np.where(ok, d_cul, 1.0))), 0)
+                loss = loss + np.where(
+                    ok, w * (np.log(np.where(ok, d_cand, 1.0)) - np.log(np.where(ok, d_cul, 1.0))), 0
+                )
                 ga = cand * e / np.where(ok, d_cand, 1.0)[g] - (cul & cand) * e / np.where(ok, d_cul, 1.0)[g]
                 gs = gs + np.where(ok[g], ga, 0.0)
             grad_s = C * w[g] * gs
@@ -151,28 +157,42 @@ class Listwise:
         e = np.exp(s - steps.groupby("run_id")["logit"].transform("max").to_numpy())
         steps["mass"] = e
         C_ = steps[steps["cand"]]
-        agg = C_.groupby(["run_id", "agent_key"], sort=False).agg(
-            best=("logit", "max"), mass=("mass", "sum"), first_pos=("pos", "min"), role=("role", "first")).reset_index()
+        agg = (
+            C_.groupby(["run_id", "agent_key"], sort=False)
+            .agg(
+                best=("logit", "max"), mass=("mass", "sum"), first_pos=("pos", "min"), role=("role", "first")
+            )
+            .reset_index()
+        )
         agg["mass"] = agg["mass"] / agg.groupby("run_id")["mass"].transform("sum")
         return steps, agg.rename(columns={"agent_key": "agent"})
 
 
 def agents_by(agg: pd.DataFrame, col: str, conf: str) -> pd.DataFrame:
     A = finish_agents(agg.assign(score=agg[col])[["run_id", "agent", "score", "first_pos"]])
-    return A.merge(agg[["run_id", "agent", conf]].rename(columns={conf: "confidence"}), on=["run_id", "agent"])
+    return A.merge(
+        agg[["run_id", "agent", conf]].rename(columns={conf: "confidence"}), on=["run_id", "agent"]
+    )
 
 
 def steps_of(steps: pd.DataFrame, agents: pd.DataFrame) -> pd.DataFrame:
     """Step ranks with the named agent's best move first (a coherent verdict); the rest by score."""
     top = agents.loc[agents["rank"] == 1, ["run_id", "agent"]]
-    mine = steps.merge(top, left_on=["run_id", "agent_key"], right_on=["run_id", "agent"], suffixes=("", "_t"))
-    best = mine.sort_values(["run_id", "logit", "pos"], ascending=[True, False, True]).drop_duplicates("run_id")
+    mine = steps.merge(
+        top, left_on=["run_id", "agent_key"], right_on=["run_id", "agent"], suffixes=("", "_t")
+    )
+    best = mine.sort_values(["run_id", "logit", "pos"], ascending=[True, False, True]).drop_duplicates(
+        "run_id"
+    )
     key = steps["logit"].astype(float).copy()
     chosen = set(zip(best["run_id"], best["step_id"], strict=True))
-    flag = np.fromiter(((r, s) in chosen for r, s in zip(steps["run_id"], steps["step_id"], strict=True)), bool,
-                       len(steps))
+    flag = np.fromiter(
+        ((r, s) in chosen for r, s in zip(steps["run_id"], steps["step_id"], strict=True)), bool, len(steps)
+    )
     key[flag] = np.inf
-    out = steps.assign(_k=key).sort_values(["run_id", "_k", "pos"], ascending=[True, False, True], kind="stable")
+    out = steps.assign(_k=key).sort_values(
+        ["run_id", "_k", "pos"], ascending=[True, False, True], kind="stable"
+    )
     out["rank"] = out.groupby("run_id", sort=False).cumcount() + 1
     return out.drop(columns="_k")
 
@@ -188,7 +208,9 @@ def source_prior(X: pd.DataFrame, labels: pd.DataFrame) -> dict[str, float]:
     return {c: max(float(share.get(c, 0.0)), 1e-3) for c in ROLES}
 
 
-def adjust(agg: pd.DataFrame, p_col: str, pi_s: dict[str, float], system: pd.Series) -> tuple[pd.Series, dict]:
+def adjust(
+    agg: pd.DataFrame, p_col: str, pi_s: dict[str, float], system: pd.Series
+) -> tuple[pd.Series, dict]:
     """EM prior adjustment (Saerens, Latinne & Decaestecker 2002) with the position role as the class,
     per system of the scored runs; returns p_t per agent row and the final priors per system."""
     p_s = agg[p_col] / agg.groupby("run_id")[p_col].transform("sum")
@@ -236,8 +258,10 @@ class Variant:
             steps, agg = m.rank(Xte)
             if self.name == "L1":
                 agents = agents_by(agg, "best", "mass")
-                steps = steps.sort_values(["run_id", "logit", "pos"], ascending=[True, False, True], kind="stable")
-                steps["rank"] = steps.groupby("run_id", sort=False).cumcount() + 1   # v10's step: the top move
+                steps = steps.sort_values(
+                    ["run_id", "logit", "pos"], ascending=[True, False, True], kind="stable"
+                )
+                steps["rank"] = steps.groupby("run_id", sort=False).cumcount() + 1  # v10's step: the top move
             else:
                 if self.name == "L3":
                     agg["adj"], pri = adjust(agg, "mass", source_prior(Xtr, ltr), self.sys_of)
@@ -246,13 +270,17 @@ class Variant:
                 else:
                     agents = agents_by(agg, "mass", "mass")
                 steps = steps_of(steps, agents)
-        else:   # L4: v10's scorer, its shares adjusted
+        else:  # L4: v10's scorer, its shares adjusted
             m = BlameModel(**{**V10, "calibration_cv": None}).fit_frame(Xtr, ltr)
             st, ag = m.rank_frame(Xte)
             S = structure(Xte)
             roles = S.drop_duplicates(["run_id", "agent_key"]).set_index(["run_id", "agent_key"])["role"]
             ag = ag.assign(first_pos=ag["run_id"].map(st.groupby("run_id")["pos"].min()))
-            first_pos = st.assign(agent_key=st["agent"].fillna("<none>")).groupby(["run_id", "agent_key"])["pos"].min()
+            first_pos = (
+                st.assign(agent_key=st["agent"].fillna("<none>"))
+                .groupby(["run_id", "agent_key"])["pos"]
+                .min()
+            )
             key = pd.MultiIndex.from_arrays([ag["run_id"], ag["agent"]])
             ag["first_pos"] = first_pos.reindex(key).to_numpy()
             ag["role"] = roles.reindex(key).fillna("neither").to_numpy()
@@ -265,9 +293,13 @@ class Variant:
         if calibrate:
             top = agents[agents["rank"] == 1].set_index("run_id")
             culprit = set(zip(labels["run_id"], labels["agent"].astype(object), strict=True))
-            verdict = pd.DataFrame({"confidence": top["confidence"].to_numpy(dtype=float),
-                                    "hit": [(r, a) in culprit for r, a in zip(top.index, top["agent"], strict=True)]},
-                                   index=top.index)
+            verdict = pd.DataFrame(
+                {
+                    "confidence": top["confidence"].to_numpy(dtype=float),
+                    "hit": [(r, a) in culprit for r, a in zip(top.index, top["agent"], strict=True)],
+                },
+                index=top.index,
+            )
         return _metrics(labels[labels["run_id"].isin(test)], steps, agents, 3, 2), verdict
 
 
@@ -283,8 +315,10 @@ def main() -> None:
         c0, t0 = time.process_time(), time.perf_counter()
         var = Variant(name, X, labels)
         rows = figures(var)
-        print(f"\nvariant {name}, frame {args.frame}, {X['run_id'].nunique()} runs; {time.process_time() - c0:.0f} "
-              f"CPU s, {time.perf_counter() - t0:.0f} s wall; load average {np.round(os.getloadavg(), 1)}\n")
+        print(
+            f"\nvariant {name}, frame {args.frame}, {X['run_id'].nunique()} runs; {time.process_time() - c0:.0f} "
+            f"CPU s, {time.perf_counter() - t0:.0f} s wall; load average {np.round(os.getloadavg(), 1)}\n"
+        )
         print(markdown(pd.DataFrame(rows)), flush=True)
         for n in var.notes:
             print("  note:", n)

@@ -45,8 +45,13 @@ from workbench.attribution._evaluate import _metrics  # noqa: E402
 from workbench.attribution._linear import LinearScorer  # noqa: E402
 
 V10 = {**PARAMS, "system_balance": True}
-VARIANTS = {"v10": ("blend", 1.0), "L1": ("blend", 0.0), "B1": ("blend", 0.5), "B2": ("blend", 0.75),
-            "B3": ("joint", None)}
+VARIANTS = {
+    "v10": ("blend", 1.0),
+    "L1": ("blend", 0.0),
+    "B1": ("blend", 0.5),
+    "B2": ("blend", 0.75),
+    "B3": ("joint", None),
+}
 
 
 def _runs(X: pd.DataFrame, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -61,8 +66,9 @@ def _runs(X: pd.DataFrame, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
     return g, starts, w / w.sum() * len(X)
 
 
-def listwise_terms(s: np.ndarray, pos: np.ndarray, g: np.ndarray, starts: np.ndarray,
-                   w: np.ndarray) -> tuple[float, np.ndarray]:
+def listwise_terms(
+    s: np.ndarray, pos: np.ndarray, g: np.ndarray, starts: np.ndarray, w: np.ndarray
+) -> tuple[float, np.ndarray]:
     """Σ_r w_r · −log Σ_{labelled m} softmax_r(s)_m and its gradient in s (blame26's L1 term)."""
     s = s - np.maximum.reduceat(s, starts)[g]
     e = np.exp(s)
@@ -87,7 +93,7 @@ class Combined(BlameModel):
     def _fit_scorer(self, X: pd.DataFrame, y: np.ndarray) -> LinearScorer:
         order = np.lexsort((X["pos"].to_numpy(), pd.factorize(X["run_id"])[0]))
         X, y = X.iloc[order], y[order]
-        base = super()._fit_scorer(X, y)          # v10's scorer, and the imputation and scaling both share
+        base = super()._fit_scorer(X, y)  # v10's scorer, and the imputation and scaling both share
         M = X[list(self.feature_names_in_)].to_numpy(dtype=np.float64)
         Z = (np.where(np.isnan(M), base.median, M) - base.mean) / base.scale
         off = self._value_offset(X)
@@ -104,8 +110,9 @@ class Combined(BlameModel):
 
             beta = minimize(f, np.zeros(Z.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 2000}).x
             a = self.alpha
-            return LinearScorer(base.median, base.mean, base.scale, a * base.coef + (1 - a) * beta,
-                                a * base.intercept)
+            return LinearScorer(
+                base.median, base.mean, base.scale, a * base.coef + (1 - a) * beta, a * base.intercept
+            )
         # joint: v10's weighted logistic loss (no offset, free intercept) + the listwise loss, one β
         w = run_weights(X["run_id"], y, self.run_weight) if self.run_weight else None
         if self.system_balance and "system" in X.columns:
@@ -133,7 +140,9 @@ class Variant:
     def __init__(self, name: str, X: pd.DataFrame, labels: pd.DataFrame) -> None:
         self.name, self.X, self.labels, self.cls = name, X, labels, model_class(name)
 
-    def score(self, train: list[str], test: list[str], calibrate: bool = False) -> tuple[dict, pd.DataFrame | None]:
+    def score(
+        self, train: list[str], test: list[str], calibrate: bool = False
+    ) -> tuple[dict, pd.DataFrame | None]:
         X, labels = self.X, self.labels
         p = V10 if calibrate else {**V10, "calibration_cv": None}
         m = self.cls(**p).fit_frame(X[X["run_id"].isin(train)], labels[labels["run_id"].isin(train)])
@@ -142,15 +151,22 @@ class Variant:
         if calibrate:
             top = agents[agents["rank"] == 1].set_index("run_id")
             culprit = set(zip(labels["run_id"], labels["agent"].astype(object), strict=True))
-            verdict = pd.DataFrame({"confidence": top["confidence"].to_numpy(dtype=float),
-                                    "hit": [(r, a) in culprit for r, a in zip(top.index, top["agent"], strict=True)]},
-                                   index=top.index)
+            verdict = pd.DataFrame(
+                {
+                    "confidence": top["confidence"].to_numpy(dtype=float),
+                    "hit": [(r, a) in culprit for r, a in zip(top.index, top["agent"], strict=True)],
+                },
+                index=top.index,
+            )
         return _metrics(labels[labels["run_id"].isin(test)], steps, agents, 3, 2), verdict
 
 
 def figures(var: Variant) -> list[dict]:
-    return b14.figure_rows(var.X, lambda train, test, first: var.score(train, test, calibrate=first),
-                           calibration=lambda v: dict(zip(("brier", "reliability"), reliability(v), strict=True)))
+    return b14.figure_rows(
+        var.X,
+        lambda train, test, first: var.score(train, test, calibrate=first),
+        calibration=lambda v: dict(zip(("brier", "reliability"), reliability(v), strict=True)),
+    )
 
 
 def check(X: pd.DataFrame, labels: pd.DataFrame) -> None:
@@ -170,13 +186,19 @@ def check(X: pd.DataFrame, labels: pd.DataFrame) -> None:
         lp, gp = pointwise_terms(Z[keep] @ beta + b, y[keep], w[keep])
         g2, s2, w2 = _runs(ag[keep], y[keep])
         ll, gl = listwise_terms(Z[keep] @ beta + off[keep], y[keep].astype(float), g2, s2, w2)
-        return 0.1 * (lp + ll) + 0.5 * beta @ beta, np.r_[0.1 * (Z[keep].T @ (gp + gl)) + beta, 0.1 * gp.sum()]
+        return 0.1 * (lp + ll) + 0.5 * beta @ beta, np.r_[
+            0.1 * (Z[keep].T @ (gp + gl)) + beta, 0.1 * gp.sum()
+        ]
 
     th = rng.normal(size=6)
     _, grad = f(th)
     num = np.array([(f(th + 1e-6 * e)[0] - f(th - 1e-6 * e)[0]) / 2e-6 for e in np.eye(6)])
-    print("gradient check: max |analytic - numeric| =", float(np.abs(grad - num).max()),
-          "of max |grad|", float(np.abs(grad).max()))
+    print(
+        "gradient check: max |analytic - numeric| =",
+        float(np.abs(grad - num).max()),
+        "of max |grad|",
+        float(np.abs(grad).max()),
+    )
 
 
 def main() -> None:
@@ -193,8 +215,10 @@ def main() -> None:
     for name in args.variant:
         c0, t0 = time.process_time(), time.perf_counter()
         rows = figures(Variant(name, X, labels))
-        print(f"\nvariant {name}, frame {args.frame}, {X['run_id'].nunique()} runs; {time.process_time() - c0:.0f} "
-              f"CPU s, {time.perf_counter() - t0:.0f} s wall; load average {np.round(os.getloadavg(), 1)}\n")
+        print(
+            f"\nvariant {name}, frame {args.frame}, {X['run_id'].nunique()} runs; {time.process_time() - c0:.0f} "
+            f"CPU s, {time.perf_counter() - t0:.0f} s wall; load average {np.round(os.getloadavg(), 1)}\n"
+        )
         print(markdown(pd.DataFrame(rows)), flush=True)
 
 

@@ -43,19 +43,29 @@ from attribution_pair24 import reliability  # noqa: E402
 from workbench.attribution._evaluate import _metrics  # noqa: E402
 
 # variant -> (model whose agents and confidence, model whose step scores, step rule)
-VARIANTS = {"v10": ("v10", "v10", "top"), "B2": ("B2", "B2", "top"), "C1": ("B2", "v10", "top"),
-            "C2": ("B2", "v10", "within"), "C3": ("B2", "B2", "within")}
+VARIANTS = {
+    "v10": ("v10", "v10", "top"),
+    "B2": ("B2", "B2", "top"),
+    "C1": ("B2", "v10", "top"),
+    "C2": ("B2", "v10", "within"),
+    "C3": ("B2", "B2", "within"),
+}
 
 
 # The variants as BlameModel parameters (what ships): v10's plus these.
-SHIPPED = {"C1": {"listwise_weight": 0.25},
-           "C2": {"listwise_weight": 0.25, "step_rule": "named_agent"},
-           "C3": {"listwise_weight": 0.25, "listwise_steps": True, "step_rule": "named_agent"}}
+SHIPPED = {
+    "C1": {"listwise_weight": 0.25},
+    "C2": {"listwise_weight": 0.25, "step_rule": "named_agent"},
+    "C3": {"listwise_weight": 0.25, "listwise_steps": True, "step_rule": "named_agent"},
+}
 NOTES = {
-    "listwise_weight": ("0.25: the scorer that names the culprit agent has 3/4 the per-move fit's coefficients and "
-                        "1/4 those of a fit of the softmax over each run's moves (bench/protocol_blame26.md L1, "
-                        "blame28's B2); declared in bench/protocol_blame30.md"),
-    **VARIANT_NOTES["i4"]}   # v10's notes: system_balance, the simulator's fixed labels
+    "listwise_weight": (
+        "0.25: the scorer that names the culprit agent has 3/4 the per-move fit's coefficients and "
+        "1/4 those of a fit of the softmax over each run's moves (bench/protocol_blame26.md L1, "
+        "blame28's B2); declared in bench/protocol_blame30.md"
+    ),
+    **VARIANT_NOTES["i4"],
+}  # v10's notes: system_balance, the simulator's fixed labels
 
 
 def within_agent(steps: pd.DataFrame, agents: pd.DataFrame) -> pd.DataFrame:
@@ -65,7 +75,9 @@ def within_agent(steps: pd.DataFrame, agents: pd.DataFrame) -> pd.DataFrame:
     s["_out"] = (s["_a"] != s["_top"]).astype(int)
     s = s.sort_values(["run_id", "_out", "logit", "pos"], ascending=[True, True, False, True], kind="stable")
     s["rank"] = s.groupby("run_id", sort=False).cumcount() + 1
-    return s.drop(columns=["_a", "_top", "_out"]).sort_values(["run_id", "pos"], kind="stable", ignore_index=True)
+    return s.drop(columns=["_a", "_top", "_out"]).sort_values(
+        ["run_id", "pos"], kind="stable", ignore_index=True
+    )
 
 
 class Fits:
@@ -86,7 +98,7 @@ class Fits:
                 cal = calibrate and (name == "B2" or self.need_v10_agents)
                 p = V10 if cal else {**V10, "calibration_cv": None}
                 out[name] = model_class(name)(**p).fit_frame(tr, lab).rank_frame(te)
-            self.cache = {key: out}          # figure_rows asks for each split once per variant, in order
+            self.cache = {key: out}  # figure_rows asks for each split once per variant, in order
         return self.cache[key]
 
 
@@ -107,17 +119,28 @@ class Variant:
         culprit = set(zip(labels["run_id"], labels["agent"].astype(object), strict=True))
         hit = [(r, a) in culprit for r, a in zip(top.index, top["agent"], strict=True)]
         if calibrate:
-            verdict = pd.DataFrame({"confidence": top["confidence"].to_numpy(dtype=float), "hit": hit},
-                                   index=top.index)
+            verdict = pd.DataFrame(
+                {"confidence": top["confidence"].to_numpy(dtype=float), "hit": hit}, index=top.index
+            )
         truth = set(zip(labels["run_id"], labels["step_id"].astype(object), strict=True))
         s1 = steps[steps["rank"] == 1]
-        self.dump.append(pd.DataFrame({"variant": self.name, "train_n": len(train), "calibrate": calibrate,
-                                       "run_id": s1["run_id"].to_numpy(), "step_id": s1["step_id"].to_numpy(),
-                                       "step_agent": s1["agent"].to_numpy(),
-                                       "step_hit": [(r, s) in truth for r, s in zip(s1["run_id"], s1["step_id"],
-                                                                                    strict=True)]})
-                         .merge(pd.DataFrame({"run_id": top.index, "agent": top["agent"].to_numpy(),
-                                              "agent_hit": hit}), on="run_id", how="left"))
+        self.dump.append(
+            pd.DataFrame(
+                {
+                    "variant": self.name,
+                    "train_n": len(train),
+                    "calibrate": calibrate,
+                    "run_id": s1["run_id"].to_numpy(),
+                    "step_id": s1["step_id"].to_numpy(),
+                    "step_agent": s1["agent"].to_numpy(),
+                    "step_hit": [(r, s) in truth for r, s in zip(s1["run_id"], s1["step_id"], strict=True)],
+                }
+            ).merge(
+                pd.DataFrame({"run_id": top.index, "agent": top["agent"].to_numpy(), "agent_hit": hit}),
+                on="run_id",
+                how="left",
+            )
+        )
         return _metrics(labels[labels["run_id"].isin(test)], steps, agents, 3, 2), verdict
 
 
@@ -126,8 +149,12 @@ def main() -> None:
     ap.add_argument("--frame", type=Path, required=True)
     ap.add_argument("--variant", nargs="+", choices=list(VARIANTS), required=True)
     ap.add_argument("--dump", type=Path, help="per-run verdicts of every split to this CSV")
-    ap.add_argument("--write-pretrained", metavar="FILE", help="write the shipped model file FILE (under "
-                    "workbench/attribution/models) of the one --variant, fitted on every run, with provenance")
+    ap.add_argument(
+        "--write-pretrained",
+        metavar="FILE",
+        help="write the shipped model file FILE (under "
+        "workbench/attribution/models) of the one --variant, fitted on every run, with provenance",
+    )
     ap.add_argument("--chosen-by", default="")
     ap.add_argument("--aegis", type=Path)
     ap.add_argument("--aegis-cap", type=int, default=150)
@@ -140,12 +167,28 @@ def main() -> None:
         (name,) = args.variant
         params = {**V10, **SHIPPED[name]}
         b14.FAST = {**params, "calibration_cv": None}
-        b14.write_pretrained(X, labels, args, params=params, notes={
-            **NOTES, **({"step_rule": "named_agent: the decisive step is the best move (per-move scorer) of the agent "
-                                      "named"} if "step_rule" in SHIPPED[name] else {})}, written_by=(
-            f"bench/attribution_blame30.py --frame FRAME --variant {name} --aegis AEGIS --aegis-cap {args.aegis_cap} "
-            f"--sim {args.sim} --write-pretrained {args.write_pretrained} (FRAME: bench/attribution_blame14.py "
-            "--save-frame over bench/attribution_public_sets.py's runs, the simulator's labels of blame16)"))
+        b14.write_pretrained(
+            X,
+            labels,
+            args,
+            params=params,
+            notes={
+                **NOTES,
+                **(
+                    {
+                        "step_rule": "named_agent: the decisive step is the best move (per-move scorer) of the agent "
+                        "named"
+                    }
+                    if "step_rule" in SHIPPED[name]
+                    else {}
+                ),
+            },
+            written_by=(
+                f"bench/attribution_blame30.py --frame FRAME --variant {name} --aegis AEGIS --aegis-cap {args.aegis_cap} "
+                f"--sim {args.sim} --write-pretrained {args.write_pretrained} (FRAME: bench/attribution_blame14.py "
+                "--save-frame over bench/attribution_public_sets.py's runs, the simulator's labels of blame16)"
+            ),
+        )
         return
     fits = Fits(X, labels, need_v10_agents="v10" in args.variant)
     dump: list[pd.DataFrame] = []
@@ -155,19 +198,23 @@ def main() -> None:
     # is scored split by split off the same fits, and figure_rows is then replayed per variant on its answers.
     tables = {}
     calls: list[tuple[list[str], list[str], bool]] = []
-    b14.figure_rows(X, lambda tr, te, first: (calls.append((tr, te, first)) or (_dummy(), None)))
+    b14.figure_rows(X, lambda tr, te, first: calls.append((tr, te, first)) or (_dummy(), None))
     results = {v.name: [] for v in variants}
     for tr, te, first in calls:
         for v in variants:
             results[v.name].append(v.score(tr, te, first))
     for v in variants:
         replies = iter(results[v.name])
-        tables[v.name] = b14.figure_rows(X, lambda tr, te, first, r=replies: next(r),
-                                         calibration=lambda vv: dict(zip(("brier", "reliability"),
-                                                                         reliability(vv), strict=True)))
-    print(f"\nvariants {' '.join(args.variant)}, frame {args.frame}, {X['run_id'].nunique()} runs; "
-          f"{time.process_time() - c0:.0f} CPU s, {time.perf_counter() - t0:.0f} s wall; load average "
-          f"{np.round(os.getloadavg(), 1)}")
+        tables[v.name] = b14.figure_rows(
+            X,
+            lambda tr, te, first, r=replies: next(r),
+            calibration=lambda vv: dict(zip(("brier", "reliability"), reliability(vv), strict=True)),
+        )
+    print(
+        f"\nvariants {' '.join(args.variant)}, frame {args.frame}, {X['run_id'].nunique()} runs; "
+        f"{time.process_time() - c0:.0f} CPU s, {time.perf_counter() - t0:.0f} s wall; load average "
+        f"{np.round(os.getloadavg(), 1)}"
+    )
     for name, rows in tables.items():
         print(f"\nvariant {name}\n")
         print(markdown(pd.DataFrame(rows)), flush=True)

@@ -48,19 +48,30 @@ from workbench.attribution._blame_model import BlameModel  # noqa: E402
 from workbench.attribution._evaluate import _metrics  # noqa: E402
 
 V11 = {**V10, "listwise_weight": 0.25}
-VARIANTS = {"v11": {}, "D1": {"agent_aggregation": "mass"}, "D2": {"credit_tools": True},
-            "D3": {"agent_aggregation": "mass", "credit_tools": True}}
-NOTES = {**V11_NOTES,
-         "agent_aggregation": ("mass: agents are ranked by their share of the run's softmax over the agent scorer's "
-                               "move log-odds (the evidence the calibrated confidence reads), not by their best move; "
-                               "declared in bench/protocol_blame31.md"),
-         "credit_tools": ("True: a tool move counts for the agent whose turn came last before it when agents are "
-                          "ranked; declared in bench/protocol_blame31.md")}
+VARIANTS = {
+    "v11": {},
+    "D1": {"agent_aggregation": "mass"},
+    "D2": {"credit_tools": True},
+    "D3": {"agent_aggregation": "mass", "credit_tools": True},
+}
+NOTES = {
+    **V11_NOTES,
+    "agent_aggregation": (
+        "mass: agents are ranked by their share of the run's softmax over the agent scorer's "
+        "move log-odds (the evidence the calibrated confidence reads), not by their best move; "
+        "declared in bench/protocol_blame31.md"
+    ),
+    "credit_tools": (
+        "True: a tool move counts for the agent whose turn came last before it when agents are "
+        "ranked; declared in bench/protocol_blame31.md"
+    ),
+}
 
 
 class Variant:
-    def __init__(self, name: str, X: pd.DataFrame, labels: pd.DataFrame, dump: list,
-                 variants: dict | None = None) -> None:
+    def __init__(
+        self, name: str, X: pd.DataFrame, labels: pd.DataFrame, dump: list, variants: dict | None = None
+    ) -> None:
         self.name, self.X, self.labels, self.dump = name, X, labels, dump
         self.params = {**V11, **(variants or VARIANTS)[name]}
 
@@ -72,22 +83,41 @@ class Variant:
         top = agents[agents["rank"] == 1].set_index("run_id")
         culprit = set(zip(labels["run_id"], labels["agent"].astype(object), strict=True))
         hit = [(r, a) in culprit for r, a in zip(top.index, top["agent"], strict=True)]
-        verdict = pd.DataFrame({"confidence": top["confidence"].to_numpy(dtype=float), "hit": hit},
-                               index=top.index) if calibrate else None
-        self.dump.append(pd.DataFrame({"variant": self.name, "train_n": len(train), "calibrate": calibrate,
-                                       "run_id": top.index, "agent": top["agent"].to_numpy(), "agent_hit": hit,
-                                       "confidence": top["confidence"].to_numpy(dtype=float)}))
+        verdict = (
+            pd.DataFrame({"confidence": top["confidence"].to_numpy(dtype=float), "hit": hit}, index=top.index)
+            if calibrate
+            else None
+        )
+        self.dump.append(
+            pd.DataFrame(
+                {
+                    "variant": self.name,
+                    "train_n": len(train),
+                    "calibrate": calibrate,
+                    "run_id": top.index,
+                    "agent": top["agent"].to_numpy(),
+                    "agent_hit": hit,
+                    "confidence": top["confidence"].to_numpy(dtype=float),
+                }
+            )
+        )
         return _metrics(labels[labels["run_id"].isin(test)], steps, agents, 3, 2), verdict
 
 
-def main(variants: dict = VARIANTS, notes: dict = NOTES, script: str = "bench/attribution_blame31.py") -> None:
+def main(
+    variants: dict = VARIANTS, notes: dict = NOTES, script: str = "bench/attribution_blame31.py"
+) -> None:
     """The command line; a later protocol's harness passes its own ``variants`` (v11 + a change each)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--frame", type=Path, required=True)
     ap.add_argument("--variant", nargs="+", choices=list(variants), required=True)
     ap.add_argument("--dump", type=Path, help="per-run verdicts of every split to this CSV")
-    ap.add_argument("--write-pretrained", metavar="FILE", help="write the shipped model file FILE (under "
-                    "workbench/attribution/models) of the one --variant, fitted on every run, with provenance")
+    ap.add_argument(
+        "--write-pretrained",
+        metavar="FILE",
+        help="write the shipped model file FILE (under "
+        "workbench/attribution/models) of the one --variant, fitted on every run, with provenance",
+    )
     ap.add_argument("--chosen-by", default="")
     ap.add_argument("--aegis", type=Path)
     ap.add_argument("--aegis-cap", type=int, default=150)
@@ -100,22 +130,33 @@ def main(variants: dict = VARIANTS, notes: dict = NOTES, script: str = "bench/at
         (name,) = args.variant
         params = {**V11, **variants[name]}
         b14.FAST = {**params, "calibration_cv": None}
-        b14.write_pretrained(X, labels, args, params=params,
-                             notes={k: v for k, v in notes.items() if k in V11 or k in variants[name]},
-                             written_by=(
-            f"{script} --frame FRAME --variant {name} --aegis AEGIS --aegis-cap {args.aegis_cap} "
-            f"--sim {args.sim} --write-pretrained {args.write_pretrained} (FRAME: bench/attribution_blame14.py "
-            "--save-frame over bench/attribution_public_sets.py's runs, the simulator's labels of blame16)"))
+        b14.write_pretrained(
+            X,
+            labels,
+            args,
+            params=params,
+            notes={k: v for k, v in notes.items() if k in V11 or k in variants[name]},
+            written_by=(
+                f"{script} --frame FRAME --variant {name} --aegis AEGIS --aegis-cap {args.aegis_cap} "
+                f"--sim {args.sim} --write-pretrained {args.write_pretrained} (FRAME: bench/attribution_blame14.py "
+                "--save-frame over bench/attribution_public_sets.py's runs, the simulator's labels of blame16)"
+            ),
+        )
         return
     dump: list[pd.DataFrame] = []
     for name in args.variant:
         c0, t0 = time.process_time(), time.perf_counter()
         var = Variant(name, X, labels, dump, variants)
-        rows = b14.figure_rows(X, var.score, calibration=lambda v: dict(zip(("brier", "reliability"),
-                                                                            reliability(v), strict=True)))
-        print(f"\nvariant {name} {variants[name]}, frame {args.frame}, {X['run_id'].nunique()} runs; "
-              f"{time.process_time() - c0:.0f} CPU s, {time.perf_counter() - t0:.0f} s wall; load average "
-              f"{np.round(os.getloadavg(), 1)}\n")
+        rows = b14.figure_rows(
+            X,
+            var.score,
+            calibration=lambda v: dict(zip(("brier", "reliability"), reliability(v), strict=True)),
+        )
+        print(
+            f"\nvariant {name} {variants[name]}, frame {args.frame}, {X['run_id'].nunique()} runs; "
+            f"{time.process_time() - c0:.0f} CPU s, {time.perf_counter() - t0:.0f} s wall; load average "
+            f"{np.round(os.getloadavg(), 1)}\n"
+        )
         print(markdown(pd.DataFrame(rows)), flush=True)
     if args.dump:
         pd.concat(dump, ignore_index=True).to_csv(args.dump, index=False)

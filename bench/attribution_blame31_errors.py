@@ -32,17 +32,24 @@ from workbench.attribution._blame_model import BlameModel  # noqa: E402
 V11 = {**V10, "listwise_weight": 0.25, "calibration_cv": None}
 
 
-def held_out(X: pd.DataFrame, labels: pd.DataFrame, train: list[str], test: list[str], split: str) -> pd.DataFrame:
+def held_out(
+    X: pd.DataFrame, labels: pd.DataFrame, train: list[str], test: list[str], split: str
+) -> pd.DataFrame:
     m = BlameModel(**V11).fit_frame(X[X["run_id"].isin(train)], labels[labels["run_id"].isin(train)])
     te = X[X["run_id"].isin(test)]
     steps, agents = m.rank_frame(te)
-    scored = m._rank_steps(te, m.agent_model_)          # the agent scorer's move log-odds
+    scored = m._rank_steps(te, m.agent_model_)  # the agent scorer's move log-odds
     mv = scored.assign(a=scored["agent"].fillna("<none>").astype(object))
-    per = mv.groupby(["run_id", "a"]).agg(best_logit=("logit", "max"), n_moves=("pos", "size"),
-                                          first_pos=("pos", "min")).reset_index()
+    per = (
+        mv.groupby(["run_id", "a"])
+        .agg(best_logit=("logit", "max"), n_moves=("pos", "size"), first_pos=("pos", "min"))
+        .reset_index()
+    )
     n = te.groupby("run_id")["pos"].max().rename("run_len") + 1
     lab = labels.drop_duplicates("run_id").set_index("run_id")
-    out = agents.assign(a=agents["agent"].fillna("<none>").astype(object)).merge(per, on=["run_id", "a"], how="left")
+    out = agents.assign(a=agents["agent"].fillna("<none>").astype(object)).merge(
+        per, on=["run_id", "a"], how="left"
+    )
     out["split"] = split
     out["system"] = out["run_id"].map(te.drop_duplicates("run_id").set_index("run_id")["system"])
     out["run_len"] = out["run_id"].map(n)

@@ -29,9 +29,13 @@ import attribution_blame31 as b31  # noqa: E402
 from workbench.attribution._blame_model import PORTABLE_GROUPS  # noqa: E402
 
 VARIANTS = {"v11": {}, "C1": {"features": [*PORTABLE_GROUPS, "claims"]}}
-NOTES = {**b31.NOTES,
-         "features": ("the portable groups and the 'claims' group (unconfirmed_values: a move's new numbers that no "
-                      "later tool output states); declared in bench/protocol_blame34.md")}
+NOTES = {
+    **b31.NOTES,
+    "features": (
+        "the portable groups and the 'claims' group (unconfirmed_values: a move's new numbers that no "
+        "later tool output states); declared in bench/protocol_blame34.md"
+    ),
+}
 
 if __name__ == "__main__":
     b31.main(VARIANTS, NOTES, "bench/attribution_blame34.py")

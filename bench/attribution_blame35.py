@@ -26,10 +26,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import attribution_blame31 as b31  # noqa: E402
 
 VARIANTS = {"v11": {}, "N1": {"agent_aggregation": "noisy_or"}}
-NOTES = {**b31.NOTES,
-         "agent_aggregation": ("noisy_or: agents are ranked by 1 - prod(1 - p) over their moves' probabilities under "
-                               "the agent scorer (at least one of its moves is a culprit step), not by their best "
-                               "move; declared in bench/protocol_blame35.md")}
+NOTES = {
+    **b31.NOTES,
+    "agent_aggregation": (
+        "noisy_or: agents are ranked by 1 - prod(1 - p) over their moves' probabilities under "
+        "the agent scorer (at least one of its moves is a culprit step), not by their best "
+        "move; declared in bench/protocol_blame35.md"
+    ),
+}
 
 if __name__ == "__main__":
     b31.main(VARIANTS, NOTES, "bench/attribution_blame35.py")

@@ -33,11 +33,18 @@ import attribution_blame31 as b31  # noqa: E402
 from workbench.attribution._blame_model import PORTABLE_GROUPS  # noqa: E402
 
 AGENT_LEVEL = ["agent_final_first", "agent_final_relay", "agent_out_degree", "agent_in_degree"]
-VARIANTS = {"v11": {}, "H1": {"features": [*PORTABLE_GROUPS, "handoff"]},
-            "H2": {"features": [*PORTABLE_GROUPS, *AGENT_LEVEL]}}
-NOTES = {**b31.NOTES,
-         "features": ("the portable groups and hand-off structure (the opt-in 'handoff' group, H1, or its four "
-                      "agent-level columns, H2): who hands a value to whom; declared in bench/protocol_blame36.md")}
+VARIANTS = {
+    "v11": {},
+    "H1": {"features": [*PORTABLE_GROUPS, "handoff"]},
+    "H2": {"features": [*PORTABLE_GROUPS, *AGENT_LEVEL]},
+}
+NOTES = {
+    **b31.NOTES,
+    "features": (
+        "the portable groups and hand-off structure (the opt-in 'handoff' group, H1, or its four "
+        "agent-level columns, H2): who hands a value to whom; declared in bench/protocol_blame36.md"
+    ),
+}
 
 if __name__ == "__main__":
     b31.main(VARIANTS, NOTES, "bench/attribution_blame36.py")

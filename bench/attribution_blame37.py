@@ -30,10 +30,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import attribution_blame31 as b31  # noqa: E402
 
 VARIANTS = {"v11": {}, "R1": {"run_contrast": "standardise"}, "R2": {"run_contrast": "deviation"}}
-NOTES = {**b31.NOTES,
-         "run_contrast": ("each move measured against the other moves of its own run before scoring: 'standardise' "
-                          "(every feature replaced by its within-run z, R1) or 'deviation' (its within-run |z| "
-                          "beside it, R2); declared in bench/protocol_blame37.md")}
+NOTES = {
+    **b31.NOTES,
+    "run_contrast": (
+        "each move measured against the other moves of its own run before scoring: 'standardise' "
+        "(every feature replaced by its within-run z, R1) or 'deviation' (its within-run |z| "
+        "beside it, R2); declared in bench/protocol_blame37.md"
+    ),
+}
 
 if __name__ == "__main__":
     b31.main(VARIANTS, NOTES, "bench/attribution_blame37.py")

@@ -21,11 +21,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import attribution_blame31 as b31  # noqa: E402
 
 VARIANTS = {"v11": {}, "P1": {"run_contrast": "rank"}, "P2": {"run_contrast": "scaled"}}
-NOTES = {**b31.NOTES,
-         "run_contrast": ("each move measured against the other moves of its own run before scoring, on a scale "
-                          "that does not grow with the run's length: 'rank' (every feature replaced by its centred "
-                          "within-run percentile rank, P1) or 'scaled' (its within-run z over sqrt(m - 1), P2); "
-                          "declared in bench/protocol_blame38.md")}
+NOTES = {
+    **b31.NOTES,
+    "run_contrast": (
+        "each move measured against the other moves of its own run before scoring, on a scale "
+        "that does not grow with the run's length: 'rank' (every feature replaced by its centred "
+        "within-run percentile rank, P1) or 'scaled' (its within-run z over sqrt(m - 1), P2); "
+        "declared in bench/protocol_blame38.md"
+    ),
+}
 
 if __name__ == "__main__":
     b31.main(VARIANTS, NOTES, "bench/attribution_blame38.py")

@@ -23,18 +23,37 @@ import attribution_blame31 as b31  # noqa: E402
 
 # the features whose within-run direction on the target move agreed over the 6 real systems other than
 # Hand-Crafted (bench/protocol_blame39.md, Look 2)
-AGREED = ["is_last", "is_model", "contra_ref", "n_consumers", "corrected_later", "role_external", "role_share_rank"]
-VARIANTS = {"v11": {}, "A1": {"agent_aggregation": "first_flagged", "flag_margin": 0.25},
-            "B1": {"run_contrast": "rank_beside", "contrast_features": AGREED}}
-NOTES = {**b31.NOTES,
-         "agent_aggregation": ("first_flagged: the agent of the run's earliest move within flag_margin log-odds of "
-                               "its best move is named (a failure is decided by its first mistake); declared in "
-                               "bench/protocol_blame39.md"),
-         "flag_margin": "0.25 log-odds, chosen on the non-Hand-Crafted rows (bench/protocol_blame39.md, Look 1)",
-         "run_contrast": ("rank_beside: the raw features kept and, beside those of contrast_features, their centred "
-                          "within-run percentile rank; declared in bench/protocol_blame39.md"),
-         "contrast_features": ("the features whose within-run direction agreed over the 6 real systems other than "
-                               "Hand-Crafted (bench/protocol_blame39.md, Look 2)")}
+AGREED = [
+    "is_last",
+    "is_model",
+    "contra_ref",
+    "n_consumers",
+    "corrected_later",
+    "role_external",
+    "role_share_rank",
+]
+VARIANTS = {
+    "v11": {},
+    "A1": {"agent_aggregation": "first_flagged", "flag_margin": 0.25},
+    "B1": {"run_contrast": "rank_beside", "contrast_features": AGREED},
+}
+NOTES = {
+    **b31.NOTES,
+    "agent_aggregation": (
+        "first_flagged: the agent of the run's earliest move within flag_margin log-odds of "
+        "its best move is named (a failure is decided by its first mistake); declared in "
+        "bench/protocol_blame39.md"
+    ),
+    "flag_margin": "0.25 log-odds, chosen on the non-Hand-Crafted rows (bench/protocol_blame39.md, Look 1)",
+    "run_contrast": (
+        "rank_beside: the raw features kept and, beside those of contrast_features, their centred "
+        "within-run percentile rank; declared in bench/protocol_blame39.md"
+    ),
+    "contrast_features": (
+        "the features whose within-run direction agreed over the 6 real systems other than "
+        "Hand-Crafted (bench/protocol_blame39.md, Look 2)"
+    ),
+}
 
 if __name__ == "__main__":
     b31.main(VARIANTS, NOTES, "bench/attribution_blame39.py")

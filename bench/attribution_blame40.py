@@ -22,10 +22,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import attribution_blame31 as b31  # noqa: E402
 
 VARIANTS = {"v11": {}, "S1": {"system_fits": "mean"}, "S2": {"system_fits": "median"}}
-NOTES = {**b31.NOTES,
-         "system_fits": ("one per-move fit per training system on the pooled fit's standardisation, the systems' "
-                         "coefficients combined element-wise ('mean', S1; 'median', S2): a direction one training "
-                         "system alone carries is averaged down; declared in bench/protocol_blame40.md")}
+NOTES = {
+    **b31.NOTES,
+    "system_fits": (
+        "one per-move fit per training system on the pooled fit's standardisation, the systems' "
+        "coefficients combined element-wise ('mean', S1; 'median', S2): a direction one training "
+        "system alone carries is averaged down; declared in bench/protocol_blame40.md"
+    ),
+}
 
 if __name__ == "__main__":
     b31.main(VARIANTS, NOTES, "bench/attribution_blame40.py")

@@ -22,11 +22,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import attribution_blame31 as b31  # noqa: E402
 
 VARIANTS = {"v11": {}, "G1": {"group_dropout": 0.25}, "G2": {"group_dropout": 0.5}}
-NOTES = {**b31.NOTES,
-         "group_dropout": ("copies of the training moves with one feature group silenced each (its features at their "
-                           "imputed value), weighing group_dropout of the moves in all, beside the moves in the "
-                           "per-move fit: the scorer must rank moves with any one group missing, as on a system whose "
-                           "logs leave it silent; declared in bench/protocol_blame41.md")}
+NOTES = {
+    **b31.NOTES,
+    "group_dropout": (
+        "copies of the training moves with one feature group silenced each (its features at their "
+        "imputed value), weighing group_dropout of the moves in all, beside the moves in the "
+        "per-move fit: the scorer must rank moves with any one group missing, as on a system whose "
+        "logs leave it silent; declared in bench/protocol_blame41.md"
+    ),
+}
 
 if __name__ == "__main__":
     b31.main(VARIANTS, NOTES, "bench/attribution_blame41.py")

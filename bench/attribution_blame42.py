@@ -58,9 +58,14 @@ class Capture(BlameModel):
             agents = agent_evidence(scored, agents)
             parts.append(calibration_rows(agents, labels))
             names = list(self.feature_names_in_)
-            fam = Familiarity.fit(X.loc[~test, names].to_numpy(dtype=np.float64),
-                                  X.loc[~test, "run_id"].to_numpy(dtype=object), self.shift_scale)
-            d = fam.distance(X.loc[test, names].to_numpy(dtype=np.float64), X.loc[test, "run_id"].to_numpy(dtype=object))
+            fam = Familiarity.fit(
+                X.loc[~test, names].to_numpy(dtype=np.float64),
+                X.loc[~test, "run_id"].to_numpy(dtype=object),
+                self.shift_scale,
+            )
+            d = fam.distance(
+                X.loc[test, names].to_numpy(dtype=np.float64), X.loc[test, "run_id"].to_numpy(dtype=object)
+            )
             self.inner.append(_rows(agents, d / fam.reference, self.culprit).assign(part=s))
         return PlattCalibration.fit(pd.concat(parts, ignore_index=True), random_state=self.random_state)
 
@@ -79,15 +84,17 @@ def capture(frame: str, out: str) -> None:
         m.culprit, m.inner = culprit, []
         m.fit_frame(X[X.run_id.isin(tr)], L[L.run_id.isin(tr)])
         Xh = X[X.run_id.isin(sys_of.index[sys_of == held])]
-        _, agents = m.rank_frame(Xh)                     # the shipped confidence (calibrated, shrunk)
+        _, agents = m.rank_frame(Xh)  # the shipped confidence (calibrated, shrunk)
         Xc = m._contrasted(m._with_prior(Xh))
         _, ag2, scored = m._rank_both(Xc, m.step_model_, m.agent_model_)
-        ag2 = agent_evidence(scored, ag2).merge(agents[["run_id", "agent", "confidence"]], on=["run_id", "agent"])
+        ag2 = agent_evidence(scored, ag2).merge(
+            agents[["run_id", "agent", "confidence"]], on=["run_id", "agent"]
+        )
         names = list(m.feature_names_in_)
         d = m.familiarity_.distance(Xc[names].to_numpy(dtype=np.float64), Xc["run_id"].to_numpy(dtype=object))
         got.append(_rows(ag2, d / m.familiarity_.reference, culprit).assign(part="held"))
         got += m.inner
-        for g in got[-1 - len(m.inner):]:
+        for g in got[-1 - len(m.inner) :]:
             g["outer"] = held
         print(held, f"{time.process_time() - t0:.0f} CPU s", m.calibration_.to_dict(), flush=True)
     pd.concat(got, ignore_index=True).to_parquet(out)
@@ -98,7 +105,9 @@ def features(rows: pd.DataFrame) -> pd.DataFrame:
     """The top agent row of each run with every declared input (protocol_blame42.md, "Inputs") and ``sole``."""
     g = rows.groupby(["outer", "part", "run_id"], sort=False)
     mass = rows["mass"].clip(lower=0.0)
-    p = mass / mass.groupby([rows["outer"], rows["part"], rows["run_id"]]).transform("sum").replace(0.0, np.nan)
+    p = mass / mass.groupby([rows["outer"], rows["part"], rows["run_id"]]).transform("sum").replace(
+        0.0, np.nan
+    )
     plogp = (-(p * np.log(p.where(p > 0)))).fillna(0.0)
     n = rows["n_agents"].astype(float)
     entropy = plogp.groupby([rows["outer"], rows["part"], rows["run_id"]]).transform("sum")
@@ -106,7 +115,10 @@ def features(rows: pd.DataFrame) -> pd.DataFrame:
     first = g["mass"].transform("max")
     ranked = rows.sort_values("mass", ascending=False, kind="stable")
     second = ranked.groupby(["outer", "part", "run_id"], sort=False)["mass"].nth(1)
-    second = pd.Series(second.to_numpy(), index=pd.MultiIndex.from_frame(ranked.loc[second.index, ["outer", "part", "run_id"]]))
+    second = pd.Series(
+        second.to_numpy(),
+        index=pd.MultiIndex.from_frame(ranked.loc[second.index, ["outer", "part", "run_id"]]),
+    )
     key = pd.MultiIndex.from_frame(rows[["outer", "part", "run_id"]])
     sec = pd.Series(second.reindex(key).fillna(0.0).to_numpy(), index=rows.index)
     best_other = np.where(rows["mass"] >= first, sec, first)
@@ -116,7 +128,9 @@ def features(rows: pd.DataFrame) -> pd.DataFrame:
     out["log_agents"] = np.log(n)
     out["log_novelty"] = np.log(rows["dist"].clip(lower=1e-6))
     out["sole"] = (n == 1) & rows["agent"].notna() & (rows["agent"] != "<none>")
-    return out[(out["rank"] == 1).to_numpy()].drop_duplicates(["outer", "part", "run_id"]).reset_index(drop=True)
+    return (
+        out[(out["rank"] == 1).to_numpy()].drop_duplicates(["outer", "part", "run_id"]).reset_index(drop=True)
+    )
 
 
 _SIGN = {"mass_margin": 1, "log_mass": 1, "mass_entropy": -1, "log_novelty": -1}
@@ -128,6 +142,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 def _signed_fit(M: np.ndarray, y: np.ndarray, w: np.ndarray, names: list[str]) -> tuple[np.ndarray, float]:
     from sklearn.linear_model import LogisticRegression
+
     use = np.ones(len(names), dtype=bool)
     while use.any():
         lr = LogisticRegression(C=1.0, max_iter=1000).fit(M[:, use], y, sample_weight=w)
@@ -164,9 +179,11 @@ def signed_platt(inner: pd.DataFrame, names: list[str], balanced: bool) -> tuple
     return coef, b, False
 
 
-K_INPUTS = {"K1": (["mass_margin", "mass_entropy", "log_agents", "log_novelty"], False),
-            "K2": (["mass_margin", "mass_entropy", "log_novelty"], False),
-            "K3": (["mass_margin", "mass_entropy", "log_agents", "log_novelty"], True)}
+K_INPUTS = {
+    "K1": (["mass_margin", "mass_entropy", "log_agents", "log_novelty"], False),
+    "K2": (["mass_margin", "mass_entropy", "log_novelty"], False),
+    "K3": (["mass_margin", "mass_entropy", "log_agents", "log_novelty"], True),
+}
 
 
 def confidences(F: pd.DataFrame) -> tuple[pd.DataFrame, list]:
@@ -182,8 +199,18 @@ def confidences(F: pd.DataFrame) -> tuple[pd.DataFrame, list]:
         for k, (names, balanced) in K_INPUTS.items():
             coef, b, const = signed_platt(inner, names, balanced)
             h[k] = _sigmoid(np.nan_to_num(h[names].to_numpy(dtype=np.float64)) @ coef + b)
-            fitted.append((outer, k, {"inputs": names, "coef": coef.round(3).tolist(), "intercept": round(b, 3),
-                                      "constant": const}))
+            fitted.append(
+                (
+                    outer,
+                    k,
+                    {
+                        "inputs": names,
+                        "coef": coef.round(3).tolist(),
+                        "intercept": round(b, 3),
+                        "constant": const,
+                    },
+                )
+            )
         for k in ["K0", *K_INPUTS]:
             h.loc[h["sole"], k] = 1.0
         h["const_oos"] = float(inner["y"].mean())
@@ -192,10 +219,15 @@ def confidences(F: pd.DataFrame) -> tuple[pd.DataFrame, list]:
 
 
 def reliability_table(conf: pd.Series, hit: pd.Series) -> str:
-    bins = pd.cut(conf, [0, .2, .4, .6, .8, 1.0001], right=False)
-    t = pd.DataFrame({"conf": conf, "hit": hit.astype(float)}).groupby(bins, observed=True).agg(
-        n=("hit", "size"), conf=("conf", "mean"), acc=("hit", "mean"))
-    return "; ".join(f"{iv.left:.1f}-{iv.right:.1f}: {r.n} / {r.conf:.3f} / {r.acc:.3f}" for iv, r in t.iterrows())
+    bins = pd.cut(conf, [0, 0.2, 0.4, 0.6, 0.8, 1.0001], right=False)
+    t = (
+        pd.DataFrame({"conf": conf, "hit": hit.astype(float)})
+        .groupby(bins, observed=True)
+        .agg(n=("hit", "size"), conf=("conf", "mean"), acc=("hit", "mean"))
+    )
+    return "; ".join(
+        f"{iv.left:.1f}-{iv.right:.1f}: {r.n} / {r.conf:.3f} / {r.acc:.3f}" for iv, r in t.iterrows()
+    )
 
 
 def score(path: str) -> None:
@@ -204,10 +236,15 @@ def score(path: str) -> None:
     for f in fitted:
         print("fitted", *f)
     y = H["y"].astype(bool)
-    print("check: K0 recomputed vs shipped confidence, max abs diff", float((H["K0"] - H["confidence"]).abs().max()))
+    print(
+        "check: K0 recomputed vs shipped confidence, max abs diff",
+        float((H["K0"] - H["confidence"]).abs().max()),
+    )
     rate = y.mean()
-    print(f"pooled verdicts {len(H)}, hit rate {rate:.3f}; oracle constant Brier {((rate - y) ** 2).mean():.3f}; "
-          f"out-of-system constant Brier {((H['const_oos'] - y) ** 2).mean():.3f}")
+    print(
+        f"pooled verdicts {len(H)}, hit rate {rate:.3f}; oracle constant Brier {((rate - y) ** 2).mean():.3f}; "
+        f"out-of-system constant Brier {((H['const_oos'] - y) ** 2).mean():.3f}"
+    )
     for k in ["K0", *K_INPUTS]:
         print(f"\n== {k}")
         sure = H[k] >= 0.5
@@ -217,14 +254,18 @@ def score(path: str) -> None:
             both = len(ps) >= 5 and len(pu) >= 5
             qualify += both
             order = "" if not both else ("uncertain < sure" if pu.y.mean() < ps.y.mean() else "NOT ORDERED")
-            print(f"  {s:30s} sure {int(ps.y.sum())}/{len(ps)}  uncertain {int(pu.y.sum())}/{len(pu)}  "
-                  f"Brier {((part[k] - part.y) ** 2).mean():.3f} (const {((part.y.mean() - part.y) ** 2).mean():.3f})"
-                  f"  {order}")
+            print(
+                f"  {s:30s} sure {int(ps.y.sum())}/{len(ps)}  uncertain {int(pu.y.sum())}/{len(pu)}  "
+                f"Brier {((part[k] - part.y) ** 2).mean():.3f} (const {((part.y.mean() - part.y) ** 2).mean():.3f})"
+                f"  {order}"
+            )
             print(f"    reliability {reliability_table(part[k], part.y)}")
         hs, hu = y[sure].mean(), y[~sure].mean()
-        print(f"  pooled sure {int(y[sure].sum())}/{int(sure.sum())} ({100 * hs:.1f} %)  uncertain "
-              f"{int(y[~sure].sum())}/{int((~sure).sum())} ({100 * hu:.1f} %)  gap {100 * (hs - hu):.1f} points; "
-              f"systems with >= 5 of each kind: {qualify}; Brier {((H[k] - y) ** 2).mean():.4f}")
+        print(
+            f"  pooled sure {int(y[sure].sum())}/{int(sure.sum())} ({100 * hs:.1f} %)  uncertain "
+            f"{int(y[~sure].sum())}/{int((~sure).sum())} ({100 * hu:.1f} %)  gap {100 * (hs - hu):.1f} points; "
+            f"systems with >= 5 of each kind: {qualify}; Brier {((H[k] - y) ** 2).mean():.4f}"
+        )
         print(f"  pooled reliability {reliability_table(H[k], y)}")
     H.to_csv(path.replace(".parquet", "_held.csv"), index=False)
 

@@ -45,22 +45,38 @@ CANDIDATES = (0.01, 0.02, 0.05, 0.10, 0.20)
 MAX_CV_SHARE = 0.10
 
 
-def split_verdicts(X: pd.DataFrame, labels: pd.DataFrame, train: list[str], test: list[str], split: str,
-                   ) -> pd.DataFrame:
+def split_verdicts(
+    X: pd.DataFrame,
+    labels: pd.DataFrame,
+    train: list[str],
+    test: list[str],
+    split: str,
+) -> pd.DataFrame:
     """Per test run: hit, confidence, the confidence rule's flag, familiarity (v11 fitted on ``train``)."""
-    m = BlameModel(**V11, unfamiliar_below=0.0).fit_frame(X[X["run_id"].isin(train)],
-                                                          labels[labels["run_id"].isin(train)])
+    m = BlameModel(**V11, unfamiliar_below=0.0).fit_frame(
+        X[X["run_id"].isin(train)], labels[labels["run_id"].isin(train)]
+    )
     steps, agents = m.rank_frame(X[X["run_id"].isin(test)])
-    out = sole_agent(verdicts(steps, agents.assign(share=agents["confidence"]), m.uncertain_below), steps, agents,
-                     m.uncertain_below)
+    out = sole_agent(
+        verdicts(steps, agents.assign(share=agents["confidence"]), m.uncertain_below),
+        steps,
+        agents,
+        m.uncertain_below,
+    )
     fam = agents.drop_duplicates("run_id").set_index("run_id")["familiarity"]
     culprit = set(zip(labels["run_id"], labels["agent"].astype(object), strict=True))
     sys_of = X.drop_duplicates("run_id").set_index("run_id")["system"]
-    return pd.DataFrame({"split": split, "run_id": out["run_id"], "system": out["run_id"].map(sys_of),
-                         "hit": [(r, a) in culprit for r, a in zip(out["run_id"], out["agent"], strict=True)],
-                         "confidence": out["agent_confidence"].to_numpy(dtype=float),
-                         "by_confidence": out["uncertain"].astype(bool).to_numpy(),
-                         "familiarity": out["run_id"].map(fam).to_numpy(dtype=float)})
+    return pd.DataFrame(
+        {
+            "split": split,
+            "run_id": out["run_id"],
+            "system": out["run_id"].map(sys_of),
+            "hit": [(r, a) in culprit for r, a in zip(out["run_id"], out["agent"], strict=True)],
+            "confidence": out["agent_confidence"].to_numpy(dtype=float),
+            "by_confidence": out["uncertain"].astype(bool).to_numpy(),
+            "familiarity": out["run_id"].map(fam).to_numpy(dtype=float),
+        }
+    )
 
 
 def flag_row(v: pd.DataFrame, t: float) -> dict:
@@ -72,22 +88,36 @@ def flag_row(v: pd.DataFrame, t: float) -> dict:
     tnr = (~flag[hit]).mean() if hit.any() else float("nan")
     conf = v["confidence"].to_numpy()
     ok = ~np.isnan(conf)
-    return {"t": t, "runs": len(v), "agent": hit.mean(), "flag_conf": v["by_confidence"].mean(),
-            "flag_unfamiliar": unfam.mean(), "flagged": flag.mean(),
-            "acc_flagged": hit[flag].mean() if flag.any() else float("nan"),
-            "acc_unflagged": hit[~flag].mean() if (~flag).any() else float("nan"),
-            "youden_J": tpr + tnr - 1, "brier": float(np.mean((conf[ok] - hit[ok]) ** 2))}
+    return {
+        "t": t,
+        "runs": len(v),
+        "agent": hit.mean(),
+        "flag_conf": v["by_confidence"].mean(),
+        "flag_unfamiliar": unfam.mean(),
+        "flagged": flag.mean(),
+        "acc_flagged": hit[flag].mean() if flag.any() else float("nan"),
+        "acc_unflagged": hit[~flag].mean() if (~flag).any() else float("nan"),
+        "youden_J": tpr + tnr - 1,
+        "brier": float(np.mean((conf[ok] - hit[ok]) ** 2)),
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frame", type=Path, required=True)
     ap.add_argument("--dump", type=Path)
-    ap.add_argument("--part", help="K/N: only the K-th of N interleaved shares of the splits (with --dump; processes "
-                    "side by side on a loaded machine)")
+    ap.add_argument(
+        "--part",
+        help="K/N: only the K-th of N interleaved shares of the splits (with --dump; processes "
+        "side by side on a loaded machine)",
+    )
     ap.add_argument("--combine", type=Path, nargs="+", help="the --dump files of every part: the tables")
-    ap.add_argument("--quantiles", action="store_true", help="print the shipped v11's training-run distance "
-                    "quantiles (its familiarity statistics over the frame's training runs) as JSON")
+    ap.add_argument(
+        "--quantiles",
+        action="store_true",
+        help="print the shipped v11's training-run distance "
+        "quantiles (its familiarity statistics over the frame's training runs) as JSON",
+    )
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     X = pd.read_parquet(args.frame.with_suffix(".X.parquet"))
@@ -103,14 +133,18 @@ def main() -> None:
     if args.dump:
         v.to_csv(args.dump, index=False)
     if args.part:
-        print(f"part {args.part}: {time.process_time() - c0:.0f} CPU s, {time.perf_counter() - t0:.0f} s wall; "
-              f"load average {np.round(os.getloadavg(), 1)}")
+        print(
+            f"part {args.part}: {time.process_time() - c0:.0f} CPU s, {time.perf_counter() - t0:.0f} s wall; "
+            f"load average {np.round(os.getloadavg(), 1)}"
+        )
         return
     cv = v[v["split"].str.startswith("cv")]
     loso = v[v["split"].str.startswith("loso:")]
     choice = loso[loso["system"] != HC]
-    print(f"frame {args.frame}, {X['run_id'].nunique()} runs; {time.process_time() - c0:.0f} CPU s, "
-          f"{time.perf_counter() - t0:.0f} s wall; load average {np.round(os.getloadavg(), 1)}\n")
+    print(
+        f"frame {args.frame}, {X['run_id'].nunique()} runs; {time.process_time() - c0:.0f} CPU s, "
+        f"{time.perf_counter() - t0:.0f} s wall; load average {np.round(os.getloadavg(), 1)}\n"
+    )
     rows = []
     for t in (0.0, *CANDIDATES):
         r = flag_row(choice, t)
@@ -119,16 +153,21 @@ def main() -> None:
     print("## 1. Choice: pooled LOSO held-out verdicts of the real systems but Hand-Crafted\n")
     print(markdown(table) + "\n")
     base_j = table.loc[table["t"] == 0.0, "youden_J"].iloc[0]
-    ok = table[(table["t"] > 0) & (table["cv_share_unfamiliar"] <= MAX_CV_SHARE) & (table["youden_J"] > base_j)]
+    ok = table[
+        (table["t"] > 0) & (table["cv_share_unfamiliar"] <= MAX_CV_SHARE) & (table["youden_J"] > base_j)
+    ]
     if ok.empty:
         print("no candidate beats the confidence-only flag within the Alg-Gen CV share: no rule")
         return
     chosen = float(ok.sort_values(["youden_J", "t"], ascending=[False, True])["t"].iloc[0])
     print(f"chosen t = {chosen}\n\n## 2. Report at t = {chosen} (and t = 0: the confidence rule alone)\n")
     rep = []
-    for name, data in (("Alg-Gen 5-fold CV", cv), ("Alg-Gen only -> Hand-Crafted", v[v["split"] == "ag->hc"]),
-                       ("pooled LOSO, 7 real systems", loso),
-                       *((f"  LOSO held out {s}", loso[loso["system"] == s]) for s in sorted(loso["system"].unique()))):
+    for name, data in (
+        ("Alg-Gen 5-fold CV", cv),
+        ("Alg-Gen only -> Hand-Crafted", v[v["split"] == "ag->hc"]),
+        ("pooled LOSO, 7 real systems", loso),
+        *((f"  LOSO held out {s}", loso[loso["system"] == s]) for s in sorted(loso["system"].unique())),
+    ):
         for t in (0.0, chosen):
             rep.append({"figure": name, **flag_row(data, t)})
     print(markdown(pd.DataFrame(rep).drop(columns=["youden_J"])))
@@ -140,14 +179,18 @@ def all_verdicts(X: pd.DataFrame, labels: pd.DataFrame, part: str | None) -> pd.
     ids = {s: sorted(sys_of.index[sys_of == s]) for s in sorted(sys_of.unique())}
     every = [x for v in ids.values() for x in v]
     ag = ids[AG]
-    splits = [([ag[i] for i in tr], [ag[i] for i in te], f"cv{k}")
-              for k, (tr, te) in enumerate(GroupKFold(n_splits=5).split(ag, groups=ag))]
+    splits = [
+        ([ag[i] for i in tr], [ag[i] for i in te], f"cv{k}")
+        for k, (tr, te) in enumerate(GroupKFold(n_splits=5).split(ag, groups=ag))
+    ]
     splits.append((ids[AG], ids[HC], "ag->hc"))
-    splits += [([x for x in every if sys_of[x] != held], ids[held], f"loso:{held}") for held in ids if held != SIM]
+    splits += [
+        ([x for x in every if sys_of[x] != held], ids[held], f"loso:{held}") for held in ids if held != SIM
+    ]
     if part:
         k, n = (int(x) for x in part.split("/"))
         # the LOSO fits cost most: dealt round-robin from the end so each share gets some
-        splits = splits[::-1][k - 1::n]
+        splits = splits[::-1][k - 1 :: n]
     return pd.concat([split_verdicts(X, labels, *sp) for sp in splits], ignore_index=True)
 
 
@@ -157,9 +200,15 @@ def shipped_quantiles(X: pd.DataFrame, labels: pd.DataFrame) -> dict:
     shipped = BlameModel.pretrained()
     m = BlameModel(**V11, unfamiliar_below=0.0).fit_frame(X, labels)
     f, g = m.familiarity_, shipped.familiarity_
-    same = all(np.allclose(getattr(f, k), getattr(g, k), rtol=1e-9, atol=1e-12)
-               for k in ("median", "mean", "scale", "reference"))
-    if not same or list(m.feature_names_in_) != list(shipped.feature_names_in_) or m.n_runs_ != shipped.n_runs_:
+    same = all(
+        np.allclose(getattr(f, k), getattr(g, k), rtol=1e-9, atol=1e-12)
+        for k in ("median", "mean", "scale", "reference")
+    )
+    if (
+        not same
+        or list(m.feature_names_in_) != list(shipped.feature_names_in_)
+        or m.n_runs_ != shipped.n_runs_
+    ):
         raise SystemExit("the frame's refit is not the shipped model's training set: its familiarity differs")
     return {"quantiles": f.quantiles.tolist(), "n_runs": m.n_runs_}
 

@@ -57,11 +57,13 @@ _IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_.]*[A-Za-z0-9_]\b")
 _CAPS = re.compile(r"\b[A-Z][a-zA-Z]+(?:\s+[A-Z][a-zA-Z]+)+\b")
 _NUM = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
 _TOK = re.compile(r"[a-z0-9]+")
-_STOP = set("""the a an and or of to in on for with by from at as is are was were be been it this that these those
+_STOP = set(
+    """the a an and or of to in on for with by from at as is are was were be been it this that these those
 there their they we you i he she his her its our your not no yes but if then than so such which who whom what when
 where how all any each can could should would will shall may might must have has had do does did done also into
 about over under more most less very just only final answer terminate therefore conclusion summary result results
-based provided given above below here value values step steps""".split())
+based provided given above below here value values step steps""".split()
+)
 
 
 def _is_ident(t: str) -> bool:
@@ -82,8 +84,11 @@ def answer_items(final: str, task: str) -> tuple[set[str], set[tuple[str, ...]]]
     subs = {s for s in subs if len(s) >= 2 and s not in low_task}
     toks = _TOK.findall(final.lower())
     task_grams = set(zip(*(_TOK.findall(low_task)[i:] for i in range(3)), strict=False))
-    grams = {g for g in zip(toks, toks[1:], toks[2:], strict=False)
-             if any(len(w) >= 4 and w not in _STOP for w in g) and g not in task_grams}
+    grams = {
+        g
+        for g in zip(toks, toks[1:], toks[2:], strict=False)
+        if any(len(w) >= 4 and w not in _STOP for w in g) and g not in task_grams
+    }
     return subs, grams
 
 
@@ -101,7 +106,9 @@ def text_origin(kinds: list[str], agents: list, outputs: list[str], task: str) -
     first: dict[object, int] = {}
 
     def credit(i: int) -> None:
-        j = i - 1 if kinds[i] in ("tool", "retriever") and i > 0 else i   # a tool's output: its caller stated it
+        j = (
+            i - 1 if kinds[i] in ("tool", "retriever") and i > 0 else i
+        )  # a tool's output: its caller stated it
         if is_agent[j]:
             count[agents[j]] = count.get(agents[j], 0) + 1
             first[agents[j]] = min(first.get(agents[j], j), j)
@@ -126,7 +133,8 @@ def text_origin(kinds: list[str], agents: list, outputs: list[str], task: str) -
 def run_facts(X: pd.DataFrame, T: pd.DataFrame) -> pd.DataFrame:
     """Per run: final author, first speaker, first stater of the final numbers, text-origin agent."""
     M = X[["run_id", "step_id", "agent", "kind", "pos", "final_origin_first"]].merge(
-        T[["run_id", "step_id", "output", "task"]], on=["run_id", "step_id"], how="left")
+        T[["run_id", "step_id", "output", "task"]], on=["run_id", "step_id"], how="left"
+    )
     M = M.sort_values(["run_id", "pos"], kind="stable")
     rows = []
     for run, g in M.groupby("run_id", sort=False):
@@ -134,24 +142,38 @@ def run_facts(X: pd.DataFrame, T: pd.DataFrame) -> pd.DataFrame:
         talk = [a for k, a in zip(kinds, agents, strict=True) if k not in NOT_AGENT and a is not None]
         fo = g.loc[g["final_origin_first"] > 0, "agent"]
         task = g["task"].dropna()
-        rows.append({"run_id": run, "final": talk[-1] if talk else None, "first": talk[0] if talk else None,
-                     "num_origin": fo.iloc[0] if len(fo) and isinstance(fo.iloc[0], str) else None,
-                     "text_origin": text_origin(kinds, agents, g["output"].fillna("").tolist(),
-                                                task.iloc[0] if len(task) else "")})
+        rows.append(
+            {
+                "run_id": run,
+                "final": talk[-1] if talk else None,
+                "first": talk[0] if talk else None,
+                "num_origin": fo.iloc[0] if len(fo) and isinstance(fo.iloc[0], str) else None,
+                "text_origin": text_origin(
+                    kinds, agents, g["output"].fillna("").tolist(), task.iloc[0] if len(task) else ""
+                ),
+            }
+        )
     return pd.DataFrame(rows).set_index("run_id")
 
 
 # -- the pair stage ---------------------------------------------------------------------------------------------
-def pair_rows(steps: pd.DataFrame, agents: pd.DataFrame, X: pd.DataFrame, facts: pd.DataFrame,
-              with_text: bool) -> pd.DataFrame:
+def pair_rows(
+    steps: pd.DataFrame, agents: pd.DataFrame, X: pd.DataFrame, facts: pd.DataFrame, with_text: bool
+) -> pd.DataFrame:
     """One row per run with two or more candidate agents: #1, #2 and the "#2 minus #1" features."""
     A = agents[agents["rank"] <= 2]
     two = A.groupby("run_id")["agent"].transform("size") == 2
     A = A[two]
     a1 = A[A["rank"] == 1].set_index("run_id")
     a2 = A[A["rank"] == 2].set_index("run_id")
-    R = pd.DataFrame({"a1": a1["agent"], "a2": a2["agent"].reindex(a1.index),
-                      "s1": a1["score"], "s2": a2["score"].reindex(a1.index)})
+    R = pd.DataFrame(
+        {
+            "a1": a1["agent"],
+            "a2": a2["agent"].reindex(a1.index),
+            "s1": a1["score"],
+            "s2": a2["score"].reindex(a1.index),
+        }
+    )
     lg = lambda s: np.log(np.clip(s, 1e-9, 1 - 1e-9) / (1 - np.clip(s, 1e-9, 1 - 1e-9)))  # noqa: E731
     R["d_logit"] = lg(R["s2"]) - lg(R["s1"])
     F = facts.reindex(R.index)
@@ -162,8 +184,12 @@ def pair_rows(steps: pd.DataFrame, agents: pd.DataFrame, X: pd.DataFrame, facts:
     corr = X.groupby(["run_id", "agent"])["corrected_later"].sum()
     k1 = pd.MultiIndex.from_arrays([R.index, R["a1"]])
     k2 = pd.MultiIndex.from_arrays([R.index, R["a2"]])
-    R["turns"] = np.log((turns.reindex(k2).fillna(0).to_numpy() + 1) / (turns.reindex(k1).fillna(0).to_numpy() + 1))
-    R["corrected"] = np.log1p(corr.reindex(k2).fillna(0).to_numpy()) - np.log1p(corr.reindex(k1).fillna(0).to_numpy())
+    R["turns"] = np.log(
+        (turns.reindex(k2).fillna(0).to_numpy() + 1) / (turns.reindex(k1).fillna(0).to_numpy() + 1)
+    )
+    R["corrected"] = np.log1p(corr.reindex(k2).fillna(0).to_numpy()) - np.log1p(
+        corr.reindex(k1).fillna(0).to_numpy()
+    )
     R["system"] = X.drop_duplicates("run_id").set_index("run_id")["system"].reindex(R.index)
     return R
 
@@ -182,11 +208,19 @@ def fit_stage(R: pd.DataFrame, labels: pd.DataFrame, cols: list[str]):  # noqa: 
     return clf
 
 
-def apply_stage(clf, R: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame,  # noqa: ANN001
-                cols: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+def apply_stage(
+    clf,
+    R: pd.DataFrame,
+    steps: pd.DataFrame,
+    agents: pd.DataFrame,  # noqa: ANN001
+    cols: list[str],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     """Steps and agents re-ranked by the stage's choice; q (P(#2)) per run it saw."""
-    q = pd.Series(clf.predict_proba(R[cols].to_numpy(dtype=float))[:, 1], index=R.index) if len(R) else \
-        pd.Series(dtype=float)
+    q = (
+        pd.Series(clf.predict_proba(R[cols].to_numpy(dtype=float))[:, 1], index=R.index)
+        if len(R)
+        else pd.Series(dtype=float)
+    )
     flip = set(q.index[q > 0.5])
     agents = agents.copy()
     fr = agents["run_id"].isin(flip) & agents["rank"].isin([1, 2])
@@ -211,8 +245,11 @@ class Variant:
         self.stage = name in ("p1", "p2", "p4")
         self.with_text = name in ("p2", "p4")
         self.cols = F_A + (["text_origin"] if self.with_text else [])
-        feats = [f for f, (needs, _) in ALL_FEATURES.items()
-                 if (f in PORTABLE_GROUPS or needs in PORTABLE_GROUPS) and f != NEW_FEATURE]
+        feats = [
+            f
+            for f, (needs, _) in ALL_FEATURES.items()
+            if (f in PORTABLE_GROUPS or needs in PORTABLE_GROUPS) and f != NEW_FEATURE
+        ]
         if name in ("p3", "p4"):
             feats = feats + [NEW_FEATURE]
         self.params = {**PARAMS, "system_balance": True, "features": feats}
@@ -249,9 +286,13 @@ class Variant:
             else:
                 c = c1
             culprit = set(zip(self.labels["run_id"], self.labels["agent"].astype(object), strict=True))
-            verdict = pd.DataFrame({"confidence": c.to_numpy(dtype=float),
-                                    "hit": [(r, a) in culprit for r, a in zip(top.index, top["agent"], strict=True)]},
-                                   index=top.index)
+            verdict = pd.DataFrame(
+                {
+                    "confidence": c.to_numpy(dtype=float),
+                    "hit": [(r, a) in culprit for r, a in zip(top.index, top["agent"], strict=True)],
+                },
+                index=top.index,
+            )
         lab = self.labels[self.labels["run_id"].isin(test)]
         return _metrics(lab, steps, agents, 3, 2), verdict
 
@@ -259,27 +300,37 @@ class Variant:
 def reliability(v: pd.DataFrame) -> tuple[float, str]:
     brier = float(((v["confidence"] - v["hit"].astype(float)) ** 2).mean())
     bins = pd.cut(v["confidence"], [0, 0.2, 0.4, 0.6, 0.8, 1.0001], right=False)
-    t = v.groupby(bins, observed=True).agg(n=("hit", "size"), conf=("confidence", "mean"), hit=("hit", "mean"))
-    cells = "; ".join(f"{iv.left:.1f}-{min(iv.right, 1):.1f}: n {r.n}, conf {r.conf:.2f}, hit {r.hit:.2f}"
-                      for iv, r in t.iterrows())
+    t = v.groupby(bins, observed=True).agg(
+        n=("hit", "size"), conf=("confidence", "mean"), hit=("hit", "mean")
+    )
+    cells = "; ".join(
+        f"{iv.left:.1f}-{min(iv.right, 1):.1f}: n {r.n}, conf {r.conf:.2f}, hit {r.hit:.2f}"
+        for iv, r in t.iterrows()
+    )
     return brier, cells
 
 
 def figures(var: Variant) -> list[dict]:
     """bench/attribution_blame14.py's figures, calibrated on the first two, with their Brier score and reliability."""
-    return b14.figure_rows(var.X, lambda train, test, first: var.score(train, test, calibrate=first),
-                           calibration=lambda v: dict(zip(("brier", "reliability"), reliability(v), strict=True)))
+    return b14.figure_rows(
+        var.X,
+        lambda train, test, first: var.score(train, test, calibrate=first),
+        calibration=lambda v: dict(zip(("brier", "reliability"), reliability(v), strict=True)),
+    )
 
 
 def save_texts(args: argparse.Namespace) -> None:
     import tempfile
 
     import pyarrow as pa
+
     with tempfile.TemporaryDirectory() as tmp:
         ws, every = b14.public_runs(args, Path(tmp))
         ws.con.register("_p24_runs", pa.table({"run_id": pa.array(every, type=pa.string())}))
-        T = ws.con.execute("SELECT s.run_id, s.step_id, coalesce(s.output, '') AS output, r.task FROM steps s "
-                           "JOIN runs r USING (run_id) SEMI JOIN _p24_runs USING (run_id)").df()
+        T = ws.con.execute(
+            "SELECT s.run_id, s.step_id, coalesce(s.output, '') AS output, r.task FROM steps s "
+            "JOIN runs r USING (run_id) SEMI JOIN _p24_runs USING (run_id)"
+        ).df()
     T.to_parquet(args.save_texts)
     print(f"texts of {len(every)} runs, {len(T)} steps -> {args.save_texts}")
 
@@ -303,16 +354,24 @@ def main() -> None:
     T = pd.read_parquet(args.texts)
     c0, t0 = time.process_time(), time.perf_counter()
     facts = run_facts(X, T)
-    print(f"run facts of {len(facts)} runs: {time.process_time() - c0:.0f} CPU s; text origin found in "
-          f"{facts['text_origin'].notna().sum()}")
-    ALL_FEATURES.setdefault(NEW_FEATURE, ("portable", "the move's agent first stated most of the final answer's text"))
+    print(
+        f"run facts of {len(facts)} runs: {time.process_time() - c0:.0f} CPU s; text origin found in "
+        f"{facts['text_origin'].notna().sum()}"
+    )
+    ALL_FEATURES.setdefault(
+        NEW_FEATURE, ("portable", "the move's agent first stated most of the final answer's text")
+    )
     X = X.copy()
-    X[NEW_FEATURE] = (X["agent"].notna() & (X["run_id"].map(facts["text_origin"]) == X["agent"])).astype(float)
+    X[NEW_FEATURE] = (X["agent"].notna() & (X["run_id"].map(facts["text_origin"]) == X["agent"])).astype(
+        float
+    )
     for name in args.variant:
         c0, t0 = time.process_time(), time.perf_counter()
         rows = figures(Variant(name, X, labels, facts))
-        print(f"\nvariant {name}, frame {args.frame}, {X['run_id'].nunique()} runs; {time.process_time() - c0:.0f} "
-              f"CPU s, {time.perf_counter() - t0:.0f} s wall; load average {np.round(os.getloadavg(), 1)}\n")
+        print(
+            f"\nvariant {name}, frame {args.frame}, {X['run_id'].nunique()} runs; {time.process_time() - c0:.0f} "
+            f"CPU s, {time.perf_counter() - t0:.0f} s wall; load average {np.round(os.getloadavg(), 1)}\n"
+        )
         print(markdown(pd.DataFrame(rows)), flush=True)
 
 

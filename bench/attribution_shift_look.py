@@ -53,22 +53,36 @@ def main() -> None:
     ag, hc, sim = runs_of(ws, AG), runs_of(ws, HC), runs_of(ws, SIM)
     labels = culprit_labels(ws)
     X = BlameModel(features="portable").frame(ws, ag + hc + sim)
-    print(f"data: {len(ag)} Alg-Gen, {len(hc)} Hand-Crafted, {len(sim)} simulator runs; load average {os.getloadavg()}\n")
-    settings = [("Alg-Gen -> Hand-Crafted", ag, hc), ("Alg-Gen + simulator -> Hand-Crafted", ag + sim, hc),
-                ("simulator -> Hand-Crafted", sim, hc), ("Hand-Crafted -> Alg-Gen", hc, ag)]
+    print(
+        f"data: {len(ag)} Alg-Gen, {len(hc)} Hand-Crafted, {len(sim)} simulator runs; load average {os.getloadavg()}\n"
+    )
+    settings = [
+        ("Alg-Gen -> Hand-Crafted", ag, hc),
+        ("Alg-Gen + simulator -> Hand-Crafted", ag + sim, hc),
+        ("simulator -> Hand-Crafted", sim, hc),
+        ("Hand-Crafted -> Alg-Gen", hc, ag),
+    ]
     variants = {"v5": av.plain(**av.V5), "iw": iw()}
     res: dict[tuple[str, str], tuple[float, float]] = {}
     print("| setting | v5 agent / step | iw agent / step |\n|---|---|---|")
     for name, train, test in settings:
         for v, fit in variants.items():
             res[name, v] = av._acc(labels, [fit(X, labels, train, test)(X[X["run_id"].isin(test)])], test)
-        print(f"| {name} | {res[name, 'v5'][0]:.1%} / {res[name, 'v5'][1]:.1%} | "
-              f"{res[name, 'iw'][0]:.1%} / {res[name, 'iw'][1]:.1%} |", flush=True)
+        print(
+            f"| {name} | {res[name, 'v5'][0]:.1%} / {res[name, 'v5'][1]:.1%} | "
+            f"{res[name, 'iw'][0]:.1%} / {res[name, 'iw'][1]:.1%} |",
+            flush=True,
+        )
     a, b = settings[0][0], settings[1][0]
-    go = (res[a, "iw"][0] >= res[a, "v5"][0] and res[b, "iw"][0] >= res[b, "v5"][0]
-          and res[a, "iw"][1] >= 0.10 - 1e-12)
-    print(f"\nrule: iw agent >= v5 agent on '{a}' and '{b}', and iw step on '{a}' >= 10 % -> "
-          f"{'GO' if go else 'NO-GO'}")
+    go = (
+        res[a, "iw"][0] >= res[a, "v5"][0]
+        and res[b, "iw"][0] >= res[b, "v5"][0]
+        and res[a, "iw"][1] >= 0.10 - 1e-12
+    )
+    print(
+        f"\nrule: iw agent >= v5 agent on '{a}' and '{b}', and iw step on '{a}' >= 10 % -> "
+        f"{'GO' if go else 'NO-GO'}"
+    )
     print(f"total {time.perf_counter() - start:.0f} s; load average {os.getloadavg()}")
 
 

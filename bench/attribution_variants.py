@@ -96,8 +96,10 @@ def load() -> tuple[pd.DataFrame, pd.DataFrame, dict[str, list[str]]]:
     labels = culprit_labels(ws)
     ids = sorted(labels["run_id"].unique())
     X = BlameModel(features="portable").frame(ws, ids)
-    texts = ws.con.execute("SELECT s.run_id, s.step_id, coalesce(s.output, '') AS output, r.task "
-                           "FROM steps s JOIN runs r USING (run_id)").df()
+    texts = ws.con.execute(
+        "SELECT s.run_id, s.step_id, coalesce(s.output, '') AS output, r.task "
+        "FROM steps s JOIN runs r USING (run_id)"
+    ).df()
     X = X.merge(texts, on=["run_id", "step_id"], how="left")
     groups = {s: sorted(X.loc[X["system"] == s, "run_id"].unique()) for s in ("AG", "sim303", "sim404")}
     return X, labels, groups
@@ -111,6 +113,7 @@ def _fit(X: pd.DataFrame, labels: pd.DataFrame, train: list[str], **params) -> B
 def plain(**params) -> Callable:
     def fit(X: pd.DataFrame, labels: pd.DataFrame, train: list[str], test: list[str]) -> Fitted:
         return _fit(X, labels, train, **params).rank_frame
+
     return fit
 
 
@@ -130,6 +133,7 @@ def system_z(robust: bool) -> Callable:
                 Z.loc[idx, cols] = (B - B.mean()) / sd.where(sd > 1e-12, 1.0)
         model = _fit(Z, labels, train)
         return lambda F: model.rank_frame(Z.loc[F.index])
+
     return fit
 
 
@@ -143,6 +147,7 @@ def self_train(frac: float = 0.5) -> Callable:
         pseudo = top.nlargest(int(len(top) * frac), "margin")[["run_id", "agent", "step_id"]]
         both = pd.concat([labels[labels["run_id"].isin(train)][["run_id", "agent", "step_id"]], pseudo])
         return _fit(X, both, list(train) + pseudo["run_id"].tolist()).rank_frame
+
     return fit
 
 
@@ -164,7 +169,9 @@ def lineage_names() -> Callable:
             task = _values(g["task"].iloc[0] or "")
             kinds = g["kind"].tolist()
             vals = [_values(t) - task for t in g["output"].fillna("")]
-            agent_moves = [i for i, k in enumerate(kinds) if k not in ("tool", "retriever", "human", "system")]
+            agent_moves = [
+                i for i, k in enumerate(kinds) if k not in ("tool", "retriever", "human", "system")
+            ]
             final = set().union(*(vals[i] for i in agent_moves[-2:])) if agent_moves else set()
             first_at: dict[str, int] = {}
             for i, v in enumerate(vals):
@@ -188,6 +195,7 @@ def lineage_names() -> Callable:
         Y = add(X)
         model = _fit(Y, labels, train, features=PF + ["lineage_names", "lineage_names_first"])
         return lambda F: model.rank_frame(Y.loc[F.index])
+
     return fit
 
 
@@ -202,17 +210,23 @@ def heuristic_ensemble(feature: str = "first_numbers", weight: float = 0.5) -> C
             steps["score"] = 1.0 / (1.0 + np.exp(-steps["logit"]))
             steps = rank_steps(steps.drop(columns="rank"))
             return steps, rank_agents(steps)
+
         return score
+
     return fit
 
 
-_DISPUTE = re.compile(r"(incorrect|not correct|wrong|mistake|discrepan|inaccura|error in|does ?n[o']t match|"
-                      r"should (be|have)|instead of|overlook|missed|misinterpret|misread|not accurate|"
-                      r"re-?evaluat|reconsider|contradict|inconsisten|not (quite )?right)")
+_DISPUTE = re.compile(
+    r"(incorrect|not correct|wrong|mistake|discrepan|inaccura|error in|does ?n[o']t match|"
+    r"should (be|have)|instead of|overlook|missed|misinterpret|misread|not accurate|"
+    r"re-?evaluat|reconsider|contradict|inconsisten|not (quite )?right)"
+)
 _CONTENT = re.compile(r"[a-z][a-z0-9]{3,}")
-_STOP = frozenset("this that with from have what which when where there their they them were been will would "
-                  "could should into your about than then also only does each such these those some more most "
-                  "over under very just like make made many much other being following given using based".split())
+_STOP = frozenset(
+    "this that with from have what which when where there their they them were been will would "
+    "could should into your about than then also only does each such these those some more most "
+    "over under very just like make made many much other being following given using based".split()
+)
 
 
 def _nums(text: str) -> set[str]:
@@ -250,8 +264,11 @@ def claims_features(X: pd.DataFrame) -> pd.DataFrame:
         idx = np.flatnonzero(is_agent)
         for i in idx:
             if nums[i]:
-                f["disputed_later"][i] = sum(1 for j in range(i + 1, min(n, i + 65))
-                                             if dispute[j] and ag[j] != ag[i] and nums[i] & nums[j])
+                f["disputed_later"][i] = sum(
+                    1
+                    for j in range(i + 1, min(n, i + 65))
+                    if dispute[j] and ag[j] != ag[i] and nums[i] & nums[j]
+                )
         first = next((i for i in idx if f["disputed_later"][i] > 0), None)
         if first is not None:
             f["disputed_first"][first] = 1
@@ -261,7 +278,7 @@ def claims_features(X: pd.DataFrame) -> pd.DataFrame:
         f["task_cover"] = cover
         c = cover[idx]
         for k, i in enumerate(idx):
-            before, after = c[max(0, k - 2):k + 1], c[k + 1:k + 4]
+            before, after = c[max(0, k - 2) : k + 1], c[k + 1 : k + 4]
             f["drift_after"][i] = before.mean() - (after.mean() if len(after) else before.mean())
         for k in CLAIMS:
             v = f[k]
@@ -281,6 +298,7 @@ def with_features(names: list[str], **params) -> Callable:
         Y = X if set(names) <= set(X.columns) else claims_features(X)
         model = _fit(Y, labels, train, features=PF + names, **{**V5, **params})
         return lambda F: model.rank_frame(Y.loc[F.index])
+
     return fit
 
 
@@ -289,6 +307,7 @@ def pairwise(mix: float = 1.0, **params) -> Callable:
 
     ``mix`` < 1 averages the pairwise weights with the pointwise scorer's (both standardised alike).
     """
+
     def fit(X: pd.DataFrame, labels: pd.DataFrame, train: list[str], test: list[str]) -> Fitted:
         from sklearn.linear_model import LogisticRegression
 
@@ -305,15 +324,19 @@ def pairwise(mix: float = 1.0, **params) -> Callable:
             neg = rows[~y[rows]]
             if not len(neg):
                 continue
-            d = (Z[pos[0]] - Z[neg])
+            d = Z[pos[0]] - Z[neg]
             D.append(d)
             W.append(np.full(len(neg), 1.0 / len(neg)))
         D, W = np.vstack(D), np.concatenate(W)
         lr = LogisticRegression(C=model.C, fit_intercept=False, max_iter=5000).fit(
-            np.vstack([D, -D]), np.r_[np.ones(len(D)), np.zeros(len(D))], sample_weight=np.r_[W, W] * len(W) / W.sum())
+            np.vstack([D, -D]),
+            np.r_[np.ones(len(D)), np.zeros(len(D))],
+            sample_weight=np.r_[W, W] * len(W) / W.sum(),
+        )
         coef = mix * lr.coef_[0] + (1 - mix) * sc.coef
         model.step_model_ = type(sc)(sc.median, sc.mean, sc.scale, coef, sc.intercept)
         return model.rank_frame
+
     return fit
 
 
@@ -341,14 +364,18 @@ VARIANTS: dict[str, Callable] = {
 }
 
 
-def _acc(labels: pd.DataFrame, parts: list[tuple[pd.DataFrame, pd.DataFrame]], ids: list[str]) -> tuple[float, float]:
+def _acc(
+    labels: pd.DataFrame, parts: list[tuple[pd.DataFrame, pd.DataFrame]], ids: list[str]
+) -> tuple[float, float]:
     steps = pd.concat([p[0] for p in parts], ignore_index=True)
     agents = pd.concat([p[1] for p in parts], ignore_index=True)
     m = _metrics(labels[labels["run_id"].isin(ids)], steps, agents, 3, 2)
     return m["agent_acc"], m["step_acc"]
 
 
-def evaluate(fit: Callable, X: pd.DataFrame, labels: pd.DataFrame, g: dict[str, list[str]]) -> dict[str, tuple]:
+def evaluate(
+    fit: Callable, X: pd.DataFrame, labels: pd.DataFrame, g: dict[str, list[str]]
+) -> dict[str, tuple]:
     ag = np.array(g["AG"])
 
     def cv(splits) -> tuple[float, float]:
@@ -370,7 +397,9 @@ def evaluate(fit: Callable, X: pd.DataFrame, labels: pd.DataFrame, g: dict[str, 
 CALIBRATIONS = {"v5": dict(V5), "v6": {**V5, "shift_scale": 0.1}}
 
 
-def calibration(params: dict, X: pd.DataFrame, labels: pd.DataFrame, g: dict[str, list[str]]) -> dict[str, tuple]:
+def calibration(
+    params: dict, X: pd.DataFrame, labels: pd.DataFrame, g: dict[str, list[str]]
+) -> dict[str, tuple]:
     """Brier of the calibrated agent confidence, beside a constant at the held-out hit rate, and the
     "uncertain" flag (flagged verdicts right / the others right), per selection setting."""
     from workbench.attribution._calibration import brier
@@ -379,7 +408,8 @@ def calibration(params: dict, X: pd.DataFrame, labels: pd.DataFrame, g: dict[str
 
     def fit(train: list[str]) -> BlameModel:
         return BlameModel(features=list(PF), calibration_cv=5, **params).fit_frame(
-            X[X["run_id"].isin(train)], labels[labels["run_id"].isin(train)])
+            X[X["run_id"].isin(train)], labels[labels["run_id"].isin(train)]
+        )
 
     def top(model: BlameModel, test: list[str]) -> pd.DataFrame:
         _, agents = model.rank_frame(X[X["run_id"].isin(test)])
@@ -387,7 +417,11 @@ def calibration(params: dict, X: pd.DataFrame, labels: pd.DataFrame, g: dict[str
         return t.assign(ok=[(r, a) in culprits for r, a in zip(t["run_id"], t["agent"], strict=True)])
 
     ag = np.array(g["AG"])
-    sets = {"AG cv": pd.concat([top(fit(list(ag[tr])), list(ag[te])) for tr, te in GroupKFold(5).split(ag, groups=ag)])}
+    sets = {
+        "AG cv": pd.concat(
+            [top(fit(list(ag[tr])), list(ag[te])) for tr, te in GroupKFold(5).split(ag, groups=ag)]
+        )
+    }
     whole = fit(g["AG"])
     sets["AG->sim"] = top(whole, g["sim303"])
     sets["AG->sim2"] = top(whole, g["sim404"])
@@ -396,24 +430,35 @@ def calibration(params: dict, X: pd.DataFrame, labels: pd.DataFrame, g: dict[str
     for name, t in sets.items():
         ok, conf = t["ok"].to_numpy(dtype=float), t["confidence"].to_numpy()
         flag = conf < 0.5
-        out[name] = (brier(conf, ok), brier(np.full(len(ok), ok.mean()), ok),
-                     ok[flag].mean() if flag.any() else float("nan"), ok[~flag].mean() if (~flag).any() else float("nan"))
+        out[name] = (
+            brier(conf, ok),
+            brier(np.full(len(ok), ok.mean()), ok),
+            ok[flag].mean() if flag.any() else float("nan"),
+            ok[~flag].mean() if (~flag).any() else float("nan"),
+        )
     return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, of {list(VARIANTS)}")
-    ap.add_argument("--calibration", action="store_true",
-                    help=f"instead of the rankings, the confidence's Brier score per setting for {list(CALIBRATIONS)}")
-    ap.add_argument("--cache", type=Path, default=None,
-                    help="folder to keep the loaded moves in (parquet), so later invocations skip the ingest")
+    ap.add_argument(
+        "--calibration",
+        action="store_true",
+        help=f"instead of the rankings, the confidence's Brier score per setting for {list(CALIBRATIONS)}",
+    )
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="folder to keep the loaded moves in (parquet), so later invocations skip the ingest",
+    )
     args = ap.parse_args()
     chosen = [v.strip() for v in args.variants.split(",") if v.strip()]
     unknown = [v for v in chosen if v not in VARIANTS]
     if unknown:
         ap.error(f"unknown variant(s) {unknown}; known: {list(VARIANTS)}")
-    warnings.simplefilter("ignore")   # scipy's KS fallback notice from the drift detector
+    warnings.simplefilter("ignore")  # scipy's KS fallback notice from the drift detector
     start = time.perf_counter()
     if args.cache is not None and (args.cache / "moves.parquet").is_file():
         X = pd.read_parquet(args.cache / "moves.parquet")
@@ -426,16 +471,24 @@ def main() -> None:
             X.to_parquet(args.cache / "moves.parquet")
             labels.to_parquet(args.cache / "labels.parquet")
     if any(v.startswith("v5+") for v in chosen) and not set(CLAIMS) <= set(X.columns):
-        X = claims_features(X)   # per run, no labels: once for every fold
-    print(f"data: {len(g['AG'])} Alg-Gen runs, {len(g['sim303'])} + {len(g['sim404'])} labelled failed simulator "
-          f"runs (seeds 303, 404); Hand-Crafted not read; load average {os.getloadavg()}\n")
+        X = claims_features(X)  # per run, no labels: once for every fold
+    print(
+        f"data: {len(g['AG'])} Alg-Gen runs, {len(g['sim303'])} + {len(g['sim404'])} labelled failed simulator "
+        f"runs (seeds 303, 404); Hand-Crafted not read; load average {os.getloadavg()}\n"
+    )
     if args.calibration:
-        print("Brier (constant at the held-out hit rate); flagged uncertain verdicts right / the others right\n")
-        print("| calibration | AG cv | AG->sim | AG->sim2 | sim->AG | mean excess over the constant |\n|---|---|---|---|---|---:|")
+        print(
+            "Brier (constant at the held-out hit rate); flagged uncertain verdicts right / the others right\n"
+        )
+        print(
+            "| calibration | AG cv | AG->sim | AG->sim2 | sim->AG | mean excess over the constant |\n|---|---|---|---|---|---:|"
+        )
         for name, params in CALIBRATIONS.items():
             res = calibration(params, X, labels, g)
             cells = " | ".join(f"{b:.3f} ({c:.3f}); {f:.0%} / {o:.0%}" for b, c, f, o in res.values())
-            print(f"| {name} | {cells} | {np.mean([b - c for b, c, _, _ in res.values()]):+.4f} |", flush=True)
+            print(
+                f"| {name} | {cells} | {np.mean([b - c for b, c, _, _ in res.values()]):+.4f} |", flush=True
+            )
         print(f"\ntotal {time.perf_counter() - start:.0f} s; load average {os.getloadavg()}")
         return
     cols = ["AG cv", "AG cv x3", "AG->sim", "AG->sim2", "sim->AG"]

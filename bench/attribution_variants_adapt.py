@@ -67,18 +67,28 @@ _SILENT = ("tool", "retriever", "human")
 
 def _candidates(steps: pd.DataFrame, systems: pd.Series) -> pd.DataFrame:
     """One row per run's candidate agent (talkers, as ``talkers_only``): system, run, agent, score, order."""
-    frame = pd.DataFrame({"system": systems.to_numpy(dtype=object), "run": steps["run_id"].to_numpy(dtype=object),
-                          "agent": steps["agent"].fillna("<none>").to_numpy(dtype=object),
-                          "logit": steps["logit"].to_numpy(dtype=np.float64),
-                          "pos": steps["pos"].to_numpy(dtype=np.float64),
-                          "talks": ~steps["kind"].isin(_SILENT).to_numpy()})
-    cand = frame.groupby(["system", "run", "agent"], sort=False).agg(
-        score=("logit", "max"), talks=("talks", "any"), first=("pos", "min")).reset_index()
+    frame = pd.DataFrame(
+        {
+            "system": systems.to_numpy(dtype=object),
+            "run": steps["run_id"].to_numpy(dtype=object),
+            "agent": steps["agent"].fillna("<none>").to_numpy(dtype=object),
+            "logit": steps["logit"].to_numpy(dtype=np.float64),
+            "pos": steps["pos"].to_numpy(dtype=np.float64),
+            "talks": ~steps["kind"].isin(_SILENT).to_numpy(),
+        }
+    )
+    cand = (
+        frame.groupby(["system", "run", "agent"], sort=False)
+        .agg(score=("logit", "max"), talks=("talks", "any"), first=("pos", "min"))
+        .reset_index()
+    )
     cand = cand[cand["talks"] | ~cand.groupby("run")["talks"].transform("any")]
     return cand.assign(order=cand.groupby("run")["first"].rank(method="first").astype(int) - 1)
 
 
-def _offsets(run: np.ndarray, key: np.ndarray, score: np.ndarray, neutral_target: bool, tau: float = 1.0) -> np.ndarray:
+def _offsets(
+    run: np.ndarray, key: np.ndarray, score: np.ndarray, neutral_target: bool, tau: float = 1.0
+) -> np.ndarray:
     runs, r = np.unique(run, return_inverse=True)
     k = np.unique(key, return_inverse=True)[1]
     even = np.bincount(k, weights=1.0 / np.bincount(r).astype(np.float64)[r])
@@ -109,13 +119,19 @@ def adapt(key: str, neutral: bool = False) -> Callable:
             off = pd.Series(0.0, index=pd.MultiIndex.from_frame(cand[["run", "agent"]]))
             for _, c in cand.groupby("system", sort=False):
                 off.loc[pd.MultiIndex.from_frame(c[["run", "agent"]])] = _offsets(
-                    c["run"].to_numpy(dtype=object), c[key].to_numpy(), c["score"].to_numpy(dtype=np.float64), neutral)
+                    c["run"].to_numpy(dtype=object),
+                    c[key].to_numpy(),
+                    c["score"].to_numpy(dtype=np.float64),
+                    neutral,
+                )
             rows = pd.MultiIndex.from_arrays([steps["run_id"], steps["agent"].fillna("<none>")])
             steps = steps.assign(logit=steps["logit"] + off.reindex(rows).fillna(0.0).to_numpy())
             steps["score"] = 1.0 / (1.0 + np.exp(-steps["logit"]))
             steps = rank_steps(steps.drop(columns="rank"))
             return steps, rank_agents(steps, talkers_only=True)
+
         return score
+
     return fit
 
 
@@ -124,7 +140,9 @@ _NUM = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
 
 
 def _nums(text: str) -> set[str]:
-    return {v for v in (m.replace(",", "").rstrip(".") for m in _NUM.findall(text or "")) if v and v.strip("0.")}
+    return {
+        v for v in (m.replace(",", "").rstrip(".") for m in _NUM.findall(text or "")) if v and v.strip("0.")
+    }
 
 
 def role_features(X: pd.DataFrame) -> pd.DataFrame:
@@ -165,6 +183,7 @@ def with_roles(names: list[str]) -> Callable:
             _blame_model.ALL_FEATURES.setdefault(name, ("experiment", name))
         model = av._fit(X, labels, train, features=av.PF + names, **av.V5)
         return lambda F: model.rank_frame(X.loc[F.index])
+
     return fit
 
 
@@ -183,11 +202,12 @@ def clip() -> Callable:
         T = X.loc[X["run_id"].isin(train), list(model.feature_names_in_)].to_numpy(dtype=np.float64)
         c = _Clipped(sc.median, sc.mean, sc.scale, sc.coef, sc.intercept)
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")   # an all-missing column: no bound
+            warnings.simplefilter("ignore")  # an all-missing column: no bound
             c.lo = np.nan_to_num(np.nanmin(T, axis=0), nan=-np.inf)
             c.hi = np.nan_to_num(np.nanmax(T, axis=0), nan=np.inf)
         model.step_model_ = c
         return model.rank_frame
+
     return fit
 
 
@@ -205,7 +225,7 @@ def shift_weights(source: np.ndarray, target: np.ndarray, C: float = 0.1, cap: f
     from sklearn.linear_model import LogisticRegression
 
     clf = LogisticRegression(C=C, max_iter=2000).fit(A, y, sample_weight=balance)
-    odds = np.exp(clf.decision_function(A[:len(source)]))
+    odds = np.exp(clf.decision_function(A[: len(source)]))
     w = np.clip(odds / odds.mean(), 1.0 / cap, cap)
     return w / w.mean()
 
@@ -215,14 +235,16 @@ def iw(C: float = 0.1, cap: float = 10.0) -> Callable:
         model = av._fit(X, labels, train, **av.V5)
         S, T = X[X["run_id"].isin(train)], X[X["run_id"].isin(test)]
         if set(T["system"]) <= set(S["system"]):
-            return model.rank_frame   # the same system: no shift to correct
+            return model.rank_frame  # the same system: no shift to correct
         names = list(model.feature_names_in_)
         S = S[S["run_id"].isin(model_runs(S, labels))]
         y = model._targets(S, labels)
         w = run_weights(S["run_id"], y, model.run_weight) * shift_weights(
-            S[names].to_numpy(dtype=np.float64), T[names].to_numpy(dtype=np.float64), C, cap)
+            S[names].to_numpy(dtype=np.float64), T[names].to_numpy(dtype=np.float64), C, cap
+        )
         model.step_model_ = LinearScorer.fit(S[names].to_numpy(dtype=np.float64), y, model.C, sample_weight=w)
         return model.rank_frame
+
     return fit
 
 
@@ -260,13 +282,18 @@ def main() -> None:
     warnings.simplefilter("ignore")
     start = time.perf_counter()
     if args.cache is not None and (args.cache / "moves.parquet").is_file():
-        X, labels = pd.read_parquet(args.cache / "moves.parquet"), pd.read_parquet(args.cache / "labels.parquet")
+        X, labels = (
+            pd.read_parquet(args.cache / "moves.parquet"),
+            pd.read_parquet(args.cache / "labels.parquet"),
+        )
         g = {s: sorted(X.loc[X["system"] == s, "run_id"].unique()) for s in ("AG", "sim303", "sim404")}
     else:
         X, labels, g = av.load()
-    X = role_features(X)   # per run, no labels: once for every fold
-    print(f"data: {len(g['AG'])} Alg-Gen runs, {len(g['sim303'])} + {len(g['sim404'])} simulator runs; "
-          f"Hand-Crafted not read; load average {os.getloadavg()}\n")
+    X = role_features(X)  # per run, no labels: once for every fold
+    print(
+        f"data: {len(g['AG'])} Alg-Gen runs, {len(g['sim303'])} + {len(g['sim404'])} simulator runs; "
+        f"Hand-Crafted not read; load average {os.getloadavg()}\n"
+    )
     cols = ["AG cv", "AG cv x3", "AG->sim", "AG->sim2", "sim->AG"]
     print("| variant | " + " | ".join(f"{c} agent / step" for c in cols) + " | s |")
     print("|---|" + "---|" * (len(cols) + 1))

@@ -36,14 +36,26 @@ def store(seed: int, n: int):
 
 def defaults_policy() -> Policy:
     c = wb.DetectorConfig()
-    return Policy(name="detector defaults",
-                  breakers=Breakers(max_depth=c.max_depth, max_handoffs=c.max_handoffs,
-                                    max_step_latency_ms=c.max_step_latency_ms, max_run_latency_ms=c.max_run_latency_ms),
-                  budgets=Budgets(max_tool_calls_run=c.max_tool_calls_run, max_tool_calls_agent=c.max_tool_calls_agent,
-                                  max_retries=c.max_retries),
-                  # each limit one below what the detector flags, so the policy cuts exactly what it finds
-                  loops=Loops(max_repeats=c.loop_min_turns - 1, max_pingpong=c.pingpong_min_exchanges - 1,
-                              max_repeated_replies=c.repeat_min_replies - 1))
+    return Policy(
+        name="detector defaults",
+        breakers=Breakers(
+            max_depth=c.max_depth,
+            max_handoffs=c.max_handoffs,
+            max_step_latency_ms=c.max_step_latency_ms,
+            max_run_latency_ms=c.max_run_latency_ms,
+        ),
+        budgets=Budgets(
+            max_tool_calls_run=c.max_tool_calls_run,
+            max_tool_calls_agent=c.max_tool_calls_agent,
+            max_retries=c.max_retries,
+        ),
+        # each limit one below what the detector flags, so the policy cuts exactly what it finds
+        loops=Loops(
+            max_repeats=c.loop_min_turns - 1,
+            max_pingpong=c.pingpong_min_exchanges - 1,
+            max_repeated_replies=c.repeat_min_replies - 1,
+        ),
+    )
 
 
 def markdown(frame) -> str:
@@ -51,6 +63,7 @@ def markdown(frame) -> str:
         if v is None or v != v:
             return ""
         return f"{v:.4g}" if isinstance(v, float) else str(v)
+
     head = "| " + " | ".join(frame.columns) + " |\n|" + "---|" * len(frame.columns)
     body = "\n".join("| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False))
     return head + "\n" + body
@@ -85,21 +98,41 @@ def main() -> None:
             secs = time.perf_counter() - t0
             s = rep.summary
             late = int(rep.table.set_index("rule").loc["total", "failures_caught_late"])
-            rows.append((f"seed {seed}{' (train)' if seed == 0 else ''}", name, s["runs"], s["failures"],
-                         s["prevented"], s["prevented_share"], late, s["review_rate"], s["cut_rate"],
-                         s["successes_lost"], s["tool_calls_saved"], rep.meets(0.5, 0.1), secs))
+            rows.append(
+                (
+                    f"seed {seed}{' (train)' if seed == 0 else ''}",
+                    name,
+                    s["runs"],
+                    s["failures"],
+                    s["prevented"],
+                    s["prevented_share"],
+                    late,
+                    s["review_rate"],
+                    s["cut_rate"],
+                    s["successes_lost"],
+                    s["tool_calls_saved"],
+                    rep.meets(0.5, 0.1),
+                    secs,
+                )
+            )
             if name == "proposed" and seed != 0:
-                tables[seed] = rep.table.drop(columns=["run_ids", "false_stop_ids"])   # ids: rule_runs()
+                tables[seed] = rep.table.drop(columns=["run_ids", "false_stop_ids"])  # ids: rule_runs()
     load = os.getloadavg()
-    print(f"held-out backtest, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores; "
-          f"proposal from {args.train} runs of seed 0 in {fit_s:.1f} s (ingest included)\n")
+    print(
+        f"held-out backtest, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores; "
+        f"proposal from {args.train} runs of seed 0 in {fit_s:.1f} s (ingest included)\n"
+    )
     print(f"proposed policy: {proposed}\n")
-    print("| store | policy | runs | failures | prevented | share | caught late | review rate | cut rate "
-          "| successes lost | tool calls saved | ≥ 50 % at < 10 % reviews | backtest s |")
+    print(
+        "| store | policy | runs | failures | prevented | share | caught late | review rate | cut rate "
+        "| successes lost | tool calls saved | ≥ 50 % at < 10 % reviews | backtest s |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
     for r in rows:
-        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} | {r[5]:.0%} | {r[6]} | {r[7]:.1%} | {r[8]:.1%} "
-              f"| {r[9]} | {r[10]} | {'yes' if r[11] else 'no'} | {r[12]:.2f} |")
+        print(
+            f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} | {r[5]:.0%} | {r[6]} | {r[7]:.1%} | {r[8]:.1%} "
+            f"| {r[9]} | {r[10]} | {'yes' if r[11] else 'no'} | {r[12]:.2f} |"
+        )
     for seed, table in tables.items():
         print(f"\nper rule, proposed policy, held-out seed {seed}:\n")
         print(markdown(table))

@@ -79,10 +79,14 @@ class SystemRoles:
                 nc[0] += 1
                 nc[1] += int(c)
         self.token_counts_ = {t: (n, c) for t, (n, c) in sorted(toks.items())}
-        self.vocabulary_ = ([t for t, (n, _) in self.token_counts_.items() if n >= self.min_runs]
-                            if self.tokens else [])
-        self.systems_ = sorted(X.loc[X["run_id"].isin(labelled), "system"].fillna("").astype(str).unique()) \
-            if "system" in X.columns else [""]
+        self.vocabulary_ = (
+            [t for t, (n, _) in self.token_counts_.items() if n >= self.min_runs] if self.tokens else []
+        )
+        self.systems_ = (
+            sorted(X.loc[X["run_id"].isin(labelled), "system"].fillna("").astype(str).unique())
+            if "system" in X.columns
+            else [""]
+        )
         return self
 
     @property
@@ -106,8 +110,12 @@ class SystemRoles:
         mine = np.array([bool(own.get((r, str(a)), False)) if a is not None else False for r, a in keys])
         seen = np.array([labels is not None and a is not None for _, a in keys])
         out = pd.DataFrame(index=X.index)
-        n = np.array([self.names_.get(str(a), (0, 0))[0] if a is not None else 0 for _, a in keys], dtype=float)
-        c = np.array([self.names_.get(str(a), (0, 0))[1] if a is not None else 0 for _, a in keys], dtype=float)
+        n = np.array(
+            [self.names_.get(str(a), (0, 0))[0] if a is not None else 0 for _, a in keys], dtype=float
+        )
+        c = np.array(
+            [self.names_.get(str(a), (0, 0))[1] if a is not None else 0 for _, a in keys], dtype=float
+        )
         # leave the move's own run out: its (run, agent) pair counted once in n, and in c if it was the culprit
         loo = seen & (n > 0)
         out["sys_name_rate"] = self._rate(n - loo, c - (loo & mine))
@@ -139,10 +147,16 @@ class SystemRoles:
     # -- persistence ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (counts only: no run ids, no text)."""
-        return {"smoothing": self.smoothing, "min_runs": self.min_runs, "tokens": self.tokens, "p0": self.p0_,
-                "names": {a: list(v) for a, v in self.names_.items()},
-                "token_counts": {t: list(v) for t, v in self.token_counts_.items()},
-                "vocabulary": list(self.vocabulary_), "systems": list(self.systems_)}
+        return {
+            "smoothing": self.smoothing,
+            "min_runs": self.min_runs,
+            "tokens": self.tokens,
+            "p0": self.p0_,
+            "names": {a: list(v) for a, v in self.names_.items()},
+            "token_counts": {t: list(v) for t, v in self.token_counts_.items()},
+            "vocabulary": list(self.vocabulary_),
+            "systems": list(self.systems_),
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SystemRoles:
@@ -156,6 +170,10 @@ class SystemRoles:
             out.systems_ = [str(s) for s in d["systems"]]
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
             raise FormatError(f"not a SystemRoles table: {type(exc).__name__}: {exc}") from exc
-        if not 0.0 <= out.p0_ <= 1.0 or any(c > n or c < 0 for n, c in [*out.names_.values(), *out.token_counts_.values()]):
-            raise FormatError("SystemRoles counts out of range (a culprit count above its run count, or p0 outside [0, 1])")
+        if not 0.0 <= out.p0_ <= 1.0 or any(
+            c > n or c < 0 for n, c in [*out.names_.values(), *out.token_counts_.values()]
+        ):
+            raise FormatError(
+                "SystemRoles counts out of range (a culprit count above its run count, or p0 outside [0, 1])"
+            )
         return out

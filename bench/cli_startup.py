@@ -19,13 +19,18 @@ import subprocess
 import sys
 import time
 
-EAGER = ("import workbench.attribution, workbench.detect, workbench.ingest, workbench.store, "
-         "workbench.sim, workbench.workspace, workbench.demo, workbench.replay; ")
+EAGER = (
+    "import workbench.attribution, workbench.detect, workbench.ingest, workbench.store, "
+    "workbench.sim, workbench.workspace, workbench.demo, workbench.replay; "
+)
 HEAVY = ("duckdb", "pandas", "numpy", "scipy", "sklearn", "ipywidgets", "altair")
 
 CASES = [
-    ("workbench --help", "import sys; from workbench.cli import main; sys.argv[0] = 'workbench'\n"
-                         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass"),
+    (
+        "workbench --help",
+        "import sys; from workbench.cli import main; sys.argv[0] = 'workbench'\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass",
+    ),
     ("python -c 'import workbench'", "import workbench"),
 ]
 
@@ -49,8 +54,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}, "
-          f"{os.cpu_count()} cores, median of {args.runs} runs\n")
+    print(
+        f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}, "
+        f"{os.cpu_count()} cores, median of {args.runs} runs\n"
+    )
     print("| command | lazy (s) | eager baseline (s) | ratio | heavy modules loaded (lazy) |")
     print("|---|---:|---:|---:|---|")
     for label, code in CASES:

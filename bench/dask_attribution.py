@@ -43,7 +43,9 @@ def attribute_batch(folder: str, run_ids: list[str]) -> list[tuple[str, str | No
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--batch", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
@@ -57,19 +59,29 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ws = wb.open()
         ws.ingest(wb.sim.procurement(seed=SEED).generate(args.runs), progress=False)
-        failed = [r for (r,) in ws.sql("SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id")
-                  .fetchall()]
+        failed = [
+            r
+            for (r,) in ws.sql("SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id").fetchall()
+        ]
         folder = str(ws.export(Path(tmp) / "store_parquet"))
         ws.close()
-        batches = [failed[i:i + args.batch] for i in range(0, len(failed), args.batch)]
+        batches = [failed[i : i + args.batch] for i in range(0, len(failed), args.batch)]
 
         start = time.perf_counter()
         local = [v for b in batches for v in attribute_batch(folder, b)]
         t_local = time.perf_counter() - start
 
-        cluster = None if args.scheduler else distributed.LocalCluster(
-            n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None,
-            host="127.0.0.1")
+        cluster = (
+            None
+            if args.scheduler
+            else distributed.LocalCluster(
+                n_workers=args.workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                host="127.0.0.1",
+            )
+        )
         with distributed.Client(args.scheduler or cluster) as client:
             start = time.perf_counter()
             futures = client.map(attribute_batch, [folder] * len(batches), batches, pure=False)
@@ -84,8 +96,10 @@ def main() -> None:
     print("| where | failed runs | seconds | runs/s | workers used | verdicts equal to one process |")
     print("|---|---|---|---|---|---|")
     print(f"| one process | {len(local)} | {t_local:.1f} | {len(local) / t_local:.2f} | 1 | - |")
-    print(f"| Dask ({workers} workers) | {len(spread)} | {t_dask:.1f} | {len(spread) / t_dask:.2f} | "
-          f"{len(ran_on)} | {same} |")
+    print(
+        f"| Dask ({workers} workers) | {len(spread)} | {t_dask:.1f} | {len(spread) / t_dask:.2f} | "
+        f"{len(ran_on)} | {same} |"
+    )
 
 
 if __name__ == "__main__":

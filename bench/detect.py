@@ -99,16 +99,30 @@ def _child(db: str, all_only: bool, dump: str | None) -> None:
         for name in () if all_only else DETECTORS:
             start, cpu = time.perf_counter(), _cpu()
             found = detect(ws, detectors=[name], progress=False)
-            rows.append({"detector": name, "seconds": time.perf_counter() - start, "cpu": _cpu() - cpu,
-                         "findings": len(found)})
+            rows.append(
+                {
+                    "detector": name,
+                    "seconds": time.perf_counter() - start,
+                    "cpu": _cpu() - cpu,
+                    "findings": len(found),
+                }
+            )
         start, cpu = time.perf_counter(), _cpu()
         found = detect(ws, progress=False)
-        rows.append({"detector": "all (one call)", "seconds": time.perf_counter() - start, "cpu": _cpu() - cpu,
-                     "findings": len(found)})
+        rows.append(
+            {
+                "detector": "all (one call)",
+                "seconds": time.perf_counter() - start,
+                "cpu": _cpu() - cpu,
+                "findings": len(found),
+            }
+        )
         temp = ws.con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall()[0][0]
         if dump:  # the findings, for the comparison with the other code's (a path the parent chose)
-            ws.con.execute(f"COPY (SELECT run_id, step_id, agent, detector, severity, detail, attributes::VARCHAR "
-                           f"AS attributes FROM findings) TO '{dump}' (FORMAT parquet)")
+            ws.con.execute(
+                f"COPY (SELECT run_id, step_id, agent, detector, severity, detail, attributes::VARCHAR "
+                f"AS attributes FROM findings) TO '{dump}' (FORMAT parquet)"
+            )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"rows": rows, "peak_mb": peak, "temp_tables_left": temp}))
 
@@ -130,16 +144,27 @@ def _compare(mine: str, theirs: str, size: int) -> None:
 
     con = duckdb.connect()
     rows = con.execute("SELECT count(*) FROM read_parquet(?)", [mine]).fetchall()[0][0]
-    only = [con.execute("SELECT count(*) FROM (FROM read_parquet(?) EXCEPT ALL FROM read_parquet(?))",
-                        [a, b]).fetchall()[0][0] for a, b in ((mine, theirs), (theirs, mine))]
-    print(f"\n{size:,} steps: {rows:,} findings; only in this tree's {only[0]:,}, only in the baseline's {only[1]:,}"
-          f" ({'identical' if only == [0, 0] else 'DIFFERENT'})\n", flush=True)
+    only = [
+        con.execute(
+            "SELECT count(*) FROM (FROM read_parquet(?) EXCEPT ALL FROM read_parquet(?))", [a, b]
+        ).fetchall()[0][0]
+        for a, b in ((mine, theirs), (theirs, mine))
+    ]
+    print(
+        f"\n{size:,} steps: {rows:,} findings; only in this tree's {only[0]:,}, only in the baseline's {only[1]:,}"
+        f" ({'identical' if only == [0, 0] else 'DIFFERENT'})\n",
+        flush=True,
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="*", default=[1_000_000, 10_000_000])
-    parser.add_argument("--all-only", action="store_true", help="time only the one call running every detector")
+    parser.add_argument(
+        "--all-only", action="store_true", help="time only the one call running every detector"
+    )
     parser.add_argument("--baseline-python", help="also run with this interpreter (an earlier release)")
     parser.add_argument("--fill", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -155,7 +180,9 @@ def main() -> None:
     if args.baseline_python:
         runs.append(("baseline", args.baseline_python, False))
     print(f"load average at start: {os.getloadavg()}")
-    print("| steps | code | detector | seconds | steps/s | CPU s | findings | peak RSS MB | temp tables left | load |")
+    print(
+        "| steps | code | detector | seconds | steps/s | CPU s | findings | peak RSS MB | temp tables left | load |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
@@ -169,12 +196,17 @@ def main() -> None:
                 shutil.copyfile(filled, db)
                 extra = ["--all-only"] if args.all_only else []
                 dumps.append(str(Path(tmp) / f"findings-{len(dumps)}.parquet"))
-                res = json.loads(_run(python, ["--child", db, *extra, "--dump", dumps[-1]], own).strip().splitlines()[-1])
+                res = json.loads(
+                    _run(python, ["--child", db, *extra, "--dump", dumps[-1]], own).strip().splitlines()[-1]
+                )
                 load = "/".join(f"{x:.1f}" for x in os.getloadavg())
                 for row in res["rows"]:
-                    print(f"| {size:,} | {label} | {row['detector']} | {row['seconds']:.2f} | "
-                          f"{size / row['seconds']:,.0f} | {row['cpu']:.1f} | {row['findings']:,} | {res['peak_mb']:,.0f} | "
-                          f"{res['temp_tables_left']} | {load} |", flush=True)
+                    print(
+                        f"| {size:,} | {label} | {row['detector']} | {row['seconds']:.2f} | "
+                        f"{size / row['seconds']:,.0f} | {row['cpu']:.1f} | {row['findings']:,} | {res['peak_mb']:,.0f} | "
+                        f"{res['temp_tables_left']} | {load} |",
+                        flush=True,
+                    )
             if len(dumps) == 2:
                 _compare(*dumps, size)
 

@@ -48,13 +48,20 @@ def _rewrite(db: str) -> None:
     import workbench as wb
 
     with wb.open(db) as ws:
-        ws.con.execute("CREATE TEMP TABLE answers AS SELECT unnest($a) AS output, generate_subscripts($a, 1) - 1 AS i",
-                       {"a": ANSWERS})
-        ws.con.execute("UPDATE steps SET output = a.output FROM answers a WHERE steps.step_id = 's000' "
-                       "AND hash(steps.run_id) % $n = a.i", {"n": len(ANSWERS)})
+        ws.con.execute(
+            "CREATE TEMP TABLE answers AS SELECT unnest($a) AS output, generate_subscripts($a, 1) - 1 AS i",
+            {"a": ANSWERS},
+        )
+        ws.con.execute(
+            "UPDATE steps SET output = a.output FROM answers a WHERE steps.step_id = 's000' "
+            "AND hash(steps.run_id) % $n = a.i",
+            {"n": len(ANSWERS)},
+        )
         # (a tool of its own: no later call of it recovers the failure)
-        ws.con.execute("UPDATE steps SET status = 'error', error = 'TimeoutError: service timed out', "
-                       "tool = 'submit_order' WHERE step_id = 's003'")
+        ws.con.execute(
+            "UPDATE steps SET status = 'error', error = 'TimeoutError: service timed out', "
+            "tool = 'submit_order' WHERE step_id = 's003'"
+        )
 
 
 def _child(db: str, dump: str) -> None:
@@ -69,8 +76,10 @@ def _child(db: str, dump: str) -> None:
             warnings.simplefilter("ignore", RuntimeWarning)
             found = detect(ws, detectors=["gave_up"], progress=False)
         row = {"seconds": time.perf_counter() - start, "cpu": _cpu() - cpu, "findings": len(found)}
-        ws.con.execute(f"COPY (SELECT run_id, step_id, agent, detector, severity, detail, attributes::VARCHAR "
-                       f"AS attributes FROM findings) TO '{dump}' (FORMAT parquet)")
+        ws.con.execute(
+            f"COPY (SELECT run_id, step_id, agent, detector, severity, detail, attributes::VARCHAR "
+            f"AS attributes FROM findings) TO '{dump}' (FORMAT parquet)"
+        )
     row["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(row))
 
@@ -86,7 +95,9 @@ def _run(python: str, args: list[str], own_tree: bool) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="*", default=[1_000_000])
     parser.add_argument("--modes", nargs="*", default=["plain", "answers"], choices=["plain", "answers"])
     parser.add_argument("--baseline-python", help="also run with this interpreter (an earlier release)")
@@ -118,8 +129,11 @@ def main() -> None:
                     dumps.append(str(Path(tmp) / f"findings-{len(dumps)}.parquet"))
                     res = json.loads(_run(python, ["--child", db, dumps[-1]], own).strip().splitlines()[-1])
                     load = "/".join(f"{x:.1f}" for x in os.getloadavg())
-                    print(f"| {size:,} | {mode} | {label} | {res['seconds']:.2f} | {res['cpu']:.1f} | "
-                          f"{res['findings']:,} | {res['peak_mb']:,.0f} | {load} |", flush=True)
+                    print(
+                        f"| {size:,} | {mode} | {label} | {res['seconds']:.2f} | {res['cpu']:.1f} | "
+                        f"{res['findings']:,} | {res['peak_mb']:,.0f} | {load} |",
+                        flush=True,
+                    )
                 if len(dumps) == 2:
                     _compare(*dumps, size)
 

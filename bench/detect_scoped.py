@@ -60,7 +60,9 @@ def _run(python: str, args: list[str], own_tree: bool) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="*", default=[1_000_000])
     parser.add_argument("--pairs", type=int, default=2)
     parser.add_argument("--baseline-python", help="also run with this interpreter (an earlier workbench)")
@@ -90,8 +92,11 @@ def main() -> None:
                         row = _run(python, ["--child", db, call], own)
                         cpus[label].append(row["cpu"])
                         load = "/".join(f"{x:.1f}" for x in os.getloadavg())
-                        print(f"| {size:,} | {label} | {call} | {row['seconds']:.2f} | {row['cpu']:.2f} | "
-                              f"{row['peak_mb']:,.0f} | {row['findings']:,} | {load} |", flush=True)
+                        print(
+                            f"| {size:,} | {label} | {call} | {row['seconds']:.2f} | {row['cpu']:.2f} | "
+                            f"{row['peak_mb']:,.0f} | {row['findings']:,} | {load} |",
+                            flush=True,
+                        )
                 if len(codes) == 2:
                     ratio = statistics.median(cpus["this tree"]) / statistics.median(cpus["baseline"])
                     print(f"| {size:,} | ratio | {call} | | {ratio:.2f}x median CPU | | | |", flush=True)

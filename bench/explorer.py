@@ -95,12 +95,14 @@ def baseline_page(ws: wb.Workspace, flt: RunFilter, page: int) -> list[str]:
         runs = runs[runs["started_at"] < p["until"]]
     if p["detector"]:
         f = ws.con.execute("SELECT run_id, detector, severity FROM findings").df()
-        runs = runs[runs["run_id"].isin(f.loc[(f["detector"] == p["detector"]) & (f["severity"] != "info"), "run_id"])]
+        runs = runs[
+            runs["run_id"].isin(f.loc[(f["detector"] == p["detector"]) & (f["severity"] != "info"), "run_id"])
+        ]
     if p["culprit"]:
         a = ws.con.execute("SELECT run_id, target FROM attributions WHERE unit = 'verdict'").df()
         runs = runs[runs["run_id"].isin(a.loc[a["target"] == p["culprit"], "run_id"])]
     runs = runs.sort_values(["started_at", "run_id"], ascending=[False, True])
-    return runs.iloc[page * PAGE:(page + 1) * PAGE]["run_id"].tolist()
+    return runs.iloc[page * PAGE : (page + 1) * PAGE]["run_id"].tolist()
 
 
 # The previous release's pager, kept here as the baseline: one sort of all filtered runs per filter change.
@@ -121,8 +123,12 @@ FROM f LEFT JOIN hits h USING (run_id) LEFT JOIN verdicts v USING (run_id) ORDER
 def old_first_page(ws: wb.Workspace, flt: RunFilter) -> list[str]:
     ws.con.execute(_OLD.replace("__FILTER__", _filter_sql(flt.active())), flt.params(only_active=True))
     ws.con.execute("SELECT count(*) FROM _old_pager").fetchall()
-    return [r for (r,) in ws.con.execute("SELECT run_id FROM _old_pager WHERE pos >= 0 AND pos < ? ORDER BY pos",
-                                         [PAGE]).fetchall()]
+    return [
+        r
+        for (r,) in ws.con.execute(
+            "SELECT run_id FROM _old_pager WHERE pos >= 0 AND pos < ? ORDER BY pos", [PAGE]
+        ).fetchall()
+    ]
 
 
 class Ms(float):
@@ -162,9 +168,11 @@ def main() -> None:
 
     print(f"load average at start: {load()} ({os.cpu_count()} cores)\n")
     print("Times are medians in ms: wall (CPU of this process).\n")
-    print("| runs | filter | matching | filter change → first page | count | next | next, deep "
-          "| previous | jump middle | jump last | old pager: filter change | pandas: first page "
-          "| vs old (wall) | vs pandas (wall) | RSS MB | load 1 min |")
+    print(
+        "| runs | filter | matching | filter change → first page | count | next | next, deep "
+        "| previous | jump middle | jump last | old pager: filter change | pandas: first page "
+        "| vs old (wall) | vs pandas (wall) | RSS MB | load 1 min |"
+    )
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in args.sizes:
         ws = fill(n)
@@ -203,9 +211,12 @@ def main() -> None:
             old = median_ms(lambda _, flt=flt, ws=ws: old_first_page(ws, flt), args.baseline_repeat)
             base = median_ms(lambda _, flt=flt, ws=ws: baseline_page(ws, flt, 0), args.baseline_repeat)
             rss = proc.memory_info().rss / 2**20
-            print(f"| {n:,} | {name} | {total:,} | {first:.1f} | {count:.1f} | {nxt:.1f} | {deep:.1f} | {prev:.1f} "
-                  f"| {jump:.1f} | {jlast:.1f} | {old:.0f} | {base:.0f} | {old / first:,.0f}× | {base / first:,.0f}× "
-                  f"| {rss:,.0f} | {os.getloadavg()[0]:.1f} |", flush=True)
+            print(
+                f"| {n:,} | {name} | {total:,} | {first:.1f} | {count:.1f} | {nxt:.1f} | {deep:.1f} | {prev:.1f} "
+                f"| {jump:.1f} | {jlast:.1f} | {old:.0f} | {base:.0f} | {old / first:,.0f}× | {base / first:,.0f}× "
+                f"| {rss:,.0f} | {os.getloadavg()[0]:.1f} |",
+                flush=True,
+            )
         ws.close()
     print(f"\nload average at end: {load()}")
 

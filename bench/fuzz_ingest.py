@@ -26,9 +26,34 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "ingest"))
 from _fuzz_core import FORMATS, check_file, edit_bytes, mutate, seeds, to_bytes, write  # noqa: E402
 
-HOSTILE = [None, True, 0, -1, 2**63, -(2**63) - 1, 2**80, 1e30, -1e30, float("nan"), float("inf"), "", "x" * 300,
-           "catastrophe", "ERROR", "agent", "P1D", "2262-04-12T00:00:00Z", "1e30", "\ud800", "\x00", "[", {},
-           [], {"a": {"b": {"c": [1, {"d": None}]}}}, [[[[["deep"]]]]]]
+HOSTILE = [
+    None,
+    True,
+    0,
+    -1,
+    2**63,
+    -(2**63) - 1,
+    2**80,
+    1e30,
+    -1e30,
+    float("nan"),
+    float("inf"),
+    "",
+    "x" * 300,
+    "catastrophe",
+    "ERROR",
+    "agent",
+    "P1D",
+    "2262-04-12T00:00:00Z",
+    "1e30",
+    "\ud800",
+    "\x00",
+    "[",
+    {},
+    [],
+    {"a": {"b": {"c": [1, {"d": None}]}}},
+    [[[[["deep"]]]]],
+]
 
 
 def _value(rng: np.random.Generator, depth: int = 0) -> object:
@@ -57,20 +82,39 @@ def main() -> None:
         for fmt in FORMATS:
             records, jsonl = seeds()[fmt]
             clean = to_bytes(records, jsonl)
-            stats = {"files": 0, "escaped": 0, "broken_invariant": 0, "reconciled": 0, "read": 0, "stored": 0,
-                     "quarantined": 0, "gz": 0}
+            stats = {
+                "files": 0,
+                "escaped": 0,
+                "broken_invariant": 0,
+                "reconciled": 0,
+                "read": 0,
+                "stored": 0,
+                "quarantined": 0,
+                "gz": 0,
+            }
             first_failure = ""
             t0 = time.perf_counter()
             for i in range(args.files):
                 gz = bool(rng.random() < 0.3)
                 if i % 2 == 0:
-                    edits = [(int(rng.integers(10_000)), str(rng.choice(["set", "set", "drop", "copy"])), _value(rng))
-                             for _ in range(rng.integers(1, 5))]
+                    edits = [
+                        (
+                            int(rng.integers(10_000)),
+                            str(rng.choice(["set", "set", "drop", "copy"])),
+                            _value(rng),
+                        )
+                        for _ in range(rng.integers(1, 5))
+                    ]
                     data = to_bytes(mutate(records, edits), jsonl)
                 else:
-                    edits = [(int(rng.integers(10**6)), int(rng.integers(0, 30)),
-                              bytes(rng.integers(0, 256, size=int(rng.integers(0, 8))).astype(np.uint8)))
-                             for _ in range(rng.integers(1, 6))]
+                    edits = [
+                        (
+                            int(rng.integers(10**6)),
+                            int(rng.integers(0, 30)),
+                            bytes(rng.integers(0, 256, size=int(rng.integers(0, 8))).astype(np.uint8)),
+                        )
+                        for _ in range(rng.integers(1, 6))
+                    ]
                     data = edit_bytes(clean, edits)
                 path = write(Path(tmp) / f"{fmt}-{i}", data, gz)
                 if gz and rng.random() < 0.3:
@@ -93,12 +137,16 @@ def main() -> None:
                 path.unlink()
             rows.append((fmt, stats, time.perf_counter() - t0, first_failure))
     print(f"load average {os.getloadavg()}, seed {args.seed}, {time.perf_counter() - t_all:.0f} s in all\n")
-    print("| format | files (gz) | exceptions escaped | invariant broken | reconciled | records read | stored "
-          "| quarantined | seconds | first failure |")
+    print(
+        "| format | files (gz) | exceptions escaped | invariant broken | reconciled | records read | stored "
+        "| quarantined | seconds | first failure |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for fmt, s, secs, fail in rows:
-        print(f"| {fmt} | {s['files']} ({s['gz']}) | {s['escaped']} | {s['broken_invariant']} | {s['reconciled']} "
-              f"| {s['read']:,} | {s['stored']:,} | {s['quarantined']:,} | {secs:.0f} | {fail or '-'} |")
+        print(
+            f"| {fmt} | {s['files']} ({s['gz']}) | {s['escaped']} | {s['broken_invariant']} | {s['reconciled']} "
+            f"| {s['read']:,} | {s['stored']:,} | {s['quarantined']:,} | {secs:.0f} | {fail or '-'} |"
+        )
 
 
 if __name__ == "__main__":

@@ -39,7 +39,8 @@ POLICY = Policy(
     budgets=Budgets(max_tool_calls_run=10**9, max_tool_calls_agent=10**9, max_retries=10**9),
     loops=Loops(max_repeats=10**9, window=20, max_pingpong=10**9),
     # (rules read on every step that never fire: the steps' confidence is 0.5 or more; a threshold below 0 is refused)
-    hitl=(HitlRule("confidence", 0.0), HitlRule("entropy", 1e9, agent="pricer")))
+    hitl=(HitlRule("confidence", 0.0), HitlRule("entropy", 1e9, agent="pricer")),
+)
 
 
 def steps(n: int) -> list[tuple]:
@@ -59,8 +60,10 @@ def with_outputs(seq: list[tuple]) -> list[tuple]:
         if kind == "tool":
             said: object = {"sku": args["sku"], "price": round(3 + i % 97 / 7, 2), "stock": i % 40}
         else:
-            said = (f"{agent} checked SKU-{i % 50:03d} against the budget: the price is {i % 97}.{i % 100:02d} "
-                    f"per unit, {i % 40} units are in stock, and the order of step {i} can go ahead.")
+            said = (
+                f"{agent} checked SKU-{i % 50:03d} against the budget: the price is {i % 97}.{i % 100:02d} "
+                f"per unit, {i % 40} units are in stock, and the order of step {i} can go ahead."
+            )
         out.append((agent, kind, tool, args, conf, ent, said))
     return out
 
@@ -70,8 +73,18 @@ def run_guard(guard: Guard, run_id: str, seq: list[tuple]) -> None:
     if seq and len(seq[0]) == 7:
         for agent, kind, tool, args, conf, ent, said in seq:
             before(run_id, agent, kind, tool, args, depth=2)
-            after(run_id, agent, kind, tool, args, status="ok", latency_ms=12.0, confidence=conf, entropy=ent,
-                  output=said)
+            after(
+                run_id,
+                agent,
+                kind,
+                tool,
+                args,
+                status="ok",
+                latency_ms=12.0,
+                confidence=conf,
+                entropy=ent,
+                output=said,
+            )
         return
     for agent, kind, tool, args, conf, ent in seq:
         before(run_id, agent, kind, tool, args, depth=2)
@@ -82,8 +95,18 @@ def run_baseline(seq: list[tuple]) -> None:
     def before(run_id, agent, kind, tool=None, args=None, *, depth=None):
         return None
 
-    def after(run_id, agent, kind, tool=None, args=None, *, status="ok", latency_ms=None, confidence=None,
-              entropy=None):
+    def after(
+        run_id,
+        agent,
+        kind,
+        tool=None,
+        args=None,
+        *,
+        status="ok",
+        latency_ms=None,
+        confidence=None,
+        entropy=None,
+    ):
         return None
 
     for agent, kind, tool, args, conf, ent, *_said in seq:
@@ -108,8 +131,10 @@ async def _anoop(**kwargs: object) -> None:
 def _wrapped_tools(guard: Guard, seq: list[tuple], fn) -> list:
     """Each step's ``guard.wrap`` of ``fn`` (one per agent, kind and tool, made before timing) and its arguments."""
     made: dict = {}
-    return [(made.setdefault((agent, kind, tool), guard.wrap(agent, kind, tool)(fn)), args or {})
-            for agent, kind, tool, args, *_rest in seq]
+    return [
+        (made.setdefault((agent, kind, tool), guard.wrap(agent, kind, tool)(fn)), args or {})
+        for agent, kind, tool, args, *_rest in seq
+    ]
 
 
 def run_wrapped(guard: Guard, calls: list) -> None:
@@ -125,6 +150,7 @@ def run_wrapped_async(guard: Guard, calls: list) -> None:
         with guard.run("w"):
             for fn, args in calls:
                 await fn(**args)
+
     asyncio.run(main())
 
 
@@ -145,8 +171,9 @@ def main() -> None:
     seq = steps(n)
     if opts.outputs:
         global POLICY
-        POLICY = POLICY.replace(loops=Loops(max_repeats=10**9, window=20, max_pingpong=10**9,
-                                            max_repeated_replies=10**9))
+        POLICY = POLICY.replace(
+            loops=Loops(max_repeats=10**9, window=20, max_pingpong=10**9, max_repeated_replies=10**9)
+        )
         seq = with_outputs(seq)
     rows = []
     base = timed(lambda: run_baseline(seq))
@@ -161,6 +188,7 @@ def main() -> None:
             t.start()
         for t in threads:
             t.join()
+
     rows.append(("guard, 4 threads x 1 run", per * 4, timed(threaded)))
     rows.append(("guard.step context manager", n, timed(lambda: run_scoped(Guard(POLICY), seq))))
     g = Guard(POLICY)
@@ -178,16 +206,24 @@ def main() -> None:
     tracemalloc.stop()
 
     load = os.getloadavg()
-    print(f"guard benchmark, Python {sys.version.split()[0]}, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
-          f" on {os.cpu_count()} cores\n")
-    print("| scenario | steps | wall s | wall µs/step (before + after) | CPU µs/step | steps/s (wall) "
-          "| CPU ratio to baseline |")
+    print(
+        f"guard benchmark, Python {sys.version.split()[0]}, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
+        f" on {os.cpu_count()} cores\n"
+    )
+    print(
+        "| scenario | steps | wall s | wall µs/step (before + after) | CPU µs/step | steps/s (wall) "
+        "| CPU ratio to baseline |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, k, (secs, cpu) in rows:
-        print(f"| {name} | {k:,} | {secs:.2f} | {secs / k * 1e6:.2f} | {cpu / k * 1e6:.2f} | {k / secs:,.0f} "
-              f"| {(cpu / k) / (base[1] / n):.1f} |")
-    print(f"\nmemory one run keeps after 100,000 steps: {held / 1024:.1f} KiB (bounded: window of "
-          f"{POLICY.loops.window} calls, ≤ 512 call outcomes, ≤ 256 agents)")
+        print(
+            f"| {name} | {k:,} | {secs:.2f} | {secs / k * 1e6:.2f} | {cpu / k * 1e6:.2f} | {k / secs:,.0f} "
+            f"| {(cpu / k) / (base[1] / n):.1f} |"
+        )
+    print(
+        f"\nmemory one run keeps after 100,000 steps: {held / 1024:.1f} KiB (bounded: window of "
+        f"{POLICY.loops.window} calls, ≤ 512 call outcomes, ≤ 256 agents)"
+    )
 
 
 if __name__ == "__main__":

@@ -36,27 +36,46 @@ def child(mode: str, spans: int) -> dict[str, float]:
 
     provider = TracerProvider()
     if mode == "guard":
-        policy = Policy(budgets=Budgets(max_tool_calls_run=10**9, max_retries=10**9),
-                        loops=Loops(max_repeats=10**9, max_repeated_replies=10**9), breakers=Breakers(max_depth=50),
-                        hitl=(HitlRule("latency_ms", 1e9),))
+        policy = Policy(
+            budgets=Budgets(max_tool_calls_run=10**9, max_retries=10**9),
+            loops=Loops(max_repeats=10**9, max_repeated_replies=10**9),
+            breakers=Breakers(max_depth=50),
+            hitl=(HitlRule("latency_ms", 1e9),),
+        )
         provider.add_span_processor(GuardSpanProcessor(policy, on_escalate=lambda e: None))
     else:
         provider.add_span_processor(SpanProcessor())
     tracer = provider.get_tracer("bench")
-    replies = [json.dumps([{"role": "assistant", "parts": [{"type": "text", "content":
-                                                              f"step {i} of the plan, checking the stock"}]}])
-               for i in range(99)]
+    replies = [
+        json.dumps(
+            [
+                {
+                    "role": "assistant",
+                    "parts": [{"type": "text", "content": f"step {i} of the plan, checking the stock"}],
+                }
+            ]
+        )
+        for i in range(99)
+    ]
     args = [json.dumps({"sku": i}) for i in range(99)]
     cpu, wall = time.process_time(), time.perf_counter()
     for _ in range(spans // 199):
-        with tracer.start_as_current_span("invoke_agent a", attributes={
-                "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "a"}):
+        with tracer.start_as_current_span(
+            "invoke_agent a", attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "a"}
+        ):
             for i in range(99):
-                with tracer.start_as_current_span("chat m", attributes={"gen_ai.operation.name": "chat"}) as s:
+                with tracer.start_as_current_span(
+                    "chat m", attributes={"gen_ai.operation.name": "chat"}
+                ) as s:
                     s.set_attribute("gen_ai.output.messages", replies[i])
-                with tracer.start_as_current_span("execute_tool t", attributes={
-                        "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "t",
-                        "gen_ai.tool.call.arguments": args[i]}) as s:
+                with tracer.start_as_current_span(
+                    "execute_tool t",
+                    attributes={
+                        "gen_ai.operation.name": "execute_tool",
+                        "gen_ai.tool.name": "t",
+                        "gen_ai.tool.call.arguments": args[i],
+                    },
+                ) as s:
                     s.set_attribute("gen_ai.tool.call.result", '{"units": 3}')
     return {"cpu": time.process_time() - cpu, "wall": time.perf_counter() - wall, "spans": spans // 199 * 199}
 
@@ -75,9 +94,16 @@ def main() -> None:
         sys.path.insert(0, opts.tree)
         print(json.dumps(child(opts.child, opts.spans)))
         return
-    sides = {"A (baseline)": (opts.baseline_python, opts.baseline_tree), "B (this tree)": (sys.executable, str(TREE))}
-    order = [s for _ in range(opts.pairs) for s in ("A (baseline)", "B (this tree)", "B (this tree)", "A (baseline)")]
-    order = order[:2 * opts.pairs]
+    sides = {
+        "A (baseline)": (opts.baseline_python, opts.baseline_tree),
+        "B (this tree)": (sys.executable, str(TREE)),
+    }
+    order = [
+        s
+        for _ in range(opts.pairs)
+        for s in ("A (baseline)", "B (this tree)", "B (this tree)", "A (baseline)")
+    ]
+    order = order[: 2 * opts.pairs]
     modes = ["guard", "noop"] if opts.noop else ["guard"]
     print(f"load average before: {os.getloadavg()[0]:.1f}; {opts.spans} spans a child\n")
     print("| side | processor | CPU s | wall s | µs CPU / span |")
@@ -86,11 +112,18 @@ def main() -> None:
         for side in order:
             python, tree = sides[side]
             env = dict(os.environ, PYTHONPATH=tree)
-            out = subprocess.run([python, str(HERE), "--child", mode, "--spans", str(opts.spans), "--tree", tree],
-                                 capture_output=True, text=True, env=env, check=True).stdout
+            out = subprocess.run(
+                [python, str(HERE), "--child", mode, "--spans", str(opts.spans), "--tree", tree],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=True,
+            ).stdout
             r = json.loads(out.strip().splitlines()[-1])
-            print(f"| {side} | {mode} | {r['cpu']:.2f} | {r['wall']:.2f} | {r['cpu'] / r['spans'] * 1e6:.1f} |",
-                  flush=True)
+            print(
+                f"| {side} | {mode} | {r['cpu']:.2f} | {r['wall']:.2f} | {r['cpu'] / r['spans'] * 1e6:.1f} |",
+                flush=True,
+            )
     print(f"\nload average after: {os.getloadavg()[0]:.1f}")
 
 

@@ -63,42 +63,82 @@ def _trace(t: int) -> dict:
     spans = []
 
     def span(i: int, parent: int | None, name: str, attrs: list, dur: int, error: bool = False) -> None:
-        spans.append({
-            "traceId": trace_id, "spanId": f"{t * 64 + i:016x}",
-            "parentSpanId": "" if parent is None else f"{t * 64 + parent:016x}",
-            "name": name, "kind": 1,
-            "startTimeUnixNano": str(base + i * 100_000_000),
-            "endTimeUnixNano": str(base + i * 100_000_000 + dur),
-            "attributes": attrs,
-            "status": {"code": 2, "message": "tool failed"} if error else {},
-        })
+        spans.append(
+            {
+                "traceId": trace_id,
+                "spanId": f"{t * 64 + i:016x}",
+                "parentSpanId": "" if parent is None else f"{t * 64 + parent:016x}",
+                "name": name,
+                "kind": 1,
+                "startTimeUnixNano": str(base + i * 100_000_000),
+                "endTimeUnixNano": str(base + i * 100_000_000 + dur),
+                "attributes": attrs,
+                "status": {"code": 2, "message": "tool failed"} if error else {},
+            }
+        )
 
-    span(0, None, "invoke_agent procurement", [_attr("gen_ai.operation.name", "invoke_agent"),
-                                               _attr("gen_ai.agent.name", "orchestrator")], 1_900_000_000)
+    span(
+        0,
+        None,
+        "invoke_agent procurement",
+        [_attr("gen_ai.operation.name", "invoke_agent"), _attr("gen_ai.agent.name", "orchestrator")],
+        1_900_000_000,
+    )
     i = 1
     for a, agent in enumerate(AGENTS):
         parent = i
-        span(i, 0, f"invoke_agent {agent}", [_attr("gen_ai.operation.name", "invoke_agent"),
-                                             _attr("gen_ai.agent.name", agent)], 300_000_000)
+        span(
+            i,
+            0,
+            f"invoke_agent {agent}",
+            [_attr("gen_ai.operation.name", "invoke_agent"), _attr("gen_ai.agent.name", agent)],
+            300_000_000,
+        )
         i += 1
-        span(i, parent, "chat gpt-4o", [
-            _attr("gen_ai.operation.name", "chat"), _attr("gen_ai.request.model", "gpt-4o"),
-            _attr("gen_ai.usage.input_tokens", 120 + a), _attr("gen_ai.usage.output_tokens", 40 + a),
-            _attr("gen_ai.system", "openai")], 80_000_000)
+        span(
+            i,
+            parent,
+            "chat gpt-4o",
+            [
+                _attr("gen_ai.operation.name", "chat"),
+                _attr("gen_ai.request.model", "gpt-4o"),
+                _attr("gen_ai.usage.input_tokens", 120 + a),
+                _attr("gen_ai.usage.output_tokens", 40 + a),
+                _attr("gen_ai.system", "openai"),
+            ],
+            80_000_000,
+        )
         i += 1
-        span(i, parent, "execute_tool get_price", [
-            _attr("gen_ai.operation.name", "execute_tool"), _attr("gen_ai.tool.name", "get_price"),
-            _attr("gen_ai.tool.call.arguments", json.dumps({"sku": f"SKU-{t % 997}"}))],
-            20_000_000, error=(t % 13 == 0 and a == 2))
+        span(
+            i,
+            parent,
+            "execute_tool get_price",
+            [
+                _attr("gen_ai.operation.name", "execute_tool"),
+                _attr("gen_ai.tool.name", "get_price"),
+                _attr("gen_ai.tool.call.arguments", json.dumps({"sku": f"SKU-{t % 997}"})),
+            ],
+            20_000_000,
+            error=(t % 13 == 0 and a == 2),
+        )
         i += 1
     while i < SPANS_PER_TRACE:
-        span(i, 1, "chat gpt-4o", [_attr("gen_ai.operation.name", "chat"),
-                                   _attr("gen_ai.request.model", "gpt-4o")], 50_000_000)
+        span(
+            i,
+            1,
+            "chat gpt-4o",
+            [_attr("gen_ai.operation.name", "chat"), _attr("gen_ai.request.model", "gpt-4o")],
+            50_000_000,
+        )
         i += 1
-    return {"resourceSpans": [{
-        "resource": {"attributes": [_attr("service.name", "procurement")]},
-        "scopeSpans": [{"scope": {"name": "bench"}, "spans": spans}],
-    }]}
+    return {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": [_attr("service.name", "procurement")]},
+                "scopeSpans": [{"scope": {"name": "bench"}, "spans": spans}],
+            }
+        ]
+    }
 
 
 def _sdk_template() -> tuple[dict, list[str], str]:
@@ -117,22 +157,38 @@ def _sdk_template() -> tuple[dict, list[str], str]:
     tracer = provider.get_tracer("research.agents", "0.3")
 
     def agent(name: str):  # noqa: ANN202
-        return tracer.start_as_current_span(f"invoke_agent {name}", attributes={
-            "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": name})
+        return tracer.start_as_current_span(
+            f"invoke_agent {name}",
+            attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": name},
+        )
 
     def chat(model: str, prompt: str, answer: str) -> None:
-        with tracer.start_as_current_span(f"chat {model}", attributes={
-                "gen_ai.operation.name": "chat", "gen_ai.request.model": model, "gen_ai.usage.input_tokens": 310,
-                "gen_ai.usage.output_tokens": 42, "gen_ai.input.messages": json.dumps([{"role": "user", "parts": [
-                    {"type": "text", "content": prompt}]}]),
-                "gen_ai.output.messages": json.dumps([{"role": "assistant", "parts": [
-                    {"type": "text", "content": answer}]}])}):
+        with tracer.start_as_current_span(
+            f"chat {model}",
+            attributes={
+                "gen_ai.operation.name": "chat",
+                "gen_ai.request.model": model,
+                "gen_ai.usage.input_tokens": 310,
+                "gen_ai.usage.output_tokens": 42,
+                "gen_ai.input.messages": json.dumps(
+                    [{"role": "user", "parts": [{"type": "text", "content": prompt}]}]
+                ),
+                "gen_ai.output.messages": json.dumps(
+                    [{"role": "assistant", "parts": [{"type": "text", "content": answer}]}]
+                ),
+            },
+        ):
             pass
 
     def tool(name: str, args: dict, result: str | None) -> None:
-        with tracer.start_as_current_span(f"execute_tool {name}", attributes={
-                "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": name,
-                "gen_ai.tool.call.arguments": json.dumps(args)}) as sp:
+        with tracer.start_as_current_span(
+            f"execute_tool {name}",
+            attributes={
+                "gen_ai.operation.name": "execute_tool",
+                "gen_ai.tool.name": name,
+                "gen_ai.tool.call.arguments": json.dumps(args),
+            },
+        ) as sp:
             if result is None:
                 sp.record_exception(TimeoutError(f"{name} timed out"))
                 sp.set_status(Status(StatusCode.ERROR))
@@ -164,9 +220,15 @@ def write_sdk(path: Path, n_spans: int) -> None:
     import base64
 
     shell, spans, trace_id = _sdk_template()
-    head = json.dumps({"resourceSpans": [{"resource": shell["resource"], "scopeSpans": [
-        {"scope": shell["scope"], "spans": []}]}]}, separators=(",", ":"))
-    head, tail = head[:-len("]}]}]}")], "]}]}]}"
+    head = json.dumps(
+        {
+            "resourceSpans": [
+                {"resource": shell["resource"], "scopeSpans": [{"scope": shell["scope"], "spans": []}]}
+            ]
+        },
+        separators=(",", ":"),
+    )
+    head, tail = head[: -len("]}]}]}")], "]}]}]}"
     per_line = max(1, 512 // len(spans))
     n_traces = max(1, n_spans // len(spans))
     quoted = f'"{trace_id}"'
@@ -217,8 +279,16 @@ def write_native_logprobs(path: Path, n_steps: int) -> None:
     """``native``, each step's log-probabilities as a real answer's: 40 tokens with 5 alternatives each."""
     tmp = path.with_suffix(".src")
     write_native(tmp, n_steps)
-    tokens = [{"token": f"t{j}", "logprob": round(-0.05 * (j % 7), 4), "top_logprobs": [
-        {"token": f"t{j}.{m}", "logprob": round(-0.05 * (j % 7) - 0.7 * m, 4)} for m in range(5)]} for j in range(40)]
+    tokens = [
+        {
+            "token": f"t{j}",
+            "logprob": round(-0.05 * (j % 7), 4),
+            "top_logprobs": [
+                {"token": f"t{j}.{m}", "logprob": round(-0.05 * (j % 7) - 0.7 * m, 4)} for m in range(5)
+            ],
+        }
+        for j in range(40)
+    ]
     with tmp.open("rb") as src, path.open("wb") as fh:
         for line in src:
             if b'"logprobs"' in line:
@@ -239,14 +309,31 @@ def write_native_nested(path: Path, n_steps: int) -> None:
             if b'"record":"step"' in line:
                 rec = json.loads(line)
                 text = json.dumps(rec.get("input"))
-                rec["input"] = {"messages": [{"role": "system", "content": "You are the %s." % rec.get("agent")},
-                                             {"role": "user", "content": text, "name": "orchestrator"}]}
-                rec["output"] = {"role": "assistant", "content": json.dumps(rec.get("output")), "tool_calls": [
-                    {"id": "call_%d" % i, "type": "function", "function": {"name": rec.get("name"),
-                                                                           "arguments": {"step": i, "retry": i % 3}}}]}
-                rec["attributes"] = {"gen_ai": {"system": "openai", "request": {"model": "m", "temperature": 0.2},
-                                                "usage": {"input_tokens": i % 500, "output_tokens": i % 90}},
-                                     "span": {"kind": "internal", "index": i}}
+                rec["input"] = {
+                    "messages": [
+                        {"role": "system", "content": "You are the %s." % rec.get("agent")},
+                        {"role": "user", "content": text, "name": "orchestrator"},
+                    ]
+                }
+                rec["output"] = {
+                    "role": "assistant",
+                    "content": json.dumps(rec.get("output")),
+                    "tool_calls": [
+                        {
+                            "id": "call_%d" % i,
+                            "type": "function",
+                            "function": {"name": rec.get("name"), "arguments": {"step": i, "retry": i % 3}},
+                        }
+                    ],
+                }
+                rec["attributes"] = {
+                    "gen_ai": {
+                        "system": "openai",
+                        "request": {"model": "m", "temperature": 0.2},
+                        "usage": {"input_tokens": i % 500, "output_tokens": i % 90},
+                    },
+                    "span": {"kind": "internal", "index": i},
+                }
                 line = (json.dumps(rec, separators=(",", ":")) + "\n").encode()
             fh.write(line)
     tmp.unlink()
@@ -327,7 +414,7 @@ def _pandas_native(path: str, db: str) -> int:
 
     con = duckdb.connect(db)
     steps, batch, first = 0, [], True
-    with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as fh:
+    with gzip.open(path, "rt") if path.endswith(".gz") else open(path) as fh:
         for line in fh:
             batch.append(json.loads(line))
             if len(batch) >= 50_000:
@@ -346,16 +433,42 @@ def _pandas_native_insert(con, pd, records: list, first: bool) -> int:  # noqa: 
             df[col] = df[col].map(lambda v: None if v is None or v != v else json.dumps(v))
     df = df.astype(str)
     con.register("batch", df)
-    con.execute("CREATE TABLE records AS SELECT * FROM batch" if first else
-                "INSERT INTO records BY NAME SELECT * FROM batch")
+    con.execute(
+        "CREATE TABLE records AS SELECT * FROM batch"
+        if first
+        else "INSERT INTO records BY NAME SELECT * FROM batch"
+    )
     con.unregister("batch")
     return int((df["record"] == "step").sum()) if "record" in df else len(df)
 
 
 NATIVE_COLUMNS = {
-    **{k: "VARCHAR" for k in ("record", "run_id", "step_id", "parent_id", "agent", "kind", "name", "tool", "model",
-                              "started_at", "ended_at", "status", "error", "system", "task", "outcome",
-                              "outcome_detail", "src_step", "dst_step", "source", "detail")},
+    **{
+        k: "VARCHAR"
+        for k in (
+            "record",
+            "run_id",
+            "step_id",
+            "parent_id",
+            "agent",
+            "kind",
+            "name",
+            "tool",
+            "model",
+            "started_at",
+            "ended_at",
+            "status",
+            "error",
+            "system",
+            "task",
+            "outcome",
+            "outcome_detail",
+            "src_step",
+            "dst_step",
+            "source",
+            "detail",
+        )
+    },
     **{k: "DOUBLE" for k in ("latency_ms", "cost", "confidence", "entropy")},
     **{k: "BIGINT" for k in ("tokens_in", "tokens_out", "seq")},
     **{k: "JSON" for k in ("input", "output", "logprobs", "attributes")},
@@ -369,19 +482,26 @@ def run_duckdb(path: str, db: str) -> int:
     if _is_native(path):
         # the native format's typed columns, every record type in one table
         # (a file cut off in its last line stops the reader: that line is then skipped)
-        rel = con.read_json(path, format="newline_delimited", columns=NATIVE_COLUMNS,
-                            ignore_errors="cut" in Path(path).name)
+        rel = con.read_json(
+            path, format="newline_delimited", columns=NATIVE_COLUMNS, ignore_errors="cut" in Path(path).name
+        )
         rel.create_view("raw")
         con.execute("CREATE TABLE records AS SELECT * FROM raw")
-        n = con.execute("SELECT count(*) FROM records WHERE coalesce(record, 'step') = 'step'").fetchall()[0][0]
+        n = con.execute("SELECT count(*) FROM records WHERE coalesce(record, 'step') = 'step'").fetchall()[0][
+            0
+        ]
         con.close()
         return int(n)
     # kind and status code as text: the Collector writes integers, the SDK's encoder enum names
-    span_type = ("STRUCT(traceId VARCHAR, spanId VARCHAR, parentSpanId VARCHAR, name VARCHAR, kind VARCHAR, "
-                 "startTimeUnixNano UBIGINT, endTimeUnixNano UBIGINT, "
-                 "attributes STRUCT(key VARCHAR, value STRUCT(stringValue VARCHAR, intValue BIGINT))[], "
-                 "status STRUCT(code VARCHAR, message VARCHAR))")
-    columns = {"resourceSpans": f"STRUCT(resource JSON, scopeSpans STRUCT(scope JSON, spans {span_type}[])[])[]"}
+    span_type = (
+        "STRUCT(traceId VARCHAR, spanId VARCHAR, parentSpanId VARCHAR, name VARCHAR, kind VARCHAR, "
+        "startTimeUnixNano UBIGINT, endTimeUnixNano UBIGINT, "
+        "attributes STRUCT(key VARCHAR, value STRUCT(stringValue VARCHAR, intValue BIGINT))[], "
+        "status STRUCT(code VARCHAR, message VARCHAR))"
+    )
+    columns = {
+        "resourceSpans": f"STRUCT(resource JSON, scopeSpans STRUCT(scope JSON, spans {span_type}[])[])[]"
+    }
     rel = con.read_json(path, format="newline_delimited", columns=columns)
     rel.create_view("raw")
     con.execute("""
@@ -415,7 +535,9 @@ def run_duckdb_tables(path: str, db: str) -> int:
     if not _is_native(path):
         return run_duckdb(path, db)
     con = duckdb.connect(db)
-    rel = con.read_json(path, format="newline_delimited", columns=NATIVE_COLUMNS, ignore_errors="cut" in Path(path).name)
+    rel = con.read_json(
+        path, format="newline_delimited", columns=NATIVE_COLUMNS, ignore_errors="cut" in Path(path).name
+    )
     rel.create_view("raw")
     con.execute("CREATE TEMP TABLE records AS SELECT * FROM raw")
     con.execute("""
@@ -426,20 +548,37 @@ def run_duckdb_tables(path: str, db: str) -> int:
                output::VARCHAR AS output, tokens_in, tokens_out, cost, confidence, entropy, seq,
                attributes::VARCHAR AS attributes
         FROM records WHERE coalesce(record, 'step') = 'step'""")
-    con.execute("CREATE TABLE edges AS SELECT run_id, src_step, dst_step, kind FROM records WHERE record = 'edge'")
-    con.execute("CREATE TABLE runs AS SELECT run_id, system, task, outcome, outcome_detail, "
-                "attributes::VARCHAR AS attributes FROM records WHERE record = 'run'")
-    con.execute("CREATE TABLE labels AS SELECT run_id, agent, step_id, kind, coalesce(source, 'ground_truth') "
-                "AS source, outcome, detail FROM records WHERE record = 'label'")
+    con.execute(
+        "CREATE TABLE edges AS SELECT run_id, src_step, dst_step, kind FROM records WHERE record = 'edge'"
+    )
+    con.execute(
+        "CREATE TABLE runs AS SELECT run_id, system, task, outcome, outcome_detail, "
+        "attributes::VARCHAR AS attributes FROM records WHERE record = 'run'"
+    )
+    con.execute(
+        "CREATE TABLE labels AS SELECT run_id, agent, step_id, kind, coalesce(source, 'ground_truth') "
+        "AS source, outcome, detail FROM records WHERE record = 'label'"
+    )
     n = con.execute("SELECT count(*) FROM steps").fetchall()[0][0]
     con.close()
     return int(n)
 
 
-METHODS = {"workbench": run_workbench, "pandas": run_pandas, "duckdb-bare": run_duckdb,
-           "duckdb-tables": run_duckdb_tables}
-WRITERS = {"generated": write_otlp, "sdk": write_sdk, "native": write_native, "native-logprobs": write_native_logprobs,
-           "native-cut": write_native_cut, "native-nested": write_native_nested, "demo": write_demo}
+METHODS = {
+    "workbench": run_workbench,
+    "pandas": run_pandas,
+    "duckdb-bare": run_duckdb,
+    "duckdb-tables": run_duckdb_tables,
+}
+WRITERS = {
+    "generated": write_otlp,
+    "sdk": write_sdk,
+    "native": write_native,
+    "native-logprobs": write_native_logprobs,
+    "native-cut": write_native_cut,
+    "native-nested": write_native_nested,
+    "demo": write_demo,
+}
 
 
 def _child(method: str, path: str) -> None:
@@ -448,8 +587,16 @@ def _child(method: str, path: str) -> None:
         n = METHODS[method](path, str(Path(tmp) / "bench.duckdb"))
         seconds = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(json.dumps({"spans": n, "seconds": seconds, "peak_mb": usage.ru_maxrss / 1024,
-                      "cpu": usage.ru_utime + usage.ru_stime}))
+    print(
+        json.dumps(
+            {
+                "spans": n,
+                "seconds": seconds,
+                "peak_mb": usage.ru_maxrss / 1024,
+                "cpu": usage.ru_utime + usage.ru_stime,
+            }
+        )
+    )
 
 
 def measure(method: str, path: Path, python: str | None = None, pipeline: str | None = None) -> dict:
@@ -465,8 +612,13 @@ def measure(method: str, path: Path, python: str | None = None, pipeline: str | 
         env["WORKBENCH_OTLP_PIPELINE"] = pipeline
     if python is None:
         env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
-    out = subprocess.run([python or sys.executable, __file__, "--child", method, str(path)], capture_output=True,
-                         text=True, env=env, check=False)
+    out = subprocess.run(
+        [python or sys.executable, __file__, "--child", method, str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     if out.returncode != 0:
         raise SystemExit(f"{method} failed on {path}:\n{out.stderr[-2000:]}")
     res = json.loads(out.stdout.strip().splitlines()[-1])
@@ -477,18 +629,33 @@ def measure(method: str, path: Path, python: str | None = None, pipeline: str | 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
     parser.add_argument("--huge", action="store_true", help="also 5M spans")
     # (duckdb-tables only when asked: without a memory limit it held 1.5 GB at 1M native steps)
-    parser.add_argument("--methods", nargs="*", default=["workbench", "pandas", "duckdb-bare"], choices=list(METHODS))
-    parser.add_argument("--baseline-python", help="also run the workbench with this interpreter (earlier release)")
+    parser.add_argument(
+        "--methods", nargs="*", default=["workbench", "pandas", "duckdb-bare"], choices=list(METHODS)
+    )
+    parser.add_argument(
+        "--baseline-python", help="also run the workbench with this interpreter (earlier release)"
+    )
     parser.add_argument("--files", nargs="*", default=list(WRITERS), choices=list(WRITERS))
     parser.add_argument("--tmp", help="folder for the generated files (default: the system's temp folder)")
-    parser.add_argument("--pipeline", nargs="*", default=[], choices=["serial", "unordered", "parallel"],
-                        help="the OTLP reader's block pipeline(s) to run ours with, a row each (default: its own)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="measure each file this many times, the methods interleaved (a row each round)")
+    parser.add_argument(
+        "--pipeline",
+        nargs="*",
+        default=[],
+        choices=["serial", "unordered", "parallel"],
+        help="the OTLP reader's block pipeline(s) to run ours with, a row each (default: its own)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="measure each file this many times, the methods interleaved (a row each round)",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -496,15 +663,38 @@ def main() -> None:
         return
     sizes = args.sizes + ([5_000_000] if args.huge else [])
     print(f"load average at start: {os.getloadavg()}; {os.cpu_count()} CPUs")
-    print("ours = this checkout's workbench; bare = DuckDB read_json (+ unnest for OTLP) of the same file into a "
-          "table; baseline = --baseline-python's workbench. 'vs bare' = bare seconds / ours (>= 1 is the target), "
-          "'RSS vs bare' = our peak RSS / bare's (<= 1 is the target), 'vs pandas' = pandas seconds / ours "
-          "(>= 10 is the target); 'tables' = duckdb-tables, the bare read written as one table per record type "
-          "(native files). CPU s = user + system seconds of the process (DuckDB threads included).\n")
-    head = ("spans/steps", "file", "MB", "ours s", "spans/s", "ours peak RSS MB", "ours CPU s", "bare s / RSS MB",
-            "bare CPU s", "pandas s", "baseline s / RSS MB", "baseline CPU s", "vs bare", "vs bare, CPU",
-            "RSS vs bare", "vs pandas", "vs baseline", "tables s / RSS MB", "tables CPU s", "vs tables",
-            "vs tables, CPU", "RSS vs tables", "load 1/5/15")
+    print(
+        "ours = this checkout's workbench; bare = DuckDB read_json (+ unnest for OTLP) of the same file into a "
+        "table; baseline = --baseline-python's workbench. 'vs bare' = bare seconds / ours (>= 1 is the target), "
+        "'RSS vs bare' = our peak RSS / bare's (<= 1 is the target), 'vs pandas' = pandas seconds / ours "
+        "(>= 10 is the target); 'tables' = duckdb-tables, the bare read written as one table per record type "
+        "(native files). CPU s = user + system seconds of the process (DuckDB threads included).\n"
+    )
+    head = (
+        "spans/steps",
+        "file",
+        "MB",
+        "ours s",
+        "spans/s",
+        "ours peak RSS MB",
+        "ours CPU s",
+        "bare s / RSS MB",
+        "bare CPU s",
+        "pandas s",
+        "baseline s / RSS MB",
+        "baseline CPU s",
+        "vs bare",
+        "vs bare, CPU",
+        "RSS vs bare",
+        "vs pandas",
+        "vs baseline",
+        "tables s / RSS MB",
+        "tables CPU s",
+        "vs tables",
+        "vs tables, CPU",
+        "RSS vs tables",
+        "load 1/5/15",
+    )
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     print("\n".join(rows), flush=True)
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
@@ -512,17 +702,25 @@ def main() -> None:
             for kind in args.files:
                 if kind == "demo" and size != sizes[0]:
                     continue  # one size only
-                name = {"native": f"native_{size}.jsonl", "native-logprobs": f"native-logprobs_{size}.jsonl",
-                        "native-cut": f"native-cut_{size}.jsonl", "native-nested": f"native-nested_{size}.jsonl",
-                        "demo": "demo.jsonl.gz"}.get(kind, f"otlp_{kind}_{size}.jsonl")
+                name = {
+                    "native": f"native_{size}.jsonl",
+                    "native-logprobs": f"native-logprobs_{size}.jsonl",
+                    "native-cut": f"native-cut_{size}.jsonl",
+                    "native-nested": f"native-nested_{size}.jsonl",
+                    "demo": "demo.jsonl.gz",
+                }.get(kind, f"otlp_{kind}_{size}.jsonl")
                 path = Path(tmp) / name
                 WRITERS[kind](path, size)
                 mb = path.stat().st_size / 2**20
                 _settle(path)
                 for _ in range(args.repeat):
                     # (duckdb-tables is the native format's; on OTLP it would be the bare read again)
-                    results = {m: measure(m, path) for m in args.methods if m != "workbench"
-                               and (m != "duckdb-tables" or kind in ("native", "native-logprobs", "demo"))}
+                    results = {
+                        m: measure(m, path)
+                        for m in args.methods
+                        if m != "workbench"
+                        and (m != "duckdb-tables" or kind in ("native", "native-logprobs", "demo"))
+                    }
                     ours = {}
                     if "workbench" in args.methods:  # (one row per pipeline, the others' figures beside each)
                         ours = {p: measure("workbench", path, pipeline=p) for p in args.pipeline or [None]}
@@ -530,14 +728,26 @@ def main() -> None:
                         results["baseline"] = measure("workbench", path, args.baseline_python)
                     load = "/".join(f"{x:.1f}" for x in os.getloadavg())
                     for p, res in (ours or {None: None}).items():
-                        rows.append(_row(size, kind if p is None else f"{kind} ({p})", mb,
-                                         {**results, "workbench": res} if res else results, load))
+                        rows.append(
+                            _row(
+                                size,
+                                kind if p is None else f"{kind} ({p})",
+                                mb,
+                                {**results, "workbench": res} if res else results,
+                                load,
+                            )
+                        )
                         print(rows[-1], flush=True)
-                    for who, r in [*((f"ours{'' if p is None else f' ({p})'}", r) for p, r in ours.items()),
-                                   ("baseline", results.get("baseline"))]:
+                    for who, r in [
+                        *((f"ours{'' if p is None else f' ({p})'}", r) for p, r in ours.items()),
+                        ("baseline", results.get("baseline")),
+                    ]:
                         if r and r.get("merge_again"):
-                            print(f"  note: {who} on {kind} {size:,}: the merge ran out of memory and ran again "
-                                  "(its peak RSS and CPU are the second try's)", flush=True)
+                            print(
+                                f"  note: {who} on {kind} {size:,}: the merge ran out of memory and ran again "
+                                "(its peak RSS and CPU are the second try's)",
+                                flush=True,
+                            )
                 path.unlink()
     print("\n" + "\n".join(rows))
 
@@ -566,14 +776,31 @@ def _row(size: int, kind: str, mb: float, res: dict, load: str) -> str:
         return f"{r['seconds']:.1f} / {r['peak_mb']:,.0f}" if r else "-"
 
     n = (ours or bare or pandas or base)["spans"]
-    cells = [f"{n:,}" if kind == "demo" else f"{size:,}", kind, f"{mb:,.0f}",
-             f"{ours['seconds']:.1f}" if ours else "-", f"{ours['spans'] / ours['seconds']:,.0f}" if ours else "-",
-             f"{ours['peak_mb']:,.0f}" if ours else "-", f"{ours['cpu']:.1f}" if ours else "-", pair(bare),
-             f"{bare['cpu']:.1f}" if bare else "-", f"{pandas['seconds']:.1f}" if pandas else "-", pair(base),
-             f"{base['cpu']:.1f}" if base else "-", ratio(bare, ours), ratio(bare, ours, "cpu"),
-             ratio(ours, bare, "peak_mb"), ratio(pandas, ours), ratio(base, ours), pair(tables),
-             f"{tables['cpu']:.1f}" if tables else "-", ratio(tables, ours), ratio(tables, ours, "cpu"),
-             ratio(ours, tables, "peak_mb"), load]
+    cells = [
+        f"{n:,}" if kind == "demo" else f"{size:,}",
+        kind,
+        f"{mb:,.0f}",
+        f"{ours['seconds']:.1f}" if ours else "-",
+        f"{ours['spans'] / ours['seconds']:,.0f}" if ours else "-",
+        f"{ours['peak_mb']:,.0f}" if ours else "-",
+        f"{ours['cpu']:.1f}" if ours else "-",
+        pair(bare),
+        f"{bare['cpu']:.1f}" if bare else "-",
+        f"{pandas['seconds']:.1f}" if pandas else "-",
+        pair(base),
+        f"{base['cpu']:.1f}" if base else "-",
+        ratio(bare, ours),
+        ratio(bare, ours, "cpu"),
+        ratio(ours, bare, "peak_mb"),
+        ratio(pandas, ours),
+        ratio(base, ours),
+        pair(tables),
+        f"{tables['cpu']:.1f}" if tables else "-",
+        ratio(tables, ours),
+        ratio(tables, ours, "cpu"),
+        ratio(ours, tables, "peak_mb"),
+        load,
+    ]
     return "| " + " | ".join(cells) + " |"
 
 

@@ -44,46 +44,91 @@ def _bomb(path: Path, prefix: bytes, filler: bytes, size: int, suffix: bytes) ->
 
 
 def _otlp_span(sid: str) -> dict:
-    return {"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": sid, "name": "chat",
-            "startTimeUnixNano": str(T0), "endTimeUnixNano": str(T0 + 1000), "status": {"code": 1},
-            "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}}]}
+    return {
+        "traceId": "0af7651916cd43dd8448eb211c80319c",
+        "spanId": sid,
+        "name": "chat",
+        "startTimeUnixNano": str(T0),
+        "endTimeUnixNano": str(T0 + 1000),
+        "status": {"code": 1},
+        "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}}],
+    }
 
 
 def _otlp_doc(sid: str) -> bytes:
-    return json.dumps({"resourceSpans": [{"resource": {"attributes": []},
-                                          "scopeSpans": [{"scope": {"name": "t"}, "spans": [_otlp_span(sid)]}]}]}
-                      ).encode()
+    return json.dumps(
+        {
+            "resourceSpans": [
+                {
+                    "resource": {"attributes": []},
+                    "scopeSpans": [{"scope": {"name": "t"}, "spans": [_otlp_span(sid)]}],
+                }
+            ]
+        }
+    ).encode()
 
 
 def make_cases(folder: Path, size: int) -> dict[str, tuple[Path, int]]:
     """The bomb files, by case name: (path, decompressed bytes)."""
-    good = json.dumps({"run_id": "r", "step_id": "s1", "kind": "llm", "started_at": T0, "ended_at": T0 + 9}).encode()
+    good = json.dumps(
+        {"run_id": "r", "step_id": "s1", "kind": "llm", "started_at": T0, "ended_at": T0 + 9}
+    ).encode()
     cases: dict[str, tuple[Path, int]] = {}
     p = folder / "baseline.jsonl.gz"
     p.write_bytes(gzip.compress(good + b"\n"))
     cases["baseline: one good native line"] = (p, len(good) + 1)
     p = folder / "native.jsonl.gz"
-    cases["native: good line, then a 1 GiB line"] = (p, _bomb(
-        p, good + b'\n{"run_id": "r", "step_id": "s2", "input": "', b"x", size, b'"}\n'))
+    cases["native: good line, then a 1 GiB line"] = (
+        p,
+        _bomb(p, good + b'\n{"run_id": "r", "step_id": "s2", "input": "', b"x", size, b'"}\n'),
+    )
     p = folder / "otlp-line.jsonl.gz"
     line = _otlp_doc("b7ad6b7169203331")
-    cases["otlp: good line, then a 1 GiB line"] = (p, _bomb(
-        p, line + b"\n" + line[:-1] + b', "padding": "', b"x", size, b'"}\n'))
+    cases["otlp: good line, then a 1 GiB line"] = (
+        p,
+        _bomb(p, line + b"\n" + line[:-1] + b', "padding": "', b"x", size, b'"}\n'),
+    )
     p = folder / "langfuse.json.gz"
-    lf = json.dumps({"trace": {"id": "t1", "projectId": "p"}, "observations": [
-        {"id": "o1", "traceId": "t1", "type": "SPAN", "name": "x", "startTime": "2026-01-01T00:00:00Z",
-         "projectId": "p", "parentObservationId": None}]}).encode()
-    cases["langfuse: one document padded with 1 GiB of whitespace"] = (p, _bomb(p, lf[:-1] + b"\n", b" ", size,
-                                                                              b"\n}"))
+    lf = json.dumps(
+        {
+            "trace": {"id": "t1", "projectId": "p"},
+            "observations": [
+                {
+                    "id": "o1",
+                    "traceId": "t1",
+                    "type": "SPAN",
+                    "name": "x",
+                    "startTime": "2026-01-01T00:00:00Z",
+                    "projectId": "p",
+                    "parentObservationId": None,
+                }
+            ],
+        }
+    ).encode()
+    cases["langfuse: one document padded with 1 GiB of whitespace"] = (
+        p,
+        _bomb(p, lf[:-1] + b"\n", b" ", size, b"\n}"),
+    )
     p = folder / "whowhen.json.gz"
-    ww = json.dumps({"question": "q", "question_ID": "x", "history": [{"content": "hi", "name": "A"}],
-                     "mistake_agent": "A", "mistake_step": "0"}).encode()
-    cases["whowhen: one document padded with 1 GiB of whitespace"] = (p, _bomb(p, ww[:-1] + b"\n", b" \n", size,
-                                                                              b"}"))
+    ww = json.dumps(
+        {
+            "question": "q",
+            "question_ID": "x",
+            "history": [{"content": "hi", "name": "A"}],
+            "mistake_agent": "A",
+            "mistake_step": "0",
+        }
+    ).encode()
+    cases["whowhen: one document padded with 1 GiB of whitespace"] = (
+        p,
+        _bomb(p, ww[:-1] + b"\n", b" \n", size, b"}"),
+    )
     p = folder / "otlp-doc.json.gz"
     doc = _otlp_doc("b7ad6b7169203331")
-    cases["otlp: one document padded with 1 GiB of whitespace"] = (p, _bomb(p, doc[:-1] + b"\n", b" ", size,
-                                                                           b"}"))
+    cases["otlp: one document padded with 1 GiB of whitespace"] = (
+        p,
+        _bomb(p, doc[:-1] + b"\n", b" ", size, b"}"),
+    )
     return cases
 
 
@@ -110,27 +155,52 @@ def main() -> None:
         rows = []
         base_rss = None
         for name, (path, inflated) in cases.items():
-            out = subprocess.run([sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True,
-                                 check=False)
+            out = subprocess.run(
+                [sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True, check=False
+            )
             if out.returncode != 0:
-                rows.append((name, inflated, path.stat().st_size, float("nan"), float("nan"), "-",
-                             f"FAILED: {out.stderr.strip().splitlines()[-1][:120]}"))
+                rows.append(
+                    (
+                        name,
+                        inflated,
+                        path.stat().st_size,
+                        float("nan"),
+                        float("nan"),
+                        "-",
+                        f"FAILED: {out.stderr.strip().splitlines()[-1][:120]}",
+                    )
+                )
                 continue
             res = json.loads(out.stdout.strip().splitlines()[-1])
             rss_mb = res["rss"] / 1024
             base_rss = rss_mb if base_rss is None else base_rss
-            what = (f"read {res['read']}, stored {res['stored']}, quarantined {res['quarantined']}"
-                    + (f" ({'; '.join(res['reasons'])[:110]}); largest raw kept {res['q_raw_max']:,} chars"
-                       if res["reasons"] else ""))
-            rows.append((name, inflated, path.stat().st_size, res["seconds"], rss_mb, f"{rss_mb / base_rss:.2f}",
-                         what))
-    print(f"load average {os.getloadavg()}, python {sys.version.split()[0]}, "
-          f"parent max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB\n")
+            what = f"read {res['read']}, stored {res['stored']}, quarantined {res['quarantined']}" + (
+                f" ({'; '.join(res['reasons'])[:110]}); largest raw kept {res['q_raw_max']:,} chars"
+                if res["reasons"]
+                else ""
+            )
+            rows.append(
+                (
+                    name,
+                    inflated,
+                    path.stat().st_size,
+                    res["seconds"],
+                    rss_mb,
+                    f"{rss_mb / base_rss:.2f}",
+                    what,
+                )
+            )
+    print(
+        f"load average {os.getloadavg()}, python {sys.version.split()[0]}, "
+        f"parent max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB\n"
+    )
     print("| case | decompressed | .gz size | seconds | peak RSS (MB) | RSS / baseline | outcome |")
     print("|---|---:|---:|---:|---:|---:|---|")
     for name, inflated, packed, secs, rss, ratio, what in rows:
-        print(f"| {name} | {inflated / MIB:,.1f} MiB | {packed / 1024:,.0f} KiB | {secs:.1f} | {rss:,.0f} | {ratio} "
-              f"| {what} |")
+        print(
+            f"| {name} | {inflated / MIB:,.1f} MiB | {packed / 1024:,.0f} KiB | {secs:.1f} | {rss:,.0f} | {ratio} "
+            f"| {what} |"
+        )
 
 
 if __name__ == "__main__":

@@ -88,8 +88,11 @@ def write_files(folder: Path, kind: str, n: int) -> int:
         writer(path, max(size, 20))  # (whole traces: 20 spans for generated, the SDK's template for sdk)
         # fresh trace ids per file, else every file repeats file 0's traces and all but one call store nothing
         text = path.read_text()
-        text = text.replace('"traceId":"0000', f'"traceId":"{i + 1:04x}') if kind == "generated" else \
-            _sdk_fresh(text, i)
+        text = (
+            text.replace('"traceId":"0000', f'"traceId":"{i + 1:04x}')
+            if kind == "generated"
+            else _sdk_fresh(text, i)
+        )
         path.write_text(text)
     return -1  # (counted from the store)
 
@@ -119,18 +122,22 @@ class _Counting:
     def __getattr__(self, name: str) -> object:
         attr = getattr(self._con, name)
         if name == "cursor":  # (an ingest runs on a cursor of its own: its statements count too)
+
             def counted_cursor() -> _Counting:
                 cur = _Counting(attr())
                 cur._parent = self
                 return cur
+
             return counted_cursor
         if name in ("execute", "executemany", "sql", "query"):
+
             def counted(*a: object, **k: object) -> object:
                 counter = self
                 while counter is not None:
                     counter.n += 1
                     counter = counter.__dict__.get("_parent")
                 return attr(*a, **k)
+
             return counted
         return attr
 
@@ -155,8 +162,13 @@ def run_each(folder: str, db: str, count: bool) -> dict:
         ws._con = counter._con
     n = ws.sql("SELECT count(*) FROM steps").fetchall()[0][0]
     ws.close()
-    return {"spans": int(n), "seconds": seconds, "cpu": cpu, "calls": len(files),
-            "stmts": counter.n / len(files) if counter else None}
+    return {
+        "spans": int(n),
+        "seconds": seconds,
+        "cpu": cpu,
+        "calls": len(files),
+        "stmts": counter.n / len(files) if counter else None,
+    }
 
 
 def run_folder(folder: str, db: str, count: bool) -> dict:
@@ -173,13 +185,21 @@ def run_folder(folder: str, db: str, count: bool) -> dict:
         ws._con = counter._con
     n = ws.sql("SELECT count(*) FROM steps").fetchall()[0][0]
     ws.close()
-    return {"spans": int(n), "seconds": seconds, "cpu": cpu, "calls": 1, "stmts": counter.n if counter else None}
+    return {
+        "spans": int(n),
+        "seconds": seconds,
+        "cpu": cpu,
+        "calls": 1,
+        "stmts": counter.n if counter else None,
+    }
 
 
-_SPAN_TYPE = ("STRUCT(traceId VARCHAR, spanId VARCHAR, parentSpanId VARCHAR, name VARCHAR, kind VARCHAR, "
-              "startTimeUnixNano UBIGINT, endTimeUnixNano UBIGINT, "
-              "attributes STRUCT(key VARCHAR, value STRUCT(stringValue VARCHAR, intValue BIGINT))[], "
-              "status STRUCT(code VARCHAR, message VARCHAR))")
+_SPAN_TYPE = (
+    "STRUCT(traceId VARCHAR, spanId VARCHAR, parentSpanId VARCHAR, name VARCHAR, kind VARCHAR, "
+    "startTimeUnixNano UBIGINT, endTimeUnixNano UBIGINT, "
+    "attributes STRUCT(key VARCHAR, value STRUCT(stringValue VARCHAR, intValue BIGINT))[], "
+    "status STRUCT(code VARCHAR, message VARCHAR))"
+)
 _OTLP_SELECT = """
     SELECT s.traceId AS trace_id, s.spanId AS span_id, s.parentSpanId AS parent_id, s.name,
            make_timestamp((s.startTimeUnixNano // 1000)::BIGINT) AS started_at,
@@ -196,9 +216,13 @@ def _bare_read(con: object, path: str, first: bool) -> None:
     if native:
         rel = con.read_json(path, format="newline_delimited", columns=NATIVE_COLUMNS)
         rel.create_view("raw", replace=True)
-        con.execute("CREATE TABLE records AS SELECT * FROM raw" if first else "INSERT INTO records SELECT * FROM raw")
+        con.execute(
+            "CREATE TABLE records AS SELECT * FROM raw" if first else "INSERT INTO records SELECT * FROM raw"
+        )
     else:
-        columns = {"resourceSpans": f"STRUCT(resource JSON, scopeSpans STRUCT(scope JSON, spans {_SPAN_TYPE}[])[])[]"}
+        columns = {
+            "resourceSpans": f"STRUCT(resource JSON, scopeSpans STRUCT(scope JSON, spans {_SPAN_TYPE}[])[])[]"
+        }
         rel = con.read_json(path, format="newline_delimited", columns=columns)
         rel.create_view("raw", replace=True)
         con.execute(("CREATE TABLE spans AS " if first else "INSERT INTO spans ") + _OTLP_SELECT)
@@ -207,7 +231,11 @@ def _bare_read(con: object, path: str, first: bool) -> None:
 def _bare_count(con: object) -> int:
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     if "records" in tables:
-        return int(con.execute("SELECT count(*) FROM records WHERE coalesce(record, 'step') = 'step'").fetchall()[0][0])
+        return int(
+            con.execute("SELECT count(*) FROM records WHERE coalesce(record, 'step') = 'step'").fetchall()[0][
+                0
+            ]
+        )
     return int(con.execute("SELECT count(*) FROM spans").fetchall()[0][0])
 
 
@@ -255,9 +283,11 @@ def build_store(db: str, n_runs: int) -> dict:
         with wb.open(db) as ws:
             ws.ingest(path, progress=False)
             for table in ("steps", "runs", "edges"):
-                ws.con.execute(f"INSERT INTO {table} SELECT {table}.* REPLACE (md5(i::VARCHAR)[:8] || lpad(to_hex(i), 8, '0') || "
-                               f"run_id[17:] AS run_id) FROM {table}, range(1, ?) r(i) ORDER BY i, {table}.rowid",
-                               [n_runs])
+                ws.con.execute(
+                    f"INSERT INTO {table} SELECT {table}.* REPLACE (md5(i::VARCHAR)[:8] || lpad(to_hex(i), 8, '0') || "
+                    f"run_id[17:] AS run_id) FROM {table}, range(1, ?) r(i) ORDER BY i, {table}.rowid",
+                    [n_runs],
+                )
             ws.con.execute("CHECKPOINT")
             (steps,) = ws.con.execute("SELECT count(*) FROM steps").fetchone()
     return {"steps": steps}
@@ -275,11 +305,18 @@ def run_store_calls(db: str, folder: str, count: bool) -> dict:
     out: dict[str, list[float]] = {"otlp20": [], "records2": [], "again20": []}
     stmts: dict[str, int] = {}
     for i, f in enumerate(files):
-        for kind, source in (("otlp20", f), ("records2", [
-                {"run_id": f"small-{i}", "step_id": "s", "agent": "a", "kind": "llm"},
-                {"run_id": f"small-{i}", "step_id": "t", "agent": "b", "kind": "tool"}]),
-                # (the same file again: a call of a run the store holds, the merge's rules on stored runs)
-                ("again20", f)):
+        for kind, source in (
+            ("otlp20", f),
+            (
+                "records2",
+                [
+                    {"run_id": f"small-{i}", "step_id": "s", "agent": "a", "kind": "llm"},
+                    {"run_id": f"small-{i}", "step_id": "t", "agent": "b", "kind": "tool"},
+                ],
+            ),
+            # (the same file again: a call of a run the store holds, the merge's rules on stored runs)
+            ("again20", f),
+        ):
             n0 = counter.n if counter is not None else 0
             t0 = time.process_time()
             ws.ingest(source, progress=False)
@@ -304,8 +341,13 @@ def _store_measure(what: str, db: Path, arg: str, python: str | None) -> dict:
     env.pop("WORKBENCH_INGEST_TIMINGS", None)
     if python is None:
         env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
-    out = subprocess.run([python or sys.executable, __file__, "--store-child", what, str(db), arg],
-                         capture_output=True, text=True, env=env, check=False)
+    out = subprocess.run(
+        [python or sys.executable, __file__, "--store-child", what, str(db), arg],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     if out.returncode != 0:
         raise SystemExit(f"{what} failed on {db}:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -317,10 +359,24 @@ def store_calls(n_runs: list[int], calls: int, baseline: str | None, tmp: str | 
     import statistics
 
     print(f"load average at start: {os.getloadavg()}; {os.cpu_count()} CPUs")
-    print("CPU s of one call (median of the calls after the first; user + system, DuckDB's threads included) into a "
-          "store already holding the runs; 'base/ours' = baseline's median over ours.\n")
-    head = ("store runs", "store steps", "call", "calls", "ours median CPU s", "ours total CPU s", "ours stmts/call",
-            "base median CPU s", "base total CPU s", "base stmts/call", "base/ours", "load 1/5/15")
+    print(
+        "CPU s of one call (median of the calls after the first; user + system, DuckDB's threads included) into a "
+        "store already holding the runs; 'base/ours' = baseline's median over ours.\n"
+    )
+    head = (
+        "store runs",
+        "store steps",
+        "call",
+        "calls",
+        "ours median CPU s",
+        "ours total CPU s",
+        "ours stmts/call",
+        "base median CPU s",
+        "base total CPU s",
+        "base stmts/call",
+        "base/ours",
+        "load 1/5/15",
+    )
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     print("\n".join(rows), flush=True)
     with tempfile.TemporaryDirectory(dir=tmp) as folder:
@@ -347,12 +403,20 @@ def store_calls(n_runs: list[int], calls: int, baseline: str | None, tmp: str | 
                 ours, base = res["ours"], res.get("base")
                 med = statistics.median(ours["cpu"][kind])
                 bmed = statistics.median(base["cpu"][kind]) if base else None
-                cells = [f"{n:,}", f"{built['steps']:,}", kind, str(len(ours["cpu"][kind])), f"{med:.4f}",
-                         f"{sum(ours['cpu'][kind]):.2f}", str(ours["stmts"].get(kind, "-")),
-                         "-" if base is None else f"{bmed:.4f}",
-                         "-" if base is None else f"{sum(base['cpu'][kind]):.2f}",
-                         "-" if base is None else str(base["stmts"].get(kind, "-")),
-                         "-" if base is None else f"{bmed / med:.2f}x", load]
+                cells = [
+                    f"{n:,}",
+                    f"{built['steps']:,}",
+                    kind,
+                    str(len(ours["cpu"][kind])),
+                    f"{med:.4f}",
+                    f"{sum(ours['cpu'][kind]):.2f}",
+                    str(ours["stmts"].get(kind, "-")),
+                    "-" if base is None else f"{bmed:.4f}",
+                    "-" if base is None else f"{sum(base['cpu'][kind]):.2f}",
+                    "-" if base is None else str(base["stmts"].get(kind, "-")),
+                    "-" if base is None else f"{bmed / med:.2f}x",
+                    load,
+                ]
                 rows.append("| " + " | ".join(cells) + " |")
                 print(rows[-1], flush=True)
     print("\n" + "\n".join(rows))
@@ -371,24 +435,39 @@ def measure(method: str, folder: Path, python: str | None = None, count: bool = 
     env.pop("WORKBENCH_INGEST_TIMINGS", None)
     if python is None:
         env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
-    out = subprocess.run([python or sys.executable, __file__, "--child", method, str(folder), "1" if count else "0"],
-                         capture_output=True, text=True, env=env, check=False)
+    out = subprocess.run(
+        [python or sys.executable, __file__, "--child", method, str(folder), "1" if count else "0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     if out.returncode != 0:
         raise SystemExit(f"{method} failed on {folder}:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--counts", type=int, nargs="*", default=[1, 100])
     parser.add_argument("--kinds", nargs="*", default=list(KINDS), choices=KINDS)
     parser.add_argument("--methods", nargs="*", default=list(METHODS), choices=list(METHODS))
     parser.add_argument("--baseline-python", help="also run the workbench methods with this interpreter")
-    parser.add_argument("--no-count", action="store_true", help="do not count statements (no connection wrapper)")
+    parser.add_argument(
+        "--no-count", action="store_true", help="do not count statements (no connection wrapper)"
+    )
     parser.add_argument("--tmp", help="folder for the generated files (default: the system's temp folder)")
-    parser.add_argument("--store-runs", type=int, nargs="*",
-                        help="instead: CPU s of a small call into stores of these many runs (20 steps each)")
-    parser.add_argument("--calls", type=int, default=30, help="with --store-runs: calls of each kind measured")
+    parser.add_argument(
+        "--store-runs",
+        type=int,
+        nargs="*",
+        help="instead: CPU s of a small call into stores of these many runs (20 steps each)",
+    )
+    parser.add_argument(
+        "--calls", type=int, default=30, help="with --store-runs: calls of each kind measured"
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--store-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -402,13 +481,31 @@ def main() -> None:
         store_calls(args.store_runs, args.calls, args.baseline_python, args.tmp)
         return
     print(f"load average at start: {os.getloadavg()}; {os.cpu_count()} CPUs")
-    print("each = one ws.ingest(file) per file; folder = one ws.ingest(folder); bare = DuckDB read_json of each file "
-          "into a table; bare-glob = one read_json of the folder. Seconds and CPU s: the ingest calls only "
-          "(user + system, DuckDB's threads included); stmts/call: statements through the workspace's connection "
-          "per call; 'base/ours' = baseline's figure over ours (>1: ours is faster).\n")
-    head = ("files", "kind", "method", "spans", "ours s", "ours CPU s", "files/s", "peak RSS MB", "stmts/call",
-            "base s", "base CPU s", "base peak RSS MB", "base stmts/call", "base/ours CPU", "base/ours s",
-            "ours CPU / bare CPU", "load 1/5/15")
+    print(
+        "each = one ws.ingest(file) per file; folder = one ws.ingest(folder); bare = DuckDB read_json of each file "
+        "into a table; bare-glob = one read_json of the folder. Seconds and CPU s: the ingest calls only "
+        "(user + system, DuckDB's threads included); stmts/call: statements through the workspace's connection "
+        "per call; 'base/ours' = baseline's figure over ours (>1: ours is faster).\n"
+    )
+    head = (
+        "files",
+        "kind",
+        "method",
+        "spans",
+        "ours s",
+        "ours CPU s",
+        "files/s",
+        "peak RSS MB",
+        "stmts/call",
+        "base s",
+        "base CPU s",
+        "base peak RSS MB",
+        "base stmts/call",
+        "base/ours CPU",
+        "base/ours s",
+        "ours CPU / bare CPU",
+        "load 1/5/15",
+    )
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     print("\n".join(rows), flush=True)
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
@@ -437,15 +534,26 @@ def _row(n: int, kind: str, method: str, ours: dict, base: dict | None, bare: di
     def f(x: float | None, fmt: str = ".2f") -> str:
         return "-" if x is None else format(x, fmt)
 
-    cells = [f"{n:,}", kind, method, f"{ours['spans']:,}", f(ours["seconds"]), f(ours["cpu"]),
-             f(n / ours["seconds"] if ours["seconds"] else None, ",.1f"), f(ours["peak_mb"], ",.0f"),
-             f(ours.get("stmts"), ".0f"),
-             f(base and base["seconds"]), f(base and base["cpu"]), f(base and base["peak_mb"], ",.0f"),
-             f(base and base.get("stmts"), ".0f"),
-             f(base["cpu"] / ours["cpu"] if base and ours["cpu"] else None) + ("x" if base else ""),
-             f(base["seconds"] / ours["seconds"] if base and ours["seconds"] else None) + ("x" if base else ""),
-             f(ours["cpu"] / bare["cpu"] if bare and bare["cpu"] and not method.startswith("bare") else None)
-             + ("x" if bare and not method.startswith("bare") else ""), load]
+    cells = [
+        f"{n:,}",
+        kind,
+        method,
+        f"{ours['spans']:,}",
+        f(ours["seconds"]),
+        f(ours["cpu"]),
+        f(n / ours["seconds"] if ours["seconds"] else None, ",.1f"),
+        f(ours["peak_mb"], ",.0f"),
+        f(ours.get("stmts"), ".0f"),
+        f(base and base["seconds"]),
+        f(base and base["cpu"]),
+        f(base and base["peak_mb"], ",.0f"),
+        f(base and base.get("stmts"), ".0f"),
+        f(base["cpu"] / ours["cpu"] if base and ours["cpu"] else None) + ("x" if base else ""),
+        f(base["seconds"] / ours["seconds"] if base and ours["seconds"] else None) + ("x" if base else ""),
+        f(ours["cpu"] / bare["cpu"] if bare and bare["cpu"] and not method.startswith("bare") else None)
+        + ("x" if bare and not method.startswith("bare") else ""),
+        load,
+    ]
     return "| " + " | ".join(cells) + " |"
 
 

@@ -53,8 +53,10 @@ ROOT = Path(__file__).resolve().parents[1]
 _AGREE = re.compile(r"culprit agent right in (\d+)%, decisive step is a labelled fault step in (\d+)%")
 # the checkout's own package first: every checkout runs with this interpreter and its packages;
 # main() reads sys.argv, as the `workbench` console script calls it
-_RUNNER = ("import sys; sys.path.insert(0, sys.argv.pop(1)); sys.argv[0] = 'workbench'; "
-           "from workbench.cli import main; sys.exit(main())")
+_RUNNER = (
+    "import sys; sys.path.insert(0, sys.argv.pop(1)); sys.argv[0] = 'workbench'; "
+    "from workbench.cli import main; sys.exit(main())"
+)
 _PHASES = ("load", "detect", "attribute", "print")
 
 
@@ -82,8 +84,14 @@ def _command(checkout: Path, cache: Path, argv: list[str], python: str = sys.exe
     load_before = _load()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = psutil.Popen([python, "-c", _RUNNER, str(checkout), "investigate", "--quiet", "--timings", *argv],
-                        cwd=checkout, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = psutil.Popen(
+        [python, "-c", _RUNNER, str(checkout), "investigate", "--quiet", "--timings", *argv],
+        cwd=checkout,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     peak = 0
     done = threading.Event()
 
@@ -106,39 +114,64 @@ def _command(checkout: Path, cache: Path, argv: list[str], python: str = sys.exe
     agree = _AGREE.search(flat)
     phases: dict[str, float] = {}
     line = re.search(r"^seconds: (.*)$", out, re.M)
-    for part in (line.group(1).split(", ") if line else []):
+    for part in line.group(1).split(", ") if line else []:
         name, value = part.rsplit(" ", 1)
         key = name.split(":")[0]  # "attribute: queue" and "attribute: rest" are both attribution
         phases[key] = phases.get(key, 0.0) + float(value)
-    return {"seconds": seconds, "cpu": cpu, "rss_mb": peak / 2**20, "phases": phases,
-            "agent": f"{agree.group(1)}%" if agree else "-", "step": f"{agree.group(2)}%" if agree else "-",
-            "load": f"{load_before} / {_load()}"}
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "rss_mb": peak / 2**20,
+        "phases": phases,
+        "agent": f"{agree.group(1)}%" if agree else "-",
+        "step": f"{agree.group(2)}%" if agree else "-",
+        "load": f"{load_before} / {_load()}",
+    }
 
 
 def _median(runs: list[dict]) -> dict:
     if len(runs) == 1:
         return runs[0]
     mid = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
-    return {**mid, "seconds": statistics.median(r["seconds"] for r in runs),
-            "cpu": statistics.median(r["cpu"] for r in runs),
-            "rss_mb": statistics.median(r["rss_mb"] for r in runs)}
+    return {
+        **mid,
+        "seconds": statistics.median(r["seconds"] for r in runs),
+        "cpu": statistics.median(r["cpu"] for r in runs),
+        "rss_mb": statistics.median(r["rss_mb"] for r in runs),
+    }
 
 
-def end_to_end(checkouts: list[tuple[str, Path, list[str], str]], repeat: int, cold_only: bool = False) -> None:
-    kinds = [("cold, --no-cache", ["--no-cache"], False), ("cold, first run (fills the cache)", [], False),
-             ("cached (second run)", [], True)]
+def end_to_end(
+    checkouts: list[tuple[str, Path, list[str], str]], repeat: int, cold_only: bool = False
+) -> None:
+    kinds = [
+        ("cold, --no-cache", ["--no-cache"], False),
+        ("cold, first run (fills the cache)", [], False),
+        ("cached (second run)", [], True),
+    ]
     kinds = kinds[:1] if cold_only else kinds
     results: dict[tuple[str, str], list[dict]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(repeat):
             for kind, argv, _ in kinds:
-                for label, checkout, extra, python in checkouts:  # interleaved: the checkouts' rows run close in time
+                for (
+                    label,
+                    checkout,
+                    extra,
+                    python,
+                ) in checkouts:  # interleaved: the checkouts' rows run close in time
                     cache = Path(tmp) / f"{label}-{r}".replace(" ", "_")
-                    results.setdefault((label, kind), []).append(_command(checkout, cache, argv + extra, python))
-    print(f"\n### workbench investigate on the demo data ({os.cpu_count()} cores; load average 1/5/15 min "
-          f"before / after each row; median of {repeat})\n")
-    print("| checkout | run | total (s) | load = ingest | detect | attribute | print | other | "
-          "vs baseline | CPU s | peak RSS (MB) | culprit right | step right | load average |")
+                    results.setdefault((label, kind), []).append(
+                        _command(checkout, cache, argv + extra, python)
+                    )
+    print(
+        f"\n### workbench investigate on the demo data ({os.cpu_count()} cores; load average 1/5/15 min "
+        f"before / after each row; median of {repeat})\n"
+    )
+    print(
+        "| checkout | run | total (s) | load = ingest | detect | attribute | print | other | "
+        "vs baseline | CPU s | peak RSS (MB) | culprit right | step right | load average |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for kind, _, _ in kinds:
         base = _median(results[(checkouts[-1][0], kind)])["seconds"]
@@ -147,9 +180,11 @@ def end_to_end(checkouts: list[tuple[str, Path, list[str], str]], repeat: int, c
             ph = row["phases"]
             cells = [f"{ph[p]:.1f}" if p in ph else "-" for p in _PHASES]
             other = row["seconds"] - sum(ph.values())
-            print(f"| {label} | {kind} | {row['seconds']:.1f} | {' | '.join(cells)} | {other:.1f} | "
-                  f"{base / row['seconds']:.2f}x | {row['cpu']:.1f} | {row['rss_mb']:.0f} | {row['agent']} | {row['step']} | "
-                  f"{row['load']} |")
+            print(
+                f"| {label} | {kind} | {row['seconds']:.1f} | {' | '.join(cells)} | {other:.1f} | "
+                f"{base / row['seconds']:.2f}x | {row['cpu']:.1f} | {row['rss_mb']:.0f} | {row['agent']} | {row['step']} | "
+                f"{row['load']} |"
+            )
     print("\nvs baseline: the baseline's seconds over this row's (above 1: faster than the baseline).")
 
 
@@ -160,7 +195,10 @@ def attribution_phase() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         ws = open_demo(str(Path(tmp) / "demo.duckdb"), progress=False)
-        failed = [r for (r,) in ws.sql("SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id").fetchall()]
+        failed = [
+            r
+            for (r,) in ws.sql("SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id").fetchall()
+        ]
         replay = demo_replay()
         rows = []
 
@@ -172,15 +210,21 @@ def attribution_phase() -> None:
             replays = fn()
             rows.append((label, time.perf_counter() - start, time.process_time() - cpu, replays, load))
 
-        timed("one wb.attribute call per run", lambda: sum(wb.attribute(ws, r, replay).replays for r in failed))
-        timed("wb.attribute_many, this process",
-              lambda: sum(a.replays for a in wb.attribute_many(ws, replay, n_jobs=1, progress=False)[0]))
+        timed(
+            "one wb.attribute call per run", lambda: sum(wb.attribute(ws, r, replay).replays for r in failed)
+        )
+        timed(
+            "wb.attribute_many, this process",
+            lambda: sum(a.replays for a in wb.attribute_many(ws, replay, n_jobs=1, progress=False)[0]),
+        )
 
         with AttributionPool(replay, workers=1) as pool:
             for warm in pool._warm:  # in the command the worker starts while this process ingests
                 warm.result()
-            timed("pool: 1 worker + this process", lambda: (pool.start(ws), sum(
-                a.replays for a in pool.finish(ws)[0]))[1])
+            timed(
+                "pool: 1 worker + this process",
+                lambda: (pool.start(ws), sum(a.replays for a in pool.finish(ws)[0]))[1],
+            )
         ws.close()
     first = rows[0][1]
     print(f"\n### attribution of the {len(failed)} failed demo runs alone\n")
@@ -188,34 +232,61 @@ def attribution_phase() -> None:
     print("|---|---:|---:|---:|---:|---|")
     for label, seconds, cpu, replays, load in rows:
         print(f"| {label} | {seconds:.2f} | {cpu:.2f} | {first / seconds:.1f}x | {replays:,} | {load} |")
-    print("\nThe pool's worker had started (its imports done) before the clock started, as in the command, "
-          "where it starts during the ingest; its CPU time is not in the CPU column.")
+    print(
+        "\nThe pool's worker had started (its imports done) before the clock started, as in the command, "
+        "where it starts during the ingest; its CPU time is not in the CPU column."
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline-ref", default="main", help="git commit of the baseline (default main)")
-    parser.add_argument("--extra", action="append", default=[], metavar="LABEL=PATH",
-                        help="another checkout to time in the same invocation")
+    parser.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="LABEL=PATH",
+        help="another checkout to time in the same invocation",
+    )
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--attribution", action="store_true", help="also table 2, the attribution phase alone")
-    parser.add_argument("--baseline-python", metavar="PATH",
-                        help="the baseline's interpreter (e.g. main's venv); default this one")
-    parser.add_argument("--cold-only", action="store_true", help="only the cold --no-cache rows (the 10 s target)")
-    parser.add_argument("--variant", action="append", default=[], metavar="LABEL=ARGS",
-                        help="also this checkout with more investigate options, e.g. 'jobs 1=--jobs 1'")
+    parser.add_argument(
+        "--attribution", action="store_true", help="also table 2, the attribution phase alone"
+    )
+    parser.add_argument(
+        "--baseline-python",
+        metavar="PATH",
+        help="the baseline's interpreter (e.g. main's venv); default this one",
+    )
+    parser.add_argument(
+        "--cold-only", action="store_true", help="only the cold --no-cache rows (the 10 s target)"
+    )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="LABEL=ARGS",
+        help="also this checkout with more investigate options, e.g. 'jobs 1=--jobs 1'",
+    )
     args = parser.parse_args()
     print(f"load average {_load()}")
     with tempfile.TemporaryDirectory() as tmp:
         old = Path(tmp) / "baseline"
-        subprocess.run(["git", "worktree", "add", "--detach", str(old), args.baseline_ref], cwd=ROOT, check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(old), args.baseline_ref],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         try:
             me = sys.executable
             checkouts = [("this checkout", ROOT, [], me)]
-            checkouts += [(f"this checkout, {v.split('=', 1)[0]}", ROOT, v.split("=", 1)[1].split(), me)
-                          for v in args.variant]
-            checkouts += [(e.split("=", 1)[0], Path(e.split("=", 1)[1]).resolve(), [], me) for e in args.extra]
+            checkouts += [
+                (f"this checkout, {v.split('=', 1)[0]}", ROOT, v.split("=", 1)[1].split(), me)
+                for v in args.variant
+            ]
+            checkouts += [
+                (e.split("=", 1)[0], Path(e.split("=", 1)[1]).resolve(), [], me) for e in args.extra
+            ]
             checkouts.append((f"baseline ({args.baseline_ref})", old, [], args.baseline_python or me))
             end_to_end(checkouts, args.repeat, args.cold_only)
         finally:

@@ -87,15 +87,20 @@ def _spans(n_spans: int) -> tuple[list[bytes], list[str]]:
         for t in range(first, min(first + per, n_traces)):
             new = base64.b64encode((t + 1).to_bytes(16, "big")).decode()
             # Phoenix keys spans by span id alone: every replica needs fresh span ids too
-            ids = {json.loads(sp)["spanId"]: base64.b64encode(((t + 1) << 16 | i).to_bytes(8, "big")).decode()
-                   for i, sp in enumerate(spans)}
+            ids = {
+                json.loads(sp)["spanId"]: base64.b64encode(((t + 1) << 16 | i).to_bytes(8, "big")).decode()
+                for i, sp in enumerate(spans)
+            }
             for sp in spans:
                 text = sp.replace(f'"{trace_id}"', f'"{new}"')
                 for old_id, new_id in ids.items():
                     text = text.replace(f'"{old_id}"', f'"{new_id}"')
                 batch.append(json.loads(text))
-        doc = {"resourceSpans": [{"resource": shell["resource"], "scopeSpans": [
-            {"scope": shell["scope"], "spans": batch}]}]}
+        doc = {
+            "resourceSpans": [
+                {"resource": shell["resource"], "scopeSpans": [{"scope": shell["scope"], "spans": batch}]}
+            ]
+        }
         requests.append(ParseDict(doc, ExportTraceServiceRequest()).SerializeToString())
         lines.append(json.dumps(doc, separators=(",", ":")))
     return requests, lines
@@ -124,11 +129,18 @@ def _record_count(base: str) -> int:
 def run_phoenix(python: Path, requests: list[bytes], n_spans: int, timeout: float) -> dict:
     port, grpc_port = _free_port(), _free_port()
     with tempfile.TemporaryDirectory() as work:
-        env = dict(os.environ, PHOENIX_WORKING_DIR=work, PHOENIX_HOST="127.0.0.1", PHOENIX_PORT=str(port),
-                   PHOENIX_GRPC_PORT=str(grpc_port), PHOENIX_TELEMETRY_ENABLED="false")
+        env = dict(
+            os.environ,
+            PHOENIX_WORKING_DIR=work,
+            PHOENIX_HOST="127.0.0.1",
+            PHOENIX_PORT=str(port),
+            PHOENIX_GRPC_PORT=str(grpc_port),
+            PHOENIX_TELEMETRY_ENABLED="false",
+        )
         env.pop("PYTHONPATH", None)
-        proc = subprocess.Popen([str(python), "-c", _WRAPPER], env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [str(python), "-c", _WRAPPER], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             deadline = time.time() + 600
@@ -136,8 +148,14 @@ def run_phoenix(python: Path, requests: list[bytes], n_spans: int, timeout: floa
                 if proc.poll() is not None or time.time() > deadline:
                     raise SystemExit("Phoenix did not start")
                 time.sleep(1)
-            listening = sorted({f"{c.laddr.ip}:{c.laddr.port}" for p in [psutil.Process(proc.pid)]
-                                for c in p.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN})
+            listening = sorted(
+                {
+                    f"{c.laddr.ip}:{c.laddr.port}"
+                    for p in [psutil.Process(proc.pid)]
+                    for c in p.net_connections(kind="inet")
+                    if c.status == psutil.CONN_LISTEN
+                }
+            )
             if not all(_loopback(a.rpartition(":")[0]) for a in listening):
                 raise SystemExit(f"Phoenix listens beyond loopback: {listening}")
             start = time.perf_counter()
@@ -160,8 +178,13 @@ def run_phoenix(python: Path, requests: list[bytes], n_spans: int, timeout: floa
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-    return {"stored": stored, "seconds": seconds, "accepted_s": accepted, "peak_mb": peak_mb,
-            "listening": listening}
+    return {
+        "stored": stored,
+        "seconds": seconds,
+        "accepted_s": accepted,
+        "peak_mb": peak_mb,
+        "listening": listening,
+    }
 
 
 def _vm_hwm_mb(pid: int) -> float:
@@ -178,15 +201,26 @@ def _workbench_child(path: str) -> None:
     with wb.open() as ws:
         ws.ingest(path, progress=False)
         stored = ws.count("steps")
-    print(json.dumps({"stored": stored, "seconds": time.perf_counter() - start,
-                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    print(
+        json.dumps(
+            {
+                "stored": stored,
+                "seconds": time.perf_counter() - start,
+                "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--spans", type=int, default=2000)
     parser.add_argument("--venv", type=Path, default=Path.home() / ".cache" / "workbench-peers" / "phoenix")
-    parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for Phoenix to store all")
+    parser.add_argument(
+        "--timeout", type=float, default=1800, help="seconds to wait for Phoenix to store all"
+    )
     parser.add_argument("--workbench-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.workbench_child:
@@ -199,17 +233,26 @@ def main() -> None:
         path = Path(tmp) / "traces.jsonl"
         path.write_text("\n".join(lines) + "\n")
         env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
-        out = subprocess.run([sys.executable, __file__, "--workbench-child", str(path)], capture_output=True,
-                             text=True, env=env, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--workbench-child", str(path)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
         ours = json.loads(out.stdout.strip().splitlines()[-1])
     phoenix = run_phoenix(python, requests, n, args.timeout)
-    print(f"load average: {os.getloadavg()}; {n:,} spans; Phoenix listened on {phoenix['listening']} "
-          f"(accepted every request after {phoenix['accepted_s']:.1f} s)")
+    print(
+        f"load average: {os.getloadavg()}; {n:,} spans; Phoenix listened on {phoenix['listening']} "
+        f"(accepted every request after {phoenix['accepted_s']:.1f} s)"
+    )
     print("| system | spans stored | time to queryable s | spans/s | peak RSS MB | time / workbench |")
     print("|---|---|---|---|---|---|")
     for name, res in (("workbench", ours), ("Arize Phoenix", phoenix)):
-        print(f"| {name} | {res['stored']:,} | {res['seconds']:.1f} | {res['stored'] / res['seconds']:,.0f} | "
-              f"{res['peak_mb']:,.0f} | {res['seconds'] / ours['seconds']:.1f}x |")
+        print(
+            f"| {name} | {res['stored']:,} | {res['seconds']:.1f} | {res['stored'] / res['seconds']:,.0f} | "
+            f"{res['peak_mb']:,.0f} | {res['seconds'] / ours['seconds']:.1f}x |"
+        )
 
 
 if __name__ == "__main__":

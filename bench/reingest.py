@@ -44,8 +44,12 @@ def _child(path: str, n_runs: int, db: str) -> None:
         for name, source in (("first", path), ("file again", path), ("objects again", records)):
             t0, c0 = time.perf_counter(), _cpu()
             rep = ws.ingest(source, progress=False)
-            out[name] = {"seconds": time.perf_counter() - t0, "cpu": _cpu() - c0, "added": rep.added,
-                         "quarantined": rep.quarantined}
+            out[name] = {
+                "seconds": time.perf_counter() - t0,
+                "cpu": _cpu() - c0,
+                "added": rep.added,
+                "quarantined": rep.quarantined,
+            }
     out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(out))
 
@@ -53,8 +57,12 @@ def _child(path: str, n_runs: int, db: str) -> None:
 def _measure(python: str, path: Path, n_runs: int, tmp: Path) -> dict:
     db = tmp / f"reingest-{os.getpid()}-{abs(hash(python))}.duckdb"
     try:
-        done = subprocess.run([python, __file__, "--child", str(path), str(n_runs), str(db)], check=True,
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [python, __file__, "--child", str(path), str(n_runs), str(db)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         return json.loads(done.stdout.strip().splitlines()[-1])
     finally:
         for p in (db, Path(f"{db}.wal")):
@@ -62,9 +70,13 @@ def _measure(python: str, path: Path, n_runs: int, tmp: Path) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--steps", type=int, default=100_000)
-    parser.add_argument("--baseline-python", help="also run the calls with this interpreter (earlier release)")
+    parser.add_argument(
+        "--baseline-python", help="also run the calls with this interpreter (earlier release)"
+    )
     parser.add_argument("--tmp", help="folder for the file and stores (default: the system's temp folder)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -91,10 +103,15 @@ def main() -> None:
     for call in ("first", "file again", "objects again"):
         for who, res in results.items():
             r = res[call]
-            ratio = (f"{results['base'][call]['cpu'] / r['cpu']:.2f}x"
-                     if who == "ours" and "base" in results else "")
-            print(f"| {call} | {who} | {r['seconds']:.2f} | {r['cpu']:.2f} | {r['added']:,} | {r['quarantined']:,} "
-                  f"| {ratio} |")
+            ratio = (
+                f"{results['base'][call]['cpu'] / r['cpu']:.2f}x"
+                if who == "ours" and "base" in results
+                else ""
+            )
+            print(
+                f"| {call} | {who} | {r['seconds']:.2f} | {r['cpu']:.2f} | {r['added']:,} | {r['quarantined']:,} "
+                f"| {ratio} |"
+            )
     for who, res in results.items():
         print(f"peak RSS {who}: {res['rss_mb']:.0f} MB")
 

@@ -45,7 +45,9 @@ def build(size: str, path: Path) -> None:
         n_runs = int(size) // STEPS_PER_RUN
         ws.con.execute(FILL_RUNS, {"n_runs": n_runs, "k": STEPS_PER_RUN})
         ws.con.execute(FILL_STEPS, {"n_runs": n_runs, "k": STEPS_PER_RUN})
-        ws.con.execute("UPDATE runs SET outcome = 'unknown', outcome_source = NULL WHERE hash(run_id, 'u') % 3 = 0")
+        ws.con.execute(
+            "UPDATE runs SET outcome = 'unknown', outcome_source = NULL WHERE hash(run_id, 'u') % 3 = 0"
+        )
     ws.close()
 
 
@@ -62,8 +64,14 @@ def child(store: Path, signals: list[str], repeat: int) -> dict:
             best_wall = min(best_wall, time.perf_counter() - w0)
             best_cpu = min(best_cpu, time.process_time() - c0)
         digest = hashlib.sha256(load.curve.round(9).to_csv(index=False).encode()).hexdigest()[:12]
-        out[signal] = {"wall": best_wall, "cpu": best_cpu, "digest": digest, "runs": load.n_runs,
-                       "steps": load.n_steps, "with": load.runs_with_signal}
+        out[signal] = {
+            "wall": best_wall,
+            "cpu": best_cpu,
+            "digest": digest,
+            "runs": load.n_runs,
+            "steps": load.n_steps,
+            "with": load.runs_with_signal,
+        }
     ws.close()
     return out
 
@@ -96,24 +104,43 @@ def main() -> None:
         store = work / f"store_{size}.duckdb"
         if not store.exists():
             # (built by the oldest code: a newer release migrates a store to its schema, which an older one refuses)
-            subprocess.run([sides.get("A", sys.executable), __file__, "--build", size, "--one", str(store)], check=True)
+            subprocess.run(
+                [sides.get("A", sys.executable), __file__, "--build", size, "--one", str(store)], check=True
+            )
         for i, side in enumerate(order):
             copy = work / f"copy_{side}.duckdb"
             shutil.copyfile(store, copy)
-            out = subprocess.run([sides[side], __file__, "--one", str(copy), "--repeat", str(args.repeat),
-                                  "--signals", *args.signals], capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [
+                    sides[side],
+                    __file__,
+                    "--one",
+                    str(copy),
+                    "--repeat",
+                    str(args.repeat),
+                    "--signals",
+                    *args.signals,
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             got = json.loads(out.stdout.strip().splitlines()[-1])
             copy.unlink()
             for signal in args.signals:
                 rows.append({"size": size, "run": i + 1, "side": side, "signal": signal, **got[signal]})
     load = os.getloadavg()
-    print(f"review load benchmark, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} "
-          f"cores; A = {sides.get('A', '-')}, B = {sides['B']}; best of {args.repeat} per child\n")
+    print(
+        f"review load benchmark, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} "
+        f"cores; A = {sides.get('A', '-')}, B = {sides['B']}; best of {args.repeat} per child\n"
+    )
     print("| store | signal | child | side | wall (s) | CPU (s) | runs | steps | runs with it | digest |")
     print("|---|---|---:|---|---:|---:|---:|---:|---:|---|")
     for r in rows:
-        print(f"| {r['size']} | {r['signal']} | {r['run']} | {r['side']} | {r['wall']:.3f} | {r['cpu']:.3f} "
-              f"| {r['runs']:,} | {r['steps']:,} | {r['with']:,} | {r['digest']} |")
+        print(
+            f"| {r['size']} | {r['signal']} | {r['run']} | {r['side']} | {r['wall']:.3f} | {r['cpu']:.3f} "
+            f"| {r['runs']:,} | {r['steps']:,} | {r['with']:,} | {r['digest']} |"
+        )
     agree = {(r["size"], r["signal"]): set() for r in rows}
     for r in rows:
         agree[(r["size"], r["signal"])].add(r["digest"])

@@ -26,8 +26,8 @@ OURS = Path(__file__).resolve().parent.parent / "workbench" / "store" / "sql" / 
 def statement(path: Path) -> str:
     """The root_said section's CREATE statement of a refresh_runs.sql."""
     text = path.read_text(encoding="utf-8")
-    section = text[text.index("-- [section root_said]"):text.index("-- [section runs]")]
-    return section[section.index("CREATE OR REPLACE TEMP TABLE root_said"):].strip().rstrip(";")
+    section = text[text.index("-- [section root_said]") : text.index("-- [section runs]")]
+    return section[section.index("CREATE OR REPLACE TEMP TABLE root_said") :].strip().rstrip(";")
 
 
 def main() -> None:
@@ -49,12 +49,18 @@ def main() -> None:
             con.execute("CREATE TABLE quarantine AS SELECT * FROM src.quarantine LIMIT 0")
             con.execute("BEGIN")
             for i in range(copies):
-                con.execute("INSERT INTO steps SELECT * REPLACE (run_id || '-' || $i AS run_id) FROM src.steps",
-                            {"i": str(i)})
+                con.execute(
+                    "INSERT INTO steps SELECT * REPLACE (run_id || '-' || $i AS run_id) FROM src.steps",
+                    {"i": str(i)},
+                )
             con.execute("SET VARIABLE wb_steps_before = 0")
-            con.execute("CREATE TEMP VIEW affected_steps AS SELECT s.* FROM steps s "
-                        "WHERE s.rowid >= getvariable('wb_steps_before')")
-            con.execute("CREATE TEMP TABLE run_roots AS SELECT run_id, step_id FROM steps WHERE parent_id IS NULL")
+            con.execute(
+                "CREATE TEMP VIEW affected_steps AS SELECT s.* FROM steps s "
+                "WHERE s.rowid >= getvariable('wb_steps_before')"
+            )
+            con.execute(
+                "CREATE TEMP TABLE run_roots AS SELECT run_id, step_id FROM steps WHERE parent_id IS NULL"
+            )
             con.execute("SET memory_limit = ?", [args.memory])
             steps = con.execute("SELECT count(*) FROM steps").fetchall()[0][0]
             said = {}
@@ -65,8 +71,15 @@ def main() -> None:
                     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
                     rows = con.execute("SELECT * FROM root_said ORDER BY ALL").fetchall()
                     said.setdefault(which, rows)
-                    load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
-                    print(f"{steps:>10,} {len(rows):>10,} {which:>5} {cpu:>7.2f} {wall:>7.2f}  {load}", flush=True)
+                    load = (
+                        Path("/proc/loadavg").read_text().split()[0]
+                        if Path("/proc/loadavg").exists()
+                        else "?"
+                    )
+                    print(
+                        f"{steps:>10,} {len(rows):>10,} {which:>5} {cpu:>7.2f} {wall:>7.2f}  {load}",
+                        flush=True,
+                    )
             print(f"{'':>10} same rows: {said['base'] == said['ours']}")
             con.execute("ROLLBACK")
             con.close()

@@ -36,11 +36,13 @@ QUERY = "SELECT count(*) FROM runs SEMI JOIN {t} USING (run_id)"
 def _child(method: str, n: int) -> dict:
     import duckdb
 
-    if method == "helper":   # imported before the clock starts (the package is loaded on any caller's path)
+    if method == "helper":  # imported before the clock starts (the package is loaded on any caller's path)
         from workbench.store._run_scope import run_scope
     ids = [f"run-{i:08d}" for i in range(n)]
     con = duckdb.connect()
-    con.execute("CREATE TABLE runs AS SELECT 'run-' || lpad(i::VARCHAR, 8, '0') AS run_id FROM range(?) t(i)", [n])
+    con.execute(
+        "CREATE TABLE runs AS SELECT 'run-' || lpad(i::VARCHAR, 8, '0') AS run_id FROM range(?) t(i)", [n]
+    )
     t0, c0 = time.perf_counter(), _cpu()
     if method == "helper":
         with run_scope(con, "_scope", ids):
@@ -56,13 +58,19 @@ def _child(method: str, n: int) -> dict:
         con.executemany("INSERT INTO _scope VALUES (?)", [[r] for r in ids])
         hits = con.execute(QUERY.format(t="_scope")).fetchall()[0][0]
     elif method == "inline":
-        hits = con.execute("SELECT count(*) FROM runs WHERE run_id IN (SELECT unnest($ids))", {"ids": ids}).fetchall()[0][0]
+        hits = con.execute(
+            "SELECT count(*) FROM runs WHERE run_id IN (SELECT unnest($ids))", {"ids": ids}
+        ).fetchall()[0][0]
     else:
         raise SystemExit(f"unknown method {method}")
     seconds, cpu = time.perf_counter() - t0, _cpu() - c0
     assert hits == n, (method, hits, n)
-    return {"seconds": seconds, "cpu": cpu, "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "pyarrow": "pyarrow" in sys.modules}
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "pyarrow": "pyarrow" in sys.modules,
+    }
 
 
 def _cpu() -> float:
@@ -81,19 +89,27 @@ def main() -> None:
         return
     with open("/proc/loadavg") as f:
         print(f"load: {f.read().split()[:3]}")
-    print(f"{'ids':>9} {'method':<12} {'seconds':>8} {'cpu s':>7} {'ids/s':>11} {'peak MiB':>9} {'pyarrow':>8} {'÷helper':>8}")
+    print(
+        f"{'ids':>9} {'method':<12} {'seconds':>8} {'cpu s':>7} {'ids/s':>11} {'peak MiB':>9} {'pyarrow':>8} {'÷helper':>8}"
+    )
     for n in args.sizes:
         base = None
         for method in ("helper", "arrow", "executemany", "inline"):
             if method == "executemany" and n > args.slow_max:
                 print(f"{n:>9} {method:<12} {'(left out: above --slow-max)':>40}")
                 continue
-            out = subprocess.run([sys.executable, __file__, "--child", method, str(n)], capture_output=True,
-                                 text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", method, str(n)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             r = json.loads(out.stdout)
             base = base or r["seconds"]
-            print(f"{n:>9} {method:<12} {r['seconds']:8.3f} {r['cpu']:7.3f} {n / r['seconds']:11,.0f} "
-                  f"{r['rss_mib']:9.1f} {str(r['pyarrow']):>8} {r['seconds'] / base:8.2f}")
+            print(
+                f"{n:>9} {method:<12} {r['seconds']:8.3f} {r['cpu']:7.3f} {n / r['seconds']:11,.0f} "
+                f"{r['rss_mib']:9.1f} {str(r['pyarrow']):>8} {r['seconds'] / base:8.2f}"
+            )
 
 
 if __name__ == "__main__":

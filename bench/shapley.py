@@ -60,8 +60,10 @@ def make_game(kind: str, n: int, seed: int) -> tuple:
     """(game for us, vectorised f(X) for shap, exact values as an array)."""
     rng = np.random.default_rng(seed)
     if kind == "sparse":
-        terms = [(rng.choice(n, size=int(rng.integers(1, 6)), replace=False).tolist(), float(rng.normal()))
-                 for _ in range(3 * n)]
+        terms = [
+            (rng.choice(n, size=int(rng.integers(1, 6)), replace=False).tolist(), float(rng.normal()))
+            for _ in range(3 * n)
+        ]
         game = sparse_interaction(terms, list(range(n)))
         carriers = np.zeros((len(terms), n), dtype=np.int32)
         for j, (t, _) in enumerate(terms):
@@ -109,8 +111,18 @@ def run_ours(game, n, budget, seed, stratify=True):  # noqa: ANN001, ANN201
         return res.values["value"].to_numpy(), res.n_evals
     # the engine's loop with independent pairs instead of Latin rounds, finishing small games the same way
     cv = CachedValue(game, None, track_distinct=n <= FINISH_MAX_PLAYERS)
-    st = sample(cv, game.players, np.random.default_rng(seed), max_pairs=None, max_evals=budget, tol=None,
-                confidence=0.95, batch=None, stratify=False, finish_budget=budget)
+    st = sample(
+        cv,
+        game.players,
+        np.random.default_rng(seed),
+        max_pairs=None,
+        max_evals=budget,
+        tol=None,
+        confidence=0.95,
+        batch=None,
+        stratify=False,
+        finish_budget=budget,
+    )
     if st.stop == "complete":
         return _exact_from_table(_enumerate(cv, tuple(game.players), None), n), cv.n_evals
     return st.estimate(), cv.n_evals
@@ -149,7 +161,7 @@ def peak_mb(fn) -> float:  # noqa: ANN001
     fn()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return peak / 2 ** 20
+    return peak / 2**20
 
 
 def calls_to(target: float, calls: np.ndarray, errs: np.ndarray) -> tuple[float, str]:
@@ -165,12 +177,15 @@ def calls_to(target: float, calls: np.ndarray, errs: np.ndarray) -> tuple[float,
 def exact_table() -> list[str]:
     import shap
 
-    rows = ["| game | n | engine | value calls | time s | peak MB | max abs diff |", "|---|---|---|---|---|---|---|"]
+    rows = [
+        "| game | n | engine | value calls | time s | peak MB | max abs diff |",
+        "|---|---|---|---|---|---|---|",
+    ]
     warm = Counted(lambda x: x.sum(1).astype(float))
     shap.ExactExplainer(warm, shap.maskers.Independent(np.zeros((1, 3))))(np.ones((1, 3)), silent=True)
     for n in (10, 14, 16):
         game = random_table(n, seed=n)
-        table = np.array([game(frozenset(i for i in range(n) if m >> i & 1)) for m in range(2 ** n)])
+        table = np.array([game(frozenset(i for i in range(n) if m >> i & 1)) for m in range(2**n)])
         powers = 1 << np.arange(n)
 
         def f(x: np.ndarray, table: np.ndarray = table, powers: np.ndarray = powers) -> np.ndarray:
@@ -187,7 +202,9 @@ def exact_table() -> list[str]:
         m_ours = peak_mb(lambda g=game: shapley(g, g.players, method="exact"))
         masker = shap.maskers.Independent(np.zeros((1, n)))
         m_shap = peak_mb(lambda f=f, m=masker, n=n: shap.ExactExplainer(f, m)(np.ones((1, n)), silent=True))
-        rows.append(f"| random table | {n} | workbench exact | {ours.n_evals} | {t_ours:.3f} | {m_ours:.1f} | {diff:.1e} |")
+        rows.append(
+            f"| random table | {n} | workbench exact | {ours.n_evals} | {t_ours:.3f} | {m_ours:.1f} | {diff:.1e} |"
+        )
         rows.append(f"| random table | {n} | shap Exact | {cf.rows} | {t_shap:.3f} | {m_shap:.1f} | |")
     return rows
 
@@ -219,8 +236,13 @@ def sampling_rows(kind: str, n: int, seeds: int, mults: tuple, targets: tuple) -
             times.append(np.mean(t))
             curves.append(f"| {kind} | {n} | {name} | {np.mean(c):.0f} | {np.mean(e):.4f} |")
         mem = peak_mb(lambda: run(game, f, n, targets[-1] * (2 * n + 1), 0))  # noqa: B023
-        results[name] = (np.array(calls), np.array(errs), errs[mults.index(targets[-1])],
-                         times[mults.index(targets[-1])], mem)
+        results[name] = (
+            np.array(calls),
+            np.array(errs),
+            errs[mults.index(targets[-1])],
+            times[mults.index(targets[-1])],
+            mem,
+        )
     ref_calls, ref_errs = results["shap Permutation"][:2]
     goal = [ref_errs[mults.index(m)] for m in targets]
     shap_need = [calls_to(g, ref_calls, ref_errs)[0] for g in goal]
@@ -230,7 +252,9 @@ def sampling_rows(kind: str, n: int, seeds: int, mults: tuple, targets: tuple) -
         for g, ref in zip(goal, shap_need, strict=True):
             need, mark = calls_to(g, calls, errs)
             cells.append(f"{mark}{need:.0f} | {ref / need:.2f}")
-        rows.append(f"| {kind} | {n} | {name} | {' | '.join(cells)} | {e_ref:.4f} | {t_ref:.3f} | {mem:.1f} |")
+        rows.append(
+            f"| {kind} | {n} | {name} | {' | '.join(cells)} | {e_ref:.4f} | {t_ref:.3f} | {mem:.1f} |"
+        )
     rows.append(f"| {kind} | {n} | *target max abs err* | {' | | '.join(f'{g:.4f}' for g in goal)} | | | | |")
     return rows, curves
 
@@ -249,9 +273,9 @@ def crossover_row(n: int, seeds: int) -> str:
             res = shapley(game, game.players, method="permutation", tol=0.01 * np.abs(phi).sum(), seed=s)
             mine.append(res.n_evals)
             done += res.stop == "complete"
-        cells.append(f"{np.median(mine) / 2 ** n:.2f}")
+        cells.append(f"{np.median(mine) / 2**n:.2f}")
         used += mine
-    return f"| {n} | {2 ** n} | {' | '.join(cells)} | {np.median(used) / 2 ** n:.2f} | {done}/{len(used)} |"
+    return f"| {n} | {2**n} | {' | '.join(cells)} | {np.median(used) / 2**n:.2f} | {done}/{len(used)} |"
 
 
 def main() -> None:
@@ -265,14 +289,19 @@ def main() -> None:
     targets = (16, 64) if not args.quick else (32,)
     t0 = time.perf_counter()
     with ProcessPoolExecutor(args.workers) as pool:
-        jobs = [pool.submit(sampling_rows, kind, n, seeds, mults, targets)
-                for kind in ("sparse", "voting", "airport") for n in (10, 20, 30)]
+        jobs = [
+            pool.submit(sampling_rows, kind, n, seeds, mults, targets)
+            for kind in ("sparse", "voting", "airport")
+            for n in (10, 20, 30)
+        ]
         cross = [pool.submit(crossover_row, n, 2 if args.quick else 4) for n in (8, 10, 11, 12, 13, 14, 16)]
         print("## Exact enumeration\n")
         print("\n".join(exact_table()))
         perms = " | ".join(f"calls to shap's err @ {2 * m} perms | × fewer" for m in targets)
         print(f"\n## Sampling at equal value-call budgets (mean over {seeds} seeds)\n")
-        print(f"| game | n | method | {perms} | max abs err | time s | peak MB (all @ {2 * targets[-1]} perms) |")
+        print(
+            f"| game | n | method | {perms} | max abs err | time s | peak MB (all @ {2 * targets[-1]} perms) |"
+        )
         print("|---|---|---|" + "---|---|" * len(targets) + "---|---|---|")
         curves = []
         for job in jobs:
@@ -282,7 +311,9 @@ def main() -> None:
         if args.curves:
             print("\n| game | n | method | calls | mean max abs err |\n|---|---|---|---|---|")
             print("\n".join(curves))
-        print("\n## auto crossover: median distinct calls / 2**n until every 95% CI half-width < 1% of Σ|φ|\n")
+        print(
+            "\n## auto crossover: median distinct calls / 2**n until every 95% CI half-width < 1% of Σ|φ|\n"
+        )
         print("(the sampler enumerates the rest itself once that is projected to be cheaper, so ≤ 1.00)\n")
         print("| n | 2**n (exact) | sparse | voting | airport | random table | all | runs that enumerated |")
         print("|---|---|---|---|---|---|---|---|")

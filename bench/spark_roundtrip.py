@@ -22,9 +22,14 @@ import warnings
 from pathlib import Path
 
 AGGREGATES = {
-    "steps": ("count(DISTINCT run_id)", "sum(tokens_in)", "sum(tokens_out)",
-              "sum(CASE WHEN status = 'error' THEN 1 ELSE 0 END)", "round(sum(latency_ms), 3)",
-              "count(DISTINCT agent)"),
+    "steps": (
+        "count(DISTINCT run_id)",
+        "sum(tokens_in)",
+        "sum(tokens_out)",
+        "sum(CASE WHEN status = 'error' THEN 1 ELSE 0 END)",
+        "round(sum(latency_ms), 3)",
+        "count(DISTINCT agent)",
+    ),
     "runs": ("sum(CASE WHEN outcome = 'failure' THEN 1 ELSE 0 END)", "count(DISTINCT system)"),
     "findings": ("count(DISTINCT detector)", "sum(CASE WHEN severity = 'critical' THEN 1 ELSE 0 END)"),
     "edges": ("count(DISTINCT run_id)", "sum(CASE WHEN kind = 'consumes' THEN 1 ELSE 0 END)"),
@@ -33,7 +38,9 @@ AGGREGATES = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=500)
     args = parser.parse_args()
     from pyspark.sql import SparkSession
@@ -50,10 +57,15 @@ def main() -> None:
             wb.detect(ws, progress=False)
         folder = ws.export(Path(tmp) / "store_parquet")
         start = time.perf_counter()
-        spark = (SparkSession.builder.master("local[2]").appName("workbench-roundtrip")
-                 .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
-                 .config("spark.driver.bindAddress", "127.0.0.1")
-                 .config("spark.sql.session.timeZone", "UTC").getOrCreate())
+        spark = (
+            SparkSession.builder.master("local[2]")
+            .appName("workbench-roundtrip")
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.sql.session.timeZone", "UTC")
+            .getOrCreate()
+        )
         spark.sparkContext.setLogLevel("ERROR")
         try:
             for table in TABLES:

@@ -76,18 +76,23 @@ def build(n: int, where: Path) -> Path:
 
     path = where / f"summary-{n}.duckdb"
     ws = wb.open(str(path))
-    for stmt in [_FILL.split(";")[0], *_STEPS.split(";")]:     # (the explorer's first statement: its runs)
+    for stmt in [_FILL.split(";")[0], *_STEPS.split(";")]:  # (the explorer's first statement: its runs)
         ws.con.execute(stmt, {"n": n})
     ws.close()
     return path
 
 
 def probe(python: str, path: Path, repeat: int, copy: Path) -> dict:
-    copy.write_bytes(path.read_bytes())     # each release on its own copy: the labels it adds change the store
+    copy.write_bytes(path.read_bytes())  # each release on its own copy: the labels it adds change the store
     # (run outside the worktree: `python -c` puts the working directory first on sys.path, and the baseline's
     # interpreter imported this worktree's workbench from there)
-    out = subprocess.run([python, "-c", _PROBE, str(copy), str(repeat)], check=True, capture_output=True, text=True,
-                         cwd=copy.parent)
+    out = subprocess.run(
+        [python, "-c", _PROBE, str(copy), str(repeat)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=copy.parent,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -98,14 +103,17 @@ def main() -> None:
     ap.add_argument("--baseline-python", default=None)
     ap.add_argument("--dir", default=None, help="where the stores go (default: a temp dir, removed after)")
     args = ap.parse_args()
-    pythons = [("this release", sys.executable)] + ([("baseline", args.baseline_python)] if args.baseline_python
-                                                    else [])
+    pythons = [("this release", sys.executable)] + (
+        [("baseline", args.baseline_python)] if args.baseline_python else []
+    )
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         rows = []
         for n in args.sizes:
             store = build(n, Path(tmp))
-            got = {name: probe(py, store, args.repeat, Path(tmp) / f"copy-{i}.duckdb")
-                   for i, (name, py) in enumerate(pythons)}
+            got = {
+                name: probe(py, store, args.repeat, Path(tmp) / f"copy-{i}.duckdb")
+                for i, (name, py) in enumerate(pythons)
+            }
             if len({g["html"] for g in got.values()}) > 1 or len({g["after"] for g in got.values()}) > 1:
                 raise SystemExit(f"the releases' summaries differ at {n:,} runs: {got}")
             for name, g in got.items():
@@ -121,8 +129,11 @@ def main() -> None:
         if len(pythons) > 1:
             for n in args.sizes:
                 ours, base = (next(g for m, r, g in rows if m == n and r == name) for name, _ in pythons[:2])
-                print(f"\n{n:,} runs, shown again: {base['again'][1] / max(ours['again'][1], 1e-9):.1f}x less CPU "
-                      "than the baseline")
+                print(
+                    f"\n{n:,} runs, shown again: {base['again'][1] / max(ours['again'][1], 1e-9):.1f}x less CPU "
+                    "than the baseline"
+                )
+
 
 if __name__ == "__main__":
     main()

@@ -89,12 +89,20 @@ def one(n_steps: int) -> dict:
         t0 = time.perf_counter()
         got = ws.con.execute(NAIVE, {"t": float(th)}).fetchall()[0]
         naive.append(time.perf_counter() - t0)
-        assert got[0] == sweep.at(float(th)).escalated_runs       # the same answer, the slow way
+        assert got[0] == sweep.at(float(th)).escalated_runs  # the same answer, the slow way
     ms = np.array(times) * 1000
-    return {"steps": n_steps, "runs": n_runs, "fill_s": fill, "sweep_s": compute, "at_mean_ms": float(ms.mean()),
-            "at_p99_ms": float(np.percentile(ms, 99)), "at_max_ms": float(ms.max()),
-            "naive_ms": float(np.mean(naive)) * 1000, "best": repr(sweep.best.threshold),
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "steps": n_steps,
+        "runs": n_runs,
+        "fill_s": fill,
+        "sweep_s": compute,
+        "at_mean_ms": float(ms.mean()),
+        "at_p99_ms": float(np.percentile(ms, 99)),
+        "at_max_ms": float(ms.max()),
+        "naive_ms": float(np.mean(naive)) * 1000,
+        "best": repr(sweep.best.threshold),
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def main() -> None:
@@ -107,18 +115,26 @@ def main() -> None:
         return
     rows = []
     for n in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True
+        )
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     load = os.getloadavg()
-    print(f"threshold sweep benchmark, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
-          f"on {os.cpu_count()} cores\n")
-    print("| steps | runs | compute sweep (s) | at(t) mean (ms) | at(t) p99 (ms) | at(t) max (ms) "
-          "| baseline: SQL per update (ms) | speed-up | peak RSS (MB) |")
+    print(
+        f"threshold sweep benchmark, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
+        f"on {os.cpu_count()} cores\n"
+    )
+    print(
+        "| steps | runs | compute sweep (s) | at(t) mean (ms) | at(t) p99 (ms) | at(t) max (ms) "
+        "| baseline: SQL per update (ms) | speed-up | peak RSS (MB) |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['steps']:,} | {r['runs']:,} | {r['sweep_s']:.1f} | {r['at_mean_ms']:.3f} | {r['at_p99_ms']:.3f} "
-              f"| {r['at_max_ms']:.3f} | {r['naive_ms']:.0f} | {r['naive_ms'] / r['at_mean_ms']:,.0f}x "
-              f"| {r['rss_mb']:.0f} |")
+        print(
+            f"| {r['steps']:,} | {r['runs']:,} | {r['sweep_s']:.1f} | {r['at_mean_ms']:.3f} | {r['at_p99_ms']:.3f} "
+            f"| {r['at_max_ms']:.3f} | {r['naive_ms']:.0f} | {r['naive_ms'] / r['at_mean_ms']:,.0f}x "
+            f"| {r['rss_mb']:.0f} |"
+        )
 
 
 if __name__ == "__main__":

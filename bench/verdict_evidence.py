@@ -33,7 +33,9 @@ if not SAMPLES.exists():
     SAMPLES = Path("/work/shared/samples")
 
 
-def _score(name: str, ws: wb.Workspace, truth: dict[str, set[str]], runs: list[str], model: BlameModel) -> list:
+def _score(
+    name: str, ws: wb.Workspace, truth: dict[str, set[str]], runs: list[str], model: BlameModel
+) -> list:
     runs = [r for r in runs if r in truth]
     if not runs:
         return [name, 0] + ["-"] * 9
@@ -47,12 +49,29 @@ def _score(name: str, ws: wb.Workspace, truth: dict[str, set[str]], runs: list[s
     for kind in ("error", "silent_failure", "gave_up", "ping_pong"):
         k = ev[ev.evidence == kind]
         per[kind] = f"{sum(a in truth[r] for r, a in zip(k.run_id, k.agent, strict=True))}/{len(k)}"
-    gained = sum((a in truth[r]) and (m not in truth[r]) for r, a, m in zip(both.run_id, both.agent, both.model_agent, strict=True))
-    lost = sum((a not in truth[r]) and (m in truth[r]) for r, a, m in zip(both.run_id, both.agent, both.model_agent, strict=True))
+    gained = sum(
+        (a in truth[r]) and (m not in truth[r])
+        for r, a, m in zip(both.run_id, both.agent, both.model_agent, strict=True)
+    )
+    lost = sum(
+        (a not in truth[r]) and (m in truth[r])
+        for r, a, m in zip(both.run_id, both.agent, both.model_agent, strict=True)
+    )
     conf_m = both.model_confidence.mean()
     conf_c = both.agent_confidence.mean()
-    return [name, len(runs), f"{right_m} ({right_m / len(runs):.1%})", f"{right_c} ({right_c / len(runs):.1%})",
-            per["error"], per["silent_failure"], per["gave_up"], per["ping_pong"], f"+{gained} / -{lost}", f"{conf_m:.2f}", f"{conf_c:.2f}"]
+    return [
+        name,
+        len(runs),
+        f"{right_m} ({right_m / len(runs):.1%})",
+        f"{right_c} ({right_c / len(runs):.1%})",
+        per["error"],
+        per["silent_failure"],
+        per["gave_up"],
+        per["ping_pong"],
+        f"+{gained} / -{lost}",
+        f"{conf_m:.2f}",
+        f"{conf_c:.2f}",
+    ]
 
 
 def _detected(ws: wb.Workspace) -> wb.Workspace:
@@ -110,11 +129,24 @@ def main() -> None:
             real_failed.append(row)
         if args.unknown:
             unknown = [r for r in everything if r not in failed]
-            row = _score(f"{Path(path).parent.name}/{Path(path).name} (unknown outcome)", ws, truth, unknown, model)
+            row = _score(
+                f"{Path(path).parent.name}/{Path(path).name} (unknown outcome)", ws, truth, unknown, model
+            )
             if row[1]:
                 real_unknown.append(row)
-    head = ["set", "runs", "model right", "with evidence right", "error ev. right/n", "silent ev. right/n", "gave_up ev. right/n",
-            "ping_pong ev. right/n", "changed +/-", "mean conf. model", "mean conf. verdict"]
+    head = [
+        "set",
+        "runs",
+        "model right",
+        "with evidence right",
+        "error ev. right/n",
+        "silent ev. right/n",
+        "gave_up ev. right/n",
+        "ping_pong ev. right/n",
+        "changed +/-",
+        "mean conf. model",
+        "mean conf. verdict",
+    ]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for r in rows + real_failed + real_unknown:

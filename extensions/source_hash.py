@@ -37,8 +37,10 @@ def main() -> None:
     args = parser.parse_args()
     value = source_hash()
     if args.write:
-        info = {"sources_sha256": value,
-                "sources": [p.relative_to(SOURCE).as_posix() for p in source_files()]}
+        info = {
+            "sources_sha256": value,
+            "sources": [p.relative_to(SOURCE).as_posix() for p in source_files()],
+        }
         args.write.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     print(value)
 

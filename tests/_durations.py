@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 FILE = Path(__file__).with_name("durations.json")
-PER_TEST = 0.25       # seconds a test of a module not listed is guessed to take
+PER_TEST = 0.25  # seconds a test of a module not listed is guessed to take
 # "12.34s call     tests/x/test_y.py::test_z[param]", as pytest's --durations prints it
 _LINE = re.compile(r"^\s*([0-9.]+)s\s+(setup|call|teardown)\s+(\S+?\.py)::")
 
@@ -31,7 +31,7 @@ _LINE = re.compile(r"^\s*([0-9.]+)s\s+(setup|call|teardown)\s+(\S+?\.py)::")
 def load() -> dict[str, float]:
     try:
         return {str(k): float(v) for k, v in json.loads(FILE.read_text("utf-8")).items()}
-    except (OSError, ValueError, AttributeError):   # (missing or mangled: every unit guessed from its tests)
+    except (OSError, ValueError, AttributeError):  # (missing or mangled: every unit guessed from its tests)
         return {}
 
 
@@ -58,8 +58,11 @@ def main(paths: list[str]) -> int:
     if not seconds:
         print("no --durations lines found: run pytest with --durations=0", file=sys.stderr)
         return 2
-    FILE.write_text(json.dumps({k: round(v, 1) for k, v in sorted(seconds.items(), key=lambda kv: -kv[1])},
-                               indent=0) + "\n", "utf-8")
+    FILE.write_text(
+        json.dumps({k: round(v, 1) for k, v in sorted(seconds.items(), key=lambda kv: -kv[1])}, indent=0)
+        + "\n",
+        "utf-8",
+    )
     print(f"{FILE}: {len(seconds)} units, {sum(seconds.values()):.0f} s in all")
     return 0
 

@@ -23,8 +23,15 @@ import pytest
 CHROMIUM = os.environ.get("WORKBENCH_CHROMIUM", "/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[1]
 SHOTS = Path(os.environ.get("WORKBENCH_SCREENSHOTS", REPO / "bench" / "out" / "screenshots"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 # What a person would otherwise have to click away or scroll for: the news pop-up covers
 # screenshots, and notebook windowing leaves off-screen cells unrendered.
 USER_SETTINGS = {
@@ -38,15 +45,25 @@ def uses_browser(item: pytest.Item) -> bool:
 
 
 def need_chromium() -> None:
-    missing = [what for what, ok in ((CHROMIUM, Path(CHROMIUM).exists()),
-                                     ("the playwright package", _importable("playwright"))) if not ok]
+    missing = [
+        what
+        for what, ok in (
+            (CHROMIUM, Path(CHROMIUM).exists()),
+            ("the playwright package", _importable("playwright")),
+        )
+        if not ok
+    ]
     if not missing:
         return
     if os.environ.get("CI"):
-        pytest.fail(f"{', '.join(missing)} missing and $CI is set: the README's test command installs them "
-                    "(apt-get install -y chromium; pip install -e '.[test]'); browser tests never skip in CI")
-    pytest.skip(f"{', '.join(missing)} missing and $CI is unset: skipping the browser tests on this machine "
-                "(install Chromium with `apt-get install -y chromium`; in CI they fail instead)")
+        pytest.fail(
+            f"{', '.join(missing)} missing and $CI is set: the README's test command installs them "
+            "(apt-get install -y chromium; pip install -e '.[test]'); browser tests never skip in CI"
+        )
+    pytest.skip(
+        f"{', '.join(missing)} missing and $CI is unset: skipping the browser tests on this machine "
+        "(install Chromium with `apt-get install -y chromium`; in CI they fail instead)"
+    )
 
 
 def _importable(name: str) -> bool:
@@ -104,7 +121,9 @@ class SharedLab:
             from playwright.sync_api import sync_playwright
 
             self._playwright = sync_playwright().start()
-            self._browser = self._playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            self._browser = self._playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=ARGS
+            )
         return self._browser
 
     def _start(self) -> Lab:
@@ -120,27 +139,56 @@ class SharedLab:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(json.dumps(values))
         # JUPYTER_DATA_DIR moves the user data dir only: the workbench extension is still found in sys.prefix.
-        env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp / "config"), "JUPYTER_DATA_DIR": str(tmp / "data"),
-               "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(settings),
-               "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"), "PYTHONWARNINGS": "ignore::DeprecationWarning",
-               "WORKBENCH_DB": str(tmp / "demo.duckdb"),
-               # a cache of its own: the first kernel builds Vega's bundle, every later one reads it back
-               "WORKBENCH_CACHE_DIR": str(tmp / "cache")}
+        env = {
+            **os.environ,
+            "JUPYTER_CONFIG_DIR": str(tmp / "config"),
+            "JUPYTER_DATA_DIR": str(tmp / "data"),
+            "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+            "JUPYTERLAB_SETTINGS_DIR": str(settings),
+            "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
+            "PYTHONWARNINGS": "ignore::DeprecationWarning",
+            "WORKBENCH_DB": str(tmp / "demo.duckdb"),
+            # a cache of its own: the first kernel builds Vega's bundle, every later one reads it back
+            "WORKBENCH_CACHE_DIR": str(tmp / "cache"),
+        }
         # The kernel must be this venv's python: JUPYTER_DATA_DIR moved, so point the kernelspec here.
         spec = tmp / "data" / "kernels" / "python3"
         spec.mkdir(parents=True)
-        (spec / "kernel.json").write_text(json.dumps({
-            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-            "display_name": "Python 3 (ipykernel)", "language": "python"}))
+        (spec / "kernel.json").write_text(
+            json.dumps(
+                {
+                    "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                    "display_name": "Python 3 (ipykernel)",
+                    "language": "python",
+                }
+            )
+        )
         port = _free_port()
         log = tmp / "jupyter.log"
         self._log_fh = log.open("wb")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip", "127.0.0.1", "--port", str(port),
-             "--ServerApp.token=", "--ServerApp.password=", "--allow-root",
-             # loopback and test-only: lets the tests shut kernels down by REST
-             "--ServerApp.disable_check_xsrf=True", "--ServerApp.root_dir", str(root)],
-            env=env, stdout=self._log_fh, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "jupyter",
+                "lab",
+                "--no-browser",
+                "--ip",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--ServerApp.token=",
+                "--ServerApp.password=",
+                "--allow-root",
+                # loopback and test-only: lets the tests shut kernels down by REST
+                "--ServerApp.disable_check_xsrf=True",
+                "--ServerApp.root_dir",
+                str(root),
+            ],
+            env=env,
+            stdout=self._log_fh,
+            stderr=subprocess.STDOUT,
+        )
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 120
         while True:

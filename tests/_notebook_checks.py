@@ -7,7 +7,11 @@ import re
 from pathlib import Path
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
-MIN_CHARTS = {"01_investigate_incident.ipynb": 7, "02_tune_hitl_thresholds.ipynb": 8, "03_export_policy.ipynb": 3}
+MIN_CHARTS = {
+    "01_investigate_incident.ipynb": 7,
+    "02_tune_hitl_thresholds.ipynb": 8,
+    "03_export_policy.ipynb": 3,
+}
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
@@ -17,12 +21,25 @@ def check_executed(nb: object) -> None:
     assert all(c.get("execution_count") for c in code), "a code cell did not run"
     outputs = [o for c in code for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
-    noise = [o.text for o in outputs if o.output_type == "stream" and o.name == "stderr"
-             and "it/s]" not in o.text and "s/it]" not in o.text]   # tqdm's bar text is not clutter
+    noise = [
+        o.text
+        for o in outputs
+        if o.output_type == "stream"
+        and o.name == "stderr"
+        and "it/s]" not in o.text
+        and "s/it]" not in o.text
+    ]  # tqdm's bar text is not clutter
     assert not noise, f"warnings or errors printed: {noise[:3]}"
-    assert not [o for o in outputs if "text/html" in o.get("data", {}) and "cdn.jsdelivr" in o["data"]["text/html"]]
-    assert all(WIDGET in o.get("data", {}) or o.output_type != "display_data" or "text/html" in o.get("data", {})
-               or "text/plain" in o.get("data", {}) for o in outputs)
+    assert not [
+        o for o in outputs if "text/html" in o.get("data", {}) and "cdn.jsdelivr" in o["data"]["text/html"]
+    ]
+    assert all(
+        WIDGET in o.get("data", {})
+        or o.output_type != "display_data"
+        or "text/html" in o.get("data", {})
+        or "text/plain" in o.get("data", {})
+        for o in outputs
+    )
     check_no_placeholders(nb)
     check_no_cut_cells(nb)
 
@@ -64,5 +81,6 @@ def check_stripped(path: Path) -> None:
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
-    assert all(not c.get("outputs") and c.get("execution_count") is None
-               for c in nb.cells if c.cell_type == "code"), f"{path.name}: commit notebooks with outputs stripped"
+    assert all(
+        not c.get("outputs") and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code"
+    ), f"{path.name}: commit notebooks with outputs stripped"

@@ -12,11 +12,28 @@ def run_records(run: dict, steps: list[tuple], outputs: dict[int, str] | None = 
     records: list[dict] = [{"record": "run", **run}]
     for i, (kind, agent, name, inp, out) in enumerate(steps):
         out = (outputs or {}).get(i, out)
-        rec = {"run_id": run["run_id"], "step_id": f"s{i:02d}", "kind": kind, "name": name, "status": "ok",
-               "started_at": T0 + i * S, "ended_at": T0 + (len(steps) + 1 if i == 0 else i + 1) * S}
+        rec = {
+            "run_id": run["run_id"],
+            "step_id": f"s{i:02d}",
+            "kind": kind,
+            "name": name,
+            "status": "ok",
+            "started_at": T0 + i * S,
+            "ended_at": T0 + (len(steps) + 1 if i == 0 else i + 1) * S,
+        }
         if kind == "tool":
             rec["tool"] = name
-        rec.update({k: v for k, v in (("parent_id", "s00" if i else None), ("agent", agent), ("input", inp),
-                                      ("output", out)) if v is not None})
+        rec.update(
+            {
+                k: v
+                for k, v in (
+                    ("parent_id", "s00" if i else None),
+                    ("agent", agent),
+                    ("input", inp),
+                    ("output", out),
+                )
+                if v is not None
+            }
+        )
         records.append(rec)
     return records

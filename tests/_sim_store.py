@@ -15,7 +15,7 @@ import pytest
 
 import workbench as wb
 
-sys.path.insert(0, str(Path(__file__).parent / "widgets"))   # payload.py, the XSS run
+sys.path.insert(0, str(Path(__file__).parent / "widgets"))  # payload.py, the XSS run
 
 
 @pytest.fixture(scope="session")

@@ -65,8 +65,13 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
             if not self.ordered:
                 self.ordered = True
                 seconds = load_durations()
-                units = sorted(self.workqueue.items(), key=lambda kv: (kv[0] not in ("browser", "notebooks"),
-                                                                       -estimate(seconds, kv[0], len(kv[1]))))
+                units = sorted(
+                    self.workqueue.items(),
+                    key=lambda kv: (
+                        kv[0] not in ("browser", "notebooks"),
+                        -estimate(seconds, kv[0], len(kv[1])),
+                    ),
+                )
                 self.workqueue.clear()
                 self.workqueue.update(units)
             super()._assign_work_unit(node)
@@ -77,11 +82,18 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # The browser tests of every directory back to back, where the first of them was: the shared server
     # and browser then live only for that stretch of the run (and nothing else runs beside Playwright).
-    strays = sorted({i.nodeid.split("::")[0] for i in items if uses_browser(i)
-                     and not in_browser_group(i.nodeid.split("::")[0])})
+    strays = sorted(
+        {
+            i.nodeid.split("::")[0]
+            for i in items
+            if uses_browser(i) and not in_browser_group(i.nodeid.split("::")[0])
+        }
+    )
     if strays:
-        raise pytest.UsageError(f"{', '.join(strays)}: a test using shared_lab must be in tests/browser/ or in a "
-                                "module named *_browser.py (the xdist scheduler runs those on one worker)")
+        raise pytest.UsageError(
+            f"{', '.join(strays)}: a test using shared_lab must be in tests/browser/ or in a "
+            "module named *_browser.py (the xdist scheduler runs those on one worker)"
+        )
     browser = [i for i in items if uses_browser(i)]
     if not browser:
         return
@@ -100,7 +112,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    node = getattr(report, "node", None)   # (the worker that ran it: set by xdist, on the controller only)
+    node = getattr(report, "node", None)  # (the worker that ran it: set by xdist, on the controller only)
     if node is not None:
         busy = _BUSY.setdefault(node.gateway.id, [0.0, 0.0, 0])
         busy[0] += report.duration
@@ -114,8 +126,10 @@ def pytest_terminal_summary(terminalreporter: object, config: pytest.Config) -> 
         return
     terminalreporter.write_sep("=", "xdist workers")
     for worker, (busy, last, tests) in sorted(_BUSY.items()):
-        terminalreporter.write_line(f"{worker}: {tests} tests, {busy:.0f} s in tests and their fixtures, "
-                                    f"last report {last - started:.0f} s after the start")
+        terminalreporter.write_line(
+            f"{worker}: {tests} tests, {busy:.0f} s in tests and their fixtures, "
+            f"last report {last - started:.0f} s after the start"
+        )
 
 
 # Each test's CPU seconds (this process's and its reaped children's, user + sys) per phase, when
@@ -170,7 +184,9 @@ def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def shared_lab(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[SharedLab]:
+def shared_lab(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[SharedLab]:
     lab = SharedLab(tmp_path_factory.mktemp("jupyterlab"))
     request.config.stash[SharedLab.KEY] = lab
     try:
@@ -182,9 +198,11 @@ def shared_lab(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixture
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     before = _cpu_seconds() if _CPU_DIR else 0.0
-    yield   # the test's own fixtures (pages, kernels) are torn down first
+    yield  # the test's own fixtures (pages, kernels) are torn down first
     lab = item.config.stash.get(SharedLab.KEY, None)
     if lab is not None and uses_browser(item) and (nextitem is None or not uses_browser(nextitem)):
         lab.close()
-    if _CPU_DIR:   # (after the close: the server and Chromium, reaped there, are counted with the browser unit)
+    if (
+        _CPU_DIR
+    ):  # (after the close: the server and Chromium, reaped there, are counted with the browser unit)
         _CPU.append(f"{_cpu_seconds() - before:.3f}s teardown {item.nodeid}")

@@ -9,12 +9,12 @@ import pytest
 
 from workbench.cli import main
 
-pytestmark = pytest.mark.usefixtures("_own_cache")   # (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("_own_cache")  # (tests/conftest.py)
 
 
 @pytest.fixture(autouse=True)
 def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLUMNS", "220")    # the whole culprit cell
+    monkeypatch.setenv("COLUMNS", "220")  # the whole culprit cell
 
 
 def _max_turns_trace(path: Path) -> None:
@@ -37,26 +37,35 @@ def _max_turns_trace(path: Path) -> None:
     for name, turns, fail in (("Loop run", 3, True), ("Good run", 1, False)):
         with app.start_as_current_span(name, attributes={kind: "AGENT"}) as root:
             with tracer.start_as_current_span(name, attributes={kind: "CHAIN"}):
-                with tracer.start_as_current_span("Looping agent", attributes={
-                        kind: "AGENT", "graph.node.id": "Looping agent"}) as agent:
+                with tracer.start_as_current_span(
+                    "Looping agent", attributes={kind: "AGENT", "graph.node.id": "Looping agent"}
+                ) as agent:
                     for _ in range(turns):
                         with tracer.start_as_current_span("turn", attributes={kind: "CHAIN"}):
                             with tracer.start_as_current_span("generation", attributes={kind: "LLM"}):
                                 pass
-                            with tracer.start_as_current_span("lookup_invoice", attributes={
-                                    kind: "TOOL", "input.value": '{"invoice_id":"INV-7"}',
-                                    "output.value": '{"invoice_id": "INV-7", "amount": 120.5}'}):
+                            with tracer.start_as_current_span(
+                                "lookup_invoice",
+                                attributes={
+                                    kind: "TOOL",
+                                    "input.value": '{"invoice_id":"INV-7"}',
+                                    "output.value": '{"invoice_id": "INV-7", "amount": 120.5}',
+                                },
+                            ):
                                 pass
                     if fail:
                         agent.set_status(Status(StatusCode.ERROR, "Max turns exceeded: {'max_turns': 3}"))
             root.set_status(Status(StatusCode.OK))
     provider.shutdown()
-    path.write_text("".join(MessageToJson(encode_spans([s]), indent=None) + "\n"
-                            for s in exporter.get_finished_spans()), encoding="utf-8")
+    path.write_text(
+        "".join(MessageToJson(encode_spans([s]), indent=None) + "\n" for s in exporter.get_finished_spans()),
+        encoding="utf-8",
+    )
 
 
-def test_run_that_said_ok_but_ran_out_of_turns_is_attributed(tmp_path: Path,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_that_said_ok_but_ran_out_of_turns_is_attributed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     log = tmp_path / "agents.otlp.jsonl"
     _max_turns_trace(log)
     db = tmp_path / "store.duckdb"
@@ -66,9 +75,9 @@ def test_run_that_said_ok_but_ran_out_of_turns_is_attributed(tmp_path: Path,
     assert "2 runs, 0 failed, 1 more taken as failed" in flat
     assert "no failed runs: nothing to attribute" not in flat
     row = next(ln for ln in text.splitlines() if "SILENT*" in ln)
-    assert "Looping agent" in row and "(log + silent_failure)" in row   # by the log-only model + finding
+    assert "Looping agent" in row and "(log + silent_failure)" in row  # by the log-only model + finding
     assert "taken as failed (SILENT*): a critical silent_failure finding" in flat
-    assert "Max turns exceeded" in flat                       # why it was taken as failed
+    assert "Max turns exceeded" in flat  # why it was taken as failed
 
     import workbench as wb
 

@@ -14,7 +14,9 @@ from workbench.cli import main
 from workbench.demo import open_demo
 
 
-def test_lab_hands_the_notebooks_the_store_it_was_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lab_hands_the_notebooks_the_store_it_was_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls = []
 
     class FakeLab:
@@ -33,13 +35,15 @@ def test_lab_hands_the_notebooks_the_store_it_was_given(tmp_path: Path, monkeypa
     here.mkdir()
     kernel_dir.mkdir()
     log = here / "own.jsonl"
-    log.write_text('{"record": "run", "run_id": "mine-1", "outcome": "failure"}\n'
-                   '{"record": "step", "run_id": "mine-1", "step_id": "s1", "agent": "a", "kind": "llm"}\n')
+    log.write_text(
+        '{"record": "run", "run_id": "mine-1", "outcome": "failure"}\n'
+        '{"record": "step", "run_id": "mine-1", "step_id": "s1", "agent": "a", "kind": "llm"}\n'
+    )
     with wb.open(here / "own.duckdb") as ws:
         ws.ingest(log, progress=False)
     monkeypatch.chdir(here)
     assert main(["lab", "--db", "own.duckdb"]) == 0
-    env, = calls
+    (env,) = calls
     assert Path(env["WORKBENCH_DB"]).is_absolute()
     # what a notebook does, from the directory its kernel runs in
     monkeypatch.chdir(kernel_dir)

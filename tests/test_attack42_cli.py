@@ -28,15 +28,49 @@ HOSTILE = ["\x1b[31mEVIL\x1b[0m", "nul\x00agent", "line\nbreak\rret", "abc\u202e
 def _run(run_id: str, agent: str, failed: bool = True, **tool: object) -> list[dict]:
     status = "error" if failed else "ok"
     return [
-        {"record": "run", "run_id": run_id, "system": "sys\x1b]0;pwned\x07", "outcome": "failure" if failed
-         else "success"},
-        {"run_id": run_id, "step_id": "s0", "agent": "boss", "kind": "agent", "status": status,
-         "started_at": NS, "ended_at": NS + 9 * 10**9},
-        {"run_id": run_id, "step_id": "s1", "parent_id": "s0", "agent": agent, "kind": "tool", "tool": "lookup",
-         "name": "lookup\x1b[2J", "status": status, "error": "boom\x1b[31m\r\nFAKE LINE\x00" if failed else None,
-         "started_at": NS + 10**9, "ended_at": NS + 2 * 10**9, "input": "x", "output": "y", **tool},
-        {"run_id": run_id, "step_id": "s2", "parent_id": "s0", "agent": "writer", "kind": "llm", "status": "ok",
-         "started_at": NS + 3 * 10**9, "ended_at": NS + 4 * 10**9, "input": "a", "output": "b"},
+        {
+            "record": "run",
+            "run_id": run_id,
+            "system": "sys\x1b]0;pwned\x07",
+            "outcome": "failure" if failed else "success",
+        },
+        {
+            "run_id": run_id,
+            "step_id": "s0",
+            "agent": "boss",
+            "kind": "agent",
+            "status": status,
+            "started_at": NS,
+            "ended_at": NS + 9 * 10**9,
+        },
+        {
+            "run_id": run_id,
+            "step_id": "s1",
+            "parent_id": "s0",
+            "agent": agent,
+            "kind": "tool",
+            "tool": "lookup",
+            "name": "lookup\x1b[2J",
+            "status": status,
+            "error": "boom\x1b[31m\r\nFAKE LINE\x00" if failed else None,
+            "started_at": NS + 10**9,
+            "ended_at": NS + 2 * 10**9,
+            "input": "x",
+            "output": "y",
+            **tool,
+        },
+        {
+            "run_id": run_id,
+            "step_id": "s2",
+            "parent_id": "s0",
+            "agent": "writer",
+            "kind": "llm",
+            "status": "ok",
+            "started_at": NS + 3 * 10**9,
+            "ended_at": NS + 4 * 10**9,
+            "input": "a",
+            "output": "b",
+        },
     ]
 
 
@@ -49,7 +83,7 @@ def _write(path: Path, records: list[dict], extra: bytes = b"") -> Path:
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     records = []
     for k, agent in enumerate(HOSTILE):
-        more = {"attributes": {"blob": "A" * (1 << 20)}} if agent == "big" else {}   # (a 1 MB attribute value)
+        more = {"attributes": {"blob": "A" * (1 << 20)}} if agent == "big" else {}  # (a 1 MB attribute value)
         records += _run(f"r{k}\x1b[31m", agent, **more)
     records += _run("r-ok", "fine", failed=False)
     # a line of invalid UTF-8 in an agent's name: quarantined, named by file and line
@@ -58,14 +92,18 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_records_stay_valid_and_the_table_inert_whatever_the_log_holds(
-        hostile: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["investigate", str(hostile), "--jsonl", "--quiet", "--fail-on", "failed", "--no-attribute"]) == 1
+    hostile: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(["investigate", str(hostile), "--jsonl", "--quiet", "--fail-on", "failed", "--no-attribute"])
+        == 1
+    )
     out, err = capsys.readouterr()
     lines = out.splitlines()
-    assert len(lines) == len(HOSTILE) and out.isascii()          # one record a failed run, each on its line
+    assert len(lines) == len(HOSTILE) and out.isascii()  # one record a failed run, each on its line
     records = [json.loads(line) for line in lines]
-    assert sorted(r["first_error"] for r in records) == sorted(f"{a}:s1" for a in HOSTILE)   # the text as data
-    assert "quarantined 1" in " ".join(err.split())   # (a note wraps at the terminal's width)
+    assert sorted(r["first_error"] for r in records) == sorted(f"{a}:s1" for a in HOSTILE)  # the text as data
+    assert "quarantined 1" in " ".join(err.split())  # (a note wraps at the terminal's width)
     assert main(["investigate", str(hostile), "--json", "--quiet", "--no-attribute"]) == 0
     doc = json.loads(capsys.readouterr()[0])
     assert doc["failed"] == len(HOSTILE) and doc["ingest"]["quarantined"] == 1
@@ -77,19 +115,39 @@ def test_records_stay_valid_and_the_table_inert_whatever_the_log_holds(
 
 
 def test_json_says_what_the_ingest_read_stored_and_quarantined(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     logs = tmp_path / "logs"
     logs.mkdir()
-    half = _write(logs / "half.jsonl", _run("r1", "a") + _run("r2", "b", failed=False),
-                  b'{"run_id": "r3", "step_id": \nnot json\n{"run_id": "r4", "step_id": "s", "started_at": "x"}\n')
+    half = _write(
+        logs / "half.jsonl",
+        _run("r1", "a") + _run("r2", "b", failed=False),
+        b'{"run_id": "r3", "step_id": \nnot json\n{"run_id": "r4", "step_id": "s", "started_at": "x"}\n',
+    )
     (logs / "notes.txt").write_text("not a log", encoding="utf-8")
     db = tmp_path / "s.duckdb"
-    assert main(["investigate", str(logs), "--db", str(db), "--json", "--quiet", "--fail-on", "failed",
-                 "--no-attribute"]) == 1
+    assert (
+        main(
+            [
+                "investigate",
+                str(logs),
+                "--db",
+                str(db),
+                "--json",
+                "--quiet",
+                "--fail-on",
+                "failed",
+                "--no-attribute",
+            ]
+        )
+        == 1
+    )
     ingest = json.loads(capsys.readouterr()[0])["ingest"]
     assert ingest["read"] == ingest["stored"] + ingest["quarantined"] and ingest["quarantined"] == 3
     assert [e.split(": ")[0] for e in ingest["errors"]] == [f"{half}:{n}" for n in (9, 10, 11)]
-    assert ingest["skipped_total"] == 1 and ingest["skipped"][0].endswith("notes.txt: not in any known format")
+    assert ingest["skipped_total"] == 1 and ingest["skipped"][0].endswith(
+        "notes.txt: not in any known format"
+    )
     # a store given alone: nothing was ingested by this call
     assert main(["investigate", "--db", str(db), "--json", "--quiet", "--no-attribute"]) == 0
     assert json.loads(capsys.readouterr()[0])["ingest"] is None
@@ -97,7 +155,8 @@ def test_json_says_what_the_ingest_read_stored_and_quarantined(
 
 @pytest.mark.parametrize("given", ["empty file", "folder of no log", "empty folder"])
 def test_logs_that_read_nothing_fail_instead_of_passing_as_no_failure(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], given: str) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], given: str
+) -> None:
     if given == "empty file":
         path = tmp_path / "runs.jsonl"
         path.write_bytes(b"")
@@ -110,17 +169,22 @@ def test_logs_that_read_nothing_fail_instead_of_passing_as_no_failure(
     for output in ("--json", "--jsonl", "--quiet"):
         assert main(["investigate", str(path), "--db", str(db), output, "--quiet"]) == 2
         out, err = capsys.readouterr()
-        assert err.splitlines()[-1].startswith(f"workbench: error: {'' if given == 'empty folder' else 'no records read from '}{path}")
-        assert out == "" or output == "--quiet"   # (the table's run prints the ingest report on stdout)
-        assert not db.exists()   # (a store the call created is not left behind)
+        assert err.splitlines()[-1].startswith(
+            f"workbench: error: {'' if given == 'empty folder' else 'no records read from '}{path}"
+        )
+        assert out == "" or output == "--quiet"  # (the table's run prints the ingest report on stdout)
+        assert not db.exists()  # (a store the call created is not left behind)
 
 
-def test_ctrl_c_exits_130_and_keeps_the_store(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ctrl_c_exits_130_and_keeps_the_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import workbench.ingest._driver as driver
 
     db = tmp_path / "s.duckdb"
-    assert main(["ingest", str(_write(tmp_path / "a.jsonl", _run("r1", "a"))), "--db", str(db), "--quiet"]) == 0
+    assert (
+        main(["ingest", str(_write(tmp_path / "a.jsonl", _run("r1", "a"))), "--db", str(db), "--quiet"]) == 0
+    )
     more = _write(tmp_path / "b.jsonl", _run("r2", "b"))
 
     def interrupted(*args: object, **kwargs: object) -> None:
@@ -131,19 +195,24 @@ def test_ctrl_c_exits_130_and_keeps_the_store(tmp_path: Path, capsys: pytest.Cap
     capsys.readouterr()
     assert main(["investigate", str(more), "--db", str(db), "--json", "--quiet"]) == 130
     assert capsys.readouterr()[1].endswith("workbench: interrupted\n")
-    monkeypatch.setattr(driver, "_merge", lambda *a, **k: (_ for _ in ()).throw(duckdb.InterruptException("x")))
+    monkeypatch.setattr(
+        driver, "_merge", lambda *a, **k: (_ for _ in ()).throw(duckdb.InterruptException("x"))
+    )
     assert main(["ingest", str(more), "--db", str(db), "--quiet"]) == 130
     with wb.open(db, read_only=True) as ws:
-        assert [r for r, in ws.sql("SELECT run_id FROM runs").fetchall()] == ["r1"]
+        assert [r for (r,) in ws.sql("SELECT run_id FROM runs").fetchall()] == ["r1"]
 
 
 def test_characters_the_output_cannot_encode_are_escaped_not_a_crash(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     log = _write(tmp_path / "runs.jsonl", _run("r1", "agent-" + "é" * 120))
     policy = tmp_path / "p.yaml"
     assert main(["policy", "suggest", str(log), "-o", str(policy), "--method", "peaks", "--quiet"]) == 0
-    for argv in (["investigate", str(log), "--quiet", "--no-attribute"],   # a long cell is cut with "…"
-                 ["policy", "backtest", str(policy), str(log), "--quiet", "--min-prevented", "0.5"]):   # "≥"
+    for argv in (
+        ["investigate", str(log), "--quiet", "--no-attribute"],  # a long cell is cut with "…"
+        ["policy", "backtest", str(policy), str(log), "--quiet", "--min-prevented", "0.5"],
+    ):  # "≥"
         out, err = io.BytesIO(), io.BytesIO()
         monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(out, encoding="ascii"))
         monkeypatch.setattr(sys, "stderr", io.TextIOWrapper(err, encoding="ascii"))
@@ -151,7 +220,9 @@ def test_characters_the_output_cannot_encode_are_escaped_not_a_crash(
         sys.stdout.flush()
         sys.stderr.flush()
         assert code in (0, 1), err.getvalue()
-        assert b"Error" not in err.getvalue() and (b"\\u2026" in out.getvalue() or b"\\u2265" in out.getvalue())
+        assert b"Error" not in err.getvalue() and (
+            b"\\u2026" in out.getvalue() or b"\\u2265" in out.getvalue()
+        )
 
 
 def _unwritable(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
@@ -160,7 +231,9 @@ def _unwritable(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
 
     real = duckdb.connect
 
-    def connect(target: str = ":memory:", read_only: bool = False, **kwargs: object) -> duckdb.DuckDBPyConnection:
+    def connect(
+        target: str = ":memory:", read_only: bool = False, **kwargs: object
+    ) -> duckdb.DuckDBPyConnection:
         if str(target) == str(db) and not read_only:
             raise duckdb.IOException(f'IO Error: Cannot open file "{db}": Permission denied')
         return real(target, read_only=read_only, **kwargs)
@@ -169,9 +242,12 @@ def _unwritable(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
 
 
 def test_a_store_the_user_may_only_read_is_investigated_on_a_copy(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = tmp_path / "s.duckdb"
-    assert main(["ingest", str(_write(tmp_path / "a.jsonl", _run("r1", "a"))), "--db", str(db), "--quiet"]) == 0
+    assert (
+        main(["ingest", str(_write(tmp_path / "a.jsonl", _run("r1", "a"))), "--db", str(db), "--quiet"]) == 0
+    )
     _unwritable(monkeypatch, db)
     capsys.readouterr()
     assert main(["investigate", "--db", str(db), "--json", "--quiet"]) == 0, capsys.readouterr()[1]
@@ -179,7 +255,8 @@ def test_a_store_the_user_may_only_read_is_investigated_on_a_copy(
 
 
 def test_a_policy_file_that_is_no_text_is_bad_input_naming_it(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     log = _write(tmp_path / "runs.jsonl", _run("r1", "a"))
     policy = tmp_path / "policy.yaml"
     policy.write_bytes(b"\xc6\x00\xff binary")
@@ -187,16 +264,19 @@ def test_a_policy_file_that_is_no_text_is_bad_input_naming_it(
     assert f"{policy}:" in capsys.readouterr()[1]
 
 
-def test_a_folder_given_as_the_policy_is_named_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_folder_given_as_the_policy_is_named_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     log = _write(tmp_path / "runs.jsonl", _run("r1", "a"))
     assert main(["policy", "backtest", str(tmp_path), str(log), "--quiet"]) == 2
-    err = capsys.readouterr()[1].replace(str(tmp_path), "POLICY")   # (the test's folder is named for it)
+    err = capsys.readouterr()[1].replace(str(tmp_path), "POLICY")  # (the test's folder is named for it)
     assert "no such file" not in err and ("folder" in err or "directory" in err), err
 
 
 @pytest.mark.parametrize("given", ["log", "store"])
 def test_policy_suggest_does_not_write_over_its_own_input(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], given: str) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], given: str
+) -> None:
     log = _write(tmp_path / "runs.jsonl", _run("r1", "a"))
     target = log
     if given == "store":
@@ -207,7 +287,9 @@ def test_policy_suggest_does_not_write_over_its_own_input(
     assert target.read_bytes() == before and str(target) in capsys.readouterr()[1]
 
 
-def test_policy_suggest_into_a_missing_folder_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_policy_suggest_into_a_missing_folder_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     log = _write(tmp_path / "runs.jsonl", _run("r1", "a"))
     assert main(["policy", "suggest", str(log), "-o", str(tmp_path / "no" / "p.yaml"), "--quiet"]) == 2
     assert "FileNotFoundError" not in capsys.readouterr()[1]

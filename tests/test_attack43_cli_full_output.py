@@ -18,11 +18,14 @@ FIXTURE = Path(__file__).parent / "ingest" / "fixtures" / "whowhen" / "records.j
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full on this system")
-def test_a_full_output_is_exit_2_naming_stdout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_full_output_is_exit_2_naming_stdout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "store.duckdb"
-    with io.TextIOWrapper(open("/dev/full", "wb", buffering=0), write_through=True) as full, \
-            monkeypatch.context() as m:
+    with (
+        io.TextIOWrapper(open("/dev/full", "wb", buffering=0), write_through=True) as full,
+        monkeypatch.context() as m,
+    ):
         m.setattr("sys.stdout", full)
         code = main(["ingest", "--quiet", "--db", str(db), str(FIXTURE)])
     err = " ".join(capsys.readouterr()[1].split())

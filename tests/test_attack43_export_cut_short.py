@@ -19,8 +19,20 @@ from workbench.exceptions import StoreError
 
 def _store(tmp_path: Path, run: str) -> wb.Workspace:
     logs = tmp_path / f"{run}.jsonl"
-    logs.write_text(json.dumps({"record": "step", "run_id": run, "step_id": "s1", "agent": "planner", "kind": "llm",
-                                "started_at": "2026-01-05T10:00:00Z", "ended_at": "2026-01-05T10:00:01Z"}) + "\n")
+    logs.write_text(
+        json.dumps(
+            {
+                "record": "step",
+                "run_id": run,
+                "step_id": "s1",
+                "agent": "planner",
+                "kind": "llm",
+                "started_at": "2026-01-05T10:00:00Z",
+                "ended_at": "2026-01-05T10:00:01Z",
+            }
+        )
+        + "\n"
+    )
     ws = wb.open()
     ws.ingest(logs, progress=False)
     return ws
@@ -37,20 +49,33 @@ def _disk_full_at_steps(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(workspace, "_replace_days", replace)
 
 
-def test_an_ingest_committed_during_an_export_is_in_none_of_its_tables(tmp_path: Path,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_ingest_committed_during_an_export_is_in_none_of_its_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """(A notebook's background ingest commits while ws.export writes: the export held the new run's steps
     without its run, written before it. Now every table is read in one transaction.)"""
     ws = wb.open(tmp_path / "store.duckdb")
     ws.ingest(_store(tmp_path, "r1").export(tmp_path / "r1_parquet"), progress=False)
     later = tmp_path / "r2.jsonl"
-    later.write_text(json.dumps({"record": "step", "run_id": "r2", "step_id": "s1", "agent": "planner", "kind": "llm",
-                                 "started_at": "2026-01-05T11:00:00Z", "ended_at": "2026-01-05T11:00:01Z"}) + "\n")
+    later.write_text(
+        json.dumps(
+            {
+                "record": "step",
+                "run_id": "r2",
+                "step_id": "s1",
+                "agent": "planner",
+                "kind": "llm",
+                "started_at": "2026-01-05T11:00:00Z",
+                "ended_at": "2026-01-05T11:00:01Z",
+            }
+        )
+        + "\n"
+    )
     real = workspace._replace_days
 
     def replace(target: Path, fresh: Path) -> None:
         real(target, fresh)
-        if target.name == "runs":     # (the runs are written: the other thread's ingest commits now)
+        if target.name == "runs":  # (the runs are written: the other thread's ingest commits now)
             assert ws.ingest(later, progress=False).stored == 1
 
     monkeypatch.setattr(workspace, "_replace_days", replace)
@@ -74,10 +99,12 @@ def _cut_short_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def test_an_export_cut_short_says_so_and_the_next_one_completes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_export_cut_short_says_so_and_the_next_one_completes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = _cut_short_export(tmp_path, monkeypatch)
     assert (folder / workspace.EXPORT_INCOMPLETE).is_file()
-    assert not [p for p in folder.iterdir() if p.name.startswith(".")]   # (the table written beside is gone)
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # (the table written beside is gone)
     _store(tmp_path, "again").export(folder)
     assert not (folder / workspace.EXPORT_INCOMPLETE).exists()
     with wb.open(folder) as back:

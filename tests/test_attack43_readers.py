@@ -25,8 +25,20 @@ from workbench.exceptions import StoreLockedError
 
 def _log(tmp_path: Path, run: str) -> Path:
     path = tmp_path / f"{run}.jsonl"
-    path.write_text(json.dumps({"record": "step", "run_id": run, "step_id": "s1", "agent": "planner", "kind": "llm",
-                                "started_at": "2026-01-05T10:00:00Z", "ended_at": "2026-01-05T10:00:01Z"}) + "\n")
+    path.write_text(
+        json.dumps(
+            {
+                "record": "step",
+                "run_id": run,
+                "step_id": "s1",
+                "agent": "planner",
+                "kind": "llm",
+                "started_at": "2026-01-05T10:00:00Z",
+                "ended_at": "2026-01-05T10:00:01Z",
+            }
+        )
+        + "\n"
+    )
     return path
 
 
@@ -40,7 +52,9 @@ def test_a_snapshot_opened_again_reads_the_new_copy(tmp_path: Path) -> None:
     writer.ingest(_log(tmp_path, "r2"), progress=False)
     writer.snapshot(snap)
     again = wb.open(snap, read_only=True)
-    assert first.sql("SELECT count(*) FROM runs").fetchall() == [(1,)]   # (the copy it opened, as the README says)
+    assert first.sql("SELECT count(*) FROM runs").fetchall() == [
+        (1,)
+    ]  # (the copy it opened, as the README says)
     assert again.sql("SELECT count(*) FROM runs").fetchall() == [(2,)]
 
 
@@ -48,11 +62,13 @@ def test_a_writer_blocked_by_a_reader_is_told_it_is_a_reader(tmp_path: Path) -> 
     db = tmp_path / "store.duckdb"
     wb.open(db).ingest(_log(tmp_path, "r1"), progress=False)
     ready = tmp_path / "ready"
-    code = ("import sys, time, workbench as wb; ws = wb.open(sys.argv[1], read_only=True); "
-            "open(sys.argv[2], 'w').close(); time.sleep(60)")
+    code = (
+        "import sys, time, workbench as wb; ws = wb.open(sys.argv[1], read_only=True); "
+        "open(sys.argv[2], 'w').close(); time.sleep(60)"
+    )
     reader = subprocess.Popen([sys.executable, "-c", code, str(db), str(ready)])
     try:
-        for _ in range(600):   # (waits for the reader to hold the file: counts polls, not seconds)
+        for _ in range(600):  # (waits for the reader to hold the file: counts polls, not seconds)
             if ready.exists() or reader.poll() is not None:
                 break
             time.sleep(0.05)

@@ -18,9 +18,18 @@ def _log(tmp_path: Path, name: str, runs: int = 8) -> Path:
         run = f"{name}-{r}"
         lines.append({"record": "run", "run_id": run, "outcome": "success" if r % 3 else "failure"})
         for s in range(4):
-            lines.append({"record": "step", "run_id": run, "step_id": f"s{s}", "parent_id": "s0" if s else None,
-                          "agent": ["planner", "searcher", "writer", "planner"][s], "kind": "llm",
-                          "started_at": f"2026-01-05T10:{r:02d}:0{s}Z", "ended_at": f"2026-01-05T10:{r:02d}:0{s}.5Z"})
+            lines.append(
+                {
+                    "record": "step",
+                    "run_id": run,
+                    "step_id": f"s{s}",
+                    "parent_id": "s0" if s else None,
+                    "agent": ["planner", "searcher", "writer", "planner"][s],
+                    "kind": "llm",
+                    "started_at": f"2026-01-05T10:{r:02d}:0{s}Z",
+                    "ended_at": f"2026-01-05T10:{r:02d}:0{s}.5Z",
+                }
+            )
     path = tmp_path / f"{name}.jsonl"
     path.write_text("".join(json.dumps(x) + "\n" for x in lines))
     return path
@@ -54,7 +63,9 @@ def test_the_same_file_ingested_by_four_threads_at_once_is_stored_once(tmp_path:
     ws = wb.open(tmp_path / "store.duckdb")
     results = _ingest_at_once(ws, [log] * 4)
     assert not [r for r in results if isinstance(r, Exception)], results
-    assert sorted(r.stored for r in results) == [32] * 4   # (each reads and stores its 32 steps; the first adds them)
+    assert (
+        sorted(r.stored for r in results) == [32] * 4
+    )  # (each reads and stores its 32 steps; the first adds them)
     one = wb.open()
     one.ingest(log, progress=False)
     assert _rows(ws) == _rows(one)

@@ -22,12 +22,13 @@ from workbench.cli import main
 T0 = 1_767_225_600_000_000_000
 
 
-pytestmark = pytest.mark.usefixtures("_own_cache")   # (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("_own_cache")  # (tests/conftest.py)
 
 
 def _cli(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "workbench.cli", *argv], capture_output=True, text=True,
-                          env=env, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "workbench.cli", *argv], capture_output=True, text=True, env=env, timeout=600
+    )
 
 
 def test_sim_ingest_investigate_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -55,8 +56,16 @@ def test_the_command_line_ends_with_its_output_and_store_complete(tmp_path: Path
     out = tmp_path / "runs.jsonl"
     db = tmp_path / "store.duckdb"
     assert main(["sim", "--runs", "30", "--out", str(out), "--seed", "3"]) == 0
-    proc = _cli("investigate", str(out), "--db", str(db), "--no-attribute", "--quiet", "--all",
-                env=dict(os.environ, COLUMNS="120"))
+    proc = _cli(
+        "investigate",
+        str(out),
+        "--db",
+        str(db),
+        "--no-attribute",
+        "--quiet",
+        "--all",
+        env=dict(os.environ, COLUMNS="120"),
+    )
     assert proc.returncode == 0, proc.stderr
     with wb.open(db) as ws:  # opened for writing: the command released the file
         n_failed = ws.sql("SELECT count(*) FROM runs WHERE outcome = 'failure'").fetchall()[0][0]
@@ -67,56 +76,100 @@ def test_the_command_line_ends_with_its_output_and_store_complete(tmp_path: Path
     assert "known culprit: ground-truth labels, when the store has them." in lines
     # the last line says where the store is and what to open next
     assert proc.stdout.endswith("\n") and lines[-1].startswith("  ") and "workbench lab --db" in proc.stdout
-    assert f"ws = wb.open({str(db)!r})" in "".join(ln.strip() if ln.startswith("  ") else " " + ln
-                                                   for ln in proc.stdout.splitlines())
+    assert f"ws = wb.open({str(db)!r})" in "".join(
+        ln.strip() if ln.startswith("  ") else " " + ln for ln in proc.stdout.splitlines()
+    )
     assert sum(ln.startswith("proc-s3-") for ln in proc.stdout.splitlines()) == n_failed
 
 
 def test_investigate_without_replay_uses_the_pretrained_log_only_model(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # A Who&When-style log of a system the workbench never saw: no replay, so the verdicts must come
     # from the shipped BlameModel, be stored as its rows, and be marked as log-only in the table.
     folder = tmp_path / "Hand-Crafted"
     folder.mkdir()
     for i, culprit in enumerate(["Planner", "Coder", "Reviewer"]):
-        history = [{"role": "Planner", "content": f"Plan: read the ledger, then add the {i + 3} rows."},
-                   {"role": "Computer_terminal", "content": "exitcode: 0 (execution succeeded)\nCode output: 41"},
-                   {"role": culprit, "content": "The output shows 57 rows; I assume that is about right."},
-                   {"role": "Reviewer", "content": "Verified: 57 is consistent with the plan. TERMINATE"}]
-        (folder / f"{i}.json").write_text(json.dumps(
-            {"question": f"How many rows in ledger {i}?", "ground_truth": "41", "history": history,
-             "is_correct": False, "question_ID": f"q{i}", "mistake_agent": culprit, "mistake_step": "2",
-             "mistake_reason": "misread the output"}), encoding="utf-8")
+        history = [
+            {"role": "Planner", "content": f"Plan: read the ledger, then add the {i + 3} rows."},
+            {"role": "Computer_terminal", "content": "exitcode: 0 (execution succeeded)\nCode output: 41"},
+            {"role": culprit, "content": "The output shows 57 rows; I assume that is about right."},
+            {"role": "Reviewer", "content": "Verified: 57 is consistent with the plan. TERMINATE"},
+        ]
+        (folder / f"{i}.json").write_text(
+            json.dumps(
+                {
+                    "question": f"How many rows in ledger {i}?",
+                    "ground_truth": "41",
+                    "history": history,
+                    "is_correct": False,
+                    "question_ID": f"q{i}",
+                    "mistake_agent": culprit,
+                    "mistake_step": "2",
+                    "mistake_reason": "misread the output",
+                }
+            ),
+            encoding="utf-8",
+        )
     db = tmp_path / "store.duckdb"
     assert main(["investigate", str(folder), "--db", str(db), "--quiet", "--all"]) == 0
     text = capsys.readouterr().out
     assert "pretrained log-only BlameModel" in text
     with wb.open(db, read_only=True) as ws:
-        verdicts = ws.sql("SELECT run_id, target, params->>'decisive_step' FROM attributions "
-                          "WHERE method = 'blame_model' AND unit = 'verdict'").fetchall()
+        verdicts = ws.sql(
+            "SELECT run_id, target, params->>'decisive_step' FROM attributions "
+            "WHERE method = 'blame_model' AND unit = 'verdict'"
+        ).fetchall()
         steps = {sid for (sid,) in ws.sql("SELECT step_id FROM steps").fetchall()}
     assert len(verdicts) == 3
     for _, agent, step in verdicts:
         assert agent in {"Planner", "Coder", "Reviewer", "Computer_terminal"} and step in steps
         assert f"{agent[:6]}" in text
-    assert text.count("(log") >= 3   # "(log)", or "(log + evidence)" where the run's own evidence was weighed in
+    assert (
+        text.count("(log") >= 3
+    )  # "(log)", or "(log + evidence)" where the run's own evidence was weighed in
     # the agreement line counts the log-only verdicts' decisive steps too (it said 0 % before)
     with wb.open(db, read_only=True) as ws:
-        labelled = set(ws.sql("SELECT run_id, step_id FROM labels WHERE source = 'ground_truth' "
-                              "AND step_id IS NOT NULL").fetchall())
+        labelled = set(
+            ws.sql(
+                "SELECT run_id, step_id FROM labels WHERE source = 'ground_truth' AND step_id IS NOT NULL"
+            ).fetchall()
+        )
     right = sum((run, step) in labelled for run, _, step in verdicts)
     assert f"decisive step is a labelled fault step in {right / 3:.0%}" in " ".join(text.split())
 
 
 def test_investigate_says_what_to_do_with_runs_of_unknown_outcome(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     log = tmp_path / "trace.jsonl"
-    log.write_text("\n".join(json.dumps(r) for r in [
-        {"record": "run", "run_id": "r1", "outcome": "unknown"},
-        {"run_id": "r1", "step_id": "s1", "agent": "a", "kind": "llm", "started_at": "2026-01-01T00:00:00Z",
-         "ended_at": "2026-01-01T00:00:01Z"},
-        {"run_id": "r1", "step_id": "s2", "agent": "b", "kind": "tool", "tool": "t", "started_at":
-         "2026-01-01T00:00:02Z", "ended_at": "2026-01-01T00:00:03Z"}]) + "\n", encoding="utf-8")
+    log.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {"record": "run", "run_id": "r1", "outcome": "unknown"},
+                {
+                    "run_id": "r1",
+                    "step_id": "s1",
+                    "agent": "a",
+                    "kind": "llm",
+                    "started_at": "2026-01-01T00:00:00Z",
+                    "ended_at": "2026-01-01T00:00:01Z",
+                },
+                {
+                    "run_id": "r1",
+                    "step_id": "s2",
+                    "agent": "b",
+                    "kind": "tool",
+                    "tool": "t",
+                    "started_at": "2026-01-01T00:00:02Z",
+                    "ended_at": "2026-01-01T00:00:03Z",
+                },
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     assert main(["investigate", str(log), "--quiet"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "1 run, 0 failed, 1 of unknown outcome" in text
@@ -132,8 +185,9 @@ def test_investigate_says_what_to_do_with_runs_of_unknown_outcome(
 
 
 @pytest.mark.slow
-def test_investigate_on_the_demo_data_names_culprits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_investigate_on_the_demo_data_names_culprits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     # --jobs 2: a worker process replays beside the detectors whatever the machine's load
     proc = _cli("investigate", "--limit", "5", "--quiet", "--jobs", "2", env=dict(os.environ, COLUMNS="120"))
     assert proc.returncode == 0, proc.stderr
@@ -144,12 +198,17 @@ def test_investigate_on_the_demo_data_names_culprits(tmp_path: Path, monkeypatch
 
     with wb.open(demo_cache_path(), read_only=True) as ws:
         n_runs = ws.count("runs")
-        n_failed, n_silent = ws.sql("SELECT count(*), count(*) FILTER (WHERE reported_outcome = 'success') "
-                                    "FROM runs WHERE outcome = 'failure'").fetchall()[0]
+        n_failed, n_silent = ws.sql(
+            "SELECT count(*), count(*) FILTER (WHERE reported_outcome = 'success') "
+            "FROM runs WHERE outcome = 'failure'"
+        ).fetchall()[0]
         verdicts = dict(ws.sql("SELECT run_id, target FROM attributions WHERE unit = 'verdict'").fetchall())
-        steps = dict(ws.sql("SELECT run_id, target FROM attributions WHERE method = 'decisive-step'").fetchall())
-        labels = ws.sql("SELECT run_id, agent, step_id FROM labels WHERE source = 'ground_truth' "
-                        "AND agent IS NOT NULL").fetchall()
+        steps = dict(
+            ws.sql("SELECT run_id, target FROM attributions WHERE method = 'decisive-step'").fetchall()
+        )
+        labels = ws.sql(
+            "SELECT run_id, agent, step_id FROM labels WHERE source = 'ground_truth' AND agent IS NOT NULL"
+        ).fetchall()
     assert f"{n_runs:,} runs, {n_failed:,} failed, {n_silent:,} of them silent" in " ".join(text.split())
     assert len(verdicts) == n_failed
     agents: dict[str, set] = {}
@@ -161,7 +220,7 @@ def test_investigate_on_the_demo_data_names_culprits(tmp_path: Path, monkeypatch
     agent_ok = sum(verdicts[r] in agents[r] for r in judged) / len(judged)
     step_ok = sum(steps.get(r) in fault_steps[r] for r in judged) / len(judged)
     flat = " ".join(text.split())  # lines are wrapped at the terminal's width
-    line = flat[flat.index("verdicts vs ground truth"):]
+    line = flat[flat.index("verdicts vs ground truth") :]
     assert f"on {len(judged):,} labelled failed runs" in line
     assert f"culprit agent right in {agent_ok:.0%}" in line and f"fault step in {step_ok:.0%}" in line
     assert agent_ok >= 0.95 and step_ok >= 0.95  # the quality floor of the replay attribution
@@ -180,22 +239,50 @@ def test_investigate_on_the_demo_data_names_culprits(tmp_path: Path, monkeypatch
 
 def _hostile_log(path: Path) -> None:
     esc = "\x1b]0;owned\x07\x1b[2J"
-    recs = [{"record": "run", "run_id": f"r{esc}1", "outcome": "failure"},
-            {"record": "step", "run_id": f"r{esc}1", "step_id": "s0", "kind": "system", "status": "error",
-             "started_at": T0, "ended_at": T0 + 10**9}]
+    recs = [
+        {"record": "run", "run_id": f"r{esc}1", "outcome": "failure"},
+        {
+            "record": "step",
+            "run_id": f"r{esc}1",
+            "step_id": "s0",
+            "kind": "system",
+            "status": "error",
+            "started_at": T0,
+            "ended_at": T0 + 10**9,
+        },
+    ]
     for i in range(1, 4):
-        recs.append({"record": "step", "run_id": f"r{esc}1", "step_id": f"s{i}", "parent_id": "s0", "kind": "tool",
-                     "agent": f"pricer{esc}\u202e", "name": "quote", "status": "error",
-                     "started_at": T0 + i * 10**8, "ended_at": T0 + (i + 1) * 10**8})
-    recs.append({"record": "label", "run_id": f"r{esc}1", "agent": f"pricer{esc}", "step_id": "s1",
-                 "kind": "hallucination\x07", "source": "ground_truth"})
+        recs.append(
+            {
+                "record": "step",
+                "run_id": f"r{esc}1",
+                "step_id": f"s{i}",
+                "parent_id": "s0",
+                "kind": "tool",
+                "agent": f"pricer{esc}\u202e",
+                "name": "quote",
+                "status": "error",
+                "started_at": T0 + i * 10**8,
+                "ended_at": T0 + (i + 1) * 10**8,
+            }
+        )
+    recs.append(
+        {
+            "record": "label",
+            "run_id": f"r{esc}1",
+            "agent": f"pricer{esc}",
+            "step_id": "s1",
+            "kind": "hallucination\x07",
+            "source": "ground_truth",
+        }
+    )
     path.write_text("".join(json.dumps(r) + "\n" for r in recs))
 
 
 @pytest.mark.parametrize("columns", [80, 120])
-def test_investigate_output_is_inert_and_fits_the_terminal(tmp_path: Path, columns: int,
-                                                           monkeypatch: pytest.MonkeyPatch,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_investigate_output_is_inert_and_fits_the_terminal(
+    tmp_path: Path, columns: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     # (in this process: the terminal's width is $COLUMNS, as shutil.get_terminal_size reads it in a process whose
     # output is not a terminal; what the process adds, its exit and flush, is the test above's)
     log = tmp_path / "hostile.jsonl"
@@ -222,14 +309,14 @@ def test_the_cached_demo_store_is_named_after_the_package_s_own_files(tmp_path: 
     (pkg / "a.py").write_text("x = 1\n")
     (pkg / "sql" / "b.sql").write_text("SELECT 1")
     first = demo.package_digest(pkg)
-    (pkg / "__pycache__" / "a.cpython.pyc").write_bytes(b"compiled")     # compiling changes nothing
+    (pkg / "__pycache__" / "a.cpython.pyc").write_bytes(b"compiled")  # compiling changes nothing
     assert demo.package_digest(pkg) == first
-    (pkg / "sql" / "b.sql").write_text("SELECT 2")                         # a changed detector's SQL does
+    (pkg / "sql" / "b.sql").write_text("SELECT 2")  # a changed detector's SQL does
     second = demo.package_digest(pkg)
     assert second != first
-    (pkg / "sql" / "b.sql").rename(pkg / "b.sql")                           # and a moved file
+    (pkg / "sql" / "b.sql").rename(pkg / "b.sql")  # and a moved file
     assert demo.package_digest(pkg) not in (first, second)
-    before = demo.demo_cache_path()        # the cached store's name follows the package's files
+    before = demo.demo_cache_path()  # the cached store's name follows the package's files
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(demo, "_PACKAGE", pkg)
         moved = demo.demo_cache_path()
@@ -239,15 +326,19 @@ def test_the_cached_demo_store_is_named_after_the_package_s_own_files(tmp_path: 
 
 
 def test_fit_table_cuts_and_drops_columns_to_the_width() -> None:
-    rows = [("proc-s7-000002", "SILENT", "a very long list of detectors, " * 3, "executor 25% shared", "x" * 90)]
+    rows = [
+        ("proc-s7-000002", "SILENT", "a very long list of detectors, " * 3, "executor 25% shared", "x" * 90)
+    ]
     headers = ["run", "reported", "detectors", "culprit", "known culprit"]
     for width in (40, 60, 80, 120, 300):
-        text = termtext.fit_table(rows, headers, width, flexible=["detectors", "known culprit"],
-                                  drop=["known culprit", "detectors"])
+        text = termtext.fit_table(
+            rows, headers, width, flexible=["detectors", "known culprit"], drop=["known culprit", "detectors"]
+        )
         assert all(len(line) <= width for line in text.splitlines()), (width, text)
         assert "executor 25% shared" in text or width < 60  # the verdict is cut last
-    narrow = termtext.fit_table(rows, headers, 40, flexible=["detectors", "known culprit"],
-                                drop=["known culprit", "detectors"])
+    narrow = termtext.fit_table(
+        rows, headers, 40, flexible=["detectors", "known culprit"], drop=["known culprit", "detectors"]
+    )
     assert "not shown at 40 columns: detectors, known culprit" in " ".join(narrow.split())
     assert "…" in termtext.fit_table(rows, headers, 120, flexible=["detectors", "known culprit"])
     assert termtext.clean("a\u202eb\x9bc\x00") == "a<U+202E>b<U+009B>c^@"
@@ -255,30 +346,39 @@ def test_fit_table_cuts_and_drops_columns_to_the_width() -> None:
     assert result.attempted > 0 and result.failed == 0
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["ingest", "/nonexistent/x.jsonl", "--db", "{db}"], "no such file"),
-    (["ingest", "{bad}", "--db", "{db}"], "Name one with --format NAME"),
-    (["ingest", "{bad}", "--db", "{db}", "--format", "parquet"], "unknown format 'parquet'"),
-    (["ingest", "{quarantined}", "--db", "{db}", "--quiet"], "every record was quarantined (2): nothing stored"),
-    (["sim", "--runs", "-5", "--out", "{out}"], "argument --runs: must be >= 1 (got -5)"),
-    (["sim", "--runs", "5", "--fault-rate", "2", "--out", "{out}"], "must be in [0, 1]"),
-    (["investigate", "--limit", "0"], "must be >= 1"),
-    (["nonsense"], "invalid choice"),
-])
-def test_errors_are_one_line_without_traceback(tmp_path: Path, argv: list[str], message: str,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["ingest", "/nonexistent/x.jsonl", "--db", "{db}"], "no such file"),
+        (["ingest", "{bad}", "--db", "{db}"], "Name one with --format NAME"),
+        (["ingest", "{bad}", "--db", "{db}", "--format", "parquet"], "unknown format 'parquet'"),
+        (
+            ["ingest", "{quarantined}", "--db", "{db}", "--quiet"],
+            "every record was quarantined (2): nothing stored",
+        ),
+        (["sim", "--runs", "-5", "--out", "{out}"], "argument --runs: must be >= 1 (got -5)"),
+        (["sim", "--runs", "5", "--fault-rate", "2", "--out", "{out}"], "must be in [0, 1]"),
+        (["investigate", "--limit", "0"], "must be >= 1"),
+        (["nonsense"], "invalid choice"),
+    ],
+)
+def test_errors_are_one_line_without_traceback(
+    tmp_path: Path, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     # main() in this process (the exit status a process gets from it: `sys.exit(main())`; the installed command's
     # own exit status is test_cli41_json.py's): an interpreter and its imports a case cost ~0.4 CPU s, 8 cases
     bad = tmp_path / "notes.txt"
     bad.write_text("just some notes\n")
     quarantined = tmp_path / "broken.jsonl"
-    quarantined.write_text('{"record": "step", "run_id": "r1", "step_id": "s1", "started_at": "not a time"}\n'
-                           '{"record": "step", "run_id": "r1"}\n')
+    quarantined.write_text(
+        '{"record": "step", "run_id": "r1", "step_id": "s1", "started_at": "not a time"}\n'
+        '{"record": "step", "run_id": "r1"}\n'
+    )
     out = tmp_path / "sim.jsonl"
     argv = [a.format(db=tmp_path / "s.duckdb", bad=bad, quarantined=quarantined, out=out) for a in argv]
     try:
         code = main(argv)
-    except SystemExit as e:     # (argparse's own errors exit from inside main(), as in the process)
+    except SystemExit as e:  # (argparse's own errors exit from inside main(), as in the process)
         code = e.code
     stderr = capsys.readouterr().err
     assert code == 2
@@ -288,8 +388,9 @@ def test_errors_are_one_line_without_traceback(tmp_path: Path, argv: list[str], 
     assert not out.exists()
 
 
-def test_lab_prepares_the_demo_store_and_opens_jupyterlab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_lab_prepares_the_demo_store_and_opens_jupyterlab(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     calls = []
 
     class FakeLab:
@@ -307,7 +408,7 @@ def test_lab_prepares_the_demo_store_and_opens_jupyterlab(tmp_path: Path, monkey
     monkeypatch.setattr("workbench.cli.os.geteuid", lambda: 0)
     db = tmp_path / "demo.duckdb"
     assert main(["lab", "--db", str(db), "--no-browser"]) == 0
-    (cmd, env), = calls
+    ((cmd, env),) = calls
     assert cmd[:2] == ["/usr/bin/jupyter", "lab"] and cmd[3:] == ["--no-browser", "--allow-root"]
     assert cmd[2].startswith("--notebook-dir=") and cmd[2].endswith("notebooks")
     assert env["WORKBENCH_DB"] == str(db)
@@ -326,19 +427,25 @@ def test_sigterm_to_lab_stops_jupyterlab_too(tmp_path: Path) -> None:
     bin_dir.mkdir()
     pid_file = tmp_path / "lab.pid"
     stub = bin_dir / "jupyter"
-    stub.write_text(textwrap.dedent(f"""\
+    stub.write_text(
+        textwrap.dedent(f"""\
         #!{sys.executable}
         import os, time
         open({str(pid_file)!r}, "w").write(str(os.getpid()))
         time.sleep(120)
-        """))
+        """)
+    )
     stub.chmod(0o755)
     db = tmp_path / "demo.duckdb"
     db.write_bytes(b"")  # exists: no demo to build
     env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     log = (tmp_path / "lab.log").open("w")
-    lab = subprocess.Popen([sys.executable, "-m", "workbench.cli", "lab", "--db", str(db)], env=env,
-                           stdout=log, stderr=subprocess.STDOUT)
+    lab = subprocess.Popen(
+        [sys.executable, "-m", "workbench.cli", "lab", "--db", str(db)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 60
         while not pid_file.exists() or not pid_file.read_text():

@@ -24,6 +24,9 @@ def test_the_fixture_gives_the_test_its_own_cache_and_no_inherited_store(tmp_pat
 
 
 def test_no_module_keeps_a_copy_of_it() -> None:
-    copies = [str(p) for p in Path(__file__).parent.rglob("test_*.py")
-              if p.name != Path(__file__).name and "def _own_cache(" in p.read_text("utf-8")]
+    copies = [
+        str(p)
+        for p in Path(__file__).parent.rglob("test_*.py")
+        if p.name != Path(__file__).name and "def _own_cache(" in p.read_text("utf-8")
+    ]
     assert copies == []

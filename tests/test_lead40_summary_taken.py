@@ -9,7 +9,9 @@ import workbench as wb
 from workbench._summary import summarize, summary_text
 
 # a real OpenAI Agents run (OpenInference) that reported success; its answer's value is made up upstream
-HANDOFFS = Path(__file__).parent / "ingest" / "fixtures" / "openai-agents" / "openinference_handoffs.otlp.jsonl"
+HANDOFFS = (
+    Path(__file__).parent / "ingest" / "fixtures" / "openai-agents" / "openinference_handoffs.otlp.jsonl"
+)
 
 
 def test_a_run_taken_as_failed_is_said_beside_its_reported_outcome() -> None:

@@ -10,7 +10,9 @@ import pytest
 from workbench.cli import main
 
 
-def test_every_file_is_checked_and_each_bad_one_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_file_is_checked_and_each_bad_one_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     wrong = tmp_path / "wrong.yaml"
     wrong.write_text("schema: workbench.policy/v4\nbreakers: {max_latency_ms: 3}\n", "utf-8")
     good = tmp_path / "good.yaml"
@@ -18,7 +20,9 @@ def test_every_file_is_checked_and_each_bad_one_named(tmp_path: Path, capsys: py
     missing = tmp_path / "missing.yaml"
     assert main(["policy", "validate", str(wrong), str(good), str(missing)]) == 2
     got = capsys.readouterr()
-    assert got.out == f"{good}: valid (workbench.policy/v4, version 1): 1 rule (max_step_latency_ms 30,000 ms)\n"
+    assert (
+        got.out == f"{good}: valid (workbench.policy/v4, version 1): 1 rule (max_step_latency_ms 30,000 ms)\n"
+    )
     assert f"{wrong}: breakers: unknown field 'max_latency_ms'" in got.err
     assert f"cannot read policy file {missing}: no such file" in got.err
     assert "2 of 3 policy files not valid" in got.err

@@ -17,8 +17,11 @@ RULE = re.compile(r"method\s*<>\s*'blame_model'")
 
 
 def test_the_ranking_is_written_once() -> None:
-    where = sorted(str(p.relative_to(PACKAGE)) for p in [*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.sql")]
-                   if RULE.search(p.read_text(encoding="utf-8")))
+    where = sorted(
+        str(p.relative_to(PACKAGE))
+        for p in [*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.sql")]
+        if RULE.search(p.read_text(encoding="utf-8"))
+    )
     assert where == ["store/sql/verdict_rank.sql"]
 
 
@@ -26,14 +29,25 @@ def _store() -> wb.Workspace:
     """Run r: a replay verdict (writer), then a newer log-only one (planner) that it outranks; a label says
     writer; a silent_failure finding traces the answer to editor."""
     ws = wb.open()
-    ws.ingest([{"record": "run", "run_id": "r", "outcome": "failure"},
-               {"run_id": "r", "step_id": "a", "kind": "agent", "agent": "writer", "seq": 0},
-               {"record": "label", "run_id": "r", "agent": "writer", "source": "ground_truth"}])
-    for method, target, at in (("shapley", "writer", "2026-01-01 00:00:00"), ("blame_model", "planner",
-                                                                              "2026-01-02 00:00:00")):
-        ws.con.execute("INSERT INTO attributions (run_id, method, unit, target, value, params, created_at) "
-                       "VALUES ('r', ?, 'verdict', ?, 0.9, '{}', ?)", [method, target, at])
-    ws.con.execute("INSERT INTO findings VALUES ('r', 'a', 'editor', 'silent_failure', 'critical', 'x', '{}')")
+    ws.ingest(
+        [
+            {"record": "run", "run_id": "r", "outcome": "failure"},
+            {"run_id": "r", "step_id": "a", "kind": "agent", "agent": "writer", "seq": 0},
+            {"record": "label", "run_id": "r", "agent": "writer", "source": "ground_truth"},
+        ]
+    )
+    for method, target, at in (
+        ("shapley", "writer", "2026-01-01 00:00:00"),
+        ("blame_model", "planner", "2026-01-02 00:00:00"),
+    ):
+        ws.con.execute(
+            "INSERT INTO attributions (run_id, method, unit, target, value, params, created_at) "
+            "VALUES ('r', ?, 'verdict', ?, 0.9, '{}', ?)",
+            [method, target, at],
+        )
+    ws.con.execute(
+        "INSERT INTO findings VALUES ('r', 'a', 'editor', 'silent_failure', 'critical', 'x', '{}')"
+    )
     return ws
 
 
@@ -41,6 +55,8 @@ def test_every_view_picks_the_replay_verdict() -> None:
     ws = _store()
     [row] = ws.con.execute(_TABLE_SQL, [10]).fetchall()
     assert row[6] == "writer 90%"
-    assert agreement(ws).startswith("verdicts vs ground truth on 1 labelled failed runs: culprit agent right in 100%")
-    assert lineage_disagreements(ws) == []   # the shown verdict is a replay's: not compared
+    assert agreement(ws).startswith(
+        "verdicts vs ground truth on 1 labelled failed runs: culprit agent right in 100%"
+    )
+    assert lineage_disagreements(ws) == []  # the shown verdict is a replay's: not compared
     assert list(run_page(ws, RunFilter()).culprit) == ["writer"]

@@ -30,15 +30,19 @@ def test_design_api_names_exist() -> None:
 
 def test_ruff_is_clean() -> None:
     ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
-    out = subprocess.run([ruff, "check", "workbench", "tests", "bench"], cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run(
+        [ruff, "check", "workbench", "tests", "bench"], cwd=ROOT, capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stdout[-3000:]
 
 
 def test_import_is_lazy() -> None:
     """`import workbench` (and the CLI's parser) load none of the heavy dependencies."""
     heavy = ("duckdb", "pandas", "numpy", "scipy", "sklearn", "ipywidgets", "altair")
-    code = ("import sys, workbench, workbench.exceptions, workbench.cli; workbench.cli.build_parser(); "
-            f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
+    code = (
+        "import sys, workbench, workbench.exceptions, workbench.cli; workbench.cli.build_parser(); "
+        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
     for name in wb.__all__:

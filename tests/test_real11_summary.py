@@ -20,35 +20,66 @@ def _kv(key: str, value: str) -> dict:
 
 def _span(sid: str, parent: str | None, name: str, kind: str, start_ms: int, *attrs: dict) -> dict:
     t0 = 1_764_595_466_827_363_000
-    s = {"traceId": _TRACE, "spanId": sid, "name": name, "kind": "SPAN_KIND_INTERNAL",
-         "startTimeUnixNano": str(t0 + start_ms * 1_000_000), "endTimeUnixNano": str(t0 + (start_ms + 5) * 1_000_000),
-         "status": {"code": "STATUS_CODE_OK"}, "attributes": [_kv("openinference.span.kind", kind), *attrs]}
+    s = {
+        "traceId": _TRACE,
+        "spanId": sid,
+        "name": name,
+        "kind": "SPAN_KIND_INTERNAL",
+        "startTimeUnixNano": str(t0 + start_ms * 1_000_000),
+        "endTimeUnixNano": str(t0 + (start_ms + 5) * 1_000_000),
+        "status": {"code": "STATUS_CODE_OK"},
+        "attributes": [_kv("openinference.span.kind", kind), *attrs],
+    }
     if parent:
         s["parentSpanId"] = parent
     return s
 
 
 def _write(path: Path, spans: list[dict]) -> Path:
-    doc = {"resourceSpans": [{"resource": {"attributes": [_kv("service.name", "research")]},
-                              "scopeSpans": [{"scope": {"name": "openinference.instrumentation.llama_index"},
-                                              "spans": spans}]}]}
+    doc = {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": [_kv("service.name", "research")]},
+                "scopeSpans": [
+                    {"scope": {"name": "openinference.instrumentation.llama_index"}, "spans": spans}
+                ],
+            }
+        ]
+    }
     path.write_text(json.dumps(doc) + "\n", encoding="utf-8")
     return path
 
 
 def test_a_store_with_no_agent_named_says_so(tmp_path: Path) -> None:
     # (an event naming current_agent_name='researcher' now names the agent: ingest reads it since fw1)
-    setup = ("{\"ctx\": \"<workflows.context.context.Context object at 0x7ff111a55d90>\", \"ev\": \"AgentInput("
-             "input=[ChatMessage(role=<MessageRole.USER: 'user'>)])\"}")   # names no agent
-    path = _write(tmp_path / "llamaindex.otlp.jsonl", [
-        _span("a470082071a78e75", None, "AgentWorkflow.run", "CHAIN", 0),
-        _span("d0457159c93c73aa", "a470082071a78e75", "AgentWorkflow.setup_agent", "CHAIN", 10,
-              _kv("input.value", setup)),
-        _span("40fa816c19abe053", "a470082071a78e75", "AgentWorkflow.run_agent_step", "CHAIN", 20),
-        _span("286496cb769e3afe", "40fa816c19abe053", "MockFunctionCallingLLM.astream_chat", "LLM", 21,
-              _kv("llm.output_messages.0.message.role", "assistant"),
-              _kv("llm.output_messages.0.message.content", "The Eiffel Tower is 300 metres tall.")),
-    ])
+    setup = (
+        '{"ctx": "<workflows.context.context.Context object at 0x7ff111a55d90>", "ev": "AgentInput('
+        "input=[ChatMessage(role=<MessageRole.USER: 'user'>)])\"}"
+    )  # names no agent
+    path = _write(
+        tmp_path / "llamaindex.otlp.jsonl",
+        [
+            _span("a470082071a78e75", None, "AgentWorkflow.run", "CHAIN", 0),
+            _span(
+                "d0457159c93c73aa",
+                "a470082071a78e75",
+                "AgentWorkflow.setup_agent",
+                "CHAIN",
+                10,
+                _kv("input.value", setup),
+            ),
+            _span("40fa816c19abe053", "a470082071a78e75", "AgentWorkflow.run_agent_step", "CHAIN", 20),
+            _span(
+                "286496cb769e3afe",
+                "40fa816c19abe053",
+                "MockFunctionCallingLLM.astream_chat",
+                "LLM",
+                21,
+                _kv("llm.output_messages.0.message.role", "assistant"),
+                _kv("llm.output_messages.0.message.content", "The Eiffel Tower is 300 metres tall."),
+            ),
+        ],
+    )
     ws = wb.open()
     ws.ingest(path, progress=False)
     text = summary_text(ws)
@@ -58,12 +89,15 @@ def test_a_store_with_no_agent_named_says_so(tmp_path: Path) -> None:
 
 
 def test_steps_outside_every_agent_are_counted(tmp_path: Path) -> None:
-    path = _write(tmp_path / "mixed.otlp.jsonl", [
-        _span("a470082071a78e75", None, "workflow", "CHAIN", 0),
-        _span("d0457159c93c73aa", "a470082071a78e75", "router", "CHAIN", 5),
-        _span("40fa816c19abe053", "a470082071a78e75", "researcher", "AGENT", 10),
-        _span("286496cb769e3afe", "40fa816c19abe053", "chat", "LLM", 12),
-    ])
+    path = _write(
+        tmp_path / "mixed.otlp.jsonl",
+        [
+            _span("a470082071a78e75", None, "workflow", "CHAIN", 0),
+            _span("d0457159c93c73aa", "a470082071a78e75", "router", "CHAIN", 5),
+            _span("40fa816c19abe053", "a470082071a78e75", "researcher", "AGENT", 10),
+            _span("286496cb769e3afe", "40fa816c19abe053", "chat", "LLM", 12),
+        ],
+    )
     ws = wb.open()
     ws.ingest(path, progress=False)
     assert "agents: researcher (2 of 4 steps outside any agent)" in summary_text(ws)

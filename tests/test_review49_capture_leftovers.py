@@ -21,7 +21,9 @@ def test_a_killed_sessions_batches_are_said_when_the_folder_is_set(
     spool = tmp_path / "spool"
     spool.mkdir()
     (spool / "spans-1700000000000000000-000001-0123456789ab.jsonl").write_text("{}\n")
-    (spool / "spans-1700000000000000000-000000-0123456789ab.done.jsonl").write_text("{}\n")  # (stored: not said)
+    (spool / "spans-1700000000000000000-000000-0123456789ab.done.jsonl").write_text(
+        "{}\n"
+    )  # (stored: not said)
     ws = wb.open()
     with caplog.at_level(logging.WARNING, logger="workbench.capture"):
         exporter = WorkspaceSpanExporter(ws, spool_dir=spool)

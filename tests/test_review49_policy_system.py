@@ -24,9 +24,18 @@ def _records() -> list[dict]:
             run["system"] = system
         out.append(run)
         for i in range(2):
-            out.append({"run_id": f"r{n}", "step_id": f"r{n}-s{i}", "agent": "clerk", "kind": "tool",
-                        "tool": "price", "input": {"sku": f"{n}-{i}"}, "latency_ms": 100.0,
-                        "started_at": f"2026-01-01T{n:02d}:00:{i:02d}Z"})
+            out.append(
+                {
+                    "run_id": f"r{n}",
+                    "step_id": f"r{n}-s{i}",
+                    "agent": "clerk",
+                    "kind": "tool",
+                    "tool": "price",
+                    "input": {"sku": f"{n}-{i}"},
+                    "latency_ms": 100.0,
+                    "started_at": f"2026-01-01T{n:02d}:00:{i:02d}Z",
+                }
+            )
     return out
 
 

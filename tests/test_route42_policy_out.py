@@ -20,9 +20,20 @@ def _log(path: Path) -> Path:
     records = []
     for k in range(3):
         run, failed = f"r{k}", k == 0
-        records += [{"record": "run", "run_id": run, "outcome": "failure" if failed else "success"},
-                    {"run_id": run, "step_id": "s0", "agent": "a", "kind": "llm", "status": "error" if failed else "ok",
-                     "started_at": NS, "ended_at": NS + 10**9, "input": "x", "output": "y"}]
+        records += [
+            {"record": "run", "run_id": run, "outcome": "failure" if failed else "success"},
+            {
+                "run_id": run,
+                "step_id": "s0",
+                "agent": "a",
+                "kind": "llm",
+                "status": "error" if failed else "ok",
+                "started_at": NS,
+                "ended_at": NS + 10**9,
+                "input": "x",
+                "output": "y",
+            },
+        ]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     return path
@@ -30,14 +41,15 @@ def _log(path: Path) -> Path:
 
 @pytest.mark.parametrize("how", ["folder", "glob", "db-to-be"])
 def test_suggest_refuses_an_output_that_an_input_holds_or_will_be(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], how: str) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], how: str
+) -> None:
     log = _log(tmp_path / "logs" / "runs.jsonl")
     before = log.read_bytes()
     if how == "folder":
         argv = [str(log.parent), "-o", str(log)]
     elif how == "glob":
         argv = [str(log.parent / "*.jsonl"), "-o", str(log)]
-    else:   # the store this call would create, and then write the policy over
+    else:  # the store this call would create, and then write the policy over
         argv = [str(log), "--db", str(tmp_path / "s.duckdb"), "-o", str(tmp_path / "s.duckdb")]
     assert main(["policy", "suggest", *argv, "--quiet"]) == 2
     err = capsys.readouterr()[1]
@@ -45,15 +57,19 @@ def test_suggest_refuses_an_output_that_an_input_holds_or_will_be(
     assert log.read_bytes() == before and not (tmp_path / "s.duckdb").exists()
 
 
-def test_suggest_names_a_folder_given_as_the_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_suggest_names_a_folder_given_as_the_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     log = _log(tmp_path / "runs.jsonl")
     assert main(["policy", "suggest", str(log), "-o", str(tmp_path), "--quiet"]) == 2
     assert "it is a folder" in capsys.readouterr()[1]
 
 
-def test_suggest_refuses_to_write_over_another_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_suggest_refuses_to_write_over_another_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     log = _log(tmp_path / "runs.jsonl")
-    other = tmp_path / "other.db"   # a store by its bytes, whatever its name
+    other = tmp_path / "other.db"  # a store by its bytes, whatever its name
     wb.open(other).close()
     before = other.read_bytes()
     assert main(["policy", "suggest", str(log), "-o", str(other), "--quiet"]) == 2
@@ -73,12 +89,13 @@ def test_suggest_writes_over_an_earlier_policy_keeping_its_mode(tmp_path: Path) 
 
 @pytest.mark.parametrize("kind", ["yaml", "json"])
 def test_a_policy_write_that_fails_half_way_leaves_the_old_file(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
     out = tmp_path / f"p.{kind}"
     out.write_text("old\n", encoding="utf-8")
     real = os.fdopen
 
-    class Full:   # a disk that fills after the first bytes
+    class Full:  # a disk that fills after the first bytes
         def __init__(self, fh: object) -> None:
             self.fh = fh
 
@@ -95,7 +112,9 @@ def test_a_policy_write_that_fails_half_way_leaves_the_old_file(
     monkeypatch.setattr(os, "fdopen", lambda *a, **k: Full(real(*a, **k)))
     with pytest.raises(OSError, match="No space"):
         getattr(wb.Policy(), f"to_{kind}")(out)
-    assert out.read_text(encoding="utf-8") == "old\n" and sorted(p.name for p in tmp_path.iterdir()) == [out.name]
+    assert out.read_text(encoding="utf-8") == "old\n" and sorted(p.name for p in tmp_path.iterdir()) == [
+        out.name
+    ]
 
 
 def test_a_policy_written_through_a_link_replaces_the_file_it_names(tmp_path: Path) -> None:

@@ -24,7 +24,8 @@ def store(tmp_path: Path) -> Path:
 
 
 def test_investigate_and_backtest_read_an_unwritable_store_on_a_copy_leaving_it_as_it_was(
-        store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = store.read_bytes()
     policy = tmp_path / "p.yaml"
     wb.Policy().to_yaml(policy)
@@ -32,8 +33,10 @@ def test_investigate_and_backtest_read_an_unwritable_store_on_a_copy_leaving_it_
     capsys.readouterr()
     assert main(["investigate", "--db", str(store), "--json", "--quiet"]) == 0
     out, err = capsys.readouterr()
-    err = " ".join(err.split())   # (the note wraps at the terminal's width, which xdist's workers set otherwise)
-    assert json.loads(out)["failed_runs"][0]["verdict"]["method"] == "log-only"   # (attributed on the copy)
+    err = " ".join(
+        err.split()
+    )  # (the note wraps at the terminal's width, which xdist's workers set otherwise)
+    assert json.loads(out)["failed_runs"][0]["verdict"]["method"] == "log-only"  # (attributed on the copy)
     assert json.loads(out)["failed"] == 1 and f"{store} is read-only" in err and "not saved" in err, err
     assert main(["policy", "backtest", str(policy), "--db", str(store), "--json", "--quiet"]) == 0
     out, err = capsys.readouterr()
@@ -41,11 +44,12 @@ def test_investigate_and_backtest_read_an_unwritable_store_on_a_copy_leaving_it_
     assert json.loads(out)["summary"]["failures"] == 1 and f"{store} is read-only" in err, err
     assert store.read_bytes() == before
     with wb.open(store, read_only=True) as ws:
-        assert ws.count("attributions") == 0   # (the verdicts were written on the copy only)
+        assert ws.count("attributions") == 0  # (the verdicts were written on the copy only)
 
 
 def test_a_writable_store_keeps_its_verdicts_and_says_nothing_of_a_copy(
-        store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["investigate", "--db", str(store), "--json", "--quiet"]) == 0
     assert "read-only" not in capsys.readouterr()[1]
     with wb.open(store, read_only=True) as ws:
@@ -53,13 +57,16 @@ def test_a_writable_store_keeps_its_verdicts_and_says_nothing_of_a_copy(
 
 
 def test_a_store_that_fails_to_open_for_another_reason_is_not_read_as_a_copy(
-        store: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    store: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import workbench.store._connection as connection
 
     real = duckdb.connect
     opened: list[bool] = []
 
-    def connect(target: str = ":memory:", read_only: bool = False, **kwargs: object) -> duckdb.DuckDBPyConnection:
+    def connect(
+        target: str = ":memory:", read_only: bool = False, **kwargs: object
+    ) -> duckdb.DuckDBPyConnection:
         if str(target) == str(store):
             opened.append(read_only)
             raise duckdb.IOException(f'IO Error: Cannot open file "{store}": Input/output error')

@@ -15,12 +15,27 @@ from workbench.cli import main
 
 
 def test_the_only_candidate_of_a_run_of_several_agents_is_not_called_its_only_agent(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    alone = [{"record": "run", "run_id": "solo", "outcome": "failure"},
-             {"run_id": "solo", "step_id": "s0", "agent": "writer", "kind": "llm", "status": "error",
-              "error": "bad answer", "started_at": 1, "ended_at": 2, "input": "a", "output": "b"}]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone = [
+        {"record": "run", "run_id": "solo", "outcome": "failure"},
+        {
+            "run_id": "solo",
+            "step_id": "s0",
+            "agent": "writer",
+            "kind": "llm",
+            "status": "error",
+            "error": "bad answer",
+            "started_at": 1,
+            "ended_at": 2,
+            "input": "a",
+            "output": "b",
+        },
+    ]
     # (the fetcher's call fine: fix43 lets an error of the fetcher's that ended the run name it, run "tool")
-    three = [dict(r, status="ok", error=None) if r.get("step_id") == "s1" else r for r in _run("three", "fetcher")]
+    three = [
+        dict(r, status="ok", error=None) if r.get("step_id") == "s1" else r for r in _run("three", "fetcher")
+    ]
     log = _write(tmp_path / "runs.jsonl", three + _run("tool", "fetcher") + alone)
     db = tmp_path / "s.duckdb"
     assert main(["investigate", str(log), "--db", str(db), "--json", "--quiet"]) == 0
@@ -30,8 +45,10 @@ def test_the_only_candidate_of_a_run_of_several_agents_is_not_called_its_only_ag
     assert text["solo"] == "writer (only agent), one candidate step (log)", text
     assert text["tool"] == "fetcher 80% (log + error)", text
     monkeypatch.setenv("COLUMNS", "100")
-    assert main(["investigate", "--db", str(db), "--quiet", "--no-attribute"]) == 0   # (the verdicts stored)
-    out = " ".join(line.strip() for line in capsys.readouterr()[0].splitlines())   # (the wrap undone)
-    assert ("at step s1; the error reached the run's root and ended the run; the model alone named writer (the only agent it"
-            " weighs); the evidence outweighs it") in out, out
-    assert "surer of writer" not in out and "(only agent that talks)\": its other agents only ran tools" in out
+    assert main(["investigate", "--db", str(db), "--quiet", "--no-attribute"]) == 0  # (the verdicts stored)
+    out = " ".join(line.strip() for line in capsys.readouterr()[0].splitlines())  # (the wrap undone)
+    assert (
+        "at step s1; the error reached the run's root and ended the run; the model alone named writer (the only agent it"
+        " weighs); the evidence outweighs it"
+    ) in out, out
+    assert "surer of writer" not in out and '(only agent that talks)": its other agents only ran tools' in out

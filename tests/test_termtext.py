@@ -28,17 +28,28 @@ def test_html_text_cleans_then_escapes() -> None:
 def test_html_table_cleans_every_text_cell_then_escapes() -> None:
     df = pd.DataFrame({"agent": [HOSTILE, None], "n": [1.5, float("nan")]})
     out = html_table(df, classes="wb-x", na_rep="", border=0)
-    assert out == termtext.clean_cells(df).to_html(index=False, escape=True, classes="wb-x", na_rep="", border=0)
+    assert out == termtext.clean_cells(df).to_html(
+        index=False, escape=True, classes="wb-x", na_rep="", border=0
+    )
     assert "<img" not in out and "\u202e" not in out and "&lt;U+202E&gt;" in out and "wb-x" in out
     assert html_table(df) == termtext.clean_cells(df).to_html(index=False, escape=True)
 
 
 def test_the_html_views_use_it() -> None:
-    verdict = Verdict(culprit=HOSTILE, decisive_step="s1", decisive_agent=HOSTILE, confidence=0.5, ambiguous=False,
-                      runner_up=None, explanation=HOSTILE)
+    verdict = Verdict(
+        culprit=HOSTILE,
+        decisive_step="s1",
+        decisive_agent=HOSTILE,
+        confidence=0.5,
+        ambiguous=False,
+        runner_up=None,
+        explanation=HOSTILE,
+    )
     assert html_text(HOSTILE) in verdict._repr_html_()
     table = pd.DataFrame({"run_id": [HOSTILE], "agent": ["a"]})
-    inv = Investigation(where=HOSTILE, n_runs=1, n_failed=1, table=table, truncated=False, agreement=HOSTILE, note="")
+    inv = Investigation(
+        where=HOSTILE, n_runs=1, n_failed=1, table=table, truncated=False, agreement=HOSTILE, note=""
+    )
     shown = inv._repr_html_()
     assert html_table(table, border=0, classes="wb-investigate") in shown and "<img" not in shown
     assert _html.frame(table) == html_table(table, na_rep="", border=0, classes="wb-table")

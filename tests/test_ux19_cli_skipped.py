@@ -15,14 +15,18 @@ from workbench.cli import main
 def _folder(tmp_path: Path) -> Path:
     root = tmp_path / "logs"
     root.mkdir()
-    (root / "a.jsonl").write_text(json.dumps({"run_id": "ra", "step_id": "s1", "kind": "llm",
-                                              "started_at": "2026-03-01T10:00:00Z"}) + "\n")
+    (root / "a.jsonl").write_text(
+        json.dumps({"run_id": "ra", "step_id": "s1", "kind": "llm", "started_at": "2026-03-01T10:00:00Z"})
+        + "\n"
+    )
     for i in range(12):
         (root / f"notes{i:02d}.txt").write_text(f"not a log {i}\n")
     return root
 
 
-def test_the_report_says_where_to_see_every_skipped_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_report_says_where_to_see_every_skipped_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = _folder(tmp_path)
     assert main(["ingest", str(root), "--db", str(tmp_path / "a.duckdb"), "--quiet"]) == 0
     out = capsys.readouterr().out
@@ -31,7 +35,9 @@ def test_the_report_says_where_to_see_every_skipped_file(tmp_path: Path, capsys:
     assert main(["ingest", str(root), "--db", str(tmp_path / "b.duckdb"), "--quiet", "--list-skipped"]) == 0
     out = capsys.readouterr().out
     assert "… and 7 more (all 12 listed below)" in out, out
-    listed = [ln for ln in out.split("skipped files (12):")[1].splitlines() if "not in any known format" in ln]
+    listed = [
+        ln for ln in out.split("skipped files (12):")[1].splitlines() if "not in any known format" in ln
+    ]
     assert len(listed) == 12 and "skipped files (12):" in out, out
 
 

@@ -27,10 +27,12 @@ def open_to_analyse(path: str) -> tuple[Any, str | None]:
     except StoreLockedError:
         raise
     except StoreError as exc:
-        if not (os.path.isfile(path) and (not os.access(path, os.W_OK)
-                                          or any(s in str(exc).lower() for s in _CANNOT_WRITE))):
+        if not (
+            os.path.isfile(path)
+            and (not os.access(path, os.W_OK) or any(s in str(exc).lower() for s in _CANNOT_WRITE))
+        ):
             raise
-        ws = wb_open(path, read_only=True)   # (if it cannot be read either, that error says why)
+        ws = wb_open(path, read_only=True)  # (if it cannot be read either, that error says why)
         why = "this user may not write it"
     if not ws.read_only:
         return ws, None
@@ -38,4 +40,7 @@ def open_to_analyse(path: str) -> tuple[Any, str | None]:
         copy = ws.copy()
     finally:
         ws.close()
-    return copy, f"{path} is read-only ({why}): analysing an in-memory copy (findings and verdicts are not saved)"
+    return (
+        copy,
+        f"{path} is read-only ({why}): analysing an in-memory copy (findings and verdicts are not saved)",
+    )

@@ -10,8 +10,9 @@ from pathlib import Path
 from ._params import user_path
 
 
-def write_text_atomic(path: str | os.PathLike[str], text: str, mode: int | None = None,
-                      follow_symlinks: bool = True) -> None:
+def write_text_atomic(
+    path: str | os.PathLike[str], text: str, mode: int | None = None, follow_symlinks: bool = True
+) -> None:
     """Write ``text`` to ``path`` through a temporary file beside it, renamed over ``path`` once complete:
     a full disk or an interrupt leaves the old file as it was (a policy half written would read as another
     policy, or as none).
@@ -48,7 +49,7 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, mode: int | None 
         if mode is not None:
             os.chmod(tmp, mode)
         elif target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o7777)   # (mkstemp's 0600 would narrow a shared file)
+            os.chmod(tmp, target.stat().st_mode & 0o7777)  # (mkstemp's 0600 would narrow a shared file)
         else:
             umask = os.umask(0)
             os.umask(umask)

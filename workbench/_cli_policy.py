@@ -42,7 +42,7 @@ def history(args: argparse.Namespace) -> Iterator[Any]:
     created = bool(args.paths and args.db) and not os.path.exists(args.db)
     if args.paths:
         ws = wb_open(args.db)
-    else:   # the detectors write findings: a store it may only read (a Parquet export too) is read on a copy
+    else:  # the detectors write findings: a store it may only read (a Parquet export too) is read on a copy
         ws, copied = open_to_analyse(args.db)
         if copied:
             _note(copied)
@@ -51,15 +51,22 @@ def history(args: argparse.Namespace) -> Iterator[Any]:
             report = ws.ingest(args.paths, format=args.format, progress=not args.quiet)
             _note(str(report))
             if report.stored == 0:
-                raise IngestError("no step stored: nothing to learn from or backtest on"
-                                  + (f" (every record was quarantined: {report.quarantined:,})"
-                                     if report.quarantined else ""))
+                raise IngestError(
+                    "no step stored: nothing to learn from or backtest on"
+                    + (
+                        f" (every record was quarantined: {report.quarantined:,})"
+                        if report.quarantined
+                        else ""
+                    )
+                )
             created = False
         if ws.count("findings") == 0:
             from .detect import detect
 
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # scipy's exact KS test falls back, harmlessly
+                warnings.simplefilter(
+                    "ignore", RuntimeWarning
+                )  # scipy's exact KS test falls back, harmlessly
                 detect(ws, progress=not args.quiet)
         yield ws
     finally:
@@ -74,70 +81,93 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     """Propose a policy from the history and write it, read back through the schema check."""
     import workbench as wb
 
-    _check_out(args)   # before the minutes of an ingest, and before anything is written
+    _check_out(args)  # before the minutes of an ingest, and before anything is written
     if args.method != "peaks":
         # (--system nope or --quantile 0.5 with the default method wrote a policy of every system at its own
         # limits, exit 0: the option the user gave was dropped unsaid)
         given = [f"--{name}" for name in ("quantile", "system") if getattr(args, name) is not None]
         if given:
-            raise InvalidParameterError(f"{' and '.join(given)}: only with --method peaks (the method is "
-                                        f"{args.method})")
+            raise InvalidParameterError(
+                f"{' and '.join(given)}: only with --method peaks (the method is {args.method})"
+            )
     with history(args) as ws:
         if args.method == "peaks":
             # notebook 03: limits from how far the runs went, the HITL rule from the findings' proposal
             limits = wb.suggest_limits(ws, quantile=0.99 if args.quantile is None else args.quantile)
             try:
                 policy = limits.to_policy(args.system)
-            except InvalidParameterError as exc:   # its "system: ..." is this command's --system
+            except InvalidParameterError as exc:  # its "system: ..." is this command's --system
                 raise InvalidParameterError(f"--{exc}") from exc
             # the HITL rule from the same system's runs: learned from the whole store it named other systems'
             # agents, at thresholds priced on their runs (a policy for one system held six rules for agents of others)
             system = (policy.provenance.sweep or {}).get("system")
             own = limits.runs if system is None else limits.runs[limits.runs["system"] == system]
             if own["outcome"].isin(["success", "failure"]).any():
-                learned = wb.policy_from_findings(ws, lost_weight=args.lost_weight, review_budget=args.review_budget,
-                                                  runs=None if len(own) == len(limits.runs) else list(own["run_id"]))
+                learned = wb.policy_from_findings(
+                    ws,
+                    lost_weight=args.lost_weight,
+                    review_budget=args.review_budget,
+                    runs=None if len(own) == len(limits.runs) else list(own["run_id"]),
+                )
                 # why a signal has no HITL rule (no confidence in the log, none worth its reviews): said, as the
                 # default method says it, not an empty list left unexplained
                 why_none = tuple(n for n in learned.provenance.notes or () if n.startswith("no HITL rule"))
-                policy = policy.replace(hitl=learned.hitl, provenance=dataclasses.replace(
-                    policy.provenance, notes=(*(policy.provenance.notes or ()), *why_none)))
-            else:   # peaks need no outcome (the usual export of real logs); a HITL threshold is priced on them
-                notes = (*(policy.provenance.notes or ()), "no HITL rule: no run has a known outcome to price a "
-                         "threshold on (label outcomes: ws.label(run_id, outcome=...))")
+                policy = policy.replace(
+                    hitl=learned.hitl,
+                    provenance=dataclasses.replace(
+                        policy.provenance, notes=(*(policy.provenance.notes or ()), *why_none)
+                    ),
+                )
+            else:  # peaks need no outcome (the usual export of real logs); a HITL threshold is priced on them
+                notes = (
+                    *(policy.provenance.notes or ()),
+                    "no HITL rule: no run has a known outcome to price a "
+                    "threshold on (label outcomes: ws.label(run_id, outcome=...))",
+                )
                 policy = policy.replace(provenance=dataclasses.replace(policy.provenance, notes=notes))
         else:
             try:
-                policy = wb.policy_from_findings(ws, lost_weight=args.lost_weight, review_budget=args.review_budget)
+                policy = wb.policy_from_findings(
+                    ws, lost_weight=args.lost_weight, review_budget=args.review_budget
+                )
             except InvalidParameterError as exc:
                 if ws.count("runs") and not _known_outcomes(ws):
                     # its advice is the Python call; this command's own way to it is an option
-                    raise InvalidParameterError(f"{exc}; here: workbench policy suggest ... --method peaks "
-                                                "(--quantile Q, --system NAME)") from None
+                    raise InvalidParameterError(
+                        f"{exc}; here: workbench policy suggest ... --method peaks "
+                        "(--quantile Q, --system NAME)"
+                    ) from None
                 raise
     if args.out == "-":
         sys.stdout.write(policy.to_yaml())
         sys.stdout.flush()
     else:
         try:
-            policy.to_yaml(args.out)   # (through a file beside it, renamed: never half a policy)
+            policy.to_yaml(args.out)  # (through a file beside it, renamed: never half a policy)
         except OSError as exc:
             raise PolicyError(f"cannot write policy file {args.out}: {exc.strerror or exc}") from None
         if wb.Policy.from_yaml(Path(args.out)) != policy:
             raise PolicyError(f"{args.out}: the policy read back differs from the one written")
     rules = policy.rules()
-    _note(f"{'wrote ' + args.out if args.out != '-' else 'policy'}: {len(rules)} "
-          f"{'rule' if len(rules) == 1 else 'rules'} ({', '.join(_rule(n, v) for n, v in rules) or 'none'})"
-          f" from {policy.provenance.runs or 0:,} {'run' if policy.provenance.runs == 1 else 'runs'}"
-          f" ({policy.provenance.failures or 0:,} failed)")
+    _note(
+        f"{'wrote ' + args.out if args.out != '-' else 'policy'}: {len(rules)} "
+        f"{'rule' if len(rules) == 1 else 'rules'} ({', '.join(_rule(n, v) for n, v in rules) or 'none'})"
+        f" from {policy.provenance.runs or 0:,} {'run' if policy.provenance.runs == 1 else 'runs'}"
+        f" ({policy.provenance.failures or 0:,} failed)"
+    )
     for note in policy.provenance.notes or []:
         _note(f"  {_cli_words(note)}")
-    if args.method != "peaks" and not policy.provenance.failures and not any(
-            not name.startswith("hitl:") for name, _ in rules):
+    if (
+        args.method != "peaks"
+        and not policy.provenance.failures
+        and not any(not name.startswith("hitl:") for name, _ in rules)
+    ):
         # logs that report no failure (most exports of real traces) give the findings method nothing to weigh a
         # limit against; a command-line user needs this command's option said whatever the notes above say
-        _note("  next: --method peaks sets the limits at a quantile of the runs' peaks (--quantile Q), which needs "
-              "no failed run; or label outcomes (ws.label(run_id, outcome=\"failure\")) in a store kept with --db")
+        _note(
+            "  next: --method peaks sets the limits at a quantile of the runs' peaks (--quantile Q), which needs "
+            'no failed run; or label outcomes (ws.label(run_id, outcome="failure")) in a store kept with --db'
+        )
     return 0
 
 
@@ -146,7 +176,9 @@ def _known_outcomes(ws: Any) -> int:
     from .store._outcomes import counted_as
     from .store._own_connection import fetch
 
-    return fetch(ws.con, f"SELECT count(*) FROM ({counted_as(True)}) WHERE outcome IN ('success', 'failure')")[0][0]
+    return fetch(
+        ws.con, f"SELECT count(*) FROM ({counted_as(True)}) WHERE outcome IN ('success', 'failure')"
+    )[0][0]
 
 
 def _check_out(args: argparse.Namespace) -> None:
@@ -159,17 +191,22 @@ def _check_out(args: argparse.Namespace) -> None:
 
     out = Path(args.out)
     if out.is_dir():
-        raise InvalidParameterError(f"-o {args.out}: it is a folder; give the file to write, e.g. "
-                                    f"-o {out / 'policy.yaml'}")
+        raise InvalidParameterError(
+            f"-o {args.out}: it is a folder; give the file to write, e.g. -o {out / 'policy.yaml'}"
+        )
     if not out.parent.is_dir():
         raise InvalidParameterError(f"-o {args.out}: no folder {out.parent} to write it in")
     for given in [*args.paths, *([args.db] if args.db else [])]:
         if _holds(given, out):
-            raise InvalidParameterError(f"-o {args.out}: it is one of this command's inputs ({given}); writing "
-                                        "the policy there would lose what it holds: give another file")
+            raise InvalidParameterError(
+                f"-o {args.out}: it is one of this command's inputs ({given}); writing "
+                "the policy there would lose what it holds: give another file"
+            )
     if out.exists() and (is_duckdb_file(out) or is_parquet_export(out)):
-        raise InvalidParameterError(f"-o {args.out}: it is a workbench store; writing the policy there would lose "
-                                    "its runs: give another file")
+        raise InvalidParameterError(
+            f"-o {args.out}: it is a workbench store; writing the policy there would lose "
+            "its runs: give another file"
+        )
 
 
 def _holds(given: str, out: Path) -> bool:
@@ -177,11 +214,17 @@ def _holds(given: str, out: Path) -> bool:
     import glob
 
     where = os.path.realpath(out)
-    for path in (glob.glob(given, recursive=True) if any(ch in given for ch in "*?[") else [given]):
-        if os.path.realpath(path) == where or (out.exists() and os.path.exists(path) and os.path.samefile(path, out)):
+    for path in glob.glob(given, recursive=True) if any(ch in given for ch in "*?[") else [given]:
+        if os.path.realpath(path) == where or (
+            out.exists() and os.path.exists(path) and os.path.samefile(path, out)
+        ):
             return True
-        if out.exists() and os.path.isdir(path) and where.startswith(os.path.join(os.path.realpath(path), "")):
-            return True   # a file of a folder read: a log (the policy written there would be read as one too)
+        if (
+            out.exists()
+            and os.path.isdir(path)
+            and where.startswith(os.path.join(os.path.realpath(path), ""))
+        ):
+            return True  # a file of a folder read: a log (the policy written there would be read as one too)
     return False
 
 
@@ -208,18 +251,27 @@ def load_policy(path: str) -> Any:
     return Policy.from_json(p) if p.suffix.lower() == ".json" else Policy.from_yaml(p)
 
 
-_COLUMNS = {"rule": "rule", "limit": "limit", "runs_cut": "cut", "runs_escalated": "escalated",
-            "failures_prevented": "prevented", "failures_caught_late": "late", "successes_lost": "lost"}
-_LEGEND = ("rule: the rule that stepped in first in a run; cut: runs it stopped; escalated: runs it sent to review; "
-           "prevented: failed runs stopped or escalated at or before their decisive step; late: failed runs it "
-           "stepped in only after that; lost: successful runs it stopped (stopped wrongly)")
+_COLUMNS = {
+    "rule": "rule",
+    "limit": "limit",
+    "runs_cut": "cut",
+    "runs_escalated": "escalated",
+    "failures_prevented": "prevented",
+    "failures_caught_late": "late",
+    "successes_lost": "lost",
+}
+_LEGEND = (
+    "rule: the rule that stepped in first in a run; cut: runs it stopped; escalated: runs it sent to review; "
+    "prevented: failed runs stopped or escalated at or before their decisive step; late: failed runs it "
+    "stepped in only after that; lost: successful runs it stopped (stopped wrongly)"
+)
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
     """Replay the history through a policy file: what the guard would have stopped, missed, stopped wrongly."""
     import workbench as wb
 
-    policy = load_policy(args.policy)   # before the minutes of an ingest: a bad file fails at once
+    policy = load_policy(args.policy)  # before the minutes of an ingest: a bad file fails at once
     with history(args) as ws:
         runs, system = _system_runs(ws, policy, args)
         report = wb.backtest(policy, ws, runs=runs, progress=None if not args.quiet else False)
@@ -228,25 +280,54 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     missed = sorted(runs.loc[(runs["outcome"] == "failure") & ~runs["prevented"].astype(bool), "run_id"])
     gate = _gate(report, args)
     if args.json:
-        limits = dict(policy.rules())   # the file's own values (the table's column is float, NaN in its total row)
-        rules = [{k: (list(v) if isinstance(v, tuple) else limits.get(row["rule"]) if k == "limit" else v)
-                  for k, v in row.items()} for row in report.table.to_dict(orient="records")]
-        write_line(sys.stdout, {"schema": BACKTEST_SCHEMA, "policy": args.policy, "system": system, "summary": s,
-                                "missed": len(missed), "missed_run_ids": missed, "rules": rules,
-                                "gate": None if gate is None else {"ok": bool(gate), "text": str(gate)}})
+        limits = dict(
+            policy.rules()
+        )  # the file's own values (the table's column is float, NaN in its total row)
+        rules = [
+            {
+                k: (list(v) if isinstance(v, tuple) else limits.get(row["rule"]) if k == "limit" else v)
+                for k, v in row.items()
+            }
+            for row in report.table.to_dict(orient="records")
+        ]
+        write_line(
+            sys.stdout,
+            {
+                "schema": BACKTEST_SCHEMA,
+                "policy": args.policy,
+                "system": system,
+                "summary": s,
+                "missed": len(missed),
+                "missed_run_ids": missed,
+                "rules": rules,
+                "gate": None if gate is None else {"ok": bool(gate), "text": str(gate)},
+            },
+        )
     else:
         from ._investigate import _say
 
         _say(_cli_words(repr(report).strip("<>")), wrap=True)
-        rows = [[row["rule"], _limit(row["limit"], row["rule"]), *(row[c] for c in list(_COLUMNS)[2:])]
-                for row in report.table.to_dict(orient="records")]
-        _say(fit_table(rows, list(_COLUMNS.values()), terminal_width(), flexible=["rule"],
-                       right=list(_COLUMNS.values())[1:]))
+        rows = [
+            [row["rule"], _limit(row["limit"], row["rule"]), *(row[c] for c in list(_COLUMNS)[2:])]
+            for row in report.table.to_dict(orient="records")
+        ]
+        _say(
+            fit_table(
+                rows,
+                list(_COLUMNS.values()),
+                terminal_width(),
+                flexible=["rule"],
+                right=list(_COLUMNS.values())[1:],
+            )
+        )
         _say(_LEGEND, wrap=True)
-        _say(f"stopped: {s['prevented']:,} of {s['failures']:,} failed runs in time; missed: {len(missed):,}"
-             + (f" ({', '.join(missed[:3])}{' …' if len(missed) > 3 else ''})" if missed else "")
-             + f"; stopped wrongly: {s['successes_lost']:,} successful runs; sent to review: {s['reviews']:,} "
-               f"runs ({s['review_rate']:.1%})", wrap=True)
+        _say(
+            f"stopped: {s['prevented']:,} of {s['failures']:,} failed runs in time; missed: {len(missed):,}"
+            + (f" ({', '.join(missed[:3])}{' …' if len(missed) > 3 else ''})" if missed else "")
+            + f"; stopped wrongly: {s['successes_lost']:,} successful runs; sent to review: {s['reviews']:,} "
+            f"runs ({s['review_rate']:.1%})",
+            wrap=True,
+        )
         if gate is not None:
             _say(str(gate), wrap=True)
     return 0 if gate is None or gate else 1
@@ -261,31 +342,38 @@ def _system_runs(ws: Any, policy: Any, args: argparse.Namespace) -> tuple[list[s
     from .store._own_connection import fetch
 
     if args.system is None and (policy.provenance.sweep or {}).get("system") is None:
-        return None, None   # (a policy of every system's runs: no store read)
+        return None, None  # (a policy of every system's runs: no store read)
     # each system's run ids, not ws.runs()'s frame of every run with its attributes (a store of millions)
-    ids = dict(fetch(ws.con, "SELECT coalesce(system, ''), list(run_id ORDER BY run_id) FROM runs GROUP BY ALL"))
+    ids = dict(
+        fetch(ws.con, "SELECT coalesce(system, ''), list(run_id ORDER BY run_id) FROM runs GROUP BY ALL")
+    )
     present, total = sorted(ids), sum(len(v) for v in ids.values())
     if args.system is not None:
         if args.system not in present:
-            raise InvalidParameterError(f"--system {args.system!r}: no runs of it here (systems: "
-                                        f"{listed_systems(present)})")
+            raise InvalidParameterError(
+                f"--system {args.system!r}: no runs of it here (systems: {listed_systems(present)})"
+            )
         chosen = args.system
     else:
         learned_for = (policy.provenance.sweep or {}).get("system")
         if learned_for is None or len(present) < 2:
             return None, None
         if learned_for not in present:
-            _note(f"{args.policy}'s limits were learned for system {learned_for!r}, which these runs do not hold: "
-                  f"backtesting all {total:,} runs of {len(present):,} systems (--system NAME for one)")
+            _note(
+                f"{args.policy}'s limits were learned for system {learned_for!r}, which these runs do not hold: "
+                f"backtesting all {total:,} runs of {len(present):,} systems (--system NAME for one)"
+            )
             return None, None
         chosen = learned_for
-        _note(f"backtesting the {len(ids[chosen]):,} runs of system {chosen!r}, the one {args.policy}'s limits were "
-              f"learned for (the store holds {total:,} runs of {len(present):,} systems; --system NAME for another)")
+        _note(
+            f"backtesting the {len(ids[chosen]):,} runs of system {chosen!r}, the one {args.policy}'s limits were "
+            f"learned for (the store holds {total:,} runs of {len(present):,} systems; --system NAME for another)"
+        )
     return list(ids[chosen]), chosen
 
 
 def _limit(value: Any, rule: str = "") -> str:
-    if value is None or value != value:   # the total row has none (NaN in the frame)
+    if value is None or value != value:  # the total row has none (NaN in the frame)
         return ""
     # a latency's unit: "34100" stood in the limit column apart from the rule's name that said "ms"
     unit = " ms" if "latency_ms" in rule else ""
@@ -308,9 +396,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
             bad += 1
             continue
         rules = policy.rules()
-        print(clean(f"{path}: valid ({policy.to_dict()['schema']}, version {policy.version}): {len(rules)} "
-                    f"{'rule' if len(rules) == 1 else 'rules'} ({', '.join(_rule(n, v) for n, v in rules) or 'none'})"),
-              flush=True)
+        print(
+            clean(
+                f"{path}: valid ({policy.to_dict()['schema']}, version {policy.version}): {len(rules)} "
+                f"{'rule' if len(rules) == 1 else 'rules'} ({', '.join(_rule(n, v) for n, v in rules) or 'none'})"
+            ),
+            flush=True,
+        )
         if not rules:
             _note(f"  {path} has no rule: a guard with it stops nothing and sends nothing to review")
     if bad and len(args.policies) > 1:
@@ -324,6 +416,7 @@ def _gate(report: Any, args: argparse.Namespace) -> Any:
     if args.min_prevented is None and args.max_review_rate is None:
         return None
     # (meets wants a review rate under its goal: just above 1.0 lets every rate through and reads "< 100%")
-    return report.meets(prevented=args.min_prevented if args.min_prevented is not None else 0.0,
-                        review_rate=args.max_review_rate if args.max_review_rate is not None
-                        else math.nextafter(1.0, 2.0))
+    return report.meets(
+        prevented=args.min_prevented if args.min_prevented is not None else 0.0,
+        review_rate=args.max_review_rate if args.max_review_rate is not None else math.nextafter(1.0, 2.0),
+    )

@@ -35,7 +35,9 @@ LISTED = 20
 # the table's "reported" column -> the record's "failed_as"
 _FAILED_AS = {"SILENT*": "taken_as_failed", "SILENT": "silent"}
 
-_RUNS_SQL = """SELECT run_id, system, reported_outcome FROM runs WHERE run_id IN (SELECT unnest(?::VARCHAR[]))"""
+_RUNS_SQL = (
+    """SELECT run_id, system, reported_outcome FROM runs WHERE run_id IN (SELECT unnest(?::VARCHAR[]))"""
+)
 
 _VERDICT_SQL = f"""
     SELECT run_id, arg_max(target, {VERDICT_RANK}), arg_max(value, {VERDICT_RANK}),
@@ -70,33 +72,41 @@ def failed_records(ws: Any, limit: int | None, taken: dict[str, str] | None = No
     scored = {r[0]: r[1:] for r in fetch(ws.con, _SCORED_SQL, [ids])}
     findings: dict[str, list[dict[str, Any]]] = {}
     totals: dict[str, int] = {}
-    for run_id, detector, severity, step_id, agent, detail, total in fetch(ws.con, _FINDINGS_SQL,
-                                                                            [ids, FINDINGS_PER_RUN]):
+    for run_id, detector, severity, step_id, agent, detail, total in fetch(
+        ws.con, _FINDINGS_SQL, [ids, FINDINGS_PER_RUN]
+    ):
         findings.setdefault(run_id, []).append(
-            {"detector": detector, "severity": severity, "step_id": step_id, "agent": agent, "detail": detail})
+            {"detector": detector, "severity": severity, "step_id": step_id, "agent": agent, "detail": detail}
+        )
         totals[run_id] = total
     taken = taken_as_failed(ws) if taken is None else taken
     out = []
     for run_id, reported, n_steps, errs, first_error, _detectors, shown, step, known in rows:
         system, reported_outcome = runs.get(run_id, (None, None))
-        out.append({
-            "run_id": run_id,
-            "system": system,
-            "failed_as": _FAILED_AS.get(reported, "failure"),
-            "reported_outcome": reported_outcome,
-            "taken_why": taken.get(run_id),
-            "steps": n_steps,
-            "error_steps": errs,
-            "first_error": None if first_error == "-" else first_error,
-            "verdict": _verdict(verdicts.get(run_id), None if step == "-" else step, shown, scored.get(run_id)),
-            "findings": findings.get(run_id, []),
-            "findings_total": totals.get(run_id, 0),
-            "known_culprit": None if known == "-" else known,
-        })
+        out.append(
+            {
+                "run_id": run_id,
+                "system": system,
+                "failed_as": _FAILED_AS.get(reported, "failure"),
+                "reported_outcome": reported_outcome,
+                "taken_why": taken.get(run_id),
+                "steps": n_steps,
+                "error_steps": errs,
+                "first_error": None if first_error == "-" else first_error,
+                "verdict": _verdict(
+                    verdicts.get(run_id), None if step == "-" else step, shown, scored.get(run_id)
+                ),
+                "findings": findings.get(run_id, []),
+                "findings_total": totals.get(run_id, 0),
+                "known_culprit": None if known == "-" else known,
+            }
+        )
     return out
 
 
-def _verdict(row: tuple | None, step: str | None, shown: str, scored: tuple | None = None) -> dict[str, Any] | None:
+def _verdict(
+    row: tuple | None, step: str | None, shown: str, scored: tuple | None = None
+) -> dict[str, Any] | None:
     if row is None:
         return None
     target, value, method, params = row
@@ -126,15 +136,23 @@ def _verdict(row: tuple | None, step: str | None, shown: str, scored: tuple | No
         "unfamiliar": flag("unfamiliar"),
         "evidence": p.get("evidence"),
         "why": p.get("why"),
-        "text": shown,   # the table's culprit cell
+        "text": shown,  # the table's culprit cell
     }
 
 
 def flagged_records(ws: Any, limit: int | None) -> list[dict[str, Any]]:
     """The runs not known to have failed that the detectors flagged, as the table lists them under the
     failed runs (``_flagged.py``: the most critical findings first), with their worst finding's detail."""
-    return [{"run_id": run_id, "outcome": outcome, "steps": steps, "detectors": detectors.split(", "),
-             "worst_finding": worst} for run_id, outcome, steps, detectors, worst in flagged_runs(ws, limit)]
+    return [
+        {
+            "run_id": run_id,
+            "outcome": outcome,
+            "steps": steps,
+            "detectors": detectors.split(", "),
+            "worst_finding": worst,
+        }
+        for run_id, outcome, steps, detectors, worst in flagged_runs(ws, limit)
+    ]
 
 
 def counts(ws: Any, taken: dict[str, str] | None = None) -> dict[str, int]:
@@ -144,9 +162,14 @@ def counts(ws: Any, taken: dict[str, str] | None = None) -> dict[str, int]:
     # (the table's header counts these too: without them a script could not tell logs that never say how a run
     # ended from runs that succeeded)
     n_ok = fetch(ws.con, f"SELECT count(*) FROM ({counted_as(True)}) WHERE outcome = 'success'")[0][0]
-    return {"runs": n_runs, "failed": n_failed,
-            "taken_as_failed": len(taken_as_failed(ws) if taken is None else taken), "flagged": flagged_total(ws),
-            "succeeded": n_ok, "unknown": n_runs - n_failed - n_ok}
+    return {
+        "runs": n_runs,
+        "failed": n_failed,
+        "taken_as_failed": len(taken_as_failed(ws) if taken is None else taken),
+        "flagged": flagged_total(ws),
+        "succeeded": n_ok,
+        "unknown": n_runs - n_failed - n_ok,
+    }
 
 
 def exit_status(fail_on: str, c: dict[str, int]) -> int:
@@ -166,9 +189,16 @@ def ingested(report: Any) -> dict[str, Any] | None:
     the demo data)."""
     if report is None:
         return None
-    return {"read": report.read, "stored": report.stored, "quarantined": report.quarantined, "added": report.added,
-            "runs": report.runs, "errors": report.errors[:LISTED], "skipped": report.skipped[:LISTED],
-            "skipped_total": len(report.skipped)}
+    return {
+        "read": report.read,
+        "stored": report.stored,
+        "quarantined": report.quarantined,
+        "added": report.added,
+        "runs": report.runs,
+        "errors": report.errors[:LISTED],
+        "skipped": report.skipped[:LISTED],
+        "skipped_total": len(report.skipped),
+    }
 
 
 def _check_read(args: argparse.Namespace) -> None:
@@ -177,10 +207,15 @@ def _check_read(args: argparse.Namespace) -> None:
     report = getattr(args, "ingested", None)
     if report is None or report.read:
         return
-    why = "; ".join(report.skipped[:3]) + (f"; and {len(report.skipped) - 3:,} more" if len(report.skipped) > 3
-                                           else "")
-    raise IngestError("no records read from " + ", ".join(map(str, args.paths))
-                      + (f" (skipped {why})" if why else "") + ": the input holds no runs or steps")
+    why = "; ".join(report.skipped[:3]) + (
+        f"; and {len(report.skipped) - 3:,} more" if len(report.skipped) > 3 else ""
+    )
+    raise IngestError(
+        "no records read from "
+        + ", ".join(map(str, args.paths))
+        + (f" (skipped {why})" if why else "")
+        + ": the input holds no runs or steps"
+    )
 
 
 def report(ws: Any, args: argparse.Namespace) -> None:
@@ -202,8 +237,16 @@ def report(ws: Any, args: argparse.Namespace) -> None:
         for record in records:
             write_line(out, record)
     else:
-        write_line(out, {"schema": SCHEMA, **c, "shown": len(records), "failed_runs": records,
-                         "flagged_runs": flagged_records(ws, None if args.all else args.limit),
-                         "unreported_error_runs": unreported_records(ws),
-                         "ingest": ingested(getattr(args, "ingested", None))})
+        write_line(
+            out,
+            {
+                "schema": SCHEMA,
+                **c,
+                "shown": len(records),
+                "failed_runs": records,
+                "flagged_runs": flagged_records(ws, None if args.all else args.limit),
+                "unreported_error_runs": unreported_records(ws),
+                "ingest": ingested(getattr(args, "ingested", None)),
+            },
+        )
     args.status = exit_status(args.fail_on, c)

@@ -38,5 +38,7 @@ def taken_note(taken: dict[str, str]) -> str:
     n = len(taken)
     run, why = next(iter(taken.items()))
     example = f"{run}: {why}" if n == 1 else f"e.g. {run}: {why}"
-    return (f"{n:,} {'run' if n == 1 else 'runs'} reported success but {'is' if n == 1 else 'are'} taken as failed "
-            f"(SILENT*): a critical silent_failure finding says the user got a wrong answer or none ({example})")
+    return (
+        f"{n:,} {'run' if n == 1 else 'runs'} reported success but {'is' if n == 1 else 'are'} taken as failed "
+        f"(SILENT*): a critical silent_failure finding says the user got a wrong answer or none ({example})"
+    )

@@ -48,21 +48,27 @@ def flagged_runs(ws: Any, limit: int | None) -> list[tuple]:
 
 def flagged_total(ws: Any) -> int:
     """How many runs :func:`flagged_runs` would list without a limit."""
-    return fetch(ws.con,
-                 f"SELECT count(DISTINCT f.run_id) FROM findings f JOIN {_RUNS} r USING (run_id) "
-                 f"WHERE f.severity IN ('critical', 'warning') AND {_NOT_FAILED}")[0][0]
+    return fetch(
+        ws.con,
+        f"SELECT count(DISTINCT f.run_id) FROM findings f JOIN {_RUNS} r USING (run_id) "
+        f"WHERE f.severity IN ('critical', 'warning') AND {_NOT_FAILED}",
+    )[0][0]
 
 
 def flagged_summary(ws: Any) -> str:
     """One line on the runs not known to have failed that the detectors flagged, per detector (the
     table under failed runs has no room for them)."""
-    rows = fetch(ws.con,
-                 "SELECT f.detector, count(DISTINCT f.run_id) AS n FROM findings f "
-                 f"JOIN {_RUNS} r USING (run_id) WHERE f.severity IN ('critical', 'warning') "
-                 f"AND {_NOT_FAILED} GROUP BY f.detector ORDER BY n DESC, f.detector")
+    rows = fetch(
+        ws.con,
+        "SELECT f.detector, count(DISTINCT f.run_id) AS n FROM findings f "
+        f"JOIN {_RUNS} r USING (run_id) WHERE f.severity IN ('critical', 'warning') "
+        f"AND {_NOT_FAILED} GROUP BY f.detector ORDER BY n DESC, f.detector",
+    )
     if not rows:
         return ""
     total = flagged_total(ws)
     per = ", ".join(f"{detector} {n:,}" for detector, n in rows)
-    return (f"also flagged by the detectors though not known to have failed: {total:,} "
-            f"{'run' if total == 1 else 'runs'} ({per}); IncidentExplorer(ws) filters runs by detector")
+    return (
+        f"also flagged by the detectors though not known to have failed: {total:,} "
+        f"{'run' if total == 1 else 'runs'} ({per}); IncidentExplorer(ws) filters runs by detector"
+    )

@@ -96,7 +96,17 @@ _TABLE_SQL = f"""
     ORDER BY f.started_at NULLS LAST, f.run_id
     LIMIT ?
 """
-_HEADERS = ["run", "reported", "steps", "errs", "first error", "detectors", "culprit", "step", "known culprit"]
+_HEADERS = [
+    "run",
+    "reported",
+    "steps",
+    "errs",
+    "first error",
+    "detectors",
+    "culprit",
+    "step",
+    "known culprit",
+]
 
 # cut to share the room; dropped in this order when even that is too wide
 _FLEXIBLE = ["first error", "detectors", "known culprit"]
@@ -107,25 +117,31 @@ LEGEND = [
     "SILENT*: it reported success and no label says how it ended, but a critical silent_failure finding "
     "says the user got a wrong answer or none, so it is taken as failed and attributed.",
     "errs: steps with an error status.",
-    "culprit: the agent the replays blame, with its share of the blame; \"shared\": another agent explains "
-    "the failure about as well (look at both); \"(inconclusive)\": failed replays could change it; "
-    "\"(log)\": no replay, named by the pretrained log-only BlameModel with its calibrated confidence "
+    'culprit: the agent the replays blame, with its share of the blame; "shared": another agent explains '
+    'the failure about as well (look at both); "(inconclusive)": failed replays could change it; '
+    '"(log)": no replay, named by the pretrained log-only BlameModel with its calibrated confidence '
     "(\"uncertain\": its top two agents' scores within 0.1 of each other, unless the run's own evidence backs "
     "its pick to 50% or more; where that evidence named another agent than the model's, below 50%); "
-    "\"(only agent), step N%\": the run has one agent, so no choice between agents "
-    "(\"(only agent that talks)\": its other agents only ran tools or held others' steps, and the model holds the "
+    '"(only agent), step N%": the run has one agent, so no choice between agents '
+    '("(only agent that talks)": its other agents only ran tools or held others\' steps, and the model holds the '
     "agent that talks answerable for them); N% is the decisive step's share of the model's step scores (\"uncertain\" below 50%; "
-    "\"one candidate step\": the model scored one step of the run, its other steps being wrappers or calls it does "
-    "not weigh, so no choice of step either: look at the run's steps); \"(log + error)\", \"(log + silent_failure)\", \"(log + gave_up)\": the model's confidence weighed "
+    '"one candidate step": the model scored one step of the run, its other steps being wrappers or calls it does '
+    'not weigh, so no choice of step either: look at the run\'s steps); "(log + error)", "(log + silent_failure)", "(log + gave_up)": the model\'s confidence weighed '
     "with the run's own evidence, an error that ended the run, the agent that first stated the value a wrong "
     "answer rests on (or, when the log cannot tell, the one the model is surest of among it and the agents before "
     "it whose words the log does not hold), or the agent whose tool call failed before the answer gave up (the why: "
     "lines say which).",
-    *([f"\"unfamiliar run\": the run is further from the runs the model learned from than {1 - UNFAMILIAR_BELOW:.0%} "
-       f"of them (its familiarity, the share of those runs at least as far out, is below {UNFAMILIAR_BELOW:g}): the "
-       "model's confidence says nothing there, so its verdict reads \"uncertain\" unless the run's own evidence "
-       "names the same agent."] if UNFAMILIAR_BELOW > 0 else []),
-    "step: the decisive step: by replay, the earliest whose repair saves the run; by the log-only model \"(log)\", "
+    *(
+        [
+            f'"unfamiliar run": the run is further from the runs the model learned from than {1 - UNFAMILIAR_BELOW:.0%} '
+            f"of them (its familiarity, the share of those runs at least as far out, is below {UNFAMILIAR_BELOW:g}): the "
+            "model's confidence says nothing there, so its verdict reads \"uncertain\" unless the run's own evidence "
+            "names the same agent."
+        ]
+        if UNFAMILIAR_BELOW > 0
+        else []
+    ),
+    'step: the decisive step: by replay, the earliest whose repair saves the run; by the log-only model "(log)", '
     "the culprit's step it scores highest, or the step the run's evidence names (an error's span, a failed call): "
     "no replay checked it.",
     "known culprit: ground-truth labels, when the store has them.",
@@ -142,8 +158,9 @@ def choose_attribution(ws: Any, replay: Callable | None) -> str:
     return "logonly" if n_failed else "none"
 
 
-def attribute_failed(ws: Any, replay: Callable | None, path: str, jobs: int | None = None,
-                     progress: bool = False) -> dict[str, str]:
+def attribute_failed(
+    ws: Any, replay: Callable | None, path: str, jobs: int | None = None, progress: bool = False
+) -> dict[str, str]:
     """Give every run failed for the user (known failures and runs taken as failed, see
     :mod:`workbench._failed`) a stored verdict by ``path`` (see :func:`choose_attribution`); returns
     the runs whose replays could not be carried out, with the reason."""
@@ -180,15 +197,19 @@ def _without_unknown_culprits(headers: list[str], rows: list) -> tuple[list[str]
     at = headers.index("known culprit")
     if any(r[at] != "-" for r in rows):
         return headers, rows
-    return headers[:at] + headers[at + 1:], [tuple(r[:at]) + tuple(r[at + 1:]) for r in rows]
+    return headers[:at] + headers[at + 1 :], [tuple(r[:at]) + tuple(r[at + 1 :]) for r in rows]
 
 
 def _say(text: str, wrap: bool = False, break_long: bool = False) -> None:
     text = clean(text)
     if wrap:
         width = terminal_width()
-        text = "\n".join(textwrap.fill(line, width=width, subsequent_indent="  ", break_on_hyphens=False,
-                                       break_long_words=break_long) for line in text.splitlines())
+        text = "\n".join(
+            textwrap.fill(
+                line, width=width, subsequent_indent="  ", break_on_hyphens=False, break_long_words=break_long
+            )
+            for line in text.splitlines()
+        )
     print(text, flush=True)
 
 
@@ -291,15 +312,19 @@ def run(args: argparse.Namespace) -> int:
             ws = wb_open(args.db)
             _preload("workbench.detect", "scipy.stats")
             report, timings["ingest"] = _phase(
-                "ingest", lambda: ws.ingest(args.paths, format=getattr(args, "format", None), progress=progress))
+                "ingest",
+                lambda: ws.ingest(args.paths, format=getattr(args, "format", None), progress=progress),
+            )
             created = created and report.read == 0
             args.ingested = report  # (the command line's records and exit status read it: _cli_report.py)
             _say(str(report), wrap=True)
             if report.stored == 0 and report.quarantined:
                 from .exceptions import IngestError
 
-                raise IngestError(f"every record was quarantined ({report.quarantined:,}): nothing to investigate; "
-                                  "the lines above say where and why")
+                raise IngestError(
+                    f"every record was quarantined ({report.quarantined:,}): nothing to investigate; "
+                    "the lines above say where and why"
+                )
         elif args.db:
             from ._analysis_store import open_to_analyse
 
@@ -310,9 +335,10 @@ def run(args: argparse.Namespace) -> int:
 
                 raise InvalidParameterError(
                     f"--db {args.db}: no such file or folder (to build a store there, give the logs to ingest: "
-                    f"workbench investigate PATH ... --db {args.db})")
+                    f"workbench investigate PATH ... --db {args.db})"
+                )
             _say(f"investigating {args.db}")
-            ws, copied = open_to_analyse(args.db)   # (a store it may only read: on a copy in memory)
+            ws, copied = open_to_analyse(args.db)  # (a store it may only read: on a copy in memory)
             if copied:
                 _say(copied, wrap=True)
         else:
@@ -320,8 +346,11 @@ def run(args: argparse.Namespace) -> int:
 
             source = demo_data_path() or "the simulator (seed 7)"
             cached = not args.no_cache and demo_cache_path().exists()
-            _say(f"analysing the demo data: 2,000 simulated runs of a 5-agent procurement system from {source}"
-                 + (f" (stored in {demo_cache_path()})" if cached else ""), wrap=True)
+            _say(
+                f"analysing the demo data: 2,000 simulated runs of a 5-agent procurement system from {source}"
+                + (f" (stored in {demo_cache_path()})" if cached else ""),
+                wrap=True,
+            )
             replay = demo_replay()
             if not cached:  # detectors and hundreds of replays to come
                 if not args.no_attribute:
@@ -331,7 +360,9 @@ def run(args: argparse.Namespace) -> int:
                         # them during the ingest; the pool keeps only what the store's rows confirm
                         pool.prefetch(partial(demo_failed_work, source))
                 _preload("workbench.detect", "scipy.stats")
-            ws, timings["load"] = _phase("load", lambda: open_demo(progress=progress, cache=not args.no_cache))
+            ws, timings["load"] = _phase(
+                "load", lambda: open_demo(progress=progress, cache=not args.no_cache)
+            )
             fresh = ws.count("findings") == 0  # a cached demo store already holds its findings
         path = choose_attribution(ws, replay)
         attributing = path != "none" and not args.no_attribute
@@ -346,22 +377,33 @@ def run(args: argparse.Namespace) -> int:
             from .detect import detect  # scipy: only when there is detecting to do
 
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # scipy's exact KS test falls back, harmlessly
+                warnings.simplefilter(
+                    "ignore", RuntimeWarning
+                )  # scipy's exact KS test falls back, harmlessly
                 _, timings["detect"] = _phase("detect", lambda: detect(ws, progress=progress))
-        if path == "none":   # the detectors may have found runs that failed for the user (see _failed.py)
+        if path == "none":  # the detectors may have found runs that failed for the user (see _failed.py)
             path = choose_attribution(ws, replay)
             attributing = path != "none" and not args.no_attribute
         if attributing:
             if path == "logonly":
-                _say("no replay of this system: culprits come from the pretrained log-only BlameModel", wrap=True)
+                _say(
+                    "no replay of this system: culprits come from the pretrained log-only BlameModel",
+                    wrap=True,
+                )
             if finishing is not None:
-                (_, errors), timings["attribute: rest"] = _phase("attribute", lambda: _saved(ws, finishing.result()))
+                (_, errors), timings["attribute: rest"] = _phase(
+                    "attribute", lambda: _saved(ws, finishing.result())
+                )
             else:
                 errors, timings["attribute"] = _phase(
-                    "attribute", lambda: attribute_failed(ws, replay, path, jobs=args.jobs, progress=progress))
+                    "attribute", lambda: attribute_failed(ws, replay, path, jobs=args.jobs, progress=progress)
+                )
             if errors:
-                _say(f"{len(errors)} runs could not be attributed (replays failed), e.g. "
-                     f"{next(iter(errors))}: {next(iter(errors.values()))}", wrap=True)
+                _say(
+                    f"{len(errors)} runs could not be attributed (replays failed), e.g. "
+                    f"{next(iter(errors))}: {next(iter(errors.values()))}",
+                    wrap=True,
+                )
         # the table before the workers stop: nothing in it waits for them to exit
         # (the command line's --json and --fail-on give their own report: workbench/_cli_report.py)
         report_to = getattr(args, "report", None) or _print_table
@@ -394,9 +436,11 @@ def _saved(ws: Any, done: tuple[list, dict[str, str]]) -> tuple[list, dict[str, 
 def _print_table(ws: Any, args: argparse.Namespace) -> None:
     n_runs = ws.count("runs")
     n_failed, n_silent, n_unknown = fetch(
-        ws.con, "SELECT count(*) FILTER (WHERE outcome = 'failure'), "
+        ws.con,
+        "SELECT count(*) FILTER (WHERE outcome = 'failure'), "
         "count(*) FILTER (WHERE outcome = 'failure' AND reported_outcome = 'success'), "
-        "count(*) FILTER (WHERE outcome IS NULL OR outcome NOT IN ('success', 'failure')) FROM runs")[0]
+        "count(*) FILTER (WHERE outcome IS NULL OR outcome NOT IN ('success', 'failure')) FROM runs",
+    )[0]
     taken = taken_as_failed(ws)
     limit = None if args.all else args.limit
     rows = fetch(ws.con, _TABLE_SQL, [limit if limit is not None else 2**62])
@@ -408,8 +452,10 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
     # named, so that the counts add up to the runs (47 runs, 6 failed, 14 taken, 26 unknown: and the 47th?)
     n_ok = fetch(ws.con, f"SELECT count(*) FROM ({counted_as(True)}) WHERE outcome = 'success'")[0][0]
     ok = f", {n_ok:,} succeeded" if n_ok else ""
-    _say(f"{n_runs:,} {'run' if n_runs == 1 else 'runs'}, {n_failed:,} failed{silent}{also}{unknown}{ok}{shown}",
-         wrap=True)
+    _say(
+        f"{n_runs:,} {'run' if n_runs == 1 else 'runs'}, {n_failed:,} failed{silent}{also}{unknown}{ok}{shown}",
+        wrap=True,
+    )
     if not rows:
         _say("no failed runs: nothing to attribute", wrap=True)
         flagged = _print_flagged(ws, limit)
@@ -417,16 +463,27 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
         if unreported:
             _say(unreported, wrap=True)
         if n_unknown:
-            _say(f"the logs do not say whether {'this run' if n_unknown == 1 else f'these {n_unknown:,} runs'} "
-                 f"failed: label outcomes in Python ({_LISTS_THEM}; ws.label(run_id, outcome=\"failure\"), or "
-                 "ws.label_file(\"labels.csv\") with columns run_id, outcome) in a store kept with --db, then "
-                 "investigate it again", wrap=True)
+            _say(
+                f"the logs do not say whether {'this run' if n_unknown == 1 else f'these {n_unknown:,} runs'} "
+                f'failed: label outcomes in Python ({_LISTS_THEM}; ws.label(run_id, outcome="failure"), or '
+                'ws.label_file("labels.csv") with columns run_id, outcome) in a store kept with --db, then '
+                "investigate it again",
+                wrap=True,
+            )
         if flagged:
             _say(next_steps(args), wrap=True, break_long=True)
         return
     headers, rows = _without_unknown_culprits(_HEADERS, rows)
-    _say(fit_table(rows, headers, terminal_width(), flexible=[h for h in _FLEXIBLE if h in headers],
-                   drop=[h for h in _DROP if h in headers], right=["steps", "errs"]))
+    _say(
+        fit_table(
+            rows,
+            headers,
+            terminal_width(),
+            flexible=[h for h in _FLEXIBLE if h in headers],
+            drop=[h for h in _DROP if h in headers],
+            right=["steps", "errs"],
+        )
+    )
     for entry in LEGEND:
         if entry.split(":")[0] in headers:
             _say(entry, wrap=True)
@@ -443,12 +500,15 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
     unreported = unreported_note(ws)
     if unreported:
         _say(unreported, wrap=True)
-    if n_unknown > len(unreported_errors(ws)):   # (those the line above names each have their next step)
-        _say(unknown_note(n_unknown, f"wb.open({args.db!r})" if args.db else "a store kept with --db"), wrap=True)
+    if n_unknown > len(unreported_errors(ws)):  # (those the line above names each have their next step)
+        _say(
+            unknown_note(n_unknown, f"wb.open({args.db!r})" if args.db else "a store kept with --db"),
+            wrap=True,
+        )
     summary = agreement(ws)
     if summary:
         _say(summary, wrap=True)
-    _say(next_steps(args), wrap=True, break_long=True)   # a long store path must not overflow the width
+    _say(next_steps(args), wrap=True, break_long=True)  # a long store path must not overflow the width
 
 
 _EVIDENCE_SQL = f"""
@@ -478,9 +538,11 @@ def evidence_lines(ws: Any, limit: int = 3, shown: list[str] | None = None) -> l
     rows = [r for r in fetch(ws.con, _EVIDENCE_SQL) if r[6] and r[2]]
     if shown is not None:
         at = {run: i for i, run in enumerate(shown)}
-        rows.sort(key=lambda r: at.get(r[0], len(at)))   # (stable: the rest by run id, after)
+        rows.sort(key=lambda r: at.get(r[0], len(at)))  # (stable: the rest by run id, after)
     lines = []
-    for run, culprit, why, other, model_agent, model_conf, _, sole, step, model_step, model_step_is in rows[:limit]:
+    for run, culprit, why, other, model_agent, model_conf, _, sole, step, model_step, model_step_is in rows[
+        :limit
+    ]:
         # names and texts from the logs: one line each, cut (clean() strips control characters)
         # (cut too: an agent name may be megabytes, the field limit; the sentence stored before attack24 was not)
         why = clean(_cut(why, 400), newlines=False)
@@ -489,25 +551,33 @@ def evidence_lines(ws: Any, limit: int = 3, shown: list[str] | None = None) -> l
             # "100%" a reader would take for certainty)
             how_sure = "the only agent it weighs" if model_conf >= 1.0 else f"{model_conf:.0%}"
             tail = f"the model alone named {clean(_cut(other), newlines=False)} ({how_sure}); the evidence outweighs it"
-        elif other and sole:   # the model's one candidate: its 1.0 is no choice made, so not "surer"
-            tail = (f"the evidence names {clean(_cut(other), newlines=False)}, an agent the model does not weigh "
-                    f"(it names the agent that talks, {clean(_cut(culprit), newlines=False)}): look at both")
+        elif other and sole:  # the model's one candidate: its 1.0 is no choice made, so not "surer"
+            tail = (
+                f"the evidence names {clean(_cut(other), newlines=False)}, an agent the model does not weigh "
+                f"(it names the agent that talks, {clean(_cut(culprit), newlines=False)}): look at both"
+            )
         elif other:
-            tail = (f"the evidence names {clean(_cut(other), newlines=False)}, but the model is surer of "
-                    f"{clean(_cut(culprit), newlines=False)}: look at both")
+            tail = (
+                f"the evidence names {clean(_cut(other), newlines=False)}, but the model is surer of "
+                f"{clean(_cut(culprit), newlines=False)}: look at both"
+            )
         elif sole and model_step and step and model_step != step:
             # one agent: agreeing on it is no choice; the question is the step, where the model scored another
             # higher (what the step's low share in the table comes from: "the model agrees" hid it)
-            tail = (f"the model has no other agent to weigh, and of its steps scores "
-                    f"{clean(_cut(model_step), newlines=False)}"
-                    + (f" ({clean(_cut(model_step_is), newlines=False)})" if model_step_is else "")
-                    + " highest, not this one: look at both")
+            tail = (
+                f"the model has no other agent to weigh, and of its steps scores "
+                f"{clean(_cut(model_step), newlines=False)}"
+                + (f" ({clean(_cut(model_step_is), newlines=False)})" if model_step_is else "")
+                + " highest, not this one: look at both"
+            )
         else:
             tail = "the model agrees"
         lines.append(f"why: {clean(_cut(run), newlines=False)}: {why}; {tail}")
     if len(rows) > limit:
-        lines.append(f"why: and {len(rows) - limit:,} more runs whose verdict weighed such evidence "
-                     "(ws.sql(\"SELECT run_id, params->>'why' FROM attributions WHERE unit = 'verdict'\"))")
+        lines.append(
+            f"why: and {len(rows) - limit:,} more runs whose verdict weighed such evidence "
+            "(ws.sql(\"SELECT run_id, params->>'why' FROM attributions WHERE unit = 'verdict'\"))"
+        )
     return lines
 
 
@@ -517,42 +587,63 @@ def _print_flagged(ws: Any, limit: int | None) -> bool:
         return False
     total = flagged_total(ws)
     shown = f"; first {len(rows)} shown, --all for every one" if total > len(rows) else ""
-    _say(f"{total:,} {'run' if total == 1 else 'runs'} not known to have failed flagged by the detectors "
-         f"(loops, storms, breaches … may still cost time and money){shown}:", wrap=True)
-    _say(fit_table(rows, FLAGGED_HEADERS, terminal_width(), flexible=["detectors", "worst finding"],
-                   drop=["steps"], right=["steps"]))
+    _say(
+        f"{total:,} {'run' if total == 1 else 'runs'} not known to have failed flagged by the detectors "
+        f"(loops, storms, breaches … may still cost time and money){shown}:",
+        wrap=True,
+    )
+    _say(
+        fit_table(
+            rows,
+            FLAGGED_HEADERS,
+            terminal_width(),
+            flexible=["detectors", "worst finding"],
+            drop=["steps"],
+            right=["steps"],
+        )
+    )
     return True
 
 
 # which runs to label: the messages named the call to label one, never where its run ids are
-_LISTS_THEM = "ws.runs(outcome=\"unknown\") lists them"
+_LISTS_THEM = 'ws.runs(outcome="unknown") lists them'
 
 
 def unknown_note(n_unknown: int, where: str = "", again: str = "investigate again") -> str:
     """Beside a table of failed runs, the runs it leaves out because their logs never say how they ended (most
     exports of real traces): the count in its first line was all a reader had of them, and no way to bring them in."""
     which = "1 run of unknown outcome is" if n_unknown == 1 else f"{n_unknown:,} runs of unknown outcome are"
-    return (f"{which} not in the table (the logs do not say whether {'it' if n_unknown == 1 else 'they'} failed): "
-            f"label the failed ones{' in ' + where if where else ''} ({_LISTS_THEM}; ws.label(run_id, "
-            f"outcome=\"failure\"), or ws.label_file(\"labels.csv\") with columns run_id, outcome) and {again} to "
-            "attribute them")
+    return (
+        f"{which} not in the table (the logs do not say whether {'it' if n_unknown == 1 else 'they'} failed): "
+        f"label the failed ones{' in ' + where if where else ''} ({_LISTS_THEM}; ws.label(run_id, "
+        f'outcome="failure"), or ws.label_file("labels.csv") with columns run_id, outcome) and {again} to '
+        "attribute them"
+    )
 
 
 def next_steps(args: argparse.Namespace) -> str:
     """What to do after the table: where the store is, and how to look at one run."""
     if args.db:
-        return (f"next: in Python, ws = wb.open({args.db!r}) reads this store and IncidentExplorer(ws) shows a "
-                f"run's timeline, steps and verdict; `workbench lab --db {args.db}` opens it beside the notebooks")
+        return (
+            f"next: in Python, ws = wb.open({args.db!r}) reads this store and IncidentExplorer(ws) shows a "
+            f"run's timeline, steps and verdict; `workbench lab --db {args.db}` opens it beside the notebooks"
+        )
     if args.paths:
-        return ("next: add --db FILE to keep this store (it was in memory), then wb.open(FILE) in Python "
-                "or `workbench lab --db FILE`")
-    return ("next: `workbench lab` opens the notebooks on this demo (one incident in the IncidentExplorer, "
-            "threshold tuning, policy export); `workbench investigate FILE... --db STORE` reads your own logs")
+        return (
+            "next: add --db FILE to keep this store (it was in memory), then wb.open(FILE) in Python "
+            "or `workbench lab --db FILE`"
+        )
+    return (
+        "next: `workbench lab` opens the notebooks on this demo (one incident in the IncidentExplorer, "
+        "threshold tuning, policy export); `workbench investigate FILE... --db STORE` reads your own logs"
+    )
 
 
 def agreement(ws: Any) -> str:
     """How often the verdicts agree with ground-truth labels, when the store has them."""
-    row = fetch(ws.con, f"""
+    row = fetch(
+        ws.con,
+        f"""
         WITH v AS (SELECT run_id, arg_max(target, {VERDICT_RANK})
                           AS culprit FROM attributions
                    WHERE unit = 'verdict' AND target <> '' GROUP BY run_id),
@@ -567,9 +658,12 @@ def agreement(ws: Any) -> str:
               WHERE source = 'ground_truth' AND agent IS NOT NULL GROUP BY run_id)
         SELECT count(*), count(*) FILTER (WHERE list_contains(l.agents, v.culprit)),
                count(*) FILTER (WHERE list_contains(l.steps, d.step))
-        FROM v JOIN l USING (run_id) LEFT JOIN d USING (run_id)""")[0]
+        FROM v JOIN l USING (run_id) LEFT JOIN d USING (run_id)""",
+    )[0]
     n, agent_ok, step_ok = row
     if not n:
         return ""
-    return (f"verdicts vs ground truth on {n:,} labelled failed runs: culprit agent right in {agent_ok / n:.0%}, "
-            f"decisive step is a labelled fault step in {step_ok / n:.0%}")
+    return (
+        f"verdicts vs ground truth on {n:,} labelled failed runs: culprit agent right in {agent_ok / n:.0%}, "
+        f"decisive step is a labelled fault step in {step_ok / n:.0%}"
+    )

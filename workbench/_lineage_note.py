@@ -40,8 +40,9 @@ _SQL = f"""
 """
 
 
-def lineage_disagreements(ws: Any, run_id: str | None = None
-                          ) -> list[tuple[str, str, bool, str, str | None, str | None]]:
+def lineage_disagreements(
+    ws: Any, run_id: str | None = None
+) -> list[tuple[str, str, bool, str, str | None, str | None]]:
     """``(run, model culprit, model uncertain, first stater, its step, finding detail)`` for each run (or
     only ``run_id``) whose log-only culprit differs from the agent its silent_failure finding names."""
     return [tuple(r) for r in fetch(ws.con, _SQL, {"run": run_id})]
@@ -72,9 +73,13 @@ def lineage_note(ws: Any) -> str:
     n = len(rows)
     model = f"the log-only model names {culprit}{' (uncertain)' if uncertain else ''}"
     where = f" at step {step}" if step else ""
-    example = (f"{run}: {model}, but the silent_failure finding traces the wrong answer to {agent}, who first "
-               f"stated its value{where}")
-    head = (f"{n:,} {'run' if n == 1 else 'runs'} where the culprit and the findings disagree "
-            f"({example}{'' if n == 1 else '; and others'}): look at both agents; the finding follows the "
-            "value the answer rests on, the model weighs the whole log")
+    example = (
+        f"{run}: {model}, but the silent_failure finding traces the wrong answer to {agent}, who first "
+        f"stated its value{where}"
+    )
+    head = (
+        f"{n:,} {'run' if n == 1 else 'runs'} where the culprit and the findings disagree "
+        f"({example}{'' if n == 1 else '; and others'}): look at both agents; the finding follows the "
+        "value the answer rests on, the model weighs the whole log"
+    )
     return head

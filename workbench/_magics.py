@@ -38,8 +38,9 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="%workbench", add_help=False)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    p = sub.add_parser("open", add_help=False,
-                       help="open a workspace or ingest a trace file, then show the explorer")
+    p = sub.add_parser(
+        "open", add_help=False, help="open a workspace or ingest a trace file, then show the explorer"
+    )
     p.add_argument("path")
     p.add_argument("--db", help="workspace to ingest a trace into (default: beside it, named after it)")
     p.add_argument("--as", dest="name", default="ws", help="variable to hold the workspace (default ws)")
@@ -63,32 +64,38 @@ class Investigation:
     truncated: bool
     agreement: str
     note: str
-    flagged: pd.DataFrame | None = None   # runs not known to have failed that detectors flagged (no failed runs)
-    flagged_note: str = ""                # the same, one line per detector, beside a table of failed runs
-    n_unknown: int = 0                    # runs whose logs do not say whether they failed
-    n_named: int = 0                      # of them, those the note names for their steps in error
-    why: list[str] = field(default_factory=list)   # the CLI's why: lines (_investigate.evidence_lines)
+    flagged: pd.DataFrame | None = (
+        None  # runs not known to have failed that detectors flagged (no failed runs)
+    )
+    flagged_note: str = ""  # the same, one line per detector, beside a table of failed runs
+    n_unknown: int = 0  # runs whose logs do not say whether they failed
+    n_named: int = 0  # of them, those the note names for their steps in error
+    why: list[str] = field(default_factory=list)  # the CLI's why: lines (_investigate.evidence_lines)
 
     def _header(self) -> str:
         shown = " (first {:,} shown; --all for every one)".format(len(self.table)) if self.truncated else ""
         unknown = f", {self.n_unknown:,} of unknown outcome" if self.n_unknown else ""
-        return (f"{self.where}: {self.n_runs:,} {'run' if self.n_runs == 1 else 'runs'}, "
-                f"{self.n_failed:,} failed{unknown}{shown}")
+        return (
+            f"{self.where}: {self.n_runs:,} {'run' if self.n_runs == 1 else 'runs'}, "
+            f"{self.n_failed:,} failed{unknown}{shown}"
+        )
 
     def _unknown_note(self) -> str:
         # Real traces often leave every root span unset: say how to tell failures apart, as the CLI does.
         if not self.n_unknown:
             return ""
-        if self.n_failed:   # beside failed runs too: the header's count was all it said of them
+        if self.n_failed:  # beside failed runs too: the header's count was all it said of them
             if self.n_unknown <= self.n_named:
-                return ""   # each named, with its next step, in the note
+                return ""  # each named, with its next step, in the note
             from ._investigate import unknown_note
 
             return unknown_note(self.n_unknown, again="run %workbench investigate again")
         which = "this run" if self.n_unknown == 1 else f"these {self.n_unknown:,} runs"
-        return (f"the logs do not say whether {which} failed: label outcomes (ws.runs(outcome=\"unknown\") lists "
-                "them; ws.label(run_id, outcome=\"failure\"), or ws.label_file(\"labels.csv\") with columns run_id, "
-                "outcome), then run %workbench investigate again")
+        return (
+            f'the logs do not say whether {which} failed: label outcomes (ws.runs(outcome="unknown") lists '
+            'them; ws.label(run_id, outcome="failure"), or ws.label_file("labels.csv") with columns run_id, '
+            "outcome), then run %workbench investigate again"
+        )
 
     def __repr__(self) -> str:
         from ._termtext import clean  # run ids and agents from logs: no escape sequence reaches a terminal
@@ -96,9 +103,25 @@ class Investigation:
         body = self.table.to_string(index=False) if len(self.table) else "no failed runs"
         flagged = ""
         if self.flagged is not None and len(self.flagged):
-            flagged = "flagged by the detectors, not known to have failed:\n" + self.flagged.to_string(index=False)
-        return clean("\n".join(x for x in (self._header(), body, flagged, self.flagged_note, self._unknown_note(),
-                                           self.agreement, self.note, *self.why) if x))
+            flagged = "flagged by the detectors, not known to have failed:\n" + self.flagged.to_string(
+                index=False
+            )
+        return clean(
+            "\n".join(
+                x
+                for x in (
+                    self._header(),
+                    body,
+                    flagged,
+                    self.flagged_note,
+                    self._unknown_note(),
+                    self.agreement,
+                    self.note,
+                    *self.why,
+                )
+                if x
+            )
+        )
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(repr(self))
@@ -107,26 +130,46 @@ class Investigation:
         # to_html escapes cell text: run ids, agents and errors come from logs.
         from ._termtext import html_table, html_text
 
-        table = (html_table(self.table, border=0, classes="wb-investigate")
-                 if len(self.table) else "<p>no failed runs</p>")
+        table = (
+            html_table(self.table, border=0, classes="wb-investigate")
+            if len(self.table)
+            else "<p>no failed runs</p>"
+        )
         if self.flagged is not None and len(self.flagged):
-            table += ("<p>flagged by the detectors, not known to have failed:</p>"
-                      + html_table(self.flagged, border=0, classes="wb-investigate"))
-        extra = "".join(f"<p>{html_text(x)}</p>" for x in (self.flagged_note, self._unknown_note(), self.agreement,
-                                                          *self.note.split("\n"), *self.why) if x)
+            table += "<p>flagged by the detectors, not known to have failed:</p>" + html_table(
+                self.flagged, border=0, classes="wb-investigate"
+            )
+        extra = "".join(
+            f"<p>{html_text(x)}</p>"
+            for x in (
+                self.flagged_note,
+                self._unknown_note(),
+                self.agreement,
+                *self.note.split("\n"),
+                *self.why,
+            )
+            if x
+        )
         # the command line's legend, folded: "SILENT*", "(log + error)", "one candidate step" were said nowhere here
         from ._investigate import LEGEND
 
         legend = [entry for entry in LEGEND if entry.split(":")[0] in self.table.columns]
         if legend and len(self.table):
-            extra += ("<details><summary>what the columns say</summary>"
-                      + "".join(f"<p>{html_text(entry)}</p>" for entry in legend) + "</details>")
+            extra += (
+                "<details><summary>what the columns say</summary>"
+                + "".join(f"<p>{html_text(entry)}</p>" for entry in legend)
+                + "</details>"
+            )
         # run ids of 32 hex digits, "writer:eeb3a058ce976ae0": words no line breaks, and the table held 968 px in a
         # 1000 px window's 568 px output (real OpenAI Agents and CrewAI traces). Broken anywhere, it fits.
         # (only the id columns: "Researcher" broke as "Researche r")
         ids = ",".join(f".wb-investigate td:nth-child({i})" for i in _id_columns(self.table))
-        style = (f"<style>{ids}{{overflow-wrap:anywhere;min-width:4em}}.wb-investigate th{{white-space:normal}}"
-                 "</style>" if ids else "")
+        style = (
+            f"<style>{ids}{{overflow-wrap:anywhere;min-width:4em}}.wb-investigate th{{white-space:normal}}"
+            "</style>"
+            if ids
+            else ""
+        )
         return f"<div>{style}<p><b>{html_text(self._header())}</b></p>{table}{extra}</div>"
 
 
@@ -135,8 +178,9 @@ def _id_columns(table: pd.DataFrame) -> list[int]:
     return [i + 1 for i, c in enumerate(table.columns) if c in ("run", "first error", "step")]
 
 
-def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None = 25,
-                attribute: bool = True) -> Investigation:
+def investigate(
+    ws: Workspace, where: str, replay: Any = None, limit: int | None = 25, attribute: bool = True
+) -> Investigation:
     """Run the detectors and (unless ``attribute`` is false) the verdicts — by replay with ``replay``,
     else by the pretrained log-only model — and collect the investigate table."""
     from ._failed import taken_as_failed, taken_note
@@ -158,24 +202,41 @@ def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None
     path = choose_attribution(ws, replay) if attribute else "none"
     attribute_failed(ws, replay, path)
     n_runs = ws.count("runs")
-    n_failed, n_unknown = (int(n) for n in fetch(
-        ws.con, "SELECT count(*) FILTER (WHERE outcome = 'failure'), "
-        "count(*) FILTER (WHERE outcome IS NULL OR outcome NOT IN ('success', 'failure')) FROM runs")[0])
-    taken = taken_as_failed(ws)   # reported success, but a silent_failure finding says the user got no answer
+    n_failed, n_unknown = (
+        int(n)
+        for n in fetch(
+            ws.con,
+            "SELECT count(*) FILTER (WHERE outcome = 'failure'), "
+            "count(*) FILTER (WHERE outcome IS NULL OR outcome NOT IN ('success', 'failure')) FROM runs",
+        )[0]
+    )
+    taken = taken_as_failed(ws)  # reported success, but a silent_failure finding says the user got no answer
     n_failed += len(taken)
     table = investigate_table(ws, limit)
-    note = {"replay": "", "none": "",
-            "logonly": "no replay of this system: culprits from the pretrained log-only BlameModel (log)"}[path]
+    note = {
+        "replay": "",
+        "none": "",
+        "logonly": "no replay of this system: culprits from the pretrained log-only BlameModel (log)",
+    }[path]
     # one line each: joined by a space, the log-only note ran on after the taken note's ")" as one sentence
     note = "\n".join(x for x in (taken_note(taken), note, unreported_note(ws)) if x)
     import pandas
 
     flagged = None if n_failed else pandas.DataFrame(flagged_runs(ws, limit), columns=FLAGGED_HEADERS)
-    return Investigation(where=where, n_runs=n_runs, n_failed=n_failed, table=table,
-                         truncated=limit is not None and n_failed > limit, agreement=agreement(ws), note=note,
-                         flagged=flagged, flagged_note=flagged_summary(ws) if n_failed else "", n_unknown=n_unknown,
-                         n_named=len(unreported_errors(ws)),
-                         why=evidence_lines(ws, shown=list(table["run"]) if "run" in table.columns else None))
+    return Investigation(
+        where=where,
+        n_runs=n_runs,
+        n_failed=n_failed,
+        table=table,
+        truncated=limit is not None and n_failed > limit,
+        agreement=agreement(ws),
+        note=note,
+        flagged=flagged,
+        flagged_note=flagged_summary(ws) if n_failed else "",
+        n_unknown=n_unknown,
+        n_named=len(unreported_errors(ws)),
+        why=evidence_lines(ws, shown=list(table["run"]) if "run" in table.columns else None),
+    )
 
 
 def _without_comment(line: str) -> str:
@@ -185,7 +246,7 @@ def _without_comment(line: str) -> str:
     quote, escaped, word_start = None, False, True
     for i, ch in enumerate(line):
         plain = not escaped and quote is None
-        if escaped:                      # a backslash's character: never a quote, a space or a comment
+        if escaped:  # a backslash's character: never a quote, a space or a comment
             escaped = False
         elif ch == "\\" and quote != "'":
             escaped = True
@@ -245,9 +306,11 @@ class WorkbenchMagics(Magics):
             display(ws.ingest(args.paths, progress=True))
             where = os.fspath(args.db)
         elif args.db:
-            if not os.path.exists(args.db):   # opening it would create an empty store: "0 failed"
-                raise UsageError(f"%workbench investigate --db {args.db}: no such file or folder (to build a store "
-                                 f"there, give the logs to ingest: %workbench investigate PATH ... --db {args.db})")
+            if not os.path.exists(args.db):  # opening it would create an empty store: "0 failed"
+                raise UsageError(
+                    f"%workbench investigate --db {args.db}: no such file or folder (to build a store "
+                    f"there, give the logs to ingest: %workbench investigate PATH ... --db {args.db})"
+                )
             ws, where = wb_open(args.db), os.fspath(args.db)
         elif self._last is not None and not self._last.closed:
             ws = self._last
@@ -273,10 +336,15 @@ def _notebook_workspace(namespace: dict[str, Any]) -> tuple[str, Workspace] | No
     # DuckDB's bare "Connection already closed!", and the demo or another store in its place would answer another
     # question; other closed ones are passed over)
     if isinstance(named := namespace.get("ws"), Workspace) and named.closed:
-        raise UsageError("%workbench investigate: `ws` is closed (ws.close(), or the end of its `with` block): open "
-                         "it again, ws = wb.open(PATH), or give the store: %workbench investigate --db FILE")
-    found = [(name, value) for name, value in namespace.items()
-             if not name.startswith("_") and isinstance(value, Workspace) and not value.closed]
+        raise UsageError(
+            "%workbench investigate: `ws` is closed (ws.close(), or the end of its `with` block): open "
+            "it again, ws = wb.open(PATH), or give the store: %workbench investigate --db FILE"
+        )
+    found = [
+        (name, value)
+        for name, value in namespace.items()
+        if not name.startswith("_") and isinstance(value, Workspace) and not value.closed
+    ]
     return next((f for f in found if f[0] == "ws"), found[0] if len(found) == 1 else None)
 
 

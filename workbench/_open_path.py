@@ -47,17 +47,22 @@ def workspace_path_for(source: str | os.PathLike[str]) -> Path:
     return path.with_name(f"{name or 'workspace'}.duckdb")
 
 
-def open_path_report(path: str | os.PathLike[str], db: str | os.PathLike[str] | None = None,
-                     progress: bool | None = True) -> tuple[Workspace, IngestReport | None]:
+def open_path_report(
+    path: str | os.PathLike[str], db: str | os.PathLike[str] | None = None, progress: bool | None = True
+) -> tuple[Workspace, IngestReport | None]:
     """:func:`open_path`, also returning the ingest report (None when a workspace was opened as is)."""
     from .store._connection import is_parquet_export
     from .workspace import open as wb_open
 
-    text = os.fspath(user_path(path, "open", IngestError))  # ('~/traces.jsonl', '~/ws.duckdb': the home folder's)
+    text = os.fspath(
+        user_path(path, "open", IngestError)
+    )  # ('~/traces.jsonl', '~/ws.duckdb': the home folder's)
     db = user_path(db, "open", StoreError) if db is not None else None
     source = Path(text)
     is_glob = any(ch in text for ch in "*?[")
-    if not is_glob and not os.path.exists(source):   # (False for a name too long for a file, where .exists() raised)
+    if not is_glob and not os.path.exists(
+        source
+    ):  # (False for a name too long for a file, where .exists() raised)
         raise IngestError(f"{text}: no such file or folder")
     if not is_glob and (is_duckdb_file(source) or is_parquet_export(source)):
         if db is not None:
@@ -78,8 +83,9 @@ def open_path_report(path: str | os.PathLike[str], db: str | os.PathLike[str] | 
     return ws, report
 
 
-def open_path(path: str | os.PathLike[str], db: str | os.PathLike[str] | None = None,
-              progress: bool | None = True) -> Workspace:
+def open_path(
+    path: str | os.PathLike[str], db: str | os.PathLike[str] | None = None, progress: bool | None = True
+) -> Workspace:
     """Open a workspace, or ingest trace files into one, and return it.
 
     A DuckDB file (by its ``.duckdb`` name or its contents) or a Parquet export folder opens as it

@@ -9,7 +9,12 @@ import math
 def plain(value: float, digits: int = 3) -> str:
     """``value`` to ``digits`` significant digits in plain decimal notation: ``2,730``, ``0.391``,
     ``1.09``, ``0.000123``; at least the whole part (``45,210`` for 45,213.7)."""
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value == 0:
+    if (
+        not isinstance(value, (int, float))
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or value == 0
+    ):
         return f"{value:g}" if isinstance(value, (int, float)) else str(value)
     decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
     text = f"{value:,.{decimals}f}"

@@ -39,27 +39,36 @@ class Summary:
     first: datetime | None = None
     last: datetime | None = None
     counts: dict[str, int] = field(default_factory=dict)
-    taken: int = 0   # runs of another outcome taken as failed (silent failures), as workbench investigate counts
+    taken: int = (
+        0  # runs of another outcome taken as failed (silent failures), as workbench investigate counts
+    )
 
 
 def summarize(ws: Workspace) -> Summary:
     """Read the summary of ``ws`` (a full scan of ``steps`` for the agents; DuckDB does that fast)."""
     from .store._own_connection import own_cursor
 
-    with own_cursor(ws.con) as con:   # (the store's tables, not a user's temporary ones of those names)
+    with own_cursor(ws.con) as con:  # (the store's tables, not a user's temporary ones of those names)
         return _summarize(ws, con)
 
 
 def _summarize(ws: Workspace, con: duckdb.DuckDBPyConnection) -> Summary:
-    outcomes = dict(con.execute(
-        "SELECT coalesce(outcome, 'unknown'), count(*) FROM runs GROUP BY ALL ORDER BY ALL").fetchall())
+    outcomes = dict(
+        con.execute(
+            "SELECT coalesce(outcome, 'unknown'), count(*) FROM runs GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+    )
     first, last = con.execute("SELECT min(started_at), max(started_at) FROM runs").fetchall()[0]
     agents = con.execute(
         "SELECT agent, count(*) OVER () FROM steps WHERE agent IS NOT NULL GROUP BY agent "
-        "ORDER BY count(*) DESC, agent LIMIT ?", [_SHOWN_NAMES]).fetchall()
+        "ORDER BY count(*) DESC, agent LIMIT ?",
+        [_SHOWN_NAMES],
+    ).fetchall()
     systems = con.execute(
         "SELECT system, count(*) OVER () FROM runs WHERE system IS NOT NULL GROUP BY system "
-        "ORDER BY count(*) DESC, system LIMIT ?", [_SHOWN_NAMES]).fetchall()
+        "ORDER BY count(*) DESC, system LIMIT ?",
+        [_SHOWN_NAMES],
+    ).fetchall()
     # Steps no agent acts for: a framework whose agents the adapters cannot read (LlamaIndex workflows,
     # autogen's message hops) shows here, not as agents that seem complete.
     no_agent = con.execute("SELECT count(*) FROM steps WHERE agent IS NULL").fetchall()[0][0]
@@ -154,8 +163,10 @@ def summary_text(ws: Workspace) -> str:
     return clean("\n".join(lines))
 
 
-_CSS = ("font-family:var(--jp-ui-font-family,sans-serif);font-size:13px;line-height:1.5;"
-        "border-left:3px solid #1976d2;padding:4px 10px")
+_CSS = (
+    "font-family:var(--jp-ui-font-family,sans-serif);font-size:13px;line-height:1.5;"
+    "border-left:3px solid #1976d2;padding:4px 10px"
+)
 _COLOURS = {"failure": "#c62828", "success": "#2e7d32", "unknown": "#757575"}
 
 
@@ -166,15 +177,20 @@ def summary_html(ws: Workspace) -> str:
     s = summarize(ws)
     from ._termtext import html_text
 
-    def esc(text: object) -> str:   # escaped, and a bidi override or ESC in a name shown, not obeyed
+    def esc(text: object) -> str:  # escaped, and a bidi override or ESC in a name shown, not obeyed
         return html_text(text, newlines=False)
+
     badges = "".join(
         f'<span class="wb-outcome" data-outcome="{esc(o)}" style="color:{_COLOURS.get(o, "#424242")};'
-        f'margin-right:10px"><b>{n:,}</b> {esc(o)}</span>' for o, n in _outcome_items(s))
+        f'margin-right:10px"><b>{n:,}</b> {esc(o)}</span>'
+        for o, n in _outcome_items(s)
+    )
     if s.taken:
         badges += f'<span class="wb-outcome-taken" style="margin-right:10px">{_taken(s)}</span>'
-    rows = [f'<div><b class="wb-runs" data-runs="{s.runs}">{_runs(s.runs)}</b> &nbsp;{badges}'
-            f"&middot; {s.steps:,} steps</div>"]
+    rows = [
+        f'<div><b class="wb-runs" data-runs="{s.runs}">{_runs(s.runs)}</b> &nbsp;{badges}'
+        f"&middot; {s.steps:,} steps</div>"
+    ]
     agents = _agents(s)
     if agents:
         rows.append(f"<div>agents: {esc(agents)}</div>")
@@ -182,7 +198,10 @@ def summary_html(ws: Workspace) -> str:
         rows.append(f"<div>systems: {esc(_names(s.systems, s.n_systems))}</div>")
     if s.first is not None:
         rows.append(f"<div>runs from {esc(_span(s))}</div>")
-    rows.append('<div style="color:#616161">'
-                + " &middot; ".join(f"{esc(t)} {n:,}" for t, n in s.counts.items()) + "</div>")
+    rows.append(
+        '<div style="color:#616161">'
+        + " &middot; ".join(f"{esc(t)} {n:,}" for t, n in s.counts.items())
+        + "</div>"
+    )
     title = f"Workspace <code>{esc(s.where)}</code>{' (read-only)' if s.read_only else ''}"
     return f'<div class="wb-workspace" style="{_CSS}"><div>{title}</div>{"".join(rows)}</div>'

@@ -66,11 +66,13 @@ def html_text(text: object, newlines: bool = True) -> str:
     return html.escape(clean(text, newlines), quote=True)
 
 
-def html_table(frame: object, *, classes: str | None = None, na_rep: str = "NaN",
-               border: int | None = None) -> str:
+def html_table(
+    frame: object, *, classes: str | None = None, na_rep: str = "NaN", border: int | None = None
+) -> str:
     """A pandas DataFrame as an HTML table (no index): text cells :func:`clean_cells`, then escaped."""
     return clean_cells(frame).to_html(  # type: ignore[attr-defined]
-        index=False, escape=True, classes=classes, na_rep=na_rep, border=border)
+        index=False, escape=True, classes=classes, na_rep=na_rep, border=border
+    )
 
 
 def terminal_width(default: int = 100) -> int:
@@ -84,9 +86,15 @@ def _cut(text: str, width: int) -> str:
     return text[: max(0, width - 1)] + "…" if width > 0 else ""
 
 
-def fit_table(rows: Sequence[Sequence[object]], headers: Sequence[str], width: int,
-              flexible: Sequence[str] = (), drop: Sequence[str] = (), min_width: int = 8,
-              right: Sequence[str] = ()) -> str:
+def fit_table(
+    rows: Sequence[Sequence[object]],
+    headers: Sequence[str],
+    width: int,
+    flexible: Sequence[str] = (),
+    drop: Sequence[str] = (),
+    min_width: int = 8,
+    right: Sequence[str] = (),
+) -> str:
     """A plain-text table no wider than ``width``, every cell cleaned and kept on one line.
 
     The ``flexible`` columns share what the others leave, each cut (with "…") at one common cap;
@@ -135,6 +143,10 @@ def fit_table(rows: Sequence[Sequence[object]], headers: Sequence[str], width: i
     out += [line(r) for r in cells]
     hidden = [headers[i] for i in range(len(headers)) if i not in shown]
     if hidden:
-        out.append(textwrap.fill(f"(not shown at {width} columns: {', '.join(hidden)}; widen the terminal or "
-                                 "set COLUMNS)", width=width))
+        out.append(
+            textwrap.fill(
+                f"(not shown at {width} columns: {', '.join(hidden)}; widen the terminal or set COLUMNS)",
+                width=width,
+            )
+        )
     return "\n".join(out)

@@ -44,8 +44,10 @@ try:
     from opentelemetry.sdk.trace import ReadableSpan
     from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError("workbench.capture needs the OpenTelemetry SDK: pip install 'workbench[capture]' "
-                      "(or opentelemetry-sdk)") from exc
+    raise ImportError(
+        "workbench.capture needs the OpenTelemetry SDK: pip install 'workbench[capture]' "
+        "(or opentelemetry-sdk)"
+    ) from exc
 
 from .workspace import Workspace
 
@@ -75,12 +77,19 @@ class WorkspaceSpanExporter(SpanExporter):
         span rate outruns the store's ingests on busy cores); then ``exporter.force_flush()`` waits for the store.
     """
 
-    def __init__(self, ws: Workspace, spool_dir: str | os.PathLike[str] | None = None, keep: bool = False,
-                 background: bool = False) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        spool_dir: str | os.PathLike[str] | None = None,
+        keep: bool = False,
+        background: bool = False,
+    ) -> None:
         if ws.read_only:
             raise ValueError(f"{ws!r} is read-only: live capture needs a writable workspace")
         self._ws = Workspace(ws.con.cursor(), ws.path, False)
-        self._ws._writes = ws._writes  # (its ingests wait for the notebook's detects and ingests, and they for it)
+        self._ws._writes = (
+            ws._writes
+        )  # (its ingests wait for the notebook's detects and ingests, and they for it)
         self._own_dir = spool_dir is None
         self.spool_dir = (
             Path(user_path(spool_dir, "spool spans into"))
@@ -96,10 +105,14 @@ class WorkspaceSpanExporter(SpanExporter):
                 _log.warning(
                     "%s holds %d spooled batch(es) no exporter of this workspace stored (another exporter's, or "
                     "left by a session that was killed): this exporter stores only its own; ws.ingest(path) stores "
-                    "one (e.g. %s)", self.spool_dir, len(left), min(left).name)
+                    "one (e.g. %s)",
+                    self.spool_dir,
+                    len(left),
+                    min(left).name,
+                )
         self.keep = keep
         self.background = background
-        self._lock = threading.Lock()   # (the spool's names, and the thread below)
+        self._lock = threading.Lock()  # (the spool's names, and the thread below)
         self._n = 0
         # (this exporter's batches' names end in it: two exporters sharing a spool_dir, two notebooks' say, each store
         # only their own batches, not each other's into the wrong store)
@@ -107,9 +120,9 @@ class WorkspaceSpanExporter(SpanExporter):
         self._closed = False
         self._drainer: threading.Thread | None = None  # (stores the spool once the write lock is free)
         self._storing = threading.Lock()  # (one pass over the spool at a time; taken before the write lock)
-        self._dirty = False        # (a batch was spooled since the drainer last looked)
-        self.exported = 0          # spans stored so far
-        self.deferred = 0          # batches the exporter's thread stored (all, in the background; else those spooled
+        self._dirty = False  # (a batch was spooled since the drainer last looked)
+        self.exported = 0  # spans stored so far
+        self.deferred = 0  # batches the exporter's thread stored (all, in the background; else those spooled
         #                            while another write held the lock)
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
@@ -144,7 +157,9 @@ class WorkspaceSpanExporter(SpanExporter):
         not keep the notebook's writes waiting for all of it); False when one failed (it and those after it stay for
         the next export). The caller holds ``_storing``."""
         with self._lock:
-            self._dirty = False  # (a batch spooled from here on is globbed below, or looked for by the drainer)
+            self._dirty = (
+                False  # (a batch spooled from here on is globbed below, or looked for by the drainer)
+            )
         for pending in self._spooled():
             try:
                 with self._ws._writes:
@@ -172,7 +187,9 @@ class WorkspaceSpanExporter(SpanExporter):
         with self._lock:
             self.deferred += 1
             if self._drainer is None:
-                self._drainer = threading.Thread(target=self._drain, name="workbench-capture-store", daemon=True)
+                self._drainer = threading.Thread(
+                    target=self._drain, name="workbench-capture-store", daemon=True
+                )
                 self._drainer.start()
 
     def _drain(self) -> None:
@@ -236,8 +253,10 @@ def otlp_json(spans: Sequence[ReadableSpan]) -> dict[str, Any]:
                     block["schemaUrl"] = _text(schema_url)
             block["spans"] = [_span(s) for s in group]
             scope_spans.append(block)
-        rs: dict[str, Any] = {"resource": {"attributes": _attributes(resource.attributes if resource else {})},
-                              "scopeSpans": scope_spans}
+        rs: dict[str, Any] = {
+            "resource": {"attributes": _attributes(resource.attributes if resource else {})},
+            "scopeSpans": scope_spans,
+        }
         if resource is not None and resource.schema_url:
             rs["schemaUrl"] = _text(resource.schema_url)
         resource_spans.append(rs)
@@ -251,22 +270,34 @@ def _span(span: ReadableSpan) -> dict[str, Any]:
         "spanId": f"{ctx.span_id:016x}",
         "parentSpanId": f"{span.parent.span_id:016x}" if span.parent is not None else "",
         "name": _text(span.name),
-        "kind": span.kind.value + 1,    # the SDK's INTERNAL is 0, OTLP's SPAN_KIND_INTERNAL is 1
+        "kind": span.kind.value + 1,  # the SDK's INTERNAL is 0, OTLP's SPAN_KIND_INTERNAL is 1
         "startTimeUnixNano": str(span.start_time or 0),
         "endTimeUnixNano": str(span.end_time or 0),
         "attributes": _attributes(span.attributes or {}),
     }
     if span.events:
-        out["events"] = [{"timeUnixNano": str(e.timestamp), "name": _text(e.name),
-                          "attributes": _attributes(e.attributes or {})} for e in span.events]
+        out["events"] = [
+            {
+                "timeUnixNano": str(e.timestamp),
+                "name": _text(e.name),
+                "attributes": _attributes(e.attributes or {}),
+            }
+            for e in span.events
+        ]
     if span.links:
-        out["links"] = [{"traceId": f"{link.context.trace_id:032x}", "spanId": f"{link.context.span_id:016x}",
-                         "attributes": _attributes(link.attributes or {})} for link in span.links]
+        out["links"] = [
+            {
+                "traceId": f"{link.context.trace_id:032x}",
+                "spanId": f"{link.context.span_id:016x}",
+                "attributes": _attributes(link.attributes or {}),
+            }
+            for link in span.links
+        ]
     status: dict[str, Any] = {}
     if span.status.description:
         status["message"] = _text(span.status.description)
     if span.status.status_code.value:
-        status["code"] = span.status.status_code.value     # UNSET 0, OK 1, ERROR 2, as in OTLP
+        status["code"] = span.status.status_code.value  # UNSET 0, OK 1, ERROR 2, as in OTLP
     out["status"] = status
     return out
 

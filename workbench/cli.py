@@ -80,7 +80,7 @@ def cmd_investigate(args: argparse.Namespace) -> int:
     from ._investigate import run
 
     args.output = "json" if args.json else "jsonl" if args.jsonl else "table"
-    if args.limit is None:   # a table shows the first 25; records are for a machine: every failed run
+    if args.limit is None:  # a table shows the first 25; records are for a machine: every failed run
         args.limit, args.all = 25, args.all or args.output != "table"
     args.report, args.status = report, 0
 
@@ -118,8 +118,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 report = ws.ingest(args.paths, format=args.format, progress=not args.quiet)
             except FormatError as exc:
                 raise _command_line_format_error(exc) from exc
-            print(clean(report.text(all_skipped="all {n:,} listed below" if args.list_skipped
-                                    else "--list-skipped lists all {n:,}")))
+            print(
+                clean(
+                    report.text(
+                        all_skipped="all {n:,} listed below"
+                        if args.list_skipped
+                        else "--list-skipped lists all {n:,}"
+                    )
+                )
+            )
             if args.list_skipped and report.skipped:
                 print(f"skipped files ({len(report.skipped):,}):")
                 print("\n".join(f"  {clean(s, newlines=False)}" for s in report.skipped))  # (one line a file)
@@ -133,12 +140,20 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if report.read == 0:
         raise IngestError("no records read: the input holds no runs or steps")
     if report.stored == 0 and report.quarantined:
-        raise IngestError(f"every record was quarantined ({report.quarantined:,}): nothing stored; "
-                          f"see the quarantine table in {args.db} for file, line and reason")
+        raise IngestError(
+            f"every record was quarantined ({report.quarantined:,}): nothing stored; "
+            f"see the quarantine table in {args.db} for file, line and reason"
+        )
     # what a store is for, said where it was made (the report alone left a newcomer at a prompt with a file)
-    print(clean(f"next: `workbench investigate --db {shlex.quote(args.db)}` names a culprit agent and step per failed "
-                f"run; `workbench policy suggest --db {shlex.quote(args.db)} -o policy.yaml` proposes a guard "
-                f"policy; in Python, wb.open({args.db!r})"), file=sys.stderr, flush=True)
+    print(
+        clean(
+            f"next: `workbench investigate --db {shlex.quote(args.db)}` names a culprit agent and step per failed "
+            f"run; `workbench policy suggest --db {shlex.quote(args.db)} -o policy.yaml` proposes a guard "
+            f"policy; in Python, wb.open({args.db!r})"
+        ),
+        file=sys.stderr,
+        flush=True,
+    )
     return 0
 
 
@@ -161,8 +176,10 @@ def cmd_sim(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.is_file() and is_duckdb_file(out) or out.is_dir() and is_parquet_export(out):
         # (JSONL written over a store lost its runs, exit 0; policy suggest -o refuses the same)
-        raise InvalidParameterError(f"--out {args.out}: it is a workbench store; writing the runs there would lose "
-                                    "its runs: give another file (then workbench ingest FILE --db STORE adds them)")
+        raise InvalidParameterError(
+            f"--out {args.out}: it is a workbench store; writing the runs there would lose "
+            "its runs: give another file (then workbench ingest FILE --db STORE adds them)"
+        )
     system = procurement(seed=args.seed, fault_rate=args.fault_rate)
     counts = {"steps": 0}
 
@@ -173,11 +190,17 @@ def cmd_sim(args: argparse.Namespace) -> int:
 
     try:
         lines = write_jsonl(counted(), args.out)
-    except OSError as exc:  # (a folder, no permission: bad input, exit 2 naming it, not 3 "an unexpected error")
+    except (
+        OSError
+    ) as exc:  # (a folder, no permission: bad input, exit 2 naming it, not 3 "an unexpected error")
         raise WorkbenchError(f"--out {args.out}: cannot write it ({exc.strerror or exc})") from exc
     # "records" means step records, as in `workbench ingest`'s report of the same file
-    print(clean(f"wrote {args.runs:,} runs, {counts['steps']:,} step records ({lines:,} lines with the run, "
-                f"edge and label records) to {args.out}"))
+    print(
+        clean(
+            f"wrote {args.runs:,} runs, {counts['steps']:,} step records ({lines:,} lines with the run, "
+            f"edge and label records) to {args.out}"
+        )
+    )
     return 0
 
 
@@ -220,7 +243,9 @@ def cmd_lab(args: argparse.Namespace) -> int:
         if child.poll() is None:
             child.send_signal(signum)
 
-    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGHUP) if hasattr(signal, s.name)}
+    previous = {
+        s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGHUP) if hasattr(signal, s.name)
+    }
     try:
         while True:
             try:
@@ -240,39 +265,74 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("investigate", help="per failed run: outcome, errors, detector hits, culprit")
     p.add_argument("paths", nargs="*", help="log files to ingest first (default: the demo data)")
     p.add_argument("--db", help="DuckDB file or Parquet export to read (and to ingest the paths into)")
-    p.add_argument("--format", help="force the paths' format (native, otlp, openinference, span-tree, any-agent, langfuse, mlflow-trace, "
-                                    "openai-agents, aws-spans, whowhen); detected per file by default")
+    p.add_argument(
+        "--format",
+        help="force the paths' format (native, otlp, openinference, span-tree, any-agent, langfuse, mlflow-trace, "
+        "openai-agents, aws-spans, whowhen); detected per file by default",
+    )
     # (one or the other, as the usage line says: --limit 2 --all showed every run, the limit dropped unsaid)
     shown = p.add_mutually_exclusive_group()
-    shown.add_argument("--limit", type=_int_at_least(1), default=None,
-                       help="failed runs to show (default 25; with --json or --jsonl every one)")
+    shown.add_argument(
+        "--limit",
+        type=_int_at_least(1),
+        default=None,
+        help="failed runs to show (default 25; with --json or --jsonl every one)",
+    )
     shown.add_argument("--all", action="store_true", help="show every failed run")
-    p.add_argument("--no-attribute", action="store_true", help="skip the replay-based verdicts on the demo data")
-    p.add_argument("--jobs", type=_int_at_least(1), default=None,
-                   help="processes replaying the demo's failed runs, this one included (default: every CPU, "
-                        "at most 4, one fewer per 2 of load average; 1: no worker processes)")
-    p.add_argument("--no-cache", action="store_true",
-                   help="build the demo store in memory instead of reusing the cached one")
+    p.add_argument(
+        "--no-attribute", action="store_true", help="skip the replay-based verdicts on the demo data"
+    )
+    p.add_argument(
+        "--jobs",
+        type=_int_at_least(1),
+        default=None,
+        help="processes replaying the demo's failed runs, this one included (default: every CPU, "
+        "at most 4, one fewer per 2 of load average; 1: no worker processes)",
+    )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="build the demo store in memory instead of reusing the cached one",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--timings", action="store_true", help="print the seconds each phase took")
     out = p.add_mutually_exclusive_group()
-    out.add_argument("--json", action="store_true",
-                     help="print one JSON document (counts and a record per failed run) instead of the table; "
-                          "what is said for people goes to stderr")
-    out.add_argument("--jsonl", action="store_true", help="print one JSON line per failed run instead of the table")
-    p.add_argument("--fail-on", choices=["never", "failed", "flagged"], default="never",
-                   help="exit 1 when a run failed (failed), or failed or was flagged by a detector (flagged); "
-                        "default never: exit 0")
+    out.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document (counts and a record per failed run) instead of the table; "
+        "what is said for people goes to stderr",
+    )
+    out.add_argument(
+        "--jsonl", action="store_true", help="print one JSON line per failed run instead of the table"
+    )
+    p.add_argument(
+        "--fail-on",
+        choices=["never", "failed", "flagged"],
+        default="never",
+        help="exit 1 when a run failed (failed), or failed or was flagged by a detector (flagged); "
+        "default never: exit 0",
+    )
     p.set_defaults(func=cmd_investigate)
 
     p = sub.add_parser("ingest", help="ingest log files into a DuckDB file")
-    p.add_argument("paths", nargs="+", help="log files, folders or globs (format detected per file; a folder's "
-                   "files in no known format are skipped and named)")
+    p.add_argument(
+        "paths",
+        nargs="+",
+        help="log files, folders or globs (format detected per file; a folder's "
+        "files in no known format are skipped and named)",
+    )
     p.add_argument("--db", required=True, help="DuckDB file to write (created, or added to when it exists)")
-    p.add_argument("--format", help="force a format (native, otlp, openinference, span-tree, any-agent, langfuse, mlflow-trace, openai-agents, aws-spans, whowhen)")
+    p.add_argument(
+        "--format",
+        help="force a format (native, otlp, openinference, span-tree, any-agent, langfuse, mlflow-trace, openai-agents, aws-spans, whowhen)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--list-skipped", action="store_true",
-                   help="list every file skipped, with why (the report names the first 5)")
+    p.add_argument(
+        "--list-skipped",
+        action="store_true",
+        help="list every file skipped, with why (the report names the first 5)",
+    )
     p.set_defaults(func=cmd_ingest)
 
     _policy_parsers(sub)
@@ -280,24 +340,42 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sim", help="write simulated runs as native JSONL")
     p.add_argument("--runs", type=_int_at_least(1), default=100, help="runs to simulate (>= 1)")
     p.add_argument("--out", required=True, help="native JSONL file to write (.gz: gzipped)")
-    p.add_argument("--seed", type=_seed, default=0,
-                   help="random seed in [0, 2**64): the same seed writes the same runs (default 0)")
-    p.add_argument("--fault-rate", type=_rate, default=0.3, help="share of runs with injected faults, in [0, 1]")
+    p.add_argument(
+        "--seed",
+        type=_seed,
+        default=0,
+        help="random seed in [0, 2**64): the same seed writes the same runs (default 0)",
+    )
+    p.add_argument(
+        "--fault-rate", type=_rate, default=0.3, help="share of runs with injected faults, in [0, 1]"
+    )
     p.set_defaults(func=cmd_sim)
 
-    p = sub.add_parser("lab", help="open JupyterLab on notebooks/ with the demo data ready (other options go to "
-                                   "JupyterLab)")
-    p.add_argument("--db", help="DuckDB store the notebooks open: your own logs' (build it with `workbench ingest PATH --db FILE` first), or, when FILE does not exist, the demo data written there (default notebooks/demo.duckdb)")
+    p = sub.add_parser(
+        "lab", help="open JupyterLab on notebooks/ with the demo data ready (other options go to JupyterLab)"
+    )
+    p.add_argument(
+        "--db",
+        help="DuckDB store the notebooks open: your own logs' (build it with `workbench ingest PATH --db FILE` first), or, when FILE does not exist, the demo data written there (default notebooks/demo.duckdb)",
+    )
     p.set_defaults(func=cmd_lab)
     return parser
 
 
 def _history_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="*", help="log files, folders or globs to ingest (into --db FILE when given)")
-    p.add_argument("--db", metavar="FILE",
-                   help="DuckDB file or Parquet export holding the runs (and to ingest the paths into)")
-    p.add_argument("--format", metavar="NAME",
-                   help="force the paths' format (as in workbench ingest); detected per file by default")
+    p.add_argument(
+        "paths", nargs="*", help="log files, folders or globs to ingest (into --db FILE when given)"
+    )
+    p.add_argument(
+        "--db",
+        metavar="FILE",
+        help="DuckDB file or Parquet export holding the runs (and to ingest the paths into)",
+    )
+    p.add_argument(
+        "--format",
+        metavar="NAME",
+        help="force the paths' format (as in workbench ingest); detected per file by default",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -317,40 +395,84 @@ def _policy_parsers(sub: argparse._SubParsersAction) -> None:
 
         return _as_command_line(cmd_validate, args)
 
-    p = sub.add_parser("policy", help="suggest a guard policy from history, backtest a policy file on it, or validate "
-                                      "one")
-    actions = p.add_subparsers(dest="action", required=True, parser_class=_Parser,
-                               metavar="suggest|backtest|validate")
-    s = actions.add_parser("suggest", help="propose limits and HITL thresholds from the runs and write the policy")
+    p = sub.add_parser(
+        "policy", help="suggest a guard policy from history, backtest a policy file on it, or validate one"
+    )
+    actions = p.add_subparsers(
+        dest="action", required=True, parser_class=_Parser, metavar="suggest|backtest|validate"
+    )
+    s = actions.add_parser(
+        "suggest", help="propose limits and HITL thresholds from the runs and write the policy"
+    )
     _history_arguments(s)
-    s.add_argument("-o", "--out", required=True, metavar="FILE", help="policy file to write (YAML; - for stdout)")
-    s.add_argument("--method", choices=["findings", "peaks"], default="findings",
-                   help="findings: each limit where it cuts the most failed runs per success lost "
-                        "(policy_from_findings); peaks: each limit at a quantile of the successful runs' peaks "
-                        "(suggest_limits); both add the HITL rule of the findings' proposal (default findings)")
-    s.add_argument("--review-budget", type=_share, default=0.1,
-                   help="highest share of runs the HITL rule may send to review (default 0.1)")
-    s.add_argument("--lost-weight", type=_positive, default=3.0,
-                   help="failed runs cut worth one successful run cut (default 3)")
-    s.add_argument("--quantile", type=_share, default=None, help="--method peaks: the peaks' quantile (default 0.99)")
-    s.add_argument("--system", help="--method peaks: the system to write limits for, when the runs hold several")
+    s.add_argument(
+        "-o", "--out", required=True, metavar="FILE", help="policy file to write (YAML; - for stdout)"
+    )
+    s.add_argument(
+        "--method",
+        choices=["findings", "peaks"],
+        default="findings",
+        help="findings: each limit where it cuts the most failed runs per success lost "
+        "(policy_from_findings); peaks: each limit at a quantile of the successful runs' peaks "
+        "(suggest_limits); both add the HITL rule of the findings' proposal (default findings)",
+    )
+    s.add_argument(
+        "--review-budget",
+        type=_share,
+        default=0.1,
+        help="highest share of runs the HITL rule may send to review (default 0.1)",
+    )
+    s.add_argument(
+        "--lost-weight",
+        type=_positive,
+        default=3.0,
+        help="failed runs cut worth one successful run cut (default 3)",
+    )
+    s.add_argument(
+        "--quantile", type=_share, default=None, help="--method peaks: the peaks' quantile (default 0.99)"
+    )
+    s.add_argument(
+        "--system", help="--method peaks: the system to write limits for, when the runs hold several"
+    )
     s.set_defaults(func=run_suggest)
-    b = actions.add_parser("backtest", help="replay the runs through a policy file: what the guard would have "
-                                            "stopped, missed and stopped wrongly")
-    b.add_argument("policy", help="policy file (YAML, or JSON by its .json suffix), checked against the schema")
+    b = actions.add_parser(
+        "backtest",
+        help="replay the runs through a policy file: what the guard would have "
+        "stopped, missed and stopped wrongly",
+    )
+    b.add_argument(
+        "policy", help="policy file (YAML, or JSON by its .json suffix), checked against the schema"
+    )
     _history_arguments(b)
-    b.add_argument("--system", help="backtest the runs of this system only ('' : those with no system name); by "
-                                    "default those of the system the policy's limits were learned for, when the runs "
-                                    "hold several")
+    b.add_argument(
+        "--system",
+        help="backtest the runs of this system only ('' : those with no system name); by "
+        "default those of the system the policy's limits were learned for, when the runs "
+        "hold several",
+    )
     b.add_argument("--json", action="store_true", help="print one JSON document instead of the tables")
-    b.add_argument("--min-prevented", type=_rate, default=None, metavar="S",
-                   help="exit 1 unless at least this share of the failed runs is stopped in time")
-    b.add_argument("--max-review-rate", type=_rate, default=None, metavar="R",
-                   help="exit 1 unless the share of runs sent to review is under this")
+    b.add_argument(
+        "--min-prevented",
+        type=_rate,
+        default=None,
+        metavar="S",
+        help="exit 1 unless at least this share of the failed runs is stopped in time",
+    )
+    b.add_argument(
+        "--max-review-rate",
+        type=_rate,
+        default=None,
+        metavar="R",
+        help="exit 1 unless the share of runs sent to review is under this",
+    )
     b.set_defaults(func=run_backtest)
-    v = actions.add_parser("validate", help="check policy files against the schema: each one's rules, or the field "
-                                            "that is wrong (exit 2)")
-    v.add_argument("policies", nargs="+", metavar="POLICY", help="policy file (YAML, or JSON by its .json suffix)")
+    v = actions.add_parser(
+        "validate",
+        help="check policy files against the schema: each one's rules, or the field that is wrong (exit 2)",
+    )
+    v.add_argument(
+        "policies", nargs="+", metavar="POLICY", help="policy file (YAML, or JSON by its .json suffix)"
+    )
     v.set_defaults(func=run_validate)
 
 
@@ -375,7 +497,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `investigate a.jsonl --quiet b.jsonl`) left the paths after the option unrecognised
         args.paths += extra
         extra = []
-    if args.command in ("investigate", "policy") and hasattr(args, "paths"):   # (policy validate reads no logs)
+    if args.command in ("investigate", "policy") and hasattr(
+        args, "paths"
+    ):  # (policy validate reads no logs)
         _store_as_db(args)
     if extra and args.command != "lab":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
@@ -428,8 +552,11 @@ def _interrupted(exc: BaseException | None) -> bool:
     which the ingest reports as a failed read (``ingest failed ...: Query interrupted``, exit 2, as bad input)."""
     seen = 0
     while exc is not None and seen < 20:
-        if isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "InterruptException" \
-                or (isinstance(exc, RuntimeError) and str(exc) == "Query interrupted"):
+        if (
+            isinstance(exc, KeyboardInterrupt)
+            or type(exc).__name__ == "InterruptException"
+            or (isinstance(exc, RuntimeError) and str(exc) == "Query interrupted")
+        ):
             return True
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return False
@@ -454,8 +581,10 @@ def _run_command(args: argparse.Namespace) -> int:
             return _failed(exc)
         # (the work is done and stored; only its output was lost: no bug of ours, so exit 2, not 3, naming where)
         where = _stdout_name()
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # (nothing more to lose at exit)
-        print(f"workbench: error: the output could not be written to {where}: {exc.strerror}", file=sys.stderr)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # (nothing more to lose at exit)
+        print(
+            f"workbench: error: the output could not be written to {where}: {exc.strerror}", file=sys.stderr
+        )
         return 2
     except Exception as exc:  # noqa: BLE001 - the CLI promises one line, not a traceback
         return _failed(exc)
@@ -492,7 +621,7 @@ def _failed(exc: BaseException) -> int:
         print(f"workbench: error: {clean(exc, newlines=False)}", file=sys.stderr)
         return 2
     print(f"workbench: error: {type(exc).__name__}: {clean(exc, newlines=False)}", file=sys.stderr)
-    return 3   # not 1: that is what --fail-on and a backtest's goal say, and a gate must tell the two apart
+    return 3  # not 1: that is what --fail-on and a backtest's goal say, and a gate must tell the two apart
 
 
 if __name__ == "__main__":

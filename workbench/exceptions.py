@@ -72,7 +72,13 @@ class PolicyError(WorkbenchError):
 class PolicyViolation(WorkbenchError):
     """The runtime guard stopped a step: ``rule``, ``value`` and ``limit`` say why."""
 
-    def __init__(self, message: str, rule: str = "", value: object = None, limit: object = None,
-                 run_id: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        rule: str = "",
+        value: object = None,
+        limit: object = None,
+        run_id: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.rule, self.value, self.limit, self.run_id = rule, value, limit, run_id

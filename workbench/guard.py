@@ -49,7 +49,8 @@ _current_run: contextvars.ContextVar[str | None] = contextvars.ContextVar("workb
 # the guard and state of that run: a task made in the run (it copies the context) and run after it ended finds the
 # ended run's state, so its steps are recorded there rather than making the run again (kept for ever)
 _current_state: contextvars.ContextVar[tuple[Guard, RunState] | None] = contextvars.ContextVar(
-    "workbench_guard_run_state", default=None)
+    "workbench_guard_run_state", default=None
+)
 
 
 def policy_of(policy: Policy | str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> Policy:
@@ -57,10 +58,12 @@ def policy_of(policy: Policy | str | bytes | os.PathLike[str] | os.PathLike[byte
     if isinstance(policy, Policy):
         return policy
     try:
-        text = os.fsdecode(policy)   # (a bytes path too: os.fspath kept it bytes, and ".json" failed on it)
+        text = os.fsdecode(policy)  # (a bytes path too: os.fspath kept it bytes, and ".json" failed on it)
     except TypeError:
-        raise TypeError(f"policy must be a Policy, or the path of a .json or YAML file holding one "
-                        f"(got {type(policy).__name__})") from None
+        raise TypeError(
+            f"policy must be a Policy, or the path of a .json or YAML file holding one "
+            f"(got {type(policy).__name__})"
+        ) from None
     return Policy.from_json(text) if text.lower().endswith(".json") else Policy.from_yaml(text)
 
 
@@ -121,9 +124,13 @@ class Guard:
     loop limits; the backtest never sees such a step (its report counts them per run).
     """
 
-    def __init__(self, policy: Policy | str | os.PathLike[str],
-                 on_escalate: Callable[[Escalation], Any] | None = None,
-                 max_runs: int = 10_000, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        policy: Policy | str | os.PathLike[str],
+        on_escalate: Callable[[Escalation], Any] | None = None,
+        max_runs: int = 10_000,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         policy = policy_of(policy)
         max_runs = max_runs_of(max_runs)
         self.policy = policy
@@ -136,13 +143,23 @@ class Guard:
         # going, and forgetting the cut with the rest of its state let its next step through (failing open)
         self._cuts: OrderedDict[str, Decision] = OrderedDict()
         self._lock = threading.Lock()
-        self.quarantined = 0     # steps the store would quarantine (a value out of range, a field too big)
+        self.quarantined = 0  # steps the store would quarantine (a value out of range, a field too big)
 
     # -- the two calls around a step ---------------------------------------------------------
-    def before_step(self, run_id: str | None, agent: str | None, kind: str | None, tool: str | None = None,
-                    args: Any = None, *, depth: int | None = None,
-                    started_at: float | None = None, step_id: str | None = None,
-                    parent_id: str | None = None, _run_state: RunState | None = None) -> Decision:
+    def before_step(
+        self,
+        run_id: str | None,
+        agent: str | None,
+        kind: str | None,
+        tool: str | None = None,
+        args: Any = None,
+        *,
+        depth: int | None = None,
+        started_at: float | None = None,
+        step_id: str | None = None,
+        parent_id: str | None = None,
+        _run_state: RunState | None = None,
+    ) -> Decision:
         """Check a step before it runs. Raises :class:`PolicyViolation` when a breaker, budget or
         loop limit is past (and for every later step of that run); else returns the decision. ``run_id``
         None: the current run of ``with guard.run(...)`` (an :class:`InvalidParameterError` outside one).
@@ -152,16 +169,18 @@ class Guard:
         named, exactly as the store's parent links say for the backtest."""
         # (a NaN time is none given, as the store reads it: taken as the run's start it turned off the run's
         # latency breaker, every later time compared against NaN)
-        if run_id is None:   # the current run, as step() and wrap() take it (it was a run named None, shared by all)
+        if (
+            run_id is None
+        ):  # the current run, as step() and wrap() take it (it was a run named None, shared by all)
             run_id = self._run_id(run_id)
         when = self._clock() if started_at is None or started_at != started_at else started_at
-        kind = kind_word(kind)    # ("TOOL" is a tool call, as the store reads it for the backtest)
+        kind = kind_word(kind)  # ("TOOL" is a tool call, as the store reads it for the backtest)
         # (_run_state: a StepScope's run, looked up by it already, or ended while the step was open: see StepScope)
         st = self._state(run_id) if _run_state is None else _run_state
         unkept = None
         if kind == "tool" and args is not None:
-            text, unkept = _args_text(args)   # serialised outside any lock: arguments can be large
-            st.raw_args = (args, text, unkept)    # after_step gets the same object: serialised once
+            text, unkept = _args_text(args)  # serialised outside any lock: arguments can be large
+            st.raw_args = (args, text, unkept)  # after_step gets the same object: serialised once
             args = text
         if (args.__class__ is str and len(args) > _BIG) or not 0 <= when < _SECONDS_MAX:
             reason = _unkept(args, None, when, None, "start_ns")
@@ -177,12 +196,27 @@ class Guard:
             raise _violation(run_id, agent, decision, tool, step_id)
         return decision
 
-    def after_step(self, run_id: str | None, agent: str | None, kind: str | None, tool: str | None = None,
-                   args: Any = None, *, status: str = "ok", latency_ms: float | None = None,
-                   confidence: float | None = None, entropy: float | None = None,
-                   tokens_in: int | None = None, tokens_out: int | None = None, cost: float | None = None,
-                   ended_at: float | None = None, output: Any = None, encloses: bool | None = None,
-                   step_id: str | None = None, _run_state: RunState | None = None) -> Decision:
+    def after_step(
+        self,
+        run_id: str | None,
+        agent: str | None,
+        kind: str | None,
+        tool: str | None = None,
+        args: Any = None,
+        *,
+        status: str = "ok",
+        latency_ms: float | None = None,
+        confidence: float | None = None,
+        entropy: float | None = None,
+        tokens_in: int | None = None,
+        tokens_out: int | None = None,
+        cost: float | None = None,
+        ended_at: float | None = None,
+        output: Any = None,
+        encloses: bool | None = None,
+        step_id: str | None = None,
+        _run_state: RunState | None = None,
+    ) -> Decision:
         """Record how a step ended. Raises :class:`PolicyViolation` past a latency limit or a
         repeated-reply limit; calls the escalation hook when a HITL rule fires; returns the decision.
 
@@ -215,20 +249,33 @@ class Guard:
         if not plain:
             # (numpy's numbers as the Python numbers they hold, a NaN as not given, as ws.ingest reads a record's:
             # np.float32(0.1) or a NaN count was taken for a step the store quarantines, and no rule read it)
-            given = python_values({"tokens_in": tokens_in, "tokens_out": tokens_out, "cost": cost,
-                                   "confidence": confidence, "entropy": entropy})
+            given = python_values(
+                {
+                    "tokens_in": tokens_in,
+                    "tokens_out": tokens_out,
+                    "cost": cost,
+                    "confidence": confidence,
+                    "entropy": entropy,
+                }
+            )
             tokens_in, tokens_out, cost, confidence, entropy = (
-                given.get(k) for k in ("tokens_in", "tokens_out", "cost", "confidence", "entropy"))
+                given.get(k) for k in ("tokens_in", "tokens_out", "cost", "confidence", "entropy")
+            )
             plain = plain_values(tokens_in, tokens_out, cost, confidence, entropy)
         when = self._clock() if ended_at is None or ended_at != ended_at else ended_at
-        signals = {"confidence": confidence, "entropy": entropy, "tokens_in": tokens_in,
-                   "tokens_out": tokens_out, "cost": cost}
+        signals = {
+            "confidence": confidence,
+            "entropy": entropy,
+            "tokens_in": tokens_in,
+            "tokens_out": tokens_out,
+            "cost": cost,
+        }
         kind = kind_word(kind)
         # (_run_state: the StepScope's run: kept when it has ended, else looked up by its id, see StepScope)
         st = self._state(run_id, _run_state)
         unkept = None
         if kind == "tool" and args is not None:
-            given = st.raw_args       # one read: another thread may replace the triple
+            given = st.raw_args  # one read: another thread may replace the triple
             args, unkept = given[1:] if given is not None and given[0] is args else _args_text(args)
             st.raw_args = None
         # a step its before_step counted as quarantined (its arguments, its start time): one step, counted once
@@ -236,26 +283,39 @@ class Guard:
         counted = st.counted is not None and _uncount_open(st, _step_key(agent, kind, tool, step_id))
         # (an output read by no rule is still checked for size: the step is decided on by its digest, not dropped,
         # and a call answered past the field limit again and again is still a repeat)
-        if output is not None and (self._core.listen or st.hand is not None
-                                   or (output.__class__ is str and len(output) > _BIG)):
-            output, said = _output_text(output)     # outside any lock: outputs can be large
+        if output is not None and (
+            self._core.listen or st.hand is not None or (output.__class__ is str and len(output) > _BIG)
+        ):
+            output, said = _output_text(output)  # outside any lock: outputs can be large
             unkept = unkept or said
-        if (not plain or not 0 <= when < _SECONDS_MAX
-                or (args.__class__ is str and len(args) > _BIG) or (output.__class__ is str and len(output) > _BIG)):
+        if (
+            not plain
+            or not 0 <= when < _SECONDS_MAX
+            or (args.__class__ is str and len(args) > _BIG)
+            or (output.__class__ is str and len(output) > _BIG)
+        ):
             reason = _unkept(args, output if output.__class__ is str else None, when, signals)
             if reason is not None:
                 return ALLOW if counted else self._quarantined(run_id, reason)
         if unkept is not None and not counted:
             self._unkept_args(run_id, unkept)
         with st.lock:
-            decision = self._core.after(st, agent, kind, tool, args, status, latency_ms, when, signals, output,
-                                        encloses, step_id)
+            decision = self._core.after(
+                st, agent, kind, tool, args, status, latency_ms, when, signals, output, encloses, step_id
+            )
         if decision is ALLOW:
             return decision
         if decision.action == "cut":
             raise _violation(run_id, agent, decision, tool, step_id)
-        event = Escalation(run_id, agent, kind, tool, decision.rule or "", float(decision.value or 0.0),
-                           float(decision.limit or 0.0))
+        event = Escalation(
+            run_id,
+            agent,
+            kind,
+            tool,
+            decision.rule or "",
+            float(decision.value or 0.0),
+            float(decision.limit or 0.0),
+        )
         if self.on_escalate is not None:
             self.on_escalate(event)
         else:
@@ -263,8 +323,16 @@ class Guard:
         return decision
 
     # -- conveniences ------------------------------------------------------------------------
-    def step(self, run_id: str | None, agent: str | None, kind: str | None, tool: str | None = None,
-             args: Any = None, *, depth: int | None = None) -> StepScope:
+    def step(
+        self,
+        run_id: str | None,
+        agent: str | None,
+        kind: str | None,
+        tool: str | None = None,
+        args: Any = None,
+        *,
+        depth: int | None = None,
+    ) -> StepScope:
         """``with guard.step(run_id, "pricer", "tool", tool="get_price", args=a) as s:`` checks before,
         times the block, and records it after (status ``error`` when it raised). Set ``s.confidence``,
         ``s.entropy``, ``s.tokens_in`` … inside the block to hand signals over, ``s.output`` to hand
@@ -282,22 +350,27 @@ class Guard:
         lasts as long as the call: to the end of its await (an async tool, a partial of one, a function returning
         a coroutine or any awaitable) or of its stream (an async or sync generator, an SDK's ``Stream``, until it
         ends or is closed)."""
+
         def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
             # (a tool object has no __name__: its class names it; it was a bare AttributeError; a partial: its function)
             inner = fn
             while isinstance(inner, functools.partial):
                 inner = inner.func
-            name = tool or (getattr(inner, "__name__", None) or type(inner).__name__
-                            if kind_word(kind) == "tool" else None)
+            name = tool or (
+                getattr(inner, "__name__", None) or type(inner).__name__
+                if kind_word(kind) == "tool"
+                else None
+            )
             # the step lasts as long as the call: over an await or a stream (_guard_wrap)
             return wrap_call(self, fn, agent, kind, name)
+
         return decorate
 
     def start_run(self, run_id: str, *, task: Any = None) -> None:
         """Tell the guard what a run was asked (its task, a string or message): the hand-off breaker
         takes no value the task states for news when a step says it again, as the detector does."""
         st = self._state(run_id)
-        text = as_text(task)     # outside any lock, as a step's output is
+        text = as_text(task)  # outside any lock, as a step's output is
         with st.lock:
             self._core.given(st, text)
 
@@ -353,7 +426,11 @@ class Guard:
         report counts the quarantined steps of each run (``quarantined``), where the two can differ."""
         with self._lock:
             self.quarantined += 1
-        _log.info("workbench guard: run %r: a step the store quarantines (%s): checked by its digest", run_id, reason)
+        _log.info(
+            "workbench guard: run %r: a step the store quarantines (%s): checked by its digest",
+            run_id,
+            reason,
+        )
 
     def _quarantined(self, run_id: str, reason: str) -> Decision:
         """A step the store would quarantine: no step of the backtest's, so not decided on (its
@@ -384,7 +461,7 @@ class Guard:
                 else:
                     st = runs[run_id] = self._core.new_run()
                     st.lock = threading.Lock()
-                    st.cut = self._cuts.pop(run_id, None)    # a run that was cut stays cut
+                    st.cut = self._cuts.pop(run_id, None)  # a run that was cut stays cut
                 if len(runs) > self.max_runs:
                     gone, old = runs.popitem(last=False)
                     keep_cut(self._cuts, gone, old.cut, self.max_runs)
@@ -396,18 +473,45 @@ class Guard:
     def _run_id(run_id: str | None) -> str:
         run = run_id if run_id is not None else _current_run.get()
         if run is None:
-            raise InvalidParameterError("run_id: no run: pass run_id, or call inside `with guard.run(run_id):`")
+            raise InvalidParameterError(
+                "run_id: no run: pass run_id, or call inside `with guard.run(run_id):`"
+            )
         return run
 
 
 class StepScope:
     """One guarded step (from :meth:`Guard.step`): signals the block hands over, and the decision."""
 
-    __slots__ = ("_guard", "_run", "_agent", "_kind", "_tool", "_args", "_depth", "_started", "_st",
-                 "confidence", "entropy", "tokens_in", "tokens_out", "cost", "output", "decision")
+    __slots__ = (
+        "_guard",
+        "_run",
+        "_agent",
+        "_kind",
+        "_tool",
+        "_args",
+        "_depth",
+        "_started",
+        "_st",
+        "confidence",
+        "entropy",
+        "tokens_in",
+        "tokens_out",
+        "cost",
+        "output",
+        "decision",
+    )
 
-    def __init__(self, guard: Guard, run: str, agent: str | None, kind: str | None, tool: str | None,
-                 args: Any, depth: int | None, state: RunState | None = None) -> None:
+    def __init__(
+        self,
+        guard: Guard,
+        run: str,
+        agent: str | None,
+        kind: str | None,
+        tool: str | None,
+        args: Any,
+        depth: int | None,
+        state: RunState | None = None,
+    ) -> None:
         self._guard, self._run, self._agent, self._kind = guard, run, agent, kind
         self._tool, self._args, self._depth = tool, args, depth
         # the run's state: looked up when the step begins, or given (the run's at the call that made a stream)
@@ -425,8 +529,16 @@ class StepScope:
         # (the state held, when its run ended: a stream made in its run and read after it, decided on that run)
         st = self._st = g._state(self._run, self._st)
         self._started = g._clock()
-        g.before_step(self._run, self._agent, self._kind, self._tool, self._args, depth=self._depth,
-                      started_at=self._started, _run_state=st)
+        g.before_step(
+            self._run,
+            self._agent,
+            self._kind,
+            self._tool,
+            self._args,
+            depth=self._depth,
+            started_at=self._started,
+            _run_state=st,
+        )
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -444,18 +556,32 @@ class StepScope:
         # made again all the same)
         try:
             self.decision = g.after_step(
-                self._run, self._agent, self._kind, self._tool, self._args, status=status,
-                latency_ms=(ended - self._started) * 1000.0, confidence=self.confidence, entropy=self.entropy,
-                tokens_in=self.tokens_in, tokens_out=self.tokens_out, cost=self.cost, ended_at=ended,
-                output=self.output, _run_state=self._st)
+                self._run,
+                self._agent,
+                self._kind,
+                self._tool,
+                self._args,
+                status=status,
+                latency_ms=(ended - self._started) * 1000.0,
+                confidence=self.confidence,
+                entropy=self.entropy,
+                tokens_in=self.tokens_in,
+                tokens_out=self.tokens_out,
+                cost=self.cost,
+                ended_at=ended,
+                output=self.output,
+                _run_state=self._st,
+            )
         except PolicyViolation:
             if exc_type is None or issubclass(exc_type, Exception):
                 raise
-            _log.warning("workbench guard: run %r cut at a step ended by %s (raised on)", self._run, exc_type.__name__)
+            _log.warning(
+                "workbench guard: run %r cut at a step ended by %s (raised on)", self._run, exc_type.__name__
+            )
 
 
-_SECONDS_MAX = 2**63 / 1e9   # the store holds times up to 2262
-_MAX_COUNTED = 1024   # steps counted as quarantined at their start and not yet ended, remembered per run
+_SECONDS_MAX = 2**63 / 1e9  # the store holds times up to 2262
+_MAX_COUNTED = 1024  # steps counted as quarantined at their start and not yet ended, remembered per run
 
 
 def _step_key(agent: Any, kind: Any, tool: Any, step_id: Any) -> Any:
@@ -504,10 +630,10 @@ def _args_text(args: Any) -> tuple[str, str | None]:
     try:
         text = field_text(args, "input") if isinstance(args, (dict, list)) else encode(args)
         if len(text) > _BIG:
-            field_text(text, "input")    # (the size check of a text)
+            field_text(text, "input")  # (the size check of a text)
     except RecordError as exc:
         return digest_of(args), str(exc)
-    except TypeError as exc:   # a key json cannot write (a tuple): raised into the agent's own call
+    except TypeError as exc:  # a key json cannot write (a tuple): raised into the agent's own call
         return digest_of(args), f"field 'input' cannot be written as JSON: {exc}"
     return text, None
 
@@ -521,13 +647,22 @@ def _output_text(output: Any) -> tuple[str | None, str | None]:
             field_text(text, "output")
     except RecordError as exc:
         return digest_of(output), str(exc)
-    except (ValueError, RecursionError, TypeError) as exc:   # circular, nested past what json writes, a tuple key
+    except (
+        ValueError,
+        RecursionError,
+        TypeError,
+    ) as exc:  # circular, nested past what json writes, a tuple key
         return digest_of(output), f"field 'output' cannot be written as JSON: {exc}"
     return text, None
 
 
-def _unkept(args: str | None, output: str | None, when: float, signals: dict[str, Any] | None,
-            time_field: str = "end_ns") -> str | None:
+def _unkept(
+    args: str | None,
+    output: str | None,
+    when: float,
+    signals: dict[str, Any] | None,
+    time_field: str = "end_ns",
+) -> str | None:
     """Why the store would quarantine a step with these values (None: it keeps it): the stage's own check. A step
     it keeps has its ``signals`` set, in place, to the numbers the store keeps (a confidence given as the text
     "0.1" is 0.1 there, and raised TypeError out of the HITL rule's comparison here; NaN is not given)."""
@@ -556,16 +691,20 @@ def _latency(value: Any, run_id: str, agent: str | None, step_id: str | None) ->
     comparison with it false), a negative one too, and a string raised a TypeError from deep in the decision. A
     caller's broken clock is said at once rather than read as a fast step (or as a breach that cuts a healthy run)."""
     where = f"run {run_id!r}, agent {agent!r}" + (f", step {step_id!r}" if step_id else "")
-    if not is_number(value):   # (numpy's numbers are Real too)
-        raise InvalidParameterError(f"after_step: latency_ms must be a number of milliseconds or None "
-                                    f"(got {type(value).__name__} {str(value)[:40]!r}; {where})")
+    if not is_number(value):  # (numpy's numbers are Real too)
+        raise InvalidParameterError(
+            f"after_step: latency_ms must be a number of milliseconds or None "
+            f"(got {type(value).__name__} {str(value)[:40]!r}; {where})"
+        )
     try:
         number = float(value)
-    except OverflowError:   # (an int past a float's range)
+    except OverflowError:  # (an int past a float's range)
         number = _INF
     if not 0.0 <= number < _INF:
-        raise InvalidParameterError(f"after_step: latency_ms must be finite and 0 or more (got {number!r}; "
-                                    f"{where}); pass None when the step's time is not known")
+        raise InvalidParameterError(
+            f"after_step: latency_ms must be finite and 0 or more (got {number!r}; "
+            f"{where}); pass None when the step's time is not known"
+        )
     return number
 
 
@@ -574,16 +713,27 @@ def _ended_at(value: Any, run_id: str, agent: str | None, step_id: str | None) -
     error naming it: text raised a TypeError from deep in the check."""
     if not is_number(value):
         where = f"run {run_id!r}, agent {agent!r}" + (f", step {step_id!r}" if step_id else "")
-        raise InvalidParameterError(f"after_step: ended_at must be a time in seconds since the epoch or None "
-                                    f"(got {type(value).__name__} {str(value)[:40]!r}; {where})")
+        raise InvalidParameterError(
+            f"after_step: ended_at must be a time in seconds since the epoch or None "
+            f"(got {type(value).__name__} {str(value)[:40]!r}; {where})"
+        )
     return value
 
 
-def _violation(run_id: str, agent: str | None, d: Decision, tool: str | None = None,
-               step_id: str | None = None) -> PolicyViolation:
+def _violation(
+    run_id: str, agent: str | None, d: Decision, tool: str | None = None, step_id: str | None = None
+) -> PolicyViolation:
     value = f"{d.value:g}" if isinstance(d.value, float) else str(d.value)
     # the tool and step, when given, say which call to look at in the run's trace
-    where = f"run {run_id!r}, agent {agent!r}" + (f", tool {tool!r}" if tool else "") + (
-        f", step {step_id!r}" if step_id else "")
-    return PolicyViolation(f"{where}: {d.rule} is {value}, the limit is {d.limit}",
-                           rule=d.rule or "", value=d.value, limit=d.limit, run_id=run_id)
+    where = (
+        f"run {run_id!r}, agent {agent!r}"
+        + (f", tool {tool!r}" if tool else "")
+        + (f", step {step_id!r}" if step_id else "")
+    )
+    return PolicyViolation(
+        f"{where}: {d.rule} is {value}, the limit is {d.limit}",
+        rule=d.rule or "",
+        value=d.value,
+        limit=d.limit,
+        run_id=run_id,
+    )

@@ -63,7 +63,9 @@ class Intervention:
                 value = (value,)
             object.__setattr__(self, name, frozenset(value))
         if self.mode not in ("repair", "baseline"):
-            raise InvalidParameterError(f"intervention mode must be 'repair' or 'baseline' (got {self.mode!r})")
+            raise InvalidParameterError(
+                f"intervention mode must be 'repair' or 'baseline' (got {self.mode!r})"
+            )
 
     @property
     def empty(self) -> bool:
@@ -133,8 +135,10 @@ def outcome_value(result: Any) -> float:
         flag = _plain(result.success)
         # a text flag ("false" read from JSON or CSV) is truthy: taken as is, every replay "succeeded"
         if not isinstance(flag, int) or flag not in (0, 1):
-            raise ReplayError(f"a replay returned a result whose success is {result.success!r} "
-                              f"({type(result.success).__name__}); expected True or False")
+            raise ReplayError(
+                f"a replay returned a result whose success is {result.success!r} "
+                f"({type(result.success).__name__}); expected True or False"
+            )
         return 1.0 if flag else 0.0
     result = _plain(result)
     if isinstance(result, str):
@@ -148,8 +152,10 @@ def outcome_value(result: Any) -> float:
         return 1.0 if result else 0.0
     if isinstance(result, (int, float)) and math.isfinite(result) and 0.0 <= result <= 1.0:
         return float(result)
-    raise ReplayError(f"a replay returned {result!r}; expected a ReplayResult, 'success'/'failure', a bool "
-                      "or a success probability in [0, 1]")
+    raise ReplayError(
+        f"a replay returned {result!r}; expected a ReplayResult, 'success'/'failure', a bool "
+        "or a success probability in [0, 1]"
+    )
 
 
 def _plain(value: Any) -> Any:

@@ -61,8 +61,13 @@ class Workspace:
     reach SQL text.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | None, read_only: bool,
-                 memory_limit: str | None = None) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        path: Path | None,
+        read_only: bool,
+        memory_limit: str | None = None,
+    ) -> None:
         self._con = con
         self.path = path
         self.read_only = read_only
@@ -99,8 +104,13 @@ class Workspace:
         owner thread ran a query meanwhile (``wb.detect`` in a thread while the notebook reads the store)."""
         return self._threads.here(self._con)
 
-    def runs(self, outcome: str | None = None, system: str | None = None,
-             limit: int | None = None, silent: bool = False) -> pd.DataFrame:
+    def runs(
+        self,
+        outcome: str | None = None,
+        system: str | None = None,
+        limit: int | None = None,
+        silent: bool = False,
+    ) -> pd.DataFrame:
         """Runs, newest first, optionally only those with ``outcome`` or of ``system``.
 
         ``silent=True``: outcomes as ``workbench investigate`` and the tuners count them: a run taken
@@ -116,28 +126,48 @@ class Workspace:
         # (a number as system raised DuckDB's ConversionException, a negative limit its BinderException; a string,
         # a float or True as limit was taken)
         if system is not None and not isinstance(system, str):
-            raise InvalidParameterError(f"system must be a system's name (got {type(system).__name__} {system!r})")
+            raise InvalidParameterError(
+                f"system must be a system's name (got {type(system).__name__} {system!r})"
+            )
         if limit is not None:
             limit = integer_at_least(limit, "limit", 0)
-        query = (f"SELECT * {'' if silent else 'EXCLUDE (taken_why)'} FROM ({RUN_OUTCOMES_SQL}) "
-                 "WHERE ($outcome IS NULL OR outcome = $outcome) AND ($system IS NULL OR system = $system) "
-                 "ORDER BY started_at DESC NULLS LAST, run_id LIMIT $limit")
-        return fetch_df(self._con, query, {"outcome": outcome, "system": system, "silent": silent,
-                                           "limit": limit if limit is not None else 2**62})
+        query = (
+            f"SELECT * {'' if silent else 'EXCLUDE (taken_why)'} FROM ({RUN_OUTCOMES_SQL}) "
+            "WHERE ($outcome IS NULL OR outcome = $outcome) AND ($system IS NULL OR system = $system) "
+            "ORDER BY started_at DESC NULLS LAST, run_id LIMIT $limit"
+        )
+        return fetch_df(
+            self._con,
+            query,
+            {
+                "outcome": outcome,
+                "system": system,
+                "silent": silent,
+                "limit": limit if limit is not None else 2**62,
+            },
+        )
 
     def steps(self, run_id: str) -> pd.DataFrame:
         """The steps of one run, in ``seq`` order (none for a run whose steps were all quarantined); a run id
         the store does not hold is an InvalidParameterError, not an empty frame (a mistyped id looked like a run
         that logged nothing)."""
         run_id = one_run_id(run_id, "ws.steps")
-        return self._of_known_run(fetch_df(self._con, "SELECT * FROM steps WHERE run_id = ? ORDER BY seq",
-                                           [run_id]), run_id, "ws.steps")
+        return self._of_known_run(
+            fetch_df(self._con, "SELECT * FROM steps WHERE run_id = ? ORDER BY seq", [run_id]),
+            run_id,
+            "ws.steps",
+        )
 
     def edges(self, run_id: str) -> pd.DataFrame:
         """The edges (parent, handoff, consumes) of one run; an unknown run id raises, as in :meth:`steps`."""
         run_id = one_run_id(run_id, "ws.edges")
-        return self._of_known_run(fetch_df(self._con, "SELECT * FROM edges WHERE run_id = ? "
-                                           "ORDER BY kind, src_step, dst_step", [run_id]), run_id, "ws.edges")
+        return self._of_known_run(
+            fetch_df(
+                self._con, "SELECT * FROM edges WHERE run_id = ? ORDER BY kind, src_step, dst_step", [run_id]
+            ),
+            run_id,
+            "ws.edges",
+        )
 
     def _of_known_run(self, frame: pd.DataFrame, run_id: str, where: str) -> pd.DataFrame:
         # asked only when the frame is empty: a run's rows found say the run is there
@@ -148,29 +178,36 @@ class Workspace:
     def labels(self, run_id: str | None = None) -> pd.DataFrame:
         """Labels (known culprits and outcomes), of one run or all; an unknown run id raises, as in :meth:`steps`."""
         run_id = None if run_id is None else one_run_id(run_id, "ws.labels")
-        frame = fetch_df(self._con,
-                         "SELECT * FROM labels WHERE (? IS NULL OR run_id = ?) ORDER BY run_id, created_at",
-                         [run_id, run_id])
+        frame = fetch_df(
+            self._con,
+            "SELECT * FROM labels WHERE (? IS NULL OR run_id = ?) ORDER BY run_id, created_at",
+            [run_id, run_id],
+        )
         return frame if run_id is None else self._of_known_run(frame, run_id, "ws.labels")
 
     def quarantine(self, file: str | None = None) -> pd.DataFrame:
         """Rejected records with file, line and reason."""
-        return fetch_df(self._con,
-                        "SELECT * FROM quarantine WHERE (? IS NULL OR file = ?) ORDER BY file, line",
-                        [file, file])
+        return fetch_df(
+            self._con,
+            "SELECT * FROM quarantine WHERE (? IS NULL OR file = ?) ORDER BY file, line",
+            [file, file],
+        )
 
     def count(self, table: str) -> int:
         """Rows in one of the store's tables."""
         if table not in TABLES:
             raise InvalidParameterError(f"no table {table!r}; the tables are {', '.join(TABLES)}")
-        return int(fetch(self._con, f"SELECT count(*) FROM {table}")[0][0])  # (a name of TABLES, checked above)
+        return int(
+            fetch(self._con, f"SELECT count(*) FROM {table}")[0][0]
+        )  # (a name of TABLES, checked above)
 
     # -- writing ------------------------------------------------------------------------------
     def _writable(self) -> None:
         if self.read_only:
             raise ReadOnlyStoreError(
                 f"{self.path} is open read-only (a Parquet export, or read_only=True): "
-                "open a DuckDB file to write")
+                "open a DuckDB file to write"
+            )
 
     def ingest(self, source: Any, format: str | None = None, progress: bool | None = None) -> IngestReport:
         """Ingest files (path, folder, glob, or list of them) or in-memory native records.
@@ -196,15 +233,25 @@ class Workspace:
         budget = INGEST_MEMORY if self._memory_limit is None and self.path is not None else None
         with self._writes:
             try:
-                return run_ingest(self._threads.here(self._con), source, fmt=format, progress=progress, memory_budget=budget)
+                return run_ingest(
+                    self._threads.here(self._con), source, fmt=format, progress=progress, memory_budget=budget
+                )
             except WorkbenchError as exc:
                 if budget is None or not _out_of_memory(exc):
                     raise
             return run_ingest(self._threads.here(self._con), source, fmt=format, progress=progress)
 
-    def label(self, run_id: str, outcome: str | None = None, agent: str | None = None,
-              step_id: str | None = None, kind: str | None = None, source: str = "human",
-              detail: str | None = None, by: str | None = None) -> None:
+    def label(
+        self,
+        run_id: str,
+        outcome: str | None = None,
+        agent: str | None = None,
+        step_id: str | None = None,
+        kind: str | None = None,
+        source: str = "human",
+        detail: str | None = None,
+        by: str | None = None,
+    ) -> None:
         """Record the true outcome of a run and/or a known culprit (agent, step, fault kind), given by ``by``
         (default: the login name). The run's latest outcome label wins: an earlier outcome given again is a new
         label, unless it is the latest as it stands (the same person saying the same again adds nothing). The run,
@@ -214,8 +261,13 @@ class Workspace:
 
         self._writable()
         run_id = one_run_id(run_id, "ws.label")
-        for name, value in (("agent", agent), ("step_id", step_id), ("kind", kind), ("detail", detail),
-                            ("source", source)):
+        for name, value in (
+            ("agent", agent),
+            ("step_id", step_id),
+            ("kind", kind),
+            ("detail", detail),
+            ("source", source),
+        ):
             text_or_none(value, f"ws.label: {name}")  # (a number or a dict failed on the stage, naming none)
         if by is not None and (not isinstance(by, str) or not by.strip()):
             raise InvalidParameterError(f"ws.label: by must name the person giving the label (got {by!r})")
@@ -226,8 +278,16 @@ class Workspace:
             raise InvalidParameterError("label() needs an outcome, an agent, a step_id or a kind")
 
         def fill(stage: Any) -> None:
-            stage.label(run_id=run_id, agent=agent, step_id=step_id, kind=kind, source=source,
-                        outcome=outcome, detail=detail, given_by=giver)
+            stage.label(
+                run_id=run_id,
+                agent=agent,
+                step_id=step_id,
+                kind=kind,
+                source=source,
+                outcome=outcome,
+                detail=detail,
+                given_by=giver,
+            )
 
         # (the check and the write under one hold of the lock: another thread's ingest between them may move the run
         # into the run its trace links to)
@@ -246,10 +306,16 @@ class Workspace:
 
         def fill(stage: Any) -> None:
             for row in rows:
-                stage.label(run_id=row["run_id"], agent=row.get("agent"), step_id=row.get("step_id"),
-                            kind=row.get("kind"), source=row.get("source") or "human",
-                            outcome=row.get("outcome"), detail=row.get("detail"),
-                            given_by=row.get("given_by") or giver)
+                stage.label(
+                    run_id=row["run_id"],
+                    agent=row.get("agent"),
+                    step_id=row.get("step_id"),
+                    kind=row.get("kind"),
+                    source=row.get("source") or "human",
+                    outcome=row.get("outcome"),
+                    detail=row.get("detail"),
+                    given_by=row.get("given_by") or giver,
+                )
 
         with self._writes:
             run_ingest(self._threads.here(self._con), [], stage_fill=fill)
@@ -267,27 +333,34 @@ class Workspace:
             # Tables are written one after another: an export that stops half-way (a full disk, a killed process)
             # leaves some tables new and others old or missing, which read back as a store whose runs have no
             # steps. The marker says so until the last table is written.
-            marker.write_text("an export into this folder began and did not finish: its tables may be of two "
-                              "stores, or missing; export again\n", encoding="utf-8")
+            marker.write_text(
+                "an export into this folder began and did not finish: its tables may be of two "
+                "stores, or missing; export again\n",
+                encoding="utf-8",
+            )
         except OSError as exc:
-            with contextlib.suppress(OSError):   # (created, but its text could not be written)
+            with contextlib.suppress(OSError):  # (created, but its text could not be written)
                 marker.unlink()
             raise StoreError(f"cannot export to {out} ({exc.strerror or exc}): nothing was written") from exc
         try:
-            with own_cursor(self._con) as con:   # (the store's tables, not a user's temporary ones of those names)
+            with own_cursor(
+                self._con
+            ) as con:  # (the store's tables, not a user's temporary ones of those names)
                 # every table read in one transaction: an ingest committing meanwhile (another thread's) left the
                 # export with its steps but not its runs, written before it
                 con.execute("BEGIN TRANSACTION")
                 try:
                     self._export_tables(con, out)
                 finally:
-                    with contextlib.suppress(duckdb.Error):   # (nothing was written to the store)
+                    with contextlib.suppress(duckdb.Error):  # (nothing was written to the store)
                         con.execute("ROLLBACK")
             marker.unlink()
         except (duckdb.Error, OSError) as exc:
-            raise StoreError(f"the export to {out} did not finish ({type(exc).__name__}: {exc}): the folder holds "
-                             f"part of it (and {EXPORT_INCOMPLETE} says so); export again once the cause is "
-                             "fixed") from exc
+            raise StoreError(
+                f"the export to {out} did not finish ({type(exc).__name__}: {exc}): the folder holds "
+                f"part of it (and {EXPORT_INCOMPLETE} says so); export again once the cause is "
+                "fixed"
+            ) from exc
         return out
 
     @staticmethod
@@ -333,15 +406,21 @@ class Workspace:
         if self.path is not None and _same_file(Path(path), self.path):
             # replaced under the open store, the file DuckDB writes is gone from its name: what the session
             # stored after the snapshot was lost when the store closed
-            raise StoreError(f"{path} is this store's own file: a snapshot there would replace the open store, and "
-                             "what it stores afterwards would be lost; write the snapshot to another file")
+            raise StoreError(
+                f"{path} is this store's own file: a snapshot there would replace the open store, and "
+                "what it stores afterwards would be lost; write the snapshot to another file"
+            )
         from ._open_files import writer_of
 
-        if (writer := writer_of(path)) is not None:  # (replace=True or not: it went on writing the unlinked file)
-            raise StoreError(f"{path} is the store file of another open workspace ({writer.path}), which writes it: a "
-                             "snapshot there would replace it under that workspace, and what it stores would be "
-                             "lost; close it first, or write the snapshot to another file")
-        with own_cursor(self._con) as con:   # (the store's tables, not a user's temporary ones of those names)
+        if (
+            writer := writer_of(path)
+        ) is not None:  # (replace=True or not: it went on writing the unlinked file)
+            raise StoreError(
+                f"{path} is the store file of another open workspace ({writer.path}), which writes it: a "
+                "snapshot there would replace it under that workspace, and what it stores would be "
+                "lost; close it first, or write the snapshot to another file"
+            )
+        with own_cursor(self._con) as con:  # (the store's tables, not a user's temporary ones of those names)
             return snapshot_to_file(con, path, replace)
 
     def copy(self) -> Workspace:
@@ -374,8 +453,12 @@ class Workspace:
     def summary(self) -> pd.DataFrame:
         """Row counts of every table and runs by outcome."""
         rows = [(t, self.count(t)) for t in TABLES]
-        rows += [(f"runs[{o}]", int(n)) for o, n in fetch(
-            self._con, "SELECT outcome, count(*) FROM runs GROUP BY outcome ORDER BY outcome")]
+        rows += [
+            (f"runs[{o}]", int(n))
+            for o, n in fetch(
+                self._con, "SELECT outcome, count(*) FROM runs GROUP BY outcome ORDER BY outcome"
+            )
+        ]
         import pandas as pd
 
         return pd.DataFrame(rows, columns=["table", "rows"])
@@ -413,7 +496,7 @@ def _file_name(path: Path | None) -> Path | None:
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return os.path.samefile(a, b)
-    except (OSError, ValueError):   # (one of them does not exist: not the same file)
+    except (OSError, ValueError):  # (one of them does not exist: not the same file)
         return False
 
 
@@ -422,11 +505,16 @@ def _limit(con: duckdb.DuckDBPyConnection, memory_limit: str | None) -> None:
         try:
             con.execute("SET memory_limit = ?", [memory_limit])
         except duckdb.Error as exc:
-            raise StoreError(f"memory_limit {memory_limit!r} is not a size DuckDB understands: {exc}") from None
+            raise StoreError(
+                f"memory_limit {memory_limit!r} is not a size DuckDB understands: {exc}"
+            ) from None
 
 
-def open(path: str | os.PathLike[str] | None = None, read_only: bool = False,  # noqa: A001
-         memory_limit: str | None = None) -> Workspace:
+def open(
+    path: str | os.PathLike[str] | None = None,
+    read_only: bool = False,  # noqa: A001
+    memory_limit: str | None = None,
+) -> Workspace:
     """Open a workspace: in memory (``None``), a DuckDB file, or a Parquet export folder.
 
     ``memory_limit`` (e.g. ``"2GB"``) caps DuckDB's memory; beyond it, large ingests and queries
@@ -457,10 +545,9 @@ def open(path: str | os.PathLike[str] | None = None, read_only: bool = False,  #
         else:
             schema_version(con)
     except BaseException:
-        con.close()   # (a store refused is not left open: its file lock goes with it)
+        con.close()  # (a store refused is not left open: its file lock goes with it)
         raise
     return Workspace(con, Path(path) if path is not None else None, read_only, memory_limit)
-
 
 
 def _replace_days(target: Path, fresh: Path) -> None:
@@ -475,7 +562,7 @@ def _replace_days(target: Path, fresh: Path) -> None:
         if day.is_dir() and not day.is_symlink():
             for f in day.glob("*.parquet"):
                 f.unlink()
-            with contextlib.suppress(OSError):   # (something else in it: left as it is)
+            with contextlib.suppress(OSError):  # (something else in it: left as it is)
                 day.rmdir()
     for day in fresh.glob("day=*"):
         (target / day.name).mkdir(exist_ok=True)

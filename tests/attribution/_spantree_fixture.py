@@ -17,11 +17,28 @@ import numpy as np
 _TOOLS = ("web_search", "visit_webpage", "python_interpreter", "inspect_file")
 
 
-def _span(sid: str, parent: str | None, name: str, kind: str, inp: str, out: str, ms: int, status: str = "OK",
-          children: list | None = None) -> dict:
-    return {"span_id": sid, "parent_span_id": parent, "span_name": name, "span_kind": "INTERNAL",
-            "span_attributes": {"openinference.span.kind": kind, "input.value": inp, "output.value": out},
-            "duration": f"PT{ms / 1000:.3f}S", "status_code": status, "events": [], "child_spans": children or []}
+def _span(
+    sid: str,
+    parent: str | None,
+    name: str,
+    kind: str,
+    inp: str,
+    out: str,
+    ms: int,
+    status: str = "OK",
+    children: list | None = None,
+) -> dict:
+    return {
+        "span_id": sid,
+        "parent_span_id": parent,
+        "span_name": name,
+        "span_kind": "INTERNAL",
+        "span_attributes": {"openinference.span.kind": kind, "input.value": inp, "output.value": out},
+        "duration": f"PT{ms / 1000:.3f}S",
+        "status_code": status,
+        "events": [],
+        "child_spans": children or [],
+    }
 
 
 def make_trace(i: int, rng: np.random.Generator) -> tuple[dict, list[tuple[str, str]]]:
@@ -57,16 +74,25 @@ def make_trace(i: int, rng: np.random.Generator) -> tuple[dict, list[tuple[str, 
             result, status = "Error in code parsing: regex pattern was not found in the model output", "ERROR"
             llm_status = "OK"
             errors.append((f"{sid}-llm", "parse"))
-        elif rng.random() < 0.12:   # harmless, un-annotated noise: a transient failure that is retried fine
+        elif rng.random() < 0.12:  # harmless, un-annotated noise: a transient failure that is retried fine
             result, status = "Error: rate limit, retrying later", "ERROR"
         last_call = (tool, arg)
         seen.append(fact)
-        llm = _span(f"{sid}-llm", sid, "LiteLLMModel.__call__", "LLM", "\n".join(map(str, seen[-3:])), thought,
-                    int(rng.integers(400, 3000)), llm_status)
+        llm = _span(
+            f"{sid}-llm",
+            sid,
+            "LiteLLMModel.__call__",
+            "LLM",
+            "\n".join(map(str, seen[-3:])),
+            thought,
+            int(rng.integers(400, 3000)),
+            llm_status,
+        )
         tl = _span(f"{sid}-tool", sid, tool, "TOOL", arg, result, int(rng.integers(50, 900)), status)
         steps.append(_span(sid, f"{tid}-root", f"Step {k + 1}", "CHAIN", "", "", 0, children=[llm, tl]))
-    root = _span(f"{tid}-root", None, "CodeAgent.run", "AGENT", f"Task {i}: find the figure", "done", 0,
-                 children=steps)
+    root = _span(
+        f"{tid}-root", None, "CodeAgent.run", "AGENT", f"Task {i}: find the figure", "done", 0, children=steps
+    )
     return {"trace_id": tid, "spans": [root]}, errors
 
 

@@ -17,15 +17,22 @@ SYSTEMS = {
     "alpha": (["Planner_Expert", "DataAnalysis_Expert", "Verification_Expert"], "Computer_terminal"),
     "beta": (["Orchestrator", "WebSurfer", "Coder", "FileReader"], "ComputerTerminal"),
 }
-_FILLER = ["Let me look at the data first.", "We need to check the source carefully.",
-           "I will run the code to compute the intermediate result.", "Here is the approach we will follow.",
-           "Please continue with the next part of the plan."]
+_FILLER = [
+    "Let me look at the data first.",
+    "We need to check the source carefully.",
+    "I will run the code to compute the intermediate result.",
+    "Here is the approach we will follow.",
+    "Please continue with the next part of the plan.",
+]
 
 
 def _turn(system: str, agent: str, content: str) -> dict:
     # Algorithm-Generated names the speaker in `name`; Hand-Crafted in `role`.
-    return {"content": content, "name": agent, "role": "assistant"} if system == "alpha" else \
-        {"content": content, "role": agent}
+    return (
+        {"content": content, "name": agent, "role": "assistant"}
+        if system == "alpha"
+        else {"content": content, "role": agent}
+    )
 
 
 def make_run(system: str, i: int, rng: np.random.Generator) -> dict:
@@ -57,12 +64,23 @@ def make_run(system: str, i: int, rng: np.random.Generator) -> dict:
     step = len(history) - 1
     for _ in range(int(rng.integers(1, 4))):
         a = agents[int(rng.integers(0, len(agents)))]
-        say(a, f"Verified: the result {wrong} is consistent with the plan." if rng.random() < 0.6
-            else str(rng.choice(_FILLER)))
+        say(
+            a,
+            f"Verified: the result {wrong} is consistent with the plan."
+            if rng.random() < 0.6
+            else str(rng.choice(_FILLER)),
+        )
     say(agents[-1], f"The answer is {wrong}. TERMINATE")
-    return {"question": question, "ground_truth": str(truth), "history": history, "is_correct": False,
-            "question_ID": f"{system}-{i}", "mistake_agent": culprit, "mistake_step": str(step),
-            "mistake_reason": "stated a value no source supports"}
+    return {
+        "question": question,
+        "ground_truth": str(truth),
+        "history": history,
+        "is_correct": False,
+        "question_ID": f"{system}-{i}",
+        "mistake_agent": culprit,
+        "mistake_step": str(step),
+        "mistake_reason": "stated a value no source supports",
+    }
 
 
 # The Who&When adapter names the system after the subset folder: two folders, two systems.

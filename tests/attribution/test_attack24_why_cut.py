@@ -16,12 +16,18 @@ from workbench._investigate import attribute_failed
 from workbench.cli import main
 from workbench.detect import detect
 
-CRASH = Path(__file__).resolve().parents[1] / "ingest" / "fixtures" / "pydantic-ai" / "delegation_crash.otlp.jsonl"
+CRASH = (
+    Path(__file__).resolve().parents[1]
+    / "ingest"
+    / "fixtures"
+    / "pydantic-ai"
+    / "delegation_crash.otlp.jsonl"
+)
 LONG = "researcher\x1b]0;pwn\x07\u202e\nwhy: FAKE" + "A" * 100_000
 TOOL = "lookup_price" + "B" * 100_000
 
 
-pytestmark = pytest.mark.usefixtures("_own_cache")   # (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("_own_cache")  # (tests/conftest.py)
 
 
 def _renamed(o: object) -> object:
@@ -35,7 +41,9 @@ def _renamed(o: object) -> object:
 @pytest.fixture
 def log(tmp_path: Path) -> Path:
     path = tmp_path / "long_names.otlp.jsonl"
-    path.write_text("\n".join(json.dumps(_renamed(json.loads(line))) for line in CRASH.read_text().splitlines()) + "\n")
+    path.write_text(
+        "\n".join(json.dumps(_renamed(json.loads(line))) for line in CRASH.read_text().splitlines()) + "\n"
+    )
     return path
 
 
@@ -46,18 +54,23 @@ def test_attack24_stored_why_is_cut(log: Path) -> None:
         warnings.simplefilter("ignore", RuntimeWarning)
         detect(ws, progress=False)
     attribute_failed(ws, None, "logonly")
-    (params,) = [json.loads(p) for p, in ws.sql("SELECT params FROM attributions WHERE unit = 'verdict' "
-                                                 "AND method = 'blame_model'").fetchall()]
+    (params,) = [
+        json.loads(p)
+        for (p,) in ws.sql(
+            "SELECT params FROM attributions WHERE unit = 'verdict' AND method = 'blame_model'"
+        ).fetchall()
+    ]
     assert params["evidence"] == "error"
-    assert len(params["why"]) < 600, len(params["why"])   # old code: 200,113 characters
-    assert params["why"].startswith("researcher") and "raised \"price feed unreachable: 503\"" in params["why"]
+    assert len(params["why"]) < 600, len(params["why"])  # old code: 200,113 characters
+    assert params["why"].startswith("researcher") and 'raised "price feed unreachable: 503"' in params["why"]
 
 
-def test_attack24_investigate_why_line_is_cut(log: Path, capsys: pytest.CaptureFixture[str],
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_attack24_investigate_why_line_is_cut(
+    log: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("COLUMNS", "120")
     assert main(["investigate", str(log), "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "why: " in out
-    assert max(len(line) for line in out.splitlines()) <= 120   # old code: a 100,014-character line
+    assert max(len(line) for line in out.splitlines()) <= 120  # old code: a 100,014-character line
     assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out

@@ -13,10 +13,21 @@ import workbench as wb
 
 
 def _records(run: str) -> list[dict]:
-    return [{"record": "run", "run_id": run, "system": "unit", "task": "buy SKU-7", "outcome": "failure"},
-            {"run_id": run, "step_id": "s0", "agent": "planner", "kind": "llm", "output": "ask the buyer"},
-            {"run_id": run, "step_id": "s1", "parent_id": "s0", "agent": "buyer", "kind": "tool",
-             "tool": "place_order", "input": '{"qty": 40}', "status": "error", "error": "out of stock"}]
+    return [
+        {"record": "run", "run_id": run, "system": "unit", "task": "buy SKU-7", "outcome": "failure"},
+        {"run_id": run, "step_id": "s0", "agent": "planner", "kind": "llm", "output": "ask the buyer"},
+        {
+            "run_id": run,
+            "step_id": "s1",
+            "parent_id": "s0",
+            "agent": "buyer",
+            "kind": "tool",
+            "tool": "place_order",
+            "input": '{"qty": 40}',
+            "status": "error",
+            "error": "out of stock",
+        },
+    ]
 
 
 def test_log_only_attribution_leaves_a_users_same_named_objects_alone() -> None:

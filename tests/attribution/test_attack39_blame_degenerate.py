@@ -19,11 +19,22 @@ def _runs(agents: list[str], moves: int, n_runs: int = 12) -> list[dict]:
         run_id, failed = f"r{r}", r % 2 == 0
         recs.append({"record": "run", "run_id": run_id, "outcome": "failure" if failed else "success"})
         for k in range(moves):
-            recs.append({"run_id": run_id, "step_id": f"s{k}", "agent": agents[k % len(agents)], "kind": "llm",
-                         "started_at": T0 + r * 10**10 + k * 10**8, "output": f"answer {k}", "tokens_in": 10 + k})
+            recs.append(
+                {
+                    "run_id": run_id,
+                    "step_id": f"s{k}",
+                    "agent": agents[k % len(agents)],
+                    "kind": "llm",
+                    "started_at": T0 + r * 10**10 + k * 10**8,
+                    "output": f"answer {k}",
+                    "tokens_in": 10 + k,
+                }
+            )
         if failed:
             k = (r // 2) % moves
-            recs.append({"record": "label", "run_id": run_id, "agent": agents[k % len(agents)], "step_id": f"s{k}"})
+            recs.append(
+                {"record": "label", "run_id": run_id, "agent": agents[k % len(agents)], "step_id": f"s{k}"}
+            )
     return recs
 
 

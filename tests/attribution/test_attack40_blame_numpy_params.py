@@ -19,9 +19,15 @@ import workbench as wb
 
 def test_a_model_fitted_with_numpy_parameters_is_saved_and_loaded(tmp_path) -> None:  # noqa: ANN001
     ws, _, alpha, beta = two_systems_frame(tmp_path / "runs", 6, 2)
-    model = wb.BlameModel(agent_aggregation="first_flagged", flag_margin=np.float32(0.25),
-                          n_estimators=np.int64(50), estimator="linear", features="portable", detect=False,
-                          calibration_cv=None).fit(ws, alpha)
+    model = wb.BlameModel(
+        agent_aggregation="first_flagged",
+        flag_margin=np.float32(0.25),
+        n_estimators=np.int64(50),
+        estimator="linear",
+        features="portable",
+        detect=False,
+        calibration_cv=None,
+    ).fit(ws, alpha)
     verdicts = model.predict(ws, beta)
     model.save(tmp_path / "m.json")
     back = wb.BlameModel.load(tmp_path / "m.json")

@@ -15,20 +15,40 @@ from workbench.attribution._evidence import combine
 
 
 def _why(first: str, quiet: list[str]) -> str:
-    verdict = pd.DataFrame({"run_id": ["a"], "agent": ["x"], "step_id": ["sx"], "score": [0.5],
-                            "agent_confidence": [0.6], "uncertain": [False], "only_agent": [False],
-                            "step_confidence": [0.5], "familiarity": [1.0], "unfamiliar": [False]})
+    verdict = pd.DataFrame(
+        {
+            "run_id": ["a"],
+            "agent": ["x"],
+            "step_id": ["sx"],
+            "score": [0.5],
+            "agent_confidence": [0.6],
+            "uncertain": [False],
+            "only_agent": [False],
+            "step_confidence": [0.5],
+            "familiarity": [1.0],
+            "unfamiliar": [False],
+        }
+    )
     agents = pd.DataFrame({"run_id": ["a"], "agent": ["x"], "confidence": [0.6], "rank": [1]})
-    ev = pd.DataFrame({"run_id": ["a"], "evidence": ["silent_failure"], "agent": [first], "step_id": ["sw"],
-                       "seq": [5], "why": ["first stated it"],
-                       "quiet": [[{"agent": q, "step_id": f"s{i}", "seq": i} for i, q in enumerate(quiet)]]})
+    ev = pd.DataFrame(
+        {
+            "run_id": ["a"],
+            "evidence": ["silent_failure"],
+            "agent": [first],
+            "step_id": ["sw"],
+            "seq": [5],
+            "why": ["first stated it"],
+            "quiet": [[{"agent": q, "step_id": f"s{i}", "seq": i} for i, q in enumerate(quiet)]],
+        }
+    )
     return combine(verdict, agents, ev).iloc[0]["why"]
 
 
 def test_named_agents_are_listed() -> None:
     # (passes on main)
     assert "writer's input is in no span, and researcher, coordinator acted before it" in _why(
-        "writer", ["researcher", "coordinator"])
+        "writer", ["researcher", "coordinator"]
+    )
 
 
 def test_an_agent_named_by_the_empty_string_is_visible_in_the_sentence() -> None:

@@ -60,7 +60,9 @@ def test_failures_that_cannot_change_the_culprit_are_reported() -> None:
     assert f"{len(bad)} replays failed" in res.verdict.explanation
     blame = res.values.set_index("player")
     # the pricer's blame is 1 whatever the failed replays gave, so its bounds say [lo, hi] around it
-    assert blame.loc["pricer", "blame_low"] > blame.loc[["planner", "executor", "verifier"], "blame_high"].max()
+    assert (
+        blame.loc["pricer", "blame_low"] > blame.loc[["planner", "executor", "verifier"], "blame_high"].max()
+    )
 
 
 def test_failures_that_could_change_the_culprit_make_it_inconclusive() -> None:
@@ -78,15 +80,25 @@ def test_failures_that_could_change_the_culprit_make_it_inconclusive() -> None:
     assert "inconclusive" in res.verdict.explanation
     assert "pricer" in res.verdict.explanation and "executor" in res.verdict.explanation
     assert len(res.failed) == 8 and all("TimeoutError: replay worker lost" in e for e in res.errors)
-    stored = ws.sql("SELECT target, params->>'inconclusive' FROM attributions WHERE unit = 'verdict'").fetchall()
+    stored = ws.sql(
+        "SELECT target, params->>'inconclusive' FROM attributions WHERE unit = 'verdict'"
+    ).fetchall()
     assert stored == [("", "true")]
 
 
 def test_exact_bounds_cover_every_outcome_of_the_failed_replays() -> None:
     ws, _ = _ws()
     players = AGENTS
-    truth = {frozenset(c): float(_fixes(frozenset(c))) for k in range(6) for c in itertools.combinations(players, k)}
-    failing = [frozenset({"pricer", "executor"}), frozenset({"planner"}), frozenset({"retriever", "verifier"})]
+    truth = {
+        frozenset(c): float(_fixes(frozenset(c)))
+        for k in range(6)
+        for c in itertools.combinations(players, k)
+    }
+    failing = [
+        frozenset({"pricer", "executor"}),
+        frozenset({"planner"}),
+        frozenset({"retriever", "verifier"}),
+    ]
 
     def replay(run_id, intervention):
         if intervention.agents in failing:

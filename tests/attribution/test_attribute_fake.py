@@ -16,19 +16,44 @@ T0 = 1_767_225_600_000_000_000
 
 
 def _ws(n_steps_per_agent: int = 3) -> tuple[wb.Workspace, dict[str, str]]:
-    recs: list[dict] = [{"record": "run", "run_id": "r", "outcome": "failure"},
-                        {"run_id": "r", "step_id": "root", "kind": "system", "status": "error",
-                         "started_at": T0, "ended_at": T0 + 10**12}]
+    recs: list[dict] = [
+        {"record": "run", "run_id": "r", "outcome": "failure"},
+        {
+            "run_id": "r",
+            "step_id": "root",
+            "kind": "system",
+            "status": "error",
+            "started_at": T0,
+            "ended_at": T0 + 10**12,
+        },
+    ]
     owner = {}
     i = 0
     for agent in AGENTS:
-        recs.append({"run_id": "r", "step_id": f"a-{agent}", "parent_id": "root", "kind": "agent", "agent": agent,
-                     "started_at": T0 + i * 10**9, "ended_at": T0 + (i + n_steps_per_agent) * 10**9})
+        recs.append(
+            {
+                "run_id": "r",
+                "step_id": f"a-{agent}",
+                "parent_id": "root",
+                "kind": "agent",
+                "agent": agent,
+                "started_at": T0 + i * 10**9,
+                "ended_at": T0 + (i + n_steps_per_agent) * 10**9,
+            }
+        )
         for _ in range(n_steps_per_agent):
             sid = f"s{i:03d}"
             owner[sid] = agent
-            recs.append({"run_id": "r", "step_id": sid, "parent_id": f"a-{agent}", "kind": "llm",
-                         "started_at": T0 + i * 10**9, "ended_at": T0 + (i + 1) * 10**9})
+            recs.append(
+                {
+                    "run_id": "r",
+                    "step_id": sid,
+                    "parent_id": f"a-{agent}",
+                    "kind": "llm",
+                    "started_at": T0 + i * 10**9,
+                    "ended_at": T0 + (i + 1) * 10**9,
+                }
+            )
             i += 1
     ws = wb.open()
     ws.ingest(recs)
@@ -48,16 +73,19 @@ def test_single_culprit_agent_and_decisive_step() -> None:
     assert res.decisive.also_needed is None
     assert res.decisive.position == 7, "its position among all 15 moves"
     assert res.values.set_index("player").loc["pricer", "blame"] == pytest.approx(1.0)
-    stored = ws.sql("SELECT target, value FROM attributions WHERE run_id = 'r' AND unit = 'agent' "
-                    "ORDER BY value DESC LIMIT 1").fetchall()
+    stored = ws.sql(
+        "SELECT target, value FROM attributions WHERE run_id = 'r' AND unit = 'agent' "
+        "ORDER BY value DESC LIMIT 1"
+    ).fetchall()
     assert stored == [("pricer", pytest.approx(1.0))]
 
 
 def test_two_faults_both_needed_is_ambiguous() -> None:
     ws, _ = _ws()
     # The run fails if either the pricer or the executor misbehaves: both must be repaired.
-    replay = TableReplay(lambda run, replaced: {"pricer", "executor"} <= replaced
-                         or {"s007", "s010"} <= replaced)
+    replay = TableReplay(
+        lambda run, replaced: {"pricer", "executor"} <= replaced or {"s007", "s010"} <= replaced
+    )
     res = attribute(ws, "r", replay, unit="agent")
     assert res.verdict.ambiguous
     assert {res.verdict.culprit, res.verdict.runner_up} == {"pricer", "executor"}

@@ -32,8 +32,10 @@ def _same(a: list, b: list) -> None:
 
 
 def _stored(ws) -> list:  # noqa: ANN001
-    return ws.sql("SELECT run_id, method, unit, target, value, ci_low, ci_high, params::VARCHAR FROM attributions "
-                  "ORDER BY ALL").fetchall()
+    return ws.sql(
+        "SELECT run_id, method, unit, target, value, ci_low, ci_high, params::VARCHAR FROM attributions "
+        "ORDER BY ALL"
+    ).fetchall()
 
 
 def test_pool_gives_what_attribute_many_gives(small) -> None:
@@ -77,14 +79,21 @@ class _OnlyHere:
 def test_a_broken_worker_costs_nothing(small) -> None:
     system, ws = small
     ws.sql("DELETE FROM attributions")
-    some = [r for (r,) in ws.sql("SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id LIMIT 12").fetchall()]
+    some = [
+        r
+        for (r,) in ws.sql(
+            "SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id LIMIT 12"
+        ).fetchall()
+    ]
     want, _ = wb.attribute_many(ws, system.replay, some, n_jobs=1, store=False, progress=False)
     with AttributionPool(_OnlyHere(), workers=1) as pool:
         pool.start(ws, some)
         got, errors = pool.finish(ws)  # this process replays every batch the worker could not
         assert pool.by_workers == 0
     _same(got, want)
-    assert not errors and ws.sql("SELECT count(DISTINCT run_id) FROM attributions").fetchall()[0][0] == len(want)
+    assert not errors and ws.sql("SELECT count(DISTINCT run_id) FROM attributions").fetchall()[0][0] == len(
+        want
+    )
 
 
 def _guess(system_seed: int, run_ids: list[str], wrong: str) -> list:
@@ -101,7 +110,9 @@ def _guess(system_seed: int, run_ids: list[str], wrong: str) -> list:
 def test_a_prefetched_guess_is_checked_against_the_store(small) -> None:
     system, ws = small
     ws.sql("DELETE FROM attributions")
-    failed = [r for (r,) in ws.sql("SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id").fetchall()]
+    failed = [
+        r for (r,) in ws.sql("SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id").fetchall()
+    ]
     some = failed[:10]
     want, _ = wb.attribute_many(ws, system.replay, some, n_jobs=1, store=False, progress=False)
     with AttributionPool(system.replay, workers=1) as pool:
@@ -134,7 +145,12 @@ class _StuckInWorker:
 def test_the_parent_does_not_wait_for_a_stuck_worker(small, tmp_path: Path) -> None:
     system, ws = small
     ws.sql("DELETE FROM attributions")
-    some = [r for (r,) in ws.sql("SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id LIMIT 12").fetchall()]
+    some = [
+        r
+        for (r,) in ws.sql(
+            "SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id LIMIT 12"
+        ).fetchall()
+    ]
     want, _ = wb.attribute_many(ws, system.replay, some, n_jobs=1, store=False, progress=False)
     flag = tmp_path / "go"
     with AttributionPool(_StuckInWorker(flag), workers=1) as pool:

@@ -55,14 +55,32 @@ def test_multi_fault_runs_name_every_needed_agent(system_ws) -> None:
 def test_step_level_shapley_with_snapshot_resume_saves_steps(system_ws) -> None:
     system, ws, runs = system_ws
     run = next(r for r in runs if r.outcome == "failure" and len(r.faults) == 1)
-    resumed = attribute(ws, run.run_id, system.replay, unit="step", shapley_method="permutation",
-                        n_samples=16, seed=3, decisive=False, store=False)
+    resumed = attribute(
+        ws,
+        run.run_id,
+        system.replay,
+        unit="step",
+        shapley_method="permutation",
+        n_samples=16,
+        seed=3,
+        decisive=False,
+        store=False,
+    )
 
     def full(run_id, intervention):
         return system.replay(run_id, intervention, resume=False)
 
-    naive = attribute(ws, run.run_id, full, unit="step", shapley_method="permutation", n_samples=16, seed=3,
-                      decisive=False, store=False)
+    naive = attribute(
+        ws,
+        run.run_id,
+        full,
+        unit="step",
+        shapley_method="permutation",
+        n_samples=16,
+        seed=3,
+        decisive=False,
+        store=False,
+    )
     assert resumed.values["player"].iloc[0] == _culprits(run)[0]["step_id"]
     assert resumed.replays == naive.replays
     assert resumed.replayed_steps < naive.replayed_steps
@@ -74,6 +92,7 @@ _SYSTEM: dict = {}
 
 def _replay_noting_the_worker(run_id, intervention):
     import distributed
+
     try:  # the Dask worker running this replay ("" when it ran outside the cluster)
         _WHERE.append(distributed.get_worker().address)
     except ValueError:
@@ -83,14 +102,19 @@ def _replay_noting_the_worker(run_id, intervention):
 
 def test_replays_spread_over_a_dask_cluster(system_ws) -> None:
     import distributed
+
     system, ws, runs = system_ws
     run = next(r for r in runs if r.outcome == "failure" and len(r.faults) == 1)
     local = attribute(ws, run.run_id, system.replay, store=False)
     _SYSTEM["system"] = system
     _WHERE.clear()
     # dashboard on any free port: 8787 may be taken, and the warning saying so is an error here
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         workers = set(client.scheduler_info()["workers"])
         with distributed.get_task_stream(client) as stream, joblib.parallel_backend("dask"):
             spread = attribute(ws, run.run_id, _replay_noting_the_worker, n_jobs=2, store=False)
@@ -108,7 +132,7 @@ def test_replays_spread_over_a_dask_cluster(system_ws) -> None:
     on_workers = [w for w in _WHERE if w]
     # the 32 coalitions of the exact game went through the Dask scheduler to both workers; the
     # decisive-step probes depend on each other and run one by one in this process
-    assert len(on_workers) >= 2 ** 5 - 2 and set(on_workers) == workers
+    assert len(on_workers) >= 2**5 - 2 and set(on_workers) == workers
     assert len(_WHERE) == spread.replays
     assert stream.data and {t["worker"] for t in stream.data} <= workers
     assert spread.verdict == local.verdict
@@ -122,7 +146,9 @@ def test_results_land_in_the_attributions_table(system_ws) -> None:
     ws.ingest(run.to_records())
     attribute(ws, run.run_id, system.replay)
     attribute(ws, run.run_id, system.replay, method="ablation")
-    methods = ws.sql("SELECT DISTINCT method FROM attributions WHERE run_id = ? ORDER BY 1", [run.run_id]).fetchall()
+    methods = ws.sql(
+        "SELECT DISTINCT method FROM attributions WHERE run_id = ? ORDER BY 1", [run.run_id]
+    ).fetchall()
     assert [m for (m,) in methods] == ["ablation", "decisive-step", "shapley-exact"]
 
 

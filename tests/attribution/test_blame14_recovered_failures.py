@@ -26,19 +26,53 @@ def _ws() -> wb.Workspace:
     """researcher's search fails (503) and the same search then goes through; pricer's lookup fails for good."""
     steps = [
         ("s0", "planner", "llm", None, None, "ok", "Plan: search the catalogue, then price item 7.", None),
-        ("s1", "researcher", "tool", "search", '{"q": "item 7"}', "error", "Error: 503 service unavailable",
-         "503 service unavailable"),
+        (
+            "s1",
+            "researcher",
+            "tool",
+            "search",
+            '{"q": "item 7"}',
+            "error",
+            "Error: 503 service unavailable",
+            "503 service unavailable",
+        ),
         ("s2", "researcher", "tool", "search", '{"q": "item 7"}', "ok", "3 results for item 7", None),
-        ("s3", "pricer", "tool", "lookup_price", '{"item": 7}', "error", "error: 404 not found", "404 not found"),
+        (
+            "s3",
+            "pricer",
+            "tool",
+            "lookup_price",
+            '{"item": 7}',
+            "error",
+            "error: 404 not found",
+            "404 not found",
+        ),
         ("s4", "pricer", "llm", None, None, "ok", "The price of item 7 is 12.50.", None),
         ("s5", "writer", "llm", None, None, "ok", "Item 7 costs 12.50.", None),
     ]
-    recs: list[dict] = [{"record": "run", "run_id": "r", "outcome": "failure"},
-                        {"run_id": "r", "step_id": "root", "kind": "system", "status": "error",
-                         "started_at": T0, "ended_at": T0 + 100 * S}]
+    recs: list[dict] = [
+        {"record": "run", "run_id": "r", "outcome": "failure"},
+        {
+            "run_id": "r",
+            "step_id": "root",
+            "kind": "system",
+            "status": "error",
+            "started_at": T0,
+            "ended_at": T0 + 100 * S,
+        },
+    ]
     for i, (sid, agent, kind, tool, inp, status, out, err) in enumerate(steps):
-        rec = {"run_id": "r", "step_id": sid, "parent_id": "root", "kind": kind, "agent": agent, "status": status,
-               "output": out, "started_at": T0 + (i + 1) * S, "ended_at": T0 + (i + 1) * S + S // 2}
+        rec = {
+            "run_id": "r",
+            "step_id": sid,
+            "parent_id": "root",
+            "kind": kind,
+            "agent": agent,
+            "status": status,
+            "output": out,
+            "started_at": T0 + (i + 1) * S,
+            "ended_at": T0 + (i + 1) * S + S // 2,
+        }
         rec.update({k: v for k, v in (("tool", tool), ("input", inp), ("error", err)) if v is not None})
         recs.append(rec)
     ws = wb.open()
@@ -61,7 +95,7 @@ def test_a_recovered_failure_is_handled_and_not_an_error() -> None:
     # the run's first error is the one nobody recovered from, not the earlier handled one
     assert X.loc["s3", "is_first_error"] == 1 and X.loc["s1", "is_first_error"] == 0
     assert X.loc["s1", "agent_errors"] == 0 and X.loc["s3", "agent_errors"] == 1
-    assert X.loc["s2", "is_retry"] == 0   # it repeats a failure that it handled
+    assert X.loc["s2", "is_retry"] == 0  # it repeats a failure that it handled
 
 
 def test_the_recovered_retry_finding_is_no_hit() -> None:
@@ -72,8 +106,8 @@ def test_the_recovered_retry_finding_is_no_hit() -> None:
 
 def test_the_move_after_a_recovered_tool_failure_does_not_follow_a_failure() -> None:
     X = _moves()
-    assert X.loc["s2", "after_tool_fail"] == 0   # follows the handled 503
-    assert X.loc["s4", "after_tool_fail"] == 1   # follows the lookup that stayed failed
+    assert X.loc["s2", "after_tool_fail"] == 0  # follows the handled 503
+    assert X.loc["s4", "after_tool_fail"] == 1  # follows the lookup that stayed failed
 
 
 def test_features_of_logs_without_repeated_calls_are_unchanged() -> None:
@@ -84,7 +118,7 @@ def test_features_of_logs_without_repeated_calls_are_unchanged() -> None:
 
 def _pretrained() -> BlameModel:
     with warnings.catch_warnings():
-        warnings.simplefilter("error")   # the shipped file loads without any warning
+        warnings.simplefilter("error")  # the shipped file loads without any warning
         return BlameModel.pretrained()
 
 
@@ -98,11 +132,15 @@ def test_the_shipped_model_blames_a_recovered_call_less_than_the_same_call_left_
     model = _pretrained()
     recovered = model.frame(_ws())
     ws = _ws()
-    ws.con.execute("UPDATE steps SET status = 'error', output = 'Error: 503 service unavailable', "
-                   "error = '503 service unavailable' WHERE step_id = 's2'")
+    ws.con.execute(
+        "UPDATE steps SET status = 'error', output = 'Error: 503 service unavailable', "
+        "error = '503 service unavailable' WHERE step_id = 's2'"
+    )
     failed = model.frame(ws)
-    logit = {name: model.rank_frame(X)[0].set_index("step_id").loc["s1", "logit"]
-             for name, X in (("recovered", recovered), ("failed", failed))}
+    logit = {
+        name: model.rank_frame(X)[0].set_index("step_id").loc["s1", "logit"]
+        for name, X in (("recovered", recovered), ("failed", failed))
+    }
     assert logit["recovered"] < logit["failed"]
 
 

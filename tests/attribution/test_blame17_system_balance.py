@@ -23,14 +23,25 @@ from workbench.attribution._blame_model import BlameModel
 HABITS = ["hedge_words", "n_numbers"]
 
 
-def _runs(system: str, n: int, culprit: tuple[float, float], decoy: tuple[float, float],
-          tag: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _runs(
+    system: str, n: int, culprit: tuple[float, float], decoy: tuple[float, float], tag: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows, labels = [], []
     for i in range(n):
         run = f"{tag}{i}"
         for pos, (agent, (h0, h1)) in enumerate([("a", culprit), ("b", decoy), ("c", (0.0, 0.0))]):
-            rows.append({"run_id": run, "step_id": f"{run}-s{pos}", "agent": agent, "kind": "llm", "pos": pos,
-                         "system": system, HABITS[0]: h0, HABITS[1]: h1})
+            rows.append(
+                {
+                    "run_id": run,
+                    "step_id": f"{run}-s{pos}",
+                    "agent": agent,
+                    "kind": "llm",
+                    "pos": pos,
+                    "system": system,
+                    HABITS[0]: h0,
+                    HABITS[1]: h1,
+                }
+            )
         labels.append({"run_id": run, "agent": "a", "step_id": f"{run}-s0"})
     return pd.DataFrame(rows), pd.DataFrame(labels)
 
@@ -55,9 +66,9 @@ def test_system_weights_give_every_system_the_same_total() -> None:
     base = np.array([1.0, 0.5, 0.5, 1.0, 0.5, 0.5, 1.0, 0.25, 2.0])
     w = system_weights(system, base)
     totals = pd.Series(w).groupby(system.fillna("").to_numpy()).sum()
-    assert np.allclose(totals, totals.iloc[0])                        # sim, real and the unnamed: one share each
-    assert np.isclose(w.mean(), 1.0)                                  # C keeps its meaning
-    assert np.isclose(w[0] / w[1], 2.0) and np.isclose(w[6] / w[7], 4.0)   # run_weight kept within a system
+    assert np.allclose(totals, totals.iloc[0])  # sim, real and the unnamed: one share each
+    assert np.isclose(w.mean(), 1.0)  # C keeps its meaning
+    assert np.isclose(w[0] / w[1], 2.0) and np.isclose(w[6] / w[7], 4.0)  # run_weight kept within a system
     assert np.allclose(system_weights(pd.Series(["x", "x", "y"]), None), [0.75, 0.75, 1.5])
 
 
@@ -77,7 +88,7 @@ def test_system_balance_is_checked() -> None:
 
 def _quiet_load(fn):  # noqa: ANN001, ANN202
     with warnings.catch_warnings():
-        warnings.simplefilter("error")   # the file loads without any warning
+        warnings.simplefilter("error")  # the file loads without any warning
         return fn()
 
 
@@ -95,11 +106,27 @@ def test_v9_still_loads_unbalanced_and_predicts() -> None:
     ref = resources.files("workbench.attribution").joinpath("models", "blame_model_whowhen_v9.json")
     with resources.as_file(ref) as path:
         v9 = _quiet_load(lambda: BlameModel.load(path))
-    assert v9.get_params()["system_balance"] is False   # a file without the parameter: off, as it was fitted
+    assert v9.get_params()["system_balance"] is False  # a file without the parameter: off, as it was fitted
     ws = wb.open()
-    ws.ingest([{"record": "run", "run_id": "r", "outcome": "failure"},
-               {"run_id": "r", "step_id": "s1", "kind": "llm", "agent": "planner", "output": "Plan: buy 3 items."},
-               {"run_id": "r", "step_id": "s2", "kind": "llm", "agent": "buyer", "output": "Bought 4 items at 9.99."}],
-              progress=False)
+    ws.ingest(
+        [
+            {"record": "run", "run_id": "r", "outcome": "failure"},
+            {
+                "run_id": "r",
+                "step_id": "s1",
+                "kind": "llm",
+                "agent": "planner",
+                "output": "Plan: buy 3 items.",
+            },
+            {
+                "run_id": "r",
+                "step_id": "s2",
+                "kind": "llm",
+                "agent": "buyer",
+                "output": "Bought 4 items at 9.99.",
+            },
+        ],
+        progress=False,
+    )
     pred = v9.predict(ws)
     assert len(pred) == 1 and pred["agent"].iat[0] in ("planner", "buyer")

@@ -14,7 +14,7 @@ from workbench.attribution._linear import LinearScorer
 
 def _quiet(fn):  # noqa: ANN001, ANN202
     with warnings.catch_warnings():
-        warnings.simplefilter("error")   # loads without any warning (no scikit-learn version coupling)
+        warnings.simplefilter("error")  # loads without any warning (no scikit-learn version coupling)
         return fn()
 
 
@@ -26,20 +26,49 @@ def _v10() -> BlameModel:
 
 def _ws() -> wb.Workspace:
     ws = wb.open()
-    ws.ingest([{"record": "run", "run_id": "r", "outcome": "failure"},
-               {"run_id": "r", "step_id": "s1", "kind": "llm", "agent": "planner", "output": "Plan: buy 3 items."},
-               {"run_id": "r", "step_id": "s2", "kind": "llm", "agent": "buyer",
-                "output": "I think maybe 4 items at 9.99 would do."},
-               {"run_id": "r", "step_id": "s3", "kind": "llm", "agent": "checker", "output": "Total 39.96. Done."}],
-              progress=False)
+    ws.ingest(
+        [
+            {"record": "run", "run_id": "r", "outcome": "failure"},
+            {
+                "run_id": "r",
+                "step_id": "s1",
+                "kind": "llm",
+                "agent": "planner",
+                "output": "Plan: buy 3 items.",
+            },
+            {
+                "run_id": "r",
+                "step_id": "s2",
+                "kind": "llm",
+                "agent": "buyer",
+                "output": "I think maybe 4 items at 9.99 would do.",
+            },
+            {
+                "run_id": "r",
+                "step_id": "s3",
+                "kind": "llm",
+                "agent": "checker",
+                "output": "Total 39.96. Done.",
+            },
+        ],
+        progress=False,
+    )
     return ws
 
 
 def test_v11_ships_the_listwise_agent_scorer_and_v10s_steps() -> None:
     model = _quiet(BlameModel.pretrained)
     params = model.get_params()
-    assert params["listwise_weight"] == 0.25 and params["listwise_steps"] is False and params["step_rule"] == "top"
-    assert params["system_balance"] is True and params["features"] == "portable" and params["prior"] == "pretrained"
+    assert (
+        params["listwise_weight"] == 0.25
+        and params["listwise_steps"] is False
+        and params["step_rule"] == "top"
+    )
+    assert (
+        params["system_balance"] is True
+        and params["features"] == "portable"
+        and params["prior"] == "pretrained"
+    )
     assert isinstance(model.agent_model_, LinearScorer)
     assert not np.allclose(model.agent_model_.coef, model.step_model_.coef)
     # the step scorer is v10's fit on the same runs (the steps of v10's verdicts are kept)
@@ -72,5 +101,6 @@ def test_v11_ranks_agents_by_its_agent_scorer_and_explains_that() -> None:
 
 
 def pd_logits(model: BlameModel, scorer: LinearScorer, X) -> np.ndarray:  # noqa: ANN001
-    return scorer.decision_function(X[list(model.feature_names_in_)].to_numpy(dtype=np.float64)) + \
-        model._value_offset(X)
+    return scorer.decision_function(
+        X[list(model.feature_names_in_)].to_numpy(dtype=np.float64)
+    ) + model._value_offset(X)

@@ -19,9 +19,17 @@ from workbench.exceptions import InvalidParameterError
 def _moves(rows: list[tuple[str, str, float]], run: str = "r1") -> pd.DataFrame:
     """A scored run: (agent, kind, log-odds) per move, in order."""
     logit = np.array([x[2] for x in rows])
-    return pd.DataFrame({"run_id": run, "step_id": [f"{run}-{i}" for i in range(len(rows))],
-                         "agent": [x[0] for x in rows], "kind": [x[1] for x in rows], "pos": range(len(rows)),
-                         "logit": logit, "score": 1 / (1 + np.exp(-logit))})
+    return pd.DataFrame(
+        {
+            "run_id": run,
+            "step_id": [f"{run}-{i}" for i in range(len(rows))],
+            "agent": [x[0] for x in rows],
+            "kind": [x[1] for x in rows],
+            "pos": range(len(rows)),
+            "logit": logit,
+            "score": 1 / (1 + np.exp(-logit)),
+        }
+    )
 
 
 def _top(agents: pd.DataFrame) -> dict[str, str]:
@@ -30,8 +38,9 @@ def _top(agents: pd.DataFrame) -> dict[str, str]:
 
 def test_mass_names_the_agent_most_likely_to_hold_the_decisive_move() -> None:
     # a: one move at log-odds 2 (weight e^2 = 7.4); b: three at 1.5 (3 e^1.5 = 13.4); the executor t: one at 0
-    steps = _moves([("a", "llm", 2.0), ("b", "llm", 1.5), ("t", "tool", 0.0), ("b", "llm", 1.5),
-                    ("b", "llm", 1.5)])
+    steps = _moves(
+        [("a", "llm", 2.0), ("b", "llm", 1.5), ("t", "tool", 0.0), ("b", "llm", 1.5), ("b", "llm", 1.5)]
+    )
     assert _top(rank_agents(steps, "max")) == {"r1": "a"}
     mass = rank_agents(steps, "mass", talkers_only=True)
     assert _top(mass) == {"r1": "b"}
@@ -44,14 +53,20 @@ def test_mass_names_the_agent_most_likely_to_hold_the_decisive_move() -> None:
 
 def test_credit_tools_makes_the_author_answer_for_the_executor_output() -> None:
     # the executor's output (log-odds 3) shows code a wrote failing; b talks more suspiciously than a
-    steps = pd.concat([_moves([("a", "llm", 0.0), ("t", "tool", 3.0), ("b", "llm", 1.0), ("t", "tool", -1.0)]),
-                       _moves([("t", "tool", 2.0), ("b", "llm", 0.0)], run="r2")], ignore_index=True)
+    steps = pd.concat(
+        [
+            _moves([("a", "llm", 0.0), ("t", "tool", 3.0), ("b", "llm", 1.0), ("t", "tool", -1.0)]),
+            _moves([("t", "tool", 2.0), ("b", "llm", 0.0)], run="r2"),
+        ],
+        ignore_index=True,
+    )
     assert _top(rank_agents(steps, "max", talkers_only=True)) == {"r1": "b", "r2": "b"}
     credited = rank_agents(steps, "max", talkers_only=True, credit_tools=True)
     # r2's executor speaks before anyone: no author to credit
     assert _top(credited) == {"r1": "a", "r2": "b"}
     assert credited.loc[credited["run_id"] == "r1"].set_index("agent")["score"]["a"] == pytest.approx(
-        1 / (1 + np.exp(-3.0)))
+        1 / (1 + np.exp(-3.0))
+    )
     # the same move counted twice is not more mass than the run has: shares still sum to one over candidates
     both = rank_agents(steps, "mass", talkers_only=True, credit_tools=True)
     assert _top(both) == {"r1": "a", "r2": "b"}
@@ -66,9 +81,18 @@ def _runs(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         culprit = int(rng.integers(3))
         for p in range(6):
             a = p % 3
-            rows.append({"run_id": f"r{i}", "step_id": f"r{i}-{p}", "agent": f"agent{a}", "kind": "llm", "pos": p,
-                         "system": "s", "hedge_words": (a == culprit) * 0.8 + rng.normal(0, 1),
-                         "n_numbers": rng.normal()})
+            rows.append(
+                {
+                    "run_id": f"r{i}",
+                    "step_id": f"r{i}-{p}",
+                    "agent": f"agent{a}",
+                    "kind": "llm",
+                    "pos": p,
+                    "system": "s",
+                    "hedge_words": (a == culprit) * 0.8 + rng.normal(0, 1),
+                    "n_numbers": rng.normal(),
+                }
+            )
         labels.append({"run_id": f"r{i}", "agent": f"agent{culprit}", "step_id": f"r{i}-{culprit}"})
     return pd.DataFrame(rows), pd.DataFrame(labels)
 
@@ -76,8 +100,9 @@ def _runs(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_blame_model_with_mass_names_the_agent_it_is_most_confident_in(tmp_path) -> None:  # noqa: ANN001
     X, labels = _runs(30, 0)
     test_X, _ = _runs(20, 1)
-    m = BlameModel(features=["hedge_words", "n_numbers"], calibration_cv=2, agent_aggregation="mass",
-                   credit_tools=True).fit_frame(X, labels)
+    m = BlameModel(
+        features=["hedge_words", "n_numbers"], calibration_cv=2, agent_aggregation="mass", credit_tools=True
+    ).fit_frame(X, labels)
     _, agents = m.rank_frame(test_X)
     best = agents.loc[agents.groupby("run_id")["confidence"].idxmax(), ["run_id", "agent"]]
     assert _top(agents) == dict(best.itertuples(index=False))
@@ -87,8 +112,10 @@ def test_blame_model_with_mass_names_the_agent_it_is_most_confident_in(tmp_path)
     pd.testing.assert_frame_equal(back.rank_frame(test_X)[1], agents)
 
 
-@pytest.mark.parametrize(("param", "value", "says"), [("agent_aggregation", "median", "'max', 'sum', 'mass'"),
-                                                      ("credit_tools", "yes", "True or False")])
+@pytest.mark.parametrize(
+    ("param", "value", "says"),
+    [("agent_aggregation", "median", "'max', 'sum', 'mass'"), ("credit_tools", "yes", "True or False")],
+)
 def test_bad_aggregation_parameters_are_named(param: str, value: str, says: str) -> None:
     X, labels = _runs(6, 0)
     with pytest.raises(InvalidParameterError, match=f"{param}.*{says}.*{value}"):
@@ -106,7 +133,7 @@ def test_noisy_or_adds_a_second_suspicious_move_and_little_for_many_harmless_one
     steps = _moves(rows)
     assert _top(rank_agents(steps, "max")) == {"r1": "a"}
     got = rank_agents(steps, "noisy_or").set_index("agent")
-    assert got["score"].to_dict() == pytest.approx({"a": 0.6, "b": 1 - 0.55 ** 2, "c": 1 - 0.93 ** 10})
+    assert got["score"].to_dict() == pytest.approx({"a": 0.6, "b": 1 - 0.55**2, "c": 1 - 0.93**10})
     assert got["rank"].to_dict() == {"b": 1, "a": 2, "c": 3}
     # the sum puts the ten harmless moves above the one suspicious one
     assert rank_agents(steps, "sum").set_index("agent")["rank"]["c"] < got["rank"]["c"]
@@ -125,15 +152,28 @@ def test_blame_model_with_noisy_or_saves_loads_and_explains_by_the_best_move(tmp
 
     X, labels = _runs(30, 0)
     test_X, _ = _runs(12, 1)
-    m = BlameModel(features=["hedge_words", "n_numbers"], calibration_cv=2,
-                   agent_aggregation="noisy_or").fit_frame(X, labels)
+    m = BlameModel(
+        features=["hedge_words", "n_numbers"], calibration_cv=2, agent_aggregation="noisy_or"
+    ).fit_frame(X, labels)
     steps, agents = m.rank_frame(test_X)
     assert set(agents["rank"]) == {1, 2, 3} and agents["confidence"].between(0, 1).all()
     m.save(tmp_path / "m.json")
     back = BlameModel.load(tmp_path / "m.json")
     assert back.agent_aggregation == "noisy_or"
     pd.testing.assert_frame_equal(back.rank_frame(test_X)[1], agents)
-    long = pd.DataFrame({"run_id": "r1", "agent": ["a", "a", "b"], "step_id": ["s0", "s1", "s2"],
-                         "feature": "hedge_words", "value": [0.0, 1.0, 2.0], "shap": [0.1, 0.5, 0.2],
-                         "base_value": -1.0, "output": [-0.9, -0.5, -0.8]})
-    assert _explain_agents("noisy_or", long, -1.0).set_index("agent")["step_id"].to_dict() == {"a": "s1", "b": "s2"}
+    long = pd.DataFrame(
+        {
+            "run_id": "r1",
+            "agent": ["a", "a", "b"],
+            "step_id": ["s0", "s1", "s2"],
+            "feature": "hedge_words",
+            "value": [0.0, 1.0, 2.0],
+            "shap": [0.1, 0.5, 0.2],
+            "base_value": -1.0,
+            "output": [-0.9, -0.5, -0.8],
+        }
+    )
+    assert _explain_agents("noisy_or", long, -1.0).set_index("agent")["step_id"].to_dict() == {
+        "a": "s1",
+        "b": "s2",
+    }

@@ -16,11 +16,13 @@ from workbench.attribution._portable_handoff import HANDOFF_FEATURES, handoff_fe
 
 # (kind, agent, output): the planner states 42, the coder computes 84 from it with a tool, the checker says 84
 # is wrong and gives 85, the planner answers 84 (the coder's value, relayed).
-RUN = [("agent", "planner", "The rate is 42 per unit."),
-       ("agent", "coder", "Using 42 I compute it. ```print(42*2)```"),
-       ("tool", "coder", "84"),
-       ("agent", "checker", "I think 84 is wrong; actually 85."),
-       ("agent", "planner", "Final answer: 84")]
+RUN = [
+    ("agent", "planner", "The rate is 42 per unit."),
+    ("agent", "coder", "Using 42 I compute it. ```print(42*2)```"),
+    ("tool", "coder", "84"),
+    ("agent", "checker", "I think 84 is wrong; actually 85."),
+    ("agent", "planner", "Final answer: 84"),
+]
 
 
 def _features(moves: list[tuple[str, str, str]], task: str = "Task: compute for 2 units") -> dict[str, list]:
@@ -42,10 +44,15 @@ def test_per_move_edges_follow_a_value_from_its_first_stater() -> None:
 
 
 def test_corrected_by_other_counts_another_agent_and_not_the_agent_itself() -> None:
-    f = _features([("agent", "a", "The total is 500."),
-                   ("agent", "a", "Actually 500 was a typo, I mean it: 500."),   # a's own correction
-                   ("agent", "b", "That is wrong: 500 misses a row, it is 600."),
-                   ("agent", "c", "Agreed, 600.")], task="")
+    f = _features(
+        [
+            ("agent", "a", "The total is 500."),
+            ("agent", "a", "Actually 500 was a typo, I mean it: 500."),  # a's own correction
+            ("agent", "b", "That is wrong: 500 misses a row, it is 600."),
+            ("agent", "c", "Agreed, 600."),
+        ],
+        task="",
+    )
     # a's first move: b's correction only (a's own "Actually ..." is not another agent's); b: c only agrees.
     assert f["corrected_by_other"] == [1.0, 1.0, 0.0, 0.0]
 
@@ -56,23 +63,35 @@ def test_agent_level_columns_are_the_same_on_every_move_of_the_agent() -> None:
     assert f["agent_final_first"] == [0.0, 0.5, 0.0, 0.5, 0.0]
     # The planner and the checker repeat 84 after the coder stated it.
     assert f["agent_final_relay"] == [0.5, 0.0, 0.0, 0.5, 0.5]
-    assert f["agent_out_degree"] == [0.5, 1.0, 0.0, 0.0, 0.5]     # checker's 85: nobody repeats it
-    assert f["agent_in_degree"] == [0.5, 0.5, 0.0, 0.5, 0.5]      # tool moves: 0
+    assert f["agent_out_degree"] == [0.5, 1.0, 0.0, 0.0, 0.5]  # checker's 85: nobody repeats it
+    assert f["agent_in_degree"] == [0.5, 0.5, 0.0, 0.5, 0.5]  # tool moves: 0
 
 
 def test_an_agent_repeating_itself_or_the_task_hands_nothing_off() -> None:
-    f = _features([("agent", "a", "There are 12 boxes, I count 360 items."),
-                   ("agent", "a", "Again: 360."),
-                   ("agent", "b", "The task says 12 boxes.")], task="How many items in 12 boxes?")
+    f = _features(
+        [
+            ("agent", "a", "There are 12 boxes, I count 360 items."),
+            ("agent", "a", "Again: 360."),
+            ("agent", "b", "The task says 12 boxes."),
+        ],
+        task="How many items in 12 boxes?",
+    )
     assert f["handoff_passed"] == [0.0, 0.0, 0.0]
     assert f["handoff_received"] == [0.0, 0.0, 0.0]
     assert f["agent_out_degree"] == f["agent_in_degree"] == [0.0, 0.0, 0.0]
-    assert f["agent_final_first"] == [1.0, 1.0, 0.0]   # 360 (the final moves' one value not the task's) is a's
+    assert f["agent_final_first"] == [1.0, 1.0, 0.0]  # 360 (the final moves' one value not the task's) is a's
 
 
 def test_an_empty_run_and_a_run_without_numbers() -> None:
-    empty = handoff_features(np.array([], dtype=object), np.array([], dtype=bool), np.array([], dtype=bool), [],
-                             set(), np.array([], dtype=bool), set())
+    empty = handoff_features(
+        np.array([], dtype=object),
+        np.array([], dtype=bool),
+        np.array([], dtype=bool),
+        [],
+        set(),
+        np.array([], dtype=bool),
+        set(),
+    )
     assert all(v.tolist() == [] for v in empty.values())
     f = _features([("agent", "a", "no numbers"), ("agent", "b", "none either")], task="")
     assert all(v == [0.0, 0.0] for v in f.values())
@@ -82,7 +101,9 @@ def test_the_group_is_opt_in_and_labelled() -> None:
     assert "handoff" in OPT_IN_GROUPS and all(ALL_FEATURES[k][0] == "handoff" for k in HANDOFF_FEATURES)
     assert not set(HANDOFF_FEATURES) & set(BlameModel()._feature_list())
     assert not set(HANDOFF_FEATURES) & set(BlameModel(features="portable")._feature_list())
-    assert BlameModel(features=[*PORTABLE_GROUPS, "handoff"])._feature_list() == \
-        [*BlameModel(features="portable")._feature_list(), *HANDOFF_FEATURES]
+    assert BlameModel(features=[*PORTABLE_GROUPS, "handoff"])._feature_list() == [
+        *BlameModel(features="portable")._feature_list(),
+        *HANDOFF_FEATURES,
+    ]
     assert not set(HANDOFF_FEATURES) & set(BlameModel.pretrained().feature_names_in_)
     assert all(0 < len(FEATURE_LABELS[k]) <= 40 for k in HANDOFF_FEATURES)

@@ -18,9 +18,13 @@ from workbench.attribution._feature_labels import feature_label
 from workbench.attribution._run_contrast import base_name, contrast_names, run_z, with_run_contrasts
 
 # two runs of the same feature at different levels, one with a missing value, and a run whose moves all agree
-FRAME = pd.DataFrame({"run_id": ["a", "a", "a", "b", "b", "b", "b", "c", "c"],
-                      "f": [0.0, 1.0, 2.0, 10.0, 12.0, np.nan, 14.0, 5.0, 5.0],
-                      "g": [1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 4.0, np.nan, np.nan]})
+FRAME = pd.DataFrame(
+    {
+        "run_id": ["a", "a", "a", "b", "b", "b", "b", "c", "c"],
+        "f": [0.0, 1.0, 2.0, 10.0, 12.0, np.nan, 14.0, 5.0, 5.0],
+        "g": [1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 4.0, np.nan, np.nan],
+    }
+)
 
 
 def test_run_z_is_taken_within_each_run() -> None:
@@ -31,7 +35,7 @@ def test_run_z_is_taken_within_each_run() -> None:
     assert np.allclose(z["f"].iloc[[3, 4, 6]], [-1 / s, 0, 1 / s]) and np.isnan(z["f"].iat[5])
     # a run whose moves all agree gives 0 to each; a run with no value keeps NaN
     assert (z["f"].iloc[7:] == 0).all() and (z["g"].iloc[:3] == 0).all() and z["g"].iloc[7:].isna().all()
-    assert z["g"].iat[6] == pytest.approx(np.sqrt(3))    # the one move of four that differs
+    assert z["g"].iat[6] == pytest.approx(np.sqrt(3))  # the one move of four that differs
     assert z.index.equals(FRAME.index)
 
 
@@ -44,12 +48,13 @@ def test_contrast_columns_replace_or_sit_beside_the_features() -> None:
         contrast_names(["f"], "percentile")
     assert with_run_contrasts(FRAME, ["f"], None) is FRAME
     dev = with_run_contrasts(FRAME, ["f", "g"], "deviation")
-    assert list(dev.columns) == ["run_id", "f", "g", "f@run_dev", "g@run_dev"]   # the raw columns stay
+    assert list(dev.columns) == ["run_id", "f", "g", "f@run_dev", "g@run_dev"]  # the raw columns stay
     assert (dev["f@run_dev"].dropna() >= 0).all() and dev["f@run_dev"].iat[0] == pytest.approx(np.sqrt(1.5))
     # computed again on its own output: the same columns, not a second set
     assert with_run_contrasts(dev, ["f", "g"], "deviation").equals(dev)
-    assert "vs its run" in feature_label("hedge_words@run_z") and feature_label("hedge_words") in feature_label(
-        "hedge_words@run_dev")
+    assert "vs its run" in feature_label("hedge_words@run_z") and feature_label(
+        "hedge_words"
+    ) in feature_label("hedge_words@run_dev")
 
 
 def test_standardised_runs_teach_the_per_move_fit_what_stands_out() -> None:
@@ -63,7 +68,7 @@ def test_standardised_runs_teach_the_per_move_fit_what_stands_out() -> None:
     assert sorted(names) == ["hedge_words@run_z", "n_numbers@run_z"]
     assert _agent_accuracy(m, test_X, test_labels) > 0.9
     assert m.step_model_.coef[names.index("hedge_words@run_z")] > 0
-    back = BlameModel.from_dict(m.to_dict())   # the parameter travels with the file; its columns are accepted
+    back = BlameModel.from_dict(m.to_dict())  # the parameter travels with the file; its columns are accepted
     assert back.run_contrast == "standardise"
     assert back.rank_frame(test_X)[1].equals(m.rank_frame(test_X)[1])
 
@@ -78,8 +83,9 @@ def test_deviation_finds_a_culprit_that_stands_out_either_way() -> None:
         odd = frame["run_id"].str[1:].astype(int).to_numpy() % 2 == 1
         frame.loc[culprit & odd, "hedge_words"] -= 2.0
     raw = BlameModel(features=FEATURES, calibration_cv=None, listwise_weight=0.25).fit_frame(X, labels)
-    dev = BlameModel(features=FEATURES, calibration_cv=None, listwise_weight=0.25,
-                     run_contrast="deviation").fit_frame(X, labels)
+    dev = BlameModel(
+        features=FEATURES, calibration_cv=None, listwise_weight=0.25, run_contrast="deviation"
+    ).fit_frame(X, labels)
     assert sorted(dev.feature_names_in_) == sorted([*FEATURES, "hedge_words@run_dev", "n_numbers@run_dev"])
     assert _agent_accuracy(raw, test_X, test_labels) < 0.7 < 0.9 < _agent_accuracy(dev, test_X, test_labels)
 

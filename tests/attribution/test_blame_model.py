@@ -57,7 +57,9 @@ def trees(train_frame) -> BlameModel:
 def test_held_out_single_fault_accuracy_beats_heuristics(model, trees, test_ws) -> None:
     single = labelled_failures(test_ws, max_faults=1)
     assert len(single) >= 120
-    table = evaluate_attribution(test_ws, ["blame_model", *HEURISTICS], model=model, run_ids=single).set_index("method")
+    table = evaluate_attribution(
+        test_ws, ["blame_model", *HEURISTICS], model=model, run_ids=single
+    ).set_index("method")
     bm = table.loc["blame_model"]
     assert bm["agent_acc"] >= 0.9 and bm["step_acc"] >= 0.85
     assert bm["agent_top2"] >= bm["agent_acc"] and bm["step_top3"] >= bm["step_acc"]
@@ -81,8 +83,18 @@ def test_predict_is_read_only_and_store_predictions_writes(model, test_ws) -> No
     before = test_ws.sql("SELECT count(*) FROM attributions").fetchall()[0][0]
     pred = model.predict(test_ws, runs)
     assert test_ws.sql("SELECT count(*) FROM attributions").fetchall()[0][0] == before
-    assert list(pred.columns) == ["run_id", "agent", "step_id", "score", "agent_confidence", "uncertain",
-                                  "only_agent", "step_confidence", "familiarity", "unfamiliar"]
+    assert list(pred.columns) == [
+        "run_id",
+        "agent",
+        "step_id",
+        "score",
+        "agent_confidence",
+        "uncertain",
+        "only_agent",
+        "step_confidence",
+        "familiarity",
+        "unfamiliar",
+    ]
     assert sorted(pred["run_id"]) == runs
     assert pred["score"].between(0, 1).all() and pred["agent_confidence"].between(0, 1).all()
     assert pred["familiarity"].between(0, 1).all()
@@ -92,18 +104,24 @@ def test_predict_is_read_only_and_store_predictions_writes(model, test_ws) -> No
     agents = model.score_agents(test_ws, runs)
     # span46: a verdict between agents is uncertain when its agent's score leads the runner-up's by < 0.1
     margin = pred["run_id"].map(score_margins(agents))
-    assert (pred["uncertain"] == (margin < model.uncertain_margin) | pred["unfamiliar"])[~pred["only_agent"]].all()
+    assert (pred["uncertain"] == (margin < model.uncertain_margin) | pred["unfamiliar"])[
+        ~pred["only_agent"]
+    ].all()
     assert np.allclose(agents.groupby("run_id")["share"].sum(), 1.0)
     stored = model.store_predictions(test_ws, runs)
     assert stored.equals(pred)
-    n = test_ws.sql("SELECT unit, count(*) FROM attributions WHERE method = 'blame_model' GROUP BY unit "
-                    "ORDER BY unit").fetchall()
+    n = test_ws.sql(
+        "SELECT unit, count(*) FROM attributions WHERE method = 'blame_model' GROUP BY unit ORDER BY unit"
+    ).fetchall()
     assert dict(n) == {"agent": len(agents), "step": len(steps), "verdict": 10}
-    flags = test_ws.sql("SELECT run_id, params->>'uncertain', params->>'decisive_step' FROM attributions "
-                        "WHERE method = 'blame_model' AND unit = 'verdict' ORDER BY run_id").fetchall()
+    flags = test_ws.sql(
+        "SELECT run_id, params->>'uncertain', params->>'decisive_step' FROM attributions "
+        "WHERE method = 'blame_model' AND unit = 'verdict' ORDER BY run_id"
+    ).fetchall()
     assert [(r, u == "true", s) for r, u, s in flags] == list(
-        zip(pred["run_id"], pred["uncertain"], pred["step_id"], strict=True))
-    model.store_predictions(test_ws, runs)   # replaces, does not duplicate
+        zip(pred["run_id"], pred["uncertain"], pred["step_id"], strict=True)
+    )
+    model.store_predictions(test_ws, runs)  # replaces, does not duplicate
     again = test_ws.sql("SELECT count(*) FROM attributions WHERE method = 'blame_model'").fetchall()[0][0]
     assert again == len(agents) + len(steps) + 10
 
@@ -115,15 +133,19 @@ def test_explain_shap_values_add_up_to_the_model_output(which, request, test_ws)
     ex = m.explain(test_ws, run_id)
     assert set(ex["level"]) == {"step", "agent"}
     steps = ex[ex["level"] == "step"]
-    per_step = steps.groupby("step_id").agg(shap=("shap", "sum"), base=("base_value", "first"),
-                                            output=("output", "first"))
+    per_step = steps.groupby("step_id").agg(
+        shap=("shap", "sum"), base=("base_value", "first"), output=("output", "first")
+    )
     assert np.allclose(per_step["base"] + per_step["shap"], per_step["output"], atol=1e-6)
     logits = m.score_steps(test_ws, [run_id]).set_index("step_id")["logit"]
     assert np.allclose(per_step["output"], logits.loc[per_step.index], atol=1e-9)
     top_step = steps.loc[steps["top"], "step_id"].unique()
     assert list(top_step) == [m.predict(test_ws, [run_id])["step_id"].iat[0]]
-    agents = ex[ex["level"] == "agent"].groupby("agent").agg(shap=("shap", "sum"), base=("base_value", "first"),
-                                                            output=("output", "first"))
+    agents = (
+        ex[ex["level"] == "agent"]
+        .groupby("agent")
+        .agg(shap=("shap", "sum"), base=("base_value", "first"), output=("output", "first"))
+    )
     assert np.allclose(agents["base"] + agents["shap"], agents["output"], atol=1e-6)
     assert set(steps["feature"]) == set(m.feature_names_in_)
 
@@ -132,26 +154,37 @@ def test_not_fitted_raises(test_ws) -> None:
     m = BlameModel()
     with pytest.raises(NotFittedError):
         check_is_fitted(m)
-    for call in (lambda: m.predict(test_ws), lambda: m.score_steps(test_ws), lambda: m.explain(test_ws, "x"),
-                 lambda: m.store_predictions(test_ws)):
+    for call in (
+        lambda: m.predict(test_ws),
+        lambda: m.score_steps(test_ws),
+        lambda: m.explain(test_ws, "x"),
+        lambda: m.store_predictions(test_ws),
+    ):
         with pytest.raises(NotFittedError):
             call()
 
 
-@pytest.mark.parametrize(("param", "value", "message"), [
-    ("max_depth", -3, "'max_depth' must be None or an int >= 1 (got -3)"),
-    ("learning_rate", 0.0, "'learning_rate' must be a float in (0, 1] (got 0.0)"),
-    ("n_estimators", 2.5, "'n_estimators' must be an int >= 1 (got 2.5)"),
-    ("agent_aggregation", "mean", "'agent_aggregation' must be one of 'max', 'sum', 'mass', 'noisy_or', 'first_flagged' (got 'mean')"),
-    ("estimator", "forest", "'estimator' must be one of 'linear', 'trees' (got 'forest')"),
-    ("C", 0, "'C' must be a float > 0 (got 0)"),
-    ("features", ["latency", "no_such"], "'features' must be None, 'portable'"),
-    ("detect", "sometimes", "'detect' must be 'auto', True or False (got 'sometimes')"),
-    ("uncertain_below", 1.5, "'uncertain_below' must be a float in [0, 1] (got 1.5)"),
-    ("prior", "mine", "'prior' must be None or 'pretrained' (got 'mine')"),
-])
+@pytest.mark.parametrize(
+    ("param", "value", "message"),
+    [
+        ("max_depth", -3, "'max_depth' must be None or an int >= 1 (got -3)"),
+        ("learning_rate", 0.0, "'learning_rate' must be a float in (0, 1] (got 0.0)"),
+        ("n_estimators", 2.5, "'n_estimators' must be an int >= 1 (got 2.5)"),
+        (
+            "agent_aggregation",
+            "mean",
+            "'agent_aggregation' must be one of 'max', 'sum', 'mass', 'noisy_or', 'first_flagged' (got 'mean')",
+        ),
+        ("estimator", "forest", "'estimator' must be one of 'linear', 'trees' (got 'forest')"),
+        ("C", 0, "'C' must be a float > 0 (got 0)"),
+        ("features", ["latency", "no_such"], "'features' must be None, 'portable'"),
+        ("detect", "sometimes", "'detect' must be 'auto', True or False (got 'sometimes')"),
+        ("uncertain_below", 1.5, "'uncertain_below' must be a float in [0, 1] (got 1.5)"),
+        ("prior", "mine", "'prior' must be None or 'pretrained' (got 'mine')"),
+    ],
+)
 def test_bad_params_are_named_at_fit_time(train_ws, param, value, message) -> None:
-    m = BlameModel(**{param: value})          # __init__ only stores
+    m = BlameModel(**{param: value})  # __init__ only stores
     assert m.get_params()[param] == value
     with pytest.raises(InvalidParameterError) as err:
         m.fit(train_ws)
@@ -165,13 +198,20 @@ def test_sklearn_conventions_and_feature_subsets(model, train_ws, train_frame, t
     assert c.set_params(C=0.5, features="portable") is c and c.get_params()["C"] == 0.5
     check_is_fitted(model)
     # None: every feature but the opt-in groups (blame34's "claims", scored and not in the default)
-    assert list(model.feature_names_in_) == [f for f, (needs, _) in ALL_FEATURES.items()
-                                             if f not in model.unavailable_features_ and needs not in OPT_IN_GROUPS]
+    assert list(model.feature_names_in_) == [
+        f
+        for f, (needs, _) in ALL_FEATURES.items()
+        if f not in model.unavailable_features_ and needs not in OPT_IN_GROUPS
+    ]
     some = labelled_failures(train_ws)[:60]
     # Deterministic for a random_state: two fits give the same scores.
     # (uncalibrated: score_steps does not read the calibration, which would cost five boosters per fit)
-    a = BlameModel(estimator="trees", n_estimators=10, random_state=3, calibration_cv=None).fit(train_ws, some)
-    b = BlameModel(estimator="trees", n_estimators=10, random_state=3, calibration_cv=None).fit(train_ws, some)
+    a = BlameModel(estimator="trees", n_estimators=10, random_state=3, calibration_cv=None).fit(
+        train_ws, some
+    )
+    b = BlameModel(estimator="trees", n_estimators=10, random_state=3, calibration_cv=None).fit(
+        train_ws, some
+    )
     runs = labelled_failures(test_ws)[:5]
     assert a.score_steps(test_ws, runs).equals(b.score_steps(test_ws, runs))
     # The feature subsets on the module's frame of these runs (what fit computes first); the confidence
@@ -187,7 +227,11 @@ def test_sklearn_conventions_and_feature_subsets(model, train_ws, train_frame, t
 
 def test_fit_needs_labelled_failures() -> None:
     ws = wb.open()
-    ws.ingest([{"record": "run", "run_id": "r", "outcome": "failure"},
-               {"run_id": "r", "step_id": "a", "kind": "llm", "agent": "x", "seq": 0}])
+    ws.ingest(
+        [
+            {"record": "run", "run_id": "r", "outcome": "failure"},
+            {"run_id": "r", "step_id": "a", "kind": "llm", "agent": "x", "seq": 0},
+        ]
+    )
     with pytest.raises(WorkbenchError, match="no failed run with a culprit label"):
         BlameModel().fit(ws)

@@ -35,10 +35,18 @@ def two_systems(tmp_path_factory) -> tuple[wb.Workspace, list[str], list[str]]:
     write_runs(folder, "beta", 40, seed=2)
     ws = wb.open()
     ws.ingest(str(folder / "*" / "*.json"), progress=False)
-    alpha = [r for (r,) in ws.sql("SELECT run_id FROM runs WHERE system = ? ORDER BY 1",
-                                  ["whowhen/Algorithm-Generated"]).fetchall()]
-    beta = [r for (r,) in ws.sql("SELECT run_id FROM runs WHERE system = ? ORDER BY 1",
-                                 ["whowhen/Hand-Crafted"]).fetchall()]
+    alpha = [
+        r
+        for (r,) in ws.sql(
+            "SELECT run_id FROM runs WHERE system = ? ORDER BY 1", ["whowhen/Algorithm-Generated"]
+        ).fetchall()
+    ]
+    beta = [
+        r
+        for (r,) in ws.sql(
+            "SELECT run_id FROM runs WHERE system = ? ORDER BY 1", ["whowhen/Hand-Crafted"]
+        ).fetchall()
+    ]
     return ws, alpha, beta
 
 
@@ -54,8 +62,9 @@ def test_portable_model_carries_over_to_a_system_with_other_agents(two_systems, 
     assert len(alpha) == 80 and len(beta) == 40
     model = portable
     assert not {"latency", "confidence"} & set(model.feature_names_in_)
-    table = evaluate_attribution(ws, ["blame_model", "random", "first_agent_turn"], model=model,
-                                 run_ids=beta).set_index("method")
+    table = evaluate_attribution(
+        ws, ["blame_model", "random", "first_agent_turn"], model=model, run_ids=beta
+    ).set_index("method")
     # The culprit first states the value the wrong answer rests on, whatever the agents are called.
     assert table.loc["blame_model", "step_acc"] >= 0.8
     assert table.loc["blame_model", "agent_acc"] >= 0.8
@@ -79,7 +88,7 @@ def test_portable_features_say_who_first_stated_the_final_value(two_systems) -> 
     X = m.frame(ws, alpha[:20])
     labels = ws.sql("SELECT run_id, step_id FROM labels WHERE step_id IS NOT NULL").df()
     first = X[X["final_origin_first"] == 1].merge(labels, on=["run_id", "step_id"])
-    assert len(first) >= 15     # the labelled step is the first mover of the final answer's value
+    assert len(first) >= 15  # the labelled step is the first mover of the final answer's value
     assert set(PORTABLE_FEATURES) <= set(X.columns)
     assert X.groupby("run_id")["final_origin_first"].sum().le(1).all()
 
@@ -131,7 +140,7 @@ def test_tree_arrays_score_exactly_like_the_fitted_booster() -> None:
 
 def test_pretrained_model_ships_loads_cleanly_and_refines(two_systems) -> None:
     ws, alpha, beta = two_systems
-    model = wb.BlameModel.pretrained()          # pytest turns any warning (sklearn versions ...) into an error
+    model = wb.BlameModel.pretrained()  # pytest turns any warning (sklearn versions ...) into an error
     assert model.features == "portable" and model.prior == "pretrained"
     assert "Algorithm-Generated" in model.provenance_["trained_on"]
     path = Path(wb.__file__).parent / "attribution" / "models"
@@ -150,17 +159,20 @@ def _span_store(tmp: Path, n: int, seed: int) -> wb.Workspace:
     ws = wb.open()
     labels = write_traces(tmp / f"t{seed}.jsonl", n, seed)
     ws.ingest(str(tmp / f"t{seed}.jsonl"), format="span-tree", progress=False)
-    rows = [{"run_id": r, "outcome": "failure", "source": "ground_truth"} for r in sorted({r for r, _, _ in labels})]
+    rows = [
+        {"run_id": r, "outcome": "failure", "source": "ground_truth"}
+        for r in sorted({r for r, _, _ in labels})
+    ]
     rows += [{"run_id": r, "step_id": s, "kind": k, "source": "ground_truth"} for r, s, k in labels]
     (tmp / f"l{seed}.jsonl").write_text("\n".join(json.dumps(x) for x in rows))
-    ws.label_file(tmp / f"l{seed}.jsonl")     # one write for every label
+    ws.label_file(tmp / f"l{seed}.jsonl")  # one write for every label
     return ws
 
 
 def test_long_single_agent_span_trees_rank_annotated_error_spans_first(tmp_path) -> None:
     train, test = _span_store(tmp_path, 30, 1), _span_store(tmp_path, 15, 2)
     moves = BlameModel().frame(test)
-    assert moves.groupby("run_id").size().min() >= 24          # long traces: 2 leaf spans per step
+    assert moves.groupby("run_id").size().min() >= 24  # long traces: 2 leaf spans per step
     model = BlameModel().fit(train)
     row = evaluate_attribution(test, "blame_model", model=model).iloc[0]
     # Generated errors are plain to see (status, error text, made-up values): the ranking must find them.
@@ -187,7 +199,8 @@ def test_real_algorithm_generated_cross_validation() -> None:
     runs = labelled_failures(ws)
     assert len(runs) == 126
     # Without the confidence calibration (five more fits per fold): it moves no rank, so not the accuracies.
-    row = evaluate_attribution(ws, "blame_model", cv=5, groups="run", features="portable",
-                               calibration_cv=None).iloc[0]
+    row = evaluate_attribution(
+        ws, "blame_model", cv=5, groups="run", features="portable", calibration_cv=None
+    ).iloc[0]
     # Measured 0.651 agent / 0.484 step (bench/attribution_logonly.py); the paper's GPT-4o: 0.543 / 0.125.
     assert row["agent_acc"] >= 0.6 and row["step_acc"] >= 0.4

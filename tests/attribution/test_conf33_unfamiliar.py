@@ -31,7 +31,7 @@ def test_familiarity_is_the_share_of_training_runs_as_far_out() -> None:
     assert own.between(0.0, 1.0).all() and own.max() == 1.0 and own.min() <= 0.03
     assert abs(own.mean() - 0.5) < 0.05 and abs((own < 0.25).mean() - 0.25) < 0.05
     far = fam.familiarity(M * 3 + 2, runs)
-    assert (far == 0.0).all()                                   # further out than every training run
+    assert (far == 0.0).all()  # further out than every training run
     centre = fam.familiarity(np.tile(fam.mean, (10, 1)), np.zeros(10))
     assert centre.tolist() == [1.0]
     # no shrink at shift_scale 0: the weight is 1 whatever the distance
@@ -55,10 +55,12 @@ def test_a_verdict_on_another_system_says_unfamiliar_and_uncertain(two_systems, 
     labels = ws.sql("SELECT run_id, agent, step_id FROM labels").df()
     train = alpha[:20]
     kw = {"features": "portable", "detect": False, "calibration_cv": None}
-    model = BlameModel(unfamiliar_below=0.05, **kw).fit_frame(X[X["run_id"].isin(train)],
-                                                              labels[labels["run_id"].isin(train)])
-    off = BlameModel(unfamiliar_below=0.0, **kw).fit_frame(X[X["run_id"].isin(train)],
-                                                           labels[labels["run_id"].isin(train)])
+    model = BlameModel(unfamiliar_below=0.05, **kw).fit_frame(
+        X[X["run_id"].isin(train)], labels[labels["run_id"].isin(train)]
+    )
+    off = BlameModel(unfamiliar_below=0.0, **kw).fit_frame(
+        X[X["run_id"].isin(train)], labels[labels["run_id"].isin(train)]
+    )
     other = model.predict(ws, beta).set_index("run_id")
     same = model.predict(ws, alpha[20:]).set_index("run_id")
     plain = off.predict(ws, beta).set_index("run_id").loc[other.index]
@@ -74,21 +76,49 @@ def test_a_verdict_on_another_system_says_unfamiliar_and_uncertain(two_systems, 
     for p in (other, same):
         assert (p["uncertain"] == (p["agent_confidence"] < 0.5) | p["unfamiliar"]).all()
     # saved and loaded, the familiarity and the flag are the same
-    back = BlameModel.load(model.save(tmp_path / "m.json")).predict(ws, beta).set_index("run_id").loc[other.index]
-    assert np.array_equal(back["familiarity"], other["familiarity"]) and (back["uncertain"] == other["uncertain"]).all()
+    back = (
+        BlameModel.load(model.save(tmp_path / "m.json"))
+        .predict(ws, beta)
+        .set_index("run_id")
+        .loc[other.index]
+    )
+    assert (
+        np.array_equal(back["familiarity"], other["familiarity"])
+        and (back["uncertain"] == other["uncertain"]).all()
+    )
 
 
 def test_evidence_that_backs_the_verdict_keeps_its_word_on_an_unfamiliar_run() -> None:
-    verdict = pd.DataFrame({"run_id": ["a", "b"], "agent": ["x", "x"], "step_id": ["s1", "s1"], "score": [0.6, 0.6],
-                            "agent_confidence": [0.55, 0.55], "uncertain": [True, True], "only_agent": [False, False],
-                            "step_confidence": [0.5, 0.5], "familiarity": [0.0, 0.0], "unfamiliar": [True, True]})
-    agents = pd.DataFrame({"run_id": ["a", "a", "b", "b"], "agent": ["x", "y", "x", "y"],
-                           "confidence": [0.55, 0.45, 0.55, 0.1]})
-    evidence = pd.DataFrame({"run_id": ["a", "b"], "evidence": ["error", "error"], "agent": ["x", "y"],
-                             "step_id": ["s1", "s2"], "seq": [1, 2], "why": ["x raised", "y raised"]})
+    verdict = pd.DataFrame(
+        {
+            "run_id": ["a", "b"],
+            "agent": ["x", "x"],
+            "step_id": ["s1", "s1"],
+            "score": [0.6, 0.6],
+            "agent_confidence": [0.55, 0.55],
+            "uncertain": [True, True],
+            "only_agent": [False, False],
+            "step_confidence": [0.5, 0.5],
+            "familiarity": [0.0, 0.0],
+            "unfamiliar": [True, True],
+        }
+    )
+    agents = pd.DataFrame(
+        {"run_id": ["a", "a", "b", "b"], "agent": ["x", "y", "x", "y"], "confidence": [0.55, 0.45, 0.55, 0.1]}
+    )
+    evidence = pd.DataFrame(
+        {
+            "run_id": ["a", "b"],
+            "evidence": ["error", "error"],
+            "agent": ["x", "y"],
+            "step_id": ["s1", "s2"],
+            "seq": [1, 2],
+            "why": ["x raised", "y raised"],
+        }
+    )
     out = combine(verdict, agents, evidence).set_index("run_id")
-    assert out.loc["a", "agent"] == "x" and not out.loc["a", "uncertain"]     # the run's own error names x
-    assert out.loc["b", "agent"] == "x" and out.loc["b", "uncertain"]         # the model's pick, unbacked
+    assert out.loc["a", "agent"] == "x" and not out.loc["a", "uncertain"]  # the run's own error names x
+    assert out.loc["b", "agent"] == "x" and out.loc["b", "uncertain"]  # the model's pick, unbacked
 
 
 def test_unfamiliar_below_must_be_a_share(two_systems) -> None:

@@ -21,15 +21,18 @@ from workbench._investigate import attribute_failed, investigate_table
 from workbench.attribution._unfamiliar import UNFAMILIAR_BELOW
 
 FIXTURES = Path(__file__).resolve().parents[1] / "ingest" / "fixtures"
-UNSEEN = [FIXTURES / "adk" / "own_transfer.otlp.jsonl", FIXTURES / "strands" / "swarm_fault.otlp.jsonl",
-          FIXTURES / "haystack" / "nested_agents_fault.otlp.jsonl",
-          FIXTURES / "haystack" / "agents_as_tools_fault.otlp.jsonl"]
+UNSEEN = [
+    FIXTURES / "adk" / "own_transfer.otlp.jsonl",
+    FIXTURES / "strands" / "swarm_fault.otlp.jsonl",
+    FIXTURES / "haystack" / "nested_agents_fault.otlp.jsonl",
+    FIXTURES / "haystack" / "agents_as_tools_fault.otlp.jsonl",
+]
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples" / "whowhen-algorithm-generated"
-if not SAMPLES.is_dir():   # a worktree sits one level deeper than the main checkout
+if not SAMPLES.is_dir():  # a worktree sits one level deeper than the main checkout
     SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "samples" / "whowhen-algorithm-generated"
 
 
-pytestmark = pytest.mark.usefixtures("_own_cache")   # (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("_own_cache")  # (tests/conftest.py)
 
 
 def test_the_shipped_model_knows_its_training_runs_spread() -> None:
@@ -50,8 +53,12 @@ def _ingested(path: Path) -> wb.Workspace:
 
 # familiarity of the shipped v11 on each trace (conf33 notes): the Haystack ones further out than 98 % of its training
 # runs, Strands than 90 %; ADK's own tracer's run is as typical as many (its confidence, 0.48, already says uncertain)
-EXPECTED = {"own_transfer.otlp.jsonl": (0.3, 0.6), "swarm_fault.otlp.jsonl": (0.02, 0.1),
-            "nested_agents_fault.otlp.jsonl": (0.0, 0.02), "agents_as_tools_fault.otlp.jsonl": (0.0, 0.02)}
+EXPECTED = {
+    "own_transfer.otlp.jsonl": (0.3, 0.6),
+    "swarm_fault.otlp.jsonl": (0.02, 0.1),
+    "nested_agents_fault.otlp.jsonl": (0.0, 0.02),
+    "agents_as_tools_fault.otlp.jsonl": (0.0, 0.02),
+}
 
 
 @pytest.mark.parametrize("path", UNSEEN, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -78,12 +85,16 @@ def test_investigate_says_unfamiliar_run_when_the_rule_is_on() -> None:
         ws.label(run_id, outcome="failure")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        attribute_failed(ws, None, "logonly")   # the shipped model, rule off: the run's familiarity is stored
-        (params,) = [json.loads(p) for (p,) in ws.sql("SELECT params FROM attributions WHERE unit = 'verdict'")
-                     .fetchall()]
+        attribute_failed(ws, None, "logonly")  # the shipped model, rule off: the run's familiarity is stored
+        (params,) = [
+            json.loads(p)
+            for (p,) in ws.sql("SELECT params FROM attributions WHERE unit = 'verdict'").fetchall()
+        ]
         assert params["familiarity"] < 0.02 and params["unfamiliar"] is False
         assert "unfamiliar" not in investigate_table(ws, None)["culprit"].iloc[0]
-        store_log_verdicts(wb.BlameModel.pretrained().set_params(unfamiliar_below=0.05), ws, list(ws.runs().run_id))
+        store_log_verdicts(
+            wb.BlameModel.pretrained().set_params(unfamiliar_below=0.05), ws, list(ws.runs().run_id)
+        )
     culprit = investigate_table(ws, None)["culprit"].iloc[0]
     # the run's own silent_failure finding backs the model's pick: not uncertain, and said to be an unfamiliar run
     assert "(log + silent_failure; unfamiliar run)" in culprit and "uncertain" not in culprit

@@ -12,23 +12,45 @@ from workbench.attribution._public_sets import aegis_records, agent_signature, t
 
 
 def _tau_run(task_id: int) -> dict:
-    return {"task_id": task_id, "reward": 0.0, "info": {"task": {"instruction": "You are Ann. Return the lamp."}},
-            "traj": [
-                {"role": "system", "content": "# Retail agent policy\nAuthenticate the user first."},
-                {"role": "user", "content": "Hi, I want to return my lamp."},
-                {"role": "assistant", "content": None, "tool_calls": [
-                    {"id": "c1", "type": "function", "function": {"name": "get_order", "arguments": "{\"id\": 7}"}}]},
-                {"role": "tool", "content": "{\"order\": 7, \"items\": [\"lamp\"], \"total\": 40}"},
-                {"role": "assistant", "content": "Your order total was 400 dollars; I have refunded it."},
-                {"role": "user", "content": "Thanks, bye. ###STOP###"},
-            ]}
+    return {
+        "task_id": task_id,
+        "reward": 0.0,
+        "info": {"task": {"instruction": "You are Ann. Return the lamp."}},
+        "traj": [
+            {"role": "system", "content": "# Retail agent policy\nAuthenticate the user first."},
+            {"role": "user", "content": "Hi, I want to return my lamp."},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "c1",
+                        "type": "function",
+                        "function": {"name": "get_order", "arguments": '{"id": 7}'},
+                    }
+                ],
+            },
+            {"role": "tool", "content": '{"order": 7, "items": ["lamp"], "total": 40}'},
+            {"role": "assistant", "content": "Your order total was 400 dollars; I have refunded it."},
+            {"role": "user", "content": "Thanks, bye. ###STOP###"},
+        ],
+    }
 
 
 def _tau_truth(task_id: int, step: int, agent: str) -> dict:
-    return {"trajectory_id": task_id, "failures": [
-        {"failure_id": 1, "step_number": 3, "failed_agent": "Assistant", "step_reason": "no authentication"},
-        {"failure_id": 2, "step_number": step, "failed_agent": agent, "step_reason": "misread the total"}],
-        "root_cause": {"failure_id": 2, "reason_for_root_cause": "the refund is wrong"}}
+    return {
+        "trajectory_id": task_id,
+        "failures": [
+            {
+                "failure_id": 1,
+                "step_number": 3,
+                "failed_agent": "Assistant",
+                "step_reason": "no authentication",
+            },
+            {"failure_id": 2, "step_number": step, "failed_agent": agent, "step_reason": "misread the total"},
+        ],
+        "root_cause": {"failure_id": 2, "reason_for_root_cause": "the refund is wrong"},
+    }
 
 
 def test_tau_bench_records_index_turns_without_the_system_message() -> None:
@@ -41,7 +63,7 @@ def test_tau_bench_records_index_turns_without_the_system_message() -> None:
     assert first["mistake_step"] == "3" and first["mistake_agent"] == "Assistant"
     assert first["history"][3]["content"].startswith("Your order total was 400")
     assert first["system_prompt"] == {"Assistant": "# Retail agent policy\nAuthenticate the user first."}
-    assert '"get_order"' in first["history"][1]["content"]   # a call's arguments are the turn's text
+    assert '"get_order"' in first["history"][1]["content"]  # a call's arguments are the turn's text
     assert second["mistake_agent"] == "Customer" and second["history"][4]["name"] == "Customer"
     # The bad records cost only themselves, each named.
     assert [w for w, _ in problems] == ["trajectories[2]", "trajectories[3]"]
@@ -49,7 +71,9 @@ def test_tau_bench_records_index_turns_without_the_system_message() -> None:
 
 
 def test_tau_bench_runs_ingest_with_a_blamable_customer(tmp_path: Path) -> None:
-    records, _ = tau_bench_records([_tau_run(1), _tau_run(2)], [_tau_truth(1, 5, "Assistant"), _tau_truth(2, 6, "User")])
+    records, _ = tau_bench_records(
+        [_tau_run(1), _tau_run(2)], [_tau_truth(1, 5, "Assistant"), _tau_truth(2, 6, "User")]
+    )
     path = tmp_path / "tau.json"
     path.write_text(json.dumps(records))
     ws = wb.open()
@@ -57,26 +81,44 @@ def test_tau_bench_runs_ingest_with_a_blamable_customer(tmp_path: Path) -> None:
     labels = culprit_labels(ws).sort_values("agent")
     assert list(labels["agent"]) == ["Assistant", "Customer"]
     assert list(labels["step_id"]) == ["t003", "t004"]
-    kinds = dict(ws.con.execute("SELECT DISTINCT agent, kind FROM steps WHERE agent IN ('Customer', 'tool')").fetchall())
-    assert kinds == {"Customer": "agent", "tool": "tool"}   # the simulated customer is an agent, not a human
+    kinds = dict(
+        ws.con.execute(
+            "SELECT DISTINCT agent, kind FROM steps WHERE agent IN ('Customer', 'tool')"
+        ).fetchall()
+    )
+    assert kinds == {"Customer": "agent", "tool": "tool"}  # the simulated customer is an agent, not a human
 
 
 def _aegis_flat(culprits: list[str]) -> dict:
-    return {"question": "What is 2 + 3?",
-            "trajectory": [{"step": 1, "agent_name": "Assistant1", "content": "2 + 3 = 6."},
-                           {"step": 2, "agent_name": "Assistant2", "content": "I agree, 6."},
-                           {"step": 3, "agent_name": "Assistant1", "content": "Final answer: 6"}],
-            "faulty_agents": [{"agent_name": c, "error_type": "FM-2.6"} for c in culprits]}
+    return {
+        "question": "What is 2 + 3?",
+        "trajectory": [
+            {"step": 1, "agent_name": "Assistant1", "content": "2 + 3 = 6."},
+            {"step": 2, "agent_name": "Assistant2", "content": "I agree, 6."},
+            {"step": 3, "agent_name": "Assistant1", "content": "Final answer: 6"},
+        ],
+        "faulty_agents": [{"agent_name": c, "error_type": "FM-2.6"} for c in culprits],
+    }
 
 
 def test_aegis_records_keep_single_culprit_runs_of_either_shape(tmp_path: Path) -> None:
-    hf_row = {"input": {"query": "Capital of France?", "conversation_history": [
-                  {"step": 1, "agent_name": "Solver", "content": "Lyon.", "phase": "solve"},
-                  {"step": 2, "agent_name": "Critic", "content": "Looks right.", "phase": "critique"}],
-                  "final_output": "Lyon"},
-              "ground_truth": {"correct_answer": "Paris", "injected_agents": [
-                  {"agent_name": "Solver", "error_type": "FM-1.1", "injection_strategy": "prompt_injection"}]},
-              "metadata": {"framework": "agentverse", "benchmark": "mmlu", "task_type": "qa"}}
+    hf_row = {
+        "input": {
+            "query": "Capital of France?",
+            "conversation_history": [
+                {"step": 1, "agent_name": "Solver", "content": "Lyon.", "phase": "solve"},
+                {"step": 2, "agent_name": "Critic", "content": "Looks right.", "phase": "critique"},
+            ],
+            "final_output": "Lyon",
+        },
+        "ground_truth": {
+            "correct_answer": "Paris",
+            "injected_agents": [
+                {"agent_name": "Solver", "error_type": "FM-1.1", "injection_strategy": "prompt_injection"}
+            ],
+        },
+        "metadata": {"framework": "agentverse", "benchmark": "mmlu", "task_type": "qa"},
+    }
     prompted = _aegis_flat(["assistant1"])
     prompted["trajectory"].insert(0, {"step": 0, "agent_name": "System", "content": "You are a solver."})
     items = [prompted, _aegis_flat(["Assistant1", "Assistant2"]), hf_row, "junk", _aegis_flat(["Assistant9"])]
@@ -94,7 +136,7 @@ def test_aegis_records_keep_single_culprit_runs_of_either_shape(tmp_path: Path) 
     ws.ingest([str(path)], format="whowhen", progress=False)
     labels = culprit_labels(ws).sort_values("agent")
     assert list(labels["agent"]) == ["Assistant1", "Solver"]
-    assert labels["step_id"].isna().all()   # an agent label with no step
+    assert labels["step_id"].isna().all()  # an agent label with no step
 
 
 def test_runs_labelled_with_an_agent_alone_teach_the_model(tmp_path: Path) -> None:
@@ -113,7 +155,7 @@ def test_runs_labelled_with_an_agent_alone_teach_the_model(tmp_path: Path) -> No
         for i in range(n):
             rec = make_run(system, i, rng)
             if system == "alpha":
-                del rec["mistake_step"]   # training runs: who, not where
+                del rec["mistake_step"]  # training runs: who, not where
             (folder / f"{i}.json").write_text(json.dumps(rec))
     ws = wb.open()
     ws.ingest(str(tmp_path / "alpha" / "*.json"), progress=False)

@@ -68,14 +68,18 @@ def test_published_values() -> None:
     gl = glove(["l"], ["r1", "r2"])
     assert list(gl.shapley_values.values()) == pytest.approx([2 / 3, 1 / 6, 1 / 6], abs=1e-15)
     assert unanimity({"a", "b", "c", "d"}, list("abcdefg")).shapley_values["a"] == 0.25
-    ap = airport([1.0, 3.0, 6.0])      # segments 1, 2, 3 split by 3, 2, 1 users
+    ap = airport([1.0, 3.0, 6.0])  # segments 1, 2, 3 split by 3, 2, 1 users
     assert list(ap.shapley_values.values()) == pytest.approx([1 / 3, 1 / 3 + 1, 1 / 3 + 1 + 3])
 
 
 def test_values_are_efficient_at_scale() -> None:
     # closed forms where enumeration is impossible: they still sum to v(N) - v(empty)
-    for game in (random_sparse_interaction(60, seed=1), airport(list(np.linspace(1, 5, 40))),
-                 weighted_voting(list(range(1, 41)), quota=411), glove(list(range(12)), list(range(12, 40)))):
+    for game in (
+        random_sparse_interaction(60, seed=1),
+        airport(list(np.linspace(1, 5, 40))),
+        weighted_voting(list(range(1, 41)), quota=411),
+        glove(list(range(12)), list(range(12, 40))),
+    ):
         gap = game(frozenset(game.players)) - game(frozenset())
         assert sum(game.shapley_values.values()) == pytest.approx(gap, abs=1e-9)
 

@@ -12,12 +12,15 @@ from workbench.exceptions import FormatError
 
 
 def _steps() -> pd.DataFrame:
-    return pd.DataFrame({"run_id": ["r1"] * 4 + ["r2"] * 3,
-                         "agent": ["b", "a", "a", None, "x", "y", "x"],
-                         "step_id": [f"s{i}" for i in range(7)],
-                         "pos": [0, 1, 2, 3, 0, 1, 2],
-                         "logit": [0.0, np.log(2.0), 0.0, 0.0, 1.0, 1.0, 1.0]}).assign(
-        score=lambda d: 1 / (1 + np.exp(-d["logit"])))
+    return pd.DataFrame(
+        {
+            "run_id": ["r1"] * 4 + ["r2"] * 3,
+            "agent": ["b", "a", "a", None, "x", "y", "x"],
+            "step_id": [f"s{i}" for i in range(7)],
+            "pos": [0, 1, 2, 3, 0, 1, 2],
+            "logit": [0.0, np.log(2.0), 0.0, 0.0, 1.0, 1.0, 1.0],
+        }
+    ).assign(score=lambda d: 1 / (1 + np.exp(-d["logit"])))
 
 
 def test_agent_evidence_is_the_softmax_mass_of_each_agents_moves() -> None:
@@ -40,8 +43,15 @@ def _rows(n: int, informative: bool, seed: int = 0) -> pd.DataFrame:
     mass = rng.uniform(0.05, 0.95, n)
     agents = rng.integers(2, 6, n).astype(float)
     p = mass if informative else np.full(n, 0.6)
-    return pd.DataFrame({"run_id": [f"r{i}" for i in range(n)], "agent": "a",
-                         "log_mass": np.log(mass / (1 - mass)), "log_agents": np.log(agents), "y": rng.random(n) < p})
+    return pd.DataFrame(
+        {
+            "run_id": [f"r{i}" for i in range(n)],
+            "agent": "a",
+            "log_mass": np.log(mass / (1 - mass)),
+            "log_agents": np.log(agents),
+            "y": rng.random(n) < p,
+        }
+    )
 
 
 def test_informative_inputs_are_kept_and_beat_a_constant_on_new_rows() -> None:

@@ -27,7 +27,7 @@ def test_renamed_executors_give_the_same_features_and_verdicts(tmp_path) -> None
     for p in (tmp_path / "orig").glob("*/*.json"):
         doc = p.read_text()
         for old, new in RENAME.items():
-            doc = doc.replace(f'"{old}"', f'"{new}"')   # the speaker only; no text names it
+            doc = doc.replace(f'"{old}"', f'"{new}"')  # the speaker only; no text names it
         out = tmp_path / "renamed" / p.parent.name / p.name
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(doc)
@@ -40,7 +40,9 @@ def test_renamed_executors_give_the_same_features_and_verdicts(tmp_path) -> None
         tasks = dict(ws.con.execute("SELECT run_id, system || task FROM runs").fetchall())
         X = X.assign(task=X["run_id"].map(tasks)).sort_values(["task", "pos"], ignore_index=True)
         frames.append(X)
-        m = BlameModel(features="portable", detect=False, calibration_cv=None).fit_frame(X, culprit_labels(ws))
+        m = BlameModel(features="portable", detect=False, calibration_cv=None).fit_frame(
+            X, culprit_labels(ws)
+        )
         steps, agents = m.rank_frame(X)
         top = steps[steps["rank"] == 1].merge(agents[agents["rank"] == 1], on="run_id", suffixes=("", "_top"))
         verdicts.append(top.assign(task=top["run_id"].map(tasks)).sort_values("task", ignore_index=True))
@@ -56,10 +58,15 @@ def test_renamed_executors_give_the_same_features_and_verdicts(tmp_path) -> None
 
 
 def test_talkers_only_never_names_an_agent_without_a_turn_of_its_own() -> None:
-    steps = pd.DataFrame({
-        "run_id": ["r1", "r1", "r1", "r2", "r2"], "agent": ["Coder", "Runner", "Coder", "Runner", "human"],
-        "kind": ["agent", "tool", "agent", "tool", "human"], "pos": [0, 1, 2, 0, 1],
-        "score": [0.3, 0.9, 0.2, 0.4, 0.1]})
+    steps = pd.DataFrame(
+        {
+            "run_id": ["r1", "r1", "r1", "r2", "r2"],
+            "agent": ["Coder", "Runner", "Coder", "Runner", "human"],
+            "kind": ["agent", "tool", "agent", "tool", "human"],
+            "pos": [0, 1, 2, 0, 1],
+            "score": [0.3, 0.9, 0.2, 0.4, 0.1],
+        }
+    )
     plain = rank_agents(steps)
     assert plain.loc[plain["rank"] == 1, "agent"].tolist() == ["Runner", "Runner"]
     talk = rank_agents(steps, talkers_only=True)
@@ -75,7 +82,7 @@ def test_run_weight_weighs_moves_by_their_run_length_and_is_kept_in_the_file(tmp
     y[[0, 3]] = True
     w = run_weights(runs, y, 1.0)
     assert np.isclose(w.mean(), 1.0) and w[0] == w[3]
-    assert np.isclose(w[1] * 3, w[4] * 9) and w[1] > w[4]   # a move weighs 1 / its run's length
+    assert np.isclose(w[1] * 3, w[4] * 9) and w[1] > w[4]  # a move weighs 1 / its run's length
     assert np.allclose(run_weights(runs, y, 0.0)[~y], run_weights(runs, y, 0.0)[~y][0])
 
     write_runs(tmp_path, "alpha", 8, seed=21)
@@ -84,7 +91,9 @@ def test_run_weight_weighs_moves_by_their_run_length_and_is_kept_in_the_file(tmp
     X, labels = BlameModel(features="portable", detect=False).frame(ws), culprit_labels(ws)
     kw = {"features": "portable", "detect": False, "calibration_cv": None}
     base = BlameModel(**kw).fit_frame(X, labels)
-    assert np.array_equal(BlameModel(**kw, run_weight=0.0).fit_frame(X, labels).step_model_.coef, base.step_model_.coef)
+    assert np.array_equal(
+        BlameModel(**kw, run_weight=0.0).fit_frame(X, labels).step_model_.coef, base.step_model_.coef
+    )
     weighted = BlameModel(**kw, run_weight=0.5, talkers_only=True).fit_frame(X, labels)
     assert not np.allclose(weighted.step_model_.coef, base.step_model_.coef)
     back = BlameModel.load(weighted.save(tmp_path / "m.json"))

@@ -26,7 +26,9 @@ def test_distance_weight_and_shrink_on_arrays() -> None:
     fam = Familiarity.fit(M, runs, shrink_scale=0.1)
     w_train = fam.weight(M, runs)
     assert np.isclose(np.median(fam.distance(M, runs)), fam.reference)
-    assert (w_train[fam.distance(M, runs) <= fam.reference] == 1.0).all()    # typical runs keep their confidence
+    assert (
+        w_train[fam.distance(M, runs) <= fam.reference] == 1.0
+    ).all()  # typical runs keep their confidence
     far = M * 3 + 2
     w_far = fam.weight(far, runs)
     assert (w_far < 0.05).all() and (fam.distance(far, runs) > fam.distance(M, runs)).all()
@@ -73,8 +75,9 @@ def test_runs_of_an_unseen_system_get_a_confidence_nearer_one_half(two_systems, 
     assert w[beta].mean() < w[alpha[18:]].mean()
     # Saved and loaded, it shrinks the same way; a model fitted without it loads without it.
     back = BlameModel.load(wary.save(tmp_path / "m.json"))
-    assert np.allclose(back.predict(ws, beta).set_index("run_id").loc[p.index, "agent_confidence"],
-                       q["agent_confidence"])
+    assert np.allclose(
+        back.predict(ws, beta).set_index("run_id").loc[p.index, "agent_confidence"], q["agent_confidence"]
+    )
     assert BlameModel.load(plain.save(tmp_path / "p.json")).familiarity_.shrink_scale == 0.0
 
 

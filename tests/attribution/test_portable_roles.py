@@ -20,12 +20,14 @@ from workbench.attribution._heuristics import culprit_labels
 from workbench.attribution._portable_roles import ROLE_FEATURES, role_features
 
 DATA = Path(__file__).parent / "data"
-_PAGES = ["Title: Ferry timetable 2024. Departures: 07:15 harbour, 08:40 island, 11:05 harbour, "
-          "fares adult 12.50, child 6.25, bicycles free; operator Bluewater Lines; updated March.",
-          "Search results: Harbour authority notice about winter schedule changes, storm cancellations, "
-          "pier renovation works and parking permits near terminal building.",
-          "Bluewater Lines news page: new catamaran vessel, onboard cafe menu, loyalty discounts "
-          "for residents, lost property office opening hours."]
+_PAGES = [
+    "Title: Ferry timetable 2024. Departures: 07:15 harbour, 08:40 island, 11:05 harbour, "
+    "fares adult 12.50, child 6.25, bicycles free; operator Bluewater Lines; updated March.",
+    "Search results: Harbour authority notice about winter schedule changes, storm cancellations, "
+    "pier renovation works and parking permits near terminal building.",
+    "Bluewater Lines news page: new catamaran vessel, onboard cafe menu, loyalty discounts "
+    "for residents, lost property office opening hours.",
+]
 
 
 def _run() -> list[dict]:
@@ -47,10 +49,19 @@ def _run() -> list[dict]:
 def ws(tmp_path_factory) -> wb.Workspace:
     folder = tmp_path_factory.mktemp("roles") / "Hand-Crafted"
     folder.mkdir()
-    (folder / "ferry.json").write_text(json.dumps({
-        "question": "When does the first ferry leave the harbour?", "history": _run(), "is_corrected": False,
-        "question_ID": "ferry", "mistake_agent": "WebSurfer", "mistake_step": "3",
-        "mistake_reason": "misread the timetable"}))
+    (folder / "ferry.json").write_text(
+        json.dumps(
+            {
+                "question": "When does the first ferry leave the harbour?",
+                "history": _run(),
+                "is_corrected": False,
+                "question_ID": "ferry",
+                "mistake_agent": "WebSurfer",
+                "mistake_step": "3",
+                "mistake_reason": "misread the timetable",
+            }
+        )
+    )
     ws = wb.open()
     ws.ingest(str(folder / "*.json"), progress=False)
     return ws
@@ -71,24 +82,43 @@ def test_roles_say_who_plans_and_who_is_told_what_to_do(ws) -> None:
 
 
 def test_loop_feature_marks_the_turn_after_which_the_run_repeats_itself() -> None:
-    texts = ["start the task", "a plan with several distinct words", "fetch alpha data now",
-             "same old reply", "same old reply", "same old reply", "same old reply"]
+    texts = [
+        "start the task",
+        "a plan with several distinct words",
+        "fetch alpha data now",
+        "same old reply",
+        "same old reply",
+        "same old reply",
+        "same old reply",
+    ]
     n = len(texts)
     kind = np.array(["agent"] * n, dtype=object)
     agent = np.array(["A", "B", "A", "B", "A", "B", "A"], dtype=object)
     words = [set(t.split()) for t in texts]
-    sim = np.array([max((len(words[i] & words[j]) / len(words[i] | words[j]) for j in range(i)), default=0.0)
-                    for i in range(n)])
+    sim = np.array(
+        [
+            max((len(words[i] & words[j]) / len(words[i] | words[j]) for j in range(i)), default=0.0)
+            for i in range(n)
+        ]
+    )
     f = role_features(kind, agent, texts, np.ones(n, bool), np.zeros(n, bool), sim)
-    assert int(np.argmax(f["step_loop_after"])) == 3      # the first of the repeated turns
+    assert int(np.argmax(f["step_loop_after"])) == 3  # the first of the repeated turns
     assert f["step_loop_after"][-1] < f["step_loop_after"][2]
     # No agent: nothing to say, and no crash.
-    empty = role_features(np.array(["tool"], dtype=object), np.array([None], dtype=object), ["x"],
-                          np.zeros(1, bool), np.ones(1, bool), np.zeros(1))
+    empty = role_features(
+        np.array(["tool"], dtype=object),
+        np.array([None], dtype=object),
+        ["x"],
+        np.zeros(1, bool),
+        np.ones(1, bool),
+        np.zeros(1),
+    )
     assert all(np.isnan(v).all() for v in empty.values())
 
 
-def _two_systems(tmp_path: Path, alpha: tuple[int, int], beta: tuple[int, int]) -> tuple[wb.Workspace, pd.DataFrame]:
+def _two_systems(
+    tmp_path: Path, alpha: tuple[int, int], beta: tuple[int, int]
+) -> tuple[wb.Workspace, pd.DataFrame]:
     """Runs of both Who&When subsets, (runs, seed) each, in one store, and their portable feature frame."""
     write_runs(tmp_path, "alpha", alpha[0], seed=alpha[1])
     write_runs(tmp_path, "beta", beta[0], seed=beta[1])
@@ -136,12 +166,12 @@ def test_calibration_holds_out_whole_systems_when_trained_on_several(tmp_path) -
     # One held-out score per run, each from a scorer fitted on the other system only.
     assert by_system.calibration_.n_rows == 32
     mass = by_system.calibration_.names.index("log_mass")
-    assert by_system.calibration_.coef[mass] >= 0       # more of the run's mass never lowers confidence
+    assert by_system.calibration_.coef[mass] >= 0  # more of the run's mass never lowers confidence
     by_run = BlameModel(features="portable", detect=False, calibration_groups="run").fit_frame(X, labels)
     assert by_run.calibration_.n_rows == 32
     one = X[X["system"] == "whowhen/Algorithm-Generated"]
     only = BlameModel(features="portable", detect=False, calibration_groups="system").fit_frame(one, labels)
-    assert only.calibration_ is None          # one system: nothing to hold out, so no calibration
+    assert only.calibration_ is None  # one system: nothing to hold out, so no calibration
     with pytest.raises(ValueError, match="'calibration_groups' must be 'auto', 'run' or 'system'"):
         BlameModel(calibration_groups="agent").fit_frame(X, labels)
 
@@ -171,8 +201,9 @@ def test_no_portable_feature_or_verdict_depends_on_agent_names(tmp_path) -> None
     ws2.ingest(str(out / "*" / "*.json"), progress=False)
     model = BlameModel(features="portable", detect=False, calibration_cv=None)
     Y = model.frame(ws2)
-    assert set(Y["agent"].dropna()) & set(names) == set()          # the renaming reached every move
+    assert set(Y["agent"].dropna()) & set(names) == set()  # the renaming reached every move
     cols = model._feature_list()
+
     # Run ids hash the log, so the runs are matched by their task (no agent named in it).
     def by_task(w: wb.Workspace, F: pd.DataFrame) -> pd.DataFrame:
         tasks = dict(w.con.execute("SELECT run_id, system || task FROM runs").fetchall())
@@ -198,12 +229,16 @@ def test_value_prior_lifts_only_the_first_move_stating_a_new_number(tmp_path) ->
     ws, X = _two_systems(tmp_path, (6, 7), (5, 8))
     labels = culprit_labels(ws)
     plain = BlameModel(features="portable", detect=False, calibration_cv=None).fit_frame(X, labels)
-    lifted = BlameModel(features="portable", detect=False, calibration_cv=None, value_prior=0.5).fit_frame(X, labels)
+    lifted = BlameModel(features="portable", detect=False, calibration_cv=None, value_prior=0.5).fit_frame(
+        X, labels
+    )
     # The prior is not fitted: the same weights, and exactly +0.5 log-odds on the flagged moves.
     np.testing.assert_array_equal(plain.step_model_.coef, lifted.step_model_.coef)
     a, b = plain.rank_frame(X)[0], lifted.rank_frame(X)[0]
-    flagged = X.set_index(["run_id", "step_id"])["first_numbers"].reindex(list(zip(a["run_id"], a["step_id"], strict=True)))
-    assert flagged.sum() == X["run_id"].nunique()            # one such move per run in these runs
+    flagged = X.set_index(["run_id", "step_id"])["first_numbers"].reindex(
+        list(zip(a["run_id"], a["step_id"], strict=True))
+    )
+    assert flagged.sum() == X["run_id"].nunique()  # one such move per run in these runs
     np.testing.assert_allclose(b["logit"] - a["logit"], 0.5 * flagged.fillna(0).to_numpy())
     # Saved with the model, and the explanation keeps adding up (the prior is a row of its own).
     back = BlameModel.load(lifted.save(tmp_path / "m.json"))
@@ -212,22 +247,35 @@ def test_value_prior_lifts_only_the_first_move_stating_a_new_number(tmp_path) ->
     run = b.loc[b["logit"].idxmax(), "run_id"]
     ex = back.explain(ws, run)
     steps = ex[ex["level"] == "step"]
-    sums = steps.groupby("step_id").agg(shap=("shap", "sum"), base=("base_value", "first"), out=("output", "first"))
+    sums = steps.groupby("step_id").agg(
+        shap=("shap", "sum"), base=("base_value", "first"), out=("output", "first")
+    )
     np.testing.assert_allclose(sums["shap"] + sums["base"], sums["out"])
     assert "value_prior" in set(steps["feature"])
     with pytest.raises(ValueError, match="'value_prior' must be a float >= 0"):
         BlameModel(value_prior=-1.0).fit_frame(X, labels)
 
 
-def _console_span(trace: str, span: str, parent: str | None, name: str, start: int, attrs: dict,
-                  status: str = "UNSET") -> str:
+def _console_span(
+    trace: str, span: str, parent: str | None, name: str, start: int, attrs: dict, status: str = "UNSET"
+) -> str:
     """One span as the OpenTelemetry SDK's ConsoleSpanExporter prints it (an indented JSON value)."""
-    return json.dumps({
-        "name": name, "context": {"trace_id": f"0x{trace}", "span_id": f"0x{span}", "trace_state": "[]"},
-        "kind": "SpanKind.INTERNAL", "parent_id": f"0x{parent}" if parent else None,
-        "start_time": f"2026-03-02T23:45:{start:02d}.000000Z", "end_time": f"2026-03-02T23:45:{start:02d}.500000Z",
-        "status": {"status_code": status}, "attributes": attrs, "events": [], "links": [],
-        "resource": {"attributes": {"service.name": "python-ai-engine"}, "schema_url": ""}}, indent=4)
+    return json.dumps(
+        {
+            "name": name,
+            "context": {"trace_id": f"0x{trace}", "span_id": f"0x{span}", "trace_state": "[]"},
+            "kind": "SpanKind.INTERNAL",
+            "parent_id": f"0x{parent}" if parent else None,
+            "start_time": f"2026-03-02T23:45:{start:02d}.000000Z",
+            "end_time": f"2026-03-02T23:45:{start:02d}.500000Z",
+            "status": {"status_code": status},
+            "attributes": attrs,
+            "events": [],
+            "links": [],
+            "resource": {"attributes": {"service.name": "python-ai-engine"}, "schema_url": ""},
+        },
+        indent=4,
+    )
 
 
 def _agent_framework_run(trace: str, status: str) -> list[str]:
@@ -240,21 +288,55 @@ def _agent_framework_run(trace: str, status: str) -> list[str]:
     for k, (agent, tool) in enumerate([("Weather agent", "get_weather"), ("Structured output agent", None)]):
         ex, inv = f"{trace[:12]}{k}a00", f"{trace[:12]}{k}b00"
         t += 1
-        spans.append(_console_span(trace, ex, root, f"executor.process {agent}", t,
-                                   {"executor.id": agent}))
-        spans.append(_console_span(trace, inv, ex, f"invoke_agent {agent}", t, {
-            "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": agent,
-            "gen_ai.usage.input_tokens": 600, "gen_ai.usage.output_tokens": 140}))
+        spans.append(_console_span(trace, ex, root, f"executor.process {agent}", t, {"executor.id": agent}))
+        spans.append(
+            _console_span(
+                trace,
+                inv,
+                ex,
+                f"invoke_agent {agent}",
+                t,
+                {
+                    "gen_ai.operation.name": "invoke_agent",
+                    "gen_ai.agent.name": agent,
+                    "gen_ai.usage.input_tokens": 600,
+                    "gen_ai.usage.output_tokens": 140,
+                },
+            )
+        )
         for j in range(2):
             t += 1
-            spans.append(_console_span(trace, f"{trace[:12]}{k}c{j}0", ex, "chat gpt-oss-20b", t, {
-                "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-oss-20b",
-                "gen_ai.usage.input_tokens": 145, "gen_ai.usage.output_tokens": 32}))
+            spans.append(
+                _console_span(
+                    trace,
+                    f"{trace[:12]}{k}c{j}0",
+                    ex,
+                    "chat gpt-oss-20b",
+                    t,
+                    {
+                        "gen_ai.operation.name": "chat",
+                        "gen_ai.request.model": "gpt-oss-20b",
+                        "gen_ai.usage.input_tokens": 145,
+                        "gen_ai.usage.output_tokens": 32,
+                    },
+                )
+            )
         if tool:
             t += 1
-            spans.append(_console_span(trace, f"{trace[:12]}{k}d00", ex, f"execute_tool {tool}", t, {
-                "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": tool,
-                "gen_ai.tool.call.arguments": '{"location": "Toronto"}'}))
+            spans.append(
+                _console_span(
+                    trace,
+                    f"{trace[:12]}{k}d00",
+                    ex,
+                    f"execute_tool {tool}",
+                    t,
+                    {
+                        "gen_ai.operation.name": "execute_tool",
+                        "gen_ai.tool.name": tool,
+                        "gen_ai.tool.call.arguments": '{"location": "Toronto"}',
+                    },
+                )
+            )
     return spans
 
 
@@ -263,12 +345,17 @@ def test_pretrained_model_reads_runs_with_moves_outside_any_agent(tmp_path) -> N
     # no agent came back as NaN, which role_features took for an agent with no moves.
     path = tmp_path / "traces.jsonl"
     runs = {"e0c0afbab54efdfe2be82c2b68c1b96e": "ERROR", "4ae695eb4bb65a49273c6751bfa1fea4": "UNSET"}
-    path.write_text("\n".join(s for trace, status in runs.items()
-                              for s in _agent_framework_run(trace, status)) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(s for trace, status in runs.items() for s in _agent_framework_run(trace, status)) + "\n",
+        encoding="utf-8",
+    )
     ws = wb.open()
     report = ws.ingest(path)
     assert report.quarantined == 0 and ws.count("runs") == 2
-    assert ws.sql("SELECT count(*) FROM steps WHERE agent IS NULL AND kind IN ('llm', 'tool')").fetchall()[0][0] == 10
+    assert (
+        ws.sql("SELECT count(*) FROM steps WHERE agent IS NULL AND kind IN ('llm', 'tool')").fetchall()[0][0]
+        == 10
+    )
     ws.label("4ae695eb4bb65a49273c6751bfa1fea4", outcome="failure")
     model = wb.BlameModel.pretrained()
     with np.errstate(all="raise"):

@@ -58,11 +58,13 @@ def test_invariant_features_feed_a_blame_model_and_its_file_form(two_systems) ->
     assert keep == invariant_features_frame(X, labels)
     assert 0 < len(keep) <= len(BlameModel(features="portable")._feature_list())
     alpha = X[X["system"] == "whowhen/Algorithm-Generated"]
-    model = wb.BlameModel(features=keep, detect=False).fit_frame(alpha, labels[labels["run_id"].isin(alpha["run_id"])])
+    model = wb.BlameModel(features=keep, detect=False).fit_frame(
+        alpha, labels[labels["run_id"].isin(alpha["run_id"])]
+    )
     assert set(model.feature_names_in_) <= set(keep)
     _, agents = model.rank_frame(X)
     assert agents["run_id"].nunique() == 40 and agents["confidence"].between(0, 1).all()
-    back = wb.BlameModel.from_dict(model.to_dict())   # a list of features survives the file form
+    back = wb.BlameModel.from_dict(model.to_dict())  # a list of features survives the file form
     assert list(back.feature_names_in_) == list(model.feature_names_in_)
 
 

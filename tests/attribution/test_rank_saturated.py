@@ -11,8 +11,17 @@ from workbench.attribution._heuristics import rank_agents, rank_steps
 def _steps() -> pd.DataFrame:
     # sigmoid(40) == sigmoid(60) == 1.0 in float64; the later move / agent is the stronger one
     logit = np.array([40.0, 60.0, -3.0])
-    return pd.DataFrame({"run_id": "r", "step_id": ["s0", "s1", "s2"], "agent": ["early", "late", "other"],
-                         "kind": "llm", "pos": [0, 1, 2], "logit": logit, "score": 1.0 / (1.0 + np.exp(-logit))})
+    return pd.DataFrame(
+        {
+            "run_id": "r",
+            "step_id": ["s0", "s1", "s2"],
+            "agent": ["early", "late", "other"],
+            "kind": "llm",
+            "pos": [0, 1, 2],
+            "logit": logit,
+            "score": 1.0 / (1.0 + np.exp(-logit)),
+        }
+    )
 
 
 def test_saturated_scores_rank_by_their_log_odds() -> None:

@@ -25,27 +25,63 @@ def _long_reader_trace(path: Path, turns: int) -> None:
     ns = 1_000_000
 
     def span(sid: int, parent: int | None, name: str, kind: str, start: int, end: int, *attrs: dict) -> dict:
-        s = {"traceId": _TRACE, "spanId": f"{sid:016x}", "name": name, "kind": "SPAN_KIND_INTERNAL",
-             "startTimeUnixNano": str(t0 + start * ns), "endTimeUnixNano": str(t0 + end * ns),
-             "status": {"code": "STATUS_CODE_OK"}, "attributes": [_kv("openinference.span.kind", kind), *attrs]}
+        s = {
+            "traceId": _TRACE,
+            "spanId": f"{sid:016x}",
+            "name": name,
+            "kind": "SPAN_KIND_INTERNAL",
+            "startTimeUnixNano": str(t0 + start * ns),
+            "endTimeUnixNano": str(t0 + end * ns),
+            "status": {"code": "STATUS_CODE_OK"},
+            "attributes": [_kv("openinference.span.kind", kind), *attrs],
+        }
         if parent is not None:
             s["parentSpanId"] = f"{parent:016x}"
         return s
 
-    spans = [span(1, None, "Long read", "AGENT", 0, 10 * turns + 10),
-             span(2, 1, "Manual reader", "AGENT", 1, 10 * turns + 9)]
+    spans = [
+        span(1, None, "Long read", "AGENT", 0, 10 * turns + 10),
+        span(2, 1, "Manual reader", "AGENT", 1, 10 * turns + 9),
+    ]
     for i in range(turns):
         turn, llm, tool = 10 + 3 * i, 11 + 3 * i, 12 + 3 * i
-        spans += [span(turn, 2, "turn", "CHAIN", 10 * i + 2, 10 * i + 9),
-                  span(llm, turn, "generation", "LLM", 10 * i + 2, 10 * i + 4,
-                       _kv("output.value", json.dumps({"tool": "read_page", "arguments": {"page": i}}))),
-                  span(tool, turn, "read_page", "TOOL", 10 * i + 5, 10 * i + 8, _kv("tool.name", "read_page"),
-                       _kv("input.value", json.dumps({"page": i})),
-                       _kv("output.value", f"Page {i}: section {i * 7 % 97} describes valve {i % 13} "
-                                           f"with pressure {i * 3 % 211} kPa at 20 C, revision 2024, table 5."))]
-    doc = {"resourceSpans": [{"resource": {"attributes": [_kv("service.name", "manual-reader")]},
-                              "scopeSpans": [{"scope": {"name": "openinference.instrumentation.openai_agents"},
-                                              "spans": spans}]}]}
+        spans += [
+            span(turn, 2, "turn", "CHAIN", 10 * i + 2, 10 * i + 9),
+            span(
+                llm,
+                turn,
+                "generation",
+                "LLM",
+                10 * i + 2,
+                10 * i + 4,
+                _kv("output.value", json.dumps({"tool": "read_page", "arguments": {"page": i}})),
+            ),
+            span(
+                tool,
+                turn,
+                "read_page",
+                "TOOL",
+                10 * i + 5,
+                10 * i + 8,
+                _kv("tool.name", "read_page"),
+                _kv("input.value", json.dumps({"page": i})),
+                _kv(
+                    "output.value",
+                    f"Page {i}: section {i * 7 % 97} describes valve {i % 13} "
+                    f"with pressure {i * 3 % 211} kPa at 20 C, revision 2024, table 5.",
+                ),
+            ),
+        ]
+    doc = {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": [_kv("service.name", "manual-reader")]},
+                "scopeSpans": [
+                    {"scope": {"name": "openinference.instrumentation.openai_agents"}, "spans": spans}
+                ],
+            }
+        ]
+    }
     path.write_text(json.dumps(doc) + "\n", encoding="utf-8")
 
 
@@ -55,7 +91,7 @@ def test_a_long_single_agent_trace_fits_a_small_memory(tmp_path: Path) -> None:
     ws = wb.open()
     ws.ingest(tmp_path / "long.otlp.jsonl", progress=False)
     ws.con.execute("SET memory_limit = '250MB'")
-    ws.con.execute("SET temp_directory = ''")   # in memory only: spilling would hide the blow-up as slowness
+    ws.con.execute("SET temp_directory = ''")  # in memory only: spilling would hide the blow-up as slowness
     X = step_features(ws)
     assert len(X) == 2 * turns
-    assert (X["contra_ref"].fillna(0) == 0).all()   # one agent, no contradiction: nothing to cite
+    assert (X["contra_ref"].fillna(0) == 0).all()  # one agent, no contradiction: nothing to cite

@@ -78,7 +78,7 @@ def test_exact_efficiency_and_frame() -> None:
     assert list(frame["player"]) == list(range(10))
     assert (frame["std_err"] == 0).all()
     assert (frame["ci_low"] == frame["value"]).all() and (frame["ci_high"] == frame["value"]).all()
-    frame.loc[0, "value"] = 99.0                   # a copy: the result is a value object
+    frame.loc[0, "value"] = 99.0  # a copy: the result is a value object
     assert res.values.loc[0, "value"] != 99.0
     with pytest.raises(dataclasses.FrozenInstanceError):
         res.n_evals = 0
@@ -106,10 +106,10 @@ def test_agrees_with_shap_exact_explainer(monkeypatch: pytest.MonkeyPatch) -> No
     for n, seed in ((4, 0), (7, 1), (9, 2)):
         game = random_table(n, seed=seed)
         powers = 1 << np.arange(n)
-        table = np.array([game(frozenset(i for i in range(n) if m >> i & 1)) for m in range(2 ** n)])
+        table = np.array([game(frozenset(i for i in range(n) if m >> i & 1)) for m in range(2**n)])
 
         def f(x: np.ndarray, table: np.ndarray = table, powers: np.ndarray = powers) -> np.ndarray:
-            return table[x.astype(np.int64) @ powers]    # a 0/1 row is the coalition of its ones
+            return table[x.astype(np.int64) @ powers]  # a 0/1 row is the coalition of its ones
 
         # masked features take the background (0): the model sees exactly coalition S
         explainer = shap.ExactExplainer(f, shap.maskers.Independent(np.zeros((1, n))))
@@ -119,6 +119,7 @@ def test_agrees_with_shap_exact_explainer(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 # --- sampling ---------------------------------------------------------------------------------------
+
 
 def test_latin_round_puts_every_player_everywhere() -> None:
     rng = np.random.default_rng(0)
@@ -133,7 +134,10 @@ def test_latin_round_puts_every_player_everywhere() -> None:
 
 def test_permutation_is_unbiased_with_calibrated_intervals() -> None:
     # 50 seeds x 16 players: the 95% intervals must cover the closed-form value about 95% of the time
-    for game in (random_sparse_interaction(16, seed=11), airport(list(np.random.default_rng(2).uniform(1, 9, 16)))):
+    for game in (
+        random_sparse_interaction(16, seed=11),
+        airport(list(np.random.default_rng(2).uniform(1, 9, 16))),
+    ):
         phi, covered, errors = truth(game), [], []
         for seed in range(50):
             res = shapley(game, game.players, method="permutation", n_samples=160, seed=seed)
@@ -152,12 +156,14 @@ def test_permutation_converges() -> None:
     phi = truth(game)
 
     def rmse(budget: int) -> float:
-        errs = [values(shapley(game, game.players, method="permutation", max_evals=budget, seed=s)) - phi
-                for s in range(8)]
+        errs = [
+            values(shapley(game, game.players, method="permutation", max_evals=budget, seed=s)) - phi
+            for s in range(8)
+        ]
         return float(np.sqrt(np.mean(np.square(errs))))
 
     small, large = rmse(1500), rmse(12000)
-    assert large < 0.6 * small                     # 8x the calls: about 1/sqrt(8) = 0.35 the error
+    assert large < 0.6 * small  # 8x the calls: about 1/sqrt(8) = 0.35 the error
 
 
 def test_tol_stops_when_every_interval_is_narrow() -> None:
@@ -193,11 +199,12 @@ def test_same_seed_same_result() -> None:
     pd.testing.assert_frame_equal(a.values, b.values)
     assert a.n_evals == b.n_evals
     assert not np.array_equal(values(a), values(c))
-    rng = np.random.default_rng(5)                 # a Generator is accepted too
+    rng = np.random.default_rng(5)  # a Generator is accepted too
     assert shapley(game, game.players, method="permutation", n_samples=4, seed=rng).n_permutations == 4
 
 
 # --- accounting, budgets, auto ---------------------------------------------------------------------
+
 
 def test_each_coalition_is_evaluated_once_and_counted() -> None:
     game = Counting(random_sparse_interaction(14, seed=1))
@@ -223,20 +230,20 @@ def test_max_evals_is_never_exceeded() -> None:
     for budget in (60, 500, 2001):
         res = shapley(game, game.players, method="permutation", max_evals=budget, seed=0)
         assert res.n_evals <= budget and res.stop == "max_evals"
-        assert budget - res.n_evals < 2 * 30     # stops only when the next pair would not fit
+        assert budget - res.n_evals < 2 * 30  # stops only when the next pair would not fit
 
 
 def test_small_games_finish_exactly_when_that_is_cheaper() -> None:
     game = weighted_voting([5, 4, 3, 3, 2, 1, 1], quota=10)
     res = shapley(game, game.players, method="permutation", max_evals=1000, seed=0)
-    assert res.method == "exact" and res.stop == "complete" and res.n_evals == 2 ** 7
+    assert res.method == "exact" and res.stop == "complete" and res.n_evals == 2**7
     np.testing.assert_allclose(values(res), truth(game), atol=1e-12)
     one = shapley(lambda s: 3.0 * len(s) + 1, ["solo"], method="permutation", seed=0)
     assert values(one).tolist() == [3.0] and one.method == "exact"
     # no structure and a tight tol: sampling projects it would cost more than the 2**10 coalitions
     table = random_table(10, seed=1)
     res = shapley(table, table.players, method="permutation", tol=1e-3, seed=0)
-    assert res.stop == "complete" and res.n_evals == 2 ** 10
+    assert res.stop == "complete" and res.n_evals == 2**10
     np.testing.assert_allclose(values(res), values(shapley(table, table.players)), atol=1e-12)
 
 
@@ -257,7 +264,9 @@ def test_auto_switches_to_sampling_above_the_crossover() -> None:
 
 
 def test_exact_refuses_over_budget_with_the_real_cost() -> None:
-    with pytest.raises(InvalidParameterError, match=r"2\*\*12 = 4096 value calls, over the budget max_evals=1000"):
+    with pytest.raises(
+        InvalidParameterError, match=r"2\*\*12 = 4096 value calls, over the budget max_evals=1000"
+    ):
         shapley(len, list(range(12)), method="exact", max_evals=1000)
     with pytest.raises(InvalidParameterError, match=r"2\*\*21 = 2097152 .* max_evals=1048576"):
         shapley(len, list(range(21)), method="exact")
@@ -266,10 +275,16 @@ def test_exact_refuses_over_budget_with_the_real_cost() -> None:
 def test_progress_reports() -> None:
     seen: list = []
     shapley(len, list(range(13)), method="exact", progress=lambda k, total: seen.append((k, total)))
-    assert seen and seen[-1][1] == 2 ** 13 and all(k <= 2 ** 13 for k, _ in seen)
+    assert seen and seen[-1][1] == 2**13 and all(k <= 2**13 for k, _ in seen)
     seen.clear()
-    shapley(len, list(range(20)), method="permutation", max_evals=500, seed=0,
-            progress=lambda k, total: seen.append((k, total)))
+    shapley(
+        len,
+        list(range(20)),
+        method="permutation",
+        max_evals=500,
+        seed=0,
+        progress=lambda k, total: seen.append((k, total)),
+    )
     assert seen and all(total == 500 and k <= 500 for k, total in seen)
     shapley(len, list(range(6)), method="exact", progress=True)
 
@@ -288,27 +303,34 @@ def test_repr_is_short() -> None:
 
 # --- errors ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"method": "kernel"}, "method='kernel' is not one of"),
-    ({"players": []}, "players is empty"),
-    ({"players": "abc"}, "players must be a sequence"),
-    ({"players": {"a", "b"}}, "players must be a sequence of hashable names, got set"),
-    ({"players": ["a", "b", "a"]}, "players must be distinct; repeated: a"),
-    ({"players": [["a"], ["b"]]}, "players must be hashable"),
-    ({"n_samples": 1}, "n_samples=1 must be an integer >= 2"),
-    ({"n_samples": 2.5}, "n_samples=2.5 must be an integer"),
-    ({"max_evals": 0}, "max_evals=0 must be an integer >= 1"),
-    ({"batch": 0}, "batch=0 must be an integer >= 1"),
-    ({"tol": -0.1}, "tol=-0.1 must be a positive number"),
-    ({"confidence": 1.5}, "confidence=1.5 must be in"),
-    ({"value": 3}, "value must be callable"),
-    ({"value": lambda s: float("nan")}, "returned nan; values must be finite"),
-    ({"value": lambda s: "high"}, "returned 'high', not a number"),
-    ({"method": "permutation", "max_evals": 10}, r"max_evals=10 is below the cost of one antithetic pair"),
-])
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"method": "kernel"}, "method='kernel' is not one of"),
+        ({"players": []}, "players is empty"),
+        ({"players": "abc"}, "players must be a sequence"),
+        ({"players": {"a", "b"}}, "players must be a sequence of hashable names, got set"),
+        ({"players": ["a", "b", "a"]}, "players must be distinct; repeated: a"),
+        ({"players": [["a"], ["b"]]}, "players must be hashable"),
+        ({"n_samples": 1}, "n_samples=1 must be an integer >= 2"),
+        ({"n_samples": 2.5}, "n_samples=2.5 must be an integer"),
+        ({"max_evals": 0}, "max_evals=0 must be an integer >= 1"),
+        ({"batch": 0}, "batch=0 must be an integer >= 1"),
+        ({"tol": -0.1}, "tol=-0.1 must be a positive number"),
+        ({"confidence": 1.5}, "confidence=1.5 must be in"),
+        ({"value": 3}, "value must be callable"),
+        ({"value": lambda s: float("nan")}, "returned nan; values must be finite"),
+        ({"value": lambda s: "high"}, "returned 'high', not a number"),
+        (
+            {"method": "permutation", "max_evals": 10},
+            r"max_evals=10 is below the cost of one antithetic pair",
+        ),
+    ],
+)
 def test_bad_arguments(kwargs: dict, message: str) -> None:
     args = {"value": len, "players": list(range(8))} | kwargs
-    bad_value = "returned" in message              # the game misbehaved, not an argument
+    bad_value = "returned" in message  # the game misbehaved, not an argument
     with pytest.raises(WorkbenchError, match=message) as err:
         shapley(**args)
     assert isinstance(err.value, InvalidParameterError) != bad_value

@@ -20,8 +20,11 @@ def test_evidence_queries_are_sql_files_beside_the_module() -> None:
     assert {p.name for p in sql.iterdir()} >= {"evidence_error.sql", "evidence_silent.sql"}
     assert "_ev_scope" in sql.joinpath("evidence_error.sql").read_text("utf-8")
     source = (ROOT / "attribution" / "_evidence.py").read_text("utf-8")
-    long_texts = [n.value for n in ast.walk(ast.parse(source))
-                  if isinstance(n, ast.Constant) and isinstance(n.value, str) and "GROUP BY" in n.value]
+    long_texts = [
+        n.value
+        for n in ast.walk(ast.parse(source))
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and "GROUP BY" in n.value
+    ]
     assert long_texts == []
 
 

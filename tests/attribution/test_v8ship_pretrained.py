@@ -14,14 +14,19 @@ import workbench as wb
 
 def _pretrained() -> wb.BlameModel:
     with warnings.catch_warnings():
-        warnings.simplefilter("error")   # no scikit-learn version warning, nothing else either
+        warnings.simplefilter("error")  # no scikit-learn version warning, nothing else either
         return wb.BlameModel.pretrained()
 
 
 def test_shipped_model_names_every_training_set_with_its_source() -> None:
     trained_on = _pretrained().provenance_["trained_on"]
-    for source in ("ag2ai/Agents_Failure_Attribution @ f4d2b6d", "microsoft/AgentRx @ f228165",
-                   "Fancylalala/AEGIS", "nguyenddat/failure_attribution @ 11110d4", "wb.sim.procurement"):
+    for source in (
+        "ag2ai/Agents_Failure_Attribution @ f4d2b6d",
+        "microsoft/AgentRx @ f228165",
+        "Fancylalala/AEGIS",
+        "nguyenddat/failure_attribution @ 11110d4",
+        "wb.sim.procurement",
+    ):
         assert source in trained_on
     assert "MIT" in trained_on
     # AEGIS's labels are of another kind than Who&When's: the file must say so.

@@ -17,11 +17,11 @@ from workbench.cli import main
 from workbench.detect import detect
 
 FIXTURES = Path(__file__).resolve().parents[1] / "ingest" / "fixtures"
-CRASH = FIXTURES / "pydantic-ai" / "delegation_crash.otlp.jsonl"   # researcher's tool raised; the run ended
-AGNO = FIXTURES / "agno" / "team_fault.otlp.jsonl"                  # researcher states 41.2; the tool said 14.2
+CRASH = FIXTURES / "pydantic-ai" / "delegation_crash.otlp.jsonl"  # researcher's tool raised; the run ended
+AGNO = FIXTURES / "agno" / "team_fault.otlp.jsonl"  # researcher states 41.2; the tool said 14.2
 
 
-pytestmark = pytest.mark.usefixtures("_own_cache")   # (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("_own_cache")  # (tests/conftest.py)
 
 
 def _investigated(path: Path) -> wb.Workspace:
@@ -35,8 +35,9 @@ def _investigated(path: Path) -> wb.Workspace:
 
 
 def _verdict(ws: wb.Workspace) -> tuple[str, float, dict]:
-    rows = ws.sql("SELECT target, value, params FROM attributions WHERE unit = 'verdict' "
-                  "AND method = 'blame_model'").fetchall()
+    rows = ws.sql(
+        "SELECT target, value, params FROM attributions WHERE unit = 'verdict' AND method = 'blame_model'"
+    ).fetchall()
     assert len(rows) == 1
     return rows[0][0], rows[0][1], json.loads(rows[0][2])
 
@@ -46,7 +47,9 @@ def test_the_agent_whose_error_ended_the_run_is_the_culprit() -> None:
     # exception reaches the root. The model alone said "planner 50%" at the planner's first chat.
     ws = _investigated(CRASH)
     culprit, confidence, params = _verdict(ws)
-    tool_step = ws.sql("SELECT step_id FROM steps WHERE kind = 'tool' AND tool = 'lookup_price'").fetchall()[0][0]
+    tool_step = ws.sql("SELECT step_id FROM steps WHERE kind = 'tool' AND tool = 'lookup_price'").fetchall()[
+        0
+    ][0]
     assert culprit == "researcher"
     assert params["decisive_step"] == tool_step
     assert params["evidence"] == "error" and params["uncertain"] is False and confidence > 0.5
@@ -56,13 +59,13 @@ def test_the_agent_whose_error_ended_the_run_is_the_culprit() -> None:
 
 
 def test_investigate_says_why(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLUMNS", "240")   # the table cuts its columns to the terminal's width
+    monkeypatch.setenv("COLUMNS", "240")  # the table cuts its columns to the terminal's width
     assert main(["investigate", str(CRASH), "--quiet"]) == 0
     out = capsys.readouterr().out
     row = next(line for line in out.splitlines() if line.startswith("34d4e125"))
     assert "researcher" in row and "(log + error)" in row and "planner" not in row
     why = " ".join(line.strip() for line in out.split("why: ", 1)[1].splitlines()[:3])
-    assert "researcher's tool lookup_price raised \"price feed unreachable: 503\"" in why
+    assert 'researcher\'s tool lookup_price raised "price feed unreachable: 503"' in why
     assert "ended the run" in why and "the model alone named planner" in why
 
 

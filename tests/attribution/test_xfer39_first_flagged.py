@@ -46,8 +46,13 @@ def test_one_very_bad_move_outweighs_many_mildly_bad_ones() -> None:
 def test_only_candidates_are_flagged() -> None:
     # the executor's output is the run's best move, but with talkers_only it is nobody's verdict: the best and
     # earliest candidate move is a's; with no named agent in the run, its moves stay candidates
-    steps = pd.concat([_moves([("t", "tool", 3.0), ("b", "llm", 1.0), ("a", "llm", 2.0)]),
-                       _moves([(None, "llm", 1.0), (None, "llm", 1.1)], run="r2")], ignore_index=True)
+    steps = pd.concat(
+        [
+            _moves([("t", "tool", 3.0), ("b", "llm", 1.0), ("a", "llm", 2.0)]),
+            _moves([(None, "llm", 1.0), (None, "llm", 1.1)], run="r2"),
+        ],
+        ignore_index=True,
+    )
     got = rank_agents(steps, "first_flagged", talkers_only=True, flag_margin=0.25)
     assert _top(got) == {"r1": "a", "r2": "<none>"} and "t" not in set(got["agent"])
     # several runs at once: each run flags against its own best move

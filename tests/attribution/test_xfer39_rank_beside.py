@@ -45,9 +45,18 @@ def _two_level_runs(n: int, seed: int, tag: str) -> tuple[pd.DataFrame, pd.DataF
         culprit = int(np.argmax(hedges))
         decoy = int(rng.choice([p for p in range(k) if p != culprit]))
         for p in range(k):
-            rows.append({"run_id": f"{tag}{i}", "step_id": f"{tag}{i}-{p}", "agent": f"agent{p}", "kind": "llm",
-                         "pos": p, "system": "s", "hedge_words": hedges[p],
-                         "n_numbers": float(p == decoy or (p == culprit and i % 2 == 0))})
+            rows.append(
+                {
+                    "run_id": f"{tag}{i}",
+                    "step_id": f"{tag}{i}-{p}",
+                    "agent": f"agent{p}",
+                    "kind": "llm",
+                    "pos": p,
+                    "system": "s",
+                    "hedge_words": hedges[p],
+                    "n_numbers": float(p == decoy or (p == culprit and i % 2 == 0)),
+                }
+            )
         labels.append({"run_id": f"{tag}{i}", "agent": f"agent{culprit}", "step_id": f"{tag}{i}-{culprit}"})
     return pd.DataFrame(rows), pd.DataFrame(labels)
 
@@ -64,7 +73,7 @@ def test_a_model_keeps_the_raw_features_and_ranks_the_chosen_ones_beside() -> No
     raw = BlameModel(**kw).fit_frame(X, labels)
     test = _two_level_runs(60, 1, "u")
     assert _agent_accuracy(m, *test) > 0.9 > 0.7 > _agent_accuracy(raw, *test)
-    back = BlameModel.from_dict(m.to_dict())   # the parameters travel with the file
+    back = BlameModel.from_dict(m.to_dict())  # the parameters travel with the file
     assert (back.run_contrast, back.contrast_features) == ("rank_beside", ["hedge_words"])
     assert back.rank_frame(test[0])[1].equals(m.rank_frame(test[0])[1])
     # None: every feature gets its rank beside it
@@ -75,8 +84,13 @@ def test_a_model_keeps_the_raw_features_and_ranks_the_chosen_ones_beside() -> No
 def test_contrast_features_must_be_features_of_the_model() -> None:
     X, labels = _runs30(10, 0, "t")
     with pytest.raises(wb.InvalidParameterError, match=r"contrast_features.*\['latency'\]"):
-        BlameModel(features=FEATURES, run_contrast="rank_beside", contrast_features=["hedge_words", "latency"],
-                   calibration_cv=None).fit_frame(X, labels)
+        BlameModel(
+            features=FEATURES,
+            run_contrast="rank_beside",
+            contrast_features=["hedge_words", "latency"],
+            calibration_cv=None,
+        ).fit_frame(X, labels)
     with pytest.raises(wb.InvalidParameterError, match="contrast_features"):
-        BlameModel(features=FEATURES, run_contrast="rank_beside", contrast_features=[], calibration_cv=None
-                   ).fit_frame(X, labels)
+        BlameModel(
+            features=FEATURES, run_contrast="rank_beside", contrast_features=[], calibration_cv=None
+        ).fit_frame(X, labels)

@@ -19,7 +19,7 @@ from test_blame30_listwise import _agent_accuracy
 import workbench as wb
 from workbench.attribution._blame_model import BlameModel
 
-FEATURES = ["hedge_words", "n_numbers"]   # "shared" direction, "quirk" direction
+FEATURES = ["hedge_words", "n_numbers"]  # "shared" direction, "quirk" direction
 
 
 def _runs(system: str, n: int, seed: int, quirk: float) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -30,18 +30,30 @@ def _runs(system: str, n: int, seed: int, quirk: float) -> tuple[pd.DataFrame, p
     for i in range(n):
         culprit = int(rng.integers(6))
         for p in range(6):
-            rows.append({"run_id": f"{system}{i}", "step_id": f"{system}{i}-{p}", "agent": f"agent{p}",
-                         "kind": "llm", "pos": p, "system": system,
-                         "hedge_words": rng.normal() + 1.5 * (p == culprit),
-                         "n_numbers": rng.normal() + quirk * (p == culprit)})
-        labels.append({"run_id": f"{system}{i}", "agent": f"agent{culprit}", "step_id": f"{system}{i}-{culprit}"})
+            rows.append(
+                {
+                    "run_id": f"{system}{i}",
+                    "step_id": f"{system}{i}-{p}",
+                    "agent": f"agent{p}",
+                    "kind": "llm",
+                    "pos": p,
+                    "system": system,
+                    "hedge_words": rng.normal() + 1.5 * (p == culprit),
+                    "n_numbers": rng.normal() + quirk * (p == culprit),
+                }
+            )
+        labels.append(
+            {"run_id": f"{system}{i}", "agent": f"agent{culprit}", "step_id": f"{system}{i}-{culprit}"}
+        )
     return pd.DataFrame(rows), pd.DataFrame(labels)
 
 
 def _three_systems() -> tuple[pd.DataFrame, pd.DataFrame]:
     # a big system whose culprits state many numbers, two smaller ones whose culprits state fewer
     parts = [_runs("big", 150, 0, 2.5), _runs("b", 40, 1, -1.0), _runs("c", 40, 2, -1.0)]
-    return pd.concat([p[0] for p in parts], ignore_index=True), pd.concat([p[1] for p in parts], ignore_index=True)
+    return pd.concat([p[0] for p in parts], ignore_index=True), pd.concat(
+        [p[1] for p in parts], ignore_index=True
+    )
 
 
 KW = {"features": FEATURES, "calibration_cv": None}
@@ -54,7 +66,12 @@ def test_a_direction_one_system_carries_is_averaged_down_or_outvoted() -> None:
     median = BlameModel(system_fits="median", **KW).fit_frame(X, labels)
     hedge, numbers = (list(pooled.feature_names_in_).index(f) for f in FEATURES)
     # the pooled fit follows the big system; the median follows the two others; the mean lies between
-    assert pooled.step_model_.coef[numbers] > mean.step_model_.coef[numbers] > 0 > median.step_model_.coef[numbers]
+    assert (
+        pooled.step_model_.coef[numbers]
+        > mean.step_model_.coef[numbers]
+        > 0
+        > median.step_model_.coef[numbers]
+    )
     # the direction every system shares stays
     assert min(m.step_model_.coef[hedge] for m in (pooled, mean, median)) > 0.3
     # the imputation, standardisation and intercept are the pooled fit's
@@ -63,7 +80,9 @@ def test_a_direction_one_system_carries_is_averaged_down_or_outvoted() -> None:
         assert m.step_model_.intercept == pooled.step_model_.intercept
     # a system never seen, like the smaller ones: the majority's direction names more of its culprits
     unseen = _runs("new", 150, 3, -1.5)
-    assert _agent_accuracy(median, *unseen) > _agent_accuracy(mean, *unseen) > _agent_accuracy(pooled, *unseen)
+    assert (
+        _agent_accuracy(median, *unseen) > _agent_accuracy(mean, *unseen) > _agent_accuracy(pooled, *unseen)
+    )
 
 
 def test_with_one_training_system_it_is_the_pooled_fit() -> None:
@@ -77,8 +96,10 @@ def test_with_one_training_system_it_is_the_pooled_fit() -> None:
     # a system with no culprit move among those fitted on teaches nothing: one system left, the pooled fit
     extra = _runs("nolabel", 10, 6, 1.0)[0]
     m = BlameModel(system_fits="mean", **KW).fit_frame(pd.concat([X, extra], ignore_index=True), labels)
-    assert np.array_equal(m.step_model_.coef, BlameModel(**KW).fit_frame(
-        pd.concat([X, extra], ignore_index=True), labels).step_model_.coef)
+    assert np.array_equal(
+        m.step_model_.coef,
+        BlameModel(**KW).fit_frame(pd.concat([X, extra], ignore_index=True), labels).step_model_.coef,
+    )
 
 
 def test_system_fits_is_checked_and_travels_with_the_file() -> None:
@@ -112,8 +133,12 @@ def test_a_model_fitted_on_two_logged_systems_combines_their_fits(two_systems, t
     assert names == list(pooled.feature_names_in_)
     y = BlameModel._targets(X, labels)
     Z = pooled.step_model_._z(X[names].to_numpy(dtype=np.float64))
-    own = [LogisticRegression(C=0.1, max_iter=5000).fit(Z[k], y[k], sample_weight=np.full(k.sum(), len(X) / k.sum()))
-           .coef_[0] for k in ((X["system"] == s).to_numpy() for s in sorted(set(X["system"])))]
+    own = [
+        LogisticRegression(C=0.1, max_iter=5000)
+        .fit(Z[k], y[k], sample_weight=np.full(k.sum(), len(X) / k.sum()))
+        .coef_[0]
+        for k in ((X["system"] == s).to_numpy() for s in sorted(set(X["system"])))
+    ]
     assert np.allclose(model.step_model_.coef, np.mean(own, axis=0))
     assert not np.allclose(model.step_model_.coef, pooled.step_model_.coef)
     verdicts = model.predict(ws, beta)

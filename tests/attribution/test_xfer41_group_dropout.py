@@ -34,12 +34,22 @@ def _runs(system: str, n: int, seed: int, structure: bool = True) -> tuple[pd.Da
         culprit = int(rng.integers(6))
         for p in range(6):
             disturbance = 1.5 * rng.normal()
-            rows.append({"run_id": f"{system}{i}", "step_id": f"{system}{i}-{p}", "agent": f"agent{p}",
-                         "kind": "llm", "pos": p, "system": system,
-                         "hedge_words": rng.normal() + 1.0 * (p == culprit),
-                         "n_numbers": disturbance + 0.3 * rng.normal(),
-                         "agent_share": (2.0 * (p == culprit) + disturbance) if structure else 0.0})
-        labels.append({"run_id": f"{system}{i}", "agent": f"agent{culprit}", "step_id": f"{system}{i}-{culprit}"})
+            rows.append(
+                {
+                    "run_id": f"{system}{i}",
+                    "step_id": f"{system}{i}-{p}",
+                    "agent": f"agent{p}",
+                    "kind": "llm",
+                    "pos": p,
+                    "system": system,
+                    "hedge_words": rng.normal() + 1.0 * (p == culprit),
+                    "n_numbers": disturbance + 0.3 * rng.normal(),
+                    "agent_share": (2.0 * (p == culprit) + disturbance) if structure else 0.0,
+                }
+            )
+        labels.append(
+            {"run_id": f"{system}{i}", "agent": f"agent{culprit}", "step_id": f"{system}{i}-{culprit}"}
+        )
     return pd.DataFrame(rows), pd.DataFrame(labels)
 
 
@@ -72,7 +82,7 @@ def test_the_coefficients_are_one_logistic_fit_over_the_moves_and_their_silenced
     y = BlameModel._targets(X, labels)
     Z = plain.step_model_._z(X[names].to_numpy(dtype=np.float64))
     copies = [Z]
-    for cols in (["agent_share"], ["hedge_words", "n_numbers"]):   # the groups, sorted: structure, text
+    for cols in (["agent_share"], ["hedge_words", "n_numbers"]):  # the groups, sorted: structure, text
         silent = Z.copy()
         silent[:, [names.index(c) for c in cols]] = 0.0
         copies.append(silent)
@@ -82,11 +92,14 @@ def test_the_coefficients_are_one_logistic_fit_over_the_moves_and_their_silenced
     assert np.allclose(m.step_model_.coef, lr.coef_[0])
     assert np.isclose(m.step_model_.intercept, lr.intercept_[0])
     # 0 is the plain fit; one group only: nothing to drop, the plain fit
-    assert np.array_equal(BlameModel(group_dropout=0.0, **KW).fit_frame(X, labels).step_model_.coef,
-                          plain.step_model_.coef)
-    one = {"features": ["hedge_words", "n_numbers"], "calibration_cv": None}   # both text
-    assert np.array_equal(BlameModel(group_dropout=1.0, **one).fit_frame(X, labels).step_model_.coef,
-                          BlameModel(**one).fit_frame(X, labels).step_model_.coef)
+    assert np.array_equal(
+        BlameModel(group_dropout=0.0, **KW).fit_frame(X, labels).step_model_.coef, plain.step_model_.coef
+    )
+    one = {"features": ["hedge_words", "n_numbers"], "calibration_cv": None}  # both text
+    assert np.array_equal(
+        BlameModel(group_dropout=1.0, **one).fit_frame(X, labels).step_model_.coef,
+        BlameModel(**one).fit_frame(X, labels).step_model_.coef,
+    )
 
 
 def test_group_dropout_is_checked_and_travels_with_the_file() -> None:

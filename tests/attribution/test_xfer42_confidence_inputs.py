@@ -25,10 +25,21 @@ def _runs(system: str, n: int, seed: int, agents: int) -> tuple[pd.DataFrame, pd
     for i in range(n):
         culprit = int(rng.integers(agents))
         for p in range(agents):
-            rows.append({"run_id": f"{system}{i}", "step_id": f"{system}{i}-{p}", "agent": f"agent{p}", "kind": "llm",
-                         "pos": p, "system": system, "hedge_words": rng.normal() + 1.0 * (p == culprit),
-                         "n_numbers": rng.normal()})
-        labels.append({"run_id": f"{system}{i}", "agent": f"agent{culprit}", "step_id": f"{system}{i}-{culprit}"})
+            rows.append(
+                {
+                    "run_id": f"{system}{i}",
+                    "step_id": f"{system}{i}-{p}",
+                    "agent": f"agent{p}",
+                    "kind": "llm",
+                    "pos": p,
+                    "system": system,
+                    "hedge_words": rng.normal() + 1.0 * (p == culprit),
+                    "n_numbers": rng.normal(),
+                }
+            )
+        labels.append(
+            {"run_id": f"{system}{i}", "agent": f"agent{culprit}", "step_id": f"{system}{i}-{culprit}"}
+        )
     return pd.DataFrame(rows), pd.DataFrame(labels)
 
 
@@ -51,16 +62,27 @@ def test_captured_rows_are_the_shipped_calibrations_rows() -> None:
 
 
 def test_declared_inputs() -> None:
-    rows = pd.DataFrame({"outer": "x", "part": "p", "run_id": ["r1", "r1", "r1", "r2", "r3", "r3"],
-                         "agent": ["a", "b", "c", "a", "a", "b"], "rank": [1, 2, 3, 1, 2, 1],
-                         "mass": [0.6, 0.3, 0.1, 1.0, 0.5, 0.5], "n_agents": [3, 3, 3, 1, 2, 2],
-                         "dist": [2.0, 2.0, 2.0, 1.0, 0.5, 0.5], "y": [True, False, False, True, False, True]})
+    rows = pd.DataFrame(
+        {
+            "outer": "x",
+            "part": "p",
+            "run_id": ["r1", "r1", "r1", "r2", "r3", "r3"],
+            "agent": ["a", "b", "c", "a", "a", "b"],
+            "rank": [1, 2, 3, 1, 2, 1],
+            "mass": [0.6, 0.3, 0.1, 1.0, 0.5, 0.5],
+            "n_agents": [3, 3, 3, 1, 2, 2],
+            "dist": [2.0, 2.0, 2.0, 1.0, 0.5, 0.5],
+            "y": [True, False, False, True, False, True],
+        }
+    )
     f = b42.features(rows).set_index("run_id")
     assert list(f.index) == ["r1", "r2", "r3"] and list(f["agent"]) == ["a", "a", "b"]
     assert f.loc["r1", "mass_margin"] == pytest.approx(0.3)
     p = np.array([0.6, 0.3, 0.1])
     assert f.loc["r1", "mass_entropy"] == pytest.approx(-(p * np.log(p)).sum() / np.log(3))
-    assert f.loc["r3", "mass_entropy"] == pytest.approx(1.0) and f.loc["r3", "mass_margin"] == pytest.approx(0.0)
+    assert f.loc["r3", "mass_entropy"] == pytest.approx(1.0) and f.loc["r3", "mass_margin"] == pytest.approx(
+        0.0
+    )
     assert f.loc["r2", "mass_entropy"] == 0.0 and f.loc["r2", "mass_margin"] == pytest.approx(1.0)
     assert bool(f.loc["r2", "sole"]) and not f.loc[["r1", "r3"], "sole"].any()
     assert f.loc["r1", "log_novelty"] == pytest.approx(np.log(2.0))
@@ -74,8 +96,15 @@ def test_signed_platt_drops_a_wrong_sign_input_and_falls_back_to_a_constant() ->
     novelty = rng.normal(size=n)
     # right more often at a higher margin, and (against the declared sign) at a higher novelty
     y = rng.uniform(size=n) < 1 / (1 + np.exp(-(3 * margin - 1.5 + 1.5 * novelty)))
-    inner = pd.DataFrame({"part": np.repeat(["s", "t"], n // 2), "run_id": np.arange(n), "mass_margin": margin,
-                          "log_novelty": novelty, "y": y})
+    inner = pd.DataFrame(
+        {
+            "part": np.repeat(["s", "t"], n // 2),
+            "run_id": np.arange(n),
+            "mass_margin": margin,
+            "log_novelty": novelty,
+            "y": y,
+        }
+    )
     coef, _, const = b42.signed_platt(inner, ["mass_margin", "log_novelty"], balanced=False)
     assert not const and coef[0] > 0 and coef[1] == 0.0
     # inputs that carry nothing: the calibration is the rows' hit rate

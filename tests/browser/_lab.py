@@ -12,21 +12,27 @@ from pathlib import Path
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 
 # Every code cell has run (a number in its prompt), none is still queued or running.
-_ALL_RAN = """() => {
+_ALL_RAN = (
+    """() => {
   const panel = document.querySelector('%s');
   if (!panel) return false;
   const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(p => p.textContent.trim());
   return prompts.length > 0 && prompts.every(t => /^\\[\\d+\\]:$/.test(t));
-}""" % PANEL
+}"""
+    % PANEL
+)
 
 # Every chart on the page: its drawing surface and the box it occupies on screen.
-_CHARTS = """() => [...document.querySelectorAll('%s .vega-embed')].map(e => {
+_CHARTS = (
+    """() => [...document.querySelectorAll('%s .vega-embed')].map(e => {
   const s = e.querySelector('svg.marks, canvas.marks') || e.querySelector('svg, canvas');
   const r = s ? s.getBoundingClientRect() : {width: 0, height: 0};
   const marks = s && s.tagName.toLowerCase() === 'svg' ? s.querySelectorAll('path, rect, line, text, circle').length : -1;
   return {kind: s ? s.tagName.toLowerCase() : null, width: r.width, height: r.height, marks: marks,
           title: (e.querySelector('.role-title-text') || {}).textContent || ''};
-})""" % PANEL
+})"""
+    % PANEL
+)
 
 
 @dataclass
@@ -50,7 +56,7 @@ class Desk:
 
     def __init__(self, browser, lab) -> None:  # noqa: ANN001
         self.browser, self.url = browser, lab.url
-        self.runtime = lab.root.parent / "runtime"     # the server's JUPYTER_RUNTIME_DIR (tests/_jupyterlab.py)
+        self.runtime = lab.root.parent / "runtime"  # the server's JUPYTER_RUNTIME_DIR (tests/_jupyterlab.py)
         self.page = None
         self.current: Session | None = None
         # What the page said while no notebook was open (a closed notebook's widgets and kernel going away): a
@@ -64,10 +70,15 @@ class Desk:
         def errors() -> list[str]:
             return self.current.console_errors if self.current else self.between
 
-        def when() -> str:   # (which notebook an error came with, when a flake has to be told from a fault)
-            return f" [{time.monotonic() - self.opened:.1f} s after {'opening' if self.current else 'closing'}]"
+        def when() -> str:  # (which notebook an error came with, when a flake has to be told from a fault)
+            return (
+                f" [{time.monotonic() - self.opened:.1f} s after {'opening' if self.current else 'closing'}]"
+            )
 
-        page.on("console", lambda m: errors().append(f"{m.text} @ {m.location}{when()}") if m.type == "error" else None)
+        page.on(
+            "console",
+            lambda m: errors().append(f"{m.text} @ {m.location}{when()}") if m.type == "error" else None,
+        )
         page.on("pageerror", lambda e: errors().append(f"pageerror: {e} {e.stack or ''}"[:3000] + when()))
 
         def on_dialog(d) -> None:  # noqa: ANN001
@@ -85,14 +96,16 @@ class Desk:
             s = self._start(page)
             page.goto(f"{self.url}/lab/tree/{name}?reset")
         else:
-            page.set_viewport_size(VIEWPORT)     # a test before may have narrowed it
+            page.set_viewport_size(VIEWPORT)  # a test before may have narrowed it
             s = self._start(page)
             page.click(".lm-MenuBar-itemLabel:text-is('File')")
             page.click(".lm-Menu-itemLabel:text-is('Open from Path…')")
             page.fill(".jp-Dialog input", name)
             page.click(".jp-Dialog-button.jp-mod-accept")
         label = page.locator(".lm-TabBar-tabLabel").get_by_text(name, exact=True)
-        page.locator(".lm-DockPanel .lm-TabBar-tab.lm-mod-current").filter(has=label).wait_for(timeout=120_000)
+        page.locator(".lm-DockPanel .lm-TabBar-tab.lm-mod-current").filter(has=label).wait_for(
+            timeout=120_000
+        )
         # The idle indicator shows before any kernel exists; a Run All sent then is lost.
         page.wait_for_selector("text=(ipykernel) | Idle", timeout=120_000)
         return s
@@ -111,12 +124,14 @@ class Desk:
         if page.is_closed():
             return
         try:
-            page.keyboard.press("Escape")     # a menu or tooltip a test left open
+            page.keyboard.press("Escape")  # a menu or tooltip a test left open
             page.click(".lm-MenuBar-itemLabel:text-is('File')")
             page.click(".lm-Menu-itemLabel:text-is('Close Tab')")
             discard = page.locator(".jp-Dialog-button:has-text('Discard')")
-            page.wait_for_function("() => !document.querySelector('%s') || document.querySelector('.jp-Dialog')"
-                                   % PANEL, timeout=30_000)
+            page.wait_for_function(
+                "() => !document.querySelector('%s') || document.querySelector('.jp-Dialog')" % PANEL,
+                timeout=30_000,
+            )
             if discard.count():
                 discard.click()
             page.wait_for_function("() => !document.querySelector('%s')" % PANEL, timeout=30_000)
@@ -135,10 +150,12 @@ class Desk:
             # inherits the server's working directory, the checkout, and a notebook's relative file lands there)
             self.kernel = _post(f"{self.url}/api/kernels", {"name": "python3", "path": name})["id"]
             _SHARED_KERNELS.add(self.kernel)
-        _execute(self.runtime, self.kernel, _RESET)     # (on a new kernel: notes the filters it started with)
+        _execute(self.runtime, self.kernel, _RESET)  # (on a new kernel: notes the filters it started with)
         # the page opening ``name`` finds this session by its path and connects to its kernel
-        _post(f"{self.url}/api/sessions", {"path": name, "name": name, "type": "notebook",
-                                           "kernel": {"id": self.kernel}})
+        _post(
+            f"{self.url}/api/sessions",
+            {"path": name, "name": name, "type": "notebook", "kernel": {"id": self.kernel}},
+        )
 
     def drop_kernel(self) -> None:
         """A test failed on the shared kernel: stop it, so that the next view test starts on a fresh one."""
@@ -147,13 +164,15 @@ class Desk:
             _SHARED_KERNELS.discard(kernel)
             try:
                 _delete_kernel(self.url, kernel)
-            except OSError as e:   # (already gone, or the server with it: the test's own failure is what counts)
+            except (
+                OSError
+            ) as e:  # (already gone, or the server with it: the test's own failure is what counts)
                 print(f"stopping the shared kernel {kernel}: {e}", file=sys.stderr)
 
 
 VIEWPORT = {"width": 1400, "height": 1800}
 _DESKS: dict[tuple[int, str], Desk] = {}
-_SHARED_KERNELS: set[str] = set()     # the desks' view-test kernels: shutdown_kernels leaves them running
+_SHARED_KERNELS: set[str] = set()  # the desks' view-test kernels: shutdown_kernels leaves them running
 
 
 def desk(browser, lab) -> Desk:  # noqa: ANN001
@@ -188,8 +207,9 @@ def _post(url: str, body: dict) -> dict:
     import json
     import urllib.request
 
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
     return json.loads(urllib.request.urlopen(req, timeout=60).read())
 
 
@@ -208,7 +228,7 @@ def _execute(runtime: Path, kernel: str, code: str) -> None:
 
     kc = BlockingKernelClient(connection_file=str(runtime / f"kernel-{kernel}.json"))
     kc.load_connection_file()
-    kc.start_channels(hb=False)     # (a kernel still starting on a busy machine misses heartbeats: not dead)
+    kc.start_channels(hb=False)  # (a kernel still starting on a busy machine misses heartbeats: not dead)
     try:
         kc.wait_for_ready(timeout=120)
         reply = kc.execute_interactive(code, store_history=False, timeout=60, output_hook=lambda msg: None)
@@ -274,7 +294,9 @@ def wait_charts_drawn(s: Session, minimum: int, timeout: float = 60) -> list[dic
         drawn = [c for c in found if c["kind"] and c["width"] > 0 and c["height"] > 0]
         if (len(found) >= minimum and len(drawn) == len(found)) or time.monotonic() > deadline:
             return found
-        s.page.wait_for_timeout(100)   # (a look costs the page ~ms: at 500 each call waited ~0.25 s past drawn)
+        s.page.wait_for_timeout(
+            100
+        )  # (a look costs the page ~ms: at 500 each call waited ~0.25 s past drawn)
 
 
 # Resolves once the notebook's outputs (their boxes, charts, widget boxes, tables and how many elements there are)
@@ -309,20 +331,23 @@ def onerror_would_have_fired(s: Session) -> None:
     """Wait until an ``onerror`` handler of an injected ``<img src=x>`` would have run (a fixed 1-1.5 s wait
     guessed it, and always paid it); the image asked for here is never added to the page."""
     s.page.evaluate(_ONERROR_PROBE)
-    s.page.wait_for_timeout(200)    # (and a dialog it opened reached Playwright's handler)
+    s.page.wait_for_timeout(200)  # (and a dialog it opened reached Playwright's handler)
 
 
 def cell_errors(s: Session) -> list[str]:
     return s.page.eval_on_selector_all(
         f"{PANEL} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'],"
         f" {PANEL} .jp-RenderedText[data-mime-type='application/vnd.jupyter.error']",
-        "els => els.map(e => e.textContent.slice(0, 500))")
+        "els => els.map(e => e.textContent.slice(0, 500))",
+    )
 
 
 def widget_errors(s: Session) -> list[str]:
-    return s.page.eval_on_selector_all(f"{PANEL} .jp-OutputArea-output",
-                                       "els => els.map(e => e.textContent).filter(t => /Error displaying widget|"
-                                       "model not found|Failed to load model/.test(t))")
+    return s.page.eval_on_selector_all(
+        f"{PANEL} .jp-OutputArea-output",
+        "els => els.map(e => e.textContent).filter(t => /Error displaying widget|"
+        "model not found|Failed to load model/.test(t))",
+    )
 
 
 # Every element of an output that scrolls sideways (holds more than its width): a reader sees a table or
@@ -371,8 +396,10 @@ def _delete_kernel(url: str, kernel: str) -> None:
     conn = f"kernel-{kernel}.json".encode()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        listed = any(k["id"] == kernel for k in json.loads(urllib.request.urlopen(f"{url}/api/kernels",
-                                                                                  timeout=10).read()))
+        listed = any(
+            k["id"] == kernel
+            for k in json.loads(urllib.request.urlopen(f"{url}/api/kernels", timeout=10).read())
+        )
         running = False
         for pid in filter(str.isdigit, os.listdir("/proc")):
             try:
@@ -390,7 +417,10 @@ def wait_text_change(s: Session, selector: str, before: str, timeout: float = 30
     t0 = time.perf_counter()
     s.page.wait_for_function(
         "([sel, before]) => { const e = document.querySelector(sel); return e && e.innerText !== before; }",
-        arg=[selector, before], timeout=timeout * 1000, polling="raf")
+        arg=[selector, before],
+        timeout=timeout * 1000,
+        polling="raf",
+    )
     return time.perf_counter() - t0
 
 
@@ -426,21 +456,23 @@ def run_cells(browser, lab, name: str, cells: list[str]) -> Iterator[Session]:  
 
 
 # The first lines of a test notebook's set-up cell: the imports every view test uses, charts drawn offline.
-HEADER = '''import json, pathlib, tempfile, warnings
+HEADER = """import json, pathlib, tempfile, warnings
 import workbench as wb
 from workbench import plots
 from workbench.widgets import DriftMonitor, IncidentExplorer, LimitTuner, ThresholdTuner
 plots.enable_offline()
-'''
+"""
 
 
 # One incident in three real framework traces (ux41, ux42): LangGraph through OpenInference and smolagents' managed
 # agent, each a made-up figure passed on and reported as success (taken as failed), and a pydantic-ai delegation of
 # unknown outcome; a system of one run each.
 _FIXTURES = Path(__file__).resolve().parents[1] / "ingest" / "fixtures"
-REAL_TRACES = [str(_FIXTURES / "langgraph" / "openinference_two_agents.otlp.jsonl"),
-               str(_FIXTURES / "smolagents" / "managed_fault.otlp.jsonl"),
-               str(_FIXTURES / "pydantic-ai" / "delegation_fault.otlp.jsonl")]
+REAL_TRACES = [
+    str(_FIXTURES / "langgraph" / "openinference_two_agents.otlp.jsonl"),
+    str(_FIXTURES / "smolagents" / "managed_fault.otlp.jsonl"),
+    str(_FIXTURES / "pydantic-ai" / "delegation_fault.otlp.jsonl"),
+]
 
 
 def whowhen_folder(runs: int, payload_in_answer: bool = False) -> str:
@@ -518,4 +550,8 @@ def unfilled(s: Session, cells: tuple[int, ...]) -> list[tuple[int, float, float
     """The ``cells`` (numbered from 1) whose bare chart is not as wide as its output: (cell, output px, chart px).
     (A bare timeline was 826 px in a 1000 px window's 568 px output; one drawn while its cell ran, 0 px.)"""
     widths = s.page.evaluate(_WIDTHS, PANEL)
-    return [(n, *widths[str(n)]) for n in cells if not widths[str(n)][0] - 2 <= widths[str(n)][1] <= widths[str(n)][0] + 1]
+    return [
+        (n, *widths[str(n)])
+        for n in cells
+        if not widths[str(n)][0] - 2 <= widths[str(n)][1] <= widths[str(n)][0] + 1
+    ]

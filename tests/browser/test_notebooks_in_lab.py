@@ -83,7 +83,7 @@ def _check_fits(s, shot: Path | None = None, at_1000=None) -> None:  # noqa: ANN
     edge): every table, chart and view fits the width JupyterLab gives it at 1400 px, and at 1000 px, where
     the file browser leaves an output 568 px (ux38: 03's per-rule table held 849 px there, 01's timeline 899).
     ``at_1000``: more checks at 1000 px, made there (each resize redraws every chart of the notebook)."""
-    settle(s)   # the last widgets lay out
+    settle(s)  # the last widgets lay out
     assert not wide_outputs(s), wide_outputs(s)
     page = s.page
     page.set_viewport_size({"width": 1000, "height": 1800})
@@ -114,7 +114,9 @@ def _wait_timeline_of(s, ex, run_id: str) -> None:  # noqa: ANN001
     ex.locator(".wb-timeline svg").first.wait_for()
     s.page.wait_for_function(
         "([sel, rid]) => [...document.querySelectorAll(sel)].some(t => t.textContent === rid)",
-        arg=[f"{PANEL} .wb-incident-explorer .wb-timeline svg text", run_id], timeout=60_000)
+        arg=[f"{PANEL} .wb-incident-explorer .wb-timeline svg text", run_id],
+        timeout=60_000,
+    )
 
 
 # The notebook's SHAP chart ("Why <step> (<agent>): top features"): its y-axis labels, bars and x-axis title.
@@ -139,7 +141,9 @@ def test_01_investigate_incident(lab, session) -> None:  # noqa: ANN001
     shap = page.evaluate(_SHAP, PANEL)
     assert shap is not None, titles
     assert len(shap["labels"]) >= 3 and shap["bars"] == len(shap["labels"]), shap
-    assert set(shap["labels"]) <= set(FEATURE_LABELS.values()) and not any("…" in t for t in shap["labels"]), shap
+    assert set(shap["labels"]) <= set(FEATURE_LABELS.values()) and not any(
+        "…" in t for t in shap["labels"]
+    ), shap
     assert "SHAP value" in shap["x_title"], shap
     ex = page.locator(f"{PANEL} .wb-incident-explorer").first
     ex.scroll_into_view_if_needed()
@@ -153,8 +157,9 @@ def test_01_investigate_incident(lab, session) -> None:  # noqa: ANN001
     # three runs of the list other than the one shown (notebook 01 shows its incident, which may be listed there;
     # an option's value is its label, the run id first)
     shown = text(s, header).split()[0]
-    picks = [i for i in range(2, options.count())
-             if options.nth(i).get_attribute("value").split()[0] != shown][:3]
+    picks = [
+        i for i in range(2, options.count()) if options.nth(i).get_attribute("value").split()[0] != shown
+    ][:3]
     assert len(picks) == 3, (shown, options.count())
     for i in picks:
         before = text(s, header)
@@ -182,12 +187,18 @@ def test_01_investigate_incident(lab, session) -> None:  # noqa: ANN001
     ex.locator("button.wb-next-page" if at < of else "button.wb-prev-page").first.click()
     took = time.perf_counter() - t0 + wait_text_change(s, label, before)
     then = at + 1 if at < of else at - 1
-    assert text(s, label).startswith(f"page {then} of") and text(s, label).split("·")[1] == before.split("·")[1]
-    s.page.wait_for_function("([sel, first]) => { const o = document.querySelector(sel); "
-                             "return o && o.value !== first; }",
-                             arg=[f"{PANEL} .wb-incident-explorer .wb-run-list select option", first], timeout=30_000)
+    assert (
+        text(s, label).startswith(f"page {then} of") and text(s, label).split("·")[1] == before.split("·")[1]
+    )
+    s.page.wait_for_function(
+        "([sel, first]) => { const o = document.querySelector(sel); return o && o.value !== first; }",
+        arg=[f"{PANEL} .wb-incident-explorer .wb-run-list select option", first],
+        timeout=30_000,
+    )
     _record(lab, "next_page_to_list_ms", round(took * 1000))
-    assert options.count() >= 5 and first not in [options.nth(i).get_attribute("value") for i in range(options.count())]
+    assert options.count() >= 5 and first not in [
+        options.nth(i).get_attribute("value") for i in range(options.count())
+    ]
     # The header names the run the new page opened on, and the timeline follows it (drawn last).
     _wait_timeline_of(s, ex, text(s, header).split()[0])
     screenshot_el(ex, lab.shots / "01_explorer_page2.png")
@@ -207,11 +218,13 @@ def test_02_tune_thresholds(lab, session) -> None:  # noqa: ANN001
     listed = f"{PANEL} .wb-threshold-tuner .wb-escalated-summary"
     assert "Recommended:" in tuner.locator(".wb-tuner-recommended").inner_text()
     opened_on = text(s, listed)
-    assert "sent to a human" in opened_on and tuner.locator(".wb-escalated-runs option").count() > 0, opened_on
+    assert "sent to a human" in opened_on and tuner.locator(".wb-escalated-runs option").count() > 0, (
+        opened_on
+    )
     handle = tuner.locator(".widget-slider .noUi-handle").first
     track = tuner.locator(".widget-slider .noUi-base").first.bounding_box()
     times, seen = [], {text(s, rate)}
-    for frac in (0.1, 0.3, 0.5, 0.7, 0.9, 0.2):   # drag the handle as a person does
+    for frac in (0.1, 0.3, 0.5, 0.7, 0.9, 0.2):  # drag the handle as a person does
         before = text(s, rate)
         box = handle.bounding_box()
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -232,13 +245,23 @@ def test_02_tune_thresholds(lab, session) -> None:  # noqa: ANN001
     picked = tuner.locator(".wb-escalated-runs select").first.input_value().split("\u200b")[0].strip()
     tuner.locator(".wb-escalated .wb-open-run").first.click()
     # (the new explorer draws the newest run first, then the one picked: wait for that one's header and timeline)
-    s.page.wait_for_function("([sel, rid]) => { const h = document.querySelector(sel); "
-                             "return h && h.innerText.startsWith(rid); }",
-                             arg=[f"{PANEL} .wb-threshold-tuner .wb-run-header", picked], timeout=120_000)
+    s.page.wait_for_function(
+        "([sel, rid]) => { const h = document.querySelector(sel); return h && h.innerText.startsWith(rid); }",
+        arg=[f"{PANEL} .wb-threshold-tuner .wb-run-header", picked],
+        timeout=120_000,
+    )
     ex = tuner.locator(".wb-escalated .wb-incident-explorer").first
     _wait_timeline_of(s, ex, picked)
-    _record(lab, "slider_to_rate_ms", {"n": len(times), "median": round(statistics.median(times) * 1000),
-                                       "max": round(max(times) * 1000), "all": [round(t * 1000) for t in times]})
+    _record(
+        lab,
+        "slider_to_rate_ms",
+        {
+            "n": len(times),
+            "median": round(statistics.median(times) * 1000),
+            "max": round(max(times) * 1000),
+            "all": [round(t * 1000) for t in times],
+        },
+    )
     screenshot_el(tuner, lab.shots / "02_tuner.png")
     _check_limit_tuner(lab, s, "02_limit_tuner.png")
     assert not s.console_errors, s.console_errors
@@ -266,13 +289,18 @@ def _check_limit_tuner(lab, s, shot: str) -> None:  # noqa: ANN001
 def test_03_export_policy(lab, session) -> None:  # noqa: ANN001
     s = _run_notebook(lab, session, "03_export_policy.ipynb")
     _check_page(lab, s, minimum_charts=MIN_CHARTS["03_export_policy.ipynb"])
-    _check_fits(s, lab.shots / "03_notebook_1000.png",
-                at_1000=lambda: _check_run_ids_whole(s, lab.shots / "03_guard_live_1000.png"))
+    _check_fits(
+        s,
+        lab.shots / "03_notebook_1000.png",
+        at_1000=lambda: _check_run_ids_whole(s, lab.shots / "03_guard_live_1000.png"),
+    )
     body = s.page.locator(PANEL).first.inner_text()
     assert "PolicyViolation" in body and "hitl:" in body
     # the suggested limits: drawn, exported through the view and read back valid, a broken edit rejected
     _check_limit_tuner(lab, s, "03_limit_tuner.png")
-    assert "valid against the policy schema" in s.page.locator(f"{PANEL} .wb-limits-policy").first.inner_text()
+    assert (
+        "valid against the policy schema" in s.page.locator(f"{PANEL} .wb-limits-policy").first.inner_text()
+    )
     assert "rejected: policy: budgets.max_tool_calls_run: must be an integer" in body
     assert "suggested limits" in body
     screenshot(s, lab.shots / "03_notebook.png")
@@ -298,39 +326,48 @@ def _check_run_ids_whole(s, shot: Path) -> None:  # noqa: ANN001
 
 
 def test_log_text_shows_as_text_and_never_runs(lab, browser) -> None:  # noqa: ANN001
-    with run_cells(browser, lab, "xss.ipynb", [
-        f"import sys\nsys.path.insert(0, {str(WIDGETS_TESTS)!r})\n"
-        "import workbench as wb\nfrom workbench import plots\n"
-        "from workbench.widgets import FindingsOverview, IncidentExplorer\n"
-        "from payload import add_payload_finding, payload_records\n"
-        "plots.enable_offline()\nws = wb.open()\nws.ingest(payload_records(), progress=False)\nadd_payload_finding(ws)",
-        "ex = IncidentExplorer(ws, snapshot=lambda r, s: '<img src=x onerror=alert(\"snapshot\")>')\n"
-        "ex.select_step('s0002')\nex",
-        "fo = FindingsOverview(ws)\nfo.drill('retry')\nfo",
-        "plots.timeline(plots.timeline_data(ws, 'xss-run'), plots.handoff_data(ws, 'xss-run'), title='xss')",
-        # runs whose agents are named like markup, templates, Vega expressions, escapes and overrides
-        "import pandas as pd\nfrom payload import HOSTILE_AGENTS, hostile_runs\n"
-        "from workbench.widgets import DriftMonitor, ThresholdTuner\nfrom workbench._magics import investigate\n"
-        "hw = wb.open()\nhw.ingest(hostile_runs(), progress=False)\n"
-        "tu = ThresholdTuner(hw, signal='entropy')\ntu.per_agent.value = True\ntu",
-        "DriftMonitor(hw, metric='entropy')",
-        "names = [*HOSTILE_AGENTS, \"</script><script>document.title='pwned'</script>\"]\n"
-        "bars = plots.blame_bars(pd.DataFrame({'player': names, 'blame': [.3, .2, .2, .1, .1, .05, .05]}))\n"
-        f"plots.save(bars, {str(lab.root / 'xss_chart.html')!r})\nbars",
-        "wb.backtest(wb.policy_from_findings(hw, review_budget=0.6), hw)",
-        "investigate(hw, 'hostile', attribute=False)",
-    ]) as s:
+    with run_cells(
+        browser,
+        lab,
+        "xss.ipynb",
+        [
+            f"import sys\nsys.path.insert(0, {str(WIDGETS_TESTS)!r})\n"
+            "import workbench as wb\nfrom workbench import plots\n"
+            "from workbench.widgets import FindingsOverview, IncidentExplorer\n"
+            "from payload import add_payload_finding, payload_records\n"
+            "plots.enable_offline()\nws = wb.open()\nws.ingest(payload_records(), progress=False)\nadd_payload_finding(ws)",
+            "ex = IncidentExplorer(ws, snapshot=lambda r, s: '<img src=x onerror=alert(\"snapshot\")>')\n"
+            "ex.select_step('s0002')\nex",
+            "fo = FindingsOverview(ws)\nfo.drill('retry')\nfo",
+            "plots.timeline(plots.timeline_data(ws, 'xss-run'), plots.handoff_data(ws, 'xss-run'), title='xss')",
+            # runs whose agents are named like markup, templates, Vega expressions, escapes and overrides
+            "import pandas as pd\nfrom payload import HOSTILE_AGENTS, hostile_runs\n"
+            "from workbench.widgets import DriftMonitor, ThresholdTuner\nfrom workbench._magics import investigate\n"
+            "hw = wb.open()\nhw.ingest(hostile_runs(), progress=False)\n"
+            "tu = ThresholdTuner(hw, signal='entropy')\ntu.per_agent.value = True\ntu",
+            "DriftMonitor(hw, metric='entropy')",
+            "names = [*HOSTILE_AGENTS, \"</script><script>document.title='pwned'</script>\"]\n"
+            "bars = plots.blame_bars(pd.DataFrame({'player': names, 'blame': [.3, .2, .2, .1, .1, .05, .05]}))\n"
+            f"plots.save(bars, {str(lab.root / 'xss_chart.html')!r})\nbars",
+            "wb.backtest(wb.policy_from_findings(hw, review_budget=0.6), hw)",
+            "investigate(hw, 'hostile', attribute=False)",
+        ],
+    ) as s:
         charts = _check_page(lab, s, minimum_charts=9)
-        assert all(c["marks"] > 0 for c in charts), charts      # every chart drew marks, hostile names or not
+        assert all(c["marks"] > 0 for c in charts), charts  # every chart drew marks, hostile names or not
         page = s.page
         detail = page.locator(f"{PANEL} .wb-step-detail").first.inner_text()
         assert "<img src=x onerror=alert(1)>" in detail and "<svg onload=alert('error')>" in detail
-        assert "<img src=x onerror=alert(\"snapshot\")>" in detail
+        assert '<img src=x onerror=alert("snapshot")>' in detail
         findings = page.locator(f"{PANEL} .wb-findings-overview").first.inner_text()
         assert "<img src=x onerror=alert(1)>" in findings
-        injected = page.evaluate("() => document.querySelectorAll('img[src=\"x\"], svg[onload], script:not([src])').length")
-        scripts = page.evaluate("() => [...document.querySelectorAll('script:not([src])')].map(s => s.textContent)"
-                                ".filter(t => t.includes('alert('))")
+        injected = page.evaluate(
+            "() => document.querySelectorAll('img[src=\"x\"], svg[onload], script:not([src])').length"
+        )
+        scripts = page.evaluate(
+            "() => [...document.querySelectorAll('script:not([src])')].map(s => s.textContent)"
+            ".filter(t => t.includes('alert('))"
+        )
         assert not scripts and not s.dialogs, (scripts, s.dialogs)
         assert injected == page.evaluate("() => document.querySelectorAll('script:not([src])').length")
         page.locator(f"{PANEL} .wb-step-detail").first.scroll_into_view_if_needed()
@@ -341,7 +378,7 @@ def test_log_text_shows_as_text_and_never_runs(lab, browser) -> None:  # noqa: A
         tuner = page.locator(f"{PANEL} .wb-threshold-tuner").first
         readout = tuner.locator(".wb-tuner-readout").inner_text()
         assert "<img src=x onerror=alert('agent2')>" in readout and "<U+202E>evil<U+202C>" in readout
-        assert "escalation rate" in readout.split("<U+202C>")[-1]    # not reversed by the override
+        assert "escalation rate" in readout.split("<U+202C>")[-1]  # not reversed by the override
         labels = tuner.locator(".widget-slider .widget-label").all_inner_texts()
         assert "^[[31mred^[]0;t^G" in labels and "a^@b" in labels, labels
         body = page.locator(PANEL).first.inner_text()
@@ -354,14 +391,17 @@ def test_log_text_shows_as_text_and_never_runs(lab, browser) -> None:  # noqa: A
         page.wait_for_selector("#vg-tooltip-element.visible", timeout=15_000)
         tip = page.locator("#vg-tooltip-element")
         assert "player" in tip.inner_text() and tip.locator("img, svg, script").count() == 0, tip.inner_html()
-        onerror_would_have_fired(s)   # (for an <img src=x> the tooltip drew; a fixed 1.5 s guessed it)
+        onerror_would_have_fired(s)  # (for an <img src=x> the tooltip drew; a fixed 1.5 s guessed it)
         assert not s.dialogs and not s.console_errors, (s.dialogs, s.console_errors)
         assert page.evaluate("() => document.querySelectorAll('img[src=\"x\"], svg[onload]').length") == 0
         # the chart saved as HTML: its script holds the names as data, so opening it runs nothing of theirs
         saved = browser.new_page()
         saved.goto((lab.root / "xss_chart.html").as_uri())
         saved.wait_for_selector(".vega-embed svg .mark-rect path", timeout=30_000)
-        assert saved.title() != "pwned" and saved.evaluate("() => document.querySelectorAll('script').length") == 2
+        assert (
+            saved.title() != "pwned"
+            and saved.evaluate("() => document.querySelectorAll('script').length") == 2
+        )
         assert "<img src=x" in saved.evaluate("() => document.querySelector('.vega-embed svg').textContent")
         saved.close()
 
@@ -370,4 +410,3 @@ def screenshot_el(locator, path: Path) -> None:  # noqa: ANN001
     path.parent.mkdir(parents=True, exist_ok=True)
     locator.screenshot(path=str(path))
     print(f"screenshot: {path}", file=sys.stderr)
-

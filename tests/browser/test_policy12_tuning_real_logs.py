@@ -10,7 +10,9 @@ from _lab import HEADER, PANEL, cell_errors, run_cells, wait_charts_drawn, widge
 
 pytestmark = pytest.mark.slow
 
-SETUP = HEADER + """
+SETUP = (
+    HEADER
+    + """
 records = []
 for r in range(12):
     run = f"<b>ww</b>-{r:02d}"       # run ids from logs: shown as text
@@ -23,15 +25,21 @@ for r in range(12):
 ws = wb.open()
 report = ws.ingest(records, progress=False)
 """
+)
 
 
 def test_tuner_limits_and_backtest_on_real_shaped_logs(lab, browser) -> None:  # noqa: ANN001
-    with run_cells(browser, lab, "policy12_real.ipynb", [
-        SETUP,
-        "tu = wb.ThresholdTuner(ws)\ntu",
-        "s = wb.suggest_limits(ws, quantile=0.75)\ns",
-        "wb.backtest(s.to_policy(), ws)",
-    ]) as s:
+    with run_cells(
+        browser,
+        lab,
+        "policy12_real.ipynb",
+        [
+            SETUP,
+            "tu = wb.ThresholdTuner(ws)\ntu",
+            "s = wb.suggest_limits(ws, quantile=0.75)\ns",
+            "wb.backtest(s.to_policy(), ws)",
+        ],
+    ) as s:
         charts = wait_charts_drawn(s, 2)
         assert len(charts) >= 2 and all(c["width"] > 0 and c["height"] > 0 for c in charts), charts
         assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
@@ -42,13 +50,15 @@ def test_tuner_limits_and_backtest_on_real_shaped_logs(lab, browser) -> None:  #
         assert "false escalations cannot be counted" in text and "wb.suggest_limits(ws)" in text, text
         body = page.locator(PANEL).first.inner_text()
         assert "LimitSuggestions p75" in body and "max_tool_calls_run" in body
-        assert "<b>ww</b>-" in body           # run ids shown as text, never as markup
+        assert "<b>ww</b>-" in body  # run ids shown as text, never as markup
         assert "BacktestReport" in body and "every column" in body
         # (the report shows 7 columns; the others, false_stop_ids among them, open under "every column")
         page.locator(f"{PANEL} details summary", has_text="every column").last.click()
         assert "false_stop_ids" in page.locator(PANEL).first.inner_text()
-        stray = page.evaluate(f"() => [...document.querySelectorAll('{PANEL} .jp-OutputArea b')]"
-                              ".filter(b => !b.closest('.wb-threshold-tuner')).map(b => b.outerHTML)")
+        stray = page.evaluate(
+            f"() => [...document.querySelectorAll('{PANEL} .jp-OutputArea b')]"
+            ".filter(b => !b.closest('.wb-threshold-tuner')).map(b => b.outerHTML)"
+        )
         assert stray == [], stray
         assert not s.console_errors and not s.dialogs, (s.console_errors, s.dialogs)
         shot = lab.shots / "policy12_real_tuner.png"

@@ -24,7 +24,9 @@ import workbench as wb
 
 pytestmark = pytest.mark.slow
 
-SETUP = HEADER + """
+SETUP = (
+    HEADER
+    + """
 records = []
 for r in range(40):
     run, calls = f"<b>run</b>-{r:03d}", 2 + r % 6
@@ -38,6 +40,7 @@ for r in range(40):
 ws = wb.open()
 report = ws.ingest(records, progress=False)
 """
+)
 
 # The drawn SVG of each chart of the tuner: bars, rules, and the text of the limit labels.
 _DRAWN = """(root) => [...root.querySelectorAll('.vega-embed svg.marks')].map(svg => ({
@@ -54,11 +57,16 @@ def _drawn(tuner) -> list[dict]:  # noqa: ANN001
 
 def test_limit_tuner_draws_moves_and_exports(lab, browser) -> None:  # noqa: ANN001
     path = lab.root / "ux12_limits.yaml"
-    with run_cells(browser, lab, "ux12_limits.ipynb", [
-        SETUP,
-        f"lt = wb.LimitTuner(ws, quantile=0.9, policy_path={str(path)!r})\nlt",
-        "wb.suggest_limits(ws, quantile=0.9)",
-    ]) as s:
+    with run_cells(
+        browser,
+        lab,
+        "ux12_limits.ipynb",
+        [
+            SETUP,
+            f"lt = wb.LimitTuner(ws, quantile=0.9, policy_path={str(path)!r})\nlt",
+            "wb.suggest_limits(ws, quantile=0.9)",
+        ],
+    ) as s:
         charts = wait_charts_drawn(s, 2)
         assert len(charts) == 2 and all(c["kind"] == "svg" and c["width"] > 0 for c in charts), charts
         assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
@@ -70,7 +78,7 @@ def test_limit_tuner_draws_moves_and_exports(lab, browser) -> None:  # noqa: ANN
         assert stops["bars"] >= 3 and stops["height"] > 50, stops
         assert peaks["bars"] >= 20 and peaks["rules"] >= 5 and "limit 5" in peaks["limits"], peaks
         readout = f"{PANEL} .wb-limit-tuner .wb-limits-readout"
-        assert "<img src=x onerror=alert('sys')>" in text(s, readout)        # the system name, as text
+        assert "<img src=x onerror=alert('sys')>" in text(s, readout)  # the system name, as text
         assert "of 12 failed runs (100%)" in text(s, readout), text(s, readout)
         assert "<b>run</b>-" in tuner.locator(".wb-limits-table").inner_text()
         shot = lab.shots / "ux12_limit_tuner.png"
@@ -91,43 +99,59 @@ def test_limit_tuner_draws_moves_and_exports(lab, browser) -> None:  # noqa: ANN
         page.wait_for_function(
             "([sel, old]) => { const t = [...document.querySelectorAll(sel)].map(e => e.textContent)"
             ".filter(x => x.startsWith('limit ')); return t.length > 0 && t.join('|') !== old; }",
-            arg=[f"{PANEL} .wb-limit-tuner .vega-embed svg .mark-text text", "|".join(labels)], timeout=30_000)
+            arg=[f"{PANEL} .wb-limit-tuner .vega-embed svg .mark-text text", "|".join(labels)],
+            timeout=30_000,
+        )
         moved = _drawn(tuner)[1]
         assert moved["bars"] >= 20 and moved["limits"] != labels, (labels, moved)
         # export: the file is written, read back through the schema check, and shown
         tuner.locator("button.wb-limits-export").click()
         page.wait_for_function(
             "sel => (document.querySelector(sel) || {}).innerText?.includes('valid against the policy schema')",
-            arg=f"{PANEL} .wb-limit-tuner .wb-limits-policy", timeout=30_000)
+            arg=f"{PANEL} .wb-limit-tuner .wb-limits-policy",
+            timeout=30_000,
+        )
         shown = tuner.locator(".wb-limits-policy").inner_text()
         assert "max_tool_calls_run:" in shown and "source: suggest_limits" in shown, shown
         assert wb.Policy.from_yaml(path).provenance.source == "suggest_limits"
         # backtest: the guard replays the runs with the current limits, and stops what the readout said
         stopped = int(text(s, readout).split(" · ")[0].split("would stop ")[1].split(" of ")[0])
         tuner.locator("button.wb-limits-backtest-button").click()
-        page.wait_for_function("sel => (document.querySelector(sel) || {}).innerText?.includes('Backtest of')",
-                               arg=f"{PANEL} .wb-limit-tuner .wb-limits-backtest", timeout=60_000)
+        page.wait_for_function(
+            "sel => (document.querySelector(sel) || {}).innerText?.includes('Backtest of')",
+            arg=f"{PANEL} .wb-limit-tuner .wb-limits-backtest",
+            timeout=60_000,
+        )
         assert f"stops {stopped} failed runs" in tuner.locator(".wb-limits-backtest").inner_text()
         # ux46: the quantile moved again, the backtest and the policy shown are said to be of the limits before
         said = tuner.locator(".wb-limits-backtest").inner_text()
         handle = tuner.locator(".widget-slider .noUi-handle").first
         handle.focus()
         handle.press("ArrowRight")
-        page.wait_for_function("([sel, b]) => document.querySelector(sel).innerText !== b",
-                               arg=[f"{PANEL} .wb-limit-tuner .wb-limits-backtest", said], timeout=30_000)
-        assert tuner.locator(".wb-limits-backtest").inner_text().startswith("The last backtest was of "), \
+        page.wait_for_function(
+            "([sel, b]) => document.querySelector(sel).innerText !== b",
+            arg=[f"{PANEL} .wb-limit-tuner .wb-limits-backtest", said],
+            timeout=30_000,
+        )
+        assert tuner.locator(".wb-limits-backtest").inner_text().startswith("The last backtest was of "), (
             tuner.locator(".wb-limits-backtest").inner_text()
+        )
         # (the two views are set in one Python call but reach the page as two widget messages: the second may lag)
-        page.wait_for_function("sel => document.querySelector(sel).innerText.includes('Export policy again')",
-                               arg=f"{PANEL} .wb-limit-tuner .wb-limits-policy", timeout=30_000)
+        page.wait_for_function(
+            "sel => document.querySelector(sel).innerText.includes('Export policy again')",
+            arg=f"{PANEL} .wb-limit-tuner .wb-limits-policy",
+            timeout=30_000,
+        )
         assert "Export policy again" in tuner.locator(".wb-limits-policy").inner_text()
         # the suggestions' own HTML table below: ids as text, and nothing injected anywhere
         body = page.locator(PANEL).first.inner_text()
         assert "LimitSuggestions p90" in body and "<b>run</b>-0" in body
         onerror_would_have_fired(s)
         assert page.evaluate("() => document.querySelectorAll('img[src=\"x\"]').length") == 0
-        stray = page.evaluate(f"() => [...document.querySelectorAll('{PANEL} .jp-OutputArea b')]"
-                              ".filter(b => b.textContent.startsWith('run')).length")
+        stray = page.evaluate(
+            f"() => [...document.querySelectorAll('{PANEL} .jp-OutputArea b')]"
+            ".filter(b => b.textContent.startsWith('run')).length"
+        )
         assert stray == 0
         assert not s.dialogs and not s.console_errors, (s.dialogs, s.console_errors)
         shot = lab.shots / "ux12_limit_tuner_moved.png"

@@ -23,7 +23,9 @@ from _lab import (
 
 pytestmark = pytest.mark.slow
 
-SETUP = HEADER + r'''
+SETUP = (
+    HEADER
+    + r"""
 T0, MS = 1_796_131_000_000_000_000, 1_000_000
 def attr(k, v):
     return {"key": k, "value": {"intValue": str(v)} if isinstance(v, int) else {"stringValue": v}}
@@ -59,7 +61,8 @@ for r in range(1202):
                  "input": {"q": f"{r}-{i}"}, "status": "ok", "output": f"result {i}"} for i in range(calls)]
 tail = wb.open()
 tail.ingest(records, progress=False)
-'''
+"""
+)
 
 _SVG = """(root) => [...root.querySelectorAll('.vega-embed svg.marks')].map(svg => ({
   bars: svg.querySelectorAll('.mark-rect path').length,
@@ -71,16 +74,23 @@ _SVG = """(root) => [...root.querySelectorAll('.vega-embed svg.marks')].map(svg 
 
 
 def test_tuner_without_outcomes_and_limit_log_scale_in_lab(lab, browser) -> None:  # noqa: ANN001
-    with run_cells(browser, lab, "ux13_views.ipynb", [
-        SETUP,
-        "tu = wb.ThresholdTuner(raw, signal='latency_ms')\ntu",
-        "lt = wb.LimitTuner(tail, quantile=0.99)\nlt",
-        "empty = wb.open()\nwb.ThresholdTuner(empty)",
-        "wb.LimitTuner(empty)",
-    ]) as s:
+    with run_cells(
+        browser,
+        lab,
+        "ux13_views.ipynb",
+        [
+            SETUP,
+            "tu = wb.ThresholdTuner(raw, signal='latency_ms')\ntu",
+            "lt = wb.LimitTuner(tail, quantile=0.99)\nlt",
+            "empty = wb.open()\nwb.ThresholdTuner(empty)",
+            "wb.LimitTuner(empty)",
+        ],
+    ) as s:
         found = wait_charts_drawn(s, 4)
         # the tuner's two charts and the limit view's two: nothing else (the empty store draws no frame)
-        assert len(found) == 4 and all(c["kind"] == "svg" and c["width"] > 0 and c["marks"] > 10 for c in found), found
+        assert len(found) == 4 and all(
+            c["kind"] == "svg" and c["width"] > 0 and c["marks"] > 10 for c in found
+        ), found
         assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
         page = s.page
         tuners = page.locator(f"{PANEL} .wb-threshold-tuner")
@@ -96,7 +106,9 @@ def test_tuner_without_outcomes_and_limit_log_scale_in_lab(lab, browser) -> None
         assert any("Review load per threshold" in t for t in load["texts"]), load["texts"]
         assert hist["bars"] >= 3 and any("unknown" in t for t in hist["texts"]), hist
         readout = f"{PANEL} .wb-threshold-tuner .wb-review-readout"
-        assert "of runs would go to a human" in text(s, readout) and "of 12;" in text(s, readout), text(s, readout)
+        assert "of runs would go to a human" in text(s, readout) and "of 12;" in text(s, readout), text(
+            s, readout
+        )
         shot = lab.shots / "ux13_tuner_no_outcomes.png"
         shot.parent.mkdir(parents=True, exist_ok=True)
         tuner.screenshot(path=str(shot))
@@ -108,11 +120,14 @@ def test_tuner_without_outcomes_and_limit_log_scale_in_lab(lab, browser) -> None
         box = handle.bounding_box()
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.mouse.down()
-        page.mouse.move(track["x"] - 40, box["y"] + box["height"] / 2, steps=5)     # past the end: the minimum
+        page.mouse.move(track["x"] - 40, box["y"] + box["height"] / 2, steps=5)  # past the end: the minimum
         page.mouse.up()
         wait_text_change(s, readout, before, timeout=30)
-        page.wait_for_function("sel => (document.querySelector(sel) || {}).innerText?.includes('(12 of 12;')",
-                               arg=readout, timeout=30_000)
+        page.wait_for_function(
+            "sel => (document.querySelector(sel) || {}).innerText?.includes('(12 of 12;')",
+            arg=readout,
+            timeout=30_000,
+        )
         assert "100.0%" in text(s, readout), text(s, readout)
         # the limit view: a thin p99 tail, so a logarithmic runs axis, bars drawn on it
         view = page.locator(f"{PANEL} .wb-limit-tuner").first
@@ -129,7 +144,9 @@ def test_tuner_without_outcomes_and_limit_log_scale_in_lab(lab, browser) -> None
         view.locator(".wb-limits-scale button:text-is('linear')").click()
         page.wait_for_function(
             "sel => [...document.querySelectorAll(sel)].some(t => t.textContent === 'runs')",
-            arg=f"{PANEL} .wb-limit-tuner .vega-embed svg text", timeout=30_000)
+            arg=f"{PANEL} .wb-limit-tuner .vega-embed svg text",
+            timeout=30_000,
+        )
         stops, peaks = view.evaluate(_SVG)
         assert peaks["bars"] >= 5 and "runs (log scale)" not in peaks["texts"], peaks
         shot = lab.shots / "ux13_limits_linear.png"
@@ -137,7 +154,9 @@ def test_tuner_without_outcomes_and_limit_log_scale_in_lab(lab, browser) -> None
         print(f"screenshot: {shot}", file=sys.stderr)
         # the empty store: said in words, in both views
         assert "holds no runs yet" in tuners.nth(1).inner_text()
-        assert "No run with steps in this store" in page.locator(f"{PANEL} .wb-limit-tuner").nth(1).inner_text()
+        assert (
+            "No run with steps in this store" in page.locator(f"{PANEL} .wb-limit-tuner").nth(1).inner_text()
+        )
         assert not s.dialogs and not s.console_errors, (s.dialogs, s.console_errors)
         shot = lab.shots / "ux13_empty.png"
         page.locator(f"{PANEL} .jp-Cell").nth(3).screenshot(path=str(shot))

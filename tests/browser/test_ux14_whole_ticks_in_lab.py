@@ -12,7 +12,9 @@ from _lab import HEADER, PANEL, cell_errors, run_cells, wait_charts_drawn, widge
 
 pytestmark = pytest.mark.slow
 
-SETUP = HEADER + """
+SETUP = (
+    HEADER
+    + """
 def store(n):
     records = []
     for r in range(n):
@@ -28,6 +30,7 @@ def store(n):
     ws.ingest(records, progress=False)
     return ws
 """
+)
 
 # Per chart of the limit view: the text of each axis's tick labels, by axis (Vega's aria label names it).
 _TICKS = """(root) => [...root.querySelectorAll('.vega-embed svg.marks')].map(svg =>
@@ -38,8 +41,9 @@ _TICKS = """(root) => [...root.querySelectorAll('.vega-embed svg.marks')].map(sv
 
 
 def test_limit_view_tick_labels_are_whole_numbers_in_lab(lab, browser) -> None:  # noqa: ANN001
-    with run_cells(browser, lab, "ux14_ticks.ipynb", [
-            SETUP, "wb.LimitTuner(store(3))", "wb.LimitTuner(store(30))"]) as s:
+    with run_cells(
+        browser, lab, "ux14_ticks.ipynb", [SETUP, "wb.LimitTuner(store(3))", "wb.LimitTuner(store(30))"]
+    ) as s:
         # 3 runs: no limit at their p99 stops any of them, so that view says it in words and draws only
         # how far the runs went (no empty chart of runs stopped); 30 runs: both charts
         found = wait_charts_drawn(s, 3)
@@ -69,7 +73,9 @@ def test_limit_view_tick_labels_are_whole_numbers_in_lab(lab, browser) -> None: 
         assert not s.console_errors, s.console_errors
 
 
-EXPLORER = HEADER + r'''
+EXPLORER = (
+    HEADER
+    + r"""
 recs = []
 for r in range(12):
     run = f"r{r:03d}"
@@ -84,7 +90,8 @@ ws = wb.open()
 ws.ingest(recs, progress=False)
 wb.detect(ws)
 IncidentExplorer(ws)
-'''
+"""
+)
 
 # Everything of the explorer that reaches past the right edge of its output area (hidden there).
 _PAST_EDGE = """(panel) => {

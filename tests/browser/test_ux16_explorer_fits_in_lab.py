@@ -10,7 +10,9 @@ from _lab import HEADER, PANEL, cell_errors, run_cells, settle, wait_charts_draw
 
 pytestmark = pytest.mark.slow
 
-SETUP = HEADER + r'''
+SETUP = (
+    HEADER
+    + r"""
 TOOL = "lookup_inventory_levels_for_warehouse_region_eu_west_1_primary_replica"
 records = []
 for r in range(6):
@@ -29,7 +31,8 @@ with warnings.catch_warnings():
     wb.detect(ws)
 assert ws.sql("SELECT count(*) FROM findings").fetchall()[0][0] > 0
 IncidentExplorer(ws)
-'''
+"""
+)
 
 # Where the explorer's parts are on screen: the filters' tops, and every table cell, table and text block of
 # each half (step detail; attribution and findings) that reaches past its half or past the explorer.
@@ -56,8 +59,11 @@ def test_explorer_filters_on_one_row_and_findings_inside_their_half(lab, browser
     with run_cells(browser, lab, "ux16_explorer.ipynb", [SETUP]) as s:
         wait_charts_drawn(s, 1)
         settle(s)
-        assert not cell_errors(s) and not widget_errors(s) and not s.console_errors, \
-            (cell_errors(s), widget_errors(s), s.console_errors)
+        assert not cell_errors(s) and not widget_errors(s) and not s.console_errors, (
+            cell_errors(s),
+            widget_errors(s),
+            s.console_errors,
+        )
         ex = s.page.locator(f"{PANEL} .wb-incident-explorer").first
         ex.locator("table.wb-table td").first.wait_for()
         got = ex.evaluate(_LAYOUT)

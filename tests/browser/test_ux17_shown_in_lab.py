@@ -13,7 +13,9 @@ from _lab import HEADER, PANEL, cell_errors, run_cells, wait_charts_drawn, widge
 
 pytestmark = pytest.mark.slow
 
-SETUP = HEADER + r'''
+SETUP = (
+    HEADER
+    + r"""
 msgs = {"prompt": None, "messages": [{"role": "system", "content": "Your input fields are:\n1. `question`"},
                                      {"role": "user", "content": "[[ ## question ## ]]\nWhat is 100 EUR in USD?"}]}
 records = []
@@ -27,19 +29,25 @@ for r in range(24):
                 for i in range(8)]
 ws = wb.open()
 ws.ingest(records, progress=False)
-'''
+"""
+)
 
 _LABELS = """(root) => [...root.querySelectorAll('.widget-slider .widget-label')].map(l => ({
   text: l.innerText, scroll: l.scrollWidth, client: l.clientWidth}))"""
 
 
 def test_slider_label_messages_and_short_run_axis_in_lab(lab, browser) -> None:  # noqa: ANN001
-    with run_cells(browser, lab, "ux17_shown.ipynb", [
-        SETUP,
-        "with warnings.catch_warnings():\n    warnings.simplefilter('ignore')\n"
-        "    tu = wb.ThresholdTuner(ws, signal='latency_ms')\ntu",
-        "ex = IncidentExplorer(ws)\nex.runs.value = ex.runs.options[0][1]\nex.select_step('s0')\nex",
-    ]) as s:
+    with run_cells(
+        browser,
+        lab,
+        "ux17_shown.ipynb",
+        [
+            SETUP,
+            "with warnings.catch_warnings():\n    warnings.simplefilter('ignore')\n"
+            "    tu = wb.ThresholdTuner(ws, signal='latency_ms')\ntu",
+            "ex = IncidentExplorer(ws)\nex.runs.value = ex.runs.options[0][1]\nex.select_step('s0')\nex",
+        ],
+    ) as s:
         wait_charts_drawn(s, 3)
         assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
         tuner = s.page.locator(f"{PANEL} .wb-threshold-tuner").first
@@ -52,16 +60,22 @@ def test_slider_label_messages_and_short_run_axis_in_lab(lab, browser) -> None: 
         assert re.fullmatch(r"\d{1,3}(,\d{3})*", shown), shown
         ex = s.page.locator(f"{PANEL} .wb-incident-explorer").first
         ex.scroll_into_view_if_needed()
-        s.page.wait_for_function("sel => [...document.querySelectorAll(sel)].some(p => p.innerText.includes('user:'))",
-                                 arg=f"{PANEL} .wb-incident-explorer pre.wb-pre", timeout=30_000)
+        s.page.wait_for_function(
+            "sel => [...document.querySelectorAll(sel)].some(p => p.innerText.includes('user:'))",
+            arg=f"{PANEL} .wb-incident-explorer pre.wb-pre",
+            timeout=30_000,
+        )
         pres = ex.locator("pre.wb-pre").all_inner_texts()
         shown = next(p for p in pres if p.startswith("system:"))
         assert shown.splitlines()[:2] == ["system: Your input fields are:", "1. `question`"], shown
         assert "\nuser: [[ ## question ## ]]\nWhat is 100 EUR in USD?" in shown and "\\n" not in shown, shown
-        axis = ex.evaluate("e => [...e.querySelectorAll('svg .role-axis-title text')].map(t => t.textContent)")
+        axis = ex.evaluate(
+            "e => [...e.querySelectorAll('svg .role-axis-title text')].map(t => t.textContent)"
+        )
         assert any(t.startswith("ms from the run's start") for t in axis), axis
-        ticks = ex.evaluate("e => [...e.querySelectorAll('svg .role-axis-label')][0]"
-                            ".querySelectorAll('text').length")
+        ticks = ex.evaluate(
+            "e => [...e.querySelectorAll('svg .role-axis-label')][0].querySelectorAll('text').length"
+        )
         assert ticks >= 4, ticks
         shot = lab.shots / "ux17_shown.png"
         shot.parent.mkdir(parents=True, exist_ok=True)

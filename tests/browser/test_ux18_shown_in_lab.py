@@ -12,7 +12,9 @@ from _lab import HEADER, PANEL, cell_errors, run_cells, wait_charts_drawn, widge
 
 pytestmark = pytest.mark.slow
 
-SETUP = HEADER + r'''
+SETUP = (
+    HEADER
+    + r"""
 XSS = "<img src=x onerror=alert(1)>"
 REPLY = "Please send me the order number so that I can look up the refund for you " + XSS
 WRAPPED = {"inputs": {"messages": [{"lc": 1, "type": "constructor", "id": ["langchain", "schema", "messages", "HumanMessage"],
@@ -34,7 +36,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     wb.detect(ws)
 assert ws.sql("SELECT count(*) FROM findings WHERE detector = 'repeated_reply'").fetchall()[0][0] == 1
-'''
+"""
+)
 
 # The width the closed <select> gives its text, and how wide the text up to the end of the flag is drawn.
 _FLAG_FITS = """(ex) => {
@@ -62,22 +65,30 @@ _HISTOGRAM = """(root) => {
 
 
 def test_explorer_tuner_and_drift_read_right_in_lab(lab, browser) -> None:  # noqa: ANN001
-    with run_cells(browser, lab, "ux18_shown.ipynb", [
-        SETUP,
-        "ex = IncidentExplorer(ws)\nex.show_run('r00')\nex",
-        "with warnings.catch_warnings():\n    warnings.simplefilter('ignore')\n"
-        "    tu = ThresholdTuner(ws, signal='latency_ms')\ntu",
-        "DriftMonitor(ws)",
-    ]) as s:
+    with run_cells(
+        browser,
+        lab,
+        "ux18_shown.ipynb",
+        [
+            SETUP,
+            "ex = IncidentExplorer(ws)\nex.show_run('r00')\nex",
+            "with warnings.catch_warnings():\n    warnings.simplefilter('ignore')\n"
+            "    tu = ThresholdTuner(ws, signal='latency_ms')\ntu",
+            "DriftMonitor(ws)",
+        ],
+    ) as s:
         wait_charts_drawn(s, 3)
         assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
         ex = s.page.locator(f"{PANEL} .wb-incident-explorer").first
         ex.scroll_into_view_if_needed()
-        s.page.wait_for_function("sel => [...document.querySelectorAll(sel)].some(p => p.innerText.includes('human:'))",
-                                 arg=f"{PANEL} .wb-incident-explorer pre.wb-pre", timeout=30_000)
+        s.page.wait_for_function(
+            "sel => [...document.querySelectorAll(sel)].some(p => p.innerText.includes('human:'))",
+            arg=f"{PANEL} .wb-incident-explorer pre.wb-pre",
+            timeout=30_000,
+        )
         fit = ex.evaluate(_FLAG_FITS)
-        assert fit and fit["text"].split()[1] == "⚑", fit   # (ipywidgets writes the spaces as no-break spaces)
-        assert fit["need"] <= fit["room"], fit      # "⚑ repeated_reply" drawn whole inside the closed box
+        assert fit and fit["text"].split()[1] == "⚑", fit  # (ipywidgets writes the spaces as no-break spaces)
+        assert fit["need"] <= fit["room"], fit  # "⚑ repeated_reply" drawn whole inside the closed box
         pres = ex.locator("pre.wb-pre").all_inner_texts()
         shown_in = next(p for p in pres if p.startswith("human:"))
         assert shown_in.startswith("human: Where is my refund? <img src=x onerror=alert(1)>"), shown_in
@@ -95,7 +106,9 @@ def test_explorer_tuner_and_drift_read_right_in_lab(lab, browser) -> None:  # no
         assert hist, "the tuner shows its histogram"
         note = [t for t in hist["texts"] if " above " in t]
         assert note and note[0].startswith("1 above ") and note[0].endswith("max 30,000"), hist
-        assert "30,000" not in hist["ticks"] and "25,000" not in hist["ticks"], hist   # the axis ends with the bulk
+        assert "30,000" not in hist["ticks"] and "25,000" not in hist["ticks"], (
+            hist
+        )  # the axis ends with the bulk
         tuner.screenshot(path=str(_shot(lab, "ux18_tuner.png")))
 
         drift = s.page.locator(f"{PANEL} .wb-drift-monitor").first

@@ -11,7 +11,9 @@ from _lab import HEADER, PANEL, cell_errors, run_cells, settle, wait_charts_draw
 
 pytestmark = pytest.mark.slow
 
-SETUP = HEADER + r'''
+SETUP = (
+    HEADER
+    + r"""
 XSS = "<img src=x onerror=alert(1)>"
 SEND = ("Send(node='tools', arg={'__type': 'tool_call_with_context', 'tool_call': {'name': 'search_flights', "
         "'args': {'origin': 'BER', 'destination': 'LIS'}, 'id': 'c1', 'type': 'tool_call'}, "
@@ -28,7 +30,8 @@ for r in range(24):
                  "started_at": f"{t}:{i:02d}Z", "ended_at": f"{t}:{i:02d}.5Z"} for i in range(4)]
 ws = wb.open()
 ws.ingest(records, progress=False)
-'''
+"""
+)
 
 # The run list (the explorer's <select> with a size), what it highlights, and the run the header names.
 _STATE = """(ex) => {
@@ -54,39 +57,49 @@ _COST = """(root) => {
 def _wait_shown(s, ex, run: str) -> dict:  # noqa: ANN001
     s.page.wait_for_function(
         "([sel, run]) => { const e = document.querySelector(sel); const h = e && e.querySelector('h4');"
-        " const t = e && e.querySelector('.vega-embed .role-title-text');"   # the timeline, drawn last
+        " const t = e && e.querySelector('.vega-embed .role-title-text');"  # the timeline, drawn last
         " return h && h.innerText.trim() === run && t && t.textContent.trim() === run"
         " && [...e.querySelectorAll('pre.wb-pre')].some(p => p.innerText.includes('question of run ' + run)); }",
-        arg=[f"{PANEL} .wb-incident-explorer", run], timeout=60_000)
-    settle(s, quiet=0.2)    # (the rest of the view laid out: a fixed 0.5 s guessed it)
+        arg=[f"{PANEL} .wb-incident-explorer", run],
+        timeout=60_000,
+    )
+    settle(s, quiet=0.2)  # (the rest of the view laid out: a fixed 0.5 s guessed it)
     return ex.evaluate(_STATE)
 
 
 def test_run_list_and_step_panel_agree_and_cost_axis_in_lab(lab, browser) -> None:  # noqa: ANN001
-    with run_cells(browser, lab, "ux19_agree.ipynb", [
-        SETUP,
-        "ex = IncidentExplorer(ws)\nex.show_run('r20')\nex",
-        "with warnings.catch_warnings():\n    warnings.simplefilter('ignore')\n"
-        "    tu = ThresholdTuner(ws, signal='latency_ms')\ntu",
-    ]) as s:
+    with run_cells(
+        browser,
+        lab,
+        "ux19_agree.ipynb",
+        [
+            SETUP,
+            "ex = IncidentExplorer(ws)\nex.show_run('r20')\nex",
+            "with warnings.catch_warnings():\n    warnings.simplefilter('ignore')\n"
+            "    tu = ThresholdTuner(ws, signal='latency_ms')\ntu",
+        ],
+    ) as s:
         wait_charts_drawn(s, 4)
         assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
         ex = s.page.locator(f"{PANEL} .wb-incident-explorer").first
         ex.scroll_into_view_if_needed()
         st = _wait_shown(s, ex, "r20")
-        assert st["listed"] == ["r20"], st["listed"]             # was r23 (the newest) over r20's steps
+        assert st["listed"] == ["r20"], st["listed"]  # was r23 (the newest) over r20's steps
         inp, out = st["pres"][:2]
-        assert inp == ("user: question of run r20 <img src=x onerror=alert(1)>\n\nevent: AgentInput\n\n"
-                       "agent: researcher"), inp
+        assert inp == (
+            "user: question of run r20 <img src=x onerror=alert(1)>\n\nevent: AgentInput\n\nagent: researcher"
+        ), inp
         assert out == "send → tools: search_flights({'origin': 'BER', 'destination': 'LIS'})", out
         ex.screenshot(path=str(_shot(lab, "ux19_explorer_r20.png")))
 
-        ex.locator("select[size]").select_option(label=ex.locator("select[size] option", has_text="r15 ·").inner_text())
-        st = _wait_shown(s, ex, "r15")                          # a click in the list
+        ex.locator("select[size]").select_option(
+            label=ex.locator("select[size] option", has_text="r15 ·").inner_text()
+        )
+        st = _wait_shown(s, ex, "r15")  # a click in the list
         assert st["listed"] == ["r15"], st
         outcome = ex.locator(".widget-dropdown", has_text="outcome").locator("select")
         outcome.select_option(label="success")
-        st = _wait_shown(s, ex, "r23")                          # r15 (a failure) filtered out: the newest success
+        st = _wait_shown(s, ex, "r23")  # r15 (a failure) filtered out: the newest success
         assert st["listed"] == ["r23"], st
         ex.screenshot(path=str(_shot(lab, "ux19_explorer_filtered.png")))
 
@@ -94,8 +107,11 @@ def test_run_list_and_step_panel_agree_and_cost_axis_in_lab(lab, browser) -> Non
         tuner.scroll_into_view_if_needed()
         cost = tuner.evaluate(_COST)
         assert cost and cost["paths"] > 3, cost
-        assert cost["ticks"] and "30,000" not in cost["ticks"] and max(
-            float(t.replace(",", "")) for t in cost["ticks"]) < 1000, cost["ticks"]
+        assert (
+            cost["ticks"]
+            and "30,000" not in cost["ticks"]
+            and max(float(t.replace(",", "")) for t in cost["ticks"]) < 1000
+        ), cost["ticks"]
         assert any(t.startswith("1 more threshold up to 30,000") for t in cost["texts"]), cost["texts"]
         tuner.screenshot(path=str(_shot(lab, "ux19_tuner.png")))
         assert not s.dialogs, s.dialogs

@@ -31,11 +31,16 @@ _TUNER = """(t) => ({readout: (t.querySelector('.wb-tuner-readout') || {}).inner
 
 
 def test_failed_only_logs_in_lab(lab, browser) -> None:  # noqa: ANN001
-    with run_cells(browser, lab, "ux20_failed_only.ipynb", [
-        SETUP,
-        "ex = IncidentExplorer(ws)\nex",
-        "with warnings.catch_warnings():\n    warnings.simplefilter('ignore')\n    tu = ThresholdTuner(ws)\ntu",
-    ]) as s:
+    with run_cells(
+        browser,
+        lab,
+        "ux20_failed_only.ipynb",
+        [
+            SETUP,
+            "ex = IncidentExplorer(ws)\nex",
+            "with warnings.catch_warnings():\n    warnings.simplefilter('ignore')\n    tu = ThresholdTuner(ws)\ntu",
+        ],
+    ) as s:
         drawn = wait_charts_drawn(s, 3)
         assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
         assert len(drawn) >= 3 and all(c["marks"] > 5 for c in drawn), drawn
@@ -43,7 +48,7 @@ def test_failed_only_logs_in_lab(lab, browser) -> None:  # noqa: ANN001
         ex.scroll_into_view_if_needed()
         head = ex.locator(".wb-run-header").inner_text()
         assert "labelled culprit" in head and "Coder at step" in head, head
-        assert "miscounted rows <img src=x onerror=alert(1)>" in head, head     # shown as text, not markup
+        assert "miscounted rows <img src=x onerror=alert(1)>" in head, head  # shown as text, not markup
         ex.screenshot(path=str(_shot(lab, "ux20_explorer_labelled.png")))
 
         tuner = s.page.locator(f"{PANEL} .wb-threshold-tuner").first
@@ -69,19 +74,25 @@ def test_failed_only_logs_in_lab(lab, browser) -> None:  # noqa: ANN001
         s.page.set_viewport_size({"width": 900, "height": 1800})
         settle(s)
         filters = ex.evaluate(_FILTERS)
-        assert len(filters) == 6 and all(f["box"] >= 60 and f["label_right"] <= f["box_left"] + 1 for f in filters), \
-            filters
+        assert len(filters) == 6 and all(
+            f["box"] >= 60 and f["label_right"] <= f["box_left"] + 1 for f in filters
+        ), filters
         rows: dict[int, list[dict]] = {}
         for f in filters:
             rows.setdefault(round(f["top"]), []).append(f)
-        assert all(a["right"] <= b["left"] + 1 for row in rows.values() for a, b in zip(row, row[1:], strict=False)), \
-            filters
+        assert all(
+            a["right"] <= b["left"] + 1 for row in rows.values() for a, b in zip(row, row[1:], strict=False)
+        ), filters
         # the pager's buttons keep their words ("◀ ne…"), and a step's text breaks at spaces: JupyterLab's
         # "word-break: break-all" on an output's pre broke "Berlin" as "Be|rlin" in the input/output panels
-        cut = ex.evaluate("(ex) => [...ex.querySelectorAll('button')].filter(b => /newer|older/.test(b.innerText)"
-                          " && b.getBoundingClientRect().width < 88).map(b => b.innerText)")   # set 90 px wide
+        cut = ex.evaluate(
+            "(ex) => [...ex.querySelectorAll('button')].filter(b => /newer|older/.test(b.innerText)"
+            " && b.getBoundingClientRect().width < 88).map(b => b.innerText)"
+        )  # set 90 px wide
         assert not cut, cut
-        breaks = ex.evaluate("(ex) => [...ex.querySelectorAll('.wb-step-detail pre')].map(p => getComputedStyle(p).wordBreak)")
+        breaks = ex.evaluate(
+            "(ex) => [...ex.querySelectorAll('.wb-step-detail pre')].map(p => getComputedStyle(p).wordBreak)"
+        )
         assert breaks and "break-all" not in breaks, breaks
         ex.screenshot(path=str(_shot(lab, "ux28_explorer_narrow.png")))
         assert chart_layout(tuner) in ("row", "stacked"), chart_layout(tuner)

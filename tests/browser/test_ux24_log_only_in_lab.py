@@ -20,7 +20,10 @@ from _lab import (
 
 pytestmark = pytest.mark.slow
 
-SETUP = HEADER + whowhen_folder(3, payload_in_answer=True) + r'''
+SETUP = (
+    HEADER
+    + whowhen_folder(3, payload_in_answer=True)
+    + r"""
 for run_id in ws.runs().run_id:   # a detector's flag on the task's first turn
     ws.con.execute("INSERT INTO findings (run_id, step_id, agent, detector, severity, detail) "
                    "VALUES (?, 't000', 'Planner', 'repeats', 'warning', 'said twice')", [run_id])
@@ -28,7 +31,8 @@ solo = wb.open()
 solo.ingest([{"record": "run", "run_id": "solo", "outcome": "failure"}]
             + [{"run_id": "solo", "step_id": f"s{i}", "agent": "assistant", "kind": "agent", "output": f"turn {i}"}
                for i in range(4)], progress=False)
-'''
+"""
+)
 
 _STATE = """(e) => ({step: (e.querySelector('.wb-step-detail') || {}).innerText || '',
   picked: [...e.querySelectorAll('select')].map(s => s.options[s.selectedIndex] ? s.options[s.selectedIndex].text : ''),
@@ -53,7 +57,7 @@ def test_explorer_as_the_extension_opens_it(lab, browser) -> None:  # noqa: ANN0
         explorers = s.page.locator(f"{PANEL} .wb-incident-explorer")
         ex = explorers.nth(0)
         ex.scroll_into_view_if_needed()
-        settle(s, quiet=0.3)    # (what scrolling in drew, laid out: a fixed 1 s guessed it)
+        settle(s, quiet=0.3)  # (what scrolling in drew, laid out: a fixed 1 s guessed it)
         st = ex.evaluate(_STATE)
         assert "t001" in st["step"].split("agent")[0] and "Coder" in st["step"], st["step"]
         # the step list shows it too ("  1 · Coder · agent · Coder", spaces as no-break spaces)
@@ -68,7 +72,9 @@ def test_explorer_as_the_extension_opens_it(lab, browser) -> None:  # noqa: ANN0
         solo_ex.screenshot(path=str(_shot(lab, "ux24_explorer_one_agent.png")))
         tuner = s.page.locator(f"{PANEL} .wb-threshold-tuner").first
         tuner.scroll_into_view_if_needed()
-        ticks = [t for ts in tuner.evaluate(_TICKS) for t in ts if t.replace(",", "").replace(".", "").isdigit()]
+        ticks = [
+            t for ts in tuner.evaluate(_TICKS) for t in ts if t.replace(",", "").replace(".", "").isdigit()
+        ]
         assert ticks and all("." not in t for t in ticks), ticks
         tuner.screenshot(path=str(_shot(lab, "ux24_tuner_tool_calls.png")))
         assert not s.dialogs, s.dialogs

@@ -12,7 +12,9 @@ from _lab import HEADER, PANEL, cell_errors, run_cells, wait_charts_drawn, widge
 
 pytestmark = pytest.mark.slow
 
-SETUP = HEADER + r'''
+SETUP = (
+    HEADER
+    + r"""
 warnings.simplefilter("ignore")
 
 def store(outcomes, systems=None, base=100.0):
@@ -28,7 +30,8 @@ def store(outcomes, systems=None, base=100.0):
 
 known, raw = store(["success", "failure"] * 5), store(["unknown"] * 6)
 one, many = store(["unknown"], base=536.24), store(["failure"] * 3, ["north-desk", "south-desk", "north-desk"])
-'''
+"""
+)
 
 _LEGEND = """(t) => [...t.querySelectorAll('.vega-embed')].map(v =>
   [...v.querySelectorAll('svg .role-legend-label text')].map(x => x.textContent))"""
@@ -44,14 +47,19 @@ _RULE_AT = """(t) => { const v = [...t.querySelectorAll('.vega-embed')].find(e =
 
 
 def test_views_say_what_they_show(lab, browser) -> None:  # noqa: ANN001
-    with run_cells(browser, lab, "ux25_views.ipynb", [
-        SETUP,
-        "ThresholdTuner(known, signal='latency_ms')",
-        "LimitTuner(raw, min_runs=1)",
-        "ex = IncidentExplorer(known)\nex.show_run('r0')\nex",
-        "ThresholdTuner(one, signal='latency_ms')",
-        "IncidentExplorer(many, blame_model=None)",
-    ]) as s:
+    with run_cells(
+        browser,
+        lab,
+        "ux25_views.ipynb",
+        [
+            SETUP,
+            "ThresholdTuner(known, signal='latency_ms')",
+            "LimitTuner(raw, min_runs=1)",
+            "ex = IncidentExplorer(known)\nex.show_run('r0')\nex",
+            "ThresholdTuner(one, signal='latency_ms')",
+            "IncidentExplorer(many, blame_model=None)",
+        ],
+    ) as s:
         drawn = wait_charts_drawn(s, 4)
         assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
         assert all(c["marks"] > 3 for c in drawn), drawn
@@ -70,8 +78,10 @@ def test_views_say_what_they_show(lab, browser) -> None:  # noqa: ANN001
         ex.scroll_into_view_if_needed()
         verdict = ex.locator(".wb-verdict").inner_text()
         assert "Nothing to attribute: this run succeeded" in verdict and "replay=" not in verdict, verdict
-        assert ex.get_by_role("button", name="Compute attribution").count() == 0 or \
-            not ex.get_by_role("button", name="Compute attribution").is_visible()
+        assert (
+            ex.get_by_role("button", name="Compute attribution").count() == 0
+            or not ex.get_by_role("button", name="Compute attribution").is_visible()
+        )
         ex.screenshot(path=str(_shot(lab, "ux25_explorer_success.png")))
         # ux29: a store of one run: the review-load chart's threshold rule inside its axis, not on its left edge
         # (Vega's own axis ran 536.00 to 536.24 around the one point, the rule at the slider's 536 on its edge)
@@ -82,9 +92,14 @@ def test_views_say_what_they_show(lab, browser) -> None:  # noqa: ANN001
         one.screenshot(path=str(_shot(lab, "ux29_review_load_one_run.png")))
         # ux29: a store of many systems: each line of the run list names its run's system
         many = s.page.locator(f"{PANEL} .wb-incident-explorer").nth(1)
-        lines = many.locator(".wb-run-list option").evaluate_all("os => os.map(o => o.textContent.replace(/\\u00a0/g, ' '))")
-        assert sorted(x.split(" · ")[1] for x in lines if " · " in x) == ["north-desk", "north-desk", "south-desk"], \
-            lines
+        lines = many.locator(".wb-run-list option").evaluate_all(
+            "os => os.map(o => o.textContent.replace(/\\u00a0/g, ' '))"
+        )
+        assert sorted(x.split(" · ")[1] for x in lines if " · " in x) == [
+            "north-desk",
+            "north-desk",
+            "south-desk",
+        ], lines
         assert not s.dialogs, s.dialogs
 
 

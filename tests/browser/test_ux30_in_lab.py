@@ -18,7 +18,9 @@ from _lab import HEADER, PANEL, cell_errors, run_cells, settle, wait_charts_draw
 
 pytestmark = pytest.mark.slow
 
-SETUP = HEADER + r'''
+SETUP = (
+    HEADER
+    + r"""
 from workbench.widgets import FindingsOverview
 warnings.simplefilter("ignore")
 XSS = "<img src=x onerror=alert(1)>"
@@ -35,13 +37,16 @@ for r in range(6):
 sim = wb.open()
 sim.ingest(wb.sim.procurement(seed=11, fault_rate=0.6).generate(12), progress=False)
 wb.detect(sim)
-'''
-CELLS = [SETUP,
-         "ex = IncidentExplorer(sim, blame_model=None, filters={'outcome': 'failure'})\nex",
-         "fo = FindingsOverview(sim)\nfo.drill('cascade')\nfo",
-         "tu = ThresholdTuner(failed, signal='tool_calls', budget=None)\ntu.threshold.value = 2.0\ntu",
-         "LimitTuner(failed, quantile=0.5)",   # (the limits stop r5 alone: a "runs stopped" axis of 0 to 1)
-         "LimitTuner(sim)"]                    # (ux32: its table 730 px wide in a 564 px output at 1000 px)
+"""
+)
+CELLS = [
+    SETUP,
+    "ex = IncidentExplorer(sim, blame_model=None, filters={'outcome': 'failure'})\nex",
+    "fo = FindingsOverview(sim)\nfo.drill('cascade')\nfo",
+    "tu = ThresholdTuner(failed, signal='tool_calls', budget=None)\ntu.threshold.value = 2.0\ntu",
+    "LimitTuner(failed, quantile=0.5)",  # (the limits stop r5 alone: a "runs stopped" axis of 0 to 1)
+    "LimitTuner(sim)",
+]  # (ux32: its table 730 px wide in a 564 px output at 1000 px)
 
 # The explorer's two halves: their boxes, and the explorer's.
 _HALVES = """(ex) => ['.wb-step-half', '.wb-attribution-half', null].map(c => {
@@ -84,10 +89,13 @@ def test_views_at_two_widths(lab, browser) -> None:  # noqa: ANN001
         headers = lt.locator(".wb-limits-table th").all_inner_texts()
         assert "basis" not in headers and "basis runs" in headers, headers
         axes = lt.evaluate(_AXIS)
-        assert len(axes) == 1 and len(axes[0]) == len(set(axes[0])) >= 2, axes   # "0 1 1" no more
+        assert len(axes) == 1 and len(axes[0]) == len(set(axes[0])) >= 2, axes  # "0 1 1" no more
 
-        severity = fo.locator(".wb-flagged-runs tr.wb-finding").evaluate_all(    # (each run's row, not its example's)
-            "rs => rs.map(r => r.children[4].innerText)")
+        severity = fo.locator(
+            ".wb-flagged-runs tr.wb-finding"
+        ).evaluate_all(  # (each run's row, not its example's)
+            "rs => rs.map(r => r.children[4].innerText)"
+        )
         assert severity and all(not x.startswith("info") for x in severity), severity
 
         for width in (1600, 1000):
@@ -95,28 +103,43 @@ def test_views_at_two_widths(lab, browser) -> None:  # noqa: ANN001
             settle(s)
             step, side, whole = ex.evaluate(_HALVES)
             ex.screenshot(path=str(_shot(lab, f"ux30_explorer_{width}.png")))
-            if width == 1600:   # side by side, half each
+            if width == 1600:  # side by side, half each
                 assert abs(step["top"] - side["top"]) <= 2 and side["left"] >= step["right"] - 1, (step, side)
                 assert abs(step["width"] - whole["width"] / 2) <= 8, (step, whole)
-            else:               # one under the other, each the explorer's width
+            else:  # one under the other, each the explorer's width
                 assert side["top"] >= step["bottom"] - 1, (step, side)
                 assert min(step["width"], side["width"]) >= whole["width"] - 8, (step, side, whole)
             cells = ex.evaluate(_WORD_CELLS)
             assert cells and all(lines == 1 for _, lines in cells), (width, cells)
             sw, cw = fo.evaluate("e => [e.scrollWidth, e.clientWidth]")
             assert sw <= cw + 1, (width, sw, cw)
-            menu = ex.evaluate(_MENU)   # the timeline's menu opened whole inside its scroll box
-            assert menu["menu"][2] > 100 and menu["menu"][1] <= menu["ends"][0] + 0.5 \
-                and menu["ends"][1] <= menu["ends"][0] + 0.5, (width, menu)
-            sw, cw = page.locator(f"{PANEL} .wb-limit-tuner").nth(1).locator(".wb-limits-table").evaluate(
-                "e => [e.scrollWidth, e.clientWidth]")
+            menu = ex.evaluate(_MENU)  # the timeline's menu opened whole inside its scroll box
+            assert (
+                menu["menu"][2] > 100
+                and menu["menu"][1] <= menu["ends"][0] + 0.5
+                and menu["ends"][1] <= menu["ends"][0] + 0.5
+            ), (width, menu)
+            sw, cw = (
+                page.locator(f"{PANEL} .wb-limit-tuner")
+                .nth(1)
+                .locator(".wb-limits-table")
+                .evaluate("e => [e.scrollWidth, e.clientWidth]")
+            )
             assert sw <= cw + 1, (width, "limits table", sw, cw)
             # ux37: its two charts fit too (the runs stopped as wide as the output, the histograms in two columns:
             # at 1000 px they held 660 and 842 px of a 568 px output, each scrolling in its own box)
-            boxes = page.locator(f"{PANEL} .wb-limit-tuner").nth(1).evaluate(
-                "v => [...v.querySelectorAll('.vega-embed')].map(e => [e.scrollWidth, e.clientWidth, "
-                "e.querySelectorAll('svg .mark-rect path').length])")
-            assert len(boxes) == 2 and all(sw <= cw + 1 and bars > 0 for sw, cw, bars in boxes), (width, boxes)
+            boxes = (
+                page.locator(f"{PANEL} .wb-limit-tuner")
+                .nth(1)
+                .evaluate(
+                    "v => [...v.querySelectorAll('.vega-embed')].map(e => [e.scrollWidth, e.clientWidth, "
+                    "e.querySelectorAll('svg .mark-rect path').length])"
+                )
+            )
+            assert len(boxes) == 2 and all(sw <= cw + 1 and bars > 0 for sw, cw, bars in boxes), (
+                width,
+                boxes,
+            )
         fo.screenshot(path=str(_shot(lab, "ux30_findings_1000.png")))
         lt.screenshot(path=str(_shot(lab, "ux30_limits_1000.png")))
         assert not s.dialogs and not s.console_errors, (s.dialogs, s.console_errors)

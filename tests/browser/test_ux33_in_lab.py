@@ -15,7 +15,9 @@ from _lab import HEADER, PANEL, drawn_at, run_cells
 
 pytestmark = pytest.mark.slow
 
-SETUP = HEADER + r'''
+SETUP = (
+    HEADER
+    + r"""
 warnings.simplefilter("ignore")
 records = []   # two systems, one agent name in both, a day of runs each
 for system, runs, ms in (("quotes-desk" + "<img src=x onerror=alert(1)>", 6, 100), ("reports", 4, 5000)):
@@ -35,9 +37,14 @@ records += [{"run_id": "long-run", "step_id": f"m{i:03d}", "agent": ["planner", 
              "ended_at": f"2026-03-02T10:{i // 60:02d}:{i % 60:02d}.8Z"} for i in range(240)]
 ws = wb.open()
 ws.ingest(records, progress=False)
-'''
-CELLS = [SETUP, "DriftMonitor(ws, metric='latency_ms')", "ThresholdTuner(ws, signal='latency_ms')",
-         "ex = IncidentExplorer(ws, blame_model=None)\nex.show_run('long-run')\nex"]
+"""
+)
+CELLS = [
+    SETUP,
+    "DriftMonitor(ws, metric='latency_ms')",
+    "ThresholdTuner(ws, signal='latency_ms')",
+    "ex = IncidentExplorer(ws, blame_model=None)\nex.show_run('long-run')\nex",
+]
 
 # ux36: a chart's box, what it holds, and where the red ✕ marks and title lines are, against the box's right edge
 _FITS = """(e) => { const box = e.getBoundingClientRect();
@@ -54,13 +61,17 @@ def test_system_pickers_fit_and_draw(lab, browser) -> None:  # noqa: ANN001
         for view in (".wb-drift-monitor", ".wb-threshold-tuner"):
             v = page.locator(f"{PANEL} {view}").first
             picker = v.locator("select").first
-            assert picker.locator("option").all_inner_texts()[0].startswith("quotes-desk<img"), view   # as text
+            assert picker.locator("option").all_inner_texts()[0].startswith("quotes-desk<img"), (
+                view
+            )  # as text
             sw, cw = v.evaluate("e => [e.scrollWidth, e.clientWidth]")
             assert sw <= cw + 1, (view, sw, cw)
             v.screenshot(path=str(_shot(lab, f"ux33{view.replace('.wb-', '_')}_1000.png")))
         tuner = page.locator(f"{PANEL} .wb-threshold-tuner").first
-        box, right = tuner.evaluate("t => [t.querySelector('input[type=checkbox]').getBoundingClientRect().right, "
-                                    "t.getBoundingClientRect().right]")
+        box, right = tuner.evaluate(
+            "t => [t.querySelector('input[type=checkbox]').getBoundingClientRect().right, "
+            "t.getBoundingClientRect().right]"
+        )
         assert box <= right, (box, right)
         # ux36: the explorer's timeline (a long run: 240 moves) and the drift chart as wide as the 568 px output,
         # drawn, the red ✕ of the raise at the run's end and every title line inside the visible box (the timeline
@@ -82,8 +93,8 @@ def test_system_pickers_fit_and_draw(lab, browser) -> None:  # noqa: ANN001
         page.mouse.move(0, 0)
         # a long run's stretch zoomed into with shift + scroll (the x axis' labels change); a plain scroll is the page's
         axis = """e => [...e.querySelectorAll('g[aria-label^="X-axis"] .role-axis-label text')].map(t => t.textContent)
-                      .sort()"""   # (sorted: Vega reuses a label's node for another on a redraw)
-        timeline.scroll_into_view_if_needed()    # (the drift chart was scrolled to last: the mouse must be over this)
+                      .sort()"""  # (sorted: Vega reuses a label's node for another on a redraw)
+        timeline.scroll_into_view_if_needed()  # (the drift chart was scrolled to last: the mouse must be over this)
         whole = timeline.evaluate(axis)
         box = timeline.locator("svg.marks").bounding_box()
         page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.5)
@@ -98,7 +109,9 @@ def test_system_pickers_fit_and_draw(lab, browser) -> None:  # noqa: ANN001
         # double-click on the lanes resets both
         signals = page.locator(f"{PANEL} .wb-signals").first
         _labels_when(signals, axis, lambda labels: labels == zoomed)
-        assert signals.evaluate(axis) == zoomed and signals.evaluate(_FITS)["marks"] > 0, signals.evaluate(axis)
+        assert signals.evaluate(axis) == zoomed and signals.evaluate(_FITS)["marks"] > 0, signals.evaluate(
+            axis
+        )
         page.mouse.dblclick(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.5)
         _labels_when(timeline, axis, lambda labels: labels == whole)
         _labels_when(signals, axis, lambda labels: labels == whole)

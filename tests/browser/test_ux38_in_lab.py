@@ -12,7 +12,9 @@ from _lab import HEADER, PANEL, drawn_at, run_cells, text
 
 pytestmark = pytest.mark.slow
 
-SETUP = HEADER + r'''
+SETUP = (
+    HEADER
+    + r"""
 warnings.simplefilter("ignore")
 records = []   # 40 runs of 20 tool steps; in every other run one step took 3,000 ms more; a run in 4 failed
 for r in range(40):
@@ -21,7 +23,8 @@ for r in range(40):
                  "tool": "t", "latency_ms": 100.0 + i + (3000 if i == 5 and r % 2 == 0 else 0)} for i in range(20)]
 ws = wb.open()
 ws.ingest(records, progress=False)
-'''
+"""
+)
 
 
 def test_the_tuner_opens_on_no_review_when_no_threshold_pays(lab, browser) -> None:  # noqa: ANN001
@@ -48,9 +51,13 @@ def test_the_tuner_opens_on_no_review_when_no_threshold_pays(lab, browser) -> No
         page.mouse.move(track["x"] - 20, box["y"] + box["height"] / 2, steps=4)
         page.mouse.up()
         # (the drag's continuous updates pass 50 % on the way: wait for where it ends)
-        page.wait_for_function("(sel) => document.querySelector(sel).innerText === '100.0%'", arg=rate, timeout=30_000)
+        page.wait_for_function(
+            "(sel) => document.querySelector(sel).innerText === '100.0%'", arg=rate, timeout=30_000
+        )
         tuner.locator("button:has-text('back to the recommended threshold')").click()
-        page.wait_for_function("(sel) => document.querySelector(sel).innerText === '0.0%'", arg=rate, timeout=30_000)
+        page.wait_for_function(
+            "(sel) => document.querySelector(sel).innerText === '0.0%'", arg=rate, timeout=30_000
+        )
         assert not s.dialogs and not s.console_errors, (s.dialogs, s.console_errors)
 
 

@@ -16,13 +16,23 @@ from _lab import HEADER, PANEL, drawn_at, run_cells, wide_outputs
 pytestmark = pytest.mark.slow
 
 FIXTURES = REPO / "tests" / "ingest" / "fixtures"
-FILES = ["langgraph/openinference_two_agents.otlp.jsonl", "crewai/delegation_fault.otlp.jsonl",
-         "crewai/openllmetry_fault.otlp.jsonl", "openai-agents/openinference_handoffs.otlp.jsonl",
-         "openai-agents/openinference_tool_crash.otlp.jsonl", "autogen/swarm_handoffs.otlp.jsonl",
-         "ag2/openinference_groupchat_fault.otlp.jsonl", "pydantic-ai/delegation_fault.otlp.jsonl",
-         "pydantic-ai/two_runs_ok.otlp.jsonl", "smolagents/managed_fault.otlp.jsonl", "whowhen/records.jsonl"]
+FILES = [
+    "langgraph/openinference_two_agents.otlp.jsonl",
+    "crewai/delegation_fault.otlp.jsonl",
+    "crewai/openllmetry_fault.otlp.jsonl",
+    "openai-agents/openinference_handoffs.otlp.jsonl",
+    "openai-agents/openinference_tool_crash.otlp.jsonl",
+    "autogen/swarm_handoffs.otlp.jsonl",
+    "ag2/openinference_groupchat_fault.otlp.jsonl",
+    "pydantic-ai/delegation_fault.otlp.jsonl",
+    "pydantic-ai/two_runs_ok.otlp.jsonl",
+    "smolagents/managed_fault.otlp.jsonl",
+    "whowhen/records.jsonl",
+]
 
-SETUP = HEADER + f'''
+SETUP = (
+    HEADER
+    + f"""
 warnings.simplefilter("ignore")
 ws = wb.open()
 for f in {[str(FIXTURES / f) for f in FILES]!r}:
@@ -31,8 +41,9 @@ runs = ws.runs()
 longest = runs.sort_values("n_steps").run_id.iloc[-1]
 shortest = runs.sort_values("n_steps").run_id.iloc[0]
 failed = runs[runs.outcome == "failure"].run_id.iloc[0]
-'''
-EDGES = r'''LONG = "research_agent_" + "for_the_quarterly_supplier_price_review_" * 5 + "<img src=x onerror=alert(1)>"
+"""
+)
+EDGES = r"""LONG = "research_agent_" + "for_the_quarterly_supplier_price_review_" * 5 + "<img src=x onerror=alert(1)>"
 records = []
 for r in range(6):
     run = f"run-{r}"
@@ -44,7 +55,7 @@ for r in range(6):
                  "ended_at": f"2026-03-0{1 + r}T10:00:0{i}.5Z"} for i in range(8)]
 edges = wb.open()
 edges.ingest(records, progress=False)
-'''
+"""
 CELLS = [
     SETUP,
     "ex = IncidentExplorer(ws, blame_model=None)\nex.show_run(failed)\nex",
@@ -60,9 +71,18 @@ CELLS = [
     "ThresholdTuner(edges, signal='latency_ms')",
     "DriftMonitor(edges)",
 ]
-VIEWS = {2: "explorer", 3: "timeline_longest", 4: "timeline_shortest", 5: "tuner", 6: "drift", 7: "limits",
-         9: "edges_explorer", 10: "edges_tuner", 11: "edges_drift"}
-BARE = {2, 3}    # (notebook cell numbers of the bare charts: wide_outputs counts cells from 0)
+VIEWS = {
+    2: "explorer",
+    3: "timeline_longest",
+    4: "timeline_shortest",
+    5: "tuner",
+    6: "drift",
+    7: "limits",
+    9: "edges_explorer",
+    10: "edges_tuner",
+    11: "edges_drift",
+}
+BARE = {2, 3}  # (notebook cell numbers of the bare charts: wide_outputs counts cells from 0)
 
 # The drift chart's x-axis labels, and how many per-agent sliders the tuner draws faded ("no rule").
 _DRIFT_TICKS = """(v) => [...v.querySelectorAll('g[aria-label^="X-axis"] .role-axis-label text')].map(t => t.textContent)"""
@@ -73,7 +93,7 @@ def test_views_on_real_framework_traces(lab, browser) -> None:  # noqa: ANN001
         page = s.page
         cells = page.locator(f"{PANEL} .jp-CodeCell")
         for width in (1400, 1000):
-            drawn_at(s, width, 11)     # every chart a drawn SVG holding marks
+            drawn_at(s, width, 11)  # every chart a drawn SVG holding marks
             # no view scrolls sideways (a bare chart, 720 px wide by default, scrolls in its own output)
             wide = [w for w in wide_outputs(s) if int(w.split(":")[0].split()[1]) not in BARE]
             assert not wide, (width, wide)
@@ -106,7 +126,10 @@ def test_views_on_real_framework_traces(lab, browser) -> None:  # noqa: ANN001
         ex2 = page.locator(f"{PANEL} .wb-incident-explorer").nth(1)
         assert "(no agent)" in ex2.inner_text()
         review = page.locator(f"{PANEL} .wb-review-load").first
-        assert review.count() == 1 and "has a known outcome" in page.locator(f"{PANEL} .wb-threshold-tuner").nth(1).inner_text()
+        assert (
+            review.count() == 1
+            and "has a known outcome" in page.locator(f"{PANEL} .wb-threshold-tuner").nth(1).inner_text()
+        )
         assert not s.dialogs and not s.console_errors, (s.dialogs, s.console_errors)
 
 

@@ -15,30 +15,42 @@ from _lab import HEADER, PANEL, drawn_at, run_cells, unfilled, wide_outputs
 pytestmark = pytest.mark.slow
 
 FIXTURES = REPO / "tests" / "ingest" / "fixtures"
-TRACES = [str(FIXTURES / "openai-agents" / "openinference_tool_crash.otlp.jsonl"),
-          str(FIXTURES / "openai-agents" / "openinference_handoffs.otlp.jsonl"),
-          str(FIXTURES / "crewai" / "delegation_fault.otlp.jsonl")]
+TRACES = [
+    str(FIXTURES / "openai-agents" / "openinference_tool_crash.otlp.jsonl"),
+    str(FIXTURES / "openai-agents" / "openinference_handoffs.otlp.jsonl"),
+    str(FIXTURES / "crewai" / "delegation_fault.otlp.jsonl"),
+]
 
 CELLS = [
-    HEADER + '''import pandas as pd
+    HEADER
+    + """import pandas as pd
 warnings.simplefilter("ignore")
 folder = pathlib.Path(tempfile.mkdtemp())
 db = str(folder / "incident.duckdb")
-%load_ext workbench''',
+%load_ext workbench""",
     f"%workbench investigate {' '.join(TRACES)} --db {{db}}",
     "%workbench open {db}",
-    '''failed = ws.runs(outcome="failure", silent=True).sort_values("run_id").run_id.tolist()
-plots.timeline(plots.timeline_data(ws, failed[0]), plots.handoff_data(ws, failed[0]))''',
+    """failed = ws.runs(outcome="failure", silent=True).sort_values("run_id").run_id.tolist()
+plots.timeline(plots.timeline_data(ws, failed[0]), plots.handoff_data(ws, failed[0]))""",
     "plots.timeline(plots.timeline_data(ws, failed[1]), plots.handoff_data(ws, failed[1]))",
-    '''plots.blame_bars(pd.DataFrame({"player": ["a_rather_long_agent_name_for_the_research", "writer"],
-                              "blame": [0.7, 0.3]}))''',
+    """plots.blame_bars(pd.DataFrame({"player": ["a_rather_long_agent_name_for_the_research", "writer"],
+                              "blame": [0.7, 0.3]}))""",
     "plots.drift_over_time(plots.agent_series(ws), 'latency_ms', plots.change_points(ws))",
     "tu = ThresholdTuner(ws, signal='latency_ms')\ntu.per_agent.value = True\ntu",
     "policy = tu.export_policy(str(folder / 'policy.yaml'))\npolicy",
     "report = wb.backtest(policy, ws)\nreport",
 ]
-VIEWS = {2: "investigate", 3: "open_explorer", 4: "timeline_crash", 5: "timeline_silent", 6: "blame", 7: "drift",
-         8: "tuner", 9: "policy", 10: "backtest"}
+VIEWS = {
+    2: "investigate",
+    3: "open_explorer",
+    4: "timeline_crash",
+    5: "timeline_silent",
+    6: "blame",
+    7: "drift",
+    8: "tuner",
+    9: "policy",
+    10: "backtest",
+}
 BARE = (4, 5, 6, 7)
 
 
@@ -47,7 +59,7 @@ def test_an_incident_from_real_traces_in_lab(lab, browser) -> None:  # noqa: ANN
         page = s.page
         cells = page.locator(f"{PANEL} .jp-CodeCell")
         for width in (1400, 1000):
-            drawn_at(s, width, 8)     # the explorer's timeline, two bare ones, blame, drift, the tuner's three
+            drawn_at(s, width, 8)  # the explorer's timeline, two bare ones, blame, drift, the tuner's three
             for n, name in VIEWS.items():
                 out = cells.nth(n - 1).locator(".jp-OutputArea").first
                 out.scroll_into_view_if_needed()

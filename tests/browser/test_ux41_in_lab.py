@@ -17,15 +17,16 @@ pytestmark = pytest.mark.slow
 TRACES = REAL_TRACES
 
 CELLS = [
-    HEADER + '''warnings.simplefilter("ignore")
+    HEADER
+    + """warnings.simplefilter("ignore")
 folder = pathlib.Path(tempfile.mkdtemp())
 db = str(folder / "incident.duckdb")
-%load_ext workbench''',
+%load_ext workbench""",
     f"%workbench investigate {' '.join(TRACES)} --db {{db}}",
     "%workbench open {db}",
-    '''failed = ws.runs(outcome="failure", silent=True).sort_values("run_id").run_id.tolist()
+    """failed = ws.runs(outcome="failure", silent=True).sort_values("run_id").run_id.tolist()
 other = ws.runs(outcome="unknown").run_id.iat[0]
-ws.label(other, agent="researcher", detail="<img src=x onerror=alert(1)> priced from memory")''',
+ws.label(other, agent="researcher", detail="<img src=x onerror=alert(1)> priced from memory")""",
     "plots.timeline(plots.timeline_data(ws, failed[0]), plots.handoff_data(ws, failed[0]))",
     "plots.timeline(plots.timeline_data(ws, failed[1]), plots.handoff_data(ws, failed[1]))",
     "ex = IncidentExplorer(ws)\nex",
@@ -37,8 +38,19 @@ ws.label(other, agent="researcher", detail="<img src=x onerror=alert(1)> priced 
     "ws",
     "IncidentExplorer(ws, filters={'outcome': 'unknown'})",
 ]
-VIEWS = {2: "investigate", 3: "open_explorer", 5: "timeline_smol", 6: "timeline_graph", 7: "explorer",
-         9: "drift", 10: "tuner", 11: "policy", 12: "backtest", 13: "summary", 14: "explorer_labelled"}
+VIEWS = {
+    2: "investigate",
+    3: "open_explorer",
+    5: "timeline_smol",
+    6: "timeline_graph",
+    7: "explorer",
+    9: "drift",
+    10: "tuner",
+    11: "policy",
+    12: "backtest",
+    13: "summary",
+    14: "explorer_labelled",
+}
 BARE = (5, 6)
 
 
@@ -47,7 +59,7 @@ def test_a_new_incident_from_real_traces_in_lab(lab, browser) -> None:  # noqa: 
         page = s.page
         cells = page.locator(f"{PANEL} .jp-CodeCell")
         for width in (1400, 1000):
-            drawn_at(s, width, 8)     # the three explorers' timelines, two bare ones, drift, the tuner's two
+            drawn_at(s, width, 8)  # the three explorers' timelines, two bare ones, drift, the tuner's two
             assert not wide_outputs(s), (width, wide_outputs(s))
             assert not unfilled(s, BARE), (width, unfilled(s, BARE))
             # to be looked at: each view whole (a window as tall as the longest, the explorer ~3,800 px: an element
@@ -65,7 +77,10 @@ def test_a_new_incident_from_real_traces_in_lab(lab, browser) -> None:  # noqa: 
         # the explorer on the LangGraph run: the chat model's input as messages, not LangChain's serialised JSON;
         # its 21 cascade infos one row; the log-only verdict and its evidence
         ex = cells.nth(6).locator(".wb-incident-explorer")
-        assert "You are the researcher. Look up the price." in ex.inner_text() and '"lc": 1' not in ex.inner_text()
+        assert (
+            "You are the researcher. Look up the price." in ex.inner_text()
+            and '"lc": 1' not in ex.inner_text()
+        )
         rows = ex.locator(".wb-findings-table tr.wb-finding").all_inner_texts()
         assert len(rows) == 3 and "steps" in rows[2], rows
         assert "Evidence in the log (silent_failure)" in ex.inner_text()
@@ -74,7 +89,7 @@ def test_a_new_incident_from_real_traces_in_lab(lab, browser) -> None:  # noqa: 
         note = tuner.locator(".wb-tuner-agent-note").inner_text()
         assert "Every run here failed" in note and "so no agent has a rule" in note, note
         assert "No trade-off curve to draw" in tuner.locator(".wb-tuner-thin").inner_text()
-        assert tuner.locator(".vega-embed").count() == 2       # review load and the histogram of its steps, drawn
+        assert tuner.locator(".vega-embed").count() == 2  # review load and the histogram of its steps, drawn
         assert "schema: workbench.policy/v4" in cells.nth(10).inner_text()
         # a label's reason with a payload, shown as text where the explorer names the labelled culprit
         assert "<img src=x onerror=alert(1)> priced from memory" in cells.nth(13).inner_text()
@@ -91,6 +106,8 @@ def _parts(page, out, lab, stem: str, part: int = 1400) -> None:  # noqa: ANN001
     top, end, k = max(box["y"], 0), min(box["y"] + box["height"], bottom), 1
     while top < end - 1:
         h = min(part, end - top)
-        page.screenshot(path=str(lab.shots / f"{stem}-{k}.png"),
-                        clip={"x": box["x"], "y": top, "width": box["width"], "height": h})
+        page.screenshot(
+            path=str(lab.shots / f"{stem}-{k}.png"),
+            clip={"x": box["x"], "y": top, "width": box["width"], "height": h},
+        )
         top, k = top + h, k + 1

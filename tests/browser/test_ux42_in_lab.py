@@ -19,11 +19,12 @@ pytestmark = pytest.mark.slow
 TRACES = REAL_TRACES
 
 CELLS = [
-    HEADER + f'''warnings.simplefilter("ignore")
+    HEADER
+    + f"""warnings.simplefilter("ignore")
 folder = pathlib.Path(tempfile.mkdtemp())
 ws = wb.open()
 ws.ingest({TRACES!r}, progress=False)
-wb.detect(ws)''',
+wb.detect(ws)""",
     "ex = IncidentExplorer(ws)\nex",
     "tu = ThresholdTuner(ws, signal='latency_ms', system='quote-graph')\ntu.per_agent.value = True\ntu",
     "policy = tu.export_policy(str(folder / 'policy.yaml'))\nprint(folder / 'policy.yaml')\npolicy",
@@ -63,14 +64,14 @@ def test_run_list_slider_ends_and_policy_yaml_read_whole(lab, browser) -> None: 
         cells = page.locator(f"{PANEL} .jp-CodeCell")
         ex, tuner = cells.nth(1).locator(".wb-incident-explorer"), cells.nth(2).locator(".wb-threshold-tuner")
         yaml_path = cells.nth(3).locator(".jp-OutputArea-output").first.inner_text().strip()
-        wrong = []     # (every width and every leftover checked, then said together)
+        wrong = []  # (every width and every leftover checked, then said together)
         for width in (1000, 1400):
-            drawn_at(s, width, 3)     # the explorer's timeline, the tuner's review load and histogram
+            drawn_at(s, width, 3)  # the explorer's timeline, the tuner's review load and histogram
             lab.shots.mkdir(parents=True, exist_ok=True)
             # 1. every run's line read whole, the page of runs without scrolling
             lines = page.evaluate(_RUN_LINES, f"{PANEL} .wb-run-list select")
             ex.locator(".wb-run-list").screenshot(path=str(lab.shots / f"ux42_run_list_{width}.png"))
-            assert len(lines["texts"]) == 3 and max(map(len, lines["texts"])) > 90, lines   # (cut at 1000 px)
+            assert len(lines["texts"]) == 3 and max(map(len, lines["texts"])) > 90, lines  # (cut at 1000 px)
             if any(p > 1 for p in lines["past"]) or lines["hidden"] > 1:
                 wrong.append(("run list cut", width, lines))
             # 2. a "no rule" slider's handle at its track's end (a latency "≥" rule: the right end)
@@ -88,7 +89,9 @@ def test_run_list_slider_ends_and_policy_yaml_read_whole(lab, browser) -> None: 
                 wrong.append(("YAML line wrapped to column 0", width, got["lefts"], got["ch"], top_level))
             # the text shown is the file written, line for line (a reader copies it)
             with open(yaml_path, encoding="utf-8") as fh:
-                if [ln.rstrip() for ln in got["text"].strip("\n").splitlines()] != fh.read().strip("\n").splitlines():
+                if [ln.rstrip() for ln in got["text"].strip("\n").splitlines()] != fh.read().strip(
+                    "\n"
+                ).splitlines():
                     wrong.append(("YAML shown is not the file", width, got["text"]))
         assert not wrong, wrong
         assert not s.dialogs and not s.console_errors, (s.dialogs, s.console_errors)

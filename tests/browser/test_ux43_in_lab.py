@@ -25,21 +25,22 @@ from _ux45_lab import _OPENED, opened_wrong
 pytestmark = pytest.mark.slow
 
 CELLS = [
-    HEADER + f'''import ipywidgets as w, pandas as pd
+    HEADER
+    + f"""import ipywidgets as w, pandas as pd
 from workbench.widgets._html import STYLE, frame, state_table
 warnings.simplefilter("ignore")
 ws = wb.open()
 ws.ingest({REAL_TRACES!r}, progress=False)
-wb.detect(ws)''',
+wb.detect(ws)""",
     "tu = ThresholdTuner(ws, signal='latency_ms')\ntu",
     "ex = IncidentExplorer(ws)\nex",
-    '''t = pd.date_range("2026-01-01 06:00", "2026-01-29 18:00", periods=40)   # (the demo's month)
+    """t = pd.date_range("2026-01-01 06:00", "2026-01-29 18:00", periods=40)   # (the demo's month)
 plots.drift_over_time(pd.DataFrame({"agent": ["pricer"] * 40, "t": t, "latency_ms": [float(i % 7) for i in range(40)],
-                                    "runs": [1] * 40}), "latency_ms").properties(width=460)   # (the monitor's plot at 1000 px)''',
-    '''w.VBox([w.HTML(STYLE + state_table({"item_query": "ear plugs silicone, a box of 200 for a warehouse of 40 people",
+                                    "runs": [1] * 40}), "latency_ms").properties(width=460)   # (the monitor's plot at 1000 px)""",
+    """w.VBox([w.HTML(STYLE + state_table({"item_query": "ear plugs silicone, a box of 200 for a warehouse of 40 people",
                                       "budget": 40, "approved": False})),
         w.HTML(STYLE + frame(pd.DataFrame({"rule": ["max_depth", "max_step_latency_ms"], "limit": [2, 30014],
-                                           "first runs stopped": ["proc-s7-000117", "proc-s7-001599, proc-s7-000313"]})))])''',
+                                           "first runs stopped": ["proc-s7-000117", "proc-s7-001599, proc-s7-000313"]})))])""",
 ]
 
 # Per option of a list: how much of its text lies past its box (px; > 0: cut at the right), and its text.
@@ -88,21 +89,27 @@ def test_escalated_runs_drift_ticks_state_header_and_the_run_list_without_field_
         page = s.page
         cells = page.locator(f"{PANEL} .jp-CodeCell")
         tuner = cells.nth(1).locator(".wb-threshold-tuner")
-        wrong = []     # (every width and every leftover checked, then said together)
+        wrong = []  # (every width and every leftover checked, then said together)
         lab.shots.mkdir(parents=True, exist_ok=True)
         for width in (1000, 800):
-            drawn_at(s, width, 4)     # the tuner's charts, the explorer's timeline, the drift chart
+            drawn_at(s, width, 4)  # the tuner's charts, the explorer's timeline, the drift chart
             # 1. the escalated runs: each line whole, its id cut to 12 hex
             listed = tuner.locator(".wb-escalated-runs select")
             listed.scroll_into_view_if_needed()
             lines = page.evaluate(_LINES, f"{PANEL} .wb-escalated-runs select")
             tuner.locator(".wb-escalated").screenshot(path=str(lab.shots / f"ux43_escalated_{width}.png"))
             assert lines["texts"], lines
-            if any(p > 1 for p in lines["past"]) or any(re.search(r"[0-9a-f]{32}", t) for t in lines["texts"]):
+            if any(p > 1 for p in lines["past"]) or any(
+                re.search(r"[0-9a-f]{32}", t) for t in lines["texts"]
+            ):
                 wrong.append(("escalated run cut", width, lines))
             # 2. the run list without field-sizing: no taller than ~20 lines of text, its runs scrolled to
             got = page.evaluate(_NO_FIELD_SIZING, f"{PANEL} .wb-run-list select")
-            if not got["fallback"] or got["height"] > 21 * got["em"] or got["overflowY"] not in ("auto", "scroll"):
+            if (
+                not got["fallback"]
+                or got["height"] > 21 * got["em"]
+                or got["overflowY"] not in ("auto", "scroll")
+            ):
                 wrong.append(("run list without field-sizing", width, got))
             # (ux45) the explorer opened on the most recent failed run, the reason said above its header
             wrong += [(*w, width) for w in opened_wrong(page)]
@@ -128,14 +135,19 @@ def test_escalated_runs_drift_ticks_state_header_and_the_run_list_without_field_
         if any(b["x"] - a["right"] < 6 for a, b in zip(shown, shown[1:], strict=False)):
             wrong.append(("drift ticks touch", shown))
         # 4. the state table, and a view's table of figures (the limits'): every header at the left, over its values
-        cells.nth(4).locator(".jp-OutputArea-output").first.screenshot(path=str(lab.shots / "ux43_state_table.png"))
-        for name, head in (("table.wb-state-table", ["key", "value"]),
-                           ("table.wb-table:not(.wb-state-table)", ["rule", "limit", "first runs stopped"])):
+        cells.nth(4).locator(".jp-OutputArea-output").first.screenshot(
+            path=str(lab.shots / "ux43_state_table.png")
+        )
+        for name, head in (
+            ("table.wb-state-table", ["key", "value"]),
+            ("table.wb-table:not(.wb-state-table)", ["rule", "limit", "first runs stopped"]),
+        ):
             cols = cells.nth(4).locator(name).evaluate(_STATE)
             if [c["name"] for c in cols] != head or any(
-                    c["head"] not in ("left", "start") or abs(c["head_left"] - c["cell_left"]) > 1 for c in cols):
+                c["head"] not in ("left", "start") or abs(c["head_left"] - c["cell_left"]) > 1 for c in cols
+            ):
                 wrong.append(("table header", name, cols))
         for w in wrong:
-            print(*w, sep='\n  ', file=sys.stderr)
+            print(*w, sep="\n  ", file=sys.stderr)
         assert not wrong, wrong
         assert not s.dialogs and not s.console_errors, (s.dialogs, s.console_errors)

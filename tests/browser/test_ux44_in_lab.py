@@ -26,7 +26,7 @@ from _ux48_lab import ux48_wrong
 
 pytestmark = pytest.mark.slow
 
-_ANSWER = '''import nbformat, types
+_ANSWER = """import nbformat, types
 from IPython.display import HTML
 # notebook 01's display of the log-only answer, its own lines, on an answer of the shape the shipped model gives
 src = next(c.source for c in nbformat.read(pathlib.Path(wb.__file__).resolve().parents[1] / "notebooks" /
@@ -38,11 +38,12 @@ log_only = pd.Series({"run_id": "8e6fab01b296cf16a7cb07906d4b9d21", "agent": "Cr
                       "model_confidence": 0.498, "model_uncertain": True, "evidence": "error", "disagrees": "Stock Clerk",
                       "why": "Crew Manager's step raised 'RuntimeError: max iterations' at step f1304289e3ccfe5a"})
 model = types.SimpleNamespace(uncertain_below=0.5)
-exec(src[src.index("MEANS = {"):])'''
+exec(src[src.index("MEANS = {"):])"""
 
 CELLS = [
     # the sim's run ids, hyphenated, in the limit view's table (as the view shows it: its charts not drawn here)
-    HEADER + """import ipywidgets as w, numpy as np, pandas as pd
+    HEADER
+    + """import ipywidgets as w, numpy as np, pandas as pd
 from workbench.widgets._html import STYLE
 sim = wb.open()
 sim.ingest([r for n in range(30) for r in [{"record": "run", "run_id": f"proc-s2027-{n:06d}", "system": "procurement",
@@ -86,8 +87,11 @@ def test_what_the_desks_showed_wrong_limit_ids_cost_note_answer(lab, browser) ->
             out.screenshot(path=str(lab.shots / f"ux44_{name}.png"))
         # 1. every id of the limit tables on one line; the desks' trace ids cut to 12 hex
         ids = page.evaluate(_IDS, PANEL)
-        if not any(t.startswith("proc-s2027-") for t, _ in ids) or any(lines != 1 for _, lines in ids) or any(
-                len(t) > 20 for t, _ in ids):
+        if (
+            not any(t.startswith("proc-s2027-") for t, _ in ids)
+            or any(lines != 1 for _, lines in ids)
+            or any(len(t) > 20 for t, _ in ids)
+        ):
             wrong.append(("limit ids", ids))
         # 2. the note above the plot, clear of the title
         got = cells.nth(1).locator(".vega-embed svg").first.evaluate(_NOTE)
@@ -99,7 +103,7 @@ def test_what_the_desks_showed_wrong_limit_ids_cost_note_answer(lab, browser) ->
         if not got["align"] or any(a not in ("left", "start") for a in got["align"]):
             wrong.append(("answer alignment", got))
         # the meanings not squeezed beside the run id (whole, its column held 290 px, the meanings 3 words a line)
-        if got["means"] < 0.35 * got["table"]:   # (41 % now, 18 % with the id whole)
+        if got["means"] < 0.35 * got["table"]:  # (41 % now, 18 % with the id whole)
             wrong.append(("answer's meanings squeezed", got))
         wrong += ux45_wrong(s, len(CELLS))
         # ux48: the timeline's long lane names, at 1000 px and at 1400

@@ -13,16 +13,22 @@ class RunBuilder:
 
     def __init__(self, run_id: str, task: str = "buy 40 units of SKU-7", outcome: str | None = None) -> None:
         self.run_id = run_id
-        self.records: list[dict] = [{"record": "run", "run_id": run_id, "system": "unit", "task": task,
-                                     "outcome": outcome}]
+        self.records: list[dict] = [
+            {"record": "run", "run_id": run_id, "system": "unit", "task": task, "outcome": outcome}
+        ]
         self.i = 0
         self.root = self.add(kind="system", name="run", latency=100 * S)
 
     def add(self, latency: int = S // 2, **fields) -> str:
         step_id = f"s{self.i:02d}"
         start = T0 + self.i * S
-        rec = {"run_id": self.run_id, "step_id": step_id, "started_at": start, "ended_at": start + latency,
-               "status": "ok"}
+        rec = {
+            "run_id": self.run_id,
+            "step_id": step_id,
+            "started_at": start,
+            "ended_at": start + latency,
+            "status": "ok",
+        }
         if self.i:
             rec["parent_id"] = "s00"
         rec.update(fields)
@@ -31,8 +37,9 @@ class RunBuilder:
         return step_id
 
     def edge(self, src: str, dst: str, kind: str = "consumes") -> None:
-        self.records.append({"record": "edge", "run_id": self.run_id, "src_step": src, "dst_step": dst,
-                             "kind": kind})
+        self.records.append(
+            {"record": "edge", "run_id": self.run_id, "src_step": src, "dst_step": dst, "kind": kind}
+        )
 
     def answer(self, text: str) -> None:
         self.records[1]["output"] = text

@@ -13,36 +13,64 @@ def _silent(census: str, message: str, answer: str) -> list[str]:
     """A researcher looks the population up (the backend says ``census``), tells the writer
     ``message``, and the run reports success with ``answer``."""
     run = RunBuilder("r1", task="How many people live in Lisbon?", outcome="success")
-    run.add(kind="llm", agent="researcher", name="gpt-4o", input="How many people live in Lisbon?",
-            output='{"tool_calls": [{"name": "get_population", "arguments": {"city": "Lisbon"}}]}')
+    run.add(
+        kind="llm",
+        agent="researcher",
+        name="gpt-4o",
+        input="How many people live in Lisbon?",
+        output='{"tool_calls": [{"name": "get_population", "arguments": {"city": "Lisbon"}}]}',
+    )
     run.add(kind="tool", agent="researcher", tool="get_population", input='{"city": "Lisbon"}', output=census)
-    run.add(kind="llm", agent="researcher", name="gpt-4o", input=f"get_population returned: {census}",
-            output=message)
+    run.add(
+        kind="llm",
+        agent="researcher",
+        name="gpt-4o",
+        input=f"get_population returned: {census}",
+        output=message,
+    )
     run.add(kind="handoff", agent="researcher", name="to writer", input=message, output="writer")
     run.add(kind="llm", agent="writer", name="gpt-4o", input="Write the answer.", output=answer)
     run.answer(answer)
     found = detect(_ws(run), detectors=["silent_failure", "cascade"])
-    return [f"{d}: {t}" for d, t in zip(found["detector"], found["detail"], strict=True)
-            if d == "silent_failure"]
+    return [
+        f"{d}: {t}" for d, t in zip(found["detector"], found["detail"], strict=True) if d == "silent_failure"
+    ]
 
 
-@pytest.mark.parametrize(("census", "message", "answer"), [
-    # an agent rounds the backend's number with a scale word on the way: no value made up upstream
-    ('{"city": "Lisbon", "population": 5412345}', "Lisbon has about 5.4 million inhabitants.",
-     "About 5.4 million people live in Lisbon."),
-    # the backend writes the scale word, the answer the digits
-    ("Lisbon: 5.4 million inhabitants (2024 census)", "Lisbon has 5,400,000 inhabitants.",
-     "5,400,000 people live in Lisbon."),
-    # a whole number of millions rounds the backend's figure
-    ('{"city": "Lisbon", "population": 2950000}', "Lisbon has about 3 million inhabitants.",
-     "About 3 million people live in Lisbon."),
-])
-def test_a_scaled_number_rounding_the_backend_is_no_silent_failure(census: str, message: str, answer: str) -> None:
+@pytest.mark.parametrize(
+    ("census", "message", "answer"),
+    [
+        # an agent rounds the backend's number with a scale word on the way: no value made up upstream
+        (
+            '{"city": "Lisbon", "population": 5412345}',
+            "Lisbon has about 5.4 million inhabitants.",
+            "About 5.4 million people live in Lisbon.",
+        ),
+        # the backend writes the scale word, the answer the digits
+        (
+            "Lisbon: 5.4 million inhabitants (2024 census)",
+            "Lisbon has 5,400,000 inhabitants.",
+            "5,400,000 people live in Lisbon.",
+        ),
+        # a whole number of millions rounds the backend's figure
+        (
+            '{"city": "Lisbon", "population": 2950000}',
+            "Lisbon has about 3 million inhabitants.",
+            "About 3 million people live in Lisbon.",
+        ),
+    ],
+)
+def test_a_scaled_number_rounding_the_backend_is_no_silent_failure(
+    census: str, message: str, answer: str
+) -> None:
     assert _silent(census, message, answer) == []
 
 
 def test_three_million_is_a_value_and_unsupported_by_545_thousand() -> None:
     # "3 million": its digits are under silent_min_value and have no decimal point, so it was no value
-    found = _silent('{"city": "Lisbon", "population": 545000}', "Lisbon has about 3 million inhabitants.",
-                    "About 3 million people live in Lisbon.")
+    found = _silent(
+        '{"city": "Lisbon", "population": 545000}',
+        "Lisbon has about 3 million inhabitants.",
+        "About 3 million people live in Lisbon.",
+    )
     assert len(found) == 1 and "3 million" in found[0] and "first stated by researcher" in found[0], found

@@ -12,12 +12,20 @@ from _runs import RunBuilder, _hits, _ws
 
 import workbench as wb
 
-ANSWER = "Quote for the customer: the widget costs 14.20 USD. Your order is confirmed and we will keep you posted"
+ANSWER = (
+    "Quote for the customer: the widget costs 14.20 USD. Your order is confirmed and we will keep you posted"
+)
 
 
 def _run(draft: str, answer: str) -> RunBuilder:
     run = RunBuilder("r", task="quote a widget", outcome="success")
-    run.add(kind="tool", agent="researcher", tool="get_price", input='{"item": "widget"}', output="widget: 14.20 USD")
+    run.add(
+        kind="tool",
+        agent="researcher",
+        tool="get_price",
+        input='{"item": "widget"}',
+        output="widget: 14.20 USD",
+    )
     run.add(kind="llm", agent="researcher", output=draft)
     run.add(kind="llm", agent="writer", output=answer)
     run.answer(answer)
@@ -33,8 +41,10 @@ def test_an_answer_ending_in_an_ellipsis_as_said_is_the_answer() -> None:
 def test_an_answer_cut_by_its_tracer_is_still_read_whole() -> None:
     """(the cut the rule is for: the repr of the result, its text cut; the writer's reply says it in full)"""
     said = "Quote for the customer: the widget costs 41.20 USD. Your order is confirmed."
-    cut = ("StopEvent(result=AgentOutput(response=ChatMessage(role=<MessageRole.ASSISTANT: 'assistant'>, "
-           "blocks=[TextBlock(block_type='text', text='" + said[:40] + "...")
+    cut = (
+        "StopEvent(result=AgentOutput(response=ChatMessage(role=<MessageRole.ASSISTANT: 'assistant'>, "
+        "blocks=[TextBlock(block_type='text', text='" + said[:40] + "..."
+    )
     run = _run("Looking the price up.", said)
     run.answer(cut)
     hits = _hits(wb.detect(_ws(run), detectors=["silent_failure"]), "silent_failure")

@@ -15,8 +15,14 @@ import workbench as wb
 def _runs() -> list[RunBuilder]:
     run = RunBuilder("r")
     for k in range(3):
-        run.add(kind="tool", agent="executor", tool="place_order", input='{"qty": 40}',
-                status="error" if k < 2 else "ok", error="429 Too Many Requests")
+        run.add(
+            kind="tool",
+            agent="executor",
+            tool="place_order",
+            input='{"qty": 40}',
+            status="error" if k < 2 else "ok",
+            error="429 Too Many Requests",
+        )
     calm = RunBuilder("calm")
     calm.add(kind="tool", agent="executor", tool="place_order", input="{}")
     return [run, calm]
@@ -36,8 +42,9 @@ def test_detect_leaves_a_users_det_named_temporary_objects_alone() -> None:
     assert found[["run_id", "detector"]].values.tolist() == [["r", "retry"]]
     assert "2 time(s)" in found["detail"][0]
     assert ws.count("findings") == 1
-    assert {n for n, in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()} == {
-        "det_review", "det_scope"}
+    assert {
+        n for (n,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+    } == {"det_review", "det_scope"}
     # a call scoped to some runs reads its own det_scope, not the user's
     assert wb.detect(ws, run_ids=["r"], detectors=["retry"]).equals(found)
     assert ws.count("findings") == 1

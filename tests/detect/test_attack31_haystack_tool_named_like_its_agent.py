@@ -27,23 +27,51 @@ def _pipeline(tmp_path: Path, tool: str, answer: str) -> Path:
     """OpenInference's Haystack spans of a Pipeline over one Agent component "pricer" with one tool: Pipeline.run
     and Agent.run only, the messages as Python reprs (as tests/ingest/fixtures/haystack's real run)."""
     call = f"ToolCall(tool_name='{tool}', arguments={{'item': 'widget'}}, id='call_1', extra=None)"
-    messages = [_msg("system", "TextContent(text='You find list prices.')"),
-                _msg("user", "TextContent(text='Look up the list price of a widget.')"),
-                _msg("assistant", call),
-                _msg("tool", f"ToolCallResult(result='widget: 14.20 USD', origin={call}, error=False)"),
-                _msg("assistant", f"TextContent(text='{answer}')")]
+    messages = [
+        _msg("system", "TextContent(text='You find list prices.')"),
+        _msg("user", "TextContent(text='Look up the list price of a widget.')"),
+        _msg("assistant", call),
+        _msg("tool", f"ToolCallResult(result='widget: 14.20 USD', origin={call}, error=False)"),
+        _msg("assistant", f"TextContent(text='{answer}')"),
+    ]
     given, gave = {"messages": messages[1:2]}, {"messages": messages, "last_message": messages[-1]}
-    spans = [("Pipeline.run", "OYAsSot/nKc=", None, {"data": {"pricer": given}}, {"pricer": gave}),
-             ("Agent.run", "oeQY7wphT3E=", "OYAsSot/nKc=", given, gave)]
-    doc = {"resourceSpans": [{"resource": {"attributes": _attrs({"service.name": "quotes"})}, "scopeSpans": [{
-        "scope": {"name": "openinference.instrumentation.haystack"},
-        "spans": [{"traceId": "AUx+259gIVwJVWxZcwxDcg==", "spanId": sid, **({"parentSpanId": pid} if pid else {}),
-                   "name": name, "startTimeUnixNano": str(T0 + i * 10**8),
-                   "endTimeUnixNano": str(T0 + (5 - i) * 10**9), "status": {"code": "STATUS_CODE_OK"},
-                   "attributes": _attrs({"input.value": json.dumps(inp), "input.mime_type": "application/json",
-                                         "output.value": json.dumps(out), "output.mime_type": "application/json",
-                                         "openinference.span.kind": "CHAIN"})}
-                  for i, (name, sid, pid, inp, out) in enumerate(spans)]}]}]}
+    spans = [
+        ("Pipeline.run", "OYAsSot/nKc=", None, {"data": {"pricer": given}}, {"pricer": gave}),
+        ("Agent.run", "oeQY7wphT3E=", "OYAsSot/nKc=", given, gave),
+    ]
+    doc = {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": _attrs({"service.name": "quotes"})},
+                "scopeSpans": [
+                    {
+                        "scope": {"name": "openinference.instrumentation.haystack"},
+                        "spans": [
+                            {
+                                "traceId": "AUx+259gIVwJVWxZcwxDcg==",
+                                "spanId": sid,
+                                **({"parentSpanId": pid} if pid else {}),
+                                "name": name,
+                                "startTimeUnixNano": str(T0 + i * 10**8),
+                                "endTimeUnixNano": str(T0 + (5 - i) * 10**9),
+                                "status": {"code": "STATUS_CODE_OK"},
+                                "attributes": _attrs(
+                                    {
+                                        "input.value": json.dumps(inp),
+                                        "input.mime_type": "application/json",
+                                        "output.value": json.dumps(out),
+                                        "output.mime_type": "application/json",
+                                        "openinference.span.kind": "CHAIN",
+                                    }
+                                ),
+                            }
+                            for i, (name, sid, pid, inp, out) in enumerate(spans)
+                        ],
+                    }
+                ],
+            }
+        ]
+    }
     path = tmp_path / "pricer.otlp.jsonl"
     path.write_text(json.dumps(doc) + "\n")
     return path

@@ -18,19 +18,26 @@ FAMILIES = ["silent_failure"]
 
 def _store() -> wb.Workspace:
     wrong = RunBuilder("wrong", outcome="success")
-    wrong.add(kind="tool", agent="tracker", tool="get_order", output='{"order_id": "PO-1", "status": "pending"}')
+    wrong.add(
+        kind="tool", agent="tracker", tool="get_order", output='{"order_id": "PO-1", "status": "pending"}'
+    )
     wrong.add(kind="llm", agent="writer", output='{"order_id": "PO-1", "status": "shipped"}')
     wrong.answer('{"order_id": "PO-1", "status": "shipped"}')
     other = RunBuilder("other", outcome="success")
-    other.add(kind="tool", agent="tracker", tool="get_order", output='{"order_id": "PO-2", "status": "shipped"}')
+    other.add(
+        kind="tool", agent="tracker", tool="get_order", output='{"order_id": "PO-2", "status": "shipped"}'
+    )
     other.answer('{"order_id": "PO-2", "status": "shipped"}')
     return _ws(wrong, other)
 
 
 def _rows(findings, run_id: str) -> list[tuple]:
     picked = findings[findings["run_id"] == run_id]
-    return sorted(picked[["step_id", "agent", "detector", "severity", "detail", "attributes"]]
-                  .astype(str).itertuples(index=False, name=None))
+    return sorted(
+        picked[["step_id", "agent", "detector", "severity", "detail", "attributes"]]
+        .astype(str)
+        .itertuples(index=False, name=None)
+    )
 
 
 def test_a_run_named_alone_gets_the_findings_of_the_unscoped_call() -> None:
@@ -48,13 +55,19 @@ def test_a_run_named_alone_gets_the_findings_of_the_unscoped_call() -> None:
 def test_a_run_detected_before_the_others_were_ingested_is_judged_on_the_store_it_was_detected_in() -> None:
     """(the vocabulary is read at each call: a run ingested later counts at the next call, scoped or not)"""
     wrong = RunBuilder("wrong", outcome="success")
-    wrong.add(kind="tool", agent="tracker", tool="get_order", output='{"order_id": "PO-1", "status": "pending"}')
+    wrong.add(
+        kind="tool", agent="tracker", tool="get_order", output='{"order_id": "PO-1", "status": "pending"}'
+    )
     wrong.add(kind="llm", agent="writer", output='{"order_id": "PO-1", "status": "shipped"}')
     wrong.answer('{"order_id": "PO-1", "status": "shipped"}')
     ws = _ws(wrong)
-    assert list(wb.detect(ws, detectors=["silent_failure"])["detector"]) == []  # "shipped": no backend's status yet
+    assert (
+        list(wb.detect(ws, detectors=["silent_failure"])["detector"]) == []
+    )  # "shipped": no backend's status yet
     other = RunBuilder("other", outcome="success")
-    other.add(kind="tool", agent="tracker", tool="get_order", output='{"order_id": "PO-2", "status": "shipped"}')
+    other.add(
+        kind="tool", agent="tracker", tool="get_order", output='{"order_id": "PO-2", "status": "shipped"}'
+    )
     other.answer('{"order_id": "PO-2", "status": "shipped"}')
     ws.ingest(other.records)
     found = wb.detect(ws, run_ids=["wrong"], detectors=["silent_failure"])

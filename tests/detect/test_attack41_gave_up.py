@@ -25,8 +25,14 @@ def _fallback(run_id: str, answer: str) -> RunBuilder:
     """detect40's run (researcher's get_price failed, the answer), then a fallback agent's get_price with success."""
     r = _run(run_id, answer=answer)
     r.add(kind="agent", name="fallback", agent="fallback", latency=2 * S)
-    r.add(kind="tool", name="get_price", tool="get_price", agent="fallback", input='{"item": "widget"}',
-          output='{"item": "widget", "price": 14.2}')
+    r.add(
+        kind="tool",
+        name="get_price",
+        tool="get_price",
+        agent="fallback",
+        input='{"item": "widget"}',
+        output='{"item": "widget", "price": 14.2}',
+    )
     return r
 
 
@@ -35,10 +41,17 @@ def found() -> dict[str, list[str]]:
     runs = [
         _run("delay_made_up", answer="Sorry for the delay, the total is 41.20 USD.", outcome="success"),
         _run("cant_go_wrong", answer="You can't go wrong: the widget costs 41.20 USD.", outcome="success"),
-        _run("error_none", answer="Sorry, widgets are not sold in blue.", tool_status="ok", tool_error=None,
-             tool_output='{"item": "widget", "price": 14.2, "error": "None"}'),
+        _run(
+            "error_none",
+            answer="Sorry, widgets are not sold in blue.",
+            tool_status="ok",
+            tool_error=None,
+            tool_output='{"item": "widget", "price": 14.2, "error": "None"}',
+        ),
         _fallback("fallback_fixed", "Sorry for the wait: we cannot ship widgets to you."),
-        _run("gave_up", answer="Sorry, I could not get the widget's price."),   # a give-up, as a check of the store
+        _run(
+            "gave_up", answer="Sorry, I could not get the widget's price."
+        ),  # a give-up, as a check of the store
     ]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

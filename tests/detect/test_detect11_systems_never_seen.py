@@ -29,10 +29,18 @@ def _rounds(run_id: str, answers: list[str]) -> RunBuilder:
 def test_hand_offs_that_keep_bringing_results_are_no_breach_those_that_stopped_are() -> None:
     # handoff_breach fired on 29 of the 58 Who&When Hand-Crafted runs: 16 to 59 hand-offs against a
     # fixed limit of 15, though Magentic-One hands off twice a round by design.
-    working = _rounds("working", [f"Bakery {k} at {100 + k} Elm Street opens at {6 + k % 3}:30, phone 555-01{k:02d}."
-                                  for k in range(20)])
-    stuck = _rounds("stuck", [f"Bakery {k} at {100 + k} Elm Street opens at 7:30." for k in range(3)]
-                    + ["The page did not load; I see the same search results as before."] * 17)
+    working = _rounds(
+        "working",
+        [
+            f"Bakery {k} at {100 + k} Elm Street opens at {6 + k % 3}:30, phone 555-01{k:02d}."
+            for k in range(20)
+        ],
+    )
+    stuck = _rounds(
+        "stuck",
+        [f"Bakery {k} at {100 + k} Elm Street opens at 7:30." for k in range(3)]
+        + ["The page did not load; I see the same search results as before."] * 17,
+    )
     found = detect(_ws(working, stuck), detectors=["breach"])
     (hit,) = _hits(found, "handoff_breach")
     assert hit["run_id"] == "stuck"
@@ -41,9 +49,14 @@ def test_hand_offs_that_keep_bringing_results_are_no_breach_those_that_stopped_a
     # 34 hand-offs in a row brought nothing new
     assert attrs["handoffs"] == 34 and attrs["run_handoffs"] == 39 and attrs["limit"] == 15
     assert hit["step_id"] == attrs["first_step"] == "s07"
-    assert "34 hand-offs in a row between Orchestrator, WebSurfer brought no new tool result or value" in hit["detail"]
+    assert (
+        "34 hand-offs in a row between Orchestrator, WebSurfer brought no new tool result or value"
+        in hit["detail"]
+    )
     # a stricter limit trips earlier on the same stretch
-    (hit,) = _hits(detect(_ws(stuck), detectors=["breach"], config=DetectorConfig(max_handoffs=4)), "handoff_breach")
+    (hit,) = _hits(
+        detect(_ws(stuck), detectors=["breach"], config=DetectorConfig(max_handoffs=4)), "handoff_breach"
+    )
     assert json.loads(hit["attributes"])["tripped_at"] == "s11"
 
 
@@ -55,25 +68,39 @@ def _surfer(run_id: str, pages: list[tuple[str, str]]) -> RunBuilder:
     return run
 
 
-_CHROME = ("Here is a screenshot of the search results. The viewport shows 31% of the webpage, and is positioned at "
-           "the top of the page. Automatic OCR of the page screenshot has detected the following text: Microsoft "
-           "Bing Search Copilot Images Videos Maps News More Tools Deep search Sign in Rewards Restaurants nearby "
-           "Open now Rating Price Cuisine Delivery Takeout Reservations")
+_CHROME = (
+    "Here is a screenshot of the search results. The viewport shows 31% of the webpage, and is positioned at "
+    "the top of the page. Automatic OCR of the page screenshot has detected the following text: Microsoft "
+    "Bing Search Copilot Images Videos Maps News More Tools Deep search Sign in Rewards Restaurants nearby "
+    "Open now Rating Price Cuisine Delivery Takeout Reservations"
+)
 
 
 def test_a_template_filled_in_for_another_item_is_no_repeated_reply_the_same_page_again_is() -> None:
     # Who&When Hand-Crafted: a surfer clicking one restaurant after another ("I clicked 'Palma'. Here is a
     # screenshot of ...") was "nearly the same thing 5 times in a row" (word sets 82 % alike).
     places = ["Palma", "Westville Hudson", "Awash Ethiopian", "Union Square Cafe", "Sneekers Cafe"]
-    browsing = _surfer("browsing", [(f"Please open the page of {p}.", f"I clicked '{p}'.\n{_CHROME} {p} New York")
-                                    for p in places])
-    stuck = _surfer("stuck", [(f"Please pick June in the month selection (try {k}).",
-                               f"I clicked 'Month Selection'.\n{_CHROME} Weather History You visited this page "
-                               f"{k} seconds ago") for k in (3, 9, 14, 20)])
+    browsing = _surfer(
+        "browsing",
+        [(f"Please open the page of {p}.", f"I clicked '{p}'.\n{_CHROME} {p} New York") for p in places],
+    )
+    stuck = _surfer(
+        "stuck",
+        [
+            (
+                f"Please pick June in the month selection (try {k}).",
+                f"I clicked 'Month Selection'.\n{_CHROME} Weather History You visited this page "
+                f"{k} seconds ago",
+            )
+            for k in (3, 9, 14, 20)
+        ],
+    )
     found = detect(_ws(browsing, stuck), detectors=["repeated_reply", "ping_pong"])
     # the surfer stuck on one page, with an orchestrator asking again, is ping-pong as well
-    assert {(h["run_id"], h["detector"]) for h in found.to_dict("records")} == {("stuck", "repeated_reply"),
-                                                                                ("stuck", "ping_pong")}
+    assert {(h["run_id"], h["detector"]) for h in found.to_dict("records")} == {
+        ("stuck", "repeated_reply"),
+        ("stuck", "ping_pong"),
+    }
     (hit,) = _hits(found, "repeated_reply")
     assert json.loads(hit["attributes"])["replies"] == 4 and "nearly the same thing" in hit["detail"]
 
@@ -82,19 +109,27 @@ def test_a_request_id_is_no_progress_between_two_bounces() -> None:
     # ping_pong read the digits of a UUID ("12345678-9012-...") as new values, so a worker whose only
     # news was another request id had made progress; values.sql already read a UUID as one token, no value.
     run = RunBuilder("bounced")
-    draft = ("Here is the draft of the supplier summary: the vendor ships batteries in packs of twenty four and "
-             "delivers within a week of the order.")
+    draft = (
+        "Here is the draft of the supplier summary: the vendor ships batteries in packs of twenty four and "
+        "delivers within a week of the order."
+    )
     for k in range(4):
         run.add(kind="agent", agent="writer", output=draft)
-        run.add(kind="agent", agent="reviewer", output=f"Please revise the draft (review {k + 1}234567{k}-1234-4abc-"
-                                                       f"8def-0123456789ab); it must cite the supplier contract.")
+        run.add(
+            kind="agent",
+            agent="reviewer",
+            output=f"Please revise the draft (review {k + 1}234567{k}-1234-4abc-"
+            f"8def-0123456789ab); it must cite the supplier contract.",
+        )
     (hit,) = _hits(detect(_ws(run), detectors=["ping_pong"]), "ping_pong")
     assert json.loads(hit["attributes"])["repeated_by"] == ["writer"]
 
 
 def test_the_guards_value_pattern_is_the_detectors() -> None:
     macros = files("workbench.detect").joinpath("sql", "macros.sql").read_text(encoding="utf-8")
-    (pattern,) = re.findall(r"det_value_tokens\(t\) AS regexp_extract_all\(det_amounts\(t\),\s*'([^']*)'\)", macros)
+    (pattern,) = re.findall(
+        r"det_value_tokens\(t\) AS regexp_extract_all\(det_amounts\(t\),\s*'([^']*)'\)", macros
+    )
     assert _bounce._VALUES.pattern == pattern
     assert _bounce._NOT_VALUE.pattern == NOT_VALUE
     (head,) = re.findall(r"regexp_extract\(t, '([^']*)', 1\), (\d+)\)", macros)
@@ -105,8 +140,15 @@ def test_the_guard_reads_the_opening_words_as_the_detectors_do() -> None:
     ws = _ws(RunBuilder("r"))
     for stmt in sql_statements("macros", "workbench.detect"):
         ws.con.execute(stmt)
-    texts = ["\n\n  I clicked 'Palma'.\r\nHere is a screenshot", "x" * 130 + " tail", "Ünïcödé Straße 12\nnext",
-             "\t\f\rfirst line only", "e\u0301" * 70 + " end", "", "no-newline, one line of words"]
+    texts = [
+        "\n\n  I clicked 'Palma'.\r\nHere is a screenshot",
+        "x" * 130 + " tail",
+        "Ünïcödé Straße 12\nnext",
+        "\t\f\rfirst line only",
+        "e\u0301" * 70 + " end",
+        "",
+        "no-newline, one line of words",
+    ]
     for text in texts:
         (sql,) = ws.con.execute("SELECT det_head_words(?)", [text]).fetchall()[0]
         assert frozenset(sql) == _bounce.head_words(text), text

@@ -21,16 +21,34 @@ from workbench._flagged import flagged_runs
 FIXTURES = Path(__file__).parents[1] / "ingest" / "fixtures"
 
 
-def _run(run_id: str, outcome: str = "unknown", answer: str = "Sorry, I could not get the widget's price.",
-         tool_status: str = "error", tool_error: str | None = "TimeoutError: price service timed out",
-         tool_output: str | None = None) -> RunBuilder:
+def _run(
+    run_id: str,
+    outcome: str = "unknown",
+    answer: str = "Sorry, I could not get the widget's price.",
+    tool_status: str = "error",
+    tool_error: str | None = "TimeoutError: price service timed out",
+    tool_output: str | None = None,
+) -> RunBuilder:
     """researcher: a model call asking for get_price, the call, and the model's answer (the run's answer)."""
     r = RunBuilder(run_id, task="Quote me a widget.", outcome=outcome)
     r.add(kind="agent", name="researcher", agent="researcher", latency=20 * S)
-    r.add(kind="llm", name="chat", agent="researcher", input="Quote me a widget.",
-          output='{"tool_calls": [{"name": "get_price", "arguments": "{\\"item\\": \\"widget\\"}"}]}')
-    r.add(kind="tool", name="get_price", tool="get_price", agent="researcher", input='{"item": "widget"}',
-          status=tool_status, error=tool_error, output=tool_output)
+    r.add(
+        kind="llm",
+        name="chat",
+        agent="researcher",
+        input="Quote me a widget.",
+        output='{"tool_calls": [{"name": "get_price", "arguments": "{\\"item\\": \\"widget\\"}"}]}',
+    )
+    r.add(
+        kind="tool",
+        name="get_price",
+        tool="get_price",
+        agent="researcher",
+        input='{"item": "widget"}',
+        status=tool_status,
+        error=tool_error,
+        output=tool_output,
+    )
     r.add(kind="llm", name="chat", agent="researcher", input="Quote me a widget.", output=answer)
     r.answer(answer)
     return r
@@ -39,40 +57,89 @@ def _run(run_id: str, outcome: str = "unknown", answer: str = "Sorry, I could no
 @pytest.fixture(scope="module")
 def found() -> dict[str, list[dict]]:
     runs = [
-        _run("refused"),                                                      # error, then a refusal
-        _run("refused_ok", outcome="success"),                                # ... in a run that said success
-        _run("mcp_like", tool_status="unset", tool_error=None,                # the result reports the failure
-             tool_output='{"type": "text", "text": "Error executing tool get_price"}',
-             answer="I am unable to quote the widget: its price is unavailable."),
-        _run("no_error", tool_error=None, tool_status="ok",                   # a refusal, no tool failed
-             tool_output='{"item": "widget", "price": 14.2}', answer="Sorry, we do not sell widgets."),
-        _run("error_inside", tool_error=None, tool_status="ok",               # error words inside a result
-             tool_output='{"item": "widget", "price": 14.2, "log": "Error: none"}',
-             answer="Sorry, widgets are not available in blue; the widget costs 14.20 USD."),
-        _run("answered", answer="The widget costs 41.20 USD."),               # no give-up (a silent failure)
+        _run("refused"),  # error, then a refusal
+        _run("refused_ok", outcome="success"),  # ... in a run that said success
+        _run(
+            "mcp_like",
+            tool_status="unset",
+            tool_error=None,  # the result reports the failure
+            tool_output='{"type": "text", "text": "Error executing tool get_price"}',
+            answer="I am unable to quote the widget: its price is unavailable.",
+        ),
+        _run(
+            "no_error",
+            tool_error=None,
+            tool_status="ok",  # a refusal, no tool failed
+            tool_output='{"item": "widget", "price": 14.2}',
+            answer="Sorry, we do not sell widgets.",
+        ),
+        _run(
+            "error_inside",
+            tool_error=None,
+            tool_status="ok",  # error words inside a result
+            tool_output='{"item": "widget", "price": 14.2, "log": "Error: none"}',
+            answer="Sorry, widgets are not available in blue; the widget costs 14.20 USD.",
+        ),
+        _run("answered", answer="The widget costs 41.20 USD."),  # no give-up (a silent failure)
         _run("quoted", answer="Sorry for the wait: the widget costs 14.20 USD."),  # quotes a backend number
     ]
     # a quoted number needs a backend record: a second tool (stock) that answered
-    runs[-1].add(kind="tool", name="get_stock", tool="get_stock", agent="researcher", input='{"item": "widget"}',
-                 output='{"item": "widget", "price": 14.2, "units": 120}')
+    runs[-1].add(
+        kind="tool",
+        name="get_stock",
+        tool="get_stock",
+        agent="researcher",
+        input='{"item": "widget"}',
+        output='{"item": "widget", "price": 14.2, "units": 120}',
+    )
     retried = _run("retried", answer="Sorry for the delay: the widget costs 14.20 USD.")
-    retried.add(kind="tool", name="get_price", tool="get_price", agent="researcher", input='{"item": "widget"}',
-                output='{"item": "widget", "price": 14.2}')
+    retried.add(
+        kind="tool",
+        name="get_price",
+        tool="get_price",
+        agent="researcher",
+        input='{"item": "widget"}',
+        output='{"item": "widget", "price": 14.2}',
+    )
     recovered = _run("recovered_refusal", answer="Sorry, we cannot ship widgets to you.")
-    recovered.add(kind="tool", name="get_price", tool="get_price", agent="researcher", input='{"item": "widget"}',
-                  output='{"item": "widget", "price": 14.2}')
+    recovered.add(
+        kind="tool",
+        name="get_price",
+        tool="get_price",
+        agent="researcher",
+        input='{"item": "widget"}',
+        output='{"item": "widget", "price": 14.2}',
+    )
     below = _run("error_below", tool_status="unset", tool_error=None, tool_output=None)
     below.add(kind="chain", name="tools/call get_price", status="error", error="tool_error", parent_id="s03")
-    crashed = _run("crashed", answer="Error: price service timed out")   # the run ended on the error
+    crashed = _run("crashed", answer="Error: price service timed out")  # the run ended on the error
     crashed.records[-1]["status"] = "error"
-    looped = RunBuilder("looped", task="Quote me a widget.", outcome="unknown")   # a loop before the give-up
+    looped = RunBuilder("looped", task="Quote me a widget.", outcome="unknown")  # a loop before the give-up
     for _ in range(2):
-        looped.add(kind="tool", name="get_stock", tool="get_stock", agent="researcher", input='{"item": "widget"}',
-                   output='{"item": "widget", "units": 120}')
-    looped.add(kind="tool", name="get_price", tool="get_price", agent="researcher", input='{"item": "widget"}',
-               status="error", error="TimeoutError: price service timed out")
-    looped.add(kind="llm", name="chat", agent="researcher", input="Quote me a widget.",
-               output="Sorry, I could not get the widget's price.")
+        looped.add(
+            kind="tool",
+            name="get_stock",
+            tool="get_stock",
+            agent="researcher",
+            input='{"item": "widget"}',
+            output='{"item": "widget", "units": 120}',
+        )
+    looped.add(
+        kind="tool",
+        name="get_price",
+        tool="get_price",
+        agent="researcher",
+        input='{"item": "widget"}',
+        status="error",
+        error="TimeoutError: price service timed out",
+    )
+    looped.add(
+        kind="llm",
+        name="chat",
+        agent="researcher",
+        input="Quote me a widget.",
+        output="Sorry, I could not get the widget's price.",
+    )
     looped.answer("Sorry, I could not get the widget's price.")
     runs += [retried, recovered, below, crashed, looped]
     ws = _ws(*runs)
@@ -89,8 +156,8 @@ def found() -> dict[str, list[dict]]:
 def test_a_tool_error_then_a_refusal_is_found_at_the_failed_call(found: dict[str, list[dict]]) -> None:
     (f,) = found["refused"]
     assert (f["agent"], f["step_id"], f["severity"]) == ("researcher", "s03", "warning")
-    assert "get_price failed (\"TimeoutError: price service timed out\")" in f["detail"]
-    assert "gave up: \"Sorry, I could not get the widget's price.\"" in f["detail"]
+    assert 'get_price failed ("TimeoutError: price service timed out")' in f["detail"]
+    assert 'gave up: "Sorry, I could not get the widget\'s price."' in f["detail"]
     attrs = json.loads(f["attributes"])
     assert attrs["tool"] == "get_price" and attrs["answer_step"] == "s00" and attrs["failed_calls"] == 1
     # a run that reported success answered nothing: critical
@@ -100,14 +167,17 @@ def test_a_tool_error_then_a_refusal_is_found_at_the_failed_call(found: dict[str
 
 def test_a_failure_the_result_or_a_span_below_reports_counts(found: dict[str, list[dict]]) -> None:
     (f,) = found["mcp_like"]
-    assert f["step_id"] == "s03" and "(\"Error executing tool get_price\")" in f["detail"]
+    assert f["step_id"] == "s03" and '("Error executing tool get_price")' in f["detail"]
     (g,) = found["error_below"]
-    assert g["step_id"] == "s03" and "(\"tool_error\")" in g["detail"]
+    assert g["step_id"] == "s03" and '("tool_error")' in g["detail"]
 
 
-@pytest.mark.parametrize("run_id", ["no_error", "error_inside", "answered", "quoted", "retried",
-                                    "recovered_refusal", "crashed"])
-def test_no_give_up_without_a_failed_call_and_an_answer_that_gave_up(found: dict[str, list[dict]], run_id: str) -> None:
+@pytest.mark.parametrize(
+    "run_id", ["no_error", "error_inside", "answered", "quoted", "retried", "recovered_refusal", "crashed"]
+)
+def test_no_give_up_without_a_failed_call_and_an_answer_that_gave_up(
+    found: dict[str, list[dict]], run_id: str
+) -> None:
     # no_error: a refusal, no tool failed; error_inside: a result with error words further in; answered: the
     # answer gives a figure (its own: silent_failure's); quoted: "sorry" but quoting the backend's number;
     # retried / recovered_refusal: the call made again with success (a refusal after it has another reason);
@@ -125,15 +195,23 @@ def _gave_up(*paths: Path) -> list[tuple]:
     ws = wb.open()
     ws.ingest([str(p) for p in paths] if len(paths) > 1 else paths[0], progress=False)
     wb.detect(ws, detectors=["gave_up"], progress=False)
-    return ws.sql("SELECT f.agent, s.tool, f.severity FROM findings f JOIN steps s USING (run_id, step_id) "
-                  "WHERE detector = 'gave_up'").fetchall()
+    return ws.sql(
+        "SELECT f.agent, s.tool, f.severity FROM findings f JOIN steps s USING (run_id, step_id) "
+        "WHERE detector = 'gave_up'"
+    ).fetchall()
 
 
-@pytest.mark.parametrize(("paths", "expected"), [
-    (("mcp/agents_mcp_down.otlp.jsonl", "mcp/agents_mcp_down.server.otlp.jsonl"), ("researcher", "get_price", "warning")),
-    (("otel-genai-openai-agents/tool_error.otlp.jsonl",), ("writer", "format_quote", "warning")),
-    (("smolagents/caught_tool_exception.otlp.jsonl",), ("researcher", "get_price", "critical")),
-])
+@pytest.mark.parametrize(
+    ("paths", "expected"),
+    [
+        (
+            ("mcp/agents_mcp_down.otlp.jsonl", "mcp/agents_mcp_down.server.otlp.jsonl"),
+            ("researcher", "get_price", "warning"),
+        ),
+        (("otel-genai-openai-agents/tool_error.otlp.jsonl",), ("writer", "format_quote", "warning")),
+        (("smolagents/caught_tool_exception.otlp.jsonl",), ("researcher", "get_price", "critical")),
+    ],
+)
 def test_the_three_real_give_ups(paths: tuple[str, ...], expected: tuple) -> None:
     assert _gave_up(*(FIXTURES / p for p in paths)) == [expected]
 
@@ -141,8 +219,17 @@ def test_the_three_real_give_ups(paths: tuple[str, ...], expected: tuple) -> Non
 def test_real_tool_failures_that_did_not_end_in_a_give_up() -> None:
     # a tool failed in each, then: a retry that worked (ADK's reflect-and-retry, LangGraph.js), a made-up figure
     # (AG2, CrewAI, LlamaIndex: silent_failure's), an error that ended the run (the crashes)
-    names = ["adk/adk213_legacy_quote", "adk/openinference_transfer_crash", "ag2/openinference_groupchat_tool_error",
-             "crewai/native_tracing_tool_error", "crewai/openllmetry_tool_error", "langgraph_js/langgraph_js_quote",
-             "llamaindex/tool_error", "openai-agents/openinference_tool_crash", "pydantic-ai/delegation_crash",
-             "vercel_ai/ai7_quote_wrapped", "otel-genai-openai-agents/answered_ok"]
+    names = [
+        "adk/adk213_legacy_quote",
+        "adk/openinference_transfer_crash",
+        "ag2/openinference_groupchat_tool_error",
+        "crewai/native_tracing_tool_error",
+        "crewai/openllmetry_tool_error",
+        "langgraph_js/langgraph_js_quote",
+        "llamaindex/tool_error",
+        "openai-agents/openinference_tool_crash",
+        "pydantic-ai/delegation_crash",
+        "vercel_ai/ai7_quote_wrapped",
+        "otel-genai-openai-agents/answered_ok",
+    ]
     assert _gave_up(*(FIXTURES / f"{n}.otlp.jsonl" for n in names)) == []

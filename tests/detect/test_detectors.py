@@ -15,7 +15,9 @@ from workbench.detect import DetectorConfig, detect
 def test_loop_of_one_call_and_cycle_of_two() -> None:
     one = RunBuilder("one")
     for _ in range(4):
-        one.add(kind="tool", agent="pricer", tool="get_price", input='{"sku": "SKU-7"}', output='{"price": 12.5}')
+        one.add(
+            kind="tool", agent="pricer", tool="get_price", input='{"sku": "SKU-7"}', output='{"price": 12.5}'
+        )
     two = RunBuilder("two")
     for _ in range(3):
         two.add(kind="tool", agent="retriever", tool="search", input='{"q": "awning"}', output="[]")
@@ -34,8 +36,14 @@ def test_loop_of_one_call_and_cycle_of_two() -> None:
 def test_retries_warn_and_go_critical_past_the_budget() -> None:
     run = RunBuilder("r")
     for k in range(5):
-        run.add(kind="tool", agent="executor", tool="place_order", input='{"qty": 40}',
-                status="error" if k < 4 else "ok", error="429 Too Many Requests")
+        run.add(
+            kind="tool",
+            agent="executor",
+            tool="place_order",
+            input='{"qty": 40}',
+            status="error" if k < 4 else "ok",
+            error="429 Too Many Requests",
+        )
     short = RunBuilder("short")
     short.add(kind="tool", agent="executor", tool="place_order", input="{}", status="error", error="timeout")
     short.add(kind="tool", agent="executor", tool="place_order", input="{}")
@@ -65,8 +73,10 @@ def test_breaches_of_latency_depth_and_handoffs() -> None:
         parent = deep.add(kind="agent", agent="planner", parent_id=parent)
     config = DetectorConfig(max_depth=3, max_run_latency_ms=50_000)
     findings = detect(_ws(run, deep), config=config, detectors=["breach"])
-    kinds = {(h["run_id"], h["detector"], json.loads(h["attributes"]).get("scope")) for h in
-             findings.to_dict("records")}
+    kinds = {
+        (h["run_id"], h["detector"], json.loads(h["attributes"]).get("scope"))
+        for h in findings.to_dict("records")
+    }
     assert ("slow", "latency_breach", "step") in kinds
     assert ("slow", "latency_breach", "run") in kinds
     assert ("deep", "depth_breach", None) in kinds
@@ -173,11 +183,15 @@ def test_no_working_table_outlives_the_call() -> None:
     assert not detect(ws).empty
     names = ws.sql("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
     assert len(names) == before, names
-    views = ws.sql("SELECT view_name FROM duckdb_views() WHERE temporary AND starts_with(view_name, 'det_')").fetchall()
+    views = ws.sql(
+        "SELECT view_name FROM duckdb_views() WHERE temporary AND starts_with(view_name, 'det_')"
+    ).fetchall()
     assert views == [], views
 
 
-def test_chunks_on_parallel_connections_give_every_finding_and_leave_threads_as_they_were(monkeypatch) -> None:
+def test_chunks_on_parallel_connections_give_every_finding_and_leave_threads_as_they_were(
+    monkeypatch,
+) -> None:
     runs = _lineage_runs()
     interleaved = [rec for group in zip(*(r.records for r in runs), strict=False) for rec in group]
     ws = wb.open()
@@ -207,12 +221,16 @@ def test_a_contradiction_does_not_depend_on_which_runs_share_a_chunk(monkeypatch
     # "shipped" is a status only the other run's backend uses: the answer's "status": "shipped"
     # contradicts this run's backend ("pending") whether or not the two runs fall in one chunk.
     wrong = RunBuilder("wrong", outcome="success")
-    wrong.add(kind="tool", agent="tracker", tool="get_order", output='{"order_id": "PO-1", "status": "pending"}')
+    wrong.add(
+        kind="tool", agent="tracker", tool="get_order", output='{"order_id": "PO-1", "status": "pending"}'
+    )
     origin = wrong.add(kind="llm", agent="writer", output='{"order_id": "PO-1", "status": "shipped"}')
     wrong.answer('{"order_id": "PO-1", "status": "shipped"}')
     other = RunBuilder("other", outcome="success")
     for _ in range(6):  # enough steps that a chunk of 5 cannot hold both runs
-        other.add(kind="tool", agent="tracker", tool="get_order", output='{"order_id": "PO-2", "status": "shipped"}')
+        other.add(
+            kind="tool", agent="tracker", tool="get_order", output='{"order_id": "PO-2", "status": "shipped"}'
+        )
     other.answer('{"order_id": "PO-2", "status": "shipped"}')
     ws = _ws(other, wrong)  # chunks are cut in storage order: "other" fills the first
     ws.con.execute("SET threads = 2")
@@ -221,5 +239,6 @@ def test_a_contradiction_does_not_depend_on_which_runs_share_a_chunk(monkeypatch
     assert "contradicts the backend (pending)" in whole[0]["detail"]
     monkeypatch.setattr(importlib.import_module("workbench.detect._runner"), "CHUNK_STEPS", 5)
     chunked = _hits(detect(ws, detectors=["silent_failure"]), "silent_failure")
-    assert [(h["run_id"], h["step_id"], h["detail"]) for h in chunked] == \
-        [(h["run_id"], h["step_id"], h["detail"]) for h in whole]
+    assert [(h["run_id"], h["step_id"], h["detail"]) for h in chunked] == [
+        (h["run_id"], h["step_id"], h["detail"]) for h in whole
+    ]

@@ -22,12 +22,25 @@ def found() -> dict[str, list[str]]:
     task_number.records[0]["task"] = "Quote me a widget for order 88412."
     runs = [
         task_number,
-        _run("error_number", tool_error="HTTP 503 from the price service",
-             answer="Sorry, the price service answered 503; please try again later."),
-        _run("error_stated", tool_status="ok", tool_error=None, answer="Sorry, I could not get the widget's price.",
-             tool_output='{"item": "widget", "error": "connection refused"}'),
-        _run("error_null", tool_status="ok", tool_error=None, answer="Sorry, widgets are not sold in blue.",
-             tool_output='{"item": "widget", "price": 14.2, "error": "null"}'),
+        _run(
+            "error_number",
+            tool_error="HTTP 503 from the price service",
+            answer="Sorry, the price service answered 503; please try again later.",
+        ),
+        _run(
+            "error_stated",
+            tool_status="ok",
+            tool_error=None,
+            answer="Sorry, I could not get the widget's price.",
+            tool_output='{"item": "widget", "error": "connection refused"}',
+        ),
+        _run(
+            "error_null",
+            tool_status="ok",
+            tool_error=None,
+            answer="Sorry, widgets are not sold in blue.",
+            tool_output='{"item": "widget", "price": 14.2, "error": "null"}',
+        ),
     ]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -36,8 +49,9 @@ def found() -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("run_id", ["task_number", "error_number", "error_stated"])
-def test_a_give_up_stating_only_what_it_was_given_or_told_still_gave_up(found: dict[str, list[str]],
-                                                                          run_id: str) -> None:
+def test_a_give_up_stating_only_what_it_was_given_or_told_still_gave_up(
+    found: dict[str, list[str]], run_id: str
+) -> None:
     assert "gave_up" in found[run_id]
 
 

@@ -62,7 +62,7 @@ ANSWERED = {
     "decimals": "Sorry for the delay, the widget's price is 41.20.",
     "currency_word": "Unfortunately it is not cheap: the widget costs 41 dollars.",
     "fr_result": "Désolé pour l'attente, le widget coûte 41,20 €.",
-    "fr_nbsp": "Désolé pour l\u2019attente\u202f: le widget coûte 41,20\u00a0€.",   # French typography's spaces
+    "fr_nbsp": "Désolé pour l\u2019attente\u202f: le widget coûte 41,20\u00a0€.",  # French typography's spaces
     "de_result": "Entschuldigung für die Wartezeit: der Preis beträgt 41,20 €.",
     "es_result": "Lo siento por la espera, el widget cuesta 41,20 €.",
     "pt_result": "Desculpe a demora, o widget custa R$ 41,20.",
@@ -77,13 +77,19 @@ ANSWERED = {
     "ja_plain": "ご注文は3月12日に発送されました。",
 }
 
-SUCCESS = {"dollar_sign", "fr_result", "zh"}   # runs that said they succeeded: a made-up figure is silent_failure's
+SUCCESS = {
+    "dollar_sign",
+    "fr_result",
+    "zh",
+}  # runs that said they succeeded: a made-up figure is silent_failure's
 
 
 @pytest.fixture(scope="module")
 def found() -> dict[str, list[str]]:
-    runs: list[RunBuilder] = [_run(name, answer=text, outcome="success" if name in SUCCESS else "unknown")
-                              for name, text in {**GAVE_UP, **ANSWERED}.items()]
+    runs: list[RunBuilder] = [
+        _run(name, answer=text, outcome="success" if name in SUCCESS else "unknown")
+        for name, text in {**GAVE_UP, **ANSWERED}.items()
+    ]
     for r in runs:
         if r.run_id == "task_budget":
             r.records[0]["task"] = "Quote me a widget under 50 USD."
@@ -96,8 +102,9 @@ def found() -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("run_id", list(GAVE_UP))
-def test_a_give_up_with_numbers_of_its_own_or_in_another_language_gave_up(found: dict[str, list[str]],
-                                                                          run_id: str) -> None:
+def test_a_give_up_with_numbers_of_its_own_or_in_another_language_gave_up(
+    found: dict[str, list[str]], run_id: str
+) -> None:
     assert "gave_up" in found[run_id]
 
 

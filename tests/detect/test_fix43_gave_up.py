@@ -81,8 +81,10 @@ FINE_BY_STATUS = {
 @pytest.fixture(scope="module")
 def findings() -> pd.DataFrame:
     runs: list[RunBuilder] = [_run(name, answer=text) for name, text in {**GAVE_UP, **ANSWERED}.items()]
-    runs += [_run(name, tool_status="ok", tool_error=None, answer=APOLOGY, tool_output=out)
-             for name, out in {**FAILED_BY_STATUS, **FINE_BY_STATUS}.items()]
+    runs += [
+        _run(name, tool_status="ok", tool_error=None, answer=APOLOGY, tool_output=out)
+        for name, out in {**FAILED_BY_STATUS, **FINE_BY_STATUS}.items()
+    ]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return wb.detect(_ws(*runs), progress=False)
@@ -90,25 +92,31 @@ def findings() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def found(findings: pd.DataFrame) -> dict[str, list[str]]:
-    return {run: sorted(findings[findings["run_id"] == run]["detector"])
-            for run in {**GAVE_UP, **ANSWERED, **FAILED_BY_STATUS, **FINE_BY_STATUS}}
+    return {
+        run: sorted(findings[findings["run_id"] == run]["detector"])
+        for run in {**GAVE_UP, **ANSWERED, **FAILED_BY_STATUS, **FINE_BY_STATUS}
+    }
 
 
 @pytest.mark.parametrize("run_id", list(GAVE_UP))
-def test_a_give_up_decomposed_with_counts_of_its_own_or_in_dutch_or_polish_gave_up(found: dict[str, list[str]],
-                                                                                   run_id: str) -> None:
+def test_a_give_up_decomposed_with_counts_of_its_own_or_in_dutch_or_polish_gave_up(
+    found: dict[str, list[str]], run_id: str
+) -> None:
     assert "gave_up" in found[run_id]
 
 
 @pytest.mark.parametrize("run_id", list(ANSWERED))
-def test_an_answer_stating_a_count_a_time_or_a_result_did_not_give_up(found: dict[str, list[str]],
-                                                                       run_id: str) -> None:
+def test_an_answer_stating_a_count_a_time_or_a_result_did_not_give_up(
+    found: dict[str, list[str]], run_id: str
+) -> None:
     assert "gave_up" not in found[run_id]
 
 
 def test_the_decomposed_give_up_is_quoted_composed(findings: pd.DataFrame) -> None:
     # the finding quotes the answer as a reader searching for "Désolé" finds it
-    detail = findings[(findings["run_id"] == "fr_nfd") & (findings["detector"] == "gave_up")]["detail"].iloc[0]
+    detail = findings[(findings["run_id"] == "fr_nfd") & (findings["detector"] == "gave_up")]["detail"].iloc[
+        0
+    ]
     assert 'the answer gave up: "Désolé, le prix du widget nous échappe."' in detail, detail
 
 

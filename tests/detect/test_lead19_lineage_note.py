@@ -17,8 +17,13 @@ from workbench.detect import detect
 
 def _store(tmp_path: Path):  # noqa: ANN202
     path = tmp_path / "sk.otlp.jsonl"
-    _write(path, "WID-7: 120 units at LIS, 80 at OPO; restock in 14 days.", STOCK,
-           root_status={"code": "STATUS_CODE_OK"}, fail_first=True)
+    _write(
+        path,
+        "WID-7: 120 units at LIS, 80 at OPO; restock in 14 days.",
+        STOCK,
+        root_status={"code": "STATUS_CODE_OK"},
+        fail_first=True,
+    )
     ws = wb.open()
     assert ws.ingest(path).quarantined == 0
     found = detect(ws)
@@ -28,9 +33,11 @@ def _store(tmp_path: Path):  # noqa: ANN202
 
 
 def _verdict(ws, run: str, method: str, target: str, uncertain: bool, at: str) -> None:  # noqa: ANN001
-    ws.con.execute("INSERT INTO attributions (run_id, method, unit, target, value, params, created_at) "
-                   "VALUES (?, ?, 'verdict', ?, 0.5, ?, ?::TIMESTAMP)",
-                   [run, method, target, json.dumps({"uncertain": uncertain}), at])
+    ws.con.execute(
+        "INSERT INTO attributions (run_id, method, unit, target, value, params, created_at) "
+        "VALUES (?, ?, 'verdict', ?, 0.5, ?, ?::TIMESTAMP)",
+        [run, method, target, json.dumps({"uncertain": uncertain}), at],
+    )
 
 
 def test_a_log_only_culprit_other_than_the_first_stater_is_pointed_out(tmp_path: Path) -> None:
@@ -46,10 +53,10 @@ def test_a_log_only_culprit_other_than_the_first_stater_is_pointed_out(tmp_path:
 
 def test_no_note_when_they_agree_or_a_replay_decided(tmp_path: Path) -> None:
     ws, run = _store(tmp_path)
-    assert lineage_note(ws) == ""                     # no verdict yet
+    assert lineage_note(ws) == ""  # no verdict yet
     _verdict(ws, run, "blame_model", "writer", False, "2026-01-01 00:00:00")
-    assert lineage_note(ws) == ""                     # the model agrees with the finding
+    assert lineage_note(ws) == ""  # the model agrees with the finding
     _verdict(ws, run, "blame_model", "analyst", False, "2026-01-02 00:00:00")
-    assert "model names analyst, but" in lineage_note(ws)   # its latest verdict is what the table shows
+    assert "model names analyst, but" in lineage_note(ws)  # its latest verdict is what the table shows
     _verdict(ws, run, "shapley", "analyst", False, "2026-01-01 00:00:00")
-    assert lineage_note(ws) == ""                     # a replay verdict outranks the model and is evidence
+    assert lineage_note(ws) == ""  # a replay verdict outranks the model and is evidence

@@ -24,8 +24,10 @@ def found() -> dict[str, list[str]]:
         "status_ok": '{"status": "ok", "item": "widget"}',
         "status_more": '{"status": "error_free", "item": "widget"}',
     }
-    runs = [_run(name, tool_status="ok", tool_error=None, answer=ANSWER, tool_output=out)
-            for name, out in outputs.items()]
+    runs = [
+        _run(name, tool_status="ok", tool_error=None, answer=ANSWER, tool_output=out)
+        for name, out in outputs.items()
+    ]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         findings = wb.detect(_ws(*runs), progress=False)

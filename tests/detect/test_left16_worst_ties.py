@@ -7,26 +7,36 @@ from __future__ import annotations
 import workbench as wb
 
 # (detector, severity, detail): all critical on step "b", none a silent_failure or a recovered retry
-FINDINGS = [("loop", "critical", "tool get_price called 5 times with the same arguments"),
-            ("cascade", "critical", "error passed on to writer"),
-            ("cascade", "critical", "error passed on to editor")]
+FINDINGS = [
+    ("loop", "critical", "tool get_price called 5 times with the same arguments"),
+    ("cascade", "critical", "error passed on to writer"),
+    ("cascade", "critical", "error passed on to editor"),
+]
 
 
 def _store(order: list[int]) -> wb.Workspace:
     ws = wb.open()
-    ws.ingest([{"record": "run", "run_id": "r", "outcome": "success"},
-               {"run_id": "r", "step_id": "a", "kind": "agent", "agent": "x", "seq": 0},
-               {"run_id": "r", "step_id": "b", "kind": "tool", "agent": "x", "seq": 1}])
+    ws.ingest(
+        [
+            {"record": "run", "run_id": "r", "outcome": "success"},
+            {"run_id": "r", "step_id": "a", "kind": "agent", "agent": "x", "seq": 0},
+            {"run_id": "r", "step_id": "b", "kind": "tool", "agent": "x", "seq": 1},
+        ]
+    )
     for i in order:
         detector, severity, detail = FINDINGS[i]
-        ws.con.execute("INSERT INTO findings VALUES ('r', 'b', 'x', ?, ?, ?, '{}')", [detector, severity, detail])
+        ws.con.execute(
+            "INSERT INTO findings VALUES ('r', 'b', 'x', ?, ?, ?, '{}')", [detector, severity, detail]
+        )
     return ws
 
 
 def test_worst_finding_does_not_follow_row_order() -> None:
     from workbench._flagged import flagged_runs
 
-    worst = {flagged_runs(_store(order), None)[0][4] for order in ([0, 1, 2], [2, 1, 0], [1, 0, 2], [0, 2, 1])}
+    worst = {
+        flagged_runs(_store(order), None)[0][4] for order in ([0, 1, 2], [2, 1, 0], [1, 0, 2], [0, 2, 1])
+    }
     assert worst == {"error passed on to editor"}
 
 

@@ -17,36 +17,78 @@ S = 1_000_000_000
 
 
 def _msg(role: str, text: str, meta: str = "{}") -> str:
-    return (f"ChatMessage(_role=<ChatRole.{role.upper()}: '{role}'>, _content=[TextContent(text={text!r})], "
-            f"_name=None, _meta={meta})")
+    return (
+        f"ChatMessage(_role=<ChatRole.{role.upper()}: '{role}'>, _content=[TextContent(text={text!r})], "
+        f"_name=None, _meta={meta})"
+    )
 
 
 def _run(said: str) -> list[dict]:
     """Haystack's shape: researcher (a tool call that fails, then 545000), handover, writer saying ``said``."""
     meta = "{'model': 'gpt-4o-mini-2024-07-18', 'usage': {'prompt_tokens': 160, 'completion_tokens': 14}}"
     fact = "Lisbon has 545,000 inhabitants (census 2024)."
-    tool = ("ChatMessage(_role=<ChatRole.TOOL: 'tool'>, _content=[ToolCallResult(result='{\"city\": \"Lisbon\", "
-            "\"population\": 545000, \"year\": 2024}', origin=ToolCall(tool_name='get_population', "
-            "arguments={'city': 'Lisbon'}, id='call_pop2', extra=None), error=False)], _name=None, _meta={})")
-    researcher = {"messages": [_msg("user", "What is the population of Lisbon?"), tool, _msg("assistant", fact, meta)],
-                  "step_count": 3, "token_usage": {"prompt_tokens": 400, "completion_tokens": 44},
-                  "tool_call_counts": {"get_population": 2}, "last_message": _msg("assistant", fact, meta)}
-    writer = {"messages": [_msg("user", f"Write a blurb from these facts: {fact}"), _msg("assistant", said, meta)],
-              "step_count": 1, "token_usage": {"prompt_tokens": 90, "completion_tokens": 16},
-              "tool_call_counts": {}, "last_message": _msg("assistant", said, meta)}
-    steps = [("Pipeline.run", None, json.dumps({"data": {"researcher": {"messages": ["What is the population?"]}}}),
-              json.dumps({"researcher": researcher, "writer": writer})),
-             ("Agent.run", "p", json.dumps({"messages": [_msg("user", "What is the population of Lisbon?")]}),
-              json.dumps(researcher)),
-             ("Handover.run", "p", json.dumps(researcher), json.dumps({"messages": [_msg("user", f"Write: {fact}")]})),
-             ("Agent.run", "p", json.dumps({"messages": [_msg("user", f"Write a blurb from these facts: {fact}")]}),
-              json.dumps(writer))]
+    tool = (
+        'ChatMessage(_role=<ChatRole.TOOL: \'tool\'>, _content=[ToolCallResult(result=\'{"city": "Lisbon", '
+        '"population": 545000, "year": 2024}\', origin=ToolCall(tool_name=\'get_population\', '
+        "arguments={'city': 'Lisbon'}, id='call_pop2', extra=None), error=False)], _name=None, _meta={})"
+    )
+    researcher = {
+        "messages": [_msg("user", "What is the population of Lisbon?"), tool, _msg("assistant", fact, meta)],
+        "step_count": 3,
+        "token_usage": {"prompt_tokens": 400, "completion_tokens": 44},
+        "tool_call_counts": {"get_population": 2},
+        "last_message": _msg("assistant", fact, meta),
+    }
+    writer = {
+        "messages": [_msg("user", f"Write a blurb from these facts: {fact}"), _msg("assistant", said, meta)],
+        "step_count": 1,
+        "token_usage": {"prompt_tokens": 90, "completion_tokens": 16},
+        "tool_call_counts": {},
+        "last_message": _msg("assistant", said, meta),
+    }
+    steps = [
+        (
+            "Pipeline.run",
+            None,
+            json.dumps({"data": {"researcher": {"messages": ["What is the population?"]}}}),
+            json.dumps({"researcher": researcher, "writer": writer}),
+        ),
+        (
+            "Agent.run",
+            "p",
+            json.dumps({"messages": [_msg("user", "What is the population of Lisbon?")]}),
+            json.dumps(researcher),
+        ),
+        (
+            "Handover.run",
+            "p",
+            json.dumps(researcher),
+            json.dumps({"messages": [_msg("user", f"Write: {fact}")]}),
+        ),
+        (
+            "Agent.run",
+            "p",
+            json.dumps({"messages": [_msg("user", f"Write a blurb from these facts: {fact}")]}),
+            json.dumps(writer),
+        ),
+    ]
     recs: list[dict] = [{"record": "run", "run_id": "hs", "system": "haystack", "outcome": "success"}]
     for i, (name, parent, inp, out) in enumerate(steps):
         start = T0 + i * S
-        recs.append({"run_id": "hs", "step_id": "p" if i == 0 else f"s{i}", "parent_id": parent, "kind": "chain",
-                     "name": name, "input": inp, "output": out, "status": "ok", "started_at": start,
-                     "ended_at": start + (10 * S if i == 0 else S // 2)})
+        recs.append(
+            {
+                "run_id": "hs",
+                "step_id": "p" if i == 0 else f"s{i}",
+                "parent_id": parent,
+                "kind": "chain",
+                "name": name,
+                "input": inp,
+                "output": out,
+                "status": "ok",
+                "started_at": start,
+                "ended_at": start + (10 * S if i == 0 else S // 2),
+            }
+        )
     return recs
 
 

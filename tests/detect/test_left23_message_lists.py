@@ -21,28 +21,47 @@ WRONG = "Lisbon, home to 454,000 people, is Portugal's capital."
 
 
 def _openai(said: str) -> list[dict]:
-    return [{"role": "user", "content": ASK},
-            {"role": "assistant", "content": None, "tool_calls": [{"id": "call_Xa81kQ2", "type": "function", "function": {
-                "name": "get_population", "arguments": json.dumps({"city": "Lisbon"})}}]},
-            {"role": "tool", "tool_call_id": "call_Xa81kQ2", "content": RESULT},
-            {"role": "assistant", "content": said}]
+    return [
+        {"role": "user", "content": ASK},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "call_Xa81kQ2",
+                    "type": "function",
+                    "function": {"name": "get_population", "arguments": json.dumps({"city": "Lisbon"})},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_Xa81kQ2", "content": RESULT},
+        {"role": "assistant", "content": said},
+    ]
 
 
 def _anthropic(said: str) -> list[dict]:
-    return [{"role": "user", "content": ASK},
-            {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_01A", "name": "get_population",
-                                               "input": {"city": "Lisbon"}}]},
-            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_01A", "content": RESULT}]},
-            {"role": "assistant", "content": [{"type": "text", "text": said}]}]
+    return [
+        {"role": "user", "content": ASK},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "tool_use", "id": "toolu_01A", "name": "get_population", "input": {"city": "Lisbon"}}
+            ],
+        },
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_01A", "content": RESULT}]},
+        {"role": "assistant", "content": [{"type": "text", "text": said}]},
+    ]
 
 
 def _record_run(messages: list[dict], usage: dict, model: str) -> list[dict]:
     """A workflow span whose output is the agent's state: its messages, the tokens used, the model; under it
     the two LLM calls (the tool ran in-process, no span of its own)."""
     record = {"messages": messages, "usage": usage, "model": model, "turns": 2}
-    steps = [("p", None, "agent", "workflow", ASK, json.dumps(record), 0, 9),
-             ("c1", "p", "llm", "chat", json.dumps(messages[:1]), json.dumps(messages[1]), 1, 2),
-             ("c2", "p", "llm", "chat", json.dumps(messages[:3]), json.dumps(messages[3]), 4, 5)]
+    steps = [
+        ("p", None, "agent", "workflow", ASK, json.dumps(record), 0, 9),
+        ("c1", "p", "llm", "chat", json.dumps(messages[:1]), json.dumps(messages[1]), 1, 2),
+        ("c2", "p", "llm", "chat", json.dumps(messages[:3]), json.dumps(messages[3]), 4, 5),
+    ]
     return _records(steps)
 
 
@@ -50,26 +69,44 @@ def _llm_only_run(said: str) -> list[dict]:
     """No record, no tool span: the final answer is the last LLM call's text, the tool's result only in its input
     (the root span, the user's request, outputs nothing)."""
     m = _openai(said)
-    steps = [("p", None, "agent", "workflow", ASK, None, 0, 9),
-             ("c1", "p", "llm", "chat", json.dumps(m[:1]), json.dumps(m[1]), 1, 2),
-             ("c2", "p", "llm", "chat", json.dumps(m[:3]), said, 4, 5)]
+    steps = [
+        ("p", None, "agent", "workflow", ASK, None, 0, 9),
+        ("c1", "p", "llm", "chat", json.dumps(m[:1]), json.dumps(m[1]), 1, 2),
+        ("c2", "p", "llm", "chat", json.dumps(m[:3]), said, 4, 5),
+    ]
     return _records(steps)
 
 
 def _records(steps: list[tuple]) -> list[dict]:
     recs: list[dict] = [{"record": "run", "run_id": "r", "system": "app", "outcome": "success"}]
     for step_id, parent, kind, name, inp, out, t0, t1 in steps:
-        recs.append({"run_id": "r", "step_id": step_id, "parent_id": parent, "agent": "assistant", "kind": kind,
-                     "name": name, "input": inp, "output": out, "status": "ok",
-                     "started_at": T0 + t0 * S, "ended_at": T0 + t1 * S})
+        recs.append(
+            {
+                "run_id": "r",
+                "step_id": step_id,
+                "parent_id": parent,
+                "agent": "assistant",
+                "kind": kind,
+                "name": name,
+                "input": inp,
+                "output": out,
+                "status": "ok",
+                "started_at": T0 + t0 * S,
+                "ended_at": T0 + t1 * S,
+            }
+        )
     return recs
 
 
 SHAPES = {
-    "openai record": lambda said: _record_run(_openai(said), {"prompt_tokens": 160, "completion_tokens": 14,
-                                                              "total_tokens": 174}, "gpt-4o-mini-2024-07-18"),
-    "anthropic record": lambda said: _record_run(_anthropic(said), {"input_tokens": 412, "output_tokens": 31},
-                                                 "claude-sonnet-4-20250514"),
+    "openai record": lambda said: _record_run(
+        _openai(said),
+        {"prompt_tokens": 160, "completion_tokens": 14, "total_tokens": 174},
+        "gpt-4o-mini-2024-07-18",
+    ),
+    "anthropic record": lambda said: _record_run(
+        _anthropic(said), {"input_tokens": 412, "output_tokens": 31}, "claude-sonnet-4-20250514"
+    ),
     "llm calls only": _llm_only_run,
 }
 
@@ -88,13 +125,15 @@ def silent_by_case(cases: dict[tuple[str, str], list[dict]]) -> dict[tuple[str, 
     (test_real24_record_answer_key.py's cases too.)"""
     names = list(cases)
     ws = wb.open()
-    report = ws.ingest([{**rec, "run_id": f"r{n}"} for n, case in enumerate(names) for rec in cases[case]],
-                       progress=False)
+    report = ws.ingest(
+        [{**rec, "run_id": f"r{n}"} for n, case in enumerate(names) for rec in cases[case]], progress=False
+    )
     assert report.quarantined == 0
     wb.detect(ws)
     found: dict[tuple[str, str], list[tuple]] = {case: [] for case in names}
-    for run_id, severity, detail in ws.sql("SELECT run_id, severity, detail FROM findings "
-                                           "WHERE detector = 'silent_failure' ORDER BY ALL").fetchall():
+    for run_id, severity, detail in ws.sql(
+        "SELECT run_id, severity, detail FROM findings WHERE detector = 'silent_failure' ORDER BY ALL"
+    ).fetchall():
         found[names[int(run_id[1:])]].append((severity, detail))
     ws.close()
     return found
@@ -106,16 +145,22 @@ def silent() -> dict[tuple[str, str], list[tuple]]:
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-def test_the_right_figure_is_no_silent_failure(silent: dict[tuple[str, str], list[tuple]], shape: str) -> None:
+def test_the_right_figure_is_no_silent_failure(
+    silent: dict[tuple[str, str], list[tuple]], shape: str
+) -> None:
     assert silent[shape, RIGHT] == []
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-def test_a_made_up_figure_is_still_a_silent_failure(silent: dict[tuple[str, str], list[tuple]], shape: str) -> None:
+def test_a_made_up_figure_is_still_a_silent_failure(
+    silent: dict[tuple[str, str], list[tuple]], shape: str
+) -> None:
     found = silent[shape, WRONG]
     assert [s for s, _ in found] == ["critical"], found
     # the figure, and nothing of the record's metadata (token counts, the model's name)
-    assert "454,000" in found[0][1] and not any(x in found[0][1] for x in ("160", "174", "412", "2024", "gpt", "claude"))
+    assert "454,000" in found[0][1] and not any(
+        x in found[0][1] for x in ("160", "174", "412", "2024", "gpt", "claude")
+    )
 
 
 def test_a_figure_made_up_by_an_agent_called_as_a_tool_is_still_caught() -> None:
@@ -123,9 +168,11 @@ def test_a_figure_made_up_by_an_agent_called_as_a_tool_is_still_caught() -> None
     own model's words: the researcher turns the backend's 545000 into 454,000, the planner gets that back as a
     ``role: "tool"`` message and answers with it. The figure was made up upstream, whoever passed it on."""
     got = {"role": "tool", "tool_call_id": "call_Zr55", "content": "Lisbon has 454,000 inhabitants."}
-    steps = [("p", None, "agent", "workflow", ASK, None, 0, 9),
-             ("c1", "p", "llm", "chat", json.dumps(_openai("")[:3]), "Lisbon has 454,000 inhabitants.", 1, 2),
-             ("c2", "p", "llm", "chat", json.dumps([{"role": "user", "content": ASK}, got]), WRONG, 3, 4)]
+    steps = [
+        ("p", None, "agent", "workflow", ASK, None, 0, 9),
+        ("c1", "p", "llm", "chat", json.dumps(_openai("")[:3]), "Lisbon has 454,000 inhabitants.", 1, 2),
+        ("c2", "p", "llm", "chat", json.dumps([{"role": "user", "content": ASK}, got]), WRONG, 3, 4),
+    ]
     recs = _records(steps)
     recs[2]["agent"] = "researcher"
     found = _silent(recs)

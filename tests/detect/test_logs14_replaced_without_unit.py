@@ -16,11 +16,14 @@ def test_a_number_placed_at_the_record_of_a_backend_number_it_replaces_is_a_warn
     assert found.detail.iat[0].startswith("outcome not reported; the final answer 210 (unsupported)")
 
 
-@pytest.mark.parametrize("says", [
-    "WID-7: 120 units in stock at LIS and 80 at OPO.",                        # grounded, no unit
-    "WID-7: 120 at LIS and 80 at OPO, 200 in all.",                           # a sum, in lower case
-    "WID-7: 120 units at LIS, 80 at OPO; 150 at OPO next week.",              # both quoted
-    "WID-7: 120 units at LIS; next delivery of 40 at Porto.",                 # a place the backend never named
-])
+@pytest.mark.parametrize(
+    "says",
+    [
+        "WID-7: 120 units in stock at LIS and 80 at OPO.",  # grounded, no unit
+        "WID-7: 120 at LIS and 80 at OPO, 200 in all.",  # a sum, in lower case
+        "WID-7: 120 units at LIS, 80 at OPO; 150 at OPO next week.",  # both quoted
+        "WID-7: 120 units at LIS; next delivery of 40 at Porto.",  # a place the backend never named
+    ],
+)
 def test_numbers_at_places_the_dropped_records_do_not_name_are_left_alone(tmp_path: Path, says: str) -> None:
     assert _silent(tmp_path, says)[1].empty

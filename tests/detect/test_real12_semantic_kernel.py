@@ -19,7 +19,10 @@ REVISE = "Please revise: the draft needs the exact revenue growth figure and the
 
 
 def _attr(key: str, value: object) -> dict:
-    return {"key": key, "value": {"intValue": str(value)} if isinstance(value, int) else {"stringValue": value}}
+    return {
+        "key": key,
+        "value": {"intValue": str(value)} if isinstance(value, int) else {"stringValue": value},
+    }
 
 
 class _Trace:
@@ -31,10 +34,16 @@ class _Trace:
     def span(self, parent: str | None, name: str, start: int, end: int, attrs: dict) -> str:
         self.n += 1
         sid = f"{self.n:016x}"
-        span = {"traceId": "e59d4c8eeb9b0386aaa4f3c8171ece97", "spanId": sid, "name": name,
-                "kind": "SPAN_KIND_INTERNAL", "startTimeUnixNano": str(T0 + start * MS),
-                "endTimeUnixNano": str(T0 + end * MS), "attributes": [_attr(k, v) for k, v in attrs.items()],
-                "status": {}}
+        span = {
+            "traceId": "e59d4c8eeb9b0386aaa4f3c8171ece97",
+            "spanId": sid,
+            "name": name,
+            "kind": "SPAN_KIND_INTERNAL",
+            "startTimeUnixNano": str(T0 + start * MS),
+            "endTimeUnixNano": str(T0 + end * MS),
+            "attributes": [_attr(k, v) for k, v in attrs.items()],
+            "status": {},
+        }
         if parent:
             span["parentSpanId"] = parent
         self.spans.append(span)
@@ -43,20 +52,50 @@ class _Trace:
     def turn(self, root: str, agent: str, said: str) -> None:
         t = self.t
         self.t += 20
-        inv = self.span(root, f"invoke_agent {agent}", t, t + 18, {
-            "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.id": f"{agent}-0c7e-4f1b-9c51-2d06475af1b4",
-            "gen_ai.agent.name": agent, "gen_ai.input.messages": "[]",
-            "gen_ai.output.messages": json.dumps([{"role": "assistant", "content": said, "name": agent}])})
+        inv = self.span(
+            root,
+            f"invoke_agent {agent}",
+            t,
+            t + 18,
+            {
+                "gen_ai.operation.name": "invoke_agent",
+                "gen_ai.agent.id": f"{agent}-0c7e-4f1b-9c51-2d06475af1b4",
+                "gen_ai.agent.name": agent,
+                "gen_ai.input.messages": "[]",
+                "gen_ai.output.messages": json.dumps([{"role": "assistant", "content": said, "name": agent}]),
+            },
+        )
         loop = self.span(inv, "AutoFunctionInvocationLoop", t + 1, t + 17, {"sk.available_functions": ""})
-        self.span(loop, "chat gpt-4o-mini", t + 2, t + 16, {
-            "gen_ai.operation.name": "chat", "gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o-mini",
-            "gen_ai.response.id": f"chatcmpl-{self.n}", "gen_ai.response.finish_reason": "FinishReason.STOP",
-            "gen_ai.usage.input_tokens": 170, "gen_ai.usage.output_tokens": 25})
+        self.span(
+            loop,
+            "chat gpt-4o-mini",
+            t + 2,
+            t + 16,
+            {
+                "gen_ai.operation.name": "chat",
+                "gen_ai.system": "openai",
+                "gen_ai.request.model": "gpt-4o-mini",
+                "gen_ai.response.id": f"chatcmpl-{self.n}",
+                "gen_ai.response.finish_reason": "FinishReason.STOP",
+                "gen_ai.usage.input_tokens": 170,
+                "gen_ai.usage.output_tokens": 25,
+            },
+        )
 
     def write(self, path: Path) -> None:
-        doc = {"resourceSpans": [{"resource": {"attributes": [_attr("service.name", "unknown_service:python")]},
-                                  "scopeSpans": [{"scope": {"name": "semantic_kernel.utils.telemetry.agent_diagnostics"
-                                                                    ".decorators"}, "spans": self.spans}]}]}
+        doc = {
+            "resourceSpans": [
+                {
+                    "resource": {"attributes": [_attr("service.name", "unknown_service:python")]},
+                    "scopeSpans": [
+                        {
+                            "scope": {"name": "semantic_kernel.utils.telemetry.agent_diagnostics.decorators"},
+                            "spans": self.spans,
+                        }
+                    ],
+                }
+            ]
+        }
         path.write_text(json.dumps(doc) + "\n", encoding="utf-8")
 
 
@@ -87,8 +126,11 @@ def test_bounced_draft_is_ping_pong_when_only_the_agent_span_has_the_reply(tmp_p
 
 
 def test_drafts_that_make_headway_are_no_ping_pong(tmp_path: Path) -> None:
-    drafts = [DRAFT, "Draft: Q3 revenue grew 12.4 % to 8.1 million EUR, with 340 new customers in Portugal.",
-              "Draft: Q3 revenue grew 12.4 % to 8.1 million EUR; 340 new customers, 210 of them in Spain."]
+    drafts = [
+        DRAFT,
+        "Draft: Q3 revenue grew 12.4 % to 8.1 million EUR, with 340 new customers in Portugal.",
+        "Draft: Q3 revenue grew 12.4 % to 8.1 million EUR; 340 new customers, 210 of them in Spain.",
+    ]
     hits = _hits(tmp_path, drafts)
     assert "ping_pong" not in hits
     assert "repeated_reply" not in hits or "writer" not in hits["repeated_reply"]

@@ -26,9 +26,16 @@ def _msgs(*said: tuple[str, str]) -> str:
 
 
 def _span(n: int, parent: int | None, name: str, start: int, end: int, attrs: dict) -> dict:
-    span = {"traceId": TRACE, "spanId": f"{n:016x}", "name": name, "kind": "SPAN_KIND_INTERNAL",
-            "startTimeUnixNano": str(T0 + start * MS), "endTimeUnixNano": str(T0 + end * MS),
-            "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()], "status": {}}
+    span = {
+        "traceId": TRACE,
+        "spanId": f"{n:016x}",
+        "name": name,
+        "kind": "SPAN_KIND_INTERNAL",
+        "startTimeUnixNano": str(T0 + start * MS),
+        "endTimeUnixNano": str(T0 + end * MS),
+        "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()],
+        "status": {},
+    }
     if parent:
         span["parentSpanId"] = f"{parent:016x}"
     return span
@@ -42,36 +49,104 @@ def _agent(name: str, out: str | None = None) -> dict:
 
 
 def _trace(path: Path, quote: str) -> Path:
-    ask = json.dumps([{"role": "assistant", "parts": [{"type": "tool_call", "id": "call_1", "name": "get_price",
-                                                       "arguments": {"item": "widget"}}]}])
-    transcript = _msgs(("assistant", "Quote a widget for the customer."), ("tool", "41.20"),
-                       ("user", "The widget costs 41.20 USD."), ("user", quote + " TERMINATE"), ("assistant", ""))
+    ask = json.dumps(
+        [
+            {
+                "role": "assistant",
+                "parts": [
+                    {
+                        "type": "tool_call",
+                        "id": "call_1",
+                        "name": "get_price",
+                        "arguments": {"item": "widget"},
+                    }
+                ],
+            }
+        ]
+    )
+    transcript = _msgs(
+        ("assistant", "Quote a widget for the customer."),
+        ("tool", "41.20"),
+        ("user", "The widget costs 41.20 USD."),
+        ("user", quote + " TERMINATE"),
+        ("assistant", ""),
+    )
     spans = [
-        _span(1, None, "conversation user", 0, 100, {
-            "ag2.span.type": "conversation", "gen_ai.operation.name": "conversation", "gen_ai.agent.name": "user",
-            "gen_ai.input.messages": _msgs(("user", "Quote a widget for the customer.")),
-            "gen_ai.output.messages": transcript}),
+        _span(
+            1,
+            None,
+            "conversation user",
+            0,
+            100,
+            {
+                "ag2.span.type": "conversation",
+                "gen_ai.operation.name": "conversation",
+                "gen_ai.agent.name": "user",
+                "gen_ai.input.messages": _msgs(("user", "Quote a widget for the customer.")),
+                "gen_ai.output.messages": transcript,
+            },
+        ),
         _span(2, 1, "invoke_agent chat_manager", 1, 99, _agent("chat_manager")),
         _span(3, 2, "invoke_agent researcher", 2, 10, _agent("researcher", ask)),
-        _span(4, 2, "invoke_agent _Group_Tool_Executor", 11, 20, _agent("_Group_Tool_Executor",
-                                                                      _msgs(("tool", "41.20")))),
-        _span(5, 4, "execute_tool get_price", 12, 13, {
-            "ag2.span.type": "tool", "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_price",
-            "gen_ai.tool.call.id": "call_1", "gen_ai.tool.call.arguments": '{"item": "widget"}',
-            "gen_ai.tool.call.result": "41.20"}),
-        _span(6, 2, "invoke_agent researcher", 21, 30,
-              _agent("researcher", _msgs(("assistant", "The widget costs 41.20 USD.")))),
+        _span(
+            4,
+            2,
+            "invoke_agent _Group_Tool_Executor",
+            11,
+            20,
+            _agent("_Group_Tool_Executor", _msgs(("tool", "41.20"))),
+        ),
+        _span(
+            5,
+            4,
+            "execute_tool get_price",
+            12,
+            13,
+            {
+                "ag2.span.type": "tool",
+                "gen_ai.operation.name": "execute_tool",
+                "gen_ai.tool.name": "get_price",
+                "gen_ai.tool.call.id": "call_1",
+                "gen_ai.tool.call.arguments": '{"item": "widget"}',
+                "gen_ai.tool.call.result": "41.20",
+            },
+        ),
+        _span(
+            6,
+            2,
+            "invoke_agent researcher",
+            21,
+            30,
+            _agent("researcher", _msgs(("assistant", "The widget costs 41.20 USD."))),
+        ),
         _span(7, 2, "invoke_agent writer", 31, 40, _agent("writer", _msgs(("assistant", quote)))),
     ]
-    path.write_text(json.dumps({"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [
-        {"scope": {"name": "opentelemetry.instrumentation.ag2"}, "spans": spans}]}]}) + "\n")
+    path.write_text(
+        json.dumps(
+            {
+                "resourceSpans": [
+                    {
+                        "resource": {"attributes": []},
+                        "scopeSpans": [
+                            {"scope": {"name": "opentelemetry.instrumentation.ag2"}, "spans": spans}
+                        ],
+                    }
+                ]
+            }
+        )
+        + "\n"
+    )
     return path
 
 
-@pytest.mark.parametrize(("quote", "flagged"), [
-    ("Quote for the customer: the widget costs 14.20 USD.", True),
-    ("Quote for the customer: the widget costs 41.20 USD.", False),
-], ids=["replaced", "grounded"])
+@pytest.mark.parametrize(
+    ("quote", "flagged"),
+    [
+        ("Quote for the customer: the widget costs 14.20 USD.", True),
+        ("Quote for the customer: the widget costs 41.20 USD.", False),
+    ],
+    ids=["replaced", "grounded"],
+)
 def test_a_transcripts_answer_is_its_last_message(tmp_path: Path, quote: str, flagged: bool) -> None:
     ws = wb.open()
     ws.ingest(_trace(tmp_path / "ag2.otlp.jsonl", quote))

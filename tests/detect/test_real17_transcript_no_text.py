@@ -20,9 +20,16 @@ MS = 1_000_000
 
 
 def _span(n: int, parent: int | None, name: str, start: int, end: int, attrs: dict) -> dict:
-    span = {"traceId": TRACE, "spanId": f"{n:016x}", "name": name, "kind": "SPAN_KIND_INTERNAL",
-            "startTimeUnixNano": str(T0 + start * MS), "endTimeUnixNano": str(T0 + end * MS),
-            "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()], "status": {}}
+    span = {
+        "traceId": TRACE,
+        "spanId": f"{n:016x}",
+        "name": name,
+        "kind": "SPAN_KIND_INTERNAL",
+        "startTimeUnixNano": str(T0 + start * MS),
+        "endTimeUnixNano": str(T0 + end * MS),
+        "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()],
+        "status": {},
+    }
     if parent:
         span["parentSpanId"] = f"{parent:016x}"
     return span
@@ -30,11 +37,29 @@ def _span(n: int, parent: int | None, name: str, start: int, end: int, attrs: di
 
 CALLS_ONLY = [
     {"role": "user", "parts": []},
-    {"role": "assistant", "parts": [{"type": "tool_call", "id": "call_7731", "name": "get_price",
-                                     "arguments": {"item": "widget", "max_price": 50}}]},
+    {
+        "role": "assistant",
+        "parts": [
+            {
+                "type": "tool_call",
+                "id": "call_7731",
+                "name": "get_price",
+                "arguments": {"item": "widget", "max_price": 50},
+            }
+        ],
+    },
     {"role": "tool", "parts": []},
-    {"role": "assistant", "parts": [{"type": "tool_call", "id": "call_9904", "name": "get_price",
-                                     "arguments": {"item": "gadget", "max_price": 1300}}]},
+    {
+        "role": "assistant",
+        "parts": [
+            {
+                "type": "tool_call",
+                "id": "call_9904",
+                "name": "get_price",
+                "arguments": {"item": "gadget", "max_price": 1300},
+            }
+        ],
+    },
 ]
 BLOCKS = [
     {"role": "user", "content": [{"type": "text", "text": "Quote a widget for the customer."}]},
@@ -45,26 +70,81 @@ BLOCKS = [
 
 def _trace(path: Path, transcript: list[dict]) -> Path:
     spans = [
-        _span(1, None, "conversation user", 0, 100, {
-            "ag2.span.type": "conversation", "gen_ai.operation.name": "conversation", "gen_ai.agent.name": "user",
-            "gen_ai.input.messages": json.dumps([{"role": "user", "parts": [
-                {"type": "text", "content": "Quote a widget for the customer."}]}]),
-            "gen_ai.output.messages": json.dumps(transcript)}),
-        _span(2, 1, "invoke_agent researcher", 2, 50, {
-            "ag2.span.type": "agent", "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "researcher"}),
-        _span(3, 2, "execute_tool get_price", 12, 13, {
-            "ag2.span.type": "tool", "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_price",
-            "gen_ai.tool.call.id": "call_7731", "gen_ai.tool.call.arguments": '{"item": "widget"}',
-            "gen_ai.tool.call.result": '{"item": "widget", "price": 41.20}'}),
+        _span(
+            1,
+            None,
+            "conversation user",
+            0,
+            100,
+            {
+                "ag2.span.type": "conversation",
+                "gen_ai.operation.name": "conversation",
+                "gen_ai.agent.name": "user",
+                "gen_ai.input.messages": json.dumps(
+                    [
+                        {
+                            "role": "user",
+                            "parts": [{"type": "text", "content": "Quote a widget for the customer."}],
+                        }
+                    ]
+                ),
+                "gen_ai.output.messages": json.dumps(transcript),
+            },
+        ),
+        _span(
+            2,
+            1,
+            "invoke_agent researcher",
+            2,
+            50,
+            {
+                "ag2.span.type": "agent",
+                "gen_ai.operation.name": "invoke_agent",
+                "gen_ai.agent.name": "researcher",
+            },
+        ),
+        _span(
+            3,
+            2,
+            "execute_tool get_price",
+            12,
+            13,
+            {
+                "ag2.span.type": "tool",
+                "gen_ai.operation.name": "execute_tool",
+                "gen_ai.tool.name": "get_price",
+                "gen_ai.tool.call.id": "call_7731",
+                "gen_ai.tool.call.arguments": '{"item": "widget"}',
+                "gen_ai.tool.call.result": '{"item": "widget", "price": 41.20}',
+            },
+        ),
     ]
-    path.write_text(json.dumps({"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [
-        {"scope": {"name": "opentelemetry.instrumentation.ag2"}, "spans": spans}]}]}) + "\n")
+    path.write_text(
+        json.dumps(
+            {
+                "resourceSpans": [
+                    {
+                        "resource": {"attributes": []},
+                        "scopeSpans": [
+                            {"scope": {"name": "opentelemetry.instrumentation.ag2"}, "spans": spans}
+                        ],
+                    }
+                ]
+            }
+        )
+        + "\n"
+    )
     return path
 
 
-@pytest.mark.parametrize(("transcript", "flagged"), [(CALLS_ONLY, False), (BLOCKS, True)],
-                         ids=["tool-calls-only", "content-blocks"])
-def test_only_what_a_transcript_says_is_its_answer(tmp_path: Path, transcript: list[dict], flagged: bool) -> None:
+@pytest.mark.parametrize(
+    ("transcript", "flagged"),
+    [(CALLS_ONLY, False), (BLOCKS, True)],
+    ids=["tool-calls-only", "content-blocks"],
+)
+def test_only_what_a_transcript_says_is_its_answer(
+    tmp_path: Path, transcript: list[dict], flagged: bool
+) -> None:
     ws = wb.open()
     ws.ingest(_trace(tmp_path / "ag2.otlp.jsonl", transcript))
     f = detect(ws)

@@ -18,12 +18,21 @@ MESSAGES = _openai("I have the figure; handing it to the writer.")
 
 
 def _run(key: str, said: str, extra: dict | None = None) -> list[dict]:
-    record = {"messages": MESSAGES, key: said, "model": "gpt-4o-mini-2024-07-18",
-              "usage": {"prompt_tokens": 160, "completion_tokens": 14, "total_tokens": 174}, **(extra or {})}
-    return _records([("p", None, "agent", "graph", ASK, json.dumps(record), 0, 9),
-                     ("c1", "p", "llm", "chat", json.dumps(MESSAGES[:1]), json.dumps(MESSAGES[1]), 1, 2),
-                     ("c2", "p", "llm", "chat", json.dumps(MESSAGES[:3]), json.dumps(MESSAGES[3]), 4, 5),
-                     ("w", "p", "chain", "writer", json.dumps(MESSAGES), json.dumps({key: said}), 6, 8)])
+    record = {
+        "messages": MESSAGES,
+        key: said,
+        "model": "gpt-4o-mini-2024-07-18",
+        "usage": {"prompt_tokens": 160, "completion_tokens": 14, "total_tokens": 174},
+        **(extra or {}),
+    }
+    return _records(
+        [
+            ("p", None, "agent", "graph", ASK, json.dumps(record), 0, 9),
+            ("c1", "p", "llm", "chat", json.dumps(MESSAGES[:1]), json.dumps(MESSAGES[1]), 1, 2),
+            ("c2", "p", "llm", "chat", json.dumps(MESSAGES[:3]), json.dumps(MESSAGES[3]), 4, 5),
+            ("w", "p", "chain", "writer", json.dumps(MESSAGES), json.dumps({key: said}), 6, 8),
+        ]
+    )
 
 
 STOP = {"stop_reason": "Maximum number of messages 10 reached, current message count: 10"}
@@ -33,13 +42,13 @@ CASES["report", "stop"] = _run("report", RIGHT, STOP)
 
 @pytest.fixture(scope="module")
 def silent() -> dict[tuple[str, str], list[tuple]]:
-    return silent_by_case(CASES)   # (each case a run of one store, detected once)
+    return silent_by_case(CASES)  # (each case a run of one store, detected once)
 
 
 @pytest.mark.parametrize("key", ["report", "final_answer"])
 def test_a_made_up_figure_under_the_answer_key_is_a_silent_failure(silent: dict, key: str) -> None:
     found = silent[key, WRONG]
-    assert [s for s, _ in found] == ["critical"], found    # old code: [] (the last message said no figure)
+    assert [s for s, _ in found] == ["critical"], found  # old code: [] (the last message said no figure)
     assert "454,000" in found[0][1] and not any(x in found[0][1] for x in ("160", "174", "gpt"))
 
 

@@ -22,11 +22,27 @@ def _run(run_id: str, tool_price: str, answer: str) -> list[dict]:
     record = f'{{"sku": "WID-7", "price": "{tool_price}", "stock": 40}}'
     return [
         {"record": "run", "run_id": run_id, "outcome": "success", "task": "What does WID-7 cost?"},
-        {"run_id": run_id, "step_id": "1", "agent": "clerk", "kind": "tool", "tool": "price_lookup",
-         "input": '{"sku": "WID-7"}', "output": record,
-         "started_at": "2026-03-01T10:00:01Z", "ended_at": "2026-03-01T10:00:02Z"},
-        {"run_id": run_id, "step_id": "2", "agent": "clerk", "kind": "llm", "input": f"The tool said: {record}",
-         "output": answer, "started_at": "2026-03-01T10:00:03Z", "ended_at": "2026-03-01T10:00:04Z"},
+        {
+            "run_id": run_id,
+            "step_id": "1",
+            "agent": "clerk",
+            "kind": "tool",
+            "tool": "price_lookup",
+            "input": '{"sku": "WID-7"}',
+            "output": record,
+            "started_at": "2026-03-01T10:00:01Z",
+            "ended_at": "2026-03-01T10:00:02Z",
+        },
+        {
+            "run_id": run_id,
+            "step_id": "2",
+            "agent": "clerk",
+            "kind": "llm",
+            "input": f"The tool said: {record}",
+            "output": answer,
+            "started_at": "2026-03-01T10:00:03Z",
+            "ended_at": "2026-03-01T10:00:04Z",
+        },
     ]
 
 
@@ -55,12 +71,16 @@ def silent() -> dict[tuple[str, str], list[tuple]]:
     each): the silent_failure findings (severity, detail) of each (tool price, answer)."""
     cases = [(price, answer) for price, answer in RIGHT] + [(price, answer) for price, answer, _ in MADE_UP]
     ws = wb.open()
-    ws.ingest([rec for n, (price, answer) in enumerate(cases) for rec in _run(f"r{n}", price, answer)],
-              progress=False)
+    ws.ingest(
+        [rec for n, (price, answer) in enumerate(cases) for rec in _run(f"r{n}", price, answer)],
+        progress=False,
+    )
     detect(ws)
     found = {case: [] for case in cases}
-    rows = ws.sql("SELECT run_id, severity, detail FROM findings WHERE detector = 'silent_failure' "
-                  "ORDER BY run_id, severity, detail").fetchall()
+    rows = ws.sql(
+        "SELECT run_id, severity, detail FROM findings WHERE detector = 'silent_failure' "
+        "ORDER BY run_id, severity, detail"
+    ).fetchall()
     for run_id, severity, detail in rows:
         found[cases[int(run_id[1:])]].append((severity, detail))
     ws.close()
@@ -69,20 +89,42 @@ def silent() -> dict[tuple[str, str], list[tuple]]:
 
 @pytest.mark.parametrize("tool_price, answer", RIGHT)
 def test_an_answer_repeating_the_backends_amount_is_no_silent_failure(
-        silent: dict[tuple[str, str], list[tuple]], tool_price: str, answer: str) -> None:
+    silent: dict[tuple[str, str], list[tuple]], tool_price: str, answer: str
+) -> None:
     assert silent[tool_price, answer] == []
 
 
 @pytest.mark.parametrize("tool_price, answer, made_up", MADE_UP)
 def test_a_made_up_amount_is_still_a_critical_silent_failure(
-        silent: dict[tuple[str, str], list[tuple]], tool_price: str, answer: str, made_up: str) -> None:
+    silent: dict[tuple[str, str], list[tuple]], tool_price: str, answer: str, made_up: str
+) -> None:
     ((severity, detail),) = silent[tool_price, answer]
     assert severity == "critical" and f"final answer {made_up} (" in detail, detail
 
 
-TEXTS = ["USD12.50", "12.50USD", "EUR 12,50", "12,50 €", "€1.234,50", "1.234.567,89 EUR", "EUR 1,234.50",
-         "[12,50]", '{"ids": [12,50]}', "ABC123 and INV2024", "USDC12", "XUSD12", "12,500 EUR", "$5", "€ 7,25.",
-         "SKU-7 at EUR12,50 or 12,50EUR", "GBP 3 million", "PHP8.2", "v1.2,34", "12,34", "12.50 usd"]
+TEXTS = [
+    "USD12.50",
+    "12.50USD",
+    "EUR 12,50",
+    "12,50 €",
+    "€1.234,50",
+    "1.234.567,89 EUR",
+    "EUR 1,234.50",
+    "[12,50]",
+    '{"ids": [12,50]}',
+    "ABC123 and INV2024",
+    "USDC12",
+    "XUSD12",
+    "12,500 EUR",
+    "$5",
+    "€ 7,25.",
+    "SKU-7 at EUR12,50 or 12,50EUR",
+    "GBP 3 million",
+    "PHP8.2",
+    "v1.2,34",
+    "12,34",
+    "12.50 usd",
+]
 
 
 def test_the_guard_reads_amounts_as_the_detectors_do() -> None:

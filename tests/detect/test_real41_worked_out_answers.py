@@ -17,11 +17,18 @@ from _real41_records import run_records
 
 import workbench as wb
 
-pytestmark = pytest.mark.usefixtures("_own_cache")   # (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("_own_cache")  # (tests/conftest.py)
 
 
-def _desk_run(run_id: str, stock: int, unit: str, subtotal: str, total: str, state: bool = True,
-              fields: dict | None = None) -> list[dict]:
+def _desk_run(
+    run_id: str,
+    stock: int,
+    unit: str,
+    subtotal: str,
+    total: str,
+    state: bool = True,
+    fields: dict | None = None,
+) -> list[dict]:
     """supervisor -> inventory (get_stock: 4) -> pricer (get_price: 14.20) -> shipping (11.00) -> writer, the run's
     last output the graph's state (``state``, with ``fields`` beside its texts) or the writer's answer. The figures
     the models say are given."""
@@ -31,28 +38,59 @@ def _desk_run(run_id: str, stock: int, unit: str, subtotal: str, total: str, sta
         ("tool", "inventory", "get_stock", '{"item": "widget"}', "widget: 4 in stock"),
         ("llm", "inventory", "chat", "widget: 4 in stock", f"{stock} widgets are in stock."),
         ("tool", "pricer", "get_price", '{"item": "widget"}', "widget: 14.20 USD each"),
-        ("llm", "pricer", "chat", f"The customer wants 3. {stock} widgets are in stock. widget: {unit} USD each",
-         f"3 widgets at {unit} USD each: {subtotal} USD."),
-        ("tool", "shipping", "get_shipping", '{"item": "widget", "quantity": 3}', "shipping 3 x widget: 11.00 USD"),
+        (
+            "llm",
+            "pricer",
+            "chat",
+            f"The customer wants 3. {stock} widgets are in stock. widget: {unit} USD each",
+            f"3 widgets at {unit} USD each: {subtotal} USD.",
+        ),
+        (
+            "tool",
+            "shipping",
+            "get_shipping",
+            '{"item": "widget", "quantity": 3}',
+            "shipping 3 x widget: 11.00 USD",
+        ),
         ("llm", "shipping", "chat", "shipping 3 x widget: 11.00 USD", "Shipping: 11.00 USD."),
-        ("llm", "writer", "chat", f"{stock} widgets are in stock. 3 widgets at {unit} USD each: {subtotal} USD. "
-         "Shipping: 11.00 USD.", answer),
+        (
+            "llm",
+            "writer",
+            "chat",
+            f"{stock} widgets are in stock. 3 widgets at {unit} USD each: {subtotal} USD. "
+            "Shipping: 11.00 USD.",
+            answer,
+        ),
     ]
-    state_out = json.dumps({"request": "3 widgets, shipped", "stock": f"{stock} widgets are in stock.",
-                            "pricing": f"3 widgets at {unit} USD each: {subtotal} USD.",
-                            "shipping": "Shipping: 11.00 USD.", "answer": answer, "next": "writer", **(fields or {})})
-    return run_records({"run_id": run_id, "system": "order desk", "outcome": "success"}, steps,
-                       {0: state_out} if state else None)
+    state_out = json.dumps(
+        {
+            "request": "3 widgets, shipped",
+            "stock": f"{stock} widgets are in stock.",
+            "pricing": f"3 widgets at {unit} USD each: {subtotal} USD.",
+            "shipping": "Shipping: 11.00 USD.",
+            "answer": answer,
+            "next": "writer",
+            **(fields or {}),
+        }
+    )
+    return run_records(
+        {"run_id": run_id, "system": "order desk", "outcome": "success"},
+        steps,
+        {0: state_out} if state else None,
+    )
 
 
 @pytest.fixture(scope="module")
 def desk() -> wb.Workspace:
     ws = wb.open()
-    ws.ingest(_desk_run("clean", 4, "14.20", "42.60", "53.60")
-              + _desk_run("clean_answer", 4, "14.20", "42.60", "53.60", state=False)
-              + _desk_run("stock_made_up", 40, "14.20", "42.60", "53.60")
-              + _desk_run("unit_made_up", 4, "15.20", "45.60", "56.60")
-              + _desk_run("price_field", 4, "14.20", "42.60", "53.60", fields={"price": 41.2}), progress=False)
+    ws.ingest(
+        _desk_run("clean", 4, "14.20", "42.60", "53.60")
+        + _desk_run("clean_answer", 4, "14.20", "42.60", "53.60", state=False)
+        + _desk_run("stock_made_up", 40, "14.20", "42.60", "53.60")
+        + _desk_run("unit_made_up", 4, "15.20", "45.60", "56.60")
+        + _desk_run("price_field", 4, "14.20", "42.60", "53.60", fields={"price": 41.2}),
+        progress=False,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         wb.detect(ws, progress=False)
@@ -60,11 +98,14 @@ def desk() -> wb.Workspace:
 
 
 def _silent(ws: wb.Workspace, run: str) -> list[tuple]:
-    return ws.sql("SELECT agent, step_id, detail FROM findings WHERE run_id = ? AND detector = 'silent_failure'",
-                  [run]).fetchall()
+    return ws.sql(
+        "SELECT agent, step_id, detail FROM findings WHERE run_id = ? AND detector = 'silent_failure'", [run]
+    ).fetchall()
 
 
-def test_a_clean_run_ending_on_the_graph_state_or_on_the_answer_is_no_silent_failure(desk: wb.Workspace) -> None:
+def test_a_clean_run_ending_on_the_graph_state_or_on_the_answer_is_no_silent_failure(
+    desk: wb.Workspace,
+) -> None:
     assert _silent(desk, "clean") == []
     assert _silent(desk, "clean_answer") == []
 

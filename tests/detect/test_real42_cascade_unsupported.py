@@ -22,7 +22,7 @@ CASCADE = FIXTURES / "langgraph-supervisor" / "order_desk_cascade.otlp.jsonl"
 CRASH = FIXTURES / "langchain" / "openinference_subagents_crash.otlp.jsonl"
 
 
-pytestmark = pytest.mark.usefixtures("_own_cache")   # (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("_own_cache")  # (tests/conftest.py)
 
 
 def _desk_run(run_id: str, stock: int, by: str) -> list[dict]:
@@ -33,15 +33,44 @@ def _desk_run(run_id: str, stock: int, by: str) -> list[dict]:
     steps = [
         ("chain", None, "graph", '{"request": "10 widgets, shipped"}', None),
         ("tool", "inventory", "get_stock", '{"item": "widget"}', "widget: 4 in stock"),
-        ("llm", "inventory", "chat", "The customer wants 10. widget: 4 in stock", f"{said} widgets are in stock."),
+        (
+            "llm",
+            "inventory",
+            "chat",
+            "The customer wants 10. widget: 4 in stock",
+            f"{said} widgets are in stock.",
+        ),
         ("tool", "pricer", "get_price", '{"item": "widget"}', "widget: 14.20 USD each"),
-        ("llm", "pricer", "chat", f"Price the order: the customer wants 10. Inventory: {said} widgets are in stock. "
-         "widget: 14.20 USD each", "10 widgets at 14.20 USD each: 142.00 USD."),
-        ("tool", "shipping", "get_shipping", '{"item": "widget", "quantity": 10}', "shipping 10 x widget: 25.00 USD"),
-        ("llm", "shipping", "chat", "Shipping cost for: 10 widgets at 14.20 USD each: 142.00 USD.",
-         "Shipping: 25.00 USD."),
-        ("llm", "writer", "chat", f"Inventory: {said} widgets are in stock; the customer wants 10. Pricing: 10 widgets "
-         "at 14.20 USD each: 142.00 USD. Shipping: 25.00 USD.", answer),
+        (
+            "llm",
+            "pricer",
+            "chat",
+            f"Price the order: the customer wants 10. Inventory: {said} widgets are in stock. "
+            "widget: 14.20 USD each",
+            "10 widgets at 14.20 USD each: 142.00 USD.",
+        ),
+        (
+            "tool",
+            "shipping",
+            "get_shipping",
+            '{"item": "widget", "quantity": 10}',
+            "shipping 10 x widget: 25.00 USD",
+        ),
+        (
+            "llm",
+            "shipping",
+            "chat",
+            "Shipping cost for: 10 widgets at 14.20 USD each: 142.00 USD.",
+            "Shipping: 25.00 USD.",
+        ),
+        (
+            "llm",
+            "writer",
+            "chat",
+            f"Inventory: {said} widgets are in stock; the customer wants 10. Pricing: 10 widgets "
+            "at 14.20 USD each: 142.00 USD. Shipping: 25.00 USD.",
+            answer,
+        ),
     ]
     return run_records({"run_id": run_id, "system": "order desk", "outcome": "success"}, steps, {0: answer})
 
@@ -50,8 +79,12 @@ def _desk_run(run_id: str, stock: int, by: str) -> list[dict]:
 def desk() -> tuple[wb.Workspace, str]:
     """The three written runs, the LangGraph order desk and the crash run (its id returned beside the store)."""
     ws = wb.open()
-    ws.ingest(_desk_run("handed_on", 40, "inventory") + _desk_run("clean", 4, "inventory")
-              + _desk_run("writer_alone", 40, "writer"), progress=False)
+    ws.ingest(
+        _desk_run("handed_on", 40, "inventory")
+        + _desk_run("clean", 4, "inventory")
+        + _desk_run("writer_alone", 40, "writer"),
+        progress=False,
+    )
     ws.ingest(CASCADE, progress=False)
     before = set(ws.runs()["run_id"])
     ws.ingest(CRASH, progress=False)
@@ -63,8 +96,11 @@ def desk() -> tuple[wb.Workspace, str]:
 
 
 def _cascade(ws: wb.Workspace, run: str) -> list[tuple]:
-    return ws.sql("SELECT severity, agent, step_id, detail, attributes->>'role' FROM findings WHERE run_id = ? "
-                  "AND detector = 'cascade' ORDER BY severity, step_id", [run]).fetchall()
+    return ws.sql(
+        "SELECT severity, agent, step_id, detail, attributes->>'role' FROM findings WHERE run_id = ? "
+        "AND detector = 'cascade' ORDER BY severity, step_id",
+        [run],
+    ).fetchall()
 
 
 def test_a_value_worked_out_of_the_input_that_nothing_supports_is_followed_through_the_agents(desk) -> None:
@@ -85,24 +121,33 @@ def test_the_clean_run_and_a_value_only_the_answer_states_are_no_cascade(desk) -
     assert _cascade(desk, "clean") == []
     # the writer works 40 out of the 4 and the 10 by itself: a wrong answer (silent_failure), built on by no one
     assert _cascade(desk, "writer_alone") == []
-    (silent,) = desk.sql("SELECT agent, step_id FROM findings WHERE run_id = 'writer_alone' "
-                         "AND detector = 'silent_failure'").fetchall()
+    (silent,) = desk.sql(
+        "SELECT agent, step_id FROM findings WHERE run_id = 'writer_alone' AND detector = 'silent_failure'"
+    ).fetchall()
     assert silent == ("writer", "s07")
 
 
 def test_the_langgraph_order_desk_cascade_names_every_agent_that_went_on_with_the_40(desk) -> None:
     desk, crash = desk
     (run,) = [r for r in desk.runs()["run_id"] if r not in {"handed_on", "clean", "writer_alone", crash}]
-    stated = desk.sql("SELECT step_id FROM steps WHERE run_id = ? AND agent = 'inventory' AND kind = 'llm' "
-                      "AND contains(output, '40 widgets are in stock') ORDER BY seq LIMIT 1", [run]).fetchall()[0][0]
+    stated = desk.sql(
+        "SELECT step_id FROM steps WHERE run_id = ? AND agent = 'inventory' AND kind = 'llm' "
+        "AND contains(output, '40 widgets are in stock') ORDER BY seq LIMIT 1",
+        [run],
+    ).fetchall()[0][0]
     found = _cascade(desk, run)
     (origin,) = [f for f in found if f[0] == "critical"]
     assert origin[1:3] == ("inventory", stated) and "unsupported value 40" in origin[3]
     assert origin[3].endswith("of inventory, pricer, shipping, supervisor, writer")
     # each agent after the inventory is reached at a step of its own
-    agents = {a for (a,) in desk.sql("SELECT DISTINCT s.agent FROM findings f JOIN steps s USING (run_id, step_id) "
-                                     "WHERE f.run_id = ? AND f.detector = 'cascade' AND f.severity = 'info'",
-                                     [run]).fetchall()}
+    agents = {
+        a
+        for (a,) in desk.sql(
+            "SELECT DISTINCT s.agent FROM findings f JOIN steps s USING (run_id, step_id) "
+            "WHERE f.run_id = ? AND f.detector = 'cascade' AND f.severity = 'info'",
+            [run],
+        ).fetchall()
+    }
     assert {"pricer", "shipping", "supervisor", "writer"} <= agents
 
 

@@ -38,12 +38,22 @@ def test_the_mathchat_run_stuck_on_missing_data_is_ping_pong_and_the_solved_one_
         records.append({"record": "run", "run_id": run_id, "system": "AG2"})
         for i, message in enumerate(json.loads(trace["trace"])["trajectory"]):
             content = message["content"]
-            records.append({"run_id": run_id, "step_id": f"m{i:03d}", "seq": i, "kind": "agent",
-                            "agent": message.get("name") or message["role"], "status": "ok",
-                            "output": " ".join(content) if isinstance(content, list) else str(content)})
+            records.append(
+                {
+                    "run_id": run_id,
+                    "step_id": f"m{i:03d}",
+                    "seq": i,
+                    "kind": "agent",
+                    "agent": message.get("name") or message["role"],
+                    "status": "ok",
+                    "output": " ".join(content) if isinstance(content, list) else str(content),
+                }
+            )
     ws = wb.open()
     ws.ingest(records)
     assert ws.count("runs") == 2
     found = detect(ws, detectors=["ping_pong", "repeated_reply"])
     assert sorted(zip(found["run_id"], found["detector"], found["agent"], strict=True)) == [
-        ("ag2-2", "ping_pong", "mathproxyagent"), ("ag2-2", "repeated_reply", "mathproxyagent")]
+        ("ag2-2", "ping_pong", "mathproxyagent"),
+        ("ag2-2", "repeated_reply", "mathproxyagent"),
+    ]

@@ -25,20 +25,37 @@ MADE_UP = "Customer update: WID-7 is available, 210 units in stock at our Lisbon
 
 
 def _attr(key: str, value: object) -> dict:
-    return {"key": key, "value": {"intValue": str(value)} if isinstance(value, int) else {"stringValue": value}}
+    return {
+        "key": key,
+        "value": {"intValue": str(value)} if isinstance(value, int) else {"stringValue": value},
+    }
 
 
 class _Trace:
     def __init__(self) -> None:
         self.spans: list[dict] = []
 
-    def span(self, parent: str | None, name: str, start: int, end: int, attrs: dict, scope: str,
-             status: dict | None = None) -> str:
+    def span(
+        self,
+        parent: str | None,
+        name: str,
+        start: int,
+        end: int,
+        attrs: dict,
+        scope: str,
+        status: dict | None = None,
+    ) -> str:
         sid = f"{len(self.spans) + 1:016x}"
-        span = {"traceId": "2baadd4c8eeb9b0386aaa4f3c8171ece", "spanId": sid, "name": name,
-                "kind": "SPAN_KIND_INTERNAL", "startTimeUnixNano": str(T0 + start * MS),
-                "endTimeUnixNano": str(T0 + end * MS), "attributes": [_attr(k, v) for k, v in attrs.items()],
-                "status": status or {}}
+        span = {
+            "traceId": "2baadd4c8eeb9b0386aaa4f3c8171ece",
+            "spanId": sid,
+            "name": name,
+            "kind": "SPAN_KIND_INTERNAL",
+            "startTimeUnixNano": str(T0 + start * MS),
+            "endTimeUnixNano": str(T0 + end * MS),
+            "attributes": [_attr(k, v) for k, v in attrs.items()],
+            "status": status or {},
+        }
         if parent:
             span["parentSpanId"] = parent
         self.spans.append((scope, span))
@@ -48,8 +65,14 @@ class _Trace:
         scopes: dict[str, list[dict]] = {}
         for scope, span in self.spans:
             scopes.setdefault(scope, []).append(span)
-        doc = {"resourceSpans": [{"resource": {"attributes": [_attr("service.name", "unknown_service:python")]},
-                                  "scopeSpans": [{"scope": {"name": s}, "spans": sp} for s, sp in scopes.items()]}]}
+        doc = {
+            "resourceSpans": [
+                {
+                    "resource": {"attributes": [_attr("service.name", "unknown_service:python")]},
+                    "scopeSpans": [{"scope": {"name": s}, "spans": sp} for s, sp in scopes.items()],
+                }
+            ]
+        }
         path.write_text(json.dumps(doc) + "\n", encoding="utf-8")
 
 
@@ -60,19 +83,38 @@ TOOL = "semantic_kernel.functions.kernel_function"
 
 
 def _chat(tr: _Trace, parent: str, start: int) -> None:
-    tr.span(parent, "chat gpt-4o-mini", start, start + 10, {
-        "gen_ai.operation.name": "chat", "gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o-mini",
-        "gen_ai.response.id": f"chatcmpl-{start}", "gen_ai.response.finish_reason": "FinishReason.STOP",
-        "gen_ai.usage.input_tokens": 170, "gen_ai.usage.output_tokens": 25}, MODEL)
+    tr.span(
+        parent,
+        "chat gpt-4o-mini",
+        start,
+        start + 10,
+        {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.system": "openai",
+            "gen_ai.request.model": "gpt-4o-mini",
+            "gen_ai.response.id": f"chatcmpl-{start}",
+            "gen_ai.response.finish_reason": "FinishReason.STOP",
+            "gen_ai.usage.input_tokens": 170,
+            "gen_ai.usage.output_tokens": 25,
+        },
+        MODEL,
+    )
 
 
 def _tool(tr: _Trace, parent: str, start: int, call_id: str, result: str | None) -> None:
-    attrs = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "Inventory-get_stock",
-             "gen_ai.tool.call.id": call_id, "gen_ai.tool.description": "Units of a SKU in stock at a warehouse.",
-             "gen_ai.tool.call.arguments": '{"sku": "WID-7", "warehouse": "LIS"}'}
+    attrs = {
+        "gen_ai.operation.name": "execute_tool",
+        "gen_ai.tool.name": "Inventory-get_stock",
+        "gen_ai.tool.call.id": call_id,
+        "gen_ai.tool.description": "Units of a SKU in stock at a warehouse.",
+        "gen_ai.tool.call.arguments": '{"sku": "WID-7", "warehouse": "LIS"}',
+    }
     status = None
     if result is None:
-        status = {"message": "RuntimeError: inventory service unavailable (HTTP 503)", "code": "STATUS_CODE_ERROR"}
+        status = {
+            "message": "RuntimeError: inventory service unavailable (HTTP 503)",
+            "code": "STATUS_CODE_ERROR",
+        }
     else:
         attrs["gen_ai.tool.call.result"] = result
     tr.span(parent, "execute_tool Inventory-get_stock", start, start + 5, attrs, TOOL, status)
@@ -84,24 +126,53 @@ STOCK = '{"sku": "WID-7", "warehouse": "LIS", "units": 120}'
 def _inventory_run(path: Path, writer_says: str, root_status: dict | None = None, stock: str = STOCK) -> None:
     tr = _Trace()
     root = tr.span(None, "handle_request inventory", 0, 200, {}, "app", root_status)
-    analyst = tr.span(root, "invoke_agent analyst", 1, 120, {
-        "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.id": "analyst-0c7e-4f1b-9c51-2d06475af1b4",
-        "gen_ai.agent.name": "analyst", "gen_ai.input.messages": "[]",
-        "gen_ai.output.messages": json.dumps([{"role": "assistant", "name": "analyst",
-                                               "content": "Inventory check: WID-7 has 120 units in stock at LIS."}])},
-        AGENT)
+    analyst = tr.span(
+        root,
+        "invoke_agent analyst",
+        1,
+        120,
+        {
+            "gen_ai.operation.name": "invoke_agent",
+            "gen_ai.agent.id": "analyst-0c7e-4f1b-9c51-2d06475af1b4",
+            "gen_ai.agent.name": "analyst",
+            "gen_ai.input.messages": "[]",
+            "gen_ai.output.messages": json.dumps(
+                [
+                    {
+                        "role": "assistant",
+                        "name": "analyst",
+                        "content": "Inventory check: WID-7 has 120 units in stock at LIS.",
+                    }
+                ]
+            ),
+        },
+        AGENT,
+    )
     loop = tr.span(analyst, "AutoFunctionInvocationLoop", 2, 118, {"sk.available_functions": ""}, LOOP)
     _chat(tr, loop, 3)
     _tool(tr, loop, 14, "call_inv1", None)
     _chat(tr, loop, 20)
     _tool(tr, loop, 31, "call_inv2", stock)
     _chat(tr, loop, 40)
-    writer = tr.span(root, "invoke_agent writer", 121, 199, {
-        "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.id": "writer-0c7e-4f1b-9c51-2d06475af1b4",
-        "gen_ai.agent.name": "writer", "gen_ai.input.messages": "[]",
-        "gen_ai.output.messages": json.dumps([{"role": "assistant", "content": writer_says, "name": "writer"}])},
-        AGENT)
-    _chat(tr, tr.span(writer, "AutoFunctionInvocationLoop", 122, 198, {"sk.available_functions": ""}, LOOP), 123)
+    writer = tr.span(
+        root,
+        "invoke_agent writer",
+        121,
+        199,
+        {
+            "gen_ai.operation.name": "invoke_agent",
+            "gen_ai.agent.id": "writer-0c7e-4f1b-9c51-2d06475af1b4",
+            "gen_ai.agent.name": "writer",
+            "gen_ai.input.messages": "[]",
+            "gen_ai.output.messages": json.dumps(
+                [{"role": "assistant", "content": writer_says, "name": "writer"}]
+            ),
+        },
+        AGENT,
+    )
+    _chat(
+        tr, tr.span(writer, "AutoFunctionInvocationLoop", 122, 198, {"sk.available_functions": ""}, LOOP), 123
+    )
     tr.write(path)
 
 
@@ -114,8 +185,13 @@ def _store(tmp_path: Path, writer_says: str, root_status: dict | None = None):  
 
 
 ADDS = "Customer update: WID-7 has 120 units in stock at LIS, about 115 after today's orders."
-PAYLOAD = json.dumps({"content": {"parts": [{"text": "Hello!"}]}, "timestamp": 1756366351.22196,
-                      "usage_metadata": {"prompt_token_count": 39, "total_token_count": 45}})
+PAYLOAD = json.dumps(
+    {
+        "content": {"parts": [{"text": "Hello!"}]},
+        "timestamp": 1756366351.22196,
+        "usage_metadata": {"prompt_token_count": 39, "total_token_count": 45},
+    }
+)
 OK = {"code": "STATUS_CODE_OK"}
 # name -> (what the writer says, the root span's status, the stock tool's result)
 CASES = {
@@ -138,8 +214,12 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[object, s
     for n, (name, (says, status, stock)) in enumerate(CASES.items()):
         paths[name] = folder / f"sk_inventory_{n}.otlp.jsonl"
         _inventory_run(paths[name], says, status, stock)
-        paths[name].write_text(paths[name].read_text("utf-8").replace(
-            "2baadd4c8eeb9b0386aaa4f3c8171ece", f"2baadd4c8eeb9b0386aaa4f3c8171e{n:02x}"), "utf-8")
+        paths[name].write_text(
+            paths[name]
+            .read_text("utf-8")
+            .replace("2baadd4c8eeb9b0386aaa4f3c8171ece", f"2baadd4c8eeb9b0386aaa4f3c8171e{n:02x}"),
+            "utf-8",
+        )
     ws = wb.open()
     assert ws.ingest([str(p) for p in paths.values()]).quarantined == 0
     found = detect(ws)
@@ -173,10 +253,13 @@ def test_grounded_answer_in_a_run_of_unknown_outcome_is_no_silent_failure(cases:
     assert "silent_failure" not in set(f.detector)
 
 
-@pytest.mark.parametrize(("case", "expected"), [
-    ("reported ok", "critical"),      # reported success: a silent failure, as before
-    ("reported error", None),         # reported failure: known already
-])
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("reported ok", "critical"),  # reported success: a silent failure, as before
+        ("reported error", None),  # reported failure: known already
+    ],
+)
 def test_reported_outcome_decides_the_finding(cases: dict, case: str, expected: str | None) -> None:
     f, taken = cases[case]
     silent = f[f.detector == "silent_failure"]

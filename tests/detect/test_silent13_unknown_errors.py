@@ -37,10 +37,15 @@ def _trace(path: Path, answered: bool, root_ok: bool = False) -> None:
         return {"openinference.span.kind": kind, **attrs}
 
     def generation(text: str | None) -> None:
-        out = ({"output.value": json.dumps([{"role": "assistant", "content": text}])} if text else
-               {"output.value": '[{"role": "assistant", "tool_calls": [{"id": "call_1"}]}]'})
-        with tracer.start_as_current_span("generation", attributes=oi(
-                "LLM", **{"llm.model_name": "gpt-4o-mini", "llm.token_count.prompt": 120, **out})):
+        out = (
+            {"output.value": json.dumps([{"role": "assistant", "content": text}])}
+            if text
+            else {"output.value": '[{"role": "assistant", "tool_calls": [{"id": "call_1"}]}]'}
+        )
+        with tracer.start_as_current_span(
+            "generation",
+            attributes=oi("LLM", **{"llm.model_name": "gpt-4o-mini", "llm.token_count.prompt": 120, **out}),
+        ):
             pass
 
     # the app's own span, under the app's tracer when it reports OK (the instrumentor's own trace span ends OK
@@ -48,26 +53,42 @@ def _trace(path: Path, answered: bool, root_ok: bool = False) -> None:
     app = provider.get_tracer("procurement-app") if root_ok else tracer
     with app.start_as_current_span("procurement", attributes=oi("CHAIN")) as root:
         with tracer.start_as_current_span("Triage", attributes=oi("AGENT")):
-            with tracer.start_as_current_span("handoff to Pricer", attributes=oi(
-                    "TOOL", **{"input.value": "Triage", "output.value": "Pricer"})):
+            with tracer.start_as_current_span(
+                "handoff to Pricer",
+                attributes=oi("TOOL", **{"input.value": "Triage", "output.value": "Pricer"}),
+            ):
                 pass
-        with tracer.start_as_current_span("Pricer", attributes=oi("AGENT", **{"graph.node.id": "Pricer"})) as agent:
+        with tracer.start_as_current_span(
+            "Pricer", attributes=oi("AGENT", **{"graph.node.id": "Pricer"})
+        ) as agent:
             for _ in range(4):
                 with tracer.start_as_current_span("turn", attributes=oi("CHAIN")):
                     generation(None)
-                    with tracer.start_as_current_span("get_price", attributes=oi(
-                            "TOOL", **{"tool.name": "get_price", "input.value": '{"sku": "SKU-9"}',
-                                       "output.value": '{"sku": "SKU-9", "price": 3.1}'})) as tool:
+                    with tracer.start_as_current_span(
+                        "get_price",
+                        attributes=oi(
+                            "TOOL",
+                            **{
+                                "tool.name": "get_price",
+                                "input.value": '{"sku": "SKU-9"}',
+                                "output.value": '{"sku": "SKU-9", "price": 3.1}',
+                            },
+                        ),
+                    ) as tool:
                         tool.set_status(Status(StatusCode.OK))
             agent.set_status(Status(StatusCode.ERROR, ERROR))
         if answered:  # the app caught MaxTurnsExceeded and asked another agent
-            with tracer.start_as_current_span("Fallback", attributes=oi("AGENT", **{"graph.node.id": "Fallback"})):
+            with tracer.start_as_current_span(
+                "Fallback", attributes=oi("AGENT", **{"graph.node.id": "Fallback"})
+            ):
                 generation("SKU-9 costs 3.10 USD; your order is confirmed.")
         if root_ok:
             root.set_status(Status(StatusCode.OK))
     provider.shutdown()
-    path.write_text("".join(MessageToJson(encode_spans([s]), indent=None) + "\n"
-                            for s in exporter.get_finished_spans()), encoding="utf-8")
+    path.write_text(
+        "".join(MessageToJson(encode_spans([s]), indent=None) + "\n" for s in exporter.get_finished_spans()),
+        encoding="utf-8",
+    )
 
 
 def _store(tmp_path: Path, answered: bool, root_ok: bool = False) -> wb.Workspace:
@@ -84,7 +105,9 @@ def test_agent_error_then_an_answer_in_a_run_of_unknown_outcome_is_a_warning(tmp
     hits = detect(ws, detectors=["silent_failure"])
     assert list(zip(hits.agent, hits.severity, strict=True)) == [("Pricer", "warning")]
     detail = hits.detail.iat[0]
-    assert detail.startswith(f"outcome not reported; Pricer ended in error: {ERROR}; the run answered after it")
+    assert detail.startswith(
+        f"outcome not reported; Pricer ended in error: {ERROR}; the run answered after it"
+    )
     attrs = json.loads(hits.attributes.iat[0])
     fallback = ws.sql("SELECT step_id FROM steps WHERE agent = 'Fallback' AND kind = 'llm'").fetchall()[0][0]
     assert attrs["answer_step"] == fallback and attrs["reported_outcome"] == "unknown"

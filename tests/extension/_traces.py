@@ -42,23 +42,42 @@ def write_otlp(path: Path, n_traces: int, failing: set[int], agent_name: str | N
     second = 1_000_000_000
     for i in range(n_traces):
         clock = _T0 + i * 60 * second
-        with tracer.start_as_current_span("invoke_agent orchestrator", start_time=clock, end_on_exit=False,
-                                          attributes={"gen_ai.operation.name": "invoke_agent",
-                                                      "gen_ai.agent.name": "orchestrator"}) as root:
+        with tracer.start_as_current_span(
+            "invoke_agent orchestrator",
+            start_time=clock,
+            end_on_exit=False,
+            attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "orchestrator"},
+        ) as root:
             for agent in agents:
-                with tracer.start_as_current_span(f"invoke_agent {agent}", start_time=clock, end_on_exit=False,
-                                                  attributes={"gen_ai.operation.name": "invoke_agent",
-                                                              "gen_ai.agent.name": agent}) as turn:
-                    with tracer.start_as_current_span("chat gpt-4o", start_time=clock, end_on_exit=False, attributes={
-                            "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o",
-                            "gen_ai.usage.input_tokens": 50 + i, "gen_ai.usage.output_tokens": 9}) as chat:
+                with tracer.start_as_current_span(
+                    f"invoke_agent {agent}",
+                    start_time=clock,
+                    end_on_exit=False,
+                    attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": agent},
+                ) as turn:
+                    with tracer.start_as_current_span(
+                        "chat gpt-4o",
+                        start_time=clock,
+                        end_on_exit=False,
+                        attributes={
+                            "gen_ai.operation.name": "chat",
+                            "gen_ai.request.model": "gpt-4o",
+                            "gen_ai.usage.input_tokens": 50 + i,
+                            "gen_ai.usage.output_tokens": 9,
+                        },
+                    ) as chat:
                         clock += 8 * second // 10
                         chat.end(end_time=clock)
-                    with tracer.start_as_current_span("execute_tool lookup", start_time=clock, end_on_exit=False,
-                                                      attributes={"gen_ai.operation.name": "execute_tool",
-                                                                  "gen_ai.tool.name": "lookup",
-                                                                  "gen_ai.tool.call.arguments": json.dumps({"item": i})}
-                                                      ) as tool:
+                    with tracer.start_as_current_span(
+                        "execute_tool lookup",
+                        start_time=clock,
+                        end_on_exit=False,
+                        attributes={
+                            "gen_ai.operation.name": "execute_tool",
+                            "gen_ai.tool.name": "lookup",
+                            "gen_ai.tool.call.arguments": json.dumps({"item": i}),
+                        },
+                    ) as tool:
                         clock += 2 * second // 10
                         if i in failing and agent == agents[1]:
                             tool.set_status(Status(StatusCode.ERROR, "lookup timed out"))

@@ -10,12 +10,14 @@ import pytest
 import workbench as wb
 
 
-def test_a_comment_after_the_magic_is_not_an_argument(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_comment_after_the_magic_is_not_an_argument(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from IPython.testing.globalipapp import get_ipython
 
     monkeypatch.chdir(tmp_path)
-    wb.sim.write_jsonl(wb.sim.procurement(seed=3).generate(2), "run#2.jsonl")   # a '#' inside a name is kept
-    wb.sim.write_jsonl(wb.sim.procurement(seed=4).generate(3), "my #3.jsonl")   # and in quotes
+    wb.sim.write_jsonl(wb.sim.procurement(seed=3).generate(2), "run#2.jsonl")  # a '#' inside a name is kept
+    wb.sim.write_jsonl(wb.sim.procurement(seed=4).generate(3), "my #3.jsonl")  # and in quotes
     ip = get_ipython()
     ip.run_line_magic("load_ext", "workbench")
     ip.run_line_magic("workbench", "open run#2.jsonl --as first   # ingest it, then show it")

@@ -121,20 +121,25 @@ def _ran(page: object, panel: object) -> list[dict]:
         if len(cells) == 2 and all(re.fullmatch(r"\[\d+\]:", c["prompt"]) for c in cells):
             return cells
         assert time.monotonic() < deadline, cells
-        page.wait_for_timeout(100)   # (a look costs the page ~ms: at 500 each call waited ~0.25 s past done)
+        page.wait_for_timeout(100)  # (a look costs the page ~ms: at 500 each call waited ~0.25 s past done)
 
 
-def test_files_opened_in_a_row_under_load_are_all_drawn(folder: tuple[str, Path], shared_lab: SharedLab,
-                                                        burner: subprocess.Popen | None) -> None:
+def test_files_opened_in_a_row_under_load_are_all_drawn(
+    folder: tuple[str, Path], shared_lab: SharedLab, burner: subprocess.Popen | None
+) -> None:
     url, root = folder
     problems: list[str] = []
-    page = shared_lab.browser().new_page(viewport={"width": 1500, "height": 1800})  # the whole explorer in its screenshot
+    page = shared_lab.browser().new_page(
+        viewport={"width": 1500, "height": 1800}
+    )  # the whole explorer in its screenshot
     page.on("console", lambda m: problems.append(f"{m.type}: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
     page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
     try:
         page.goto(f"{url}/lab/tree/{FOLDER}?reset")
-        page.locator(".jp-DirListing-itemText").get_by_text("a.otlp.jsonl", exact=True).wait_for(timeout=SLOW_MS)
+        page.locator(".jp-DirListing-itemText").get_by_text("a.otlp.jsonl", exact=True).wait_for(
+            timeout=SLOW_MS
+        )
         # No wait between them. Last in the listing first: each opened file adds its notebook and workspace
         # below it, so the next one up stays where it was (a double-click on a row that moves under it
         # can open another file).
@@ -159,10 +164,14 @@ def test_files_opened_in_a_row_under_load_are_all_drawn(folder: tuple[str, Path]
             summary = panel.locator(".wb-workspace")
             assert int(summary.locator(".wb-runs").get_attribute("data-runs")) == n
             if failing:
-                assert int(summary.locator('.wb-outcome[data-outcome="failure"] b').inner_text()) == len(failing)
+                assert int(summary.locator('.wb-outcome[data-outcome="failure"] b').inner_text()) == len(
+                    failing
+                )
             # Nothing a reader sees is still loading or broken.
             shown = [o["text"] for c in _ran(page, panel) for o in c["outputs"] if not o["hidden"]]
-            assert not [t for t in shown if re.search(r"Loading widget|Error displaying widget|model not found", t)]
+            assert not [
+                t for t in shown if re.search(r"Loading widget|Error displaying widget|model not found", t)
+            ]
             if agent:  # the markup is text on the page (and no dialog opened: `problems` below)
                 assert agent in summary.inner_text()
             explorer.screenshot(path=str(SHOTS / f"ext42_row_{i}.png"))

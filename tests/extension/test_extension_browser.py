@@ -57,7 +57,9 @@ def lab(shared_lab: SharedLab) -> Lab:
         wb.demo.open_demo(str(root / "demo" / "demo.duckdb")).close()
     for suffix in ("", ".wal"):
         if Path(f"{root / 'demo' / 'demo.duckdb'}{suffix}").is_file():
-            shutil.copy(f"{root / 'demo' / 'demo.duckdb'}{suffix}", f"{root / 'workbench-demo.duckdb'}{suffix}")
+            shutil.copy(
+                f"{root / 'demo' / 'demo.duckdb'}{suffix}", f"{root / 'workbench-demo.duckdb'}{suffix}"
+            )
     write_otlp(root / "traces" / "shop.otlp.jsonl", n_traces=OTLP_TRACES, failing=OTLP_FAILING)
     return Lab(url=server.url, root=root, log=server.log)
 
@@ -104,13 +106,18 @@ def _wait_for_notebook(page: object, name: str) -> object:
             if (!p) { return false; }
             const prompts = [...p.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(e => e.textContent);
             return prompts.length === 2 && prompts.every(t => /\\[\\d+\\]/.test(t));
-        }""", arg=VISIBLE, timeout=SLOW_MS)
+        }""",
+        arg=VISIBLE,
+        timeout=SLOW_MS,
+    )
     return panel
 
 
 def _no_errors(panel: object, lab: Lab) -> None:
-    errors = panel.locator('[data-mime-type="application/vnd.jupyter.stderr"], .jp-OutputArea-output.jp-mod-error,'
-                           ' [data-mime-type="application/vnd.jupyter.error"]')
+    errors = panel.locator(
+        '[data-mime-type="application/vnd.jupyter.stderr"], .jp-OutputArea-output.jp-mod-error,'
+        ' [data-mime-type="application/vnd.jupyter.error"]'
+    )
     assert errors.count() == 0, errors.first.inner_text()
     assert lab.console == [], lab.console
 
@@ -163,12 +170,17 @@ def test_open_with_workbench_on_an_otlp_file(lab: Lab, page: object) -> None:
     _item(page, "shop.otlp.jsonl").dblclick()
     page.wait_for_function(
         """sel => [...(document.querySelector(sel)?.querySelectorAll('.jp-CodeCell .jp-InputPrompt') ?? [])]
-                  .map(e => e.textContent.trim()).join(' ') === '[3]: [4]:'""", arg=VISIBLE, timeout=SLOW_MS)
+                  .map(e => e.textContent.trim()).join(' ') === '[3]: [4]:'""",
+        arg=VISIBLE,
+        timeout=SLOW_MS,
+    )
     panel = page.locator(VISIBLE)
     assert _runs_in_summary(panel) == OTLP_TRACES and _explorer_runs(panel) == str(OTLP_TRACES)
-    assert sorted(p.name for p in (lab.root / "traces").iterdir() if not p.name.endswith(".wal")
-                  and not p.name.startswith(".")) == [
-        "shop.duckdb", "shop.otlp.jsonl", "shop.otlp.jsonl.ipynb"]
+    assert sorted(
+        p.name
+        for p in (lab.root / "traces").iterdir()
+        if not p.name.endswith(".wal") and not p.name.startswith(".")
+    ) == ["shop.duckdb", "shop.otlp.jsonl", "shop.otlp.jsonl.ipynb"]
     _no_errors(panel, lab)
 
 
@@ -197,11 +209,25 @@ def test_a_notebook_planted_beside_a_trace_opens_but_does_not_run(lab: Lab, page
     folder = lab.root / "traces"
     shutil.copy(folder / "shop.otlp.jsonl", folder / "planted.otlp.jsonl")
     marker = folder / "ran.txt"
-    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-            "source": f"open({str(marker)!r}, 'w').write('planted code ran')"}
-    (folder / "planted.otlp.jsonl.ipynb").write_text(json.dumps({
-        "cells": [cell], "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-        "nbformat": 4, "nbformat_minor": 5}))
+    cell = {
+        "cell_type": "code",
+        "metadata": {},
+        "outputs": [],
+        "execution_count": None,
+        "source": f"open({str(marker)!r}, 'w').write('planted code ran')",
+    }
+    (folder / "planted.otlp.jsonl.ipynb").write_text(
+        json.dumps(
+            {
+                "cells": [cell],
+                "metadata": {
+                    "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+                },
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        )
+    )
     _open_folder(page, "traces")
     _item(page, "planted.otlp.jsonl").dblclick()
     label = page.locator(".lm-TabBar-tabLabel").get_by_text("planted.otlp.jsonl.ipynb", exact=True)

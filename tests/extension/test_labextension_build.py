@@ -30,7 +30,8 @@ def test_committed_build_matches_the_sources() -> None:
     assert info["sources"] == [p.relative_to(SOURCE).as_posix() for p in module.source_files()]
     assert info["sources_sha256"] == module.source_hash(), (
         "extensions/workbench-jupyterlab changed since workbench/labextension was built: "
-        "run extensions/build.sh and commit workbench/labextension/")
+        "run extensions/build.sh and commit workbench/labextension/"
+    )
 
 
 def test_built_package_is_the_source_package() -> None:
@@ -55,7 +56,8 @@ def test_installed_into_jupyter_and_enabled() -> None:
     assert installed.is_dir(), f"{installed} is missing: install the package (pip install -e .)"
     cmp = filecmp.dircmp(BUILT, installed)
     assert not cmp.left_only and not cmp.right_only and not cmp.diff_files, (
-        "the installed extension differs from workbench/labextension: reinstall (pip install -e .)")
+        "the installed extension differs from workbench/labextension: reinstall (pip install -e .)"
+    )
     static = filecmp.dircmp(BUILT / "static", installed / "static")
     assert not static.left_only and not static.right_only and not static.diff_files
     jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or shutil.which("jupyter")

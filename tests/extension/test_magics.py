@@ -23,18 +23,25 @@ def _html(outputs: list) -> str:
 def test_magics_in_a_kernel(tmp_path: Path) -> None:
     write_otlp(tmp_path / "traces.otlp.jsonl", n_traces=6, failing={1, 4})
     write_sim(tmp_path / "sim.jsonl", n_runs=10)
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in (
-        "%load_ext workbench",
-        "%workbench open traces.otlp.jsonl",
-        "ws",
-        # (a log's label, read as given: ws.label refuses an agent the run does not hold)
-        f"ws.ingest([{{'record': 'label', 'run_id': sorted(ws.runs(outcome='failure')['run_id'])[0], "
-        f"'agent': {PAYLOAD!r}}}], progress=False)\n"
-        "%workbench investigate",
-        "%workbench investigate sim.jsonl --db sim.duckdb --all",
-    )])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(src)
+            for src in (
+                "%load_ext workbench",
+                "%workbench open traces.otlp.jsonl",
+                "ws",
+                # (a log's label, read as given: ws.label refuses an agent the run does not hold)
+                f"ws.ingest([{{'record': 'label', 'run_id': sorted(ws.runs(outcome='failure')['run_id'])[0], "
+                f"'agent': {PAYLOAD!r}}}], progress=False)\n"
+                "%workbench investigate",
+                "%workbench investigate sim.jsonl --db sim.duckdb --all",
+            )
+        ]
+    )
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     cells = nb.cells
     assert all(o.get("output_type") != "error" for c in cells for o in c.outputs)
 
@@ -81,7 +88,9 @@ def test_usage_errors_are_one_clear_line(tmp_path: Path, monkeypatch: pytest.Mon
         ip.run_line_magic("workbench", "open missing.otlp.json")
 
 
-def test_investigate_shows_flagged_runs_when_none_failed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_investigate_shows_flagged_runs_when_none_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # A Phoenix span export (JSON array) where every span is OK but one tool, named by the log with
     # markup in it, is called again and again with the same arguments: the magic names the run.
     import json
@@ -89,12 +98,20 @@ def test_investigate_shows_flagged_runs_when_none_failed(tmp_path: Path, monkeyp
     from IPython.testing.globalipapp import get_ipython
 
     def span(n: int, name: str, kind: str, parent: str | None, attrs: dict) -> dict:
-        return {"name": name, "context": {"trace_id": "loopy", "span_id": f"s{n}"}, "span_kind": kind,
-                "parent_id": parent, "start_time": f"2026-07-23T00:00:{n:02d}+00:00",
-                "end_time": f"2026-07-23T00:00:{n:02d}.5+00:00", "status_code": "OK", "attributes": attrs}
+        return {
+            "name": name,
+            "context": {"trace_id": "loopy", "span_id": f"s{n}"},
+            "span_kind": kind,
+            "parent_id": parent,
+            "start_time": f"2026-07-23T00:00:{n:02d}+00:00",
+            "end_time": f"2026-07-23T00:00:{n:02d}.5+00:00",
+            "status_code": "OK",
+            "attributes": attrs,
+        }
 
     spans = [span(1, "agent", "AGENT", None, {})] + [
-        span(n, PAYLOAD, "TOOL", "s1", {"tool.name": PAYLOAD, "input.value": "{}"}) for n in range(2, 7)]
+        span(n, PAYLOAD, "TOOL", "s1", {"tool.name": PAYLOAD, "input.value": "{}"}) for n in range(2, 7)
+    ]
     (tmp_path / "spans.json").write_text(json.dumps(spans), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     ip = get_ipython()
@@ -124,14 +141,23 @@ def _any_agent_trace(path: Path) -> Path:
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     tracer = provider.get_tracer("any_agent")
-    with tracer.start_as_current_span("invoke_agent [any_agent]", attributes={
-            "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "any_agent"}):
+    with tracer.start_as_current_span(
+        "invoke_agent [any_agent]",
+        attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "any_agent"},
+    ):
         for tool in ("get_current_time", "write_file"):
-            with tracer.start_as_current_span("call_llm mistral/mistral-small-latest", attributes={
-                    "gen_ai.operation.name": "call_llm", "gen_ai.request.model": "mistral/mistral-small-latest"}) as s:
+            with tracer.start_as_current_span(
+                "call_llm mistral/mistral-small-latest",
+                attributes={
+                    "gen_ai.operation.name": "call_llm",
+                    "gen_ai.request.model": "mistral/mistral-small-latest",
+                },
+            ) as s:
                 s.set_status(Status(StatusCode.OK))
-            with tracer.start_as_current_span(f"execute_tool {tool}", attributes={
-                    "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": tool}) as s:
+            with tracer.start_as_current_span(
+                f"execute_tool {tool}",
+                attributes={"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": tool},
+            ) as s:
                 s.set_status(Status(StatusCode.OK))
     provider.shutdown()
     doc = MessageToDict(encode_spans(exporter.get_finished_spans()))
@@ -144,8 +170,9 @@ def _any_agent_trace(path: Path) -> Path:
     return path
 
 
-def test_investigate_says_when_the_logs_do_not_tell_the_outcome(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_investigate_says_when_the_logs_do_not_tell_the_outcome(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Seen on any-agent's seven framework traces: `workbench investigate` said "7 of unknown outcome" and how
     # to label them; the magic said only "0 failed … no failed runs", as if every run had succeeded.
     from IPython.testing.globalipapp import get_ipython

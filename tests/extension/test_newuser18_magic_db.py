@@ -9,7 +9,9 @@ import pytest
 from IPython.core.error import UsageError
 
 
-def test_investigate_db_that_does_not_exist_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_investigate_db_that_does_not_exist_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from IPython.testing.globalipapp import get_ipython
 
     monkeypatch.chdir(tmp_path)

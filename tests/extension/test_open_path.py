@@ -12,14 +12,17 @@ import workbench as wb
 from workbench._open_path import is_duckdb_file, open_path_report, workspace_path_for
 
 
-@pytest.mark.parametrize(("source", "expected"), [
-    ("runs/traces.otlp.jsonl", "runs/traces.duckdb"),
-    ("runs/traces.otlp.json.gz", "runs/traces.duckdb"),
-    ("demo.jsonl.gz", "demo.duckdb"),
-    ("runs/otlp/", "runs/otlp.duckdb"),
-    ("runs/*.json", "runs/workspace.duckdb"),
-    ("spans", "spans.duckdb"),
-])
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("runs/traces.otlp.jsonl", "runs/traces.duckdb"),
+        ("runs/traces.otlp.json.gz", "runs/traces.duckdb"),
+        ("demo.jsonl.gz", "demo.duckdb"),
+        ("runs/otlp/", "runs/otlp.duckdb"),
+        ("runs/*.json", "runs/workspace.duckdb"),
+        ("spans", "spans.duckdb"),
+    ],
+)
 def test_workspace_goes_beside_the_traces(source: str, expected: str) -> None:
     assert workspace_path_for(source) == Path(expected)
 

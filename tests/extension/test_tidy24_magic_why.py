@@ -12,16 +12,22 @@ import workbench as wb
 from workbench._magics import investigate
 from workbench.cli import main
 
-CRASH = Path(__file__).resolve().parents[1] / "ingest" / "fixtures" / "pydantic-ai" / "delegation_crash.otlp.jsonl"
+CRASH = (
+    Path(__file__).resolve().parents[1]
+    / "ingest"
+    / "fixtures"
+    / "pydantic-ai"
+    / "delegation_crash.otlp.jsonl"
+)
 HOSTILE = "<b>503</b>\x1b[2J\u202eevil"
 
 
-pytestmark = pytest.mark.usefixtures("_own_cache")   # (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("_own_cache")  # (tests/conftest.py)
 
 
 @pytest.fixture(autouse=True)
 def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLUMNS", "400")   # the CLI wraps at the terminal's width
+    monkeypatch.setenv("COLUMNS", "400")  # the CLI wraps at the terminal's width
 
 
 def _hostile_crash(tmp_path: Path) -> Path:

@@ -13,12 +13,13 @@ PAYLOAD = "<img src=x onerror=alert(1)>"
 
 
 def test_summary_counts_and_escapes(tmp_path: Path) -> None:
-    ws = wb.open_path(write_otlp(tmp_path / "t.otlp.jsonl", n_traces=7, failing={2}, agent_name=PAYLOAD),
-                      progress=False)
+    ws = wb.open_path(
+        write_otlp(tmp_path / "t.otlp.jsonl", n_traces=7, failing={2}, agent_name=PAYLOAD), progress=False
+    )
     bundle, _ = DisplayFormatter().format(ws)
     page, text = bundle["text/html"], bundle["text/plain"]
     assert 'data-runs="7"' in page and "7 runs" in page
-    assert '<b>1</b> failure' in page and '<b>6</b> success' in page
+    assert "<b>1</b> failure" in page and "<b>6</b> success" in page
     assert PAYLOAD not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert str(tmp_path / "t.duckdb") in page
     assert text.splitlines()[0] == f"Workspace {tmp_path / 't.duckdb'}"
@@ -42,9 +43,21 @@ def test_text_views_show_escape_sequences_as_visible_text() -> None:
     # IPython in a terminal prints text/plain as is: an ESC from a log would recolour or retitle it.
     ws = wb.open()
     evil = "pl\x1b]0;pwned\x07anner\x1b[2J"
-    ws.ingest([{"record": "run", "run_id": "r\x1b[31m", "outcome": "failure"},
-               {"run_id": "r\x1b[31m", "step_id": "s1", "agent": evil, "kind": "llm", "status": "error",
-                "started_at": "2026-01-01T00:00:00Z", "ended_at": "2026-01-01T00:00:01Z"}], progress=False)
+    ws.ingest(
+        [
+            {"record": "run", "run_id": "r\x1b[31m", "outcome": "failure"},
+            {
+                "run_id": "r\x1b[31m",
+                "step_id": "s1",
+                "agent": evil,
+                "kind": "llm",
+                "status": "error",
+                "started_at": "2026-01-01T00:00:00Z",
+                "ended_at": "2026-01-01T00:00:01Z",
+            },
+        ],
+        progress=False,
+    )
     text = DisplayFormatter().format(ws)[0]["text/plain"]
     assert "\x1b" not in text and "\x07" not in text and "pl^[]0;pwned^Ganner^[[2J" in text
     from workbench._magics import investigate

@@ -26,59 +26,185 @@ def _otlp_attr(key: str, value: Any) -> dict:
 
 def seeds() -> dict[str, tuple[list[Any], bool]]:
     """Per format: (records, is_jsonl). A JSONL seed is one record per line; else one document."""
-    native = [{"record": "run", "run_id": "r1", "system": "fz", "task": "t", "outcome": "failure"},
-              {"run_id": "r1", "step_id": "a", "agent": "planner", "kind": "agent", "started_at": T0,
-               "ended_at": T0 + 900, "status": "ok"},
-              {"run_id": "r1", "step_id": "b", "parent_id": "a", "kind": "llm", "model": "m", "started_at": T0 + 1,
-               "ended_at": T0 + 500, "input": "q", "output": {"x": [1, 2]}, "tokens_in": 3, "tokens_out": 4,
-               "logprobs": [{"token": "4", "logprob": -0.1, "top_logprobs": [{"token": "4", "logprob": -0.1}]}],
-               "attributes": {"k": "v"}},
-              {"run_id": "r1", "step_id": "c", "parent_id": "a", "kind": "tool", "tool": "db",
-               "started_at": _ISO.format(1), "ended_at": _ISO.format(2), "status": "error", "error": "boom"},
-              {"record": "edge", "run_id": "r1", "src_step": "b", "dst_step": "c", "kind": "consumes"},
-              {"record": "label", "run_id": "r1", "agent": "planner", "step_id": "b", "kind": "hallucination"}]
+    native = [
+        {"record": "run", "run_id": "r1", "system": "fz", "task": "t", "outcome": "failure"},
+        {
+            "run_id": "r1",
+            "step_id": "a",
+            "agent": "planner",
+            "kind": "agent",
+            "started_at": T0,
+            "ended_at": T0 + 900,
+            "status": "ok",
+        },
+        {
+            "run_id": "r1",
+            "step_id": "b",
+            "parent_id": "a",
+            "kind": "llm",
+            "model": "m",
+            "started_at": T0 + 1,
+            "ended_at": T0 + 500,
+            "input": "q",
+            "output": {"x": [1, 2]},
+            "tokens_in": 3,
+            "tokens_out": 4,
+            "logprobs": [{"token": "4", "logprob": -0.1, "top_logprobs": [{"token": "4", "logprob": -0.1}]}],
+            "attributes": {"k": "v"},
+        },
+        {
+            "run_id": "r1",
+            "step_id": "c",
+            "parent_id": "a",
+            "kind": "tool",
+            "tool": "db",
+            "started_at": _ISO.format(1),
+            "ended_at": _ISO.format(2),
+            "status": "error",
+            "error": "boom",
+        },
+        {"record": "edge", "run_id": "r1", "src_step": "b", "dst_step": "c", "kind": "consumes"},
+        {"record": "label", "run_id": "r1", "agent": "planner", "step_id": "b", "kind": "hallucination"},
+    ]
     tid = "0af7651916cd43dd8448eb211c80319c"
-    spans = [{"traceId": tid, "spanId": f"{i + 1:016x}", "parentSpanId": "" if i == 0 else f"{1:016x}",
-              "name": n, "startTimeUnixNano": str(T0 + i), "endTimeUnixNano": str(T0 + 100 + i),
-              "status": {"code": 2 if i == 2 else 1},
-              "attributes": [_otlp_attr("gen_ai.operation.name", op), _otlp_attr("gen_ai.agent.name", "planner"),
-                             _otlp_attr("gen_ai.usage.input_tokens", 7)],
-              "events": [{"name": "e", "attributes": [_otlp_attr("k", "v")]}]}
-             for i, (n, op) in enumerate([("invoke_agent planner", "invoke_agent"), ("chat m", "chat"),
-                                          ("execute_tool t", "execute_tool")])]
-    otlp = [{"resourceSpans": [{"resource": {"attributes": [_otlp_attr("service.name", "svc")]},
-                                "scopeSpans": [{"scope": {"name": "fz"}, "spans": spans}]}]}]
-    oi = [{"name": n, "span_kind": k, "parent_id": None if i == 0 else "s0", "context.trace_id": "t1",
-           "context.span_id": f"s{i}", "start_time": _ISO.format(i), "end_time": _ISO.format(i + 1),
-           "status_code": "OK", "status_message": "", "events": [],
-           "attributes.input.value": "in", "attributes.output.value": "out",
-           "attributes.llm.token_count.prompt": 5 if k == "LLM" else None}
-          for i, (n, k) in enumerate([("agent", "AGENT"), ("llm", "LLM"), ("tool", "TOOL")])]
-    tree = [{"trace_id": "t1", "spans": [{
-        "span_id": "s0", "parent_span_id": None, "span_name": "agent", "span_kind": "AGENT", "scope_name": "fz",
-        "span_attributes": {"openinference.span.kind": "AGENT", "input.value": "go"}, "duration": "PT2S",
-        "timestamp": _ISO.format(0), "status_code": "OK", "events": [],
-        "child_spans": [{"span_id": "s1", "span_name": "llm", "span_kind": "LLM", "duration": "PT1.5S",
-                         "span_attributes": {"openinference.span.kind": "LLM", "llm.token_count.prompt": 3},
-                         "timestamp": _ISO.format(0), "status_code": "ERROR", "status_message": "bad",
-                         "child_spans": []}]}]}]
-    langfuse = [{"trace": {"id": "t1", "projectId": "p", "name": "fz", "input": {"q": 1}, "scores": []},
-                 "observations": [
-                     {"id": f"o{i}", "traceId": "t1", "projectId": "p", "type": ty, "name": n,
-                      "parentObservationId": None if i == 0 else "o0", "startTime": _ISO.format(i),
-                      "endTime": _ISO.format(i + 1), "level": "ERROR" if i == 2 else "DEFAULT",
-                      "input": {"m": "hi"}, "output": "ok", "model": "m" if ty == "GENERATION" else None,
-                      "usageDetails": {"input": 3, "output": 4} if ty == "GENERATION" else {},
-                      "metadata": {"scope": {"name": "fz"}, "attributes": {"gen_ai.agent.name": "planner"}}}
-                     for i, (ty, n) in enumerate([("AGENT", "planner"), ("GENERATION", "chat"), ("TOOL", "db")])]}]
-    whowhen = [[{"question": "q", "question_ID": f"q{j}", "ground_truth": "1", "is_correct": False,
-                 "history": [{"content": "plan", "name": "Planner", "role": "assistant"},
-                             {"content": "exitcode: 1 (execution failed)", "name": "Computer_terminal",
-                              "role": "user"},
-                             {"content": "answer 2", "name": "Checker", "role": "user"}],
-                 "mistake_agent": "Checker", "mistake_step": "2", "mistake_reason": "guessed"} for j in range(2)]]
-    return {"native": (native, True), "otlp": (otlp, True), "openinference": (oi, True),
-            "span-tree": (tree, False), "langfuse": (langfuse, False), "whowhen": (whowhen, False)}
+    spans = [
+        {
+            "traceId": tid,
+            "spanId": f"{i + 1:016x}",
+            "parentSpanId": "" if i == 0 else f"{1:016x}",
+            "name": n,
+            "startTimeUnixNano": str(T0 + i),
+            "endTimeUnixNano": str(T0 + 100 + i),
+            "status": {"code": 2 if i == 2 else 1},
+            "attributes": [
+                _otlp_attr("gen_ai.operation.name", op),
+                _otlp_attr("gen_ai.agent.name", "planner"),
+                _otlp_attr("gen_ai.usage.input_tokens", 7),
+            ],
+            "events": [{"name": "e", "attributes": [_otlp_attr("k", "v")]}],
+        }
+        for i, (n, op) in enumerate(
+            [("invoke_agent planner", "invoke_agent"), ("chat m", "chat"), ("execute_tool t", "execute_tool")]
+        )
+    ]
+    otlp = [
+        {
+            "resourceSpans": [
+                {
+                    "resource": {"attributes": [_otlp_attr("service.name", "svc")]},
+                    "scopeSpans": [{"scope": {"name": "fz"}, "spans": spans}],
+                }
+            ]
+        }
+    ]
+    oi = [
+        {
+            "name": n,
+            "span_kind": k,
+            "parent_id": None if i == 0 else "s0",
+            "context.trace_id": "t1",
+            "context.span_id": f"s{i}",
+            "start_time": _ISO.format(i),
+            "end_time": _ISO.format(i + 1),
+            "status_code": "OK",
+            "status_message": "",
+            "events": [],
+            "attributes.input.value": "in",
+            "attributes.output.value": "out",
+            "attributes.llm.token_count.prompt": 5 if k == "LLM" else None,
+        }
+        for i, (n, k) in enumerate([("agent", "AGENT"), ("llm", "LLM"), ("tool", "TOOL")])
+    ]
+    tree = [
+        {
+            "trace_id": "t1",
+            "spans": [
+                {
+                    "span_id": "s0",
+                    "parent_span_id": None,
+                    "span_name": "agent",
+                    "span_kind": "AGENT",
+                    "scope_name": "fz",
+                    "span_attributes": {"openinference.span.kind": "AGENT", "input.value": "go"},
+                    "duration": "PT2S",
+                    "timestamp": _ISO.format(0),
+                    "status_code": "OK",
+                    "events": [],
+                    "child_spans": [
+                        {
+                            "span_id": "s1",
+                            "span_name": "llm",
+                            "span_kind": "LLM",
+                            "duration": "PT1.5S",
+                            "span_attributes": {
+                                "openinference.span.kind": "LLM",
+                                "llm.token_count.prompt": 3,
+                            },
+                            "timestamp": _ISO.format(0),
+                            "status_code": "ERROR",
+                            "status_message": "bad",
+                            "child_spans": [],
+                        }
+                    ],
+                }
+            ],
+        }
+    ]
+    langfuse = [
+        {
+            "trace": {"id": "t1", "projectId": "p", "name": "fz", "input": {"q": 1}, "scores": []},
+            "observations": [
+                {
+                    "id": f"o{i}",
+                    "traceId": "t1",
+                    "projectId": "p",
+                    "type": ty,
+                    "name": n,
+                    "parentObservationId": None if i == 0 else "o0",
+                    "startTime": _ISO.format(i),
+                    "endTime": _ISO.format(i + 1),
+                    "level": "ERROR" if i == 2 else "DEFAULT",
+                    "input": {"m": "hi"},
+                    "output": "ok",
+                    "model": "m" if ty == "GENERATION" else None,
+                    "usageDetails": {"input": 3, "output": 4} if ty == "GENERATION" else {},
+                    "metadata": {"scope": {"name": "fz"}, "attributes": {"gen_ai.agent.name": "planner"}},
+                }
+                for i, (ty, n) in enumerate([("AGENT", "planner"), ("GENERATION", "chat"), ("TOOL", "db")])
+            ],
+        }
+    ]
+    whowhen = [
+        [
+            {
+                "question": "q",
+                "question_ID": f"q{j}",
+                "ground_truth": "1",
+                "is_correct": False,
+                "history": [
+                    {"content": "plan", "name": "Planner", "role": "assistant"},
+                    {
+                        "content": "exitcode: 1 (execution failed)",
+                        "name": "Computer_terminal",
+                        "role": "user",
+                    },
+                    {"content": "answer 2", "name": "Checker", "role": "user"},
+                ],
+                "mistake_agent": "Checker",
+                "mistake_step": "2",
+                "mistake_reason": "guessed",
+            }
+            for j in range(2)
+        ]
+    ]
+    return {
+        "native": (native, True),
+        "otlp": (otlp, True),
+        "openinference": (oi, True),
+        "span-tree": (tree, False),
+        "langfuse": (langfuse, False),
+        "whowhen": (whowhen, False),
+    }
 
 
 FORMATS = sorted(seeds())
@@ -121,6 +247,7 @@ def mutate(records: list[Any], edits: list[tuple[int, str, Any]]) -> list[Any]:
 
 def to_bytes(records: list[Any], jsonl: bool) -> bytes:
     """The file text: JSONL or one document (the stdlib encoder, which writes anything JSON can hold)."""
+
     def dump(v: Any) -> str:
         limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(limit, 5000))  # mutants may nest ~1,100 deep: the writer must not give up
@@ -128,6 +255,7 @@ def to_bytes(records: list[Any], jsonl: bool) -> bytes:
             return json.dumps(v, default=str, allow_nan=True)
         finally:
             sys.setrecursionlimit(limit)
+
     if jsonl:
         return ("\n".join(dump(r) for r in records) + "\n").encode("utf-8", "surrogatepass")
     return dump(records[0]).encode("utf-8", "surrogatepass")
@@ -138,7 +266,7 @@ def edit_bytes(data: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
     buf = bytearray(data)
     for pos, cut, insert in edits:
         at = pos % (len(buf) + 1)
-        buf[at:at + cut] = insert
+        buf[at : at + cut] = insert
     return bytes(buf)
 
 
@@ -155,7 +283,11 @@ def check_file(path: Path, fmt: str) -> dict[str, int]:
     assert ws.count("steps") == report.added <= report.stored, report
     again = ws.ingest(path, format=fmt, progress=False)
     assert again.added == 0, again
-    assert (again.read, again.stored, again.quarantined) == (report.read, report.stored, report.quarantined), again
+    assert (again.read, again.stored, again.quarantined) == (
+        report.read,
+        report.stored,
+        report.quarantined,
+    ), again
     assert ws.count("quarantine") == report.quarantined and ws.count("steps") == report.added
     temp = ws.sql("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall()[0][0]
     assert temp == 0, f"{temp} temporary tables left"

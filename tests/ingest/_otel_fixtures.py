@@ -29,10 +29,19 @@ from workbench.ingest._base import Stage, create_stage_tables
 
 # Two tokens: p(a)=0.5 among {a: .5, b: .5}; p(c)=0.25 among {c: .25, d: .75}.
 LOGPROBS = [
-    {"token": "a", "logprob": math.log(0.5),
-     "top_logprobs": [{"token": "a", "logprob": math.log(0.5)}, {"token": "b", "logprob": math.log(0.5)}]},
-    {"token": "c", "logprob": math.log(0.25),
-     "top_logprobs": [{"token": "c", "logprob": math.log(0.25)}, {"token": "d", "logprob": math.log(0.75)}]},
+    {
+        "token": "a",
+        "logprob": math.log(0.5),
+        "top_logprobs": [{"token": "a", "logprob": math.log(0.5)}, {"token": "b", "logprob": math.log(0.5)}],
+    },
+    {
+        "token": "c",
+        "logprob": math.log(0.25),
+        "top_logprobs": [
+            {"token": "c", "logprob": math.log(0.25)},
+            {"token": "d", "logprob": math.log(0.75)},
+        ],
+    },
 ]
 # By hand: confidence = exp((ln .5 + ln .25) / 2) = sqrt(.125); entropy = mean(ln 2, H(.25, .75)).
 EXPECTED_CONFIDENCE = math.sqrt(0.125)
@@ -45,52 +54,99 @@ def multi_agent_spans() -> list[ReadableSpan]:
     provider = TracerProvider(resource=Resource.create({"service.name": "procurement"}))
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     tracer = provider.get_tracer("workbench.tests", "1.0")
-    with tracer.start_as_current_span("invoke_agent orchestrator", attributes={
-            "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "orchestrator"}) as root:
-        with tracer.start_as_current_span("invoke_agent researcher", attributes={
-                "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "researcher"}):
-            with tracer.start_as_current_span("chat gpt-4o", attributes={
-                    "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o",
-                    "gen_ai.response.model": "gpt-4o-2024-08-06", "gen_ai.usage.input_tokens": 120,
+    with tracer.start_as_current_span(
+        "invoke_agent orchestrator",
+        attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "orchestrator"},
+    ) as root:
+        with tracer.start_as_current_span(
+            "invoke_agent researcher",
+            attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "researcher"},
+        ):
+            with tracer.start_as_current_span(
+                "chat gpt-4o",
+                attributes={
+                    "gen_ai.operation.name": "chat",
+                    "gen_ai.request.model": "gpt-4o",
+                    "gen_ai.response.model": "gpt-4o-2024-08-06",
+                    "gen_ai.usage.input_tokens": 120,
                     "gen_ai.usage.output_tokens": 40,
-                    "gen_ai.input.messages": json.dumps([{"role": "user", "parts": [
-                        {"type": "text", "content": "find suppliers"}]}]),
-                    "gen_ai.output.messages": json.dumps([{"role": "assistant", "parts": [
-                        {"type": "text", "content": "ACME"}]}]),
-                    "workbench.logprobs": json.dumps(LOGPROBS)}) as chat:
+                    "gen_ai.input.messages": json.dumps(
+                        [{"role": "user", "parts": [{"type": "text", "content": "find suppliers"}]}]
+                    ),
+                    "gen_ai.output.messages": json.dumps(
+                        [{"role": "assistant", "parts": [{"type": "text", "content": "ACME"}]}]
+                    ),
+                    "workbench.logprobs": json.dumps(LOGPROBS),
+                },
+            ) as chat:
                 chat.set_status(Status(StatusCode.OK))
-            with tracer.start_as_current_span("execute_tool search", attributes={
-                    "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "search",
-                    "gen_ai.tool.call.id": "call_1", "gen_ai.tool.call.arguments": '{"q": "suppliers"}',
-                    "gen_ai.tool.call.result": '["ACME"]'}):
+            with tracer.start_as_current_span(
+                "execute_tool search",
+                attributes={
+                    "gen_ai.operation.name": "execute_tool",
+                    "gen_ai.tool.name": "search",
+                    "gen_ai.tool.call.id": "call_1",
+                    "gen_ai.tool.call.arguments": '{"q": "suppliers"}',
+                    "gen_ai.tool.call.result": '["ACME"]',
+                },
+            ):
                 pass
-        with tracer.start_as_current_span("invoke_agent pricer", attributes={
-                "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "pricer"}):
-            with tracer.start_as_current_span("chat gpt-4o-mini", attributes={
-                    "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini",
-                    "gen_ai.usage.prompt_tokens": 30, "gen_ai.usage.completion_tokens": 7,
-                    "gen_ai.prompt": "price of ACME widgets?", "gen_ai.completion": "12.5"}):
+        with tracer.start_as_current_span(
+            "invoke_agent pricer",
+            attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "pricer"},
+        ):
+            with tracer.start_as_current_span(
+                "chat gpt-4o-mini",
+                attributes={
+                    "gen_ai.operation.name": "chat",
+                    "gen_ai.request.model": "gpt-4o-mini",
+                    "gen_ai.usage.prompt_tokens": 30,
+                    "gen_ai.usage.completion_tokens": 7,
+                    "gen_ai.prompt": "price of ACME widgets?",
+                    "gen_ai.completion": "12.5",
+                },
+            ):
                 pass
-            with tracer.start_as_current_span("execute_tool get_price", attributes={
-                    "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_price",
-                    "gen_ai.tool.call.arguments": '{"sku": "W-1"}'}) as tool:
+            with tracer.start_as_current_span(
+                "execute_tool get_price",
+                attributes={
+                    "gen_ai.operation.name": "execute_tool",
+                    "gen_ai.tool.name": "get_price",
+                    "gen_ai.tool.call.arguments": '{"sku": "W-1"}',
+                },
+            ) as tool:
                 tool.record_exception(TimeoutError("price service timed out"))
                 tool.set_status(Status(StatusCode.ERROR, "timeout"))
         root.set_status(Status(StatusCode.ERROR, "run failed"))
     # An OpenInference trace: an AGENT span named by its span name, an LLM span with flattened messages.
-    with tracer.start_as_current_span("CodeAgent.run", attributes={
-            "openinference.span.kind": "AGENT", "input.value": "task", "session.id": "s-1"}):
-        with tracer.start_as_current_span("LiteLLMModel.__call__", attributes={
-                "openinference.span.kind": "LLM", "llm.model_name": "gpt-4-0613",
-                "llm.token_count.prompt": 97, "llm.token_count.completion": 52, "llm.token_count.total": 149,
+    with tracer.start_as_current_span(
+        "CodeAgent.run",
+        attributes={"openinference.span.kind": "AGENT", "input.value": "task", "session.id": "s-1"},
+    ):
+        with tracer.start_as_current_span(
+            "LiteLLMModel.__call__",
+            attributes={
+                "openinference.span.kind": "LLM",
+                "llm.model_name": "gpt-4-0613",
+                "llm.token_count.prompt": 97,
+                "llm.token_count.completion": 52,
+                "llm.token_count.total": 149,
                 "llm.input_messages.0.message.role": "user",
                 "llm.input_messages.0.message.content": "Weather in Paris?",
                 "llm.output_messages.0.message.role": "assistant",
-                "llm.output_messages.0.message.content": "Rainy."}):
+                "llm.output_messages.0.message.content": "Rainy.",
+            },
+        ):
             pass
-        with tracer.start_as_current_span("get_weather", attributes={
-                "openinference.span.kind": "TOOL", "tool.name": "get_weather",
-                "input.value": '{"city": "Paris"}', "output.value": "rainy"}):
+        with tracer.start_as_current_span(
+            "get_weather",
+            attributes={
+                "openinference.span.kind": "TOOL",
+                "tool.name": "get_weather",
+                "input.value": '{"city": "Paris"}',
+                "output.value": "rainy",
+            },
+        ):
             pass
     provider.shutdown()
     return list(exporter.get_finished_spans())
@@ -105,8 +161,14 @@ def _hex(value: str) -> str:
     return base64.b64decode(value).hex()
 
 
-_KINDS = {"SPAN_KIND_UNSPECIFIED": 0, "SPAN_KIND_INTERNAL": 1, "SPAN_KIND_SERVER": 2, "SPAN_KIND_CLIENT": 3,
-          "SPAN_KIND_PRODUCER": 4, "SPAN_KIND_CONSUMER": 5}
+_KINDS = {
+    "SPAN_KIND_UNSPECIFIED": 0,
+    "SPAN_KIND_INTERNAL": 1,
+    "SPAN_KIND_SERVER": 2,
+    "SPAN_KIND_CLIENT": 3,
+    "SPAN_KIND_PRODUCER": 4,
+    "SPAN_KIND_CONSUMER": 5,
+}
 _CODES = {"STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}
 
 

@@ -39,15 +39,22 @@ class DetectedTogether:
     each test still reads its file into a store of its own for what it asserts of the read."""
 
     def __init__(self, paths: list[Path], fast: bool | None = None) -> None:
-        with readers(fast):     # (True: the SQL reader, False: the Python one, None: the chosen one)
+        with readers(fast):  # (True: the SQL reader, False: the Python one, None: the chosen one)
             self.ws = wb.open()
             report = self.ws.ingest([str(p.resolve()) for p in paths], progress=False)
         assert report.read == report.stored and report.quarantined == 0, report
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             self._hits = wb.detect(self.ws, progress=False)
-        self._runs = {p: [r for (r,) in self.ws.sql("SELECT DISTINCT run_id FROM steps WHERE file = ? ORDER BY 1",
-                                                    [str(p.resolve())]).fetchall()] for p in paths}
+        self._runs = {
+            p: [
+                r
+                for (r,) in self.ws.sql(
+                    "SELECT DISTINCT run_id FROM steps WHERE file = ? ORDER BY 1", [str(p.resolve())]
+                ).fetchall()
+            ]
+            for p in paths
+        }
 
     def runs(self, path: Path) -> list[str]:
         return self._runs[path]
@@ -102,6 +109,7 @@ def logonly_verdicts(path: Path) -> tuple[wb.Workspace, list[tuple[str, float, d
         warnings.simplefilter("ignore", RuntimeWarning)
         wb.detect(ws, progress=False)
     attribute_failed(ws, None, "logonly")
-    rows = ws.sql("SELECT target, value, params FROM attributions WHERE unit = 'verdict' "
-                  "AND method = 'blame_model'").fetchall()
+    rows = ws.sql(
+        "SELECT target, value, params FROM attributions WHERE unit = 'verdict' AND method = 'blame_model'"
+    ).fetchall()
     return ws, [(target, value, json.loads(params)) for target, value, params in rows]

@@ -133,7 +133,9 @@ def assert_same_each(units: list[list[Path]], names: list[str] | None = None) ->
 
 _IDS = re.compile(rb'"(?:traceId|trace_id|run_id)"\s*:\s*"([^"]{1,200})"')
 # A trace id as a Node.js Buffer (``JSON.stringify`` of an OpenTelemetry JS SDK's span: test_otlp_js_objects.py)
-_BUFFER_IDS = re.compile(rb'"traceId"\s*:\s*\{\s*"type"\s*:\s*"Buffer"\s*,\s*"data"\s*:\s*\[([\d,\s]{1,400})\]')
+_BUFFER_IDS = re.compile(
+    rb'"traceId"\s*:\s*\{\s*"type"\s*:\s*"Buffer"\s*,\s*"data"\s*:\s*\[([\d,\s]{1,400})\]'
+)
 
 
 def ids_of(unit: list[Path]) -> frozenset[bytes]:
@@ -150,7 +152,9 @@ def ids_of(unit: list[Path]) -> frozenset[bytes]:
             out.add(found.lower())
             with contextlib.suppress(ValueError):
                 out.add(base64.b64decode(found, validate=True).hex().encode())
-        for found in _BUFFER_IDS.findall(data):   # (its bytes as hex: the id the readers store; not bytes: left out)
+        for found in _BUFFER_IDS.findall(
+            data
+        ):  # (its bytes as hex: the id the readers store; not bytes: left out)
             with contextlib.suppress(ValueError):
                 out.add(bytes(int(b) for b in found.split(b",") if b.strip()).hex().encode())
     return frozenset(out)
@@ -177,26 +181,59 @@ WRITERS = (
     # OTLP per framework
     "test_fw1_framework_shapes",  # OpenAI Agents (OpenInference), smolagents, CrewAI, LlamaIndex
     "test_framework_agent_names",  # BeeAI, Agent Framework, PydanticAI, LangGraph, AgentOps
-    "test_real12_dspy_react", "test_real12_langgraph_state", "test_real14_ag2", "test_real14_logfire",
-    "test_real14_mlflow", "test_real14_langfuse_otel", "test_real15_formats", "test_real16_beeai",
-    "test_real16_langchain_tool_message", "test_real17_exception_cause", "test_real17_negative_counts",
-    "test_real17_workflow_build", "test_real18_mastra", "test_real18_openai_agents_js", "test_real18_vercel_ai",
-    "test_real20_adk", "test_real20_langgraph_js", "test_real20_strands", "test_real22_langgraph_js",
-    "test_real22_same_call", "test_real23_agent_framework_handoff",
-    "test_llmetry13_traceloop", "test_llmetry13_otlp_logs", "test_logs14_span_logs", "test_logs14_traceloop_orphans",
-    "test_left19_ag2_same_microsecond_calls", "test_links13_loop_agents",
-    "test_links12_span_links", "test_attack21_adk_hostile",
-    "test_integ18_logs_of_linked_traces", "test_otlp", "test_otlp_js_objects", "test_otlp_time_units",
+    "test_real12_dspy_react",
+    "test_real12_langgraph_state",
+    "test_real14_ag2",
+    "test_real14_logfire",
+    "test_real14_mlflow",
+    "test_real14_langfuse_otel",
+    "test_real15_formats",
+    "test_real16_beeai",
+    "test_real16_langchain_tool_message",
+    "test_real17_exception_cause",
+    "test_real17_negative_counts",
+    "test_real17_workflow_build",
+    "test_real18_mastra",
+    "test_real18_openai_agents_js",
+    "test_real18_vercel_ai",
+    "test_real20_adk",
+    "test_real20_langgraph_js",
+    "test_real20_strands",
+    "test_real22_langgraph_js",
+    "test_real22_same_call",
+    "test_real23_agent_framework_handoff",
+    "test_llmetry13_traceloop",
+    "test_llmetry13_otlp_logs",
+    "test_logs14_span_logs",
+    "test_logs14_traceloop_orphans",
+    "test_left19_ag2_same_microsecond_calls",
+    "test_links13_loop_agents",
+    "test_links12_span_links",
+    "test_attack21_adk_hostile",
+    "test_integ18_logs_of_linked_traces",
+    "test_otlp",
+    "test_otlp_js_objects",
+    "test_otlp_time_units",
     # native JSONL (and not here: test_real22_vercel_ai_runs reads the checked-in files below, realingest11_completion
     # and attack20 write the console exporter's and openai-agents' own formats, of one reader each)
-    "test_native_file", "test_native_fast", "test_native_stage", "test_bad_records",
+    "test_native_file",
+    "test_native_fast",
+    "test_native_stage",
+    "test_bad_records",
 )
 _TWO_READERS = ("otlp", "native")
 # Modules whose files cost 15-40 s each to read twice (when their tests were also run again to write them): left to
 # a run with WORKBENCH_READER_HARVEST=all (the whole set agreed at stop 24 but for the lenient lines below), so the
 # suite keeps inside its 15 minutes on 2 cores.
-SLOW_WRITERS = {"test_logs14_span_logs", "test_native_file", "test_bad_records", "test_llmetry13_otlp_logs",
-                "test_real22_same_call", "test_left19_ag2_same_microsecond_calls", "test_real17_workflow_build"}
+SLOW_WRITERS = {
+    "test_logs14_span_logs",
+    "test_native_file",
+    "test_bad_records",
+    "test_llmetry13_otlp_logs",
+    "test_real22_same_call",
+    "test_left19_ag2_same_microsecond_calls",
+    "test_real17_workflow_build",
+}
 if os.environ.get("WORKBENCH_READER_HARVEST") != "all":
     WRITERS = tuple(m for m in WRITERS if m not in SLOW_WRITERS)
 # Files written to show a difference the readers keep on purpose: not compared here. (None since lenient25: a
@@ -233,12 +270,17 @@ class WrittenFiles:
         read after the test and its fixtures ended."""
         module = item.module.__name__ if isinstance(item, pytest.Function) else ""
         folder = item.funcargs.get("tmp_path") if module in WRITERS else None
-        if folder is None or item.name.split("[")[0] in APART or any(
-                m.name != "parametrize" for m in getattr(item.function, "pytestmark", [])):
+        if (
+            folder is None
+            or item.name.split("[")[0] in APART
+            or any(m.name != "parametrize" for m in getattr(item.function, "pytestmark", []))
+        ):
             return
         files = _two_reader_files(folder)
         for paths in [[p] for p in files] + ([files] if len(files) > 1 else []):
-            key = tuple((p.relative_to(folder).as_posix(), hashlib.sha256(p.read_bytes()).digest()) for p in paths)
+            key = tuple(
+                (p.relative_to(folder).as_posix(), hashlib.sha256(p.read_bytes()).digest()) for p in paths
+            )
             if key not in self.compared:
                 self.compared.add(key)
                 self.pending.append((paths, item.nodeid))
@@ -259,4 +301,5 @@ class WrittenFiles:
             raise AssertionError(
                 f"the two readers store differently what {len(found)} test(s) wrote (tests/ingest/_reader_agreement.py: "
                 "compared when this worker ended, so reported at the teardown of the test that ran last; each "
-                "difference below begins with the test that wrote the files):\n" + "\n".join(found))
+                "difference below begins with the test that wrote the files):\n" + "\n".join(found)
+            )

@@ -16,8 +16,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 import workbench as wb
 
 
-def recording_tracer(resource: dict[str, Any], scope: str, version: str) -> tuple[TracerProvider, Any,
-                                                                                   InMemorySpanExporter]:
+def recording_tracer(
+    resource: dict[str, Any], scope: str, version: str
+) -> tuple[TracerProvider, Any, InMemorySpanExporter]:
     """``(provider, tracer, exporter)``: shut the provider down, then read the exporter's finished spans."""
     exporter = InMemorySpanExporter()
     provider = TracerProvider(resource=Resource.create(resource))

@@ -20,9 +20,14 @@ def _write(path: Path, *lines: str) -> Path:
 
 def _app_log(body: dict) -> dict:
     """An app's own log record of the chat span (not a GenAI message): kept in the step's otel.logs."""
-    return {"timeUnixNano": "1796151337585653512", "severityText": "INFO", "body": body,
-            "attributes": [{"key": "event.name", "value": {"stringValue": "app.log"}}],
-            "traceId": TRACE, "spanId": CHAT}
+    return {
+        "timeUnixNano": "1796151337585653512",
+        "severityText": "INFO",
+        "body": body,
+        "attributes": [{"key": "event.name", "value": {"stringValue": "app.log"}}],
+        "traceId": TRACE,
+        "spanId": CHAT,
+    }
 
 
 def _nested(depth: int) -> dict:
@@ -36,8 +41,10 @@ def test_a_log_body_orjson_cannot_encode_costs_nothing_else(tmp_path: Path) -> N
     """An integer past 64 bits: the note's text was Python's repr (not JSON) and the merge's json() failed
     the whole call ('nothing was stored')."""
     spans = _write(tmp_path / "traces.jsonl", spans_line())
-    logs = _write(tmp_path / "logs.jsonl", _logs_line([_app_log({"intValue": "123456789012345678901234567890"}),
-                                                       details_record()]))
+    logs = _write(
+        tmp_path / "logs.jsonl",
+        _logs_line([_app_log({"intValue": "123456789012345678901234567890"}), details_record()]),
+    )
     ws = wb.open()
     rep = ws.ingest([spans, logs])
     assert (rep.read, rep.stored, rep.quarantined) == (5, 5, 0)
@@ -47,15 +54,24 @@ def test_a_log_body_orjson_cannot_encode_costs_nothing_else(tmp_path: Path) -> N
     assert json.loads(out)[0]["parts"][0]["content"] == "The widget costs 14.20 USD."
 
 
-@pytest.mark.parametrize(("event", "body", "why"), [
-    ("app.log", _nested(120), "field 'body' is nested deeper than 100 levels (the limit)"),
-    ("gen_ai.user.message", _nested(120), "field 'input' is nested deeper than 100 levels (the limit)"),
-    ("app.log", _nested(300), "field 'body' is nested deeper than 100 levels (the limit)"),
-    ("gen_ai.choice", {"stringValue": "x" * 5_000_000}, "field 'output' is 5000004 bytes (limit 4194304)"),
-    ("app.log", {"stringValue": "x" * 5_000_000}, "field 'body' is "),
-], ids=["note-nested-120", "message-nested-120", "note-nested-300", "message-5MB", "note-5MB"])
-def test_a_log_record_past_a_fields_limits_is_quarantined_alone(tmp_path: Path, event: str, body: dict,
-                                                                why: str) -> None:
+@pytest.mark.parametrize(
+    ("event", "body", "why"),
+    [
+        ("app.log", _nested(120), "field 'body' is nested deeper than 100 levels (the limit)"),
+        ("gen_ai.user.message", _nested(120), "field 'input' is nested deeper than 100 levels (the limit)"),
+        ("app.log", _nested(300), "field 'body' is nested deeper than 100 levels (the limit)"),
+        (
+            "gen_ai.choice",
+            {"stringValue": "x" * 5_000_000},
+            "field 'output' is 5000004 bytes (limit 4194304)",
+        ),
+        ("app.log", {"stringValue": "x" * 5_000_000}, "field 'body' is "),
+    ],
+    ids=["note-nested-120", "message-nested-120", "note-nested-300", "message-5MB", "note-5MB"],
+)
+def test_a_log_record_past_a_fields_limits_is_quarantined_alone(
+    tmp_path: Path, event: str, body: dict, why: str
+) -> None:
     """A span's field past 4 MiB or nested past 100 levels quarantines the span (README, Limits); a log
     record's went into its step's input / output / otel.logs whatever its size or depth (a body nested
     300 levels failed the whole call). Now the record is quarantined, with file and line, and only it."""
@@ -65,7 +81,7 @@ def test_a_log_record_past_a_fields_limits_is_quarantined_alone(tmp_path: Path, 
     ws = wb.open()
     rep = ws.ingest([spans, logs])
     assert (rep.read, rep.stored, rep.quarantined) == (5, 4, 1)
-    (file, line, reason), = ws.sql("SELECT file, line, reason FROM quarantine").fetchall()
+    ((file, line, reason),) = ws.sql("SELECT file, line, reason FROM quarantine").fetchall()
     assert (file, line) == (str(logs.resolve()), 2) and reason.startswith("bad log record: " + why), reason
     out = ws.sql("SELECT output FROM steps WHERE step_id = ?", params=[CHAT]).fetchall()[0][0]
     assert json.loads(out)[0]["parts"][0]["content"] == "The widget costs 14.20 USD."
@@ -111,14 +127,17 @@ def test_a_copy_of_the_span_with_other_messages_still_conflicts(tmp_path: Path) 
     ws.ingest([spans, _write(tmp_path / "logs.jsonl", _logs_line([details_record()]))])
     other = json.loads(spans_line())
     chat = other["resourceSpans"][0]["scopeSpans"][0]["spans"][2]
-    chat["attributes"].append({"key": "gen_ai.input.messages", "value": {"stringValue": '[{"role": "user", '
-                                                                                      '"content": "other"}]'}})
+    chat["attributes"].append(
+        {"key": "gen_ai.input.messages", "value": {"stringValue": '[{"role": "user", "content": "other"}]'}}
+    )
     rep = ws.ingest(_write(tmp_path / "other.jsonl", json.dumps(other)))
     assert rep.quarantined == 1
     assert "differs in input" in ws.sql("SELECT reason FROM quarantine").fetchall()[0][0]
 
 
-def test_log_records_are_held_in_memory_a_chunk_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_log_records_are_held_in_memory_a_chunk_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every log record read (with its raw text) was held in a Python list until the end of the call: a logs
     file of millions of records grew the process without bound. Now at most a chunk is, the rest in DuckDB;
     the records keep their reading order across chunks, and the orphans their file and line."""
@@ -134,8 +153,10 @@ def test_log_records_are_held_in_memory_a_chunk_at_a_time(tmp_path: Path, monkey
 
     monkeypatch.setattr(_otlp_logs, "stage_log_record", counting)
     orphan = {**_app_log({"stringValue": "lost"}), "spanId": "ffffffffffffffff"}
-    lines = [_logs_line([_app_log({"stringValue": f"event {i}"}) for i in range(k, k + 50)] + [orphan])
-             for k in range(0, 1000, 50)]
+    lines = [
+        _logs_line([_app_log({"stringValue": f"event {i}"}) for i in range(k, k + 50)] + [orphan])
+        for k in range(0, 1000, 50)
+    ]
     logs = _write(tmp_path / "logs.jsonl", spans_line(), *lines)
     ws = wb.open()
     rep = ws.ingest(logs)
@@ -161,13 +182,17 @@ def test_another_exporters_fuller_copy_keeps_what_the_logs_gave(tmp_path: Path) 
     console.write_text("".join(s.to_json() + "\n" for s in spans))
     tool = next(s for s in spans if s.name == "execute_tool get_price")
     trace, span = f"{tool.context.trace_id:032x}", f"{tool.context.span_id:016x}"
-    logs = _write(tmp_path / "logs.jsonl", _logs_line([{**_app_log({"stringValue": "price looked up"}),
-                                                        "traceId": trace, "spanId": span}]))
+    logs = _write(
+        tmp_path / "logs.jsonl",
+        _logs_line([{**_app_log({"stringValue": "price looked up"}), "traceId": trace, "spanId": span}]),
+    )
     ws = wb.open()
     ws.ingest([console, logs])
     rep = ws.ingest(otlp)
     assert (rep.read, rep.stored, rep.quarantined) == (2, 2, 0)
-    attrs = json.loads(ws.sql("SELECT attributes FROM steps WHERE step_id = ?", params=[span]).fetchall()[0][0])
+    attrs = json.loads(
+        ws.sql("SELECT attributes FROM steps WHERE step_id = ?", params=[span]).fetchall()[0][0]
+    )
     assert "otel.scope.name" in attrs  # (the fuller copy's)
     assert [n["body"] for n in attrs["otel.logs"]] == ["price looked up"]
     again = ws.ingest([console, otlp, logs])
@@ -180,13 +205,18 @@ def test_a_span_completed_later_keeps_what_its_logs_gave(tmp_path: Path) -> None
     early = json.loads(spans_line())
     del early["resourceSpans"][0]["scopeSpans"][0]["spans"][2]["endTimeUnixNano"]
     ws = wb.open()
-    first = ws.ingest([_write(tmp_path / "early.jsonl", json.dumps(early)),
-                       _write(tmp_path / "logs.jsonl", _logs_line([details_record(), _app_log({"stringValue": "hi"})]))])
+    first = ws.ingest(
+        [
+            _write(tmp_path / "early.jsonl", json.dumps(early)),
+            _write(tmp_path / "logs.jsonl", _logs_line([details_record(), _app_log({"stringValue": "hi"})])),
+        ]
+    )
     assert (first.read, first.stored, first.quarantined) == (5, 5, 0)
     rep = ws.ingest(_write(tmp_path / "traces.jsonl", spans_line()))
     assert (rep.read, rep.stored, rep.quarantined) == (3, 3, 0)
-    ended, out, attrs = ws.sql("SELECT ended_at, output, attributes FROM steps WHERE step_id = ?",
-                               params=[CHAT]).fetchall()[0]
+    ended, out, attrs = ws.sql(
+        "SELECT ended_at, output, attributes FROM steps WHERE step_id = ?", params=[CHAT]
+    ).fetchall()[0]
     assert ended is not None
     assert json.loads(out)[0]["parts"][0]["content"] == "The widget costs 14.20 USD."
     assert [n["body"] for n in json.loads(attrs)["otel.logs"]] == ["hi"]

@@ -23,12 +23,13 @@ def _agents(ws: wb.Workspace) -> dict[str, tuple[str, str | None]]:
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
 def test_the_turn_before_an_executor_stored_by_an_earlier_call_names_its_agent(
-        tmp_path: Path, fast: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, fast: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
     doc = groupchat()
     spans = doc["resourceSpans"][0]["scopeSpans"][0]["spans"]
     paths = []
-    for i, part in enumerate((spans[:3], spans[3:])):   # up to the researcher's first turn, then the rest
+    for i, part in enumerate((spans[:3], spans[3:])):  # up to the researcher's first turn, then the rest
         piece = copy.deepcopy(doc)
         piece["resourceSpans"][0]["scopeSpans"][0]["spans"] = part
         paths.append(tmp_path / f"ag2-{i}.otlp.jsonl")

@@ -39,7 +39,7 @@ def _files(tmp_path: Path, cut: int) -> list[Path]:
     return paths
 
 
-_WHOLE: dict[tuple[bool, int], list[tuple]] = {}   # (fast, cut) -> steps one call stores (rows: read-only)
+_WHOLE: dict[tuple[bool, int], list[tuple]] = {}  # (fast, cut) -> steps one call stores (rows: read-only)
 
 
 # cut 3: the researcher's first turn, then its executor turn; 4: an executor turn, then its failed call;
@@ -48,7 +48,8 @@ _WHOLE: dict[tuple[bool, int], list[tuple]] = {}   # (fast, cut) -> steps one ca
 @pytest.mark.parametrize("reverse", [False, True], ids=["in-order", "later-first"])
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
 def test_a_chat_split_over_calls_is_stored_as_one_call_stores_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool, reverse: bool, cut: int) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool, reverse: bool, cut: int
+) -> None:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
     paths = _files(tmp_path, cut)
     if (fast, cut) not in _WHOLE:
@@ -57,8 +58,14 @@ def test_a_chat_split_over_calls_is_stored_as_one_call_stores_it(
         whole.ingest(paths)
         _WHOLE[fast, cut] = _steps(whole)
     whole_steps = _WHOLE[fast, cut]
-    assert ("00000000000000c1", "researcher", None, "tool", "error",
-            "ExecutionError: Error: price service timed out") in whole_steps
+    assert (
+        "00000000000000c1",
+        "researcher",
+        None,
+        "tool",
+        "error",
+        "ExecutionError: Error: price service timed out",
+    ) in whole_steps
     split = wb.open()
     for path in reversed(paths) if reverse else paths:
         split.ingest(path)
@@ -70,14 +77,17 @@ def test_a_chat_split_over_calls_is_stored_as_one_call_stores_it(
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
 def test_a_workflow_read_a_span_a_call_last_span_first_is_stored_as_one_call_stores_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
     spans = llamaindex_spans()
     whole = wb.open()
     whole.ingest(write_jsonl(tmp_path / "wf.otlp.jsonl", [collector_style(otlp_request(spans))]))
     assert ("FunctionTool.acall", "researcher") in whole.sql("SELECT name, agent FROM steps").fetchall()
-    paths = [write_jsonl(tmp_path / f"wf-{i}.otlp.jsonl", [collector_style(otlp_request([s]))])
-             for i, s in enumerate(spans)]
+    paths = [
+        write_jsonl(tmp_path / f"wf-{i}.otlp.jsonl", [collector_style(otlp_request([s]))])
+        for i, s in enumerate(spans)
+    ]
     split = wb.open()
     for path in reversed(paths):
         split.ingest(path)

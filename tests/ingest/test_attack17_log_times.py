@@ -16,9 +16,9 @@ import workbench as wb
 def test_a_record_with_an_impossible_time_is_quarantined_alone(tmp_path: Path) -> None:
     spans = _write(tmp_path / "traces.jsonl", spans_line())
     recs = [_event(i) for i in range(4)]
-    recs[1]["timeUnixNano"] = str(10**30)                  # past the platform's time_t
-    recs[2]["timeUnixNano"] = str(253402300800 * 10**9)    # the year 10000
-    recs[3]["observedTimeUnixNano"] = recs[3].pop("timeUnixNano")   # no time of its own: the observed one
+    recs[1]["timeUnixNano"] = str(10**30)  # past the platform's time_t
+    recs[2]["timeUnixNano"] = str(253402300800 * 10**9)  # the year 10000
+    recs[3]["observedTimeUnixNano"] = recs[3].pop("timeUnixNano")  # no time of its own: the observed one
     logs = _write(tmp_path / "logs.jsonl", _logs_line(recs))
     ws = wb.open()
     rep = ws.ingest([spans, logs])

@@ -42,8 +42,12 @@ def _noted() -> Exception:
 
 
 CASES = {
-    "a1": (ValueError("1 validation error for GetPriceArgs\nsku\n  Field required [type=missing, input_value={}]"),
-           "Tool Error (caused by ValueError: 1 validation error for GetPriceArgs)"),
+    "a1": (
+        ValueError(
+            "1 validation error for GetPriceArgs\nsku\n  Field required [type=missing, input_value={}]"
+        ),
+        "Tool Error (caused by ValueError: 1 validation error for GetPriceArgs)",
+    ),
     "a2": (_noted(), "Tool Error (caused by TimeoutError: price service timed out)"),
     "a3": (KeyError("sku"), "Tool Error (caused by KeyError: 'sku')"),
 }
@@ -51,29 +55,61 @@ CASES = {
 
 def _tool(sid: str, stack: str, start: int) -> dict:
     attrs = {"openinference.span.kind": "TOOL", "tool.name": "get_price", "input.value": '{"sku": "A"}'}
-    return {"traceId": TRACE, "spanId": "00000000000000" + sid, "parentSpanId": "0000000000000001",
-            "name": "get_price", "startTimeUnixNano": str(1796171410237029120 + start),
-            "endTimeUnixNano": str(1796171410238348032 + start),
-            "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()],
-            "status": {"code": "STATUS_CODE_ERROR"},
-            "events": [{"timeUnixNano": str(1796171410533555910 + start), "name": "exception", "attributes": [
-                {"key": "exception.type", "value": {"stringValue": "ToolError"}},
-                {"key": "exception.message", "value": {"stringValue": "Tool Error"}},
-                {"key": "exception.stacktrace", "value": {"stringValue": stack}}]}]}
+    return {
+        "traceId": TRACE,
+        "spanId": "00000000000000" + sid,
+        "parentSpanId": "0000000000000001",
+        "name": "get_price",
+        "startTimeUnixNano": str(1796171410237029120 + start),
+        "endTimeUnixNano": str(1796171410238348032 + start),
+        "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()],
+        "status": {"code": "STATUS_CODE_ERROR"},
+        "events": [
+            {
+                "timeUnixNano": str(1796171410533555910 + start),
+                "name": "exception",
+                "attributes": [
+                    {"key": "exception.type", "value": {"stringValue": "ToolError"}},
+                    {"key": "exception.message", "value": {"stringValue": "Tool Error"}},
+                    {"key": "exception.stacktrace", "value": {"stringValue": stack}},
+                ],
+            }
+        ],
+    }
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
-def test_root_cause_of_a_message_of_several_lines_or_with_a_note(fast: bool, tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_root_cause_of_a_message_of_several_lines_or_with_a_note(
+    fast: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
-    root = {"traceId": TRACE, "spanId": "0000000000000001", "name": "researcher",
-            "startTimeUnixNano": "1796171407858208000", "endTimeUnixNano": "1796171410402435072",
-            "attributes": [{"key": "openinference.span.kind", "value": {"stringValue": "AGENT"}}],
-            "status": {"code": "STATUS_CODE_OK"}}
+    root = {
+        "traceId": TRACE,
+        "spanId": "0000000000000001",
+        "name": "researcher",
+        "startTimeUnixNano": "1796171407858208000",
+        "endTimeUnixNano": "1796171410402435072",
+        "attributes": [{"key": "openinference.span.kind", "value": {"stringValue": "AGENT"}}],
+        "status": {"code": "STATUS_CODE_OK"},
+    }
     spans = [root] + [_tool(sid, _wrapped(exc), i) for i, (sid, (exc, _)) in enumerate(CASES.items())]
     path = tmp_path / "chained.otlp.jsonl"
-    path.write_text(json.dumps({"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [
-        {"scope": {"name": "openinference.instrumentation.beeai"}, "spans": spans}]}]}) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "resourceSpans": [
+                    {
+                        "resource": {"attributes": []},
+                        "scopeSpans": [
+                            {"scope": {"name": "openinference.instrumentation.beeai"}, "spans": spans}
+                        ],
+                    }
+                ]
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     ws = wb.open()
     report = ws.ingest(path, progress=False)
     assert (report.read, report.stored, report.quarantined) == (4, 4, 0)

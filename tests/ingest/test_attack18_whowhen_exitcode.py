@@ -13,16 +13,29 @@ import workbench as wb
 
 
 def _history(code: str) -> dict:
-    return {"is_correct": False, "question": "q", "ground_truth": "a", "mistake_agent": "Coder", "mistake_step": "1",
-            "mistake_reason": "r", "history": [
-                {"content": "write code", "role": "user", "name": "Planner"},
-                {"content": "```python\nprint(1)\n```", "role": "assistant", "name": "Coder"},
-                {"content": f"exitcode: {code} (execution failed)\nCode output: boom", "role": "user",
-                 "name": "Computer_terminal"},
-                {"content": "done", "role": "assistant", "name": "Planner"}]}
+    return {
+        "is_correct": False,
+        "question": "q",
+        "ground_truth": "a",
+        "mistake_agent": "Coder",
+        "mistake_step": "1",
+        "mistake_reason": "r",
+        "history": [
+            {"content": "write code", "role": "user", "name": "Planner"},
+            {"content": "```python\nprint(1)\n```", "role": "assistant", "name": "Coder"},
+            {
+                "content": f"exitcode: {code} (execution failed)\nCode output: boom",
+                "role": "user",
+                "name": "Computer_terminal",
+            },
+            {"content": "done", "role": "assistant", "name": "Planner"},
+        ],
+    }
 
 
-@pytest.mark.parametrize(("code", "status"), [("9" * 5000, "error"), ("-" + "0" * 5000, "unset"), ("1", "error")])
+@pytest.mark.parametrize(
+    ("code", "status"), [("9" * 5000, "error"), ("-" + "0" * 5000, "unset"), ("1", "error")]
+)
 def test_every_turn_is_read_whatever_the_exit_code(code: str, status: str, tmp_path: Path) -> None:
     path = tmp_path / "ww.json"
     path.write_text(json.dumps(_history(code)), encoding="utf-8")

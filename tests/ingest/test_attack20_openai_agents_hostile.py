@@ -15,14 +15,24 @@ TRACE = "trace_0123456789abcdef0123456789abcdef"
 
 
 def _span(sid: str, parent: str | None, data: dict, error: dict | None = None) -> dict:
-    return {"object": "trace.span", "id": f"span_{sid}", "trace_id": TRACE,
-            "parent_id": f"span_{parent}" if parent else None, "started_at": "2026-12-02T07:00:01.000000+00:00",
-            "ended_at": "2026-12-02T07:00:02.000000+00:00", "span_data": data, "error": error}
+    return {
+        "object": "trace.span",
+        "id": f"span_{sid}",
+        "trace_id": TRACE,
+        "parent_id": f"span_{parent}" if parent else None,
+        "started_at": "2026-12-02T07:00:01.000000+00:00",
+        "ended_at": "2026-12-02T07:00:02.000000+00:00",
+        "span_data": data,
+        "error": error,
+    }
 
 
 def _ingest(tmp_path: Path, spans: list[dict]) -> wb.Workspace:
-    recs = [_span("a1", None, {"type": "agent", "name": "researcher"}), *spans,
-            {"object": "trace", "id": TRACE, "workflow_name": "quote"}]
+    recs = [
+        _span("a1", None, {"type": "agent", "name": "researcher"}),
+        *spans,
+        {"object": "trace", "id": TRACE, "workflow_name": "quote"},
+    ]
     path = tmp_path / "agents.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in recs))
     ws = wb.open()
@@ -33,11 +43,16 @@ def _ingest(tmp_path: Path, spans: list[dict]) -> wb.Workspace:
 
 def test_a_failed_call_whose_error_data_is_nested_deep_is_kept(tmp_path: Path) -> None:
     deep = json.loads("[" * 300 + "]" * 300)
-    failed = _span("f1", "a1", {"type": "function", "name": "get_price", "input": "{\"item\": \"widget\"}"},
-                   error={"message": "Error running tool", "data": {"error": None, "trace": deep}})
+    failed = _span(
+        "f1",
+        "a1",
+        {"type": "function", "name": "get_price", "input": '{"item": "widget"}'},
+        error={"message": "Error running tool", "data": {"error": None, "trace": deep}},
+    )
     ws = _ingest(tmp_path, [failed])
     assert ws.sql("SELECT agent, tool, status, error FROM steps WHERE step_id = 'span_f1'").fetchall() == [
-        ("researcher", "get_price", "error", "Error running tool (its data nested too deep to write)")]
+        ("researcher", "get_price", "error", "Error running tool (its data nested too deep to write)")
+    ]
 
 
 def test_an_mcp_server_that_is_no_name_is_not_named_by_its_repr(tmp_path: Path) -> None:
@@ -45,6 +60,8 @@ def test_an_mcp_server_that_is_no_name_is_not_named_by_its_repr(tmp_path: Path) 
     named = _span("m2", "a1", {"type": "mcp_tools", "server": "prices", "result": ["get_price"]})
     ws = _ingest(tmp_path, [listed, named])
     assert dict(ws.sql("SELECT step_id, name FROM steps WHERE step_id LIKE 'span_m%'").fetchall()) == {
-        "span_m1": "mcp list tools", "span_m2": "mcp list tools prices"}
+        "span_m1": "mcp list tools",
+        "span_m2": "mcp list tools prices",
+    }
     attrs = json.loads(ws.sql("SELECT attributes FROM steps WHERE step_id = 'span_m1'").fetchall()[0][0])
-    assert attrs["openai_agents.server"] == {"url": "http://x"}   # (kept as written, among the attributes)
+    assert attrs["openai_agents.server"] == {"url": "http://x"}  # (kept as written, among the attributes)

@@ -14,33 +14,53 @@ from workbench.exceptions import FormatError
 
 
 def _write(path: Path, first: dict) -> Path:
-    rest = {"record": "step", "run_id": "r1", "step_id": "s2", "parent_id": "s1", "agent": "writer", "kind": "llm",
-            "output": "done"}
+    rest = {
+        "record": "step",
+        "run_id": "r1",
+        "step_id": "s2",
+        "parent_id": "s1",
+        "agent": "writer",
+        "kind": "llm",
+        "output": "done",
+    }
     path.write_text(json.dumps(first) + "\n" + json.dumps(rest) + "\n")
     return path
 
 
-PROMPT = "Summarise the filing. " * 5000   # 110 KB
+PROMPT = "Summarise the filing. " * 5000  # 110 KB
 
 
 def test_attack24_long_first_record_is_read(tmp_path: Path) -> None:
     (tmp_path / "logs").mkdir()
-    log = _write(tmp_path / "logs" / "run.jsonl", {"record": "step", "run_id": "r1", "step_id": "s1",
-                                                   "agent": "planner", "kind": "llm", "input": PROMPT})
+    log = _write(
+        tmp_path / "logs" / "run.jsonl",
+        {
+            "record": "step",
+            "run_id": "r1",
+            "step_id": "s1",
+            "agent": "planner",
+            "kind": "llm",
+            "input": PROMPT,
+        },
+    )
     ws = wb.open()
-    rep = ws.ingest(log, progress=False)   # old code: FormatError, not in any known format
+    rep = ws.ingest(log, progress=False)  # old code: FormatError, not in any known format
     assert (rep.read, rep.stored, rep.quarantined) == (2, 2, 0)
     assert ws.sql("SELECT length(input) FROM steps WHERE step_id = 's1'").fetchall() == [(len(PROMPT),)]
     folder = wb.open()
-    rep = folder.ingest(tmp_path / "logs", progress=False)   # old code: the file skipped
+    rep = folder.ingest(tmp_path / "logs", progress=False)  # old code: the file skipped
     assert (rep.read, rep.stored, rep.skipped) == (2, 2, [])
 
 
-@pytest.mark.parametrize("first", [
-    {"input": PROMPT, "run_id": "r1", "step_id": "s1"},                          # the kind past the head
-    {"meta": {"record": "step"}, "input": PROMPT},                               # nested, not the record's
-    {"input": '"record": "step"' + PROMPT},                                      # inside a string
-], ids=["past-head", "nested", "in-string"])
+@pytest.mark.parametrize(
+    "first",
+    [
+        {"input": PROMPT, "run_id": "r1", "step_id": "s1"},  # the kind past the head
+        {"meta": {"record": "step"}, "input": PROMPT},  # nested, not the record's
+        {"input": '"record": "step"' + PROMPT},  # inside a string
+    ],
+    ids=["past-head", "nested", "in-string"],
+)
 def test_attack24_cut_record_without_its_kind_is_not_guessed(tmp_path: Path, first: dict) -> None:
     log = _write(tmp_path / "run.jsonl", first)
     with pytest.raises(FormatError, match="not in any known format"):

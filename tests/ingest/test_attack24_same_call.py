@@ -22,10 +22,14 @@ TRACE = "ab3069e01a249b4f15b3ae0c381704e5"
 
 
 def _llm(agent: str, n: int, parent_side: bool) -> dict:
-    attrs = {"gen_ai.operation.name": "generate_content" if not parent_side else "chat",
-             "gen_ai.request.model": "openai/gpt-4o-mini" if parent_side else "gpt-4o-mini",
-             "gen_ai.agent.name": agent, "gcp.vertex.agent.event_id": f"ev-{n}",
-             "gen_ai.usage.input_tokens": 50 + 10 * n, "gen_ai.usage.output_tokens": 12}
+    attrs = {
+        "gen_ai.operation.name": "generate_content" if not parent_side else "chat",
+        "gen_ai.request.model": "openai/gpt-4o-mini" if parent_side else "gpt-4o-mini",
+        "gen_ai.agent.name": agent,
+        "gcp.vertex.agent.event_id": f"ev-{n}",
+        "gen_ai.usage.input_tokens": 50 + 10 * n,
+        "gen_ai.usage.output_tokens": 12,
+    }
     if parent_side:
         attrs["gen_ai.prompt"] = f"question {n}"
         attrs["gen_ai.completion"] = f"answer {n}"
@@ -33,7 +37,12 @@ def _llm(agent: str, n: int, parent_side: bool) -> dict:
 
 
 SPANS = [  # (span id, parent, name, attributes): two model calls, each written as call_llm > generate_content
-    ("a1", None, "invoke_agent researcher", {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "researcher"}),
+    (
+        "a1",
+        None,
+        "invoke_agent researcher",
+        {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "researcher"},
+    ),
     ("b1", "a1", "call_llm", _llm("researcher", 0, True)),
     ("d1", "b1", "generate_content gpt-4o-mini", _llm("researcher", 0, False)),
     ("b2", "a1", "call_llm", _llm("researcher", 1, True)),
@@ -47,22 +56,45 @@ def _write(path: Path, ids: set[str] | None = None) -> Path:
         start = 1796183900000000000 + i * 1_000_000
         if ids is not None and sid not in ids:
             continue
-        sp = {"traceId": TRACE, "spanId": "00000000000000" + sid, "name": name, "kind": 1,
-              "startTimeUnixNano": str(start), "endTimeUnixNano": str(start + 300_000), "status": {},
-              "attributes": [{"key": k, "value": {"intValue": str(v)} if isinstance(v, int) else {"stringValue": v}}
-                             for k, v in attrs.items()]}
+        sp = {
+            "traceId": TRACE,
+            "spanId": "00000000000000" + sid,
+            "name": name,
+            "kind": 1,
+            "startTimeUnixNano": str(start),
+            "endTimeUnixNano": str(start + 300_000),
+            "status": {},
+            "attributes": [
+                {"key": k, "value": {"intValue": str(v)} if isinstance(v, int) else {"stringValue": v}}
+                for k, v in attrs.items()
+            ],
+        }
         if parent:
             sp["parentSpanId"] = "00000000000000" + parent
         spans.append(sp)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [
-        {"scope": {"name": "gcp.vertex.agent", "version": "2.13.0"}, "spans": spans}]}]}) + "\n")
+    path.write_text(
+        json.dumps(
+            {
+                "resourceSpans": [
+                    {
+                        "resource": {"attributes": []},
+                        "scopeSpans": [
+                            {"scope": {"name": "gcp.vertex.agent", "version": "2.13.0"}, "spans": spans}
+                        ],
+                    }
+                ]
+            }
+        )
+        + "\n"
+    )
     return path
 
 
 def _llm_steps(ws: wb.Workspace) -> list:
-    return ws.sql("SELECT step_id[-2:], tokens_in, output IS NOT NULL FROM steps WHERE kind = 'llm' "
-                  "ORDER BY step_id").fetchall()
+    return ws.sql(
+        "SELECT step_id[-2:], tokens_in, output IS NOT NULL FROM steps WHERE kind = 'llm' ORDER BY step_id"
+    ).fetchall()
 
 
 ONCE = [("b1", 50, True), ("b2", 60, True)]
@@ -97,8 +129,10 @@ def test_attack24_child_given_again_later(tmp_path: Path, reader: bool) -> None:
     ws = wb.open()
     ws.ingest(_write(tmp_path / "a.otlp.json"))
     # the client's spans alone (an exporter's batch file read again), then the whole trace again with a copy
-    for path in (_write(tmp_path / "kids.otlp.json", {"d1", "d2"}),
-                 _write(tmp_path / "some.otlp.json", {"b2", "d1", "d2"})):
+    for path in (
+        _write(tmp_path / "kids.otlp.json", {"d1", "d2"}),
+        _write(tmp_path / "some.otlp.json", {"b2", "d1", "d2"}),
+    ):
         rep = ws.ingest(path)
         assert (rep.read, rep.stored, rep.quarantined, rep.added) == (rep.read, rep.read, 0, 0), rep.errors
         assert _llm_steps(ws) == ONCE  # old code: d1 and d2 stored as two more model calls

@@ -15,14 +15,39 @@ T0 = 1767225600000000000
 
 
 def _log(path: Path, big: int, n: int) -> Path:
-    calls = [{"id": f"c{i}", "type": "function", "function": {"name": "get_price",
-                                                              "arguments": json.dumps({"item": f"widget{i}"})}}
-             for i in range(3)]
+    calls = [
+        {
+            "id": f"c{i}",
+            "type": "function",
+            "function": {"name": "get_price", "arguments": json.dumps({"item": f"widget{i}"})},
+        }
+        for i in range(3)
+    ]
     out = json.dumps([{"role": "assistant", "content": "x" * big, "tool_calls": calls}])
-    lines = [{"record": "step", "run_id": "r1", "step_id": "llm", "agent": "a", "kind": "llm", "started_at": T0,
-              "output": out}]
-    lines += [{"record": "step", "run_id": "r1", "step_id": f"t{i:04d}", "agent": "a", "kind": "tool", "tool": "get_price",
-               "started_at": T0 + 1000 + i, "input": f"widget{i % 5}"} for i in range(n)]
+    lines = [
+        {
+            "record": "step",
+            "run_id": "r1",
+            "step_id": "llm",
+            "agent": "a",
+            "kind": "llm",
+            "started_at": T0,
+            "output": out,
+        }
+    ]
+    lines += [
+        {
+            "record": "step",
+            "run_id": "r1",
+            "step_id": f"t{i:04d}",
+            "agent": "a",
+            "kind": "tool",
+            "tool": "get_price",
+            "started_at": T0 + 1000 + i,
+            "input": f"widget{i % 5}",
+        }
+        for i in range(n)
+    ]
     path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
     return path
 
@@ -41,6 +66,8 @@ def test_attack24_model_output_read_once(tmp_path: Path) -> None:
     assert peak < 60_000_000, peak
     # the arguments are still given back where they match the model's request (widget0..2, not widget3/4)
     inputs = dict(ws.sql("SELECT step_id, input FROM steps WHERE kind = 'tool'").fetchall())
-    assert json.loads(inputs["t0001"]) == {"item": "widget1"} and json.loads(inputs["t0007"]) == {"item": "widget2"}
+    assert json.loads(inputs["t0001"]) == {"item": "widget1"} and json.loads(inputs["t0007"]) == {
+        "item": "widget2"
+    }
     assert inputs["t0003"] == "widget3" and inputs["t0299"] == "widget4"
     assert any("one argument" in n for n in rep.notes)

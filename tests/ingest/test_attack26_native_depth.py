@@ -19,15 +19,20 @@ def _nest(levels: int) -> str:
     return '{"a":' * (levels - 1) + "{}" + "}" * (levels - 1)
 
 
-@pytest.mark.parametrize("extra", [', "foo": ' + _nest(100), ', "foo": ' + "[" * 150 + "]" * 150,
-                                   ', "attributes": ' + _nest(100)])
+@pytest.mark.parametrize(
+    "extra", [', "foo": ' + _nest(100), ', "foo": ' + "[" * 150 + "]" * 150, ', "attributes": ' + _nest(100)]
+)
 @pytest.mark.parametrize("where", ["middle", "across a chunk", "last, no newline"])
-def test_a_deep_record_is_quarantined_by_the_whole_file_read_too(tmp_path: Path, extra: str, where: str) -> None:
+def test_a_deep_record_is_quarantined_by_the_whole_file_read_too(
+    tmp_path: Path, extra: str, where: str
+) -> None:
     good = [_STEP % (i, i, "") for i in range(1, 80)]
     deep = _STEP % (500, 500, extra)
     if where == "middle":
         lines = good[:40] + [deep] + good[40:]
-    elif where == "across a chunk":  # (the line count reads 1 MiB chunks: the deep line straddles the first edge)
+    elif (
+        where == "across a chunk"
+    ):  # (the line count reads 1 MiB chunks: the deep line straddles the first edge)
         pad = _STEP % (0, 0, ', "x": "' + "p" * (1024 * 1024 - 400 - len(deep) // 2) + '"')
         lines = good[:1] + [pad, deep] + good[1:]
     else:
@@ -38,6 +43,8 @@ def test_a_deep_record_is_quarantined_by_the_whole_file_read_too(tmp_path: Path,
     fast = staged(con, stage)
     slow = staged(*stage_file(path, fast=False)[:2])
     assert whole  # (the whole-file read took the file, and handed the deep line alone to Python)
-    assert [r["reason"] for r in slow["quarantine"]] == ["nested deeper than 100 levels of arrays and objects (the limit)"]
+    assert [r["reason"] for r in slow["quarantine"]] == [
+        "nested deeper than 100 levels of arrays and objects (the limit)"
+    ]
     assert fast == slow
     assert "s500" not in {r["step_id"] for r in fast["steps"]}

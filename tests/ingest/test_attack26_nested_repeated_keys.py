@@ -34,19 +34,27 @@ _REPEATS = {
     # (strings holding a quote before a colon, escaped both ways: they must not hide the repeat from a count)
     "escaped": ', "output": {"s": "\\u0022:", "t": "\\": ", "k": 1, "k": 2}, "input": {"u": "x\\": "}',
     "top_logprobs": ', "logprobs": [{"token": "a", "logprob": -0.1, "top_logprobs": [{"logprob": -0.1}], '
-                    '"top_logprobs": [{"logprob": -0.2}, {"logprob": -2.0}]}]',
+    '"top_logprobs": [{"logprob": -0.2}, {"logprob": -2.0}]}]',
     "run": '}\n{"record": "run", "run_id": "r1", "attributes": {"models": {"a": "m1", "a": "m2"}, "seed": 1, "seed": 2}',
     # (a value past the size the SQL paths read: the Python reader reads the line)
     "big": ', "attributes": {"retries": 1, "note": "' + "n" * (3 * 1024 * 1024) + '", "retries": 5}',
 }
 # Text that only starts like JSON, beside them: no object, and the read must not stop on it
-_TEXT = [', "input": "{not json", "output": "[1, 2"', ', "attributes": {"a": "{x"}, "input": "[\\"a\\", \\"a\\"]"']
+_TEXT = [
+    ', "input": "{not json", "output": "[1, 2"',
+    ', "attributes": {"a": "{x"}, "input": "[\\"a\\", \\"a\\"]"',
+]
 
 
 def _file(tmp_path: Path, key: str) -> Path:
     # (enough lines for the whole-file read to take the file with one record handed back)
-    good = [_STEP % (f"s{i}", i, ', "input": {"messages": [{"role": "user", "content": "q%d"}]}' % i) for i in range(1, 400)]
-    odd = [_STEP % ("x500", 5000, _REPEATS[key])] + [_STEP % (f"x{600 + i}", 6000 + i, t) for i, t in enumerate(_TEXT)]
+    good = [
+        _STEP % (f"s{i}", i, ', "input": {"messages": [{"role": "user", "content": "q%d"}]}' % i)
+        for i in range(1, 400)
+    ]
+    odd = [_STEP % ("x500", 5000, _REPEATS[key])] + [
+        _STEP % (f"x{600 + i}", 6000 + i, t) for i, t in enumerate(_TEXT)
+    ]
     path = tmp_path / "repeats.jsonl"
     path.write_text("\n".join(good[:200] + odd + good[200:]) + "\n", encoding="utf-8")
     return path
@@ -69,11 +77,16 @@ def python_staged(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], t
 
 @pytest.mark.parametrize("key", sorted(_REPEATS))
 @pytest.mark.parametrize("whole_file", [True, False])
-def test_sql_paths_stage_what_the_python_reader_stages(python_staged: Callable[[str], tuple[Path, dict]], key: str,
-                                                        whole_file: bool) -> None:
+def test_sql_paths_stage_what_the_python_reader_stages(
+    python_staged: Callable[[str], tuple[Path, dict]], key: str, whole_file: bool
+) -> None:
     path, slow = python_staged(key)
-    with mock.patch.object(native, "stage_native_file", wraps=native.stage_native_file if whole_file else None,
-                           **({} if whole_file else {"return_value": False})):
+    with mock.patch.object(
+        native,
+        "stage_native_file",
+        wraps=native.stage_native_file if whole_file else None,
+        **({} if whole_file else {"return_value": False}),
+    ):
         con, stage, whole = stage_file(path, fast=True)
     assert whole == whole_file
     fast = staged(con, stage)
@@ -88,8 +101,12 @@ def test_the_store_keeps_the_object_as_written_whichever_reader(tmp_path: Path) 
         ws = wb.open()
         with readers(fast):
             ws.ingest(path, progress=False)
-        got.append(ws.con.execute("SELECT attributes, json_extract(attributes, '$.retries')::INT FROM steps "
-                                  "WHERE step_id = 'x500'").fetchall())
+        got.append(
+            ws.con.execute(
+                "SELECT attributes, json_extract(attributes, '$.retries')::INT FROM steps "
+                "WHERE step_id = 'x500'"
+            ).fetchall()
+        )
     assert got[0] == got[1]
     # both members kept (DuckDB's functions read the first, Python's json the last)
     assert got[0][0][0] == '{"retries":1,"tool":"x","retries":5}' and got[0][0][1] == 1

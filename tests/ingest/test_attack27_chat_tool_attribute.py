@@ -25,10 +25,16 @@ def _read(monkeypatch: pytest.MonkeyPatch, fast: bool, path: Path) -> wb.Workspa
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
-def test_the_tool_a_chat_span_asks_for_stays_an_attribute(monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
+def test_the_tool_a_chat_span_asks_for_stays_an_attribute(
+    monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
     ws = _read(monkeypatch, fast, FIXTURE)
-    asked = [json.loads(a).get("gen_ai.tool.name") for (a,) in ws.sql(
-        "SELECT attributes FROM steps WHERE kind = 'llm' AND attributes LIKE '%gen_ai.tool.name%'").fetchall()]
+    asked = [
+        json.loads(a).get("gen_ai.tool.name")
+        for (a,) in ws.sql(
+            "SELECT attributes FROM steps WHERE kind = 'llm' AND attributes LIKE '%gen_ai.tool.name%'"
+        ).fetchall()
+    ]
     assert sorted(asked) == ["lookup_price", "research_price", "write_report"], asked
     assert ws.sql("SELECT count(*) FROM steps WHERE kind = 'llm' AND tool IS NOT NULL").fetchall() == [(0,)]
 
@@ -38,24 +44,65 @@ def _kv(key: str, value: str) -> dict:
 
 
 def test_both_readers_store_the_same_attributes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    spans = [{"traceId": "a" * 32, "spanId": f"{i:016x}", "name": name, "startTimeUnixNano": str(1767225600000000000 + i),
-              "endTimeUnixNano": str(1767225600000000500 + i), "status": {}, "attributes": attrs}
-             for i, (name, attrs) in enumerate([
-                 ("chat gpt", [_kv("gen_ai.operation.name", "chat"), _kv("gen_ai.tool.name", "search"),
-                               _kv("gen_ai.tool.call.id", "c1")]),
-                 ("chat", [_kv("tool.name", "calc"), _kv("openinference.span.kind", "LLM"), _kv("x", "1")]),
-                 ("chat two", [_kv("gen_ai.operation.name", "chat"), _kv("tool.name", "b"), _kv("gen_ai.tool.name", "a")]),
-                 ("execute_tool search", [_kv("gen_ai.operation.name", "execute_tool"), _kv("gen_ai.tool.name", "search")]),
-             ], start=1)]
+    spans = [
+        {
+            "traceId": "a" * 32,
+            "spanId": f"{i:016x}",
+            "name": name,
+            "startTimeUnixNano": str(1767225600000000000 + i),
+            "endTimeUnixNano": str(1767225600000000500 + i),
+            "status": {},
+            "attributes": attrs,
+        }
+        for i, (name, attrs) in enumerate(
+            [
+                (
+                    "chat gpt",
+                    [
+                        _kv("gen_ai.operation.name", "chat"),
+                        _kv("gen_ai.tool.name", "search"),
+                        _kv("gen_ai.tool.call.id", "c1"),
+                    ],
+                ),
+                ("chat", [_kv("tool.name", "calc"), _kv("openinference.span.kind", "LLM"), _kv("x", "1")]),
+                (
+                    "chat two",
+                    [
+                        _kv("gen_ai.operation.name", "chat"),
+                        _kv("tool.name", "b"),
+                        _kv("gen_ai.tool.name", "a"),
+                    ],
+                ),
+                (
+                    "execute_tool search",
+                    [_kv("gen_ai.operation.name", "execute_tool"), _kv("gen_ai.tool.name", "search")],
+                ),
+            ],
+            start=1,
+        )
+    ]
     path = tmp_path / "t.jsonl"
-    path.write_text(json.dumps({"resourceSpans": [{"resource": {"attributes": []},
-                                                   "scopeSpans": [{"scope": {"name": "t"}, "spans": spans}]}]}) + "\n")
+    path.write_text(
+        json.dumps(
+            {
+                "resourceSpans": [
+                    {"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "t"}, "spans": spans}]}
+                ]
+            }
+        )
+        + "\n"
+    )
     query = "SELECT step_id, kind, tool, attributes FROM steps ORDER BY step_id"
     sql, py = (_read(monkeypatch, fast, path).sql(query).fetchall() for fast in (True, False))
     assert sql == py
     assert [json.loads(a) for (_, _, _, a) in sql[:3]] == [
-        {"gen_ai.operation.name": "chat", "gen_ai.tool.name": "search", "gen_ai.tool.call.id": "c1",
-         "otel.scope.name": "t"},
+        {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.tool.name": "search",
+            "gen_ai.tool.call.id": "c1",
+            "otel.scope.name": "t",
+        },
         {"tool.name": "calc", "openinference.span.kind": "LLM", "x": "1", "otel.scope.name": "t"},
-        {"gen_ai.operation.name": "chat", "tool.name": "b", "gen_ai.tool.name": "a", "otel.scope.name": "t"}]
+        {"gen_ai.operation.name": "chat", "tool.name": "b", "gen_ai.tool.name": "a", "otel.scope.name": "t"},
+    ]
     assert sql[3][1:3] == ("tool", "search") and "gen_ai.tool.name" not in sql[3][3]

@@ -20,14 +20,24 @@ def test_a_tool_only_described_like_a_hand_off_is_a_tool(tmp_path: Path, fast: b
     text = AUTOGEN.read_text(encoding="utf-8")
     assert text.count("Handoff to researcher.") == 1 and text.count("Handoff to writer.") == 1
     path = tmp_path / "lookalike.otlp.jsonl"
-    path.write_text(text.replace("Handoff to researcher.", "Handoff to a human operator when the customer is angry.")
-                    .replace("Handoff to writer.", "Handoff to <b>writer</b>."), encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "Handoff to researcher.", "Handoff to a human operator when the customer is angry."
+        ).replace("Handoff to writer.", "Handoff to <b>writer</b>."),
+        encoding="utf-8",
+    )
     with readers(fast):
         ws = wb.open()
         ws.ingest(path, progress=False)
-    steps = ws.sql("SELECT kind, tool, output FROM steps WHERE kind IN ('handoff', 'tool') ORDER BY seq").fetchall()
-    assert [(k, t) for k, t, _ in steps] == [("tool", "transfer_to_researcher"), ("tool", "get_price"),
-                                             ("tool", "transfer_to_writer"), ("tool", "format_quote")]
+    steps = ws.sql(
+        "SELECT kind, tool, output FROM steps WHERE kind IN ('handoff', 'tool') ORDER BY seq"
+    ).fetchall()
+    assert [(k, t) for k, t, _ in steps] == [
+        ("tool", "transfer_to_researcher"),
+        ("tool", "get_price"),
+        ("tool", "transfer_to_writer"),
+        ("tool", "format_quote"),
+    ]
     agents = {a for (a,) in ws.sql("SELECT DISTINCT agent FROM steps WHERE agent IS NOT NULL").fetchall()}
     assert not {a for a in agents if " " in a or "<" in a}
 
@@ -36,4 +46,6 @@ def test_the_default_description_is_still_a_hand_off(tmp_path: Path) -> None:
     ws = wb.open()
     ws.ingest(AUTOGEN, progress=False)
     assert ws.sql("SELECT output FROM steps WHERE kind = 'handoff' ORDER BY seq").fetchall() == [
-        ("researcher",), ("writer",)]
+        ("researcher",),
+        ("writer",),
+    ]

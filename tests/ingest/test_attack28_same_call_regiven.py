@@ -13,31 +13,69 @@ T0, MS = 1_760_000_000_000_000_000, 1_000_000
 
 
 def _span(sid: str, parent: str, name: str, t0: int, t1: int, attrs: dict) -> dict:
-    values = [{"key": k, "value": {"intValue": str(v)} if isinstance(v, int) else {"stringValue": v}}
-              for k, v in attrs.items()]
-    return {"traceId": "ab" * 16, "spanId": sid, "parentSpanId": parent, "name": name, "kind": 1,
-            "startTimeUnixNano": str(T0 + t0 * MS), "endTimeUnixNano": str(T0 + t1 * MS), "attributes": values,
-            "status": {}}
+    values = [
+        {"key": k, "value": {"intValue": str(v)} if isinstance(v, int) else {"stringValue": v}}
+        for k, v in attrs.items()
+    ]
+    return {
+        "traceId": "ab" * 16,
+        "spanId": sid,
+        "parentSpanId": parent,
+        "name": name,
+        "kind": 1,
+        "startTimeUnixNano": str(T0 + t0 * MS),
+        "endTimeUnixNano": str(T0 + t1 * MS),
+        "attributes": values,
+        "status": {},
+    }
 
 
 def _llm(model: str, **extra: str) -> dict:
-    return {"gen_ai.operation.name": "chat", "gen_ai.request.model": model, "gen_ai.usage.input_tokens": 100,
-            "gen_ai.usage.output_tokens": 12, **extra}
+    return {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.request.model": model,
+        "gen_ai.usage.input_tokens": 100,
+        "gen_ai.usage.output_tokens": 12,
+        **extra,
+    }
 
 
-ROOT = _span("00000000000000a1", "", "invoke_agent pricer", 0, 100,
-             {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "pricer"})
+ROOT = _span(
+    "00000000000000a1",
+    "",
+    "invoke_agent pricer",
+    0,
+    100,
+    {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "pricer"},
+)
 OUTER = _span("00000000000000b1", "00000000000000a1", "call_llm", 1, 50, _llm("openai/gpt-4o-mini"))
 
 
 def _inner(text: str) -> dict:
-    return _span("00000000000000c1", "00000000000000b1", "generate_content", 2, 40,
-                 _llm("gpt-4o-mini", **{"gen_ai.completion": text}))
+    return _span(
+        "00000000000000c1",
+        "00000000000000b1",
+        "generate_content",
+        2,
+        40,
+        _llm("gpt-4o-mini", **{"gen_ai.completion": text}),
+    )
 
 
 def _write(path: Path, spans: list[dict]) -> Path:
-    path.write_text("".join(json.dumps({"resourceSpans": [{"resource": {}, "scopeSpans": [
-        {"scope": {"name": "adk"}, "spans": [s]}]}]}) + "\n" for s in spans))
+    path.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "resourceSpans": [
+                        {"resource": {}, "scopeSpans": [{"scope": {"name": "adk"}, "spans": [s]}]}
+                    ]
+                }
+            )
+            + "\n"
+            for s in spans
+        )
+    )
     return path
 
 
@@ -47,16 +85,21 @@ def test_an_inner_span_given_again_otherwise_with_its_parent_is_a_conflict(tmp_p
     again = _write(tmp_path / "again.otlp.jsonl", [OUTER, _inner("price 41.20")])
     report = ws.ingest(again, progress=False)
     assert (report.read, report.stored, report.quarantined) == (2, 1, 1)
-    assert report.errors == [f"{again}:2: conflicts with the stored step 00000000000000c1 of run {'ab' * 16} "
-                             f"(stored from {tmp_path / 'first.otlp.jsonl'} line 2): differs in output"]
+    assert report.errors == [
+        f"{again}:2: conflicts with the stored step 00000000000000c1 of run {'ab' * 16} "
+        f"(stored from {tmp_path / 'first.otlp.jsonl'} line 2): differs in output"
+    ]
     # the call is one step, the parent's, with the stored child's text
     assert ws.sql("SELECT step_id, output FROM steps WHERE kind = 'llm'").fetchall() == [
-        ("00000000000000b1", "price 14.20")]
+        ("00000000000000b1", "price 14.20")
+    ]
     # given again: nothing added, the stored text kept (the file still says otherwise: its spans conflict)
     report = ws.ingest(again, progress=False)
     assert report.added == 0 and report.read == report.stored + report.quarantined
     assert ws.sql("SELECT step_id, output FROM steps ORDER BY step_id").fetchall() == [
-        ("00000000000000a1", None), ("00000000000000b1", "price 14.20")]
+        ("00000000000000a1", None),
+        ("00000000000000b1", "price 14.20"),
+    ]
 
 
 def test_an_inner_span_given_again_as_it_was_is_no_conflict(tmp_path: Path) -> None:
@@ -65,7 +108,8 @@ def test_an_inner_span_given_again_as_it_was_is_no_conflict(tmp_path: Path) -> N
     report = ws.ingest(_write(tmp_path / "again.otlp.jsonl", [OUTER, _inner("price 14.20")]), progress=False)
     assert (report.read, report.stored, report.quarantined) == (2, 2, 0)
     assert ws.sql("SELECT step_id, output FROM steps WHERE kind = 'llm'").fetchall() == [
-        ("00000000000000b1", "price 14.20")]
+        ("00000000000000b1", "price 14.20")
+    ]
 
 
 def test_a_second_model_call_under_a_folded_pair_is_said(tmp_path: Path) -> None:
@@ -74,11 +118,16 @@ def test_a_second_model_call_under_a_folded_pair_is_said(tmp_path: Path) -> None
     ws = wb.open()
     ws.ingest(_write(tmp_path / "outer.otlp.jsonl", [ROOT, OUTER]), progress=False)
     ws.ingest(_write(tmp_path / "inner.otlp.jsonl", [_inner("price 14.20")]), progress=False)
-    retry = _write(tmp_path / "retry.otlp.jsonl", [_span("00000000000000d1", "00000000000000b1", "generate_content",
-                                                         41, 49, _llm("gpt-4o-mini"))])
+    retry = _write(
+        tmp_path / "retry.otlp.jsonl",
+        [_span("00000000000000d1", "00000000000000b1", "generate_content", 41, 49, _llm("gpt-4o-mini"))],
+    )
     report = ws.ingest(retry, progress=False)
-    assert [n for n in report.notes if n.startswith("1 model call span(s) under a step an earlier call stored as "
-                                                    "one call")]
+    assert [
+        n
+        for n in report.notes
+        if n.startswith("1 model call span(s) under a step an earlier call stored as one call")
+    ]
     assert report.added == 1 and ws.count("steps") == 3
     assert not [n for n in ws.ingest(retry, progress=False).notes if "earlier call stored as one call" in n]
 
@@ -97,7 +146,12 @@ def test_a_pairs_outer_span_given_again_alone_adds_nothing(tmp_path: Path) -> No
         assert (report.read, report.stored, report.quarantined, report.added) == (2, 2, 0, 0), report.errors
         assert ws.sql("SELECT * FROM steps ORDER BY step_id").fetchall() == before
     # given again with other text of its own, it is a conflict still
-    other = dict(OUTER, attributes=[*OUTER["attributes"],
-                                    {"key": "gen_ai.completion", "value": {"stringValue": "price 99.00"}}])
+    other = dict(
+        OUTER,
+        attributes=[
+            *OUTER["attributes"],
+            {"key": "gen_ai.completion", "value": {"stringValue": "price 99.00"}},
+        ],
+    )
     report = ws.ingest(_write(tmp_path / "other.otlp.jsonl", [other]), progress=False)
     assert report.quarantined == 1 and "differs in output" in report.errors[0]

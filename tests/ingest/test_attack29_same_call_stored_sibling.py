@@ -11,17 +11,28 @@ from test_attack28_same_call_regiven import OUTER, ROOT, _inner, _llm, _span, _w
 
 import workbench as wb
 
-SECOND = _span("00000000000000d1", "00000000000000b1", "generate_content", 41, 49,
-               _llm("gpt-4o-mini", **{"gen_ai.completion": "again"}))
+SECOND = _span(
+    "00000000000000d1",
+    "00000000000000b1",
+    "generate_content",
+    41,
+    49,
+    _llm("gpt-4o-mini", **{"gen_ai.completion": "again"}),
+)
 COLS = "SELECT step_id, parent_id, kind, output FROM steps ORDER BY step_id"
 
 
 def test_a_parent_with_an_llm_child_stored_and_one_staged_is_no_pair(tmp_path: Path) -> None:
     one = wb.open()
-    one.ingest(_write(tmp_path / "all.otlp.jsonl", [ROOT, OUTER, _inner("price 14.20"), SECOND]), progress=False)
+    one.ingest(
+        _write(tmp_path / "all.otlp.jsonl", [ROOT, OUTER, _inner("price 14.20"), SECOND]), progress=False
+    )
     want = one.sql(COLS).fetchall()
     assert len(want) == 4
-    for first, rest in (([_inner("price 14.20")], [ROOT, OUTER, SECOND]), ([SECOND], [ROOT, OUTER, _inner("price 14.20")])):
+    for first, rest in (
+        ([_inner("price 14.20")], [ROOT, OUTER, SECOND]),
+        ([SECOND], [ROOT, OUTER, _inner("price 14.20")]),
+    ):
         ws = wb.open()
         ws.ingest(_write(tmp_path / "first.otlp.jsonl", first), progress=False)
         report = ws.ingest(_write(tmp_path / "rest.otlp.jsonl", rest), progress=False)

@@ -21,9 +21,13 @@ def test_a_developers_private_model_call_answering_text_is_a_model_call(tmp_path
         # the model calls spanned by a hand-made decorator: a private method's name, no messages or token counts
         if span["name"] == "OpenAI.astream_chat":
             span["name"] = "Agent._ask_model"
-            span["attributes"] = [a for a in span["attributes"]
-                                  if not a["key"].startswith(("llm.input_messages.", "llm.output_messages.",
-                                                              "llm.token_count."))]
+            span["attributes"] = [
+                a
+                for a in span["attributes"]
+                if not a["key"].startswith(
+                    ("llm.input_messages.", "llm.output_messages.", "llm.token_count.")
+                )
+            ]
 
     ws = ingested_whole(_variant(tmp_path, edit), fast)
     steps = ws.steps(ws.runs().run_id[0])
@@ -38,8 +42,12 @@ def test_the_helper_is_told_by_the_messages_it_makes_ready() -> None:
     """(the fixture's helper spans give back {"messages": [...], ...}: what the rule reads)"""
     import json
 
-    outs = [string_attr(span, "output.value")
-            for line in LLAMA.read_text().splitlines()
-            for rs in json.loads(line)["resourceSpans"] for ss in rs["scopeSpans"] for span in ss["spans"]
-            if span["name"] == "OpenAI._prepare_chat_with_tools"]
+    outs = [
+        string_attr(span, "output.value")
+        for line in LLAMA.read_text().splitlines()
+        for rs in json.loads(line)["resourceSpans"]
+        for ss in rs["scopeSpans"]
+        for span in ss["spans"]
+        if span["name"] == "OpenAI._prepare_chat_with_tools"
+    ]
     assert len(outs) == 4 and all("messages" in json.loads(o) for o in outs)

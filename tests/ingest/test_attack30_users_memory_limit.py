@@ -23,7 +23,7 @@ def test_an_ingest_keeps_the_memory_limit_a_user_set_on_the_connection(tmp_path:
     ws = wb.open(tmp_path / "store.duckdb")
     ws.con.execute("SET memory_limit = ?", [limit])
     mine = _shown(ws)
-    for k in range(2):   # (and again: a limit set back as shown would lose a tenth each time)
+    for k in range(2):  # (and again: a limit set back as shown would lose a tenth each time)
         ws.ingest([{"run_id": f"r{k}", "step_id": "s1", "agent": "planner", "kind": "llm"}], progress=False)
         assert _shown(ws) == mine
     assert ws.count("steps") == 2

@@ -33,6 +33,7 @@ def _status(code: str | None) -> Callable[[dict], None]:
         if span.get("status", {}).get("code") == "STATUS_CODE_ERROR":
             span["status"] = {"message": "format_quote failed"} | ({"code": code} if code else {})
             span["attributes"] = [a for a in span["attributes"] if a["key"] != "error.type"]
+
     return edit
 
 
@@ -40,7 +41,8 @@ def test_an_error_text_without_the_error_code_is_no_success(tmp_path: Path) -> N
     """(As written, with the code, the run reads ``unknown``: test_real33_otel_genai_openai_agents.)"""
     ws = ingested_whole(edited_copy(tmp_path, _status(None), TOOL_ERROR))
     assert ws.sql("SELECT status, error FROM steps WHERE tool = 'format_quote'").fetchall() == [
-        ("unset", "format_quote failed")]
+        ("unset", "format_quote failed")
+    ]
     assert ws.sql("SELECT outcome FROM runs").fetchall() == [("unknown",)]
 
 
@@ -51,36 +53,49 @@ def test_a_run_whose_failed_span_was_quarantined_is_no_success(tmp_path: Path) -
     assert ws.sql("SELECT outcome FROM runs").fetchall() == [("unknown",)]
     # the quarantine row names the run and step as the store spells them (hex), not as the file did (base64)
     assert ws.sql("SELECT q.step_id FROM quarantine q JOIN runs r USING (run_id)").fetchall() == [
-        ("fa19a6f36a6a9023",)]
+        ("fa19a6f36a6a9023",)
+    ]
 
 
 def test_the_refused_span_in_a_later_call_reads_as_in_the_same_call(tmp_path: Path) -> None:
     """The run's other spans stored first (a success then), its refused span in a later call: as in one call."""
     lines = edited_copy(tmp_path, _status("StatusCode.ERROR"), TOOL_ERROR).read_text().splitlines()
-    (tmp_path / "rest.otlp.jsonl").write_text("\n".join(x for x in lines if "StatusCode.ERROR" not in x) + "\n")
-    (tmp_path / "refused.otlp.jsonl").write_text("\n".join(x for x in lines if "StatusCode.ERROR" in x) + "\n")
+    (tmp_path / "rest.otlp.jsonl").write_text(
+        "\n".join(x for x in lines if "StatusCode.ERROR" not in x) + "\n"
+    )
+    (tmp_path / "refused.otlp.jsonl").write_text(
+        "\n".join(x for x in lines if "StatusCode.ERROR" in x) + "\n"
+    )
     ws = wb.open()
     ws.ingest(tmp_path / "rest.otlp.jsonl", progress=False)
     report = ws.ingest(tmp_path / "refused.otlp.jsonl", progress=False)
     assert (report.quarantined, report.runs) == (1, 1)
     assert ws.sql("SELECT outcome FROM runs").fetchall() == [("unknown",)]
-    assert ws.ingest(tmp_path / "refused.otlp.jsonl", progress=False).runs == 0   # again: nothing new
+    assert ws.ingest(tmp_path / "refused.otlp.jsonl", progress=False).runs == 0  # again: nothing new
 
 
 def _writer(status: dict) -> Callable[[dict], None]:
     """The crashed writer agent's span (the run's last agent, in error) given ``status``, its error.type gone."""
+
     def edit(span: dict) -> None:
         if span["name"] == "writer":
             span["status"] = status
             span["attributes"] = [a for a in span["attributes"] if a["key"] != "error.type"]
+
     return edit
 
 
-@pytest.mark.parametrize(("status", "outcome"), [
-    ({"code": "StatusCode.ERROR", "message": "Error in agent run"}, "unknown"),
-    ({"message": "Error in agent run"}, "failure")], ids=["refused", "no-code"])
-def test_a_blind_ok_says_nothing_of_a_last_agent_not_read_whole(tmp_path: Path, status: dict,
-                                                                outcome: str) -> None:
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [
+        ({"code": "StatusCode.ERROR", "message": "Error in agent run"}, "unknown"),
+        ({"message": "Error in agent run"}, "failure"),
+    ],
+    ids=["refused", "no-code"],
+)
+def test_a_blind_ok_says_nothing_of_a_last_agent_not_read_whole(
+    tmp_path: Path, status: dict, outcome: str
+) -> None:
     ws = wb.open()
     ws.ingest(edited_copy(tmp_path, _writer(status), OI_CRASH), progress=False)
     assert ws.sql("SELECT outcome FROM runs").fetchall() == [(outcome,)]

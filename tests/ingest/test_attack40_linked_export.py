@@ -21,7 +21,10 @@ import workbench as wb
 
 @pytest.mark.parametrize("exported", ["joined", "apart"])
 def test_an_export_merged_into_a_store_of_the_linked_traces_stores_each_span_once(
-        trace_files: list[Path], tmp_path: Path, exported: str) -> None:  # noqa: F811
+    trace_files: list[Path],  # noqa: F811
+    tmp_path: Path,
+    exported: str,
+) -> None:
     # (joined: the export holds the one run, the store the linked traces apart; apart: the other way round)
     with wb.open() as whole:
         whole.ingest(trace_files, progress=False)
@@ -32,7 +35,9 @@ def test_an_export_merged_into_a_store_of_the_linked_traces_stores_each_span_onc
     with wb.open() as ws:
         ws.ingest(trace_files[1:] if exported == "joined" else trace_files, progress=False)
         ws.ingest(tmp_path / "export", progress=False)
-        twice = ws.sql("SELECT step_id, list(DISTINCT run_id) FROM steps GROUP BY step_id "
-                       "HAVING count(DISTINCT run_id) > 1").fetchall()
+        twice = ws.sql(
+            "SELECT step_id, list(DISTINCT run_id) FROM steps GROUP BY step_id "
+            "HAVING count(DISTINCT run_id) > 1"
+        ).fetchall()
         assert twice == []
         assert _store(ws) == expected

@@ -21,13 +21,20 @@ import workbench as wb
 
 T0 = 1_796_000_000_000_000_000
 USER = {"role": "user", "content": "price of W-1?"}
-_COLUMNS = ("run_id, step_id, parent_id, seq, depth, agent, kind, name, tool, started_at, ended_at, latency_ms, "
-            "status, error, input, output, attributes::VARCHAR")
+_COLUMNS = (
+    "run_id, step_id, parent_id, seq, depth, agent, kind, name, tool, started_at, ended_at, latency_ms, "
+    "status, error, input, output, attributes::VARCHAR"
+)
 
 
 def _ask(*calls: tuple) -> dict:
-    return {"role": "assistant", "content": None, "tool_calls": [
-        {"id": i, "type": "function", "function": {"name": n, "arguments": a}} for i, n, a in calls]}
+    return {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {"id": i, "type": "function", "function": {"name": n, "arguments": a}} for i, n, a in calls
+        ],
+    }
 
 
 def _result(call_id: str, content: str) -> dict:
@@ -36,27 +43,51 @@ def _result(call_id: str, content: str) -> dict:
 
 def _run(*steps: tuple) -> list[dict]:
     """A native run: an agent root and its model steps (step id, input messages, output), in order, no tool step."""
-    recs = [{"run_id": "r1", "step_id": "root", "agent": "shop", "kind": "agent", "started_at": T0,
-             "ended_at": T0 + 10**9}]
+    recs = [
+        {
+            "run_id": "r1",
+            "step_id": "root",
+            "agent": "shop",
+            "kind": "agent",
+            "started_at": T0,
+            "ended_at": T0 + 10**9,
+        }
+    ]
     for k, (step_id, inp, out) in enumerate(steps, 1):
-        recs.append({"run_id": "r1", "step_id": step_id, "parent_id": "root", "agent": "shop", "kind": "llm",
-                     "started_at": T0 + k * 10**7, "ended_at": T0 + k * 10**7 + 10**6, "input": json.dumps(inp),
-                     "output": out if isinstance(out, str) else json.dumps(out)})
+        recs.append(
+            {
+                "run_id": "r1",
+                "step_id": step_id,
+                "parent_id": "root",
+                "agent": "shop",
+                "kind": "llm",
+                "started_at": T0 + k * 10**7,
+                "ended_at": T0 + k * 10**7 + 10**6,
+                "input": json.dumps(inp),
+                "output": out if isinstance(out, str) else json.dumps(out),
+            }
+        )
     return recs
 
 
 def _tools(ws: wb.Workspace) -> list[tuple]:
-    return ws.sql("SELECT step_id, tool, input, output FROM steps WHERE kind = 'tool' "
-                  "ORDER BY started_at, step_id").fetchall()
+    return ws.sql(
+        "SELECT step_id, tool, input, output FROM steps WHERE kind = 'tool' ORDER BY started_at, step_id"
+    ).fetchall()
 
 
 FIRST = _ask(("call_0", "lookup", '{"sku": "W-1"}'))
 SECOND = _ask(("call_0", "stock", '{"sku": "W-1"}'))
 # each model call's input holds the conversation so far (as the chat APIs are called), its output its reply
-REUSED = _run(("m1", [USER], [FIRST]),
-              ("m2", [USER, FIRST, _result("call_0", "14.20")], [SECOND]),
-              ("m3", [USER, FIRST, _result("call_0", "14.20"), SECOND, _result("call_0", "3 left")], "done"))
-BOTH = [("m1/call_0", "lookup", '{"sku": "W-1"}', "14.20"), ("m2/call_0", "stock", '{"sku": "W-1"}', "3 left")]
+REUSED = _run(
+    ("m1", [USER], [FIRST]),
+    ("m2", [USER, FIRST, _result("call_0", "14.20")], [SECOND]),
+    ("m3", [USER, FIRST, _result("call_0", "14.20"), SECOND, _result("call_0", "3 left")], "done"),
+)
+BOTH = [
+    ("m1/call_0", "lookup", '{"sku": "W-1"}', "14.20"),
+    ("m2/call_0", "stock", '{"sku": "W-1"}', "3 left"),
+]
 
 
 def test_an_id_used_again_in_a_later_turn_is_a_call_of_its_own() -> None:
@@ -71,35 +102,66 @@ def test_an_output_holding_the_whole_conversation_names_the_same_calls() -> None
     # (a framework's model step whose output is the whole conversation: each repeat of the first call is that call)
     history = [USER, FIRST, _result("call_0", "14.20"), SECOND]
     ws = wb.open()
-    ws.ingest(_run(("m1", [USER], [FIRST]),
-                   ("m2", history[:3], history),
-                   ("m3", [*history, _result("call_0", "3 left")],
-                    [*history, _result("call_0", "3 left"), {"role": "assistant", "content": "done"}])),
-              progress=False)
+    ws.ingest(
+        _run(
+            ("m1", [USER], [FIRST]),
+            ("m2", history[:3], history),
+            (
+                "m3",
+                [*history, _result("call_0", "3 left")],
+                [*history, _result("call_0", "3 left"), {"role": "assistant", "content": "done"}],
+            ),
+        ),
+        progress=False,
+    )
     assert _tools(ws) == BOTH
 
 
 def test_one_id_twice_in_one_message_is_two_calls() -> None:
     asks = _ask(("x", "lookup", '{"sku": "A"}'), ("x", "lookup", '{"sku": "B"}'))
     ws = wb.open()
-    report = ws.ingest(_run(("m1", [USER], [asks]),
-                            ("m2", [USER, asks, _result("x", "RA"), _result("x", "RB")], "done")), progress=False)
+    report = ws.ingest(
+        _run(("m1", [USER], [asks]), ("m2", [USER, asks, _result("x", "RA"), _result("x", "RB")], "done")),
+        progress=False,
+    )
     assert report.quarantined == 0, report.errors
-    assert _tools(ws) == [("m1/x", "lookup", '{"sku": "A"}', "RA"), ("m1/x#2", "lookup", '{"sku": "B"}', "RB")]
+    assert _tools(ws) == [
+        ("m1/x", "lookup", '{"sku": "A"}', "RA"),
+        ("m1/x#2", "lookup", '{"sku": "B"}', "RB"),
+    ]
 
 
 def test_repeats_of_one_call_are_still_one_call() -> None:
     # (the same reply logged by two model steps, and LangChain's message holding its calls twice, as its
     # tool_calls and as the provider's additional_kwargs: one call each time, as before)
-    langchain = {"lc": 1, "type": "constructor", "id": ["langchain", "schema", "messages", "AIMessage"],
-                 "kwargs": {"content": "", "tool_calls": [{"name": "lookup", "args": {"sku": "W-1"}, "id": "call_0",
-                                                           "type": "tool_call"}],
-                            "additional_kwargs": {"tool_calls": [{"id": "call_0", "type": "function", "function": {
-                                "name": "lookup", "arguments": '{"sku": "W-1"}'}}]}}}
+    langchain = {
+        "lc": 1,
+        "type": "constructor",
+        "id": ["langchain", "schema", "messages", "AIMessage"],
+        "kwargs": {
+            "content": "",
+            "tool_calls": [{"name": "lookup", "args": {"sku": "W-1"}, "id": "call_0", "type": "tool_call"}],
+            "additional_kwargs": {
+                "tool_calls": [
+                    {
+                        "id": "call_0",
+                        "type": "function",
+                        "function": {"name": "lookup", "arguments": '{"sku": "W-1"}'},
+                    }
+                ]
+            },
+        },
+    }
     for first, again in (([FIRST], [FIRST]), ({"generations": [[{"message": langchain}]]}, "thinking")):
         ws = wb.open()
-        ws.ingest(_run(("m1", [USER], first), ("m1b", [USER], again),
-                       ("m2", [USER, FIRST, _result("call_0", "14.20")], "done")), progress=False)
+        ws.ingest(
+            _run(
+                ("m1", [USER], first),
+                ("m1b", [USER], again),
+                ("m2", [USER, FIRST, _result("call_0", "14.20")], "done"),
+            ),
+            progress=False,
+        )
         assert _tools(ws) == [("m1/call_0", "lookup", '{"sku": "W-1"}', "14.20")]
 
 
@@ -115,15 +177,23 @@ def test_a_split_run_with_an_id_used_again_stores_what_one_call_stores(reverse: 
             ws.ingest(part, progress=False)
         assert ws.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall() == want, cut
         again = ws.ingest(REUSED, progress=False)
-        assert again.added == 0 and ws.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall() == want, cut
+        assert again.added == 0 and ws.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall() == want, (
+            cut
+        )
 
 
 def test_every_result_of_a_very_long_message_is_read() -> None:
-    n = 21_000   # (past the 20,000 objects the walk stopped at)
+    n = 21_000  # (past the 20,000 objects the walk stopped at)
     asks = _ask(*[(f"c{i}", "lookup", "{}") for i in range(n)])
     ws = wb.open()
-    report = ws.ingest(_run(("m1", [USER], [asks]),
-                            ("m2", [USER, asks, *[_result(f"c{i}", f"R{i}") for i in range(n)]], "done")),
-                       progress=False)
+    report = ws.ingest(
+        _run(
+            ("m1", [USER], [asks]),
+            ("m2", [USER, asks, *[_result(f"c{i}", f"R{i}") for i in range(n)]], "done"),
+        ),
+        progress=False,
+    )
     assert (report.stored, report.quarantined) == (3 + n, 0)
-    assert ws.sql("SELECT count(*), count(DISTINCT output) FROM steps WHERE kind = 'tool'").fetchall() == [(n, n)]
+    assert ws.sql("SELECT count(*), count(DISTINCT output) FROM steps WHERE kind = 'tool'").fetchall() == [
+        (n, n)
+    ]

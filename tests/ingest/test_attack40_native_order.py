@@ -21,7 +21,7 @@ from workbench.ingest import _native_file
 
 def test_records_of_one_run_written_out_of_order_send_the_file_to_the_block_path(tmp_path) -> None:  # noqa: ANN001
     lines = []
-    for i in range(220):   # one run, r1: good_lines() again and again, its step ids numbered apart
+    for i in range(220):  # one run, r1: good_lines() again and again, its step ids numbered apart
         for line in good_lines():
             rec = json.loads(line)
             for key in ("step_id", "parent_id", "src_step", "dst_step"):
@@ -35,8 +35,14 @@ def test_records_of_one_run_written_out_of_order_send_the_file_to_the_block_path
     # (as the MARK join wrote them, test_native39_order's shuffle: the file's second half at the first row ids)
     swap = f"SELECT * FROM {{t}} ORDER BY rowid < {len(lines) // 2}, rowid"
     read_whole = _native_file._read_whole
-    with mock.patch.object(_native_file, "_read_whole", side_effect=lambda con, p, t: (
-            read_whole(con, p, t), con.execute(f"CREATE OR REPLACE TEMP TABLE {t} AS " + swap.format(t=t)))[0]):
+    with mock.patch.object(
+        _native_file,
+        "_read_whole",
+        side_effect=lambda con, p, t: (
+            read_whole(con, p, t),
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {t} AS " + swap.format(t=t)),
+        )[0],
+    ):
         con, stage, whole = stage_file(path, fast=True)
     assert not whole
     assert staged(con, stage) == staged(*stage_file(path, fast=False)[:2])

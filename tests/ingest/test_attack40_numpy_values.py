@@ -20,10 +20,28 @@ _TABLES = ("runs", "steps", "edges", "quarantine")
 
 
 def _records(n, f, arr, b) -> list[dict]:
-    return [{"run_id": "r1", "step_id": "s1", "agent": "a", "kind": "agent", "started_at": T0, "ended_at": T0 + 10**9},
-            {"run_id": "r1", "step_id": "s2", "parent_id": "s1", "agent": "a", "kind": "tool", "started_at": T0 + 1,
-             "ended_at": T0 + 10**6, "attributes": {"n": n, "f": f, "arr": arr, "b": b, "nested": [{"k": n}]},
-             "input": {"x": n, "arr": arr}, "output": [f, b]}]
+    return [
+        {
+            "run_id": "r1",
+            "step_id": "s1",
+            "agent": "a",
+            "kind": "agent",
+            "started_at": T0,
+            "ended_at": T0 + 10**9,
+        },
+        {
+            "run_id": "r1",
+            "step_id": "s2",
+            "parent_id": "s1",
+            "agent": "a",
+            "kind": "tool",
+            "started_at": T0 + 1,
+            "ended_at": T0 + 10**6,
+            "attributes": {"n": n, "f": f, "arr": arr, "b": b, "nested": [{"k": n}]},
+            "input": {"x": n, "arr": arr},
+            "output": [f, b],
+        },
+    ]
 
 
 def _same(a: wb.Workspace, b: wb.Workspace) -> None:
@@ -33,8 +51,10 @@ def _same(a: wb.Workspace, b: wb.Workspace) -> None:
         one = a.sql(f"SELECT {cols} FROM {table}").df()
         two = b.sql(f"SELECT {cols} FROM {table}").df()
         a.con.register("other_rows", two)
-        for q in (f"SELECT {cols} FROM {table} EXCEPT ALL SELECT {cols} FROM other_rows",
-                  f"SELECT {cols} FROM other_rows EXCEPT ALL SELECT {cols} FROM {table}"):
+        for q in (
+            f"SELECT {cols} FROM {table} EXCEPT ALL SELECT {cols} FROM other_rows",
+            f"SELECT {cols} FROM other_rows EXCEPT ALL SELECT {cols} FROM {table}",
+        ):
             assert a.sql(q).fetchall() == [], (table, q)
         a.con.unregister("other_rows")
         assert len(one) == len(two), table
@@ -42,13 +62,17 @@ def _same(a: wb.Workspace, b: wb.Workspace) -> None:
 
 def test_numpy_values_inside_dicts_store_as_the_plain_values_do() -> None:
     numpy_ws, plain_ws = wb.open(), wb.open()
-    got = numpy_ws.ingest(_records(np.int64(3), np.float32(0.5), np.array([1, 2]), np.bool_(True)), progress=False)
+    got = numpy_ws.ingest(
+        _records(np.int64(3), np.float32(0.5), np.array([1, 2]), np.bool_(True)), progress=False
+    )
     want = plain_ws.ingest(_records(3, 0.5, [1, 2], True), progress=False)
     assert (got.stored, got.quarantined) == (want.stored, want.quarantined) == (2, 0)
     assert numpy_ws.sql("SELECT attributes->>'$.n', input FROM steps WHERE step_id = 's2'").fetchall() == [
-        ("3", '{"x":3,"arr":[1,2]}')]
-    assert numpy_ws.sql("SELECT json_type(attributes->'$.n'), json_type(attributes->'$.arr') FROM steps "
-                        "WHERE step_id = 's2'").fetchall() == [("UBIGINT", "ARRAY")]
+        ("3", '{"x":3,"arr":[1,2]}')
+    ]
+    assert numpy_ws.sql(
+        "SELECT json_type(attributes->'$.n'), json_type(attributes->'$.arr') FROM steps WHERE step_id = 's2'"
+    ).fetchall() == [("UBIGINT", "ARRAY")]
     _same(numpy_ws, plain_ws)
 
 
@@ -66,18 +90,35 @@ def test_a_numpy_nan_inside_a_dict_is_refused_as_a_python_nan_is() -> None:
 def test_numpy_times_and_nested_arrays_inside_dicts() -> None:
     when = np.datetime64("2026-12-04T10:00:00", "ns")
     ws = wb.open()
-    report = ws.ingest(_records(np.int32(-2), np.float64(0.25), np.array([[1.5, 2.0], [3.0, 4.0]], dtype=np.float32),
-                                np.array([when])), progress=False)
+    report = ws.ingest(
+        _records(
+            np.int32(-2),
+            np.float64(0.25),
+            np.array([[1.5, 2.0], [3.0, 4.0]], dtype=np.float32),
+            np.array([when]),
+        ),
+        progress=False,
+    )
     assert report.quarantined == 0, report.errors
     ((attrs,),) = ws.sql("SELECT attributes::VARCHAR FROM steps WHERE step_id = 's2'").fetchall()
-    assert attrs == ('{"n":-2,"f":0.25,"arr":[[1.5,2.0],[3.0,4.0]],"b":["2026-12-04T10:00:00.000000000"],'
-                     '"nested":[{"k":-2}]}')
+    assert attrs == (
+        '{"n":-2,"f":0.25,"arr":[[1.5,2.0],[3.0,4.0]],"b":["2026-12-04T10:00:00.000000000"],'
+        '"nested":[{"k":-2}]}'
+    )
 
 
 def test_a_frame_whose_attributes_column_holds_numpy_values() -> None:
-    frame = pd.DataFrame({"run_id": ["r1", "r1"], "step_id": ["s1", "s2"], "parent_id": [None, "s1"],
-                          "agent": ["a", "a"], "kind": ["agent", "tool"],
-                          "started_at": [T0, T0 + 1], "ended_at": [T0 + 10**9, T0 + 10**6]})
+    frame = pd.DataFrame(
+        {
+            "run_id": ["r1", "r1"],
+            "step_id": ["s1", "s2"],
+            "parent_id": [None, "s1"],
+            "agent": ["a", "a"],
+            "kind": ["agent", "tool"],
+            "started_at": [T0, T0 + 1],
+            "ended_at": [T0 + 10**9, T0 + 10**6],
+        }
+    )
     counts = np.array([7, 8], dtype=np.int64)
     frame["attributes"] = [{"tokens": counts[i], "ok": counts[i] > 7} for i in range(2)]
     plain = [{k: v for k, v in r.items() if v is not None} for r in frame.to_dict("records")]

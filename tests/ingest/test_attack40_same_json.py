@@ -27,30 +27,53 @@ def _given_twice(tmp_path: Path, first: str, second: str) -> tuple[int, int]:
     ws = wb.open()
     for name, text in (("first", first), ("second", second)):
         path = tmp_path / f"{name}.jsonl"
-        path.write_text(json.dumps({"record": "step", "run_id": "r1", "step_id": "s1", "kind": "agent", "agent": "a",
-                                    "started_at": T0, "ended_at": T0 + 10**6, "input": text}) + "\n",
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps(
+                {
+                    "record": "step",
+                    "run_id": "r1",
+                    "step_id": "s1",
+                    "kind": "agent",
+                    "agent": "a",
+                    "started_at": T0,
+                    "ended_at": T0 + 10**6,
+                    "input": text,
+                }
+            )
+            + "\n",
+            encoding="utf-8",
+        )
         report = ws.ingest(path, progress=False)
     assert ws.count("steps") == 1
     return report.added, report.quarantined
 
 
-@pytest.mark.parametrize(("first", "second"), [
-    ('{"a":-0.0,"b":[1,2]}', '{"b":[1.0,2e0],"a":0}'),
-    ('{"a":1,"a":2}', '{"a":2}'),
-    ("[" * 99 + '{"a":1,"b":2.50}' + "]" * 99, "[" * 99 + '{"b":2.5,"a":1}' + "]" * 99),
-    ('{"x":"' + "é" * 1_000_000 + '","y":[' + ",".join(["1"] * 100_000) + "]}",
-     '{"y":[' + ",".join(["1.0"] * 100_000) + '],"x":"' + "é" * 1_000_000 + '"}'),
-], ids=["zero and number forms", "a key twice", "99 levels", "3 MB"])
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ('{"a":-0.0,"b":[1,2]}', '{"b":[1.0,2e0],"a":0}'),
+        ('{"a":1,"a":2}', '{"a":2}'),
+        ("[" * 99 + '{"a":1,"b":2.50}' + "]" * 99, "[" * 99 + '{"b":2.5,"a":1}' + "]" * 99),
+        (
+            '{"x":"' + "é" * 1_000_000 + '","y":[' + ",".join(["1"] * 100_000) + "]}",
+            '{"y":[' + ",".join(["1.0"] * 100_000) + '],"x":"' + "é" * 1_000_000 + '"}',
+        ),
+    ],
+    ids=["zero and number forms", "a key twice", "99 levels", "3 MB"],
+)
 def test_the_same_value_written_otherwise_adds_nothing(tmp_path: Path, first: str, second: str) -> None:
     assert _given_twice(tmp_path, first, second) == (0, 0)
 
 
-@pytest.mark.parametrize(("first", "second"), [
-    ('{"a":1,"b":2}', '{"b":3,"a":1}'),
-    ('{"a":"\\ud800"}', '{"a":"\\udc00"}'),
-    ('{"a":12345678901234567890}', '{"a":12345678901234567891}'),
-], ids=["a value", "a surrogate", "a long integer"])
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ('{"a":1,"b":2}', '{"b":3,"a":1}'),
+        ('{"a":"\\ud800"}', '{"a":"\\udc00"}'),
+        ('{"a":12345678901234567890}', '{"a":12345678901234567891}'),
+    ],
+    ids=["a value", "a surrogate", "a long integer"],
+)
 def test_another_value_is_quarantined(tmp_path: Path, first: str, second: str) -> None:
     assert _given_twice(tmp_path, first, second) == (0, 1)
 
@@ -60,8 +83,9 @@ def test_a_lone_surrogate_escape_in_another_key_order_adds_nothing(tmp_path: Pat
 
 
 def test_a_long_integer_written_with_a_fraction_adds_nothing(tmp_path: Path) -> None:
-    assert _given_twice(tmp_path, '{"a":123456789012345678901234567890,"b":1}',
-                        '{"b":1,"a":123456789012345678901234567890.0}') == (0, 0)
+    assert _given_twice(
+        tmp_path, '{"a":123456789012345678901234567890,"b":1}', '{"b":1,"a":123456789012345678901234567890.0}'
+    ) == (0, 0)
 
 
 def test_a_number_a_double_cannot_hold_is_not_taken_for_its_neighbour(tmp_path: Path) -> None:

@@ -20,10 +20,30 @@ import workbench as wb
 
 
 def _records(cost, tokens, text, inner) -> list[dict]:
-    return [{"run_id": "r1", "step_id": "s1", "agent": "a", "kind": "agent", "started_at": T0, "ended_at": T0 + 10**9},
-            {"run_id": "r1", "step_id": "s2", "parent_id": "s1", "agent": "a", "kind": "tool", "started_at": T0 + 1,
-             "ended_at": T0 + 10**6, "cost": cost, "tokens_in": tokens, "input": text, "output": inner,
-             "attributes": {"inner": inner}}]
+    return [
+        {
+            "run_id": "r1",
+            "step_id": "s1",
+            "agent": "a",
+            "kind": "agent",
+            "started_at": T0,
+            "ended_at": T0 + 10**9,
+        },
+        {
+            "run_id": "r1",
+            "step_id": "s2",
+            "parent_id": "s1",
+            "agent": "a",
+            "kind": "tool",
+            "started_at": T0 + 1,
+            "ended_at": T0 + 10**6,
+            "cost": cost,
+            "tokens_in": tokens,
+            "input": text,
+            "output": inner,
+            "attributes": {"inner": inner},
+        },
+    ]
 
 
 def _stored(recs: list[dict]) -> wb.Workspace:
@@ -34,15 +54,25 @@ def _stored(recs: list[dict]) -> wb.Workspace:
 
 
 def test_decimal_values_store_what_plain_numbers_store() -> None:
-    db = _stored(_records(Decimal("0.0042"), Decimal("12"), Decimal("14.20"),
-                          {"price": Decimal("14.5"), "units": Decimal("3"), "big": Decimal("12345678901234567890")}))
+    db = _stored(
+        _records(
+            Decimal("0.0042"),
+            Decimal("12"),
+            Decimal("14.20"),
+            {"price": Decimal("14.5"), "units": Decimal("3"), "big": Decimal("12345678901234567890")},
+        )
+    )
     plain = _stored(_records(0.0042, 12, "14.20", {"price": 14.5, "units": 3, "big": 12345678901234567890}))
     _same(db, plain)
-    assert db.sql("SELECT cost, tokens_in, input FROM steps WHERE step_id = 's2'").fetchall() == [(0.0042, 12, "14.20")]
+    assert db.sql("SELECT cost, tokens_in, input FROM steps WHERE step_id = 's2'").fetchall() == [
+        (0.0042, 12, "14.20")
+    ]
 
 
 def test_a_frame_of_decimal_columns_is_read() -> None:
-    frame = pd.DataFrame(_records(Decimal("0.0042"), Decimal("12"), Decimal("14.20"), {"units": Decimal("3")}))
+    frame = pd.DataFrame(
+        _records(Decimal("0.0042"), Decimal("12"), Decimal("14.20"), {"units": Decimal("3")})
+    )
     plain = _stored(_records(0.0042, 12, "14.20", {"units": 3}))
     _same(_stored(frame), plain)
 
@@ -53,13 +83,16 @@ def test_missing_markers_inside_a_dict_are_null() -> None:
     _same(marked, plain)
 
 
-@pytest.mark.parametrize(("field", "value", "reason"), [
-    ("tokens_in", Decimal("1.5"), "field 'tokens_in' must be an integer (got Decimal '1.5')"),
-    ("cost", Decimal("1E+400"), "field 'cost' is out of range (1E+400)"),
-    ("cost", Decimal("-Infinity"), "field 'cost' is infinite"),
-    ("output", {"x": Decimal("Infinity")}, "field 'output' cannot be written as JSON"),
-    ("output", {"x": Decimal("sNaN")}, "field 'output' cannot be written as JSON"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("tokens_in", Decimal("1.5"), "field 'tokens_in' must be an integer (got Decimal '1.5')"),
+        ("cost", Decimal("1E+400"), "field 'cost' is out of range (1E+400)"),
+        ("cost", Decimal("-Infinity"), "field 'cost' is infinite"),
+        ("output", {"x": Decimal("Infinity")}, "field 'output' cannot be written as JSON"),
+        ("output", {"x": Decimal("sNaN")}, "field 'output' cannot be written as JSON"),
+    ],
+)
 def test_a_decimal_no_field_can_hold_is_quarantined_by_name(field: str, value: Decimal, reason: str) -> None:
     recs = _records(None, None, None, None)
     recs[1][field] = value
@@ -73,4 +106,6 @@ def test_a_decimal_nan_is_a_missing_value_as_a_float_nan_is() -> None:
     # (a signalling NaN refuses to be compared: read without one)
     for nan in (Decimal("NaN"), Decimal("sNaN")):
         ws = _stored(_records(nan, nan, nan, None))
-        assert ws.sql("SELECT cost, tokens_in, input FROM steps WHERE step_id = 's2'").fetchall() == [(None, None, None)]
+        assert ws.sql("SELECT cost, tokens_in, input FROM steps WHERE step_id = 's2'").fetchall() == [
+            (None, None, None)
+        ]

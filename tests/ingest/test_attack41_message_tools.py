@@ -22,15 +22,27 @@ import workbench as wb
 
 FIRST = _ask(("call_0", "lookup", '{"sku": "W-1"}'))
 SECOND = _ask(("call_0", "stock", '{"sku": "W-1"}'))
-BOTH = [("m1/call_0", "lookup", '{"sku": "W-1"}', "14.20"), ("m2/call_0", "stock", '{"sku": "W-1"}', "3 left")]
+BOTH = [
+    ("m1/call_0", "lookup", '{"sku": "W-1"}', "14.20"),
+    ("m2/call_0", "stock", '{"sku": "W-1"}', "3 left"),
+]
 AGAIN = {"role": "user", "content": "never mind, how many are left?"}
 
-RESULTS_ONLY = _run(("m1", [USER], [FIRST]), ("m2", [_result("call_0", "14.20")], [SECOND]),
-                    ("m3", [_result("call_0", "3 left")], "done"))
-WINDOW = _run(("m1", [USER], [FIRST]), ("m2", [USER, FIRST, _result("call_0", "14.20")], [SECOND]),
-              ("m3", [SECOND, _result("call_0", "3 left")], "done"))
-LEFT_BEHIND = _run(("m1", [USER], [FIRST]), ("m2", [USER, FIRST, AGAIN], [SECOND]),
-                   ("m3", [USER, FIRST, AGAIN, SECOND, _result("call_0", "3 left")], "done"))
+RESULTS_ONLY = _run(
+    ("m1", [USER], [FIRST]),
+    ("m2", [_result("call_0", "14.20")], [SECOND]),
+    ("m3", [_result("call_0", "3 left")], "done"),
+)
+WINDOW = _run(
+    ("m1", [USER], [FIRST]),
+    ("m2", [USER, FIRST, _result("call_0", "14.20")], [SECOND]),
+    ("m3", [SECOND, _result("call_0", "3 left")], "done"),
+)
+LEFT_BEHIND = _run(
+    ("m1", [USER], [FIRST]),
+    ("m2", [USER, FIRST, AGAIN], [SECOND]),
+    ("m3", [USER, FIRST, AGAIN, SECOND, _result("call_0", "3 left")], "done"),
+)
 
 
 def test_inputs_of_the_latest_results_only_answer_the_latest_calls() -> None:
@@ -54,15 +66,22 @@ def test_a_call_never_answered_does_not_take_the_result_of_a_later_call_of_its_i
 
 
 def test_the_same_request_asked_in_two_turns_gets_each_its_result() -> None:
-    again = _run(("m1", [USER], [FIRST]), ("m2", [USER, FIRST, _result("call_0", "14.20")], [FIRST]),
-                 ("m3", [USER, FIRST, _result("call_0", "14.20"), FIRST, _result("call_0", "14.25")], "done"))
+    again = _run(
+        ("m1", [USER], [FIRST]),
+        ("m2", [USER, FIRST, _result("call_0", "14.20")], [FIRST]),
+        ("m3", [USER, FIRST, _result("call_0", "14.20"), FIRST, _result("call_0", "14.25")], "done"),
+    )
     ws = wb.open()
     ws.ingest(again, progress=False)
-    assert _tools(ws) == [("m1/call_0", "lookup", '{"sku": "W-1"}', "14.20"),
-                          ("m2/call_0", "lookup", '{"sku": "W-1"}', "14.25")]
+    assert _tools(ws) == [
+        ("m1/call_0", "lookup", '{"sku": "W-1"}', "14.20"),
+        ("m2/call_0", "lookup", '{"sku": "W-1"}', "14.25"),
+    ]
 
 
-@pytest.mark.parametrize("recs", [RESULTS_ONLY, WINDOW, LEFT_BEHIND], ids=["results only", "window", "left behind"])
+@pytest.mark.parametrize(
+    "recs", [RESULTS_ONLY, WINDOW, LEFT_BEHIND], ids=["results only", "window", "left behind"]
+)
 def test_split_at_every_point_in_either_order_stores_what_one_call_stores(recs: list[dict]) -> None:
     whole = wb.open()
     whole.ingest(recs, progress=False)
@@ -77,12 +96,12 @@ def test_split_at_every_point_in_either_order_stores_what_one_call_stores(recs: 
 
 def _clocks(recs: list[dict], how: str) -> list[dict]:
     recs = [dict(r) for r in recs]
-    if how == "one start":      # (a log of whole seconds: every model call begun in the same one)
+    if how == "one start":  # (a log of whole seconds: every model call begun in the same one)
         for r in recs[1:]:
             r["started_at"], r["ended_at"] = T0, T0 + 10**9
     elif how == "asker untimed":
         del recs[1]["started_at"], recs[1]["ended_at"]
-    else:                       # (the answering call's host clock behind: it begins before the asking call)
+    else:  # (the answering call's host clock behind: it begins before the asking call)
         recs[-1]["started_at"], recs[-1]["ended_at"] = T0 - 10**9, T0 - 10**8
     return recs
 
@@ -95,23 +114,32 @@ def test_a_call_is_matched_whatever_the_clocks_say(how: str) -> None:
     ws = wb.open()
     ws.ingest(_clocks(once, how), progress=False)
     assert [t[1:] for t in _tools(ws)] == [("lookup", '{"sku": "W-1"}', "14.20")]
-    reused = _run(("z1", [USER], [FIRST]), ("a2", [USER, FIRST, _result("call_0", "14.20")], [SECOND]),
-                  ("a3", [USER, FIRST, _result("call_0", "14.20"), SECOND, _result("call_0", "3 left")], "done"))
+    reused = _run(
+        ("z1", [USER], [FIRST]),
+        ("a2", [USER, FIRST, _result("call_0", "14.20")], [SECOND]),
+        ("a3", [USER, FIRST, _result("call_0", "14.20"), SECOND, _result("call_0", "3 left")], "done"),
+    )
     ws = wb.open()
     ws.ingest(_clocks(reused, how) if how == "one start" else reused, progress=False)
-    assert sorted(t[1:] for t in _tools(ws)) == [("lookup", '{"sku": "W-1"}', "14.20"),
-                                                 ("stock", '{"sku": "W-1"}', "3 left")]
+    assert sorted(t[1:] for t in _tools(ws)) == [
+        ("lookup", '{"sku": "W-1"}', "14.20"),
+        ("stock", '{"sku": "W-1"}', "3 left"),
+    ]
 
 
 def test_two_agents_asking_the_same_id_for_the_same_call_each_get_theirs() -> None:
     # (each agent's conversation numbers its calls call_0, ...: before, the second agent's request was taken for a
     # repeat of the first's, and one call staged with the first agent's result)
-    recs = _run(("a1", [USER], [FIRST]), ("b1", [USER], [FIRST]),
-                ("a2", [USER, FIRST, _result("call_0", "14.20")], "done"),
-                ("b2", [USER, FIRST, _result("call_0", "14.30")], "done"))
+    recs = _run(
+        ("a1", [USER], [FIRST]),
+        ("b1", [USER], [FIRST]),
+        ("a2", [USER, FIRST, _result("call_0", "14.20")], "done"),
+        ("b2", [USER, FIRST, _result("call_0", "14.30")], "done"),
+    )
     for rec, agent in zip(recs[1:], ("pricer", "checker", "pricer", "checker"), strict=True):
         rec["agent"] = agent
     ws = wb.open()
     ws.ingest(recs, progress=False)
-    assert ws.sql("SELECT step_id, agent, output FROM steps WHERE kind = 'tool' ORDER BY step_id").fetchall() == [
-        ("a1/call_0", "pricer", "14.20"), ("b1/call_0", "checker", "14.30")]
+    assert ws.sql(
+        "SELECT step_id, agent, output FROM steps WHERE kind = 'tool' ORDER BY step_id"
+    ).fetchall() == [("a1/call_0", "pricer", "14.20"), ("b1/call_0", "checker", "14.30")]

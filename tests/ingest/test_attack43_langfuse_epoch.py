@@ -21,7 +21,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "langfuse" / "observations.json"
 def test_epoch_numbers_in_langfuse_times_are_no_1970_step(tmp_path: Path, scale: int) -> None:
     observations = copy.deepcopy(json.loads(FIXTURE.read_text()))
     first = observations[0]
-    assert first["startTime"] == "2025-10-01T10:00:00.000Z"     # (the fixture this is built on)
+    assert first["startTime"] == "2025-10-01T10:00:00.000Z"  # (the fixture this is built on)
     first["startTime"], first["endTime"] = 1_759_312_800 * scale, 1_759_312_803 * scale
     path = tmp_path / "observations.json"
     path.write_text(json.dumps(observations))

@@ -12,14 +12,29 @@ import workbench as wb
 
 
 def _span(sid: str, parent: str | None, start: object, end: object) -> dict:
-    return {"name": sid, "span_kind": "LLM" if parent else "CHAIN", "context.trace_id": "t1",
-            "context.span_id": sid, "parent_id": parent, "start_time": start, "end_time": end, "status_code": "OK"}
+    return {
+        "name": sid,
+        "span_kind": "LLM" if parent else "CHAIN",
+        "context.trace_id": "t1",
+        "context.span_id": sid,
+        "parent_id": parent,
+        "start_time": start,
+        "end_time": end,
+        "status_code": "OK",
+    }
 
 
 def test_a_span_timed_zero_is_no_1970_step(tmp_path: Path) -> None:
     log = tmp_path / "spans.jsonl"
-    log.write_text("".join(json.dumps(s) + "\n" for s in (
-        _span("root", None, "2026-01-01T00:00:00Z", "2026-01-01T00:00:02Z"), _span("kid", "root", 0, 0))))
+    log.write_text(
+        "".join(
+            json.dumps(s) + "\n"
+            for s in (
+                _span("root", None, "2026-01-01T00:00:00Z", "2026-01-01T00:00:02Z"),
+                _span("kid", "root", 0, 0),
+            )
+        )
+    )
     ws = wb.open()
     rep = ws.ingest(log, progress=False)
     assert rep.read == rep.stored + rep.quarantined == 2

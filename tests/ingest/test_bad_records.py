@@ -30,50 +30,94 @@ def _native(bad: str) -> str:
 
 def _langfuse() -> str:
     def obs(i: int) -> dict:
-        return {"id": f"o{i}", "traceId": "t1", "type": "SPAN", "name": "x", "startTime": "2026-01-01T00:00:00Z",
-                "projectId": "p", "parentObservationId": None, "input": "PLACE" if i == 2 else "ok"}
+        return {
+            "id": f"o{i}",
+            "traceId": "t1",
+            "type": "SPAN",
+            "name": "x",
+            "startTime": "2026-01-01T00:00:00Z",
+            "projectId": "p",
+            "parentObservationId": None,
+            "input": "PLACE" if i == 2 else "ok",
+        }
+
     doc = {"trace": {"id": "t1", "projectId": "p"}, "observations": [obs(1), obs(2)]}
     return json.dumps(doc).replace('"PLACE"', DEEP)
 
 
 def _whowhen() -> str:
     def rec(q: str, content: str) -> str:
-        return ('{"question": "q", "question_ID": "' + q + '", "history": [{"content": "hi", "name": "A"}, '
-                '{"content": ' + content + ', "name": "B"}], "mistake_agent": "A", "mistake_step": "0"}')
+        return (
+            '{"question": "q", "question_ID": "' + q + '", "history": [{"content": "hi", "name": "A"}, '
+            '{"content": ' + content + ', "name": "B"}], "mistake_agent": "A", "mistake_step": "0"}'
+        )
+
     return rec("a", '"fine"') + "\n" + rec("b", DEEP) + "\n"
 
 
 def _oi(span_id: str, **extra: object) -> str:
-    return json.dumps({"name": "n", "span_kind": "LLM", "context.trace_id": "t1", "context.span_id": span_id,
-                       "start_time": "2026-01-01T00:00:00Z", "end_time": "2026-01-01T00:00:01Z",
-                       "status_code": "OK", **extra})
+    return json.dumps(
+        {
+            "name": "n",
+            "span_kind": "LLM",
+            "context.trace_id": "t1",
+            "context.span_id": span_id,
+            "start_time": "2026-01-01T00:00:00Z",
+            "end_time": "2026-01-01T00:00:01Z",
+            "status_code": "OK",
+            **extra,
+        }
+    )
 
 
 def _span_tree() -> str:
     def span(sid: str, attrs: object) -> dict:
-        return {"span_id": sid, "span_name": "n", "span_kind": "LLM", "span_attributes": attrs, "duration": "PT1S",
-                "timestamp": "2026-01-01T00:00:00Z", "status_code": "OK", "child_spans": []}
+        return {
+            "span_id": sid,
+            "span_name": "n",
+            "span_kind": "LLM",
+            "span_attributes": attrs,
+            "duration": "PT1S",
+            "timestamp": "2026-01-01T00:00:00Z",
+            "status_code": "OK",
+            "child_spans": [],
+        }
+
     return json.dumps({"trace_id": "t1", "spans": [span("a", {"k": 1}), span("b", {"k": "PLACE"})]}).replace(
-        '"PLACE"', DEEP)
+        '"PLACE"', DEEP
+    )
 
 
 def _otlp_line(spans: list[dict]) -> str:
-    return json.dumps({"resourceSpans": [{"resource": {"attributes": []},
-                                          "scopeSpans": [{"scope": {"name": "t"}, "spans": spans}]}]})
+    return json.dumps(
+        {
+            "resourceSpans": [
+                {"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "t"}, "spans": spans}]}
+            ]
+        }
+    )
 
 
 def _otlp_span(sid: str, **extra: object) -> dict:
-    return {"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": sid, "name": "chat",
-            "startTimeUnixNano": str(T0), "endTimeUnixNano": str(T0 + 1000), "status": {"code": 1},
-            "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}}], **extra}
+    return {
+        "traceId": "0af7651916cd43dd8448eb211c80319c",
+        "spanId": sid,
+        "name": "chat",
+        "startTimeUnixNano": str(T0),
+        "endTimeUnixNano": str(T0 + 1000),
+        "status": {"code": 1},
+        "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}}],
+        **extra,
+    }
 
 
 def _otlp_hidden(levels: int = 40) -> str:
     """An OTLP line with an array value nested 3 * ``levels`` deep, each level's brackets hidden as HIDDEN's."""
     value = '{"stringValue": "x"}'
     for _ in range(levels):  # {"arrayValue": {"values": [ : 3 levels, paired off by the strings beside it
-        value = ('{"arrayValue": {"values": [{"stringValue": "}]}}{"}, ' + value
-                 + ', {"stringValue": "}{{[{"}]}}')
+        value = (
+            '{"arrayValue": {"values": [{"stringValue": "}]}}{"}, ' + value + ', {"stringValue": "}{{[{"}]}}'
+        )
     good = _otlp_line([_otlp_span("b7ad6b7169203331")])
     bad = _otlp_line([_otlp_span("b7ad6b7169203332", attributes=[{"key": "deep", "value": "PLACE"}])])
     return good + "\n" + bad.replace('"PLACE"', value) + "\n"
@@ -82,46 +126,94 @@ def _otlp_hidden(levels: int = 40) -> str:
 def _otlp_deep(kvlists: int = 200) -> str:
     value = '{"stringValue": "x"}'
     for _ in range(kvlists):  # kvlist inside kvlist: 4 JSON levels each, 800 in all (orjson reads 1024)
-        value = '{"kvlistValue": {"values": [{"key": "k", "value": ' + value + '}]}}'
+        value = '{"kvlistValue": {"values": [{"key": "k", "value": ' + value + "}]}}"
     good = _otlp_line([_otlp_span("b7ad6b7169203331")])
     bad = _otlp_line([_otlp_span("b7ad6b7169203332", attributes=[{"key": "deep", "value": "PLACE"}])])
     return good + "\n" + bad.replace('"PLACE"', value) + "\n"
 
 
 CASES = {
-    "native-deep-input": ("n.jsonl", _native('{"run_id":"r1","step_id":"s2","input":' + DEEP + '}'), "nested deeper"),
-    "native-deep-attributes": ("n.jsonl", _native('{"run_id":"r1","step_id":"s2","attributes":{"a":' + DEEP + '}}'),
-                               "nested deeper"),
-    "native-time-range": ("n.jsonl", _native(json.dumps({"run_id": "r1", "step_id": "s2", "started_at": -2**62,
-                                                        "ended_at": 2**62})), "out of range"),
-    "native-label-agent-object": ("n.jsonl", _native(json.dumps({"record": "label", "run_id": "r1",
-                                                                "agent": {"x": 1}})), "'agent' must be text"),
-    "native-outcome-enum": ("n.jsonl", _native(json.dumps({"record": "run", "run_id": "r1",
-                                                          "outcome": "catastrophe"})), "catastrophe"),
-    "native-label-outcome-enum": ("n.jsonl", _native(json.dumps({"record": "label", "run_id": "r1",
-                                                                "outcome": "catastrophe"})), "catastrophe"),
-    "native-kind-enum": ("n.jsonl", _native(json.dumps({"run_id": "r1", "step_id": "s2", "kind": "wizard"})),
-                         "kind must be one of"),
-    "native-edge-kind": ("n.jsonl", _native(json.dumps({"record": "edge", "run_id": "r1", "src_step": "s1",
-                                                       "dst_step": "s1", "kind": "teleport"})), "edge kind"),
+    "native-deep-input": (
+        "n.jsonl",
+        _native('{"run_id":"r1","step_id":"s2","input":' + DEEP + "}"),
+        "nested deeper",
+    ),
+    "native-deep-attributes": (
+        "n.jsonl",
+        _native('{"run_id":"r1","step_id":"s2","attributes":{"a":' + DEEP + "}}"),
+        "nested deeper",
+    ),
+    "native-time-range": (
+        "n.jsonl",
+        _native(json.dumps({"run_id": "r1", "step_id": "s2", "started_at": -(2**62), "ended_at": 2**62})),
+        "out of range",
+    ),
+    "native-label-agent-object": (
+        "n.jsonl",
+        _native(json.dumps({"record": "label", "run_id": "r1", "agent": {"x": 1}})),
+        "'agent' must be text",
+    ),
+    "native-outcome-enum": (
+        "n.jsonl",
+        _native(json.dumps({"record": "run", "run_id": "r1", "outcome": "catastrophe"})),
+        "catastrophe",
+    ),
+    "native-label-outcome-enum": (
+        "n.jsonl",
+        _native(json.dumps({"record": "label", "run_id": "r1", "outcome": "catastrophe"})),
+        "catastrophe",
+    ),
+    "native-kind-enum": (
+        "n.jsonl",
+        _native(json.dumps({"run_id": "r1", "step_id": "s2", "kind": "wizard"})),
+        "kind must be one of",
+    ),
+    "native-edge-kind": (
+        "n.jsonl",
+        _native(
+            json.dumps(
+                {"record": "edge", "run_id": "r1", "src_step": "s1", "dst_step": "s1", "kind": "teleport"}
+            )
+        ),
+        "edge kind",
+    ),
     "native-infinite-cost": ("n.jsonl", _native('{"run_id":"r1","step_id":"s2","cost":"1e400"}'), "infinite"),
     "langfuse-deep-input": ("l.json", _langfuse(), "nested deeper"),
     "whowhen-deep-content": ("w.jsonl", _whowhen(), "nested deeper"),
-    "openinference-deep-attributes": ("o.jsonl", _oi("a") + "\n" + _oi("b", attributes={"x": "PLACE"}).replace(
-        '"PLACE"', DEEP) + "\n", "nested deeper"),
-    "openinference-start-1e30": ("o.jsonl", _oi("a") + "\n" + _oi("b", start_time=1e30) + "\n", "out of range"),
+    "openinference-deep-attributes": (
+        "o.jsonl",
+        _oi("a") + "\n" + _oi("b", attributes={"x": "PLACE"}).replace('"PLACE"', DEEP) + "\n",
+        "nested deeper",
+    ),
+    "openinference-start-1e30": (
+        "o.jsonl",
+        _oi("a") + "\n" + _oi("b", start_time=1e30) + "\n",
+        "out of range",
+    ),
     "span-tree-deep-attributes": ("t.json", _span_tree(), "nested deeper"),
     "otlp-deep-attributes": ("x.jsonl", _otlp_deep(), "deep"),
-    "native-alternating-deep-input": ("n.jsonl", _native('{"run_id":"r1","step_id":"s2","input":' + ALTERNATING
-                                                         + '}'), "nested deeper"),
+    "native-alternating-deep-input": (
+        "n.jsonl",
+        _native('{"run_id":"r1","step_id":"s2","input":' + ALTERNATING + "}"),
+        "nested deeper",
+    ),
     "otlp-alternating-deep-attributes": ("x.jsonl", _otlp_deep(kvlists=30), "deep"),  # 4 levels each: {{[{
-    "openinference-alternating-deep": ("o.jsonl", _oi("a") + "\n" + _oi("b", attributes={"x": "PLACE"}).replace(
-        '"PLACE"', ALTERNATING) + "\n", "nested deeper"),
-    "native-hidden-deep-input": ("n.jsonl", _native('{"run_id":"r1","step_id":"s2","input":' + HIDDEN + '}'),
-                                 "nested deeper"),
+    "openinference-alternating-deep": (
+        "o.jsonl",
+        _oi("a") + "\n" + _oi("b", attributes={"x": "PLACE"}).replace('"PLACE"', ALTERNATING) + "\n",
+        "nested deeper",
+    ),
+    "native-hidden-deep-input": (
+        "n.jsonl",
+        _native('{"run_id":"r1","step_id":"s2","input":' + HIDDEN + "}"),
+        "nested deeper",
+    ),
     "otlp-hidden-deep-attributes": ("x.jsonl", _otlp_hidden(), "deep"),
-    "openinference-hidden-deep": ("o.jsonl", _oi("a") + "\n" + _oi("b", attributes={"x": "PLACE"}).replace(
-        '"PLACE"', HIDDEN) + "\n", "nested deeper"),
+    "openinference-hidden-deep": (
+        "o.jsonl",
+        _oi("a") + "\n" + _oi("b", attributes={"x": "PLACE"}).replace('"PLACE"', HIDDEN) + "\n",
+        "nested deeper",
+    ),
 }
 
 
@@ -141,8 +233,9 @@ def test_one_bad_record_is_quarantined_and_the_rest_stored(tmp_path: Path, case:
     assert why in row["reason"], row["reason"]
     assert ws.count("steps") == report.stored
     # Nothing of the bad record leaked into the store.
-    assert ws.sql("SELECT count(*) FROM runs WHERE outcome NOT IN ('success', 'failure', 'unknown')"
-                  ).fetchall() == [(0,)]
+    assert ws.sql(
+        "SELECT count(*) FROM runs WHERE outcome NOT IN ('success', 'failure', 'unknown')"
+    ).fetchall() == [(0,)]
     again = ws.ingest(path)
     assert again.added == 0 and ws.count("quarantine") == 1
 
@@ -151,8 +244,9 @@ def test_depth_limit_is_the_documented_one(tmp_path: Path) -> None:
     ok = "[" * (MAX_DEPTH - 2) + "]" * (MAX_DEPTH - 2)  # within the limit with the record's own object
     over = "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)
     path = tmp_path / "d.jsonl"
-    path.write_text('{"run_id":"r","step_id":"a","input":' + ok + '}\n{"run_id":"r","step_id":"b","input":'
-                    + over + '}\n')
+    path.write_text(
+        '{"run_id":"r","step_id":"a","input":' + ok + '}\n{"run_id":"r","step_id":"b","input":' + over + "}\n"
+    )
     report = wb.open().ingest(path)
     assert (report.stored, report.quarantined) == (1, 1)
 
@@ -161,9 +255,13 @@ def test_in_memory_records_with_bad_values_cost_only_themselves() -> None:
     deep: list = []
     for _ in range(2000):  # deeper than Python's own recursion limit
         deep = [deep]
-    recs = [{"run_id": "r", "step_id": "ok"}, {"run_id": "r", "step_id": "deep", "input": deep},
-            {"run_id": "r", "step_id": "nan", "attributes": {"x": float("nan")}},
-            {"record": "label", "run_id": "r", "agent": ["a"]}, {"run_id": "r", "step_id": "big", "tokens_in": 2**80}]
+    recs = [
+        {"run_id": "r", "step_id": "ok"},
+        {"run_id": "r", "step_id": "deep", "input": deep},
+        {"run_id": "r", "step_id": "nan", "attributes": {"x": float("nan")}},
+        {"record": "label", "run_id": "r", "agent": ["a"]},
+        {"run_id": "r", "step_id": "big", "tokens_in": 2**80},
+    ]
     ws = wb.open()
     report = ws.ingest(recs)
     assert (report.stored, report.quarantined) == (1, 4)
@@ -175,8 +273,12 @@ def test_alternating_nesting_counts_every_level(tmp_path: Path) -> None:
     from workbench.ingest._jsonio import may_be_deep
     from workbench.ingest._line_table import _maybe_deep
 
-    for over in ('[{"k": ' * 51 + "1" + "}]" * 51, "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1),
-                 '{"a": ' * (MAX_DEPTH + 1) + "1" + "}" * (MAX_DEPTH + 1), "[{" * 51 + "}]" * 51):
+    for over in (
+        '[{"k": ' * 51 + "1" + "}]" * 51,
+        "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1),
+        '{"a": ' * (MAX_DEPTH + 1) + "1" + "}" * (MAX_DEPTH + 1),
+        "[{" * 51 + "}]" * 51,
+    ):
         assert may_be_deep(over.encode())
         block = b'{"x": 1}\n' + over.encode() + b"\n"
         assert _maybe_deep(block, 2) == [1]
@@ -195,12 +297,14 @@ def _adapter_paths() -> dict[str, tuple[object, str, str]]:
 
             stage_native_sql(path, stage)
 
-    native = _native('{"run_id":"r1","step_id":"s2","input":' + HIDDEN + '}')
-    return {"native-lines": (NativeJsonl(fast=False), native, "nested deeper"),
-            "native-blocks": (NativeBlocks(), native, "nested deeper"),
-            "otlp-lines": (OtlpJson(fast=False), _otlp_hidden(), "deep"),
-            "otlp-blocks": (OtlpJson(fast=True), _otlp_hidden(), "deep"),
-            "openinference": (OpenInferenceJsonl(), CASES["openinference-hidden-deep"][1], "nested deeper")}
+    native = _native('{"run_id":"r1","step_id":"s2","input":' + HIDDEN + "}")
+    return {
+        "native-lines": (NativeJsonl(fast=False), native, "nested deeper"),
+        "native-blocks": (NativeBlocks(), native, "nested deeper"),
+        "otlp-lines": (OtlpJson(fast=False), _otlp_hidden(), "deep"),
+        "otlp-blocks": (OtlpJson(fast=True), _otlp_hidden(), "deep"),
+        "openinference": (OpenInferenceJsonl(), CASES["openinference-hidden-deep"][1], "nested deeper"),
+    }
 
 
 @pytest.mark.parametrize("path_name", sorted(_adapter_paths()))
@@ -232,5 +336,5 @@ def test_structure_drops_strings_and_escapes(monkeypatch: pytest.MonkeyPatch) ->
     assert _maybe_deep(b'{"a": "x\\' + b"\n" + HIDDEN.encode() + b"\n", 2) == [0, 1]
     # a block is reduced a slice at a time, cut at newlines: the same as line by line
     monkeypatch.setattr(_depth, "_SLICE_BYTES", 4096)
-    lines = [HIDDEN.encode(), b'{"x": "\\\\\"]"}', ALTERNATING.encode()] * 200
+    lines = [HIDDEN.encode(), b'{"x": "\\\\"]"}', ALTERNATING.encode()] * 200
     assert structure(b"\n".join(lines)) == b"\n".join(structure(x) for x in lines)

@@ -23,16 +23,29 @@ def _kv(key: str, value: str) -> dict:
 
 
 def _otlp_file(path: Path, spans: list[dict]) -> Path:
-    doc = {"resourceSpans": [{"resource": {"attributes": [_kv("service.name", "svc")]},
-                              "scopeSpans": [{"scope": {"name": "lib"}, "spans": spans}]}]}
+    doc = {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": [_kv("service.name", "svc")]},
+                "scopeSpans": [{"scope": {"name": "lib"}, "spans": spans}],
+            }
+        ]
+    }
     path.write_text(json.dumps(doc) + "\n")
     return path
 
 
 def _span(n: int, name: str, attrs: list[dict], status: dict | None = None) -> dict:
-    return {"traceId": "ab" * 16, "spanId": f"{n + 1:016x}", "parentSpanId": "", "name": name,
-            "startTimeUnixNano": str(T0 + n), "endTimeUnixNano": str(T0 + n + 10), "attributes": attrs,
-            "status": status or {}}
+    return {
+        "traceId": "ab" * 16,
+        "spanId": f"{n + 1:016x}",
+        "parentSpanId": "",
+        "name": name,
+        "startTimeUnixNano": str(T0 + n),
+        "endTimeUnixNano": str(T0 + n + 10),
+        "attributes": attrs,
+        "status": status or {},
+    }
 
 
 def _otlp_rows(path: Path, fast: bool) -> dict[str, dict[str, Any]]:
@@ -53,9 +66,17 @@ def _langfuse_rows(path: Path, observations: list[dict]) -> dict[str, dict[str, 
 
 
 def _observation(n: int, name: str, attributes: dict, output: Any = None) -> dict:
-    return {"id": f"obs-{n}", "traceId": "lf-1", "type": "SPAN", "name": name,
-            "startTime": "2025-10-01T10:00:00.000Z", "endTime": "2025-10-01T10:00:01.000Z", "level": "DEFAULT",
-            "output": output, "metadata": {"attributes": attributes, "scope": {"name": "my.framework"}}}
+    return {
+        "id": f"obs-{n}",
+        "traceId": "lf-1",
+        "type": "SPAN",
+        "name": name,
+        "startTime": "2025-10-01T10:00:00.000Z",
+        "endTime": "2025-10-01T10:00:01.000Z",
+        "level": "DEFAULT",
+        "output": output,
+        "metadata": {"attributes": attributes, "scope": {"name": "my.framework"}},
+    }
 
 
 def test_every_operation_maps_to_the_tables_kind_on_every_path(tmp_path: Path) -> None:
@@ -64,8 +85,10 @@ def test_every_operation_maps_to_the_tables_kind_on_every_path(tmp_path: Path) -
     path = _otlp_file(tmp_path / "ops.jsonl", spans)
     fast, slow = _otlp_rows(path, fast=True), _otlp_rows(path, fast=False)
     assert fast == slow
-    lf = _langfuse_rows(tmp_path / "ops.json", [_observation(n, f"{op} thing", {"gen_ai.operation.name": op})
-                                                 for n, op in enumerate(ops)])
+    lf = _langfuse_rows(
+        tmp_path / "ops.json",
+        [_observation(n, f"{op} thing", {"gen_ai.operation.name": op}) for n, op in enumerate(ops)],
+    )
     for n, op in enumerate(ops):
         want = OPERATION_KINDS[op]
         assert fast[f"{n + 1:016x}"]["kind"] == want, op
@@ -90,14 +113,27 @@ def test_every_status_code_maps_the_same_in_sql_and_python(tmp_path: Path, as_in
 
 
 def test_one_logprob_finder_for_otlp_and_langfuse(tmp_path: Path) -> None:
-    body = json.dumps({"id": "c1", "choices": [{"index": 0, "message": {"role": "assistant", "content": "ac"},
-                                                "logprobs": {"content": LOGPROBS}}]})
+    body = json.dumps(
+        {
+            "id": "c1",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": "ac"},
+                    "logprobs": {"content": LOGPROBS},
+                }
+            ],
+        }
+    )
     assert find_logprobs(body) == LOGPROBS
-    path = _otlp_file(tmp_path / "lp.jsonl", [_span(0, "chat m", [_kv("gen_ai.operation.name", "chat"),
-                                                                   _kv("gen_ai.output.messages", body)])])
+    path = _otlp_file(
+        tmp_path / "lp.jsonl",
+        [_span(0, "chat m", [_kv("gen_ai.operation.name", "chat"), _kv("gen_ai.output.messages", body)])],
+    )
     fast, slow = _otlp_rows(path, fast=True), _otlp_rows(path, fast=False)
-    lf = _langfuse_rows(tmp_path / "lp.json", [_observation(0, "chat m", {"gen_ai.operation.name": "chat"},
-                                                            output=body)])
+    lf = _langfuse_rows(
+        tmp_path / "lp.json", [_observation(0, "chat m", {"gen_ai.operation.name": "chat"}, output=body)]
+    )
     want = (math.sqrt(0.125), (math.log(2) - (0.25 * math.log(0.25) + 0.75 * math.log(0.75))) / 2)
     for row in (fast["0000000000000001"], slow["0000000000000001"], lf["obs-0"]):
         assert (row["confidence"], row["entropy"]) == pytest.approx(want)

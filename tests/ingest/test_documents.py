@@ -13,31 +13,73 @@ T0 = 1_767_225_600_000_000_000
 
 
 def _otlp() -> dict:
-    spans = [{"traceId": "5b8efff798038103d269b633813fc60c", "spanId": f"eee19b7ec3c1b17{i}", "name": f"chat {i}",
-              "startTimeUnixNano": str(T0 + i), "endTimeUnixNano": str(T0 + i + 5), "kind": 1,
-              "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
-                             {"key": "tags", "value": {"arrayValue": {"values": [{"intValue": "1"}]}}}]}
-             for i in range(3)]
-    return {"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "t"}, "spans": spans}]}]}
+    spans = [
+        {
+            "traceId": "5b8efff798038103d269b633813fc60c",
+            "spanId": f"eee19b7ec3c1b17{i}",
+            "name": f"chat {i}",
+            "startTimeUnixNano": str(T0 + i),
+            "endTimeUnixNano": str(T0 + i + 5),
+            "kind": 1,
+            "attributes": [
+                {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+                {"key": "tags", "value": {"arrayValue": {"values": [{"intValue": "1"}]}}},
+            ],
+        }
+        for i in range(3)
+    ]
+    return {
+        "resourceSpans": [
+            {"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "t"}, "spans": spans}]}
+        ]
+    }
 
 
 def _langfuse() -> dict:
-    obs = [{"id": f"o{i}", "traceId": "t1", "type": "SPAN", "name": "x", "startTime": "2026-01-01T00:00:00Z",
-            "parentObservationId": "o0" if i else None} for i in range(3)]
+    obs = [
+        {
+            "id": f"o{i}",
+            "traceId": "t1",
+            "type": "SPAN",
+            "name": "x",
+            "startTime": "2026-01-01T00:00:00Z",
+            "parentObservationId": "o0" if i else None,
+        }
+        for i in range(3)
+    ]
     # a list pretty-printed one string a line: lines such as '"b"' parse on their own
     return {"trace": {"id": "t1", "tags": ["a", "b"]}, "observations": obs}
 
 
 def _span_tree() -> dict:
-    spans = [{"span_id": f"s{i}", "span_name": "n", "span_kind": "LLM", "span_attributes": {"k": [1, 2]},
-              "duration": "PT1S", "timestamp": "2026-01-01T00:00:00Z", "status_code": "OK", "child_spans": []}
-             for i in range(3)]
+    spans = [
+        {
+            "span_id": f"s{i}",
+            "span_name": "n",
+            "span_kind": "LLM",
+            "span_attributes": {"k": [1, 2]},
+            "duration": "PT1S",
+            "timestamp": "2026-01-01T00:00:00Z",
+            "status_code": "OK",
+            "child_spans": [],
+        }
+        for i in range(3)
+    ]
     return {"trace_id": "t1", "spans": spans}
 
 
 def _whowhen() -> dict:
-    return {"question": "q", "question_ID": "x1", "mistake_agent": "A", "mistake_step": "0",
-            "history": [{"content": "hi", "role": "A"}, {"content": "yo", "role": "B"}, {"content": "ok", "role": "A"}]}
+    return {
+        "question": "q",
+        "question_ID": "x1",
+        "mistake_agent": "A",
+        "mistake_step": "0",
+        "history": [
+            {"content": "hi", "role": "A"},
+            {"content": "yo", "role": "B"},
+            {"content": "ok", "role": "A"},
+        ],
+    }
 
 
 DOCS = {"otlp": _otlp, "langfuse": _langfuse, "span-tree": _span_tree, "whowhen": _whowhen}
@@ -64,7 +106,9 @@ def test_nul_padding_after_a_document_costs_only_itself(tmp_path: Path, fmt: str
     report = ws.ingest(path, format=fmt)
     assert report.stored == 3 and report.quarantined == 1 and report.read == 4
     row = ws.quarantine().iloc[0]
-    assert row["line"] == text.count("\n") + 1 and "5,001 bytes of padding (NUL bytes)" in row["reason"], row["reason"]
+    assert row["line"] == text.count("\n") + 1 and "5,001 bytes of padding (NUL bytes)" in row["reason"], row[
+        "reason"
+    ]
     assert ws.ingest(path).added == 0 and ws.count("quarantine") == 1
 
 
@@ -86,5 +130,8 @@ def test_otlp_documents_pretty_printed_one_after_another_are_each_read(tmp_path:
     report = ws.ingest(path)
     assert (report.read, report.stored, report.quarantined) == (7, 6, 1)
     row = ws.quarantine().iloc[0]
-    assert row["line"] == docs[0].count("\n") + 2 and "broken JSON" in row["reason"], (row["line"], row["reason"])
+    assert row["line"] == docs[0].count("\n") + 2 and "broken JSON" in row["reason"], (
+        row["line"],
+        row["reason"],
+    )
     assert row["raw_bytes"] == len(docs[1])

@@ -12,12 +12,18 @@ import workbench as wb
 RUN = json.dumps({"record": "run", "run_id": "r1", "outcome": "success"})
 # A key given twice sends a line to the Python reader (the typed reader may read it leniently); Python
 # keeps the last value, so this step is named "slow". The same step without it takes the SQL fast path.
-SLOW = ('{"record":"step","run_id":"r1","step_id":"a","kind":"agent","agent":"planner",'
-        '"name":"x","name":"slow","started_at":"2026-01-01T00:00:00Z"}')
-FAST = ('{"record":"step","run_id":"r1","step_id":"a","kind":"agent","agent":"planner",'
-        '"name":"fast","started_at":"2026-01-01T00:00:00Z"}')
-CHILD = ('{"record":"step","run_id":"r1","step_id":"b","parent_id":"a","kind":"llm","name":"x",'
-         '"started_at":"2026-01-01T00:00:01Z"}')
+SLOW = (
+    '{"record":"step","run_id":"r1","step_id":"a","kind":"agent","agent":"planner",'
+    '"name":"x","name":"slow","started_at":"2026-01-01T00:00:00Z"}'
+)
+FAST = (
+    '{"record":"step","run_id":"r1","step_id":"a","kind":"agent","agent":"planner",'
+    '"name":"fast","started_at":"2026-01-01T00:00:00Z"}'
+)
+CHILD = (
+    '{"record":"step","run_id":"r1","step_id":"b","parent_id":"a","kind":"llm","name":"x",'
+    '"started_at":"2026-01-01T00:00:01Z"}'
+)
 
 
 def _kept_and_rejected(ws: wb.Workspace) -> tuple[list, list]:
@@ -36,7 +42,8 @@ def test_the_first_in_the_file_is_kept_when_the_python_reader_read_it(tmp_path: 
     assert kept == [("slow", 2)]
     assert len(rejected) == 1 and rejected[0][0] == 3
     assert rejected[0][1].startswith("duplicate step id a in run r1") and rejected[0][1].endswith(
-        "line 2: differs in name")
+        "line 2: differs in name"
+    )
     # the child hangs from the kept step
     assert ws.sql("SELECT agent, depth FROM steps WHERE step_id = 'b'").fetchall() == [("planner", 1)]
 
@@ -62,17 +69,34 @@ def _store(ws: wb.Workspace) -> dict[str, list]:
         "steps": ws.sql("SELECT * EXCLUDE (file, line) FROM steps ORDER BY run_id, step_id").fetchall(),
         "runs": ws.sql("SELECT run_id, outcome, n_steps FROM runs ORDER BY run_id").fetchall(),
         "edges": ws.sql("SELECT * FROM edges ORDER BY ALL").fetchall(),
-        "quarantine": ws.sql("SELECT step_id, split_part(reason, ' ', 1) FROM quarantine ORDER BY ALL").fetchall(),
+        "quarantine": ws.sql(
+            "SELECT step_id, split_part(reason, ' ', 1) FROM quarantine ORDER BY ALL"
+        ).fetchall(),
     }
 
 
 def _otlp(trace: str, name: str) -> str:
-    spans = [{"traceId": trace, "spanId": f"{i + 1:016x}", "parentSpanId": f"{i:016x}" if i else "",
-              "name": f"{name} {i}", "startTimeUnixNano": str(1_767_225_600_000_000_000 + i),
-              "attributes": [{"key": "gen_ai.agent.name", "value": {"stringValue": "planner"}}]}
-             for i in range(3)]
-    return json.dumps({"resourceSpans": [{"resource": {"attributes": []},
-                                          "scopeSpans": [{"scope": {"name": "t"}, "spans": spans}]}]}) + "\n"
+    spans = [
+        {
+            "traceId": trace,
+            "spanId": f"{i + 1:016x}",
+            "parentSpanId": f"{i:016x}" if i else "",
+            "name": f"{name} {i}",
+            "startTimeUnixNano": str(1_767_225_600_000_000_000 + i),
+            "attributes": [{"key": "gen_ai.agent.name", "value": {"stringValue": "planner"}}],
+        }
+        for i in range(3)
+    ]
+    return (
+        json.dumps(
+            {
+                "resourceSpans": [
+                    {"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "t"}, "spans": spans}]}
+                ]
+            }
+        )
+        + "\n"
+    )
 
 
 def _records() -> list:

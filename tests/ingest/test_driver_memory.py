@@ -12,12 +12,25 @@ import workbench as wb
 from workbench.ingest import _driver
 
 
-def test_a_merge_out_of_memory_runs_again_without_staging_again(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_merge_out_of_memory_runs_again_without_staging_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "log.jsonl"
-    path.write_text("\n".join(json.dumps({"run_id": f"r{i // 4}", "step_id": f"s{i}", "kind": "llm",
-                                          "parent_id": f"s{i - 1}" if i % 4 else None, "agent": "a"})
-                              for i in range(40)) + "\n")
+    path.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "run_id": f"r{i // 4}",
+                    "step_id": f"s{i}",
+                    "kind": "llm",
+                    "parent_id": f"s{i - 1}" if i % 4 else None,
+                    "agent": "a",
+                }
+            )
+            for i in range(40)
+        )
+        + "\n"
+    )
     limits: list[str] = []
     staged: list[int] = []
     real_timed, real_create = _driver._timed, _driver.create_stage_tables
@@ -41,25 +54,35 @@ def test_a_merge_out_of_memory_runs_again_without_staging_again(tmp_path: Path,
         assert (report.read, report.stored, report.added, report.quarantined) == (40, 40, 40, 0)
         assert len(staged) == 1 and len(limits) == 2
         assert limits[0] != limits[1]  # the budget, then MERGE_RETRY_MEMORY
-        assert ws.sql("SELECT count(*), count(DISTINCT step_id), max(depth) FROM steps").fetchall() == [(40, 40, 3)]
+        assert ws.sql("SELECT count(*), count(DISTINCT step_id), max(depth) FROM steps").fetchall() == [
+            (40, 40, 3)
+        ]
         assert ws.sql("SELECT count(*) FROM runs").fetchall() == [(10,)]
         assert ws.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == default
 
 
-def test_a_large_ingest_checkpoints_the_store_within_its_budget(tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_large_ingest_checkpoints_the_store_within_its_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # ws.close() checkpointed a large call's rows under DuckDB's default limit: 5M OTLP spans went from a
     # 377 MB peak through the ingest to 960 MB in the close. A call of CHECKPOINT_STEPS or more checkpoints
     # at its end, within the merge's limit; a smaller call leaves it to DuckDB (its log stays, the file is not synced).
     from workbench.ingest import _checkpoint, _timings
 
     path = tmp_path / "log.jsonl"
-    path.write_text("\n".join(json.dumps({"run_id": f"r{i // 4}", "step_id": f"s{i}", "kind": "llm", "agent": "a"})
-                              for i in range(40)) + "\n")
+    path.write_text(
+        "\n".join(
+            json.dumps({"run_id": f"r{i // 4}", "step_id": f"s{i}", "kind": "llm", "agent": "a"})
+            for i in range(40)
+        )
+        + "\n"
+    )
     limits: list[str] = []
     real = _timings.execute
 
-    def execute(con: duckdb.DuckDBPyConnection, sql: str, params: object = None, tag: str = "stage") -> object:
+    def execute(
+        con: duckdb.DuckDBPyConnection, sql: str, params: object = None, tag: str = "stage"
+    ) -> object:
         if sql == "CHECKPOINT":
             limits.append(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
         return real(con, sql, params, tag)

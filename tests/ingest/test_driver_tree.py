@@ -8,23 +8,38 @@ T0 = 1_767_225_600_000_000_000
 
 
 def _step(run: str, step: str, parent: str | None, agent: str | None = None, i: int = 0) -> dict:
-    return {"run_id": run, "step_id": step, "parent_id": parent, "agent": agent, "kind": "llm",
-            "started_at": T0 + i * 1_000, "ended_at": T0 + i * 1_000 + 500}
+    return {
+        "run_id": run,
+        "step_id": step,
+        "parent_id": parent,
+        "agent": agent,
+        "kind": "llm",
+        "started_at": T0 + i * 1_000,
+        "ended_at": T0 + i * 1_000 + 500,
+    }
 
 
 def _by_id(ws: wb.Workspace, run: str) -> dict[str, tuple]:
-    return {r[0]: r[1:] for r in ws.sql(
-        "SELECT step_id, agent, depth FROM steps WHERE run_id = ?", [run]).fetchall()}
+    return {
+        r[0]: r[1:]
+        for r in ws.sql("SELECT step_id, agent, depth FROM steps WHERE run_id = ?", [run]).fetchall()
+    }
 
 
 def test_parent_cycles_are_quarantined_and_steps_under_them_kept() -> None:
     ws = wb.open()
-    report = ws.ingest([
-        _step("r", "a", "c"), _step("r", "b", "a"), _step("r", "c", "b"),  # a cycle of three
-        _step("r", "self", "self"),  # its own parent
-        _step("r", "under", "a", agent="x"), _step("r", "leaf", "under"),  # hang from the cycle
-        _step("r", "root", None, agent="boss"), _step("r", "kid", "root"),
-    ])
+    report = ws.ingest(
+        [
+            _step("r", "a", "c"),
+            _step("r", "b", "a"),
+            _step("r", "c", "b"),  # a cycle of three
+            _step("r", "self", "self"),  # its own parent
+            _step("r", "under", "a", agent="x"),
+            _step("r", "leaf", "under"),  # hang from the cycle
+            _step("r", "root", None, agent="boss"),
+            _step("r", "kid", "root"),
+        ]
+    )
     assert (report.read, report.stored, report.quarantined) == (8, 4, 4)
     reasons = sorted(r[0] for r in ws.sql("SELECT step_id FROM quarantine").fetchall())
     assert reasons == ["a", "b", "c", "self"]
@@ -45,8 +60,10 @@ def test_a_chain_deeper_than_the_walk_keeps_every_step() -> None:
     assert got["n512"] == ("top", 512)
     assert got["n599"] == ("top", 599)  # the walk down has no depth bound (it was 512: depth 512, silently)
     assert ws.sql("SELECT count(*) FROM edges WHERE run_id = 'deep'").fetchall() == [(599,)]
-    assert [r[0] for r in ws.sql("SELECT step_id FROM steps WHERE run_id = 'deep' ORDER BY seq LIMIT 3")
-            .fetchall()] == ["n0", "n1", "n2"]
+    assert [
+        r[0]
+        for r in ws.sql("SELECT step_id FROM steps WHERE run_id = 'deep' ORDER BY seq LIMIT 3").fetchall()
+    ] == ["n0", "n1", "n2"]
 
 
 def test_stored_orphans_gain_agent_and_depth_when_their_parent_arrives() -> None:

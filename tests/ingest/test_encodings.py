@@ -15,48 +15,111 @@ T0 = 1_767_225_600_000_000_000
 
 def _native() -> str:
     recs = [{"record": "run", "run_id": "r1", "outcome": "failure"}] + [
-        {"run_id": "r1", "step_id": f"s{i}", "parent_id": "s0" if i else None, "agent": "a", "kind": "llm",
-         "started_at": T0 + i, "ended_at": T0 + i + 5, "input": f"ünï {i} 😀"} for i in range(3)]
+        {
+            "run_id": "r1",
+            "step_id": f"s{i}",
+            "parent_id": "s0" if i else None,
+            "agent": "a",
+            "kind": "llm",
+            "started_at": T0 + i,
+            "ended_at": T0 + i + 5,
+            "input": f"ünï {i} 😀",
+        }
+        for i in range(3)
+    ]
     return "\n".join(json.dumps(r, ensure_ascii=False) for r in recs) + "\n"
 
 
 def _otlp_line(i: int) -> str:
-    span = {"traceId": "5b8efff798038103d269b633813fc60c", "spanId": f"eee19b7ec3c1b17{i}", "name": f"chat ü{i}",
-            "startTimeUnixNano": str(T0 + i), "endTimeUnixNano": str(T0 + i + 5), "kind": 1,
-            "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}}]}
-    return json.dumps({"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [
-        {"scope": {"name": "t"}, "spans": [span]}]}]}, ensure_ascii=False)
+    span = {
+        "traceId": "5b8efff798038103d269b633813fc60c",
+        "spanId": f"eee19b7ec3c1b17{i}",
+        "name": f"chat ü{i}",
+        "startTimeUnixNano": str(T0 + i),
+        "endTimeUnixNano": str(T0 + i + 5),
+        "kind": 1,
+        "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}}],
+    }
+    return json.dumps(
+        {
+            "resourceSpans": [
+                {"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "t"}, "spans": [span]}]}
+            ]
+        },
+        ensure_ascii=False,
+    )
 
 
 def _openinference() -> str:
-    return "".join(json.dumps({"name": f"n{i}", "span_kind": "LLM", "context.trace_id": "t1",
-                               "context.span_id": f"s{i}", "start_time": "2026-01-01T00:00:00Z",
-                               "end_time": "2026-01-01T00:00:01Z", "status_code": "OK"}) + "\n" for i in range(3))
+    return "".join(
+        json.dumps(
+            {
+                "name": f"n{i}",
+                "span_kind": "LLM",
+                "context.trace_id": "t1",
+                "context.span_id": f"s{i}",
+                "start_time": "2026-01-01T00:00:00Z",
+                "end_time": "2026-01-01T00:00:01Z",
+                "status_code": "OK",
+            }
+        )
+        + "\n"
+        for i in range(3)
+    )
 
 
 def _langfuse() -> str:
-    obs = [{"id": f"o{i}", "traceId": "t1", "type": "SPAN", "name": "x", "startTime": "2026-01-01T00:00:00Z",
-            "parentObservationId": "o0" if i else None} for i in range(3)]
+    obs = [
+        {
+            "id": f"o{i}",
+            "traceId": "t1",
+            "type": "SPAN",
+            "name": "x",
+            "startTime": "2026-01-01T00:00:00Z",
+            "parentObservationId": "o0" if i else None,
+        }
+        for i in range(3)
+    ]
     return json.dumps({"trace": {"id": "t1"}, "observations": obs}, indent=2) + "\n"
 
 
 def _whowhen() -> str:
-    return json.dumps({"question": "q", "question_ID": "x1", "history": [
-        {"content": "hi", "role": "A"}, {"content": "yo", "role": "B"}, {"content": "ok", "role": "A"}],
-        "mistake_agent": "A", "mistake_step": "0"}, indent=2) + "\n"
+    return (
+        json.dumps(
+            {
+                "question": "q",
+                "question_ID": "x1",
+                "history": [
+                    {"content": "hi", "role": "A"},
+                    {"content": "yo", "role": "B"},
+                    {"content": "ok", "role": "A"},
+                ],
+                "mistake_agent": "A",
+                "mistake_step": "0",
+            },
+            indent=2,
+        )
+        + "\n"
+    )
 
 
-FILES = {"native": ("x.jsonl", _native()), "otlp": ("x.jsonl", "".join(_otlp_line(i) + "\n" for i in range(3))),
-         "otlp-document": ("x.json", json.dumps(json.loads(_otlp_line(0)), indent=2, ensure_ascii=False)),
-         "openinference": ("x.jsonl", _openinference()), "langfuse": ("x.json", _langfuse()),
-         "whowhen": ("x.json", _whowhen())}
-ENCODINGS = {"utf8-bom-crlf": lambda t: b"\xef\xbb\xbf" + t.replace("\n", "\r\n").encode(),
-             "utf16-le": lambda t: t.encode("utf-16"),  # (with its mark, little-endian here)
-             "utf32-be-crlf": lambda t: b"\x00\x00\xfe\xff" + t.replace("\n", "\r\n").encode("utf-32-be"),
-             # classic Mac OS line ends (CR only), plain, gzipped, and in UTF-16
-             "mac-cr": lambda t: t.replace("\n", "\r").encode(),
-             "mac-cr-gzip": lambda t: gzip.compress(t.replace("\n", "\r").encode()),
-             "utf16-mac-cr": lambda t: t.replace("\n", "\r").encode("utf-16")}
+FILES = {
+    "native": ("x.jsonl", _native()),
+    "otlp": ("x.jsonl", "".join(_otlp_line(i) + "\n" for i in range(3))),
+    "otlp-document": ("x.json", json.dumps(json.loads(_otlp_line(0)), indent=2, ensure_ascii=False)),
+    "openinference": ("x.jsonl", _openinference()),
+    "langfuse": ("x.json", _langfuse()),
+    "whowhen": ("x.json", _whowhen()),
+}
+ENCODINGS = {
+    "utf8-bom-crlf": lambda t: b"\xef\xbb\xbf" + t.replace("\n", "\r\n").encode(),
+    "utf16-le": lambda t: t.encode("utf-16"),  # (with its mark, little-endian here)
+    "utf32-be-crlf": lambda t: b"\x00\x00\xfe\xff" + t.replace("\n", "\r\n").encode("utf-32-be"),
+    # classic Mac OS line ends (CR only), plain, gzipped, and in UTF-16
+    "mac-cr": lambda t: t.replace("\n", "\r").encode(),
+    "mac-cr-gzip": lambda t: gzip.compress(t.replace("\n", "\r").encode()),
+    "utf16-mac-cr": lambda t: t.replace("\n", "\r").encode("utf-16"),
+}
 
 
 @pytest.mark.parametrize("fmt", sorted(FILES))
@@ -72,8 +135,12 @@ def test_every_format_reads_the_same_in_every_encoding(tmp_path: Path, fmt: str)
         path.write_bytes(encode(text))
         report = ws.ingest(path)
         # the same records with the same content: nothing new, and no conflict with what is stored
-        assert (report.read, report.stored, report.quarantined, report.added) == (first.read, first.stored, 0, 0), \
-            encoding
+        assert (report.read, report.stored, report.quarantined, report.added) == (
+            first.read,
+            first.stored,
+            0,
+            0,
+        ), encoding
 
 
 def test_utf16_gzip_and_an_undecodable_unit_cost_only_their_record(tmp_path: Path) -> None:
@@ -109,7 +176,8 @@ def test_other_compressions_are_named_not_read_as_text(tmp_path: Path) -> None:
     report = wb.open().ingest(tmp_path)  # in a folder: skipped, with the same reason
     assert report.read == 0 and sorted(report.skipped) == [
         f"{tmp_path / 'a.jsonl.bz2'}: compressed with bzip2, which is not read (gzip is): decompress it first",
-        f"{tmp_path / 'b.jsonl.xz'}: compressed with xz, which is not read (gzip is): decompress it first"]
+        f"{tmp_path / 'b.jsonl.xz'}: compressed with xz, which is not read (gzip is): decompress it first",
+    ]
 
 
 @pytest.mark.parametrize("fmt", ["native", "otlp", "openinference"])
@@ -124,16 +192,22 @@ def test_old_mac_line_ends_number_lines_as_the_file_shows_them(tmp_path: Path, f
     steps = len(lines) - (fmt == "native")  # (the native file's first line is its run record)
     assert (report.read, report.stored, report.quarantined) == (steps + 1, steps, 1)
     assert list(ws.quarantine()["line"]) == [2]
-    assert ws.sql("SELECT min(line), max(line) FROM steps").fetchall() == [(1 + 2 * (fmt == "native"), len(lines) + 1)]
+    assert ws.sql("SELECT min(line), max(line) FROM steps").fetchall() == [
+        (1 + 2 * (fmt == "native"), len(lines) + 1)
+    ]
 
 
 def test_old_mac_line_ends_in_a_labels_file(tmp_path: Path) -> None:
     ws = wb.open()
     (tmp_path / "x.jsonl").write_text(_native())
     ws.ingest(tmp_path / "x.jsonl")
-    for name, text in (("l.csv", "run_id,agent,kind\rr1,a,hallucination\r"),
-                       ("l.jsonl", '{"run_id": "r1", "agent": "a", "kind": "wrong_tool"}\r'
-                                   '{"run_id": "r1", "outcome": "success"}\r')):
+    for name, text in (
+        ("l.csv", "run_id,agent,kind\rr1,a,hallucination\r"),
+        (
+            "l.jsonl",
+            '{"run_id": "r1", "agent": "a", "kind": "wrong_tool"}\r{"run_id": "r1", "outcome": "success"}\r',
+        ),
+    ):
         (tmp_path / name).write_bytes(text.encode())
         assert ws.label_file(tmp_path / name) == text.count("\r") - name.endswith(".csv"), name
 
@@ -153,4 +227,6 @@ def test_a_line_end_split_between_two_reads_is_told(tmp_path: Path, end: str) ->
     report = ws.ingest(path, format="native")  # (a first line longer than the head sniffed)
     assert (report.stored, report.quarantined) == (2, 0)
     assert ws.sql("SELECT step_id, line, length(input) FROM steps ORDER BY line").fetchall() == [
-        ("s0", 1, len(rec["input"])), ("s1", 2, None)]
+        ("s0", 1, len(rec["input"])),
+        ("s1", 2, None),
+    ]

@@ -20,7 +20,12 @@ def _sql(name: str) -> str:
 
 
 def test_the_attribute_tests_live_in_the_macros_only() -> None:
-    for key in ('"ag2.usage.kind"', '"gen_ai.usage.input_tokens"', '"gen_ai.usage.output_tokens"', '"gen_ai.usage.cost"'):
+    for key in (
+        '"ag2.usage.kind"',
+        '"gen_ai.usage.input_tokens"',
+        '"gen_ai.usage.output_tokens"',
+        '"gen_ai.usage.cost"',
+    ):
         assert key in _sql("ag2_usage_macros"), key
         for name in _FILES:
             assert key not in _sql(name), (name, key)
@@ -40,5 +45,9 @@ def test_the_macros_read_a_record_as_the_rule_says() -> None:
                      ('{"ag2.span.type": "usage", "ag2.usage.kind": "subtask"}', 9, NULL),
                      ('{"ag2.span.type": "llm"}', 100, NULL),
                      ('{}', NULL, NULL)) v(a, tin, tout)""").fetchall()
-    assert rows == [(True, True, False, 120, 30, 0.5), (False, True, False, None, None, None),
-                    (False, False, True, None, None, None), (None, None, False, None, None, None)]   # (NULL: no record)
+    assert rows == [
+        (True, True, False, 120, 30, 0.5),
+        (False, True, False, None, None, None),
+        (False, False, True, None, None, None),
+        (None, None, False, None, None, None),
+    ]  # (NULL: no record)

@@ -73,7 +73,7 @@ def test_a_named_file_in_no_format_is_still_an_error(tmp_path: Path) -> None:
 def test_an_existing_path_is_taken_literally_before_any_glob(tmp_path: Path, name: str) -> None:
     _native(tmp_path / name, "literal")
     _native(tmp_path / "star-other.jsonl", "other")  # what "star*" would match as a glob
-    _native(tmp_path / "run1.jsonl", "other1")       # what "run[1]" would match as a glob
+    _native(tmp_path / "run1.jsonl", "other1")  # what "run[1]" would match as a glob
     ws = wb.open()
     report = ws.ingest(tmp_path / name)
     assert ws.runs()["run_id"].tolist() == ["literal"] and len(report.files) == 1
@@ -113,8 +113,10 @@ def test_the_same_file_named_twice_in_one_call_is_read_once(tmp_path: Path) -> N
     assert sorted(ws.runs()["run_id"]) == ["ra", "rb"]
     repeats = [s.split(": ", 1) for s in report.skipped if "read once" in s]
     # a through its folder, the glob, the link and by name again; b through the glob.
-    assert len(repeats) == 5 and all(why == f"the same file as {name}, read once" for name, why in
-                                     [(str(a if "b.jsonl" not in p else root / "b.jsonl"), w) for p, w in repeats])
+    assert len(repeats) == 5 and all(
+        why == f"the same file as {name}, read once"
+        for name, why in [(str(a if "b.jsonl" not in p else root / "b.jsonl"), w) for p, w in repeats]
+    )
     assert len(report.files) == 2
     # A file in no known format is skipped in a folder, and when named among other files (below); an error
     # when named on its own.
@@ -142,7 +144,9 @@ def test_a_file_of_no_known_format_named_among_others_loses_only_itself(tmp_path
     assert why[str(bare)].startswith("not in any known format (tried native, otlp")
     assert "format=NAME" in why[str(bare)] and "the others were read" in why[str(bare)]
     assert str(bare) in str(report)
-    with pytest.raises(wb.exceptions.FormatError, match="span_attributes.json: not in any known format. Tried"):
+    with pytest.raises(
+        wb.exceptions.FormatError, match="span_attributes.json: not in any known format. Tried"
+    ):
         ws.ingest([bare, notes], progress=False)
     assert ws.runs().run_id.tolist() == ["ra"]
 

@@ -15,19 +15,37 @@ from _fuzz_core import FORMATS, check_file, edit_bytes, mutate, seeds, to_bytes,
 from hypothesis import HealthCheck, given, settings
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 5))
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
-scalars = (st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
-           | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=12)
-           | st.sampled_from(["", "catastrophe", "1e30", "-9223372036854775809", "P1D", "ERROR", "agent"]))
-json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3)
-                           | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=8)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=12)
+    | st.sampled_from(["", "catastrophe", "1e30", "-9223372036854775809", "P1D", "ERROR", "agent"])
+)
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
 deep = st.integers(min_value=90, max_value=1100).map(lambda d: [[]] if d < 0 else _nest(d))
-edit = st.tuples(st.integers(min_value=0, max_value=10_000), st.sampled_from(["set", "set", "drop", "copy"]),
-                 json_values | deep)
-byte_edit = st.tuples(st.integers(min_value=0, max_value=10**6), st.integers(min_value=0, max_value=30),
-                      st.binary(max_size=8) | st.sampled_from([b"\xff\xfe", b"\n", b"[[[[", b'"', b"\x00"]))
+edit = st.tuples(
+    st.integers(min_value=0, max_value=10_000),
+    st.sampled_from(["set", "set", "drop", "copy"]),
+    json_values | deep,
+)
+byte_edit = st.tuples(
+    st.integers(min_value=0, max_value=10**6),
+    st.integers(min_value=0, max_value=30),
+    st.binary(max_size=8) | st.sampled_from([b"\xff\xfe", b"\n", b"[[[[", b'"', b"\x00"]),
+)
 
 
 def _nest(depth: int) -> list:

@@ -41,10 +41,14 @@ def test_ag2_1x_agents_calls_and_tools(fast: bool) -> None:
     ws, steps = run_steps(FAULT, fast)
     agents = steps[steps.kind == "agent"]
     assert list(zip(agents.name, agents.agent, strict=True)) == [
-        ("invoke_agent researcher", "researcher"), ("invoke_agent writer", "writer")]
+        ("invoke_agent researcher", "researcher"),
+        ("invoke_agent writer", "writer"),
+    ]
     tools = steps[steps.kind == "tool"]
     assert list(zip(tools.tool, tools.agent, tools.output, strict=True)) == [
-        ("get_price", "researcher", "14.20 USD"), ("format_quote", "writer", "Quote: widget at 41.20 USD")]
+        ("get_price", "researcher", "14.20 USD"),
+        ("format_quote", "writer", "Quote: widget at 41.20 USD"),
+    ]
     assert steps[steps.kind == "llm"].agent.tolist() == ["researcher"] * 2 + ["writer"] * 2
     assert ws.sql("SELECT outcome FROM runs").fetchall() == [("unknown",)]
 
@@ -65,11 +69,13 @@ def test_ag2_1x_failed_tool_is_the_researchers_and_the_made_up_zero_the_writers(
     ws, steps = run_steps(TOOL_ERROR, fast)
     failed = steps[steps.status == "error"]
     assert list(zip(failed.kind, failed.tool, failed.agent, failed.error, strict=True)) == [
-        ("tool", "get_price", "researcher", "price feed unreachable: 503")]
+        ("tool", "get_price", "researcher", "price feed unreachable: 503")
+    ]
     asked = steps[(steps.kind == "llm") & (steps.agent == "writer")].step_id.iloc[0]
     found = wb.detect(ws, progress=False)
     assert list(zip(found.detector, found.agent, found.step_id, strict=True)) == [
-        ("silent_failure", "writer", asked)]
+        ("silent_failure", "writer", asked)
+    ]
     assert "0.00" in found.detail.iloc[0]
 
 
@@ -80,12 +86,17 @@ def test_ag2_1x_delegation_is_the_planners_tool_running_each_agent(detected: Det
     parents = by_id.loc[agents.parent_id.dropna()]
     assert agents.agent.tolist() == ["planner", "researcher", "writer"]
     assert list(zip(parents.name, parents.kind, parents.agent.fillna(""), strict=True)) == [
-        ("market desk", "other", ""), ("execute_tool task_researcher", "tool", "planner"),
-        ("execute_tool task_writer", "tool", "planner")]
+        ("market desk", "other", ""),
+        ("execute_tool task_researcher", "tool", "planner"),
+        ("execute_tool task_writer", "tool", "planner"),
+    ]
     tools = steps[steps.kind == "tool"]
     assert list(zip(tools.tool, tools.agent, strict=True)) == [
-        ("task_researcher", "planner"), ("get_price", "researcher"), ("task_writer", "planner"),
-        ("format_quote", "writer")]
+        ("task_researcher", "planner"),
+        ("get_price", "researcher"),
+        ("task_writer", "planner"),
+        ("format_quote", "writer"),
+    ]
     said = steps[(steps.kind == "llm") & (steps.agent == "researcher")].step_id.iloc[1]
     assert detected.run(DELEGATION) == ws.runs().run_id[0]
     found = detected.findings(DELEGATION)
@@ -99,13 +110,18 @@ def test_ag2_1x_model_crash_is_a_failure_of_the_writers_call(fast: bool) -> None
     assert ws.sql("SELECT outcome, outcome_source FROM runs").fetchall() == [("failure", "root_status")]
     failed = steps[steps.status == "error"]
     assert list(zip(failed.name, failed.agent.fillna(""), strict=True)) == [
-        ("market desk", ""), ("invoke_agent writer", "writer"), ("chat gpt-4o-mini", "writer")]
+        ("market desk", ""),
+        ("invoke_agent writer", "writer"),
+        ("chat gpt-4o-mini", "writer"),
+    ]
     assert set(failed.error) == {"InternalServerError: Error code: 500 - upstream overloaded"}
     assert wb.detect(ws, progress=False).empty
 
 
-@pytest.mark.parametrize(("path", "tokens"), [(FAULT, (200, 40)), (TOOL_ERROR, (200, 40)),
-                                              (DELEGATION, (350, 70)), (MODEL_CRASH, (100, 20))])
+@pytest.mark.parametrize(
+    ("path", "tokens"),
+    [(FAULT, (200, 40)), (TOOL_ERROR, (200, 40)), (DELEGATION, (350, 70)), (MODEL_CRASH, (100, 20))],
+)
 def test_ag2_1x_each_model_calls_tokens_count_once(path: Path, tokens: tuple[int, int]) -> None:
     _ws, steps = run_steps(path)
     calls = steps[steps.kind == "llm"]

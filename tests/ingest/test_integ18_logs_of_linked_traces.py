@@ -25,13 +25,27 @@ C_ROOT, C_AGENT = "3333333333333333", "4444444444444444"
 
 
 def caller_line() -> str:
-    spans = [_span(C_ROOT, None, "invoke_workflow trip", {"gen_ai.operation.name": "invoke_workflow"}),
-             _span(C_AGENT, C_ROOT, "invoke_agent planner", {"gen_ai.operation.name": "invoke_agent",
-                                                             "gen_ai.agent.name": "planner"})]
+    spans = [
+        _span(C_ROOT, None, "invoke_workflow trip", {"gen_ai.operation.name": "invoke_workflow"}),
+        _span(
+            C_AGENT,
+            C_ROOT,
+            "invoke_agent planner",
+            {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner"},
+        ),
+    ]
     for sp in spans:
         sp["traceId"] = CALLER
-    return json.dumps({"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [
-        {"scope": {"name": "opentelemetry.util.genai.handler"}, "spans": spans}]}]})
+    return json.dumps(
+        {
+            "resourceSpans": [
+                {
+                    "resource": {"attributes": []},
+                    "scopeSpans": [{"scope": {"name": "opentelemetry.util.genai.handler"}, "spans": spans}],
+                }
+            ]
+        }
+    )
 
 
 def callee_line() -> str:
@@ -43,11 +57,19 @@ def callee_line() -> str:
     return json.dumps(doc)
 
 
-@pytest.mark.parametrize("calls", [[[0, 1, 2]], [[1], [0, 2]], [[0, 1], [2]], [[1], [0], [2]]],
-                         ids=["one call", "callee stored first", "logs after the join", "logs after a stored move"])
-def test_logs_of_a_joined_trace_fill_its_step_in_the_callers_run(tmp_path: Path, calls: list[list[int]]) -> None:
-    files = [_write(tmp_path / "caller.jsonl", caller_line()), _write(tmp_path / "callee.jsonl", callee_line()),
-             _write(tmp_path / "logs.jsonl", _logs_line([details_record(CHAT, TRACE)]))]
+@pytest.mark.parametrize(
+    "calls",
+    [[[0, 1, 2]], [[1], [0, 2]], [[0, 1], [2]], [[1], [0], [2]]],
+    ids=["one call", "callee stored first", "logs after the join", "logs after a stored move"],
+)
+def test_logs_of_a_joined_trace_fill_its_step_in_the_callers_run(
+    tmp_path: Path, calls: list[list[int]]
+) -> None:
+    files = [
+        _write(tmp_path / "caller.jsonl", caller_line()),
+        _write(tmp_path / "callee.jsonl", callee_line()),
+        _write(tmp_path / "logs.jsonl", _logs_line([details_record(CHAT, TRACE)])),
+    ]
     ws = wb.open()
     reads = stored = quarantined = 0
     for call in calls:

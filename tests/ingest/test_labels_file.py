@@ -16,10 +16,26 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def test_csv() -> None:
     rows = read_labels(FIXTURES / "labels" / "labels.csv")
     assert [set(r) for r in rows] == [set(COLUMNS)] * 3
-    assert rows[0] == {"run_id": "run-a", "outcome": "failure", "agent": "pricer", "step_id": "s3",
-                       "kind": "hallucination", "source": "human", "detail": "made up a price, twice", "given_by": None}
-    assert rows[1] == {"run_id": "run-b", "outcome": "success", "agent": None, "step_id": None, "kind": None,
-                       "source": "human", "detail": None, "given_by": None}
+    assert rows[0] == {
+        "run_id": "run-a",
+        "outcome": "failure",
+        "agent": "pricer",
+        "step_id": "s3",
+        "kind": "hallucination",
+        "source": "human",
+        "detail": "made up a price, twice",
+        "given_by": None,
+    }
+    assert rows[1] == {
+        "run_id": "run-b",
+        "outcome": "success",
+        "agent": None,
+        "step_id": None,
+        "kind": None,
+        "source": "human",
+        "detail": None,
+        "given_by": None,
+    }
     # Surrounding blanks are dropped, outcome is case-folded, a quoted field may span lines.
     assert rows[2]["run_id"] == "run-c" and rows[2]["outcome"] == "failure"
     assert rows[2]["source"] == "sre-review" and rows[2]["detail"] == "went round\nand round"
@@ -28,10 +44,14 @@ def test_csv() -> None:
 def test_json_and_jsonl() -> None:
     rows = read_labels(str(FIXTURES / "labels" / "labels.json"))
     assert [(r["run_id"], r["outcome"], r["source"]) for r in rows] == [
-        ("run-a", "failure", "human"), ("run-b", "success", "sre-review")]
+        ("run-a", "failure", "human"),
+        ("run-b", "success", "sre-review"),
+    ]
     rows = read_labels(FIXTURES / "labels" / "labels.jsonl")
     assert [(r["run_id"], r["agent"], r["outcome"]) for r in rows] == [
-        ("run-a", "pricer", None), ("run-c", None, "unknown")]
+        ("run-a", "pricer", None),
+        ("run-c", None, "unknown"),
+    ]
 
 
 def test_format_from_content_and_tsv(tmp_path: Path) -> None:
@@ -55,8 +75,11 @@ BAD = [
     ("l.csv", "run_id,agent,detail\nr1,,note only\n", "line 2: the label for run 'r1' says nothing"),
     ("l.csv", "", "labels file is empty"),
     ("l.json", '{"run_id": "r1", "agent": "a"}', "holds a list of objects"),
-    ("l.json", '[{"run_id": "r1", "agent": "a"}, {"run_id": "r2", "step_id": 12}]',
-     "item 2: step_id must be text (got int '12')"),
+    (
+        "l.json",
+        '[{"run_id": "r1", "agent": "a"}, {"run_id": "r2", "step_id": 12}]',
+        "item 2: step_id must be text (got int '12')",
+    ),
     ("l.json", '[{"run_id": "r1", "agent": "a"}, "r2"]', "item 2: a JSON str, not an object"),
     ("l.json", '[{"run_id": "r1", "agent": "a"}, {"agent": "b"}]', "item 2: no run_id column"),
     ("l.json", '[{"run_id": "r1", "agent": "a"},', "broken JSON"),
@@ -89,9 +112,11 @@ def test_label_file_end_to_end(tmp_path: Path) -> None:
     ws.ingest(str(FIXTURES / "whowhen" / "records.json"))
     run_ids = sorted(ws.runs()["run_id"])
     path = tmp_path / "review.csv"
-    path.write_text("run_id,outcome,agent,step_id,kind,detail\n"
-                    f"{run_ids[0]},success,,,,re-graded: the answer was right\n"
-                    f"{run_ids[1]},,Orchestrator,t004,premature_answer,\n")
+    path.write_text(
+        "run_id,outcome,agent,step_id,kind,detail\n"
+        f"{run_ids[0]},success,,,,re-graded: the answer was right\n"
+        f"{run_ids[1]},,Orchestrator,t004,premature_answer,\n"
+    )
     assert ws.label_file(path) == 2
     labels = ws.labels()
     assert len(labels) == 4 and set(labels["source"]) == {"ground_truth", "human"}

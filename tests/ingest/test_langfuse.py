@@ -20,19 +20,42 @@ FIXTURES = Path(__file__).parent / "fixtures" / "langfuse"
 # Per sample: system, (span name, agent) of the spans that declare an agent, tool names, kind counts.
 EXPECTED = {
     "autogen": ("autogen-chat-trace", set(), set(), {"chain": 1, "llm": 1}),
-    "claude-agent": ("claude.conversation", set(), {"mcp__weather__get_weather"},
-                     {"chain": 1, "llm": 4, "tool": 2}),
-    "crewai": ("crewai", {("Task._execute_core", "Software developer")}, set(),
-               {"chain": 2, "system": 2, "agent": 1, "llm": 1}),
-    "google-adk": ("google-adk", {("agent_run [hello_agent]", "hello_agent")}, {"say_hello"},
-                   {"chain": 1, "agent": 1, "llm": 2, "tool": 1}),
-    "langgraph-python": ("langgraph", {("agent", "agent")}, {"Web-Search"},
-                         {"chain": 4, "agent": 2, "llm": 2, "tool": 1}),
-    "microsoft-agent": ("microsoft-agent-framework",
-                        {("invoke_agent 171105b7-59dd-49c0-9677-0b95395aa46a", "agent")},
-                        {"get_weather"}, {"agent": 1, "llm": 2, "tool": 1}),
-    "openai-agents": ("openai-agents", {("Hello world", "Hello world")}, {"get_weather"},
-                      {"chain": 1, "agent": 1, "llm": 2, "tool": 1}),
+    "claude-agent": (
+        "claude.conversation",
+        set(),
+        {"mcp__weather__get_weather"},
+        {"chain": 1, "llm": 4, "tool": 2},
+    ),
+    "crewai": (
+        "crewai",
+        {("Task._execute_core", "Software developer")},
+        set(),
+        {"chain": 2, "system": 2, "agent": 1, "llm": 1},
+    ),
+    "google-adk": (
+        "google-adk",
+        {("agent_run [hello_agent]", "hello_agent")},
+        {"say_hello"},
+        {"chain": 1, "agent": 1, "llm": 2, "tool": 1},
+    ),
+    "langgraph-python": (
+        "langgraph",
+        {("agent", "agent")},
+        {"Web-Search"},
+        {"chain": 4, "agent": 2, "llm": 2, "tool": 1},
+    ),
+    "microsoft-agent": (
+        "microsoft-agent-framework",
+        {("invoke_agent 171105b7-59dd-49c0-9677-0b95395aa46a", "agent")},
+        {"get_weather"},
+        {"agent": 1, "llm": 2, "tool": 1},
+    ),
+    "openai-agents": (
+        "openai-agents",
+        {("Hello world", "Hello world")},
+        {"get_weather"},
+        {"chain": 1, "agent": 1, "llm": 2, "tool": 1},
+    ),
 }
 # Spans that name an agent without being agent spans: LangGraph's tools node runs the agent node's tool calls.
 CHAIN_AGENTS = {"langgraph": {("tools", "agent")}}
@@ -73,8 +96,14 @@ def counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
 
 
 # This project's own export in the same layout (content made up), read on every run.
-OWN = {"google-adk-fixture": ("google-adk", {("agent_run [weather_agent]", "weather_agent")}, {"get_forecast"},
-                              {"chain": 1, "agent": 1, "llm": 2, "tool": 1})}
+OWN = {
+    "google-adk-fixture": (
+        "google-adk",
+        {("agent_run [weather_agent]", "weather_agent")},
+        {"get_forecast"},
+        {"chain": 1, "agent": 1, "llm": 2, "tool": 1},
+    )
+}
 
 
 @pytest.mark.parametrize("framework", sorted(EXPECTED))
@@ -100,7 +129,9 @@ def _maps_every_observation(path: Path, expected: tuple) -> None:
     assert (steps, rejects) == (len(doc["observations"]), 0)
     assert stage.read == steps + rejects
 
-    rows = con.execute("SELECT step_id, parent_id, run_id, start_ns, end_ns, status FROM stage_steps").fetchall()
+    rows = con.execute(
+        "SELECT step_id, parent_id, run_id, start_ns, end_ns, status FROM stage_steps"
+    ).fetchall()
     by_id = {r[0]: r for r in rows}
     for obs in doc["observations"]:
         step_id, parent_id, run_id, start, end, status = by_id[obs["id"]]
@@ -110,22 +141,29 @@ def _maps_every_observation(path: Path, expected: tuple) -> None:
         assert status == "unset"  # Langfuse has no OK: only level ERROR is a claim
 
     system, agents, tools, kinds = expected
-    declared = set(con.execute(
-        "SELECT name, agent FROM stage_steps WHERE agent IS NOT NULL").fetchall())
+    declared = set(con.execute("SELECT name, agent FROM stage_steps WHERE agent IS NOT NULL").fetchall())
     assert declared == agents | CHAIN_AGENTS.get(system, set())
     assert set(con.execute("SELECT name, agent FROM stage_steps WHERE is_agent").fetchall()) == agents
-    assert {t for (t,) in con.execute("SELECT tool FROM stage_steps WHERE tool IS NOT NULL").fetchall()} == tools
+    assert {
+        t for (t,) in con.execute("SELECT tool FROM stage_steps WHERE tool IS NOT NULL").fetchall()
+    } == tools
     assert dict(con.execute("SELECT kind, count(*) FROM stage_steps GROUP BY kind").fetchall()) == kinds
 
     # Every generation carries its model and token counts; nothing else carries tokens.
     for model, tin, tout, cost in con.execute(
-            "SELECT model, tokens_in, tokens_out, cost FROM stage_steps WHERE kind = 'llm'").fetchall():
+        "SELECT model, tokens_in, tokens_out, cost FROM stage_steps WHERE kind = 'llm'"
+    ).fetchall():
         assert model and tin > 0 and tout > 0 and cost > 0
-    assert con.execute("SELECT count(*) FROM stage_steps WHERE kind <> 'llm' AND tokens_in IS NOT NULL"
-                       ).fetchall()[0][0] == 0
+    assert (
+        con.execute(
+            "SELECT count(*) FROM stage_steps WHERE kind <> 'llm' AND tokens_in IS NOT NULL"
+        ).fetchall()[0][0]
+        == 0
+    )
 
-    (run_id, run_system, attributes), = con.execute(
-        "SELECT run_id, system, attributes FROM stage_runs").fetchall()
+    ((run_id, run_system, attributes),) = con.execute(
+        "SELECT run_id, system, attributes FROM stage_runs"
+    ).fetchall()
     assert run_id == doc["trace"]["id"] and run_system == system
     attrs = json.loads(attributes)
     assert len(attrs.get("scores", [])) == len(doc["trace"]["scores"])
@@ -141,7 +179,7 @@ def test_trace_input_is_unwrapped(samples: dict[str, Path]) -> None:
 
 def test_agent_span_usage_is_not_counted_twice(samples: dict[str, Path]) -> None:
     con, _ = stage_file(samples["microsoft-agent"])
-    (attributes,), = con.execute("SELECT attributes FROM stage_steps WHERE kind = 'agent'").fetchall()
+    ((attributes,),) = con.execute("SELECT attributes FROM stage_steps WHERE kind = 'agent'").fetchall()
     assert json.loads(attributes)["langfuse.usage"] == {"input": 44, "output": 180}
 
 
@@ -165,9 +203,13 @@ def test_samples_as_jsonl_and_as_bare_traces(samples: dict[str, Path], tmp_path:
 def test_observation_list_fixture() -> None:
     con, stage = stage_file(FIXTURES / "observations.json")
     assert counts(con) == (3, 0) and stage.read == 3
-    rows = {r[0]: r[1:] for r in con.execute(
-        "SELECT step_id, kind, agent, is_agent, tool, status, error, confidence, entropy, input "
-        "FROM stage_steps").fetchall()}
+    rows = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "SELECT step_id, kind, agent, is_agent, tool, status, error, confidence, entropy, input "
+            "FROM stage_steps"
+        ).fetchall()
+    }
     assert rows["obs-agent"][:3] == ("agent", "planner", True)
     assert json.loads(rows["obs-agent"][8]) == {"task": "plan the trip"}
     kind, agent, _, _, status, _, conf, ent, _ = rows["obs-gen"]
@@ -181,9 +223,13 @@ def test_observation_list_fixture() -> None:
 def test_api_page_fixture() -> None:
     con, _ = stage_file(FIXTURES / "api_page.json")
     assert counts(con) == (3, 0)
-    rows = {r[0]: r[1:] for r in con.execute(
-        "SELECT step_id, kind, agent, tokens_in, tokens_out, cost, latency_ms, confidence, entropy, status "
-        "FROM stage_steps").fetchall()}
+    rows = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "SELECT step_id, kind, agent, tokens_in, tokens_out, cost, latency_ms, confidence, entropy, status "
+            "FROM stage_steps"
+        ).fetchall()
+    }
     assert rows["page-root"][:2] == ("agent", "researcher")
     assert rows["page-gen"] == ("llm", None, 40, 8, 0.00011, 1500.0, 0.42, 1.3, "unset")
     assert rows["page-event"][:2] == ("other", None)
@@ -193,12 +239,19 @@ def test_jsonl_fixture_with_broken_line() -> None:
     con, stage = stage_file(FIXTURES / "traces.jsonl")
     assert counts(con) == (5, 1) and stage.read == 6
     assert con.execute("SELECT line FROM stage_quarantine").fetchall() == [(2,)]
-    kinds = dict(con.execute("SELECT step_id, kind || ':' || coalesce(agent, tool, '-') FROM stage_steps").fetchall())
-    assert kinds == {"j1-root": "agent:triage", "j1-handoff": "handoff:-", "j2-root": "chain:-",
-                     "j2-node": "agent:billing", "j2-tool": "tool:cancel_order"}
+    kinds = dict(
+        con.execute("SELECT step_id, kind || ':' || coalesce(agent, tool, '-') FROM stage_steps").fetchall()
+    )
+    assert kinds == {
+        "j1-root": "agent:triage",
+        "j1-handoff": "handoff:-",
+        "j2-root": "chain:-",
+        "j2-node": "agent:billing",
+        "j2-tool": "tool:cancel_order",
+    }
     systems = dict(con.execute("SELECT run_id, system FROM stage_runs").fetchall())
     assert systems == {"lf-jsonl-1": "openai-agents", "lf-jsonl-2": "langgraph"}
-    (attributes,), = con.execute("SELECT attributes FROM stage_runs WHERE run_id = 'lf-jsonl-1'").fetchall()
+    ((attributes,),) = con.execute("SELECT attributes FROM stage_runs WHERE run_id = 'lf-jsonl-1'").fetchall()
     assert json.loads(attributes)["scores"][0]["comment"] == "did not answer"
 
 
@@ -278,28 +331,61 @@ def test_ingest_bad_fixture_end_to_end() -> None:
 
 def test_oversized_trace_input_costs_the_run_row_only(tmp_path: Path) -> None:
     path = tmp_path / "big.json"
-    path.write_text(json.dumps({"trace": {"id": "t", "projectId": "p", "input": "x" * (5 * 2**20)},
-                                "observations": [{"id": "o", "traceId": "t", "type": "SPAN", "name": "n"}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "trace": {"id": "t", "projectId": "p", "input": "x" * (5 * 2**20)},
+                "observations": [{"id": "o", "traceId": "t", "type": "SPAN", "name": "n"}],
+            }
+        )
+    )
     con, stage = stage_file(path)
     assert counts(con) == (1, 1) and stage.read == 2
     assert "field 'task'" in con.execute("SELECT reason FROM stage_quarantine").fetchall()[0][0]
 
 
-def _obs(oid: str, parent: str | None, otype: str, name: str, scope: str, attrs: dict, **meta: object) -> dict:
-    return {"id": oid, "traceId": "t1", "parentObservationId": parent, "type": otype, "name": name,
-            "startTime": "2025-08-26T19:40:59.145Z", "endTime": "2025-08-26T19:41:00.145Z",
-            "metadata": json.dumps({**meta, "attributes": attrs, "scope": {"name": scope, "version": "1"}})}
+def _obs(
+    oid: str, parent: str | None, otype: str, name: str, scope: str, attrs: dict, **meta: object
+) -> dict:
+    return {
+        "id": oid,
+        "traceId": "t1",
+        "parentObservationId": parent,
+        "type": otype,
+        "name": name,
+        "startTime": "2025-08-26T19:40:59.145Z",
+        "endTime": "2025-08-26T19:41:00.145Z",
+        "metadata": json.dumps({**meta, "attributes": attrs, "scope": {"name": scope, "version": "1"}}),
+    }
 
 
-@pytest.mark.parametrize(("scope", "system"), [("ai.koog", "koog"), ("pydantic-ai", "pydantic-ai"),
-                                               ("openinference.instrumentation.beeai", "beeai")])
-def test_framework_scopes_and_tool_spans_without_an_operation(tmp_path: Path, scope: str, system: str) -> None:
+@pytest.mark.parametrize(
+    ("scope", "system"),
+    [("ai.koog", "koog"), ("pydantic-ai", "pydantic-ai"), ("openinference.instrumentation.beeai", "beeai")],
+)
+def test_framework_scopes_and_tool_spans_without_an_operation(
+    tmp_path: Path, scope: str, system: str
+) -> None:
     """Koog marks its nodes as LangGraph's and its tool spans only by gen_ai.tool.name (a real export's shape)."""
-    doc = {"trace": {"id": "t1", "name": "agent.x"}, "observations": [
-        _obs("a", None, "AGENT", "agent.x", scope, {"gen_ai.operation.name": "create_agent"}),
-        _obs("n", "a", "SPAN", "node.nodeExecuteTool", scope, {}, langgraph_node="nodeExecuteTool"),
-        _obs("t", "n", "SPAN", "tool.ByeTool", scope, {"gen_ai.tool.name": "ByeTool", "gen_ai.tool.call.id": "c1",
-                                                       "input.value": '{"name": "Bob"}'})]}
+    doc = {
+        "trace": {"id": "t1", "name": "agent.x"},
+        "observations": [
+            _obs("a", None, "AGENT", "agent.x", scope, {"gen_ai.operation.name": "create_agent"}),
+            _obs("n", "a", "SPAN", "node.nodeExecuteTool", scope, {}, langgraph_node="nodeExecuteTool"),
+            _obs(
+                "t",
+                "n",
+                "SPAN",
+                "tool.ByeTool",
+                scope,
+                {
+                    "gen_ai.tool.name": "ByeTool",
+                    "gen_ai.tool.call.id": "c1",
+                    "input.value": '{"name": "Bob"}',
+                },
+            ),
+        ],
+    }
     path = tmp_path / "koog.trace.json"
     path.write_text(json.dumps(doc))
     ws = wb.open()

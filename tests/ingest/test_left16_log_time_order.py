@@ -15,8 +15,12 @@ from test_logs14_span_logs import message_event, sk_line
 import workbench as wb
 
 T0 = 1796151337585653512
-TURNS = [("gen_ai.system.message", "You write quotes."), ("gen_ai.user.message", "Quote a widget"),
-         ("gen_ai.assistant.message", "Which size?"), ("gen_ai.user.message", "The large one")]
+TURNS = [
+    ("gen_ai.system.message", "You write quotes."),
+    ("gen_ai.user.message", "Quote a widget"),
+    ("gen_ai.assistant.message", "Which size?"),
+    ("gen_ai.user.message", "The large one"),
+]
 
 
 def _event(i: int) -> dict:
@@ -57,7 +61,7 @@ def test_messages_in_time_order_whatever_order_the_files_come_in(tmp_path: Path)
             messages, logs, text = _conversation(ws)
             assert messages == want and logs == notes
             seen.add(text)
-    assert len(seen) == 1   # the same text, however the records came
+    assert len(seen) == 1  # the same text, however the records came
 
 
 def test_records_given_again_keep_the_order(tmp_path: Path) -> None:
@@ -66,7 +70,7 @@ def test_records_given_again_keep_the_order(tmp_path: Path) -> None:
     ws = wb.open()
     ws.ingest([spans, late])
     ws.ingest(early)
-    ws.ingest([late, early])   # nothing new: stored once
+    ws.ingest([late, early])  # nothing new: stored once
     messages, logs, _ = _conversation(ws)
     assert [m["content"] for m in messages] == [c for _, c in TURNS]
     assert logs == [f"step {i}" for i in range(4)]

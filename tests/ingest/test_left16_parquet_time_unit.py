@@ -14,10 +14,21 @@ import workbench as wb
 
 
 def _frame(start: object, end: object) -> pd.DataFrame:
-    return pd.DataFrame([{"name": "agent", "span_kind": "AGENT", "parent_id": None, "start_time": start,
-                          "end_time": end, "status_code": "OK", "context.span_id": "a1",
-                          "context.trace_id": "f7d0b5397a69b710a7eb06a0fb06909c",
-                          "attributes.openinference.span.kind": "AGENT"}])
+    return pd.DataFrame(
+        [
+            {
+                "name": "agent",
+                "span_kind": "AGENT",
+                "parent_id": None,
+                "start_time": start,
+                "end_time": end,
+                "status_code": "OK",
+                "context.span_id": "a1",
+                "context.trace_id": "f7d0b5397a69b710a7eb06a0fb06909c",
+                "attributes.openinference.span.kind": "AGENT",
+            }
+        ]
+    )
 
 
 @pytest.mark.parametrize("unit", ["ns", "us", "ms", "s"])

@@ -28,7 +28,8 @@ def _with_path_metadata() -> dict:
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
 def test_a_langchain_tool_whose_metadata_has_a_matching_path_stays_a_tool_call(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
     path = tmp_path / "lc.otlp.jsonl"
     path.write_text(json.dumps(_with_path_metadata()) + "\n")
@@ -43,11 +44,18 @@ def test_phoenix_export_with_nested_path_metadata_keeps_the_tool_calls(tmp_path:
     rows = []
     for sp in trace_doc()["resourceSpans"][0]["scopeSpans"][0]["spans"]:
         attrs = {a["key"]: a["value"]["stringValue"] for a in sp["attributes"]}
-        row = {"name": sp["name"], "span_kind": attrs["openinference.span.kind"],
-               "context.trace_id": sp["traceId"], "context.span_id": sp["spanId"],
-               "parent_id": sp.get("parentSpanId"), "start_time": int(sp["startTimeUnixNano"]) // 1_000_000,
-               "end_time": int(sp["endTimeUnixNano"]) // 1_000_000, "status_code": "OK", "status_message": "",
-               **{f"attributes.{k}": v for k, v in attrs.items()}}
+        row = {
+            "name": sp["name"],
+            "span_kind": attrs["openinference.span.kind"],
+            "context.trace_id": sp["traceId"],
+            "context.span_id": sp["spanId"],
+            "parent_id": sp.get("parentSpanId"),
+            "start_time": int(sp["startTimeUnixNano"]) // 1_000_000,
+            "end_time": int(sp["endTimeUnixNano"]) // 1_000_000,
+            "status_code": "OK",
+            "status_message": "",
+            **{f"attributes.{k}": v for k, v in attrs.items()},
+        }
         if sp["name"] == "get_price":  # Phoenix keeps the run metadata as an object
             row["attributes.metadata"] = {"path": "shop.get_price", "thread_id": "t1"}
         rows.append(row)
@@ -61,7 +69,8 @@ def test_phoenix_export_with_nested_path_metadata_keeps_the_tool_calls(tmp_path:
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
 def test_beeai_events_without_their_event_id_are_steps(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
     # the other side of the rule: the same BeeAI spans with the event's id taken away are not events
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
     doc = workflow()

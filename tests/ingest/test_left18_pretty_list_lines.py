@@ -17,8 +17,11 @@ import workbench as wb
 def _start_lines(text: str) -> list[int]:
     """The lines where json.dumps(indent=2) starts each item of a top-level list (independent of the reader:
     the lines indented by exactly two spaces that open a value)."""
-    return [n for n, ln in enumerate(text.split("\n"), start=1)
-            if ln.startswith("  ") and not ln.startswith("   ") and ln.strip() not in ("}", "},", "]", "],")]
+    return [
+        n
+        for n, ln in enumerate(text.split("\n"), start=1)
+        if ln.startswith("  ") and not ln.startswith("   ") and ln.strip() not in ("}", "},", "]", "],")
+    ]
 
 
 def _other_trace(bad_span: int) -> dict:
@@ -50,9 +53,19 @@ def test_items_of_a_pretty_printed_mlflow_list_are_rejected_at_their_own_lines(t
 
 
 def test_items_of_a_pretty_printed_phoenix_list_are_rejected_at_their_own_lines(tmp_path: Path) -> None:
-    span = {"name": "get_price", "span_kind": "TOOL", "context.trace_id": "ab" * 16, "context.span_id": "cd" * 8,
-            "parent_id": None, "start_time": 1796160000000, "end_time": 1796160000100, "status_code": "OK",
-            "status_message": "", "attributes.openinference.span.kind": "TOOL", "attributes.tool.name": "get_price"}
+    span = {
+        "name": "get_price",
+        "span_kind": "TOOL",
+        "context.trace_id": "ab" * 16,
+        "context.span_id": "cd" * 8,
+        "parent_id": None,
+        "start_time": 1796160000000,
+        "end_time": 1796160000100,
+        "status_code": "OK",
+        "status_message": "",
+        "attributes.openinference.span.kind": "TOOL",
+        "attributes.tool.name": "get_price",
+    }
     bad = {**span, "context.span_id": "ef" * 8, "status_code": "MAYBE"}
     text = json.dumps([span, bad, 7], indent=2)
     starts = _start_lines(text)
@@ -61,7 +74,7 @@ def test_items_of_a_pretty_printed_phoenix_list_are_rejected_at_their_own_lines(
     ws = wb.open()
     rep = ws.ingest(path, format="openinference")
     assert (rep.read, rep.stored, rep.quarantined) == (3, 1, 2)
-    assert [n for n, in ws.sql("SELECT line FROM quarantine ORDER BY line").fetchall()] == starts[1:]
+    assert [n for (n,) in ws.sql("SELECT line FROM quarantine ORDER BY line").fetchall()] == starts[1:]
 
 
 def test_item_lines_of_lists_written_any_way() -> None:

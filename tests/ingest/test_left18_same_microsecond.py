@@ -39,7 +39,8 @@ def _write(path: Path, doc: dict, keep: set[str]) -> Path:
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
 def test_an_executor_turn_stored_first_takes_the_agent_of_a_turn_in_the_same_microsecond(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
     doc = _same_microsecond()
     every = {s["spanId"][-2:] for s in doc["resourceSpans"][0]["scopeSpans"][0]["spans"]}

@@ -35,8 +35,19 @@ def _conversation(ws: wb.Workspace) -> tuple[list[str], list[str]]:
 def test_a_record_with_no_time_stays_after_the_record_read_before_it(tmp_path: Path) -> None:
     spans = _write(tmp_path / "traces.jsonl", spans_line())
     # read: turn 1, then an untimed reply and note (they came after turn 1), then turn 0 (out of order, timed)
-    logs = _write(tmp_path / "logs.jsonl", _logs_line([_event(1), _note(1), _untimed_event("Which colour?"),
-                                                       _untimed_note("asked back"), _event(0), _note(0)]))
+    logs = _write(
+        tmp_path / "logs.jsonl",
+        _logs_line(
+            [
+                _event(1),
+                _note(1),
+                _untimed_event("Which colour?"),
+                _untimed_note("asked back"),
+                _event(0),
+                _note(0),
+            ]
+        ),
+    )
     ws = wb.open()
     rep = ws.ingest([spans, logs])
     assert rep.read == rep.stored + rep.quarantined and rep.quarantined == 0
@@ -48,9 +59,18 @@ def test_a_record_with_no_time_stays_after_the_record_read_before_it(tmp_path: P
 def test_records_with_no_time_keep_their_place_in_any_call_order(tmp_path: Path) -> None:
     spans = _write(tmp_path / "traces.jsonl", spans_line())
     # one read first in its file (at its span's start), two after a timed record of theirs
-    first = _write(tmp_path / "logs-a.jsonl", _logs_line([_untimed_event("Hello"), _event(2),
-                                                         _untimed_event("Which colour?"), _note(2),
-                                                         _untimed_note("asked back")]))
+    first = _write(
+        tmp_path / "logs-a.jsonl",
+        _logs_line(
+            [
+                _untimed_event("Hello"),
+                _event(2),
+                _untimed_event("Which colour?"),
+                _note(2),
+                _untimed_note("asked back"),
+            ]
+        ),
+    )
     later = _write(tmp_path / "logs-b.jsonl", _logs_line([_event(3), _note(3)]))
     want = (["Hello", TURNS[2][1], "Which colour?", TURNS[3][1]], ["step 2", "asked back", "step 3"])
     for order in itertools.permutations([first, later]):

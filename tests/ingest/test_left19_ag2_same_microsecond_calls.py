@@ -25,11 +25,22 @@ def _two_calls_in_one_microsecond() -> dict:
     spans = doc["resourceSpans"][0]["scopeSpans"][0]["spans"]
     turn = next(s for s in spans if s["spanId"].endswith("b2"))
     answers = json.loads(_msgs("tool", "Error: price service timed out")) + json.loads(_msgs("tool", "41.20"))
-    turn["attributes"] = [a if a["key"] != "gen_ai.output.messages" else
-                          {"key": a["key"], "value": {"stringValue": json.dumps(answers)}}
-                          for a in turn["attributes"]]
-    spans.append(_span("00000000000000c3", "00000000000000b2", "execute_tool get_price",
-                       _tool("call_3", **{"gen_ai.tool.call.result": "41.20"}), 12, 13))
+    turn["attributes"] = [
+        a
+        if a["key"] != "gen_ai.output.messages"
+        else {"key": a["key"], "value": {"stringValue": json.dumps(answers)}}
+        for a in turn["attributes"]
+    ]
+    spans.append(
+        _span(
+            "00000000000000c3",
+            "00000000000000b2",
+            "execute_tool get_price",
+            _tool("call_3", **{"gen_ai.tool.call.result": "41.20"}),
+            12,
+            13,
+        )
+    )
     for sp in spans:
         if sp["spanId"].endswith(("c1", "c3")):
             base = int(sp["startTimeUnixNano"]) // 1000 * 1000
@@ -39,7 +50,8 @@ def _two_calls_in_one_microsecond() -> dict:
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
 def test_two_calls_in_one_microsecond_pair_alike_in_one_call_or_split(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
     doc = _two_calls_in_one_microsecond()
     every = {s["spanId"][-2:] for s in doc["resourceSpans"][0]["scopeSpans"][0]["spans"]}

@@ -16,7 +16,7 @@ import workbench as wb
 
 def _damaged() -> dict:
     doc = copy.deepcopy(trace())
-    doc["data"]["spans"][2]["span_id"] = None   # the failed get_price call: no id
+    doc["data"]["spans"][2]["span_id"] = None  # the failed get_price call: no id
     doc["data"]["spans"][4] = "writer span lost"  # not an object
     return doc
 
@@ -26,8 +26,11 @@ def _span_starts(text: str) -> list[int]:
     of 6 spaces and "{", or of 6 spaces and a string), independent of the reader."""
     lines = text.split("\n")
     data = lines.index('  "data": {')
-    return [n for n, ln in enumerate(lines, start=1)
-            if n > data + 1 and (ln == " " * 6 + "{" or ln.startswith(" " * 6 + '"'))]
+    return [
+        n
+        for n, ln in enumerate(lines, start=1)
+        if n > data + 1 and (ln == " " * 6 + "{" or ln.startswith(" " * 6 + '"'))
+    ]
 
 
 def test_a_pretty_printed_trace_rejects_each_bad_span_at_its_own_line(tmp_path: Path) -> None:
@@ -44,7 +47,7 @@ def test_a_pretty_printed_trace_rejects_each_bad_span_at_its_own_line(tmp_path: 
     assert all(f.endswith("trace.json") for f, _, _ in q)
     assert "span id" in q[0][2] and q[1][2] == "span 4 is a JSON str, not an object"
     stored = ws.sql("SELECT line FROM steps ORDER BY line").fetchall()
-    assert [n for n, in stored] == [opens[0], opens[1], opens[3], opens[5]]  # stored spans at theirs too
+    assert [n for (n,) in stored] == [opens[0], opens[1], opens[3], opens[5]]  # stored spans at theirs too
 
 
 def test_a_trace_a_line_names_the_span_and_the_list_item_names_its_trace(tmp_path: Path) -> None:
@@ -59,5 +62,5 @@ def test_a_trace_a_line_names_the_span_and_the_list_item_names_its_trace(tmp_pat
     listed.write_text(json.dumps([trace(), _damaged()], indent=2))
     ws = wb.open()
     ws.ingest(listed, format="mlflow-trace")
-    reasons = [r for r, in ws.sql("SELECT reason FROM quarantine").fetchall()]
+    reasons = [r for (r,) in ws.sql("SELECT reason FROM quarantine").fetchall()]
     assert "span 4 of item 1 of the list is a JSON str, not an object" in reasons

@@ -17,13 +17,24 @@ from workbench.ingest import whowhen
 
 
 def _record() -> dict:
-    return {"is_correct": False, "question": "q", "ground_truth": "a", "mistake_agent": "Coder",
-            "mistake_step": "1", "mistake_reason": "r", "history": [
-                {"content": "write code", "role": "user", "name": "Planner"},
-                {"content": "```python\nprint(1)\n```", "role": "assistant", "name": "Coder"},
-                {"content": "exitcode: 1 (execution failed)\nCode output: BOOM", "role": "user",
-                 "name": "Computer_terminal"},
-                {"content": "done", "role": "assistant", "name": "Planner"}]}
+    return {
+        "is_correct": False,
+        "question": "q",
+        "ground_truth": "a",
+        "mistake_agent": "Coder",
+        "mistake_step": "1",
+        "mistake_reason": "r",
+        "history": [
+            {"content": "write code", "role": "user", "name": "Planner"},
+            {"content": "```python\nprint(1)\n```", "role": "assistant", "name": "Coder"},
+            {
+                "content": "exitcode: 1 (execution failed)\nCode output: BOOM",
+                "role": "user",
+                "name": "Computer_terminal",
+            },
+            {"content": "done", "role": "assistant", "name": "Planner"},
+        ],
+    }
 
 
 class _Exploding:
@@ -45,8 +56,9 @@ _original_speaker = whowhen._speaker
 
 
 @pytest.mark.parametrize(("where", "bad"), [("exit code", "t002"), ("speaker", "t001")])
-def test_one_turn_fault_costs_that_turn_only(where: str, bad: str, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_turn_fault_costs_that_turn_only(
+    where: str, bad: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if where == "exit code":
         monkeypatch.setattr(whowhen, "_EXIT", _Exploding())
     else:
@@ -56,8 +68,9 @@ def test_one_turn_fault_costs_that_turn_only(where: str, bad: str, tmp_path: Pat
     ws = wb.open()
     rep = ws.ingest(path, progress=False, format="whowhen")
     assert (rep.read, rep.stored, rep.quarantined) == (4, 3, 1)
-    assert [r[0] for r in ws.sql("SELECT step_id FROM steps ORDER BY step_id").fetchall()] == \
-        sorted({"t000", "t001", "t002", "t003"} - {bad})
+    assert [r[0] for r in ws.sql("SELECT step_id FROM steps ORDER BY step_id").fetchall()] == sorted(
+        {"t000", "t001", "t002", "t003"} - {bad}
+    )
     q = ws.sql("SELECT file, line, step_id, reason FROM quarantine").fetchall()
     assert len(q) == 1 and q[0][0].endswith("ww.json") and q[0][1] == 1 and q[0][2] == bad
     assert "could not be read" in q[0][3]

@@ -15,14 +15,38 @@ from workbench.ingest._lenient_scan import LenientScan
 
 CHUNK = 1024 * 1024  # (_jsonio's chunk: lenient lines are placed across its boundaries)
 
-LENIENT = [',', ', "x": 1e999', ', "x": [1, 2 ,]', ', "x": -Infinity', ', "x": {"y": nan}', ', "x": 12E+400',
-           ', "x": [1,\t]', ', "x": INF', ', "x": [' + "7" * 320 + "]", ', "x":NaN', ', "x": [1e309]',
-           ', "x": 1.5E0400', ', "x": -inf', ', "x": [1,  ]', ', "x":  nan', ', "x": [1, -Inf]']
+LENIENT = [
+    ",",
+    ', "x": 1e999',
+    ', "x": [1, 2 ,]',
+    ', "x": -Infinity',
+    ', "x": {"y": nan}',
+    ', "x": 12E+400',
+    ', "x": [1,\t]',
+    ', "x": INF',
+    ', "x": [' + "7" * 320 + "]",
+    ', "x":NaN',
+    ', "x": [1e309]',
+    ', "x": 1.5E0400',
+    ', "x": -inf',
+    ', "x": [1,  ]',
+    ', "x":  nan',
+    ', "x": [1, -Inf]',
+]
 # JSON the spec takes that looks like the above: handed to the Python reader for nothing (and stored by it)
 ALARMS = [', "x": "a, }"', ', "x": "3e512, inf"', ', "x": 1.5e300']
-CLEAN = [', "x": 1e-999', ', "x": null', ', "x": 1e99', ', "x": "2e400"',
-         ', "x": "financial, information, nano"', ', "id": "9f3e512a7c3e999b"', ', "x": [-0.25, -1e-05]',
-         ', "x": "Infinity and beyond"', ', "x": {"n": 1, "i": [true, false, null]}', ', "x": 123456789012345678']
+CLEAN = [
+    ', "x": 1e-999',
+    ', "x": null',
+    ', "x": 1e99',
+    ', "x": "2e400"',
+    ', "x": "financial, information, nano"',
+    ', "id": "9f3e512a7c3e999b"',
+    ', "x": [-0.25, -1e-05]',
+    ', "x": "Infinity and beyond"',
+    ', "x": {"n": 1, "i": [true, false, null]}',
+    ', "x": 123456789012345678',
+]
 
 
 def _line(i: int, extra: str) -> str:
@@ -83,7 +107,7 @@ def test_lines_past_the_depth_limit_in_brackets_are_found_however_the_text_is_cu
     for sizes in ([len(text)], [7, 1, 4096, 3, 250] * 200, [int(x) for x in rng.integers(1, 700, size=600)]):
         scan, at, before = LenientScan(), 0, 0
         for size in sizes * (1 + len(text) // sum(sizes)):
-            chunk = text[at:at + size]
+            chunk = text[at : at + size]
             if not chunk:
                 break
             scan.feed(chunk, np.frombuffer(chunk, np.uint8), before)

@@ -21,15 +21,22 @@ import workbench as wb
 from workbench.ingest import _registry
 
 _CTX = "<workflows.context.context.Context object at 0x7ff111a54250>"
-_SETUP = ("AgentSetup(input=[ChatMessage(role=<MessageRole.USER: 'user'>, additional_kwargs={{}}, blocks=["
-          "TextBlock(block_type='text', text='How tall is the Eiffel Tower?')])], current_agent_name='{agent}')")
-_OUTPUT = ("AgentOutput(response=ChatMessage(role=<MessageRole.ASSISTANT: 'assistant'>, additional_kwargs={{}}, "
-           "blocks=[ToolCallBlock(block_type='tool_call', tool_call_id='{cid}', tool_name='{tool}', tool_kwarg...")
+_SETUP = (
+    "AgentSetup(input=[ChatMessage(role=<MessageRole.USER: 'user'>, additional_kwargs={{}}, blocks=["
+    "TextBlock(block_type='text', text='How tall is the Eiffel Tower?')])], current_agent_name='{agent}')"
+)
+_OUTPUT = (
+    "AgentOutput(response=ChatMessage(role=<MessageRole.ASSISTANT: 'assistant'>, additional_kwargs={{}}, "
+    "blocks=[ToolCallBlock(block_type='tool_call', tool_call_id='{cid}', tool_name='{tool}', tool_kwarg..."
+)
 
 
 def _chain(tracer, name: str, ev: str, out: str | None = None):  # noqa: ANN001, ANN202
-    attrs = {"openinference.span.kind": "CHAIN", "input.value": json.dumps({"ctx": _CTX, "ev": ev}),
-             "input.mime_type": "application/json"}
+    attrs = {
+        "openinference.span.kind": "CHAIN",
+        "input.value": json.dumps({"ctx": _CTX, "ev": ev}),
+        "input.mime_type": "application/json",
+    }
     if out is not None:
         attrs["output.value"] = out
     return tracer.start_as_current_span(f"AgentWorkflow.{name}", attributes=attrs)
@@ -44,20 +51,34 @@ def _spans() -> list[ReadableSpan]:
         for agent, cid, tool in (("researcher", "c1", "search_web"), ("researcher", "c2", "handoff")):
             with _chain(tracer, "setup_agent", _SETUP.format(agent=agent)):
                 pass
-            with _chain(tracer, "run_agent_step", _SETUP.format(agent=agent), _OUTPUT.format(cid=cid, tool=tool)):
-                with tracer.start_as_current_span("MockFunctionCallingLLM.astream_chat",
-                                                  attributes={"openinference.span.kind": "LLM"}):
+            with _chain(
+                tracer, "run_agent_step", _SETUP.format(agent=agent), _OUTPUT.format(cid=cid, tool=tool)
+            ):
+                with tracer.start_as_current_span(
+                    "MockFunctionCallingLLM.astream_chat", attributes={"openinference.span.kind": "LLM"}
+                ):
                     pass
             with _chain(tracer, "parse_agent_output", _OUTPUT.format(cid=cid, tool=tool)):
                 pass
             call = f"ToolCall(tool_name='{tool}', tool_kwargs={{'query': 'Eiffel tower height'}}, tool_id='{cid}')"
-            with _chain(tracer, "call_tool", call, f"ToolCallResult(tool_name='{tool}', tool_id='{cid}', ..."):
-                with tracer.start_as_current_span("FunctionTool.acall", attributes={
-                        "openinference.span.kind": "TOOL", "tool.name": tool,
-                        "input.value": json.dumps({"kwargs": {"query": "Eiffel tower height"}})}):
+            with _chain(
+                tracer, "call_tool", call, f"ToolCallResult(tool_name='{tool}', tool_id='{cid}', ..."
+            ):
+                with tracer.start_as_current_span(
+                    "FunctionTool.acall",
+                    attributes={
+                        "openinference.span.kind": "TOOL",
+                        "tool.name": tool,
+                        "input.value": json.dumps({"kwargs": {"query": "Eiffel tower height"}}),
+                    },
+                ):
                     pass
-            with _chain(tracer, "aggregate_tool_results", f"ToolCallResult(tool_name='{tool}', tool_id='{cid}')",
-                        "AgentInput(input=[], current_agent_name='writer')"):
+            with _chain(
+                tracer,
+                "aggregate_tool_results",
+                f"ToolCallResult(tool_name='{tool}', tool_id='{cid}')",
+                "AgentInput(input=[], current_agent_name='writer')",
+            ):
                 pass
         with _chain(tracer, "setup_agent", _SETUP.format(agent="writer")):
             pass
@@ -84,10 +105,21 @@ def test_a_tool_call_acts_for_the_agent_that_asked_for_it(tmp_path: Path, shape:
         adapter.fast = was
     assert report.quarantined == 0 and report.stored == len(spans)
     rows = ws.sql("SELECT name, agent, input FROM steps ORDER BY seq").fetchall()
-    calls = [(name, agent) for name, agent, inp in rows if name in ("AgentWorkflow.call_tool", "FunctionTool.acall")]
+    calls = [
+        (name, agent)
+        for name, agent, inp in rows
+        if name in ("AgentWorkflow.call_tool", "FunctionTool.acall")
+    ]
     assert calls == [("AgentWorkflow.call_tool", "researcher"), ("FunctionTool.acall", "researcher")] * 2
     aggregate = [agent for name, agent, _ in rows if name == "AgentWorkflow.aggregate_tool_results"]
     assert aggregate == ["researcher", "researcher"]
     # the workflow's own span and its last agent's steps are as before
-    agents = [(name, agent) for name, agent, _ in rows if name in ("AgentWorkflow.run", "AgentWorkflow.run_agent_step")]
-    assert agents[0] == ("AgentWorkflow.run", None) and agents[-1] == ("AgentWorkflow.run_agent_step", "writer")
+    agents = [
+        (name, agent)
+        for name, agent, _ in rows
+        if name in ("AgentWorkflow.run", "AgentWorkflow.run_agent_step")
+    ]
+    assert agents[0] == ("AgentWorkflow.run", None) and agents[-1] == (
+        "AgentWorkflow.run_agent_step",
+        "writer",
+    )

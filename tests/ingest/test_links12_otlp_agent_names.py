@@ -32,28 +32,61 @@ def _spans() -> list[ReadableSpan]:
     maf = provider.get_tracer("agent_framework")
     with maf.start_as_current_span("workflow.run", context=Context()):
         for aid in (MAF, OTHER, MAF):  # the first agent again, later in the trace: still "agent"
-            with maf.start_as_current_span(f"invoke_agent {aid}", attributes={
-                    "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.id": aid, "gen_ai.agent.name": aid}):
-                with maf.start_as_current_span("chat gpt-5-mini", attributes={"gen_ai.operation.name": "chat"}):
+            with maf.start_as_current_span(
+                f"invoke_agent {aid}",
+                attributes={
+                    "gen_ai.operation.name": "invoke_agent",
+                    "gen_ai.agent.id": aid,
+                    "gen_ai.agent.name": aid,
+                },
+            ):
+                with maf.start_as_current_span(
+                    "chat gpt-5-mini", attributes={"gen_ai.operation.name": "chat"}
+                ):
                     pass
     # another trace: numbering is per trace
-    with maf.start_as_current_span(f"invoke_agent {OTHER}", context=Context(), attributes={
-            "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.id": OTHER, "gen_ai.agent.name": OTHER}):
+    with maf.start_as_current_span(
+        f"invoke_agent {OTHER}",
+        context=Context(),
+        attributes={
+            "gen_ai.operation.name": "invoke_agent",
+            "gen_ai.agent.id": OTHER,
+            "gen_ai.agent.name": OTHER,
+        },
+    ):
         pass
     agno = provider.get_tracer("openinference.instrumentation.agno")
-    with agno.start_as_current_span("Agent.run", context=Context(), attributes={
-            "openinference.span.kind": "AGENT", "session.id": "s1", "input.value": "Find the weather in Paris"}):
+    with agno.start_as_current_span(
+        "Agent.run",
+        context=Context(),
+        attributes={
+            "openinference.span.kind": "AGENT",
+            "session.id": "s1",
+            "input.value": "Find the weather in Paris",
+        },
+    ):
         with agno.start_as_current_span("OpenAIChat.invoke", attributes={"openinference.span.kind": "LLM"}):
             pass
-        with agno.start_as_current_span("duckduckgo_search", attributes={
-                "openinference.span.kind": "TOOL", "tool.name": "duckduckgo_search"}):
+        with agno.start_as_current_span(
+            "duckduckgo_search",
+            attributes={"openinference.span.kind": "TOOL", "tool.name": "duckduckgo_search"},
+        ):
             pass
-    with agno.start_as_current_span("Web_Researcher.run", context=Context(),
-                                    attributes={"openinference.span.kind": "AGENT", "session.id": "s2"}):
+    with agno.start_as_current_span(
+        "Web_Researcher.run",
+        context=Context(),
+        attributes={"openinference.span.kind": "AGENT", "session.id": "s2"},
+    ):
         pass
-    with agno.start_as_current_span("Writer.run", context=Context(), attributes={
-            "openinference.span.kind": "AGENT", "agent.name": "Writer",
-            "graph.node.id": "3b9e5f0c2a7d4e1f8c6b0a9d8e7f6a5b"}):
+    with agno.start_as_current_span(
+        "Writer.run",
+        context=Context(),
+        attributes={
+            "openinference.span.kind": "AGENT",
+            "agent.name": "Writer",
+            "graph.node.id": "3b9e5f0c2a7d4e1f8c6b0a9d8e7f6a5b",
+        },
+    ):
         pass
     return list(exporter.get_finished_spans())
 
@@ -78,10 +111,15 @@ def test_span_readers_name_agents_as_langfuse_does(tmp_path: Path, shape: str) -
     rows = ws.sql("SELECT run_id, name, agent, order_hint FROM steps ORDER BY run_id, started_at").fetchall()
     workflow_run = next(r[0] for r in rows if r[1] == "workflow.run")
     in_workflow = [(name, agent) for run, name, agent, _ in rows if run == workflow_run]
-    assert in_workflow == [("workflow.run", None),
-                           (f"invoke_agent {MAF}", "agent"), ("chat gpt-5-mini", "agent"),
-                           (f"invoke_agent {OTHER}", "agent 2"), ("chat gpt-5-mini", "agent 2"),
-                           (f"invoke_agent {MAF}", "agent"), ("chat gpt-5-mini", "agent")]
+    assert in_workflow == [
+        ("workflow.run", None),
+        (f"invoke_agent {MAF}", "agent"),
+        ("chat gpt-5-mini", "agent"),
+        (f"invoke_agent {OTHER}", "agent 2"),
+        ("chat gpt-5-mini", "agent 2"),
+        (f"invoke_agent {MAF}", "agent"),
+        ("chat gpt-5-mini", "agent"),
+    ]
     agents = {name: agent for run, name, agent, _ in rows if run != workflow_run}
     assert agents[f"invoke_agent {OTHER}"] == "agent"
     if shape == "console":

@@ -33,37 +33,59 @@ def _spans() -> list[ReadableSpan]:
     agent = {"gen_ai.operation.name": "invoke_agent"}
     # Hop 1: the researcher, in the first trace, sends a message (the create span).
     with tracer.start_as_current_span("autogen process researcher", kind=SpanKind.CONSUMER):
-        with tracer.start_as_current_span("invoke_agent researcher", attributes={**agent, "gen_ai.agent.name": "researcher"}):
-            with tracer.start_as_current_span("autogen create output_topic", kind=SpanKind.PRODUCER) as create:
+        with tracer.start_as_current_span(
+            "invoke_agent researcher", attributes={**agent, "gen_ai.agent.name": "researcher"}
+        ):
+            with tracer.start_as_current_span(
+                "autogen create output_topic", kind=SpanKind.PRODUCER
+            ) as create:
                 sent = create.get_span_context()
-            with tracer.start_as_current_span("execute_tool delegate", attributes={
-                    "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "delegate"}) as tool:
+            with tracer.start_as_current_span(
+                "execute_tool delegate",
+                attributes={"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "delegate"},
+            ) as tool:
                 called = tool.get_span_context()
     # Hop 2: the runtime delivers it in a new trace linked to the create span; the writer handles it.
-    with tracer.start_as_current_span("autogen publish output_topic", context=Context(), kind=SpanKind.PRODUCER,
-                                      links=[Link(sent)], attributes={"messaging.operation": "publish"}) as pub:
+    with tracer.start_as_current_span(
+        "autogen publish output_topic",
+        context=Context(),
+        kind=SpanKind.PRODUCER,
+        links=[Link(sent)],
+        attributes={"messaging.operation": "publish"},
+    ) as pub:
         hop = pub.get_span_context()
-        with tracer.start_as_current_span("autogen process writer", kind=SpanKind.CONSUMER, links=[Link(sent)]):
-            with tracer.start_as_current_span("invoke_agent writer", attributes={**agent, "gen_ai.agent.name": "writer"}):
+        with tracer.start_as_current_span(
+            "autogen process writer", kind=SpanKind.CONSUMER, links=[Link(sent)]
+        ):
+            with tracer.start_as_current_span(
+                "invoke_agent writer", attributes={**agent, "gen_ai.agent.name": "writer"}
+            ):
                 with tracer.start_as_current_span("autogen create reply", kind=SpanKind.PRODUCER) as create2:
                     sent2 = create2.get_span_context()
     # Hop 3 (a hop of a hop): in a third trace, linked to the writer's create span.
-    with tracer.start_as_current_span("autogen publish reply", context=Context(), kind=SpanKind.PRODUCER,
-                                      links=[Link(sent2)]):
+    with tracer.start_as_current_span(
+        "autogen publish reply", context=Context(), kind=SpanKind.PRODUCER, links=[Link(sent2)]
+    ):
         pass
     # A call made in a new trace (not messaging): the delegate tool's sub-agent, linked to the tool span.
-    with tracer.start_as_current_span("invoke_agent helper", context=Context(), links=[Link(called)],
-                                      attributes={**agent, "gen_ai.agent.name": "helper"}):
+    with tracer.start_as_current_span(
+        "invoke_agent helper",
+        context=Context(),
+        links=[Link(called)],
+        attributes={**agent, "gen_ai.agent.name": "helper"},
+    ):
         with tracer.start_as_current_span("chat helper-model", attributes={"gen_ai.operation.name": "chat"}):
             pass
     # A batch consumer linking two producers: joins neither.
-    with tracer.start_as_current_span("process batch", context=Context(), kind=SpanKind.CONSUMER,
-                                      links=[Link(sent), Link(hop)]):
+    with tracer.start_as_current_span(
+        "process batch", context=Context(), kind=SpanKind.CONSUMER, links=[Link(sent), Link(hop)]
+    ):
         pass
     # A link to a span nobody exported: the trace stays a run of its own.
     lost = SpanContext(trace_id=0xABC, span_id=0xDEF, is_remote=True, trace_flags=TraceFlags(1))
-    with tracer.start_as_current_span("autogen publish lost", context=Context(), kind=SpanKind.PRODUCER,
-                                      links=[Link(lost)]):
+    with tracer.start_as_current_span(
+        "autogen publish lost", context=Context(), kind=SpanKind.PRODUCER, links=[Link(lost)]
+    ):
         pass
     # A span with a parent that links elsewhere (a consumer inside a poll loop): joins nothing.
     with tracer.start_as_current_span("poll loop", context=Context()):
@@ -104,6 +126,7 @@ def test_linked_traces_form_one_run(tmp_path: Path, spans: list[ReadableSpan], s
     ws = wb.open()
     if shape == "python_reader":
         from workbench.ingest import _registry
+
         adapter = next(a for a in _registry.ADAPTERS if a.name == "otlp")
         assert isinstance(adapter, OtlpJson)
         was = adapter.fast  # (the registry's adapter: put back as it was, None since perf18)
@@ -118,21 +141,34 @@ def test_linked_traces_form_one_run(tmp_path: Path, spans: list[ReadableSpan], s
     run = _name_runs(ws)
     first = run["invoke_agent researcher"]
     # the hops, the hop of a hop and the call made in a new trace are in the researcher's run
-    for name in ("autogen publish output_topic", "autogen process writer", "invoke_agent writer",
-                 "autogen publish reply", "invoke_agent helper", "chat helper-model"):
+    for name in (
+        "autogen publish output_topic",
+        "autogen process writer",
+        "invoke_agent writer",
+        "autogen publish reply",
+        "invoke_agent helper",
+        "chat helper-model",
+    ):
         assert run[name] == first, name
     # the batch consumer, the lost link and the poll loop are runs of their own
     others = {run["process batch"], run["autogen publish lost"], run["poll loop"]}
     assert len(others) == 3 and first not in others and run["handle message"] == run["poll loop"]
     assert ws.count("runs") == 4
-    steps = {r[0]: r[1:] for r in ws.sql(
-        "SELECT name, step_id, parent_id, depth, agent, attributes FROM steps WHERE run_id = ?", [first]).fetchall()}
+    steps = {
+        r[0]: r[1:]
+        for r in ws.sql(
+            "SELECT name, step_id, parent_id, depth, agent, attributes FROM steps WHERE run_id = ?", [first]
+        ).fetchall()
+    }
     # a messaging hop stays a root (a conversation is no nest of calls), tied to the sender by a consumes edge
     pub_id, pub_parent, pub_depth, pub_agent, pub_attrs = steps["autogen publish output_topic"]
     assert pub_parent is None and pub_depth == 0 and pub_agent is None
     create_id = steps["autogen create output_topic"][0]
-    edges = set(ws.sql("SELECT src_step, dst_step, kind FROM edges WHERE run_id = ? AND kind <> 'parent'",
-                       [first]).fetchall())
+    edges = set(
+        ws.sql(
+            "SELECT src_step, dst_step, kind FROM edges WHERE run_id = ? AND kind <> 'parent'", [first]
+        ).fetchall()
+    )
     assert (create_id, pub_id, "consumes") in edges
     assert (steps["autogen create reply"][0], steps["autogen publish reply"][0], "consumes") in edges
     # a call made in a new trace has its caller as parent, and acts for the caller's agent below its own
@@ -142,15 +178,21 @@ def test_linked_traces_form_one_run(tmp_path: Path, spans: list[ReadableSpan], s
     # the moved steps keep their trace id; links are kept as attributes
     attrs = json.loads(pub_attrs)
     assert attrs["otel.trace_id"] != first and attrs["otel.links"] == [
-        {"trace_id": first, "span_id": create_id}]
+        {"trace_id": first, "span_id": create_id}
+    ]
     assert "otel.trace_id" not in json.loads(steps["invoke_agent researcher"][4] or "{}")
 
 
-def test_ingesting_again_adds_nothing_and_a_later_call_joins_the_stored_run(tmp_path: Path,
-                                                                            spans: list[ReadableSpan]) -> None:
+def test_ingesting_again_adds_nothing_and_a_later_call_joins_the_stored_run(
+    tmp_path: Path, spans: list[ReadableSpan]
+) -> None:
     doc = _collector(otlp_request(spans))
-    first_trace = {"invoke_agent researcher", "autogen process researcher", "autogen create output_topic",
-                   "execute_tool delegate"}
+    first_trace = {
+        "invoke_agent researcher",
+        "autogen process researcher",
+        "autogen create output_topic",
+        "execute_tool delegate",
+    }
     a, b = [], []
     for rs in doc["resourceSpans"]:
         for ss in rs["scopeSpans"]:
@@ -159,8 +201,15 @@ def test_ingesting_again_adds_nothing_and_a_later_call_joins_the_stored_run(tmp_
     ss = doc["resourceSpans"][0]["scopeSpans"][0]
 
     def part(spans_: list) -> dict:
-        return {"resourceSpans": [{"resource": doc["resourceSpans"][0]["resource"],
-                                   "scopeSpans": [{"scope": ss["scope"], "spans": spans_}]}]}
+        return {
+            "resourceSpans": [
+                {
+                    "resource": doc["resourceSpans"][0]["resource"],
+                    "scopeSpans": [{"scope": ss["scope"], "spans": spans_}],
+                }
+            ]
+        }
+
     whole = write_jsonl(tmp_path / "whole.jsonl", [doc])
     ws = wb.open()
     ws.ingest(whole)
@@ -181,8 +230,11 @@ def test_ingesting_again_adds_nothing_and_a_later_call_joins_the_stored_run(tmp_
 
 def test_a_malformed_link_quarantines_its_span_only(tmp_path: Path, spans: list[ReadableSpan]) -> None:
     doc = _collector(otlp_request(spans))
-    bad = next(sp for sp in doc["resourceSpans"][0]["scopeSpans"][0]["spans"]
-               if sp.get("links") and not sp.get("parentSpanId"))
+    bad = next(
+        sp
+        for sp in doc["resourceSpans"][0]["scopeSpans"][0]["spans"]
+        if sp.get("links") and not sp.get("parentSpanId")
+    )
     bad["links"][0]["spanId"] = "not-an-id"
     ws = wb.open()
     report = ws.ingest(write_jsonl(tmp_path / "bad.jsonl", [doc]))

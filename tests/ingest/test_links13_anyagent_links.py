@@ -22,20 +22,41 @@ import workbench as wb
 
 
 def _context(ctx: Any) -> dict[str, Any]:
-    return {"trace_id": ctx.trace_id, "span_id": ctx.span_id, "is_remote": ctx.is_remote,
-            "trace_flags": {"value": int(ctx.trace_flags)}, "trace_state": {"entries": {}}}
+    return {
+        "trace_id": ctx.trace_id,
+        "span_id": ctx.span_id,
+        "is_remote": ctx.is_remote,
+        "trace_flags": {"value": int(ctx.trace_flags)},
+        "trace_state": {"entries": {}},
+    }
 
 
 def _dump(spans: list[ReadableSpan]) -> dict[str, Any]:
-    return {"spans": [{
-        "name": s.name, "kind": s.kind.name.lower(), "parent": _context(s.parent) if s.parent else None,
-        "start_time": s.start_time, "end_time": s.end_time,
-        "status": {"status_code": s.status.status_code.name.lower(), "description": s.status.description},
-        "context": _context(s.get_span_context()), "attributes": dict(s.attributes or {}),
-        "links": [{"context": _context(link.context), "attributes": dict(link.attributes or {}) or None}
-                  for link in s.links],
-        "events": [], "resource": {"attributes": dict(s.resource.attributes), "schema_url": ""}} for s in spans],
-        "final_output": None}
+    return {
+        "spans": [
+            {
+                "name": s.name,
+                "kind": s.kind.name.lower(),
+                "parent": _context(s.parent) if s.parent else None,
+                "start_time": s.start_time,
+                "end_time": s.end_time,
+                "status": {
+                    "status_code": s.status.status_code.name.lower(),
+                    "description": s.status.description,
+                },
+                "context": _context(s.get_span_context()),
+                "attributes": dict(s.attributes or {}),
+                "links": [
+                    {"context": _context(link.context), "attributes": dict(link.attributes or {}) or None}
+                    for link in s.links
+                ],
+                "events": [],
+                "resource": {"attributes": dict(s.resource.attributes), "schema_url": ""},
+            }
+            for s in spans
+        ],
+        "final_output": None,
+    }
 
 
 def _spans() -> list[ReadableSpan]:
@@ -44,16 +65,29 @@ def _spans() -> list[ReadableSpan]:
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     tracer = provider.get_tracer("any_agent")
     agent = {"gen_ai.operation.name": "invoke_agent"}
-    with tracer.start_as_current_span("invoke_agent [planner]", attributes={**agent, "gen_ai.agent.name": "planner"}):
-        with tracer.start_as_current_span("execute_tool call_helper", attributes={
-                "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "call_helper"}) as tool:
+    with tracer.start_as_current_span(
+        "invoke_agent [planner]", attributes={**agent, "gen_ai.agent.name": "planner"}
+    ):
+        with tracer.start_as_current_span(
+            "execute_tool call_helper",
+            attributes={"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "call_helper"},
+        ) as tool:
             called = tool.get_span_context()
-    with tracer.start_as_current_span("invoke_agent [helper]", context=Context(), links=[Link(called)],
-                                      attributes={**agent, "gen_ai.agent.name": "helper"}):
+    with tracer.start_as_current_span(
+        "invoke_agent [helper]",
+        context=Context(),
+        links=[Link(called)],
+        attributes={**agent, "gen_ai.agent.name": "helper"},
+    ):
         with tracer.start_as_current_span("chat gpt-4o", attributes={"gen_ai.operation.name": "chat"}):
             pass
-    with tracer.start_as_current_span("publish result", context=Context(), kind=SpanKind.PRODUCER,
-                                      links=[Link(called)], attributes={"messaging.operation": "publish"}):
+    with tracer.start_as_current_span(
+        "publish result",
+        context=Context(),
+        kind=SpanKind.PRODUCER,
+        links=[Link(called)],
+        attributes={"messaging.operation": "publish"},
+    ):
         pass
     provider.shutdown()
     return list(exporter.get_finished_spans())
@@ -70,18 +104,25 @@ def test_linked_traces_of_a_dump_are_one_run(tmp_path: Path) -> None:
         ws = wb.open()
         for part in calls:
             # (the planner's trace, the traces linked to it, or all)
-            chosen = [s for s in spans if part == "all" or (s.context.trace_id == called_trace(spans)) == (
-                part == "planner")]
+            chosen = [
+                s
+                for s in spans
+                if part == "all" or (s.context.trace_id == called_trace(spans)) == (part == "planner")
+            ]
             report = ws.ingest(_write(tmp_path / f"{part}.json", chosen))
             assert report.quarantined == 0 and report.read == report.stored, report.errors
         assert ws.count("runs") == 1, calls
-        steps = {n: r for n, *r in ws.sql("SELECT name, step_id, parent_id, agent, attributes FROM steps").fetchall()}
+        steps = {
+            n: r
+            for n, *r in ws.sql("SELECT name, step_id, parent_id, agent, attributes FROM steps").fetchall()
+        }
         tool = steps["execute_tool call_helper"][0]
         # the sub-agent's run was called by the tool: its child; the hop stays a root with a consumes edge
         assert steps["invoke_agent [helper]"][1] == tool and steps["chat gpt-4o"][2] == "helper"
         assert steps["publish result"][1] is None
         assert ws.sql("SELECT src_step, dst_step FROM edges WHERE kind = 'consumes'").fetchall() == [
-            (tool, steps["publish result"][0])]
+            (tool, steps["publish result"][0])
+        ]
         link = json.loads(steps["invoke_agent [helper]"][3])["otel.links"]
         assert link == [{"trace_id": format(called_trace(spans), "032x"), "span_id": tool}]
 

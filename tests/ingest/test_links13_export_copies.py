@@ -33,8 +33,16 @@ def _spans() -> list[ReadableSpan]:
     agent = {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "pricing_agent"}
     # nanosecond times whose microseconds the console exporter rounds up (…789 ns), as real clocks give
     root = tracer.start_span("invoke_agent pricing_agent", attributes=agent, start_time=_T0 + 123_456_789)
-    tool = tracer.start_span("execute_tool get_price", context=set_span_in_context(root), start_time=_T0 + 223_456_789, attributes={
-        "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_price", "tool_response": "41.20"})
+    tool = tracer.start_span(
+        "execute_tool get_price",
+        context=set_span_in_context(root),
+        start_time=_T0 + 223_456_789,
+        attributes={
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": "get_price",
+            "tool_response": "41.20",
+        },
+    )
     tool.end(end_time=_T0 + 323_456_001)
     root.end(end_time=_T0 + 423_456_999)
     return list(exporter.get_finished_spans())
@@ -60,7 +68,9 @@ def test_both_copies_are_one_record_in_any_order_or_calls(files: tuple[Path, Pat
     alone.ingest(otlp)
     expected = _steps(alone)
     # (the OTLP copy is the fuller one: its scope and service name beside each span)
-    assert all("otel.scope.name" in json.loads(a) for (a,) in alone.sql("SELECT attributes FROM steps").fetchall())
+    assert all(
+        "otel.scope.name" in json.loads(a) for (a,) in alone.sql("SELECT attributes FROM steps").fetchall()
+    )
     for calls in ([[otlp, console]], [[console, otlp]], [[otlp], [console]], [[console], [otlp]]):
         ws = wb.open()
         for call in calls:
@@ -74,8 +84,9 @@ def test_both_copies_are_one_record_in_any_order_or_calls(files: tuple[Path, Pat
 
 
 @pytest.mark.parametrize("change", ["value", "time", "extra_attribute", "status"])
-def test_a_copy_that_differs_otherwise_is_still_a_conflict(files: tuple[Path, Path, list[dict]], tmp_path: Path,
-                                                           change: str) -> None:
+def test_a_copy_that_differs_otherwise_is_still_a_conflict(
+    files: tuple[Path, Path, list[dict]], tmp_path: Path, change: str
+) -> None:
     otlp, _, spans = files
     tool = next(s for s in spans if s["name"] == "execute_tool get_price")
     if change == "value":

@@ -34,26 +34,50 @@ def _spans() -> list[ReadableSpan]:
     tracer = provider.get_tracer("autogen SingleThreadedAgentRuntime")
     agent = {"gen_ai.operation.name": "invoke_agent"}
     with tracer.start_as_current_span("autogen process researcher", kind=SpanKind.CONSUMER):
-        with tracer.start_as_current_span("invoke_agent researcher",
-                                          attributes={**agent, "gen_ai.agent.name": "researcher"}):
-            with tracer.start_as_current_span("autogen create output_topic", kind=SpanKind.PRODUCER) as create:
+        with tracer.start_as_current_span(
+            "invoke_agent researcher", attributes={**agent, "gen_ai.agent.name": "researcher"}
+        ):
+            with tracer.start_as_current_span(
+                "autogen create output_topic", kind=SpanKind.PRODUCER
+            ) as create:
                 sent = create.get_span_context()
-            with tracer.start_as_current_span("execute_tool delegate", attributes={
-                    "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "delegate"}) as tool:
+            with tracer.start_as_current_span(
+                "execute_tool delegate",
+                attributes={"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "delegate"},
+            ) as tool:
                 called = tool.get_span_context()
-    with tracer.start_as_current_span("autogen publish output_topic", context=Context(), kind=SpanKind.PRODUCER,
-                                      links=[Link(sent)], attributes=_HOP):
-        with tracer.start_as_current_span("autogen process writer", kind=SpanKind.CONSUMER, links=[Link(sent)]):
-            with tracer.start_as_current_span("invoke_agent writer",
-                                              attributes={**agent, "gen_ai.agent.name": "writer"}):
+    with tracer.start_as_current_span(
+        "autogen publish output_topic",
+        context=Context(),
+        kind=SpanKind.PRODUCER,
+        links=[Link(sent)],
+        attributes=_HOP,
+    ):
+        with tracer.start_as_current_span(
+            "autogen process writer", kind=SpanKind.CONSUMER, links=[Link(sent)]
+        ):
+            with tracer.start_as_current_span(
+                "invoke_agent writer", attributes={**agent, "gen_ai.agent.name": "writer"}
+            ):
                 with tracer.start_as_current_span("autogen create reply", kind=SpanKind.PRODUCER) as create2:
                     sent2 = create2.get_span_context()
-    with tracer.start_as_current_span("autogen publish reply", context=Context(), kind=SpanKind.PRODUCER,
-                                      links=[Link(sent2)], attributes=_HOP):
-        with tracer.start_as_current_span("chat reviewer-model", attributes={"gen_ai.operation.name": "chat"}):
+    with tracer.start_as_current_span(
+        "autogen publish reply",
+        context=Context(),
+        kind=SpanKind.PRODUCER,
+        links=[Link(sent2)],
+        attributes=_HOP,
+    ):
+        with tracer.start_as_current_span(
+            "chat reviewer-model", attributes={"gen_ai.operation.name": "chat"}
+        ):
             pass
-    with tracer.start_as_current_span("invoke_agent helper", context=Context(), links=[Link(called)],
-                                      attributes={**agent, "gen_ai.agent.name": "helper"}):
+    with tracer.start_as_current_span(
+        "invoke_agent helper",
+        context=Context(),
+        links=[Link(called)],
+        attributes={**agent, "gen_ai.agent.name": "helper"},
+    ):
         with tracer.start_as_current_span("chat helper-model", attributes={"gen_ai.operation.name": "chat"}):
             pass
     with tracer.start_as_current_span("unrelated", context=Context()):
@@ -63,6 +87,7 @@ def _spans() -> list[ReadableSpan]:
 
 def _hex_links(doc: dict) -> dict:
     import base64
+
     out = collector_style(doc)
     for rs in out["resourceSpans"]:
         for ss in rs["scopeSpans"]:
@@ -84,8 +109,14 @@ def trace_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
         by_trace.setdefault(sp["traceId"], []).append(sp)
     folder = tmp_path_factory.mktemp("traces")
     files = []
-    for i, spans in enumerate(sorted(by_trace.values(), key=lambda s: min(int(x["startTimeUnixNano"]) for x in s))):
-        part = {"resourceSpans": [{"resource": rs["resource"], "scopeSpans": [{"scope": ss["scope"], "spans": spans}]}]}
+    for i, spans in enumerate(
+        sorted(by_trace.values(), key=lambda s: min(int(x["startTimeUnixNano"]) for x in s))
+    ):
+        part = {
+            "resourceSpans": [
+                {"resource": rs["resource"], "scopeSpans": [{"scope": ss["scope"], "spans": spans}]}
+            ]
+        }
         files.append(write_jsonl(folder / f"trace{i}.otlp.jsonl", [part]))
     assert len(files) == 5
     return files
@@ -93,12 +124,17 @@ def trace_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 def _store(ws: wb.Workspace) -> dict[str, list]:
     """The whole store as one call of all files makes it (file, line and creation times aside)."""
-    q = {"runs": "SELECT * EXCLUDE (source) FROM runs ORDER BY run_id",
-         "steps": "SELECT * EXCLUDE (file) FROM steps ORDER BY run_id, step_id",
-         "edges": "SELECT * FROM edges ORDER BY ALL",
-         "labels": "SELECT run_id, agent, outcome FROM labels ORDER BY ALL",
-         "quarantine": "SELECT count(*) FROM quarantine"}
-    return {k: [tuple(json.dumps(v, default=str) for v in row) for row in ws.sql(s).fetchall()] for k, s in q.items()}
+    q = {
+        "runs": "SELECT * EXCLUDE (source) FROM runs ORDER BY run_id",
+        "steps": "SELECT * EXCLUDE (file) FROM steps ORDER BY run_id, step_id",
+        "edges": "SELECT * FROM edges ORDER BY ALL",
+        "labels": "SELECT run_id, agent, outcome FROM labels ORDER BY ALL",
+        "quarantine": "SELECT count(*) FROM quarantine",
+    }
+    return {
+        k: [tuple(json.dumps(v, default=str) for v in row) for row in ws.sql(s).fetchall()]
+        for k, s in q.items()
+    }
 
 
 def _ingest(files: list[Path], calls: list[list[int]]) -> wb.Workspace:
@@ -127,23 +163,30 @@ def test_the_run_does_not_depend_on_file_order_or_calls(trace_files: list[Path])
                 assert _store(_ingest(trace_files, calls)) == expected, calls
 
 
-def test_a_stored_run_joined_later_keeps_its_label_and_loses_stale_findings(trace_files: list[Path],
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stored_run_joined_later_keeps_its_label_and_loses_stale_findings(
+    trace_files: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # (read as a large store reads its affected runs' steps: through the runs' rows, which a moved run lacks)
     monkeypatch.setattr(_driver, "SMALL_STORE_STEPS", 0)
     ws = _ingest(trace_files, [[3]])  # the helper, called in a new trace, stored first as a run of its own
     (helper_run,) = ws.sql("SELECT run_id FROM runs").fetchall()[0]
     ws.label(helper_run, outcome="failure", agent="helper")
-    ws.sql("INSERT INTO findings (run_id, detector, severity, detail) VALUES (?, 'x', 'warning', 'about the run')",
-           [helper_run])
+    ws.sql(
+        "INSERT INTO findings (run_id, detector, severity, detail) VALUES (?, 'x', 'warning', 'about the run')",
+        [helper_run],
+    )
     ws.ingest(trace_files[0])  # the researcher whose tool called it
     (team,) = ws.sql("SELECT run_id FROM steps WHERE name = 'invoke_agent researcher'").fetchall()[0]
     assert ws.sql("SELECT count(*) FROM runs WHERE run_id = ?", [helper_run]).fetchall()[0][0] == 0
     assert ws.sql("SELECT run_id, agent FROM labels").fetchall() == [(team, "helper")]
     assert ws.sql("SELECT count(*) FROM findings WHERE run_id = ?", [helper_run]).fetchall()[0][0] == 0
     assert ws.sql("SELECT outcome, outcome_source FROM runs WHERE run_id = ?", [team]).fetchall()[0] == (
-        "failure", "label")
-    helper = ws.sql("SELECT parent_id, depth, agent, attributes FROM steps WHERE name = 'chat helper-model'").fetchall()[0]
+        "failure",
+        "label",
+    )
+    helper = ws.sql(
+        "SELECT parent_id, depth, agent, attributes FROM steps WHERE name = 'chat helper-model'"
+    ).fetchall()[0]
     assert helper[1] == 4 and helper[2] == "helper"
     assert json.loads(helper[3])["otel.trace_id"] == helper_run
     tool = ws.sql("SELECT step_id FROM steps WHERE name = 'execute_tool delegate'").fetchall()[0][0]
@@ -151,12 +194,15 @@ def test_a_stored_run_joined_later_keeps_its_label_and_loses_stale_findings(trac
     assert (team, tool, "parent") in {(r, s, k) for r, s, _, k in ws.sql("SELECT * FROM edges").fetchall()}
 
 
-def test_the_move_is_undone_with_a_failed_call(trace_files: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_move_is_undone_with_a_failed_call(
+    trace_files: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     ws = _ingest(trace_files, [[1], [2]])  # two hops, stored as their own runs (their sender not read yet)
     before = _store(ws)
 
     def fail(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
+
     # (the report's counts, late in the merge: the rejects' raw text, broken here before, is left out of a
     # call that rejects nothing)
     monkeypatch.setattr(_driver, "_counts", fail)

@@ -39,52 +39,124 @@ def _any(v: object) -> dict:
 
 
 def _span(sid: str, parent: str | None, name: str, attrs: dict) -> dict:
-    out = {"traceId": TRACE, "spanId": sid, "name": name, "kind": 1,
-           "startTimeUnixNano": "1796150790000000000", "endTimeUnixNano": "1796150790500000000",
-           "attributes": [{"key": k, "value": _any(v)} for k, v in attrs.items()], "status": {}}
+    out = {
+        "traceId": TRACE,
+        "spanId": sid,
+        "name": name,
+        "kind": 1,
+        "startTimeUnixNano": "1796150790000000000",
+        "endTimeUnixNano": "1796150790500000000",
+        "attributes": [{"key": k, "value": _any(v)} for k, v in attrs.items()],
+        "status": {},
+    }
     if parent:
         out["parentSpanId"] = parent
     return out
 
 
 def spans_line() -> str:
-    spans = [_span(ROOT, None, "invoke_workflow price_quote", {"gen_ai.operation.name": "invoke_workflow"}),
-             _span(AGENT, ROOT, "invoke_agent writer", {"gen_ai.operation.name": "invoke_agent",
-                                                        "gen_ai.agent.name": "writer"}),
-             _span(CHAT, AGENT, "chat gpt-4o-mini", {"gen_ai.operation.name": "chat",
-                                                     "gen_ai.request.model": "gpt-4o-mini"})]
-    return json.dumps({"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [
-        {"scope": {"name": "opentelemetry.util.genai.handler", "version": "1.1b0"}, "spans": spans}]}]})
+    spans = [
+        _span(ROOT, None, "invoke_workflow price_quote", {"gen_ai.operation.name": "invoke_workflow"}),
+        _span(
+            AGENT,
+            ROOT,
+            "invoke_agent writer",
+            {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "writer"},
+        ),
+        _span(
+            CHAT,
+            AGENT,
+            "chat gpt-4o-mini",
+            {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini"},
+        ),
+    ]
+    return json.dumps(
+        {
+            "resourceSpans": [
+                {
+                    "resource": {"attributes": []},
+                    "scopeSpans": [
+                        {
+                            "scope": {"name": "opentelemetry.util.genai.handler", "version": "1.1b0"},
+                            "spans": spans,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
 
 
 def _logs_line(records: list[dict], scope: str = "opentelemetry.util.genai.handler") -> str:
-    return json.dumps({"resourceLogs": [{"resource": {"attributes": []}, "scopeLogs": [
-        {"scope": {"name": scope}, "logRecords": records}]}]})
+    return json.dumps(
+        {
+            "resourceLogs": [
+                {
+                    "resource": {"attributes": []},
+                    "scopeLogs": [{"scope": {"name": scope}, "logRecords": records}],
+                }
+            ]
+        }
+    )
 
 
 def details_record(span: str = CHAT, trace: str = TRACE) -> dict:
     """util-genai's record of one chat call (event_only): the exchange in attributes, the body empty."""
-    attrs = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini",
-             "gen_ai.input.messages": [{"role": "system", "parts": [{"content": "You write quotes.", "type": "text"}]},
-                                       {"role": "user", "parts": [{"content": "Research says 41.20", "type": "text"}]}],
-             "gen_ai.output.messages": [{"role": "assistant", "finish_reason": "stop",
-                                         "parts": [{"content": "The widget costs 14.20 USD.", "type": "text"}]}]}
-    return {"body": {}, "attributes": [{"key": k, "value": _any(v)} for k, v in attrs.items()], "flags": 3,
-            "traceId": trace, "spanId": span, "observedTimeUnixNano": "1796150790314192792",
-            "eventName": "gen_ai.client.inference.operation.details"}
+    attrs = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.request.model": "gpt-4o-mini",
+        "gen_ai.input.messages": [
+            {"role": "system", "parts": [{"content": "You write quotes.", "type": "text"}]},
+            {"role": "user", "parts": [{"content": "Research says 41.20", "type": "text"}]},
+        ],
+        "gen_ai.output.messages": [
+            {
+                "role": "assistant",
+                "finish_reason": "stop",
+                "parts": [{"content": "The widget costs 14.20 USD.", "type": "text"}],
+            }
+        ],
+    }
+    return {
+        "body": {},
+        "attributes": [{"key": k, "value": _any(v)} for k, v in attrs.items()],
+        "flags": 3,
+        "traceId": trace,
+        "spanId": span,
+        "observedTimeUnixNano": "1796150790314192792",
+        "eventName": "gen_ai.client.inference.operation.details",
+    }
 
 
 def legacy_records() -> list[dict]:
     """openai-v2 2.1b0's events (Events API on SDK 1.33): one record per message, the name in event.name."""
+
     def rec(event: str, body: dict) -> dict:
-        return {"timeUnixNano": "1796151337585653512", "severityNumber": "SEVERITY_NUMBER_INFO",
-                "body": _kv(body), "attributes": [{"key": "gen_ai.system", "value": _s("openai")},
-                                                  {"key": "event.name", "value": _s(event)}],
-                "flags": 1, "traceId": TRACE, "spanId": CHAT}
-    return [rec("gen_ai.system.message", {"content": "You write quotes."}),
-            rec("gen_ai.user.message", {"content": "Research says 41.20"}),
-            rec("gen_ai.choice", {"index": 0, "finish_reason": "stop",
-                                  "message": {"role": "assistant", "content": "The widget costs 14.20 USD."}})]
+        return {
+            "timeUnixNano": "1796151337585653512",
+            "severityNumber": "SEVERITY_NUMBER_INFO",
+            "body": _kv(body),
+            "attributes": [
+                {"key": "gen_ai.system", "value": _s("openai")},
+                {"key": "event.name", "value": _s(event)},
+            ],
+            "flags": 1,
+            "traceId": TRACE,
+            "spanId": CHAT,
+        }
+
+    return [
+        rec("gen_ai.system.message", {"content": "You write quotes."}),
+        rec("gen_ai.user.message", {"content": "Research says 41.20"}),
+        rec(
+            "gen_ai.choice",
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": "The widget costs 14.20 USD."},
+            },
+        ),
+    ]
 
 
 def _chat(ws: wb.Workspace) -> tuple:
@@ -110,18 +182,24 @@ def test_operation_details_records_give_their_span_its_messages(tmp_path: Path) 
 
 def test_legacy_message_events_are_joined_in_order(tmp_path: Path) -> None:
     spans = _write(tmp_path / "traces.jsonl", spans_line())
-    logs = _write(tmp_path / "logs.jsonl", _logs_line(legacy_records(), "opentelemetry.instrumentation.openai_v2"))
+    logs = _write(
+        tmp_path / "logs.jsonl", _logs_line(legacy_records(), "opentelemetry.instrumentation.openai_v2")
+    )
     ws = wb.open()
     rep = ws.ingest([spans, logs])
     assert (rep.read, rep.stored, rep.quarantined) == (6, 6, 0)
     inp, out = (json.loads(x) for x in _chat(ws))
-    assert inp == [{"role": "system", "content": "You write quotes."}, {"role": "user", "content": "Research says 41.20"}]
+    assert inp == [
+        {"role": "system", "content": "You write quotes."},
+        {"role": "user", "content": "Research says 41.20"},
+    ]
     assert out == [{"role": "assistant", "content": "The widget costs 14.20 USD.", "finish_reason": "stop"}]
 
 
 @pytest.mark.parametrize("fast", [True, False])
-def test_logs_lines_between_span_lines_of_one_file(tmp_path: Path, fast: bool,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_logs_lines_between_span_lines_of_one_file(
+    tmp_path: Path, fast: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A Collector whose file exporter serves the traces and the logs pipelines writes both to one file
     (here the logs first: the file is still sniffed as OTLP); the SQL path hands the logs line to Python."""
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
@@ -144,23 +222,35 @@ def test_logs_ingested_after_their_traces_fill_the_stored_steps(tmp_path: Path) 
 
 def test_a_spans_own_messages_win_over_its_log_records(tmp_path: Path) -> None:
     """span_and_event mode writes both: the span's attributes are kept."""
-    line = spans_line().replace('"gen_ai.request.model"', '"gen_ai.output.messages", "value": {"stringValue": '
-                                '"[\\"from the span\\"]"}}, {"key": "gen_ai.request.model"', 1)
+    line = spans_line().replace(
+        '"gen_ai.request.model"',
+        '"gen_ai.output.messages", "value": {"stringValue": '
+        '"[\\"from the span\\"]"}}, {"key": "gen_ai.request.model"',
+        1,
+    )
     ws = wb.open()
-    ws.ingest([_write(tmp_path / "t.jsonl", line), _write(tmp_path / "l.jsonl", _logs_line([details_record()]))])
+    ws.ingest(
+        [_write(tmp_path / "t.jsonl", line), _write(tmp_path / "l.jsonl", _logs_line([details_record()]))]
+    )
     inp, out = _chat(ws)
     assert out == '["from the span"]' and "Research says" in inp
 
 
 def test_log_records_that_belong_to_no_stored_span_are_quarantined_with_file_and_line(tmp_path: Path) -> None:
     no_span = dict(details_record(), traceId="", spanId="")
-    logs = _write(tmp_path / "logs.jsonl", _logs_line([details_record(span="9999999999999999")]),
-                  _logs_line([no_span]), "{not json")
+    logs = _write(
+        tmp_path / "logs.jsonl",
+        _logs_line([details_record(span="9999999999999999")]),
+        _logs_line([no_span]),
+        "{not json",
+    )
     spans = _write(tmp_path / "traces.jsonl", spans_line())
     ws = wb.open()
     rep = ws.ingest([spans, logs])
     assert (rep.read, rep.stored, rep.quarantined) == (6, 3, 3)
-    rows = ws.sql("SELECT line, reason FROM quarantine WHERE file LIKE '%logs.jsonl' ORDER BY line").fetchall()
+    rows = ws.sql(
+        "SELECT line, reason FROM quarantine WHERE file LIKE '%logs.jsonl' ORDER BY line"
+    ).fetchall()
     assert [r[0] for r in rows] == [1, 2, 3]
     assert "no such span in this ingest or the store" in rows[0][1] and "9999999999999999" in rows[0][1]
     assert "names no span" in rows[1][1]
@@ -170,35 +260,62 @@ def test_log_records_that_belong_to_no_stored_span_are_quarantined_with_file_and
 def test_a_spans_other_log_records_are_kept_in_its_attributes(tmp_path: Path) -> None:
     """Semantic Kernel through the OTel logging handler: its messages' JSON text in the body (event.name in
     the attributes), and as many plain log lines of the same spans."""
+
     def rec(body: str, event: str | None = None) -> dict:
         attrs = [{"key": "code.function.name", "value": _s("invoke_function_call")}]
         if event:
             attrs.append({"key": "event.name", "value": _s(event)})
-        return {"severityText": "INFO", "severityNumber": "SEVERITY_NUMBER_INFO", "body": _s(body),
-                "attributes": attrs, "traceId": TRACE, "spanId": CHAT}
-    logs = _logs_line([rec("Calling get_stock function with args: {}"),
-                       rec('{"role": "user", "content": "How many units?"}', "gen_ai.user.message"),
-                       rec('{"message": {"role": "assistant", "content": "120 units"}, "finish_reason": "stop"}',
-                           "gen_ai.choice"),
-                       rec("OpenAI usage: CompletionUsage(completion_tokens=25)")], "semantic_kernel")
+        return {
+            "severityText": "INFO",
+            "severityNumber": "SEVERITY_NUMBER_INFO",
+            "body": _s(body),
+            "attributes": attrs,
+            "traceId": TRACE,
+            "spanId": CHAT,
+        }
+
+    logs = _logs_line(
+        [
+            rec("Calling get_stock function with args: {}"),
+            rec('{"role": "user", "content": "How many units?"}', "gen_ai.user.message"),
+            rec(
+                '{"message": {"role": "assistant", "content": "120 units"}, "finish_reason": "stop"}',
+                "gen_ai.choice",
+            ),
+            rec("OpenAI usage: CompletionUsage(completion_tokens=25)"),
+        ],
+        "semantic_kernel",
+    )
     ws = wb.open()
     rep = ws.ingest([_write(tmp_path / "t.jsonl", spans_line()), _write(tmp_path / "l.jsonl", logs)])
     assert (rep.read, rep.stored, rep.quarantined) == (7, 7, 0)
     inp, out = (json.loads(x) for x in _chat(ws))
     assert inp == [{"role": "user", "content": "How many units?"}]
     assert out == [{"role": "assistant", "content": "120 units", "finish_reason": "stop"}]
-    attrs = json.loads(ws.sql("SELECT attributes FROM steps WHERE step_id = ?", params=[CHAT]).fetchall()[0][0])
-    assert [n["body"] for n in attrs["otel.logs"]] == ["Calling get_stock function with args: {}",
-                                                      "OpenAI usage: CompletionUsage(completion_tokens=25)"]
+    attrs = json.loads(
+        ws.sql("SELECT attributes FROM steps WHERE step_id = ?", params=[CHAT]).fetchall()[0][0]
+    )
+    assert [n["body"] for n in attrs["otel.logs"]] == [
+        "Calling get_stock function with args: {}",
+        "OpenAI usage: CompletionUsage(completion_tokens=25)",
+    ]
     assert attrs["otel.logs"][0]["severity"] == "INFO"
 
 
 def test_operation_details_messages_given_as_json_text() -> None:
     from workbench.ingest._otlp_logs import log_messages
-    inp, out = log_messages("gen_ai.client.inference.operation.details",
-                            {"gen_ai.input.messages": '[{"role": "user", "parts": []}]',
-                             "gen_ai.output.messages": '[{"role": "assistant", "parts": []}]',
-                             "gen_ai.system_instructions": '[{"type": "text", "content": "Be brief."}]'}, {})
-    assert inp == [{"role": "system", "parts": [{"type": "text", "content": "Be brief."}]},
-                   {"role": "user", "parts": []}]
+
+    inp, out = log_messages(
+        "gen_ai.client.inference.operation.details",
+        {
+            "gen_ai.input.messages": '[{"role": "user", "parts": []}]',
+            "gen_ai.output.messages": '[{"role": "assistant", "parts": []}]',
+            "gen_ai.system_instructions": '[{"type": "text", "content": "Be brief."}]',
+        },
+        {},
+    )
+    assert inp == [
+        {"role": "system", "parts": [{"type": "text", "content": "Be brief."}]},
+        {"role": "user", "parts": []},
+    ]
     assert out == [{"role": "assistant", "parts": []}]

@@ -17,17 +17,28 @@ import workbench as wb
 
 def sk_line(body: str, time_ns: str) -> dict:
     """A plain log line of Semantic Kernel's, written through the OTel LoggingHandler."""
-    return {"timeUnixNano": time_ns, "observedTimeUnixNano": str(int(time_ns) + 120_000),
-            "severityNumber": 9, "severityText": "INFO", "body": _s(body),
-            "attributes": [{"key": "code.function.name", "value": _s("invoke_function_call")}],
-            "traceId": TRACE, "spanId": CHAT}
+    return {
+        "timeUnixNano": time_ns,
+        "observedTimeUnixNano": str(int(time_ns) + 120_000),
+        "severityNumber": 9,
+        "severityText": "INFO",
+        "body": _s(body),
+        "attributes": [{"key": "code.function.name", "value": _s("invoke_function_call")}],
+        "traceId": TRACE,
+        "spanId": CHAT,
+    }
 
 
 def message_event(event: str, body: dict) -> dict:
     """openai-v2 2.1b0's event (Events API): no severityText, the time set."""
-    return {"timeUnixNano": "1796151337585653512", "severityNumber": "SEVERITY_NUMBER_INFO",
-            "body": {"kvlistValue": {"values": [{"key": k, "value": _s(v)} for k, v in body.items()]}},
-            "attributes": [{"key": "event.name", "value": _s(event)}], "traceId": TRACE, "spanId": CHAT}
+    return {
+        "timeUnixNano": "1796151337585653512",
+        "severityNumber": "SEVERITY_NUMBER_INFO",
+        "body": {"kvlistValue": {"values": [{"key": k, "value": _s(v)} for k, v in body.items()]}},
+        "attributes": [{"key": "event.name", "value": _s(event)}],
+        "traceId": TRACE,
+        "spanId": CHAT,
+    }
 
 
 def _attrs(ws: wb.Workspace, step: str = CHAT) -> dict:
@@ -39,12 +50,18 @@ def _counts(rep: wb.IngestReport) -> tuple[int, int, int]:
     return rep.read, rep.stored, rep.quarantined
 
 
-def test_a_later_logs_file_adds_to_a_spans_log_records_and_a_file_ingested_again_adds_nothing(tmp_path: Path) -> None:
+def test_a_later_logs_file_adds_to_a_spans_log_records_and_a_file_ingested_again_adds_nothing(
+    tmp_path: Path,
+) -> None:
     spans = _write(tmp_path / "traces.jsonl", spans_line())
-    first = _write(tmp_path / "logs-1.jsonl", _logs_line([sk_line("Calling get_stock", "1796150790100000000")],
-                                                         "semantic_kernel"))
-    second = _write(tmp_path / "logs-2.jsonl", _logs_line([sk_line("get_stock returned 120", "1796150790200000000")],
-                                                          "semantic_kernel"))
+    first = _write(
+        tmp_path / "logs-1.jsonl",
+        _logs_line([sk_line("Calling get_stock", "1796150790100000000")], "semantic_kernel"),
+    )
+    second = _write(
+        tmp_path / "logs-2.jsonl",
+        _logs_line([sk_line("get_stock returned 120", "1796150790200000000")], "semantic_kernel"),
+    )
     ws = wb.open()
     assert _counts(ws.ingest([spans, first])) == (4, 4, 0)
     assert _counts(ws.ingest(second)) == (1, 1, 0)
@@ -65,15 +82,19 @@ def test_message_events_split_over_two_logs_files_make_one_input(tmp_path: Path)
     ws.ingest(second)
     ws.ingest([first, second])
     rows = ws.sql("SELECT input FROM steps WHERE step_id = ?", params=[CHAT]).fetchall()
-    assert json.loads(rows[0][0]) == [{"role": "system", "content": "You write quotes."},
-                                      {"role": "user", "content": "Research says 41.20"}]
+    assert json.loads(rows[0][0]) == [
+        {"role": "system", "content": "You write quotes."},
+        {"role": "user", "content": "Research says 41.20"},
+    ]
 
 
 def test_spans_ingested_again_after_their_logs_are_the_same_spans(tmp_path: Path) -> None:
     """Ingesting a folder again (traces and logs): the spans' steps hold what the logs added; the spans given
     again are repeats, not conflicting copies."""
     spans = _write(tmp_path / "traces.jsonl", spans_line())
-    logs = _write(tmp_path / "logs.jsonl", _logs_line([details_record(), sk_line("done", "1796150790300000000")]))
+    logs = _write(
+        tmp_path / "logs.jsonl", _logs_line([details_record(), sk_line("done", "1796150790300000000")])
+    )
     ws = wb.open()
     assert _counts(ws.ingest([spans, logs])) == (5, 5, 0)
     rep = ws.ingest([spans, logs])
@@ -91,8 +112,10 @@ def test_log_records_of_a_span_the_merge_quarantines_go_to_the_quarantine(tmp_pa
     chat = next(sp for sp in spans if sp["spanId"] == CHAT)
     chat["name"] = "chat gpt-4o"
     a, b = "aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb"
-    spans += [_span(a, b, "execute_tool get_stock", {"gen_ai.operation.name": "execute_tool"}),
-              _span(b, a, "execute_tool get_price", {"gen_ai.operation.name": "execute_tool"})]
+    spans += [
+        _span(a, b, "execute_tool get_stock", {"gen_ai.operation.name": "execute_tool"}),
+        _span(b, a, "execute_tool get_price", {"gen_ai.operation.name": "execute_tool"}),
+    ]
     first = _write(tmp_path / "traces.jsonl", spans_line())
     second = _write(tmp_path / "traces-2.jsonl", json.dumps(other))
     lost = [sk_line("on the cycle", "1796150790100000000")]
@@ -101,8 +124,9 @@ def test_log_records_of_a_span_the_merge_quarantines_go_to_the_quarantine(tmp_pa
     ws = wb.open()
     rep = ws.ingest([first, second, logs])
     assert rep.read == rep.stored + rep.quarantined == 3 + 5 + 2
-    rows = ws.sql("SELECT line, step_id, reason, raw FROM quarantine WHERE file LIKE '%logs.jsonl' "
-                  "ORDER BY line").fetchall()
+    rows = ws.sql(
+        "SELECT line, step_id, reason, raw FROM quarantine WHERE file LIKE '%logs.jsonl' ORDER BY line"
+    ).fetchall()
     assert [(r[0], r[1]) for r in rows] == [(1, CHAT), (2, a)]
     assert all("its span was quarantined" in r[2] for r in rows)
     assert "Research says 41.20" in rows[0][3] and "on the cycle" in rows[1][3]
@@ -117,13 +141,19 @@ def test_log_records_keep_their_time_and_severity(tmp_path: Path) -> None:
     observed_only["timeUnixNano"] = "0"
     observed_only["observedTimeUnixNano"] = "1796150790314192792"
     observed_only["severityText"] = "ERROR"
-    logs = _write(tmp_path / "logs.jsonl", _logs_line([sk_line("Calling get_stock", "1796150790000000001"),
-                                                       no_text, observed_only], "semantic_kernel"))
+    logs = _write(
+        tmp_path / "logs.jsonl",
+        _logs_line(
+            [sk_line("Calling get_stock", "1796150790000000001"), no_text, observed_only], "semantic_kernel"
+        ),
+    )
     ws = wb.open()
     ws.ingest([_write(tmp_path / "traces.jsonl", spans_line()), logs])
     assert [(n["time"], n["severity"]) for n in _attrs(ws)["otel.logs"]] == [
-        ("2026-12-01T18:46:30.000000001Z", "INFO"), ("2026-12-01T18:46:30.100000000Z", "WARN"),
-        ("2026-12-01T18:46:30.314192792Z", "ERROR")]
+        ("2026-12-01T18:46:30.000000001Z", "INFO"),
+        ("2026-12-01T18:46:30.100000000Z", "WARN"),
+        ("2026-12-01T18:46:30.314192792Z", "ERROR"),
+    ]
 
 
 def test_a_joined_trace_ingested_again_after_its_logs_is_the_same_trace(tmp_path: Path) -> None:
@@ -144,18 +174,23 @@ def test_a_joined_trace_ingested_again_after_its_logs_is_the_same_trace(tmp_path
 
 
 @pytest.mark.parametrize("first", ["early", "fewer attributes"])
-def test_a_stored_step_that_becomes_another_copy_of_its_span_keeps_what_its_logs_gave(tmp_path: Path,
-                                                                                      first: str) -> None:
+def test_a_stored_step_that_becomes_another_copy_of_its_span_keeps_what_its_logs_gave(
+    tmp_path: Path, first: str
+) -> None:
     """The span stored first as a copy taken before it ended, or as an exporter's copy with fewer attributes,
     with its logs; the complete / fuller copy comes in a later call and the stored row becomes it."""
     doc, later = json.loads(spans_line()), json.loads(spans_line())
     if first == "early":
         next(sp for sp in doc["resourceSpans"][0]["scopeSpans"][0]["spans"] if sp["spanId"] == CHAT).pop(
-            "endTimeUnixNano")
+            "endTimeUnixNano"
+        )
     else:
         next(sp for sp in later["resourceSpans"][0]["scopeSpans"][0]["spans"] if sp["spanId"] == CHAT)[
-            "attributes"].append({"key": "server.address", "value": _s("api.openai.com")})
-    logs = _write(tmp_path / "logs.jsonl", _logs_line([details_record(), sk_line("done", "1796150790300000000")]))
+            "attributes"
+        ].append({"key": "server.address", "value": _s("api.openai.com")})
+    logs = _write(
+        tmp_path / "logs.jsonl", _logs_line([details_record(), sk_line("done", "1796150790300000000")])
+    )
     ws = wb.open()
     ws.ingest([_write(tmp_path / "first.jsonl", json.dumps(doc)), logs])
     rep = ws.ingest(_write(tmp_path / "traces.jsonl", json.dumps(later)))

@@ -30,7 +30,8 @@ def _staged_on(con: duckdb.DuckDBPyConnection, path: Path) -> Stage:
 
 
 def test_the_copies_run_on_one_thread_and_the_users_thread_count_is_put_back(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = _write(tmp_path / "n.jsonl")
     seen: dict[str, int] = {}
     real = _timings.execute

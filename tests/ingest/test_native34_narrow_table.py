@@ -26,7 +26,9 @@ def test_the_mapped_table_holds_each_value_once(tmp_path: Path, monkeypatch: pyt
 
     def drop(con: duckdb.DuckDBPyConnection, table: str) -> None:
         if table == "_wbf_rows" and not seen:
-            seen["columns"] = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {table})").fetchall())
+            seen["columns"] = dict(
+                con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {table})").fetchall()
+            )
             # (the record type as a number here, as a word on afb0fc3: either counts)
             step, label = "rec::VARCHAR IN ('1', 'step')", "rec::VARCHAR IN ('4', 'label')"
             seen["defaults"] = con.execute(
@@ -34,7 +36,8 @@ def test_the_mapped_table_holds_each_value_once(tmp_path: Path, monkeypatch: pyt
                 f"count(*) FILTER (WHERE input IS NOT NULL AND NOT {step} AND NOT rec::VARCHAR IN ('2', 'run')), "
                 f"count(*) FILTER (WHERE {step} AND fast AND step_status IS NULL), "
                 # (a label's source, default 'ground_truth', is held in the name column)
-                f"count(*) FILTER (WHERE {label} AND fast AND name IS NULL) FROM {table}").fetchall()[0]
+                f"count(*) FILTER (WHERE {label} AND fast AND name IS NULL) FROM {table}"
+            ).fetchall()[0]
         real(con, table)
 
     monkeypatch.setattr(_native_file, "_drop", drop)
@@ -43,7 +46,16 @@ def test_the_mapped_table_holds_each_value_once(tmp_path: Path, monkeypatch: pyt
     columns = seen["columns"]
     assert not {"line", "step_kind", "is_agent"} & set(columns)
     # (held in step columns: see _native_file._HELD_IN)
-    assert not {"system", "task", "outcome", "outcome_detail", "src_step", "dst_step", "label_source", "detail"} & set(columns)
+    assert not {
+        "system",
+        "task",
+        "outcome",
+        "outcome_detail",
+        "src_step",
+        "dst_step",
+        "label_source",
+        "detail",
+    } & set(columns)
     assert columns["rec"] == columns["null_key"] == "UTINYINT"
     assert seen["defaults"] == (0, 0, 0, 0)  # (defaults in their own records only, and there always)
     assert staged(con, stage) == staged(*stage_file(path, fast=False)[:2])

@@ -30,8 +30,10 @@ def test_the_whole_file_statement_plans_no_join(tmp_path, lenient: bool) -> None
 def test_one_of_reads_as_in_null_included() -> None:
     con = duckdb.connect()
     values = ("llm", "tool", "agent", "handoff", "human", "system", "other")
-    got = con.execute(f"SELECT k, {_one_of('k', values)} FROM (VALUES ('tool'), ('TOOL'), (NULL)) t(k) "
-                      "ORDER BY k NULLS LAST").fetchall()
+    got = con.execute(
+        f"SELECT k, {_one_of('k', values)} FROM (VALUES ('tool'), ('TOOL'), (NULL)) t(k) "
+        "ORDER BY k NULLS LAST"
+    ).fetchall()
     assert got == [("TOOL", False), ("tool", True), (None, None)]
     plan = con.execute(f"EXPLAIN SELECT {_one_of('k', values)} FROM (VALUES ('a')) t(k)").fetchall()[0][1]
     assert "join" not in plan.lower()
@@ -54,7 +56,9 @@ def test_records_written_out_of_order_send_the_file_to_the_block_path(tmp_path) 
     def shuffled(con, path, table):  # noqa: ANN001, ANN202
         lenient = real(con, path, table)
         half = len(lines) // 2
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table} ORDER BY rowid < {half}, rowid")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table} ORDER BY rowid < {half}, rowid"
+        )
         return lenient
 
     con, stage, whole = stage_file(path, fast=True)

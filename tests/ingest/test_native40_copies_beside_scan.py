@@ -54,6 +54,7 @@ def _spied(paths: list[Path]) -> tuple[dict, list[bool], int]:
 
 def _slow():  # noqa: ANN202
     from workbench.ingest.native import stage_line
+
     return stage_line
 
 
@@ -103,17 +104,36 @@ def test_the_second_file_of_a_call_takes_back_only_its_own_copies(tmp_path: Path
 def test_a_file_sent_to_the_block_path_after_the_copies_stages_each_record_once(tmp_path: Path) -> None:
     # lenient edges past the 2 % the whole-file path hands back: the block path reads the file
     lines = [json.dumps({"record": "run", "run_id": "r9", "system": "s"})]
-    lines += [json.dumps({"record": "step", "run_id": "r9", "step_id": f"s{i}", "seq": i}) for i in range(300)]
-    lines += [json.dumps({"record": "edge", "run_id": "r9", "src_step": f"s{i}", "dst_step": f"s{i + 1}",
-                          "kind": "handoff"}) for i in range(200)]
-    lines += [json.dumps({"record": "edge", "run_id": "r9", "src_step": f"s{i}", "dst_step": "s0",
-                          "kind": "consumes"})[:-1] + ', "w": 1,}' for i in range(120)]
+    lines += [
+        json.dumps({"record": "step", "run_id": "r9", "step_id": f"s{i}", "seq": i}) for i in range(300)
+    ]
+    lines += [
+        json.dumps(
+            {
+                "record": "edge",
+                "run_id": "r9",
+                "src_step": f"s{i}",
+                "dst_step": f"s{i + 1}",
+                "kind": "handoff",
+            }
+        )
+        for i in range(200)
+    ]
+    lines += [
+        json.dumps(
+            {"record": "edge", "run_id": "r9", "src_step": f"s{i}", "dst_step": "s0", "kind": "consumes"}
+        )[:-1]
+        + ', "w": 1,}'
+        for i in range(120)
+    ]
     lines += [json.dumps({"record": "label", "run_id": "r9", "outcome": "success"})]
     path = tmp_path / "many.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     calls = []
     real = _native_file._take_back_out
-    with mock.patch.object(_native_file, "_take_back_out", lambda con, firsts: (calls.append(1), real(con, firsts))):
+    with mock.patch.object(
+        _native_file, "_take_back_out", lambda con, firsts: (calls.append(1), real(con, firsts))
+    ):
         con, stage, whole = stage_file(path, fast=True)
     assert not whole and calls == [1]
     fast = staged(con, stage)
@@ -139,8 +159,10 @@ def test_the_copies_run_while_the_line_pass_runs(tmp_path: Path) -> None:
         real_out(*args)
         copied.set()
 
-    with mock.patch.object(_native_file, "last_text_line", counting), \
-            mock.patch.object(_native_file, "_copy_out", copy_out):
+    with (
+        mock.patch.object(_native_file, "last_text_line", counting),
+        mock.patch.object(_native_file, "_copy_out", copy_out),
+    ):
         con, stage, whole = stage_file(path, fast=True)
     assert whole and seen == [True]
     assert staged(con, stage) == staged(*stage_file(path, fast=False)[:2])

@@ -25,9 +25,11 @@ _LENIENT = ('"kind": "llm",}', '"x": 1e999}')
 
 def readable_odd_lines() -> list[str]:
     # (NaN and a number past a double among the log-probabilities: broken JSON to the Python reader)
-    nan = ['{"record": "step", "run_id": "r1", "step_id": "t40", "seq": 40, "logprobs": [{"logprob": NaN}]}',
-           '{"record": "step", "run_id": "r1", "step_id": "t41", "seq": 41, "logprobs": [{"logprob": -0.5, '
-           '"top_logprobs": [{"logprob": 1e999}]}]}']
+    nan = [
+        '{"record": "step", "run_id": "r1", "step_id": "t40", "seq": 40, "logprobs": [{"logprob": NaN}]}',
+        '{"record": "step", "run_id": "r1", "step_id": "t41", "seq": 41, "logprobs": [{"logprob": -0.5, '
+        '"top_logprobs": [{"logprob": 1e999}]}]}',
+    ]
     return [x for x in odd_lines() if not x.endswith(_STOPS_THE_READER) and not x.endswith(_LENIENT)] + nan
 
 
@@ -44,8 +46,16 @@ def stage_file(path: Path, fast: bool) -> tuple[duckdb.DuckDBPyConnection, Stage
 
 
 def staged(con: duckdb.DuckDBPyConnection, stage: Stage) -> dict:
-    out = {t: rows(con, f"stage_{t}", order) for t, order in (
-        ("steps", "line"), ("runs", "line"), ("edges", "ALL"), ("labels", "ALL"), ("quarantine", "line, reason"))}
+    out = {
+        t: rows(con, f"stage_{t}", order)
+        for t, order in (
+            ("steps", "line"),
+            ("runs", "line"),
+            ("edges", "ALL"),
+            ("labels", "ALL"),
+            ("quarantine", "line, reason"),
+        )
+    }
     out["steps"] = [dict(r, raw=None) for r in out["steps"]]  # the fast paths keep no text for staged steps
     return out | {"read": stage.read}
 
@@ -80,13 +90,17 @@ def test_blank_lines_inside_the_file_send_it_to_the_block_path(tmp_path: Path) -
 def test_a_line_the_reader_stops_on_leaves_only_itself_to_python(tmp_path: Path) -> None:
     # (it sent the whole file to the block path before native24)
     path = tmp_path / "dup.jsonl"
-    path.write_text("\n".join([*good_lines(), '{"run_id": "r1", "step_id": "t4", "run_id": "r2"}']) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        "\n".join([*good_lines(), '{"run_id": "r1", "step_id": "t4", "run_id": "r2"}']) + "\n",
+        encoding="utf-8",
+    )
     con, stage, whole = stage_file(path, fast=True)
     assert whole
     fast = staged(con, stage)
     assert fast == staged(*stage_file(path, fast=False)[:2])
-    assert [r["line"] for r in fast["steps"]][-1] == len(good_lines()) + 1  # the repeated key: orjson keeps the last run id
+    assert [r["line"] for r in fast["steps"]][-1] == len(
+        good_lines()
+    ) + 1  # the repeated key: orjson keeps the last run id
     assert fast["steps"][-1]["run_id"] == "r2"
 
 
@@ -110,8 +124,10 @@ def test_a_log_cut_off_in_its_last_line_quarantines_that_line_alone(tmp_path: Pa
     # A log being written (or cut off by a crash) ends in half a record: that line alone leaves the
     # whole-file read (it sent the whole file to the block path before native24).
     path = tmp_path / "cut.jsonl"
-    path.write_text("\n".join(good_lines()) + '\n{"record": "step", "run_id": "r1", "step_id": "s99", "inp',
-                    encoding="utf-8")
+    path.write_text(
+        "\n".join(good_lines()) + '\n{"record": "step", "run_id": "r1", "step_id": "s99", "inp',
+        encoding="utf-8",
+    )
     clean = tmp_path / "clean.jsonl"
     clean.write_text("\n".join(good_lines()) + "\n", encoding="utf-8")
     assert stage_whole_file(path)[2] == [*stage_whole_file(clean)[2], len(good_lines()) + 1]
@@ -123,11 +139,16 @@ def test_a_log_cut_off_in_its_last_line_quarantines_that_line_alone(tmp_path: Pa
     expected = ws2.ingest(clean, format="native")
     assert report.stored == expected.stored and report.quarantined == expected.quarantined + 1
     assert report.read == report.stored + report.quarantined
-    cols = "run_id, step_id, parent_id, agent, kind, name, input, output, attributes, confidence, entropy, line"
-    assert ws.sql(f"SELECT {cols} FROM steps ORDER BY line").fetchall() == \
-        ws2.sql(f"SELECT {cols} FROM steps ORDER BY line").fetchall()
-    ((file, line, reason),) = ws.sql("SELECT file, line, reason FROM quarantine WHERE line = ?",
-                                     [len(good_lines()) + 1]).fetchall()
+    cols = (
+        "run_id, step_id, parent_id, agent, kind, name, input, output, attributes, confidence, entropy, line"
+    )
+    assert (
+        ws.sql(f"SELECT {cols} FROM steps ORDER BY line").fetchall()
+        == ws2.sql(f"SELECT {cols} FROM steps ORDER BY line").fetchall()
+    )
+    ((file, line, reason),) = ws.sql(
+        "SELECT file, line, reason FROM quarantine WHERE line = ?", [len(good_lines()) + 1]
+    ).fetchall()
     assert file == str(path) and reason
     again = ws.ingest(path, format="native")
     assert again.added == 0 and ws.count("quarantine") == report.quarantined
@@ -141,10 +162,25 @@ def test_lenient_reads_are_what_the_module_says(tmp_path: Path) -> None:
     # the file, naming file and line; the same text inside a string is a false alarm that stores the record.
     path = tmp_path / "lenient.jsonl"
     step = '{"record": "step", "run_id": "r1", "step_id": "t%d", "seq": %d, "kind": "llm"%s}'
-    odd = [",", ', "x": 1e999', ', "x": [1, 2 ,]', ', "x": -Infinity', ', "x": {"y": nan}', ', "x": 12E+400',
-           ', "input": {"y": 1,}', ', "x": [' + "9" * 400 + "]", ', "x":NaN']
-    fine = [', "x": "a, }"', ', "x": "3e512, inf"', ', "x": 1e-999', ', "x": 1.5e300', ', "x": null',
-            ', "x": "financial"']
+    odd = [
+        ",",
+        ', "x": 1e999',
+        ', "x": [1, 2 ,]',
+        ', "x": -Infinity',
+        ', "x": {"y": nan}',
+        ', "x": 12E+400',
+        ', "input": {"y": 1,}',
+        ', "x": [' + "9" * 400 + "]",
+        ', "x":NaN',
+    ]
+    fine = [
+        ', "x": "a, }"',
+        ', "x": "3e512, inf"',
+        ', "x": 1e-999',
+        ', "x": 1.5e300',
+        ', "x": null',
+        ', "x": "financial"',
+    ]
     lenient = [step % (i + 1, i + 1, x) for i, x in enumerate(odd + fine)]
     path.write_text("\n".join([*good_lines(), *lenient]) + "\n", encoding="utf-8")
     bad = {f"t{i + 1}" for i in range(len(odd))}
@@ -187,9 +223,16 @@ def _stage_files(paths: list[Path], fast: bool) -> tuple[dict, list[bool]]:
             NativeJsonl(fast=fast).stage(path, stage)
         whole.append(fast and not block_path.called)
     stage.flush()
-    out = {t: rows(con, f"stage_{t}", order) for t, order in (
-        ("steps", "file, line"), ("runs", "file, line"), ("edges", "ALL"), ("labels", "ALL"),
-        ("quarantine", "file, line, reason"))}
+    out = {
+        t: rows(con, f"stage_{t}", order)
+        for t, order in (
+            ("steps", "file, line"),
+            ("runs", "file, line"),
+            ("edges", "ALL"),
+            ("labels", "ALL"),
+            ("quarantine", "file, line, reason"),
+        )
+    }
     out["steps"] = [dict(r, raw=None) for r in out["steps"]]
     return out | {"read": stage.read}, whole
 
@@ -199,8 +242,10 @@ def test_files_after_the_first_in_one_call_stage_what_python_stages(tmp_path: Pa
     # A later file's steps join those of earlier files, whichever path read those, with their own lines.
     a, b, c = tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "c.jsonl"
     gap = "\n\n" if first == "gaps" else "\n"
-    a.write_text("\n".join(good_lines()[:3]) + gap + "\n".join(good_lines()[3:] + readable_odd_lines()) + "\n",
-                 encoding="utf-8")
+    a.write_text(
+        "\n".join(good_lines()[:3]) + gap + "\n".join(good_lines()[3:] + readable_odd_lines()) + "\n",
+        encoding="utf-8",
+    )
     b.write_text("\n".join(readable_odd_lines() + good_lines()) + "\n", encoding="utf-8")
     c.write_text("\n".join(good_lines()) + "\n", encoding="utf-8")
     fast, whole = _stage_files([a, b, c], fast=True)
@@ -241,7 +286,9 @@ def stage_whole_file(path: Path) -> tuple[duckdb.DuckDBPyConnection, Stage, list
     create_stage_tables(con)
     stage.file = str(path)
     handed: list[int] = []
-    assert _native_file.stage_native_file(path, stage, lambda b, n, s: (handed.append(n), native.stage_line(b, n, s)))
+    assert _native_file.stage_native_file(
+        path, stage, lambda b, n, s: (handed.append(n), native.stage_line(b, n, s))
+    )
     stage.flush()
     return con, stage, handed
 
@@ -256,19 +303,35 @@ def test_records_without_record_or_seq_are_read_whole_unless_one_is_null(tmp_pat
     path = tmp_path / "noseq.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     con, stage, handed = stage_whole_file(path)
-    no_seq = [n for n, x in enumerate(lines, 1) if json.loads(x).get("record", "step") == "step" and '"seq"' not in x]
+    no_seq = [
+        n
+        for n, x in enumerate(lines, 1)
+        if json.loads(x).get("record", "step") == "step" and '"seq"' not in x
+    ]
     assert no_seq and not set(no_seq) & set(handed) and (len(lines) in handed if null else True)
     assert staged(con, stage) == staged(*stage_file(path, fast=False)[:2])
 
 
-
 def test_text_with_quotes_escapes_or_nothing_reads_as_python_reads_it(tmp_path: Path) -> None:
     # text keys are unquoted by one JSON parse of the string: quotes at either end, escapes, an empty string
-    names = ['"quoted"', "", '"', '\\', "tab\there", "line\nbreak", "é\u2028😀", ' "x" ', "a/b"]
-    lines = [*good_lines()] + [json.dumps({"record": "step", "run_id": "r1", "step_id": f"q{i}", "seq": 60 + i,
-                                           "name": name, "agent": name or None, "error": name, "input": name,
-                                           "started_at": "2026-01-01T00:00:01Z"}, ensure_ascii=i % 2 == 0)
-                               for i, name in enumerate(names)]
+    names = ['"quoted"', "", '"', "\\", "tab\there", "line\nbreak", "é\u2028😀", ' "x" ', "a/b"]
+    lines = [*good_lines()] + [
+        json.dumps(
+            {
+                "record": "step",
+                "run_id": "r1",
+                "step_id": f"q{i}",
+                "seq": 60 + i,
+                "name": name,
+                "agent": name or None,
+                "error": name,
+                "input": name,
+                "started_at": "2026-01-01T00:00:01Z",
+            },
+            ensure_ascii=i % 2 == 0,
+        )
+        for i, name in enumerate(names)
+    ]
     path = tmp_path / "quotes.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     con, stage, handed = stage_whole_file(path)
@@ -280,11 +343,28 @@ def test_text_with_quotes_escapes_or_nothing_reads_as_python_reads_it(tmp_path: 
 
 def test_logprob_statistics_of_many_alternatives_are_python_s(tmp_path: Path) -> None:
     # each token's peak and sum are taken once in SQL: the same numbers, to the bit, as logprob_stats
-    lines = [*good_lines()] + [json.dumps({"record": "step", "run_id": "r1", "step_id": f"lp{i}", "seq": 80 + i,
-                                           "logprobs": [{"token": f"t{j}", "logprob": -0.013 * (i + j), "top_logprobs": [
-                                               {"token": f"t{j}{m}", "logprob": -0.013 * (i + j) - 0.37 * m - 1e-9 * i}
-                                               for m in range(2 + (i + j) % 6)]} for j in range(8)]})
-                               for i in range(12)]
+    lines = [*good_lines()] + [
+        json.dumps(
+            {
+                "record": "step",
+                "run_id": "r1",
+                "step_id": f"lp{i}",
+                "seq": 80 + i,
+                "logprobs": [
+                    {
+                        "token": f"t{j}",
+                        "logprob": -0.013 * (i + j),
+                        "top_logprobs": [
+                            {"token": f"t{j}{m}", "logprob": -0.013 * (i + j) - 0.37 * m - 1e-9 * i}
+                            for m in range(2 + (i + j) % 6)
+                        ],
+                    }
+                    for j in range(8)
+                ],
+            }
+        )
+        for i in range(12)
+    ]
     path = tmp_path / "alternatives.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     con, stage, handed = stage_whole_file(path)
@@ -296,10 +376,20 @@ def test_logprob_statistics_of_many_alternatives_are_python_s(tmp_path: Path) ->
 
 def test_a_head_of_long_logprobs_sends_the_file_to_the_block_path_before_any_read(tmp_path: Path) -> None:
     # 40 tokens with 5 alternatives: 241 brackets a line, each handed back by the whole read's depth check
-    tokens = [{"token": f"w{j}", "logprob": -0.5, "top_logprobs": [{"token": f"w{j}{m}", "logprob": -0.5 - m}
-                                                                  for m in range(5)]} for j in range(40)]
-    lines = [*good_lines()] + [json.dumps({"record": "step", "run_id": "r1", "step_id": f"long{i}", "seq": 90 + i,
-                                           "logprobs": tokens}) for i in range(30)]
+    tokens = [
+        {
+            "token": f"w{j}",
+            "logprob": -0.5,
+            "top_logprobs": [{"token": f"w{j}{m}", "logprob": -0.5 - m} for m in range(5)],
+        }
+        for j in range(40)
+    ]
+    lines = [*good_lines()] + [
+        json.dumps(
+            {"record": "step", "run_id": "r1", "step_id": f"long{i}", "seq": 90 + i, "logprobs": tokens}
+        )
+        for i in range(30)
+    ]
     path = tmp_path / "long.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with mock.patch.object(_native_file, "_read_whole", wraps=_native_file._read_whole) as read:

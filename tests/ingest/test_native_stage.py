@@ -27,7 +27,12 @@ def _small_files_too(monkeypatch: pytest.MonkeyPatch) -> None:
 def _write(path: Path, gz: bool = False) -> Path:
     # good records, lines the Python reader gets (some quarantined), a broken line, and a step given twice
     # with other content (a conflict the merge quarantines)
-    lines = [*good_lines(), *readable_odd_lines(), "{not json", good_lines()[3].replace('"boom"', '"other boom"')]
+    lines = [
+        *good_lines(),
+        *readable_odd_lines(),
+        "{not json",
+        good_lines()[3].replace('"boom"', '"other boom"'),
+    ]
     text = ("\n".join(lines) + "\n").encode()
     path.write_bytes(gzip.compress(text) if gz else text)
     return path
@@ -40,8 +45,11 @@ def _stage_of_the_merge(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
 
     def timed(con: duckdb.DuckDBPyConnection, stmt: str) -> None:
         if not seen:
-            seen.extend(con.execute("SELECT database_name, temporary FROM duckdb_tables() "
-                                    "WHERE table_name = 'stage_steps'").fetchall())
+            seen.extend(
+                con.execute(
+                    "SELECT database_name, temporary FROM duckdb_tables() WHERE table_name = 'stage_steps'"
+                ).fetchall()
+            )
         real_timed(con, stmt)
 
     monkeypatch.setattr(_driver, "_timed", timed)
@@ -51,16 +59,22 @@ def _stage_of_the_merge(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
 def _dump(ws: wb.Workspace) -> dict:
     out = {}
     for t in _TABLES:
-        cols = [c for (c,) in ws.sql(f"SELECT column_name FROM duckdb_columns() WHERE table_name = '{t}' "
-                                     "AND database_name = current_database()").fetchall()
-                if c not in ("created_at", "ingested_at", "file")]
+        cols = [
+            c
+            for (c,) in ws.sql(
+                f"SELECT column_name FROM duckdb_columns() WHERE table_name = '{t}' "
+                "AND database_name = current_database()"
+            ).fetchall()
+            if c not in ("created_at", "ingested_at", "file")
+        ]
         out[t] = sorted(map(repr, ws.sql(f"SELECT {', '.join(cols)} FROM {t}").fetchall()))
     return out
 
 
 @pytest.mark.parametrize("gz", [False, True])
 def test_a_small_native_input_stages_in_memory_and_stores_what_the_stage_database_stores(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gz: bool) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gz: bool
+) -> None:
     path = _write(tmp_path / ("n.jsonl.gz" if gz else "n.jsonl"), gz)
     monkeypatch.setattr(_driver, "_COMPRESSED_STAGE", True)
     dumps, reports = [], []
@@ -83,8 +97,9 @@ def test_a_small_native_input_stages_in_memory_and_stores_what_the_stage_databas
     assert reports[0] == reports[1]
 
 
-def test_native_mixed_with_another_format_keeps_the_stage_database(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_native_mixed_with_another_format_keeps_the_stage_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from test_stage_db import _write as write_otlp
 
     native = _write(tmp_path / "n.jsonl")
@@ -98,14 +113,26 @@ def test_native_mixed_with_another_format_keeps_the_stage_database(tmp_path: Pat
     assert len(seen) == 1 and seen[0][0].startswith("wb_stage_") and not seen[0][1]
 
 
-def test_a_native_file_the_block_path_reads_keeps_the_stage_database(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_native_file_the_block_path_reads_keeps_the_stage_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # (OpenAI-shaped log-probabilities, 40 tokens with 5 alternatives: the head sends the file to the block path)
-    tokens = [{"token": f"t{j}", "logprob": -0.1, "top_logprobs": [{"token": "u", "logprob": -0.1 - m}
-                                                                 for m in range(5)]} for j in range(40)]
+    tokens = [
+        {
+            "token": f"t{j}",
+            "logprob": -0.1,
+            "top_logprobs": [{"token": "u", "logprob": -0.1 - m} for m in range(5)],
+        }
+        for j in range(40)
+    ]
     path = tmp_path / "lp.jsonl"
-    path.write_text("".join(json.dumps({"record": "step", "run_id": "r1", "step_id": f"s{i}", "seq": i,
-                                        "logprobs": tokens}) + "\n" for i in range(20)))
+    path.write_text(
+        "".join(
+            json.dumps({"record": "step", "run_id": "r1", "step_id": f"s{i}", "seq": i, "logprobs": tokens})
+            + "\n"
+            for i in range(20)
+        )
+    )
     monkeypatch.setattr(_driver, "_COMPRESSED_STAGE", True)
     seen = _stage_of_the_merge(monkeypatch)
     with wb.open(tmp_path / "s.duckdb") as ws:

@@ -11,8 +11,17 @@ import workbench as wb
 
 
 def test_fresh_store_with_a_file_given_twice_says_what_the_non_new_records_are(tmp_path: Path) -> None:
-    lines = [{"run_id": "r1", "step_id": f"s{i}", "agent": "pricer", "kind": "llm", "status": "ok",
-              "started_at": f"2026-01-01T00:00:0{i}Z"} for i in range(3)]
+    lines = [
+        {
+            "run_id": "r1",
+            "step_id": f"s{i}",
+            "agent": "pricer",
+            "kind": "llm",
+            "status": "ok",
+            "started_at": f"2026-01-01T00:00:0{i}Z",
+        }
+        for i in range(3)
+    ]
     text = "\n".join(json.dumps(line) for line in lines) + "\n"
     for name in ("a.jsonl", "copy_of_a.jsonl"):
         (tmp_path / name).write_text(text, encoding="utf-8")
@@ -23,6 +32,7 @@ def test_fresh_store_with_a_file_given_twice_says_what_the_non_new_records_are(t
 
 
 def test_nothing_else_said_when_every_record_is_new(tmp_path: Path) -> None:
-    (tmp_path / "a.jsonl").write_text('{"run_id": "r1", "step_id": "s1", "kind": "llm", "status": "ok"}\n',
-                                      encoding="utf-8")
+    (tmp_path / "a.jsonl").write_text(
+        '{"run_id": "r1", "step_id": "s1", "kind": "llm", "status": "ok"}\n', encoding="utf-8"
+    )
     assert "stored 1 (1 new step), quarantined 0" in str(wb.open().ingest(tmp_path, progress=False))

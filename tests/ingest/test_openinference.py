@@ -18,10 +18,28 @@ OWN = Path(__file__).parent / "fixtures" / "openinference-genai"
 # Per source: (response model, tokens in, tokens out, question, answer word, request model, tool, tool input,
 # tool output words). "own" are this project's fixtures (always there), "shared" the public samples.
 CALLS = {
-    "own": ("gpt-4o-mini-2024-07-18", 41, 17, "Is it snowing in Oslo?", "light snow", "gpt-4o-mini",
-            "get_forecast", '{"city": "Bergen"}', "Bergen is cloudy"),
-    "shared": ("gpt-4-0613", 97, 52, "Weather in Paris?", "rainy", "gpt-4", "get_weather", '{"city": "New York"}',
-               "New York is sunny"),
+    "own": (
+        "gpt-4o-mini-2024-07-18",
+        41,
+        17,
+        "Is it snowing in Oslo?",
+        "light snow",
+        "gpt-4o-mini",
+        "get_forecast",
+        '{"city": "Bergen"}',
+        "Bergen is cloudy",
+    ),
+    "shared": (
+        "gpt-4-0613",
+        97,
+        52,
+        "Weather in Paris?",
+        "rainy",
+        "gpt-4",
+        "get_weather",
+        '{"city": "New York"}',
+        "New York is sunny",
+    ),
 }
 
 
@@ -74,9 +92,17 @@ def test_convention_samples_inside_otlp(samples: dict[str, dict], source: str, t
             return {"arrayValue": {"values": [value(x) for x in v]}}
         return {"stringValue": v}
 
-    spans = [{"traceId": "ab" * 16, "spanId": f"{i + 1:016x}", "name": name, "startTimeUnixNano": "1",
-              "endTimeUnixNano": "2", "attributes": [{"key": k, "value": value(v)} for k, v in attrs.items()]}
-             for i, (name, attrs) in enumerate(sorted(samples.items()))]
+    spans = [
+        {
+            "traceId": "ab" * 16,
+            "spanId": f"{i + 1:016x}",
+            "name": name,
+            "startTimeUnixNano": "1",
+            "endTimeUnixNano": "2",
+            "attributes": [{"key": k, "value": value(v)} for k, v in attrs.items()],
+        }
+        for i, (name, attrs) in enumerate(sorted(samples.items()))
+    ]
     path = tmp_path / "samples.jsonl"
     path.write_text(json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]}) + "\n")
     for fast in (True, False):
@@ -95,33 +121,77 @@ def phoenix_flat(tool_status: str = "ERROR") -> list[dict]:
     """Rows of ``get_spans_dataframe()`` as ``to_json(orient="records", lines=True)`` writes them."""
     base = {"context.trace_id": TRACE, "status_message": "", "events": []}
     return [
-        {**base, "context.span_id": "a1", "parent_id": None, "name": "ToolCallingAgent.run",
-         "span_kind": "AGENT", "start_time": 1714564800000, "end_time": 1714564805000, "status_code": "ERROR",
-         "status_message": "agent gave up", "attributes.openinference.span.kind": "AGENT",
-         "attributes.input.value": "What is the weather in Paris?", "attributes.output.value": None,
-         "attributes.session.id": "sess-1"},
-        {**base, "context.span_id": "b2", "parent_id": "a1", "name": "OpenAIServerModel.__call__",
-         "span_kind": "LLM", "start_time": 1714564800100, "end_time": 1714564801100, "status_code": "OK",
-         "attributes.openinference.span.kind": "LLM", "attributes.llm.model_name": "gpt-4o",
-         "attributes.llm.token_count.prompt": 812, "attributes.llm.token_count.completion": 25,
-         "attributes.llm.input_messages": [{"message.role": "system", "message.content": "You are..."},
-                                           {"message.role": "user", "message.content": "Weather?"}],
-         "attributes.output.value": '{"role": "assistant", "content": "call get_weather"}'},
-        {**base, "context.span_id": "c3", "parent_id": "a1", "name": "get_weather", "span_kind": "TOOL",
-         "start_time": 1714564801200, "end_time": 1714564801900, "status_code": tool_status,
-         "attributes.openinference.span.kind": "TOOL", "attributes.tool.name": "get_weather",
-         "attributes.input.value": '{"city": "Paris"}',
-         "events": [{"name": "exception", "timestamp": "2024-05-01T12:00:01.800Z",
-                     "attributes": {"exception.type": "TimeoutError", "exception.message": "weather API timeout"}}]},
+        {
+            **base,
+            "context.span_id": "a1",
+            "parent_id": None,
+            "name": "ToolCallingAgent.run",
+            "span_kind": "AGENT",
+            "start_time": 1714564800000,
+            "end_time": 1714564805000,
+            "status_code": "ERROR",
+            "status_message": "agent gave up",
+            "attributes.openinference.span.kind": "AGENT",
+            "attributes.input.value": "What is the weather in Paris?",
+            "attributes.output.value": None,
+            "attributes.session.id": "sess-1",
+        },
+        {
+            **base,
+            "context.span_id": "b2",
+            "parent_id": "a1",
+            "name": "OpenAIServerModel.__call__",
+            "span_kind": "LLM",
+            "start_time": 1714564800100,
+            "end_time": 1714564801100,
+            "status_code": "OK",
+            "attributes.openinference.span.kind": "LLM",
+            "attributes.llm.model_name": "gpt-4o",
+            "attributes.llm.token_count.prompt": 812,
+            "attributes.llm.token_count.completion": 25,
+            "attributes.llm.input_messages": [
+                {"message.role": "system", "message.content": "You are..."},
+                {"message.role": "user", "message.content": "Weather?"},
+            ],
+            "attributes.output.value": '{"role": "assistant", "content": "call get_weather"}',
+        },
+        {
+            **base,
+            "context.span_id": "c3",
+            "parent_id": "a1",
+            "name": "get_weather",
+            "span_kind": "TOOL",
+            "start_time": 1714564801200,
+            "end_time": 1714564801900,
+            "status_code": tool_status,
+            "attributes.openinference.span.kind": "TOOL",
+            "attributes.tool.name": "get_weather",
+            "attributes.input.value": '{"city": "Paris"}',
+            "events": [
+                {
+                    "name": "exception",
+                    "timestamp": "2024-05-01T12:00:01.800Z",
+                    "attributes": {
+                        "exception.type": "TimeoutError",
+                        "exception.message": "weather API timeout",
+                    },
+                }
+            ],
+        },
     ]
 
 
 # (OK: the exception recorded by code that caught it and went on, the status left OK: still the tool's error)
-@pytest.mark.parametrize(("tool_status", "tool_error"), [("ERROR", "weather API timeout"),
-                                                         ("OK", "TimeoutError: weather API timeout")])
+@pytest.mark.parametrize(
+    ("tool_status", "tool_error"),
+    [("ERROR", "weather API timeout"), ("OK", "TimeoutError: weather API timeout")],
+)
 def test_phoenix_dataframe_jsonl(tmp_path: Path, tool_status: str, tool_error: str) -> None:
     path = tmp_path / "spans.jsonl"
-    lines = [json.dumps(r) for r in phoenix_flat(tool_status)] + ["{broken", json.dumps({"context.trace_id": TRACE})]
+    lines = [json.dumps(r) for r in phoenix_flat(tool_status)] + [
+        "{broken",
+        json.dumps({"context.trace_id": TRACE}),
+    ]
     path.write_text("\n".join(lines) + "\n")
     adapter = OpenInferenceJsonl()
     assert adapter.sniff(path, path.read_bytes()[:4096])
@@ -131,15 +201,29 @@ def test_phoenix_dataframe_jsonl(tmp_path: Path, tool_status: str, tool_error: s
     assert set(steps) == {"a1", "b2", "c3"}
     agent, llm, tool = steps["a1"], steps["b2"], steps["c3"]
     assert (agent["kind"], agent["agent"], agent["is_agent"], agent["status"], agent["error"]) == (
-        "agent", "ToolCallingAgent.run", True, "error", "agent gave up")
+        "agent",
+        "ToolCallingAgent.run",
+        True,
+        "error",
+        "agent gave up",
+    )
     assert agent["start_ns"] == 1714564800000 * 10**6 and agent["latency_ms"] == 5000
     assert json.loads(agent["attributes"])["session.id"] == "sess-1"
     assert (llm["kind"], llm["model"], llm["tokens_in"], llm["tokens_out"], llm["parent_id"]) == (
-        "llm", "gpt-4o", 812, 25, "a1")
+        "llm",
+        "gpt-4o",
+        812,
+        25,
+        "a1",
+    )
     assert json.loads(llm["input"])[1] == {"role": "user", "content": "Weather?"}
     assert llm["agent"] is None
     assert (tool["kind"], tool["tool"], tool["status"], tool["error"]) == (
-        "tool", "get_weather", "error", tool_error)
+        "tool",
+        "get_weather",
+        "error",
+        tool_error,
+    )
     rejects = rows(con, "stage_quarantine")
     assert [r["line"] for r in rejects] == [4, 5]
     assert rejects[0]["reason"].startswith("broken JSON") and "span id" in rejects[1]["reason"]
@@ -150,23 +234,49 @@ def test_phoenix_dataframe_jsonl(tmp_path: Path, tool_status: str, tool_error: s
 def test_phoenix_nested_span_json(tmp_path: Path) -> None:
     """Phoenix's span JSON: nested context, attributes unflattened into nested dicts, ISO times."""
     spans = [
-        {"name": "agent", "context": {"trace_id": TRACE, "span_id": "s1"}, "parent_id": None,
-         "span_kind": "CHAIN", "start_time": "2024-05-01T12:00:00.000000+00:00",
-         "end_time": "2024-05-01T12:00:02.500000+00:00", "status_code": "UNSET", "status_message": "",
-         "attributes": {"openinference": {"span": {"kind": "AGENT"}}, "agent": {"name": "planner"},
-                        "input": {"value": "plan it", "mime_type": "text/plain"}}, "events": []},
-        {"name": "llm", "context": {"trace_id": TRACE, "span_id": "s2"}, "parent_id": "s1",
-         "span_kind": "LLM", "start_time": "2024-05-01T12:00:00.5Z", "end_time": "2024-05-01T12:00:01Z",
-         "status_code": "OK", "attributes": {"llm": {
-             "model_name": "claude", "token_count": {"prompt": 10, "completion": 3},
-             "output_messages": [{"message": {"role": "assistant", "content": "done"}}]}}},
+        {
+            "name": "agent",
+            "context": {"trace_id": TRACE, "span_id": "s1"},
+            "parent_id": None,
+            "span_kind": "CHAIN",
+            "start_time": "2024-05-01T12:00:00.000000+00:00",
+            "end_time": "2024-05-01T12:00:02.500000+00:00",
+            "status_code": "UNSET",
+            "status_message": "",
+            "attributes": {
+                "openinference": {"span": {"kind": "AGENT"}},
+                "agent": {"name": "planner"},
+                "input": {"value": "plan it", "mime_type": "text/plain"},
+            },
+            "events": [],
+        },
+        {
+            "name": "llm",
+            "context": {"trace_id": TRACE, "span_id": "s2"},
+            "parent_id": "s1",
+            "span_kind": "LLM",
+            "start_time": "2024-05-01T12:00:00.5Z",
+            "end_time": "2024-05-01T12:00:01Z",
+            "status_code": "OK",
+            "attributes": {
+                "llm": {
+                    "model_name": "claude",
+                    "token_count": {"prompt": 10, "completion": 3},
+                    "output_messages": [{"message": {"role": "assistant", "content": "done"}}],
+                }
+            },
+        },
     ]
     path = tmp_path / "spans.json"
     path.write_text(json.dumps(spans, indent=2))
     con, stage = run_adapter(OpenInferenceJsonl(), path)
     steps = {r["step_id"]: r for r in rows(con, "stage_steps")}
     assert (steps["s1"]["agent"], steps["s1"]["kind"], steps["s1"]["status"], steps["s1"]["line"]) == (
-        "planner", "agent", "unset", 2)  # the line the span starts on in the indented list (left18)
+        "planner",
+        "agent",
+        "unset",
+        2,
+    )  # the line the span starts on in the indented list (left18)
     assert steps["s1"]["latency_ms"] == 2500
     assert (steps["s2"]["model"], steps["s2"]["tokens_in"], steps["s2"]["tokens_out"]) == ("claude", 10, 3)
     assert json.loads(steps["s2"]["output"]) == [{"role": "assistant", "content": "done"}]
@@ -175,24 +285,70 @@ def test_phoenix_nested_span_json(tmp_path: Path) -> None:
 
 # -- span trees ----------------------------------------------------------------------------------------
 def span_tree(trace: str = TRACE) -> dict:
-    return {"trace_id": trace, "spans": [{
-        "span_id": "root", "parent_span_id": None, "span_name": "CodeAgent.run", "span_kind": "Internal",
-        "scope_name": "openinference.instrumentation.smolagents", "timestamp": "2025-01-10T09:00:00Z",
-        "duration": "PT12.5S", "status_code": "Error", "status_message": "max steps reached", "events": [],
-        "span_attributes": {"openinference.span.kind": "AGENT", "input.value": "task", "output.value": None},
-        "child_spans": [
-            {"span_id": "step1", "span_name": "Step 1", "span_kind": "Internal", "timestamp": "2025-01-10T09:00:00.1Z",
-             "duration": "PT3S", "status_code": "Unset", "span_attributes": {"openinference.span.kind": "CHAIN"},
-             "child_spans": [
-                 {"span_id": "llm1", "parent_span_id": "step1", "span_name": "LiteLLMModel.__call__",
-                  "timestamp": "2025-01-10T09:00:00.2Z", "duration": "PT1.5S", "status_code": "Ok",
-                  "span_attributes": {"openinference.span.kind": "LLM", "llm.model_name": "gpt-4o",
-                                      "llm.token_count.prompt": 1200, "llm.token_count.completion": 80,
-                                      "output.value": "Thought: search"}},
-                 {"span_id": "tool1", "span_name": "web_search", "timestamp": "2025-01-10T09:00:01.8Z",
-                  "duration": "PT0.9S", "status_code": "Error", "status_message": "HTTP 429",
-                  "span_attributes": {"openinference.span.kind": "TOOL", "tool.name": "web_search",
-                                      "input.value": '{"query": "x"}'}, "child_spans": []}]}]}]}
+    return {
+        "trace_id": trace,
+        "spans": [
+            {
+                "span_id": "root",
+                "parent_span_id": None,
+                "span_name": "CodeAgent.run",
+                "span_kind": "Internal",
+                "scope_name": "openinference.instrumentation.smolagents",
+                "timestamp": "2025-01-10T09:00:00Z",
+                "duration": "PT12.5S",
+                "status_code": "Error",
+                "status_message": "max steps reached",
+                "events": [],
+                "span_attributes": {
+                    "openinference.span.kind": "AGENT",
+                    "input.value": "task",
+                    "output.value": None,
+                },
+                "child_spans": [
+                    {
+                        "span_id": "step1",
+                        "span_name": "Step 1",
+                        "span_kind": "Internal",
+                        "timestamp": "2025-01-10T09:00:00.1Z",
+                        "duration": "PT3S",
+                        "status_code": "Unset",
+                        "span_attributes": {"openinference.span.kind": "CHAIN"},
+                        "child_spans": [
+                            {
+                                "span_id": "llm1",
+                                "parent_span_id": "step1",
+                                "span_name": "LiteLLMModel.__call__",
+                                "timestamp": "2025-01-10T09:00:00.2Z",
+                                "duration": "PT1.5S",
+                                "status_code": "Ok",
+                                "span_attributes": {
+                                    "openinference.span.kind": "LLM",
+                                    "llm.model_name": "gpt-4o",
+                                    "llm.token_count.prompt": 1200,
+                                    "llm.token_count.completion": 80,
+                                    "output.value": "Thought: search",
+                                },
+                            },
+                            {
+                                "span_id": "tool1",
+                                "span_name": "web_search",
+                                "timestamp": "2025-01-10T09:00:01.8Z",
+                                "duration": "PT0.9S",
+                                "status_code": "Error",
+                                "status_message": "HTTP 429",
+                                "span_attributes": {
+                                    "openinference.span.kind": "TOOL",
+                                    "tool.name": "web_search",
+                                    "input.value": '{"query": "x"}',
+                                },
+                                "child_spans": [],
+                            },
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
 
 
 def test_span_tree_document(tmp_path: Path) -> None:
@@ -207,12 +363,23 @@ def test_span_tree_document(tmp_path: Path) -> None:
     assert [steps[s]["parent_id"] for s in steps] == [None, "root", "step1", "step1"]
     root = steps["root"]
     assert (root["kind"], root["agent"], root["status"], root["error"]) == (
-        "agent", "CodeAgent.run", "error", "max steps reached")
+        "agent",
+        "CodeAgent.run",
+        "error",
+        "max steps reached",
+    )
     assert root["end_ns"] - root["start_ns"] == 12_500_000_000 and root["latency_ms"] == 12500
     assert json.loads(root["attributes"])["otel.scope.name"] == "openinference.instrumentation.smolagents"
-    assert (steps["llm1"]["model"], steps["llm1"]["tokens_in"], steps["llm1"]["status"]) == ("gpt-4o", 1200, "ok")
+    assert (steps["llm1"]["model"], steps["llm1"]["tokens_in"], steps["llm1"]["status"]) == (
+        "gpt-4o",
+        1200,
+        "ok",
+    )
     assert (steps["tool1"]["tool"], steps["tool1"]["error"], steps["step1"]["kind"]) == (
-        "web_search", "HTTP 429", "chain")
+        "web_search",
+        "HTTP 429",
+        "chain",
+    )
     assert counts_reconcile(con, stage) and stage.read == 4
 
 
@@ -235,8 +402,9 @@ def test_span_tree_jsonl_with_bad_records(tmp_path: Path) -> None:
 
 
 def test_helpers() -> None:
-    assert flatten({"llm": {"input_messages": [{"message": {"role": "user"}}], "x": None}, "tags": ["a"]}) == {
-        "llm.input_messages.0.message.role": "user", "tags": ["a"]}
+    assert flatten(
+        {"llm": {"input_messages": [{"message": {"role": "user"}}], "x": None}, "tags": ["a"]}
+    ) == {"llm.input_messages.0.message.role": "user", "tags": ["a"]}
     ns = 1714564800 * 10**9
     assert epoch_or_iso_ns(1714564800) == epoch_or_iso_ns(1714564800000) == epoch_or_iso_ns(ns) == ns
     assert epoch_or_iso_ns("2024-05-01T12:00:00Z") == ns
@@ -270,10 +438,14 @@ def test_the_sdk_console_exporters_output_is_read(tmp_path: Path) -> None:
         provider = TracerProvider()
         provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter(out=out)))
         tracer = provider.get_tracer("t")
-        with tracer.start_as_current_span("invoke_agent planner", attributes={
-                "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner"}) as agent:
-            with tracer.start_as_current_span("execute_tool search", attributes={
-                    "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "search"}) as tool:
+        with tracer.start_as_current_span(
+            "invoke_agent planner",
+            attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner"},
+        ) as agent:
+            with tracer.start_as_current_span(
+                "execute_tool search",
+                attributes={"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "search"},
+            ) as tool:
                 tool.set_status(Status(StatusCode.ERROR, "search timed out"))
             agent.set_status(Status(StatusCode.ERROR))
         provider.shutdown()
@@ -281,19 +453,32 @@ def test_the_sdk_console_exporters_output_is_read(tmp_path: Path) -> None:
     ws = wb.open()
     report = ws.ingest(path)
     assert (report.stored, report.quarantined) == (2, 0)
-    rows = ws.sql("SELECT run_id, step_id, parent_id, agent, kind, tool, status, error FROM steps "
-                  "ORDER BY started_at").fetchall()
+    rows = ws.sql(
+        "SELECT run_id, step_id, parent_id, agent, kind, tool, status, error FROM steps ORDER BY started_at"
+    ).fetchall()
     agent_id, tool_id = (format(s.get_span_context().span_id, "016x") for s in (agent, tool))
-    assert rows == [(trace_id, agent_id, None, "planner", "agent", None, "error", None),
-                    (trace_id, tool_id, agent_id, "planner", "tool", "search", "error", "search timed out")]
+    assert rows == [
+        (trace_id, agent_id, None, "planner", "agent", None, "error", None),
+        (trace_id, tool_id, agent_id, "planner", "tool", "search", "error", "search timed out"),
+    ]
     assert ws.sql("SELECT outcome FROM runs").fetchall() == [("failure",)]
 
 
 def test_a_stream_of_pretty_printed_spans_costs_one_record_per_bad_span(tmp_path: Path) -> None:
     """``jq .`` output: indented values one after another; a broken one is quarantined at its own line."""
-    spans = [json.dumps({"name": f"n{i}", "span_kind": "LLM", "context": {"trace_id": "t1", "span_id": f"s{i}"},
-                         "start_time": "2026-01-01T00:00:00Z", "end_time": "2026-01-01T00:00:01Z"}, indent=2)
-             for i in range(3)]
+    spans = [
+        json.dumps(
+            {
+                "name": f"n{i}",
+                "span_kind": "LLM",
+                "context": {"trace_id": "t1", "span_id": f"s{i}"},
+                "start_time": "2026-01-01T00:00:00Z",
+                "end_time": "2026-01-01T00:00:01Z",
+            },
+            indent=2,
+        )
+        for i in range(3)
+    ]
     spans[1] = spans[1].replace('"n1"', '"n1",')  # a trailing comma
     path = tmp_path / "spans.json"
     path.write_text("\n".join(spans) + "\n")
@@ -301,4 +486,7 @@ def test_a_stream_of_pretty_printed_spans_costs_one_record_per_bad_span(tmp_path
     report = ws.ingest(path)
     assert (report.stored, report.quarantined) == (2, 1)
     row = ws.quarantine().iloc[0]
-    assert row["line"] == spans[0].count("\n") + 2 and "broken JSON" in row["reason"], (row["line"], row["reason"])
+    assert row["line"] == spans[0].count("\n") + 2 and "broken JSON" in row["reason"], (
+        row["line"],
+        row["reason"],
+    )

@@ -47,17 +47,32 @@ def check_multi_agent(steps: dict[str, dict]) -> None:
     assert (root["kind"], root["agent"], root["is_agent"]) == ("agent", "orchestrator", True)
     assert steps["invoke_agent researcher"]["parent_id"] == root["step_id"]
     assert {n for n, r in steps.items() if r["agent"]} == {
-        "invoke_agent orchestrator", "invoke_agent researcher", "invoke_agent pricer", "CodeAgent.run"}
+        "invoke_agent orchestrator",
+        "invoke_agent researcher",
+        "invoke_agent pricer",
+        "CodeAgent.run",
+    }
     assert steps["CodeAgent.run"]["agent"] == "CodeAgent.run"  # an AGENT span without agent.name
     kinds = {n: r["kind"] for n, r in steps.items()}
     assert kinds == {
-        "invoke_agent orchestrator": "agent", "invoke_agent researcher": "agent", "invoke_agent pricer": "agent",
-        "chat gpt-4o": "llm", "chat gpt-4o-mini": "llm", "execute_tool search": "tool",
-        "execute_tool get_price": "tool", "CodeAgent.run": "agent", "LiteLLMModel.__call__": "llm",
-        "get_weather": "tool"}
+        "invoke_agent orchestrator": "agent",
+        "invoke_agent researcher": "agent",
+        "invoke_agent pricer": "agent",
+        "chat gpt-4o": "llm",
+        "chat gpt-4o-mini": "llm",
+        "execute_tool search": "tool",
+        "execute_tool get_price": "tool",
+        "CodeAgent.run": "agent",
+        "LiteLLMModel.__call__": "llm",
+        "get_weather": "tool",
+    }
     chat = steps["chat gpt-4o"]
     assert (chat["model"], chat["tokens_in"], chat["tokens_out"], chat["status"]) == (
-        "gpt-4o-2024-08-06", 120, 40, "ok")
+        "gpt-4o-2024-08-06",
+        120,
+        40,
+        "ok",
+    )
     assert chat["confidence"] == pytest.approx(EXPECTED_CONFIDENCE)
     assert chat["entropy"] == pytest.approx(EXPECTED_ENTROPY)
     assert json.loads(chat["input"])[0]["parts"][0]["content"] == "find suppliers"
@@ -66,7 +81,11 @@ def check_multi_agent(steps: dict[str, dict]) -> None:
     assert attrs["gen_ai.request.model"] == "gpt-4o" and "workbench.logprobs" not in attrs
     old = steps["chat gpt-4o-mini"]  # deprecated GenAI names
     assert (old["tokens_in"], old["tokens_out"], old["input"], old["output"]) == (
-        30, 7, "price of ACME widgets?", "12.5")
+        30,
+        7,
+        "price of ACME widgets?",
+        "12.5",
+    )
     assert old["confidence"] is None and old["entropy"] is None and old["status"] == "unset"
     search = steps["execute_tool search"]
     assert (search["tool"], search["input"], search["output"]) == ("search", '{"q": "suppliers"}', '["ACME"]')
@@ -78,7 +97,11 @@ def check_multi_agent(steps: dict[str, dict]) -> None:
     assert json.loads(llm["input"]) == [{"role": "user", "content": "Weather in Paris?"}]
     assert json.loads(llm["output"]) == [{"role": "assistant", "content": "Rainy."}]
     weather = steps["get_weather"]
-    assert (weather["tool"], weather["input"], weather["output"]) == ("get_weather", '{"city": "Paris"}', "rainy")
+    assert (weather["tool"], weather["input"], weather["output"]) == (
+        "get_weather",
+        '{"city": "Paris"}',
+        "rainy",
+    )
     for row in steps.values():
         assert row["start_ns"] < row["end_ns"]
         assert row["latency_ms"] == pytest.approx((row["end_ns"] - row["start_ns"]) / 1e6)
@@ -130,16 +153,16 @@ def test_bad_records_are_quarantined(tmp_path: Path, adapter: OtlpJson) -> None:
     bad_time = dict(spans[1], spanId="00000000000000aa", startTimeUnixNano="soon")
     bad_status = dict(spans[2], spanId="00000000000000bb", status={"code": 7})
     lines = [
-        good.encode(),                                            # 1: 10 spans
-        b'{"resourceSpans": [',                                  # 2: broken JSON
-        b'{"resourceSpans": [{"scopeSpans": "nope"}]}',          # 3: wrong shape
-        one(bad_id).encode(),                                     # 4
-        b"",                                                      # 5: blank, skipped
-        one(bad_time).encode(),                                   # 6
+        good.encode(),  # 1: 10 spans
+        b'{"resourceSpans": [',  # 2: broken JSON
+        b'{"resourceSpans": [{"scopeSpans": "nope"}]}',  # 3: wrong shape
+        one(bad_id).encode(),  # 4
+        b"",  # 5: blank, skipped
+        one(bad_time).encode(),  # 6
         '{"resourceSpans": [], "x": "caf\u00e9'.encode("latin-1") + b'"}',  # 7: not UTF-8
-        one(bad_status).encode(),                                 # 8
-        b'{"resourceMetrics": []}',                               # 9: not traces
-        b'[1, 2]',                                                # 10: two records, not objects
+        one(bad_status).encode(),  # 8
+        b'{"resourceMetrics": []}',  # 9: not traces
+        b"[1, 2]",  # 10: two records, not objects
     ]
     path = tmp_path / "mixed.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import workbench
 
-_ROOT = Path(workbench.__file__).resolve().parents[1]  # (the child imports the code under test, not another copy)
+_ROOT = (
+    Path(workbench.__file__).resolve().parents[1]
+)  # (the child imports the code under test, not another copy)
 
 _CHILD = """
 import json, sys
@@ -28,8 +30,14 @@ print(json.dumps({"stored": report.stored, "quarantined": report.quarantined,
 
 def _ingest_in_child(tmp_path: Path, path: Path, fmt: str) -> dict:
     env = {**os.environ, "PYTHONPATH": str(_ROOT)}
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(tmp_path / "store.duckdb"), str(path), fmt],
-                         capture_output=True, text=True, env=env, check=True, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(tmp_path / "store.duckdb"), str(path), fmt],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        cwd=tmp_path,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -39,11 +47,25 @@ def _native_lines() -> list[dict]:
         run = f"run-{r}"
         lines.append({"record": "run", "run_id": run, "system": "shop", "task": "buy", "outcome": "failure"})
         for s in range(4):
-            lines.append({"record": "step", "run_id": run, "step_id": f"s{s}", "seq": s,
-                          "parent_id": None if s == 0 else "s0", "agent": "planner" if s else None,
-                          "kind": "system" if s == 0 else "llm", "name": f"step {s}", "status": "ok",
-                          "started_at": f"2026-01-01T00:00:0{s}Z", "ended_at": f"2026-01-01T00:00:0{s + 1}Z",
-                          "input": {"q": s}, "output": f"answer {s}", "tokens_in": 10, "cost": 0.001})
+            lines.append(
+                {
+                    "record": "step",
+                    "run_id": run,
+                    "step_id": f"s{s}",
+                    "seq": s,
+                    "parent_id": None if s == 0 else "s0",
+                    "agent": "planner" if s else None,
+                    "kind": "system" if s == 0 else "llm",
+                    "name": f"step {s}",
+                    "status": "ok",
+                    "started_at": f"2026-01-01T00:00:0{s}Z",
+                    "ended_at": f"2026-01-01T00:00:0{s + 1}Z",
+                    "input": {"q": s},
+                    "output": f"answer {s}",
+                    "tokens_in": 10,
+                    "cost": 0.001,
+                }
+            )
         lines.append({"record": "edge", "run_id": run, "src_step": "s1", "dst_step": "s2", "kind": "handoff"})
         lines.append({"record": "label", "run_id": run, "agent": "planner", "step_id": "s2"})
     return lines
@@ -60,7 +82,9 @@ def test_native_ingest_leaves_pyarrow_unimported(tmp_path: Path) -> None:
 def test_a_python_reader_still_gets_pyarrow_when_it_needs_it(tmp_path: Path) -> None:
     # (a bad line goes to the Python reader, which quarantines it through an Arrow batch)
     path = tmp_path / "runs.jsonl"
-    path.write_text("".join(json.dumps(x) + "\n" for x in _native_lines()) + '{"record": "step", "run_id": 5}\n')
+    path.write_text(
+        "".join(json.dumps(x) + "\n" for x in _native_lines()) + '{"record": "step", "run_id": 5}\n'
+    )
     got = _ingest_in_child(tmp_path, path, "native")
     assert (got["stored"], got["quarantined"]) == (12, 1)
     assert "pyarrow" in got["arrow"]
@@ -82,9 +106,16 @@ def test_a_folder_of_small_files_does_not_pay_the_sql_paths_fixed_cost_each(tmp_
     """(attack35) Each small file read by SQL cost ~80 ms CPU of fixed cost: 250 one-line files 21 CPU s, with
     the Python reader 0.3-0.5; a folder of 100k such files, hours. Past a few such files pyarrow is loaded."""
     for i, line in enumerate(_native_lines()):
-        (tmp_path / f"{i:02d}.jsonl").write_text(json.dumps({**line, "record": "step", "run_id": "r",
-                                                             "step_id": f"s{i}"}) + "\n")
-    out = subprocess.run([sys.executable, "-c", _MANY_SMALL, str(tmp_path)], capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": str(_ROOT)}, check=True, cwd=tmp_path)
+        (tmp_path / f"{i:02d}.jsonl").write_text(
+            json.dumps({**line, "record": "step", "run_id": "r", "step_id": f"s{i}"}) + "\n"
+        )
+    out = subprocess.run(
+        [sys.executable, "-c", _MANY_SMALL, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(_ROOT)},
+        check=True,
+        cwd=tmp_path,
+    )
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert got == {"stored": len(_native_lines()), "by_sql": 8}

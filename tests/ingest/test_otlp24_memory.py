@@ -46,25 +46,64 @@ def _write_traces(path: Path, n_traces: int) -> int:
         for t in range(1, n_traces + 1):
             base = 1_767_225_600_000_000_000 + t * 10_000_000_000
 
-            def span(i: int, parent: int | None, name: str, attrs: list, t: int = t, base: int = base) -> dict:
-                return {"traceId": f"{t:032x}", "spanId": f"{t * 64 + i:016x}",
-                        "parentSpanId": "" if parent is None else f"{t * 64 + parent:016x}", "name": name,
-                        "kind": 1, "startTimeUnixNano": str(base + i * 1000),
-                        "endTimeUnixNano": str(base + i * 1000 + 500), "attributes": attrs,
-                        "status": {"code": 2, "message": "tool failed"} if i == 3 else {}}
+            def span(
+                i: int, parent: int | None, name: str, attrs: list, t: int = t, base: int = base
+            ) -> dict:
+                return {
+                    "traceId": f"{t:032x}",
+                    "spanId": f"{t * 64 + i:016x}",
+                    "parentSpanId": "" if parent is None else f"{t * 64 + parent:016x}",
+                    "name": name,
+                    "kind": 1,
+                    "startTimeUnixNano": str(base + i * 1000),
+                    "endTimeUnixNano": str(base + i * 1000 + 500),
+                    "attributes": attrs,
+                    "status": {"code": 2, "message": "tool failed"} if i == 3 else {},
+                }
 
-            spans = [span(0, None, "invoke_agent desk", [_attr("gen_ai.operation.name", "invoke_agent"),
-                                                         _attr("gen_ai.agent.name", "desk")]),
-                     span(1, 0, "invoke_agent pricer", [_attr("gen_ai.operation.name", "invoke_agent"),
-                                                        _attr("gen_ai.agent.name", "pricer")]),
-                     span(2, 1, "chat gpt-4o", [_attr("gen_ai.operation.name", "chat"),
-                                                _attr("gen_ai.request.model", "gpt-4o"),
-                                                _attr("gen_ai.usage.input_tokens", 120 + t % 7)]),
-                     span(3, 1, "execute_tool get_price", [_attr("gen_ai.operation.name", "execute_tool"),
-                                                           _attr("gen_ai.tool.name", "get_price")])]
-            fh.write(json.dumps({"resourceSpans": [{"resource": {"attributes": [_attr("service.name", "shop")]},
-                                                    "scopeSpans": [{"scope": {"name": "t"}, "spans": spans}]}]})
-                     + "\n")
+            spans = [
+                span(
+                    0,
+                    None,
+                    "invoke_agent desk",
+                    [_attr("gen_ai.operation.name", "invoke_agent"), _attr("gen_ai.agent.name", "desk")],
+                ),
+                span(
+                    1,
+                    0,
+                    "invoke_agent pricer",
+                    [_attr("gen_ai.operation.name", "invoke_agent"), _attr("gen_ai.agent.name", "pricer")],
+                ),
+                span(
+                    2,
+                    1,
+                    "chat gpt-4o",
+                    [
+                        _attr("gen_ai.operation.name", "chat"),
+                        _attr("gen_ai.request.model", "gpt-4o"),
+                        _attr("gen_ai.usage.input_tokens", 120 + t % 7),
+                    ],
+                ),
+                span(
+                    3,
+                    1,
+                    "execute_tool get_price",
+                    [_attr("gen_ai.operation.name", "execute_tool"), _attr("gen_ai.tool.name", "get_price")],
+                ),
+            ]
+            fh.write(
+                json.dumps(
+                    {
+                        "resourceSpans": [
+                            {
+                                "resource": {"attributes": [_attr("service.name", "shop")]},
+                                "scopeSpans": [{"scope": {"name": "t"}, "spans": spans}],
+                            }
+                        ]
+                    }
+                )
+                + "\n"
+            )
     return 4 * n_traces
 
 
@@ -73,8 +112,14 @@ def test_an_otlp_ingest_on_the_sql_path_leaves_pandas_unimported(tmp_path: Path)
     n = _write_traces(path, 200)
     assert path.stat().st_size > 64 * 1024  # (the SQL path: smaller files are read in Python)
     env = {**os.environ, "PYTHONPATH": str(_ROOT)}
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(tmp_path / "store.duckdb"), str(path)],
-                         capture_output=True, text=True, env=env, check=True, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(tmp_path / "store.duckdb"), str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        cwd=tmp_path,
+    )
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert (got["stored"], got["quarantined"]) == (n, 0)
     assert got["pandas"] == []
@@ -101,7 +146,9 @@ def limits_while_staging(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def test_an_otlp_only_call_stages_within_the_otlp_budget(tmp_path: Path, limits_while_staging: list[str]) -> None:
+def test_an_otlp_only_call_stages_within_the_otlp_budget(
+    tmp_path: Path, limits_while_staging: list[str]
+) -> None:
     path = tmp_path / "traces.jsonl"
     n = _write_traces(path, 200)
     with wb.open(tmp_path / "store.duckdb") as ws:
@@ -127,33 +174,43 @@ def merge_limits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def test_an_otlp_only_call_merges_within_its_staging_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                            merge_limits: list[str]) -> None:
+def test_an_otlp_only_call_merges_within_its_staging_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, merge_limits: list[str]
+) -> None:
     # At 1M SDK-written spans the merge at 256MB set the call's peak RSS (396-402 MB, above the bare DuckDB
     # read's 376-388); within staging's budget it stays under staging's peak (see _driver).
-    monkeypatch.setattr(_driver, "OTLP_SMALL_MERGE_BYTES", 0)  # (as a big file: small ones, test_otlp41_small_merge)
+    monkeypatch.setattr(
+        _driver, "OTLP_SMALL_MERGE_BYTES", 0
+    )  # (as a big file: small ones, test_otlp41_small_merge)
     path = tmp_path / "traces.jsonl"
     n = _write_traces(path, 200)
     with wb.open(tmp_path / "store.duckdb") as ws:
         report = ws.ingest(path, format="otlp", progress=False)
         stored = ws.sql("SELECT count(*) FROM steps").fetchall()[0][0]
     assert (report.stored, report.quarantined, stored) == (n, 0, n)
-    assert merge_limits == [_limit_of(_driver.OTLP_STAGE_MEMORY)]  # (once: no retry within MERGE_RETRY_MEMORY)
+    assert merge_limits == [
+        _limit_of(_driver.OTLP_STAGE_MEMORY)
+    ]  # (once: no retry within MERGE_RETRY_MEMORY)
 
 
 def test_the_any_duplicate_test_finds_a_repeated_step_and_only_then() -> None:
     # (a distinct count since otlp29: the grouped form ran out of 192MB at 5M staged steps)
     con = duckdb.connect()
-    con.execute("CREATE TABLE stage_steps AS SELECT 'r' || (i // 3) AS run_id, 's' || i AS step_id FROM range(3000) t(i)")
+    con.execute(
+        "CREATE TABLE stage_steps AS SELECT 'r' || (i // 3) AS run_id, 's' || i AS step_id FROM range(3000) t(i)"
+    )
     assert con.execute(_driver._ANY_DUPLICATE).fetchall()[0][0] is False
     con.execute("INSERT INTO stage_steps VALUES (NULL, 's1'), ('r0', NULL), (NULL, NULL), (NULL, NULL)")
-    assert con.execute(_driver._ANY_DUPLICATE).fetchall()[0][0] is False  # (rows without both ids are not compared)
+    assert (
+        con.execute(_driver._ANY_DUPLICATE).fetchall()[0][0] is False
+    )  # (rows without both ids are not compared)
     con.execute("INSERT INTO stage_steps VALUES ('r7', 's22')")
     assert con.execute(_driver._ANY_DUPLICATE).fetchall()[0][0] is True
 
 
-def test_a_memory_limit_given_to_open_is_kept_while_otlp_stages(tmp_path: Path,
-                                                                   limits_while_staging: list[str]) -> None:
+def test_a_memory_limit_given_to_open_is_kept_while_otlp_stages(
+    tmp_path: Path, limits_while_staging: list[str]
+) -> None:
     path = tmp_path / "traces.jsonl"
     n = _write_traces(path, 200)
     with wb.open(tmp_path / "store.duckdb", memory_limit="1GB") as ws:
@@ -161,13 +218,27 @@ def test_a_memory_limit_given_to_open_is_kept_while_otlp_stages(tmp_path: Path,
     assert limits_while_staging == [_limit_of("1GB")]
 
 
-def test_a_call_with_other_formats_keeps_the_ingest_budget(tmp_path: Path, limits_while_staging: list[str]) -> None:
+def test_a_call_with_other_formats_keeps_the_ingest_budget(
+    tmp_path: Path, limits_while_staging: list[str]
+) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     n = _write_traces(folder / "traces.jsonl", 200)
-    (folder / "runs.native.jsonl").write_text(json.dumps(
-        {"record": "step", "run_id": "r1", "step_id": "s1", "agent": "a", "kind": "llm", "name": "x",
-         "started_at": "2026-01-01T00:00:00Z", "ended_at": "2026-01-01T00:00:01Z"}) + "\n")
+    (folder / "runs.native.jsonl").write_text(
+        json.dumps(
+            {
+                "record": "step",
+                "run_id": "r1",
+                "step_id": "s1",
+                "agent": "a",
+                "kind": "llm",
+                "name": "x",
+                "started_at": "2026-01-01T00:00:00Z",
+                "ended_at": "2026-01-01T00:00:01Z",
+            }
+        )
+        + "\n"
+    )
     with wb.open(tmp_path / "store.duckdb") as ws:
         report = ws.ingest(folder, progress=False)
     assert report.stored == n + 1

@@ -14,11 +14,27 @@ from workbench.ingest._driver import _GZIP_RATIO
 
 
 def _write(path: Path, traces: int) -> Path:
-    text = "\n".join(line(span(1, kv("gen_ai.operation.name", "invoke_agent"), kv("gen_ai.agent.name", "planner"),
-                                trace=f"{t:032x}"),
-                           span(2, kv("gen_ai.operation.name", "chat"), kv("gen_ai.usage.input_tokens", t),
-                                trace=f"{t:032x}", parent=f"{1:016x}"))
-                      for t in range(1, traces + 1)) + "\n"
+    text = (
+        "\n".join(
+            line(
+                span(
+                    1,
+                    kv("gen_ai.operation.name", "invoke_agent"),
+                    kv("gen_ai.agent.name", "planner"),
+                    trace=f"{t:032x}",
+                ),
+                span(
+                    2,
+                    kv("gen_ai.operation.name", "chat"),
+                    kv("gen_ai.usage.input_tokens", t),
+                    trace=f"{t:032x}",
+                    parent=f"{1:016x}",
+                ),
+            )
+            for t in range(1, traces + 1)
+        )
+        + "\n"
+    )
     if path.suffix == ".gz":
         path.write_bytes(gzip.compress(text.encode()))
     else:
@@ -43,8 +59,9 @@ def sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return asked
 
 
-def test_a_small_file_is_read_in_small_blocks_as_the_python_path_reads_it(tmp_path: Path,
-                                                                          sizes: list[int]) -> None:
+def test_a_small_file_is_read_in_small_blocks_as_the_python_path_reads_it(
+    tmp_path: Path, sizes: list[int]
+) -> None:
     small = _write(tmp_path / "small.jsonl", 40)
     assert 8 * 1024 < small.stat().st_size < 40 * 1024
     fast = snapshot(small, True)
@@ -52,8 +69,9 @@ def test_a_small_file_is_read_in_small_blocks_as_the_python_path_reads_it(tmp_pa
     assert fast == snapshot(small, False) and fast[3] == 80
 
 
-def test_a_big_file_keeps_the_big_blocks_and_stages_what_small_blocks_stage(tmp_path: Path, sizes: list[int],
-                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_big_file_keeps_the_big_blocks_and_stages_what_small_blocks_stage(
+    tmp_path: Path, sizes: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     big = _write(tmp_path / "big.jsonl", 160)
     assert big.stat().st_size > 40 * 1024
     fast = snapshot(big, True)

@@ -49,21 +49,38 @@ def test_a_user_who_turned_the_order_off_keeps_it_off() -> None:
     with unordered(cur):
         assert _order(cur) is False
     con.execute("CALL disable_logging()")
-    logged = [m for (m,) in con.execute("SELECT message FROM duckdb_logs() WHERE type = 'QueryLog'").fetchall()]
+    logged = [
+        m for (m,) in con.execute("SELECT message FROM duckdb_logs() WHERE type = 'QueryLog'").fetchall()
+    ]
     assert not [m for m in logged if "preserve_insertion_order =" in m or m.startswith("RESET")]
     assert (_order(cur), _order(con)) == (False, False)
 
 
-def test_an_ingest_leaves_the_users_connection_ordered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_ingest_leaves_the_users_connection_ordered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # A file over the size the Python reader takes whole, so its blocks go through the SQL span statement.
     path = tmp_path / "big.otlp.jsonl"
     traces, t = [], 0
     while sum(map(len, traces)) <= 2 * SQL_MIN_BYTES:
         t += 1
-        traces.append(line(span(1, kv("gen_ai.operation.name", "invoke_agent"), kv("gen_ai.agent.name", "planner"),
-                                trace=f"{t:032x}"),
-                           span(2, kv("gen_ai.operation.name", "chat"), kv("gen_ai.usage.input_tokens", 7),
-                                trace=f"{t:032x}", parent=f"{1:016x}")))
+        traces.append(
+            line(
+                span(
+                    1,
+                    kv("gen_ai.operation.name", "invoke_agent"),
+                    kv("gen_ai.agent.name", "planner"),
+                    trace=f"{t:032x}",
+                ),
+                span(
+                    2,
+                    kv("gen_ai.operation.name", "chat"),
+                    kv("gen_ai.usage.input_tokens", 7),
+                    trace=f"{t:032x}",
+                    parent=f"{1:016x}",
+                ),
+            )
+        )
     path.write_text("\n".join(traces) + "\n", encoding="utf-8")
     monkeypatch.setattr(_otlp_sql, "PIPELINE", "unordered")
     seen: list[tuple[bool, bool, bool]] = []

@@ -14,11 +14,24 @@ from workbench.ingest import _jsonio, _otlp_sql
 
 def _write(path: Path, traces: int) -> Path:
     # (a duplicate span and a line for the Python reader, so the hand-back and the merge's order count too)
-    lines = [line(span(1, kv("gen_ai.operation.name", "invoke_agent"), kv("gen_ai.agent.name", "planner"),
-                       trace=f"{t:032x}"),
-                  span(2, kv("gen_ai.operation.name", "chat"), kv("gen_ai.usage.input_tokens", t),
-                       trace=f"{t:032x}", parent=f"{1:016x}"))
-             for t in range(1, traces + 1)]
+    lines = [
+        line(
+            span(
+                1,
+                kv("gen_ai.operation.name", "invoke_agent"),
+                kv("gen_ai.agent.name", "planner"),
+                trace=f"{t:032x}",
+            ),
+            span(
+                2,
+                kv("gen_ai.operation.name", "chat"),
+                kv("gen_ai.usage.input_tokens", t),
+                trace=f"{t:032x}",
+                parent=f"{1:016x}",
+            ),
+        )
+        for t in range(1, traces + 1)
+    ]
     lines[5] = line(span(2, kv("gen_ai.usage.input_tokens", -3), trace=f"{6:032x}", parent=f"{1:016x}"))
     lines[9] = lines[3]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -28,7 +41,9 @@ def _write(path: Path, traces: int) -> Path:
 @pytest.fixture
 def inserts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many mapped blocks each INSERT into stage_steps takes, a file under 40 KB read as a small one."""
-    monkeypatch.setattr(_jsonio, "_CHUNK", 1024)  # (the file read 1 KB at a time: blocks of 2 KB, not one read's)
+    monkeypatch.setattr(
+        _jsonio, "_CHUNK", 1024
+    )  # (the file read 1 KB at a time: blocks of 2 KB, not one read's)
     monkeypatch.setattr(_otlp_sql, "_SMALL_FILE_BYTES", 40 * 1024)
     monkeypatch.setattr(_otlp_sql, "_SMALL_BLOCK_BYTES", 2 * 1024)
     monkeypatch.setattr(_otlp_sql, "_BATCH_BYTES", 2 * 1024)
@@ -53,8 +68,9 @@ def test_a_small_file_inserts_each_block_as_it_is_mapped(tmp_path: Path, inserts
     assert fast == snapshot(path, False) and fast[3] == 23
 
 
-def test_a_big_file_holds_its_blocks_for_one_insert_and_stages_the_same(tmp_path: Path, inserts: list[int],
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_big_file_holds_its_blocks_for_one_insert_and_stages_the_same(
+    tmp_path: Path, inserts: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = _write(tmp_path / "big.jsonl", 12)
     small = snapshot(path, True)
     blocks = len(inserts)

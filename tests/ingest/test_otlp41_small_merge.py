@@ -25,15 +25,19 @@ _TABLES = ("steps", "edges", "runs", "quarantine")
 def _rows(db: Path) -> dict[str, list[tuple]]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return {t: con.execute(f"SELECT * EXCLUDE (ingested_at) FROM {t} ORDER BY ALL").fetchall()
-                if "ingested_at" in [c[0] for c in con.execute(f"DESCRIBE {t}").fetchall()]
-                else con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in _TABLES}
+        return {
+            t: con.execute(f"SELECT * EXCLUDE (ingested_at) FROM {t} ORDER BY ALL").fetchall()
+            if "ingested_at" in [c[0] for c in con.execute(f"DESCRIBE {t}").fetchall()]
+            else con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+            for t in _TABLES
+        }
     finally:
         con.close()
 
 
-def test_a_small_otlp_file_merges_within_the_small_limit(tmp_path: Path, merge_limits: list[str],
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_small_otlp_file_merges_within_the_small_limit(
+    tmp_path: Path, merge_limits: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "traces.jsonl"
     n = _write_traces(path, 300)
     with wb.open(tmp_path / "small.duckdb") as ws:
@@ -49,8 +53,9 @@ def test_a_small_otlp_file_merges_within_the_small_limit(tmp_path: Path, merge_l
     assert small_rows == big_rows
 
 
-def test_a_compressed_file_counts_as_its_decompressed_size(tmp_path: Path, merge_limits: list[str],
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_compressed_file_counts_as_its_decompressed_size(
+    tmp_path: Path, merge_limits: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     plain = tmp_path / "plain.jsonl"
     n = _write_traces(plain, 300)
     packed = tmp_path / "traces.jsonl.gz"
@@ -62,8 +67,9 @@ def test_a_compressed_file_counts_as_its_decompressed_size(tmp_path: Path, merge
     assert merge_limits == [_limit_of(_driver.OTLP_MERGE_MEMORY)]
 
 
-def test_a_merge_out_of_the_small_limit_runs_again_and_keeps_every_row(tmp_path: Path, merge_limits: list[str],
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_merge_out_of_the_small_limit_runs_again_and_keeps_every_row(
+    tmp_path: Path, merge_limits: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "traces.jsonl"
     n = _write_traces(path, 300)
     with wb.open(tmp_path / "plain.duckdb") as ws:

@@ -25,14 +25,16 @@ ANSWER = '{"comment":"I couldn\\u0027t find it"}'
 MESSAGES_IN = '[{"role":"user","parts":[{"type":"text","content":"Z\\u00fcrich?"}]}]'
 MESSAGES_OUT = '[{"role":"assistant","parts":[{"type":"text","content":"It\\u0027s 23\\u00b0C"}]}]'
 ARGS = '{"city":"Z\\u00fcrich","q":"say \\u0022hi\\u0022 C:\\\\u0027 \\u005c"}'
-RESULT = '{"t":"23\\u00b0C","bad":"\\uZZZZ"}'   # an invalid escape: no JSON, kept as written
-PLAIN = "plain I couldn\\u0027t"                 # a user's own text, not JSON: kept
-LONE = '"\\ud800 lone"'                          # an unpaired surrogate: kept
+RESULT = '{"t":"23\\u00b0C","bad":"\\uZZZZ"}'  # an invalid escape: no JSON, kept as written
+PLAIN = "plain I couldn\\u0027t"  # a user's own text, not JSON: kept
+LONE = '"\\ud800 lone"'  # an unpaired surrogate: kept
 
 EXPECTED = {  # step: (input, output) stored
     1: ('{"question":"Café 😀?"}', '{"comment":"I couldn\'t find it"}'),
-    2: ('[{"role":"user","parts":[{"type":"text","content":"Zürich?"}]}]',
-        '[{"role":"assistant","parts":[{"type":"text","content":"It\'s 23°C"}]}]'),
+    2: (
+        '[{"role":"user","parts":[{"type":"text","content":"Zürich?"}]}]',
+        '[{"role":"assistant","parts":[{"type":"text","content":"It\'s 23°C"}]}]',
+    ),
     # (the quote, the backslash and the escaped backslash before "u0027" are escapes JSON needs)
     3: ('{"city":"Zürich","q":"say \\u0022hi\\u0022 C:\\\\u0027 \\u005c"}', RESULT),
     4: (PLAIN, LONE),
@@ -46,30 +48,80 @@ def _attr(key: str, value: str) -> dict:
 def _spans(sdk: bool) -> list[dict]:
     """Four spans: an agent (input.value / output.value), a chat (GenAI messages), two tool calls (arguments,
     results). ``sdk``: as the SDK's encoder and protobuf's JSON mapping write them (base64 ids, enum names)."""
+
     def span(i: int, parent: int | None, name: str, attrs: list) -> dict:
         ids = (TRACE, f"{i:016x}", "" if parent is None else f"{parent:016x}")
         if sdk:
             ids = tuple(base64.b64encode(bytes.fromhex(x)).decode() for x in ids)
-        return {"traceId": ids[0], "spanId": ids[1], "parentSpanId": ids[2], "name": name,
-                "kind": "SPAN_KIND_INTERNAL" if sdk else 1,
-                "startTimeUnixNano": str(T0 + i * 10**8), "endTimeUnixNano": str(T0 + i * 10**8 + 5 * 10**7),
-                "attributes": attrs, "status": {"code": "STATUS_CODE_OK"} if sdk else {}}
+        return {
+            "traceId": ids[0],
+            "spanId": ids[1],
+            "parentSpanId": ids[2],
+            "name": name,
+            "kind": "SPAN_KIND_INTERNAL" if sdk else 1,
+            "startTimeUnixNano": str(T0 + i * 10**8),
+            "endTimeUnixNano": str(T0 + i * 10**8 + 5 * 10**7),
+            "attributes": attrs,
+            "status": {"code": "STATUS_CODE_OK"} if sdk else {},
+        }
+
     tool = [_attr("gen_ai.operation.name", "execute_tool")]
     return [
-        span(1, None, "invoke_agent Insights", [_attr("gen_ai.operation.name", "invoke_agent"),
-             _attr("gen_ai.agent.name", "Insights"), _attr("input.value", ASKED), _attr("output.value", ANSWER)]),
-        span(2, 1, "chat gpt-4o", [_attr("gen_ai.operation.name", "chat"), _attr("gen_ai.request.model", "gpt-4o"),
-             _attr("gen_ai.input.messages", MESSAGES_IN), _attr("gen_ai.output.messages", MESSAGES_OUT)]),
-        span(3, 1, "execute_tool weather", [*tool, _attr("gen_ai.tool.name", "weather"),
-             _attr("gen_ai.tool.call.arguments", ARGS), _attr("gen_ai.tool.call.result", RESULT)]),
-        span(4, 1, "execute_tool echo", [*tool, _attr("gen_ai.tool.name", "echo"),
-             _attr("gen_ai.tool.call.arguments", PLAIN), _attr("gen_ai.tool.call.result", LONE)]),
+        span(
+            1,
+            None,
+            "invoke_agent Insights",
+            [
+                _attr("gen_ai.operation.name", "invoke_agent"),
+                _attr("gen_ai.agent.name", "Insights"),
+                _attr("input.value", ASKED),
+                _attr("output.value", ANSWER),
+            ],
+        ),
+        span(
+            2,
+            1,
+            "chat gpt-4o",
+            [
+                _attr("gen_ai.operation.name", "chat"),
+                _attr("gen_ai.request.model", "gpt-4o"),
+                _attr("gen_ai.input.messages", MESSAGES_IN),
+                _attr("gen_ai.output.messages", MESSAGES_OUT),
+            ],
+        ),
+        span(
+            3,
+            1,
+            "execute_tool weather",
+            [
+                *tool,
+                _attr("gen_ai.tool.name", "weather"),
+                _attr("gen_ai.tool.call.arguments", ARGS),
+                _attr("gen_ai.tool.call.result", RESULT),
+            ],
+        ),
+        span(
+            4,
+            1,
+            "execute_tool echo",
+            [
+                *tool,
+                _attr("gen_ai.tool.name", "echo"),
+                _attr("gen_ai.tool.call.arguments", PLAIN),
+                _attr("gen_ai.tool.call.result", LONE),
+            ],
+        ),
     ]
 
 
 def _otlp_line(spans: list[dict], scope: str = "agents") -> str:
-    return json.dumps({"resourceSpans": [{"resource": {"attributes": []},
-                                          "scopeSpans": [{"scope": {"name": scope}, "spans": spans}]}]})
+    return json.dumps(
+        {
+            "resourceSpans": [
+                {"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": scope}, "spans": spans}]}
+            ]
+        }
+    )
 
 
 def _stored(path: Path, sql_path: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[wb.IngestReport, dict]:
@@ -84,8 +136,9 @@ def _stored(path: Path, sql_path: bool, monkeypatch: pytest.MonkeyPatch) -> tupl
 
 @pytest.mark.parametrize("sql_path", [True, False], ids=["sql", "python"])
 @pytest.mark.parametrize("sdk", [False, True], ids=["collector", "sdk"])
-def test_otlp_values_read_with_their_characters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sdk: bool,
-                                                 sql_path: bool) -> None:
+def test_otlp_values_read_with_their_characters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sdk: bool, sql_path: bool
+) -> None:
     path = tmp_path / "agents.otlp.jsonl"
     path.write_text(_otlp_line(_spans(sdk)) + "\n")
     report, rows = _stored(path, sql_path, monkeypatch)
@@ -104,12 +157,15 @@ def test_otlp_attributes_kept_as_written(tmp_path: Path, monkeypatch: pytest.Mon
         monkeypatch.setattr(_jsonio, "SQL_MIN_BYTES", 0 if sql_path else 10**9)
         ws = wb.open()
         ws.ingest(path, progress=False)
-        (attrs,) = ws.sql("SELECT attributes FROM steps WHERE step_id = ?", params=[f"{3:016x}"]).fetchall()[0]
+        (attrs,) = ws.sql("SELECT attributes FROM steps WHERE step_id = ?", params=[f"{3:016x}"]).fetchall()[
+            0
+        ]
         assert json.loads(attrs)["app.note"] == '{"n":"Caf\\u00e9"}', sql_path
 
 
-def test_an_escape_that_breaks_the_line_costs_only_its_record(tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_escape_that_breaks_the_line_costs_only_its_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # "\uZZZZ" written as the line's own JSON (not inside a JSON text value): that line is no JSON
     good, bad = _otlp_line(_spans(False)[:2]), _otlp_line(_spans(False)[2:]).replace("\\\\uZZZZ", "\\uZZZZ")
     assert "\\uZZZZ" in bad and "\\\\uZZZZ" not in bad
@@ -120,18 +176,38 @@ def test_an_escape_that_breaks_the_line_costs_only_its_record(tmp_path: Path,
         assert (report.stored, report.quarantined) == (2, 1), sql_path
         assert rows == {1: EXPECTED[1], 2: EXPECTED[2]}
         assert [e.rsplit(".jsonl:", 1)[1] for e in report.errors] == [
-            "2: broken JSON: invalid escaped sequence in string: line 1 column 748 (char 747)"], report.errors
+            "2: broken JSON: invalid escaped sequence in string: line 1 column 748 (char 747)"
+        ], report.errors
 
 
 def test_openinference_values_read_with_their_characters(tmp_path: Path) -> None:
     base = {"context.trace_id": TRACE, "status_code": "OK", "status_message": "", "events": []}
     rows = [
-        {**base, "context.span_id": "a1", "parent_id": None, "name": "Agent.run", "span_kind": "AGENT",
-         "start_time": 1714564800000, "end_time": 1714564805000, "attributes.openinference.span.kind": "AGENT",
-         "attributes.input.value": ASKED, "attributes.output.value": ANSWER},
-        {**base, "context.span_id": "c3", "parent_id": "a1", "name": "weather", "span_kind": "TOOL",
-         "start_time": 1714564801200, "end_time": 1714564801900, "attributes.openinference.span.kind": "TOOL",
-         "attributes.tool.name": "weather", "attributes.input.value": ARGS, "attributes.output.value": PLAIN},
+        {
+            **base,
+            "context.span_id": "a1",
+            "parent_id": None,
+            "name": "Agent.run",
+            "span_kind": "AGENT",
+            "start_time": 1714564800000,
+            "end_time": 1714564805000,
+            "attributes.openinference.span.kind": "AGENT",
+            "attributes.input.value": ASKED,
+            "attributes.output.value": ANSWER,
+        },
+        {
+            **base,
+            "context.span_id": "c3",
+            "parent_id": "a1",
+            "name": "weather",
+            "span_kind": "TOOL",
+            "start_time": 1714564801200,
+            "end_time": 1714564801900,
+            "attributes.openinference.span.kind": "TOOL",
+            "attributes.tool.name": "weather",
+            "attributes.input.value": ARGS,
+            "attributes.output.value": PLAIN,
+        },
     ]
     path = tmp_path / "spans.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -143,8 +219,9 @@ def test_openinference_values_read_with_their_characters(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("sql_path", [True, False], ids=["sql", "python"])
-def test_native_values_and_task_read_with_their_characters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                           sql_path: bool) -> None:
+def test_native_values_and_task_read_with_their_characters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sql_path: bool
+) -> None:
     step = {"record": "step", "run_id": "r1", "agent": "pricer", "started_at": T0, "ended_at": T0 + 10**6}
     records = [
         {"record": "run", "run_id": "r1", "system": "desk", "task": '{"ask":"price Caf\\u00e9 beans"}'},
@@ -155,16 +232,24 @@ def test_native_values_and_task_read_with_their_characters(tmp_path: Path, monke
         {**step, "step_id": "s4", "kind": "tool", "input": {"city": "Zürich"}, "output": "Z\u00fcrich"},
     ]
     path = tmp_path / "run.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in records)
-                    + '{"record": "step", "run_id": "r1", "step_id": "s5", "output": "caf\\uZZZZ"}\n')
+    path.write_text(
+        "".join(json.dumps(r) + "\n" for r in records)
+        + '{"record": "step", "run_id": "r1", "step_id": "s5", "output": "caf\\uZZZZ"}\n'
+    )
     monkeypatch.setattr(_jsonio, "SQL_MIN_BYTES", 0 if sql_path else 10**9)
     ws = wb.open()
     report = ws.ingest(path, progress=False)
     assert (report.read, report.stored, report.quarantined) == (5, 4, 1)  # (the last line is no JSON)
     assert [e.rsplit(".jsonl:", 1)[1] for e in report.errors] == [
-        "6: broken JSON: invalid escaped sequence in string: line 1 column 67 (char 66)"], report.errors
+        "6: broken JSON: invalid escaped sequence in string: line 1 column 67 (char 66)"
+    ], report.errors
     got = {s: (i, o) for s, i, o in ws.sql("SELECT step_id, input, output FROM steps").fetchall()}
-    assert got == {"s1": EXPECTED[2], "s2": EXPECTED[3], "s3": EXPECTED[4], "s4": ('{"city":"Zürich"}', "Zürich")}
+    assert got == {
+        "s1": EXPECTED[2],
+        "s2": EXPECTED[3],
+        "s3": EXPECTED[4],
+        "s4": ('{"city":"Zürich"}', "Zürich"),
+    }
     assert ws.sql("SELECT task FROM runs").fetchall() == [('{"ask":"price Café beans"}',)]
 
 
@@ -174,16 +259,37 @@ def test_a_tool_call_read_out_of_the_messages_has_its_characters(tmp_path: Path)
     # messages keep the arguments as a JSON string inside JSON: that text's own escapes are kept.
     args, result = json.dumps({"city": "Zürich"}), json.dumps({"t": "23°C"})
     assert "\\u00fc" in args and "\\u00b0" in result
-    asked = {"role": "assistant", "tool_calls": [{"id": "call_1", "type": "function",
-                                                  "function": {"name": "weather", "arguments": args}}]}
-    conversation = [{"role": "user", "content": "weather?"}, asked,
-                    {"role": "tool", "tool_call_id": "call_1", "content": result}]
+    asked = {
+        "role": "assistant",
+        "tool_calls": [
+            {"id": "call_1", "type": "function", "function": {"name": "weather", "arguments": args}}
+        ],
+    }
+    conversation = [
+        {"role": "user", "content": "weather?"},
+        asked,
+        {"role": "tool", "tool_call_id": "call_1", "content": result},
+    ]
     chat = [_attr("gen_ai.operation.name", "chat"), _attr("gen_ai.request.model", "m")]
     spans = _spans(False)[:1] + [
-        {**_spans(False)[1], "attributes": [*chat, _attr("input.value", json.dumps(conversation[:1])),
-                                            _attr("output.value", json.dumps(asked, ensure_ascii=False))]},
-        {**_spans(False)[2], "name": "chat", "attributes": [*chat, _attr("input.value", json.dumps(conversation)),
-                                                            _attr("output.value", '{"content":"23 degrees"}')]}]
+        {
+            **_spans(False)[1],
+            "attributes": [
+                *chat,
+                _attr("input.value", json.dumps(conversation[:1])),
+                _attr("output.value", json.dumps(asked, ensure_ascii=False)),
+            ],
+        },
+        {
+            **_spans(False)[2],
+            "name": "chat",
+            "attributes": [
+                *chat,
+                _attr("input.value", json.dumps(conversation)),
+                _attr("output.value", '{"content":"23 degrees"}'),
+            ],
+        },
+    ]
     path = tmp_path / "agents.otlp.jsonl"
     path.write_text(_otlp_line(spans) + "\n")
     ws = wb.open()
@@ -199,22 +305,62 @@ def test_a_tool_span_filled_from_log_records_has_its_characters(tmp_path: Path) 
     # util-genai's event_only mode: the tool span names its call; the arguments are in the model's output message,
     # a log record's, as the text json.dumps wrote (attached in the merge, after the stage's pass)
     def span(i: int, name: str, attrs: list) -> dict:
-        return {**_spans(False)[0], "spanId": f"{i:016x}", "parentSpanId": f"{1:016x}", "name": name,
-                "attributes": attrs}
-    spans = [_spans(False)[0], span(2, "chat m", [_attr("gen_ai.operation.name", "chat")]),
-             span(3, "execute_tool weather", [_attr("gen_ai.operation.name", "execute_tool"),
-                                              _attr("gen_ai.tool.name", "weather"),
-                                              _attr("gen_ai.tool.call.id", "call_1")])]
-    call = {"type": "tool_call", "id": "call_1", "name": "weather", "arguments": json.dumps({"city": "Zürich"})}
-    messages = {"gen_ai.input.messages": [{"role": "user", "parts": [{"type": "text", "content": "weather?"}]}],
-                "gen_ai.output.messages": [{"role": "assistant", "parts": [call]}]}
-    record = {"body": {}, "traceId": TRACE, "spanId": f"{2:016x}", "observedTimeUnixNano": str(T0 + 3 * 10**8),
-              "eventName": "gen_ai.client.inference.operation.details",
-              "attributes": [{"key": k, "value": {"stringValue": json.dumps(v)}} for k, v in messages.items()]}
+        return {
+            **_spans(False)[0],
+            "spanId": f"{i:016x}",
+            "parentSpanId": f"{1:016x}",
+            "name": name,
+            "attributes": attrs,
+        }
+
+    spans = [
+        _spans(False)[0],
+        span(2, "chat m", [_attr("gen_ai.operation.name", "chat")]),
+        span(
+            3,
+            "execute_tool weather",
+            [
+                _attr("gen_ai.operation.name", "execute_tool"),
+                _attr("gen_ai.tool.name", "weather"),
+                _attr("gen_ai.tool.call.id", "call_1"),
+            ],
+        ),
+    ]
+    call = {
+        "type": "tool_call",
+        "id": "call_1",
+        "name": "weather",
+        "arguments": json.dumps({"city": "Zürich"}),
+    }
+    messages = {
+        "gen_ai.input.messages": [{"role": "user", "parts": [{"type": "text", "content": "weather?"}]}],
+        "gen_ai.output.messages": [{"role": "assistant", "parts": [call]}],
+    }
+    record = {
+        "body": {},
+        "traceId": TRACE,
+        "spanId": f"{2:016x}",
+        "observedTimeUnixNano": str(T0 + 3 * 10**8),
+        "eventName": "gen_ai.client.inference.operation.details",
+        "attributes": [{"key": k, "value": {"stringValue": json.dumps(v)}} for k, v in messages.items()],
+    }
     traces, logs = tmp_path / "traces.jsonl", tmp_path / "logs.jsonl"
     traces.write_text(_otlp_line(spans, "opentelemetry.util.genai.handler") + "\n")
-    logs.write_text(json.dumps({"resourceLogs": [{"resource": {"attributes": []}, "scopeLogs": [
-        {"scope": {"name": "opentelemetry.util.genai.handler"}, "logRecords": [record]}]}]}) + "\n")
+    logs.write_text(
+        json.dumps(
+            {
+                "resourceLogs": [
+                    {
+                        "resource": {"attributes": []},
+                        "scopeLogs": [
+                            {"scope": {"name": "opentelemetry.util.genai.handler"}, "logRecords": [record]}
+                        ],
+                    }
+                ]
+            }
+        )
+        + "\n"
+    )
     ws = wb.open()
     report = ws.ingest([traces, logs], progress=False)
     assert (report.read, report.stored, report.quarantined) == (4, 4, 0)

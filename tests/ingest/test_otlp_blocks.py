@@ -16,14 +16,26 @@ from workbench.ingest._line_table import _maybe_deep, block_table
 
 def _lines() -> list[bytes]:
     rng = random.Random(7)
-    out = [b"{}", b"", b"[" * 150 + b"]" * 150, b'{"a": "' + b"]" * 300 + b'"}',
-           b'{"a": "' + b"[" * 300 + b'"}', b"[{" * 60 + b"}]" * 60, b"{" * 101 + b"}" * 101,
-           b"[" * 100 + b"]" * 100, b"[" * 40 + b"]" * 40, b'{"x": [' + b"[]," * 200 + b"[]]}"]
+    out = [
+        b"{}",
+        b"",
+        b"[" * 150 + b"]" * 150,
+        b'{"a": "' + b"]" * 300 + b'"}',
+        b'{"a": "' + b"[" * 300 + b'"}',
+        b"[{" * 60 + b"}]" * 60,
+        b"{" * 101 + b"}" * 101,
+        b"[" * 100 + b"]" * 100,
+        b"[" * 40 + b"]" * 40,
+        b'{"x": [' + b"[]," * 200 + b"[]]}",
+    ]
     for _ in range(200):  # random bracket soup, balanced or not, some past the depth limit
         depth = rng.randrange(1, 130)
         text = b"".join(rng.choice([b"[", b"{"]) for _ in range(depth))
-        out.append(text + b"".join(b"]" if c == ord("[") else b"}" for c in reversed(text))
-                   + rng.choice([b"", b"]", b"{", b'"]"']))
+        out.append(
+            text
+            + b"".join(b"]" if c == ord("[") else b"}" for c in reversed(text))
+            + rng.choice([b"", b"]", b"{", b'"]"'])
+        )
     rng.shuffle(out)
     return out
 

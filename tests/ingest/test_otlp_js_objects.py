@@ -27,21 +27,52 @@ def _long(n: int, unsigned: bool = True) -> dict:
 
 
 def _span(sid: int, parent: Any, **over: Any) -> dict:
-    span = {"traceId": _buffer(TRACE), "spanId": _buffer(bytes([0] * 7 + [sid])), "parentSpanId": parent,
-            "name": f"chat {sid}", "kind": 3, "startTimeUnixNano": _long(START + sid),
-            "endTimeUnixNano": _long(START + sid + 2**32 + 5),
-            "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
-                           {"key": "gen_ai.usage.input_tokens", "value": {"intValue": _long(120, False)}}],
-            "status": {"code": 1}}
+    span = {
+        "traceId": _buffer(TRACE),
+        "spanId": _buffer(bytes([0] * 7 + [sid])),
+        "parentSpanId": parent,
+        "name": f"chat {sid}",
+        "kind": 3,
+        "startTimeUnixNano": _long(START + sid),
+        "endTimeUnixNano": _long(START + sid + 2**32 + 5),
+        "attributes": [
+            {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+            {"key": "gen_ai.usage.input_tokens", "value": {"intValue": _long(120, False)}},
+        ],
+        "status": {"code": 1},
+    }
     span.update(over)
     return span
 
 
 def _write(path: Path, spans: list[dict], lines: bool) -> Path:
-    doc = {"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "svc"}}]},
-                              "scopeSpans": [{"scope": {"name": "openlit"}, "spans": spans}]}]}
-    text = "".join(json.dumps({**doc, "resourceSpans": [{**doc["resourceSpans"][0], "scopeSpans": [
-        {"scope": {"name": "openlit"}, "spans": [s]}]}]}) + "\n" for s in spans) if lines else json.dumps(doc, indent=2)
+    doc = {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "svc"}}]},
+                "scopeSpans": [{"scope": {"name": "openlit"}, "spans": spans}],
+            }
+        ]
+    }
+    text = (
+        "".join(
+            json.dumps(
+                {
+                    **doc,
+                    "resourceSpans": [
+                        {
+                            **doc["resourceSpans"][0],
+                            "scopeSpans": [{"scope": {"name": "openlit"}, "spans": [s]}],
+                        }
+                    ],
+                }
+            )
+            + "\n"
+            for s in spans
+        )
+        if lines
+        else json.dumps(doc, indent=2)
+    )
     path.write_text(text)
     return path
 
@@ -52,19 +83,38 @@ def test_buffers_and_longs_are_read(tmp_path: Path, lines: bool) -> None:
     ws = wb.open()
     report = ws.ingest(_write(tmp_path / "js.json", spans, lines))
     assert (report.stored, report.quarantined) == (2, 0), report.errors
-    rows = ws.sql("SELECT run_id, step_id, parent_id, epoch_us(started_at), latency_ms, tokens_in "
-                  "FROM steps ORDER BY step_id").fetchall()
-    assert rows == [(TRACE.hex(), "0000000000000001", None, (START + 1) // 1000, (2**32 + 5) / 1e6, 120),
-                    (TRACE.hex(), "0000000000000002", "0000000000000001", (START + 2) // 1000, (2**32 + 5) / 1e6, 120)]
+    rows = ws.sql(
+        "SELECT run_id, step_id, parent_id, epoch_us(started_at), latency_ms, tokens_in "
+        "FROM steps ORDER BY step_id"
+    ).fetchall()
+    assert rows == [
+        (TRACE.hex(), "0000000000000001", None, (START + 1) // 1000, (2**32 + 5) / 1e6, 120),
+        (TRACE.hex(), "0000000000000002", "0000000000000001", (START + 2) // 1000, (2**32 + 5) / 1e6, 120),
+    ]
 
 
-@pytest.mark.parametrize(("field", "value", "reason"), [
-    ("spanId", _buffer(b"\x01\x02"), "invalid spanId: a Node.js Buffer of 2 bytes (not 8)"),
-    ("traceId", {"type": "Buffer", "data": [1, 300]}, "invalid traceId: a Node.js Buffer whose data are not all bytes"),
-    ("spanId", {"0": 1, "1": 2}, "invalid spanId: an object {'0', '1'}, not hex, base64 or a Node.js Buffer"),
-    ("startTimeUnixNano", {"low": 1, "high": "x"}, "startTimeUnixNano is an object {'low', 'high'}, not a number"),
-    ("startTimeUnixNano", _long(-5, unsigned=False), "startTimeUnixNano is out of range: -5"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("spanId", _buffer(b"\x01\x02"), "invalid spanId: a Node.js Buffer of 2 bytes (not 8)"),
+        (
+            "traceId",
+            {"type": "Buffer", "data": [1, 300]},
+            "invalid traceId: a Node.js Buffer whose data are not all bytes",
+        ),
+        (
+            "spanId",
+            {"0": 1, "1": 2},
+            "invalid spanId: an object {'0', '1'}, not hex, base64 or a Node.js Buffer",
+        ),
+        (
+            "startTimeUnixNano",
+            {"low": 1, "high": "x"},
+            "startTimeUnixNano is an object {'low', 'high'}, not a number",
+        ),
+        ("startTimeUnixNano", _long(-5, unsigned=False), "startTimeUnixNano is out of range: -5"),
+    ],
+)
 def test_a_malformed_js_object_names_its_field(tmp_path: Path, field: str, value: Any, reason: str) -> None:
     spans = [_span(1, _buffer(b"")), _span(2, _buffer(b""), **{field: value})]
     ws = wb.open()

@@ -29,14 +29,17 @@ def _snapshot(path: Path, fast: bool) -> list[dict]:
 @pytest.fixture(scope="module")
 def sdk_docs() -> dict[str, dict]:
     spans = multi_agent_spans()
-    return {"names+base64": otlp_request(spans),
-            "integers+base64": MessageToDict(encode_spans(spans), use_integers_for_enums=True),
-            "collector": collector_style(otlp_request(spans))}
+    return {
+        "names+base64": otlp_request(spans),
+        "integers+base64": MessageToDict(encode_spans(spans), use_integers_for_enums=True),
+        "collector": collector_style(otlp_request(spans)),
+    }
 
 
 @pytest.mark.parametrize("style", ["names+base64", "integers+base64", "collector"])
-def test_sdk_output_is_read_in_sql(sdk_docs: dict[str, dict], style: str, tmp_path: Path,
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sdk_output_is_read_in_sql(
+    sdk_docs: dict[str, dict], style: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     doc = copy.deepcopy(sdk_docs[style])
     for sp in doc["resourceSpans"][0]["scopeSpans"][0]["spans"]:
         if sp["name"] == "execute_tool get_price":
@@ -45,8 +48,11 @@ def test_sdk_output_is_read_in_sql(sdk_docs: dict[str, dict], style: str, tmp_pa
     path.write_text(json.dumps(sdk_docs[style]) + "\n" + json.dumps(doc) + "\n")
     handed: list = []
     real = _otlp_sql.stage_line
-    monkeypatch.setattr(_otlp_sql, "stage_line", lambda *a, **k: (handed.append(a[3] if len(a) > 3 else None),
-                                                                   real(*a, **k))[1])
+    monkeypatch.setattr(
+        _otlp_sql,
+        "stage_line",
+        lambda *a, **k: (handed.append(a[3] if len(a) > 3 else None), real(*a, **k))[1],
+    )
     fast = _snapshot(path, fast=True)
     slow = _snapshot(path, fast=False)
     assert fast == slow

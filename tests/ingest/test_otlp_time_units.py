@@ -30,9 +30,16 @@ def _span(n: int, start: Any, end: Any) -> dict:
 
 
 def _doc(times: list[tuple[Any, Any]]) -> dict:
-    return {"resourceSpans": [{"resource": {"attributes": [
-        {"key": "service.name", "value": {"stringValue": "svc"}}]}, "scopeSpans": [
-        {"scope": {"name": "lib"}, "spans": [_span(i, a, b) for i, (a, b) in enumerate(times)]}]}]}
+    return {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "svc"}}]},
+                "scopeSpans": [
+                    {"scope": {"name": "lib"}, "spans": [_span(i, a, b) for i, (a, b) in enumerate(times)]}
+                ],
+            }
+        ]
+    }
 
 
 def _write(path: Path, times: list[tuple[Any, Any]], pretty: bool) -> Path:
@@ -51,17 +58,21 @@ def _naive(seconds: float) -> datetime:
 
 @pytest.mark.parametrize("pretty", [False, True], ids=["jsonl-sql-path", "document-python-path"])
 @pytest.mark.parametrize(("unit", "per_s"), [("seconds", 1), ("milliseconds", 1000), ("microseconds", 10**6)])
-def test_integer_times_are_read_in_the_unit_their_size_tells(tmp_path: Path, unit: str, per_s: int,
-                                                             pretty: bool) -> None:
+def test_integer_times_are_read_in_the_unit_their_size_tells(
+    tmp_path: Path, unit: str, per_s: int, pretty: bool
+) -> None:
     # As the protobuf JSON mapping writes 64-bit integers (text) and as some exporters write them (numbers).
-    path = _write(tmp_path / f"{unit}.json", [(str(S * per_s), str((S + 2) * per_s)), ((S + 3) * per_s, None)],
-                  pretty)
+    path = _write(
+        tmp_path / f"{unit}.json", [(str(S * per_s), str((S + 2) * per_s)), ((S + 3) * per_s, None)], pretty
+    )
     ws = wb.open()
     report = ws.ingest(path, format="otlp")
     assert (report.stored, report.quarantined) == (2, 0)
     assert _times(ws) == [(_naive(S), _naive(S + 2), 2000.0), (_naive(S + 3), None, None)]
-    assert report.notes == [f"{path.resolve()}: 3 timestamps read as {unit} since 1970 (told by size; "
-                            "the format's numbers are nanoseconds)"]
+    assert report.notes == [
+        f"{path.resolve()}: 3 timestamps read as {unit} since 1970 (told by size; "
+        "the format's numbers are nanoseconds)"
+    ]
     again = ws.ingest(path, format="otlp")  # idempotent: the same steps, no conflict
     assert (again.added, again.quarantined) == (0, 0)
 
@@ -73,8 +84,10 @@ def test_fractional_seconds_keep_their_fraction(tmp_path: Path, pretty: bool) ->
     report = ws.ingest(path, format="otlp")
     assert (report.stored, report.quarantined) == (2, 0)
     assert _times(ws) == [(_naive(S + 0.25), _naive(S + 0.75), 500.0), (_naive(1767268800.5), None, None)]
-    assert report.notes == [f"{path.resolve()}: 3 timestamps read as seconds since 1970 (told by size; "
-                            "the format's numbers are nanoseconds)"]
+    assert report.notes == [
+        f"{path.resolve()}: 3 timestamps read as seconds since 1970 (told by size; "
+        "the format's numbers are nanoseconds)"
+    ]
 
 
 def test_nanoseconds_are_unchanged_and_mixed_small_times_stay_nanoseconds(tmp_path: Path) -> None:
@@ -86,7 +99,10 @@ def test_nanoseconds_are_unchanged_and_mixed_small_times_stay_nanoseconds(tmp_pa
     mixed = _write(tmp_path / "mixed.json", [("5", str(S))], False)
     ws = wb.open()
     report = ws.ingest(mixed, format="otlp")
-    assert _times(ws)[0][:2] == (datetime(1970, 1, 1), datetime(1970, 1, 1, 0, 0, S // 10**9, S % 10**9 // 1000))
+    assert _times(ws)[0][:2] == (
+        datetime(1970, 1, 1),
+        datetime(1970, 1, 1, 0, 0, S // 10**9, S % 10**9 // 1000),
+    )
     assert len(report.notes) == 1 and "1 seconds but were read as nanoseconds" in report.notes[0]
 
 

@@ -14,17 +14,34 @@ T0 = 1_700_000_000_000_000_000
 
 
 def _span(trace: int, i: int, parent: int | None, agent: str | None = None) -> dict:
-    attrs = [{"key": "gen_ai.agent.name", "value": {"stringValue": agent}}] if agent else [
-        {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}}]
-    return {"traceId": f"{trace:032x}", "spanId": f"{i:016x}",
-            "parentSpanId": "" if parent is None else f"{parent:016x}", "name": f"step {i}",
-            "startTimeUnixNano": str(T0 + (i % 7) * 1000), "endTimeUnixNano": str(T0 + (i % 7) * 1000 + 500),
-            "attributes": attrs, "status": {"code": 2 if i % 11 == 0 else 1}}
+    attrs = (
+        [{"key": "gen_ai.agent.name", "value": {"stringValue": agent}}]
+        if agent
+        else [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}}]
+    )
+    return {
+        "traceId": f"{trace:032x}",
+        "spanId": f"{i:016x}",
+        "parentSpanId": "" if parent is None else f"{parent:016x}",
+        "name": f"step {i}",
+        "startTimeUnixNano": str(T0 + (i % 7) * 1000),
+        "endTimeUnixNano": str(T0 + (i % 7) * 1000 + 500),
+        "attributes": attrs,
+        "status": {"code": 2 if i % 11 == 0 else 1},
+    }
 
 
 def _line(trace: int, spans: list[dict]) -> str:
-    return json.dumps({"resourceSpans": [{"resource": {"attributes": [
-        {"key": "service.name", "value": {"stringValue": "svc"}}]}, "scopeSpans": [{"scope": {"name": "t"}, "spans": spans}]}]})
+    return json.dumps(
+        {
+            "resourceSpans": [
+                {
+                    "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "svc"}}]},
+                    "scopeSpans": [{"scope": {"name": "t"}, "spans": spans}],
+                }
+            ]
+        }
+    )
 
 
 def _chain(trace: int, first: int, n: int, parent: int | None = None, agent: str = "lead") -> list[dict]:
@@ -42,37 +59,69 @@ def _write(tmp: Path) -> tuple[Path, Path, Path]:
     lines.append(_line(3, [_span(3, 305, 303)]))  # a duplicate with another parent: a conflict
     lines.append(_line(4, [_span(4, 403, 402)]))  # the same span again: a repeat
     lines.append(_line(30, [_span(30, 3000, 3001), _span(30, 3001, 3000), _span(30, 3002, 3001)]))  # a cycle
-    lines.append(_line(31, [_span(31, 3100, 3199, None), _span(31, 3101, 3100)]))  # its root's parent comes later
+    lines.append(
+        _line(31, [_span(31, 3100, 3199, None), _span(31, 3101, 3100)])
+    )  # its root's parent comes later
     lines.append("{not json")
     a.write_text("\n".join(lines) + "\n")
     # the second file: runs of the first go on (stored steps renumbered, an orphan gains its agent), new runs
-    b.write_text("\n".join([
-        _line(31, [_span(31, 3199, None, "late")]),
-        _line(5, _chain(5, 590, 3, parent=505)),
-        _line(2, [_span(2, 203, 201)]),  # conflicts with the stored span
-        *[_line(t, _chain(t, t * 100, 5)) for t in range(40, 46)],
-    ]) + "\n")
+    b.write_text(
+        "\n".join(
+            [
+                _line(31, [_span(31, 3199, None, "late")]),
+                _line(5, _chain(5, 590, 3, parent=505)),
+                _line(2, [_span(2, 203, 201)]),  # conflicts with the stored span
+                *[_line(t, _chain(t, t * 100, 5)) for t in range(40, 46)],
+            ]
+        )
+        + "\n"
+    )
     recs = []
     for r in range(3):
         run = f"nat{r}"
-        recs.append({"record": "run", "run_id": run, "system": "sys", "task": "t", "outcome": "failure" if r else None})
-        recs += [{"record": "step", "run_id": run, "step_id": f"s{k}", "parent_id": f"s{k - 1}" if k else None,
-                  "agent": "planner" if k == 0 else None, "kind": "llm", "started_at": T0 + k * 10}
-                 for k in range(5)]
+        recs.append(
+            {
+                "record": "run",
+                "run_id": run,
+                "system": "sys",
+                "task": "t",
+                "outcome": "failure" if r else None,
+            }
+        )
+        recs += [
+            {
+                "record": "step",
+                "run_id": run,
+                "step_id": f"s{k}",
+                "parent_id": f"s{k - 1}" if k else None,
+                "agent": "planner" if k == 0 else None,
+                "kind": "llm",
+                "started_at": T0 + k * 10,
+            }
+            for k in range(5)
+        ]
         recs.append({"record": "edge", "run_id": run, "src_step": "s1", "dst_step": "s3", "kind": "consumes"})
-        recs.append({"record": "label", "run_id": run, "agent": "planner", "step_id": "s1", "outcome": "failure"})
+        recs.append(
+            {"record": "label", "run_id": run, "agent": "planner", "step_id": "s1", "outcome": "failure"}
+        )
     recs.append({"record": "label", "run_id": "labels_only", "outcome": "success"})
     native.write_text("\n".join(json.dumps(x) for x in recs) + "\n")
     return a, b, native
 
 
 def _dump(ws: wb.Workspace) -> tuple:
-    steps = ws.sql("SELECT run_id, step_id, parent_id, seq, depth, agent, agent_own, kind, status, started_at "
-                   "FROM steps ORDER BY run_id, step_id").fetchall()
-    quarantine = ws.sql("SELECT file, line, reason, step_id, occurrence FROM quarantine ORDER BY ALL").fetchall()
+    steps = ws.sql(
+        "SELECT run_id, step_id, parent_id, seq, depth, agent, agent_own, kind, status, started_at "
+        "FROM steps ORDER BY run_id, step_id"
+    ).fetchall()
+    quarantine = ws.sql(
+        "SELECT file, line, reason, step_id, occurrence FROM quarantine ORDER BY ALL"
+    ).fetchall()
     edges = ws.sql("SELECT * FROM edges ORDER BY ALL").fetchall()
-    runs = ws.sql("SELECT run_id, n_steps, outcome, outcome_source, started_at, ended_at, task FROM runs "
-                  "ORDER BY run_id").fetchall()
+    runs = ws.sql(
+        "SELECT run_id, n_steps, outcome, outcome_source, started_at, ended_at, task FROM runs "
+        "ORDER BY run_id"
+    ).fetchall()
     labels = ws.sql("SELECT run_id, agent, step_id, outcome FROM labels ORDER BY ALL").fetchall()
     return steps, [(Path(f).name, *rest) for f, *rest in quarantine], edges, runs, labels
 
@@ -97,8 +146,9 @@ def one_chunk(tmp_path_factory: pytest.TempPathFactory) -> tuple[tuple[Path, Pat
 
 
 @pytest.mark.parametrize("chunk_steps", [1, 4, 13])
-def test_chunked_merge_stores_what_one_chunk_stores(one_chunk: tuple, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch, chunk_steps: int) -> None:
+def test_chunked_merge_stores_what_one_chunk_stores(
+    one_chunk: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_steps: int
+) -> None:
     files, whole, whole_reports = one_chunk
     monkeypatch.setattr(_driver, "MERGE_CHUNK_STEPS", chunk_steps)
     chunked, chunked_reports = _ingest_all(tmp_path, files, f"chunked{chunk_steps}")
@@ -106,7 +156,9 @@ def test_chunked_merge_stores_what_one_chunk_stores(one_chunk: tuple, tmp_path: 
     assert chunked_reports == whole_reports
     steps, quarantine, edges, runs, _ = whole
     assert whole_reports[2][3] == 0  # the third call adds nothing
-    assert any("parent cycle" in q[2] for q in quarantine) and any("conflicts with the stored" in q[2] for q in quarantine)
+    assert any("parent cycle" in q[2] for q in quarantine) and any(
+        "conflicts with the stored" in q[2] for q in quarantine
+    )
     by_id = {(s[0], s[1]): s for s in steps}
     # the orphan's parent arrived in the second call: agent and depth from it
     assert by_id[(f"{31:032x}", f"{3101:016x}")][4:6] == (2, "late")

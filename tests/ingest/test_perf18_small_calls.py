@@ -35,14 +35,27 @@ T0 = 1_767_225_600_000_000_000
 
 def _trace(t: int, n: int = 5, agent: str | None = "planner") -> str:
     attrs = [{"key": "gen_ai.agent.name", "value": {"stringValue": agent}}] if agent else []
-    spans = [{"traceId": f"{t:032x}", "spanId": f"{t * 64 + i:016x}",
-              "parentSpanId": "" if i == 0 else f"{t * 64:016x}",
-              "name": "invoke_agent planner" if i == 0 else f"chat {i}", "kind": 1,
-              "startTimeUnixNano": str(T0 + t * 10**10 + i * 10**8),
-              "endTimeUnixNano": str(T0 + t * 10**10 + i * 10**8 + 5 * 10**7),
-              "attributes": attrs if i == 0 else [], "status": {}} for i in range(n)]
-    return json.dumps({"resourceSpans": [{"resource": {"attributes": []},
-                                          "scopeSpans": [{"scope": {"name": "x"}, "spans": spans}]}]})
+    spans = [
+        {
+            "traceId": f"{t:032x}",
+            "spanId": f"{t * 64 + i:016x}",
+            "parentSpanId": "" if i == 0 else f"{t * 64:016x}",
+            "name": "invoke_agent planner" if i == 0 else f"chat {i}",
+            "kind": 1,
+            "startTimeUnixNano": str(T0 + t * 10**10 + i * 10**8),
+            "endTimeUnixNano": str(T0 + t * 10**10 + i * 10**8 + 5 * 10**7),
+            "attributes": attrs if i == 0 else [],
+            "status": {},
+        }
+        for i in range(n)
+    ]
+    return json.dumps(
+        {
+            "resourceSpans": [
+                {"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "x"}, "spans": spans}]}
+            ]
+        }
+    )
 
 
 def _logged(ws: wb.Workspace, source: Path) -> tuple[wb.IngestReport, list[str]]:
@@ -52,7 +65,9 @@ def _logged(ws: wb.Workspace, source: Path) -> tuple[wb.IngestReport, list[str]]
         report = ws.ingest(source, progress=False)
     finally:
         ws.con.execute("CALL disable_logging()")
-    stmts = [m for (m,) in ws.con.execute("SELECT message FROM duckdb_logs() WHERE type = 'QueryLog'").fetchall()]
+    stmts = [
+        m for (m,) in ws.con.execute("SELECT message FROM duckdb_logs() WHERE type = 'QueryLog'").fetchall()
+    ]
     ws.con.execute("CALL truncate_duckdb_logs()")
     return report, stmts
 
@@ -69,8 +84,14 @@ def test_a_small_call_of_new_named_runs_leaves_out_the_comparisons(tmp_path: Pat
     report, stmts = _logged(ws, tmp_path / "t2.jsonl")
     assert (report.read, report.stored, report.added, report.quarantined) == (5, 5, 5, 0)
     # (before: 184 statements, each of these among them, and the OTLP reader's SQL path)
-    for table in ("stage_dup_rows", "stage_dup_pairs", "stage_vs_stored", "loop_agents", "component_agents",
-                  "_wb_otlp_spans"):
+    for table in (
+        "stage_dup_rows",
+        "stage_dup_pairs",
+        "stage_vs_stored",
+        "loop_agents",
+        "component_agents",
+        "_wb_otlp_spans",
+    ):
         assert not _ran(stmts, table), table
     # 164 at d6e5f1f; +5 since the ingest runs on a cursor of its own (three SETs configure it, two
     # txid_current() pairs refuse a write inside the user's open transaction) and -2 own-name checks gone;
@@ -97,11 +118,18 @@ def test_a_small_call_of_new_named_runs_leaves_out_the_comparisons(tmp_path: Pat
     assert not any(s.startswith("ATTACH") for s in stmts)
     assert len(stmts) <= 63, len(stmts)
     # a few records given in memory stage in a temporary table too (121 statements at 2cae41c)
-    _, stmts = _logged(ws, [{"run_id": "r", "step_id": "s", "agent": "a", "kind": "llm"},
-                            {"run_id": "r", "step_id": "t", "agent": "b", "kind": "tool"}])
+    _, stmts = _logged(
+        ws,
+        [
+            {"run_id": "r", "step_id": "s", "agent": "a", "kind": "llm"},
+            {"run_id": "r", "step_id": "t", "agent": "b", "kind": "tool"},
+        ],
+    )
     assert not any(s.startswith("ATTACH") for s in stmts)
     assert len(stmts) <= 56, len(stmts)
-    assert ws.sql("SELECT count(*), count(DISTINCT run_id), count(agent) FROM steps").fetchall() == [(12, 3, 12)]
+    assert ws.sql("SELECT count(*), count(DISTINCT run_id), count(agent) FROM steps").fetchall() == [
+        (12, 3, 12)
+    ]
 
 
 def test_the_left_out_sections_run_when_they_have_something_to_do(tmp_path: Path) -> None:
@@ -125,7 +153,9 @@ def test_the_left_out_sections_run_when_they_have_something_to_do(tmp_path: Path
     changed.write_text(_trace(1).replace('"chat 2"', '"chat two"') + "\n")
     report, stmts = _logged(ws, changed)
     assert _ran(stmts, "stage_vs_stored")
-    assert (report.added, report.quarantined) == (0, 1) and "conflicts with the stored step" in report.errors[0]
+    assert (report.added, report.quarantined) == (0, 1) and "conflicts with the stored step" in report.errors[
+        0
+    ]
     # a run that names no agent is given to the loop and component naming
     nameless = tmp_path / "nameless.jsonl"
     nameless.write_text(_trace(3, agent=None) + "\n")
@@ -137,31 +167,61 @@ def _store(tmp_path: Path, name: str, files: list[Path]) -> dict[str, list]:
     with wb.open(tmp_path / f"{name}.duckdb") as ws:
         reports = [ws.ingest(f, progress=False) for f in files]
         reports.append(ws.ingest(files[0].parent, progress=False))  # (all again, in one call: nothing new)
-        tables = {t: sorted(map(repr, ws.sql(f"SELECT * FROM {t}").fetchall())) for t in ("runs", "steps", "edges")}
+        tables = {
+            t: sorted(map(repr, ws.sql(f"SELECT * FROM {t}").fetchall())) for t in ("runs", "steps", "edges")
+        }
         tables["labels"] = sorted(map(repr, ws.sql("SELECT * EXCLUDE (created_at) FROM labels").fetchall()))
         # (the raw text aside: the OTLP SQL path keeps none for a span the merge rejects, Python keeps the span's)
-        tables["quarantine"] = sorted(map(repr, ws.sql(
-            "SELECT * EXCLUDE (created_at, raw, raw_bytes, raw_sha256) FROM quarantine").fetchall()))
+        tables["quarantine"] = sorted(
+            map(
+                repr,
+                ws.sql(
+                    "SELECT * EXCLUDE (created_at, raw, raw_bytes, raw_sha256) FROM quarantine"
+                ).fetchall(),
+            )
+        )
         tables["raw kept"] = ws.sql("SELECT count(raw) = count(*) FROM quarantine").fetchall()
-        tables["reports"] = [(r.read, r.stored, r.quarantined, r.added, r.runs, r.errors, r.notes) for r in reports]
+        tables["reports"] = [
+            (r.read, r.stored, r.quarantined, r.added, r.runs, r.errors, r.notes) for r in reports
+        ]
     return tables
 
 
-def test_small_files_read_in_python_store_what_the_sql_path_stores(tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_small_files_read_in_python_store_what_the_sql_path_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "a_otlp.jsonl").write_text(_trace(1) + "\n" + _trace(2, 7, agent=None) + "\n")
     # an odd line (not JSON) and a duplicate with other content: quarantined alike
-    (folder / "b_otlp.jsonl").write_text(_trace(4) + "\n{broken\n" + _trace(4).replace('"chat 3"', '"x"') + "\n")
-    native = [{"record": "run", "run_id": "n1", "outcome": "failure"},
-              {"record": "step", "run_id": "n1", "step_id": "s1", "agent": "planner", "kind": "agent",
-               "started_at": "2026-01-01T00:00:00Z", "ended_at": "2026-01-01T00:00:01Z"},
-              {"record": "step", "run_id": "n1", "step_id": "s2", "parent_id": "s1", "kind": "llm",
-               "started_at": 1767225601, "output": {"text": "ok"}, "tokens_in": 3},
-              {"record": "step", "run_id": "n1", "step_id": "s3", "kind": "tool", "started_at": "bad time"},
-              {"record": "edge", "run_id": "n1", "src_step": "s1", "dst_step": "s2", "kind": "handoff"},
-              {"record": "label", "run_id": "n1", "agent": "planner", "outcome": "failure"}]
+    (folder / "b_otlp.jsonl").write_text(
+        _trace(4) + "\n{broken\n" + _trace(4).replace('"chat 3"', '"x"') + "\n"
+    )
+    native = [
+        {"record": "run", "run_id": "n1", "outcome": "failure"},
+        {
+            "record": "step",
+            "run_id": "n1",
+            "step_id": "s1",
+            "agent": "planner",
+            "kind": "agent",
+            "started_at": "2026-01-01T00:00:00Z",
+            "ended_at": "2026-01-01T00:00:01Z",
+        },
+        {
+            "record": "step",
+            "run_id": "n1",
+            "step_id": "s2",
+            "parent_id": "s1",
+            "kind": "llm",
+            "started_at": 1767225601,
+            "output": {"text": "ok"},
+            "tokens_in": 3,
+        },
+        {"record": "step", "run_id": "n1", "step_id": "s3", "kind": "tool", "started_at": "bad time"},
+        {"record": "edge", "run_id": "n1", "src_step": "s1", "dst_step": "s2", "kind": "handoff"},
+        {"record": "label", "run_id": "n1", "agent": "planner", "outcome": "failure"},
+    ]
     (folder / "c_native.jsonl").write_text("\n".join(json.dumps(r) for r in native) + "\n")
     files = sorted(folder.iterdir())
     assert all(f.stat().st_size < _jsonio.SQL_MIN_BYTES for f in files)
@@ -195,6 +255,7 @@ class _Asked:
             def fetchall(self) -> list:
                 rows[i] = res.fetchall()
                 return rows[i]
+
         return Fetched()
 
     def __getattr__(self, name: str) -> Any:
@@ -205,15 +266,21 @@ def _own_answer(con: duckdb.DuckDBPyConnection, fact: str) -> bool:
     """The answer the step ``fact`` belongs to gives its own "anything to do?", asked as it asks when not told:
     its first statement (llm_in_stored_run: merge_same_calls' second, asked when the first said no)."""
     asked = _Asked(con, 2 if fact == "llm_in_stored_run" else 1)
-    step = {"escapes": _json_escapes.unescape_staged_tasks,
-            "nameless": _step_agents.loop_agents, "handoff": _step_agents.handoff_targets,
-            "pair": _same_call.merge_same_calls, "llm_in_stored_run": _same_call.merge_same_calls,
-            "tool_text": _tool_text_input.restore_tool_arguments,
-            "mcp": _mcp_served.fold_served_calls, "staged": lambda c: _links.join_linked_runs(c, []),
-            "links": _links.keep_linked_roots, "message_tools": _message_tools.stage_message_tools,
-            "build": lambda c: _workflow_build.join_build_traces(c, _links.StoredMoves()),
-            "small_times": lambda c: _time_units.scale_integer_units(c, {}),
-            "haystack": _haystack_spans.haystack_spans}[fact]
+    step = {
+        "escapes": _json_escapes.unescape_staged_tasks,
+        "nameless": _step_agents.loop_agents,
+        "handoff": _step_agents.handoff_targets,
+        "pair": _same_call.merge_same_calls,
+        "llm_in_stored_run": _same_call.merge_same_calls,
+        "tool_text": _tool_text_input.restore_tool_arguments,
+        "mcp": _mcp_served.fold_served_calls,
+        "staged": lambda c: _links.join_linked_runs(c, []),
+        "links": _links.keep_linked_roots,
+        "message_tools": _message_tools.stage_message_tools,
+        "build": lambda c: _workflow_build.join_build_traces(c, _links.StoredMoves()),
+        "small_times": lambda c: _time_units.scale_integer_units(c, {}),
+        "haystack": _haystack_spans.haystack_spans,
+    }[fact]
     try:
         step(asked)
     except _Enough:
@@ -227,25 +294,54 @@ def test_each_steps_own_test_is_its_stage_fact() -> None:
     ws = wb.open()
     ws.ingest([{"run_id": "stored", "step_id": "p", "agent": "a", "kind": "llm"}], progress=False)
     con = ws.con.cursor()
-    plain = {"run_id": "r", "step_id": "s", "agent": "a", "kind": "llm", "source": "native", "file": "f",
-             "start_ns": T0, "end_ns": T0 + 1}
+    plain = {
+        "run_id": "r",
+        "step_id": "s",
+        "agent": "a",
+        "kind": "llm",
+        "source": "native",
+        "file": "f",
+        "start_ns": T0,
+        "end_ns": T0 + 1,
+    }
     stages = {
-        "none": [], "plain": [plain],
-        "escapes": [plain], "escapes, in steps only": [{**plain, "output": '{"a": "caf\\u00e9"}'}],
-        "nameless": [{**plain, "agent": None, "kind": "chain"},
-                     {**plain, "step_id": "t", "parent_id": "s", "agent": None, "kind": "tool"}],
+        "none": [],
+        "plain": [plain],
+        "escapes": [plain],
+        "escapes, in steps only": [{**plain, "output": '{"a": "caf\\u00e9"}'}],
+        "nameless": [
+            {**plain, "agent": None, "kind": "chain"},
+            {**plain, "step_id": "t", "parent_id": "s", "agent": None, "kind": "tool"},
+        ],
         "handoff": [plain, {**plain, "step_id": "h", "kind": "handoff"}],
         "pair": [plain, {**plain, "step_id": "c", "parent_id": "s"}],
         "llm_in_stored_run": [{**plain, "run_id": "stored", "step_id": "c", "parent_id": "p"}],
-        "tool_text": [{**plain, "output": '{"tool_calls": [{"function": {"name": "f", "arguments": "{\\"q\\": \\"w\\"}"}}]}'},
-                      {**plain, "step_id": "u", "kind": "tool", "tool": "f", "input": "w", "start_ns": T0 + 2}],
-        "tool_text, nobody asked": [plain, {**plain, "step_id": "u", "kind": "tool", "tool": "f", "input": "w"}],
-        "tool_text, arguments given": [plain, {**plain, "step_id": "u", "kind": "tool", "tool": "f", "input": '{"q": 1}'}],
-        "mcp server": [plain, {**plain, "step_id": "m", "kind": "tool", "attributes": '{"mcp.method.name": "x"}'}],
+        "tool_text": [
+            {
+                **plain,
+                "output": '{"tool_calls": [{"function": {"name": "f", "arguments": "{\\"q\\": \\"w\\"}"}}]}',
+            },
+            {**plain, "step_id": "u", "kind": "tool", "tool": "f", "input": "w", "start_ns": T0 + 2},
+        ],
+        "tool_text, nobody asked": [
+            plain,
+            {**plain, "step_id": "u", "kind": "tool", "tool": "f", "input": "w"},
+        ],
+        "tool_text, arguments given": [
+            plain,
+            {**plain, "step_id": "u", "kind": "tool", "tool": "f", "input": '{"q": 1}'},
+        ],
+        "mcp server": [
+            plain,
+            {**plain, "step_id": "m", "kind": "tool", "attributes": '{"mcp.method.name": "x"}'},
+        ],
         "mcp client": [{**plain, "attributes": '{"mcp.method.name": "x"}'}],
         "message_tools": [{**plain, "output": '{"tool_calls": [{"id": "c1", "function": {"name": "f"}}]}'}],
-        "links": [{**plain, "parent_id": None, "attributes": '{"otel.links": [{"trace_id": "t", "span_id": "x"}]}'}],
-        "build": [{**plain, "name": "workflow.build"}], "run": [{**plain, "name": "workflow.run"}],
+        "links": [
+            {**plain, "parent_id": None, "attributes": '{"otel.links": [{"trace_id": "t", "span_id": "x"}]}'}
+        ],
+        "build": [{**plain, "name": "workflow.build"}],
+        "run": [{**plain, "name": "workflow.run"}],
         "small_times": [{**plain, "start_ns": 1_767_225_600, "end_ns": 1_767_225_601}],
         "small run times": [plain],
         "small otlp times": [{**plain, "source": "otlp", "end_ns": 1_767_225_601_000}],
@@ -258,14 +354,20 @@ def test_each_steps_own_test_is_its_stage_fact() -> None:
         con.execute("DELETE FROM stage_steps")
         con.execute("DELETE FROM stage_runs")
         for row in steps:
-            con.execute(f"INSERT INTO stage_steps ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                        list(row.values()))
+            con.execute(
+                f"INSERT INTO stage_steps ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                list(row.values()),
+            )
         if case == "small run times":
-            con.execute("INSERT INTO stage_runs (run_id, source, file, start_ns) VALUES ('r', 'native', 'f', ?)",
-                        [1_767_225_600_000])
+            con.execute(
+                "INSERT INTO stage_runs (run_id, source, file, start_ns) VALUES ('r', 'native', 'f', ?)",
+                [1_767_225_600_000],
+            )
         if case == "escapes":
-            con.execute("INSERT INTO stage_runs (run_id, source, file, task) VALUES ('r', 'native', 'f', ?)",
-                        ['{"a": "caf\\u00e9"}'])
+            con.execute(
+                "INSERT INTO stage_runs (run_id, source, file, task) VALUES ('r', 'native', 'f', ?)",
+                ['{"a": "caf\\u00e9"}'],
+            )
         facts = StageFacts(con)
         said = {fact: facts.answer(fact) for fact in _stage_checks.all_facts()}
         held |= {fact for fact, yes in said.items() if yes}
@@ -287,14 +389,17 @@ def test_a_call_of_new_runs_reads_no_stored_step(monkeypatch: pytest.MonkeyPatch
     ws = wb.open()
     # 20k stored steps of 1k runs, with ids as tracers write them (random hex: no row group skipped by its bounds)
     ws.con.execute("INSERT INTO runs (run_id, n_steps) SELECT md5('r' || i), 20 FROM range(1000) t(i)")
-    ws.con.execute("INSERT INTO steps (run_id, step_id, status) "
-                   "SELECT md5('r' || (i // 20)), left(md5('s' || i), 16), 'ok' FROM range(20000) t(i)")
+    ws.con.execute(
+        "INSERT INTO steps (run_id, step_id, status) "
+        "SELECT md5('r' || (i // 20)), left(md5('s' || i), 16), 'ok' FROM range(20000) t(i)"
+    )
     scanned: list[tuple[int, str]] = []
     unbounded: list[str] = []
 
     def profiled(step: Any) -> Any:
         """``step`` (a merge statement's runner, the report's counts), keeping the rows its statement scanned of the
         steps table."""
+
         def run(con: duckdb.DuckDBPyConnection, *args: Any) -> Any:
             con.execute("PRAGMA enable_profiling = 'no_output'")
             con.execute("SET profiling_coverage = 'ALL'")
@@ -304,23 +409,32 @@ def test_a_call_of_new_runs_reads_no_stored_step(monkeypatch: pytest.MonkeyPatch
             while nodes:
                 node = nodes.pop()
                 nodes += node.get("children", [])
-                if node.get("type") == "TABLE_SCAN" and str(node["extra_info"].get("Table", "")).endswith(".steps"):
-                    scanned.append((node.get("rows_scanned", 0), (args[0] if args and isinstance(args[0], str)
-                                                                    else step.__name__)[:60]))
+                if node.get("type") == "TABLE_SCAN" and str(node["extra_info"].get("Table", "")).endswith(
+                    ".steps"
+                ):
+                    scanned.append(
+                        (
+                            node.get("rows_scanned", 0),
+                            (args[0] if args and isinstance(args[0], str) else step.__name__)[:60],
+                        )
+                    )
                     # (a scan bounded by the call's own row ids, or not: rows_scanned alone does not tell, as a
                     # join's keys pushed down as a filter skip rows by the bounds of DuckDB's vectors)
                     if "rowid" not in str(node["extra_info"].get("Filters", "")):
                         unbounded.append(scanned[-1][1])
             con.execute("PRAGMA disable_profiling")
             return out
+
         return run
 
     # (a store this small is read by a scan, cheaper than the joins: these are the joins a large store takes)
     monkeypatch.setattr(_driver, "SMALL_STORE_STEPS", 0, raising=False)
     monkeypatch.setattr(_driver, "_timed", profiled(_driver._timed))
     monkeypatch.setattr(_driver, "_counts", profiled(_driver._counts))
-    new = [{"run_id": "9f" * 16, "step_id": "a1" * 8, "agent": "a", "kind": "llm"},
-           {"run_id": "9f" * 16, "step_id": "b2" * 8, "parent_id": "a1" * 8, "kind": "tool"}]
+    new = [
+        {"run_id": "9f" * 16, "step_id": "a1" * 8, "agent": "a", "kind": "llm"},
+        {"run_id": "9f" * 16, "step_id": "b2" * 8, "parent_id": "a1" * 8, "kind": "tool"},
+    ]
     report = ws.ingest(new, progress=False)
     assert (report.read, report.added) == (2, 2)
     # (at most the one vector of 2,048 rows the stored rows end in; 7642204: stage_new, tree_rows, run_steps
@@ -335,7 +449,9 @@ def test_a_call_of_new_runs_reads_no_stored_step(monkeypatch: pytest.MonkeyPatch
     ws.con.execute("CALL enable_logging('QueryLog')")
     report = ws.ingest(tmp_path / "t.jsonl", progress=False)
     ws.con.execute("CALL disable_logging()")
-    stmts = [m for (m,) in ws.con.execute("SELECT message FROM duckdb_logs() WHERE type = 'QueryLog'").fetchall()]
+    stmts = [
+        m for (m,) in ws.con.execute("SELECT message FROM duckdb_logs() WHERE type = 'QueryLog'").fetchall()
+    ]
     assert (report.read, report.added) == (5, 5)
     assert _ran(stmts, "root_said") and not _ran(stmts, "old_runs")
     assert scanned and max(scanned)[0] <= 2048, sorted(scanned)[-3:]
@@ -346,7 +462,9 @@ def test_a_call_of_new_runs_reads_no_stored_step(monkeypatch: pytest.MonkeyPatch
     report = ws.ingest([{"run_id": md5_of("r0"), "step_id": "c3" * 8, "kind": "tool"}], progress=False)
     assert (report.read, report.added) == (1, 1)
     assert ws.sql("SELECT n_steps FROM runs WHERE run_id = ?", [md5_of("r0")]).fetchall() == [(21,)]
-    assert ws.sql("SELECT count(*), count(DISTINCT (run_id, step_id)) FROM steps").fetchall() == [(20008, 20008)]
+    assert ws.sql("SELECT count(*), count(DISTINCT (run_id, step_id)) FROM steps").fetchall() == [
+        (20008, 20008)
+    ]
 
 
 def md5_of(text: str) -> str:
@@ -355,18 +473,24 @@ def md5_of(text: str) -> str:
     return hashlib.md5(text.encode()).hexdigest()  # noqa: S324 - an id as the store's SQL makes it, not a secret
 
 
-def test_affected_steps_are_read_as_the_store_and_the_call_ask(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_affected_steps_are_read_as_the_store_and_the_call_ask(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """finalize.sql defines the steps of the affected runs three ways (_driver._steps_left_out): a scan of a small
     store for a small call (store_steps), the call's own rows when no affected run was stored (new_steps: a large
     call into a small store too), the runs held through their rows (old_steps). Each stores the same rows."""
     path = tmp_path / "t.jsonl"
-    path.write_text(_trace(1) + "\n" + _trace(2, agent=None) + "\n")  # (roots left unset: root_said reads steps)
+    path.write_text(
+        _trace(1) + "\n" + _trace(2, agent=None) + "\n"
+    )  # (roots left unset: root_said reads steps)
 
     def store(small: int) -> tuple[dict[str, list], list[list[str]]]:
         monkeypatch.setattr(_driver, "SMALL_STORE_STEPS", small)
         ws = wb.open()
         logs = [_logged(ws, path)[1] for _ in range(2)]  # new runs, then the same again (stored runs)
-        tables = {t: sorted(map(repr, ws.sql(f"SELECT * FROM {t}").fetchall())) for t in ("runs", "steps", "edges")}
+        tables = {
+            t: sorted(map(repr, ws.sql(f"SELECT * FROM {t}").fetchall())) for t in ("runs", "steps", "edges")
+        }
         return tables, logs
 
     scan, (first, again) = store(100_000)
@@ -374,6 +498,10 @@ def test_affected_steps_are_read_as_the_store_and_the_call_ask(monkeypatch: pyte
     # (8 steps at most in a small store with the call: a call of 10 new steps reads its own rows, the same again reads
     # the stored runs' steps through their rows)
     own, (first, again) = store(8)
-    assert any("wb_steps_before" in s for s in first) and not _ran(first, "old_runs") and _ran(first, "root_said")
+    assert (
+        any("wb_steps_before" in s for s in first)
+        and not _ran(first, "old_runs")
+        and _ran(first, "root_said")
+    )
     assert _ran(again, "old_runs")
     assert own == scan

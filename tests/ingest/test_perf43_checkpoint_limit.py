@@ -34,8 +34,9 @@ def checkpoint_limits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def test_an_otlp_call_checkpoints_within_its_merge_limit(tmp_path: Path, checkpoint_limits: list[str],
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_otlp_call_checkpoints_within_its_merge_limit(
+    tmp_path: Path, checkpoint_limits: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "traces.jsonl"
     n = _write_traces(path, 50)
     with wb.open(tmp_path / "small.duckdb") as ws:
@@ -44,12 +45,16 @@ def test_an_otlp_call_checkpoints_within_its_merge_limit(tmp_path: Path, checkpo
     with wb.open(tmp_path / "big.duckdb") as ws:
         assert ws.ingest(path, format="otlp", progress=False).added == n
         assert ws.sql("SELECT count(*) FROM steps").fetchall() == [(n,)]
-    assert checkpoint_limits == [_limit_of(_driver.OTLP_SMALL_MERGE_MEMORY), _limit_of(_driver.OTLP_MERGE_MEMORY)]
+    assert checkpoint_limits == [
+        _limit_of(_driver.OTLP_SMALL_MERGE_MEMORY),
+        _limit_of(_driver.OTLP_MERGE_MEMORY),
+    ]
     assert _limit_of(_driver.OTLP_MERGE_MEMORY) != _limit_of(_driver.MERGE_MEMORY)
 
 
-def test_after_a_merge_ran_again_the_checkpoint_keeps_the_first_limit(tmp_path: Path, checkpoint_limits: list[str],
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_after_a_merge_ran_again_the_checkpoint_keeps_the_first_limit(
+    tmp_path: Path, checkpoint_limits: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "traces.jsonl"
     n = _write_traces(path, 50)
     tries: list[str] = []
@@ -70,8 +75,9 @@ def test_after_a_merge_ran_again_the_checkpoint_keeps_the_first_limit(tmp_path: 
     assert checkpoint_limits == [_limit_of(_driver.OTLP_SMALL_MERGE_MEMORY)]
 
 
-def test_a_limit_that_cannot_be_set_leaves_the_checkpoint_to_duckdb(tmp_path: Path, checkpoint_limits: list[str],
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_limit_that_cannot_be_set_leaves_the_checkpoint_to_duckdb(
+    tmp_path: Path, checkpoint_limits: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "traces.jsonl"
     n = _write_traces(path, 50)
     # (a limit no merge fits in, nor the store's buffers after it: the rows are committed, the call reports them)

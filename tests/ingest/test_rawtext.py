@@ -44,12 +44,14 @@ def test_merge_rejects_keep_their_line_s_text_bytes_and_hash(tmp_path: Path, for
     with wb.open(tmp_path / "store.duckdb") as ws:
         report = ws.ingest(path, format="native")
         assert report.read == report.stored + report.quarantined and report.quarantined == 3
-        rows = ws.sql("SELECT line, raw, raw_bytes, raw_sha256, reason FROM quarantine ORDER BY line").fetchall()
+        rows = ws.sql(
+            "SELECT line, raw, raw_bytes, raw_sha256, reason FROM quarantine ORDER BY line"
+        ).fetchall()
     for line, raw, raw_bytes, sha, reason in rows:
         text = lines[line - 1]
         assert "duplicate step id" in reason
         assert raw_bytes == len(text) and sha == hashlib.sha256(text).hexdigest()
-        assert raw == text[:1024 * 1024].decode()
+        assert raw == text[: 1024 * 1024].decode()
     assert [r[0] for r in rows] == [43, 44, len(lines)]
 
 

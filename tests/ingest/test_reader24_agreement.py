@@ -41,8 +41,14 @@ from workbench.ingest import _jsonio
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # (beside the project, as in the other sample tests; a worktree one level deeper finds it one level up)
-SAMPLES = next((p / "shared" / "samples" for p in Path(__file__).resolve().parents[3:5]
-                if (p / "shared" / "samples").is_dir()), None)
+SAMPLES = next(
+    (
+        p / "shared" / "samples"
+        for p in Path(__file__).resolve().parents[3:5]
+        if (p / "shared" / "samples").is_dir()
+    ),
+    None,
+)
 
 # ---------------------------------------------------------------------------------------------------------------
 # Real-run fixtures checked in under fixtures/, and the encodings of the OTel SDK and Collector.
@@ -58,10 +64,14 @@ def test_the_modules_whose_files_both_readers_read_are_there() -> None:
 
     for name in WRITERS:
         module = importlib.import_module(name)
-        fns = [f._get_wrapped_function() if isinstance(f, FixtureFunctionDefinition) else f
-               for n, f in vars(module).items() if isinstance(f, FixtureFunctionDefinition)
-               or (n.startswith("test_") and inspect.isfunction(f))]
-        assert any("tmp_path" in inspect.signature(f).parameters for f in fns), f"{name}: writes in no tmp_path"
+        fns = [
+            f._get_wrapped_function() if isinstance(f, FixtureFunctionDefinition) else f
+            for n, f in vars(module).items()
+            if isinstance(f, FixtureFunctionDefinition) or (n.startswith("test_") and inspect.isfunction(f))
+        ]
+        assert any("tmp_path" in inspect.signature(f).parameters for f in fns), (
+            f"{name}: writes in no tmp_path"
+        )
 
 
 def test_checked_in_fixtures_read_the_same_by_both_readers() -> None:
@@ -82,14 +92,20 @@ def test_files_naming_a_trace_in_common_are_never_read_in_one_batch(tmp_path: Pa
     nameless = tmp_path / "d.jsonl"
     nameless.write_text('{"resourceSpans": []}\n', encoding="utf-8")
     assert independent_batches([[a], [b], [native], [nameless], [a, native]]) == [[0, 2], [1], [3], [4]]
-    runs = {"steps": [{"run_id": "r1", "file": str(a)}, {"run_id": "r2", "file": str(b)}],
-            "quarantine": [{"run_id": "r1", "file": str(b)}, {"run_id": None, "file": str(a)}]}
+    runs = {
+        "steps": [{"run_id": "r1", "file": str(a)}, {"run_id": "r2", "file": str(b)}],
+        "quarantine": [{"run_id": "r1", "file": str(b)}, {"run_id": None, "file": str(a)}],
+    }
     assert _runs_across_units(runs, [[a], [b]]) == {"r1": [0, 1]} and not _runs_across_units(runs, [[a, b]])
 
 
 def test_the_sdks_own_encodings_read_the_same_by_both_readers(tmp_path: Path) -> None:
     doc = otlp_request(multi_agent_spans())
-    for name, d in (("sdk", doc), ("collector", collector_style(doc)), ("snake", otlp_request(multi_agent_spans(), True))):
+    for name, d in (
+        ("sdk", doc),
+        ("collector", collector_style(doc)),
+        ("snake", otlp_request(multi_agent_spans(), True)),
+    ):
         assert_same(write_jsonl(tmp_path / f"{name}.jsonl", [d]))
 
 
@@ -110,39 +126,105 @@ def _otlp_trace(t: int) -> dict:
     tid, base = f"{t + 1:032x}", T0 + t * 10**10
 
     def span(i: int, parent: int | None, name: str, attrs: dict, error: str | None = None) -> dict:
-        s = {"traceId": tid, "spanId": f"{t * 16 + i + 1:016x}", "parentSpanId": f"{t * 16 + parent + 1:016x}"
-             if parent is not None else "", "name": name, "kind": 1, "startTimeUnixNano": str(base + i * 10**8),
-             "endTimeUnixNano": str(base + i * 10**8 + 5 * 10**7), "attributes": [_kv(k, v) for k, v in attrs.items()],
-             "status": {"code": 2, "message": error} if error else {"code": 1}}
+        s = {
+            "traceId": tid,
+            "spanId": f"{t * 16 + i + 1:016x}",
+            "parentSpanId": f"{t * 16 + parent + 1:016x}" if parent is not None else "",
+            "name": name,
+            "kind": 1,
+            "startTimeUnixNano": str(base + i * 10**8),
+            "endTimeUnixNano": str(base + i * 10**8 + 5 * 10**7),
+            "attributes": [_kv(k, v) for k, v in attrs.items()],
+            "status": {"code": 2, "message": error} if error else {"code": 1},
+        }
         if error:
-            s["events"] = [{"name": "exception", "timeUnixNano": str(base + i * 10**8 + 10**7), "attributes": [
-                _kv("exception.type", "TimeoutError"), _kv("exception.message", error)]}]
+            s["events"] = [
+                {
+                    "name": "exception",
+                    "timeUnixNano": str(base + i * 10**8 + 10**7),
+                    "attributes": [_kv("exception.type", "TimeoutError"), _kv("exception.message", error)],
+                }
+            ]
         return s
 
-    spans = [span(0, None, "invoke_agent planner", {"gen_ai.operation.name": "invoke_agent",
-                                                     "gen_ai.agent.name": "planner"}),
-             span(1, 0, "chat gpt-4o", {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o",
-                                         "gen_ai.usage.input_tokens": 120 + t, "gen_ai.usage.output_tokens": 30,
-                                         "gen_ai.output.messages": json.dumps([{"role": "assistant", "parts": [
-                                             {"type": "text", "content": f"look up order {t}"}]}])}),
-             span(2, 0, "execute_tool lookup", {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup",
-                                                "gen_ai.tool.call.arguments": json.dumps({"order": t})},
-                  error="lookup timed out" if t % 3 == 0 else None)]
-    return {"resourceSpans": [{"resource": {"attributes": [_kv("service.name", "shop")]},
-                               "scopeSpans": [{"scope": {"name": "opentelemetry.instrumentation.openai_v2"},
-                                               "spans": spans}]}]}
+    spans = [
+        span(
+            0,
+            None,
+            "invoke_agent planner",
+            {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner"},
+        ),
+        span(
+            1,
+            0,
+            "chat gpt-4o",
+            {
+                "gen_ai.operation.name": "chat",
+                "gen_ai.request.model": "gpt-4o",
+                "gen_ai.usage.input_tokens": 120 + t,
+                "gen_ai.usage.output_tokens": 30,
+                "gen_ai.output.messages": json.dumps(
+                    [{"role": "assistant", "parts": [{"type": "text", "content": f"look up order {t}"}]}]
+                ),
+            },
+        ),
+        span(
+            2,
+            0,
+            "execute_tool lookup",
+            {
+                "gen_ai.operation.name": "execute_tool",
+                "gen_ai.tool.name": "lookup",
+                "gen_ai.tool.call.arguments": json.dumps({"order": t}),
+            },
+            error="lookup timed out" if t % 3 == 0 else None,
+        ),
+    ]
+    return {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": [_kv("service.name", "shop")]},
+                "scopeSpans": [
+                    {"scope": {"name": "opentelemetry.instrumentation.openai_v2"}, "spans": spans}
+                ],
+            }
+        ]
+    }
 
 
 def _native_records(t: int) -> list[dict]:
     run = f"run-{t}"
-    return [{"record": "run", "run_id": run, "system": "shop", "task": f"order {t}"},
-            {"record": "step", "run_id": run, "step_id": "s1", "seq": 1, "agent": "planner", "kind": "llm",
-             "input": {"q": f"order {t}"}, "output": "look it up", "started_at": "2025-10-01T10:00:00Z",
-             "ended_at": "2025-10-01T10:00:01.5Z", "tokens_in": 10, "tokens_out": 3},
-            {"record": "step", "run_id": run, "step_id": "s2", "seq": 2, "parent_id": "s1", "agent": "worker",
-             "kind": "tool", "tool": "lookup", "status": "error" if t % 3 == 0 else "ok",
-             "error": "timed out" if t % 3 == 0 else None, "attributes": {"try": t}},
-            {"record": "edge", "run_id": run, "src_step": "s1", "dst_step": "s2", "kind": "handoff"}]
+    return [
+        {"record": "run", "run_id": run, "system": "shop", "task": f"order {t}"},
+        {
+            "record": "step",
+            "run_id": run,
+            "step_id": "s1",
+            "seq": 1,
+            "agent": "planner",
+            "kind": "llm",
+            "input": {"q": f"order {t}"},
+            "output": "look it up",
+            "started_at": "2025-10-01T10:00:00Z",
+            "ended_at": "2025-10-01T10:00:01.5Z",
+            "tokens_in": 10,
+            "tokens_out": 3,
+        },
+        {
+            "record": "step",
+            "run_id": run,
+            "step_id": "s2",
+            "seq": 2,
+            "parent_id": "s1",
+            "agent": "worker",
+            "kind": "tool",
+            "tool": "lookup",
+            "status": "error" if t % 3 == 0 else "ok",
+            "error": "timed out" if t % 3 == 0 else None,
+            "attributes": {"try": t},
+        },
+        {"record": "edge", "run_id": run, "src_step": "s1", "dst_step": "s2", "kind": "handoff"},
+    ]
 
 
 def _lines(fmt: str, n: int) -> list[str]:
@@ -158,8 +240,9 @@ def _padded(path: Path, lines: list[str], size: int) -> Path:
     assert pad >= 0
     each, rest = divmod(pad, len(lines))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(line + " " * (each + (i < rest)) + "\n" for i, line in enumerate(lines)),
-                    encoding="utf-8")
+    path.write_text(
+        "".join(line + " " * (each + (i < rest)) + "\n" for i, line in enumerate(lines)), encoding="utf-8"
+    )
     assert path.stat().st_size == size
     return path
 
@@ -220,8 +303,12 @@ def test_a_folder_of_small_and_large_files_in_one_call(tmp_path: Path) -> None:
     _padded(folder / "c-small.jsonl", native[:40], len("\n".join(native[:40]).encode()) + 1)
     _padded(folder / "d-large.jsonl", native[30:], len("\n".join(native[30:]).encode()) + 1)
     sizes = {p.name: _jsonio.sql_path(None, p) for p in folder.iterdir()}
-    assert sizes == {"a-small.otlp.jsonl": False, "b-large.otlp.jsonl": True, "c-small.jsonl": False,
-                     "d-large.jsonl": True}
+    assert sizes == {
+        "a-small.otlp.jsonl": False,
+        "b-large.otlp.jsonl": True,
+        "c-small.jsonl": False,
+        "d-large.jsonl": True,
+    }
     default, sql, python = store(folder, None), store(folder, True), store(folder, False)
     assert not differences(default, python), "\n".join(differences(default, python))
     assert not differences(sql, python), "\n".join(differences(sql, python))
@@ -232,6 +319,7 @@ def test_a_folder_of_small_and_large_files_in_one_call(tmp_path: Path) -> None:
 # The real sample logs (skipped where ../shared/samples is absent). Those in a format with one reader are read
 # as they are with both settings; the real attribute maps (the Langfuse exports' OTel attributes and scopes, the
 # OpenInference / GenAI samples) are also written as the OTLP JSONL spans they were, which the SQL path reads.
+
 
 @pytest.mark.skipif(SAMPLES is None, reason="the shared samples are not beside the project")
 def test_the_real_samples_in_a_format_of_two_readers_read_the_same_by_both() -> None:
@@ -255,13 +343,29 @@ def _langfuse_as_otlp(path: Path) -> list[str]:
         scope = (meta.get("scope") or {}).get("name", scope)
         resource = meta.get("resourceAttributes") or resource
         ns = [_iso_ns(o["startTime"]), _iso_ns(o.get("endTime") or o["startTime"])]
-        spans.append({"traceId": o["traceId"], "spanId": o["id"], "parentSpanId": o.get("parentObservationId") or "",
-                      "name": o["name"], "kind": 1, "startTimeUnixNano": str(ns[0]), "endTimeUnixNano": str(ns[1]),
-                      "attributes": [_any_kv(k, v) for k, v in attrs.items()],
-                      "status": {"code": 2, "message": o.get("statusMessage") or ""} if o.get("level") == "ERROR"
-                      else {}})
-    doc = {"resourceSpans": [{"resource": {"attributes": [_any_kv(k, v) for k, v in resource.items()]},
-                              "scopeSpans": [{"scope": {"name": scope}, "spans": spans}]}]}
+        spans.append(
+            {
+                "traceId": o["traceId"],
+                "spanId": o["id"],
+                "parentSpanId": o.get("parentObservationId") or "",
+                "name": o["name"],
+                "kind": 1,
+                "startTimeUnixNano": str(ns[0]),
+                "endTimeUnixNano": str(ns[1]),
+                "attributes": [_any_kv(k, v) for k, v in attrs.items()],
+                "status": {"code": 2, "message": o.get("statusMessage") or ""}
+                if o.get("level") == "ERROR"
+                else {},
+            }
+        )
+    doc = {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": [_any_kv(k, v) for k, v in resource.items()]},
+                "scopeSpans": [{"scope": {"name": scope}, "spans": spans}],
+            }
+        ]
+    }
     return [json.dumps(doc)]
 
 
@@ -303,41 +407,84 @@ def test_the_real_attribute_maps_as_otlp_read_the_same_by_both_readers(tmp_path:
     spans = []
     for n, path in enumerate(maps):
         attrs = json.loads(path.read_text(encoding="utf-8"))
-        spans.append({"traceId": "ef" * 16, "spanId": f"{n + 1:016x}", "name": path.stem, "kind": 3,
-                      "startTimeUnixNano": str(T0 + n), "endTimeUnixNano": str(T0 + n + 10),
-                      "attributes": [_any_kv(k, v) for k, v in attrs.items()], "status": {}})
-    out = write_jsonl(tmp_path / "genai.otlp.jsonl", [{"resourceSpans": [{"resource": {"attributes": []},
-                                                                          "scopeSpans": [{"scope": {"name": "x"},
-                                                                                          "spans": spans}]}]}])
+        spans.append(
+            {
+                "traceId": "ef" * 16,
+                "spanId": f"{n + 1:016x}",
+                "name": path.stem,
+                "kind": 3,
+                "startTimeUnixNano": str(T0 + n),
+                "endTimeUnixNano": str(T0 + n + 10),
+                "attributes": [_any_kv(k, v) for k, v in attrs.items()],
+                "status": {},
+            }
+        )
+    out = write_jsonl(
+        tmp_path / "genai.otlp.jsonl",
+        [
+            {
+                "resourceSpans": [
+                    {"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "x"}, "spans": spans}]}
+                ]
+            }
+        ],
+    )
     assert len(assert_same(out)["steps"]) == len(maps)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Rules the SQL path read otherwise than the Python reader (found by the comparison above; mended in _otlp_sql).
 
+
 def _one_span_store(tmp_path: Path, scope: str, name: str, attrs: dict[str, Any]) -> dict[str, Any]:
-    span = {"traceId": "ab" * 16, "spanId": "00000000000000a1", "parentSpanId": "", "name": name, "kind": 1,
-            "startTimeUnixNano": str(T0), "endTimeUnixNano": str(T0 + 500),
-            "attributes": [_kv(k, v) for k, v in attrs.items()], "status": {}}
-    path = write_jsonl(tmp_path / "one.otlp.jsonl", [{"resourceSpans": [{
-        "resource": {"attributes": [_kv("service.name", "svc")]},
-        "scopeSpans": [{"scope": {"name": scope}, "spans": [span]}]}]}])
+    span = {
+        "traceId": "ab" * 16,
+        "spanId": "00000000000000a1",
+        "parentSpanId": "",
+        "name": name,
+        "kind": 1,
+        "startTimeUnixNano": str(T0),
+        "endTimeUnixNano": str(T0 + 500),
+        "attributes": [_kv(k, v) for k, v in attrs.items()],
+        "status": {},
+    }
+    path = write_jsonl(
+        tmp_path / "one.otlp.jsonl",
+        [
+            {
+                "resourceSpans": [
+                    {
+                        "resource": {"attributes": [_kv("service.name", "svc")]},
+                        "scopeSpans": [{"scope": {"name": scope}, "spans": [span]}],
+                    }
+                ]
+            }
+        ],
+    )
     return assert_same(path)["steps"][0]
 
 
 def test_a_tool_span_named_with_the_prefix_and_the_call_suffix_names_its_tool_alike(tmp_path: Path) -> None:
     # "execute_tool <tool>" and DSPy's "<tool>.__call__" both: the SQL path cut the prefix only
-    step = _one_span_store(tmp_path, "lib", "execute_tool get_rate.__call__", {"gen_ai.operation.name": "execute_tool"})
+    step = _one_span_store(
+        tmp_path, "lib", "execute_tool get_rate.__call__", {"gen_ai.operation.name": "execute_tool"}
+    )
     assert (step["kind"], step["tool"]) == ("tool", "get_rate")
 
 
 def test_an_agno_run_span_declaring_its_span_name_as_agent_names_the_agent_alike(tmp_path: Path) -> None:
     # Agno's <name>.run names agent <name> (README, Input formats); the SQL path kept a declared "<name>.run"
-    step = _one_span_store(tmp_path, "openinference.instrumentation.agno", "researcher.run",
-                           {"openinference.span.kind": "AGENT", "agent.name": "researcher.run"})
+    step = _one_span_store(
+        tmp_path,
+        "openinference.instrumentation.agno",
+        "researcher.run",
+        {"openinference.span.kind": "AGENT", "agent.name": "researcher.run"},
+    )
     assert (step["kind"], step["agent"]) == ("agent", "researcher")
 
 
 def test_native_lines_only_duckdb_reads_are_read_alike(tmp_path: Path) -> None:
-    lines = _lines("native", 3) + ['{"record": "step", "run_id": "run-0", "step_id": "s9", "seq": 9, "kind": "llm",}']
+    lines = _lines("native", 3) + [
+        '{"record": "step", "run_id": "run-0", "step_id": "s9", "seq": 9, "kind": "llm",}'
+    ]
     assert_same(_padded(tmp_path / "lenient.jsonl", lines, 4096))

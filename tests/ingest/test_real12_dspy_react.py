@@ -24,38 +24,103 @@ def _attr(key: str, value: object) -> dict:
 def _write(path: Path) -> None:
     spans: list[dict] = []
 
-    def span(sid: int, parent: int | None, name: str, start: int, end: int, kind: str, **attrs: object) -> None:
-        s = {"traceId": TRACE, "spanId": f"{sid:016x}", "name": name, "kind": "SPAN_KIND_INTERNAL",
-             "startTimeUnixNano": str(T0 + start * MS), "endTimeUnixNano": str(T0 + end * MS),
-             "attributes": [_attr("openinference.span.kind", kind)] + [_attr(k, v) for k, v in attrs.items()],
-             "status": {"code": "STATUS_CODE_OK"}}
+    def span(
+        sid: int, parent: int | None, name: str, start: int, end: int, kind: str, **attrs: object
+    ) -> None:
+        s = {
+            "traceId": TRACE,
+            "spanId": f"{sid:016x}",
+            "name": name,
+            "kind": "SPAN_KIND_INTERNAL",
+            "startTimeUnixNano": str(T0 + start * MS),
+            "endTimeUnixNano": str(T0 + end * MS),
+            "attributes": [_attr("openinference.span.kind", kind)] + [_attr(k, v) for k, v in attrs.items()],
+            "status": {"code": "STATUS_CODE_OK"},
+        }
         if parent:
             s["parentSpanId"] = f"{parent:016x}"
         spans.append(s)
 
     def lm(sid: int, parent: int, start: int, text: str) -> None:
-        span(sid, parent, "DummyLM.__call__", start, start + 1, "LLM", **{
-            "input.value": json.dumps({"prompt": None, "messages": [{"role": "user", "content": "Convert 1000 EUR to USD."}]}),
-            "output.value": json.dumps([text]), "llm.model_name": "dummy",
-            "llm.output_messages.0.message.role": "assistant", "llm.output_messages.0.message.content": text})
+        span(
+            sid,
+            parent,
+            "DummyLM.__call__",
+            start,
+            start + 1,
+            "LLM",
+            **{
+                "input.value": json.dumps(
+                    {"prompt": None, "messages": [{"role": "user", "content": "Convert 1000 EUR to USD."}]}
+                ),
+                "output.value": json.dumps([text]),
+                "llm.model_name": "dummy",
+                "llm.output_messages.0.message.role": "assistant",
+                "llm.output_messages.0.message.content": text,
+            },
+        )
 
-    trajectory = {"thought_0": "I need the EUR/USD rate.", "tool_name_0": "get_rate",
-                  "tool_args_0": {"base": "EUR", "quote": "USD"}, "observation_0": RATE,
-                  "thought_1": "I have the rate.", "tool_name_1": "finish", "tool_args_1": {},
-                  "observation_1": "Completed."}
-    span(1, None, "ReAct.forward", 0, 100, "CHAIN", **{
-        "input.value": json.dumps({"input_args": {"task": "Convert 1000 EUR to USD."}}),
-        "output.value": json.dumps({"trajectory": trajectory, "reasoning": "Convert 1000 EUR.", "answer": ANSWER})})
+    trajectory = {
+        "thought_0": "I need the EUR/USD rate.",
+        "tool_name_0": "get_rate",
+        "tool_args_0": {"base": "EUR", "quote": "USD"},
+        "observation_0": RATE,
+        "thought_1": "I have the rate.",
+        "tool_name_1": "finish",
+        "tool_args_1": {},
+        "observation_1": "Completed.",
+    }
+    span(
+        1,
+        None,
+        "ReAct.forward",
+        0,
+        100,
+        "CHAIN",
+        **{
+            "input.value": json.dumps({"input_args": {"task": "Convert 1000 EUR to USD."}}),
+            "output.value": json.dumps(
+                {"trajectory": trajectory, "reasoning": "Convert 1000 EUR.", "answer": ANSWER}
+            ),
+        },
+    )
     lm(2, 1, 2, "[[ ## next_thought ## ]]\nI need the EUR/USD rate.\n\n[[ ## next_tool_name ## ]]\nget_rate")
-    span(3, 1, "get_rate.__call__", 10, 12, "TOOL", **{"input.value": json.dumps({"kwargs": {"base": "EUR", "quote": "USD"}}),
-                                                       "output.value": json.dumps(RATE)})
+    span(
+        3,
+        1,
+        "get_rate.__call__",
+        10,
+        12,
+        "TOOL",
+        **{
+            "input.value": json.dumps({"kwargs": {"base": "EUR", "quote": "USD"}}),
+            "output.value": json.dumps(RATE),
+        },
+    )
     lm(4, 1, 20, "[[ ## next_thought ## ]]\nI have the rate.\n\n[[ ## next_tool_name ## ]]\nfinish")
-    span(5, 1, "ChainOfThought.forward", 30, 90, "CHAIN", **{
-        "input.value": json.dumps({"task": "Convert 1000 EUR to USD.", "trajectory": "[[ ## thought_0 ## ]] ..."}),
-        "output.value": json.dumps({"reasoning": "Convert 1000 EUR.", "answer": ANSWER})})
+    span(
+        5,
+        1,
+        "ChainOfThought.forward",
+        30,
+        90,
+        "CHAIN",
+        **{
+            "input.value": json.dumps(
+                {"task": "Convert 1000 EUR to USD.", "trajectory": "[[ ## thought_0 ## ]] ..."}
+            ),
+            "output.value": json.dumps({"reasoning": "Convert 1000 EUR.", "answer": ANSWER}),
+        },
+    )
     lm(6, 5, 40, f"[[ ## reasoning ## ]]\nConvert 1000 EUR.\n\n[[ ## answer ## ]]\n{ANSWER}")
-    doc = {"resourceSpans": [{"resource": {"attributes": [_attr("service.name", "fx-bot")]},
-                              "scopeSpans": [{"scope": {"name": "openinference.instrumentation.dspy"}, "spans": spans}]}]}
+    doc = {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": [_attr("service.name", "fx-bot")]},
+                "scopeSpans": [{"scope": {"name": "openinference.instrumentation.dspy"}, "spans": spans}],
+            }
+        ]
+    }
     path.write_text(json.dumps(doc) + "\n", encoding="utf-8")
 
 
@@ -67,7 +132,7 @@ def test_react_prediction_output_is_its_answer(tmp_path: Path) -> None:
     assert report.read == report.stored == 6
     root = ws.steps(TRACE).set_index("name").loc["ReAct.forward"]
     assert root.output == ANSWER
-    assert "observation_0" in str(root.attributes)      # the prediction is kept beside the answer
+    assert "observation_0" in str(root.attributes)  # the prediction is kept beside the answer
 
 
 def test_silent_failure_names_the_made_up_value_and_the_call_that_said_it(tmp_path: Path) -> None:

@@ -23,50 +23,146 @@ def _msgs(role: str, text: str) -> str:
 
 
 def _span(sid: str, parent: str | None, name: str, attrs: dict, start: int, end: int) -> dict:
-    out = {"traceId": TRACE, "spanId": sid, "name": name, "kind": 1,
-           "startTimeUnixNano": str(1796160000000000000 + start * 1_000_000),
-           "endTimeUnixNano": str(1796160000000000000 + end * 1_000_000),
-           "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()], "status": {}}
+    out = {
+        "traceId": TRACE,
+        "spanId": sid,
+        "name": name,
+        "kind": 1,
+        "startTimeUnixNano": str(1796160000000000000 + start * 1_000_000),
+        "endTimeUnixNano": str(1796160000000000000 + end * 1_000_000),
+        "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()],
+        "status": {},
+    }
     if parent:
         out["parentSpanId"] = parent
     return out
 
 
 def _agent(name: str, out: str) -> dict:
-    return {"ag2.span.type": "agent", "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": name,
-            "gen_ai.output.messages": out}
+    return {
+        "ag2.span.type": "agent",
+        "gen_ai.operation.name": "invoke_agent",
+        "gen_ai.agent.name": name,
+        "gen_ai.output.messages": out,
+    }
 
 
 def _tool(call: str, **extra: str) -> dict:
-    return {"ag2.span.type": "tool", "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_price",
-            "gen_ai.tool.type": "function", "gen_ai.tool.call.id": call,
-            "gen_ai.tool.call.arguments": '{"item": "widget"}', **extra}
+    return {
+        "ag2.span.type": "tool",
+        "gen_ai.operation.name": "execute_tool",
+        "gen_ai.tool.name": "get_price",
+        "gen_ai.tool.type": "function",
+        "gen_ai.tool.call.id": call,
+        "gen_ai.tool.call.arguments": '{"item": "widget"}',
+        **extra,
+    }
 
 
 def groupchat() -> dict:
-    ask = json.dumps([{"role": "assistant", "parts": [{"type": "tool_call", "id": "call_1", "name": "get_price",
-                                                       "arguments": {"item": "widget"}}]}])
+    ask = json.dumps(
+        [
+            {
+                "role": "assistant",
+                "parts": [
+                    {
+                        "type": "tool_call",
+                        "id": "call_1",
+                        "name": "get_price",
+                        "arguments": {"item": "widget"},
+                    }
+                ],
+            }
+        ]
+    )
     sp = [
-        _span("00000000000000a1", None, "conversation user", {
-            "ag2.span.type": "conversation", "gen_ai.operation.name": "conversation", "gen_ai.agent.name": "user",
-            "gen_ai.input.messages": _msgs("user", "Quote a widget.")}, 0, 100),
-        _span("00000000000000a2", "00000000000000a1", "invoke_agent chat_manager", {
-            "ag2.span.type": "agent", "gen_ai.operation.name": "invoke_agent",
-            "gen_ai.agent.name": "chat_manager"}, 1, 99),
-        _span("00000000000000b1", "00000000000000a2", "invoke_agent researcher", _agent("researcher", ask), 2, 10),
-        _span("00000000000000b2", "00000000000000a2", "invoke_agent _Group_Tool_Executor",
-              _agent("_Group_Tool_Executor", _msgs("tool", "Error: price service timed out")), 11, 20),
-        _span("00000000000000c1", "00000000000000b2", "execute_tool get_price",
-              _tool("call_1", **{"error.type": "ExecutionError"}), 12, 13),
-        _span("00000000000000b3", "00000000000000a2", "invoke_agent researcher", _agent("researcher", ask), 21, 30),
-        _span("00000000000000b4", "00000000000000a2", "invoke_agent _Group_Tool_Executor",
-              _agent("_Group_Tool_Executor", _msgs("tool", "41.20")), 31, 40),
-        _span("00000000000000c2", "00000000000000b4", "execute_tool get_price",
-              _tool("call_2", **{"gen_ai.tool.call.result": "41.20"}), 32, 33),
-        _span("00000000000000b5", "00000000000000a2", "invoke_agent writer",
-              _agent("writer", _msgs("assistant", "The widget costs 14.20 USD.")), 41, 50),
+        _span(
+            "00000000000000a1",
+            None,
+            "conversation user",
+            {
+                "ag2.span.type": "conversation",
+                "gen_ai.operation.name": "conversation",
+                "gen_ai.agent.name": "user",
+                "gen_ai.input.messages": _msgs("user", "Quote a widget."),
+            },
+            0,
+            100,
+        ),
+        _span(
+            "00000000000000a2",
+            "00000000000000a1",
+            "invoke_agent chat_manager",
+            {
+                "ag2.span.type": "agent",
+                "gen_ai.operation.name": "invoke_agent",
+                "gen_ai.agent.name": "chat_manager",
+            },
+            1,
+            99,
+        ),
+        _span(
+            "00000000000000b1",
+            "00000000000000a2",
+            "invoke_agent researcher",
+            _agent("researcher", ask),
+            2,
+            10,
+        ),
+        _span(
+            "00000000000000b2",
+            "00000000000000a2",
+            "invoke_agent _Group_Tool_Executor",
+            _agent("_Group_Tool_Executor", _msgs("tool", "Error: price service timed out")),
+            11,
+            20,
+        ),
+        _span(
+            "00000000000000c1",
+            "00000000000000b2",
+            "execute_tool get_price",
+            _tool("call_1", **{"error.type": "ExecutionError"}),
+            12,
+            13,
+        ),
+        _span(
+            "00000000000000b3",
+            "00000000000000a2",
+            "invoke_agent researcher",
+            _agent("researcher", ask),
+            21,
+            30,
+        ),
+        _span(
+            "00000000000000b4",
+            "00000000000000a2",
+            "invoke_agent _Group_Tool_Executor",
+            _agent("_Group_Tool_Executor", _msgs("tool", "41.20")),
+            31,
+            40,
+        ),
+        _span(
+            "00000000000000c2",
+            "00000000000000b4",
+            "execute_tool get_price",
+            _tool("call_2", **{"gen_ai.tool.call.result": "41.20"}),
+            32,
+            33,
+        ),
+        _span(
+            "00000000000000b5",
+            "00000000000000a2",
+            "invoke_agent writer",
+            _agent("writer", _msgs("assistant", "The widget costs 14.20 USD.")),
+            41,
+            50,
+        ),
     ]
-    return {"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "ag2"}, "spans": sp}]}]}
+    return {
+        "resourceSpans": [
+            {"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "ag2"}, "spans": sp}]}
+        ]
+    }
 
 
 @pytest.fixture(params=[True, False], ids=["sql", "python"])
@@ -81,10 +177,18 @@ def ws(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_ag2_tool_executor_acts_for_the_agent_before_it(ws: wb.Workspace) -> None:
-    s = {r[0][-2:]: r[1:] for r in ws.sql("SELECT step_id, kind, agent, tool, status, error FROM steps").fetchall()}
+    s = {
+        r[0][-2:]: r[1:]
+        for r in ws.sql("SELECT step_id, kind, agent, tool, status, error FROM steps").fetchall()
+    }
     assert s["b2"][:2] == ("chain", "researcher") and s["b4"][:2] == ("chain", "researcher")
-    assert s["c1"] == ("tool", "researcher", "get_price", "error",
-                       "ExecutionError: Error: price service timed out")  # (the executor's message: real15)
+    assert s["c1"] == (
+        "tool",
+        "researcher",
+        "get_price",
+        "error",
+        "ExecutionError: Error: price service timed out",
+    )  # (the executor's message: real15)
     assert s["c2"][:4] == ("tool", "researcher", "get_price", "unset")
     assert s["b5"][:2] == ("agent", "writer")
     agents = {r[0] for r in ws.sql("SELECT DISTINCT agent FROM steps WHERE agent IS NOT NULL").fetchall()}
@@ -98,7 +202,9 @@ def test_ag2_failed_call_and_its_retry_are_the_researchers(ws: wb.Workspace) -> 
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
-def test_error_type_without_status_is_a_failure(tmp_path: Path, fast: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_error_type_without_status_is_a_failure(
+    tmp_path: Path, fast: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
     doc = groupchat()
     spans = doc["resourceSpans"][0]["scopeSpans"][0]["spans"]

@@ -19,10 +19,16 @@ TRACE = "01a2337f1cb136362b51d6ee3f7087e1"
 
 
 def _span(sid: str, parent: str | None, name: str, attrs: dict, i: int) -> dict:
-    out = {"traceId": TRACE, "spanId": sid, "name": name, "kind": 1,
-           "startTimeUnixNano": str(1796160000000000000 + i * 1_000_000),
-           "endTimeUnixNano": str(1796160000000000000 + (10 - i) * 1_000_000 + i),
-           "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()], "status": {}}
+    out = {
+        "traceId": TRACE,
+        "spanId": sid,
+        "name": name,
+        "kind": 1,
+        "startTimeUnixNano": str(1796160000000000000 + i * 1_000_000),
+        "endTimeUnixNano": str(1796160000000000000 + (10 - i) * 1_000_000 + i),
+        "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()],
+        "status": {},
+    }
     if parent:
         out["parentSpanId"] = parent
     return out
@@ -33,24 +39,45 @@ def _logfire(template: str, msg: str, **extra: str) -> dict:
 
 
 def spans() -> dict:
-    chat = _logfire("Chat Completion with {request_data[model]!r}", "Chat Completion with 'gpt-4o-mini'",
-                    request_data='{"model":"gpt-4o-mini"}', **{"gen_ai.operation.name": "chat",
-                                                                 "gen_ai.request.model": "gpt-4o-mini"})
-    sp = [_span("00000000000000a1", None, "quote workflow", _logfire("quote workflow", "quote workflow"), 0),
-          _span("00000000000000a2", "00000000000000a1", "{agent_name} agent",
-                _logfire("{agent_name} agent", "researcher agent", agent_name="researcher"), 1),
-          _span("00000000000000b1", "00000000000000a2", "Chat Completion with {request_data[model]!r}", chat, 2),
-          # PydanticAI before the GenAI conventions, through Logfire: its agent's run span
-          _span("00000000000000a3", "00000000000000a1", "{agent_name} run",
-                _logfire("{agent_name} run", "planner run", agent_name="planner"), 3),
-          _span("00000000000000b2", "00000000000000a3", "{weird} name", _logfire("other {template}", "x"), 4)]
-    return {"resourceSpans": [{"resource": {"attributes": []},
-                               "scopeSpans": [{"scope": {"name": "logfire"}, "spans": sp}]}]}
+    chat = _logfire(
+        "Chat Completion with {request_data[model]!r}",
+        "Chat Completion with 'gpt-4o-mini'",
+        request_data='{"model":"gpt-4o-mini"}',
+        **{"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini"},
+    )
+    sp = [
+        _span("00000000000000a1", None, "quote workflow", _logfire("quote workflow", "quote workflow"), 0),
+        _span(
+            "00000000000000a2",
+            "00000000000000a1",
+            "{agent_name} agent",
+            _logfire("{agent_name} agent", "researcher agent", agent_name="researcher"),
+            1,
+        ),
+        _span(
+            "00000000000000b1", "00000000000000a2", "Chat Completion with {request_data[model]!r}", chat, 2
+        ),
+        # PydanticAI before the GenAI conventions, through Logfire: its agent's run span
+        _span(
+            "00000000000000a3",
+            "00000000000000a1",
+            "{agent_name} run",
+            _logfire("{agent_name} run", "planner run", agent_name="planner"),
+            3,
+        ),
+        _span("00000000000000b2", "00000000000000a3", "{weird} name", _logfire("other {template}", "x"), 4),
+    ]
+    return {
+        "resourceSpans": [
+            {"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "logfire"}, "spans": sp}]}
+        ]
+    }
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
-def test_logfire_spans_are_named_by_their_rendered_message(tmp_path: Path, fast: bool,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_logfire_spans_are_named_by_their_rendered_message(
+    tmp_path: Path, fast: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
     path = tmp_path / "logfire.otlp.jsonl"
     path.write_text(json.dumps(spans()) + "\n")

@@ -17,53 +17,120 @@ TRACE = "816893b9fade0d6e90b6c9ba58933884"
 
 
 def _span(sid: str, parent: str | None, name: str, attrs: dict, error: str | None = None) -> dict:
-    out = {"traceId": TRACE, "spanId": sid, "name": name, "kind": 1,
-           # MLflow's attribute encoder: every value is json.dumps(value), strings included
-           "attributes": [{"key": k, "value": {"stringValue": json.dumps(v)}} for k, v in attrs.items()],
-           "status": {"code": 2, "message": error} if error else {"code": 1}}
+    out = {
+        "traceId": TRACE,
+        "spanId": sid,
+        "name": name,
+        "kind": 1,
+        # MLflow's attribute encoder: every value is json.dumps(value), strings included
+        "attributes": [{"key": k, "value": {"stringValue": json.dumps(v)}} for k, v in attrs.items()],
+        "status": {"code": 2, "message": error} if error else {"code": 1},
+    }
     if parent:
         out["parentSpanId"] = parent
     return out
 
 
 def _chat(n: int, system: str, reply: dict) -> dict:
-    return {"mlflow.traceRequestId": f"tr-{TRACE}", "mlflow.spanType": "CHAT_MODEL",
-            "mlflow.spanInputs": {"model": "gpt-4o-mini", "messages": [{"role": "system", "content": system},
-                                                                       {"role": "user", "content": "go"}]},
-            "model": "gpt-4o-mini", "mlflow.message.format": "openai", "mlflow.llm.model": "gpt-4o-mini-2024-07-18",
-            "mlflow.chat.tokenUsage": {"input_tokens": 50 + n, "output_tokens": 12, "total_tokens": 62 + n},
-            "mlflow.spanOutputs": {"id": f"chatcmpl-{n}", "created": 1764600000 + n, "model": "gpt-4o-mini-2024-07-18",
-                                   "object": "chat.completion",
-                                   "choices": [{"finish_reason": "stop", "index": 0, "logprobs": None,
-                                                "message": {"refusal": None, "role": "assistant", **reply}}],
-                                   "usage": {"completion_tokens": 12, "prompt_tokens": 50 + n}},
-            "mlflow.spanLogLevel": 20}
+    return {
+        "mlflow.traceRequestId": f"tr-{TRACE}",
+        "mlflow.spanType": "CHAT_MODEL",
+        "mlflow.spanInputs": {
+            "model": "gpt-4o-mini",
+            "messages": [{"role": "system", "content": system}, {"role": "user", "content": "go"}],
+        },
+        "model": "gpt-4o-mini",
+        "mlflow.message.format": "openai",
+        "mlflow.llm.model": "gpt-4o-mini-2024-07-18",
+        "mlflow.chat.tokenUsage": {"input_tokens": 50 + n, "output_tokens": 12, "total_tokens": 62 + n},
+        "mlflow.spanOutputs": {
+            "id": f"chatcmpl-{n}",
+            "created": 1764600000 + n,
+            "model": "gpt-4o-mini-2024-07-18",
+            "object": "chat.completion",
+            "choices": [
+                {
+                    "finish_reason": "stop",
+                    "index": 0,
+                    "logprobs": None,
+                    "message": {"refusal": None, "role": "assistant", **reply},
+                }
+            ],
+            "usage": {"completion_tokens": 12, "prompt_tokens": 50 + n},
+        },
+        "mlflow.spanLogLevel": 20,
+    }
 
 
 def quote() -> dict:
-    tool = {"mlflow.traceRequestId": f"tr-{TRACE}", "mlflow.spanType": "TOOL", "mlflow.spanFunctionName": "get_price",
-            "mlflow.spanInputs": {"item": "widget"}}
-    call = {"tool_calls": [{"id": "call_1", "type": "function",
-                            "function": {"name": "get_price", "arguments": "{\"item\": \"widget\"}"}}],
-            "content": None}
+    tool = {
+        "mlflow.traceRequestId": f"tr-{TRACE}",
+        "mlflow.spanType": "TOOL",
+        "mlflow.spanFunctionName": "get_price",
+        "mlflow.spanInputs": {"item": "widget"},
+    }
+    call = {
+        "tool_calls": [
+            {
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": "get_price", "arguments": '{"item": "widget"}'},
+            }
+        ],
+        "content": None,
+    }
     spans = [
-        _span("00000000000000a1", None, "quote_workflow", {"mlflow.spanType": "CHAIN",
-                                                           "mlflow.spanInputs": {"request": "Quote a widget"},
-                                                           "mlflow.spanOutputs": "The widget costs 14.20 USD."}),
-        _span("00000000000000a2", "00000000000000a1", "researcher", {
-            "mlflow.spanType": "AGENT", "mlflow.spanInputs": {"user": "What does a widget cost?"},
-            "mlflow.spanOutputs": "The widget costs 41.20 USD."}),
+        _span(
+            "00000000000000a1",
+            None,
+            "quote_workflow",
+            {
+                "mlflow.spanType": "CHAIN",
+                "mlflow.spanInputs": {"request": "Quote a widget"},
+                "mlflow.spanOutputs": "The widget costs 14.20 USD.",
+            },
+        ),
+        _span(
+            "00000000000000a2",
+            "00000000000000a1",
+            "researcher",
+            {
+                "mlflow.spanType": "AGENT",
+                "mlflow.spanInputs": {"user": "What does a widget cost?"},
+                "mlflow.spanOutputs": "The widget costs 41.20 USD.",
+            },
+        ),
         _span("00000000000000b1", "00000000000000a2", "Completions", _chat(1, "Look up prices.", call)),
-        _span("00000000000000b2", "00000000000000a2", "get_price", {**tool, "mlflow.spanLogLevel": 40},
-              error="TimeoutError: price service timed out"),
+        _span(
+            "00000000000000b2",
+            "00000000000000a2",
+            "get_price",
+            {**tool, "mlflow.spanLogLevel": 40},
+            error="TimeoutError: price service timed out",
+        ),
         _span("00000000000000b3", "00000000000000a2", "get_price", {**tool, "mlflow.spanOutputs": "41.20"}),
-        _span("00000000000000b4", "00000000000000a2", "Completions",
-              _chat(2, "Look up prices.", {"content": "The widget costs 41.20 USD."})),
-        _span("00000000000000a3", "00000000000000a1", "writer", {
-            "mlflow.spanType": "AGENT", "mlflow.spanInputs": {"user": "Notes: 41.20 USD"},
-            "mlflow.spanOutputs": "The widget costs 14.20 USD."}),
-        _span("00000000000000b5", "00000000000000a3", "Completions",
-              _chat(3, "Write the quote.", {"content": "The widget costs 14.20 USD."})),
+        _span(
+            "00000000000000b4",
+            "00000000000000a2",
+            "Completions",
+            _chat(2, "Look up prices.", {"content": "The widget costs 41.20 USD."}),
+        ),
+        _span(
+            "00000000000000a3",
+            "00000000000000a1",
+            "writer",
+            {
+                "mlflow.spanType": "AGENT",
+                "mlflow.spanInputs": {"user": "Notes: 41.20 USD"},
+                "mlflow.spanOutputs": "The widget costs 14.20 USD.",
+            },
+        ),
+        _span(
+            "00000000000000b5",
+            "00000000000000a3",
+            "Completions",
+            _chat(3, "Write the quote.", {"content": "The widget costs 14.20 USD."}),
+        ),
     ]
     for i, sp in enumerate(spans):  # in call order; an enclosing span ends after the last of its children
         sp["startTimeUnixNano"] = str(1796160000000000000 + i * 1_000_000)
@@ -72,9 +139,16 @@ def quote() -> dict:
         kids = [int(c["endTimeUnixNano"]) for c in spans if c.get("parentSpanId") == sp["spanId"]]
         if kids:
             sp["endTimeUnixNano"] = str(max(kids) + 100_000)
-    return {"resourceSpans": [{"resource": {"attributes": [
-        {"key": "telemetry.sdk.name", "value": {"stringValue": "mlflow"}}]},
-        "scopeSpans": [{"scope": {"name": "mlflow.tracing.provider"}, "spans": spans}]}]}
+    return {
+        "resourceSpans": [
+            {
+                "resource": {
+                    "attributes": [{"key": "telemetry.sdk.name", "value": {"stringValue": "mlflow"}}]
+                },
+                "scopeSpans": [{"scope": {"name": "mlflow.tracing.provider"}, "spans": spans}],
+            }
+        ]
+    }
 
 
 @pytest.fixture(params=[True, False], ids=["sql", "python"])
@@ -83,7 +157,9 @@ def ws(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def _steps(ws: wb.Workspace) -> dict:
-    rows = ws.sql("SELECT step_id, kind, agent, tool, model, tokens_in, tokens_out, input, output FROM steps").fetchall()
+    rows = ws.sql(
+        "SELECT step_id, kind, agent, tool, model, tokens_in, tokens_out, input, output FROM steps"
+    ).fetchall()
     return {r[0][-2:]: r[1:] for r in rows}
 
 

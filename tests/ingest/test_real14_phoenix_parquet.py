@@ -18,37 +18,115 @@ TRACE = "f7d0b5397a69b710a7eb06a0fb06909c"
 T0 = pd.Timestamp("2026-12-01 21:22:55.850000123", tz="UTC")
 
 
-def _row(sid: str, parent: str | None, name: str, kind: str, ms: float, dur_ms: float, status: str = "OK",
-         **attrs: object) -> dict:
-    row = {"name": name, "span_kind": kind, "parent_id": parent,
-           "start_time": T0 + pd.Timedelta(milliseconds=ms),
-           "end_time": T0 + pd.Timedelta(milliseconds=ms + dur_ms), "status_code": status,
-           "status_message": attrs.pop("message", ""), "events": attrs.pop("events", []),
-           "context.span_id": sid, "context.trace_id": attrs.pop("trace", TRACE),
-           "attributes.openinference.span.kind": kind}
+def _row(
+    sid: str,
+    parent: str | None,
+    name: str,
+    kind: str,
+    ms: float,
+    dur_ms: float,
+    status: str = "OK",
+    **attrs: object,
+) -> dict:
+    row = {
+        "name": name,
+        "span_kind": kind,
+        "parent_id": parent,
+        "start_time": T0 + pd.Timedelta(milliseconds=ms),
+        "end_time": T0 + pd.Timedelta(milliseconds=ms + dur_ms),
+        "status_code": status,
+        "status_message": attrs.pop("message", ""),
+        "events": attrs.pop("events", []),
+        "context.span_id": sid,
+        "context.trace_id": attrs.pop("trace", TRACE),
+        "attributes.openinference.span.kind": kind,
+    }
     row.update({f"attributes.{k.replace('__', '.')}": v for k, v in attrs.items()})
     return row
 
 
 def frame() -> pd.DataFrame:
-    exc = [{"name": "exception", "timestamp": "2026-12-01T21:22:55.853Z",
-            "attributes": {"exception.type": "TimeoutError", "exception.message": "price service timed out"}}]
+    exc = [
+        {
+            "name": "exception",
+            "timestamp": "2026-12-01T21:22:55.853Z",
+            "attributes": {"exception.type": "TimeoutError", "exception.message": "price service timed out"},
+        }
+    ]
     rows = [
-        _row("a1", None, "quote_workflow", "CHAIN", 0, 10, input__value="Quote a widget",
-             output__value="Quote: the widget costs 14.20 USD."),
-        _row("a2", "a1", "researcher", "AGENT", 1, 5, input__value="What does a widget cost?",
-             output__value="The widget costs 41.20 USD."),
-        _row("b1", "a2", "get_price", "TOOL", 2, 0.5, status="ERROR", tool__name="get_price",
-             input__value='{"item": "widget"}', message="TimeoutError: price service timed out", events=exc),
-        _row("b2", "a2", "get_price", "TOOL", 3, 0.5, tool__name="get_price", input__value='{"item": "widget"}',
-             output__value="41.20"),
-        _row("a3", "a1", "writer", "AGENT", 6, 3, input__value="Notes: 41.20 USD",
-             output__value="Quote: the widget costs 14.20 USD."),
-        _row("b3", "a3", "ChatCompletion", "LLM", 7, 1, llm__model_name="gpt-4o-mini-2024-07-18",
-             llm__token_count__prompt=80.0, llm__token_count__completion=12.0,
-             llm__output_messages=[{"message.role": "assistant", "message.content": "Quote: the widget costs 14.20 USD.",
-                                    "message.tool_calls": None}],
-             output__value='{"id": "chatcmpl-3", "created": 1764600003}'),
+        _row(
+            "a1",
+            None,
+            "quote_workflow",
+            "CHAIN",
+            0,
+            10,
+            input__value="Quote a widget",
+            output__value="Quote: the widget costs 14.20 USD.",
+        ),
+        _row(
+            "a2",
+            "a1",
+            "researcher",
+            "AGENT",
+            1,
+            5,
+            input__value="What does a widget cost?",
+            output__value="The widget costs 41.20 USD.",
+        ),
+        _row(
+            "b1",
+            "a2",
+            "get_price",
+            "TOOL",
+            2,
+            0.5,
+            status="ERROR",
+            tool__name="get_price",
+            input__value='{"item": "widget"}',
+            message="TimeoutError: price service timed out",
+            events=exc,
+        ),
+        _row(
+            "b2",
+            "a2",
+            "get_price",
+            "TOOL",
+            3,
+            0.5,
+            tool__name="get_price",
+            input__value='{"item": "widget"}',
+            output__value="41.20",
+        ),
+        _row(
+            "a3",
+            "a1",
+            "writer",
+            "AGENT",
+            6,
+            3,
+            input__value="Notes: 41.20 USD",
+            output__value="Quote: the widget costs 14.20 USD.",
+        ),
+        _row(
+            "b3",
+            "a3",
+            "ChatCompletion",
+            "LLM",
+            7,
+            1,
+            llm__model_name="gpt-4o-mini-2024-07-18",
+            llm__token_count__prompt=80.0,
+            llm__token_count__completion=12.0,
+            llm__output_messages=[
+                {
+                    "message.role": "assistant",
+                    "message.content": "Quote: the widget costs 14.20 USD.",
+                    "message.tool_calls": None,
+                }
+            ],
+            output__value='{"id": "chatcmpl-3", "created": 1764600003}',
+        ),
         _row("c1", "a3", "orphan", "CHAIN", 8, 1, trace=None),  # no trace id: quarantined, alone
     ]
     df = pd.DataFrame(rows)
@@ -69,11 +147,18 @@ def test_phoenix_parquet_spans_read_as_their_jsonl_export(parquet: Path) -> None
     assert (rep.read, rep.stored, rep.quarantined) == (7, 6, 1)
     q = ws.sql("SELECT line, reason FROM quarantine").fetchall()
     assert q[0][0] == 7 and "trace id" in q[0][1]
-    rows = ws.sql("SELECT step_id, kind, agent, tool, status, error, input, output, tokens_in, latency_ms "
-                  "FROM steps").fetchall()
+    rows = ws.sql(
+        "SELECT step_id, kind, agent, tool, status, error, input, output, tokens_in, latency_ms FROM steps"
+    ).fetchall()
     s = {r[0]: r[1:] for r in rows}
     assert s["a2"][:2] == ("agent", "researcher") and s["a3"][:2] == ("agent", "writer")
-    assert s["b1"][:5] == ("tool", "researcher", "get_price", "error", "TimeoutError: price service timed out")
+    assert s["b1"][:5] == (
+        "tool",
+        "researcher",
+        "get_price",
+        "error",
+        "TimeoutError: price service timed out",
+    )
     assert s["b2"][6] == "41.20"
     assert s["b3"][:2] == ("llm", "writer") and s["b3"][7] == 80
     assert json.loads(s["b3"][6]) == [{"role": "assistant", "content": "Quote: the widget costs 14.20 USD."}]
@@ -88,8 +173,10 @@ def test_phoenix_parquet_in_a_folder_and_same_steps_as_jsonl(parquet: Path, tmp_
     a, b = wb.open(), wb.open()
     a.ingest(parquet.parent)  # the folder TraceDataset.save() wrote
     b.ingest(jsonl)
-    q = ("SELECT step_id, parent_id, kind, agent, tool, status, input, output, latency_ms FROM steps "
-         "ORDER BY step_id")
+    q = (
+        "SELECT step_id, parent_id, kind, agent, tool, status, input, output, latency_ms FROM steps "
+        "ORDER BY step_id"
+    )
     assert a.sql(q).fetchall() == b.sql(q).fetchall()
 
 

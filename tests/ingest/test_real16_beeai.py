@@ -19,72 +19,149 @@ from workbench.ingest.otlp import OtlpJson
 TRACE = "0fb51fde39b54e8383a9ad6660268459"
 
 
-def _span(sid: str, parent: str | None, name: str, attrs: dict, start: int, end: int, error: bool = False) -> dict:
-    out = {"traceId": TRACE, "spanId": sid, "name": name, "kind": "SPAN_KIND_INTERNAL",
-           "startTimeUnixNano": str(1796160000000000000 + start * 1_000_000),
-           "endTimeUnixNano": str(1796160000000000000 + end * 1_000_000),
-           "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()],
-           "status": {"code": "STATUS_CODE_ERROR" if error else "STATUS_CODE_OK"}}
+def _span(
+    sid: str, parent: str | None, name: str, attrs: dict, start: int, end: int, error: bool = False
+) -> dict:
+    out = {
+        "traceId": TRACE,
+        "spanId": sid,
+        "name": name,
+        "kind": "SPAN_KIND_INTERNAL",
+        "startTimeUnixNano": str(1796160000000000000 + start * 1_000_000),
+        "endTimeUnixNano": str(1796160000000000000 + end * 1_000_000),
+        "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()],
+        "status": {"code": "STATUS_CODE_ERROR" if error else "STATUS_CODE_OK"},
+    }
     if error:
-        out["events"] = [{"name": "exception", "timeUnixNano": out["endTimeUnixNano"], "attributes": [
-            {"key": "exception.type", "value": {"stringValue": "ToolError"}},
-            {"key": "exception.message", "value": {"stringValue": "Tool Error"}}]}]
+        out["events"] = [
+            {
+                "name": "exception",
+                "timeUnixNano": out["endTimeUnixNano"],
+                "attributes": [
+                    {"key": "exception.type", "value": {"stringValue": "ToolError"}},
+                    {"key": "exception.message", "value": {"stringValue": "Tool Error"}},
+                ],
+            }
+        ]
     if parent:
         out["parentSpanId"] = parent
     return out
 
 
 def _event(path: str, kind: str, value: dict) -> dict:
-    return {"openinference.span.kind": kind, "input.value": json.dumps(value), "input.mime_type": "application/json",
-            "metadata.path": path, "metadata.id": "7c641ea2-4e6b-401f-bcd0-843604a81b8c",
-            "metadata.trace.run_id": "27ec6b52-dfa1-49d3-8174-dee1f2a55139"}
+    return {
+        "openinference.span.kind": kind,
+        "input.value": json.dumps(value),
+        "input.mime_type": "application/json",
+        "metadata.path": path,
+        "metadata.id": "7c641ea2-4e6b-401f-bcd0-843604a81b8c",
+        "metadata.trace.run_id": "27ec6b52-dfa1-49d3-8174-dee1f2a55139",
+    }
 
 
 def _tool(out: str) -> dict:
-    return {"openinference.span.kind": "TOOL", "tool.name": "get_price", "input.value": '{"input": {"item": "widget"}}',
-            "output.value": out}
+    return {
+        "openinference.span.kind": "TOOL",
+        "tool.name": "get_price",
+        "input.value": '{"input": {"item": "widget"}}',
+        "output.value": out,
+    }
 
 
 def _llm(text: str) -> dict:
     calls = json.dumps({"response": text}) if text else '{"item": "widget"}'
-    return {"openinference.span.kind": "LLM", "llm.model_name": "gpt-4o-mini",
-            "llm.input_messages.0.message.role": "user",
-            "llm.input_messages.0.message.contents.0.message_content.text": "Your task: quote a widget",
-            "llm.output_messages.0.message.role": "assistant",
-            "llm.output_messages.0.message.tool_calls.0.tool_call.function.name":
-                "final_answer" if text else "get_price",
-            "llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments": calls}
+    return {
+        "openinference.span.kind": "LLM",
+        "llm.model_name": "gpt-4o-mini",
+        "llm.input_messages.0.message.role": "user",
+        "llm.input_messages.0.message.contents.0.message_content.text": "Your task: quote a widget",
+        "llm.output_messages.0.message.role": "assistant",
+        "llm.output_messages.0.message.tool_calls.0.tool_call.function.name": "final_answer"
+        if text
+        else "get_price",
+        "llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments": calls,
+    }
 
 
 def _agent(name: str, out: str) -> dict:
-    return {"openinference.span.kind": "AGENT", "agent.name": name, "input.value": '{"input": "quote"}',
-            "output.value": out}
+    return {
+        "openinference.span.kind": "AGENT",
+        "agent.name": name,
+        "input.value": '{"input": "quote"}',
+        "output.value": out,
+    }
 
 
 def workflow() -> dict:
     r, w = "0000000000000a01", "0000000000000b01"
     sp = [
-        _span("0000000000000001", None, "quote", {"openinference.span.kind": "CHAIN",
-                                                  "input.value": '{"prompt": "What does a widget cost?"}'}, 0, 100),
-        _span(r, "0000000000000001", "researcher", _agent("researcher", "The widget costs 41.20 USD."), 1, 50),
+        _span(
+            "0000000000000001",
+            None,
+            "quote",
+            {"openinference.span.kind": "CHAIN", "input.value": '{"prompt": "What does a widget cost?"}'},
+            0,
+            100,
+        ),
+        _span(
+            r, "0000000000000001", "researcher", _agent("researcher", "The widget costs 41.20 USD."), 1, 50
+        ),
         _span("0000000000000a02", r, "OpenAIChatModel", _llm(""), 2, 5),
-        _span("0000000000000a03", r, "get_price", _tool("ToolError: Tool Error  TimeoutError: price service timed out"),
-              6, 8, error=True),
-        _span("0000000000000a04", "0000000000000a03", "error",
-              _event("tool.custom.get_price.error", "TOOL", {"error": "Tool Error", "input": {"item": "widget"}}),
-              8, 8, error=True),
+        _span(
+            "0000000000000a03",
+            r,
+            "get_price",
+            _tool("ToolError: Tool Error  TimeoutError: price service timed out"),
+            6,
+            8,
+            error=True,
+        ),
+        _span(
+            "0000000000000a04",
+            "0000000000000a03",
+            "error",
+            _event(
+                "tool.custom.get_price.error", "TOOL", {"error": "Tool Error", "input": {"item": "widget"}}
+            ),
+            8,
+            8,
+            error=True,
+        ),
         _span("0000000000000a05", r, "OpenAIChatModel", _llm(""), 9, 12),
         _span("0000000000000a06", r, "get_price", _tool("41.20"), 13, 14),
         _span("0000000000000a07", r, "OpenAIChatModel", _llm("The widget costs 41.20 USD."), 15, 18),
-        _span("0000000000000a08", r, "final_answer",
-              _event("agent.requirement.final_answer", "AGENT", {"output": "The widget costs 41.20 USD."}), 19, 19),
+        _span(
+            "0000000000000a08",
+            r,
+            "final_answer",
+            _event("agent.requirement.final_answer", "AGENT", {"output": "The widget costs 41.20 USD."}),
+            19,
+            19,
+        ),
         _span(w, "0000000000000001", "writer", _agent("writer", "The widget costs 14.20 USD."), 51, 99),
         _span("0000000000000b02", w, "OpenAIChatModel", _llm("The widget costs 14.20 USD."), 52, 60),
-        _span("0000000000000b03", w, "final_answer",
-              _event("agent.requirement.final_answer", "AGENT", {"output": "The widget costs 14.20 USD."}), 61, 61),
+        _span(
+            "0000000000000b03",
+            w,
+            "final_answer",
+            _event("agent.requirement.final_answer", "AGENT", {"output": "The widget costs 14.20 USD."}),
+            61,
+            61,
+        ),
     ]
-    return {"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [
-        {"scope": {"name": "openinference.instrumentation.beeai", "version": "0.1.85"}, "spans": sp}]}]}
+    return {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": []},
+                "scopeSpans": [
+                    {
+                        "scope": {"name": "openinference.instrumentation.beeai", "version": "0.1.85"},
+                        "spans": sp,
+                    }
+                ],
+            }
+        ]
+    }
 
 
 @pytest.fixture(params=[True, False], ids=["sql", "python"])
@@ -101,7 +178,7 @@ def ws(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Monke
 def test_beeai_events_are_their_agents_not_steps_of_their_own(ws: wb.Workspace) -> None:
     s = {r[0][-3:]: r[1:] for r in ws.sql("SELECT step_id, kind, agent, tool FROM steps").fetchall()}
     assert s["a08"] == ("chain", "researcher", None) and s["b03"] == ("chain", "writer", None)
-    assert s["a04"] == ("chain", "researcher", None)   # the failed call's error event, no call of its own
+    assert s["a04"] == ("chain", "researcher", None)  # the failed call's error event, no call of its own
     assert s["a03"] == ("tool", "researcher", "get_price")
     agents = {r[0] for r in ws.sql("SELECT DISTINCT agent FROM steps WHERE agent IS NOT NULL").fetchall()}
     assert agents == {"researcher", "writer"}

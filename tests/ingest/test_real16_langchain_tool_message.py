@@ -19,25 +19,48 @@ TRACE = "2ad613ace7f05aa9e1af63b1be020c47"
 
 
 def _span(sid: str, parent: str | None, name: str, attrs: dict, start: int) -> dict:
-    out = {"traceId": TRACE, "spanId": sid, "name": name, "kind": "SPAN_KIND_INTERNAL",
-           "startTimeUnixNano": str(1796160000000000000 + start * 1_000_000),
-           "endTimeUnixNano": str(1796160000000000000 + (start + 1) * 1_000_000),
-           "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()],
-           "status": {"code": "STATUS_CODE_OK"}}
+    out = {
+        "traceId": TRACE,
+        "spanId": sid,
+        "name": name,
+        "kind": "SPAN_KIND_INTERNAL",
+        "startTimeUnixNano": str(1796160000000000000 + start * 1_000_000),
+        "endTimeUnixNano": str(1796160000000000000 + (start + 1) * 1_000_000),
+        "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()],
+        "status": {"code": "STATUS_CODE_OK"},
+    }
     if parent:
         out["parentSpanId"] = parent
     return out
 
 
 def _tool_message(call: str, content: str, status: str) -> str:
-    return json.dumps({"type": "tool", "data": {
-        "content": content, "additional_kwargs": {}, "response_metadata": {}, "type": "tool", "name": "get_price",
-        "id": None, "tool_call_id": call, "artifact": None, "status": status}})
+    return json.dumps(
+        {
+            "type": "tool",
+            "data": {
+                "content": content,
+                "additional_kwargs": {},
+                "response_metadata": {},
+                "type": "tool",
+                "name": "get_price",
+                "id": None,
+                "tool_call_id": call,
+                "artifact": None,
+                "status": status,
+            },
+        }
+    )
 
 
 def _tool(call: str, content: str, status: str) -> dict:
-    return {"openinference.span.kind": "TOOL", "tool.name": "get_price", "input.value": "widget",
-            "output.value": _tool_message(call, content, status), "output.mime_type": "application/json"}
+    return {
+        "openinference.span.kind": "TOOL",
+        "tool.name": "get_price",
+        "input.value": "widget",
+        "output.value": _tool_message(call, content, status),
+        "output.mime_type": "application/json",
+    }
 
 
 def _agent(name: str, out: str) -> dict:
@@ -46,17 +69,38 @@ def _agent(name: str, out: str) -> dict:
 
 def trace_doc() -> dict:
     sp = [
-        _span("0000000000000001", None, "quote", {"openinference.span.kind": "CHAIN",
-                                                  "output.value": "Quote: the widget costs 14.20 USD."}, 0),
+        _span(
+            "0000000000000001",
+            None,
+            "quote",
+            {"openinference.span.kind": "CHAIN", "output.value": "Quote: the widget costs 14.20 USD."},
+            0,
+        ),
         _span("00000000000000a1", "0000000000000001", "researcher", _agent("researcher", "41.20 USD"), 1),
-        _span("00000000000000a2", "00000000000000a1", "get_price",
-              _tool("call_1", "price service timed out", "error"), 2),
+        _span(
+            "00000000000000a2",
+            "00000000000000a1",
+            "get_price",
+            _tool("call_1", "price service timed out", "error"),
+            2,
+        ),
         _span("00000000000000a3", "00000000000000a1", "get_price", _tool("call_2", "41.20", "success"), 4),
-        _span("00000000000000b1", "0000000000000001", "writer",
-              _agent("writer", "Quote: the widget costs 14.20 USD."), 6),
+        _span(
+            "00000000000000b1",
+            "0000000000000001",
+            "writer",
+            _agent("writer", "Quote: the widget costs 14.20 USD."),
+            6,
+        ),
     ]
-    return {"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [
-        {"scope": {"name": "openinference.instrumentation.langchain"}, "spans": sp}]}]}
+    return {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": []},
+                "scopeSpans": [{"scope": {"name": "openinference.instrumentation.langchain"}, "spans": sp}],
+            }
+        ]
+    }
 
 
 @pytest.fixture(params=[True, False], ids=["sql", "python"])
@@ -87,12 +131,21 @@ def test_phoenix_export_reads_the_same(tmp_path: Path) -> None:
     rows = []
     for sp in trace_doc()["resourceSpans"][0]["scopeSpans"][0]["spans"]:
         attrs = {a["key"]: a["value"]["stringValue"] for a in sp["attributes"]}
-        rows.append({"name": sp["name"], "span_kind": attrs["openinference.span.kind"],
-                     "context.trace_id": sp["traceId"], "context.span_id": sp["spanId"],
-                     "parent_id": sp.get("parentSpanId"), "start_time": int(sp["startTimeUnixNano"]) // 1_000_000,
-                     "end_time": int(sp["endTimeUnixNano"]) // 1_000_000, "status_code": "OK",
-                     "status_message": "", "attributes.openinference.span.kind": attrs["openinference.span.kind"],
-                     **{f"attributes.{k}": v for k, v in attrs.items() if k != "openinference.span.kind"}})
+        rows.append(
+            {
+                "name": sp["name"],
+                "span_kind": attrs["openinference.span.kind"],
+                "context.trace_id": sp["traceId"],
+                "context.span_id": sp["spanId"],
+                "parent_id": sp.get("parentSpanId"),
+                "start_time": int(sp["startTimeUnixNano"]) // 1_000_000,
+                "end_time": int(sp["endTimeUnixNano"]) // 1_000_000,
+                "status_code": "OK",
+                "status_message": "",
+                "attributes.openinference.span.kind": attrs["openinference.span.kind"],
+                **{f"attributes.{k}": v for k, v in attrs.items() if k != "openinference.span.kind"},
+            }
+        )
     path = tmp_path / "spans.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     ws = wb.open()

@@ -17,44 +17,96 @@ def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode()
 
 
-def _span(sid: int, parent: int | None, name: str, kind: str, inputs: object, outputs: object,
-          error: str | None = None) -> dict:
-    attrs = {"mlflow.traceRequestId": json.dumps("tr-" + TRACE.hex()), "mlflow.spanType": json.dumps(kind),
-             "mlflow.spanInputs": json.dumps(inputs)}
+def _span(
+    sid: int,
+    parent: int | None,
+    name: str,
+    kind: str,
+    inputs: object,
+    outputs: object,
+    error: str | None = None,
+) -> dict:
+    attrs = {
+        "mlflow.traceRequestId": json.dumps("tr-" + TRACE.hex()),
+        "mlflow.spanType": json.dumps(kind),
+        "mlflow.spanInputs": json.dumps(inputs),
+    }
     if outputs is not None:
         attrs["mlflow.spanOutputs"] = json.dumps(outputs)
-    events = [] if error is None else [{"name": "exception", "time_unix_nano": 1796172506770000000 + sid,
-                                        "attributes": {"exception.type": "TimeoutError",
-                                                       "exception.message": error}}]
-    return {"trace_id": _b64(TRACE), "span_id": _b64(sid.to_bytes(8, "big")),
-            "parent_span_id": _b64(parent.to_bytes(8, "big")) if parent else None, "name": name,
-            "start_time_unix_nano": 1796172506760000000 + sid * 1000, "end_time_unix_nano": 1796172506760000500 + sid * 1000,
-            "events": events, "status": {"code": "STATUS_CODE_ERROR" if error else "STATUS_CODE_OK",
-                                         "message": f"TimeoutError: {error}" if error else ""},
-            "attributes": attrs, "links": []}
+    events = (
+        []
+        if error is None
+        else [
+            {
+                "name": "exception",
+                "time_unix_nano": 1796172506770000000 + sid,
+                "attributes": {"exception.type": "TimeoutError", "exception.message": error},
+            }
+        ]
+    )
+    return {
+        "trace_id": _b64(TRACE),
+        "span_id": _b64(sid.to_bytes(8, "big")),
+        "parent_span_id": _b64(parent.to_bytes(8, "big")) if parent else None,
+        "name": name,
+        "start_time_unix_nano": 1796172506760000000 + sid * 1000,
+        "end_time_unix_nano": 1796172506760000500 + sid * 1000,
+        "events": events,
+        "status": {
+            "code": "STATUS_CODE_ERROR" if error else "STATUS_CODE_OK",
+            "message": f"TimeoutError: {error}" if error else "",
+        },
+        "attributes": attrs,
+        "links": [],
+    }
 
 
 def trace() -> dict:
     spans = [
-        _span(1, None, "quote_workflow", "CHAIN", {"request": "Quote a widget"}, "The widget costs 14.20 USD."),
-        _span(2, 1, "researcher", "AGENT", {"user": "What does a widget cost?"}, "The widget costs 41.20 USD."),
+        _span(
+            1, None, "quote_workflow", "CHAIN", {"request": "Quote a widget"}, "The widget costs 14.20 USD."
+        ),
+        _span(
+            2, 1, "researcher", "AGENT", {"user": "What does a widget cost?"}, "The widget costs 41.20 USD."
+        ),
         _span(3, 2, "get_price", "TOOL", {"item": "widget"}, None, error="price service timed out"),
         _span(4, 2, "get_price", "TOOL", {"item": "widget"}, "41.20"),
         _span(5, 1, "writer", "AGENT", {"user": "Notes: 41.20 USD"}, "The widget costs 14.20 USD."),
-        _span(6, 5, "Completions", "CHAT_MODEL", {"messages": [{"role": "user", "content": "Notes: 41.20 USD"}]},
-              {"id": "chatcmpl-3", "object": "chat.completion", "created": 1764600003, "choices": [
-                  {"index": 0, "message": {"role": "assistant", "content": "The widget costs 14.20 USD."}}]}),
+        _span(
+            6,
+            5,
+            "Completions",
+            "CHAT_MODEL",
+            {"messages": [{"role": "user", "content": "Notes: 41.20 USD"}]},
+            {
+                "id": "chatcmpl-3",
+                "object": "chat.completion",
+                "created": 1764600003,
+                "choices": [
+                    {"index": 0, "message": {"role": "assistant", "content": "The widget costs 14.20 USD."}}
+                ],
+            },
+        ),
     ]
-    return {"info": {"trace_id": "tr-" + TRACE.hex(), "trace_location": {"type": "MLFLOW_EXPERIMENT",
-                                                                         "mlflow_experiment": {}},
-                     "request_time": "2026-12-02T00:48:26.760Z", "state": "OK",
-                     "trace_metadata": {"mlflow.trace_schema.version": "3"}},
-            "data": {"spans": spans}}
+    return {
+        "info": {
+            "trace_id": "tr-" + TRACE.hex(),
+            "trace_location": {"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {}},
+            "request_time": "2026-12-02T00:48:26.760Z",
+            "state": "OK",
+            "trace_metadata": {"mlflow.trace_schema.version": "3"},
+        },
+        "data": {"spans": spans},
+    }
 
 
 def _steps(ws: wb.Workspace) -> dict:
-    return {r[0]: r[1:] for r in ws.sql(
-        "SELECT step_id, run_id, parent_id, kind, agent, tool, status, input, output FROM steps").fetchall()}
+    return {
+        r[0]: r[1:]
+        for r in ws.sql(
+            "SELECT step_id, run_id, parent_id, kind, agent, tool, status, input, output FROM steps"
+        ).fetchall()
+    }
 
 
 def test_trace_to_json_is_read(tmp_path: Path) -> None:
@@ -78,7 +130,9 @@ def test_trace_to_json_is_read(tmp_path: Path) -> None:
 
 def test_trace_list_and_lines_and_a_bad_span(tmp_path: Path) -> None:
     listed = tmp_path / "traces.json"
-    listed.write_text(json.dumps([trace()]))  # [t.to_dict() for t in mlflow.search_traces(return_type="list")]
+    listed.write_text(
+        json.dumps([trace()])
+    )  # [t.to_dict() for t in mlflow.search_traces(return_type="list")]
     lines = tmp_path / "traces.jsonl"
     bad = trace()
     bad["data"]["spans"][3]["span_id"] = None

@@ -53,38 +53,81 @@ TimeoutError: price service timed out
 
 
 def _tool(sid: str, message: str, stack: str, start: int) -> dict:
-    attrs = {"openinference.span.kind": "TOOL", "tool.name": "get_price",
-             "input.value": '{"input": {"item": "widget"}, "options": null}', "input.mime_type": "application/json",
-             "output.value": "ToolError(beeai_framework.tools.errors): Tool Error"}
-    return {"traceId": TRACE, "spanId": sid, "parentSpanId": "0000000000000001", "name": "get_price",
-            "kind": "SPAN_KIND_INTERNAL", "startTimeUnixNano": str(1796171410237029120 + start),
-            "endTimeUnixNano": str(1796171410238348032 + start),
-            "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()],
-            "status": {"code": "STATUS_CODE_ERROR"},
-            "events": [{"timeUnixNano": str(1796171410533555910 + start), "name": "exception", "attributes": [
-                {"key": "exception.type", "value": {"stringValue": "beeai_framework.tools.errors.ToolError"}},
-                {"key": "exception.message", "value": {"stringValue": message}},
-                {"key": "exception.stacktrace", "value": {"stringValue": stack}},
-                {"key": "exception.escaped", "value": {"stringValue": "False"}}]}]}
+    attrs = {
+        "openinference.span.kind": "TOOL",
+        "tool.name": "get_price",
+        "input.value": '{"input": {"item": "widget"}, "options": null}',
+        "input.mime_type": "application/json",
+        "output.value": "ToolError(beeai_framework.tools.errors): Tool Error",
+    }
+    return {
+        "traceId": TRACE,
+        "spanId": sid,
+        "parentSpanId": "0000000000000001",
+        "name": "get_price",
+        "kind": "SPAN_KIND_INTERNAL",
+        "startTimeUnixNano": str(1796171410237029120 + start),
+        "endTimeUnixNano": str(1796171410238348032 + start),
+        "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()],
+        "status": {"code": "STATUS_CODE_ERROR"},
+        "events": [
+            {
+                "timeUnixNano": str(1796171410533555910 + start),
+                "name": "exception",
+                "attributes": [
+                    {
+                        "key": "exception.type",
+                        "value": {"stringValue": "beeai_framework.tools.errors.ToolError"},
+                    },
+                    {"key": "exception.message", "value": {"stringValue": message}},
+                    {"key": "exception.stacktrace", "value": {"stringValue": stack}},
+                    {"key": "exception.escaped", "value": {"stringValue": "False"}},
+                ],
+            }
+        ],
+    }
 
 
 def trace() -> dict:
-    root = {"traceId": TRACE, "spanId": "0000000000000001", "name": "researcher", "kind": "SPAN_KIND_INTERNAL",
-            "startTimeUnixNano": "1796171407858208000", "endTimeUnixNano": "1796171410402435072",
-            "attributes": [{"key": "openinference.span.kind", "value": {"stringValue": "AGENT"}},
-                           {"key": "agent.name", "value": {"stringValue": "researcher"}}],
-            "status": {"code": "STATUS_CODE_OK"}}
-    spans = [root, _tool("00000000000000a1", "Tool Error", CHAINED, 1),
-             _tool("00000000000000a2", "lookup failed", HANDLING, 2),
-             _tool("00000000000000a3", "Tool Error", SINGLE, 3),
-             _tool("00000000000000a4", "get_price failed: price service timed out", CHAINED, 4)]
-    return {"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [
-        {"scope": {"name": "openinference.instrumentation.beeai", "version": "0.1.30"}, "spans": spans}]}]}
+    root = {
+        "traceId": TRACE,
+        "spanId": "0000000000000001",
+        "name": "researcher",
+        "kind": "SPAN_KIND_INTERNAL",
+        "startTimeUnixNano": "1796171407858208000",
+        "endTimeUnixNano": "1796171410402435072",
+        "attributes": [
+            {"key": "openinference.span.kind", "value": {"stringValue": "AGENT"}},
+            {"key": "agent.name", "value": {"stringValue": "researcher"}},
+        ],
+        "status": {"code": "STATUS_CODE_OK"},
+    }
+    spans = [
+        root,
+        _tool("00000000000000a1", "Tool Error", CHAINED, 1),
+        _tool("00000000000000a2", "lookup failed", HANDLING, 2),
+        _tool("00000000000000a3", "Tool Error", SINGLE, 3),
+        _tool("00000000000000a4", "get_price failed: price service timed out", CHAINED, 4),
+    ]
+    return {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": []},
+                "scopeSpans": [
+                    {
+                        "scope": {"name": "openinference.instrumentation.beeai", "version": "0.1.30"},
+                        "spans": spans,
+                    }
+                ],
+            }
+        ]
+    }
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
-def test_chained_exception_error_names_its_root_cause(fast: bool, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chained_exception_error_names_its_root_cause(
+    fast: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
     path = tmp_path / "beeai.otlp.jsonl"
     path.write_text(json.dumps(trace()) + "\n")
@@ -95,6 +138,6 @@ def test_chained_exception_error_names_its_root_cause(fast: bool, tmp_path: Path
     assert err == {
         "a1": "Tool Error (caused by TimeoutError: price service timed out)",
         "a2": "lookup failed (caused by KeyError: 'widget')",
-        "a3": "Tool Error",                                   # no chain: the message as written
-        "a4": "get_price failed: price service timed out",    # the message already says the cause
+        "a3": "Tool Error",  # no chain: the message as written
+        "a4": "get_price failed: price service timed out",  # the message already says the cause
     }

@@ -19,11 +19,26 @@ TRACE = "7083c34d691c14ba120753d3a7ac5dae"
 
 
 def _otlp_span(sid: str, parent: str | None, attrs: dict) -> dict:
-    out = {"traceId": TRACE, "spanId": sid, "name": "chat gpt-4o-mini", "kind": "SPAN_KIND_CLIENT",
-           "startTimeUnixNano": "1796172506760000000", "endTimeUnixNano": "1796172506770000000",
-           "attributes": [{"key": k, "value": {"intValue": str(v)} if isinstance(v, int) else
-                           {"doubleValue": v} if isinstance(v, float) else {"stringValue": v}}
-                          for k, v in attrs.items()], "status": {}}
+    out = {
+        "traceId": TRACE,
+        "spanId": sid,
+        "name": "chat gpt-4o-mini",
+        "kind": "SPAN_KIND_CLIENT",
+        "startTimeUnixNano": "1796172506760000000",
+        "endTimeUnixNano": "1796172506770000000",
+        "attributes": [
+            {
+                "key": k,
+                "value": {"intValue": str(v)}
+                if isinstance(v, int)
+                else {"doubleValue": v}
+                if isinstance(v, float)
+                else {"stringValue": v},
+            }
+            for k, v in attrs.items()
+        ],
+        "status": {},
+    }
     if parent:
         out["parentSpanId"] = parent
     return out
@@ -34,49 +49,88 @@ def _chat(**usage: object) -> dict:
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
-def test_negative_otlp_counts_and_costs_are_quarantined(fast: bool, tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_negative_otlp_counts_and_costs_are_quarantined(
+    fast: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
-    spans = [_otlp_span("0000000000000001", None, {"gen_ai.operation.name": "invoke_agent",
-                                                    "gen_ai.agent.name": "writer"}),
-             _otlp_span("0000000000000002", "0000000000000001",
-                        _chat(**{"gen_ai.usage.input_tokens": -5, "gen_ai.usage.output_tokens": 12})),
-             _otlp_span("0000000000000003", "0000000000000001",
-                        _chat(**{"gen_ai.usage.input_tokens": 50, "gen_ai.usage.output_tokens": -1})),
-             _otlp_span("0000000000000004", "0000000000000001", _chat(**{"llm.cost.total": -0.25})),
-             _otlp_span("0000000000000005", "0000000000000001",
-                        _chat(**{"gen_ai.usage.input_tokens": 0, "gen_ai.usage.output_tokens": 7,
-                                 "llm.cost.total": 0.0}))]
+    spans = [
+        _otlp_span(
+            "0000000000000001", None, {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "writer"}
+        ),
+        _otlp_span(
+            "0000000000000002",
+            "0000000000000001",
+            _chat(**{"gen_ai.usage.input_tokens": -5, "gen_ai.usage.output_tokens": 12}),
+        ),
+        _otlp_span(
+            "0000000000000003",
+            "0000000000000001",
+            _chat(**{"gen_ai.usage.input_tokens": 50, "gen_ai.usage.output_tokens": -1}),
+        ),
+        _otlp_span("0000000000000004", "0000000000000001", _chat(**{"llm.cost.total": -0.25})),
+        _otlp_span(
+            "0000000000000005",
+            "0000000000000001",
+            _chat(**{"gen_ai.usage.input_tokens": 0, "gen_ai.usage.output_tokens": 7, "llm.cost.total": 0.0}),
+        ),
+    ]
     path = tmp_path / "neg.otlp.jsonl"
-    path.write_text(json.dumps({"resourceSpans": [{"resource": {"attributes": []},
-                                                   "scopeSpans": [{"spans": spans}]}]}) + "\n")
+    path.write_text(
+        json.dumps({"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{"spans": spans}]}]})
+        + "\n"
+    )
     ws = wb.open()
     rep = ws.ingest(path)
     assert (rep.read, rep.stored, rep.quarantined) == (5, 2, 3)
     reasons = sorted(r for (r,) in ws.sql("SELECT reason FROM quarantine").fetchall())
-    assert reasons == ["cost must be 0 or more (got -0.25)", "tokens_in must be 0 or more (got -5)",
-                       "tokens_out must be 0 or more (got -1)"]
-    assert ws.sql("SELECT right(step_id, 1), tokens_in, tokens_out, cost FROM steps ORDER BY 1").fetchall() == [
-        ("1", None, None, None), ("5", 0, 7, 0.0)]
+    assert reasons == [
+        "cost must be 0 or more (got -0.25)",
+        "tokens_in must be 0 or more (got -5)",
+        "tokens_out must be 0 or more (got -1)",
+    ]
+    assert ws.sql(
+        "SELECT right(step_id, 1), tokens_in, tokens_out, cost FROM steps ORDER BY 1"
+    ).fetchall() == [("1", None, None, None), ("5", 0, 7, 0.0)]
 
 
 def test_negative_mlflow_token_usage_is_quarantined(tmp_path: Path) -> None:
     raw = bytes.fromhex(TRACE)
 
     def span(sid: int, parent: int | None, kind: str, attrs: dict) -> dict:
-        return {"trace_id": base64.b64encode(raw).decode(), "span_id": base64.b64encode(sid.to_bytes(8, "big")).decode(),
-                "parent_span_id": base64.b64encode(parent.to_bytes(8, "big")).decode() if parent else None,
-                "name": kind.lower(), "start_time_unix_nano": 1796172506760000000 + sid,
-                "end_time_unix_nano": 1796172506770000000 + sid, "events": [],
-                "status": {"code": "STATUS_CODE_OK", "message": ""},
-                "attributes": {"mlflow.traceRequestId": json.dumps("tr-" + TRACE),
-                               "mlflow.spanType": json.dumps(kind), **attrs}, "links": []}
+        return {
+            "trace_id": base64.b64encode(raw).decode(),
+            "span_id": base64.b64encode(sid.to_bytes(8, "big")).decode(),
+            "parent_span_id": base64.b64encode(parent.to_bytes(8, "big")).decode() if parent else None,
+            "name": kind.lower(),
+            "start_time_unix_nano": 1796172506760000000 + sid,
+            "end_time_unix_nano": 1796172506770000000 + sid,
+            "events": [],
+            "status": {"code": "STATUS_CODE_OK", "message": ""},
+            "attributes": {
+                "mlflow.traceRequestId": json.dumps("tr-" + TRACE),
+                "mlflow.spanType": json.dumps(kind),
+                **attrs,
+            },
+            "links": [],
+        }
 
-    usage = {"mlflow.chat.tokenUsage": json.dumps({"input_tokens": -5, "output_tokens": 12, "total_tokens": 7})}
-    doc = {"info": {"trace_id": "tr-" + TRACE, "request_time": "2026-12-02T00:48:26.760Z", "state": "OK",
-                    "trace_location": {"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {}}},
-           "data": {"spans": [span(1, None, "AGENT", {"mlflow.spanInputs": json.dumps({"q": "quote"})}),
-                              span(2, 1, "CHAT_MODEL", usage)]}}
+    usage = {
+        "mlflow.chat.tokenUsage": json.dumps({"input_tokens": -5, "output_tokens": 12, "total_tokens": 7})
+    }
+    doc = {
+        "info": {
+            "trace_id": "tr-" + TRACE,
+            "request_time": "2026-12-02T00:48:26.760Z",
+            "state": "OK",
+            "trace_location": {"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {}},
+        },
+        "data": {
+            "spans": [
+                span(1, None, "AGENT", {"mlflow.spanInputs": json.dumps({"q": "quote"})}),
+                span(2, 1, "CHAT_MODEL", usage),
+            ]
+        },
+    }
     path = tmp_path / "neg.trace.json"
     path.write_text(json.dumps(doc))
     ws = wb.open()
@@ -86,13 +140,17 @@ def test_negative_mlflow_token_usage_is_quarantined(tmp_path: Path) -> None:
 
 
 def test_negative_native_counts_are_quarantined(tmp_path: Path) -> None:
-    rows = [{"record": "step", "run_id": "r1", "step_id": "s1", "kind": "llm", "tokens_in": -5, "tokens_out": 3},
-            {"record": "step", "run_id": "r1", "step_id": "s2", "kind": "llm", "cost": -0.5},
-            {"record": "step", "run_id": "r1", "step_id": "s3", "kind": "llm", "tokens_in": 4, "cost": 0.01}]
+    rows = [
+        {"record": "step", "run_id": "r1", "step_id": "s1", "kind": "llm", "tokens_in": -5, "tokens_out": 3},
+        {"record": "step", "run_id": "r1", "step_id": "s2", "kind": "llm", "cost": -0.5},
+        {"record": "step", "run_id": "r1", "step_id": "s3", "kind": "llm", "tokens_in": 4, "cost": 0.01},
+    ]
     path = tmp_path / "neg.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     ws = wb.open()
     rep = ws.ingest(path)
     assert (rep.read, rep.stored, rep.quarantined) == (3, 1, 2)
     assert sorted(ws.sql("SELECT line, reason FROM quarantine").fetchall()) == [
-        (1, "tokens_in must be 0 or more (got -5)"), (2, "cost must be 0 or more (got -0.5)")]
+        (1, "tokens_in must be 0 or more (got -5)"),
+        (2, "cost must be 0 or more (got -0.5)"),
+    ]

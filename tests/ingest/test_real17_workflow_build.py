@@ -22,36 +22,83 @@ T0 = 1796171911621323328
 
 
 def _span(trace: str, sid: str, parent: str | None, name: str, attrs: dict, start: int, end: int) -> dict:
-    out = {"traceId": trace, "spanId": sid, "name": name, "kind": "SPAN_KIND_INTERNAL",
-           "startTimeUnixNano": str(T0 + start * 1000), "endTimeUnixNano": str(T0 + end * 1000),
-           "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()],
-           "status": {}, "flags": 256}
+    out = {
+        "traceId": trace,
+        "spanId": sid,
+        "name": name,
+        "kind": "SPAN_KIND_INTERNAL",
+        "startTimeUnixNano": str(T0 + start * 1000),
+        "endTimeUnixNano": str(T0 + end * 1000),
+        "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()],
+        "status": {},
+        "flags": 256,
+    }
     if parent:
         out["parentSpanId"] = parent
     return out
 
 
 def _file(spans: list[dict]) -> str:
-    return json.dumps({"resourceSpans": [{"resource": {"attributes": [
-        {"key": "service.name", "value": {"stringValue": "unknown_service:python"}}]}, "scopeSpans": [
-        {"scope": {"name": "agent_framework", "version": "1.23.0"}, "spans": spans}]}]}) + "\n"
+    return (
+        json.dumps(
+            {
+                "resourceSpans": [
+                    {
+                        "resource": {
+                            "attributes": [
+                                {"key": "service.name", "value": {"stringValue": "unknown_service:python"}}
+                            ]
+                        },
+                        "scopeSpans": [
+                            {"scope": {"name": "agent_framework", "version": "1.23.0"}, "spans": spans}
+                        ],
+                    }
+                ]
+            }
+        )
+        + "\n"
+    )
 
 
 def build(trace: str = BUILD_TRACE, sid: str = "01cbda3606f67367") -> list[dict]:
     definition = json.dumps({"name": "Sequential", "id": WID, "start_executor_id": "input-conversation"})
-    return [_span(trace, sid, None, "workflow.build",
-                  {"workflow_builder.name": "Sequential", "workflow.id": WID, "workflow.definition": definition},
-                  0, 500)]
+    return [
+        _span(
+            trace,
+            sid,
+            None,
+            "workflow.build",
+            {"workflow_builder.name": "Sequential", "workflow.id": WID, "workflow.definition": definition},
+            0,
+            500,
+        )
+    ]
 
 
 def run(trace: str = RUN_TRACE, n: int = 0) -> list[dict]:
     root, ex, agent = f"eb7cc862c26c9de{n}", f"17f2e427611f5a7{n}", f"6508669788b014e{n}"
     return [
-        _span(trace, root, None, "workflow.run", {"workflow.id": WID, "workflow.name": "Sequential"}, 700, 9000),
-        _span(trace, ex, root, "executor.process researcher",
-              {"executor.id": "researcher", "executor.type": "AgentExecutor"}, 800, 8000),
-        _span(trace, agent, ex, "invoke_agent researcher",
-              {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "researcher"}, 900, 7000),
+        _span(
+            trace, root, None, "workflow.run", {"workflow.id": WID, "workflow.name": "Sequential"}, 700, 9000
+        ),
+        _span(
+            trace,
+            ex,
+            root,
+            "executor.process researcher",
+            {"executor.id": "researcher", "executor.type": "AgentExecutor"},
+            800,
+            8000,
+        ),
+        _span(
+            trace,
+            agent,
+            ex,
+            "invoke_agent researcher",
+            {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "researcher"},
+            900,
+            7000,
+        ),
     ]
 
 
@@ -67,15 +114,17 @@ def fast(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> boo
 
 def test_build_trace_joins_its_run_in_one_file(fast: bool, tmp_path: Path) -> None:
     path = tmp_path / "maf.otlp.jsonl"
-    path.write_text(_file(build()) + _file(run()))   # (the build ends first: the exporter writes it first)
+    path.write_text(_file(build()) + _file(run()))  # (the build ends first: the exporter writes it first)
     ws = wb.open()
     rep = ws.ingest(path)
     assert (rep.read, rep.stored, rep.quarantined) == (4, 4, 0)
     assert _runs(ws) == {RUN_TRACE: 4}
-    step = ws.sql("SELECT parent_id, attributes->>'$.\"otel.trace_id\"' FROM steps WHERE name = 'workflow.build'")
-    assert step.fetchall() == [(None, BUILD_TRACE)]   # a root of the run, its trace id kept
+    step = ws.sql(
+        "SELECT parent_id, attributes->>'$.\"otel.trace_id\"' FROM steps WHERE name = 'workflow.build'"
+    )
+    assert step.fetchall() == [(None, BUILD_TRACE)]  # a root of the run, its trace id kept
     assert ws.sql("SELECT count(*) FROM runs").fetchall() == [(1,)]
-    again = ws.ingest(path)                            # the same file again: repeats, nothing new
+    again = ws.ingest(path)  # the same file again: repeats, nothing new
     assert (again.read, again.stored, again.quarantined) == (4, 4, 0) and _runs(ws) == {RUN_TRACE: 4}
 
 
@@ -102,7 +151,9 @@ def test_workflow_run_twice_leaves_its_build_alone(fast: bool, tmp_path: Path) -
 
 
 @pytest.mark.parametrize("order", ["one-call", "build-first", "run-first"])
-def test_a_build_span_sharing_the_run_roots_id_stays_its_own_run(fast: bool, order: str, tmp_path: Path) -> None:
+def test_a_build_span_sharing_the_run_roots_id_stays_its_own_run(
+    fast: bool, order: str, tmp_path: Path
+) -> None:
     # (left19) span ids are unique within a trace only: joined, the build (read first) was kept as the step of
     # that id and the run's own root quarantined as its conflicting duplicate; the build now stays its own run
     clash = build(sid="eb7cc862c26c9de0")  # the id of run()'s workflow.run root

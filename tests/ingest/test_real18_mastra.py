@@ -26,23 +26,40 @@ def _span(kind: str, op: str, inp: object = None, out: object = None, **attrs: o
 
 
 def _chat(agent: str, text: str, n: int) -> dict:
-    return {"gen_ai.operation.name": "chat", "mastra.span.type": "model_inference",
-            "gen_ai.output.messages": json.dumps([{"role": "assistant", "parts": [{"type": "text", "content": text}]}]),
-            "gen_ai.request.model": "gpt-4o-mini", "gen_ai.usage.input_tokens": 50 + 10 * n,
-            "gen_ai.usage.output_tokens": 12, "gen_ai.agent.id": agent, "gen_ai.agent.name": agent}
+    return {
+        "gen_ai.operation.name": "chat",
+        "mastra.span.type": "model_inference",
+        "gen_ai.output.messages": json.dumps(
+            [{"role": "assistant", "parts": [{"type": "text", "content": text}]}]
+        ),
+        "gen_ai.request.model": "gpt-4o-mini",
+        "gen_ai.usage.input_tokens": 50 + 10 * n,
+        "gen_ai.usage.output_tokens": 12,
+        "gen_ai.agent.id": agent,
+        "gen_ai.agent.name": agent,
+    }
 
 
 def _tool(result: str | None) -> dict:
-    attrs = {"gen_ai.operation.name": "execute_tool", "mastra.span.type": "tool_call",
-             "gen_ai.tool.call.arguments": '{"item":"widget"}', "gen_ai.tool.name": "get_price"}
+    attrs = {
+        "gen_ai.operation.name": "execute_tool",
+        "mastra.span.type": "tool_call",
+        "gen_ai.tool.call.arguments": '{"item":"widget"}',
+        "gen_ai.tool.name": "get_price",
+    }
     if result is None:
         return attrs | {"error.type": "unknown", "error.message": "price service timed out"}
     return attrs | {"gen_ai.tool.call.result": result}
 
 
 def _agent(name: str, inp: str, text: str) -> dict:
-    return _span("agent_run", "invoke_agent", inp, {"text": text, "files": []},
-                 **{"gen_ai.agent.id": name, "gen_ai.agent.name": name})
+    return _span(
+        "agent_run",
+        "invoke_agent",
+        inp,
+        {"text": text, "files": []},
+        **{"gen_ai.agent.id": name, "gen_ai.agent.name": name},
+    )
 
 
 QUOTE = "Quote for the customer: the widget costs 14.20 USD."
@@ -50,42 +67,123 @@ QUOTE = "Quote for the customer: the widget costs 14.20 USD."
 
 def quote() -> dict:
     r_msgs = [{"role": "system", "content": "You are the researcher."}, {"role": "user", "content": "Price?"}]
-    call = {"text": "", "toolCalls": [{"toolCallId": "call_1", "toolName": "get_price", "args": {"item": "widget"}}]}
+    call = {
+        "text": "",
+        "toolCalls": [{"toolCallId": "call_1", "toolName": "get_price", "args": {"item": "widget"}}],
+    }
     rows = [  # (span id, parent, name, attributes, error)
-        ("a0", None, "invoke_workflow quote-workflow", _span("workflow_run", "invoke_workflow", {"question": "Price?"},
-                                                             {"quote": QUOTE}, **{"mastra.workflow_run.status": "success"}), None),
-        ("a1", "a0", "workflow_step research", _span("workflow_step", "workflow_step", {"question": "Price?"},
-                                                     {"notes": "The widget costs 41.20 USD."}), None),
-        ("a2", "a1", "invoke_agent researcher", _agent("researcher", "Price?", "The widget costs 41.20 USD."), None),
-        ("a3", "a2", "model_generation gpt-4o-mini", _span("model_generation", "model_generation",
-                                                           {"messages": r_msgs}, {"text": "The widget costs 41.20 USD.",
-                                                                                  "files": [], "warnings": []}), None),
+        (
+            "a0",
+            None,
+            "invoke_workflow quote-workflow",
+            _span(
+                "workflow_run",
+                "invoke_workflow",
+                {"question": "Price?"},
+                {"quote": QUOTE},
+                **{"mastra.workflow_run.status": "success"},
+            ),
+            None,
+        ),
+        (
+            "a1",
+            "a0",
+            "workflow_step research",
+            _span(
+                "workflow_step",
+                "workflow_step",
+                {"question": "Price?"},
+                {"notes": "The widget costs 41.20 USD."},
+            ),
+            None,
+        ),
+        (
+            "a2",
+            "a1",
+            "invoke_agent researcher",
+            _agent("researcher", "Price?", "The widget costs 41.20 USD."),
+            None,
+        ),
+        (
+            "a3",
+            "a2",
+            "model_generation gpt-4o-mini",
+            _span(
+                "model_generation",
+                "model_generation",
+                {"messages": r_msgs},
+                {"text": "The widget costs 41.20 USD.", "files": [], "warnings": []},
+            ),
+            None,
+        ),
         ("b1", "a3", "agent_step researcher", _span("model_step", "agent_step", r_msgs, call), None),
         ("b2", "b1", "chat gpt-4o-mini", _chat("researcher", "", 0), None),
-        ("b3", "b2", "model_chunk researcher", _span("model_chunk", "model_chunk", None,
-                                                     {"toolName": "get_price", "toolCallId": "call_1"}), None),
+        (
+            "b3",
+            "b2",
+            "model_chunk researcher",
+            _span("model_chunk", "model_chunk", None, {"toolName": "get_price", "toolCallId": "call_1"}),
+            None,
+        ),
         ("b4", "b1", "execute_tool get_price", _tool(None), "price service timed out"),
         ("b5", "a3", "agent_step researcher", _span("model_step", "agent_step", r_msgs, call), None),
         ("b6", "b5", "execute_tool get_price", _tool("41.20"), None),
-        ("b7", "a3", "agent_step researcher", _span("model_step", "agent_step", r_msgs,
-                                                    {"text": "The widget costs 41.20 USD.", "toolCalls": []}), None),
+        (
+            "b7",
+            "a3",
+            "agent_step researcher",
+            _span(
+                "model_step", "agent_step", r_msgs, {"text": "The widget costs 41.20 USD.", "toolCalls": []}
+            ),
+            None,
+        ),
         ("b8", "b7", "chat gpt-4o-mini", _chat("researcher", "The widget costs 41.20 USD.", 2), None),
-        ("c1", "a0", "workflow_step write", _span("workflow_step", "workflow_step",
-                                                  {"notes": "The widget costs 41.20 USD."}, {"quote": QUOTE}), None),
-        ("c2", "c1", "invoke_agent writer", _agent("writer", "Research: The widget costs 41.20 USD.", QUOTE), None),
-        ("c3", "c2", "agent_step writer", _span("model_step", "agent_step", [{"role": "user", "content": "Research"}],
-                                                {"text": QUOTE, "toolCalls": []}), None),
+        (
+            "c1",
+            "a0",
+            "workflow_step write",
+            _span(
+                "workflow_step", "workflow_step", {"notes": "The widget costs 41.20 USD."}, {"quote": QUOTE}
+            ),
+            None,
+        ),
+        (
+            "c2",
+            "c1",
+            "invoke_agent writer",
+            _agent("writer", "Research: The widget costs 41.20 USD.", QUOTE),
+            None,
+        ),
+        (
+            "c3",
+            "c2",
+            "agent_step writer",
+            _span(
+                "model_step",
+                "agent_step",
+                [{"role": "user", "content": "Research"}],
+                {"text": QUOTE, "toolCalls": []},
+            ),
+            None,
+        ),
         ("c4", "c3", "chat gpt-4o-mini", _chat("writer", QUOTE, 3), None),
         ("c5", "c4", "model_chunk writer", _span("model_chunk", "model_chunk", None, {"text": QUOTE}), None),
     ]
     spans = []
     for i, (sid, parent, name, attrs, error) in enumerate(rows):
-        sp = {"traceId": TRACE, "spanId": "00000000000000" + sid, "name": name, "kind": 3 if "chat" in name else 1,
-              "startTimeUnixNano": str(1796183900000000000 + i * 1_000_000),
-              "endTimeUnixNano": str(1796183900000000000 + i * 1_000_000 + 500_000),
-              "attributes": [{"key": k, "value": {"intValue": v} if isinstance(v, int) else {"stringValue": v}}
-                             for k, v in attrs.items()],
-              "status": {"code": 2, "message": error} if error else {"code": 1}}
+        sp = {
+            "traceId": TRACE,
+            "spanId": "00000000000000" + sid,
+            "name": name,
+            "kind": 3 if "chat" in name else 1,
+            "startTimeUnixNano": str(1796183900000000000 + i * 1_000_000),
+            "endTimeUnixNano": str(1796183900000000000 + i * 1_000_000 + 500_000),
+            "attributes": [
+                {"key": k, "value": {"intValue": v} if isinstance(v, int) else {"stringValue": v}}
+                for k, v in attrs.items()
+            ],
+            "status": {"code": 2, "message": error} if error else {"code": 1},
+        }
         if parent:
             sp["parentSpanId"] = "00000000000000" + parent
         spans.append(sp)
@@ -93,9 +191,16 @@ def quote() -> dict:
         kids = [int(c["endTimeUnixNano"]) for c in spans if c.get("parentSpanId") == sp["spanId"]]
         if kids:
             sp["endTimeUnixNano"] = str(max(kids) + 100_000)
-    return {"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "quote-app"}}]},
-                               "scopeSpans": [{"scope": {"name": "@mastra/otel-exporter", "version": "1.4.0"},
-                                               "spans": spans}]}]}
+    return {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "quote-app"}}]},
+                "scopeSpans": [
+                    {"scope": {"name": "@mastra/otel-exporter", "version": "1.4.0"}, "spans": spans}
+                ],
+            }
+        ]
+    }
 
 
 @pytest.fixture(params=[True, False], ids=["sql", "python"])
@@ -104,7 +209,10 @@ def ws(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_mastra_text_read(ws: wb.Workspace) -> None:
-    s = {r[0][-2:]: r[1:] for r in ws.sql("SELECT step_id, kind, agent, tool, status, input, output FROM steps").fetchall()}
+    s = {
+        r[0][-2:]: r[1:]
+        for r in ws.sql("SELECT step_id, kind, agent, tool, status, input, output FROM steps").fetchall()
+    }
     assert s["a0"][:2] == ("chain", None) and json.loads(s["a0"][5]) == {"quote": QUOTE}
     assert s["a1"][0] == "chain" and json.loads(s["a1"][4]) == {"question": "Price?"}
     assert s["a2"][:2] == ("agent", "researcher") and s["a2"][4:] == ("Price?", "The widget costs 41.20 USD.")

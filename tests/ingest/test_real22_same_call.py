@@ -25,8 +25,12 @@ from workbench.ingest.otlp import OtlpJson
 TRACE = "fc3069e01a249b4f15b3ae0c381704e5"
 FIXTURE = Path(__file__).parent / "fixtures" / "adk" / "adk213_legacy_quote.otlp.jsonl"
 QUOTE = "Quote for the customer: the widget costs 14.20 USD."
-FAILURE = {"response_type": "ERROR_HANDLED_BY_REFLECT_AND_RETRY_PLUGIN", "error_type": "TimeoutError",
-           "error_details": "price service timed out", "retry_count": 1}
+FAILURE = {
+    "response_type": "ERROR_HANDLED_BY_REFLECT_AND_RETRY_PLUGIN",
+    "error_type": "TimeoutError",
+    "error_details": "price service timed out",
+    "retry_count": 1,
+}
 
 
 def _content(role: str, *parts: dict) -> dict:
@@ -38,36 +42,63 @@ def _call(n: int) -> dict:
 
 
 def _reply(n: int) -> dict:
-    return {"function_response": {"id": f"call_{n}", "name": "get_price",
-                                  "response": FAILURE if n == 1 else {"result": "41.20"}}}
+    return {
+        "function_response": {
+            "id": f"call_{n}",
+            "name": "get_price",
+            "response": FAILURE if n == 1 else {"result": "41.20"},
+        }
+    }
 
 
 def _call_llm(agent: str, contents: list, answer: dict, n: int) -> dict:
-    request = {"model": "openai/gpt-4o-mini", "config": {"system_instruction": f"You are the {agent}."},
-               "contents": contents}
-    response = {"model_version": "gpt-4o-mini-2024-07-18", "content": _content("model", answer),
-                "finish_reason": "STOP"}
-    return {"gen_ai.system": "gcp.vertex.agent", "gen_ai.request.model": "openai/gpt-4o-mini",
-            "gcp.vertex.agent.event_id": f"ev-{n}", "gcp.vertex.agent.llm_request": json.dumps(request),
-            "gcp.vertex.agent.llm_response": json.dumps(response),
-            "gen_ai.usage.input_tokens": 50 + 10 * n, "gen_ai.usage.output_tokens": 12}
+    request = {
+        "model": "openai/gpt-4o-mini",
+        "config": {"system_instruction": f"You are the {agent}."},
+        "contents": contents,
+    }
+    response = {
+        "model_version": "gpt-4o-mini-2024-07-18",
+        "content": _content("model", answer),
+        "finish_reason": "STOP",
+    }
+    return {
+        "gen_ai.system": "gcp.vertex.agent",
+        "gen_ai.request.model": "openai/gpt-4o-mini",
+        "gcp.vertex.agent.event_id": f"ev-{n}",
+        "gcp.vertex.agent.llm_request": json.dumps(request),
+        "gcp.vertex.agent.llm_response": json.dumps(response),
+        "gen_ai.usage.input_tokens": 50 + 10 * n,
+        "gen_ai.usage.output_tokens": 12,
+    }
 
 
 def _generate(agent: str, n: int, **over: object) -> dict:
     """ADK 2.x's span of the same call, under call_llm: the same model, tokens and event id, no content."""
-    attrs = {"gen_ai.system": "openai", "gen_ai.operation.name": "generate_content",
-             "gen_ai.request.model": "openai/gpt-4o-mini", "gen_ai.agent.name": agent,
-             "gcp.vertex.agent.event_id": f"ev-{n}", "gen_ai.usage.input_tokens": 50 + 10 * n,
-             "gen_ai.usage.output_tokens": 12}
+    attrs = {
+        "gen_ai.system": "openai",
+        "gen_ai.operation.name": "generate_content",
+        "gen_ai.request.model": "openai/gpt-4o-mini",
+        "gen_ai.agent.name": agent,
+        "gcp.vertex.agent.event_id": f"ev-{n}",
+        "gen_ai.usage.input_tokens": 50 + 10 * n,
+        "gen_ai.usage.output_tokens": 12,
+    }
     attrs.update(over)
     return {k: v for k, v in attrs.items() if v is not None}
 
 
 def _tool(n: int) -> dict:
-    return {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_price", "gen_ai.agent.name": "researcher",
-            "gen_ai.tool.call.id": f"call_{n}", "gcp.vertex.agent.llm_request": "{}",
-            "gcp.vertex.agent.llm_response": "{}", "gcp.vertex.agent.tool_call_args": '{"item": "widget"}',
-            "gcp.vertex.agent.tool_response": json.dumps(FAILURE if n == 1 else {"result": "41.20"})}
+    return {
+        "gen_ai.operation.name": "execute_tool",
+        "gen_ai.tool.name": "get_price",
+        "gen_ai.agent.name": "researcher",
+        "gen_ai.tool.call.id": f"call_{n}",
+        "gcp.vertex.agent.llm_request": "{}",
+        "gcp.vertex.agent.llm_response": "{}",
+        "gcp.vertex.agent.tool_call_args": '{"item": "widget"}',
+        "gcp.vertex.agent.tool_response": json.dumps(FAILURE if n == 1 else {"result": "41.20"}),
+    }
 
 
 def _agent(name: str) -> dict:
@@ -103,17 +134,30 @@ def trace(spans_rows: list) -> dict:
         start = 1796183900000000000 + i * 1_000_000
         if sid.startswith("d"):  # (the client's span runs inside the call's)
             start = 1796183900000000000 + (i - 1) * 1_000_000 + 100_000
-        sp = {"traceId": TRACE, "spanId": "00000000000000" + sid, "name": name, "kind": 1,
-              "startTimeUnixNano": str(start), "endTimeUnixNano": str(start + 300_000),
-              "attributes": [{"key": k, "value": {"intValue": str(v)} if isinstance(v, int) else {"stringValue": v}}
-                             for k, v in attrs.items()],
-              "status": {}}
+        sp = {
+            "traceId": TRACE,
+            "spanId": "00000000000000" + sid,
+            "name": name,
+            "kind": 1,
+            "startTimeUnixNano": str(start),
+            "endTimeUnixNano": str(start + 300_000),
+            "attributes": [
+                {"key": k, "value": {"intValue": str(v)} if isinstance(v, int) else {"stringValue": v}}
+                for k, v in attrs.items()
+            ],
+            "status": {},
+        }
         if parent:
             sp["parentSpanId"] = "00000000000000" + parent
         spans.append(sp)
-    return {"resourceSpans": [{"resource": {"attributes": []},
-                               "scopeSpans": [{"scope": {"name": "gcp.vertex.agent", "version": "2.13.0"},
-                                               "spans": spans}]}]}
+    return {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": []},
+                "scopeSpans": [{"scope": {"name": "gcp.vertex.agent", "version": "2.13.0"}, "spans": spans}],
+            }
+        ]
+    }
 
 
 def _open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool, spans_rows: list) -> tuple:
@@ -127,17 +171,27 @@ def _open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool, spans_row
 
 
 def _steps(ws: wb.Workspace) -> dict:
-    return {r[0][-2:]: r[1:] for r in ws.sql(
-        "SELECT step_id, kind, agent, input IS NOT NULL, output IS NOT NULL, tokens_in, tokens_out, attributes "
-        "FROM steps").fetchall()}
+    return {
+        r[0][-2:]: r[1:]
+        for r in ws.sql(
+            "SELECT step_id, kind, agent, input IS NOT NULL, output IS NOT NULL, tokens_in, tokens_out, attributes "
+            "FROM steps"
+        ).fetchall()
+    }
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
-def test_real22_adk_call_written_twice_is_one_llm_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                        fast: bool) -> None:
+def test_real22_adk_call_written_twice_is_one_llm_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
     ws, rep = _open(tmp_path, monkeypatch, fast, rows())
     s = _steps(ws)
-    assert sorted(k for k, v in s.items() if v[0] == "llm") == ["b1", "b3", "b5", "c2"]  # old code: 8 LLM steps
+    assert sorted(k for k, v in s.items() if v[0] == "llm") == [
+        "b1",
+        "b3",
+        "b5",
+        "c2",
+    ]  # old code: 8 LLM steps
     assert ws.sql("SELECT sum(tokens_in), sum(tokens_out) FROM steps").fetchall() == [(260, 48)]
     assert s["c2"][:6] == ("llm", "writer", True, True, 80, 12)
     for child, parent in [("d1", "b1"), ("d3", "b3"), ("d5", "b5"), ("d2", "c2")]:
@@ -154,15 +208,20 @@ def test_real22_adk_call_written_twice_is_one_llm_step(tmp_path: Path, monkeypat
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
-@pytest.mark.parametrize("child", [
-    {"gcp.vertex.agent.event_id": "ev-other"},                    # another event
-    {"gen_ai.usage.input_tokens": 999},                           # other tokens
-    {"gen_ai.usage.output_tokens": None},                         # only the input tokens given (and equal)
-    {"gen_ai.request.model": None},                               # no model on the child
-    {"gen_ai.request.model": "openai/gpt-4o"},                    # another model
-], ids=["event", "tokens", "no-output-tokens", "no-model", "other-model"])
-def test_real22_what_tells_two_calls_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool,
-                                          child: dict) -> None:
+@pytest.mark.parametrize(
+    "child",
+    [
+        {"gcp.vertex.agent.event_id": "ev-other"},  # another event
+        {"gen_ai.usage.input_tokens": 999},  # other tokens
+        {"gen_ai.usage.output_tokens": None},  # only the input tokens given (and equal)
+        {"gen_ai.request.model": None},  # no model on the child
+        {"gen_ai.request.model": "openai/gpt-4o"},  # another model
+    ],
+    ids=["event", "tokens", "no-output-tokens", "no-model", "other-model"],
+)
+def test_real22_what_tells_two_calls_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool, child: dict
+) -> None:
     spans = [r if r[0] != "d3" else ("d3", "b3", r[2], _generate("researcher", 1, **child)) for r in rows()]
     s = _steps(_open(tmp_path, monkeypatch, fast, spans)[0])
     assert (s["b3"][0], s["d3"][0]) == ("llm", "llm")  # two steps, as written
@@ -170,15 +229,18 @@ def test_real22_what_tells_two_calls_apart(tmp_path: Path, monkeypatch: pytest.M
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
-def test_real22_two_children_and_unnamed_chats_stay_two(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                        fast: bool) -> None:
+def test_real22_two_children_and_unnamed_chats_stay_two(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
     two_children = [*rows(), ("e1", "b1", "generate_content openai/gpt-4o-mini", _generate("researcher", 0))]
     s = _steps(_open(tmp_path, monkeypatch, fast, two_children)[0])
     assert (s["b1"][0], s["d1"][0], s["e1"][0]) == ("llm", "llm", "llm")  # (a step that made two calls)
     # two nested chat spans naming no model, equal input tokens (test_otlp_js_objects' shape): real21's rule
     # merged them
     chat = {"gen_ai.operation.name": "chat", "gen_ai.usage.input_tokens": 120}
-    s = _steps(_open(tmp_path, monkeypatch, fast, [("c1", None, "chat 1", chat), ("c2", "c1", "chat 2", chat)])[0])
+    s = _steps(
+        _open(tmp_path, monkeypatch, fast, [("c1", None, "chat 1", chat), ("c2", "c1", "chat 2", chat)])[0]
+    )
     assert (s["c1"][0], s["c2"][0]) == ("llm", "llm")
 
 
@@ -188,11 +250,14 @@ def test_real22_real_adk_legacy_export(monkeypatch: pytest.MonkeyPatch, fast: bo
     ws = wb.open()
     rep = ws.ingest(FIXTURE, progress=False)
     assert (rep.read, rep.stored, rep.quarantined) == (14, 14, 0)
-    llm = ws.sql("SELECT name, agent, input IS NOT NULL, output IS NOT NULL, tokens_in FROM steps "
-                 "WHERE kind = 'llm' ORDER BY started_at").fetchall()
+    llm = ws.sql(
+        "SELECT name, agent, input IS NOT NULL, output IS NOT NULL, tokens_in FROM steps "
+        "WHERE kind = 'llm' ORDER BY started_at"
+    ).fetchall()
     # four model calls (the scripted server answered three to the researcher, one to the writer); old code: 8
     assert [(n, a, i, o) for n, a, i, o, _ in llm] == [("call_llm", "researcher", True, True)] * 3 + [
-        ("call_llm", "writer", True, True)]
+        ("call_llm", "writer", True, True)
+    ]
     assert [t for *_, t in llm] == [140, 150, 160, 170]
     assert ws.sql("SELECT count(*) FROM steps WHERE name LIKE 'generate_content%'").fetchall() == [(0,)]
     f = wb.detect(ws)

@@ -20,16 +20,25 @@ from workbench.ingest._registry import ADAPTERS
 from workbench.ingest.otlp import OtlpJson
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vercel_ai"
-CASES = [("ai6_quote_unwrapped", 8, 2, True, []), ("ai6_quote_unwrapped", 8, 2, False, []),
-         ("ai6_quote_wrapped", 9, 1, True, ["writer"]), ("ai6_quote_wrapped", 9, 1, False, ["writer"]),
-         ("ai7_quote_unwrapped", 12, 2, True, ["writer"]), ("ai7_quote_wrapped", 13, 1, False, ["writer"])]
+CASES = [
+    ("ai6_quote_unwrapped", 8, 2, True, []),
+    ("ai6_quote_unwrapped", 8, 2, False, []),
+    ("ai6_quote_wrapped", 9, 1, True, ["writer"]),
+    ("ai6_quote_wrapped", 9, 1, False, ["writer"]),
+    ("ai7_quote_unwrapped", 12, 2, True, ["writer"]),
+    ("ai7_quote_wrapped", 13, 1, False, ["writer"]),
+]
 
 
 @pytest.fixture(scope="module")
 def detected() -> dict[bool, DetectedTogether]:
     """Each reader's files of the cases below read into one store of that reader and detected once."""
-    return {fast: DetectedTogether([FIXTURES / f"{name}.otlp.jsonl" for name, _, _, f, _ in CASES if f == fast], fast)
-            for fast in (True, False)}
+    return {
+        fast: DetectedTogether(
+            [FIXTURES / f"{name}.otlp.jsonl" for name, _, _, f, _ in CASES if f == fast], fast
+        )
+        for fast in (True, False)
+    }
 
 
 # AI SDK 7 (real37: ai 7.0.173, @ai-sdk/otel 1.0.173's OpenTelemetry integration, registerTelemetry; the same
@@ -37,19 +46,29 @@ def detected() -> dict[bool, DetectedTogether]:
 # agent_step span per step, chat and execute_tool. Read as ai 6's are (its step spans are chain steps); the
 # writer's own input now holds the researcher's figure, so its wrong one is found in its own run too.
 @pytest.mark.parametrize(("name", "spans", "runs", "fast", "silent"), CASES)
-def test_vercel_ai_calls_are_runs_as_their_traces(monkeypatch: pytest.MonkeyPatch, detected: dict[bool, DetectedTogether],
-                                                 fast: bool, name: str, spans: int, runs: int, silent: list[str]) -> None:
+def test_vercel_ai_calls_are_runs_as_their_traces(
+    monkeypatch: pytest.MonkeyPatch,
+    detected: dict[bool, DetectedTogether],
+    fast: bool,
+    name: str,
+    spans: int,
+    runs: int,
+    silent: list[str],
+) -> None:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
     ws = wb.open()
     rep = ws.ingest(FIXTURES / f"{name}.otlp.jsonl", progress=False)
     assert (rep.read, rep.stored, rep.quarantined) == (spans, spans, 0)
     assert ws.sql("SELECT count(DISTINCT run_id) FROM steps").fetchall() == [(runs,)]
-    assert ws.sql("SELECT agent, count(*) FILTER (kind = 'llm'), count(*) FILTER (kind = 'tool') FROM steps "
-                  "WHERE agent IS NOT NULL GROUP BY agent ORDER BY agent").fetchall() == [
-        ("researcher", 3, 2), ("writer", 1, 0)]
+    assert ws.sql(
+        "SELECT agent, count(*) FILTER (kind = 'llm'), count(*) FILTER (kind = 'tool') FROM steps "
+        "WHERE agent IS NOT NULL GROUP BY agent ORDER BY agent"
+    ).fetchall() == [("researcher", 3, 2), ("writer", 1, 0)]
     # (this file's runs, read by this reader, detected in one store with the reader's other files)
     path = FIXTURES / f"{name}.otlp.jsonl"
-    assert detected[fast].runs(path) == sorted(r for (r,) in ws.sql("SELECT DISTINCT run_id FROM steps").fetchall())
+    assert detected[fast].runs(path) == sorted(
+        r for (r,) in ws.sql("SELECT DISTINCT run_id FROM steps").fetchall()
+    )
     f = detected[fast].findings(path)
     assert list(f[f.detector == "retry"].agent) == ["researcher"]
     # (ai 6: the wrong figure is only seen against the researcher's result within one run)

@@ -33,7 +33,10 @@ def test_handoff_message_is_a_handoff_step_naming_the_agent_handed_to() -> None:
     (run,) = ws.runs().run_id
     steps = ws.steps(run)
     handoffs = steps[steps.kind == "handoff"].sort_values("seq")
-    assert list(zip(handoffs.agent, handoffs.output, strict=True)) == [("planner", "researcher"), ("researcher", "writer")]
+    assert list(zip(handoffs.agent, handoffs.output, strict=True)) == [
+        ("planner", "researcher"),
+        ("researcher", "writer"),
+    ]
     assert set(handoffs.name) == {"message.send"}
 
 
@@ -44,7 +47,7 @@ def test_executors_that_only_received_the_conversation_are_no_turns() -> None:
     steps = ws.steps(run)
     assert _turns(steps) == ["planner", "researcher", "writer"]
     idle = steps[steps.name.str.startswith("executor.process ") & steps.agent.isna()]
-    assert len(idle) == 10    # 13 executor spans, 3 of which ran their agent
+    assert len(idle) == 10  # 13 executor spans, 3 of which ran their agent
     ran = steps[steps.name.str.startswith("executor.process ") & steps.agent.notna()]
     assert sorted(ran.agent) == ["planner", "researcher", "writer"]
     assert steps[steps.kind.isin(["llm", "tool", "agent"])].agent.notna().all()

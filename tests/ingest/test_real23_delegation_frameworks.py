@@ -14,15 +14,25 @@ import workbench as wb
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = {
-    "pydantic-ai": (FIXTURES / "pydantic-ai" / "delegation_fault.otlp.jsonl", 13,
-                    ["planner", "researcher", "planner", "writer"],
-                    [("planner", "delegate_research"), ("researcher", "lookup_price"), ("writer", "format_report")],
-                    "unknown"),
-    "agno": (FIXTURES / "agno" / "team_fault.otlp.jsonl", 14,
-             ["planner", "researcher", "planner", "writer", "planner"],
-             [("planner", "delegate_task_to_member"), ("researcher", "lookup_price"),
-              ("planner", "delegate_task_to_member"), ("writer", "format_report")],
-             "success"),
+    "pydantic-ai": (
+        FIXTURES / "pydantic-ai" / "delegation_fault.otlp.jsonl",
+        13,
+        ["planner", "researcher", "planner", "writer"],
+        [("planner", "delegate_research"), ("researcher", "lookup_price"), ("writer", "format_report")],
+        "unknown",
+    ),
+    "agno": (
+        FIXTURES / "agno" / "team_fault.otlp.jsonl",
+        14,
+        ["planner", "researcher", "planner", "writer", "planner"],
+        [
+            ("planner", "delegate_task_to_member"),
+            ("researcher", "lookup_price"),
+            ("planner", "delegate_task_to_member"),
+            ("writer", "format_report"),
+        ],
+        "success",
+    ),
 }
 
 

@@ -21,20 +21,29 @@ FIXTURE = Path(__file__).parent / "fixtures" / "openlit" / "openai_agents_as_too
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
-def test_openlit_agents_steps_act_for_the_agents_that_ran_them(monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
+def test_openlit_agents_steps_act_for_the_agents_that_ran_them(
+    monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
     ws = wb.open()
     rep = ws.ingest(FIXTURE, progress=False)
     assert (rep.read, rep.stored, rep.quarantined) == (25, 25, 0)
     run = ws.sql("SELECT run_id FROM runs ORDER BY n_steps DESC LIMIT 1").fetchall()[0][0]
     steps = ws.steps(run).sort_values("seq")
-    assert "invoke_agent" not in set(steps.agent.dropna())            # old code: the agent of 17 steps
+    assert "invoke_agent" not in set(steps.agent.dropna())  # old code: the agent of 17 steps
     assert set(steps[steps.name == "invoke_agent"].kind) == {"chain"}
-    calls = [(a, t) for a, t in zip(steps[steps.kind == "tool"].agent, steps[steps.kind == "tool"].tool, strict=True)]
-    assert calls == [("planner", "research_price"), ("researcher", "lookup_price"), ("planner", "write_report")]
+    calls = [
+        (a, t)
+        for a, t in zip(steps[steps.kind == "tool"].agent, steps[steps.kind == "tool"].tool, strict=True)
+    ]
+    assert calls == [
+        ("planner", "research_price"),
+        ("researcher", "lookup_price"),
+        ("planner", "write_report"),
+    ]
     llm = list(steps[steps.kind == "llm"].agent)
     assert llm == ["planner", "researcher", "researcher", "planner", "writer", "planner"]
     f = wb.detect(ws)
-    assert list(f[f.detector == "silent_failure"].agent) == ["researcher"]   # old code: "invoke_agent"
+    assert list(f[f.detector == "silent_failure"].agent) == ["researcher"]  # old code: "invoke_agent"
     origin = f[(f.detector == "cascade") & (f.severity == "critical")]
     assert list(origin.agent) == ["researcher"]

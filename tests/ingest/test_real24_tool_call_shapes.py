@@ -37,51 +37,112 @@ def _fast(monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
-def test_langgraph_js_with_claude_tool_input_is_the_calls_arguments(monkeypatch: pytest.MonkeyPatch,
-                                                                    fast: bool) -> None:
-    check_tool_input_is_the_calls_arguments(*_ingest(monkeypatch, fast, FIXTURE))   # old code: input 'widget'
+def test_langgraph_js_with_claude_tool_input_is_the_calls_arguments(
+    monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
+    check_tool_input_is_the_calls_arguments(*_ingest(monkeypatch, fast, FIXTURE))  # old code: input 'widget'
 
 
 def _trace(llm_attrs: dict[str, str], tool: str = "get_price") -> dict:
     """An agent span, its model call (``llm_attrs``) and a tool span whose input is the text ``widget``."""
+
     def span(sid: int, parent: int | None, name: str, attrs: dict) -> dict:
         return oi_span("cd" * 16, sid, parent, name, attrs)
-    spans = [span(1, None, "researcher", {"openinference.span.kind": "AGENT"}),
-             span(2, 1, "chat", {"openinference.span.kind": "LLM", **llm_attrs}),
-             span(3, 1, tool, {"openinference.span.kind": "TOOL", "tool.name": tool, "input.value": "widget",
-                               "input.mime_type": "text/plain"})]
+
+    spans = [
+        span(1, None, "researcher", {"openinference.span.kind": "AGENT"}),
+        span(2, 1, "chat", {"openinference.span.kind": "LLM", **llm_attrs}),
+        span(
+            3,
+            1,
+            tool,
+            {
+                "openinference.span.kind": "TOOL",
+                "tool.name": tool,
+                "input.value": "widget",
+                "input.mime_type": "text/plain",
+            },
+        ),
+    ]
     return oi_request(spans)
 
 
 _ARGS = {"item": "widget"}
 SHAPES = {
-    "genai_parts": {"gen_ai.output.messages": json.dumps([{"role": "assistant", "parts": [
-        {"type": "tool_call", "id": "call_1", "name": "get_price", "arguments": _ARGS}], "finish_reason": "tool_call"}])},
-    "anthropic": {"output.value": json.dumps({"id": "msg_1", "type": "message", "role": "assistant", "content": [
-        {"type": "text", "text": "Looking it up."},
-        {"type": "tool_use", "id": "toolu_1", "name": "get_price", "input": _ARGS}], "stop_reason": "tool_use"}),
-        "output.mime_type": "application/json"},
-    "gemini": {"output.value": json.dumps({"candidates": [{"content": {"role": "model", "parts": [
-        {"functionCall": {"name": "get_price", "args": _ARGS}}]}, "finishReason": "STOP"}]}),
-        "output.mime_type": "application/json"},
-    "bedrock_converse": {"output.value": json.dumps({"output": {"message": {"role": "assistant", "content": [
-        {"toolUse": {"toolUseId": "tooluse_1", "name": "get_price", "input": _ARGS}}]}}, "stopReason": "tool_use"}),
-        "output.mime_type": "application/json"},
+    "genai_parts": {
+        "gen_ai.output.messages": json.dumps(
+            [
+                {
+                    "role": "assistant",
+                    "parts": [{"type": "tool_call", "id": "call_1", "name": "get_price", "arguments": _ARGS}],
+                    "finish_reason": "tool_call",
+                }
+            ]
+        )
+    },
+    "anthropic": {
+        "output.value": json.dumps(
+            {
+                "id": "msg_1",
+                "type": "message",
+                "role": "assistant",
+                "content": [
+                    {"type": "text", "text": "Looking it up."},
+                    {"type": "tool_use", "id": "toolu_1", "name": "get_price", "input": _ARGS},
+                ],
+                "stop_reason": "tool_use",
+            }
+        ),
+        "output.mime_type": "application/json",
+    },
+    "gemini": {
+        "output.value": json.dumps(
+            {
+                "candidates": [
+                    {
+                        "content": {
+                            "role": "model",
+                            "parts": [{"functionCall": {"name": "get_price", "args": _ARGS}}],
+                        },
+                        "finishReason": "STOP",
+                    }
+                ]
+            }
+        ),
+        "output.mime_type": "application/json",
+    },
+    "bedrock_converse": {
+        "output.value": json.dumps(
+            {
+                "output": {
+                    "message": {
+                        "role": "assistant",
+                        "content": [
+                            {"toolUse": {"toolUseId": "tooluse_1", "name": "get_price", "input": _ARGS}}
+                        ],
+                    }
+                },
+                "stopReason": "tool_use",
+            }
+        ),
+        "output.mime_type": "application/json",
+    },
 }
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
 @pytest.mark.parametrize("shape", sorted(SHAPES))
-def test_each_providers_request_gives_the_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shape: str,
-                                                    fast: bool) -> None:
+def test_each_providers_request_gives_the_arguments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shape: str, fast: bool
+) -> None:
     _fast(monkeypatch, fast)
     path = tmp_path / f"{shape}.otlp.json"
     path.write_text(json.dumps(_trace(SHAPES[shape])))
     ws = wb.open()
     rep = ws.ingest(path, progress=False)
     assert (rep.stored, rep.quarantined) == (3, 0), rep.errors
-    (inp,), = ws.sql("SELECT input FROM steps WHERE kind = 'tool'").fetchall()
-    assert json.loads(inp) == _ARGS   # old code: 'widget'
+    ((inp,),) = ws.sql("SELECT input FROM steps WHERE kind = 'tool'").fetchall()
+    assert json.loads(inp) == _ARGS  # old code: 'widget'
 
 
 @pytest.mark.parametrize("shape", sorted(SHAPES))

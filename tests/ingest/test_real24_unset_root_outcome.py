@@ -39,9 +39,11 @@ def _outcomes(monkeypatch: pytest.MonkeyPatch, fast: bool, path: Path) -> list[t
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
-def test_completed_workflow_and_returned_agent_runs_succeeded(monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
-    assert _outcomes(monkeypatch, fast, MAF) == [("success", "root_status")]           # old code: unknown
-    assert _outcomes(monkeypatch, fast, PAI) == [("success", "root_status")] * 2       # old code: unknown
+def test_completed_workflow_and_returned_agent_runs_succeeded(
+    monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
+    assert _outcomes(monkeypatch, fast, MAF) == [("success", "root_status")]  # old code: unknown
+    assert _outcomes(monkeypatch, fast, PAI) == [("success", "root_status")] * 2  # old code: unknown
 
 
 def _workflow_events(names: list[str], status: dict | None = None):
@@ -50,55 +52,110 @@ def _workflow_events(names: list[str], status: dict | None = None):
             sp["events"] = [{"timeUnixNano": sp["endTimeUnixNano"], "name": n} for n in names]
             if status is not None:
                 sp["status"] = status
+
     return edit
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
-@pytest.mark.parametrize(("events", "status", "want"), [
-    (["workflow.started"], None, "unknown"),                          # cancelled: neither event, no status
-    # says both: not taken as ok; the exception it records is the workflow span's error (real36: a span that
-    # records an exception with no error status is in error), so its run failed
-    (["workflow.started", "workflow.completed", "exception"], None, "failure"),
-    (["workflow.started", "workflow.error"], {"code": "STATUS_CODE_ERROR", "message": "ValueError('x')"}, "failure"),
-])
-def test_a_workflow_that_did_not_say_it_completed_is_not_a_success(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                  fast: bool, events: list[str], status: dict | None,
-                                                                  want: str) -> None:
+@pytest.mark.parametrize(
+    ("events", "status", "want"),
+    [
+        (["workflow.started"], None, "unknown"),  # cancelled: neither event, no status
+        # says both: not taken as ok; the exception it records is the workflow span's error (real36: a span that
+        # records an exception with no error status is in error), so its run failed
+        (["workflow.started", "workflow.completed", "exception"], None, "failure"),
+        (
+            ["workflow.started", "workflow.error"],
+            {"code": "STATUS_CODE_ERROR", "message": "ValueError('x')"},
+            "failure",
+        ),
+    ],
+)
+def test_a_workflow_that_did_not_say_it_completed_is_not_a_success(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fast: bool,
+    events: list[str],
+    status: dict | None,
+    want: str,
+) -> None:
     path = edited_copy(tmp_path, _workflow_events(events, status), MAF)
     assert [o for o, _ in _outcomes(monkeypatch, fast, path)] == [want]
 
 
 def test_a_failed_build_keeps_the_run_from_success(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The ``workflow.build`` trace joins the run (both roots): its ``build.error`` is no success."""
+
     def span(sid: str, parent: str | None, name: str, attrs: dict, events: list[str]) -> dict:
-        sp = {"traceId": "ef" * 16, "spanId": sid, "name": name, "kind": 1,
-              "startTimeUnixNano": "1796183900000000000", "endTimeUnixNano": "1796183900500000000",
-              "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()],
-              "events": [{"timeUnixNano": "1796183900400000000", "name": e} for e in events], "status": {}}
+        sp = {
+            "traceId": "ef" * 16,
+            "spanId": sid,
+            "name": name,
+            "kind": 1,
+            "startTimeUnixNano": "1796183900000000000",
+            "endTimeUnixNano": "1796183900500000000",
+            "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()],
+            "events": [{"timeUnixNano": "1796183900400000000", "name": e} for e in events],
+            "status": {},
+        }
         if parent:
             sp["parentSpanId"] = parent
         return sp
-    for build_events, want in [(["build.started", "build.completed"], "success"),
-                               (["build.started", "build.error"], "unknown")]:
-        spans = [span("01" * 8, None, "workflow.build", {"workflow_builder.name": "desk", "workflow.id": "w1"},
-                      build_events),
-                 span("02" * 8, None, "workflow.run", {"workflow.name": "desk", "workflow.id": "w1"},
-                      ["workflow.started", "workflow.completed"]),
-                 span("03" * 8, "02" * 8, "invoke_agent planner", {"gen_ai.operation.name": "invoke_agent",
-                                                                   "gen_ai.agent.name": "planner"}, [])]
+
+    for build_events, want in [
+        (["build.started", "build.completed"], "success"),
+        (["build.started", "build.error"], "unknown"),
+    ]:
+        spans = [
+            span(
+                "01" * 8,
+                None,
+                "workflow.build",
+                {"workflow_builder.name": "desk", "workflow.id": "w1"},
+                build_events,
+            ),
+            span(
+                "02" * 8,
+                None,
+                "workflow.run",
+                {"workflow.name": "desk", "workflow.id": "w1"},
+                ["workflow.started", "workflow.completed"],
+            ),
+            span(
+                "03" * 8,
+                "02" * 8,
+                "invoke_agent planner",
+                {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner"},
+                [],
+            ),
+        ]
         path = tmp_path / "maf.otlp.json"
-        path.write_text(json.dumps({"resourceSpans": [{"resource": {"attributes": []},
-                                                       "scopeSpans": [{"scope": {"name": "agent_framework"},
-                                                                       "spans": spans}]}]}))
+        path.write_text(
+            json.dumps(
+                {
+                    "resourceSpans": [
+                        {
+                            "resource": {"attributes": []},
+                            "scopeSpans": [{"scope": {"name": "agent_framework"}, "spans": spans}],
+                        }
+                    ]
+                }
+            )
+        )
         assert [o for o, _ in _outcomes(monkeypatch, False, path)] == [want], build_events
 
 
-def test_an_agent_run_traced_without_content_stays_unknown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_agent_run_traced_without_content_stays_unknown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Without content capture Pydantic AI writes no ``final_result``; its run is then read by its last model
     call's finish reason (test_real34_finished_runs). With neither, a run that returned and one cut short look
     alike, so neither is called a success."""
+
     def edit(sp: dict) -> None:
-        sp["attributes"] = [a for a in sp["attributes"]
-                            if a["key"] not in ("final_result", "gen_ai.response.finish_reasons")]
+        sp["attributes"] = [
+            a for a in sp["attributes"] if a["key"] not in ("final_result", "gen_ai.response.finish_reasons")
+        ]
+
     path = edited_copy(tmp_path, edit, PAI)
     assert _outcomes(monkeypatch, True, path) == [("unknown", "none")] * 2

@@ -19,13 +19,18 @@ FIXTURE = Path(__file__).parent / "fixtures" / "openlit" / "openai_agents_as_too
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
-def test_a_chat_span_naming_a_tool_is_a_model_step_not_a_tool_call(monkeypatch: pytest.MonkeyPatch,
-                                                                    fast: bool) -> None:
+def test_a_chat_span_naming_a_tool_is_a_model_step_not_a_tool_call(
+    monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
     ws = wb.open()
     ws.ingest(FIXTURE, progress=False)
     run = ws.sql("SELECT run_id FROM runs ORDER BY n_steps DESC LIMIT 1").fetchall()[0][0]
     steps = ws.steps(run)
     llm = steps[steps.kind == "llm"]
-    assert len(llm) == 6 and llm.tool.isna().all()          # old code: 3 named research_price, lookup_price, ...
-    assert steps.groupby("tool").size().to_dict() == {"lookup_price": 1, "research_price": 1, "write_report": 1}
+    assert len(llm) == 6 and llm.tool.isna().all()  # old code: 3 named research_price, lookup_price, ...
+    assert steps.groupby("tool").size().to_dict() == {
+        "lookup_price": 1,
+        "research_price": 1,
+        "write_report": 1,
+    }

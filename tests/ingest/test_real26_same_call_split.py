@@ -40,7 +40,7 @@ def _split(tmp: Path) -> dict[str, Path]:
     parts: dict[str, list[str]] = {"child": [], "parent": [], "rest": []}
     for line in FIXTURE.read_text(encoding="utf-8").splitlines(keepends=True):
         name, _ = _span(line)
-        part = ("child" if name.startswith("generate_content") else "parent" if name == "call_llm" else "rest")
+        part = "child" if name.startswith("generate_content") else "parent" if name == "call_llm" else "rest"
         parts[part].append(line)
     assert [len(parts[p]) for p in ("child", "parent")] == [4, 4]
     out = {}
@@ -51,7 +51,9 @@ def _split(tmp: Path) -> dict[str, Path]:
 
 
 def _store(ws: wb.Workspace) -> tuple[list, list, list]:
-    steps = ws.sql("SELECT * EXCLUDE (attributes), attributes::VARCHAR FROM steps ORDER BY run_id, step_id").fetchall()
+    steps = ws.sql(
+        "SELECT * EXCLUDE (attributes), attributes::VARCHAR FROM steps ORDER BY run_id, step_id"
+    ).fetchall()
     edges = ws.sql("SELECT * FROM edges ORDER BY ALL").fetchall()
     runs = ws.sql("SELECT * EXCLUDE (attributes), attributes::VARCHAR FROM runs ORDER BY run_id").fetchall()
     return steps, edges, runs
@@ -73,22 +75,28 @@ def test_the_pairs_of_one_call_count_once() -> None:
 def test_a_pair_split_over_two_ingest_calls_counts_once(tmp_path: Path, child_first: bool) -> None:
     parts = _split(tmp_path)
     rest = tmp_path / "rest_and_parents.otlp.jsonl"
-    rest.write_text(parts["parent"].read_text(encoding="utf-8") + parts["rest"].read_text(encoding="utf-8"),
-                    encoding="utf-8")
+    rest.write_text(
+        parts["parent"].read_text(encoding="utf-8") + parts["rest"].read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
     ws = wb.open()
     order = [parts["child"], rest] if child_first else [rest, parts["child"]]
     for path in order:
         report = ws.ingest(path, progress=False)
         assert report.read == report.stored + report.quarantined and not report.quarantined
-    assert _llm(ws) == [(4, 620)]          # was (8, 1240): each call and its tokens twice
+    assert _llm(ws) == [(4, 620)]  # was (8, 1240): each call and its tokens twice
     assert _store(ws) == _one_call([parts["child"], rest])
-    stored = ws.sql("SELECT step_id, attributes->>'$.\"workbench.same_call_span\"' FROM steps "
-                    "WHERE kind = 'llm' ORDER BY 1").fetchall()
+    stored = ws.sql(
+        "SELECT step_id, attributes->>'$.\"workbench.same_call_span\"' FROM steps "
+        "WHERE kind = 'llm' ORDER BY 1"
+    ).fetchall()
     assert {s for s, _ in stored} == PARENTS and {c for _, c in stored} == CHILDREN
 
 
 @pytest.mark.parametrize("order", list(itertools.permutations(["child", "parent", "rest"])), ids="-".join)
-def test_a_pair_split_over_three_calls_gives_the_one_call_store(tmp_path: Path, order: tuple[str, ...]) -> None:
+def test_a_pair_split_over_three_calls_gives_the_one_call_store(
+    tmp_path: Path, order: tuple[str, ...]
+) -> None:
     parts = _split(tmp_path)
     ws = wb.open()
     for part in order:
@@ -122,7 +130,7 @@ def test_a_failed_call_leaves_the_stored_half(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(driver, "_counts", broken)
     with pytest.raises(IngestError, match="nothing was stored"):
         ws.ingest(parts["parent"], progress=False)
-    assert _store(ws) == before and _llm(ws) == [(4, 620)]   # (the four children, stored alone)
+    assert _store(ws) == before and _llm(ws) == [(4, 620)]  # (the four children, stored alone)
     monkeypatch.undo()
     ws.ingest(parts["parent"], progress=False)
     assert _llm(ws) == [(4, 620)] and ws.count("steps") == 10
@@ -138,23 +146,35 @@ def test_labels_and_findings_on_a_folded_child(tmp_path: Path) -> None:
     (run,) = [r for (r,) in ws.sql("SELECT DISTINCT run_id FROM steps").fetchall()]
     child = "227871bc4d95221e"
     ws.label(run, step_id=child, kind="hallucination")
-    ws.sql("INSERT INTO findings (run_id, step_id, detector, severity) VALUES (?, ?, 'llm_loop', 'warn')",
-           params=[run, child])
-    ws.sql("INSERT INTO attributions (run_id, method, unit, target, value) VALUES (?, 'shapley', 'step', ?, 1.0)",
-           params=[run, child])
+    ws.sql(
+        "INSERT INTO findings (run_id, step_id, detector, severity) VALUES (?, ?, 'llm_loop', 'warn')",
+        params=[run, child],
+    )
+    ws.sql(
+        "INSERT INTO attributions (run_id, method, unit, target, value) VALUES (?, 'shapley', 'step', ?, 1.0)",
+        params=[run, child],
+    )
     report = ws.ingest(parts["parent"], progress=False)
     assert any(n.startswith("4 of them stored by an earlier call as the child alone") for n in report.notes)
-    assert ws.sql("SELECT step_id FROM labels WHERE kind = 'hallucination'").fetchall() == [("4c868f18654133be",)]
+    assert ws.sql("SELECT step_id FROM labels WHERE kind = 'hallucination'").fetchall() == [
+        ("4c868f18654133be",)
+    ]
     assert ws.count("findings") == 0 and ws.count("attributions") == 0
-    assert not ws.sql("SELECT * FROM steps WHERE step_id IN (SELECT unnest(?))", params=[sorted(CHILDREN)]).fetchall()
-    assert not ws.sql("SELECT * FROM edges WHERE src_step IN (SELECT unnest(?)) OR dst_step IN (SELECT unnest(?))",
-                      params=[sorted(CHILDREN), sorted(CHILDREN)]).fetchall()
+    assert not ws.sql(
+        "SELECT * FROM steps WHERE step_id IN (SELECT unnest(?))", params=[sorted(CHILDREN)]
+    ).fetchall()
+    assert not ws.sql(
+        "SELECT * FROM edges WHERE src_step IN (SELECT unnest(?)) OR dst_step IN (SELECT unnest(?))",
+        params=[sorted(CHILDREN), sorted(CHILDREN)],
+    ).fetchall()
 
     # The other order: the parents stored first keep their run's findings when their children come.
     ws = wb.open()
     ws.ingest([parts["parent"], parts["rest"]], progress=False)
-    ws.sql("INSERT INTO findings (run_id, step_id, detector, severity) VALUES (?, '4c868f18654133be', 'x', 'warn')",
-           params=[run])
+    ws.sql(
+        "INSERT INTO findings (run_id, step_id, detector, severity) VALUES (?, '4c868f18654133be', 'x', 'warn')",
+        params=[run],
+    )
     ws.ingest(parts["child"], progress=False)
     assert ws.count("findings") == 1 and _llm(ws) == [(4, 620)]
 
@@ -175,17 +195,36 @@ def _sdk_trace(tmp: Path) -> tuple[Path, Path]:
     provider.add_span_processor(SimpleSpanProcessor(memory))
     tracer = provider.get_tracer("test-system")
     t0, ms = 1_760_000_000_000_000_000, 1_000_000
-    llm = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini",
-           "gen_ai.usage.input_tokens": 100, "gen_ai.usage.output_tokens": 12}
-    root = tracer.start_span("invoke_agent pricer", start_time=t0, attributes={
-        "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "pricer"})
-    outer = tracer.start_span("call_llm", context=set_span_in_context(root), start_time=t0 + ms,
-                              attributes={**llm, "gen_ai.request.model": "openai/gpt-4o-mini"})
-    inner = tracer.start_span("generate_content", context=set_span_in_context(outer), start_time=t0 + 2 * ms,
-                              attributes=llm)
-    tool = tracer.start_span("execute_tool lookup", context=set_span_in_context(inner), start_time=t0 + 3 * ms,
-                             attributes={"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup",
-                                         "gen_ai.tool.call.arguments": '{"sku": "A"}'})
+    llm = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.request.model": "gpt-4o-mini",
+        "gen_ai.usage.input_tokens": 100,
+        "gen_ai.usage.output_tokens": 12,
+    }
+    root = tracer.start_span(
+        "invoke_agent pricer",
+        start_time=t0,
+        attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "pricer"},
+    )
+    outer = tracer.start_span(
+        "call_llm",
+        context=set_span_in_context(root),
+        start_time=t0 + ms,
+        attributes={**llm, "gen_ai.request.model": "openai/gpt-4o-mini"},
+    )
+    inner = tracer.start_span(
+        "generate_content", context=set_span_in_context(outer), start_time=t0 + 2 * ms, attributes=llm
+    )
+    tool = tracer.start_span(
+        "execute_tool lookup",
+        context=set_span_in_context(inner),
+        start_time=t0 + 3 * ms,
+        attributes={
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": "lookup",
+            "gen_ai.tool.call.arguments": '{"sku": "A"}',
+        },
+    )
     for span, end in ((tool, 4), (inner, 5), (outer, 6), (root, 7)):
         span.end(end_time=t0 + end * ms)
     spans = memory.get_finished_spans()
@@ -201,9 +240,11 @@ def _sdk_trace(tmp: Path) -> tuple[Path, Path]:
 def test_the_inner_spans_children_and_edges_move_to_the_step(tmp_path: Path, inner_first: bool) -> None:
     inner, outer = _sdk_trace(tmp_path)
     ws = wb.open()
-    for path in ((inner, outer) if inner_first else (outer, inner)):
+    for path in (inner, outer) if inner_first else (outer, inner):
         ws.ingest(path, progress=False)
     assert _store(ws) == _one_call([inner, outer])
-    assert ws.sql("SELECT s.name, p.name FROM steps s JOIN steps p ON p.run_id = s.run_id AND p.step_id = s.parent_id "
-                  "WHERE s.kind = 'tool'").fetchall() == [("execute_tool lookup", "call_llm")]
+    assert ws.sql(
+        "SELECT s.name, p.name FROM steps s JOIN steps p ON p.run_id = s.run_id AND p.step_id = s.parent_id "
+        "WHERE s.kind = 'tool'"
+    ).fetchall() == [("execute_tool lookup", "call_llm")]
     assert ws.sql("SELECT count(*) FROM steps WHERE kind = 'llm'").fetchall() == [(1,)]

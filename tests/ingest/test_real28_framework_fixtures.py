@@ -60,7 +60,7 @@ def _culprit(detected: DetectedTogether, path: Path, run_id: str) -> tuple[str, 
 def test_semantic_kernel_sequential_orchestration() -> None:
     ws = _open(SK, 23)
     (run,) = ws.runs().run_id
-    assert ws.runs().outcome.tolist() == ["unknown"]     # the app span and SK's spans leave their status unset
+    assert ws.runs().outcome.tolist() == ["unknown"]  # the app span and SK's spans leave their status unset
     steps = ws.steps(run)
     acting = steps[steps.kind.isin(ACTING)]
     assert acting.agent.notna().all()
@@ -71,11 +71,14 @@ def test_semantic_kernel_sequential_orchestration() -> None:
     llm = steps[steps.kind == "llm"]
     assert sorted(llm.agent) == ["researcher", "researcher", "writer", "writer"]
     assert set(llm.model) == {"gpt-4o-mini"} and llm.tool.isna().all()
-    assert _tools(ws, run) == [("PricePlugin-get_price", "researcher"), ("QuotePlugin-format_quote", "writer")]
+    assert _tools(ws, run) == [
+        ("PricePlugin-get_price", "researcher"),
+        ("QuotePlugin-format_quote", "writer"),
+    ]
     tool = steps[steps.tool == "PricePlugin-get_price"].iloc[0]
     assert tool.input == '{"item": "widget"}' and tool.output == "widget: 14.20 USD"
     said = steps[(steps.kind == "agent") & (steps.agent == "researcher")].iloc[0].output
-    assert "41.20" in said                               # the planted fault: the researcher misstates its tool
+    assert "41.20" in said  # the planted fault: the researcher misstates its tool
     assert _arrows(ws, run) == [("researcher", "writer")]
     # (asked of the store as read, before any detect: as this test always asked it)
     assert wb.BlameModel.pretrained().predict(ws, [run]).agent.tolist() == ["researcher"]
@@ -123,10 +126,13 @@ def test_autogen_swarm_linked_traces(detected: DetectedTogether) -> None:
     acting = steps[steps.kind.isin(ACTING)]
     assert acting.agent.notna().all()
     assert sorted(steps[steps.kind == "agent"].agent) == ["researcher", "researcher", "triage", "writer"]
-    assert (steps.kind == "llm").sum() == 0              # autogen-ext's model client writes no spans
+    assert (steps.kind == "llm").sum() == 0  # autogen-ext's model client writes no spans
     # the Swarm's transfer_to_<agent> tools are its hand-offs, not tool calls: before, 4 tool calls for 2
     handoffs = steps[steps.kind == "handoff"].sort_values("seq")
-    assert list(zip(handoffs.agent, handoffs.output, strict=True)) == [("triage", "researcher"), ("researcher", "writer")]
+    assert list(zip(handoffs.agent, handoffs.output, strict=True)) == [
+        ("triage", "researcher"),
+        ("researcher", "writer"),
+    ]
     assert handoffs.tool.isna().all()
     assert _tools(ws, run) == [("get_price", "researcher"), ("format_quote", "writer")]
     assert _arrows(ws, run) == [("triage", "researcher"), ("researcher", "writer")]
@@ -139,8 +145,11 @@ def test_autogen_swarm_linked_traces(detected: DetectedTogether) -> None:
 @pytest.mark.parametrize("fast", [True, False])
 def test_only_autogens_described_hand_off_tool_is_a_hand_off(tmp_path: Path, fast: bool) -> None:
     """Another system's tool named transfer_to_<x> (a bank's transfer_to_savings) is a tool call, by both readers."""
-    text = AUTOGEN.read_text().replace('"stringValue":"autogen"', '"stringValue":"bank"').replace(
-        '"stringValue": "autogen"', '"stringValue": "bank"')
+    text = (
+        AUTOGEN.read_text()
+        .replace('"stringValue":"autogen"', '"stringValue":"bank"')
+        .replace('"stringValue": "autogen"', '"stringValue": "bank"')
+    )
     assert '"autogen"' not in text
     path = tmp_path / "not_autogen.otlp.jsonl"
     path.write_text(text)
@@ -149,4 +158,9 @@ def test_only_autogens_described_hand_off_tool_is_a_hand_off(tmp_path: Path, fas
         ws.ingest(path, progress=False)
     run = ws.runs().sort_values("n_steps").run_id.iloc[-1]
     assert (ws.steps(run).kind == "handoff").sum() == 0
-    assert [t for t, _ in _tools(ws, run)] == ["transfer_to_researcher", "get_price", "transfer_to_writer", "format_quote"]
+    assert [t for t, _ in _tools(ws, run)] == [
+        "transfer_to_researcher",
+        "get_price",
+        "transfer_to_writer",
+        "format_quote",
+    ]

@@ -34,8 +34,14 @@ def _variant(tmp_path: Path, edit: Callable[[dict], None], source: Path = OPENLL
 def _set(span: dict, key: str, value: object) -> None:
     attrs = [a for a in span["attributes"] if a["key"] != key]
     if value is not None:
-        attrs.append({"key": key, "value": {"arrayValue": {"values": [{"stringValue": v} for v in value]}}
-                      if isinstance(value, list) else {"stringValue": value}})
+        attrs.append(
+            {
+                "key": key,
+                "value": {"arrayValue": {"values": [{"stringValue": v} for v in value]}}
+                if isinstance(value, list)
+                else {"stringValue": value},
+            }
+        )
     span["attributes"] = attrs
 
 
@@ -62,14 +68,22 @@ def test_openllmetry_run_that_ended_well_is_a_success(fast: bool) -> None:
     assert ws.runs()[["outcome", "outcome_source"]].values.tolist() == [["success", "root_status"]]
 
 
-@pytest.mark.parametrize(("root", "workflow", "outcome"), [
-    (None, "failure", "failure"),        # the workflow span says the graph failed
-    (ERROR, "success", "failure"),       # the root's own error is not overridden by its child
-    ({"code": "STATUS_CODE_OK"}, "failure", "success"),   # nor its own ok: the child is read only when it is unset
-    (None, None, "unknown"),             # nothing said: unknown, as before
-])
+@pytest.mark.parametrize(
+    ("root", "workflow", "outcome"),
+    [
+        (None, "failure", "failure"),  # the workflow span says the graph failed
+        (ERROR, "success", "failure"),  # the root's own error is not overridden by its child
+        (
+            {"code": "STATUS_CODE_OK"},
+            "failure",
+            "success",
+        ),  # nor its own ok: the child is read only when it is unset
+        (None, None, "unknown"),  # nothing said: unknown, as before
+    ],
+)
 def test_openllmetry_workflow_status_is_read_only_where_the_root_says_nothing(
-        tmp_path: Path, root: dict | None, workflow: str | None, outcome: str) -> None:
+    tmp_path: Path, root: dict | None, workflow: str | None, outcome: str
+) -> None:
     def edit(span: dict) -> None:
         if _graph(span) and root is not None:
             span["status"] = root
@@ -82,6 +96,7 @@ def test_openllmetry_workflow_status_is_read_only_where_the_root_says_nothing(
 def test_a_task_spans_status_is_not_the_runs(tmp_path: Path) -> None:
     """Only OpenLLMetry's workflow span speaks for the run: the same child as a task span (every node's, every
     chain's carries gen_ai.task.status) leaves the unset root unknown."""
+
     def edit(span: dict) -> None:
         if _workflow(span):
             _set(span, "traceloop.span.kind", "task")
@@ -108,13 +123,16 @@ def test_openllmetry_compiled_graph_is_no_agent(fast: bool) -> None:
 @pytest.mark.parametrize("fast", [True, False])
 def test_a_graph_of_one_react_agent_stays_that_agent(tmp_path: Path, fast: bool) -> None:
     """A graph whose nodes are one agent's loop (create_react_agent as the whole app) is that agent."""
+
     def edit(span: dict) -> None:
         if _graph(span):
             _set(span, "gen_ai.workflow.nodes", ["agent", "tools"])
 
     ws = _ws(_variant(tmp_path, edit), fast)
     steps = ws.steps(ws.runs().run_id[0])
-    assert steps[steps.name == "invoke_agent LangGraph"][["kind", "agent"]].values.tolist() == [["agent", "LangGraph"]]
+    assert steps[steps.name == "invoke_agent LangGraph"][["kind", "agent"]].values.tolist() == [
+        ["agent", "LangGraph"]
+    ]
 
 
 def test_openllmetry_success_carries_no_silent_failure(detected: DetectedTogether) -> None:
@@ -125,15 +143,19 @@ def test_openllmetry_success_carries_no_silent_failure(detected: DetectedTogethe
     assert list(zip(findings.detector, findings.agent, strict=True)) == [("loop", "researcher")]
 
 
-def test_semantic_kernel_echoing_tool_backs_nothing_but_a_record_still_does(detected: DetectedTogether,
-                                                                          tmp_path: Path) -> None:
+def test_semantic_kernel_echoing_tool_backs_nothing_but_a_record_still_does(
+    detected: DetectedTogether, tmp_path: Path
+) -> None:
     """The researcher states 41.20 where get_price said 14.20; the writer's format_quote only repeats the
     41.20 it was given, so the answer's 41.20 stays unsupported, found at the researcher. The same run with
     the researcher quoting the tool: format_quote repeats 14.20 and get_price's record backs it: no finding."""
     findings = detected.findings(SK)
     # (and, since real42, the cascade of that unsupported value from the researcher into the writer's steps)
     assert sorted(set(zip(findings.detector, findings.severity, findings.agent, strict=True))) == [
-        ("cascade", "critical", "researcher"), ("cascade", "info", "writer"), ("silent_failure", "warning", "researcher")]
+        ("cascade", "critical", "researcher"),
+        ("cascade", "info", "writer"),
+        ("silent_failure", "warning", "researcher"),
+    ]
     assert "41.20 (unsupported)" in findings[findings.detector == "silent_failure"].detail.iloc[0]
     right = tmp_path / "right.otlp.jsonl"
     right.write_text(SK.read_text().replace("41.20", "14.20"))
@@ -157,7 +179,10 @@ def test_smolagents_managed_agent_run(fast: bool) -> None:
     assert sorted(steps[steps.kind == "llm"].agent) == ["manager", "manager", "researcher", "researcher"]
     tools = steps[steps.kind == "tool"].sort_values("seq")
     assert list(zip(tools.tool, tools.agent, strict=True)) == [
-        ("get_price", "researcher"), ("final_answer", "researcher"), ("final_answer", "manager")]
+        ("get_price", "researcher"),
+        ("final_answer", "researcher"),
+        ("final_answer", "manager"),
+    ]
     assert tools.output.tolist()[0] == "widget: 14.20 USD"
     # the arguments the model called the tool with, not smolagents' Tool.__call__ bound arguments around them
     assert tools.input.tolist()[0] == '{"item":"widget"}'

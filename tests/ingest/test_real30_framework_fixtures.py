@@ -35,8 +35,16 @@ ACTING = ("llm", "tool", "agent", "handoff")
 @pytest.fixture(scope="module")
 def detected() -> DetectedTogether:
     """The files whose findings the tests below look at (read by the chosen reader), detected in one store."""
-    return DetectedTogether([CREW, LLAMA, LANGFUSE_SDK / "agents_fault.otlp.jsonl",
-                             LANGFUSE_SDK / "agents_crash.otlp.jsonl", AGNO, LLAMA_TOOL_ERROR])
+    return DetectedTogether(
+        [
+            CREW,
+            LLAMA,
+            LANGFUSE_SDK / "agents_fault.otlp.jsonl",
+            LANGFUSE_SDK / "agents_crash.otlp.jsonl",
+            AGNO,
+            LLAMA_TOOL_ERROR,
+        ]
+    )
 
 
 def _variant(tmp_path: Path, edit: Callable[[dict], None], source: Path = LLAMA) -> Path:
@@ -60,7 +68,9 @@ def test_crewai_sequential_crew(detected: DetectedTogether) -> None:
     assert sorted(steps[steps.kind == "llm"].agent) == ["Researcher", "Researcher", "Writer", "Writer"]
     tools = steps[steps.kind == "tool"].sort_values("seq")
     assert list(zip(tools.tool, tools.agent, tools.output, strict=True)) == [
-        ("get_price", "Researcher", "widget: 14.20 USD"), ("format_quote", "Writer", "Quote: widget at 41.20 USD")]
+        ("get_price", "Researcher", "widget: 14.20 USD"),
+        ("format_quote", "Writer", "Quote: widget at 41.20 USD"),
+    ]
     kickoff = steps[steps.parent_id.isna()]
     assert kickoff.output.tolist() == ["Quote for the customer: the widget costs 41.20 USD."]
     assert detected.run(CREW) == runs.run_id[0]
@@ -83,15 +93,19 @@ def test_llamaindex_handoff_tool_is_a_handoff(fast: bool) -> None:
     steps = ws.steps(runs.run_id[0])
     assert steps[steps.kind.isin(ACTING)].agent.notna().all()
     tools = steps[steps.kind == "tool"].sort_values("seq")
-    assert list(zip(tools.tool, tools.agent, strict=True)) == [("get_price", "researcher"), ("format_quote", "writer")]
+    assert list(zip(tools.tool, tools.agent, strict=True)) == [
+        ("get_price", "researcher"),
+        ("format_quote", "writer"),
+    ]
     handoff = steps[steps.kind == "handoff"]
     assert handoff[["agent", "output"]].values.tolist() == [["researcher", "writer"]]
     assert handoff.tool.isna().all()
     assert json.loads(handoff.input.iloc[0])["kwargs"]["to_agent"] == "writer"
     # what the tool answered stays among the step's attributes
     assert "Agent writer is now handling the request" in handoff.attributes.iloc[0]
-    assert ("researcher", "writer") in list(zip(*(handoff_data(ws, runs.run_id[0])[c]
-                                                   for c in ("src_agent", "dst_agent")), strict=True))
+    assert ("researcher", "writer") in list(
+        zip(*(handoff_data(ws, runs.run_id[0])[c] for c in ("src_agent", "dst_agent")), strict=True)
+    )
 
 
 def test_llamaindex_handoff_is_no_tool_call_against_a_budget() -> None:
@@ -103,15 +117,30 @@ def test_llamaindex_handoff_is_no_tool_call_against_a_budget() -> None:
 
 @pytest.mark.parametrize("fast", [True, False])
 @pytest.mark.parametrize("case", ["refused", "own_tool"])
-def test_a_handoff_call_that_handed_nothing_over_stays_a_tool_call(tmp_path: Path, fast: bool, case: str) -> None:
+def test_a_handoff_call_that_handed_nothing_over_stays_a_tool_call(
+    tmp_path: Path, fast: bool, case: str
+) -> None:
     """A hand-off the workflow refused (an agent it does not know) and a developer's tool that happens to be
     called ``handoff`` (other arguments) are tool calls."""
+
     def edit(span: dict) -> None:
         if string_attr(span, "tool.name") != "handoff":
             return
         if case == "refused":
-            _set(span, "output.value", json.dumps({"blocks": [{"text": "Agent writer not found. Please select a "
-                                                                "valid agent to hand off to. Valid agents: "}]}))
+            _set(
+                span,
+                "output.value",
+                json.dumps(
+                    {
+                        "blocks": [
+                            {
+                                "text": "Agent writer not found. Please select a "
+                                "valid agent to hand off to. Valid agents: "
+                            }
+                        ]
+                    }
+                ),
+            )
         else:
             _set(span, "input.value", json.dumps({"kwargs": {"ticket": "T-7", "queue": "billing"}}))
 
@@ -138,6 +167,7 @@ def test_llamaindex_model_helper_span_is_no_model_call(fast: bool) -> None:
 @pytest.mark.parametrize("case", ["public", "counted"])
 def test_a_model_span_that_may_be_a_call_stays_one(tmp_path: Path, fast: bool, case: str) -> None:
     """A public method's span, or a private one that counted tokens, is a model call."""
+
     def edit(span: dict) -> None:
         if span["name"] != "OpenAI._prepare_chat_with_tools":
             return
@@ -177,8 +207,12 @@ def test_an_answer_not_cut_is_read_as_it_is(tmp_path: Path, case: str) -> None:
 
     def edit(span: dict) -> None:
         if _cut_repr(span):
-            _set(span, "output.value", "The quote is ready and was sent to the customer, who will reply soon, "
-                                       "we hope, and then we shall see...")
+            _set(
+                span,
+                "output.value",
+                "The quote is ready and was sent to the customer, who will reply soon, "
+                "we hope, and then we shall see...",
+            )
 
     findings = wb.detect(ingested_whole(_variant(tmp_path, edit)))
     assert "silent_failure" not in set(findings.detector)
@@ -200,17 +234,28 @@ def test_crewai_coworkers_run_asked_by_a_delegating_agent_is_the_coworkers(fast:
     assert "Ask question to coworker" in asked.attributes.iloc[0]
     inside = steps[steps.parent_id == asked.step_id.iloc[0]]
     assert list(zip(inside.kind, inside.agent, strict=True)) == [
-        ("llm", "Researcher"), ("tool", "Researcher"), ("llm", "Researcher")]
+        ("llm", "Researcher"),
+        ("tool", "Researcher"),
+        ("llm", "Researcher"),
+    ]
     tools = steps[steps.kind == "tool"].sort_values("seq")
     assert list(zip(tools.tool, tools.agent, strict=True)) == [
-        ("get_price", "Researcher"), ("get_price", "Researcher"), ("format_quote", "Writer")]
+        ("get_price", "Researcher"),
+        ("get_price", "Researcher"),
+        ("format_quote", "Writer"),
+    ]
     arrows = handoff_data(ws, run)
     assert list(zip(arrows.src_agent, arrows.dst_agent, strict=True)) == [
-        ("Researcher", "Writer"), ("Writer", "Researcher"), ("Researcher", "Writer")]
+        ("Researcher", "Writer"),
+        ("Writer", "Researcher"),
+        ("Researcher", "Writer"),
+    ]
     findings = wb.detect(ws)
     critical = findings[findings.severity == "critical"]
     assert sorted(zip(critical.detector, critical.agent, strict=True)) == [
-        ("cascade", "Researcher"), ("silent_failure", "Researcher")]
+        ("cascade", "Researcher"),
+        ("silent_failure", "Researcher"),
+    ]
     # (the researcher's second get_price, with the same arguments as its first: a warning, true as stated)
     assert set(findings[findings.severity == "warning"].detector) <= {"loop"}
     assert wb.BlameModel.pretrained().predict(ws, [run]).agent.tolist() == ["Researcher"]
@@ -218,22 +263,31 @@ def test_crewai_coworkers_run_asked_by_a_delegating_agent_is_the_coworkers(fast:
 
 @pytest.mark.parametrize("fast", [True, False])
 @pytest.mark.parametrize("case", ["other_arguments", "refused"])
-def test_a_tool_with_other_arguments_naming_a_coworker_stays_a_tool(tmp_path: Path, fast: bool, case: str) -> None:
+def test_a_tool_with_other_arguments_naming_a_coworker_stays_a_tool(
+    tmp_path: Path, fast: bool, case: str
+) -> None:
     """A tool of other arguments naming a coworker, and a delegation CrewAI refused (no such coworker), ran no
     coworker: tool calls of the writer."""
+
     def edit(span: dict) -> None:
         if string_attr(span, "tool.name") != "Ask question to coworker":
             return
         if case == "other_arguments":
             _set(span, "input.value", json.dumps({"coworker": "Researcher", "shift": "late"}))
         else:
-            _set(span, "output.value", "\nError executing tool. coworker mentioned not found, it must be one of "
-                                       "the following options:\n- researcher\n")
+            _set(
+                span,
+                "output.value",
+                "\nError executing tool. coworker mentioned not found, it must be one of "
+                "the following options:\n- researcher\n",
+            )
 
     ws = ingested_whole(_variant(tmp_path, edit, DELEGATION), fast)
     steps = ws.steps(ws.runs().run_id[0])
     asked = steps[steps.name == "Ask question to coworker.run"]
-    assert asked[["kind", "agent", "tool"]].values.tolist() == [["tool", "Writer", "Ask question to coworker"]]
+    assert asked[["kind", "agent", "tool"]].values.tolist() == [
+        ["tool", "Writer", "Ask question to coworker"]
+    ]
 
 
 def test_langfuse_sdk_agents_run(detected: DetectedTogether) -> None:
@@ -248,15 +302,24 @@ def test_langfuse_sdk_agents_run(detected: DetectedTogether) -> None:
     assert steps[steps.kind.isin(ACTING)].agent.notna().all()
     assert steps[steps.kind == "agent"].sort_values("seq").agent.tolist() == ["researcher", "writer"]
     llm = steps[steps.kind == "llm"]
-    assert sorted(llm.agent) == ["researcher", "researcher", "writer", "writer"] and llm.tokens_in.notna().all()
+    assert (
+        sorted(llm.agent) == ["researcher", "researcher", "writer", "writer"] and llm.tokens_in.notna().all()
+    )
     tools = steps[steps.kind == "tool"].sort_values("seq")
     assert list(zip(tools.tool, tools.agent, tools.input, strict=True)) == [
-        ("get_price", "researcher", '{"item":"widget"}'), ("format_quote", "writer", '{"item":"widget","price":"41.20"}')]
+        ("get_price", "researcher", '{"item":"widget"}'),
+        ("format_quote", "writer", '{"item":"widget","price":"41.20"}'),
+    ]
     assert detected.run(path) == runs.run_id[0]
     findings = detected.findings(path)
-    assert sorted(zip(findings[findings.severity != "info"].detector, findings[findings.severity != "info"].severity,
-                      findings[findings.severity != "info"].agent, strict=True)) == [
-        ("cascade", "critical", "researcher"), ("silent_failure", "warning", "researcher")]
+    assert sorted(
+        zip(
+            findings[findings.severity != "info"].detector,
+            findings[findings.severity != "info"].severity,
+            findings[findings.severity != "info"].agent,
+            strict=True,
+        )
+    ) == [("cascade", "critical", "researcher"), ("silent_failure", "warning", "researcher")]
     assert detected.culprits(path) == ["researcher"]
 
 
@@ -267,8 +330,10 @@ def test_langfuse_sdk_crash_is_a_failure(detected: DetectedTogether) -> None:
     steps = ws.steps(ws.runs().run_id[0])
     failed = steps[steps.status == "error"].sort_values("seq")
     assert list(zip(failed.name, failed.error, strict=True)) == [
-        ("quote_workflow", "price feed unreachable: 503"), ("researcher", "price feed unreachable: 503"),
-        ("get_price", "price feed unreachable: 503")]
+        ("quote_workflow", "price feed unreachable: 503"),
+        ("researcher", "price feed unreachable: 503"),
+        ("get_price", "price feed unreachable: 503"),
+    ]
     assert detected.run(path) == ws.runs().run_id[0]
     assert len(detected.findings(path).query("severity != 'info'")) == 0
 
@@ -283,13 +348,17 @@ def test_agno_route_team(detected: DetectedTogether) -> None:
     assert steps[steps.kind.isin(ACTING)].agent.notna().all()
     assert steps[steps.kind == "agent"].sort_values("seq").agent.tolist() == ["desk", "researcher"]
     tools = steps[steps.kind == "tool"].sort_values("seq")
-    assert list(zip(tools.tool, tools.agent, strict=True)) == [("delegate_task_to_member", "desk"),
-                                                                ("get_price", "researcher")]
+    assert list(zip(tools.tool, tools.agent, strict=True)) == [
+        ("delegate_task_to_member", "desk"),
+        ("get_price", "researcher"),
+    ]
     assert detected.run(AGNO) == runs.run_id[0]
     findings = detected.findings(AGNO)
     critical = findings[findings.severity == "critical"]
     assert sorted(zip(critical.detector, critical.agent, strict=True)) == [
-        ("cascade", "researcher"), ("silent_failure", "researcher")]
+        ("cascade", "researcher"),
+        ("silent_failure", "researcher"),
+    ]
     assert detected.culprits(AGNO) == ["researcher"]
 
 
@@ -301,7 +370,9 @@ def test_llamaindex_failed_tool_and_a_made_up_answer(detected: DetectedTogether)
     assert runs.outcome.tolist() == ["success"]
     steps = ws.steps(runs.run_id[0])
     failed = steps[steps.status == "error"]
-    assert list(zip(failed.kind, failed.tool, failed.agent, strict=True)) == [("tool", "get_price", "researcher")]
+    assert list(zip(failed.kind, failed.tool, failed.agent, strict=True)) == [
+        ("tool", "get_price", "researcher")
+    ]
     assert steps[steps.kind == "handoff"][["agent", "output"]].values.tolist() == [["researcher", "writer"]]
     assert detected.run(LLAMA_TOOL_ERROR) == runs.run_id[0]
     findings = detected.findings(LLAMA_TOOL_ERROR)

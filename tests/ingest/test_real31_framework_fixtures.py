@@ -50,16 +50,28 @@ def test_adk_transfer_to_agent_is_a_handoff(fast: bool) -> None:
     assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 9]]
     steps = ws.steps(runs.run_id[0])
     assert steps[steps.kind.isin(ACTING)].agent.notna().all()
-    assert steps[steps.kind == "agent"].sort_values("seq").agent.tolist() == ["coordinator", "researcher", "writer"]
+    assert steps[steps.kind == "agent"].sort_values("seq").agent.tolist() == [
+        "coordinator",
+        "researcher",
+        "writer",
+    ]
     tools = steps[steps.kind == "tool"].sort_values("seq")
-    assert list(zip(tools.tool, tools.agent, strict=True)) == [("get_price", "researcher"), ("format_quote", "writer")]
+    assert list(zip(tools.tool, tools.agent, strict=True)) == [
+        ("get_price", "researcher"),
+        ("format_quote", "writer"),
+    ]
     handoffs = steps[steps.kind == "handoff"].sort_values("seq")
-    assert handoffs[["agent", "output"]].values.tolist() == [["coordinator", "researcher"], ["researcher", "writer"]]
+    assert handoffs[["agent", "output"]].values.tolist() == [
+        ["coordinator", "researcher"],
+        ["researcher", "writer"],
+    ]
     assert handoffs.tool.isna().all()
     assert json.loads(handoffs.input.iloc[0]) == {"agent_name": "researcher"}
     pairs = handoff_data(ws, runs.run_id[0])
-    assert list(zip(pairs.src_agent, pairs.dst_agent, strict=True)) == [("coordinator", "researcher"),
-                                                                       ("researcher", "writer")]
+    assert list(zip(pairs.src_agent, pairs.dst_agent, strict=True)) == [
+        ("coordinator", "researcher"),
+        ("researcher", "writer"),
+    ]
     report = wb.backtest(Policy(budgets=Budgets(max_tool_calls_run=2)), ws)
     assert report.runs.decision.tolist() == ["allowed"]
 
@@ -69,12 +81,16 @@ def test_a_transfer_to_agent_tool_taking_other_arguments_stays_a_tool_call(tmp_p
     """A tool called ``transfer_to_agent`` of the developer's, taking other arguments, is a tool call. On another
     system's spans (no ADK key, no ADK tool type) the built-in's call is a hand-off all the same (real32: a
     framework's hand-off tool is known by its name and arguments, ingest/_handoff_tool.py)."""
+
     def edit(span: dict) -> None:
         if string_attr(span, "tool.name") != "transfer_to_agent":
             return
         if case == "other_system":
-            span["attributes"] = [a for a in span["attributes"]
-                                  if not a["key"].startswith("gcp.vertex.agent.") and a["key"] != "gen_ai.tool.type"]
+            span["attributes"] = [
+                a
+                for a in span["attributes"]
+                if not a["key"].startswith("gcp.vertex.agent.") and a["key"] != "gen_ai.tool.type"
+            ]
         else:
             for a in span["attributes"]:
                 if a["key"] in ("input.value", "tool.parameters"):
@@ -104,7 +120,9 @@ def test_adk_event_output_is_read_as_its_text(detected: DetectedTogether) -> Non
     silent = findings[findings.detector == "silent_failure"]
     # the researcher's words are in no span (no model span is written): the log shows 41.20 first in the writer's
     assert list(zip(silent.agent, silent.severity, strict=True)) == [("writer", "critical")]
-    assert silent.detail.iloc[0].count("(unsupported)") == 1 and "41.20 (unsupported)" in silent.detail.iloc[0]
+    assert (
+        silent.detail.iloc[0].count("(unsupported)") == 1 and "41.20 (unsupported)" in silent.detail.iloc[0]
+    )
 
 
 def test_adk_event_answer_quoting_its_tool_backs_nothing_made_up(tmp_path: Path) -> None:
@@ -126,11 +144,18 @@ def test_adk_crash_is_a_failed_run_at_the_writers_tool() -> None:
     assert steps[steps.kind == "handoff"].output.tolist() == ["researcher", "writer"]
 
 
-_EVENT = {"model_version": "gpt-4o-mini", "content": {"parts": [{"text": "The widget costs 14.20 USD."}], "role": "model"},
-          "partial": False, "finish_reason": "STOP",
-          "usage_metadata": {"candidates_token_count": 20, "prompt_token_count": 204, "total_token_count": 224},
-          "invocation_id": "e-2bf0a7f8-d923-444e-ac34-c4301392be6a", "author": "researcher",
-          "actions": {"state_delta": {}}, "id": "97ca4723-7390-47cf-b21b-67148ce8a6af", "timestamp": 1796278988.99}
+_EVENT = {
+    "model_version": "gpt-4o-mini",
+    "content": {"parts": [{"text": "The widget costs 14.20 USD."}], "role": "model"},
+    "partial": False,
+    "finish_reason": "STOP",
+    "usage_metadata": {"candidates_token_count": 20, "prompt_token_count": 204, "total_token_count": 224},
+    "invocation_id": "e-2bf0a7f8-d923-444e-ac34-c4301392be6a",
+    "author": "researcher",
+    "actions": {"state_delta": {}},
+    "id": "97ca4723-7390-47cf-b21b-67148ce8a6af",
+    "timestamp": 1796278988.99,
+}
 
 
 def test_adk_event_output_in_a_langfuse_export_is_read_as_its_text(tmp_path: Path) -> None:
@@ -140,15 +165,33 @@ def test_adk_event_output_in_a_langfuse_export_is_read_as_its_text(tmp_path: Pat
     meta = json.dumps({"scope": {"name": "openinference.instrumentation.google_adk"}})
 
     def obs(oid: str, parent: str | None, otype: str, name: str, output: str, t: int) -> dict:
-        return {"id": oid, "traceId": "t1", "parentObservationId": parent, "type": otype, "name": name,
-                "startTime": f"2026-12-03T06:00:0{t}.000Z", "endTime": f"2026-12-03T06:00:0{t + 1}.000Z",
-                "level": "DEFAULT", "input": None, "output": output, "metadata": meta}
+        return {
+            "id": oid,
+            "traceId": "t1",
+            "parentObservationId": parent,
+            "type": otype,
+            "name": name,
+            "startTime": f"2026-12-03T06:00:0{t}.000Z",
+            "endTime": f"2026-12-03T06:00:0{t + 1}.000Z",
+            "level": "DEFAULT",
+            "input": None,
+            "output": output,
+            "metadata": meta,
+        }
 
-    doc = {"trace": {"id": "t1", "name": "invocation [quote]", "timestamp": "2026-12-03T06:00:00.000Z",
-                     "output": event},
-           "observations": [obs("c1", None, "CHAIN", "invocation [quote]", event, 0),
-                            obs("a2", "c1", "AGENT", "agent_run [researcher]", event, 1),
-                            obs("t3", "a2", "TOOL", "execute_tool get_price", '{"result": "widget: 14.20 USD"}', 2)]}
+    doc = {
+        "trace": {
+            "id": "t1",
+            "name": "invocation [quote]",
+            "timestamp": "2026-12-03T06:00:00.000Z",
+            "output": event,
+        },
+        "observations": [
+            obs("c1", None, "CHAIN", "invocation [quote]", event, 0),
+            obs("a2", "c1", "AGENT", "agent_run [researcher]", event, 1),
+            obs("t3", "a2", "TOOL", "execute_tool get_price", '{"result": "widget: 14.20 USD"}', 2),
+        ],
+    }
     path = tmp_path / "adk.trace.json"
     path.write_text(json.dumps(doc))
     ws = ingested_whole(path)
@@ -160,7 +203,10 @@ def test_adk_event_output_in_a_langfuse_export_is_read_as_its_text(tmp_path: Pat
     if real is not None and real.exists():  # (a real export, when the shared samples are beside the checkout)
         ws = ingested_whole(real)
         steps = ws.steps(ws.runs().run_id[0])
-        assert steps[steps.kind.isin(("chain", "agent"))].output.tolist() == ["Hello Langfuse \N{WAVING HAND SIGN}!\n"] * 2
+        assert (
+            steps[steps.kind.isin(("chain", "agent"))].output.tolist()
+            == ["Hello Langfuse \N{WAVING HAND SIGN}!\n"] * 2
+        )
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -204,9 +250,17 @@ def test_haystack_results_that_are_records_still_back_the_answer(tmp_path: Path,
         assert "silent_failure" not in set(wb.detect(ws).detector)
         return
     path = tmp_path / "asked.otlp.jsonl"
-    path.write_text(text.replace("TextContent(text='Look up the list price of a widget.')",
-                                 "TextContent(text='Look up the list price of a gadget.')", 1))
+    path.write_text(
+        text.replace(
+            "TextContent(text='Look up the list price of a widget.')",
+            "TextContent(text='Look up the list price of a gadget.')",
+            1,
+        )
+    )
     ws = ingested_whole(path)
     steps = ws.steps(ws.runs().run_id[0])
-    assert steps[steps.name == "Agent.run"].sort_values("seq").agent.tolist() == ["coordinator", "coordinator",
-                                                                                  "writer"]
+    assert steps[steps.name == "Agent.run"].sort_values("seq").agent.tolist() == [
+        "coordinator",
+        "coordinator",
+        "writer",
+    ]

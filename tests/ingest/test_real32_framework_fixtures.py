@@ -59,8 +59,10 @@ def test_adk_own_tracer_transfer_without_arguments_is_a_handoff(fast: bool) -> N
     assert _handoffs(ws) == [("coordinator", "researcher"), ("researcher", "writer")]
     assert _tools(ws) == [("get_price", "researcher"), ("format_quote", "writer")]
     pairs = handoff_data(ws, runs.run_id[0])
-    assert list(zip(pairs.src_agent, pairs.dst_agent, strict=True)) == [("coordinator", "researcher"),
-                                                                       ("researcher", "writer")]
+    assert list(zip(pairs.src_agent, pairs.dst_agent, strict=True)) == [
+        ("coordinator", "researcher"),
+        ("researcher", "writer"),
+    ]
     assert _decisions(ws) == ["allowed"]
 
 
@@ -71,6 +73,7 @@ def _rename(to: str) -> Callable[[dict], None]:
                 a["value"] = {"stringValue": to}
         if span["name"] == "execute_tool transfer_to_agent":
             span["name"] = f"execute_tool {to}"
+
     return edit
 
 
@@ -91,6 +94,7 @@ def test_a_tool_not_named_for_a_handoff_stays_a_tool_call(tmp_path: Path) -> Non
 def test_a_handoff_no_agent_follows_names_none(tmp_path: Path) -> None:
     """With the agents handed to cut from the trace, the hand-offs name no agent: none is guessed (not the
     agent handing over, not one that ran before)."""
+
     def edit(span: dict) -> None:
         if span["name"] in ("invoke_agent researcher", "invoke_agent writer"):
             span["startTimeUnixNano"] = str(int(span["startTimeUnixNano"]) - 10**11)
@@ -119,10 +123,13 @@ def test_strands_swarm_handoff_to_agent_is_a_handoff(fast: bool) -> None:
 
 def test_a_handoff_tool_taking_other_arguments_stays_a_tool_call(tmp_path: Path) -> None:
     """A developer's ``handoff_to_agent`` taking arguments the built-ins do not (a ticket) is a tool call."""
+
     def edit(span: dict) -> None:
         for ev in span.get("events", []):
             for a in ev.get("attributes", []):
-                if ev["name"] == "gen_ai.tool.message" and '"agent_name"' in a["value"].get("stringValue", ""):
+                if ev["name"] == "gen_ai.tool.message" and '"agent_name"' in a["value"].get(
+                    "stringValue", ""
+                ):
                     a["value"] = {"stringValue": json.dumps({"agent_name": "writer", "ticket": "T-7"})}
 
     ws = ingested_whole(edited_copy(tmp_path, edit, STRANDS))
@@ -163,8 +170,13 @@ def test_strands_fixture_is_what_the_readme_says() -> None:
 
 
 ADK_OI = FIXTURES / "adk" / "openinference_transfer_fault.otlp.jsonl"
-_REFLECTED = {"response_type": "ERROR_HANDLED_BY_REFLECT_AND_RETRY_PLUGIN", "error_type": "TimeoutError",
-              "error_details": "price service timed out", "retry_count": 1, "reflection_guidance": "Try again."}
+_REFLECTED = {
+    "response_type": "ERROR_HANDLED_BY_REFLECT_AND_RETRY_PLUGIN",
+    "error_type": "TimeoutError",
+    "error_details": "price service timed out",
+    "retry_count": 1,
+    "reflection_guidance": "Try again.",
+}
 
 
 def _tool_output(tool: str, output: dict) -> Callable[[dict], None]:
@@ -173,6 +185,7 @@ def _tool_output(tool: str, output: dict) -> Callable[[dict], None]:
             for a in span["attributes"]:
                 if a["key"] == "output.value":
                     a["value"] = {"stringValue": json.dumps(output)}
+
     return edit
 
 
@@ -182,8 +195,10 @@ def test_adk_tool_output_through_openinference_is_the_function_response() -> Non
     ws = ingested_whole(ADK_OI)
     steps = ws.steps(ws.runs().run_id[0])
     tools = steps[steps.kind == "tool"].sort_values("seq")
-    assert [json.loads(o) for o in tools.output] == [{"result": "widget: 14.20 USD"},
-                                                     {"result": "Quote: widget at 41.20 USD"}]
+    assert [json.loads(o) for o in tools.output] == [
+        {"result": "widget: 14.20 USD"},
+        {"result": "Quote: widget at 41.20 USD"},
+    ]
     assert json.loads(json.loads(tools.attributes.iloc[0])["output.value"])["name"] == "get_price"
 
 
@@ -219,7 +234,9 @@ def test_haystack_agent_offered_as_a_tool_to_one_offered_as_a_tool_is_its_own(fa
     assert runs_of.agent.tolist() == ["coordinator", "researcher", "pricer", "writer"]
 
 
-def test_haystack_nested_agents_made_up_price_is_the_pricers(detected: DetectedTogether, tmp_path: Path) -> None:
+def test_haystack_nested_agents_made_up_price_is_the_pricers(
+    detected: DetectedTogether, tmp_path: Path
+) -> None:
     """The pricer made the price up (its get_price said 14.20): a critical silent failure first stated by the
     pricer; the run quoting the tool's price throughout has no finding (read as the researcher's own run, the
     pricer's tool result backed nothing and the run had no finding at all)."""
@@ -232,24 +249,48 @@ def test_haystack_nested_agents_made_up_price_is_the_pricers(detected: DetectedT
     assert len(wb.detect(ingested_whole(path))) == 0
 
 
-@pytest.mark.parametrize("args", [{"agent_name": "writer", "message": "Quote the widget at 41.20 USD."}, None])
+@pytest.mark.parametrize(
+    "args", [{"agent_name": "writer", "message": "Quote the widget at 41.20 USD."}, None]
+)
 def test_a_handoff_tool_in_a_langfuse_export_is_a_handoff(tmp_path: Path, args: dict | None) -> None:
     """Langfuse's export of such spans (its observations: Strands' swarm with the call's arguments, ADK's own
     tracer without) reads the hand-off tool as the OTLP readers do."""
     meta = json.dumps({"scope": {"name": "strands.telemetry.tracer"}})
 
     def obs(oid: str, parent: str | None, otype: str, name: str, t: int, **more: object) -> dict:
-        return {"id": oid, "traceId": "t1", "parentObservationId": parent, "type": otype, "name": name,
-                "startTime": f"2026-12-03T09:00:0{t}.000Z", "endTime": f"2026-12-03T09:00:0{t + 1}.000Z",
-                "level": "DEFAULT", "input": None, "output": None, "metadata": meta, **more}
+        return {
+            "id": oid,
+            "traceId": "t1",
+            "parentObservationId": parent,
+            "type": otype,
+            "name": name,
+            "startTime": f"2026-12-03T09:00:0{t}.000Z",
+            "endTime": f"2026-12-03T09:00:0{t + 1}.000Z",
+            "level": "DEFAULT",
+            "input": None,
+            "output": None,
+            "metadata": meta,
+            **more,
+        }
 
-    doc = {"trace": {"id": "t1", "name": "invoke_swarm", "timestamp": "2026-12-03T09:00:00.000Z"},
-           "observations": [obs("s1", None, "SPAN", "invoke_swarm", 0),
-                            obs("a1", "s1", "AGENT", "invoke_agent researcher", 1),
-                            obs("h1", "a1", "TOOL", "execute_tool handoff_to_agent", 2, input=args,
-                                output="Handing off to writer"),
-                            obs("a2", "s1", "AGENT", "invoke_agent writer", 4),
-                            obs("t1", "a2", "TOOL", "execute_tool format_quote", 5, input={"price": "41.20"})]}
+    doc = {
+        "trace": {"id": "t1", "name": "invoke_swarm", "timestamp": "2026-12-03T09:00:00.000Z"},
+        "observations": [
+            obs("s1", None, "SPAN", "invoke_swarm", 0),
+            obs("a1", "s1", "AGENT", "invoke_agent researcher", 1),
+            obs(
+                "h1",
+                "a1",
+                "TOOL",
+                "execute_tool handoff_to_agent",
+                2,
+                input=args,
+                output="Handing off to writer",
+            ),
+            obs("a2", "s1", "AGENT", "invoke_agent writer", 4),
+            obs("t1", "a2", "TOOL", "execute_tool format_quote", 5, input={"price": "41.20"}),
+        ],
+    }
     path = tmp_path / "swarm.trace.json"
     path.write_text(json.dumps(doc))
     ws = ingested_whole(path)
@@ -268,11 +309,18 @@ def test_dspy_react_answer_is_its_signatures_output_fields(detected: DetectedTog
     ws = ingested_whole(DSPY)
     steps = ws.steps(ws.runs().run_id[0])
     modules = steps[steps.name.isin(["ReAct.forward", "Quote.forward"])].sort_values("seq")
-    assert modules.output.tolist() == ["Quote for the customer: the widget costs 41.20 USD.", "41.20 USD",
-                                       "Quote for the customer: the widget costs 41.20 USD."]
+    assert modules.output.tolist() == [
+        "Quote for the customer: the widget costs 41.20 USD.",
+        "41.20 USD",
+        "Quote for the customer: the widget costs 41.20 USD.",
+    ]
     assert detected.run(DSPY) == ws.runs().run_id[0]
     silent = detected.findings(DSPY).query("detector == 'silent_failure'")
     assert silent.severity.tolist() == ["critical"]
-    assert silent.detail.iloc[0].count("(unsupported)") == 1 and "41.20 (unsupported)" in silent.detail.iloc[0]
+    assert (
+        silent.detail.iloc[0].count("(unsupported)") == 1 and "41.20 (unsupported)" in silent.detail.iloc[0]
+    )
     first = steps.set_index("step_id").loc[silent.step_id.iloc[0]]
-    assert "41.20 USD" in first.output and first.parent_id in set(steps[steps.name.str.startswith("Predict")].step_id)
+    assert "41.20 USD" in first.output and first.parent_id in set(
+        steps[steps.name.str.startswith("Predict")].step_id
+    )

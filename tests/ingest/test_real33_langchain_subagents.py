@@ -40,15 +40,23 @@ def _steps(ws: wb.Workspace):  # noqa: ANN202
 def _who(ws: wb.Workspace) -> dict[str, list]:
     steps = _steps(ws)
     tools = steps[steps.kind == "tool"]
-    return {"agents": steps[steps.kind == "agent"].agent.tolist(),
-            "llm": steps[steps.kind == "llm"].agent.tolist(),
-            "tools": list(zip(tools.tool, tools.agent, strict=True))}
+    return {
+        "agents": steps[steps.kind == "agent"].agent.tolist(),
+        "llm": steps[steps.kind == "llm"].agent.tolist(),
+        "tools": list(zip(tools.tool, tools.agent, strict=True)),
+    }
 
 
-EXPECTED = {"agents": ["supervisor", "researcher", "writer"],
-            "llm": ["supervisor", "researcher", "researcher", "supervisor", "writer", "writer", "supervisor"],
-            "tools": [("ask_researcher", "supervisor"), ("get_price", "researcher"), ("ask_writer", "supervisor"),
-                      ("format_quote", "writer")]}
+EXPECTED = {
+    "agents": ["supervisor", "researcher", "writer"],
+    "llm": ["supervisor", "researcher", "researcher", "supervisor", "writer", "writer", "supervisor"],
+    "tools": [
+        ("ask_researcher", "supervisor"),
+        ("get_price", "researcher"),
+        ("ask_writer", "supervisor"),
+        ("format_quote", "writer"),
+    ],
+}
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -61,7 +69,11 @@ def test_openinference_names_each_create_agent_agent(fast: bool) -> None:
     assert (nodes.kind == "chain").all() and set(nodes.agent) == {"supervisor", "researcher", "writer"}
     pairs = handoff_data(ws, ws.runs().run_id[0])
     assert list(zip(pairs.src_agent, pairs.dst_agent, strict=True)) == [
-        ("supervisor", "researcher"), ("researcher", "supervisor"), ("supervisor", "writer"), ("writer", "supervisor")]
+        ("supervisor", "researcher"),
+        ("researcher", "supervisor"),
+        ("supervisor", "writer"),
+        ("writer", "supervisor"),
+    ]
 
 
 def test_the_official_instrumentation_reads_the_same_agents() -> None:
@@ -86,7 +98,9 @@ def test_made_up_price_is_the_researchers(detected: DetectedTogether, path: Path
     findings = detected.findings(path)
     origin = _researchers_second_llm(ws)
     silent = findings[findings.detector == "silent_failure"]
-    assert list(zip(silent.severity, silent.agent, silent.step_id, strict=True)) == [(severity, "researcher", origin)]
+    assert list(zip(silent.severity, silent.agent, silent.step_id, strict=True)) == [
+        (severity, "researcher", origin)
+    ]
     cascade = findings[(findings.detector == "cascade") & (findings.severity == "critical")]
     assert list(zip(cascade.agent, cascade.step_id, strict=True)) == [("researcher", origin)]
 
@@ -97,7 +111,9 @@ def test_the_crashed_run_is_the_writers(path: Path) -> None:
     """The writer's format_quote raised ConnectionError up through ask_writer to the caller."""
     ws, rows = logonly_verdicts(path)
     assert ws.sql("SELECT outcome FROM runs").fetchall() == [("failure",)]
-    tool_step = ws.sql("SELECT step_id FROM steps WHERE kind = 'tool' AND tool = 'format_quote'").fetchall()[0][0]
+    tool_step = ws.sql("SELECT step_id FROM steps WHERE kind = 'tool' AND tool = 'format_quote'").fetchall()[
+        0
+    ][0]
     assert [(culprit, params["decisive_step"]) for culprit, _, params in rows] == [("writer", tool_step)]
 
 
@@ -107,9 +123,19 @@ def _metadata_as_object(span: dict) -> None:
     for a in span["attributes"]:
         if a["key"] == "metadata":
             meta = json.loads(a["value"]["stringValue"])
-            a["value"] = {"kvlistValue": {"values": [
-                {"key": k, "value": {"stringValue": v} if isinstance(v, str) else {"stringValue": json.dumps(v)}}
-                for k, v in meta.items()]}}
+            a["value"] = {
+                "kvlistValue": {
+                    "values": [
+                        {
+                            "key": k,
+                            "value": {"stringValue": v}
+                            if isinstance(v, str)
+                            else {"stringValue": json.dumps(v)},
+                        }
+                        for k, v in meta.items()
+                    ]
+                }
+            }
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -127,27 +153,45 @@ def test_a_phoenix_span_frame_names_the_agent(tmp_path: Path) -> None:
         return {"ls_integration": "langchain_create_agent", "lc_agent_name": "supervisor", **more}
 
     node = meta(langgraph_node="model", langgraph_step=1, langgraph_checkpoint_ns="model:1")
-    frame = pd.DataFrame([_row("a1", None, "supervisor", "CHAIN", 0, 10, metadata=meta()),
-                          _row("a2", "a1", "model", "CHAIN", 1, 2, metadata=node),
-                          _row("b1", "a2", "ChatOpenAI", "LLM", 1.5, 1, llm__model_name="gpt-4o-mini", metadata=node)])
+    frame = pd.DataFrame(
+        [
+            _row("a1", None, "supervisor", "CHAIN", 0, 10, metadata=meta()),
+            _row("a2", "a1", "model", "CHAIN", 1, 2, metadata=node),
+            _row("b1", "a2", "ChatOpenAI", "LLM", 1.5, 1, llm__model_name="gpt-4o-mini", metadata=node),
+        ]
+    )
     frame.set_index(frame["context.span_id"].rename(None)).rename_axis("context.span_id").to_parquet(
-        tmp_path / "spans.parquet")
+        tmp_path / "spans.parquet"
+    )
     ws = wb.open()
     ws.ingest(tmp_path / "spans.parquet", progress=False)
     steps = _steps(ws)
     assert list(zip(steps.name, steps.kind, steps.agent, strict=True)) == [
-        ("supervisor", "agent", "supervisor"), ("model", "chain", "supervisor"), ("ChatOpenAI", "llm", "supervisor")]
+        ("supervisor", "agent", "supervisor"),
+        ("model", "chain", "supervisor"),
+        ("ChatOpenAI", "llm", "supervisor"),
+    ]
 
 
-UNNAMED = {"agents": [], "llm": ["-", "ask_researcher", "ask_researcher", "-", "ask_writer", "ask_writer", "-"],
-           "tools": [("ask_researcher", "-"), ("get_price", "ask_researcher"), ("ask_writer", "-"),
-                     ("format_quote", "ask_writer")]}
+UNNAMED = {
+    "agents": [],
+    "llm": ["-", "ask_researcher", "ask_researcher", "-", "ask_writer", "ask_writer", "-"],
+    "tools": [
+        ("ask_researcher", "-"),
+        ("get_price", "ask_researcher"),
+        ("ask_writer", "-"),
+        ("format_quote", "ask_writer"),
+    ],
+}
 
 
-@pytest.mark.parametrize(("path", "fast"), [("openinference_unnamed", True), ("openinference_unnamed", False),
-                                            ("otel_genai_unnamed", None)])
-def test_unnamed_create_agents_are_the_tools_that_run_them(detected: DetectedTogether, path: str,
-                                                           fast: bool | None) -> None:
+@pytest.mark.parametrize(
+    ("path", "fast"),
+    [("openinference_unnamed", True), ("openinference_unnamed", False), ("otel_genai_unnamed", None)],
+)
+def test_unnamed_create_agents_are_the_tools_that_run_them(
+    detected: DetectedTogether, path: str, fast: bool | None
+) -> None:
     """``create_agent`` given no ``name=`` writes no ``lc_agent_name``; OpenInference's metadata still marks its
     loop (``ls_integration`` ``langchain_create_agent``). Read by the LangGraph node (real34: before), every agent
     was ``model`` / ``tools`` and the made-up price was the ``tools`` agent's; now, as the official
@@ -157,12 +201,17 @@ def test_unnamed_create_agents_are_the_tools_that_run_them(detected: DetectedTog
     ws = ingested_whole(file, fast)
     steps = _steps(ws).fillna({"agent": "-"})
     tools = steps[steps.kind == "tool"]
-    assert {"agents": steps[steps.kind == "agent"].agent.tolist(), "llm": steps[steps.kind == "llm"].agent.tolist(),
-            "tools": list(zip(tools.tool, tools.agent, strict=True))} == UNNAMED
+    assert {
+        "agents": steps[steps.kind == "agent"].agent.tolist(),
+        "llm": steps[steps.kind == "llm"].agent.tolist(),
+        "tools": list(zip(tools.tool, tools.agent, strict=True)),
+    } == UNNAMED
     # (the official instrumentation's file, read by the chosen reader, is detected beside the others)
     findings = detected.findings(file) if file == OTEL_UNNAMED else wb.detect(ws)
     critical = findings[findings.severity == "critical"]
     llm = _steps(ws).query("kind == 'llm' and agent == 'ask_researcher'")
     assert "41.20" in llm.output.iloc[1]
     assert set(zip(critical.detector, critical.agent, critical.step_id, strict=True)) == {
-        ("cascade", "ask_researcher", llm.step_id.iloc[1]), ("silent_failure", "ask_researcher", llm.step_id.iloc[1])}
+        ("cascade", "ask_researcher", llm.step_id.iloc[1]),
+        ("silent_failure", "ask_researcher", llm.step_id.iloc[1]),
+    }

@@ -38,7 +38,9 @@ def test_the_mcp_servers_spans_join_the_researchers_call() -> None:
     ws, steps = _workflow(FAULT)
     served = steps[steps.name.str.startswith("tools/")]
     assert list(zip(served.name, served.kind, served.agent, strict=True)) == [
-        ("tools/list", "other", "researcher"), ("tools/call get_price", "chain", "researcher")]
+        ("tools/list", "other", "researcher"),
+        ("tools/call get_price", "chain", "researcher"),
+    ]
     calls = steps[steps.name == "execute_tool get_price"]
     assert '\\"price\\": 14.2' in calls.output.iloc[0]
 
@@ -49,9 +51,11 @@ def test_made_up_price_over_mcp_is_the_researchers() -> None:
     origin = chats.step_id.iloc[1]
     assert "41.20" in chats.output.iloc[1]
     findings = wb.detect(ws)
-    critical = findings[findings.severity == "critical"]   # the run answered: a silent failure (real34)
+    critical = findings[findings.severity == "critical"]  # the run answered: a silent failure (real34)
     assert list(zip(critical.detector, critical.agent, critical.step_id, strict=True)) == [
-        ("cascade", "researcher", origin), ("silent_failure", "researcher", origin)]
+        ("cascade", "researcher", origin),
+        ("silent_failure", "researcher", origin),
+    ]
 
 
 def test_a_failure_only_the_server_saw_is_an_error_step_of_the_researcher() -> None:
@@ -59,7 +63,8 @@ def test_a_failure_only_the_server_saw_is_an_error_step_of_the_researcher() -> N
     _, steps = _workflow(DOWN)
     errors = steps[steps.status == "error"]
     assert list(zip(errors.name, errors.kind, errors.agent, strict=True)) == [
-        ("tools/call get_price", "chain", "researcher")]
+        ("tools/call get_price", "chain", "researcher")
+    ]
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -82,11 +87,13 @@ def test_a_server_span_alone_is_the_call() -> None:
     ws = wb.open()
     ws.ingest(FAULT[1], progress=False)
     assert ws.sql("SELECT kind, tool FROM steps WHERE name = 'tools/call get_price'").fetchall() == [
-        ("tool", "get_price")]
+        ("tool", "get_price")
+    ]
 
 
 def test_a_server_call_of_another_tool_stays_a_call(tmp_path: Path) -> None:
     """Under the agent's get_price, a server span of another tool is not the same call."""
+
     def rename(span: dict) -> None:
         if span["name"] == "tools/call get_price":
             span["name"] = "tools/call get_cost"
@@ -108,8 +115,10 @@ def test_a_servers_file_ingested_after_the_agents_reads_the_same() -> None:
         report = ws.ingest(paths, progress=False)
         assert report.quarantined == 0
     together, _ = _workflow(DOWN)
-    assert ws.sql("SELECT step_id, kind, tool, status FROM steps ORDER BY ALL").fetchall() == together.sql(
-        "SELECT step_id, kind, tool, status FROM steps ORDER BY ALL").fetchall()
+    assert (
+        ws.sql("SELECT step_id, kind, tool, status FROM steps ORDER BY ALL").fetchall()
+        == together.sql("SELECT step_id, kind, tool, status FROM steps ORDER BY ALL").fetchall()
+    )
     assert ws.sql("SELECT count(*) FROM steps WHERE kind = 'tool'").fetchall() == [(1,)]
 
 
@@ -127,4 +136,6 @@ def test_a_servers_file_ingested_before_the_agents_reads_the_same(fast: bool) ->
     shown = "SELECT step_id, kind, tool, status, agent FROM steps ORDER BY ALL"
     assert ws.sql(shown).fetchall() == together.sql(shown).fetchall()
     assert ws.sql("SELECT tool FROM steps WHERE kind = 'tool' ORDER BY started_at").fetchall() == [
-        ("get_price",), ("format_quote",)]
+        ("get_price",),
+        ("format_quote",),
+    ]

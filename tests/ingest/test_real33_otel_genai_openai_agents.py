@@ -22,11 +22,11 @@ import workbench as wb
 from workbench.plots._data import handoff_data
 
 FIXTURES = Path(__file__).parent / "fixtures" / "otel-genai-openai-agents"
-FAULT = FIXTURES / "handoffs_fault.otlp.jsonl"            # content on the spans (SPAN_ONLY)
-EVENTS = FIXTURES / "handoffs_fault_events.otlp.jsonl"    # content in log records only (EVENT_ONLY)
+FAULT = FIXTURES / "handoffs_fault.otlp.jsonl"  # content on the spans (SPAN_ONLY)
+EVENTS = FIXTURES / "handoffs_fault_events.otlp.jsonl"  # content in log records only (EVENT_ONLY)
 EVENT_LOGS = FIXTURES / "handoffs_fault_events.logs.jsonl"
-CRASH = FIXTURES / "tool_crash.otlp.jsonl"                # format_quote raised; the run raised
-TOOL_ERROR = FIXTURES / "tool_error.otlp.jsonl"           # format_quote failed; the writer apologised
+CRASH = FIXTURES / "tool_crash.otlp.jsonl"  # format_quote raised; the run raised
+TOOL_ERROR = FIXTURES / "tool_error.otlp.jsonl"  # format_quote failed; the writer apologised
 
 
 def _steps(ws: wb.Workspace):  # noqa: ANN202
@@ -38,19 +38,40 @@ def test_agents_tools_and_handoffs_read_right(fast: bool) -> None:
     ws = ingested_whole(FAULT, fast)
     steps = _steps(ws)
     assert ws.runs().system.tolist() == ["quote-desk"]
-    assert steps.kind.tolist() == ["chain", "agent", "llm", "agent", "llm", "tool", "llm", "agent", "llm", "tool",
-                                   "llm"]
+    assert steps.kind.tolist() == [
+        "chain",
+        "agent",
+        "llm",
+        "agent",
+        "llm",
+        "tool",
+        "llm",
+        "agent",
+        "llm",
+        "tool",
+        "llm",
+    ]
     assert steps[steps.kind == "agent"].agent.tolist() == ["triage", "researcher", "writer"]
-    assert steps[steps.kind == "llm"].agent.tolist() == ["triage", "researcher", "researcher", "writer", "writer"]
+    assert steps[steps.kind == "llm"].agent.tolist() == [
+        "triage",
+        "researcher",
+        "researcher",
+        "writer",
+        "writer",
+    ]
     tools = steps[steps.kind == "tool"]
-    assert list(zip(tools.tool, tools.agent, strict=True)) == [("get_price", "researcher"),
-                                                               ("format_quote", "writer")]
+    assert list(zip(tools.tool, tools.agent, strict=True)) == [
+        ("get_price", "researcher"),
+        ("format_quote", "writer"),
+    ]
     assert json.loads(tools.output.iloc[0])["price"] == 14.2
     assert json.loads(tools.input.iloc[1]) == {"item": "widget", "price": 41.2}
     assert (steps.status == "unset").all() and (steps.latency_ms > 0).all()
     pairs = handoff_data(ws, ws.runs().run_id[0])
-    assert list(zip(pairs.src_agent, pairs.dst_agent, strict=True)) == [("triage", "researcher"),
-                                                                       ("researcher", "writer")]
+    assert list(zip(pairs.src_agent, pairs.dst_agent, strict=True)) == [
+        ("triage", "researcher"),
+        ("researcher", "writer"),
+    ]
 
 
 def _researchers_second_chat(ws: wb.Workspace) -> str:
@@ -65,9 +86,11 @@ def test_made_up_price_is_the_researchers() -> None:
     ws = ingested_whole(FAULT)
     findings = wb.detect(ws)
     origin = _researchers_second_chat(ws)
-    critical = findings[findings.severity == "critical"]   # the run answered: a silent failure (real34)
+    critical = findings[findings.severity == "critical"]  # the run answered: a silent failure (real34)
     assert list(zip(critical.detector, critical.agent, critical.step_id, strict=True)) == [
-        ("cascade", "researcher", origin), ("silent_failure", "researcher", origin)]
+        ("cascade", "researcher", origin),
+        ("silent_failure", "researcher", origin),
+    ]
 
 
 def test_content_in_log_records_only_reads_the_same_chats() -> None:
@@ -81,8 +104,10 @@ def test_content_in_log_records_only_reads_the_same_chats() -> None:
     assert chats.output.tolist() == span_chats.output.tolist()
     assert chats.input.tolist() == span_chats.input.tolist()
     critical = wb.detect(ws).query("severity == 'critical'")
-    assert list(zip(critical.detector, critical.agent, strict=True)) == [("cascade", "researcher"),
-                                                                       ("silent_failure", "researcher")]
+    assert list(zip(critical.detector, critical.agent, strict=True)) == [
+        ("cascade", "researcher"),
+        ("silent_failure", "researcher"),
+    ]
     assert critical.step_id.tolist() == [_researchers_second_chat(ws)] * 2
 
 
@@ -122,7 +147,9 @@ def _agent_ok(span: dict) -> None:
 
 
 @pytest.mark.parametrize(("edit", "outcome"), [(_later_agent, "unknown"), (_agent_ok, "unknown")])
-def test_only_a_last_failed_agent_fails_the_run(tmp_path: Path, edit: Callable[[dict], None], outcome: str) -> None:
+def test_only_a_last_failed_agent_fails_the_run(
+    tmp_path: Path, edit: Callable[[dict], None], outcome: str
+) -> None:
     ws = ingested_whole(edited_copy(tmp_path, edit, CRASH))
     assert ws.sql("SELECT outcome FROM runs").fetchall() == [(outcome,)]
 
@@ -134,7 +161,9 @@ def test_the_verdict_names_the_tool_that_raised() -> None:
     ws, rows = logonly_verdicts(CRASH)
     assert len(rows) == 1
     culprit, confidence, params = rows[0]
-    tool_step = ws.sql("SELECT step_id FROM steps WHERE kind = 'tool' AND tool = 'format_quote'").fetchall()[0][0]
+    tool_step = ws.sql("SELECT step_id FROM steps WHERE kind = 'tool' AND tool = 'format_quote'").fetchall()[
+        0
+    ][0]
     assert culprit == "writer" and params["decisive_step"] == tool_step
     assert params["evidence"] == "error" and confidence > 0.5
     assert "format_quote" in params["why"] and "quote service unavailable: 503" in params["why"]

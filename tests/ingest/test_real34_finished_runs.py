@@ -22,7 +22,9 @@ OK = OA / "answered_ok.otlp.jsonl"
 
 
 def _outcomes(path: Path, fast: bool | None = None) -> list[tuple[str, str]]:
-    return ingested_whole(path, fast).sql("SELECT outcome, outcome_source FROM runs ORDER BY run_id").fetchall()
+    return (
+        ingested_whole(path, fast).sql("SELECT outcome, outcome_source FROM runs ORDER BY run_id").fetchall()
+    )
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -30,10 +32,16 @@ def test_a_run_that_answered_is_a_success(fast: bool) -> None:
     assert _outcomes(OK, fast) == [("success", "root_status")]
 
 
-@pytest.mark.parametrize("path", [OA / "handoffs_fault.otlp.jsonl", OA / "handoffs_fault_events.otlp.jsonl",
-                                  FIXTURES / "langchain" / "otel_genai_subagents_fault.otlp.jsonl",
-                                  FIXTURES / "adk" / "own_transfer.otlp.jsonl"],
-                         ids=["openai-agents", "openai-agents-events", "langchain-official", "adk-own"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        OA / "handoffs_fault.otlp.jsonl",
+        OA / "handoffs_fault_events.otlp.jsonl",
+        FIXTURES / "langchain" / "otel_genai_subagents_fault.otlp.jsonl",
+        FIXTURES / "adk" / "own_transfer.otlp.jsonl",
+    ],
+    ids=["openai-agents", "openai-agents-events", "langchain-official", "adk-own"],
+)
 def test_other_official_genai_runs_that_answered(path: Path) -> None:
     """The planted faults answered a wrong quote: the run still finished (the detectors say what went wrong)."""
     assert _outcomes(path) == [("success", "root_status")]
@@ -47,7 +55,8 @@ def _cut_short(span: dict) -> None:
     """The writer's last chat stopped by the token limit (finish reason ``length``)."""
     for a in span["attributes"]:
         if a["key"] == "gen_ai.response.finish_reasons" and a["value"]["arrayValue"]["values"] == [
-                {"stringValue": "stop"}]:
+            {"stringValue": "stop"}
+        ]:
             a["value"]["arrayValue"]["values"] = [{"stringValue": "length"}]
 
 
@@ -72,19 +81,39 @@ def test_what_is_not_read_a_success(tmp_path: Path, edit: Callable[[dict], None]
 def test_a_pydantic_ai_run_traced_without_content_by_its_finish_reason(tmp_path: Path) -> None:
     """Pydantic AI writes ``final_result`` only with content capture; without it, its agent run roots (each
     run a trace) ended on a ``stop`` chat with nothing in error: both returned."""
+
     def no_content(span: dict) -> None:
         span["attributes"] = [a for a in span["attributes"] if a["key"] != "final_result"]
+
     path = edited_copy(tmp_path, no_content, FIXTURES / "pydantic-ai" / "two_runs_ok.otlp.jsonl")
     assert _outcomes(path) == [("success", "root_status")] * 2
 
 
 def _native_run(run: str, children: list[tuple[str, str, str | None, int, list[str] | None]]) -> list[dict]:
     """A native run under an unset GenAI agent root; each child (kind, status, started_at, seq, finish reasons)."""
-    recs = [{"run_id": run, "step_id": "root", "kind": "agent", "agent": "planner", "status": "unset",
-             "started_at": "2026-01-01T00:00:00Z", "seq": 0, "attributes": {"gen_ai.operation.name": "invoke_agent"}}]
+    recs = [
+        {
+            "run_id": run,
+            "step_id": "root",
+            "kind": "agent",
+            "agent": "planner",
+            "status": "unset",
+            "started_at": "2026-01-01T00:00:00Z",
+            "seq": 0,
+            "attributes": {"gen_ai.operation.name": "invoke_agent"},
+        }
+    ]
     for i, (kind, status, at, seq, reasons) in enumerate(children):
-        rec = {"run_id": run, "step_id": f"c{i}", "parent_id": "root", "kind": kind, "agent": "planner",
-               "status": status, "started_at": at, "seq": seq}
+        rec = {
+            "run_id": run,
+            "step_id": f"c{i}",
+            "parent_id": "root",
+            "kind": kind,
+            "agent": "planner",
+            "status": status,
+            "started_at": at,
+            "seq": seq,
+        }
         if reasons is not None:
             rec["attributes"] = {"gen_ai.response.finish_reasons": reasons}
         recs.append(rec)
@@ -104,8 +133,14 @@ def test_a_runs_last_step_is_found_without_sorting_its_steps(tmp_path: Path) -> 
     t1, t0 = "2026-01-01T00:00:05Z", "2026-01-01T00:00:01Z"
     recs = [
         # the same start: the higher seq is last (stop: answered); a step without a start is never last
-        *_native_run("a", [("llm", "ok", t1, 1, ["tool_calls"]), ("llm", "ok", t1, 2, ["stop"]),
-                           ("llm", "ok", None, 9, ["tool_calls"])]),
+        *_native_run(
+            "a",
+            [
+                ("llm", "ok", t1, 1, ["tool_calls"]),
+                ("llm", "ok", t1, 2, ["stop"]),
+                ("llm", "ok", None, 9, ["tool_calls"]),
+            ],
+        ),
         *_native_run("b", [("llm", "ok", t1, 2, ["tool_calls"]), ("llm", "ok", t1, 1, ["stop"])]),
         # the root's last child: an agent in error (failed) or not (nothing said)
         *_native_run("c", [("agent", "ok", t0, 1, None), ("agent", "error", t1, 2, None)]),
@@ -117,7 +152,11 @@ def test_a_runs_last_step_is_found_without_sorting_its_steps(tmp_path: Path) -> 
     report = ws.ingest(path, progress=False)
     assert report.quarantined == 0, report.errors
     assert ws.sql("SELECT run_id, outcome FROM runs ORDER BY run_id").fetchall() == [
-        ("a", "success"), ("b", "unknown"), ("c", "failure"), ("d", "unknown")]
+        ("a", "success"),
+        ("b", "unknown"),
+        ("c", "failure"),
+        ("d", "unknown"),
+    ]
     # the statement's plan over this store: no window (a sort of the runs' steps)
     ws.con.execute("CREATE TEMP TABLE run_roots AS SELECT run_id, step_id FROM steps WHERE parent_id IS NULL")
     # (root_said reads the affected runs' steps, as finalize.sql defines them in a merge: here every step)

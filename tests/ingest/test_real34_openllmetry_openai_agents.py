@@ -30,15 +30,22 @@ def test_agents_tools_handoffs_and_the_made_up_price(fast: bool) -> None:
     assert ws.sql("SELECT outcome FROM runs").fetchall() == [("success",)]
     assert steps[steps.kind == "agent"].agent.tolist() == ["triage", "researcher", "writer"]
     tools = steps[steps.kind == "tool"]
-    assert list(zip(tools.tool, tools.agent, strict=True)) == [("get_price", "researcher"), ("format_quote", "writer")]
+    assert list(zip(tools.tool, tools.agent, strict=True)) == [
+        ("get_price", "researcher"),
+        ("format_quote", "writer"),
+    ]
     handoffs = steps[steps.kind == "handoff"]
-    assert list(zip(handoffs.agent, handoffs.output, strict=True)) == [("triage", "researcher"),
-                                                                       ("researcher", "writer")]
+    assert list(zip(handoffs.agent, handoffs.output, strict=True)) == [
+        ("triage", "researcher"),
+        ("researcher", "writer"),
+    ]
     said = steps[(steps.kind == "llm") & (steps.agent == "researcher")]
     assert "41.20" in said.output.iloc[1]
     critical = wb.detect(ws).query("severity == 'critical'")
     assert list(zip(critical.detector, critical.agent, critical.step_id, strict=True)) == [
-        ("cascade", "researcher", said.step_id.iloc[1]), ("silent_failure", "researcher", said.step_id.iloc[1])]
+        ("cascade", "researcher", said.step_id.iloc[1]),
+        ("silent_failure", "researcher", said.step_id.iloc[1]),
+    ]
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -55,4 +62,5 @@ def test_the_verdict_names_the_tool_that_raised(path: Path) -> None:
     ws, verdicts = logonly_verdicts(path)
     tool_step = ws.sql("SELECT step_id FROM steps WHERE tool = 'format_quote'").fetchall()[0][0]
     assert [(culprit, params["evidence"], params["decisive_step"]) for culprit, _, params in verdicts] == [
-        ("writer", "error", tool_step)]
+        ("writer", "error", tool_step)
+    ]

@@ -68,7 +68,9 @@ def test_crewai_agents_are_the_crews_and_the_made_up_price_is_the_researchers(fa
     assert steps[steps.kind == "agent"].agent.tolist() == ["Researcher", "Writer"]
     assert set(steps.agent.dropna()) == {"Researcher", "Writer"}
     root = steps[steps.parent_id.isna()]
-    assert list(zip(root.name, root.kind, root.agent.isna(), strict=True)) == [("crewai.workflow", "chain", True)]
+    assert list(zip(root.name, root.kind, root.agent.isna(), strict=True)) == [
+        ("crewai.workflow", "chain", True)
+    ]
     tasks = steps[steps.name.str.endswith(".task")]
     assert list(zip(tasks.kind, tasks.agent, strict=True)) == [("chain", "Researcher"), ("chain", "Writer")]
     said = steps[(steps.kind == "llm") & (steps.agent == "Researcher")]
@@ -81,7 +83,11 @@ def test_crewai_crash_is_the_writers() -> None:
     assert set(steps.agent.dropna()) == {"Researcher", "Writer"}
     failed = steps[steps.status == "error"]
     assert set(zip(failed.kind, failed.agent.fillna(""), strict=True)) == {
-        ("chain", ""), ("chain", "Writer"), ("agent", "Writer"), ("llm", "Writer")}
+        ("chain", ""),
+        ("chain", "Writer"),
+        ("agent", "Writer"),
+        ("llm", "Writer"),
+    }
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -90,7 +96,9 @@ def test_ag2_tool_calls_are_the_asking_agents(fast: bool) -> None:
     assert set(steps.agent.dropna()) == {"user", "chat_manager", "researcher", "writer"}
     tools = steps[steps.kind == "tool"]
     assert list(zip(tools.tool, tools.agent, tools.status, strict=True)) == [
-        ("get_price", "researcher", "error"), ("format_quote", "writer", "ok")]
+        ("get_price", "researcher", "error"),
+        ("format_quote", "writer", "ok"),
+    ]
     turns = steps[steps.name == "_Group_Tool_Executor.generate_reply"]
     assert list(zip(turns.kind, turns.agent, strict=True)) == [("chain", "researcher"), ("chain", "writer")]
 
@@ -115,21 +123,29 @@ def test_a_streamed_smolagents_run_that_raised_is_a_failure(fast: bool) -> None:
     assert ws.sql("SELECT outcome FROM runs").fetchall() == [("failure",)]
     root = steps[steps.parent_id.isna()]
     assert list(zip(root.kind, root.agent, root.status, strict=True)) == [("agent", "researcher", "error")]
-    assert root.error.iloc[0] == ("smolagents.utils.AgentGenerationError: Error while generating output:\n"
-                                  "Error code: 500 - upstream overloaded")
+    assert root.error.iloc[0] == (
+        "smolagents.utils.AgentGenerationError: Error while generating output:\n"
+        "Error code: 500 - upstream overloaded"
+    )
 
 
 @pytest.mark.parametrize(("fast", "status"), [(True, None), (False, None), (True, "unset")])
-def test_a_caught_tool_exception_is_the_tools_error_not_the_runs(tmp_path: Path, fast: bool, status: str | None) -> None:
+def test_a_caught_tool_exception_is_the_tools_error_not_the_runs(
+    tmp_path: Path, fast: bool, status: str | None
+) -> None:
     def unset(span: dict) -> None:
         if span["name"] == "SimpleTool":
             span.pop("status")
+
     ws, steps = run_steps(edited_copy(tmp_path, unset, SMOL_CAUGHT) if status else SMOL_CAUGHT, fast)
     assert ws.sql("SELECT outcome FROM runs").fetchall() == [("success",)]
     failed = steps[steps.status == "error"]
     assert list(zip(failed.kind, failed.tool, failed.error, strict=True)) == [
-        ("tool", "get_price", "TimeoutError: price service timed out after 5 s")]
-    assert steps[steps.parent_id.isna()].output.tolist() == ["Sorry, the widget's price is unavailable right now."]
+        ("tool", "get_price", "TimeoutError: price service timed out after 5 s")
+    ]
+    assert steps[steps.parent_id.isna()].output.tolist() == [
+        "Sorry, the widget's price is unavailable right now."
+    ]
 
 
 def test_a_streamed_smolagents_runs_answer_is_its_final_step_not_the_stream() -> None:
@@ -155,6 +171,8 @@ def test_crewai_own_tracing_names_agents_by_role_and_a_failure_row_is_no_second_
     assert list(agents.agent) == ["Researcher", "Writer"]
     calls = steps[steps.kind == "tool"]
     assert list(zip(calls.agent, calls.tool, calls.status, strict=True)) == [
-        ("Researcher", "get_price", "error"), ("Writer", "format_quote", "ok")]
+        ("Researcher", "get_price", "error"),
+        ("Writer", "format_quote", "ok"),
+    ]
     assert set(steps.agent.dropna()) == {"Researcher", "Writer"}
     assert list(steps[steps.name == "tool failure"].agent) == ["Researcher"]

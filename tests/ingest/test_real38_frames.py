@@ -33,16 +33,44 @@ def _records() -> list[dict]:
     """Native records as a user writes them by hand: each with only the fields it has."""
     return [
         {"record": "run", "run_id": "r1", "system": "shop", "task": "refund order 7", "outcome": "failure"},
-        {"run_id": "r1", "step_id": "s1", "agent": "planner", "kind": "llm", "model": "gpt-x",
-         "started_at": "2026-03-01T10:00:00.123456789+00:00", "ended_at": "2026-03-01T10:00:01+00:00",
-         "input": "refund order 7", "output": "call lookup", "tokens_in": 120, "tokens_out": 14, "cost": 0.002,
-         "confidence": 0.9},
-        {"run_id": "r1", "step_id": "s2", "parent_id": "s1", "agent": "planner", "kind": "tool", "tool": "lookup",
-         "started_at": "2026-03-01T10:00:01+00:00", "status": "error", "error": "order 7 not found"},
-        {"run_id": "r1", "step_id": "s3", "parent_id": "s1", "agent": "writer", "kind": "llm",
-         "started_at": "2026-03-01T10:00:02+00:00", "output": "Refunded $12.50", "tokens_in": 30},
+        {
+            "run_id": "r1",
+            "step_id": "s1",
+            "agent": "planner",
+            "kind": "llm",
+            "model": "gpt-x",
+            "started_at": "2026-03-01T10:00:00.123456789+00:00",
+            "ended_at": "2026-03-01T10:00:01+00:00",
+            "input": "refund order 7",
+            "output": "call lookup",
+            "tokens_in": 120,
+            "tokens_out": 14,
+            "cost": 0.002,
+            "confidence": 0.9,
+        },
+        {
+            "run_id": "r1",
+            "step_id": "s2",
+            "parent_id": "s1",
+            "agent": "planner",
+            "kind": "tool",
+            "tool": "lookup",
+            "started_at": "2026-03-01T10:00:01+00:00",
+            "status": "error",
+            "error": "order 7 not found",
+        },
+        {
+            "run_id": "r1",
+            "step_id": "s3",
+            "parent_id": "s1",
+            "agent": "writer",
+            "kind": "llm",
+            "started_at": "2026-03-01T10:00:02+00:00",
+            "output": "Refunded $12.50",
+            "tokens_in": 30,
+        },
         {"record": "label", "run_id": "r1", "agent": "planner", "step_id": "s2", "kind": "tool_error"},
-        {"run_id": "r1", "kind": "llm"},   # no step id: quarantined, in both
+        {"run_id": "r1", "kind": "llm"},  # no step id: quarantined, in both
     ]
 
 
@@ -77,15 +105,17 @@ def test_a_frame_is_read_as_its_rows_and_gives_the_store_of_its_records() -> Non
     assert df["error"].isna().sum() == 5
     plain, rows = _store(_records())
     framed, frame_rows = _store(df)
-    report = framed.ingest(df, progress=False)   # (the same frame again adds nothing)
+    report = framed.ingest(df, progress=False)  # (the same frame again adds nothing)
     assert report.added == 0
     assert len(rows["steps"]) == 3 and len(rows["quarantine"]) == 1 and len(rows["labels"]) == 1
     _same(plain, framed)
     _same(framed, plain)
-    steps = {r[0]: r[1:] for r in framed.sql(
-        "SELECT step_id, error, parent_id, tokens_in, started_at FROM steps").fetchall()}
+    steps = {
+        r[0]: r[1:]
+        for r in framed.sql("SELECT step_id, error, parent_id, tokens_in, started_at FROM steps").fetchall()
+    }
     assert steps["s1"][0] is None and steps["s1"][1] is None and steps["s1"][2] == 120
-    assert steps["s1"][3].microsecond == 123456   # (the Timestamp's nanoseconds as ISO text, read to the µs)
+    assert steps["s1"][3].microsecond == 123456  # (the Timestamp's nanoseconds as ISO text, read to the µs)
     assert steps["s2"][0] == "order 7 not found"
 
 
@@ -95,26 +125,62 @@ def test_to_dict_records_gives_the_same_store_nan_is_absent_not_the_text_nan() -
     plain, _ = _store(_records())
     dicts, rows = _store(recs)
     _same(plain, dicts)
-    assert dicts.sql("SELECT count(*) FROM steps WHERE 'nan' IN (agent, name, tool, model, error, input, output,"
-                     " parent_id)").fetchall() == [(0,)]
+    assert dicts.sql(
+        "SELECT count(*) FROM steps WHERE 'nan' IN (agent, name, tool, model, error, input, output,"
+        " parent_id)"
+    ).fetchall() == [(0,)]
     assert rows["quarantine"] == plain.sql(_TABLES["quarantine"]).fetchall()
 
 
 def test_a_float_nan_in_a_plain_record_is_a_missing_value_in_every_field() -> None:
     nan = float("nan")
     ws = wb.open()
-    report = ws.ingest([
-        {"record": "run", "run_id": "r", "system": nan, "task": nan, "outcome": "failure", "attributes": nan},
-        {"run_id": "r", "step_id": "a", "agent": "x", "kind": "llm", "error": nan, "output": nan, "name": nan,
-         "tokens_in": nan, "tokens_out": np.float64("nan"), "cost": nan, "confidence": np.float32("nan"),
-         "started_at": nan, "ended_at": pd.NaT, "status": nan, "parent_id": pd.NA},
-        {"run_id": "r", "step_id": "b", "agent": "x", "kind": "tool", "tokens_in": np.int64(7),
-         "cost": np.float32(0.5), "started_at": pd.Timestamp("2026-03-01 10:00:00"), "status": "error",
-         "error": "boom"},
-    ], progress=False)
+    report = ws.ingest(
+        [
+            {
+                "record": "run",
+                "run_id": "r",
+                "system": nan,
+                "task": nan,
+                "outcome": "failure",
+                "attributes": nan,
+            },
+            {
+                "run_id": "r",
+                "step_id": "a",
+                "agent": "x",
+                "kind": "llm",
+                "error": nan,
+                "output": nan,
+                "name": nan,
+                "tokens_in": nan,
+                "tokens_out": np.float64("nan"),
+                "cost": nan,
+                "confidence": np.float32("nan"),
+                "started_at": nan,
+                "ended_at": pd.NaT,
+                "status": nan,
+                "parent_id": pd.NA,
+            },
+            {
+                "run_id": "r",
+                "step_id": "b",
+                "agent": "x",
+                "kind": "tool",
+                "tokens_in": np.int64(7),
+                "cost": np.float32(0.5),
+                "started_at": pd.Timestamp("2026-03-01 10:00:00"),
+                "status": "error",
+                "error": "boom",
+            },
+        ],
+        progress=False,
+    )
     assert (report.stored, report.quarantined) == (2, 0)
-    rows = ws.sql("SELECT step_id, error, output, name, tokens_in, tokens_out, cost, confidence, started_at, "
-                  "status, parent_id FROM steps ORDER BY step_id").fetchall()
+    rows = ws.sql(
+        "SELECT step_id, error, output, name, tokens_in, tokens_out, cost, confidence, started_at, "
+        "status, parent_id FROM steps ORDER BY step_id"
+    ).fetchall()
     assert rows[0][:8] == ("a", None, None, None, None, None, None, None) and rows[0][9:] == ("ok", None)
     assert rows[1][4] == 7 and rows[1][6] == 0.5 and str(rows[1][8]) == "2026-03-01 10:00:00"
     assert ws.sql("SELECT system, task FROM runs").fetchall() == [(None, None)]
@@ -143,13 +209,17 @@ def test_an_unnamed_index_is_not_a_field() -> None:
     assert ws.sql("SELECT DISTINCT line FROM steps ORDER BY line").fetchall() == [(1,), (2,), (3,)]
 
 
-@pytest.mark.parametrize("columns, named", [
-    (["run_id", 0], "0"),
-    ([("run_id", ""), ("step_id", "")], "('run_id', '')"),
-])
+@pytest.mark.parametrize(
+    "columns, named",
+    [
+        (["run_id", 0], "0"),
+        ([("run_id", ""), ("step_id", "")], "('run_id', '')"),
+    ],
+)
 def test_a_column_not_named_by_text_is_a_type_error_naming_it(columns, named) -> None:
-    df = pd.DataFrame([["r", "s"]], columns=pd.MultiIndex.from_tuples(columns) if isinstance(columns[0], tuple)
-                      else columns)
+    df = pd.DataFrame(
+        [["r", "s"]], columns=pd.MultiIndex.from_tuples(columns) if isinstance(columns[0], tuple) else columns
+    )
     ws = wb.open()
     with pytest.raises(TypeError, match=r"column " + named.replace("(", r"\(").replace(")", r"\)")):
         ws.ingest(df, progress=False)
@@ -168,18 +238,20 @@ def test_an_empty_frame_reads_nothing() -> None:
 
 
 def test_a_pandas_another_thread_is_importing_is_not_asked_for_its_classes(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """``workbench investigate`` imports pandas in a background thread while it ingests: pandas is then in
     sys.modules before its names are, and asking it for DataFrame raised "partially initialized module 'pandas'
     has no attribute 'DataFrame'" in the CLI (the ingest's check of what it was given)."""
     import types
 
-    half = types.ModuleType("pandas")   # (a module whose __init__ has not reached its classes yet)
+    half = types.ModuleType("pandas")  # (a module whose __init__ has not reached its classes yet)
     monkeypatch.setitem(sys.modules, "pandas", half)
     path = tmp_path / "r.jsonl"
     path.write_text(json.dumps({"run_id": "r", "step_id": "s", "agent": "a", "kind": "llm"}) + "\n")
     ws = wb.open()
     assert ws.ingest(path, progress=False).stored == 1
-    report = ws.ingest([{"run_id": "q", "step_id": "s", "agent": "a", "kind": "llm", "latency_ms": 2.0}],
-                       progress=False)
+    report = ws.ingest(
+        [{"run_id": "q", "step_id": "s", "agent": "a", "kind": "llm", "latency_ms": 2.0}], progress=False
+    )
     assert (report.read, report.stored) == (1, 1)

@@ -34,21 +34,31 @@ def _ingest(monkeypatch: pytest.MonkeyPatch, fast: bool, *paths: Path) -> tuple[
 
 
 def _derived(ws: wb.Workspace) -> list[tuple]:
-    return ws.sql("SELECT s.step_id, s.parent_id, s.agent, s.tool, s.status, s.input, s.output, p.step_id, "
-                  "s.started_at >= p.ended_at FROM steps s JOIN steps p ON p.run_id = s.run_id "
-                  f"AND p.step_id = s.attributes->>'$.\"{FROM_KEY}\"' WHERE s.kind = 'tool' ORDER BY s.seq").fetchall()
+    return ws.sql(
+        "SELECT s.step_id, s.parent_id, s.agent, s.tool, s.status, s.input, s.output, p.step_id, "
+        "s.started_at >= p.ended_at FROM steps s JOIN steps p ON p.run_id = s.run_id "
+        f"AND p.step_id = s.attributes->>'$.\"{FROM_KEY}\"' WHERE s.kind = 'tool' ORDER BY s.seq"
+    ).fetchall()
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
-def test_openllmetry_crew_calls_become_tool_steps_of_their_caller(monkeypatch: pytest.MonkeyPatch,
-                                                                   fast: bool) -> None:
+def test_openllmetry_crew_calls_become_tool_steps_of_their_caller(
+    monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
     ws, report = _ingest(monkeypatch, fast, CREW / "openllmetry_fault.otlp.jsonl")
-    assert (report.read, report.stored, report.quarantined) == (11, 11, 0)   # 9 spans and 2 calls
+    assert (report.read, report.stored, report.quarantined) == (11, 11, 0)  # 9 spans and 2 calls
     assert any("2 tool call(s) found only in the model calls' messages" in n for n in report.notes)
     rows = _derived(ws)
     assert [(r[2], r[3], r[4], json.loads(r[5]), r[6]) for r in rows] == [
         ("Researcher", "get_price", "ok", {"item": "widget"}, "14.20 USD"),
-        ("Writer", "format_quote", "ok", {"item": "widget", "price": 41.2}, "Quote: one widget at 41.20 USD.")]
+        (
+            "Writer",
+            "format_quote",
+            "ok",
+            {"item": "widget", "price": 41.2},
+            "Quote: one widget at 41.20 USD.",
+        ),
+    ]
     for step_id, parent, _, _, _, _, _, asking, after in rows:
         assert step_id.startswith(asking + "/") and after
         # (beside the model call that asked, under the agent's span)
@@ -63,7 +73,9 @@ def test_the_backend_record_now_contradicts_the_researchers_answer(monkeypatch: 
     wb.detect(ws)
     (detail,) = ws.sql("SELECT detail FROM findings WHERE detector = 'silent_failure'").fetchall()[0]
     assert "41.20" in detail and "Researcher" in detail
-    assert ws.sql("SELECT output FROM steps WHERE kind = 'tool' AND tool = 'get_price'").fetchall() == [("14.20 USD",)]
+    assert ws.sql("SELECT output FROM steps WHERE kind = 'tool' AND tool = 'get_price'").fetchall() == [
+        ("14.20 USD",)
+    ]
 
 
 def test_a_crashed_crew_keeps_the_calls_that_ran(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,25 +85,36 @@ def test_a_crashed_crew_keeps_the_calls_that_ran(monkeypatch: pytest.MonkeyPatch
     assert [(r[2], r[3], r[4], r[6]) for r in rows] == [("Researcher", "get_price", "ok", "14.20 USD")]
 
 
-@pytest.mark.parametrize("fixture", [
-    CREW / "sequential_fault.otlp.jsonl", CREW / "delegation_fault.otlp.jsonl",
-    CREW / "native_tracing_tool_error.otlp.jsonl", FIXTURES / "openlit" / "openai_agents_as_tools.otlp.jsonl",
-    FIXTURES / "openllmetry" / "openai_agents_tool_crash.otlp.jsonl",
-], ids=lambda p: f"{p.parent.name}/{p.name.split('.')[0]}")
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        CREW / "sequential_fault.otlp.jsonl",
+        CREW / "delegation_fault.otlp.jsonl",
+        CREW / "native_tracing_tool_error.otlp.jsonl",
+        FIXTURES / "openlit" / "openai_agents_as_tools.otlp.jsonl",
+        FIXTURES / "openllmetry" / "openai_agents_tool_crash.otlp.jsonl",
+    ],
+    ids=lambda p: f"{p.parent.name}/{p.name.split('.')[0]}",
+)
 def test_a_call_a_span_traced_is_not_staged_again(monkeypatch: pytest.MonkeyPatch, fixture: Path) -> None:
     ws, report = _ingest(monkeypatch, True, fixture)
     assert report.stored > 0 and not any("found only in the model calls' messages" in n for n in report.notes)
-    assert ws.sql(f"SELECT count(*) FROM steps WHERE contains(attributes::VARCHAR, '{FROM_KEY}')").fetchall() == [(0,)]
+    assert ws.sql(
+        f"SELECT count(*) FROM steps WHERE contains(attributes::VARCHAR, '{FROM_KEY}')"
+    ).fetchall() == [(0,)]
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
 def test_crewai_tool_failure_row_is_no_second_error(monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
     ws, _ = _ingest(monkeypatch, fast, CREW / "native_tracing_tool_error.otlp.jsonl")
     errors = ws.sql("SELECT name, tool, error FROM steps WHERE status = 'error'").fetchall()
-    assert errors == [("call tool", "get_price", "price feed unreachable: 503")]   # was two: call tool, tool failure
+    assert errors == [
+        ("call tool", "get_price", "price feed unreachable: 503")
+    ]  # was two: call tool, tool failure
     (status, error, message) = ws.sql(
         "SELECT status, error, attributes->>'$.\"crewai.tool.failure.message\"' FROM steps "
-        "WHERE name = 'tool failure'").fetchall()[0]
+        "WHERE name = 'tool failure'"
+    ).fetchall()[0]
     assert (status, error, message) == ("ok", None, "price feed unreachable: 503")
 
 
@@ -105,30 +128,87 @@ def _otlp_chat(path: Path, calls_answered: bool) -> None:
     def attr(k: str, v: str) -> dict:
         return {"key": k, "value": {"stringValue": v}}
 
-    asked = json.dumps([{"role": "assistant", "content": None, "tool_calls": [
-        {"id": "call_a", "type": "function", "function": {"name": "lookup", "arguments": '{"sku": "W-1"}'}},
-        {"id": "call_b", "type": "function", "function": {"name": "stock", "arguments": '{"sku": "W-1"}'}},
-        {"id": "call_c", "type": "function", "function": {"name": "notify", "arguments": "{}"}}]}])
-    handed = [{"role": "user", "content": "price of W-1?"},
-              {"role": "tool", "tool_call_id": "call_a", "content": "12.50 USD"},
-              {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "call_b", "is_error": True,
-                                            "content": [{"type": "text", "text": "stock service down"}]}]}]
+    asked = json.dumps(
+        [
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_a",
+                        "type": "function",
+                        "function": {"name": "lookup", "arguments": '{"sku": "W-1"}'},
+                    },
+                    {
+                        "id": "call_b",
+                        "type": "function",
+                        "function": {"name": "stock", "arguments": '{"sku": "W-1"}'},
+                    },
+                    {"id": "call_c", "type": "function", "function": {"name": "notify", "arguments": "{}"}},
+                ],
+            }
+        ]
+    )
+    handed = [
+        {"role": "user", "content": "price of W-1?"},
+        {"role": "tool", "tool_call_id": "call_a", "content": "12.50 USD"},
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "tool_result",
+                    "tool_use_id": "call_b",
+                    "is_error": True,
+                    "content": [{"type": "text", "text": "stock service down"}],
+                }
+            ],
+        },
+    ]
     spans = [
-        {"traceId": "ab" * 16, "spanId": "01" * 8, "name": "agent run", "kind": 1,
-         "startTimeUnixNano": str(t0), "endTimeUnixNano": str(t0 + 10**9),
-         "attributes": [attr("gen_ai.operation.name", "invoke_agent"), attr("gen_ai.agent.name", "shop")],
-         "status": {}},
-        {"traceId": "ab" * 16, "spanId": "02" * 8, "parentSpanId": "01" * 8, "name": "chat gpt", "kind": 3,
-         "startTimeUnixNano": str(t0 + 1000), "endTimeUnixNano": str(t0 + 2000),
-         "attributes": [attr("gen_ai.operation.name", "chat"), attr("gen_ai.output.messages", asked)],
-         "status": {}},
+        {
+            "traceId": "ab" * 16,
+            "spanId": "01" * 8,
+            "name": "agent run",
+            "kind": 1,
+            "startTimeUnixNano": str(t0),
+            "endTimeUnixNano": str(t0 + 10**9),
+            "attributes": [attr("gen_ai.operation.name", "invoke_agent"), attr("gen_ai.agent.name", "shop")],
+            "status": {},
+        },
+        {
+            "traceId": "ab" * 16,
+            "spanId": "02" * 8,
+            "parentSpanId": "01" * 8,
+            "name": "chat gpt",
+            "kind": 3,
+            "startTimeUnixNano": str(t0 + 1000),
+            "endTimeUnixNano": str(t0 + 2000),
+            "attributes": [attr("gen_ai.operation.name", "chat"), attr("gen_ai.output.messages", asked)],
+            "status": {},
+        },
     ]
     if calls_answered:
-        spans.append({"traceId": "ab" * 16, "spanId": "03" * 8, "parentSpanId": "01" * 8, "name": "chat gpt",
-                      "kind": 3, "startTimeUnixNano": str(t0 + 5000), "endTimeUnixNano": str(t0 + 6000),
-                      "attributes": [attr("gen_ai.operation.name", "chat"),
-                                     attr("gen_ai.input.messages", json.dumps(handed))], "status": {}})
-    doc = {"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "x"}, "spans": spans}]}]}
+        spans.append(
+            {
+                "traceId": "ab" * 16,
+                "spanId": "03" * 8,
+                "parentSpanId": "01" * 8,
+                "name": "chat gpt",
+                "kind": 3,
+                "startTimeUnixNano": str(t0 + 5000),
+                "endTimeUnixNano": str(t0 + 6000),
+                "attributes": [
+                    attr("gen_ai.operation.name", "chat"),
+                    attr("gen_ai.input.messages", json.dumps(handed)),
+                ],
+                "status": {},
+            }
+        )
+    doc = {
+        "resourceSpans": [
+            {"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "x"}, "spans": spans}]}
+        ]
+    }
     path.write_text(json.dumps(doc) + "\n", encoding="utf-8")
 
 
@@ -137,12 +217,18 @@ def test_openai_shaped_calls_their_results_failures_and_an_unanswered_call(tmp_p
     _otlp_chat(path, calls_answered=True)
     ws = wb.open()
     report = ws.ingest(path, progress=False)
-    assert (report.read, report.stored) == (5, 5)   # 3 spans, 2 calls handed back
-    rows = {r[0]: r[1:] for r in ws.sql(
-        "SELECT tool, agent, status, error, output, started_at IS NOT NULL, ended_at IS NOT NULL FROM steps "
-        "WHERE kind = 'tool'").fetchall()}
-    assert rows == {"lookup": ("shop", "ok", None, "12.50 USD", True, True),
-                    "stock": ("shop", "error", "stock service down", "stock service down", True, True)}
+    assert (report.read, report.stored) == (5, 5)  # 3 spans, 2 calls handed back
+    rows = {
+        r[0]: r[1:]
+        for r in ws.sql(
+            "SELECT tool, agent, status, error, output, started_at IS NOT NULL, ended_at IS NOT NULL FROM steps "
+            "WHERE kind = 'tool'"
+        ).fetchall()
+    }
+    assert rows == {
+        "lookup": ("shop", "ok", None, "12.50 USD", True, True),
+        "stock": ("shop", "error", "stock service down", "stock service down", True, True),
+    }
 
 
 def test_a_call_never_handed_back_is_not_staged(tmp_path: Path) -> None:
@@ -157,26 +243,37 @@ def test_a_call_never_handed_back_is_not_staged(tmp_path: Path) -> None:
 
 
 def test_result_shapes() -> None:
-    value = [{"role": "tool", "parts": [{"type": "tool_call_response", "id": "a", "response": "1"}]},
-             {"role": "tool", "tool_call_id": "b", "content": "2", "status": "error"},
-             {"type": "function_call_output", "call_id": "c", "output": "3"},
-             {"parts": [{"functionResponse": {"id": "d", "name": "f", "response": {"x": 4}}}]},
-             {"content": [{"toolResult": {"toolUseId": "e", "content": [{"text": "5"}], "status": "error"}}]}]
-    assert list(tool_results(value)) == [("a", "1", False), ("b", "2", True), ("c", "3", False),
-                                         ("d", {"x": 4}, False), ("e", [{"text": "5"}], True)]
+    value = [
+        {"role": "tool", "parts": [{"type": "tool_call_response", "id": "a", "response": "1"}]},
+        {"role": "tool", "tool_call_id": "b", "content": "2", "status": "error"},
+        {"type": "function_call_output", "call_id": "c", "output": "3"},
+        {"parts": [{"functionResponse": {"id": "d", "name": "f", "response": {"x": 4}}}]},
+        {"content": [{"toolResult": {"toolUseId": "e", "content": [{"text": "5"}], "status": "error"}}]},
+    ]
+    assert list(tool_results(value)) == [
+        ("a", "1", False),
+        ("b", "2", True),
+        ("c", "3", False),
+        ("d", {"x": 4}, False),
+        ("e", [{"text": "5"}], True),
+    ]
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
-def test_a_tool_that_raised_under_openllmetry_is_an_error_step(monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
+def test_a_tool_that_raised_under_openllmetry_is_an_error_step(
+    monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
     # (real38's fresh run: CrewAI hands its model "Error executing tool: <the exception>", no span says so)
     ws, report = _ingest(monkeypatch, fast, CREW / "openllmetry_tool_error.otlp.jsonl")
     assert (report.read, report.stored, report.quarantined) == (11, 11, 0)
     rows = _derived(ws)
     assert [(r[2], r[3], r[4], r[6]) for r in rows] == [
         ("Researcher", "get_price", "error", "Error executing tool: price feed unreachable: 503"),
-        ("Writer", "format_quote", "ok", "Quote: one widget at 41.20 USD.")]
+        ("Writer", "format_quote", "ok", "Quote: one widget at 41.20 USD."),
+    ]
     assert ws.sql("SELECT error FROM steps WHERE status = 'error'").fetchall() == [
-        ("Error executing tool: price feed unreachable: 503",)]
+        ("Error executing tool: price feed unreachable: 503",)
+    ]
     wb.detect(ws)
     (detail,) = ws.sql("SELECT detail FROM findings WHERE detector = 'silent_failure'").fetchall()[0]
     assert "41.20" in detail and "first stated by Researcher" in detail

@@ -20,22 +20,27 @@ from workbench.exceptions import InvalidParameterError
 REC = {"run_id": "r", "step_id": "s", "agent": "a", "kind": "llm"}
 
 
-@pytest.mark.parametrize("source, error, words", [
-    (None, TypeError, "cannot read None"),
-    (5, TypeError, "cannot read 5 (a int)"),
-    (1.5, TypeError, "a float"),
-    ({1, 2}, TypeError, "a set has no order"),
-    (bytearray(b"{}"), TypeError, "a bytearray"),
-    (memoryview(b"{}"), TypeError, "a memoryview"),
-    (b'{"run_id": "r", "step_id": "s"}\n', TypeError, "bytes of text, not a path"),
-    (pd.Series(REC), TypeError, "a pandas Series"),
-    ("", InvalidParameterError, "an empty path"),
-    ("  ", InvalidParameterError, "an empty path"),
-    (["", "x.jsonl"], InvalidParameterError, "an empty path in its list"),
-    (b"", InvalidParameterError, "an empty path"),
-], ids=lambda v: type(v).__name__ if not isinstance(v, str) else repr(v))
-def test_what_cannot_be_read_is_a_clear_error_and_stores_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                 source, error, words) -> None:
+@pytest.mark.parametrize(
+    "source, error, words",
+    [
+        (None, TypeError, "cannot read None"),
+        (5, TypeError, "cannot read 5 (a int)"),
+        (1.5, TypeError, "a float"),
+        ({1, 2}, TypeError, "a set has no order"),
+        (bytearray(b"{}"), TypeError, "a bytearray"),
+        (memoryview(b"{}"), TypeError, "a memoryview"),
+        (b'{"run_id": "r", "step_id": "s"}\n', TypeError, "bytes of text, not a path"),
+        (pd.Series(REC), TypeError, "a pandas Series"),
+        ("", InvalidParameterError, "an empty path"),
+        ("  ", InvalidParameterError, "an empty path"),
+        (["", "x.jsonl"], InvalidParameterError, "an empty path in its list"),
+        (b"", InvalidParameterError, "an empty path"),
+    ],
+    ids=lambda v: type(v).__name__ if not isinstance(v, str) else repr(v),
+)
+def test_what_cannot_be_read_is_a_clear_error_and_stores_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source, error, words
+) -> None:
     # (a log file in the current folder: the empty path read it, and the folder's every other file)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "x.jsonl").write_text(json.dumps(REC) + "\n", encoding="utf-8")
@@ -52,10 +57,19 @@ def test_one_dict_is_one_record() -> None:
     assert (report.read, report.stored, report.quarantined) == (1, 1, 0)
 
 
-@pytest.mark.parametrize("make", [
-    lambda: [REC], lambda: (REC,), lambda: (r for r in [REC]), lambda: iter([REC]), lambda: map(dict, [REC]),
-    lambda: {"k": REC}.values(), lambda: pd.DataFrame([REC]),
-], ids=["list", "tuple", "generator", "iterator", "map", "dict_values", "frame"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: [REC],
+        lambda: (REC,),
+        lambda: (r for r in [REC]),
+        lambda: iter([REC]),
+        lambda: map(dict, [REC]),
+        lambda: {"k": REC}.values(),
+        lambda: pd.DataFrame([REC]),
+    ],
+    ids=["list", "tuple", "generator", "iterator", "map", "dict_values", "frame"],
+)
 def test_iterables_of_records_give_the_same_store(make) -> None:
     ws = wb.open()
     assert ws.ingest(make(), progress=False).stored == 1
@@ -65,7 +79,15 @@ def test_iterables_of_records_give_the_same_store(make) -> None:
 def test_paths_of_every_kind_are_read(tmp_path: Path) -> None:
     path = tmp_path / "a.jsonl"
     path.write_text(json.dumps(REC) + "\n", encoding="utf-8")
-    for source in (path, str(path), bytes(path), [path], (str(path),), str(tmp_path), str(tmp_path / "*.jsonl")):
+    for source in (
+        path,
+        str(path),
+        bytes(path),
+        [path],
+        (str(path),),
+        str(tmp_path),
+        str(tmp_path / "*.jsonl"),
+    ):
         ws = wb.open()
         assert ws.ingest(source, progress=False).stored == 1, source
 

@@ -27,7 +27,7 @@ FILES = {
 }
 
 
-pytestmark = pytest.mark.usefixtures("_own_cache")   # (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("_own_cache")  # (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +37,11 @@ def desk() -> tuple[wb.Workspace, dict[str, str]]:
 
 
 def _findings(ws: wb.Workspace, run: str) -> list[tuple]:
-    return ws.sql("SELECT detector, severity, agent, step_id, detail FROM findings WHERE run_id = ? "
-                  "ORDER BY detector, step_id", [run]).fetchall()
+    return ws.sql(
+        "SELECT detector, severity, agent, step_id, detail FROM findings WHERE run_id = ? "
+        "ORDER BY detector, step_id",
+        [run],
+    ).fetchall()
 
 
 def _verdict(ws: wb.Workspace, run: str) -> dict:
@@ -49,8 +52,11 @@ def _verdict(ws: wb.Workspace, run: str) -> dict:
 
 def _step(ws: wb.Workspace, run: str, agent: str, kind: str, says: str) -> str:
     """The first step of ``agent`` of that kind whose output holds ``says``."""
-    return ws.sql("SELECT step_id FROM steps WHERE run_id = ? AND agent = ? AND kind = ? AND contains(output, ?) "
-                  "ORDER BY seq LIMIT 1", [run, agent, kind, says]).fetchall()[0][0]
+    return ws.sql(
+        "SELECT step_id FROM steps WHERE run_id = ? AND agent = ? AND kind = ? AND contains(output, ?) "
+        "ORDER BY seq LIMIT 1",
+        [run, agent, kind, says],
+    ).fetchall()[0][0]
 
 
 def test_an_early_wrong_value_through_agents_that_see_part_of_the_state(desk) -> None:
@@ -73,9 +79,11 @@ def test_a_latency_blow_up_with_every_figure_right_is_no_wrong_answer(desk) -> N
     run = runs["latency"]
     found = _findings(ws, run)
     assert [f[0] for f in found] == ["latency_breach"]
-    tool = ws.sql("SELECT step_id FROM steps WHERE run_id = ? AND tool = 'get_shipping'", [run]).fetchall()[0][0]
+    tool = ws.sql("SELECT step_id FROM steps WHERE run_id = ? AND tool = 'get_shipping'", [run]).fetchall()[
+        0
+    ][0]
     assert found[0][1:4] == ("warning", "shipping", tool) and "get_shipping took 320" in found[0][4]
-    assert run not in set(investigate_table(ws, None)["run"])   # reported success, nothing says it failed
+    assert run not in set(investigate_table(ws, None)["run"])  # reported success, nothing says it failed
 
 
 def test_a_ping_pong_that_ended_the_run_names_the_agent_that_moved_nothing(desk) -> None:
@@ -84,8 +92,11 @@ def test_a_ping_pong_that_ended_the_run_names_the_agent_that_moved_nothing(desk)
     ws, runs = desk
     run = runs["ping_pong"]
     (pp,) = [f for f in _findings(ws, run) if f[0] == "ping_pong"]
-    first_turn = ws.sql("SELECT step_id FROM steps WHERE run_id = ? AND agent = 'reviewer' AND kind = 'agent' "
-                        "ORDER BY seq LIMIT 1", [run]).fetchall()[0][0]
+    first_turn = ws.sql(
+        "SELECT step_id FROM steps WHERE run_id = ? AND agent = 'reviewer' AND kind = 'agent' "
+        "ORDER BY seq LIMIT 1",
+        [run],
+    ).fetchall()[0][0]
     assert pp[1:4] == ("critical", "reviewer", first_turn)
     v = _verdict(ws, run)
     assert v["reported"] == "failure"
@@ -97,8 +108,9 @@ def test_a_ping_pong_that_ended_the_run_names_the_agent_that_moved_nothing(desk)
 def test_retries_without_end_name_the_first_failed_call(desk) -> None:
     ws, runs = desk
     run = runs["retry"]
-    calls = ws.sql("SELECT step_id, status FROM steps WHERE run_id = ? AND tool = 'get_price' ORDER BY seq",
-                   [run]).fetchall()
+    calls = ws.sql(
+        "SELECT step_id, status FROM steps WHERE run_id = ? AND tool = 'get_price' ORDER BY seq", [run]
+    ).fetchall()
     assert len(calls) == 9 and {s for _, s in calls} == {"error"}
     (retry,) = [f for f in _findings(ws, run) if f[0] == "retry"]
     assert retry[1:4] == ("critical", "pricer", calls[0][0])
@@ -109,7 +121,9 @@ def test_retries_without_end_name_the_first_failed_call(desk) -> None:
 def test_a_200_ok_without_the_data_and_an_answer_anyway(desk) -> None:
     ws, runs = desk
     run = runs["detached"]
-    backend = ws.sql("SELECT output FROM steps WHERE run_id = ? AND tool = 'get_price'", [run]).fetchall()[0][0]
+    backend = ws.sql("SELECT output FROM steps WHERE run_id = ? AND tool = 'get_price'", [run]).fetchall()[0][
+        0
+    ]
     assert json.loads(backend)["price"] is None
     stated = _step(ws, run, "pricer", "llm", "12.90")
     (silent,) = [f for f in _findings(ws, run) if f[0] == "silent_failure"]

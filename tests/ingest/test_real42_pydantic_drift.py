@@ -19,7 +19,7 @@ from workbench._investigate import investigate_table
 DESK = Path(__file__).parent / "fixtures" / "pydantic-ai-quote-desk"
 
 
-pytestmark = pytest.mark.usefixtures("_own_cache")   # (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("_own_cache")  # (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,8 @@ def desk() -> tuple[wb.Workspace, set[str]]:
 def test_the_researcher_drifted_at_the_model_change_and_the_planner_did_not(desk) -> None:
     ws, later = desk
     ((run, agent, severity, detail, attrs),) = ws.sql(
-        "SELECT run_id, agent, severity, detail, attributes FROM findings WHERE detector = 'drift'").fetchall()
+        "SELECT run_id, agent, severity, detail, attributes FROM findings WHERE detector = 'drift'"
+    ).fetchall()
     assert (agent, severity) == ("researcher", "warning") and run in later
     assert "gpt-4o-mini → gpt-4o-mini-2026-11" in detail and "tool_calls mean 1 → 3" in detail
     assert set(json.loads(attrs)["metrics"]) == {"tool_calls", "latency_ms"}
@@ -47,4 +48,4 @@ def test_the_later_runs_repeat_the_lookup_and_no_answer_is_wrong(desk) -> None:
     ws, later = desk
     found = ws.sql("SELECT run_id, agent, detector FROM findings WHERE detector <> 'drift'").fetchall()
     assert {(a, d) for _, a, d in found} == {("researcher", "loop")} and {r for r, _, _ in found} == later
-    assert len(investigate_table(ws, None)) == 0   # every run reported success and nothing says it failed
+    assert len(investigate_table(ws, None)) == 0  # every run reported success and nothing says it failed

@@ -39,18 +39,30 @@ def desk() -> tuple[wb.Workspace, dict[str, str]]:
 
 def test_the_message_hops_are_one_run_with_each_agents_model_and_tool_calls(desk) -> None:
     ws, runs = desk
-    rows = ws.sql("SELECT agent, kind, coalesce(tool, '') FROM steps WHERE run_id = ? AND kind IN ('llm', 'tool') "
-                  "AND agent <> 'SelectorGroupChatManager' ORDER BY seq", [runs["answered_ok"]]).fetchall()
-    assert rows == [("clerk", "llm", ""), ("clerk", "tool", "get_stock"), ("clerk", "llm", ""),
-                    ("pricer", "llm", ""), ("pricer", "tool", "get_price"), ("pricer", "llm", ""),
-                    ("shipping", "llm", ""), ("shipping", "tool", "get_shipping"),
-                    ("shipping", "tool", "get_insurance"), ("shipping", "llm", "")]
+    rows = ws.sql(
+        "SELECT agent, kind, coalesce(tool, '') FROM steps WHERE run_id = ? AND kind IN ('llm', 'tool') "
+        "AND agent <> 'SelectorGroupChatManager' ORDER BY seq",
+        [runs["answered_ok"]],
+    ).fetchall()
+    assert rows == [
+        ("clerk", "llm", ""),
+        ("clerk", "tool", "get_stock"),
+        ("clerk", "llm", ""),
+        ("pricer", "llm", ""),
+        ("pricer", "tool", "get_price"),
+        ("pricer", "llm", ""),
+        ("shipping", "llm", ""),
+        ("shipping", "tool", "get_shipping"),
+        ("shipping", "tool", "get_insurance"),
+        ("shipping", "llm", ""),
+    ]
 
 
 def test_the_clean_chat_is_flagged_by_nothing(desk) -> None:
     ws, runs = desk
-    assert ws.sql("SELECT count(*) FROM findings WHERE run_id = ? AND severity <> 'info'",
-                  [runs["answered_ok"]]).fetchall() == [(0,)]
+    assert ws.sql(
+        "SELECT count(*) FROM findings WHERE run_id = ? AND severity <> 'info'", [runs["answered_ok"]]
+    ).fetchall() == [(0,)]
 
 
 def test_a_price_made_up_on_a_tools_error_cascades_to_shipping(desk) -> None:
@@ -58,10 +70,14 @@ def test_a_price_made_up_on_a_tools_error_cascades_to_shipping(desk) -> None:
     124.00 and quotes 151.48."""
     ws, runs = desk
     run = runs["price_error_cascade"]
-    (stated,) = ws.sql("SELECT step_id FROM steps WHERE run_id = ? AND agent = 'pricer' AND kind = 'llm' "
-                       "AND contains(output, '12.40')", [run]).fetchall()[0]
-    found = ws.sql("SELECT detector, agent, step_id, detail FROM findings WHERE run_id = ? AND severity <> 'info'",
-                   [run]).fetchall()
+    (stated,) = ws.sql(
+        "SELECT step_id FROM steps WHERE run_id = ? AND agent = 'pricer' AND kind = 'llm' "
+        "AND contains(output, '12.40')",
+        [run],
+    ).fetchall()[0]
+    found = ws.sql(
+        "SELECT detector, agent, step_id, detail FROM findings WHERE run_id = ? AND severity <> 'info'", [run]
+    ).fetchall()
     assert [f[:3] for f in found] == [("cascade", "pricer", stated)]
     assert "made-up value 12.40" in found[0][3] and "shipping" in found[0][3]
 
@@ -72,21 +88,36 @@ def test_the_selectors_model_calls_are_the_group_chat_managers_and_no_outcome_is
     GroupChatTermination, whose span gives its type only (no stop_reason, no status): the outcome stays unknown."""
     ws, runs = desk
     run = runs["answered_ok"]
-    calls = ws.sql("SELECT agent, output FROM steps WHERE run_id = ? AND kind = 'llm' AND contains(input, "
-                   "'select the next role') ORDER BY seq", [run]).fetchall()
+    calls = ws.sql(
+        "SELECT agent, output FROM steps WHERE run_id = ? AND kind = 'llm' AND contains(input, "
+        "'select the next role') ORDER BY seq",
+        [run],
+    ).fetchall()
     assert [c[0] for c in calls] == ["SelectorGroupChatManager"] * 3
-    assert [c[1] for c in calls] == [f'[{{"role":"assistant","content":"{a}"}}]' for a in ("clerk", "pricer", "shipping")]
-    assert ws.sql("SELECT count(*) FROM steps WHERE run_id = ? AND kind = 'llm' AND agent IS NULL",
-                  [run]).fetchall() == [(0,)]
+    assert [c[1] for c in calls] == [
+        f'[{{"role":"assistant","content":"{a}"}}]' for a in ("clerk", "pricer", "shipping")
+    ]
+    assert ws.sql(
+        "SELECT count(*) FROM steps WHERE run_id = ? AND kind = 'llm' AND agent IS NULL", [run]
+    ).fetchall() == [(0,)]
     assert ws.sql("SELECT outcome, outcome_source FROM runs WHERE run_id = ?", [run]).fetchall() == [
-        ("unknown", "none")]
+        ("unknown", "none")
+    ]
 
 
-def test_the_selector_choosing_the_pricer_four_times_is_a_ping_pong_of_the_manager_and_the_pricer(desk) -> None:
+def test_the_selector_choosing_the_pricer_four_times_is_a_ping_pong_of_the_manager_and_the_pricer(
+    desk,
+) -> None:
     """Failed at main (real45): the selector's repeated choice showed only as the pricer's repeated reply. Named
     only where it picks a speaker, the manager's turns alternate with the pricer's without progress."""
     ws, runs = desk
-    found = ws.sql("SELECT detector, severity, agent, detail FROM findings WHERE run_id = ? AND severity <> 'info' "
-                   "ORDER BY detector", [runs["selector_repeats_pricer"]]).fetchall()
-    assert [f[:3] for f in found] == [("ping_pong", "critical", "pricer"), ("repeated_reply", "warning", "pricer")]
+    found = ws.sql(
+        "SELECT detector, severity, agent, detail FROM findings WHERE run_id = ? AND severity <> 'info' "
+        "ORDER BY detector",
+        [runs["selector_repeats_pricer"]],
+    ).fetchall()
+    assert [f[:3] for f in found] == [
+        ("ping_pong", "critical", "pricer"),
+        ("repeated_reply", "warning", "pricer"),
+    ]
     assert found[0][3].startswith("pricer and SelectorGroupChatManager handed the work back and forth")

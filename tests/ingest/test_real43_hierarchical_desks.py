@@ -21,9 +21,12 @@ pytestmark = pytest.mark.usefixtures("_own_cache")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FILES = {
-    "crew_ok": "crewai-hierarchical/answered_ok", "crew_cascade": "crewai-hierarchical/price_error_cascade",
-    "crew_loop": "crewai-hierarchical/manager_pingpong", "crew_silent": "crewai-hierarchical/shipping_made_up",
-    "li_ok": "llamaindex-agentworkflow/answered_ok", "li_cascade": "llamaindex-agentworkflow/price_error_cascade",
+    "crew_ok": "crewai-hierarchical/answered_ok",
+    "crew_cascade": "crewai-hierarchical/price_error_cascade",
+    "crew_loop": "crewai-hierarchical/manager_pingpong",
+    "crew_silent": "crewai-hierarchical/shipping_made_up",
+    "li_ok": "llamaindex-agentworkflow/answered_ok",
+    "li_cascade": "llamaindex-agentworkflow/price_error_cascade",
     "li_pingpong": "llamaindex-agentworkflow/pricer_shipping_pingpong",
     "li_silent": "llamaindex-agentworkflow/shipping_made_up",
 }
@@ -39,13 +42,21 @@ def desks() -> tuple[wb.Workspace, dict[str, str], dict]:
 
 def _findings(ws: wb.Workspace, run: str) -> list[tuple]:
     """The run's findings above ``info`` (a cascade's steps built on are listed apart)."""
-    return ws.sql("SELECT detector, severity, agent, step_id, detail FROM findings WHERE run_id = ? "
-                  "AND severity <> 'info' ORDER BY detector, step_id", [run]).fetchall()
+    return ws.sql(
+        "SELECT detector, severity, agent, step_id, detail FROM findings WHERE run_id = ? "
+        "AND severity <> 'info' ORDER BY detector, step_id",
+        [run],
+    ).fetchall()
 
 
 def _model_calls(ws: wb.Workspace, run: str, agent: str) -> list[str]:
-    return [s for (s,) in ws.sql("SELECT step_id FROM steps WHERE run_id = ? AND agent = ? AND kind = 'llm' "
-                                 "ORDER BY seq", [run, agent]).fetchall()]
+    return [
+        s
+        for (s,) in ws.sql(
+            "SELECT step_id FROM steps WHERE run_id = ? AND agent = ? AND kind = 'llm' ORDER BY seq",
+            [run, agent],
+        ).fetchall()
+    ]
 
 
 @pytest.mark.parametrize("run", ["crew_ok", "li_ok"])
@@ -61,8 +72,13 @@ def test_a_manager_asking_a_worker_the_same_question_again_is_the_managers_loop(
     lookup per question is no loop of its own."""
     ws, runs, verdicts = desks
     run = runs["crew_loop"]
-    asks = [s for (s,) in ws.sql("SELECT step_id FROM steps WHERE run_id = ? AND agent = 'Pricer' AND kind = 'agent' "
-                                 "ORDER BY seq", [run]).fetchall()]
+    asks = [
+        s
+        for (s,) in ws.sql(
+            "SELECT step_id FROM steps WHERE run_id = ? AND agent = 'Pricer' AND kind = 'agent' ORDER BY seq",
+            [run],
+        ).fetchall()
+    ]
     assert len(asks) == 5
     loops = [f for f in _findings(ws, run) if f[0] == "loop"]
     assert [f[2:4] for f in loops] == [("Crew Manager", asks[0])]
@@ -78,8 +94,10 @@ def test_a_price_made_up_on_a_tools_error_cascades_through_the_managers_delegati
     run = runs["crew_cascade"]
     stated = _model_calls(ws, run, "Pricer")[-1]
     found = _findings(ws, run)
-    assert [f[:4] for f in found] == [("cascade", "critical", "Pricer", stated),
-                                      ("silent_failure", "critical", "Pricer", stated)]
+    assert [f[:4] for f in found] == [
+        ("cascade", "critical", "Pricer", stated),
+        ("silent_failure", "critical", "Pricer", stated),
+    ]
     assert "Crew Manager" in found[0][4] and "Shipping Clerk" in found[0][4]
     v = verdicts[run]
     assert v["reported"] == "SILENT*" and v["culprit"].startswith("Pricer ") and v["step"] == stated
@@ -102,11 +120,19 @@ def test_a_shipping_rate_the_carrier_did_not_give_is_the_shipping_agents(desks, 
 def test_a_price_made_up_on_a_tools_error_is_handed_off_to_shipping(desks) -> None:
     ws, runs, verdicts = desks
     run = runs["li_cascade"]
-    handed = [s for (s,) in ws.sql("SELECT step_id FROM steps WHERE run_id = ? AND agent = 'pricer' AND kind = 'llm' "
-                                   "AND contains(output, '12.40') ORDER BY seq", [run]).fetchall()]
+    handed = [
+        s
+        for (s,) in ws.sql(
+            "SELECT step_id FROM steps WHERE run_id = ? AND agent = 'pricer' AND kind = 'llm' "
+            "AND contains(output, '12.40') ORDER BY seq",
+            [run],
+        ).fetchall()
+    ]
     found = _findings(ws, run)
-    assert [f[:4] for f in found] == [("cascade", "critical", "pricer", handed[0]),
-                                      ("silent_failure", "critical", "pricer", handed[0])]
+    assert [f[:4] for f in found] == [
+        ("cascade", "critical", "pricer", handed[0]),
+        ("silent_failure", "critical", "pricer", handed[0]),
+    ]
     assert verdicts[run]["culprit"].startswith("pricer ") and verdicts[run]["step"] == handed[0]
 
 

@@ -30,19 +30,33 @@ def google_run() -> list[ReadableSpan]:
     provider = TracerProvider(resource=Resource.create({"service.name": "unknown_service"}))
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     ours, adk = provider.get_tracer("any_agent"), provider.get_tracer("gcp.vertex.agent")
-    with ours.start_as_current_span("invoke_agent [any_agent]", attributes={
-            "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "any_agent"}):
+    with ours.start_as_current_span(
+        "invoke_agent [any_agent]",
+        attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "any_agent"},
+    ):
         with adk.start_as_current_span("invocation"), adk.start_as_current_span("agent_run [any_agent]"):
             with adk.start_as_current_span("call_llm"):
-                with ours.start_as_current_span("call_llm mistral/mistral-small-latest", attributes={
-                        "gen_ai.operation.name": "call_llm", "gen_ai.request.model": "mistral/mistral-small-latest",
-                        "gen_ai.usage.input_tokens": "672", "gen_ai.usage.output_tokens": "16",
-                        "gen_ai.usage.input_cost": "6.72e-05", "gen_ai.usage.output_cost": "4.8e-06"}):
+                with ours.start_as_current_span(
+                    "call_llm mistral/mistral-small-latest",
+                    attributes={
+                        "gen_ai.operation.name": "call_llm",
+                        "gen_ai.request.model": "mistral/mistral-small-latest",
+                        "gen_ai.usage.input_tokens": "672",
+                        "gen_ai.usage.output_tokens": "16",
+                        "gen_ai.usage.input_cost": "6.72e-05",
+                        "gen_ai.usage.output_cost": "4.8e-06",
+                    },
+                ):
                     pass
             with adk.start_as_current_span("execute_tool get_current_time"):
-                with ours.start_as_current_span("execute_tool get_current_time", attributes={
-                        "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_current_time",
-                        "gen_ai.tool.args": '{"timezone": "America/New_York"}'}):
+                with ours.start_as_current_span(
+                    "execute_tool get_current_time",
+                    attributes={
+                        "gen_ai.operation.name": "execute_tool",
+                        "gen_ai.tool.name": "get_current_time",
+                        "gen_ai.tool.args": '{"timezone": "America/New_York"}',
+                    },
+                ):
                     pass
     provider.shutdown()
     return list(exporter.get_finished_spans())
@@ -51,8 +65,12 @@ def google_run() -> list[ReadableSpan]:
 def _files(tmp_path: Path) -> tuple[Path, Path]:
     spans = google_run()
     dump = tmp_path / "GOOGLE_trace.json"
-    dump.write_text(json.dumps(any_agent_dump([s for s in spans if s.instrumentation_scope.name == "any_agent"],
-                                              ANSWER), indent=2))
+    dump.write_text(
+        json.dumps(
+            any_agent_dump([s for s in spans if s.instrumentation_scope.name == "any_agent"], ANSWER),
+            indent=2,
+        )
+    )
     otlp = tmp_path / "google.otlp.json"
     otlp.write_text(json.dumps(collector_style(otlp_request(spans))))
     return dump, otlp
@@ -80,15 +98,20 @@ def test_the_dump_and_the_otlp_export_of_a_run_are_the_same_steps(tmp_path: Path
     ws.ingest(dump)
     report = ws.ingest(otlp)
     assert (report.read, report.stored, report.quarantined, report.added) == (7, 7, 0, 4)
-    assert ws.sql("SELECT DISTINCT attributes->>'otel.scope.name' FROM steps WHERE name LIKE '%mistral%' "
-                  "OR name LIKE 'invoke_agent%'").fetchall() == [("any_agent",)]
+    assert ws.sql(
+        "SELECT DISTINCT attributes->>'otel.scope.name' FROM steps WHERE name LIKE '%mistral%' "
+        "OR name LIKE 'invoke_agent%'"
+    ).fetchall() == [("any_agent",)]
 
 
 def test_a_run_with_two_root_agents_lends_neither_to_an_orphan(tmp_path: Path) -> None:
     spans = google_run()
     doc = any_agent_dump([s for s in spans if s.instrumentation_scope.name == "any_agent"], None)
-    second = dict(doc["spans"][-1], name="invoke_agent [other]",
-                  attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "other"})
+    second = dict(
+        doc["spans"][-1],
+        name="invoke_agent [other]",
+        attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "other"},
+    )
     second["context"] = dict(second["context"], span_id=12345)
     doc["spans"].append(second)
     path = tmp_path / "two.json"
@@ -105,16 +128,21 @@ def test_cost_in_parts_and_the_final_output_are_read(tmp_path: Path) -> None:
     over_otlp.ingest(otlp)
     cost, tokens = ws.sql("SELECT cost, tokens_in FROM steps WHERE kind = 'llm'").fetchall()[0]
     assert abs(cost - (6.72e-05 + 4.8e-06)) < 1e-12 and tokens == 672
-    assert over_otlp.sql("SELECT cost, tokens_in FROM steps WHERE kind = 'llm'").fetchall() == [(cost, tokens)]
-    outcome, source, output = ws.sql("SELECT outcome, outcome_source, attributes->>'output' FROM runs").fetchall()[0]
+    assert over_otlp.sql("SELECT cost, tokens_in FROM steps WHERE kind = 'llm'").fetchall() == [
+        (cost, tokens)
+    ]
+    outcome, source, output = ws.sql(
+        "SELECT outcome, outcome_source, attributes->>'output' FROM runs"
+    ).fetchall()[0]
     assert (outcome, source, json.loads(output)) == ("success", "declared", ANSWER)
 
 
 def test_a_trace_without_final_output_declares_nothing(tmp_path: Path) -> None:
     spans = google_run()
     path = tmp_path / "failed.json"
-    path.write_text(json.dumps(any_agent_dump([s for s in spans if s.instrumentation_scope.name == "any_agent"],
-                                              None)))
+    path.write_text(
+        json.dumps(any_agent_dump([s for s in spans if s.instrumentation_scope.name == "any_agent"], None))
+    )
     ws = wb.open()
     ws.ingest(path)
     assert ws.sql("SELECT outcome_source, attributes->>'output' FROM runs").fetchall() == [("none", None)]

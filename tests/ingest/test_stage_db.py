@@ -21,14 +21,28 @@ def _small_files_too(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _otlp_line(trace: int, spans: list[tuple[int, int | None]], service: str = "svc") -> str:
     def span(i: int, parent: int | None) -> dict:
-        return {"traceId": f"{trace:032x}", "spanId": f"{i:016x}",
-                "parentSpanId": "" if parent is None else f"{parent:016x}", "name": f"step {i}",
-                "startTimeUnixNano": str(1_700_000_000_000_000_000 + i), "endTimeUnixNano": str(1_700_000_000_000_000_100 + i),
-                "attributes": [{"key": "gen_ai.agent.name", "value": {"stringValue": f"a{i % 3}"}}] if parent is None or i % 4 == 0
-                else [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}}]}
-    return json.dumps({"resourceSpans": [{"resource": {"attributes": [
-        {"key": "service.name", "value": {"stringValue": service}}]},
-        "scopeSpans": [{"scope": {"name": "t"}, "spans": [span(i, p) for i, p in spans]}]}]})
+        return {
+            "traceId": f"{trace:032x}",
+            "spanId": f"{i:016x}",
+            "parentSpanId": "" if parent is None else f"{parent:016x}",
+            "name": f"step {i}",
+            "startTimeUnixNano": str(1_700_000_000_000_000_000 + i),
+            "endTimeUnixNano": str(1_700_000_000_000_000_100 + i),
+            "attributes": [{"key": "gen_ai.agent.name", "value": {"stringValue": f"a{i % 3}"}}]
+            if parent is None or i % 4 == 0
+            else [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}}],
+        }
+
+    return json.dumps(
+        {
+            "resourceSpans": [
+                {
+                    "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": service}}]},
+                    "scopeSpans": [{"scope": {"name": "t"}, "spans": [span(i, p) for i, p in spans]}],
+                }
+            ]
+        }
+    )
 
 
 def _write(path: Path) -> None:
@@ -44,18 +58,21 @@ def _write(path: Path) -> None:
 
 
 def _dump(ws: wb.Workspace) -> tuple:
-    steps = ws.sql("SELECT run_id, step_id, parent_id, seq, depth, agent, kind, name FROM steps "
-                   "ORDER BY run_id, step_id").fetchall()
-    quarantine = ws.sql("SELECT file, line, reason, step_id, occurrence FROM quarantine "
-                        "ORDER BY line, reason").fetchall()
+    steps = ws.sql(
+        "SELECT run_id, step_id, parent_id, seq, depth, agent, kind, name FROM steps ORDER BY run_id, step_id"
+    ).fetchall()
+    quarantine = ws.sql(
+        "SELECT file, line, reason, step_id, occurrence FROM quarantine ORDER BY line, reason"
+    ).fetchall()
     edges = ws.sql("SELECT * FROM edges ORDER BY ALL").fetchall()
     runs = ws.sql("SELECT run_id, n_steps, outcome FROM runs ORDER BY run_id").fetchall()
     return steps, [(Path(f).name, *rest) for f, *rest in quarantine], edges, runs
 
 
 @pytest.mark.parametrize("checkpoint_rows", [1, 7, 500_000])
-def test_compressed_stage_stores_what_the_temporary_table_stores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                 checkpoint_rows: int) -> None:
+def test_compressed_stage_stores_what_the_temporary_table_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checkpoint_rows: int
+) -> None:
     path = tmp_path / "t.jsonl"
     _write(path)
     monkeypatch.setattr(_stage_db, "CHECKPOINT_ROWS", checkpoint_rows)
@@ -71,11 +88,14 @@ def test_compressed_stage_stores_what_the_temporary_table_stores(tmp_path: Path,
             assert again.added == 0
     assert results[0] == results[1]
     assert reports[0] == reports[1]
-    assert reports[1][2] == 4  # the duplicate, the two cycle spans (the third hangs under them), the broken line
+    assert (
+        reports[1][2] == 4
+    )  # the duplicate, the two cycle spans (the third hangs under them), the broken line
 
 
 def test_stage_steps_is_in_the_stage_database_during_the_merge_and_gone_after(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "t.jsonl"
     _write(path)
     seen: list[tuple] = []
@@ -83,8 +103,11 @@ def test_stage_steps_is_in_the_stage_database_during_the_merge_and_gone_after(
 
     def timed(con: duckdb.DuckDBPyConnection, stmt: str) -> None:
         if not seen:
-            seen.extend(con.execute("SELECT database_name, temporary FROM duckdb_tables() "
-                                    "WHERE table_name = 'stage_steps'").fetchall())
+            seen.extend(
+                con.execute(
+                    "SELECT database_name, temporary FROM duckdb_tables() WHERE table_name = 'stage_steps'"
+                ).fetchall()
+            )
         real_timed(con, stmt)
 
     monkeypatch.setattr(_driver, "_COMPRESSED_STAGE", True)
@@ -98,11 +121,17 @@ def test_stage_steps_is_in_the_stage_database_during_the_merge_and_gone_after(
         assert (report.stored, report.quarantined) == (240 + 1 + 2, 1 + 2 + 1)
         assert len(seen) == 1 and seen[0][0].startswith("wb_stage_") and not seen[0][1]
         # the user's search path again (DuckDB may show it with the store's name before each schema)
-        assert ws.con.execute("SELECT current_setting('search_path')").fetchall()[0][0] in ("mine,main", "s.mine,s.main")
+        assert ws.con.execute("SELECT current_setting('search_path')").fetchall()[0][0] in (
+            "mine,main",
+            "s.mine,s.main",
+        )
         assert ws.con.execute("SELECT x FROM only_mine").fetchall() == [(1,)]
-        assert not ws.con.execute("SELECT database_name FROM duckdb_databases() "
-                                  "WHERE database_name LIKE 'wb_stage_%'").fetchall()
-        assert not ws.con.execute("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'stage_%'").fetchall()
+        assert not ws.con.execute(
+            "SELECT database_name FROM duckdb_databases() WHERE database_name LIKE 'wb_stage_%'"
+        ).fetchall()
+        assert not ws.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'stage_%'"
+        ).fetchall()
 
 
 def test_a_failed_ingest_detaches_the_stage_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -118,12 +147,15 @@ def test_a_failed_ingest_detaches_the_stage_database(tmp_path: Path, monkeypatch
         with pytest.raises(wb.IngestError):
             ws.ingest(path, format="otlp")
         assert ws.con.execute("SELECT current_setting('search_path')").fetchall()[0][0] == ""
-        assert not ws.con.execute("SELECT database_name FROM duckdb_databases() "
-                                  "WHERE database_name LIKE 'wb_stage_%'").fetchall()
+        assert not ws.con.execute(
+            "SELECT database_name FROM duckdb_databases() WHERE database_name LIKE 'wb_stage_%'"
+        ).fetchall()
         assert ws.sql("SELECT count(*) FROM steps").fetchall() == [(0,)]
 
 
-def test_the_stage_database_is_a_file_removed_after_the_call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_stage_database_is_a_file_removed_after_the_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "t.jsonl"
     _write(path)
     files: list[str] = []
@@ -131,8 +163,12 @@ def test_the_stage_database_is_a_file_removed_after_the_call(tmp_path: Path, mon
 
     def timed(con: duckdb.DuckDBPyConnection, stmt: str) -> None:
         if not files:
-            files.extend(p for (p,) in con.execute("SELECT path FROM duckdb_databases() "
-                                                   "WHERE database_name LIKE 'wb_stage_%'").fetchall())
+            files.extend(
+                p
+                for (p,) in con.execute(
+                    "SELECT path FROM duckdb_databases() WHERE database_name LIKE 'wb_stage_%'"
+                ).fetchall()
+            )
         real_timed(con, stmt)
 
     monkeypatch.setattr(_driver, "_COMPRESSED_STAGE", True)

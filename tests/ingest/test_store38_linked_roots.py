@@ -23,11 +23,15 @@ def _whole(trace_files: list[Path]) -> dict:  # noqa: F811
 
 
 def _kept(ws: wb.Workspace) -> list[tuple]:
-    return ws.sql("SELECT run_id, step_id, linked_trace, linked_span FROM linked_roots ORDER BY ALL").fetchall()
+    return ws.sql(
+        "SELECT run_id, step_id, linked_trace, linked_span FROM linked_roots ORDER BY ALL"
+    ).fetchall()
 
 
-def test_a_store_of_schema_2_is_migrated_and_its_roots_continue(trace_files: list[Path],  # noqa: F811
-                                                                tmp_path: Path) -> None:
+def test_a_store_of_schema_2_is_migrated_and_its_roots_continue(
+    trace_files: list[Path],  # noqa: F811
+    tmp_path: Path,
+) -> None:
     db = tmp_path / "v2.duckdb"
     with wb.open(db) as ws:
         ws.ingest(trace_files[1:], progress=False)  # every trace but the one the others link to
@@ -69,10 +73,12 @@ def test_a_store_read_only_of_schema_2_is_not_changed(trace_files: list[Path], t
 def test_each_row_found_is_checked_against_its_step(trace_files: list[Path]) -> None:  # noqa: F811
     with wb.open() as ws:
         ws.ingest(trace_files[3:], progress=False)  # the helper and the unrelated trace
-        (tool_trace, tool_span), = ws.sql("SELECT linked_trace, linked_span FROM linked_roots").fetchall()
+        ((tool_trace, tool_span),) = ws.sql("SELECT linked_trace, linked_span FROM linked_roots").fetchall()
         # a row no step answers to (the unrelated root carries no link): it must move nothing
-        ws.sql("INSERT INTO linked_roots SELECT run_id, step_id, ?, ? FROM steps WHERE name = 'unrelated'",
-               [tool_trace, tool_span])
+        ws.sql(
+            "INSERT INTO linked_roots SELECT run_id, step_id, ?, ? FROM steps WHERE name = 'unrelated'",
+            [tool_trace, tool_span],
+        )
         ws.ingest(trace_files[:3], progress=False)
         assert _store(ws) == _whole(trace_files)
         assert ws.count("runs") == 2
@@ -96,8 +102,7 @@ def test_a_snapshot_and_an_export_merge_keep_the_roots(trace_files: list[Path], 
         assert _store(ws) == whole
 
 
-def test_a_call_without_links_keeps_nothing_and_a_repeat_keeps_no_second_row(
-        trace_files: list[Path]) -> None:  # noqa: F811
+def test_a_call_without_links_keeps_nothing_and_a_repeat_keeps_no_second_row(trace_files: list[Path]) -> None:  # noqa: F811
     with wb.open() as ws:
         ws.ingest(trace_files[4], progress=False)
         assert _kept(ws) == []

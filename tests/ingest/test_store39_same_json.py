@@ -21,21 +21,24 @@ from workbench.store._same_json import same_json
 # (first text, second text) that hold the same value
 SAME = {
     "key order": ('{"a":1,"b":2}', '{"b":2,"a":1}'),
-    "nested key order": ('{"o":{"x":1,"y":[{"p":1,"q":2}]},"z":null}', '{"z":null,"o":{"y":[{"q":2,"p":1}],"x":1}}'),
-    "number forms": ('[1,2.5,1000,0.1,0]', '[1.0,2.50,1e3,1E-1,-0]'),
+    "nested key order": (
+        '{"o":{"x":1,"y":[{"p":1,"q":2}]},"z":null}',
+        '{"z":null,"o":{"y":[{"q":2,"p":1}],"x":1}}',
+    ),
+    "number forms": ("[1,2.5,1000,0.1,0]", "[1.0,2.50,1e3,1E-1,-0]"),
     "unicode escapes": ('{"name":"\\u00e9t\\u00e9 \\ud83d\\ude00"}', '{"name":"été 😀"}'),
     "spaces": ('{"a": [1, 2], "b": {"c": true}}', '{"a":[1,2],"b":{"c":true}}'),
     "escaped slash": ('["a/b"]', '["a\\/b"]'),
 }
 # (first text, second text) that do not
 OTHER = {
-    "array order": ('[1,2]', '[2,1]'),
+    "array order": ("[1,2]", "[2,1]"),
     "true is not 1": ('{"a":true}', '{"a":1}'),
     "another number": ('{"a":1}', '{"a":1.0000001}'),
-    "integers a double cannot tell apart": ('[9007199254740993]', '[9007199254740992]'),
+    "integers a double cannot tell apart": ("[9007199254740993]", "[9007199254740992]"),
     "a nested value": ('{"o":{"x":1},"p":2}', '{"p":2,"o":{"x":2}}'),
     "a key more": ('{"a":1}', '{"a":1,"b":null}'),
-    "text is not a number": ('["1"]', '[1]'),
+    "text is not a number": ('["1"]', "[1]"),
     "composed and decomposed": ('["\\u00e9"]', '["e\\u0301"]'),
     "object and array": ('{"a":{}}', '{"a":[]}'),
 }
@@ -46,7 +49,7 @@ def test_same_json_values() -> None:
         assert same_json(x, y) and same_json(y, x), (x, y)
     for x, y in OTHER.values():
         assert not same_json(x, y) and not same_json(y, x), (x, y)
-    big = "123456789012345678901234567890"   # past 64 bits: read exactly, not as a double
+    big = "123456789012345678901234567890"  # past 64 bits: read exactly, not as a double
     assert same_json(f"[{big}]", f"[{big}]") and not same_json(f"[{big}]", f"[{big[:-1]}1]")
     assert not same_json('{"a":', '{"a":1}')
 
@@ -55,8 +58,17 @@ def _line(run: str, value: str, field: str) -> str:
     """A native step whose ``field`` (input, output or attributes) is the JSON text ``value`` as written (the
     attributes, an object, hold it under one key)."""
     value = f'{{"v": {value}}}' if field == "attributes" else value
-    head = json.dumps({"record": "step", "run_id": run, "step_id": "s1", "agent": "planner", "kind": "llm",
-                       "started_at": "2026-03-01T10:00:00Z", "ended_at": "2026-03-01T10:00:01Z"})
+    head = json.dumps(
+        {
+            "record": "step",
+            "run_id": run,
+            "step_id": "s1",
+            "agent": "planner",
+            "kind": "llm",
+            "started_at": "2026-03-01T10:00:00Z",
+            "ended_at": "2026-03-01T10:00:01Z",
+        }
+    )
     return head[:-1] + f', "{field}": {value}}}\n'
 
 
@@ -70,8 +82,10 @@ def _files(tmp_path: Path, pairs: dict[str, tuple[str, str]], field: str) -> tup
 def _rows(ws: wb.Workspace) -> list[tuple]:
     """Every step and run row, their JSON text as stored (a run's source is the reader of the run record read
     last, by design: left out)."""
-    return (ws.sql("SELECT * FROM steps ORDER BY run_id, step_id").fetchall()
-            + ws.sql("SELECT * EXCLUDE (source) FROM runs ORDER BY run_id").fetchall())
+    return (
+        ws.sql("SELECT * FROM steps ORDER BY run_id, step_id").fetchall()
+        + ws.sql("SELECT * EXCLUDE (source) FROM runs ORDER BY run_id").fetchall()
+    )
 
 
 @pytest.mark.parametrize("field", ["input", "output", "attributes"])
@@ -82,8 +96,8 @@ def test_the_same_value_written_otherwise_adds_nothing(tmp_path: Path, field: st
         before = _rows(ws)
         again = ws.ingest(second, progress=False)
         assert (again.added, again.quarantined, again.stored) == (0, 0, len(SAME))
-        assert _rows(ws) == before   # the first copy's text kept
-    with wb.open() as ws:   # the two in one call: the second is a repeat of the first
+        assert _rows(ws) == before  # the first copy's text kept
+    with wb.open() as ws:  # the two in one call: the second is a repeat of the first
         both = ws.ingest([first, second], progress=False)
         assert (both.added, both.quarantined) == (len(SAME), 0)
 
@@ -96,13 +110,17 @@ def test_another_value_is_a_conflict_naming_the_column(tmp_path: Path, field: st
         again = ws.ingest(second, progress=False)
         assert (again.added, again.quarantined) == (0, len(OTHER))
         reasons = [r for (r,) in ws.sql("SELECT reason FROM quarantine").fetchall()]
-        assert all(r.startswith("conflicts with the stored step s1") and r.endswith(f"differs in {field}")
-                   for r in reasons), reasons
+        assert all(
+            r.startswith("conflicts with the stored step s1") and r.endswith(f"differs in {field}")
+            for r in reasons
+        ), reasons
     with wb.open() as ws:
         both = ws.ingest([first, second], progress=False)
         assert (both.added, both.quarantined) == (len(OTHER), len(OTHER))
         reasons = [r for (r,) in ws.sql("SELECT reason FROM quarantine").fetchall()]
-        assert all(r.startswith("duplicate step id s1") and r.endswith(f"differs in {field}") for r in reasons)
+        assert all(
+            r.startswith("duplicate step id s1") and r.endswith(f"differs in {field}") for r in reasons
+        )
 
 
 def _sources(tmp_path: Path) -> dict[str, object]:
@@ -115,8 +133,9 @@ def _sources(tmp_path: Path) -> dict[str, object]:
     return {"file": path, "objects": records, "frame": pd.DataFrame(records)}
 
 
-@pytest.mark.parametrize(("one", "other"), [("file", "objects"), ("objects", "file"), ("frame", "file"),
-                                            ("file", "frame")])
+@pytest.mark.parametrize(
+    ("one", "other"), [("file", "objects"), ("objects", "file"), ("frame", "file"), ("file", "frame")]
+)
 def test_the_same_runs_by_another_path_add_nothing(tmp_path: Path, one: str, other: str) -> None:
     sources = _sources(tmp_path)
     with wb.open() as ws:
@@ -147,17 +166,41 @@ def _attr(key: str, value: object) -> dict:
 
 
 def _otlp(path: Path, attrs: list[dict]) -> Path:
-    span = {"traceId": "ab" * 16, "spanId": "02" * 8, "parentSpanId": "", "name": "execute_tool get_price",
-            "kind": 1, "startTimeUnixNano": "1767225600100000000", "endTimeUnixNano": "1767225600200000000",
-            "attributes": attrs, "status": {}}
-    path.write_text(json.dumps({"resourceSpans": [{"resource": {"attributes": [_attr("service.name", "shop")]},
-                                                   "scopeSpans": [{"scope": {"name": "t"}, "spans": [span]}]}]}))
+    span = {
+        "traceId": "ab" * 16,
+        "spanId": "02" * 8,
+        "parentSpanId": "",
+        "name": "execute_tool get_price",
+        "kind": 1,
+        "startTimeUnixNano": "1767225600100000000",
+        "endTimeUnixNano": "1767225600200000000",
+        "attributes": attrs,
+        "status": {},
+    }
+    path.write_text(
+        json.dumps(
+            {
+                "resourceSpans": [
+                    {
+                        "resource": {"attributes": [_attr("service.name", "shop")]},
+                        "scopeSpans": [{"scope": {"name": "t"}, "spans": [span]}],
+                    }
+                ]
+            }
+        )
+    )
     return path
 
 
-def test_an_otlp_span_from_another_exporter_with_its_attributes_in_another_order_adds_nothing(tmp_path: Path) -> None:
-    attrs = [_attr("gen_ai.operation.name", "execute_tool"), _attr("gen_ai.tool.name", "get_price"),
-             _attr("gen_ai.tool.call.arguments", '{"sku": "A"}'), _attr("retries", 2)]
+def test_an_otlp_span_from_another_exporter_with_its_attributes_in_another_order_adds_nothing(
+    tmp_path: Path,
+) -> None:
+    attrs = [
+        _attr("gen_ai.operation.name", "execute_tool"),
+        _attr("gen_ai.tool.name", "get_price"),
+        _attr("gen_ai.tool.call.arguments", '{"sku": "A"}'),
+        _attr("retries", 2),
+    ]
     first = _otlp(tmp_path / "a.json", attrs)
     # another exporter: the attributes in its own order, the count as a double (JSON has one number type)
     second = _otlp(tmp_path / "b.json", [_attr("retries", 2.0), attrs[2], attrs[1], attrs[0]])
@@ -167,4 +210,4 @@ def test_an_otlp_span_from_another_exporter_with_its_attributes_in_another_order
         again = ws.ingest(second, progress=False)
         assert (again.added, again.quarantined) == (0, 0)
         assert _rows(ws) == before
-        assert not any("another exporter" in n for n in again.notes)   # a repeat, not a copy told apart
+        assert not any("another exporter" in n for n in again.notes)  # a repeat, not a copy told apart

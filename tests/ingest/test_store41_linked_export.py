@@ -26,17 +26,30 @@ def whole(trace_files: list[Path]) -> dict[str, list]:  # noqa: F811
         return _store(ws)
 
 
-@pytest.mark.parametrize(("exported", "stored"), [
-    ((1, 2, 3, 4), (0,)),              # exported traces continue a stored span: they join its run
-    ((0,), (1, 2, 3, 4)),              # stored traces continue an exported span: they join the export's run
-    ((0, 2, 3, 4), (1,)),              # a chain: exported 2 -> stored 1 -> exported 0
-    ((0, 1, 2, 4), (0, 3)),            # a run both hold part of: the stored sub-agent among the export's steps
-    ((0, 1, 4), (1, 2, 3)),            # both directions at once, a span on both sides
-], ids=["into the store's run", "into the export's run", "a chain through both", "one run in two parts",
-        "both ways"])
+@pytest.mark.parametrize(
+    ("exported", "stored"),
+    [
+        ((1, 2, 3, 4), (0,)),  # exported traces continue a stored span: they join its run
+        ((0,), (1, 2, 3, 4)),  # stored traces continue an exported span: they join the export's run
+        ((0, 2, 3, 4), (1,)),  # a chain: exported 2 -> stored 1 -> exported 0
+        ((0, 1, 2, 4), (0, 3)),  # a run both hold part of: the stored sub-agent among the export's steps
+        ((0, 1, 4), (1, 2, 3)),  # both directions at once, a span on both sides
+    ],
+    ids=[
+        "into the store's run",
+        "into the export's run",
+        "a chain through both",
+        "one run in two parts",
+        "both ways",
+    ],
+)
 def test_an_export_and_a_store_of_linked_traces_merge_as_one_ingest(
-        trace_files: list[Path], whole: dict[str, list], tmp_path: Path,  # noqa: F811
-        exported: tuple[int, ...], stored: tuple[int, ...]) -> None:
+    trace_files: list[Path],  # noqa: F811
+    whole: dict[str, list],
+    tmp_path: Path,
+    exported: tuple[int, ...],
+    stored: tuple[int, ...],
+) -> None:
     with wb.open() as one:
         one.ingest([trace_files[i] for i in exported], progress=False)
         one.export(tmp_path / "export")
@@ -50,19 +63,25 @@ def test_an_export_and_a_store_of_linked_traces_merge_as_one_ingest(
         assert _store(ws) == whole
 
 
-def test_a_moved_trace_keeps_its_trace_id_and_its_findings_go(trace_files: list[Path], tmp_path: Path) -> None:  # noqa: F811
+def test_a_moved_trace_keeps_its_trace_id_and_its_findings_go(
+    trace_files: list[Path],  # noqa: F811
+    tmp_path: Path,
+) -> None:
     """What the export found about a trace that joins a stored run was about a run that no longer exists: it is
     not merged (as the ingest drops a moved stored run's findings); the trace's steps keep its id."""
     with wb.open() as one:
-        one.ingest(trace_files[3], progress=False)   # the sub-agent's trace alone
+        one.ingest(trace_files[3], progress=False)  # the sub-agent's trace alone
         (sub,) = [r for (r,) in one.sql("SELECT run_id FROM runs").fetchall()]
-        one.sql("INSERT INTO findings (run_id, detector, severity, detail) VALUES (?, 'hand', 'info', 'x')",
-                params=[sub])
+        one.sql(
+            "INSERT INTO findings (run_id, detector, severity, detail) VALUES (?, 'hand', 'info', 'x')",
+            params=[sub],
+        )
         one.export(tmp_path / "export")
     with wb.open() as ws:
         ws.ingest(trace_files[0], progress=False)
         ws.ingest(tmp_path / "export", progress=False)
         assert ws.sql("SELECT count(*) FROM runs").fetchall() == [(1,)]
         assert ws.sql("SELECT count(*) FROM findings").fetchall() == [(0,)]
-        assert ws.sql("SELECT count(*) FROM steps WHERE attributes->>'$.\"otel.trace_id\"' = ?",
-                      params=[sub]).fetchall() == [(2,)]
+        assert ws.sql(
+            "SELECT count(*) FROM steps WHERE attributes->>'$.\"otel.trace_id\"' = ?", params=[sub]
+        ).fetchall() == [(2,)]

@@ -24,9 +24,18 @@ FIXTURES = Path(__file__).parent / "fixtures" / "ag2-1.2.1"
 
 def _agent_spans(src: Path) -> dict[str, set[str]]:
     """Each agent's span id and its children's, by the agent's name."""
-    spans = [s for line in src.read_text(encoding="utf-8").splitlines()
-             for rs in json.loads(line)["resourceSpans"] for ss in rs["scopeSpans"] for s in ss["spans"]]
-    agents = {s["spanId"]: s["name"].removeprefix("invoke_agent ") for s in spans if s["name"].startswith("invoke_agent")}
+    spans = [
+        s
+        for line in src.read_text(encoding="utf-8").splitlines()
+        for rs in json.loads(line)["resourceSpans"]
+        for ss in rs["scopeSpans"]
+        for s in ss["spans"]
+    ]
+    agents = {
+        s["spanId"]: s["name"].removeprefix("invoke_agent ")
+        for s in spans
+        if s["name"].startswith("invoke_agent")
+    }
     out: dict[str, set[str]] = {n: {i} for i, n in agents.items()}
     for s in spans:
         if s.get("parentSpanId") in agents:
@@ -47,8 +56,11 @@ def _splits(src: Path) -> dict[str, list[Callable[[dict], bool]]]:
         # the records of one agent, then every other span, then the other agent's records
         "interleaved": [lambda s: _usage(s) and r(s), lambda s: not _usage(s), lambda s: _usage(s) and w(s)],
         # one agent's records with the other agent's calls; then the rest in two calls
-        "crossed": [lambda s: (_usage(s) and r(s)) or (not _usage(s) and w(s)),
-                    lambda s: _usage(s) and w(s), lambda s: not _usage(s) and not w(s)],
+        "crossed": [
+            lambda s: (_usage(s) and r(s)) or (not _usage(s) and w(s)),
+            lambda s: _usage(s) and w(s),
+            lambda s: not _usage(s) and not w(s),
+        ],
     }
 
 
@@ -64,15 +76,19 @@ def _tokens(ws: wb.Workspace) -> tuple:
 
 @pytest.mark.parametrize("stripped", [False, True], ids=["calls hold tokens", "records only"])
 @pytest.mark.parametrize("order", ["usage first", "model calls first", "interleaved", "crossed"])
-def test_a_runs_tokens_do_not_depend_on_the_order_of_the_calls(tmp_path: Path, order: str, stripped: bool) -> None:
+def test_a_runs_tokens_do_not_depend_on_the_order_of_the_calls(
+    tmp_path: Path, order: str, stripped: bool
+) -> None:
     src = FIXTURES / "telemetry_middleware_fault.otlp.jsonl"
     if stripped:
         src = _rewritten(src, tmp_path / "stripped.otlp.jsonl", lambda s: True, strip_calls=True)
     whole = wb.open()
     whole.ingest(src, progress=False)
     assert _tokens(whole)[:2] == (200, 40)
-    parts = [_rewritten(src, tmp_path / f"part{i}.otlp.jsonl", keep, strip_calls=False)
-             for i, keep in enumerate(_splits(src)[order])]
+    parts = [
+        _rewritten(src, tmp_path / f"part{i}.otlp.jsonl", keep, strip_calls=False)
+        for i, keep in enumerate(_splits(src)[order])
+    ]
     split = wb.open()
     for p in parts:
         assert split.ingest(p, progress=False).quarantined == 0

@@ -52,17 +52,29 @@ def _rows(ws: wb.Workspace) -> dict[str, Counter]:
     return out
 
 
-@pytest.mark.parametrize(("name", "at"), [
-    ("autogen/swarm_handoffs.otlp.jsonl", 91),      # the last trace's root alone in the store
-    ("autogen/swarm_handoffs.otlp.jsonl", 51),      # mid-trace
-    ("ag2-1.2.1/telemetry_middleware_model_crash.otlp.jsonl", 4),   # usage records apart from their calls
-    ("agent-framework/handoff_fault.otlp.jsonl", 20),               # idle executors' agents, in the walk's tree
-    # The ingest's rules that read other steps, run again where the export met the store (store43):
-    ("adk/adk213_legacy_quote.otlp.jsonl", 7),      # a model call's two spans, one stored, one exported (store43)
-    ("adk/adk213_legacy_quote.otlp.jsonl", 1),      # the same, split after the first span
-    ("llamaindex/handoff_fault.otlp.jsonl", 15),    # a step acting for the agent before it, that one stored (store43)
-    ("crewai/openllmetry_fault.otlp.jsonl", 4),     # a tool call said only in messages, asked and answered apart
-])
+@pytest.mark.parametrize(
+    ("name", "at"),
+    [
+        ("autogen/swarm_handoffs.otlp.jsonl", 91),  # the last trace's root alone in the store
+        ("autogen/swarm_handoffs.otlp.jsonl", 51),  # mid-trace
+        ("ag2-1.2.1/telemetry_middleware_model_crash.otlp.jsonl", 4),  # usage records apart from their calls
+        ("agent-framework/handoff_fault.otlp.jsonl", 20),  # idle executors' agents, in the walk's tree
+        # The ingest's rules that read other steps, run again where the export met the store (store43):
+        (
+            "adk/adk213_legacy_quote.otlp.jsonl",
+            7,
+        ),  # a model call's two spans, one stored, one exported (store43)
+        ("adk/adk213_legacy_quote.otlp.jsonl", 1),  # the same, split after the first span
+        (
+            "llamaindex/handoff_fault.otlp.jsonl",
+            15,
+        ),  # a step acting for the agent before it, that one stored (store43)
+        (
+            "crewai/openllmetry_fault.otlp.jsonl",
+            4,
+        ),  # a tool call said only in messages, asked and answered apart
+    ],
+)
 def test_a_store_merged_from_an_export_of_a_part(tmp_path: Path, name: str, at: int) -> None:
     first, second = _split(FIXTURES / name, at, tmp_path)
     with wb.open() as one:

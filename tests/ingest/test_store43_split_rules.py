@@ -28,18 +28,31 @@ _WHERE = {"file", "line", "order_hint", "seq"}
 def _loose(ws: wb.Workspace, tables: tuple[str, ...] = TABLES) -> dict[str, list]:
     out = {}
     for table in tables:
-        cols = [c for c in ws.sql(f"SELECT * FROM {table} LIMIT 0").columns if c not in _WHERE | {"created_at"}]
+        cols = [
+            c for c in ws.sql(f"SELECT * FROM {table} LIMIT 0").columns if c not in _WHERE | {"created_at"}
+        ]
         out[table] = sorted(map(repr, ws.sql(f"SELECT {', '.join(cols)} FROM {table}").fetchall()))
     return out
 
 
-@pytest.mark.parametrize(("name", "at"), [
-    ("adk/adk213_legacy_quote.otlp.jsonl", 7),       # a model call's two spans: the child stored, the parent exported
-    ("llamaindex/handoff_fault.otlp.jsonl", 15),     # steps acting for the agent before them
-    ("crewai/openllmetry_fault.otlp.jsonl", 4),      # a tool call said only in messages
-    ("semantic-kernel/sequential_fault.otlp.jsonl", 11),   # a trace's spans below a root that joined another run
-])
-def test_an_export_of_the_rest_merged_into_a_store_of_the_first_part(tmp_path: Path, name: str, at: int) -> None:
+@pytest.mark.parametrize(
+    ("name", "at"),
+    [
+        (
+            "adk/adk213_legacy_quote.otlp.jsonl",
+            7,
+        ),  # a model call's two spans: the child stored, the parent exported
+        ("llamaindex/handoff_fault.otlp.jsonl", 15),  # steps acting for the agent before them
+        ("crewai/openllmetry_fault.otlp.jsonl", 4),  # a tool call said only in messages
+        (
+            "semantic-kernel/sequential_fault.otlp.jsonl",
+            11,
+        ),  # a trace's spans below a root that joined another run
+    ],
+)
+def test_an_export_of_the_rest_merged_into_a_store_of_the_first_part(
+    tmp_path: Path, name: str, at: int
+) -> None:
     first, second = _split(FIXTURES / name, at, tmp_path)
     with wb.open() as rest:
         assert rest.ingest(second, progress=False).quarantined == 0
@@ -60,7 +73,9 @@ def test_an_export_of_the_rest_merged_into_a_store_of_the_first_part(tmp_path: P
 
 @pytest.mark.parametrize("at", [5, 11, 14])
 @pytest.mark.parametrize("order", ["later part first", "in order"])
-def test_a_trace_split_over_calls_is_stored_as_one_call_stores_it(tmp_path: Path, at: int, order: str) -> None:
+def test_a_trace_split_over_calls_is_stored_as_one_call_stores_it(
+    tmp_path: Path, at: int, order: str
+) -> None:
     # Semantic Kernel's agents run in traces of their own whose root links to the orchestration's span: the spans
     # below a root that an earlier call joined to the orchestration's run went to a run of their own.
     src = FIXTURES / "semantic-kernel" / "sequential_fault.otlp.jsonl"
@@ -69,7 +84,7 @@ def test_a_trace_split_over_calls_is_stored_as_one_call_stores_it(tmp_path: Path
         whole.ingest(src, progress=False)
         want = _loose(whole)
     with wb.open() as parts:
-        for path in ([second, first] if order == "later part first" else [first, second]):
+        for path in [second, first] if order == "later part first" else [first, second]:
             assert parts.ingest(path, progress=False).quarantined == 0
         assert _loose(parts) == want
         assert parts.sql("SELECT count(*) FROM runs").fetchall() == [(1,)]

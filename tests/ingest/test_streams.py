@@ -17,8 +17,19 @@ T0 = 1_767_225_600_000_000_000
 
 def _native_lines(n: int) -> list[bytes]:
     out = [json.dumps({"record": "run", "run_id": "r0", "system": "s"}).encode()]
-    out += [json.dumps({"run_id": "r0", "step_id": f"s{i:05d}", "kind": "llm", "started_at": T0 + i,
-                        "ended_at": T0 + i + 1, "output": "x" * 200}).encode() for i in range(n)]
+    out += [
+        json.dumps(
+            {
+                "run_id": "r0",
+                "step_id": f"s{i:05d}",
+                "kind": "llm",
+                "started_at": T0 + i,
+                "ended_at": T0 + i + 1,
+                "output": "x" * 200,
+            }
+        ).encode()
+        for i in range(n)
+    ]
     return out
 
 
@@ -36,7 +47,9 @@ def test_truncated_gzip_keeps_the_lines_before_the_break(tmp_path: Path) -> None
     breaks = q[q["reason"].str.contains("compressed stream broken")]
     assert len(breaks) == 1
     row = breaks.iloc[0]
-    assert row["file"] == str(cut.resolve()) and "byte offset" in row["reason"] and "EOFError" in row["reason"]
+    assert (
+        row["file"] == str(cut.resolve()) and "byte offset" in row["reason"] and "EOFError" in row["reason"]
+    )
     # Every stored step is a whole line of the original, and the break is the line after the last.
     assert row["line"] == report.stored + 2  # run record line + stored steps, then the broken line
     assert ws.count("quarantine") == report.quarantined
@@ -45,7 +58,7 @@ def test_truncated_gzip_keeps_the_lines_before_the_break(tmp_path: Path) -> None
 def test_corrupt_gzip_body_is_quarantined_with_its_offset(tmp_path: Path) -> None:
     packed = bytearray(gzip.compress(b"\n".join(_native_lines(2000)) + b"\n"))
     middle = len(packed) // 2
-    packed[middle:middle + 64] = b"\xff" * 64
+    packed[middle : middle + 64] = b"\xff" * 64
     path = tmp_path / "corrupt.jsonl.gz"
     path.write_bytes(bytes(packed))
     ws = wb.open()
@@ -65,9 +78,16 @@ def test_half_of_the_demo_file_stores_its_first_half(tmp_path: Path) -> None:
 
 
 def test_truncated_gzip_document_formats_keep_complete_lines(tmp_path: Path) -> None:
-    rec = {"question": "q", "question_ID": "x", "history": [{"content": "hi", "name": "A"}],
-           "mistake_agent": "A", "mistake_step": "0"}
-    text = "\n".join(json.dumps(dict(rec, question_ID=f"q{i}", question="q" * 300)) for i in range(400)) + "\n"
+    rec = {
+        "question": "q",
+        "question_ID": "x",
+        "history": [{"content": "hi", "name": "A"}],
+        "mistake_agent": "A",
+        "mistake_step": "0",
+    }
+    text = (
+        "\n".join(json.dumps(dict(rec, question_ID=f"q{i}", question="q" * 300)) for i in range(400)) + "\n"
+    )
     packed = gzip.compress(text.encode())
     path = tmp_path / "ww.jsonl.gz"
     path.write_bytes(packed[: len(packed) * 2 // 3])
@@ -77,8 +97,9 @@ def test_truncated_gzip_document_formats_keep_complete_lines(tmp_path: Path) -> 
     assert ws.quarantine()["reason"].str.contains("compressed stream broken").sum() == 1
 
 
-def test_line_over_the_limit_is_quarantined_by_prefix_length_and_hash(tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_line_over_the_limit_is_quarantined_by_prefix_length_and_hash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(_jsonio, "MAX_LINE_BYTES", 64 * 1024)
     monkeypatch.setattr(_jsonio.jsonl_lines, "__defaults__", (None, 64 * 1024))
     big = json.dumps({"run_id": "r0", "step_id": "big", "input": "y" * 300_000}).encode()
@@ -94,7 +115,9 @@ def test_line_over_the_limit_is_quarantined_by_prefix_length_and_hash(tmp_path: 
     assert len(row["raw"]) <= _jsonio.MAX_RAW_BYTES
 
 
-def test_document_over_the_limit_is_quarantined_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_document_over_the_limit_is_quarantined_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(_jsonio.read_document, "__defaults__", (None, 32 * 1024))
     doc = b'{"trace": {"id": "t", "projectId": "p"},\n"observations": [' + b" " * 100_000 + b"]}"
     path = tmp_path / "lf.json.gz"
@@ -109,7 +132,9 @@ def test_document_over_the_limit_is_quarantined_whole(tmp_path: Path, monkeypatc
 
 def _stage_rows(stage) -> list:  # noqa: ANN001
     stage.flush()
-    return stage.con.execute("SELECT line, reason, raw_bytes, raw_sha256 FROM stage_quarantine ORDER BY line").fetchall()
+    return stage.con.execute(
+        "SELECT line, reason, raw_bytes, raw_sha256 FROM stage_quarantine ORDER BY line"
+    ).fetchall()
 
 
 @pytest.mark.parametrize("gz", [False, True])
@@ -121,10 +146,21 @@ def test_blocks_of_lines_are_the_lines_one_by_one(tmp_path: Path, gz: bool) -> N
     from workbench.ingest._base import Stage, create_stage_tables
 
     rng = __import__("random").Random(5)
-    parts = [b"\xef\xbb\xbf{\"a\": 1}"]
+    parts = [b'\xef\xbb\xbf{"a": 1}']
     for i in range(300):
-        parts.append(rng.choice([b"", b"  ", b"\t\r", b"{\"b\": %d}\r" % i, b" {\"c\": 2}", b"x" * rng.randrange(1, 900),
-                                 b"{\"d\": \"%s\"}" % (b"y" * rng.randrange(50, 400))]))
+        parts.append(
+            rng.choice(
+                [
+                    b"",
+                    b"  ",
+                    b"\t\r",
+                    b'{"b": %d}\r' % i,
+                    b' {"c": 2}',
+                    b"x" * rng.randrange(1, 900),
+                    b'{"d": "%s"}' % (b"y" * rng.randrange(50, 400)),
+                ]
+            )
+        )
     text = b"\n".join(parts)  # no newline after the last line
     if gz:
         packed = gzip.compress(text)
@@ -147,8 +183,12 @@ def test_blocks_of_lines_are_the_lines_one_by_one(tmp_path: Path, gz: bool) -> N
             assert block.endswith(b"\n")
             for n, line in enumerate(block.split(b"\n")[:-1], start=first):
                 if len(line) > limit:
-                    stage.reject(line=n, reason="over", raw_bytes=len(line),
-                                 raw_sha256=hashlib.sha256(line).hexdigest())
+                    stage.reject(
+                        line=n,
+                        reason="over",
+                        raw_bytes=len(line),
+                        raw_sha256=hashlib.sha256(line).hexdigest(),
+                    )
                 elif line.strip():
                     got.append((n, line))
         assert got == want, block_bytes

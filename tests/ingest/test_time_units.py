@@ -15,8 +15,10 @@ S = int(WHEN.timestamp())  # what int(time.time()) gives
 
 
 def _steps(times: list[tuple[object, object]]) -> list[dict]:
-    return [{"run_id": "r1", "step_id": f"s{i}", "kind": "llm", "started_at": a, "ended_at": b}
-            for i, (a, b) in enumerate(times)]
+    return [
+        {"run_id": "r1", "step_id": f"s{i}", "kind": "llm", "started_at": a, "ended_at": b}
+        for i, (a, b) in enumerate(times)
+    ]
 
 
 def _write(path: Path, recs: list[dict]) -> Path:
@@ -33,15 +35,18 @@ def _naive(seconds: float) -> datetime:
 
 
 @pytest.mark.parametrize(("unit", "per_s"), [("seconds", 1), ("milliseconds", 1000), ("microseconds", 10**6)])
-def test_integer_epoch_times_are_read_in_the_unit_their_size_tells(tmp_path: Path, unit: str, per_s: int) -> None:
+def test_integer_epoch_times_are_read_in_the_unit_their_size_tells(
+    tmp_path: Path, unit: str, per_s: int
+) -> None:
     # time.time() rounded, JavaScript's Date.now(), microseconds: all landed in January 1970.
     path = _write(tmp_path / f"{unit}.jsonl", _steps([(S * per_s, (S + 2) * per_s), ((S + 3) * per_s, None)]))
     ws = wb.open()
     report = ws.ingest(path)
     assert (report.stored, report.quarantined) == (2, 0)
     assert _times(ws) == [(_naive(S), _naive(S + 2), 2000.0), (_naive(S + 3), None, None)]
-    assert report.notes == [f"{path}: 3 timestamps read as {unit} since 1970 (told by size; "
-                            "the format's numbers are nanoseconds)"]
+    assert report.notes == [
+        f"{path}: 3 timestamps read as {unit} since 1970 (told by size; the format's numbers are nanoseconds)"
+    ]
     assert unit in str(report) and unit in report._repr_html_()
     again = ws.ingest(path)  # the same times again: nothing new, no conflict
     assert (again.added, again.quarantined) == (0, 0)
@@ -54,9 +59,14 @@ def test_float_seconds_keep_their_fraction(tmp_path: Path) -> None:
     ws = wb.open()
     report = ws.ingest(path)
     assert report.quarantined == 0
-    assert _times(ws) == [(_naive(S + 0.25), _naive(S + 0.75), 500.0), (_naive(S + 1.5), _naive(S + 2), 500.0)]
-    assert report.notes == [f"{path}: 4 timestamps read as seconds since 1970 (told by size; "
-                            "the format's numbers are nanoseconds)"]
+    assert _times(ws) == [
+        (_naive(S + 0.25), _naive(S + 0.75), 500.0),
+        (_naive(S + 1.5), _naive(S + 2), 500.0),
+    ]
+    assert report.notes == [
+        f"{path}: 4 timestamps read as seconds since 1970 (told by size; "
+        "the format's numbers are nanoseconds)"
+    ]
 
 
 def test_nanoseconds_and_iso_are_unchanged(tmp_path: Path) -> None:
@@ -67,8 +77,9 @@ def test_nanoseconds_and_iso_are_unchanged(tmp_path: Path) -> None:
     # ISO text and nanoseconds as they are; the integer seconds beside them in their unit.
     assert _times(ws)[0][:2] == (_naive(S), _naive(S))
     assert _times(ws)[1][:2] == (_naive(S + 1), _naive(S + 2))
-    assert report.notes == [f"{path}: 1 timestamp read as seconds since 1970 (told by size; "
-                            "the format's numbers are nanoseconds)"]
+    assert report.notes == [
+        f"{path}: 1 timestamp read as seconds since 1970 (told by size; the format's numbers are nanoseconds)"
+    ]
     assert wb.open().ingest(_write(tmp_path / "only.jsonl", _steps([(ns, ns + 5)]))).notes == []
 
 

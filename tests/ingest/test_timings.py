@@ -11,14 +11,27 @@ from pathlib import Path
 
 def test_timings_name_the_native_read_and_the_staging_inserts(tmp_path: Path) -> None:
     path = tmp_path / "log.jsonl"
-    path.write_text("\n".join(json.dumps({"record": "step", "run_id": "r1", "step_id": f"s{i}", "kind": "llm",
-                                          "seq": i}) for i in range(5)) + "\n", encoding="utf-8")
-    code = ("import sys, workbench as wb\n"
-            "with wb.open(sys.argv[2]) as ws:\n"
-            "    print('stored', ws.ingest(sys.argv[1], progress=False).stored)\n")
+    path.write_text(
+        "\n".join(
+            json.dumps({"record": "step", "run_id": "r1", "step_id": f"s{i}", "kind": "llm", "seq": i})
+            for i in range(5)
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    code = (
+        "import sys, workbench as wb\n"
+        "with wb.open(sys.argv[2]) as ws:\n"
+        "    print('stored', ws.ingest(sys.argv[1], progress=False).stored)\n"
+    )
     env = dict(os.environ, WORKBENCH_INGEST_TIMINGS="1")
-    out = subprocess.run([sys.executable, "-c", code, str(path), str(tmp_path / "s.duckdb")], env=env,
-                         capture_output=True, text=True, check=True).stdout.splitlines()
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path), str(tmp_path / "s.duckdb")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     assert "stored 5" in out
     stage = [ln for ln in out if ln.startswith("[stage]")]
     # the whole-file read, then the copy of its steps into the stage
@@ -28,6 +41,11 @@ def test_timings_name_the_native_read_and_the_staging_inserts(tmp_path: Path) ->
     assert any(ln.startswith("[merge]") and "INSERT INTO steps" in ln for ln in out)
     # off (the default), nothing is printed
     env.pop("WORKBENCH_INGEST_TIMINGS")
-    quiet = subprocess.run([sys.executable, "-c", code, str(path), str(tmp_path / "t.duckdb")], env=env,
-                           capture_output=True, text=True, check=True).stdout.splitlines()
+    quiet = subprocess.run(
+        [sys.executable, "-c", code, str(path), str(tmp_path / "t.duckdb")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     assert quiet == ["stored 5"]

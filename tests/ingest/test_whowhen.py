@@ -27,7 +27,9 @@ def samples(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     if request.param == "own":
         folder = tmp_path_factory.mktemp("whowhen")
         records = json.loads((FIXTURES / "records.json").read_text())
-        for n, (subset, rec) in enumerate(zip(("Algorithm-Generated", "Hand-Crafted"), records, strict=True), 1):
+        for n, (subset, rec) in enumerate(
+            zip(("Algorithm-Generated", "Hand-Crafted"), records, strict=True), 1
+        ):
             (folder / subset).mkdir()
             (folder / subset / f"{n}.json").write_text(json.dumps(rec, indent=1))
         return sorted(folder.glob("*/*.json"))
@@ -65,7 +67,8 @@ def test_samples(samples: list[Path]) -> None:
 
         subset = path.parent.name
         run_id, system, task, outcome, attributes = con.execute(
-            "SELECT run_id, system, task, outcome, attributes FROM stage_runs").fetchall()[0]
+            "SELECT run_id, system, task, outcome, attributes FROM stage_runs"
+        ).fetchall()[0]
         assert run_id == run_id_of(rec) and run_id.startswith("ww-")
         assert system == f"whowhen/{subset}" and task == rec["question"] and outcome == "failure"
         attrs = json.loads(attributes)
@@ -75,10 +78,13 @@ def test_samples(samples: list[Path]) -> None:
         # The label names the annotated agent and step, and that step is the agent's own turn.
         step_id = f"t{int(rec['mistake_step']):03d}"
         assert con.execute("SELECT agent, step_id, kind, source, detail FROM stage_labels").fetchall() == [
-            (rec["mistake_agent"], step_id, "mistake", "ground_truth", rec["mistake_reason"])]
+            (rec["mistake_agent"], step_id, "mistake", "ground_truth", rec["mistake_reason"])
+        ]
         assert one(con, f"SELECT agent FROM stage_steps WHERE step_id = '{step_id}'") == rec["mistake_agent"]
 
-        kinds = dict(con.execute("SELECT agent, list(DISTINCT kind) FROM stage_steps GROUP BY agent").fetchall())
+        kinds = dict(
+            con.execute("SELECT agent, list(DISTINCT kind) FROM stage_steps GROUP BY agent").fetchall()
+        )
         if subset == "Algorithm-Generated":
             # The agent is `name`; role (user/assistant) says nothing about who spoke.
             assert set(kinds) == {t["name"] for t in rec["history"]}
@@ -89,18 +95,25 @@ def test_samples(samples: list[Path]) -> None:
             assert kinds["human"] == ["human"] and kinds["WebSurfer"] == ["agent"]
             assert sorted(kinds["Orchestrator"]) == ["agent", "handoff"]
         edges = dict(con.execute("SELECT kind, count(*) FROM stage_edges GROUP BY kind").fetchall())
-        changes = sum(1 for a, b in zip(rec["history"], rec["history"][1:], strict=False)
-                      if (a.get("name") or a["role"]).split(" (")[0] != (b.get("name") or b["role"]).split(" (")[0])
+        changes = sum(
+            1
+            for a, b in zip(rec["history"], rec["history"][1:], strict=False)
+            if (a.get("name") or a["role"]).split(" (")[0] != (b.get("name") or b["role"]).split(" (")[0]
+        )
         assert edges == {"consumes": n - 1, "handoff": changes}
 
 
 def test_failed_code_execution_is_an_error_step(samples: list[Path]) -> None:
     own = str(json.loads(samples[0].read_text()).get("question_ID")).startswith("fixture-")
-    name, expected = ("1.json", ("t001", "tool", "error", "exitcode: 1 (execution failed)")) if own else (
-        "3.json", ("t003", "tool", "error", "exitcode: 124 (execution failed)"))
+    name, expected = (
+        ("1.json", ("t001", "tool", "error", "exitcode: 1 (execution failed)"))
+        if own
+        else ("3.json", ("t003", "tool", "error", "exitcode: 124 (execution failed)"))
+    )
     con, _ = stage_file(next(p for p in samples if p.parent.name == "Algorithm-Generated" and p.name == name))
-    assert con.execute("SELECT step_id, kind, status, error FROM stage_steps WHERE status = 'error'").fetchall() == [
-        expected]
+    assert con.execute(
+        "SELECT step_id, kind, status, error FROM stage_steps WHERE status = 'error'"
+    ).fetchall() == [expected]
 
 
 def test_run_id_is_stable_across_paths(samples: list[Path], tmp_path: Path) -> None:
@@ -138,9 +151,13 @@ def test_list_and_jsonl_fixtures(name: str) -> None:
     assert rows["Orchestrator (-> WebSurfer)"] == "handoff:Orchestrator"
     assert rows["Orchestrator (final answer)"] == "agent:Orchestrator"
     assert rows["human"] == "human:human" and rows["Computer_terminal"] == "tool:Computer_terminal"
-    (attrs,), = con.execute("SELECT attributes FROM stage_steps WHERE name LIKE '%-> WebSurfer%'").fetchall()
+    ((attrs,),) = con.execute(
+        "SELECT attributes FROM stage_steps WHERE name LIKE '%-> WebSurfer%'"
+    ).fetchall()
     assert json.loads(attrs)["to"] == "WebSurfer"
-    levels = [json.loads(a).get("level") for (a,) in con.execute("SELECT attributes FROM stage_runs").fetchall()]
+    levels = [
+        json.loads(a).get("level") for (a,) in con.execute("SELECT attributes FROM stage_runs").fetchall()
+    ]
     assert sorted(levels, key=str) == [1, None]  # kept as given; the Hand-Crafted record has none
     assert {r[0] for r in con.execute("SELECT outcome FROM stage_runs").fetchall()} == {"failure"}
 
@@ -148,10 +165,21 @@ def test_list_and_jsonl_fixtures(name: str) -> None:
 def test_bad_records() -> None:
     con, stage = stage_file(FIXTURES / "bad.jsonl")
     steps = one(con, "SELECT count(*) FROM stage_steps")
-    rejects = con.execute("SELECT line, step_id, reason FROM stage_quarantine ORDER BY line, step_id").fetchall()
+    rejects = con.execute(
+        "SELECT line, step_id, reason FROM stage_quarantine ORDER BY line, step_id"
+    ).fetchall()
     assert steps == 7 and len(rejects) == 9 and stage.read == steps + len(rejects)
     assert [(line, step) for line, step, _ in rejects] == [
-        (1, None), (2, None), (3, None), (4, "t001"), (4, "t002"), (4, "t003"), (5, None), (6, None), (7, None)]
+        (1, None),
+        (2, None),
+        (3, None),
+        (4, "t001"),
+        (4, "t002"),
+        (4, "t003"),
+        (5, None),
+        (6, None),
+        (7, None),
+    ]
     reasons = [r for *_, r in rejects]
     assert "not a list" in reasons[0] and "missing" in reasons[1] and "not an object" in reasons[2]
     assert "not an object" in reasons[3] and "not a string" in reasons[4] and "neither" in reasons[5]
@@ -160,8 +188,11 @@ def test_bad_records() -> None:
     # A bad turn costs that turn only; a bad step index leaves the agent part of the label.
     labels = sorted(con.execute("SELECT agent, step_id FROM stage_labels").fetchall(), key=str)
     assert labels == sorted([("B", "t004"), ("A", None), ("A", None), (None, "t000")], key=str)
-    outcomes = dict(con.execute(
-        "SELECT json_extract_string(attributes, '$.question_ID'), outcome FROM stage_runs").fetchall())
+    outcomes = dict(
+        con.execute(
+            "SELECT json_extract_string(attributes, '$.question_ID'), outcome FROM stage_runs"
+        ).fetchall()
+    )
     assert outcomes["unlabelled"] == "unknown" and outcomes["bad-4"] == "failure"
 
 
@@ -191,7 +222,9 @@ def test_ingest_samples_end_to_end(samples: list[Path], tmp_path: Path) -> None:
     for path in samples:
         rec = json.loads(path.read_text())
         steps = ws.steps(run_id_of(rec))
-        assert steps["step_id"].tolist() == [f"t{i:03d}" for i in range(len(rec["history"]))]  # seq = turn order
+        assert steps["step_id"].tolist() == [
+            f"t{i:03d}" for i in range(len(rec["history"]))
+        ]  # seq = turn order
         culprit = steps.loc[steps["step_id"] == f"t{int(rec['mistake_step']):03d}", "agent"].item()
         assert culprit == rec["mistake_agent"]
     # The same record from another path is the same run: nothing new.
@@ -210,8 +243,16 @@ def test_ingest_bad_fixture_end_to_end() -> None:
 
 def test_oversized_question_costs_the_run_row_only(tmp_path: Path) -> None:
     path = tmp_path / "big.json"
-    path.write_text(json.dumps({"question": "x" * (5 * 2**20), "history": [{"content": "a", "name": "A"}],
-                                "mistake_agent": "A", "mistake_step": "0"}))
+    path.write_text(
+        json.dumps(
+            {
+                "question": "x" * (5 * 2**20),
+                "history": [{"content": "a", "name": "A"}],
+                "mistake_agent": "A",
+                "mistake_step": "0",
+            }
+        )
+    )
     con, stage = stage_file(path)
     assert one(con, "SELECT count(*) FROM stage_steps") == 1 and stage.read == 2
     assert one(con, "SELECT count(*) FROM stage_labels") == 1
@@ -219,11 +260,22 @@ def test_oversized_question_costs_the_run_row_only(tmp_path: Path) -> None:
 
 def test_content_as_a_list_of_lines_is_the_joined_text(tmp_path: Path) -> None:
     """MAST's AG2 trajectories in Who&When shape hold each turn's text as a list of lines."""
-    lines = ["Let's use Python to solve a math problem.", "", "Problem:", "How many inches of ribbon per bow?"]
-    history = [{"content": lines, "role": "assistant", "name": "mathproxyagent"},
-               {"content": ["The ribbon length is not given.", "\\boxed{None}"], "role": "user", "name": "assistant"},
-               {"content": [], "role": "assistant", "name": "mathproxyagent"},
-               {"content": ["fine", {"type": "text"}], "role": "user", "name": "assistant"}]
+    lines = [
+        "Let's use Python to solve a math problem.",
+        "",
+        "Problem:",
+        "How many inches of ribbon per bow?",
+    ]
+    history = [
+        {"content": lines, "role": "assistant", "name": "mathproxyagent"},
+        {
+            "content": ["The ribbon length is not given.", "\\boxed{None}"],
+            "role": "user",
+            "name": "assistant",
+        },
+        {"content": [], "role": "assistant", "name": "mathproxyagent"},
+        {"content": ["fine", {"type": "text"}], "role": "user", "name": "assistant"},
+    ]
     rec = {"question": "How many inches of ribbon per bow?", "history": history}
     path = tmp_path / "ag2_2.json"
     path.write_text(json.dumps(rec, indent=1))
@@ -237,5 +289,8 @@ def test_content_as_a_list_of_lines_is_the_joined_text(tmp_path: Path) -> None:
     assert list(steps.agent) == ["mathproxyagent", "assistant", "mathproxyagent"]
     assert list(ws.quarantine().reason) == ["turn 3: content is list, not a string or a list of strings"]
     # The same transcript with its text as strings is the same run.
-    joined = {**rec, "history": [{**t, "content": "\n".join(t["content"])} for t in history[:3]] + history[3:]}
+    joined = {
+        **rec,
+        "history": [{**t, "content": "\n".join(t["content"])} for t in history[:3]] + history[3:],
+    }
     assert run_id_of(joined) == run_id_of(rec)

@@ -17,19 +17,22 @@ from workbench.ingest._json_escapes import unescaped_json_text
 CSHARP = Path(__file__).parent / "fixtures" / "wild42" / "csharp-agent-with-gemini-2026-03-09.trace.json"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ('{"a":"I couldn\\u0027t"}', '{"a":"I couldn\'t"}'),
-    # non-ASCII (Python's ensure_ascii) and a surrogate pair: one character each; the layout kept
-    ('{"t": "23\\u00b0C in Z\\u00fcrich \\ud83d\\ude00"}', '{"t": "23°C in Zürich 😀"}'),
-    # escapes JSON needs stay: a quote, a backslash, a control character, an unpaired surrogate
-    ('"\\u0022q\\u0022 \\u005c \\u000a"', '"\\u0022q\\u0022 \\u005c \\u000a"'),
-    ('"\\ud800 alone"', '"\\ud800 alone"'),
-    # an escaped backslash followed by "u0027" is no \\u escape
-    ('"C:\\\\u0027 dir"', '"C:\\\\u0027 dir"'),
-    # text that is not JSON is its writer's own: kept
-    ("plain \\u0027 text", "plain \\u0027 text"),
-    ('{"a": 1', '{"a": 1'),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"a":"I couldn\\u0027t"}', '{"a":"I couldn\'t"}'),
+        # non-ASCII (Python's ensure_ascii) and a surrogate pair: one character each; the layout kept
+        ('{"t": "23\\u00b0C in Z\\u00fcrich \\ud83d\\ude00"}', '{"t": "23°C in Zürich 😀"}'),
+        # escapes JSON needs stay: a quote, a backslash, a control character, an unpaired surrogate
+        ('"\\u0022q\\u0022 \\u005c \\u000a"', '"\\u0022q\\u0022 \\u005c \\u000a"'),
+        ('"\\ud800 alone"', '"\\ud800 alone"'),
+        # an escaped backslash followed by "u0027" is no \\u escape
+        ('"C:\\\\u0027 dir"', '"C:\\\\u0027 dir"'),
+        # text that is not JSON is its writer's own: kept
+        ("plain \\u0027 text", "plain \\u0027 text"),
+        ('{"a": 1', '{"a": 1'),
+    ],
+)
 def test_unescaped_json_text(text: str, expected: str) -> None:
     out = unescaped_json_text(text)
     assert out == expected
@@ -83,7 +86,9 @@ def test_csharp_gave_up_at_the_failed_report(csharp) -> None:
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples" / "langfuse"
 
 
-@pytest.mark.skipif(not (SAMPLES / "microsoft-agent-2025-12-17.trace.json").exists(), reason="no ../shared/samples")
+@pytest.mark.skipif(
+    not (SAMPLES / "microsoft-agent-2025-12-17.trace.json").exists(), reason="no ../shared/samples"
+)
 def test_sample_tool_result_says_degrees() -> None:
     # Agent Framework's tool result as Python's json.dumps wrote it: "... a high of 23\u00b0C."
     ws = wb.open()

@@ -15,12 +15,22 @@ ANSWER = '{"response":{"comment":"I couldn\\u0027t retrieve the report: no data 
 
 def _otlp(path: Path) -> Path:
     attrs = {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "Insights", "output.value": ANSWER}
-    span = {"traceId": "5f" * 16, "spanId": "a1" * 8, "name": "invoke_agent Insights",
-            "startTimeUnixNano": "1700000000000000000", "endTimeUnixNano": "1700000001000000000",
-            "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()]}
-    doc = {"resourceSpans": [{"resource": {"attributes": []},
-                              "scopeSpans": [{"scope": {"name": "Experimental.Microsoft.Extensions.AI"},
-                                              "spans": [span]}]}]}
+    span = {
+        "traceId": "5f" * 16,
+        "spanId": "a1" * 8,
+        "name": "invoke_agent Insights",
+        "startTimeUnixNano": "1700000000000000000",
+        "endTimeUnixNano": "1700000001000000000",
+        "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()],
+    }
+    doc = {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": []},
+                "scopeSpans": [{"scope": {"name": "Experimental.Microsoft.Extensions.AI"}, "spans": [span]}],
+            }
+        ]
+    }
     path.write_text(json.dumps(doc))
     return path
 

@@ -28,13 +28,29 @@ def _store() -> wb.Workspace:
 
 def test_the_real_any_agent_run_is_read_right() -> None:
     ws = _store()
-    rows = ws.sql("SELECT step_id, parent_id, agent, kind, tool, model, status, tokens_in, tokens_out "
-                  "FROM steps ORDER BY seq").fetchall()
+    rows = ws.sql(
+        "SELECT step_id, parent_id, agent, kind, tool, model, status, tokens_in, tokens_out "
+        "FROM steps ORDER BY seq"
+    ).fetchall()
     agent = format(2795294992452118289, "016x")  # the invoke_agent span's integer id, as OTLP writes it
-    assert rows[0] == (agent, None, "any_agent", "agent", None, "mistral/mistral-small-latest", "unset", None, None)
-    assert [r[1:5] for r in rows[1:]] == [(agent, "any_agent", "llm", None), (agent, "any_agent", "tool", "get_current_time"),
-                                         (agent, "any_agent", "llm", None), (agent, "any_agent", "tool", "write_file"),
-                                         (agent, "any_agent", "llm", None)]
+    assert rows[0] == (
+        agent,
+        None,
+        "any_agent",
+        "agent",
+        None,
+        "mistral/mistral-small-latest",
+        "unset",
+        None,
+        None,
+    )
+    assert [r[1:5] for r in rows[1:]] == [
+        (agent, "any_agent", "llm", None),
+        (agent, "any_agent", "tool", "get_current_time"),
+        (agent, "any_agent", "llm", None),
+        (agent, "any_agent", "tool", "write_file"),
+        (agent, "any_agent", "llm", None),
+    ]
     assert [(r[7], r[8]) for r in rows if r[3] == "llm"] == [(395, 16), (483, 14), (518, 44)]
     assert all(r[6] == "ok" for r in rows[1:])
     ((outcome, attrs),) = ws.sql("SELECT outcome, attributes FROM runs").fetchall()

@@ -25,8 +25,10 @@ def test_the_vercel_ai_sdk_spans_a_js_script_saved_are_read() -> None:
     ws = wb.open()
     report = ws.ingest(FIXTURE, progress=False)
     assert (report.read, report.stored, report.quarantined) == (8, 8, 0)
-    got = {r[0]: r[1:] for r in ws.sql(
-        "SELECT step_id, agent, kind, tokens_in, tokens_out, output FROM steps").fetchall()}
+    got = {
+        r[0]: r[1:]
+        for r in ws.sql("SELECT step_id, agent, kind, tokens_in, tokens_out, output FROM steps").fetchall()
+    }
     # A call (functionId its agent) and its model request: as captured, each in a trace of its own.
     assert got["648be1dfd8e521b6"][:4] == ("test-generate-text", "agent", None, None)
     assert got["648be1dfd8e521b6"][4].startswith("Lines of code align,")
@@ -38,26 +40,47 @@ def test_the_vercel_ai_sdk_spans_a_js_script_saved_are_read() -> None:
     assert got["5a81ef3ffb5d8603"][1:4] == ("llm", 15, 112)  # (v6 streaming: ai.usage.inputTokens)
     assert ws.sql("SELECT count(*), count(DISTINCT run_id) FROM steps").fetchall() == [(8, 8)]
     # the dump names no instrumentation scope: none is made up (any-agent's is its own dumps')
-    assert all("otel.scope.name" not in json.loads(a) for (a,) in ws.sql("SELECT attributes FROM steps").fetchall())
-    start, end = ws.sql("SELECT epoch_ns(started_at), epoch_ns(ended_at) FROM steps "
-                        "WHERE step_id = '648be1dfd8e521b6'").fetchall()[0]
+    assert all(
+        "otel.scope.name" not in json.loads(a) for (a,) in ws.sql("SELECT attributes FROM steps").fetchall()
+    )
+    start, end = ws.sql(
+        "SELECT epoch_ns(started_at), epoch_ns(ended_at) FROM steps WHERE step_id = '648be1dfd8e521b6'"
+    ).fetchall()[0]
     assert (start, end) == (1770131992_241000000, 1770131994_022541000)
 
 
 def _vercel_run() -> list[ReadableSpan]:
     """A ToolLoopAgent-like call as the AI SDK traces it: the call, a model request and a failed tool call."""
     provider, tracer, exporter = recording_tracer({"service.name": "quote-desk"}, "ai", "6.0.68")
-    with tracer.start_as_current_span("ai.generateText", attributes={
-            "ai.operationId": "ai.generateText", "ai.telemetry.functionId": "planner",
-            "ai.prompt": '{"prompt":"Price 3 widgets"}', "ai.response.text": "It costs 41.20"}):
-        with tracer.start_as_current_span("ai.generateText.doGenerate", kind=SpanKind.CLIENT, attributes={
-                "ai.operationId": "ai.generateText.doGenerate", "ai.model.id": "gpt-4o-mini",
+    with tracer.start_as_current_span(
+        "ai.generateText",
+        attributes={
+            "ai.operationId": "ai.generateText",
+            "ai.telemetry.functionId": "planner",
+            "ai.prompt": '{"prompt":"Price 3 widgets"}',
+            "ai.response.text": "It costs 41.20",
+        },
+    ):
+        with tracer.start_as_current_span(
+            "ai.generateText.doGenerate",
+            kind=SpanKind.CLIENT,
+            attributes={
+                "ai.operationId": "ai.generateText.doGenerate",
+                "ai.model.id": "gpt-4o-mini",
                 "ai.response.toolCalls": '[{"toolCallId":"c1","toolName":"price","input":"{\\"n\\":3}"}]',
-                "ai.usage.inputTokens": 30, "ai.usage.outputTokens": 7}) as llm:
+                "ai.usage.inputTokens": 30,
+                "ai.usage.outputTokens": 7,
+            },
+        ) as llm:
             llm.add_event("ai.stream.firstChunk", {"ai.response.msToFirstChunk": 12.5})
-        with tracer.start_as_current_span("ai.toolCall", attributes={
-                "ai.operationId": "ai.toolCall", "ai.toolCall.name": "price",
-                "ai.toolCall.args": '{"n":3}'}) as tool:
+        with tracer.start_as_current_span(
+            "ai.toolCall",
+            attributes={
+                "ai.operationId": "ai.toolCall",
+                "ai.toolCall.name": "price",
+                "ai.toolCall.args": '{"n":3}',
+            },
+        ) as tool:
             tool.set_status(Status(StatusCode.ERROR, "price list unavailable"))
     provider.shutdown()
     return list(exporter.get_finished_spans())
@@ -73,23 +96,38 @@ def js_dump(spans: list[ReadableSpan], sdk2: bool = True) -> list[dict[str, Any]
     for s in spans:
         ctx = s.get_span_context()
         span: dict[str, Any] = {
-            "name": s.name, "kind": {SpanKind.INTERNAL: 0, SpanKind.CLIENT: 2}[s.kind],
-            "spanContext": {"traceId": format(ctx.trace_id, "032x"), "spanId": format(ctx.span_id, "016x"),
-                            "traceFlags": 1},
-            "startTime": _hr(s.start_time), "endTime": _hr(s.end_time),
-            "status": {"code": s.status.status_code.value, **({"message": s.status.description}
-                                                              if s.status.description else {})},
+            "name": s.name,
+            "kind": {SpanKind.INTERNAL: 0, SpanKind.CLIENT: 2}[s.kind],
+            "spanContext": {
+                "traceId": format(ctx.trace_id, "032x"),
+                "spanId": format(ctx.span_id, "016x"),
+                "traceFlags": 1,
+            },
+            "startTime": _hr(s.start_time),
+            "endTime": _hr(s.end_time),
+            "status": {
+                "code": s.status.status_code.value,
+                **({"message": s.status.description} if s.status.description else {}),
+            },
             "attributes": dict(s.attributes or {}),
-            "events": [{"name": e.name, "attributes": dict(e.attributes or {}), "time": _hr(e.timestamp)}
-                       for e in s.events],
-            "links": [], "resource": {"attributes": dict(s.resource.attributes)},
-            "instrumentationScope": {"name": s.instrumentation_scope.name,
-                                     "version": s.instrumentation_scope.version},
+            "events": [
+                {"name": e.name, "attributes": dict(e.attributes or {}), "time": _hr(e.timestamp)}
+                for e in s.events
+            ],
+            "links": [],
+            "resource": {"attributes": dict(s.resource.attributes)},
+            "instrumentationScope": {
+                "name": s.instrumentation_scope.name,
+                "version": s.instrumentation_scope.version,
+            },
         }
         if s.parent is not None:
             parent = format(s.parent.span_id, "016x")
-            span.update({"parentSpanContext": {"traceId": span["spanContext"]["traceId"], "spanId": parent}}
-                        if sdk2 else {"parentSpanId": parent})
+            span.update(
+                {"parentSpanContext": {"traceId": span["spanContext"]["traceId"], "spanId": parent}}
+                if sdk2
+                else {"parentSpanId": parent}
+            )
         out.append(span)
     return out
 
@@ -99,8 +137,10 @@ def test_a_js_span_dump_is_the_run_its_otlp_export_is(tmp_path: Path) -> None:
     from_otlp = otlp_store(tmp_path, spans)
     want = from_otlp.sql(f"SELECT {COLUMNS} FROM steps ORDER BY step_id").fetchall()
     assert [r[3:7] for r in sorted(want, key=lambda r: r[5])] == [
-        ("planner", "agent", "ai.generateText", None), ("planner", "llm", "ai.generateText.doGenerate", None),
-        ("planner", "tool", "ai.toolCall", "price")]
+        ("planner", "agent", "ai.generateText", None),
+        ("planner", "llm", "ai.generateText.doGenerate", None),
+        ("planner", "tool", "ai.toolCall", "price"),
+    ]
     for sdk2 in (True, False):
         dump = tmp_path / f"spans-{sdk2}.json"
         dump.write_text(json.dumps(js_dump(spans, sdk2), indent=2))
@@ -108,10 +148,14 @@ def test_a_js_span_dump_is_the_run_its_otlp_export_is(tmp_path: Path) -> None:
         report = ws.ingest(dump, progress=False)
         assert (report.read, report.stored, report.quarantined) == (3, 3, 0)
         assert ws.sql(f"SELECT {COLUMNS} FROM steps ORDER BY step_id").fetchall() == want
-        assert ws.sql("SELECT run_id, system FROM runs").fetchall() == \
-            from_otlp.sql("SELECT run_id, system FROM runs").fetchall()
+        assert (
+            ws.sql("SELECT run_id, system FROM runs").fetchall()
+            == from_otlp.sql("SELECT run_id, system FROM runs").fetchall()
+        )
         attrs = [dict(ws2.sql("SELECT step_id, attributes FROM steps").fetchall()) for ws2 in (ws, from_otlp)]
-        assert {k: json.loads(v) for k, v in attrs[0].items()} == {k: json.loads(v) for k, v in attrs[1].items()}
+        assert {k: json.loads(v) for k, v in attrs[0].items()} == {
+            k: json.loads(v) for k, v in attrs[1].items()
+        }
 
 
 def test_a_bad_js_span_costs_only_itself(tmp_path: Path) -> None:

@@ -19,25 +19,40 @@ import test_real17_mlflow2_trace_json as mlflow2
 
 import workbench as wb
 
-COLUMNS = "run_id, step_id, parent_id, agent, kind, name, tool, status, error, input, output, started_at, ended_at"
+COLUMNS = (
+    "run_id, step_id, parent_id, agent, kind, name, tool, status, error, input, output, started_at, ended_at"
+)
 
 
-@pytest.mark.parametrize("whole", [mlflow3.trace(), mlflow2.trace("0x"), mlflow2.trace("")],
-                         ids=["mlflow3", "mlflow2-0x", "mlflow2.22"])
+@pytest.mark.parametrize(
+    "whole",
+    [mlflow3.trace(), mlflow2.trace("0x"), mlflow2.trace("")],
+    ids=["mlflow3", "mlflow2-0x", "mlflow2.22"],
+)
 def test_a_traces_data_alone_gives_its_steps(tmp_path: Path, whole: dict) -> None:
     full, alone = tmp_path / "trace.json", tmp_path / "trace_data.json"
     full.write_text(json.dumps(whole, indent=2))
     # (TraceData.to_dict() of MLflow 2 adds the trace's request and response beside the spans)
-    alone.write_text(json.dumps({**whole["data"], "request": '{"request": "Quote a widget"}',
-                                 "response": '"The widget costs 14.20 USD."'}, indent=2))
+    alone.write_text(
+        json.dumps(
+            {
+                **whole["data"],
+                "request": '{"request": "Quote a widget"}',
+                "response": '"The widget costs 14.20 USD."',
+            },
+            indent=2,
+        )
+    )
     want, got = wb.open(), wb.open()
     want.ingest(full, progress=False)
     report = got.ingest(alone, progress=False)
     n = len(whole["data"]["spans"])
     assert (report.read, report.stored, report.quarantined) == (n, n, 0)
     assert report.files[0].endswith("(mlflow-trace)")
-    assert got.sql(f"SELECT {COLUMNS} FROM steps ORDER BY step_id").fetchall() == \
-        want.sql(f"SELECT {COLUMNS} FROM steps ORDER BY step_id").fetchall()
+    assert (
+        got.sql(f"SELECT {COLUMNS} FROM steps ORDER BY step_id").fetchall()
+        == want.sql(f"SELECT {COLUMNS} FROM steps ORDER BY step_id").fetchall()
+    )
     # a bad span is quarantined at its own line of the pretty-printed file, as in the whole trace
     spans = json.loads(alone.read_text())
     spans["spans"][2] = "not a span"

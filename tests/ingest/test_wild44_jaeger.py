@@ -134,4 +134,6 @@ def test_a_list_of_traces_pretty_printed_puts_a_bad_span_at_its_line(tmp_path: P
     assert (report.read, report.stored, report.quarantined) == (3, 2, 1)
     (line,) = ws.quarantine()["line"]
     text = path.read_text().splitlines()
-    assert text[line - 1].strip() == "{" and '"spanID": "00f067aa0ba902b9"' in "\n".join(text[line : line + 3])
+    assert text[line - 1].strip() == "{" and '"spanID": "00f067aa0ba902b9"' in "\n".join(
+        text[line : line + 3]
+    )

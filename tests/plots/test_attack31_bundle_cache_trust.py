@@ -49,7 +49,7 @@ def _cached(tmp_path: Path) -> Path:
 def test_a_bundle_others_may_write_is_not_run(fresh: list[str], tmp_path: Path) -> None:
     path = _cached(tmp_path)
     assert _bundle_cache.read() == fresh[0]
-    path.chmod(0o666)   # anyone may have written it: its checksum proves nothing
+    path.chmod(0o666)  # anyone may have written it: its checksum proves nothing
     assert _bundle_cache.read() is None
     path.chmod(0o600)
     assert _bundle_cache.read() == fresh[0]
@@ -73,7 +73,7 @@ def test_a_pipe_at_the_bundles_path_is_not_waited_on(fresh: list[str], tmp_path:
 
 def test_without_a_home_folder_charts_still_draw(fresh: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     def no_home() -> Path:
-        raise RuntimeError("Could not determine home directory.")   # pathlib's, for a uid without $HOME
+        raise RuntimeError("Could not determine home directory.")  # pathlib's, for a uid without $HOME
 
     for name in ("WORKBENCH_CACHE_DIR", "XDG_CACHE_HOME", "HOME"):
         monkeypatch.delenv(name, raising=False)

@@ -16,7 +16,7 @@ from workbench.plots import _bundle_cache
 posix = trust.posix
 
 
-fresh = trust.fresh   # (a process that has not drawn a chart, a cache folder of its own, the bundles built)
+fresh = trust.fresh  # (a process that has not drawn a chart, a cache folder of its own, the bundles built)
 
 
 def _bundle_path() -> Path:

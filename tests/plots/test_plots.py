@@ -13,18 +13,25 @@ from workbench import plots
 
 
 def _failed(ws: wb.Workspace) -> str:
-    return ws.sql("SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id LIMIT 1").fetchall()[0][0]
+    return ws.sql("SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id LIMIT 1").fetchall()[0][
+        0
+    ]
 
 
 def test_timeline_data_marks_findings(ws: wb.Workspace) -> None:
-    run = ws.sql("SELECT run_id FROM findings WHERE detector = 'cascade' AND severity = 'info' "
-                 "ORDER BY run_id LIMIT 1").fetchall()[0][0]
+    run = ws.sql(
+        "SELECT run_id FROM findings WHERE detector = 'cascade' AND severity = 'info' ORDER BY run_id LIMIT 1"
+    ).fetchall()[0][0]
     td = plots.timeline_data(ws, run)
     steps = ws.steps(run)
     moves = steps[steps.kind.isin(["llm", "tool", "handoff", "human", "retriever", "other"])]
     assert td.step_id.tolist() == moves.step_id.tolist()
-    downstream = set(ws.sql("SELECT step_id FROM findings WHERE run_id = ? AND detector = 'cascade' "
-                            "AND severity = 'info'", params=[run]).fetchnumpy()["step_id"])
+    downstream = set(
+        ws.sql(
+            "SELECT step_id FROM findings WHERE run_id = ? AND detector = 'cascade' AND severity = 'info'",
+            params=[run],
+        ).fetchnumpy()["step_id"]
+    )
     assert set(td.loc[td.built_on_fault, "step_id"]) == downstream & set(td.step_id)
     assert len(plots.timeline_data(ws, run, max_steps=3)) == 3
 
@@ -32,8 +39,10 @@ def test_timeline_data_marks_findings(ws: wb.Workspace) -> None:
 def test_histogram_is_aggregated_and_complete(ws: wb.Workspace) -> None:
     h = plots.histogram_data(ws, "entropy", bins=20)
     assert len(h) <= 40 and set(h.outcome) <= {"success", "failure"}
-    expected = ws.sql("SELECT count(*) FROM steps s JOIN runs r USING (run_id) WHERE s.entropy IS NOT NULL "
-                      "AND r.outcome IN ('success', 'failure')").fetchall()[0][0]
+    expected = ws.sql(
+        "SELECT count(*) FROM steps s JOIN runs r USING (run_id) WHERE s.entropy IS NOT NULL "
+        "AND r.outcome IN ('success', 'failure')"
+    ).fetchall()[0][0]
     assert h.n.sum() == expected
     one = plots.histogram_data(ws, "entropy", bins=20, agent="pricer")
     assert 0 < one.n.sum() < expected
@@ -56,24 +65,39 @@ def test_agent_series_and_change_points(ws: wb.Workspace) -> None:
     assert set(s.columns) >= {"agent", "t", "runs", *plots.AGENT_METRICS}
     assert s.groupby("agent").size().max() <= 10
     # every run is counted once per agent that acted in it
-    per_agent = ws.sql("SELECT agent, count(DISTINCT run_id) AS n FROM steps WHERE agent IS NOT NULL "
-                       "GROUP BY agent").df().set_index("agent")["n"]
+    per_agent = (
+        ws.sql("SELECT agent, count(DISTINCT run_id) AS n FROM steps WHERE agent IS NOT NULL GROUP BY agent")
+        .df()
+        .set_index("agent")["n"]
+    )
     assert s.groupby("agent")["runs"].sum().sort_index().tolist() == per_agent.sort_index().tolist()
     cp = plots.change_points(ws)
     assert list(cp.columns) == ["agent", "since", "severity", "detail", "run_id"]
     assert cp.since.notna().all()
 
 
-def test_every_chart_builds_and_saves(ws: wb.Workspace, system: wb.sim.ProcurementSystem, tmp_path: Path) -> None:
+def test_every_chart_builds_and_saves(
+    ws: wb.Workspace, system: wb.sim.ProcurementSystem, tmp_path: Path
+) -> None:
     run = _failed(ws)
     wb.attribute(ws, run, system.replay)
     values, facts = plots.stored_attribution(ws, run)
     assert facts is not None and facts["culprit"] == values.iloc[0]["player"]
-    sweep = pd.DataFrame({"threshold": [0.1, 0.5, 0.9], "escalation_rate": [0.9, 0.4, 0.05],
-                          "recall": [1.0, 0.7, 0.1], "cost": [30.0, 20.0, 45.0]})
+    sweep = pd.DataFrame(
+        {
+            "threshold": [0.1, 0.5, 0.9],
+            "escalation_rate": [0.9, 0.4, 0.05],
+            "recall": [1.0, 0.7, 0.1],
+            "cost": [30.0, 20.0, 45.0],
+        }
+    )
     charts = {
-        "timeline": plots.timeline(plots.timeline_data(ws, run), plots.handoff_data(ws, run),
-                                   decisive_step=facts["decisive_step"], title=run),
+        "timeline": plots.timeline(
+            plots.timeline_data(ws, run),
+            plots.handoff_data(ws, run),
+            decisive_step=facts["decisive_step"],
+            title=run,
+        ),
         "blame": plots.blame_bars(values),
         "hist": plots.histogram(plots.histogram_data(ws, "confidence"), "confidence", threshold=0.5),
         "calibration": plots.calibration(plots.calibration_data(ws)),
@@ -136,15 +160,17 @@ HOSTILE_NAMES = ["</script><script>alert('saved')</script>", "esc\x1b[31m]0;t\x0
 
 def test_saved_html_keeps_log_text_inside_the_script(tmp_path: Path) -> None:
     # A "</script>" in an agent name used to end the spec's script element: what followed ran.
-    chart = plots.blame_bars(pd.DataFrame({"player": HOSTILE_NAMES, "blame": [0.5, 0.3, 0.2]}), title="<i>t</i>")
+    chart = plots.blame_bars(
+        pd.DataFrame({"player": HOSTILE_NAMES, "blame": [0.5, 0.3, 0.2]}), title="<i>t</i>"
+    )
     page = plots.save(chart, tmp_path / "blame.html").read_text()
-    body = page[page.index("const spec = ") + len("const spec = "):]
+    body = page[page.index("const spec = ") + len("const spec = ") :]
     spec_text = body[: body.index(";\n")]
     assert "<" not in spec_text and ">" not in spec_text and "&" not in spec_text
     import json
 
     values = next(iter(json.loads(spec_text)["datasets"].values()))
-    assert [v["player"] for v in values] == HOSTILE_NAMES     # the same text, only escaped
+    assert [v["player"] for v in values] == HOSTILE_NAMES  # the same text, only escaped
     assert page.count("</script>") == page.count("<script")
 
 
@@ -154,9 +180,11 @@ def test_images_of_log_text_with_control_characters(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    code = (f"import pandas as pd\nfrom workbench import plots\nnames = {HOSTILE_NAMES!r}\n"
-            "c = plots.blame_bars(pd.DataFrame({'player': names, 'blame': [0.5, 0.3, 0.2]}), title='t\\x1b')\n"
-            f"for ext in ('png', 'svg'):\n    plots.save(c, {str(tmp_path)!r} + '/c.' + ext)\n")
+    code = (
+        f"import pandas as pd\nfrom workbench import plots\nnames = {HOSTILE_NAMES!r}\n"
+        "c = plots.blame_bars(pd.DataFrame({'player': names, 'blame': [0.5, 0.3, 0.2]}), title='t\\x1b')\n"
+        f"for ext in ('png', 'svg'):\n    plots.save(c, {str(tmp_path)!r} + '/c.' + ext)\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -39,8 +39,9 @@ def _new_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(alt.JupyterChart, "_esm", "online")
 
 
-def test_the_next_process_reads_the_bundle_the_first_built(fresh: list[str], monkeypatch: pytest.MonkeyPatch,
-                                                          tmp_path: Path) -> None:
+def test_the_next_process_reads_the_bundle_the_first_built(
+    fresh: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     plots.enable_offline()
     first = alt.JupyterChart._esm
     assert len(fresh) == 1 and fresh[0] in first and list((tmp_path / "cache").glob("vega-bundle-*.js"))
@@ -50,14 +51,15 @@ def test_the_next_process_reads_the_bundle_the_first_built(fresh: list[str], mon
     assert alt.JupyterChart._esm == first and alt.JupyterChart._is_offline
 
 
-def test_a_damaged_bundle_is_built_again_and_replaced(fresh: list[str], monkeypatch: pytest.MonkeyPatch,
-                                                     tmp_path: Path) -> None:
+def test_a_damaged_bundle_is_built_again_and_replaced(
+    fresh: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     plots.enable_offline()
     [path] = (tmp_path / "cache").glob("vega-bundle-*.js")
-    path.write_text(path.read_text()[:-20])          # cut short, as by a full disk
+    path.write_text(path.read_text()[:-20])  # cut short, as by a full disk
     _new_process(monkeypatch)
     plots.enable_offline()
-    assert len(fresh) == 2 and fresh[1] in alt.JupyterChart._esm     # not the cut copy
+    assert len(fresh) == 2 and fresh[1] in alt.JupyterChart._esm  # not the cut copy
     assert _bundle_cache.read() == fresh[1]
     path.write_bytes(b"\xff\xfe not text")
     assert _bundle_cache.read() is None
@@ -73,8 +75,9 @@ def test_a_bundle_of_other_versions_is_not_read(fresh: list[str], monkeypatch: p
     assert len(fresh) == 2 and fresh[1] in alt.JupyterChart._esm
 
 
-def test_a_cache_that_cannot_be_written_costs_only_the_speed_up(fresh: list[str], monkeypatch: pytest.MonkeyPatch,
-                                                               tmp_path: Path) -> None:
+def test_a_cache_that_cannot_be_written_costs_only_the_speed_up(
+    fresh: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the cache folder would be")
     monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(blocked))

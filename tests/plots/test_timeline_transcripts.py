@@ -16,12 +16,17 @@ from workbench import plots
 
 def _transcript(tmp_path: Path) -> wb.Workspace:
     # The shape of a MAST AG2 trajectory converted to Who&When's: two speakers alternating, no times.
-    turns = [("mathproxyagent", "user", "Let's use Python to solve a math problem. How many cards ..."),
-             ("assistant", "assistant", "Key idea: 5 + 24 = 29"),
-             ("mathproxyagent", "user", "29.0"),
-             ("assistant", "assistant", "The final answer is \\boxed{29}.")]
-    doc = {"question": "How many students does Miss Maria have?", "ground_truth": "30",
-           "history": [{"name": n, "role": r, "content": c} for n, r, c in turns]}
+    turns = [
+        ("mathproxyagent", "user", "Let's use Python to solve a math problem. How many cards ..."),
+        ("assistant", "assistant", "Key idea: 5 + 24 = 29"),
+        ("mathproxyagent", "user", "29.0"),
+        ("assistant", "assistant", "The final answer is \\boxed{29}."),
+    ]
+    doc = {
+        "question": "How many students does Miss Maria have?",
+        "ground_truth": "30",
+        "history": [{"name": n, "role": r, "content": c} for n, r, c in turns],
+    }
     path = tmp_path / "ag2_chat.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
     ws = wb.open()
@@ -54,17 +59,42 @@ def test_an_untimed_transcript_is_drawn_in_order(tmp_path: Path) -> None:
 def test_an_agent_span_around_its_calls_stays_off_the_timeline(tmp_path: Path) -> None:
     # An OpenTelemetry GenAI trace: invoke_agent encloses the chat and tool spans; only those are moves.
     path = tmp_path / "run.jsonl"
-    recs = [{"record": "run", "run_id": "r1", "outcome": "failure"},
-            {"record": "step", "run_id": "r1", "step_id": "a", "agent": "planner", "kind": "agent",
-             "started_at": "2026-01-01T00:00:00Z", "ended_at": "2026-01-01T00:00:09Z"},
-            {"record": "step", "run_id": "r1", "step_id": "b", "parent_id": "a", "agent": "planner", "kind": "llm",
-             "started_at": "2026-01-01T00:00:01Z", "ended_at": "2026-01-01T00:00:02Z"},
-            {"record": "step", "run_id": "r1", "step_id": "c", "parent_id": "a", "agent": "planner", "kind": "tool",
-             "started_at": "2026-01-01T00:00:03Z", "ended_at": "2026-01-01T00:00:04Z"}]
+    recs = [
+        {"record": "run", "run_id": "r1", "outcome": "failure"},
+        {
+            "record": "step",
+            "run_id": "r1",
+            "step_id": "a",
+            "agent": "planner",
+            "kind": "agent",
+            "started_at": "2026-01-01T00:00:00Z",
+            "ended_at": "2026-01-01T00:00:09Z",
+        },
+        {
+            "record": "step",
+            "run_id": "r1",
+            "step_id": "b",
+            "parent_id": "a",
+            "agent": "planner",
+            "kind": "llm",
+            "started_at": "2026-01-01T00:00:01Z",
+            "ended_at": "2026-01-01T00:00:02Z",
+        },
+        {
+            "record": "step",
+            "run_id": "r1",
+            "step_id": "c",
+            "parent_id": "a",
+            "agent": "planner",
+            "kind": "tool",
+            "started_at": "2026-01-01T00:00:03Z",
+            "ended_at": "2026-01-01T00:00:04Z",
+        },
+    ]
     path.write_text("\n".join(json.dumps(r) for r in recs) + "\n", encoding="utf-8")
     ws = wb.open()
     ws.ingest(path, progress=False)
     td = plots.timeline_data(ws, "r1")
     assert td.step_id.tolist() == ["b", "c"]
     x = plots.timeline(td).to_dict()["vconcat"][0]["layer"][0]["encoding"]["x"]
-    assert "run's start" in x["title"]   # drawn in time (seconds from the start of this 3 s run), not in order
+    assert "run's start" in x["title"]  # drawn in time (seconds from the start of this 3 s run), not in order

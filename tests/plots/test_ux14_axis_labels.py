@@ -19,10 +19,27 @@ def _store(n: int) -> wb.Workspace:
     recs: list[dict] = []
     for r in range(n):
         run, calls = f"r{r:03d}", 2 + r % 6
-        recs.append({"record": "run", "run_id": run, "system": "shop",
-                     "outcome": "failure" if calls >= 6 else "success"})
-        recs += [{"run_id": run, "step_id": f"t{i:02d}", "agent": "finder", "kind": "tool", "tool": "search",
-                  "input": {"q": f"{r}-{i}"}, "status": "ok", "output": f"result {i}"} for i in range(calls)]
+        recs.append(
+            {
+                "record": "run",
+                "run_id": run,
+                "system": "shop",
+                "outcome": "failure" if calls >= 6 else "success",
+            }
+        )
+        recs += [
+            {
+                "run_id": run,
+                "step_id": f"t{i:02d}",
+                "agent": "finder",
+                "kind": "tool",
+                "tool": "search",
+                "input": {"q": f"{r}-{i}"},
+                "status": "ok",
+                "output": f"result {i}",
+            }
+            for i in range(calls)
+        ]
     ws = wb.open()
     ws.ingest(recs, progress=False)
     return ws
@@ -39,11 +56,30 @@ def test_limit_view_latency_axis_has_no_zero_k() -> None:
     import pandas as pd
     import vl_convert as vlc
 
-    bins = pd.DataFrame({"rule": "max_step_latency_ms", "outcome": "success", "bin_start": [0.0, 1000.0, 4000.0],
-                         "bin_end": [1000.0, 2000.0, 5000.0], "n": [5, 3, 1]})
-    rules = pd.DataFrame([{"rule": "max_step_latency_ms", "limit": 4200.0, "cut": 4200.0, "x_max": 5000.0,
-                           "beyond": 0, "stops_failed": 0, "stops_successful": 1, "stops_unknown": 0,
-                           "label": "stops 1 successful"}])
+    bins = pd.DataFrame(
+        {
+            "rule": "max_step_latency_ms",
+            "outcome": "success",
+            "bin_start": [0.0, 1000.0, 4000.0],
+            "bin_end": [1000.0, 2000.0, 5000.0],
+            "n": [5, 3, 1],
+        }
+    )
+    rules = pd.DataFrame(
+        [
+            {
+                "rule": "max_step_latency_ms",
+                "limit": 4200.0,
+                "cut": 4200.0,
+                "x_max": 5000.0,
+                "beyond": 0,
+                "stops_failed": 0,
+                "stops_successful": 1,
+                "stops_unknown": 0,
+                "label": "stops 1 successful",
+            }
+        ]
+    )
     labels = axis_labels(vlc.vegalite_to_svg(plots.limit_peaks(bins, rules).to_dict()))
     assert "0" in labels and "5k" in labels and "0k" not in labels, labels
 
@@ -67,7 +103,7 @@ def test_limit_view_ticks_are_whole_counts(runs: int) -> None:
 
     limits = wb.suggest_limits(_store(runs))
     bins, rules = plots.limit_bins(limits, "shop")
-    assert len(rules) >= 3 and (rules["x_max"] - bins["bin_start"].min() < 3).any()   # narrow axes too
+    assert len(rules) >= 3 and (rules["x_max"] - bins["bin_start"].min() < 3).any()  # narrow axes too
     labels = axis_labels(vlc.vegalite_to_svg(plots.limit_peaks(bins, rules).to_dict()))
     assert len(labels) >= 4 * len(rules), labels
     assert all(re.fullmatch(r"-?\d+", t) for t in labels), sorted(set(labels))

@@ -17,9 +17,14 @@ PATH = re.compile(r'<path [^>]*d="M([\d.]+),([\d.]+)h([\d.]+)v([\d.]+)h-[\d.]+Z"
 def test_histogram_bars_are_stacked_in_their_legend_colours() -> None:
     import vl_convert as vlc
 
-    bins = pd.DataFrame({"outcome": ["success", "failure", "success", "failure", "success"],
-                         "bin_start": [0.0, 0.0, 0.5, 0.5, 1.0], "bin_end": [0.5, 0.5, 1.0, 1.0, 1.5],
-                         "n": [100, 40, 50, 30, 5]})
+    bins = pd.DataFrame(
+        {
+            "outcome": ["success", "failure", "success", "failure", "success"],
+            "bin_start": [0.0, 0.0, 0.5, 0.5, 1.0],
+            "bin_end": [0.5, 0.5, 1.0, 1.0, 1.5],
+            "n": [100, 40, 50, 30, 5],
+        }
+    )
     svg = vlc.vegalite_to_svg(plots.histogram(bins, "entropy", threshold=0.6).to_dict())
     [bars] = re.findall(r'class="mark-rect role-mark[^"]*".*?</g>', svg, re.S)
     rects = [(float(x), float(y), float(y) + float(h), rest) for x, y, _w, h, rest in PATH.findall(bars)]
@@ -33,8 +38,10 @@ def test_histogram_bars_are_stacked_in_their_legend_colours() -> None:
     for x, segments in by_x.items():
         segments.sort()
         for (_, b1, _), (t2, _, _) in zip(segments, segments[1:], strict=False):
-            assert t2 >= b1 - 1e-6, (x, segments)          # no bar drawn over another: stacked
-        assert OUTCOME_COLORS["failure"] in segments[-1][2] or len(segments) == 1, segments   # failures at the bottom
+            assert t2 >= b1 - 1e-6, (x, segments)  # no bar drawn over another: stacked
+        assert OUTCOME_COLORS["failure"] in segments[-1][2] or len(segments) == 1, (
+            segments
+        )  # failures at the bottom
     # a stack is its bin's total: 140 steps against 80
     heights = [max(b for _, b, _ in s) - min(t for t, _, _ in s) for _, s in sorted(by_x.items())]
     assert abs(heights[0] / heights[1] - 140 / 80) < 0.01, heights

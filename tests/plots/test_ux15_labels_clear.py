@@ -44,21 +44,38 @@ def _line_points(d: str) -> np.ndarray:
 
 def _inside(points: np.ndarray, box: tuple[float, float, float, float], margin: float = 1.0) -> int:
     left, top, right, bottom = box
-    return int(((points[:, 0] > left - margin) & (points[:, 0] < right + margin)
-                & (points[:, 1] > top - margin) & (points[:, 1] < bottom + margin)).sum())
+    return int(
+        (
+            (points[:, 0] > left - margin)
+            & (points[:, 0] < right + margin)
+            & (points[:, 1] > top - margin)
+            & (points[:, 1] < bottom + margin)
+        ).sum()
+    )
 
 
 def _curve(shape: str) -> pd.DataFrame:
     t = np.linspace(0.13, 1.08, 300)
-    cost = {"rising": 2000 + 8500 * (t - 0.13) ** 1.5,                 # the tuner's entropy curve
-            "falling": 10000 - 8000 * (t - 0.13) ** 0.7,
-            "valley": 2000 + 9000 * (t - 0.6) ** 2}[shape]
+    cost = {
+        "rising": 2000 + 8500 * (t - 0.13) ** 1.5,  # the tuner's entropy curve
+        "falling": 10000 - 8000 * (t - 0.13) ** 0.7,
+        "valley": 2000 + 9000 * (t - 0.6) ** 2,
+    }[shape]
     return pd.DataFrame({"threshold": t, "cost": cost})
 
 
-@pytest.mark.parametrize(("shape", "best", "live"), [
-    ("rising", 0.94, True), ("rising", 0.94, False), ("rising", 0.4, True), ("falling", 0.3, True),
-    ("falling", 0.9, False), ("valley", 0.45, True), ("valley", None, False)])
+@pytest.mark.parametrize(
+    ("shape", "best", "live"),
+    [
+        ("rising", 0.94, True),
+        ("rising", 0.94, False),
+        ("rising", 0.4, True),
+        ("falling", 0.3, True),
+        ("falling", 0.9, False),
+        ("valley", 0.45, True),
+        ("valley", None, False),
+    ],
+)
 def test_cost_curve_label_keeps_off_the_curve(shape: str, best: float | None, live: bool) -> None:
     import vl_convert as vlc
 
@@ -70,7 +87,7 @@ def test_cost_curve_label_keeps_off_the_curve(shape: str, best: float | None, li
     [path] = [g.find(f"{NS}path") for g in root.iter(f"{NS}g") if "mark-line" in (g.get("class") or "")]
     box = _text_box(text)
     assert _inside(_line_points(path.get("d")), box) == 0, (shape, best, box)
-    assert box[0] >= 0 and box[2] <= 360 and box[1] >= 0 and box[3] <= 240, box    # inside the plot
+    assert box[0] >= 0 and box[2] <= 360 and box[1] >= 0 and box[3] <= 240, box  # inside the plot
 
 
 def _bar_boxes(cell: ET.Element) -> list[tuple[float, float, float, float]]:
@@ -79,7 +96,7 @@ def _bar_boxes(cell: ET.Element) -> list[tuple[float, float, float, float]]:
         if "mark-rect" not in (g.get("class") or ""):
             continue
         for p in g.findall(f"{NS}path"):
-            if p.get("opacity") not in (None, "1"):   # the see-through band past the limit
+            if p.get("opacity") not in (None, "1"):  # the see-through band past the limit
                 continue
             m = re.fullmatch(r"M([-\d.e]+),([-\d.e]+)h([-\d.e]+)v([-\d.e]+)h[-\d.e]+Z", p.get("d"))
             if m:
@@ -105,6 +122,8 @@ def test_limit_label_is_drawn_over_no_bar(runs: int, log: bool) -> None:
                 continue
             seen += 1
             left, top, right, bottom = _text_box(text)
-            hit = [b for b in _bar_boxes(cell) if b[0] < right and b[2] > left and b[1] < bottom and b[3] > top]
+            hit = [
+                b for b in _bar_boxes(cell) if b[0] < right and b[2] > left and b[1] < bottom and b[3] > top
+            ]
             assert not hit, (text.text, (left, top, right, bottom), hit)
     assert seen == len(rules)

@@ -11,13 +11,15 @@ from workbench import plots
 def test_each_run_counted_once_per_detector(ws: wb.Workspace) -> None:
     counts = plots.detector_counts(ws)
     distinct = dict(ws.sql("SELECT detector, count(DISTINCT run_id) FROM findings GROUP BY 1").fetchall())
-    mixed = ws.sql("SELECT count(*) FROM (SELECT run_id FROM findings WHERE detector = 'cascade' "
-                   "GROUP BY run_id HAVING count(DISTINCT severity) > 1)").fetchall()[0][0]
-    assert mixed > 0    # the store has cascade runs with critical and info findings
+    mixed = ws.sql(
+        "SELECT count(*) FROM (SELECT run_id FROM findings WHERE detector = 'cascade' "
+        "GROUP BY run_id HAVING count(DISTINCT severity) > 1)"
+    ).fetchall()[0][0]
+    assert mixed > 0  # the store has cascade runs with critical and info findings
     drawn = plots.detector_bars(counts).to_dict()
     rows = drawn["datasets"][next(iter(drawn["datasets"]))]
     per_bar: dict[str, int] = {}
-    for r in rows:                                   # what the stacked bars add up to
+    for r in rows:  # what the stacked bars add up to
         per_bar[r["detector"]] = per_bar.get(r["detector"], 0) + r["runs"]
     assert per_bar == distinct
     total = dict(ws.sql("SELECT detector, count(*) FROM findings GROUP BY 1").fetchall())

@@ -13,12 +13,14 @@ import pytest
 from workbench import plots
 
 vlc = pytest.importorskip("vl_convert")
-_CHAR_PX = 6.6   # 11 px sans-serif, at most about 0.6 em a character
+_CHAR_PX = 6.6  # 11 px sans-serif, at most about 0.6 em a character
 
 
 def _label_and_rule(svg: str, text: str) -> tuple[float, float, float]:
     """The label's left and right edges and the rule's x, in plot pixels."""
-    anchor, x = re.findall(rf'text-anchor="(\w+)" transform="translate\(([-\d.]+),[-\d.]+\)"[^>]*>{text}<', svg)[0]
+    anchor, x = re.findall(
+        rf'text-anchor="(\w+)" transform="translate\(([-\d.]+),[-\d.]+\)"[^>]*>{text}<', svg
+    )[0]
     w = _CHAR_PX * len(text)
     left = float(x) - {"start": 0, "middle": w / 2, "end": w}[anchor]
     rule = float(re.findall(r'aria-roledescription="rule mark" transform="translate\(([-\d.]+),', svg)[0])

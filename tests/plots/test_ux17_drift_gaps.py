@@ -24,11 +24,27 @@ def _store() -> wb.Workspace:
     starts += [("trip", "booker", day + pd.Timedelta(hours=3, minutes=3 * i)) for i in range(10)]
     for k, (system, agent, t) in enumerate(starts):
         run = f"r{k:02d}"
-        recs.append({"record": "run", "run_id": run, "system": system, "outcome": "success",
-                     "started_at": t.isoformat() + "Z"})
-        recs.append({"run_id": run, "step_id": "s1", "agent": agent, "kind": "llm", "output": "ok",
-                     "latency_ms": 500 + 10 * k, "started_at": t.isoformat() + "Z",
-                     "ended_at": (t + pd.Timedelta(seconds=1)).isoformat() + "Z"})
+        recs.append(
+            {
+                "record": "run",
+                "run_id": run,
+                "system": system,
+                "outcome": "success",
+                "started_at": t.isoformat() + "Z",
+            }
+        )
+        recs.append(
+            {
+                "run_id": run,
+                "step_id": "s1",
+                "agent": agent,
+                "kind": "llm",
+                "output": "ok",
+                "latency_ms": 500 + 10 * k,
+                "started_at": t.isoformat() + "Z",
+                "ended_at": (t + pd.Timedelta(seconds=1)).isoformat() + "Z",
+            }
+        )
     ws = wb.open()
     ws.ingest(recs, progress=False)
     return ws
@@ -39,8 +55,9 @@ def _strokes(svg: str) -> list[list[tuple[float, float]]]:
     dotted bridges that join an agent's points across a gap say "no runs between" and are left out)."""
     out = []
     svg = re.sub(r'<path[^>]*stroke-dasharray="1,3"[^>]*/>', "", svg)
-    for d in re.findall(r'<path[^>]*aria-roledescription="line mark"[^>]*d="([^"]*)"', svg) + \
-            re.findall(r'role-mark role-line.*?<path[^>]*d="([^"]*)"', svg, re.S):
+    for d in re.findall(r'<path[^>]*aria-roledescription="line mark"[^>]*d="([^"]*)"', svg) + re.findall(
+        r'role-mark role-line.*?<path[^>]*d="([^"]*)"', svg, re.S
+    ):
         for part in re.split(r"(?=M)", d):
             pts = [(float(x), float(y)) for x, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", part)]
             if pts:
@@ -59,12 +76,13 @@ def test_an_agents_line_breaks_where_its_buckets_are_missing() -> None:
     # no stroke crosses more than a tenth of the plot: each covers one half hour of runs (of 6.5 hours)
     widest = max(max(x for x, _ in s) - min(x for x, _ in s) for s in strokes)
     assert widest < width / 10, (widest, strokes)
-    assert len(strokes) == 3, strokes   # planner at 10:00, booker at 13:00, planner at 16:00
+    assert len(strokes) == 3, strokes  # planner at 10:00, booker at 13:00, planner at 16:00
 
 
 def test_without_bucket_numbers_the_gap_is_told_by_the_step() -> None:
-    t = pd.to_datetime(["2026-03-01T10:00", "2026-03-01T10:10", "2026-03-01T10:20", "2026-03-01T15:00",
-                        "2026-03-01T15:10"])
+    t = pd.to_datetime(
+        ["2026-03-01T10:00", "2026-03-01T10:10", "2026-03-01T10:20", "2026-03-01T15:00", "2026-03-01T15:10"]
+    )
     series = pd.DataFrame({"agent": "a", "t": t, "latency_ms": [1.0, 2, 3, 4, 5], "runs": 1})
     strokes = _strokes(vlc.vegalite_to_svg(plots.drift_over_time(series, "latency_ms").to_dict()))
     assert [len(s) for s in strokes] == [3, 2], strokes

@@ -18,10 +18,19 @@ vlc = pytest.importorskip("vl_convert")
 def _run(ws: wb.Workspace, run: str, moves: list[tuple[str, str, str, float, float]]) -> None:
     t0 = pd.Timestamp("2026-03-01T10:00:00.250")
     recs: list[dict] = [{"record": "run", "run_id": run, "system": "s", "outcome": "failure"}]
-    recs += [{"run_id": run, "step_id": sid, "agent": agent, "kind": kind, "output": "ok",
-              "started_at": (t0 + pd.Timedelta(seconds=a)).isoformat() + "Z",
-              "ended_at": (t0 + pd.Timedelta(seconds=b)).isoformat() + "Z", "confidence": 0.8}
-             for sid, agent, kind, a, b in moves]
+    recs += [
+        {
+            "run_id": run,
+            "step_id": sid,
+            "agent": agent,
+            "kind": kind,
+            "output": "ok",
+            "started_at": (t0 + pd.Timedelta(seconds=a)).isoformat() + "Z",
+            "ended_at": (t0 + pd.Timedelta(seconds=b)).isoformat() + "Z",
+            "confidence": 0.8,
+        }
+        for sid, agent, kind, a, b in moves
+    ]
     ws.ingest(recs, progress=False)
 
 
@@ -29,8 +38,11 @@ def _axes(svg: str) -> tuple[list[list[str]], list[str]]:
     """Per axis, the tick labels drawn (not hidden as overlapping); and every axis title."""
     groups = re.findall(r'class="mark-text role-axis-label".*?</g>', svg, re.S)
     labels = [re.findall(r'<text[^>]*opacity="1"[^>]*>([^<]*)</text>', g) for g in groups]
-    titles = [t for g in re.findall(r'class="mark-text role-axis-title".*?</g>', svg, re.S)
-              for t in re.findall(r"<text[^>]*>([^<]*)</text>", g)]
+    titles = [
+        t
+        for g in re.findall(r'class="mark-text role-axis-title".*?</g>', svg, re.S)
+        for t in re.findall(r"<text[^>]*>([^<]*)</text>", g)
+    ]
     return labels, titles
 
 
@@ -41,14 +53,26 @@ def _drawn(ws: wb.Workspace, run: str) -> tuple[list[list[str]], list[str]]:
 
 def test_a_run_of_a_second_gets_several_readable_ticks_in_ms() -> None:
     ws = wb.open()
-    _run(ws, "quick", [("a", "planner", "llm", 0, 0.40), ("b", "planner", "tool", 0.40, 0.41),
-                       ("c", "writer", "llm", 0.45, 1.10)])
+    _run(
+        ws,
+        "quick",
+        [
+            ("a", "planner", "llm", 0, 0.40),
+            ("b", "planner", "tool", 0.40, 0.41),
+            ("c", "writer", "llm", 0.45, 1.10),
+        ],
+    )
     labels, titles = _drawn(ws, "quick")
     # the x axes: numbers up to about 1,100 ms (the signals' y axis reads 0.0 to 1.0)
-    time_axes = [ls for ls in labels if ls and all(re.fullmatch(r"[\d,.]+", t) for t in ls)
-                 and max(float(t.replace(",", "")) for t in ls) >= 100]
+    time_axes = [
+        ls
+        for ls in labels
+        if ls
+        and all(re.fullmatch(r"[\d,.]+", t) for t in ls)
+        and max(float(t.replace(",", "")) for t in ls) >= 100
+    ]
     assert len(time_axes) == 2, labels
-    for ticks in time_axes:   # the lanes' axis and the signals' axis below it
+    for ticks in time_axes:  # the lanes' axis and the signals' axis below it
         assert len(set(ticks)) >= 4 and len(set(ticks)) == len(ticks), ticks
         assert "0" in ticks and all(":" not in t for t in ticks), ticks
     assert any(t.startswith("ms from the run's start (10:00:00)") for t in titles), titles

@@ -17,12 +17,31 @@ from workbench import plots
 
 
 def _panels() -> tuple[pd.DataFrame, pd.DataFrame]:
-    bins = pd.DataFrame({"rule": ["calls"] * 4 + ["depth"] * 2, "outcome": "success",
-                         "bin_start": [0.0, 1, 2, 3, 0, 1], "bin_end": [1.0, 2, 3, 4, 1, 2],
-                         "n": [4000, 300, 20, 2, 30, 3]})
-    rules = pd.DataFrame([{"rule": r, "limit": cut, "cut": cut, "x_max": top, "beyond": 0, "stops_failed": 0,
-                           "stops_successful": 22, "stops_unknown": 0, "label": "stops 22 successful"}
-                          for r, cut, top in (("calls", 2.5, 4.0), ("depth", 1.5, 2.0))])
+    bins = pd.DataFrame(
+        {
+            "rule": ["calls"] * 4 + ["depth"] * 2,
+            "outcome": "success",
+            "bin_start": [0.0, 1, 2, 3, 0, 1],
+            "bin_end": [1.0, 2, 3, 4, 1, 2],
+            "n": [4000, 300, 20, 2, 30, 3],
+        }
+    )
+    rules = pd.DataFrame(
+        [
+            {
+                "rule": r,
+                "limit": cut,
+                "cut": cut,
+                "x_max": top,
+                "beyond": 0,
+                "stops_failed": 0,
+                "stops_successful": 22,
+                "stops_unknown": 0,
+                "label": "stops 22 successful",
+            }
+            for r, cut, top in (("calls", 2.5, 4.0), ("depth", 1.5, 2.0))
+        ]
+    )
     return bins, rules
 
 
@@ -61,12 +80,28 @@ def test_limit_tuner_log_axis_on_a_store(tmp_path) -> None:  # noqa: ANN001
     from workbench.widgets import LimitTuner
 
     records: list[dict] = []
-    for r in range(400):   # many short runs, a thin tail of long ones: the tuner goes logarithmic by itself
+    for r in range(400):  # many short runs, a thin tail of long ones: the tuner goes logarithmic by itself
         run, calls = f"r{r:03d}", 12 if r % 100 == 0 else 1 + r % 2
-        records.append({"record": "run", "run_id": run, "system": "shop",
-                        "outcome": "failure" if calls > 5 else "success"})
-        records += [{"run_id": run, "step_id": f"t{i:02d}", "agent": "finder", "kind": "tool", "tool": "search",
-                     "input": {"q": f"{r}-{i}"}, "status": "ok"} for i in range(calls)]
+        records.append(
+            {
+                "record": "run",
+                "run_id": run,
+                "system": "shop",
+                "outcome": "failure" if calls > 5 else "success",
+            }
+        )
+        records += [
+            {
+                "run_id": run,
+                "step_id": f"t{i:02d}",
+                "agent": "finder",
+                "kind": "tool",
+                "tool": "search",
+                "input": {"q": f"{r}-{i}"},
+                "status": "ok",
+            }
+            for i in range(calls)
+        ]
     ws = wb.open()
     ws.ingest(records, progress=False)
     tu = LimitTuner(ws, quantile=0.9)
@@ -79,8 +114,12 @@ def test_runs_stopped_axis_counts_whole_runs() -> None:
     """One run stopped (the Who&When samples' only max_repeats cut) drew a runs axis of 0.0, 0.1 ... 1.0."""
     import vl_convert as vlc
 
-    table = pd.DataFrame([{"rule": r, "limit": 3.0, "stops_failed": n, "stops_successful": 0, "stops_unknown": 0}
-                          for r, n in (("max_repeats", 1), ("max_retries", 0))])
+    table = pd.DataFrame(
+        [
+            {"rule": r, "limit": 3.0, "stops_failed": n, "stops_successful": 0, "stops_unknown": 0}
+            for r, n in (("max_repeats", 1), ("max_retries", 0))
+        ]
+    )
     labels = axis_labels(vlc.vegalite_to_svg(plots.limit_stops(table).to_dict()))
     numbers = [t for t in labels if re.fullmatch(r"[-\d.,]+", t)]
     assert numbers and all(re.fullmatch(r"\d+", t) for t in numbers), labels

@@ -14,18 +14,39 @@ from workbench import plots
 
 def _latency_panel() -> tuple[pd.DataFrame, pd.DataFrame]:
     edges = np.arange(0, 1460, 50.0)
-    bins = pd.DataFrame({"rule": "max_step_latency_ms", "outcome": "success", "bin_start": edges[:-1],
-                         "bin_end": edges[1:], "n": np.arange(len(edges) - 1) % 7 + 1})
-    rules = pd.DataFrame([{"rule": "max_step_latency_ms", "limit": 470.0, "cut": 470.0, "x_max": 1450.0,
-                           "beyond": 3, "stops_failed": 33, "stops_successful": 0, "stops_unknown": 0,
-                           "label": "stops 33 failed"}])
+    bins = pd.DataFrame(
+        {
+            "rule": "max_step_latency_ms",
+            "outcome": "success",
+            "bin_start": edges[:-1],
+            "bin_end": edges[1:],
+            "n": np.arange(len(edges) - 1) % 7 + 1,
+        }
+    )
+    rules = pd.DataFrame(
+        [
+            {
+                "rule": "max_step_latency_ms",
+                "limit": 470.0,
+                "cut": 470.0,
+                "x_max": 1450.0,
+                "beyond": 3,
+                "stops_failed": 33,
+                "stops_successful": 0,
+                "stops_unknown": 0,
+                "label": "stops 33 failed",
+            }
+        ]
+    )
     return bins, rules
 
 
 def _axis_labels(node: object, out: list) -> list:
     if isinstance(node, dict):
         if node.get("role") == "axis-label":
-            out.append([(i["text"], float(i.get("x", 0)), float(i.get("y", 0))) for i in node.get("items", [])])
+            out.append(
+                [(i["text"], float(i.get("x", 0)), float(i.get("y", 0))) for i in node.get("items", [])]
+            )
         for v in node.values():
             _axis_labels(v, out)
     elif isinstance(node, list):

@@ -16,10 +16,17 @@ from workbench import plots
 def test_stops_axis_labels_each_count_once(most: int) -> None:
     import vl_convert as vlc
 
-    table = pd.DataFrame({"rule": ["max_depth", "max_handoffs", "max_pingpong"], "limit": [2, 2, 1],
-                          "stops_failed": [0, most, 1], "stops_successful": [0, 0, 0], "stops_unknown": [0, 0, 0]})
+    table = pd.DataFrame(
+        {
+            "rule": ["max_depth", "max_handoffs", "max_pingpong"],
+            "limit": [2, 2, 1],
+            "stops_failed": [0, most, 1],
+            "stops_successful": [0, 0, 0],
+            "stops_unknown": [0, 0, 0],
+        }
+    )
     groups = _axis_labels(vlc.vegalite_to_scenegraph(plots.limit_stops(table).to_dict()), [])
     [x] = [[t for t, _, _ in g] for g in groups if not any(t.startswith("max_") for t, _, _ in g)]
-    assert len(x) == len(set(x)) >= 2, x                 # no count twice
-    assert x[0] == "0" and int(x[-1]) == most, x         # from none to the most any limit stops
+    assert len(x) == len(set(x)) >= 2, x  # no count twice
+    assert x[0] == "0" and int(x[-1]) == most, x  # from none to the most any limit stops
     assert all(t.isdigit() for t in x), x

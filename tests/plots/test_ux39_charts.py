@@ -11,16 +11,25 @@ from workbench import plots
 
 
 def _series(times: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({"agent": ["a"] * len(times), "t": pd.to_datetime(times),
-                         "latency_ms": [float(i) for i in range(len(times))], "runs": [1] * len(times)})
+    return pd.DataFrame(
+        {
+            "agent": ["a"] * len(times),
+            "t": pd.to_datetime(times),
+            "latency_ms": [float(i) for i in range(len(times))],
+            "runs": [1] * len(times),
+        }
+    )
 
 
-@pytest.mark.parametrize(("times", "fmt", "title"), [
-    (["2026-12-02 18:56:52.085", "2026-12-02 18:56:52.118"], "%H:%M:%S.%L", "Wed 02 Dec 2026"),
-    (["2026-12-02 18:50:00", "2026-12-02 18:56:52"], "%H:%M:%S", "Wed 02 Dec 2026"),
-    (["2026-12-02 13:00", "2026-12-02 18:00"], "%H:%M", "Wed 02 Dec 2026"),
-    (["2026-12-02 23:00", "2026-12-03 05:00"], "%H:%M", "Wed 02 Dec 2026 – Thu 03 Dec"),
-])
+@pytest.mark.parametrize(
+    ("times", "fmt", "title"),
+    [
+        (["2026-12-02 18:56:52.085", "2026-12-02 18:56:52.118"], "%H:%M:%S.%L", "Wed 02 Dec 2026"),
+        (["2026-12-02 18:50:00", "2026-12-02 18:56:52"], "%H:%M:%S", "Wed 02 Dec 2026"),
+        (["2026-12-02 13:00", "2026-12-02 18:00"], "%H:%M", "Wed 02 Dec 2026"),
+        (["2026-12-02 23:00", "2026-12-03 05:00"], "%H:%M", "Wed 02 Dec 2026 – Thu 03 Dec"),
+    ],
+)
 def test_a_day_or_less_is_drawn_in_clock_times_under_its_date(times: list[str], fmt: str, title: str) -> None:
     x = plots.drift_over_time(_series(times), "latency_ms").to_dict()["layer"][0]["encoding"]["x"]
     assert x["axis"]["format"] == fmt and x["title"] == title, x
@@ -28,7 +37,9 @@ def test_a_day_or_less_is_drawn_in_clock_times_under_its_date(times: list[str], 
 
 def test_a_week_is_drawn_in_days_under_its_dates() -> None:
     # (ux43: Vega's own labels, kept here until then, named no month before a month's first day: "Sat 03")
-    x = plots.drift_over_time(_series(["2026-12-01", "2026-12-08"]), "latency_ms").to_dict()["layer"][0]["encoding"]["x"]
+    x = plots.drift_over_time(_series(["2026-12-01", "2026-12-08"]), "latency_ms").to_dict()["layer"][0][
+        "encoding"
+    ]["x"]
     assert "%d %b" in x["axis"]["labelExpr"] and x["title"] == "01 Dec – 08 Dec 2026", x
 
 
@@ -40,9 +51,13 @@ def test_a_lane_of_steps_without_an_agent_says_so() -> None:
     import workbench as wb
 
     ws = wb.open()
-    ws.ingest(Path(__file__).resolve().parents[1] / "ingest" / "fixtures" / "autogen" / "swarm_handoffs.otlp.jsonl",
-              progress=False)
+    ws.ingest(
+        Path(__file__).resolve().parents[1] / "ingest" / "fixtures" / "autogen" / "swarm_handoffs.otlp.jsonl",
+        progress=False,
+    )
     run = ws.runs().sort_values("n_steps").run_id.iloc[-1]
     spec = plots.timeline(plots.timeline_data(ws, run), plots.handoff_data(ws, run)).to_dict()
     lanes = {row["agent"] for rows in spec["datasets"].values() for row in rows if "agent" in row}
-    assert "(no agent)" in lanes and "(none)" not in lanes and {"researcher", "triage", "writer"} <= lanes, lanes
+    assert "(no agent)" in lanes and "(none)" not in lanes and {"researcher", "triage", "writer"} <= lanes, (
+        lanes
+    )

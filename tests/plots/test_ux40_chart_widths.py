@@ -17,8 +17,13 @@ from ipywidgets.widgets.widget import _instances
 import workbench as wb
 from workbench import plots
 
-FIXTURE = Path(__file__).resolve().parents[1] / "ingest" / "fixtures" / "openai-agents" / \
-    "openinference_tool_crash.otlp.jsonl"
+FIXTURE = (
+    Path(__file__).resolve().parents[1]
+    / "ingest"
+    / "fixtures"
+    / "openai-agents"
+    / "openinference_tool_crash.otlp.jsonl"
+)
 BLAME = pd.DataFrame({"player": ["a_rather_long_agent_name_for_research", "writer"], "blame": [0.7, 0.3]})
 
 
@@ -46,11 +51,19 @@ def test_bare_charts_are_as_wide_as_their_output() -> None:
     assert isinstance(shown, alt.JupyterChart) and shown.layout.width == "100%"
     assert _shown(_timeline()).layout.width == "100%"
     # a chart of a fixed width keeps it, and its "…" menu beside it
-    assert _shown(plots.sweep_curve(pd.DataFrame({"threshold": [1.0, 2.0], "escalation_rate": [0.5, 0.1],
-                                                  "recall": [1.0, 0.5]}))).layout.width is None
+    assert (
+        _shown(
+            plots.sweep_curve(
+                pd.DataFrame({"threshold": [1.0, 2.0], "escalation_rate": [0.5, 0.1], "recall": [1.0, 0.5]})
+            )
+        ).layout.width
+        is None
+    )
     # still a width of one's own when asked for
     assert plots.blame_bars(BLAME, width=300).to_dict()["width"] == 300
-    empty = pd.DataFrame(columns=["step_id", "agent", "kind", "started_at", "ended_at", "flagged", "built_on_fault"])
+    empty = pd.DataFrame(
+        columns=["step_id", "agent", "kind", "started_at", "ended_at", "flagged", "built_on_fault"]
+    )
     assert "autosize" not in plots.timeline(empty, width=500).to_dict()
 
 
@@ -60,7 +73,7 @@ def test_saved_container_wide_charts_have_a_width(tmp_path: Path) -> None:
         # the plot drawn 640 px wide (vl-convert drew a container-wide chart 300 px in all)
         assert 640 < float(svg.get("width")) < 1000, (name, svg.get("width"))
         page = plots.save(chart, tmp_path / f"{name}.html", width=500).read_text()
-        body = page[page.index("const spec = ") + len("const spec = "):]
+        body = page[page.index("const spec = ") + len("const spec = ") :]
         spec = json.loads(body[: body.index(";\n")])
         widths = [c["width"] for c in spec.get("vconcat", [spec])]
         assert widths == [500] * len(widths) and "autosize" not in spec, (name, widths)

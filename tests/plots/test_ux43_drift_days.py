@@ -16,21 +16,28 @@ from workbench import plots
 
 def _ticks(start: str, end: str) -> tuple[list[str], str]:
     t = pd.date_range(start, end, periods=30)
-    chart = plots.drift_over_time(pd.DataFrame({"agent": ["a"] * 30, "t": t, "latency_ms": [float(i % 5) for i in range(30)],
-                                                "runs": [1] * 30}), "latency_ms")
+    chart = plots.drift_over_time(
+        pd.DataFrame(
+            {"agent": ["a"] * 30, "t": t, "latency_ms": [float(i % 5) for i in range(30)], "runs": [1] * 30}
+        ),
+        "latency_ms",
+    )
     svg = vlc.vegalite_to_svg(chart.to_dict())
-    axis = svg[svg.index('aria-label="X-axis'):]
+    axis = svg[svg.index('aria-label="X-axis') :]
     group = re.search(r'role-axis-label"[^>]*>(.*?)</g>', axis, re.S).group(1)
     texts = re.findall(r'<text[^>]*transform="translate\(([-\d.]+),[^>]*>([^<]*)</text>', group)
     title = re.search(r'role-axis-title"[^>]*>.*?<text[^>]*>([^<]*)</text>', axis, re.S).group(1)
     return [text for _, text in sorted(texts, key=lambda x: float(x[0]))], title
 
 
-@pytest.mark.parametrize(("start", "end", "tick", "title"), [
-    ("2026-12-03", "2026-12-28", r"\d\d Dec", "03 Dec – 28 Dec 2026"),                 # a month from the 3rd
-    ("2026-12-01", "2026-12-08", r"\d\d Dec", "01 Dec – 08 Dec 2026"),                 # a week
-    ("2026-01-10", "2027-02-01", r"[A-Z][a-z]{2} 202[67]", "10 Jan 2026 – 01 Feb 2027"),   # a year: months
-])
+@pytest.mark.parametrize(
+    ("start", "end", "tick", "title"),
+    [
+        ("2026-12-03", "2026-12-28", r"\d\d Dec", "03 Dec – 28 Dec 2026"),  # a month from the 3rd
+        ("2026-12-01", "2026-12-08", r"\d\d Dec", "01 Dec – 08 Dec 2026"),  # a week
+        ("2026-01-10", "2027-02-01", r"[A-Z][a-z]{2} 202[67]", "10 Jan 2026 – 01 Feb 2027"),  # a year: months
+    ],
+)
 def test_every_tick_names_its_month(start: str, end: str, tick: str, title: str) -> None:
     ticks, shown_title = _ticks(start, end)
     assert len(ticks) >= 3 and all(re.fullmatch(tick, t) for t in ticks), ticks

@@ -42,5 +42,8 @@ def store_of(memory: InMemorySpanExporter, tmp_path: Path) -> tuple[wb.Workspace
 
 def not_allowed(report: Any) -> list[tuple[str, str, str, str]]:
     """(run, step, action, rule) of every step a backtest's ``steps`` table does not allow, in its order."""
-    return [(r, s, a, rule) for r, s, _seq, _phase, a, rule in report.steps.itertuples(index=False, name=None)
-            if a != "allow"]
+    return [
+        (r, s, a, rule)
+        for r, s, _seq, _phase, a, rule in report.steps.itertuples(index=False, name=None)
+        if a != "allow"
+    ]

@@ -35,9 +35,10 @@ class _Preset(IdGenerator):
 
 
 def _sdk_value(v: Any) -> Any:
-    if isinstance(v, (dict, list)) and not (isinstance(v, list) and all(isinstance(x, (str, int, float, bool))
-                                                                         for x in v)):
-        return json.dumps(v)      # (the SDK holds no maps: rare in GenAI traces)
+    if isinstance(v, (dict, list)) and not (
+        isinstance(v, list) and all(isinstance(x, (str, int, float, bool)) for x in v)
+    ):
+        return json.dumps(v)  # (the SDK holds no maps: rare in GenAI traces)
     return v
 
 
@@ -47,8 +48,14 @@ def _hex_ids(sp: dict[str, Any]) -> dict[str, Any]:
     sp["traceId"], sp["spanId"] = hex_id(sp["traceId"], 16, "traceId"), hex_id(sp["spanId"], 8, "spanId")
     if sp.get("parentSpanId"):
         sp["parentSpanId"] = hex_id(sp["parentSpanId"], 8, "parentSpanId")
-    sp["links"] = [{**lk, "traceId": hex_id(lk["traceId"], 16, "link traceId"),
-                    "spanId": hex_id(lk["spanId"], 8, "link spanId")} for lk in sp.get("links") or ()]
+    sp["links"] = [
+        {
+            **lk,
+            "traceId": hex_id(lk["traceId"], 16, "link traceId"),
+            "spanId": hex_id(lk["spanId"], 8, "link spanId"),
+        }
+        for lk in sp.get("links") or ()
+    ]
     return sp
 
 
@@ -79,8 +86,9 @@ def replay(path: Path, processors: Iterable[SpanProcessor], at_start: Any = "all
         key = json.dumps(res, sort_keys=True, default=str)
         tp = providers.get(key)
         if tp is None:
-            tp = providers[key] = TracerProvider(resource=Resource({k: _sdk_value(v) for k, v in res.items()}),
-                                                 id_generator=ids)
+            tp = providers[key] = TracerProvider(
+                resource=Resource({k: _sdk_value(v) for k, v in res.items()}), id_generator=ids
+            )
             for p in procs:
                 tp.add_span_processor(p)
         return tp.get_tracer(scope or "replay")
@@ -117,30 +125,63 @@ def replay(path: Path, processors: Iterable[SpanProcessor], at_start: Any = "all
                 p = by_id.get((sp["traceId"], pid))
                 parent = live.get(p) if p is not None else None
                 if parent is None:
-                    parent = NonRecordingSpan(SpanContext(tid, int(pid, 16), is_remote=True,
-                                                          trace_flags=TraceFlags(TraceFlags.SAMPLED)))
+                    parent = NonRecordingSpan(
+                        SpanContext(
+                            tid, int(pid, 16), is_remote=True, trace_flags=TraceFlags(TraceFlags.SAMPLED)
+                        )
+                    )
                 ctx = trace_api.set_span_in_context(parent)
             else:
                 ctx = trace_api.set_span_in_context(trace_api.INVALID_SPAN)
-            first = (attrs if at_start == "all" else {} if at_start == "none"
-                     else {k: v for k, v in attrs.items() if k in at_start})
+            first = (
+                attrs
+                if at_start == "all"
+                else {}
+                if at_start == "none"
+                else {k: v for k, v in attrs.items() if k in at_start}
+            )
             kind = sp.get("kind", 1)
-            kind = int(kind) if str(kind).isdigit() else {"SPAN_KIND_INTERNAL": 1, "SPAN_KIND_SERVER": 2,
-                                                           "SPAN_KIND_CLIENT": 3, "SPAN_KIND_PRODUCER": 4,
-                                                           "SPAN_KIND_CONSUMER": 5}.get(kind, 1)
-            links = [Link(SpanContext(int(lk["traceId"], 16), int(lk["spanId"], 16), is_remote=True,
-                                      trace_flags=TraceFlags(TraceFlags.SAMPLED)),
-                          {k: _sdk_value(v) for k, v in attributes(lk.get("attributes")).items() if v is not None})
-                     for lk in sp.get("links") or ()]
-            span = tracer(res, scope).start_span(sp["name"], context=ctx, kind=SpanKind(max(kind, 1) - 1),
-                                                 attributes=first, links=links, start_time=int(sp["startTimeUnixNano"]))
+            kind = (
+                int(kind)
+                if str(kind).isdigit()
+                else {
+                    "SPAN_KIND_INTERNAL": 1,
+                    "SPAN_KIND_SERVER": 2,
+                    "SPAN_KIND_CLIENT": 3,
+                    "SPAN_KIND_PRODUCER": 4,
+                    "SPAN_KIND_CONSUMER": 5,
+                }.get(kind, 1)
+            )
+            links = [
+                Link(
+                    SpanContext(
+                        int(lk["traceId"], 16),
+                        int(lk["spanId"], 16),
+                        is_remote=True,
+                        trace_flags=TraceFlags(TraceFlags.SAMPLED),
+                    ),
+                    {k: _sdk_value(v) for k, v in attributes(lk.get("attributes")).items() if v is not None},
+                )
+                for lk in sp.get("links") or ()
+            ]
+            span = tracer(res, scope).start_span(
+                sp["name"],
+                context=ctx,
+                kind=SpanKind(max(kind, 1) - 1),
+                attributes=first,
+                links=links,
+                start_time=int(sp["startTimeUnixNano"]),
+            )
             live[n] = span
             continue
         span = live.pop(n)
         span.set_attributes(attrs)
         for ev in sp.get("events") or ():
-            span.add_event(ev.get("name", ""), {k: _sdk_value(v) for k, v in attributes(ev.get("attributes")).items()
-                                                if v is not None}, timestamp=int(ev.get("timeUnixNano") or 0) or None)
+            span.add_event(
+                ev.get("name", ""),
+                {k: _sdk_value(v) for k, v in attributes(ev.get("attributes")).items() if v is not None},
+                timestamp=int(ev.get("timeUnixNano") or 0) or None,
+            )
         status = sp.get("status") or {}
         code = str(status.get("code", 0))
         if code in ("2", "STATUS_CODE_ERROR"):

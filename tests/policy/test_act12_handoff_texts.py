@@ -10,9 +10,16 @@ import pytest
 from workbench.policy import _handoffs
 from workbench.policy._handoffs import Handoffs
 
-PAGES = ["Order ORD-17 shipped, 3 items, total 412.50", "no results", "Page 2 of 9: SKU-88 at 19.99",
-         "Click, or drop your file here", "population 5.4 million (2024)", "ORD-17: status pending since 2024-03-02",
-         "retrying with id 7f3c9a2e-1b4d-4c8e-9a1f-2b3c4d5e6f70", "SKU-88 SKU-89 SKU-90 SKU-91 SKU-92"]
+PAGES = [
+    "Order ORD-17 shipped, 3 items, total 412.50",
+    "no results",
+    "Page 2 of 9: SKU-88 at 19.99",
+    "Click, or drop your file here",
+    "population 5.4 million (2024)",
+    "ORD-17: status pending since 2024-03-02",
+    "retrying with id 7f3c9a2e-1b4d-4c8e-9a1f-2b3c4d5e6f70",
+    "SKU-88 SKU-89 SKU-90 SKU-91 SKU-92",
+]
 
 
 def _counts(seed: int) -> list[int]:
@@ -31,10 +38,12 @@ def _counts(seed: int) -> list[int]:
 
 @pytest.mark.parametrize("max_values", [4, 16, 2048])
 @pytest.mark.parametrize("seed", range(6))
-def test_texts_said_again_count_as_when_scanned(monkeypatch: pytest.MonkeyPatch, max_values: int, seed: int) -> None:
+def test_texts_said_again_count_as_when_scanned(
+    monkeypatch: pytest.MonkeyPatch, max_values: int, seed: int
+) -> None:
     monkeypatch.setattr(_handoffs, "_MAX_VALUES", max_values)
     remembered = _counts(seed)
-    monkeypatch.setattr(_handoffs, "_MAX_TEXTS", 0)     # no text remembered: every text scanned
+    monkeypatch.setattr(_handoffs, "_MAX_TEXTS", 0)  # no text remembered: every text scanned
     assert _counts(seed) == remembered
     assert max(remembered) > 0
 

@@ -16,16 +16,39 @@ from workbench.thresholds import available_signals, sweep_thresholds
 
 def _whowhen(path: Path, n: int, correct: bool, stuck: bool) -> None:
     """A Who&When Algorithm-Generated record: experts and the computer terminal taking turns."""
-    history = [{"content": "Solve the task: how many clients have an even street number? Plan: read the file.",
-                "role": "user", "name": "Excel_Expert"}]
+    history = [
+        {
+            "content": "Solve the task: how many clients have an even street number? Plan: read the file.",
+            "role": "user",
+            "name": "Excel_Expert",
+        }
+    ]
     for i in range(n):
         said = "Please run the code again." if stuck else f"Rows checked so far: {100 + 17 * i}."
-        history.append({"content": said, "role": "assistant",
-                        "name": "Excel_Expert" if i % 2 == 0 else "DataVerification_Expert"})
-    path.write_text(json.dumps({"is_correct": correct, "question": "How many clients have an even street number?",
-                                "question_ID": path.stem, "level": "2", "ground_truth": "8", "history": history,
-                                "mistake_agent": "Excel_Expert", "mistake_step": "1",
-                                "mistake_reason": "wrong column", "system_prompt": {}}), encoding="utf-8")
+        history.append(
+            {
+                "content": said,
+                "role": "assistant",
+                "name": "Excel_Expert" if i % 2 == 0 else "DataVerification_Expert",
+            }
+        )
+    path.write_text(
+        json.dumps(
+            {
+                "is_correct": correct,
+                "question": "How many clients have an even street number?",
+                "question_ID": path.stem,
+                "level": "2",
+                "ground_truth": "8",
+                "history": history,
+                "mistake_agent": "Excel_Expert",
+                "mistake_step": "1",
+                "mistake_reason": "wrong column",
+                "system_prompt": {},
+            }
+        ),
+        encoding="utf-8",
+    )
 
 
 @pytest.fixture()
@@ -42,12 +65,12 @@ def ws(tmp_path: Path):
 def test_backtest_reads_hitl_signals_at_turns(ws) -> None:
     report = backtest(Policy(hitl=(HitlRule("handoffs", 3),)), ws)
     decisions = dict(zip(report.runs["outcome"], report.runs["decision"], strict=True))
-    assert decisions == {"success": "allowed", "failure": "escalated"}     # was: no step read, both allowed
+    assert decisions == {"success": "allowed", "failure": "escalated"}  # was: no step read, both allowed
 
 
 def test_sweep_has_signals_at_turns(ws) -> None:
     avail = available_signals(ws).set_index("signal")["steps"]
-    assert avail["handoffs"] == avail["depth"] == ws.count("steps")      # was 0: no step carried a signal
+    assert avail["handoffs"] == avail["depth"] == ws.count("steps")  # was 0: no step carried a signal
     sweep = sweep_thresholds(ws, signal="handoffs")
     # the stuck run only (its labelled mistake, step 1, comes before: too late to count as caught)
     assert (sweep.at(3).escalated_runs, sweep.at(3).false_escalations) == (1, 0)

@@ -10,7 +10,7 @@ import pytest
 import workbench as wb
 from workbench.policy import Budgets, Loops, Policy
 
-DEEP = "[" * 5000 + "]" * 5000   # valid JSON (the store's json_valid says so), deeper than json.loads goes
+DEEP = "[" * 5000 + "]" * 5000  # valid JSON (the store's json_valid says so), deeper than json.loads goes
 
 
 def test_deep_json_reply_does_not_crash_the_guard() -> None:
@@ -38,15 +38,22 @@ def test_tool_named_by_an_array_or_number_is_read_to_its_end(name: object) -> No
     from opentelemetry.trace import Status, StatusCode
 
     with tracer.start_as_current_span("run"):
-        for _ in range(2):   # the call fails, and is made again with the same arguments: a retry
-            s = tracer.start_span("execute_tool", attributes={
-                "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": name,
-                "gen_ai.agent.name": ("buyer",), "gen_ai.tool.call.arguments": '{"sku": "A"}'})
+        for _ in range(2):  # the call fails, and is made again with the same arguments: a retry
+            s = tracer.start_span(
+                "execute_tool",
+                attributes={
+                    "gen_ai.operation.name": "execute_tool",
+                    "gen_ai.tool.name": name,
+                    "gen_ai.agent.name": ("buyer",),
+                    "gen_ai.tool.call.arguments": '{"sku": "A"}',
+                },
+            )
             s.set_status(Status(StatusCode.ERROR, "timeout"))
             s.end()
     assert guard.errors == 0
     assert [(c.rule, c.agent, c.tool) for c in cuts] == [
-        ("max_retries", '["buyer"]', '["get_price", "backup"]' if isinstance(name, tuple) else "7")]
+        ("max_retries", '["buyer"]', '["get_price", "backup"]' if isinstance(name, tuple) else "7")
+    ]
 
 
 def test_agent_names_of_forgotten_runs_are_forgotten() -> None:
@@ -59,8 +66,10 @@ def test_agent_names_of_forgotten_runs_are_forgotten() -> None:
     provider.add_span_processor(guard)
     tracer = provider.get_tracer("app")
     for i in range(50):
-        with tracer.start_as_current_span("invoke_agent", attributes={
-                "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": f"{i:032x}"}):
+        with tracer.start_as_current_span(
+            "invoke_agent",
+            attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": f"{i:032x}"},
+        ):
             pass
     assert guard.errors == 0 and guard.active_runs() == 3
     assert len(guard._agent_ids.traces) <= 3
@@ -100,9 +109,14 @@ def test_long_tool_arguments_are_not_held_by_the_guard() -> None:
     def one_run() -> None:
         with tracer.start_as_current_span("run"):
             for j in range(200):
-                with tracer.start_as_current_span("execute_tool", attributes={
-                        "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "upload",
-                        "gen_ai.tool.call.arguments": f"{j:05d}" + "x" * 20_000}):
+                with tracer.start_as_current_span(
+                    "execute_tool",
+                    attributes={
+                        "gen_ai.operation.name": "execute_tool",
+                        "gen_ai.tool.name": "upload",
+                        "gen_ai.tool.call.arguments": f"{j:05d}" + "x" * 20_000,
+                    },
+                ):
                     pass
 
     one_run()  # first use imports and compiles lazily loaded code: not memory the guard holds
@@ -115,7 +129,7 @@ def test_long_tool_arguments_are_not_held_by_the_guard() -> None:
     finally:
         tracemalloc.stop()
     assert guard.errors == 0 and guard.active_runs() == 6
-    assert held < 4_000_000     # 5 x 200 x 20 kB = 20 MB of arguments passed through
+    assert held < 4_000_000  # 5 x 200 x 20 kB = 20 MB of arguments passed through
 
 
 def test_a_retry_with_long_arguments_is_still_a_retry() -> None:
@@ -123,12 +137,12 @@ def test_a_retry_with_long_arguments_is_still_a_retry() -> None:
     g = wb.Guard(Policy(budgets=Budgets(max_retries=1), loops=Loops(max_repeats=1)))
     g.before_step("r", "a", "tool", "upload", long_args)
     g.after_step("r", "a", "tool", "upload", long_args, status="error")
-    g.before_step("r", "a", "tool", "upload", {"document": "y" * 10_000})       # the same call again: retry 1
+    g.before_step("r", "a", "tool", "upload", {"document": "y" * 10_000})  # the same call again: retry 1
     g.after_step("r", "a", "tool", "upload", {"document": "y" * 10_000}, status="error")
     g.before_step("r", "a", "tool", "upload", {"document": "y" * 9_999 + "z"})  # another call
     g.after_step("r", "a", "tool", "upload", {"document": "y" * 9_999 + "z"})
     with pytest.raises(wb.PolicyViolation, match="max_retries"):
-        g.before_step("r", "a", "tool", "upload", {"document": "y " * 10_000})   # whitespace aside, retry 2
+        g.before_step("r", "a", "tool", "upload", {"document": "y " * 10_000})  # whitespace aside, retry 2
 
 
 def test_a_signal_given_as_text_is_read_as_the_store_reads_it() -> None:
@@ -137,8 +151,10 @@ def test_a_signal_given_as_text_is_read_as_the_store_reads_it() -> None:
     from workbench.policy import HitlRule
 
     seen: list = []
-    g = wb.Guard(Policy(hitl=(HitlRule("confidence", 0.5, direction="below"), HitlRule("tokens_out", 100.0))),
-                 on_escalate=seen.append)
+    g = wb.Guard(
+        Policy(hitl=(HitlRule("confidence", 0.5, direction="below"), HitlRule("tokens_out", 100.0))),
+        on_escalate=seen.append,
+    )
     g.before_step("r", "a", "llm")
     assert g.after_step("r", "a", "llm", confidence="0.1").action == "escalate"
     g.before_step("r", "a", "llm")

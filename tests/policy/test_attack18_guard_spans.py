@@ -37,13 +37,29 @@ def test_a_langchain_tool_message_error_is_a_failed_call_to_the_guard(tmp_path: 
     guard = GuardSpanProcessor(policy, on_cut=cuts.append)
     provider, memory = provider_with(guard)
     tracer = provider.get_tracer("openinference.instrumentation.langchain")
-    failed = json.dumps({"lc": 1, "type": "tool", "data": {
-        "content": "price service timed out", "type": "tool", "tool_call_id": "call_1", "status": "error"}})
+    failed = json.dumps(
+        {
+            "lc": 1,
+            "type": "tool",
+            "data": {
+                "content": "price service timed out",
+                "type": "tool",
+                "tool_call_id": "call_1",
+                "status": "error",
+            },
+        }
+    )
     with tracer.start_as_current_span("LangGraph", attributes={"openinference.span.kind": "CHAIN"}):
         for _ in range(2):
-            with tracer.start_as_current_span("get_price", attributes={
-                    "openinference.span.kind": "TOOL", "tool.name": "get_price",
-                    "input.value": '{"sku": "A"}', "output.value": failed}):
+            with tracer.start_as_current_span(
+                "get_price",
+                attributes={
+                    "openinference.span.kind": "TOOL",
+                    "tool.name": "get_price",
+                    "input.value": '{"sku": "A"}',
+                    "output.value": failed,
+                },
+            ):
                 pass
     assert guard.errors == 0
     assert [(c.rule, c.tool) for c in cuts] == [("max_retries", "get_price")]
@@ -63,7 +79,7 @@ def test_retry_counts_are_bounded_with_the_outcomes_they_count() -> None:
             assert core.before(st, "a", "tool", "t", f'{{"q": {i}}}').action == "allow"
             core.after(st, "a", "tool", "t", f'{{"q": {i}}}', status="error")
     assert len(st.retries) <= _MAX_KEYS
-    assert core.before(st, "a", "tool", "t", f'{{"q": {4 * _MAX_KEYS - 1}}}').action == "cut"   # the 2nd retry
+    assert core.before(st, "a", "tool", "t", f'{{"q": {4 * _MAX_KEYS - 1}}}').action == "cut"  # the 2nd retry
 
 
 def test_policy_given_as_a_bytes_path_or_no_path() -> None:
@@ -99,12 +115,18 @@ def test_a_span_that_outlives_its_root_is_checked_at_its_end(tmp_path: Path) -> 
     tracer = provider.get_tracer("app")
     t0 = 1_772_000_000_000_000_000
     root = tracer.start_span("run", start_time=t0)
-    call = tracer.start_span("execute_tool get_price", context=trace_api.set_span_in_context(root),
-                             start_time=t0 + 1_000_000, attributes={
-                                 "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_price",
-                                 "gen_ai.tool.call.arguments": '{"sku": "A"}'})
+    call = tracer.start_span(
+        "execute_tool get_price",
+        context=trace_api.set_span_in_context(root),
+        start_time=t0 + 1_000_000,
+        attributes={
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": "get_price",
+            "gen_ai.tool.call.arguments": '{"sku": "A"}',
+        },
+    )
     root.end(end_time=t0 + 2_000_000)
-    call.end(end_time=t0 + 200_000_000)     # 199 ms, after the root ended
+    call.end(end_time=t0 + 200_000_000)  # 199 ms, after the root ended
     assert guard.errors == 0
     assert [(c.rule, c.tool, c.phase) for c in cuts] == [("max_step_latency_ms", "get_price", "end")]
     assert _backtest_cuts(policy, memory, tmp_path) == ["max_step_latency_ms"]
@@ -124,8 +146,10 @@ def test_a_hitl_rule_on_retries_waits_for_arguments_given_at_the_end(tmp_path: P
     guard = GuardSpanProcessor(policy, on_escalate=told.append, on_cut=told.append)
     provider, memory = provider_with(guard)
     tracer = provider.get_tracer("openinference.instrumentation.openai_agents")
-    with tracer.start_as_current_span("buyer", attributes={"openinference.span.kind": "AGENT", "agent.name": "buyer"}):
-        for sku, failed in (("A", True), ("B", False), ("A", False)):    # the third call is a retry
+    with tracer.start_as_current_span(
+        "buyer", attributes={"openinference.span.kind": "AGENT", "agent.name": "buyer"}
+    ):
+        for sku, failed in (("A", True), ("B", False), ("A", False)):  # the third call is a retry
             span = tracer.start_span("get_price", attributes={"openinference.span.kind": "TOOL"})
             span.set_attribute("tool.name", "get_price")
             span.set_attribute("input.value", json.dumps({"sku": sku}))

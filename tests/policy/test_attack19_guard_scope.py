@@ -40,38 +40,68 @@ def _quote(tracer: Any, start: int) -> None:
         now[0] += MS
         return now[0]
 
-    root = tracer.start_span("quote-workflow", start_time=tick(), attributes={
-        "openinference.span.kind": "AGENT", "llm.system": "openai", "input.value": "What does the widget cost?"})
+    root = tracer.start_span(
+        "quote-workflow",
+        start_time=tick(),
+        attributes={
+            "openinference.span.kind": "AGENT",
+            "llm.system": "openai",
+            "input.value": "What does the widget cost?",
+        },
+    )
     ctx = trace_api.set_span_in_context(root)
     for agent, tool in (("researcher", True), ("writer", False)):
-        w = tracer.start_span("Agent workflow", context=ctx, start_time=tick(), attributes={
-            "openinference.span.kind": "CHAIN", "llm.system": "openai"})
-        a = tracer.start_span(agent, context=trace_api.set_span_in_context(w), start_time=tick(), attributes={
-            "openinference.span.kind": "AGENT", "llm.system": "openai", "graph.node.id": agent})
+        w = tracer.start_span(
+            "Agent workflow",
+            context=ctx,
+            start_time=tick(),
+            attributes={"openinference.span.kind": "CHAIN", "llm.system": "openai"},
+        )
+        a = tracer.start_span(
+            agent,
+            context=trace_api.set_span_in_context(w),
+            start_time=tick(),
+            attributes={"openinference.span.kind": "AGENT", "llm.system": "openai", "graph.node.id": agent},
+        )
         actx = trace_api.set_span_in_context(a)
         if tool:
-            t = tracer.start_span("get_price", context=actx, start_time=tick(), attributes={
-                "openinference.span.kind": "TOOL", "tool.name": "get_price", "input.value": '{"item":"widget"}'})
+            t = tracer.start_span(
+                "get_price",
+                context=actx,
+                start_time=tick(),
+                attributes={
+                    "openinference.span.kind": "TOOL",
+                    "tool.name": "get_price",
+                    "input.value": '{"item":"widget"}',
+                },
+            )
             t.set_attribute("output.value", "41.20")
             t.end(end_time=tick())
-        m = tracer.start_span("generation", context=actx, start_time=tick(), attributes={
-            "openinference.span.kind": "LLM", "llm.system": "openai"})
+        m = tracer.start_span(
+            "generation",
+            context=actx,
+            start_time=tick(),
+            attributes={"openinference.span.kind": "LLM", "llm.system": "openai"},
+        )
         m.set_attribute("output.value", "The widget costs 41.20 USD." if tool else QUOTE)
         m.end(end_time=tick())
         a.end(end_time=tick())
         w.end(end_time=tick())
-    root.set_attribute("output.value", QUOTE)    # (the last answer, lifted onto the trace)
+    root.set_attribute("output.value", QUOTE)  # (the last answer, lifted onto the trace)
     root.end(end_time=tick())
 
 
-@pytest.mark.parametrize("scopes", [(OAI_JS,), (APP,), (APP, OAI_JS), (OAI_JS, APP)],
-                         ids=["openai-agents-js", "app", "app-then-js", "js-then-app"])
+@pytest.mark.parametrize(
+    "scopes",
+    [(OAI_JS,), (APP,), (APP, OAI_JS), (OAI_JS, APP)],
+    ids=["openai-agents-js", "app", "app-then-js", "js-then-app"],
+)
 def test_the_guard_reads_a_root_by_its_scope_as_the_backtest(scopes: tuple[str, ...], tmp_path: Path) -> None:
     policy = Policy(breakers=Breakers(max_handoffs=0))
     told: list[SpanDecision] = []
     guard = GuardSpanProcessor(policy, on_cut=told.append, on_escalate=told.append)
     provider, memory = provider_with(guard)
-    for i, scope in enumerate(scopes):     # the same spans, one trace per scope, through one processor
+    for i, scope in enumerate(scopes):  # the same spans, one trace per scope, through one processor
         _quote(provider.get_tracer(scope), T0 + i * 1000 * MS)
 
     ws, rep = store_of(memory, tmp_path)
@@ -121,4 +151,4 @@ def test_starts_with_long_arrays_or_names_are_not_held_for_reuse(long: str) -> N
     finally:
         tracemalloc.stop()
     assert guard.errors == 0
-    assert held < 4_000_000     # 1,000 x 20 kB = 20 MB passed through
+    assert held < 4_000_000  # 1,000 x 20 kB = 20 MB passed through

@@ -41,12 +41,23 @@ def test_a_span_kept_after_conversion_is_checked_live(odd: str, tmp_path: Path) 
     guard = GuardSpanProcessor(policy, on_cut=told.append)
     provider, memory = provider_with(guard)
     tracer = provider.get_tracer("app")
-    root = tracer.start_span("invoke_agent a", start_time=T0, attributes={
-        "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "a"})
-    attrs: dict[str, Any] = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup",
-                             "gen_ai.tool.call.arguments": "{}", **ODD[odd]}
-    call = tracer.start_span("execute_tool lookup", context=trace_api.set_span_in_context(root),
-                             start_time=T0 + MS, attributes=attrs)
+    root = tracer.start_span(
+        "invoke_agent a",
+        start_time=T0,
+        attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "a"},
+    )
+    attrs: dict[str, Any] = {
+        "gen_ai.operation.name": "execute_tool",
+        "gen_ai.tool.name": "lookup",
+        "gen_ai.tool.call.arguments": "{}",
+        **ODD[odd],
+    }
+    call = tracer.start_span(
+        "execute_tool lookup",
+        context=trace_api.set_span_in_context(root),
+        start_time=T0 + MS,
+        attributes=attrs,
+    )
     call.end(end_time=T0 + 2 * MS)
     root.end(end_time=T0 + 3 * MS)
 
@@ -59,9 +70,22 @@ def test_a_span_kept_after_conversion_is_checked_live(odd: str, tmp_path: Path) 
 
 
 def test_the_stage_check_still_names_what_it_refuses() -> None:
-    m = {"agent": None, "is_agent": False, "kind": "tool", "tool": "t", "model": None, "input": None,
-         "output": None, "error": None, "tokens_in": -1, "tokens_out": None, "cost": None, "confidence": None,
-         "entropy": None, "attributes": {}}
+    m = {
+        "agent": None,
+        "is_agent": False,
+        "kind": "tool",
+        "tool": "t",
+        "model": None,
+        "input": None,
+        "output": None,
+        "error": None,
+        "tokens_in": -1,
+        "tokens_out": None,
+        "cost": None,
+        "confidence": None,
+        "entropy": None,
+        "attributes": {},
+    }
     assert stored_reason(m, "t", 0, None, "r", "s") == "tokens_in must be 0 or more (got -1)"
     assert stored_reason({**m, "tokens_in": 1.0}, "t", 0, None, "r", "s") is None
 

@@ -18,20 +18,35 @@ def _run(run_id: str, outcome: str, calls: int, failing: int) -> list[dict]:
     """One native run of ``calls`` look-ups of one price, the first ``failing`` of them failed."""
     recs: list[dict] = [{"record": "run", "run_id": run_id, "system": "shop", "outcome": outcome}]
     steps = [{"kind": "system", "name": "run", "status": "ok"}] + [
-        {"kind": "tool", "agent": "pricer", "tool": "get_price", "input": '{"sku": "SKU-7"}',
-         "output": "timed out" if i < failing else '{"price": 12.50}', "status": "error" if i < failing else "ok"}
-        for i in range(calls)]
+        {
+            "kind": "tool",
+            "agent": "pricer",
+            "tool": "get_price",
+            "input": '{"sku": "SKU-7"}',
+            "output": "timed out" if i < failing else '{"price": 12.50}',
+            "status": "error" if i < failing else "ok",
+        }
+        for i in range(calls)
+    ]
     for i, fields in enumerate(steps):
         start = T0 + i * S
-        recs.append({"run_id": run_id, "step_id": f"s{i:02d}", "started_at": start, "ended_at": start + S // 2,
-                     **({"parent_id": "s00"} if i else {}), **fields})
+        recs.append(
+            {
+                "run_id": run_id,
+                "step_id": f"s{i:02d}",
+                "started_at": start,
+                "ended_at": start + S // 2,
+                **({"parent_id": "s00"} if i else {}),
+                **fields,
+            }
+        )
     return recs
 
 
 def _store() -> wb.Workspace:
     records: list[dict] = []
     for i in range(6):
-        records += _run(f"bad{i}", "failure", 6, 6)      # 5 retries of a call failing each time
+        records += _run(f"bad{i}", "failure", 6, 6)  # 5 retries of a call failing each time
     for i in range(20):
         records += _run(f"good{i}", "success", 2, 1) if i < 2 else _run(f"good{i}", "success", 1, 0)
     ws = wb.open()
@@ -46,8 +61,12 @@ def test_successes_that_never_retried_weigh_the_retry_limit() -> None:
     assert not any("fewer than 5 successful runs" in n for n in policy.provenance.notes)
     alone = wb.Policy(budgets=Budgets(max_retries=policy.budgets.max_retries))
     table = wb.backtest(alone, ws).table.set_index("rule")
-    assert table.loc["max_retries", ["runs_cut", "failures_prevented", "successes_lost"]].tolist() == [6, 6, 0]
+    assert table.loc["max_retries", ["runs_cut", "failures_prevented", "successes_lost"]].tolist() == [
+        6,
+        6,
+        0,
+    ]
 
 
 def test_the_proposal_and_the_suggestions_read_the_same_counts() -> None:
-    assert set(_COUNTS) == _COUNTED   # (a run where none happened: 0 for both)
+    assert set(_COUNTS) == _COUNTED  # (a run where none happened: 0 for both)

@@ -10,11 +10,17 @@ from workbench._failed import failed_run_ids, taken_as_failed
 
 def test_a_silent_failure_without_detail_still_says_why() -> None:
     ws = wb.open()
-    ws.ingest([{"record": "run", "run_id": "r1", "outcome": "success"},
-               {"run_id": "r1", "step_id": "s1", "kind": "agent", "agent": "writer", "output": "14.20"}],
-              progress=False)
-    ws.con.execute("INSERT INTO findings (run_id, step_id, agent, detector, severity, detail) "
-                   "VALUES ('r1', 's1', 'writer', 'silent_failure', 'critical', NULL)")
+    ws.ingest(
+        [
+            {"record": "run", "run_id": "r1", "outcome": "success"},
+            {"run_id": "r1", "step_id": "s1", "kind": "agent", "agent": "writer", "output": "14.20"},
+        ],
+        progress=False,
+    )
+    ws.con.execute(
+        "INSERT INTO findings (run_id, step_id, agent, detector, severity, detail) "
+        "VALUES ('r1', 's1', 'writer', 'silent_failure', 'critical', NULL)"
+    )
     runs = ws.runs(outcome="failure", silent=True)
     assert list(runs.run_id) == ["r1"]
     assert runs.taken_why.tolist() == ["a critical silent_failure finding"]

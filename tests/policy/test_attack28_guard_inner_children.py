@@ -28,37 +28,62 @@ TOOL = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup", "
 
 def _shape(inner_tokens: tuple[int, int]) -> list[tuple]:
     # root (depth 0) > call_llm (1) > generate_content > execute_tool lookup > execute_tool nested
-    return [("call_llm", _llm("openai/gpt-4o-mini", (100, 12), "e1"), 2, 20,
-             [("generate_content gpt-4o-mini", _llm("gpt-4o-mini", inner_tokens, "e1"), 4, 15,
-               [("execute_tool lookup", TOOL, 5, 9, [("execute_tool nested", TOOL, 6, 8, None)])])])]
-
+    return [
+        (
+            "call_llm",
+            _llm("openai/gpt-4o-mini", (100, 12), "e1"),
+            2,
+            20,
+            [
+                (
+                    "generate_content gpt-4o-mini",
+                    _llm("gpt-4o-mini", inner_tokens, "e1"),
+                    4,
+                    15,
+                    [("execute_tool lookup", TOOL, 5, 9, [("execute_tool nested", TOOL, 6, 8, None)])],
+                )
+            ],
+        )
+    ]
 
 
 def _backtest(policy: Policy, memory: InMemorySpanExporter, tmp_path: Path) -> tuple[set, wb.Workspace]:
     ws, _ = store_of(memory, tmp_path)
     return set(not_allowed(wb.backtest(policy, ws, steps=True))), ws
 
+
 SHAPES = {"one call": _shape((100, 12)), "two calls": _shape((90, 12))}
-POLICIES = {"depth 2": Policy(breakers=Breakers(max_depth=2)),
-            "hitl depth 3": Policy(hitl=(HitlRule("depth", 3.0),)),
-            "tool budget": Policy(budgets=Budgets(max_tool_calls_run=1))}
+POLICIES = {
+    "depth 2": Policy(breakers=Breakers(max_depth=2)),
+    "hitl depth 3": Policy(hitl=(HitlRule("depth", 3.0),)),
+    "tool budget": Policy(budgets=Budgets(max_tool_calls_run=1)),
+}
 
 
 @pytest.mark.parametrize("policy", list(POLICIES))
 @pytest.mark.parametrize("shape", list(SHAPES))
-def test_spans_under_the_inner_span_are_judged_at_the_stores_depth(shape: str, policy: str, tmp_path: Path) -> None:
+def test_spans_under_the_inner_span_are_judged_at_the_stores_depth(
+    shape: str, policy: str, tmp_path: Path
+) -> None:
     heard, memory = _play(SHAPES[shape], POLICIES[policy])
     said, _ = _backtest(POLICIES[policy], memory, tmp_path)
     assert heard == said
     names = {f"{s.context.span_id:016x}": s.name for s in memory.get_finished_spans()}
     judged = sorted(names[s] for _, s, _, _ in heard)
-    want = {("one call", "depth 2"): ["execute_tool nested"], ("one call", "hitl depth 3"): ["execute_tool nested"],
-            ("two calls", "depth 2"): ["execute_tool lookup"], ("two calls", "hitl depth 3"): ["execute_tool nested"],
-            ("one call", "tool budget"): ["execute_tool nested"], ("two calls", "tool budget"): ["execute_tool nested"]}
+    want = {
+        ("one call", "depth 2"): ["execute_tool nested"],
+        ("one call", "hitl depth 3"): ["execute_tool nested"],
+        ("two calls", "depth 2"): ["execute_tool lookup"],
+        ("two calls", "hitl depth 3"): ["execute_tool nested"],
+        ("one call", "tool budget"): ["execute_tool nested"],
+        ("two calls", "tool budget"): ["execute_tool nested"],
+    }
     assert judged == want[shape, policy]
 
 
-def _out_of_order(policy: Policy, inner_ends: bool, outer_ends: bool = True) -> tuple[set, InMemorySpanExporter, dict]:
+def _out_of_order(
+    policy: Policy, inner_ends: bool, outer_ends: bool = True
+) -> tuple[set, InMemorySpanExporter, dict]:
     """The pair with its inner span ending after its parent (async code closing the model client's span late), or
     never (the trace's root ends first), or its parent never ending."""
     heard: list[SpanDecision] = []
@@ -68,12 +93,23 @@ def _out_of_order(policy: Policy, inner_ends: bool, outer_ends: bool = True) -> 
     provider.add_span_processor(guard)
     provider.add_span_processor(SimpleSpanProcessor(memory))
     tracer = provider.get_tracer("test-system")
-    root = tracer.start_span("invoke_agent pricer", attributes={"gen_ai.operation.name": "invoke_agent",
-                                                                "gen_ai.agent.name": "pricer"}, start_time=T0)
-    outer = tracer.start_span("call_llm", context=set_span_in_context(root), start_time=T0 + 2 * MS,
-                              attributes=_llm("openai/gpt-4o-mini", (100, 12), "e1"))
-    inner = tracer.start_span("generate_content", context=set_span_in_context(outer), start_time=T0 + 4 * MS,
-                              attributes=_llm("gpt-4o-mini", (100, 12), "e1"))
+    root = tracer.start_span(
+        "invoke_agent pricer",
+        attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "pricer"},
+        start_time=T0,
+    )
+    outer = tracer.start_span(
+        "call_llm",
+        context=set_span_in_context(root),
+        start_time=T0 + 2 * MS,
+        attributes=_llm("openai/gpt-4o-mini", (100, 12), "e1"),
+    )
+    inner = tracer.start_span(
+        "generate_content",
+        context=set_span_in_context(outer),
+        start_time=T0 + 4 * MS,
+        attributes=_llm("gpt-4o-mini", (100, 12), "e1"),
+    )
     if not outer_ends:
         inner.end(end_time=T0 + 15 * MS)
     else:
@@ -81,7 +117,11 @@ def _out_of_order(policy: Policy, inner_ends: bool, outer_ends: bool = True) -> 
         if inner_ends:
             inner.end(end_time=T0 + 21 * MS)
     root.end(end_time=T0 + 60 * MS)
-    return {(e.run_id, e.step_id, e.action, e.rule) for e in heard}, memory, {e.step_id: e.phase for e in heard}
+    return (
+        {(e.run_id, e.step_id, e.action, e.rule) for e in heard},
+        memory,
+        {e.step_id: e.phase for e in heard},
+    )
 
 
 @pytest.mark.parametrize("policy", list(PAIR_POLICIES))
@@ -98,13 +138,16 @@ def test_a_parent_whose_inner_span_never_ends_is_judged_when_the_root_ends(tmp_p
     policy = Policy(breakers=Breakers(max_step_latency_ms=9.0))
     heard, memory, phase = _out_of_order(policy, inner_ends=False)
     names = {f"{s.context.span_id:016x}": s.name for s in memory.get_finished_spans()}
-    assert sorted((names[s], a, rule) for _, s, a, rule in heard) == [("call_llm", "cut", "max_step_latency_ms")]
+    assert sorted((names[s], a, rule) for _, s, a, rule in heard) == [
+        ("call_llm", "cut", "max_step_latency_ms")
+    ]
     assert list(phase.values()) == ["end"]
 
 
 @pytest.mark.parametrize("policy", [p for p in PAIR_POLICIES if p != "hitl latency"])
-def test_an_inner_span_whose_parent_never_ends_is_judged_as_the_root_the_store_keeps(policy: str,
-                                                                                      tmp_path: Path) -> None:
+def test_an_inner_span_whose_parent_never_ends_is_judged_as_the_root_the_store_keeps(
+    policy: str, tmp_path: Path
+) -> None:
     """The store, without the parent, keeps the inner span as a root step of its own: the guard judges it so when
     the trace's root ends (it waited for the parent's end, never judged). ('hitl latency' left out: the root that
     began the never-ending parent encloses a span to the guard, none to the store, for any span never ending.)"""

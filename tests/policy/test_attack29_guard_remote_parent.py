@@ -24,8 +24,9 @@ from workbench.policy import Breakers, Policy  # noqa: E402
 
 
 @pytest.mark.parametrize("never_ends", ["inner", "outer"])
-def test_a_span_left_waiting_under_a_remote_parent_is_judged_when_the_top_span_ends(never_ends: str,
-                                                                                     tmp_path: Path) -> None:
+def test_a_span_left_waiting_under_a_remote_parent_is_judged_when_the_top_span_ends(
+    never_ends: str, tmp_path: Path
+) -> None:
     policy = Policy(breakers=Breakers(max_step_latency_ms=9.0))
     heard: list[SpanDecision] = []
     memory = InMemorySpanExporter()
@@ -33,18 +34,32 @@ def test_a_span_left_waiting_under_a_remote_parent_is_judged_when_the_top_span_e
     provider.add_span_processor(GuardSpanProcessor(policy, on_cut=heard.append, on_escalate=heard.append))
     provider.add_span_processor(SimpleSpanProcessor(memory))
     tracer = provider.get_tracer("test-system")
-    remote = set_span_in_context(NonRecordingSpan(SpanContext(0xABC, 0x123, is_remote=True,
-                                                              trace_flags=TraceFlags(1))))
-    top = tracer.start_span("invoke_agent pricer", context=remote, start_time=T0,
-                            attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "pricer"})
-    outer = tracer.start_span("call_llm", context=set_span_in_context(top), start_time=T0 + 2 * MS,
-                              attributes=_llm("openai/gpt-4o-mini", (100, 12), "e1"))
-    inner = tracer.start_span("generate_content", context=set_span_in_context(outer), start_time=T0 + 4 * MS,
-                              attributes=_llm("gpt-4o-mini", (100, 12), "e1"))
+    remote = set_span_in_context(
+        NonRecordingSpan(SpanContext(0xABC, 0x123, is_remote=True, trace_flags=TraceFlags(1)))
+    )
+    top = tracer.start_span(
+        "invoke_agent pricer",
+        context=remote,
+        start_time=T0,
+        attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "pricer"},
+    )
+    outer = tracer.start_span(
+        "call_llm",
+        context=set_span_in_context(top),
+        start_time=T0 + 2 * MS,
+        attributes=_llm("openai/gpt-4o-mini", (100, 12), "e1"),
+    )
+    inner = tracer.start_span(
+        "generate_content",
+        context=set_span_in_context(outer),
+        start_time=T0 + 4 * MS,
+        attributes=_llm("gpt-4o-mini", (100, 12), "e1"),
+    )
     (outer if never_ends == "inner" else inner).end(end_time=T0 + (20 if never_ends == "inner" else 15) * MS)
     top.end(end_time=T0 + 60 * MS)
     said, _ = _backtest(policy, memory, tmp_path)
     names = {f"{s.context.span_id:016x}": s.name for s in memory.get_finished_spans()}
     assert {(e.run_id, e.step_id, e.action, e.rule) for e in heard} == said
     assert [(names[e.step_id], e.action, e.phase) for e in heard] == [
-        ("call_llm" if never_ends == "inner" else "generate_content", "cut", "end")]
+        ("call_llm" if never_ends == "inner" else "generate_content", "cut", "end")
+    ]

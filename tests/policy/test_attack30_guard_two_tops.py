@@ -26,13 +26,15 @@ from workbench.policy import Breakers, Policy  # noqa: E402
 
 
 def _remote(span_id: int) -> object:
-    return set_span_in_context(NonRecordingSpan(SpanContext(0xABC, span_id, is_remote=True,
-                                                            trace_flags=TraceFlags(1))))
+    return set_span_in_context(
+        NonRecordingSpan(SpanContext(0xABC, span_id, is_remote=True, trace_flags=TraceFlags(1)))
+    )
 
 
 @pytest.mark.parametrize("waiting", ["inner ended", "outer ended"])
-def test_one_top_spans_end_leaves_the_other_top_spans_waiting_spans_to_their_time(waiting: str,
-                                                                                  tmp_path: Path) -> None:
+def test_one_top_spans_end_leaves_the_other_top_spans_waiting_spans_to_their_time(
+    waiting: str, tmp_path: Path
+) -> None:
     policy = Policy(breakers=Breakers(max_step_latency_ms=9.0))
     heard: list[SpanDecision] = []
     memory = InMemorySpanExporter()
@@ -42,18 +44,27 @@ def test_one_top_spans_end_leaves_the_other_top_spans_waiting_spans_to_their_tim
     tracer = provider.get_tracer("test-system")
     agent = {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "pricer"}
     second = tracer.start_span("invoke_agent pricer", context=_remote(0x456), start_time=T0, attributes=agent)
-    outer = tracer.start_span("call_llm", context=set_span_in_context(second), start_time=T0 + 2 * MS,
-                              attributes=_llm("openai/gpt-4o-mini", (100, 12), "e1"))
-    inner = tracer.start_span("generate_content", context=set_span_in_context(outer), start_time=T0 + 4 * MS,
-                              attributes=_llm("gpt-4o-mini", (100, 12), "e1"))
+    outer = tracer.start_span(
+        "call_llm",
+        context=set_span_in_context(second),
+        start_time=T0 + 2 * MS,
+        attributes=_llm("openai/gpt-4o-mini", (100, 12), "e1"),
+    )
+    inner = tracer.start_span(
+        "generate_content",
+        context=set_span_in_context(outer),
+        start_time=T0 + 4 * MS,
+        attributes=_llm("gpt-4o-mini", (100, 12), "e1"),
+    )
     # (the first request, 6 ms long, comes and goes while the second one's model call runs)
-    first = tracer.start_span("invoke_agent pricer", context=_remote(0x123), start_time=T0 + 10 * MS,
-                              attributes=agent)
-    if waiting == "inner ended":   # (the inner span 11 ms long, its parent, the call the store keeps, 18 ms)
+    first = tracer.start_span(
+        "invoke_agent pricer", context=_remote(0x123), start_time=T0 + 10 * MS, attributes=agent
+    )
+    if waiting == "inner ended":  # (the inner span 11 ms long, its parent, the call the store keeps, 18 ms)
         inner.end(end_time=T0 + 15 * MS)
         first.end(end_time=T0 + 16 * MS)
         outer.end(end_time=T0 + 20 * MS)
-    else:                          # (async code ends the model client's span after the framework's)
+    else:  # (async code ends the model client's span after the framework's)
         outer.end(end_time=T0 + 15 * MS)
         first.end(end_time=T0 + 16 * MS)
         inner.end(end_time=T0 + 20 * MS)

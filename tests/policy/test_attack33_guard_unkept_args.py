@@ -27,8 +27,10 @@ def _nested(levels: int) -> dict:
 def _stored(args: object) -> int:
     """How many steps the store keeps of one tool call with ``args`` (given in memory, as to the guard)."""
     ws = wb.open()
-    report = ws.ingest([{"run_id": "r", "step_id": "s", "agent": "a", "kind": "tool", "tool": "t", "input": args}],
-                       progress=False)
+    report = ws.ingest(
+        [{"run_id": "r", "step_id": "s", "agent": "a", "kind": "tool", "tool": "t", "input": args}],
+        progress=False,
+    )
     ws.close()
     return report.stored
 
@@ -40,11 +42,13 @@ def test_arguments_the_store_cannot_keep_are_quarantined_not_raised() -> None:
     for args in (circular, _nested(5000), _nested(150), {"price": float("nan")}, {(1, 2): 3}):
         assert _stored(args) == 0
         guard = wb.Guard(Policy(budgets=Budgets(max_tool_calls_run=3)))
-        for _ in range(3):   # neither raises: the store quarantines the step, the guard counts it so
+        for _ in range(3):  # neither raises: the store quarantines the step, the guard counts it so
             assert guard.before_step("r", "a", "tool", tool="t", args=args).action == "allow"
             assert guard.after_step("r", "a", "tool", tool="t", args=args).action == "allow"
-        assert guard.quarantined == 3   # (claims45: one per step, as the span guard and the store count; it read 6)
-    assert _stored(_nested(90)) == 1   # (within the limit: kept, and decided on)
+        assert (
+            guard.quarantined == 3
+        )  # (claims45: one per step, as the span guard and the store count; it read 6)
+    assert _stored(_nested(90)) == 1  # (within the limit: kept, and decided on)
     guard = wb.Guard(Policy(budgets=Budgets(max_tool_calls_run=1)))
     guard.before_step("r", "a", "tool", tool="t", args=_nested(90))
     assert guard.quarantined == 0
@@ -66,19 +70,19 @@ def test_a_call_past_the_stores_limits_counts_in_budgets_and_loops() -> None:
             guard.before_step("r", "a", "tool", tool="t", args=args)
     guard = wb.Guard(Policy(loops=Loops(max_repeats=1)))
     other = {"blob": big[:-1] + "y"}
-    for args in ({"blob": big}, other, {"blob": big}):   # another call between: a repeat all the same
+    for args in ({"blob": big}, other, {"blob": big}):  # another call between: a repeat all the same
         guard.before_step("r", "a", "tool", tool="t", args=args)
         guard.after_step("r", "a", "tool", tool="t", args=args)
     with pytest.raises(PolicyViolation, match="max_repeats is 2"):
         guard.before_step("r", "a", "tool", tool="t", args={"blob": big})
     guard = wb.Guard(Policy(loops=Loops(max_repeats=1)))
-    for _ in range(2):     # a small call answered past the field limit: still a repeat of itself
+    for _ in range(2):  # a small call answered past the field limit: still a repeat of itself
         guard.before_step("p", "a", "tool", tool="t", args={"q": 1})
         guard.after_step("p", "a", "tool", tool="t", args={"q": 1}, output=big)
     with pytest.raises(PolicyViolation, match="max_repeats is 2"):
         guard.before_step("p", "a", "tool", tool="t", args={"q": 1})
     guard = wb.Guard(Policy(budgets=Budgets(max_retries=1)))
-    for _ in range(2):    # the same failing call made again: retries, counted
+    for _ in range(2):  # the same failing call made again: retries, counted
         guard.before_step("q", "a", "tool", tool="t", args=circular)
         guard.after_step("q", "a", "tool", tool="t", args=circular, status="error")
     with pytest.raises(PolicyViolation, match="max_retries is 2"):
@@ -101,17 +105,32 @@ def test_the_backtest_says_which_runs_hold_steps_it_never_saw() -> None:
     replays while a live guard counts it: the report counts such steps per run and in its summary and repr, where
     the two can differ (on e0db886 it said nothing of them)."""
     ws = wb.open()
-    calls = [{"run_id": "r", "step_id": f"s{i}", "agent": "a", "kind": "tool", "tool": "t", "seq": i,
-              "input": {"blob": "x" * (4 * 1024 * 1024 + 1)} if i else {"q": 1}} for i in range(3)]
-    ws.ingest([{"record": "run", "run_id": "r", "outcome": "failure"}, *calls,
-               {"record": "run", "run_id": "ok", "outcome": "success"},
-               {"run_id": "ok", "step_id": "s", "agent": "a", "kind": "tool", "tool": "t", "input": {"q": 1}}],
-              progress=False)
+    calls = [
+        {
+            "run_id": "r",
+            "step_id": f"s{i}",
+            "agent": "a",
+            "kind": "tool",
+            "tool": "t",
+            "seq": i,
+            "input": {"blob": "x" * (4 * 1024 * 1024 + 1)} if i else {"q": 1},
+        }
+        for i in range(3)
+    ]
+    ws.ingest(
+        [
+            {"record": "run", "run_id": "r", "outcome": "failure"},
+            *calls,
+            {"record": "run", "run_id": "ok", "outcome": "success"},
+            {"run_id": "ok", "step_id": "s", "agent": "a", "kind": "tool", "tool": "t", "input": {"q": 1}},
+        ],
+        progress=False,
+    )
     report = wb.backtest(Policy(budgets=Budgets(max_tool_calls_run=2)), ws)
     ws.close()
     assert dict(zip(report.runs["run_id"], report.runs["quarantined"], strict=True)) == {"r": 2, "ok": 0}
     assert report.summary["quarantined_steps"] == 2 and report.summary["runs_with_quarantined"] == 1
-    assert report.summary["cut"] == 0     # (the guard, fed the three calls, cuts the third)
+    assert report.summary["cut"] == 0  # (the guard, fed the three calls, cuts the third)
     assert "2 quarantined steps in 1 of the runs not replayed" in repr(report)
 
 
@@ -120,16 +139,34 @@ def test_the_backtest_says_which_runs_it_left_out_for_holding_no_step() -> None:
     that has no step at all, vanished from the backtest: "1 runs (0 failed …)" over a store of two failed runs."""
     ws = wb.open()
     big = {"blob": "x" * (4 * 1024 * 1024 + 1)}
-    ws.ingest([{"record": "run", "run_id": "bad", "outcome": "failure"},
-               *({"run_id": "bad", "step_id": f"s{i}", "agent": "a", "kind": "tool", "tool": "t", "seq": i, "input": big}
-                 for i in range(2)),
-               {"record": "run", "run_id": "empty", "outcome": "failure"},
-               {"record": "run", "run_id": "ok", "outcome": "success"},
-               {"run_id": "ok", "step_id": "s", "agent": "a", "kind": "tool", "tool": "t", "input": {"q": 1}}],
-              progress=False)
+    ws.ingest(
+        [
+            {"record": "run", "run_id": "bad", "outcome": "failure"},
+            *(
+                {
+                    "run_id": "bad",
+                    "step_id": f"s{i}",
+                    "agent": "a",
+                    "kind": "tool",
+                    "tool": "t",
+                    "seq": i,
+                    "input": big,
+                }
+                for i in range(2)
+            ),
+            {"record": "run", "run_id": "empty", "outcome": "failure"},
+            {"record": "run", "run_id": "ok", "outcome": "success"},
+            {"run_id": "ok", "step_id": "s", "agent": "a", "kind": "tool", "tool": "t", "input": {"q": 1}},
+        ],
+        progress=False,
+    )
     report = wb.backtest(Policy(budgets=Budgets(max_tool_calls_run=2)), ws)
     ws.close()
     s = report.summary
-    assert (s["runs"], s["excluded_no_steps"], s["excluded_no_steps_failed"], s["excluded_no_steps_quarantined"]) == (
-        1, 2, 2, 2)
+    assert (
+        s["runs"],
+        s["excluded_no_steps"],
+        s["excluded_no_steps_failed"],
+        s["excluded_no_steps_quarantined"],
+    ) == (1, 2, 2, 2)
     assert "2 with no step stored left out (2 failed; 2 of their steps quarantined)" in repr(report)

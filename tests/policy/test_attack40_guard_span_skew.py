@@ -27,20 +27,27 @@ HOUR = 3_600_000 * MS
 def _play(guard: GuardSpanProcessor, start_ahead: int) -> None:
     provider, _ = provider_with(guard)
     tracer = provider.get_tracer("app")
-    root = tracer.start_span("invoke_agent planner", start_time=T0, attributes={
-        "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner"})
+    root = tracer.start_span(
+        "invoke_agent planner",
+        start_time=T0,
+        attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner"},
+    )
     with trace_api.use_span(root, end_on_exit=False):
         start = T0 + 10 * MS
-        s = tracer.start_span("execute_tool lookup", start_time=start + start_ahead, attributes={
-            "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup"})
+        s = tracer.start_span(
+            "execute_tool lookup",
+            start_time=start + start_ahead,
+            attributes={"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup"},
+        )
         s.end(end_time=start + 2 * MS)
     root.end(end_time=T0 + 40 * MS)
 
 
 def test_a_span_starting_an_hour_after_it_ends_does_not_cut_the_run() -> None:
     told: list[SpanDecision] = []
-    guard = GuardSpanProcessor(Policy(breakers=Breakers(max_run_latency_ms=60_000.0)), on_cut=told.append,
-                               on_escalate=told.append)
+    guard = GuardSpanProcessor(
+        Policy(breakers=Breakers(max_run_latency_ms=60_000.0)), on_cut=told.append, on_escalate=told.append
+    )
     _play(guard, HOUR)
     assert guard.clock_skewed == 1
     assert told == []
@@ -48,7 +55,8 @@ def test_a_span_starting_an_hour_after_it_ends_does_not_cut_the_run() -> None:
 
 def test_the_same_run_with_sound_clocks_is_not_cut() -> None:
     told: list[SpanDecision] = []
-    guard = GuardSpanProcessor(Policy(breakers=Breakers(max_run_latency_ms=60_000.0)), on_cut=told.append,
-                               on_escalate=told.append)
+    guard = GuardSpanProcessor(
+        Policy(breakers=Breakers(max_run_latency_ms=60_000.0)), on_cut=told.append, on_escalate=told.append
+    )
     _play(guard, 0)
     assert guard.clock_skewed == 0 and told == []

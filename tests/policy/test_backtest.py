@@ -10,8 +10,12 @@ from workbench.policy import Breakers, Budgets, HitlRule, Loops, Policy
 
 
 def test_backtest_counts_reconcile(sim_ws) -> None:
-    policy = Policy(breakers=Breakers(max_step_latency_ms=20_000.0), budgets=Budgets(max_retries=1),
-                    loops=Loops(max_repeats=1, max_pingpong=3), hitl=(HitlRule("entropy", 0.9),))
+    policy = Policy(
+        breakers=Breakers(max_step_latency_ms=20_000.0),
+        budgets=Budgets(max_retries=1),
+        loops=Loops(max_repeats=1, max_pingpong=3),
+        hitl=(HitlRule("entropy", 0.9),),
+    )
     report = wb.backtest(policy, sim_ws)
     runs, table, s = report.runs, report.table, report.summary
     assert len(runs) == sim_ws.count("runs") == s["runs"]
@@ -51,7 +55,7 @@ def test_unknown_outcomes_are_left_out_and_unlabelled_failures_count_anywhere(si
     ok = ws.runs(outcome="success")["run_id"].tolist()
     ws.label(ok[0], outcome="unknown")
     ws.con.execute("DELETE FROM labels WHERE run_id = ? AND step_id IS NOT NULL", [failed[0]])
-    report = wb.backtest(Policy(hitl=(HitlRule("tool_calls", 1),)), ws)   # escalates at the first tool call
+    report = wb.backtest(Policy(hitl=(HitlRule("tool_calls", 1),)), ws)  # escalates at the first tool call
     assert report.summary["excluded_unknown"] == 1 and ok[0] not in set(report.runs["run_id"])
     row = report.runs.set_index("run_id").loc[failed[0]]
     assert pd.isna(row["decisive_step"]) and bool(row["prevented"])

@@ -20,17 +20,38 @@ S = 1_000_000_000
 def _run(run_id: str, outcome: str, calls: int, answer: str, made_up: bool = False) -> list[dict]:
     """One native run: ``calls`` price look-ups (each returns 12.50), then an answer; ``made_up``: an
     LLM step states 13.75, which the answer quotes (no tool returned it)."""
-    recs: list[dict] = [{"record": "run", "run_id": run_id, "system": "shop", "task": "buy 40 units of SKU-7",
-                         "outcome": outcome}]
+    recs: list[dict] = [
+        {
+            "record": "run",
+            "run_id": run_id,
+            "system": "shop",
+            "task": "buy 40 units of SKU-7",
+            "outcome": outcome,
+        }
+    ]
     steps: list[dict] = [{"kind": "system", "name": "run"}]
-    steps += [{"kind": "tool", "agent": "pricer", "tool": "get_price", "input": f'{{"sku": "SKU-7", "try": {i}}}',
-               "output": '{"sku": "SKU-7", "price": 12.50}'} for i in range(calls)]
+    steps += [
+        {
+            "kind": "tool",
+            "agent": "pricer",
+            "tool": "get_price",
+            "input": f'{{"sku": "SKU-7", "try": {i}}}',
+            "output": '{"sku": "SKU-7", "price": 12.50}',
+        }
+        for i in range(calls)
+    ]
     if made_up:
         steps.append({"kind": "llm", "agent": "pricer", "output": "unit price is 13.75"})
     for i, fields in enumerate(steps):
         start = T0 + i * S
-        rec = {"run_id": run_id, "step_id": f"s{i:02d}", "started_at": start,
-               "ended_at": start + (100 * S if i == 0 else S // 2), "status": "ok", **fields}
+        rec = {
+            "run_id": run_id,
+            "step_id": f"s{i:02d}",
+            "started_at": start,
+            "ended_at": start + (100 * S if i == 0 else S // 2),
+            "status": "ok",
+            **fields,
+        }
         if i:
             rec["parent_id"] = "s00"
         recs.append(rec)
@@ -49,7 +70,7 @@ def _store(silent_runs: int) -> wb.Workspace:
         records += _run(f"good{i}", "success", 1 + i % 2, "Ordered 40 units at 12.50 each (total 500.00)")
     ws = wb.open()
     ws.ingest(records, progress=False)
-    wb.detect(ws)     # the findings investigate reads; the silent runs get a critical silent_failure
+    wb.detect(ws)  # the findings investigate reads; the silent runs get a critical silent_failure
     return ws
 
 
@@ -62,7 +83,7 @@ def test_fixture_reports_success_and_investigate_takes_it_as_failed(ws: wb.Works
     from workbench._failed import taken_as_failed
 
     assert sorted(taken_as_failed(ws)) == ["silent0", "silent1", "silent2"]
-    assert set(ws.runs(outcome="success")["run_id"]) >= {"silent0", "silent1", "silent2"}   # as stored
+    assert set(ws.runs(outcome="success")["run_id"]) >= {"silent0", "silent1", "silent2"}  # as stored
 
 
 def test_runs_gives_every_run_investigate_attributes(ws: wb.Workspace) -> None:
@@ -81,7 +102,7 @@ def test_backtest_stopping_a_silent_failure_prevents_it_not_loses_a_success(ws: 
     policy = wb.Policy(budgets=Budgets(max_tool_calls_run=3))
     report = wb.backtest(policy, ws)
     s = report.summary
-    assert (s["failures"], s["prevented"], s["successes_lost"]) == (6, 6, 0)    # old code: (3, 3, 3)
+    assert (s["failures"], s["prevented"], s["successes_lost"]) == (6, 6, 0)  # old code: (3, 3, 3)
     assert s["taken_as_failed"] == 3
     assert "silent failures" in s["counting"] and "3 of them silent failures" in repr(report)
     old = wb.backtest(policy, ws, silent=False).summary
@@ -115,15 +136,17 @@ def test_proposal_and_limits_weigh_silent_failures_as_failures(ws: wb.Workspace)
     assert "silent failures counted as failed" in repr(limits)
     assert limits.to_policy().provenance.sweep["silent"] is True
     old = wb.suggest_limits(ws, quantile=1.0, min_runs=5, silent=False).table.set_index("rule")
-    assert old.loc["max_tool_calls_run", "limit"] == 6    # learned from the silent "successes" too
+    assert old.loc["max_tool_calls_run", "limit"] == 6  # learned from the silent "successes" too
 
 
 def _frames(ws: wb.Workspace, silent: bool) -> list[pd.DataFrame]:
     policy = wb.Policy(budgets=Budgets(max_tool_calls_run=3))
-    return [wb.backtest(policy, ws, silent=silent).table,
-            wb.sweep_thresholds(ws, "tool_calls", silent=silent).curve,
-            wb.suggest_limits(ws, silent=silent).table,
-            pd.DataFrame([asdict(wb.policy_from_findings(ws, signals=(), silent=silent).budgets)])]
+    return [
+        wb.backtest(policy, ws, silent=silent).table,
+        wb.sweep_thresholds(ws, "tool_calls", silent=silent).curve,
+        wb.suggest_limits(ws, silent=silent).table,
+        pd.DataFrame([asdict(wb.policy_from_findings(ws, signals=(), silent=silent).budgets)]),
+    ]
 
 
 def test_a_store_with_no_silent_failure_counts_alike_either_way() -> None:

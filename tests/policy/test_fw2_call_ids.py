@@ -23,8 +23,11 @@ def _strands(call_id: str, args: dict = ARGS) -> str:
 PAIRS = [
     (_strands("tooluse_1"), _strands("tooluse_2"), True),
     (_strands("tooluse_kZJMlvQmRJ6eAyJE5GIl7Q"), _strands("tooluse_Q8bWd1vGk1m2nX3pR4sT5u"), True),
-    (json.dumps({"id": "toolu_01A09q90qw90lq917835lq9", "input": ARGS}),
-     json.dumps({"id": "toolu_01T1x1fJ34qAmk2tNTrN7Up6", "input": ARGS}), True),
+    (
+        json.dumps({"id": "toolu_01A09q90qw90lq917835lq9", "input": ARGS}),
+        json.dumps({"id": "toolu_01T1x1fJ34qAmk2tNTrN7Up6", "input": ARGS}),
+        True,
+    ),
     (json.dumps({"tool_call_id": "call_1", **ARGS}), json.dumps({"tool_call_id": "call_2", **ARGS}), True),
     (json.dumps({"toolUseId": "call_a", **ARGS}), json.dumps({"toolUseId": "call_b", **ARGS}), True),
     ("run call_VEZJgIQLgzcb80IIyQJm7JCi now", "run call_1oGK863sxQHlPreFhDdEs3yl now", True),
@@ -43,12 +46,24 @@ def _store(pairs: list[tuple[str, str, bool]]) -> wb.Workspace:
     records: list[dict] = []
     for i, (first, again, _) in enumerate(pairs):
         run = f"r{i:02d}"
-        records.append({"record": "run", "run_id": run, "system": "unit", "task": "book", "outcome": "failure"})
+        records.append(
+            {"record": "run", "run_id": run, "system": "unit", "task": "book", "outcome": "failure"}
+        )
         for j, (args, status) in enumerate([(first, "error"), (again, "ok")]):
-            records.append({"run_id": run, "step_id": f"{run}s{j}", "kind": "tool", "agent": "researcher",
-                            "tool": "search_flights", "input": args, "status": status,
-                            "error": "flight API unreachable" if status == "error" else None,
-                            "started_at": t0 + j * s, "ended_at": t0 + j * s + s // 2})
+            records.append(
+                {
+                    "run_id": run,
+                    "step_id": f"{run}s{j}",
+                    "kind": "tool",
+                    "agent": "researcher",
+                    "tool": "search_flights",
+                    "input": args,
+                    "status": status,
+                    "error": "flight API unreachable" if status == "error" else None,
+                    "started_at": t0 + j * s,
+                    "ended_at": t0 + j * s + s // 2,
+                }
+            )
     ws = wb.open()
     ws.ingest(records)
     return ws

@@ -40,28 +40,83 @@ def _llm(model: str | None, tokens: tuple[int, int] | None, event: str | None = 
 # grandchild attributes or None)], parent's start, end). Times in ms after the run's start.
 SHAPES: dict[str, list[tuple]] = {
     # ADK's legacy pair: call_llm (model with a provider prefix) around generate_content, the same tokens
-    "pair": [("call_llm", _llm("openai/gpt-4o-mini", (100, 12), "e1"), 2, 20,
-              [("generate_content gpt-4o-mini", _llm("gpt-4o-mini", (100, 12), "e1"), 4, 15, None)])],
+    "pair": [
+        (
+            "call_llm",
+            _llm("openai/gpt-4o-mini", (100, 12), "e1"),
+            2,
+            20,
+            [("generate_content gpt-4o-mini", _llm("gpt-4o-mini", (100, 12), "e1"), 4, 15, None)],
+        )
+    ],
     # two model calls under one LLM span: not one call
-    "two children": [("chain", _llm("gpt-4o-mini", (100, 12)), 2, 30,
-                      [("a", _llm("gpt-4o-mini", (100, 12)), 4, 12, None),
-                       ("b", _llm("gpt-4o-mini", (100, 12)), 14, 25, None)])],
+    "two children": [
+        (
+            "chain",
+            _llm("gpt-4o-mini", (100, 12)),
+            2,
+            30,
+            [
+                ("a", _llm("gpt-4o-mini", (100, 12)), 4, 12, None),
+                ("b", _llm("gpt-4o-mini", (100, 12)), 14, 25, None),
+            ],
+        )
+    ],
     # other tokens, or another event: two calls
-    "other tokens": [("call_llm", _llm("gpt-4o-mini", (100, 12)), 2, 20,
-                      [("generate_content", _llm("gpt-4o-mini", (90, 12)), 4, 15, None)])],
-    "other event": [("call_llm", _llm("gpt-4o-mini", (100, 12), "e1"), 2, 20,
-                     [("generate_content", _llm("gpt-4o-mini", (100, 12), "e2"), 4, 15, None)])],
+    "other tokens": [
+        (
+            "call_llm",
+            _llm("gpt-4o-mini", (100, 12)),
+            2,
+            20,
+            [("generate_content", _llm("gpt-4o-mini", (90, 12)), 4, 15, None)],
+        )
+    ],
+    "other event": [
+        (
+            "call_llm",
+            _llm("gpt-4o-mini", (100, 12), "e1"),
+            2,
+            20,
+            [("generate_content", _llm("gpt-4o-mini", (100, 12), "e2"), 4, 15, None)],
+        )
+    ],
     # a chain of three LLM spans: the middle one is no child of a pair; it and the last are one call
-    "chain of three": [("outer", _llm("gpt-4o-mini", (100, 12)), 2, 30,
-                        [("call_llm", _llm("gpt-4o-mini", (100, 12)), 4, 25,
-                          [("generate_content", _llm("gpt-4o-mini", (100, 12)), 6, 20, None)])])],
+    "chain of three": [
+        (
+            "outer",
+            _llm("gpt-4o-mini", (100, 12)),
+            2,
+            30,
+            [
+                (
+                    "call_llm",
+                    _llm("gpt-4o-mini", (100, 12)),
+                    4,
+                    25,
+                    [("generate_content", _llm("gpt-4o-mini", (100, 12)), 6, 20, None)],
+                )
+            ],
+        )
+    ],
     # the pair twice in a row, and then a model call of its own
     "pairs and a call": [
-        ("call_llm", _llm("gpt-4o-mini", (100, 12)), 2, 12,
-         [("generate_content", _llm("gpt-4o-mini", (100, 12)), 3, 10, None)]),
-        ("call_llm", _llm("gpt-4o-mini", (80, 9)), 14, 40,
-         [("generate_content", _llm("gpt-4o-mini", (80, 9)), 15, 38, None)]),
-        ("chat", _llm("gpt-4o-mini", (70, 5)), 42, 50, None)],
+        (
+            "call_llm",
+            _llm("gpt-4o-mini", (100, 12)),
+            2,
+            12,
+            [("generate_content", _llm("gpt-4o-mini", (100, 12)), 3, 10, None)],
+        ),
+        (
+            "call_llm",
+            _llm("gpt-4o-mini", (80, 9)),
+            14,
+            40,
+            [("generate_content", _llm("gpt-4o-mini", (80, 9)), 15, 38, None)],
+        ),
+        ("chat", _llm("gpt-4o-mini", (70, 5)), 42, 50, None),
+    ],
 }
 
 POLICIES = {
@@ -77,8 +132,9 @@ POLICIES = {
 
 def _write(tracer: Any, spans: list[tuple], parent: Any) -> None:
     for name, attrs, start, end, kids in spans:
-        span = tracer.start_span(name, context=set_span_in_context(parent), attributes=attrs,
-                                 start_time=T0 + start * MS)
+        span = tracer.start_span(
+            name, context=set_span_in_context(parent), attributes=attrs, start_time=T0 + start * MS
+        )
         if kids:
             _write(tracer, kids, span)
         span.end(end_time=T0 + end * MS)
@@ -87,8 +143,11 @@ def _write(tracer: Any, spans: list[tuple], parent: Any) -> None:
 def _play_through(shape: list[tuple], *guards: GuardSpanProcessor) -> InMemorySpanExporter:
     provider, memory = provider_with(*guards)
     tracer = provider.get_tracer("test-system")
-    root = tracer.start_span("invoke_agent pricer", attributes={"gen_ai.operation.name": "invoke_agent",
-                                                                "gen_ai.agent.name": "pricer"}, start_time=T0)
+    root = tracer.start_span(
+        "invoke_agent pricer",
+        attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "pricer"},
+        start_time=T0,
+    )
     _write(tracer, shape, root)
     root.end(end_time=T0 + 60 * MS)
     return memory
@@ -113,9 +172,13 @@ def played(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], tuple[di
     def play(shape: str) -> tuple[dict[str, set], wb.Workspace]:
         if shape not in done:
             heard: dict[str, list[SpanDecision]] = {name: [] for name in POLICIES}
-            memory = _play_through(SHAPES[shape], *(
-                GuardSpanProcessor(POLICIES[name], on_cut=told.append, on_escalate=told.append)
-                for name, told in heard.items()))
+            memory = _play_through(
+                SHAPES[shape],
+                *(
+                    GuardSpanProcessor(POLICIES[name], on_cut=told.append, on_escalate=told.append)
+                    for name, told in heard.items()
+                ),
+            )
             ws, _ = store_of(memory, tmp_path_factory.mktemp("same_call"))
             done[shape] = ({name: _decisions(told) for name, told in heard.items()}, ws)
         return done[shape]
@@ -145,4 +208,4 @@ def test_the_pair_is_one_step_to_the_guard() -> None:
     ids = {s.name: f"{s.context.span_id:016x}" for s in memory.get_finished_spans()}
     assert {s for _, s, _, _ in heard} == {ids["call_llm"]}
     heard, _ = _play(SHAPES["pair"], POLICIES["depth"])
-    assert not heard     # (the inner span at depth 2 is the parent's step, at depth 1)
+    assert not heard  # (the inner span at depth 2 is the parent's step, at depth 1)

@@ -47,15 +47,21 @@ class System:
         return self.now
 
     @contextmanager
-    def span(self, name: str, attrs: dict[str, Any], at_end: dict[str, Any] | None = None,
-             error: bool | str = False, took: int = 1) -> Iterator[Any]:
+    def span(
+        self,
+        name: str,
+        attrs: dict[str, Any],
+        at_end: dict[str, Any] | None = None,
+        error: bool | str = False,
+        took: int = 1,
+    ) -> Iterator[Any]:
         s = self.tracer.start_span(name, attributes=attrs, start_time=self.tick())
         with trace_api.use_span(s, end_on_exit=False):
             yield s
         self.tick(took)
         if at_end:
             s.set_attributes(at_end)
-        if error == "recorded":     # caught by the tool, recorded on its span, the status left alone
+        if error == "recorded":  # caught by the tool, recorded on its span, the status left alone
             s.record_exception(TimeoutError("backend timeout"))
         elif error:
             s.set_status(Status(StatusCode.ERROR, "backend timeout"))
@@ -63,10 +69,17 @@ class System:
 
     def llm(self, reply: str | None = None, call: str | None = None, took: int = 3) -> None:
         parts = ([{"type": "text", "content": reply}] if reply else []) + (
-            [{"type": "tool_call", "id": f"call_{self.now}", "name": call}] if call else [])
-        with self.span("chat model", {"gen_ai.operation.name": "chat", "gen_ai.request.model": "m"},
-                       {"gen_ai.output.messages": json.dumps([{"role": "assistant", "parts": parts}]),
-                        "gen_ai.usage.output_tokens": 12}, took=took):
+            [{"type": "tool_call", "id": f"call_{self.now}", "name": call}] if call else []
+        )
+        with self.span(
+            "chat model",
+            {"gen_ai.operation.name": "chat", "gen_ai.request.model": "m"},
+            {
+                "gen_ai.output.messages": json.dumps([{"role": "assistant", "parts": parts}]),
+                "gen_ai.usage.output_tokens": 12,
+            },
+            took=took,
+        ):
             pass
 
     def tool(self, name: str, args: dict[str, Any], result: str, error: bool | str = False) -> Any:
@@ -76,11 +89,19 @@ class System:
         return self.span(f"execute_tool {name}", first, last, error=error)
 
     def agent(self, name: str, answer: str) -> Any:
-        return self.span(f"invoke_agent {name}", {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": name},
-                         {"gen_ai.output.messages": json.dumps([{"role": "assistant", "parts": [
-                             {"type": "text", "content": answer}]}])})
+        return self.span(
+            f"invoke_agent {name}",
+            {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": name},
+            {
+                "gen_ai.output.messages": json.dumps(
+                    [{"role": "assistant", "parts": [{"type": "text", "content": answer}]}]
+                )
+            },
+        )
 
-    def run(self, guard: GuardSpanProcessor | None = None, lookups: int = 4, failed: bool | str = True) -> None:
+    def run(
+        self, guard: GuardSpanProcessor | None = None, lookups: int = 4, failed: bool | str = True
+    ) -> None:
         """An orchestrator asking a pricing agent (a sub-agent offered as a tool; its first call fails and is
         made again), then looking the same order up ``lookups`` times; it stops when ``guard`` says so."""
         answer = "Quote: 100 x WID-7 at 14.20 USD each = 1420.00 USD."
@@ -90,16 +111,22 @@ class System:
                 with self.tool("ask_pricing", {"sku": "WID-7"}, "The unit price of WID-7 is 14.20 USD."):
                     with self.agent("pricer", "The unit price of WID-7 is 14.20 USD."):
                         self.llm(call="get_price")
-                        with self.tool("get_price", {"sku": "WID-7"}, "catalogue API timed out (503)", error=failed):
+                        with self.tool(
+                            "get_price", {"sku": "WID-7"}, "catalogue API timed out (503)", error=failed
+                        ):
                             pass
                         self.llm(call="get_price")
-                        with self.tool("get_price", {"sku": "WID-7"}, '{"sku": "WID-7", "unit_price_usd": 14.2}'):
+                        with self.tool(
+                            "get_price", {"sku": "WID-7"}, '{"sku": "WID-7", "unit_price_usd": 14.2}'
+                        ):
                             pass
                         self.llm(reply="The unit price of WID-7 is 14.20 USD.", took=40)
                 for _ in range(lookups):
                     if guard is not None and guard.should_stop():
                         break
-                    self.llm(reply="Checking the status of order PO-7 with the order service.", call="lookup_order")
+                    self.llm(
+                        reply="Checking the status of order PO-7 with the order service.", call="lookup_order"
+                    )
                     with self.tool("lookup_order", {"order": "PO-7"}, '{"order": "PO-7", "status": "open"}'):
                         pass
                 self.llm(reply=answer)
@@ -114,21 +141,30 @@ POLICIES = {
     "replies": Policy(loops=Loops(max_repeated_replies=1)),
     "step latency": Policy(breakers=Breakers(max_step_latency_ms=30.0)),
     "run latency": Policy(breakers=Breakers(max_run_latency_ms=60.0)),
-    "hitl": Policy(hitl=(HitlRule("latency_ms", 4.0), HitlRule("tool_calls", 3.0), HitlRule("retries", 1.0),
-                         HitlRule("depth", 4.0), HitlRule("tokens_out", 12.0, agent="pricer"))),
+    "hitl": Policy(
+        hitl=(
+            HitlRule("latency_ms", 4.0),
+            HitlRule("tool_calls", 3.0),
+            HitlRule("retries", 1.0),
+            HitlRule("depth", 4.0),
+            HitlRule("tokens_out", 12.0, agent="pricer"),
+        )
+    ),
 }
 
 
-def _live(policy: Policy, args_at: str, runs: int = 1, obey: bool = False, lookups: int = 4
-          ) -> tuple[set, list, Any, Any]:
+def _live(
+    policy: Policy, args_at: str, runs: int = 1, obey: bool = False, lookups: int = 4
+) -> tuple[set, list, Any, Any]:
     """Run the system ``runs`` times (one thread each) with the processor on its provider; returns what the
     processor told, the spans as a Collector's file, and the processor."""
     [(told, cuts, guard)], memory = _live_many([policy], args_at, runs, obey, lookups)
     return told, cuts, memory, guard
 
 
-def _live_many(policies: list[Policy], args_at: str, runs: int = 1, obey: bool = False, lookups: int = 4
-               ) -> tuple[list[tuple[set, list, Any]], Any]:
+def _live_many(
+    policies: list[Policy], args_at: str, runs: int = 1, obey: bool = False, lookups: int = 4
+) -> tuple[list[tuple[set, list, Any]], Any]:
     """``_live`` with one processor per policy on the one provider (a processor only reads spans: each hears the
     runs as if alone); what each told, cut and is, and the spans. ``obey``: the system asks the first."""
     heard: list[tuple[set, list, Any]] = []
@@ -149,8 +185,13 @@ def _live_many(policies: list[Policy], args_at: str, runs: int = 1, obey: bool =
         heard.append((told, cuts, GuardSpanProcessor(policy, on_cut=cut, on_escalate=escalate)))
     provider, memory = provider_with(*(guard for _, _, guard in heard))
     tracer = provider.get_tracer("test-system")
-    threads = [threading.Thread(target=System(tracer, T0 + i * 10_000 * MS, args_at).run,
-                                args=(heard[0][2] if obey else None, lookups)) for i in range(runs)]
+    threads = [
+        threading.Thread(
+            target=System(tracer, T0 + i * 10_000 * MS, args_at).run,
+            args=(heard[0][2] if obey else None, lookups),
+        )
+        for i in range(runs)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -201,7 +242,8 @@ def test_live_guard_on_spans_decides_what_the_backtest_says(name: str, args_at: 
 
 
 def test_a_tool_call_whose_caught_exception_was_recorded_is_a_failed_call_live_as_in_the_backtest(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     # the first get_price catches its timeout and records it on its span with no error status: the store reads the
     # call as failed (_span_outcome.recorded_failure), so the same call made again is a retry, live too
     policy = POLICIES["retries"]
@@ -246,13 +288,28 @@ def test_run_latency_is_read_at_the_first_step_that_ends_past_it(tmp_path: Path)
     guard = GuardSpanProcessor(policy, on_cut=cuts.append)
     provider, memory = provider_with(guard)
     tracer = provider.get_tracer("adk")
-    root = tracer.start_span("invoke_agent coordinator", start_time=T0, attributes={
-        "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "coordinator"})
+    root = tracer.start_span(
+        "invoke_agent coordinator",
+        start_time=T0,
+        attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "coordinator"},
+    )
     ctx = trace_api.set_span_in_context(root)
-    llm = tracer.start_span("generate_content m", context=ctx, start_time=T0 + 10 * MS,
-                            attributes={"gen_ai.operation.name": "generate_content"})
-    tool = tracer.start_span("execute_tool transfer", context=ctx, start_time=T0 + 20 * MS, attributes={
-        "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "transfer", "gen_ai.tool.call.arguments": "{}"})
+    llm = tracer.start_span(
+        "generate_content m",
+        context=ctx,
+        start_time=T0 + 10 * MS,
+        attributes={"gen_ai.operation.name": "generate_content"},
+    )
+    tool = tracer.start_span(
+        "execute_tool transfer",
+        context=ctx,
+        start_time=T0 + 20 * MS,
+        attributes={
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": "transfer",
+            "gen_ai.tool.call.arguments": "{}",
+        },
+    )
     tool.end(end_time=T0 + 55 * MS)
     llm.end(end_time=T0 + 60 * MS)
     root.end(end_time=T0 + 70 * MS)
@@ -267,19 +324,27 @@ def test_raise_on_cut_stops_the_call_where_the_span_is_started_around_it() -> No
     # is raised; the hook hears the cut once.
     def calls(raise_on_cut: bool) -> tuple[list[int], list[str], list[SpanDecision]]:
         cuts: list[SpanDecision] = []
-        guard = GuardSpanProcessor(Policy(budgets=Budgets(max_tool_calls_run=2)), on_cut=cuts.append,
-                                   raise_on_cut=raise_on_cut)
+        guard = GuardSpanProcessor(
+            Policy(budgets=Budgets(max_tool_calls_run=2)), on_cut=cuts.append, raise_on_cut=raise_on_cut
+        )
         provider = TracerProvider()
         provider.add_span_processor(guard)
         tracer = provider.get_tracer("app")
         done: list[int] = []
         raised: list[str] = []
-        with tracer.start_as_current_span("invoke_agent worker", attributes={"gen_ai.operation.name": "invoke_agent",
-                                                                             "gen_ai.agent.name": "worker"}):
+        with tracer.start_as_current_span(
+            "invoke_agent worker",
+            attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "worker"},
+        ):
             for i in range(4):
                 try:
-                    with tracer.start_as_current_span("execute_tool fetch", attributes={
-                            "gen_ai.operation.name": "execute_tool", "gen_ai.tool.call.arguments": str(i)}):
+                    with tracer.start_as_current_span(
+                        "execute_tool fetch",
+                        attributes={
+                            "gen_ai.operation.name": "execute_tool",
+                            "gen_ai.tool.call.arguments": str(i),
+                        },
+                    ):
                         done.append(i)
                 except PolicyViolation as exc:
                     raised.append(exc.rule)
@@ -299,23 +364,27 @@ def test_an_error_in_the_processor_or_a_hook_never_reaches_the_application(monke
         raise RuntimeError("mapping failed")
 
     provider = TracerProvider()
-    guard = GuardSpanProcessor(Policy(budgets=Budgets(max_tool_calls_run=0)),
-                               on_cut=lambda e: (_ for _ in ()).throw(ValueError("hook failed")))
+    guard = GuardSpanProcessor(
+        Policy(budgets=Budgets(max_tool_calls_run=0)),
+        on_cut=lambda e: (_ for _ in ()).throw(ValueError("hook failed")),
+    )
     provider.add_span_processor(guard)
     tracer = provider.get_tracer("app")
     with tracer.start_as_current_span("execute_tool a", attributes={"gen_ai.operation.name": "execute_tool"}):
-        pass          # the cut's hook raised: logged
+        pass  # the cut's hook raised: logged
     assert guard.should_stop(next(iter(guard._runs)))
     monkeypatch.setattr(gs, "map_span", broken)
     with tracer.start_as_current_span("execute_tool b", attributes={"gen_ai.operation.name": "execute_tool"}):
         pass
-    assert guard.errors == 2      # the span's start and its end
+    assert guard.errors == 2  # the span's start and its end
     assert "hook failed" in caplog.text and "mapping failed" in caplog.text
 
 
 def test_the_span_guard_imports_nothing_heavy() -> None:
-    code = ("import sys, workbench.guard_spans; "
-            "print(sorted(m for m in ('duckdb', 'pandas', 'numpy', 'pyarrow') if m in sys.modules))")
+    code = (
+        "import sys, workbench.guard_spans; "
+        "print(sorted(m for m in ('duckdb', 'pandas', 'numpy', 'pyarrow') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -336,7 +405,8 @@ def test_spans_that_say_what_they_are_only_at_their_end_are_checked_then(tmp_pat
         root.set_attribute("openinference.span.kind", "CHAIN")
     tools = [s for s in memory.get_finished_spans() if s.name == "get_stock"]
     assert [(c.step_id, c.rule, c.phase) for c in cuts] == [
-        (f"{tools[1].context.span_id:016x}", "max_tool_calls_run", "end")]
+        (f"{tools[1].context.span_id:016x}", "max_tool_calls_run", "end")
+    ]
     said, _ = _backtest(policy, memory, tmp_path)
     assert said == {(cuts[0].run_id, cuts[0].step_id, "cut", "max_tool_calls_run")}
 
@@ -377,18 +447,31 @@ def test_real_framework_traces_played_through_the_sdk_decide_as_the_backtest(tra
     # (a tool call no span traced, read out of the chat messages at ingest (ingest/_message_tools.py: OpenLLMetry's
     # CrewAI), is a step of the store that the span guard never sees: the backtest judges it, the live guard
     # cannot, and the README says so)
-    unseen = {s for (s,) in ws.sql("SELECT step_id FROM steps WHERE contains(attributes, ?)",
-                                   ["workbench.tool_call_from"]).fetchall()}
+    unseen = {
+        s
+        for (s,) in ws.sql(
+            "SELECT step_id FROM steps WHERE contains(attributes, ?)", ["workbench.tool_call_from"]
+        ).fetchall()
+    }
     decided = 0
-    for policy in (POLICIES["hitl"], Policy(breakers=Breakers(max_run_latency_ms=50.0)),
-                   Policy(loops=Loops(max_repeated_replies=1)), Policy(budgets=Budgets(max_tool_calls_run=1))):
-        said = {(r, s, a, rule) for r, s, _q, _p, a, rule in wb.backtest(policy, ws, steps=True).steps.itertuples(
-            index=False, name=None) if a != "allow" and s not in unseen}
+    for policy in (
+        POLICIES["hitl"],
+        Policy(breakers=Breakers(max_run_latency_ms=50.0)),
+        Policy(loops=Loops(max_repeated_replies=1)),
+        Policy(budgets=Budgets(max_tool_calls_run=1)),
+    ):
+        said = {
+            (r, s, a, rule)
+            for r, s, _q, _p, a, rule in wb.backtest(policy, ws, steps=True).steps.itertuples(
+                index=False, name=None
+            )
+            if a != "allow" and s not in unseen
+        }
         heard: list[SpanDecision] = []
         replay(path, [GuardSpanProcessor(policy, on_cut=heard.append, on_escalate=heard.append)])
         assert {(e.run_id, e.step_id, e.action, e.rule) for e in heard} == said
         decided += len(said)
-    assert decided      # (a run nothing stopped would check nothing)
+    assert decided  # (a run nothing stopped would check nothing)
 
 
 def test_traces_that_continue_another_by_a_link_are_its_run(tmp_path: Path) -> None:
@@ -404,17 +487,31 @@ def test_traces_that_continue_another_by_a_link_are_its_run(tmp_path: Path) -> N
     tracer = provider.get_tracer("autogen-core")
     empty = trace_api.set_span_in_context(trace_api.INVALID_SPAN)
     tool = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "search"}
-    with tracer.start_as_current_span("invoke_agent writer", context=empty, attributes={
-            "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "writer"}) as first:
-        with tracer.start_as_current_span("execute_tool search", attributes={**tool, "gen_ai.tool.call.arguments": "1"}):
+    with tracer.start_as_current_span(
+        "invoke_agent writer",
+        context=empty,
+        attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "writer"},
+    ) as first:
+        with tracer.start_as_current_span(
+            "execute_tool search", attributes={**tool, "gen_ai.tool.call.arguments": "1"}
+        ):
             pass
-    with tracer.start_as_current_span("autogen publish group", context=empty, kind=SpanKind.PRODUCER,
-                                      links=[Link(first.get_span_context())]) as hop:
-        with tracer.start_as_current_span("execute_tool search", attributes={**tool, "gen_ai.tool.call.arguments": "2"}):
+    with tracer.start_as_current_span(
+        "autogen publish group", context=empty, kind=SpanKind.PRODUCER, links=[Link(first.get_span_context())]
+    ) as hop:
+        with tracer.start_as_current_span(
+            "execute_tool search", attributes={**tool, "gen_ai.tool.call.arguments": "2"}
+        ):
             pass
-    with tracer.start_as_current_span("invoke_agent critic", context=empty, links=[Link(hop.get_span_context())],
-                                      attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "critic"}):
-        with tracer.start_as_current_span("execute_tool search", attributes={**tool, "gen_ai.tool.call.arguments": "3"}):
+    with tracer.start_as_current_span(
+        "invoke_agent critic",
+        context=empty,
+        links=[Link(hop.get_span_context())],
+        attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "critic"},
+    ):
+        with tracer.start_as_current_span(
+            "execute_tool search", attributes={**tool, "gen_ai.tool.call.arguments": "3"}
+        ):
             pass
     traces = {s.context.trace_id for s in memory.get_finished_spans()}
     assert len(traces) == 3

@@ -29,19 +29,34 @@ T0 = 1_796_131_000_000_000_000
 
 @pytest.mark.parametrize("budget", ["max_tool_calls_run", "max_tool_calls_agent"])
 def test_a_call_with_late_arguments_is_counted_where_it_began(budget: str, tmp_path: Path) -> None:
-    policy = Policy(budgets=Budgets(max_retries=3, **{budget: 1}))    # (max_retries reads the arguments)
+    policy = Policy(budgets=Budgets(max_retries=3, **{budget: 1}))  # (max_retries reads the arguments)
     told: list[SpanDecision] = []
     guard = GuardSpanProcessor(policy, on_cut=told.append)
     provider, memory = provider_with(guard)
     tracer = provider.get_tracer("app")
-    root = tracer.start_span("invoke_agent a", start_time=T0, attributes={
-        "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "a"})
+    root = tracer.start_span(
+        "invoke_agent a",
+        start_time=T0,
+        attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "a"},
+    )
     ctx = trace_api.set_span_in_context(root)
     # a call whose arguments come at its end, and a call begun (and ended) while it runs
-    slow = tracer.start_span("execute_tool search", context=ctx, start_time=T0 + 1 * MS, attributes={
-        "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "search"})
-    quick = tracer.start_span("execute_tool lookup", context=ctx, start_time=T0 + 2 * MS, attributes={
-        "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup", "gen_ai.tool.call.arguments": "{}"})
+    slow = tracer.start_span(
+        "execute_tool search",
+        context=ctx,
+        start_time=T0 + 1 * MS,
+        attributes={"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "search"},
+    )
+    quick = tracer.start_span(
+        "execute_tool lookup",
+        context=ctx,
+        start_time=T0 + 2 * MS,
+        attributes={
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": "lookup",
+            "gen_ai.tool.call.arguments": "{}",
+        },
+    )
     quick.end(end_time=T0 + 3 * MS)
     slow.set_attribute("gen_ai.tool.call.arguments", json.dumps({"q": "stock"}))
     slow.end(end_time=T0 + 10 * MS)

@@ -29,17 +29,25 @@ def test_tool_spans_never_ended_hold_no_arguments() -> None:
     provider = TracerProvider()
     provider.add_span_processor(guard)
     tracer = provider.get_tracer("app")
-    root = tracer.start_span("invoke_agent a", attributes={"gen_ai.operation.name": "invoke_agent",
-                                                           "gen_ai.agent.name": "a"})
+    root = tracer.start_span(
+        "invoke_agent a", attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "a"}
+    )
     ctx = trace_api.set_span_in_context(root)
     gc.collect()
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
-        for i in range(40):      # 40 calls with 250 kB of arguments each, none ever ended: 10 MB given
+        for i in range(40):  # 40 calls with 250 kB of arguments each, none ever ended: 10 MB given
             args = json.dumps({"doc": f"{i:04d}" + "y" * 250_000})
-            tracer.start_span("execute_tool read", context=ctx, attributes={
-                "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "read", "gen_ai.tool.call.arguments": args})
+            tracer.start_span(
+                "execute_tool read",
+                context=ctx,
+                attributes={
+                    "gen_ai.operation.name": "execute_tool",
+                    "gen_ai.tool.name": "read",
+                    "gen_ai.tool.call.arguments": args,
+                },
+            )
             del args
         gc.collect()
         held = tracemalloc.get_traced_memory()[0] - before
@@ -55,12 +63,18 @@ def test_a_retry_is_still_told_from_the_key_kept() -> None:
     provider = TracerProvider()
     provider.add_span_processor(guard)
     tracer = provider.get_tracer("app")
-    with tracer.start_as_current_span("invoke_agent a", attributes={"gen_ai.operation.name": "invoke_agent",
-                                                                   "gen_ai.agent.name": "a"}):
+    with tracer.start_as_current_span(
+        "invoke_agent a", attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "a"}
+    ):
         for _ in range(2):
-            s = tracer.start_span("execute_tool read", attributes={
-                "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "read",
-                "gen_ai.tool.call.arguments": json.dumps({"doc": "z" * 5000})})   # a key held as a digest
+            s = tracer.start_span(
+                "execute_tool read",
+                attributes={
+                    "gen_ai.operation.name": "execute_tool",
+                    "gen_ai.tool.name": "read",
+                    "gen_ai.tool.call.arguments": json.dumps({"doc": "z" * 5000}),
+                },
+            )  # a key held as a digest
             s.set_status(Status(StatusCode.ERROR, "failed"))
             s.end()
         assert trace_api.get_current_span().is_recording()

@@ -28,7 +28,7 @@ from workbench.policy import Breakers, Budgets, HitlRule, Policy, PolicyViolatio
 
 MS = 1_000_000
 T0 = 1_796_131_000_000_000_000
-BIG = "x" * (MAX_FIELD_BYTES + 10)     # past the store's limit for one field
+BIG = "x" * (MAX_FIELD_BYTES + 10)  # past the store's limit for one field
 
 POLICIES = {
     "tool calls": Policy(budgets=Budgets(max_tool_calls_run=3)),
@@ -42,7 +42,9 @@ def _trace(tracer: Any) -> None:
     """A planner making four good lookups, with four spans the store quarantines among them."""
     now = [T0]
 
-    def span(name: str, attrs: dict[str, Any], at_end: dict[str, Any] | None = None, start: int | None = None) -> None:
+    def span(
+        name: str, attrs: dict[str, Any], at_end: dict[str, Any] | None = None, start: int | None = None
+    ) -> None:
         now[0] += MS
         s = tracer.start_span(name, attributes=attrs, start_time=now[0] if start is None else start)
         now[0] += MS
@@ -51,18 +53,33 @@ def _trace(tracer: Any) -> None:
         s.end(end_time=now[0])
 
     def lookup(order: str) -> None:
-        span("execute_tool lookup", {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup",
-                                     "gen_ai.tool.call.arguments": json.dumps({"order": order})},
-             {"gen_ai.tool.call.result": "open"})
+        span(
+            "execute_tool lookup",
+            {
+                "gen_ai.operation.name": "execute_tool",
+                "gen_ai.tool.name": "lookup",
+                "gen_ai.tool.call.arguments": json.dumps({"order": order}),
+            },
+            {"gen_ai.tool.call.result": "open"},
+        )
 
-    root = tracer.start_span("invoke_agent planner", start_time=T0, attributes={
-        "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner"})
+    root = tracer.start_span(
+        "invoke_agent planner",
+        start_time=T0,
+        attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner"},
+    )
     with trace_api.use_span(root, end_on_exit=False):
         lookup("PO-1")
         lookup("PO-2")
         # arguments past the field limit, given at the span's start
-        span("execute_tool lookup", {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup",
-                                     "gen_ai.tool.call.arguments": BIG})
+        span(
+            "execute_tool lookup",
+            {
+                "gen_ai.operation.name": "execute_tool",
+                "gen_ai.tool.name": "lookup",
+                "gen_ai.tool.call.arguments": BIG,
+            },
+        )
         lookup("PO-3")
         # negative tokens, known only when the call ends
         span("chat m", {"gen_ai.operation.name": "chat"}, {"gen_ai.usage.output_tokens": -5})
@@ -92,29 +109,45 @@ def test_spans_the_store_quarantines_are_decided_on_by_neither(name: str, tmp_pa
     said = set(not_allowed(backtest))
     # (a run cut is judged no further: in "tool calls", cut before the three other spans the store quarantines)
     assert guard.quarantined == (1 if name == "tool calls" else 4) and guard.errors == 0
-    assert backtest.summary["quarantined_steps"] == 4     # (the report says where it and the guard can differ)
-    if name == "tool calls":      # the fourth good lookup is the fourth call the store holds: cut there
+    assert backtest.summary["quarantined_steps"] == 4  # (the report says where it and the guard can differ)
+    if name == "tool calls":  # the fourth good lookup is the fourth call the store holds: cut there
         lookups = [s for s in memory.get_finished_spans() if s.name == "execute_tool lookup"]
-        assert said == {(f"{lookups[-1].context.trace_id:032x}", f"{lookups[-1].context.span_id:016x}", "cut",
-                         "max_tool_calls_run")}
+        assert said == {
+            (
+                f"{lookups[-1].context.trace_id:032x}",
+                f"{lookups[-1].context.span_id:016x}",
+                "cut",
+                "max_tool_calls_run",
+            )
+        }
         # the guard counts the call past the field limit (guard36: a loop of them escaped every limit), by its
         # arguments' digest: its fourth call is the third good lookup, cut there
-        assert told == {(f"{lookups[3].context.trace_id:032x}", f"{lookups[3].context.span_id:016x}", "cut",
-                         "max_tool_calls_run")}
+        assert told == {
+            (
+                f"{lookups[3].context.trace_id:032x}",
+                f"{lookups[3].context.span_id:016x}",
+                "cut",
+                "max_tool_calls_run",
+            )
+        }
     else:
         assert told == said == set()
 
 
 def test_the_hand_guard_leaves_out_the_steps_the_store_quarantines() -> None:
     escalations: list[Any] = []
-    guard = Guard(Policy(budgets=Budgets(max_tool_calls_run=2), hitl=(HitlRule("confidence", 0.9, direction="above"),)),
-                  on_escalate=escalations.append)
+    guard = Guard(
+        Policy(budgets=Budgets(max_tool_calls_run=2), hitl=(HitlRule("confidence", 0.9, direction="above"),)),
+        on_escalate=escalations.append,
+    )
     # past the field limit: a call all the same (guard36: a loop of them escaped every limit), by its digest
     guard.before_step("r", "a", "tool", "t", args=BIG, started_at=1.0)
     guard.after_step("r", "a", "tool", "t", args=BIG, ended_at=2.0)
     guard.before_step("r", "a", "llm", started_at=3.0)
-    guard.after_step("r", "a", "llm", confidence=1.5, ended_at=4.0)        # no confidence the store keeps
-    assert escalations == [] and guard.quarantined == 2   # two steps (claims45: the big call was counted twice)
+    guard.after_step("r", "a", "llm", confidence=1.5, ended_at=4.0)  # no confidence the store keeps
+    assert (
+        escalations == [] and guard.quarantined == 2
+    )  # two steps (claims45: the big call was counted twice)
     guard.before_step("r", "a", "tool", "t", args={"q": 1}, started_at=5.0)  # the run's second call
     guard.after_step("r", "a", "llm", confidence=0.95, ended_at=6.0)
     assert [e.rule for e in escalations] == ["hitl:confidence>=0.9"]
@@ -127,17 +160,28 @@ def test_a_tool_span_with_a_result_past_the_field_limit_still_counts() -> None:
     span processor's budgets (the span was dropped at its end and its call taken back); the hand Guard counts it
     by the result's digest, and so does the processor now."""
     told: list[str] = []
-    guard = GuardSpanProcessor(Policy(budgets=Budgets(max_tool_calls_run=2)), on_cut=lambda e: told.append(e.rule))
+    guard = GuardSpanProcessor(
+        Policy(budgets=Budgets(max_tool_calls_run=2)), on_cut=lambda e: told.append(e.rule)
+    )
     provider, _ = provider_with(guard)
     tracer = provider.get_tracer("app")
     at = T0 + MS
-    root = tracer.start_span("invoke_agent planner", start_time=T0, attributes={
-        "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner"})
+    root = tracer.start_span(
+        "invoke_agent planner",
+        start_time=T0,
+        attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner"},
+    )
     with trace_api.use_span(root, end_on_exit=False):
         for i in range(4):
-            s = tracer.start_span("execute_tool lookup", start_time=at, attributes={
-                "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup",
-                "gen_ai.tool.call.arguments": json.dumps({"order": i})})
+            s = tracer.start_span(
+                "execute_tool lookup",
+                start_time=at,
+                attributes={
+                    "gen_ai.operation.name": "execute_tool",
+                    "gen_ai.tool.name": "lookup",
+                    "gen_ai.tool.call.arguments": json.dumps({"order": i}),
+                },
+            )
             s.set_attributes({"gen_ai.tool.call.result": BIG})
             s.end(end_time=at + MS)
             at += 2 * MS

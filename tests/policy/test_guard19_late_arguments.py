@@ -32,14 +32,19 @@ TOOL = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weathe
 RETRIES = Policy(hitl=(HitlRule(signal="retries", threshold=1),))
 
 
-def _play(policy: Policy, script: Any, tmp_path: Path) -> tuple[list[tuple[str, str, str]], set[tuple[str, str, str]]]:
+def _play(
+    policy: Policy, script: Any, tmp_path: Path
+) -> tuple[list[tuple[str, str, str]], set[tuple[str, str, str]]]:
     """Play ``script(tracer, ctx)`` live; (step, action, rule) the processor told, and what the backtest says."""
     told: list[SpanDecision] = []
     guard = GuardSpanProcessor(policy, on_cut=told.append, on_escalate=told.append)
     provider, memory = provider_with(guard)
     tracer = provider.get_tracer("app")
-    root = tracer.start_span("invoke_agent a", start_time=T0, attributes={
-        "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "a"})
+    root = tracer.start_span(
+        "invoke_agent a",
+        start_time=T0,
+        attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "a"},
+    )
     script(tracer, trace_api.set_span_in_context(root))
     root.end(end_time=T0 + 100 * MS)
     assert guard.errors == 0
@@ -65,12 +70,20 @@ def test_a_retry_without_arguments_is_judged_where_it_began(policy: Policy, tmp_
     spans: dict[str, Any] = {}
 
     def script(tracer: Any, ctx: Any) -> None:
-        first = tracer.start_span("execute_tool get_weather", context=ctx, start_time=T0 + 1 * MS, attributes=TOOL)
+        first = tracer.start_span(
+            "execute_tool get_weather", context=ctx, start_time=T0 + 1 * MS, attributes=TOOL
+        )
         first.set_status(Status(StatusCode.ERROR, "city not found"))
         first.end(end_time=T0 + 2 * MS)
-        llm = tracer.start_span("chat gpt", context=ctx, start_time=T0 + 3 * MS, attributes={
-            "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt"})
-        again = tracer.start_span("execute_tool get_weather", context=ctx, start_time=T0 + 4 * MS, attributes=TOOL)
+        llm = tracer.start_span(
+            "chat gpt",
+            context=ctx,
+            start_time=T0 + 3 * MS,
+            attributes={"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt"},
+        )
+        again = tracer.start_span(
+            "execute_tool get_weather", context=ctx, start_time=T0 + 4 * MS, attributes=TOOL
+        )
         llm.end(end_time=T0 + 5 * MS)
         again.end(end_time=T0 + 6 * MS)
         spans.update(first=first, llm=llm, again=again)
@@ -86,13 +99,20 @@ def test_a_retry_without_arguments_is_judged_where_it_began(policy: Policy, tmp_
         assert told == [(_id(spans["first"]), *latency), (_id(spans["again"]), "cut", "max_retries")]
 
 
-LIMIT = pytest.mark.xfail(strict=True, reason=(
-    "known limit: a cut is told when it is made; one made where the call began, without its arguments, is not "
-    "taken back when they come (a tool called both without arguments and with arguments given at the end)"))
+LIMIT = pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "known limit: a cut is told when it is made; one made where the call began, without its arguments, is not "
+        "taken back when they come (a tool called both without arguments and with arguments given at the end)"
+    ),
+)
 
 
-@pytest.mark.parametrize("policy", [RETRIES, pytest.param(Policy(budgets=Budgets(max_retries=0)), marks=LIMIT)],
-                         ids=["hitl", "max_retries"])
+@pytest.mark.parametrize(
+    "policy",
+    [RETRIES, pytest.param(Policy(budgets=Budgets(max_retries=0)), marks=LIMIT)],
+    ids=["hitl", "max_retries"],
+)
 def test_arguments_given_at_the_end_make_it_another_call(policy: Policy, tmp_path: Path) -> None:
     # A call of the tool without arguments failed; the next call of the tool gives its arguments at its end
     # (openai-agents' way). Judged where it began, without them, it looked like the failed call tried again;
@@ -100,14 +120,20 @@ def test_arguments_given_at_the_end_make_it_another_call(policy: Policy, tmp_pat
     spans: dict[str, Any] = {}
 
     def script(tracer: Any, ctx: Any) -> None:
-        bare = tracer.start_span("execute_tool get_weather", context=ctx, start_time=T0 + 1 * MS, attributes=TOOL)
+        bare = tracer.start_span(
+            "execute_tool get_weather", context=ctx, start_time=T0 + 1 * MS, attributes=TOOL
+        )
         bare.set_status(Status(StatusCode.ERROR, "no city given"))
         bare.end(end_time=T0 + 2 * MS)
-        given = tracer.start_span("execute_tool get_weather", context=ctx, start_time=T0 + 3 * MS, attributes=TOOL)
+        given = tracer.start_span(
+            "execute_tool get_weather", context=ctx, start_time=T0 + 3 * MS, attributes=TOOL
+        )
         given.set_attribute("gen_ai.tool.call.arguments", json.dumps({"city": "Oslo"}))
         given.end(end_time=T0 + 4 * MS)
         # the failed call, tried again without arguments: a retry (1) to both, counted once
-        again = tracer.start_span("execute_tool get_weather", context=ctx, start_time=T0 + 5 * MS, attributes=TOOL)
+        again = tracer.start_span(
+            "execute_tool get_weather", context=ctx, start_time=T0 + 5 * MS, attributes=TOOL
+        )
         again.end(end_time=T0 + 6 * MS)
         spans.update(again=again)
 

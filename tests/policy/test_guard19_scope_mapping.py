@@ -30,10 +30,17 @@ JS_AGENTS = "@arizeai/openinference-instrumentation-openai-agents"
 
 def _trace(tracer: Any, t0: int) -> str:
     """A workflow's root span typed AGENT with a model call straight under it; returns the call's span id."""
-    root = tracer.start_span("Agent workflow", start_time=t0, attributes={
-        "openinference.span.kind": "AGENT", "llm.system": "openai"})
-    llm = tracer.start_span("generation", context=trace_api.set_span_in_context(root), start_time=t0 + MS,
-                            attributes={"openinference.span.kind": "LLM", "llm.system": "openai"})
+    root = tracer.start_span(
+        "Agent workflow",
+        start_time=t0,
+        attributes={"openinference.span.kind": "AGENT", "llm.system": "openai"},
+    )
+    llm = tracer.start_span(
+        "generation",
+        context=trace_api.set_span_in_context(root),
+        start_time=t0 + MS,
+        attributes={"openinference.span.kind": "LLM", "llm.system": "openai"},
+    )
     llm.set_attribute("output.value", "the price is 12.50")
     llm.end(end_time=t0 + 3 * MS)
     root.end(end_time=t0 + 4 * MS)
@@ -41,7 +48,9 @@ def _trace(tracer: Any, t0: int) -> str:
 
 
 @pytest.mark.parametrize("scopes", [(JS_AGENTS,), ("app", JS_AGENTS)], ids=["js", "app-then-js"])
-def test_the_trace_span_of_openai_agents_js_is_no_agent_live_either(scopes: tuple[str, ...], tmp_path: Path) -> None:
+def test_the_trace_span_of_openai_agents_js_is_no_agent_live_either(
+    scopes: tuple[str, ...], tmp_path: Path
+) -> None:
     # "app-then-js": the same root span's start seen first from another scope (an agent there) must not be
     # taken again from the cache for the JavaScript processor's span
     policy = Policy(hitl=(HitlRule(signal="latency_ms", threshold=1.0, agent="Agent workflow"),))
@@ -55,5 +64,7 @@ def test_the_trace_span_of_openai_agents_js_is_no_agent_live_either(scopes: tupl
     agents = dict(ws.con.execute("SELECT step_id, agent FROM steps WHERE name = 'generation'").fetchall())
     assert agents == {calls[-1]: None, **({calls[0]: "Agent workflow"} if len(calls) > 1 else {})}
     said = {(s, a, r) for _, s, a, r in not_allowed(wb.backtest(policy, ws, steps=True))}
-    assert said == ({(calls[0], "escalate", "hitl:latency_ms>=1@Agent workflow")} if len(calls) > 1 else set())
+    assert said == (
+        {(calls[0], "escalate", "hitl:latency_ms>=1@Agent workflow")} if len(calls) > 1 else set()
+    )
     assert {(e.step_id, e.action, e.rule) for e in told} == said

@@ -25,16 +25,25 @@ TASK = "Find the opening hours of the bakeries on Elm Street in directory DIR-7.
 class Run:
     def __init__(self, run_id: str, outcome: str = "failure") -> None:
         self.run_id = run_id
-        self.records: list[dict] = [{"record": "run", "run_id": run_id, "system": "unit", "task": TASK,
-                                     "outcome": outcome}]
+        self.records: list[dict] = [
+            {"record": "run", "run_id": run_id, "system": "unit", "task": TASK, "outcome": outcome}
+        ]
         self.steps: list[dict] = []
 
-    def add(self, agent: str, kind: str, output: object = None, tool: str | None = None,
-            status: str = "ok") -> str:
+    def add(
+        self, agent: str, kind: str, output: object = None, tool: str | None = None, status: str = "ok"
+    ) -> str:
         i = len(self.steps)
-        rec = {"run_id": self.run_id, "step_id": f"s{i:03d}", "agent": agent, "kind": kind, "status": status,
-               "started_at": (T0 + timedelta(seconds=i)).isoformat(),
-               "ended_at": (T0 + timedelta(seconds=i, milliseconds=400)).isoformat(), "latency_ms": 400.0}
+        rec = {
+            "run_id": self.run_id,
+            "step_id": f"s{i:03d}",
+            "agent": agent,
+            "kind": kind,
+            "status": status,
+            "started_at": (T0 + timedelta(seconds=i)).isoformat(),
+            "ended_at": (T0 + timedelta(seconds=i, milliseconds=400)).isoformat(),
+            "latency_ms": 400.0,
+        }
         if tool is not None:
             rec["tool"] = tool
             rec["input"] = {"url": "https://bing.example/search?q=bakeries+elm+street"}
@@ -54,21 +63,33 @@ class Run:
         text is no result), and a report naming nothing new (DIR-7 is the task's)."""
         self.add("Orchestrator", "handoff", "Please open the next result and report what it says.")
         self.add("WebSurfer", "tool", "<html>Bakery 2, 102 Elm Street</html>", tool="visit_url")
-        self.add("WebSurfer", "tool", "Timeout loading https://bakery-elm.example", tool="visit_url", status="error")
-        self.add("WebSurfer", "agent", "The page did not load; I still see directory DIR-7 and the same results.")
+        self.add(
+            "WebSurfer",
+            "tool",
+            "Timeout loading https://bakery-elm.example",
+            tool="visit_url",
+            status="error",
+        )
+        self.add(
+            "WebSurfer", "agent", "The page did not load; I still see directory DIR-7 and the same results."
+        )
 
 
 def working(rounds: int = 20) -> Run:
     """Each round the surfer opens a new page and reports new hours and a phone number."""
     run = Run("working", outcome="success")
     for k in range(rounds):
-        run.round(f"<html>Bakery {k}, {100 + k} Elm Street</html>",
-                  f"Bakery {k} at {100 + k} Elm Street opens at {6 + k % 3}:30, phone 555-01{k:02d}.")
+        run.round(
+            f"<html>Bakery {k}, {100 + k} Elm Street</html>",
+            f"Bakery {k} at {100 + k} Elm Street opens at {6 + k % 3}:30, phone 555-01{k:02d}.",
+        )
     return run
 
 
 def bakery(run: Run, k: int) -> None:
-    run.round(f"<html>Bakery {k}, {100 + k} Elm Street</html>", f"Bakery {k} at {100 + k} Elm Street opens at 7:30.")
+    run.round(
+        f"<html>Bakery {k}, {100 + k} Elm Street</html>", f"Bakery {k} at {100 + k} Elm Street opens at 7:30."
+    )
 
 
 def stuck(good: int = 3, bad: int = 6) -> Run:
@@ -101,8 +122,16 @@ def feed(guard: Guard, run: Run, task: str | None = TASK) -> list[tuple]:
             out.append((run.run_id, sid, "before", "cut", exc.rule))
             break
         try:
-            d = guard.after_step(run.run_id, agent, kind, tool, rec.get("input"), status=rec["status"],
-                                 latency_ms=rec["latency_ms"], output=rec.get("output"))
+            d = guard.after_step(
+                run.run_id,
+                agent,
+                kind,
+                tool,
+                rec.get("input"),
+                status=rec["status"],
+                latency_ms=rec["latency_ms"],
+                output=rec.get("output"),
+            )
             out.append((run.run_id, sid, "after", d.action, d.rule))
         except PolicyViolation as exc:
             out.append((run.run_id, sid, "after", "cut", exc.rule))
@@ -112,8 +141,11 @@ def feed(guard: Guard, run: Run, task: str | None = TASK) -> list[tuple]:
 
 def breaches(ws: wb.Workspace, limit: int) -> dict[str, dict]:
     found = wb.detect(ws, detectors=["breach"], config={"max_handoffs": limit})
-    return {r: json.loads(a) for r, d, a in found[["run_id", "detector", "attributes"]].itertuples(index=False)
-            if d == "handoff_breach"}
+    return {
+        r: json.loads(a)
+        for r, d, a in found[["run_id", "detector", "attributes"]].itertuples(index=False)
+        if d == "handoff_breach"
+    }
 
 
 def test_an_orchestrator_handing_off_twice_a_round_with_new_results_is_not_cut() -> None:
@@ -143,8 +175,10 @@ def test_a_stuck_stretch_is_cut_where_the_count_passes_the_limit() -> None:
     assert attrs["first_step"] == "s009" and attrs["tripped_at"] == "s017" and attrs["handoffs"] == 12
     report = wb.backtest(policy, ws, steps=True)
     assert report.runs[["cut_step", "cut_rule"]].values.tolist() == [["s018", "max_handoffs"]]
-    expected = [(r, s, p, a, None if rule != rule else rule)
-                for r, s, _q, p, a, rule in report.steps.itertuples(index=False, name=None)]
+    expected = [
+        (r, s, p, a, None if rule != rule else rule)
+        for r, s, _q, p, a, rule in report.steps.itertuples(index=False, name=None)
+    ]
     assert got == expected
     # what a policy learns from: the longest stretch, as the detector counts it (the last turn judged at
     # the end of the run)
@@ -155,8 +189,15 @@ def _raise_at_cut(guard: Guard, run: Run) -> None:
     guard.start_run(run.run_id, task=TASK)
     for rec in run.steps:
         guard.before_step(run.run_id, rec["agent"], rec["kind"], rec.get("tool"), rec.get("input"))
-        guard.after_step(run.run_id, rec["agent"], rec["kind"], rec.get("tool"), rec.get("input"),
-                         status=rec["status"], output=rec.get("output"))
+        guard.after_step(
+            run.run_id,
+            rec["agent"],
+            rec["kind"],
+            rec.get("tool"),
+            rec.get("input"),
+            status=rec["status"],
+            output=rec.get("output"),
+        )
 
 
 def test_a_value_of_the_task_is_no_news_a_new_one_is() -> None:
@@ -210,8 +251,9 @@ def test_start_run_takes_each_lock_once() -> None:
     # start_run held the guard's lock while looking the run up, and the lookup takes that lock itself
     # (a threading.Lock is not re-entrant): the first call hung for ever.
     guard = Guard(Policy(breakers=Breakers(max_handoffs=2)))
-    worker = threading.Thread(target=guard.start_run, args=("r1",), kwargs={"task": "order 4471 for 12 units"},
-                              daemon=True)
+    worker = threading.Thread(
+        target=guard.start_run, args=("r1",), kwargs={"task": "order 4471 for 12 units"}, daemon=True
+    )
     worker.start()
     worker.join(timeout=10)
     assert not worker.is_alive()
@@ -224,8 +266,11 @@ def test_policy_files_that_counted_every_hand_off(old: str) -> None:
     # A v1/v2 file's max_handoffs limited every hand-off step; read with today's meaning (idle hand-offs in
     # a row) the same number would let a run hand off many times more: refused, naming the field.
     doc = f"schema: {old}\nbreakers: {{max_depth: 8, max_handoffs: 15}}\n"
-    with pytest.raises(wb.PolicyError, match=r"policy: breakers\.max_handoffs: in workbench\.policy/v[12] it "
-                                             r"limited every hand-off step.*schema: workbench\.policy/v4"):
+    with pytest.raises(
+        wb.PolicyError,
+        match=r"policy: breakers\.max_handoffs: in workbench\.policy/v[12] it "
+        r"limited every hand-off step.*schema: workbench\.policy/v4",
+    ):
         Policy.from_yaml(doc)
     assert Policy.from_yaml(doc.replace("max_handoffs: 15", "max_handoffs: null")).breakers.max_depth == 8
     new = Policy.from_yaml(doc.replace(old, "workbench.policy/v4"))

@@ -14,12 +14,28 @@ def _run(run_id: str, outcome: str, calls: int) -> list[dict]:
     """One native run of ``calls`` price look-ups under a root span."""
     recs: list[dict] = [{"record": "run", "run_id": run_id, "system": "shop", "outcome": outcome}]
     steps = [{"kind": "system", "name": "run"}] + [
-        {"kind": "tool", "agent": "pricer", "tool": "get_price", "input": f'{{"sku": "SKU-7", "try": {i}}}',
-         "output": '{"price": 12.50}'} for i in range(calls)]
+        {
+            "kind": "tool",
+            "agent": "pricer",
+            "tool": "get_price",
+            "input": f'{{"sku": "SKU-7", "try": {i}}}',
+            "output": '{"price": 12.50}',
+        }
+        for i in range(calls)
+    ]
     for i, fields in enumerate(steps):
         start = T0 + i * S
-        recs.append({"run_id": run_id, "step_id": f"s{i:02d}", "started_at": start, "ended_at": start + S // 2,
-                     "status": "ok", **({"parent_id": "s00"} if i else {}), **fields})
+        recs.append(
+            {
+                "run_id": run_id,
+                "step_id": f"s{i:02d}",
+                "started_at": start,
+                "ended_at": start + S // 2,
+                "status": "ok",
+                **({"parent_id": "s00"} if i else {}),
+                **fields,
+            }
+        )
     return recs
 
 

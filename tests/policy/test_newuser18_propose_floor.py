@@ -15,17 +15,34 @@ def _write_runs(path: Path) -> None:
     lines: list[dict] = []
 
     def run(run_id: str, outcome: str, turns: list[tuple[str, str]]) -> None:
-        lines.append({"record": "run", "run_id": run_id, "system": "desk", "task": "quote item 7",
-                      "outcome": outcome})
+        lines.append(
+            {"record": "run", "run_id": run_id, "system": "desk", "task": "quote item 7", "outcome": outcome}
+        )
         for i, (agent, text) in enumerate(turns):
-            lines.append({"run_id": run_id, "step_id": f"{run_id}-s{i}", "agent": agent, "kind": "agent",
-                          "name": agent, "started_at": f"2026-01-01T00:00:{i:02d}Z",
-                          "ended_at": f"2026-01-01T00:00:{i:02d}.5Z", "status": "ok", "output": text})
+            lines.append(
+                {
+                    "run_id": run_id,
+                    "step_id": f"{run_id}-s{i}",
+                    "agent": agent,
+                    "kind": "agent",
+                    "name": agent,
+                    "started_at": f"2026-01-01T00:00:{i:02d}Z",
+                    "ended_at": f"2026-01-01T00:00:{i:02d}.5Z",
+                    "status": "ok",
+                    "output": text,
+                }
+            )
 
-    for r in range(5):   # (five successes: fewer give policy_from_findings nothing to weigh a limit against)
-        run(f"ok{r}", "success", [("planner", f"Ask the pricer for the quote of item {r} today"),
-                                   ("pricer", f"The quote of item {r} is ready for the customer now"),
-                                   ("planner", "Thanks, sending the quote to the customer right away")])
+    for r in range(5):  # (five successes: fewer give policy_from_findings nothing to weigh a limit against)
+        run(
+            f"ok{r}",
+            "success",
+            [
+                ("planner", f"Ask the pricer for the quote of item {r} today"),
+                ("pricer", f"The quote of item {r} is ready for the customer now"),
+                ("planner", "Thanks, sending the quote to the customer right away"),
+            ],
+        )
     ask = ("planner", "Please look up the price of the widget for me")
     answer = ("pricer", "I cannot find that widget, please send the exact product name")
     for r in range(2):

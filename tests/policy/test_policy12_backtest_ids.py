@@ -23,8 +23,10 @@ def test_per_rule_run_ids_false_stops_and_review_rate(sim_ws) -> None:
         assert list(report.rule_runs(rule)["run_id"]) == sorted(mine["run_id"])
     assert table.loc["total", "review_rate"] == pytest.approx(report.summary["review_rate"])
     assert set(table.loc["total", "run_ids"]) == set(runs.loc[runs["rule"].notna(), "run_id"])
-    assert table.loc["total", "false_stop_ids"] and len(table.loc["total", "false_stop_ids"]) == report.summary[
-        "successes_lost"]
+    assert (
+        table.loc["total", "false_stop_ids"]
+        and len(table.loc["total", "false_stop_ids"]) == report.summary["successes_lost"]
+    )
     with pytest.raises(ValueError, match="not in this backtest"):
         report.rule_runs("max_depth")
     html = report._repr_html_()

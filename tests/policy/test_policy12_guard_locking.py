@@ -7,7 +7,7 @@ import threading
 from workbench.guard import Guard
 from workbench.policy import Budgets, Loops, Policy
 
-_WAIT = 10.0    # a liveness bound, not a timing: the other run's step takes microseconds
+_WAIT = 10.0  # a liveness bound, not a timing: the other run's step takes microseconds
 
 
 class _Slow:
@@ -40,22 +40,26 @@ def test_a_slow_output_holds_up_no_other_run() -> None:
     guard = Guard(Policy(loops=Loops(max_repeated_replies=5)))
     slow = _Slow()
     assert _other_run_proceeds_while(
-        guard, slow, lambda: guard.after_step("A", "a", "llm", output={"text": "x", "blob": slow}))
+        guard, slow, lambda: guard.after_step("A", "a", "llm", output={"text": "x", "blob": slow})
+    )
 
 
 def test_slow_arguments_hold_up_no_other_run() -> None:
     guard = Guard(Policy(budgets=Budgets(max_tool_calls_run=10)))
     slow = _Slow()
     assert _other_run_proceeds_while(
-        guard, slow, lambda: guard.before_step("A", "a", "tool", tool="t", args={"blob": slow}))
+        guard, slow, lambda: guard.before_step("A", "a", "tool", tool="t", args={"blob": slow})
+    )
 
 
 def test_same_run_steps_from_many_threads_still_count_exactly() -> None:
     guard = Guard(Policy(budgets=Budgets(max_tool_calls_agent=10**6)))
+
     def worker(k: int) -> None:
         for i in range(300):
             guard.before_step("one", "a", "tool", tool="t", args={"i": i, "k": k})
             guard.after_step("one", "a", "tool", tool="t", args={"i": i, "k": k}, output={"r": i})
+
     threads = [threading.Thread(target=worker, args=(k,)) for k in range(6)]
     for t in threads:
         t.start()

@@ -18,18 +18,53 @@ from workbench.policy._model import schema_text
 
 jsonschema = pytest.importorskip("jsonschema")
 
-VALID = {"schema": "workbench.policy/v2", "version": "1", "name": None,
-         "breakers": {"max_depth": 3, "max_handoffs": None, "max_step_latency_ms": 100.5, "max_run_latency_ms": None},
-         "budgets": {"max_tool_calls_run": 5, "max_tool_calls_agent": None, "max_retries": 0},
-         "loops": {"max_repeats": 1, "window": 20, "max_pingpong": 2, "max_repeated_replies": None,
-                   "repeat_similarity": 0.8, "repeat_min_words": 3, "min_value": 10.0},
-         "hitl": [{"signal": "entropy", "threshold": 0.9, "direction": "above", "agent": "a"}],
-         "provenance": {"created_at": "x", "runs": 3, "sweep": {"k": [1]}, "notes": ["n"]}}
-VALUES = st.one_of(st.none(), st.booleans(), st.integers(-3, 20_000), st.floats(allow_nan=False),
-                   st.sampled_from([2.0, -0.5, 0.0, 1.0, math.inf, "", "x", "high", "entropy", "below", "2026-01-01",
-                                    "workbench.policy/v1"]),
-                   st.lists(st.integers(0, 3), max_size=2), st.dictionaries(st.sampled_from(["a", "signal"]),
-                                                                            st.integers(0, 2), max_size=2))
+VALID = {
+    "schema": "workbench.policy/v2",
+    "version": "1",
+    "name": None,
+    "breakers": {
+        "max_depth": 3,
+        "max_handoffs": None,
+        "max_step_latency_ms": 100.5,
+        "max_run_latency_ms": None,
+    },
+    "budgets": {"max_tool_calls_run": 5, "max_tool_calls_agent": None, "max_retries": 0},
+    "loops": {
+        "max_repeats": 1,
+        "window": 20,
+        "max_pingpong": 2,
+        "max_repeated_replies": None,
+        "repeat_similarity": 0.8,
+        "repeat_min_words": 3,
+        "min_value": 10.0,
+    },
+    "hitl": [{"signal": "entropy", "threshold": 0.9, "direction": "above", "agent": "a"}],
+    "provenance": {"created_at": "x", "runs": 3, "sweep": {"k": [1]}, "notes": ["n"]},
+}
+VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 20_000),
+    st.floats(allow_nan=False),
+    st.sampled_from(
+        [
+            2.0,
+            -0.5,
+            0.0,
+            1.0,
+            math.inf,
+            "",
+            "x",
+            "high",
+            "entropy",
+            "below",
+            "2026-01-01",
+            "workbench.policy/v1",
+        ]
+    ),
+    st.lists(st.integers(0, 3), max_size=2),
+    st.dictionaries(st.sampled_from(["a", "signal"]), st.integers(0, 2), max_size=2),
+)
 
 
 def _paths(doc, prefix=()):  # noqa: ANN001, ANN202
@@ -92,7 +127,9 @@ def _message_jsonschema(doc) -> str | None:  # noqa: ANN001
     if bad is not None:
         hint = "remove the rule to turn it off" if bad[0].startswith("hitl") else "use null for no limit"
         return f"policy: {bad[0]}: must be a finite number, got {bad[1]!r} ({hint})"
-    for i, rule in enumerate(doc.get("hitl") or ()):   # (ux48: a threshold outside its signal's range, after both)
+    for i, rule in enumerate(
+        doc.get("hitl") or ()
+    ):  # (ux48: a threshold outside its signal's range, after both)
         why = _model.threshold_out_of_range(rule["signal"], rule["threshold"], rule.get("direction") or "")
         if why is not None:
             return f"policy: hitl[{i}].threshold: {why}"
@@ -105,8 +142,10 @@ def test_the_valid_document_and_policies_pass() -> None:
 
 
 def test_building_a_policy_imports_no_jsonschema() -> None:
-    code = ("import sys\nfrom workbench.policy import Policy\n"
-            "Policy.from_yaml('schema: workbench.policy/v2\\nbudgets: {max_retries: 2}')\n"
-            "print('jsonschema' in sys.modules)\n")
+    code = (
+        "import sys\nfrom workbench.policy import Policy\n"
+        "Policy.from_yaml('schema: workbench.policy/v2\\nbudgets: {max_retries: 2}')\n"
+        "print('jsonschema' in sys.modules)\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

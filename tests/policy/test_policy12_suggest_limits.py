@@ -22,9 +22,16 @@ def _store(tmp_path: Path, systems: dict[str, list[tuple[str | None, int]]], tim
             rec = {"record": "run", "run_id": run, "system": system, "outcome": outcome or "unknown"}
             lines.append(rec)
             for j in range(calls + 1):
-                step = {"record": "step", "run_id": run, "step_id": f"s{j}", "agent": "worker",
-                        "kind": "llm" if j == 0 else "tool", "tool": None if j == 0 else "search",
-                        "status": "ok", "output": f"result {j}"}
+                step = {
+                    "record": "step",
+                    "run_id": run,
+                    "step_id": f"s{j}",
+                    "agent": "worker",
+                    "kind": "llm" if j == 0 else "tool",
+                    "tool": None if j == 0 else "search",
+                    "status": "ok",
+                    "output": f"result {j}",
+                }
                 if j > 1:
                     step["input"] = json.dumps({"q": j})
                 if timed:
@@ -39,10 +46,13 @@ def _store(tmp_path: Path, systems: dict[str, list[tuple[str | None, int]]], tim
 
 
 def test_limits_per_system_from_successful_runs_name_the_runs_they_stop(tmp_path: Path) -> None:
-    ws = _store(tmp_path, {
-        "short": [("success", 2)] * 9 + [("success", 3), ("failure", 9), ("failure", 2)],
-        "long": [("success", 20)] * 8 + [("success", 22), ("failure", 40)],
-    })
+    ws = _store(
+        tmp_path,
+        {
+            "short": [("success", 2)] * 9 + [("success", 3), ("failure", 9), ("failure", 2)],
+            "long": [("success", 20)] * 8 + [("success", 22), ("failure", 40)],
+        },
+    )
     s = wb.suggest_limits(ws, quantile=0.8)
     t = s.table.set_index(["system", "rule"])
     short, long_ = t.loc[("short", "max_tool_calls_run")], t.loc[("long", "max_tool_calls_run")]
@@ -50,7 +60,7 @@ def test_limits_per_system_from_successful_runs_name_the_runs_they_stop(tmp_path
     assert short["limit"] == 2 and short["basis"] == "successful runs" and short["baseline_runs"] == 10
     assert long_["limit"] == 20
     assert short["stops_failed"] == 1 and short["stops_successful"] == 1
-    assert short["stopped_runs"] == ("short-10", "short-09")   # highest peak first
+    assert short["stopped_runs"] == ("short-10", "short-09")  # highest peak first
     assert list(s.stopped("long", "max_tool_calls_run")["run_id"]) == ["long-09", "long-08"]
     policy = s.to_policy("short")
     assert policy.budgets.max_tool_calls_run == 2 and policy.provenance.source == "suggest_limits"
@@ -75,7 +85,9 @@ def test_store_without_outcomes_or_times_says_what_it_learned_from_and_what_it_c
     assert t.loc["max_handoffs", "limit"] is None and "no hand-off step" in t.loc["max_handoffs", "note"]
     policy = s.to_policy()
     assert policy.breakers.max_step_latency_ms is None
-    assert any("max_step_latency_ms: no limit (no step carries a latency" in n for n in policy.provenance.notes)
+    assert any(
+        "max_step_latency_ms: no limit (no step carries a latency" in n for n in policy.provenance.notes
+    )
 
 
 def test_all_failed_store_learns_from_all_runs_and_says_so(tmp_path: Path) -> None:
@@ -85,7 +97,7 @@ def test_all_failed_store_learns_from_all_runs_and_says_so(tmp_path: Path) -> No
     s = wb.suggest_limits(ws, quantile=0.5)
     row = s.table.set_index("rule").loc["max_tool_calls_run"]
     assert row["basis"].startswith("all runs (0 successful, fewer than 5")
-    assert row["limit"] == 3 and row["stops_failed"] == 1   # the median as an observed value: 3 of 1..4
+    assert row["limit"] == 3 and row["stops_failed"] == 1  # the median as an observed value: 3 of 1..4
     assert "incidents" in s.notes and "4 failed" in s.notes["incidents"][0]
     html = s._repr_html_()
     assert "incidents-03" in html and "<script" not in html
@@ -102,8 +114,10 @@ def test_bad_parameters_are_named(tmp_path: Path) -> None:
 
 
 def test_policy_from_findings_says_when_it_mixes_systems(tmp_path: Path) -> None:
-    ws = _store(tmp_path, {"short": [("success", 2)] * 3 + [("failure", 9)],
-                           "long": [("success", 20)] * 3 + [("failure", 40)]})
+    ws = _store(
+        tmp_path,
+        {"short": [("success", 2)] * 3 + [("failure", 9)], "long": [("success", 20)] * 3 + [("failure", 40)]},
+    )
     notes = wb.policy_from_findings(ws).provenance.notes
     assert any("limits learned over 2 systems at once ('long', 'short')" in n for n in notes), notes
 
@@ -119,11 +133,23 @@ def test_limits_of_many_systems_each_their_own() -> None:
     from workbench.policy._propose import _RULES
 
     # each system: a successful run of 1-3 tool calls, a failed one of 6-9 (peaks as run_peaks measures them)
-    runs = [{"run_id": f"sys{i:02d}-{k}", "system": f"sys{i:02d}", "outcome": outcome,
-             **{rule: float(calls) for rule in _RULES}}
-            for i in range(40) for k, (outcome, calls) in enumerate([("success", 1 + i % 3), ("failure", 6 + i % 4)])]
-    kept = LimitSuggestions(pd.DataFrame(), pd.DataFrame(runs), 0.99,
-                            kinds={f"sys{i:02d}": frozenset({"tool", "handoff"}) for i in range(40)}, min_runs=1)
+    runs = [
+        {
+            "run_id": f"sys{i:02d}-{k}",
+            "system": f"sys{i:02d}",
+            "outcome": outcome,
+            **{rule: float(calls) for rule in _RULES},
+        }
+        for i in range(40)
+        for k, (outcome, calls) in enumerate([("success", 1 + i % 3), ("failure", 6 + i % 4)])
+    ]
+    kept = LimitSuggestions(
+        pd.DataFrame(),
+        pd.DataFrame(runs),
+        0.99,
+        kinds={f"sys{i:02d}": frozenset({"tool", "handoff"}) for i in range(40)},
+        min_runs=1,
+    )
     at = kept.at(0.5)
     summary = at.summary()
     # each system's limit is its successful run's tool calls: its failed run (more calls) is the one stopped

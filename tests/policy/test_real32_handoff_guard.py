@@ -21,7 +21,9 @@ ADK_OWN = Path(__file__).resolve().parents[1] / "ingest" / "fixtures" / "adk" / 
 
 
 def test_handoffs_named_after_staging_are_no_replies_the_guard_missed(tmp_path: Path) -> None:
-    def edit(span: dict) -> None:  # the researcher's spans as the coordinator's: both hand-offs go to the writer
+    def edit(
+        span: dict,
+    ) -> None:  # the researcher's spans as the coordinator's: both hand-offs go to the writer
         for a in span["attributes"]:
             if a["key"] == "gen_ai.agent.name" and a["value"].get("stringValue") == "researcher":
                 a["value"] = {"stringValue": "coordinator"}
@@ -33,12 +35,20 @@ def test_handoffs_named_after_staging_are_no_replies_the_guard_missed(tmp_path: 
     ws.ingest(path, progress=False)
     steps = ws.steps(ws.runs().run_id[0])
     handoffs = steps[steps.kind == "handoff"]
-    assert handoffs[["agent", "output"]].values.tolist() == [["coordinator", "writer"], ["coordinator", "writer"]]
+    assert handoffs[["agent", "output"]].values.tolist() == [
+        ["coordinator", "writer"],
+        ["coordinator", "writer"],
+    ]
     for run_id in ws.runs().run_id:
         ws.label(run_id, outcome="failure")
     policy = Policy(loops=Loops(max_repeated_replies=1))
-    said = {(r, s, a, rule) for r, s, _q, _p, a, rule in wb.backtest(policy, ws, steps=True).steps.itertuples(
-        index=False, name=None) if a != "allow"}
+    said = {
+        (r, s, a, rule)
+        for r, s, _q, _p, a, rule in wb.backtest(policy, ws, steps=True).steps.itertuples(
+            index=False, name=None
+        )
+        if a != "allow"
+    }
     heard: list[SpanDecision] = []
     replay(path, [GuardSpanProcessor(policy, on_cut=heard.append, on_escalate=heard.append)])
     assert {(e.run_id, e.step_id, e.action, e.rule) for e in heard} == said == set()

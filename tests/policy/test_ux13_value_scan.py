@@ -10,14 +10,48 @@ from hypothesis import strategies as st
 from workbench.policy import _bounce
 from workbench.policy._bounce import _VALUES, value_tokens
 
-PIECES = ["SKU-7", "sku_12", "1,234", "1,23", "12,345,6789", "3.5", "3.", ".5", " 5 million", "\t2 Thousand",
-          " billions", "123e4567-e89b-12d3-a456-426614174000", "deadbeef-dead-beef-dead-beefdeadbeef-3",
-          "abcdefghijklmn-5", "call_abc", "toolu_01", "x-", "-", "_", "é", "٣", " ", "\n", "a", "Z", "0", "9",
-          "ABCDEFGHIJKL-9", "abcdefghijklm_9", "2024-01-05", "v1.2.3", "12-34-56-78", ",", "."]
+PIECES = [
+    "SKU-7",
+    "sku_12",
+    "1,234",
+    "1,23",
+    "12,345,6789",
+    "3.5",
+    "3.",
+    ".5",
+    " 5 million",
+    "\t2 Thousand",
+    " billions",
+    "123e4567-e89b-12d3-a456-426614174000",
+    "deadbeef-dead-beef-dead-beefdeadbeef-3",
+    "abcdefghijklmn-5",
+    "call_abc",
+    "toolu_01",
+    "x-",
+    "-",
+    "_",
+    "é",
+    "٣",
+    " ",
+    "\n",
+    "a",
+    "Z",
+    "0",
+    "9",
+    "ABCDEFGHIJKL-9",
+    "abcdefghijklm_9",
+    "2024-01-05",
+    "v1.2.3",
+    "12-34-56-78",
+    ",",
+    ".",
+]
 
 
 @settings(max_examples=3000, deadline=None)
-@given(st.lists(st.one_of(st.sampled_from(PIECES), st.text(alphabet="aZf9-_,. \t\n0é", max_size=4)), max_size=30))
+@given(
+    st.lists(st.one_of(st.sampled_from(PIECES), st.text(alphabet="aZf9-_,. \t\n0é", max_size=4)), max_size=30)
+)
 def test_fast_scan_finds_what_the_pattern_finds(parts: list[str]) -> None:
     text = "".join(parts)
     assert value_tokens(text) == _VALUES.findall(text)
@@ -26,4 +60,8 @@ def test_fast_scan_finds_what_the_pattern_finds(parts: list[str]) -> None:
 def test_both_fast_paths_are_taken() -> None:
     uuid = "id 123e4567-e89b-12d3-a456-426614174000-7 and SKU-5"
     assert value_tokens(uuid) == ["123e4567-e89b-12d3-a456-426614174000-7", "SKU-5"]
-    assert _bounce._VALUES_NO_UUID.findall("SKU-5 costs 1,234.5, 3 million") == ["SKU-5", "1,234.5", "3 million"]
+    assert _bounce._VALUES_NO_UUID.findall("SKU-5 costs 1,234.5, 3 million") == [
+        "SKU-5",
+        "1,234.5",
+        "3 million",
+    ]

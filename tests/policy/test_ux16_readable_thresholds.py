@@ -40,8 +40,10 @@ def test_sweep_policy_file_reads_short_and_backtests_the_same(sim_ws: wb.Workspa
     sweep = wb.sweep_thresholds(sim_ws, "entropy", per_agent=True, budget=0.3)
     tuned = sweep.best_per_agent.threshold
     assert isinstance(tuned, dict) and sum(t is not None for t in tuned.values()) >= 2, tuned
-    raw = Policy(hitl=tuple(HitlRule("entropy", float(t), "above", a) for a, t in tuned.items() if t is not None))
-    assert max(_digits(repr(r.threshold)) for r in raw.hitl) > 6    # the sweep's own values are long
+    raw = Policy(
+        hitl=tuple(HitlRule("entropy", float(t), "above", a) for a, t in tuned.items() if t is not None)
+    )
+    assert max(_digits(repr(r.threshold)) for r in raw.hitl) > 6  # the sweep's own values are long
     path = tmp_path / "policy.yaml"
     sweep.to_policy().to_yaml(path)
     text = path.read_text()
@@ -52,15 +54,17 @@ def test_sweep_policy_file_reads_short_and_backtests_the_same(sim_ws: wb.Workspa
 
 def test_slider_float_step_written_as_its_short_value(sim_ws: wb.Workspace) -> None:
     sweep = wb.sweep_thresholds(sim_ws, "entropy")
-    slider = sum([0.1] * 9)   # a FloatSlider's value after nine steps of 0.1
+    slider = sum([0.1] * 9)  # a FloatSlider's value after nine steps of 0.1
     assert slider == 0.8999999999999999
-    assert not ((sweep._steps >= slider) & (sweep._steps < 0.9)).any()   # no step value between the two
+    assert not ((sweep._steps >= slider) & (sweep._steps < 0.9)).any()  # no step value between the two
     policy = sweep.to_policy(slider)
     assert "threshold: 0.9\n" in policy.to_yaml()
     assert policy.hitl[0].threshold == 0.9
 
 
-def test_policy_from_findings_file_reads_short_and_backtests_the_same(sim_ws: wb.Workspace, tmp_path: Path) -> None:
+def test_policy_from_findings_file_reads_short_and_backtests_the_same(
+    sim_ws: wb.Workspace, tmp_path: Path
+) -> None:
     policy = wb.policy_from_findings(sim_ws, review_budget=0.3)
     path = tmp_path / "proposed.yaml"
     policy.to_yaml(path)

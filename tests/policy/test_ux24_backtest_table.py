@@ -12,9 +12,20 @@ def test_total_row_blank_and_whole_limits() -> None:
     ws = wb.open()
     records: list[dict] = []
     for r in range(4):
-        records.append({"record": "run", "run_id": f"r{r}", "system": "s", "outcome": "failure" if r % 2 else "success"})
-        records += [{"run_id": f"r{r}", "step_id": f"s{i}", "agent": "a", "kind": "tool", "tool": "t", "input": f"q{i}"}
-                    for i in range(1 + r)]
+        records.append(
+            {"record": "run", "run_id": f"r{r}", "system": "s", "outcome": "failure" if r % 2 else "success"}
+        )
+        records += [
+            {
+                "run_id": f"r{r}",
+                "step_id": f"s{i}",
+                "agent": "a",
+                "kind": "tool",
+                "tool": "t",
+                "input": f"q{i}",
+            }
+            for i in range(1 + r)
+        ]
     ws.ingest(records, progress=False)
     report = wb.backtest(wb.suggest_limits(ws, quantile=0.5, min_runs=1).to_policy("s"), ws)
     shown = report._repr_html_()

@@ -10,30 +10,35 @@ import pytest
 import workbench as wb
 from workbench.policy import Breakers, HitlRule, Policy
 
-POLICY = Policy(breakers=Breakers(max_step_latency_ms=1000),
-                hitl=(HitlRule("latency_ms", 500.0, "above"),))
+POLICY = Policy(breakers=Breakers(max_step_latency_ms=1000), hitl=(HitlRule("latency_ms", 500.0, "above"),))
 
 
-@pytest.mark.parametrize(("value", "says"), [
-    (float("nan"), "latency_ms must be finite and 0 or more (got nan"),
-    (float("inf"), "latency_ms must be finite and 0 or more (got inf"),
-    (-1.0, "latency_ms must be finite and 0 or more (got -1.0"),
-    (np.float64("nan"), "latency_ms must be finite and 0 or more (got nan"),
-    ("120", "latency_ms must be a number of milliseconds or None (got str '120'"),
-    (True, "latency_ms must be a number of milliseconds or None (got bool"),
-])
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        (float("nan"), "latency_ms must be finite and 0 or more (got nan"),
+        (float("inf"), "latency_ms must be finite and 0 or more (got inf"),
+        (-1.0, "latency_ms must be finite and 0 or more (got -1.0"),
+        (np.float64("nan"), "latency_ms must be finite and 0 or more (got nan"),
+        ("120", "latency_ms must be a number of milliseconds or None (got str '120'"),
+        (True, "latency_ms must be a number of milliseconds or None (got bool"),
+    ],
+)
 def test_a_latency_that_is_no_time_is_an_error_naming_the_field(value: object, says: str) -> None:
     escalated: list = []
     guard = wb.Guard(POLICY, on_escalate=escalated.append)
     guard.before_step("r1", "pricer", "tool", tool="get_price", args={"sku": "A"})
     with pytest.raises(wb.InvalidParameterError, match="latency_ms") as err:
-        guard.after_step("r1", "pricer", "tool", tool="get_price", args={"sku": "A"}, latency_ms=value,
-                         step_id="s1")
+        guard.after_step(
+            "r1", "pricer", "tool", tool="get_price", args={"sku": "A"}, latency_ms=value, step_id="s1"
+        )
     assert says in str(err.value) and "run 'r1', agent 'pricer', step 's1'" in str(err.value), str(err.value)
     assert isinstance(err.value, ValueError) and not escalated and guard.quarantined == 0
     # nothing of the bad call was recorded: the run goes on, and its next step is judged on its own time
-    assert guard.after_step("r1", "pricer", "tool", tool="get_price", args={"sku": "A"},
-                            latency_ms=100.0).action == "allow"
+    assert (
+        guard.after_step("r1", "pricer", "tool", tool="get_price", args={"sku": "A"}, latency_ms=100.0).action
+        == "allow"
+    )
     with pytest.raises(wb.PolicyViolation, match="max_step_latency_ms is 2000"):
         guard.after_step("r1", "pricer", "tool", tool="get_price", args={"sku": "A"}, latency_ms=2000.0)
 

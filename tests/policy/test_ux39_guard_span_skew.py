@@ -30,20 +30,31 @@ def _play(guard: GuardSpanProcessor, skew: bool = True) -> object:
     after. Returns the provider's memory of the spans."""
     provider, memory = provider_with(guard)
     tracer = provider.get_tracer("app")
-    root = tracer.start_span("invoke_agent planner", start_time=T0, attributes={
-        "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner"})
+    root = tracer.start_span(
+        "invoke_agent planner",
+        start_time=T0,
+        attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner"},
+    )
     with trace_api.use_span(root, end_on_exit=False):
         for i in range(2):
             start = T0 + (10 + 10 * i) * MS
-            s = tracer.start_span("execute_tool lookup", start_time=start, attributes={
-                "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup",
-                "gen_ai.tool.call.arguments": json.dumps({"order": i})})
+            s = tracer.start_span(
+                "execute_tool lookup",
+                start_time=start,
+                attributes={
+                    "gen_ai.operation.name": "execute_tool",
+                    "gen_ai.tool.name": "lookup",
+                    "gen_ai.tool.call.arguments": json.dumps({"order": i}),
+                },
+            )
             s.end(end_time=start + (-5 if skew else 2) * MS)
     root.end(end_time=T0 + 40 * MS)
     return memory
 
 
-def test_a_span_ending_before_it_starts_has_no_latency(caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
+def test_a_span_ending_before_it_starts_has_no_latency(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
     told: list[SpanDecision] = []
     fast = Policy(breakers=Breakers(max_step_latency_ms=1000.0), hitl=(HitlRule("latency_ms", 0.0, "below"),))
     guard = GuardSpanProcessor(fast, on_escalate=told.append, on_cut=told.append)
@@ -52,7 +63,9 @@ def test_a_span_ending_before_it_starts_has_no_latency(caplog: pytest.LogCapture
     # (before: two escalations "hitl:latency_ms<=0", value -5.0)
     assert told == [] and guard.clock_skewed == 2 and guard.errors == 0 and guard.quarantined == 0
     said = [r.getMessage() for r in caplog.records]
-    assert len(said) == 2 and all("ends before it starts (end " in m and "judged with no latency" in m for m in said)
+    assert len(said) == 2 and all(
+        "ends before it starts (end " in m and "judged with no latency" in m for m in said
+    )
     lookups = [s for s in memory.get_finished_spans() if s.name == "execute_tool lookup"]
     assert f"{lookups[0].context.span_id:016x}" in said[0]
     # the store quarantines such spans, which is where the guard and the backtest can differ
@@ -70,4 +83,4 @@ def test_a_skewed_tool_call_still_counts_in_the_budget() -> None:
     guard = GuardSpanProcessor(Policy(budgets=Budgets(max_tool_calls_run=1)), on_cut=told.append)
     _play(guard)
     assert [(d.rule, d.value, d.phase) for d in told] == [("max_tool_calls_run", 2.0, "start")]
-    assert guard.clock_skewed == 1      # (the run was cut at the second call's start: its end is judged no more)
+    assert guard.clock_skewed == 1  # (the run was cut at the second call's start: its end is judged no more)

@@ -24,16 +24,34 @@ def test_backtest_report_a_narrow_table_and_every_column_apart() -> None:
     ws = wb.open()
     records: list[dict] = []
     for r in range(4):
-        records.append({"record": "run", "run_id": f"r{r}", "system": "s", "outcome": "failure" if r % 2 else "success"})
-        records += [{"run_id": f"r{r}", "step_id": f"s{i}", "agent": XSS, "kind": "tool", "tool": "t", "input": f"q{i}"}
-                    for i in range(1 + 2 * r)]
+        records.append(
+            {"record": "run", "run_id": f"r{r}", "system": "s", "outcome": "failure" if r % 2 else "success"}
+        )
+        records += [
+            {
+                "run_id": f"r{r}",
+                "step_id": f"s{i}",
+                "agent": XSS,
+                "kind": "tool",
+                "tool": "t",
+                "input": f"q{i}",
+            }
+            for i in range(1 + 2 * r)
+        ]
     ws.ingest(records, progress=False)
     report = wb.backtest(wb.suggest_limits(ws, quantile=0.5, min_runs=1).to_policy("s"), ws)
     shown = report._repr_html_()
     brief, rest = shown.split("<details>")
     heads = re.findall(r"<th>([^<]*)</th>", brief)
-    assert heads == ["rule", "limit", "runs cut", "runs escalated", "review rate", "failures prevented",
-                     "successes lost"], heads
+    assert heads == [
+        "rule",
+        "limit",
+        "runs cut",
+        "runs escalated",
+        "review rate",
+        "failures prevented",
+        "successes lost",
+    ], heads
     assert "max_tool_calls_run" in brief and "%" in brief
     assert "tokens_saved" in rest and "run_ids" in rest and "r3" in rest
     assert "<img" not in shown

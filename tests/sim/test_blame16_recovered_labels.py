@@ -41,7 +41,9 @@ def test_culprit_labels_of_the_ingested_runs_are_the_faults_not_recovered(runs: 
     want = {r.run_id: {f.agent for f in r.faults if not r.recovered[f.fid]} for r in failed}
     assert got == {k: v for k, v in want.items() if v}
     # a recovered rate limit or timeout of a failed run is among them, and not a culprit
-    env = [(r, f) for r in failed for f in r.faults if f.kind in ("rate_limit", "timeout") and r.recovered[f.fid]]
+    env = [
+        (r, f) for r in failed for f in r.faults if f.kind in ("rate_limit", "timeout") and r.recovered[f.fid]
+    ]
     assert env and all(f.agent not in got.get(r.run_id, set()) for r, f in env)
 
 

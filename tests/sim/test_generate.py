@@ -98,12 +98,15 @@ def test_records_are_well_formed(runs: list[sim.SimRun]) -> None:
         assert len(labels) == 1 + len(run.faults)
         for lab in labels[1:]:
             # a failed run's recovered fault names no agent or step (it is no culprit)
-            assert "step_id" not in lab or (lab["step_id"] in by_id and by_id[lab["step_id"]]["agent"] == lab["agent"])
+            assert "step_id" not in lab or (
+                lab["step_id"] in by_id and by_id[lab["step_id"]]["agent"] == lab["agent"]
+            )
             assert lab["kind"] in sim.FAULT_KINDS
 
 
-def test_five_agents_with_llm_and_tool_calls_and_handoffs(system: sim.ProcurementSystem,
-                                                          runs: list[sim.SimRun]) -> None:
+def test_five_agents_with_llm_and_tool_calls_and_handoffs(
+    system: sim.ProcurementSystem, runs: list[sim.SimRun]
+) -> None:
     assert system.agents == ["planner", "retriever", "pricer", "executor", "verifier"]
     clean = next(r for r in runs if not r.faults)
     kinds = Counter((s["agent"], s["kind"]) for s in clean.steps)
@@ -147,7 +150,8 @@ def test_every_fault_kind_occurs_and_is_labelled(runs: list[sim.SimRun]) -> None
         assert sorted(lab["kind"] for lab in labels) == sorted(f.kind for f in run.faults)
         named = [f for f in run.faults if run.success or not run.recovered[f.fid]]
         assert sorted((lab["agent"], lab["kind"]) for lab in labels if "agent" in lab) == sorted(
-            (f.agent, f.kind) for f in named)
+            (f.agent, f.kind) for f in named
+        )
 
 
 def test_multi_fault_runs_are_labelled_with_every_fault(runs: list[sim.SimRun]) -> None:
@@ -199,8 +203,9 @@ def test_cascade_values_flow_downstream_through_consumes_edges(runs: list[sim.Si
         assert len(agents - {run.faults[0].agent}) >= 1
 
 
-def test_drift_changes_the_pricer_model_after_the_change_point(system: sim.ProcurementSystem,
-                                                               runs: list[sim.SimRun]) -> None:
+def test_drift_changes_the_pricer_model_after_the_change_point(
+    system: sim.ProcurementSystem, runs: list[sim.SimRun]
+) -> None:
     def models(run: sim.SimRun, agent: str) -> set[str]:
         return {s["model"] for s in run.steps if s["agent"] == agent and s["kind"] == "llm"}
 

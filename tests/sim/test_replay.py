@@ -16,8 +16,9 @@ def _single_fault_failures(runs: list[sim.SimRun]) -> list[sim.SimRun]:
     return [r for r in runs if len(r.faults) == 1 and r.outcome == "failure"]
 
 
-def test_failed_single_fault_runs_are_fixed_by_their_culprit_only(system: sim.ProcurementSystem,
-                                                                  runs: list[sim.SimRun]) -> None:
+def test_failed_single_fault_runs_are_fixed_by_their_culprit_only(
+    system: sim.ProcurementSystem, runs: list[sim.SimRun]
+) -> None:
     failed = _single_fault_failures(runs)
     assert len(failed) >= 50
     assert {r.faults[0].kind for r in failed} == set(sim.FAULT_KINDS)
@@ -32,8 +33,9 @@ def test_failed_single_fault_runs_are_fixed_by_their_culprit_only(system: sim.Pr
                 assert not res.success and res.replayed_steps == 0, (run.run_id, other)
 
 
-def test_repairing_a_step_that_was_not_faulty_changes_nothing(system: sim.ProcurementSystem,
-                                                              runs: list[sim.SimRun]) -> None:
+def test_repairing_a_step_that_was_not_faulty_changes_nothing(
+    system: sim.ProcurementSystem, runs: list[sim.SimRun]
+) -> None:
     for run in runs[:120]:
         faulty = set(run.faulty_steps)
         assert set(run.fault_steps.values()) <= faulty
@@ -44,8 +46,9 @@ def test_repairing_a_step_that_was_not_faulty_changes_nothing(system: sim.Procur
             assert res.outcome == run.outcome and res.replayed_steps == 0 and res.n_steps == run.n_steps
 
 
-def test_repairing_every_labelled_agent_fixes_multi_fault_runs(system: sim.ProcurementSystem,
-                                                               runs: list[sim.SimRun]) -> None:
+def test_repairing_every_labelled_agent_fixes_multi_fault_runs(
+    system: sim.ProcurementSystem, runs: list[sim.SimRun]
+) -> None:
     multi = [r for r in runs if len(r.faults) > 1]
     assert multi
     for run in multi:
@@ -57,7 +60,9 @@ def test_repairing_every_labelled_agent_fixes_multi_fault_runs(system: sim.Procu
             assert system.replay(run, others).success == run.recovered[f.fid]
 
 
-def test_resume_from_snapshot_matches_full_replay(system: sim.ProcurementSystem, runs: list[sim.SimRun]) -> None:
+def test_resume_from_snapshot_matches_full_replay(
+    system: sim.ProcurementSystem, runs: list[sim.SimRun]
+) -> None:
     n_pairs = 0
     for run in runs[::5]:
         units = [*system.agents, *run.step_ids[::3], *run.fault_steps.values()]
@@ -68,21 +73,27 @@ def test_resume_from_snapshot_matches_full_replay(system: sim.ProcurementSystem,
                 a = system.replay(run, iv)
                 b = system.replay(run, iv, resume=False)
                 assert (a.outcome, a.reported_outcome, a.n_steps, a.detail) == (
-                    b.outcome, b.reported_outcome, b.n_steps, b.detail), (run.run_id, iv)
+                    b.outcome,
+                    b.reported_outcome,
+                    b.n_steps,
+                    b.detail,
+                ), (run.run_id, iv)
                 assert b.resumed_from_seq == 0 and b.replayed_steps == b.n_steps
                 assert a.replayed_steps < b.replayed_steps
                 assert a.resumed_from_seq + a.replayed_steps == a.n_steps
                 n_pairs += 1
         # Pairs of units, too: the resume point is the earliest change of either.
         for i in range(len(units) - 1):
-            iv = Intervention.coerce(units[i:i + 2], agents=system.agents)
+            iv = Intervention.coerce(units[i : i + 2], agents=system.agents)
             a, b = system.replay(run, iv), system.replay(run, iv, resume=False)
             assert (a.outcome, a.n_steps) == (b.outcome, b.n_steps)
             n_pairs += 1
     assert n_pairs > 2000
 
 
-def test_resume_point_is_the_first_changed_step(system: sim.ProcurementSystem, runs: list[sim.SimRun]) -> None:
+def test_resume_point_is_the_first_changed_step(
+    system: sim.ProcurementSystem, runs: list[sim.SimRun]
+) -> None:
     for run in _single_fault_failures(runs)[:40]:
         f = run.faults[0]
         res = system.replay(run, [f.agent])
@@ -92,17 +103,23 @@ def test_resume_point_is_the_first_changed_step(system: sim.ProcurementSystem, r
         assert base.resumed_from_seq == first
 
 
-def test_replays_are_deterministic_and_accept_run_ids(system: sim.ProcurementSystem,
-                                                      runs: list[sim.SimRun]) -> None:
+def test_replays_are_deterministic_and_accept_run_ids(
+    system: sim.ProcurementSystem, runs: list[sim.SimRun]
+) -> None:
     for run in _single_fault_failures(runs)[:30]:
         iv = Intervention(agents=frozenset({run.faults[0].agent}))
-        results = {system.replay(run, iv), system.replay(run.run_id, iv), system.replay(run.index, iv),
-                   sim.procurement(seed=11, fault_rate=0.5, drift_at=250).replay(run.run_id, iv)}
+        results = {
+            system.replay(run, iv),
+            system.replay(run.run_id, iv),
+            system.replay(run.index, iv),
+            sim.procurement(seed=11, fault_rate=0.5, drift_at=250).replay(run.run_id, iv),
+        }
         assert len(results) == 1
 
 
-def test_no_op_intervention_returns_the_recorded_outcome(system: sim.ProcurementSystem,
-                                                         runs: list[sim.SimRun]) -> None:
+def test_no_op_intervention_returns_the_recorded_outcome(
+    system: sim.ProcurementSystem, runs: list[sim.SimRun]
+) -> None:
     run = runs[0]
     res = system.replay(run, Intervention())
     assert (res.outcome, res.replayed_steps, res.resumed_from_seq) == (run.outcome, 0, run.n_steps)

@@ -29,12 +29,33 @@ def _export(tmp_path: Path, figures: dict = FIGURES) -> Path:
     recs = []
     for run in ("r1", "r2"):
         recs.append({"record": "run", "run_id": run, "system": "shop"})
-        recs.append({"record": "step", "run_id": run, "step_id": "s1", "agent": "planner", "kind": "agent",
-                     "started_at": "2026-01-05T10:00:00Z", "ended_at": "2026-01-05T10:00:09Z", "output": "ask"})
+        recs.append(
+            {
+                "record": "step",
+                "run_id": run,
+                "step_id": "s1",
+                "agent": "planner",
+                "kind": "agent",
+                "started_at": "2026-01-05T10:00:00Z",
+                "ended_at": "2026-01-05T10:00:09Z",
+                "output": "ask",
+            }
+        )
         for i in (2, 3):
-            recs.append({"record": "step", "run_id": run, "step_id": f"s{i}", "parent_id": "s1", "agent": "planner",
-                         "kind": "tool", "tool": "get_price", **figures, "started_at": f"2026-01-05T10:00:0{i}Z",
-                         "ended_at": f"2026-01-05T10:00:0{i}Z"})
+            recs.append(
+                {
+                    "record": "step",
+                    "run_id": run,
+                    "step_id": f"s{i}",
+                    "parent_id": "s1",
+                    "agent": "planner",
+                    "kind": "tool",
+                    "tool": "get_price",
+                    **figures,
+                    "started_at": f"2026-01-05T10:00:0{i}Z",
+                    "ended_at": f"2026-01-05T10:00:0{i}Z",
+                }
+            )
     logs = tmp_path / "runs.jsonl"
     logs.write_text("\n".join(json.dumps(r) for r in recs) + "\n{broken\n")
     ws = wb.open(tmp_path / "a.duckdb")
@@ -55,21 +76,38 @@ def _forge(folder: Path, table: str, select: str) -> Path:
 
 _R1S2 = "(run_id = 'r1' AND step_id = 's2')"
 STEPS = {  # one step's row forged: (select, the reason's words)
-    "no step id": (f"* REPLACE (CASE WHEN {_R1S2} THEN NULL ELSE step_id END AS step_id)", "column step_id is empty"),
-    "negative tokens": (f"* REPLACE (CASE WHEN {_R1S2} THEN -5 ELSE tokens_in END AS tokens_in)",
-                        "tokens_in must be 0 or more (got -5)"),
-    "NaN cost": (f"* REPLACE (CASE WHEN {_R1S2} THEN 'NaN'::DOUBLE ELSE cost END AS cost)",
-                 "cost must be a finite number"),
-    "confidence 7.5": (f"* REPLACE (CASE WHEN {_R1S2} THEN 7.5 ELSE confidence END AS confidence)",
-                       "confidence must be in [0, 1] (got 7.5)"),
-    "kind of its own": (f"* REPLACE (CASE WHEN {_R1S2} THEN 'bogus' ELSE kind END AS kind)",
-                        "kind must be one of"),
-    "time as text": (f"* REPLACE (CASE WHEN {_R1S2} THEN 'soon' ELSE CAST(started_at AS VARCHAR) END "
-                     "AS started_at)", "column started_at holds a value that is no TIMESTAMP"),
-    "output past the size limit": (f"* REPLACE (CASE WHEN {_R1S2} THEN repeat('x', {MAX_FIELD_BYTES + 1}) "
-                                   "ELSE output END AS output)", f"field output is {MAX_FIELD_BYTES + 1} bytes"),
-    "step of no run": (f"* REPLACE (CASE WHEN {_R1S2} THEN 'zz' ELSE run_id END AS run_id)",
-                       "the export holds no run zz"),
+    "no step id": (
+        f"* REPLACE (CASE WHEN {_R1S2} THEN NULL ELSE step_id END AS step_id)",
+        "column step_id is empty",
+    ),
+    "negative tokens": (
+        f"* REPLACE (CASE WHEN {_R1S2} THEN -5 ELSE tokens_in END AS tokens_in)",
+        "tokens_in must be 0 or more (got -5)",
+    ),
+    "NaN cost": (
+        f"* REPLACE (CASE WHEN {_R1S2} THEN 'NaN'::DOUBLE ELSE cost END AS cost)",
+        "cost must be a finite number",
+    ),
+    "confidence 7.5": (
+        f"* REPLACE (CASE WHEN {_R1S2} THEN 7.5 ELSE confidence END AS confidence)",
+        "confidence must be in [0, 1] (got 7.5)",
+    ),
+    "kind of its own": (
+        f"* REPLACE (CASE WHEN {_R1S2} THEN 'bogus' ELSE kind END AS kind)",
+        "kind must be one of",
+    ),
+    "time as text": (
+        f"* REPLACE (CASE WHEN {_R1S2} THEN 'soon' ELSE CAST(started_at AS VARCHAR) END AS started_at)",
+        "column started_at holds a value that is no TIMESTAMP",
+    ),
+    "output past the size limit": (
+        f"* REPLACE (CASE WHEN {_R1S2} THEN repeat('x', {MAX_FIELD_BYTES + 1}) ELSE output END AS output)",
+        f"field output is {MAX_FIELD_BYTES + 1} bytes",
+    ),
+    "step of no run": (
+        f"* REPLACE (CASE WHEN {_R1S2} THEN 'zz' ELSE run_id END AS run_id)",
+        "the export holds no run zz",
+    ),
 }
 
 
@@ -78,8 +116,10 @@ def test_a_forged_step_row_is_quarantined_alone(forged: str, tmp_path: Path) -> 
     folder = _export(tmp_path)
     select, words = STEPS[forged]
     f = _forge(folder, "steps", select)
-    row = duckdb.sql(f"SELECT file_row_number + 1 FROM read_parquet('{f}', file_row_number = true) "
-                     "WHERE step_id IS NULL OR (run_id IN ('r1', 'zz') AND step_id = 's2')").fetchall()[0][0]
+    row = duckdb.sql(
+        f"SELECT file_row_number + 1 FROM read_parquet('{f}', file_row_number = true) "
+        "WHERE step_id IS NULL OR (run_id IN ('r1', 'zz') AND step_id = 's2')"
+    ).fetchall()[0][0]
     ws = wb.open()
     rep = ws.ingest(folder, progress=False)
     # 6 steps and the export's quarantined line: the forged step quarantined, the other 5 stored
@@ -88,34 +128,49 @@ def test_a_forged_step_row_is_quarantined_alone(forged: str, tmp_path: Path) -> 
     assert len(rep.errors) == 1 and rep.errors[0].startswith(f"{f}:{row}: ") and words in rep.errors[0]
     assert ws.sql("SELECT count(*) FROM steps").fetchall()[0][0] == 5
     assert ws.sql("SELECT count(*) FROM steps WHERE run_id = 'r1' AND step_id = 's2'").fetchall()[0][0] == 0
-    assert ws.sql("SELECT count(*) FROM quarantine WHERE source = 'export' AND file = ? AND line = ?",
-                  [str(f), row]).fetchall()[0][0] == 1
+    assert (
+        ws.sql(
+            "SELECT count(*) FROM quarantine WHERE source = 'export' AND file = ? AND line = ?", [str(f), row]
+        ).fetchall()[0][0]
+        == 1
+    )
     # the store's numbers stay what the ingest keeps: no negative, NaN or out-of-range value
-    assert ws.sql("SELECT count(*) FROM steps WHERE tokens_in < 0 OR isnan(cost) OR confidence > 1 "
-                  "OR kind = 'bogus'").fetchall()[0][0] == 0
+    assert (
+        ws.sql(
+            "SELECT count(*) FROM steps WHERE tokens_in < 0 OR isnan(cost) OR confidence > 1 "
+            "OR kind = 'bogus'"
+        ).fetchall()[0][0]
+        == 0
+    )
 
 
-@pytest.mark.parametrize("table,select", [
-    ("edges", "* REPLACE (NULL::VARCHAR AS src_step)"),
-    ("labels", "* REPLACE (NULL::VARCHAR AS run_id)"),
-    ("quarantine", "* REPLACE (NULL::VARCHAR AS file)"),
-    ("runs", "* REPLACE (CASE WHEN run_id = 'r2' THEN NULL ELSE run_id END AS run_id)"),
-])
+@pytest.mark.parametrize(
+    "table,select",
+    [
+        ("edges", "* REPLACE (NULL::VARCHAR AS src_step)"),
+        ("labels", "* REPLACE (NULL::VARCHAR AS run_id)"),
+        ("quarantine", "* REPLACE (NULL::VARCHAR AS file)"),
+        ("runs", "* REPLACE (CASE WHEN run_id = 'r2' THEN NULL ELSE run_id END AS run_id)"),
+    ],
+)
 def test_a_row_with_no_key_costs_only_itself(table: str, select: str, tmp_path: Path) -> None:
     folder = _export(tmp_path)
     rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{folder}/{table}/**/*.parquet')").fetchall()[0][0]
     f = _forge(folder, table, select)
     ws = wb.open()
-    rep = ws.ingest(folder, progress=False)     # (it raised "the export could not be merged, nothing was stored")
+    rep = ws.ingest(
+        folder, progress=False
+    )  # (it raised "the export could not be merged, nothing was stored")
     assert rep.read == rep.stored + rep.quarantined
     assert rep.errors and all(e.startswith(f"{f}:") or "the export holds no run r2" in e for e in rep.errors)
     steps = ws.sql("SELECT count(*) FROM steps").fetchall()[0][0]
-    if table == "runs":    # the run with no id is quarantined, and its steps (they belong to no run)
+    if table == "runs":  # the run with no id is quarantined, and its steps (they belong to no run)
         assert steps == 3 and ws.sql("SELECT list(run_id) FROM runs").fetchall()[0][0] == ["r1"]
     else:
         assert steps == 6 and ws.sql("SELECT count(*) FROM runs").fetchall()[0][0] == 2
-        if table == "quarantine":    # the export's quarantined line, no file now: quarantined at its row
-            assert ws.sql("SELECT count(*), count(*) FILTER (source = 'export') FROM quarantine").fetchall()[0] == (
-                rows, rows)
+        if table == "quarantine":  # the export's quarantined line, no file now: quarantined at its row
+            assert ws.sql("SELECT count(*), count(*) FILTER (source = 'export') FROM quarantine").fetchall()[
+                0
+            ] == (rows, rows)
         else:
-            assert ws.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0] == 0     # (every row forged)
+            assert ws.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0] == 0  # (every row forged)

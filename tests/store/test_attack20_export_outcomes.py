@@ -27,19 +27,32 @@ def _export(tmp_path: Path) -> Path:
 
 
 def _rows(f: Path, where: str) -> list[int]:
-    return [r for r, in duckdb.sql(f"SELECT file_row_number + 1 FROM read_parquet('{f}', file_row_number = true) "
-                                   f"WHERE {where} ORDER BY 1").fetchall()]
+    return [
+        r
+        for (r,) in duckdb.sql(
+            f"SELECT file_row_number + 1 FROM read_parquet('{f}', file_row_number = true) "
+            f"WHERE {where} ORDER BY 1"
+        ).fetchall()
+    ]
 
 
 RUNS = {  # r2's run row forged: (select, the reason's words)
-    "outcome failed": ("* REPLACE (CASE WHEN run_id = 'r2' THEN 'failed' ELSE outcome END AS outcome)",
-                       'run: outcome must be success, failure or unknown (got "failed")'),
-    "outcome none": ("* REPLACE (CASE WHEN run_id = 'r2' THEN NULL ELSE outcome END AS outcome)",
-                     "run: outcome must be success, failure or unknown (got none)"),
-    "declared partial": ("* REPLACE (CASE WHEN run_id = 'r2' THEN 'partial' ELSE declared_outcome END "
-                         "AS declared_outcome)", 'declared_outcome must be success, failure or unknown if given'),
-    "source of its own": ("* REPLACE (CASE WHEN run_id = 'r2' THEN 'guess' ELSE outcome_source END "
-                          "AS outcome_source)", 'outcome_source must be label, declared, root_status or none'),
+    "outcome failed": (
+        "* REPLACE (CASE WHEN run_id = 'r2' THEN 'failed' ELSE outcome END AS outcome)",
+        'run: outcome must be success, failure or unknown (got "failed")',
+    ),
+    "outcome none": (
+        "* REPLACE (CASE WHEN run_id = 'r2' THEN NULL ELSE outcome END AS outcome)",
+        "run: outcome must be success, failure or unknown (got none)",
+    ),
+    "declared partial": (
+        "* REPLACE (CASE WHEN run_id = 'r2' THEN 'partial' ELSE declared_outcome END AS declared_outcome)",
+        "declared_outcome must be success, failure or unknown if given",
+    ),
+    "source of its own": (
+        "* REPLACE (CASE WHEN run_id = 'r2' THEN 'guess' ELSE outcome_source END AS outcome_source)",
+        "outcome_source must be label, declared, root_status or none",
+    ),
 }
 
 
@@ -50,13 +63,15 @@ def test_a_run_row_with_an_outcome_of_its_own_costs_only_itself(forged: str, tmp
     f = _forge(folder, "runs", select)
     ws = wb.open()
     rep = ws.ingest(folder, progress=False)
-    assert (rep.read, rep.stored, rep.quarantined) == (8, 6, 2)   # 6 steps, the export's reject, the run row
+    assert (rep.read, rep.stored, rep.quarantined) == (8, 6, 2)  # 6 steps, the export's reject, the run row
     q = ws.sql("SELECT file, line, reason, run_id FROM quarantine WHERE source = 'export'").fetchall()
     assert len(q) == 1 and q[0][0] == str(f) and q[0][1] == _rows(f, "run_id = 'r2'")[0]
     assert words in q[0][2] and q[0][3] == "r2"
     # r2's steps kept, its row rebuilt from them (the root step succeeded): counted as a success again
     assert ws.sql("SELECT run_id, outcome, n_steps FROM runs ORDER BY 1").fetchall() == [
-        ("r1", "failure", 3), ("r2", "success", 3)]
+        ("r1", "failure", 3),
+        ("r2", "success", 3),
+    ]
     assert list(ws.runs(outcome="success").run_id) == ["r2"]
     again = ws.ingest(folder, progress=False)
     assert (again.read, again.stored, again.quarantined, again.added) == (8, 6, 2, 0)
@@ -73,10 +88,16 @@ def test_a_label_outcome_of_its_own_is_quarantined(value: str, tmp_path: Path) -
     assert ws.count("labels") == 0
     reason, file = ws.sql("SELECT reason, file FROM quarantine WHERE source = 'export'").fetchall()[0]
     assert file == str(f)
-    assert reason == f"label: outcome must be success, failure or unknown if given (got {json.dumps(value, ensure_ascii=False)})"
-    ws.label("r1", agent="planner")   # the run rebuilt: no label's word 'Failure' becomes its outcome
-    assert ws.sql("SELECT outcome FROM runs WHERE run_id = 'r1'").fetchall()[0][0] in ("success", "failure",
-                                                                                         "unknown")
+    assert (
+        reason
+        == f"label: outcome must be success, failure or unknown if given (got {json.dumps(value, ensure_ascii=False)})"
+    )
+    ws.label("r1", agent="planner")  # the run rebuilt: no label's word 'Failure' becomes its outcome
+    assert ws.sql("SELECT outcome FROM runs WHERE run_id = 'r1'").fetchall()[0][0] in (
+        "success",
+        "failure",
+        "unknown",
+    )
 
 
 def test_an_edge_kind_of_its_own_is_quarantined(tmp_path: Path) -> None:
@@ -85,33 +106,38 @@ def test_an_edge_kind_of_its_own_is_quarantined(tmp_path: Path) -> None:
     n = len(_rows(f, "true"))
     ws = wb.open()
     rep = ws.ingest(folder, progress=False)
-    assert (rep.read, rep.stored, rep.quarantined) == (9, 6, 3)   # the two s2 edges (r1, r2)
+    assert (rep.read, rep.stored, rep.quarantined) == (9, 6, 3)  # the two s2 edges (r1, r2)
     assert ws.count("edges") == n - 2
-    assert {r for r, in ws.sql("SELECT reason FROM quarantine WHERE source = 'export'").fetchall()} == {
-        'edge: kind must be parent, handoff or consumes (got "bogus")'}
+    assert {r for (r,) in ws.sql("SELECT reason FROM quarantine WHERE source = 'export'").fetchall()} == {
+        'edge: kind must be parent, handoff or consumes (got "bogus")'
+    }
 
 
 def test_a_column_renamed_or_dropped_by_hand_is_said(tmp_path: Path) -> None:
     folder = _export(tmp_path)
     for f in sorted((folder / "steps").rglob("*.parquet")):
         con = duckdb.connect()
-        con.execute(f"COPY (SELECT * RENAME (output AS out) FROM read_parquet('{f}')) TO '{f}.new' (FORMAT parquet)")
+        con.execute(
+            f"COPY (SELECT * RENAME (output AS out) FROM read_parquet('{f}')) TO '{f}.new' (FORMAT parquet)"
+        )
         shutil.move(f"{f}.new", f)
     _forge(folder, "labels", "* EXCLUDE (detail)")
     ws = wb.open()
     rep = ws.ingest(folder, progress=False)
-    assert (rep.read, rep.stored, rep.quarantined) == (7, 6, 1)   # merged, the outputs lost: said, not silent
+    assert (rep.read, rep.stored, rep.quarantined) == (7, 6, 1)  # merged, the outputs lost: said, not silent
     assert ws.sql("SELECT count(output) FROM steps").fetchall() == [(0,)]
-    assert rep.notes[:2] == ["the export's steps lack the column 'output': left empty in the rows merged",
-                             "the export's steps hold a column the store has not, not read: 'out' (renamed by "
-                             "hand? the store's columns are " + ", ".join(ws.sql("FROM steps").columns) + ")"]
+    assert rep.notes[:2] == [
+        "the export's steps lack the column 'output': left empty in the rows merged",
+        "the export's steps hold a column the store has not, not read: 'out' (renamed by "
+        "hand? the store's columns are " + ", ".join(ws.sql("FROM steps").columns) + ")",
+    ]
     assert rep.notes[2:] == ["the export's labels lack the column 'detail': left empty in the rows merged"]
     assert "note: the export's steps lack the column 'output'" in str(rep)
 
 
 def test_an_export_as_written_says_nothing_of_its_columns(tmp_path: Path) -> None:
     folder = _export(tmp_path)
-    again = wb.open(folder).export(tmp_path / "again")    # an export of the export read in place, too
+    again = wb.open(folder).export(tmp_path / "again")  # an export of the export read in place, too
     for f in (folder, again):
         rep = wb.open().ingest(f, progress=False)
         assert (rep.read, rep.stored, rep.quarantined, rep.notes) == (7, 6, 1, [])
@@ -122,15 +148,20 @@ def test_an_edge_row_duplicated_by_hand_is_stored_once(tmp_path: Path) -> None:
     f = sorted((folder / "edges").rglob("*.parquet"))[0]
     n = len(_rows(f, "true"))
     con = duckdb.connect()
-    con.execute(f"COPY (SELECT * FROM read_parquet('{f}') UNION ALL SELECT * FROM read_parquet('{f}')) "
-                f"TO '{f}.new' (FORMAT parquet)")
+    con.execute(
+        f"COPY (SELECT * FROM read_parquet('{f}') UNION ALL SELECT * FROM read_parquet('{f}')) "
+        f"TO '{f}.new' (FORMAT parquet)"
+    )
     shutil.move(f"{f}.new", f)
     ws = wb.open()
-    for _ in range(2):   # and merged again: nothing more
+    for _ in range(2):  # and merged again: nothing more
         rep = ws.ingest(folder, progress=False)
         assert (rep.read, rep.stored, rep.quarantined) == (7 + n, 6, 1 + n)
-        assert ws.sql("SELECT count(*), count(DISTINCT (run_id, src_step, dst_step, kind)) FROM edges"
-                      ).fetchall() == [(n, n)]
-    lines = sorted(line for line, in ws.sql("SELECT line FROM quarantine WHERE source = 'export'").fetchall())
+        assert ws.sql(
+            "SELECT count(*), count(DISTINCT (run_id, src_step, dst_step, kind)) FROM edges"
+        ).fetchall() == [(n, n)]
+    lines = sorted(
+        line for (line,) in ws.sql("SELECT line FROM quarantine WHERE source = 'export'").fetchall()
+    )
     assert lines == list(range(n + 1, 2 * n + 1))
     assert "given twice in the export (the first is kept)" in rep.errors[0]

@@ -17,8 +17,10 @@ from workbench.exceptions import StoreError
 
 def _store(tmp_path: Path) -> Path:
     logs = tmp_path / "runs.jsonl"
-    logs.write_text(json.dumps({"record": "step", "run_id": "r1", "step_id": "s1", "agent": "planner",
-                                "kind": "llm"}) + "\n")
+    logs.write_text(
+        json.dumps({"record": "step", "run_id": "r1", "step_id": "s1", "agent": "planner", "kind": "llm"})
+        + "\n"
+    )
     db = tmp_path / "incident.duckdb"
     with wb.open(db) as ws:
         ws.ingest(logs, progress=False)
@@ -45,9 +47,13 @@ def test_macro_named_like_a_function_is_refused(tmp_path: Path, read_only: bool)
 def test_macros_hiding_the_catalog_are_refused_too(tmp_path: Path) -> None:
     db = _store(tmp_path)
     con = duckdb.connect(str(db))
-    con.execute("CREATE MACRO duckdb_functions() AS TABLE SELECT 'x' AS function_name, true AS internal, "
-                "'macro' AS function_type")
-    con.execute("CREATE MACRO duckdb_views() AS TABLE SELECT 'v' AS view_name, true AS internal, false AS temporary")
+    con.execute(
+        "CREATE MACRO duckdb_functions() AS TABLE SELECT 'x' AS function_name, true AS internal, "
+        "'macro' AS function_type"
+    )
+    con.execute(
+        "CREATE MACRO duckdb_views() AS TABLE SELECT 'v' AS view_name, true AS internal, false AS temporary"
+    )
     con.execute("CREATE MACRO to_json(x) AS 'forged'")
     con.close()
     with pytest.raises(StoreError, match="'duckdb_functions', 'duckdb_views', 'to_json'"):
@@ -58,11 +64,17 @@ def test_macros_hiding_the_catalog_are_refused_too(tmp_path: Path) -> None:
 def test_view_in_place_of_a_store_table_is_refused(tmp_path: Path, read_only: bool) -> None:
     db, secret = _store(tmp_path), _secret(tmp_path)
     con = duckdb.connect(str(db))
-    cols = [c for c, in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'runs' "
-                                    "ORDER BY column_index").fetchall()]
+    cols = [
+        c
+        for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'runs' ORDER BY column_index"
+        ).fetchall()
+    ]
     con.execute("DROP TABLE runs")
-    con.execute(f"CREATE VIEW runs AS SELECT {', '.join('content' if c == 'run_id' else 'NULL' for c in cols)} "
-                f"FROM read_text('{secret}')")
+    con.execute(
+        f"CREATE VIEW runs AS SELECT {', '.join('content' if c == 'run_id' else 'NULL' for c in cols)} "
+        f"FROM read_text('{secret}')"
+    )
     con.close()
     with pytest.raises(StoreError, match="views in place of the store's tables 'runs'"):
         with wb.open(db, read_only=read_only) as ws:

@@ -13,8 +13,20 @@ import workbench as wb
 
 def _store(tmp_path: Path, run: str, day: str) -> wb.Workspace:
     logs = tmp_path / f"{run}.jsonl"
-    logs.write_text(json.dumps({"record": "step", "run_id": run, "step_id": "s1", "agent": "planner", "kind": "llm",
-                                "started_at": f"{day}T10:00:00Z", "ended_at": f"{day}T10:00:01Z"}) + "\n")
+    logs.write_text(
+        json.dumps(
+            {
+                "record": "step",
+                "run_id": run,
+                "step_id": "s1",
+                "agent": "planner",
+                "kind": "llm",
+                "started_at": f"{day}T10:00:00Z",
+                "ended_at": f"{day}T10:00:01Z",
+            }
+        )
+        + "\n"
+    )
     ws = wb.open()
     ws.ingest(logs, progress=False)
     return ws
@@ -23,7 +35,7 @@ def _store(tmp_path: Path, run: str, day: str) -> wb.Workspace:
 def test_export_over_an_earlier_export_holds_this_store_only(tmp_path: Path) -> None:
     folder = tmp_path / "store_parquet"
     _store(tmp_path, "old", "2026-01-05").export(folder)
-    mine = folder / "runs" / "README.txt"   # (a file of the user's own there is not the export's to remove)
+    mine = folder / "runs" / "README.txt"  # (a file of the user's own there is not the export's to remove)
     mine.write_text("kept")
     new = _store(tmp_path, "new", "2026-02-07")
     new.export(folder)

@@ -20,14 +20,17 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes a
 @pytest.mark.parametrize("how", ["open", "ingest"])
 def test_export_with_a_named_pipe_is_refused_at_once(tmp_path: Path, how: str) -> None:
     logs = tmp_path / "runs.jsonl"
-    logs.write_text(json.dumps({"record": "step", "run_id": "r1", "step_id": "s1", "agent": "a", "kind": "llm"}) + "\n")
+    logs.write_text(
+        json.dumps({"record": "step", "run_id": "r1", "step_id": "s1", "agent": "a", "kind": "llm"}) + "\n"
+    )
     ws = wb.open()
     ws.ingest(logs, progress=False)
     folder = ws.export(tmp_path / "export")
     pipe = folder / "steps" / "zz.parquet"
     os.mkfifo(pipe)
-    code = (f"import workbench as wb\nfrom pathlib import Path\nf = Path({str(folder)!r})\n"
-            + ("wb.open(f)\n" if how == "open" else "wb.open().ingest(f, progress=False)\n"))
+    code = f"import workbench as wb\nfrom pathlib import Path\nf = Path({str(folder)!r})\n" + (
+        "wb.open(f)\n" if how == "open" else "wb.open().ingest(f, progress=False)\n"
+    )
     try:
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     except subprocess.TimeoutExpired:

@@ -18,8 +18,19 @@ from workbench.exceptions import StoreError
 
 def _store(tmp_path: Path) -> Path:
     logs = tmp_path / "runs.jsonl"
-    logs.write_text(json.dumps({"record": "step", "run_id": "r1", "step_id": "s1", "agent": "planner",
-                                "kind": "llm", "input": {"q": 1}}) + "\n")
+    logs.write_text(
+        json.dumps(
+            {
+                "record": "step",
+                "run_id": "r1",
+                "step_id": "s1",
+                "agent": "planner",
+                "kind": "llm",
+                "input": {"q": 1},
+            }
+        )
+        + "\n"
+    )
     db = tmp_path / "incident.duckdb"
     with wb.open(db) as ws:
         ws.ingest(logs, progress=False)

@@ -17,9 +17,19 @@ def ws() -> wb.Workspace:
     for r in range(4):
         run, t = f"r{r:02d}", f"2026-03-01T10:{r:02d}"
         records.append({"record": "run", "run_id": run, "system": "support", "outcome": "failure"})
-        records += [{"run_id": run, "step_id": f"s{i}", "agent": ["planner", "coder"][i % 2], "kind": "llm",
-                     "name": "n", "output": f"answer {i} of run {run}", "started_at": f"{t}:{i:02d}Z",
-                     "ended_at": f"{t}:{i:02d}.5Z"} for i in range(4)]
+        records += [
+            {
+                "run_id": run,
+                "step_id": f"s{i}",
+                "agent": ["planner", "coder"][i % 2],
+                "kind": "llm",
+                "name": "n",
+                "output": f"answer {i} of run {run}",
+                "started_at": f"{t}:{i:02d}Z",
+                "ended_at": f"{t}:{i:02d}.5Z",
+            }
+            for i in range(4)
+        ]
     ws = wb.open()
     ws.ingest(records, progress=False)
     return ws

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import workbench as wb
 
-RECORDS = [{"run_id": "r1", "step_id": "s1", "agent": "planner", "kind": "llm", "output": "ok"},
-           {"run_id": "r1", "step_id": "s2", "parent_id": "s1", "agent": "coder", "kind": "tool"}]
+RECORDS = [
+    {"run_id": "r1", "step_id": "s1", "agent": "planner", "kind": "llm", "output": "ok"},
+    {"run_id": "r1", "step_id": "s2", "parent_id": "s1", "agent": "coder", "kind": "tool"},
+]
 
 
 def _export(tmp_path: Path) -> Path:
@@ -29,7 +31,8 @@ def test_the_export_merge_leaves_a_users_own_objects_of_its_names(tmp_path: Path
     ws.con.execute("SET VARIABLE export_max_field = 'my value'")
     assert ws.ingest(folder, progress=False).stored == 2
     assert ws.con.execute("SELECT export_no_run('a', 'b'), getvariable('export_max_field')").fetchall() == [
-        ("ab", "my value")]
+        ("ab", "my value")
+    ]
     assert ws.con.execute("SELECT * FROM temp.export_known_runs").fetchall() == [("mine",)]
     assert ws.count("steps") == 2
     assert ws.ingest(RECORDS, progress=False).added == 0

@@ -16,8 +16,10 @@ import pytest
 import workbench as wb
 from workbench.exceptions import IngestError
 
-RECORDS = [{"run_id": "r1", "step_id": "s1", "agent": "planner", "kind": "llm", "output": "ok"},
-           {"run_id": "r1", "step_id": "s2", "parent_id": "s1", "agent": "coder", "kind": "tool"}]
+RECORDS = [
+    {"run_id": "r1", "step_id": "s1", "agent": "planner", "kind": "llm", "output": "ok"},
+    {"run_id": "r1", "step_id": "s2", "parent_id": "s1", "agent": "coder", "kind": "tool"},
+]
 
 
 def _mine(ws: wb.Workspace) -> None:
@@ -32,11 +34,13 @@ def _still_mine(ws: wb.Workspace) -> None:
     con = ws.con
     assert con.execute("SELECT * FROM temp.tree").fetchall() == [("my view",)]
     assert con.execute("SELECT * FROM temp.affected").fetchall() == [(42,)]
-    assert con.execute("SELECT same_json(1, 2), getvariable('wb_chunk')").fetchall() == [("my macro", "my variable")]
+    assert con.execute("SELECT same_json(1, 2), getvariable('wb_chunk')").fetchall() == [
+        ("my macro", "my variable")
+    ]
 
 
 def test_an_ingest_and_a_label_run_beside_a_users_own_temporary_objects(tmp_path: Path) -> None:
-    ws = wb.open(tmp_path / "store.duckdb")   # (a store on disk: the stage database and memory budget too)
+    ws = wb.open(tmp_path / "store.duckdb")  # (a store on disk: the stage database and memory budget too)
     _mine(ws)
     assert ws.ingest(RECORDS, progress=False).added == 2
     ws.label("r1", outcome="failure", agent="coder")
@@ -45,8 +49,9 @@ def test_an_ingest_and_a_label_run_beside_a_users_own_temporary_objects(tmp_path
     assert ws.count("steps") == 2 and ws.count("labels") == 1
     assert ws.runs()["outcome"].tolist() == ["failure"]
     # the call's own objects do not outlive it on the user's connection
-    assert {n for n, in ws.con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()} == {
-        "affected"}
+    assert {
+        n for (n,) in ws.con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+    } == {"affected"}
     assert ws.con.execute("SELECT current_setting('search_path')").fetchall() == [("",)]
 
 
@@ -69,7 +74,9 @@ def test_an_ingest_inside_a_users_open_transaction_is_refused_and_leaves_it_open
     ws.con.execute("BEGIN TRANSACTION")
     ws.con.execute("DELETE FROM labels")
     ws.con.execute("INSERT INTO labels (run_id, outcome, source) VALUES ('r1', 'success', 'mine')")
-    with pytest.raises(IngestError, match=r"transaction open .*COMMIT or ROLLBACK it first .*nothing was read"):
+    with pytest.raises(
+        IngestError, match=r"transaction open .*COMMIT or ROLLBACK it first .*nothing was read"
+    ):
         ws.ingest([{**RECORDS[0], "run_id": "r2"}], progress=False)
     with pytest.raises(IngestError, match="transaction open"):
         ws.label("r1", outcome="failure")
@@ -102,5 +109,7 @@ def test_detect_inside_a_users_open_transaction_is_refused_and_leaves_it_open() 
     with pytest.raises(wb.WorkbenchError, match=r"findings cannot start: .*transaction open .*left open"):
         wb.detect(ws)
     ws.con.execute("COMMIT")
-    assert ws.con.execute("SELECT run_id, outcome, source FROM labels").fetchall() == [("r1", "failure", "mine")]
-    wb.detect(ws)   # (once it is over, detect runs)
+    assert ws.con.execute("SELECT run_id, outcome, source FROM labels").fetchall() == [
+        ("r1", "failure", "mine")
+    ]
+    wb.detect(ws)  # (once it is over, detect runs)

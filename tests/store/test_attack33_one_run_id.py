@@ -16,8 +16,13 @@ from workbench.plots._data import handoff_data, timeline_data
 
 def _store() -> wb.Workspace:
     ws = wb.open()
-    ws.ingest([{"run_id": "r1", "step_id": "s1", "agent": "a", "kind": "llm"},
-               {"run_id": "5", "step_id": "s1", "agent": "a", "kind": "llm"}], progress=False)
+    ws.ingest(
+        [
+            {"run_id": "r1", "step_id": "s1", "agent": "a", "kind": "llm"},
+            {"run_id": "5", "step_id": "s1", "agent": "a", "kind": "llm"},
+        ],
+        progress=False,
+    )
     return ws
 
 
@@ -31,10 +36,14 @@ def test_a_number_is_read_as_the_run_id_it_spells() -> None:
 
 def test_anything_else_is_a_type_error_naming_the_function() -> None:
     with _store() as ws:
-        for call, name in [(lambda v: ws.steps(v), "ws.steps"), (lambda v: ws.edges(v), "ws.edges"),
-                           (lambda v: ws.labels(v), "ws.labels"), (lambda v: ws.label(v, outcome="failure"), "ws.label"),
-                           (lambda v: timeline_data(ws, v), "timeline_data"),
-                           (lambda v: handoff_data(ws, v), "handoff_data")]:
+        for call, name in [
+            (lambda v: ws.steps(v), "ws.steps"),
+            (lambda v: ws.edges(v), "ws.edges"),
+            (lambda v: ws.labels(v), "ws.labels"),
+            (lambda v: ws.label(v, outcome="failure"), "ws.label"),
+            (lambda v: timeline_data(ws, v), "timeline_data"),
+            (lambda v: handoff_data(ws, v), "handoff_data"),
+        ]:
             for bad in (["r1"], b"r1"):
                 with pytest.raises(TypeError, match=f"{name}: run_id must be one run id"):
                     call(bad)

@@ -21,11 +21,11 @@ def test_a_log_file_is_no_store(tmp_path) -> None:  # noqa: ANN001
     for path in (trace, table):
         with pytest.raises(wb.StoreError, match="not a workbench store"):
             wb.open(path)
-        with pytest.raises(wb.StoreError):   # (DuckDB's own words: no database in memory is read-only)
+        with pytest.raises(wb.StoreError):  # (DuckDB's own words: no database in memory is read-only)
             wb.open(path, read_only=True)
     with pytest.raises(wb.StoreError, match="wb.open_path"):
         wb.open_path(trace, db=trace)
-    with wb.open_path(trace) as ws:   # what was meant: a store beside it
+    with wb.open_path(trace) as ws:  # what was meant: a store beside it
         assert ws.path != trace and ws.count("steps") == 1
-    with wb.open(tmp_path / "new.jsonl") as ws:   # a new file of any name is a new store
+    with wb.open(tmp_path / "new.jsonl") as ws:  # a new file of any name is a new store
         assert ws.count("runs") == 0

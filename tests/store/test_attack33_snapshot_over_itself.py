@@ -26,7 +26,7 @@ def test_a_snapshot_over_the_open_store_is_refused(tmp_path, monkeypatch) -> Non
         with pytest.raises(wb.StoreError, match="this store's own file"):
             ws.snapshot(spelling)
     ws.ingest(_step("r2"), progress=False)
-    ws.snapshot(tmp_path / "copy.duckdb")   # another file: written
+    ws.snapshot(tmp_path / "copy.duckdb")  # another file: written
     ws.close()
     with wb.open(tmp_path / "store.duckdb", read_only=True) as again:
         assert sorted(again.runs().run_id) == ["r1", "r2"]

@@ -20,17 +20,38 @@ from workbench.store._connection import TABLES
 
 def _store() -> wb.Workspace:
     """Six runs of two systems, three steps each (the odd runs failed, their last tool call in error)."""
-    runs = [{"record": "run", "run_id": f"r{r}", "system": ("billing", "search")[r >= 2],
-             "outcome": ("success", "failure")[r % 2]} for r in range(6)]
-    steps = [{"run_id": f"r{r}", "step_id": f"s{i}", "agent": f"a{i}", "kind": "tool" if i else "llm", "name": "n",
-              "tool": "lookup" if i else None, "entropy": 0.1 * (r + i), "status": "error" if i == 2 and r % 2 else "ok",
-              "output": f"answer {i} of r{r}", "started_at": f"2026-03-01T10:0{r}:0{i}Z"}
-             for r in range(6) for i in range(3)]
+    runs = [
+        {
+            "record": "run",
+            "run_id": f"r{r}",
+            "system": ("billing", "search")[r >= 2],
+            "outcome": ("success", "failure")[r % 2],
+        }
+        for r in range(6)
+    ]
+    steps = [
+        {
+            "run_id": f"r{r}",
+            "step_id": f"s{i}",
+            "agent": f"a{i}",
+            "kind": "tool" if i else "llm",
+            "name": "n",
+            "tool": "lookup" if i else None,
+            "entropy": 0.1 * (r + i),
+            "status": "error" if i == 2 and r % 2 else "ok",
+            "output": f"answer {i} of r{r}",
+            "started_at": f"2026-03-01T10:0{r}:0{i}Z",
+        }
+        for r in range(6)
+        for i in range(3)
+    ]
     records = runs + steps
     ws = wb.open()
     ws.ingest(records, progress=False)
-    ws.con.execute("INSERT INTO findings (run_id, step_id, agent, detector, severity, detail) "
-                   "VALUES ('r1', 's2', 'a2', 'loop', 'warning', 'a loop'), ('r2', 's1', 'a1', 'loop', 'warning', 'x')")
+    ws.con.execute(
+        "INSERT INTO findings (run_id, step_id, agent, detector, severity, detail) "
+        "VALUES ('r1', 's2', 'a2', 'loop', 'warning', 'a loop'), ('r2', 's1', 'a1', 'loop', 'warning', 'x')"
+    )
     return ws
 
 
@@ -66,7 +87,9 @@ def test_a_users_temporary_tables_named_like_the_stores_change_no_read() -> None
     _shadow(ws)
     after = _reads(ws)
     assert {k: v for k, v in after.items() if v != before[k]} == {}
-    assert ws.con.execute("SELECT count(*) FROM runs").fetchall() == [(2,)]   # the user's view is left as it was
+    assert ws.con.execute("SELECT count(*) FROM runs").fetchall() == [
+        (2,)
+    ]  # the user's view is left as it was
     ws.close()
 
 
@@ -85,7 +108,7 @@ def test_export_and_snapshot_write_the_store_not_the_users_view(tmp_path) -> Non
 def test_label_checks_the_stores_runs() -> None:
     ws = _store()
     _shadow(ws)
-    ws.label("r4", outcome="failure")   # a run of the store the user's view leaves out
+    ws.label("r4", outcome="failure")  # a run of the store the user's view leaves out
     assert ws.labels("r4").outcome.tolist() == ["failure"]
     with pytest.raises(wb.InvalidParameterError, match="no run 'nope'"):
         ws.label("nope", outcome="failure")
@@ -98,7 +121,7 @@ def test_the_explorer_shows_the_stores_run() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ex = wb.IncidentExplorer(ws, blame_model=None)
-    ex.show_run("r3")   # a run of the store the user's view leaves out
+    ex.show_run("r3")  # a run of the store the user's view leaves out
     assert "r3" in ex.header.value and "search" in ex.header.value
     assert "s2" in str(ex.step.options) and "a loop" not in ex.findings.value
     ex.show_run("r1")

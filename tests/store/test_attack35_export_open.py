@@ -24,11 +24,13 @@ def test_files_not_written_by_export_are_named_on_open(tmp_path: Path) -> None:
     shutil.copytree(cut, other)
 
     (steps,) = (cut / "steps").rglob("*.parquet")
-    steps.write_bytes(steps.read_bytes()[:100])   # a copy cut short
+    steps.write_bytes(steps.read_bytes()[:100])  # a copy cut short
     with pytest.raises(wb.StoreError, match=r"the export's steps table cannot be read \(.*data_0\.parquet"):
         wb.open(cut)
 
     (runs,) = (other / "runs").rglob("*.parquet")
     duckdb.execute("COPY (SELECT 'r' AS run_id, 'x' AS junk) TO ? (FORMAT parquet)", [str(runs)])
-    with pytest.raises(wb.StoreError, match=r"runs table lacks the column\(s\) attributes, declared_outcome, "):
+    with pytest.raises(
+        wb.StoreError, match=r"runs table lacks the column\(s\) attributes, declared_outcome, "
+    ):
         wb.open(other)

@@ -21,10 +21,26 @@ def _write(path: Path, recs: list[dict]) -> Path:
 
 
 def _run(outcome: str, output: str) -> list[dict]:
-    return [{"record": "run", "run_id": "r1", "system": "s", "outcome": outcome},
-            {"run_id": "r1", "step_id": "a", "kind": "agent", "agent": "planner", "started_at": T0, "ended_at": T0 + 5},
-            {"run_id": "r1", "step_id": "b", "parent_id": "a", "kind": "llm", "output": output,
-             "started_at": T0 + 1, "ended_at": T0 + 4}]
+    return [
+        {"record": "run", "run_id": "r1", "system": "s", "outcome": outcome},
+        {
+            "run_id": "r1",
+            "step_id": "a",
+            "kind": "agent",
+            "agent": "planner",
+            "started_at": T0,
+            "ended_at": T0 + 5,
+        },
+        {
+            "run_id": "r1",
+            "step_id": "b",
+            "parent_id": "a",
+            "kind": "llm",
+            "output": output,
+            "started_at": T0 + 1,
+            "ended_at": T0 + 4,
+        },
+    ]
 
 
 def test_same_ids_other_content_is_a_conflict_naming_the_stored_record(tmp_path: Path) -> None:
@@ -40,7 +56,10 @@ def test_same_ids_other_content_is_a_conflict_naming_the_stored_record(tmp_path:
     step = q[q["step_id"] == "b"].iloc[0]
     assert f"stored from {first.resolve()} line 3" in step["reason"] and "differs in output" in step["reason"]
     run = q[q["step_id"].isna()].iloc[0]
-    assert "conflicts with the stored run r1" in run["reason"] and "outcome failure (stored success)" in run["reason"]
+    assert (
+        "conflicts with the stored run r1" in run["reason"]
+        and "outcome failure (stored success)" in run["reason"]
+    )
     # Nothing changed in the store: the stored output and the declared outcome stand.
     assert ws.steps("r1").set_index("step_id").loc["b", "output"] == "42"
     assert ws.runs().iloc[0]["outcome"] == "success"
@@ -98,8 +117,16 @@ def test_steps_rejected_at_the_merge_keep_their_line(tmp_path: Path) -> None:
 
 def test_identical_rejects_do_not_collapse(tmp_path: Path) -> None:
     bad = {"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "not-an-id", "name": "x"}
-    line = json.dumps({"resourceSpans": [{"resource": {"attributes": []},
-                                          "scopeSpans": [{"scope": {"name": "t"}, "spans": [bad, bad, bad]}]}]})
+    line = json.dumps(
+        {
+            "resourceSpans": [
+                {
+                    "resource": {"attributes": []},
+                    "scopeSpans": [{"scope": {"name": "t"}, "spans": [bad, bad, bad]}],
+                }
+            ]
+        }
+    )
     path = tmp_path / "otlp.jsonl"
     path.write_text(line + "\n")
     ws = wb.open()
@@ -129,9 +156,29 @@ def test_no_temporary_table_outlives_an_ingest(tmp_path: Path) -> None:
     before = temp_tables(ws.con)
     ws.ingest(procurement(seed=0).generate(n_runs=3))
     otlp = tmp_path / "o.jsonl"
-    otlp.write_text(json.dumps({"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [
-        {"spans": [{"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "b7ad6b7169203331", "name": "x"}]}]}]})
-        + "\n")
+    otlp.write_text(
+        json.dumps(
+            {
+                "resourceSpans": [
+                    {
+                        "resource": {"attributes": []},
+                        "scopeSpans": [
+                            {
+                                "spans": [
+                                    {
+                                        "traceId": "0af7651916cd43dd8448eb211c80319c",
+                                        "spanId": "b7ad6b7169203331",
+                                        "name": "x",
+                                    }
+                                ]
+                            }
+                        ],
+                    }
+                ]
+            }
+        )
+        + "\n"
+    )
     ws.ingest(otlp)
     with pytest.raises(wb.WorkbenchError):
         ws.ingest(tmp_path / "missing.jsonl")
@@ -206,7 +253,11 @@ def test_a_version_1_store_is_migrated(tmp_path: Path) -> None:
     from workbench.store._connection import SCHEMA_VERSION, sql_statements
 
     for stmt in sql_statements("schema"):
-        con.execute(stmt.replace(",\n    raw_bytes  BIGINT,\n    raw_sha256 VARCHAR,\n    occurrence INTEGER DEFAULT 1", ""))
+        con.execute(
+            stmt.replace(
+                ",\n    raw_bytes  BIGINT,\n    raw_sha256 VARCHAR,\n    occurrence INTEGER DEFAULT 1", ""
+            )
+        )
     con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
     con.execute("INSERT INTO quarantine (file, line, reason, raw) VALUES ('f', 1, 'bad', 'xyz')")
     assert "raw_sha256" not in [r[0] for r in con.execute("DESCRIBE quarantine").fetchall()]

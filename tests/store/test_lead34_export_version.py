@@ -37,7 +37,9 @@ def test_an_export_of_this_version_reads_and_merges(tmp_path) -> None:  # noqa: 
 
 def test_a_newer_export_is_refused_in_place_and_merged(tmp_path) -> None:  # noqa: ANN001
     folder = _export(tmp_path, SCHEMA_VERSION + 1)
-    with pytest.raises(wb.StoreError, match=rf"schema version {SCHEMA_VERSION + 1}, newer than this workbench"):
+    with pytest.raises(
+        wb.StoreError, match=rf"schema version {SCHEMA_VERSION + 1}, newer than this workbench"
+    ):
         wb.open(folder)
     other = wb.open()
     with pytest.raises(wb.IngestError, match=r"newer than this workbench.*nothing was stored"):

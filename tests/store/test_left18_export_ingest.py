@@ -23,12 +23,35 @@ def _native(path: Path) -> Path:
     recs = []
     for run, day in (("r1", "2026-01-05"), ("r2", "2026-01-06")):
         recs.append({"record": "run", "run_id": run, "system": "shop"})
-        recs.append({"record": "step", "run_id": run, "step_id": "s1", "agent": "planner", "kind": "agent",
-                     "started_at": f"{day}T10:00:00Z", "ended_at": f"{day}T10:00:01Z", "output": "ask the tool"})
+        recs.append(
+            {
+                "record": "step",
+                "run_id": run,
+                "step_id": "s1",
+                "agent": "planner",
+                "kind": "agent",
+                "started_at": f"{day}T10:00:00Z",
+                "ended_at": f"{day}T10:00:01Z",
+                "output": "ask the tool",
+            }
+        )
         for i in (2, 3):  # the same failed call twice: a retry finding
-            recs.append({"record": "step", "run_id": run, "step_id": f"s{i}", "parent_id": "s1", "agent": "planner",
-                         "kind": "tool", "tool": "get_price", "input": '{"item": "widget"}', "status": "error",
-                         "error": "timed out", "started_at": f"{day}T10:00:0{i}Z", "ended_at": f"{day}T10:00:0{i}Z"})
+            recs.append(
+                {
+                    "record": "step",
+                    "run_id": run,
+                    "step_id": f"s{i}",
+                    "parent_id": "s1",
+                    "agent": "planner",
+                    "kind": "tool",
+                    "tool": "get_price",
+                    "input": '{"item": "widget"}',
+                    "status": "error",
+                    "error": "timed out",
+                    "started_at": f"{day}T10:00:0{i}Z",
+                    "ended_at": f"{day}T10:00:0{i}Z",
+                }
+            )
     lines = [json.dumps(r) for r in recs]
     lines[3:3] = ["{not json", '{"record": "step", "run_id": "r1"}']
     path.write_text("\n".join(lines) + "\n")
@@ -66,8 +89,9 @@ def test_an_export_ingested_into_an_empty_store_gives_every_table_back(exported:
     assert _tables(back) == before
 
 
-def test_the_command_line_ingests_an_export(exported: tuple, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_command_line_ingests_an_export(
+    exported: tuple, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     ws, folder = exported
     assert main(["ingest", str(folder), "--db", str(tmp_path / "b.duckdb"), "--quiet"]) == 0
     assert "6 new" in capsys.readouterr().out
@@ -84,8 +108,9 @@ def test_a_step_stored_otherwise_is_quarantined_at_its_file_and_row(exported: tu
     q = other.sql("SELECT file, line, reason, step_id FROM quarantine WHERE source = 'export'").fetchall()
     assert len(q) == 1 and q[0][3] == "s1" and "differs from the stored step" in q[0][2]
     assert "/steps/day=2026-01-06/" in q[0][0] and q[0][1] >= 1
-    assert other.sql("SELECT output FROM steps WHERE run_id = 'r2' AND step_id = 's1'").fetchall() == \
-        [("something else",)]  # the stored one kept
+    assert other.sql("SELECT output FROM steps WHERE run_id = 'r2' AND step_id = 's1'").fetchall() == [
+        ("something else",)
+    ]  # the stored one kept
     held = other.sql("SELECT count(*) FROM quarantine").fetchall()
     assert other.ingest(folder).quarantined == rep.quarantined  # counted again, stored once
     assert other.sql("SELECT count(*) FROM quarantine").fetchall() == held

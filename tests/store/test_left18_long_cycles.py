@@ -11,8 +11,14 @@ import workbench as wb
 
 
 def _step(i: str, parent: str | None, agent: str | None = None) -> dict:
-    rec = {"record": "step", "run_id": "r1", "step_id": i, "parent_id": parent, "kind": "llm",
-           "started_at": "2026-01-05T10:00:00Z"}
+    rec = {
+        "record": "step",
+        "run_id": "r1",
+        "step_id": i,
+        "parent_id": parent,
+        "kind": "llm",
+        "started_at": "2026-01-05T10:00:00Z",
+    }
     if agent:
         rec.update(kind="agent", agent=agent)
     return rec
@@ -29,7 +35,9 @@ def test_a_600_step_cycle_is_found_and_quarantined(tmp_path: Path) -> None:
     ws = wb.open()
     rep = ws.ingest(_write(tmp_path / "cycle.jsonl", recs))
     assert (rep.read, rep.stored, rep.quarantined) == (n + 1, 1, n)
-    reasons = ws.sql("SELECT DISTINCT regexp_replace(reason, 'step c[0-9]+', 'step c') FROM quarantine").fetchall()
+    reasons = ws.sql(
+        "SELECT DISTINCT regexp_replace(reason, 'step c[0-9]+', 'step c') FROM quarantine"
+    ).fetchall()
     assert reasons == [("parent cycle: step c is its own ancestor in run r1",)]
 
 

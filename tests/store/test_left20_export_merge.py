@@ -24,12 +24,34 @@ def _records() -> list[dict]:
     recs: list[dict] = []
     for run in ("r1", "r2"):
         recs.append({"record": "run", "run_id": run, "system": "shop"})
-        recs.append({"record": "step", "run_id": run, "step_id": "s1", "agent": "planner", "kind": "agent",
-                     "started_at": "2026-01-05T10:00:00Z", "ended_at": "2026-01-05T10:00:09Z", "output": "ask"})
+        recs.append(
+            {
+                "record": "step",
+                "run_id": run,
+                "step_id": "s1",
+                "agent": "planner",
+                "kind": "agent",
+                "started_at": "2026-01-05T10:00:00Z",
+                "ended_at": "2026-01-05T10:00:09Z",
+                "output": "ask",
+            }
+        )
         for i in (2, 3):
-            recs.append({"record": "step", "run_id": run, "step_id": f"s{i}", "parent_id": "s1", "agent": "planner",
-                         "kind": "tool", "tool": "get_price", "input": '{"item": "widget"}', "output": "12.50",
-                         "started_at": f"2026-01-05T10:00:0{i}Z", "ended_at": f"2026-01-05T10:00:0{i}Z"})
+            recs.append(
+                {
+                    "record": "step",
+                    "run_id": run,
+                    "step_id": f"s{i}",
+                    "parent_id": "s1",
+                    "agent": "planner",
+                    "kind": "tool",
+                    "tool": "get_price",
+                    "input": '{"item": "widget"}',
+                    "output": "12.50",
+                    "started_at": f"2026-01-05T10:00:0{i}Z",
+                    "ended_at": f"2026-01-05T10:00:0{i}Z",
+                }
+            )
     return recs
 
 
@@ -46,26 +68,33 @@ def test_the_same_step_read_from_another_path_adds_nothing(tmp_path: Path) -> No
     here = _store_from(tmp_path / "here" / "runs.jsonl", lines)
     # the same log, copied elsewhere with a blank line first: every step's file and line differ
     there = _store_from(tmp_path / "there" / "copy.jsonl", ["", *lines])
-    assert there.sql("SELECT min(line) FROM steps").fetchall() != here.sql("SELECT min(line) FROM steps").fetchall()
+    assert (
+        there.sql("SELECT min(line) FROM steps").fetchall()
+        != here.sql("SELECT min(line) FROM steps").fetchall()
+    )
     before = here.sql("SELECT * FROM steps ORDER BY run_id, step_id").fetchall()
     rep = here.ingest(there.export(tmp_path / "export"), progress=False)
     # old code: 6 steps quarantined as "differs from the stored step"
     assert (rep.read, rep.stored, rep.quarantined, rep.added) == (6, 6, 0, 0)
     assert here.sql("SELECT count(*) FROM quarantine").fetchall()[0][0] == 0
-    assert here.sql("SELECT * FROM steps ORDER BY run_id, step_id").fetchall() == before   # the stored rows kept
+    assert (
+        here.sql("SELECT * FROM steps ORDER BY run_id, step_id").fetchall() == before
+    )  # the stored rows kept
 
 
 def test_a_step_that_differs_names_the_columns_and_the_stored_copy(tmp_path: Path) -> None:
     recs = _records()
     here = _store_from(tmp_path / "here" / "runs.jsonl", [json.dumps(r) for r in recs])
-    recs[2]["output"] = "13.75"                     # r1's s2: the price said otherwise
+    recs[2]["output"] = "13.75"  # r1's s2: the price said otherwise
     there = _store_from(tmp_path / "there" / "runs.jsonl", [json.dumps(r) for r in recs])
     rep = here.ingest(there.export(tmp_path / "export"), progress=False)
     assert (rep.read, rep.stored, rep.quarantined) == (6, 5, 1)
     (reason,) = here.sql("SELECT reason FROM quarantine WHERE source = 'export'").fetchall()[0]
     assert "step s2 of run r1 differs from the stored step" in reason
     assert f"stored from {tmp_path / 'here' / 'runs.jsonl'} line 3" in reason and " in output " in reason
-    assert here.sql("SELECT output FROM steps WHERE run_id = 'r1' AND step_id = 's2'").fetchall() == [("12.50",)]
+    assert here.sql("SELECT output FROM steps WHERE run_id = 'r1' AND step_id = 's2'").fetchall() == [
+        ("12.50",)
+    ]
 
 
 def _forge(folder: Path, table: str, select: str) -> Path:
@@ -80,30 +109,51 @@ def _forge(folder: Path, table: str, select: str) -> Path:
 def export(tmp_path: Path) -> Path:
     ws = _store_from(tmp_path / "logs" / "runs.jsonl", [json.dumps(r) for r in _records()])
     ws.label("r1", outcome="failure", agent="planner")
-    ws.sql("INSERT INTO findings (run_id, step_id, agent, detector, severity, detail) "
-           "VALUES ('r1', 's2', 'planner', 'retry', 'warning', 'retried')")
-    ws.sql("INSERT INTO attributions (run_id, method, unit, target, value) "
-           "VALUES ('r1', 'heuristic', 'verdict', 'planner', 1.0)")
+    ws.sql(
+        "INSERT INTO findings (run_id, step_id, agent, detector, severity, detail) "
+        "VALUES ('r1', 's2', 'planner', 'retry', 'warning', 'retried')"
+    )
+    ws.sql(
+        "INSERT INTO attributions (run_id, method, unit, target, value) "
+        "VALUES ('r1', 'heuristic', 'verdict', 'planner', 1.0)"
+    )
     ws.sql("INSERT INTO edges (run_id, src_step, dst_step, kind) VALUES ('r1', 's2', 's3', 'consumes')")
     return ws.export(tmp_path / "export")
 
 
-@pytest.mark.parametrize("table,what", [("edges", "an edge"), ("labels", "a label"), ("findings", "a finding"),
-                                        ("attributions", "an attribution")])
+@pytest.mark.parametrize(
+    "table,what",
+    [
+        ("edges", "an edge"),
+        ("labels", "a label"),
+        ("findings", "a finding"),
+        ("attributions", "an attribution"),
+    ],
+)
 def test_a_row_of_a_run_nobody_holds_is_quarantined(export: Path, table: str, what: str) -> None:
     # (one row each: the edge added by hand, the others' only row)
-    f = _forge(export, table, "* REPLACE (CASE WHEN " + ("kind = 'consumes'" if table == "edges" else "true")
-               + " THEN 'zz' ELSE run_id END AS run_id)")
-    line = duckdb.sql(f"SELECT file_row_number + 1 FROM read_parquet('{f}', file_row_number = true) "
-                      "WHERE run_id = 'zz'").fetchall()[0][0]
+    f = _forge(
+        export,
+        table,
+        "* REPLACE (CASE WHEN "
+        + ("kind = 'consumes'" if table == "edges" else "true")
+        + " THEN 'zz' ELSE run_id END AS run_id)",
+    )
+    line = duckdb.sql(
+        f"SELECT file_row_number + 1 FROM read_parquet('{f}', file_row_number = true) WHERE run_id = 'zz'"
+    ).fetchall()[0][0]
     ws = wb.open()
     rep = ws.ingest(export, progress=False)
     assert rep.read == rep.stored + rep.quarantined
-    assert ws.sql(f"SELECT count(*) FROM {table} WHERE run_id = 'zz'").fetchall()[0][0] == 0   # old code: stored
+    assert (
+        ws.sql(f"SELECT count(*) FROM {table} WHERE run_id = 'zz'").fetchall()[0][0] == 0
+    )  # old code: stored
     q = ws.sql("SELECT file, line, reason FROM quarantine WHERE run_id = 'zz'").fetchall()
     assert len(q) == 1 and q[0][0] == str(f) and q[0][1] == line
-    assert q[0][2] == f"{table[:-1] if table != 'attributions' else 'attribution'}: the export holds no run zz " \
-                      f"({what} of no run is not stored)"
+    assert (
+        q[0][2] == f"{table[:-1] if table != 'attributions' else 'attribution'}: the export holds no run zz "
+        f"({what} of no run is not stored)"
+    )
     assert any(e.startswith(f"{f}:{line}: ") and "holds no run zz" in e for e in rep.errors)
     # the run's rows of the store are kept: a row of a run the store holds is merged
     ws2 = wb.open()
@@ -123,14 +173,18 @@ def test_a_row_of_a_run_the_store_holds_is_merged(export: Path, tmp_path: Path) 
 
 
 def test_the_merge_checks_kinds_and_statuses_by_the_ingests_lists(export: Path, monkeypatch) -> None:
-    _forge(export, "steps", "* REPLACE (CASE WHEN step_id = 's2' THEN 'bogus' ELSE kind END AS kind, "
-                            "CASE WHEN step_id = 's3' THEN 'stalled' ELSE status END AS status)")
+    _forge(
+        export,
+        "steps",
+        "* REPLACE (CASE WHEN step_id = 's2' THEN 'bogus' ELSE kind END AS kind, "
+        "CASE WHEN step_id = 's3' THEN 'stalled' ELSE status END AS status)",
+    )
     ws = wb.open()
     rep = ws.ingest(export, progress=False)
     reasons = sorted(r for (r,) in ws.sql("SELECT reason FROM quarantine WHERE source = 'export'").fetchall())
     assert len(reasons) == 4 and rep.quarantined == 4
-    assert all(f"kind must be one of {', '.join(STEP_KINDS)} (got \"bogus\")" in r for r in reasons[:2])
-    assert all(f"status must be one of {', '.join(STEP_STATUSES)} (got \"stalled\")" in r for r in reasons[2:])
+    assert all(f'kind must be one of {", ".join(STEP_KINDS)} (got "bogus")' in r for r in reasons[:2])
+    assert all(f'status must be one of {", ".join(STEP_STATUSES)} (got "stalled")' in r for r in reasons[2:])
     # one list: a kind the ingest's list gains is one the merge takes (old code: its own copy in the SQL)
     import workbench.store._export_merge as merge
 

@@ -37,9 +37,12 @@ def test_the_otlp_copy_keeps_the_dumps_answer(tmp_path: Path) -> None:
 
 
 def _native(path: Path, attributes: dict) -> Path:
-    path.write_text(json.dumps({"record": "run", "run_id": "r1", "attributes": attributes}) + "\n"
-                    + json.dumps({"record": "step", "run_id": "r1", "step_id": "s1", "kind": "llm",
-                                  "agent": "a"}) + "\n")
+    path.write_text(
+        json.dumps({"record": "run", "run_id": "r1", "attributes": attributes})
+        + "\n"
+        + json.dumps({"record": "step", "run_id": "r1", "step_id": "s1", "kind": "llm", "agent": "a"})
+        + "\n"
+    )
     return path
 
 

@@ -21,13 +21,17 @@ def _calls(text: str, name: str) -> list[str]:
         while depth:
             depth += {"(": 1, ")": -1}.get(text[i], 0)
             i += 1
-        out.append(text[m.end():i - 1])
+        out.append(text[m.end() : i - 1])
     return out
 
 
 def test_step_differs_is_given_columns_not_macro_calls() -> None:
-    calls = [args for stmt in sql_statements("finalize") if not stmt.startswith("CREATE OR REPLACE TEMP MACRO")
-             for args in _calls(stmt, "step_differs")]
+    calls = [
+        args
+        for stmt in sql_statements("finalize")
+        if not stmt.startswith("CREATE OR REPLACE TEMP MACRO")
+        for args in _calls(stmt, "step_differs")
+    ]
     assert len(calls) >= 2  # (the check within a call, and the check against the store)
     for args in calls:
         assert "(" not in args, f"step_differs({args}): compute the argument in a subquery, pass its column"

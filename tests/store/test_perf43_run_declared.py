@@ -30,8 +30,12 @@ GROUP BY run_id
 
 
 def _run_declared() -> str:
-    (stmt,) = [s for _, stmts in sql_sections("refresh_runs") for s in stmts
-               if s.startswith("CREATE OR REPLACE TEMP TABLE run_declared ")]
+    (stmt,) = [
+        s
+        for _, stmts in sql_sections("refresh_runs")
+        for s in stmts
+        if s.startswith("CREATE OR REPLACE TEMP TABLE run_declared ")
+    ]
     return stmt
 
 
@@ -55,8 +59,9 @@ def test_many_runs_of_one_record_fit_a_small_memory_limit(con: duckdb.DuckDBPyCo
     con.execute("SET memory_limit = '16MB'")
     con.execute(_run_declared())
     con.execute("RESET memory_limit")
-    assert con.execute("SELECT count(*), count(DISTINCT run_id), count(attributes) FROM run_declared").fetchall() \
-        == [(50000, 50000, 50000)]
+    assert con.execute(
+        "SELECT count(*), count(DISTINCT run_id), count(attributes) FROM run_declared"
+    ).fetchall() == [(50000, 50000, 50000)]
 
 
 def test_same_rows_as_the_aggregate_of_every_run(con: duckdb.DuckDBPyConnection) -> None:
@@ -82,5 +87,6 @@ def test_same_rows_as_the_aggregate_of_every_run(con: duckdb.DuckDBPyConnection)
     assert shapes[0] > 600 and shapes[1] > 100 and shapes[2] > 100 and shapes[3] == 1  # (both kinds of run)
     assert con.execute("DESCRIBE run_declared").fetchall() == con.execute("DESCRIBE expected").fetchall()
     for a, b in (("run_declared", "expected"), ("expected", "run_declared")):
-        assert con.execute(f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})").fetchall() \
-            == [(0,)]
+        assert con.execute(
+            f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})"
+        ).fetchall() == [(0,)]

@@ -26,8 +26,9 @@ _WRITER = textwrap.dedent("""
 
 def test_readers_read_a_snapshot_or_an_export_while_the_writer_holds_the_store(tmp_path: Path) -> None:
     db, snap, export = tmp_path / "live.duckdb", tmp_path / "snap.duckdb", tmp_path / "export"
-    writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(db), str(snap), str(export)],
-                              stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _WRITER, str(db), str(snap), str(export)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert writer.stdout is not None
         n_steps = int(writer.stdout.readline())

@@ -20,9 +20,19 @@ def _export(tmp_path: Path) -> Path:
     for run in ("r1", "r2"):
         recs.append({"record": "run", "run_id": run, "system": "shop"})
         for i in (1, 2, 3):
-            recs.append({"record": "step", "run_id": run, "step_id": f"s{i}", "agent": "planner", "kind": "tool",
-                         "tool": "get_price", "started_at": f"2026-01-05T10:00:0{i}Z",
-                         "ended_at": f"2026-01-05T10:00:0{i}Z", "output": "ok"})
+            recs.append(
+                {
+                    "record": "step",
+                    "run_id": run,
+                    "step_id": f"s{i}",
+                    "agent": "planner",
+                    "kind": "tool",
+                    "tool": "get_price",
+                    "started_at": f"2026-01-05T10:00:0{i}Z",
+                    "ended_at": f"2026-01-05T10:00:0{i}Z",
+                    "output": "ok",
+                }
+            )
     logs = tmp_path / "runs.jsonl"
     logs.write_text("\n".join(json.dumps(r) for r in recs) + "\n")
     ws = wb.open(tmp_path / "a.duckdb")
@@ -31,14 +41,19 @@ def _export(tmp_path: Path) -> Path:
 
 
 def _rewrite(f: Path, select: str) -> None:
-    duckdb.connect().execute(f"COPY (SELECT {select} FROM read_parquet('{f}') t) TO '{f}.new' (FORMAT parquet)")
+    duckdb.connect().execute(
+        f"COPY (SELECT {select} FROM read_parquet('{f}') t) TO '{f}.new' (FORMAT parquet)"
+    )
     shutil.move(f"{f}.new", f)
 
 
-@pytest.mark.parametrize("names", [("filename",), ("file_row_number",), ("filename", "file_row_number"),
-                                   ("FileName", "wb_export_file")])
-def test_an_export_column_of_a_read_along_name_is_read_like_any_other(names: tuple[str, ...],
-                                                                     tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "names",
+    [("filename",), ("file_row_number",), ("filename", "file_row_number"), ("FileName", "wb_export_file")],
+)
+def test_an_export_column_of_a_read_along_name_is_read_like_any_other(
+    names: tuple[str, ...], tmp_path: Path
+) -> None:
     folder = _export(tmp_path)
     files = sorted((folder / "steps").rglob("*.parquet"))
     extra = ", ".join(f"'x' || step_id AS \"{n}\"" for n in names)
@@ -46,9 +61,13 @@ def test_an_export_column_of_a_read_along_name_is_read_like_any_other(names: tup
         _rewrite(f, f"*, {extra}")
     # one step forged in the last file (no step id): quarantined at that file and row, the others merged
     last = files[-1]
-    _rewrite(last, "* REPLACE (CASE WHEN run_id = 'r2' AND step_id = 's3' THEN NULL ELSE step_id END AS step_id)")
-    forged = duckdb.sql(f"SELECT row_number FROM (SELECT step_id, row_number() OVER () AS row_number "
-                        f"FROM read_parquet('{last}')) WHERE step_id IS NULL").fetchall()[0][0]
+    _rewrite(
+        last, "* REPLACE (CASE WHEN run_id = 'r2' AND step_id = 's3' THEN NULL ELSE step_id END AS step_id)"
+    )
+    forged = duckdb.sql(
+        f"SELECT row_number FROM (SELECT step_id, row_number() OVER () AS row_number "
+        f"FROM read_parquet('{last}')) WHERE step_id IS NULL"
+    ).fetchall()[0][0]
     ws = wb.open()
     rep = ws.ingest(folder, progress=False)
     assert (rep.stored, rep.quarantined) == (5, 1), str(rep)

@@ -18,22 +18,53 @@ import workbench as wb
 
 
 def _steps(run: str, n: int, *, t0: int = 1_767_225_600_000_000_000) -> list[dict]:
-    recs: list[dict] = [{"record": "run", "run_id": run, "system": "unit", "task": "t"},
-                        {"run_id": run, "step_id": "root", "kind": "system", "status": "error",
-                         "started_at": t0, "ended_at": t0 + n * 1_000_000}]
+    recs: list[dict] = [
+        {"record": "run", "run_id": run, "system": "unit", "task": "t"},
+        {
+            "run_id": run,
+            "step_id": "root",
+            "kind": "system",
+            "status": "error",
+            "started_at": t0,
+            "ended_at": t0 + n * 1_000_000,
+        },
+    ]
     for i in range(n):
-        recs.append({"run_id": run, "step_id": f"s{i}", "parent_id": "root",
-                     "agent": "planner" if i % 2 == 0 else "executor", "kind": "agent",
-                     "started_at": t0 + i * 1_000_000, "ended_at": t0 + (i + 1) * 1_000_000})
-        recs.append({"run_id": run, "step_id": f"s{i}.llm", "parent_id": f"s{i}", "kind": "llm",
-                     "started_at": t0 + i * 1_000_000 + 1000, "ended_at": t0 + (i + 1) * 1_000_000 - 1000})
+        recs.append(
+            {
+                "run_id": run,
+                "step_id": f"s{i}",
+                "parent_id": "root",
+                "agent": "planner" if i % 2 == 0 else "executor",
+                "kind": "agent",
+                "started_at": t0 + i * 1_000_000,
+                "ended_at": t0 + (i + 1) * 1_000_000,
+            }
+        )
+        recs.append(
+            {
+                "run_id": run,
+                "step_id": f"s{i}.llm",
+                "parent_id": f"s{i}",
+                "kind": "llm",
+                "started_at": t0 + i * 1_000_000 + 1000,
+                "ended_at": t0 + (i + 1) * 1_000_000 - 1000,
+            }
+        )
     return recs
 
 
 def test_open_memory_has_every_table_and_schema_version() -> None:
     ws = wb.open()
     assert ws.summary()["table"].tolist()[:7] == [
-        "runs", "steps", "edges", "labels", "findings", "attributions", "quarantine"]
+        "runs",
+        "steps",
+        "edges",
+        "labels",
+        "findings",
+        "attributions",
+        "quarantine",
+    ]
     assert ws.sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("5",)]
 
 
@@ -86,7 +117,8 @@ def test_label_overrides_outcome_and_is_validated() -> None:
     run = ws.runs().iloc[0]
     assert (run["outcome"], run["outcome_source"]) == ("success", "label")
     assert ws.labels("r1")[["agent", "step_id", "kind", "source"]].values.tolist() == [
-        ["planner", "s0", "loop", "human"]]
+        ["planner", "s0", "loop", "human"]
+    ]
     with pytest.raises(wb.WorkbenchError, match="no run 'nope'"):
         ws.label("nope", outcome="failure")
     with pytest.raises(wb.WorkbenchError, match="outcome must be one of"):
@@ -173,7 +205,9 @@ def test_killed_mid_ingest_leaves_store_as_it_was(tmp_path: Path) -> None:
         for r in range(600):
             for rec in _steps(f"run{r}", 200):
                 fh.write(json.dumps(rec) + "\n")
-    proc = subprocess.Popen([sys.executable, "-c", _KILLED, str(db), str(big)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILLED, str(db), str(big)], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "start"
     time.sleep(1.5)
     still_running = proc.poll() is None
@@ -214,14 +248,21 @@ def test_memory_limit_is_applied_and_checked() -> None:
         wb.open(memory_limit="lots")
 
 
-def test_a_store_on_disk_ingests_within_a_memory_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_store_on_disk_ingests_within_a_memory_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The budget holds during the ingest only; a budget too small for some step costs a second try,
     # never a record; a limit the user chose is left alone.
     import workbench.workspace as workspace
 
     path = tmp_path / "log.jsonl"
-    path.write_text("\n".join(json.dumps({"run_id": f"r{i // 5}", "step_id": f"s{i}", "kind": "llm",
-                                          "input": "x" * 200}) for i in range(2000)) + "\n")
+    path.write_text(
+        "\n".join(
+            json.dumps({"run_id": f"r{i // 5}", "step_id": f"s{i}", "kind": "llm", "input": "x" * 200})
+            for i in range(2000)
+        )
+        + "\n"
+    )
     seen: list[str] = []
     real = workspace.run_ingest
 
@@ -247,19 +288,36 @@ def test_a_store_on_disk_ingests_within_a_memory_budget(tmp_path: Path, monkeypa
         assert seen == [None]
 
 
-def test_an_otlp_ingest_out_of_memory_is_retried_not_read_in_python(tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_otlp_ingest_out_of_memory_is_retried_not_read_in_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Running out of memory inside the OTLP fast path loses the transaction, not the batch: the call is
     # run again without the budget and stores every span.
     import workbench.workspace as workspace
 
-    spans = [{"traceId": f"{t:032x}", "spanId": f"{t * 8 + i + 1:016x}", "name": "chat gpt-4o",
-              "startTimeUnixNano": str(1_767_225_600_000_000_000 + i), "endTimeUnixNano": str(1_767_225_600_000_000_100 + i),
-              "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}}]}
-             for t in range(1, 200) for i in range(5)]
+    spans = [
+        {
+            "traceId": f"{t:032x}",
+            "spanId": f"{t * 8 + i + 1:016x}",
+            "name": "chat gpt-4o",
+            "startTimeUnixNano": str(1_767_225_600_000_000_000 + i),
+            "endTimeUnixNano": str(1_767_225_600_000_000_100 + i),
+            "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}}],
+        }
+        for t in range(1, 200)
+        for i in range(5)
+    ]
     path = tmp_path / "otlp.jsonl"
-    path.write_text(json.dumps({"resourceSpans": [{"resource": {"attributes": []},
-                                                   "scopeSpans": [{"scope": {"name": "t"}, "spans": spans}]}]}) + "\n")
+    path.write_text(
+        json.dumps(
+            {
+                "resourceSpans": [
+                    {"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "t"}, "spans": spans}]}
+                ]
+            }
+        )
+        + "\n"
+    )
     monkeypatch.setattr(workspace, "INGEST_MEMORY", "1MB")
     with wb.open(tmp_path / "o.duckdb") as ws:
         report = ws.ingest(path)

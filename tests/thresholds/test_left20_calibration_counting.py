@@ -17,17 +17,41 @@ S = 1_000_000_000
 def _run(run_id: str, outcome: str, answer: str, confidence: float, made_up: bool = False) -> list[dict]:
     """A price look-up (12.50), an LLM step of ``confidence``, an answer; ``made_up``: the LLM states
     13.75, which the answer quotes (no tool returned it)."""
-    recs: list[dict] = [{"record": "run", "run_id": run_id, "system": "shop", "task": "buy 40 units of SKU-7",
-                         "outcome": outcome}]
-    steps = [{"kind": "system", "name": "run", "output": answer},
-             {"kind": "tool", "agent": "pricer", "tool": "get_price", "input": '{"sku": "SKU-7"}',
-              "output": '{"sku": "SKU-7", "price": 12.50}'},
-             {"kind": "llm", "agent": "pricer", "confidence": confidence,
-              "output": "unit price is 13.75" if made_up else "unit price is 12.50"}]
+    recs: list[dict] = [
+        {
+            "record": "run",
+            "run_id": run_id,
+            "system": "shop",
+            "task": "buy 40 units of SKU-7",
+            "outcome": outcome,
+        }
+    ]
+    steps = [
+        {"kind": "system", "name": "run", "output": answer},
+        {
+            "kind": "tool",
+            "agent": "pricer",
+            "tool": "get_price",
+            "input": '{"sku": "SKU-7"}',
+            "output": '{"sku": "SKU-7", "price": 12.50}',
+        },
+        {
+            "kind": "llm",
+            "agent": "pricer",
+            "confidence": confidence,
+            "output": "unit price is 13.75" if made_up else "unit price is 12.50",
+        },
+    ]
     for i, fields in enumerate(steps):
         start = T0 + i * S
-        rec = {"run_id": run_id, "step_id": f"s{i:02d}", "started_at": start,
-               "ended_at": start + (100 * S if i == 0 else S // 2), "status": "ok", **fields}
+        rec = {
+            "run_id": run_id,
+            "step_id": f"s{i:02d}",
+            "started_at": start,
+            "ended_at": start + (100 * S if i == 0 else S // 2),
+            "status": "ok",
+            **fields,
+        }
         if i:
             rec["parent_id"] = "s00"
         recs.append(rec)

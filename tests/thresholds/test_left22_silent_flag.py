@@ -49,7 +49,7 @@ def test_bools_and_numpy_bools_still_work(ws: wb.Workspace, name: str) -> None:
     for flag in (True, False, np.bool_(False)):
         try:
             CALLS[name](ws, flag)
-        except wb.InvalidParameterError as exc:    # past the flag: this store's steps carry no confidence
+        except wb.InvalidParameterError as exc:  # past the flag: this store's steps carry no confidence
             assert name == "confidence_calibration" and "confidence" in str(exc), exc
 
 

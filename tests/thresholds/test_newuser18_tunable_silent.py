@@ -31,21 +31,29 @@ def _max_turns_trace(path: Path) -> None:
     kind = "openinference.span.kind"
     for name, turns, fail in (("Loop run", 3, True), ("Good run", 1, False)):
         with app.start_as_current_span(name, attributes={kind: "AGENT"}) as root:
-            with tracer.start_as_current_span("Looping agent", attributes={
-                    kind: "AGENT", "graph.node.id": "Looping agent"}) as agent:
+            with tracer.start_as_current_span(
+                "Looping agent", attributes={kind: "AGENT", "graph.node.id": "Looping agent"}
+            ) as agent:
                 for _ in range(turns):
                     with tracer.start_as_current_span("generation", attributes={kind: "LLM"}):
                         pass
-                    with tracer.start_as_current_span("lookup_invoice", attributes={
-                            kind: "TOOL", "input.value": '{"invoice_id":"INV-7"}',
-                            "output.value": '{"invoice_id": "INV-7", "amount": 120.5}'}):
+                    with tracer.start_as_current_span(
+                        "lookup_invoice",
+                        attributes={
+                            kind: "TOOL",
+                            "input.value": '{"invoice_id":"INV-7"}',
+                            "output.value": '{"invoice_id": "INV-7", "amount": 120.5}',
+                        },
+                    ):
                         pass
                 if fail:
                     agent.set_status(Status(StatusCode.ERROR, "Max turns exceeded: {'max_turns': 3}"))
             root.set_status(Status(StatusCode.OK))
     provider.shutdown()
-    path.write_text("".join(MessageToJson(encode_spans([s]), indent=None) + "\n"
-                            for s in exporter.get_finished_spans()), encoding="utf-8")
+    path.write_text(
+        "".join(MessageToJson(encode_spans([s]), indent=None) + "\n" for s in exporter.get_finished_spans()),
+        encoding="utf-8",
+    )
 
 
 def test_what_can_be_tuned_says_which_successes_investigate_takes_as_failed(tmp_path: Path) -> None:
@@ -53,11 +61,14 @@ def test_what_can_be_tuned_says_which_successes_investigate_takes_as_failed(tmp_
     ws = wb.open()
     ws.ingest(tmp_path / "agents.otlp.jsonl", progress=False)
     before = wb.what_can_be_tuned(ws)
-    assert not before["why"].str.contains("taken as failed").any()    # no findings yet: nothing to say
+    assert not before["why"].str.contains("taken as failed").any()  # no findings yet: nothing to say
     wb.detect(ws)
     assert sorted(ws.runs()["outcome"]) == ["success", "success"]
     limits = wb.what_can_be_tuned(ws).set_index("what").loc["breaker, budget and loop limits", "why"]
     # counted as the tuners count it (failed19): a failure, the one investigate lists as SILENT*
     assert limits.startswith("1 successful, 1 failed")
-    assert "1 of these failed runs reported success (or no outcome), but a critical silent_failure finding" in limits
+    assert (
+        "1 of these failed runs reported success (or no outcome), but a critical silent_failure finding"
+        in limits
+    )
     assert "silent=False" in limits

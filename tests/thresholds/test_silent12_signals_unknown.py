@@ -8,10 +8,24 @@ import workbench as wb
 
 def _store(outcome: str | None):  # noqa: ANN202
     ws = wb.open()
-    records = [{"record": "run", "run_id": f"r{i}", **({"outcome": outcome} if outcome else {})} for i in range(3)]
-    records += [{"record": "step", "run_id": f"r{i}", "step_id": f"s{j}", "agent": "a", "kind": "tool", "tool": "t",
-                 "status": "unset" if outcome is None else "ok", "started_at": 1_000_000_000 * j, "ended_at": 1_000_000_000 * j + 5e8}
-                for i in range(3) for j in range(4)]
+    records = [
+        {"record": "run", "run_id": f"r{i}", **({"outcome": outcome} if outcome else {})} for i in range(3)
+    ]
+    records += [
+        {
+            "record": "step",
+            "run_id": f"r{i}",
+            "step_id": f"s{j}",
+            "agent": "a",
+            "kind": "tool",
+            "tool": "t",
+            "status": "unset" if outcome is None else "ok",
+            "started_at": 1_000_000_000 * j,
+            "ended_at": 1_000_000_000 * j + 5e8,
+        }
+        for i in range(3)
+        for j in range(4)
+    ]
     ws.ingest(records, progress=False)
     return ws
 
@@ -20,9 +34,9 @@ def test_unknown_outcome_store_says_what_its_steps_carry_and_why_no_sweep() -> N
     ws = _store(None)
     assert ws.sql("SELECT DISTINCT outcome FROM runs").fetchall() == [("unknown",)]
     avail = wb.available_signals(ws).set_index("signal")
-    assert avail["steps"].eq(0).all()                  # nothing a sweep can use ...
+    assert avail["steps"].eq(0).all()  # nothing a sweep can use ...
     lat = avail.loc["latency_ms"]
-    assert lat["all_steps"] == 12                      # ... but the steps do carry latency
+    assert lat["all_steps"] == 12  # ... but the steps do carry latency
     assert "unknown outcome" in lat["note"] and "12 steps" in lat["note"] and "label" in lat["note"]
     assert avail.loc["tool_calls", "all_steps"] == 12
     ent = avail.loc["entropy"]

@@ -39,8 +39,12 @@ def brute_force(ws, signal: str, t: float, below: bool) -> dict[str, int]:
             d = decisive.get(run.run_id)
             pre = hit if d is None else hit & (s["seq"] <= d)
             caught += bool(pre.any())
-    return {"escalated_runs": escalated, "failures_caught": caught, "false_escalations": false,
-            "escalated_steps": n_steps}
+    return {
+        "escalated_runs": escalated,
+        "failures_caught": caught,
+        "false_escalations": false,
+        "escalated_steps": n_steps,
+    }
 
 
 def test_sweep_matches_a_brute_force_count(sweep_ws) -> None:
@@ -49,9 +53,13 @@ def test_sweep_matches_a_brute_force_count(sweep_ws) -> None:
         for q in (0.05, 0.5, 0.95):
             t = float(sweep.curve["threshold"].quantile(q))
             point = sweep.at(t)
-            assert {k: getattr(point, k) for k in ("escalated_runs", "failures_caught", "false_escalations",
-                                                   "escalated_steps")} == brute_force(sweep_ws, signal, t, below)
-            assert point.cost == 1.0 * point.escalated_runs + 20.0 * (sweep.n_failures - point.failures_caught)
+            assert {
+                k: getattr(point, k)
+                for k in ("escalated_runs", "failures_caught", "false_escalations", "escalated_steps")
+            } == brute_force(sweep_ws, signal, t, below)
+            assert point.cost == 1.0 * point.escalated_runs + 20.0 * (
+                sweep.n_failures - point.failures_caught
+            )
 
 
 def test_running_count_signals_match_the_guard(sweep_ws) -> None:
@@ -69,13 +77,24 @@ def test_running_count_signals_match_the_guard(sweep_ws) -> None:
 def test_curve_is_tidy_and_monotone(sweep_ws) -> None:
     sweep = wb.sweep_thresholds(sweep_ws, signal="entropy")
     c = sweep.curve
-    assert list(c.columns) == ["threshold", "escalated_runs", "escalation_rate", "escalated_steps",
-                               "step_escalation_rate", "failures_caught", "false_escalations", "precision",
-                               "recall", "cost"]
+    assert list(c.columns) == [
+        "threshold",
+        "escalated_runs",
+        "escalation_rate",
+        "escalated_steps",
+        "step_escalation_rate",
+        "failures_caught",
+        "false_escalations",
+        "precision",
+        "recall",
+        "cost",
+    ]
     assert c["threshold"].is_monotonic_increasing
     assert c["escalated_runs"].is_monotonic_decreasing and c["failures_caught"].is_monotonic_decreasing
     assert c["cost"].min() == pytest.approx(min(sweep.best.cost, sweep.at(None).cost))
-    assert sweep.at(None).escalated_runs == 0 and sweep.at(0.0).escalation_rate == 1.0  # (entropy >= 0: every run)
+    assert (
+        sweep.at(None).escalated_runs == 0 and sweep.at(0.0).escalation_rate == 1.0
+    )  # (entropy >= 0: every run)
     assert "entropy" in repr(sweep)
 
 
@@ -121,8 +140,14 @@ def test_cross_check_with_sklearn_tuned_threshold(sweep_ws) -> None:
     def neg_cost(y_true, y_pred):
         return -(1.0 * y_pred.sum() + 5.0 * ((y_true == 1) & (y_pred == 0)).sum())
 
-    tuned = TunedThresholdClassifierCV(Identity().fit(X, y), scoring=make_scorer(neg_cost), response_method="decision_function",
-                                       thresholds=sweep.curve["threshold"].to_numpy(), cv="prefit", refit=False)
+    tuned = TunedThresholdClassifierCV(
+        Identity().fit(X, y),
+        scoring=make_scorer(neg_cost),
+        response_method="decision_function",
+        thresholds=sweep.curve["threshold"].to_numpy(),
+        cv="prefit",
+        refit=False,
+    )
     tuned.fit(X, y)
     assert -tuned.best_score_ == pytest.approx(min(sweep.best.cost, sweep.at(None).cost))
     assert sweep.at(tuned.best_threshold_).cost == pytest.approx(sweep.best.cost)
@@ -130,11 +155,25 @@ def test_cross_check_with_sklearn_tuned_threshold(sweep_ws) -> None:
 
 def test_store_without_logprobs_says_which_signals_exist(tmp_path) -> None:
     ws = wb.open()
-    records = [{"record": "run", "run_id": f"r{i}", "outcome": "failure" if i % 3 == 0 else "success"}
-               for i in range(6)]
-    records += [{"record": "step", "run_id": f"r{i}", "step_id": f"s{j}", "agent": "a", "kind": "tool",
-                 "tool": "t", "status": "ok", "started_at": 1_000_000_000 * j, "ended_at": 1_000_000_000 * j + 5e8}
-                for i in range(6) for j in range(3)]
+    records = [
+        {"record": "run", "run_id": f"r{i}", "outcome": "failure" if i % 3 == 0 else "success"}
+        for i in range(6)
+    ]
+    records += [
+        {
+            "record": "step",
+            "run_id": f"r{i}",
+            "step_id": f"s{j}",
+            "agent": "a",
+            "kind": "tool",
+            "tool": "t",
+            "status": "ok",
+            "started_at": 1_000_000_000 * j,
+            "ended_at": 1_000_000_000 * j + 5e8,
+        }
+        for i in range(6)
+        for j in range(3)
+    ]
     ws.ingest(records, progress=False)
     avail = wb.available_signals(ws).set_index("signal")["steps"]
     assert avail["entropy"] == 0 and avail["latency_ms"] == 18
@@ -143,7 +182,7 @@ def test_store_without_logprobs_says_which_signals_exist(tmp_path) -> None:
     msg = str(err.value)
     assert "no step in this store has a value for 'entropy'" in msg and "log-probabilities" in msg
     assert "latency_ms (18 steps)" in msg and "tool_calls (18 steps)" in msg
-    sweep = wb.sweep_thresholds(ws, signal="latency_ms")       # an offered signal works
+    sweep = wb.sweep_thresholds(ws, signal="latency_ms")  # an offered signal works
     assert sweep.at(500.0).escalated_runs == 6
     with pytest.raises(ValueError, match="no step in this store has a confidence"):
         wb.confidence_calibration(ws)
@@ -154,9 +193,21 @@ def test_store_of_unknown_outcomes_says_so_not_that_signals_are_missing() -> Non
     # tokens, but no run says whether it failed. "no step has a value for 'latency_ms'" was false.
     ws = wb.open()
     records = [{"record": "run", "run_id": f"r{i}", "outcome": "unknown"} for i in range(3)]
-    records += [{"record": "step", "run_id": f"r{i}", "step_id": f"s{j}", "agent": "any_agent", "kind": "llm",
-                "status": "ok", "tokens_in": 395, "started_at": 1_000_000_000 * j,
-                "ended_at": 1_000_000_000 * j + 3e8} for i in range(3) for j in range(3)]
+    records += [
+        {
+            "record": "step",
+            "run_id": f"r{i}",
+            "step_id": f"s{j}",
+            "agent": "any_agent",
+            "kind": "llm",
+            "status": "ok",
+            "tokens_in": 395,
+            "started_at": 1_000_000_000 * j,
+            "ended_at": 1_000_000_000 * j + 3e8,
+        }
+        for i in range(3)
+        for j in range(3)
+    ]
     ws.ingest(records, progress=False)
     assert set(ws.runs().outcome) == {"unknown"}
     for signal in ("latency_ms", "entropy"):

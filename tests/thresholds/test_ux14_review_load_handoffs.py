@@ -17,29 +17,58 @@ S = 1_000_000_000
 
 def _run(run_id: str, outcome: str | None, turns: list[tuple[str, str]]) -> list[dict]:
     """A run of agent turns (agent, what the turn says), each handing off to the next agent."""
-    run: dict = {"record": "run", "run_id": run_id, "system": "unit", "task": "find order ORD-1",
-                 "outcome": outcome or "unknown"}
+    run: dict = {
+        "record": "run",
+        "run_id": run_id,
+        "system": "unit",
+        "task": "find order ORD-1",
+        "outcome": outcome or "unknown",
+    }
     recs: list[dict] = [run]
     for i, (agent, text) in enumerate(turns):
-        recs.append({"run_id": run_id, "step_id": f"s{i:03d}", "seq": i, "started_at": T0 + i * S,
-                     "ended_at": T0 + (i + 1) * S, "status": "ok", "kind": "llm", "agent": agent,
-                     "name": "gpt", "output": text})
+        recs.append(
+            {
+                "run_id": run_id,
+                "step_id": f"s{i:03d}",
+                "seq": i,
+                "started_at": T0 + i * S,
+                "ended_at": T0 + (i + 1) * S,
+                "status": "ok",
+                "kind": "llm",
+                "agent": agent,
+                "name": "gpt",
+                "output": text,
+            }
+        )
     return recs
 
 
 # idle: hand-offs that bring nothing new, one after another; busy: every turn states a new order id
-IDLE = [("planner", "please look"), ("worker", "looking"), ("planner", "please look"), ("worker", "looking"),
-        ("planner", "please look"), ("worker", "looking")]
+IDLE = [
+    ("planner", "please look"),
+    ("worker", "looking"),
+    ("planner", "please look"),
+    ("worker", "looking"),
+    ("planner", "please look"),
+    ("worker", "looking"),
+]
 SHORT = IDLE[:3]
-BUSY = [("planner", "check ORD-2201"), ("worker", "found ORD-2202"), ("planner", "and ORD-2203"),
-        ("worker", "found ORD-2204")]
+BUSY = [
+    ("planner", "check ORD-2201"),
+    ("worker", "found ORD-2202"),
+    ("planner", "and ORD-2203"),
+    ("worker", "found ORD-2204"),
+]
 
 
 def _store(labelled: bool) -> wb.Workspace:
     ws = wb.open()
     recs: list[dict] = []
-    for run_id, turns, outcome in (("idle", IDLE, "failure"), ("short", SHORT, "success"),
-                                   ("busy", BUSY, "success")):
+    for run_id, turns, outcome in (
+        ("idle", IDLE, "failure"),
+        ("short", SHORT, "success"),
+        ("busy", BUSY, "success"),
+    ):
         recs += _run(run_id, outcome if labelled else None, turns)
     report = ws.ingest(recs, progress=False)
     assert report.quarantined == 0
@@ -82,9 +111,15 @@ def test_sweep_and_review_load_read_one_step_query_with_unknown_runs_by_paramete
     ws = _store(False)
     ws.ingest(_run("known", "failure", BUSY), progress=False)
     for name in ("signal_steps.sql", "column_steps.sql"):
-        sql = with_run_outcomes(resources.files("workbench.thresholds").joinpath(f"sql/{name}").read_text("utf-8"))
-        known = ws.con.execute(f"SELECT DISTINCT run_id FROM ({sql})", {"every_run": False, "silent": True}).fetchall()
-        every = ws.con.execute(f"SELECT DISTINCT run_id FROM ({sql})", {"every_run": True, "silent": True}).fetchall()
+        sql = with_run_outcomes(
+            resources.files("workbench.thresholds").joinpath(f"sql/{name}").read_text("utf-8")
+        )
+        known = ws.con.execute(
+            f"SELECT DISTINCT run_id FROM ({sql})", {"every_run": False, "silent": True}
+        ).fetchall()
+        every = ws.con.execute(
+            f"SELECT DISTINCT run_id FROM ({sql})", {"every_run": True, "silent": True}
+        ).fetchall()
         assert sorted(known) == [("known",)], name
         assert sorted(every) == [("busy",), ("idle",), ("known",), ("short",)], name
     ws.close()
@@ -97,8 +132,10 @@ def test_review_load_of_handoffs_is_what_a_live_guard_escalates() -> None:
     runs = {"idle": IDLE, "short": SHORT, "busy": BUSY}
     for t in range(0, int(load.curve["threshold"].max()) + 2):
         escalated: set[str] = set()
-        guard = wb.Guard(wb.Policy(hitl=(HitlRule("handoffs", float(t)),)),
-                         on_escalate=lambda e, seen=escalated: seen.add(e.run_id))
+        guard = wb.Guard(
+            wb.Policy(hitl=(HitlRule("handoffs", float(t)),)),
+            on_escalate=lambda e, seen=escalated: seen.add(e.run_id),
+        )
         for run_id, turns in runs.items():
             guard.start_run(run_id, task="find order ORD-1")
             for i, (agent, text) in enumerate(turns):

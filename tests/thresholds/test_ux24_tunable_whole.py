@@ -12,8 +12,10 @@ def _store() -> wb.Workspace:
     records: list[dict] = []
     for r in range(2):
         records.append({"record": "run", "run_id": f"r{r}", "system": "chat", "outcome": "failure"})
-        records += [{"run_id": f"r{r}", "step_id": f"t{i}", "agent": a, "kind": "agent", "output": "ok"}
-                    for i, a in enumerate(["planner", "coder"])]
+        records += [
+            {"run_id": f"r{r}", "step_id": f"t{i}", "agent": a, "kind": "agent", "output": "ok"}
+            for i, a in enumerate(["planner", "coder"])
+        ]
     ws = wb.open()
     ws.ingest(records, progress=False)
     return ws

@@ -12,8 +12,10 @@ import workbench as wb
 
 def _store() -> wb.Workspace:
     records: list[dict] = [{"record": "run", "run_id": "r0", "system": "chat<b>", "outcome": "failure"}]
-    records += [{"run_id": "r0", "step_id": f"t{i}", "agent": a, "kind": "agent", "output": "ok"}
-                for i, a in enumerate(["planner", "coder"])]
+    records += [
+        {"run_id": "r0", "step_id": f"t{i}", "agent": a, "kind": "agent", "output": "ok"}
+        for i, a in enumerate(["planner", "coder"])
+    ]
     ws = wb.open()
     ws.ingest(records, progress=False)
     return ws
@@ -25,7 +27,9 @@ def test_each_row_reads_as_a_sentence_left_aligned() -> None:
     rows = re.findall(r"<tr>(.*?)</tr>", shown, re.S)[1:]
     assert len(rows) == len(table)
     for row, (what, ok, why, instead) in zip(rows, table.itertuples(index=False), strict=True):
-        cells = [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        cells = [
+            html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
         assert cells[:2] == [what, "✓ yes" if ok else "✗ no"], cells
         assert cells[2] == (f"{why} — instead: {instead}" if instead else why), cells
         assert row.count("text-align:left") == 3, row

@@ -9,9 +9,11 @@ from pathlib import Path
 import workbench as wb
 
 FIXTURES = Path(__file__).resolve().parents[1] / "ingest" / "fixtures"
-TRACES = [str(FIXTURES / "langgraph" / "openinference_two_agents.otlp.jsonl"),
-          str(FIXTURES / "smolagents" / "managed_fault.otlp.jsonl"),
-          str(FIXTURES / "pydantic-ai" / "delegation_fault.otlp.jsonl")]
+TRACES = [
+    str(FIXTURES / "langgraph" / "openinference_two_agents.otlp.jsonl"),
+    str(FIXTURES / "smolagents" / "managed_fault.otlp.jsonl"),
+    str(FIXTURES / "pydantic-ai" / "delegation_fault.otlp.jsonl"),
+]
 
 
 def traces_store() -> wb.Workspace:

@@ -31,17 +31,27 @@ def test_hostile_message_lists_are_shown_not_raised(name: str) -> None:
     shown = readable(value)
     assert isinstance(shown, str)
     if name.startswith("LangChain"):
-        assert shown == "?: hi"     # the message is still read; its unknown type named "?"
+        assert shown == "?: hi"  # the message is still read; its unknown type named "?"
     elif name == "tool_calls a number":
         assert shown == "assistant: hi"
 
 
 def test_explorer_step_panel_shows_a_step_whose_output_is_hostile() -> None:
     recs: list[dict] = [{"record": "run", "run_id": "r1", "system": "x", "outcome": "failure"}]
-    recs += [{"run_id": "r1", "step_id": f"s{i}", "agent": "a", "kind": "llm", "name": "call",
-              "input": "<script>alert(1)</script>", "output": value,
-              "started_at": f"2026-03-01T10:00:0{i}Z", "ended_at": f"2026-03-01T10:00:0{i}.5Z"}
-             for i, value in enumerate(HOSTILE.values())]
+    recs += [
+        {
+            "run_id": "r1",
+            "step_id": f"s{i}",
+            "agent": "a",
+            "kind": "llm",
+            "name": "call",
+            "input": "<script>alert(1)</script>",
+            "output": value,
+            "started_at": f"2026-03-01T10:00:0{i}Z",
+            "ended_at": f"2026-03-01T10:00:0{i}.5Z",
+        }
+        for i, value in enumerate(HOSTILE.values())
+    ]
     ws = wb.open()
     ws.ingest(recs, progress=False)
     ex = IncidentExplorer(ws)

@@ -20,9 +20,19 @@ def _ws() -> wb.Workspace:
     for r in range(4):
         run, t = f"r{r:02d}", f"2026-03-01T10:{r:02d}"
         records.append({"record": "run", "run_id": run, "system": "support", "outcome": "failure"})
-        records += [{"run_id": run, "step_id": f"s{i}", "agent": ["planner", "coder", "critic"][i % 3], "kind": "llm",
-                     "name": "n", "output": f"answer {i} of run {run}", "started_at": f"{t}:{i:02d}Z",
-                     "ended_at": f"{t}:{i:02d}.5Z"} for i in range(5)]
+        records += [
+            {
+                "run_id": run,
+                "step_id": f"s{i}",
+                "agent": ["planner", "coder", "critic"][i % 3],
+                "kind": "llm",
+                "name": "n",
+                "output": f"answer {i} of run {run}",
+                "started_at": f"{t}:{i:02d}Z",
+                "ended_at": f"{t}:{i:02d}.5Z",
+            }
+            for i in range(5)
+        ]
     ws = wb.open()
     ws.ingest(records, progress=False)
     return ws
@@ -36,7 +46,9 @@ def test_a_changed_model_is_scored_again_and_an_unchanged_one_is_not() -> None:
     ws = _ws()
     # (the confidence rule, which uncertain_below governs; span46 made a score margin the default)
     model = wb.BlameModel.pretrained().set_params(uncertain_below=1.0, uncertain_margin=None)
-    with mock.patch.object(_evidence, "predict_with_evidence", wraps=_evidence.predict_with_evidence) as scored:
+    with mock.patch.object(
+        _evidence, "predict_with_evidence", wraps=_evidence.predict_with_evidence
+    ) as scored:
         ex = IncidentExplorer(ws, blame_model=model)  # (shows the newest run, r03)
         scored.reset_mock()
         ex.show_run("r00")

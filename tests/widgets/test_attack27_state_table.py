@@ -16,9 +16,13 @@ from workbench.widgets import IncidentExplorer
 
 def _store() -> wb.Workspace:
     ws = wb.open()
-    ws.ingest([{"record": "run", "run_id": "r1", "system": "shop", "outcome": "failure"},
-               {"run_id": "r1", "step_id": "s0", "agent": "planner", "kind": "llm", "output": "plan"}],
-              progress=False)
+    ws.ingest(
+        [
+            {"record": "run", "run_id": "r1", "system": "shop", "outcome": "failure"},
+            {"run_id": "r1", "step_id": "s0", "agent": "planner", "kind": "llm", "output": "plan"},
+        ],
+        progress=False,
+    )
     return ws
 
 
@@ -31,7 +35,10 @@ def _detail(state: object) -> str:
 
 def _rows(html: str) -> list[list[str]]:
     table = html.split("state before this step", 1)[1]
-    return [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S) for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)]
+    return [
+        re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)
+    ]
 
 
 class _HalfBuilt:
@@ -47,7 +54,7 @@ class _HalfBuilt:
 @dataclasses.dataclass
 class _Slot:
     value: object
-    src: str = dataclasses.field(init=False)   # set when a step writes it
+    src: str = dataclasses.field(init=False)  # set when a step writes it
 
 
 def test_a_value_that_cannot_be_str_costs_only_its_cell() -> None:
@@ -92,9 +99,11 @@ def test_an_entry_of_thousands_of_fields_shows_the_first_forty_columns() -> None
     config = dataclasses.make_dataclass("Config", [(f"opt{i}", int) for i in range(3000)])(*range(3000))
     html = _detail({f"agent{i}": config for i in range(200)})
     rows = _rows(html)
-    assert rows[0] == ["key", *(f"opt{i}" for i in range(39))] and rows[1][:3] == ["agent0", "0", "1"], rows[0]
+    assert rows[0] == ["key", *(f"opt{i}" for i in range(39))] and rows[1][:3] == ["agent0", "0", "1"], rows[
+        0
+    ]
     assert len(rows) == 201 and "fields past the first 39 of an entry not shown" in html
-    assert len(html) < 500_000, len(html)   # (12 MB before)
+    assert len(html) < 500_000, len(html)  # (12 MB before)
 
 
 class _Flaky(Mapping):

@@ -21,10 +21,25 @@ def _store() -> wb.Workspace:
     records: list[dict] = []
     for r in range(6):
         run = f"r{r}"
-        records.append({"record": "run", "run_id": run, "system": "billing" if r < 2 else "search",
-                        "outcome": "failure" if r % 2 else "success"})
-        records.append({"run_id": run, "step_id": "s0", "agent": "a", "kind": "llm", "name": "n",
-                        "output": f"answer of {run}", "started_at": f"2026-03-01T10:0{r}:00Z"})
+        records.append(
+            {
+                "record": "run",
+                "run_id": run,
+                "system": "billing" if r < 2 else "search",
+                "outcome": "failure" if r % 2 else "success",
+            }
+        )
+        records.append(
+            {
+                "run_id": run,
+                "step_id": "s0",
+                "agent": "a",
+                "kind": "llm",
+                "name": "n",
+                "output": f"answer of {run}",
+                "started_at": f"2026-03-01T10:0{r}:00Z",
+            }
+        )
     ws = wb.open()
     ws.ingest(records, progress=False)
     return ws

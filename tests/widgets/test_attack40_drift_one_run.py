@@ -14,8 +14,19 @@ def test_one_run_is_not_called_runs_begun_within_0_ms() -> None:
     from workbench.widgets import DriftMonitor
 
     ws = wb.open()
-    ws.ingest([{"run_id": "r0", "step_id": "a", "agent": "a", "kind": "agent", "started_at": T0,
-                "ended_at": T0 + 10**9}], progress=False)
+    ws.ingest(
+        [
+            {
+                "run_id": "r0",
+                "step_id": "a",
+                "agent": "a",
+                "kind": "agent",
+                "started_at": T0,
+                "ended_at": T0 + 10**9,
+            }
+        ],
+        progress=False,
+    )
     said = DriftMonitor(ws).summary.value
     assert "each other" not in said, said
     assert "One run" in said, said

@@ -26,7 +26,9 @@ def test_findings_overview_drills_down(ws: wb.Workspace) -> None:
     fo.detector.value = "retry"
     expected = ws.sql("SELECT count(DISTINCT run_id) FROM findings WHERE detector = 'retry'").fetchall()[0][0]
     assert f"top {min(10, expected)} runs" in fo.runs.value
-    fo.chart._vl_selections = {"detector": {"value": {"vlPoint": {"or": [{"detector": "loop"}]}}, "store": []}}
+    fo.chart._vl_selections = {
+        "detector": {"value": {"vlPoint": {"or": [{"detector": "loop"}]}}, "store": []}
+    }
     assert fo.detector.value == "loop" and "<b>loop</b>" in fo.runs.value
 
 
@@ -45,10 +47,19 @@ def test_drift_monitor_starts_on_a_metric_the_logs_carry(tmp_path) -> None:  # n
 
     from workbench.widgets import ThresholdTuner
 
-    spans = [{"name": f"call {i}", "context": {"trace_id": f"t{i % 3}", "span_id": f"s{i}"}, "span_kind": "TOOL",
-              "parent_id": None, "start_time": f"2026-07-09T00:00:{i:02d}+00:00",
-              "end_time": f"2026-07-09T00:00:{i:02d}.{i % 9 + 1}+00:00", "status_code": "OK",
-              "attributes": {"tool.name": "lookup", "agent.name": "finder"}} for i in range(12)]
+    spans = [
+        {
+            "name": f"call {i}",
+            "context": {"trace_id": f"t{i % 3}", "span_id": f"s{i}"},
+            "span_kind": "TOOL",
+            "parent_id": None,
+            "start_time": f"2026-07-09T00:00:{i:02d}+00:00",
+            "end_time": f"2026-07-09T00:00:{i:02d}.{i % 9 + 1}+00:00",
+            "status_code": "OK",
+            "attributes": {"tool.name": "lookup", "agent.name": "finder"},
+        }
+        for i in range(12)
+    ]
     path = tmp_path / "spans.json"
     path.write_text(json.dumps(spans), encoding="utf-8")
     ws = wb.open()
@@ -65,11 +76,22 @@ def test_drift_monitor_says_when_runs_have_no_times(tmp_path) -> None:  # noqa: 
     # Who&When logs are turns without timestamps: the chart is empty, and the panel says why.
     import json
 
-    history = [{"role": "Orchestrator", "content": "Please search for the timetable."},
-               {"role": "WebSurfer", "content": "I typed 'timetable' into the search box."}]
-    (tmp_path / "1.json").write_text(json.dumps({"question": "When?", "history": history, "is_correct": False,
-                                                 "mistake_agent": "WebSurfer", "mistake_step": "1"}),
-                                     encoding="utf-8")
+    history = [
+        {"role": "Orchestrator", "content": "Please search for the timetable."},
+        {"role": "WebSurfer", "content": "I typed 'timetable' into the search box."},
+    ]
+    (tmp_path / "1.json").write_text(
+        json.dumps(
+            {
+                "question": "When?",
+                "history": history,
+                "is_correct": False,
+                "mistake_agent": "WebSurfer",
+                "mistake_step": "1",
+            }
+        ),
+        encoding="utf-8",
+    )
     ws = wb.open()
     ws.ingest(tmp_path / "1.json")
     assert "nothing can be drawn over time" in DriftMonitor(ws).summary.value
@@ -80,12 +102,26 @@ def test_findings_overview_after_detectors_found_nothing(tmp_path) -> None:  # n
     # "run wb.detect(ws) first", as if it had not run.
     import json
 
-    spans = [{"name": name, "context": {"trace_id": "t1", "span_id": f"s{i}"}, "span_kind": kind,
-              "parent_id": None if i == 0 else "s0", "start_time": f"2026-09-16T12:43:{i:02d}+00:00",
-              "end_time": f"2026-09-16T12:43:{i:02d}.5+00:00", "status_code": "OK",
-              "attributes": {"tool.name": "write_file"} if kind == "TOOL" else {}}
-             for i, (name, kind) in enumerate([("invoke_agent", "AGENT"), ("call_llm", "LLM"),
-                                               ("execute_tool write_file", "TOOL"), ("call_llm", "LLM")])]
+    spans = [
+        {
+            "name": name,
+            "context": {"trace_id": "t1", "span_id": f"s{i}"},
+            "span_kind": kind,
+            "parent_id": None if i == 0 else "s0",
+            "start_time": f"2026-09-16T12:43:{i:02d}+00:00",
+            "end_time": f"2026-09-16T12:43:{i:02d}.5+00:00",
+            "status_code": "OK",
+            "attributes": {"tool.name": "write_file"} if kind == "TOOL" else {},
+        }
+        for i, (name, kind) in enumerate(
+            [
+                ("invoke_agent", "AGENT"),
+                ("call_llm", "LLM"),
+                ("execute_tool write_file", "TOOL"),
+                ("call_llm", "LLM"),
+            ]
+        )
+    ]
     (tmp_path / "spans.json").write_text(json.dumps(spans), encoding="utf-8")
     ws = wb.open()
     ws.ingest(tmp_path / "spans.json")

@@ -35,8 +35,11 @@ def test_pages_cover_every_run_once_in_order(ws: wb.Workspace) -> None:
 
 
 def test_filters(ws: wb.Workspace, system: wb.sim.ProcurementSystem) -> None:
-    flagged = set(ws.sql("SELECT run_id FROM findings WHERE detector = 'retry' AND severity <> 'info'")
-                  .fetchnumpy()["run_id"])
+    flagged = set(
+        ws.sql("SELECT run_id FROM findings WHERE detector = 'retry' AND severity <> 'info'").fetchnumpy()[
+            "run_id"
+        ]
+    )
     got = run_page(ws, RunFilter(detector="retry"), 0, 1000)
     assert set(got.run_id) == flagged and (got.hits > 0).all()
     assert all("retry" in d for d in got.detectors)
@@ -94,7 +97,7 @@ def test_unset_filters_show_any_and_clear_back(ws: wb.Workspace) -> None:
 def test_selecting_a_run_and_a_step_reach_python(ws: wb.Workspace) -> None:
     ex = IncidentExplorer(ws, filters={"outcome": "failure"}, page_size=5, blame_model=None)
     other = ex.runs.options[2][1]
-    ex.runs.value = other                       # what a click in the list does
+    ex.runs.value = other  # what a click in the list does
     assert ex.run_id == other and other in ex.header.value
     target = ex.steps.step_id.iloc[-1]
     # What the browser sends when a move is clicked in the timeline: the Vega point selection.
@@ -104,8 +107,10 @@ def test_selecting_a_run_and_a_step_reach_python(ws: wb.Workspace) -> None:
 
 
 def test_compute_attribution_with_progress(ws: wb.Workspace, system: wb.sim.ProcurementSystem) -> None:
-    run = ws.sql("SELECT r.run_id FROM runs r WHERE outcome = 'failure' AND NOT EXISTS "
-                 "(SELECT 1 FROM attributions a WHERE a.run_id = r.run_id) ORDER BY run_id DESC LIMIT 1").fetchall()[0][0]
+    run = ws.sql(
+        "SELECT r.run_id FROM runs r WHERE outcome = 'failure' AND NOT EXISTS "
+        "(SELECT 1 FROM attributions a WHERE a.run_id = r.run_id) ORDER BY run_id DESC LIMIT 1"
+    ).fetchall()[0][0]
     ex = IncidentExplorer(ws, replay=system.replay, filters={"outcome": "failure"})
     ex.show_run(run)
     assert "No replay attribution stored" in ex.verdict.value and not ex.blame_box.children
@@ -172,11 +177,11 @@ def test_pager_seeks_forward_backward_and_jumps_through_ties_and_untimed_runs() 
         expected = run_page(ws, flt, 0, 1000).run_id.tolist()
         for size in (3, 11):
             pages = -(-len(expected) // size)
-            want = [expected[p * size:(p + 1) * size] for p in range(pages)]
+            want = [expected[p * size : (p + 1) * size] for p in range(pages)]
             forward = RunPager(ws, flt)
             assert [forward.page(p, size).run_id.tolist() for p in range(pages)] == want
             assert not forward.has_next(pages - 1, size)
-            backward = RunPager(ws, flt)          # a jump to the last page, then "newer" all the way up
+            backward = RunPager(ws, flt)  # a jump to the last page, then "newer" all the way up
             assert [backward.page(p, size).run_id.tolist() for p in reversed(range(pages))] == want[::-1]
             jumps = RunPager(ws, flt)
             for p in (pages // 2, 1, pages - 1, 0, pages // 3):
@@ -187,33 +192,63 @@ def test_pager_seeks_forward_backward_and_jumps_through_ties_and_untimed_runs() 
 
 def _phoenix_run(trace: str, code: str) -> list[dict]:
     """One trace of a Phoenix span export: an AGENT turn with an LLM call and a tool call."""
+
     def span(n: int, name: str, kind: str, parent: str | None, attrs: dict, status: str) -> dict:
-        return {"name": name, "context": {"trace_id": trace, "span_id": f"{trace}-{n}"}, "span_kind": kind,
-                "parent_id": parent, "start_time": f"2026-07-09T00:00:0{n}+00:00",
-                "end_time": f"2026-07-09T00:00:0{n}.5+00:00", "status_code": status, "attributes": attrs}
-    return [span(1, "pxi.turn", "AGENT", None, {"input.value": "add the span to a dataset"}, code),
-            span(2, "claude", "LLM", f"{trace}-1", {"llm.model_name": "claude", "output.value": "calling"}, "OK"),
-            span(3, "add_spans", "TOOL", f"{trace}-1", {"tool.name": "add_spans", "input.value": "{}"}, code)]
+        return {
+            "name": name,
+            "context": {"trace_id": trace, "span_id": f"{trace}-{n}"},
+            "span_kind": kind,
+            "parent_id": parent,
+            "start_time": f"2026-07-09T00:00:0{n}+00:00",
+            "end_time": f"2026-07-09T00:00:0{n}.5+00:00",
+            "status_code": status,
+            "attributes": attrs,
+        }
+
+    return [
+        span(1, "pxi.turn", "AGENT", None, {"input.value": "add the span to a dataset"}, code),
+        span(2, "claude", "LLM", f"{trace}-1", {"llm.model_name": "claude", "output.value": "calling"}, "OK"),
+        span(3, "add_spans", "TOOL", f"{trace}-1", {"tool.name": "add_spans", "input.value": "{}"}, code),
+    ]
 
 
 def test_log_only_verdict_names_no_culprit_for_a_run_that_succeeded(tmp_path) -> None:  # noqa: ANN001
     import json
 
     path = tmp_path / "spans.json"
-    silent = _phoenix_run("silent", "OK")   # a sub-agent that ends in error under a root that says OK
-    silent.append({**silent[1], "name": "ServerAgent.iter", "span_kind": "AGENT", "status_code": "ERROR",
-                   "status_message": "UsageLimitExceeded", "context": {"trace_id": "silent", "span_id": "silent-4"}})
-    path.write_text(json.dumps(_phoenix_run("ok", "OK") + _phoenix_run("bad", "ERROR")
-                               + _phoenix_run("quiet", "UNSET") + silent), encoding="utf-8")
+    silent = _phoenix_run("silent", "OK")  # a sub-agent that ends in error under a root that says OK
+    silent.append(
+        {
+            **silent[1],
+            "name": "ServerAgent.iter",
+            "span_kind": "AGENT",
+            "status_code": "ERROR",
+            "status_message": "UsageLimitExceeded",
+            "context": {"trace_id": "silent", "span_id": "silent-4"},
+        }
+    )
+    path.write_text(
+        json.dumps(
+            _phoenix_run("ok", "OK") + _phoenix_run("bad", "ERROR") + _phoenix_run("quiet", "UNSET") + silent
+        ),
+        encoding="utf-8",
+    )
     ws = wb.open()
     ws.ingest(path)
     assert dict(ws.sql("SELECT run_id, outcome FROM runs").fetchall()) == {
-        "ok": "success", "bad": "failure", "quiet": "unknown", "silent": "success"}
+        "ok": "success",
+        "bad": "failure",
+        "quiet": "unknown",
+        "silent": "success",
+    }
     wb.detect(ws)
     model = wb.BlameModel.pretrained()
     ex = IncidentExplorer(ws, blame_model=model)
     ex.show_run("ok")
-    assert "the run succeeded, so it names no culprit" in ex.verdict.value and "<b>pxi.turn</b>" not in ex.verdict.value
+    assert (
+        "the run succeeded, so it names no culprit" in ex.verdict.value
+        and "<b>pxi.turn</b>" not in ex.verdict.value
+    )
     ex.show_run("bad")
     agent = model.predict(ws, ["bad"]).iloc[0]["agent"]
     assert f"Log-only BlameModel: <b>{agent}</b>" in ex.verdict.value

@@ -34,7 +34,11 @@ def test_fixture_has_silent_failures_declared_success(ws) -> None:  # noqa: ANN0
 
 
 def test_outcome_filter_counts_as_investigate(ws) -> None:  # noqa: ANN001
-    assert count_runs(ws, RunFilter(outcome="failure")) == BAD + SILENT == len(ws.runs(outcome="failure", silent=True))
+    assert (
+        count_runs(ws, RunFilter(outcome="failure"))
+        == BAD + SILENT
+        == len(ws.runs(outcome="failure", silent=True))
+    )
     assert count_runs(ws, RunFilter(outcome="success")) == GOOD
     # the labelled/declared view, as before
     assert count_runs(ws, RunFilter(outcome="failure", silent=False)) == BAD
@@ -43,7 +47,9 @@ def test_outcome_filter_counts_as_investigate(ws) -> None:  # noqa: ANN001
 
 def test_pages_say_why_a_run_is_taken_as_failed(ws) -> None:  # noqa: ANN001
     page = RunPager(ws, RunFilter(outcome="failure")).page(0, 20)
-    assert sorted(page["run_id"]) == sorted([f"bad{i}" for i in range(BAD)] + [f"silent{i}" for i in range(SILENT)])
+    assert sorted(page["run_id"]) == sorted(
+        [f"bad{i}" for i in range(BAD)] + [f"silent{i}" for i in range(SILENT)]
+    )
     why = page.set_index("run_id")["taken_why"]
     assert why[[f"silent{i}" for i in range(SILENT)]].str.contains("13.75").all()
     assert why[[f"bad{i}" for i in range(BAD)]].isna().all()
@@ -59,7 +65,7 @@ def test_explorer_lists_failure_silent_and_keeps_the_labelled_view(ws) -> None: 
     assert all("(silent)" not in labels[f"bad{i}"] for i in range(BAD))
     ex.show_run("silent0")
     assert "failure (silent)" in ex.header.value and "13.75" in ex.header.value
-    ex.silent.value = False                     # the labelled/declared outcomes
+    ex.silent.value = False  # the labelled/declared outcomes
     assert ex.filter.silent is False and ex.total == BAD
     assert sorted(v for _, v in ex.runs.options) == [f"bad{i}" for i in range(BAD)]
     ex.outcome.value = "success"
@@ -70,8 +76,9 @@ def test_explorer_lists_failure_silent_and_keeps_the_labelled_view(ws) -> None: 
 
 def test_explorer_unchanged_without_silent_failures(clean) -> None:  # noqa: ANN001
     for outcome in ("failure", "success", None):
-        assert count_runs(clean, RunFilter(outcome=outcome)) == count_runs(clean, RunFilter(outcome=outcome,
-                                                                                                silent=False))
+        assert count_runs(clean, RunFilter(outcome=outcome)) == count_runs(
+            clean, RunFilter(outcome=outcome, silent=False)
+        )
     ex = IncidentExplorer(clean, page_size=20, blame_model=None)
     assert ex.total == BAD + GOOD
     assert not any("(silent)" in text for text, _ in ex.runs.options)
@@ -120,7 +127,7 @@ def test_pager_refresh_reads_the_store_again() -> None:
     try:
         pager = RunPager(ws, RunFilter(outcome="failure"))
         assert "silent0" in set(pager.page(0, 20)["run_id"]) and pager.total == BAD + 1
-        ws.label("silent0", outcome="success")       # the user's word wins over the detector's
+        ws.label("silent0", outcome="success")  # the user's word wins over the detector's
         pager.refresh()
         assert "silent0" not in set(pager.page(0, 20)["run_id"]) and pager.total == BAD
     finally:

@@ -24,15 +24,33 @@ def ws30():  # noqa: ANN201
     records: list[dict] = []
     for r in range(30):
         run, t = f"r{r:02d}", f"2026-03-01T{10 + r // 6:02d}:{r:02d}"
-        records.append({"record": "run", "run_id": run, "system": "support",
-                        "outcome": "failure" if r % 3 == 0 else "success"})
-        records += [{"run_id": run, "step_id": f"s{i}", "agent": "a", "kind": "llm", "name": "n",
-                     "output": f"answer {i} of run {run}", "started_at": f"{t}:{i:02d}Z",
-                     "ended_at": f"{t}:{i:02d}.5Z"} for i in range(2)]
+        records.append(
+            {
+                "record": "run",
+                "run_id": run,
+                "system": "support",
+                "outcome": "failure" if r % 3 == 0 else "success",
+            }
+        )
+        records += [
+            {
+                "run_id": run,
+                "step_id": f"s{i}",
+                "agent": "a",
+                "kind": "llm",
+                "name": "n",
+                "output": f"answer {i} of run {run}",
+                "started_at": f"{t}:{i:02d}Z",
+                "ended_at": f"{t}:{i:02d}.5Z",
+            }
+            for i in range(2)
+        ]
     # two runs of no time: listed last, by id
     for run in ("u1", "u0"):
         records.append({"record": "run", "run_id": run, "system": "support", "outcome": "success"})
-        records.append({"run_id": run, "step_id": "s0", "agent": "a", "kind": "llm", "output": f"of run {run}"})
+        records.append(
+            {"run_id": run, "step_id": "s0", "agent": "a", "kind": "llm", "output": f"of run {run}"}
+        )
     ws = wb.open()
     ws.ingest(records, progress=False)
     yield ws
@@ -41,8 +59,8 @@ def ws30():  # noqa: ANN201
 
 def test_show_run_pages_to_a_run_off_the_listed_page(ws30) -> None:  # noqa: ANN001
     ex = IncidentExplorer(ws30, page_size=7, blame_model=None)
-    assert (ex.page, ex.run_id) == (0, "r27")   # the most recent failed run (ux45: the newest, r29, succeeded)
-    order = [*(f"r{r:02d}" for r in range(29, -1, -1)), "u0", "u1"]    # newest first, untimed last by id
+    assert (ex.page, ex.run_id) == (0, "r27")  # the most recent failed run (ux45: the newest, r29, succeeded)
+    order = [*(f"r{r:02d}" for r in range(29, -1, -1)), "u0", "u1"]  # newest first, untimed last by id
     for run in ("r00", "r15", "u1", "r29", "u0", "r22"):
         ex.show_run(run)
         at = order.index(run)
@@ -56,11 +74,11 @@ def test_show_run_of_a_run_the_filters_leave_out_says_so(ws30) -> None:  # noqa:
     ex = IncidentExplorer(ws30, page_size=7, blame_model=None)
     ex.outcome.value = "failure"
     listed = [v for _, v in ex.runs.options]
-    ex.show_run("r01")                       # a success: in no page of the failures
+    ex.show_run("r01")  # a success: in no page of the failures
     assert ex.run_id == "r01" and ex.runs.value is None and [v for _, v in ex.runs.options] == listed
     assert "in the list" in ex.header.value and "the filters above leave it out" in ex.header.value
     assert RunPager(ws30, RunFilter(outcome="failure")).position("r01") is None
-    assert RunPager(ws30, RunFilter(outcome="failure")).position("r00") == 9     # r27 … r00: the 10th failure
+    assert RunPager(ws30, RunFilter(outcome="failure")).position("r00") == 9  # r27 … r00: the 10th failure
 
 
 def test_a_silent_failure_is_spelled_once_in_every_view() -> None:
@@ -71,7 +89,9 @@ def test_a_silent_failure_is_spelled_once_in_every_view() -> None:
         ex = IncidentExplorer(ws, page_size=50)
         ex.show_run("silent0")
         assert TAKEN_OUTCOME in ex.header.value
-        assert any(lab.startswith("silent0 · ") and f" · {TAKEN_OUTCOME}" in lab for lab, _ in ex.runs.options)
+        assert any(
+            lab.startswith("silent0 · ") and f" · {TAKEN_OUTCOME}" in lab for lab, _ in ex.runs.options
+        )
         fo = FindingsOverview(ws)
         drilled = fo.drill("silent_failure")
         assert drilled.set_index("run_id").loc["silent0", "outcome"] == TAKEN_OUTCOME
@@ -80,8 +100,11 @@ def test_a_silent_failure_is_spelled_once_in_every_view() -> None:
         ws.close()
     # and the words are written in one place in the package (Python and SQL)
     root = Path(wb.__file__).parent
-    places = [str(p.relative_to(root)) for p in root.rglob("*") if p.suffix in (".py", ".sql")
-              and "failure (silent)" in p.read_text("utf-8")]
+    places = [
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.suffix in (".py", ".sql") and "failure (silent)" in p.read_text("utf-8")
+    ]
     assert places == ["store/_outcomes.py"], places
 
 
@@ -101,8 +124,12 @@ def test_a_refreshed_pager_holds_one_finalizer() -> None:
         assert _finalizers(pager) == 1
         # (on a cursor of the pager's own since attack31: tests/widgets/test_attack31_pager_own_cursor.py)
         cursor = pager._con
-        names = {n for (n,) in cursor.execute("SELECT view_name FROM duckdb_views() WHERE view_name LIKE "
-                                              "'_wb_explorer_taken%'").fetchall()}
+        names = {
+            n
+            for (n,) in cursor.execute(
+                "SELECT view_name FROM duckdb_views() WHERE view_name LIKE '_wb_explorer_taken%'"
+            ).fetchall()
+        }
         assert names == {pager._taken}
         del pager
         gc.collect()

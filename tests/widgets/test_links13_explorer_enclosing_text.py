@@ -18,25 +18,73 @@ def _sk_trace(path: Path) -> Path:
     tid, t0 = "2baadd929c9d2463c62a9deaa6446877", 1_764_600_000_000_000_000
 
     def span(sid: str, parent: str | None, name: str, n: int, **attrs: object) -> dict:
-        sp = {"traceId": tid, "spanId": sid, "name": name, "kind": 1, "status": {},
-              "startTimeUnixNano": str(t0 + n * 1_000_000), "endTimeUnixNano": str(t0 + (10 - n) * 1_000_000 + 10**8),
-              "attributes": [{"key": k, "value": {"intValue": str(v)} if isinstance(v, int) else {"stringValue": v}}
-                             for k, v in attrs.items()]}
+        sp = {
+            "traceId": tid,
+            "spanId": sid,
+            "name": name,
+            "kind": 1,
+            "status": {},
+            "startTimeUnixNano": str(t0 + n * 1_000_000),
+            "endTimeUnixNano": str(t0 + (10 - n) * 1_000_000 + 10**8),
+            "attributes": [
+                {"key": k, "value": {"intValue": str(v)} if isinstance(v, int) else {"stringValue": v}}
+                for k, v in attrs.items()
+            ],
+        }
         if parent:
             sp["parentSpanId"] = parent
         return sp
 
-    reply = json.dumps([{"role": "assistant", "content": "Customer update: WID-7 has 210 units <b>in stock</b>."}])
-    spans = [span("aaaaaaaaaaaac665", None, "handle_request inventory", 0),
-             span("bbbbbbbbbbbb3e49", "aaaaaaaaaaaac665", "invoke_agent writer", 1, **{
-                 "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "writer",
-                 "gen_ai.input.messages": "[]", "gen_ai.output.messages": reply}),
-             span("cccccccccccc1d46", "bbbbbbbbbbbb3e49", "AutoFunctionInvocationLoop", 2),
-             span("dddddddddddd09f7", "cccccccccccc1d46", "chat gpt-4o-mini", 3, **{
-                 "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini",
-                 "gen_ai.usage.input_tokens": 130, "gen_ai.usage.output_tokens": 25})]
-    path.write_text(json.dumps({"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{
-        "scope": {"name": "semantic_kernel.utils.telemetry.model_diagnostics.decorators"}, "spans": spans}]}]}))
+    reply = json.dumps(
+        [{"role": "assistant", "content": "Customer update: WID-7 has 210 units <b>in stock</b>."}]
+    )
+    spans = [
+        span("aaaaaaaaaaaac665", None, "handle_request inventory", 0),
+        span(
+            "bbbbbbbbbbbb3e49",
+            "aaaaaaaaaaaac665",
+            "invoke_agent writer",
+            1,
+            **{
+                "gen_ai.operation.name": "invoke_agent",
+                "gen_ai.agent.name": "writer",
+                "gen_ai.input.messages": "[]",
+                "gen_ai.output.messages": reply,
+            },
+        ),
+        span("cccccccccccc1d46", "bbbbbbbbbbbb3e49", "AutoFunctionInvocationLoop", 2),
+        span(
+            "dddddddddddd09f7",
+            "cccccccccccc1d46",
+            "chat gpt-4o-mini",
+            3,
+            **{
+                "gen_ai.operation.name": "chat",
+                "gen_ai.request.model": "gpt-4o-mini",
+                "gen_ai.usage.input_tokens": 130,
+                "gen_ai.usage.output_tokens": 25,
+            },
+        ),
+    ]
+    path.write_text(
+        json.dumps(
+            {
+                "resourceSpans": [
+                    {
+                        "resource": {"attributes": []},
+                        "scopeSpans": [
+                            {
+                                "scope": {
+                                    "name": "semantic_kernel.utils.telemetry.model_diagnostics.decorators"
+                                },
+                                "spans": spans,
+                            }
+                        ],
+                    }
+                ]
+            }
+        )
+    )
     return path
 
 

@@ -13,7 +13,7 @@ from workbench.widgets import LimitTuner
 
 
 def _runs(system: str, n: int, first: int) -> list[dict]:
-    return _outcome_runs(system, "s" * n, first)      # n successful runs
+    return _outcome_runs(system, "s" * n, first)  # n successful runs
 
 
 def test_opens_on_the_system_with_most_runs(tmp_path: Path) -> None:

@@ -13,8 +13,16 @@ def _store(outcome: str) -> wb.Workspace:
     for r in range(4):
         records.append({"record": "run", "run_id": f"r{r}", "outcome": outcome})
         for i in range(r + 2):
-            records.append({"run_id": f"r{r}", "step_id": f"t{i}", "agent": "coder", "kind": "tool",
-                            "tool": "python", "output": f"out {i}"})
+            records.append(
+                {
+                    "run_id": f"r{r}",
+                    "step_id": f"t{i}",
+                    "agent": "coder",
+                    "kind": "tool",
+                    "tool": "python",
+                    "output": f"out {i}",
+                }
+            )
     ws = wb.open()
     ws.ingest(records, progress=False)
     return ws
@@ -26,7 +34,9 @@ def test_tuner_on_failures_without_logprobs_says_what_it_cannot_tune() -> None:
     assert "What these logs do not let you tune" in panel
     assert "HITL on confidence" in panel and "no token log-probabilities" in panel
     # (ux47: said once for both, not the same 40 words twice)
-    assert "HITL on confidence or entropy</b>" in panel and panel.count("no token log-probabilities") == 1, panel
+    assert "HITL on confidence or entropy</b>" in panel and panel.count("no token log-probabilities") == 1, (
+        panel
+    )
     assert "false escalations cannot be counted" in panel and "wb.suggest_limits(ws)" in panel
     assert tu.capabilities in tu.children and tu.signal.value == "tool_calls"
 

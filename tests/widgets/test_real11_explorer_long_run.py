@@ -23,9 +23,16 @@ def _reader_trace(path: Path, turns: int) -> None:
     t0, ms = 1_764_595_000_000_000_000, 1_000_000
 
     def span(sid: int, parent: int | None, name: str, kind: str, start: int, end: int, *attrs: dict) -> dict:
-        s = {"traceId": _TRACE, "spanId": f"{sid:016x}", "name": name, "kind": "SPAN_KIND_INTERNAL",
-             "startTimeUnixNano": str(t0 + start * ms), "endTimeUnixNano": str(t0 + end * ms),
-             "status": {"code": "STATUS_CODE_OK"}, "attributes": [_kv("openinference.span.kind", kind), *attrs]}
+        s = {
+            "traceId": _TRACE,
+            "spanId": f"{sid:016x}",
+            "name": name,
+            "kind": "SPAN_KIND_INTERNAL",
+            "startTimeUnixNano": str(t0 + start * ms),
+            "endTimeUnixNano": str(t0 + end * ms),
+            "status": {"code": "STATUS_CODE_OK"},
+            "attributes": [_kv("openinference.span.kind", kind), *attrs],
+        }
         if parent is not None:
             s["parentSpanId"] = f"{parent:016x}"
         return s
@@ -33,13 +40,31 @@ def _reader_trace(path: Path, turns: int) -> None:
     spans = [span(1, None, "Manual reader", "AGENT", 0, 10 * turns + 10)]
     for i in range(turns):
         turn = 10 + 3 * i
-        spans += [span(turn, 1, "turn", "CHAIN", 10 * i + 2, 10 * i + 9),
-                  span(turn + 1, turn, "generation", "LLM", 10 * i + 2, 10 * i + 4),
-                  span(turn + 2, turn, "read_page", "TOOL", 10 * i + 5, 10 * i + 8, _kv("tool.name", "read_page"),
-                       _kv("input.value", json.dumps({"page": i})), _kv("output.value", f"Page {i} of the manual."))]
-    doc = {"resourceSpans": [{"resource": {"attributes": [_kv("service.name", "manual-reader")]},
-                              "scopeSpans": [{"scope": {"name": "openinference.instrumentation.openai_agents"},
-                                              "spans": spans}]}]}
+        spans += [
+            span(turn, 1, "turn", "CHAIN", 10 * i + 2, 10 * i + 9),
+            span(turn + 1, turn, "generation", "LLM", 10 * i + 2, 10 * i + 4),
+            span(
+                turn + 2,
+                turn,
+                "read_page",
+                "TOOL",
+                10 * i + 5,
+                10 * i + 8,
+                _kv("tool.name", "read_page"),
+                _kv("input.value", json.dumps({"page": i})),
+                _kv("output.value", f"Page {i} of the manual."),
+            ),
+        ]
+    doc = {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": [_kv("service.name", "manual-reader")]},
+                "scopeSpans": [
+                    {"scope": {"name": "openinference.instrumentation.openai_agents"}, "spans": spans}
+                ],
+            }
+        ]
+    }
     path.write_text(json.dumps(doc) + "\n", encoding="utf-8")
 
 

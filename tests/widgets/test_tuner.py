@@ -32,7 +32,7 @@ def test_slider_moves_the_point(ws: wb.Workspace) -> None:
         assert tu.sweep_chart.params.cur_y == pytest.approx(expected.recall)
         assert tu.cost_chart.params.cur_t == pytest.approx(tu.threshold.value)
         rates.append(_rate(tu))
-    assert rates[0] > rates[1] > rates[2]       # a higher entropy threshold escalates fewer runs
+    assert rates[0] > rates[1] > rates[2]  # a higher entropy threshold escalates fewer runs
     # a cheaper point outside the budget must not read as beating the "best": say which best it is
     assert f"(best within the 30% review budget {sweep.best.cost:,.1f})" in tu.readout.value
     assert tu.latency_ms["move"] < 1000
@@ -41,11 +41,13 @@ def test_slider_moves_the_point(ws: wb.Workspace) -> None:
 def test_per_agent_and_signal_switch(ws: wb.Workspace) -> None:
     tu = ThresholdTuner(ws, signal="entropy", budget=0.2)
     tu.per_agent.value = True
-    agents = sorted(ws.sql("SELECT DISTINCT agent FROM steps WHERE entropy IS NOT NULL").fetchnumpy()["agent"])
+    agents = sorted(
+        ws.sql("SELECT DISTINCT agent FROM steps WHERE entropy IS NOT NULL").fetchnumpy()["agent"]
+    )
     assert [s.description for s in tu.agent_sliders.children] == agents and tu.threshold.disabled
     first = tu.agent_sliders.children[0]
     before = _rate(tu)
-    first.value = first.min if tu.sweep.direction == "above" else first.max   # escalate all of that agent
+    first.value = first.min if tu.sweep.direction == "above" else first.max  # escalate all of that agent
     assert _rate(tu) >= before and tu.cost_chart.params.cur_show == 0.0
     tu.per_agent.value = False
     tu.signal.value = "confidence"
@@ -75,12 +77,26 @@ def test_unknown_signal_is_refused(ws: wb.Workspace) -> None:
 
 def test_runs_of_unknown_outcome_are_named_as_the_reason() -> None:
     ws = wb.open()
-    ws.ingest([{"record": "run", "run_id": "r", "outcome": "unknown"},
-               {"run_id": "r", "step_id": "s", "agent": "a", "kind": "llm", "entropy": 0.5,
-                "started_at": "2026-01-01T00:00:00Z", "ended_at": "2026-01-01T00:00:01Z"}], progress=False)
+    ws.ingest(
+        [
+            {"record": "run", "run_id": "r", "outcome": "unknown"},
+            {
+                "run_id": "r",
+                "step_id": "s",
+                "agent": "a",
+                "kind": "llm",
+                "entropy": 0.5,
+                "started_at": "2026-01-01T00:00:00Z",
+                "ended_at": "2026-01-01T00:00:01Z",
+            },
+        ],
+        progress=False,
+    )
     # said in a panel (ux13), beside the review load over the runs the store has
     tu = ThresholdTuner(ws)
-    assert "The one run of this store has no known outcome" in tu.missing.value and tu.signal.value == "entropy"
+    assert (
+        "The one run of this store has no known outcome" in tu.missing.value and tu.signal.value == "entropy"
+    )
     assert tu.review is not None and tu.review.load.at(0.5)["escalated_runs"] == 1
 
 
@@ -99,7 +115,9 @@ def test_hostile_agent_names_per_agent(tmp_path: Path) -> None:
     assert set(tu.current_threshold()) == set(HOSTILE_AGENTS)
     for text in (tu.readout.value, tu.export_policy(tmp_path / "p.yaml") and tu.policy_view.value):
         assert "<img src=x" not in text and "&lt;img src=x" in text
-        assert not any(c in text for c in "\x1b\x00\u202e"), text    # an unclosed override would reverse the rest
+        assert not any(c in text for c in "\x1b\x00\u202e"), (
+            text
+        )  # an unclosed override would reverse the rest
         assert "&lt;U+202E&gt;evil" in text
     back = wb.Policy.from_yaml(tmp_path / "p.yaml")
     assert {r.agent for r in back.hitl} <= set(HOSTILE_AGENTS) and back.hitl

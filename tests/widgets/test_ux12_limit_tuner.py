@@ -16,18 +16,37 @@ from workbench.widgets import DriftMonitor, FindingsOverview, IncidentExplorer, 
 HOSTILE = "<img src=x onerror=alert('sys')>"
 
 
-def _records(n: int = 30, system: str = "shop", times: bool = True, outcome: bool = True,
-             agents: bool = True, run_prefix: str = "r") -> list[dict]:
+def _records(
+    n: int = 30,
+    system: str = "shop",
+    times: bool = True,
+    outcome: bool = True,
+    agents: bool = True,
+    run_prefix: str = "r",
+) -> list[dict]:
     """Runs with 2..7 tool calls each (the long ones fail), a hand-off in every third one."""
     out: list[dict] = []
     for r in range(n):
         run = f"{run_prefix}{r:03d}"
         calls = 2 + r % 6
-        out.append({"record": "run", "run_id": run, "system": system,
-                    "outcome": ("failure" if calls >= 6 else "success") if outcome else "unknown"})
+        out.append(
+            {
+                "record": "run",
+                "run_id": run,
+                "system": system,
+                "outcome": ("failure" if calls >= 6 else "success") if outcome else "unknown",
+            }
+        )
         for i in range(calls):
-            step = {"run_id": run, "step_id": f"t{i:02d}", "kind": "tool", "tool": "search",
-                    "input": {"q": f"{r}-{i}"}, "status": "ok", "output": f"result {i}"}
+            step = {
+                "run_id": run,
+                "step_id": f"t{i:02d}",
+                "kind": "tool",
+                "tool": "search",
+                "input": {"q": f"{r}-{i}"},
+                "status": "ok",
+                "output": f"result {i}",
+            }
             if agents:
                 step["agent"] = "finder"
             if times:
@@ -35,8 +54,16 @@ def _records(n: int = 30, system: str = "shop", times: bool = True, outcome: boo
                 step["ended_at"] = f"2026-03-01T10:{r % 60:02d}:{2 * i + 1:02d}Z"
             out.append(step)
         if r % 3 == 0:
-            out.append({"run_id": run, "step_id": "h00", "kind": "handoff", "agent": "finder" if agents else None,
-                        "status": "ok", "output": "over to the buyer"})
+            out.append(
+                {
+                    "run_id": run,
+                    "step_id": "h00",
+                    "kind": "handoff",
+                    "agent": "finder" if agents else None,
+                    "status": "ok",
+                    "output": "over to the buyer",
+                }
+            )
     return out
 
 
@@ -77,18 +104,26 @@ def test_tuner_readout_charts_and_slider(shop: wb.Workspace) -> None:
     assert limits.loc["max_tool_calls_run", "limit"] == 5
     failed = int((tu.limits.runs["outcome"] == "failure").sum())
     assert f"<b class='wb-limits-caught'>{failed}</b> of {failed} failed runs (100%)" in tu.readout.value
-    assert _spec_limit(tu.peaks_chart.chart, "max_tool_calls_run") == 5.5     # drawn between 5 and 6
+    assert _spec_limit(tu.peaks_chart.chart, "max_tool_calls_run") == 5.5  # drawn between 5 and 6
     # the readout's totals are the runs any limit stops
     summary = tu.limits.summary().set_index("system").loc["shop"]
-    ids = set().union(*(set(tu.limits.stopped("shop", r)["run_id"]) for r in limits.index[limits["limit"].notna()]))
+    ids = set().union(
+        *(set(tu.limits.stopped("shop", r)["run_id"]) for r in limits.index[limits["limit"].notna()])
+    )
     assert summary["stops_failed"] + summary["stops_successful"] + summary["stops_unknown"] == len(ids) > 0
-    assert summary["stops_failed"] == failed and summary["failed"] + summary["successful"] == summary["runs"] == 30
+    assert (
+        summary["stops_failed"] == failed
+        and summary["failed"] + summary["successful"] == summary["runs"] == 30
+    )
     stops = tu.stops_chart.chart.to_dict()
     assert "Runs each limit stops" in str(stops["title"])
     # the slider: a lower quantile moves the limit, the chart's limit and what the readout counts
     before = tu.readout.value
     tu.quantile.value = 0.5
-    assert tu.limits.quantile == 0.5 and tu.limits.table.set_index("rule").loc["max_tool_calls_run", "limit"] == 4
+    assert (
+        tu.limits.quantile == 0.5
+        and tu.limits.table.set_index("rule").loc["max_tool_calls_run", "limit"] == 4
+    )
     assert _spec_limit(tu.peaks_chart.chart, "max_tool_calls_run") == 4.5
     assert tu.readout.value != before and "p50" in tu.readout.value
     assert "wb-limits-cut" in tu.readout.value and tu.latency_ms["quantile"] > 0
@@ -99,7 +134,10 @@ def test_export_yaml_and_json_read_back_valid(shop: wb.Workspace, tmp_path) -> N
     policy = tu.export_policy()
     assert policy is not None and wb.Policy.from_yaml(tmp_path / "shop.yaml") == policy
     assert policy.budgets.max_tool_calls_run == 5 and policy.provenance.source == "suggest_limits"
-    assert "valid against the policy schema" in tu.policy_view.value and "max_tool_calls_run: 5" in tu.policy_view.value
+    assert (
+        "valid against the policy schema" in tu.policy_view.value
+        and "max_tool_calls_run: 5" in tu.policy_view.value
+    )
     tu.format.value = "json"
     assert tu.path.value.endswith("shop.json")
     policy = tu.export_policy()
@@ -112,7 +150,7 @@ def test_export_yaml_and_json_read_back_valid(shop: wb.Workspace, tmp_path) -> N
 
 def test_log_text_is_escaped_everywhere(tmp_path) -> None:  # noqa: ANN001
     ws = _store(n=12, system=HOSTILE, outcome=False, run_prefix="<b>run</b>-")
-    tu = LimitTuner(ws, quantile=0.5)     # stops some runs: their ids are in the table
+    tu = LimitTuner(ws, quantile=0.5)  # stops some runs: their ids are in the table
     html = "".join(x.value for x in (tu.readout, tu.notes, tu.table))
     assert "<img" not in html and "<b>run" not in html
     assert "&lt;img src=x onerror=alert(&#x27;sys&#x27;)&gt;" in tu.readout.value
@@ -165,16 +203,21 @@ def test_peak_bins_stay_few_and_count_every_run() -> None:
         r = rules.set_index("rule").loc[rule]
         past = part[part["bin_start"] >= r["cut"]]["n"].sum()
         stops = limits.table.set_index("rule").loc[rule, "stops"]
-        if part["bin_end"].sub(part["bin_start"]).round(6).eq(0.8).all():   # one bar per whole count
+        if part["bin_end"].sub(part["bin_start"]).round(6).eq(0.8).all():  # one bar per whole count
             assert past == stops, rule
     spec = plots.limit_peaks(bins, rules).to_dict()
     panels = {row["panel"] for data in spec["datasets"].values() for row in data}
     stops = limits.table.set_index("rule").loc["max_tool_calls_run"]
-    assert (f"max_tool_calls_run ≤ 5|stops {stops['stops_failed']} failed" in panels
-            and stops["stops_failed"] > 0 and stops["stops_successful"] == 0), panels
+    assert (
+        f"max_tool_calls_run ≤ 5|stops {stops['stops_failed']} failed" in panels
+        and stops["stops_failed"] > 0
+        and stops["stops_successful"] == 0
+    ), panels
     # (ux47: a latency limit said with its unit, the "how far" axis under it having none)
-    assert {p.split("|")[0] for p in panels if "latency" in p} == {"max_run_latency_ms ≤ 9,000 ms",
-                                                                   "max_step_latency_ms ≤ 1,000 ms"}, panels
+    assert {p.split("|")[0] for p in panels if "latency" in p} == {
+        "max_run_latency_ms ≤ 9,000 ms",
+        "max_step_latency_ms ≤ 1,000 ms",
+    }, panels
 
 
 def test_backtest_button_agrees_with_the_readout(shop: wb.Workspace) -> None:
@@ -184,7 +227,9 @@ def test_backtest_button_agrees_with_the_readout(shop: wb.Workspace) -> None:
     report = tu.backtest()
     cut = report.runs[report.runs["decision"] == "cut"]["outcome"].value_counts()
     row = tu.limits.summary().iloc[0]
-    assert cut.get("failure", 0) == row["stops_failed"] > 0 and cut.get("success", 0) == row["stops_successful"]
+    assert (
+        cut.get("failure", 0) == row["stops_failed"] > 0 and cut.get("success", 0) == row["stops_successful"]
+    )
     assert f"stops {row['stops_failed']} failed runs" in tu.backtest_view.value
     assert "wb-limits-prevented" in tu.backtest_view.value and tu.latency_ms["backtest"] > 0
     alone = LimitTuner(wb.suggest_limits(shop))

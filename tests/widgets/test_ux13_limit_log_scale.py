@@ -17,9 +17,22 @@ def _store(n: int = 300, tail: int = 2) -> wb.Workspace:
     for r in range(n + tail):
         run = f"r{r:03d}"
         calls = 14 if r >= n else 2 + r % 3
-        records.append({"record": "run", "run_id": run, "system": "shop", "outcome": "failure" if r >= n else "success"})
-        records += [{"run_id": run, "step_id": f"t{i:02d}", "agent": "finder", "kind": "tool", "tool": "search",
-                     "input": {"q": f"{r}-{i}"}, "status": "ok", "output": f"result {i}"} for i in range(calls)]
+        records.append(
+            {"record": "run", "run_id": run, "system": "shop", "outcome": "failure" if r >= n else "success"}
+        )
+        records += [
+            {
+                "run_id": run,
+                "step_id": f"t{i:02d}",
+                "agent": "finder",
+                "kind": "tool",
+                "tool": "search",
+                "input": {"q": f"{r}-{i}"},
+                "status": "ok",
+                "output": f"result {i}",
+            }
+            for i in range(calls)
+        ]
     ws = wb.open()
     ws.ingest(records, progress=False)
     return ws
@@ -28,8 +41,11 @@ def _store(n: int = 300, tail: int = 2) -> wb.Workspace:
 def _y_scales(chart) -> list:  # noqa: ANN001
     spec = chart.to_dict()
     layers = spec["spec"]["layer"]
-    return [layer["encoding"]["y"].get("scale") for layer in layers if "y" in layer.get("encoding", {})
-            and layer["encoding"]["y"].get("field") == "y1"]
+    return [
+        layer["encoding"]["y"].get("scale")
+        for layer in layers
+        if "y" in layer.get("encoding", {}) and layer["encoding"]["y"].get("field") == "y1"
+    ]
 
 
 def test_a_thin_tail_turns_the_runs_axis_logarithmic() -> None:
@@ -55,13 +71,17 @@ def test_bars_stay_stacked_and_count_every_run() -> None:
     bins, rules = plots.limit_bins(limits, "shop")
     spec = plots.limit_peaks(bins, rules, log=True).to_dict()
     rows = [r for data in spec["datasets"].values() for r in data if r.get("layer") == "bar"]
+
     def key(r: dict) -> tuple:
         return r["rule"], r["bin_start"]
 
     for (rule, start), group in groupby(sorted(rows, key=key), key=key):
         part = list(group)
         tops = sorted((r["y0"], r["y1"]) for r in part)
-        assert tops[0][0] == 0 and all(a[1] == b[0] for a, b in zip(tops, tops[1:], strict=False)), (rule, start)
+        assert tops[0][0] == 0 and all(a[1] == b[0] for a, b in zip(tops, tops[1:], strict=False)), (
+            rule,
+            start,
+        )
         assert tops[-1][1] == sum(r["n"] for r in part)
     assert sum(r["n"] for r in rows if r["rule"] == "max_tool_calls_run") == 80
     assert "runs (log scale)" in json.dumps(spec)

@@ -20,7 +20,10 @@ TRACES = [(40, 55), (38, 61, 47), (52,), (44, 58), (49, 40, 66), (51, 2400)]
 
 
 def _attr(key: str, value: object) -> dict:
-    return {"key": key, "value": {"intValue": str(value)} if isinstance(value, int) else {"stringValue": value}}
+    return {
+        "key": key,
+        "value": {"intValue": str(value)} if isinstance(value, int) else {"stringValue": value},
+    }
 
 
 def write_raw_traces(path: Path) -> None:
@@ -30,27 +33,68 @@ def write_raw_traces(path: Path) -> None:
     for t, tools in enumerate(TRACES):
         trace = f"{t + 1:032x}"
 
-        def span(sid: int, parent: int | None, name: str, start: int, end: int, t: int = t, trace: str = trace,
-                 **attrs: object) -> None:
-            s = {"traceId": trace, "spanId": f"{t + 1:08x}{sid:08x}", "name": name, "kind": "SPAN_KIND_INTERNAL",
-                 "startTimeUnixNano": str(T0 + (t * 10_000 + start) * MS),
-                 "endTimeUnixNano": str(T0 + (t * 10_000 + end) * MS),
-                 "attributes": [_attr(k, v) for k, v in attrs.items()], "status": {}}
+        def span(
+            sid: int,
+            parent: int | None,
+            name: str,
+            start: int,
+            end: int,
+            t: int = t,
+            trace: str = trace,
+            **attrs: object,
+        ) -> None:
+            s = {
+                "traceId": trace,
+                "spanId": f"{t + 1:08x}{sid:08x}",
+                "name": name,
+                "kind": "SPAN_KIND_INTERNAL",
+                "startTimeUnixNano": str(T0 + (t * 10_000 + start) * MS),
+                "endTimeUnixNano": str(T0 + (t * 10_000 + end) * MS),
+                "attributes": [_attr(k, v) for k, v in attrs.items()],
+                "status": {},
+            }
             if parent:
                 s["parentSpanId"] = f"{t + 1:08x}{parent:08x}"
             spans.append(s)
 
         at = 130
         for i, ms in enumerate(tools):
-            span(3 + i, 1, "execute_tool lookup", at, at + ms, **{"gen_ai.operation.name": "execute_tool",
-                 "gen_ai.tool.name": "lookup", "gen_ai.tool.call.arguments": json.dumps({"q": i})})
+            span(
+                3 + i,
+                1,
+                "execute_tool lookup",
+                at,
+                at + ms,
+                **{
+                    "gen_ai.operation.name": "execute_tool",
+                    "gen_ai.tool.name": "lookup",
+                    "gen_ai.tool.call.arguments": json.dumps({"q": i}),
+                },
+            )
             at += ms + 5
-        span(2, 1, "chat gpt-4o-mini", 5, 120, **{"gen_ai.operation.name": "chat", "gen_ai.system": "openai",
-             "gen_ai.request.model": "gpt-4o-mini", "gen_ai.usage.input_tokens": 300 + 40 * t,
-             "gen_ai.usage.output_tokens": 20 + t})
+        span(
+            2,
+            1,
+            "chat gpt-4o-mini",
+            5,
+            120,
+            **{
+                "gen_ai.operation.name": "chat",
+                "gen_ai.system": "openai",
+                "gen_ai.request.model": "gpt-4o-mini",
+                "gen_ai.usage.input_tokens": 300 + 40 * t,
+                "gen_ai.usage.output_tokens": 20 + t,
+            },
+        )
         span(1, None, "handle_request", 0, at + 10, **{"gen_ai.agent.name": "helpdesk"})
-    doc = {"resourceSpans": [{"resource": {"attributes": [_attr("service.name", "helpdesk")]},
-                              "scopeSpans": [{"scope": {"name": "app"}, "spans": spans}]}]}
+    doc = {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": [_attr("service.name", "helpdesk")]},
+                "scopeSpans": [{"scope": {"name": "app"}, "spans": spans}],
+            }
+        ]
+    }
     path.write_text(json.dumps(doc) + "\n", encoding="utf-8")
 
 
@@ -78,14 +122,17 @@ def test_the_fixture_is_what_raw_traces_look_like(raw_ws: wb.Workspace) -> None:
     assert raw_ws.sql("SELECT count(*) FROM runs").fetchall()[0][0] == len(TRACES)
 
 
-def test_tuner_on_raw_traces_shows_review_load_and_says_how_to_add_outcomes(raw_ws: wb.Workspace,
-                                                                             tmp_path: Path) -> None:
-    tu = ThresholdTuner(raw_ws)    # raised InvalidParameterError before
+def test_tuner_on_raw_traces_shows_review_load_and_says_how_to_add_outcomes(
+    raw_ws: wb.Workspace, tmp_path: Path
+) -> None:
+    tu = ThresholdTuner(raw_ws)  # raised InvalidParameterError before
     panel = tu.missing.value
     assert f"None of the {len(TRACES)} runs has a known outcome" in panel
     assert "ws.label(run_id, outcome=" in panel and "ws.label_file(" in panel and "run_id,outcome" in panel
     assert tu.review is not None and tu.sweep is None
-    assert tu.signal.value == "latency_ms" and {"latency_ms", "tokens_in", "tool_calls"} <= set(tu.signal.options)
+    assert tu.signal.value == "latency_ms" and {"latency_ms", "tokens_in", "tool_calls"} <= set(
+        tu.signal.options
+    )
     # both charts: the review load per threshold and the signal's distribution over every run
     assert len(tu.charts.children) == 2
     specs = [c.chart.to_dict() for c in tu.charts.children]
@@ -122,7 +169,7 @@ def test_histogram_of_all_runs_counts_unknown_outcomes(raw_ws: wb.Workspace) -> 
     # the steps that carry a signal: the root spans enclose the calls, their latency is not one
     assert bins["n"].sum() == _leaf_peaks(raw_ws, "latency_ms").size + sum(len(t) for t in TRACES)
     assert bins["bin_end"].max() <= max(max(t) for t in TRACES) + 1e-6
-    assert wb.plots.histogram_data(raw_ws, "latency_ms").empty      # labelled runs only, as before
+    assert wb.plots.histogram_data(raw_ws, "latency_ms").empty  # labelled runs only, as before
 
 
 def test_tuner_prices_once_outcomes_are_labelled(raw_ws: wb.Workspace) -> None:
@@ -137,11 +184,11 @@ def test_every_view_on_an_empty_store_says_there_is_nothing_yet() -> None:
     ws = wb.open()
     tu = ThresholdTuner(ws)
     assert "holds no runs yet" in tu.missing.value and "ws.ingest(" in tu.missing.value and tu.review is None
-    lt = LimitTuner(ws)     # raised InvalidParameterError before
+    lt = LimitTuner(ws)  # raised InvalidParameterError before
     assert "No run with steps in this store" in lt.notes.value and lt.limits is None
     assert "holds no runs yet" in DriftMonitor(ws).summary.value
     assert "holds no runs yet" in IncidentExplorer(ws).header.value
-    assert FindingsOverview(ws).children     # built, no exception
+    assert FindingsOverview(ws).children  # built, no exception
 
 
 def test_every_view_on_raw_traces_draws(raw_ws: wb.Workspace) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "detect"))   # the fixture's own directory
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "detect"))  # the fixture's own directory
 
 from test_lead19_lineage_note import _store, _verdict  # noqa: E402
 
@@ -40,16 +40,16 @@ def test_nothing_said_when_they_agree_or_a_replay_decided(tmp_path: Path) -> Non
     ws, run = _store(tmp_path)
     ex = IncidentExplorer(ws)
     ex.show_run(run)
-    assert _notes(ex) == []                                    # no verdict at all
+    assert _notes(ex) == []  # no verdict at all
     _verdict(ws, run, "blame_model", "writer", False, "2026-01-01 00:00:00")
     ex.show_run(run)
-    assert _notes(ex) == []                                    # the model agrees with the finding
+    assert _notes(ex) == []  # the model agrees with the finding
     _verdict(ws, run, "blame_model", "analyst", False, "2026-01-02 00:00:00")
     ex.show_run(run)
-    assert len(_notes(ex)) == 1 and "names <b>analyst</b>, but" in _notes(ex)[0]   # its latest verdict
+    assert len(_notes(ex)) == 1 and "names <b>analyst</b>, but" in _notes(ex)[0]  # its latest verdict
     _verdict(ws, run, "shapley", "analyst", False, "2026-01-01 00:00:00")
     ex.show_run(run)
-    assert _notes(ex) == []                                    # a replay verdict is evidence itself
+    assert _notes(ex) == []  # a replay verdict is evidence itself
 
 
 class _Model:
@@ -59,12 +59,16 @@ class _Model:
         self.agent, self.step = agent, step
 
     def predict(self, ws, runs: list[str]) -> pd.DataFrame:  # noqa: ANN001
-        return pd.DataFrame({"run_id": runs, "agent": self.agent, "step_id": self.step, "agent_confidence": 0.4})
+        return pd.DataFrame(
+            {"run_id": runs, "agent": self.agent, "step_id": self.step, "agent_confidence": 0.4}
+        )
 
 
 def test_the_live_model_culprit_is_compared_too_and_names_are_escaped(tmp_path: Path) -> None:
     ws, run = _store(tmp_path)
-    step = ws.sql("SELECT step_id FROM steps WHERE run_id = ? ORDER BY seq LIMIT 1", params=[run]).fetchall()[0][0]
+    step = ws.sql("SELECT step_id FROM steps WHERE run_id = ? ORDER BY seq LIMIT 1", params=[run]).fetchall()[
+        0
+    ][0]
     ex = IncidentExplorer(ws, blame_model=_Model(HOSTILE, step))
     ex.show_run(run)
     [note] = _notes(ex)

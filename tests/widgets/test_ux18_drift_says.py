@@ -15,11 +15,23 @@ from workbench.widgets import DriftMonitor
 def _store(runs: int, hours_apart: int) -> wb.Workspace:
     recs: list[dict] = []
     for r in range(runs):
-        t = f"2026-03-01T{(r * hours_apart) % 24:02d}:{r % 60:02d}:00Z" if hours_apart else \
-            f"2026-03-{1 + r // 24:02d}T{r % 24:02d}:00:00Z"
+        t = (
+            f"2026-03-01T{(r * hours_apart) % 24:02d}:{r % 60:02d}:00Z"
+            if hours_apart
+            else f"2026-03-{1 + r // 24:02d}T{r % 24:02d}:00:00Z"
+        )
         recs.append({"record": "run", "run_id": f"r{r}", "outcome": "success", "started_at": t})
-        recs += [{"run_id": f"r{r}", "step_id": f"s{i}", "agent": agent, "kind": "llm", "started_at": t,
-                  "latency_ms": 300 + (r * 37 + i * 11) % 50} for i, agent in enumerate(("planner", "writer"))]
+        recs += [
+            {
+                "run_id": f"r{r}",
+                "step_id": f"s{i}",
+                "agent": agent,
+                "kind": "llm",
+                "started_at": t,
+                "latency_ms": 300 + (r * 37 + i * 11) % 50,
+            }
+            for i, agent in enumerate(("planner", "writer"))
+        ]
     ws = wb.open()
     ws.ingest(recs, progress=False)
     return ws
@@ -48,17 +60,23 @@ def test_tested_and_none_found_is_said() -> None:
     ws = _store(48, 0)
     _detect(ws, drift_min_runs=5)
     text = DriftMonitor(ws).summary.value
-    assert text.startswith("<i>No drift found") and "compared 10 pairs" in text, text   # 2 agents × 5 window pairs
+    assert text.startswith("<i>No drift found") and "compared 10 pairs" in text, (
+        text
+    )  # 2 agents × 5 window pairs
 
 
 def test_lone_points_of_an_agent_are_joined_dotted() -> None:
-    ws = _store(3, 9)      # runs at 00:00, 09:01, 18:02: an agent's buckets far apart
+    ws = _store(3, 9)  # runs at 00:00, 09:01, 18:02: an agent's buckets far apart
     series = plots.agent_series(ws)
     assert series.groupby("agent")["bucket"].diff().max() > 1
     spec = plots.drift_over_time(series, "latency_ms").to_dict()
-    dotted = [lay for lay in spec["layer"] if isinstance(lay.get("mark"), dict) and lay["mark"].get("strokeDash") == [1, 3]]
+    dotted = [
+        lay
+        for lay in spec["layer"]
+        if isinstance(lay.get("mark"), dict) and lay["mark"].get("strokeDash") == [1, 3]
+    ]
     assert len(dotted) == 1, spec["layer"]
-    title = str(spec["title"])    # (the key in the subtitle since ux36)
+    title = str(spec["title"])  # (the key in the subtitle since ux36)
     assert "dotted: no runs between" in title, title
     data = spec["datasets"][dotted[0]["data"]["name"]]
-    assert len(data) == 2 * 2 * 2 and {d["agent"] for d in data} == {"planner", "writer"}   # 2 gaps per agent
+    assert len(data) == 2 * 2 * 2 and {d["agent"] for d in data} == {"planner", "writer"}  # 2 gaps per agent

@@ -15,12 +15,23 @@ XSS = "<img src=x onerror=alert(1)>"
 
 def _whowhen(tmp_path, n: int = 2) -> wb.Workspace:  # noqa: ANN001
     for k in range(n):
-        (tmp_path / f"{k}.json").write_text(json.dumps({
-            "question": f"How many records in file {k}?", "ground_truth": "42", "is_correct": False,
-            "history": [{"name": "Planner", "role": "assistant", "content": "Plan: count the rows."},
+        (tmp_path / f"{k}.json").write_text(
+            json.dumps(
+                {
+                    "question": f"How many records in file {k}?",
+                    "ground_truth": "42",
+                    "is_correct": False,
+                    "history": [
+                        {"name": "Planner", "role": "assistant", "content": "Plan: count the rows."},
                         {"name": "Coder" + XSS, "role": "assistant", "content": "I count 41 rows."},
-                        {"name": "Verifier", "role": "assistant", "content": "41 looks right. TERMINATE"}],
-            "mistake_agent": "Coder" + XSS, "mistake_step": "1", "mistake_reason": f"miscounted {k} " + XSS}))
+                        {"name": "Verifier", "role": "assistant", "content": "41 looks right. TERMINATE"},
+                    ],
+                    "mistake_agent": "Coder" + XSS,
+                    "mistake_step": "1",
+                    "mistake_reason": f"miscounted {k} " + XSS,
+                }
+            )
+        )
     ws = wb.open()
     ws.ingest(str(tmp_path), progress=False)
     return ws
@@ -43,13 +54,18 @@ def test_header_names_the_labelled_culprit(tmp_path) -> None:  # noqa: ANN001
 
 def test_no_label_no_row_and_reviewer_label_shows(tmp_path) -> None:  # noqa: ANN001
     ws = wb.open()
-    ws.ingest([{"record": "run", "run_id": "r1", "outcome": "failure"},
-               {"run_id": "r1", "step_id": "s0", "agent": "a", "kind": "llm", "name": "n"},
-               {"run_id": "r1", "step_id": "s1", "agent": "b", "kind": "llm", "name": "n"}], progress=False)
+    ws.ingest(
+        [
+            {"record": "run", "run_id": "r1", "outcome": "failure"},
+            {"run_id": "r1", "step_id": "s0", "agent": "a", "kind": "llm", "name": "n"},
+            {"run_id": "r1", "step_id": "s1", "agent": "b", "kind": "llm", "name": "n"},
+        ],
+        progress=False,
+    )
     ex = IncidentExplorer(ws)
     ex.show_run("r1")
     assert "labelled culprit" not in ex.header.value
-    ws.label("r1", agent="b")              # a reviewer's label: an agent, no step
+    ws.label("r1", agent="b")  # a reviewer's label: an agent, no step
     ex.show_run("r1")
     assert "labelled culprit" in ex.header.value and ">b<" in ex.header.value.replace(" (", "<")
     ws.close()

@@ -15,10 +15,20 @@ def _store() -> wb.Workspace:
     records: list[dict] = []
     for r in range(3):
         records.append({"record": "run", "run_id": f"r{r}", "system": "s", "outcome": "success"})
-        records += [{"run_id": f"r{r}", "step_id": f"s{i}", "agent": "a", "kind": "llm", "name": "answer",
-                     "output": f"answer {r} {i}", "latency_ms": 100,
-                     "started_at": f"2026-03-01T10:0{r}:0{i}Z", "ended_at": f"2026-03-01T10:0{r}:0{i}.5Z"}
-                    for i in range(2)]
+        records += [
+            {
+                "run_id": f"r{r}",
+                "step_id": f"s{i}",
+                "agent": "a",
+                "kind": "llm",
+                "name": "answer",
+                "output": f"answer {r} {i}",
+                "latency_ms": 100,
+                "started_at": f"2026-03-01T10:0{r}:0{i}Z",
+                "ended_at": f"2026-03-01T10:0{r}:0{i}.5Z",
+            }
+            for i in range(2)
+        ]
     ws = wb.open()
     ws.ingest(records, progress=False)
     return ws

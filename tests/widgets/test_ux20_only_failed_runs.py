@@ -17,10 +17,21 @@ def _store(outcome_of) -> wb.Workspace:  # noqa: ANN001
     for r in range(6):
         run = f"r{r}"
         records.append({"record": "run", "run_id": run, "system": "s", "outcome": outcome_of(r)})
-        records += [{"run_id": run, "step_id": f"s{i}", "agent": "a" if i % 2 else "b", "kind": "tool",
-                     "name": "search", "tool": "search", "input": f"q{r}-{i}", "latency_ms": 100 + 10 * i,
-                     "started_at": f"2026-03-01T10:{r:02d}:{i:02d}Z", "ended_at": f"2026-03-01T10:{r:02d}:{i:02d}.5Z"}
-                    for i in range(1 + r % 4)]
+        records += [
+            {
+                "run_id": run,
+                "step_id": f"s{i}",
+                "agent": "a" if i % 2 else "b",
+                "kind": "tool",
+                "name": "search",
+                "tool": "search",
+                "input": f"q{r}-{i}",
+                "latency_ms": 100 + 10 * i,
+                "started_at": f"2026-03-01T10:{r:02d}:{i:02d}Z",
+                "ended_at": f"2026-03-01T10:{r:02d}:{i:02d}.5Z",
+            }
+            for i in range(1 + r % 4)
+        ]
     ws = wb.open()
     ws.ingest(records, progress=False)
     return ws
@@ -38,7 +49,7 @@ def test_all_failed_readout_says_cost_is_not_measured() -> None:
     text = tu.readout.value
     assert "precision 100" not in text and "expected cost <b>" not in text and "best" not in text, text
     assert "no successful run" in text, text
-    assert "failures caught" in text    # what can be counted still is
+    assert "failures caught" in text  # what can be counted still is
     # ux27: no cost chart at all (it drew an "expected cost" axis up to 2,500 under a "not priced" title on
     # Who&When): review load per threshold instead, what the logs can count; the cost boxes go too
     assert tu.cost_chart is None and tu.load_chart in tu.charts.children
@@ -55,7 +66,9 @@ def test_both_outcomes_readout_keeps_cost_and_precision() -> None:
     tu = _tuner(ws, "tool_calls")
     assert "expected cost" in tu.readout.value and "precision" in tu.readout.value
     # the cost says its unit: what a review and a missed failure cost, over how many runs
-    assert "over the 6 runs, at 1 a review and 20 a missed failure (best" in tu.readout.value, tu.readout.value
+    assert "over the 6 runs, at 1 a review and 20 a missed failure (best" in tu.readout.value, (
+        tu.readout.value
+    )
     assert "'minimum'" in str(tu.cost_chart.chart.to_dict())
     ws.close()
 
@@ -63,8 +76,10 @@ def test_both_outcomes_readout_keeps_cost_and_precision() -> None:
 def test_count_signal_slider_moves_in_whole_counts() -> None:
     ws = _store(lambda r: "failure" if r % 2 else "success")
     tu = _tuner(ws, "tool_calls")
-    assert tu.threshold.step == 1.0 and tu.threshold.readout_format == ",.0f", (tu.threshold.step,
-                                                                                tu.threshold.readout_format)
+    assert tu.threshold.step == 1.0 and tu.threshold.readout_format == ",.0f", (
+        tu.threshold.step,
+        tu.threshold.readout_format,
+    )
     assert float(tu.threshold.value).is_integer()
     tu.per_agent.value = True
     for s in tu.agent_sliders.children:

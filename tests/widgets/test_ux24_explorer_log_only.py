@@ -17,10 +17,20 @@ def _runs(agents: list[str], outcome: str = "failure", n: int = 2) -> wb.Workspa
     records: list[dict] = []
     for r in range(n):
         run = f"r{r}"
-        records.append({"record": "run", "run_id": run, "system": "chat", "outcome": outcome, "task": "sum 2+2"})
+        records.append(
+            {"record": "run", "run_id": run, "system": "chat", "outcome": outcome, "task": "sum 2+2"}
+        )
         for i, agent in enumerate(agents):
-            records.append({"run_id": run, "step_id": f"t{i:03d}", "agent": agent, "kind": "agent",
-                            "input": "what is 2+2?", "output": f"I think it is {3 + i} {XSS}"})
+            records.append(
+                {
+                    "run_id": run,
+                    "step_id": f"t{i:03d}",
+                    "agent": agent,
+                    "kind": "agent",
+                    "input": "what is 2+2?",
+                    "output": f"I think it is {3 + i} {XSS}",
+                }
+            )
     ws = wb.open()
     ws.ingest(records, progress=False)
     return ws
@@ -81,8 +91,10 @@ def test_the_step_panel_opens_on_the_labelled_step_before_a_flag_elsewhere() -> 
     ws = _runs(["planner", "coder", "verifier"], n=1)
     ws.label("r0", agent="coder", step_id="t001", kind="mistake")
     # a detector's flag on the task's first turn (written as a detector would)
-    ws.con.execute("INSERT INTO findings (run_id, step_id, agent, detector, severity, detail) VALUES "
-                   "(?, ?, ?, ?, ?, ?)", ["r0", "t000", "planner", "repeats", "warning", "said twice"])
+    ws.con.execute(
+        "INSERT INTO findings (run_id, step_id, agent, detector, severity, detail) VALUES (?, ?, ?, ?, ?, ?)",
+        ["r0", "t000", "planner", "repeats", "warning", "said twice"],
+    )
     ex = IncidentExplorer(ws, blame_model=None)
     assert ex.step.value == "t001" and ex.step_id == "t001", ex.step.value
     assert "<td>t001</td>" in ex.detail.value

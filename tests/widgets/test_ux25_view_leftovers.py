@@ -20,8 +20,18 @@ def _store(outcomes: list[str], calls: int = 3) -> wb.Workspace:
         run = f"r{r}"
         records.append({"record": "run", "run_id": run, "system": "s", "outcome": outcome})
         for i in range(1 + r % calls):
-            records.append({"run_id": run, "step_id": f"s{i}", "agent": "a", "kind": "tool", "name": "search",
-                            "tool": "search", "input": f"q{r}-{i}", "latency_ms": 100.0 + 33.2617 * r + 7.31 * i})
+            records.append(
+                {
+                    "run_id": run,
+                    "step_id": f"s{i}",
+                    "agent": "a",
+                    "kind": "tool",
+                    "name": "search",
+                    "tool": "search",
+                    "input": f"q{r}-{i}",
+                    "latency_ms": 100.0 + 33.2617 * r + 7.31 * i,
+                }
+            )
     ws = wb.open()
     ws.ingest(records, progress=False)
     return ws
@@ -33,7 +43,11 @@ def _color_domains(spec: object) -> list[list[str]]:
     def walk(x: object) -> None:
         if isinstance(x, dict):
             color = x.get("color")
-            if isinstance(color, dict) and isinstance(color.get("scale"), dict) and "domain" in color["scale"]:
+            if (
+                isinstance(color, dict)
+                and isinstance(color.get("scale"), dict)
+                and "domain" in color["scale"]
+            ):
                 found.append(color["scale"]["domain"])
             for v in x.values():
                 walk(v)
@@ -71,14 +85,14 @@ def test_tuner_readout_shows_the_sliders_number(outcomes: list[str]) -> None:
 
 
 def test_legends_list_only_the_outcomes_the_store_has() -> None:
-    ws = _store(["unknown"] * 6)     # a raw trace export: no run has an outcome (the Langfuse samples)
+    ws = _store(["unknown"] * 6)  # a raw trace export: no run has an outcome (the Langfuse samples)
     tu = _quiet(lambda: ThresholdTuner(ws, signal="latency_ms"))
     hist = tu.review.hist_chart.chart.to_dict()
     assert _color_domains(hist) == [["unknown"]]
     lt = _quiet(lambda: LimitTuner(ws, min_runs=1))
     assert {tuple(d) for d in _color_domains(lt.peaks_chart.chart.to_dict())} == {("unknown",)}
     ws.close()
-    ws = _store(["failure"] * 6)     # an incident export: failed runs only (Who&When)
+    ws = _store(["failure"] * 6)  # an incident export: failed runs only (Who&When)
     tu = _quiet(lambda: ThresholdTuner(ws, signal="latency_ms"))
     assert _color_domains(tu.hist_chart.chart.to_dict()) == [["failure"]]
     lt = _quiet(lambda: LimitTuner(ws, min_runs=1, quantile=0.5))
@@ -87,14 +101,14 @@ def test_legends_list_only_the_outcomes_the_store_has() -> None:
     assert {tuple(d) for d in _color_domains(stops)} == {("failure",)}
     assert "successful" not in str(stops["title"]) and "failed (red)" in str(stops["title"])
     ws.close()
-    ws = _store(["success", "failure"] * 4)   # both: both listed, the failures' red first as before
+    ws = _store(["success", "failure"] * 4)  # both: both listed, the failures' red first as before
     tu = _quiet(lambda: ThresholdTuner(ws, signal="latency_ms"))
     assert _color_domains(tu.hist_chart.chart.to_dict()) == [["success", "failure"]]
     ws.close()
 
 
 def test_limits_table_shows_counts_as_whole_numbers() -> None:
-    ws = _store(["success"] * 5, calls=4)    # 1, 2, 3, 4, 1 tool calls: an interpolated p90 is 3.6
+    ws = _store(["success"] * 5, calls=4)  # 1, 2, 3, 4, 1 tool calls: an interpolated p90 is 3.6
     lt = _quiet(lambda: LimitTuner(ws, min_runs=1))
     row = lt.limits.table.set_index("rule").loc["max_tool_calls_run"]
     assert float(row["p90"]).is_integer() and float(row["p50"]).is_integer()
@@ -112,10 +126,25 @@ def _explorer_store() -> wb.Workspace:
     records: list[dict] = []
     for run, outcome in (("bad", "failure"), ("ok", "success"), ("quiet", "unknown")):
         records.append({"record": "run", "run_id": run, "system": "s", "outcome": outcome})
-        records += [{"run_id": run, "step_id": f"{run}-{i}", "agent": agent, "kind": kind, "name": name,
-                     "output": f"{run} {i}", "error": "tool failed" if (run, i) == ("bad", 2) else None}
-                    for i, (agent, kind, name) in enumerate([("planner", "llm", "plan"), ("planner", "handoff", "to coder"),
-                                                             ("coder", "tool", "run_tests"), ("coder", "llm", "answer")])]
+        records += [
+            {
+                "run_id": run,
+                "step_id": f"{run}-{i}",
+                "agent": agent,
+                "kind": kind,
+                "name": name,
+                "output": f"{run} {i}",
+                "error": "tool failed" if (run, i) == ("bad", 2) else None,
+            }
+            for i, (agent, kind, name) in enumerate(
+                [
+                    ("planner", "llm", "plan"),
+                    ("planner", "handoff", "to coder"),
+                    ("coder", "tool", "run_tests"),
+                    ("coder", "llm", "answer"),
+                ]
+            )
+        ]
     ws = wb.open()
     ws.ingest(records, progress=False)
     return ws
@@ -130,11 +159,17 @@ def test_explorer_says_why_a_run_has_nothing_to_attribute() -> None:
     assert "Nothing to attribute</b>: this run succeeded" in ex.verdict.value, ex.verdict.value
     assert "replay=" not in ex.verdict.value and ex.compute.layout.display == "none"
     ex.show_run("quiet")
-    assert "Nothing to attribute</b>: the logs do not say this run failed" in ex.verdict.value, ex.verdict.value
+    assert "Nothing to attribute</b>: the logs do not say this run failed" in ex.verdict.value, (
+        ex.verdict.value
+    )
     assert "ws.label(&#x27;quiet&#x27;, outcome='failure')" in ex.verdict.value
     assert "replay=" not in ex.verdict.value and ex.compute.layout.display == "none"
-    ex.show_run("bad")    # a failed run keeps the replay's invitation: in words (ux27: no button that does nothing)
-    assert "No replay attribution stored" in ex.verdict.value and "Nothing to attribute" not in ex.verdict.value
+    ex.show_run(
+        "bad"
+    )  # a failed run keeps the replay's invitation: in words (ux27: no button that does nothing)
+    assert (
+        "No replay attribution stored" in ex.verdict.value and "Nothing to attribute" not in ex.verdict.value
+    )
     assert "pass <code>replay=</code>" in ex.verdict.value
     assert ex.compute.layout.display == "none" and ex.compute.disabled
     # with a replay, a run of unknown outcome can still be replayed: the replay as recorded says if it fails
@@ -164,15 +199,26 @@ def test_explorer_scores_a_run_once_until_it_changes(monkeypatch: pytest.MonkeyP
     ex.show_run("bad")
     ex.show_run("bad")
     assert calls == [["bad"]] and ex.verdict.value == first and "Log-only BlameModel" in first
-    wb.detect(ws)       # new findings of the run: its evidence may differ, so it is scored again
+    wb.detect(ws)  # new findings of the run: its evidence may differ, so it is scored again
     if ws.sql("SELECT count(*) FROM findings WHERE run_id = 'bad'").fetchall()[0][0]:
         ex.show_run("bad")
         assert calls == [["bad"], ["bad"]]
-    ws.label("bad", agent="coder", step_id="bad-2")   # a label alone is not what the model reads
+    ws.label("bad", agent="coder", step_id="bad-2")  # a label alone is not what the model reads
     ex.show_run("bad")
     n = len(calls)
-    ws.ingest([{"run_id": "bad", "step_id": "bad-4", "agent": "coder", "kind": "llm", "name": "retry",
-                "output": "again"}], progress=False)    # the run's steps changed
+    ws.ingest(
+        [
+            {
+                "run_id": "bad",
+                "step_id": "bad-4",
+                "agent": "coder",
+                "kind": "llm",
+                "name": "retry",
+                "output": "again",
+            }
+        ],
+        progress=False,
+    )  # the run's steps changed
     ex.show_run("bad")
     assert len(calls) == n + 1
     ws.close()
@@ -180,11 +226,15 @@ def test_explorer_scores_a_run_once_until_it_changes(monkeypatch: pytest.MonkeyP
 
 def test_what_can_be_tuned_says_plainly_how_silent_failures_are_counted() -> None:
     ws = _explorer_store()
-    ws.con.execute("INSERT INTO findings (run_id, step_id, agent, detector, severity, detail) VALUES "
-                   "('ok', 'ok-3', 'coder', 'silent_failure', 'critical', 'the answer rests on a failed tool call')")
+    ws.con.execute(
+        "INSERT INTO findings (run_id, step_id, agent, detector, severity, detail) VALUES "
+        "('ok', 'ok-3', 'coder', 'silent_failure', 'critical', 'the answer rests on a failed tool call')"
+    )
     why = wb.what_can_be_tuned(ws).set_index("what").loc["breaker, budget and loop limits", "why"]
-    assert "1 of these failed runs reported success (or no outcome), but a critical silent_failure finding " \
-           "shows it failed: the tuners count it as failed" in why, why
+    assert (
+        "1 of these failed runs reported success (or no outcome), but a critical silent_failure finding "
+        "shows it failed: the tuners count it as failed" in why
+    ), why
     assert "wb.sweep_thresholds(ws, signal, silent=False) or wb.suggest_limits(ws, silent=False)" in why
     assert "(silent=False: as reported)" not in why
     ws.close()

@@ -15,8 +15,10 @@ def _store() -> wb.Workspace:
     records: list[dict] = []
     for r in ("a", "b"):
         records.append({"record": "run", "run_id": r, "system": "shop", "outcome": "failure"})
-        records += [{"run_id": r, "step_id": f"{r}{i}", "agent": agent, "kind": "llm", "output": f"{agent} says {i}"}
-                    for i, agent in enumerate(["planner", "coder", "planner", "coder"])]
+        records += [
+            {"run_id": r, "step_id": f"{r}{i}", "agent": agent, "kind": "llm", "output": f"{agent} says {i}"}
+            for i, agent in enumerate(["planner", "coder", "planner", "coder"])
+        ]
     ws = wb.open()
     ws.ingest(records, progress=False)
     return ws
@@ -32,6 +34,6 @@ def test_timeline_is_drawn_before_the_verdict_is_scored() -> None:
     kinds = [k for k, _ in events]
     scored = next(i for i, (k, v) in enumerate(events) if k == "verdict" and "Log-only BlameModel" in v)
     assert "timeline" in kinds[:scored], events
-    assert any(k == "verdict" and "scoring" in v for k, v in events[:kinds.index("timeline")]), events
+    assert any(k == "verdict" and "scoring" in v for k, v in events[: kinds.index("timeline")]), events
     assert other in str(ex.timeline.chart.to_dict()) and "Log-only BlameModel" in ex.verdict.value
-    assert set(ex._verdicts) == {"a", "b"}   # the two runs shown, each scored once
+    assert set(ex._verdicts) == {"a", "b"}  # the two runs shown, each scored once

@@ -23,29 +23,49 @@ class Entry:
 
 def _store() -> wb.Workspace:
     ws = wb.open()
-    ws.ingest([{"record": "run", "run_id": "r1", "system": "shop", "outcome": "failure"},
-               {"run_id": "r1", "step_id": "s0", "agent": "planner", "kind": "llm", "output": "plan"},
-               {"run_id": "r1", "step_id": "s1", "agent": "buyer", "kind": "tool", "tool": "buy", "output": "ok"}],
-              progress=False)
+    ws.ingest(
+        [
+            {"record": "run", "run_id": "r1", "system": "shop", "outcome": "failure"},
+            {"run_id": "r1", "step_id": "s0", "agent": "planner", "kind": "llm", "output": "plan"},
+            {
+                "run_id": "r1",
+                "step_id": "s1",
+                "agent": "buyer",
+                "kind": "tool",
+                "tool": "buy",
+                "output": "ok",
+            },
+        ],
+        progress=False,
+    )
     return ws
 
 
 def _cells(html: str) -> list[list[str]]:
     table = html.split("state before this step", 1)[1]
-    return [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S) for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)]
+    return [
+        re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)
+    ]
 
 
 def test_state_is_a_table_of_entries() -> None:
     payload = "<img src=x onerror=alert(1)>"
-    state = {"item_query": Entry("ear plugs", "s0"), "price": Entry(96.6, "s1", True), "note": payload,
-             "long": "x" * 1000}
+    state = {
+        "item_query": Entry("ear plugs", "s0"),
+        "price": Entry(96.6, "s1", True),
+        "note": payload,
+        "long": "x" * 1000,
+    }
     ex = IncidentExplorer(_store(), blame_model=None, snapshot=lambda run_id, step_id: state)
     ex.show_run("r1")
     ex.select_step("s1")
     html = ex.detail.value
     rows = _cells(html)
     assert rows[0] == ["key", "value", "src", "tainted"], rows[0]
-    assert ["item_query", "ear plugs", "s0", "False"] in rows and ["price", "96.6", "s1", "True"] in rows, rows
+    assert ["item_query", "ear plugs", "s0", "False"] in rows and ["price", "96.6", "s1", "True"] in rows, (
+        rows
+    )
     assert ["note", "&lt;img src=x onerror=alert(1)&gt;", "", ""] in rows and payload not in html
     assert "Value(" not in html and "Entry(" not in html
     long = next(r for r in rows if r[0] == "long")[1]

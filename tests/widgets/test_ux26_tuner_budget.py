@@ -14,8 +14,11 @@ from workbench.widgets import ThresholdTuner
 
 def _shown(widget: w.Widget) -> list[str]:
     """Every text a person sees in the widget tree: labels, HTML, descriptions (no tooltips)."""
-    out = [str(getattr(widget, a)) for a in ("description", "value")
-           if isinstance(widget, w.Label | w.HTML | w.Button) and getattr(widget, a, None)]
+    out = [
+        str(getattr(widget, a))
+        for a in ("description", "value")
+        if isinstance(widget, w.Label | w.HTML | w.Button) and getattr(widget, a, None)
+    ]
     for child in getattr(widget, "children", ()):
         out += _shown(child)
     return out
@@ -24,9 +27,25 @@ def _shown(widget: w.Widget) -> list[str]:
 def _store() -> wb.Workspace:
     records: list[dict] = []
     for r in range(20):
-        records.append({"record": "run", "run_id": f"r{r}", "system": "s", "outcome": "failure" if r % 4 == 0 else "success"})
-        records += [{"run_id": f"r{r}", "step_id": f"s{i}", "agent": "a", "kind": "tool", "tool": "t",
-                     "latency_ms": 100.0 + 50 * (r % 5) + i} for i in range(2)]
+        records.append(
+            {
+                "record": "run",
+                "run_id": f"r{r}",
+                "system": "s",
+                "outcome": "failure" if r % 4 == 0 else "success",
+            }
+        )
+        records += [
+            {
+                "run_id": f"r{r}",
+                "step_id": f"s{i}",
+                "agent": "a",
+                "kind": "tool",
+                "tool": "t",
+                "latency_ms": 100.0 + 50 * (r % 5) + i,
+            }
+            for i in range(2)
+        ]
     ws = wb.open()
     ws.ingest(records, progress=False)
     return ws
@@ -34,7 +53,9 @@ def _store() -> wb.Workspace:
 
 def test_budget_says_its_unit() -> None:
     tu = ThresholdTuner(_store(), signal="latency_ms")
-    assert tu.budget.value == 0 and any("no limit on the runs sent to a human" in t for t in _shown(tu)), _shown(tu)
+    assert tu.budget.value == 0 and any("no limit on the runs sent to a human" in t for t in _shown(tu)), (
+        _shown(tu)
+    )
     tu.budget.value = 0.25
     assert any("at most 25% of runs sent to a human" in t for t in _shown(tu)), _shown(tu)
     assert tu.sweep.budget == 0.25

@@ -21,14 +21,27 @@ from workbench.widgets import IncidentExplorer, ThresholdTuner
 def _records(systems: list[str], outcome: str | None = "failure", latency: float | None = None) -> list[dict]:
     out: list[dict] = []
     for r, system in enumerate(systems):
-        run = {"record": "run", "run_id": f"r{r}", "system": system,
-               "started_at": f"2026-01-0{1 + r % 9}T10:00:00Z"}
+        run = {
+            "record": "run",
+            "run_id": f"r{r}",
+            "system": system,
+            "started_at": f"2026-01-0{1 + r % 9}T10:00:00Z",
+        }
         if outcome is not None:
             run["outcome"] = outcome
         out.append(run)
-        out += [{"run_id": f"r{r}", "step_id": f"s{i}", "agent": "a" if i % 2 else "b", "kind": "tool",
-                 "tool": "search", "input": f"q{r}-{i}",
-                 "latency_ms": latency if latency is not None else 100 + 10 * i + r} for i in range(3)]
+        out += [
+            {
+                "run_id": f"r{r}",
+                "step_id": f"s{i}",
+                "agent": "a" if i % 2 else "b",
+                "kind": "tool",
+                "tool": "search",
+                "input": f"q{r}-{i}",
+                "latency_ms": latency if latency is not None else 100 + 10 * i + r,
+            }
+            for i in range(3)
+        ]
     return out
 
 
@@ -44,9 +57,9 @@ def test_run_list_names_each_runs_system_in_a_store_of_many() -> None:
     ex = _explorer(ws)
     lines = dict((v, k) for k, v in ex.runs.options)
     assert lines["r0"].startswith("r0 · quote-graph · "), lines
-    assert lines["r1"].startswith("r1 · <b>desk</b> · "), lines     # a plain-text label, shown as typed
+    assert lines["r1"].startswith("r1 · <b>desk</b> · "), lines  # a plain-text label, shown as typed
     assert lines["r2"].startswith("r2 · quote-graph · "), lines
-    ex.system.value = "quote-graph"        # one system picked: the same on every line, not repeated
+    ex.system.value = "quote-graph"  # one system picked: the same on every line, not repeated
     assert sorted(v for _, v in ex.runs.options) == ["r0", "r2"]
     assert all("quote-graph" not in k for k, _ in ex.runs.options), ex.runs.options
     ws.close()
@@ -83,16 +96,25 @@ def test_review_load_of_one_run_holds_point_and_threshold_inside_its_axis() -> N
     assert domain is not None, "one point left to Vega's own axis (536.00-536.24, the rule at its edge)"
     lo, hi = domain
     width = hi - lo
-    for x in (t, point):     # well inside, not at an edge
+    for x in (t, point):  # well inside, not at an edge
         assert lo + 0.2 * width < x < hi - 0.2 * width, (domain, t, point)
     # the slider's whole range is on the axis, so the rule never leaves it
-    assert lo <= view.threshold.min and view.threshold.max <= hi, (domain, view.threshold.min, view.threshold.max)
+    assert lo <= view.threshold.min and view.threshold.max <= hi, (
+        domain,
+        view.threshold.min,
+        view.threshold.max,
+    )
     ws.close()
 
 
 def test_review_load_curve_of_many_thresholds_keeps_vegas_axis() -> None:
-    table = pd.DataFrame({"threshold": [1.0, 2.0, 3.0], "escalation_rate": [1.0, 0.5, 0.2],
-                          "step_escalation_rate": [0.5, 0.2, 0.1]})
+    table = pd.DataFrame(
+        {
+            "threshold": [1.0, 2.0, 3.0],
+            "escalation_rate": [1.0, 0.5, 0.2],
+            "step_escalation_rate": [0.5, 0.2, 0.1],
+        }
+    )
     assert _x_domain(plots.review_load_curve(table, 2.0)) is None
     one = plots.review_load_curve(table.iloc[:1], 1.0, whole=True)
     assert _x_domain(one) == [0.0, 2.0]

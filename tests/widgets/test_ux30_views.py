@@ -15,9 +15,19 @@ def _failed_store() -> wb.Workspace:
     records: list[dict] = []
     for r in range(6):
         records.append({"record": "run", "run_id": f"r{r}", "system": "s", "outcome": "failure"})
-        records += [{"run_id": f"r{r}", "step_id": f"s{i}", "agent": "a" if i % 2 else "b", "kind": "tool",
-                     "tool": "search", "input": f"q{r}-{i}", "started_at": f"2026-03-01T10:{r:02d}:{i:02d}Z",
-                     "ended_at": f"2026-03-01T10:{r:02d}:{i:02d}.5Z"} for i in range(4)]
+        records += [
+            {
+                "run_id": f"r{r}",
+                "step_id": f"s{i}",
+                "agent": "a" if i % 2 else "b",
+                "kind": "tool",
+                "tool": "search",
+                "input": f"q{r}-{i}",
+                "started_at": f"2026-03-01T10:{r:02d}:{i:02d}Z",
+                "ended_at": f"2026-03-01T10:{r:02d}:{i:02d}.5Z",
+            }
+            for i in range(4)
+        ]
     ws = wb.open()
     ws.ingest(records, progress=False)
     for r in range(6):
@@ -32,13 +42,14 @@ def test_tuner_says_failed_runs_escalated_after_their_culprit() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tu = ThresholdTuner(ws, signal="tool_calls", budget=None)
-    tu.threshold.value = 2.0           # crossed at the second call: after r0's culprit, before the others'
+    tu.threshold.value = 2.0  # crossed at the second call: after r0's culprit, before the others'
     text = tu.readout.value
     assert "(6 of 6;" in text and "failures caught <b>83.3%</b> (5 of 6)" in text, text
     assert "1 failed run escalated too late: only after its labelled culprit step" in text, text
-    tu.threshold.value = 1.0           # the first call: at r0's culprit, caught; nothing late
-    assert "failures caught <b>100.0%</b> (6 of 6)" in tu.readout.value and "too late" not in tu.readout.value, \
-        tu.readout.value
+    tu.threshold.value = 1.0  # the first call: at r0's culprit, caught; nothing late
+    assert (
+        "failures caught <b>100.0%</b> (6 of 6)" in tu.readout.value and "too late" not in tu.readout.value
+    ), tu.readout.value
     ws.close()
 
 
@@ -63,16 +74,35 @@ def test_limit_table_says_its_basis_once() -> None:
     # learned from the successful runs: said once, above the table; runs of unknown outcome keep their column
     records = []
     for r in range(8):
-        records.append({"record": "run", "run_id": f"r{r}", "system": "<b>shop</b>",
-                        **({"outcome": "success"} if r < 6 else {})})
-        records += [{"run_id": f"r{r}", "step_id": f"s{i}", "agent": "a", "kind": "tool", "tool": "search",
-                     "input": f"q{r}-{i}", "status": "ok" if r < 6 else "unset"} for i in range(1 + r % 3)]
+        records.append(
+            {
+                "record": "run",
+                "run_id": f"r{r}",
+                "system": "<b>shop</b>",
+                **({"outcome": "success"} if r < 6 else {}),
+            }
+        )
+        records += [
+            {
+                "run_id": f"r{r}",
+                "step_id": f"s{i}",
+                "agent": "a",
+                "kind": "tool",
+                "tool": "search",
+                "input": f"q{r}-{i}",
+                "status": "ok" if r < 6 else "unset",
+            }
+            for i in range(1 + r % 3)
+        ]
     ws = wb.open()
     ws.ingest(records, progress=False)
     lt = LimitTuner(ws)
-    assert "Every limit here is learned from the successful runs of &lt;b&gt;shop&lt;/b&gt;." in lt.table.value
-    assert "basis" not in _limit_headers(lt) and "stops failed / successful / unknown" in _limit_headers(lt), \
-        _limit_headers(lt)
+    assert (
+        "Every limit here is learned from the successful runs of &lt;b&gt;shop&lt;/b&gt;." in lt.table.value
+    )
+    assert "basis" not in _limit_headers(lt) and "stops failed / successful / unknown" in _limit_headers(
+        lt
+    ), _limit_headers(lt)
     ws.close()
 
 
@@ -95,13 +125,25 @@ def test_explorer_findings_keep_words_whole_and_halves_stack() -> None:
     # at a 1000 px window the findings sat in a 280 px half: "retrieve|r", "silent_failu|re", a step id in three
     # pieces. Short words stay whole; a token longer than any word (here a 40-letter agent) still breaks
     records = [{"record": "run", "run_id": "r1", "system": "s", "outcome": "failure"}]
-    records += [{"run_id": "r1", "step_id": f"s{i}", "agent": "retriever" if i % 2 else "x" * 40, "kind": "tool",
-                 "tool": "search", "input": "<b>same</b>", "status": "ok"} for i in range(8)]
+    records += [
+        {
+            "run_id": "r1",
+            "step_id": f"s{i}",
+            "agent": "retriever" if i % 2 else "x" * 40,
+            "kind": "tool",
+            "tool": "search",
+            "input": "<b>same</b>",
+            "status": "ok",
+        }
+        for i in range(8)
+    ]
     ws = wb.open()
     ws.ingest(records, progress=False)
     wb.detect(ws)
     ex = IncidentExplorer(ws, blame_model=None)
-    cells = re.findall(r"<td( class='wb-word')?>([^<]*)</td>", ex.findings.value.split("wb-finding-detail")[0])
+    cells = re.findall(
+        r"<td( class='wb-word')?>([^<]*)</td>", ex.findings.value.split("wb-finding-detail")[0]
+    )
     assert cells and ("", "x" * 40) in cells, cells
     assert all(cls for cls, text in cells if text != "x" * 40), cells
     # the run list counts in words: "1 hits: loop" read as a typo
@@ -118,14 +160,16 @@ def test_flagged_runs_lead_with_their_worst_finding(ws: wb.Workspace) -> None:  
     # info findings ("built on s0002 (planner)"), not the critical one saying what spread from where
     fo = FindingsOverview(ws)
     runs = fo.drill("cascade")
-    critical = ws.sql("SELECT run_id, detail FROM findings WHERE detector = 'cascade' AND severity = 'critical'").df()
+    critical = ws.sql(
+        "SELECT run_id, detail FROM findings WHERE detector = 'cascade' AND severity = 'critical'"
+    ).df()
     assert len(runs) and runs["run_id"].isin(critical["run_id"]).sum() >= 3, runs
     worst = runs[runs["run_id"].isin(critical["run_id"])]
     assert (worst["severity"].str.startswith("critical")).all(), worst
     said = critical.groupby("run_id")["detail"].agg(set)
     assert all(r.example in said[r.run_id] for r in worst.itertuples()), worst[["run_id", "example"]]
     assert "<div class='wb-flagged-runs'>" in fo.runs.value
-    assert fo.chart.layout.overflow == "auto"     # its legend and menu scroll in its box on a narrow output
+    assert fo.chart.layout.overflow == "auto"  # its legend and menu scroll in its box on a narrow output
 
 
 def test_tuner_says_when_its_threshold_sends_every_run() -> None:
@@ -133,9 +177,20 @@ def test_tuner_says_when_its_threshold_sends_every_run() -> None:
     # there, "escalation rate 100.0%", as if that were its advice; nothing said to set a review budget
     records = []
     for r in range(6):
-        records.append({"record": "run", "run_id": f"r{r}", "system": "s", "outcome": "failure" if r < 3 else "success"})
-        records += [{"run_id": f"r{r}", "step_id": f"s{i}", "agent": "a", "kind": "tool", "tool": "search",
-                     "input": f"q{r}-{i}"} for i in range(1 if r < 3 else 3)]   # failures are the short runs
+        records.append(
+            {"record": "run", "run_id": f"r{r}", "system": "s", "outcome": "failure" if r < 3 else "success"}
+        )
+        records += [
+            {
+                "run_id": f"r{r}",
+                "step_id": f"s{i}",
+                "agent": "a",
+                "kind": "tool",
+                "tool": "search",
+                "input": f"q{r}-{i}",
+            }
+            for i in range(1 if r < 3 else 3)
+        ]  # failures are the short runs
     ws = wb.open()
     ws.ingest(records, progress=False)
     with warnings.catch_warnings():
@@ -143,6 +198,6 @@ def test_tuner_says_when_its_threshold_sends_every_run() -> None:
         tu = ThresholdTuner(ws, signal="tool_calls")
         assert "(6 of 6;" in tu.readout.value, tu.readout.value
         assert "sends <b>every run</b> to a human" in tu.readout.value and "max review" in tu.readout.value
-        tu.budget.value = 0.5      # a budget set: the over-budget line, or none, speaks instead
+        tu.budget.value = 0.5  # a budget set: the over-budget line, or none, speaks instead
         assert "every run</b> to a human" not in tu.readout.value, tu.readout.value
     ws.close()

@@ -34,11 +34,25 @@ def _run(n: int = 4) -> list[dict]:
     recs: list[dict] = [{"record": "run", "run_id": "r1", "system": "quote-desk", "outcome": "failure"}]
     for i in range(n):
         last = i == n - 1
-        recs.append({"record": "step", "run_id": "r1", "step_id": f"s{i:04d}", "agent": ["planner", "writer"][i % 2],
-                     "kind": "tool", "name": f"call {i}", "input": f"in {i}", "output": None if last else f"out {i}",
-                     "status": "ok", "error": "503 from quotes.internal" if last else None,
-                     "tokens_in": 100, "tokens_out": 20, "cost": 0.001,
-                     "started_at": T0 + i * 50_000_000, "ended_at": T0 + i * 50_000_000 + 40_000_000})
+        recs.append(
+            {
+                "record": "step",
+                "run_id": "r1",
+                "step_id": f"s{i:04d}",
+                "agent": ["planner", "writer"][i % 2],
+                "kind": "tool",
+                "name": f"call {i}",
+                "input": f"in {i}",
+                "output": None if last else f"out {i}",
+                "status": "ok",
+                "error": "503 from quotes.internal" if last else None,
+                "tokens_in": 100,
+                "tokens_out": 20,
+                "cost": 0.001,
+                "started_at": T0 + i * 50_000_000,
+                "ended_at": T0 + i * 50_000_000 + 40_000_000,
+            }
+        )
     return recs
 
 
@@ -65,13 +79,17 @@ def test_the_explorer_s_timeline_fits_its_output_and_marks_the_step_the_list_mar
     # the step the list marks "✖ error" is the one the timeline draws a red ✕ on
     assert _crosses(spec) == 1
     # the run's duration, tokens and cost in its header, as a Phoenix or Langfuse trace's header gives them
-    assert "190 ms · 400 tokens in, 80 out · $0.0040" in ex.header.value.replace("\u00a0", " "), ex.header.value
-    assert ex.signals_box.children == ()     # no move has a confidence or entropy: no empty chart under it
+    assert "190 ms · 400 tokens in, 80 out · $0.0040" in ex.header.value.replace("\u00a0", " "), (
+        ex.header.value
+    )
+    assert ex.signals_box.children == ()  # no move has a confidence or entropy: no empty chart under it
     data = [r for rows in spec["datasets"].values() for r in rows if "erred" in r]
     assert [r["step_id"] for r in data if r["erred"]] == ["s0003"]
     # what it raised in its tooltip (and its ✕'s), as a trace view shows the exception on hover
     assert [r["raised"] for r in data if r["erred"]] == ["503 from quotes.internal"]
-    assert {"raised"} <= {t["field"] for layer in spec["layer"][:3] for t in layer["encoding"].get("tooltip", [])}
+    assert {"raised"} <= {
+        t["field"] for layer in spec["layer"][:3] for t in layer["encoding"].get("tooltip", [])
+    }
 
 
 def test_a_raise_recorded_as_an_error_text_is_drawn_as_one_on_the_timeline() -> None:
@@ -86,20 +104,29 @@ def test_the_lanes_and_the_confidence_chart_under_them_line_up_container_wide() 
     # a "signal" one put one chart's 0 s ~20 px left of the other's (and an end label overhanging it, ~15 px right)
     ws = wb.open()
     ws.ingest([dict(r, confidence=0.8) if r["record"] == "step" else r for r in _run()], progress=False)
-    lanes, signals = (c.to_dict() for c in plots.timeline_parts(plots.timeline_data(ws, "r1"), width="container"))
+    lanes, signals = (
+        c.to_dict() for c in plots.timeline_parts(plots.timeline_data(ws, "r1"), width="container")
+    )
     assert signals["width"] == lanes["width"] == "container"
 
     def y_axis(spec: dict) -> dict:
-        return next(layer["encoding"]["y"]["axis"] for layer in spec.get("layer", [spec]) if "y" in layer["encoding"])
+        return next(
+            layer["encoding"]["y"]["axis"] for layer in spec.get("layer", [spec]) if "y" in layer["encoding"]
+        )
 
     def legends(spec: dict) -> list:
-        return [layer["encoding"]["color"].get("legend") for layer in spec.get("layer", [spec])
-                if "color" in layer.get("encoding", {})]
+        return [
+            layer["encoding"]["color"].get("legend")
+            for layer in spec.get("layer", [spec])
+            if "color" in layer.get("encoding", {})
+        ]
 
     a, b = y_axis(lanes), y_axis(signals)
     assert a["minExtent"] == a["maxExtent"] == b["minExtent"] == b["maxExtent"], (a, b)
     assert all(g and g["orient"] == "bottom" for g in legends(lanes) + legends(signals))
-    assert all(layer["encoding"]["x"]["axis"]["labelFlush"] for layer in [lanes["layer"][0], signals["layer"][0]])
+    assert all(
+        layer["encoding"]["x"]["axis"]["labelFlush"] for layer in [lanes["layer"][0], signals["layer"][0]]
+    )
 
 
 def test_the_drift_chart_and_its_title_fit_a_1000_px_window_s_output() -> None:
@@ -109,9 +136,18 @@ def test_the_drift_chart_and_its_title_fit_a_1000_px_window_s_output() -> None:
     recs: list[dict] = []
     for r in range(6):
         recs.append({"record": "run", "run_id": f"r{r}", "outcome": "success"})
-        recs += [{"record": "step", "run_id": f"r{r}", "step_id": f"r{r}s{i}", "agent": a, "kind": "llm",
-                  "started_at": T0 + r * 3_600_000_000_000 + i * 10**9,
-                  "ended_at": T0 + r * 3_600_000_000_000 + i * 10**9 + 400_000_000} for i, a in enumerate(["a", "b"])]
+        recs += [
+            {
+                "record": "step",
+                "run_id": f"r{r}",
+                "step_id": f"r{r}s{i}",
+                "agent": a,
+                "kind": "llm",
+                "started_at": T0 + r * 3_600_000_000_000 + i * 10**9,
+                "ended_at": T0 + r * 3_600_000_000_000 + i * 10**9 + 400_000_000,
+            }
+            for i, a in enumerate(["a", "b"])
+        ]
     ws.ingest(recs, progress=False)
     spec = DriftMonitor(ws, metric="latency_ms").chart.chart.to_dict()
     assert spec["width"] == "container", spec.get("width")
@@ -124,8 +160,11 @@ def test_the_drift_chart_and_its_title_fit_a_1000_px_window_s_output() -> None:
 
 
 def test_notebook_01_opens_one_explorer_and_its_findings_overview_drives_it() -> None:
-    code = "\n".join("".join(c["source"]) for c in json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-                     if c["cell_type"] == "code")
+    code = "\n".join(
+        "".join(c["source"])
+        for c in json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+        if c["cell_type"] == "code"
+    )
     assert len(re.findall(r"\bIncidentExplorer\(", code)) == 1, code
     overviews = re.findall(r"\bFindingsOverview\(([^)]*)\)", code)
     # every overview hands its runs to that explorer: without one, its "Open in explorer" builds its own

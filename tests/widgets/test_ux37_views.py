@@ -21,9 +21,19 @@ T0 = 1_767_225_600_000_000_000
 def _long_run(n: int = 40) -> list[dict]:
     """A run of ``n`` moves a minute apart, each LLM move with a confidence."""
     recs: list[dict] = [{"record": "run", "run_id": "r1", "system": "desk", "outcome": "failure"}]
-    recs += [{"record": "step", "run_id": "r1", "step_id": f"s{i:03d}", "agent": ["planner", "writer"][i % 2],
-              "kind": ["llm", "tool"][i % 2], "confidence": 0.5 + (i % 5) / 10 if i % 2 == 0 else None,
-              "started_at": T0 + i * 60 * 10**9, "ended_at": T0 + i * 60 * 10**9 + 30 * 10**9} for i in range(n)]
+    recs += [
+        {
+            "record": "step",
+            "run_id": "r1",
+            "step_id": f"s{i:03d}",
+            "agent": ["planner", "writer"][i % 2],
+            "kind": ["llm", "tool"][i % 2],
+            "confidence": 0.5 + (i % 5) / 10 if i % 2 == 0 else None,
+            "started_at": T0 + i * 60 * 10**9,
+            "ended_at": T0 + i * 60 * 10**9 + 30 * 10**9,
+        }
+        for i in range(n)
+    ]
     return recs
 
 
@@ -78,11 +88,15 @@ def test_the_tuner_lists_the_runs_a_threshold_escalates_and_opens_one(ws: wb.Wor
     tu = ThresholdTuner(ws, signal="confidence", budget=0.2, explorer=ex)
     runs, p = tu.escalated.pick.options, tu.point
     assert len(runs) == p.escalated_runs > 0
-    what = [text.replace("\u200b", "").split(" · ")[1] for text, _ in runs]   # (without its break points: ux43)
+    what = [
+        text.replace("\u200b", "").split(" · ")[1] for text, _ in runs
+    ]  # (without its break points: ux43)
     assert what.count("failed, caught in time") == p.failures_caught
     assert what.count("succeeded: a review for nothing") == p.false_escalations
-    assert what == sorted(what, key=["failed, caught in time", "failed, escalated too late",
-                                     "succeeded: a review for nothing"].index)      # the catches first
+    assert what == sorted(
+        what,
+        key=["failed, caught in time", "failed, escalated too late", "succeeded: a review for nothing"].index,
+    )  # the catches first
     assert f"{p.escalated_runs} runs sent to a human" in tu.escalated.summary.value
     # the list follows the slider: a lower confidence threshold sends fewer runs
     tu.threshold.value = tu.threshold.min + 5 * tu.threshold.step
@@ -99,7 +113,7 @@ def test_the_tuner_says_which_threshold_it_recommends_and_why_and_goes_back_to_i
     assert f"Recommended: confidence ≤ {tu.recommended:.3f}" in advice, advice
     assert "the cheapest threshold sending at most 20% of runs to a human" in advice
     assert f"expected cost {best.cost:,.0f} against {none.cost:,.0f} with no review" in advice, advice
-    assert tu.to_recommended.layout.display == "none"       # on it: nothing to go back to
+    assert tu.to_recommended.layout.display == "none"  # on it: nothing to go back to
     tu.threshold.value = tu.threshold.min
     assert tu.to_recommended.layout.display is None and "Recommended" in tu.advice.value
     tu.to_recommended.click()
@@ -108,8 +122,10 @@ def test_the_tuner_says_which_threshold_it_recommends_and_why_and_goes_back_to_i
     assert f"(best within the 20% review budget {best.cost:,.1f})" in tu.readout.value, tu.readout.value
     # one threshold per agent: the sliders' opening set is the recommendation (not the single threshold above them)
     tu.per_agent.value = True
-    assert "Recommended per agent" in tu.advice.value and f"{tu.sweep.best_per_agent.cost:,.0f} against" in \
-        tu.advice.value, tu.advice.value
+    assert (
+        "Recommended per agent" in tu.advice.value
+        and f"{tu.sweep.best_per_agent.cost:,.0f} against" in tu.advice.value
+    ), tu.advice.value
 
 
 def test_the_limit_tuner_s_charts_fit_a_1000_px_window_s_output(ws: wb.Workspace) -> None:
@@ -121,7 +137,9 @@ def test_the_limit_tuner_s_charts_fit_a_1000_px_window_s_output(ws: wb.Workspace
     lt = LimitTuner(wb.suggest_limits(ws, quantile=0.99), ws=ws)
     stops, peaks = lt.stops_chart.chart.to_dict(), lt.peaks_chart.chart.to_dict()
     assert stops["width"] == "container" and "wb-fit" in lt.stops_chart._dom_classes, stops.get("width")
-    assert all(len(line) * _CHAR_PX < 568 - 40 for line in (stops["title"]["text"], stops["title"]["subtitle"]))
+    assert all(
+        len(line) * _CHAR_PX < 568 - 40 for line in (stops["title"]["text"], stops["title"]["subtitle"])
+    )
     svg = vlc.vegalite_to_svg(peaks)
     drawn = float(re.search(r'<svg[^>]* width="([\d.]+)"', svg).group(1))
-    assert drawn <= 568 - 38, drawn     # (vega-embed's 38 px "…" menu beside it)
+    assert drawn <= 568 - 38, drawn  # (vega-embed's 38 px "…" menu beside it)

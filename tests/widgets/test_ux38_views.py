@@ -19,10 +19,25 @@ def _tied_slowest() -> wb.Workspace:
     """40 runs of 20 tool steps (100-119 ms); in every other run one step took 3,000 ms more; a run in 4 failed."""
     records: list[dict] = []
     for r in range(40):
-        records.append({"record": "run", "run_id": f"r{r}", "system": "s",
-                        "outcome": "failure" if r % 4 == 0 else "success"})
-        records += [{"run_id": f"r{r}", "step_id": f"s{i}", "agent": "a", "kind": "tool", "tool": "t",
-                     "latency_ms": 100.0 + i + (3000 if i == 5 and r % 2 == 0 else 0)} for i in range(20)]
+        records.append(
+            {
+                "record": "run",
+                "run_id": f"r{r}",
+                "system": "s",
+                "outcome": "failure" if r % 4 == 0 else "success",
+            }
+        )
+        records += [
+            {
+                "run_id": f"r{r}",
+                "step_id": f"s{i}",
+                "agent": "a",
+                "kind": "tool",
+                "tool": "t",
+                "latency_ms": 100.0 + i + (3000 if i == 5 and r % 2 == 0 else 0),
+            }
+            for i in range(20)
+        ]
     ws = wb.open()
     ws.ingest(records, progress=False)
     return ws
@@ -35,13 +50,17 @@ def _text(html: str) -> str:
 def test_the_tuner_opens_on_no_review_when_no_threshold_pays(tmp_path) -> None:  # noqa: ANN001
     ws = _tied_slowest()
     # a review costs half a missed failure, and every threshold sends a success per failure caught or more
-    tu = ThresholdTuner(ws, signal="latency_ms", cost_review=1, cost_failure=2, policy_path=str(tmp_path / "p.yaml"))
-    assert tu.sweep.best.threshold is None          # no threshold is cheaper than no review
+    tu = ThresholdTuner(
+        ws, signal="latency_ms", cost_review=1, cost_failure=2, policy_path=str(tmp_path / "p.yaml")
+    )
+    assert tu.sweep.best.threshold is None  # no threshold is cheaper than no review
     assert tu.point.escalated_runs == 0 and tu.point.cost == tu.sweep.at(None).cost, tu.point
     assert tu.threshold.value == tu.recommended == 3110 and tu.threshold.max >= 3110
     advice = _text(tu.advice.value)
-    assert advice.startswith("Recommended: no review rule — no threshold on this signal costs less than sending no "
-                             "run to a human (expected cost 20)"), advice
+    assert advice.startswith(
+        "Recommended: no review rule — no threshold on this signal costs less than sending no "
+        "run to a human (expected cost 20)"
+    ), advice
     assert "at latency_ms ≥ 3,110, where no run is sent to a human" in advice, advice
     assert "escalation rate 0.0% of runs (0 of 40" in _text(tu.readout.value)
     # the trade-off chart's line reaches that point (it ended at 50 % of runs escalated, the point off its axis)
@@ -59,7 +78,9 @@ def test_the_tuner_opens_on_no_review_when_no_threshold_pays(tmp_path) -> None: 
     tu.threshold.value = 3105
     assert tu.point.escalated_runs == 20 and tu.to_recommended.layout.display is None
     assert tu.escalated.pick.layout.display is None and len(tu.escalated.pick.options) == 20
-    assert tu.sweep.at(tu.export_policy().hitl[0].threshold).escalated_runs == 20   # (written as 3100: same runs)
+    assert (
+        tu.sweep.at(tu.export_policy().hitl[0].threshold).escalated_runs == 20
+    )  # (written as 3100: same runs)
     tu.to_recommended.click()
     assert tu.point.escalated_runs == 0
 
@@ -67,10 +88,18 @@ def test_the_tuner_opens_on_no_review_when_no_threshold_pays(tmp_path) -> None: 
 def test_the_no_review_point_lies_past_the_lowest_value_for_a_signal_escalating_below() -> None:
     records: list[dict] = []
     for r in range(30):
-        records.append({"record": "run", "run_id": f"r{r}", "system": "s",
-                        "outcome": "failure" if r % 3 == 0 else "success"})
-        records += [{"run_id": f"r{r}", "step_id": f"s{i}", "agent": "a", "kind": "llm",
-                     "confidence": 0.5 + i / 100} for i in range(10)]   # every run reaches 0.5: no signal
+        records.append(
+            {
+                "record": "run",
+                "run_id": f"r{r}",
+                "system": "s",
+                "outcome": "failure" if r % 3 == 0 else "success",
+            }
+        )
+        records += [
+            {"run_id": f"r{r}", "step_id": f"s{i}", "agent": "a", "kind": "llm", "confidence": 0.5 + i / 100}
+            for i in range(10)
+        ]  # every run reaches 0.5: no signal
     ws = wb.open()
     ws.ingest(records, progress=False)
     tu = ThresholdTuner(ws, signal="confidence", cost_review=1, cost_failure=2)

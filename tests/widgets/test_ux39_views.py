@@ -21,11 +21,31 @@ def two_agents() -> wb.Workspace:
     records = []
     for r in range(40):
         failed = r % 4 == 0
-        records.append({"record": "run", "run_id": f"r{r}", "system": "s", "outcome": "failure" if failed else "success"})
-        records += [{"run_id": f"r{r}", "step_id": f"a{i}", "agent": "slowpoke", "kind": "tool", "tool": "t",
-                     "latency_ms": 100.0 + i + (3000 if failed and i == 2 else 0)} for i in range(3)]
-        records += [{"run_id": f"r{r}", "step_id": f"b{i}", "agent": "noisy" + XSS, "kind": "tool", "tool": "t",
-                     "latency_ms": 50.0 + (0 if failed else (r * 7 % 13) * 400) + i} for i in range(3)]
+        records.append(
+            {"record": "run", "run_id": f"r{r}", "system": "s", "outcome": "failure" if failed else "success"}
+        )
+        records += [
+            {
+                "run_id": f"r{r}",
+                "step_id": f"a{i}",
+                "agent": "slowpoke",
+                "kind": "tool",
+                "tool": "t",
+                "latency_ms": 100.0 + i + (3000 if failed and i == 2 else 0),
+            }
+            for i in range(3)
+        ]
+        records += [
+            {
+                "run_id": f"r{r}",
+                "step_id": f"b{i}",
+                "agent": "noisy" + XSS,
+                "kind": "tool",
+                "tool": "t",
+                "latency_ms": 50.0 + (0 if failed else (r * 7 % 13) * 400) + i,
+            }
+            for i in range(3)
+        ]
     ws = wb.open()
     ws.ingest(records, progress=False)
     return ws
@@ -46,7 +66,9 @@ def test_an_agent_with_no_rule_opens_its_slider_on_no_review(tmp_path: Path) -> 
     assert tu.current_threshold() == {noisy: None, "slowpoke": 3100.0}
     assert tu.point == tu.sweep.at({noisy: None, "slowpoke": 3100.0}) and tu.point.escalated_runs == 10
     said = tu.agent_note.value
-    assert "No rule for <b>noisy&lt;img src=x" in said and "past every value" in said and "4,860" in said, said
+    assert "No rule for <b>noisy&lt;img src=x" in said and "past every value" in said and "4,860" in said, (
+        said
+    )
     assert "noisy&lt;img src=x onerror=alert(1)&gt; no rule, slowpoke 3,100" in tu.readout.value
     policy = tu.export_policy(tmp_path / "p.yaml")
     assert [(r.agent, r.threshold) for r in policy.hitl] == [("slowpoke", 3100.0)]
@@ -72,7 +94,7 @@ def test_drift_of_runs_within_milliseconds_says_so() -> None:
     d = DriftMonitor(ws)
     said = d.summary.value
     assert "These runs all began within 32 ms of each other: too short a stretch to show drift" in said, said
-    assert "wb.detect(ws)" in said       # (and what it said before, after it)
+    assert "wb.detect(ws)" in said  # (and what it said before, after it)
     x = d.chart.chart.to_dict()["layer"][0]["encoding"]["x"]
     assert x["axis"]["format"] == "%H:%M:%S.%L" and x["title"].endswith("Dec 2026"), x
 
@@ -87,7 +109,9 @@ def test_no_threshold_pays_the_cost_chart_marks_no_review_as_its_minimum() -> No
     tu = ThresholdTuner(ws, signal="latency_ms")
     assert tu.no_rule and tu.point.escalated_runs == 0 and tu.point.cost == 0.0
     spec = tu.cost_chart.chart.to_dict()
-    diamond = next(la for la in spec["layer"] if isinstance(la["mark"], dict) and la["mark"].get("shape") == "diamond")
+    diamond = next(
+        la for la in spec["layer"] if isinstance(la["mark"], dict) and la["mark"].get("shape") == "diamond"
+    )
     (marked,) = spec["datasets"][diamond["data"]["name"]]
     assert marked["threshold"] == tu.threshold.value and marked["cost"] == 0.0, marked
     assert "precision: no run escalated" in tu.readout.value and "precision 0.0%" not in tu.readout.value
@@ -98,9 +122,21 @@ def test_a_run_whose_steps_name_no_agent_says_so_in_its_header() -> None:
     from workbench.widgets import IncidentExplorer
 
     ws = wb.open()
-    ws.ingest([{"record": "run", "run_id": "r", "outcome": "unknown"}] + [
-        {"run_id": "r", "step_id": f"s{i}", "kind": "llm", "latency_ms": 500.0, "started_at": f"2026-03-01T10:00:0{i}Z",
-         "ended_at": f"2026-03-01T10:00:0{i}.5Z"} for i in range(3)], progress=False)
+    ws.ingest(
+        [{"record": "run", "run_id": "r", "outcome": "unknown"}]
+        + [
+            {
+                "run_id": "r",
+                "step_id": f"s{i}",
+                "kind": "llm",
+                "latency_ms": 500.0,
+                "started_at": f"2026-03-01T10:00:0{i}Z",
+                "ended_at": f"2026-03-01T10:00:0{i}.5Z",
+            }
+            for i in range(3)
+        ],
+        progress=False,
+    )
     ex = IncidentExplorer(ws, blame_model=None)
     ex.show_run("r")
     assert "(no\u00a0agent)\u00a01.5\u00a0s\u00a0(3\u00a0steps)" in ex.header.value, ex.header.value

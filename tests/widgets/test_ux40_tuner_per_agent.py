@@ -15,7 +15,9 @@ def test_no_agent_keeps_a_rule_none_of_its_steps_meets() -> None:
     ws = _desk()
     sw = wb.sweep_thresholds(ws, signal="latency_ms", per_agent=True)
     chosen = sw.best_per_agent.threshold
-    steps = ws.sql("SELECT agent, max(latency_ms) AS top FROM steps WHERE agent IS NOT NULL GROUP BY agent").df()
+    steps = ws.sql(
+        "SELECT agent, max(latency_ms) AS top FROM steps WHERE agent IS NOT NULL GROUP BY agent"
+    ).df()
     top = dict(zip(steps["agent"], steps["top"], strict=True))
     assert set(chosen) == {"researcher", "triage", "writer"}
     # every rule kept is met by a step of its agent; the failed run's slow triage step is what catches it
@@ -37,27 +39,55 @@ def test_tuner_says_why_agents_have_no_rule_on_one_failed_run() -> None:
     assert t["researcher"] is None and t["writer"] is None and t["triage"] is not None
     note = _text(tu.agent_note.value)
     assert "No rule for researcher, writer" in note
-    assert "Only 1 failed run of the 2 carries latency_ms in time: too few to tell which agent's threshold" in note
+    assert (
+        "Only 1 failed run of the 2 carries latency_ms in time: too few to tell which agent's threshold"
+        in note
+    )
     # moved off what the search chose, the note on why it chose so goes
     tu.agent_sliders.children[0].value = tu.agent_sliders.children[0].min
     assert "too few" not in _text(tu.agent_note.value)
 
 
 def _records(a: float, b: float, outcome: str, run: str) -> list[dict]:
-    return [{"record": "run", "run_id": run, "system": "desk", "outcome": outcome,
-             "started_at": "2026-03-01T10:00:00Z"},
-            {"run_id": run, "step_id": "s0", "agent": "alpha", "kind": "llm", "latency_ms": a,
-             "started_at": "2026-03-01T10:00:00Z", "ended_at": "2026-03-01T10:00:01Z"},
-            {"run_id": run, "step_id": "s1", "agent": "beta", "kind": "llm", "latency_ms": b,
-             "started_at": "2026-03-01T10:00:01Z", "ended_at": "2026-03-01T10:00:02Z"}]
+    return [
+        {
+            "record": "run",
+            "run_id": run,
+            "system": "desk",
+            "outcome": outcome,
+            "started_at": "2026-03-01T10:00:00Z",
+        },
+        {
+            "run_id": run,
+            "step_id": "s0",
+            "agent": "alpha",
+            "kind": "llm",
+            "latency_ms": a,
+            "started_at": "2026-03-01T10:00:00Z",
+            "ended_at": "2026-03-01T10:00:01Z",
+        },
+        {
+            "run_id": run,
+            "step_id": "s1",
+            "agent": "beta",
+            "kind": "llm",
+            "latency_ms": b,
+            "started_at": "2026-03-01T10:00:01Z",
+            "ended_at": "2026-03-01T10:00:02Z",
+        },
+    ]
 
 
 def test_tuner_says_why_agents_share_one_threshold() -> None:
     # both agents slow in the one failed run: each alone catches it, at the same cost, and both keep the best
     # single threshold, a rule each of them meets
     ws = wb.open()
-    ws.ingest(_records(500.0, 500.0, "failure", "f") + _records(100.0, 120.0, "success", "s1")
-              + _records(110.0, 90.0, "success", "s2"), progress=False)
+    ws.ingest(
+        _records(500.0, 500.0, "failure", "f")
+        + _records(100.0, 120.0, "success", "s1")
+        + _records(110.0, 90.0, "success", "s2"),
+        progress=False,
+    )
     tu = ThresholdTuner(ws, signal="latency_ms")
     tu.per_agent.value = True
     t = tu.current_threshold()
@@ -70,10 +100,24 @@ def test_tuner_says_why_agents_share_one_threshold() -> None:
 def _one_value(runs: int, value: float, signal: str) -> wb.Workspace:
     recs: list[dict] = []
     for r in range(runs):
-        recs += [{"record": "run", "run_id": f"r{r}", "system": "s", "outcome": "failure" if r % 2 else "success",
-                  "started_at": f"2026-03-01T10:0{r}:00Z"},
-                 {"run_id": f"r{r}", "step_id": "a", "agent": "x", "kind": "llm", signal: value,
-                  "started_at": f"2026-03-01T10:0{r}:00Z", "ended_at": f"2026-03-01T10:0{r}:01Z"}]
+        recs += [
+            {
+                "record": "run",
+                "run_id": f"r{r}",
+                "system": "s",
+                "outcome": "failure" if r % 2 else "success",
+                "started_at": f"2026-03-01T10:0{r}:00Z",
+            },
+            {
+                "run_id": f"r{r}",
+                "step_id": "a",
+                "agent": "x",
+                "kind": "llm",
+                signal: value,
+                "started_at": f"2026-03-01T10:0{r}:00Z",
+                "ended_at": f"2026-03-01T10:0{r}:01Z",
+            },
+        ]
     ws = wb.open()
     ws.ingest(recs, progress=False)
     return ws

@@ -17,25 +17,29 @@ from workbench.widgets import ThresholdTuner
 
 def test_every_run_failed_the_per_agent_note_says_why() -> None:
     ws = _desk()
-    wb.detect(ws)     # the run that said it succeeded is a silent failure: every run failed
+    wb.detect(ws)  # the run that said it succeeded is a silent failure: every run failed
     tu = ThresholdTuner(ws, signal="latency_ms")
     tu.per_agent.value = True
     assert set(tu.current_threshold().values()) == {None}
     note = _text(tu.agent_note.value)
     assert "No rule for researcher, triage, writer" in note
-    assert ("Every run here failed: no escalation can be counted as false, so the agents' thresholds are the set "
-            "catching the most failures in time within the 10% review budget (max review), and no threshold keeps "
-            "within it: the fewest runs any sends to a human is 50.0% (1 of 2), so no agent has a rule. Raise max "
-            "review to at least 50% for thresholds per agent.") in note, note
-    assert "too few to tell" not in note      # (no agent has a threshold to tell apart)
+    assert (
+        "Every run here failed: no escalation can be counted as false, so the agents' thresholds are the set "
+        "catching the most failures in time within the 10% review budget (max review), and no threshold keeps "
+        "within it: the fewest runs any sends to a human is 50.0% (1 of 2), so no agent has a rule. Raise max "
+        "review to at least 50% for thresholds per agent."
+    ) in note, note
+    assert "too few to tell" not in note  # (no agent has a threshold to tell apart)
     # a budget the runs allow: triage gets the rule, the note says what the set is and that the runs are few
     tu.budget.value = 0.5
     t = tu.current_threshold()
     assert t["triage"] is not None and t["researcher"] is None and t["writer"] is None
     note = _text(tu.agent_note.value)
-    assert "the set catching the most failures in time within the 50% review budget (max review)." in note, note
+    assert "the set catching the most failures in time within the 50% review budget (max review)." in note, (
+        note
+    )
     assert "Only 2 failed runs carry latency_ms in time: too few to tell" in note, note
-    assert tu.charts.children and tu.load_chart in tu.charts.children     # review load drawn, no cost chart
+    assert tu.charts.children and tu.load_chart in tu.charts.children  # review load drawn, no cost chart
 
 
 def test_one_failed_run_alone_says_why() -> None:
@@ -52,10 +56,27 @@ def test_keep_shared_both_ways_in_sweep_policy_and_backtest() -> None:
     ws = _desk()
     learned = ws.runs()["run_id"].tolist()
     # a later failed run where the researcher, never slow before, is slow: only a kept shared rule escalates it
-    ws.ingest([{"record": "run", "run_id": "later", "system": "desk", "outcome": "failure",
-                "started_at": "2026-03-02T10:00:00Z"},
-               {"run_id": "later", "step_id": "s0", "agent": "researcher", "kind": "llm", "latency_ms": 900.0,
-                "started_at": "2026-03-02T10:00:00Z", "ended_at": "2026-03-02T10:00:00.900Z"}], progress=False)
+    ws.ingest(
+        [
+            {
+                "record": "run",
+                "run_id": "later",
+                "system": "desk",
+                "outcome": "failure",
+                "started_at": "2026-03-02T10:00:00Z",
+            },
+            {
+                "run_id": "later",
+                "step_id": "s0",
+                "agent": "researcher",
+                "kind": "llm",
+                "latency_ms": 900.0,
+                "started_at": "2026-03-02T10:00:00Z",
+                "ended_at": "2026-03-02T10:00:00.900Z",
+            },
+        ],
+        progress=False,
+    )
     default = wb.sweep_thresholds(ws, signal="latency_ms", per_agent=True, runs=learned)
     kept = wb.sweep_thresholds(ws, signal="latency_ms", per_agent=True, runs=learned, keep_shared=True)
     d, k = default.best_per_agent.threshold, kept.best_per_agent.threshold
@@ -65,7 +86,7 @@ def test_keep_shared_both_ways_in_sweep_policy_and_backtest() -> None:
     p_default, p_kept = default.to_policy(), kept.to_policy()
     assert [r.agent for r in p_default.hitl] == ["triage"]
     assert sorted(r.agent for r in p_kept.hitl) == ["researcher", "triage", "writer"]
-    assert len({r.threshold for r in p_kept.hitl}) == 1     # one shared number, not one rounding per agent
+    assert len({r.threshold for r in p_kept.hitl}) == 1  # one shared number, not one rounding per agent
     assert p_kept.provenance.sweep["keep_shared"] is True and "keep_shared" not in p_default.provenance.sweep
     assert any("'researcher', 'writer' met by none of their steps" in n for n in p_kept.provenance.notes)
     back = wb.Policy.from_yaml(p_kept.to_yaml())
@@ -84,7 +105,7 @@ def test_keep_shared_refuses_a_string() -> None:
 
 def test_tuner_keeps_the_shared_threshold_when_asked() -> None:
     tu = ThresholdTuner(_desk(), signal="latency_ms")
-    assert tu.keep_shared.layout.display == "none"      # a per-agent option: shown with the agents' sliders
+    assert tu.keep_shared.layout.display == "none"  # a per-agent option: shown with the agents' sliders
     tu.per_agent.value = True
     assert tu.keep_shared.layout.display is None
     assert tu.current_threshold()["researcher"] is None
@@ -106,8 +127,10 @@ def test_one_threshold_to_weigh_draws_no_trade_off_curve_and_says_why() -> None:
     # the review load (every run failed) and the histogram still drawn: they show the threshold and its rule
     assert tu.sweep_chart not in kids and tu.load_chart in kids and tu.hist_chart in kids
     thin = _text(next(k.value for k in kids if "wb-tuner-thin" in k._dom_classes))
-    assert ("No trade-off curve to draw: the 1 run of known outcome here gives one threshold on latency_ms to weigh"
-            in thin), thin
+    assert (
+        "No trade-off curve to draw: the 1 run of known outcome here gives one threshold on latency_ms to weigh"
+        in thin
+    ), thin
     # two runs of different values: the curve again
     tu = ThresholdTuner(_desk(), signal="latency_ms")
     assert tu.sweep_chart in tu.charts.children and tu.cost_chart in tu.charts.children
@@ -120,8 +143,9 @@ def test_langchain_batched_messages_read_as_messages() -> None:
 
     ws = wb.open()
     ws.ingest(str(FIXTURES.parent / "langgraph" / "openinference_two_agents.otlp.jsonl"), progress=False)
-    raw = ws.sql("SELECT input FROM steps WHERE input LIKE '{\"messages\": [[{\"lc\"%' ORDER BY seq LIMIT 1"
-                 ).fetchall()[0][0]
+    raw = ws.sql(
+        'SELECT input FROM steps WHERE input LIKE \'{"messages": [[{"lc"%\' ORDER BY seq LIMIT 1'
+    ).fetchall()[0][0]
     text = readable(raw)
     assert "You are the researcher. Look up the price." in text and '"lc"' not in text, text[:400]
     assert "Quote me a widget." in text
@@ -134,11 +158,16 @@ def test_many_findings_alike_are_one_row() -> None:
     ws = wb.open()
     ws.ingest(str(FIXTURES.parent / "langgraph" / "openinference_two_agents.otlp.jsonl"), progress=False)
     wb.detect(ws)
-    infos = ws.sql("SELECT count(*) FROM findings WHERE detector = 'cascade' AND severity = 'info'").fetchall()[0][0]
+    infos = ws.sql(
+        "SELECT count(*) FROM findings WHERE detector = 'cascade' AND severity = 'info'"
+    ).fetchall()[0][0]
     assert infos >= 3
     html = IncidentExplorer(ws, blame_model=None).findings.value
-    assert html.count("<tr class='wb-finding'>") == 3, html      # silent_failure, the cascade's root, its infos
+    assert html.count("<tr class='wb-finding'>") == 3, html  # silent_failure, the cascade's root, its infos
     assert f"<td class='wb-word'>{infos} steps</td>" in html and f"the {infos} steps" in html
     # worst first still: the silent failure's row, then the cascade's critical root, then the infos
-    assert html.index("silent_failure") < html.index("critical</td></tr><tr class='wb-finding-detail'><td colspan='4'>"
-                                                     "researcher at") < html.index(f"{infos} steps")
+    assert (
+        html.index("silent_failure")
+        < html.index("critical</td></tr><tr class='wb-finding-detail'><td colspan='4'>researcher at")
+        < html.index(f"{infos} steps")
+    )

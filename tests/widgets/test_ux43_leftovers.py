@@ -28,7 +28,7 @@ def test_an_escalated_run_s_line_is_written_as_the_run_list_writes_it(ws: wb.Wor
     options = tu.escalated.pick.options
     assert options, tu.escalated.summary.value
     for line, run_id in options:
-        assert re.fullmatch(r"[0-9a-f]{32}", run_id), run_id       # (the value: the whole id, to open)
+        assert re.fullmatch(r"[0-9a-f]{32}", run_id), run_id  # (the value: the whole id, to open)
         head, what, value = line.split(f"{ZWSP} · ")
         assert head == f"{run_id[:12]}…" and what == "failed, caught in time", line
         assert re.fullmatch(r"latency_ms [\d.]+", value), line
@@ -53,12 +53,17 @@ def test_a_smolagents_chat_message_s_text_parts_are_read() -> None:
     ws = wb.open()
     ws.ingest(str(FIXTURES / "smolagents-order-desk" / "manager_cascade.otlp.jsonl"), progress=False)
     run_id = ws.runs().run_id.iat[0]
-    step = ws.sql("SELECT step_id FROM steps WHERE run_id = ? AND agent = 'pricer' AND kind = 'llm' "
-                  "AND input LIKE '%TOOL_RESPONSE%' ORDER BY seq DESC LIMIT 1", params=[run_id]).fetchall()[0][0]
+    step = ws.sql(
+        "SELECT step_id FROM steps WHERE run_id = ? AND agent = 'pricer' AND kind = 'llm' "
+        "AND input LIKE '%TOOL_RESPONSE%' ORDER BY seq DESC LIMIT 1",
+        params=[run_id],
+    ).fetchall()[0][0]
     ex = IncidentExplorer(ws, blame_model=None)
     ex.show_run(run_id)
     ex.select_step(step)
     shown = ex.detail.value
     assert "system: Order desk. You solve the task with your tools" in shown, shown[:3000]
-    assert "user: New task:" in shown and "tool-response: Observation:\nwidget: 14.20 USD each" in shown, shown[:3000]
+    assert "user: New task:" in shown and "tool-response: Observation:\nwidget: 14.20 USD each" in shown, (
+        shown[:3000]
+    )
     assert "ChatMessage(" not in shown.split("<b>output</b>")[0]

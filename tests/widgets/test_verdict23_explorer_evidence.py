@@ -9,7 +9,13 @@ from pathlib import Path
 import workbench as wb
 from workbench.widgets import IncidentExplorer
 
-CRASH = Path(__file__).resolve().parents[1] / "ingest" / "fixtures" / "pydantic-ai" / "delegation_crash.otlp.jsonl"
+CRASH = (
+    Path(__file__).resolve().parents[1]
+    / "ingest"
+    / "fixtures"
+    / "pydantic-ai"
+    / "delegation_crash.otlp.jsonl"
+)
 
 
 def test_the_explorer_names_the_agent_whose_error_ended_the_run(tmp_path: Path) -> None:

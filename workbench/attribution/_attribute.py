@@ -69,19 +69,24 @@ class Attribution:
         return self.verdict.inconclusive
 
     def __repr__(self) -> str:
-        return (f"<Attribution {self.run_id} {self.method}/{self.unit}: {self.verdict.explanation}; "
-                f"{self.replays} replays>")
+        return (
+            f"<Attribution {self.run_id} {self.method}/{self.unit}: {self.verdict.explanation}; "
+            f"{self.replays} replays>"
+        )
 
     def _repr_html_(self) -> str:
         from .._termtext import html_table, html_text  # players and run ids come from logs
 
         blame = html_table(self.values[["player", "blame", "blame_low", "blame_high"]])
-        return (f"<div><b>{html_text(self.run_id)}</b> — {html_text(self.verdict.explanation)}"
-                f"<br><small>{self.method} over {self.unit}s, {self.replays} replays</small>{blame}</div>")
+        return (
+            f"<div><b>{html_text(self.run_id)}</b> — {html_text(self.verdict.explanation)}"
+            f"<br><small>{self.method} over {self.unit}s, {self.replays} replays</small>{blame}</div>"
+        )
 
 
-def _players(steps: pd.DataFrame | Sequence[tuple], run_id: str, unit: str,
-             players: Sequence[str] | None) -> tuple[list[str], list[tuple[str, str | None]]]:
+def _players(
+    steps: pd.DataFrame | Sequence[tuple], run_id: str, unit: str, players: Sequence[str] | None
+) -> tuple[list[str], list[tuple[str, str | None]]]:
     """The players, and the run's moves in order as (step id, agent) pairs.
 
     ``steps`` is a DataFrame (columns step_id, agent, kind, seq) or its rows as tuples in that
@@ -90,8 +95,15 @@ def _players(steps: pd.DataFrame | Sequence[tuple], run_id: str, unit: str,
     if len(steps) == 0:
         raise InvalidParameterError(f"no run {run_id!r} in this store (or it has no steps)")
     if is_frame(steps):
-        rows = list(zip(steps["step_id"].tolist(), steps["agent"].tolist(), steps["kind"].tolist(),
-                        steps["seq"].tolist(), strict=True))
+        rows = list(
+            zip(
+                steps["step_id"].tolist(),
+                steps["agent"].tolist(),
+                steps["kind"].tolist(),
+                steps["seq"].tolist(),
+                strict=True,
+            )
+        )
     else:
         rows = list(steps)
     rows.sort(key=lambda r: r[3])
@@ -117,12 +129,16 @@ def _exact(runner: ReplayRunner, players: list[str]) -> tuple[dict[str, Any], st
     check_exact(players)
     # Every coalition is known up front: replay them all at once so joblib can spread them.
     everyone = frozenset(players)
-    runner.values([everyone - frozenset(c) for k in range(len(players) + 1)
-                   for c in combinations(players, k)])
+    runner.values(
+        [everyone - frozenset(c) for k in range(len(players) + 1) for c in combinations(players, k)]
+    )
     # v of every coalition by bitmask (bit i: players[i] kept), the table shapley() enumerates
     n = len(players)
-    vals = np.array(runner.values([frozenset(p for i, p in enumerate(players) if not mask >> i & 1)
-                                   for mask in range(2 ** n)]))
+    vals = np.array(
+        runner.values(
+            [frozenset(p for i, p in enumerate(players) if not mask >> i & 1) for mask in range(2**n)]
+        )
+    )
     unknown = [everyone - r for r in runner.log.failed if r <= everyone]
     if not unknown:
         return exact_columns(vals, players), "exact"
@@ -134,8 +150,11 @@ def _exact(runner: ReplayRunner, players: list[str]) -> tuple[dict[str, Any], st
     for kept in unknown:
         t = len(kept)
         for p in players:
-            weight = (math.factorial(t - 1) * math.factorial(n - t) if p in kept
-                      else math.factorial(t) * math.factorial(n - t - 1)) / math.factorial(n)
+            weight = (
+                math.factorial(t - 1) * math.factorial(n - t)
+                if p in kept
+                else math.factorial(t) * math.factorial(n - t - 1)
+            ) / math.factorial(n)
             slack[p] += 0.5 * weight
     half = np.array([slack[p] for p in values["player"]])
     values["ci_low"] = values["value"] - half
@@ -167,11 +186,25 @@ def _ablation(runner: ReplayRunner, players: list[str]) -> pd.DataFrame:
     rows = []
     for p, v in zip(players, values[1:], strict=True):
         if math.isnan(v):  # unknown: anywhere between restoring nothing and everything
-            rows.append({"player": p, "value": recorded - 0.5, "std_err": math.nan, "ci_low": recorded - 1.0,
-                         "ci_high": recorded})
+            rows.append(
+                {
+                    "player": p,
+                    "value": recorded - 0.5,
+                    "std_err": math.nan,
+                    "ci_low": recorded - 1.0,
+                    "ci_high": recorded,
+                }
+            )
         else:
-            rows.append({"player": p, "value": recorded - v, "std_err": 0.0, "ci_low": recorded - v,
-                         "ci_high": recorded - v})
+            rows.append(
+                {
+                    "player": p,
+                    "value": recorded - v,
+                    "std_err": 0.0,
+                    "ci_low": recorded - v,
+                    "ci_high": recorded - v,
+                }
+            )
     return pd.DataFrame(rows, columns=["player", "value", "std_err", "ci_low", "ci_high"])
 
 
@@ -184,21 +217,38 @@ def _check_endpoints(runner: ReplayRunner, players: list[str], full: bool = True
     recorded = runner.values([r for r, _ in ends])[0]
     for replaced, what in ends:
         if replaced in runner.log.failed:
-            raise ReplayError(f"run {runner.run_id!r} could not be replayed {what}: {runner.log.failed[replaced]} "
-                              "(a verdict needs both the recorded and the fully replaced run)")
+            raise ReplayError(
+                f"run {runner.run_id!r} could not be replayed {what}: {runner.log.failed[replaced]} "
+                "(a verdict needs both the recorded and the fully replaced run)"
+            )
     if recorded >= 0.5:  # the game's v(all) is the recorded failure: without it nothing explains a failure
-        raise ReplayError(f"run {runner.run_id!r} replayed as recorded (nothing replaced) succeeds (value "
-                          f"{recorded:g}): the replay does not reproduce the recorded failure, so no agent or step "
-                          "can be blamed for it (does the replay function re-run the recorded run when the "
-                          "intervention replaces nothing?)")
+        raise ReplayError(
+            f"run {runner.run_id!r} replayed as recorded (nothing replaced) succeeds (value "
+            f"{recorded:g}): the replay does not reproduce the recorded failure, so no agent or step "
+            "can be blamed for it (does the replay function re-run the recorded run when the "
+            "intervention replaces nothing?)"
+        )
 
 
-def attribute(ws, run_id: str, replay: Callable, unit: str = "agent", method: str = "shapley",  # noqa: ANN001
-              counterfactual: str = "repair", players: Sequence[str] | None = None,
-              shapley_method: str = "auto", n_samples: int | None = None, tol: float | None = 0.05,
-              seed: int | None = 0, timeout: float | None = None, n_jobs: int = 1,
-              decisive: bool = True, store: bool = True, cache: dict | None = None,
-              progress: bool = False) -> Attribution:
+def attribute(
+    ws,
+    run_id: str,
+    replay: Callable,
+    unit: str = "agent",
+    method: str = "shapley",  # noqa: ANN001
+    counterfactual: str = "repair",
+    players: Sequence[str] | None = None,
+    shapley_method: str = "auto",
+    n_samples: int | None = None,
+    tol: float | None = 0.05,
+    seed: int | None = 0,
+    timeout: float | None = None,
+    n_jobs: int = 1,
+    decisive: bool = True,
+    store: bool = True,
+    cache: dict | None = None,
+    progress: bool = False,
+) -> Attribution:
     """Attribute a failed run to its agents or steps by replaying it under interventions.
 
     The game is v(S) = 1 if the run, replayed with the units in S kept as recorded and every
@@ -253,21 +303,47 @@ def attribute(ws, run_id: str, replay: Callable, unit: str = "agent", method: st
         The recorded run or the fully replaced run could not be replayed, or the run replayed as recorded
         succeeds (the replay does not reproduce the failure).
     """
-    out = attribute_steps(ws.steps(run_id), run_id, replay, unit=unit, method=method,
-                          counterfactual=counterfactual, players=players, shapley_method=shapley_method,
-                          n_samples=n_samples, tol=tol, seed=seed, timeout=timeout, n_jobs=n_jobs,
-                          decisive=decisive, cache=cache, progress=progress)
+    out = attribute_steps(
+        ws.steps(run_id),
+        run_id,
+        replay,
+        unit=unit,
+        method=method,
+        counterfactual=counterfactual,
+        players=players,
+        shapley_method=shapley_method,
+        n_samples=n_samples,
+        tol=tol,
+        seed=seed,
+        timeout=timeout,
+        n_jobs=n_jobs,
+        decisive=decisive,
+        cache=cache,
+        progress=progress,
+    )
     if store:
         save(ws, out)
     return out
 
 
-def attribute_steps(steps: pd.DataFrame | Sequence[tuple], run_id: str, replay: Callable, unit: str = "agent",
-                    method: str = "shapley", counterfactual: str = "repair",
-                    players: Sequence[str] | None = None, shapley_method: str = "auto",
-                    n_samples: int | None = None, tol: float | None = 0.05, seed: int | None = 0,
-                    timeout: float | None = None, n_jobs: int = 1, decisive: bool = True,
-                    cache: dict | None = None, progress: bool = False) -> Attribution:
+def attribute_steps(
+    steps: pd.DataFrame | Sequence[tuple],
+    run_id: str,
+    replay: Callable,
+    unit: str = "agent",
+    method: str = "shapley",
+    counterfactual: str = "repair",
+    players: Sequence[str] | None = None,
+    shapley_method: str = "auto",
+    n_samples: int | None = None,
+    tol: float | None = 0.05,
+    seed: int | None = 0,
+    timeout: float | None = None,
+    n_jobs: int = 1,
+    decisive: bool = True,
+    cache: dict | None = None,
+    progress: bool = False,
+) -> Attribution:
     """:func:`attribute` on a run's steps already read from the store (a DataFrame with columns
     step_id, agent, kind, seq, or those rows as tuples), without storing: what batch attribution
     runs in worker processes."""
@@ -281,8 +357,16 @@ def attribute_steps(steps: pd.DataFrame | Sequence[tuple], run_id: str, replay: 
     start = time.perf_counter()
     cache = {} if cache is None else cache
     names, moves = _players(steps, run_id, unit, players)
-    runner = ReplayRunner(replay, run_id, mode=counterfactual, unit=unit, timeout=timeout, n_jobs=n_jobs,
-                          cache=cache, progress=progress)
+    runner = ReplayRunner(
+        replay,
+        run_id,
+        mode=counterfactual,
+        unit=unit,
+        timeout=timeout,
+        n_jobs=n_jobs,
+        cache=cache,
+        progress=progress,
+    )
     params: dict[str, Any] = {"counterfactual": counterfactual, "players": len(names)}
     try:
         if names:
@@ -294,19 +378,27 @@ def attribute_steps(steps: pd.DataFrame | Sequence[tuple], run_id: str, replay: 
             params.update(shapley_method="none", seed=seed, n_permutations=None, tol=tol)
         else:
             n_permutations = None
-            if shapley_method == "exact" or (shapley_method == "auto" and len(names) <= AUTO_EXACT_MAX_PLAYERS):
+            if shapley_method == "exact" or (
+                shapley_method == "auto" and len(names) <= AUTO_EXACT_MAX_PLAYERS
+            ):
                 values, used = _exact(runner, names)
             else:
-                sampled, used, n_permutations = _sampled(runner, names, method=shapley_method,
-                                                         n_samples=n_samples, tol=tol, seed=seed)
+                sampled, used, n_permutations = _sampled(
+                    runner, names, method=shapley_method, n_samples=n_samples, tol=tol, seed=seed
+                )
                 values = columns(sampled)
             params.update(shapley_method=used, seed=seed, n_permutations=n_permutations, tol=tol)
         failed = sorted(tuple(sorted(r)) for r in runner.log.failed)
         blame = blame_columns(values)
         found = None
         if decisive:
-            step_runner = runner if unit == "step" else ReplayRunner(
-                replay, run_id, mode=counterfactual, unit="step", timeout=timeout, cache=cache)
+            step_runner = (
+                runner
+                if unit == "step"
+                else ReplayRunner(
+                    replay, run_id, mode=counterfactual, unit="step", timeout=timeout, cache=cache
+                )
+            )
             found = decisive_step(step_runner, _decisive_candidates(blame, moves, unit, failed))
             if step_runner is not runner:
                 _merge(runner.log, step_runner.log)
@@ -318,14 +410,29 @@ def attribute_steps(steps: pd.DataFrame | Sequence[tuple], run_id: str, replay: 
         # its position among all the run's moves, also when only the culprit's were searched
         found = dataclasses.replace(found, position=[sid for sid, _ in moves].index(found.step_id))
     by_agent = blame if unit == "agent" else _agent_blame_from_steps(table(blame), moves)
-    verdict = make_verdict(by_agent, found.step_id if found else None, decisive_agent, failed=len(failed),
-                           replays=runner.log.replays)
+    verdict = make_verdict(
+        by_agent,
+        found.step_id if found else None,
+        decisive_agent,
+        failed=len(failed),
+        replays=runner.log.replays,
+    )
     if failed:
         params.update(failed_replays=len(failed))
-    out = Attribution(run_id=run_id, unit=unit, method=method, _columns=blame, verdict=verdict, decisive=found,
-                      replays=runner.log.replays, replayed_steps=runner.log.replayed_steps,
-                      errors=list(runner.log.errors), seconds=time.perf_counter() - start, params=params,
-                      failed=failed)
+    out = Attribution(
+        run_id=run_id,
+        unit=unit,
+        method=method,
+        _columns=blame,
+        verdict=verdict,
+        decisive=found,
+        replays=runner.log.replays,
+        replayed_steps=runner.log.replayed_steps,
+        errors=list(runner.log.errors),
+        seconds=time.perf_counter() - start,
+        params=params,
+        failed=failed,
+    )
     return out
 
 
@@ -338,8 +445,9 @@ def _merge(into: ReplayLog, other: ReplayLog) -> None:
     into.failed.update(other.failed)
 
 
-def _decisive_candidates(blame: dict[str, Any], moves: list[tuple[str, str | None]], unit: str,
-                         failed: list) -> list[str]:
+def _decisive_candidates(
+    blame: dict[str, Any], moves: list[tuple[str, str | None]], unit: str, failed: list
+) -> list[str]:
     """Steps the decisive-step search runs over: every move, or only the culprit's when the agent
     game already settled it (one agent carries all the blame, no replay failed). Repairing a
     blameless agent's steps changes nothing, so the answer is the same in fewer replays."""
@@ -357,8 +465,9 @@ def _agent_blame_from_steps(table: pd.DataFrame, moves: list[tuple[str, str | No
     """Step blame summed per agent (Shapley values are additive over a partition's members)."""
     t = table.assign(agent=table["player"].map(dict(moves)))
     t = t.dropna(subset=["agent"])
-    grouped = t.groupby("agent", as_index=False).agg(blame=("blame", "sum"), blame_low=("blame_low", "sum"),
-                                                     blame_high=("blame_high", "sum"))
+    grouped = t.groupby("agent", as_index=False).agg(
+        blame=("blame", "sum"), blame_low=("blame_low", "sum"), blame_high=("blame_high", "sum")
+    )
     grouped = grouped.rename(columns={"agent": "player"})
     return grouped.sort_values("blame", ascending=False, kind="stable").reset_index(drop=True)
 
@@ -371,18 +480,41 @@ def _rows(res: Attribution) -> list[tuple]:
     method = _method_name(res)
     params = json.dumps(res.params)
     t = res._columns
-    rows = [(res.run_id, method, res.unit, str(p), float(b), float(lo), float(hi), params)
-            for p, b, lo, hi in zip(list(t["player"]), np.asarray(t["blame"], dtype=float).tolist(),
-                                    np.asarray(t["blame_low"], dtype=float).tolist(),
-                                    np.asarray(t["blame_high"], dtype=float).tolist(), strict=True)]
+    rows = [
+        (res.run_id, method, res.unit, str(p), float(b), float(lo), float(hi), params)
+        for p, b, lo, hi in zip(
+            list(t["player"]),
+            np.asarray(t["blame"], dtype=float).tolist(),
+            np.asarray(t["blame_low"], dtype=float).tolist(),
+            np.asarray(t["blame_high"], dtype=float).tolist(),
+            strict=True,
+        )
+    ]
     v = res.verdict
-    verdict_params = json.dumps({**res.params, "confidence": v.confidence, "ambiguous": v.ambiguous,
-                                 "inconclusive": v.inconclusive, "decisive_step": v.decisive_step,
-                                 "replays": res.replays})
+    verdict_params = json.dumps(
+        {
+            **res.params,
+            "confidence": v.confidence,
+            "ambiguous": v.ambiguous,
+            "inconclusive": v.inconclusive,
+            "decisive_step": v.decisive_step,
+            "replays": res.replays,
+        }
+    )
     rows.append((res.run_id, method, "verdict", v.culprit or "", v.confidence, None, None, verdict_params))
     if res.decisive is not None and res.decisive.step_id is not None:
-        rows.append((res.run_id, "decisive-step", "step", res.decisive.step_id, 1.0, None, None,
-                     json.dumps({"replays": res.decisive.replays, "position": res.decisive.position})))
+        rows.append(
+            (
+                res.run_id,
+                "decisive-step",
+                "step",
+                res.decisive.step_id,
+                1.0,
+                None,
+                None,
+                json.dumps({"replays": res.decisive.replays, "position": res.decisive.position}),
+            )
+        )
     return rows
 
 
@@ -402,17 +534,28 @@ def save(ws, res: Attribution | Sequence[Attribution]) -> None:  # noqa: ANN001
     groups: dict[tuple[str, str], list[str]] = {}
     for r in results:
         groups.setdefault((_method_name(r), r.unit), []).append(r.run_id)
-    frame = pd.DataFrame(rows, columns=["run_id", "method", "unit", "target", "value", "ci_low", "ci_high",
-                                        "params"])
-    with own_connection(ws._here(), "writing attributions", StoreError) as con, transaction(con, "writing attributions"):
+    frame = pd.DataFrame(
+        rows, columns=["run_id", "method", "unit", "target", "value", "ci_low", "ci_high", "params"]
+    )
+    with (
+        own_connection(ws._here(), "writing attributions", StoreError) as con,
+        transaction(con, "writing attributions"),
+    ):
         for (method, unit), run_ids in groups.items():
-            con.execute("DELETE FROM attributions WHERE method = ? AND unit IN (?, 'verdict') "
-                        "AND list_contains(?::VARCHAR[], run_id)", [method, unit, run_ids])
-        con.execute("DELETE FROM attributions WHERE method = 'decisive-step' "
-                    "AND list_contains(?::VARCHAR[], run_id)", [[r.run_id for r in results]])
+            con.execute(
+                "DELETE FROM attributions WHERE method = ? AND unit IN (?, 'verdict') "
+                "AND list_contains(?::VARCHAR[], run_id)",
+                [method, unit, run_ids],
+            )
+        con.execute(
+            "DELETE FROM attributions WHERE method = 'decisive-step' AND list_contains(?::VARCHAR[], run_id)",
+            [[r.run_id for r in results]],
+        )
         con.register("_wb_new_attributions", frame)
         # created_at in UTC, as labels' (the DEFAULT is the process's wall clock: a verdict given later in New York
         # than one given in Tokyo was the older by it, and verdict_rank.sql showed the Tokyo one)
-        con.execute("INSERT INTO attributions (run_id, method, unit, target, value, ci_low, ci_high, params, "
-                    f"created_at) SELECT run_id, method, unit, target, value, ci_low, ci_high, {STAMPED_PARAMS}, "
-                    "timezone('UTC', current_timestamp) FROM _wb_new_attributions")  # (params say it: _verdict_rank)
+        con.execute(
+            "INSERT INTO attributions (run_id, method, unit, target, value, ci_low, ci_high, params, "
+            f"created_at) SELECT run_id, method, unit, target, value, ci_low, ci_high, {STAMPED_PARAMS}, "
+            "timezone('UTC', current_timestamp) FROM _wb_new_attributions"
+        )  # (params say it: _verdict_rank)

@@ -46,40 +46,56 @@ def explain_run(model: BlameModel, ws, run_id: str) -> pd.DataFrame:  # noqa: AN
     logit = steps.set_index("step_id")["logit"]
     top_step = steps.loc[steps["rank"] == 1, "step_id"].iat[0]
     top_agent = agents.loc[agents["rank"] == 1, "agent"].iat[0]
-    long = pd.DataFrame({
-        "run_id": run_id, "level": "step", "agent": np.repeat(X["agent"].to_numpy(), len(names)),
-        "step_id": np.repeat(X["step_id"].to_numpy(), len(names)), "feature": np.tile(names, len(X)),
-        "value": M.ravel(), "shap": values.ravel(), "base_value": base})
+    long = pd.DataFrame(
+        {
+            "run_id": run_id,
+            "level": "step",
+            "agent": np.repeat(X["agent"].to_numpy(), len(names)),
+            "step_id": np.repeat(X["step_id"].to_numpy(), len(names)),
+            "feature": np.tile(names, len(X)),
+            "value": M.ravel(),
+            "shap": values.ravel(),
+            "base_value": base,
+        }
+    )
     long["output"] = long["step_id"].map(logit).to_numpy()
     long["top"] = long["step_id"] == top_step
     if agent_model is None:
         agent_rows = _explain_agents(model.agent_aggregation, long, base)
     else:
         a_logit = model._rank_steps(X.drop(columns=["prior_logit"], errors="ignore"), agent_model).set_index(
-            "step_id")["logit"]
-        scored = long.assign(shap=a_values.ravel(), base_value=a_base,
-                             output=long["step_id"].map(a_logit).to_numpy())
+            "step_id"
+        )["logit"]
+        scored = long.assign(
+            shap=a_values.ravel(), base_value=a_base, output=long["step_id"].map(a_logit).to_numpy()
+        )
         agent_rows = _explain_agents(model.agent_aggregation, scored, a_base)
     agent_rows["top"] = agent_rows["agent"] == top_agent
     out = pd.concat([long, agent_rows], ignore_index=True).assign(abs_shap=lambda d: d["shap"].abs())
     # the words a chart shows for each feature ("silent-failure finding on the move", not det_value)
     out.insert(out.columns.get_loc("feature") + 1, "label", out["feature"].map(feature_label))
-    out = out.sort_values(["level", "output", "agent", "step_id", "abs_shap"],
-                          ascending=[False, False, True, True, False], kind="stable", ignore_index=True)
+    out = out.sort_values(
+        ["level", "output", "agent", "step_id", "abs_shap"],
+        ascending=[False, False, True, True, False],
+        kind="stable",
+        ignore_index=True,
+    )
     return out.drop(columns="abs_shap")
-
 
 
 def _explain_agents(aggregation: str, long: pd.DataFrame, base: float) -> pd.DataFrame:
     # "mass", "noisy_or": its best move is its largest term; "first_flagged": its score is its best move's
     if aggregation in ("max", "mass", "noisy_or", "first_flagged"):
         best = long.loc[long.groupby("agent", dropna=False)["output"].idxmax(), ["agent", "step_id"]]
-        out = long.merge(best, on=["agent", "step_id"])[["agent", "step_id", "feature", "value", "shap",
-                                                           "base_value", "output"]]
+        out = long.merge(best, on=["agent", "step_id"])[
+            ["agent", "step_id", "feature", "value", "shap", "base_value", "output"]
+        ]
     else:
         g = long.groupby(["agent", "feature"], dropna=False, sort=False)
         out = g.agg(shap=("shap", "sum"), value=("value", "mean")).reset_index()
         n = long.groupby("agent", dropna=False)["step_id"].nunique()
         out["base_value"] = base * out["agent"].map(n).to_numpy()
-        out["output"] = out["agent"].map(long.drop_duplicates("step_id").groupby("agent", dropna=False)["output"].sum())
+        out["output"] = out["agent"].map(
+            long.drop_duplicates("step_id").groupby("agent", dropna=False)["output"].sum()
+        )
     return out.assign(run_id=long["run_id"].iat[0], level="agent")

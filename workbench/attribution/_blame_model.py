@@ -57,9 +57,12 @@ from ._system_fits import SYSTEM_FITS, combine_system_fits
 from ._trees import TreeEnsemble
 from ._unfamiliar import UNFAMILIAR_BELOW
 
-ALL_FEATURES: dict[str, tuple[str, str]] = {**FEATURES, **{k: ("portable", v) for k, v in PORTABLE_FEATURES.items()},
-                                            **{k: ("claims", v) for k, v in CLAIM_FEATURES.items()},
-                                            **{k: ("handoff", v) for k, v in HANDOFF_FEATURES.items()}}
+ALL_FEATURES: dict[str, tuple[str, str]] = {
+    **FEATURES,
+    **{k: ("portable", v) for k, v in PORTABLE_FEATURES.items()},
+    **{k: ("claims", v) for k, v in CLAIM_FEATURES.items()},
+    **{k: ("handoff", v) for k, v in HANDOFF_FEATURES.items()},
+}
 PORTABLE_GROUPS = ("structure", "text", "edges", "status", "findings", "portable")
 # Groups only a list names: scored against the shipped model and not (yet) better (bench/protocol_blame34.md).
 OPT_IN_GROUPS = ("claims", "handoff")
@@ -69,8 +72,11 @@ _GROUPS = tuple(dict.fromkeys(needs for needs, _ in ALL_FEATURES.values()))
 def _features_ok(v: Any) -> bool:
     if v is None or v == "portable":
         return True
-    return (isinstance(v, (list, tuple)) and len(v) > 0
-            and all(isinstance(x, str) and (x in ALL_FEATURES or x in _GROUPS) for x in v))
+    return (
+        isinstance(v, (list, tuple))
+        and len(v) > 0
+        and all(isinstance(x, str) and (x in ALL_FEATURES or x in _GROUPS) for x in v)
+    )
 
 
 class BlameModel(PersistMixin, BaseEstimator):
@@ -302,8 +308,10 @@ class BlameModel(PersistMixin, BaseEstimator):
     _param_checks: dict[str, tuple[Callable[[Any], bool], str]] = {
         "estimator": (lambda v: v in ("linear", "trees"), "one of 'linear', 'trees'"),
         "C": (_real(0.0, closed_low=False), "a float > 0"),
-        "agent_aggregation": (lambda v: v in ("max", "sum", "mass", "noisy_or", "first_flagged"),
-                              "one of 'max', 'sum', 'mass', 'noisy_or', 'first_flagged'"),
+        "agent_aggregation": (
+            lambda v: v in ("max", "sum", "mass", "noisy_or", "first_flagged"),
+            "one of 'max', 'sum', 'mass', 'noisy_or', 'first_flagged'",
+        ),
         "flag_margin": (_real(0.0), "a float >= 0"),
         "features": (_features_ok, "None, 'portable', or a non-empty list of feature names or groups"),
         "n_estimators": (_int(1), "an int >= 1"),
@@ -326,11 +334,17 @@ class BlameModel(PersistMixin, BaseEstimator):
         "listwise_steps": (lambda v: isinstance(v, bool), "True or False"),
         "credit_tools": (lambda v: isinstance(v, bool), "True or False"),
         "step_rule": (lambda v: v in ("top", "named_agent"), "'top' or 'named_agent'"),
-        "run_contrast": (lambda v: v is None or v in RUN_CONTRASTS,
-                         "None, 'standardise', 'deviation', 'rank', 'scaled' or 'rank_beside'"),
-        "contrast_features": (lambda v: v is None or (isinstance(v, list | tuple) and len(v) > 0
-                                                      and all(isinstance(x, str) for x in v)),
-                              "None or a non-empty list of feature names"),
+        "run_contrast": (
+            lambda v: v is None or v in RUN_CONTRASTS,
+            "None, 'standardise', 'deviation', 'rank', 'scaled' or 'rank_beside'",
+        ),
+        "contrast_features": (
+            lambda v: (
+                v is None
+                or (isinstance(v, list | tuple) and len(v) > 0 and all(isinstance(x, str) for x in v))
+            ),
+            "None or a non-empty list of feature names",
+        ),
         "system_fits": (lambda v: v is None or v in SYSTEM_FITS, "None, 'mean' or 'median'"),
         "group_dropout": (_real(0.0), "a float >= 0"),
         "prior": (lambda v: v is None or v == "pretrained", "None or 'pretrained'"),
@@ -341,19 +355,45 @@ class BlameModel(PersistMixin, BaseEstimator):
         "agent_only_labels": (lambda v: v in ("first_move", "agent"), "'first_move' or 'agent'"),
     }
 
-    def __init__(self, *, estimator: str = "linear", C: float = 0.1, agent_aggregation: str = "max",
-                 features: str | list[str] | None = None, n_estimators: int = 100, learning_rate: float = 0.1, max_depth: int | None = None,
-                 max_leaf_nodes: int = 15, min_samples_leaf: int = 20, l2_regularization: float = 0.0,
-                 calibration_cv: int | None = 5, calibration_groups: str = "auto", uncertain_below: float = 0.5,
-                 value_prior: float = 0.0, run_weight: float = 0.0, talkers_only: bool = False,
-                 system_balance: bool = False, shift_scale: float = 0.0, prior: str | None = None,
-                 detect: str | bool = "auto", random_state: int | None = 0, n_jobs: int | None = 1,
-                 listwise_weight: float = 0.0, listwise_steps: bool = False, step_rule: str = "top",
-                 credit_tools: bool = False, unfamiliar_below: float = UNFAMILIAR_BELOW,
-                 run_contrast: str | None = None, flag_margin: float = 0.25,
-                 contrast_features: list[str] | None = None, system_fits: str | None = None,
-                 group_dropout: float = 0.0, uncertain_margin: float | None = 0.1, novelty: str = "earlier",
-                 agent_only_labels: str = "first_move") -> None:
+    def __init__(
+        self,
+        *,
+        estimator: str = "linear",
+        C: float = 0.1,
+        agent_aggregation: str = "max",
+        features: str | list[str] | None = None,
+        n_estimators: int = 100,
+        learning_rate: float = 0.1,
+        max_depth: int | None = None,
+        max_leaf_nodes: int = 15,
+        min_samples_leaf: int = 20,
+        l2_regularization: float = 0.0,
+        calibration_cv: int | None = 5,
+        calibration_groups: str = "auto",
+        uncertain_below: float = 0.5,
+        value_prior: float = 0.0,
+        run_weight: float = 0.0,
+        talkers_only: bool = False,
+        system_balance: bool = False,
+        shift_scale: float = 0.0,
+        prior: str | None = None,
+        detect: str | bool = "auto",
+        random_state: int | None = 0,
+        n_jobs: int | None = 1,
+        listwise_weight: float = 0.0,
+        listwise_steps: bool = False,
+        step_rule: str = "top",
+        credit_tools: bool = False,
+        unfamiliar_below: float = UNFAMILIAR_BELOW,
+        run_contrast: str | None = None,
+        flag_margin: float = 0.25,
+        contrast_features: list[str] | None = None,
+        system_fits: str | None = None,
+        group_dropout: float = 0.0,
+        uncertain_margin: float | None = 0.1,
+        novelty: str = "earlier",
+        agent_only_labels: str = "first_move",
+    ) -> None:
         self.estimator = estimator
         self.C = C
         self.agent_aggregation = agent_aggregation
@@ -397,18 +437,26 @@ class BlameModel(PersistMixin, BaseEstimator):
             if not ok(value):
                 raise InvalidParameterError(f"{name!r} must be {what} (got {value!r})")
         if self.system_fits is not None and self.estimator != "linear":
-            raise InvalidParameterError(f"'system_fits' needs estimator='linear' (got {self.estimator!r} "
-                                        f"with system_fits={self.system_fits!r})")
+            raise InvalidParameterError(
+                f"'system_fits' needs estimator='linear' (got {self.estimator!r} "
+                f"with system_fits={self.system_fits!r})"
+            )
         if getattr(self, "group_dropout", 0.0) and self.estimator != "linear":
-            raise InvalidParameterError(f"'group_dropout' needs estimator='linear' (got {self.estimator!r} "
-                                        f"with group_dropout={self.group_dropout!r})")
+            raise InvalidParameterError(
+                f"'group_dropout' needs estimator='linear' (got {self.estimator!r} "
+                f"with group_dropout={self.group_dropout!r})"
+            )
         if self.listwise_weight and self.estimator != "linear":
-            raise InvalidParameterError(f"'listwise_weight' needs estimator='linear' (got {self.estimator!r} "
-                                        f"with listwise_weight={self.listwise_weight!r})")
+            raise InvalidParameterError(
+                f"'listwise_weight' needs estimator='linear' (got {self.estimator!r} "
+                f"with listwise_weight={self.listwise_weight!r})"
+            )
         unknown = sorted(set(self.contrast_features or ()) - set(self._feature_list()))
         if unknown:
-            raise InvalidParameterError(f"'contrast_features' names {unknown}, not features of this model "
-                                        f"(features={self.features!r})")
+            raise InvalidParameterError(
+                f"'contrast_features' names {unknown}, not features of this model "
+                f"(features={self.features!r})"
+            )
 
     def _feature_list(self) -> list[str]:
         if self.features is None:
@@ -418,7 +466,9 @@ class BlameModel(PersistMixin, BaseEstimator):
 
     def _input_names(self) -> list[str]:
         """The scorer's input columns: the chosen features, or their within-run contrasts (``run_contrast``)."""
-        return contrast_names(self._feature_list(), getattr(self, "run_contrast", None), self._contrast_only())
+        return contrast_names(
+            self._feature_list(), getattr(self, "run_contrast", None), self._contrast_only()
+        )
 
     @staticmethod
     def _groups_of(names: Iterable[str]) -> list[str]:
@@ -440,9 +490,15 @@ class BlameModel(PersistMixin, BaseEstimator):
     def _booster(self) -> HistGradientBoostingClassifier:
         # early_stopping off: every fit uses all the data and is reproducible for a random_state.
         return HistGradientBoostingClassifier(
-            max_iter=self.n_estimators, learning_rate=self.learning_rate, max_depth=self.max_depth,
-            max_leaf_nodes=self.max_leaf_nodes, min_samples_leaf=self.min_samples_leaf,
-            l2_regularization=self.l2_regularization, early_stopping=False, random_state=self.random_state)
+            max_iter=self.n_estimators,
+            learning_rate=self.learning_rate,
+            max_depth=self.max_depth,
+            max_leaf_nodes=self.max_leaf_nodes,
+            min_samples_leaf=self.min_samples_leaf,
+            l2_regularization=self.l2_regularization,
+            early_stopping=False,
+            random_state=self.random_state,
+        )
 
     # -- data -------------------------------------------------------------------------------
     def frame(self, ws, run_ids: Iterable[str] | None = None) -> pd.DataFrame:  # noqa: ANN001
@@ -467,7 +523,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         # rounded, the same log gives the same features and so the same scores.
         names = [c for c in X.columns if c in ALL_FEATURES]
         X[names] = X[names].astype(np.float64).round(9)
-        return X.copy()   # one block per dtype again: later column additions stay cheap (and warning-free)
+        return X.copy()  # one block per dtype again: later column additions stay cheap (and warning-free)
 
     # -- fitting ----------------------------------------------------------------------------
     def fit(self, ws, run_ids: Iterable[str] | None = None) -> BlameModel:  # noqa: ANN001
@@ -489,7 +545,9 @@ class BlameModel(PersistMixin, BaseEstimator):
         self._validate()
         labels = culprit_labels(ws, run_ids)
         if labels.empty:
-            raise WorkbenchError("no failed run with a culprit label to fit on: label runs with ws.label(...)")
+            raise WorkbenchError(
+                "no failed run with a culprit label to fit on: label runs with ws.label(...)"
+            )
         return self.fit_frame(self.frame(ws, labels["run_id"].unique().tolist()), labels)
 
     def fit_frame(self, X: pd.DataFrame, labels: pd.DataFrame) -> BlameModel:
@@ -516,10 +574,12 @@ class BlameModel(PersistMixin, BaseEstimator):
             raise WorkbenchError("no labelled culprit step is a move of the runs fitted on")
         # Only runs whose labelled step (or, agent_only_labels="agent", culprit agent) is among their moves are kept.
         keep = X["run_id"].isin(X.loc[y | y_agent, "run_id"]).to_numpy()
-        if y[keep].all():   # (sklearn's own error named neither the runs nor what they lack)
-            raise WorkbenchError(f"every move of the {X.loc[keep, 'run_id'].nunique()} labelled runs fitted on is "
-                                 "its culprit (a run of one move each): nothing to tell a culprit move from; fit on "
-                                 "runs where the culprit is one move of several")
+        if y[keep].all():  # (sklearn's own error named neither the runs nor what they lack)
+            raise WorkbenchError(
+                f"every move of the {X.loc[keep, 'run_id'].nunique()} labelled runs fitted on is "
+                "its culprit (a run of one move each): nothing to tell a culprit move from; fit on "
+                "runs where the culprit is one move of several"
+            )
         self.feature_names_in_ = np.asarray(names, dtype=object)
         self.n_features_in_ = len(names)
         self.unavailable_features_ = [n for n in chosen if n not in names]
@@ -527,8 +587,11 @@ class BlameModel(PersistMixin, BaseEstimator):
         self.step_model_, self.agent_model_ = self._fit_scorers(X.loc[keep], y[keep], y_agent[keep])
         self.calibration_ = self._calibrate(X.loc[keep], y[keep], labels, y_agent[keep])
         # kept whatever shift_scale is: every verdict says how familiar its run is (shift_scale 0: no shrink)
-        self.familiarity_ = Familiarity.fit(X.loc[keep, names].to_numpy(dtype=np.float64),
-                                            X.loc[keep, "run_id"].to_numpy(dtype=object), self.shift_scale)
+        self.familiarity_ = Familiarity.fit(
+            X.loc[keep, names].to_numpy(dtype=np.float64),
+            X.loc[keep, "run_id"].to_numpy(dtype=object),
+            self.shift_scale,
+        )
         return self
 
     @staticmethod
@@ -542,8 +605,12 @@ class BlameModel(PersistMixin, BaseEstimator):
         gap = labels["step_id"].isna() & labels["agent"].notna()
         if not gap.any() or "agent" not in X or "pos" not in X:
             return labels
-        first = (X.loc[X["agent"].notna(), ["run_id", "agent", "step_id", "pos"]].sort_values(["run_id", "pos"])
-                 .drop_duplicates(["run_id", "agent"]).drop(columns="pos"))
+        first = (
+            X.loc[X["agent"].notna(), ["run_id", "agent", "step_id", "pos"]]
+            .sort_values(["run_id", "pos"])
+            .drop_duplicates(["run_id", "agent"])
+            .drop(columns="pos")
+        )
         filled = labels[gap].drop(columns="step_id").merge(first, on=["run_id", "agent"], how="left")
         out = labels.copy()
         out.loc[gap, "step_id"] = filled["step_id"].to_numpy()
@@ -554,13 +621,17 @@ class BlameModel(PersistMixin, BaseEstimator):
         """Every move of the culprit agent of a run labelled with an agent and no step, and the labelled steps."""
         only = labels[labels["step_id"].isna() & labels["agent"].notna()]
         pairs = set(zip(only["run_id"], only["agent"].astype(object), strict=True))
-        of_agent = np.fromiter(((r, a) in pairs for r, a in zip(X["run_id"], X["agent"], strict=True)), bool, len(X))
+        of_agent = np.fromiter(
+            ((r, a) in pairs for r, a in zip(X["run_id"], X["agent"], strict=True)), bool, len(X)
+        )
         return of_agent | BlameModel._targets(X, labels)
 
     @staticmethod
     def _targets(X: pd.DataFrame, labels: pd.DataFrame) -> np.ndarray:
         steps = set(zip(labels["run_id"], labels["step_id"].astype(object), strict=True))
-        return np.fromiter(((r, s) in steps for r, s in zip(X["run_id"], X["step_id"], strict=True)), bool, len(X))
+        return np.fromiter(
+            ((r, s) in steps for r, s in zip(X["run_id"], X["step_id"], strict=True)), bool, len(X)
+        )
 
     def _fit_scorer(self, X: pd.DataFrame, y: np.ndarray) -> LinearScorer | TreeEnsemble:
         M = X[list(self.feature_names_in_)].to_numpy(dtype=np.float64)
@@ -570,8 +641,9 @@ class BlameModel(PersistMixin, BaseEstimator):
         if self.estimator == "linear":
             pooled = LinearScorer.fit(M, y, self.C, sample_weight=w)
             if getattr(self, "group_dropout", 0.0):
-                pooled = fit_group_dropout(pooled, M, y, w, self._groups_of(self.feature_names_in_), self.C,
-                                           self.group_dropout)
+                pooled = fit_group_dropout(
+                    pooled, M, y, w, self._groups_of(self.feature_names_in_), self.C, self.group_dropout
+                )
             how = getattr(self, "system_fits", None)
             if how is None or "system" not in X.columns:
                 return pooled
@@ -579,8 +651,9 @@ class BlameModel(PersistMixin, BaseEstimator):
         with threadpool_limits(self.n_jobs, user_api="openmp"):
             return TreeEnsemble.from_hgb(self._booster().fit(M, y, sample_weight=w))
 
-    def _fit_scorers(self, X: pd.DataFrame, y: np.ndarray,
-                     y_agent: np.ndarray | None = None) -> tuple[Any, LinearScorer | None]:
+    def _fit_scorers(
+        self, X: pd.DataFrame, y: np.ndarray, y_agent: np.ndarray | None = None
+    ) -> tuple[Any, LinearScorer | None]:
         """The step scorer and, when another one ranks the agents, that one (else None).
 
         ``y_agent`` (default ``y``): the moves the run-level fit labels; the step scorer learns from the runs with a
@@ -594,14 +667,20 @@ class BlameModel(PersistMixin, BaseEstimator):
         Z = base._z(X[list(self.feature_names_in_)].to_numpy(dtype=np.float64))
         order = np.lexsort((X["pos"].to_numpy(), pd.factorize(X["run_id"])[0]))
         system = X["system"].reset_index(drop=True) if self.system_balance and "system" in X.columns else None
-        beta = fit_listwise(Z, y_agent, self._value_offset(X), X["run_id"].reset_index(drop=True), order, system,
-                            self.C)
-        blend = LinearScorer(base.median, base.mean, base.scale, (1 - w) * base.coef + w * beta,
-                             (1 - w) * base.intercept)
+        beta = fit_listwise(
+            Z, y_agent, self._value_offset(X), X["run_id"].reset_index(drop=True), order, system, self.C
+        )
+        blend = LinearScorer(
+            base.median, base.mean, base.scale, (1 - w) * base.coef + w * beta, (1 - w) * base.intercept
+        )
         return (blend, None) if self.listwise_steps else (base, blend)
 
-    def _rank_both(self, X: pd.DataFrame, step_model: Any, agent_model: LinearScorer | None,
-                   ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    def _rank_both(
+        self,
+        X: pd.DataFrame,
+        step_model: Any,
+        agent_model: LinearScorer | None,
+    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         """Ranked steps, ranked agents, and the scored moves the agents were ranked from."""
         steps = self._rank_steps(X, step_model)
         scored = steps if agent_model is None else self._rank_steps(X, agent_model)
@@ -610,8 +689,9 @@ class BlameModel(PersistMixin, BaseEstimator):
             steps = steps_of_named_agent(steps, agents)
         return steps, agents, scored
 
-    def _calibrate(self, X: pd.DataFrame, y: np.ndarray, labels: pd.DataFrame,
-                   y_agent: np.ndarray | None = None) -> PlattCalibration | None:
+    def _calibrate(
+        self, X: pd.DataFrame, y: np.ndarray, labels: pd.DataFrame, y_agent: np.ndarray | None = None
+    ) -> PlattCalibration | None:
         y_agent = y if y_agent is None else y_agent
         runs = np.array(sorted(X["run_id"].unique()))
         k = self.calibration_cv
@@ -621,7 +701,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         if self.calibration_groups != "run" and systems.nunique() >= 2:
             held_out = [(systems == s).to_numpy() for s in sorted(systems.unique())]
         elif self.calibration_groups == "system":
-            return None   # one system: nothing to hold out
+            return None  # one system: nothing to hold out
         else:
             order = np.random.default_rng(self.random_state).permutation(runs)
             held_out = [X["run_id"].isin(order[i::k]).to_numpy() for i in range(k)]
@@ -638,8 +718,12 @@ class BlameModel(PersistMixin, BaseEstimator):
         prior = getattr(self, "prior_", None)
         if prior is None:
             return X
-        return X.assign(prior_logit=prior.step_model_.decision_function(
-            prior._contrasted(X)[list(prior.feature_names_in_)].to_numpy(dtype=np.float64)) + prior._value_offset(X))
+        return X.assign(
+            prior_logit=prior.step_model_.decision_function(
+                prior._contrasted(X)[list(prior.feature_names_in_)].to_numpy(dtype=np.float64)
+            )
+            + prior._value_offset(X)
+        )
 
     def _value_offset(self, X: pd.DataFrame) -> np.ndarray:
         """The unfitted ``value_prior`` log-odds of each move (0 where off or not known)."""
@@ -651,16 +735,23 @@ class BlameModel(PersistMixin, BaseEstimator):
 
     def _rank_steps(self, X: pd.DataFrame, trees: LinearScorer | TreeEnsemble) -> pd.DataFrame:
         out = X[["run_id", "step_id", "agent", "kind", "pos"]].copy()
-        logit = trees.decision_function(X[list(self.feature_names_in_)].to_numpy(dtype=np.float64)) if len(X) \
+        logit = (
+            trees.decision_function(X[list(self.feature_names_in_)].to_numpy(dtype=np.float64))
+            if len(X)
             else np.zeros(0)
+        )
         out["logit"] = logit = logit + self._value_offset(X)
         out["score"] = 1.0 / (1.0 + np.exp(-logit))
         return rank_steps(out)
 
     def _rank_agents(self, steps: pd.DataFrame) -> pd.DataFrame:
-        return rank_agents(steps, how=self.agent_aggregation, talkers_only=getattr(self, "talkers_only", False),
-                           credit_tools=getattr(self, "credit_tools", False),
-                           flag_margin=getattr(self, "flag_margin", 0.25))
+        return rank_agents(
+            steps,
+            how=self.agent_aggregation,
+            talkers_only=getattr(self, "talkers_only", False),
+            credit_tools=getattr(self, "credit_tools", False),
+            flag_margin=getattr(self, "flag_margin", 0.25),
+        )
 
     def rank_frame(self, X: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Ranked steps and agents of a feature table of :meth:`frame`.
@@ -683,16 +774,22 @@ class BlameModel(PersistMixin, BaseEstimator):
         agents["familiarity"] = np.nan
         if familiarity is not None and len(X):
             # (one distance per run, read by both: the shrink's weight and the familiarity shown)
-            d = familiarity.distance(X[list(self.feature_names_in_)].to_numpy(dtype=np.float64),
-                                     X["run_id"].to_numpy(dtype=object))
-            agents["confidence"] = Familiarity.shrink(agents["confidence"].to_numpy(),
-                                                      agents["run_id"].map(familiarity.weight_of(d)).fillna(1.0).to_numpy())
+            d = familiarity.distance(
+                X[list(self.feature_names_in_)].to_numpy(dtype=np.float64), X["run_id"].to_numpy(dtype=object)
+            )
+            agents["confidence"] = Familiarity.shrink(
+                agents["confidence"].to_numpy(),
+                agents["run_id"].map(familiarity.weight_of(d)).fillna(1.0).to_numpy(),
+            )
             agents["familiarity"] = agents["run_id"].map(familiarity.familiarity_of(d)).astype(np.float64)
         # A run with one candidate agent (a single-agent trace; one expert beside its code executor) has
         # its culprit named by elimination: the calibration, fitted on runs of several agents, said
         # 50-80 % there, "uncertain" on 5 of 126 Who&When runs whose culprit it named right every time.
-        only = agents["agent"].notna() & (agents["agent"] != "<none>") & (
-            agents.groupby("run_id")["agent"].transform("size") == 1)
+        only = (
+            agents["agent"].notna()
+            & (agents["agent"] != "<none>")
+            & (agents.groupby("run_id")["agent"].transform("size") == 1)
+        )
         agents.loc[only, "confidence"] = 1.0
         return steps, agents
 
@@ -732,7 +829,9 @@ class BlameModel(PersistMixin, BaseEstimator):
         the same runs. Returns the table of :meth:`predict`.
         """
         out, steps, agents = self._predict(ws, run_ids)
-        save_scores(ws, "blame_model", steps, agents.assign(share=agents["confidence"]), out, self.get_params())
+        save_scores(
+            ws, "blame_model", steps, agents.assign(share=agents["confidence"]), out, self.get_params()
+        )
         return out
 
     def _predict(self, ws, run_ids: Iterable[str] | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:  # noqa: ANN001

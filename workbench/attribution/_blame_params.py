@@ -20,6 +20,7 @@ def _real(low: float, high: float = np.inf, closed_low: bool = True) -> Callable
         if not is_number(v):
             return False
         return (v >= low if closed_low else v > low) and v <= high
+
     return ok
 
 

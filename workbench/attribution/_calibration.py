@@ -34,12 +34,12 @@ from sklearn.linear_model import LogisticRegression
 from ..exceptions import FormatError
 
 _INPUTS = ("log_mass", "log_agents")
-_V2_INPUTS = ("share", "margin", "log_agents")   # the v2 pretrained model's file
-_OLD_INPUTS = ("share", "margin")                # version-1 files of the first release
-_MASS_CLIP = 0.05   # log-odds within ±2.9: one run's near-certain softmax must not make a near-certain verdict
-_C = 1.0            # clip and C: Alg-Gen CV and the Alg-Gen → simulator transfer
+_V2_INPUTS = ("share", "margin", "log_agents")  # the v2 pretrained model's file
+_OLD_INPUTS = ("share", "margin")  # version-1 files of the first release
+_MASS_CLIP = 0.05  # log-odds within ±2.9: one run's near-certain softmax must not make a near-certain verdict
+_C = 1.0  # clip and C: Alg-Gen CV and the Alg-Gen → simulator transfer
 _KNOWN = (_INPUTS, _V2_INPUTS, _OLD_INPUTS)
-_MONOTONE = ("share", "margin", "log_mass")      # more of these must never lower the confidence
+_MONOTONE = ("share", "margin", "log_mass")  # more of these must never lower the confidence
 
 
 def margins(agents: pd.DataFrame) -> np.ndarray:
@@ -47,7 +47,11 @@ def margins(agents: pd.DataFrame) -> np.ndarray:
     first = agents.groupby("run_id")["share"].transform("max")
     ranked = agents.sort_values(["run_id", "share"], ascending=[True, False], kind="stable")
     second = ranked.groupby("run_id")["share"].nth(1)
-    second = agents["run_id"].map(pd.Series(second.to_numpy(), index=ranked.loc[second.index, "run_id"])).fillna(0.0)
+    second = (
+        agents["run_id"]
+        .map(pd.Series(second.to_numpy(), index=ranked.loc[second.index, "run_id"]))
+        .fillna(0.0)
+    )
     other_best = np.where(agents["share"] >= first, second, first)
     return (agents["share"] - other_best).to_numpy(dtype=np.float64)
 
@@ -69,9 +73,16 @@ def agent_evidence(steps: pd.DataFrame, agents: pd.DataFrame) -> pd.DataFrame:
 def inputs(agents: pd.DataFrame) -> pd.DataFrame:
     """The calibration inputs of every agent row: share, margin, log_agents (agents in its run),
     and, when ``agents`` went through :func:`agent_evidence`, log_mass."""
-    out = pd.DataFrame({"share": agents["share"].to_numpy(dtype=np.float64), "margin": margins(agents),
-                        "log_agents": np.log(agents.groupby("run_id")["agent"].transform("size").to_numpy(
-                            dtype=np.float64))}, index=agents.index)
+    out = pd.DataFrame(
+        {
+            "share": agents["share"].to_numpy(dtype=np.float64),
+            "margin": margins(agents),
+            "log_agents": np.log(
+                agents.groupby("run_id")["agent"].transform("size").to_numpy(dtype=np.float64)
+            ),
+        },
+        index=agents.index,
+    )
     if "mass" in agents.columns:
         m = np.clip(agents["mass"].to_numpy(dtype=np.float64), _MASS_CLIP, 1 - _MASS_CLIP)
         out["log_mass"] = np.log(m / (1 - m))
@@ -108,8 +119,9 @@ class PlattCalibration:
         out-of-fold hit rate.
     """
 
-    def __init__(self, coef: Any, intercept: float, n_rows: int = 0, names: Any = _INPUTS,
-                 constant: bool = False) -> None:
+    def __init__(
+        self, coef: Any, intercept: float, n_rows: int = 0, names: Any = _INPUTS, constant: bool = False
+    ) -> None:
         self.coef = np.asarray(coef, dtype=np.float64)
         self.intercept = float(intercept)
         self.n_rows = int(n_rows)
@@ -123,7 +135,7 @@ class PlattCalibration:
         # would rightly distrust it. Such an input is dropped (weight 0) and the rest refitted.
         use = np.ones(len(names), dtype=bool)
         while True:
-            if not use.any():     # every input pointed the wrong way: the hit rate alone
+            if not use.any():  # every input pointed the wrong way: the hit rate alone
                 rate = float(np.clip(y.mean(), 1e-3, 1 - 1e-3))
                 return np.zeros(len(names)), float(np.log(rate / (1 - rate)))
             lr = LogisticRegression(C=_C, max_iter=1000).fit(M[:, use], y)
@@ -135,7 +147,9 @@ class PlattCalibration:
             use[wrong[0]] = False
 
     @classmethod
-    def fit(cls, rows: pd.DataFrame, n_splits: int = 5, random_state: int | None = 0) -> PlattCalibration | None:
+    def fit(
+        cls, rows: pd.DataFrame, n_splits: int = 5, random_state: int | None = 0
+    ) -> PlattCalibration | None:
         """Fit on :func:`calibration_rows` (None when they hold only one class).
 
         The logistic fit is kept only if, in a ``n_splits``-fold cross-validation of the rows
@@ -147,7 +161,9 @@ class PlattCalibration:
             return None
         M = np.nan_to_num(rows[list(_INPUTS)].to_numpy(dtype=np.float64))
         rate = float(y.mean())
-        const = cls(np.zeros(len(_INPUTS)), float(np.log(rate / (1 - rate))), len(rows), _INPUTS, constant=True)
+        const = cls(
+            np.zeros(len(_INPUTS)), float(np.log(rate / (1 - rate))), len(rows), _INPUTS, constant=True
+        )
         fold = np.random.default_rng(random_state).permutation(len(y)) % n_splits
         p_fit, p_const = np.full(len(y), rate), np.full(len(y), rate)
         for f in range(n_splits):
@@ -170,8 +186,13 @@ class PlattCalibration:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return {"inputs": list(self.names), "coef": self.coef.tolist(), "intercept": self.intercept,
-                "n_rows": self.n_rows, "constant": self.constant}
+        return {
+            "inputs": list(self.names),
+            "coef": self.coef.tolist(),
+            "intercept": self.intercept,
+            "n_rows": self.n_rows,
+            "constant": self.constant,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> PlattCalibration:
@@ -180,8 +201,13 @@ class PlattCalibration:
             names = tuple(d["inputs"])
             if names not in _KNOWN or len(d["coef"]) != len(names):
                 raise FormatError(f"calibration inputs {d['inputs']} are not {list(_INPUTS)}")
-            return cls([float(c) for c in d["coef"]], float(d["intercept"]), int(d.get("n_rows", 0)), names,
-                       bool(d.get("constant", False)))
+            return cls(
+                [float(c) for c in d["coef"]],
+                float(d["intercept"]),
+                int(d.get("n_rows", 0)),
+                names,
+                bool(d.get("constant", False)),
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise FormatError(f"not a calibration: {exc}") from exc
 
@@ -207,12 +233,17 @@ def reliability(confidence: np.ndarray, correct: np.ndarray, n_bins: int = 5) ->
     correct = np.asarray(correct, dtype=float)
     idx = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
     df = pd.DataFrame({"bin": idx / n_bins, "confidence": confidence, "accuracy": correct})
-    out = df.groupby("bin").agg(runs=("accuracy", "size"), confidence=("confidence", "mean"),
-                                accuracy=("accuracy", "mean"))
+    out = df.groupby("bin").agg(
+        runs=("accuracy", "size"), confidence=("confidence", "mean"), accuracy=("accuracy", "mean")
+    )
     return out.reset_index()
 
 
 def brier(confidence: np.ndarray, correct: np.ndarray) -> float:
     """Mean squared error between confidence and correctness (0 is perfect; 0.25 is a coin at 0.5)."""
     confidence = np.asarray(confidence, dtype=float)
-    return float(np.mean((confidence - np.asarray(correct, dtype=float)) ** 2)) if len(confidence) else float("nan")
+    return (
+        float(np.mean((confidence - np.asarray(correct, dtype=float)) ** 2))
+        if len(confidence)
+        else float("nan")
+    )

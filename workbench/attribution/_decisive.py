@@ -57,7 +57,11 @@ def decisive_step(runner: ReplayRunner, steps: Sequence[str], check_alone: bool 
         value = runner.value(frozenset(repaired))
         probes.append((label, t, value))
         if math.isnan(value):
-            what = f"repairing {len(repaired)} step(s) up to {steps[t]}" if repaired else "of the run as recorded"
+            what = (
+                f"repairing {len(repaired)} step(s) up to {steps[t]}"
+                if repaired
+                else "of the run as recorded"
+            )
             raise _ProbeFailed(f"the replay {what} failed ({runner.log.failed[frozenset(repaired)]})")
         return value
 
@@ -73,18 +77,36 @@ class _ProbeFailed(Exception):
     pass
 
 
-def _search(runner: ReplayRunner, steps: Sequence[str], check_alone: bool, run, probes: list,  # noqa: ANN001
-            before: int) -> DecisiveStep:
+def _search(
+    runner: ReplayRunner,
+    steps: Sequence[str],
+    check_alone: bool,
+    run,
+    probes: list,  # noqa: ANN001
+    before: int,
+) -> DecisiveStep:
     n = len(steps)
     if run("prefix", n - 1, steps) < 0.5:
-        return DecisiveStep(None, None, runner.log.replays - before, None, probes,
-                            "repairing every step does not save the run: no step is decisive")
+        return DecisiveStep(
+            None,
+            None,
+            runner.log.replays - before,
+            None,
+            probes,
+            "repairing every step does not save the run: no step is decisive",
+        )
     # The invariant below needs h(-1), the run replayed with nothing repaired, to fail: a replay that does
     # not reproduce the recorded failure would otherwise make the first step "decisive".
     if run("recorded", -1, []) >= 0.5:
-        return DecisiveStep(None, None, runner.log.replays - before, None, probes,
-                            "the run replayed with nothing repaired succeeds: the replay does not reproduce "
-                            "the recorded failure, so no step is decisive")
+        return DecisiveStep(
+            None,
+            None,
+            runner.log.replays - before,
+            None,
+            probes,
+            "the run replayed with nothing repaired succeeds: the replay does not reproduce "
+            "the recorded failure, so no step is decisive",
+        )
     # Invariant: h(hi) succeeds; h(lo) fails (lo = -1: nothing repaired, the recorded failure).
     lo, hi = -1, n - 1
     while hi - lo > 1:
@@ -97,20 +119,32 @@ def _search(runner: ReplayRunner, steps: Sequence[str], check_alone: bool, run, 
     try:
         alone = not check_alone or run("alone", last, [steps[last]]) >= 0.5
     except _ProbeFailed as exc:  # the search itself ran: keep its answer, say what is unchecked
-        return DecisiveStep(steps[last], last, runner.log.replays - before, None, probes,
-                            f"whether repairing {steps[last]} alone suffices is unknown: {exc}")
+        return DecisiveStep(
+            steps[last],
+            last,
+            runner.log.replays - before,
+            None,
+            probes,
+            f"whether repairing {steps[last]} alone suffices is unknown: {exc}",
+        )
     if alone:
         return DecisiveStep(steps[last], last, runner.log.replays - before, None, probes)
     # Several faults: g(t) = repair steps t..last; success for t up to the earliest needed fault.
     lo, hi = 0, last  # g(0) is h(last): success; g(last) failed just above
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if run("window", mid, steps[mid: last + 1]) >= 0.5:
+        if run("window", mid, steps[mid : last + 1]) >= 0.5:
             lo = mid
         else:
             hi = mid
-    return DecisiveStep(steps[lo], lo, runner.log.replays - before, steps[last], probes,
-                        f"one repair is not enough: {steps[lo]} and {steps[last]} must both be repaired")
+    return DecisiveStep(
+        steps[lo],
+        lo,
+        runner.log.replays - before,
+        steps[last],
+        probes,
+        f"one repair is not enough: {steps[lo]} and {steps[last]} must both be repaired",
+    )
 
 
 def search_budget(n_steps: int) -> int:

@@ -37,8 +37,12 @@ REPLAY_METHODS = ("shapley", "ablation")
 METHODS = ("blame_model", *REPLAY_METHODS, *HEURISTICS)
 
 
-def labelled_failures(ws, run_ids: Iterable[str] | None = None, min_faults: int = 1,  # noqa: ANN001
-                      max_faults: int | None = None) -> list[str]:
+def labelled_failures(
+    ws,
+    run_ids: Iterable[str] | None = None,
+    min_faults: int = 1,  # noqa: ANN001
+    max_faults: int | None = None,
+) -> list[str]:
     """Failed runs with between ``min_faults`` and ``max_faults`` culprit labels, sorted.
 
     ``labelled_failures(ws, max_faults=1)`` are the single-fault runs,
@@ -49,7 +53,9 @@ def labelled_failures(ws, run_ids: Iterable[str] | None = None, min_faults: int 
     return sorted(n.index[keep])
 
 
-def cv_folds(ws, run_ids: Sequence[str], cv: int, groups: str = "auto") -> tuple[list[tuple[list[str], list[str]]], str]:  # noqa: ANN001
+def cv_folds(
+    ws, run_ids: Sequence[str], cv: int, groups: str = "auto"
+) -> tuple[list[tuple[list[str], list[str]]], str]:  # noqa: ANN001
     """(train, test) run-id lists of a ``GroupKFold`` over whole runs, and the grouping used.
 
     ``groups="run"`` keeps each run in one fold; ``"system"`` keeps each system (``runs.system``)
@@ -66,19 +72,28 @@ def cv_folds(ws, run_ids: Sequence[str], cv: int, groups: str = "auto") -> tuple
     used = groups if groups != "auto" else ("system" if ids["system"].nunique() >= cv else "run")
     key = ids["run_id" if used == "run" else "system"].to_numpy()
     if len(np.unique(key)) < cv:
-        raise InvalidParameterError(f"cv={cv} folds need at least {cv} distinct {used}s (got {len(np.unique(key))})")
-    folds = [(ids["run_id"].iloc[tr].tolist(), ids["run_id"].iloc[te].tolist())
-             for tr, te in GroupKFold(n_splits=cv).split(ids, groups=key)]
+        raise InvalidParameterError(
+            f"cv={cv} folds need at least {cv} distinct {used}s (got {len(np.unique(key))})"
+        )
+    folds = [
+        (ids["run_id"].iloc[tr].tolist(), ids["run_id"].iloc[te].tolist())
+        for tr, te in GroupKFold(n_splits=cv).split(ids, groups=key)
+    ]
     return folds, used
 
 
-def _metrics(labels: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame, k_steps: int,
-             k_agents: int) -> dict[str, Any]:
+def _metrics(
+    labels: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame, k_steps: int, k_agents: int
+) -> dict[str, Any]:
     runs = labels["run_id"].unique()
 
     def best_rank(ranked: pd.DataFrame, truth: pd.DataFrame, col: str) -> pd.Series:
-        hit = truth[["run_id", col]].dropna().drop_duplicates().merge(ranked[["run_id", col, "rank"]],
-                                                                      on=["run_id", col], how="left")
+        hit = (
+            truth[["run_id", col]]
+            .dropna()
+            .drop_duplicates()
+            .merge(ranked[["run_id", col, "rank"]], on=["run_id", col], how="left")
+        )
         return hit.groupby("run_id")["rank"].min().reindex(runs).fillna(np.inf)
 
     first = labels[labels["first"]]
@@ -90,35 +105,66 @@ def _metrics(labels: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame, k_
     def frac(ranks: pd.Series, k: int) -> float:
         return float((ranks <= k).mean()) if len(ranks) else float("nan")
 
-    return {"runs": len(runs), "agent_acc": frac(a_any, 1), "agent_acc_first": frac(a_first, 1),
-            f"agent_top{k_agents}": frac(a_any, k_agents), "step_runs": len(step_runs),
-            "step_acc": frac(s_any, 1), "step_acc_first": frac(s_first, 1), f"step_top{k_steps}": frac(s_any, k_steps)}
+    return {
+        "runs": len(runs),
+        "agent_acc": frac(a_any, 1),
+        "agent_acc_first": frac(a_first, 1),
+        f"agent_top{k_agents}": frac(a_any, k_agents),
+        "step_runs": len(step_runs),
+        "step_acc": frac(s_any, 1),
+        "step_acc_first": frac(s_first, 1),
+        f"step_top{k_steps}": frac(s_any, k_steps),
+    }
 
 
-def _replay_scores(ws, runs: list[str], replay: Any, method: str, seed: int, progress: bool | None,  # noqa: ANN001
-                   kwargs: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
+def _replay_scores(
+    ws,
+    runs: list[str],
+    replay: Any,
+    method: str,
+    seed: int,
+    progress: bool | None,  # noqa: ANN001
+    kwargs: dict[str, Any],
+) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
     from ._attribute import attribute  # needs the Shapley engine; imported only when asked for
 
     step_rows, agent_rows, replays, replayed = [], [], 0, 0
     for run_id in tqdm(runs, desc=method, disable=progress is False or (progress is None and len(runs) < 50)):
-        res = attribute(ws, run_id, replay, unit="agent", method=method, decisive=True, store=False, seed=seed,
-                        **kwargs)
+        res = attribute(
+            ws, run_id, replay, unit="agent", method=method, decisive=True, store=False, seed=seed, **kwargs
+        )
         replays += res.replays
         replayed += res.replayed_steps
         table = res.values.sort_values("blame", ascending=False, kind="stable").reset_index(drop=True)
-        agent_rows.append(pd.DataFrame({"run_id": run_id, "agent": table["player"].astype(str),
-                                        "rank": np.arange(1, len(table) + 1)}))
+        agent_rows.append(
+            pd.DataFrame(
+                {"run_id": run_id, "agent": table["player"].astype(str), "rank": np.arange(1, len(table) + 1)}
+            )
+        )
         if res.verdict.decisive_step is not None:
             step_rows.append({"run_id": run_id, "step_id": res.verdict.decisive_step, "rank": 1})
-    agents = pd.concat(agent_rows, ignore_index=True) if agent_rows else pd.DataFrame(columns=["run_id", "agent", "rank"])
+    agents = (
+        pd.concat(agent_rows, ignore_index=True)
+        if agent_rows
+        else pd.DataFrame(columns=["run_id", "agent", "rank"])
+    )
     return pd.DataFrame(step_rows, columns=["run_id", "step_id", "rank"]), agents, replays, replayed
 
 
-def _blame_scores(X: pd.DataFrame, labels: pd.DataFrame, model: BlameModel | None, cv: int | None, ws,  # noqa: ANN001
-                  groups: str, kwargs: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], str]:
+def _blame_scores(
+    X: pd.DataFrame,
+    labels: pd.DataFrame,
+    model: BlameModel | None,
+    cv: int | None,
+    ws,  # noqa: ANN001
+    groups: str,
+    kwargs: dict[str, Any],
+) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], str]:
     if cv is None:
         if model is None:
-            raise InvalidParameterError("method 'blame_model' needs a fitted model= or cv=k to cross-validate")
+            raise InvalidParameterError(
+                "method 'blame_model' needs a fitted model= or cv=k to cross-validate"
+            )
         steps, agents = model.rank_frame(X)
         return steps, agents, [], "none"
     template = clone(model).set_params(**kwargs) if model is not None else BlameModel(**kwargs)
@@ -130,8 +176,12 @@ def _blame_scores(X: pd.DataFrame, labels: pd.DataFrame, model: BlameModel | Non
         step_parts.append(steps)
         agent_parts.append(agents)
         record.append({"train": train, "test": test})
-    return (rank_steps(pd.concat(step_parts, ignore_index=True)), pd.concat(agent_parts, ignore_index=True),
-            record, used)
+    return (
+        rank_steps(pd.concat(step_parts, ignore_index=True)),
+        pd.concat(agent_parts, ignore_index=True),
+        record,
+        used,
+    )
 
 
 def _calibration_metrics(labels: pd.DataFrame, agents: pd.DataFrame) -> dict[str, float]:
@@ -143,10 +193,21 @@ def _calibration_metrics(labels: pd.DataFrame, agents: pd.DataFrame) -> dict[str
     return {"brier": brier(top["confidence"].to_numpy(), correct)}
 
 
-def evaluate_attribution(ws, method: str | Sequence[str] = "blame_model", replay: Any = None,  # noqa: ANN001
-                         cv: int | None = None, run_ids: Iterable[str] | None = None, seed: int = 0, *,
-                         model: BlameModel | None = None, groups: str = "auto", k_steps: int = 3,
-                         k_agents: int = 2, progress: bool | None = None, **kwargs: Any) -> pd.DataFrame:
+def evaluate_attribution(
+    ws,
+    method: str | Sequence[str] = "blame_model",
+    replay: Any = None,  # noqa: ANN001
+    cv: int | None = None,
+    run_ids: Iterable[str] | None = None,
+    seed: int = 0,
+    *,
+    model: BlameModel | None = None,
+    groups: str = "auto",
+    k_steps: int = 3,
+    k_agents: int = 2,
+    progress: bool | None = None,
+    **kwargs: Any,
+) -> pd.DataFrame:
     """Agent- and step-level accuracy of attribution methods on labelled failed runs.
 
     Parameters
@@ -207,10 +268,13 @@ def evaluate_attribution(ws, method: str | Sequence[str] = "blame_model", replay
     other = {k: v for k, v in kwargs.items() if k not in bm_params}
     X = None
     if any(m not in REPLAY_METHODS for m in methods):
-        if "blame_model" in methods or "most_detector_hits" in methods:   # the others ignore findings
+        if "blame_model" in methods or "most_detector_hits" in methods:  # the others ignore findings
             ensure_findings(ws, runs, bm_kwargs.get("detect", model.detect if model is not None else "auto"))
-        X = (model or BlameModel(**bm_kwargs)).frame(ws, runs) if "blame_model" in methods \
+        X = (
+            (model or BlameModel(**bm_kwargs)).frame(ws, runs)
+            if "blame_model" in methods
             else step_features(ws, runs)
+        )
     rows, folds = [], []
     for m in methods:
         start = time.perf_counter()
@@ -226,8 +290,16 @@ def evaluate_attribution(ws, method: str | Sequence[str] = "blame_model", replay
             extra = _calibration_metrics(labels, agents)
         else:
             steps, agents = heuristic_scores(X, m, seed)
-        row = {"method": m, **_metrics(labels, steps, agents, k_steps, k_agents), "replays": replays,
-               "replayed_steps": replayed, "seconds": time.perf_counter() - start, "cv": k, "groups": used, **extra}
+        row = {
+            "method": m,
+            **_metrics(labels, steps, agents, k_steps, k_agents),
+            "replays": replays,
+            "replayed_steps": replayed,
+            "seconds": time.perf_counter() - start,
+            "cv": k,
+            "groups": used,
+            **extra,
+        }
         rows.append(row)
     out = pd.DataFrame(rows)
     out.attrs["folds"] = folds

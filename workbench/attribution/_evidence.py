@@ -44,8 +44,12 @@ from ._heuristics import step_shares
 # 0.5 for the evidence's) still keeps its pick, and says the two part.
 # gave_up: the same rate, chosen as well (3 of 3 real traces with a tool failure and a give-up, detect40);
 # ping_pong too (1 of 1 real trace that ended in a bounce, real41).
-EVIDENCE_LOGIT = {"error": math.log(0.8 / 0.2), "silent_failure": math.log(0.8 / 0.2),
-                  "gave_up": math.log(0.8 / 0.2), "ping_pong": math.log(0.8 / 0.2)}
+EVIDENCE_LOGIT = {
+    "error": math.log(0.8 / 0.2),
+    "silent_failure": math.log(0.8 / 0.2),
+    "gave_up": math.log(0.8 / 0.2),
+    "ping_pong": math.log(0.8 / 0.2),
+}
 
 # The evidence whose step gives way to the model's when both name the same agent and the model's step is that
 # agent's: a silent_failure names the agent's step that first *stated* the wrong value, which may come after the step
@@ -92,9 +96,13 @@ def run_evidence(ws: Any, run_ids: list[str]) -> pd.DataFrame:
         return pd.DataFrame(columns=EVIDENCE_COLUMNS)
     with own_cursor(ws.con) as con, run_scope(con, "_ev_scope", run_ids):
         errors = con.execute(_ERROR_SQL).fetchall()
-        has_findings = con.execute("SELECT count(*) FROM findings SEMI JOIN _ev_scope USING (run_id)").fetchall()[0][0]
-        found = {d: con.execute(_FINDING_SQL, {"detector": d}).fetchall() if has_findings else []
-                 for d in _FINDING_EVIDENCE}
+        has_findings = con.execute(
+            "SELECT count(*) FROM findings SEMI JOIN _ev_scope USING (run_id)"
+        ).fetchall()[0][0]
+        found = {
+            d: con.execute(_FINDING_SQL, {"detector": d}).fetchall() if has_findings else []
+            for d in _FINDING_EVIDENCE
+        }
         # (last: a run that ended in a bounce and gave a wrong answer or gave up is read by that finding)
         found["ping_pong"] = con.execute(_PINGPONG_SQL).fetchall() if has_findings else []
     rows: dict[str, tuple] = {}
@@ -102,13 +110,28 @@ def run_evidence(ws: Any, run_ids: list[str]) -> pd.DataFrame:
         # every log value cut: a name may be megabytes (the field limit), and the sentence is printed whole
         who = _agent_name(agent)
         thing = f"{who}'s {_short(kind or 'step', 40)} {_short(what, 80)}" if what else f"{who}'s step"
-        raised = f" raised \"{_short(error)}\"" if error else " failed"
-        rows[run] = (run, "error", agent, step, seq,
-                     f"{thing}{raised} at step {_short(step, 80)}; the error reached the run's root and ended the run", [])
+        raised = f' raised "{_short(error)}"' if error else " failed"
+        rows[run] = (
+            run,
+            "error",
+            agent,
+            step,
+            seq,
+            f"{thing}{raised} at step {_short(step, 80)}; the error reached the run's root and ended the run",
+            [],
+        )
     for detector in (*_FINDING_EVIDENCE, "ping_pong"):
         for run, agent, step, seq, detail, quiet in found[detector]:
             if run not in rows:
-                rows[run] = (run, detector, agent, step, seq, f"{detector}: {_short(detail, 200)}", list(quiet))
+                rows[run] = (
+                    run,
+                    detector,
+                    agent,
+                    step,
+                    seq,
+                    f"{detector}: {_short(detail, 200)}",
+                    list(quiet),
+                )
     return pd.DataFrame(list(rows.values()), columns=EVIDENCE_COLUMNS)
 
 
@@ -126,24 +149,35 @@ def _prior(conf: dict, n_agents: int, run: str, agent: Any) -> float:
     return float(prior)
 
 
-def _among(run: str, e: pd.Series, quiet: list, conf: dict, rank: dict, n_agents: int) -> tuple[Any, Any, float, str]:
+def _among(
+    run: str, e: pd.Series, quiet: list, conf: dict, rank: dict, n_agents: int
+) -> tuple[Any, Any, float, str]:
     """The agent a silent_failure finding names when the log cannot tell it from the ``quiet`` agents before it
     (evidence_silent.sql): the one of them the model is surest of (ties: its rank, then the first stater, then the
     latest to act before it), with its step; the evidence's log-odds shared among them (what backed one agent
     backs any of them: an even split of its odds, never below none); and the sentence saying so. The value no span
     shows does not outweigh the model: the model chooses, the evidence only narrows the choice."""
     cands = [(e["agent"], e["step_id"])] + [(q["agent"], q["step_id"]) for q in quiet]
-    best = max(range(len(cands)), key=lambda k: (_prior(conf, n_agents, run, cands[k][0]),
-                                                   -rank.get((run, cands[k][0]), math.inf), -k))
+    best = max(
+        range(len(cands)),
+        key=lambda k: (_prior(conf, n_agents, run, cands[k][0]), -rank.get((run, cands[k][0]), math.inf), -k),
+    )
     weight = max(0.0, EVIDENCE_LOGIT[e["evidence"]] - math.log(len(cands)))
     others = ", ".join(_agent_name(a) for a, _ in cands[1:])
-    why = (f"{e['why']}; but {_agent_name(e['agent'])}'s input is in no span, and {others} acted before it with no "
-           "words of theirs in the log: the value may be theirs, so the model chooses among them")
+    why = (
+        f"{e['why']}; but {_agent_name(e['agent'])}'s input is in no span, and {others} acted before it with no "
+        "words of theirs in the log: the value may be theirs, so the model chooses among them"
+    )
     return cands[best][0], cands[best][1], weight, why
 
 
-def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame,
-            uncertain_below: float = 0.5, steps: pd.DataFrame | None = None) -> pd.DataFrame:
+def combine(
+    verdicts: pd.DataFrame,
+    agents: pd.DataFrame,
+    evidence: pd.DataFrame,
+    uncertain_below: float = 0.5,
+    steps: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The model's verdicts (``BlameModel.predict``'s table) with the evidence weighed in.
 
     For a run whose log names an agent E (:func:`run_evidence`): E's confidence becomes
@@ -183,21 +217,30 @@ def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame
     out["model_confidence"] = out["agent_confidence"]
     # the model's own flag, kept before the evidence is weighed: the margin rule's (coin_flips), which a
     # confidence under uncertain_below does not say (shrunk, it sits near 1 / the run's agents on a system unseen)
-    out["model_uncertain"] = (out["uncertain"].astype(bool) if "uncertain" in out.columns
-                              else pd.to_numeric(out["agent_confidence"], errors="coerce") < uncertain_below)
+    out["model_uncertain"] = (
+        out["uncertain"].astype(bool)
+        if "uncertain" in out.columns
+        else pd.to_numeric(out["agent_confidence"], errors="coerce") < uncertain_below
+    )
     out["evidence"] = None
     out["why"] = None
     out["disagrees"] = None
     if evidence.empty:
         return out
     conf = {(r, a): c for r, a, c in agents[["run_id", "agent", "confidence"]].itertuples(index=False)}
-    rank = ({(r, a): k for r, a, k in agents[["run_id", "agent", "rank"]].itertuples(index=False)}
-            if "rank" in agents.columns else {})
+    rank = (
+        {(r, a): k for r, a, k in agents[["run_id", "agent", "rank"]].itertuples(index=False)}
+        if "rank" in agents.columns
+        else {}
+    )
     n_agents = agents.groupby("run_id")["agent"].size().to_dict()
     ev = evidence.set_index("run_id")
     step_share = step_shares(steps) if steps is not None else {}
-    step_agent = ({(r, s): a for r, s, a in steps[["run_id", "step_id", "agent"]].itertuples(index=False)}
-                  if steps is not None and "agent" in steps.columns else {})
+    step_agent = (
+        {(r, s): a for r, s, a in steps[["run_id", "step_id", "agent"]].itertuples(index=False)}
+        if steps is not None and "agent" in steps.columns
+        else {}
+    )
     for i, row in out.iterrows():
         if row["run_id"] not in ev.index:
             continue
@@ -205,22 +248,31 @@ def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame
         quiet = e["quiet"] if "quiet" in ev.columns and isinstance(e["quiet"], list) else []
         ev_agent, ev_step, weight, why = e["agent"], e["step_id"], EVIDENCE_LOGIT[e["evidence"]], e["why"]
         if quiet:
-            ev_agent, ev_step, weight, why = _among(row["run_id"], e, quiet, conf, rank, n_agents.get(row["run_id"], 0))
+            ev_agent, ev_step, weight, why = _among(
+                row["run_id"], e, quiet, conf, rank, n_agents.get(row["run_id"], 0)
+            )
         model_agent, model_conf = row["agent"], row["agent_confidence"]
         prior = _prior(conf, n_agents.get(row["run_id"], 0), row["run_id"], ev_agent)
         post = 1.0 / (1.0 + math.exp(-(_logit(prior) + weight)))
         out.at[i, "evidence"] = e["evidence"]
         out.at[i, "why"] = why
         # the model's sole candidate was weighed against no other agent: specific evidence of another outranks it
-        overrules = (bool(row.get("only_agent", False)) and not quiet and isinstance(ev_agent, str)
-                     and ev_agent != model_agent)
+        overrules = (
+            bool(row.get("only_agent", False))
+            and not quiet
+            and isinstance(ev_agent, str)
+            and ev_agent != model_agent
+        )
         if overrules:
             out.at[i, "only_agent"] = False
             out.at[i, "step_confidence"] = step_share.get((row["run_id"], ev_step), float("nan"))
         # same agent: a silent_failure keeps the model's step when it is that agent's (the model's top step may be
         # another agent's, and a verdict names one agent's step)
-        keeps_step = (model_agent == ev_agent and e["evidence"] in MODEL_STEP_EVIDENCE
-                      and step_agent.get((row["run_id"], row["step_id"])) == model_agent)
+        keeps_step = (
+            model_agent == ev_agent
+            and e["evidence"] in MODEL_STEP_EVIDENCE
+            and step_agent.get((row["run_id"], row["step_id"])) == model_agent
+        )
         if model_agent == ev_agent or pd.isna(model_conf) or post > float(model_conf) or overrules:
             if model_agent is not None and not pd.isna(model_agent) and model_agent != ev_agent:
                 out.at[i, "disagrees"] = model_agent
@@ -231,17 +283,18 @@ def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame
         else:
             out.at[i, "disagrees"] = ev_agent
         if bool(row.get("only_agent", False)) and keeps_step:
-            pass   # the model's step, its step_confidence and its uncertain: the evidence backs no other step
+            pass  # the model's step, its step_confidence and its uncertain: the evidence backs no other step
         elif bool(row.get("only_agent", False)) and not overrules and out.at[i, "agent"] == ev_agent:
             share = step_share.get((row["run_id"], ev_step), 0.0)
             out.at[i, "step_confidence"] = 1.0 / (1.0 + math.exp(-(_logit(share) + weight)))
             out.at[i, "uncertain"] = bool(out.at[i, "step_confidence"] < uncertain_below)
-        elif out.at[i, "agent"] == model_agent and model_agent == ev_agent:   # the evidence backs the model
-            out.at[i, "uncertain"] = (bool(row["model_uncertain"])
-                                      and bool(out.at[i, "agent_confidence"] < uncertain_below))
-        elif out.at[i, "agent"] == model_agent:   # the model kept its pick over the evidence: its own flag
+        elif out.at[i, "agent"] == model_agent and model_agent == ev_agent:  # the evidence backs the model
+            out.at[i, "uncertain"] = bool(row["model_uncertain"]) and bool(
+                out.at[i, "agent_confidence"] < uncertain_below
+            )
+        elif out.at[i, "agent"] == model_agent:  # the model kept its pick over the evidence: its own flag
             out.at[i, "uncertain"] = bool(row["model_uncertain"])
-        else:   # the evidence's agent over the model's: its combined confidence says
+        else:  # the evidence's agent over the model's: its combined confidence says
             out.at[i, "uncertain"] = bool(out.at[i, "agent_confidence"] < uncertain_below)
         # On a run unlike the model's training runs the model's pick is not to be trusted; the log's own
         # evidence is read, not learned: a verdict it backs keeps its word, one it does not stays uncertain.
@@ -257,7 +310,9 @@ def store_log_verdicts(model: Any, ws: Any, run_ids: list[str]) -> pd.DataFrame:
     from ._heuristics import save_scores
 
     verdicts, steps, agents = _weighed(model, ws, run_ids)
-    save_scores(ws, "blame_model", steps, agents.assign(share=agents["confidence"]), verdicts, model.get_params())
+    save_scores(
+        ws, "blame_model", steps, agents.assign(share=agents["confidence"]), verdicts, model.get_params()
+    )
     return verdicts
 
 
@@ -265,10 +320,15 @@ def predict_with_evidence(model: Any, ws: Any, run_ids: list[str]) -> pd.DataFra
     """``model.predict(ws, run_ids)`` with each run's own evidence weighed in (:func:`combine`; nothing is
     stored): the verdict :func:`store_log_verdicts` stores, for a view that shows one run live (public as
     ``wb.logonly_verdicts``)."""
-    if not hasattr(model, "_predict"):   # an object with BlameModel's predict only: no agent scores to weigh
+    if not hasattr(model, "_predict"):  # an object with BlameModel's predict only: no agent scores to weigh
         return duck_predictions(model, model.predict(ws, run_ids)).assign(
-            evidence=None, why=None, model_agent=None, model_confidence=None, model_uncertain=None,
-            disagrees=None)
+            evidence=None,
+            why=None,
+            model_agent=None,
+            model_confidence=None,
+            model_uncertain=None,
+            disagrees=None,
+        )
     return _weighed(model, ws, run_ids)[0]
 
 
@@ -276,7 +336,11 @@ def _weighed(model: Any, ws: Any, run_ids: list[str]) -> tuple[pd.DataFrame, pd.
     """The one path from a model's scores to a verdict (what investigate stores, the explorer shows and
     ``wb.logonly_verdicts`` returns): the verdicts with the evidence weighed in, the step and agent scores."""
     out, steps, agents = model._predict(ws, run_ids)
-    return combine(out, agents, run_evidence(ws, list(out["run_id"])), model.uncertain_below, steps), steps, agents
+    return (
+        combine(out, agents, run_evidence(ws, list(out["run_id"])), model.uncertain_below, steps),
+        steps,
+        agents,
+    )
 
 
 # What a blame model's predict(ws, run_ids) must return, and what it may (BlameModel.predict's other columns).
@@ -290,13 +354,17 @@ def duck_predictions(model: Any, out: Any) -> pd.DataFrame:
     ``step_id`` is an error naming what the model must return (it read "KeyError: 'uncertain'")."""
     name = f"{type(model).__name__}.predict(ws, run_ids)"
     if not isinstance(out, pd.DataFrame):
-        raise TypeError(f"blame_model: {name} returned {type(out).__name__}, not a pandas DataFrame with one row per "
-                        f"run and columns {', '.join(_MUST)} (optional: agent_confidence, step_confidence, uncertain)")
+        raise TypeError(
+            f"blame_model: {name} returned {type(out).__name__}, not a pandas DataFrame with one row per "
+            f"run and columns {', '.join(_MUST)} (optional: agent_confidence, step_confidence, uncertain)"
+        )
     missing = [c for c in _MUST if c not in out.columns]
     if missing:
-        raise ValueError(f"blame_model: {name} returned no column {', '.join(map(repr, missing))} (its columns: "
-                         f"{', '.join(map(str, out.columns)) or 'none'}); it must return one row per run with "
-                         f"{', '.join(_MUST)} (optional: agent_confidence, step_confidence, uncertain)")
+        raise ValueError(
+            f"blame_model: {name} returned no column {', '.join(map(repr, missing))} (its columns: "
+            f"{', '.join(map(str, out.columns)) or 'none'}); it must return one row per run with "
+            f"{', '.join(_MUST)} (optional: agent_confidence, step_confidence, uncertain)"
+        )
     out = out.copy()
     for col in ("agent_confidence", "step_confidence"):
         if col not in out.columns:
@@ -304,7 +372,9 @@ def duck_predictions(model: Any, out: Any) -> pd.DataFrame:
     if "uncertain" not in out.columns:
         below = float(getattr(model, "uncertain_below", 0.5))
         conf = pd.to_numeric(out["agent_confidence"], errors="coerce")
-        out["uncertain"] = (conf < below).fillna(False).astype(bool)   # (NaN < x is False: no confidence, not unsure)
+        out["uncertain"] = (
+            (conf < below).fillna(False).astype(bool)
+        )  # (NaN < x is False: no confidence, not unsure)
     if "only_agent" not in out.columns:
         out["only_agent"] = False
     return out

@@ -59,8 +59,9 @@ class Familiarity:
         :meth:`familiarity` ranks a run; None (a model file from before they were kept): unknown.
     """
 
-    def __init__(self, median: Any, mean: Any, scale: Any, reference: float, shrink_scale: float,
-                 quantiles: Any = None) -> None:
+    def __init__(
+        self, median: Any, mean: Any, scale: Any, reference: float, shrink_scale: float, quantiles: Any = None
+    ) -> None:
         self.median = np.asarray(median, dtype=np.float64)
         self.mean = np.asarray(mean, dtype=np.float64)
         self.scale = np.asarray(scale, dtype=np.float64)
@@ -124,8 +125,11 @@ class Familiarity:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        out = {**{k: getattr(self, k).tolist() for k in _KEYS}, "reference": self.reference,
-               "shrink_scale": self.shrink_scale}
+        out = {
+            **{k: getattr(self, k).tolist() for k in _KEYS},
+            "reference": self.reference,
+            "shrink_scale": self.shrink_scale,
+        }
         if self.quantiles is not None:
             out["quantiles"] = self.quantiles.tolist()
         return out
@@ -138,8 +142,12 @@ class Familiarity:
             if any(a.ndim != 1 or len(a) != n_features for a in arrays):
                 raise FormatError(f"familiarity arrays are not {n_features} long")
             ref, scale = float(d["reference"]), float(d["shrink_scale"])
-            if not all(np.isfinite(a).all() for a in arrays) or (arrays[2] <= 0).any() or not ref > 0 \
-                    or not scale >= 0:
+            if (
+                not all(np.isfinite(a).all() for a in arrays)
+                or (arrays[2] <= 0).any()
+                or not ref > 0
+                or not scale >= 0
+            ):
                 raise FormatError("familiarity holds non-finite or non-positive values")
             # files before the quantiles were kept: familiarity unknown, the shrink as it was fitted
             q = d.get("quantiles")
@@ -156,8 +164,11 @@ def unfamiliar(verdict: pd.DataFrame, agents: pd.DataFrame, below: float) -> pd.
     """``verdict`` (BlameModel.predict's table) with ``familiarity`` (its run's, from ``agents``; NaN: not
     known) and ``unfamiliar`` (familiarity below ``below``), and ``uncertain`` also where ``unfamiliar``."""
     out = verdict.copy()
-    per_run = agents.drop_duplicates("run_id").set_index("run_id")["familiarity"] if "familiarity" in agents \
+    per_run = (
+        agents.drop_duplicates("run_id").set_index("run_id")["familiarity"]
+        if "familiarity" in agents
         else pd.Series(dtype=np.float64)
+    )
     out["familiarity"] = out["run_id"].map(per_run).astype(np.float64)
     out["unfamiliar"] = (out["familiarity"] < below).fillna(False).astype(bool)
     out["uncertain"] = out["uncertain"].fillna(False).astype(bool) | out["unfamiliar"]

@@ -147,8 +147,13 @@ def feature_label(name: str) -> str:
     from ._run_contrast import DEV_SUFFIX, RANK_SUFFIX, base_name
 
     base = base_name(name)
-    if base != name:   # a within-run contrast column (BlameModel's run_contrast)
-        words = ("outlier in its run" if name.endswith(DEV_SUFFIX)
-                 else "rank in its run" if name.endswith(RANK_SUFFIX) else "vs its run")
+    if base != name:  # a within-run contrast column (BlameModel's run_contrast)
+        words = (
+            "outlier in its run"
+            if name.endswith(DEV_SUFFIX)
+            else "rank in its run"
+            if name.endswith(RANK_SUFFIX)
+            else "vs its run"
+        )
         return f"{FEATURE_LABELS.get(base, base)} ({words})"
     return FEATURE_LABELS.get(name, name)

@@ -91,8 +91,11 @@ FEATURES: dict[str, tuple[str, str]] = {
     "is_retry": ("status", "a call repeating an earlier unhandled failed call (same tool and input)"),
     "same_call": ("status", "calls with the same agent, tool and input in the run"),
     "agent_errors": ("status", "error moves of this agent in the run"),
-    "handled_failure": ("status", "a failed call that a later same call (same agent and tool, or same tool and "
-                                  "input) made without failing: handled, so not counted as an error above"),
+    "handled_failure": (
+        "status",
+        "a failed call that a later same call (same agent and tool, or same tool and "
+        "input) made without failing: handled, so not counted as an error above",
+    ),
     "latency": ("timing", "log1p latency in ms"),
     "latency_missing": ("timing", "no latency"),
     "latency_z_run": ("timing", "latency z-score among the run's moves of the same kind"),
@@ -125,13 +128,21 @@ FEATURES: dict[str, tuple[str, str]] = {
 FEATURE_NAMES: list[str] = list(FEATURES)
 ID_COLUMNS = ["run_id", "step_id", "agent", "kind", "pos"]
 
-_HEDGE = (r"\b(maybe|might|perhaps|possibly|probably|likely|unclear|not sure|uncertain|assum\w*|approximat\w*|"
-          r"seems?|appears?|guess\w*|stale|i think|i believe|hypothetical|simulat\w*|placeholder|estimate\w*)\b")
-_ERRW = r"\b(error|errors|exception|traceback|failed|failure|fatal|unable|cannot|could not|timed out|timeout)\b"
-_CONTRA = (r"(incorrect|mistake|wrong|inaccura|mismatch|discrepan|reject|invalid|not match|not found|"
-           r"not correct|erroneous|not_found|does not exist|doesn't match|not accurate)")
+_HEDGE = (
+    r"\b(maybe|might|perhaps|possibly|probably|likely|unclear|not sure|uncertain|assum\w*|approximat\w*|"
+    r"seems?|appears?|guess\w*|stale|i think|i believe|hypothetical|simulat\w*|placeholder|estimate\w*)\b"
+)
+_ERRW = (
+    r"\b(error|errors|exception|traceback|failed|failure|fatal|unable|cannot|could not|timed out|timeout)\b"
+)
+_CONTRA = (
+    r"(incorrect|mistake|wrong|inaccura|mismatch|discrepan|reject|invalid|not match|not found|"
+    r"not correct|erroneous|not_found|does not exist|doesn't match|not accurate)"
+)
 _ENV = r"(rate limit|too many requests|429|timeout|timed out|50[0-4]|unavailable|connection|overload)"
-_INPUT = r"(4(00|04|09|22)|invalid|unexpected argument|missing required|must be|schema|not found|conflict|no such)"
+_INPUT = (
+    r"(4(00|04|09|22)|invalid|unexpected argument|missing required|must be|schema|not found|conflict|no such)"
+)
 _TOKENS = r"[a-z0-9]+(?:[._-][a-z0-9]+)*"
 
 _SQL = [
@@ -426,6 +437,9 @@ def feature_availability(steps: pd.DataFrame) -> pd.DataFrame:
     from ._blame_model import ALL_FEATURES as known  # portable features are there when the table has them
     from ._feature_labels import feature_label
 
-    rows = [(name, feature_label(name), needs, float(steps[name].notna().mean()) if len(steps) else 0.0, text)
-            for name, (needs, text) in known.items() if name in steps.columns]
+    rows = [
+        (name, feature_label(name), needs, float(steps[name].notna().mean()) if len(steps) else 0.0, text)
+        for name, (needs, text) in known.items()
+        if name in steps.columns
+    ]
     return pd.DataFrame(rows, columns=["feature", "label", "needs", "available", "description"])

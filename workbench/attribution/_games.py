@@ -26,8 +26,16 @@ import numpy as np
 from ..exceptions import InvalidParameterError
 
 __all__ = [
-    "Game", "additive", "airport", "glove", "random_table", "security_council", "sparse_interaction",
-    "random_sparse_interaction", "unanimity", "weighted_voting",
+    "Game",
+    "additive",
+    "airport",
+    "glove",
+    "random_table",
+    "security_council",
+    "sparse_interaction",
+    "random_sparse_interaction",
+    "unanimity",
+    "weighted_voting",
 ]
 
 
@@ -83,8 +91,11 @@ def unanimity(carrier: Iterable[Hashable], players: Sequence[Hashable], weight: 
     return sparse_interaction([(carrier, weight)], players, name="unanimity")
 
 
-def sparse_interaction(terms: Iterable[tuple[Iterable[Hashable], float]], players: Sequence[Hashable],
-                       name: str = "sparse_interaction") -> Game:
+def sparse_interaction(
+    terms: Iterable[tuple[Iterable[Hashable], float]],
+    players: Sequence[Hashable],
+    name: str = "sparse_interaction",
+) -> Game:
     """A weighted sum of unanimity games: v(S) = Σ_T w_T·[T ⊆ S]; each member of T gets w_T/|T|.
 
     Every game is such a sum (the Harsanyi dividends); a *sparse* one, with a few small carriers, has
@@ -103,7 +114,9 @@ def sparse_interaction(terms: Iterable[tuple[Iterable[Hashable], float]], player
     phi = dict.fromkeys(names, 0.0)
     for t, w in parsed:
         if not t or not t <= set(names):
-            raise InvalidParameterError(f"terms: carrier {sorted(t, key=str)!r} must be a non-empty subset of players")
+            raise InvalidParameterError(
+                f"terms: carrier {sorted(t, key=str)!r} must be a non-empty subset of players"
+            )
         for p in t:
             phi[p] += w / len(t)
 
@@ -113,8 +126,9 @@ def sparse_interaction(terms: Iterable[tuple[Iterable[Hashable], float]], player
     return Game(name, names, v, phi)
 
 
-def random_sparse_interaction(n: int, n_terms: int | None = None, max_order: int = 5,
-                              seed: int | None = None) -> Game:
+def random_sparse_interaction(
+    n: int, n_terms: int | None = None, max_order: int = 5, seed: int | None = None
+) -> Game:
     """A random sparse interaction game over players 0..n-1: ``n_terms`` (default 3n) carriers of
     1..max_order players with N(0, 1) weights.
 
@@ -151,7 +165,9 @@ def weighted_voting(weights: Sequence[int], quota: float, players: Sequence[Hash
     names = _names(players, len(w))
     n, total = len(w), sum(w)
     if n > 60:
-        raise InvalidParameterError(f"weights: {n} players; the exact index counts coalitions in int64, use n <= 60")
+        raise InvalidParameterError(
+            f"weights: {n} players; the exact index counts coalitions in int64, use n <= 60"
+        )
     phi = {}
     for i, p in enumerate(names):
         # count[k, t]: number of coalitions of the other players with k members and weight t
@@ -198,8 +214,14 @@ def glove(left: Sequence[Hashable], right: Sequence[Hashable]) -> Game:
     nl, nr, n = len(left), len(right), len(names)
 
     def share(same: int, other: int) -> float:
-        return float(sum(_weight(a + b, n) * comb(same - 1, a) * comb(other, b)
-                         for a in range(same) for b in range(other + 1) if b > a))
+        return float(
+            sum(
+                _weight(a + b, n) * comb(same - 1, a) * comb(other, b)
+                for a in range(same)
+                for b in range(other + 1)
+                if b > a
+            )
+        )
 
     lset = frozenset(left)
     phi = {p: share(nl, nr) if p in lset else share(nr, nl) for p in names}
@@ -230,8 +252,7 @@ def airport(costs: Sequence[float], players: Sequence[Hashable] | None = None) -
         acc += (c[p] - prev) / (len(order) - j)
         prev = c[p]
         phi[p] = acc
-    return Game("airport", names, lambda s: max((c[p] for p in s), default=0.0),
-                {p: phi[p] for p in names})
+    return Game("airport", names, lambda s: max((c[p] for p in s), default=0.0), {p: phi[p] for p in names})
 
 
 def random_table(n: int, seed: int | None = None) -> Game:
@@ -244,7 +265,7 @@ def random_table(n: int, seed: int | None = None) -> Game:
     (0.0, True)
     """
     if n > 24:
-        raise InvalidParameterError(f"n={n}: a random table game stores 2**n = {2 ** n} values; use n <= 24")
-    table = np.random.default_rng(seed).normal(size=2 ** n)
+        raise InvalidParameterError(f"n={n}: a random table game stores 2**n = {2**n} values; use n <= 24")
+    table = np.random.default_rng(seed).normal(size=2**n)
     table[0] = 0.0
     return Game("random_table", tuple(range(n)), lambda s: float(table[sum(1 << i for i in s)]), None)

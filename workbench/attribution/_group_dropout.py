@@ -19,8 +19,15 @@ from sklearn.linear_model import LogisticRegression
 from ._linear import LinearScorer
 
 
-def fit_group_dropout(base: LinearScorer, M: np.ndarray, y: np.ndarray, w: np.ndarray | None,
-                      groups: Sequence[str], C: float, rho: float) -> LinearScorer:
+def fit_group_dropout(
+    base: LinearScorer,
+    M: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray | None,
+    groups: Sequence[str],
+    C: float,
+    rho: float,
+) -> LinearScorer:
     """``base`` refitted with one copy of the rows per group of ``groups`` (each column's group) silenced.
 
     The copies weigh ``rho`` of the rows ``w`` in all (``rho / G`` each, G groups), and every weight is scaled so

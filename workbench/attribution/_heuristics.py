@@ -62,8 +62,13 @@ def _logit(steps: pd.DataFrame) -> pd.Series:
     return steps["logit"] if "logit" in steps.columns else np.log(steps["score"]) - np.log1p(-steps["score"])
 
 
-def rank_agents(steps: pd.DataFrame, how: str = "max", talkers_only: bool = False,
-                credit_tools: bool = False, flag_margin: float = 0.25) -> pd.DataFrame:
+def rank_agents(
+    steps: pd.DataFrame,
+    how: str = "max",
+    talkers_only: bool = False,
+    credit_tools: bool = False,
+    flag_margin: float = 0.25,
+) -> pd.DataFrame:
     """Agent scores from step scores (``max``, ``sum``, softmax ``mass``, ``noisy_or``, ``first_flagged``), ranked per run.
 
     ``mass``: the agent's share of the run's softmax over its moves' log-odds (``logit``): the probability,
@@ -94,7 +99,7 @@ def rank_agents(steps: pd.DataFrame, how: str = "max", talkers_only: bool = Fals
     if how == "mass" and len(keyed):
         logit = _logit(keyed)
         w = np.exp(logit - logit.groupby(keyed["run_id"]).transform("max"))
-        keyed["score"] = w / w.groupby(keyed["run_id"]).transform("sum")   # over every move: the run's softmax
+        keyed["score"] = w / w.groupby(keyed["run_id"]).transform("sum")  # over every move: the run's softmax
     if how == "noisy_or" and len(keyed):
         logit = _logit(keyed)
         # log(1 - p) per move, summed per agent below: the product of many (1 - p) in log space, so agents whose
@@ -117,7 +122,7 @@ def rank_agents(steps: pd.DataFrame, how: str = "max", talkers_only: bool = Fals
     if how == "first_flagged":
         return _first_flagged(keyed, flag_margin)
     g = keyed.groupby(["run_id", "agent"], sort=False)
-    if how == "max" and "logit" in keyed.columns:   # saturated scores (1.0) tie; their log-odds do not
+    if how == "max" and "logit" in keyed.columns:  # saturated scores (1.0) tie; their log-odds do not
         A = g.agg(score=("score", how), logit=("logit", "max"), first_pos=("pos", "min")).reset_index()
     elif how == "noisy_or":
         A = g.agg(miss=("_log_miss", "sum"), first_pos=("pos", "min")).reset_index()
@@ -136,13 +141,18 @@ def steps_of_named_agent(steps: pd.DataFrame, agents: pd.DataFrame) -> pd.DataFr
     The decisive step is then a move of the agent the verdict names (the run's top move may be another agent's
     when agents are ranked by another scorer than steps)."""
     top = agents.loc[agents["rank"] == 1, ["run_id", "agent"]].rename(columns={"agent": "_top"})
-    s = steps.assign(_agent=steps["agent"].fillna("<none>").astype(object)).merge(top, on="run_id", how="left")
+    s = steps.assign(_agent=steps["agent"].fillna("<none>").astype(object)).merge(
+        top, on="run_id", how="left"
+    )
     s["_other"] = (s["_agent"] != s["_top"]).astype(np.int8)
     keys, ascending = _order(s, "pos")
-    s = s.sort_values([keys[0], "_other", *keys[1:]], ascending=[ascending[0], True, *ascending[1:]], kind="stable")
+    s = s.sort_values(
+        [keys[0], "_other", *keys[1:]], ascending=[ascending[0], True, *ascending[1:]], kind="stable"
+    )
     s["rank"] = s.groupby("run_id", sort=False).cumcount() + 1
-    return s.drop(columns=["_agent", "_top", "_other"]).sort_values(["run_id", "pos"], kind="stable",
-                                                                    ignore_index=True)
+    return s.drop(columns=["_agent", "_top", "_other"]).sort_values(
+        ["run_id", "pos"], kind="stable", ignore_index=True
+    )
 
 
 def _first_flagged(keyed: pd.DataFrame, margin: float) -> pd.DataFrame:
@@ -151,7 +161,8 @@ def _first_flagged(keyed: pd.DataFrame, margin: float) -> pd.DataFrame:
     flagged = logit >= logit.groupby(keyed["run_id"]).transform("max") - margin
     moves = keyed.assign(logit=logit, flag_pos=keyed["pos"].where(flagged))
     A = moves.groupby(["run_id", "agent"], sort=False).agg(
-        score=("score", "max"), logit=("logit", "max"), first_pos=("pos", "min"), flag_pos=("flag_pos", "min"))
+        score=("score", "max"), logit=("logit", "max"), first_pos=("pos", "min"), flag_pos=("flag_pos", "min")
+    )
     return finish_agents(A.reset_index(), lead="flag_pos")
 
 
@@ -178,14 +189,19 @@ def verdicts(steps: pd.DataFrame, agents: pd.DataFrame, uncertain_below: float |
     are not probabilities).
     """
     top_s = steps.loc[steps["rank"] == 1, ["run_id", "step_id", "score"]]
-    top_a = agents.loc[agents["rank"] == 1, ["run_id", "agent", "share"]].rename(columns={"share": "agent_confidence"})
+    top_a = agents.loc[agents["rank"] == 1, ["run_id", "agent", "share"]].rename(
+        columns={"share": "agent_confidence"}
+    )
     out = top_a.merge(top_s, on="run_id", how="outer")
     out["agent"] = out["agent"].where(out["agent"] != "<none>", None)
     # A verdict naming no agent (a run none of whose steps has one: autogen's message-passing traces, a bare
     # LLM call) makes no claim a confidence could be about; its "<none>" share read as 65 % sure, not uncertain.
     out["agent_confidence"] = out["agent_confidence"].where(out["agent"].notna())
-    out["uncertain"] = (out["agent_confidence"].fillna(0.0) < uncertain_below) if uncertain_below is not None \
+    out["uncertain"] = (
+        (out["agent_confidence"].fillna(0.0) < uncertain_below)
+        if uncertain_below is not None
         else pd.Series(pd.NA, index=out.index, dtype="boolean")
+    )
     return out[PREDICT_COLUMNS].sort_values("run_id", ignore_index=True)
 
 
@@ -198,8 +214,9 @@ def step_shares(steps: pd.DataFrame) -> dict[tuple[str, str], float]:
     return dict(zip(zip(steps["run_id"], steps["step_id"], strict=True), share, strict=True))
 
 
-def sole_agent(verdict: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame,
-               uncertain_below: float | None = None) -> pd.DataFrame:
+def sole_agent(
+    verdict: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame, uncertain_below: float | None = None
+) -> pd.DataFrame:
     """``verdict`` with ``only_agent`` (the run had one candidate agent) and ``step_confidence`` (the decisive
     step's share of the run's positive step scores).
 
@@ -212,53 +229,120 @@ def sole_agent(verdict: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame,
     named = agents[agents["agent"].notna() & (agents["agent"] != "<none>")]
     n = named.groupby("run_id")["agent"].size()
     out["only_agent"] = out["run_id"].map(n).eq(1) & out["agent"].notna()
-    out["step_confidence"] = [shares.get((r, s), float("nan")) for r, s in zip(out["run_id"], out["step_id"], strict=True)]
+    out["step_confidence"] = [
+        shares.get((r, s), float("nan")) for r, s in zip(out["run_id"], out["step_id"], strict=True)
+    ]
     if uncertain_below is not None:
-        out.loc[out["only_agent"], "uncertain"] = out.loc[out["only_agent"], "step_confidence"].fillna(0.0) \
-            < uncertain_below
+        out.loc[out["only_agent"], "uncertain"] = (
+            out.loc[out["only_agent"], "step_confidence"].fillna(0.0) < uncertain_below
+        )
     return out
 
 
-def save_scores(ws, method: str, steps: pd.DataFrame, agents: pd.DataFrame, verdict: pd.DataFrame,  # noqa: ANN001
-                params: dict[str, Any]) -> None:
+def save_scores(
+    ws,
+    method: str,
+    steps: pd.DataFrame,
+    agents: pd.DataFrame,
+    verdict: pd.DataFrame,  # noqa: ANN001
+    params: dict[str, Any],
+) -> None:
     """Write agent, step and verdict rows of ``method`` to ``attributions`` (replacing older ones)."""
     ws._writable()
-    p = json.dumps({k: v for k, v in params.items() if isinstance(v, (str, int, float, bool, type(None), list))})
+    p = json.dumps(
+        {k: v for k, v in params.items() if isinstance(v, (str, int, float, bool, type(None), list))}
+    )
     parts = [
-        pd.DataFrame({"run_id": agents["run_id"], "unit": "agent", "target": agents["agent"],
-                      "value": agents["score"], "params": p}),
-        pd.DataFrame({"run_id": steps["run_id"], "unit": "step", "target": steps["step_id"],
-                      "value": steps["score"], "params": p}),
-        pd.DataFrame({"run_id": verdict["run_id"], "unit": "verdict", "target": verdict["agent"].fillna(""),
-                      "value": verdict["agent_confidence"],
-                      "params": [json.dumps({**json.loads(p), "decisive_step": s,
-                                             "uncertain": None if pd.isna(u) else bool(u), **extra})
-                                 for s, u, extra in zip(verdict["step_id"], verdict["uncertain"],
-                                                        _verdict_extras(verdict), strict=True)]}),
+        pd.DataFrame(
+            {
+                "run_id": agents["run_id"],
+                "unit": "agent",
+                "target": agents["agent"],
+                "value": agents["score"],
+                "params": p,
+            }
+        ),
+        pd.DataFrame(
+            {
+                "run_id": steps["run_id"],
+                "unit": "step",
+                "target": steps["step_id"],
+                "value": steps["score"],
+                "params": p,
+            }
+        ),
+        pd.DataFrame(
+            {
+                "run_id": verdict["run_id"],
+                "unit": "verdict",
+                "target": verdict["agent"].fillna(""),
+                "value": verdict["agent_confidence"],
+                "params": [
+                    json.dumps(
+                        {
+                            **json.loads(p),
+                            "decisive_step": s,
+                            "uncertain": None if pd.isna(u) else bool(u),
+                            **extra,
+                        }
+                    )
+                    for s, u, extra in zip(
+                        verdict["step_id"], verdict["uncertain"], _verdict_extras(verdict), strict=True
+                    )
+                ],
+            }
+        ),
     ]
-    rows = pa.Table.from_pandas(pd.concat(parts, ignore_index=True).astype(
-        {"run_id": str, "unit": str, "target": str, "value": float, "params": str}), preserve_index=False)
+    rows = pa.Table.from_pandas(
+        pd.concat(parts, ignore_index=True).astype(
+            {"run_id": str, "unit": str, "target": str, "value": float, "params": str}
+        ),
+        preserve_index=False,
+    )
     # (on a connection of its own: _bm_rows neither replaces nor drops a frame the user registered so on ws.con)
-    with own_connection(ws._here(), "writing attributions", StoreError) as con, transaction(con, "writing attributions"):
+    with (
+        own_connection(ws._here(), "writing attributions", StoreError) as con,
+        transaction(con, "writing attributions"),
+    ):
         con.register("_bm_rows", rows)
-        con.execute("DELETE FROM attributions WHERE method = ? AND run_id IN "
-                    "(SELECT DISTINCT run_id FROM _bm_rows)", [method])
-        con.execute("INSERT INTO attributions (run_id, method, unit, target, value, params, created_at) "
-                    f"SELECT run_id, ?, unit, target, value, {STAMPED_PARAMS}, timezone('UTC', current_timestamp) "
-                    "FROM _bm_rows", [method])   # (in UTC, as _attribute.py's verdicts, and its params say so)
+        con.execute(
+            "DELETE FROM attributions WHERE method = ? AND run_id IN (SELECT DISTINCT run_id FROM _bm_rows)",
+            [method],
+        )
+        con.execute(
+            "INSERT INTO attributions (run_id, method, unit, target, value, params, created_at) "
+            f"SELECT run_id, ?, unit, target, value, {STAMPED_PARAMS}, timezone('UTC', current_timestamp) "
+            "FROM _bm_rows",
+            [method],
+        )  # (in UTC, as _attribute.py's verdicts, and its params say so)
 
 
 # what a verdict that weighed the run's own evidence (._evidence.combine) adds to its params
-_EXTRAS = ("evidence", "why", "model_agent", "model_confidence", "model_uncertain", "disagrees", "only_agent",
-           "step_confidence", "familiarity", "unfamiliar")
+_EXTRAS = (
+    "evidence",
+    "why",
+    "model_agent",
+    "model_confidence",
+    "model_uncertain",
+    "disagrees",
+    "only_agent",
+    "step_confidence",
+    "familiarity",
+    "unfamiliar",
+)
 
 
 def _verdict_extras(verdict: pd.DataFrame) -> list[dict[str, Any]]:
     cols = [c for c in _EXTRAS if c in verdict.columns]
     if not cols:
         return [{}] * len(verdict)
-    return [{c: (None if v is None or (isinstance(v, float) and pd.isna(v)) else v) for c, v in zip(cols, row, strict=True)}
-            for row in verdict[cols].itertuples(index=False)]
+    return [
+        {
+            c: (None if v is None or (isinstance(v, float) and pd.isna(v)) else v)
+            for c, v in zip(cols, row, strict=True)
+        }
+        for row in verdict[cols].itertuples(index=False)
+    ]
 
 
 def failed_runs(ws) -> list[str]:  # noqa: ANN001
@@ -298,19 +382,25 @@ def ensure_findings(ws, run_ids: list[str], detect: str | bool) -> None:  # noqa
     """
     if detect is False or ws.read_only or not run_ids:
         return
-    per_run = [d for d in DETECTORS if d != "drift"]  # drift compares periods of the whole history: no feature
+    per_run = [
+        d for d in DETECTORS if d != "drift"
+    ]  # drift compares periods of the whole history: no feature
     todo: list[tuple[list[str], list[str]]] = [(per_run, run_ids)]
     stale = False
     if detect == "auto":
         with own_cursor(ws.con) as con:
             # the runs by the detectors they lack a mark of (almost always one group: all of them, or none)
-            todo = [(list(missing), list(runs)) for missing, runs in con.execute(
-                "SELECT missing, list(run_id ORDER BY run_id) FROM ("
-                " SELECT i.run_id, list(d.detector ORDER BY d.detector) AS missing"
-                " FROM (SELECT DISTINCT unnest($ids) AS run_id) i CROSS JOIN (SELECT unnest($d) AS detector) d"
-                " ANTI JOIN detected x ON x.run_id = i.run_id AND x.detector = d.detector"
-                " GROUP BY i.run_id) GROUP BY missing ORDER BY missing",
-                {"ids": run_id_list(run_ids), "d": per_run}).fetchall()]
+            todo = [
+                (list(missing), list(runs))
+                for missing, runs in con.execute(
+                    "SELECT missing, list(run_id ORDER BY run_id) FROM ("
+                    " SELECT i.run_id, list(d.detector ORDER BY d.detector) AS missing"
+                    " FROM (SELECT DISTINCT unnest($ids) AS run_id) i CROSS JOIN (SELECT unnest($d) AS detector) d"
+                    " ANTI JOIN detected x ON x.run_id = i.run_id AND x.detector = d.detector"
+                    " GROUP BY i.run_id) GROUP BY missing ORDER BY missing",
+                    {"ids": run_id_list(run_ids), "d": per_run},
+                ).fetchall()
+            ]
             # the runs detected too, when a later ingest changed the vocabulary their silent_failure and cascade
             # findings read: the detectors compute those again on every run detected before
             stale = not todo and vocab_changed(con)
@@ -337,8 +427,9 @@ SCORERS: dict[str, Scorer] = {
     # The first failed step; without any error, the first move.
     "first_error": lambda X, rng: _col(X, "is_error", 0.0),
     # The final move that is not a tool call (nor a human).
-    "last_agent": lambda X, rng: np.where(_is_model_move(X) | (_col(X, "is_handoff", 0) > 0),
-                                          _col(X, "position", 0.0), -1.0),
+    "last_agent": lambda X, rng: np.where(
+        _is_model_move(X) | (_col(X, "is_handoff", 0) > 0), _col(X, "position", 0.0), -1.0
+    ),
     # The first move of an agent that is not a human or a tool.
     "first_agent_turn": lambda X, rng: np.where(_is_model_move(X), -_col(X, "position", 0.0), -np.inf),
     # The move whose output most steps consumed.
@@ -381,8 +472,13 @@ def heuristic_scores(X: pd.DataFrame, name: str, seed: int | None = 0) -> tuple[
     return steps, rank_agents(steps, how="max")
 
 
-def predict_heuristic(ws, name: str, run_ids: Iterable[str] | None = None, seed: int | None = 0,  # noqa: ANN001
-                      detect: str | bool = "auto") -> pd.DataFrame:
+def predict_heuristic(
+    ws,
+    name: str,
+    run_ids: Iterable[str] | None = None,
+    seed: int | None = 0,  # noqa: ANN001
+    detect: str | bool = "auto",
+) -> pd.DataFrame:
     """Culprit agent and decisive step of each run by heuristic ``name``.
 
     Parameters

@@ -34,11 +34,17 @@ class LinearScorer:
         self.n_features = len(self.coef)
 
     @classmethod
-    def fit(cls, X: np.ndarray, y: np.ndarray, C: float, sample_weight: np.ndarray | None = None) -> LinearScorer:
+    def fit(
+        cls, X: np.ndarray, y: np.ndarray, C: float, sample_weight: np.ndarray | None = None
+    ) -> LinearScorer:
         """Fit with L2 penalty ``1 / C`` (lbfgs; deterministic); ``sample_weight`` weighs the rows' losses."""
         X = np.asarray(X, dtype=np.float64)
         with np.errstate(all="ignore"):
-            median = np.nanmedian(np.where(np.isnan(X).all(axis=0), 0.0, X), axis=0) if len(X) else np.zeros(X.shape[1])
+            median = (
+                np.nanmedian(np.where(np.isnan(X).all(axis=0), 0.0, X), axis=0)
+                if len(X)
+                else np.zeros(X.shape[1])
+            )
         median = np.nan_to_num(median)
         Z = np.where(np.isnan(X), median, X)
         mean, scale = Z.mean(axis=0), Z.std(axis=0)
@@ -62,7 +68,11 @@ class LinearScorer:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return {"kind": "linear", **{k: getattr(self, k).tolist() for k in _KEYS}, "intercept": self.intercept}
+        return {
+            "kind": "linear",
+            **{k: getattr(self, k).tolist() for k in _KEYS},
+            "intercept": self.intercept,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> LinearScorer:

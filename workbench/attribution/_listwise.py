@@ -20,8 +20,9 @@ from scipy.optimize import minimize
 from ._blame_params import system_weights
 
 
-def run_terms(s: np.ndarray, pos: np.ndarray, g: np.ndarray, starts: np.ndarray,
-              w: np.ndarray) -> tuple[float, np.ndarray]:
+def run_terms(
+    s: np.ndarray, pos: np.ndarray, g: np.ndarray, starts: np.ndarray, w: np.ndarray
+) -> tuple[float, np.ndarray]:
     """Σ_r w_r · −log Σ_{labelled m} softmax_r(s)_m and its gradient in ``s`` (rows grouped by run: ``g`` is each
     row's run index, ``starts`` each run's first row)."""
     s = s - np.maximum.reduceat(s, starts)[g]
@@ -32,8 +33,15 @@ def run_terms(s: np.ndarray, pos: np.ndarray, g: np.ndarray, starts: np.ndarray,
     return loss, w[g] * (e / d_all[g] - pos * e / d_pos[g])
 
 
-def fit_listwise(Z: np.ndarray, y: np.ndarray, offset: np.ndarray, run_id: pd.Series, order: np.ndarray,
-                 system: pd.Series | None, C: float) -> np.ndarray:
+def fit_listwise(
+    Z: np.ndarray,
+    y: np.ndarray,
+    offset: np.ndarray,
+    run_id: pd.Series,
+    order: np.ndarray,
+    system: pd.Series | None,
+    C: float,
+) -> np.ndarray:
     """β of the listwise objective over standardised features ``Z``.
 
     ``order`` sorts the rows by run then position; every run must have a labelled move (``y``). Runs are weighed
@@ -49,8 +57,11 @@ def fit_listwise(Z: np.ndarray, y: np.ndarray, offset: np.ndarray, run_id: pd.Se
         raise ValueError("rows are not grouped by run")
     if (np.add.reduceat(y, starts) <= 0).any():
         raise ValueError("a run has no labelled move")
-    w = (system_weights(system.iloc[order].iloc[starts].reset_index(drop=True), None) if system is not None
-         else np.ones(len(starts)))
+    w = (
+        system_weights(system.iloc[order].iloc[starts].reset_index(drop=True), None)
+        if system is not None
+        else np.ones(len(starts))
+    )
     w = np.asarray(w, dtype=np.float64)
     w = w / w.sum() * len(Z)
 

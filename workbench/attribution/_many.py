@@ -19,12 +19,12 @@ _SAVE_EVERY = 100
 def save_in_batches(ws, results: Sequence[Attribution]) -> None:  # noqa: ANN001
     """Store attributions ``_SAVE_EVERY`` runs per transaction, as :func:`attribute_many` does as it goes."""
     for i in range(0, len(results), _SAVE_EVERY):
-        save(ws, results[i:i + _SAVE_EVERY])
+        save(ws, results[i : i + _SAVE_EVERY])
 
 
 def _chunks(items: Sequence, n: int) -> list[Sequence]:
     size = max(1, -(-len(items) // n))
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _work(batch: list[tuple[str, list[tuple]]], replay: Callable, options: dict[str, Any]) -> list:
@@ -38,44 +38,68 @@ def _work(batch: list[tuple[str, list[tuple]]], replay: Callable, options: dict[
     return out
 
 
-def stored_verdicts(ws, run_ids: Iterable[str], method: str = "shapley",  # noqa: ANN001
-                    counterfactual: str = "repair") -> set[str]:
+def stored_verdicts(
+    ws,
+    run_ids: Iterable[str],
+    method: str = "shapley",  # noqa: ANN001
+    counterfactual: str = "repair",
+) -> set[str]:
     """Runs among ``run_ids`` whose verdict by ``method`` the store already holds."""
     pattern = "shapley-%" if method == "shapley" else method
     rows = fetch(
-        ws.con, "SELECT DISTINCT run_id FROM attributions WHERE unit = 'verdict' AND method LIKE ? "
+        ws.con,
+        "SELECT DISTINCT run_id FROM attributions WHERE unit = 'verdict' AND method LIKE ? "
         "AND coalesce(params->>'counterfactual', 'repair') = ? AND list_contains(?::VARCHAR[], run_id)",
-        [pattern, counterfactual, list(run_ids)])
+        [pattern, counterfactual, list(run_ids)],
+    )
     return {r for (r,) in rows}
 
 
-def pending_work(ws, run_ids: Sequence[str] | None, skip_stored: bool,  # noqa: ANN001
-                 options: dict[str, Any]) -> list[tuple[str, list[tuple]]]:
+def pending_work(
+    ws,
+    run_ids: Sequence[str] | None,
+    skip_stored: bool,  # noqa: ANN001
+    options: dict[str, Any],
+) -> list[tuple[str, list[tuple]]]:
     """The runs :func:`attribute_many` has to attribute, with their steps as (step_id, agent, kind,
     seq) rows, read in one query."""
     for bad in ("store", "n_jobs", "ws", "run_id"):
         if bad in options:
             raise InvalidParameterError(f"attribute_many() takes no {bad!r} option for single runs")
     if run_ids is None:
-        run_ids = [r for (r,) in fetch(ws.con, "SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id")]
+        run_ids = [
+            r for (r,) in fetch(ws.con, "SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id")
+        ]
     run_ids = list(dict.fromkeys(run_id_list(run_ids)))
     if skip_stored and run_ids:
-        held = stored_verdicts(ws, run_ids, options.get("method", "shapley"),
-                               options.get("counterfactual", "repair"))
+        held = stored_verdicts(
+            ws, run_ids, options.get("method", "shapley"), options.get("counterfactual", "repair")
+        )
         run_ids = [r for r in run_ids if r not in held]
     if not run_ids:
         return []
     # plain tuples, not a DataFrame per run: cheaper to build, to read and to send to workers
     by_run: dict[str, list[tuple]] = {r: [] for r in run_ids}
-    for run_id, *row in fetch(ws.con, f"SELECT {_STEP_COLUMNS} FROM steps WHERE list_contains(?::VARCHAR[], "
-                              "run_id) ORDER BY run_id, seq", [run_ids]):
+    for run_id, *row in fetch(
+        ws.con,
+        f"SELECT {_STEP_COLUMNS} FROM steps WHERE list_contains(?::VARCHAR[], run_id) ORDER BY run_id, seq",
+        [run_ids],
+    ):
         by_run[run_id].append(tuple(row))
     return list(by_run.items())
 
 
-def attribute_many(ws, replay: Callable, run_ids: Sequence[str] | None = None, *,  # noqa: ANN001
-                   n_jobs: int | None = None, skip_stored: bool = True, store: bool = True,
-                   progress: bool = True, **options: Any) -> tuple[list[Attribution], dict[str, str]]:
+def attribute_many(
+    ws,
+    replay: Callable,
+    run_ids: Sequence[str] | None = None,
+    *,  # noqa: ANN001
+    n_jobs: int | None = None,
+    skip_stored: bool = True,
+    store: bool = True,
+    progress: bool = True,
+    **options: Any,
+) -> tuple[list[Attribution], dict[str, str]]:
     """:func:`attribute` over many runs (default: every failed run), in parallel.
 
     Parameters
@@ -131,7 +155,8 @@ def attribute_many(ws, replay: Callable, run_ids: Sequence[str] | None = None, *
 
             batches = _chunks(work, (n_jobs if n_jobs > 0 else os.cpu_count() or 1) * 8)
             outputs = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-                delayed(_work)(b, replay, options) for b in batches)
+                delayed(_work)(b, replay, options) for b in batches
+            )
         unsaved: list[Attribution] = []
         for out in outputs:
             for item in out:

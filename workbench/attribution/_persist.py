@@ -63,16 +63,20 @@ class PersistMixin:
         prior = getattr(self, "prior_", None)
         familiarity = getattr(self, "familiarity_", None)
         agent_model = getattr(self, "agent_model_", None)
-        return {"format": FORMAT, "version": VERSION,
-                "params": {name: _plain(value) for name, value in self.get_params().items()},
-                "feature_names": [str(f) for f in self.feature_names_in_],
-                "unavailable_features": list(self.unavailable_features_), "n_runs": self.n_runs_,
-                "step_model": self.step_model_.to_dict(),
-                "agent_model": agent_model.to_dict() if agent_model is not None else None,
-                "calibration": self.calibration_.to_dict() if self.calibration_ is not None else None,
-                "familiarity": familiarity.to_dict() if familiarity is not None else None,
-                "prior": prior.to_dict() if prior is not None else None,
-                "provenance": provenance or getattr(self, "provenance_", {})}
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "params": {name: _plain(value) for name, value in self.get_params().items()},
+            "feature_names": [str(f) for f in self.feature_names_in_],
+            "unavailable_features": list(self.unavailable_features_),
+            "n_runs": self.n_runs_,
+            "step_model": self.step_model_.to_dict(),
+            "agent_model": agent_model.to_dict() if agent_model is not None else None,
+            "calibration": self.calibration_.to_dict() if self.calibration_ is not None else None,
+            "familiarity": familiarity.to_dict() if familiarity is not None else None,
+            "prior": prior.to_dict() if prior is not None else None,
+            "provenance": provenance or getattr(self, "provenance_", {}),
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Any:
@@ -83,9 +87,13 @@ class PersistMixin:
         from ._trees import TreeEnsemble
 
         if not isinstance(d, dict) or d.get("format") != FORMAT:
-            raise FormatError(f"not a {FORMAT} file (format: {d.get('format') if isinstance(d, dict) else type(d)})")
+            raise FormatError(
+                f"not a {FORMAT} file (format: {d.get('format') if isinstance(d, dict) else type(d)})"
+            )
         if d.get("version") != VERSION:
-            raise FormatError(f"{FORMAT} version {d.get('version')!r}: this workbench reads version {VERSION}")
+            raise FormatError(
+                f"{FORMAT} version {d.get('version')!r}: this workbench reads version {VERSION}"
+            )
         try:
             model = cls(**d["params"])
             model._validate()
@@ -112,12 +120,17 @@ class PersistMixin:
                 raise FormatError("agent model is not a linear model")
             model.agent_model_ = LinearScorer.from_dict(agent) if agent is not None else None
             if model.agent_model_ is not None and model.agent_model_.n_features != len(names):
-                raise FormatError(f"the agent model takes {model.agent_model_.n_features} features, the file names "
-                                  f"{len(names)}")
-            model.calibration_ = PlattCalibration.from_dict(d["calibration"]) if d.get("calibration") else None
+                raise FormatError(
+                    f"the agent model takes {model.agent_model_.n_features} features, the file names "
+                    f"{len(names)}"
+                )
+            model.calibration_ = (
+                PlattCalibration.from_dict(d["calibration"]) if d.get("calibration") else None
+            )
             # Files before v6 have no familiarity: their confidence is not shrunk, as when they were fitted.
-            model.familiarity_ = (Familiarity.from_dict(d["familiarity"], len(names)) if d.get("familiarity")
-                                  else None)
+            model.familiarity_ = (
+                Familiarity.from_dict(d["familiarity"], len(names)) if d.get("familiarity") else None
+            )
             model.provenance_ = dict(d.get("provenance") or {})
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, FormatError):

@@ -72,7 +72,7 @@ def _run_batch(batch: list, options: dict[str, Any]) -> list:
 
 
 def _batches(work: Sequence) -> list[list]:
-    return [list(work[i:i + _BATCH]) for i in range(0, len(work), _BATCH)]
+    return [list(work[i : i + _BATCH]) for i in range(0, len(work), _BATCH)]
 
 
 class AttributionPool:
@@ -97,8 +97,12 @@ class AttributionPool:
         if workers:
             context = multiprocessing.get_context("spawn")
             self._stop = context.Event()
-            self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                                 initializer=_init_worker, initargs=(replay, self._stop))
+            self._executor = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=context,
+                initializer=_init_worker,
+                initargs=(replay, self._stop),
+            )
             for _ in range(workers):
                 self._executor.submit(_ready)  # starts them now
         self._queue: deque[list] = deque()
@@ -142,8 +146,14 @@ class AttributionPool:
             gen = self._gen
         threading.Thread(target=arrive, daemon=True, name="attribution-prefetch").start()
 
-    def start(self, ws, run_ids: Sequence[str] | None = None, skip_stored: bool = True,  # noqa: ANN001
-              progress: bool = False, **options: Any) -> int:
+    def start(
+        self,
+        ws,
+        run_ids: Sequence[str] | None = None,
+        skip_stored: bool = True,  # noqa: ANN001
+        progress: bool = False,
+        **options: Any,
+    ) -> int:
         """Queue the runs :func:`attribute_many` would attribute (read from ``ws`` now, in this
         thread) and start the workers on them; returns how many runs were queued. Results of a
         :meth:`prefetch` are kept where the store holds the same rows."""
@@ -168,7 +178,9 @@ class AttributionPool:
             self._queue.extend(_batches(kept) + _batches(missing))
             done = {r for r, (steps, _) in self._produced.items() if expected.get(r) == steps}
             self.by_workers = len(done & self._from_worker)
-        self._bar = tqdm(total=len(work), initial=len(done), desc="attribute", unit="run", disable=not progress)
+        self._bar = tqdm(
+            total=len(work), initial=len(done), desc="attribute", unit="run", disable=not progress
+        )
         self._ensure_feeders()
         return len(work)
 
@@ -244,11 +256,16 @@ class AttributionPool:
                 time.sleep(0.005)  # a worker's last batch, or one it gave back
             with self._lock:
                 expected, produced, options = self._expected, dict(self._produced), self._options
-                self.by_workers = sum(1 for r in expected if r in self._from_worker and r in produced
-                                      and produced[r][0] == expected[r])
+                self.by_workers = sum(
+                    1
+                    for r in expected
+                    if r in self._from_worker and r in produced and produced[r][0] == expected[r]
+                )
             # a run only a stale guess covered (its batch was in a worker when start() read the store),
             # or one in a batch a worker (busy or starved of CPU) did not return in time: replayed here
-            late = [(r, steps) for r, steps in expected.items() if r not in produced or produced[r][0] != steps]
+            late = [
+                (r, steps) for r, steps in expected.items() if r not in produced or produced[r][0] != steps
+            ]
             if late:
                 self._done(late, _work(late, self.replay, options), self._gen)
         finally:

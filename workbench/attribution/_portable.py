@@ -59,23 +59,23 @@ PORTABLE_FEATURES: dict[str, str] = {
     **ROLE_FEATURES,
 }
 
-COMPUTED = (*PORTABLE_FEATURES, *CLAIM_FEATURES, *HANDOFF_FEATURES)   # the columns portable_features gives
+COMPUTED = (*PORTABLE_FEATURES, *CLAIM_FEATURES, *HANDOFF_FEATURES)  # the columns portable_features gives
 
 _WORDS = {
     "self_correct": r"\b(apolog\w*|sorry|my mistake|i made|oversight|correct(ion|ed|ing)?|let me (fix|re\w*)|"
-                    r"actually|oops|re-?run|revis\w*|instead|mistaken\w*|fix(ed|ing)?)\b",
+    r"actually|oops|re-?run|revis\w*|instead|mistaken\w*|fix(ed|ing)?)\b",
     "plan_words": r"\b(plan|step \d|steps|first,|next,|then,|we will|we need to|let's|approach|strategy)\b",
     "verify_words": r"\b(verif\w*|validat\w*|confirm\w*|double-check\w*|cross-check\w*|check\w*)\b",
     "fabricate_words": r"\b(assum\w*|hypothetical\w*|sample|placeholder|mock\w*|dummy|simulat\w*|fictional|"
-                       r"let's say|for instance|for example|example)\b",
+    r"let's say|for instance|for example|example)\b",
     "final_words": r"\b(terminate|final answer|therefore|in conclusion|the answer is|in summary|conclude\w*)\b",
 }
 _RX = {k: re.compile(v) for k, v in _WORDS.items()}
 _FAIL = re.compile(r"(exitcode: [1-9]|execution failed|traceback|error|exception|failed|not found)")
 _NUM = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
 _WORD = re.compile(r"[a-z0-9]+")
-_FINAL_MOVES = 2   # the answer is stated in the last agent moves (the very last is often a bare "TERMINATE")
-_WINDOW = 64       # pairwise comparisons look this many moves away at most: linear time on long traces
+_FINAL_MOVES = 2  # the answer is stated in the last agent moves (the very last is often a bare "TERMINATE")
+_WINDOW = 64  # pairwise comparisons look this many moves away at most: linear time on long traces
 
 
 def _numbers(text: str) -> set[str]:
@@ -89,34 +89,51 @@ def _numbers(text: str) -> set[str]:
 
 
 def _texts(ws, X: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
-    keys = pa.table({"run_id": pa.array(X["run_id"].astype(str).tolist(), type=pa.string()),
-                     "step_id": pa.array(X["step_id"].astype(str).tolist(), type=pa.string())})
+    keys = pa.table(
+        {
+            "run_id": pa.array(X["run_id"].astype(str).tolist(), type=pa.string()),
+            "step_id": pa.array(X["step_id"].astype(str).tolist(), type=pa.string()),
+        }
+    )
     with own_cursor(ws.con) as con:
         con.register("_bp_keys", keys)
         got = con.execute(
             "SELECT k.run_id, k.step_id, coalesce(s.output, '') AS output, r.task, s.tool, hash(s.input) AS in_h "
             "FROM _bp_keys k JOIN steps s ON s.run_id = k.run_id AND s.step_id = k.step_id "
-            "JOIN runs r ON r.run_id = k.run_id").df()
+            "JOIN runs r ON r.run_id = k.run_id"
+        ).df()
     return X[["run_id", "step_id"]].merge(got, on=["run_id", "step_id"], how="left")
 
 
-def _handled(fails: np.ndarray, is_tool: np.ndarray, agent: np.ndarray, tool: np.ndarray, in_h: np.ndarray) -> np.ndarray:
+def _handled(
+    fails: np.ndarray, is_tool: np.ndarray, agent: np.ndarray, tool: np.ndarray, in_h: np.ndarray
+) -> np.ndarray:
     """Failed tool calls that a later call repeats (same agent and tool, or same tool and input) without failing."""
     out = np.zeros(len(fails), dtype=bool)
     for i in np.flatnonzero(fails):
         if tool[i] is None:
             continue
         for j in range(i + 1, len(fails)):
-            if (is_tool[j] and not fails[j] and tool[j] == tool[i]
-                    and (agent[j] == agent[i] or (in_h[i] is not None and in_h[j] == in_h[i]))):
+            if (
+                is_tool[j]
+                and not fails[j]
+                and tool[j] == tool[i]
+                and (agent[j] == agent[i] or (in_h[i] is not None and in_h[j] == in_h[i]))
+            ):
                 out[i] = True
                 break
     return out
 
 
-def _run_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], task: str,
-                  tool: np.ndarray | None = None, in_h: np.ndarray | None = None,
-                  novelty: str = "earlier") -> dict[str, np.ndarray]:
+def _run_features(
+    kind: np.ndarray,
+    agent: np.ndarray,
+    texts: list[str],
+    task: str,
+    tool: np.ndarray | None = None,
+    in_h: np.ndarray | None = None,
+    novelty: str = "earlier",
+) -> dict[str, np.ndarray]:
     n = len(texts)
     low = [t.lower() for t in texts]
     is_agent = np.array([k not in ("tool", "retriever", "human", "system") for k in kind])
@@ -187,21 +204,23 @@ def _run_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], task: s
     if movers:
         f["final_origin_first"][movers[0]] = 1
     # Corrections that repeat a move's values; repetition.
-    corrective = (f["self_correct"] > 0) | np.array([bool(re.search(r"(incorrect|wrong|mistake|discrepan|inaccura)", t))
-                                                     for t in low])
+    corrective = (f["self_correct"] > 0) | np.array(
+        [bool(re.search(r"(incorrect|wrong|mistake|discrepan|inaccura)", t)) for t in low]
+    )
     words = [set(_WORD.findall(t)) for t in low]
     for i in range(n):
         own = nums[i] - task_nums
         if own:
-            f["corrected_later"][i] = sum(1 for j in range(i + 1, min(n, i + 1 + _WINDOW))
-                                          if corrective[j] and own & nums[j])
+            f["corrected_later"][i] = sum(
+                1 for j in range(i + 1, min(n, i + 1 + _WINDOW)) if corrective[j] and own & nums[j]
+            )
         best = 0.0
         for j in range(max(0, i - _WINDOW), i):
             if words[i] and words[j]:
                 best = max(best, len(words[i] & words[j]) / len(words[i] | words[j]))
         f["max_sim_earlier"][i] = best
     if novelty == "run" and n:
-        f["max_sim_earlier"][0] = np.nan   # nothing before the first move: unknown, not "like nothing"
+        f["max_sim_earlier"][0] = np.nan  # nothing before the first move: unknown, not "like nothing"
     first_num = next((i for i in agent_idx if nums[i] - task_nums), None)
     if first_num is not None:
         f["first_numbers"][first_num] = 1
@@ -210,8 +229,11 @@ def _run_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], task: s
         f["first_code"][first_code] = 1
     lengths = np.array([len(t) for t in texts], dtype=float)
     f["len_rank"] = pd.Series(lengths).rank(pct=True).to_numpy()
-    f.update(role_features(kind, agent, texts, is_agent, is_tool, f["max_sim_earlier"],
-                           task if novelty == "run" else None))
+    f.update(
+        role_features(
+            kind, agent, texts, is_agent, is_tool, f["max_sim_earlier"], task if novelty == "run" else None
+        )
+    )
     f.update(claim_features(is_agent, is_tool, nums, task_nums))
     f.update(handoff_features(agent, is_agent, is_tool, nums, task_nums, corrective, final_vals))
     return f
@@ -242,7 +264,7 @@ def portable_features(ws, X: pd.DataFrame, novelty: str = "earlier") -> pd.DataF
     if X.empty:
         return pd.DataFrame({k: pd.Series(dtype="float64") for k in COMPUTED}, index=X.index)
     given = X.index
-    X = X.sort_values(["run_id", "pos"], kind="stable")   # a no-op on step_features' order
+    X = X.sort_values(["run_id", "pos"], kind="stable")  # a no-op on step_features' order
     T = _texts(ws, X)
     kind = X["kind"].to_numpy(dtype=object)
     agent = X["agent"].to_numpy(dtype=object)
@@ -257,8 +279,9 @@ def portable_features(ws, X: pd.DataFrame, novelty: str = "earlier") -> pd.DataF
     # Rows are sorted by run: each run is one contiguous block.
     bounds = np.flatnonzero(np.r_[True, run[1:] != run[:-1], True])
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        f = _run_features(kind[lo:hi], agent[lo:hi], list(texts[lo:hi]), task[lo] or "", tool[lo:hi], in_h[lo:hi],
-                          novelty)
+        f = _run_features(
+            kind[lo:hi], agent[lo:hi], list(texts[lo:hi]), task[lo] or "", tool[lo:hi], in_h[lo:hi], novelty
+        )
         for k, v in f.items():
             out[k][lo:hi] = v
     return pd.DataFrame(out, index=X.index).reindex(given)

@@ -22,13 +22,14 @@ import numpy as np
 
 CLAIM_FEATURES: dict[str, str] = {
     "unconfirmed_values": "share of the move's new numbers (not in the task or any earlier move) that no tool "
-                          "output of the next 64 moves states",
+    "output of the next 64 moves states",
 }
-_WINDOW = 64   # as the other pairwise features: linear time on long traces
+_WINDOW = 64  # as the other pairwise features: linear time on long traces
 
 
-def claim_features(is_agent: np.ndarray, is_tool: np.ndarray, nums: list[set[str]],
-                   task_nums: set[str]) -> dict[str, np.ndarray]:
+def claim_features(
+    is_agent: np.ndarray, is_tool: np.ndarray, nums: list[set[str]], task_nums: set[str]
+) -> dict[str, np.ndarray]:
     """:data:`CLAIM_FEATURES` of one run's moves (in order); ``nums`` are each move's numbers."""
     n = len(nums)
     out = np.zeros(n)

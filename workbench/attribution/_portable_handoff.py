@@ -35,18 +35,25 @@ HANDOFF_FEATURES: dict[str, str] = {
     "handoff_received": "share of the move's numbers that another agent stated first",
     "handoff_passed": "other agents that later repeat a number this move stated first, over the other agents",
     "corrected_by_other": "moves of another agent (of the next 64) with correction words that repeat one of "
-                          "this move's numbers",
+    "this move's numbers",
     "agent_final_first": "share of the final moves' numbers first stated by this move's agent",
     "agent_final_relay": "share of the final moves' numbers this move's agent repeats after another agent "
-                         "stated them first",
+    "stated them first",
     "agent_out_degree": "other agents that repeat numbers this move's agent stated first, over the other agents",
     "agent_in_degree": "other agents whose first-stated numbers this move's agent repeats, over the other agents",
 }
-_WINDOW = 64   # as the other pairwise features: linear time on long traces
+_WINDOW = 64  # as the other pairwise features: linear time on long traces
 
 
-def handoff_features(agent: np.ndarray, is_agent: np.ndarray, is_tool: np.ndarray, nums: list[set[str]],
-                     task_nums: set[str], corrective: np.ndarray, final_vals: set[str]) -> dict[str, np.ndarray]:
+def handoff_features(
+    agent: np.ndarray,
+    is_agent: np.ndarray,
+    is_tool: np.ndarray,
+    nums: list[set[str]],
+    task_nums: set[str],
+    corrective: np.ndarray,
+    final_vals: set[str],
+) -> dict[str, np.ndarray]:
     """:data:`HANDOFF_FEATURES` of one run's moves (in order).
 
     ``nums`` are each move's numbers, ``corrective`` marks moves with correction words, ``final_vals``
@@ -86,9 +93,11 @@ def handoff_features(agent: np.ndarray, is_agent: np.ndarray, is_tool: np.ndarra
     for i in range(n):
         own = nums[i] - task_nums
         if is_agent[i] and own:
-            f["corrected_by_other"][i] = sum(1 for j in range(i + 1, min(n, i + 1 + _WINDOW))
-                                             if corrective[j] and is_agent[j] and agent[j] != agent[i]
-                                             and own & nums[j])
+            f["corrected_by_other"][i] = sum(
+                1
+                for j in range(i + 1, min(n, i + 1 + _WINDOW))
+                if corrective[j] and is_agent[j] and agent[j] != agent[i] and own & nums[j]
+            )
     traced = [v for v in final_vals if v in origin_agent]
     for i in range(n):
         if not is_agent[i]:

@@ -40,7 +40,7 @@ ROLE_FEATURES: dict[str, str] = {
     "step_loop_after": "similarity of the following moves with earlier ones, minus that before this move",
 }
 _WORD = re.compile(r"[a-z0-9]+")
-_LOOP = 4   # moves on either side that step_loop_after compares
+_LOOP = 4  # moves on either side that step_loop_after compares
 
 
 def _rank01(values: dict[object, float]) -> dict[object, float]:
@@ -51,8 +51,15 @@ def _rank01(values: dict[object, float]) -> dict[object, float]:
     return ((s.rank() - 1) / (len(s) - 1)).to_dict()
 
 
-def role_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], is_agent: np.ndarray,
-                  is_tool: np.ndarray, max_sim: np.ndarray, task: str | None = None) -> dict[str, np.ndarray]:
+def role_features(
+    kind: np.ndarray,
+    agent: np.ndarray,
+    texts: list[str],
+    is_agent: np.ndarray,
+    is_tool: np.ndarray,
+    max_sim: np.ndarray,
+    task: str | None = None,
+) -> dict[str, np.ndarray]:
     """:data:`ROLE_FEATURES` of one run's moves (in order); ``max_sim`` is each move's best earlier similarity.
 
     ``task`` given (``novelty="run"`` of :func:`~._portable.portable_features`): a move's new words are those in no
@@ -67,8 +74,11 @@ def role_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], is_agen
         return f
     idx = {a: np.flatnonzero([agent[i] == a and is_agent[i] for i in range(n)]) for a in agents}
     # Who addresses whom: a move naming an agent (name of 3+ characters, as a word) or handing off.
-    pats = {a: re.compile(r"(?<![a-z0-9])" + re.escape(str(a).lower()) + r"(?![a-z0-9])")
-            for a in agents if len(str(a)) >= 3}
+    pats = {
+        a: re.compile(r"(?<![a-z0-9])" + re.escape(str(a).lower()) + r"(?![a-z0-9])")
+        for a in agents
+        if len(str(a)) >= 3
+    }
     addressed = {a: 0 for a in agents}
     delegating = {a: 0 for a in agents}
     for i in range(n):
@@ -114,13 +124,16 @@ def role_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], is_agen
         f["role_len"][rows] = ln[a]
         f["role_share_rank"][rows] = share[a]
         f["role_tool_adjacent"][rows] = tool_next[rows].mean()
-        f["step_novel_rank"][rows] = (pd.Series(novel[rows]).rank(pct=True).to_numpy() if len(rows) > 1
-                                      else 0.5)
+        f["step_novel_rank"][rows] = (
+            pd.Series(novel[rows]).rank(pct=True).to_numpy() if len(rows) > 1 else 0.5
+        )
     for i in range(n):
-        after = max_sim[i + 1:i + 1 + _LOOP]
-        before = max_sim[max(0, i - _LOOP + 1):i + 1]
+        after = max_sim[i + 1 : i + 1 + _LOOP]
+        before = max_sim[max(0, i - _LOOP + 1) : i + 1]
         if task is None:
-            f["step_loop_after"][i] = (after.mean() if len(after) else 0.0) - (before.mean() if len(before) else 0.0)
+            f["step_loop_after"][i] = (after.mean() if len(after) else 0.0) - (
+                before.mean() if len(before) else 0.0
+            )
         else:
             after, before = after[~np.isnan(after)], before[~np.isnan(before)]
             f["step_loop_after"][i] = after.mean() - before.mean() if len(after) and len(before) else np.nan

@@ -33,11 +33,16 @@ import pandas as pd
 from ..exceptions import InvalidParameterError, WorkbenchError
 from ._heuristics import culprit_labels
 
-TOL = 0.01   # weights are those of C = 0.1 on standardised features; |w| below ~0.1 is weak evidence
+TOL = 0.01  # weights are those of C = 0.1 on standardised features; |w| below ~0.1 is weak evidence
 
 
-def invariant_features_frame(X: pd.DataFrame, labels: pd.DataFrame, features: str | list[str] | None = "portable",
-                             tol: float = TOL, C: float = 0.1) -> list[str]:
+def invariant_features_frame(
+    X: pd.DataFrame,
+    labels: pd.DataFrame,
+    features: str | list[str] | None = "portable",
+    tol: float = TOL,
+    C: float = 0.1,
+) -> list[str]:
     """:func:`invariant_features` on a feature table of :meth:`BlameModel.frame` (with ``system``).
 
     Returns
@@ -55,8 +60,10 @@ def invariant_features_frame(X: pd.DataFrame, labels: pd.DataFrame, features: st
     labelled = set(labels["run_id"])
     names = sorted(s for s in systems.unique() if X.loc[systems == s, "run_id"].isin(labelled).any())
     if len(names) < 2:
-        raise WorkbenchError(f"the labelled runs span {len(names)} system(s): comparing weights needs at least 2 "
-                             "(runs.system names a run's system)")
+        raise WorkbenchError(
+            f"the labelled runs span {len(names)} system(s): comparing weights needs at least 2 "
+            "(runs.system names a run's system)"
+        )
     template = BlameModel(features=features, C=C, calibration_cv=None, detect=False)
     wanted = template._feature_list()
     weights = {}
@@ -64,7 +71,7 @@ def invariant_features_frame(X: pd.DataFrame, labels: pd.DataFrame, features: st
         part = X[(systems == s).to_numpy()]
         m = BlameModel(**template.get_params()).fit_frame(part, labels[labels["run_id"].isin(part["run_id"])])
         w = pd.Series(m.step_model_.coef, index=list(m.feature_names_in_))
-        weights[s] = w.reindex(wanted).fillna(0.0)   # a feature the system never gives: no evidence either way
+        weights[s] = w.reindex(wanted).fillna(0.0)  # a feature the system never gives: no evidence either way
     W = pd.DataFrame(weights)
     veto = np.zeros(len(W), dtype=bool)
     for a, b in combinations(names, 2):
@@ -72,8 +79,14 @@ def invariant_features_frame(X: pd.DataFrame, labels: pd.DataFrame, features: st
     return [f for f, v in zip(W.index, veto, strict=True) if not v]
 
 
-def invariant_features(ws, run_ids: Iterable[str] | None = None, features: str | list[str] | None = "portable",  # noqa: ANN001
-                       tol: float = TOL, C: float = 0.1, detect: str | bool = "auto") -> list[str]:
+def invariant_features(
+    ws,
+    run_ids: Iterable[str] | None = None,
+    features: str | list[str] | None = "portable",  # noqa: ANN001
+    tol: float = TOL,
+    C: float = 0.1,
+    detect: str | bool = "auto",
+) -> list[str]:
     """Features whose fitted weights agree in sign across the systems of labelled runs.
 
     Parameters

@@ -57,7 +57,9 @@ def _tau_turn(message: Any, position: int) -> dict:
     raise ValueError(f"traj[{position}] has role {role!r}, not assistant / user / tool")
 
 
-def tau_bench_records(trajectories: Iterable[Any], ground_truth: Iterable[Any]) -> tuple[list[dict], list[Problem]]:
+def tau_bench_records(
+    trajectories: Iterable[Any], ground_truth: Iterable[Any]
+) -> tuple[list[dict], list[Problem]]:
     """Who&When records of AgentRx's labelled tau-bench runs (joined on ``task_id`` = ``trajectory_id``)."""
     labels: dict[str, dict] = {}
     records: list[dict] = []
@@ -91,12 +93,14 @@ def _tau_record(t: dict, g: dict) -> dict:
     policy = None
     if traj and isinstance(traj[0], dict) and traj[0].get("role") == "system":
         policy, traj = _text(traj[0].get("content")), traj[1:]
-        offset = 2   # step_number is 1-based and counted the system message
+        offset = 2  # step_number is 1-based and counted the system message
     else:
         offset = 1
     history = [_tau_turn(m, i + offset - 1) for i, m in enumerate(traj)]
     root = (g.get("root_cause") or {}).get("failure_id")
-    failure = next((f for f in g.get("failures") or [] if isinstance(f, dict) and f.get("failure_id") == root), None)
+    failure = next(
+        (f for f in g.get("failures") or [] if isinstance(f, dict) and f.get("failure_id") == root), None
+    )
     if failure is None:
         raise ValueError(f"root_cause failure_id {root!r} is not among its failures")
     step = failure.get("step_number")
@@ -107,17 +111,27 @@ def _tau_record(t: dict, g: dict) -> dict:
         raise ValueError(f"failed_agent {agent!r} is neither Assistant nor User")
     task = ((t.get("info") or {}).get("task") or {}) if isinstance(t.get("info"), dict) else {}
     first_user = next((h["content"] for h in history if h.get("name") == "Customer"), None)
-    return {"question": first_user or _text(task.get("instruction")) or "", "history": history,
-            "mistake_agent": "Assistant" if agent.strip().lower() == "assistant" else "Customer",
-            "mistake_step": str(step - offset), "mistake_reason": _text(failure.get("step_reason")),
-            "is_correct": False, "system_prompt": {"Assistant": policy} if policy else None}
+    return {
+        "question": first_user or _text(task.get("instruction")) or "",
+        "history": history,
+        "mistake_agent": "Assistant" if agent.strip().lower() == "assistant" else "Customer",
+        "mistake_step": str(step - offset),
+        "mistake_reason": _text(failure.get("step_reason")),
+        "is_correct": False,
+        "system_prompt": {"Assistant": policy} if policy else None,
+    }
 
 
 def _aegis_parts(item: dict) -> tuple[Any, Any, Any, Any]:
     """(question, turns, injected agents, framework) of either AEGIS shape."""
     if isinstance(item.get("input"), dict):
         inp, gt, meta = item["input"], item.get("ground_truth") or {}, item.get("metadata") or {}
-        return inp.get("query"), inp.get("conversation_history"), gt.get("injected_agents"), meta.get("framework")
+        return (
+            inp.get("query"),
+            inp.get("conversation_history"),
+            gt.get("injected_agents"),
+            meta.get("framework"),
+        )
     return item.get("question"), item.get("trajectory"), item.get("faulty_agents"), item.get("framework")
 
 
@@ -161,9 +175,14 @@ def aegis_records(items: Iterable[Any]) -> tuple[list[dict], list[Problem]]:
             problems.append((where, "the injected agent has no turn"))
             continue
         error = next((a.get("error_type") for a in injected if isinstance(a, dict)), None)
-        rec = {"question": question if isinstance(question, str) else "", "history": history,
-               "mistake_agent": culprit, "mistake_reason": error if isinstance(error, str) else None,
-               "question_ID": f"aegis-{framework or 'unknown'}-{k}", "is_correct": False}
+        rec = {
+            "question": question if isinstance(question, str) else "",
+            "history": history,
+            "mistake_agent": culprit,
+            "mistake_reason": error if isinstance(error, str) else None,
+            "question_ID": f"aegis-{framework or 'unknown'}-{k}",
+            "is_correct": False,
+        }
         if isinstance(framework, str):
             rec["framework"] = framework
         if prompts:
@@ -175,4 +194,6 @@ def aegis_records(items: Iterable[Any]) -> tuple[list[dict], list[Problem]]:
 def agent_signature(record: dict) -> str:
     """The run's speakers with their numbers dropped, sorted: AEGIS's flattened rows no longer say the
     framework, and the set of speakers tells it apart (``Node-1``..``Node-5`` are one MacNet)."""
-    return "+".join(sorted({re.sub(r"\d+", "N", h.get("name") or h.get("role") or "") for h in record["history"]}))
+    return "+".join(
+        sorted({re.sub(r"\d+", "N", h.get("name") or h.get("role") or "") for h in record["history"]})
+    )

@@ -50,9 +50,14 @@ DEV_SUFFIX = "@run_dev"
 RANK_SUFFIX = "@run_rank"
 SCALED_SUFFIX = "@run_zs"
 # the suffix of the columns each contrast adds; "deviation" keeps the raw columns beside its own
-_SUFFIX = {"standardise": Z_SUFFIX, "deviation": DEV_SUFFIX, "rank": RANK_SUFFIX, "scaled": SCALED_SUFFIX,
-           "rank_beside": RANK_SUFFIX}
-_BESIDE = ("deviation", "rank_beside")   # the contrasts that keep the raw column
+_SUFFIX = {
+    "standardise": Z_SUFFIX,
+    "deviation": DEV_SUFFIX,
+    "rank": RANK_SUFFIX,
+    "scaled": SCALED_SUFFIX,
+    "rank_beside": RANK_SUFFIX,
+}
+_BESIDE = ("deviation", "rank_beside")  # the contrasts that keep the raw column
 
 
 def contrast_names(names: list[str], how: str | None, only: list[str] | None = None) -> list[str]:
@@ -121,7 +126,7 @@ def with_run_contrasts(X: pd.DataFrame, names: list[str], how: str | None) -> pd
     The raw columns stay: other parts of the model read them (``value_prior``'s ``first_numbers``)."""
     if how is None:
         return X
-    contrast_names(names, how)   # checks how
+    contrast_names(names, how)  # checks how
     if how in ("rank", "rank_beside"):
         added = run_rank(X, names)
     elif how == "scaled":

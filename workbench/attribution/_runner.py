@@ -103,9 +103,17 @@ class ReplayRunner:
         Shared across calls (and attributions of the same run) to never replay a coalition twice.
     """
 
-    def __init__(self, replay: Callable, run_id: str, mode: str = "repair", unit: str = "agent",
-                 timeout: float | None = None, n_jobs: int = 1, cache: dict | None = None,
-                 progress: bool = False) -> None:
+    def __init__(
+        self,
+        replay: Callable,
+        run_id: str,
+        mode: str = "repair",
+        unit: str = "agent",
+        timeout: float | None = None,
+        n_jobs: int = 1,
+        cache: dict | None = None,
+        progress: bool = False,
+    ) -> None:
         self.replay = replay
         self.run_id = run_id
         self.mode = mode
@@ -146,13 +154,16 @@ class ReplayRunner:
         if todo:
             start = time.perf_counter()
             if self.n_jobs == 1 or len(todo) == 1:
-                results = [_contained(self.replay, self.run_id, self._intervention(r), self.timeout)
-                           for r in todo]
+                results = [
+                    _contained(self.replay, self.run_id, self._intervention(r), self.timeout) for r in todo
+                ]
             else:
                 from joblib import Parallel, delayed  # only for replays in threads (n_jobs > 1)
 
-                jobs = (delayed(_contained)(self.replay, self.run_id, self._intervention(r), self.timeout)
-                        for r in todo)
+                jobs = (
+                    delayed(_contained)(self.replay, self.run_id, self._intervention(r), self.timeout)
+                    for r in todo
+                )
                 results = Parallel(n_jobs=self.n_jobs, prefer="threads")(jobs)
             for replaced, (value, steps, error, _sec) in zip(todo, results, strict=True):
                 self.log.replays += 1
@@ -184,7 +195,9 @@ class ReplayRunner:
             self._bar.close()
 
 
-def kept_game(runner: ReplayRunner, players: Sequence[str], fill: float | None = None) -> Callable[[Any], float]:
+def kept_game(
+    runner: ReplayRunner, players: Sequence[str], fill: float | None = None
+) -> Callable[[Any], float]:
     """v(S) = success of the run with the players in S kept as recorded and the others replaced.
 
     A coalition whose replay failed is worth ``fill`` (a stand-in for an unknown outcome, used to

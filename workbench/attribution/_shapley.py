@@ -47,11 +47,11 @@ __all__ = ["AUTO_EXACT_MAX_PLAYERS", "EXACT_MAX_EVALS", "ShapleyResult", "shaple
 #: ``method="auto"`` is exact up to this many players (2**12 = 4096 value calls), sampled above.
 AUTO_EXACT_MAX_PLAYERS = 12
 #: Without ``max_evals``, exact enumeration refuses above this many value calls (20 players).
-EXACT_MAX_EVALS = 2 ** 20
+EXACT_MAX_EVALS = 2**20
 #: Without ``n_samples`` or ``max_evals``: 10 rounds (every player 20 times at every position),
 #: or when ``tol`` is given, at most this many distinct value calls.
 DEFAULT_ROUNDS = 10
-TOL_MAX_EVALS = 2 ** 20
+TOL_MAX_EVALS = 2**20
 #: Sampling keeps track of the coalitions it has seen, to finish by enumeration when that is cheaper,
 #: up to this many players (2**16 frozensets is a few MB; 2**20 would be hundreds).
 FINISH_MAX_PLAYERS = 16
@@ -105,17 +105,28 @@ class ShapleyResult:
         n = len(self.values)
         top = self.values.iloc[int(np.argmax(np.abs(self.values["value"].to_numpy())))] if n else None
         lead = f", top={top['player']!r}: {top['value']:.4g}" if top is not None else ""
-        return (f"ShapleyResult(method={self.method!r}, players={n}, n_evals={self.n_evals}, "
-                f"n_permutations={self.n_permutations}, gap={self.v_all - self.v_empty:.4g}{lead})")
+        return (
+            f"ShapleyResult(method={self.method!r}, players={n}, n_evals={self.n_evals}, "
+            f"n_permutations={self.n_permutations}, gap={self.v_all - self.v_empty:.4g}{lead})"
+        )
 
 
-def _check(method: str, players: Sequence[Hashable], n_samples: int | None, tol: float | None,
-           confidence: float, max_evals: int | None, batch: int | None) -> tuple:
+def _check(
+    method: str,
+    players: Sequence[Hashable],
+    n_samples: int | None,
+    tol: float | None,
+    confidence: float,
+    max_evals: int | None,
+    batch: int | None,
+) -> tuple:
     if method not in _METHODS:
         raise InvalidParameterError(f"method={method!r} is not one of {', '.join(map(repr, _METHODS))}")
     # a set has no order, and the table follows the order given
     if isinstance(players, (str, bytes, set, frozenset)) or not isinstance(players, Iterable):
-        raise InvalidParameterError(f"players must be a sequence of hashable names, got {type(players).__name__}")
+        raise InvalidParameterError(
+            f"players must be a sequence of hashable names, got {type(players).__name__}"
+        )
     names = tuple(players)
     if not names:
         raise InvalidParameterError("players is empty: a game needs at least one player")
@@ -140,10 +151,10 @@ def _check(method: str, players: Sequence[Hashable], n_samples: int | None, tol:
 def _enumerate(game: CachedValue, names: tuple, report: Callable[[int], None] | None) -> np.ndarray:
     """v of every coalition, indexed by bitmask (bit i = names[i]); Gray-code order, one toggle a step."""
     n = len(names)
-    vals = np.empty(2 ** n)
+    vals = np.empty(2**n)
     members: set = set()
     vals[0] = game(frozenset())
-    for i in range(1, 2 ** n):
+    for i in range(1, 2**n):
         p = names[(i & -i).bit_length() - 1]
         members.symmetric_difference_update((p,))
         vals[i ^ (i >> 1)] = game(frozenset(members))
@@ -162,8 +173,8 @@ def _exact_from_table(vals: np.ndarray, n: int) -> np.ndarray:
     weight = np.array([1.0 / (n * comb(n - 1, s)) for s in range(n)])
     phi = np.empty(n)
     for i in range(n):
-        v3 = vals.reshape(-1, 2, 2 ** i)      # axis 1 is bit i
-        s3 = size.reshape(-1, 2, 2 ** i)[:, 0, :]
+        v3 = vals.reshape(-1, 2, 2**i)  # axis 1 is bit i
+        s3 = size.reshape(-1, 2, 2**i)[:, 0, :]
         phi[i] = np.sum(weight[s3] * (v3[:, 1, :] - v3[:, 0, :]))
     return phi
 
@@ -175,7 +186,13 @@ def exact_columns(vals: np.ndarray, players: Sequence[Hashable]) -> dict:
     n = len(players)
     phi = _exact_from_table(np.asarray(vals, dtype=float), n)
     zero = np.zeros(n)
-    return {"player": list(players), "value": phi, "std_err": zero, "ci_low": phi - zero, "ci_high": phi + zero}
+    return {
+        "player": list(players),
+        "value": phi,
+        "std_err": zero,
+        "ci_low": phi - zero,
+        "ci_high": phi + zero,
+    }
 
 
 def check_exact(players: Sequence[Hashable], max_evals: int | None = None) -> tuple:
@@ -183,18 +200,28 @@ def check_exact(players: Sequence[Hashable], max_evals: int | None = None) -> tu
     names = _check("exact", players, None, None, 0.95, max_evals, None)
     budget = EXACT_MAX_EVALS if max_evals is None else max_evals
     n = len(names)
-    if 2 ** n > budget:
+    if 2**n > budget:
         hint = "pass a larger max_evals" if max_evals is not None else "pass max_evals to allow it"
-        raise InvalidParameterError(f"exact Shapley values over {n} players need 2**{n} = {2 ** n} value calls, "
-                                    f"over the budget max_evals={budget}; {hint}, or use method='permutation'")
+        raise InvalidParameterError(
+            f"exact Shapley values over {n} players need 2**{n} = {2**n} value calls, "
+            f"over the budget max_evals={budget}; {hint}, or use method='permutation'"
+        )
     return names
 
 
 def _frame(names: tuple, value: np.ndarray, se: np.ndarray, half: np.ndarray) -> pd.DataFrame:
     import pandas as pd  # here: batch attribution over a few agents never builds a frame (see _verdict)
 
-    return pd.DataFrame({"player": pd.Series(names, dtype=object), "value": value, "std_err": se,
-                         "ci_low": value - half, "ci_high": value + half}, columns=_COLUMNS)
+    return pd.DataFrame(
+        {
+            "player": pd.Series(names, dtype=object),
+            "value": value,
+            "std_err": se,
+            "ci_low": value - half,
+            "ci_high": value + half,
+        },
+        columns=_COLUMNS,
+    )
 
 
 def _progress(progress: bool | Callable[[int, int | None], None] | None, total: int | None):
@@ -213,11 +240,19 @@ def _progress(progress: bool | Callable[[int, int | None], None] | None, total: 
     return report, bar.close
 
 
-def shapley(value: Callable[[frozenset], float], players: Sequence[Hashable], method: str = "auto",
-            n_samples: int | None = None, seed: int | np.random.Generator | None = None,
-            tol: float | None = None, confidence: float = 0.95, max_evals: int | None = None,
-            batch: int | None = None, progress: bool | Callable[[int, int | None], None] | None = None,
-            cache: MutableMapping | None = None) -> ShapleyResult:
+def shapley(
+    value: Callable[[frozenset], float],
+    players: Sequence[Hashable],
+    method: str = "auto",
+    n_samples: int | None = None,
+    seed: int | np.random.Generator | None = None,
+    tol: float | None = None,
+    confidence: float = 0.95,
+    max_evals: int | None = None,
+    batch: int | None = None,
+    progress: bool | Callable[[int, int | None], None] | None = None,
+    cache: MutableMapping | None = None,
+) -> ShapleyResult:
     """Shapley values of the game ``value`` over ``players``.
 
     Parameters
@@ -279,23 +314,33 @@ def shapley(value: Callable[[frozenset], float], players: Sequence[Hashable], me
     True
     """
     if not callable(value):
-        raise InvalidParameterError(f"value must be callable (a frozenset of players -> float), got {value!r}")
+        raise InvalidParameterError(
+            f"value must be callable (a frozenset of players -> float), got {value!r}"
+        )
     names = _check(method, players, n_samples, tol, confidence, max_evals, batch)
     n = len(names)
     if method == "auto":
-        fits = max_evals is None or 2 ** n <= max_evals
+        fits = max_evals is None or 2**n <= max_evals
         method = "exact" if n <= AUTO_EXACT_MAX_PLAYERS and fits else "permutation"
     if method == "exact":
         check_exact(names, max_evals)
         game = CachedValue(value, cache, track_distinct=False, keep=cache is not None)
-        report, close = _progress(progress, 2 ** n)
+        report, close = _progress(progress, 2**n)
         try:
             vals = _enumerate(game, names, report)
         finally:
             close()
         phi = _exact_from_table(vals, n)
-        return ShapleyResult(_frame(names, phi, np.zeros(n), np.zeros(n)), "exact", game.n_evals, 0,
-                             float(vals[-1]), float(vals[0]), confidence, "exact")
+        return ShapleyResult(
+            _frame(names, phi, np.zeros(n), np.zeros(n)),
+            "exact",
+            game.n_evals,
+            0,
+            float(vals[-1]),
+            float(vals[0]),
+            confidence,
+            "exact",
+        )
 
     rng = np.random.default_rng(seed)
     given_budget = max_evals is not None
@@ -307,9 +352,18 @@ def shapley(value: Callable[[frozenset], float], players: Sequence[Hashable], me
     game = CachedValue(value, cache, track_distinct=n <= FINISH_MAX_PLAYERS)
     report, close = _progress(progress, max_evals)
     try:
-        st = sample(game, names, rng, max_pairs=None if n_samples is None else n_samples // 2,
-                    max_evals=max_evals, tol=tol, confidence=confidence, batch=batch, report=report,
-                    finish_budget=max_evals if given_budget else None)
+        st = sample(
+            game,
+            names,
+            rng,
+            max_pairs=None if n_samples is None else n_samples // 2,
+            max_evals=max_evals,
+            tol=tol,
+            confidence=confidence,
+            batch=batch,
+            report=report,
+            finish_budget=max_evals if given_budget else None,
+        )
         if st.stop == "complete":
             # the coalitions not yet seen cost less than more sampling would (or none are left)
             phi = _exact_from_table(_enumerate(game, names, report), n)
@@ -317,8 +371,24 @@ def shapley(value: Callable[[frozenset], float], players: Sequence[Hashable], me
         close()
     v_all, v_empty = game(frozenset(names)), game(frozenset())
     if st.stop == "complete":
-        return ShapleyResult(_frame(names, phi, np.zeros(n), np.zeros(n)), "exact", game.n_evals,
-                             2 * st.n_pairs, v_all, v_empty, confidence, "complete")
+        return ShapleyResult(
+            _frame(names, phi, np.zeros(n), np.zeros(n)),
+            "exact",
+            game.n_evals,
+            2 * st.n_pairs,
+            v_all,
+            v_empty,
+            confidence,
+            "complete",
+        )
     se, half = st.half_width(confidence)
-    return ShapleyResult(_frame(names, st.estimate(), se, half), "permutation", game.n_evals,
-                         2 * st.n_pairs, v_all, v_empty, confidence, st.stop)
+    return ShapleyResult(
+        _frame(names, st.estimate(), se, half),
+        "permutation",
+        game.n_evals,
+        2 * st.n_pairs,
+        v_all,
+        v_empty,
+        confidence,
+        st.stop,
+    )

@@ -58,8 +58,13 @@ class CachedValue:
     each coalition once, and 2**20 frozensets would cost hundreds of MB).
     """
 
-    def __init__(self, value: Callable[[frozenset], float], store: MutableMapping | None,
-                 track_distinct: bool, keep: bool = True) -> None:
+    def __init__(
+        self,
+        value: Callable[[frozenset], float],
+        store: MutableMapping | None,
+        track_distinct: bool,
+        keep: bool = True,
+    ) -> None:
         self.value = value
         self.store = {} if store is None else store
         self.keep = keep
@@ -80,8 +85,10 @@ class CachedValue:
         except (TypeError, ValueError):
             raise WorkbenchError(f"value({set(s)!r}) returned {raw!r}, not a number") from None
         except OverflowError:  # an int past float's range (not shown: its digits may run to thousands)
-            raise WorkbenchError(f"value({set(s)!r}) returned a value ({type(raw).__name__}) too large for a float; "
-                                 "values must be finite") from None
+            raise WorkbenchError(
+                f"value({set(s)!r}) returned a value ({type(raw).__name__}) too large for a float; "
+                "values must be finite"
+            ) from None
         if not np.isfinite(x):
             raise WorkbenchError(f"value({set(s)!r}) returned {x!r}; values must be finite")
         self.n_evals += 1
@@ -127,9 +134,9 @@ class SampleStats:
     """Per-round sums of antithetic pair-averages: the sufficient statistics of the estimate."""
 
     n: int
-    sums: list = field(default_factory=list)     # (n,) sum of pair-averages per round
-    counts: list = field(default_factory=list)   # pairs per round
-    sq: np.ndarray | None = None                 # sum of squared pair-averages, all rounds
+    sums: list = field(default_factory=list)  # (n,) sum of pair-averages per round
+    counts: list = field(default_factory=list)  # pairs per round
+    sq: np.ndarray | None = None  # sum of squared pair-averages, all rounds
     stop: str = ""
 
     @property
@@ -145,10 +152,10 @@ class SampleStats:
         r = len(self.counts)
         if r >= 2:
             resid = np.array(self.sums) - np.outer(self.counts, est)
-            var = r / (r - 1) * (resid ** 2).sum(axis=0) / m ** 2
+            var = r / (r - 1) * (resid**2).sum(axis=0) / m**2
             return np.sqrt(var), r - 1
         if m >= 2:
-            var = np.maximum(self.sq - m * est ** 2, 0.0) / (m - 1) / m
+            var = np.maximum(self.sq - m * est**2, 0.0) / (m - 1) / m
             return np.sqrt(var), m - 1
         return np.full(self.n, np.nan), 0
 
@@ -176,10 +183,21 @@ def _marginals(game: CachedValue, sets: list[frozenset], perm: np.ndarray) -> np
     return out
 
 
-def sample(game: CachedValue, names: Sequence[Hashable], rng: np.random.Generator, *,
-           max_pairs: int | None, max_evals: int | None, tol: float | None, confidence: float,
-           batch: int | None, report: Callable[[int], None] | None = None, stratify: bool = True,
-           finish_budget: int | None = None, project: bool = True) -> SampleStats:
+def sample(
+    game: CachedValue,
+    names: Sequence[Hashable],
+    rng: np.random.Generator,
+    *,
+    max_pairs: int | None,
+    max_evals: int | None,
+    tol: float | None,
+    confidence: float,
+    batch: int | None,
+    report: Callable[[int], None] | None = None,
+    stratify: bool = True,
+    finish_budget: int | None = None,
+    project: bool = True,
+) -> SampleStats:
     """Draw rounds of antithetic pairs until a stopping rule fires; ``stats.stop`` says which.
 
     Stops are checked before each pair (budgets: a pair that would take the distinct calls past
@@ -191,7 +209,7 @@ def sample(game: CachedValue, names: Sequence[Hashable], rng: np.random.Generato
     n = len(names)
     st = SampleStats(n=n, sq=np.zeros(n))
     per_round = batch or (n if n % 2 else n // 2)
-    full = 2 ** n if game.seen is not None else None
+    full = 2**n if game.seen is not None else None
     while not st.stop:
         total, count, todo = np.zeros(n), 0, []
         while count < per_round:
@@ -218,12 +236,17 @@ def sample(game: CachedValue, names: Sequence[Hashable], rng: np.random.Generato
         elif not st.counts:
             raise InvalidParameterError(
                 f"max_evals={max_evals} is below the cost of one antithetic pair of permutations "
-                f"({game.n_evals + game.cost(fwd + rev)} distinct value calls for {n} players)")
+                f"({game.n_evals + game.cost(fwd + rev)} distinct value calls for {n} players)"
+            )
         if report is not None:
             report(game.n_evals)
         if st.stop and st.stop != "max_evals":
             continue
-        if tol is not None and len(st.counts) >= MIN_ROUNDS_TOL and np.all(st.half_width(confidence)[1] < tol):
+        if (
+            tol is not None
+            and len(st.counts) >= MIN_ROUNDS_TOL
+            and np.all(st.half_width(confidence)[1] < tol)
+        ):
             st.stop = "tol"
         elif full is not None:
             missing = full - len(game.seen)

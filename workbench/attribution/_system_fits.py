@@ -19,8 +19,16 @@ from ._linear import LinearScorer
 SYSTEM_FITS = ("mean", "median")
 
 
-def combine_system_fits(pooled: LinearScorer, M: np.ndarray, y: np.ndarray, system: pd.Series,
-                        run_id: pd.Series, run_weight: float, C: float, how: str) -> LinearScorer:
+def combine_system_fits(
+    pooled: LinearScorer,
+    M: np.ndarray,
+    y: np.ndarray,
+    system: pd.Series,
+    run_id: pd.Series,
+    run_weight: float,
+    C: float,
+    how: str,
+) -> LinearScorer:
     """``pooled`` with its coefficients replaced by the ``how`` (mean, median) of one fit per system of ``system``.
 
     Each system's fit weighs its moves by ``run_weight`` within the system, scaled to the pooled fit's total weight
@@ -34,7 +42,11 @@ def combine_system_fits(pooled: LinearScorer, M: np.ndarray, y: np.ndarray, syst
         k = key == s
         if y[k].all() or not y[k].any():
             continue
-        w = run_weights(run_id[k].reset_index(drop=True), y[k], run_weight) if run_weight else np.ones(int(k.sum()))
+        w = (
+            run_weights(run_id[k].reset_index(drop=True), y[k], run_weight)
+            if run_weight
+            else np.ones(int(k.sum()))
+        )
         w = w * (len(M) / w.sum())
         coefs.append(LogisticRegression(C=C, max_iter=5000).fit(Z[k], y[k], sample_weight=w).coef_[0])
     if len(coefs) < 2:

@@ -18,8 +18,15 @@ import numpy as np
 
 from ..exceptions import FormatError
 
-_KEYS = ("children_left", "children_right", "children_default", "features", "thresholds", "values",
-         "node_sample_weight")
+_KEYS = (
+    "children_left",
+    "children_right",
+    "children_default",
+    "features",
+    "thresholds",
+    "values",
+    "node_sample_weight",
+)
 
 
 class TreeEnsemble:
@@ -54,13 +61,19 @@ class TreeEnsemble:
                 raise ValueError("categorical splits are not supported")
             left = np.where(leaf, -1, n["left"].astype(np.int64))
             right = np.where(leaf, -1, n["right"].astype(np.int64))
-            trees.append({
-                "children_left": left, "children_right": right,
-                "children_default": np.where(leaf, -1, np.where(n["missing_go_to_left"].astype(bool), left, right)),
-                "features": np.where(leaf, -2, n["feature_idx"].astype(np.int64)),
-                "thresholds": n["num_threshold"].astype(np.float64),
-                "values": n["value"].astype(np.float64),
-                "node_sample_weight": n["count"].astype(np.float64)})
+            trees.append(
+                {
+                    "children_left": left,
+                    "children_right": right,
+                    "children_default": np.where(
+                        leaf, -1, np.where(n["missing_go_to_left"].astype(bool), left, right)
+                    ),
+                    "features": np.where(leaf, -2, n["feature_idx"].astype(np.int64)),
+                    "thresholds": n["num_threshold"].astype(np.float64),
+                    "values": n["value"].astype(np.float64),
+                    "node_sample_weight": n["count"].astype(np.float64),
+                }
+            )
         return cls(trees, base, model.n_features_in_)
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
@@ -78,26 +91,45 @@ class TreeEnsemble:
                     break
                 r, nd = rows[active], node[active]
                 x = X[r, t["features"][nd]]
-                go = np.where(np.isnan(x), t["children_default"][nd],
-                              np.where(x <= t["thresholds"][nd], t["children_left"][nd], t["children_right"][nd]))
+                go = np.where(
+                    np.isnan(x),
+                    t["children_default"][nd],
+                    np.where(x <= t["thresholds"][nd], t["children_left"][nd], t["children_right"][nd]),
+                )
                 node[active] = go
             out += t["values"][node]
         return out
 
     def shap_model(self) -> dict[str, Any]:
         """The dictionary form ``shap.TreeExplainer`` accepts (raw log-odds output)."""
-        trees = [{**{k: t[k] for k in _KEYS if k != "values"}, "values": t["values"][:, None]} for t in self.trees]
-        return {"trees": trees, "base_offset": self.base_offset, "tree_output": "raw_value",
-                "input_dtype": np.float64, "internal_dtype": np.float64}
+        trees = [
+            {**{k: t[k] for k in _KEYS if k != "values"}, "values": t["values"][:, None]} for t in self.trees
+        ]
+        return {
+            "trees": trees,
+            "base_offset": self.base_offset,
+            "tree_output": "raw_value",
+            "input_dtype": np.float64,
+            "internal_dtype": np.float64,
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (lists of numbers)."""
+
         def num(a: np.ndarray) -> list:
             # JSON has no infinities: they travel as the strings "inf" / "-inf" / "nan".
-            return [float(v) if np.isfinite(v) else str(float(v)) for v in a] if a.dtype.kind == "f" else a.tolist()
+            return (
+                [float(v) if np.isfinite(v) else str(float(v)) for v in a]
+                if a.dtype.kind == "f"
+                else a.tolist()
+            )
 
-        return {"kind": "trees", "base_offset": self.base_offset, "n_features": self.n_features,
-                "trees": [{k: num(t[k]) for k in _KEYS} for t in self.trees]}
+        return {
+            "kind": "trees",
+            "base_offset": self.base_offset,
+            "n_features": self.n_features,
+            "trees": [{k: num(t[k]) for k in _KEYS} for t in self.trees],
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TreeEnsemble:
@@ -106,17 +138,28 @@ class TreeEnsemble:
             n_features = int(d["n_features"])
             trees = []
             for i, t in enumerate(d["trees"]):
-                arrays = {k: np.asarray([float(v) if isinstance(v, str) else v for v in t[k]],
-                                        dtype=np.float64 if k in ("thresholds", "values", "node_sample_weight")
-                                        else np.int64) for k in _KEYS}
+                arrays = {
+                    k: np.asarray(
+                        [float(v) if isinstance(v, str) else v for v in t[k]],
+                        dtype=np.float64 if k in ("thresholds", "values", "node_sample_weight") else np.int64,
+                    )
+                    for k in _KEYS
+                }
                 m = len(arrays["features"])
                 if any(len(a) != m for a in arrays.values()) or m == 0:
                     raise FormatError(f"tree {i}: node arrays differ in length")
-                kids = np.concatenate([arrays["children_left"], arrays["children_right"], arrays["children_default"]])
+                kids = np.concatenate(
+                    [arrays["children_left"], arrays["children_right"], arrays["children_default"]]
+                )
                 internal = arrays["features"] >= 0
-                if (kids >= m).any() or (arrays["features"] >= n_features).any() or \
-                        (np.minimum(arrays["children_left"], arrays["children_right"])[internal]
-                         <= np.flatnonzero(internal)).any():
+                if (
+                    (kids >= m).any()
+                    or (arrays["features"] >= n_features).any()
+                    or (
+                        np.minimum(arrays["children_left"], arrays["children_right"])[internal]
+                        <= np.flatnonzero(internal)
+                    ).any()
+                ):
                     raise FormatError(f"tree {i}: a child index or feature index is out of range")
                 trees.append(arrays)
             return cls(trees, float(d["base_offset"]), n_features)

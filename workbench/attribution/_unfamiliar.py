@@ -15,4 +15,5 @@ UNFAMILIAR_NOTE = (
     "beat the confidence rule alone (J 0.007; t = 0.01 0.007, 0.02-0.1 0.004, 0.2 0.003): held out of a model "
     "trained on the other six real systems and the simulator, a system's runs mostly look familiar (median "
     "familiarity 0.39-0.93; Hand-Crafted 0.07), and the unfamiliar ones were right about as often as the others. "
-    "So the rule is off; every verdict still carries its familiarity. bench/attribution_conf33.py")
+    "So the rule is off; every verdict still carries its familiarity. bench/attribution_conf33.py"
+)

@@ -75,9 +75,14 @@ def blame_columns(values: Mapping[str, Any]) -> dict[str, Any]:
     else:
         low = high = blame
     # descending, ties in the order given, NaN last (pandas' stable descending sort)
-    order = sorted(range(len(blame)), key=lambda i: (True, 0.0) if math.isnan(blame[i]) else (False, -blame[i]))
-    out = {c: [col[i] for i in order] if isinstance(col, list) else np.asarray(col)[order]
-           for c, col in values.items() if c not in ("blame", "blame_low", "blame_high")}
+    order = sorted(
+        range(len(blame)), key=lambda i: (True, 0.0) if math.isnan(blame[i]) else (False, -blame[i])
+    )
+    out = {
+        c: [col[i] for i in order] if isinstance(col, list) else np.asarray(col)[order]
+        for c, col in values.items()
+        if c not in ("blame", "blame_low", "blame_high")
+    }
     out.update(blame=blame[order], blame_low=low[order], blame_high=high[order])
     return out
 
@@ -92,7 +97,9 @@ def table(cols: Mapping[str, Any]) -> pd.DataFrame:
     :class:`~workbench.ShapleyResult`)."""
     import pandas as pd
 
-    return pd.DataFrame({c: pd.Series(list(col), dtype=object) if c == "player" else col for c, col in cols.items()})
+    return pd.DataFrame(
+        {c: pd.Series(list(col), dtype=object) if c == "player" else col for c, col in cols.items()}
+    )
 
 
 def is_frame(obj: object) -> bool:
@@ -107,9 +114,13 @@ def blame_table(values: pd.DataFrame) -> pd.DataFrame:
     return table(blame_columns(columns(values)))
 
 
-def make_verdict(agent_blame: pd.DataFrame | Mapping[str, Any] | None, decisive_step: str | None = None,
-                 decisive_agent: str | None = None, failed: int = 0,
-                 replays: int | None = None) -> Verdict:
+def make_verdict(
+    agent_blame: pd.DataFrame | Mapping[str, Any] | None,
+    decisive_step: str | None = None,
+    decisive_agent: str | None = None,
+    failed: int = 0,
+    replays: int | None = None,
+) -> Verdict:
     """Build a verdict from a blame table (columns player, blame, blame_low, blame_high; a DataFrame
     or :func:`blame_columns`).
 
@@ -126,10 +137,14 @@ def make_verdict(agent_blame: pd.DataFrame | Mapping[str, Any] | None, decisive_
         undecided = _undecided(table(agent_blame))
         if undecided is not None:
             of = f" of {replays}" if replays else ""
-            text = (f"inconclusive: {failed}{of} replays failed, and with their outcomes unknown the culprit "
-                    f"could be {undecided}")
+            text = (
+                f"inconclusive: {failed}{of} replays failed, and with their outcomes unknown the culprit "
+                f"could be {undecided}"
+            )
             if decisive_step is not None:
-                text += f"; decisive step {decisive_step}" + (f" by {decisive_agent}" if decisive_agent else "")
+                text += f"; decisive step {decisive_step}" + (
+                    f" by {decisive_agent}" if decisive_agent else ""
+                )
             return Verdict(None, decisive_step, decisive_agent, 0.0, True, None, text, True, failed)
     if agent_blame is not None and len(agent_blame["player"]):
         players = list(agent_blame["player"])
@@ -155,16 +170,27 @@ def make_verdict(agent_blame: pd.DataFrame | Mapping[str, Any] | None, decisive_
     elif culprit is None:
         text = "no agent carries blame: replacing agents does not change the outcome"
     elif ambiguous:
-        text = (f"blame is shared: {culprit} and {runner_up} both explain the failure "
-                f"({confidence:.0%} confidence in {culprit})")
+        text = (
+            f"blame is shared: {culprit} and {runner_up} both explain the failure "
+            f"({confidence:.0%} confidence in {culprit})"
+        )
     else:
         text = f"{culprit} caused the failure ({confidence:.0%} of the blame)"
     if decisive_step is not None:
         text += f"; decisive step {decisive_step}" + (f" by {decisive_agent}" if decisive_agent else "")
     if failed:
         text += f" ({failed} replays failed; whatever their outcomes, the culprit is the same)"
-    return Verdict(culprit, decisive_step, decisive_agent, round(confidence, 4), ambiguous, runner_up, text,
-                   False, failed)
+    return Verdict(
+        culprit,
+        decisive_step,
+        decisive_agent,
+        round(confidence, 4),
+        ambiguous,
+        runner_up,
+        text,
+        False,
+        failed,
+    )
 
 
 def _undecided(agent_blame: pd.DataFrame) -> str | None:

@@ -91,11 +91,23 @@ class DetectorConfig:
     drift_min_runs: int = 30
 
     _BOUNDS = {
-        "loop_min_turns": 2, "loop_max_period": 1, "pingpong_min_exchanges": 2, "repeat_min_replies": 2,
-        "repeat_min_words": 1, "repeat_similarity": 0.0, "max_tool_calls_run": 1,
-        "max_tool_calls_agent": 1, "max_depth": 1, "max_handoffs": 1, "max_run_latency_ms": 0.0,
-        "max_step_latency_ms": 0.0, "max_retries": 0, "silent_min_value": 0.0, "drift_windows": 2,
-        "drift_alpha": 0.0, "drift_min_runs": 2,
+        "loop_min_turns": 2,
+        "loop_max_period": 1,
+        "pingpong_min_exchanges": 2,
+        "repeat_min_replies": 2,
+        "repeat_min_words": 1,
+        "repeat_similarity": 0.0,
+        "max_tool_calls_run": 1,
+        "max_tool_calls_agent": 1,
+        "max_depth": 1,
+        "max_handoffs": 1,
+        "max_run_latency_ms": 0.0,
+        "max_step_latency_ms": 0.0,
+        "max_retries": 0,
+        "silent_min_value": 0.0,
+        "drift_windows": 2,
+        "drift_alpha": 0.0,
+        "drift_min_runs": 2,
     }
 
     def __post_init__(self) -> None:
@@ -114,7 +126,9 @@ class DetectorConfig:
         if not self.drift_alpha < 1:
             raise InvalidParameterError(f"'drift_alpha' must be < 1 (got {self.drift_alpha!r})")
         if not 0 < self.repeat_similarity <= 1:
-            raise InvalidParameterError(f"'repeat_similarity' must be in (0, 1] (got {self.repeat_similarity!r})")
+            raise InvalidParameterError(
+                f"'repeat_similarity' must be in (0, 1] (got {self.repeat_similarity!r})"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """The thresholds as a plain dict (for YAML/JSON policies)."""

@@ -101,17 +101,24 @@ def detect_drift(con, config: DetectorConfig) -> pd.DataFrame:  # noqa: ANN001
     cols = ["run_id", "step_id", "agent", "detector", "severity", "detail", "attributes"]
     # (an agent's segments are its runs, one row each in the query below: a store of fewer timed runs than two
     # segments need has no pair to test, and the query and its frame, a fifth of a small store's detect, are spared)
-    if con.execute("SELECT count(*) FROM runs WHERE started_at IS NOT NULL").fetchall()[0][0] < 2 * config.drift_min_runs:
+    if (
+        con.execute("SELECT count(*) FROM runs WHERE started_at IS NOT NULL").fetchall()[0][0]
+        < 2 * config.drift_min_runs
+    ):
         return _none_tested(cols, 0)
     data = con.execute(_AGENT_RUNS).df()
-    several = data["system"].nunique(dropna=False) > 1   # (then a finding names its system)
+    several = data["system"].nunique(dropna=False) > 1  # (then a finding names its system)
     rows: list[dict] = []
-    pairs = 0   # periods compared: none means too few runs to judge, not "no drift" (attrs["pairs_tested"])
+    pairs = 0  # periods compared: none means too few runs to judge, not "no drift" (attrs["pairs_tested"])
     # (fewer rows than two segments need: no agent has a pair to test, and grouping them is pandas work for nothing)
-    groups = data.groupby(["system", "agent"], sort=True, dropna=False) if len(data) >= 2 * config.drift_min_runs else ()
+    groups = (
+        data.groupby(["system", "agent"], sort=True, dropna=False)
+        if len(data) >= 2 * config.drift_min_runs
+        else ()
+    )
     for (system, agent), df in groups:
         if len(df) < 2 * config.drift_min_runs:
-            continue   # no two segments of drift_min_runs each: nothing to test (and cutting it costs pandas work)
+            continue  # no two segments of drift_min_runs each: nothing to test (and cutting it costs pandas work)
         system = None if pd.isna(system) else system
         how, segs = _segments(df, config)
         for i in range(1, len(segs)):
@@ -124,9 +131,16 @@ def detect_drift(con, config: DetectorConfig) -> pd.DataFrame:  # noqa: ANN001
                 continue
             # the same for every metric of the pair: worked out once
             first = after.sort_values("t").iloc[0]
-            segment = {"system": system, "agent": agent, "how": how, "segment": i, "run_id": first["run_id"], "since": first["t"],
-                       "from_model": before["model"].mode().iat[0] if before["model"].notna().any() else None,
-                       "to_model": after["model"].mode().iat[0] if after["model"].notna().any() else None}
+            segment = {
+                "system": system,
+                "agent": agent,
+                "how": how,
+                "segment": i,
+                "run_id": first["run_id"],
+                "since": first["t"],
+                "from_model": before["model"].mode().iat[0] if before["model"].notna().any() else None,
+                "to_model": after["model"].mode().iat[0] if after["model"].notna().any() else None,
+            }
             rows.extend({**segment, "metric": metric, "p": p, "text": text} for metric, p, text in tests)
     if not rows:
         return _none_tested(cols, pairs)
@@ -140,27 +154,50 @@ def detect_drift(con, config: DetectorConfig) -> pd.DataFrame:  # noqa: ANN001
         system = None if pd.isna(system) else system
         g = g.sort_values("p_adj")
         top = g.iloc[0]
-        change = (f"model {top['from_model']} → {top['to_model']}" if top["how"] == "version"
-                  else f"time window {seg + 1}")
+        change = (
+            f"model {top['from_model']} → {top['to_model']}"
+            if top["how"] == "version"
+            else f"time window {seg + 1}"
+        )
         who = f"{agent} ({system})" if several and system is not None else agent
-        detail = (f"{who} changed from {pd.Timestamp(top['since']):%Y-%m-%d %H:%M} ({change}): "
-                  + "; ".join(f"{r.text} ({p_value(r.p_adj)})" for r in g.itertuples()))
+        detail = f"{who} changed from {pd.Timestamp(top['since']):%Y-%m-%d %H:%M} ({change}): " + "; ".join(
+            f"{r.text} ({p_value(r.p_adj)})" for r in g.itertuples()
+        )
         cause = _downstream_of(data, hits, system, agent, top, config) if top["how"] == "window" else None
         if cause is not None:
             detail += f"; likely downstream of {cause}'s model change"
-        attrs = {"since": str(top["since"]), "segmentation": top["how"], "segment": int(seg),
-                 "metrics": {r.metric: float(r.p_adj) for r in g.itertuples()}, "downstream_of": cause,
-                 "system": system}
-        out.append({"run_id": top["run_id"], "step_id": None, "agent": agent, "detector": "drift",
-                    "severity": "info" if cause else "warning", "detail": detail,
-                    "attributes": json.dumps(attrs)})
+        attrs = {
+            "since": str(top["since"]),
+            "segmentation": top["how"],
+            "segment": int(seg),
+            "metrics": {r.metric: float(r.p_adj) for r in g.itertuples()},
+            "downstream_of": cause,
+            "system": system,
+        }
+        out.append(
+            {
+                "run_id": top["run_id"],
+                "step_id": None,
+                "agent": agent,
+                "detector": "drift",
+                "severity": "info" if cause else "warning",
+                "detail": detail,
+                "attributes": json.dumps(attrs),
+            }
+        )
     found = pd.DataFrame(out, columns=cols)
     found.attrs["pairs_tested"] = pairs
     return found
 
 
-def _downstream_of(data: pd.DataFrame, hits: pd.DataFrame, system: str | None, agent: str, top: pd.Series,
-                   config: DetectorConfig) -> str | None:
+def _downstream_of(
+    data: pd.DataFrame,
+    hits: pd.DataFrame,
+    system: str | None,
+    agent: str,
+    top: pd.Series,
+    config: DetectorConfig,
+) -> str | None:
     """The agent of the same system whose model changed within one time window of this agent's shift, if any.
 
     A model change is a known cause; a time-window shift of another agent close to it is most likely that change

@@ -39,7 +39,9 @@ def evaluate_detectors(ws, findings: pd.DataFrame | None = None) -> pd.DataFrame
     ``flagged_runs`` counts every flagged run.
     """
     if findings is None:
-        findings = fetch_df(ws.con, "SELECT run_id, step_id, agent, detector, severity, attributes FROM findings")
+        findings = fetch_df(
+            ws.con, "SELECT run_id, step_id, agent, detector, severity, attributes FROM findings"
+        )
     else:
         findings = frame_of(findings, "findings", ("run_id", "agent", "detector", "severity"))
     labels = fetch_df(ws.con, _LABELS)
@@ -61,7 +63,9 @@ def evaluate_detectors(ws, findings: pd.DataFrame | None = None) -> pd.DataFrame
             how = "origin agent is a labelled faulty agent of the run"
         elif detector == "silent_failure":
             flagged = set(hits["run_id"])
-            precision = (sum(truth.get(r) == "failure" for r in flagged) / len(flagged)) if flagged else float("nan")
+            precision = (
+                (sum(truth.get(r) == "failure" for r in flagged) / len(flagged)) if flagged else float("nan")
+            )
             how = "flagged run truly failed"
         else:
             flagged = set(hits["run_id"])
@@ -71,9 +75,17 @@ def evaluate_detectors(ws, findings: pd.DataFrame | None = None) -> pd.DataFrame
         recall = len(flagged_runs & positives) / len(positives) if positives else float("nan")
         if flagged_unknown:
             how += f"; {len(flagged_unknown)} flagged run(s) of unknown outcome, unlabelled, not scored"
-        rows.append({"detector": detector, "labelled_runs": len(positives), "flagged_runs": len(flagged_runs),
-                     "flagged_unknown": len(flagged_unknown), "recall": recall, "precision": precision,
-                     "precision_counts": how})
+        rows.append(
+            {
+                "detector": detector,
+                "labelled_runs": len(positives),
+                "flagged_runs": len(flagged_runs),
+                "flagged_unknown": len(flagged_unknown),
+                "recall": recall,
+                "precision": precision,
+                "precision_counts": how,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -84,8 +96,9 @@ def drift_delay(ws, findings: pd.DataFrame | None = None, windows: int = 6) -> p
     likely cause is not an alarm)."""
     if findings is None:
         findings = fetch_df(
-            ws.con, "SELECT run_id, agent, detector, severity, attributes FROM findings "
-            "WHERE detector = 'drift'")
+            ws.con,
+            "SELECT run_id, agent, detector, severity, attributes FROM findings WHERE detector = 'drift'",
+        )
     else:
         findings = frame_of(findings, "findings", ("agent", "detector", "severity", "attributes"))
         findings = findings[findings["detector"] == "drift"]
@@ -93,9 +106,12 @@ def drift_delay(ws, findings: pd.DataFrame | None = None, windows: int = 6) -> p
     width = (pd.Timestamp(span[1]) - pd.Timestamp(span[0])) / windows if span[0] is not None else None
     # A drift label naming no agent (the simulator's drift a failed run recovered from: no culprit, so no
     # agent) cannot say whose drift began; the agent's other drift labels do.
-    began = fetch_df(ws.con, """SELECT l.agent, min(r.started_at) AS began FROM labels l JOIN runs r USING (run_id)
+    began = fetch_df(
+        ws.con,
+        """SELECT l.agent, min(r.started_at) AS began FROM labels l JOIN runs r USING (run_id)
                       WHERE l.kind = 'drift' AND l.source = 'ground_truth' AND l.agent IS NOT NULL
-                      GROUP BY l.agent""")
+                      GROUP BY l.agent""",
+    )
     rows = []
     for r in began.itertuples():
         found = findings[findings["agent"] == r.agent]
@@ -103,11 +119,25 @@ def drift_delay(ws, findings: pd.DataFrame | None = None, windows: int = 6) -> p
         after = [s for s in since if s >= pd.Timestamp(r.began) - width] if width is not None else since
         first = min(after) if after else None
         delay = (first - pd.Timestamp(r.began)) / width if first is not None and width else None
-        rows.append({"agent": r.agent, "drift_began": r.began, "found_since": first,
-                     "delay_windows": delay, "found": first is not None})
+        rows.append(
+            {
+                "agent": r.agent,
+                "drift_began": r.began,
+                "found_since": first,
+                "delay_windows": delay,
+                "found": first is not None,
+            }
+        )
     labelled = set(began["agent"])
     alarms = findings[findings["severity"] != "info"]
     for agent in sorted(set(alarms["agent"]) - labelled):
-        rows.append({"agent": agent, "drift_began": None, "found_since": None, "delay_windows": None,
-                     "found": "false alarm"})
+        rows.append(
+            {
+                "agent": agent,
+                "drift_began": None,
+                "found_since": None,
+                "delay_windows": None,
+                "found": "false alarm",
+            }
+        )
     return pd.DataFrame(rows, columns=["agent", "drift_began", "found_since", "delay_windows", "found"])

@@ -83,7 +83,9 @@ def _chunk_size(total: int, workers: int) -> int:
     return max(1, -(-total // max(n, 1)))
 
 
-def _chunks(con, families: list[str], workers: int) -> tuple[pa.Table, list[tuple[int, int, int, int, int]], int]:  # noqa: ANN001
+def _chunks(
+    con, families: list[str], workers: int
+) -> tuple[pa.Table, list[tuple[int, int, int, int, int]], int]:  # noqa: ANN001
     """Runs in scope cut into chunks of whole runs, in storage order, with each chunk's rowid
     ranges, and the steps in scope."""
     # A run's steps (and edges) lie in a narrow rowid range, so each chunk's scans read its own row
@@ -95,10 +97,13 @@ def _chunks(con, families: list[str], workers: int) -> tuple[pa.Table, list[tupl
                    FROM det_scope d LEFT JOIN s USING (run_id)""")
     total = con.execute("SELECT coalesce(sum(n), 0)::BIGINT FROM det_chunk_runs").fetchall()[0][0]
     # a run's chunk is the number of steps before it (in storage order) over the chunk size
-    con.execute("""CREATE OR REPLACE TEMP TABLE det_chunks AS
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE det_chunks AS
                    SELECT run_id, lo, hi,
                           (sum(n) OVER (ORDER BY lo NULLS LAST, run_id ROWS UNBOUNDED PRECEDING) - n) // ? AS chunk
-                   FROM det_chunk_runs""", [_chunk_size(total, workers)])
+                   FROM det_chunk_runs""",
+        [_chunk_size(total, workers)],
+    )
     if "cascade" in families:  # only the cascade detector reads the lineage edges
         con.execute("""CREATE OR REPLACE TEMP TABLE det_chunk_edges AS
                        SELECT run_id, min(edges.rowid) AS lo, max(edges.rowid) AS hi
@@ -112,9 +117,18 @@ def _chunks(con, families: list[str], workers: int) -> tuple[pa.Table, list[tupl
     return con.sql("SELECT chunk, run_id FROM det_chunks ORDER BY chunk").to_arrow_table(), ranges, total
 
 
-def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # noqa: ANN001
-            params: dict[str, Any], shared: dict[str, pa.Table], bar: tqdm, stop: threading.Event,
-            path: str, with_edges: bool) -> tuple[pa.Table, list[pa.Table]]:
+def _worker(
+    cur,
+    todo: queue.SimpleQueue,
+    runs: pa.Table,
+    names: list[str],  # noqa: ANN001
+    params: dict[str, Any],
+    shared: dict[str, pa.Table],
+    bar: tqdm,
+    stop: threading.Event,
+    path: str,
+    with_edges: bool,
+) -> tuple[pa.Table, list[pa.Table]]:
     """Run the statements over chunks taken from ``todo`` on a connection of its own; its findings, and the
     fingerprints of the runs it read (_fingerprint.py). ``path``: the search path that finds the macros
     (_macros.py), made once per DuckDB instance before the workers start."""
@@ -124,8 +138,10 @@ def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # n
             cur.register(f"_{name}", table)
             cur.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _{name}")
             cur.unregister(f"_{name}")
-        cur.execute("CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
-                    "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
+        cur.execute(
+            "CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
+            "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)"
+        )
         reads = []
         while not stop.is_set():
             try:
@@ -140,7 +156,9 @@ def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # n
             # A chunk reads in one transaction (one snapshot: no ingest committed meanwhile is half seen), which
             # also keeps the fingerprints of what it read; the detect takes no lock while it reads
             cur.execute("BEGIN TRANSACTION")
-            empty: set[str] = set()  # (the tables of the sections skipped in this chunk: made empty, as it were)
+            empty: set[str] = (
+                set()
+            )  # (the tables of the sections skipped in this chunk: made empty, as it were)
             for name in names:
                 for need, stmts, macros in _gated(name):
                     # statements planned for nothing cost most of a small store's call: skipped when empty
@@ -153,7 +171,9 @@ def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # n
                     for stmt in stmts:
                         _execute(cur, stmt, {**params, **bounds})
             reads.append(read_fingerprints(cur, bounds, with_edges))
-            cur.execute("COMMIT")  # (temporary tables only: nothing of the store written, nothing to conflict)
+            cur.execute(
+                "COMMIT"
+            )  # (temporary tables only: nothing of the store written, nothing to conflict)
             bar.update()
         return cur.sql("SELECT * FROM det_out").to_arrow_table(), reads
     except BaseException:
@@ -165,9 +185,17 @@ def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # n
         cur.close()
 
 
-def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool, path: str,  # noqa: ANN001
-                 meanwhile: Callable[[], None] | None = None, vocab: pa.Table | None = None,
-                 out: str = "det_out", reads: list[pa.Table] | None = None) -> None:
+def _run_chunked(
+    con,
+    families: list[str],
+    params: dict[str, Any],
+    show: bool,
+    path: str,  # noqa: ANN001
+    meanwhile: Callable[[], None] | None = None,
+    vocab: pa.Table | None = None,
+    out: str = "det_out",
+    reads: list[pa.Table] | None = None,
+) -> None:
     # Chunks run on as many connections of their own as DuckDB has threads, each one thread: the
     # statements are small (a chunk's), and DuckDB splitting each of them over the cores costs a
     # fifth more CPU (measured) than whole chunks side by side. A chunk's working tables are its
@@ -202,11 +230,26 @@ def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool, p
     if one_thread:  # a database-wide setting: put back as it was below
         con.execute("SET threads = ?", [1])
     try:
-        with tqdm(total=len(ranges), desc="detect", disable=not show or len(ranges) < 2) as bar, \
-                ThreadPoolExecutor(n_workers) as pool:
-            futures = [pool.submit(_worker, con.cursor(), todo, runs, names, params, shared, bar, stop, path,
-                                   "cascade" in families)
-                       for _ in range(n_workers)]
+        with (
+            tqdm(total=len(ranges), desc="detect", disable=not show or len(ranges) < 2) as bar,
+            ThreadPoolExecutor(n_workers) as pool,
+        ):
+            futures = [
+                pool.submit(
+                    _worker,
+                    con.cursor(),
+                    todo,
+                    runs,
+                    names,
+                    params,
+                    shared,
+                    bar,
+                    stop,
+                    path,
+                    "cascade" in families,
+                )
+                for _ in range(n_workers)
+            ]
             try:
                 if meanwhile is not None:
                     meanwhile()
@@ -225,8 +268,13 @@ def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool, p
             reads.extend(read)
 
 
-def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | dict | None = None,  # noqa: ANN001
-           detectors: Sequence[str] | None = None, progress: bool | None = None) -> pd.DataFrame:
+def detect(
+    ws,
+    run_ids: Iterable[str] | None = None,
+    config: DetectorConfig | dict | None = None,  # noqa: ANN001
+    detectors: Sequence[str] | None = None,
+    progress: bool | None = None,
+) -> pd.DataFrame:
     """Run the detectors and store their findings; return the findings as a DataFrame.
 
     Parameters
@@ -253,7 +301,9 @@ def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | di
         config = DetectorConfig()
     elif isinstance(config, dict):
         config = DetectorConfig.from_dict(config)
-    chosen = names_of(detectors, "detectors") if detectors is not None else list(DETECTORS)  # ("loop": one name)
+    chosen = (
+        names_of(detectors, "detectors") if detectors is not None else list(DETECTORS)
+    )  # ("loop": one name)
     unknown = sorted(set(chosen) - set(DETECTORS))
     if unknown:
         raise InvalidParameterError(f"unknown detector(s) {unknown}; the detectors are {list(DETECTORS)}")
@@ -266,7 +316,9 @@ def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | di
     # the runs that still hold the rows they were computed from (_fingerprint.py). Under the lock, two detects at
     # once store one after the other (each finding once), and an ingest committed meanwhile leaves its runs unmarked.
     lock = ws._writes
-    generation = getattr(lock, "generation", None)  # (before the first read: a write ending after it moves it)
+    generation = getattr(
+        lock, "generation", None
+    )  # (before the first read: a write ending after it moves it)
     with own_connection(ws._here(), "the detectors' findings", StoreError) as con:
         path = ensure_macros(con)  # (before the call's transaction: they are made on a cursor that commits)
         return _detect(con, chosen, config, params, show, path, run_ids, lock, generation)
@@ -284,23 +336,38 @@ def _store(con, chosen: list[str], settings: str) -> None:  # noqa: ANN001
     names = [n for f in chosen for n in WRITES.get(f, (f,))]
     marks = [f for f in chosen if f not in WHOLE_STORE]
     con.register("_det_names", pa.table({"detector": pa.array(names, type=pa.string())}))
-    con.execute("DELETE FROM findings WHERE run_id IN (SELECT run_id FROM det_store_scope) "
-                "AND detector IN (SELECT detector FROM _det_names)")
+    con.execute(
+        "DELETE FROM findings WHERE run_id IN (SELECT run_id FROM det_store_scope) "
+        "AND detector IN (SELECT detector FROM _det_names)"
+    )
     con.unregister("_det_names")
-    con.execute("INSERT INTO findings (run_id, step_id, agent, detector, severity, detail, attributes) "
-                "SELECT run_id, step_id, agent, detector, severity, detail, attributes::JSON FROM det_store_out")
+    con.execute(
+        "INSERT INTO findings (run_id, step_id, agent, detector, severity, detail, attributes) "
+        "SELECT run_id, step_id, agent, detector, severity, detail, attributes::JSON FROM det_store_out"
+    )
     if marks:
         # (the scope's runs of the store only: an id the caller named that is no run gets no mark)
-        con.execute("DELETE FROM detected WHERE run_id IN (SELECT run_id FROM det_store_scope) "
-                    "AND list_contains($d, detector)",
-                    {"d": marks})
-        con.execute("INSERT INTO detected SELECT s.run_id, d.detector, $settings FROM det_store_scope s SEMI JOIN runs r "
-                    "ON r.run_id = s.run_id CROSS JOIN (SELECT unnest($d) AS detector) d",
-                    {"d": marks, "settings": settings})
+        con.execute(
+            "DELETE FROM detected WHERE run_id IN (SELECT run_id FROM det_store_scope) "
+            "AND list_contains($d, detector)",
+            {"d": marks},
+        )
+        con.execute(
+            "INSERT INTO detected SELECT s.run_id, d.detector, $settings FROM det_store_scope s SEMI JOIN runs r "
+            "ON r.run_id = s.run_id CROSS JOIN (SELECT unnest($d) AS detector) d",
+            {"d": marks, "settings": settings},
+        )
 
 
-def _refresh(con, families: list[str], params: dict[str, Any], show: bool, path: str,  # noqa: ANN001
-             vocab: pa.Table, reads: list[pa.Table]) -> None:
+def _refresh(
+    con,
+    families: list[str],
+    params: dict[str, Any],
+    show: bool,
+    path: str,  # noqa: ANN001
+    vocab: pa.Table,
+    reads: list[pa.Table],
+) -> None:
     """``families`` (those reading the vocabulary) again on the runs detected before, outside this call's scope,
     whose findings the vocabulary may have changed (stale.sql): it is no longer the one their findings were
     computed with (_vocab.py). Their scope in ``det_stale``, their findings in ``det_stale_out``, the fingerprints of
@@ -311,8 +378,10 @@ def _refresh(con, families: list[str], params: dict[str, Any], show: bool, path:
             con.execute(stmt)
     finally:
         con.unregister("det_vocab_now")
-    con.execute("CREATE OR REPLACE TEMP TABLE det_stale_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
-                "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE det_stale_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
+        "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)"
+    )
     if not con.execute("SELECT count(*) FROM det_stale").fetchall()[0][0]:
         return
     con.execute("ALTER TABLE det_scope RENAME TO det_scope_main")  # (_chunks reads det_scope)
@@ -324,9 +393,17 @@ def _refresh(con, families: list[str], params: dict[str, Any], show: bool, path:
         con.execute("ALTER TABLE det_scope_main RENAME TO det_scope")
 
 
-def _detect(con, chosen: list[str], config: DetectorConfig, params: dict[str, Any], show: bool,  # noqa: ANN001
-            path: str, run_ids: Iterable[str] | None = None, lock: Any = None,
-            generation: int | None = None) -> pd.DataFrame:
+def _detect(
+    con,
+    chosen: list[str],
+    config: DetectorConfig,
+    params: dict[str, Any],
+    show: bool,  # noqa: ANN001
+    path: str,
+    run_ids: Iterable[str] | None = None,
+    lock: Any = None,
+    generation: int | None = None,
+) -> pd.DataFrame:
     """:func:`detect`'s work, on ``con``, the call's own connection: read and compute in one transaction, then
     store in another under ``lock`` (the workspace's write lock; None: the caller holds it), the findings of the
     runs that did not change since (``generation``: the lock's before the first read, None when it keeps none)."""
@@ -338,8 +415,10 @@ def _detect(con, chosen: list[str], config: DetectorConfig, params: dict[str, An
             con.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT run_id FROM runs")
         else:
             fill_run_scope(con, "det_scope", run_ids)
-        con.execute("CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
-                    "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
+            "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)"
+        )
         reads: list[pa.Table] = []  # (the workers' fingerprints of what they read)
         drifted: list[pd.DataFrame] = []
 
@@ -353,41 +432,66 @@ def _detect(con, chosen: list[str], config: DetectorConfig, params: dict[str, An
         else:
             drift()
         for found in drifted:
-            if found.empty:   # (no frame to hand DuckDB and plan an insert of nothing for)
+            if found.empty:  # (no frame to hand DuckDB and plan an insert of nothing for)
                 continue
             con.register("_det_drift", found.astype(object))
-            con.execute("INSERT INTO det_out SELECT d.* FROM _det_drift d SEMI JOIN det_scope s "
-                        "ON s.run_id = d.run_id")
+            con.execute(
+                "INSERT INTO det_out SELECT d.* FROM _det_drift d SEMI JOIN det_scope s "
+                "ON s.run_id = d.run_id"
+            )
             con.unregister("_det_drift")
         refresh = bool(worded) and stored_fingerprint(con) != fingerprint
         if refresh:
             _refresh(con, worded, params, show, path, vocab, reads)
     settings = settings_fingerprint(config)
-    with lock if lock is not None else contextlib.nullcontext(), transaction(con, "the detectors' findings", own=True):
+    with (
+        lock if lock is not None else contextlib.nullcontext(),
+        transaction(con, "the detectors' findings", own=True),
+    ):
         moved = generation is None or getattr(lock, "generation", None) != generation
         if moved:
             find_changed(con, reads, path)
         for found in drifted:
             # that drift was tested, and how much of the history could be: a panel without findings then
             # says "none found" or "too few runs to judge", not "run wb.detect"
-            con.execute("INSERT OR REPLACE INTO meta VALUES ('drift_checked', ?)", [json.dumps({
-                "pairs_tested": int(found.attrs.get("pairs_tested", 0)), "min_runs": config.drift_min_runs,
-                "alpha": config.drift_alpha})])
-        batches = [("det_scope", "det_out", chosen)] + ([("det_stale", "det_stale_out", worded)] if refresh else [])
+            con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('drift_checked', ?)",
+                [
+                    json.dumps(
+                        {
+                            "pairs_tested": int(found.attrs.get("pairs_tested", 0)),
+                            "min_runs": config.drift_min_runs,
+                            "alpha": config.drift_alpha,
+                        }
+                    )
+                ],
+            )
+        batches = [("det_scope", "det_out", chosen)] + (
+            [("det_stale", "det_stale_out", worded)] if refresh else []
+        )
         unchanged = " ANTI JOIN det_changed USING (run_id)" if moved else ""
         for scope, out, families in batches:  # (det_ names of this module's)
-            con.execute(f"CREATE OR REPLACE TEMP VIEW det_store_scope AS SELECT run_id FROM {scope}{unchanged}")
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW det_store_scope AS SELECT run_id FROM {scope}{unchanged}"
+            )
             con.execute(f"CREATE OR REPLACE TEMP VIEW det_store_out AS SELECT * FROM {out}{unchanged}")
             _store(con, families, settings)
         if refresh and stored_fingerprint(con) != fingerprint:
             store_fingerprint(con, fingerprint)
-        changed = [r[0] for r in con.execute("SELECT run_id FROM det_changed ORDER BY run_id").fetchall()] \
-            if moved else []
+        changed = (
+            [r[0] for r in con.execute("SELECT run_id FROM det_changed ORDER BY run_id").fetchall()]
+            if moved
+            else []
+        )
     result = con.execute(f"SELECT * FROM det_out{unchanged} ORDER BY run_id, detector, step_id").df()
     if changed:
-        _log.warning("wb.detect: %d run(s) changed while their findings were computed (an ingest or a label "
-                     "meanwhile), left as they were and not marked detected, so detect='auto' computes them "
-                     "again: %s", len(changed), ", ".join(changed[:5]) + (" ..." if len(changed) > 5 else ""))
+        _log.warning(
+            "wb.detect: %d run(s) changed while their findings were computed (an ingest or a label "
+            "meanwhile), left as they were and not marked detected, so detect='auto' computes them "
+            "again: %s",
+            len(changed),
+            ", ".join(changed[:5]) + (" ..." if len(changed) > 5 else ""),
+        )
     result = result[_COLUMNS]
     result.attrs["changed_meanwhile"] = changed
     # (its working tables go with the call's own connection, which detect() closes: own_connection)

@@ -47,8 +47,11 @@ def read_vocab(con: Any) -> tuple[pa.Table, str]:
 def vocab_changed(con: Any) -> bool:
     """Whether the store's vocabulary now is other than the one its findings were computed with (one statement:
     :func:`stored_fingerprint` against the fingerprint :func:`read_vocab` gives)."""
-    stored, n, h = con.execute(f"SELECT (SELECT value FROM meta WHERE key = ?), count(*), coalesce(bit_xor(hash(k, v)), 0) "
-                               f"FROM ({_vocab_sql()})", [_KEY]).fetchall()[0]
+    stored, n, h = con.execute(
+        f"SELECT (SELECT value FROM meta WHERE key = ?), count(*), coalesce(bit_xor(hash(k, v)), 0) "
+        f"FROM ({_vocab_sql()})",
+        [_KEY],
+    ).fetchall()[0]
     return stored != f"{n}:{h}"
 
 

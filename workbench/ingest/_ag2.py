@@ -27,7 +27,11 @@ TOOL_EXECUTOR = "_Group_Tool_Executor"  # autogen.agentchat.group: __TOOL_EXECUT
 # "<agent>.generate_reply" with agent.name and the sender's name in this attribute, AG2's own tag absent.
 OI_SENDER = "ag2.sender.name"
 # A record_usage span's tokens and cost, as its attributes keep them (the names the conventions give them).
-USAGE_IN, USAGE_OUT, USAGE_COST = "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "gen_ai.usage.cost"
+USAGE_IN, USAGE_OUT, USAGE_COST = (
+    "gen_ai.usage.input_tokens",
+    "gen_ai.usage.output_tokens",
+    "gen_ai.usage.cost",
+)
 
 
 def tool_executor(attrs: dict[str, Any], agent: Any) -> bool:

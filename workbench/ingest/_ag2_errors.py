@@ -42,8 +42,11 @@ def _tool_texts(output: str) -> list[str | None] | None:
             continue
         parts = m.get("parts")
         if isinstance(parts, list):
-            said = [p.get("content") if p.get("type") == "text" else p.get("response")
-                    for p in parts if isinstance(p, dict)]
+            said = [
+                p.get("content") if p.get("type") == "text" else p.get("response")
+                for p in parts
+                if isinstance(p, dict)
+            ]
             text = "\n".join(s for s in said if isinstance(s, str) and s.strip())
         else:
             text = m.get("content") if isinstance(m.get("content"), str) else ""

@@ -88,7 +88,8 @@ class Stage:
         #: (file, unit) -> timestamps read in seconds, ms or µs rather than nanoseconds (``_time_units``)
         self.time_units: dict[tuple[str, str], int] = {}
         self._buf: dict[str, dict[str, list]] = {
-            t: {c: [] for c in [*cols, *(["_json"] if t in _JSON_COLUMNS else [])]} for t, cols in _TABLES.items()
+            t: {c: [] for c in [*cols, *(["_json"] if t in _JSON_COLUMNS else [])]}
+            for t, cols in _TABLES.items()
         }
         self._n: dict[str, int] = dict.fromkeys(_TABLES, 0)
         #: The call's compressed stage database (``_stage_db.StageDB``), told of the rows put in stage_steps.
@@ -118,7 +119,9 @@ class Stage:
         self.span_logs_written = 0
         self.span_logs_matched = False  # (stage_span_logs made: the merge attaches them, may quarantine some)
         self.same_calls_asked = True  # (merge_same_calls ran: fold_stored_same_calls may have tables to read)
-        self.unnamed = False  # (staged_unnamed made: the merge keeps the steps the naming rules named, _stored_rules)
+        self.unnamed = (
+            False  # (staged_unnamed made: the merge keeps the steps the naming rules named, _stored_rules)
+        )
         self.derived = False  # (staged_derived made: the merge keeps the tool steps read out of messages)
         self.handoffs = False  # (staged_handoffs made: the merge keeps the hand-offs the rule named)
         self.haystack = False  # (haystack_spans typed staged spans: the merge names stored runs by them)
@@ -133,8 +136,16 @@ class Stage:
             self.stage_db.appended(rows)
 
     # -- rows -------------------------------------------------------------------------------
-    def step(self, *, line: int, run_id: Any, step_id: Any, raw: Any = None, compact_json: bool = False,
-             **fields: Any) -> bool:
+    def step(
+        self,
+        *,
+        line: int,
+        run_id: Any,
+        step_id: Any,
+        raw: Any = None,
+        compact_json: bool = False,
+        **fields: Any,
+    ) -> bool:
         """Stage one step; a record that fails validation is quarantined instead.
 
         ``compact_json``: objects and arrays in ``input`` / ``output`` / ``attributes`` are stored as
@@ -165,8 +176,17 @@ class Stage:
     def _step_row(self, line: int, run_id: Any, step_id: Any, fields: dict[str, Any]) -> dict:
         return step_row(self.file, line, run_id, step_id, fields, self.source)
 
-    def reject(self, *, line: int, reason: str, raw: Any = None, run_id: Any = None,
-               step_id: Any = None, raw_bytes: int | None = None, raw_sha256: str | None = None) -> None:
+    def reject(
+        self,
+        *,
+        line: int,
+        reason: str,
+        raw: Any = None,
+        run_id: Any = None,
+        step_id: Any = None,
+        raw_bytes: int | None = None,
+        raw_sha256: str | None = None,
+    ) -> None:
         """Quarantine one record that could not be read.
 
         ``raw`` is kept up to ``MAX_RAW_BYTES``; ``raw_bytes`` / ``raw_sha256`` give the length and hash
@@ -189,17 +209,31 @@ class Stage:
         except Exception as exc:  # noqa: BLE001 - one record never costs the others
             self.reject(line=line, reason=_describe(exc), raw=raw, run_id=run_id, step_id=step_id)
 
-    def _reject(self, line: int, reason: str, raw: Any, run_id: Any, step_id: Any,
-                raw_bytes: int | None = None, raw_sha256: str | None = None) -> None:
+    def _reject(
+        self,
+        line: int,
+        reason: str,
+        raw: Any,
+        run_id: Any,
+        step_id: Any,
+        raw_bytes: int | None = None,
+        raw_sha256: str | None = None,
+    ) -> None:
         text, size, digest = _raw_record(raw)
-        self._append("quarantine", {
-            "file": self.file, "line": int(line), "reason": reason, "raw": text,
-            "source": self.source,
-            "run_id": _short_id(run_id),
-            "step_id": _short_id(step_id),
-            "raw_bytes": raw_bytes if raw_bytes is not None else size,
-            "raw_sha256": raw_sha256 if raw_sha256 is not None else digest,
-        })
+        self._append(
+            "quarantine",
+            {
+                "file": self.file,
+                "line": int(line),
+                "reason": reason,
+                "raw": text,
+                "source": self.source,
+                "run_id": _short_id(run_id),
+                "step_id": _short_id(step_id),
+                "raw_bytes": raw_bytes if raw_bytes is not None else size,
+                "raw_sha256": raw_sha256 if raw_sha256 is not None else digest,
+            },
+        )
 
     def run(self, *, run_id: str, line: int = 0, **fields: Any) -> None:
         """Stage run-level facts (system, task, declared outcome …). Not counted in ``read``.
@@ -209,8 +243,12 @@ class Stage:
         if not isinstance(run_id, str) or not run_id:
             raise RecordError(id_problem(run_id, "run id"))
         row = {c: None for c in STAGE_RUN_COLUMNS}
-        row.update(file=self.file, line=line, run_id=_text(run_id, "run_id"),
-                   source=fields.pop("source", self.source))
+        row.update(
+            file=self.file,
+            line=line,
+            run_id=_text(run_id, "run_id"),
+            source=fields.pop("source", self.source),
+        )
         if fields.pop("compact_json", False):
             row["_json"] = _json_mask(fields, _RUN_JSON)
         for key, value in fields.items():
@@ -225,8 +263,9 @@ class Stage:
             elif key in ("start_ns", "end_ns"):
                 if value is not None and not 0 <= value < _NS_MAX:
                     what = "start" if key == "start_ns" else "end"
-                    raise RecordError(f"run {what} time is out of range ({value} ns since 1970; the range is "
-                                      "1970 to 2262)")
+                    raise RecordError(
+                        f"run {what} time is out of range ({value} ns since 1970; the range is 1970 to 2262)"
+                    )
                 row[key] = value
             else:
                 row[key] = _text(value, key) if value is not None else None
@@ -237,8 +276,10 @@ class Stage:
 
         Raises :class:`RecordError` when an id is not text or the kind is unknown.
         """
-        row = {k: _plain_text(v, k) for k, v in
-               (("run_id", run_id), ("src_step", src_step), ("dst_step", dst_step), ("kind", kind))}
+        row = {
+            k: _plain_text(v, k)
+            for k, v in (("run_id", run_id), ("src_step", src_step), ("dst_step", dst_step), ("kind", kind))
+        }
         if not all(row.values()):
             raise RecordError("edge record needs run_id, src_step, dst_step and kind")
         row["kind"] = kind_word(row["kind"])
@@ -246,16 +287,34 @@ class Stage:
             raise RecordError(f"edge kind must be handoff or consumes (got {row['kind'][:40]!r})")
         self._append("edges", row)
 
-    def label(self, *, run_id: str, agent: str | None = None, step_id: str | None = None,
-              kind: str | None = None, source: str = "ground_truth", outcome: str | None = None,
-              detail: str | None = None, given_by: str | None = None) -> None:
+    def label(
+        self,
+        *,
+        run_id: str,
+        agent: str | None = None,
+        step_id: str | None = None,
+        kind: str | None = None,
+        source: str = "ground_truth",
+        outcome: str | None = None,
+        detail: str | None = None,
+        given_by: str | None = None,
+    ) -> None:
         """Stage a known culprit (and/or outcome) of a run; ``given_by``: the person who gave it (None: a log).
 
         Raises :class:`RecordError` when a field is not text or the outcome is unknown.
         """
-        row = {k: _plain_text(v, k) for k, v in (("run_id", run_id), ("agent", agent), ("step_id", step_id),
-                                                 ("kind", kind), ("source", source), ("detail", detail),
-                                                 ("given_by", given_by))}
+        row = {
+            k: _plain_text(v, k)
+            for k, v in (
+                ("run_id", run_id),
+                ("agent", agent),
+                ("step_id", step_id),
+                ("kind", kind),
+                ("source", source),
+                ("detail", detail),
+                ("given_by", given_by),
+            )
+        }
         if not row["run_id"]:
             raise RecordError("label without a run id")
         row["outcome"] = _outcome(outcome)
@@ -284,9 +343,14 @@ class Stage:
         if table in _JSON_COLUMNS:
             arrow = arrow.append_column("_json", arrow_column(buf["_json"], "TINYINT"))
             # Flagged objects are rewritten as DuckDB writes JSON (see ``step``); bits are column positions.
-            select = "* EXCLUDE (_json) REPLACE (" + ", ".join(
-                f"CASE WHEN _json & {1 << i} <> 0 THEN json({c})::VARCHAR ELSE {c} END AS {c}"
-                for i, c in enumerate(_JSON_COLUMNS[table])) + ")"
+            select = (
+                "* EXCLUDE (_json) REPLACE ("
+                + ", ".join(
+                    f"CASE WHEN _json & {1 << i} <> 0 THEN json({c})::VARCHAR ELSE {c} END AS {c}"
+                    for i, c in enumerate(_JSON_COLUMNS[table])
+                )
+                + ")"
+            )
         view = f"_stage_batch_{table}"
         self.con.register(view, arrow)
         try:

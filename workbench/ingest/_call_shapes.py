@@ -59,7 +59,9 @@ def _walk(value: Any, read: Callable[[dict], tuple[list, bool]]) -> Iterator[Any
         found, whole = read(node)
         yield from found
         if not whole:
-            stack.extend(reversed([v for k, v in node.items() if k != "tool_calls" and isinstance(v, (dict, list))]))
+            stack.extend(
+                reversed([v for k, v in node.items() if k != "tool_calls" and isinstance(v, (dict, list))])
+            )
 
 
 def _calls_of(node: dict) -> tuple[list, bool]:
@@ -100,8 +102,15 @@ def _call(node: dict) -> tuple[Any, Any, Any] | None:
 
 
 # substrings one of which the JSON text of any value holding a tool's result contains (a cheap test before parsing)
-RESULT_MARKERS = ("tool_call_response", "tool_call_id", "tool_result", "function_call_output", "functionResponse",
-                  "function_response", "toolResult")
+RESULT_MARKERS = (
+    "tool_call_response",
+    "tool_call_id",
+    "tool_result",
+    "function_call_output",
+    "functionResponse",
+    "function_response",
+    "toolResult",
+)
 
 
 def tool_results(value: Any) -> Iterator[tuple[Any, Any, bool]]:

@@ -47,8 +47,9 @@ def exact_loads(data: bytes) -> Any:
         raise orjson.JSONDecodeError("nested too deeply to parse", "", 0) from None
 
 
-def iter_json(path: Path, stage: Stage | None = None,
-              loads: Loads = orjson.loads) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
+def iter_json(
+    path: Path, stage: Stage | None = None, loads: Loads = orjson.loads
+) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
     """Yield ``(line, value, raw, error)`` for each JSON value of a JSON document or a JSONL file.
 
     A file whose first line is a whole JSON value is JSONL (one value per non-blank line, ``raw`` its
@@ -62,8 +63,9 @@ def iter_json(path: Path, stage: Stage | None = None,
         yield n, value, raw, error
 
 
-def _iter_json(path: Path, stage: Stage | None,
-               loads: Loads) -> Iterator[tuple[int, Any, bytes | None, str | None, bytes | None]]:
+def _iter_json(
+    path: Path, stage: Stage | None, loads: Loads
+) -> Iterator[tuple[int, Any, bytes | None, str | None, bytes | None]]:
     """:func:`iter_json`'s values, each with the text it was parsed from (``raw``, or the whole document's
     bytes for a document, which ``raw`` leaves out): what :func:`iter_items` finds a list's items in."""
     lines = jsonl_lines(path, stage)
@@ -88,8 +90,9 @@ def _iter_json(path: Path, stage: Stage | None,
             yield n2, v, raw, error, raw
 
 
-def iter_items(path: Path, stage: Stage | None = None,
-               loads: Loads = orjson.loads) -> Iterator[tuple[int, int | None, Any, bytes | None, str | None]]:
+def iter_items(
+    path: Path, stage: Stage | None = None, loads: Loads = orjson.loads
+) -> Iterator[tuple[int, int | None, Any, bytes | None, str | None]]:
     """Yield ``(line, index, value, raw, error)``: :func:`iter_json`'s values, a list's items one by one.
 
     An item's ``index`` is its place in its list (None for a value that is no list) and its ``line`` the line it
@@ -106,8 +109,9 @@ def iter_items(path: Path, stage: Stage | None = None,
 Place = tuple["str | bytes", "int | None"]
 
 
-def iter_placed_items(path: Path, stage: Stage | None = None, loads: Loads = orjson.loads
-                      ) -> Iterator[tuple[int, int | None, Any, bytes | None, str | None, Place | None]]:
+def iter_placed_items(
+    path: Path, stage: Stage | None = None, loads: Loads = orjson.loads
+) -> Iterator[tuple[int, int | None, Any, bytes | None, str | None, Place | None]]:
     """:func:`iter_items`' values, each with its :data:`Place` when it was read from a document written over
     many lines (None for a line of JSONL, whose parts are all on its line): what a reader finds the lines of
     the value's own parts with (:func:`nested_item_lines`: the spans of a pretty-printed trace)."""
@@ -156,7 +160,7 @@ def _item_starts(text: bytes, first_line: int) -> tuple[str, list[tuple[int, int
 def _list_starts(s: str, i: int, line: int, pos: int) -> list[tuple[int, int]] | None:
     """(line, offset) of each item of the list at ``s[i]``, ``line`` being the line of offset ``pos`` (<= i);
     None when no list starts there. Raises ValueError where the text is no JSON."""
-    if s[i:i + 1] != "[":
+    if s[i : i + 1] != "[":
         return None
     i = _SPACE.match(s, i + 1).end()
     out: list[tuple[int, int]] = []
@@ -166,7 +170,7 @@ def _list_starts(s: str, i: int, line: int, pos: int) -> list[tuple[int, int]] |
         out.append((line, i))
         _, i = _DECODER.raw_decode(s, i)
         i = _SPACE.match(s, i).end()
-        if s[i:i + 1] == ",":
+        if s[i : i + 1] == ",":
             i = _SPACE.match(s, i + 1).end()
     return out
 
@@ -174,20 +178,20 @@ def _list_starts(s: str, i: int, line: int, pos: int) -> list[tuple[int, int]] |
 def _member(s: str, i: int, key: str) -> int | None:
     """The offset of the value of ``key`` in the object at ``s[i]`` (its first, where a key is given twice), or
     None. Raises ValueError where the text is no JSON."""
-    if s[i:i + 1] != "{":
+    if s[i : i + 1] != "{":
         return None
     i = _SPACE.match(s, i + 1).end()
-    while s[i:i + 1] == '"':
+    while s[i : i + 1] == '"':
         name, i = _DECODER.raw_decode(s, i)
         i = _SPACE.match(s, i).end()
-        if s[i:i + 1] != ":":
+        if s[i : i + 1] != ":":
             return None
         i = _SPACE.match(s, i + 1).end()
         if name == key:
             return i
         _, i = _DECODER.raw_decode(s, i)  # (a value passed over: parsed to find its end)
         i = _SPACE.match(s, i).end()
-        if s[i:i + 1] == ",":
+        if s[i : i + 1] == ",":
             i = _SPACE.match(s, i + 1).end()
     return None
 
@@ -215,8 +219,9 @@ def nested_item_lines(place: Place | None, line: int, keys: tuple[str, ...], cou
     return [n for n, _ in starts] if starts is not None and len(starts) == count else None
 
 
-def each_document(records: Iterator[tuple[int, int | None, Any, bytes | None, str | None]],
-                  stage: Stage) -> Iterator[tuple[int, int | None, Any, bytes | None]]:
+def each_document(
+    records: Iterator[tuple[int, int | None, Any, bytes | None, str | None]], stage: Stage
+) -> Iterator[tuple[int, int | None, Any, bytes | None]]:
     """``(line, index, document, raw)`` of each record of :func:`iter_items` (or rows in its shape) that was
     read: one that was not (broken JSON, damaged rows) is quarantined with its line and why, and costs only
     itself. The loop every reader of JSON documents (one span, one trace, one span tree) starts with."""
@@ -227,15 +232,18 @@ def each_document(records: Iterator[tuple[int, int | None, Any, bytes | None, st
         yield n, i, value, raw
 
 
-def _parsed(n: int, line: bytes, loads: Loads = orjson.loads) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
+def _parsed(
+    n: int, line: bytes, loads: Loads = orjson.loads
+) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
     try:
         yield n, loads(line), line, None
     except orjson.JSONDecodeError as exc:
         yield n, None, line, f"broken JSON: {exc}"
 
 
-def _document(path: Path, stage: Stage | None,
-              loads: Loads = orjson.loads) -> Iterator[tuple[int, Any, bytes | None, str | None, bytes | None]]:
+def _document(
+    path: Path, stage: Stage | None, loads: Loads = orjson.loads
+) -> Iterator[tuple[int, Any, bytes | None, str | None, bytes | None]]:
     data, stream = read_document(path, stage)
     if data is None:
         return
@@ -258,8 +266,9 @@ def _document(path: Path, stage: Stage | None,
 _PADDING = b"\x00 \t\r\n"
 
 
-def parse_document(data: bytes, stage: Stage | None = None,
-                   loads: Loads = orjson.loads) -> tuple[Any, str | None]:
+def parse_document(
+    data: bytes, stage: Stage | None = None, loads: Loads = orjson.loads
+) -> tuple[Any, str | None]:
     """``(value, None)`` of one whole JSON document, or ``(None, why it does not parse)``.
 
     NUL bytes after the document are padding (a file preallocated, or cut short by a crash, on some
@@ -271,7 +280,7 @@ def parse_document(data: bytes, stage: Stage | None = None,
     except orjson.JSONDecodeError as exc:
         error = str(exc)
     body = data.rstrip(_PADDING)
-    if b"\x00" not in data[len(body):]:
+    if b"\x00" not in data[len(body) :]:
         return None, error
     try:
         value = loads(body)
@@ -279,9 +288,13 @@ def parse_document(data: bytes, stage: Stage | None = None,
         return None, error
     if stage is not None:
         pad = len(data) - len(body)
-        stage.reject(line=body.count(b"\n") + 1, reason=f"{pad:,} bytes of padding (NUL bytes) after the end of the "
-                                                        "document (a file preallocated or cut short, e.g. by a crash): "
-                                                        "the document before them is read", raw_bytes=pad)
+        stage.reject(
+            line=body.count(b"\n") + 1,
+            reason=f"{pad:,} bytes of padding (NUL bytes) after the end of the "
+            "document (a file preallocated or cut short, e.g. by a crash): "
+            "the document before them is read",
+            raw_bytes=pad,
+        )
     return value, None
 
 
@@ -326,8 +339,9 @@ def _values(data: bytes) -> list[tuple[int, bytes]] | None:
     return out
 
 
-def document_values(data: bytes, whole_error: str,
-                    loads: Loads = orjson.loads) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
+def document_values(
+    data: bytes, whole_error: str, loads: Loads = orjson.loads
+) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
     """``(line, value, raw, error)`` of the values of ``data``, a file's text that is no one JSON document.
 
     JSONL with a bad line before the first good one, value by value; a stream of pretty-printed values

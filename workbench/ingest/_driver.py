@@ -184,19 +184,29 @@ class IngestReport:
     def text(self, all_skipped: str = "report.skipped lists all {n:,}") -> str:
         """The report as lines of text; ``all_skipped``: where a reader sees every skipped file (``{n}``:
         how many) when the list is cut at 5 (the command line names its own option)."""
-        text = (f"read {self.read:,} record{'' if self.read == 1 else 's'}: stored {self.stored:,} "
-                f"({self._stored_split()}), quarantined {self.quarantined:,}; "
-                f"{self.runs:,} run{'' if self.runs == 1 else 's'} touched")
+        text = (
+            f"read {self.read:,} record{'' if self.read == 1 else 's'}: stored {self.stored:,} "
+            f"({self._stored_split()}), quarantined {self.quarantined:,}; "
+            f"{self.runs:,} run{'' if self.runs == 1 else 's'} touched"
+        )
         if self.errors:
-            text += "\n  " + "\n  ".join(_one_line(e) for e in self.errors[:5]) + _more(self.errors, 5, "\n  ")
+            text += (
+                "\n  " + "\n  ".join(_one_line(e) for e in self.errors[:5]) + _more(self.errors, 5, "\n  ")
+            )
         if self.skipped:
             # (one line: a file named "x\nread 999 records" printed a line of its own that the report never said)
-            text += f"\n  skipped {len(self.skipped)}: " + "; ".join(_one_line(s) for s in self.skipped[:5]) \
-                + _more(self.skipped, 5, "; ") \
+            text += (
+                f"\n  skipped {len(self.skipped)}: "
+                + "; ".join(_one_line(s) for s in self.skipped[:5])
+                + _more(self.skipped, 5, "; ")
                 + (f" ({all_skipped.format(n=len(self.skipped))})" if len(self.skipped) > 5 else "")
+            )
         if self.notes:
-            text += "\n  note: " + "\n  note: ".join(_one_line(n) for n in self.notes[:5]) \
+            text += (
+                "\n  note: "
+                + "\n  note: ".join(_one_line(n) for n in self.notes[:5])
                 + _more(self.notes, 5, "\n  note: ")
+            )
         # file names and reasons quote logs: an ESC sequence, a bidi override or a NUL in them must not act
         # on the terminal the report is printed to (the CLI's own printer cleans the same way)
         return clean(text)
@@ -205,7 +215,10 @@ class IngestReport:
         """What ``stored`` holds: on a fresh store "stored 999 (852 new)" read as 147 records lost."""
         rest = self.stored - self.added
         return f"{self.added:,} new step{'' if self.added == 1 else 's'}" + (
-            f"; {rest:,} already stored, given twice in this call, or log records of a step" if rest > 0 else "")
+            f"; {rest:,} already stored, given twice in this call, or log records of a step"
+            if rest > 0
+            else ""
+        )
 
     def _repr_html_(self) -> str:
         from .._termtext import html_text  # file names and reasons quote logs: no bidi override reverses them
@@ -213,15 +226,20 @@ class IngestReport:
         rows = "".join(f"<li><code>{html_text(e)}</code></li>" for e in self.errors[:10])
         if len(self.errors) > 10:
             rows += f"<li>{_more(self.errors, 10, '')}</li>"
-        skipped = "; ".join(self.skipped[:10]) + _more(self.skipped, 10, "; ") + (
-            f" (report.skipped lists all {len(self.skipped):,})" if len(self.skipped) > 10 else "")
+        skipped = (
+            "; ".join(self.skipped[:10])
+            + _more(self.skipped, 10, "; ")
+            + (f" (report.skipped lists all {len(self.skipped):,})" if len(self.skipped) > 10 else "")
+        )
         notes = [*self.notes[:10], *([_more(self.notes, 10, "")] if len(self.notes) > 10 else [])]
-        return (f"<div><b>IngestReport</b>: read {self.read:,}, stored {self.stored:,} "
-                f"({html_text(self._stored_split())}), quarantined {self.quarantined:,}, runs {self.runs:,}"
-                + (f"<ul>{rows}</ul>" if rows else "")
-                + (f"<br>skipped {len(self.skipped)}: {html_text(skipped)}" if self.skipped else "")
-                + "".join(f"<br>note: {html_text(n)}" for n in notes)
-                + "</div>")
+        return (
+            f"<div><b>IngestReport</b>: read {self.read:,}, stored {self.stored:,} "
+            f"({html_text(self._stored_split())}), quarantined {self.quarantined:,}, runs {self.runs:,}"
+            + (f"<ul>{rows}</ul>" if rows else "")
+            + (f"<br>skipped {len(self.skipped)}: {html_text(skipped)}" if self.skipped else "")
+            + "".join(f"<br>note: {html_text(n)}" for n in notes)
+            + "</div>"
+        )
 
 
 def _more(items: list[str], shown: int, sep: str) -> str:
@@ -253,8 +271,9 @@ class _BrokenFile(Adapter):
         return False
 
     def stage(self, path: Path, stage: Stage) -> None:  # noqa: D102
-        stage.reject(line=1, reason=f"compressed stream broken at byte offset 0, nothing could be read "
-                                    f"({self.why})")
+        stage.reject(
+            line=1, reason=f"compressed stream broken at byte offset 0, nothing could be read ({self.why})"
+        )
 
 
 def choose_adapter(path: Path, fmt: str | None = None) -> Adapter:
@@ -268,8 +287,10 @@ def choose_adapter(path: Path, fmt: str | None = None) -> Adapter:
             if adapter.name == fmt:
                 if is_parquet(head) and not adapter.reads_parquet:
                     # Read as text, its binary pages would be quarantined as so many lines of broken JSON.
-                    raise FormatError(f"{display(path)}: a Parquet file, and format {fmt!r} reads text; "
-                                      f"the Parquet files read are {_parquet_formats()}")
+                    raise FormatError(
+                        f"{display(path)}: a Parquet file, and format {fmt!r} reads text; "
+                        f"the Parquet files read are {_parquet_formats()}"
+                    )
                 return adapter
         names = ", ".join(a.name for a in ADAPTERS)
         raise FormatError(f"unknown format {fmt!r}: the formats are {names}")
@@ -282,14 +303,20 @@ def choose_adapter(path: Path, fmt: str | None = None) -> Adapter:
         except Exception:  # noqa: BLE001 - a sniffer that trips over odd bytes just says no
             continue
     if is_parquet(head):
-        raise FormatError(f"{display(path)}: not in any known format: a Parquet file that {_parquet_problem(path)}; "
-                          f"the Parquet files read are {_parquet_formats()}")
+        raise FormatError(
+            f"{display(path)}: not in any known format: a Parquet file that {_parquet_problem(path)}; "
+            f"the Parquet files read are {_parquet_formats()}"
+        )
     compression = compression_of(head)
     if compression is not None:
-        raise _Compressed(path, f"compressed with {compression}, which is not read (gzip is): decompress it first")
+        raise _Compressed(
+            path, f"compressed with {compression}, which is not read (gzip is): decompress it first"
+        )
     tried = "; ".join(f"{a.name} ({a.description})" for a in ADAPTERS)
-    raise FormatError(f"{display(path)}: not in any known format. Tried: {tried}. "
-                      "Name one with format=… if the file is in one of them.")
+    raise FormatError(
+        f"{display(path)}: not in any known format. Tried: {tried}. "
+        "Name one with format=… if the file is in one of them."
+    )
 
 
 def _parquet_formats() -> str:
@@ -320,7 +347,8 @@ class _EmptyFile(FormatError):
 
 def _is_records(source: Any) -> bool:
     return not isinstance(source, (str, bytes, os.PathLike)) and not (
-        isinstance(source, (list, tuple)) and source
+        isinstance(source, (list, tuple))
+        and source
         and all(isinstance(s, (str, bytes, os.PathLike)) for s in source)
     )
 
@@ -348,8 +376,9 @@ def _plan(source: Any, fmt: str | None) -> tuple[list[tuple[Path, Adapter]], lis
                 skipped.append((display(path), _why_named_skipped(path, exc, len(files), not named_unknown)))
                 named_unknown.append(exc)
             else:
-                skipped.append((display(path),
-                                exc.why if isinstance(exc, _Compressed) else "not in any known format"))
+                skipped.append(
+                    (display(path), exc.why if isinstance(exc, _Compressed) else "not in any known format")
+                )
             del exc
         except IngestError:
             if named:
@@ -368,18 +397,25 @@ def _why_named_skipped(path: Path, exc: FormatError, n_files: int, first: bool =
     one 2,000-character line (walk48)."""
     text = str(exc)
     prefix = f"{display(path)}: "
-    text = text[len(prefix):] if text.startswith(prefix) else text
+    text = text[len(prefix) :] if text.startswith(prefix) else text
     if text.startswith("not in any known format. Tried"):
         if not first:
             return "not in any known format (as above)"
-        text = (f"not in any known format (tried {', '.join(a.name for a in ADAPTERS)}; "
-                "format=NAME reads it as one)")
+        text = (
+            f"not in any known format (tried {', '.join(a.name for a in ADAPTERS)}; "
+            "format=NAME reads it as one)"
+        )
     return f"{text} (named among {n_files:,} files: the others were read)" if first else text
 
 
-def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = None,
-               progress: bool | None = None, stage_fill: Any = None,
-               memory_budget: str | None = None) -> IngestReport:
+def run_ingest(
+    con: duckdb.DuckDBPyConnection,
+    source: Any,
+    fmt: str | None = None,
+    progress: bool | None = None,
+    stage_fill: Any = None,
+    memory_budget: str | None = None,
+) -> IngestReport:
     """Ingest ``source`` into the store on ``con`` in one transaction (see ``Workspace.ingest``).
 
     ``memory_budget``: DuckDB's memory limit for this call's staging (the limit it found set back after it);
@@ -389,8 +425,9 @@ def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = No
     if fmt is not None and not any(a.name == fmt for a in ADAPTERS):
         # (a bad argument, said before anything is read: it was a FormatError, a file's, which
         # `except InvalidParameterError` / `except ValueError` missed)
-        raise InvalidParameterError(f"format: unknown format {fmt!r}: the formats are "
-                                    f"{', '.join(a.name for a in ADAPTERS)}")
+        raise InvalidParameterError(
+            f"format: unknown format {fmt!r}: the formats are {', '.join(a.name for a in ADAPTERS)}"
+        )
     # (on a cursor of its own: its temporary tables, macros and variables never meet the user's on con, and
     # go when it closes)
     found: list[str] = []
@@ -417,13 +454,19 @@ def _export_folder(source: Any) -> Path | None:
     """The Parquet export (``Workspace.export``) ``source`` names, if it names one (alone)."""
     from ..store._connection import is_parquet_export
 
-    paths = [source] if isinstance(source, (str, os.PathLike)) else \
-        list(source) if isinstance(source, (list, tuple)) and all(isinstance(s, (str, os.PathLike)) for s in source) \
+    paths = (
+        [source]
+        if isinstance(source, (str, os.PathLike))
+        else list(source)
+        if isinstance(source, (list, tuple)) and all(isinstance(s, (str, os.PathLike)) for s in source)
         else []
+    )
     exports = [Path(os.fspath(p)) for p in paths if is_parquet_export(Path(os.fspath(p)))]
     if exports and len(paths) > 1:
-        raise IngestError(f"{display(exports[0])} is a workspace's Parquet export: ingest it in a call of its own "
-                          "(it is merged as a store, not read as logs)")
+        raise IngestError(
+            f"{display(exports[0])} is a workspace's Parquet export: ingest it in a call of its own "
+            "(it is merged as a store, not read as logs)"
+        )
     return exports[0] if exports else None
 
 
@@ -434,25 +477,42 @@ def _ingest_export(con: duckdb.DuckDBPyConnection, folder: Path, fmt: str | None
     from ..store._export_merge import merge_export
 
     if fmt is not None:
-        raise IngestError(f"{display(folder)} is a workspace's Parquet export, read as one: leave out format= "
-                          f"(got {fmt!r})")
+        raise IngestError(
+            f"{display(folder)} is a workspace's Parquet export, read as one: leave out format= (got {fmt!r})"
+        )
     try:
         c = merge_export(con, folder)
-    except StoreError as exc:   # (written by a newer workbench: its tables may mean other things)
+    except StoreError as exc:  # (written by a newer workbench: its tables may mean other things)
         raise IngestError(f"{exc}; nothing was stored") from exc
     except duckdb.Error as exc:  # (a damaged Parquet file, a column of another type): rolled back
-        raise IngestError(f"{display(folder)}: the export could not be merged, nothing was stored: "
-                          f"{type(exc).__name__}: {exc}") from exc
+        raise IngestError(
+            f"{display(folder)}: the export could not be merged, nothing was stored: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
     # (a rejected row of another table, a label or an edge the store cannot hold, is a record read too)
     read = c["steps_read"] + c["quarantine_read"] + c["run_rejects"] + c["row_rejects"]
     quarantined = c["quarantine_read"] + c["run_rejects"] + c["step_rejects"] + c["row_rejects"]
-    return IngestReport(read=read, stored=read - quarantined, quarantined=quarantined,
-                        errors=[e for e, in c["errors"]], added=c["steps_added"], files=[f"{display(folder)} (export)"],
-                        runs=c["runs_touched"], labels=c["labels"], notes=c["notes"])
+    return IngestReport(
+        read=read,
+        stored=read - quarantined,
+        quarantined=quarantined,
+        errors=[e for (e,) in c["errors"]],
+        added=c["steps_added"],
+        files=[f"{display(folder)} (export)"],
+        runs=c["runs_touched"],
+        labels=c["labels"],
+        notes=c["notes"],
+    )
 
 
-def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, progress: bool | None,
-                stage_fill: Any, retry_memory: str | None) -> tuple[IngestReport, str]:
+def _run_ingest(
+    con: duckdb.DuckDBPyConnection,
+    source: Any,
+    fmt: str | None,
+    progress: bool | None,
+    stage_fill: Any,
+    retry_memory: str | None,
+) -> tuple[IngestReport, str]:
     """The call's report, and the memory limit its merge was given (the store's checkpoint after holds no more)."""
     export = _export_folder(source) if stage_fill is None and not _is_records(source) else None
     if export is not None:
@@ -470,14 +530,23 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
     merge_memory = MERGE_MEMORY
     if retry_memory is not None and jobs and all(p is not None and a.name == "otlp" for p, a in jobs):
         # (a call within the ingest budget)
-        merge_memory = OTLP_SMALL_MERGE_MEMORY if _input_bytes(jobs) < OTLP_SMALL_MERGE_BYTES else OTLP_MERGE_MEMORY
+        merge_memory = (
+            OTLP_SMALL_MERGE_MEMORY if _input_bytes(jobs) < OTLP_SMALL_MERGE_BYTES else OTLP_MERGE_MEMORY
+        )
         con.execute("SET memory_limit = ?", [OTLP_STAGE_MEMORY])
     show = progress if progress is not None else total_bytes > _PROGRESS_BYTES
     bar = tqdm(total=total_bytes or None, unit="B", unit_scale=True, desc="ingest", disable=not show)
     stage = Stage(con)
     # (not for the workspace's few label and outcome rows: they stage no steps)
-    stage_db = StageDB(con) if _COMPRESSED_STAGE and stage_fill is None and not _native_in_memory(jobs) \
-        and not _input_bytes(jobs) <= SMALL_STAGE_BYTES and not _few_records(source, jobs) else None
+    stage_db = (
+        StageDB(con)
+        if _COMPRESSED_STAGE
+        and stage_fill is None
+        and not _native_in_memory(jobs)
+        and not _input_bytes(jobs) <= SMALL_STAGE_BYTES
+        and not _few_records(source, jobs)
+        else None
+    )
     current = "<records>"
     _timings.begin()
     try:
@@ -509,11 +578,15 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             stage.ag2_stored_errors = tool_errors_from_executor(con, stage.turn_runs)
             usage_tokens(con, stage.turn_runs)
         facts = StageFacts(con)  # (each step below left out when the stage holds nothing for it)
-        if not facts.nothing_for("haystack") and haystack_spans(con):  # (first: the rules below read its kinds)
+        if not facts.nothing_for("haystack") and haystack_spans(
+            con
+        ):  # (first: the rules below read its kinds)
             stage.haystack = True
             facts.changed()
         if not facts.nothing_for("nameless"):
-            stage.unnamed = keep_unnamed(con)  # (which runs the rules name: the merge keeps it, _stored_rules)
+            stage.unnamed = keep_unnamed(
+                con
+            )  # (which runs the rules name: the merge keeps it, _stored_rules)
             loop_agents(con)
             facts.changed()
         if not facts.nothing_for("handoff"):
@@ -575,8 +648,9 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
     except WorkbenchError:
         raise
     except Exception as exc:
-        raise IngestError(f"ingest failed while reading {current}: {type(exc).__name__}: {exc}; "
-                          "nothing was stored") from exc
+        raise IngestError(
+            f"ingest failed while reading {current}: {type(exc).__name__}: {exc}; nothing was stored"
+        ) from exc
     finally:
         bar.close()
         # The temporary tables, views, macros and variables are the cursor's (run_ingest): they go when it
@@ -594,8 +668,10 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
 def _retry_note(merge_memory: str, retry_memory: str, exc: duckdb.OutOfMemoryException) -> str:
     """What the report and the log say of a merge that ran out of memory and ran again with more."""
     said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return (f"the merge ran out of its memory limit ({merge_memory}) and ran again alone within {retry_memory}, "
-            f"past the call's memory bound (DuckDB said: {said})")
+    return (
+        f"the merge ran out of its memory limit ({merge_memory}) and ran again alone within {retry_memory}, "
+        f"past the call's memory bound (DuckDB said: {said})"
+    )
 
 
 def _native_in_memory(jobs: list[tuple[Path | None, Any]]) -> bool:
@@ -616,8 +692,12 @@ def _native_in_memory(jobs: list[tuple[Path | None, Any]]) -> bool:
 
 def _few_records(source: Any, jobs: list[tuple[Path | None, Any]]) -> bool:
     """Whether the call reads records given in memory, a list or tuple of at most SMALL_STAGE_RECORDS dicts."""
-    return jobs == [(None, RECORD_ADAPTERS[0])] and isinstance(source, (list, tuple)) \
-        and len(source) <= SMALL_STAGE_RECORDS and all(isinstance(r, dict) for r in source)
+    return (
+        jobs == [(None, RECORD_ADAPTERS[0])]
+        and isinstance(source, (list, tuple))
+        and len(source) <= SMALL_STAGE_RECORDS
+        and all(isinstance(r, dict) for r in source)
+    )
 
 
 def _input_bytes(jobs: list[tuple[Path | None, Any]]) -> float:
@@ -640,8 +720,15 @@ def _input_bytes(jobs: list[tuple[Path | None, Any]]) -> float:
     return size
 
 
-def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: list, skipped: list,
-           notes: list[str], links: bool | None = None) -> IngestReport:
+def _merge(
+    con: duckdb.DuckDBPyConnection,
+    stage: Stage,
+    stage_fill: Any,
+    jobs: list,
+    skipped: list,
+    notes: list[str],
+    links: bool | None = None,
+) -> IngestReport:
     """Merge the staged rows into the store in one transaction (finalize, quarantine, runs); the report. ``links``:
     whether a staged step carries span links, when known (``_stage_facts``)."""
     with transaction(con, "the ingest", own=True):  # (run_ingest's own cursor)
@@ -670,27 +757,42 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         if held["duplicate"]:
             con.execute("CREATE OR REPLACE TEMP TABLE stage_files (file VARCHAR, ord BIGINT)")
             if files:
-                con.executemany("INSERT INTO stage_files VALUES (?, ?)", [[f, i] for i, f in enumerate(files)])
+                con.executemany(
+                    "INSERT INTO stage_files VALUES (?, ?)", [[f, i] for i, f in enumerate(files)]
+                )
         # Fewer steps staged than a chunk holds: one chunk of every affected run (merge_chunks would number
         # them all 0), merged without the chunks' table, variables and row ranges (6 statements).
         whole = held["steps"] < MERGE_CHUNK_STEPS
         left_out = _steps_left_out(held)
         if not whole:
             con.execute("SET VARIABLE wb_chunk_steps = ?", [MERGE_CHUNK_STEPS])
-            if "new_steps" not in left_out:  # (new runs only: a chunk's tree reads no stored step, finalize_tree.sql)
+            if (
+                "new_steps" not in left_out
+            ):  # (new runs only: a chunk's tree reads no stored step, finalize_tree.sql)
                 con.execute("SET VARIABLE wb_new_runs = true")
-        kept = marks_before(con, held, stage)  # (stored steps given again: a run nothing changed of keeps its marks)
+        kept = marks_before(
+            con, held, stage
+        )  # (stored steps given again: a run nothing changed of keeps its marks)
         skip = _finalize(con, held, ({"chunks"} if whole else set()) | left_out)
-        chunks = [(0, None, None)] if whole else con.execute(
-            "SELECT chunk, min(first_rid), max(last_rid) FROM merge_chunks GROUP BY chunk ORDER BY chunk").fetchall()
+        chunks = (
+            [(0, None, None)]
+            if whole
+            else con.execute(
+                "SELECT chunk, min(first_rid), max(last_rid) FROM merge_chunks GROUP BY chunk ORDER BY chunk"
+            ).fetchall()
+        )
         for chunk, lo, hi in chunks:
             if not whole:
                 con.execute("SET VARIABLE wb_chunk = ?", [chunk])
                 con.execute("SET VARIABLE wb_lo = ?", [lo])
                 con.execute("SET VARIABLE wb_hi = ?", [hi])
             stored = walk_tree(con, ("chunk",) if whole else ("whole",), _timed)
-            _sections(con, "finalize_insert", skip if stored else skip | {"stored_runs"},
-                      frozenset() if whole else _ONE_THREAD)
+            _sections(
+                con,
+                "finalize_insert",
+                skip if stored else skip | {"stored_runs"},
+                frozenset() if whole else _ONE_THREAD,
+            )
             _timings.mark(f"merged chunk {chunk}")
         _sections(con, "finalize_rest", {"rejects"} | {k for k in ("edges", "labels") if not held[k]})
         # (a chunked call does not count said_roots: root_said runs, see _COUNTS)
@@ -699,8 +801,9 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         # Nothing rejected and no log records staged (the merge quarantines those of a quarantined span): no
         # rejects to gather, give their text, write to the quarantine or name in the report.
         logs_stored, logs_lost = 0, 0
-        rejects = bool(counts["bad"] or counts["adapter_rejects"] or counts["run_conflicts"]
-                       or stage.span_logs_matched)
+        rejects = bool(
+            counts["bad"] or counts["adapter_rejects"] or counts["run_conflicts"] or stage.span_logs_matched
+        )
         if rejects:
             _sections(con, "finalize_rest", {"edges", "labels"})
             logs_stored, logs_lost = attach_span_logs(con)
@@ -710,36 +813,74 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         if not said:
             _timed(con, _EMPTY_ROOT_SAID)
         # (staging-only rules, stored side: _stored_rules)
-        notes = [*notes, *stored_rules(con, held["old_runs"], stage.unnamed, *stage.tool_text, derived=stage.derived,
-                                      handoffs=stage.handoffs, node_named=stage.node_named)]
+        notes = [
+            *notes,
+            *stored_rules(
+                con,
+                held["old_runs"],
+                stage.unnamed,
+                *stage.tool_text,
+                derived=stage.derived,
+                handoffs=stage.handoffs,
+                node_named=stage.node_named,
+            ),
+        ]
         # (marks are of stored runs only; a call of labels only drops those of runs whose row it changed)
         labels_only = not (held["steps"] or held["runs"] or held["edges"])
         # (kept: kept_marks.sql's after section drops the changed runs' marks by their fingerprints, in place of
         # detected; labelled_before/after are for a call of labels only)
-        _sections(con, "refresh_runs", ({"root_said"} if not said else set())
-                  | ({"detected", "labelled_before", "labelled_after"} if not held["old_runs"] or kept
-                     else {"detected"} if labels_only else {"labelled_before", "labelled_after"}))
+        _sections(
+            con,
+            "refresh_runs",
+            ({"root_said"} if not said else set())
+            | (
+                {"detected", "labelled_before", "labelled_after"}
+                if not held["old_runs"] or kept
+                else {"detected"}
+                if labels_only
+                else {"labelled_before", "labelled_after"}
+            ),
+        )
         if kept:  # (never labels only: they stage no step)
             drop_changed_marks(con)
         early = counts["superseded"]
         if early:
-            notes = [*notes, f"{early} step(s) given again complete after a copy taken before they ended: "
-                             "the complete copy is kept, the other counted as its repeat"]
+            notes = [
+                *notes,
+                f"{early} step(s) given again complete after a copy taken before they ended: "
+                "the complete copy is kept, the other counted as its repeat",
+            ]
         completed = counts["completes"]
         if completed:
-            notes = [*notes, f"{completed} stored step(s) stored earlier without an end time given complete: "
-                             "the stored row now holds the complete copy"]
+            notes = [
+                *notes,
+                f"{completed} stored step(s) stored earlier without an end time given complete: "
+                "the stored row now holds the complete copy",
+            ]
         copies = counts["export_copies"]
         if copies:
-            notes = [*notes, f"{copies} step(s) given again as another exporter's copy of the same span (times "
-                             "within 1 µs, the attributes of one copy all in the other): stored once, as the "
-                             "copy with more attributes"]
-        report = _report(con, counts, stage, rejects, [f"{display(p)} ({a.name})" for p, a in jobs if p is not None],
-                         [f"{p}: {why}" for p, why in skipped], notes, logs_stored, logs_lost)
+            notes = [
+                *notes,
+                f"{copies} step(s) given again as another exporter's copy of the same span (times "
+                "within 1 µs, the attributes of one copy all in the other): stored once, as the "
+                "copy with more attributes",
+            ]
+        report = _report(
+            con,
+            counts,
+            stage,
+            rejects,
+            [f"{display(p)} ({a.name})" for p, a in jobs if p is not None],
+            [f"{p}: {why}" for p, why in skipped],
+            notes,
+            logs_stored,
+            logs_lost,
+        )
         if report.read != report.stored + report.quarantined:
             raise IngestError(
                 f"<merge>: record counts do not reconcile (read {report.read}, stored "
-                f"{report.stored}, quarantined {report.quarantined}); nothing was stored")
+                f"{report.stored}, quarantined {report.quarantined}); nothing was stored"
+            )
         _timings.mark("merged")
     return report
 
@@ -750,15 +891,21 @@ _EMPTY = {
     # read by the report's counts alone, nor stage_export_copies unless the stored section adds to it; not the
     # stored section's, read by finalize_insert.sql's stored section, left out with it, and by the counts: _absent
     # leaves their counts out)
-    "dups": ("CREATE OR REPLACE TEMP TABLE stage_bad (rid BIGINT, reason VARCHAR)",
-             "CREATE OR REPLACE TEMP TABLE stage_repeats (rid BIGINT)"),
+    "dups": (
+        "CREATE OR REPLACE TEMP TABLE stage_bad (rid BIGINT, reason VARCHAR)",
+        "CREATE OR REPLACE TEMP TABLE stage_repeats (rid BIGINT)",
+    ),
     "stored": (),
-    "runs": ("CREATE OR REPLACE TEMP TABLE stage_run_conflicts (rrid BIGINT, file VARCHAR, line BIGINT, "
-             "source VARCHAR, run_id VARCHAR, reason VARCHAR)",),
+    "runs": (
+        "CREATE OR REPLACE TEMP TABLE stage_run_conflicts (rrid BIGINT, file VARCHAR, line BIGINT, "
+        "source VARCHAR, run_id VARCHAR, reason VARCHAR)",
+    ),
     "compare": (),
 }
-_EMPTY_ROOT_SAID = ("CREATE OR REPLACE TEMP TABLE root_said (run_id VARCHAR, root_id VARCHAR, failed BOOLEAN, "
-                    "succeeded BOOLEAN)")
+_EMPTY_ROOT_SAID = (
+    "CREATE OR REPLACE TEMP TABLE root_said (run_id VARCHAR, root_id VARCHAR, failed BOOLEAN, "
+    "succeeded BOOLEAN)"
+)
 
 
 def _finalize(con: duckdb.DuckDBPyConnection, held: dict[str, int], leave_out: set[str]) -> set[str]:
@@ -788,8 +935,9 @@ def _finalize(con: duckdb.DuckDBPyConnection, held: dict[str, int], leave_out: s
             continue
         for stmt in stmts:
             _timed(con, stmt)
-    if "stored" in skip or not _one(con, "SELECT EXISTS (SELECT 1 FROM stage_completes) "
-                                         "OR EXISTS (SELECT 1 FROM stage_fuller_stored)"):
+    if "stored" in skip or not _one(
+        con, "SELECT EXISTS (SELECT 1 FROM stage_completes) OR EXISTS (SELECT 1 FROM stage_fuller_stored)"
+    ):
         return {"stored"}
     return set()
 
@@ -804,8 +952,10 @@ def _finalize(con: duckdb.DuckDBPyConnection, held: dict[str, int], leave_out: s
 # runs reads nothing of the steps table, which a join on it scanned whole). old_runs: whether an affected run
 # may have been stored before (a superset of finalize.sql's old_runs: any staged run id the runs table holds, or a
 # stored run moved in, whose row may be gone: counted apart from the runs table).
-_ANY_DUPLICATE = ("SELECT count(*) > count(DISTINCT hash(run_id, step_id)) AS dup FROM stage_steps "
-                  "WHERE run_id IS NOT NULL AND step_id IS NOT NULL")
+_ANY_DUPLICATE = (
+    "SELECT count(*) > count(DISTINCT hash(run_id, step_id)) AS dup FROM stage_steps "
+    "WHERE run_id IS NOT NULL AND step_id IS NOT NULL"
+)
 _HOLDS = f"""
 SELECT 'duplicate', dup::BIGINT FROM ({_ANY_DUPLICATE})
 UNION ALL SELECT 'stored', count(*) FROM (SELECT 1 FROM stage_steps n JOIN steps s
@@ -833,7 +983,8 @@ def _steps_left_out(held: dict[str, int]) -> set[str]:
     no join, where store_steps' semi join took each of root_said's reads of 1M new steps through a hash table of
     every run), and a large store's others are read through the runs it held (old_steps)."""
     if held["store_steps"] + held["steps"] < SMALL_STORE_STEPS or (
-            held["old_runs"] and held["store_steps"] < SMALL_STORE_STEPS):
+        held["old_runs"] and held["store_steps"] < SMALL_STORE_STEPS
+    ):
         return {"steps_before", "new_steps", "old_steps"}
     return {"new_steps" if held["old_runs"] else "old_steps", "store_steps"}
 
@@ -853,7 +1004,9 @@ def _holds(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 _ONE_THREAD = frozenset({"steps", "edges"})
 
 
-def _sections(con: duckdb.DuckDBPyConnection, name: str, skip: set[str], serial: frozenset[str] = frozenset()) -> None:
+def _sections(
+    con: duckdb.DuckDBPyConnection, name: str, skip: set[str], serial: frozenset[str] = frozenset()
+) -> None:
     for section, stmts in sql_sections(name):
         if section not in skip:
             with one_thread(con) if section in serial else contextlib.nullcontext():
@@ -888,8 +1041,8 @@ _COUNTS = {
     # (the steps left-joined with the roots: joined the other way, the roots' ids went down to the steps table's scan
     # as a filter and the optimizer scanned it whole rather than take affected_steps' own joins, which spare it)
     "said_roots": "SELECT count(r.run_id) FROM affected_steps s LEFT JOIN run_roots r "
-                  "ON r.run_id = s.run_id AND r.step_id = s.step_id WHERE s.status = 'unset' OR (s.status = 'ok' "
-                  "AND s.parent_id IS NULL AND contains(s.attributes, '.instrumentation.openai_agents'))",
+    "ON r.run_id = s.run_id AND r.step_id = s.step_id WHERE s.status = 'unset' OR (s.status = 'ok' "
+    "AND s.parent_id IS NULL AND contains(s.attributes, '.instrumentation.openai_agents'))",
 }
 # A chunked call (MERGE_CHUNK_STEPS staged or more) runs root_said without counting said_roots first. The count
 # builds a hash table of every affected step the filter keeps (DuckDB builds on the steps, not on the roots, however
@@ -903,34 +1056,67 @@ _SAID_UNCOUNTED = frozenset({"said_roots"})
 def _absent(held: dict[str, int]) -> frozenset[str]:
     """The counts of tables the merge did not make, 0 (_EMPTY): superseded steps are found by the duplicates
     section only, completes by the stored section only, export copies by either."""
-    return frozenset({"superseded"} if not held["duplicate"] else set()) \
-        | frozenset({"completes"} if not held["stored"] else set()) \
+    return (
+        frozenset({"superseded"} if not held["duplicate"] else set())
+        | frozenset({"completes"} if not held["stored"] else set())
         | frozenset({"export_copies"} if not (held["duplicate"] or held["stored"]) else set())
+    )
 
 
 @functools.lru_cache(maxsize=None)
 def _counts_sql(absent: frozenset[str]) -> str:
-    return " UNION ALL ".join(f"SELECT '{name}', {query.removeprefix('SELECT ')}" for name, query in _COUNTS.items()
-                              if name not in absent)
+    return " UNION ALL ".join(
+        f"SELECT '{name}', {query.removeprefix('SELECT ')}"
+        for name, query in _COUNTS.items()
+        if name not in absent
+    )
 
 
 def _counts(con: duckdb.DuckDBPyConnection, absent: frozenset[str] = frozenset()) -> dict[str, int]:
-    return {**dict.fromkeys(absent, 0),
-            **{name: int(n) for name, n in con.execute(_counts_sql(absent)).fetchall()}}
+    return {
+        **dict.fromkeys(absent, 0),
+        **{name: int(n) for name, n in con.execute(_counts_sql(absent)).fetchall()},
+    }
 
 
-def _report(con: duckdb.DuckDBPyConnection, counts: dict[str, int], stage: Stage, rejects: bool, files: list[str],
-            skipped: list[str], notes: list[str], logs_stored: int = 0, logs_lost: int = 0) -> IngestReport:
+def _report(
+    con: duckdb.DuckDBPyConnection,
+    counts: dict[str, int],
+    stage: Stage,
+    rejects: bool,
+    files: list[str],
+    skipped: list[str],
+    notes: list[str],
+    logs_stored: int = 0,
+    logs_lost: int = 0,
+) -> IngestReport:
     staged, bad, adapter_rejects, run_conflicts, added, runs, labels = (
-        counts[k] for k in ("staged", "bad", "adapter_rejects", "run_conflicts", "added", "runs", "labels"))
-    errors = [f"{f}:{ln}: {reason}" for f, ln, reason in con.execute(
-        "SELECT file, line, reason FROM stage_rejects ORDER BY file, line LIMIT ?", [_MAX_ERRORS]).fetchall()
-    ] if rejects else []
+        counts[k] for k in ("staged", "bad", "adapter_rejects", "run_conflicts", "added", "runs", "labels")
+    )
+    errors = (
+        [
+            f"{f}:{ln}: {reason}"
+            for f, ln, reason in con.execute(
+                "SELECT file, line, reason FROM stage_rejects ORDER BY file, line LIMIT ?", [_MAX_ERRORS]
+            ).fetchall()
+        ]
+        if rejects
+        else []
+    )
     # A run record found to conflict only at the merge is one more record read, and quarantined.
     # (a log record is stored with its step, or quarantined when its span is: _otlp_logs)
-    return IngestReport(read=stage.read + run_conflicts, stored=staged - bad + logs_stored,
-                        quarantined=adapter_rejects + bad + run_conflicts + logs_lost, errors=errors, added=added,
-                        files=files, runs=runs, labels=labels, skipped=skipped, notes=notes)
+    return IngestReport(
+        read=stage.read + run_conflicts,
+        stored=staged - bad + logs_stored,
+        quarantined=adapter_rejects + bad + run_conflicts + logs_lost,
+        errors=errors,
+        added=added,
+        files=files,
+        runs=runs,
+        labels=labels,
+        skipped=skipped,
+        notes=notes,
+    )
 
 
 def _one_line(item: str) -> str:

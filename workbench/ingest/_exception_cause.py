@@ -10,8 +10,10 @@ message does not already say it.
 from __future__ import annotations
 
 #: The lines Python prints between chained tracebacks (``raise ... from e``; an exception raised in an ``except``).
-CHAIN_MARKERS = ("The above exception was the direct cause of the following exception:",
-                 "During handling of the above exception, another exception occurred:")
+CHAIN_MARKERS = (
+    "The above exception was the direct cause of the following exception:",
+    "During handling of the above exception, another exception occurred:",
+)
 
 
 def root_cause(stacktrace: object) -> str | None:

@@ -28,7 +28,7 @@ from ._stage_tables import (
 # Largest text a single field may hold before the record is quarantined (a 10 MB attribute is a bug
 # in the producer, and would make every view of the run unusable).
 MAX_FIELD_BYTES = 4 * 1024 * 1024
-SHORT_CHARS = MAX_FIELD_BYTES // 4   # a str of no more chars cannot exceed the field limit in UTF-8
+SHORT_CHARS = MAX_FIELD_BYTES // 4  # a str of no more chars cannot exceed the field limit in UTF-8
 
 
 _KIND_WORDS = frozenset(STEP_KINDS)
@@ -51,18 +51,26 @@ def _text(value: Any, field: str) -> str | None:
         try:
             text = json.dumps(value, ensure_ascii=False, default=json_value, allow_nan=False)
         except RecursionError:
-            raise RecordError(f"field {field!r} is nested deeper than {MAX_DEPTH} levels (the limit)") from None
+            raise RecordError(
+                f"field {field!r} is nested deeper than {MAX_DEPTH} levels (the limit)"
+            ) from None
         except ValueError as exc:  # NaN or infinity (not JSON), or a circular structure handed over in memory
             raise RecordError(f"field {field!r} cannot be written as JSON: {exc}") from None
         # Nesting needs an opening bracket per level: few brackets, no walk.
         if text.count("[") + text.count("{") > MAX_DEPTH and deeper_than(value):
             raise RecordError(f"field {field!r} is nested deeper than {MAX_DEPTH} levels (the limit)")
     elif isinstance(value, (int, float, bool, Decimal)):
-        text = str(value)   # (a Decimal as its own digits: '14.20', as a database driver read it)
+        text = str(value)  # (a Decimal as its own digits: '14.20', as a database driver read it)
     else:
         raise RecordError(f"field {field!r} has unsupported type {type(value).__name__}")
-    if text is not None and len(text) > MAX_FIELD_BYTES // 4 and len(text.encode("utf-8", "surrogatepass")) > MAX_FIELD_BYTES:
-        raise RecordError(f"field {field!r} is {len(text.encode('utf-8', 'surrogatepass'))} bytes (limit {MAX_FIELD_BYTES})")
+    if (
+        text is not None
+        and len(text) > MAX_FIELD_BYTES // 4
+        and len(text.encode("utf-8", "surrogatepass")) > MAX_FIELD_BYTES
+    ):
+        raise RecordError(
+            f"field {field!r} is {len(text.encode('utf-8', 'surrogatepass'))} bytes (limit {MAX_FIELD_BYTES})"
+        )
     if text is not None:
         try:
             text.encode("utf-8")
@@ -81,7 +89,9 @@ def _attributes(value: Any) -> str | None:
         except ValueError:
             raise RecordError("field 'attributes' is text that is not JSON") from None
         if not isinstance(parsed, dict):
-            raise RecordError(f"field 'attributes' must be a JSON object (got a JSON {type(parsed).__name__})")
+            raise RecordError(
+                f"field 'attributes' must be a JSON object (got a JSON {type(parsed).__name__})"
+            )
         return _text(value, "attributes")
     if not isinstance(value, dict):
         raise RecordError(f"field 'attributes' must be an object (got {type(value).__name__})")
@@ -99,14 +109,16 @@ def _int(value: Any, field: str) -> int | None:
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
     elif isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        number = int(value)   # (a database driver's NUMERIC: Decimal('12'))
+        number = int(value)  # (a database driver's NUMERIC: Decimal('12'))
     elif isinstance(value, str) and value.isascii():  # (int() takes any script's digits: '١٢' is no count)
         try:
             number = int(value)
         except ValueError:
             pass
     if number is None:
-        raise RecordError(f"field {field!r} must be an integer (got {type(value).__name__} {str(value)[:40]!r})")
+        raise RecordError(
+            f"field {field!r} must be an integer (got {type(value).__name__} {str(value)[:40]!r})"
+        )
     if not -(2**63) <= number < 2**63:
         raise RecordError(f"field {field!r} is out of range ({number})")
     return number
@@ -129,9 +141,11 @@ def _float(value: Any, field: str) -> float | None:
         except ValueError:
             pass
     if number is None:
-        raise RecordError(f"field {field!r} must be a number (got {type(value).__name__} {str(value)[:40]!r})")
+        raise RecordError(
+            f"field {field!r} must be a number (got {type(value).__name__} {str(value)[:40]!r})"
+        )
     if math.isinf(number):
-        if isinstance(value, Decimal) and value.is_finite():   # (Decimal('1E+400'): no float holds it)
+        if isinstance(value, Decimal) and value.is_finite():  # (Decimal('1E+400'): no float holds it)
             raise RecordError(f"field {field!r} is out of range ({str(value)[:40]})")
         raise RecordError(f"field {field!r} is infinite")
     return number
@@ -161,12 +175,14 @@ def plain_values(tokens_in: Any, tokens_out: Any, cost: Any, confidence: Any, en
     """Whether a step's numbers are plainly what the store keeps as they are (the common case): counts that
     are 64-bit integers of 0 or more, a cost of 0 or more, a confidence in [0, 1], an entropy that is a
     finite number. Anything else goes through :func:`step_row`, which converts it or names why it is quarantined."""
-    return ((tokens_in is None or (tokens_in.__class__ is int and 0 <= tokens_in < _INT64))
-            and (tokens_out is None or (tokens_out.__class__ is int and 0 <= tokens_out < _INT64))
-            # (NaN and infinities take step_row's way: NaN is "not given" there, an infinity quarantined)
-            and (cost is None or (cost.__class__ is float and 0.0 <= cost < _INF))
-            and (confidence is None or (confidence.__class__ is float and 0.0 <= confidence <= 1.0))
-            and (entropy is None or (entropy.__class__ is float and -_INF < entropy < _INF)))
+    return (
+        (tokens_in is None or (tokens_in.__class__ is int and 0 <= tokens_in < _INT64))
+        and (tokens_out is None or (tokens_out.__class__ is int and 0 <= tokens_out < _INT64))
+        # (NaN and infinities take step_row's way: NaN is "not given" there, an infinity quarantined)
+        and (cost is None or (cost.__class__ is float and 0.0 <= cost < _INF))
+        and (confidence is None or (confidence.__class__ is float and 0.0 <= confidence <= 1.0))
+        and (entropy is None or (entropy.__class__ is float and -_INF < entropy < _INF))
+    )
 
 
 def id_problem(value: Any, what: str) -> str:
@@ -181,7 +197,9 @@ def kind_word(kind: Any) -> Any:
     """A step's or an edge's kind as the store keeps it: read in any case ("TOOL", "Tool" and "tool" are one
     kind, as a user writing them means), kept in lower case. Only a kind of ASCII letters is lowered (as the
     SQL readers lower it: DuckDB's lower() and Python's differ beyond ASCII, where no kind is anyway)."""
-    if not isinstance(kind, str) or kind in _KIND_WORDS:   # (the common case, on the guard's path: nothing to do)
+    if (
+        not isinstance(kind, str) or kind in _KIND_WORDS
+    ):  # (the common case, on the guard's path: nothing to do)
         return kind
     return kind.lower() if kind.isascii() and kind.isalpha() else kind
 
@@ -198,8 +216,9 @@ def _as_date(ns: int) -> str:
     return f", {when.replace(tzinfo=None).isoformat(timespec='seconds')}Z"
 
 
-def step_row(file: str | None, line: int, run_id: Any, step_id: Any, fields: dict[str, Any],
-             source: str | None = None) -> dict[str, Any]:
+def step_row(
+    file: str | None, line: int, run_id: Any, step_id: Any, fields: dict[str, Any], source: str | None = None
+) -> dict[str, Any]:
     """One step's row as the store stages it, each value checked and converted; raises :class:`RecordError`
     (the quarantine reason) for a step the store does not keep. The one check of a step: the ingest stage
     applies it to every record, the live guards to the steps they hear of (a step the store quarantines
@@ -211,8 +230,12 @@ def step_row(file: str | None, line: int, run_id: Any, step_id: Any, fields: dic
         raise RecordError(id_problem(run_id, "run id"))
     if not isinstance(step_id, str) or not step_id:
         raise RecordError(id_problem(step_id, "step id"))
-    row: dict[str, Any] = {"file": file, "line": line, "run_id": _text(run_id, "run_id"),
-                           "step_id": _text(step_id, "step_id")}
+    row: dict[str, Any] = {
+        "file": file,
+        "line": line,
+        "run_id": _text(run_id, "run_id"),
+        "step_id": _text(step_id, "step_id"),
+    }
     for key in STAGE_STEP_COLUMNS:
         if key in row or key == "raw":
             continue
@@ -240,7 +263,9 @@ def step_row(file: str | None, line: int, run_id: Any, step_id: Any, fields: dic
     for key, what in _TIME_WORDS.items():
         ns = row[key]
         if ns is not None and not 0 <= ns < _NS_MAX:
-            raise RecordError(f"{what} is out of range ({ns} ns since 1970{_as_date(ns)}; the range is 1970 to 2262)")
+            raise RecordError(
+                f"{what} is out of range ({ns} ns since 1970{_as_date(ns)}; the range is 1970 to 2262)"
+            )
     if row["status"] not in STEP_STATUSES:
         raise RecordError(f"status must be ok, error or unset (got {row['status']!r})")
     conf = row["confidence"]

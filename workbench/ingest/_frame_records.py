@@ -37,14 +37,16 @@ def is_frame(source: Any) -> bool:
 
 
 def _missing(value: Any) -> bool:
-    if isinstance(value, float):          # (np.float64 is a float)
+    if isinstance(value, float):  # (np.float64 is a float)
         return value != value
-    if isinstance(value, Decimal):        # (a database driver's NUMERIC; a signalling NaN refuses a comparison)
+    if isinstance(value, Decimal):  # (a database driver's NUMERIC; a signalling NaN refuses a comparison)
         return value.is_nan()
     if value.__class__.__name__ in _MISSING_CLASSES:
         return True
     np = sys.modules.get("numpy")
-    if loaded("numpy", "isnat") is not None and isinstance(value, (np.floating, np.datetime64, np.timedelta64)):
+    if loaded("numpy", "isnat") is not None and isinstance(
+        value, (np.floating, np.datetime64, np.timedelta64)
+    ):
         return bool(np.isnan(value)) if isinstance(value, np.floating) else bool(np.isnat(value))
     return False
 
@@ -52,10 +54,10 @@ def _missing(value: Any) -> bool:
 def _python(value: Any) -> Any:
     """``value`` as a plain Python value: numpy scalars and arrays as Python numbers and lists, a
     timestamp as ISO-8601 text (to the nanosecond a pandas Timestamp holds)."""
-    if isinstance(value, datetime):        # (a pandas Timestamp is one; a naive time is read as UTC)
+    if isinstance(value, datetime):  # (a pandas Timestamp is one; a naive time is read as UTC)
         return value.isoformat()
-    if isinstance(value, date):            # (a day: its text, read as its midnight UTC as a log's "2026-03-01" is;
-        return value.isoformat()           # it was refused, "not a timestamp: datetime.date(2026, 3, 1)")
+    if isinstance(value, date):  # (a day: its text, read as its midnight UTC as a log's "2026-03-01" is;
+        return value.isoformat()  # it was refused, "not a timestamp: datetime.date(2026, 3, 1)")
     np = sys.modules.get("numpy")
     if loaded("numpy", "ndarray") is None:
         return value
@@ -79,7 +81,9 @@ def json_value(value: Any) -> Any:
             return int(value) if value == value.to_integral_value() else float(value)
         return math.inf if value.is_infinite() else math.nan
     if value.__class__.__name__ in _MISSING_CLASSES:
-        return None   # (pd.NA, NaT: no value, JSON's null, as pandas' own to_json writes them; was '<NA>', 'NaT')
+        return (
+            None  # (pd.NA, NaT: no value, JSON's null, as pandas' own to_json writes them; was '<NA>', 'NaT')
+        )
     np = sys.modules.get("numpy")
     if loaded("numpy", "ndarray") is not None:
         if isinstance(value, np.ndarray):
@@ -123,11 +127,15 @@ def _column_names(frame: Any) -> list[str]:
     seen: set[str] = set()
     for name in names:
         if not isinstance(name, str):
-            raise TypeError(f"the DataFrame's column {name!r} is named by a {type(name).__name__}, not text: "
-                            "each column names a record field (run_id, step_id, agent, ...); rename it")
+            raise TypeError(
+                f"the DataFrame's column {name!r} is named by a {type(name).__name__}, not text: "
+                "each column names a record field (run_id, step_id, agent, ...); rename it"
+            )
         if name in seen:
-            raise TypeError(f"the DataFrame has two columns named {name!r} (an index level or a column): "
-                            "a record holds one value a field; rename or drop one")
+            raise TypeError(
+                f"the DataFrame has two columns named {name!r} (an index level or a column): "
+                "a record holds one value a field; rename or drop one"
+            )
         seen.add(name)
     return names
 
@@ -139,12 +147,12 @@ def frame_records(frame: Any) -> Iterator[dict[str, Any]]:
     names = _column_names(frame)
     has_index = any(n is not None for n in frame.index.names)
     rows = frame.itertuples(index=has_index, name=None)
-    if has_index and frame.index.nlevels > 1:   # (a row's index is then one tuple of its levels)
+    if has_index and frame.index.nlevels > 1:  # (a row's index is then one tuple of its levels)
         rows = ((*(i for i in row[0]), *row[1:]) for row in rows)
     if has_index:
         keep = [i for i, n in enumerate(frame.index.names) if n is not None]
         skip = frame.index.nlevels - len(keep)
-        if skip:   # (an unnamed level beside named ones is no field)
+        if skip:  # (an unnamed level beside named ones is no field)
             levels = frame.index.nlevels
             rows = (tuple(v for i, v in enumerate(row) if i >= levels or i in keep) for row in rows)
     return (python_values(dict(zip(names, row, strict=True)), drop_none=True) for row in rows)

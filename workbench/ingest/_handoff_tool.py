@@ -32,7 +32,9 @@ _NO_ARGUMENTS = ("", "{}", "null")
 
 def handoff_tool(tool: Any) -> bool:
     """Whether a tool is named for handing the conversation to an agent (see the module)."""
-    return isinstance(tool, str) and len(tool) <= 40 and _SEPARATORS.sub("", tool).lower() in HANDOFF_TOOL_WORDS
+    return (
+        isinstance(tool, str) and len(tool) <= 40 and _SEPARATORS.sub("", tool).lower() in HANDOFF_TOOL_WORDS
+    )
 
 
 def handoff_target(tool: Any, args: Any) -> str | None:

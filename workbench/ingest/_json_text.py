@@ -37,5 +37,9 @@ def json_within(value: Any, limit: int = MAX_DEPTH) -> Any:
 def nested_past(text: Any, parsed: Any, limit: int = MAX_DEPTH) -> bool:
     """True when ``parsed``, read from JSON ``text``, nests deeper than ``limit`` levels."""
     # (a level needs an opening bracket: a text with few is not walked)
-    return (parsed is not text and isinstance(text, str) and text.count("[") + text.count("{") > limit
-            and deeper_than(parsed, limit))
+    return (
+        parsed is not text
+        and isinstance(text, str)
+        and text.count("[") + text.count("{") > limit
+        and deeper_than(parsed, limit)
+    )

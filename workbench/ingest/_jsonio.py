@@ -56,6 +56,8 @@ def sql_path(fast: bool | None, path: Path) -> bool:
     """Whether a reader's SQL fast path reads ``path``: ``fast`` True or False says so, None (the readers'
     default) leaves it to the file's size (:data:`SQL_MIN_BYTES`)."""
     return fast if fast is not None else path.stat().st_size >= SQL_MIN_BYTES
+
+
 #: Longest prefix of a rejected record's source text kept in the quarantine.
 MAX_RAW_BYTES = 1024 * 1024
 
@@ -72,8 +74,13 @@ def is_gzip(path: Path) -> bool:
 
 
 # Other compressions' magic bytes: such a file is named for what it is, not tried as text.
-_COMPRESSED = ((b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"), (b"PK\x03\x04", "zip"),
-               (b"7z\xbc\xaf\x27\x1c", "7z"))
+_COMPRESSED = (
+    (b"BZh", "bzip2"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+    (b"PK\x03\x04", "zip"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+)
 
 
 def compression_of(head: bytes) -> str | None:
@@ -84,8 +91,12 @@ def compression_of(head: bytes) -> str | None:
 # Byte-order marks of the encodings JSON may come in besides UTF-8 (RFC 8259 asks for UTF-8, but Windows
 # PowerShell's ">" writes UTF-16 with a mark): such text is read as UTF-8. UTF-32 first: its little-endian
 # mark starts with UTF-16's.
-_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"),
-         (b"\xfe\xff", "utf-16-be"))
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
 
 
 def _mark_undecodable(exc: UnicodeDecodeError) -> tuple[str, int]:
@@ -100,7 +111,7 @@ codecs.register_error("workbench.mark", _mark_undecodable)
 def _after_bom(head: bytes) -> bytes:
     for bom in (_BOM, *(b for b, _ in _BOMS)):
         if head.startswith(bom):
-            return head[len(bom):]
+            return head[len(bom) :]
     return head
 
 
@@ -149,7 +160,7 @@ def _mac_line_ends(chunks: Iterator[bytes]) -> Iterator[bytes]:
                 yield chunk[:-1]
             held = b"\r"
             continue
-        if cr < 0 or 0 <= lf < cr or chunk[cr + 1:cr + 2] == b"\n":
+        if cr < 0 or 0 <= lf < cr or chunk[cr + 1 : cr + 2] == b"\n":
             yield chunk
             yield from chunks  # LF or CRLF line ends: nothing to change
             return
@@ -214,7 +225,9 @@ class _Stream:
                 try:
                     out = inflater.decompress(pending, _CHUNK)  # never more than a chunk at once
                 except zlib.error as exc:
-                    self.broken = f"corrupt compressed data near compressed byte {self.compressed_offset:,}: {exc}"
+                    self.broken = (
+                        f"corrupt compressed data near compressed byte {self.compressed_offset:,}: {exc}"
+                    )
                     return
                 started = True
                 pending = inflater.unconsumed_tail
@@ -246,17 +259,25 @@ class _Oversize:
 
 
 def _reject_oversize(stage: Stage, line: int, what: str, over: _Oversize, limit: int) -> None:
-    stage.reject(line=line, reason=f"{what} of {over.length:,} bytes is over the limit of {limit:,} bytes "
-                                   f"(sha256 {over.sha256})",
-                 raw=over.prefix[:MAX_RAW_BYTES], raw_bytes=over.length, raw_sha256=over.sha256)
+    stage.reject(
+        line=line,
+        reason=f"{what} of {over.length:,} bytes is over the limit of {limit:,} bytes (sha256 {over.sha256})",
+        raw=over.prefix[:MAX_RAW_BYTES],
+        raw_bytes=over.length,
+        raw_sha256=over.sha256,
+    )
 
 
 def _reject_break(stage: Stage, stream: _Stream, line: int, partial: bytes | bytearray) -> None:
-    stage.reject(line=line, reason=f"compressed stream broken after {stream.offset:,} decompressed bytes "
-                                   f"(byte offset {stream.offset - len(partial):,} of the decompressed data "
-                                   f"is the start of the unreadable rest; {stream.broken}); "
-                                   "the records before it are kept",
-                 raw=bytes(partial[:MAX_RAW_BYTES]) or None, raw_bytes=len(partial))
+    stage.reject(
+        line=line,
+        reason=f"compressed stream broken after {stream.offset:,} decompressed bytes "
+        f"(byte offset {stream.offset - len(partial):,} of the decompressed data "
+        f"is the start of the unreadable rest; {stream.broken}); "
+        "the records before it are kept",
+        raw=bytes(partial[:MAX_RAW_BYTES]) or None,
+        raw_bytes=len(partial),
+    )
 
 
 def reject_oversize_line(stage: Stage, line: int, data: bytes) -> None:
@@ -305,7 +326,7 @@ def _raw_lines(stream: _Stream, limit: int) -> Iterator[tuple[int, bytes | _Over
             yield n, (line if len(line) <= limit else _oversize(line)), True
         parts, held = [], 0
         n += 1
-        pieces = chunk[nl + 1:].split(b"\n")
+        pieces = chunk[nl + 1 :].split(b"\n")
         last = pieces.pop()
         for piece in pieces:
             yield n, (piece if len(piece) <= limit else _oversize(piece)), True
@@ -322,8 +343,9 @@ def _raw_lines(stream: _Stream, limit: int) -> Iterator[tuple[int, bytes | _Over
         yield n, b"".join(parts), complete
 
 
-def jsonl_lines(path: Path, stage: Stage | None = None,
-                limit: int = MAX_LINE_BYTES) -> Iterator[tuple[int, bytes]]:
+def jsonl_lines(
+    path: Path, stage: Stage | None = None, limit: int = MAX_LINE_BYTES
+) -> Iterator[tuple[int, bytes]]:
     """``(line number, bytes)`` of every non-blank line, 1-based, streamed (gunzipped, no BOM).
 
     With a ``stage``, a line over ``limit`` bytes and a broken compressed stream are quarantined there;
@@ -357,7 +379,7 @@ def _whole_lines(pending: list[bytes]) -> tuple[bytes, bytes]:
     for i in range(len(pending) - 1, -1, -1):
         cut = pending[i].rfind(b"\n") + 1
         if cut:
-            return b"".join([*pending[:i], pending[i][:cut]]), pending[i][cut:] + b"".join(pending[i + 1:])
+            return b"".join([*pending[:i], pending[i][:cut]]), pending[i][cut:] + b"".join(pending[i + 1 :])
     return b"", b"".join(pending)
 
 
@@ -365,8 +387,13 @@ def _newlines(block: bytes) -> int:
     return block.count(b"\n")
 
 
-def line_blocks(path: Path, stage: Stage, block_bytes: int, limit: int | None = None,
-                count: Callable[[bytes], int] = _newlines) -> Iterator[tuple[int, bytes]]:
+def line_blocks(
+    path: Path,
+    stage: Stage,
+    block_bytes: int,
+    limit: int | None = None,
+    count: Callable[[bytes], int] = _newlines,
+) -> Iterator[tuple[int, bytes]]:
     """``(number of the first line, text)`` of blocks of about ``block_bytes`` of whole lines.
 
     ``count(block)`` gives a block's number of lines (its newlines), called before the block is handed
@@ -394,7 +421,7 @@ def line_blocks(path: Path, stage: Stage, block_bytes: int, limit: int | None = 
                 continue
             skip.update(chunk[:nl])
             _reject_oversize(stage, n, "line", _Oversize(prefix, skip_len + nl, skip.hexdigest()), limit)
-            skip, n, chunk = None, n + 1, chunk[nl + 1:]
+            skip, n, chunk = None, n + 1, chunk[nl + 1 :]
         pending.append(chunk)
         size += len(chunk)
         if size < block_bytes:
@@ -431,8 +458,9 @@ def line_blocks(path: Path, stage: Stage, block_bytes: int, limit: int | None = 
         _reject_break(stage, stream, n, b"")
 
 
-def read_document(path: Path, stage: Stage | None = None,
-                  limit: int = MAX_DOCUMENT_BYTES) -> tuple[bytes | None, _Stream]:
+def read_document(
+    path: Path, stage: Stage | None = None, limit: int = MAX_DOCUMENT_BYTES
+) -> tuple[bytes | None, _Stream]:
     """The decompressed bytes of ``path`` (no BOM), or None when over ``limit`` (quarantined with a stage).
 
     A broken stream gives the bytes read before the break; ``stream.broken`` then says why.
@@ -455,7 +483,9 @@ def read_document(path: Path, stage: Stage | None = None,
             buf += chunk
     if digest is not None:
         if stage is not None:
-            _reject_oversize(stage, 1, "document", _Oversize(prefix, stream.offset, digest.hexdigest()), limit)
+            _reject_oversize(
+                stage, 1, "document", _Oversize(prefix, stream.offset, digest.hexdigest()), limit
+            )
         return None, stream
     return bytes(buf), stream
 

@@ -20,8 +20,16 @@ TYPE = "langfuse.observation.type"
 _PREFIX = "langfuse.observation."
 
 # observation type -> openinference.span.kind; "span" and "event" say nothing about the work
-_KINDS = {"generation": "LLM", "embedding": "EMBEDDING", "agent": "AGENT", "tool": "TOOL", "chain": "CHAIN",
-          "retriever": "RETRIEVER", "evaluator": "EVALUATOR", "guardrail": "GUARDRAIL"}
+_KINDS = {
+    "generation": "LLM",
+    "embedding": "EMBEDDING",
+    "agent": "AGENT",
+    "tool": "TOOL",
+    "chain": "CHAIN",
+    "retriever": "RETRIEVER",
+    "evaluator": "EVALUATOR",
+    "guardrail": "GUARDRAIL",
+}
 _READ = (TYPE, _PREFIX + "input", _PREFIX + "output", _PREFIX + "model.name", _PREFIX + "usage_details")
 
 
@@ -52,8 +60,10 @@ def langfuse_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
         out["llm.model_name"] = model
     usage = _structured(attrs.get(_PREFIX + "usage_details"))
     if isinstance(usage, dict):
-        for keys, target in ((("input", "prompt_tokens", "input_tokens"), "llm.token_count.prompt"),
-                             (("output", "completion_tokens", "output_tokens"), "llm.token_count.completion")):
+        for keys, target in (
+            (("input", "prompt_tokens", "input_tokens"), "llm.token_count.prompt"),
+            (("output", "completion_tokens", "output_tokens"), "llm.token_count.completion"),
+        ):
             # (type is int: a JSON true is no count, and as one it would cost the span its place)
             n = next((usage[k] for k in keys if type(usage.get(k)) is int), None)
             if n is not None:

@@ -113,18 +113,22 @@ def odd_positions(b: np.ndarray, scratch: _Scratch | None = None) -> np.ndarray:
         neg = c == 45
         s = np.minimum(at + neg, last)  # (the value's first character after a minus)
         first, x1, x2, x3 = (x[np.minimum(s + k, last)] for k in range(4))
-        word_ends = ((x3 < 97) | (x3 > 122)) & (s + 3 <= last)  # (a word cut off by the end: the window sees it)
-        hit = ((after_comma & _any(c, (125, 93)))  # a trailing comma
-               | ((first == 105) & (x1 == 110) & (x2 == 102) & (word_ends | (x3 == 105)))  # inf, Infinity
-               | ((first == 110) & (x1 == 97) & (x2 == 110) & word_ends)  # nan, NaN
-               | (_any(c, _WS) & (at < last)))  # (whitespace the loop did not get past: the Python reader's)
+        word_ends = ((x3 < 97) | (x3 > 122)) & (
+            s + 3 <= last
+        )  # (a word cut off by the end: the window sees it)
+        hit = (
+            (after_comma & _any(c, (125, 93)))  # a trailing comma
+            | ((first == 105) & (x1 == 110) & (x2 == 102) & (word_ends | (x3 == 105)))  # inf, Infinity
+            | ((first == 110) & (x1 == 97) & (x2 == 110) & word_ends)  # nan, NaN
+            | (_any(c, _WS) & (at < last))
+        )  # (whitespace the loop did not get past: the Python reader's)
         out.append(at[hit])
     # a long run of digits: a number past a double's range without an exponent
     probe = digit[::_STRIDE]
     k = max(len(probe) - _RUN_PROBES + 1, 0)
     runs = probe[:k].copy()
     for j in range(1, _RUN_PROBES):
-        runs &= probe[j:j + k]
+        runs &= probe[j : j + k]
     for r in np.flatnonzero(runs).tolist():
         i = r * _STRIDE
         lo, hi = i, i + (_RUN_PROBES - 1) * _STRIDE
@@ -143,8 +147,12 @@ def odd_positions(b: np.ndarray, scratch: _Scratch | None = None) -> np.ndarray:
     p = np.flatnonzero(t) + 1
     if len(p):
         q = p + 1 + (b[np.minimum(p + 1, last)] == 43)
-        p = p[digit[np.minimum(q, last)] & digit[np.minimum(q + 1, last)] & digit[np.minimum(q + 2, last)]
-              & (q + 2 <= last)]
+        p = p[
+            digit[np.minimum(q, last)]
+            & digit[np.minimum(q + 1, last)]
+            & digit[np.minimum(q + 2, last)]
+            & (q + 2 <= last)
+        ]
     if len(p):
         # a number only where a value starts: back over its digits, point, sign and whitespace to ':' ',' '['
         # (a hex id in a string, "a3e512", stops at a letter or a quote)
@@ -190,8 +198,14 @@ class LenientScan:
             pos = odd_positions(np.frombuffer(window, np.uint8), self._scratch)
             if len(pos):
                 t = len(self._tail)
-                before = np.array([lines_before + 1 - self._tail.count(b"\n", int(q)) if q < t
-                                   else lines_before + 1 + head.count(b"\n", 0, int(q) - t) for q in pos])
+                before = np.array(
+                    [
+                        lines_before + 1 - self._tail.count(b"\n", int(q))
+                        if q < t
+                        else lines_before + 1 + head.count(b"\n", 0, int(q) - t)
+                        for q in pos
+                    ]
+                )
                 self.lines.append(before)
         # (a chunk shorter than the window, as a gzip stream may give, adds to the last one's tail)
         self._tail = (self._tail + chunk)[-_EDGE:] if len(chunk) < _EDGE else chunk[-_EDGE:]
@@ -215,10 +229,10 @@ class LenientScan:
         # (each line with its newline, counted as the brackets before its end less those before its start: the
         # brackets' positions looked up, where np.add.reduceat summed the whole mask: the count and scan of the
         # bench's 100k-step file 0.29-0.36 against 0.31-0.41 CPU s, of its nested file 0.43-0.53 against 0.49-0.58)
-        ends = np.searchsorted(np.flatnonzero(opening[:last + 1]), np.concatenate(([0], starts)))
+        ends = np.searchsorted(np.flatnonzero(opening[: last + 1]), np.concatenate(([0], starts)))
         counts = np.diff(ends)
         counts[0] += self._opens
-        self._opens = int(np.count_nonzero(opening[last + 1:]))
+        self._opens = int(np.count_nonzero(opening[last + 1 :]))
         deep = np.flatnonzero(counts > MAX_DEPTH)
         if len(deep):
             self.lines.append(lines_before + 1 + deep)

@@ -67,12 +67,19 @@ def line_ends(block: bytes) -> np.ndarray:
     block held a byte of booleans for each byte of text (32 MB beside a 32 MB block, built while DuckDB
     maps the block before: see _otlp_sql_blocks)."""
     raw = np.frombuffer(block, np.uint8)
-    return np.concatenate([np.flatnonzero(raw[i:i + _SLICE] == 10) + (i + 1) for i in range(0, len(raw), _SLICE)]
-                          or [np.zeros(0, np.intp)])
+    return np.concatenate(
+        [np.flatnonzero(raw[i : i + _SLICE] == 10) + (i + 1) for i in range(0, len(raw), _SLICE)]
+        or [np.zeros(0, np.intp)]
+    )
 
 
-def block_table(first: int, block: bytes, stage: Stage, slow,  # noqa: ANN001
-                ends: np.ndarray | None = None) -> pa.Table | None:
+def block_table(
+    first: int,
+    block: bytes,
+    stage: Stage,
+    slow,  # noqa: ANN001
+    ends: np.ndarray | None = None,
+) -> pa.Table | None:
     """A block of whole lines (each ending in a newline) as an Arrow table (line, json text), split in C.
 
     ``ends``: the offsets just past each newline (:func:`line_ends`), when the caller has them already.
@@ -94,18 +101,18 @@ def block_table(first: int, block: bytes, stage: Stage, slow,  # noqa: ANN001
     # (masks, not index arrays: a block of 20M blank lines would hold several arrays of 8 bytes a line)
     width = ends - starts
     spaced = _SPACE[raw[starts]]
-    keep[spaced & (width <= 2)] = False   # (the newline and one whitespace byte before it)
+    keep[spaced & (width <= 2)] = False  # (the newline and one whitespace byte before it)
     for i in np.flatnonzero(spaced & (width > 2)):
-        if not block[starts[i]:ends[i]].strip():
+        if not block[starts[i] : ends[i]].strip():
             keep[i] = False
     del spaced
     for i in np.flatnonzero(width - 1 > _jsonio.MAX_LINE_BYTES):
-        reject_oversize_line(stage, int(numbers[i]), block[starts[i]:ends[i] - 1])
+        reject_oversize_line(stage, int(numbers[i]), block[starts[i] : ends[i] - 1])
         keep[i] = False
     del width
     for i in _maybe_deep(block, len(ends)):
         if keep[i]:
-            line = block[starts[i]:ends[i] - 1]
+            line = block[starts[i] : ends[i] - 1]
             if may_be_deep(line):
                 slow(line, int(numbers[i]), stage)
                 keep[i] = False
@@ -117,7 +124,7 @@ def block_table(first: int, block: bytes, stage: Stage, slow,  # noqa: ANN001
     except pa.ArrowInvalid:
         data = pa.Array.from_buffers(pa.binary(), len(ends), [None, offsets, pa.py_buffer(block)])
         for i in np.flatnonzero(keep):
-            line = block[starts[i]:ends[i] - 1]
+            line = block[starts[i] : ends[i] - 1]
             try:
                 line.decode()
             except UnicodeDecodeError:

@@ -62,8 +62,18 @@ def link_list(links: list[tuple[str, str, dict[str, Any]]]) -> list[dict[str, An
     return [{"trace_id": t, "span_id": s, **({"attributes": a} if a else {})} for t, s, a in links]
 
 
-_MESSAGING_KINDS = frozenset({"SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER", "PRODUCER", "CONSUMER",
-                              "SPANKIND.PRODUCER", "SPANKIND.CONSUMER", "4", "5"})
+_MESSAGING_KINDS = frozenset(
+    {
+        "SPAN_KIND_PRODUCER",
+        "SPAN_KIND_CONSUMER",
+        "PRODUCER",
+        "CONSUMER",
+        "SPANKIND.PRODUCER",
+        "SPANKIND.CONSUMER",
+        "4",
+        "5",
+    }
+)
 
 
 def is_messaging(kind: Any, attrs: dict[str, Any]) -> bool:
@@ -74,8 +84,14 @@ def is_messaging(kind: Any, attrs: dict[str, Any]) -> bool:
     return any(k.startswith("messaging.") for k in attrs)
 
 
-def note_root_link(stage: Any, run_id: str, step_id: str, parent_id: str | None,
-                   links: list[tuple[str, str, dict[str, Any]]], hop: bool) -> None:
+def note_root_link(
+    stage: Any,
+    run_id: str,
+    step_id: str,
+    parent_id: str | None,
+    links: list[tuple[str, str, dict[str, Any]]],
+    hop: bool,
+) -> None:
     """Tell the stage of a root span's one link to another trace (a candidate to join its run); ``hop``:
     the span is a messaging hop (:func:`is_messaging`), which stays a root."""
     if parent_id is None and len(links) == 1 and links[0][0] != run_id:
@@ -93,8 +109,11 @@ class StoredMoves:
     joined: dict[str, str] = field(default_factory=dict)
 
 
-def join_linked_runs(con: duckdb.DuckDBPyConnection, root_links: list[tuple[str, str, str, str, bool]],
-                     staged: bool | None = None) -> StoredMoves:
+def join_linked_runs(
+    con: duckdb.DuckDBPyConnection,
+    root_links: list[tuple[str, str, str, str, bool]],
+    staged: bool | None = None,
+) -> StoredMoves:
     """Move the staged traces that continue another trace into its run (see the module's docstring).
 
     ``root_links`` are ``(trace, root span, linked trace, linked span, hop)``. Returns the stored runs that
@@ -132,31 +151,59 @@ def join_linked_runs(con: duckdb.DuckDBPyConnection, root_links: list[tuple[str,
     moved = dict(moves)
     # Every part of a moved trace moves, whichever call brought it: its staged spans (also those of a trace
     # moved because its stored root links here) and its stored run (also one stored without the root).
-    _move_staged(con, moves, [(trace, root, lspan, hop) for trace, root, ltrace, lspan, hop in cands
-                              if trace in moved and found.get((ltrace, lspan)) is not None])
+    _move_staged(
+        con,
+        moves,
+        [
+            (trace, root, lspan, hop)
+            for trace, root, ltrace, lspan, hop in cands
+            if trace in moved and found.get((ltrace, lspan)) is not None
+        ],
+    )
     stored_runs = _stored_runs(con, sorted(moved))
-    return StoredMoves(moves=[(t, r) for t, r in moves if t in stored_runs],
-                       roots=[(run, root, lspan, hop) for run, root, _, lspan, hop in stored if run in moved],
-                       joined=moved)
+    return StoredMoves(
+        moves=[(t, r) for t, r in moves if t in stored_runs],
+        roots=[(run, root, lspan, hop) for run, root, _, lspan, hop in stored if run in moved],
+        joined=moved,
+    )
 
 
-def _move_staged(con: duckdb.DuckDBPyConnection, moves: list[tuple[str, str]],
-                 roots: list[tuple[str, str, str, bool]]) -> None:
+def _move_staged(
+    con: duckdb.DuckDBPyConnection, moves: list[tuple[str, str]], roots: list[tuple[str, str, str, bool]]
+) -> None:
     _run_moves(con, "join_linked", moves, roots)
 
 
-def _run_moves(con: duckdb.DuckDBPyConnection, script: str, moves: list[tuple[str, str]],
-               roots: list[tuple[str, str, str, bool]]) -> None:
+def _run_moves(
+    con: duckdb.DuckDBPyConnection,
+    script: str,
+    moves: list[tuple[str, str]],
+    roots: list[tuple[str, str, str, bool]],
+) -> None:
     """Run ``script`` over the moves ``(old run, new run)`` and roots ``(old run, root step, linked span, hop)``
     (as the views ``link_moves`` and ``link_roots``)."""
     import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
 
-    con.register("link_moves", pa.table({"old_run": pa.array([t for t, _ in moves], pa.string()),
-                                         "new_run": pa.array([r for _, r in moves], pa.string())}))
-    con.register("link_roots", pa.table({"old_run": pa.array([p[0] for p in roots], pa.string()),
-                                         "step_id": pa.array([p[1] for p in roots], pa.string()),
-                                         "linked": pa.array([p[2] for p in roots], pa.string()),
-                                         "hop": pa.array([p[3] for p in roots], pa.bool_())}))
+    con.register(
+        "link_moves",
+        pa.table(
+            {
+                "old_run": pa.array([t for t, _ in moves], pa.string()),
+                "new_run": pa.array([r for _, r in moves], pa.string()),
+            }
+        ),
+    )
+    con.register(
+        "link_roots",
+        pa.table(
+            {
+                "old_run": pa.array([p[0] for p in roots], pa.string()),
+                "step_id": pa.array([p[1] for p in roots], pa.string()),
+                "linked": pa.array([p[2] for p in roots], pa.string()),
+                "hop": pa.array([p[3] for p in roots], pa.bool_()),
+            }
+        ),
+    )
     try:
         for stmt in sql_statements(script):
             con.execute(stmt)
@@ -179,13 +226,16 @@ def _stored_runs(con: duckdb.DuckDBPyConnection, runs: list[str]) -> set[str]:
 
     con.register("link_runs", pa.table({"run_id": pa.array(runs, pa.string())}))
     try:
-        return {r for (r,) in con.execute("SELECT run_id FROM runs SEMI JOIN link_runs USING (run_id)").fetchall()}
+        return {
+            r for (r,) in con.execute("SELECT run_id FROM runs SEMI JOIN link_runs USING (run_id)").fetchall()
+        }
     finally:
         con.unregister("link_runs")
 
 
-def _stored_root_links(con: duckdb.DuckDBPyConnection, staged: bool | None = None
-                       ) -> tuple[list[tuple[str, str, str, str, bool]], bool]:
+def _stored_root_links(
+    con: duckdb.DuckDBPyConnection, staged: bool | None = None
+) -> tuple[list[tuple[str, str, str, str, bool]], bool]:
     """(run, root span, linked trace, linked span, hop) of the stored runs of their own whose root has one link
     to a span staged in this call; and whether a staged run has no root staged (:func:`_moved_before`)."""
     if staged is None:
@@ -196,7 +246,9 @@ def _stored_root_links(con: duckdb.DuckDBPyConnection, staged: bool | None = Non
     found, rootless = con.execute(sections["found"][0]).fetchall()[0]
     if not found:
         return [], bool(rootless)
-    return [(r, s, lt, ls, bool(h)) for r, s, lt, ls, h in con.execute(sections["roots"][0]).fetchall()], bool(rootless)
+    return [
+        (r, s, lt, ls, bool(h)) for r, s, lt, ls, h in con.execute(sections["roots"][0]).fetchall()
+    ], bool(rootless)
 
 
 def _moved_before(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
@@ -216,22 +268,28 @@ def keep_linked_roots(con: duckdb.DuckDBPyConnection, staged: bool | None = None
         con.execute(keep_linked_roots_sql("stage_steps"))
 
 
-def _found_targets(con: duckdb.DuckDBPyConnection,
-                   cands: list[tuple[str, str, str, str, bool]]) -> dict[tuple[str, str], str]:
+def _found_targets(
+    con: duckdb.DuckDBPyConnection, cands: list[tuple[str, str, str, str, bool]]
+) -> dict[tuple[str, str], str]:
     """(linked trace, linked span) -> the trace or stored run holding that span, for the links found."""
     import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
 
     targets = sorted({(lt, ls) for _, _, lt, ls, _ in cands})
-    con.register("link_targets", pa.table({"run_id": [t for t, _ in targets], "step_id": [s for _, s in targets]}))
+    con.register(
+        "link_targets", pa.table({"run_id": [t for t, _ in targets], "step_id": [s for _, s in targets]})
+    )
     try:
-        staged = con.execute("SELECT DISTINCT t.run_id, t.step_id FROM link_targets t "
-                             "SEMI JOIN stage_steps s ON s.run_id = t.run_id AND s.step_id = t.step_id").fetchall()
+        staged = con.execute(
+            "SELECT DISTINCT t.run_id, t.step_id FROM link_targets t "
+            "SEMI JOIN stage_steps s ON s.run_id = t.run_id AND s.step_id = t.step_id"
+        ).fetchall()
         # A span stored earlier: under its own trace's run, or moved into another run (then its trace id is
         # in its attributes).
         stored = con.execute(
             "SELECT t.run_id, t.step_id, min(s.run_id) FROM link_targets t JOIN steps s ON s.step_id = t.step_id "
             "AND (s.run_id = t.run_id OR json_extract_string(s.attributes, ?) = t.run_id) GROUP BY ALL",
-            [f"$.\"{TRACE_ID_KEY}\""]).fetchall()
+            [f'$."{TRACE_ID_KEY}"'],
+        ).fetchall()
     finally:
         con.unregister("link_targets")
     found = {(t, s): r for t, s, r in stored}
@@ -248,11 +306,13 @@ def _resolve(nxt: dict[str, str]) -> dict[str, str]:
             seen.add(t)
             path.append(t)
             t = nxt[t]
-        if t in seen:  # a cycle: its traces are their own runs; the ones leading into it join where they meet it
-            cycle = path[path.index(t):]
+        if (
+            t in seen
+        ):  # a cycle: its traces are their own runs; the ones leading into it join where they meet it
+            cycle = path[path.index(t) :]
             for c in cycle:
                 final[c] = c
-            path = path[:path.index(t)]
+            path = path[: path.index(t)]
         end = final.get(t, t)
         for p in path:
             final[p] = end

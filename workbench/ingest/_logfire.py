@@ -30,8 +30,13 @@ _OWN_TEXT = ("gen_ai.operation.name", "openinference.span.kind", "input.value", 
 def rendered_name(name: Any, attrs: dict[str, Any]) -> Any:
     """The span's Logfire message when its name is the message's template with placeholders, else ``name``."""
     msg = attrs.get("logfire.msg")
-    if (isinstance(name, str) and "{" in name and name == attrs.get(TEMPLATE)
-            and isinstance(msg, str) and msg.strip()):
+    if (
+        isinstance(name, str)
+        and "{" in name
+        and name == attrs.get(TEMPLATE)
+        and isinstance(msg, str)
+        and msg.strip()
+    ):
         return msg
     return name
 
@@ -47,14 +52,20 @@ def _instrumented_call(attrs: dict[str, Any], props: dict[str, Any]) -> bool:
     if RETURN in props:
         return True
     template, function = attrs.get(TEMPLATE), attrs.get("code.function")
-    return (isinstance(template, str) and isinstance(function, str) and bool(function)
-            and template.startswith("Calling ") and (template == "Calling " + function
-                                                     or template.endswith("." + function)))
+    return (
+        isinstance(template, str)
+        and isinstance(function, str)
+        and bool(function)
+        and template.startswith("Calling ")
+        and (template == "Calling " + function or template.endswith("." + function))
+    )
 
 
 def schema_value(value: Any, prop: Any) -> Any:
     """An attribute's value; JSON text decoded where the schema says Logfire encoded a structure."""
-    return json_or_text(value) if isinstance(prop, dict) and prop.get("type") in ("object", "array") else value
+    return (
+        json_or_text(value) if isinstance(prop, dict) and prop.get("type") in ("object", "array") else value
+    )
 
 
 def instrumented_call_attributes(attrs: dict[str, Any]) -> dict[str, Any]:

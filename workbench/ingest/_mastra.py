@@ -18,9 +18,17 @@ from ._json_text import json_or_text
 TYPE = "mastra.span.type"
 
 # Mastra's SpanType -> openinference.span.kind (a GenAI operation Mastra writes beside it wins: step_kind)
-_KINDS = {"agent_run": "AGENT", "model_inference": "LLM", "tool_call": "TOOL", "mcp_tool_call": "TOOL",
-          "client_tool_call": "TOOL", "provider_tool_call": "TOOL", "rag_embedding": "EMBEDDING",
-          "scorer_run": "EVALUATOR", "classifier_evaluation": "EVALUATOR"}
+_KINDS = {
+    "agent_run": "AGENT",
+    "model_inference": "LLM",
+    "tool_call": "TOOL",
+    "mcp_tool_call": "TOOL",
+    "client_tool_call": "TOOL",
+    "provider_tool_call": "TOOL",
+    "rag_embedding": "EMBEDDING",
+    "scorer_run": "EVALUATOR",
+    "classifier_evaluation": "EVALUATOR",
+}
 # The spans that carry an agent's or a model call's answer as {"text": ..., ...}
 _ANSWERS = {"agent_run", "model_generation", "model_step"}
 # A streamed piece of the model call it is under: its text is that call's, and read as this step's output
@@ -49,7 +57,12 @@ def mastra_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
         out["input.value"] = _structured(attrs[inp_key])
     if out_key in attrs:
         output = _structured(attrs[out_key])
-        if kind in _ANSWERS and isinstance(output, dict) and isinstance(output.get("text"), str) and output["text"]:
+        if (
+            kind in _ANSWERS
+            and isinstance(output, dict)
+            and isinstance(output.get("text"), str)
+            and output["text"]
+        ):
             output = output["text"]  # (an agent's answer beside its files, sources, warnings …)
         out["output.value"] = output
     return out

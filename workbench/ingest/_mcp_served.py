@@ -22,7 +22,8 @@ def fold_served_calls(con: duckdb.DuckDBPyConnection) -> tuple[list[str], int]:
     # (the MCP spans as stage_facts.sql finds them: _stage_facts leaves this out when there are none)
     servers, clients = con.execute(
         "SELECT coalesce(bool_or(kind = 'tool'), false), coalesce(bool_or(kind IS DISTINCT FROM 'tool'), false) "
-        f"FROM ({check_sql('mcp')})").fetchall()[0]
+        f"FROM ({check_sql('mcp')})"
+    ).fetchall()[0]
     n = stored = 0
     if servers:
         try:
@@ -36,7 +37,11 @@ def fold_served_calls(con: duckdb.DuckDBPyConnection) -> tuple[list[str], int]:
             con.execute(stmt)
         stored = con.execute("SELECT count(*) FROM mcp_served_stored").fetchall()[0][0]
     n += stored
-    notes = [f"{n} MCP server span(s) of a tool call the agent side traced too: read as steps of that call"] if n else []
+    notes = (
+        [f"{n} MCP server span(s) of a tool call the agent side traced too: read as steps of that call"]
+        if n
+        else []
+    )
     return notes, stored
 
 

@@ -20,8 +20,20 @@ from decimal import Decimal
 import duckdb
 
 _SHOWN = re.compile(r"(\d+(?:\.\d+)?)\s*([A-Za-z]+)\Z")
-_UNIT = {"b": 1, "bytes": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40, "pib": 2**50,
-         "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "pb": 10**15}
+_UNIT = {
+    "b": 1,
+    "bytes": 1,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+    "pib": 2**50,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "tb": 10**12,
+    "pb": 10**15,
+}
 
 
 def memory_limit_shown(con: duckdb.DuckDBPyConnection) -> str:

@@ -36,9 +36,28 @@ FROM_KEY = "workbench.tool_call_from"
 # What CrewAI hands its model for a tool that raised (agent_executor.py, agent_utils.py: f"Error executing tool:
 # {e}"): the only sign, in its messages, that the call failed.
 _RAISED = ("Error executing tool: ",)
-_COLUMNS = ("file", "line", "run_id", "step_id", "parent_id", "agent", "is_agent", "kind", "name", "tool",
-            "start_ns", "end_ns", "latency_ms", "status", "error", "input", "output", "attributes", "order_hint",
-            "source")
+_COLUMNS = (
+    "file",
+    "line",
+    "run_id",
+    "step_id",
+    "parent_id",
+    "agent",
+    "is_agent",
+    "kind",
+    "name",
+    "tool",
+    "start_ns",
+    "end_ns",
+    "latency_ms",
+    "status",
+    "error",
+    "input",
+    "output",
+    "attributes",
+    "order_hint",
+    "source",
+)
 
 
 def _sql() -> dict[str, list[str]]:
@@ -53,12 +72,18 @@ def _text(value: Any) -> str | None:
 
 def _result_text(value: Any) -> Any:
     """A result as its text: a list of text blocks (Anthropic's, the GenAI conventions') as their text."""
-    if isinstance(value, list) and value and all(isinstance(b, dict) and isinstance(b.get("text"), str) for b in value):
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(b, dict) and isinstance(b.get("text"), str) for b in value)
+    ):
         return "\n".join(b["text"] for b in value)
     return value
 
 
-def _numbered(events: list[tuple], asks: bool, before: dict[str, int] | None = None) -> list[tuple[tuple, tuple]]:
+def _numbered(
+    events: list[tuple], asks: bool, before: dict[str, int] | None = None
+) -> list[tuple[tuple, tuple]]:
     """The requests (``asks``) or the results among one value's ``events`` (:func:`tool_events`), each with the
     call it is, told apart from another of the same id: ``(call id, turn, place)``. A provider may use an id
     again (``call_0`` in every turn; even twice in one message), so the id alone does not name a call. A call's
@@ -114,9 +139,14 @@ def _asked(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], bool, set[str]]
     continued = [r for r in rows if r[0] is not None and r[1] is None]
     rows = [r for r in rows if r[0] is not None and r[1] is not None]
     if continued:
-        rows += con.execute(_sql()["stored_asked"][0], {
-            "runs": [r[0] for r in continued], "rooted": [r[0] for r in continued if r[11]],
-            "markers": markers}).fetchall()
+        rows += con.execute(
+            _sql()["stored_asked"][0],
+            {
+                "runs": [r[0] for r in continued],
+                "rooted": [r[0] for r in continued if r[11]],
+                "markers": markers,
+            },
+        ).fetchall()
     # (a step both staged and stored, the same file given again, is read as staged: its calls are staged again
     # as the repeats they are, as before the store was read)
     fresh = {(r[0], r[1]) for r in rows if r[12]}
@@ -126,15 +156,22 @@ def _asked(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], bool, set[str]]
     for row in sorted(rows, key=lambda r: (r[4] is None, r[4] or 0, r[1])):
         output = row[6]
         # (an output holding no result, the model's reply alone as most are, is its requests: one walk, as before)
-        events = list(tool_events(json_or_text(output), asking=True)) if any(m in output for m in RESULT_MARKERS) \
+        events = (
+            list(tool_events(json_or_text(output), asking=True))
+            if any(m in output for m in RESULT_MARKERS)
             else [(True, *c) for c in tool_calls(json_or_text(output))]
+        )
         if any(e[0] and isinstance(e[1], str) and e[1] and isinstance(e[2], str) and e[2] for e in events):
             asking.append((row, events))
     return asking, failure_rows, rootless
 
 
-def _answers(con: duckdb.DuckDBPyConnection, runs: list[str], asking: dict[tuple[str, str], set[str]],
-             again: set[tuple[str, str]]) -> tuple[list[tuple], dict[tuple[str, str], dict[str, int]]]:
+def _answers(
+    con: duckdb.DuckDBPyConnection,
+    runs: list[str],
+    asking: dict[tuple[str, str], set[str]],
+    again: set[tuple[str, str]],
+) -> tuple[list[tuple], dict[tuple[str, str], dict[str, int]]]:
     """The model steps of ``runs`` handed tools' results, by start: ``(run, step, start, agent, results, asks)``, each
     result ``(call id, result, failed)`` in the order of the messages, and, in a run that may ask an id more than
     once (``again``: (run, id)), the request each result answers (:func:`_answered_asks`), else None; and, of each model step of ``asking`` handed results, how many of each id it asks for (``asking``: the
@@ -145,7 +182,9 @@ def _answers(con: duckdb.DuckDBPyConnection, runs: list[str], asking: dict[tuple
     done: set[tuple[str, str]] = set()
     again_runs = {run_id for run_id, _ in again}
     first: set[tuple[str, str]] = set()
-    rows = con.execute(_sql()["answered"][0], {"runs": runs, "result_markers": "|".join(RESULT_MARKERS)}).fetchall()
+    rows = con.execute(
+        _sql()["answered"][0], {"runs": runs, "result_markers": "|".join(RESULT_MARKERS)}
+    ).fetchall()
     # (a step both staged and stored, the same file given again, is the same step: the first by start wins)
     for run_id, step_id, start, agent, inp in sorted(rows, key=lambda r: (r[2] is None, r[2] or 0, r[1])):
         if (run_id, step_id) in done:
@@ -153,8 +192,11 @@ def _answers(con: duckdb.DuckDBPyConnection, runs: list[str], asking: dict[tuple
         done.add((run_id, step_id))
         value = json_or_text(inp)
         # (read now: the parsed inputs, whole histories each, are not all held at once)
-        results, asks = _answered_asks(value, written) if run_id in again_runs else \
-            ([r for r in tool_results(value) if isinstance(r[0], str) and r[0]], None)
+        results, asks = (
+            _answered_asks(value, written)
+            if run_id in again_runs
+            else ([r for r in tool_results(value) if isinstance(r[0], str) and r[0]], None)
+        )
         asked = asking.get((run_id, step_id))
         if asked:
             counts = held[run_id, step_id] = {}
@@ -199,7 +241,9 @@ def _answered_asks(value: Any, written: dict[tuple, str]) -> tuple[list[tuple], 
                 key = _call_key(event)
                 if seen is not None:
                     written[seen] = key
-            turn[0].setdefault(key)   # (in order, each once: LangChain's message holds its calls twice, one call)
+            turn[0].setdefault(
+                key
+            )  # (in order, each once: LangChain's message holds its calls twice, one call)
         else:
             turn[1].append(len(out))
             out.append(None)
@@ -258,7 +302,7 @@ def _match(handed: list[tuple], calls: dict[tuple, tuple]) -> dict[tuple, tuple[
     def agents_own(asked: list[tuple], key: tuple, agent: str | None) -> list[tuple]:
         """The calls of ``asked`` (``key`` names the list) an ``agent`` may have made (either unknown: any)."""
         mine = owned.get((*key, agent))
-        if mine is None:   # (once a list: a history hands every earlier result again to each later step)
+        if mine is None:  # (once a list: a history hands every earlier result again to each later step)
             mine = owned[(*key, agent)] = [c for c in asked if c[3] == agent or c[3] is None or agent is None]
         return mine
 
@@ -321,8 +365,9 @@ def stage_message_tools(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]
         for e in events:
             if e[0]:
                 (again if (row[0], e[1]) in seen else seen).add((row[0], e[1]))
-    handed, held = _answers(con, runs, {(row[0], row[1]): {e[1] for e in events if e[0]} for row, events in asking},
-                            again)
+    handed, held = _answers(
+        con, runs, {(row[0], row[1]): {e[1] for e in events if e[0]} for row, events in asking}, again
+    )
     calls: dict[tuple, tuple] = {}
     asked: dict[tuple, list[tuple]] = {}
     for row, events in asking:
@@ -342,8 +387,12 @@ def stage_message_tools(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]
                 calls[(*key, len(seen))] = (row, name, args)
                 seen.append(this)
     answers = _match(handed, calls)
-    traced = {run for run, in con.execute(_sql()["traced"][0],
-                                          {"runs": runs, "rootless": sorted(rootless & set(runs))}).fetchall()}
+    traced = {
+        run
+        for (run,) in con.execute(
+            _sql()["traced"][0], {"runs": runs, "rootless": sorted(rootless & set(runs))}
+        ).fetchall()
+    }
     staged = []
     named: set[tuple[str, str]] = set()
     numbered: dict[tuple[str, str], int] = {}
@@ -353,7 +402,7 @@ def stage_message_tools(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]
         _, step_id, parent_id, agent, start, end, _, file, line, source, order_hint, _, fresh = row
         # (the step id names the asking step and the call, or the tool where the call has no id; a step asking one
         # id twice numbers the second)
-        named_by = call_id[len(BY_NAME):] if call_id.startswith(BY_NAME) else None
+        named_by = call_id[len(BY_NAME) :] if call_id.startswith(BY_NAME) else None
         new_id = first = f"{step_id}/{call_id if named_by is None else named_by}"
         while (run_id, new_id) in named:
             numbered[run_id, first] = numbered.get((run_id, first), 1) + 1
@@ -368,29 +417,53 @@ def stage_message_tools(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]
         answer_start, result, failed = answers[key]
         lo = end if end is not None else start
         hi = answer_start if answer_start is not None and lo is not None and answer_start >= lo else None
-        staged.append({
-            "file": file, "line": line, "run_id": run_id, "step_id": new_id, "parent_id": parent_id,
-            "agent": agent, "is_agent": False, "kind": "tool", "name": name, "tool": name,
-            "start_ns": lo, "end_ns": hi,
-            # (from the times as stored, in microseconds: a stored model step, read by a later call, keeps no
-            # nanoseconds, and the call must read as it reads in one call)
-            "latency_ms": None if hi is None else (hi // 1000 - lo // 1000) / 1000,
-            "status": "error" if failed else "ok", "error": _text(result) if failed else None,
-            "input": _text(json_or_text(args) if isinstance(args, str) else args), "output": _text(result),
-            "attributes": json.dumps({FROM_KEY: step_id} if named_by is not None
-                                     else {FROM_KEY: step_id, "gen_ai.tool.call.id": call_id}),
-            "order_hint": order_hint, "source": source})
+        staged.append(
+            {
+                "file": file,
+                "line": line,
+                "run_id": run_id,
+                "step_id": new_id,
+                "parent_id": parent_id,
+                "agent": agent,
+                "is_agent": False,
+                "kind": "tool",
+                "name": name,
+                "tool": name,
+                "start_ns": lo,
+                "end_ns": hi,
+                # (from the times as stored, in microseconds: a stored model step, read by a later call, keeps no
+                # nanoseconds, and the call must read as it reads in one call)
+                "latency_ms": None if hi is None else (hi // 1000 - lo // 1000) / 1000,
+                "status": "error" if failed else "ok",
+                "error": _text(result) if failed else None,
+                "input": _text(json_or_text(args) if isinstance(args, str) else args),
+                "output": _text(result),
+                "attributes": json.dumps(
+                    {FROM_KEY: step_id}
+                    if named_by is not None
+                    else {FROM_KEY: step_id, "gen_ai.tool.call.id": call_id}
+                ),
+                "order_hint": order_hint,
+                "source": source,
+            }
+        )
     if not staged:
         return 0, notes
     sections = _sql()
     ((before,),) = con.execute(sections["before"][0]).fetchall()
-    ((inserted,),) = con.execute(sections["insert"][0], {c: [s[c] for s in staged] for c in _COLUMNS}).fetchall()
+    ((inserted,),) = con.execute(
+        sections["insert"][0], {c: [s[c] for s in staged] for c in _COLUMNS}
+    ).fetchall()
     # (which staged rows the workbench made up: the merge keeps them in derived_tools, store/_stored_rules.py)
     con.execute(sections["made_up"][0], {"before": before})
     if inserted:
-        notes.append(f"{inserted} tool call(s) found only in the model calls' messages (no span traced them): "
-                     "staged as tool steps")
+        notes.append(
+            f"{inserted} tool call(s) found only in the model calls' messages (no span traced them): "
+            "staged as tool steps"
+        )
     if inserted < len(staged):
-        notes.append(f"{len(staged) - inserted} tool call(s) found only in the model calls' messages not staged: "
-                     "a logged step of the run has the id '<asking step>/<call id>' the call's step would have")
+        notes.append(
+            f"{len(staged) - inserted} tool call(s) found only in the model calls' messages not staged: "
+            "a logged step of the run has the id '<asking step>/<call id>' the call's step would have"
+        )
     return inserted, notes

@@ -18,16 +18,34 @@ SPAN_TYPE = "mlflow.spanType"
 
 # mlflow.entities.SpanType -> openinference.span.kind (mapped on by the conventions' OI_KINDS)
 _KINDS = {
-    "LLM": "LLM", "CHAT_MODEL": "LLM", "EMBEDDING": "EMBEDDING", "AGENT": "AGENT", "TOOL": "TOOL",
-    "CHAIN": "CHAIN", "WORKFLOW": "CHAIN", "TASK": "CHAIN", "PARSER": "CHAIN", "MEMORY": "CHAIN",
-    "RETRIEVER": "RETRIEVER", "RERANKER": "RERANKER", "GUARDRAIL": "GUARDRAIL", "EVALUATOR": "EVALUATOR",
+    "LLM": "LLM",
+    "CHAT_MODEL": "LLM",
+    "EMBEDDING": "EMBEDDING",
+    "AGENT": "AGENT",
+    "TOOL": "TOOL",
+    "CHAIN": "CHAIN",
+    "WORKFLOW": "CHAIN",
+    "TASK": "CHAIN",
+    "PARSER": "CHAIN",
+    "MEMORY": "CHAIN",
+    "RETRIEVER": "RETRIEVER",
+    "RERANKER": "RERANKER",
+    "GUARDRAIL": "GUARDRAIL",
+    "EVALUATOR": "EVALUATOR",
     "UNKNOWN": "UNKNOWN",
 }
 # Our step kinds of the span types MLflow's GenAI-semconv export passes through as gen_ai.operation.name
 # (mlflow/tracing/export/genai_semconv/translator.py maps only CHAT_MODEL, LLM, EMBEDDING, TOOL and AGENT).
 PASSED_OPERATIONS = {
-    "CHAIN": "chain", "WORKFLOW": "chain", "TASK": "chain", "PARSER": "chain", "MEMORY": "chain",
-    "RETRIEVER": "retriever", "RERANKER": "retriever", "GUARDRAIL": "system", "EVALUATOR": "system",
+    "CHAIN": "chain",
+    "WORKFLOW": "chain",
+    "TASK": "chain",
+    "PARSER": "chain",
+    "MEMORY": "chain",
+    "RETRIEVER": "retriever",
+    "RERANKER": "retriever",
+    "GUARDRAIL": "system",
+    "EVALUATOR": "system",
 }
 _READ = (SPAN_TYPE, "mlflow.spanInputs", "mlflow.spanOutputs", "mlflow.chat.tokenUsage", "mlflow.llm.model")
 
@@ -68,7 +86,10 @@ def mlflow_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
         out["output.value"] = _reply(outputs) if llm else outputs
     usage = json_or_text(attrs.get("mlflow.chat.tokenUsage"))
     if isinstance(usage, dict):
-        for key, target in (("input_tokens", "llm.token_count.prompt"), ("output_tokens", "llm.token_count.completion")):
+        for key, target in (
+            ("input_tokens", "llm.token_count.prompt"),
+            ("output_tokens", "llm.token_count.completion"),
+        ):
             if type(usage.get(key)) is int:  # (not a JSON true, which would cost the span its place)
                 out[target] = usage[key]
     model = json_or_text(attrs.get("mlflow.llm.model"))

@@ -92,7 +92,13 @@ CREATE OR REPLACE TEMP MACRO _wbf_is_number(j) AS (ascii(j) BETWEEN 48 AND 57 OR
 
 def _columns() -> str:
     # (_WORDS as VARCHAR: see there)
-    return "{" + ", ".join(f"{k}: '{'VARCHAR' if k in _WORDS else 'JSON'}'" for k in _TEXT + _NUMBER + _INT + _ANY + _JSON) + "}"
+    return (
+        "{"
+        + ", ".join(
+            f"{k}: '{'VARCHAR' if k in _WORDS else 'JSON'}'" for k in _TEXT + _NUMBER + _INT + _ANY + _JSON
+        )
+        + "}"
+    )
 
 
 def _source(lenient: bool = False) -> str:
@@ -112,14 +118,20 @@ def _source(lenient: bool = False) -> str:
         checks.append(f"({k} IS NULL OR _wbf_is_number({k}))")
     for k in _INT:
         values.append(f"TRY_CAST({k} AS BIGINT) AS {k}")
-        checks.append(f"({k} IS NULL OR (regexp_full_match({k}, '-?[0-9]{{1,19}}') AND TRY_CAST({k} AS BIGINT) IS NOT NULL))")
+        checks.append(
+            f"({k} IS NULL OR (regexp_full_match({k}, '-?[0-9]{{1,19}}') AND TRY_CAST({k} AS BIGINT) IS NOT NULL))"
+        )
     for k in _ANY:  # text, or an integer (nanoseconds): both parsed by _wbn_ns
         values.append(f"CASE WHEN starts_with({k}, '\"') THEN _wbf_str({k}) ELSE {k} END AS {k}")
         checks.append(f"({k} IS NULL OR _wbf_is_text({k}) OR regexp_full_match({k}, '[0-9]{{1,19}}'))")
     for k in _JSON:
         values.append(f"CASE WHEN starts_with({k}, '\"') THEN _wbf_str({k}) ELSE {k} END AS {k}")
-    checks.append("(input IS NULL OR _wbf_is_text(input) OR (ascii(input) IN (91, 123) AND _wbf_nested_ok(input)))")
-    checks.append("(output IS NULL OR _wbf_is_text(output) OR (ascii(output) IN (91, 123) AND _wbf_nested_ok(output)))")
+    checks.append(
+        "(input IS NULL OR _wbf_is_text(input) OR (ascii(input) IN (91, 123) AND _wbf_nested_ok(input)))"
+    )
+    checks.append(
+        "(output IS NULL OR _wbf_is_text(output) OR (ascii(output) IN (91, 123) AND _wbf_nested_ok(output)))"
+    )
     checks.append("(attributes IS NULL OR (starts_with(attributes, '{') AND _wbf_nested_ok(attributes)))")
     # (log-probabilities are read as numbers: one past the range of a double, broken JSON to Python, is the
     # line scan's to find)
@@ -132,7 +144,7 @@ def _source(lenient: bool = False) -> str:
     casts = ", ".join(f"{k}::VARCHAR AS {k}" for k in _TEXT + _NUMBER + _INT + _ANY + _JSON)
     lenient_opt = ", ignore_errors = true" if lenient else ""
     return f"""
-  SELECT line, CASE WHEN record IS NULL THEN 'step' ELSE {text} END AS rec, {text} AS record, {', '.join(values)},
+  SELECT line, CASE WHEN record IS NULL THEN 'step' ELSE {text} END AS rec, {text} AS record, {", ".join(values)},
          (CASE WHEN record IS NULL THEN 1 ELSE 0 END)
            + (CASE WHEN (record IS NULL OR {text} = 'step') AND seq IS NULL THEN 2 ELSE 0 END)
            + (CASE WHEN {maybe} THEN {_MAYBE_NOT_TEXT} ELSE 0 END) AS null_key,
@@ -140,7 +152,7 @@ def _source(lenient: bool = False) -> str:
          -- projection for every row, and a CASE's condition as a filter, each operand only on the rows the
          -- ones before leave open: a text input skips the nested checks, a null key its check. -10 % of the
          -- statement on 100k steps)
-         CASE WHEN {' AND '.join(checks)} THEN true ELSE false END AS ok
+         CASE WHEN {" AND ".join(checks)} THEN true ELSE false END AS ok
   FROM (SELECT NULL::BIGINT AS line, {casts} FROM read_json($path, format = 'newline_delimited', records = true,
                                        maximum_object_size = {MAX_OBJECT_BYTES}, columns = {_columns()}{lenient_opt}))"""
 
@@ -149,9 +161,11 @@ def _source(lenient: bool = False) -> str:
 _RECS = {"step": 1, "run": 2, "edge": 3, "label": 4}
 # A run's, an edge's and a label's text keys held in a step's text columns, which those records do not use (see
 # _narrow): {record type: {its key: the step column that holds it}}
-_HELD_IN = {"run": {"system": "name", "task": "input", "outcome": "tool", "outcome_detail": "output"},
-            "edge": {"src_step": "parent_id", "dst_step": "name"},
-            "label": {"label_source": "name", "outcome": "tool", "detail": "error"}}
+_HELD_IN = {
+    "run": {"system": "name", "task": "input", "outcome": "tool", "outcome_detail": "output"},
+    "edge": {"src_step": "parent_id", "dst_step": "name"},
+    "label": {"label_source": "name", "outcome": "tool", "detail": "error"},
+}
 
 
 def _narrow(mapping: str) -> str:
@@ -174,18 +188,24 @@ def _narrow(mapping: str) -> str:
     for kind, held in _HELD_IN.items():
         for key, column in held.items():
             hosts.setdefault(column, []).append(f"WHEN '{kind}' THEN {key}")
-    held = ", ".join(f"CASE rec WHEN 'step' THEN {column} {' '.join(whens)} END AS {column}"
-                     for column, whens in hosts.items())
+    held = ", ".join(
+        f"CASE rec WHEN 'step' THEN {column} {' '.join(whens)} END AS {column}"
+        for column, whens in hosts.items()
+    )
     own = {key for keys in _HELD_IN.values() for key in keys}
-    return (f"SELECT * EXCLUDE (line, step_kind, is_agent, {', '.join(sorted(own))}) REPLACE ({rec} AS rec, "
-            f"CASE WHEN rec = 'step' THEN step_status END AS step_status, {held}, "
-            f"null_key::UTINYINT AS null_key) FROM ({mapping})")
+    return (
+        f"SELECT * EXCLUDE (line, step_kind, is_agent, {', '.join(sorted(own))}) REPLACE ({rec} AS rec, "
+        f"CASE WHEN rec = 'step' THEN step_status END AS step_status, {held}, "
+        f"null_key::UTINYINT AS null_key) FROM ({mapping})"
+    )
 
 
 def _held(kind: str) -> str:
     """The columns of the mapped table that hold a ``kind`` record's own text keys, named as the keys."""
-    return ", ".join(f"{column} AS {'source' if key == 'label_source' else key}"  # (stage_labels' name for it)
-                     for key, column in _HELD_IN[kind].items())
+    return ", ".join(
+        f"{column} AS {'source' if key == 'label_source' else key}"  # (stage_labels' name for it)
+        for key, column in _HELD_IN[kind].items()
+    )
 
 
 _SQL: dict[str, str] = {}
@@ -238,13 +258,24 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
             _take_back(con, stage, first)
             _take_back_out(con, firsts)
             return False
-        if late and con.execute(f"SELECT count(*) FROM {table} WHERE rec > {_RECS['step']} AND rowid + 1 IN "
-                                "(SELECT unnest($n))", {"n": late}).fetchall()[0][0]:
+        if (
+            late
+            and con.execute(
+                f"SELECT count(*) FROM {table} WHERE rec > {_RECS['step']} AND rowid + 1 IN "
+                "(SELECT unnest($n))",
+                {"n": late},
+            ).fetchall()[0][0]
+        ):
             _take_back_out(con, firsts)
             with one_thread(con):
                 _copy_out(con, stage, table)
-        handed = np.array([n for (n,) in con.execute(
-            f"SELECT rowid + 1 FROM {table} WHERE NOT fast ORDER BY 1").fetchall()], np.int64)
+        handed = np.array(
+            [
+                n
+                for (n,) in con.execute(f"SELECT rowid + 1 FROM {table} WHERE NOT fast ORDER BY 1").fetchall()
+            ],
+            np.int64,
+        )
     finally:
         _drop(con, table)
     if len(handed):
@@ -254,8 +285,14 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
 
 def _next_rowids(con: duckdb.DuckDBPyConnection) -> list[int]:
     """The row id the next row appended to each of ``stage_steps`` and ``_OUT_TABLES`` takes (one statement)."""
-    return list(con.execute("SELECT " + ", ".join(f"(SELECT coalesce(max(rowid) + 1, 0) FROM {t})"
-                                                  for t in ("stage_steps", *_OUT_TABLES))).fetchall()[0])
+    return list(
+        con.execute(
+            "SELECT "
+            + ", ".join(
+                f"(SELECT coalesce(max(rowid) + 1, 0) FROM {t})" for t in ("stage_steps", *_OUT_TABLES)
+            )
+        ).fetchall()[0]
+    )
 
 
 def _copy_steps(con: duckdb.DuckDBPyConnection, stage: Stage, table: str) -> None:
@@ -269,34 +306,50 @@ def _copy_steps(con: duckdb.DuckDBPyConnection, stage: Stage, table: str) -> Non
     mapped table compressed pay: in an attached database on disk the four copies out of it took 1.6 CPU s
     instead of 3.6 and the read 1.8 more; in one in memory (``COMPRESS``) 2.7 against 2.9, the read the same.
     """
-    stage.read += _timings.execute(con,
+    stage.read += _timings.execute(
+        con,
         "INSERT INTO stage_steps BY NAME SELECT rowid + 1 AS line, run_id, step_id, parent_id, agent, "
         "coalesce(kind, 'other') = 'agent' AS is_agent, coalesce(kind, 'other') AS kind, name, tool, model, "
         "start_ns, end_ns, latency_ms, step_status AS status, error, "
         "input, output, tokens_in, tokens_out, cost, confidence, entropy, attrs AS attributes, "
         f"coalesce(seq, rowid + 1) AS order_hint, $file AS file, $source AS source FROM {table} "
-        f"WHERE fast AND rec = {_RECS['step']}", {"file": stage.file, "source": stage.source}).fetchall()[0][0]
+        f"WHERE fast AND rec = {_RECS['step']}",
+        {"file": stage.file, "source": stage.source},
+    ).fetchall()[0][0]
 
 
-def _take_back(con: duckdb.DuckDBPyConnection, stage: Stage, first: int, lines: list[int] | None = None) -> None:
+def _take_back(
+    con: duckdb.DuckDBPyConnection, stage: Stage, first: int, lines: list[int] | None = None
+) -> None:
     """Take the steps this file staged (from row id ``first`` on) out of ``stage_steps`` again: all of them,
     or those of ``lines`` (the file's line numbers)."""
     where = "" if lines is None else " AND line IN (SELECT unnest($lines))"
     params: dict = {"first": first, "file": stage.file} | ({} if lines is None else {"lines": lines})
-    stage.read -= con.execute(f"DELETE FROM stage_steps WHERE rowid >= $first AND file = $file{where}",
-                              params).fetchall()[0][0]
+    stage.read -= con.execute(
+        f"DELETE FROM stage_steps WHERE rowid >= $first AND file = $file{where}", params
+    ).fetchall()[0][0]
 
 
 def _copy_out(con: duckdb.DuckDBPyConnection, stage: Stage, table: str) -> None:
     """Stage the runs, edges and labels of ``table`` read here (``fast``), each into its staging table."""
     params = {"file": stage.file, "source": stage.source}
-    _timings.execute(con, "INSERT INTO stage_runs BY NAME SELECT $file AS file, rowid + 1 AS line, run_id, $source AS source, "
-                f"{_held('run')}, attrs AS attributes, start_ns, end_ns FROM {table} "
-                f"WHERE fast AND rec = {_RECS['run']}", params)
-    _timings.execute(con, f"INSERT INTO stage_edges BY NAME SELECT run_id, {_held('edge')}, kind "
-                f"FROM {table} WHERE fast AND rec = {_RECS['edge']}")
-    _timings.execute(con, f"INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, kind, {_held('label')} "
-                f"FROM {table} WHERE fast AND rec = {_RECS['label']}")
+    _timings.execute(
+        con,
+        "INSERT INTO stage_runs BY NAME SELECT $file AS file, rowid + 1 AS line, run_id, $source AS source, "
+        f"{_held('run')}, attrs AS attributes, start_ns, end_ns FROM {table} "
+        f"WHERE fast AND rec = {_RECS['run']}",
+        params,
+    )
+    _timings.execute(
+        con,
+        f"INSERT INTO stage_edges BY NAME SELECT run_id, {_held('edge')}, kind "
+        f"FROM {table} WHERE fast AND rec = {_RECS['edge']}",
+    )
+    _timings.execute(
+        con,
+        f"INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, kind, {_held('label')} "
+        f"FROM {table} WHERE fast AND rec = {_RECS['label']}",
+    )
 
 
 # The staging tables _copy_out fills (stage_edges and stage_labels hold no line: a copy is taken back whole)
@@ -357,7 +410,9 @@ def _read_whole(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool 
     """
     for mode in ("lenient",) if _cut_off(path) else ("file", "lenient"):
         try:
-            _timings.execute(con, f"CREATE OR REPLACE TEMP TABLE {table} AS {_SQL[mode]}", {"path": str(path)})
+            _timings.execute(
+                con, f"CREATE OR REPLACE TEMP TABLE {table} AS {_SQL[mode]}", {"path": str(path)}
+            )
             return mode == "lenient"
         except duckdb.InvalidInputException:
             if mode == "file":
@@ -368,8 +423,16 @@ def _read_whole(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool 
     return None
 
 
-def _vouched(con: duckdb.DuckDBPyConnection, path: Path, stage: Stage, table: str, counted: tuple[int, int] | None,
-             odd: np.ndarray, lenient: bool, first: int) -> list[int] | None:
+def _vouched(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    stage: Stage,
+    table: str,
+    counted: tuple[int, int] | None,
+    odd: np.ndarray,
+    lenient: bool,
+    first: int,
+) -> list[int] | None:
     """The lines marked for the Python reader here when the records of ``table`` are the file's lines one for
     one (``counted``: :func:`last_text_line`); None when the file must take the block path. The lines of
     lenient JSON (``odd``, :mod:`._lenient_scan`) and, read with ``ignore_errors``, those repeating a key, are
@@ -403,9 +466,13 @@ def _in_order(con: duckdb.DuckDBPyConnection, table: str, samples: list[tuple[in
     """
     if not samples:
         return True
-    read = {n: (run, step) for n, run, step in con.execute(
-        f"SELECT rowid + 1, run_id, step_id FROM {table} WHERE fast AND rowid + 1 IN (SELECT unnest($n))",
-        {"n": [n for n, _ in samples]}).fetchall()}
+    read = {
+        n: (run, step)
+        for n, run, step in con.execute(
+            f"SELECT rowid + 1, run_id, step_id FROM {table} WHERE fast AND rowid + 1 IN (SELECT unnest($n))",
+            {"n": [n for n, _ in samples]},
+        ).fetchall()
+    }
     for n, text in samples:
         if n in read:
             try:
@@ -449,14 +516,20 @@ def _repeated_keys(con: duckdb.DuckDBPyConnection, path: Path, table: str, rows:
         # (each line's text, numbered as the records are: a line the reader cannot read is a null here
         # too, and blank lines are skipped alike. The text as read, not parsed and written again as
         # read_json(records = false) gives it: 0.67 against 0.81 CPU s for 100k steps)
-        _timings.execute(con, f"CREATE OR REPLACE TEMP TABLE {keys} AS SELECT coalesce(len(json_keys(json)) "
-                         "<> len(list_distinct(json_keys(json))), false) AS repeated FROM read_ndjson_objects($path, "
-                         f"ignore_errors = true, maximum_object_size = {MAX_OBJECT_BYTES})", {"path": str(path)})
+        _timings.execute(
+            con,
+            f"CREATE OR REPLACE TEMP TABLE {keys} AS SELECT coalesce(len(json_keys(json)) "
+            "<> len(list_distinct(json_keys(json))), false) AS repeated FROM read_ndjson_objects($path, "
+            f"ignore_errors = true, maximum_object_size = {MAX_OBJECT_BYTES})",
+            {"path": str(path)},
+        )
         if con.execute(f"SELECT count(*) FROM {keys}").fetchall()[0][0] != rows:
             return None
         lines = [n for (n,) in con.execute(f"SELECT rowid + 1 FROM {keys} WHERE repeated").fetchall()]
         if lines:
-            con.execute(f"UPDATE {table} SET fast = false WHERE rowid + 1 IN (SELECT unnest($n))", {"n": lines})
+            con.execute(
+                f"UPDATE {table} SET fast = false WHERE rowid + 1 IN (SELECT unnest($n))", {"n": lines}
+            )
     except duckdb.Error:
         return None
     finally:
@@ -471,7 +544,9 @@ def _unless_null(con: duckdb.DuckDBPyConnection, path: Path, stage: Stage, table
     (ordered by its line), the second is an unknown record type (or a step without order). A line that
     holds the key's name anywhere (a nested key too: a false alarm costs only speed) is handed back.
     """
-    found = con.execute(f"SELECT rowid + 1, null_key FROM {table} WHERE fast AND null_key > 0 ORDER BY 1").fetchall()
+    found = con.execute(
+        f"SELECT rowid + 1, null_key FROM {table} WHERE fast AND null_key > 0 ORDER BY 1"
+    ).fetchall()
     if not found:
         return
     lines = np.array([n for n, _ in found], np.int64)
@@ -482,9 +557,12 @@ def _unless_null(con: duckdb.DuckDBPyConnection, path: Path, stage: Stage, table
         lo, hi = np.searchsorted(lines, [first, first + len(ends)])
         for n, k in zip(lines[lo:hi].tolist(), codes[lo:hi].tolist(), strict=True):
             i = n - first
-            text = block[int(ends[i - 1]) if i else 0:int(ends[i])]
-            if (k & 1 and b'"record"' in text) or (k & 2 and b'"seq"' in text) or (k & _MAYBE_NOT_TEXT
-                                                                                 and not _all_text(text)):
+            text = block[int(ends[i - 1]) if i else 0 : int(ends[i])]
+            if (
+                (k & 1 and b'"record"' in text)
+                or (k & 2 and b'"seq"' in text)
+                or (k & _MAYBE_NOT_TEXT and not _all_text(text))
+            ):
                 named.append(n)
         if hi == len(lines):
             break
@@ -516,13 +594,14 @@ def _hand_back(path: Path, stage: Stage, lines: np.ndarray, slow) -> None:  # no
         for n in lines[lo:hi]:
             i = int(n) - first
             start = int(ends[i - 1]) if i else 0
-            slow(block[start:int(ends[i]) - 1], int(n), stage)
+            slow(block[start : int(ends[i]) - 1], int(n), stage)
         if hi == len(lines):
             break
 
 
-def last_text_line(path: Path, scan: LenientScan | None = None,
-                   samples: list[tuple[int, bytes]] | None = None) -> tuple[int, int] | None:
+def last_text_line(
+    path: Path, scan: LenientScan | None = None, samples: list[tuple[int, bytes]] | None = None
+) -> tuple[int, int] | None:
     """(number of the last line with more than whitespace, longest line in bytes) of ``path`` gunzipped.
 
     The length is exact for a line longer than a chunk (1 MiB), which is what the limit needs; a shorter

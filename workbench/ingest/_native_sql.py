@@ -34,29 +34,59 @@ from ._time_units import class_sql
 if TYPE_CHECKING:
     import pyarrow as pa
 
-_TEXT = ("record", "run_id", "step_id", "parent_id", "agent", "kind", "name", "tool", "model", "status", "error",
-         "system", "task", "outcome", "outcome_detail", "src_step", "dst_step", "source", "detail")
+_TEXT = (
+    "record",
+    "run_id",
+    "step_id",
+    "parent_id",
+    "agent",
+    "kind",
+    "name",
+    "tool",
+    "model",
+    "status",
+    "error",
+    "system",
+    "task",
+    "outcome",
+    "outcome_detail",
+    "src_step",
+    "dst_step",
+    "source",
+    "detail",
+)
 _NUMBER = ("latency_ms", "cost", "confidence", "entropy")
 _INT = ("tokens_in", "tokens_out", "seq")
 _ANY = ("started_at", "ended_at")  # text (ISO-8601 or digits) or an integer: read as text, parsed below
 # Text, or an object / array kept as its compact JSON (read as VARCHAR, DuckDB writes an object as JSON)
 _JSON = ("input", "output", "logprobs", "attributes")
 
-_DOC = {**{k: "VARCHAR" for k in _TEXT + _ANY + _JSON}, **{k: "DOUBLE" for k in _NUMBER},
-        **{k: "BIGINT" for k in _INT}}
+_DOC = {
+    **{k: "VARCHAR" for k in _TEXT + _ANY + _JSON},
+    **{k: "DOUBLE" for k in _NUMBER},
+    **{k: "BIGINT" for k in _INT},
+}
 
 # Lines the typed reader would read leniently or differently from orjson go to Python (see the module doc).
-_GUARD = "|".join((
-    r"^\s*[^\s{]",
-    '"(?:' + "|".join(_TEXT) + r')"\s*:\s*[^"\sn]',
-    r'"(?:input|output)"\s*:\s*[^"\sn{\[]', r'"attributes"\s*:\s*[^\sn{]', r'"logprobs"\s*:\s*[^\sn\[{]',
-    '"(?:' + "|".join(_NUMBER + _INT) + r')"\s*:\s*[^-0-9\sn]',
-    '"(?:' + "|".join(_INT) + r')"\s*:\s*-?[0-9]+[.eE]',
-    '"(?:' + "|".join(_INT) + r')"\s*:\s*-?[0-9]{19}',
-    # an explicit null where absence means something else (record defaults to step, seq to the line)
-    r'"(?:record|seq)"\s*:\s*n',
-    r"[:,\[]\s*[-+]?(?i:nan|inf)", r",\s*[}\]]", r"[0-9]{20}", r"[0-9][eE][-+]?[0-9]{3}", r"\\u0000",
-))
+_GUARD = "|".join(
+    (
+        r"^\s*[^\s{]",
+        '"(?:' + "|".join(_TEXT) + r')"\s*:\s*[^"\sn]',
+        r'"(?:input|output)"\s*:\s*[^"\sn{\[]',
+        r'"attributes"\s*:\s*[^\sn{]',
+        r'"logprobs"\s*:\s*[^\sn\[{]',
+        '"(?:' + "|".join(_NUMBER + _INT) + r')"\s*:\s*[^-0-9\sn]',
+        '"(?:' + "|".join(_INT) + r')"\s*:\s*-?[0-9]+[.eE]',
+        '"(?:' + "|".join(_INT) + r')"\s*:\s*-?[0-9]{19}',
+        # an explicit null where absence means something else (record defaults to step, seq to the line)
+        r'"(?:record|seq)"\s*:\s*n',
+        r"[:,\[]\s*[-+]?(?i:nan|inf)",
+        r",\s*[}\]]",
+        r"[0-9]{20}",
+        r"[0-9][eE][-+]?[0-9]{3}",
+        r"\\u0000",
+    )
+)
 # ISO-8601 as the simulator and most loggers write it; anything else is parsed in Python. (An offset of 24
 # hours or more is not one Python takes.)
 _ISO = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[-+]([01][0-9]|2[0-3]):[0-5][0-9])?"
@@ -132,8 +162,10 @@ def mapping_sql(source: str, checked: str = "true", extra: str = "") -> str:
     the format's keys as typed by ``_DOC``; ``checked`` is a condition on its columns that must also hold
     for a row to be staged here; ``extra`` names more of its columns to keep (comma-separated).
     """
-    status = "CASE lower(status) WHEN 'ok' THEN 'ok' WHEN 'success' THEN 'ok' WHEN 'error' THEN 'error' " \
-             "WHEN 'failure' THEN 'error' WHEN 'unset' THEN 'unset' END"
+    status = (
+        "CASE lower(status) WHEN 'ok' THEN 'ok' WHEN 'success' THEN 'ok' WHEN 'error' THEN 'error' "
+        "WHEN 'failure' THEN 'error' WHEN 'unset' THEN 'unset' END"
+    )
     return f"""
 WITH p AS ({source}
 ), p2 AS (
@@ -141,7 +173,7 @@ WITH p AS ({source}
   -- an edge's kind is read in any case ("TOOL" is a tool call), as Python's step_row reads it: in ASCII
   -- letters only (lower() of other text differs between DuckDB and Python; such a kind is none anyway)
   -- (a kind already a kind's word, the common case, is taken as it is: no pattern run on it)
-  SELECT * REPLACE (CASE WHEN {_one_of('kind', tuple(dict.fromkeys(STEP_KINDS + EDGE_KINDS)))} THEN kind
+  SELECT * REPLACE (CASE WHEN {_one_of("kind", tuple(dict.fromkeys(STEP_KINDS + EDGE_KINDS)))} THEN kind
                     WHEN rec IN ('step', 'edge') AND regexp_full_match(kind, '[A-Za-z]+') THEN lower(kind)
                     ELSE kind END AS kind),
          CASE WHEN starts_with(logprobs, '{{') THEN json_extract(logprobs, '$.content')::VARCHAR ELSE logprobs END AS lp_list
@@ -196,7 +228,7 @@ SELECT line, rec, run_id, step_id, parent_id, agent, coalesce(kind, 'other') AS 
   CASE WHEN status IS NULL THEN 'ok' ELSE {status} END AS step_status, error, input, output, tokens_in, tokens_out,
   cost, conf AS confidence, ent AS entropy, nullif(attributes, '{{}}') AS attrs,
   seq, system, task, outcome, outcome_detail, src_step, dst_step,
-  coalesce(nullif(source, ''), 'ground_truth') AS label_source, detail,{' ' + extra + ',' if extra else ''}
+  coalesce(nullif(source, ''), 'ground_truth') AS label_source, detail,{" " + extra + "," if extra else ""}
   -- (a CASE, each record type's checks its condition: DuckDB evaluates a CASE's condition as a filter, each
   -- operand only on the rows the ones before leave open, where an AND or OR in a projection evaluates every
   -- operand for every row: an array of log-probabilities skipped the pattern for "content" only so)
@@ -212,20 +244,42 @@ SELECT line, rec, run_id, step_id, parent_id, agent, coalesce(kind, 'other') AS 
       AND (logprobs IS NULL OR starts_with(logprobs, '[')
            OR (starts_with(lp_list, '[') AND NOT regexp_matches(logprobs, '"content":.*"content":')))
       AND lp_keys_read THEN true
-    WHEN rec = 'run' AND run_id <> '' AND (outcome IS NULL OR {_one_of('outcome', OUTCOMES)})
+    WHEN rec = 'run' AND run_id <> '' AND (outcome IS NULL OR {_one_of("outcome", OUTCOMES)})
       AND NOT _wbn_bad_ns(started_at, start_ns) AND NOT _wbn_bad_ns(ended_at, end_ns)
       -- (a run ending before it starts goes to Python, which quarantines it whole: as native.stage_record)
-      AND NOT coalesce(end_ns < start_ns AND {class_sql('start_ns')} = {class_sql('end_ns')}, false) THEN true
-    WHEN rec = 'edge' AND run_id <> '' AND src_step <> '' AND dst_step <> '' AND {_one_of('kind', EDGE_KINDS)} THEN true
-    WHEN rec = 'label' AND run_id <> '' AND (outcome IS NULL OR {_one_of('outcome', OUTCOMES)}) THEN true
+      AND NOT coalesce(end_ns < start_ns AND {class_sql("start_ns")} = {class_sql("end_ns")}, false) THEN true
+    WHEN rec = 'edge' AND run_id <> '' AND src_step <> '' AND dst_step <> '' AND {_one_of("kind", EDGE_KINDS)} THEN true
+    WHEN rec = 'label' AND run_id <> '' AND (outcome IS NULL OR {_one_of("outcome", OUTCOMES)}) THEN true
     ELSE false END AS fast
 FROM r"""
 
 
-_STEP_OUT = ("line", "run_id", "step_id", "parent_id", "agent", "is_agent", "step_kind AS kind", "name", "tool",
-             "model", "start_ns", "end_ns", "latency_ms", "step_status AS status", "error", "input", "output",
-             "tokens_in", "tokens_out", "cost", "confidence", "entropy", "attrs AS attributes",
-             "coalesce(seq, line) AS order_hint")
+_STEP_OUT = (
+    "line",
+    "run_id",
+    "step_id",
+    "parent_id",
+    "agent",
+    "is_agent",
+    "step_kind AS kind",
+    "name",
+    "tool",
+    "model",
+    "start_ns",
+    "end_ns",
+    "latency_ms",
+    "step_status AS status",
+    "error",
+    "input",
+    "output",
+    "tokens_in",
+    "tokens_out",
+    "cost",
+    "confidence",
+    "entropy",
+    "attrs AS attributes",
+    "coalesce(seq, line) AS order_hint",
+)
 _BATCH_BYTES = 32 * 1024 * 1024
 _SQL_CACHE: dict[str, str] = {}
 
@@ -259,16 +313,28 @@ def stage_native_sql(path: Path, stage: Stage) -> None:
             with suppress(duckdb.Error):
                 con.unregister("_wbn_in")
         with without_vacuum(con) if several else nullcontext():
-            stage.read += _timings.execute(con,
+            stage.read += _timings.execute(
+                con,
                 f"INSERT INTO stage_steps BY NAME SELECT {', '.join(_STEP_OUT)}, $file AS file, $source AS source "
-                "FROM _wbn_rows WHERE fast AND rec = 'step'", params).fetchall()[0][0]
-        _timings.execute(con, "INSERT INTO stage_runs BY NAME SELECT $file AS file, line, run_id, $source AS source, system, "
-                    "task, outcome, outcome_detail, attrs AS attributes, start_ns, end_ns FROM _wbn_rows WHERE fast AND rec = 'run'",
-                    params)
-        _timings.execute(con, "INSERT INTO stage_edges BY NAME SELECT run_id, src_step, dst_step, kind "
-                    "FROM _wbn_rows WHERE fast AND rec = 'edge'")
-        _timings.execute(con, "INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, kind, label_source AS source, "
-                    "outcome, detail FROM _wbn_rows WHERE fast AND rec = 'label'")
+                "FROM _wbn_rows WHERE fast AND rec = 'step'",
+                params,
+            ).fetchall()[0][0]
+        _timings.execute(
+            con,
+            "INSERT INTO stage_runs BY NAME SELECT $file AS file, line, run_id, $source AS source, system, "
+            "task, outcome, outcome_detail, attrs AS attributes, start_ns, end_ns FROM _wbn_rows WHERE fast AND rec = 'run'",
+            params,
+        )
+        _timings.execute(
+            con,
+            "INSERT INTO stage_edges BY NAME SELECT run_id, src_step, dst_step, kind "
+            "FROM _wbn_rows WHERE fast AND rec = 'edge'",
+        )
+        _timings.execute(
+            con,
+            "INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, kind, label_source AS source, "
+            "outcome, detail FROM _wbn_rows WHERE fast AND rec = 'label'",
+        )
         # Everything else, in file order, to the Python reader (it quarantines what is really bad).
         handed = _slow_lines(con, texts)
         for n, text in pick_lines(texts, handed):
@@ -279,7 +345,11 @@ def stage_native_sql(path: Path, stage: Stage) -> None:
 def _slow_lines(con: duckdb.DuckDBPyConnection, texts: pa.Table) -> set[int]:
     con.register("_wbn_lines", texts.select(["line"]))
     try:
-        return {n for (n,) in con.execute(
-            "SELECT line FROM _wbn_lines ANTI JOIN (SELECT line FROM _wbn_rows WHERE fast) USING (line)").fetchall()}
+        return {
+            n
+            for (n,) in con.execute(
+                "SELECT line FROM _wbn_lines ANTI JOIN (SELECT line FROM _wbn_rows WHERE fast) USING (line)"
+            ).fetchall()
+        }
     finally:
         con.unregister("_wbn_lines")

@@ -39,8 +39,14 @@ _ZERO_IDS = frozenset({"0" * 16, "0" * 32})
 # A root span's parentSpanId as exporters write it: none, or zeros, in hex or (the protobuf JSON mapping of bytes)
 # base64, of a span id's 8 bytes or a trace id's 16. Base64 zeros were quarantined as "all zeros" where hex read
 # as a root. (The SQL path, _otlp_sql, takes the same set.)
-ROOT_PARENT_IDS = frozenset({"", *_ZERO_IDS, binascii.b2a_base64(bytes(8), newline=False).decode(),
-                             binascii.b2a_base64(bytes(16), newline=False).decode()})
+ROOT_PARENT_IDS = frozenset(
+    {
+        "",
+        *_ZERO_IDS,
+        binascii.b2a_base64(bytes(8), newline=False).decode(),
+        binascii.b2a_base64(bytes(16), newline=False).decode(),
+    }
+)
 
 
 class BadRecord(ValueError):
@@ -126,10 +132,18 @@ def _js_long(value: dict, what: str) -> int:
     protobuf.js objects hold int64 fields so (times, integer attributes) and ``JSON.stringify`` keeps them.
     """
     low, high, unsigned = value.get("low"), value.get("high"), value.get("unsigned", False)
-    if not (low.__class__ is int and high.__class__ is int and isinstance(unsigned, bool)
-            and -(2**31) <= low < 2**32 and -(2**31) <= high < 2**32 and set(value) <= {"low", "high", "unsigned"}):
-        raise BadRecord(f"{what} is an object {_keys(value)}, not a number nor a long.js "
-                        "{'low', 'high', 'unsigned'} integer")
+    if not (
+        low.__class__ is int
+        and high.__class__ is int
+        and isinstance(unsigned, bool)
+        and -(2**31) <= low < 2**32
+        and -(2**31) <= high < 2**32
+        and set(value) <= {"low", "high", "unsigned"}
+    ):
+        raise BadRecord(
+            f"{what} is an object {_keys(value)}, not a number nor a long.js "
+            "{'low', 'high', 'unsigned'} integer"
+        )
     n = ((high & 0xFFFFFFFF) << 32) | (low & 0xFFFFFFFF)
     return n - 2**64 if not unsigned and n >= 2**63 else n
 
@@ -163,13 +177,20 @@ def _kvlist_value(x: Any) -> dict:
 
 
 _DECODERS = {
-    "stringValue": _str_value, "string_value": _str_value,
-    "intValue": _int_value, "int_value": _int_value,
-    "doubleValue": _double_value, "double_value": _double_value,
-    "boolValue": _bool_value, "bool_value": _bool_value,
-    "arrayValue": _array_value, "array_value": _array_value,
-    "kvlistValue": _kvlist_value, "kvlist_value": _kvlist_value,
-    "bytesValue": _str_value, "bytes_value": _str_value,  # kept as the base64 text
+    "stringValue": _str_value,
+    "string_value": _str_value,
+    "intValue": _int_value,
+    "int_value": _int_value,
+    "doubleValue": _double_value,
+    "double_value": _double_value,
+    "boolValue": _bool_value,
+    "bool_value": _bool_value,
+    "arrayValue": _array_value,
+    "array_value": _array_value,
+    "kvlistValue": _kvlist_value,
+    "kvlist_value": _kvlist_value,
+    "bytesValue": _str_value,
+    "bytes_value": _str_value,  # kept as the base64 text
 }
 
 
@@ -255,8 +276,9 @@ class _Context:
         self.pos = 0
 
 
-def stage_document(top: Any, line: int, ctx: _Context, check_sizes: bool,
-                   only: set[tuple[int, int, int]] | None = None) -> None:
+def stage_document(
+    top: Any, line: int, ctx: _Context, check_sizes: bool, only: set[tuple[int, int, int]] | None = None
+) -> None:
     """Stage every span of one parsed ``{"resourceSpans": [...]}`` object (or a list of them).
 
     ``only`` restricts the work to the spans at those 1-based (resource, scope, span) indexes (the
@@ -270,8 +292,9 @@ def stage_document(top: Any, line: int, ctx: _Context, check_sizes: bool,
     _document(top, line, ctx, check_sizes, only)
 
 
-def _document(top: Any, line: int, ctx: _Context, check_sizes: bool,
-              only: set[tuple[int, int, int]] | None) -> None:
+def _document(
+    top: Any, line: int, ctx: _Context, check_sizes: bool, only: set[tuple[int, int, int]] | None
+) -> None:
     stage = ctx.stage
     if not isinstance(top, dict):
         stage.reject(line=line, reason=f"record is a JSON {type(top).__name__}, not an OTLP object", raw=top)
@@ -332,8 +355,17 @@ def _why(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
-          resource: dict[str, Any], ctx: _Context, check_sizes: bool, scope_name: Any = None) -> None:
+def _span(
+    sp: Any,
+    line: int,
+    keys: _Keys,
+    base: dict[str, Any],
+    service: Any,
+    resource: dict[str, Any],
+    ctx: _Context,
+    check_sizes: bool,
+    scope_name: Any = None,
+) -> None:
     stage = ctx.stage
     order = (line << 24) + ctx.pos - 1
     tid = sid = None
@@ -354,7 +386,11 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
         pid = sp.get(keys.parent)
         if pid.__class__ is dict:  # a Node.js Buffer: a root span's is empty (or zeros, as in text)
             pid = _js_buffer(pid, "parentSpanId").hex() or None
-        pid = None if not pid or (pid.__class__ is str and pid in ROOT_PARENT_IDS) else hex_id(pid, 8, "parentSpanId")
+        pid = (
+            None
+            if not pid or (pid.__class__ is str and pid in ROOT_PARENT_IDS)
+            else hex_id(pid, 8, "parentSpanId")
+        )
         start = _nanos(sp.get(keys.start), "startTimeUnixNano", stage)
         end = _nanos(sp.get(keys.end), "endTimeUnixNano", stage)
         name = sp.get("name")
@@ -379,7 +415,10 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
         if m["failed"]:
             status_code = "error"
         elif status_code != "error" and (caught := recorded_failure(events)) is not None:
-            status_code, m["error"] = "error", caught   # (an exception recorded and the status left alone: _span_outcome)
+            status_code, m["error"] = (
+                "error",
+                caught,
+            )  # (an exception recorded and the status left alone: _span_outcome)
         elif status_code == "unset" and pid is None and ended_well(attrs, events):
             status_code = "ok"
     except (BadRecord, KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
@@ -396,7 +435,9 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
     if m["turns"]:
         stage.turn_runs.add(tid)
     if not stage.node_calls and pid is not None and m["kind"] == "llm" and m["agent"] is None:
-        stage.node_calls = node_agent(rest) is not None  # (named once staged, if no parent: _step_agents.node_agents)
+        stage.node_calls = (
+            node_agent(rest) is not None
+        )  # (named once staged, if no parent: _step_agents.node_agents)
     if m["kind"] == "agent" and m["agent"] == name and scope_name:
         m["agent"] = agno_run_agent(name, scope_name) or m["agent"]
         if pid is None and agents_trace_root(attrs, scope_name):
@@ -420,8 +461,13 @@ def _links(value: Any, keys: _Keys) -> list[tuple[str, str, dict[str, Any]]]:
     for link in value:
         if link.__class__ is not dict:
             raise BadRecord(f"a link is a JSON {type(link).__name__}, not an object")
-        out.append((hex_id(link.get(keys.trace), 16, "link traceId"), hex_id(link.get(keys.span), 8, "link spanId"),
-                    attributes(link.get("attributes"), keys.string)))
+        out.append(
+            (
+                hex_id(link.get(keys.trace), 16, "link traceId"),
+                hex_id(link.get(keys.span), 8, "link spanId"),
+                attributes(link.get("attributes"), keys.string),
+            )
+        )
     return out
 
 
@@ -446,7 +492,9 @@ def write_runs(ctx: _Context, extra: str | None = None) -> None:
     ``extra`` names a table of more candidates (the SQL path's) with the same columns.
     """
     stage = ctx.stage
-    if not ctx.runs and extra:  # (every span read by the SQL path: no Arrow table, so no pyarrow/pandas import)
+    if (
+        not ctx.runs and extra
+    ):  # (every span read by the SQL path: no Arrow table, so no pyarrow/pandas import)
         _insert_runs(stage, f"SELECT * FROM {extra}")
         return
     import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
@@ -454,9 +502,17 @@ def write_runs(ctx: _Context, extra: str | None = None) -> None:
     rows = [(k, *v) for k, v in ctx.runs.items()]
     cols = list(zip(*rows, strict=True)) if rows else [[]] * 5
     # (arrow_column, not pa.array: that imports pandas)
-    table = pa.table({name: arrow_column(col, t) for name, col, t in zip(
-        ("run_id", "order_hint", "line", "system", "attributes"), cols,
-        ("VARCHAR", "BIGINT", "BIGINT", "VARCHAR", "VARCHAR"), strict=True)})
+    table = pa.table(
+        {
+            name: arrow_column(col, t)
+            for name, col, t in zip(
+                ("run_id", "order_hint", "line", "system", "attributes"),
+                cols,
+                ("VARCHAR", "BIGINT", "BIGINT", "VARCHAR", "VARCHAR"),
+                strict=True,
+            )
+        }
+    )
     view = f"_wb_otlp_runs_py_{id(ctx)}"
     stage.con.register(view, table)
     union = f"SELECT * FROM {view}" + (f" UNION ALL BY NAME SELECT * FROM {extra}" if extra else "")
@@ -524,5 +580,3 @@ def stage_line(line: bytes, n: int, ctx: _Context, only: set[tuple[int, int, int
         return
     # A field can only exceed the size limit, or nest past the depth limit, when its line does.
     stage_document(top, n, ctx, len(line) > ctx.sink.max_field_bytes or may_be_deep(line), only)
-
-

@@ -72,22 +72,48 @@ if TYPE_CHECKING:
 # the whole mapping: they start with ':' ',' or '[', where the others start with a quote RE2 skips to. Run only
 # on the lines that hold 'NaN', 'Infinity', ',}', ',]' or ', ' (contains), they cost no less within the noise
 # of the whole statement: 0.780 against 0.792 CPU s a block, perf49.)
-_GUARD = "|".join((
-    r'"(?:stringValue|key|bytesValue|name|message|traceId|spanId|parentSpanId)"\s*:\s*[^"\s]',
-    r'"boolValue"\s*:\s*[^tf\s]',
-    r'"(?:resourceSpans|scopeSpans|spans|attributes|events|links)"\s*:\s*[^\[\s]',
-    r'"(?:resource|scope|status|value)"\s*:\s*[^{\s]',
-    r'[:,\[]\s*-?(?:NaN|Infinity)', r',\s*[}\]]',
-))
-_VALUE = {"stringValue": "VARCHAR", "intValue": "VARCHAR", "doubleValue": "DOUBLE", "boolValue": "BOOLEAN",
-          "arrayValue": "JSON", "kvlistValue": "JSON", "bytesValue": "JSON"}
+_GUARD = "|".join(
+    (
+        r'"(?:stringValue|key|bytesValue|name|message|traceId|spanId|parentSpanId)"\s*:\s*[^"\s]',
+        r'"boolValue"\s*:\s*[^tf\s]',
+        r'"(?:resourceSpans|scopeSpans|spans|attributes|events|links)"\s*:\s*[^\[\s]',
+        r'"(?:resource|scope|status|value)"\s*:\s*[^{\s]',
+        r"[:,\[]\s*-?(?:NaN|Infinity)",
+        r",\s*[}\]]",
+    )
+)
+_VALUE = {
+    "stringValue": "VARCHAR",
+    "intValue": "VARCHAR",
+    "doubleValue": "DOUBLE",
+    "boolValue": "BOOLEAN",
+    "arrayValue": "JSON",
+    "kvlistValue": "JSON",
+    "bytesValue": "JSON",
+}
 _KVS = [{"key": "VARCHAR", "value": _VALUE}]
-_SPAN = {"traceId": "VARCHAR", "spanId": "VARCHAR", "parentSpanId": "VARCHAR", "name": "VARCHAR",
-         "startTimeUnixNano": "VARCHAR", "endTimeUnixNano": "VARCHAR", "attributes": _KVS,
-         "events": [{"name": "VARCHAR", "attributes": _KVS}], "links": [{"traceId": "VARCHAR"}],
-         "status": {"code": "VARCHAR", "message": "VARCHAR"}}
-_DOC = {"resourceSpans": [{"resource": {"attributes": _KVS}, "scopeSpans": [
-    {"scope": {"name": "VARCHAR"}, "instrumentationLibrary": "JSON", "spans": [_SPAN]}]}]}
+_SPAN = {
+    "traceId": "VARCHAR",
+    "spanId": "VARCHAR",
+    "parentSpanId": "VARCHAR",
+    "name": "VARCHAR",
+    "startTimeUnixNano": "VARCHAR",
+    "endTimeUnixNano": "VARCHAR",
+    "attributes": _KVS,
+    "events": [{"name": "VARCHAR", "attributes": _KVS}],
+    "links": [{"traceId": "VARCHAR"}],
+    "status": {"code": "VARCHAR", "message": "VARCHAR"},
+}
+_DOC = {
+    "resourceSpans": [
+        {
+            "resource": {"attributes": _KVS},
+            "scopeSpans": [
+                {"scope": {"name": "VARCHAR"}, "instrumentationLibrary": "JSON", "spans": [_SPAN]}
+            ],
+        }
+    ]
+}
 
 _MACROS = r"""
 -- One decoded attribute {key, value}: whether the SQL path reads it as Python would, and its value as JSON text.
@@ -140,7 +166,9 @@ def _spans_sql() -> str:
     idx = {k: n for n, k in enumerate(keys)}
     # A key no span of the block has is looked for in no span's list (the block's keys, `voc`, say which are there):
     # most blocks carry a handful of the ~80 keys below, and each search is a pass over every span's keys.
-    positions = ", ".join(f"CASE WHEN q{n} THEN list_position(keys, {_q(k)}) END AS p{n}" for n, k in enumerate(keys))
+    positions = ", ".join(
+        f"CASE WHEN q{n} THEN list_position(keys, {_q(k)}) END AS p{n}" for n, k in enumerate(keys)
+    )
     present = ", ".join(f"list_contains(vocab, {_q(k)}) AS q{n}" for n, k in enumerate(keys))
     slots, chosen = [], []
     for slot, ks in SLOT_KEYS.items():
@@ -153,8 +181,10 @@ def _spans_sql() -> str:
     op = " ".join(f"WHEN {_q(k)} THEN {_q(v)}" for k, v in OPERATION_KINDS.items())
     oi = " ".join(f"WHEN {_q(k)} THEN {_q(v)}" for k, v in OI_KINDS.items())
     status = " ".join(f"WHEN {_q(k)} THEN {_q(v)}" for k, v in _STATUS_SQL.items())
-    text_slots = " OR ".join(f"(h_{s} IS NOT NULL AND v_{s} IS NULL)" for s in
-                             ("op", "oi_kind", "agent", "tool", "model", "input", "output", "error_type"))
+    text_slots = " OR ".join(
+        f"(h_{s} IS NOT NULL AND v_{s} IS NULL)"
+        for s in ("op", "oi_kind", "agent", "tool", "model", "input", "output", "error_type")
+    )
     msg_kinds = ", ".join(_q(k) for k in sorted(MESSAGE_KINDS))
     # (a list_contains each: a third of list_has_any's cost, measured)
     shape_keys = " OR ".join(f"list_contains(keys, {_q(k)})" for k in SHAPE_KEYS)
@@ -163,20 +193,28 @@ def _spans_sql() -> str:
     beat = ", ".join(_q(k) for k in MESSAGES_BEAT)
     oai_scopes = ", ".join(_q(k) for k in OPENAI_AGENTS_SCOPES)
     # (and the GenAI conventions' exception event, which the Python mapper reads as OpenTelemetry's own)
-    message_events = ", ".join(_q(k) for k in sorted(INPUT_EVENTS | OUTPUT_EVENTS | DETAILS_EVENTS
-                                                     | (EXCEPTION_EVENTS - {"exception"})))
+    message_events = ", ".join(
+        _q(k)
+        for k in sorted(INPUT_EVENTS | OUTPUT_EVENTS | DETAILS_EVENTS | (EXCEPTION_EVENTS - {"exception"}))
+    )
     # "invoke_agent planner" -> planner (the rest of the name after the prefix; the whole name if empty)
-    agent_prefix = " ".join(f"WHEN starts_with(s.name, {_q(x)}) THEN coalesce(nullif(s.name[{len(x) + 1}:], ''), s.name)"
-                            for x in AGENT_NAME_PREFIXES)
+    agent_prefix = " ".join(
+        f"WHEN starts_with(s.name, {_q(x)}) THEN coalesce(nullif(s.name[{len(x) + 1}:], ''), s.name)"
+        for x in AGENT_NAME_PREFIXES
+    )
     # "execute_tool get_rate" -> get_rate, "get_rate.__call__" -> get_rate, and the suffix cut after the prefix
     # as the Python mapper cuts it ("execute_tool get_rate.__call__" -> get_rate)
-    unprefixed = (f"CASE WHEN starts_with(s.name, {_q(TOOL_NAME_PREFIX)}) "
-                  f"THEN coalesce(nullif(s.name[{len(TOOL_NAME_PREFIX) + 1}:], ''), s.name) ELSE s.name END")
-    tool_name = (f"CASE WHEN ends_with({unprefixed}, {_q(TOOL_NAME_SUFFIX)}) "
-                 f"AND length({unprefixed}) > {len(TOOL_NAME_SUFFIX)} "
-                 f"THEN ({unprefixed})[1:length({unprefixed}) - {len(TOOL_NAME_SUFFIX)}] ELSE {unprefixed} END")
+    unprefixed = (
+        f"CASE WHEN starts_with(s.name, {_q(TOOL_NAME_PREFIX)}) "
+        f"THEN coalesce(nullif(s.name[{len(TOOL_NAME_PREFIX) + 1}:], ''), s.name) ELSE s.name END"
+    )
+    tool_name = (
+        f"CASE WHEN ends_with({unprefixed}, {_q(TOOL_NAME_SUFFIX)}) "
+        f"AND length({unprefixed}) > {len(TOOL_NAME_SUFFIX)} "
+        f"THEN ({unprefixed})[1:length({unprefixed}) - {len(TOOL_NAME_SUFFIX)}] ELSE {unprefixed} END"
+    )
     z16, z32, big = "0" * 16, "0" * 32, MAX_FIELD_BYTES // 4
-    roots = ", ".join(_q(x) for x in sorted(ROOT_PARENT_IDS))   # (a root's parentSpanId: empty or zeros)
+    roots = ", ".join(_q(x) for x in sorted(ROOT_PARENT_IDS))  # (a root's parentSpanId: empty or zeros)
     doc = _q(orjson.dumps(_DOC).decode())
     return f"""
 CREATE OR REPLACE TEMP TABLE _wb_otlp_spans AS
@@ -389,16 +427,47 @@ FROM f"""
 
 _STATUS_SQL = {"": "unset", **STATUS_CODES}
 # What _agent_ids.has_identifier and AGENT_RUN_NAME match, in RE2 (no look-behind; a superset only costs speed).
-_ID_RE = (r"(?i)(^|[^0-9a-z])([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})"
-          r"([^0-9a-z]|$)")
+_ID_RE = (
+    r"(?i)(^|[^0-9a-z])([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})"
+    r"([^0-9a-z]|$)"
+)
 _RUN_RE = r"\S+\.a?run"
 # How each slot's value is read from the winning attribute's position ({}): its integer or number field (cast
 # there, not over every attribute's: 2/3 of the cost, measured); the rest read its text.
 _INT, _NUM = "TRY_CAST(iv[{0}] AS BIGINT)", "coalesce(dv[{0}], TRY_CAST(iv[{0}] AS DOUBLE))"
-_SLOT_FIELD = {"tokens_in": _INT, "tokens_out": _INT, "cost": _NUM, "confidence": _NUM, "entropy": _NUM}  # the code is upper-cased first; missing is unset
-_STEP_OUT = ("line", "run_id", "step_id", "parent_id", "agent", "is_agent", "kind", "name", "tool", "model",
-             "start_ns", "end_ns", "latency_ms", "status", "error", "input", "output", "tokens_in", "tokens_out",
-             "cost", "confidence", "entropy", "attributes", "order_hint")
+_SLOT_FIELD = {
+    "tokens_in": _INT,
+    "tokens_out": _INT,
+    "cost": _NUM,
+    "confidence": _NUM,
+    "entropy": _NUM,
+}  # the code is upper-cased first; missing is unset
+_STEP_OUT = (
+    "line",
+    "run_id",
+    "step_id",
+    "parent_id",
+    "agent",
+    "is_agent",
+    "kind",
+    "name",
+    "tool",
+    "model",
+    "start_ns",
+    "end_ns",
+    "latency_ms",
+    "status",
+    "error",
+    "input",
+    "output",
+    "tokens_in",
+    "tokens_out",
+    "cost",
+    "confidence",
+    "entropy",
+    "attributes",
+    "order_hint",
+)
 _BATCH_BYTES = 32 * 1024 * 1024
 # A file under _SMALL_FILE_BYTES is read in blocks of at most _SMALL_BLOCK_BYTES: its peak memory is one block's
 # mapping (the materialised spans, several times the block's text for an SDK's 512-span lines), not the merge's,
@@ -443,8 +512,10 @@ def stage_jsonl_sql(path: Path, ctx: _Context) -> str:
         _SQL_CACHE["spans"] = _spans_sql()
     con.execute(_MACROS)
     runs = "_wb_otlp_runs"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {runs} (run_id VARCHAR, order_hint BIGINT, line BIGINT, "
-                "system VARCHAR, attributes VARCHAR)")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {runs} (run_id VARCHAR, order_hint BIGINT, line BIGINT, "
+        "system VARCHAR, attributes VARCHAR)"
+    )
 
     def slow(line: bytes, n: int, _stage: object) -> None:
         stage_line(line, n, ctx)
@@ -476,12 +547,17 @@ def stage_jsonl_sql(path: Path, ctx: _Context) -> str:
         # (one count query: most blocks have no line or span to hand back, and then the UPDATE and the
         # hand-back query are not run at all)
         rows, bad, slow_spans = _timings.execute(
-            con, "SELECT count(*), count(*) FILTER (WHERE bad), count(*) FILTER (WHERE NOT fast) "
-            "FROM _wb_otlp_spans").fetchall()[0]
+            con,
+            "SELECT count(*), count(*) FILTER (WHERE bad), count(*) FILTER (WHERE NOT fast) "
+            "FROM _wb_otlp_spans",
+        ).fetchall()[0]
         if bad:
             # A line with any bad part goes back whole: none of its spans may be staged here.
-            _timings.execute(con, "UPDATE _wb_otlp_spans SET fast = false, bad = true WHERE line IN "
-                             "(SELECT line FROM _wb_otlp_spans WHERE bad)")
+            _timings.execute(
+                con,
+                "UPDATE _wb_otlp_spans SET fast = false, bad = true WHERE line IN "
+                "(SELECT line FROM _wb_otlp_spans WHERE bad)",
+            )
         if slow_spans:
             _hand_back(con, texts, ctx)
         del texts
@@ -539,12 +615,17 @@ def _insert(con: duckdb.DuckDBPyConnection, ctx: _Context, tables: list[str], ru
     order = " ORDER BY order_hint" if PIPELINE in ("parallel", "unordered") else ""
     with nullcontext() if order else one_thread(con):
         added = _timings.execute(
-            con, f"INSERT INTO stage_steps BY NAME SELECT {cols}, $file AS file, $source AS source "
-            f"FROM ({union}) WHERE fast{order}", {"file": stage.file, "source": stage.source}).fetchall()[0][0]
+            con,
+            f"INSERT INTO stage_steps BY NAME SELECT {cols}, $file AS file, $source AS source "
+            f"FROM ({union}) WHERE fast{order}",
+            {"file": stage.file, "source": stage.source},
+        ).fetchall()[0][0]
     stage.read += added
-    con.execute(f"INSERT INTO {runs} SELECT run_id, min(order_hint), arg_min(line, order_hint), "
-                f"arg_min(system, order_hint), arg_min(resource, order_hint) FROM ({union}) "
-                "WHERE fast GROUP BY run_id")
+    con.execute(
+        f"INSERT INTO {runs} SELECT run_id, min(order_hint), arg_min(line, order_hint), "
+        f"arg_min(system, order_hint), arg_min(resource, order_hint) FROM ({union}) "
+        "WHERE fast GROUP BY run_id"
+    )
     for t in tables:
         con.execute(f"DROP TABLE {t}")
     stage.steps_appended(added)
@@ -563,7 +644,8 @@ def _hand_back(con: duckdb.DuckDBPyConnection, texts: pa.Table, ctx: _Context) -
     """Give the Python path the lines and spans the SQL path flagged."""
     flagged: dict[int, set[tuple[int, int, int]] | None] = {}
     for n, bad, ri, si, pi in con.execute(
-            "SELECT line, bad, ri, si, pi FROM _wb_otlp_spans WHERE NOT fast ORDER BY line").fetchall():
+        "SELECT line, bad, ri, si, pi FROM _wb_otlp_spans WHERE NOT fast ORDER BY line"
+    ).fetchall():
         if bad:
             flagged[n] = None
         else:

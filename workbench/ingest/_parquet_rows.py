@@ -79,7 +79,9 @@ def _columns(batch: pa.RecordBatch) -> list[tuple[str, list[Any]]]:
         elif pa.types.is_date64(col.type):
             scale, col = 10**6, col.cast(pa.int64())
         values = col.to_pylist()
-        out.append((name, values if scale is None else [None if v is None else EpochNs(v * scale) for v in values]))
+        out.append(
+            (name, values if scale is None else [None if v is None else EpochNs(v * scale) for v in values])
+        )
     return out
 
 
@@ -104,6 +106,11 @@ def rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | DamagedRows]]:
                     yield n, {name: values[i] for name, values in cols if values[i] is not None}
                     n += 1
         except (pa.ArrowException, OSError) as exc:
-            yield n, DamagedRows(f"Parquet row group {g + 1} of {f.num_row_groups} cannot be read from row {n} "
-                                 f"to {first + size - 1} ({type(exc).__name__}: {str(exc).strip()[:200]})")
+            yield (
+                n,
+                DamagedRows(
+                    f"Parquet row group {g + 1} of {f.num_row_groups} cannot be read from row {n} "
+                    f"to {first + size - 1} ({type(exc).__name__}: {str(exc).strip()[:200]})"
+                ),
+            )
         first += size

@@ -51,8 +51,11 @@ def _walk(root: Path, found: list[Path], skipped: list[tuple[str, str]]) -> None
             try:
                 mode = os.stat(path).st_mode
             except OSError as exc:
-                what = "symlink loop" if entry.is_symlink() and exc.errno == 40 else (
-                    "broken symlink" if entry.is_symlink() else "cannot read")
+                what = (
+                    "symlink loop"
+                    if entry.is_symlink() and exc.errno == 40
+                    else ("broken symlink" if entry.is_symlink() else "cannot read")
+                )
                 skipped.append((display(path), f"{what} ({exc.strerror or exc})"))
                 continue
             if stat.S_ISDIR(mode):
@@ -64,8 +67,9 @@ def _walk(root: Path, found: list[Path], skipped: list[tuple[str, str]]) -> None
         stack.extend(reversed(subfolders))
 
 
-def expand_paths(source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
-                 ) -> tuple[list[tuple[Path, bool]], list[tuple[str, str]]]:
+def expand_paths(
+    source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+) -> tuple[list[tuple[Path, bool]], list[tuple[str, str]]]:
     """Files named by a path, a folder (read recursively), a glob, or a list of those.
 
     Returns ``([(file, named explicitly), ...], [(path, why skipped), ...])``. A path that exists is

@@ -27,8 +27,9 @@ def fill_raw_text(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> Non
     """
     wanted: dict[str, set[int]] = {}
     for file, line in con.execute(
-            "SELECT DISTINCT file, line FROM stage_rejects WHERE raw IS NULL AND origin IN (1, 2) "
-            "AND source = 'native' AND line IS NOT NULL").fetchall():
+        "SELECT DISTINCT file, line FROM stage_rejects WHERE raw IS NULL AND origin IN (1, 2) "
+        "AND source = 'native' AND line IS NOT NULL"
+    ).fetchall():
         if file in files:
             wanted.setdefault(file, set()).add(int(line))
     rows: dict[str, list] = {"file": [], "line": [], "raw": [], "raw_bytes": [], "raw_sha256": []}
@@ -47,9 +48,11 @@ def fill_raw_text(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> Non
 
     con.register("_wb_raw_text", pa.table(rows))
     try:
-        con.execute("UPDATE stage_rejects SET raw = t.raw, raw_bytes = t.raw_bytes, raw_sha256 = t.raw_sha256 "
-                    "FROM _wb_raw_text t WHERE stage_rejects.file = t.file AND stage_rejects.line = t.line "
-                    "AND stage_rejects.raw IS NULL AND stage_rejects.origin IN (1, 2)")
+        con.execute(
+            "UPDATE stage_rejects SET raw = t.raw, raw_bytes = t.raw_bytes, raw_sha256 = t.raw_sha256 "
+            "FROM _wb_raw_text t WHERE stage_rejects.file = t.file AND stage_rejects.line = t.line "
+            "AND stage_rejects.raw IS NULL AND stage_rejects.origin IN (1, 2)"
+        )
     finally:
         con.unregister("_wb_raw_text")
 
@@ -73,7 +76,7 @@ def lines_of(path: Path, wanted: np.ndarray) -> Iterator[tuple[int, bytes]]:
         hi = int(np.searchsorted(wanted, first + len(ends)))  # wanted[k:hi] end in this chunk
         for n in wanted[k:hi].tolist():
             i = n - first
-            piece = chunk[int(ends[i - 1]) + 1 if i else 0:int(ends[i])]
+            piece = chunk[int(ends[i - 1]) + 1 if i else 0 : int(ends[i])]
             yield n, b"".join([*carry, piece]) if i == 0 and carry else piece
         k = hi
         start = 0

@@ -15,9 +15,20 @@ from .openinference import OpenInferenceJsonl, SpanTreeJson
 from .otlp import OtlpJson
 from .whowhen import WhoWhen
 
-ADAPTERS: list[Adapter] = [NativeJsonl(), OtlpJson(), SpanTreeJson(), AnyAgentTrace(), OpenInferenceJsonl(), LangfuseExport(),
-                           MlflowTraceJson(), OpenAIAgentsTrace(), AwsSpans(), JaegerJson(), LangSmithRuns(),
-                           WhoWhen()]
+ADAPTERS: list[Adapter] = [
+    NativeJsonl(),
+    OtlpJson(),
+    SpanTreeJson(),
+    AnyAgentTrace(),
+    OpenInferenceJsonl(),
+    LangfuseExport(),
+    MlflowTraceJson(),
+    OpenAIAgentsTrace(),
+    AwsSpans(),
+    JaegerJson(),
+    LangSmithRuns(),
+    WhoWhen(),
+]
 RECORD_ADAPTERS: list[RecordsAdapter] = [NativeRecords()]
 
 __all__ = ["ADAPTERS", "RECORD_ADAPTERS"]

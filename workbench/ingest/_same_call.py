@@ -26,8 +26,9 @@ def merge_same_calls(con: duckdb.DuckDBPyConnection) -> list[str]:
     try:
         for stmt in sql_statements("same_call_llm"):
             con.execute(stmt)
-        n, down = con.execute("SELECT (SELECT count(*) FROM same_call), (SELECT count(*) FROM same_call_down)"
-                              ).fetchall()[0]
+        n, down = con.execute(
+            "SELECT (SELECT count(*) FROM same_call), (SELECT count(*) FROM same_call_down)"
+        ).fetchall()[0]
         late = con.execute(_LATE_SIBLINGS).fetchall()[0][0]
     finally:
         # (same_call_folded, same_call_up and same_call_down stay for fold_stored_same_calls: the ingest call
@@ -35,36 +36,60 @@ def merge_same_calls(con: duckdb.DuckDBPyConnection) -> list[str]:
         for table in _STAGE_ONLY:
             con.execute(f"DROP TABLE IF EXISTS {table}")
     # A pair folded by an earlier call cannot be taken apart again (the child's own row is gone): say so.
-    said = [f"{late} model call span(s) under a step an earlier call stored as one call with its only LLM child "
+    said = (
+        [
+            f"{late} model call span(s) under a step an earlier call stored as one call with its only LLM child "
             "(workbench.same_call_span): read in one call with it, that parent has two model calls under it and "
             "all three are steps of their own; the stored step is left as it is (ingest a trace's files in one "
-            "call to keep them apart)"] if late else []
+            "call to keep them apart)"
+        ]
+        if late
+        else []
+    )
     if not n:
         return said
-    return [f"{n} model call(s) written twice, as an LLM step and its only LLM child (same model, same input and "
-            "output tokens, the same event): stored once, as the parent step with what the child added "
-            "(attribute workbench.same_call_span names the child's span)",
-            *([f"{down} of them stored by an earlier call as the child alone: that step is now its parent's; what "
-               "was found or attributed in its run counted the call twice and was dropped (run detect and "
-               "attribute it again)"] if down else []), *said]
+    return [
+        f"{n} model call(s) written twice, as an LLM step and its only LLM child (same model, same input and "
+        "output tokens, the same event): stored once, as the parent step with what the child added "
+        "(attribute workbench.same_call_span names the child's span)",
+        *(
+            [
+                f"{down} of them stored by an earlier call as the child alone: that step is now its parent's; what "
+                "was found or attributed in its run counted the call twice and was dropped (run detect and "
+                "attribute it again)"
+            ]
+            if down
+            else []
+        ),
+        *said,
+    ]
 
 
 def _any_pair(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether this call may hold a pair: both halves staged, or one staged in a run the store holds and the
     other stored (the first two tests are ``stage_facts.sql``'s, asked for all steps at once by _stage_facts)."""
-    return holds(con, "pair") or (holds(con, "llm_in_stored_run")
-                                  and bool(con.execute(_ANY_STORED_HALF).fetchall()[0][0]))
+    return holds(con, "pair") or (
+        holds(con, "llm_in_stored_run") and bool(con.execute(_ANY_STORED_HALF).fetchall()[0][0])
+    )
 
 
 def fold_stored_same_calls(con: duckdb.DuckDBPyConnection) -> None:
     """Inside the merge's transaction: the stored halves of pairs split over two ingest calls that
     :func:`merge_same_calls` found (a stored parent takes its child's call; a stored child gives way to its
     parent), as ``store/sql/same_call_fold.sql`` states."""
-    found = {t for (t,) in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name IN ('same_call_folded', "
-        "'same_call_down')").fetchall()}
-    if not found or not con.execute("SELECT (SELECT count(*) FROM same_call_folded) "
-                                    "+ (SELECT count(*) FROM same_call_down)").fetchall()[0][0]:
+    found = {
+        t
+        for (t,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name IN ('same_call_folded', "
+            "'same_call_down')"
+        ).fetchall()
+    }
+    if (
+        not found
+        or not con.execute(
+            "SELECT (SELECT count(*) FROM same_call_folded) + (SELECT count(*) FROM same_call_down)"
+        ).fetchall()[0][0]
+    ):
         return
     for stmt in sql_statements("same_call_fold"):
         con.execute(stmt)
@@ -79,7 +104,14 @@ SELECT count(*) FROM (SELECT DISTINCT s.run_id, s.step_id FROM stage_steps s
                         AND json_extract_string(p.attributes, '$."workbench.same_call_span"') <> s.step_id
                         AND NOT EXISTS (SELECT 1 FROM steps x WHERE x.run_id = s.run_id AND x.step_id = s.step_id))"""
 
-_STAGE_ONLY = ("same_call", "same_call_regiven", "same_call_stored", "same_call_llm_stage", "same_call_llm_stored", "same_call_kids")
+_STAGE_ONLY = (
+    "same_call",
+    "same_call_regiven",
+    "same_call_stored",
+    "same_call_llm_stage",
+    "same_call_llm_stored",
+    "same_call_kids",
+)
 
 # (only when a staged LLM step is in a run the store holds) a staged LLM step under a stored LLM step or over one,
 # or a stored pair's parent given again (scans of the stored steps' ids).

@@ -23,9 +23,9 @@ def stream_answer(value: Any) -> tuple[Any, str] | None:
     if not isinstance(value, str) or not value.endswith(")"):
         return None
     at = value.rfind(MARKER)
-    if at <= 0:     # (a stream begins with the run's first step, never with its answer)
+    if at <= 0:  # (a stream begins with the run's first step, never with its answer)
         return None
-    literal = value[at + len(MARKER):-1]
+    literal = value[at + len(MARKER) : -1]
     try:
         said = ast.literal_eval(literal)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):

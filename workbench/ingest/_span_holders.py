@@ -7,7 +7,9 @@ from typing import Any
 
 
 def _is_span(value: dict[str, Any]) -> bool:
-    return any(k in value for k in _SPAN_KEYS) or any(k.startswith(("context.", "attributes.")) for k in value)
+    return any(k in value for k in _SPAN_KEYS) or any(
+        k.startswith(("context.", "attributes.")) for k in value
+    )
 
 
 _SPAN_KEYS = ("context", "span_id", "parent_id", "name", "span_kind", "start_time", "attributes")
@@ -32,11 +34,16 @@ def span_lists(value: Any) -> list[tuple[str, list[Any]]] | str | None:
     if spans and len(spans) == len(lists):
         return spans
     keys = ", ".join(repr(k)[:40] for k in list(value)[:6]) + (", …" if len(value) > 6 else "")
-    found = (f"lists under {', '.join(repr(k)[:40] for k, _ in lists[:3])} that are not all spans" if lists
-             else "no list of spans")
-    return (f"a JSON object with keys {keys} is no span (no context.span_id, span_id or name) and holds {found}: "
-            "expected a span a line, a list of spans, or an object whose lists hold spans ({'spans': [...]}, or "
-            "span lists keyed by trace id)")
+    found = (
+        f"lists under {', '.join(repr(k)[:40] for k, _ in lists[:3])} that are not all spans"
+        if lists
+        else "no list of spans"
+    )
+    return (
+        f"a JSON object with keys {keys} is no span (no context.span_id, span_id or name) and holds {found}: "
+        "expected a span a line, a list of spans, or an object whose lists hold spans ({'spans': [...]}, or "
+        "span lists keyed by trace id)"
+    )
 
 
 def frame_rows(value: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -45,8 +52,11 @@ def frame_rows(value: dict[str, Any]) -> list[dict[str, Any]] | None:
     ``split`` (``{"columns", "index", "data"}``); the frame's index, ``context.span_id``, fills a row's span id
     when it is not also a column. None for any other object."""
     ids: list[Any]
-    if isinstance(value.get("columns"), list) and isinstance(value.get("data"), list) and \
-            all(isinstance(r, list) and len(r) == len(value["columns"]) for r in value["data"]):
+    if (
+        isinstance(value.get("columns"), list)
+        and isinstance(value.get("data"), list)
+        and all(isinstance(r, list) and len(r) == len(value["columns"]) for r in value["data"])
+    ):
         rows = [dict(zip(value["columns"], r, strict=True)) for r in value["data"]]
         index = value.get("index")
         ids = index if isinstance(index, list) and len(index) == len(rows) else [None] * len(rows)
@@ -62,5 +72,7 @@ def frame_rows(value: dict[str, Any]) -> list[dict[str, Any]] | None:
         return None
     if not any("context.trace_id" in r for r in rows):
         return None
-    return [r if "context.span_id" in r or i is None else {**r, "context.span_id": i}
-            for r, i in zip(rows, ids, strict=True)]
+    return [
+        r if "context.span_id" in r or i is None else {**r, "context.span_id": i}
+        for r, i in zip(rows, ids, strict=True)
+    ]

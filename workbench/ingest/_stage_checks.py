@@ -31,7 +31,9 @@ def holds(con: duckdb.DuckDBPyConnection, fact: str, params: dict[str, Any] | No
 @functools.lru_cache(maxsize=None)
 def all_facts_sql() -> str:
     """Every fact's test in one statement: rows ``(fact, 0 or 1)``."""
-    return "\nUNION ALL ".join(f"SELECT '{name}', count(*) FROM ({stmt}\nLIMIT 1)" for name, stmt in _checks().items())
+    return "\nUNION ALL ".join(
+        f"SELECT '{name}', count(*) FROM ({stmt}\nLIMIT 1)" for name, stmt in _checks().items()
+    )
 
 
 def all_facts() -> list[str]:

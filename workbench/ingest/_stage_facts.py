@@ -21,7 +21,9 @@ class StageFacts:
     """The answers of every section of ``stage_facts.sql``; :meth:`nothing_for` is true only while they hold."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        rows = con.execute(all_facts_sql(), {**BUILD_PARAMS, **SMALL_PARAMS, "markers": "|".join(MARKERS)}).fetchall()
+        rows = con.execute(
+            all_facts_sql(), {**BUILD_PARAMS, **SMALL_PARAMS, "markers": "|".join(MARKERS)}
+        ).fetchall()
         self._held = {name: bool(n) for name, n in rows}
         self._fresh = True
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:   # (annotations only: the span mapping imports this module into a live guard)
+if TYPE_CHECKING:  # (annotations only: the span mapping imports this module into a live guard)
     import duckdb
     import pyarrow as pa
 
@@ -102,9 +102,7 @@ _TABLES = {
     "quarantine": STAGE_QUARANTINE_COLUMNS,
 }
 
-_INT_FIELDS = frozenset(
-    k for k, t in STAGE_STEP_COLUMNS.items() if t == "BIGINT" and k not in ("line",)
-)
+_INT_FIELDS = frozenset(k for k, t in STAGE_STEP_COLUMNS.items() if t == "BIGINT" and k not in ("line",))
 _FLOAT_FIELDS = frozenset(k for k, t in STAGE_STEP_COLUMNS.items() if t == "DOUBLE")
 _TEXT_FIELDS = frozenset(
     k for k, t in STAGE_STEP_COLUMNS.items() if t == "VARCHAR" and k not in ("file", "raw")
@@ -119,7 +117,9 @@ def arrow_type(duck_type: str) -> pa.DataType:
     """
     import pyarrow as pa
 
-    return {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_()}[duck_type]
+    return {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_()}[
+        duck_type
+    ]
 
 
 # The Python values each staging column type is built from buffers for (bool is an int: not one of them).
@@ -147,12 +147,19 @@ def arrow_column(values: list, duck_type: str) -> pa.Array:
         parts = [b"" if v is None else v.encode() for v in values]
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.fromiter(map(len, parts), dtype=np.int64, count=n), out=offsets[1:])
-        return pa.Array.from_buffers(pa.large_string(), n, [nulls, pa.py_buffer(offsets), pa.py_buffer(b"".join(parts))])
+        return pa.Array.from_buffers(
+            pa.large_string(), n, [nulls, pa.py_buffer(offsets), pa.py_buffer(b"".join(parts))]
+        )
     if duck_type == "BOOLEAN":
-        bits = np.packbits(np.fromiter((v is True for v in values), dtype=np.bool_, count=n), bitorder="little")
+        bits = np.packbits(
+            np.fromiter((v is True for v in values), dtype=np.bool_, count=n), bitorder="little"
+        )
         return pa.Array.from_buffers(pa.bool_(), n, [nulls, pa.py_buffer(bits)])
-    dtype, atype = {"BIGINT": (np.int64, pa.int64()), "TINYINT": (np.int8, pa.int8()),
-                    "DOUBLE": (np.float64, pa.float64())}[duck_type]
+    dtype, atype = {
+        "BIGINT": (np.int64, pa.int64()),
+        "TINYINT": (np.int8, pa.int8()),
+        "DOUBLE": (np.float64, pa.float64()),
+    }[duck_type]
     data = np.fromiter((0 if v is None else v for v in values), dtype=dtype, count=n)
     return pa.Array.from_buffers(atype, n, [nulls, pa.py_buffer(data)])
 

@@ -44,8 +44,15 @@ def listed_steps(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, str]]) -
     import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
 
     pairs = sorted(set(steps))
-    con.register("agent_of_previous", pa.table({"run_id": pa.array([r for r, _ in pairs], pa.string()),
-                                                "step_id": pa.array([s for _, s in pairs], pa.string())}))
+    con.register(
+        "agent_of_previous",
+        pa.table(
+            {
+                "run_id": pa.array([r for r, _ in pairs], pa.string()),
+                "step_id": pa.array([s for _, s in pairs], pa.string()),
+            }
+        ),
+    )
     try:
         yield
     finally:

@@ -85,9 +85,11 @@ def number_ns(value: float | str, counts: dict[tuple[str, str], int], file: str)
         return int(exact)
     unit = unit_of(float(exact))
     if unit is None:
-        raise ValueError(f"{value} has a fraction, so it is not integer nanoseconds, and read as epoch seconds, "
-                         "milliseconds or microseconds it is not in 2000-2100 (a relative time?): write ISO-8601 "
-                         "or epoch time")
+        raise ValueError(
+            f"{value} has a fraction, so it is not integer nanoseconds, and read as epoch seconds, "
+            "milliseconds or microseconds it is not in 2000-2100 (a relative time?): write ISO-8601 "
+            "or epoch time"
+        )
     counts[(file, unit[0])] = counts.get((file, unit[0]), 0) + 1
     return int((exact * unit[1]).to_integral_value())
 
@@ -154,7 +156,8 @@ def _windows(x: str, then: str, center: str = "c.center") -> str:
         return f"CASE WHEN abs({x} * {ns} - {center}) <= {FAR_NS} THEN {x} * {ns} END"
 
     return " ".join(
-        f"WHEN {x} >= {_FROM_S * per_s} AND {x} < {_TO_S * per_s} THEN {out(name, ns)}" for name, ns, per_s in UNITS
+        f"WHEN {x} >= {_FROM_S * per_s} AND {x} < {_TO_S * per_s} THEN {out(name, ns)}"
+        for name, ns, per_s in UNITS
     )
 
 
@@ -270,8 +273,9 @@ def _class(ns: int) -> str:
     return unit[0] if unit else ""
 
 
-def scale_integer_units(con: duckdb.DuckDBPyConnection, counts: dict[tuple[str, str], int],
-                        any_small: bool | None = None) -> list[str]:
+def scale_integer_units(
+    con: duckdb.DuckDBPyConnection, counts: dict[tuple[str, str], int], any_small: bool | None = None
+) -> list[str]:
     """Read each staged small native or OTLP time in the unit its size tells (0 as no time); the notes.
 
     ``counts`` holds the numbers with a fraction already read in a unit (:func:`number_ns`); they are
@@ -281,7 +285,9 @@ def scale_integer_units(con: duckdb.DuckDBPyConnection, counts: dict[tuple[str, 
     anchored: set[str] = set()
     # (any_small: whether the stage holds a small time at all, when the caller knows: _stage_facts; else its test)
     if any_small is None:
-        any_small = bool(con.execute(f"SELECT EXISTS ({check_sql('small_times')})", SMALL_PARAMS).fetchall()[0][0])
+        any_small = bool(
+            con.execute(f"SELECT EXISTS ({check_sql('small_times')})", SMALL_PARAMS).fetchall()[0][0]
+        )
     if any_small:
         con.execute(_CENTERS, SMALL_PARAMS)
         for file, unit, far, n, held in con.execute(_SMALL, SMALL_PARAMS).fetchall():
@@ -306,12 +312,19 @@ def scale_integer_units(con: duckdb.DuckDBPyConnection, counts: dict[tuple[str, 
         if (unfit or n_far) and file not in anchored and unfit + zero + n_far >= sum(near.values()):
             if looks:
                 what = ", ".join(f"{n:,} {u}" for u, n in sorted(looks.items()))
-                why = " and ".join(x for x in (
-                    f"{unfit:,} fit no unit" if unfit else "",
-                    f"{n_far:,} read so would lie years from their run's other times" if n_far else "") if x)
-                mixed.append(f"{file}: {sum(looks.values()):,} integer timestamps look like epoch {what} but "
-                             f"were read as nanoseconds (1970), as the file's small ones are no epoch times "
-                             f"({why}); write ISO-8601 or integer nanoseconds")
+                why = " and ".join(
+                    x
+                    for x in (
+                        f"{unfit:,} fit no unit" if unfit else "",
+                        f"{n_far:,} read so would lie years from their run's other times" if n_far else "",
+                    )
+                    if x
+                )
+                mixed.append(
+                    f"{file}: {sum(looks.values()):,} integer timestamps look like epoch {what} but "
+                    f"were read as nanoseconds (1970), as the file's small ones are no epoch times "
+                    f"({why}); write ISO-8601 or integer nanoseconds"
+                )
             continue
         if near or zero or unfit or n_far:
             files.append(file)
@@ -320,13 +333,18 @@ def scale_integer_units(con: duckdb.DuckDBPyConnection, counts: dict[tuple[str, 
         for unit, n in near.items():
             scaled[(file, unit)] = scaled.get((file, unit), 0) + n
         if zero:
-            zeros.append(f"{file}: {zero:,} timestamp{'' if zero == 1 else 's'} of 0 read as no time (an unset "
-                         "clock, not 1970)")
+            zeros.append(
+                f"{file}: {zero:,} timestamp{'' if zero == 1 else 's'} of 0 read as no time (an unset "
+                "clock, not 1970)"
+            )
     if files:
         con.execute(_SCALE, {**SMALL_PARAMS, "files": files, "derived": list(DERIVED_LATENCY)})
         con.execute(_SCALE_RUNS, {**SMALL_PARAMS, "files": files})
-    notes = [f"{file}: {n:,} timestamp{'' if n == 1 else 's'} read as {unit} since 1970 (told by size; "
-             "the format's numbers are nanoseconds)" for (file, unit), n in sorted(scaled.items())]
+    notes = [
+        f"{file}: {n:,} timestamp{'' if n == 1 else 's'} read as {unit} since 1970 (told by size; "
+        "the format's numbers are nanoseconds)"
+        for (file, unit), n in sorted(scaled.items())
+    ]
     return notes + zeros + mixed + odd
 
 
@@ -352,12 +370,29 @@ def _odd_note(con: duckdb.DuckDBPyConnection, file: str, unfit: int, n_far: int,
     unit, or lying years from their run's other times in the one they fit."""
     lines = [line for (line,) in con.execute(_ODD_LINES, {**SMALL_PARAMS, "file": file}).fetchall()]
     n = unfit + n_far
-    where = ", ".join("?" if line is None else str(line) for line in lines) + (", ..." if n > len(lines) else "")
-    what = (", ".join(f"{m:,} {u}" for u, m in sorted(near.items())) + " that do") if near else "nanoseconds of today"
-    said = " and ".join(x for x in (
-        f"{unfit:,} integer timestamp{'' if unfit == 1 else 's'} fit{'s' if unfit == 1 else ''} no unit (not "
-        "2000-2100 in seconds, milliseconds or microseconds)" if unfit else "",
-        f"{n_far:,} integer timestamp{'' if n_far == 1 else 's'} read in the unit {'its' if n_far == 1 else 'their'} "
-        f"size tells would lie years from {'its' if n_far == 1 else 'their'} run's other times" if n_far else "") if x)
-    return (f"{file}: {said} beside {what}: read as no time, not 1970 (line {where}); write ISO-8601 "
-            "or integer nanoseconds")
+    where = ", ".join("?" if line is None else str(line) for line in lines) + (
+        ", ..." if n > len(lines) else ""
+    )
+    what = (
+        (", ".join(f"{m:,} {u}" for u, m in sorted(near.items())) + " that do")
+        if near
+        else "nanoseconds of today"
+    )
+    said = " and ".join(
+        x
+        for x in (
+            f"{unfit:,} integer timestamp{'' if unfit == 1 else 's'} fit{'s' if unfit == 1 else ''} no unit (not "
+            "2000-2100 in seconds, milliseconds or microseconds)"
+            if unfit
+            else "",
+            f"{n_far:,} integer timestamp{'' if n_far == 1 else 's'} read in the unit {'its' if n_far == 1 else 'their'} "
+            f"size tells would lie years from {'its' if n_far == 1 else 'their'} run's other times"
+            if n_far
+            else "",
+        )
+        if x
+    )
+    return (
+        f"{file}: {said} beside {what}: read as no time, not 1970 (line {where}); write ISO-8601 "
+        "or integer nanoseconds"
+    )

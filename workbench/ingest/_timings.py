@@ -42,18 +42,26 @@ def mark(what: str) -> None:
         return
     now = (time.perf_counter(), time.process_time())
     if _LAST:
-        print(f"[ingest] {now[0] - _LAST[0]:7.2f} s wall {now[1] - _LAST[1]:7.2f} s CPU  {peak_mb():6.0f} MB peak  "
-              f"until {what}")
+        print(
+            f"[ingest] {now[0] - _LAST[0]:7.2f} s wall {now[1] - _LAST[1]:7.2f} s CPU  {peak_mb():6.0f} MB peak  "
+            f"until {what}"
+        )
     _LAST[:] = now
 
 
-def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None, tag: str = "stage") -> duckdb.DuckDBPyConnection:
+def execute(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Any = None, tag: str = "stage"
+) -> duckdb.DuckDBPyConnection:
     """``con.execute(sql, params)``; when ENABLED, print what it cost, tagged ``[tag]``."""
     if not ENABLED:
         return con.execute(sql, params)
     wall, cpu = time.perf_counter(), time.process_time()
     result = con.execute(sql, params)
-    head = " ".join(ln.strip() for ln in sql.splitlines() if ln.strip() and not ln.lstrip().startswith("--"))[:70]
-    print(f"[{tag}] {time.perf_counter() - wall:7.2f} s wall {time.process_time() - cpu:7.2f} s CPU  "
-          f"{peak_mb():6.0f} MB peak  {head}")
+    head = " ".join(ln.strip() for ln in sql.splitlines() if ln.strip() and not ln.lstrip().startswith("--"))[
+        :70
+    ]
+    print(
+        f"[{tag}] {time.perf_counter() - wall:7.2f} s wall {time.process_time() - cpu:7.2f} s CPU  "
+        f"{peak_mb():6.0f} MB peak  {head}"
+    )
     return result

@@ -59,8 +59,10 @@ def restore_tool_arguments(con: duckdb.DuckDBPyConnection, steps: str = "stage_s
     if not rows:
         return []
     asked = sorted({rid for *_, rid in rows})
-    calls = {rid: list(chain(_calls(output), _calls(raw)))
-             for rid, output, raw in con.execute(outputs, {"rids": asked}).fetchall()}
+    calls = {
+        rid: list(chain(_calls(output), _calls(raw)))
+        for rid, output, raw in con.execute(outputs, {"rids": asked}).fetchall()
+    }
     for run_id, step_id, tool, text, rid in rows:
         if (run_id, step_id) in found:
             continue
@@ -71,7 +73,11 @@ def restore_tool_arguments(con: duckdb.DuckDBPyConnection, steps: str = "stage_s
                 break
     if not found:
         return []
-    con.executemany(f"UPDATE {steps} SET input = ? WHERE run_id = ? AND step_id = ? AND kind = 'tool'",  # (checked)
-                    [(args, run_id, step_id) for (run_id, step_id), args in found.items()])
-    return [f"{len(found)} tool call(s) whose input was the text of their one argument: given the arguments "
-            "the model asked with"]
+    con.executemany(
+        f"UPDATE {steps} SET input = ? WHERE run_id = ? AND step_id = ? AND kind = 'tool'",  # (checked)
+        [(args, run_id, step_id) for (run_id, step_id), args in found.items()],
+    )
+    return [
+        f"{len(found)} tool call(s) whose input was the text of their one argument: given the arguments "
+        "the model asked with"
+    ]

@@ -18,8 +18,11 @@ from ..store._connection import sql_sections, sql_statements
 from . import _timings
 
 
-def walk_tree(con: duckdb.DuckDBPyConnection, left_out: tuple[str, ...],
-              run: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None) -> bool:
+def walk_tree(
+    con: duckdb.DuckDBPyConnection,
+    left_out: tuple[str, ...],
+    run: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None,
+) -> bool:
     """finalize_tree.sql on the tree of ``tree_rows`` (made by the caller, or by whichever of the sections ``whole``
     and ``chunk`` ``left_out`` does not name), then the walk up for steps on parent cycles when the walk down missed any: tables
     ``tree``, ``down``, ``cut``, ``unreached_resolved`` and ``stored_runs`` as finalize_insert.sql reads them.
@@ -73,18 +76,23 @@ def _idle_executors() -> tuple[str, str]:
 def _tree_has() -> str:
     """How many orphans without an agent the tree has, and whether it has a leaf that tree_idle_executors.sql may
     take from its agent, in one statement (counts: cheaper than the UPDATEs' plans)."""
-    return (f"SELECT 'orphans', count(*) FROM ({_orphan_rows()}) "
-            f"UNION ALL SELECT 'idle', count(*) FROM ({_idle_executors()[0]}\nLIMIT 1)")
+    return (
+        f"SELECT 'orphans', count(*) FROM ({_orphan_rows()}) "
+        f"UNION ALL SELECT 'idle', count(*) FROM ({_idle_executors()[0]}\nLIMIT 1)"
+    )
 
 
 # The steps the walk down reached and the chunk's tree holds (equal: every step reached), and whether a run of
 # the chunk had steps stored (stored_runs, made with the tree; the walks leave it as it is), in one statement.
-_WALKED = ("SELECT 'down', count(*) FROM down UNION ALL SELECT 'tree', count(*) FROM tree "
-           "UNION ALL SELECT 'stored_runs', count(*) FROM (SELECT 1 FROM stored_runs LIMIT 1)")
+_WALKED = (
+    "SELECT 'down', count(*) FROM down UNION ALL SELECT 'tree', count(*) FROM tree "
+    "UNION ALL SELECT 'stored_runs', count(*) FROM (SELECT 1 FROM stored_runs LIMIT 1)"
+)
 
 
-def _resolve_unreached(con: duckdb.DuckDBPyConnection, _timed: Callable[[duckdb.DuckDBPyConnection, str], None]
-                       ) -> None:
+def _resolve_unreached(
+    con: duckdb.DuckDBPyConnection, _timed: Callable[[duckdb.DuckDBPyConnection, str], None]
+) -> None:
     """The steps the walk down did not reach: those on parent cycles found (finalize_unreached*.sql), the
     others given their agent and depth. The pointer jumping runs until it spans the unreached steps."""
     for stmt in sql_statements("finalize_unreached"):

@@ -21,15 +21,33 @@ _FUNCTION = "ai.telemetry.functionId"
 
 # The calls an app makes: with a functionId, the agent that name stands for (a ToolLoopAgent's loop is one).
 _CALLS = {"ai.generateText", "ai.streamText", "ai.generateObject", "ai.streamObject"}
-_KINDS = {"ai.toolCall": "TOOL", "ai.embed": "EMBEDDING", "ai.embedMany": "EMBEDDING",
-          "ai.embed.doEmbed": "EMBEDDING", "ai.embedMany.doEmbed": "EMBEDDING",
-          "ai.rerank": "RERANKER", "ai.rerank.doRerank": "RERANKER"}
+_KINDS = {
+    "ai.toolCall": "TOOL",
+    "ai.embed": "EMBEDDING",
+    "ai.embedMany": "EMBEDDING",
+    "ai.embed.doEmbed": "EMBEDDING",
+    "ai.embedMany.doEmbed": "EMBEDDING",
+    "ai.rerank": "RERANKER",
+    "ai.rerank.doRerank": "RERANKER",
+}
 # v5+ names first, then v4's
-_USAGE = ((("ai.usage.inputTokens", "ai.usage.promptTokens"), "llm.token_count.prompt"),
-          (("ai.usage.outputTokens", "ai.usage.completionTokens"), "llm.token_count.completion"))
-_READ = (OPERATION, "ai.prompt", "ai.prompt.messages", "ai.response.text", "ai.response.toolCalls",
-         "ai.response.object", "ai.toolCall.name", "ai.toolCall.args", "ai.toolCall.result", "ai.model.id",
-         *(k for keys, _ in _USAGE for k in keys))
+_USAGE = (
+    (("ai.usage.inputTokens", "ai.usage.promptTokens"), "llm.token_count.prompt"),
+    (("ai.usage.outputTokens", "ai.usage.completionTokens"), "llm.token_count.completion"),
+)
+_READ = (
+    OPERATION,
+    "ai.prompt",
+    "ai.prompt.messages",
+    "ai.response.text",
+    "ai.response.toolCalls",
+    "ai.response.object",
+    "ai.toolCall.name",
+    "ai.toolCall.args",
+    "ai.toolCall.result",
+    "ai.model.id",
+    *(k for keys, _ in _USAGE for k in keys),
+)
 
 
 def _kind(op: str) -> str | None:
@@ -54,8 +72,13 @@ def _tool_calls(value: Any) -> list[dict[str, Any]] | None:
     for c in calls:
         if isinstance(c, dict):
             args = c.get("input", c.get("args"))
-            out.append({"id": c.get("toolCallId"), "type": "function",
-                        "function": {"name": c.get("toolName"), "arguments": args}})
+            out.append(
+                {
+                    "id": c.get("toolCallId"),
+                    "type": "function",
+                    "function": {"name": c.get("toolName"), "arguments": args},
+                }
+            )
     return out or None
 
 

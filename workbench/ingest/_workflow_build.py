@@ -34,5 +34,6 @@ def join_build_traces(con: duckdb.DuckDBPyConnection, moves: StoredMoves) -> Sto
     stored = [(b, r) for b, was_stored, r in rows if was_stored and b not in moves.joined]
     if staged:
         _run_moves(con, "join_linked", staged, [])
-    return StoredMoves(moves=moves.moves + stored, roots=moves.roots,
-                       joined={**moves.joined, **dict(staged), **dict(stored)})
+    return StoredMoves(
+        moves=moves.moves + stored, roots=moves.roots, joined={**moves.joined, **dict(staged), **dict(stored)}
+    )

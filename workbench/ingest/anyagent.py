@@ -81,16 +81,19 @@ class AnyAgentTrace(Adapter):
     """any-agent ``AgentTrace`` JSON: ``{"spans": [...], "final_output"}``, SDK spans with integer ids."""
 
     name = "any-agent"
-    description = ("any-agent trace: {'spans': [{'context': {'trace_id': int, 'span_id': int}, 'parent', "
-                   "'attributes', ...}], 'final_output'} (OpenTelemetry SDK spans dumped with integer ids), or "
-                   "OpenTelemetry JS SDK spans dumped as a list ([{'spanContext': {'traceId', 'spanId'}, "
-                   "'parentSpanId', 'startTime': [s, ns], 'attributes', ...}])")
+    description = (
+        "any-agent trace: {'spans': [{'context': {'trace_id': int, 'span_id': int}, 'parent', "
+        "'attributes', ...}], 'final_output'} (OpenTelemetry SDK spans dumped with integer ids), or "
+        "OpenTelemetry JS SDK spans dumped as a list ([{'spanContext': {'traceId', 'spanId'}, "
+        "'parentSpanId', 'startTime': [s, ns], 'attributes', ...}])"
+    )
 
     def sniff(self, path: Path, head: bytes) -> bool:
         start = json_start(head)
         return start is not None and (
             (b'"context"' in start and b'"span_id"' in start and _INT_TRACE_ID.search(start) is not None)
-            or _JS_CONTEXT.search(start) is not None)
+            or _JS_CONTEXT.search(start) is not None
+        )
 
     def stage(self, path: Path, stage: Stage) -> None:
         sink, runs = StepSink(stage), set()
@@ -101,9 +104,12 @@ class AnyAgentTrace(Adapter):
                     continue
                 spans = self._spans(doc)
                 if spans is None:
-                    stage.reject(line=line, reason="not an any-agent trace or span dump: needs an object with a "
-                                        "'spans' list, a span, or a list of them",
-                                 raw=raw if raw is not None else doc)
+                    stage.reject(
+                        line=line,
+                        reason="not an any-agent trace or span dump: needs an object with a "
+                        "'spans' list, a span, or a list of them",
+                        raw=raw if raw is not None else doc,
+                    )
                     continue
                 for i, span in enumerate(spans):
                     with stage.guard(line, span):
@@ -138,22 +144,31 @@ class AnyAgentTrace(Adapter):
         traces: dict[str, dict[str, Any]] = {}
         for span in spans:
             try:
-                tid = otlp_hex(_context_id(span.get("context"), "trace_id"), "trace id") \
-                    if isinstance(span, dict) else None
+                tid = (
+                    otlp_hex(_context_id(span.get("context"), "trace_id"), "trace id")
+                    if isinstance(span, dict)
+                    else None
+                )
             except BadSpan:
                 continue
             if isinstance(tid, str) and tid in runs and tid not in traces:
                 traces[tid] = _resource(span)[1]
         for tid, rattrs in traces.items():
             try:
-                stage.run(run_id=tid, line=line, system=rattrs.get("service.name") or None, outcome="success",
-                          attributes={**rattrs, "output": as_text(doc["final_output"])})
+                stage.run(
+                    run_id=tid,
+                    line=line,
+                    system=rattrs.get("service.name") or None,
+                    outcome="success",
+                    attributes={**rattrs, "output": as_text(doc["final_output"])},
+                )
             except RecordError as exc:  # an oversized answer: the spans still stand
                 stage.reject(line=line, reason=f"trace {tid}: final_output: {exc}", run_id=tid)
 
 
-def stage_dumped_span(span: Any, line: int, order: int, stage: Stage, sink: StepSink, runs: set[str],
-                      default_scope: str | None) -> None:
+def stage_dumped_span(
+    span: Any, line: int, order: int, stage: Stage, sink: StepSink, runs: set[str], default_scope: str | None
+) -> None:
     """Stage one span in the Python SDK dump's shape (``context``, ``parent``, ``start_time`` …; see the module
     docstring), as the OTLP reader would read the same span; ``default_scope`` is the instrumentation scope of
     a span that names none (the dump of a tracer whose scope is known), None for none."""
@@ -168,8 +183,10 @@ def stage_dumped_span(span: Any, line: int, order: int, stage: Stage, sink: Step
     try:
         trace_id = otlp_hex(_context_id(context, "trace_id"), "trace id")
         span_id = otlp_hex(_context_id(context, "span_id"), "span id")
-        parent_id = otlp_hex(_context_id(parent, "span_id") if isinstance(parent, dict)
-                             else span.get("parent_id", parent), "parent id")
+        parent_id = otlp_hex(
+            _context_id(parent, "span_id") if isinstance(parent, dict) else span.get("parent_id", parent),
+            "parent id",
+        )
         # (a root's links only, as every span reader keeps them: see _links)
         links = _hex_links(span.get("links")) if parent_id is None and span.get("links") else None
     except BadSpan as exc:
@@ -177,9 +194,13 @@ def stage_dumped_span(span: Any, line: int, order: int, stage: Stage, sink: Step
         return
     attrs = span.get("attributes")
     if attrs is not None and not isinstance(attrs, dict):
-        stage.reject(line=line, reason=f"bad span: attributes is a JSON {type(attrs).__name__}, not an object",
-                     raw=span, run_id=trace_id if isinstance(trace_id, str) else None,
-                     step_id=span_id if isinstance(span_id, str) else None)
+        stage.reject(
+            line=line,
+            reason=f"bad span: attributes is a JSON {type(attrs).__name__}, not an object",
+            raw=span,
+            run_id=trace_id if isinstance(trace_id, str) else None,
+            step_id=span_id if isinstance(span_id, str) else None,
+        )
         return
     status = span.get("status")
     # As the OTLP reader does: the resource's service is the run's system and a step attribute, the
@@ -194,16 +215,28 @@ def stage_dumped_span(span: Any, line: int, order: int, stage: Stage, sink: Step
     if scope is not None:
         extra["otel.scope.name"] = scope
     stage_span(
-        stage, sink, runs, line=line, order=order, raw=span, trace_id=trace_id, span_id=span_id,
-        parent_id=parent_id, name=span.get("name"),
+        stage,
+        sink,
+        runs,
+        line=line,
+        order=order,
+        raw=span,
+        trace_id=trace_id,
+        span_id=span_id,
+        parent_id=parent_id,
+        name=span.get("name"),
         attrs=flatten(attrs) if attrs else {},
-        start=span.get("start_time"), end=span.get("end_time"),
+        start=span.get("start_time"),
+        end=span.get("end_time"),
         status=status.get("status_code") if isinstance(status, dict) else status,
         message=(status.get("description") or None) if isinstance(status, dict) else None,
-        events=span.get("events"), kind=None,
+        events=span.get("events"),
+        kind=None,
         extra=extra,
         run_facts={"system": service, "attributes": rattrs or None},
-        links=links, span_kind=span.get("kind"))
+        links=links,
+        span_kind=span.get("kind"),
+    )
 
 
 def _hex_links(value: Any) -> Any:
@@ -218,9 +251,15 @@ def _hex_links(value: Any) -> Any:
             out.append(link)
             continue
         ctx = link.get("context") if isinstance(link.get("context"), dict) else link
-        out.append({"context": {"trace_id": otlp_hex(ctx.get("trace_id"), "trace id"),
-                                "span_id": otlp_hex(ctx.get("span_id"), "span id")},
-                    "attributes": link.get("attributes")})
+        out.append(
+            {
+                "context": {
+                    "trace_id": otlp_hex(ctx.get("trace_id"), "trace id"),
+                    "span_id": otlp_hex(ctx.get("span_id"), "span id"),
+                },
+                "attributes": link.get("attributes"),
+            }
+        )
     return out
 
 
@@ -241,8 +280,11 @@ def _js_context(span: dict) -> Any:
 
 def _hrtime(value: Any) -> Any:
     """A JS SDK ``HrTime`` (``[seconds, nanoseconds]``) as epoch nanoseconds; anything else as it is."""
-    if (isinstance(value, list) and len(value) == 2
-            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
+    if (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
         return value[0] * 1_000_000_000 + value[1]
     return value
 
@@ -264,17 +306,32 @@ def _from_js(span: dict) -> dict[str, Any]:
         events = [{k: v for k, v in e.items() if k != "time"} if isinstance(e, dict) else e for e in events]
     links = span.get("links")
     if isinstance(links, list):
-        links = [{"context": _js_ids(link.get("context")), "attributes": link.get("attributes")}
-                 if isinstance(link, dict) else link for link in links]
+        links = [
+            {"context": _js_ids(link.get("context")), "attributes": link.get("attributes")}
+            if isinstance(link, dict)
+            else link
+            for link in links
+        ]
     resource = span.get("resource")
-    if isinstance(resource, dict) and "attributes" not in resource and isinstance(resource.get("_attributes"), dict):
+    if (
+        isinstance(resource, dict)
+        and "attributes" not in resource
+        and isinstance(resource.get("_attributes"), dict)
+    ):
         resource = {"attributes": resource["_attributes"]}  # (the Resource object itself written)
     return {
-        "name": span.get("name"), "context": _js_ids(_js_context(span)), "parent_id": parent or None,
+        "name": span.get("name"),
+        "context": _js_ids(_js_context(span)),
+        "parent_id": parent or None,
         "kind": _JS_KINDS[kind] if type(kind) is int and 0 <= kind < len(_JS_KINDS) else kind,
-        "start_time": _hrtime(span.get("startTime")), "end_time": _hrtime(span.get("endTime")),
+        "start_time": _hrtime(span.get("startTime")),
+        "end_time": _hrtime(span.get("endTime")),
         "status": {"status_code": status.get("code"), "description": status.get("message")}
-        if isinstance(status, dict) else status,
-        "attributes": span.get("attributes"), "events": events, "links": links, "resource": resource,
+        if isinstance(status, dict)
+        else status,
+        "attributes": span.get("attributes"),
+        "events": events,
+        "links": links,
+        "resource": resource,
         "instrumentation_scope": span.get("instrumentationScope", span.get("instrumentationLibrary")),
     }

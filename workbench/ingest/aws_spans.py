@@ -68,18 +68,34 @@ def _dumped(span: dict[str, Any]) -> dict[str, Any]:
     status = span.get("status")
     events = span.get("events")
     if isinstance(events, list):  # (an event's time is the span reader's to ignore, as it is in OTLP)
-        events = [{k: v for k, v in e.items() if k != "timeUnixNano"} if isinstance(e, dict) else e
-                  for e in events]
+        events = [
+            {k: v for k, v in e.items() if k != "timeUnixNano"} if isinstance(e, dict) else e for e in events
+        ]
     links = span.get("links")
     if isinstance(links, list):
-        links = [{"context": {"trace_id": link.get("traceId"), "span_id": link.get("spanId")},
-                  "attributes": link.get("attributes")} if isinstance(link, dict) else link for link in links]
+        links = [
+            {
+                "context": {"trace_id": link.get("traceId"), "span_id": link.get("spanId")},
+                "attributes": link.get("attributes"),
+            }
+            if isinstance(link, dict)
+            else link
+            for link in links
+        ]
     return {
-        "name": span.get("name"), "context": {"trace_id": span.get("traceId"), "span_id": span.get("spanId")},
-        "parent_id": span.get("parentSpanId") or None, "kind": span.get("kind"), "start_time": start,
-        "end_time": end, "status": {"status_code": status.get("code"), "description": status.get("message")}
-        if isinstance(status, dict) else status,
-        "attributes": span.get("attributes"), "events": events, "links": links, "resource": span.get("resource"),
+        "name": span.get("name"),
+        "context": {"trace_id": span.get("traceId"), "span_id": span.get("spanId")},
+        "parent_id": span.get("parentSpanId") or None,
+        "kind": span.get("kind"),
+        "start_time": start,
+        "end_time": end,
+        "status": {"status_code": status.get("code"), "description": status.get("message")}
+        if isinstance(status, dict)
+        else status,
+        "attributes": span.get("attributes"),
+        "events": events,
+        "links": links,
+        "resource": span.get("resource"),
         "instrumentation_scope": span.get("scope"),
     }
 
@@ -88,18 +104,22 @@ class AwsSpans(Adapter):
     """CloudWatch ``aws/spans`` log events: one OpenTelemetry span each, attributes as maps."""
 
     name = "aws-spans"
-    description = ("CloudWatch aws/spans log events: one span a line ({'traceId', 'spanId', 'parentSpanId', 'name', "
-                   "'attributes': {...}, 'resource': {'attributes': {...}}, 'scope', 'startTimeUnixNano', "
-                   "'status'}), a list of them, or a filter-log-events answer ({'events': [{'message': "
-                   "'<span JSON>'}]})")
+    description = (
+        "CloudWatch aws/spans log events: one span a line ({'traceId', 'spanId', 'parentSpanId', 'name', "
+        "'attributes': {...}, 'resource': {'attributes': {...}}, 'scope', 'startTimeUnixNano', "
+        "'status'}), a list of them, or a filter-log-events answer ({'events': [{'message': "
+        "'<span JSON>'}]})"
+    )
 
     def sniff(self, path: Path, head: bytes) -> bool:
         start = json_start(head)
         if start is None or b'"resourceSpans"' in start:
             return False
-        return ((_TRACE_ID.search(start) is not None and b'"spanId"' in start
-                 and _ATTRIBUTE_MAP.search(start) is not None)
-                or _MESSAGE.search(start) is not None)
+        return (
+            _TRACE_ID.search(start) is not None
+            and b'"spanId"' in start
+            and _ATTRIBUTE_MAP.search(start) is not None
+        ) or _MESSAGE.search(start) is not None
 
     def stage(self, path: Path, stage: Stage) -> None:
         sink, runs = StepSink(stage), set()
@@ -109,12 +129,22 @@ class AwsSpans(Adapter):
                 for i, event in enumerate(_events(doc)):
                     span = _span(event)
                     if not isinstance(span, dict) or "traceId" not in span:
-                        stage.reject(line=line, reason="not an aws/spans span: needs an object with traceId, "
-                                                       "spanId and attributes, or a log event whose message is one",
-                                     raw=raw if raw is not None else event)
+                        stage.reject(
+                            line=line,
+                            reason="not an aws/spans span: needs an object with traceId, "
+                            "spanId and attributes, or a log event whose message is one",
+                            raw=raw if raw is not None else event,
+                        )
                         continue
                     with stage.guard(line, span):
-                        stage_dumped_span(_dumped(span), line, (line << 24) + ((index or 0) << 12) + i, stage, sink,
-                                          runs, None)
+                        stage_dumped_span(
+                            _dumped(span),
+                            line,
+                            (line << 24) + ((index or 0) << 12) + i,
+                            stage,
+                            sink,
+                            runs,
+                            None,
+                        )
         finally:
             sink.flush()

@@ -97,8 +97,11 @@ def _traces(doc: Any) -> list[tuple[list[Any], dict[str, Any]]] | str:
     out = []
     for trace in traces:
         if not isinstance(trace, dict) or not isinstance(trace.get("spans"), list):
-            what = f"a JSON {type(trace).__name__}" if not isinstance(trace, dict) else \
-                f"an object with keys {', '.join(repr(k)[:40] for k in list(trace)[:6])}"
+            what = (
+                f"a JSON {type(trace).__name__}"
+                if not isinstance(trace, dict)
+                else f"an object with keys {', '.join(repr(k)[:40] for k in list(trace)[:6])}"
+            )
             return f"not a Jaeger trace: {what}, where a trace is an object with a 'spans' list"
         processes = trace.get("processes") if isinstance(trace.get("processes"), dict) else {}
         out.append((trace["spans"], processes))
@@ -109,8 +112,10 @@ class JaegerJson(Adapter):
     """Jaeger's trace JSON (UI download or ``/api/traces``): ``{"data": [{"traceID", "spans", "processes"}]}``."""
 
     name = "jaeger"
-    description = ("Jaeger trace JSON (UI 'Download JSON' or /api/traces): {'data': [{'traceID', 'spans': "
-                   "[{'spanID', 'operationName', 'references', 'startTime' (µs), 'duration', 'tags'}], 'processes'}]}")
+    description = (
+        "Jaeger trace JSON (UI 'Download JSON' or /api/traces): {'data': [{'traceID', 'spans': "
+        "[{'spanID', 'operationName', 'references', 'startTime' (µs), 'duration', 'tags'}], 'processes'}]}"
+    )
 
     def sniff(self, path: Path, head: bytes) -> bool:
         start = json_start(head)
@@ -133,8 +138,10 @@ class JaegerJson(Adapter):
                     starts = nested_item_lines(place, n, ("data",), len(traces)) or [n] * len(traces)
                     lines = [[at] * len(spans) for at, (spans, _) in zip(starts, traces, strict=True)]
                 else:
-                    lines = [nested_item_lines(place, n, ("spans",), len(spans)) or [n] * len(spans)
-                             for spans, _ in traces]
+                    lines = [
+                        nested_item_lines(place, n, ("spans",), len(spans)) or [n] * len(spans)
+                        for spans, _ in traces
+                    ]
                 order = (n << 24) + (i or 0) * 65536
                 for (spans, processes), at in zip(traces, lines, strict=True):
                     for span, line in zip(spans, at, strict=True):
@@ -145,8 +152,15 @@ class JaegerJson(Adapter):
             sink.flush()
 
     @staticmethod
-    def _span(span: Any, processes: dict[str, Any], line: int, order: int, stage: Stage, sink: StepSink,
-              runs: set[str]) -> None:
+    def _span(
+        span: Any,
+        processes: dict[str, Any],
+        line: int,
+        order: int,
+        stage: Stage,
+        sink: StepSink,
+        runs: set[str],
+    ) -> None:
         if not isinstance(span, dict):
             stage.reject(line=line, reason=f"span is a JSON {type(span).__name__}, not an object", raw=span)
             return
@@ -167,16 +181,28 @@ class JaegerJson(Adapter):
         if duration is not None and _duration_ms(duration) is None:
             # (Jaeger's model writes a uint64 of µs, a JSON number: '1e5', true or '-5' is no duration to guess,
             # and the span kept without its end would hide that its time was lost)
-            shown = repr(duration) if type(duration) in (str, int, float) else f"a JSON {_json_type(duration)}"
-            stage.reject(line=line, reason=f"bad span: duration {shown[:80]} is not a number of microseconds",
-                         raw=span, run_id=span.get("traceID"), step_id=span.get("spanID"))
+            shown = (
+                repr(duration) if type(duration) in (str, int, float) else f"a JSON {_json_type(duration)}"
+            )
+            stage.reject(
+                line=line,
+                reason=f"bad span: duration {shown[:80]} is not a number of microseconds",
+                raw=span,
+                run_id=span.get("traceID"),
+                step_id=span.get("spanID"),
+            )
             return
         if duration is not None and abs(_duration_ms(duration)) > _LONGEST_MS:
             # (10**30 or 1e300 µs, or -10**30, overflowed the step columns' int64 nanoseconds: the whole file failed,
             # no line said)
-            stage.reject(line=line, reason=f"bad span: duration {str(duration)[:80]} µs is longer than any step the "
-                         "store can hold (292 years of nanoseconds, either way)",
-                         raw=span, run_id=span.get("traceID"), step_id=span.get("spanID"))
+            stage.reject(
+                line=line,
+                reason=f"bad span: duration {str(duration)[:80]} µs is longer than any step the "
+                "store can hold (292 years of nanoseconds, either way)",
+                raw=span,
+                run_id=span.get("traceID"),
+                step_id=span.get("spanID"),
+            )
             return
         parent, links = _references(span)
         # (a start written otherwise, digit text or with a fraction, is read by size: its duration, always µs
@@ -184,10 +210,26 @@ class JaegerJson(Adapter):
         whole = type(start) is int and type(duration) is int
         end = start + duration if whole else None
         stage_span(
-            stage, sink, runs, line=line, order=order, raw=span, trace_id=span.get("traceID"),
-            span_id=span.get("spanID"), parent_id=parent, name=span.get("operationName"), attrs=attrs,
+            stage,
+            sink,
+            runs,
+            line=line,
+            order=order,
+            raw=span,
+            trace_id=span.get("traceID"),
+            span_id=span.get("spanID"),
+            parent_id=parent,
+            name=span.get("operationName"),
+            attrs=attrs,
             # (microseconds, told by size; 0 is no time)
-            start=start, end=end, status=status, message=message or None, events=_events(span.get("logs")),
-            duration_ms=None if whole else _duration_ms(duration), kind=None, span_kind=attrs.get(_KIND),
+            start=start,
+            end=end,
+            status=status,
+            message=message or None,
+            events=_events(span.get("logs")),
+            duration_ms=None if whole else _duration_ms(duration),
+            kind=None,
+            span_kind=attrs.get(_KIND),
             links=links or None,
-            run_facts={"system": service} if isinstance(service, str) and service else None)
+            run_facts={"system": service} if isinstance(service, str) and service else None,
+        )

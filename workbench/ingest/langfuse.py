@@ -57,8 +57,16 @@ from ._time_units import epoch_or_iso_ns
 from ._values import logprob_stats
 
 # Langfuse observation types with a meaning of their own; SPAN and EVENT say nothing about the work.
-_TYPE_KIND = {"GENERATION": "llm", "EMBEDDING": "llm", "TOOL": "tool", "AGENT": "agent", "CHAIN": "chain",
-              "RETRIEVER": "retriever", "GUARDRAIL": "system", "EVALUATOR": "system"}
+_TYPE_KIND = {
+    "GENERATION": "llm",
+    "EMBEDDING": "llm",
+    "TOOL": "tool",
+    "AGENT": "agent",
+    "CHAIN": "chain",
+    "RETRIEVER": "retriever",
+    "GUARDRAIL": "system",
+    "EVALUATOR": "system",
+}
 # The OTel GenAI / OpenInference kinds come from the one table of conventions (an unknown or PROMPT
 # kind says nothing here: the observation type and LangSmith's kind are tried next).
 _OI_KIND = {k: v for k, v in OI_KINDS.items() if v != "other"}
@@ -68,26 +76,55 @@ _LS_KIND = {"llm": "llm", "tool": "tool", "retriever": "retriever", "chain": "ch
 
 # Instrumentation scopes that name the agent framework (checked in order; LLM-client scopes such as
 # openinference.instrumentation.litellm say nothing about the framework and are not listed).
-_FRAMEWORKS = (("crewai", "crewai"), ("openai_agents", "openai-agents"), ("google_adk", "google-adk"),
-               ("gcp.vertex.agent", "google-adk"), ("agent_framework", "microsoft-agent-framework"),
-               ("autogen", "autogen"), ("smolagents", "smolagents"), ("langgraph", "langgraph"),
-               ("llama_index", "llama-index"), ("pydantic_ai", "pydantic-ai"), ("agno", "agno"),
-               ("strands", "strands-agents"), ("semantic_kernel", "semantic-kernel"), ("beeai", "beeai"),
-               ("koog", "koog"))
+_FRAMEWORKS = (
+    ("crewai", "crewai"),
+    ("openai_agents", "openai-agents"),
+    ("google_adk", "google-adk"),
+    ("gcp.vertex.agent", "google-adk"),
+    ("agent_framework", "microsoft-agent-framework"),
+    ("autogen", "autogen"),
+    ("smolagents", "smolagents"),
+    ("langgraph", "langgraph"),
+    ("llama_index", "llama-index"),
+    ("pydantic_ai", "pydantic-ai"),
+    ("agno", "agno"),
+    ("strands", "strands-agents"),
+    ("semantic_kernel", "semantic-kernel"),
+    ("beeai", "beeai"),
+    ("koog", "koog"),
+)
 
 _AGENT_NAME_KEYS = ("gen_ai.agent.name", "graph.node.id", "agent.name")
-_AGENT_SPAN_NAME = re.compile(r"^(?:" + "|".join(re.escape(x.strip()) for x in AGENT_NAME_PREFIXES)
-                              + r")\s+(.+)$|^agent_run\s*\[(.+)\]$")
+_AGENT_SPAN_NAME = re.compile(
+    r"^(?:"
+    + "|".join(re.escape(x.strip()) for x in AGENT_NAME_PREFIXES)
+    + r")\s+(.+)$|^agent_run\s*\[(.+)\]$"
+)
 # Agno's (OpenInference) agent and team run spans: ``<name>.run`` (spaces as ``_``), ``Agent.run`` unnamed.
 _AGNO_RUN = re.compile(r"^(\S+)\.a?run$")
 _CREW_ROLE = re.compile(r"""\brole=(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")""")
 _HANDOFF = re.compile(r"^handoff\b", re.IGNORECASE)
 
 # Attributes already carried by the step's input/output: kept once, not twice.
-_DUPLICATE_KEYS = ("input.value", "output.value", "llm.input_messages.", "llm.output_messages.",
-                   "gcp.vertex.agent.llm_request", "gcp.vertex.agent.llm_response")
-_OBS_EXTRA = ("version", "modelParameters", "promptName", "promptVersion", "completionStartTime",
-              "timeToFirstToken", "toolCallNames", "environment")
+_DUPLICATE_KEYS = (
+    "input.value",
+    "output.value",
+    "llm.input_messages.",
+    "llm.output_messages.",
+    "gcp.vertex.agent.llm_request",
+    "gcp.vertex.agent.llm_response",
+)
+_OBS_EXTRA = (
+    "version",
+    "modelParameters",
+    "promptName",
+    "promptVersion",
+    "completionStartTime",
+    "timeToFirstToken",
+    "toolCallNames",
+    "environment",
+)
+
 
 def _json_dict(value: Any) -> dict | None:
     """A dict, or the dict a JSON string encodes (Langfuse keeps ``metadata`` as a JSON string)."""
@@ -129,8 +166,11 @@ def _camel(item: Any) -> Any:
 
 
 def _is_observation(item: Any) -> bool:
-    return isinstance(item, dict) and "observations" not in item and (
-        "parentObservationId" in item or ("traceId" in item and "type" in item))
+    return (
+        isinstance(item, dict)
+        and "observations" not in item
+        and ("parentObservationId" in item or ("traceId" in item and "type" in item))
+    )
 
 
 def _units(doc: Any) -> list[tuple[dict | None, Any]]:
@@ -248,14 +288,26 @@ def _handoff(tool: Any, args: Any) -> str | None:
     return target if target is not None else "" if unnamed_handoff(tool, text) else None
 
 
-def _classify(obs: dict, name: str, a: dict, top: dict, scope: str, crew_roles: dict[str, str],
-              subgraphs: set[str], tool_nodes: dict[str, str]) -> tuple[str, str | None, bool, str | None]:
+def _classify(
+    obs: dict,
+    name: str,
+    a: dict,
+    top: dict,
+    scope: str,
+    crew_roles: dict[str, str],
+    subgraphs: set[str],
+    tool_nodes: dict[str, str],
+) -> tuple[str, str | None, bool, str | None]:
     """(kind, agent, is_agent, tool) of one observation."""
     otype = str(obs.get("type") or "").upper()
     op = str(a.get("gen_ai.operation.name") or "").lower()
     node = top.get("langgraph_node")
-    kind = _TYPE_KIND.get(otype) or _OI_KIND.get(str(a.get("openinference.span.kind") or "").upper()) \
-        or _OP_KIND.get(op) or _LS_KIND.get(str(a.get("langsmith.span.kind") or "").lower())
+    kind = (
+        _TYPE_KIND.get(otype)
+        or _OI_KIND.get(str(a.get("openinference.span.kind") or "").upper())
+        or _OP_KIND.get(op)
+        or _LS_KIND.get(str(a.get("langsmith.span.kind") or "").lower())
+    )
     if isinstance(node, str) and node:
         # A span of a LangGraph node: the node's own span is its actor's, a transfer_to_<agent> tool a hand-off
         own = a.get("gen_ai.agent.name") if isinstance(a.get("gen_ai.agent.name"), str) else None
@@ -263,7 +315,12 @@ def _classify(obs: dict, name: str, a: dict, top: dict, scope: str, crew_roles: 
         if lg_kind in ("agent", "handoff") or lg_agent is not None:
             return lg_kind or "chain", lg_agent, lg_kind == "agent", None
         if lg_kind == "chain" and name == node and langgraph_tool_node(top):
-            return "chain", tool_nodes.get(str(obs.get("id"))), False, None  # a ToolNode: for the agent before it
+            return (
+                "chain",
+                tool_nodes.get(str(obs.get("id"))),
+                False,
+                None,
+            )  # a ToolNode: for the agent before it
     if kind in ("agent", "tool") and emitter_event(name, a):
         # BeeAI: one event of the enclosing agent's run or tool call (a call's start / finish / success,
         # typed TOOL), not an agent nor another call: as the OTLP readers read it
@@ -275,8 +332,9 @@ def _classify(obs: dict, name: str, a: dict, top: dict, scope: str, crew_roles: 
     if kind is None and isinstance(a.get("gen_ai.tool.name"), str) and a["gen_ai.tool.name"]:
         kind = "tool"  # a tool execution without gen_ai.operation.name (Koog's tool spans)
     if kind is None:
-        kind = "system" if scope.startswith("crewai.telemetry") else (
-            "other" if otype == "EVENT" else "chain")
+        kind = (
+            "system" if scope.startswith("crewai.telemetry") else ("other" if otype == "EVENT" else "chain")
+        )
     declared = a.get("gen_ai.agent.name") if isinstance(a.get("gen_ai.agent.name"), str) else None
     if declared is None and kind == "chain":
         declared = executor_agent(a)  # Microsoft Agent Framework: the executor hosting an agent names it
@@ -311,7 +369,9 @@ def _agent_ids(observations: list, metas: list[dict]) -> _AgentIds:
             continue
         a = _attrs(meta)
         if str(obs.get("type") or "").upper() == "AGENT" or a.get("gen_ai.operation.name") in (
-                "invoke_agent", "create_agent"):
+            "invoke_agent",
+            "create_agent",
+        ):
             spans.append((str(obs.get("startTime") or ""), n, obs, a))
     for _start, _n, obs, a in sorted(spans, key=lambda s: (s[0], s[1])):
         agent = _agent_name(obs["name"], a, obs, {})
@@ -324,10 +384,13 @@ def _tool_node_actors(observations: list, metas: list[dict], subgraphs: set[str]
     """Observation id -> agent, for the spans of a graph's top-level ToolNode: the node that ran before it
     (in a flat ReAct graph, ``agent``; where several agent nodes share one ``tools`` node, the one that
     asked for the tools)."""
-    spans = sorted((str(obs.get("startTime") or ""), n, obs, meta)
-                   for n, (obs, meta) in enumerate(zip(observations, metas, strict=True))
-                   if isinstance(obs, dict) and meta.get("langgraph_node") == obs.get("name")
-                   and len(langgraph_path(meta)) < 2)
+    spans = sorted(
+        (str(obs.get("startTime") or ""), n, obs, meta)
+        for n, (obs, meta) in enumerate(zip(observations, metas, strict=True))
+        if isinstance(obs, dict)
+        and meta.get("langgraph_node") == obs.get("name")
+        and len(langgraph_path(meta)) < 2
+    )
     out: dict[str, str] = {}
     last: str | None = None
     for _start, _n, obs, meta in spans:
@@ -357,9 +420,17 @@ def _usage(obs: dict) -> tuple[Any, Any]:
     for key in ("usageDetails", "usage"):
         u = obs.get(key)
         if isinstance(u, dict) and u:
-            tin = next((u[k] for k in ("input", "prompt_tokens", "input_tokens", "promptTokens") if k in u), None)
-            tout = next((u[k] for k in ("output", "completion_tokens", "output_tokens", "completionTokens")
-                         if k in u), None)
+            tin = next(
+                (u[k] for k in ("input", "prompt_tokens", "input_tokens", "promptTokens") if k in u), None
+            )
+            tout = next(
+                (
+                    u[k]
+                    for k in ("output", "completion_tokens", "output_tokens", "completionTokens")
+                    if k in u
+                ),
+                None,
+            )
             if tin is not None or tout is not None:
                 return tin, tout
     if obs.get("promptTokens") or obs.get("completionTokens"):
@@ -427,9 +498,15 @@ def _run_attributes(trace: dict) -> dict[str, Any]:
         own = {k: v for k, v in meta.items() if k not in ("attributes", "resourceAttributes", "scope")}
         if own:
             out["metadata"] = own
-    scores = [{k: s.get(k) for k in ("name", "value", "stringValue", "dataType", "source", "comment",
-                                     "observationId") if s.get(k) is not None}
-              for s in trace.get("scores") or () if isinstance(s, dict)]
+    scores = [
+        {
+            k: s.get(k)
+            for k in ("name", "value", "stringValue", "dataType", "source", "comment", "observationId")
+            if s.get(k) is not None
+        }
+        for s in trace.get("scores") or ()
+        if isinstance(s, dict)
+    ]
     if scores:
         out["scores"] = scores
     return out
@@ -439,8 +516,10 @@ class LangfuseExport(Adapter):
     """Langfuse trace exports: ``{"trace", "observations"}`` files, JSONL of them, observation lists."""
 
     name = "langfuse"
-    description = ("Langfuse export: {'trace': {...}, 'observations': [...]} per file or per JSONL line, "
-                   "or a list / API page of observations")
+    description = (
+        "Langfuse export: {'trace': {...}, 'observations': [...]} per file or per JSONL line, "
+        "or a list / API page of observations"
+    )
 
     def sniff(self, path: Path, head: bytes) -> bool:
         """Langfuse objects carry ``projectId``; observations carry ``parentObservationId``."""
@@ -454,10 +533,12 @@ class LangfuseExport(Adapter):
             if not first.rstrip().endswith(b"}") or not re.search(rb"(?m)^[ \t]*\{", head):
                 return False
         if b'"projectId"' in head and any(
-                k in head for k in (b'"observations"', b'"parentObservationId"', b'"trace"', b'"traceId"')):
+            k in head for k in (b'"observations"', b'"parentObservationId"', b'"trace"', b'"traceId"')
+        ):
             return True
         return (b'"parentObservationId"' in head and b'"traceId"' in head) or (
-            b'"parent_observation_id"' in head and b'"trace_id"' in head and b'"project_id"' in head)
+            b'"parent_observation_id"' in head and b'"trace_id"' in head and b'"project_id"' in head
+        )
 
     def stage(self, path: Path, stage: Stage) -> None:
         """Stage every observation of every trace in ``path``."""
@@ -474,17 +555,25 @@ class LangfuseExport(Adapter):
             for trace, observations in units:
                 if trace is not None and depth_error({k: v for k, v in trace.items() if k != "observations"}):
                     # The trace's own facts are unreadable; its observations are judged one by one.
-                    stage.reject(line=line, reason=f"trace {str(trace.get('id'))[:80]}: "
-                                 f"{depth_error(trace)}", run_id=trace.get("id"))
+                    stage.reject(
+                        line=line,
+                        reason=f"trace {str(trace.get('id'))[:80]}: {depth_error(trace)}",
+                        run_id=trace.get("id"),
+                    )
                     trace = {"id": trace.get("id")}
                 ordinal = self._stage_unit(trace, observations, line, ordinal, stage, raw)
 
-    def _stage_unit(self, trace: dict | None, observations: Any, line: int, ordinal: int,
-                    stage: Stage, raw: bytes | None) -> int:
+    def _stage_unit(
+        self, trace: dict | None, observations: Any, line: int, ordinal: int, stage: Stage, raw: bytes | None
+    ) -> int:
         trace_id = trace.get("id") if trace is not None else None
         if not isinstance(observations, list):
-            stage.reject(line=line, reason=f"'observations' is a JSON {type(observations).__name__}, not a list",
-                         raw=raw if raw is not None else trace, run_id=trace_id)
+            stage.reject(
+                line=line,
+                reason=f"'observations' is a JSON {type(observations).__name__}, not a list",
+                raw=raw if raw is not None else trace,
+                run_id=trace_id,
+            )
             return ordinal
         metas = [(_json_dict(o.get("metadata")) or {}) if isinstance(o, dict) else {} for o in observations]
         framework = _framework(metas)
@@ -499,32 +588,59 @@ class LangfuseExport(Adapter):
             where = line if raw is not None else ordinal
             deep = depth_error(obs)
             if deep is not None:
-                stage.reject(line=where, reason=f"observation {ordinal}: {deep}", run_id=trace_id,
-                             step_id=obs.get("id") if isinstance(obs, dict) else None)
+                stage.reject(
+                    line=where,
+                    reason=f"observation {ordinal}: {deep}",
+                    run_id=trace_id,
+                    step_id=obs.get("id") if isinstance(obs, dict) else None,
+                )
                 continue
             with stage.guard(where, obs, trace_id, obs.get("id") if isinstance(obs, dict) else None):
-                run_id = self._stage_observation(obs, meta, trace_id, ordinal, where, crew_roles, subgraphs,
-                                                 ids, tool_nodes, stage)
+                run_id = self._stage_observation(
+                    obs, meta, trace_id, ordinal, where, crew_roles, subgraphs, ids, tool_nodes, stage
+                )
                 if isinstance(run_id, str) and run_id:
                     run_ids.add(run_id)
         if isinstance(trace_id, str) and trace_id:
             try:
-                stage.run(run_id=trace_id, line=line, system=framework or trace.get("name"),
-                          task=unescaped_json_text(_text(trace.get("input"))), attributes=_run_attributes(trace) or None)
+                stage.run(
+                    run_id=trace_id,
+                    line=line,
+                    system=framework or trace.get("name"),
+                    task=unescaped_json_text(_text(trace.get("input"))),
+                    attributes=_run_attributes(trace) or None,
+                )
             except RecordError as exc:  # an oversized or undecodable trace input: its steps still stand
-                stage.reject(line=line, reason=f"trace {trace_id}: {exc}", raw=raw if raw is not None else trace,
-                             run_id=trace_id)
+                stage.reject(
+                    line=line,
+                    reason=f"trace {trace_id}: {exc}",
+                    raw=raw if raw is not None else trace,
+                    run_id=trace_id,
+                )
         elif framework:
             for run_id in sorted(run_ids):
                 stage.run(run_id=run_id, line=line, system=framework)
         return ordinal
 
-    def _stage_observation(self, obs: Any, meta: dict, trace_id: Any, ordinal: int, where: int,
-                           crew_roles: dict[str, str], subgraphs: set[str], ids: _AgentIds,
-                           tool_nodes: dict[str, str], stage: Stage) -> Any:
+    def _stage_observation(
+        self,
+        obs: Any,
+        meta: dict,
+        trace_id: Any,
+        ordinal: int,
+        where: int,
+        crew_roles: dict[str, str],
+        subgraphs: set[str],
+        ids: _AgentIds,
+        tool_nodes: dict[str, str],
+        stage: Stage,
+    ) -> Any:
         if not isinstance(obs, dict):
-            what = "an id, not an object (export with observations expanded)" if isinstance(obs, str) \
+            what = (
+                "an id, not an object (export with observations expanded)"
+                if isinstance(obs, str)
                 else f"a JSON {type(obs).__name__}, not an object"
+            )
             stage.reject(line=where, reason=f"observation {ordinal} is {what}", raw=obs, run_id=trace_id)
             return None
         run_id = trace_id if isinstance(trace_id, str) and trace_id else obs.get("traceId")
@@ -533,8 +649,13 @@ class LangfuseExport(Adapter):
             # (an epoch number, a ClickHouse dump's milliseconds, told by size as the other span readers do)
             start, end = epoch_or_iso_ns(obs.get("startTime")), epoch_or_iso_ns(obs.get("endTime"))
         except (ValueError, OverflowError) as exc:
-            stage.reject(line=where, reason=f"observation {ordinal}: bad timestamp: {exc}", raw=obs,
-                         run_id=run_id, step_id=step_id)
+            stage.reject(
+                line=where,
+                reason=f"observation {ordinal}: bad timestamp: {exc}",
+                raw=obs,
+                run_id=run_id,
+                step_id=step_id,
+            )
             return run_id
         name = obs.get("name") if isinstance(obs.get("name"), str) else ""
         a = _attrs(meta)
@@ -543,15 +664,29 @@ class LangfuseExport(Adapter):
         agent = ids.name(agent, a) if agent is not None else None
         tin, tout = (_number(v, integer=True) for v in _usage(obs))
         cost = _cost(obs)
-        model = obs.get("model") or obs.get("providedModelName") or next(
-            (a[k] for k in ("gen_ai.response.model", "gen_ai.request.model", "llm.model_name")
-             if isinstance(a.get(k), str) and a[k]), None)
+        model = (
+            obs.get("model")
+            or obs.get("providedModelName")
+            or next(
+                (
+                    a[k]
+                    for k in ("gen_ai.response.model", "gen_ai.request.model", "llm.model_name")
+                    if isinstance(a.get(k), str) and a[k]
+                ),
+                None,
+            )
+        )
         latency = None
         if (start is None or end is None) and isinstance(obs.get("latency"), (int, float)):
             latency = float(obs["latency"]) * 1000.0  # Langfuse reports seconds
         error = obs.get("level") == "ERROR"
-        status = "error" if error else "ok" if not obs.get("parentObservationId") and ended_well(a, None) \
+        status = (
+            "error"
+            if error
+            else "ok"
+            if not obs.get("parentObservationId") and ended_well(a, None)
             else "unset"
+        )
         conf, ent = _signals(a, obs.get("output"))
         attributes = _step_attributes(obs, a, scope, kind, tin, tout, cost)
         # (an answer written "I couldn\u0027t …" says its words only once unescaped: _json_escapes)
@@ -566,12 +701,30 @@ class LangfuseExport(Adapter):
             # ADK's Event JSON as an agent's output (OpenInference): its text, the event kept (as the OTLP readers)
             output, attributes["output.value"] = event
         stage.step(
-            line=where, run_id=run_id, step_id=step_id, raw=obs, parent_id=obs.get("parentObservationId"),
-            agent=agent, is_agent=is_agent, kind=kind, name=name or None, tool=tool, model=model,
-            start_ns=start, end_ns=end, latency_ms=latency, status=status,
+            line=where,
+            run_id=run_id,
+            step_id=step_id,
+            raw=obs,
+            parent_id=obs.get("parentObservationId"),
+            agent=agent,
+            is_agent=is_agent,
+            kind=kind,
+            name=name or None,
+            tool=tool,
+            model=model,
+            start_ns=start,
+            end_ns=end,
+            latency_ms=latency,
+            status=status,
             error=(obs.get("statusMessage") or "ERROR") if error else None,
-            input=unescaped_json_text(obs.get("input")), output=output,
-            tokens_in=tin if kind == "llm" else None, tokens_out=tout if kind == "llm" else None,
-            cost=cost if kind == "llm" else None, confidence=conf, entropy=ent, order_hint=ordinal,
-            attributes=attributes)
+            input=unescaped_json_text(obs.get("input")),
+            output=output,
+            tokens_in=tin if kind == "llm" else None,
+            tokens_out=tout if kind == "llm" else None,
+            cost=cost if kind == "llm" else None,
+            confidence=conf,
+            entropy=ent,
+            order_hint=ordinal,
+            attributes=attributes,
+        )
         return run_id

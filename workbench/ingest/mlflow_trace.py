@@ -93,8 +93,11 @@ def _undo_numbering(spans: list[dict[str, Any]]) -> list[Any]:
             if _function_name(span) == name:
                 own.add(m.group(1))
     plain = {n for n in names if isinstance(n, str)}
-    back = {base for base, ns in numbered.items()
-            if len(ns) >= 2 and ns == list(range(1, len(ns) + 1)) and base not in plain and base not in own}
+    back = {
+        base
+        for base, ns in numbered.items()
+        if len(ns) >= 2 and ns == list(range(1, len(ns) + 1)) and base not in plain and base not in own
+    }
     out = []
     for name in names:
         m = _NUMBERED.fullmatch(name) if isinstance(name, str) else None
@@ -109,24 +112,40 @@ def _span_fields(span: dict[str, Any], name: Any) -> dict[str, Any]:
     ctx = span.get("context")
     if isinstance(ctx, dict):  # MLflow 2.x
         message = span.get("status_message")
-        return dict(trace_id=_hex_text(ctx.get("trace_id"), 16), span_id=_hex_text(ctx.get("span_id"), 8),
-                    parent_id=_hex_text(span.get("parent_id"), 8), name=name, attrs=attrs,
-                    start=span.get("start_time"), end=span.get("end_time"),
-                    status=span.get("status_code") or "STATUS_CODE_UNSET", message=message or None)
+        return dict(
+            trace_id=_hex_text(ctx.get("trace_id"), 16),
+            span_id=_hex_text(ctx.get("span_id"), 8),
+            parent_id=_hex_text(span.get("parent_id"), 8),
+            name=name,
+            attrs=attrs,
+            start=span.get("start_time"),
+            end=span.get("end_time"),
+            status=span.get("status_code") or "STATUS_CODE_UNSET",
+            message=message or None,
+        )
     status = span.get("status") if isinstance(span.get("status"), dict) else {}
-    return dict(trace_id=_hex_id(span.get("trace_id"), 16), span_id=_hex_id(span.get("span_id"), 8),
-                parent_id=_hex_id(span.get("parent_span_id"), 8), name=name, attrs=attrs,
-                start=span.get("start_time_unix_nano"), end=span.get("end_time_unix_nano"),
-                status=status.get("code", "STATUS_CODE_UNSET"), message=status.get("message") or None)
+    return dict(
+        trace_id=_hex_id(span.get("trace_id"), 16),
+        span_id=_hex_id(span.get("span_id"), 8),
+        parent_id=_hex_id(span.get("parent_span_id"), 8),
+        name=name,
+        attrs=attrs,
+        start=span.get("start_time_unix_nano"),
+        end=span.get("end_time_unix_nano"),
+        status=status.get("code", "STATUS_CODE_UNSET"),
+        message=status.get("message") or None,
+    )
 
 
 class MlflowTraceJson(Adapter):
     """MLflow traces as MLflow's ``Trace.to_json()`` writes them (one, a list, or one a line)."""
 
     name = "mlflow-trace"
-    description = ("MLflow trace JSON: {'info': {'trace_id': 'tr-…' or 'trace:/…'}, 'data': {'spans': [...]}} (Trace.to_json(); "
-                   "MLflow 2.x: info.request_id, spans with context.span_id), or the trace's data alone "
-                   "({'spans': [...]} with mlflow.* span attributes)")
+    description = (
+        "MLflow trace JSON: {'info': {'trace_id': 'tr-…' or 'trace:/…'}, 'data': {'spans': [...]}} (Trace.to_json(); "
+        "MLflow 2.x: info.request_id, spans with context.span_id), or the trace's data alone "
+        "({'spans': [...]} with mlflow.* span attributes)"
+    )
 
     def sniff(self, path: Path, head: bytes) -> bool:
         start = head.lstrip()[:8192]
@@ -136,9 +155,11 @@ class MlflowTraceJson(Adapter):
             return False
         if b'"info"' not in start:  # a trace's data alone: its spans carry MLflow's attributes
             return b'"spans"' in start and _SPAN_ATTRIBUTE.search(start) is not None
-        return ((b'"tr-' in start and (b'"trace_location"' in start or b'"request_time"' in start))
-                or (b'"trace_location"' in start and b'"request_time"' in start)
-                or (b'"request_id"' in start and b'"request_metadata"' in start and b'"timestamp_ms"' in start))
+        return (
+            (b'"tr-' in start and (b'"trace_location"' in start or b'"request_time"' in start))
+            or (b'"trace_location"' in start and b'"request_time"' in start)
+            or (b'"request_id"' in start and b'"request_metadata"' in start and b'"timestamp_ms"' in start)
+        )
 
     def stage(self, path: Path, stage: Stage) -> None:
         sink, runs = StepSink(stage), set()
@@ -152,8 +173,15 @@ class MlflowTraceJson(Adapter):
             sink.flush()
 
     @staticmethod
-    def _trace(trace: Any, line: int, item: int | None, stage: Stage, sink: StepSink, runs: set[str],
-               place: Place | None = None) -> None:
+    def _trace(
+        trace: Any,
+        line: int,
+        item: int | None,
+        stage: Stage,
+        sink: StepSink,
+        runs: set[str],
+        place: Place | None = None,
+    ) -> None:
         """One trace, ``item`` its place in the file's list (None: the file's or line's only one), at ``line``,
         where it starts (``place``: where in a document written over many lines, so that each span is read at
         the line it starts on)."""
@@ -165,8 +193,12 @@ class MlflowTraceJson(Adapter):
         spans = data.get("spans") if isinstance(data, dict) else None
         if not isinstance(spans, list):
             where = "" if item is None else f" (item {item} of the list)"
-            stage.reject(line=line, reason=f"not an MLflow trace{where}: needs an object with data.spans (or "
-                                           "spans, the trace's data alone), a list", raw=trace)
+            stage.reject(
+                line=line,
+                reason=f"not an MLflow trace{where}: needs an object with data.spans (or "
+                "spans, the trace's data alone), a list",
+                raw=trace,
+            )
             return
         names = _undo_numbering([sp for sp in spans if isinstance(sp, dict) and "context" in sp])
         renamed = iter(names)
@@ -174,10 +206,22 @@ class MlflowTraceJson(Adapter):
         trace_of = "" if item is None else f" of item {item} of the list"
         for i, span in enumerate(spans):
             if not isinstance(span, dict):
-                stage.reject(line=lines[i], reason=f"span {i}{trace_of} is a JSON {type(span).__name__}, "
-                                                   "not an object", raw=span)
+                stage.reject(
+                    line=lines[i],
+                    reason=f"span {i}{trace_of} is a JSON {type(span).__name__}, not an object",
+                    raw=span,
+                )
                 continue
             name = next(renamed) if "context" in span else span.get("name")
             with stage.guard(lines[i], span):
-                stage_span(stage, sink, runs, line=lines[i], order=order + i, raw=span,
-                           events=span.get("events"), kind=None, **_span_fields(span, name))
+                stage_span(
+                    stage,
+                    sink,
+                    runs,
+                    line=lines[i],
+                    order=order + i,
+                    raw=span,
+                    events=span.get("events"),
+                    kind=None,
+                    **_span_fields(span, name),
+                )

@@ -61,6 +61,7 @@ def _python_reader_ready() -> bool:
     if next(_small_files) < _SMALL_FILES_BY_SQL:
         return False
     import pyarrow  # noqa: F401
+
     return True
 
 
@@ -71,11 +72,11 @@ def _record_key_at_top(text: bytes) -> bool:
         return False
     for match in _RECORD_KEY.finditer(text):
         depth, in_string, escaped = 0, False, False
-        for byte in text[:match.start()]:   # (the head is 64 KB at most: read only for a cut first line)
+        for byte in text[: match.start()]:  # (the head is 64 KB at most: read only for a cut first line)
             if in_string:
                 if escaped:
                     escaped = False
-                elif byte == 0x5C:   # backslash
+                elif byte == 0x5C:  # backslash
                     escaped = True
                 elif byte == 0x22:
                     in_string = False
@@ -105,8 +106,24 @@ def _record_line(line: bytes, last: bool) -> bool | None:
     )
 
 
-_STEP_PASS = ("parent_id", "agent", "kind", "name", "tool", "model", "latency_ms", "error", "input",
-              "output", "tokens_in", "tokens_out", "cost", "confidence", "entropy", "attributes")
+_STEP_PASS = (
+    "parent_id",
+    "agent",
+    "kind",
+    "name",
+    "tool",
+    "model",
+    "latency_ms",
+    "error",
+    "input",
+    "output",
+    "tokens_in",
+    "tokens_out",
+    "cost",
+    "confidence",
+    "entropy",
+    "attributes",
+)
 
 
 def _status(value: Any) -> str:
@@ -114,7 +131,8 @@ def _status(value: Any) -> str:
         return "ok"
     text = str(value).lower()
     return {"ok": "ok", "error": "error", "unset": "unset", "success": "ok", "failure": "error"}.get(
-        text, text)
+        text, text
+    )
 
 
 _DECIMAL = re.compile(r"[0-9]+\.[0-9]+")
@@ -141,11 +159,15 @@ def _given_number(value: Any) -> float | None:
 def stage_record(rec: Any, line: int, stage: Stage, raw: Any = None) -> None:
     """Stage one native record (a parsed JSON object)."""
     if not isinstance(rec, dict):
-        stage.reject(line=line, reason=f"record is a JSON {type(rec).__name__}, not an object", raw=raw or rec)
+        stage.reject(
+            line=line, reason=f"record is a JSON {type(rec).__name__}, not an object", raw=raw or rec
+        )
         return
     deep = depth_error(rec, raw if isinstance(raw, bytes) else None)
     if deep is not None:
-        stage.reject(line=line, reason=deep, raw=raw or rec, run_id=rec.get("run_id"), step_id=rec.get("step_id"))
+        stage.reject(
+            line=line, reason=deep, raw=raw or rec, run_id=rec.get("run_id"), step_id=rec.get("step_id")
+        )
         return
     if isinstance(raw, bytes):
         rec = as_written(rec, raw)  # (a nested object repeating a key: stored as the SQL paths store it)
@@ -155,8 +177,13 @@ def stage_record(rec: Any, line: int, stage: Stage, raw: Any = None) -> None:
             start = _time(rec.get("started_at"), stage)
             end = _time(rec.get("ended_at"), stage)
         except (ValueError, OverflowError) as exc:
-            stage.reject(line=line, reason=f"bad timestamp: {exc}", raw=raw or rec,
-                         run_id=rec.get("run_id"), step_id=rec.get("step_id"))
+            stage.reject(
+                line=line,
+                reason=f"bad timestamp: {exc}",
+                raw=raw or rec,
+                run_id=rec.get("run_id"),
+                step_id=rec.get("step_id"),
+            )
             return
         fields = {k: rec.get(k) for k in _STEP_PASS}
         # A time below zero is a producer's bug, not a measurement: stored, the backtest took it for the fastest step
@@ -164,22 +191,39 @@ def stage_record(rec: Any, line: int, stage: Stage, raw: Any = None) -> None:
         # end before the start finalize.sql quarantines in those words.)
         latency = _given_number(fields["latency_ms"])
         if latency is not None and latency < 0:
-            stage.reject(line=line, reason=f"latency_ms must be 0 or more (got {latency:g})", raw=raw or rec,
-                         run_id=rec.get("run_id"), step_id=rec.get("step_id"))
+            stage.reject(
+                line=line,
+                reason=f"latency_ms must be 0 or more (got {latency:g})",
+                raw=raw or rec,
+                run_id=rec.get("run_id"),
+                step_id=rec.get("step_id"),
+            )
             return
         if rec.get("logprobs") is not None and (fields["confidence"] is None or fields["entropy"] is None):
             conf, ent = logprob_stats(rec["logprobs"])
             fields["confidence"] = fields["confidence"] if fields["confidence"] is not None else conf
             fields["entropy"] = fields["entropy"] if fields["entropy"] is not None else ent
         kind_value = kind_word(fields.get("kind") or "other")
-        stage.step(line=line, run_id=rec.get("run_id"), step_id=rec.get("step_id"),
-                   raw=raw if raw is not None else rec, start_ns=start, end_ns=end,
-                   status=_status(rec.get("status")), is_agent=kind_value == "agent",
-                   order_hint=rec.get("seq", line), compact_json=True, **fields)
+        stage.step(
+            line=line,
+            run_id=rec.get("run_id"),
+            step_id=rec.get("step_id"),
+            raw=raw if raw is not None else rec,
+            start_ns=start,
+            end_ns=end,
+            status=_status(rec.get("status")),
+            is_agent=kind_value == "agent",
+            order_hint=rec.get("seq", line),
+            compact_json=True,
+            **fields,
+        )
     elif kind == "run":
         if not isinstance(rec.get("run_id"), str) or not rec["run_id"]:
-            reason = "run record without a run id" if rec.get("run_id") in (None, "") else \
-                f"run record: {id_problem(rec['run_id'], 'run id')}"
+            reason = (
+                "run record without a run id"
+                if rec.get("run_id") in (None, "")
+                else f"run record: {id_problem(rec['run_id'], 'run id')}"
+            )
             stage.reject(line=line, reason=reason, raw=raw or rec)
             return
         try:
@@ -191,24 +235,47 @@ def stage_record(rec: Any, line: int, stage: Stage, raw: Any = None) -> None:
         # (both in one unit, which the scaling after staging multiplies alike: compared here, where the record
         # is at hand for the quarantine; a pair in two units, or with a 0, is compared after scaling, by the merge)
         if start is not None and end is not None and end < start and same_class(start, end):
-            stage.reject(line=line, reason=f"run record ends before it starts (end {end} ns < start {start} ns)",
-                         raw=raw or rec, run_id=rec.get("run_id"))
+            stage.reject(
+                line=line,
+                reason=f"run record ends before it starts (end {end} ns < start {start} ns)",
+                raw=raw or rec,
+                run_id=rec.get("run_id"),
+            )
             return
         try:
-            stage.run(run_id=rec["run_id"], line=line, system=rec.get("system"), task=rec.get("task"),
-                      outcome=rec.get("outcome"), outcome_detail=rec.get("outcome_detail"),
-                      attributes=rec.get("attributes"), start_ns=start, end_ns=end, compact_json=True)
+            stage.run(
+                run_id=rec["run_id"],
+                line=line,
+                system=rec.get("system"),
+                task=rec.get("task"),
+                outcome=rec.get("outcome"),
+                outcome_detail=rec.get("outcome_detail"),
+                attributes=rec.get("attributes"),
+                start_ns=start,
+                end_ns=end,
+                compact_json=True,
+            )
         except RecordError as exc:
             stage.reject(line=line, reason=str(exc), raw=raw or rec, run_id=rec.get("run_id"))
     elif kind in ("edge", "label"):
         try:
             if kind == "edge":
-                stage.edge(run_id=rec.get("run_id"), src_step=rec.get("src_step"), dst_step=rec.get("dst_step"),
-                           kind=rec.get("kind"))
+                stage.edge(
+                    run_id=rec.get("run_id"),
+                    src_step=rec.get("src_step"),
+                    dst_step=rec.get("dst_step"),
+                    kind=rec.get("kind"),
+                )
             else:
-                stage.label(run_id=rec.get("run_id"), agent=rec.get("agent"), step_id=rec.get("step_id"),
-                            kind=rec.get("kind"), source=rec.get("source") or "ground_truth",
-                            outcome=rec.get("outcome"), detail=rec.get("detail"))
+                stage.label(
+                    run_id=rec.get("run_id"),
+                    agent=rec.get("agent"),
+                    step_id=rec.get("step_id"),
+                    kind=rec.get("kind"),
+                    source=rec.get("source") or "ground_truth",
+                    outcome=rec.get("outcome"),
+                    detail=rec.get("detail"),
+                )
         except RecordError as exc:
             stage.reject(line=line, reason=f"{kind} record: {exc}", raw=raw or rec, run_id=rec.get("run_id"))
     else:
@@ -279,7 +346,9 @@ class NativeRecords(RecordsAdapter):
             recs = item.to_records() if hasattr(item, "to_records") else [item]
             for rec in recs:
                 n += 1
-                if isinstance(rec, dict):   # (NaN for a missing value, numpy numbers: pandas' values read as Python's)
+                if isinstance(
+                    rec, dict
+                ):  # (NaN for a missing value, numpy numbers: pandas' values read as Python's)
                     rec = python_values(rec)
                 with stage.guard(n, rec):
                     stage_record(rec, n, stage)

@@ -35,14 +35,21 @@ class OpenAIAgentsTrace(Adapter):
     ``{"data": [...]}``."""
 
     name = "openai-agents"
-    description = ("OpenAI Agents SDK trace items: {'object': 'trace.span', 'span_data': {'type': …}} and "
-                   "{'object': 'trace', 'workflow_name'} (a TracingProcessor's export(), one a line or a list)")
+    description = (
+        "OpenAI Agents SDK trace items: {'object': 'trace.span', 'span_data': {'type': …}} and "
+        "{'object': 'trace', 'workflow_name'} (a TracingProcessor's export(), one a line or a list)"
+    )
 
     def sniff(self, path: Path, head: bytes) -> bool:
         start = head.lstrip()[:8192]
-        return start[:1] in (b"{", b"[") and b'"object"' in start and (
-            (b'"trace.span"' in start and b'"span_data"' in start)
-            or (b'"trace"' in start and b'"workflow_name"' in start))
+        return (
+            start[:1] in (b"{", b"[")
+            and b'"object"' in start
+            and (
+                (b'"trace.span"' in start and b'"span_data"' in start)
+                or (b'"trace"' in start and b'"workflow_name"' in start)
+            )
+        )
 
     def stage(self, path: Path, stage: Stage) -> None:
         sink, runs = StepSink(stage), set()
@@ -57,31 +64,55 @@ class OpenAIAgentsTrace(Adapter):
             sink.flush()
 
     @staticmethod
-    def _item(item: Any, line: int, index: int | None, raw: Any, stage: Stage, sink: StepSink,
-              runs: set[str]) -> None:
+    def _item(
+        item: Any, line: int, index: int | None, raw: Any, stage: Stage, sink: StepSink, runs: set[str]
+    ) -> None:
         """One trace or span item at ``line`` (``index``: its place in its list, if any)."""
         raw = item if raw is None else raw
         kind = item.get("object") if isinstance(item, dict) else None
         if kind == "trace":
             with stage.guard(line, raw):
-                facts = {k: item[k] for k in ("workflow_name", "group_id", "metadata") if item.get(k) is not None}
+                facts = {
+                    k: item[k] for k in ("workflow_name", "group_id", "metadata") if item.get(k) is not None
+                }
                 stage.run(run_id=item.get("id"), line=line, system=SYSTEM, attributes=facts or None)
             return
         if kind != "trace.span" or not isinstance(item.get("span_data"), dict):
             where = "" if index is None else f" (item {index} of the list)"
-            stage.reject(line=line, raw=raw, reason=f"not an OpenAI Agents trace item{where}: needs an object "
-                         "with \"object\": \"trace\", or \"trace.span\" and a span_data object")
+            stage.reject(
+                line=line,
+                raw=raw,
+                reason=f"not an OpenAI Agents trace item{where}: needs an object "
+                'with "object": "trace", or "trace.span" and a span_data object',
+            )
             return
         order = (line << 24) + ((index or 0) << 12)
         with stage.guard(line, raw):
             name, attrs = span_fields(item["span_data"])
-            if item.get("metadata") is not None:  # the trace's routing keys and the span data's own (newer SDKs)
+            if (
+                item.get("metadata") is not None
+            ):  # the trace's routing keys and the span data's own (newer SDKs)
                 attrs[PREFIX + "metadata"] = item["metadata"]
             error = item.get("error")
             if error is not None and not isinstance(error, dict):
                 error = {"message": str(error)}
-            stage_span(stage, sink, runs, line=line, order=order, raw=raw, trace_id=item.get("trace_id"),
-                       span_id=item.get("id"), parent_id=item.get("parent_id"), name=name, attrs=attrs,
-                       start=item.get("started_at"), end=item.get("ended_at"),
-                       status="ERROR" if error else "OK", message=error_text(error) if error else None,
-                       events=None, kind=None, run_facts={"system": SYSTEM})
+            stage_span(
+                stage,
+                sink,
+                runs,
+                line=line,
+                order=order,
+                raw=raw,
+                trace_id=item.get("trace_id"),
+                span_id=item.get("id"),
+                parent_id=item.get("parent_id"),
+                name=name,
+                attrs=attrs,
+                start=item.get("started_at"),
+                end=item.get("ended_at"),
+                status="ERROR" if error else "OK",
+                message=error_text(error) if error else None,
+                events=None,
+                kind=None,
+                run_facts={"system": SYSTEM},
+            )

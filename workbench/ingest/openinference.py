@@ -94,8 +94,11 @@ def _events(value: Any) -> list[dict[str, Any]] | None:
         value = orjson.loads(value)
     if not isinstance(value, list):
         raise BadSpan(f"events is a {type(value).__name__}, not a list")
-    return [{"name": e.get("name"), "attributes": flatten(e.get("attributes") or {})}
-            for e in value if isinstance(e, dict)]
+    return [
+        {"name": e.get("name"), "attributes": flatten(e.get("attributes") or {})}
+        for e in value
+        if isinstance(e, dict)
+    ]
 
 
 def _links(value: Any) -> list[tuple[str, str, dict[str, Any]]]:
@@ -111,17 +114,42 @@ def _links(value: Any) -> list[tuple[str, str, dict[str, Any]]]:
             raise BadSpan(f"a link is a {type(link).__name__}, not an object")
         ctx = link.get("context") if isinstance(link.get("context"), dict) else link
         attrs = link.get("attributes")
-        out.append((_text_id(ctx.get("trace_id"), "link trace id"), _text_id(ctx.get("span_id"), "link span id"),
-                    flatten(attrs) if isinstance(attrs, dict) else {}))
+        out.append(
+            (
+                _text_id(ctx.get("trace_id"), "link trace id"),
+                _text_id(ctx.get("span_id"), "link span id"),
+                flatten(attrs) if isinstance(attrs, dict) else {},
+            )
+        )
     return out
 
 
-def stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, order: int, raw: Any,
-               trace_id: Any, span_id: Any, parent_id: Any, name: Any, attrs: dict[str, Any],
-               start: Any, end: Any, status: Any, message: Any, events: Any, kind: Any,
-               duration_ms: float | None = None, extra: dict[str, Any] | None = None,
-               agentops: bool = False, run_facts: dict[str, Any] | None = None, links: Any = None,
-               span_kind: Any = None) -> None:
+def stage_span(
+    stage: Stage,
+    sink: StepSink,
+    runs: set[str],
+    *,
+    line: int,
+    order: int,
+    raw: Any,
+    trace_id: Any,
+    span_id: Any,
+    parent_id: Any,
+    name: Any,
+    attrs: dict[str, Any],
+    start: Any,
+    end: Any,
+    status: Any,
+    message: Any,
+    events: Any,
+    kind: Any,
+    duration_ms: float | None = None,
+    extra: dict[str, Any] | None = None,
+    agentops: bool = False,
+    run_facts: dict[str, Any] | None = None,
+    links: Any = None,
+    span_kind: Any = None,
+) -> None:
     """Map and stage one span read outside OTLP (shared by the span adapters); quarantine it if unreadable.
 
     ``run_facts`` are the run's fields (system, attributes) staged with its first readable span; ``links``
@@ -153,22 +181,36 @@ def stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, order
         if m["failed"]:
             code = "error"
         elif code != "error" and (caught := recorded_failure(evs)) is not None:
-            code, m["error"] = "error", caught   # (an exception recorded and the status left alone: _span_outcome)
+            code, m["error"] = (
+                "error",
+                caught,
+            )  # (an exception recorded and the status left alone: _span_outcome)
         elif code == "unset" and pid is None and ended_well(attrs, evs):
-            code = "ok"     # (as the OTLP readers read the same frameworks' root spans)
+            code = "ok"  # (as the OTLP readers read the same frameworks' root spans)
     except (BadSpan, ValueError, TypeError, AttributeError, OverflowError) as exc:
         reason = str(exc) if isinstance(exc, BadSpan) else f"{type(exc).__name__}: {exc}"
-        stage.reject(line=line, reason=f"bad span: {reason}", raw=raw,
-                     run_id=trace_id if isinstance(trace_id, str) else None,
-                     step_id=span_id if isinstance(span_id, str) else None)
+        stage.reject(
+            line=line,
+            reason=f"bad span: {reason}",
+            raw=raw,
+            run_id=trace_id if isinstance(trace_id, str) else None,
+            step_id=span_id if isinstance(span_id, str) else None,
+        )
         return
     if tid not in runs:
         runs.add(tid)
         stage.run(run_id=tid, line=line, **(run_facts or {}))
     if m["agent_of_previous"]:
         stage.agent_of_previous.append((tid, sid))
-    if pid is not None and m["kind"] == "llm" and m["agent"] is None and (node := node_agent(m["attributes"])):
-        stage.node_agents.append((tid, sid, pid, node))  # (its agent if its node's span is not at hand: _step_agents)
+    if (
+        pid is not None
+        and m["kind"] == "llm"
+        and m["agent"] is None
+        and (node := node_agent(m["attributes"]))
+    ):
+        stage.node_agents.append(
+            (tid, sid, pid, node)
+        )  # (its agent if its node's span is not at hand: _step_agents)
     if m["turns"]:
         stage.turn_runs.add(tid)
     if isinstance(m["agent"], str) and has_identifier(m["agent"]):
@@ -187,8 +229,13 @@ def stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, order
 def _row_records(path: Path) -> Iterator[tuple[int, None, Any, None, str | None]]:
     """The rows of a Parquet span export in :func:`._documents.iter_items`' shape (damaged rows: the reason)."""
     for n, row in rows(path):
-        yield n, None, (None if isinstance(row, DamagedRows) else row), None, \
-            (str(row) if isinstance(row, DamagedRows) else None)
+        yield (
+            n,
+            None,
+            (None if isinstance(row, DamagedRows) else row),
+            None,
+            (str(row) if isinstance(row, DamagedRows) else None),
+        )
 
 
 def _get(rec: dict[str, Any], flat: str, *path: str) -> Any:
@@ -206,8 +253,10 @@ class OpenInferenceJsonl(Adapter):
     """Phoenix / OpenInference span exports: one span per line (flat dataframe columns or nested)."""
 
     name = "openinference"
-    description = ("OpenInference spans, one per line (Phoenix export: context.span_id, span_kind, attributes.*), "
-                   "or that dataframe saved as Parquet")
+    description = (
+        "OpenInference spans, one per line (Phoenix export: context.span_id, span_kind, attributes.*), "
+        "or that dataframe saved as Parquet"
+    )
     reads_parquet = True
 
     def sniff(self, path: Path, head: bytes) -> bool:
@@ -215,9 +264,14 @@ class OpenInferenceJsonl(Adapter):
             return has_span_ids(path)
         start = head.lstrip()[:4096]
         return start[:1] in (b"{", b"[") and (
-            b'"context.span_id"' in start or b'"context.trace_id"' in start
-            or (b'"context"' in start and b'"span_id"' in start
-                and (b'"span_kind"' in start or b'"kind": "SpanKind.' in start)))
+            b'"context.span_id"' in start
+            or b'"context.trace_id"' in start
+            or (
+                b'"context"' in start
+                and b'"span_id"' in start
+                and (b'"span_kind"' in start or b'"kind": "SpanKind.' in start)
+            )
+        )
 
     def stage(self, path: Path, stage: Stage) -> None:
         sink, runs = StepSink(stage), set()
@@ -244,15 +298,31 @@ class OpenInferenceJsonl(Adapter):
                     starts = nested_item_lines(place, n, (key,), len(items)) or [n] * len(items)
                     for at, item in zip(starts, items, strict=True):
                         with stage.guard(at, item):
-                            self._span(item, at, order, None, stage, sink, runs,
-                                       trace=None if key in WRAPPERS else key)
+                            self._span(
+                                item,
+                                at,
+                                order,
+                                None,
+                                stage,
+                                sink,
+                                runs,
+                                trace=None if key in WRAPPERS else key,
+                            )
                         order += 1
         finally:
             sink.flush()
 
     @staticmethod
-    def _span(rec: Any, line: int, order: int, raw: Any, stage: Stage, sink: StepSink, runs: set[str],
-              trace: str | None = None) -> None:
+    def _span(
+        rec: Any,
+        line: int,
+        order: int,
+        raw: Any,
+        stage: Stage,
+        sink: StepSink,
+        runs: set[str],
+        trace: str | None = None,
+    ) -> None:
         if not isinstance(rec, dict):
             stage.reject(line=line, reason=f"record is a JSON {type(rec).__name__}, not an object", raw=rec)
             return
@@ -262,10 +332,14 @@ class OpenInferenceJsonl(Adapter):
             return
         if "context.trace_id" in rec and _get(rec, "context.span_id", "context", "span_id") is None:
             # (pandas' to_json(orient="records") drops the dataframe's index, where Phoenix keeps the span id)
-            stage.reject(line=line, reason="bad span: no span id (context.span_id): a Phoenix span dataframe keeps "
-                         "it as its index, which to_json(orient='records') leaves out; save df.reset_index(), or "
-                         "with to_json's default orient", raw=raw if raw is not None else rec,
-                         run_id=rec["context.trace_id"] if isinstance(rec["context.trace_id"], str) else None)
+            stage.reject(
+                line=line,
+                reason="bad span: no span id (context.span_id): a Phoenix span dataframe keeps "
+                "it as its index, which to_json(orient='records') leaves out; save df.reset_index(), or "
+                "with to_json's default orient",
+                raw=raw if raw is not None else rec,
+                run_id=rec["context.trace_id"] if isinstance(rec["context.trace_id"], str) else None,
+            )
             return
         attrs: dict[str, Any] = {}
         nested = rec.get("attributes")
@@ -278,27 +352,53 @@ class OpenInferenceJsonl(Adapter):
             flatten(nested, "", attrs)
         for key, value in rec.items():
             if key.startswith("attributes.") and value is not None:
-                flatten(value, key[len("attributes."):], attrs)
+                flatten(value, key[len("attributes.") :], attrs)
         stage_span(
-            stage, sink, runs, line=line, order=order, raw=raw if raw is not None else rec,
+            stage,
+            sink,
+            runs,
+            line=line,
+            order=order,
+            raw=raw if raw is not None else rec,
             trace_id=_get(rec, "context.trace_id", "context", "trace_id") or trace,
             span_id=_get(rec, "context.span_id", "context", "span_id"),
-            parent_id=rec.get("parent_id", rec.get("parent_span_id")), name=rec.get("name"), attrs=attrs,
-            start=rec.get("start_time"), end=rec.get("end_time"),
+            parent_id=rec.get("parent_id", rec.get("parent_span_id")),
+            name=rec.get("name"),
+            attrs=attrs,
+            start=rec.get("start_time"),
+            end=rec.get("end_time"),
             status=_get(rec, "status_code", "status", "status_code"),
-            message=_get(rec, "status_message", "status", "description") or None, events=rec.get("events"),
-            kind=rec.get("span_kind"), links=rec.get("links"), span_kind=rec.get("kind"))
+            message=_get(rec, "status_message", "status", "description") or None,
+            events=rec.get("events"),
+            kind=rec.get("span_kind"),
+            links=rec.get("links"),
+            span_kind=rec.get("kind"),
+        )
 
 
 # AgentOps' span kinds (``agentops.span.kind``) -> OpenInference's, for the spans that carry no other kind. With
 # those of its SDK's earlier releases (agentops/semconv/span_kinds.py's legacy SpanKind: an LLM call as "llm.call"
 # or "llm.stream", an agent's steps as "agent.action" / "agent.thinking" / "agent.decision", "workflow.task"; and
 # "team", "chain", "guardrail" of later ones), which read as "other". ("text", "http", "unknown" say no kind.)
-_AGENTOPS_KINDS = {"agent": "AGENT", "llm": "LLM", "tool": "TOOL", "workflow": "CHAIN", "workflow.step": "CHAIN",
-                   "task": "CHAIN", "session": "CHAIN", "operation": "CHAIN",
-                   "llm.call": "LLM", "llm.stream": "LLM", "agent.action": "CHAIN", "agent.thinking": "CHAIN",
-                   "agent.decision": "CHAIN", "workflow.task": "CHAIN", "team": "CHAIN", "chain": "CHAIN",
-                   "guardrail": "GUARDRAIL"}
+_AGENTOPS_KINDS = {
+    "agent": "AGENT",
+    "llm": "LLM",
+    "tool": "TOOL",
+    "workflow": "CHAIN",
+    "workflow.step": "CHAIN",
+    "task": "CHAIN",
+    "session": "CHAIN",
+    "operation": "CHAIN",
+    "llm.call": "LLM",
+    "llm.stream": "LLM",
+    "agent.action": "CHAIN",
+    "agent.thinking": "CHAIN",
+    "agent.decision": "CHAIN",
+    "workflow.task": "CHAIN",
+    "team": "CHAIN",
+    "chain": "CHAIN",
+    "guardrail": "GUARDRAIL",
+}
 
 
 def _agentops_kind(attrs: dict[str, Any]) -> str | None:
@@ -317,14 +417,22 @@ def _amend_agentops(m: dict[str, Any], name: Any) -> None:
     """
     rest = m["attributes"]
     if m["agent"] in (None, name):  # (a span name is only the fallback of an agent span)
-        m["agent"] = next((rest[k] for k in ("agent.role", "crewai.task.agent")
-                           if isinstance(rest.get(k), str) and rest[k].strip()), m["agent"])
+        m["agent"] = next(
+            (
+                rest[k]
+                for k in ("agent.role", "crewai.task.agent")
+                if isinstance(rest.get(k), str) and rest[k].strip()
+            ),
+            m["agent"],
+        )
         if m["kind"] == "agent" and m["agent"] == name and isinstance(name, str) and name.endswith(".agent"):
             m["agent"] = name[: -len(".agent")] or name
     for slot in ("input", "output"):
         if m[slot] is None and rest.get(f"agentops.entity.{slot}") is not None:
             m[slot] = as_text(rest.pop(f"agentops.entity.{slot}"))
-    if m["kind"] != "llm" and (m["tokens_in"] is not None or m["tokens_out"] is not None or m["cost"] is not None):
+    if m["kind"] != "llm" and (
+        m["tokens_in"] is not None or m["tokens_out"] is not None or m["cost"] is not None
+    ):
         rest["agentops.usage"] = {"input": m["tokens_in"], "output": m["tokens_out"], "cost": m["cost"]}
         m["tokens_in"] = m["tokens_out"] = m["cost"] = None
 
@@ -333,12 +441,17 @@ class SpanTreeJson(Adapter):
     """OpenInference span trees (smolagents / Phoenix-based benchmarks): ``{"trace_id", "spans": [...]}``."""
 
     name = "span-tree"
-    description = "OpenInference span trees: {'trace_id', 'spans': [{'span_id', 'span_attributes', 'child_spans'}]}"
+    description = (
+        "OpenInference span trees: {'trace_id', 'spans': [{'span_id', 'span_attributes', 'child_spans'}]}"
+    )
 
     def sniff(self, path: Path, head: bytes) -> bool:
         start = head.lstrip()[:8192]
-        return start[:1] in (b"{", b"[") and b'"spans"' in start and (
-            b'"span_attributes"' in start or b'"child_spans"' in start or b'"span_name"' in start)
+        return (
+            start[:1] in (b"{", b"[")
+            and b'"spans"' in start
+            and (b'"span_attributes"' in start or b'"child_spans"' in start or b'"span_name"' in start)
+        )
 
     def stage(self, path: Path, stage: Stage) -> None:
         sink, runs = StepSink(stage), set()
@@ -359,15 +472,22 @@ class SpanTreeJson(Adapter):
         while stack:  # depth-first, in document order; no recursion limit on deep trees
             span, parent = stack.pop()
             if not isinstance(span, dict):
-                stage.reject(line=line, reason=f"span is a JSON {type(span).__name__}, not an object", raw=span)
+                stage.reject(
+                    line=line, reason=f"span is a JSON {type(span).__name__}, not an object", raw=span
+                )
                 order += 1
                 continue
             children = span.get("child_spans") or []
             raw = {k: v for k, v in span.items() if k != "child_spans"}
             deep = depth_error(raw)
             if deep is not None:
-                stage.reject(line=line, reason=f"bad span: {deep}", raw=None, run_id=doc.get("trace_id"),
-                             step_id=span.get("span_id"))
+                stage.reject(
+                    line=line,
+                    reason=f"bad span: {deep}",
+                    raw=None,
+                    run_id=doc.get("trace_id"),
+                    step_id=span.get("span_id"),
+                )
             else:
                 with stage.guard(line, raw, doc.get("trace_id"), span.get("span_id")):
                     self._span(span, doc.get("trace_id"), parent, line, order, raw, stage, sink, runs)
@@ -376,8 +496,17 @@ class SpanTreeJson(Adapter):
                 stack.extend((child, span.get("span_id")) for child in reversed(children))
 
     @staticmethod
-    def _span(span: dict[str, Any], trace_id: Any, parent: Any, line: int, order: int, raw: Any,
-              stage: Stage, sink: StepSink, runs: set[str]) -> None:
+    def _span(
+        span: dict[str, Any],
+        trace_id: Any,
+        parent: Any,
+        line: int,
+        order: int,
+        raw: Any,
+        stage: Stage,
+        sink: StepSink,
+        runs: set[str],
+    ) -> None:
         attrs = span.get("span_attributes") or {}
         if isinstance(attrs, str):
             try:
@@ -385,8 +514,12 @@ class SpanTreeJson(Adapter):
             except orjson.JSONDecodeError:
                 attrs = None
         if not isinstance(attrs, dict):
-            stage.reject(line=line, reason="span_attributes is not an object", raw=raw,
-                         step_id=span.get("span_id") if isinstance(span.get("span_id"), str) else None)
+            stage.reject(
+                line=line,
+                reason="span_attributes is not an object",
+                raw=raw,
+                step_id=span.get("span_id") if isinstance(span.get("span_id"), str) else None,
+            )
             return
         try:
             duration = iso_duration_ms(span.get("duration"))
@@ -398,11 +531,24 @@ class SpanTreeJson(Adapter):
         flat = flatten(attrs)
         kind = _agentops_kind(flat)
         stage_span(
-            stage, sink, runs, line=line, order=order, raw=raw, trace_id=span.get("trace_id") or trace_id,
-            span_id=span.get("span_id"), parent_id=pid if pid not in (None, "") else parent,
-            name=span.get("span_name"), attrs=flat,
+            stage,
+            sink,
+            runs,
+            line=line,
+            order=order,
+            raw=raw,
+            trace_id=span.get("trace_id") or trace_id,
+            span_id=span.get("span_id"),
+            parent_id=pid if pid not in (None, "") else parent,
+            name=span.get("span_name"),
+            attrs=flat,
             start=span["timestamp"] if span.get("timestamp") is not None else span.get("start_time"),
-            end=span.get("end_time"), status=span.get("status_code"),
-            message=span.get("status_message") or None, events=span.get("events"),
-            kind=kind or span.get("span_kind"), duration_ms=duration if kind is None else None, extra=extra,
-            agentops=kind is not None)
+            end=span.get("end_time"),
+            status=span.get("status_code"),
+            message=span.get("status_message") or None,
+            events=span.get("events"),
+            kind=kind or span.get("span_kind"),
+            duration_ms=duration if kind is None else None,
+            extra=extra,
+            agentops=kind is not None,
+        )

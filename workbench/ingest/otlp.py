@@ -47,8 +47,10 @@ class OtlpJson(Adapter):
     """
 
     name = "otlp"
-    description = ("OTLP JSON traces: {'resourceSpans': [...]} per line (Collector file exporter) or per file, "
-                   "and their GenAI log records ({'resourceLogs': [...]})")
+    description = (
+        "OTLP JSON traces: {'resourceSpans': [...]} per line (Collector file exporter) or per file, "
+        "and their GenAI log records ({'resourceLogs': [...]})"
+    )
 
     def __init__(self, fast: bool | None = None) -> None:
         self.fast = fast
@@ -86,5 +88,3 @@ class OtlpJson(Adapter):
             write_runs(ctx, extra_runs)
             if extra_runs:
                 stage.con.execute(f"DROP TABLE IF EXISTS {extra_runs}")
-
-

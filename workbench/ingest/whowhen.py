@@ -42,8 +42,10 @@ from ._fields import _describe
 from ._jsonio import read_bytes
 
 _SPEAKER = re.compile(r"^(?P<agent>[^()]*?)\s*\((?P<note>[^()]*)\)\s*$")
-_EXIT = re.compile(r"^\s*exitcode:\s*(-?\d+)|^\s*the script ran.*?unix exit code(?: was)?:\s*(-?\d+)",
-                   re.IGNORECASE | re.DOTALL)
+_EXIT = re.compile(
+    r"^\s*exitcode:\s*(-?\d+)|^\s*the script ran.*?unix exit code(?: was)?:\s*(-?\d+)",
+    re.IGNORECASE | re.DOTALL,
+)
 # Known executor names (lower case, letters only); any other name is judged by what its turns say.
 _TERMINALS = frozenset({"computerterminal", "codeexecutor", "terminal", "executor"})
 _TOOL_ROLES = frozenset({"tool", "function", "ipython"})
@@ -52,7 +54,9 @@ _TOOL_ROLES = frozenset({"tool", "function", "ipython"})
 _EXECUTOR_SHAPE = re.compile(
     r"^\s*(exitcode:\s*-?\d+|code output:|the script ran|traceback \(most recent call last\)"
     r"|there is no code from the last \d+ message|no code block (?:detected|found)"
-    r"|execution (?:succeeded|failed)\b)", re.IGNORECASE)
+    r"|execution (?:succeeded|failed)\b)",
+    re.IGNORECASE,
+)
 _HUMANS = frozenset({"human", "user"})
 _SUBSETS = {"algorithmgenerated": "Algorithm-Generated", "handcrafted": "Hand-Crafted"}
 
@@ -81,13 +85,24 @@ def run_id_of(rec: dict) -> str:
     A turn's text counts, not how it is held: content as a list of lines is the same run as that text.
     """
     history = rec.get("history")
-    turns = [[t.get("name"), t.get("role"), _text_or_value(t.get("content"))] if isinstance(t, dict) else t
-             for t in history] if isinstance(history, list) else history
+    turns = (
+        [
+            [t.get("name"), t.get("role"), _text_or_value(t.get("content"))] if isinstance(t, dict) else t
+            for t in history
+        ]
+        if isinstance(history, list)
+        else history
+    )
     if isinstance(turns, list):  # a turn nested past the limit is quarantined; it still names the run
         turns = ["<nested too deeply>" if deeper_than(t) else t for t in turns]
     # The stdlib encoder: it takes any int and escapes lone surrogates, so every record has an id.
-    key = json.dumps([rec.get("question_ID"), rec.get("question"), turns], sort_keys=True,
-                     ensure_ascii=True, separators=(",", ":"), default=str)
+    key = json.dumps(
+        [rec.get("question_ID"), rec.get("question"), turns],
+        sort_keys=True,
+        ensure_ascii=True,
+        separators=(",", ":"),
+        default=str,
+    )
     return "ww-" + hashlib.sha1(key.encode("ascii")).hexdigest()[:16]
 
 
@@ -120,8 +135,12 @@ def _speakers(history: list) -> list[_Speaker | ValueError | None]:
         except Exception as exc:  # noqa: BLE001 - one turn never costs the run's others
             speakers.append(ValueError(f"could not be read: {_describe(exc)}"))
     executors = _executors(history, speakers)
-    return [(s[0], s[1], "tool", s[1], None) if isinstance(s, tuple) and s[1] in executors and s[2] != "human"
-            else s for s in speakers]
+    return [
+        (s[0], s[1], "tool", s[1], None)
+        if isinstance(s, tuple) and s[1] in executors and s[2] != "human"
+        else s
+        for s in speakers
+    ]
 
 
 def _executors(history: list, speakers: list[_Speaker | ValueError | None]) -> set[str]:
@@ -129,10 +148,12 @@ def _executors(history: list, speakers: list[_Speaker | ValueError | None]) -> s
     shaped: dict[str, bool] = {}
     for turn, speaker in zip(history, speakers, strict=True):
         if not isinstance(speaker, tuple):
-            continue   # quarantined on its own later
+            continue  # quarantined on its own later
         _, agent, kind, _, _ = speaker
-        if kind in ("agent", "handoff"):   # a speaker that hands work on is talking, not executing
-            shaped[agent] = shaped.get(agent, True) and kind == "agent" and executor_shaped(turn.get("content"))
+        if kind in ("agent", "handoff"):  # a speaker that hands work on is talking, not executing
+            shaped[agent] = (
+                shaped.get(agent, True) and kind == "agent" and executor_shaped(turn.get("content"))
+            )
     return {a for a, every in shaped.items() if every}
 
 
@@ -181,8 +202,11 @@ def _outcome(rec: dict) -> str:
 def stage_record(rec: Any, line: int, stage: Stage, subset: str | None = None, raw: Any = None) -> None:
     """Stage one Who&When record: its run, one step per turn, edges, and the culprit label."""
     if not isinstance(rec, dict):
-        stage.reject(line=line, reason=f"record is a JSON {type(rec).__name__}, not an object",
-                     raw=raw if raw is not None else rec)
+        stage.reject(
+            line=line,
+            reason=f"record is a JSON {type(rec).__name__}, not an object",
+            raw=raw if raw is not None else rec,
+        )
         return
     history = rec.get("history")
     if not isinstance(history, list):
@@ -193,19 +217,32 @@ def stage_record(rec: Any, line: int, stage: Stage, subset: str | None = None, r
     if depth_error({k: v for k, v in rec.items() if k != "history"}) is not None:
         # The record's own facts nest too deeply to read; its turns are judged one by one.
         stage.reject(line=line, reason=f"run facts: {depth_error(rec)}", run_id=run_id)
-        rec = {"history": history, "question_ID": rec.get("question_ID") if isinstance(
-            rec.get("question_ID"), (str, int)) else None}
-    attributes = {"question_ID": rec.get("question_ID"), "level": rec.get("level"),
-                  "ground_truth": rec.get("ground_truth"),
-                  "is_correct": rec["is_correct"] if "is_correct" in rec else rec.get("is_corrected"),
-                  "subset": subset, "system_prompt": rec.get("system_prompt")}
+        rec = {
+            "history": history,
+            "question_ID": rec.get("question_ID") if isinstance(rec.get("question_ID"), (str, int)) else None,
+        }
+    attributes = {
+        "question_ID": rec.get("question_ID"),
+        "level": rec.get("level"),
+        "ground_truth": rec.get("ground_truth"),
+        "is_correct": rec["is_correct"] if "is_correct" in rec else rec.get("is_corrected"),
+        "subset": subset,
+        "system_prompt": rec.get("system_prompt"),
+    }
     question = rec.get("question")
     try:
-        stage.run(run_id=run_id, line=line, system=f"whowhen/{subset}" if subset else "whowhen",
-                  task=question if isinstance(question, str) else None, outcome=_outcome(rec),
-                  attributes={k: v for k, v in attributes.items() if v is not None})
+        stage.run(
+            run_id=run_id,
+            line=line,
+            system=f"whowhen/{subset}" if subset else "whowhen",
+            task=question if isinstance(question, str) else None,
+            outcome=_outcome(rec),
+            attributes={k: v for k, v in attributes.items() if v is not None},
+        )
     except RecordError as exc:  # an oversized question or system prompt: the turns still stand
-        stage.reject(line=line, reason=f"run facts: {exc}", raw=raw if raw is not None else rec, run_id=run_id)
+        stage.reject(
+            line=line, reason=f"run facts: {exc}", raw=raw if raw is not None else rec, run_id=run_id
+        )
     previous: tuple[str, str] | None = None
     speakers = _speakers(history)
     for i, turn in enumerate(history):
@@ -241,8 +278,9 @@ def stage_record(rec: Any, line: int, stage: Stage, subset: str | None = None, r
         _stage_label(rec, run_id, len(history), line, stage)
 
 
-def _turn_fields(turn: dict, label: str, agent: str, kind: str, tool: str | None,
-                 target: str | None) -> dict[str, Any]:
+def _turn_fields(
+    turn: dict, label: str, agent: str, kind: str, tool: str | None, target: str | None
+) -> dict[str, Any]:
     """The step fields of one turn (a code execution's exit code sets its status)."""
     content = turn_text(turn["content"]) or ""  # (never None here: checked by the caller)
     exit_code = _EXIT.match(content) if kind == "tool" else None
@@ -257,9 +295,17 @@ def _turn_fields(turn: dict, label: str, agent: str, kind: str, tool: str | None
         attrs["to"] = target
     if code is not None:
         attrs["exitcode"] = code
-    return {"agent": agent, "is_agent": kind == "agent", "kind": kind, "name": label, "tool": tool,
-            "output": content, "status": "error" if failed else "unset",
-            "error": content.split("\n", 1)[0] if failed else None, "attributes": attrs}
+    return {
+        "agent": agent,
+        "is_agent": kind == "agent",
+        "kind": kind,
+        "name": label,
+        "tool": tool,
+        "output": content,
+        "status": "error" if failed else "unset",
+        "error": content.split("\n", 1)[0] if failed else None,
+        "attributes": attrs,
+    }
 
 
 def _stage_label(rec: dict, run_id: str, n_turns: int, line: int, stage: Stage) -> None:
@@ -276,29 +322,41 @@ def _stage_label(rec: dict, run_id: str, n_turns: int, line: int, stage: Stage) 
         else:
             step_id = f"t{index:03d}"
     if agent is not None and (not isinstance(agent, str) or not agent.strip()):
-        stage.reject(line=line, reason=f"mistake_agent {agent!r} is not an agent name", raw=culprit,
-                     run_id=run_id)
+        stage.reject(
+            line=line, reason=f"mistake_agent {agent!r} is not an agent name", raw=culprit, run_id=run_id
+        )
         agent = None
     if agent is None and step_id is None:
         return
     detail = rec.get("mistake_reason")
-    stage.label(run_id=run_id, agent=agent.strip() if agent else None, step_id=step_id, kind="mistake",
-                source="ground_truth", detail=detail if isinstance(detail, str) else None)
+    stage.label(
+        run_id=run_id,
+        agent=agent.strip() if agent else None,
+        step_id=step_id,
+        kind="mistake",
+        source="ground_truth",
+        detail=detail if isinstance(detail, str) else None,
+    )
 
 
 def _looks_like_record(value: Any) -> bool:
     if isinstance(value, list):
         value = value[0] if value else None
-    return isinstance(value, dict) and isinstance(value.get("history"), list) and any(
-        k in value for k in ("mistake_agent", "mistake_step", "question"))
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("history"), list)
+        and any(k in value for k in ("mistake_agent", "mistake_step", "question"))
+    )
 
 
 class WhoWhen(Adapter):
     """Who&When records: one per JSON file, a JSON list of them, or JSONL."""
 
     name = "whowhen"
-    description = ("Who&When failure-attribution log: {'history': [...], 'question', 'mistake_agent', "
-                   "'mistake_step', ...} per file, as a JSON list, or per JSONL line")
+    description = (
+        "Who&When failure-attribution log: {'history': [...], 'question', 'mistake_agent', "
+        "'mistake_step', ...} per file, as a JSON list, or per JSONL line"
+    )
 
     def sniff(self, path: Path, head: bytes) -> bool:
         """A record (or a list / JSONL of records) with a ``history`` list and a question or culprit."""

@@ -50,7 +50,7 @@ def _path(stem: str) -> Path | None:
 
     try:
         return cache_dir() / f"vega-bundle-{stem}.js"
-    except RuntimeError:   # no $HOME and a user the password database does not know (a container's uid)
+    except RuntimeError:  # no $HOME and a user the password database does not know (a container's uid)
         return None
 
 
@@ -98,7 +98,11 @@ def write(bundle: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # 0600 and never through a link someone put at the path: read() trusts only such a file of this user's
-        write_text_atomic(path, _HEADER + hashlib.sha256(bundle.encode("utf-8")).hexdigest() + "\n" + bundle,
-                          mode=0o600, follow_symlinks=False)
+        write_text_atomic(
+            path,
+            _HEADER + hashlib.sha256(bundle.encode("utf-8")).hexdigest() + "\n" + bundle,
+            mode=0o600,
+            follow_symlinks=False,
+        )
     except OSError:
-        pass   # a read-only home or a full disk: charts still draw, the next kernel builds its own bundle
+        pass  # a read-only home or a full disk: charts still draw, the next kernel builds its own bundle

@@ -37,8 +37,11 @@ def timeline_data(ws: Workspace, run_id: str, max_steps: int = MAX_STEPS) -> pd.
     from the findings table (at most ``max_steps`` of them)."""
     run_id = one_run_id(run_id, "timeline_data")
     # (a run id the store does not hold raises, as ws.steps does: a mistyped id drew an empty timeline)
-    return ws._of_known_run(fetch_df(ws.con, _sql("timeline"), {"run_id": run_id, "max_steps": int(max_steps)}),
-                            run_id, "timeline_data")
+    return ws._of_known_run(
+        fetch_df(ws.con, _sql("timeline"), {"run_id": run_id, "max_steps": int(max_steps)}),
+        run_id,
+        "timeline_data",
+    )
 
 
 def raised(steps: pd.DataFrame) -> pd.Series:
@@ -48,7 +51,9 @@ def raised(steps: pd.DataFrame) -> pd.Series:
     reading the status alone, drew no red ✕ on it."""
     if steps.empty:
         return pd.Series(dtype=bool, index=steps.index)
-    status = steps["status"] if "status" in steps.columns else pd.Series(None, index=steps.index, dtype=object)
+    status = (
+        steps["status"] if "status" in steps.columns else pd.Series(None, index=steps.index, dtype=object)
+    )
     text = steps["error"].map(has_text) if "error" in steps.columns else False
     return (status.fillna("") == "error") | text
 
@@ -61,12 +66,22 @@ def has_text(value: object) -> bool:
 def handoff_data(ws: Workspace, run_id: str, max_steps: int = MAX_STEPS) -> pd.DataFrame:
     """Hand-offs between agents of ``run_id``: source and destination agent and time."""
     run_id = one_run_id(run_id, "handoff_data")
-    return ws._of_known_run(fetch_df(ws.con, _sql("handoffs"), {"run_id": run_id, "max_steps": int(max_steps)}),
-                            run_id, "handoff_data")
+    return ws._of_known_run(
+        fetch_df(ws.con, _sql("handoffs"), {"run_id": run_id, "max_steps": int(max_steps)}),
+        run_id,
+        "handoff_data",
+    )
 
 
-def histogram_data(ws: Workspace, signal: str = "entropy", bins: int = 30, agent: str | None = None,
-                   all_runs: bool = False, silent: bool = True, system: str | None = None) -> pd.DataFrame:
+def histogram_data(
+    ws: Workspace,
+    signal: str = "entropy",
+    bins: int = 30,
+    agent: str | None = None,
+    all_runs: bool = False,
+    silent: bool = True,
+    system: str | None = None,
+) -> pd.DataFrame:
     """Counts of a step signal per bin and run outcome (columns outcome, bin_start, bin_end, n), of the
     runs labelled success or failure; ``all_runs=True`` adds the others as outcome ``unknown``.
     ``silent``: runs taken as failed (silent failures) count as failed, as the threshold sweep and
@@ -74,8 +89,12 @@ def histogram_data(ws: Workspace, signal: str = "entropy", bins: int = 30, agent
     says which."""
     if signal not in SIGNALS:
         raise ValueError(f"signal must be one of {SIGNALS} (got {signal!r})")
-    return _counted(ws, "histogram", {"signal": signal, "bins": _bins(bins), "agent": agent,
-                                      "all_runs": bool(all_runs), "system": system}, silent)
+    return _counted(
+        ws,
+        "histogram",
+        {"signal": signal, "bins": _bins(bins), "agent": agent, "all_runs": bool(all_runs), "system": system},
+        silent,
+    )
 
 
 def calibration_data(ws: Workspace, bins: int = 10, silent: bool = True) -> pd.DataFrame:
@@ -85,7 +104,9 @@ def calibration_data(ws: Workspace, bins: int = 10, silent: bool = True) -> pd.D
     return _counted(ws, "calibration", {"bins": _bins(bins)}, silent)
 
 
-def agent_series(ws: Workspace, buckets: int = 40, silent: bool = True, system: str | None = None) -> pd.DataFrame:
+def agent_series(
+    ws: Workspace, buckets: int = 40, silent: bool = True, system: str | None = None
+) -> pd.DataFrame:
     """Per agent and time bucket: runs and the mean of every metric in ``AGENT_METRICS``. ``silent``:
     failure_rate counts runs taken as failed (silent failures) as failed, as ``workbench investigate``
     does; False: the labelled/declared outcome. ``frame.attrs["counting"]`` says which. ``system``: the runs
@@ -129,7 +150,11 @@ def stored_attribution(ws: Workspace, run_id: str) -> tuple[pd.DataFrame, dict |
     if len(verdict):
         v = verdict.iloc[0]
         params = json.loads(v["params"]) if isinstance(v["params"], str) else {}
-        facts = {"culprit": v["player"] or None, "confidence": float(v["blame"]),
-                 "ambiguous": bool(params.get("ambiguous", False)), "decisive_step": params.get("decisive_step"),
-                 "method": v["method"]}
+        facts = {
+            "culprit": v["player"] or None,
+            "confidence": float(v["blame"]),
+            "ambiguous": bool(params.get("ambiguous", False)),
+            "decisive_step": params.get("decisive_step"),
+            "method": v["method"],
+        }
     return values, facts

@@ -22,15 +22,19 @@ _CLEAR_PX = 4.0
 
 # (dx, dy, align) around the point, baseline "middle", nearest first; the first that keeps clear of the
 # line is taken (a shallow slope through the point needs the label further above or below it).
-_PLACES: list[tuple[float, int, str]] = [(dx, dy, align) for dy in (15, -15, 26, -26, 38, -38)
-           for dx, align in ((0, "center"), (9, "left"), (-9, "right"))]
+_PLACES: list[tuple[float, int, str]] = [
+    (dx, dy, align)
+    for dy in (15, -15, 26, -26, 38, -38)
+    for dx, align in ((0, "center"), (9, "left"), (-9, "right"))
+]
 
 
 # Farther above or below, tried last: where the point sits in a corner by the current threshold's rule, with the
 # line rising steeply beside it, no nearer spot was clear (ux44, a CrewAI desk's latency: "minimum" drawn across the
 # tuner's red rule at the plot's bottom left corner).
-_FAR: list[tuple[float, int, str]] = [(dx, dy, align) for dy in (-50, 50, -62, 62)
-                                      for dx, align in ((9, "left"), (-9, "right"), (0, "center"))]
+_FAR: list[tuple[float, int, str]] = [
+    (dx, dy, align) for dy in (-50, 50, -62, 62) for dx, align in ((9, "left"), (-9, "right"), (0, "center"))
+]
 
 
 @dataclass(frozen=True)
@@ -45,9 +49,11 @@ def _tick_increment(start: float, stop: float, count: int) -> float:
     # d3-array's tickIncrement: a positive step, or the negated inverse of a step under 1
     step = (stop - start) / count
     power = math.floor(math.log10(step))
-    error = step / 10 ** power
-    factor = 10 if error >= math.sqrt(50) else 5 if error >= math.sqrt(10) else 2 if error >= math.sqrt(2) else 1
-    return factor * 10 ** power if power >= 0 else -(10 ** -power) / factor
+    error = step / 10**power
+    factor = (
+        10 if error >= math.sqrt(50) else 5 if error >= math.sqrt(10) else 2 if error >= math.sqrt(2) else 1
+    )
+    return factor * 10**power if power >= 0 else -(10**-power) / factor
 
 
 def nice(lo: float, hi: float, count: int = 10) -> tuple[float, float]:
@@ -67,9 +73,17 @@ def nice(lo: float, hi: float, count: int = 10) -> tuple[float, float]:
     return lo, hi
 
 
-def label_spot(xs: np.ndarray, ys: np.ndarray, at: tuple[float, float], text: str, width: int, height: int,
-               x_extent: tuple[float, float] | None = None, zero_y: bool = True,
-               rules_x: tuple[float, ...] = ()) -> Spot:
+def label_spot(
+    xs: np.ndarray,
+    ys: np.ndarray,
+    at: tuple[float, float],
+    text: str,
+    width: int,
+    height: int,
+    x_extent: tuple[float, float] | None = None,
+    zero_y: bool = True,
+    rules_x: tuple[float, ...] = (),
+) -> Spot:
     """Where to draw ``text`` beside the point ``at`` of the line through ``(xs, ys)`` (sorted by x) on a
     ``width`` × ``height`` plot: the first placement whose box is at least a few pixels from the line and
     inside the plot, else the one farthest from it. ``x_extent``: the x scale's data extent when other
@@ -107,14 +121,19 @@ def label_spot(xs: np.ndarray, ys: np.ndarray, at: tuple[float, float], text: st
     w, h = _CHAR_PX * len(text), FONT_PX + 2
     best: Spot | None = None
     # beside each rule too, when the rule runs through every spot near the point
-    beside = [(float(px(rx)) + side * (_CLEAR_PX + 2) - ax, dy, align) for rx in rules_x if math.isfinite(rx)
-              for dy in (15, -15, 26, -26) for side, align in ((1, "left"), (-1, "right"))]
+    beside = [
+        (float(px(rx)) + side * (_CLEAR_PX + 2) - ax, dy, align)
+        for rx in rules_x
+        if math.isfinite(rx)
+        for dy in (15, -15, 26, -26)
+        for side, align in ((1, "left"), (-1, "right"))
+    ]
     for dx, dy, align in [*_PLACES, *beside, *_FAR]:
         left = ax + dx - (w / 2 if align == "center" else w if align == "right" else 0)
         top = ay + dy - h / 2
         if top < 0 or top + h > height or w > width:
             continue
-        shift = max(0.0, -left) - max(0.0, left + w - width)   # kept inside the plot sideways
+        shift = max(0.0, -left) - max(0.0, left + w - width)  # kept inside the plot sideways
         left, dx = left + shift, dx + shift
         gap_x = np.maximum(np.maximum(left - line_x, line_x - (left + w)), 0)
         gap_y = np.maximum(np.maximum(top - line_y, line_y - (top + h)), 0)

@@ -51,7 +51,9 @@ def limit_bins(limits: LimitSuggestions, system: str, bins: int = 24) -> tuple[p
         integer = _RULES[row.rule][2]
         values = runs[row.rule]
         values = values.fillna(0.0) if integer else values
-        part = pd.DataFrame({"v": values.to_numpy(dtype=float), "outcome": runs["outcome"].to_numpy()}).dropna()
+        part = pd.DataFrame(
+            {"v": values.to_numpy(dtype=float), "outcome": runs["outcome"].to_numpy()}
+        ).dropna()
         if part.empty:
             continue
         limit = float(row.limit)
@@ -73,18 +75,49 @@ def limit_bins(limits: LimitSuggestions, system: str, bins: int = 24) -> tuple[p
             part = part.assign(bin_start=edges * width, bin_end=(edges + 1) * width)
             cut = limit
         beyond = int((part["v"] > x_max).sum()) if edges is not None else 0
-        grouped = part.groupby(["outcome", "bin_start", "bin_end"], as_index=False).size().rename(
-            columns={"size": "n"})
+        grouped = (
+            part.groupby(["outcome", "bin_start", "bin_end"], as_index=False)
+            .size()
+            .rename(columns={"size": "n"})
+        )
         out.append(grouped.assign(rule=row.rule))
-        words = ", ".join(f"{n} {OUTCOME_WORDS[o]}" for o, n in (("failure", row.stops_failed),
-                          ("success", row.stops_successful), ("unknown", row.stops_unknown)) if n)
-        meta.append({"rule": row.rule, "limit": limit, "cut": cut, "x_max": x_max, "beyond": beyond,
-                     "stops_failed": int(row.stops_failed), "stops_successful": int(row.stops_successful),
-                     "stops_unknown": int(row.stops_unknown),
-                     "label": f"stops {words}" if words else "stops no run"})
+        words = ", ".join(
+            f"{n} {OUTCOME_WORDS[o]}"
+            for o, n in (
+                ("failure", row.stops_failed),
+                ("success", row.stops_successful),
+                ("unknown", row.stops_unknown),
+            )
+            if n
+        )
+        meta.append(
+            {
+                "rule": row.rule,
+                "limit": limit,
+                "cut": cut,
+                "x_max": x_max,
+                "beyond": beyond,
+                "stops_failed": int(row.stops_failed),
+                "stops_successful": int(row.stops_successful),
+                "stops_unknown": int(row.stops_unknown),
+                "label": f"stops {words}" if words else "stops no run",
+            }
+        )
     frame = pd.concat(out, ignore_index=True)[BIN_COLUMNS] if out else pd.DataFrame(columns=BIN_COLUMNS)
-    return frame, pd.DataFrame(meta, columns=["rule", "limit", "cut", "x_max", "beyond", "stops_failed",
-                                              "stops_successful", "stops_unknown", "label"])
+    return frame, pd.DataFrame(
+        meta,
+        columns=[
+            "rule",
+            "limit",
+            "cut",
+            "x_max",
+            "beyond",
+            "stops_failed",
+            "stops_successful",
+            "stops_unknown",
+            "label",
+        ],
+    )
 
 
 def thin_tail(bins: pd.DataFrame, rules: pd.DataFrame, height: int = 120) -> bool:
@@ -124,12 +157,18 @@ def _whole_steps(scale: str, length: str, px: int = 40) -> alt.ExprRef:
     return alt.expr(f"min(ceil({length} / {px}), max(1, floor(span(domain('{scale}')))))")
 
 
-_X_TICK_PX = 60   # room per tick on a panel's "how far" axis (its labels run to "12.5k" and "1,500")
-_RUNS_LABEL = ("datum.value >= 1000 ? format(datum.value / 1000, '~r') + 'k' : format(datum.value, '~r')")
+_X_TICK_PX = 60  # room per tick on a panel's "how far" axis (its labels run to "12.5k" and "1,500")
+_RUNS_LABEL = "datum.value >= 1000 ? format(datum.value / 1000, '~r') + 'k' : format(datum.value, '~r')"
 
 
-def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 2, width: int = 200,
-                height: int = 120, log: bool = False) -> alt.FacetChart | alt.Chart:
+def limit_peaks(
+    bins: pd.DataFrame,
+    rules: pd.DataFrame,
+    columns: int = 2,
+    width: int = 200,
+    height: int = 120,
+    log: bool = False,
+) -> alt.FacetChart | alt.Chart:
     """One small histogram per rule: runs by how far they went (stacked by outcome), the limit as a
     dashed rule and the stretch past it shaded, headed by the runs it stops (from :func:`limit_bins`).
     ``log=True``: the runs axis is logarithmic (symlog: 0 stays 0), so a tail of a few runs past the
@@ -139,71 +178,133 @@ def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 2, width
     altair builds and validates the spec in a tenth of the time, so the slider stays quick. Two columns of 200 px:
     three of 210 held 842 px in the 568 px output of a 1000 px window (ux37), the third column off its edge."""
     if rules.empty:
-        return alt.Chart(pd.DataFrame({"t": ["no rule here has a limit: nothing to draw"]})).mark_text(
-            align="left", fontSize=13).encode(**channels(text="t:N")).properties(width=width * 2, height=30)
+        return (
+            alt.Chart(pd.DataFrame({"t": ["no rule here has a limit: nothing to draw"]}))
+            .mark_text(align="left", fontSize=13)
+            .encode(**channels(text="t:N"))
+            .properties(width=width * 2, height=30)
+        )
     # (a latency limit with its unit: "max_step_latency_ms ≤ 736" over an axis of "0 … 1k 1.2k" said ms only in the
     # rule's name)
-    panel = {r.rule: f"{r.rule} ≤ {_fmt(r.limit)}{' ms' if r.rule.endswith('_ms') else ''}|{r.label}"
-             + (f"|{counted(r.beyond, 'run')} past the axis, in the last bar" if r.beyond else "")
-             for r in rules.itertuples(index=False)}
+    panel = {
+        r.rule: f"{r.rule} ≤ {_fmt(r.limit)}{' ms' if r.rule.endswith('_ms') else ''}|{r.label}"
+        + (f"|{counted(r.beyond, 'run')} past the axis, in the last bar" if r.beyond else "")
+        for r in rules.itertuples(index=False)
+    }
     bars = _stacked(bins).assign(layer="bar")
-    marks = rules.assign(layer="limit", text=[f"limit {_fmt(v)}" for v in rules["limit"]],
-                         top=[max(float(x), float(bins.loc[bins["rule"] == r, "bin_end"].max()))
-                              for r, x in zip(rules["rule"], rules["x_max"], strict=True)])
+    marks = rules.assign(
+        layer="limit",
+        text=[f"limit {_fmt(v)}" for v in rules["limit"]],
+        top=[
+            max(float(x), float(bins.loc[bins["rule"] == r, "bin_end"].max()))
+            for r, x in zip(rules["rule"], rules["x_max"], strict=True)
+        ],
+    )
     low = {r: float(bins.loc[bins["rule"] == r, "bin_start"].min()) for r in rules["rule"]}
     # the label beside the dashed line, on the side with room for it (the right unless it would
     # run past the panel), in a strip above the tallest bar the runs axis leaves free for it
-    marks["side"] = ["left" if (len(t) * _LABEL_PX + 6) > (1 - (c - low[r]) / ((top - low[r]) or 1)) * width
-                     else "right" for r, c, top, t in zip(marks["rule"], marks["cut"], marks["top"], marks["text"],
-                                                          strict=True)]
+    marks["side"] = [
+        "left" if (len(t) * _LABEL_PX + 6) > (1 - (c - low[r]) / ((top - low[r]) or 1)) * width else "right"
+        for r, c, top, t in zip(marks["rule"], marks["cut"], marks["top"], marks["text"], strict=True)
+    ]
     tallest = bars.groupby("rule")["y1"].max() if len(bars) else pd.Series(dtype=float)
     marks["room"] = [_headroom(float(tallest.get(r, 0.0)), height, log) for r in marks["rule"]]
-    data = pd.concat([bars, marks[["rule", "layer", "cut", "top", "text", "side", "room"]]], ignore_index=True)
+    data = pd.concat(
+        [bars, marks[["rule", "layer", "cut", "top", "text", "side", "room"]]], ignore_index=True
+    )
     data["panel"] = data["rule"].map(panel)
     base = alt.Chart()
-    band = base.transform_filter("datum.layer == 'limit'").mark_rect(color="#e15759", opacity=0.08).encode(**channels(
-        x="cut:Q", x2="top:Q"))
+    band = (
+        base.transform_filter("datum.layer == 'limit'")
+        .mark_rect(color="#e15759", opacity=0.08)
+        .encode(**channels(x="cut:Q", x2="top:Q"))
+    )
     # On a symlog axis Vega places its linear ticks (0, 5k, 10k, 15k), all but 0 crowded at the top: a panel
     # read "0" and "15k" only, so a bar of 2 runs and one of 300 could not be told apart. Powers of ten
     # instead (Vega drops those past a panel's own axis).
-    decades = [0.0] + [10.0 ** k for k in range(_decades(float(marks["room"].max()) if len(marks) else 1.0))]
+    decades = [0.0] + [10.0**k for k in range(_decades(float(marks["room"].max()) if len(marks) else 1.0))]
 
     def runs_y(field: str) -> alt.Y:
-        return alt.Y(field, title="runs (log scale)" if log else "runs",
-                     scale=alt.Scale(type="symlog") if log else alt.Undefined,
-                     # (on a symlog axis Vega gives every tick the largest tick's SI prefix: "0k", "0.5k")
-                     axis=alt.Axis(labelExpr=_RUNS_LABEL, values=decades, labelOverlap="greedy") if log
-                     else alt.Axis(format="~s", tickMinStep=1, tickCount=_whole_steps("child_y", "child_height")))
+        return alt.Y(
+            field,
+            title="runs (log scale)" if log else "runs",
+            scale=alt.Scale(type="symlog") if log else alt.Undefined,
+            # (on a symlog axis Vega gives every tick the largest tick's SI prefix: "0k", "0.5k")
+            axis=alt.Axis(labelExpr=_RUNS_LABEL, values=decades, labelOverlap="greedy")
+            if log
+            else alt.Axis(format="~s", tickMinStep=1, tickCount=_whole_steps("child_y", "child_height")),
+        )
 
-    hist = base.transform_filter("datum.layer == 'bar'").mark_bar(binSpacing=1).encode(**channels(
-        x=alt.X("bin_start:Q", bin="binned", title="how far each run went (its peak)",
-                # (a "~s" format gives every tick the largest tick's prefix: "0k" at the origin of a latency axis)
-                # a label a tick across ("1.2k" is ~24 px at 10 px): at one tick per 40 px a 210 px panel got
-                # 8 (0 … 1.4k by 200) and "1k 1.2k 1.4k" nearly touched; one per 60 px, and Vega drops a label
-                # that would come closer than 6 px to the next
-                axis=alt.Axis(labelExpr=_RUNS_LABEL, tickMinStep=1, labelOverlap="greedy", labelSeparation=6,
-                              tickCount=_whole_steps("child_x", "child_width", _X_TICK_PX))),
-        x2="bin_end:Q",
-        y=runs_y("y1:Q"),
-        y2="y0:Q",
-        color=alt.Color("outcome:N", title="run outcome", legend=alt.Legend(orient="top"),
-                        scale=_outcome_scale(set(bins.loc[bins["n"] > 0, "outcome"]))),
-        tooltip=["outcome:N", alt.Tooltip("bin_start:Q", title="from", format=",.4~r"),
-                 alt.Tooltip("bin_end:Q", title="to", format=",.4~r"), alt.Tooltip("n:Q", title="runs")]))
+    hist = (
+        base.transform_filter("datum.layer == 'bar'")
+        .mark_bar(binSpacing=1)
+        .encode(
+            **channels(
+                x=alt.X(
+                    "bin_start:Q",
+                    bin="binned",
+                    title="how far each run went (its peak)",
+                    # (a "~s" format gives every tick the largest tick's prefix: "0k" at the origin of a latency axis)
+                    # a label a tick across ("1.2k" is ~24 px at 10 px): at one tick per 40 px a 210 px panel got
+                    # 8 (0 … 1.4k by 200) and "1k 1.2k 1.4k" nearly touched; one per 60 px, and Vega drops a label
+                    # that would come closer than 6 px to the next
+                    axis=alt.Axis(
+                        labelExpr=_RUNS_LABEL,
+                        tickMinStep=1,
+                        labelOverlap="greedy",
+                        labelSeparation=6,
+                        tickCount=_whole_steps("child_x", "child_width", _X_TICK_PX),
+                    ),
+                ),
+                x2="bin_end:Q",
+                y=runs_y("y1:Q"),
+                y2="y0:Q",
+                color=alt.Color(
+                    "outcome:N",
+                    title="run outcome",
+                    legend=alt.Legend(orient="top"),
+                    scale=_outcome_scale(set(bins.loc[bins["n"] > 0, "outcome"])),
+                ),
+                tooltip=[
+                    "outcome:N",
+                    alt.Tooltip("bin_start:Q", title="from", format=",.4~r"),
+                    alt.Tooltip("bin_end:Q", title="to", format=",.4~r"),
+                    alt.Tooltip("n:Q", title="runs"),
+                ],
+            )
+        )
+    )
     limits = base.transform_filter("datum.layer == 'limit'")
     line = limits.mark_rule(color="#333", strokeDash=[4, 3], strokeWidth=2).encode(**channels(x="cut:Q"))
-    texts = [limits.transform_filter(f"datum.side == '{side}'").mark_text(
-        align=side_align, baseline="top", dx=dx, fontSize=_LABEL_FONT, color="#333").encode(**channels(
-        x="cut:Q", y=alt.value(2), text="text:N")) for side, side_align, dx in (("right", "left", 4),
-                                                                               ("left", "right", -4))]
+    texts = [
+        limits.transform_filter(f"datum.side == '{side}'")
+        .mark_text(align=side_align, baseline="top", dx=dx, fontSize=_LABEL_FONT, color="#333")
+        .encode(**channels(x="cut:Q", y=alt.value(2), text="text:N"))
+        for side, side_align, dx in (("right", "left", 4), ("left", "right", -4))
+    ]
     # nothing drawn: it only stretches the runs axis so the strip above the tallest bar stays free
     room = limits.mark_point(opacity=0, size=0).encode(**channels(y=runs_y("room:Q")))
-    return alt.layer(band, hist, line, *texts, room, data=data).properties(width=width, height=height).facet(
-        facet=alt.Facet("panel:N", sort=list(panel.values()), title=None,
-                        header=alt.Header(labelFontSize=12, labelLimit=width + 60,
-                                        labelExpr="split(datum.value, '|')", labelAlign="left", labelAnchor="start")),
-        columns=columns, title="Each limit on how far the runs went (dashed: the limit; shaded: runs it stops)",
-    ).resolve_scale(x="independent", y="independent")
+    return (
+        alt.layer(band, hist, line, *texts, room, data=data)
+        .properties(width=width, height=height)
+        .facet(
+            facet=alt.Facet(
+                "panel:N",
+                sort=list(panel.values()),
+                title=None,
+                header=alt.Header(
+                    labelFontSize=12,
+                    labelLimit=width + 60,
+                    labelExpr="split(datum.value, '|')",
+                    labelAlign="left",
+                    labelAnchor="start",
+                ),
+            ),
+            columns=columns,
+            title="Each limit on how far the runs went (dashed: the limit; shaded: runs it stops)",
+        )
+        .resolve_scale(x="independent", y="independent")
+    )
 
 
 def _outcome_scale(present: set[str] | None) -> alt.Scale:
@@ -213,36 +314,66 @@ def _outcome_scale(present: set[str] | None) -> alt.Scale:
     return alt.Scale(domain=list(shown), range=list(shown.values()))
 
 
-def limit_stops(table: pd.DataFrame, width: int | str = 420, outcomes: Iterable[str] | None = None) -> alt.Chart:
+def limit_stops(
+    table: pd.DataFrame, width: int | str = 420, outcomes: Iterable[str] | None = None
+) -> alt.Chart:
     """Runs each limit stops, by outcome: failed runs stopped against successful runs cut (what it costs).
     A failed run stopped after the step that caused the failure is not prevented: the backtest says which are.
     ``outcomes``: the outcomes the system's runs have, the legend's entries (by default those of the runs
     stopped)."""
     shown = table[table["limit"].notna()]
-    long = shown.melt(id_vars=["rule"], value_vars=["stops_failed", "stops_successful", "stops_unknown"],
-                      var_name="outcome", value_name="runs")
-    long["outcome"] = long["outcome"].map({"stops_failed": "failure", "stops_successful": "success",
-                                           "stops_unknown": "unknown"})
+    long = shown.melt(
+        id_vars=["rule"],
+        value_vars=["stops_failed", "stops_successful", "stops_unknown"],
+        var_name="outcome",
+        value_name="runs",
+    )
+    long["outcome"] = long["outcome"].map(
+        {"stops_failed": "failure", "stops_successful": "success", "stops_unknown": "unknown"}
+    )
     long = long[long["runs"] > 0] if (long["runs"] > 0).any() else long.head(0)
     rules = list(shown["rule"])
     base = alt.Chart(long if len(long) else pd.DataFrame({"rule": rules, "outcome": "failure", "runs": 0}))
     present = set(outcomes) if outcomes is not None else set(long["outcome"]) or None
     # the title names the colours the legend has: "failed (red), and successful (green ...)" on a store of
     # unknown outcomes named two colours not drawn
-    said = [w for o, w in (("failure", "failed (red)"), ("success", "successful (green: what the limit costs)"),
-                           ("unknown", "unknown outcome (grey)")) if present is None or o in present]
-    return base.mark_bar().encode(**channels(
-        # counts of runs: whole ticks ("0.0, 0.1, ... 1.0" when one run was stopped: Who&When, ux26); "d" alone
-        # rounded the half-steps d3 picks on a short domain: "0 1 1" (one run stopped), "0 1 1 2 2" (two)
-        x=alt.X("runs:Q", title="runs the limit stops", stack="zero",
-                axis=alt.Axis(format="d", tickMinStep=1, tickCount=_whole_steps("x", "width"))),
-        y=alt.Y("rule:N", sort=rules, title=None, scale=alt.Scale(domain=rules)),
-        color=alt.Color("outcome:N", title="run outcome", scale=_outcome_scale(present)),
-        tooltip=["rule:N", "outcome:N", "runs:Q"],
-    )).properties(width=width, height=max(60, 22 * len(rules)), title=alt.TitleParams(
-        # the key under the title: on one line (~560 px) it ran past a 1000 px window's output
-        "Runs each limit stops", anchor="start",
-        subtitle=", ".join(said[:-1] + [("and " if len(said) > 1 else "") + said[-1]])))
+    said = [
+        w
+        for o, w in (
+            ("failure", "failed (red)"),
+            ("success", "successful (green: what the limit costs)"),
+            ("unknown", "unknown outcome (grey)"),
+        )
+        if present is None or o in present
+    ]
+    return (
+        base.mark_bar()
+        .encode(
+            **channels(
+                # counts of runs: whole ticks ("0.0, 0.1, ... 1.0" when one run was stopped: Who&When, ux26); "d" alone
+                # rounded the half-steps d3 picks on a short domain: "0 1 1" (one run stopped), "0 1 1 2 2" (two)
+                x=alt.X(
+                    "runs:Q",
+                    title="runs the limit stops",
+                    stack="zero",
+                    axis=alt.Axis(format="d", tickMinStep=1, tickCount=_whole_steps("x", "width")),
+                ),
+                y=alt.Y("rule:N", sort=rules, title=None, scale=alt.Scale(domain=rules)),
+                color=alt.Color("outcome:N", title="run outcome", scale=_outcome_scale(present)),
+                tooltip=["rule:N", "outcome:N", "runs:Q"],
+            )
+        )
+        .properties(
+            width=width,
+            height=max(60, 22 * len(rules)),
+            title=alt.TitleParams(
+                # the key under the title: on one line (~560 px) it ran past a 1000 px window's output
+                "Runs each limit stops",
+                anchor="start",
+                subtitle=", ".join(said[:-1] + [("and " if len(said) > 1 else "") + said[-1]]),
+            ),
+        )
+    )
 
 
 def _decades(top: float) -> int:

@@ -34,7 +34,7 @@ def enable_offline() -> None:
     if not getattr(alt.JupyterChart, "_is_offline", False):
         bundle = _bundle_cache.read()
         if bundle is not None:
-            alt.JupyterChart._esm = bundle     # what enable_offline() sets, without bundling again
+            alt.JupyterChart._esm = bundle  # what enable_offline() sets, without bundling again
             alt.JupyterChart._is_offline = True
         else:
             alt.JupyterChart.enable_offline()
@@ -60,8 +60,11 @@ def _bare_chart(spec: dict, **metadata: Any) -> dict:
 def container_wide(spec: Any) -> bool:
     """Whether ``spec`` (a Vega-Lite dict) or any chart in it is drawn as wide as its container."""
     if isinstance(spec, dict):
-        return spec.get("width") == "container" or any(container_wide(v) for k, v in spec.items()
-                                                          if k in ("layer", "vconcat", "hconcat", "concat", "spec"))
+        return spec.get("width") == "container" or any(
+            container_wide(v)
+            for k, v in spec.items()
+            if k in ("layer", "vconcat", "hconcat", "concat", "spec")
+        )
     if isinstance(spec, list):
         return any(container_wide(v) for v in spec)
     return False
@@ -119,7 +122,7 @@ export default {
 
 def shared_module(esm: str) -> str:
     """An anywidget ``_esm`` that loads ``esm`` once per page and is itself ready at once (see above)."""
-    if esm.startswith("const KEY = \"__workbench_esm_"):
+    if esm.startswith('const KEY = "__workbench_esm_'):
         return esm
     key = hashlib.sha256(esm.encode("utf-8")).hexdigest()[:16]
     return _LOADER % {"key": key, "src": json.dumps(esm)}
@@ -161,7 +164,9 @@ def link_zoom(lanes: alt.JupyterChart, signals: alt.JupyterChart) -> object:
     return w.jslink((lanes, "_params"), (signals, "_params"))
 
 
-def save(chart: alt.TopLevelMixin, path: str | os.PathLike[str], scale: float = 1.0, width: int = 640) -> Path:
+def save(
+    chart: alt.TopLevelMixin, path: str | os.PathLike[str], scale: float = 1.0, width: int = 640
+) -> Path:
     """Write ``chart`` as PNG, SVG or HTML (by the suffix), offline: images through vl-convert,
     HTML with Vega inlined so the file opens without a network. A chart drawn as wide as its output in a
     notebook (``width="container"``) has no output here: its plot is ``width`` px wide (vl-convert drew it
@@ -188,11 +193,16 @@ def save(chart: alt.TopLevelMixin, path: str | os.PathLike[str], scale: float = 
 
 def _fixed_width(spec: dict, width: int) -> dict:
     """``spec`` with every container-wide chart ``width`` px wide, and no fit to a container left."""
+
     def fix(value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: width if k == "width" and v == "container" else fix(v) for k, v in value.items()
-                    if not (k == "autosize" and value is spec)}
+            return {
+                k: width if k == "width" and v == "container" else fix(v)
+                for k, v in value.items()
+                if not (k == "autosize" and value is spec)
+            }
         return [fix(v) for v in value] if isinstance(value, list) else value
+
     return fix(spec)
 
 

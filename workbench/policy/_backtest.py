@@ -27,8 +27,12 @@ from ._meets import Meets
 from ._model import Policy
 
 # Both read {run_outcomes} (store/sql/run_outcomes.sql): $silent chooses what counts as failed.
-_STEPS_SQL = with_run_outcomes(resources.files(__package__).joinpath("sql/backtest_steps.sql").read_text("utf-8"))
-_RUNS_SQL = with_run_outcomes(resources.files(__package__).joinpath("sql/backtest_runs.sql").read_text("utf-8"))
+_STEPS_SQL = with_run_outcomes(
+    resources.files(__package__).joinpath("sql/backtest_steps.sql").read_text("utf-8")
+)
+_RUNS_SQL = with_run_outcomes(
+    resources.files(__package__).joinpath("sql/backtest_runs.sql").read_text("utf-8")
+)
 _BATCH = 50_000
 _INF = float("inf")
 
@@ -72,11 +76,28 @@ class BacktestReport:
         decision, where it cut or escalated, whether that prevented a failure or lost a success."""
         known = set(self.table["rule"])
         if rule not in known:
-            raise InvalidParameterError(f"rule: {rule!r} is not in this backtest (rules: {', '.join(sorted(known))})")
+            raise InvalidParameterError(
+                f"rule: {rule!r} is not in this backtest (rules: {', '.join(sorted(known))})"
+            )
         runs = self.runs
         part = runs[runs["rule"].notna()] if rule == "total" else runs[runs["rule"] == rule]
-        return part[["run_id", "outcome", "decision", "rule", "intervened_at", "decisive_step", "prevented",
-                     "lost", "escalations"]].sort_values("run_id").reset_index(drop=True)
+        return (
+            part[
+                [
+                    "run_id",
+                    "outcome",
+                    "decision",
+                    "rule",
+                    "intervened_at",
+                    "decisive_step",
+                    "prevented",
+                    "lost",
+                    "escalations",
+                ]
+            ]
+            .sort_values("run_id")
+            .reset_index(drop=True)
+        )
 
     def meets(self, prevented: float = 0.5, review_rate: float = 0.1) -> Meets:
         """Whether at least ``prevented`` of the failures are prevented at a review rate under
@@ -85,41 +106,61 @@ class BacktestReport:
         _check_goal("prevented", prevented, "failures")
         _check_goal("review_rate", review_rate, "runs")
         s = self.summary
-        return Meets(prevented_share=float(s["prevented_share"]), prevented=int(s["prevented"]),
-                     failures=int(s["failures"]), review_rate=float(s["review_rate"]),
-                     prevented_goal=float(prevented), review_goal=float(review_rate))
+        return Meets(
+            prevented_share=float(s["prevented_share"]),
+            prevented=int(s["prevented"]),
+            failures=int(s["failures"]),
+            review_rate=float(s["review_rate"]),
+            prevented_goal=float(prevented),
+            review_goal=float(review_rate),
+        )
 
     def __repr__(self) -> str:
         s = self.summary
-        return (f"<BacktestReport {s['runs']} runs ({s['failures']} failed{_counted(s)}, {s['excluded_unknown']} unknown "
-                f"left out{_bare(s)}): prevented {s['prevented']} ({s['prevented_share']:.0%}), review rate "
-                f"{s['review_rate']:.1%}, cut {s['cut_rate']:.1%}, successes lost {s['successes_lost']}{_unseen(s)}"
-                f"{_idle(self.policy, s)}>")
+        return (
+            f"<BacktestReport {s['runs']} runs ({s['failures']} failed{_counted(s)}, {s['excluded_unknown']} unknown "
+            f"left out{_bare(s)}): prevented {s['prevented']} ({s['prevented_share']:.0%}), review rate "
+            f"{s['review_rate']:.1%}, cut {s['cut_rate']:.1%}, successes lost {s['successes_lost']}{_unseen(s)}"
+            f"{_idle(self.policy, s)}>"
+        )
 
     def _repr_html_(self) -> str:
         from .._termtext import html_table  # rule names carry agent names from logs
 
         shown = self.table.copy()
-        for col in ("run_ids", "false_stop_ids"):   # a handful shown; rule_runs(rule) has them all
-            shown[col] = [", ".join(ids[:5]) + (f" … (+{len(ids) - 5})" if len(ids) > 5 else "")
-                          for ids in shown[col]]
+        for col in ("run_ids", "false_stop_ids"):  # a handful shown; rule_runs(rule) has them all
+            shown[col] = [
+                ", ".join(ids[:5]) + (f" … (+{len(ids) - 5})" if len(ids) > 5 else "") for ids in shown[col]
+            ]
         # the total row has no limit: blank, not "None" / "NaN"; a count's limit "3", not "3.0"
         shown["limit"] = [_limit_text(v) for v in shown["limit"]]
         # What each rule did, in few columns of short headers that wrap, the rest (savings, run ids) one click away:
         # all 14 columns held 1,529 px in a 1400 px window's 968 px output, read sideways
         brief = shown[list(_BRIEF)].rename(columns=_BRIEF)
         brief["review rate"] = [f"{v:.1%}" for v in brief["review rate"]]
-        return (f"<p>{html.escape(repr(self))}</p>" + _BRIEF_STYLE
-                + html_table(brief, na_rep="", classes="wb-backtest-brief")
-                + "<details><summary>every column (savings, the runs of each rule): <code>report.table</code>"
-                  "</summary>" + html_table(shown, na_rep="") + "</details>")
+        return (
+            f"<p>{html.escape(repr(self))}</p>"
+            + _BRIEF_STYLE
+            + html_table(brief, na_rep="", classes="wb-backtest-brief")
+            + "<details><summary>every column (savings, the runs of each rule): <code>report.table</code>"
+            "</summary>" + html_table(shown, na_rep="") + "</details>"
+        )
 
 
-_BRIEF = {"rule": "rule", "limit": "limit", "runs_cut": "runs cut", "runs_escalated": "runs escalated",
-          "review_rate": "review rate", "failures_prevented": "failures prevented", "successes_lost": "successes lost"}
+_BRIEF = {
+    "rule": "rule",
+    "limit": "limit",
+    "runs_cut": "runs cut",
+    "runs_escalated": "runs escalated",
+    "review_rate": "review rate",
+    "failures_prevented": "failures prevented",
+    "successes_lost": "successes lost",
+}
 # (a rule's name, e.g. a HITL rule naming an agent, breaks anywhere rather than widen the table)
-_BRIEF_STYLE = ("<style>.wb-backtest-brief th{white-space:normal;text-align:right}"
-                ".wb-backtest-brief td:first-child{overflow-wrap:anywhere;min-width:6em;text-align:left}</style>")
+_BRIEF_STYLE = (
+    "<style>.wb-backtest-brief th{white-space:normal;text-align:right}"
+    ".wb-backtest-brief td:first-child{overflow-wrap:anywhere;min-width:6em;text-align:left}</style>"
+)
 
 
 def _limit_text(v: Any) -> str:
@@ -134,8 +175,11 @@ def _bare(summary: dict[str, Any]) -> str:
     if not n:
         return ""
     held = summary.get("excluded_no_steps_quarantined", 0)
-    return (f", {n} with no step stored left out ({summary['excluded_no_steps_failed']} failed"
-            + (f"; {held} of their steps quarantined" if held else "") + ")")
+    return (
+        f", {n} with no step stored left out ({summary['excluded_no_steps_failed']} failed"
+        + (f"; {held} of their steps quarantined" if held else "")
+        + ")"
+    )
 
 
 def _unseen(summary: dict[str, Any]) -> str:
@@ -143,8 +187,10 @@ def _unseen(summary: dict[str, Any]) -> str:
     n = summary.get("quarantined_steps", 0)
     if not n:
         return ""
-    return (f"; {n} quarantined step{'s' if n != 1 else ''} in {summary['runs_with_quarantined']} of the runs not "
-            f"replayed (a live guard counts a tool call among them whose arguments were past the store's limits)")
+    return (
+        f"; {n} quarantined step{'s' if n != 1 else ''} in {summary['runs_with_quarantined']} of the runs not "
+        f"replayed (a live guard counts a tool call among them whose arguments were past the store's limits)"
+    )
 
 
 def _idle(policy: Policy, summary: dict[str, Any]) -> str:
@@ -157,9 +203,11 @@ def _idle(policy: Policy, summary: dict[str, Any]) -> str:
     if not rules:
         why = next(iter(policy.provenance.notes or ()), "")
         return "; the policy has no rule: it stops nothing" + (f" (its first note: {why})" if why else "")
-    return (f"; none of its {len(rules)} rule{'s' if len(rules) != 1 else ''} stepped in: no run went past a limit or "
-            "crossed a threshold (limits learned at these runs' own peaks stop none of them: backtest on runs it did not "
-            "learn from)")
+    return (
+        f"; none of its {len(rules)} rule{'s' if len(rules) != 1 else ''} stepped in: no run went past a limit or "
+        "crossed a threshold (limits learned at these runs' own peaks stop none of them: backtest on runs it did not "
+        "learn from)"
+    )
 
 
 def _counted(summary: dict[str, Any]) -> str:
@@ -170,8 +218,14 @@ def _counted(summary: dict[str, Any]) -> str:
     return " as reported, silent failures not counted"
 
 
-def backtest(policy: Policy, ws: Any, runs: Any = None, steps: bool = False,
-             progress: bool | None = None, silent: bool = True) -> BacktestReport:
+def backtest(
+    policy: Policy,
+    ws: Any,
+    runs: Any = None,
+    steps: bool = False,
+    progress: bool | None = None,
+    silent: bool = True,
+) -> BacktestReport:
     """Replay a store's history through ``policy``: which runs it would have cut (where),
     escalated (where) or let through, and what that prevents, loses and saves.
 
@@ -198,14 +252,18 @@ def backtest(policy: Policy, ws: Any, runs: Any = None, steps: bool = False,
     runs = run_ids(ws, runs, "backtest")
     from ..thresholds._runs_given import refuse_empty  # (here: the thresholds package imports this module)
 
-    refuse_empty(ws, runs, "backtest", "replay")   # (it returned an empty report: "0 runs", as if tried)
+    refuse_empty(ws, runs, "backtest", "replay")  # (it returned an empty report: "0 runs", as if tried)
     con = ws.con.cursor()
     try:
         scoped = fill_run_scope(con, "_bt_scope", runs)
         info = {r[0]: r[1:] for r in con.execute(_RUNS_SQL, {"scoped": scoped, "silent": silent}).fetchall()}
         n_steps = sum(int(v[3] or 0) for v in info.values() if v[0] in ("success", "failure"))
-        bar = tqdm(total=n_steps, unit="step", desc="backtest",
-                   disable=not (progress if progress is not None else n_steps > 200_000))
+        bar = tqdm(
+            total=n_steps,
+            unit="step",
+            desc="backtest",
+            disable=not (progress if progress is not None else n_steps > 200_000),
+        )
         cur = con.execute(_STEPS_SQL, {"scoped": scoped, "every_run": False, "silent": silent})
         rows, step_rows = _replay(Core(policy), cur, info, bar, steps)
         bar.close()
@@ -217,23 +275,52 @@ def backtest(policy: Policy, ws: Any, runs: Any = None, steps: bool = False,
     # a run of known outcome with no step stored (each quarantined, or none logged) has nothing to replay: it is
     # left out, and said so (it vanished from the counts: two failed runs read "0 failed")
     bare = [v for v in info.values() if v[0] in ("success", "failure") and not v[3]]
-    summary.update(excluded_no_steps=len(bare), excluded_no_steps_failed=sum(1 for v in bare if v[0] == "failure"),
-                   excluded_no_steps_quarantined=sum(int(v[7]) for v in bare))
-    summary.update(silent=silent, counting=COUNTING[silent],
-                   taken_as_failed=sum(1 for v in info.values() if v[0] == "failure" and v[6]))
-    report = BacktestReport(policy, frame, _table(frame, policy), summary,
-                            pd.DataFrame(step_rows, columns=_STEP_COLUMNS) if steps else None)
+    summary.update(
+        excluded_no_steps=len(bare),
+        excluded_no_steps_failed=sum(1 for v in bare if v[0] == "failure"),
+        excluded_no_steps_quarantined=sum(int(v[7]) for v in bare),
+    )
+    summary.update(
+        silent=silent,
+        counting=COUNTING[silent],
+        taken_as_failed=sum(1 for v in info.values() if v[0] == "failure" and v[6]),
+    )
+    report = BacktestReport(
+        policy,
+        frame,
+        _table(frame, policy),
+        summary,
+        pd.DataFrame(step_rows, columns=_STEP_COLUMNS) if steps else None,
+    )
     return report
 
 
-_RUN_COLUMNS = ["run_id", "outcome", "decision", "rule", "cut_step", "cut_rule", "escalate_step",
-                "escalate_rule", "escalations", "decisive_step", "intervened_at", "prevented", "lost",
-                "saved_tool_calls", "saved_tokens", "saved_cost", "saved_latency_ms", "quarantined"]
+_RUN_COLUMNS = [
+    "run_id",
+    "outcome",
+    "decision",
+    "rule",
+    "cut_step",
+    "cut_rule",
+    "escalate_step",
+    "escalate_rule",
+    "escalations",
+    "decisive_step",
+    "intervened_at",
+    "prevented",
+    "lost",
+    "saved_tool_calls",
+    "saved_tokens",
+    "saved_cost",
+    "saved_latency_ms",
+    "quarantined",
+]
 _STEP_COLUMNS = ["run_id", "step_id", "seq", "phase", "action", "rule"]
 
 
-def _replay(core: Core, cur: Any, info: dict[str, tuple], bar: Any, keep_steps: bool
-            ) -> tuple[list[tuple], list[tuple]]:
+def _replay(
+    core: Core, cur: Any, info: dict[str, tuple], bar: Any, keep_steps: bool
+) -> tuple[list[tuple], list[tuple]]:
     out: list[tuple] = []
     step_rows: list[tuple] = []
     current: str | None = None
@@ -250,13 +337,33 @@ def _replay(core: Core, cur: Any, info: dict[str, tuple], bar: Any, keep_steps: 
             rule = acc["esc_rule"]
         in_time = first is not None and (decisive_seq is None or first <= decisive_seq)
         decision = "cut" if acc["cut_step"] else "escalated" if acc["esc_step"] else "allowed"
-        saved_latency = (max(0.0, (run_end - acc["cut_at"]) * 1000.0)
-                         if acc["cut_at"] is not None and run_end is not None else 0.0)
-        out.append((current, outcome, decision, rule, acc["cut_step"], acc["cut_rule"], acc["esc_step"],
-                    acc["esc_rule"], acc["escalations"], decisive_step,
-                    acc["cut_step"] if rule == acc["cut_rule"] and acc["cut_step"] else acc["esc_step"],
-                    bool(outcome == "failure" and in_time), bool(outcome == "success" and acc["cut_step"]),
-                    acc["saved_calls"], acc["saved_tokens"], acc["saved_cost"], saved_latency, int(held)))
+        saved_latency = (
+            max(0.0, (run_end - acc["cut_at"]) * 1000.0)
+            if acc["cut_at"] is not None and run_end is not None
+            else 0.0
+        )
+        out.append(
+            (
+                current,
+                outcome,
+                decision,
+                rule,
+                acc["cut_step"],
+                acc["cut_rule"],
+                acc["esc_step"],
+                acc["esc_rule"],
+                acc["escalations"],
+                decisive_step,
+                acc["cut_step"] if rule == acc["cut_rule"] and acc["cut_step"] else acc["esc_step"],
+                bool(outcome == "failure" and in_time),
+                bool(outcome == "success" and acc["cut_step"]),
+                acc["saved_calls"],
+                acc["saved_tokens"],
+                acc["saved_cost"],
+                saved_latency,
+                int(held),
+            )
+        )
 
     def play(rows: list[tuple]) -> None:
         nonlocal current, acc
@@ -264,14 +371,43 @@ def _replay(core: Core, cur: Any, info: dict[str, tuple], bar: Any, keep_steps: 
         current = run_id
         state = core.new_run()
         core.given(state, info[run_id][5])
-        acc = {"cut_seq": None, "cut_step": None, "cut_rule": None, "cut_at": None, "esc_seq": None,
-               "esc_step": None, "esc_rule": None, "escalations": 0, "saved_calls": 0,
-               "saved_tokens": 0, "saved_cost": 0.0}
+        acc = {
+            "cut_seq": None,
+            "cut_step": None,
+            "cut_rule": None,
+            "cut_at": None,
+            "esc_seq": None,
+            "esc_step": None,
+            "esc_rule": None,
+            "escalations": 0,
+            "saved_calls": 0,
+            "saved_tokens": 0,
+            "saved_cost": 0.0,
+        }
         for i, start in live_order(rows):
-            (_, step_id, seq, agent, kind, tool, args, depth, t0, t1, latency, status, conf, ent,
-             tin, tout, cost, output, encloses) = rows[i]
+            (
+                _,
+                step_id,
+                seq,
+                agent,
+                kind,
+                tool,
+                args,
+                depth,
+                t0,
+                t1,
+                latency,
+                status,
+                conf,
+                ent,
+                tin,
+                tout,
+                cost,
+                output,
+                encloses,
+            ) = rows[i]
             if state.cut is not None:
-                if start:     # after a cut: what the run would not have spent
+                if start:  # after a cut: what the run would not have spent
                     acc["saved_calls"] += kind == "tool"
                     acc["saved_tokens"] += (tin or 0) + (tout or 0)
                     acc["saved_cost"] += cost or 0.0
@@ -286,9 +422,19 @@ def _replay(core: Core, cur: Any, info: dict[str, tuple], bar: Any, keep_steps: 
                     acc["saved_tokens"] += (tin or 0) + (tout or 0)
                     acc["saved_cost"] += cost or 0.0
                 continue
-            d = core.after(state, agent, kind, tool, args, status, latency, t1,
-                           {"confidence": conf, "entropy": ent, "tokens_in": tin, "tokens_out": tout,
-                            "cost": cost}, output, encloses)
+            d = core.after(
+                state,
+                agent,
+                kind,
+                tool,
+                args,
+                status,
+                latency,
+                t1,
+                {"confidence": conf, "entropy": ent, "tokens_in": tin, "tokens_out": tout, "cost": cost},
+                output,
+                encloses,
+            )
             if keep_steps:
                 step_rows.append((run_id, step_id, seq, "after", d.action, d.rule))
             if d.action == "cut":
@@ -304,7 +450,9 @@ def _replay(core: Core, cur: Any, info: dict[str, tuple], bar: Any, keep_steps: 
     return out, step_rows
 
 
-def runs_of(cur: Any, batch: int = _BATCH, on_batch: Callable[[int], Any] | None = None) -> Iterator[list[tuple]]:
+def runs_of(
+    cur: Any, batch: int = _BATCH, on_batch: Callable[[int], Any] | None = None
+) -> Iterator[list[tuple]]:
     """The rows of ``cur`` (ordered by run id, its first column) one run at a time, fetched ``batch`` rows at a
     time, so a store of millions of steps is never held whole; ``on_batch(n)`` after each batch (a progress bar)."""
     rows: list[tuple] = []
@@ -347,22 +495,28 @@ def _table(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
         part = frame if name == "total" else frame[frame["rule"] == name]
         fail = part["outcome"] == "failure"
         escalated = int((part["escalate_step"].notna()).sum())
-        rows.append({
-            "rule": name,
-            "limit": dict(policy.rules()).get(name) if name != "total" else None,
-            "runs_cut": int((part["decision"] == "cut").sum()),
-            "runs_escalated": escalated,
-            "review_rate": escalated / n_runs if n_runs else 0.0,
-            "failures_prevented": int(part["prevented"].sum()),
-            "failures_caught_late": int((fail & part["intervened_at"].notna() & ~part["prevented"]).sum()),
-            "successes_lost": int(part["lost"].sum()),
-            "false_escalations": int(((part["outcome"] == "success") & part["escalate_step"].notna()).sum()),
-            "tool_calls_saved": int(part["saved_tool_calls"].sum()),
-            "tokens_saved": int(part["saved_tokens"].sum()),
-            "latency_saved_s": round(float(part["saved_latency_ms"].sum()) / 1000.0, 1),
-            "run_ids": tuple(sorted(part.loc[part["rule"].notna(), "run_id"])),
-            "false_stop_ids": tuple(sorted(part.loc[part["lost"], "run_id"])),
-        })
+        rows.append(
+            {
+                "rule": name,
+                "limit": dict(policy.rules()).get(name) if name != "total" else None,
+                "runs_cut": int((part["decision"] == "cut").sum()),
+                "runs_escalated": escalated,
+                "review_rate": escalated / n_runs if n_runs else 0.0,
+                "failures_prevented": int(part["prevented"].sum()),
+                "failures_caught_late": int(
+                    (fail & part["intervened_at"].notna() & ~part["prevented"]).sum()
+                ),
+                "successes_lost": int(part["lost"].sum()),
+                "false_escalations": int(
+                    ((part["outcome"] == "success") & part["escalate_step"].notna()).sum()
+                ),
+                "tool_calls_saved": int(part["saved_tool_calls"].sum()),
+                "tokens_saved": int(part["saved_tokens"].sum()),
+                "latency_saved_s": round(float(part["saved_latency_ms"].sum()) / 1000.0, 1),
+                "run_ids": tuple(sorted(part.loc[part["rule"].notna(), "run_id"])),
+                "false_stop_ids": tuple(sorted(part.loc[part["lost"], "run_id"])),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -373,10 +527,15 @@ def _summary(frame: pd.DataFrame, excluded: int) -> dict[str, Any]:
     escalated = int(frame["escalate_step"].notna().sum())
     cut = int((frame["decision"] == "cut").sum())
     return {
-        "runs": n, "failures": failures, "excluded_unknown": excluded,
-        "prevented": prevented, "prevented_share": prevented / failures if failures else 0.0,
-        "reviews": escalated, "review_rate": escalated / n if n else 0.0,
-        "cut": cut, "cut_rate": cut / n if n else 0.0,
+        "runs": n,
+        "failures": failures,
+        "excluded_unknown": excluded,
+        "prevented": prevented,
+        "prevented_share": prevented / failures if failures else 0.0,
+        "reviews": escalated,
+        "review_rate": escalated / n if n else 0.0,
+        "cut": cut,
+        "cut_rate": cut / n if n else 0.0,
         "successes_lost": int(frame["lost"].sum()),
         "tool_calls_saved": int(frame["saved_tool_calls"].sum()),
         "tokens_saved": int(frame["saved_tokens"].sum()),

@@ -35,10 +35,10 @@ from typing import Any
 
 REPLY_KINDS = frozenset({"llm", "agent", "handoff", "human"})
 _MAX_SEEN = 512
-_TURN_TEXT = 16_000   # characters of long texts a turn keeps for its words and values
+_TURN_TEXT = 16_000  # characters of long texts a turn keeps for its words and values
 _MAX_AGENTS = 256
-_LONG = 80          # replies this long or longer may be nearly the same as another
-_KEEP = 2000        # characters of a long text its words are read from
+_LONG = 80  # replies this long or longer may be nearly the same as another
+_KEEP = 2000  # characters of a long text its words are read from
 # RE2's \s, as the SQL side strips it
 _SPACES = str.maketrans("", "", " \t\n\f\r")
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
@@ -55,9 +55,12 @@ _HEAD = 120
 # token, an identifier such as SKU-7, a number with its scale word), and the ids an LLM API hands out and UUIDs, which are
 # no values (detect/_config.py's NOT_VALUE): copies, as the guard imports nothing of the detectors;
 # tests/policy holds them equal.
-_VALUES = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?:-[0-9]+)?"
-                     r"|\b(?:[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b"
-                     r"(?:[ \t]+(?:[Tt]housand|[Mm]illion|[Bb]illion|[Tt]rillion)\b)?)", re.ASCII)
+_VALUES = re.compile(
+    r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?:-[0-9]+)?"
+    r"|\b(?:[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b"
+    r"(?:[ \t]+(?:[Tt]housand|[Mm]illion|[Bb]illion|[Tt]rillion)\b)?)",
+    re.ASCII,
+)
 # The same matches, found cheaper (the guard scans every new output; bench/guard.py --outputs): a letter
 # run or a digit run is never given back (what follows it, [-_] or , . \b, cannot follow a shorter
 # one, so backtracking into it never matches: possessive), and a text with fewer than four hyphens
@@ -65,7 +68,9 @@ _VALUES = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{
 _UUID, _REST = _VALUES.pattern.split(r"|\b(?:", 1)
 _REST = r"\b(?:" + _REST
 _FAST_REST = _REST.replace("[A-Za-z]{1,12}[-_]", "[A-Za-z]{1,12}+[-_]").replace("|[0-9]+(?:,", "|[0-9]++(?:,")
-if _FAST_REST.count("+[-_]") != 1 or _FAST_REST.count("[0-9]++") != 1:   # the pattern above changed: redo these
+if (
+    _FAST_REST.count("+[-_]") != 1 or _FAST_REST.count("[0-9]++") != 1
+):  # the pattern above changed: redo these
     raise RuntimeError("policy/_bounce.py: the fast value patterns no longer follow _VALUES")
 _VALUES_FAST = re.compile(_UUID + "|" + _FAST_REST, re.ASCII)
 _VALUES_NO_UUID = re.compile(_FAST_REST, re.ASCII)
@@ -75,10 +80,14 @@ _CURRENCY = "(?:USD|EUR|GBP|JPY|CNY|RMB|CHF|CAD|AUD|NZD|SEK|NOK|DKK|PLN|CZK|HUF|
 _SIGNS = "[$€£¥₹]"
 _AMOUNT = re.compile(rf"\b{_CURRENCY}[0-9]|[0-9]{_CURRENCY}\b|[0-9],[0-9]{{2}}(?:[^0-9]|$)", re.ASCII)
 _GLUED = re.compile(rf"\b({_CURRENCY})([0-9])|([0-9])({_CURRENCY})\b", re.ASCII)
-_COMMA_AFTER = re.compile(rf"((?:\b{_CURRENCY}|{_SIGNS})[ \t]?)([0-9]+)(?:\.([0-9]{{3}}))?(?:\.([0-9]{{3}}))?,([0-9]{{2}})\b",
-                          re.ASCII)
-_COMMA_BEFORE = re.compile(rf"\b([0-9]+)(?:\.([0-9]{{3}}))?(?:\.([0-9]{{3}}))?,([0-9]{{2}})([ \t]?(?:{_CURRENCY}\b|{_SIGNS}))",
-                           re.ASCII)
+_COMMA_AFTER = re.compile(
+    rf"((?:\b{_CURRENCY}|{_SIGNS})[ \t]?)([0-9]+)(?:\.([0-9]{{3}}))?(?:\.([0-9]{{3}}))?,([0-9]{{2}})\b",
+    re.ASCII,
+)
+_COMMA_BEFORE = re.compile(
+    rf"\b([0-9]+)(?:\.([0-9]{{3}}))?(?:\.([0-9]{{3}}))?,([0-9]{{2}})([ \t]?(?:{_CURRENCY}\b|{_SIGNS}))",
+    re.ASCII,
+)
 
 
 def amounts(text: str) -> str:
@@ -87,9 +96,13 @@ def amounts(text: str) -> str:
         return text
     text = _GLUED.sub(r"\1\3 \2\4", text)
     return _COMMA_BEFORE.sub(r"\1\2\3.\4\5", _COMMA_AFTER.sub(r"\1\2\3\4.\5", text))
+
+
 # det_value_scale(): a number with a scale word ("3 million") is the number it stands for
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
-_NOT_VALUE = re.compile(r"^(?:(?i:call|chatcmpl|resp|msg|fc|toolu|tooluse)[-_]|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-)")
+_NOT_VALUE = re.compile(
+    r"^(?:(?i:call|chatcmpl|resp|msg|fc|toolu|tooluse)[-_]|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-)"
+)
 
 
 def as_text(output: Any) -> str | None:
@@ -105,7 +118,7 @@ def reply_text(output: str) -> str | None:
         try:
             json.loads(output)
         except RecursionError:
-            pass    # nested past Python's parser: JSON all the same, as the store's json_valid reads it
+            pass  # nested past Python's parser: JSON all the same, as the store's json_valid reads it
         except ValueError:
             return output
         if _HAS_TEXT.search(output):
@@ -116,7 +129,11 @@ def reply_text(output: str) -> str | None:
 
 
 def words(texts: list[str]) -> frozenset[str]:
-    return frozenset(_WORDS.findall((texts[0] if len(texts) == 1 else " ".join(texts)).lower())) if texts else frozenset()
+    return (
+        frozenset(_WORDS.findall((texts[0] if len(texts) == 1 else " ".join(texts)).lower()))
+        if texts
+        else frozenset()
+    )
 
 
 def head_words(text: str) -> frozenset[str]:
@@ -163,13 +180,13 @@ class Turn:
 
     def __init__(self, agent: str) -> None:
         self.agent = agent
-        self.h = 0              # what it said, in order: a hash chained over each reply's and output's
+        self.h = 0  # what it said, in order: a hash chained over each reply's and output's
         self.n_chars = 0
         self.texts: list[str] = []
         self.kept = 0
         self.progress = False
-        self.replies: set[int] = set()     # hashes of the replies of calls, hand-offs, human turns
-        self.wrapped: set[int] = set()     # and of agent steps (which may wrap those calls)
+        self.replies: set[int] = set()  # hashes of the replies of calls, hand-offs, human turns
+        self.wrapped: set[int] = set()  # and of agent steps (which may wrap those calls)
         self._words: frozenset[str] | None = None
 
     def said(self, h: int, n_chars: int, text: str | None) -> None:
@@ -199,10 +216,10 @@ class Talk:
 
     def __init__(self) -> None:
         self.turn: Turn | None = None
-        self.closed: deque[Turn] = deque(maxlen=3)     # the turns t-1, t-2, t-3 before the open one
+        self.closed: deque[Turn] = deque(maxlen=3)  # the turns t-1, t-2, t-3 before the open one
         self.t = 0
         self.seen: OrderedDict[int, None] = OrderedDict()
-        self.streaks: dict[tuple[str, str], list[int]] = {}   # agent pair -> [first bounce, last bounce]
+        self.streaks: dict[tuple[str, str], list[int]] = {}  # agent pair -> [first bounce, last bounce]
         self.last_reply: dict[str | None, tuple[int, int, str | None, list[Any]]] = {}
 
     # -- turns ------------------------------------------------------------------------------
@@ -237,8 +254,11 @@ class Talk:
         if before.agent != turn.agent or turn.progress or other.progress or turn.n_chars == 0:
             return 0
         if turn.h != before.h:
-            if not (sized_alike(turn.n_chars, before.n_chars, similarity) and turn.head() == before.head()
-                    and nearly(turn.words(), before.words(), similarity)):
+            if not (
+                sized_alike(turn.n_chars, before.n_chars, similarity)
+                and turn.head() == before.head()
+                and nearly(turn.words(), before.words(), similarity)
+            ):
                 return 0
         # a worker that answers the same request with new figures made progress
         stated = closed[2].values() if len(closed) == 3 and closed[2].agent == other.agent else set()
@@ -305,8 +325,12 @@ class Talk:
             ph, pn, ptext, pcache = prev
             if h == ph:
                 chain = prev_chain(prev) + 1
-            elif (sized_alike(n, pn, similarity) and kept is not None and ptext is not None
-                  and head_words(kept) == head_words(ptext)):
+            elif (
+                sized_alike(n, pn, similarity)
+                and kept is not None
+                and ptext is not None
+                and head_words(kept) == head_words(ptext)
+            ):
                 if pcache[0] is None:
                     pcache[0] = words([ptext])
                 cache[0] = words([kept])

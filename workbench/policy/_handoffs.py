@@ -31,7 +31,7 @@ from ._bounce import as_text, is_value, value_tokens
 
 _MAX_OUTPUTS = 512
 _MAX_VALUES = 2048
-_MAX_TEXTS = 256     # texts whose values are known to be all remembered (a page read again: no scan)
+_MAX_TEXTS = 256  # texts whose values are known to be all remembered (a page read again: no scan)
 _DIGIT = re.compile(r"[0-9]")
 
 
@@ -39,16 +39,27 @@ class Handoffs:
     """One run's turns as the hand-off breaker reads them: the open turn, whether it brought anything,
     and the hand-offs in a row before it that brought nothing."""
 
-    __slots__ = ("agent", "turns", "news", "idle", "outputs", "values", "order", "min_value", "texts", "forgot")
+    __slots__ = (
+        "agent",
+        "turns",
+        "news",
+        "idle",
+        "outputs",
+        "values",
+        "order",
+        "min_value",
+        "texts",
+        "forgot",
+    )
 
     def __init__(self, min_value: float) -> None:
         self.min_value = min_value
-        self.agent: str | None = None    # the open turn's agent
+        self.agent: str | None = None  # the open turn's agent
         self.turns = 0
-        self.news = False                # the open turn brought a new tool result or value
-        self.idle = 0                    # hand-offs in a row that brought nothing, up to the open turn
+        self.news = False  # the open turn brought a new tool result or value
+        self.idle = 0  # hand-offs in a row that brought nothing, up to the open turn
         self.outputs: OrderedDict[int, None] = OrderedDict()
-        self.values: set[int] = set()     # hashes of the values stated, forgotten oldest first
+        self.values: set[int] = set()  # hashes of the values stated, forgotten oldest first
         self.order: deque[int] = deque()
         # Hashes of texts read whole, with the count of values forgotten when they were: while no value
         # has been forgotten since, every value of such a text is remembered and the text, said again,
@@ -108,7 +119,7 @@ class Handoffs:
         """Remember the values ``text`` states; whether one of them is new."""
         new = False
         if not _DIGIT.search(text):
-            return new     # every value has a digit (a UUID without one is no value)
+            return new  # every value has a digit (a UUID without one is no value)
         texts, key = self.texts, hash(text)
         if texts.get(key) == self.forgot:
             return new
@@ -122,9 +133,9 @@ class Handoffs:
                 if len(order) > _MAX_VALUES:
                     values.discard(order.popleft())
                     self.forgot += 1
-        if self.forgot == forgot:   # all its values are remembered now (none pushed out by its own)
+        if self.forgot == forgot:  # all its values are remembered now (none pushed out by its own)
             if len(texts) < _MAX_TEXTS:
                 texts[key] = forgot
             else:
-                texts.clear()       # full: start over (it only saves scans; cheaper than evicting one by one)
+                texts.clear()  # full: start over (it only saves scans; cheaper than evicting one by one)
         return new

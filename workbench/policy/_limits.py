@@ -31,8 +31,15 @@ from ._propose import _FLOOR, _RULES, run_peaks
 
 # Counts a run without the step kind they count stays at 0 (no retry is 0 retries); the others are
 # unmeasured when no step carries them.
-_COUNTS = {"max_handoffs": "handoff", "max_tool_calls_run": "tool", "max_tool_calls_agent": "tool",
-           "max_retries": "tool", "max_repeats": "tool", "max_pingpong": None, "max_repeated_replies": None}
+_COUNTS = {
+    "max_handoffs": "handoff",
+    "max_tool_calls_run": "tool",
+    "max_tool_calls_agent": "tool",
+    "max_retries": "tool",
+    "max_repeats": "tool",
+    "max_pingpong": None,
+    "max_repeated_replies": None,
+}
 _MISSING = {
     "max_depth": "no step carries a depth (no parent links)",
     "max_step_latency_ms": "no step carries a latency or start and end times",
@@ -41,8 +48,23 @@ _MISSING = {
     "tool": "no tool call in these runs",
 }
 _WORDS = {"failure": "failed", "success": "successful", "unknown": "unknown"}
-_COLUMNS = ["system", "rule", "limit", "basis", "baseline_runs", "p50", "p90", "p_quantile", "max",
-            "stops", "stops_failed", "stops_successful", "stops_unknown", "stopped_runs", "note"]
+_COLUMNS = [
+    "system",
+    "rule",
+    "limit",
+    "basis",
+    "baseline_runs",
+    "p50",
+    "p90",
+    "p_quantile",
+    "max",
+    "stops",
+    "stops_failed",
+    "stops_successful",
+    "stops_unknown",
+    "stopped_runs",
+    "note",
+]
 
 
 @dataclass
@@ -80,8 +102,16 @@ class LimitSuggestions:
     def at(self, quantile: float) -> LimitSuggestions:
         """The same runs' limits at another ``quantile`` (no store access: the peaks are kept)."""
         _check_quantile(quantile)
-        return _from_peaks(self.runs, self.kinds, quantile, self.min_runs, self.store, self.window, self.silent,
-                           self.by_system)
+        return _from_peaks(
+            self.runs,
+            self.kinds,
+            quantile,
+            self.min_runs,
+            self.store,
+            self.window,
+            self.silent,
+            self.by_system,
+        )
 
     def summary(self) -> pd.DataFrame:
         """Per system: its runs by outcome and how many of them the suggested limits together stop
@@ -93,17 +123,27 @@ class LimitSuggestions:
         hit = np.zeros(len(self.runs), dtype=bool)
         for rule, part in limited.groupby("rule", sort=False):
             bound = self.runs["system"].map(dict(zip(part["system"], part["limit"], strict=True)))
-            hit |= self.runs[rule].fillna(0.0).to_numpy(dtype=float) > bound.to_numpy(dtype=float, na_value=np.nan)
+            hit |= self.runs[rule].fillna(0.0).to_numpy(dtype=float) > bound.to_numpy(
+                dtype=float, na_value=np.nan
+            )
         outcomes = self.runs["outcome"].to_numpy(dtype=object)
         limits = limited["system"].value_counts()
         rows = []
         for system, at in sorted(self.runs.groupby("system", sort=True).indices.items()):
             outcome, stopped = outcomes[at], outcomes[at][hit[at]]
-            rows.append({"system": system, "limits": int(limits.get(system, 0)), "runs": len(at),
-                         **{w: int((outcome == o).sum()) for o, w in _WORDS.items()},
-                         **{f"stops_{w}": int((stopped == o).sum()) for o, w in _WORDS.items()}})
-        return pd.DataFrame(rows, columns=["system", "limits", "runs", *_WORDS.values(),
-                                           *(f"stops_{w}" for w in _WORDS.values())])
+            rows.append(
+                {
+                    "system": system,
+                    "limits": int(limits.get(system, 0)),
+                    "runs": len(at),
+                    **{w: int((outcome == o).sum()) for o, w in _WORDS.items()},
+                    **{f"stops_{w}": int((stopped == o).sum()) for o, w in _WORDS.items()},
+                }
+            )
+        return pd.DataFrame(
+            rows,
+            columns=["system", "limits", "runs", *_WORDS.values(), *(f"stops_{w}" for w in _WORDS.values())],
+        )
 
     def stopped(self, system: str, rule: str) -> pd.DataFrame:
         """The runs of ``system`` that ``rule``'s suggested limit stops: run id, outcome, peak."""
@@ -111,8 +151,12 @@ class LimitSuggestions:
         if row["limit"] is None:
             return pd.DataFrame(columns=["run_id", "outcome", "peak"])
         part = self.runs[(self.runs["system"] == system) & (self.runs[rule] > row["limit"])]
-        return (part[["run_id", "outcome", rule]].rename(columns={rule: "peak"})
-                .sort_values(["peak", "run_id"], ascending=[False, True]).reset_index(drop=True))
+        return (
+            part[["run_id", "outcome", rule]]
+            .rename(columns={rule: "peak"})
+            .sort_values(["peak", "run_id"], ascending=[False, True])
+            .reset_index(drop=True)
+        )
 
     def to_policy(self, system: str | None = None, version: str = "1") -> Policy:
         """The suggested limits of one system as a :class:`Policy` (``system`` may be left out when
@@ -120,11 +164,14 @@ class LimitSuggestions:
         systems = sorted(self.table["system"].unique())
         if system is None:
             if len(systems) != 1:
-                raise InvalidParameterError(f"system: this store holds {len(systems)} systems, name one of "
-                                            f"{listed_systems(systems)}")
+                raise InvalidParameterError(
+                    f"system: this store holds {len(systems)} systems, name one of {listed_systems(systems)}"
+                )
             system = systems[0]
         if system not in systems:
-            raise InvalidParameterError(f"system: no runs of {system!r} here (systems: {listed_systems(systems)})")
+            raise InvalidParameterError(
+                f"system: no runs of {system!r} here (systems: {listed_systems(systems)})"
+            )
         part = self.table[self.table["system"] == system]
         limits: dict[str, dict[str, Any]] = {"breakers": {}, "budgets": {}, "loops": {"window": self.window}}
         notes = list(self.notes.get(system, []))
@@ -135,19 +182,38 @@ class LimitSuggestions:
             limits[_RULES[row.rule][0]][row.rule] = row.limit
             # the basis in short: its caveat ("fewer than 5 successful: limits are where the runs went") is the first
             # note's, once (it was each limit's too, ten times in a row, in the CLI's words and the file's notes)
-            basis = (f"the {row.baseline_runs} successful" if row.basis == "successful runs"
-                     else f"all {row.baseline_runs}")
-            notes.append(f"{row.rule} {row.limit:g}{_counts_what(row.rule, row.limit)}: p{self.quantile * 100:g} of {basis} runs' peaks; stops {row.stops_failed} failed, {row.stops_successful} successful, "
-                         f"{row.stops_unknown} unknown runs")
+            basis = (
+                f"the {row.baseline_runs} successful"
+                if row.basis == "successful runs"
+                else f"all {row.baseline_runs}"
+            )
+            notes.append(
+                f"{row.rule} {row.limit:g}{_counts_what(row.rule, row.limit)}: p{self.quantile * 100:g} of {basis} runs' peaks; stops {row.stops_failed} failed, {row.stops_successful} successful, "
+                f"{row.stops_unknown} unknown runs"
+            )
         sys_runs = self.runs[self.runs["system"] == system]
-        prov = Provenance(created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                          created_by="workbench", source="suggest_limits", store=self.store,
-                          runs=len(sys_runs), failures=int((sys_runs["outcome"] == "failure").sum()),
-                          notes=tuple(notes), sweep={"quantile": self.quantile,
-                                                       "system": system if self.by_system else None,
-                                                       "silent": self.silent})
-        return Policy(version=version, name=system or None, breakers=Breakers(**limits["breakers"]),
-                      budgets=Budgets(**limits["budgets"]), loops=Loops(**limits["loops"]), provenance=prov)
+        prov = Provenance(
+            created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            created_by="workbench",
+            source="suggest_limits",
+            store=self.store,
+            runs=len(sys_runs),
+            failures=int((sys_runs["outcome"] == "failure").sum()),
+            notes=tuple(notes),
+            sweep={
+                "quantile": self.quantile,
+                "system": system if self.by_system else None,
+                "silent": self.silent,
+            },
+        )
+        return Policy(
+            version=version,
+            name=system or None,
+            breakers=Breakers(**limits["breakers"]),
+            budgets=Budgets(**limits["budgets"]),
+            loops=Loops(**limits["loops"]),
+            provenance=prov,
+        )
 
     def _row(self, system: str, rule: str) -> dict[str, Any]:
         hit = self.table[(self.table["system"] == system) & (self.table["rule"] == rule)]
@@ -157,24 +223,37 @@ class LimitSuggestions:
 
     def __repr__(self) -> str:
         set_ = int(self.table["limit"].notna().sum())
-        return (f"<LimitSuggestions p{self.quantile * 100:g}: {set_} limits over "
-                f"{self.table['system'].nunique()} systems, {len(self.runs)} runs; "
-                f"{'silent failures counted as failed' if self.silent else 'outcomes as reported'}>")
+        return (
+            f"<LimitSuggestions p{self.quantile * 100:g}: {set_} limits over "
+            f"{self.table['system'].nunique()} systems, {len(self.runs)} runs; "
+            f"{'silent failures counted as failed' if self.silent else 'outcomes as reported'}>"
+        )
 
     def _repr_html_(self) -> str:
         from .._termtext import html_table, html_text  # system names and run ids come from logs
 
         shown = self.table.copy()
-        shown["stopped_runs"] = [", ".join(ids[:5]) + (f" … (+{len(ids) - 5})" if len(ids) > 5 else "")
-                                 for ids in shown["stopped_runs"]]
+        shown["stopped_runs"] = [
+            ", ".join(ids[:5]) + (f" … (+{len(ids) - 5})" if len(ids) > 5 else "")
+            for ids in shown["stopped_runs"]
+        ]
         shown["system"] = [system_name(x) for x in shown["system"]]
-        notes = "".join(f"<li>{html_text(f'{system_name(s)}: {n}')}</li>" for s, ns in self.notes.items() for n in ns)
+        notes = "".join(
+            f"<li>{html_text(f'{system_name(s)}: {n}')}</li>" for s, ns in self.notes.items() for n in ns
+        )
         totals = "".join(
             f"<li>{html_text(system_name(r.system))}: {r.limits} limits; together they stop "
-            + ", ".join(f"{getattr(r, 'stops_' + w)} of {getattr(r, w)} {w}" for w in _WORDS.values() if getattr(r, w))
-            + " runs</li>" for r in self.summary().itertuples(index=False))
-        return (f"<p>{html.escape(repr(self))}</p><ul>{totals}</ul>" + (f"<ul>{notes}</ul>" if notes else "")
-                + html_table(shown, na_rep=""))
+            + ", ".join(
+                f"{getattr(r, 'stops_' + w)} of {getattr(r, w)} {w}" for w in _WORDS.values() if getattr(r, w)
+            )
+            + " runs</li>"
+            for r in self.summary().itertuples(index=False)
+        )
+        return (
+            f"<p>{html.escape(repr(self))}</p><ul>{totals}</ul>"
+            + (f"<ul>{notes}</ul>" if notes else "")
+            + html_table(shown, na_rep="")
+        )
 
 
 # "3 runs (3 failed)", not "(3 failure)"
@@ -189,12 +268,21 @@ def _counts_what(rule: str, limit: float) -> str:
     made = int(limit) + 1
     nth = made + 1
     suffix = "th" if 10 <= nth % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(nth % 10, "th")
-    return (f" (the same call, succeeding, passes {'once' if made == 1 else f'{made} times'}; "
-            f"a {nth}{suffix} is stopped)")
+    return (
+        f" (the same call, succeeding, passes {'once' if made == 1 else f'{made} times'}; "
+        f"a {nth}{suffix} is stopped)"
+    )
 
 
-def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system: bool = True,
-                   window: int = 20, silent: bool = True, runs: Any = None) -> LimitSuggestions:
+def suggest_limits(
+    ws: Any,
+    quantile: float = 0.99,
+    min_runs: int = 5,
+    by_system: bool = True,
+    window: int = 20,
+    silent: bool = True,
+    runs: Any = None,
+) -> LimitSuggestions:
     """Suggest breaker, budget and loop limits from how far a store's runs went, per system.
 
     Parameters
@@ -229,7 +317,9 @@ def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system
     _check_quantile(quantile)
     if min_runs < 1:
         raise InvalidParameterError(f"'min_runs' must be >= 1 (got {min_runs!r})")
-    runs = run_ids(ws, runs, "suggest_limits")   # (an unknown id was said by "run_peaks:", no function of the user's)
+    runs = run_ids(
+        ws, runs, "suggest_limits"
+    )  # (an unknown id was said by "run_peaks:", no function of the user's)
     refuse_empty(ws, runs, "suggest_limits", "measure limits on")
     peaks = run_peaks(ws, window, unknown=True, silent=silent, runs=runs)
     if peaks.empty:
@@ -237,8 +327,10 @@ def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system
     con = ws.con.cursor()
     try:
         systems = dict(con.execute("SELECT run_id, coalesce(system, '') FROM runs").fetchall())
-        kinds = con.execute("SELECT coalesce(system, ''), kind FROM steps JOIN runs USING (run_id) "
-                            "WHERE kind IN ('tool', 'handoff') GROUP BY ALL").fetchall()
+        kinds = con.execute(
+            "SELECT coalesce(system, ''), kind FROM steps JOIN runs USING (run_id) "
+            "WHERE kind IN ('tool', 'handoff') GROUP BY ALL"
+        ).fetchall()
     finally:
         con.close()
     peaks["system"] = peaks["run_id"].map(systems) if by_system else ""
@@ -246,8 +338,9 @@ def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system
     for system, kind in kinds:
         has.setdefault(system if by_system else "", set()).add(kind)
     store = str(ws.path) if getattr(ws, "path", None) is not None else "<memory>"
-    return _from_peaks(peaks, {s: frozenset(k) for s, k in has.items()}, quantile, min_runs, store, window,
-                       silent, by_system)
+    return _from_peaks(
+        peaks, {s: frozenset(k) for s, k in has.items()}, quantile, min_runs, store, window, silent, by_system
+    )
 
 
 def _nothing_to_measure(ws: Any, runs: list[str] | None) -> str:
@@ -255,10 +348,14 @@ def _nothing_to_measure(ws: Any, runs: list[str] | None) -> str:
     store holding hundreds: refused before, by ``refuse_empty``) and what is needed."""
     held = store_holds(ws)
     if runs is None:
-        return (f"suggest_limits: no run with steps in this store ({held}): nothing to measure limits on; ingest "
-                "logs with steps first, e.g. ws.ingest('traces.jsonl')")
-    return (f"suggest_limits: none of the {counted(len(runs), 'run')} given has a step ({held}): nothing to "
-            "measure limits on; give runs with steps, or leave runs=None for every run")
+        return (
+            f"suggest_limits: no run with steps in this store ({held}): nothing to measure limits on; ingest "
+            "logs with steps first, e.g. ws.ingest('traces.jsonl')"
+        )
+    return (
+        f"suggest_limits: none of the {counted(len(runs), 'run')} given has a step ({held}): nothing to "
+        "measure limits on; give runs with steps, or leave runs=None for every run"
+    )
 
 
 # the runs whose log names no system are grouped under "" (``to_policy("")``); a reader sees them named
@@ -279,8 +376,16 @@ def _check_quantile(quantile: float) -> None:
         raise InvalidParameterError(f"'quantile' must be in (0, 1] (got {quantile!r})")
 
 
-def _from_peaks(peaks: pd.DataFrame, kinds: dict[str, frozenset[str]], quantile: float, min_runs: int,
-                store: str, window: int, silent: bool = True, by_system: bool = True) -> LimitSuggestions:
+def _from_peaks(
+    peaks: pd.DataFrame,
+    kinds: dict[str, frozenset[str]],
+    quantile: float,
+    min_runs: int,
+    store: str,
+    window: int,
+    silent: bool = True,
+    by_system: bool = True,
+) -> LimitSuggestions:
     rows: list[dict[str, Any]] = []
     notes: dict[str, list[str]] = {}
     # numpy columns taken once: per system and rule pandas masks, sorts and assigns were 1.5-2 CPU s on a
@@ -296,26 +401,54 @@ def _from_peaks(peaks: pd.DataFrame, kinds: dict[str, frozenset[str]], quantile:
         if int(ok.sum()) < min_runs:
             base = np.ones(len(at), dtype=bool)
             counts = peaks["outcome"].iloc[at].value_counts()
-            basis = ("all runs (no outcome labels)" if counts.get("unknown", 0) == len(at) else
-                     f"all runs ({int(ok.sum())} successful, fewer than {min_runs}: limits are where the runs "
-                     "went, not what normal runs need)")
-            notes[str(system)] = [f"{counted(len(at), 'run')} ({', '.join(f'{n} {_OUTCOME_WORD.get(o, o)}' for o, n in counts.items())}); "
-                                  f"limits learned from {basis}: check the runs each one stops"]
+            basis = (
+                "all runs (no outcome labels)"
+                if counts.get("unknown", 0) == len(at)
+                else f"all runs ({int(ok.sum())} successful, fewer than {min_runs}: limits are where the runs "
+                "went, not what normal runs need)"
+            )
+            notes[str(system)] = [
+                f"{counted(len(at), 'run')} ({', '.join(f'{n} {_OUTCOME_WORD.get(o, o)}' for o, n in counts.items())}); "
+                f"limits learned from {basis}: check the runs each one stops"
+            ]
         for rule, (_group, _detector, integer) in _RULES.items():
-            rows.append(_suggest(system, rule, integer, columns[rule][at], base, run_ids[at], outcome, basis,
-                                 quantile, has))
+            rows.append(
+                _suggest(
+                    system, rule, integer, columns[rule][at], base, run_ids[at], outcome, basis, quantile, has
+                )
+            )
     table = pd.DataFrame(rows, columns=_COLUMNS)
-    table["limit"] = pd.Series([r["limit"] for r in rows], dtype=object)   # whole counts stay ints
+    table["limit"] = pd.Series([r["limit"] for r in rows], dtype=object)  # whole counts stay ints
     return LimitSuggestions(table, peaks, quantile, store, notes, window, min_runs, kinds, silent, by_system)
 
 
-def _suggest(system: str, rule: str, integer: bool, peak: np.ndarray, base: np.ndarray, run_ids: np.ndarray,
-             outcome: np.ndarray, basis: str, quantile: float, kinds: frozenset[str]) -> dict[str, Any]:
+def _suggest(
+    system: str,
+    rule: str,
+    integer: bool,
+    peak: np.ndarray,
+    base: np.ndarray,
+    run_ids: np.ndarray,
+    outcome: np.ndarray,
+    basis: str,
+    quantile: float,
+    kinds: frozenset[str],
+) -> dict[str, Any]:
     """One rule's limit for one system: ``peak`` (its runs' peaks, NaN unmeasured), ``base`` (which of them
     are the basis), ``run_ids`` and ``outcome`` of the same runs, in the same order."""
-    row: dict[str, Any] = {"system": system, "rule": rule, "limit": None, "basis": basis,
-                           "baseline_runs": int(base.sum()), "stops": 0, "stops_failed": 0, "stops_successful": 0,
-                           "stops_unknown": 0, "stopped_runs": (), "note": ""}
+    row: dict[str, Any] = {
+        "system": system,
+        "rule": rule,
+        "limit": None,
+        "basis": basis,
+        "baseline_runs": int(base.sum()),
+        "stops": 0,
+        "stops_failed": 0,
+        "stops_successful": 0,
+        "stops_unknown": 0,
+        "stopped_runs": (),
+        "note": "",
+    }
     if rule in _COUNTS:
         kind = _COUNTS[rule]
         if kind is not None and kind not in kinds:
@@ -331,14 +464,23 @@ def _suggest(system: str, rule: str, integer: bool, peak: np.ndarray, base: np.n
             return {**row, "note": _MISSING[rule]}
     top = float(np.quantile(arr, quantile, method="higher"))
     limit: float | int = max(int(math.ceil(top)), _FLOOR.get(rule, 0)) if integer else float(math.ceil(top))
-    past = np.flatnonzero(peak > limit)     # NaN (unmeasured) is past no limit
+    past = np.flatnonzero(peak > limit)  # NaN (unmeasured) is past no limit
     order = sorted(past, key=lambda i: (-peak[i], run_ids[i]))
     stopped = outcome[past]
     # a count's p50 / p90 taken as its limit's quantile is (method "higher": the peak of a real run, a whole
     # number): an interpolated "2.8 tool calls" is no run's peak, and the limit sits on a run's peak too
     method = "higher" if integer else "linear"
-    return {**row, "limit": limit, "baseline_runs": len(arr), "p50": float(np.quantile(arr, 0.5, method=method)),
-            "p90": float(np.quantile(arr, 0.9, method=method)), "p_quantile": top, "max": float(arr.max()),
-            "stops": len(past), "stops_failed": int((stopped == "failure").sum()),
-            "stops_successful": int((stopped == "success").sum()),
-            "stops_unknown": int((stopped == "unknown").sum()), "stopped_runs": tuple(run_ids[order])}
+    return {
+        **row,
+        "limit": limit,
+        "baseline_runs": len(arr),
+        "p50": float(np.quantile(arr, 0.5, method=method)),
+        "p90": float(np.quantile(arr, 0.9, method=method)),
+        "p_quantile": top,
+        "max": float(arr.max()),
+        "stops": len(past),
+        "stops_failed": int((stopped == "failure").sum()),
+        "stops_successful": int((stopped == "success").sum()),
+        "stops_unknown": int((stopped == "unknown").sum()),
+        "stopped_runs": tuple(run_ids[order]),
+    }

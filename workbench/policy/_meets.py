@@ -53,11 +53,15 @@ class Meets:
         review = f"review rate {self.review_rate:.1%} (goal < {self.review_goal:.0%} {mark[self.review_ok]})"
         if self.nothing_to_catch:
             # "does not meet" said the policy fell short: no run failed, so there was nothing to prevent
-            return (f"nothing to catch: no failed run among these, so no share prevented to judge against the "
-                    f"goal ≥ {self.prevented_goal:.0%} · {review}")
-        return (f"{'meets' if self.ok else 'does not meet'}: prevented {self.prevented:,} of {self.failures:,} "
-                f"failures ({self.prevented_share:.0%}; goal ≥ {self.prevented_goal:.0%} "
-                f"{mark[self.prevented_ok]}) · {review}")
+            return (
+                f"nothing to catch: no failed run among these, so no share prevented to judge against the "
+                f"goal ≥ {self.prevented_goal:.0%} · {review}"
+            )
+        return (
+            f"{'meets' if self.ok else 'does not meet'}: prevented {self.prevented:,} of {self.failures:,} "
+            f"failures ({self.prevented_share:.0%}; goal ≥ {self.prevented_goal:.0%} "
+            f"{mark[self.prevented_ok]}) · {review}"
+        )
 
     def __repr__(self) -> str:
         return f"<Meets {self.ok}: {self}>"

@@ -57,13 +57,18 @@ def threshold_out_of_range(signal: str, value: Any, direction: str = "") -> str 
     None. Says the range and what the rule would do: escalate every step, or none."""
     lo, hi = THRESHOLD_RANGE.get(signal, (-math.inf, math.inf))
     if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value or lo <= value <= hi:
-        return None   # (the type and NaN checks say what is wrong with those)
+        return None  # (the type and NaN checks say what is wrong with those)
     below = (direction or default_direction(signal)) == "below"
     every = (value > hi) == below
-    span = f"in [{lo:g}, {hi:g}] ({signal} is a probability)" if math.isfinite(hi) else \
-        f"{lo:g} or more ({signal} is never negative)"
-    return (f"a threshold on {signal} must be {span}, got {value!r}: {'<=' if below else '>='} {value!r} "
-            f"would escalate {'every step' if every else 'no step'}")
+    span = (
+        f"in [{lo:g}, {hi:g}] ({signal} is a probability)"
+        if math.isfinite(hi)
+        else f"{lo:g} or more ({signal} is never negative)"
+    )
+    return (
+        f"a threshold on {signal} must be {span}, got {value!r}: {'<=' if below else '>='} {value!r} "
+        f"would escalate {'every step' if every else 'no step'}"
+    )
 
 
 def default_direction(signal: str) -> str:
@@ -181,8 +186,11 @@ class Policy:
         # passed validation, then Guard and backtest raised "TypeError: an integer is required").
         for name in ("breakers", "budgets", "loops", "provenance"):
             part = getattr(self, name)
-            whole = {f.name: int(v) for f in fields(part) if f.type in ("int", "int | None")
-                     and isinstance(v := getattr(part, f.name), float)}
+            whole = {
+                f.name: int(v)
+                for f in fields(part)
+                if f.type in ("int", "int | None") and isinstance(v := getattr(part, f.name), float)
+            }
             if whole:
                 object.__setattr__(self, name, replace(part, **whole))
 
@@ -207,15 +215,21 @@ class Policy:
         check_size(doc, where)
         validate(doc, where)
         _check_old(doc, where)
+
         def part(kind: type, key: str) -> Any:
             return kind(**doc.get(key) or {})
+
         prov = dict(doc.get("provenance") or {})
         prov["notes"] = tuple(prov.get("notes") or ())
-        return cls(version=str(doc.get("version", "1")), name=doc.get("name"),
-                   breakers=part(Breakers, "breakers"), budgets=part(Budgets, "budgets"),
-                   loops=part(Loops, "loops"),
-                   hitl=tuple(HitlRule(**r) for r in doc.get("hitl") or ()),
-                   provenance=Provenance(**prov))
+        return cls(
+            version=str(doc.get("version", "1")),
+            name=doc.get("name"),
+            breakers=part(Breakers, "breakers"),
+            budgets=part(Budgets, "budgets"),
+            loops=part(Loops, "loops"),
+            hitl=tuple(HitlRule(**r) for r in doc.get("hitl") or ()),
+            provenance=Provenance(**prov),
+        )
 
     # -- files -------------------------------------------------------------------------------
     def to_json(self, path: str | os.PathLike[str] | None = None) -> str:
@@ -232,10 +246,12 @@ class Policy:
         from .._termtext import html_text
 
         rules = len(self.hitl)
-        return (f"<p><b>Policy</b> {html_text(self.name or '')} ({rules} HITL rule{'' if rules == 1 else 's'}; "
-                "<code>.to_yaml(path)</code> writes this file)</p>"
-                f"<pre style='white-space:pre-wrap;word-break:normal;overflow-wrap:break-word'>"
-                f"{_yaml_lines(self.to_yaml())}</pre>")
+        return (
+            f"<p><b>Policy</b> {html_text(self.name or '')} ({rules} HITL rule{'' if rules == 1 else 's'}; "
+            "<code>.to_yaml(path)</code> writes this file)</p>"
+            f"<pre style='white-space:pre-wrap;word-break:normal;overflow-wrap:break-word'>"
+            f"{_yaml_lines(self.to_yaml())}</pre>"
+        )
 
     def to_yaml(self, path: str | os.PathLike[str] | None = None) -> str:
         """The policy as YAML text; written to ``path`` too when given."""
@@ -254,8 +270,9 @@ class Policy:
         try:
             doc = json.loads(text, object_pairs_hook=unique_keys)
         except json.JSONDecodeError as exc:
-            raise PolicyError(f"{where}: not valid JSON (line {exc.lineno}, column {exc.colno}): "
-                              f"{exc.msg}") from None
+            raise PolicyError(
+                f"{where}: not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}"
+            ) from None
         except DuplicateKeyError as exc:
             raise PolicyError(f"{where}: {exc}") from None
         except RecursionError:
@@ -319,21 +336,31 @@ def _check_old(doc: dict[str, Any], where: str) -> None:
             f"{where}: hitl[{at}].signal: handoffs in {doc['schema']} counted every hand-off step of a run; "
             f"since {SCHEMA_ID} it counts hand-offs in a row that brought no new tool result or value (what "
             f"breakers.max_handoffs limits), which a threshold set for all hand-offs would leave far too loose. "
-            f"Remove the rule, or set schema: {SCHEMA_ID} to keep the threshold with the new meaning")
-    if doc.get("schema") != "workbench.policy/v3" and isinstance(breakers, dict) \
-            and breakers.get("max_handoffs") is not None:
+            f"Remove the rule, or set schema: {SCHEMA_ID} to keep the threshold with the new meaning"
+        )
+    if (
+        doc.get("schema") != "workbench.policy/v3"
+        and isinstance(breakers, dict)
+        and breakers.get("max_handoffs") is not None
+    ):
         raise PolicyError(
             f"{where}: breakers.max_handoffs: in {doc['schema']} it limited every hand-off step of a run; "
             f"since {SCHEMA_ID} it limits hand-offs in a row that brought no new tool result or value (the "
             f"handoff_breach detector's rule), which a limit set for all hand-offs would leave far too loose. "
-            f"Set it to null (or remove it), or set schema: {SCHEMA_ID} to keep the number with the new meaning")
+            f"Set it to null (or remove it), or set schema: {SCHEMA_ID} to keep the number with the new meaning"
+        )
     loops = doc.get("loops") or {}
-    if doc.get("schema") == "workbench.policy/v1" and isinstance(loops, dict) and loops.get("max_pingpong") is not None:
+    if (
+        doc.get("schema") == "workbench.policy/v1"
+        and isinstance(loops, dict)
+        and loops.get("max_pingpong") is not None
+    ):
         raise PolicyError(
             f"{where}: loops.max_pingpong: in {doc['schema']} it limited any alternation of two agents; "
             f"since {SCHEMA_ID} it limits work bounced back unchanged (the ping_pong detector's rule), "
             f"which an alternation limit would cut far too early. Set it to null (or remove it), or set "
-            f"schema: {SCHEMA_ID} to keep the number with the new meaning")
+            f"schema: {SCHEMA_ID} to keep the number with the new meaning"
+        )
 
 
 def hitl_name(rule: HitlRule) -> str:
@@ -396,8 +423,11 @@ def validate(doc: Any, where: str = "policy") -> None:
     bad = _non_finite(doc)
     if bad is not None:
         hint = "remove the rule to turn it off" if bad[0].startswith("hitl") else "use null for no limit"
-        got = (repr(bad[1]) if isinstance(bad[1], float)
-               else f"an integer of about {int(bad[1].bit_length() * math.log10(2)) + 1} digits, past a float's range")
+        got = (
+            repr(bad[1])
+            if isinstance(bad[1], float)
+            else f"an integer of about {int(bad[1].bit_length() * math.log10(2)) + 1} digits, past a float's range"
+        )
         raise PolicyError(f"{where}: {bad[0]}: must be a finite number, got {got} ({hint})")
     for i, rule in enumerate(doc.get("hitl") or ()):
         why = threshold_out_of_range(rule["signal"], rule["threshold"], rule.get("direction") or "")
@@ -406,8 +436,15 @@ def validate(doc: Any, where: str = "policy") -> None:
 
 
 _ORDER = {"type": 0, "required": 1, "additionalProperties": 2, "enum": 3, "const": 3}
-_TYPES = {"number": "a number", "integer": "an integer", "string": "a string", "object": "a mapping",
-          "array": "a list", "null": "null", "boolean": "true or false"}
+_TYPES = {
+    "number": "a number",
+    "integer": "an integer",
+    "string": "a string",
+    "object": "a mapping",
+    "array": "a list",
+    "null": "null",
+    "boolean": "true or false",
+}
 
 
 def _path(err: Any) -> str:
@@ -434,10 +471,17 @@ def _explain(err: Any) -> str:
         wanted = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
         names = " or ".join(_TYPES.get(w, w) for w in wanted if w != "null")
         # YAML reads 2 as a number and 2026-01-01 as a date: say how to write them as text
-        quote = (f" (quote it: '{err.instance}')" if "string" in wanted and not isinstance(err.instance, (
-            dict, list, str, type(None))) else "")
+        quote = (
+            f" (quote it: '{err.instance}')"
+            if "string" in wanted and not isinstance(err.instance, (dict, list, str, type(None)))
+            else ""
+        )
         # YAML 1.1 reads 1e6 (no dot, no sign) as text: a user who wrote a number needs the spelling it takes
-        if isinstance(err.instance, str) and {"number", "integer"} & set(wanted) and _numeric_text(err.instance):
+        if (
+            isinstance(err.instance, str)
+            and {"number", "integer"} & set(wanted)
+            and _numeric_text(err.instance)
+        ):
             value = float(err.instance)
             spelt = f"{value:.1e}" if "number" in wanted else (f"{int(value)}" if value.is_integer() else "")
             quote = f" (YAML reads {err.instance} as text{f': write {spelt}' if spelt else ''})"
@@ -467,12 +511,14 @@ def _yaml_lines(text: str) -> str:
     out = []
     for line in text.splitlines():
         hang = len(line) - len(line.lstrip(" ")) + 2
-        out.append(f"<span style='display:block;padding-left:{hang}ch;text-indent:-{hang}ch'>"
-                   f"{html_text(line) or ' '}</span>")
+        out.append(
+            f"<span style='display:block;padding-left:{hang}ch;text-indent:-{hang}ch'>"
+            f"{html_text(line) or ' '}</span>"
+        )
     return "".join(out)
 
 
-_YAML_BREAKS = ("\x85", "\u2028", "\u2029")   # line breaks to YAML 1.1 (PyYAML), beyond \n and \r
+_YAML_BREAKS = ("\x85", "\u2028", "\u2029")  # line breaks to YAML 1.1 (PyYAML), beyond \n and \r
 _DUMPER: list[Any] = []
 
 
@@ -481,6 +527,7 @@ def _dumper(yaml: Any) -> Any:
     as PyYAML chose for NEL, the reader folded it to a space, and a rule for agent "pricer\\x85v2" read back as one
     for "pricer v2", an agent that does not exist (the one it was written for unguarded)."""
     if not _DUMPER:
+
         class Dumper(yaml.SafeDumper):
             pass
 

@@ -24,8 +24,10 @@ def readable(value: float, same: Callable[[float], bool]) -> float:
     exact = Decimal(repr(float(value)))
     for digits in range(MIN_DIGITS, 17):
         step = Decimal(1).scaleb(exact.adjusted() - digits + 1)
-        shorter = {float(exact.quantize(step, rounding=r)) for r in (ROUND_HALF_EVEN, ROUND_FLOOR, ROUND_CEILING)}
-        if float(value) in shorter:   # already this short: written as given
+        shorter = {
+            float(exact.quantize(step, rounding=r)) for r in (ROUND_HALF_EVEN, ROUND_FLOOR, ROUND_CEILING)
+        }
+        if float(value) in shorter:  # already this short: written as given
             return value
         for c in sorted(shorter, key=lambda c: abs(c - value)):
             if same(c):
@@ -39,10 +41,10 @@ def escalating_same(threshold: float, sorted_signed: object, sign: float) -> Cal
     from bisect import bisect_left
 
     s = sign * threshold
-    n = len(sorted_signed)   # type: ignore[arg-type]
-    i = bisect_left(sorted_signed, s)   # type: ignore[arg-type]
-    below = float(sorted_signed[i - 1]) if i > 0 else -math.inf   # type: ignore[index]
-    at_or_above = float(sorted_signed[i]) if i < n else math.inf   # type: ignore[index]
+    n = len(sorted_signed)  # type: ignore[arg-type]
+    i = bisect_left(sorted_signed, s)  # type: ignore[arg-type]
+    below = float(sorted_signed[i - 1]) if i > 0 else -math.inf  # type: ignore[index]
+    at_or_above = float(sorted_signed[i]) if i < n else math.inf  # type: ignore[index]
     # the same steps are at or past sign * c for any sign * c in (below, at_or_above]
     return lambda c: below < sign * c <= at_or_above
 
@@ -52,9 +54,9 @@ def cutting_same(limit: float, sorted_peaks: object) -> Callable[[float], bool]:
     candidate cuts the same runs."""
     from bisect import bisect_right
 
-    n = len(sorted_peaks)   # type: ignore[arg-type]
-    i = bisect_right(sorted_peaks, limit)   # type: ignore[arg-type]
-    past = float(sorted_peaks[i]) if i < n else math.inf   # type: ignore[index]
-    within = float(sorted_peaks[i - 1]) if i > 0 else -math.inf   # type: ignore[index]
+    n = len(sorted_peaks)  # type: ignore[arg-type]
+    i = bisect_right(sorted_peaks, limit)  # type: ignore[arg-type]
+    past = float(sorted_peaks[i]) if i < n else math.inf  # type: ignore[index]
+    within = float(sorted_peaks[i - 1]) if i > 0 else -math.inf  # type: ignore[index]
     # the same peaks are past c for any c in [within, past)
     return lambda c: within <= c < past

@@ -45,8 +45,12 @@ def _read_regular(path: Path) -> bytes:
 
 
 def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+    for test, name in (
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
         if test(mode):
             return name
     return "no regular file"
@@ -54,10 +58,19 @@ def _kind(mode: int) -> str:
 
 def read_source(source: str | os.PathLike[str]) -> tuple[str, str]:
     """The document's text and what to call it in errors: a path's file, else the text itself."""
-    if isinstance(source, (str, os.PathLike)) and "\n" not in os.fspath(source):  # ('~/p.yaml': the home folder's)
-        source = user_path(source, "read policy file", PolicyError) if _is_file(os.path.expanduser(source)) else source
-    if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source and (
-            Path(source).suffix.lower() in (".yaml", ".yml", ".json") or _is_file(source))):
+    if isinstance(source, (str, os.PathLike)) and "\n" not in os.fspath(
+        source
+    ):  # ('~/p.yaml': the home folder's)
+        source = (
+            user_path(source, "read policy file", PolicyError)
+            if _is_file(os.path.expanduser(source))
+            else source
+        )
+    if isinstance(source, os.PathLike) or (
+        isinstance(source, str)
+        and "\n" not in source
+        and (Path(source).suffix.lower() in (".yaml", ".yml", ".json") or _is_file(source))
+    ):
         path = Path(source)
         try:
             return _read_regular(path).decode("utf-8"), str(path)
@@ -65,9 +78,11 @@ def read_source(source: str | os.PathLike[str]) -> tuple[str, str]:
             raise PolicyError(f"cannot read policy file {path}: it is a folder, not a file") from None
         except OSError as exc:
             raise PolicyError(f"cannot read policy file {path}: {exc.strerror or exc}") from None
-        except UnicodeDecodeError as exc:   # a binary file given by mistake: bad input, named, not a crash
-            raise PolicyError(f"{path}: not a policy file: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
-                              f"offset {exc.start:,}); a policy is YAML or JSON text") from None
+        except UnicodeDecodeError as exc:  # a binary file given by mistake: bad input, named, not a crash
+            raise PolicyError(
+                f"{path}: not a policy file: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+                f"offset {exc.start:,}); a policy is YAML or JSON text"
+            ) from None
     return str(source), "policy"
 
 
@@ -108,8 +123,11 @@ def loader() -> Any:
                     key = self.construct_object(key_node, deep=True)
                     if isinstance(key, (str, int, float, bool)) and key in seen:
                         raise yaml.constructor.ConstructorError(
-                            "while constructing a mapping", node.start_mark,
-                            f"duplicate key {key!r}: a policy file says each thing once", key_node.start_mark)
+                            "while constructing a mapping",
+                            node.start_mark,
+                            f"duplicate key {key!r}: a policy file says each thing once",
+                            key_node.start_mark,
+                        )
                     if isinstance(key, (str, int, float, bool)):
                         seen.add(key)
                 return super().construct_mapping(node, deep=deep)
@@ -127,8 +145,10 @@ def check_size(doc: Any, where: str) -> None:
         value, depth = stack.pop()
         n += 1
         if n > MAX_VALUES:
-            raise PolicyError(f"{where}: more than {MAX_VALUES:,} values (YAML aliases that expand "
-                              "without end?): not a policy")
+            raise PolicyError(
+                f"{where}: more than {MAX_VALUES:,} values (YAML aliases that expand "
+                "without end?): not a policy"
+            )
         if depth > MAX_DEPTH:
             raise PolicyError(f"{where}: nested more than {MAX_DEPTH} levels deep")
         if isinstance(value, dict):

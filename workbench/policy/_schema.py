@@ -16,8 +16,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-_CHECKED = frozenset({"type", "enum", "required", "additionalProperties", "properties", "items", "minimum",
-                      "maximum", "exclusiveMinimum", "minLength"})
+_CHECKED = frozenset(
+    {
+        "type",
+        "enum",
+        "required",
+        "additionalProperties",
+        "properties",
+        "items",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "minLength",
+    }
+)
 _NOTES = frozenset({"$schema", "$id", "title", "description", "default", "examples"})
 
 
@@ -39,8 +51,10 @@ def check_keywords(schema: Any, where: str = "#") -> None:
         return
     unknown = set(schema) - _CHECKED - _NOTES
     if unknown:
-        raise ValueError(f"policy.schema.json {where}: keyword(s) {sorted(unknown)} not checked by "
-                         "workbench/policy/_schema.py")
+        raise ValueError(
+            f"policy.schema.json {where}: keyword(s) {sorted(unknown)} not checked by "
+            "workbench/policy/_schema.py"
+        )
     for key, sub in (schema.get("properties") or {}).items():
         check_keywords(sub, f"{where}/properties/{key}")
     if "items" in schema:
@@ -58,9 +72,9 @@ def _is(instance: Any, kind: str) -> bool:
         return isinstance(instance, dict)
     if kind == "array":
         return isinstance(instance, list)
-    if isinstance(instance, bool):        # bool is an int in Python, never a number in JSON
+    if isinstance(instance, bool):  # bool is an int in Python, never a number in JSON
         return False
-    if kind == "integer":                 # 2.0 is an integer since draft 6
+    if kind == "integer":  # 2.0 is an integer since draft 6
         return isinstance(instance, int) or (isinstance(instance, float) and instance.is_integer())
     if kind == "number":
         return isinstance(instance, numbers.Number)
@@ -73,8 +87,11 @@ def _equal(one: Any, two: Any) -> bool:
     return type(one) is type(two) and one == two if isinstance(one, (str, dict, list)) else one == two
 
 
-def iter_errors(instance: Any, schema: dict[str, Any], path: tuple[str | int, ...] = ()) -> Iterator[SchemaError]:
+def iter_errors(
+    instance: Any, schema: dict[str, Any], path: tuple[str | int, ...] = ()
+) -> Iterator[SchemaError]:
     """Every failed check of ``instance`` against ``schema``, as jsonschema would list them."""
+
     def error(keyword: str, message: str) -> SchemaError:
         return SchemaError(keyword, schema[keyword], instance, schema, path, message)
 
@@ -106,7 +123,12 @@ def iter_errors(instance: Any, schema: dict[str, Any], path: tuple[str | int, ..
         if "maximum" in schema and instance > schema["maximum"]:
             yield error("maximum", f"{instance!r} is greater than the maximum of {schema['maximum']!r}")
         if "exclusiveMinimum" in schema and instance <= schema["exclusiveMinimum"]:
-            yield error("exclusiveMinimum", f"{instance!r} is less than or equal to the minimum of "
-                                            f"{schema['exclusiveMinimum']!r}")
+            yield error(
+                "exclusiveMinimum",
+                f"{instance!r} is less than or equal to the minimum of {schema['exclusiveMinimum']!r}",
+            )
     if isinstance(instance, str) and "minLength" in schema and len(instance) < schema["minLength"]:
-        yield error("minLength", f"{instance!r} {'should be non-empty' if schema['minLength'] == 1 else 'is too short'}")
+        yield error(
+            "minLength",
+            f"{instance!r} {'should be non-empty' if schema['minLength'] == 1 else 'is too short'}",
+        )

@@ -12,5 +12,16 @@ from ._faults import AGENTS, FAULT_KINDS, Fault
 from ._procurement import ProcurementSystem, SimRun, procurement
 from ._records import write_jsonl
 
-__all__ = ["AGENTS", "FAULT_KINDS", "Fault", "Intervention", "ProcurementSystem", "ReplayResult", "SimRun",
-           "demo_runs", "generate_demo", "procurement", "write_jsonl"]
+__all__ = [
+    "AGENTS",
+    "FAULT_KINDS",
+    "Fault",
+    "Intervention",
+    "ProcurementSystem",
+    "ReplayResult",
+    "SimRun",
+    "demo_runs",
+    "generate_demo",
+    "procurement",
+    "write_jsonl",
+]

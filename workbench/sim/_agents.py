@@ -33,16 +33,33 @@ def value(st: State, key: str) -> Any:
     return st.bb[key].value
 
 
-def give_up(m: Machine, st: State, sl: tuple[str, int], agent: str, tool: str,
-             reads: tuple[str, ...]) -> None:
+def give_up(
+    m: Machine, st: State, sl: tuple[str, int], agent: str, tool: str, reads: tuple[str, ...]
+) -> None:
     n = st.ctr.get(f"err:{tool}", 0)
-    m.llm(st, sl, agent, {"action": "give_up", "reason": f"{tool} failed {n} times"}, salient="give_up",
-          reads=reads, shift=0.8)
+    m.llm(
+        st,
+        sl,
+        agent,
+        {"action": "give_up", "reason": f"{tool} failed {n} times"},
+        salient="give_up",
+        reads=reads,
+        shift=0.8,
+    )
     m.abort(st, f"{agent} gave up: {tool} failed {n} times")
 
 
-def bounced(m: Machine, st: State, sl: tuple[str, int], agent: str, to: str, note: str, says: str,
-            reads: tuple[str, ...], asks: str) -> bool:
+def bounced(
+    m: Machine,
+    st: State,
+    sl: tuple[str, int],
+    agent: str,
+    to: str,
+    note: str,
+    says: str,
+    reads: tuple[str, ...],
+    asks: str,
+) -> bool:
     """On the agent's first model turn of a normal pass, a planted ping_pong fault hands the task back to ``to``
     (the model ``says`` why, the hand-off ``asks`` for ``reads`` again): True when it did."""
     if st.ctr.get("mode") != "normal" or st.ctr.get("turn_llm", 0) != 0:
@@ -57,15 +74,22 @@ def bounced(m: Machine, st: State, sl: tuple[str, int], agent: str, to: str, not
     return True
 
 
-def repeat_last(m: Machine, st: State, sl: tuple[str, int], agent: str, f: Any, reads: tuple[str, ...],
-                 nxt: str) -> None:
+def repeat_last(
+    m: Machine, st: State, sl: tuple[str, int], agent: str, f: Any, reads: tuple[str, ...], nxt: str
+) -> None:
     """A looping agent issues the call it just made again, unchanged."""
     _, tool, args_json = st.ctr["last_call"]
     args = json.loads(args_json)
     m.note(f, f"{agent} re-issued {tool} with identical arguments instead of using the result")
-    sid = m.llm(st, sl, agent, {"action": "call", "tool": tool, "args": args,
-                                "thought": "the result may be stale; check again"},
-                salient=tool, reads=reads, fault=f)
+    sid = m.llm(
+        st,
+        sl,
+        agent,
+        {"action": "call", "tool": tool, "args": args, "thought": "the result may be stale; check again"},
+        salient=tool,
+        reads=reads,
+        fault=f,
+    )
     m.call(st, agent, tool, args, nxt, nxt, sid)
 
 
@@ -92,11 +116,19 @@ def opener(agent: str) -> Phase:
         attrs = {"implementation": "rules-baseline"} if m.baseline(agent, sl) else None
         sid = m.emit(st, "agent", sl, agent, 0, _llm.gap_us(u), parent="s0000", name=agent, attributes=attrs)
         if st.handoff_from is not None and m.record:
-            m.edges.append({"record": "edge", "run_id": m.ctx.run_id, "src_step": st.handoff_from,
-                            "dst_step": sid, "kind": "handoff"})
+            m.edges.append(
+                {
+                    "record": "edge",
+                    "run_id": m.ctx.run_id,
+                    "src_step": st.handoff_from,
+                    "dst_step": sid,
+                    "kind": "handoff",
+                }
+            )
         st.span, st.agent, st.handoff_from = sid, agent, None
         st.ctr.update(last_call=None, same=0, last_tool=None, turn_llm=0)
         st.pc = _FIRST[agent](st.ctr.get("mode", "normal"))
+
     return open_turn
 
 
@@ -111,12 +143,32 @@ def handoff(m: Machine, st: State) -> None:
     n = st.ctr.get(f"bounces:{sender}", 0)
     if mode == "bounce" and n >= PING_PONG_LIMIT:
         err = f"orchestrator: {sender} and {to} handed the task back and forth {n} times; halted"
-        m.emit(st, "handoff", sl, sender, dur, _llm.gap_us(u), name="handoff", input={"from": sender, "to": to},
-               output=payload, status="error", error=err)
+        m.emit(
+            st,
+            "handoff",
+            sl,
+            sender,
+            dur,
+            _llm.gap_us(u),
+            name="handoff",
+            input={"from": sender, "to": to},
+            output=payload,
+            status="error",
+            error=err,
+        )
         m.abort(st, err)
         return
-    sid = m.emit(st, "handoff", sl, sender, dur, _llm.gap_us(u), name="handoff",
-                 input={"from": sender, "to": to}, output=payload)
+    sid = m.emit(
+        st,
+        "handoff",
+        sl,
+        sender,
+        dur,
+        _llm.gap_us(u),
+        name="handoff",
+        input={"from": sender, "to": to},
+        output=payload,
+    )
     m.close_span(st)
     st.handoff_from, st.ctr["mode"], st.pc = sid, mode, f"{to}.open"
 
@@ -142,8 +194,14 @@ def planner_parse(m: Machine, st: State) -> None:
 def retriever_plan_search(m: Machine, st: State) -> None:
     sl = m.slot(st, "retriever.plan_search")
     args = {"query": value(st, "item_query")}
-    sid = m.llm(st, sl, "retriever", {"action": "call", "tool": "search_catalog", "args": args},
-                salient=args["query"], reads=("item_query",))
+    sid = m.llm(
+        st,
+        sl,
+        "retriever",
+        {"action": "call", "tool": "search_catalog", "args": args},
+        salient=args["query"],
+        reads=("item_query",),
+    )
     m.call(st, "retriever", "search_catalog", args, "retriever.select_item", "retriever.select_item", sid)
 
 
@@ -164,8 +222,11 @@ def retriever_select(m: Machine, st: State) -> None:
         fc = m.fire(st, "retriever", "cascade", sl)
         if fc is not None:
             new_sku = m.ctx.world.items[exact["sku"]].twin
-            m.note(fc, f"retriever picked look-alike {new_sku} ({m.ctx.world.items[new_sku].name}) "
-                       f"instead of {exact['sku']}")
+            m.note(
+                fc,
+                f"retriever picked look-alike {new_sku} ({m.ctx.world.items[new_sku].name}) "
+                f"instead of {exact['sku']}",
+            )
     sku = new_sku if new_sku is not None else value(st, "sku")
     n_err = st.ctr.get("err:lookup_supplier", 0)
     if n_err >= ARGS_ATTEMPTS:
@@ -174,14 +235,34 @@ def retriever_select(m: Machine, st: State) -> None:
     fa = m.fire(st, "retriever", "wrong_tool_args", sl)
     args: dict[str, Any] = {"sku": sku}
     if fa is not None:
-        args = {"item_name": m.ctx.world.items[sku].name} if fa.variant == 0 else {"sku": sku, "qty": value(st, "quantity")}
+        args = (
+            {"item_name": m.ctx.world.items[sku].name}
+            if fa.variant == 0
+            else {"sku": sku, "qty": value(st, "quantity")}
+        )
         m.note(fa, f"retriever called lookup_supplier with {sorted(args)}")
-    sid = m.llm(st, sl, "retriever", {"action": "call", "tool": "lookup_supplier", "args": args, "sku": sku},
-                salient=sku, reads=("search_results", "item_query"), fault=fa or fc, shift=0.5 * n_err)
+    sid = m.llm(
+        st,
+        sl,
+        "retriever",
+        {"action": "call", "tool": "lookup_supplier", "args": args, "sku": sku},
+        salient=sku,
+        reads=("search_results", "item_query"),
+        fault=fa or fc,
+        shift=0.5 * n_err,
+    )
     if new_sku is not None:
         m.put(st, "sku", new_sku, sid, fc is not None)
-    m.call(st, "retriever", "lookup_supplier", args, "retriever.choose_supplier", "retriever.select_item", sid,
-           tainted=m.tainted(st, "sku"))
+    m.call(
+        st,
+        "retriever",
+        "lookup_supplier",
+        args,
+        "retriever.choose_supplier",
+        "retriever.select_item",
+        sid,
+        tainted=m.tainted(st, "sku"),
+    )
 
 
 def retriever_choose(m: Machine, st: State) -> None:
@@ -195,17 +276,31 @@ def retriever_choose(m: Machine, st: State) -> None:
 
 def retriever_reply(m: Machine, st: State) -> None:
     sl = m.slot(st, "retriever.reply")
-    m.llm(st, sl, "retriever", {"action": "handoff", "to": "pricer", "note": "sku and supplier are as sent"},
-          salient=value(st, "sku"), reads=("sku", "supplier_id"))
+    m.llm(
+        st,
+        sl,
+        "retriever",
+        {"action": "handoff", "to": "pricer", "note": "sku and supplier are as sent"},
+        salient=value(st, "sku"),
+        reads=("sku", "supplier_id"),
+    )
     m.handoff(st, "pricer", "normal", ("sku", "supplier_id", "quantity", "budget"))
 
 
 # -- pricer -------------------------------------------------------------------------------------
 def pricer_plan(m: Machine, st: State) -> None:
     sl = m.slot(st, "pricer.plan")
-    if bounced(m, st, sl, "pricer", "retriever",
-               "pricer handed the task back to the retriever although sku and supplier were set",
-               "supplier unclear", ("sku", "supplier_id"), "please confirm sku and supplier"):
+    if bounced(
+        m,
+        st,
+        sl,
+        "pricer",
+        "retriever",
+        "pricer handed the task back to the retriever although sku and supplier were set",
+        "supplier unclear",
+        ("sku", "supplier_id"),
+        "please confirm sku and supplier",
+    ):
         return
     n_err = st.ctr.get("err:get_price", 0)
     if n_err >= ARGS_ATTEMPTS:
@@ -217,10 +312,26 @@ def pricer_plan(m: Machine, st: State) -> None:
     if fa is not None:
         args = {"sku": sku, "supplier": sup} if fa.variant == 0 else {"item": sku, "supplier_id": sup}
         m.note(fa, f"pricer called get_price with {sorted(args)}")
-    sid = m.llm(st, sl, "pricer", {"action": "call", "tool": "get_price", "args": args}, salient="get_price",
-                reads=("sku", "supplier_id"), fault=fa, shift=0.5 * n_err)
-    m.call(st, "pricer", "get_price", args, "pricer.quote", "pricer.plan", sid,
-           tainted=m.tainted(st, "sku", "supplier_id"))
+    sid = m.llm(
+        st,
+        sl,
+        "pricer",
+        {"action": "call", "tool": "get_price", "args": args},
+        salient="get_price",
+        reads=("sku", "supplier_id"),
+        fault=fa,
+        shift=0.5 * n_err,
+    )
+    m.call(
+        st,
+        "pricer",
+        "get_price",
+        args,
+        "pricer.quote",
+        "pricer.plan",
+        sid,
+        tainted=m.tainted(st, "sku", "supplier_id"),
+    )
 
 
 def pricer_quote(m: Machine, st: State) -> None:
@@ -246,12 +357,26 @@ def pricer_quote(m: Machine, st: State) -> None:
     total = round(unit * qty, 2)
     reads = ("listed_price", "quantity", "budget")
     if total > budget:
-        m.llm(st, sl, "pricer", {"action": "abort", "reason": f"total {total:.2f} exceeds budget {budget:.2f}"},
-              salient=f"{total:.2f}", reads=reads, fault=fh or fd)
+        m.llm(
+            st,
+            sl,
+            "pricer",
+            {"action": "abort", "reason": f"total {total:.2f} exceeds budget {budget:.2f}"},
+            salient=f"{total:.2f}",
+            reads=reads,
+            fault=fh or fd,
+        )
         m.abort(st, f"pricer: total {total:.2f} exceeds the budget {budget:.2f}")
         return
-    sid = m.llm(st, sl, "pricer", {"unit_price": unit, "total": total, "currency": "USD"},
-                salient=f"{unit:.2f}", reads=reads, fault=fh or fd)
+    sid = m.llm(
+        st,
+        sl,
+        "pricer",
+        {"unit_price": unit, "total": total, "currency": "USD"},
+        salient=f"{unit:.2f}",
+        reads=reads,
+        fault=fh or fd,
+    )
     bad = (fh or fd) is not None or m.tainted(st, *reads)
     m.put(st, "unit_price", unit, sid, bad)
     m.put(st, "total", total, sid, bad)
@@ -263,8 +388,14 @@ def pricer_quote(m: Machine, st: State) -> None:
 
 def pricer_reply(m: Machine, st: State) -> None:
     sl = m.slot(st, "pricer.reply")
-    m.llm(st, sl, "pricer", {"action": "handoff", "to": "executor", "note": "the quote is current"},
-          salient=f"{value(st, 'unit_price'):.2f}", reads=("unit_price", "total"))
+    m.llm(
+        st,
+        sl,
+        "pricer",
+        {"action": "handoff", "to": "executor", "note": "the quote is current"},
+        salient=f"{value(st, 'unit_price'):.2f}",
+        reads=("unit_price", "total"),
+    )
     m.handoff(st, "executor", "normal", ("sku", "supplier_id", "quantity", "unit_price", "total"))
 
 

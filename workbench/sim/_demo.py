@@ -31,8 +31,18 @@ def demo_runs(n_runs: int = DEMO_RUNS, seed: int = DEMO_SEED, **options: Any) ->
 
 def summarize(runs: Iterator[SimRun], stats: dict[str, Any]) -> Iterator[SimRun]:
     """Pass runs through, counting outcomes and faults into ``stats``."""
-    stats.update(runs=0, steps=0, failures=0, silent_failures=0, faulty_runs=0, multi_fault_runs=0,
-                 faults=0, recovered_faults=0, faults_by_kind=Counter(), recovered_by_kind=Counter())
+    stats.update(
+        runs=0,
+        steps=0,
+        failures=0,
+        silent_failures=0,
+        faulty_runs=0,
+        multi_fault_runs=0,
+        faults=0,
+        recovered_faults=0,
+        faults_by_kind=Counter(),
+        recovered_by_kind=Counter(),
+    )
     for run in runs:
         stats["runs"] += 1
         stats["steps"] += run.n_steps
@@ -47,8 +57,9 @@ def summarize(runs: Iterator[SimRun], stats: dict[str, Any]) -> Iterator[SimRun]
         yield run
 
 
-def generate_demo(path: str | Path, n_runs: int = DEMO_RUNS, seed: int = DEMO_SEED,
-                  **options: Any) -> dict[str, Any]:
+def generate_demo(
+    path: str | Path, n_runs: int = DEMO_RUNS, seed: int = DEMO_SEED, **options: Any
+) -> dict[str, Any]:
     """Write the demo data set and return a summary of what it holds.
 
     Parameters

@@ -13,8 +13,17 @@ import numpy as np
 
 AGENTS = ("planner", "retriever", "pricer", "executor", "verifier")
 
-FAULT_KINDS = ("hallucination", "wrong_tool_args", "rate_limit", "timeout", "loop", "ping_pong",
-               "silent_failure", "cascade", "drift")
+FAULT_KINDS = (
+    "hallucination",
+    "wrong_tool_args",
+    "rate_limit",
+    "timeout",
+    "loop",
+    "ping_pong",
+    "silent_failure",
+    "cascade",
+    "drift",
+)
 
 # Which agents each kind can strike. Kept to the moves where the fault has a visible mechanism
 # (e.g. only the executor places orders, so only it can silently place a wrong one).
@@ -30,8 +39,14 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 }
 
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "hallucination": 0.17, "wrong_tool_args": 0.13, "rate_limit": 0.13, "timeout": 0.09, "loop": 0.11,
-    "ping_pong": 0.09, "silent_failure": 0.11, "cascade": 0.17,
+    "hallucination": 0.17,
+    "wrong_tool_args": 0.13,
+    "rate_limit": 0.13,
+    "timeout": 0.09,
+    "loop": 0.11,
+    "ping_pong": 0.09,
+    "silent_failure": 0.11,
+    "cascade": 0.17,
 }
 
 # The tools each agent calls; environment faults (rate limits, timeouts) strike one of them.
@@ -46,9 +61,9 @@ ARGS_TOOL = {"retriever": "lookup_supplier", "pricer": "get_price", "executor": 
 # Limits of the orchestrator and the agents' retry policies: a fault whose repeat count reaches the
 # limit fails the run, below it the run recovers.
 MAX_ATTEMPTS = {"rate_limit": 3, "timeout": 2}
-LOOP_LIMIT = 4          # identical consecutive tool calls before the orchestrator halts the agent
-PING_PONG_LIMIT = 3     # bounces between the same two agents before the orchestrator halts the run
-ARGS_ATTEMPTS = 2       # schema errors on one tool before the agent gives up
+LOOP_LIMIT = 4  # identical consecutive tool calls before the orchestrator halts the agent
+PING_PONG_LIMIT = 3  # bounces between the same two agents before the orchestrator halts the run
+ARGS_ATTEMPTS = 2  # schema errors on one tool before the agent gives up
 
 
 @dataclass(frozen=True)
@@ -93,8 +108,13 @@ class Fault:
         return 1
 
 
-def plan_faults(rng: np.random.Generator, fault_rate: float, weights: dict[str, float],
-                drift: bool, drift_fault_rate: float) -> tuple[Fault, ...]:
+def plan_faults(
+    rng: np.random.Generator,
+    fault_rate: float,
+    weights: dict[str, float],
+    drift: bool,
+    drift_fault_rate: float,
+) -> tuple[Fault, ...]:
     """Draw one run's fault plan.
 
     The same number of random draws is made whatever the rate, so changing ``fault_rate`` changes
@@ -129,8 +149,16 @@ def plan_faults(rng: np.random.Generator, fault_rate: float, weights: dict[str, 
         used.add(agent)
         faults.append(_make(len(faults), kind, agent, p))
     if drift and "pricer" not in used and u_drift < drift_fault_rate:
-        faults.append(Fault(len(faults), "drift", "pricer", persistent=bool(picks[2][5] < 0.6),
-                            variant=int(picks[2][4] * 2), magnitude=float(0.08 + 0.17 * picks[2][3])))
+        faults.append(
+            Fault(
+                len(faults),
+                "drift",
+                "pricer",
+                persistent=bool(picks[2][5] < 0.6),
+                variant=int(picks[2][4] * 2),
+                magnitude=float(0.08 + 0.17 * picks[2][3]),
+            )
+        )
     return tuple(faults)
 
 
@@ -139,21 +167,27 @@ def _make(fid: int, kind: str, agent: str, p: np.ndarray) -> Fault:
     if kind in ("rate_limit", "timeout"):
         tool = tools[int(p[2] * len(tools))]
         if kind == "rate_limit":
-            n = 1 + int(np.searchsorted([0.4, 0.7], p[3], side="right"))   # 1, 2 or 3 failing calls
+            n = 1 + int(np.searchsorted([0.4, 0.7], p[3], side="right"))  # 1, 2 or 3 failing calls
         else:
-            n = 1 + int(p[3] < 0.45)                                        # 1 or 2 timeouts
+            n = 1 + int(p[3] < 0.45)  # 1 or 2 timeouts
         return Fault(fid, kind, agent, tool=tool, n=n)
     if kind == "loop":
-        return Fault(fid, kind, agent, tool=tools[0],
-                     n=1 + int(p[3] * 5))                                   # 1..5 repeats; >= 3 is fatal
+        return Fault(fid, kind, agent, tool=tools[0], n=1 + int(p[3] * 5))  # 1..5 repeats; >= 3 is fatal
     if kind == "ping_pong":
-        return Fault(fid, kind, agent, n=1 + int(p[3] * 4))                 # 1..4 bounces; >= 3 is fatal
+        return Fault(fid, kind, agent, n=1 + int(p[3] * 4))  # 1..4 bounces; >= 3 is fatal
     if kind == "wrong_tool_args":
-        return Fault(fid, kind, agent, tool=ARGS_TOOL[agent], persistent=bool(p[4] < 0.35),
-                     variant=int(p[5] * 2))
+        return Fault(
+            fid, kind, agent, tool=ARGS_TOOL[agent], persistent=bool(p[4] < 0.35), variant=int(p[5] * 2)
+        )
     if kind == "hallucination":
-        return Fault(fid, kind, agent, persistent=bool(p[4] < 0.4), variant=int(p[5] * 2),
-                     magnitude=float(0.15 + 0.25 * p[3]))
+        return Fault(
+            fid,
+            kind,
+            agent,
+            persistent=bool(p[4] < 0.4),
+            variant=int(p[5] * 2),
+            magnitude=float(0.15 + 0.25 * p[3]),
+        )
     if kind == "cascade":
         return Fault(fid, kind, agent, variant=int(p[5] * 2))
     return Fault(fid, kind, agent)

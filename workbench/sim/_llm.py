@@ -12,16 +12,35 @@ import math
 
 import numpy as np
 
-MAX_OCC = 8           # occurrences of one step name per run with their own noise (later ones share)
+MAX_OCC = 8  # occurrences of one step name per run with their own noise (later ones share)
 N_NORMAL = 17
 N_UNIFORM = 10
 
 SLOT_NAMES = (
-    "procurement.run", "planner", "retriever", "pricer", "executor", "verifier", "handoff",
-    "planner.parse_task", "retriever.plan_search", "retriever.select_item", "retriever.choose_supplier",
-    "retriever.reply", "pricer.plan", "pricer.quote", "pricer.reply", "executor.plan", "executor.report",
-    "verifier.plan", "verifier.judge", "verifier.final_answer",
-    "retriever:search_catalog", "retriever:lookup_supplier", "pricer:get_price", "executor:place_order",
+    "procurement.run",
+    "planner",
+    "retriever",
+    "pricer",
+    "executor",
+    "verifier",
+    "handoff",
+    "planner.parse_task",
+    "retriever.plan_search",
+    "retriever.select_item",
+    "retriever.choose_supplier",
+    "retriever.reply",
+    "pricer.plan",
+    "pricer.quote",
+    "pricer.reply",
+    "executor.plan",
+    "executor.report",
+    "verifier.plan",
+    "verifier.judge",
+    "verifier.final_answer",
+    "retriever:search_catalog",
+    "retriever:lookup_supplier",
+    "pricer:get_price",
+    "executor:place_order",
     "verifier:check_order",
 )
 SLOT_INDEX = {name: i for i, name in enumerate(SLOT_NAMES)}
@@ -33,7 +52,7 @@ MODEL_PRICE = {"v1": (0.15, 0.60), "v2": (0.25, 1.00)}
 # differ a little, as real prompts do.
 AGENT_GAP = {"planner": 3.4, "retriever": 3.0, "pricer": 3.2, "executor": 3.3, "verifier": 3.5}
 
-_ALT_TOKENS = (" the", "0", "1", "2", "5", "9", ".", ",", "\"", " a", " of", ":", "-", " to", "00", " and")
+_ALT_TOKENS = (" the", "0", "1", "2", "5", "9", ".", ",", '"', " a", " of", ":", "-", " to", "00", " and")
 
 
 class Noise:
@@ -56,7 +75,7 @@ def _tokens_of(text: str, k: int) -> list[str]:
     """Split ``text`` into ``k`` short pieces (stand-ins for the model's tokens)."""
     text = text or "ok"
     step = max(1, min(4, math.ceil(len(text) / k)))
-    pieces = [text[i:i + step] for i in range(0, len(text), step)][:k]
+    pieces = [text[i : i + step] for i in range(0, len(text), step)][:k]
     while len(pieces) < k:
         pieces.append(_ALT_TOKENS[len(pieces)])
     return pieces
@@ -92,11 +111,17 @@ def logprobs(text: str, gap: float, z: list[float], u: list[float]) -> list[dict
         lz = log_keep - math.log(1.0 + math.exp(-g) + math.exp(-g - h))
         a = int(u[2 + (t % 4)] * n_alt)
         lp0 = _r4(lz)
-        out.append({"token": toks[t], "logprob": lp0, "top_logprobs": [
-            {"token": toks[t], "logprob": lp0},
-            {"token": _ALT_TOKENS[a], "logprob": _r4(lz - g)},
-            {"token": _ALT_TOKENS[(a + 7) % n_alt], "logprob": _r4(lz - g - h)},
-        ]})
+        out.append(
+            {
+                "token": toks[t],
+                "logprob": lp0,
+                "top_logprobs": [
+                    {"token": toks[t], "logprob": lp0},
+                    {"token": _ALT_TOKENS[a], "logprob": _r4(lz - g)},
+                    {"token": _ALT_TOKENS[(a + 7) % n_alt], "logprob": _r4(lz - g - h)},
+                ],
+            }
+        )
     return out
 
 

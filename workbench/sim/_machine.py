@@ -24,17 +24,34 @@ MAX_STEPS = 400
 
 # How much a fault firing at a step shrinks that step's logit gap (lower confidence, higher
 # entropy). Env faults (rate limits, timeouts) strike tools, which have no log-probabilities.
-FIRE_SHIFT = {"hallucination": 1.1, "cascade": 0.9, "drift": 1.0, "silent_failure": 0.7,
-              "wrong_tool_args": 0.8, "loop": 0.6, "ping_pong": 0.6}
+FIRE_SHIFT = {
+    "hallucination": 1.1,
+    "cascade": 0.9,
+    "drift": 1.0,
+    "silent_failure": 0.7,
+    "wrong_tool_args": 0.8,
+    "loop": 0.6,
+    "ping_pong": 0.6,
+}
 
-_TOOL_MS = {"search_catalog": 140.0, "lookup_supplier": 95.0, "get_price": 60.0, "place_order": 320.0,
-            "check_order": 85.0}
+_TOOL_MS = {
+    "search_catalog": 140.0,
+    "lookup_supplier": 95.0,
+    "get_price": 60.0,
+    "place_order": 320.0,
+    "check_order": 85.0,
+}
 _SCHEMAS: dict[str, dict[str, tuple[type, ...]]] = {
     "search_catalog": {"query": (str,)},
     "lookup_supplier": {"sku": (str,)},
     "get_price": {"sku": (str,), "supplier_id": (str,)},
-    "place_order": {"sku": (str,), "supplier_id": (str,), "quantity": (int,), "unit_price": (int, float),
-                    "confirm": (bool,)},
+    "place_order": {
+        "sku": (str,),
+        "supplier_id": (str,),
+        "quantity": (int,),
+        "unit_price": (int, float),
+        "confirm": (bool,),
+    },
     "check_order": {"order_id": (str,)},
 }
 _OPTIONAL = {"confirm"}
@@ -83,8 +100,9 @@ def schema_error(tool: str, args: dict[str, Any]) -> str | None:
 class Machine:
     """Executes a run from a state; records steps when ``record`` is true."""
 
-    def __init__(self, ctx: RunContext, faults: tuple[Fault, ...], cover: Cover | None = None,
-                 record: bool = True) -> None:
+    def __init__(
+        self, ctx: RunContext, faults: tuple[Fault, ...], cover: Cover | None = None, record: bool = True
+    ) -> None:
         self.ctx = ctx
         self.faults = {f.agent: f for f in faults}
         self.cover = cover
@@ -153,8 +171,18 @@ class Machine:
             self.desc.setdefault(f.fid, text)
 
     # -- emission -----------------------------------------------------------------------------
-    def emit(self, st: State, kind: str, sl: tuple[str, int], agent: str | None, dur: int, gap: int,
-             reads: Sequence[str] = (), parent: str | None = None, **fields: Any) -> str:
+    def emit(
+        self,
+        st: State,
+        kind: str,
+        sl: tuple[str, int],
+        agent: str | None,
+        dur: int,
+        gap: int,
+        reads: Sequence[str] = (),
+        parent: str | None = None,
+        **fields: Any,
+    ) -> str:
         sid = f"s{st.seq:04d}"
         start = st.t + gap
         end = start + dur
@@ -165,25 +193,50 @@ class Machine:
         self.meta.append((agent, sl))
         if self.record:
             rec: dict[str, Any] = {
-                "record": "step", "run_id": self.ctx.run_id, "step_id": sid, "seq": st.seq - 1,
-                "parent_id": parent if parent is not None else st.span, "agent": agent, "kind": kind,
-                "name": fields.pop("name", sl[0]), "started_at": iso(start), "ended_at": iso(end),
-                "latency_ms": dur / 1000.0, "status": fields.pop("status", "ok"),
+                "record": "step",
+                "run_id": self.ctx.run_id,
+                "step_id": sid,
+                "seq": st.seq - 1,
+                "parent_id": parent if parent is not None else st.span,
+                "agent": agent,
+                "kind": kind,
+                "name": fields.pop("name", sl[0]),
+                "started_at": iso(start),
+                "ended_at": iso(end),
+                "latency_ms": dur / 1000.0,
+                "status": fields.pop("status", "ok"),
             }
             rec.update((k, v) for k, v in fields.items() if v is not None)
             self.steps.append(rec)
             if kind in ("agent", "system"):
-                rec["_start"] = start        # until the span closes and its end is known
+                rec["_start"] = start  # until the span closes and its end is known
                 self._spans[sid] = rec
             for src in dict.fromkeys(reads):
                 if src != sid:
-                    self.edges.append({"record": "edge", "run_id": self.ctx.run_id, "src_step": src,
-                                       "dst_step": sid, "kind": "consumes"})
+                    self.edges.append(
+                        {
+                            "record": "edge",
+                            "run_id": self.ctx.run_id,
+                            "src_step": src,
+                            "dst_step": sid,
+                            "kind": "consumes",
+                        }
+                    )
         return sid
 
-    def llm(self, st: State, sl: tuple[str, int], agent: str, out: dict[str, Any], *, salient: str,
-            reads: tuple[str, ...] = (), fault: Fault | None = None, shift: float = 0.0,
-            inp: dict[str, Any] | None = None) -> str:
+    def llm(
+        self,
+        st: State,
+        sl: tuple[str, int],
+        agent: str,
+        out: dict[str, Any],
+        *,
+        salient: str,
+        reads: tuple[str, ...] = (),
+        fault: Fault | None = None,
+        shift: float = 0.0,
+        inp: dict[str, Any] | None = None,
+    ) -> str:
         """Emit one LLM call of ``agent`` whose output is ``out``.
 
         ``reads`` are the blackboard keys the call consumed (they become ``consumes`` edges and the
@@ -196,20 +249,50 @@ class Machine:
             inp = {k: st.bb[k].value for k in reads if k in st.bb}
         if self.baseline(agent, sl):
             # The baseline is a rule-based implementation: always right, slow, billed per call.
-            return self.emit(st, "llm", sl, agent, int((4000 + 5000 * u[7]) * 1000), _llm.gap_us(u),
-                             [v.src for v in vals], model=BASELINE_MODEL, cost=0.02, input=inp, output=out)
+            return self.emit(
+                st,
+                "llm",
+                sl,
+                agent,
+                int((4000 + 5000 * u[7]) * 1000),
+                _llm.gap_us(u),
+                [v.src for v in vals],
+                model=BASELINE_MODEL,
+                cost=0.02,
+                input=inp,
+                output=out,
+            )
         model = self.ctx.models[agent]
         v2 = model.endswith("-v2")
-        gap = (_llm.AGENT_GAP[agent] - 0.9 * self.ctx.task.difficulty + 0.8 * z[0] - shift
-               - (FIRE_SHIFT[fault.kind] if fault is not None else 0.0)
-               - (0.4 if any(v.tainted for v in vals) else 0.0) - (0.6 if v2 else 0.0))
+        gap = (
+            _llm.AGENT_GAP[agent]
+            - 0.9 * self.ctx.task.difficulty
+            + 0.8 * z[0]
+            - shift
+            - (FIRE_SHIFT[fault.kind] if fault is not None else 0.0)
+            - (0.4 if any(v.tainted for v in vals) else 0.0)
+            - (0.6 if v2 else 0.0)
+        )
         t_in, t_out = _llm.token_counts(st.seq, z, u)
         dur = _llm.llm_timing(t_out, z, 1.6 if v2 else 1.0)
         lp = _llm.logprobs(salient, gap, z, u) if self.record else None
         price = _llm.MODEL_PRICE["v2" if v2 else "v1"]
-        return self.emit(st, "llm", sl, agent, dur, _llm.gap_us(u), [v.src for v in vals], model=model,
-                         input=inp, output=out,
-                         tokens_in=t_in, tokens_out=t_out, cost=_llm.cost(price, t_in, t_out), logprobs=lp)
+        return self.emit(
+            st,
+            "llm",
+            sl,
+            agent,
+            dur,
+            _llm.gap_us(u),
+            [v.src for v in vals],
+            model=model,
+            input=inp,
+            output=out,
+            tokens_in=t_in,
+            tokens_out=t_out,
+            cost=_llm.cost(price, t_in, t_out),
+            logprobs=lp,
+        )
 
     def put(self, st: State, key: str, value: Any, src: str, tainted: bool = False) -> None:
         st.bb[key] = Value(value, src, tainted)
@@ -221,8 +304,17 @@ class Machine:
         st.reported, st.detail, st.pc = "failure", detail, "end"
 
     # -- tools --------------------------------------------------------------------------------
-    def call(self, st: State, agent: str, tool: str, args: dict[str, Any], nxt: str, err: str,
-             caller: str, tainted: bool = False) -> None:
+    def call(
+        self,
+        st: State,
+        agent: str,
+        tool: str,
+        args: dict[str, Any],
+        nxt: str,
+        err: str,
+        caller: str,
+        tainted: bool = False,
+    ) -> None:
         """Queue a tool call; the orchestrator halts an agent that repeats the same call too often."""
         key = (agent, tool, json.dumps(args, sort_keys=True))
         same = st.ctr.get("same", 0) + 1 if st.ctr.get("last_call") == key else 1
@@ -230,8 +322,15 @@ class Machine:
         if same >= LOOP_LIMIT:
             self.abort(st, f"orchestrator halted {agent}: {tool} called {same} times with the same arguments")
             return
-        st.pending = {"agent": agent, "tool": tool, "args": args, "next": nxt, "err": err,
-                      "caller": caller, "tainted": tainted}
+        st.pending = {
+            "agent": agent,
+            "tool": tool,
+            "args": args,
+            "next": nxt,
+            "err": err,
+            "caller": caller,
+            "tainted": tainted,
+        }
         st.pc = "tool"
 
     def run_tool(self, st: State) -> None:
@@ -255,8 +354,21 @@ class Machine:
                 error, backoff = f"Timeout: {tool} did not answer within 30.0 s", 2_000_000
             what = "HTTP 429 (rate limited)" if env.kind == "rate_limit" else "a 30 s timeout"
             self.note(env, f"{tool} failed {env.n} time(s) in a row with {what}")
-            self.emit(st, "tool", sl, agent, dur, _llm.gap_us(u), reads, tool=tool, name=tool, input=args,
-                      status="error", error=error, attributes={"attempt": attempt})
+            self.emit(
+                st,
+                "tool",
+                sl,
+                agent,
+                dur,
+                _llm.gap_us(u),
+                reads,
+                tool=tool,
+                name=tool,
+                input=args,
+                status="error",
+                error=error,
+                attributes={"attempt": attempt},
+            )
             if attempt >= MAX_ATTEMPTS[env.kind]:
                 st.ctr["attempt"] = 0
                 self.abort(st, f"{tool}: {env.kind.replace('_', ' ')}, {attempt} attempts failed")
@@ -272,9 +384,22 @@ class Machine:
         if error is None:
             output, error, writes = self._backend(st, tool, args)
         dur = int(_llm.tool_timing(_TOOL_MS[tool], z) * slow)
-        sid = self.emit(st, "tool", sl, agent, dur, _llm.gap_us(u), reads, tool=tool, name=tool, input=args,
-                        output=output, status="error" if error else "ok", error=error,
-                        attributes={"attempt": attempt} if attempt > 1 else None)
+        sid = self.emit(
+            st,
+            "tool",
+            sl,
+            agent,
+            dur,
+            _llm.gap_us(u),
+            reads,
+            tool=tool,
+            name=tool,
+            input=args,
+            output=output,
+            status="error" if error else "ok",
+            error=error,
+            attributes={"attempt": attempt} if attempt > 1 else None,
+        )
         for key, val in writes.items():
             self.put(st, key, val, sid, p["tainted"])
         st.ctr["last_tool"] = (agent, tool, "error" if error else "ok")
@@ -307,10 +432,17 @@ class Machine:
             oid = f"PO-{self.ctx.order_base + len(st.orders):07d}"
             status = "confirmed" if args.get("confirm") is True else "pending"
             item = w.items[args["sku"]]
-            st.orders[oid] = {"order_id": oid, "sku": item.sku, "item": item.name,
-                              "supplier_id": offer.supplier_id, "supplier": w.suppliers[offer.supplier_id],
-                              "quantity": args["quantity"], "unit_price": offer.price,
-                              "total": round(offer.price * args["quantity"], 2), "status": status}
+            st.orders[oid] = {
+                "order_id": oid,
+                "sku": item.sku,
+                "item": item.name,
+                "supplier_id": offer.supplier_id,
+                "supplier": w.suppliers[offer.supplier_id],
+                "quantity": args["quantity"],
+                "unit_price": offer.price,
+                "total": round(offer.price * args["quantity"], 2),
+                "status": status,
+            }
             out = {"order_id": oid, "status": status}
             return out, None, {"order_id": oid, "order_status": status}
         # check_order
@@ -320,7 +452,9 @@ class Machine:
         return rec, None, {"order_record": rec}
 
     # -- turns --------------------------------------------------------------------------------
-    def handoff(self, st: State, to: str, mode: str, keys: tuple[str, ...], reason: str | None = None) -> None:
+    def handoff(
+        self, st: State, to: str, mode: str, keys: tuple[str, ...], reason: str | None = None
+    ) -> None:
         st.ctr["to"], st.ctr["to_mode"], st.ctr["payload"], st.ctr["reason"] = to, mode, keys, reason
         st.pc = "handoff"
 

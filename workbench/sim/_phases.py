@@ -8,12 +8,21 @@ from ._agents import Phase, opener
 from ._faults import AGENTS
 
 PHASES: dict[str, Phase] = {
-    "start": a.start, "handoff": a.handoff, "tool": a.run_tool,
+    "start": a.start,
+    "handoff": a.handoff,
+    "tool": a.run_tool,
     "planner.parse_task": a.planner_parse,
-    "retriever.plan_search": a.retriever_plan_search, "retriever.select_item": a.retriever_select,
-    "retriever.choose_supplier": a.retriever_choose, "retriever.reply": a.retriever_reply,
-    "pricer.plan": a.pricer_plan, "pricer.quote": a.pricer_quote, "pricer.reply": a.pricer_reply,
-    "executor.plan": d.executor_plan, "executor.report": d.executor_report,
-    "verifier.plan": d.verifier_plan, "verifier.judge": d.verifier_judge, "verifier.final_answer": d.verifier_final,
+    "retriever.plan_search": a.retriever_plan_search,
+    "retriever.select_item": a.retriever_select,
+    "retriever.choose_supplier": a.retriever_choose,
+    "retriever.reply": a.retriever_reply,
+    "pricer.plan": a.pricer_plan,
+    "pricer.quote": a.pricer_quote,
+    "pricer.reply": a.pricer_reply,
+    "executor.plan": d.executor_plan,
+    "executor.report": d.executor_report,
+    "verifier.plan": d.verifier_plan,
+    "verifier.judge": d.verifier_judge,
+    "verifier.final_answer": d.verifier_final,
     **{f"{name}.open": opener(name) for name in AGENTS},
 }

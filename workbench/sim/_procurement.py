@@ -94,7 +94,9 @@ class SimRun:
             by_id = {f.fid: f for f in self.faults}
             self._derived["fires"] = sorted(
                 (int(sid[1:]), by_id[fid].agent, self._meta[int(sid[1:])][1])
-                for sid, fids in self._step_fires.items() for fid in fids)
+                for sid, fids in self._step_fires.items()
+                for fid in fids
+            )
         return self._derived["fires"]
 
     def _slots(self, step_ids: frozenset[str]) -> frozenset[tuple[str, int]]:
@@ -157,10 +159,18 @@ class ProcurementSystem:
     agents: list[str] = list(AGENTS)
     fault_kinds: tuple[str, ...] = FAULT_KINDS
 
-    def __init__(self, seed: int = 0, fault_rate: float = 0.3, *, drift_at: int | None = 1200,
-                 drift_fault_rate: float = 0.25, runs_per_day: float = 70.0,
-                 start: str = "2026-01-01T00:00:00Z", fault_weights: dict[str, float] | None = None,
-                 cache_size: int = 128) -> None:
+    def __init__(
+        self,
+        seed: int = 0,
+        fault_rate: float = 0.3,
+        *,
+        drift_at: int | None = 1200,
+        drift_fault_rate: float = 0.25,
+        runs_per_day: float = 70.0,
+        start: str = "2026-01-01T00:00:00Z",
+        fault_weights: dict[str, float] | None = None,
+        cache_size: int = 128,
+    ) -> None:
         if not 0.0 <= fault_rate <= 1.0 or not 0.0 <= drift_fault_rate <= 1.0:
             raise SimulationError("fault_rate and drift_fault_rate must be in [0, 1]")
         if runs_per_day <= 0:
@@ -192,8 +202,10 @@ class ProcurementSystem:
         return state
 
     def __repr__(self) -> str:
-        return (f"ProcurementSystem(seed={self.seed}, fault_rate={self.fault_rate}, drift_at={self.drift_at}, "
-                f"agents={self.agents})")
+        return (
+            f"ProcurementSystem(seed={self.seed}, fault_rate={self.fault_rate}, drift_at={self.drift_at}, "
+            f"agents={self.agents})"
+        )
 
     # -- identities ---------------------------------------------------------------------------
     def run_id(self, index: int) -> str:
@@ -251,8 +263,9 @@ class ProcurementSystem:
         drift = self.drift_at is not None and index >= self.drift_at
         plan = plan_faults(rng, self.fault_rate, self.fault_weights, drift, self.drift_fault_rate)
         models = {a: self.model(a, index) for a in AGENTS}
-        return RunContext(self.run_id(index), self.seed, index, self.world, task, _llm.Noise(rng), models, t0,
-                          order_base), plan
+        return RunContext(
+            self.run_id(index), self.seed, index, self.world, task, _llm.Noise(rng), models, t0, order_base
+        ), plan
 
     def _build(self, index: int, record: bool = True) -> SimRun:
         """Run ``index`` with its records, or (``record=False``, for replays only) without records,
@@ -263,9 +276,28 @@ class ProcurementSystem:
         st = m.run(State(t=ctx.t0), snaps)
         fired = tuple(f for f in plan if f.fid in m.fired_at)
         outcome, detail = judge(ctx.task, st)
-        run = SimRun(ctx.run_id, self.seed, index, ctx.task, ctx.models, outcome, detail,
-                     st.reported or "failure", st.detail or "", fired, dict(m.fired_at), dict(m.desc),
-                     st.final, m.steps, m.edges, {}, ctx, snaps, m.meta, m.step_fires)
+        run = SimRun(
+            ctx.run_id,
+            self.seed,
+            index,
+            ctx.task,
+            ctx.models,
+            outcome,
+            detail,
+            st.reported or "failure",
+            st.detail or "",
+            fired,
+            dict(m.fired_at),
+            dict(m.desc),
+            st.final,
+            m.steps,
+            m.edges,
+            {},
+            ctx,
+            snaps,
+            m.meta,
+            m.step_fires,
+        )
         if not record:
             return run
         for f in fired:
@@ -285,8 +317,13 @@ class ProcurementSystem:
     def n_steps(self, run: SimRun | str | int) -> int:
         return self.get(run).n_steps
 
-    def replay(self, run: SimRun | str | int, intervention: Intervention | Iterable[str] | dict | None,
-               *, resume: bool = True) -> ReplayResult:
+    def replay(
+        self,
+        run: SimRun | str | int,
+        intervention: Intervention | Iterable[str] | dict | None,
+        *,
+        resume: bool = True,
+    ) -> ReplayResult:
         """Re-run ``run`` with the units named in ``intervention`` replaced.
 
         Parameters
@@ -334,8 +371,15 @@ class ProcurementSystem:
         hit = run._outcomes.get(key)
         if hit is None:
             if first is None:
-                hit = ReplayResult(run.outcome, run.success, 0, run.n_steps, run.n_steps, run.reported_outcome,
-                                   run.outcome_detail)
+                hit = ReplayResult(
+                    run.outcome,
+                    run.success,
+                    0,
+                    run.n_steps,
+                    run.n_steps,
+                    run.reported_outcome,
+                    run.outcome_detail,
+                )
             else:
                 hit = _execute(run, cover, first)
             run._outcomes[key] = hit
@@ -347,8 +391,9 @@ def _execute(run: SimRun, cover: Cover, at: int) -> ReplayResult:
     m = Machine(run._ctx, run.faults, cover, record=False)
     st = m.run(run.snapshots()[at].copy())
     outcome, detail = judge(run.task, st)
-    return ReplayResult(outcome, outcome == "success", m.executed, at, at + m.executed,
-                        st.reported or "failure", detail)
+    return ReplayResult(
+        outcome, outcome == "success", m.executed, at, at + m.executed, st.reported or "failure", detail
+    )
 
 
 def _effective(run: SimRun, cover: Cover) -> tuple[int | None, tuple]:
@@ -372,7 +417,9 @@ def _effective(run: SimRun, cover: Cover) -> tuple[int | None, tuple]:
     first = next((seq for seq, agent, sl in fires if agent in cover.agents or sl in cover.slots), None)
     if first is None:
         return None, ("repair",)
-    done = {agent for seq, agent, sl in fires if seq == first and (agent in cover.agents or sl in cover.slots)}
+    done = {
+        agent for seq, agent, sl in fires if seq == first and (agent in cover.agents or sl in cover.slots)
+    }
     live = {f.agent for f in run.faults} - done
     owner = run._slot_owner()
     slots = frozenset(sl for sl in cover.slots if owner[sl][0] in live and owner[sl][1] > first)

@@ -16,11 +16,23 @@ if TYPE_CHECKING:
 def run_record(run: SimRun) -> dict[str, Any]:
     """The run record: what the system itself reported (a silent failure reports success)."""
     t = run.task
-    return {"record": "run", "run_id": run.run_id, "system": "procurement", "task": t.text,
-            "outcome": run.reported_outcome, "outcome_detail": run.reported_detail,
-            "attributes": {"generator": "workbench.sim.procurement", "seed": run.seed, "index": run.index,
-                           "sku": t.sku, "quantity": t.quantity, "budget": t.budget,
-                           "models": dict(run.models)}}
+    return {
+        "record": "run",
+        "run_id": run.run_id,
+        "system": "procurement",
+        "task": t.text,
+        "outcome": run.reported_outcome,
+        "outcome_detail": run.reported_detail,
+        "attributes": {
+            "generator": "workbench.sim.procurement",
+            "seed": run.seed,
+            "index": run.index,
+            "sku": t.sku,
+            "quantity": t.quantity,
+            "budget": t.budget,
+            "models": dict(run.models),
+        },
+    }
 
 
 def label_records(run: SimRun) -> list[dict[str, Any]]:
@@ -31,23 +43,53 @@ def label_records(run: SimRun) -> list[dict[str, Any]]:
     not have failed the run) caused nothing, so in a failed run its label keeps its kind, for the
     detectors' scoring, and says in its detail where it struck, but names no agent or step.
     """
-    labels = [{"record": "label", "run_id": run.run_id, "outcome": run.outcome, "source": "ground_truth",
-               "detail": run.outcome_detail}]
+    labels = [
+        {
+            "record": "label",
+            "run_id": run.run_id,
+            "outcome": run.outcome,
+            "source": "ground_truth",
+            "detail": run.outcome_detail,
+        }
+    ]
     failed = run.outcome != "success"
     for f in run.faults:
         note = run.fault_notes.get(f.fid, f.kind)
         if not run.recovered[f.fid]:
-            labels.append({"record": "label", "run_id": run.run_id, "agent": f.agent,
-                           "step_id": run.fault_steps[f.fid], "kind": f.kind, "source": "ground_truth",
-                           "detail": f"{note} (not recovered)"})
+            labels.append(
+                {
+                    "record": "label",
+                    "run_id": run.run_id,
+                    "agent": f.agent,
+                    "step_id": run.fault_steps[f.fid],
+                    "kind": f.kind,
+                    "source": "ground_truth",
+                    "detail": f"{note} (not recovered)",
+                }
+            )
         elif failed:
-            labels.append({"record": "label", "run_id": run.run_id, "kind": f.kind, "source": "ground_truth",
-                           "detail": f"{note} ({f.agent} at {run.fault_steps[f.fid]}; recovered, "
-                                     "not a cause of the failure)"})
+            labels.append(
+                {
+                    "record": "label",
+                    "run_id": run.run_id,
+                    "kind": f.kind,
+                    "source": "ground_truth",
+                    "detail": f"{note} ({f.agent} at {run.fault_steps[f.fid]}; recovered, "
+                    "not a cause of the failure)",
+                }
+            )
         else:
-            labels.append({"record": "label", "run_id": run.run_id, "agent": f.agent,
-                           "step_id": run.fault_steps[f.fid], "kind": f.kind, "source": "ground_truth",
-                           "detail": f"{note} (recovered)"})
+            labels.append(
+                {
+                    "record": "label",
+                    "run_id": run.run_id,
+                    "agent": f.agent,
+                    "step_id": run.fault_steps[f.fid],
+                    "kind": f.kind,
+                    "source": "ground_truth",
+                    "detail": f"{note} (recovered)",
+                }
+            )
     return labels
 
 

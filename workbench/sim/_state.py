@@ -28,11 +28,11 @@ class State:
     """Everything a run's next step depends on."""
 
     pc: str = "start"
-    t: int = 0                          # clock, microseconds since the epoch
-    seq: int = 0                        # number of steps executed so far
-    agent: str | None = None            # agent whose turn it is
-    span: str | None = None             # step id of the open agent span
-    handoff_from: str | None = None     # handoff step that opened the next turn
+    t: int = 0  # clock, microseconds since the epoch
+    seq: int = 0  # number of steps executed so far
+    agent: str | None = None  # agent whose turn it is
+    span: str | None = None  # step id of the open agent span
+    handoff_from: str | None = None  # handoff step that opened the next turn
     bb: dict[str, Value] = field(default_factory=dict)
     occ: dict[str, int] = field(default_factory=dict)
     fired: dict[int, int] = field(default_factory=dict)
@@ -45,10 +45,24 @@ class State:
     final: dict[str, Any] | None = None
 
     def copy(self) -> State:
-        return State(self.pc, self.t, self.seq, self.agent, self.span, self.handoff_from,
-                     self.bb.copy(), self.occ.copy(), self.fired.copy(), self.done.copy(),
-                     self.ctr.copy(), self.orders.copy(), self.pending, self.reported, self.detail,
-                     self.final)
+        return State(
+            self.pc,
+            self.t,
+            self.seq,
+            self.agent,
+            self.span,
+            self.handoff_from,
+            self.bb.copy(),
+            self.occ.copy(),
+            self.fired.copy(),
+            self.done.copy(),
+            self.ctr.copy(),
+            self.orders.copy(),
+            self.pending,
+            self.reported,
+            self.detail,
+            self.final,
+        )
 
 
 def judge(task: Task, st: State) -> tuple[str, str]:

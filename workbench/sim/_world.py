@@ -14,25 +14,45 @@ import numpy as np
 # Each base product comes in two close variants: the pair is what a retriever confuses when it
 # picks a look-alike item (the start of a cascade).
 _PRODUCTS = [
-    ("hex bolt", ("M6 x 40mm", "M6 x 30mm")), ("copy paper", ("A4 80gsm", "A4 100gsm")),
-    ("USB-C cable", ("2m", "1m")), ("nitrile gloves", ("size M", "size L")),
-    ("safety goggles", ("clear", "tinted")), ("pallet wrap", ("500mm", "400mm")),
-    ("toner cartridge", ("black", "cyan")), ("LED panel", ("600x600", "300x1200")),
-    ("cable ties", ("200mm", "300mm")), ("hand sanitiser", ("500ml", "1l")),
-    ("shipping box", ("medium", "large")), ("ethernet cable", ("cat6 3m", "cat6 5m")),
-    ("work boots", ("size 42", "size 43")), ("hi-vis vest", ("size L", "size XL")),
-    ("label roll", ("100x150", "100x50")), ("duct tape", ("48mm", "72mm")),
-    ("AA batteries", ("pack of 24", "pack of 12")), ("whiteboard marker", ("black", "blue")),
-    ("floor cleaner", ("5l", "1l")), ("ear plugs", ("foam", "silicone")),
-    ("laptop stand", ("aluminium", "steel")), ("padlock", ("40mm", "50mm")),
-    ("drill bit set", ("HSS 19pc", "HSS 13pc")), ("paper towels", ("2-ply", "3-ply")),
+    ("hex bolt", ("M6 x 40mm", "M6 x 30mm")),
+    ("copy paper", ("A4 80gsm", "A4 100gsm")),
+    ("USB-C cable", ("2m", "1m")),
+    ("nitrile gloves", ("size M", "size L")),
+    ("safety goggles", ("clear", "tinted")),
+    ("pallet wrap", ("500mm", "400mm")),
+    ("toner cartridge", ("black", "cyan")),
+    ("LED panel", ("600x600", "300x1200")),
+    ("cable ties", ("200mm", "300mm")),
+    ("hand sanitiser", ("500ml", "1l")),
+    ("shipping box", ("medium", "large")),
+    ("ethernet cable", ("cat6 3m", "cat6 5m")),
+    ("work boots", ("size 42", "size 43")),
+    ("hi-vis vest", ("size L", "size XL")),
+    ("label roll", ("100x150", "100x50")),
+    ("duct tape", ("48mm", "72mm")),
+    ("AA batteries", ("pack of 24", "pack of 12")),
+    ("whiteboard marker", ("black", "blue")),
+    ("floor cleaner", ("5l", "1l")),
+    ("ear plugs", ("foam", "silicone")),
+    ("laptop stand", ("aluminium", "steel")),
+    ("padlock", ("40mm", "50mm")),
+    ("drill bit set", ("HSS 19pc", "HSS 13pc")),
+    ("paper towels", ("2-ply", "3-ply")),
 ]
 
 _QUANTITIES = (5, 10, 12, 20, 24, 25, 30, 40, 50, 60, 75, 80, 100, 120, 150, 200)
 
 _SUPPLIERS = [
-    "Acme Industrial", "Borealis Supply", "Cobalt Trading", "Delta Wholesale", "Evergreen Parts",
-    "Fulcrum Distribution", "Granite Procurement", "Harbor Goods", "Ironleaf Ltd", "Juniper B2B",
+    "Acme Industrial",
+    "Borealis Supply",
+    "Cobalt Trading",
+    "Delta Wholesale",
+    "Evergreen Parts",
+    "Fulcrum Distribution",
+    "Granite Procurement",
+    "Harbor Goods",
+    "Ironleaf Ltd",
+    "Juniper B2B",
 ]
 
 
@@ -104,8 +124,14 @@ class World:
                     factor = rng.uniform(0.85, 1.25) * (1.0 + 0.12 * v)
                     # One supplier always holds enough stock for any task, so a fault-free run succeeds.
                     stock = 5000 if k == 0 else int(rng.integers(20, 400))
-                    offers.append(Offer(sup_ids[int(s)], round(max(0.05, base_price * factor), 2), stock,
-                                        round(float(rng.uniform(3.0, 5.0)), 1)))
+                    offers.append(
+                        Offer(
+                            sup_ids[int(s)],
+                            round(max(0.05, base_price * factor), 2),
+                            stock,
+                            round(float(rng.uniform(3.0, 5.0)), 1),
+                        )
+                    )
                 items[skus[v]] = Item(skus[v], f"{base} {variant}", skus[1 - v], tuple(offers))
         self.items = items
         self.skus = sorted(items)
@@ -126,7 +152,9 @@ class World:
         hit = self._best.get(key)
         if hit is None:
             chosen = choose_supplier(self.lookup_supplier(sku), quantity)
-            hit = self._best[key] = next(o for o in self.items[sku].offers if o.supplier_id == chosen["supplier_id"])
+            hit = self._best[key] = next(
+                o for o in self.items[sku].offers if o.supplier_id == chosen["supplier_id"]
+            )
         return hit
 
     def offer(self, sku: str, supplier_id: str) -> Offer | None:
@@ -146,8 +174,15 @@ class World:
         return [{"sku": it.sku, "name": it.name} for it in base[:3]]
 
     def lookup_supplier(self, sku: str) -> list[dict[str, Any]]:
-        return [{"supplier_id": o.supplier_id, "name": self.suppliers[o.supplier_id], "rating": o.rating,
-                 "stock": o.stock} for o in self.items[sku].offers]
+        return [
+            {
+                "supplier_id": o.supplier_id,
+                "name": self.suppliers[o.supplier_id],
+                "rating": o.rating,
+                "stock": o.stock,
+            }
+            for o in self.items[sku].offers
+        ]
 
     def get_price(self, sku: str, supplier_id: str) -> dict[str, Any] | None:
         o = self.offer(sku, supplier_id)

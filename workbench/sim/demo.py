@@ -11,14 +11,24 @@ import argparse
 
 from ._demo import DEMO_PATH, DEMO_RUNS, DEMO_SEED, demo_runs, demo_system, generate_demo, summarize
 
-__all__ = ["DEMO_PATH", "DEMO_RUNS", "DEMO_SEED", "demo_runs", "demo_system", "generate_demo", "main",
-           "summarize"]
+__all__ = [
+    "DEMO_PATH",
+    "DEMO_RUNS",
+    "DEMO_SEED",
+    "demo_runs",
+    "demo_system",
+    "generate_demo",
+    "main",
+    "summarize",
+]
 
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: regenerate the demo data file and print its summary."""
-    ap = argparse.ArgumentParser(prog="python -m workbench.sim.demo",
-                                 description="Write the simulator's demo data set as native JSONL.")
+    ap = argparse.ArgumentParser(
+        prog="python -m workbench.sim.demo",
+        description="Write the simulator's demo data set as native JSONL.",
+    )
     ap.add_argument("path", nargs="?", default=DEMO_PATH, help=f"output file (default {DEMO_PATH})")
     ap.add_argument("--runs", type=int, default=DEMO_RUNS)
     ap.add_argument("--seed", type=int, default=DEMO_SEED)

@@ -42,18 +42,29 @@ DERIVED_BY_MARKER = (
 
 # The detectors that analyse one run at a time (detect/_runner.py's FAMILIES but drift): those a run is marked
 # detected by (schema.sql's detected).
-PER_RUN_DETECTORS = ("loop", "retry", "storm", "breach", "ping_pong", "repeated_reply", "silent_failure", "cascade",
-                     "gave_up")
+PER_RUN_DETECTORS = (
+    "loop",
+    "retry",
+    "storm",
+    "breach",
+    "ping_pong",
+    "repeated_reply",
+    "silent_failure",
+    "cascade",
+    "gave_up",
+)
 
 
 def mark_detected_by_findings(con: duckdb.DuckDBPyConnection) -> None:
     """The runs a store of schema 4 or earlier took as detected, those with findings, marked detected by every per-run
     detector, settings unknown (NULL): migration 5, a snapshot of such a store. (A run detected with nothing found
     then has no mark: detect="auto" runs the detectors on it once more, as it did at every call before.)"""
-    con.execute("INSERT INTO detected SELECT f.run_id, d.detector, NULL FROM (SELECT DISTINCT run_id FROM findings) f "
-                "CROSS JOIN (SELECT unnest($detectors) AS detector) d "
-                "ANTI JOIN detected x ON x.run_id = f.run_id AND x.detector = d.detector",
-                {"detectors": list(PER_RUN_DETECTORS)})
+    con.execute(
+        "INSERT INTO detected SELECT f.run_id, d.detector, NULL FROM (SELECT DISTINCT run_id FROM findings) f "
+        "CROSS JOIN (SELECT unnest($detectors) AS detector) d "
+        "ANTI JOIN detected x ON x.run_id = f.run_id AND x.detector = d.detector",
+        {"detectors": list(PER_RUN_DETECTORS)},
+    )
 
 
 # version -> SQL statements that upgrade a store from version-1 to version. schema.sql is the newest
@@ -61,22 +72,26 @@ def mark_detected_by_findings(con: duckdb.DuckDBPyConnection) -> None:
 MIGRATIONS: dict[int, list[str | Callable[[duckdb.DuckDBPyConnection], None]]] = {
     # 2: the quarantine keeps a bounded prefix of a record with its length and hash, and numbers
     # identical rejects instead of collapsing them.
-    2: ["ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS raw_bytes BIGINT",
+    2: [
+        "ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS raw_bytes BIGINT",
         "ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS raw_sha256 VARCHAR",
         "ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS occurrence INTEGER DEFAULT 1",
         "UPDATE quarantine SET raw_bytes = octet_length(encode(raw)), raw_sha256 = sha256(raw) "
         "WHERE raw IS NOT NULL AND raw_sha256 IS NULL",
-        "UPDATE quarantine SET occurrence = 1 WHERE occurrence IS NULL"],
+        "UPDATE quarantine SET occurrence = 1 WHERE occurrence IS NULL",
+    ],
     # 3: the steps carrying one span link, by the span they link to (schema.sql's linked_roots, created empty
     # before the migrations run), so that an ingest call finds the stored roots its spans continue without a
     # scan of every step's attributes.
     3: [keep_linked_roots_sql("steps")],
     # 4: a label's giver (labels.given_by): a person giving an earlier outcome again makes it the latest, where an
     # identical label was stored once. The labels stored before keep none (NULL, as a log's).
-    4: ["ALTER TABLE labels ADD COLUMN IF NOT EXISTS given_by VARCHAR",
+    4: [
+        "ALTER TABLE labels ADD COLUMN IF NOT EXISTS given_by VARCHAR",
         # and the tool steps read out of messages (schema.sql's derived_tools, created empty before the migrations
         # run), which an earlier schema told by their attributes' marker only: taken from it once
-        DERIVED_BY_MARKER],
+        DERIVED_BY_MARKER,
+    ],
     # 5: which runs the detectors ran on (schema.sql's detected, created empty before the migrations run): those
     # with findings, as "auto" took them
     5: [mark_detected_by_findings],
@@ -147,8 +162,11 @@ def connect_file(path: str | os.PathLike[str] | None, read_only: bool = False) -
         target = os.fspath(shared_name(target))
     try:
         # (read-only: an instance of its own, not the one DuckDB's cache holds for the path: _read_only_open.py)
-        con = (connect_read_only(target) if read_only and path is not None
-               else duckdb.connect(target, read_only=read_only))
+        con = (
+            connect_read_only(target)
+            if read_only and path is not None
+            else duckdb.connect(target, read_only=read_only)
+        )
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():
@@ -159,7 +177,8 @@ def connect_file(path: str | os.PathLike[str] | None, read_only: bool = False) -
             raise StoreLockedError(
                 f"{target} is open in this process already, {'for writing' if read_only else 'read-only'}: "
                 "DuckDB opens a file in one process either for writing once or read-only, not both. Use that "
-                "workspace (or close it first), or read a copy it writes with ws.snapshot(PATH)") from None
+                "workspace (or close it first), or read a copy it writes with ws.snapshot(PATH)"
+            ) from None
         raise StoreError(f"cannot open {target}: {exc}") from None
     except duckdb.Error as exc:
         raise StoreError(f"cannot open {target}: {exc}") from None
@@ -185,11 +204,13 @@ def _locked(target: str, text: str) -> StoreLockedError:
         return StoreLockedError(
             f"{target} is open read-only in {who}. DuckDB lets no process write a file that another process has "
             "open, even read-only: close that workspace (ws.close(), or stop that kernel) to write here, or open "
-            "it read-only here too (wb.open(path, read_only=True)).")
+            "it read-only here too (wb.open(path, read_only=True))."
+        )
     return StoreLockedError(
         f"{target} is open for writing in {who}. DuckDB lets no other process open a file "
         "that one process writes, not even read-only: close the other workspace (ws.close(), or "
-        "stop that kernel), or read a copy it writes with ws.snapshot(PATH) or ws.export(FOLDER).")
+        "stop that kernel), or read a copy it writes with ws.snapshot(PATH) or ws.export(FOLDER)."
+    )
 
 
 def _held_here(text: str) -> bool:
@@ -201,11 +222,15 @@ def _check_is_store(con: duckdb.DuckDBPyConnection, target: str) -> None:
     """Refuse a data file DuckDB opens as an in-memory database of its own (an existing ``.jsonl``, ``.json`` or
     ``.csv``): ``wb.open("traces.jsonl")`` gave a writable workspace in memory, and everything ingested into it
     was gone when it closed, the trace file untouched and nothing said."""
-    (where,) = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+    (where,) = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchall()
     if where[0] is None:
-        raise StoreError(f"cannot open {target}: it is a data file, not a workbench store (DuckDB reads it as a "
-                         f"database in memory, and what the workspace stored would be lost). To read it as logs: "
-                         f"wb.open_path({target!r}), or wb.open('store.duckdb').ingest({target!r})")
+        raise StoreError(
+            f"cannot open {target}: it is a data file, not a workbench store (DuckDB reads it as a "
+            f"database in memory, and what the workspace stored would be lost). To read it as logs: "
+            f"wb.open_path({target!r}), or wb.open('store.duckdb').ingest({target!r})"
+        )
 
 
 def _check_catalog(con: duckdb.DuckDBPyConnection, target: str) -> None:
@@ -220,13 +245,26 @@ def _check_catalog(con: duckdb.DuckDBPyConnection, target: str) -> None:
     detect/_macros.py; a second open of a file this process has open shares that instance.)"""
     # (the detectors' catalogue told by its name and its being in memory, never a file's: _macros_catalogue.py; no
     # function called in these queries, which a file's macro of that name would answer: compared in Python)
-    macros = sorted({n for n, db, in_memory in con.execute(
-        "SELECT f.function_name, f.database_name, d.path IS NULL FROM system.main.duckdb_functions() f "
-        "LEFT JOIN system.main.duckdb_databases() d ON d.database_name = f.database_name WHERE NOT f.internal "
-        "AND f.function_type IN ('macro', 'table_macro')").fetchall() if not (db == MACROS_DATABASE and in_memory)})
-    views = sorted({n for n, in con.execute(
-        "SELECT view_name FROM system.main.duckdb_views() WHERE NOT internal AND NOT temporary").fetchall()}
-        & {*TABLES, *KEPT, "meta"})
+    macros = sorted(
+        {
+            n
+            for n, db, in_memory in con.execute(
+                "SELECT f.function_name, f.database_name, d.path IS NULL FROM system.main.duckdb_functions() f "
+                "LEFT JOIN system.main.duckdb_databases() d ON d.database_name = f.database_name WHERE NOT f.internal "
+                "AND f.function_type IN ('macro', 'table_macro')"
+            ).fetchall()
+            if not (db == MACROS_DATABASE and in_memory)
+        }
+    )
+    views = sorted(
+        {
+            n
+            for (n,) in con.execute(
+                "SELECT view_name FROM system.main.duckdb_views() WHERE NOT internal AND NOT temporary"
+            ).fetchall()
+        }
+        & {*TABLES, *KEPT, "meta"}
+    )
     # A type named like one of DuckDB's (JSON: an extension's, not reserved) is taken for it in every cast: a
     # file defining json as INTEGER made every ingest fail on 'Could not convert string to INT32', as VARCHAR
     # it would change what the store's JSON comparisons see.
@@ -234,13 +272,22 @@ def _check_catalog(con: duckdb.DuckDBPyConnection, target: str) -> None:
     duckdbs = {n.lower() for n, internal in kinds if internal}
     types = sorted({n for n, internal in kinds if not internal and n.lower() in duckdbs})
     if macros or views or types:
-        what = "; ".join(x for x in (
-            f"SQL macros {_listed(macros)} (named like DuckDB's functions, they run in their place)" if macros else "",
-            f"views in place of the store's tables {_listed(views)}" if views else "",
-            f"types {_listed(types)} named like DuckDB's (taken for them in every cast)" if types else "") if x)
-        raise StoreError(f"cannot open {target}: it defines {what}, which a workbench store never holds: "
-                         "they would change every query of the store (a crafted file reads local files so). "
-                         "Not opened; if the file is yours, drop them with DuckDB itself")
+        what = "; ".join(
+            x
+            for x in (
+                f"SQL macros {_listed(macros)} (named like DuckDB's functions, they run in their place)"
+                if macros
+                else "",
+                f"views in place of the store's tables {_listed(views)}" if views else "",
+                f"types {_listed(types)} named like DuckDB's (taken for them in every cast)" if types else "",
+            )
+            if x
+        )
+        raise StoreError(
+            f"cannot open {target}: it defines {what}, which a workbench store never holds: "
+            "they would change every query of the store (a crafted file reads local files so). "
+            "Not opened; if the file is yours, drop them with DuckDB itself"
+        )
 
 
 def _listed(names: list[str]) -> str:
@@ -270,18 +317,24 @@ def _stored_version(con: duckdb.DuckDBPyConnection, value: object) -> int:
     text = str(value).strip() if value is not None else ""
     if text.isascii() and text.isdigit() and int(text) >= 1:
         return int(text)
-    (where,) = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    raise StoreError(f"{where or 'this store'}: its meta table gives schema version {value!r}, which is no version "
-                     f"(a whole number from 1 to {SCHEMA_VERSION}): the file was damaged or edited by hand; not "
-                     "opened")
+    (where,) = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    raise StoreError(
+        f"{where or 'this store'}: its meta table gives schema version {value!r}, which is no version "
+        f"(a whole number from 1 to {SCHEMA_VERSION}): the file was damaged or edited by hand; not "
+        "opened"
+    )
 
 
 def _refuse_newer(version: int, what: str) -> None:
     """:class:`StoreError` when ``version`` (of ``what``: "this store", "<folder>: this export") is newer than
     this workbench's schema."""
     if version > SCHEMA_VERSION:
-        raise StoreError(f"{what} has schema version {version}, newer than this workbench ({SCHEMA_VERSION}): "
-                         "upgrade the workbench package")
+        raise StoreError(
+            f"{what} has schema version {version}, newer than this workbench ({SCHEMA_VERSION}): "
+            "upgrade the workbench package"
+        )
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection, new: bool = False) -> int:
@@ -304,15 +357,18 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, new: bool = False) -> int:
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary",
-                            [name]).fetchall()[0][0])
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [name]
+        ).fetchall()[0][0]
+    )
 
 
 def is_parquet_export(path: Path) -> bool:
     """True when ``path`` is a folder written by ``Workspace.export``."""
     try:
         return path.is_dir() and (path / "steps").exists() and (path / "runs").exists()
-    except (OSError, ValueError):   # a name too long for a file (log text given as a path): no folder at all
+    except (OSError, ValueError):  # a name too long for a file (log text given as a path): no folder at all
         return False
 
 
@@ -324,9 +380,11 @@ def export_files(folder: Path) -> list[Path]:
     found = sorted(folder.rglob("*.parquet")) if folder.is_dir() else []
     odd = next((f for f in found if not f.is_file() and not f.is_dir()), None)
     if odd is not None:
-        raise StoreError(f"{odd} is no regular file (a named pipe or a device): an export holds Parquet files "
-                         "only; not read")
-    return [f for f in found if f.is_file()]   # (a folder named x.parquet: its files are found in it)
+        raise StoreError(
+            f"{odd} is no regular file (a named pipe or a device): an export holds Parquet files "
+            "only; not read"
+        )
+    return [f for f in found if f.is_file()]  # (a folder named x.parquet: its files are found in it)
 
 
 # Left in an export's folder while its tables are written (see Workspace.export).
@@ -339,25 +397,34 @@ def export_schema_version(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     or when the export was cut short (its ``_EXPORT_INCOMPLETE`` marker is still there): some tables would be
     missing or stale, read as runs without their steps."""
     if (path / EXPORT_INCOMPLETE).exists():
-        raise StoreError(f"{path}: this export was cut short ({EXPORT_INCOMPLETE} is still in it: a full disk or a "
-                         "killed process stopped it before its last table); export again; not read")
+        raise StoreError(
+            f"{path}: this export was cut short ({EXPORT_INCOMPLETE} is still in it: a full disk or a "
+            "killed process stopped it before its last table); export again; not read"
+        )
     files = export_files(path / "meta")
     if not files:
         return 0
     try:
-        rows = con.execute("SELECT value FROM read_parquet($files) WHERE key = 'schema_version'",
-                           {"files": [str(f) for f in files]}).fetchall()
-        version = max((int(v) for v, in rows), default=0)
+        rows = con.execute(
+            "SELECT value FROM read_parquet($files) WHERE key = 'schema_version'",
+            {"files": [str(f) for f in files]},
+        ).fetchall()
+        version = max((int(v) for (v,) in rows), default=0)
     except (duckdb.Error, ValueError, TypeError) as exc:
-        raise StoreError(f"{path}: the export's meta table could not be read ({type(exc).__name__}: {exc}); "
-                         "not read") from exc
+        raise StoreError(
+            f"{path}: the export's meta table could not be read ({type(exc).__name__}: {exc}); not read"
+        ) from exc
     _refuse_newer(version, f"{path}: this export")
     return version
 
 
 # Columns a migration added: an export an earlier schema version wrote lacks them.
-_MIGRATED_COLUMNS = frozenset(re.findall(r"ADD COLUMN IF NOT EXISTS (\w+)", " ".join(
-    stmt for stmts in MIGRATIONS.values() for stmt in stmts if isinstance(stmt, str))))
+_MIGRATED_COLUMNS = frozenset(
+    re.findall(
+        r"ADD COLUMN IF NOT EXISTS (\w+)",
+        " ".join(stmt for stmts in MIGRATIONS.values() for stmt in stmts if isinstance(stmt, str)),
+    )
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -367,8 +434,9 @@ def _store_columns() -> dict[str, frozenset[str]]:
     try:
         for stmt in sql_statements("schema"):
             con.execute(stmt)
-        rows = con.execute("SELECT table_name, list(column_name) FROM information_schema.columns "
-                           "GROUP BY table_name").fetchall()
+        rows = con.execute(
+            "SELECT table_name, list(column_name) FROM information_schema.columns GROUP BY table_name"
+        ).fetchall()
     finally:
         con.close()
     return {table: frozenset(columns) for table, columns in rows}
@@ -391,16 +459,22 @@ def open_parquet_export(path: Path) -> duckdb.DuckDBPyConnection:
         hive = table in PARTITIONED
         try:
             rel = con.read_parquet([str(f) for f in files], hive_partitioning=hive, union_by_name=True)
-        except duckdb.Error as exc:   # (a file cut short, or no Parquet: DuckDB's own error, and none was named)
+        except (
+            duckdb.Error
+        ) as exc:  # (a file cut short, or no Parquet: DuckDB's own error, and none was named)
             con.close()
-            raise StoreError(f"{path}: the export's {table} table cannot be read ({exc}); not opened") from None
+            raise StoreError(
+                f"{path}: the export's {table} table cannot be read ({exc}); not opened"
+            ) from None
         # A file of other columns (not one ws.export wrote) failed only at the first query reading a column it
         # lacks, with DuckDB's binder error; columns a later schema version added may be missing (older export).
         missing = sorted(_store_columns()[table] - set(rel.columns) - _MIGRATED_COLUMNS)
         if missing:
             con.close()
-            raise StoreError(f"{path}: the export's {table} table lacks the column(s) {', '.join(missing)} "
-                             f"(read from {folder}): not a workbench export; not opened")
+            raise StoreError(
+                f"{path}: the export's {table} table lacks the column(s) {', '.join(missing)} "
+                f"(read from {folder}): not a workbench export; not opened"
+            )
         if hive:
             # The partition key is derived from started_at; the store's columns are what we give back.
             rel = rel.select(", ".join(c for c in rel.columns if c != "day"))

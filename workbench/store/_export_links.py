@@ -29,7 +29,7 @@ def join_export_links(con: duckdb.DuckDBPyConnection) -> None:
     for stmt in sections["export_roots"]:
         con.execute(stmt)
     exported = con.execute("SELECT old_run, new_run FROM export_link_roots").fetchall()
-    exported += con.execute(sections["moved"][0]).fetchall()   # (the rest of a trace the store moved)
+    exported += con.execute(sections["moved"][0]).fetchall()  # (the rest of a trace the store moved)
     stored = []
     if con.execute("SELECT EXISTS (SELECT 1 FROM linked_roots)").fetchall()[0][0]:
         (query,) = sections["stored_roots"]
@@ -37,7 +37,9 @@ def join_export_links(con: duckdb.DuckDBPyConnection) -> None:
     # run -> the run it continues (an exported trace: the stored run holding its linked span; a stored run: the
     # export's), followed to the end of a chain; a run whose roots point at two places joins none
     target: dict[str, str | None] = {}
-    exported += con.execute(sections["stored_moved"][0]).fetchall()   # (a stored part of a trace the export moved)
+    exported += con.execute(
+        sections["stored_moved"][0]
+    ).fetchall()  # (a stored part of a trace the export moved)
     for run, where in [*exported, *((run, export_run) for run, _, _, export_run, _ in stored)]:
         target[run] = where if target.get(run, where) == where else None
     final = _resolve({t: w for t, w in target.items() if w is not None and w != t})
@@ -45,32 +47,59 @@ def join_export_links(con: duckdb.DuckDBPyConnection) -> None:
     # span moves the export's part too (its steps under the stored root: the root was the trace's last span to
     # end, cut off from the export), and an exported trace joining a stored run takes the store's part with it.
     moving = [t for t, w in final.items() if w != t]
-    export_moves = sorted({(t, final[t]) for (t,) in con.execute(
-        "SELECT DISTINCT run_id FROM export_steps WHERE export_bad IS NULL AND run_id IN (SELECT unnest($runs))",
-        {"runs": moving}).fetchall()}) if moving else []
-    stored_moves = sorted({(r, final[r]) for (r,) in con.execute(
-        "SELECT run_id FROM runs WHERE run_id IN (SELECT unnest($runs))", {"runs": moving}).fetchall()}
-                          ) if moving else []
+    export_moves = (
+        sorted(
+            {
+                (t, final[t])
+                for (t,) in con.execute(
+                    "SELECT DISTINCT run_id FROM export_steps WHERE export_bad IS NULL AND run_id IN (SELECT unnest($runs))",
+                    {"runs": moving},
+                ).fetchall()
+            }
+        )
+        if moving
+        else []
+    )
+    stored_moves = (
+        sorted(
+            {
+                (r, final[r])
+                for (r,) in con.execute(
+                    "SELECT run_id FROM runs WHERE run_id IN (SELECT unnest($runs))", {"runs": moving}
+                ).fetchall()
+            }
+        )
+        if moving
+        else []
+    )
     _table(con, "export_moves", export_moves)
     _table(con, "export_stored_moves", stored_moves)
     if export_moves:
         for stmt in sections["map"]:
             con.execute(stmt)
-        for table in _MOVED_VIEWS:   # (names of this module's own)
+        for table in _MOVED_VIEWS:  # (names of this module's own)
             con.execute(f"CREATE OR REPLACE TEMP VIEW export_{table} AS SELECT * FROM export_linked_{table}")
     if stored_moves:
         moved = dict(stored_moves)
         # A moved run's row gives way to its new run's when the export holds one (join_linked_stored.sql reads
         # stage_runs for the runs a call brings; merge_export.sql makes its own after this)
-        con.execute("CREATE OR REPLACE TEMP TABLE stage_runs AS SELECT DISTINCT e.run_id FROM export_runs e "
-                    "SEMI JOIN export_stored_moves m ON m.new_run = e.run_id")
-        move_stored_runs(con, StoredMoves(moves=stored_moves, roots=[(run, root, linked, bool(hop))
-                                                                     for run, root, linked, _, hop in stored
-                                                                     if run in moved]))
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE stage_runs AS SELECT DISTINCT e.run_id FROM export_runs e "
+            "SEMI JOIN export_stored_moves m ON m.new_run = e.run_id"
+        )
+        move_stored_runs(
+            con,
+            StoredMoves(
+                moves=stored_moves,
+                roots=[
+                    (run, root, linked, bool(hop)) for run, root, linked, _, hop in stored if run in moved
+                ],
+            ),
+        )
 
 
 def _table(con: duckdb.DuckDBPyConnection, name: str, moves: list[tuple[str, str]]) -> None:
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (old_run VARCHAR, new_run VARCHAR)")   # (our own names)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (old_run VARCHAR, new_run VARCHAR)")  # (our own names)
     if moves:
         con.executemany(f"INSERT INTO {name} VALUES (?, ?)", moves)
 

@@ -49,9 +49,14 @@ def _export_view(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> li
     store has not (not read): a column renamed or dropped by hand loses its values, and says so."""
     stored = con.table(table)
     columns = list(zip(stored.columns, (str(t) for t in stored.types), strict=True))
-    required = {c for c, in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-        "AND schema_name = current_schema() AND table_name = ? AND NOT is_nullable", [table]).fetchall()}
+    required = {
+        c
+        for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = current_schema() AND table_name = ? AND NOT is_nullable",
+            [table],
+        ).fetchall()
+    }
     files = [str(f) for f in export_files(folder / table)]
     if files:
         rel, added, file_col, row = _read_export(con, files, table in PARTITIONED)
@@ -66,25 +71,42 @@ def _export_view(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> li
                 picks.append(f"{q} AS {q}")
             else:  # (a value that is no such type is NULL here, and the row quarantined: export_bad)
                 picks.append(f"TRY_CAST({q} AS {t}) AS {q}")
-                bad.append(f"WHEN {q} IS NOT NULL AND TRY_CAST({q} AS {t}) IS NULL "
-                           f"THEN {_text(f'column {c} holds a value that is no {t}')}")
+                bad.append(
+                    f"WHEN {q} IS NOT NULL AND TRY_CAST({q} AS {t}) IS NULL "
+                    f"THEN {_text(f'column {c} holds a value that is no {t}')}"
+                )
             if c in required:
                 bad.append(f"WHEN {q if c in have else 'NULL'} IS NULL THEN {_text(f'column {c} is empty')}")
         why = f"CASE {' '.join(bad)} END" if bad else "CAST(NULL AS VARCHAR)"
-        rel = rel.select(", ".join([*picks, f"{_quoted(file_col)} AS export_file", f"{row} AS export_row",
-                                    f"{why} AS export_bad"]))
+        rel = rel.select(
+            ", ".join(
+                [
+                    *picks,
+                    f"{_quoted(file_col)} AS export_file",
+                    f"{row} AS export_row",
+                    f"{why} AS export_bad",
+                ]
+            )
+        )
     else:  # an empty table exports no file
-        rel = stored.select(", ".join([*(_quoted(c) for c, _ in columns),
-                                                 "CAST(NULL AS VARCHAR) AS export_file",
-                                                 "CAST(NULL AS BIGINT) AS export_row",
-                                                 "CAST(NULL AS VARCHAR) AS export_bad"])).filter("false")
+        rel = stored.select(
+            ", ".join(
+                [
+                    *(_quoted(c) for c, _ in columns),
+                    "CAST(NULL AS VARCHAR) AS export_file",
+                    "CAST(NULL AS BIGINT) AS export_row",
+                    "CAST(NULL AS VARCHAR) AS export_bad",
+                ]
+            )
+        ).filter("false")
         notes = []
     rel.create_view(f"export_{table}", replace=True)
     return notes
 
 
-def _read_export(con: duckdb.DuckDBPyConnection, files: list[str],
-                 hive: bool) -> tuple[duckdb.DuckDBPyRelation, set[str], str, str]:
+def _read_export(
+    con: duckdb.DuckDBPyConnection, files: list[str], hive: bool
+) -> tuple[duckdb.DuckDBPyRelation, set[str], str, str]:
     """The rows of ``files`` with the file and the 0-based row each came from: the relation, the columns the
     reading added, the name of its file column and the expression of its row. read_parquet adds these as ``filename`` and ``file_row_number``
     and refuses a file holding a column of either name (a hand-made export, another tool's): then the file
@@ -92,15 +114,25 @@ def _read_export(con: duckdb.DuckDBPyConnection, files: list[str],
     ``row_number() OVER ()``, which keeps the files' order) less each file's first, so such a column is read
     like any other (a column the store has not: noted, not read)."""
     held = set(con.read_parquet(files, hive_partitioning=hive, union_by_name=True).columns)
-    if not {c.lower() for c in held} & {"filename", "file_row_number"}:   # (DuckDB binds names case-blind)
-        rel = con.read_parquet(files, hive_partitioning=hive, union_by_name=True, filename=True, file_row_number=True)
+    if not {c.lower() for c in held} & {"filename", "file_row_number"}:  # (DuckDB binds names case-blind)
+        rel = con.read_parquet(
+            files, hive_partitioning=hive, union_by_name=True, filename=True, file_row_number=True
+        )
         return rel, {"filename", "file_row_number"}, "filename", "file_row_number"
     file_col, at = (_unheld(held, base) for base in ("wb_export_file", "wb_export_at"))
     # (read_parquet's Python form takes filename as a flag only; the name is the package's own, the files bound)
-    rel = con.sql(f"SELECT * FROM read_parquet($files, hive_partitioning = $hive, union_by_name = true, "
-                  f"filename = {_text(file_col)})", params={"files": files, "hive": hive})
+    rel = con.sql(
+        f"SELECT * FROM read_parquet($files, hive_partitioning = $hive, union_by_name = true, "
+        f"filename = {_text(file_col)})",
+        params={"files": files, "hive": hive},
+    )
     rel = rel.select(f"*, row_number() OVER () AS {_quoted(at)}")
-    return rel, {file_col, at}, file_col, f"{_quoted(at)} - min({_quoted(at)}) OVER (PARTITION BY {_quoted(file_col)})"
+    return (
+        rel,
+        {file_col, at},
+        file_col,
+        f"{_quoted(at)} - min({_quoted(at)}) OVER (PARTITION BY {_quoted(file_col)})",
+    )
 
 
 def _unheld(held: set[str], base: str) -> str:
@@ -116,16 +148,20 @@ def _unheld(held: set[str], base: str) -> str:
 
 def _column_notes(table: str, stored: list[str], have: list[str]) -> list[str]:
     """What ``_export_view`` says of an export's columns of ``table`` that are not the store's."""
-    known = set(stored) | ({"day"} if table in PARTITIONED else set())   # (hive's key)
+    known = set(stored) | ({"day"} if table in PARTITIONED else set())  # (hive's key)
     lacked = [c for c in stored if c not in have]
     extra = [c for c in have if c not in known]
     notes = []
     if lacked:
-        notes.append(f"the export's {table} lack the column{'s' if len(lacked) > 1 else ''} "
-                     f"{_names(lacked)}: left empty in the rows merged")
+        notes.append(
+            f"the export's {table} lack the column{'s' if len(lacked) > 1 else ''} "
+            f"{_names(lacked)}: left empty in the rows merged"
+        )
     if extra:
-        notes.append(f"the export's {table} hold {'columns' if len(extra) > 1 else 'a column'} the store has not, not "
-                     f"read: {_names(extra)} (renamed by hand? the store's columns are {', '.join(stored)})")
+        notes.append(
+            f"the export's {table} hold {'columns' if len(extra) > 1 else 'a column'} the store has not, not "
+            f"read: {_names(extra)} (renamed by hand? the store's columns are {', '.join(stored)})"
+        )
     return notes
 
 
@@ -140,9 +176,21 @@ def _text(words: str) -> str:
 
 
 # (this module's own, dropped or reset when the merge ends; on the ingest's own connection, _own_connection)
-_MACROS = ("export_cut_raw", "export_too_big", "export_no_run", "export_folded", "export_served", "export_ruled")   # (export_rules.sql's too)
-_VARIABLES = ("export_max_field", "export_max_raw", "export_step_kinds", "export_step_statuses",
-              "export_kept_derived")
+_MACROS = (
+    "export_cut_raw",
+    "export_too_big",
+    "export_no_run",
+    "export_folded",
+    "export_served",
+    "export_ruled",
+)  # (export_rules.sql's too)
+_VARIABLES = (
+    "export_max_field",
+    "export_max_raw",
+    "export_step_kinds",
+    "export_step_statuses",
+    "export_kept_derived",
+)
 
 
 def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
@@ -185,12 +233,14 @@ def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
             counts = dict(zip(names, cur.fetchall()[0], strict=True))
             counts["labels"] = con.execute("SELECT count(*) FROM export_new_labels").fetchall()[0][0]
             counts["notes"] = [*notes, *ruled]
-            counts["errors"] = con.execute("SELECT file || ':' || line || ': ' || reason FROM export_rejects "
-                                           "ORDER BY file, line LIMIT 10").fetchall()
+            counts["errors"] = con.execute(
+                "SELECT file || ':' || line || ': ' || reason FROM export_rejects "
+                "ORDER BY file, line LIMIT 10"
+            ).fetchall()
         return counts
     finally:
         drop_temp_tables(con, before)
         for name in _VARIABLES:
-            con.execute(f"RESET VARIABLE {name}")   # (names of this module's own)
+            con.execute(f"RESET VARIABLE {name}")  # (names of this module's own)
         for macro in _MACROS:
-            con.execute(f"DROP MACRO IF EXISTS temp.{macro}")   # (names of this module's own)
+            con.execute(f"DROP MACRO IF EXISTS temp.{macro}")  # (names of this module's own)

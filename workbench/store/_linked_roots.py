@@ -21,4 +21,6 @@ def keep_linked_roots_sql(source: str) -> str:
         raise ValueError(f"linked_roots are kept from {', '.join(SOURCES)}, not {source!r}")
     # (read here, not through _connection.sql_text: _connection's migrations use this)
     text = resources.files(__package__).joinpath("sql", "linked_roots.sql").read_text(encoding="utf-8")
-    return "\n".join(ln for ln in text.splitlines() if not ln.startswith("--")).replace("linked_source", source)
+    return "\n".join(ln for ln in text.splitlines() if not ln.startswith("--")).replace(
+        "linked_source", source
+    )

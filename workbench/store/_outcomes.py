@@ -25,8 +25,10 @@ RUN_OUTCOMES_SQL = sql_text("run_outcomes").replace("{taken_as_failed}", TAKEN_S
 TAKEN_OUTCOME = "failure (silent)"
 
 # What each counting is called in reports (a sweep's, a backtest's, a policy's provenance).
-COUNTING = {True: "failed = labelled failures + runs taken as failed (silent failures, as workbench investigate)",
-            False: "failed = labelled/reported failures only (silent failures count as their reported outcome)"}
+COUNTING = {
+    True: "failed = labelled failures + runs taken as failed (silent failures, as workbench investigate)",
+    False: "failed = labelled/reported failures only (silent failures count as their reported outcome)",
+}
 
 
 def silent_flag(silent: object, where: str) -> bool:
@@ -40,8 +42,10 @@ def silent_flag(silent: object, where: str) -> bool:
     np = sys.modules.get("numpy")
     if np is not None and isinstance(silent, np.bool_):
         return bool(silent)
-    raise TypeError(f"{where}: silent must be True or False (got {silent!r}, a {type(silent).__name__}; "
-                    "a string such as 'false' is not read as a bool)")
+    raise TypeError(
+        f"{where}: silent must be True or False (got {silent!r}, a {type(silent).__name__}; "
+        "a string such as 'false' is not read as a bool)"
+    )
 
 
 def counted_as(silent: bool) -> str:
@@ -59,8 +63,10 @@ FAILED_SQL = f"SELECT run_id, taken_why FROM ({counted_as(True)}) WHERE outcome 
 # it, so every query reading known outcomes (sweeps, peaks) leaves them out, as it leaves unlabelled runs out.
 # $learn_scoped false: every run; true: only those in the temp table _learn_scope (made by learn_scope on
 # the cursor the query runs on).
-_LEARNING_SQL = ("SELECT * REPLACE (CASE WHEN NOT $learn_scoped OR run_id IN (SELECT run_id FROM _learn_scope) "
-                 f"THEN outcome END AS outcome) FROM ({RUN_OUTCOMES_SQL})")
+_LEARNING_SQL = (
+    "SELECT * REPLACE (CASE WHEN NOT $learn_scoped OR run_id IN (SELECT run_id FROM _learn_scope) "
+    f"THEN outcome END AS outcome) FROM ({RUN_OUTCOMES_SQL})"
+)
 
 
 def learning(query: str) -> str:
@@ -84,21 +90,29 @@ def run_ids(ws: Any, runs: Any, where: str) -> list[str] | None:
     if runs is None:
         return None
     if isinstance(runs, str):
-        raise TypeError(f"{where}: runs must be a list of run ids or a frame with a run_id column, not one "
-                        f"string ({runs!r}): runs=[{runs!r}] for one run")
+        raise TypeError(
+            f"{where}: runs must be a list of run ids or a frame with a run_id column, not one "
+            f"string ({runs!r}): runs=[{runs!r}] for one run"
+        )
     pd = sys.modules.get("pandas")
     if pd is not None and isinstance(runs, pd.DataFrame):
         if "run_id" not in runs:
-            raise InvalidParameterError(f"{where}: the runs frame has no run_id column (columns: "
-                                        f"{', '.join(map(str, runs.columns))})")
+            raise InvalidParameterError(
+                f"{where}: the runs frame has no run_id column (columns: {', '.join(map(str, runs.columns))})"
+            )
         runs = runs["run_id"]
     ids = list(dict.fromkeys(run_id_list(runs, f"{where}: runs")))  # (runs=5, [None]: named, not run on)
     with own_cursor(ws.con) as con, run_scope(con, "_given_runs", ids):
-        held = {r for (r,) in con.execute("SELECT run_id FROM runs SEMI JOIN _given_runs USING (run_id)").fetchall()}
+        held = {
+            r
+            for (r,) in con.execute("SELECT run_id FROM runs SEMI JOIN _given_runs USING (run_id)").fetchall()
+        }
     missing = [r for r in ids if r not in held]
     if missing:
-        raise InvalidParameterError(f"{where}: {len(missing)} of the runs given are not in this store: "
-                                    f"{', '.join(map(repr, missing[:5]))}{', ...' if len(missing) > 5 else ''}")
+        raise InvalidParameterError(
+            f"{where}: {len(missing)} of the runs given are not in this store: "
+            f"{', '.join(map(repr, missing[:5]))}{', ...' if len(missing) > 5 else ''}"
+        )
     return ids
 
 

@@ -59,14 +59,17 @@ def fetch_df(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> pd
 
 
 @contextmanager
-def own_connection(con: duckdb.DuckDBPyConnection, what: str,
-                   error: type[WorkbenchError] = IngestError) -> Iterator[duckdb.DuckDBPyConnection]:
+def own_connection(
+    con: duckdb.DuckDBPyConnection, what: str, error: type[WorkbenchError] = IngestError
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """:func:`own_cursor` for ``what`` (the ingest, the export's merge, the detectors' findings), which writes;
     ``error`` when ``con`` has a transaction open."""
     if in_transaction(con):
-        raise error(f"{what} cannot start: the workspace's connection has a transaction open (BEGIN without "
-                    f"COMMIT or ROLLBACK): it commits on a connection of its own, which that transaction would "
-                    f"not see. COMMIT or ROLLBACK it first (nothing was read or stored, the transaction is left "
-                    f"open)")
+        raise error(
+            f"{what} cannot start: the workspace's connection has a transaction open (BEGIN without "
+            f"COMMIT or ROLLBACK): it commits on a connection of its own, which that transaction would "
+            f"not see. COMMIT or ROLLBACK it first (nothing was read or stored, the transaction is left "
+            f"open)"
+        )
     with own_cursor(con) as cur:
         yield cur

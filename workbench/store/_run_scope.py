@@ -53,18 +53,24 @@ def run_id_list(runs: Iterable[Any], name: str = "run_ids") -> list[str]:
     bare "'int' object is not iterable"), and an id that is neither text nor a number (``[None]`` scoped the call to
     a run "None" and ran on nothing, unsaid)."""
     if isinstance(runs, str):
-        raise NotRunIds(f"run ids must be a list of run ids, not the string {runs[:80]!r}: "
-                        f"pass [{runs[:80]!r}] for that one run")
+        raise NotRunIds(
+            f"run ids must be a list of run ids, not the string {runs[:80]!r}: "
+            f"pass [{runs[:80]!r}] for that one run"
+        )
     if isinstance(runs, (bytes, bytearray, memoryview)):
         raise NotRunIds(f"{name} must be a list of run ids (str), not bytes ({bytes(runs[:60])!r})")
     try:
         ids = list(runs)
     except TypeError:
-        raise NotRunIds(f"{name} must be a list of run ids (got {type(runs).__name__} {repr(runs)[:60]})") from None
+        raise NotRunIds(
+            f"{name} must be a list of run ids (got {type(runs).__name__} {repr(runs)[:60]})"
+        ) from None
     odd = next((i for i, r in enumerate(ids) if not isinstance(r, str) and not is_number(r)), None)
     if odd is not None:
-        raise NotRunIds(f"{name} holds {type(ids[odd]).__name__} {repr(ids[odd])[:60]} at position {odd}: a run id "
-                        "is text (or a number)")
+        raise NotRunIds(
+            f"{name} holds {type(ids[odd]).__name__} {repr(ids[odd])[:60]} at position {odd}: a run id "
+            "is text (or a number)"
+        )
     return [r if isinstance(r, str) else str(r) for r in ids]
 
 
@@ -72,12 +78,22 @@ def known_run_ids(ws: Any, runs: Iterable[Any], where: str) -> list[str]:
     """``runs`` as :func:`run_id_list` reads them, or InvalidParameterError naming ``where`` and the ids the store
     of ``ws`` does not hold (a mistyped id answered as a run with nothing to say)."""
     ids = run_id_list(runs)
-    missing = [r for (r,) in ws.con.execute(
-        "SELECT DISTINCT r FROM (SELECT unnest($runs) AS r) ANTI JOIN runs ON runs.run_id = r ORDER BY r LIMIT 6",
-        {"runs": ids}).fetchall()] if ids else []
+    missing = (
+        [
+            r
+            for (r,) in ws.con.execute(
+                "SELECT DISTINCT r FROM (SELECT unnest($runs) AS r) ANTI JOIN runs ON runs.run_id = r ORDER BY r LIMIT 6",
+                {"runs": ids},
+            ).fetchall()
+        ]
+        if ids
+        else []
+    )
     if missing:
         more = ", ..." if len(missing) > 5 else ""
-        raise InvalidParameterError(f"{where}: run_ids: no run {', '.join(map(repr, missing[:5]))}{more} in this store")
+        raise InvalidParameterError(
+            f"{where}: run_ids: no run {', '.join(map(repr, missing[:5]))}{more} in this store"
+        )
     return ids
 
 
@@ -89,8 +105,9 @@ def one_run_id(run_id: Any, where: str) -> str:
         return run_id
     if isinstance(run_id, (int, float)) and not isinstance(run_id, bool):
         return str(run_id)
-    raise TypeError(f"{where}: run_id must be one run id, a string (got a {type(run_id).__name__}: "
-                    f"{str(run_id)[:80]!r})")
+    raise TypeError(
+        f"{where}: run_id must be one run id, a string (got a {type(run_id).__name__}: {str(run_id)[:80]!r})"
+    )
 
 
 @contextlib.contextmanager

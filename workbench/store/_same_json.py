@@ -90,8 +90,12 @@ def _same(a: Any, b: Any) -> bool:
         # 1 and 1.0 (bool is a subclass of int: type() keeps true apart from 1)
         if ta not in _NUMBERS or tb not in _NUMBERS:
             return False
-        if float in (ta, tb) and int in (ta, tb) and abs(a if ta is int else b) > _EXACT_INT \
-                and math.isfinite(a if ta is float else b):
+        if (
+            float in (ta, tb)
+            and int in (ta, tb)
+            and abs(a if ta is int else b) > _EXACT_INT
+            and math.isfinite(a if ta is float else b)
+        ):
             raise _Inexact
         return a == b
     if ta is dict:

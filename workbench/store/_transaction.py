@@ -34,7 +34,9 @@ def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection, what: str = "the change", own: bool = False) -> Iterator[None]:
+def transaction(
+    con: duckdb.DuckDBPyConnection, what: str = "the change", own: bool = False
+) -> Iterator[None]:
     """Run the body in one transaction on ``con``: committed when it returns, rolled back when it raises.
 
     An exception from the body propagates unchanged after the rollback. A COMMIT that fails (a full
@@ -47,9 +49,11 @@ def transaction(con: duckdb.DuckDBPyConnection, what: str = "the change", own: b
     statements that ask are left out.
     """
     if not own and in_transaction(con):
-        raise StoreError(f"{what} cannot start: the workspace's connection has a transaction open (BEGIN without "
-                         "COMMIT or ROLLBACK), in which it would have to run. COMMIT or ROLLBACK it first (nothing "
-                         "was written, the transaction is left open)")
+        raise StoreError(
+            f"{what} cannot start: the workspace's connection has a transaction open (BEGIN without "
+            "COMMIT or ROLLBACK), in which it would have to run. COMMIT or ROLLBACK it first (nothing "
+            "was written, the transaction is left open)"
+        )
     con.execute("BEGIN TRANSACTION")
     try:
         yield
@@ -60,20 +64,24 @@ def transaction(con: duckdb.DuckDBPyConnection, what: str = "the change", own: b
         con.execute("COMMIT")
     except duckdb.Error as exc:
         _rollback(con)
-        raise StoreError(f"{what} could not be committed, nothing was stored: {type(exc).__name__}: {exc}") \
-            from exc
+        raise StoreError(
+            f"{what} could not be committed, nothing was stored: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def temp_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Names of the temporary tables on ``con``."""
-    return {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
+    return {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
 
 
 def temp_views(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Names of the temporary views on ``con``."""
-    return {r[0] for r in con.execute(
-        "SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal").fetchall()}
+    return {
+        r[0]
+        for r in con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal"
+        ).fetchall()
+    }
 
 
 def drop_temp_tables(con: duckdb.DuckDBPyConnection, keep: set[str]) -> None:

@@ -15,15 +15,18 @@ from ._runs_given import refuse_empty
 
 # Outcomes from store/sql/run_outcomes.sql: $silent true counts the runs taken as failed; $learn_scoped: only the
 # runs in _learn_scope have a known outcome (the others are left out, as runs of unknown outcome are).
-_SQL = learning(with_run_outcomes("""
+_SQL = learning(
+    with_run_outcomes("""
 SELECT s.confidence, r.outcome = 'success' AS succeeded
 FROM steps s JOIN {run_outcomes} r ON r.run_id = s.run_id AND r.outcome IN ('success', 'failure')
 WHERE s.confidence IS NOT NULL AND s.confidence BETWEEN 0 AND 1
-"""))
+""")
+)
 
 
-def confidence_calibration(ws: Any, n_bins: int = 10, strategy: str = "quantile",
-                           silent: bool = True, runs: Any = None) -> pd.DataFrame:
+def confidence_calibration(
+    ws: Any, n_bins: int = 10, strategy: str = "quantile", silent: bool = True, runs: Any = None
+) -> pd.DataFrame:
     """How often runs succeed among steps of a given confidence: one row per bin with
     ``mean_confidence``, ``success_rate``, ``steps`` and the gap between the two. A calibrated
     confidence has ``success_rate ≈ mean_confidence``. Runs of unknown outcome are left out.
@@ -51,13 +54,17 @@ def confidence_calibration(ws: Any, n_bins: int = 10, strategy: str = "quantile"
         raise InvalidParameterError(
             f"no step {'of the given runs' if runs is not None else 'in this store'} has a confidence (no token "
             "log-probabilities or workbench.confidence in the logs): see workbench.available_signals(ws) for the "
-            "signals it has")
+            "signals it has"
+        )
     y = np.asarray(data["succeeded"], dtype=bool)
     if y.all() or not y.any():
         raise InvalidParameterError("calibration needs runs of both outcomes (success and failure)")
     rate, mean = calibration_curve(y, conf, n_bins=n_bins, strategy=strategy)
-    edges = (np.unique(np.quantile(conf, np.linspace(0, 1, n_bins + 1))) if strategy == "quantile"
-             else np.linspace(0, 1, n_bins + 1))
+    edges = (
+        np.unique(np.quantile(conf, np.linspace(0, 1, n_bins + 1)))
+        if strategy == "quantile"
+        else np.linspace(0, 1, n_bins + 1)
+    )
     counts = np.histogram(conf, bins=edges)[0]
     counts = counts[counts > 0]
     frame = pd.DataFrame({"mean_confidence": mean, "success_rate": rate})

@@ -15,9 +15,14 @@ _CANDIDATES = 64
 _MAX_PASSES = 20
 
 
-def optimise_per_agent(x_all: np.ndarray, x_pre: np.ndarray, failed: np.ndarray,
-                       objective: Callable[[np.ndarray, np.ndarray], np.ndarray],
-                       start: float | None = None, keep_shared: bool = False) -> list[float | None]:
+def optimise_per_agent(
+    x_all: np.ndarray,
+    x_pre: np.ndarray,
+    failed: np.ndarray,
+    objective: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    start: float | None = None,
+    keep_shared: bool = False,
+) -> list[float | None]:
     """Thresholds (in the sweep's signed units, ``None`` = never escalate) per column of ``x_all``.
 
     ``objective(escalated_runs, failures_caught)`` gives the cost of each candidate (inf when
@@ -32,7 +37,7 @@ def optimise_per_agent(x_all: np.ndarray, x_pre: np.ndarray, failed: np.ndarray,
         vals = vals[np.isfinite(vals)]
         if len(vals) > _CANDIDATES:
             vals = np.unique(np.quantile(vals, np.linspace(0, 1, _CANDIDATES), method="nearest"))
-        cands.append(np.concatenate([vals, [np.inf]]))    # inf: this agent never escalates
+        cands.append(np.concatenate([vals, [np.inf]]))  # inf: this agent never escalates
     chosen = np.full(n_agents, np.inf)
     best = float(objective(np.array([0]), np.array([0]))[0])
     if start is not None:

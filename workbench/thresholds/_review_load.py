@@ -37,8 +37,9 @@ class ReviewLoad:
     escalated_runs, escalation_rate, escalated_steps, step_escalation_rate``); :meth:`at` looks any
     threshold up. Nothing here says which failures a threshold catches: that needs outcomes."""
 
-    def __init__(self, signal: str, direction: str, runs_x: np.ndarray, steps_x: np.ndarray, n_runs: int,
-                 n_steps: int) -> None:
+    def __init__(
+        self, signal: str, direction: str, runs_x: np.ndarray, steps_x: np.ndarray, n_runs: int, n_steps: int
+    ) -> None:
         self.signal, self.direction = signal, direction
         self._sign = -1.0 if direction == "below" else 1.0
         self._runs = np.sort(runs_x)
@@ -50,20 +51,32 @@ class ReviewLoad:
             candidates = np.unique(np.quantile(candidates, np.linspace(0, 1, _MAX_POINTS), method="nearest"))
         runs = len(self._runs) - np.searchsorted(self._runs, candidates, "left")
         steps = len(self._steps) - np.searchsorted(self._steps, candidates, "left")
-        self.curve = pd.DataFrame({
-            "threshold": self._sign * candidates,
-            "escalated_runs": runs, "escalation_rate": runs / max(n_runs, 1),
-            "escalated_steps": steps, "step_escalation_rate": steps / max(n_steps, 1),
-        }).sort_values("threshold", ascending=direction == "above", ignore_index=True)
+        self.curve = pd.DataFrame(
+            {
+                "threshold": self._sign * candidates,
+                "escalated_runs": runs,
+                "escalation_rate": runs / max(n_runs, 1),
+                "escalated_steps": steps,
+                "step_escalation_rate": steps / max(n_steps, 1),
+            }
+        ).sort_values("threshold", ascending=direction == "above", ignore_index=True)
 
     def at(self, threshold: float | None) -> dict[str, float]:
         """Runs and steps at or past ``threshold`` (at or below it for direction ``below``; None: no escalation)."""
         # (as ThresholdSweep.at: NaN escalated nothing unseen, True was read as 1)
-        t = np.inf if threshold is None else self._sign * _threshold(threshold, None, self.signal, self.direction)
+        t = (
+            np.inf
+            if threshold is None
+            else self._sign * _threshold(threshold, None, self.signal, self.direction)
+        )
         runs = len(self._runs) - int(np.searchsorted(self._runs, t, "left"))
         steps = len(self._steps) - int(np.searchsorted(self._steps, t, "left"))
-        return {"escalated_runs": runs, "escalation_rate": runs / self.n_runs if self.n_runs else 0.0,
-                "escalated_steps": steps, "step_escalation_rate": steps / self.n_steps if self.n_steps else 0.0}
+        return {
+            "escalated_runs": runs,
+            "escalation_rate": runs / self.n_runs if self.n_runs else 0.0,
+            "escalated_steps": steps,
+            "step_escalation_rate": steps / self.n_steps if self.n_steps else 0.0,
+        }
 
     def threshold_for(self, share: float) -> float | None:
         """The loosest threshold sending at most ``share`` of the runs to a human (``None``: none does)."""
@@ -73,8 +86,10 @@ class ReviewLoad:
         return float(ok["threshold"].iloc[-1])
 
     def __repr__(self) -> str:
-        return (f"<ReviewLoad {self.signal} ({self.direction}): {self.n_runs} runs, {self.runs_with_signal} "
-                f"carry it, {self.n_steps} steps>")
+        return (
+            f"<ReviewLoad {self.signal} ({self.direction}): {self.n_runs} runs, {self.runs_with_signal} "
+            f"carry it, {self.n_steps} steps>"
+        )
 
 
 def review_load(ws: Any, signal: str, direction: str | None = None) -> ReviewLoad:
@@ -91,18 +106,23 @@ def review_load(ws: Any, signal: str, direction: str | None = None) -> ReviewLoa
     con = ws.con.cursor()
     try:
         # one pass over the steps: every step that can carry a signal, its value (NULL: none, or not finite)
-        if signal == "handoffs":   # what each step stated decides it: replayed as the guard reads it
-            hand = handoff_signal(con, every_run=True)    # noqa: F841 - read by the statement below, by name
-            con.execute("CREATE OR REPLACE TEMP TABLE _rl_x AS SELECT run_id, handoffs * $sign AS x FROM hand",
-                        {"sign": sign})
+        if signal == "handoffs":  # what each step stated decides it: replayed as the guard reads it
+            hand = handoff_signal(con, every_run=True)  # noqa: F841 - read by the statement below, by name
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _rl_x AS SELECT run_id, handoffs * $sign AS x FROM hand",
+                {"sign": sign},
+            )
         else:
             source = _STEPS_SQL if signal in _RUNNING else _COLUMN_SQL
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _rl_x AS SELECT run_id, CASE WHEN isfinite(v) THEN v * $sign "
-                        f"END AS x FROM (SELECT run_id, {_SIGNAL_CASE} AS v FROM ({source}) st)",
-                        {"signal": signal, "sign": sign, "every_run": True, "silent": True})
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _rl_x AS SELECT run_id, CASE WHEN isfinite(v) THEN v * $sign "
+                f"END AS x FROM (SELECT run_id, {_SIGNAL_CASE} AS v FROM ({source}) st)",
+                {"signal": signal, "sign": sign, "every_run": True, "silent": True},
+            )
         steps_x = con.execute("SELECT x FROM _rl_x WHERE x IS NOT NULL").fetchnumpy()["x"]
-        runs_x = con.execute("SELECT max(v.x) AS x FROM runs r LEFT JOIN _rl_x v USING (run_id) GROUP BY r.run_id"
-                             ).df()["x"]
+        runs_x = con.execute(
+            "SELECT max(v.x) AS x FROM runs r LEFT JOIN _rl_x v USING (run_id) GROUP BY r.run_id"
+        ).df()["x"]
         n_steps = con.execute("SELECT count(*) FROM _rl_x").fetchall()[0][0]
         con.execute("DROP TABLE _rl_x")
     finally:

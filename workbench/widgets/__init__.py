@@ -11,4 +11,14 @@ from ._limits import LimitTuner
 from ._runs import RunFilter, RunPager, count_runs, run_page
 from ._tuner import ThresholdTuner
 
-__all__ = ["DriftMonitor", "FindingsOverview", "IncidentExplorer", "LimitTuner", "RunFilter", "RunPager", "ThresholdTuner", "count_runs", "run_page"]
+__all__ = [
+    "DriftMonitor",
+    "FindingsOverview",
+    "IncidentExplorer",
+    "LimitTuner",
+    "RunFilter",
+    "RunPager",
+    "ThresholdTuner",
+    "count_runs",
+    "run_page",
+]

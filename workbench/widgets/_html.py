@@ -56,7 +56,7 @@ def short_id(run_id: Any) -> Any:
 def short_name(name: str, limit: int = 20) -> str:
     """A name for a list line, cut to ``limit`` characters with "…" (whole in the explorer's header): a 60-character
     system name pushed the run list's outcome past its edge at a 1000 px window."""
-    return name if len(name) <= limit else name[:limit - 1] + "…"
+    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 def pre(value: Any) -> str:
@@ -65,8 +65,11 @@ def pre(value: Any) -> str:
 
 
 def kv_table(pairs: list[tuple[str, Any]]) -> str:
-    rows = "".join(f"<tr><th style='text-align:left;padding-right:1em'>{esc(k)}</th><td>{esc(v)}</td></tr>"
-                   for k, v in pairs if esc(v) != "")
+    rows = "".join(
+        f"<tr><th style='text-align:left;padding-right:1em'>{esc(k)}</th><td>{esc(v)}</td></tr>"
+        for k, v in pairs
+        if esc(v) != ""
+    )
     return f"<table class='wb-kv'>{rows}</table>"
 
 
@@ -78,53 +81,61 @@ def frame(df: pd.DataFrame, max_rows: int = 50) -> str:
 
 
 # the views whose charts the rules below lay out (and only theirs: a chart of the user's own is left alone)
-_VIEWS = ":is(.wb-incident-explorer,.wb-threshold-tuner,.wb-limit-tuner,.wb-findings-overview,.wb-drift-monitor)"
-STYLE = ("<style>.wb-pre{white-space:pre-wrap;word-break:break-word;max-height:16em;overflow:auto;"
-         "background:var(--jp-layout-color2,#f5f5f5);padding:4px;margin:2px 0;font-size:12px}"
-         # JupyterLab's ".jp-OutputArea-output pre {word-break: break-all}" outranked the rule above: a step's
-         # input read "weather like in Be|rlin" on a half-width panel. Lines break at spaces, a long token anywhere
-         ".widget-html-content pre.wb-pre{word-break:normal;overflow-wrap:anywhere}"
-         ".wb-kv th,.wb-kv td,.wb-table th,.wb-table td{font-size:12px;padding:1px 6px}"
-         # a long unbroken token (a 16-hex span id, a tool name in a finding's detail) breaks inside its cell
-         # instead of pushing the table out of its half of the explorer
-         ".wb-table{max-width:100%}.wb-kv td,.wb-findings-table td,.wb-state-table td{overflow-wrap:anywhere}"
-         # a state column of short words (a key, a step id) keeps each word whole: "anywhere" let the table
-         # squeeze it to a few letters a line ("item_qu|ery", "s00|02") to widen the value column
-         ":is(.wb-state-table,.wb-findings-table) td.wb-word{overflow-wrap:normal;word-break:normal}"
-         # a view's table reads from the left, each header over its values: JupyterLab's rule for output tables
-         # (":not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon th", right) outranked ".wb-state-table th", and
-         # the state's "value", the limits' "rule", stood at the right over values at the left
-         "table.wb-table.dataframe :is(th,td){text-align:left}"
-         ".wb-findings-table tr.wb-finding td{padding-top:6px}.wb-flagged-runs tr.wb-finding td:first-child{white-space:nowrap}"
-         # the explorer's run list never scrolls sideways (its horizontal scrollbar sat under twelve lines cut at
-         # the same place), and no line of it is cut at its edge either (ux41: at a 1000 px window each run's outcome,
-         # hits and culprit were out of sight): a line longer than the list wraps where its label allows (before a
-         # " · "; a long word anywhere, last), its next lines indented under its first. The list as tall as its
-         # lines: at its `size` of twelve, Chromium gave each line the height of the tallest
-         # (the tuner's list of escalated runs likewise; as tall as its lines up to about six of two lines, then
-         # it scrolls: it lists up to 300 runs)
-         ":is(.wb-run-list,.wb-escalated-runs) select{overflow-x:hidden;field-sizing:content}"
-         ".wb-escalated-runs select{max-height:15em}"
-         ":is(.wb-run-list,.wb-escalated-runs) option{white-space:normal;overflow-wrap:anywhere;padding-left:2em;"
-         "text-indent:-2em}"
-         # A browser without field-sizing (Firefox, Safari before 26) makes every line of a list as tall as its
-         # tallest, the box `size` lines of that: one line of three made the run list's twelve 550 px high (Chromium
-         # without the rule). There the list stops at about twelve one-line runs' height and scrolls
-         "@supports not (field-sizing:content){.wb-run-list select{max-height:20em;overflow-y:auto}}"
-         # vega-embed's "…" menu sits at the right edge of its box, and a chart in a view's row takes the row's
-         # width: the menu floated far right of a 360 px chart. The box lays the chart and the menu side by side
-         + _VIEWS + " .vega-embed.has-actions{display:flex!important;align-items:flex-start;padding-right:0}"
-         + _VIEWS + " .vega-embed.has-actions>details{position:relative;flex:0 0 38px;min-height:32px}"
-         # and its menu, opened, reaches 9 px past the box (vega-embed's right:-9px): in a chart that scrolls
-         # in its own box (scroll_wide) "Open in Vega Editor" was cut at the box's edge
-         + _VIEWS + " .vega-embed.has-actions .vega-actions{right:0}"
-         # a chart as wide as its output (``fit_output``) is drawn as wide as its whole box, the menu's column
-         # with it: beside it, the menu took the chart 38 px past the output. Over the chart's top right corner
-         # instead, the right end of its title row (the titles start at the left)
-         + _VIEWS + " .vega-embed.has-actions.wb-fit>details{position:absolute;top:0;right:0}"
-         # a per-agent threshold slider on "no rule" (past every value): its handle drawn faded, not as a threshold
-         ".wb-no-rule .noUi-handle{opacity:.45}"
-         ".wb-findings-table tr.wb-finding-detail td{padding-left:1.5em;color:var(--jp-ui-font-color1,#333)}</style>")
+_VIEWS = (
+    ":is(.wb-incident-explorer,.wb-threshold-tuner,.wb-limit-tuner,.wb-findings-overview,.wb-drift-monitor)"
+)
+STYLE = (
+    "<style>.wb-pre{white-space:pre-wrap;word-break:break-word;max-height:16em;overflow:auto;"
+    "background:var(--jp-layout-color2,#f5f5f5);padding:4px;margin:2px 0;font-size:12px}"
+    # JupyterLab's ".jp-OutputArea-output pre {word-break: break-all}" outranked the rule above: a step's
+    # input read "weather like in Be|rlin" on a half-width panel. Lines break at spaces, a long token anywhere
+    ".widget-html-content pre.wb-pre{word-break:normal;overflow-wrap:anywhere}"
+    ".wb-kv th,.wb-kv td,.wb-table th,.wb-table td{font-size:12px;padding:1px 6px}"
+    # a long unbroken token (a 16-hex span id, a tool name in a finding's detail) breaks inside its cell
+    # instead of pushing the table out of its half of the explorer
+    ".wb-table{max-width:100%}.wb-kv td,.wb-findings-table td,.wb-state-table td{overflow-wrap:anywhere}"
+    # a state column of short words (a key, a step id) keeps each word whole: "anywhere" let the table
+    # squeeze it to a few letters a line ("item_qu|ery", "s00|02") to widen the value column
+    ":is(.wb-state-table,.wb-findings-table) td.wb-word{overflow-wrap:normal;word-break:normal}"
+    # a view's table reads from the left, each header over its values: JupyterLab's rule for output tables
+    # (":not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon th", right) outranked ".wb-state-table th", and
+    # the state's "value", the limits' "rule", stood at the right over values at the left
+    "table.wb-table.dataframe :is(th,td){text-align:left}"
+    ".wb-findings-table tr.wb-finding td{padding-top:6px}.wb-flagged-runs tr.wb-finding td:first-child{white-space:nowrap}"
+    # the explorer's run list never scrolls sideways (its horizontal scrollbar sat under twelve lines cut at
+    # the same place), and no line of it is cut at its edge either (ux41: at a 1000 px window each run's outcome,
+    # hits and culprit were out of sight): a line longer than the list wraps where its label allows (before a
+    # " · "; a long word anywhere, last), its next lines indented under its first. The list as tall as its
+    # lines: at its `size` of twelve, Chromium gave each line the height of the tallest
+    # (the tuner's list of escalated runs likewise; as tall as its lines up to about six of two lines, then
+    # it scrolls: it lists up to 300 runs)
+    ":is(.wb-run-list,.wb-escalated-runs) select{overflow-x:hidden;field-sizing:content}"
+    ".wb-escalated-runs select{max-height:15em}"
+    ":is(.wb-run-list,.wb-escalated-runs) option{white-space:normal;overflow-wrap:anywhere;padding-left:2em;"
+    "text-indent:-2em}"
+    # A browser without field-sizing (Firefox, Safari before 26) makes every line of a list as tall as its
+    # tallest, the box `size` lines of that: one line of three made the run list's twelve 550 px high (Chromium
+    # without the rule). There the list stops at about twelve one-line runs' height and scrolls
+    "@supports not (field-sizing:content){.wb-run-list select{max-height:20em;overflow-y:auto}}"
+    # vega-embed's "…" menu sits at the right edge of its box, and a chart in a view's row takes the row's
+    # width: the menu floated far right of a 360 px chart. The box lays the chart and the menu side by side
+    + _VIEWS
+    + " .vega-embed.has-actions{display:flex!important;align-items:flex-start;padding-right:0}"
+    + _VIEWS
+    + " .vega-embed.has-actions>details{position:relative;flex:0 0 38px;min-height:32px}"
+    # and its menu, opened, reaches 9 px past the box (vega-embed's right:-9px): in a chart that scrolls
+    # in its own box (scroll_wide) "Open in Vega Editor" was cut at the box's edge
+    + _VIEWS
+    + " .vega-embed.has-actions .vega-actions{right:0}"
+    # a chart as wide as its output (``fit_output``) is drawn as wide as its whole box, the menu's column
+    # with it: beside it, the menu took the chart 38 px past the output. Over the chart's top right corner
+    # instead, the right end of its title row (the titles start at the left)
+    + _VIEWS
+    + " .vega-embed.has-actions.wb-fit>details{position:absolute;top:0;right:0}"
+    # a per-agent threshold slider on "no rule" (past every value): its handle drawn faded, not as a threshold
+    ".wb-no-rule .noUi-handle{opacity:.45}"
+    ".wb-findings-table tr.wb-finding-detail td{padding-left:1.5em;color:var(--jp-ui-font-color1,#333)}</style>"
+)
 
 
 def state_table(state: Any, max_rows: int = 200, cell: int = 300, max_columns: int = 40) -> str:
@@ -151,19 +162,25 @@ def state_table(state: Any, max_rows: int = 200, cell: int = 300, max_columns: i
             # (a field declared init=False and never set is no attribute: its cell says so)
             declared = dataclasses.fields(value)
             cut = cut or len(declared) >= max_columns
-            fields = {f.name: getattr(value, f.name, _UNSET) for f in declared[:max_columns - 1]}
+            fields = {f.name: getattr(value, f.name, _UNSET) for f in declared[: max_columns - 1]}
         else:
             fields = {"value": value}
         # (an entry's own field named key is a column of its own: the mapping's key does not hide it)
         entry = {"key": key, **{("key (field)" if f == "key" else f): v for f, v in fields.items()}}
         rows.append({k: "" if v is None else _cell_text(v, cell) for k, v in entry.items()})
-    table = pd.DataFrame(rows).fillna("")   # an entry without another's fields: empty cells
-    more = broke + (f"<div><i>… {len(state) - max_rows:,} more entries</i></div>" if len(state) > max_rows else "")
+    table = pd.DataFrame(rows).fillna("")  # an entry without another's fields: empty cells
+    more = broke + (
+        f"<div><i>… {len(state) - max_rows:,} more entries</i></div>" if len(state) > max_rows else ""
+    )
     if cut or table.shape[1] > max_columns:
         table = table.iloc[:, :max_columns]
         more += f"<div><i>… fields past the first {max_columns - 1} of an entry not shown</i></div>"
-    return _whole_words(html_table(table, na_rep="", border=0, classes="wb-table wb-state-table"),
-                        _word_columns(table)) + more
+    return (
+        _whole_words(
+            html_table(table, na_rep="", border=0, classes="wb-table wb-state-table"), _word_columns(table)
+        )
+        + more
+    )
 
 
 # The longest word a state column may hold and still keep every word whole (a key, a step id, a flag, a date):
@@ -173,16 +190,22 @@ WORD_CHARS = 30
 
 def _word_columns(table: pd.DataFrame) -> set[int]:
     """The positions of the columns whose every word (split at white space) is at most ``WORD_CHARS`` long."""
-    return {i for i, col in enumerate(table.columns)
-            if max((len(word) for v in table[col] for word in str(v).split()), default=0) <= WORD_CHARS}
+    return {
+        i
+        for i, col in enumerate(table.columns)
+        if max((len(word) for v in table[col] for word in str(v).split()), default=0) <= WORD_CHARS
+    }
 
 
 def _whole_words(html: str, columns: set[int]) -> str:
     """``html`` (a table from :func:`html_table`: cell text escaped, so ``<td>`` is only ever a tag) with the
     cells of ``columns`` marked ``wb-word``."""
+
     def row(m: re.Match[str]) -> str:
         cells = iter(range(10**9))
-        return re.sub(r"<td>", lambda _: "<td class='wb-word'>" if next(cells) in columns else "<td>", m.group(0))
+        return re.sub(
+            r"<td>", lambda _: "<td class='wb-word'>" if next(cells) in columns else "<td>", m.group(0)
+        )
 
     return re.sub(r"<tr>.*?</tr>", row, html, flags=re.S)
 

@@ -35,15 +35,19 @@ _WRAPPED = ("stopped_runs",)
 
 
 def _table_style(columns: list[str]) -> str:
-    wrapped = ",".join(f".wb-limits-table td:nth-child({columns.index(c) + 1})" for c in _WRAPPED if c in columns)
+    wrapped = ",".join(
+        f".wb-limits-table td:nth-child({columns.index(c) + 1})" for c in _WRAPPED if c in columns
+    )
     # (cells padded 3 px a side, not the tables' 6: 54 px of the 9 columns, the last the sim's table at a 1000 px
     # window stood past its 564 px output after the columns above were cut)
-    return ("<style>.wb-limits-table td{white-space:nowrap;vertical-align:top;line-height:1.3}"
-            ".wb-limits-table .wb-table :is(td,th){padding:1px 2px}"
-            + (wrapped + "{white-space:normal;min-width:6em;max-width:24em}" if wrapped else "")
-            # each run id on one line, the cell wrapping between them (after the ", "): at a 1000 px window
-            # "proc-s7-000117" broke at its hyphens, "proc-s7-" on one line and "000117" on the next
-            + ".wb-limits-table .wb-id{white-space:nowrap}</style>")
+    return (
+        "<style>.wb-limits-table td{white-space:nowrap;vertical-align:top;line-height:1.3}"
+        ".wb-limits-table .wb-table :is(td,th){padding:1px 2px}"
+        + (wrapped + "{white-space:normal;min-width:6em;max-width:24em}" if wrapped else "")
+        # each run id on one line, the cell wrapping between them (after the ", "): at a 1000 px window
+        # "proc-s7-000117" broke at its hyphens, "proc-s7-" on one line and "000117" on the next
+        + ".wb-limits-table .wb-id{white-space:nowrap}</style>"
+    )
 
 
 _HEADERS = {"baseline_runs": "basis runs", "stopped_runs": "first runs stopped"}
@@ -66,41 +70,82 @@ class LimitTuner(w.VBox):
     of a normal run), else with any; then the system most runs belong to (the first by name among equals).
     """
 
-    def __init__(self, source: Workspace | LimitSuggestions, quantile: float = 0.99, system: str | None = None,
-                 min_runs: int = 5, policy_path: str = "limits_policy.yaml", ws: Workspace | None = None) -> None:
+    def __init__(
+        self,
+        source: Workspace | LimitSuggestions,
+        quantile: float = 0.99,
+        system: str | None = None,
+        min_runs: int = 5,
+        policy_path: str = "limits_policy.yaml",
+        ws: Workspace | None = None,
+    ) -> None:
         # (measuring the peaks took 2 CPU s on a real store of 70 runs: the cell stood blank all that time)
         with building("Limit suggestions: measuring how far each run went…") as say:
             self._build(source, quantile, system, min_runs, policy_path, ws, say)
 
-    def _build(self, source: Workspace | LimitSuggestions, quantile: float, system: str | None, min_runs: int,
-               policy_path: str, ws: Workspace | None, say: Callable[[str], None]) -> None:
+    def _build(
+        self,
+        source: Workspace | LimitSuggestions,
+        quantile: float,
+        system: str | None,
+        min_runs: int,
+        policy_path: str,
+        ws: Workspace | None,
+        say: Callable[[str], None],
+    ) -> None:
         from ..policy._limits import LimitSuggestions, suggest_limits
 
         self.ws = ws if isinstance(source, LimitSuggestions) else source
         self.latency_ms: dict[str, float] = {}
         if not isinstance(source, LimitSuggestions) and not _has_steps(source):
             # an empty store (or runs without steps): say so, no exception and no empty chart frames
-            self.limits = None    # type: ignore[assignment]
-            self.notes = w.HTML("<div class='wb-limits-empty'><b>No run with steps in this store</b>: there is "
-                                "nothing to measure limits on. Ingest logs first, e.g. "
-                                "<code>ws.ingest('traces.jsonl')</code>, then open this view again.</div>")
+            self.limits = None  # type: ignore[assignment]
+            self.notes = w.HTML(
+                "<div class='wb-limits-empty'><b>No run with steps in this store</b>: there is "
+                "nothing to measure limits on. Ingest logs first, e.g. "
+                "<code>ws.ingest('traces.jsonl')</code>, then open this view again.</div>"
+            )
             self.notes.add_class("wb-limits-notes")
-            super().__init__([w.HTML(STYLE + "<b>Limit suggestions</b> — breakers, budgets and loop limits "
-                                     "from how far this system's runs went"), self.notes])
+            super().__init__(
+                [
+                    w.HTML(
+                        STYLE + "<b>Limit suggestions</b> — breakers, budgets and loop limits "
+                        "from how far this system's runs went"
+                    ),
+                    self.notes,
+                ]
+            )
             self.add_class("wb-limit-tuner")
             return
-        self.limits: LimitSuggestions = (source.at(quantile) if isinstance(source, LimitSuggestions)
-                                         else suggest_limits(source, quantile=quantile, min_runs=min_runs))
+        self.limits: LimitSuggestions = (
+            source.at(quantile)
+            if isinstance(source, LimitSuggestions)
+            else suggest_limits(source, quantile=quantile, min_runs=min_runs)
+        )
         # the one picker of every view (widgets/_systems.py), opening on a system whose limits can be priced
         self.system = ranked_picker(_ranks(self.limits), system, "runs", whole_store=False)
-        self.quantile = w.FloatSlider(description="quantile", min=0.5, max=1.0, step=0.005, value=quantile,
-                                      readout_format=".3f", continuous_update=False,
-                                      layout=w.Layout(width="460px"),
-                                      tooltip="each limit at this quantile of the basis runs' peaks")
-        self.scale = w.ToggleButtons(description="runs axis", options=["auto", "linear", "log"], value="auto",
-                                     tooltips=["log when the runs a limit stops would be too thin to see",
-                                               "linear", "logarithmic (0 stays 0)"],
-                                     style={"button_width": "58px"})
+        self.quantile = w.FloatSlider(
+            description="quantile",
+            min=0.5,
+            max=1.0,
+            step=0.005,
+            value=quantile,
+            readout_format=".3f",
+            continuous_update=False,
+            layout=w.Layout(width="460px"),
+            tooltip="each limit at this quantile of the basis runs' peaks",
+        )
+        self.scale = w.ToggleButtons(
+            description="runs axis",
+            options=["auto", "linear", "log"],
+            value="auto",
+            tooltips=[
+                "log when the runs a limit stops would be too thin to see",
+                "linear",
+                "logarithmic (0 stays 0)",
+            ],
+            style={"button_width": "58px"},
+        )
         self.scale.add_class("wb-limits-scale")
         self.readout = w.HTML()
         self.readout.add_class("wb-limits-readout")
@@ -114,16 +159,22 @@ class LimitTuner(w.VBox):
         self.table = w.HTML()
         self.table.add_class("wb-limits-table")
         scroll_wide(self.table)
-        self.format = w.Dropdown(description="as", options=["yaml", "json"], value="yaml",
-                                 layout=w.Layout(width="170px"))
+        self.format = w.Dropdown(
+            description="as", options=["yaml", "json"], value="yaml", layout=w.Layout(width="170px")
+        )
         self.path = w.Text(description="to file", value=policy_path, layout=w.Layout(width="320px"))
         self.export = w.Button(description="Export policy", icon="download", button_style="primary")
         self.export.add_class("wb-limits-export")
         self.policy_view = w.HTML()
         self.policy_view.add_class("wb-limits-policy")
-        self.backtest_button = w.Button(description="Backtest", icon="history", disabled=self.ws is None,
-                                        tooltip="replay this system's runs through a guard with these limits" if
-                                        self.ws is not None else "give the workspace (ws=) to backtest here")
+        self.backtest_button = w.Button(
+            description="Backtest",
+            icon="history",
+            disabled=self.ws is None,
+            tooltip="replay this system's runs through a guard with these limits"
+            if self.ws is not None
+            else "give the workspace (ws=) to backtest here",
+        )
         self.backtest_button.add_class("wb-limits-backtest-button")
         self.backtest_view = w.HTML()
         self.backtest_view.add_class("wb-limits-backtest")
@@ -136,12 +187,23 @@ class LimitTuner(w.VBox):
         self.system.observe(lambda _: self.redraw(), names="value")
         self.scale.observe(lambda _: self.redraw(), names="value")
         self.export.on_click(lambda _: self.export_policy())
-        super().__init__([
-            w.HTML(STYLE + "<b>Limit suggestions</b> — breakers, budgets and loop limits from how far "
-                   "this system's runs went: what each limit catches, and what it costs"),
-            w.HBox([self.system, self.quantile]), self.scale, self.readout, self.notes, self.charts, self.table,
-            control_row([self.format, self.path, self.export, self.backtest_button]), self.backtest_view,
-            self.policy_view])
+        super().__init__(
+            [
+                w.HTML(
+                    STYLE + "<b>Limit suggestions</b> — breakers, budgets and loop limits from how far "
+                    "this system's runs went: what each limit catches, and what it costs"
+                ),
+                w.HBox([self.system, self.quantile]),
+                self.scale,
+                self.readout,
+                self.notes,
+                self.charts,
+                self.table,
+                control_row([self.format, self.path, self.export, self.backtest_button]),
+                self.backtest_view,
+                self.policy_view,
+            ]
+        )
         self.add_class("wb-limit-tuner")
         say(f"Limit suggestions: drawing the limits of {label(self.system.value) or '(no system)'}…")
         self.redraw()
@@ -164,17 +226,24 @@ class LimitTuner(w.VBox):
         thin = limit_plots.thin_tail(bins, rules)
         self.log_scale = self.scale.value == "log" or (self.scale.value == "auto" and thin)
         if self.log_scale:
-            self.readout.value += ("<div class='wb-limits-logscale'><i>Runs axis logarithmic" +
-                                   (": on a linear one the runs a limit stops would be too thin to see"
-                                    if thin else "") + ".</i></div>")
+            self.readout.value += (
+                "<div class='wb-limits-logscale'><i>Runs axis logarithmic"
+                + (": on a linear one the runs a limit stops would be too thin to see" if thin else "")
+                + ".</i></div>"
+            )
         # (the bars as wide as the output: 420 px and the rule names took 660 px of a 1000 px window's 568)
-        peaks, stops = limit_plots.limit_peaks(bins, rules, log=self.log_scale), limit_plots.limit_stops(
-            table, width="container",
-            outcomes=set(self.limits.runs.loc[self.limits.runs["system"] == system, "outcome"]))
+        peaks, stops = (
+            limit_plots.limit_peaks(bins, rules, log=self.log_scale),
+            limit_plots.limit_stops(
+                table,
+                width="container",
+                outcomes=set(self.limits.runs.loc[self.limits.runs["system"] == system, "outcome"]),
+            ),
+        )
         # no limit stops a run (few runs, or the p100): a chart of runs stopped would be an empty frame
         # with one tick at 0 (seen on real traces); the words say it
         stopped = bool(pd.to_numeric(table["stops"], errors="coerce").fillna(0).sum() > 0)
-        if rules.empty:   # nothing to draw: the notes say why, no empty chart frames
+        if rules.empty:  # nothing to draw: the notes say why, no empty chart frames
             self.charts.children = ()
             self._table(table)
             return
@@ -184,9 +253,12 @@ class LimitTuner(w.VBox):
         else:
             redraw(self.stops_chart, stops, validate=False)
             redraw(self.peaks_chart, peaks, validate=False)
-        self.none_stopped.value = ("" if stopped else
-                                   "<div><i>No limit here stops any run: each sits at or above the highest peak "
-                                   "of its rule. The chart below shows how far the runs went.</i></div>")
+        self.none_stopped.value = (
+            ""
+            if stopped
+            else "<div><i>No limit here stops any run: each sits at or above the highest peak "
+            "of its rule. The chart below shows how far the runs went.</i></div>"
+        )
         self.charts.children = (self.stops_chart if stopped else self.none_stopped, self.peaks_chart)
         self._table(table)
 
@@ -200,15 +272,26 @@ class LimitTuner(w.VBox):
         if len(bases) == 1:
             basis = str(bases[0])
             said = any(basis in n for n in self.limits.notes.get(self.system.value, []))
-            caption = "" if said else (f"<div class='wb-limits-basis'>Every limit here is learned from the "
-                                       f"{esc(basis)} of {esc(self.system.value) or '(no system)'}.</div>")
+            caption = (
+                ""
+                if said
+                else (
+                    f"<div class='wb-limits-basis'>Every limit here is learned from the "
+                    f"{esc(basis)} of {esc(self.system.value) or '(no system)'}.</div>"
+                )
+            )
         # (a system without runs of unknown outcome: a column of zeros that widened the table past a narrow output)
-        unknown = (self.limits.runs.loc[self.limits.runs["system"] == self.system.value, "outcome"] == "unknown").any()
+        unknown = (
+            self.limits.runs.loc[self.limits.runs["system"] == self.system.value, "outcome"] == "unknown"
+        ).any()
         dropped = {"basis"} if len(bases) == 1 else set()
         outcomes = ["stops_failed", "stops_successful", *(["stops_unknown"] if unknown else [])]
-        shown = table.assign(stops=[" / ".join(str(int(n)) for n in row) for row in table[outcomes].itertuples(index=False)])
+        shown = table.assign(
+            stops=[" / ".join(str(int(n)) for n in row) for row in table[outcomes].itertuples(index=False)]
+        )
         shown = shown[[c for c in _SHOWN if c not in dropped]].rename(
-            columns={"stops": "stops " + " / ".join(c.removeprefix("stops_") for c in outcomes)})
+            columns={"stops": "stops " + " / ".join(c.removeprefix("stops_") for c in outcomes)}
+        )
         # (an OTel trace id cut to 12 hex, as the run list cuts it: whole and kept on one line it widened the column)
         cells = [([str(short_id(i)) for i in ids[:2]], len(ids) - 2) for ids in shown["stopped_runs"]]
         # the cell's text in the table is a stand-in, its ids put in after escaping (_ids_whole)
@@ -235,8 +318,10 @@ class LimitTuner(w.VBox):
         same = "" if back == policy else " <b style='color:#d62728'>(reads back different)</b>"
         self.policy = back
         self._shown_now()
-        self.policy_view.value = (f"<b>Wrote {esc(target)}</b>: valid against the policy schema, "
-                                  f"{_limit_count(back)} limits{same}" + pre(text))
+        self.policy_view.value = (
+            f"<b>Wrote {esc(target)}</b>: valid against the policy schema, "
+            f"{_limit_count(back)} limits{same}" + pre(text)
+        )
         return back
 
     def backtest(self) -> Any:
@@ -246,13 +331,17 @@ class LimitTuner(w.VBox):
         from ..policy._backtest import backtest
 
         if self.ws is None:
-            raise WorkbenchError("backtest: this view was given suggestions only; pass ws= to backtest on a store")
+            raise WorkbenchError(
+                "backtest: this view was given suggestions only; pass ws= to backtest on a store"
+            )
         t0 = time.perf_counter()
         # (2 s on the demo store with nothing said: the button looked dead, the last backtest's words stood)
         self.backtest_button.disabled = True
         system = self.system.value
-        self.backtest_view.value = (f"<i class='wb-building'>Backtest: replaying {esc(system) or '(no system)'}'s "
-                                    "runs through a guard with these limits…</i>")
+        self.backtest_view.value = (
+            f"<i class='wb-building'>Backtest: replaying {esc(system) or '(no system)'}'s "
+            "runs through a guard with these limits…</i>"
+        )
         # this system's runs only: its limits over every system's runs (the desks of six frameworks) counted runs
         # of systems they were never learned from, "stops 8 failed runs" beside a table stopping none of its own
         mine = self.limits.runs.loc[self.limits.runs["system"] == system, "run_id"].tolist()
@@ -272,27 +361,39 @@ class LimitTuner(w.VBox):
             self.backtest_view.value = (
                 f"<div style='font-size:14px'>Backtest of {whose}: <b>nothing to backtest</b>, no run of it has a "
                 f"known outcome ({counted(s['excluded_unknown'], 'run')} of unknown outcome). Label the runs that "
-                "failed or succeeded, e.g. <code>ws.label(run_id, outcome='failure')</code>.</div>")
+                "failed or succeeded, e.g. <code>ws.label(run_id, outcome='failure')</code>.</div>"
+            )
             return report
-        unknown = (f", {counted(s['excluded_unknown'], 'run')} of unknown outcome left out" if s["excluded_unknown"]
-                   else "")
+        unknown = (
+            f", {counted(s['excluded_unknown'], 'run')} of unknown outcome left out"
+            if s["excluded_unknown"]
+            else ""
+        )
         self.backtest_view.value = (
             f"<div style='font-size:14px'>Backtest of {whose} on its {counted(s['runs'], 'run')}{unknown} "
             "(in-sample: they include the runs its limits were learned from; <code>wb.backtest(policy, ws, "
             "runs=…)</code> on runs held out for an honest estimate): "
-            + (f"stops {counted(failed_cut, 'failed run')}, <b class='wb-limits-prevented'>{s['prevented']:,}</b> of "
-               f"{'it' if failed_cut == 1 else 'them'} before the step that caused the failure (prevented: "
-               f"{s['prevented_share']:.0%} of {counted(s['failures'], 'failure')}"
-               + ("; the others are cut after the damage, saving only what they would still have spent)"
-                  if failed_cut > s["prevented"] else ")") if failed_cut
-               # ("stops 0 failed runs, 0 of them before …; the others are cut after the damage" of limits
-               # stopping no run: there were no others, and nothing was cut)
-               else f"stops <b>none</b> of its {counted(s['failures'], 'failed run')}" if s["failures"]
-               # ("stops 0 failed runs, 0 of them before …: 0% of 0 failures" on a system none of whose runs failed)
-               else "<b>no run of them failed</b>, so there is no failure to prevent")
+            + (
+                f"stops {counted(failed_cut, 'failed run')}, <b class='wb-limits-prevented'>{s['prevented']:,}</b> of "
+                f"{'it' if failed_cut == 1 else 'them'} before the step that caused the failure (prevented: "
+                f"{s['prevented_share']:.0%} of {counted(s['failures'], 'failure')}"
+                + (
+                    "; the others are cut after the damage, saving only what they would still have spent)"
+                    if failed_cut > s["prevented"]
+                    else ")"
+                )
+                if failed_cut
+                # ("stops 0 failed runs, 0 of them before …; the others are cut after the damage" of limits
+                # stopping no run: there were no others, and nothing was cut)
+                else f"stops <b>none</b> of its {counted(s['failures'], 'failed run')}"
+                if s["failures"]
+                # ("stops 0 failed runs, 0 of them before …: 0% of 0 failures" on a system none of whose runs failed)
+                else "<b>no run of them failed</b>, so there is no failure to prevent"
+            )
             + f" · loses <b>{s['successes_lost']:,}</b> "
             f"successful {'run' if s['successes_lost'] == 1 else 'runs'} · saves "
-            f"{counted(s['tool_calls_saved'], 'tool call')}</div>")
+            f"{counted(s['tool_calls_saved'], 'tool call')}</div>"
+        )
         return report
 
     def _shown_now(self) -> None:
@@ -307,11 +408,15 @@ class LimitTuner(w.VBox):
         self._results_of = None
         of = f"{esc(was[0]) or '(no system)'}'s limits at p{was[1] * 100:g}"
         if self.backtest_view.value:
-            self.backtest_view.value = (f"<div class='wb-stale'><i>The last backtest was of {of}: Backtest "
-                                        "again for these limits.</i></div>")
+            self.backtest_view.value = (
+                f"<div class='wb-stale'><i>The last backtest was of {of}: Backtest "
+                "again for these limits.</i></div>"
+            )
         if self.policy_view.value:
-            self.policy_view.value = (f"<div class='wb-stale'><i>The policy file written holds {of}, not these: "
-                                      "Export policy again to write these limits.</i></div>")
+            self.policy_view.value = (
+                f"<div class='wb-stale'><i>The policy file written holds {of}, not these: "
+                "Export policy again to write these limits.</i></div>"
+            )
 
     def _suffix(self, change: dict[str, Any]) -> None:
         path = Path(self.path.value)
@@ -331,10 +436,11 @@ def _ids_whole(table: str, cells: list[tuple[list[str], int]]) -> str:
 
     def cell(m: re.Match[str]) -> str:
         ids, more = next(rows)
-        if not ids:   # (no run stopped)
+        if not ids:  # (no run stopped)
             return m.group(0)
         spans = ", ".join(f"<span class='wb-id'>{html_text(i, newlines=False)}</span>" for i in ids)
         return f"<td>{spans}{f' … (+{more})' if more > 0 else ''}</td>{m.group(2)}"
+
     return _LAST_CELL.sub(cell, table)
 
 
@@ -344,8 +450,10 @@ def _ranks(limits: LimitSuggestions) -> dict[str, tuple[int, int]]:
     opened on Who&When's 7 runs, none successful: "limits are where the runs went", nothing to weigh them on."""
     runs = limits.runs.groupby("system")["outcome"]
     ok, count = runs.apply(lambda o: int((o == "success").sum())), runs.size()
-    return {s: (0 if ok.get(s, 0) >= limits.min_runs else 1 if ok.get(s, 0) else 2, -int(count.get(s, 0)))
-            for s in limits.table["system"].unique()}
+    return {
+        s: (0 if ok.get(s, 0) >= limits.min_runs else 1 if ok.get(s, 0) else 2, -int(count.get(s, 0)))
+        for s in limits.table["system"].unique()
+    }
 
 
 def _has_steps(ws: Workspace) -> bool:
@@ -360,18 +468,31 @@ def _readout(limits: LimitSuggestions, system: str) -> str:
         n, of = int(row[f"stops_{word}"]), int(row[word])
         return f"<b class='{cls}'>{n:,}</b> of {counted(of, shown + ' run')} ({n / of:.0%})" if of else ""
 
-    parts = [p for p in (part("failed", "failed", "wb-limits-caught"), part("successful", "successful", "wb-limits-cut"),
-                         part("unknown", "unknown-outcome", "wb-limits-unknown")) if p]
-    return (f"<div style='font-size:14px'>At the p{limits.quantile * 100:g} of the runs' peaks: "
-            f"<b>{int(row['limits'])}</b> {'limit' if int(row['limits']) == 1 else 'limits'} for "
-            f"{esc(system) or '(no system)'}; {'it' if int(row['limits']) == 1 else 'together they'} would stop "
-            + " · ".join(parts) + "</div>")
+    parts = [
+        p
+        for p in (
+            part("failed", "failed", "wb-limits-caught"),
+            part("successful", "successful", "wb-limits-cut"),
+            part("unknown", "unknown-outcome", "wb-limits-unknown"),
+        )
+        if p
+    ]
+    return (
+        f"<div style='font-size:14px'>At the p{limits.quantile * 100:g} of the runs' peaks: "
+        f"<b>{int(row['limits'])}</b> {'limit' if int(row['limits']) == 1 else 'limits'} for "
+        f"{esc(system) or '(no system)'}; {'it' if int(row['limits']) == 1 else 'together they'} would stop "
+        + " · ".join(parts)
+        + "</div>"
+    )
 
 
 def _notes(limits: LimitSuggestions, system: str, table: pd.DataFrame) -> str:
     items = [esc(n) for n in limits.notes.get(system, [])]
-    items += [f"<b>{esc(r.rule)}</b>: no limit — {esc(r.note)}" for r in table.itertuples(index=False)
-              if r.limit is None]
+    items += [
+        f"<b>{esc(r.rule)}</b>: no limit — {esc(r.note)}"
+        for r in table.itertuples(index=False)
+        if r.limit is None
+    ]
     return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>" if items else ""
 
 
@@ -384,5 +505,8 @@ def _number(value: Any) -> str:
 def _limit_count(policy: Policy) -> int:
     from dataclasses import fields
 
-    return sum(f.name.startswith("max_") and getattr(group, f.name) is not None
-               for group in (policy.breakers, policy.budgets, policy.loops) for f in fields(group))
+    return sum(
+        f.name.startswith("max_") and getattr(group, f.name) is not None
+        for group in (policy.breakers, policy.budgets, policy.loops)
+        for f in fields(group)
+    )

@@ -37,7 +37,7 @@ def readable(value: Any) -> Any:
             except ValueError:
                 doc = value
         blocks = _blocks(doc)
-    except RecursionError:   # (JSON nested deeper than Python reads or writes: shown as written)
+    except RecursionError:  # (JSON nested deeper than Python reads or writes: shown as written)
         return value
     return value if blocks is None else "\n\n".join(b for b in blocks if b)
 
@@ -54,7 +54,7 @@ def _blocks(doc: Any, depth: int = 0) -> list[str] | None:
         blocks = [_message(_plain(m)) for m in messages]
         if any(b is None for b in blocks):
             return None
-        return [*blocks, *(f"{key}: {_compact(v)}" for key, v in rest.items())]   # type: ignore[misc]
+        return [*blocks, *(f"{key}: {_compact(v)}" for key, v in rest.items())]  # type: ignore[misc]
     return _components(doc, depth)
 
 
@@ -64,8 +64,9 @@ def _components(doc: Any, depth: int) -> list[str] | None:
     messages, when one of them holds some."""
     if isinstance(doc, dict) and list(doc) == ["data"] and isinstance(doc["data"], dict):
         doc = doc["data"]
-    if depth > 0 or not (isinstance(doc, dict) and 0 < len(doc) <= 50
-                         and all(isinstance(v, dict) for v in doc.values())):
+    if depth > 0 or not (
+        isinstance(doc, dict) and 0 < len(doc) <= 50 and all(isinstance(v, dict) for v in doc.values())
+    ):
         return None
     parts = {str(name): _blocks(v, depth + 1) for name, v in doc.items()}
     if all(p is None for p in parts.values()):
@@ -89,8 +90,11 @@ def _sends(doc: Any, depth: int = 0) -> tuple[list[str], dict] | None:
         key = next((k for k in _WRAPPER_KEYS if k in doc), None)
         inner = _sends(doc[key], depth + 1) if key is not None else None
         if inner is not None:
-            return inner[0], inner[1] | {k: v for k, v in doc.items()
-                                         if k != key and k not in _PLUMBING and v not in (None, "", [], {})}
+            return inner[0], inner[1] | {
+                k: v
+                for k, v in doc.items()
+                if k != key and k not in _PLUMBING and v not in (None, "", [], {})
+            }
     return None
 
 
@@ -107,14 +111,19 @@ def _message_list(doc: Any, depth: int = 0) -> tuple[list[dict], dict] | None:
     if isinstance(doc, dict):
         key = next((k for k in _LIST_KEYS if _is_messages(_from_reprs(doc.get(k)))), None)
         if key is not None:
-            return _from_reprs(doc[key]), {k: v for k, v in doc.items() if k != key and v not in (None, "", [], {})}
+            return _from_reprs(doc[key]), {
+                k: v for k, v in doc.items() if k != key and v not in (None, "", [], {})
+            }
         key = next((k for k in _WRAPPER_KEYS if isinstance(doc.get(k), dict | list)), None)
         if key is not None and depth < 3:
             inner = _message_list(doc[key], depth + 1)
             if inner is not None:
                 messages, rest = inner
-                rest |= {k: v for k, v in doc.items()
-                         if k != key and k not in _PLUMBING and v not in (None, "", [], {})}
+                rest |= {
+                    k: v
+                    for k, v in doc.items()
+                    if k != key and k not in _PLUMBING and v not in (None, "", [], {})
+                }
                 return messages, rest
         # a field holding one repr with messages in it: LlamaIndex's {"ctx": "<Context object at 0x…>",
         # "ev": "AgentInput(...)"}, Haystack's {"last_message": "ChatMessage(...)", "step_count": 3}
@@ -122,8 +131,13 @@ def _message_list(doc: Any, depth: int = 0) -> tuple[list[dict], dict] | None:
             inner = _message_list(v, depth + 1) if isinstance(v, str) else None
             if inner is not None:
                 messages, rest = inner
-                return messages, rest | {k: x for k, x in doc.items() if k != key and x not in (None, "", [], {})
-                                         and not (isinstance(x, str) and OBJECT_REPR.match(x))}
+                return messages, rest | {
+                    k: x
+                    for k, x in doc.items()
+                    if k != key
+                    and x not in (None, "", [], {})
+                    and not (isinstance(x, str) and OBJECT_REPR.match(x))
+                }
     return None
 
 
@@ -154,15 +168,19 @@ def _plain(m: dict) -> dict:
     if isinstance(m.get("data"), dict) and "content" in m["data"]:
         return {**m["data"], "role": m.get("type") or m["data"].get("type")}
     if m.get("lc") and isinstance(m.get("kwargs"), dict) and "content" in m["kwargs"]:
-        ident = m.get("id")   # (its class path, a list of names; anything else in a hostile log)
+        ident = m.get("id")  # (its class path, a list of names; anything else in a hostile log)
         kind = m["kwargs"].get("type") or (ident[-1] if isinstance(ident, list) and ident else "?")
         return {**m["kwargs"], "role": kind}
     return m
 
 
 def _is_message(m: dict) -> bool:
-    return "role" in m and any(k in m for k in (*_TEXT_KEYS, "tool_calls")) or \
-        "message" in m and isinstance(m["message"], str)
+    return (
+        "role" in m
+        and any(k in m for k in (*_TEXT_KEYS, "tool_calls"))
+        or "message" in m
+        and isinstance(m["message"], str)
+    )
 
 
 def _message(m: dict) -> str | None:
@@ -172,7 +190,7 @@ def _message(m: dict) -> str | None:
     text = next((_text(m[k]) for k in _TEXT_KEYS if k in m and m[k] not in (None, "", [])), "")
     listed = m.get("tool_calls")
     calls = [_call(c) for c in listed if isinstance(c, dict)] if isinstance(listed, list) else []
-    if m.get("type") == "function_call":   # an OpenAI Responses item
+    if m.get("type") == "function_call":  # an OpenAI Responses item
         calls.append(_call(m))
     body = "\n".join(x for x in (text, *calls) if x)
     return f"{who}: {body}" if who else body
@@ -188,7 +206,7 @@ def _text(content: Any) -> str:
     if isinstance(content, str):
         inner = content.lstrip()[:1]
         if inner in ("[", "{") and len(content) <= MAX_PARSE_CHARS:
-            try:   # Strands: the content is a JSON list of parts, as a string
+            try:  # Strands: the content is a JSON list of parts, as a string
                 return _text(json.loads(content))
             except ValueError:
                 return content

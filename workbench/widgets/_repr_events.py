@@ -14,7 +14,9 @@ import re
 _LIT = r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*\""""
 _STRING = re.compile(_LIT, re.S)
 _SEND = re.compile(rf"""\bSend\(\s*(?:node=)?(?P<node>{_LIT}),\s*(?:arg=)?""", re.S)
-_TOOL_CALL = re.compile(rf"""['"]tool_call['"]:\s*\{{\s*['"]name['"]:\s*(?P<name>{_LIT}),\s*['"]args['"]:\s*""", re.S)
+_TOOL_CALL = re.compile(
+    rf"""['"]tool_call['"]:\s*\{{\s*['"]name['"]:\s*(?P<name>{_LIT}),\s*['"]args['"]:\s*""", re.S
+)
 # the classes a repr opens with, outermost first: "StopEvent(result=AgentOutput(" → StopEvent, AgentOutput
 _OPENING = re.compile(r"""^[\s\[\]"',]*((?:[A-Z]\w*\((?:\w+=)?\[?)+)""")
 _AGENT = re.compile(rf"""\bcurrent_agent_name=(?P<lit>{_LIT})""", re.S)
@@ -33,10 +35,10 @@ def sends(text: str) -> list[str] | None:
     while (m := _SEND.search(text, pos)) is not None:
         node = _literal(m.group("node"))
         end = value_end(text, m.end())
-        arg = text[m.end():end]
+        arg = text[m.end() : end]
         call = _TOOL_CALL.search(arg)
         if call is not None:
-            args = arg[call.end():value_end(arg, call.end())]
+            args = arg[call.end() : value_end(arg, call.end())]
             lines.append(f"send → {node}: {_literal(call.group('name'))}({args})")
         else:
             lines.append(f"send → {node}: {_cut(arg)}" if arg.strip() else f"send → {node}")

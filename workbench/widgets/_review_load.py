@@ -30,29 +30,42 @@ HOW_TO_LABEL = (
     "To add outcomes: <code>ws.label(run_id, outcome='failure')</code> (or <code>'success'</code>) per run, "
     "or <code>ws.label_file('labels.csv')</code> with columns <code>run_id,outcome</code> (CSV, JSON or JSONL; "
     "<code>agent</code> and <code>step_id</code> name a known culprit); or have the system set its root "
-    "span's status (ERROR is read as failure, OK as success). Then open the tuner again.")
+    "span's status (ERROR is read as failure, OK as success). Then open the tuner again."
+)
 
 
 def empty_store_html() -> str:
-    return ("<div class='wb-tuner-missing'><b>This store holds no runs yet</b>: there is nothing to put a "
-            "threshold on. Ingest logs first, e.g. <code>ws.ingest('traces.jsonl')</code> (OTLP JSON, "
-            "OpenInference, Langfuse, Who&amp;When, native JSONL) or <code>%workbench ingest PATH</code>.</div>")
+    return (
+        "<div class='wb-tuner-missing'><b>This store holds no runs yet</b>: there is nothing to put a "
+        "threshold on. Ingest logs first, e.g. <code>ws.ingest('traces.jsonl')</code> (OTLP JSON, "
+        "OpenInference, Langfuse, Who&amp;When, native JSONL) or <code>%workbench ingest PATH</code>.</div>"
+    )
 
 
 def missing_outcomes_html(runs: int, known: int, any_signal: bool) -> str:
     """What the store lacks for pricing a threshold, in plain words, and what this panel shows instead."""
     if known:
-        head = (f"<b>No step of the {known:,} runs with a known outcome carries a signal</b> (of {runs:,} runs): "
-                "a threshold cannot be priced against the failures it catches.")
+        head = (
+            f"<b>No step of the {known:,} runs with a known outcome carries a signal</b> (of {runs:,} runs): "
+            "a threshold cannot be priced against the failures it catches."
+        )
     else:
-        which = (f"None of the {runs:,} runs has a known outcome" if runs > 1
-                 else "The one run of this store has no known outcome")
-        head = (f"<b>{which}</b> (success or failure): raw traces leave "
-                "the root span's status unset. Without outcomes no threshold can be priced: nobody can say "
-                "which failures it would catch.")
-    shown = (" What the logs do carry is shown below, over every run: how many runs and steps each threshold "
-             "would send to a human, and the signal's distribution." if any_signal
-             else " No step carries a signal a threshold could be put on either.")
+        which = (
+            f"None of the {runs:,} runs has a known outcome"
+            if runs > 1
+            else "The one run of this store has no known outcome"
+        )
+        head = (
+            f"<b>{which}</b> (success or failure): raw traces leave "
+            "the root span's status unset. Without outcomes no threshold can be priced: nobody can say "
+            "which failures it would catch."
+        )
+    shown = (
+        " What the logs do carry is shown below, over every run: how many runs and steps each threshold "
+        "would send to a human, and the signal's distribution."
+        if any_signal
+        else " No step carries a signal a threshold could be put on either."
+    )
     return f"<div class='wb-tuner-missing'>{head}{shown}<br>{HOW_TO_LABEL}</div>"
 
 
@@ -65,18 +78,28 @@ class ReviewLoadView(w.VBox):
     share of runs and of steps the threshold sends to a human (readout and curve) and the signal's
     histogram; "Export policy" writes the HITL rule at the current threshold."""
 
-    def __init__(self, ws: Workspace, signals: list[str], signal: str | None = None,
-                 policy_path: str = "policy.yaml") -> None:
+    def __init__(
+        self, ws: Workspace, signals: list[str], signal: str | None = None, policy_path: str = "policy.yaml"
+    ) -> None:
         self.ws = ws
         self.signals = signals
         self.load: ReviewLoad | None = None
-        self._fewest_at: float | None = None    # the threshold the view opened on, when no threshold sends few runs
+        self._fewest_at: float | None = (
+            None  # the threshold the view opened on, when no threshold sends few runs
+        )
         self.latency_ms: dict[str, float] = {}
-        start = signal if signal in signals else next(
-            (s for s in ("entropy", "latency_ms") if s in signals), signals[0])    # the priced tuner's order
+        start = (
+            signal
+            if signal in signals
+            else next((s for s in ("entropy", "latency_ms") if s in signals), signals[0])
+        )  # the priced tuner's order
         self.signal = w.Dropdown(description="signal", options=signals, value=start)
-        self.threshold = w.FloatSlider(description="threshold", continuous_update=True, readout_format=".4g",
-                                       layout=w.Layout(width="560px", max_width="calc(100% - 4px)"))
+        self.threshold = w.FloatSlider(
+            description="threshold",
+            continuous_update=True,
+            readout_format=".4g",
+            layout=w.Layout(width="560px", max_width="calc(100% - 4px)"),
+        )
         # its name is the signal and its direction ("latency_ms ≥"): the default 80 px cut it to "latency_m…"
         self.threshold.style.description_width = "initial"
         self.readout = w.HTML()
@@ -85,15 +108,26 @@ class ReviewLoadView(w.VBox):
         self.hist_chart: Any = None
         self.charts = w.HBox(layout=w.Layout(flex_flow="row wrap"))
         self.path = w.Text(description="to file", value=policy_path, layout=w.Layout(width="320px"))
-        self.export = w.Button(description="Export policy", icon="download",
-                               tooltip="a HITL rule at this threshold, chosen on review load alone")
+        self.export = w.Button(
+            description="Export policy",
+            icon="download",
+            tooltip="a HITL rule at this threshold, chosen on review load alone",
+        )
         self.policy_view = w.HTML()
         self._quiet = False
         self.signal.observe(lambda _: self.recompute(), names="value")
         self.threshold.observe(lambda c: None if self._quiet else self.move(c["new"]), names="value")
         self.export.on_click(lambda _: self.export_policy())
-        super().__init__([self.signal, self.threshold, self.readout, self.charts,
-                          control_row([self.path, self.export]), self.policy_view])
+        super().__init__(
+            [
+                self.signal,
+                self.threshold,
+                self.readout,
+                self.charts,
+                control_row([self.path, self.export]),
+                self.policy_view,
+            ]
+        )
         self.add_class("wb-review-load")
         self.recompute()
 
@@ -106,15 +140,17 @@ class ReviewLoadView(w.VBox):
         t0 = time.perf_counter()
         load = self.load = review_load(self.ws, self.signal.value)
         curve = load.curve
-        lo, hi = (float(curve["threshold"].min()), float(curve["threshold"].max())) if len(curve) else (0.0, 1.0)
+        lo, hi = (
+            (float(curve["threshold"].min()), float(curve["threshold"].max())) if len(curve) else (0.0, 1.0)
+        )
         # start where a tenth of the runs would go to a human: a load a team can take, on any signal
         start = load.threshold_for(OPENING_SHARE)
-        fewest = start is None      # no threshold sends so few (4 runs: one run is 25 %): the one sending fewest
+        fewest = start is None  # no threshold sends so few (4 runs: one run is 25 %): the one sending fewest
         start = (hi if load.direction == "above" else lo) if start is None else start
         # a round step with its ends on its grid (whole on a count: the slider read "0.000" tool calls), the
         # start on it too, so the slider and the readout show one number
         lo, hi, step, fmt = slider_grid(lo, hi, load.signal in _COUNTS)
-        lo, hi = signal_range(lo, hi, load.signal)   # (a pad past one value: entropy -0.9, refused as a rule)
+        lo, hi = signal_range(lo, hi, load.signal)  # (a pad past one value: entropy -0.9, refused as a rule)
         start = on_grid(start, step, lo, "up" if load.direction == "below" else "down")
         self._quiet = True
         try:
@@ -128,10 +164,15 @@ class ReviewLoadView(w.VBox):
             self._quiet = False
         self.threshold.description = f"{load.signal} {'≤' if load.direction == 'below' else '≥'}"
         self._fewest_at = start if fewest else None
-        charts = [plots.review_load_curve(curve, start, signal=load.signal, live=True, whole=load.signal in _COUNTS)]
+        charts = [
+            plots.review_load_curve(curve, start, signal=load.signal, live=True, whole=load.signal in _COUNTS)
+        ]
         if load.signal in plots.SIGNALS:
-            charts.append(plots.histogram(plots.histogram_data(self.ws, load.signal, all_runs=True), load.signal,
-                                          start, live=True))
+            charts.append(
+                plots.histogram(
+                    plots.histogram_data(self.ws, load.signal, all_runs=True), load.signal, start, live=True
+                )
+            )
         if self.load_chart is None:
             self.load_chart = plots.widget(charts[0], validate=False)
         else:
@@ -156,13 +197,15 @@ class ReviewLoadView(w.VBox):
             f"{format(t, self.threshold.readout_format)}: <b class='wb-review-rate'>{p['escalation_rate']:.1%}</b> of runs would go to a human "
             f"({p['escalated_runs']:,} of {load.n_runs:,}; {load.runs_with_signal:,} carry {esc(load.signal)}) · "
             f"{p['step_escalation_rate']:.2%} of steps ({p['escalated_steps']:,} of {load.n_steps:,}) · "
-            "failures caught: <i>unknown (no outcomes)</i></div>")
+            "failures caught: <i>unknown (no outcomes)</i></div>"
+        )
         if self._fewest_at is not None and t == self._fewest_at:
             # it opened on a tenth of the runs elsewhere; here on 25 % or 100 % without a word of why
             self.readout.value += (
                 "<div class='wb-review-opening' style='font-size:14px'>The view opens where the fewest runs go to "
                 f"a human: no threshold on {esc(load.signal)} sends {OPENING_SHARE:.0%} of the runs or fewer "
-                f"(it opens at {OPENING_SHARE:.0%} where one does).</div>")
+                f"(it opens at {OPENING_SHARE:.0%} where one does).</div>"
+            )
         for c in (self.load_chart, self.hist_chart):
             if c is not None and c in self.charts.children:
                 with c.hold_sync():
@@ -177,17 +220,26 @@ class ReviewLoadView(w.VBox):
 
         load = self.load
         assert load is not None
-        t = float(self.threshold.value)   # a slider's float step (0.8999999999999999) written as 0.9
+        t = float(self.threshold.value)  # a slider's float step (0.8999999999999999) written as 0.9
         t = readable(t, escalating_same(t, load._steps, load._sign))
         p = load.at(t)
         prov = Provenance(
-            created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), created_by="workbench",
+            created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            created_by="workbench",
             store=str(self.ws.path) if getattr(self.ws, "path", None) is not None else "<memory>",
-            runs=load.n_runs, failures=None, source="review_load",
-            sweep={"signal": load.signal, "direction": load.direction,
-                   "escalation_rate": round(p["escalation_rate"], 6)},
-            notes=("no run had a known outcome: the threshold was chosen on review load alone; "
-                   "the failures it catches are unknown",))
+            runs=load.n_runs,
+            failures=None,
+            source="review_load",
+            sweep={
+                "signal": load.signal,
+                "direction": load.direction,
+                "escalation_rate": round(p["escalation_rate"], 6),
+            },
+            notes=(
+                "no run had a known outcome: the threshold was chosen on review load alone; "
+                "the failures it catches are unknown",
+            ),
+        )
         policy = Policy(hitl=(HitlRule(load.signal, t, load.direction),), provenance=prov)
         target = Path(path if path is not None else self.path.value)
         text = policy.to_yaml(target)

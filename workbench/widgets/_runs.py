@@ -40,10 +40,10 @@ def _filter_sql(active: frozenset[str]) -> str:
     # from the package, values only from bound parameters.
     lines = []
     for line in with_run_outcomes(_sql("run_filter")).splitlines():
-        if line.startswith("--") and ":" in line and line[2:line.index(":")] in _FIELDS:
-            name = line[2:line.index(":")]
+        if line.startswith("--") and ":" in line and line[2 : line.index(":")] in _FIELDS:
+            name = line[2 : line.index(":")]
             if name in active:
-                lines.append(line[line.index(":") + 1:])
+                lines.append(line[line.index(":") + 1 :])
         else:
             lines.append(line)
     return "\n".join(lines)
@@ -117,27 +117,45 @@ def run_page(ws: Workspace, flt: RunFilter, page: int = 0, page_size: int = 50) 
     'failure' is taken as failed: a silent failure, counted so with ``flt.silent``; else None)."""
     if page < 0 or page_size < 1:
         raise ValueError(f"page must be >= 0 and page_size >= 1 (got {page}, {page_size})")
-    return fetch_df(ws.con, _page_sql(flt.active()), {**flt.params(only_active=True), "limit": int(page_size),
-                                                    "offset": int(page) * int(page_size)})
+    return fetch_df(
+        ws.con,
+        _page_sql(flt.active()),
+        {**flt.params(only_active=True), "limit": int(page_size), "offset": int(page) * int(page_size)},
+    )
 
 
 def choices(ws: Workspace) -> dict[str, list[str]]:
     """The values the filters offer: systems, detectors with hits, culprits of stored verdicts."""
+
     def col(q: str) -> list[str]:
         return [str(v) for (v,) in fetch(ws.con, q) if v is not None]
 
     return {
         "system": col("SELECT DISTINCT system FROM runs WHERE system IS NOT NULL ORDER BY 1"),
         "detector": col("SELECT DISTINCT detector FROM findings WHERE severity <> 'info' ORDER BY 1"),
-        "culprit": col("SELECT DISTINCT target FROM attributions WHERE unit = 'verdict' AND target <> '' ORDER BY 1"),
+        "culprit": col(
+            "SELECT DISTINCT target FROM attributions WHERE unit = 'verdict' AND target <> '' ORDER BY 1"
+        ),
     }
 
 
-_COLUMNS = ["run_id", "system", "started_at", "outcome", "reported_outcome", "n_steps", "task", "hits",
-            "detectors", "culprit", "taken_why"]
-_CLAUSES = frozenset({"timed", "untimed", "after", "before", "after_id", "before_id", "lo", "hi", "forward",
-                      "backward"})
-_Key = tuple[datetime | None, str]   # (started_at, run_id): a run's place in the list
+_COLUMNS = [
+    "run_id",
+    "system",
+    "started_at",
+    "outcome",
+    "reported_outcome",
+    "n_steps",
+    "task",
+    "hits",
+    "detectors",
+    "culprit",
+    "taken_why",
+]
+_CLAUSES = frozenset(
+    {"timed", "untimed", "after", "before", "after_id", "before_id", "lo", "hi", "forward", "backward"}
+)
+_Key = tuple[datetime | None, str]  # (started_at, run_id): a run's place in the list
 # A time window starts as wide as this many runs at the store's average density (about a DuckDB row
 # group, 122,880 rows: a narrower window skips no more of the table) and widens by up to this factor
 # while it holds less than a page.
@@ -174,7 +192,7 @@ class RunPager:
         """Let go of the runs taken as failed (a frame of every such run) and the cursor holding them; the next
         page works them out again (the explorer closes its pager when it is closed)."""
         if getattr(self, "_release", None) is not None:
-            self._release()    # closes the cursor and detaches its finalizer: none left per refresh
+            self._release()  # closes the cursor and detaches its finalizer: none left per refresh
         self._release: weakref.finalize | None = None
         self._con: Any = None
         self._taken = None
@@ -200,8 +218,11 @@ class RunPager:
             _configure(cur)
             # (closed at the next refresh or close, else when the pager is collected)
             self._release = weakref.finalize(self, _close, cur)
-            frame = (cur.execute(TAKEN_SQL).df() if self.filter.silent
-                     else pd.DataFrame({"run_id": pd.Series(dtype=object), "why": pd.Series(dtype=object)}))
+            frame = (
+                cur.execute(TAKEN_SQL).df()
+                if self.filter.silent
+                else pd.DataFrame({"run_id": pd.Series(dtype=object), "why": pd.Series(dtype=object)})
+            )
             cur.register(_TAKEN, frame)
             self._con, self._taken = cur, _TAKEN
         return self._taken
@@ -248,7 +269,9 @@ class RunPager:
     # -- the queries ----------------------------------------------------------------------------
     def _run(self, sql: str, params: dict[str, Any]) -> list[tuple]:
         taken = self._taken_relation()
-        return self._con.execute(taken_from(sql, taken), {**self.filter.params(only_active=True), **params}).fetchall()
+        return self._con.execute(
+            taken_from(sql, taken), {**self.filter.params(only_active=True), **params}
+        ).fetchall()
 
     def _seek(self, direction: str, key: _Key | None, limit: int) -> list[tuple]:
         """Up to ``limit`` runs strictly past ``key`` (None: from that end of the list), in that direction."""
@@ -256,22 +279,26 @@ class RunPager:
         fwd = direction == "forward"
         rows: list[tuple] = []
         # Forward the timed runs come first and the untimed last; backward the other way round.
-        for phase in (("timed", "untimed") if fwd else ("untimed", "timed")):
+        for phase in ("timed", "untimed") if fwd else ("untimed", "timed"):
             need = limit - len(rows)
             if need <= 0:
                 break
             if phase == "untimed":
                 if key is not None and ts is not None and not fwd:
-                    continue            # before a timed run there are only timed runs
+                    continue  # before a timed run there are only timed runs
                 clauses = {"untimed", direction}
                 if key is not None and ts is None:
                     clauses.add("after_id" if fwd else "before_id")
-                rows += self._run(_seek_sql(self.filter.active(), frozenset(clauses)),
-                                  {"limit": need, **({"rid": rid} if "after_id" in clauses
-                                                     or "before_id" in clauses else {})})
+                rows += self._run(
+                    _seek_sql(self.filter.active(), frozenset(clauses)),
+                    {
+                        "limit": need,
+                        **({"rid": rid} if "after_id" in clauses or "before_id" in clauses else {}),
+                    },
+                )
             else:
                 if key is not None and ts is None and fwd:
-                    continue            # after an untimed run there are only untimed runs
+                    continue  # after an untimed run there are only untimed runs
                 rows += self._seek_timed(direction, ts if key is not None else None, rid, need)
         return rows
 
@@ -297,11 +324,12 @@ class RunPager:
         while width > timedelta(0):
             edge = anchor - width if fwd else anchor + width
             if (fwd and edge <= lo_ts) or (not fwd and edge >= hi_ts):
-                break               # the window covers the rest of the list: one unbounded seek
-            rows = self._run(_seek_sql(self.filter.active(), frozenset(clauses | {bound})),
-                             {**params, bound: edge})
+                break  # the window covers the rest of the list: one unbounded seek
+            rows = self._run(
+                _seek_sql(self.filter.active(), frozenset(clauses | {bound})), {**params, bound: edge}
+            )
             if len(rows) >= limit:
-                return rows         # the window's top-N is the list's: every run outside it comes later
+                return rows  # the window's top-N is the list's: every run outside it comes later
             width *= _WINDOW_GROWTH if not rows else min(_WINDOW_GROWTH, max(2, 2 * limit // len(rows)))
         return self._run(_seek_sql(self.filter.active(), frozenset(clauses)), params)
 
@@ -310,7 +338,8 @@ class RunPager:
         if self._span is None:
             self._taken_relation()
             lo, hi, n = self._con.execute(
-                "SELECT min(started_at), max(started_at), count(started_at) FROM runs").fetchall()[0]
+                "SELECT min(started_at), max(started_at), count(started_at) FROM runs"
+            ).fetchall()[0]
             self._span = (lo, hi, int(n)) if n else (datetime.min, datetime.min, 0)
         return self._span
 
@@ -322,7 +351,9 @@ class RunPager:
         if position >= total:
             return None
         # From the nearer end: the OFFSET costs what it skips.
-        direction, offset = ("forward", position) if position < total // 2 else ("backward", total - 1 - position)
+        direction, offset = (
+            ("forward", position) if position < total // 2 else ("backward", total - 1 - position)
+        )
         sql = _keyed_sql("run_key_at", self.filter.active(), frozenset({direction}))
         got = self._run(sql, {"offset": offset})
         return (got[0][0], got[0][1]) if got else None
@@ -343,10 +374,10 @@ def _keyed_sql(name: str, active: frozenset[str], clauses: frozenset[str]) -> st
     """``name``.sql with the filter inlined and its ``--clause:`` lines switched on by name."""
     lines = []
     for line in _sql(name).replace("__FILTER__", _filter_sql(active)).splitlines():
-        tag = line[2:line.index(":")] if line.startswith("--") and ":" in line else None
+        tag = line[2 : line.index(":")] if line.startswith("--") and ":" in line else None
         if tag in _CLAUSES:
             if tag in clauses:
-                lines.append(line[line.index(":") + 1:])
+                lines.append(line[line.index(":") + 1 :])
         else:
             lines.append(line)
     return "\n".join(lines)

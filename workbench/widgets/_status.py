@@ -44,8 +44,9 @@ def building(text: str) -> Iterator[Callable[[str], None]]:
         if handle is not None:
             # the output replaced by a view of no model, which the notebook hides: left pointing at the closed
             # widget, a saved notebook reopened read "Error displaying widget: model not found" above the view
-            handle.update({_VIEW: {"version_major": 2, "version_minor": 0, "model_id": ""}, "text/plain": ""},
-                          raw=True)
+            handle.update(
+                {_VIEW: {"version_major": 2, "version_minor": 0, "model_id": ""}, "text/plain": ""}, raw=True
+            )
 
 
 _VIEW = "application/vnd.jupyter.widget-view+json"

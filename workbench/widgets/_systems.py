@@ -26,16 +26,23 @@ def system_picker(ws: Workspace, query: str, system: str | None, what: str) -> w
     return ranked_picker(ranked, system, what)
 
 
-def ranked_picker(ranked: Mapping[str, Any], system: str | None, what: str, whole_store: bool = True) -> w.Dropdown:
+def ranked_picker(
+    ranked: Mapping[str, Any], system: str | None, what: str, whole_store: bool = True
+) -> w.Dropdown:
     """The picker of :func:`system_picker` over ``ranked`` (system -> rank, the lowest opens). ``whole_store``
     False: a view that always shows one system (the LimitTuner's limits are per system) keeps the one system as
     its value, the picker hidden all the same."""
     systems = sorted(ranked)
     if system is not None and system not in systems:
-        raise InvalidParameterError(f"system: no {what} of {system!r} here (systems: {listed_systems(systems) or 'none'})")
+        raise InvalidParameterError(
+            f"system: no {what} of {system!r} here (systems: {listed_systems(systems) or 'none'})"
+        )
     if system is None and (len(systems) > 1 or (systems and not whole_store)):
         system = min(systems, key=lambda s: (ranked[s], s))
-    picker = w.Dropdown(description="system", options=[(label(x) or NO_SYSTEM, x) for x in systems],
-                        value=system if len(systems) > 1 or not whole_store else None)
+    picker = w.Dropdown(
+        description="system",
+        options=[(label(x) or NO_SYSTEM, x) for x in systems],
+        value=system if len(systems) > 1 or not whole_store else None,
+    )
     picker.layout.display = None if len(systems) > 1 else "none"
     return picker
