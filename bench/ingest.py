@@ -30,6 +30,12 @@ Each method runs in its own process so peak RSS is its own. Prints one markdown 
 goes, and the whole table again at the end): seconds, spans/s, peak RSS and CPU seconds of this
 checkout's workbench; the bare DuckDB read's, pandas' and the baseline release's (``--baseline-python``)
 seconds and RSS; the ratios against each; the load average.
+
+Every child reads one bytecode cache (``PYTHONPYCACHEPREFIX`` in the bench's temporary folder), filled by an
+untimed run of each method and interpreter on a small file of each kind first: an installed package imports
+its modules compiled, and with ``PYTHONDONTWRITEBYTECODE=1`` set each child compiled the workbench's modules
+again (~0.15 CPU s a process; a checkout another process once compiled paid less). ``--cold-bytecode``
+measures as before.
 """
 
 from __future__ import annotations
@@ -599,6 +605,43 @@ def _child(method: str, path: str) -> None:
     )
 
 
+# The bytecode cache every child process reads (PYTHONPYCACHEPREFIX; None: each interpreter's own, or none). An
+# installed package imports its modules compiled; with PYTHONDONTWRITEBYTECODE=1 in the environment (as here) and
+# no __pycache__ beside the sources, every child compiled the workbench's ~130 modules again: ~0.15 CPU s a
+# process counted as ingest, and a baseline checkout another helper happened to compile (128 of its 278 modules,
+# once) paid less than this one. _warm fills one cache for every method and interpreter before they are timed.
+_PYCACHE: list[str] = []
+_WARMED: set[tuple[str, str, str]] = set()
+
+
+def _env(python: str | None, pipeline: str | None) -> dict:
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    if pipeline is not None:
+        env["WORKBENCH_OTLP_PIPELINE"] = pipeline
+    if python is None:
+        env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    if _PYCACHE:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = _PYCACHE[0]
+    return env
+
+
+def _warm(method: str, kind: str, small: Path, python: str | None) -> None:
+    """Run ``method`` once, untimed, on ``small`` (a small file of ``kind``), so that every module it imports,
+    those imported on the way too, is compiled into the shared cache before the timed runs."""
+    key = (method, kind, python or "")
+    if not _PYCACHE or key in _WARMED:
+        return
+    _WARMED.add(key)
+    subprocess.run(
+        [python or sys.executable, __file__, "--child", method, str(small)],
+        capture_output=True,
+        env=_env(python, None),
+        check=False,
+    )
+
+
 def measure(method: str, path: Path, python: str | None = None, pipeline: str | None = None) -> dict:
     """Run one method on one file in a fresh process; return spans, seconds, peak_mb.
 
@@ -606,12 +649,7 @@ def measure(method: str, path: Path, python: str | None = None, pipeline: str | 
     site-packages) for a before/after row. ``pipeline``: the OTLP reader's block pipeline
     (WORKBENCH_OTLP_PIPELINE: "serial", "unordered" or "parallel"; None leaves the reader's default).
     """
-    env = dict(os.environ)
-    env.pop("PYTHONPATH", None)
-    if pipeline is not None:
-        env["WORKBENCH_OTLP_PIPELINE"] = pipeline
-    if python is None:
-        env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    env = _env(python, pipeline)
     out = subprocess.run(
         [python or sys.executable, __file__, "--child", method, str(path)],
         capture_output=True,
@@ -656,6 +694,12 @@ def main() -> None:
         default=1,
         help="measure each file this many times, the methods interleaved (a row each round)",
     )
+    parser.add_argument(
+        "--cold-bytecode",
+        action="store_true",
+        help="let each child compile what it imports as the environment says (PYTHONDONTWRITEBYTECODE) instead "
+        "of reading one warmed bytecode cache: the figures of benches before perf50",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -663,6 +707,14 @@ def main() -> None:
         return
     sizes = args.sizes + ([5_000_000] if args.huge else [])
     print(f"load average at start: {os.getloadavg()}; {os.cpu_count()} CPUs")
+    print(
+        "bytecode: "
+        + (
+            "as the environment says (--cold-bytecode)"
+            if args.cold_bytecode
+            else "one cache warmed by an untimed run of each method and interpreter on a small file of each kind"
+        )
+    )
     print(
         "ours = this checkout's workbench; bare = DuckDB read_json (+ unnest for OTLP) of the same file into a "
         "table; baseline = --baseline-python's workbench. 'vs bare' = bare seconds / ours (>= 1 is the target), "
@@ -698,6 +750,8 @@ def main() -> None:
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     print("\n".join(rows), flush=True)
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
+        if not args.cold_bytecode:
+            _PYCACHE.append(str(Path(tmp) / "pycache"))
         for size in sizes:
             for kind in args.files:
                 if kind == "demo" and size != sizes[0]:
@@ -710,6 +764,13 @@ def main() -> None:
                     "demo": "demo.jsonl.gz",
                 }.get(kind, f"otlp_{kind}_{size}.jsonl")
                 path = Path(tmp) / name
+                if _PYCACHE and not any(k == kind for _, k, _ in _WARMED):
+                    small = Path(tmp) / f"small_{name}"
+                    WRITERS[kind](small, 500)
+                    for m in args.methods:
+                        for py in (None, args.baseline_python) if m == "workbench" else (None,):
+                            _warm(m, kind, small, py)
+                    small.unlink()
                 WRITERS[kind](path, size)
                 mb = path.stat().st_size / 2**20
                 _settle(path)
