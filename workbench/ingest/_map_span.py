@@ -206,7 +206,7 @@ def map_span(
     ent = number_of(known.get("entropy"))
     lp_source = known.get("logprobs")
     if events:
-        inp, out, error, lp_source = read_events(events, kind, handoff_tool, inp, out, error, lp_source)
+        inp, out, error, lp_source = read_events(events, kind, handoff_tool, inp, out, error, lp_source, rest)
     if lp_source is None and (conf is None or ent is None):
         lp_source = find_logprobs(out)
         if lp_source is None and beaten is not None:

@@ -1,12 +1,19 @@
 """A span's events read into its step (:func:`._map_span.map_span`'s share of them): exceptions as the error, GenAI
-message events and details events as the input / output when no attribute gave them, and the first logprobs found.
+message events and details events as the input / output when no attribute gave them, the first logprobs found, and
+evaluation results kept among the step's attributes.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ._convention_table import DETAILS_EVENTS, EXCEPTION_EVENTS, INPUT_EVENTS, OUTPUT_EVENTS
+from ._convention_table import (
+    DETAILS_EVENTS,
+    EVALUATION_EVENTS,
+    EXCEPTION_EVENTS,
+    INPUT_EVENTS,
+    OUTPUT_EVENTS,
+)
 from ._exception_cause import exception_error
 from ._json_text import json_within
 from ._span_values import as_text, find_logprobs
@@ -21,8 +28,10 @@ def read_events(
     out: Any,
     error: Any,
     lp_source: Any,
+    rest: dict[str, Any],
 ) -> tuple[Any, Any, Any, Any]:
-    """``(inp, out, error, lp_source)`` with what the span's events add where each is still None."""
+    """``(inp, out, error, lp_source)`` with what the span's events add where each is still None; evaluation
+    results added to ``rest`` (the step's other attributes), in place."""
     ev_in: list[Any] = []
     ev_out: list[Any] = []
     for ev in events:
@@ -44,6 +53,8 @@ def read_events(
                     bucket.extend(said)
                 elif said is not None:
                     bucket.append(said)
+        elif ev_name in EVALUATION_EVENTS:
+            rest.setdefault(ev_name, []).append(ev_attrs)
         if lp_source is None and ev_attrs:
             lp_source = (
                 ev_attrs.get("logprobs")
