@@ -30,6 +30,8 @@ from ._framework_answers import crew_answer, graph_state_answer, react_answer
 from ._instructions import SYSTEM_INSTRUCTIONS, with_instructions
 from ._langfuse_otel import TYPE as LANGFUSE_TYPE
 from ._langfuse_otel import langfuse_attributes
+from ._langtrace import SDK as LANGTRACE_SDK
+from ._langtrace import langtrace_attributes
 from ._llamaindex_workflow import workflow_event_agent, workflow_tool_event
 from ._logfire import TEMPLATE as LOGFIRE_TEMPLATE
 from ._logfire import instrumented_call_attributes
@@ -101,6 +103,8 @@ def map_span(
         attrs = vercel_ai_attributes(attrs)
     elif MASTRA_TYPE in attrs:
         attrs = mastra_attributes(attrs)
+    elif LANGTRACE_SDK in attrs:
+        attrs = langtrace_attributes(attrs)
     elif LOGFIRE_TEMPLATE in attrs:
         attrs = openai_agents_attributes(attrs) or instrumented_call_attributes(attrs)
     elif ADK_SHAPE_KEY in attrs or ADK_TOOL_SHAPE_KEY in attrs:

@@ -21,6 +21,7 @@ from ._claude_agents import SUBAGENT_KEY as CLAUDE_SUBAGENT
 from ._convention_table import (
     AGENT_NAME_PREFIXES,
     BARE_AGENT_OPERATIONS,
+    CONTENT_EVENTS,
     DETAILS_EVENTS,
     EVALUATION_EVENTS,
     EXCEPTION_EVENTS,
@@ -201,6 +202,7 @@ def _spans_sql() -> str:
             | OUTPUT_EVENTS
             | DETAILS_EVENTS
             | EVALUATION_EVENTS
+            | CONTENT_EVENTS.keys()
             | (EXCEPTION_EVENTS - {"exception"})
         )
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._convention_table import (
+    CONTENT_EVENTS,
     DETAILS_EVENTS,
     EVALUATION_EVENTS,
     EXCEPTION_EVENTS,
@@ -53,6 +54,13 @@ def read_events(
                     bucket.extend(said)
                 elif said is not None:
                     bucket.append(said)
+        elif ev_name in CONTENT_EVENTS:  # (Langtrace: the messages of either side, one event each)
+            said = json_within(ev_attrs.get(CONTENT_EVENTS[ev_name]))
+            bucket = ev_in if ev_name == "gen_ai.content.prompt" else ev_out
+            if isinstance(said, list):
+                bucket.extend(said)
+            elif said is not None:
+                bucket.append(said)
         elif ev_name in EVALUATION_EVENTS:
             rest.setdefault(ev_name, []).append(ev_attrs)
         if lp_source is None and ev_attrs:
