@@ -19,6 +19,7 @@ tags are written only with ``HAYSTACK_CONTENT_TRACING_ENABLED=true`` (``tracing/
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from _otlp_json import enclosing, otlp_span
@@ -51,15 +52,9 @@ def _reply(text: str | None = None, calls: list[tuple[str, dict]] = ()) -> dict[
     return {"replies": [_msg("assistant", text, calls, model=MODEL, finish_reason="stop", usage=usage)]}
 
 
-def run(
-    trace: str, content: bool = True, tool_error: bool = False, confirm: bool = False
-) -> list[dict[str, Any]]:
-    """One pipeline run: a ChatPromptBuilder, then the Agent ``planner`` whose tool ``researcher`` is an Agent offered
-    as a ComponentTool; the researcher calls ``fetch_price`` (failing with a caught ToolInvocationError when
-    ``tool_error``). ``content``: whether content tracing was on. ``confirm``: the planner's call of the researcher
-    confirmed by a ConfirmationHook first (``hooks/invocation.py``'s ``haystack.agent.hook`` span, the strategy's
-    ``haystack.agent.hook.human_in_the_loop.strategy`` under it: ``hooks/human_in_the_loop/strategies.py``), spans
-    16 and 17."""
+def _builder(trace: str, content: bool) -> tuple[list[dict[str, Any]], Callable[..., int]]:
+    """The spans of one trace, and ``span(parent, name, tags, said=None)`` adding the next (its number returned): its
+    tags as the tracer sets them, the content tags ``said`` only when content tracing is on."""
     spans: list[dict[str, Any]] = []
 
     def span(parent: int | None, name: str, tags: dict[str, Any], said: dict[str, Any] | None = None) -> int:
@@ -69,6 +64,20 @@ def run(
         sp["attributes"] = [{"key": k, "value": _value(v)} for k, v in attrs.items()]
         spans.append(sp)
         return n
+
+    return spans, span
+
+
+def run(
+    trace: str, content: bool = True, tool_error: bool = False, confirm: bool = False
+) -> list[dict[str, Any]]:
+    """One pipeline run: a ChatPromptBuilder, then the Agent ``planner`` whose tool ``researcher`` is an Agent offered
+    as a ComponentTool; the researcher calls ``fetch_price`` (failing with a caught ToolInvocationError when
+    ``tool_error``). ``content``: whether content tracing was on. ``confirm``: the planner's call of the researcher
+    confirmed by a ConfirmationHook first (``hooks/invocation.py``'s ``haystack.agent.hook`` span, the strategy's
+    ``haystack.agent.hook.human_in_the_loop.strategy`` under it: ``hooks/human_in_the_loop/strategies.py``), spans
+    16 and 17."""
+    spans, span = _builder(trace, content)
 
     task = "Quote 10 widgets."
     root = span(
@@ -196,15 +205,7 @@ def alone(trace: str, content: bool = True, under: str | None = None) -> list[di
     in a thread pool, each its own ``haystack.agent.step.tool`` span: ``test_tracing_span_run_with_parallel_tool_calls``):
     ``fetch_price`` (span 4) starts first and ends last, after ``fetch_stock`` (span 5) ended. ``under``: the name
     of a span of the caller's own the run is under (span 8, the trace's root), else none."""
-    spans: list[dict[str, Any]] = []
-
-    def span(parent: int | None, name: str, tags: dict[str, Any], said: dict[str, Any] | None = None) -> int:
-        n = len(spans) + 1
-        attrs = {**tags, **(said if content and said else {})}
-        sp = otlp_span(trace, n, parent, name, {}, T0)
-        sp["attributes"] = [{"key": k, "value": _value(v)} for k, v in attrs.items()]
-        spans.append(sp)
-        return n
+    spans, span = _builder(trace, content)
 
     task = "Can I have 10 widgets, and at what price?"
     root = span(

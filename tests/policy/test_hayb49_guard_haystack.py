@@ -88,6 +88,25 @@ def _play(path: Path, guards: list[GuardSpanProcessor], at_start: str) -> None:
             s.end(end_time=t)
 
 
+def _told_as_backtest(
+    path: Path, ws: wb.Workspace, policies: dict[str, Policy], at_start: str
+) -> dict[str, list[SpanDecision]]:
+    """What a live guard of each policy told as ``path`` is played (:func:`_play`), checked to be what the backtest
+    of the policy on ``ws`` (``path`` ingested) says, with no guard error."""
+    heard: dict[str, list[SpanDecision]] = {name: [] for name in policies}
+    guards = [
+        GuardSpanProcessor(p, on_cut=heard[name].append, on_escalate=heard[name].append)
+        for name, p in policies.items()
+    ]
+    _play(path, guards, at_start)
+    for (name, policy), guard in zip(policies.items(), guards, strict=True):
+        said = set(not_allowed(wb.backtest(policy, ws, steps=True)))
+        told = {(e.run_id, e.step_id, e.action, e.rule) for e in heard[name]}
+        assert told == said, name
+        assert guard.errors == 0
+    return heard
+
+
 @pytest.fixture(scope="module")
 def haystack(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, wb.Workspace]:
     # b1: the researcher's fetch_price fails (caught, the error in its output); b2: content tracing off; b3: all well,
@@ -107,18 +126,8 @@ def haystack(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, wb.Workspa
 @pytest.mark.parametrize("at_start", ["tags", "all"])
 def test_live_guard_on_haystack_spans_decides_what_the_backtest_says(haystack: Any, at_start: str) -> None:
     path, ws = haystack
-    heard: dict[str, list[SpanDecision]] = {name: [] for name in POLICIES}
-    guards = [
-        GuardSpanProcessor(p, on_cut=heard[name].append, on_escalate=heard[name].append)
-        for name, p in POLICIES.items()
-    ]
-    _play(path, guards, at_start)
-    for (name, policy), guard in zip(POLICIES.items(), guards, strict=True):
-        said = set(not_allowed(wb.backtest(policy, ws, steps=True)))
-        told = {(e.run_id, e.step_id, e.action, e.rule) for e in heard[name]}
-        assert told == said, name
-        assert said, name  # (every policy here stops or escalates a run)
-        assert guard.errors == 0
+    heard = _told_as_backtest(path, ws, POLICIES, at_start)
+    assert all(heard.values())  # (every policy here stops or escalates a run)
     # two tool calls a run: the second, the researcher's fetch_price (span 11, a leaf), cut where its tool is known:
     # at its end when its tags came after its start; and the planner's call of the researcher (span 7) is the
     # planner's one, cut (per agent) as the researcher's run starts under it (its tags are set by then), before it runs
@@ -162,17 +171,7 @@ def test_live_guard_judges_a_steps_parallel_tool_calls_in_the_order_they_start(
         "tool calls": Policy(budgets=Budgets(max_tool_calls_run=1)),
         "agent's calls": Policy(hitl=(HitlRule("tool_calls", 1.0, agent="agent"),)),
     }
-    heard: dict[str, list[SpanDecision]] = {name: [] for name in policies}
-    guards = [
-        GuardSpanProcessor(p, on_cut=heard[name].append, on_escalate=heard[name].append)
-        for name, p in policies.items()
-    ]
-    _play(path, guards, at_start)
-    for (name, policy), guard in zip(policies.items(), guards, strict=True):
-        said = set(not_allowed(wb.backtest(policy, ws, steps=True)))
-        told = {(e.run_id, e.step_id, e.action, e.rule) for e in heard[name]}
-        assert told == said, name
-        assert guard.errors == 0
+    heard = _told_as_backtest(path, ws, policies, at_start)
     assert [(int(e.step_id, 16), e.agent, e.tool) for e in heard["tool calls"]] == [
         (5, "agent", "fetch_stock")
     ]
