@@ -1,4 +1,4 @@
-"""Langtrace's CrewAI spans read: the agents by their roles, the tool call, the model calls' messages.
+"""Langtrace's CrewAI and Agno spans read: the agents by their roles / names, the tool call, the model calls' messages.
 
 The shape, from Scale3-Labs/langtrace-python-sdk b62abd9b (May 2025, 3.8.x): ``instrumentation/crewai/patch.py``
 (``Crew.kickoff`` / ``Task.execute`` / ``Agent.execute_task`` CLIENT spans, the ``langtrace.*`` keys of
@@ -170,17 +170,78 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> dict:
         _chat(9, 8, "Writer", "Quote 41.20 USD", "Final Answer: Quote: 41.20 USD."),
     ]
     scope = {"name": "langtrace_python_sdk.instrumentation.crewai.instrumentation"}
-    doc = {"resourceSpans": [{"resource": {}, "scopeSpans": [{"scope": scope, "spans": enclosing(spans)}]}]}
+    agno = {"name": "langtrace_python_sdk.instrumentation.agno.instrumentation"}
+    scopes = [{"scope": scope, "spans": enclosing(spans)}, {"scope": agno, "spans": enclosing(_agno())}]
+    doc = {"resourceSpans": [{"resource": {}, "scopeSpans": scopes}]}
     path = tmp_path_factory.mktemp("real50") / "langtrace.otlp.json"
     path.write_text(json.dumps(doc))
-    return by_each_reader(path, (9, 9, 0))
+    return by_each_reader(path, (14, 14, 0))
+
+
+def _agno() -> list[dict[str, Any]]:
+    """A team's run (trace f1): ``agno/patch.py`` wraps ``Team.run`` / ``Agent.run`` and the ``_run`` each calls
+    (``patch_team`` / ``patch_agent``: ``agno.team.inputs`` / ``agno.agent.inputs`` the call's arguments as
+    ``serialize_args`` / ``serialize_kwargs`` JSON, ``AgnoSpanAttributes`` the instance's ``agno.agent.name`` (a
+    team's too), ``agno.<class>.response_content`` the answer)."""
+    agno = {**_langtrace("agno", "framework", "1.5.0")}
+    asked = json.dumps({"args": ["Quote 10 widgets"]})
+    price = json.dumps({"kwargs": {"message": "Price of a widget?"}})
+    spans = [
+        (
+            1,
+            None,
+            "Team.run",
+            {
+                "agno.team.inputs": asked,
+                "agno.agent.name": "Quote Team",
+                "agno.team.response_content": "41.20 USD",
+            },
+        ),
+        (2, 1, "Team._run", {"agno.team.inputs": asked, "agno.agent.name": "Quote Team"}),
+        (
+            3,
+            2,
+            "Agent.run",
+            {
+                "agno.agent.inputs": price,
+                "agno.agent.name": "Researcher",
+                "agno.agent.response_content": "41.20 USD",
+            },
+        ),
+        (4, 3, "Agent._run", {"agno.agent.inputs": price, "agno.agent.name": "Researcher"}),
+    ]
+    out = [
+        {**_span(n, p, name, {**agno, **attrs}, status=OK), "traceId": "f1" * 16}
+        for n, p, name, attrs in spans
+    ]
+    llm = _chat(5, 4, "Researcher", "Price of a widget?", "41.20 USD")
+    return [*out, {**llm, "traceId": "f1" * 16}]
+
+
+def test_langtrace_agno_team_and_agents(stores: dict) -> None:
+    """The team and each agent are agents named by ``agno.agent.name``; the ``_run`` under each run is its own loop
+    (a chain of that agent's), not the agent run a second time. Before, all were ``other`` and nobody's."""
+    for ws in stores.values():
+        rows = ws.con.execute(
+            "SELECT step_id, kind, agent, input, output FROM steps WHERE run_id = ? ORDER BY step_id",
+            ["f1" * 16],
+        ).fetchall()
+        assert [(int(s, 16), k, a) for s, k, a, _, _ in rows] == [
+            (1, "agent", "Quote Team"),
+            (2, "chain", "Quote Team"),
+            (3, "agent", "Researcher"),
+            (4, "chain", "Researcher"),
+            (5, "llm", "Researcher"),
+        ]
+        assert json.loads(rows[2][3]) == {"message": "Price of a widget?"} and rows[2][4] == "41.20 USD"
 
 
 @pytest.mark.parametrize("fast", [True, False])
 def test_langtrace_crewai_agents_tool_and_messages(stores: dict, fast: bool) -> None:
     ws = stores[fast]
     rows = ws.con.execute(
-        "SELECT step_id, kind, agent, tool, status, error, input, output FROM steps ORDER BY step_id"
+        "SELECT step_id, kind, agent, tool, status, error, input, output FROM steps WHERE run_id = ? ORDER BY step_id",
+        [TRACE],
     ).fetchall()
     got = {int(s, 16): (k, a, t, st) for s, k, a, t, st, *_ in rows}
     assert got == {
@@ -200,4 +261,4 @@ def test_langtrace_crewai_agents_tool_and_messages(stores: dict, fast: bool) -> 
     assert "Find the price" in text[4][1] and "Search the internet" in text[4][2]
     assert text[2][1:] == ("Find the price", "41.20 USD")
     assert text[8][2] == "Quote: 41.20 USD."
-    assert ws.con.execute("SELECT outcome FROM runs").fetchall() == [("success",)]
+    assert ws.con.execute("SELECT outcome FROM runs WHERE run_id = ?", [TRACE]).fetchall() == [("success",)]

@@ -104,7 +104,7 @@ def map_span(
     elif MASTRA_TYPE in attrs:
         attrs = mastra_attributes(attrs)
     elif LANGTRACE_SDK in attrs:
-        attrs = langtrace_attributes(attrs)
+        attrs = langtrace_attributes(attrs, name)
     elif LOGFIRE_TEMPLATE in attrs:
         attrs = openai_agents_attributes(attrs) or instrumented_call_attributes(attrs)
     elif ADK_SHAPE_KEY in attrs or ADK_TOOL_SHAPE_KEY in attrs:
