@@ -52,14 +52,19 @@ def info(name: str, attrs: Mapping[str, Any], m: dict[str, Any]) -> Info:
     )
 
 
-def typed(name: str, attrs: Mapping[str, Any], m: dict[str, Any], up: Info | None) -> dict[str, Any]:
+def typed(
+    name: str, attrs: Mapping[str, Any], m: dict[str, Any], up: Info | None, root: bool = False
+) -> dict[str, Any]:
     """``m`` (the span mapped, ``map_span``) with the kind, agent, failure, model and tokens the rule gives it; ``up``:
     the span above (:func:`info`), None when the guard knows none (a root, a parent quarantined or in another
-    process: the store, reading the call alone, knows none either)."""
+    process: the store, reading the call alone, knows none either); ``root``: the span has no parent (an Agent run
+    alone is the agent "agent", as the rule names it)."""
     component_type = _text(attrs.get("haystack.component.type"))
     component = _text(attrs.get("haystack.component.name"))
     offered = None
-    if name == "haystack.agent.run" and up is not None:
+    if name == "haystack.agent.run" and root:
+        offered = "agent"
+    elif name == "haystack.agent.run" and up is not None:
         if up[0] == "haystack.agent.step.tool":
             offered = _named(up[1])
         elif up[0] == "haystack.component.run" and up[2] != "Agent":
@@ -125,7 +130,7 @@ def ended_typed(run: Any, span_id: int, span: Any, m: dict[str, Any], name: str)
         up = step.hay[1] if step is not None and step.hay is not None else None
         if step is not None:
             step.live = None
-    return typed(name, span.attributes or {}, m, up)
+    return typed(name, span.attributes or {}, m, up, span.parent is None)
 
 
 def _json(text: Any) -> Any:

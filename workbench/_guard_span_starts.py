@@ -50,8 +50,8 @@ class _SpanStarts:
                 above = None
             told: list[tuple[int, _Step, Decision]] = []
             # (Haystack's, held since its start: its tags are set by now; one waiting with an LLM pair waits on)
-            if above is not None and above.live is not None and not above.pending:
-                told += self._haystack_begun(key, run, above)
+            if run.haystack:
+                told += self._begin_held(key, run, above)
             if reason is not None:
                 run.spans[ctx.span_id] = dropped = _Step(agent, 0, m["kind"], None, True, dropped=True)
                 dropped.top = top
@@ -64,7 +64,7 @@ class _SpanStarts:
             hay = is_haystack(name, m)
             up = above.hay[0] if hay and above is not None and above.hay is not None else None
             if hay and span.attributes:
-                m = typed(name, span.attributes, m, up)
+                m = typed(name, span.attributes, m, up, parent is None)
                 agent = self._agent(key, span, m)
             kind, tool, args = _call(m, name)
             inner = False
@@ -101,6 +101,7 @@ class _SpanStarts:
                 step.hay = (info(name, span.attributes, m) if span.attributes else None, up)
                 if not span.attributes:
                     step.live = (span, ctx.span_id, parent is None)
+                    run.haystack = True
             if late:  # (judged at its end; its start still starts the run's clock, as the stored run's does)
                 st.clock_from(step.started)
             run.spans[ctx.span_id] = step
@@ -126,6 +127,26 @@ class _SpanStarts:
             return self._tell(key, ctx.span_id, step, d, "start", run)
         return cut
 
+    def _begin_held(self, key: str, run: Any, this: _Step | None) -> list[tuple[int, _Step, Decision]]:
+        """Every span of Haystack's own tracing held since its start, typed and judged as begun (the cuts to tell),
+        in the order they started, as the backtest judges them: ``this`` (a span a span starts under, or one
+        ending) and every other one whose tags came (Haystack's tracer sets them right after the span's start, so
+        by another span's start or end they are set; one with none yet, another thread's just started, waits on).
+        Several tool calls of one step run in parallel end in the order their tools take, not the one they were
+        asked in: judged at their ends, a limit on calls would blame the quicker call. (Under the run's lock.)"""
+        held = sorted(
+            (
+                s
+                for s in run.spans.values()
+                if s.live is not None and not s.pending and (s is this or s.live[0].attributes)
+            ),
+            key=lambda s: s.started,
+        )
+        told: list[tuple[int, _Step, Decision]] = []
+        for step in held:
+            told += self._haystack_begun(key, run, step)
+        return told
+
     def _haystack_begun(self, key: str, run: Any, step: _Step) -> list[tuple[int, _Step, Decision]]:
         """A span of Haystack's own tracing held since its start (no tag yet), a span under it starting now: its tags
         were set right after its start, so it is typed (_guard_span_haystack) and judged as begun, before the span
@@ -137,7 +158,7 @@ class _SpanStarts:
         step.live = None
         attrs = span.attributes or {}
         m, name = _mapped(span, root)
-        m = typed(name, attrs, m, step.hay[1])
+        m = typed(name, attrs, m, step.hay[1], span.parent is None)
         step.hay = (info(name, attrs, m), step.hay[1])
         kind, tool, args = _call(m, name)
         own = self._agent(key, span, m)

@@ -114,7 +114,18 @@ class _Step:
 
 
 class _Run:
-    __slots__ = ("state", "lock", "spans", "last_agent", "cut_told", "ended", "joined", "deferred", "tops")
+    __slots__ = (
+        "state",
+        "lock",
+        "spans",
+        "last_agent",
+        "cut_told",
+        "ended",
+        "joined",
+        "deferred",
+        "tops",
+        "haystack",
+    )
 
     def __init__(self, state: RunState) -> None:
         self.state = state
@@ -130,6 +141,9 @@ class _Run:
         # the trace's top spans here still open (its root, or each span continuing a remote parent: a remote caller
         # may send two requests under one trace): a top span's end judges what waits in its own subtree only
         self.tops: OrderedDict[int, None] = OrderedDict()
+        self.haystack = (
+            False  # a span of Haystack's own tracing was held here (_guard_span_starts._begin_held)
+        )
 
 
 def _shallower(step: _Step, up: int) -> None:

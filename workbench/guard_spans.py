@@ -237,6 +237,10 @@ class GuardSpanProcessor(_SpanStarts, _SpanEnds, _SpanRuns, SpanProcessor):
             if digested is not None and reason is None:  # (counted once, at its end: every span ends once)
                 digest_note = digested
         run = self._run(key)
+        begun: list[tuple[int, _Step, Decision]] = []
+        if run.haystack:  # (held since their starts, its own too: judged as begun first, in start order)
+            with run.lock:
+                begun = self._begin_held(key, run, run.spans.get(ctx.span_id))
         if is_haystack(name, m):  # (Haystack's own: typed as the store's rule types it, _guard_span_haystack)
             m = ended_typed(run, ctx.span_id, span, m, name)
         status = status_of(span.status.status_code.value) or "unset"
@@ -339,6 +343,8 @@ class GuardSpanProcessor(_SpanStarts, _SpanEnds, _SpanRuns, SpanProcessor):
                 if step is None or step.dropped or waits
                 else self._ended(run.state, step, span, m, status, own, name)
             )
+        for span_id, held, said in begun:  # (its own, judged as it ends: told so)
+            self._tell(key, span_id, held, said, "end" if span_id == ctx.span_id else "start", run)
         self._told(key, told, run)
         if d is not None and d[0].action != "allow":
             self._tell(key, ctx.span_id, step, d[0], d[1], run)

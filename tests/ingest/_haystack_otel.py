@@ -19,6 +19,7 @@ tags are written only with ``HAYSTACK_CONTENT_TRACING_ENABLED=true`` (``tracing/
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from _otlp_json import enclosing, otlp_span
@@ -51,15 +52,9 @@ def _reply(text: str | None = None, calls: list[tuple[str, dict]] = ()) -> dict[
     return {"replies": [_msg("assistant", text, calls, model=MODEL, finish_reason="stop", usage=usage)]}
 
 
-def run(
-    trace: str, content: bool = True, tool_error: bool = False, confirm: bool = False
-) -> list[dict[str, Any]]:
-    """One pipeline run: a ChatPromptBuilder, then the Agent ``planner`` whose tool ``researcher`` is an Agent offered
-    as a ComponentTool; the researcher calls ``fetch_price`` (failing with a caught ToolInvocationError when
-    ``tool_error``). ``content``: whether content tracing was on. ``confirm``: the planner's call of the researcher
-    confirmed by a ConfirmationHook first (``hooks/invocation.py``'s ``haystack.agent.hook`` span, the strategy's
-    ``haystack.agent.hook.human_in_the_loop.strategy`` under it: ``hooks/human_in_the_loop/strategies.py``), spans
-    16 and 17."""
+def _builder(trace: str, content: bool) -> tuple[list[dict[str, Any]], Callable[..., int]]:
+    """The spans of one trace, and ``span(parent, name, tags, said=None)`` adding the next (its number returned): its
+    tags as the tracer sets them, the content tags ``said`` only when content tracing is on."""
     spans: list[dict[str, Any]] = []
 
     def span(parent: int | None, name: str, tags: dict[str, Any], said: dict[str, Any] | None = None) -> int:
@@ -69,6 +64,20 @@ def run(
         sp["attributes"] = [{"key": k, "value": _value(v)} for k, v in attrs.items()]
         spans.append(sp)
         return n
+
+    return spans, span
+
+
+def run(
+    trace: str, content: bool = True, tool_error: bool = False, confirm: bool = False
+) -> list[dict[str, Any]]:
+    """One pipeline run: a ChatPromptBuilder, then the Agent ``planner`` whose tool ``researcher`` is an Agent offered
+    as a ComponentTool; the researcher calls ``fetch_price`` (failing with a caught ToolInvocationError when
+    ``tool_error``). ``content``: whether content tracing was on. ``confirm``: the planner's call of the researcher
+    confirmed by a ConfirmationHook first (``hooks/invocation.py``'s ``haystack.agent.hook`` span, the strategy's
+    ``haystack.agent.hook.human_in_the_loop.strategy`` under it: ``hooks/human_in_the_loop/strategies.py``), spans
+    16 and 17."""
+    spans, span = _builder(trace, content)
 
     task = "Quote 10 widgets."
     root = span(
@@ -187,3 +196,52 @@ def export(runs: list[list[dict[str, Any]]]) -> dict[str, Any]:
             {"resource": resource, "scopeSpans": [{"scope": {"name": "haystack"}, "spans": spans}]}
         ]
     }
+
+
+def alone(trace: str, content: bool = True, under: str | None = None) -> list[dict[str, Any]]:
+    """One Agent run alone (``agent.run(messages)``, no pipeline: its ``haystack.agent.run`` the trace's root, as
+    haystack's test_agent.py ``test_tracing_span_run_with_tool_call`` lists the spans), with tools ``fetch_price``
+    and ``fetch_stock``, both asked by the first reply and run in parallel (Haystack's tool calls of one step run
+    in a thread pool, each its own ``haystack.agent.step.tool`` span: ``test_tracing_span_run_with_parallel_tool_calls``):
+    ``fetch_price`` (span 4) starts first and ends last, after ``fetch_stock`` (span 5) ended. ``under``: the name
+    of a span of the caller's own the run is under (span 8, the trace's root), else none."""
+    spans, span = _builder(trace, content)
+
+    task = "Can I have 10 widgets, and at what price?"
+    root = span(
+        None,
+        "haystack.agent.run",
+        {
+            "haystack.agent.max_steps": 100,
+            "haystack.agent.tools": [{"name": "fetch_price"}, {"name": "fetch_stock"}],
+            "haystack.agent.exit_conditions": ["text"],
+        },
+        {"haystack.agent.input": {"messages": [_msg("user", task)], "streaming_callback": None}},
+    )
+    s0 = span(root, "haystack.agent.step", {"haystack.agent.step": 0})
+    calls = [("fetch_price", {"item": "widget"}), ("fetch_stock", {"item": "widget"})]
+    span(
+        s0,
+        "haystack.agent.step.llm",
+        {},
+        {
+            "haystack.agent.step.llm.input": {"messages": []},
+            "haystack.agent.step.llm.output": _reply(calls=calls),
+        },
+    )
+    for (name, args), result in zip(calls, ({"price": 14.2}, {"in_stock": 120}), strict=True):
+        span(
+            s0,
+            "haystack.agent.step.tool",
+            {"haystack.tool.name": name, "haystack.tool.description": f"The {name} tool."},
+            {"haystack.agent.step.tool.input": args, "haystack.agent.step.tool.output": result},
+        )
+    spans[3]["endTimeUnixNano"] = str(T0 + 5_800_000)  # (fetch_price ends after fetch_stock, 5.5 ms)
+    s1 = span(root, "haystack.agent.step", {"haystack.agent.step": 1})
+    span(
+        s1, "haystack.agent.step.llm", {}, {"haystack.agent.step.llm.output": _reply("Yes: 10 at 14.20 USD.")}
+    )
+    if under is not None:
+        spans[0]["parentSpanId"] = f"{span(None, under, {}):016x}"
+        spans[-1]["startTimeUnixNano"] = str(T0)
+    return enclosing(spans)

@@ -22,7 +22,7 @@ pytest.importorskip("opentelemetry.sdk")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ingest"))
 
 from _guard_play import not_allowed  # noqa: E402
-from _haystack_otel import export, run  # noqa: E402
+from _haystack_otel import alone, export, run  # noqa: E402
 from _otlp_replay import spans_of  # noqa: E402
 from opentelemetry import trace as trace_api  # noqa: E402
 from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
@@ -88,6 +88,25 @@ def _play(path: Path, guards: list[GuardSpanProcessor], at_start: str) -> None:
             s.end(end_time=t)
 
 
+def _told_as_backtest(
+    path: Path, ws: wb.Workspace, policies: dict[str, Policy], at_start: str
+) -> dict[str, list[SpanDecision]]:
+    """What a live guard of each policy told as ``path`` is played (:func:`_play`), checked to be what the backtest
+    of the policy on ``ws`` (``path`` ingested) says, with no guard error."""
+    heard: dict[str, list[SpanDecision]] = {name: [] for name in policies}
+    guards = [
+        GuardSpanProcessor(p, on_cut=heard[name].append, on_escalate=heard[name].append)
+        for name, p in policies.items()
+    ]
+    _play(path, guards, at_start)
+    for (name, policy), guard in zip(policies.items(), guards, strict=True):
+        said = set(not_allowed(wb.backtest(policy, ws, steps=True)))
+        told = {(e.run_id, e.step_id, e.action, e.rule) for e in heard[name]}
+        assert told == said, name
+        assert guard.errors == 0
+    return heard
+
+
 @pytest.fixture(scope="module")
 def haystack(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, wb.Workspace]:
     # b1: the researcher's fetch_price fails (caught, the error in its output); b2: content tracing off; b3: all well,
@@ -107,18 +126,8 @@ def haystack(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, wb.Workspa
 @pytest.mark.parametrize("at_start", ["tags", "all"])
 def test_live_guard_on_haystack_spans_decides_what_the_backtest_says(haystack: Any, at_start: str) -> None:
     path, ws = haystack
-    heard: dict[str, list[SpanDecision]] = {name: [] for name in POLICIES}
-    guards = [
-        GuardSpanProcessor(p, on_cut=heard[name].append, on_escalate=heard[name].append)
-        for name, p in POLICIES.items()
-    ]
-    _play(path, guards, at_start)
-    for (name, policy), guard in zip(POLICIES.items(), guards, strict=True):
-        said = set(not_allowed(wb.backtest(policy, ws, steps=True)))
-        told = {(e.run_id, e.step_id, e.action, e.rule) for e in heard[name]}
-        assert told == said, name
-        assert said, name  # (every policy here stops or escalates a run)
-        assert guard.errors == 0
+    heard = _told_as_backtest(path, ws, POLICIES, at_start)
+    assert all(heard.values())  # (every policy here stops or escalates a run)
     # two tool calls a run: the second, the researcher's fetch_price (span 11, a leaf), cut where its tool is known:
     # at its end when its tags came after its start; and the planner's call of the researcher (span 7) is the
     # planner's one, cut (per agent) as the researcher's run starts under it (its tags are set by then), before it runs
@@ -134,3 +143,35 @@ def test_live_guard_on_haystack_spans_decides_what_the_backtest_says(haystack: A
     assert {(e.run_id[:2], int(e.step_id, 16), e.agent) for e in heard["hitl"] if "tokens_out" in e.rule} == {
         (r, n, "researcher") for r in ("b1", "b3") for n in (10, 13)
     }
+
+
+@pytest.fixture(scope="module")
+def alone_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, wb.Workspace]:
+    path = tmp_path_factory.mktemp("real50") / "alone.otlp.json"
+    path.write_text(json.dumps(export([alone("c1" * 16)])))
+    ws = wb.open()
+    ws.ingest(path, progress=False)
+    ws.label(ws.runs()["run_id"][0], outcome="failure")
+    return path, ws
+
+
+@pytest.mark.parametrize("at_start", ["tags", "all"])
+def test_live_guard_judges_a_steps_parallel_tool_calls_in_the_order_they_start(
+    alone_run: Any, at_start: str
+) -> None:
+    """Two tool calls of one Haystack step run in parallel, the first started ending last: the live guard judges
+    them in the order they start, as the backtest does. Start order is the right one: it is the order the model
+    asked for the calls (Haystack starts them as its reply lists them) and the order the stored run shows them; the
+    order they end is only which tool was quicker, so a limit on calls made would blame the quicker, later call.
+    Haystack sets a span's tags right after its start, so by the end of either call both calls' tags are known.
+    Before, the guard judged held leaf spans at their own ends: the limit of one call cut fetch_price (started
+    first) where the backtest cuts fetch_stock. The agent is the run alone's ("agent", as the store names it)."""
+    path, ws = alone_run
+    policies = {
+        "tool calls": Policy(budgets=Budgets(max_tool_calls_run=1)),
+        "agent's calls": Policy(hitl=(HitlRule("tool_calls", 1.0, agent="agent"),)),
+    }
+    heard = _told_as_backtest(path, ws, policies, at_start)
+    assert [(int(e.step_id, 16), e.agent, e.tool) for e in heard["tool calls"]] == [
+        (5, "agent", "fetch_stock")
+    ]

@@ -192,6 +192,13 @@ DETAILS_EVENTS = frozenset({"gen_ai.client.inference.operation.details"})
 # Span events that record an exception: OpenTelemetry's own, and the GenAI conventions' client operation exception
 # (gen-ai-exceptions.md: exception.type / .message / .stacktrace; LiteLLM writes it on a failed call)
 EXCEPTION_EVENTS = frozenset({"exception", "gen_ai.client.operation.exception"})
+# The conventions 1.26-1.27's content events (gen_ai.content.prompt / .completion, the messages as JSON in
+# gen_ai.prompt / gen_ai.completion), as Langtrace still writes them on every model call: the event -> its key
+CONTENT_EVENTS = {"gen_ai.content.prompt": "gen_ai.prompt", "gen_ai.content.completion": "gen_ai.completion"}
+# An evaluator's verdict on the operation its span is (gen-ai-events.md: gen_ai.evaluation.name, .score.value,
+# .score.label, .explanation, error.type): an evaluation, not the step's outcome nor its output; kept whole among
+# the step's attributes under the event's name, one entry an event (as a log record it is kept in otel.logs).
+EVALUATION_EVENTS = frozenset({"gen_ai.evaluation.result"})
 
 
 TRACELOOP_ENTITY = "traceloop.entity.name"

@@ -21,7 +21,9 @@ from ._claude_agents import SUBAGENT_KEY as CLAUDE_SUBAGENT
 from ._convention_table import (
     AGENT_NAME_PREFIXES,
     BARE_AGENT_OPERATIONS,
+    CONTENT_EVENTS,
     DETAILS_EVENTS,
+    EVALUATION_EVENTS,
     EXCEPTION_EVENTS,
     HANDOFF_NAME,
     IN_MESSAGE_PREFIXES,
@@ -195,7 +197,14 @@ def _spans_sql() -> str:
     # (and the GenAI conventions' exception event, which the Python mapper reads as OpenTelemetry's own)
     message_events = ", ".join(
         _q(k)
-        for k in sorted(INPUT_EVENTS | OUTPUT_EVENTS | DETAILS_EVENTS | (EXCEPTION_EVENTS - {"exception"}))
+        for k in sorted(
+            INPUT_EVENTS
+            | OUTPUT_EVENTS
+            | DETAILS_EVENTS
+            | EVALUATION_EVENTS
+            | CONTENT_EVENTS.keys()
+            | (EXCEPTION_EVENTS - {"exception"})
+        )
     )
     # "invoke_agent planner" -> planner (the rest of the name after the prefix; the whole name if empty)
     agent_prefix = " ".join(

@@ -16,6 +16,7 @@ from ._framework_agents import CREW_EVENT, CREW_ID, CREW_TASK_AGENT, EMITTER_PAT
 from ._framework_handoffs import DESTINATION_EXECUTOR
 from ._langfuse_otel import TYPE as LANGFUSE_TYPE
 from ._langgraph_shape import LC_AGENT_NAME
+from ._langtrace import SDK as LANGTRACE_SDK
 from ._logfire import TEMPLATE as LOGFIRE_TEMPLATE
 from ._mastra import TYPE as MASTRA_TYPE
 from ._mlflow import SPAN_TYPE as MLFLOW_SPAN_TYPE
@@ -51,4 +52,5 @@ SHAPE_KEYS = (
     AG2_OI_SENDER,
     CREW_EVENT,
     AUTOGEN_RECIPIENT_CLASS,
+    LANGTRACE_SDK,
 )

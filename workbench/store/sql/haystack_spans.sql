@@ -7,7 +7,11 @@
 -- an Agent offered to another as a ComponentTool runs its haystack.agent.run right under the tool call's span (the
 -- tracer's parent is the current span; no component span between): that run is the agent the tool is named after
 -- (as the OpenInference Haystack reading names it, tool_agents.sql; the call stays the caller's).
--- An Agent run with no component nor tool above (an Agent run alone) names no agent: none is named in the trace.
+-- An Agent run alone (agent.run(messages), no pipeline: its haystack.agent.run the trace's root) names no agent,
+-- none is named in the trace: it is the trace's one agent, read as 'agent' (as Maple's Haystack tracer names
+-- it, parent.get("haystack.component.name") or parent.get("gen_ai.tool.name") or "agent"), so a verdict names
+-- the agent whose steps they are. One under a span of the user's own (or of a parent not stored) stays unnamed:
+-- another agent may be above it.
 -- The steps under either act for it (the merge's walk down). A tool call whose content output is {"error": …} is a
 -- caught ToolInvocationError handed back to the model (tool_calling.py leaves the span's status unset): it failed.
 -- Any other span of Haystack's (haystack.pipeline.run, haystack.agent.step, haystack.agent.hook …) is a chain step.
@@ -16,7 +20,7 @@
 -- run stored before the span above it came).
 CREATE OR REPLACE TEMP TABLE haystack_steps AS
 WITH spans AS (
-    SELECT s.run_id, s.step_id, s.name, s.output,
+    SELECT s.run_id, s.step_id, s.name, s.output, s.parent_id,
            json_extract_string(s.attributes, '$."haystack.component.type"') AS component_type,
            json_extract_string(s.attributes, '$."haystack.component.name"') AS component,
            -- (the parent staged, else stored: a trace read in two calls)
@@ -31,6 +35,7 @@ WITH spans AS (
     -- component of a class of its own (a subclass of Agent); under an Agent component, that component's
     SELECT *, CASE
         WHEN name <> 'haystack.agent.run' THEN NULL
+        WHEN parent_id IS NULL THEN 'agent'
         WHEN parent_name = 'haystack.agent.step.tool' THEN nullif(trim(parent_tool), '')
         WHEN parent_name = 'haystack.component.run'
              AND json_extract_string(parent_attributes, '$."haystack.component.type"') IS DISTINCT FROM 'Agent'
