@@ -18,6 +18,7 @@ pytest.importorskip("opentelemetry.sdk")
 from _guard_play import not_allowed  # noqa: E402
 from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 
 import workbench as wb  # noqa: E402
 from workbench.capture import WorkspaceSpanExporter  # noqa: E402
@@ -36,10 +37,11 @@ def test_guard_checks_what_the_capture_beside_it_stores() -> None:
     heard: list[Any] = []
     guard = GuardSpanProcessor(POLICY, on_cut=heard.append)
     with wb.open() as ws:
-        exporter = WorkspaceSpanExporter(ws, background=False)
+        # (the spans handed to the capture in one batch, as a BatchSpanProcessor does: one ingest, not one a span)
+        ended = InMemorySpanExporter()
         provider = TracerProvider()
         provider.add_span_processor(guard)
-        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        provider.add_span_processor(SimpleSpanProcessor(ended))
         tracer = provider.get_tracer("files")
         with tracer.start_as_current_span(
             "run", attributes={"openinference.span.kind": "AGENT", "agent.name": "a"}
@@ -54,6 +56,8 @@ def test_guard_checks_what_the_capture_beside_it_stores() -> None:
                 }
                 with tracer.start_as_current_span("read_file", attributes=attrs):
                     pass
+        exporter = WorkspaceSpanExporter(ws, background=False)
+        exporter.export(ended.get_finished_spans())
         exporter.force_flush()
         assert ws.sql("SELECT count(*) FROM steps WHERE kind = 'tool'").fetchall() == [(3,)]
         ws.label(ws.runs()["run_id"][0], outcome="failure")
