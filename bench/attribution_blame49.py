@@ -55,9 +55,12 @@ AGG = {
 COLS = list(AGG)
 
 
-def look_rows(X: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame) -> pd.DataFrame:
-    """One row per (run, candidate agent): v11's agent score ``best`` (the offset) and the nine aggregates."""
-    A = agent_rows(X, steps, agents, "A2")[["run_id", "agent", "best"]]
+def look_rows(
+    X: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame, keep: tuple[str, ...] = ("best",)
+) -> pd.DataFrame:
+    """One row per (run, candidate agent): v11's agent score ``best`` (the offset) and the nine aggregates;
+    ``keep``: blame47's A2 columns kept beside them (blame50's look K keeps ``mass`` and ``near_share`` too)."""
+    A = agent_rows(X, steps, agents, "A2")[["run_id", "agent", *keep]]
     moves = X[X["run_id"].isin(A["run_id"]) & X["agent"].notna()]
     agg = moves.groupby(["run_id", "agent"]).agg(**{c: (c, how) for c, how in AGG.items()}).reset_index()
     return A.merge(agg, on=["run_id", "agent"], how="left")
