@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
@@ -29,15 +28,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from attribution_blame31 import V11  # noqa: E402
-from attribution_blame44 import read_frame  # noqa: E402
 from attribution_blame47 import oof_rank, score, v11_rank  # noqa: E402
-from attribution_blame49 import COLS, look_rows  # noqa: E402
-from attribution_logonly import AG, HC, markdown  # noqa: E402
-from attribution_trail46 import SPLITS, _kinds, _scorable  # noqa: E402
+from attribution_blame49 import (  # noqa: E402
+    COLS,
+    best_steps,
+    brier_of,
+    cv_merge,
+    gated_runs,
+    look_rows,
+    paired,
+    split_table,
+    trail_stores,
+)
+from attribution_logonly import markdown  # noqa: E402
 
-import workbench as wb  # noqa: E402
 from workbench.attribution._blame_model import BlameModel  # noqa: E402
-from workbench.attribution._calibration import brier  # noqa: E402
 
 C = 1.0
 KEEP = ("best", "mass", "near_share")
@@ -146,11 +151,7 @@ def trail_gate(lr: LogisticRegression, sd: np.ndarray, stores: Path) -> list[dic
     """Gate 4: the shipped-form stage applied to the pretrained v11's TRAIL rankings."""
     pre = BlameModel.pretrained()
     rows = []
-    for n in SPLITS:
-        ws = wb.open(str(stores / f"{n}.duckdb"), read_only=True)
-        runs, _ = _scorable(ws)
-        kinds = _kinds(ws)
-        truth = kinds[kinds["err"]].groupby("run_id")["step_id"].agg(set).to_dict()
+    for n, ws, runs, truth in trail_stores(stores):
         F = pre.frame(ws)
         steps, agents = pre.rank_frame(F[F["run_id"].isin(runs)].reset_index(drop=True))
         v11 = (
@@ -159,11 +160,7 @@ def trail_gate(lr: LogisticRegression, sd: np.ndarray, stores: Path) -> list[dic
         p_top = steps.sort_values(["run_id", "rank"]).drop_duplicates("run_id").set_index("run_id")
         P = pairs(F, steps, agents)
         pick, flip = k_pick(P, v11, lr, sd) if len(P) else (v11, pd.Series(dtype=bool))
-        best = (
-            steps.sort_values(["run_id", "rank"])
-            .drop_duplicates(["run_id", "agent"])
-            .set_index(["run_id", "agent"])["step_id"]
-        )
+        best = best_steps(steps)
         rows.append(
             {
                 "TRAIL": n,
@@ -174,7 +171,6 @@ def trail_gate(lr: LogisticRegression, sd: np.ndarray, stores: Path) -> list[dic
                 "agent changed by K": int(flip.sum()),
             }
         )
-        ws.close()
     return rows
 
 
@@ -205,12 +201,9 @@ def loso(X: pd.DataFrame, labels: pd.DataFrame, ww: pd.DataFrame, s_o, a_o, sys_
 
 def main() -> None:
     warnings.filterwarnings("ignore")
-    X, labels = read_frame(Path(sys.argv[1]))
+    # with two system names: a dry run off the gated data (its "others" stay the remaining real systems)
+    X, labels, sys_of, ag, hc, gated = gated_runs(sys.argv)
     stores = Path(sys.argv[2])
-    sys_of = X.drop_duplicates("run_id").set_index("run_id")["system"]
-    # two other systems' names: a dry run of the harness off the gated data (its "others" stay the five)
-    first, second = sys.argv[3:5] if len(sys.argv) > 4 else (AG, HC)
-    ag, hc = sorted(sys_of.index[sys_of == first]), sorted(sys_of.index[sys_of == second])
     oth = sorted(r for r in sys_of.index[sys_of.str.startswith(OTHER)] if r not in set(ag + hc))
     X, labels = X[X["run_id"].isin(ag + hc + oth)], labels[labels["run_id"].isin(ag + hc + oth)]
     c0, t0 = time.process_time(), time.perf_counter()
@@ -221,16 +214,7 @@ def main() -> None:
         split_figures(X, labels, list(ids[tr]), list(ids[te]), others, sys_of)
         for tr, te in GroupKFold(n_splits=5).split(ids, groups=ids)
     ]
-    cv = {
-        k: (
-            sum(f[k][0] for f in folds),
-            sum(f[k][1] for f in folds),
-            {r: h for f in folds for r, h in f[k][2].items()},
-        )
-        for k in ("v11", "K")
-    }
-    for k in ("brier_K", "brier_v11"):
-        cv[k] = [x for f in folds for x in f[k]]
+    cv = cv_merge(folds, ("v11", "K"), ("brier_K", "brier_v11"))
     for k in ("ceiling", "flips", "flips right"):
         cv[k] = sum(f[k] for f in folds)
     cv["beta"] = [f["beta"] for f in folds]
@@ -240,43 +224,20 @@ def main() -> None:
         "HC -> AG (126)": split_figures(X, labels, hc, ag, others, sys_of),
     }
     n_of = dict(zip(res, (len(ag), len(hc), len(ag)), strict=True))
-    rows = [
-        {
-            "split": name,
-            "ranking": k,
-            "agent right": f"{r[k][0]} ({r[k][0] / n_of[name]:.1%})",
-            "step right": f"{r[k][1]} ({r[k][1] / n_of[name]:.1%})",
-        }
-        for name, r in res.items()
-        for k in ("v11", "K")
-    ]
     print(f"others: {len(oth)} runs, {len(others)} with two or more candidates")
     print("gates 1-3: agents and steps right per split")
-    print(markdown(pd.DataFrame(rows)))
+    print(split_table(res, n_of, ("v11", "K")))
     print("gate 4: TRAIL")
     ww_s, ww_a = oof_rank(X, labels, ag + hc)
     ww = pairs(X, ww_s, ww_a)
     lr, sd = fit_pairs(pd.concat([ww, others], ignore_index=True), labels, sys_of)
-    if (first, second) == (AG, HC):  # a dry run stays off TRAIL too
+    if gated:  # a dry run stays off TRAIL too
         print(markdown(pd.DataFrame(trail_gate(lr, sd, stores))))
     print("shipped-form coefficients:", dict(zip(FEATS, np.round(lr.coef_[0], 2), strict=True)))
     bk = [x for r in res.values() for x in r["brier_K"]]
     bv = [x for r in res.values() for x in r["brier_v11"]]
-
-    def _b(v: list) -> str:
-        return f"{brier(np.array([p for p, _ in v]), np.array([h for _, h in v])):.4f} ({len(v)} verdicts, right {np.mean([h for _, h in v]):.3f})"
-
-    print(f"gate 5: pooled Brier K {_b(bk)} vs v11 shipped {_b(bv)}")
-    print("gate 6: paired against v11 (agent): runs only K gets right / only v11 gets right")
-    gain = loss = 0
-    for name, r in res.items():
-        g = sum(h and not r["v11"][2][x] for x, h in r["K"][2].items())
-        lo = sum(r["v11"][2][x] and not h for x, h in r["K"][2].items())
-        p = binomtest(g, g + lo).pvalue if g + lo else 1.0
-        print(f"  {name}: +{g} / -{lo}, net {g - lo:+d}, exact McNemar p = {p:.3f}")
-        gain, loss = gain + g, loss + lo
-    p = binomtest(gain, gain + loss).pvalue if gain + loss else 1.0
-    print(f"  pooled: +{gain} / -{loss}, exact McNemar p = {p:.3f}")
+    print(f"gate 5: pooled Brier K {brier_of(bk)} vs v11 shipped {brier_of(bv)}")
+    paired(res, "K")
     print("diagnostics (decide nothing)")
     for name, r in res.items():
         print(
