@@ -17,6 +17,7 @@ import os
 import sys
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -55,9 +56,12 @@ AGG = {
 COLS = list(AGG)
 
 
-def look_rows(X: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame) -> pd.DataFrame:
-    """One row per (run, candidate agent): v11's agent score ``best`` (the offset) and the nine aggregates."""
-    A = agent_rows(X, steps, agents, "A2")[["run_id", "agent", "best"]]
+def look_rows(
+    X: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame, keep: tuple[str, ...] = ("best",)
+) -> pd.DataFrame:
+    """One row per (run, candidate agent): v11's agent score ``best`` (the offset) and the nine aggregates;
+    ``keep``: blame47's A2 columns kept beside them (blame50's look K keeps ``mass`` and ``near_share`` too)."""
+    A = agent_rows(X, steps, agents, "A2")[["run_id", "agent", *keep]]
     moves = X[X["run_id"].isin(A["run_id"]) & X["agent"].notna()]
     agg = moves.groupby(["run_id", "agent"]).agg(**{c: (c, how) for c, how in AGG.items()}).reset_index()
     return A.merge(agg, on=["run_id", "agent"], how="left")
@@ -111,26 +115,96 @@ def split_figures(X: pd.DataFrame, labels: pd.DataFrame, train: list[str], test:
     }
 
 
+def trail_stores(stores: Path) -> Iterator[tuple[str, object, list[str], dict]]:
+    """Each TRAIL split's store, its scorable traces and their annotated spans (the store closed after use)."""
+    for n in SPLITS:
+        ws = wb.open(str(stores / f"{n}.duckdb"), read_only=True)
+        runs, _ = _scorable(ws)
+        kinds = _kinds(ws)
+        yield n, ws, runs, kinds[kinds["err"]].groupby("run_id")["step_id"].agg(set).to_dict()
+        ws.close()
+
+
+def best_steps(steps: pd.DataFrame) -> pd.Series:
+    """Each (run, agent)'s best-ranked step."""
+    return (
+        steps.sort_values(["run_id", "rank"])
+        .drop_duplicates(["run_id", "agent"])
+        .set_index(["run_id", "agent"])["step_id"]
+    )
+
+
+def gated_runs(argv: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, list[str], list[str], bool]:
+    """The frame, its labels, each run's system, the two Who&When systems' runs (or, with two system names after
+    FRAME and STORES, those systems': a dry run off the gated data) and whether this is the gated run."""
+    X, labels = read_frame(Path(argv[1]))
+    sys_of = X.drop_duplicates("run_id").set_index("run_id")["system"]
+    first, second = argv[3:5] if len(argv) > 4 else (AG, HC)
+    ag, hc = sorted(sys_of.index[sys_of == first]), sorted(sys_of.index[sys_of == second])
+    return X, labels, sys_of, ag, hc, (first, second) == (AG, HC)
+
+
+def cv_merge(folds: list[dict], looks: tuple[str, ...], lists: tuple[str, ...]) -> dict:
+    """The 5-fold CV's figures: agents and steps right summed, per-run hits joined, the ``lists`` concatenated."""
+    cv = {
+        k: (
+            sum(f[k][0] for f in folds),
+            sum(f[k][1] for f in folds),
+            {r: h for f in folds for r, h in f[k][2].items()},
+        )
+        for k in looks
+    }
+    for k in lists:
+        cv[k] = [x for f in folds for x in f[k]]
+    return cv
+
+
+def split_table(res: dict, n_of: dict, looks: tuple[str, ...]) -> str:
+    rows = [
+        {
+            "split": name,
+            "ranking": k,
+            "agent right": f"{r[k][0]} ({r[k][0] / n_of[name]:.1%})",
+            "step right": f"{r[k][1]} ({r[k][1] / n_of[name]:.1%})",
+        }
+        for name, r in res.items()
+        for k in looks
+    ]
+    return markdown(pd.DataFrame(rows))
+
+
+def brier_of(v: list) -> str:
+    """Brier score of (confidence, right) pairs, their count and hit rate."""
+    b = brier(np.array([p for p, _ in v]), np.array([h for _, h in v]))
+    return f"{b:.4f} ({len(v)} verdicts, right {np.mean([h for _, h in v]):.3f})"
+
+
+def paired(res: dict, look: str) -> None:
+    """Gate 6: per split and pooled, the runs only ``look`` / only v11 gets right, exact McNemar p."""
+    print(f"gate 6: paired against v11 (agent): runs only {look} gets right / only v11 gets right")
+    gain = loss = 0
+    for name, r in res.items():
+        g = sum(h and not r["v11"][2][x] for x, h in r[look][2].items())
+        lo = sum(r["v11"][2][x] and not h for x, h in r[look][2].items())
+        p = binomtest(g, g + lo).pvalue if g + lo else 1.0
+        print(f"  {name}: +{g} / -{lo}, net {g - lo:+d}, exact McNemar p = {p:.3f}")
+        gain, loss = gain + g, loss + lo
+    p = binomtest(gain, gain + loss).pvalue if gain + loss else 1.0
+    print(f"  pooled: +{gain} / -{loss}, exact McNemar p = {p:.3f}")
+
+
 def trail_gate(X: pd.DataFrame, labels: pd.DataFrame, who: list[str], stores: Path) -> list[dict]:
     """Gate 4: the stage fitted on the 184 Who&When runs applied to the pretrained v11's TRAIL rankings."""
     s_tr, a_tr = oof_rank(X, labels, who)
     beta, mu, sd = fit_stage(look_rows(X, s_tr, a_tr), labels[labels["run_id"].isin(who)])
     pre = BlameModel.pretrained()
     rows = []
-    for n in SPLITS:
-        ws = wb.open(str(stores / f"{n}.duckdb"), read_only=True)
-        runs, _ = _scorable(ws)
-        kinds = _kinds(ws)
-        truth = kinds[kinds["err"]].groupby("run_id")["step_id"].agg(set).to_dict()
+    for n, ws, runs, truth in trail_stores(stores):
         F = pre.frame(ws)
         steps, agents = pre.rank_frame(F[F["run_id"].isin(runs)].reset_index(drop=True))
         p_top = steps.sort_values(["run_id", "rank"]).drop_duplicates("run_id").set_index("run_id")
         pick, _ = stage_pick(look_rows(F, steps, agents), beta, mu, sd)
-        best = (
-            steps.sort_values(["run_id", "rank"])
-            .drop_duplicates(["run_id", "agent"])
-            .set_index(["run_id", "agent"])["step_id"]
-        )
+        best = best_steps(steps)
         p1 = np.mean([p_top["step_id"].get(r) in truth[r] for r in runs])
         i1 = np.mean([best.get((r, pick.get(r, p_top["agent"].get(r)))) in truth[r] for r in runs])
         changed = sum(pick.get(r, p_top["agent"].get(r)) != p_top["agent"].get(r) for r in runs)
@@ -143,18 +217,13 @@ def trail_gate(X: pd.DataFrame, labels: pd.DataFrame, who: list[str], stores: Pa
                 "agent changed by I": changed,
             }
         )
-        ws.close()
     return rows
 
 
 def main() -> None:
     warnings.filterwarnings("ignore")
-    X, labels = read_frame(Path(sys.argv[1]))
+    X, labels, _, ag, hc, _ = gated_runs(sys.argv)
     stores = Path(sys.argv[2])
-    sys_of = X.drop_duplicates("run_id").set_index("run_id")["system"]
-    # two other systems' names: a dry run of the harness off the gated data
-    first, second = sys.argv[3:5] if len(sys.argv) > 4 else (AG, HC)
-    ag, hc = sorted(sys_of.index[sys_of == first]), sorted(sys_of.index[sys_of == second])
     X, labels = X[X["run_id"].isin(ag + hc)], labels[labels["run_id"].isin(ag + hc)]
     c0, t0 = time.process_time(), time.perf_counter()
     ids = np.asarray(ag)
@@ -162,16 +231,7 @@ def main() -> None:
         split_figures(X, labels, list(ids[tr]), list(ids[te]))
         for tr, te in GroupKFold(n_splits=5).split(ids, groups=ids)
     ]
-    cv = {
-        k: (
-            sum(f[k][0] for f in folds),
-            sum(f[k][1] for f in folds),
-            {r: h for f in folds for r, h in f[k][2].items()},
-        )
-        for k in ("v11", "I")
-    }
-    cv["brier_I"] = [x for f in folds for x in f["brier_I"]]
-    cv["brier_v11"] = [x for f in folds for x in f["brier_v11"]]
+    cv = cv_merge(folds, ("v11", "I"), ("brier_I", "brier_v11"))
     cv["beta"] = [f["beta"] for f in folds]
     res = {
         "AG CV (126)": cv,
@@ -179,40 +239,16 @@ def main() -> None:
         "HC -> AG (126)": split_figures(X, labels, hc, ag),
     }
     n_of = dict(zip(res, (len(ag), len(hc), len(ag)), strict=True))
-    rows = [
-        {
-            "split": name,
-            "ranking": k,
-            "agent right": f"{r[k][0]} ({r[k][0] / n_of[name]:.1%})",
-            "step right": f"{r[k][1]} ({r[k][1] / n_of[name]:.1%})",
-        }
-        for name, r in res.items()
-        for k in ("v11", "I")
-    ]
     print("gates 1-3: agents and steps right per split")
-    print(markdown(pd.DataFrame(rows)))
+    print(split_table(res, n_of, ("v11", "I")))
     for name, r in res.items():
         print(name, "I's coefficients:", r["beta"])
     print("gate 4: TRAIL")
     print(markdown(pd.DataFrame(trail_gate(X, labels, ag + hc, stores))))
     bi = [x for r in res.values() for x in r["brier_I"]]
     bv = [x for r in res.values() for x in r["brier_v11"]]
-    print(
-        f"gate 5: pooled Brier I {brier(np.array([p for p, _ in bi]), np.array([h for _, h in bi])):.4f} "
-        f"({len(bi)} verdicts, right {np.mean([h for _, h in bi]):.3f}) vs v11 shipped "
-        f"{brier(np.array([p for p, _ in bv]), np.array([h for _, h in bv])):.4f} "
-        f"({len(bv)} verdicts, right {np.mean([h for _, h in bv]):.3f})"
-    )
-    print("gate 6: paired against v11 (agent): runs only I gets right / only v11 gets right")
-    gain = loss = 0
-    for name, r in res.items():
-        g = sum(h and not r["v11"][2][x] for x, h in r["I"][2].items())
-        lo = sum(r["v11"][2][x] and not h for x, h in r["I"][2].items())
-        p = binomtest(g, g + lo).pvalue if g + lo else 1.0
-        print(f"  {name}: +{g} / -{lo}, net {g - lo:+d}, exact McNemar p = {p:.3f}")
-        gain, loss = gain + g, loss + lo
-    p = binomtest(gain, gain + loss).pvalue if gain + loss else 1.0
-    print(f"  pooled: +{gain} / -{loss}, exact McNemar p = {p:.3f}")
+    print(f"gate 5: pooled Brier I {brier_of(bi)} vs v11 shipped {brier_of(bv)}")
+    paired(res, "I")
     print(
         f"{time.process_time() - c0:.1f} CPU s, {time.perf_counter() - t0:.0f} s wall; "
         f"load {np.round(os.getloadavg(), 1)}"

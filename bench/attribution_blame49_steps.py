@@ -33,12 +33,17 @@ NEW = {
 OUT = ("first_of_agent", "first_model_turn")
 
 
+def actors(X: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """The frame's moves in run order, which are an actor's (not tool, not human) and which a tool call follows."""
+    order = X.sort_values(["run_id", "pos"], kind="stable")
+    actor = (order["kind"] != "tool") & (order["kind"] != "human") & (order["is_tool"].fillna(0) == 0)
+    return order, actor, order.groupby("run_id")["is_tool"].shift(-1).fillna(0) > 0
+
+
 def named_firsts(X: pd.DataFrame) -> pd.DataFrame:
     """The frame with ``first_tool_use`` and ``first_corrected`` (1 on one move of a run at most, else 0)."""
     X = X.copy()
-    order = X.sort_values(["run_id", "pos"], kind="stable")
-    actor = (order["kind"] != "tool") & (order["kind"] != "human") & (order["is_tool"].fillna(0) == 0)
-    nxt_tool = order.groupby("run_id")["is_tool"].shift(-1).fillna(0) > 0
+    order, actor, nxt_tool = actors(X)
     for name, cond in (
         ("first_tool_use", actor & nxt_tool),
         ("first_corrected", actor & (order["corrected_later"] > 0)),
@@ -52,11 +57,13 @@ def named_firsts(X: pd.DataFrame) -> pd.DataFrame:
 class JModel(BlameModel):
     """BlameModel whose frame carries the two named firsts (the harness's, not the product's)."""
 
+    prepare = staticmethod(named_firsts)  # blame50's look L puts its own frame step here
+
     def frame(self, *args, **kwargs) -> pd.DataFrame:  # type: ignore[override]
-        return named_firsts(super().frame(*args, **kwargs))
+        return self.prepare(super().frame(*args, **kwargs))
 
 
-def main() -> None:
+def main(model: type[JModel] = JModel) -> None:
     warnings.filterwarnings("ignore")
     for name, text in NEW.items():  # known to the feature check of this process only
         _blame_model.ALL_FEATURES[name] = ("portable", text)
@@ -65,7 +72,7 @@ def main() -> None:
     XH, labels_h = read_frame(Path(sys.argv[2]))
     if not labels.equals(labels_h) or not XV[["run_id", "step_id"]].equals(XH[["run_id", "step_id"]]):
         raise SystemExit("the two frames do not hold the same runs, moves and labels")
-    XJ = named_firsts(XH)
+    XJ = model.prepare(XH)
     feats = [f for f in BlameModel(features="portable")._feature_list() if f not in OUT] + list(NEW)
     j = {**s48.H, "features": feats, "value_prior": 0.0}
     s48.H = j  # span48's Who&When gate fits {**FAST, **H} per split: J in H's place
@@ -75,7 +82,7 @@ def main() -> None:
         file=sys.stderr,
     )
     pre = BlameModel.pretrained()
-    h = JModel(**{**s48.FAST, **j}).fit_frame(XJ, labels)
+    h = model(**{**s48.FAST, **j}).fit_frame(XJ, labels)
     coef = pd.Series(h.step_model_.coef, index=h.feature_names_in_)
     watch = ["first_code", "first_numbers", *NEW, "position", "novel_word_frac", "max_sim_earlier"]
     print(
