@@ -8,6 +8,9 @@ rows take 140 MB (measured), and the merge of 5M spans read them in 36 CPU s ins
 database is a file in the system's temporary folder (deleted when the call ends) rather than an in-memory one:
 its checkpointed blocks can leave memory, where an in-memory database's stay (5M generated OTLP spans at a
 400MB limit, one run each: peak RSS 612 MB and 119 CPU s against 647 MB and 133 CPU s in memory).
+At 1M generated OTLP spans a temporary table did not pay either (two alternated pairs, load 19-23, merge50):
+the copy into it halved (2.7 -> 1.4 CPU s), but it outgrew the 192MB staging limit and its spill was paid in
+the mapping of the blocks after (12.7-13.3 -> 15.1-15.7 CPU s): 25.1 / 26.2 against 27.1 / 28.4 CPU s in all.
 
 ``stage_steps`` keeps its unqualified name: the call's search path puts the store first (unqualified
 ``CREATE`` goes there, as before) and the stage database after it, and temporary tables are looked up
