@@ -92,23 +92,17 @@ def test_a_log_of_an_earlier_state_or_beside_a_newer_log_is_told_and_kept(
 ) -> None:
     target = _with_log(empty_store, tmp_path)
     aside = _die_after_set_aside(target)
-    con = duckdb.connect(
-        str(target)
-    )  # (the store written since, by a program that knows nothing of the aside log)
-    con.execute("INSERT INTO meta VALUES ('later', '2')")
-    con.execute("CHECKPOINT")
-    con.close()
-    with caplog.at_level(logging.WARNING, logger="workbench.store"):
-        assert _meta(target, "later") == [("2",)]
-    assert aside.exists() and "an earlier state of this store" in caplog.text
-    caplog.clear()
-    con = duckdb.connect(str(target))  # (and now with a log of its own beside it)
-    con.execute("PRAGMA disable_checkpoint_on_shutdown")
-    con.execute("INSERT INTO meta VALUES ('newer', '3')")
-    con.close()
-    with caplog.at_level(logging.WARNING, logger="workbench.store"):
-        assert _meta(target, "newer") == [("3",)]
-    assert aside.exists() and "a log of its own beside it" in caplog.text
+    # (the store written since, by a program that knows nothing of the aside log; then with a log of its own)
+    for key, value, checkpoint in (("later", "2", True), ("newer", "3", False)):
+        con = duckdb.connect(str(target))
+        con.execute("CHECKPOINT" if checkpoint else "PRAGMA disable_checkpoint_on_shutdown")
+        con.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
+        con.close()
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="workbench.store"):
+            assert _meta(target, key) == [(value,)]
+        said = "an earlier state of this store" if checkpoint else "a log of its own beside it"
+        assert aside.exists() and said in caplog.text
 
 
 def test_the_snapshot_sets_aside_under_the_name_an_open_looks_for(empty_store: Path, tmp_path: Path) -> None:
