@@ -46,7 +46,9 @@ def claim(spool_dir: Path, tag: str, store: Path | None) -> int | None:
     fd, tmp = tempfile.mkstemp(prefix=".owner-", suffix=".tmp", dir=spool_dir)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        os.write(fd, json.dumps({"pid": os.getpid(), "store": os.fspath(store) if store else None}).encode())
+        # (absolute: a relative name read in another process's folder named another file)
+        where = os.path.abspath(store) if store is not None else None
+        os.write(fd, json.dumps({"pid": os.getpid(), "store": where}).encode())
         os.replace(tmp, lock_path(spool_dir, tag))
     except BaseException:
         os.close(fd)
