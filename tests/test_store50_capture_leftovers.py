@@ -6,6 +6,7 @@ batch quarantined (``workbench/_capture_spool.py``). On 0a8c4fd4 nothing was sto
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import signal
@@ -105,12 +106,18 @@ def test_an_untagged_leftover_is_said_and_stored_on_request(
     batch = json.dumps(otlp_json(_spans("old")), separators=(",", ":"))
     (spool / "spans-1700000000000000000-000001.jsonl").write_text(batch + "\n")  # (before exporters' tags)
     ws = wb.open()
+    WorkspaceSpanExporter(
+        ws, spool_dir=spool
+    )  # (dropped without shutdown(): its lock goes when it is collected)
+    gc.collect()
     with caplog.at_level(logging.WARNING, logger="workbench.capture"):
         exporter = WorkspaceSpanExporter(ws, spool_dir=spool)
     try:
+        assert [p.name for p in spool.glob(".owner-*")] == [f".owner-{exporter._tag}.lock"]
         assert " 1 spooled batch(es)" in caplog.text and "store_leftovers()" in caplog.text
         assert _agents(ws) == []
         assert exporter.store_leftovers() == 1
         assert _agents(ws) == ["old"] and exporter.pending() == 0
     finally:
         exporter.shutdown()
+    assert not list(spool.iterdir())

@@ -141,6 +141,10 @@ def take_over(
                     taken.append(target)
         if dead is not None:
             release(dead[0], spool_dir, tag, drop=not any(spool_dir.glob(f"spans-*-{tag}.jsonl*")))
+    for lock in spool_dir.glob(".owner-*.lock"):  # (dead owners with nothing left: exporters never shut down)
+        tag = lock.name[len(".owner-") : -len(".lock")]
+        if tag != own_tag and tag not in by_tag and (dead := _dead_owner(spool_dir, tag)) is not None:
+            release(dead[0], spool_dir, tag, drop=not any(spool_dir.glob(f"spans-*-{tag}.jsonl*")))
     return taken, left
 
 

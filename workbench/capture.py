@@ -34,6 +34,7 @@ import tempfile
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,10 @@ class WorkspaceSpanExporter(SpanExporter):
             # (held while this exporter lives: an exporter made after this process dies knows it is gone, and stores
             # the batches it left when they were for its store: _capture_spool.py)
             self._owner_lock = _spool.claim(self.spool_dir, self._tag, self._ws.path)
+            if (
+                self._owner_lock is not None
+            ):  # (an exporter dropped without shutdown() lets go of it when collected)
+                self._lock_closer = weakref.finalize(self, os.close, self._owner_lock)
             taken, left = _spool.take_over(self.spool_dir, self._tag, self._ws.path, everything=False)
             if taken:
                 _log.warning(
@@ -264,7 +269,8 @@ class WorkspaceSpanExporter(SpanExporter):
         with self._lock:
             self._ws.close()
             # (a batch left unstored keeps the lock file: an exporter of this store made later takes it over)
-            _spool.release(self._owner_lock, self.spool_dir, self._tag, drop=not self._spooled())
+            if self._owner_lock is not None and self._lock_closer.detach() is not None:
+                _spool.release(self._owner_lock, self.spool_dir, self._tag, drop=not self._spooled())
             self._owner_lock = None
             if self._own_dir and not self.keep and not any(self.spool_dir.iterdir()):
                 self.spool_dir.rmdir()
