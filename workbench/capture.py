@@ -34,6 +34,7 @@ import tempfile
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "(or opentelemetry-sdk)"
     ) from exc
 
+from . import _capture_spool as _spool
 from .workspace import Workspace
 
 __all__ = ["WorkspaceSpanExporter", "otlp_json"]
@@ -66,7 +68,9 @@ class WorkspaceSpanExporter(SpanExporter):
         database, so the exporting thread never shares a connection with the notebook's.
     spool_dir : path, optional
         Where batches are spooled before ingest (a temporary folder by default). Exporters may share it: each
-        stores only the batches it spooled (a batch a killed session left there stays, a file ``ws.ingest`` reads).
+        stores only the batches it spooled. Batches a killed session's exporter left there are stored by the next
+        exporter of the same store file (its owner provably gone: ``_capture_spool.py``); others left (another
+        store's, an in-memory one's) are said, and :meth:`store_leftovers` stores them here.
     keep : bool
         Keep ingested spool files (an OTLP JSONL trail any tool can read) instead of deleting them.
     background : bool
@@ -97,19 +101,6 @@ class WorkspaceSpanExporter(SpanExporter):
             else Path(tempfile.mkdtemp(prefix="wb-capture-"))
         )
         self.spool_dir.mkdir(parents=True, exist_ok=True)
-        if not self._own_dir:
-            # (said here, where the user sets the folder: this exporter stores only its own batches, and one a killed
-            # session left, which an exporter made after the restart stored before the names were tagged, stays)
-            left = [p for p in self.spool_dir.glob("spans-*.jsonl") if not p.name.endswith(".done.jsonl")]
-            if left:
-                _log.warning(
-                    "%s holds %d spooled batch(es) no exporter of this workspace stored (another exporter's, or "
-                    "left by a session that was killed): this exporter stores only its own; ws.ingest(path) stores "
-                    "one (e.g. %s)",
-                    self.spool_dir,
-                    len(left),
-                    min(left).name,
-                )
         self.keep = keep
         self.background = background
         self._lock = threading.Lock()  # (the spool's names, and the thread below)
@@ -117,6 +108,34 @@ class WorkspaceSpanExporter(SpanExporter):
         # (this exporter's batches' names end in it: two exporters sharing a spool_dir, two notebooks' say, each store
         # only their own batches, not each other's into the wrong store)
         self._tag = uuid.uuid4().hex[:12]
+        taken: list[Path] = []
+        self._owner_lock: int | None = None
+        if not self._own_dir:
+            # (held while this exporter lives: an exporter made after this process dies knows it is gone, and stores
+            # the batches it left when they were for its store: _capture_spool.py)
+            self._owner_lock = _spool.claim(self.spool_dir, self._tag, self._ws.path)
+            if (
+                self._owner_lock is not None
+            ):  # (an exporter dropped without shutdown() lets go of it when collected)
+                self._lock_closer = weakref.finalize(self, os.close, self._owner_lock)
+            taken, left = _spool.take_over(self.spool_dir, self._tag, self._ws.path, everything=False)
+            if taken:
+                _log.warning(
+                    "%s: storing %d spooled batch(es) an exporter of this store left when its process died (e.g. %s)",
+                    self.spool_dir,
+                    len(taken),
+                    taken[0].name,
+                )
+            if left:
+                _log.warning(
+                    "%s holds %d spooled batch(es) no exporter of this workspace stored (a live exporter's, or left "
+                    "by a session that was killed, of another store or before exporters marked their batches' "
+                    "owner): this exporter stores only its own; exporter.store_leftovers() stores those no live "
+                    "exporter owns here, ws.ingest(path) one (e.g. %s)",
+                    self.spool_dir,
+                    len(left),
+                    left[0].name,
+                )
         self._closed = False
         self._drainer: threading.Thread | None = None  # (stores the spool once the write lock is free)
         self._storing = threading.Lock()  # (one pass over the spool at a time; taken before the write lock)
@@ -124,6 +143,9 @@ class WorkspaceSpanExporter(SpanExporter):
         self.exported = 0  # spans stored so far
         self.deferred = 0  # batches the exporter's thread stored (all, in the background; else those spooled
         #                            while another write held the lock)
+        if taken:
+            self._dirty = True
+            self._drain_later()
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         """Spool a batch of finished spans for the exporter's thread to store (``background=False``: store it, and
@@ -135,7 +157,11 @@ class WorkspaceSpanExporter(SpanExporter):
         with self._lock:
             self._n += 1
             path = self.spool_dir / f"spans-{time.time_ns()}-{self._n:06d}-{self._tag}.jsonl"
-            path.write_text(json.dumps(otlp_json(spans), separators=(",", ":")) + "\n", encoding="utf-8")
+            part = path.with_name(
+                path.name + ".part"
+            )  # (renamed complete: a pass over the spool never reads half)
+            part.write_text(json.dumps(otlp_json(spans), separators=(",", ":")) + "\n", encoding="utf-8")
+            os.replace(part, path)
             self._dirty = True
         writes = self._ws._writes
         if self.background or not self._storing.acquire(blocking=False):
@@ -173,6 +199,20 @@ class WorkspaceSpanExporter(SpanExporter):
             else:
                 pending.unlink()
         return True
+
+    def store_leftovers(self) -> int:
+        """Store in this workspace the batches others left in the ``spool_dir`` that no live exporter owns (a killed
+        session's, of this store or another, or spooled before exporters marked their batches' owner): each taken
+        once (renamed to this exporter's), then stored as its own, oldest first; a batch that cannot be read is
+        quarantined, costing only itself. How many batches were taken; they are stored when this returns unless a
+        store failed (kept for the next export, as any batch)."""
+        if self._own_dir:
+            return 0  # (a folder of its own: nobody else's batches)
+        taken, _ = _spool.take_over(self.spool_dir, self._tag, self._ws.path, everything=True)
+        if taken:
+            with self._storing:
+                self._store_spool()
+        return len(taken)
 
     def pending(self) -> int:
         """The batches this exporter spooled and has not stored yet."""
@@ -228,6 +268,10 @@ class WorkspaceSpanExporter(SpanExporter):
             self._store_spool()  # (what is spooled is stored before the workspace closes)
         with self._lock:
             self._ws.close()
+            # (a batch left unstored keeps the lock file: an exporter of this store made later takes it over)
+            if self._owner_lock is not None and self._lock_closer.detach() is not None:
+                _spool.release(self._owner_lock, self.spool_dir, self._tag, drop=not self._spooled())
+            self._owner_lock = None
             if self._own_dir and not self.keep and not any(self.spool_dir.iterdir()):
                 self.spool_dir.rmdir()
 

@@ -36,6 +36,7 @@ from .store._own_connection import fetch, fetch_df, own_cursor
 from .store._run_scope import one_run_id
 from .store._store_file import local_path, refuse_no_store_file, refuse_wal
 from .store._thread_cursors import ThreadCursors
+from .store._wal_aside import recover as recover_set_aside_log
 from .store._write_lock import WriteLock
 
 _OUTCOMES = ("success", "failure", "unknown")
@@ -537,6 +538,7 @@ def open(
     if path is not None:  # (a folder, "x/", "store.duckdb.wal": refused, naming what the path is)
         refuse_no_store_file(path)
         refuse_wal(path, "open")
+        recover_set_aside_log(path)  # (a snapshot's process died mid-replace: its log put back, or said)
     con = connect_file(path, read_only=read_only)
     try:
         _limit(con, memory_limit)

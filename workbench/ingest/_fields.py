@@ -98,6 +98,15 @@ def _attributes(value: Any) -> str | None:
     return _text(value, "attributes")
 
 
+def _written_plainly(text: str) -> bool:
+    """Whether a number written as text may be read by Python's ``int()`` / ``float()``, which take more than a log's
+    numbers are: any script's digits ('١٢' is no count, '١.٥' no cost) and Python's digit-group underscores ('1_000'
+    read as 1000, '0_5' as 5.0). No exporter writes either (JSON has neither); a log that does is malformed, and the
+    record is quarantined naming the field, as for 'abc'. (The native whole-file reader sends every number written
+    as text here, so both native readers read it alike.)"""
+    return text.isascii() and "_" not in text
+
+
 def _int(value: Any, field: str) -> int | None:
     if value is None:
         return None
@@ -110,7 +119,7 @@ def _int(value: Any, field: str) -> int | None:
         number = int(value)
     elif isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
         number = int(value)  # (a database driver's NUMERIC: Decimal('12'))
-    elif isinstance(value, str) and value.isascii():  # (int() takes any script's digits: '١٢' is no count)
+    elif isinstance(value, str) and _written_plainly(value):
         try:
             number = int(value)
         except ValueError:
@@ -135,7 +144,7 @@ def _float(value: Any, field: str) -> float | None:
             number = float(value)
         except OverflowError:
             raise RecordError(f"field {field!r} is out of range ({str(value)[:40]})") from None
-    elif isinstance(value, str) and value.isascii():  # (float() too: '١.٥' is no cost)
+    elif isinstance(value, str) and _written_plainly(value):
         try:
             number = float(value)
         except ValueError:

@@ -22,6 +22,7 @@ from ._linked_roots import keep_linked_roots_sql
 from ._read_only_open import connect_read_only
 from ._store_file import holds_store_tables, refuse_wal
 from ._transaction import transaction
+from ._wal_aside import set_aside
 
 _BATCH_ROWS = 100_000
 
@@ -119,17 +120,15 @@ def snapshot_to_file(
 def _replace(tmp: str, target: Path) -> None:
     """Put the snapshot ``tmp`` in ``target``'s place, with the write-ahead log of the store it replaces (a killed
     kernel's ``x.duckdb.wal``) set aside first: left beside the snapshot, it made the snapshot unopenable ("WAL does
-    not match database file"). Put back if the replace fails: the old store keeps its log's changes."""
-    wal = Path(f"{target}.wal")
-    aside = None
-    if wal.exists():
-        aside = Path(tempfile.mkstemp(prefix=f".{wal.name}.", suffix=".old", dir=target.parent)[1])
-        os.replace(wal, aside)
+    not match database file"). Put back if the replace fails: the old store keeps its log's changes. (A process
+    dying between the two steps leaves the aside file; the store's next open puts it back or says what it is:
+    ``_wal_aside.py``.)"""
+    aside = set_aside(target)
     try:
         os.replace(tmp, target)
     except BaseException:
         if aside is not None:
-            os.replace(aside, wal)
+            os.replace(aside, f"{target}.wal")
         raise
     if aside is not None:
         aside.unlink()
