@@ -49,6 +49,9 @@ ROOT_PARENT_IDS = frozenset(
 )
 
 
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
 class BadRecord(ValueError):
     """A span or resource that cannot be read; the message is the quarantine reason."""
 
@@ -120,6 +123,10 @@ def _int_value(x: Any) -> int:
     if x.__class__ is int:
         return x
     if isinstance(x, str):
+        # int() also takes "1_000", other scripts' digits and spaces, which the SQL path's cast refuses or reads
+        # otherwise; a count written so is malformed, as "abc" is
+        if _INTEGER.fullmatch(x) is None:
+            raise BadRecord(f"intValue {x[:40]!r} is not a decimal integer")
         return int(x)
     if isinstance(x, dict):
         return _js_long(x, "intValue")
