@@ -51,3 +51,33 @@ def test_a_held_haystack_span_the_store_quarantines_is_not_judged_at_its_end(tmp
     assert [(int(e.step_id, 16), e.phase) for e in heard] == []
     assert guard.errors == 0
     assert guard.quarantined == 1
+
+
+def test_a_held_haystack_span_the_store_quarantines_gives_no_depth_to_the_spans_under_it(
+    tmp_path: Path,
+) -> None:
+    """The same for a span judged as begun when a span under it starts (hay49's rule, and real50's at any span's
+    start or end): an Agent run whose input (the conversation so far) is past the field limit is quarantined by the
+    store, whose walk then takes the steps under it as roots; the guard judged it as begun, a step of depth 0, and
+    cut the model call two levels down (max_depth 1) that the backtest finds at depth 1. Fails on 0a8c4fd4 too."""
+    spans, span = _builder("e2" * 16, True)
+    history = {"messages": [{"role": "user", "content": [{"text": "x" * (MAX_FIELD_BYTES + 10)}]}]}
+    root = span(
+        None, "haystack.agent.run", {"haystack.agent.max_steps": 10}, {"haystack.agent.input": history}
+    )
+    s0 = span(root, "haystack.agent.step", {"haystack.agent.step": 0})
+    span(s0, "haystack.agent.step.llm", {}, {"haystack.agent.step.llm.input": {"messages": []}})
+    path = tmp_path / "big_run.otlp.json"
+    path.write_text(json.dumps(export([enclosing(spans)])))
+    policy = Policy(breakers=Breakers(max_depth=1))
+    heard: list = []
+    guard = GuardSpanProcessor(policy, on_cut=heard.append, on_escalate=heard.append)
+    _play(path, [guard], "tags")
+    with wb.open() as ws:
+        rep = ws.ingest(path, progress=False)
+        assert rep.quarantined == 1  # (the Agent run: its input past the field limit)
+        ws.label(ws.runs()["run_id"][0], outcome="failure")
+        said = set(not_allowed(wb.backtest(policy, ws, steps=True)))
+    assert said == set()
+    assert [(int(e.step_id, 16), e.phase) for e in heard] == []
+    assert (guard.errors, guard.quarantined) == (0, 1)
