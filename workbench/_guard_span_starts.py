@@ -130,24 +130,18 @@ class _SpanStarts:
             return self._tell(key, ctx.span_id, step, d, "start", run)
         return cut
 
-    def _begin_held(
-        self, key: str, run: Any, this: _Step | None, skip: _Step | None = None
-    ) -> list[tuple[int, _Step, Decision]]:
+    def _begin_held(self, key: str, run: Any, this: _Step | None) -> list[tuple[int, _Step, Decision]]:
         """Every span of Haystack's own tracing held since its start, typed and judged as begun (the cuts to tell),
         in the order they started, as the backtest judges them: ``this`` (a span a span starts under, or one
         ending) and every other one whose tags came (Haystack's tracer sets them right after the span's start, so
         by another span's start or end they are set; one with none yet, another thread's just started, waits on).
         Several tool calls of one step run in parallel end in the order their tools take, not the one they were
-        asked in: judged at their ends, a limit on calls would blame the quicker call. ``skip``: one ending that the
-        store quarantines (left held: its end drops it, judging nothing). (Under the run's lock.)"""
+        asked in: judged at their ends, a limit on calls would blame the quicker call. (Under the run's lock.)"""
         held = sorted(
             (
                 s
                 for s in run.spans.values()
-                if s.live is not None
-                and not s.pending
-                and s is not skip
-                and (s is this or s.live[0].attributes)
+                if s.live is not None and not s.pending and (s is this or s.live[0].attributes)
             ),
             key=lambda s: s.started,
         )
