@@ -10,7 +10,8 @@ from opentelemetry.sdk.trace import Span
 
 from ._guard_span_haystack import info, is_haystack, typed
 from ._guard_span_steps import _MAX_SPANS, SpanDecision, _Step
-from ._guard_span_values import _call, _seconds
+from ._guard_span_values import _call, _digested, _seconds
+from .ingest._step_sink import stored_reason
 from .policy._core import Decision
 
 _log = logging.getLogger("workbench.guard")
@@ -52,6 +53,8 @@ class _SpanStarts:
             # (Haystack's, held since its start: its tags are set by now; one waiting with an LLM pair waits on)
             if run.haystack:
                 told += self._begin_held(key, run, above)
+                if above is not None and above.dropped:  # (begun now as one the store quarantines)
+                    above = None
             if reason is not None:
                 run.spans[ctx.span_id] = dropped = _Step(agent, 0, m["kind"], None, True, dropped=True)
                 dropped.top = top
@@ -158,6 +161,20 @@ class _SpanStarts:
         step.live = None
         attrs = span.attributes or {}
         m, name = _mapped(span, root)
+        # (its input came with its tags: one the store quarantines, as the end checks it, is no step of the
+        # backtest's, and the spans under it are roots of the store's walk, as for a span dropped at its start)
+        ctx = span.get_span_context()
+        trace = f"{ctx.trace_id:032x}"
+        reason = stored_reason(m, name, span.start_time, None, trace, f"{span_id:016x}")
+        if reason is not None:
+            m, reason, _ = _digested(m, name, span.start_time, None, trace, span_id, reason)
+        if reason is not None:
+            step.dropped, step.late = True, True
+            if step.above is not None:
+                step.above.encloses -= 1
+                step.above = None
+            self._dropped(trace, span_id, reason)
+            return []
         m = typed(name, attrs, m, step.hay[1], span.parent is None)
         step.hay = (info(name, attrs, m), step.hay[1])
         kind, tool, args = _call(m, name)

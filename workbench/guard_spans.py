@@ -240,7 +240,12 @@ class GuardSpanProcessor(_SpanStarts, _SpanEnds, _SpanRuns, SpanProcessor):
         begun: list[tuple[int, _Step, Decision]] = []
         if run.haystack:  # (held since their starts, its own too: judged as begun first, in start order)
             with run.lock:
-                begun = self._begin_held(key, run, run.spans.get(ctx.span_id))
+                own_step = run.spans.get(ctx.span_id)
+                if reason is not None and own_step is not None:
+                    # (its own not when the store quarantines it, no step of the backtest's: held no more, in this
+                    # lock section, so no other span's start or end judges it before its end drops it)
+                    own_step.live = None
+                begun = self._begin_held(key, run, own_step if reason is None else None)
         if is_haystack(name, m):  # (Haystack's own: typed as the store's rule types it, _guard_span_haystack)
             m = ended_typed(run, ctx.span_id, span, m, name)
         status = status_of(span.status.status_code.value) or "unset"

@@ -168,7 +168,7 @@ class Core:
         if st.cut is not None:
             return st.cut
         key = call_key(agent, tool, args)
-        st.last_args, st.last_key = args, key
+        st.last_args, st.last_key, st.last_who = args, key, (agent, tool)
         last_ok = st.outcomes.get(key)
         if last_ok is False:  # the same call failed last time: this is a retry
             n = st.retries[key] = st.retries.get(key, 0) + 1
@@ -280,7 +280,11 @@ class Core:
         if kind == "tool":
             ok = status != "error"
             if key is None:
-                same = st.last_key is not None and (args is st.last_args or args == st.last_args)
+                same = (
+                    st.last_key is not None
+                    and st.last_who == (agent, tool)
+                    and (args is st.last_args or args == st.last_args)
+                )
                 key = st.last_key if same else call_key(agent, tool, args)
             st.outcomes[key] = ok
             st.outcomes.move_to_end(key)

@@ -32,6 +32,7 @@ class RunState:
         "ok_counts",
         "last_args",
         "last_key",
+        "last_who",
         "lock",
         "raw_args",
         "hand",
@@ -50,6 +51,9 @@ class RunState:
         self.ok_counts: dict[str, int] = {}  # successful calls per key within the window
         self.last_args: Any = None  # the last tool call's arguments and key, so after()
         self.last_key: str | None = None  # need not normalise them again
+        # (and its agent and tool: parallel calls to two tools with the same arguments, {} or one item, end in any
+        # order, and the other's key is not this one's)
+        self.last_who: tuple[str | None, str | None] | None = None
         self.outcomes: OrderedDict[str, bool] = OrderedDict()
         self.retries: dict[str, int] = {}
         self.retries_total = 0
