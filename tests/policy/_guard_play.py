@@ -35,8 +35,13 @@ def store_of(memory: InMemorySpanExporter, tmp_path: Path) -> tuple[wb.Workspace
     path.write_text(json.dumps(otlp_json(memory.get_finished_spans())) + "\n", encoding="utf-8")
     ws = wb.open()
     ingested = ws.ingest(path, progress=False)
-    for run_id in ws.runs()["run_id"]:
-        ws.label(run_id, outcome="failure")
+    # (in one write: each ws.label is an ingest call of its own; the labels table is the same)
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(
+        "".join(json.dumps({"run_id": r, "outcome": "failure"}) + "\n" for r in ws.runs()["run_id"]),
+        encoding="utf-8",
+    )
+    ws.label_file(labels)
     return ws, ingested
 
 

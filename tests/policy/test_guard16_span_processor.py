@@ -433,42 +433,79 @@ REAL = sorted(str(p.relative_to(FIXTURES)) for p in FIXTURES.glob("*/*.otlp.json
 # naming call_llm's id too: test_guard16_same_call.py)
 
 
+# The four policies each real trace is played under (their backtest over the trace's runs, labelled failed).
+REAL_POLICIES = (
+    POLICIES["hitl"],
+    Policy(breakers=Breakers(max_run_latency_ms=50.0)),
+    Policy(loops=Loops(max_repeated_replies=1)),
+    Policy(budgets=Budgets(max_tool_calls_run=1)),
+)
+
+
+@pytest.fixture(scope="module")
+def real_backtests(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[set]]:
+    """Per file of REAL: what the backtest of each of REAL_POLICIES says of the file's runs (run, step, action, rule;
+    not allowed, and no step the span guard never sees), every run labelled failed (the backtest leaves out a run of
+    unknown outcome). The files are read in a few stores, not a store a file (0.48 CPU s a file, mostly an ingest's
+    and a label's fixed cost): files naming no trace in common in one ingest call (tests/ingest/_reader_agreement.py's
+    batches: then a run's rows, and so its backtest, are its file's own), each backtest run once a store, each
+    file's runs told by their steps' file. The same sets as a store a file (suite50's notes: 82 files x 4 policies)."""
+    sys.path.insert(0, str(FIXTURES.parent))
+    from _reader_agreement import independent_batches
+
+    paths = [FIXTURES / t for t in REAL]
+    out: dict[str, list[set]] = {}
+    for n, batch in enumerate(independent_batches([[p] for p in paths])):
+        ws = wb.open()
+        ws.ingest([paths[i] for i in batch], progress=False)
+        labels = tmp_path_factory.mktemp("labels") / f"{n}.jsonl"
+        labels.write_text(
+            "".join(json.dumps({"run_id": r, "outcome": "failure"}) + "\n" for r in ws.runs()["run_id"])
+        )
+        ws.label_file(labels)
+        # (a tool call no span traced, read out of the chat messages at ingest (ingest/_message_tools.py:
+        # OpenLLMetry's CrewAI), is a step of the store that the span guard never sees: the backtest judges it, the
+        # live guard cannot, and the README says so)
+        unseen = {
+            s
+            for (s,) in ws.sql(
+                "SELECT step_id FROM steps WHERE contains(attributes, ?)", ["workbench.tool_call_from"]
+            ).fetchall()
+        }
+        pairs = ws.sql("SELECT DISTINCT run_id, file FROM steps").fetchall()
+        file_of = dict(pairs)
+        assert len(file_of) == len(pairs), (
+            "a run of two files in one batch"
+        )  # (the batches name no id in common)
+        said = [
+            {
+                (r, s, a, rule)
+                for r, s, _q, _p, a, rule in wb.backtest(policy, ws, steps=True).steps.itertuples(
+                    index=False, name=None
+                )
+                if a != "allow" and s not in unseen
+            }
+            for policy in REAL_POLICIES
+        ]
+        for i in batch:
+            runs = {r for r, f in file_of.items() if f == str(paths[i])}
+            out[REAL[i]] = [{d for d in each if d[0] in runs} for each in said]
+        ws.close()
+    return out
+
+
 @pytest.mark.parametrize("trace", REAL)
-def test_real_framework_traces_played_through_the_sdk_decide_as_the_backtest(trace: str) -> None:
+def test_real_framework_traces_played_through_the_sdk_decide_as_the_backtest(
+    trace: str, real_backtests: dict[str, list[set]]
+) -> None:
     # Real traces (Google ADK, Microsoft Agent Framework, Agno, LangGraph.js, OpenLIT over openai-agents,
     # pydantic-ai, Vercel AI SDK, ...), each span started and ended through the SDK in time order with the file's ids
     from _otlp_replay import replay
 
-    path = FIXTURES / trace
-    ws = wb.open()
-    ws.ingest(path, progress=False)
-    for run_id in ws.runs()["run_id"]:
-        ws.label(run_id, outcome="failure")
-    # (a tool call no span traced, read out of the chat messages at ingest (ingest/_message_tools.py: OpenLLMetry's
-    # CrewAI), is a step of the store that the span guard never sees: the backtest judges it, the live guard
-    # cannot, and the README says so)
-    unseen = {
-        s
-        for (s,) in ws.sql(
-            "SELECT step_id FROM steps WHERE contains(attributes, ?)", ["workbench.tool_call_from"]
-        ).fetchall()
-    }
     decided = 0
-    for policy in (
-        POLICIES["hitl"],
-        Policy(breakers=Breakers(max_run_latency_ms=50.0)),
-        Policy(loops=Loops(max_repeated_replies=1)),
-        Policy(budgets=Budgets(max_tool_calls_run=1)),
-    ):
-        said = {
-            (r, s, a, rule)
-            for r, s, _q, _p, a, rule in wb.backtest(policy, ws, steps=True).steps.itertuples(
-                index=False, name=None
-            )
-            if a != "allow" and s not in unseen
-        }
+    for policy, said in zip(REAL_POLICIES, real_backtests[trace], strict=True):
         heard: list[SpanDecision] = []
-        replay(path, [GuardSpanProcessor(policy, on_cut=heard.append, on_escalate=heard.append)])
+        replay(FIXTURES / trace, [GuardSpanProcessor(policy, on_cut=heard.append, on_escalate=heard.append)])
         assert {(e.run_id, e.step_id, e.action, e.rule) for e in heard} == said
         decided += len(said)
     assert decided  # (a run nothing stopped would check nothing)
