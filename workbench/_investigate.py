@@ -17,6 +17,7 @@ from ._failed import FAILED_SQL, failed_run_ids, taken_as_failed, taken_note
 from ._flagged import FLAGGED_HEADERS, flagged_runs, flagged_summary, flagged_total
 from ._lineage_note import lineage_note
 from ._termtext import clean, fit_table, terminal_width
+from ._trust import trust_lines
 from ._unreported_errors import unreported_errors, unreported_note
 from ._verdict_rank import VERDICT_RANK
 from .attribution._unfamiliar import UNFAMILIAR_BELOW
@@ -491,6 +492,8 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
         _say(taken_note(taken), wrap=True)
     for line in evidence_lines(ws, shown=[r[0] for r in rows]):
         _say(line, wrap=True)
+    for line in trust_lines([r[headers.index("culprit")] for r in rows]):  # how far a (log) N% goes
+        _say(line, wrap=True)
     disagree = lineage_note(ws)
     if disagree:
         _say(disagree, wrap=True)
@@ -536,9 +539,12 @@ def evidence_lines(ws: Any, limit: int = 3, shown: list[str] | None = None) -> l
     ``shown``: the runs of the table, in its order: those come first, in that order (by run id, a why: line
     named a run the table above left out while one it showed went unexplained)."""
     rows = [r for r in fetch(ws.con, _EVIDENCE_SQL) if r[6] and r[2]]
+    hidden = 0
     if shown is not None:
+        # only the table's runs, in its order: with --limit 1, three why: lines named two runs it left out
         at = {run: i for i, run in enumerate(shown)}
-        rows.sort(key=lambda r: at.get(r[0], len(at)))  # (stable: the rest by run id, after)
+        hidden = sum(r[0] not in at for r in rows)
+        rows = sorted((r for r in rows if r[0] in at), key=lambda r: at[r[0]])
     lines = []
     for run, culprit, why, other, model_agent, model_conf, _, sole, step, model_step, model_step_is in rows[
         :limit
@@ -573,9 +579,10 @@ def evidence_lines(ws: Any, limit: int = 3, shown: list[str] | None = None) -> l
         else:
             tail = "the model agrees"
         lines.append(f"why: {clean(_cut(run), newlines=False)}: {why}; {tail}")
-    if len(rows) > limit:
+    more = max(len(rows) - limit, 0) + hidden
+    if more:
         lines.append(
-            f"why: and {len(rows) - limit:,} more runs whose verdict weighed such evidence "
+            f"why: and {more:,} more {'run' if more == 1 else 'runs'} whose verdict weighed such evidence "
             "(ws.sql(\"SELECT run_id, params->>'why' FROM attributions WHERE unit = 'verdict'\"))"
         )
     return lines

@@ -192,6 +192,7 @@ def investigate(
         evidence_lines,
         investigate_table,
     )
+    from ._trust import trust_lines
     from ._unreported_errors import unreported_errors, unreported_note
     from .detect import detect
     from .store._own_connection import fetch
@@ -219,7 +220,10 @@ def investigate(
         "logonly": "no replay of this system: culprits from the pretrained log-only BlameModel (log)",
     }[path]
     # one line each: joined by a space, the log-only note ran on after the taken note's ")" as one sentence
-    note = "\n".join(x for x in (taken_note(taken), note, unreported_note(ws)) if x)
+    trust = (
+        trust_lines(list(table["culprit"])) if "culprit" in table.columns else []
+    )  # how far a (log) N% goes
+    note = "\n".join(x for x in (taken_note(taken), note, *trust, unreported_note(ws)) if x)
     import pandas
 
     flagged = None if n_failed else pandas.DataFrame(flagged_runs(ws, limit), columns=FLAGGED_HEADERS)
