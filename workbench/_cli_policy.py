@@ -85,7 +85,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     if args.method != "peaks":
         # (--system nope or --quantile 0.5 with the default method wrote a policy of every system at its own
         # limits, exit 0: the option the user gave was dropped unsaid)
-        given = [f"--{name}" for name in ("quantile", "system") if getattr(args, name) is not None]
+        # (--system is both methods': with this one, the policy of that system's runs: _cli_system.py)
+        given = [f"--{name}" for name in ("quantile",) if getattr(args, name) is not None]
         if given:
             raise InvalidParameterError(
                 f"{' and '.join(given)}: only with --method peaks (the method is {args.method})"
@@ -126,10 +127,18 @@ def cmd_suggest(args: argparse.Namespace) -> int:
                 )
                 policy = policy.replace(provenance=dataclasses.replace(policy.provenance, notes=notes))
         else:
+            from ._cli_system import for_system, system_runs
+
+            own = None if args.system is None else system_runs(ws, args.system)
             try:
                 policy = wb.policy_from_findings(
-                    ws, lost_weight=args.lost_weight, review_budget=args.review_budget
+                    ws,
+                    lost_weight=args.lost_weight,
+                    review_budget=args.review_budget,
+                    runs=None if own is None else own[0],
                 )
+                if own is not None:
+                    policy = for_system(policy, args.system, len(own[0]), own[1], own[2])
             except InvalidParameterError as exc:
                 if ws.count("runs") and not _known_outcomes(ws):
                     # its advice is the Python call; this command's own way to it is an option
@@ -231,6 +240,11 @@ def _holds(given: str, out: Path) -> bool:
 def _cli_words(text: str) -> str:
     """A policy's notes on the command line: they name the library's call, which here is an option (a first-time
     reader of "wb.suggest_limits(ws) sets limits at a quantile" looked for a command of that name)."""
+    if text.startswith("limits learned over "):  # (this command's way to one system is its option)
+        text = text.replace(
+            "wb.suggest_limits(ws) gives limits per system",
+            "--system NAME learns a policy from one system's runs",
+        )
     return text.replace("wb.suggest_limits(ws)", "policy suggest --method peaks")
 
 
@@ -328,9 +342,23 @@ def cmd_backtest(args: argparse.Namespace) -> int:
             f"runs ({s['review_rate']:.1%})",
             wrap=True,
         )
+        if not s["runs"] and s["excluded_unknown"]:  # (a table of zeros read as "the policy stops nothing")
+            _say(_nothing_weighed(s["excluded_unknown"], args.db), wrap=True)
         if gate is not None:
             _say(str(gate), wrap=True)
     return 0 if gate is None or gate else 1
+
+
+def _nothing_weighed(n_unknown: int, db: str | None) -> str:
+    """Every run left out for its unknown outcome (most exports of real traces): nothing was backtested, and how to."""
+    where = f"in wb.open({db!r})" if db else "in a store kept with --db"
+    return (
+        f"nothing was backtested: {'the one run here is' if n_unknown == 1 else f'all {n_unknown:,} runs here are'} "
+        "of unknown outcome, and a backtest weighs failed runs stopped against successful runs lost. Label "
+        f'outcomes {where} (ws.runs(outcome="unknown") lists them; ws.label(run_id, outcome="failure") or '
+        'outcome="success"), then backtest again; policy suggest --method peaks already names the runs each limit '
+        "stops, whatever their outcome"
+    )
 
 
 def _system_runs(ws: Any, policy: Any, args: argparse.Namespace) -> tuple[list[str] | None, str | None]:

@@ -432,7 +432,9 @@ def _policy_parsers(sub: argparse._SubParsersAction) -> None:
         "--quantile", type=_share, default=None, help="--method peaks: the peaks' quantile (default 0.99)"
     )
     s.add_argument(
-        "--system", help="--method peaks: the system to write limits for, when the runs hold several"
+        "--system",
+        help="the system to write a policy for, when the runs hold several (its runs only: limits, HITL rule; "
+        "policy backtest then replays that system's runs)",
     )
     s.set_defaults(func=run_suggest)
     b = actions.add_parser(
