@@ -30,6 +30,10 @@ def trust_lines(culprits: Sequence[str]) -> list[str]:
     weighed = [c for c in log if "(log + " in c]
     sole = [c for c in log if "(only agent" in c and "(log + " not in c]
     n = len(log)
+
+    def some(k: int, alone: str, every: str, one: str, many: str) -> str:  # the verdict, all, or how many
+        return alone if n == 1 else every if k == n else f"{k:,} {one if k == 1 else many}"
+
     lines = [
         f"trust: no replay checked {'this verdict' if n == 1 else f'these {n:,} verdicts'} (log): "
         f"{'it names' if n == 1 else 'each names'} where to look first, not a proven cause."
@@ -38,21 +42,20 @@ def trust_lines(culprits: Sequence[str]) -> list[str]:
         which = "its" if n == 1 else f"{len(alone):,} named by the model alone: their"
         lines.append(
             f"trust: {which} N% is no chance of being right on a system the model never saw (there it stays near "
-            f"one rate per agent count); on held-out systems its sure verdicts named the right agent "
+            f"one rate per agent count); on held-out systems the model's sure verdicts named the right agent "
             f"{HELD_OUT_SURE} of the time, its uncertain ones {HELD_OUT_UNCERTAIN} (Who&When Hand-Crafted, TRAIL)."
         )
     if weighed:
-        which = (
-            "it rests" if n == 1 else ("all of them rest" if len(weighed) == n else f"{len(weighed):,} rest")
-        )
         lines.append(
-            f"trust: {which} on the run's own evidence (log + …): the why: line says what the log shows; check "
-            "it there (that N% weighs the model with the evidence and is not calibrated)."
+            f"trust: {some(len(weighed), 'it rests', 'all of them rest', 'rests', 'rest')} on the run's own "
+            "evidence (log + …): the why: line says "
+            "what the log shows; check it there (that N% weighs the model with the evidence and is not calibrated)."
         )
     if sole:
-        which = "its run has" if n == 1 else f"{len(sole):,} runs have"
         lines.append(
-            f"trust: {which} one agent that talks: the agent is no choice; the step is the model's guess."
+            f"trust: {some(len(sole), 'its run has', 'their runs each have', 'run has', 'runs have')} one agent "
+            "(or one that talks): no choice of agent; the step "
+            "is the model's guess, its N% the step's share of the model's step scores."
         )
     lines.append(
         "trust: check a verdict with ws.steps(run_id) (the run's steps, in order) and record what you find with "
