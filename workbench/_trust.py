@@ -59,6 +59,6 @@ def trust_lines(culprits: Sequence[str]) -> list[str]:
         )
     lines.append(
         "trust: check a verdict with ws.steps(run_id) (the run's steps, in order) and record what you find with "
-        'ws.label(run_id, agent="...", step_id="...") (the table\'s known culprit column then shows it).'
+        'ws.label(run_id, agent="...", step_id="...") (the table then shows it beside the verdict).'
     )
     return lines
