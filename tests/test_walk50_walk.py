@@ -11,6 +11,8 @@ selector, Who&When, mixed in one store): what the command line says of them.
   desks' spans); it now learns from that system's runs, and ``policy backtest`` replays that system's runs.
 - ``policy backtest`` on logs that never say how a run ended (every run of unknown outcome, left out) printed a table
   of zeros and "stopped: 0 of 0 failed runs": now it says nothing was weighed, and how to label outcomes.
+- the unknown-outcome advice named Python only; the command line's own way, a ``.jsonl`` of native label records given
+  to ``workbench ingest``, failed (exit 2, "no records read") though it stored every label.
 
 Every store here is written by the test: native JSONL of a few runs.
 """
@@ -210,3 +212,12 @@ def test_backtest_of_runs_of_unknown_outcome_says_nothing_was_weighed(tmp_path: 
     flat = " ".join(said.split())
     assert "nothing was backtested: all 3 runs here are of unknown outcome" in flat, said
     assert f"Label outcomes in wb.open({str(db)!r})" in flat and 'ws.runs(outcome="unknown")' in flat, said
+    # the command line's own way (investigate's advice): a file of label records, ingested. It failed, exit 2 "no
+    # records read", with the label stored
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(json.dumps({"record": "label", "run_id": "u1", "outcome": "failure"}) + "\n")
+    code, said = _cli(["ingest", str(labels), "--db", str(db), "--quiet"])
+    assert code == 0 and "labels: 1 read" in said, said
+    code, said = _cli(["policy", "backtest", str(policy), "--db", str(db), "--quiet"])
+    assert code == 0 and "BacktestReport 1 runs (1 failed, 2 unknown left out)" in said, said
+    assert "nothing was backtested" not in said

@@ -205,7 +205,9 @@ def _check_read(args: argparse.Namespace) -> None:
     """An investigate of logs that read nothing fails (exit 2, as ``workbench ingest``): an empty file, a folder
     of files in no known format, read as "0 runs, 0 failed", passed a CI gate."""
     report = getattr(args, "ingested", None)
-    if report is None or report.read:
+    if (
+        report is None or report.read or report.labels
+    ):  # (labels alone: outcomes given to runs already stored)
         return
     why = "; ".join(report.skipped[:3]) + (
         f"; and {len(report.skipped) - 3:,} more" if len(report.skipped) > 3 else ""

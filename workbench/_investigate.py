@@ -467,8 +467,8 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
             _say(
                 f"the logs do not say whether {'this run' if n_unknown == 1 else f'these {n_unknown:,} runs'} "
                 f'failed: label outcomes in Python ({_LISTS_THEM}; ws.label(run_id, outcome="failure"), or '
-                'ws.label_file("labels.csv") with columns run_id, outcome) in a store kept with --db, then '
-                "investigate it again",
+                'ws.label_file("labels.csv") with columns run_id, outcome) in a store kept with --db, '
+                f"{BY_FILE}, then investigate it again",
                 wrap=True,
             )
         if flagged:
@@ -505,7 +505,9 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
         _say(unreported, wrap=True)
     if n_unknown > len(unreported_errors(ws)):  # (those the line above names each have their next step)
         _say(
-            unknown_note(n_unknown, f"wb.open({args.db!r})" if args.db else "a store kept with --db"),
+            unknown_note(
+                n_unknown, f"wb.open({args.db!r})" if args.db else "a store kept with --db", by_file=True
+            ),
             wrap=True,
         )
     summary = agreement(ws)
@@ -616,15 +618,24 @@ def _print_flagged(ws: Any, limit: int | None) -> bool:
 _LISTS_THEM = 'ws.runs(outcome="unknown") lists them'
 
 
-def unknown_note(n_unknown: int, where: str = "", again: str = "investigate again") -> str:
+# the command line's own way to label, with no Python: the native format's label records, ingested
+BY_FILE = (
+    'or with no Python: a .jsonl of label records, one a line ({"record": "label", "run_id": "…", '
+    '"outcome": "failure"}), given to workbench ingest --db STORE'
+)
+
+
+def unknown_note(
+    n_unknown: int, where: str = "", again: str = "investigate again", by_file: bool = False
+) -> str:
     """Beside a table of failed runs, the runs it leaves out because their logs never say how they ended (most
     exports of real traces): the count in its first line was all a reader had of them, and no way to bring them in."""
     which = "1 run of unknown outcome is" if n_unknown == 1 else f"{n_unknown:,} runs of unknown outcome are"
     return (
         f"{which} not in the table (the logs do not say whether {'it' if n_unknown == 1 else 'they'} failed): "
         f"label the failed ones{' in ' + where if where else ''} ({_LISTS_THEM}; ws.label(run_id, "
-        f'outcome="failure"), or ws.label_file("labels.csv") with columns run_id, outcome) and {again} to '
-        "attribute them"
+        f'outcome="failure"), or ws.label_file("labels.csv") with columns run_id, outcome)'
+        f"{', ' + BY_FILE + ',' if by_file else ''} and {again} to attribute them"
     )
 
 

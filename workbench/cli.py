@@ -127,6 +127,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                     )
                 )
             )
+            if (
+                report.labels
+            ):  # (the report counts steps and runs: a file of labels only read as "read 0 records")
+                print(
+                    f"  labels: {report.labels:,} read (outcomes and culprits given by hand; investigate reads them)"
+                )
             if args.list_skipped and report.skipped:
                 print(f"skipped files ({len(report.skipped):,}):")
                 print("\n".join(f"  {clean(s, newlines=False)}" for s in report.skipped))  # (one line a file)
@@ -135,10 +141,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         if created:
             remove_new_store(args.db)
         raise
-    if report.read == 0 and created:
+    # (labels alone are records read: the file the unknown-outcome advice tells a user to write; it failed, exit 2,
+    # with every label stored)
+    if report.read == 0 and not report.labels and created:
         remove_new_store(args.db)
-    if report.read == 0:
-        raise IngestError("no records read: the input holds no runs or steps")
+    if report.read == 0 and not report.labels:
+        raise IngestError("no records read: the input holds no runs, steps or labels")
     if report.stored == 0 and report.quarantined:
         raise IngestError(
             f"every record was quarantined ({report.quarantined:,}): nothing stored; "
