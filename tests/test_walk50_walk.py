@@ -9,6 +9,8 @@ selector, Who&When, mixed in one store): what the command line says of them.
 - ``policy suggest --system NAME`` was refused with the findings method ("only with --method peaks"), so a store of
   several systems got one HITL rule priced on all of them (``latency_ms >= 33.9`` over Who&When's turns and two
   desks' spans); it now learns from that system's runs, and ``policy backtest`` replays that system's runs.
+- ``investigate DIR`` of an export's folder ended its skipped list with "(report.skipped lists all 6)", Python's
+  words: the command's way to the list is ``workbench ingest … --list-skipped``.
 - ``policy backtest`` on logs that never say how a run ended (every run of unknown outcome, left out) printed a table
   of zeros and "stopped: 0 of 0 failed runs": now it says nothing was weighed, and how to label outcomes.
 - the unknown-outcome advice named Python only; the command line's own way, a ``.jsonl`` of native label records given
@@ -94,12 +96,25 @@ def _declared_failed(run_id: str, hour: int) -> list[dict]:
 def investigated(tmp_path_factory: pytest.TempPathFactory) -> str:
     """``investigate --limit 1`` on three failed runs (two ended by an error, one declared failed)."""
     here = tmp_path_factory.mktemp("walk50_investigate")
-    log = here / "desk.jsonl"
+    logs = here / "logs"  # the log beside six notes in no known format, as an export's folder holds them
+    logs.mkdir()
     records = _errored("r0", 0) + _errored("r1", 1) + _declared_failed("r2", 2)
-    log.write_text("".join(json.dumps(r) + "\n" for r in records))
-    code, said = _cli(["investigate", str(log), "--db", str(here / "desk.duckdb"), "--limit", "1", "--quiet"])
+    (logs / "desk.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    for i in range(6):
+        (logs / f"NOTES{i}.txt").write_text("what we saw that day\n")
+    code, said = _cli(
+        ["investigate", str(logs), "--db", str(here / "desk.duckdb"), "--limit", "1", "--quiet"]
+    )
     assert code == 0, said
     return said
+
+
+def test_skipped_files_listed_by_a_command(investigated: str) -> None:
+    # the ingest report's "(report.skipped lists all 6)" is Python's, and investigate has no such option
+    flat = " ".join(investigated.split())
+    assert (
+        "skipped 6: " in flat and "… and 1 more (`workbench ingest … --list-skipped` lists all 6)" in flat
+    ), flat
 
 
 def test_why_lines_only_for_the_runs_the_table_shows(investigated: str) -> None:

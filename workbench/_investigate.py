@@ -318,7 +318,8 @@ def run(args: argparse.Namespace) -> int:
             )
             created = created and report.read == 0
             args.ingested = report  # (the command line's records and exit status read it: _cli_report.py)
-            _say(str(report), wrap=True)
+            # (the report's own "report.skipped lists all 6" is Python's; here the way to the list is a command)
+            _say(report.text(all_skipped="`workbench ingest … --list-skipped` lists all {n:,}"), wrap=True)
             if report.stored == 0 and report.quarantined:
                 from .exceptions import IngestError
 
