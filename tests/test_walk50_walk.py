@@ -93,7 +93,7 @@ def _declared_failed(run_id: str, hour: int) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def investigated(tmp_path_factory: pytest.TempPathFactory) -> str:
+def investigated(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     """``investigate --limit 1`` on three failed runs (two ended by an error, one declared failed)."""
     here = tmp_path_factory.mktemp("walk50_investigate")
     logs = here / "logs"  # the log beside six notes in no known format, as an export's folder holds them
@@ -106,10 +106,11 @@ def investigated(tmp_path_factory: pytest.TempPathFactory) -> str:
         ["investigate", str(logs), "--db", str(here / "desk.duckdb"), "--limit", "1", "--quiet"]
     )
     assert code == 0, said
-    return said
+    return said, here / "desk.duckdb"
 
 
-def test_skipped_files_listed_by_a_command(investigated: str) -> None:
+def test_skipped_files_listed_by_a_command(investigated: tuple[str, Path]) -> None:
+    investigated, _ = investigated
     # the ingest report's "(report.skipped lists all 6)" is Python's, and investigate has no such option
     flat = " ".join(investigated.split())
     assert (
@@ -117,7 +118,8 @@ def test_skipped_files_listed_by_a_command(investigated: str) -> None:
     ), flat
 
 
-def test_why_lines_only_for_the_runs_the_table_shows(investigated: str) -> None:
+def test_why_lines_only_for_the_runs_the_table_shows(investigated: tuple[str, Path]) -> None:
+    investigated, _ = investigated
     lines = investigated.splitlines()
     assert any(line.startswith("r0 ") for line in lines), investigated  # the one run shown
     assert not any(line.startswith(("r1 ", "r2 ")) for line in lines), investigated
@@ -129,7 +131,8 @@ def test_why_lines_only_for_the_runs_the_table_shows(investigated: str) -> None:
     assert why[1].startswith("why: and 1 more run whose verdict weighed such evidence"), investigated
 
 
-def test_trust_lines_say_how_far_a_log_only_percentage_goes(investigated: str) -> None:
+def test_trust_lines_say_how_far_a_log_only_percentage_goes(investigated: tuple[str, Path]) -> None:
+    investigated, db = investigated
     # the table of one run, ended by an error: its verdict weighed that evidence
     one = " ".join(investigated.split())  # (wrapped at the terminal's width)
     assert "trust: no replay checked this verdict (log): it names where to look first" in one, investigated
@@ -147,6 +150,15 @@ def test_trust_lines_say_how_far_a_log_only_percentage_goes(investigated: str) -
     assert "trust: 1 rests on the run's own evidence" in flat
     assert "trust: 1 run has one agent (or one that talks): no choice of agent" in flat
     assert trust_lines(["pricer 100%", "-"]) == []  # replay verdicts: nothing to say
+    # %workbench investigate says it too, under its table of the same store (its stored verdicts)
+    from workbench._magics import investigate
+
+    with wb.open(db) as ws:
+        shown = investigate(ws, "desk", limit=None, attribute=False)
+    notes = " ".join(shown.note.split())
+    assert "trust: no replay checked these 3 verdicts (log)" in notes, shown.note
+    assert "trust: 1 named by the model alone" in notes and "trust: 2 rest on the run's own evidence" in notes
+    assert "trust:" in shown._repr_html_()
 
 
 def _desk(system: str, hour: int, run_id: str, outcome: str, slow: bool = False) -> list[dict]:
@@ -204,15 +216,16 @@ def test_policy_suggest_system_with_the_findings_method(two_systems: Path) -> No
     assert "--system 'nope': no runs of it here (systems: 'desk-a', 'desk-b')" in str(refused.value)
 
 
-def test_policy_suggest_over_several_systems_names_the_option(two_systems: Path) -> None:
-    out = two_systems.parent / "both.yaml"
-    code, said = _cli(["policy", "suggest", "--db", str(two_systems), "-o", str(out), "--quiet"])
-    assert code == 0, said
-    flat = " ".join(said.split())
-    assert (
+def test_policy_suggest_over_several_systems_names_the_option() -> None:
+    # the library's note (tests/policy/test_policy12_suggest_limits.py) in the command line's words: its way to one
+    # system is its own option now, not another method
+    from workbench._cli_policy import _cli_words
+
+    note = "limits learned over 2 systems at once ('desk-a', 'desk-b'): wb.suggest_limits(ws) gives limits per system"
+    assert _cli_words(note) == (
         "limits learned over 2 systems at once ('desk-a', 'desk-b'): --system NAME learns a policy from one "
-        "system's runs" in flat
-    ), said
+        "system's runs"
+    )
 
 
 def test_backtest_of_runs_of_unknown_outcome_says_nothing_was_weighed(tmp_path: Path) -> None:
