@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ._cli_json import write_line
+from ._cli_policy_words import cli_words as _cli_words
+from ._cli_policy_words import nothing_weighed as _nothing_weighed
 from ._termtext import clean, fit_table, terminal_width
 from .exceptions import IngestError, InvalidParameterError, PolicyError
 
@@ -237,17 +239,6 @@ def _holds(given: str, out: Path) -> bool:
     return False
 
 
-def _cli_words(text: str) -> str:
-    """A policy's notes on the command line: they name the library's call, which here is an option (a first-time
-    reader of "wb.suggest_limits(ws) sets limits at a quantile" looked for a command of that name)."""
-    if text.startswith("limits learned over "):  # (this command's way to one system is its option)
-        text = text.replace(
-            "wb.suggest_limits(ws) gives limits per system",
-            "--system NAME learns a policy from one system's runs",
-        )
-    return text.replace("wb.suggest_limits(ws)", "policy suggest --method peaks")
-
-
 def _rule(name: str, limit: Any) -> str:
     # a HITL rule's name holds its threshold ("hitl:entropy>=0.624@planner")
     return name if name.startswith("hitl:") else f"{name} {_limit(limit, name)}"
@@ -347,18 +338,6 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         if gate is not None:
             _say(str(gate), wrap=True)
     return 0 if gate is None or gate else 1
-
-
-def _nothing_weighed(n_unknown: int, db: str | None) -> str:
-    """Every run left out for its unknown outcome (most exports of real traces): nothing was backtested, and how to."""
-    where = f"in wb.open({db!r})" if db else "in a store kept with --db"
-    return (
-        f"nothing was backtested: {'the one run here is' if n_unknown == 1 else f'all {n_unknown:,} runs here are'} "
-        "of unknown outcome, and a backtest weighs failed runs stopped against successful runs lost. Label "
-        f'outcomes {where} (ws.runs(outcome="unknown") lists them; ws.label(run_id, outcome="failure") or '
-        'outcome="success"), then backtest again; policy suggest --method peaks already names the runs each limit '
-        "stops, whatever their outcome"
-    )
 
 
 def _system_runs(ws: Any, policy: Any, args: argparse.Namespace) -> tuple[list[str] | None, str | None]:
