@@ -129,6 +129,10 @@ def test_why_lines_only_for_the_runs_the_table_shows(investigated: tuple[str, Pa
         investigated
     )  # left out of the table: not explained
     assert why[1].startswith("why: and 1 more run whose verdict weighed such evidence"), investigated
+    # the legend says where "reported" comes from (a native run that said nothing read "SILENT*: reported success")
+    flat = " ".join(investigated.split())
+    assert "reported: what the run said of itself (its declared outcome, else its root span's status" in flat
+    assert "a native step with no status is ok" in flat
 
 
 def test_trust_lines_say_how_far_a_log_only_percentage_goes(investigated: tuple[str, Path]) -> None:
