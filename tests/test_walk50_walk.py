@@ -9,6 +9,7 @@ selector, Who&When, mixed in one store): what the command line says of them.
 - ``policy suggest --system NAME`` was refused with the findings method ("only with --method peaks"), so a store of
   several systems got one HITL rule priced on all of them (``latency_ms >= 33.9`` over Who&When's turns and two
   desks' spans); it now learns from that system's runs, and ``policy backtest`` replays that system's runs.
+- ``investigate --json``'s ``confidence`` said nothing of what it was; ``confidence_kind`` now does.
 - ``investigate DIR`` of an export's folder ended its skipped list with "(report.skipped lists all 6)", Python's
   words: the command's way to the list is ``workbench ingest … --list-skipped``.
 - ``policy backtest`` on logs that never say how a run ended (every run of unknown outcome, left out) printed a table
@@ -163,6 +164,18 @@ def test_trust_lines_say_how_far_a_log_only_percentage_goes(investigated: tuple[
     assert "trust: no replay checked these 3 verdicts (log)" in notes, shown.note
     assert "trust: 1 named by the model alone" in notes and "trust: 2 rest on the run's own evidence" in notes
     assert "trust:" in shown._repr_html_()
+
+
+def test_json_verdict_says_what_its_confidence_is() -> None:
+    # --json's "confidence": 0.78 of a log-only verdict weighed with evidence read as a probability; nothing said not
+    from workbench._cli_report import _verdict
+
+    def kind(method: str, params: dict) -> str:
+        return _verdict(("pricer", 0.78, method, params), "s4", "cell")["confidence_kind"]
+
+    assert kind("blame_model", {"evidence": "silent_failure"}) == "evidence_weighed"
+    assert kind("blame_model", {"uncertain": "true"}) == "model_calibrated"
+    assert kind("shapley", {}) == "blame_share"
 
 
 def _desk(system: str, hour: int, run_id: str, outcome: str, slow: bool = False) -> list[dict]:
