@@ -160,8 +160,8 @@ def test_trust_lines_say_how_far_a_log_only_percentage_goes(investigated: tuple[
 
     with wb.open(db) as ws:
         shown = investigate(ws, "desk", limit=None, attribute=False)
-    notes = " ".join(shown.note.split())
-    assert "trust: no replay checked these 3 verdicts (log)" in notes, shown.note
+    notes = " ".join(" ".join(shown.why).split())  # (after the why: lines they point to)
+    assert "trust: no replay checked these 3 verdicts (log)" in notes, shown.why
     assert "trust: 1 named by the model alone" in notes and "trust: 2 rest on the run's own evidence" in notes
     assert "trust:" in shown._repr_html_()
 

@@ -223,7 +223,7 @@ def investigate(
     trust = (
         trust_lines(list(table["culprit"])) if "culprit" in table.columns else []
     )  # how far a (log) N% goes
-    note = "\n".join(x for x in (taken_note(taken), note, *trust, unreported_note(ws)) if x)
+    note = "\n".join(x for x in (taken_note(taken), note, unreported_note(ws)) if x)
     import pandas
 
     flagged = None if n_failed else pandas.DataFrame(flagged_runs(ws, limit), columns=FLAGGED_HEADERS)
@@ -239,7 +239,8 @@ def investigate(
         flagged_note=flagged_summary(ws) if n_failed else "",
         n_unknown=n_unknown,
         n_named=len(unreported_errors(ws)),
-        why=evidence_lines(ws, shown=list(table["run"]) if "run" in table.columns else None),
+        # (the trust: lines after the why: lines they point to, as on the command line)
+        why=[*evidence_lines(ws, shown=list(table["run"]) if "run" in table.columns else None), *trust],
     )
 
 
