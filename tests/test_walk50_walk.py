@@ -199,13 +199,15 @@ def _desk(system: str, hour: int, run_id: str, outcome: str, slow: bool = False)
 
 @pytest.fixture(scope="module")
 def two_systems(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """desk-a: 6 runs, 2 failed; desk-b: 10 runs, one failed on a 5 s step (the HITL rule's signal)."""
+    """desk-a: 6 runs, 2 failed; desk-b: 10 runs, one failed on a 5 s step (the HITL rule's signal); desk-c: one run
+    of unknown outcome."""
     here = tmp_path_factory.mktemp("walk50_policy")
     records: list[dict] = []
     for r in range(6):
         records += _desk("desk-a", r, f"a{r}", "failure" if r < 2 else "success")
     for r in range(10):
         records += _desk("desk-b", 6 + r, f"b{r}", "failure" if r == 0 else "success", slow=r == 0)
+    records += _desk("desk-c", 16, "c0", "unknown")  # (a system whose log never says how a run ended)
     log = here / "two.jsonl"
     log.write_text("".join(json.dumps(x) + "\n" for x in records))
     db = here / "two.duckdb"
@@ -221,7 +223,7 @@ def test_policy_suggest_system_with_the_findings_method(two_systems: Path) -> No
     assert policy.provenance.sweep["system"] == "desk-b" and policy.provenance.runs == 10, said
     assert policy.provenance.source == "policy_from_findings"
     flat = " ".join(said.split())
-    assert "learned from the 10 runs of system 'desk-b' (the store holds 16 runs of 2 systems)" in flat, said
+    assert "learned from the 10 runs of system 'desk-b' (the store holds 17 runs of 3 systems)" in flat, said
     assert "backtest on the others" not in flat  # (the note of a held-out split: no such split here)
     # (policy backtest reads the sweep's system: tests/test_walk49_policy_system.py)
     # a name the store has not: refused, naming those it has (the command's own check, before any policy is made)
@@ -230,7 +232,16 @@ def test_policy_suggest_system_with_the_findings_method(two_systems: Path) -> No
 
     with wb.open(db) as ws, pytest.raises(InvalidParameterError) as refused:
         system_runs(ws, "nope")
-    assert "--system 'nope': no runs of it here (systems: 'desk-a', 'desk-b')" in str(refused.value)
+    assert "--system 'nope': no runs of it here (systems: 'desk-a', 'desk-b', 'desk-c')" in str(refused.value)
+    # a system of no known outcome: refused, saying so of that system (the store has others) and naming the option
+    bare = two_systems.parent / "desk-c.yaml"
+    code, said = _cli(
+        ["policy", "suggest", "--db", str(db), "--system", "desk-c", "-o", str(bare), "--quiet"]
+    )
+    flat = " ".join(said.split())
+    assert code == 2 and not bare.exists(), said
+    assert "no run with a known outcome among the runs of system 'desk-c'" in flat, said
+    assert "here: workbench policy suggest ... --method peaks --system desk-c" in flat, said
 
 
 def test_policy_suggest_over_several_systems_names_the_option() -> None:

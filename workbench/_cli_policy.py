@@ -142,6 +142,12 @@ def cmd_suggest(args: argparse.Namespace) -> int:
                 if own is not None:
                     policy = for_system(policy, args.system, len(own[0]), own[1], own[2])
             except InvalidParameterError as exc:
+                if own is not None and str(exc).startswith("no run with a known outcome in this store"):
+                    # (one system's runs, none of known outcome: "this store" had others)
+                    raise InvalidParameterError(
+                        str(exc).replace("in this store", f"among the runs of system {args.system!r}", 1)
+                        + f"; here: workbench policy suggest ... --method peaks --system {args.system}"
+                    ) from None
                 if ws.count("runs") and not _known_outcomes(ws):
                     # its advice is the Python call; this command's own way to it is an option
                     raise InvalidParameterError(
