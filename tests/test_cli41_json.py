@@ -47,7 +47,8 @@ VERDICT_KEYS = {
     "text",
     "scored_steps",
     "model_step",
-}  # (walk49's two, added)
+    "confidence_kind",
+}  # (walk49's two, walk50's one, added)
 DOC_KEYS = {
     "schema",
     "runs",

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ._cli_json import write_line
+from ._cli_policy_words import cli_words as _cli_words
+from ._cli_policy_words import nothing_weighed as _nothing_weighed
 from ._termtext import clean, fit_table, terminal_width
 from .exceptions import IngestError, InvalidParameterError, PolicyError
 
@@ -85,7 +87,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     if args.method != "peaks":
         # (--system nope or --quantile 0.5 with the default method wrote a policy of every system at its own
         # limits, exit 0: the option the user gave was dropped unsaid)
-        given = [f"--{name}" for name in ("quantile", "system") if getattr(args, name) is not None]
+        # (--system is both methods': with this one, the policy of that system's runs: _cli_system.py)
+        given = [f"--{name}" for name in ("quantile",) if getattr(args, name) is not None]
         if given:
             raise InvalidParameterError(
                 f"{' and '.join(given)}: only with --method peaks (the method is {args.method})"
@@ -126,11 +129,25 @@ def cmd_suggest(args: argparse.Namespace) -> int:
                 )
                 policy = policy.replace(provenance=dataclasses.replace(policy.provenance, notes=notes))
         else:
+            from ._cli_system import for_system, system_runs
+
+            own = None if args.system is None else system_runs(ws, args.system)
             try:
                 policy = wb.policy_from_findings(
-                    ws, lost_weight=args.lost_weight, review_budget=args.review_budget
+                    ws,
+                    lost_weight=args.lost_weight,
+                    review_budget=args.review_budget,
+                    runs=None if own is None else own[0],
                 )
+                if own is not None:
+                    policy = for_system(policy, args.system, len(own[0]), own[1], own[2])
             except InvalidParameterError as exc:
+                if own is not None and str(exc).startswith("no run with a known outcome in this store"):
+                    # (one system's runs, none of known outcome: "this store" had others)
+                    raise InvalidParameterError(
+                        str(exc).replace("in this store", f"among the runs of system {args.system!r}", 1)
+                        + f"; here: workbench policy suggest ... --method peaks --system {args.system}"
+                    ) from None
                 if ws.count("runs") and not _known_outcomes(ws):
                     # its advice is the Python call; this command's own way to it is an option
                     raise InvalidParameterError(
@@ -228,12 +245,6 @@ def _holds(given: str, out: Path) -> bool:
     return False
 
 
-def _cli_words(text: str) -> str:
-    """A policy's notes on the command line: they name the library's call, which here is an option (a first-time
-    reader of "wb.suggest_limits(ws) sets limits at a quantile" looked for a command of that name)."""
-    return text.replace("wb.suggest_limits(ws)", "policy suggest --method peaks")
-
-
 def _rule(name: str, limit: Any) -> str:
     # a HITL rule's name holds its threshold ("hitl:entropy>=0.624@planner")
     return name if name.startswith("hitl:") else f"{name} {_limit(limit, name)}"
@@ -328,6 +339,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
             f"runs ({s['review_rate']:.1%})",
             wrap=True,
         )
+        if not s["runs"] and s["excluded_unknown"]:  # (a table of zeros read as "the policy stops nothing")
+            _say(_nothing_weighed(s["excluded_unknown"], args.db), wrap=True)
         if gate is not None:
             _say(str(gate), wrap=True)
     return 0 if gate is None or gate else 1

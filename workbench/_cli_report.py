@@ -104,6 +104,16 @@ def failed_records(ws: Any, limit: int | None, taken: dict[str, str] | None = No
     return out
 
 
+# a replay's share of the blame; the log-only model's confidence, calibrated on the systems it learned from (on a
+# system it never saw, about one rate per agent count); the same weighed with the run's own evidence (not calibrated)
+_KIND = {
+    (False, False): "blame_share",
+    (False, True): "blame_share",
+    (True, False): "model_calibrated",
+    (True, True): "evidence_weighed",
+}
+
+
 def _verdict(
     row: tuple | None, step: str | None, shown: str, scored: tuple | None = None
 ) -> dict[str, Any] | None:
@@ -121,6 +131,8 @@ def _verdict(
     return {
         "culprit": target or None,
         "confidence": value,
+        # what that number is, for a script that would read it as a probability (the table's trust: lines)
+        "confidence_kind": _KIND[method == "blame_model", bool(p.get("evidence"))],
         "decisive_step": step,
         "method": "log-only" if method == "blame_model" else "replay",
         "method_name": method,
@@ -205,7 +217,9 @@ def _check_read(args: argparse.Namespace) -> None:
     """An investigate of logs that read nothing fails (exit 2, as ``workbench ingest``): an empty file, a folder
     of files in no known format, read as "0 runs, 0 failed", passed a CI gate."""
     report = getattr(args, "ingested", None)
-    if report is None or report.read:
+    if (
+        report is None or report.read or report.labels
+    ):  # (labels alone: outcomes given to runs already stored)
         return
     why = "; ".join(report.skipped[:3]) + (
         f"; and {len(report.skipped) - 3:,} more" if len(report.skipped) > 3 else ""

@@ -192,6 +192,7 @@ def investigate(
         evidence_lines,
         investigate_table,
     )
+    from ._trust import trust_lines
     from ._unreported_errors import unreported_errors, unreported_note
     from .detect import detect
     from .store._own_connection import fetch
@@ -219,6 +220,9 @@ def investigate(
         "logonly": "no replay of this system: culprits from the pretrained log-only BlameModel (log)",
     }[path]
     # one line each: joined by a space, the log-only note ran on after the taken note's ")" as one sentence
+    trust = (
+        trust_lines(list(table["culprit"])) if "culprit" in table.columns else []
+    )  # how far a (log) N% goes
     note = "\n".join(x for x in (taken_note(taken), note, unreported_note(ws)) if x)
     import pandas
 
@@ -235,7 +239,8 @@ def investigate(
         flagged_note=flagged_summary(ws) if n_failed else "",
         n_unknown=n_unknown,
         n_named=len(unreported_errors(ws)),
-        why=evidence_lines(ws, shown=list(table["run"]) if "run" in table.columns else None),
+        # (the trust: lines after the why: lines they point to, as on the command line)
+        why=[*evidence_lines(ws, shown=list(table["run"]) if "run" in table.columns else None), *trust],
     )
 
 

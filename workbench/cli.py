@@ -127,6 +127,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                     )
                 )
             )
+            if (
+                report.labels
+            ):  # (the report counts steps and runs: a file of labels only read as "read 0 records")
+                print(
+                    f"  labels: {report.labels:,} read (outcomes and culprits given by hand; investigate reads them)"
+                )
             if args.list_skipped and report.skipped:
                 print(f"skipped files ({len(report.skipped):,}):")
                 print("\n".join(f"  {clean(s, newlines=False)}" for s in report.skipped))  # (one line a file)
@@ -135,10 +141,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         if created:
             remove_new_store(args.db)
         raise
-    if report.read == 0 and created:
+    # (labels alone are records read: the file the unknown-outcome advice tells a user to write; it failed, exit 2,
+    # with every label stored)
+    if report.read == 0 and not report.labels and created:
         remove_new_store(args.db)
-    if report.read == 0:
-        raise IngestError("no records read: the input holds no runs or steps")
+    if report.read == 0 and not report.labels:
+        raise IngestError("no records read: the input holds no runs, steps or labels")
     if report.stored == 0 and report.quarantined:
         raise IngestError(
             f"every record was quarantined ({report.quarantined:,}): nothing stored; "
@@ -432,7 +440,9 @@ def _policy_parsers(sub: argparse._SubParsersAction) -> None:
         "--quantile", type=_share, default=None, help="--method peaks: the peaks' quantile (default 0.99)"
     )
     s.add_argument(
-        "--system", help="--method peaks: the system to write limits for, when the runs hold several"
+        "--system",
+        help="the system to write a policy for, when the runs hold several (its runs only: limits, HITL rule; "
+        "policy backtest then replays that system's runs)",
     )
     s.set_defaults(func=run_suggest)
     b = actions.add_parser(

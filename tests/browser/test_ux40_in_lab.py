@@ -69,6 +69,8 @@ def test_an_incident_from_real_traces_in_lab(lab, browser) -> None:  # noqa: ANN
         # investigate's table names both failed runs and the why of each
         text = cells.nth(1).inner_text()
         assert "SILENT*" in text and "format_quote" in text, text[:2000]
+        # ... and how far its log-only percentages go (walk50)
+        assert "trust: no replay checked these 3 verdicts (log)" in text, text[:3000]
         # ... and the legend of its cells, folded under it (walk49)
         assert cells.nth(1).locator("details > summary").first.inner_text() == "what the columns say"
         # the explorer %workbench open showed, on a failed run, its timeline drawn
