@@ -18,6 +18,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from ._json_deep import loads as deep_loads
+
 # (name, tool, component type, component name) of a Haystack span typed here, for the spans under it
 Info = tuple[str, str | None, str | None, str | None]
 
@@ -134,11 +136,12 @@ def ended_typed(run: Any, span_id: int, span: Any, m: dict[str, Any], name: str)
 
 
 def _json(text: Any) -> Any:
-    """The output as JSON (None when it is none, as ``json_valid`` says)."""
+    """The output as JSON (None when it is none, as ``json_valid`` says): at any depth, as DuckDB's reader takes it
+    (a tool's output nested past Python's recursion limit is untrusted text, not a reason to judge nothing)."""
     if text.__class__ is not str:
         return None
     try:
-        return json.loads(text)
+        return deep_loads(text)
     except ValueError:
         return None
 
@@ -147,7 +150,12 @@ def _extracted(v: Any) -> str | None:
     """``json_extract_string`` of a JSON value: text as itself, anything else as JSON text."""
     if v is None:
         return None
-    return v if v.__class__ is str else json.dumps(v)
+    try:
+        return v if v.__class__ is str else json.dumps(v)
+    except (
+        RecursionError
+    ):  # (a model "name" nested past the limit: no name, rather than no judgement of the span)
+        return None
 
 
 def _whole(v: Any) -> int | None:
