@@ -18,6 +18,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from ._guard_span_values import _written
 from ._json_deep import loads as deep_loads
 
 # (name, tool, component type, component name) of a Haystack span typed here, for the spans under it
@@ -34,9 +35,10 @@ def is_haystack(name: str, m: dict[str, Any]) -> bool:
 
 
 def _text(v: Any) -> str | None:
+    """A tag as the store's rule reads it: text as the capture writes it (``_written``), an array as JSON text."""
     if v is None:
         return None
-    return v if v.__class__ is str else json.dumps(list(v)) if isinstance(v, tuple) else str(v)
+    return _written(v) if v.__class__ is str else json.dumps(_written(v)) if isinstance(v, tuple) else str(v)
 
 
 def _named(v: str | None) -> str | None:
