@@ -55,14 +55,9 @@ def test_guard_checks_what_the_capture_beside_it_stores(
             "run", attributes={"openinference.span.kind": "AGENT", "agent.name": "a"}
         ):
             for text in inputs:
-                attrs = {
-                    "openinference.span.kind": "TOOL",
-                    "tool.name": "read_file",
-                    "input.value": text,
-                    "output.value": "ok",
-                }
-                if params is not None:
-                    attrs["tool.parameters"] = params
+                given = {"tool.parameters": params} if params is not None else {}
+                attrs = {"openinference.span.kind": "TOOL", "tool.name": "read_file", **given}
+                attrs |= {"input.value": text, "output.value": "ok"}
                 with tracer.start_as_current_span("read_file", attributes=attrs):
                     pass
         exporter = WorkspaceSpanExporter(ws, background=False)
