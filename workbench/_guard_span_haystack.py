@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
+
+from ._guard_span_values import _written
+from ._json_deep import loads as deep_loads
 
 # (name, tool, component type, component name) of a Haystack span typed here, for the spans under it
 Info = tuple[str, str | None, str | None, str | None]
@@ -32,9 +36,10 @@ def is_haystack(name: str, m: dict[str, Any]) -> bool:
 
 
 def _text(v: Any) -> str | None:
+    """A tag as the store's rule reads it: text as the capture writes it (``_written``), an array as JSON text."""
     if v is None:
         return None
-    return v if v.__class__ is str else json.dumps(list(v)) if isinstance(v, tuple) else str(v)
+    return _written(v) if v.__class__ is str else json.dumps(_written(v)) if isinstance(v, tuple) else str(v)
 
 
 def _named(v: str | None) -> str | None:
@@ -134,11 +139,12 @@ def ended_typed(run: Any, span_id: int, span: Any, m: dict[str, Any], name: str)
 
 
 def _json(text: Any) -> Any:
-    """The output as JSON (None when it is none, as ``json_valid`` says)."""
+    """The output as JSON (None when it is none, as ``json_valid`` says): at any depth, as DuckDB's reader takes it
+    (a tool's output nested past Python's recursion limit is untrusted text, not a reason to judge nothing)."""
     if text.__class__ is not str:
         return None
     try:
-        return json.loads(text)
+        return deep_loads(text)
     except ValueError:
         return None
 
@@ -147,25 +153,74 @@ def _extracted(v: Any) -> str | None:
     """``json_extract_string`` of a JSON value: text as itself, anything else as JSON text."""
     if v is None:
         return None
-    return v if v.__class__ is str else json.dumps(v)
+    try:
+        return v if v.__class__ is str else json.dumps(v)
+    except (
+        RecursionError
+    ):  # (a model "name" nested past the limit: no name, rather than no judgement of the span)
+        return None
 
 
 def _whole(v: Any) -> int | None:
     """``try_cast(json_extract_string(v) AS BIGINT)``: a whole number, a decimal rounded half away from zero (as
-    DuckDB casts), text holding either; anything else (a boolean, an object) None."""
+    DuckDB casts), text holding either (:func:`_cast_text`); anything else (a boolean, an object) None."""
     if v is None or v.__class__ is bool or isinstance(v, (dict, list)):
         return None
     if isinstance(v, str):
-        v = v.strip()
-        try:
-            return int(v)
-        except ValueError:
-            try:
-                v = float(v)
-            except ValueError:
-                return None
+        return _cast_text(v)
     if isinstance(v, float):
         if not math.isfinite(v):
             return None
         v = math.floor(abs(v) + 0.5) * (1 if v >= 0 else -1)
-    return int(v) if -(2**63) <= v < 2**63 else None
+    return int(v) if _MIN <= v <= _MAX else None
+
+
+_MIN, _MAX = -(2**63), 2**63 - 1
+# DuckDB's cast of text to BIGINT (2.0's IntegerCastLoop and its hex / binary prefixes): ASCII digits only, an
+# underscore only between two digits, C's spaces around a decimal (none after a hex or binary one), a sign only
+# before a decimal, an exponent of 16 bits (ending in a bare point, as DuckDB's loop takes it: '1e3.'). Python's
+# int() / strip() read '١٢٠٠' and a no-break space before digits as a count where the store reads NULL, and '0x10'
+# as none where the store reads 16. (Left: DuckDB rounds away the 19th digit after the point of a value within one
+# of 2**63, '0.9223372036854775808e19'; read exactly here, NULL.)
+_SPACE = " \t\n\v\f\r"
+_DIGITS = "[0-9](?:_?[0-9])*"
+_DECIMAL = re.compile(
+    rf"[{_SPACE}]*([+-]?)({_DIGITS})?(?:\.({_DIGITS})?)?(?:[eE]([+-]?{_DIGITS})\.?)?[{_SPACE}]*", re.ASCII
+)
+_PREFIXED = re.compile(
+    rf"[{_SPACE}]*0(?:[xX]([0-9a-fA-F](?:_?[0-9a-fA-F])*)|[bB]([01](?:_?[01])*))", re.ASCII
+)
+
+
+def _cast_text(text: str) -> int | None:
+    """``try_cast(text AS BIGINT)`` as DuckDB casts: exact, rounded half away from zero after the exponent; None
+    where the cast gives NULL (the digits before the point past 64 bits, an exponent past 16, the result past 64)."""
+    m = _PREFIXED.fullmatch(text)
+    if m is not None:
+        value = int(m[1], 16) if m[1] is not None else int(m[2], 2)
+        return value if value <= _MAX else None
+    m = _DECIMAL.fullmatch(text)
+    if m is None or (m[2] is None and m[3] is None):
+        return None  # (not a number: a point alone, an exponent with no digits before it)
+    sign = -1 if m[1] == "-" else 1
+    whole = int(m[2] or "0")
+    if not (_MIN <= sign * whole <= _MAX):
+        return None
+    exp = int(m[4]) if m[4] is not None else 0
+    if not -(2**15) <= exp < 2**15:
+        return None
+    frac = (m[3] or "").replace("_", "")
+    digits = int(str(whole) + frac) if frac else whole
+    scale = exp - len(frac)  # (the value is digits * 10**scale)
+    if scale >= 0:
+        if scale > 19 and digits:
+            return None  # (past 64 bits without building a number of 32,767 digits)
+        value = digits * 10**scale
+    else:
+        if -scale > len(str(digits)) + 1:
+            value = 0  # (below one half)
+        else:
+            value, rest = divmod(digits, 10**-scale)
+            value += 2 * rest >= 10**-scale  # (half away from zero: the sign comes after)
+    value *= sign
+    return value if _MIN <= value <= _MAX else None

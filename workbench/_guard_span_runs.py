@@ -10,6 +10,7 @@ from opentelemetry.sdk.trace import Span
 from opentelemetry.trace import SpanKind
 
 from ._guard_span_steps import SpanDecision, _Run, _Step
+from ._guard_span_values import _written
 from .guard import keep_cut
 from .ingest._agent_ids import has_identifier
 from .ingest._framework_agents import agno_run_agent
@@ -146,8 +147,11 @@ class _SpanRuns:
         """The span's own agent, named as the OTLP reader names it."""
         agent = m["agent"]
         scope = span.instrumentation_scope
-        if m["kind"] == "agent" and agent == span.name and scope is not None:
-            agent = agno_run_agent(span.name, scope.name) or agent
+        name = _written(
+            span.name
+        )  # (as the mapping reads it: m's agent is the name as the capture writes it)
+        if m["kind"] == "agent" and agent == name and scope is not None:
+            agent = agno_run_agent(name, scope.name) or agent
         if agent.__class__ is str and has_identifier(agent):
             with self._lock:
                 agent = self._agent_ids.name(key, agent, dict(span.attributes or {}))

@@ -40,6 +40,23 @@ def _small(value: Any) -> bool:
     return value.__class__ is not str or len(value) <= _SMALL
 
 
+def _written(value: Any) -> Any:
+    """A span's text as the capture writes it (``capture._text``): a lone surrogate (a path read with
+    surrogateescape, a text cut inside a pair) as U+FFFD, so that the guard judges the step the store keeps, not one
+    it would quarantine as "not valid UTF-8"; an array's items each so (a list, as the mapping takes arrays)."""
+    if value.__class__ is str:
+        if value.isascii():  # (O(1) in CPython: the common case costs no pass over the text)
+            return value
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return value
+    if isinstance(value, (tuple, list)):
+        return [_written(v) for v in value]
+    return value
+
+
 def _stored_text(value: Any) -> str:
     """A name that is no string as the store writes it (``ingest/_fields.py``): JSON text of an array or
     object, ``str`` of a number or boolean; the SDK keeps attribute arrays as tuples."""

@@ -66,7 +66,7 @@ from ._guard_span_haystack import ended_typed, is_haystack
 from ._guard_span_runs import _SpanRuns
 from ._guard_span_starts import _SpanStarts
 from ._guard_span_steps import _MAX_ENDED, SpanDecision, _Run, _shallower, _Step
-from ._guard_span_values import _SMALL, _digested, _run_key, _small, _stored_text
+from ._guard_span_values import _SMALL, _digested, _run_key, _small, _stored_text, _written
 from .exceptions import PolicyViolation
 from .guard import max_runs_of, policy_of
 from .ingest._ag2 import failed_without_status
@@ -406,21 +406,20 @@ class GuardSpanProcessor(_SpanStarts, _SpanEnds, _SpanRuns, SpanProcessor):
 def _mapped(span: Any, root: bool) -> tuple[dict[str, Any], str]:
     """The span's step fields and name, as the OTLP adapter maps the same span from the Collector's file
     (``map_span``, and the reader's rule on the instrumentation scope: ``_otlp_read``)."""
-    attrs = {k: list(v) if isinstance(v, tuple) else v for k, v in (span.attributes or {}).items()}
+    # (text as the capture beside the guard writes it, _written: the store keeps what it stores)
+    attrs = {_written(k): _written(v) for k, v in (span.attributes or {}).items()}
     events = (
         [
             {
-                "name": e.name,
-                "attributes": {
-                    k: list(v) if isinstance(v, tuple) else v for k, v in (e.attributes or {}).items()
-                },
+                "name": _written(e.name),
+                "attributes": {_written(k): _written(v) for k, v in (e.attributes or {}).items()},
             }
             for e in span.events
         ]
         if span.events
         else None
     )
-    name = rendered_name(span.name, attrs)
+    name = rendered_name(_written(span.name), attrs)
     m = map_span(attrs, name, events, root=root)
     scope = span.instrumentation_scope
     if (

@@ -23,19 +23,27 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 import workbench as wb  # noqa: E402
 from workbench.capture import WorkspaceSpanExporter  # noqa: E402
 from workbench.guard_spans import GuardSpanProcessor  # noqa: E402
-from workbench.policy import Budgets, Policy  # noqa: E402
+from workbench.policy import Budgets, Loops, Policy  # noqa: E402
 
 POLICY = Policy(budgets=Budgets(max_tool_calls_run=1))
+LOOPS = Policy(loops=Loops(max_repeats=1))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack50: guard_spans skips a span whose tool.parameters hold a lone surrogate as one 'the store "
-    "quarantines', but the capture stores it (U+FFFD): max_tool_calls_run cuts the run in the backtest, never live",
+# mend50: the first failed on 0a8c4fd4 (an xfail of attack50's); the second too (the guard read the two calls'
+# arguments apart, the store as one, U+FFFD for either surrogate): the guard maps a span as the capture writes it
+@pytest.mark.parametrize(
+    ("policy", "params", "inputs"),
+    [
+        (POLICY, '{"path": "notes-caf\udcff.txt"}', ["read it"] * 3),
+        (LOOPS, None, ["notes-caf\udcff.txt", "notes-caf\udcfe.txt", "notes-caf\udcfd.txt"]),
+    ],
+    ids=["parameters", "arguments-repeated"],
 )
-def test_guard_checks_what_the_capture_beside_it_stores() -> None:
+def test_guard_checks_what_the_capture_beside_it_stores(
+    policy: Policy, params: str | None, inputs: list[str]
+) -> None:
     heard: list[Any] = []
-    guard = GuardSpanProcessor(POLICY, on_cut=heard.append)
+    guard = GuardSpanProcessor(policy, on_cut=heard.append)
     with wb.open() as ws:
         # (the spans handed to the capture in one batch, as a BatchSpanProcessor does: one ingest, not one a span)
         ended = InMemorySpanExporter()
@@ -46,14 +54,10 @@ def test_guard_checks_what_the_capture_beside_it_stores() -> None:
         with tracer.start_as_current_span(
             "run", attributes={"openinference.span.kind": "AGENT", "agent.name": "a"}
         ):
-            for _ in range(3):
-                attrs = {
-                    "openinference.span.kind": "TOOL",
-                    "tool.name": "read_file",
-                    "tool.parameters": '{"path": "notes-caf\udcff.txt"}',
-                    "input.value": "read it",
-                    "output.value": "ok",
-                }
+            for text in inputs:
+                given = {"tool.parameters": params} if params is not None else {}
+                attrs = {"openinference.span.kind": "TOOL", "tool.name": "read_file", **given}
+                attrs |= {"input.value": text, "output.value": "ok"}
                 with tracer.start_as_current_span("read_file", attributes=attrs):
                     pass
         exporter = WorkspaceSpanExporter(ws, background=False)
@@ -61,7 +65,7 @@ def test_guard_checks_what_the_capture_beside_it_stores() -> None:
         exporter.force_flush()
         assert ws.sql("SELECT count(*) FROM steps WHERE kind = 'tool'").fetchall() == [(3,)]
         ws.label(ws.runs()["run_id"][0], outcome="failure")
-        said = {(r, s, a) for r, s, a, _ in not_allowed(wb.backtest(POLICY, ws, steps=True))}
+        said = {(r, s, a) for r, s, a, _ in not_allowed(wb.backtest(policy, ws, steps=True))}
         provider.shutdown()
     assert said  # (the backtest cuts the run)
     assert {(e.run_id, e.step_id, e.action) for e in heard} == said

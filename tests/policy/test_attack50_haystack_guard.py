@@ -60,12 +60,7 @@ def _set(doc: dict, key: str, change: Any) -> dict:
     return doc
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack50: _guard_span_haystack._whole reads '١٢٠٠' / '\\xa01200' as 1200 (int(), str.strip()) where the "
-    "store's try_cast gives NULL, and '0x10' as None where the store gives 16: the live guard escalates what the "
-    "backtest of the same spans does not (and the reverse)",
-)
+# (mend50: failed on 0a8c4fd4, _whole was int() / strip(); _cast_text reads text as DuckDB's cast)
 def test_guard_reads_haystack_token_counts_as_the_store(tmp_path: Path) -> None:
     def count(trace: str, text: str) -> str:
         reply = json.loads(text)
@@ -77,18 +72,14 @@ def test_guard_reads_haystack_token_counts_as_the_store(tmp_path: Path) -> None:
         tmp_path / "tokens.otlp.json", doc, Policy(hitl=(HitlRule("tokens_in", 10.0),))
     )
     assert errors == 0
-    # (each run's first model call is judged by the one or the other, so a run equal on both sides reads alike)
-    assert {r[0][:2] for r in told | said} == set(TOKENS)
+    # (the store reads '0x10' as 16 tokens, the other two as none: one run escalated, so the runs differ; mend50:
+    # attack50's "each run judged by one side or the other" held only while the two read the counts apart)
+    assert {r[0][:2] for r in said} == {"c3"}
     for r in TOKENS:
         assert {x for x in told if x[0][:2] == r} == {x for x in said if x[0][:2] == r}, r
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack50: _guard_span_haystack._json catches ValueError only: a tool output nested 20k deep raises "
-    "RecursionError in typed(), the guard counts an error and never counts the call, so max_tool_calls_run is not "
-    "applied live while the backtest of the same spans cuts the run",
-)
+# (mend50: failed on 0a8c4fd4, _json caught ValueError only; _json_deep.loads parses past the recursion limit)
 def test_deep_tool_output_does_not_blind_the_guard(tmp_path: Path) -> None:
     def deep(_: str, text: str) -> str:
         return '{"price": 14.2, "page": ' + DEEP + "}" if "price" in text else text

@@ -33,6 +33,7 @@ from ._depth import (  # noqa: F401 - re-exported: the readers import the limits
     peel_brackets,
     structure,
 )
+from ._json_surrogates import mended_chunks
 
 if TYPE_CHECKING:
     from ._base import Stage
@@ -188,6 +189,10 @@ class _Stream:
     def chunks(self) -> Iterator[bytes]:
         return _mac_line_ends(self._decoded())
 
+    def json_chunks(self) -> Iterator[bytes]:
+        """:meth:`chunks` for a JSON parser: lone surrogate escapes as U+FFFD's (``_json_surrogates``)."""
+        return mended_chunks(self.chunks())
+
     def _decoded(self) -> Iterator[bytes]:
         source = self._gunzip() if is_gzip(self.path) else self._plain()
         decoder = None
@@ -302,7 +307,7 @@ def _raw_lines(stream: _Stream, limit: int) -> Iterator[tuple[int, bytes | _Over
     skip: Any = None  # sha256 of a line past the limit while its rest is read
     skip_len = 0
     prefix = b""
-    for chunk in stream.chunks():
+    for chunk in stream.json_chunks():
         nl = chunk.find(b"\n")
         if nl < 0:
             if skip is not None:
@@ -412,7 +417,7 @@ def line_blocks(
     size = 0
     skip: Any = None  # sha256 of a line past the limit while its rest is read
     skip_len, prefix = 0, b""
-    for chunk in stream.chunks():
+    for chunk in stream.json_chunks():
         if skip is not None:
             nl = chunk.find(b"\n")
             if nl < 0:
@@ -469,7 +474,7 @@ def read_document(
     buf = bytearray()
     digest: Any = None
     prefix = b""
-    for chunk in stream.chunks():
+    for chunk in stream.json_chunks():
         if digest is not None:
             digest.update(chunk)
         elif len(buf) + len(chunk) > limit:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import os
 import sys
 from dataclasses import asdict, dataclass, field, fields, replace
+from decimal import Decimal
 from importlib import resources
 from typing import Any
 
@@ -56,6 +58,7 @@ def threshold_out_of_range(signal: str, value: Any, direction: str = "") -> str 
     """Why ``value`` cannot be a threshold on ``signal`` (outside the signal's range: ``THRESHOLD_RANGE``), or
     None. Says the range and what the rule would do: escalate every step, or none."""
     lo, hi = THRESHOLD_RANGE.get(signal, (-math.inf, math.inf))
+    value = plain_number(value)  # (np.float32(-1) or Decimal("-1") is as far out of range as -1.0)
     if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value or lo <= value <= hi:
         return None  # (the type and NaN checks say what is wrong with those)
     below = (direction or default_direction(signal)) == "below"
@@ -69,6 +72,22 @@ def threshold_out_of_range(signal: str, value: Any, direction: str = "") -> str 
         f"a threshold on {signal} must be {span}, got {value!r}: {'<=' if below else '>='} {value!r} "
         f"would escalate {'every step' if every else 'no step'}"
     )
+
+
+def plain_number(value: Any) -> Any:
+    """A number of another type (numpy's, a Decimal, a Fraction: a frame's ``.max()``, a database's reading) as the
+    ``int`` / ``float`` the range checks compare, the files write (YAML's dumper refused ``np.int64``, JSON's a
+    Decimal) and the guard compares steps with; anything else as it is, for the schema to name what is wrong."""
+    if value.__class__ in (int, float) or isinstance(value, bool):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, (numbers.Real, Decimal)):
+        try:
+            return float(value)  # (a Decimal NaN as NaN: the finite check names it)
+        except OverflowError:  # (a Fraction past a float's range: infinite to the finite check)
+            return math.inf if value > 0 else -math.inf
+    return value
 
 
 def default_direction(signal: str) -> str:
@@ -140,6 +159,7 @@ class HitlRule:
     agent: str | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "threshold", plain_number(self.threshold))
         if not self.direction:
             object.__setattr__(self, "direction", default_direction(self.signal))
 
@@ -180,6 +200,13 @@ class Policy:
     def __post_init__(self) -> None:
         # Validation of objects built in Python goes through the same schema as files do.
         object.__setattr__(self, "hitl", tuple(self.hitl))
+        for name in ("breakers", "budgets", "loops", "provenance"):  # (numbers of other types as plain ones)
+            part = getattr(self, name)
+            plain = {
+                f.name: p for f in fields(part) if (p := plain_number(v := getattr(part, f.name))) is not v
+            }
+            if plain:
+                object.__setattr__(self, name, replace(part, **plain))
         validate(self.to_dict())
         # A count written 2.0 is an integer to the schema (since draft 6), but a float to the guard's
         # deque and to every comparison and message after: held as the integer it is (``window: 1.0``

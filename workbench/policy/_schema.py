@@ -14,6 +14,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 _CHECKED = frozenset(
@@ -76,8 +77,10 @@ def _is(instance: Any, kind: str) -> bool:
         return False
     if kind == "integer":  # 2.0 is an integer since draft 6
         return isinstance(instance, int) or (isinstance(instance, float) and instance.is_integer())
-    if kind == "number":
-        return isinstance(instance, numbers.Number)
+    if (
+        kind == "number"
+    ):  # (a real number: numbers.Number took a complex one, which no comparison of the guard takes)
+        return isinstance(instance, (numbers.Real, Decimal))
     raise ValueError(f"policy.schema.json: type {kind!r} not checked by workbench/policy/_schema.py")
 
 
