@@ -18,7 +18,12 @@ SEMI JOIN det_scope d ON d.run_id = c.run_id
 WHERE c.kind = 'agent' AND c.input IS NOT NULL AND c.agent IS NOT NULL AND p.agent IS NOT NULL
   AND p.agent <> c.agent AND c.rowid BETWEEN $row_lo AND $row_hi AND p.rowid BETWEEN $row_lo AND $row_hi;
 
-CREATE OR REPLACE TEMP TABLE det_call_ctx AS
+-- (made empty on every chunk and filled only when the chunk delegates: the recursion below cost ~2 % of a detect
+-- over 10M steps of runs that delegate nothing, planned and run for no row)
+CREATE OR REPLACE TEMP TABLE det_call_ctx (run_id VARCHAR, step_id VARCHAR, ctx VARCHAR);
+
+-- [section needs_det_delegated]
+INSERT INTO det_call_ctx
 WITH RECURSIVE inside(run_id, step_id, ctx) AS (
     SELECT s.run_id, s.step_id, d.step_id
     FROM det_delegated d JOIN steps s ON s.run_id = d.run_id AND s.parent_id = d.step_id
@@ -32,6 +37,7 @@ WITH RECURSIVE inside(run_id, step_id, ctx) AS (
 )
 SELECT DISTINCT run_id, step_id, ctx FROM inside;
 
+-- [section every]
 CREATE OR REPLACE TEMP TABLE det_calls AS
 SELECT run_id, step_id, seq, agent, tool, status, error, sig,
        row_number() OVER (ORDER BY run_id, ctx NULLS FIRST, seq) AS k
