@@ -67,10 +67,6 @@ def _run(system: str, hour: int, run_id: str, n_calls: int) -> list[dict]:
     return out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="wb.backtest replays every system's runs through a policy learned for one (sweep['system'])",
-)
 def test_backtest_of_one_systems_policy_replays_that_systems_runs(tmp_path: Path) -> None:
     # desk-a: 5 runs of 2 tool calls; desk-b: 3 runs of 6 (a longer desk, all successful)
     records: list[dict] = []
@@ -87,3 +83,11 @@ def test_backtest_of_one_systems_policy_replays_that_systems_runs(tmp_path: Path
     report = wb.backtest(policy, ws)
     # desk-b's runs, cut at desk-a's 2 calls, are counted as successes lost
     assert report.summary["runs"] == 5 and report.summary["successes_lost"] == 0, report
+    assert report.summary["system"] == "desk-a"
+    # every system's runs when asked
+    every = wb.backtest(policy, ws, runs=ws.runs())
+    assert (
+        every.summary["runs"] == 8
+        and every.summary["successes_lost"] == 3
+        and every.summary["system"] is None
+    )

@@ -234,8 +234,12 @@ def backtest(
     policy : Policy
     ws : Workspace
     runs : list of str or DataFrame, optional
-        Only these runs (ids, or the frame ``ws.runs(...)`` returns; all by default): the runs a policy
-        learned with ``policy_from_findings(ws, runs=...)`` did not see, for an honest estimate.
+        Only these runs (ids, or the frame ``ws.runs(...)`` returns): the runs a policy learned with
+        ``policy_from_findings(ws, runs=...)`` did not see, for an honest estimate. By default every run,
+        except that a policy whose limits were learned for one system (``suggest_limits(ws).to_policy(name)``)
+        is replayed on that system's runs when the store holds several, as ``workbench policy backtest`` does
+        (its other systems' runs were never meant for those limits); ``runs=ws.runs()`` replays them all. The
+        summary's ``system`` says which.
     steps : bool
         Also keep every step's decision (``report.steps``), for comparison with a Guard.
     progress : bool, optional
@@ -249,6 +253,9 @@ def backtest(
     silent = silent_flag(silent, "backtest")
     if not isinstance(policy, Policy):
         raise TypeError(f"policy must be a workbench Policy (got {type(policy).__name__})")
+    system = None
+    if runs is None:
+        runs, system = _learned_system_runs(ws, policy)
     runs = run_ids(ws, runs, "backtest")
     from ..thresholds._runs_given import refuse_empty  # (here: the thresholds package imports this module)
 
@@ -281,6 +288,7 @@ def backtest(
         excluded_no_steps_quarantined=sum(int(v[7]) for v in bare),
     )
     summary.update(
+        system=system,
         silent=silent,
         counting=COUNTING[silent],
         taken_as_failed=sum(1 for v in info.values() if v[0] == "failure" and v[6]),
@@ -293,6 +301,22 @@ def backtest(
         pd.DataFrame(step_rows, columns=_STEP_COLUMNS) if steps else None,
     )
     return report
+
+
+def _learned_system_runs(ws: Any, policy: Policy) -> tuple[list[str] | None, str | None]:
+    """The runs of the system the policy's limits were learned for, when the store holds that system among
+    others (None, None: every run)."""
+    learned_for = (policy.provenance.sweep or {}).get("system")
+    if learned_for is None:
+        return None, None  # (a policy of every system's runs: no store read)
+    from ..store._own_connection import fetch
+
+    ids = dict(
+        fetch(ws.con, "SELECT coalesce(system, ''), list(run_id ORDER BY run_id) FROM runs GROUP BY ALL")
+    )
+    if len(ids) < 2 or learned_for not in ids:
+        return None, None
+    return list(ids[learned_for]), learned_for
 
 
 _RUN_COLUMNS = [
