@@ -1,14 +1,13 @@
 """Microsoft Agent Framework 1.26's workflow run, captured live (drift50; the fixture's README says how): its
 root span is ``invoke_workflow <name>`` where 1.23 wrote ``workflow.run``, so the ``workflow.build`` trace of the
 same ``workflow.id`` no longer joined it (``ingest/_workflow_build.py``): every file read as the run and a one-step
-run of the build. Read in one call or the build first and the run in a later one, by both readers.
+run of the build. Read in one call, or the build first and the run in a later one.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from _otlp_edits import ingested_whole
 from _reader_agreement import readers
 
@@ -36,9 +35,9 @@ READ = (
 )
 
 
-@pytest.mark.parametrize("fast", [True, False])
-def test_the_build_trace_joins_its_invoke_workflow_run(fast: bool) -> None:
-    ws = ingested_whole(RUN, fast)
+def test_the_build_trace_joins_its_invoke_workflow_run() -> None:
+    # (by the reader chosen; both readers' agreement on it is test_reader24_agreement's checked-in fixtures')
+    ws = ingested_whole(RUN)
     assert _read(ws) == READ
     steps = ws.steps(ws.runs().run_id[0])
     # the build stays a root of the run (the run did not call it), beside the workflow's own

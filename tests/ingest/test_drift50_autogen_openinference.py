@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from _otlp_edits import edited_copy, ingested_whole
 
 import workbench as wb
@@ -23,9 +22,9 @@ def _steps(ws: wb.Workspace, kind: str) -> list[tuple[str, str | None]]:
     return list(zip(picked.agent, picked.output if kind == "handoff" else picked.tool, strict=True))
 
 
-@pytest.mark.parametrize("fast", [True, False])
-def test_openinference_agentchat_swarm_handoffs_are_handoffs(fast: bool) -> None:
-    ws = ingested_whole(SWARM, fast)
+def test_openinference_agentchat_swarm_handoffs_are_handoffs() -> None:
+    # (by the reader chosen; both readers' agreement on it is test_reader24_agreement's checked-in fixtures')
+    ws = ingested_whole(SWARM)
     runs = ws.runs()
     assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 15]]
     assert _steps(ws, "handoff") == [("triage", "researcher"), ("researcher", "writer")]
