@@ -49,3 +49,17 @@ def test_the_later_runs_repeat_the_lookup_and_no_answer_is_wrong(desk) -> None:
     found = ws.sql("SELECT run_id, agent, detector FROM findings WHERE detector <> 'drift'").fetchall()
     assert {(a, d) for _, a, d in found} == {("researcher", "loop")} and {r for r, _, _ in found} == later
     assert len(investigate_table(ws, None)) == 0  # every run reported success and nothing says it failed
+
+
+def test_each_model_call_costs_what_pydantic_ai_priced_it(desk) -> None:
+    """PydanticAI writes a model call's price (USD) as ``operation.cost`` on its chat span, for a model it knows
+    the price of: gpt-4o-mini's (the calls before the upgrade), none for the upgraded model. drift50: read as no
+    cost before."""
+    ws, later = desk
+    costs = ws.sql(
+        "SELECT run_id IN (SELECT unnest($later)) AS late, count(*), count(cost), sum(cost) FROM steps "
+        "WHERE kind = 'llm' GROUP BY late ORDER BY late",
+        {"later": sorted(later)},
+    ).fetchall()
+    assert [(late, n == priced) for late, n, priced, _ in costs] == [(False, True), (True, False)]
+    assert costs[0][3] == pytest.approx(costs[0][1] * 1.35e-05)

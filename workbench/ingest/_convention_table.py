@@ -126,7 +126,9 @@ SLOT_KEYS: dict[str, tuple[str, ...]] = {
         "gen_ai.usage.completion_tokens",
         "llm.token_count.completion",
     ),
-    "cost": ("workbench.cost", "llm.cost.total"),
+    # operation.cost: PydanticAI's model call's price in USD (its genai-prices figure, on each chat span of a
+    # model it knows the price of; drift50 read 2.78's as no cost)
+    "cost": ("workbench.cost", "llm.cost.total", "operation.cost"),
     # gen_ai.tool.args / gen_ai.output: any-agent's names for a tool's arguments and a span's output (an
     # LLM call's reply or a tool's result), beside the convention's gen_ai.tool.call.arguments / .result.
     "input": (

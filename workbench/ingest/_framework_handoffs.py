@@ -32,26 +32,28 @@ def executor_handoff(name: Any, attrs: dict[str, Any]) -> str | None:
 AUTOGEN_HANDOFF = "Handoff to "
 
 
-def autogen_handoff(attrs: dict[str, Any]) -> str | None:
-    """The agent an AutoGen ``execute_tool`` span of a hand-off tool hands the work to, else None.
+def autogen_handoff(attrs: dict[str, Any], tool: Any = None) -> str | None:
+    """The agent an AutoGen hand-off tool's span hands the work to, else None.
 
     Read from the default description, exactly as autogen-agentchat writes it (``Handoff to <target>.``, the
     target as written; the tool's name lower-cases it), the target an agent's name, which AgentChat requires to be
-    a Python identifier; and only on AutoGen's spans: a tool of another system named ``transfer_to_savings`` is
-    a tool. A hand-off given its own description stays a tool call (a miss, not a wrong agent); so does a tool
-    of the developer's described "Handoff to a human operator when ..." (it was read as a hand-off to an agent
-    named "a human operator when ...").
+    a Python identifier; and only on AutoGen's spans: autogen-core's own (``gen_ai.system`` autogen), or a span
+    naming no system and the tool as AgentChat names that hand-off, ``transfer_to_<target>`` lower-cased beside
+    that description (OpenInference's AgentChat instrumentation writes ``tool.name`` / ``tool.description`` and no
+    system: drift50 found its swarm's hand-offs read as tool calls). A tool of another system named
+    ``transfer_to_savings`` is a tool. A hand-off given its own description stays a tool
+    call (a miss, not a wrong agent); so does a tool of the developer's described "Handoff to a human operator
+    when ..." (it was read as a hand-off to an agent named "a human operator when ...").
     """
-    desc = attrs.get("gen_ai.tool.description")
-    if (
-        attrs.get("gen_ai.system") != "autogen"
-        or not isinstance(desc, str)
-        or not desc.startswith(AUTOGEN_HANDOFF)
-        or not desc.endswith(".")
-    ):
+    desc = next((attrs[k] for k in TOOL_DESCRIPTION_KEYS if isinstance(attrs.get(k), str)), None)
+    if desc is None or not desc.startswith(AUTOGEN_HANDOFF) or not desc.endswith("."):
         return None
     target = desc[len(AUTOGEN_HANDOFF) : -1]
-    return target if target.isidentifier() else None
+    if not target.isidentifier():
+        return None
+    system = attrs.get("gen_ai.system")
+    ours = system == "autogen" or (system is None and tool == f"transfer_to_{target.lower()}")
+    return target if ours else None
 
 
 #: The arguments of CrewAI's delegation tools ("Delegate work to coworker": task, "Ask question to coworker":

@@ -421,6 +421,8 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
       -- AutoGen's hand-off tool (_framework_handoffs.autogen_handoff)
       OR (kind = 'tool' AND coalesce(starts_with(ss[list_position(keys, 'gen_ai.tool.description')],
                                                  {_q(AUTOGEN_HANDOFF)}), false))
+      OR (kind = 'tool' AND coalesce(starts_with(ss[list_position(keys, 'tool.description')],
+                                                 {_q(AUTOGEN_HANDOFF)}), false))
       -- CrewAI's delegation tools (_framework_handoffs.crew_delegation: the coworker's run)
       OR (kind = 'tool' AND coalesce(contains(v_input, '"coworker"'), false))
       -- a Claude Agent SDK subagent's run (_claude_agents: the call, and the span named after its tool)

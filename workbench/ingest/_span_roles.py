@@ -110,7 +110,7 @@ def span_role(
         executor_handoff(name, rest)
         if kind in ("other", "chain")
         else (
-            autogen_handoff(attrs)
+            autogen_handoff(attrs, known.get("tool"))
             or workflow_handoff(
                 known.get("tool"),
                 known.get("input"),

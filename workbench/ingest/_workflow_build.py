@@ -18,10 +18,12 @@ from ..store._connection import sql_text
 from ._links import StoredMoves, _run_moves
 from ._stage_checks import holds
 
-#: The span names of the build and of a run (Agent Framework's ``OtelAttr.WORKFLOW_BUILD_SPAN`` / ``_RUN_SPAN``).
-BUILD_SPAN, RUN_SPAN = "workflow.build", "workflow.run"
+#: The span names of the build and of a run (Agent Framework's ``OtelAttr.WORKFLOW_BUILD_SPAN`` / ``_RUN_SPAN``),
+#: and the start of a run's name from agent-framework-core 1.26 on (``invoke_workflow <name>``, the GenAI
+#: operation; drift50 found its build a run of its own again): workflow_build_runs.sql names them too.
+BUILD_SPAN, RUN_SPAN, RUN_PREFIX = "workflow.build", "workflow.run", "invoke_workflow"
 #: The parameters of stage_facts.sql's ``build`` test (a build or run root staged).
-BUILD_PARAMS = {"build_span": BUILD_SPAN, "run_span": RUN_SPAN}
+BUILD_PARAMS = {"build_span": BUILD_SPAN, "run_span": RUN_SPAN, "run_prefix": RUN_PREFIX}
 
 
 def join_build_traces(con: duckdb.DuckDBPyConnection, moves: StoredMoves) -> StoredMoves:

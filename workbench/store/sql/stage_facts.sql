@@ -82,7 +82,8 @@ WHERE EXISTS (SELECT 1 FROM stage_steps WHERE kind = 'chain' AND status = 'error
 
 -- [section build]
 -- an Agent Framework workflow's build or run root (_workflow_build.join_build_traces)
-SELECT 1 FROM stage_steps WHERE parent_id IS NULL AND name IN ($build_span, $run_span);
+SELECT 1 FROM stage_steps WHERE parent_id IS NULL
+  AND (name IN ($build_span, $run_span) OR starts_with(name, $run_prefix));
 
 -- [section small_times]
 -- the native or OTLP times small enough to be in seconds, ms or us (_time_units.scale_integer_units groups

@@ -1,7 +1,8 @@
 -- Microsoft Agent Framework exports a workflow's build (its `workflow.build` span) as a trace of its own, apart
 -- from each `workflow.run` trace; both carry the workflow's `workflow.id` (ingest/_workflow_build.py). Lists
 -- (build trace, stored, run) for each run of its own whose one root is a `workflow.build` span, staged in this
--- call or stored, and the one other run, staged or stored, with a `workflow.run` root of the same workflow.id
+-- call or stored, and the one other run, staged or stored, with a run root of the same workflow.id: `workflow.run`,
+-- or `invoke_workflow <name>` (agent-framework-core 1.26 names its run span by the GenAI operation: drift50)
 -- (a workflow built once and run twice: which run would the build belong to? it stays its own). A build trace
 -- holding a span id the run holds too (ids are only unique within a trace: native logs' "s0", hostile ones)
 -- stays its own as well: joined, the two steps of one id would be duplicates and the first read (the build,
@@ -13,10 +14,10 @@ WITH staged_roots AS (
 ), stored_roots AS (
     SELECT run_id, name, json_extract_string(attributes, '$."workflow.id"') AS wid, true AS stored
     FROM steps WHERE parent_id IS NULL
-      AND run_id IN (SELECT run_id FROM steps WHERE parent_id IS NULL AND name IN ('workflow.build', 'workflow.run')
+      AND run_id IN (SELECT run_id FROM steps WHERE parent_id IS NULL AND (name IN ('workflow.build', 'workflow.run') OR starts_with(name, 'invoke_workflow'))
                      AND json_extract_string(attributes, '$."workflow.id"') IN
                          (SELECT json_extract_string(attributes, '$."workflow.id"') FROM stage_steps
-                          WHERE parent_id IS NULL AND name IN ('workflow.build', 'workflow.run')))
+                          WHERE parent_id IS NULL AND (name IN ('workflow.build', 'workflow.run') OR starts_with(name, 'invoke_workflow'))))
 ), roots AS (
     SELECT * FROM staged_roots UNION ALL SELECT * FROM stored_roots
 ), builds AS (
@@ -24,7 +25,7 @@ WITH staged_roots AS (
     SELECT run_id, stored, any_value(wid) AS wid FROM roots GROUP BY run_id, stored
     HAVING count(*) = 1 AND any_value(name) = 'workflow.build'
 ), targets AS (
-    SELECT DISTINCT run_id, wid FROM roots WHERE name = 'workflow.run' AND wid IS NOT NULL
+    SELECT DISTINCT run_id, wid FROM roots WHERE (name = 'workflow.run' OR starts_with(name, 'invoke_workflow')) AND wid IS NOT NULL
 ), joins AS (
     SELECT b.run_id, b.stored, min(t.run_id) AS target
     FROM builds b JOIN targets t ON t.wid = b.wid AND t.run_id <> b.run_id

@@ -1,0 +1,50 @@
+"""AutoGen AgentChat's ``Swarm`` traced by OpenInference's AgentChat instrumentation (drift50: the newest releases
+captured live, ``tests/ingest/fixtures/autogen-openinference/README.md``): each hand-off is a ``transfer_to_<agent>``
+tool span described "Handoff to <agent>." with no ``gen_ai.system``. Before, both hand-offs read as tool calls (a
+tool budget counted them, the hand-off view showed none); autogen-core's own spans (``../autogen/``) were read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from _otlp_edits import edited_copy, ingested_whole
+
+import workbench as wb
+from workbench.plots._data import handoff_data
+
+SWARM = Path(__file__).parent / "fixtures" / "autogen-openinference" / "swarm_handoffs.otlp.jsonl"
+
+
+def _steps(ws: wb.Workspace, kind: str) -> list[tuple[str, str | None]]:
+    steps = ws.steps(ws.runs().run_id[0]).sort_values("seq")
+    picked = steps[steps.kind == kind]
+    return list(zip(picked.agent, picked.output if kind == "handoff" else picked.tool, strict=True))
+
+
+def test_openinference_agentchat_swarm_handoffs_are_handoffs() -> None:
+    # (by the reader chosen; both readers' agreement on it is test_reader24_agreement's checked-in fixtures')
+    ws = ingested_whole(SWARM)
+    runs = ws.runs()
+    assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 15]]
+    assert _steps(ws, "handoff") == [("triage", "researcher"), ("researcher", "writer")]
+    assert _steps(ws, "tool") == [("researcher", "get_price"), ("writer", "format_quote")]
+    pairs = handoff_data(ws, runs.run_id[0])
+    assert list(zip(pairs.src_agent, pairs.dst_agent, strict=True)) == [
+        ("triage", "researcher"),
+        ("researcher", "writer"),
+    ]
+
+
+def test_a_tool_described_as_a_handoff_but_named_otherwise_stays_a_tool(tmp_path: Path) -> None:
+    """Without AutoGen's system the description alone hands nothing on: the tool must be named as AgentChat
+    names that hand-off (``transfer_to_<agent>``); a developer's ``escalate`` described so is a tool call."""
+
+    def edit(span: dict) -> None:
+        for a in span["attributes"]:
+            if a["key"] == "tool.name" and a["value"].get("stringValue") == "transfer_to_writer":
+                a["value"] = {"stringValue": "escalate"}
+
+    ws = ingested_whole(edited_copy(tmp_path, edit, SWARM))
+    assert _steps(ws, "handoff") == [("triage", "researcher")]
+    assert ("researcher", "escalate") in _steps(ws, "tool")
