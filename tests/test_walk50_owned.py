@@ -83,11 +83,7 @@ def test_backtest_of_one_systems_policy_replays_that_systems_runs(tmp_path: Path
     report = wb.backtest(policy, ws)
     # desk-b's runs, cut at desk-a's 2 calls, are counted as successes lost
     assert report.summary["runs"] == 5 and report.summary["successes_lost"] == 0, report
-    assert report.summary["system"] == "desk-a"
+    assert report.system == "desk-a"
     # every system's runs when asked
     every = wb.backtest(policy, ws, runs=ws.runs())
-    assert (
-        every.summary["runs"] == 8
-        and every.summary["successes_lost"] == 3
-        and every.summary["system"] is None
-    )
+    assert every.summary["runs"] == 8 and every.summary["successes_lost"] == 3 and every.system is None

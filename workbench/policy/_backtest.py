@@ -63,6 +63,9 @@ class BacktestReport:
         decide otherwise: it counts a tool call whose arguments were past the store's limits.
     steps : DataFrame or None
         With ``steps=True``: every step's decision (``run_id, step_id, seq, phase, action, rule``).
+    system : str or None
+        The system whose runs were replayed when the policy's limits were learned for one and no ``runs=``
+        were given (None: the runs given, or every run).
     """
 
     policy: Policy
@@ -70,6 +73,7 @@ class BacktestReport:
     table: pd.DataFrame
     summary: dict[str, Any]
     steps: pd.DataFrame | None = field(default=None, repr=False)
+    system: str | None = None
 
     def rule_runs(self, rule: str) -> pd.DataFrame:
         """The runs ``rule`` intervened in first (``"total"``: every run it touched): outcome,
@@ -239,7 +243,7 @@ def backtest(
         except that a policy whose limits were learned for one system (``suggest_limits(ws).to_policy(name)``)
         is replayed on that system's runs when the store holds several, as ``workbench policy backtest`` does
         (its other systems' runs were never meant for those limits); ``runs=ws.runs()`` replays them all. The
-        summary's ``system`` says which.
+        report's ``system`` says which.
     steps : bool
         Also keep every step's decision (``report.steps``), for comparison with a Guard.
     progress : bool, optional
@@ -288,7 +292,6 @@ def backtest(
         excluded_no_steps_quarantined=sum(int(v[7]) for v in bare),
     )
     summary.update(
-        system=system,
         silent=silent,
         counting=COUNTING[silent],
         taken_as_failed=sum(1 for v in info.values() if v[0] == "failure" and v[6]),
@@ -299,6 +302,7 @@ def backtest(
         _table(frame, policy),
         summary,
         pd.DataFrame(step_rows, columns=_STEP_COLUMNS) if steps else None,
+        system,
     )
     return report
 
