@@ -1,0 +1,102 @@
+"""A store opened while another snapshot over it is in its set-aside → replace → delete window (review50): the open
+took the live snapshot's aside log for a dead one's and put it back beside the store; the snapshot then replaced
+the store, its delete of the aside log raised, and the old log left beside the snapshot made it unopenable ("WAL
+does not match database file"). The snapshot now holds a lock beside the store over the window and the open's
+recovery leaves the aside log alone while it is held (``workbench/store/_wal_aside.py``)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import threading
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import workbench as wb
+from workbench.store import _snapshot, _wal_aside
+
+pytestmark = pytest.mark.skipif(
+    sys.platform == "win32", reason="the lock is fcntl.flock's (Windows: not taken)"
+)
+
+
+def _store(folder: Path, name: str, key: str, log: bool) -> Path:
+    path = folder / name
+    wb.open(path).close()
+    con = duckdb.connect(str(path))
+    if log:  # (a killed kernel's last change, only in the store's write-ahead log)
+        con.execute("PRAGMA disable_checkpoint_on_shutdown")
+    con.execute("INSERT INTO meta VALUES (?, '1')", [key])
+    con.close()
+    assert Path(f"{path}.wal").exists() == log
+    return path
+
+
+def test_an_open_during_a_live_snapshot_leaves_its_aside_log_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    target = _store(tmp_path, "x.duckdb", "old_store", log=True)
+    snap = _store(tmp_path, "snap.duckdb", "the_snapshot", log=False)
+    replace = os.replace
+    paused, go = threading.Event(), threading.Event()
+
+    def held_before_the_replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        if os.fspath(src) == str(snap):  # (the snapshot's own replace: the log is aside by now)
+            paused.set()
+            assert go.wait(30), "the test never let the snapshot go on"
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", held_before_the_replace)
+    failed: list[BaseException] = []
+
+    def snapshot() -> None:
+        try:
+            _snapshot._replace(str(snap), target)
+        except BaseException as exc:  # noqa: BLE001 - told to the test below
+            failed.append(exc)
+            paused.set()
+
+    thread = threading.Thread(target=snapshot)
+    thread.start()
+    try:
+        assert paused.wait(30) and not failed, failed
+        [aside] = _wal_aside.set_aside_logs(target)
+        with caplog.at_level(logging.WARNING, logger="workbench.store"):
+            # (another kernel's read-only open, at the worst moment: a dead snapshot's log would be put back here)
+            with wb.open(target, read_only=True) as ws:
+                assert ws.sql("SELECT value FROM meta WHERE key = 'old_store'").fetchall() == []
+        assert aside.exists() and not Path(f"{target}.wal").exists()  # (left alone: the snapshot's own)
+        assert caplog.text == ""  # (no warning that the log was put back, nor that a dead process left it)
+    finally:
+        go.set()
+        thread.join(30)
+    assert not failed, failed
+    assert not aside.exists() and not Path(f"{target}.wal").exists()
+    assert _wal_aside.set_aside_logs(target) == [] and sorted(p.name for p in tmp_path.iterdir()) == [
+        "x.duckdb"
+    ]
+    with wb.open(target, read_only=True) as ws:  # (the snapshot opens: no old log beside it)
+        assert ws.sql("SELECT count(*) FROM meta WHERE key = 'the_snapshot'").fetchall() == [(1,)]
+
+
+def test_a_dead_snapshots_aside_log_is_still_put_back(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The lock a dead process held is free (the kernel lets go of a dead process's flock), and its file, left
+    behind, is taken again, so the recovery of store50 goes on (the lock file deleted after)."""
+    target = _store(tmp_path, "x.duckdb", "old_store", log=True)
+    aside = _wal_aside.set_aside(target)
+    assert aside is not None
+    (tmp_path / ".x.duckdb.aside.lock").write_bytes(
+        b""
+    )  # (the dead snapshot's lock file, its lock gone with it)
+    with caplog.at_level(logging.WARNING, logger="workbench.store"):
+        with wb.open(target, read_only=True) as ws:
+            assert ws.sql("SELECT value FROM meta WHERE key = 'old_store'").fetchall() == [("1",)]
+    assert "put back as x.duckdb.wal" in caplog.text and not aside.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.duckdb", "x.duckdb.wal"]
+    shutil.rmtree(tmp_path)
