@@ -24,9 +24,18 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _store(folder: Path, name: str, key: str, log: bool) -> Path:
+@pytest.fixture(scope="module")
+def empties(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two empty stores made once (each a file of its own, as a snapshot is: DuckDB tells them apart)."""
+    folder = tmp_path_factory.mktemp("storeb50")
+    for name in ("x.duckdb", "snap.duckdb"):
+        wb.open(folder / name).close()
+    return {name: folder / name for name in ("x.duckdb", "snap.duckdb")}
+
+
+def _store(empties: dict[str, Path], folder: Path, name: str, key: str, log: bool) -> Path:
     path = folder / name
-    wb.open(path).close()
+    shutil.copy(empties[name], path)
     con = duckdb.connect(str(path))
     if log:  # (a killed kernel's last change, only in the store's write-ahead log)
         con.execute("PRAGMA disable_checkpoint_on_shutdown")
@@ -37,10 +46,13 @@ def _store(folder: Path, name: str, key: str, log: bool) -> Path:
 
 
 def test_an_open_during_a_live_snapshot_leaves_its_aside_log_alone(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    empties: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    target = _store(tmp_path, "x.duckdb", "old_store", log=True)
-    snap = _store(tmp_path, "snap.duckdb", "the_snapshot", log=False)
+    target = _store(empties, tmp_path, "x.duckdb", "old_store", log=True)
+    snap = _store(empties, tmp_path, "snap.duckdb", "the_snapshot", log=False)
     replace = os.replace
     paused, go = threading.Event(), threading.Event()
 
@@ -84,11 +96,12 @@ def test_an_open_during_a_live_snapshot_leaves_its_aside_log_alone(
 
 
 def test_a_dead_snapshots_aside_log_is_still_put_back(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    empties: dict[str, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The lock a dead process held is free (the kernel lets go of a dead process's flock), and its file, left
-    behind, is taken again, so the recovery of store50 goes on (the lock file deleted after)."""
-    target = _store(tmp_path, "x.duckdb", "old_store", log=True)
+    """The lock a dead process held is free (the kernel lets go of a dead process's flock) and its file, left
+    behind, is taken again, so store50's recovery goes on (the lock file deleted after). And a snapshot whose aside
+    log a program not taking the lock put back beside the store deletes it there, by its identity."""
+    target = _store(empties, tmp_path, "x.duckdb", "old_store", log=True)
     aside = _wal_aside.set_aside(target)
     assert aside is not None
     (tmp_path / ".x.duckdb.aside.lock").write_bytes(
@@ -99,4 +112,19 @@ def test_a_dead_snapshots_aside_log_is_still_put_back(
             assert ws.sql("SELECT value FROM meta WHERE key = 'old_store'").fetchall() == [("1",)]
     assert "put back as x.duckdb.wal" in caplog.text and not aside.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.duckdb", "x.duckdb.wal"]
-    shutil.rmtree(tmp_path)
+
+    aside = _wal_aside.set_aside(target)
+    assert aside is not None
+    with _wal_aside.held(aside) as ident:  # (as the snapshot holds it)
+        moved = tmp_path / "moved"
+        os.replace(aside, moved)  # (moved away by a program that does not take the lock)
+        shutil.copy(
+            empties["x.duckdb"], f"{target}.wal"
+        )  # (another file at that name: never deleted by its name)
+        _wal_aside.drop_aside(aside, ident, target)
+        assert Path(f"{target}.wal").exists()
+        os.replace(moved, f"{target}.wal")  # (put back beside the store by it)
+        with caplog.at_level(logging.WARNING, logger="workbench.store"):
+            caplog.clear()
+            _wal_aside.drop_aside(aside, ident, target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.duckdb"] and "does not take" in caplog.text

@@ -22,7 +22,7 @@ from ._linked_roots import keep_linked_roots_sql
 from ._read_only_open import connect_read_only
 from ._store_file import holds_store_tables, refuse_wal
 from ._transaction import transaction
-from ._wal_aside import drop_aside, replacing, set_aside
+from ._wal_aside import drop_aside, held, replacing, set_aside
 
 _BATCH_ROWS = 100_000
 
@@ -125,15 +125,15 @@ def _replace(tmp: str, target: Path) -> None:
     ``_wal_aside.py``; the window is held under its lock, so that an open meanwhile leaves the aside log alone.)"""
     with replacing(target):
         aside = set_aside(target)
-        ident = os.stat(aside) if aside is not None else None
-        try:
-            os.replace(tmp, target)
-        except BaseException:
+        with held(aside) as ident:
+            try:
+                os.replace(tmp, target)
+            except BaseException:
+                if aside is not None:
+                    os.replace(aside, f"{target}.wal")
+                raise
             if aside is not None:
-                os.replace(aside, f"{target}.wal")
-            raise
-        if aside is not None and ident is not None:
-            drop_aside(aside, (ident.st_dev, ident.st_ino), target)
+                drop_aside(aside, ident, target)
 
 
 def _check_no_other_writer(target: Path) -> None:

@@ -77,16 +77,38 @@ def replacing(target: Path) -> Iterator[None]:
         yield
         return
     lock = _lock_path(target)
-    fd = _take(lock, wait=True)
-    assert fd is not None  # (a blocking take returns only holding it)
+    try:
+        fd = _take(lock, wait=True)
+    except (
+        OSError
+    ) as exc:  # (a file system with no flock: an open there cannot take it either, and puts nothing back)
+        _log.debug("%s: no lock %s for the snapshot's replace (%s)", target, lock.name, exc)
+        fd = None
     try:
         yield
     finally:
-        _let_go(lock, fd)
+        if fd is not None:
+            _let_go(lock, fd)
 
 
-def drop_aside(aside: Path, ident: tuple[int, int], target: Path) -> None:
-    """Delete the log ``replacing``'s holder set aside as ``aside`` (file identity ``ident``) after its replace.
+@contextlib.contextmanager
+def held(path: Path | None) -> Iterator[tuple[int, int] | None]:
+    """The identity (device, inode) of the file at ``path`` (None for None), with the file held open meanwhile: an
+    inode number is reused once its file is gone, and a file deleted by identity must not be a newer one."""
+    if path is None:
+        yield None
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        st = os.fstat(fd)
+        yield st.st_dev, st.st_ino
+    finally:
+        os.close(fd)
+
+
+def drop_aside(aside: Path, ident: tuple[int, int] | None, target: Path) -> None:
+    """Delete the log ``replacing``'s holder set aside as ``aside`` (file identity ``ident``, :func:`held` open by the
+    caller) after its replace.
     Under the lock nothing of this project's moves it; gone all the same (a program that does not take the lock), it
     must not lie beside the snapshot, which it makes unopenable: there, by that identity, it is deleted and said."""
     try:
@@ -168,7 +190,7 @@ def _take(lock: Path, *, wait: bool) -> int | None:
     False). A lock on a file no longer at that name locks nothing (its holder deleted it as it let go), so the
     file locked is checked to be the one at the name, else taken again."""
     while True:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)  # (as umask allows: other users' opens take it too)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
@@ -212,8 +234,17 @@ def _unlink_if(path: Path, ident: tuple[int, int] | None) -> bool:
 
 
 def _put_back(aside: Path, target: Path) -> None:
+    try:
+        with held(
+            aside
+        ) as ident:  # (the link made here is deleted by this identity, never by its name alone)
+            _put_back_held(aside, ident, target)
+    except FileNotFoundError:
+        return  # (deleted meanwhile, by hand: nothing to put back)
+
+
+def _put_back_held(aside: Path, ident: tuple[int, int] | None, target: Path) -> None:
     wal = Path(f"{target}.wal")
-    ident = _identity(aside)  # (the link made here is deleted by this identity, never by its name alone)
     try:
         os.link(aside, wal)
     except FileExistsError:
