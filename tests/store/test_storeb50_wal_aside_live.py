@@ -128,3 +128,20 @@ def test_a_dead_snapshots_aside_log_is_still_put_back(
             caplog.clear()
             _wal_aside.drop_aside(aside, ident, target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.duckdb"] and "does not take" in caplog.text
+
+
+def test_without_fcntl_an_open_only_names_the_aside_log(
+    empties: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Windows (no fcntl): a running snapshot cannot be told from a dead one, so nothing is put back."""
+    target = _store(empties, tmp_path, "x.duckdb", "old_store", log=True)
+    aside = _wal_aside.set_aside(target)
+    monkeypatch.setattr(_wal_aside, "fcntl", None)
+    with caplog.at_level(logging.WARNING, logger="workbench.store"):
+        _wal_aside.recover(target)
+        with _wal_aside.replacing(target):  # (the snapshot's side: no lock, and no lock file)
+            assert sorted(p.name for p in tmp_path.iterdir()) == [aside.name, "x.duckdb"]
+    assert str(aside) in caplog.text and "no fcntl.flock" in caplog.text
