@@ -45,13 +45,18 @@ def _store(empties: dict[str, Path], folder: Path, name: str, key: str, log: boo
     return path
 
 
+@pytest.fixture
+def target(empties: dict[str, Path], tmp_path: Path) -> Path:
+    return _store(empties, tmp_path, "x.duckdb", "old_store", log=True)
+
+
 def test_an_open_during_a_live_snapshot_leaves_its_aside_log_alone(
     empties: dict[str, Path],
+    target: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    target = _store(empties, tmp_path, "x.duckdb", "old_store", log=True)
     snap = _store(empties, tmp_path, "snap.duckdb", "the_snapshot", log=False)
     replace = os.replace
     paused, go = threading.Event(), threading.Event()
@@ -96,12 +101,11 @@ def test_an_open_during_a_live_snapshot_leaves_its_aside_log_alone(
 
 
 def test_a_dead_snapshots_aside_log_is_still_put_back(
-    empties: dict[str, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+    empties: dict[str, Path], target: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The lock a dead process held is free (the kernel lets go of a dead process's flock) and its file, left
     behind, is taken again, so store50's recovery goes on (the lock file deleted after). And a snapshot whose aside
     log a program not taking the lock put back beside the store deletes it there, by its identity."""
-    target = _store(empties, tmp_path, "x.duckdb", "old_store", log=True)
     aside = _wal_aside.set_aside(target)
     assert aside is not None
     (tmp_path / ".x.duckdb.aside.lock").write_bytes(
@@ -131,13 +135,12 @@ def test_a_dead_snapshots_aside_log_is_still_put_back(
 
 
 def test_without_fcntl_an_open_only_names_the_aside_log(
-    empties: dict[str, Path],
+    target: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Windows (no fcntl): a running snapshot cannot be told from a dead one, so nothing is put back."""
-    target = _store(empties, tmp_path, "x.duckdb", "old_store", log=True)
     aside = _wal_aside.set_aside(target)
     monkeypatch.setattr(_wal_aside, "fcntl", None)
     with caplog.at_level(logging.WARNING, logger="workbench.store"):
