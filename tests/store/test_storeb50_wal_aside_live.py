@@ -50,16 +50,20 @@ def target(empties: dict[str, Path], tmp_path: Path) -> Path:
     return _store(empties, tmp_path, "x.duckdb", "old_store", log=True)
 
 
+@pytest.mark.parametrize("waits", [False, True], ids=["snapshot stopped in its window", "snapshot going on"])
 def test_an_open_during_a_live_snapshot_leaves_its_aside_log_alone(
     empties: dict[str, Path],
     target: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
+    waits: bool,
 ) -> None:
+    """Held past the open's wait (a snapshot stopped in its window), the aside log is left alone, unsaid; a snapshot
+    that goes on while the open waits is waited for, and the open reads the snapshot."""
     snap = _store(empties, tmp_path, "snap.duckdb", "the_snapshot", log=False)
-    replace = os.replace
-    paused, go = threading.Event(), threading.Event()
+    replace, take = os.replace, _wal_aside._take
+    paused, go, tried = threading.Event(), threading.Event(), threading.Event()
 
     def held_before_the_replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
         if os.fspath(src) == str(snap):  # (the snapshot's own replace: the log is aside by now)
@@ -67,8 +71,17 @@ def test_an_open_during_a_live_snapshot_leaves_its_aside_log_alone(
             assert go.wait(30), "the test never let the snapshot go on"
         replace(src, dst)
 
+    def told_when_held(lock: Path, *, wait: bool) -> int | None:
+        fd = take(lock, wait=wait)
+        if fd is None:
+            tried.set()  # (the open found the lock held)
+        return fd
+
     monkeypatch.setattr(os, "replace", held_before_the_replace)
+    monkeypatch.setattr(_wal_aside, "_take", told_when_held)
+    monkeypatch.setattr(_wal_aside, "_WAIT_S", 30.0 if waits else 0.0)
     failed: list[BaseException] = []
+    read: list[list[tuple[str, int]]] = []
 
     def snapshot() -> None:
         try:
@@ -77,21 +90,41 @@ def test_an_open_during_a_live_snapshot_leaves_its_aside_log_alone(
             failed.append(exc)
             paused.set()
 
-    thread = threading.Thread(target=snapshot)
-    thread.start()
+    def another_open() -> None:  # (another kernel's read-only open, at the worst moment)
+        try:
+            with wb.open(target, read_only=True) as ws:
+                read.append(
+                    ws.sql(
+                        "SELECT key, count(*) FROM meta WHERE key IN ('old_store', 'the_snapshot') GROUP BY key"
+                    ).fetchall()
+                )
+        except BaseException as exc:  # noqa: BLE001 - told to the test below
+            failed.append(exc)
+
+    threads = [threading.Thread(target=snapshot), threading.Thread(target=another_open)]
+    threads[0].start()
     try:
         assert paused.wait(30) and not failed, failed
         [aside] = _wal_aside.set_aside_logs(target)
         with caplog.at_level(logging.WARNING, logger="workbench.store"):
-            # (another kernel's read-only open, at the worst moment: a dead snapshot's log would be put back here)
-            with wb.open(target, read_only=True) as ws:
-                assert ws.sql("SELECT value FROM meta WHERE key = 'old_store'").fetchall() == []
-        assert aside.exists() and not Path(f"{target}.wal").exists()  # (left alone: the snapshot's own)
+            if waits:
+                threads[1].start()
+                assert tried.wait(30)  # (the open waits on the lock now)
+            else:
+                another_open()  # (a dead snapshot's log would be put back here)
+                assert (
+                    aside.exists() and not Path(f"{target}.wal").exists()
+                )  # (left alone: the snapshot's own)
+            go.set()
+            for thread in threads:
+                if thread.is_alive() or thread is threads[0]:
+                    thread.join(30)
         assert caplog.text == ""  # (no warning that the log was put back, nor that a dead process left it)
     finally:
         go.set()
-        thread.join(30)
     assert not failed, failed
+    # (an open past its wait reads the store being replaced, without the log set aside; one that waited, the snapshot)
+    assert read == [[("the_snapshot", 1)]] if waits else read == [[]]
     assert not aside.exists() and not Path(f"{target}.wal").exists()
     assert _wal_aside.set_aside_logs(target) == [] and sorted(p.name for p in tmp_path.iterdir()) == [
         "x.duckdb"

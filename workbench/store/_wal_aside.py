@@ -22,9 +22,9 @@ reason; no store file) leaves the aside file untouched and is said too: nothing 
 An aside file is a dead process's only when no snapshot is in that window now (review50: an open during another
 process's snapshot put its log back, the snapshot then replaced the store beside it and the snapshot could not be
 opened). So the snapshot holds an exclusive ``fcntl.flock`` on ``.x.duckdb.aside.lock`` over the whole window
-(:func:`replacing`), and an open recovers only under that lock, taken without waiting: held, the aside file is a
-live snapshot's, deleted when it is done, and the open leaves it alone and says nothing. The kernel lets go of a
-dead process's flock, so a dead snapshot's lock never blocks. Windows has no ``fcntl``: there an open cannot tell a
+(:func:`replacing`), and an open recovers only under that lock, waiting a moment for it (a snapshot holds it for a
+rename and a delete): still held, the aside file is a live snapshot's, and the open leaves it alone, unsaid. The
+kernel lets go of a dead process's flock, so a dead snapshot's lock never blocks. Windows has no ``fcntl``: there an open cannot tell a
 dead snapshot from a running one, puts nothing back and only names the file.
 """
 
@@ -35,6 +35,7 @@ import glob
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,6 +50,7 @@ except ImportError:  # (Windows)
     fcntl = None  # type: ignore[assignment]
 
 _log = logging.getLogger("workbench.store")
+_WAIT_S = 2.0  # (an open's longest wait for the lock a snapshot or another open's recovery holds)
 
 
 def set_aside(target: Path) -> Path | None:
@@ -131,7 +133,7 @@ def drop_aside(aside: Path, ident: tuple[int, int] | None, target: Path) -> None
 def recover(target: str | os.PathLike[str]) -> None:
     """Before ``target`` is opened: put back the log a dead snapshot set aside from it when DuckDB takes it as that
     file's (the store then opens with its changes); say what every other one is (module docstring). A snapshot
-    running now (its lock held) is left alone, unsaid."""
+    running now is waited for a moment (its lock), then left alone, unsaid."""
     target = Path(target)
     asides = set_aside_logs(target)
     if not asides:
@@ -150,7 +152,7 @@ def recover(target: str | os.PathLike[str]) -> None:
         return
     lock = _lock_path(target)
     try:
-        fd = _take(lock, wait=False)
+        fd = _take_soon(lock)
     except OSError as exc:
         for aside in asides:
             _tell(
@@ -160,7 +162,7 @@ def recover(target: str | os.PathLike[str]) -> None:
             )
         return
     if fd is None:
-        return  # (a snapshot is in its window now: the aside log is its own, deleted when it is done)
+        return  # (held past _WAIT_S: a snapshot stopped in its window; the aside log is its own, left alone)
     try:
         _recover_held(target)
     finally:
@@ -179,6 +181,19 @@ def _recover_held(target: Path) -> None:
         return  # (another process, or this one, holds it for writing: the open says so; the log waits)
     for aside in asides:
         _put_back(aside, target)
+
+
+def _take_soon(lock: Path) -> int | None:
+    """The lock, waited for at most ``_WAIT_S`` (polled: flock has no timeout): a snapshot holds it for a rename
+    and a delete, another open recovering for a read-only open; so the open then reads the snapshot, not the store
+    it replaced, and two opens recovering at once take turns (the second no longer opened the store without the log
+    the first was putting back). None when still held (a process stopped in its window)."""
+    deadline = time.monotonic() + _WAIT_S
+    while True:
+        fd = _take(lock, wait=False)
+        if fd is not None or time.monotonic() >= deadline:
+            return fd
+        time.sleep(0.01)
 
 
 def _lock_path(target: Path) -> Path:
