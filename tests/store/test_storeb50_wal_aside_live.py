@@ -62,8 +62,9 @@ def test_an_open_during_a_live_snapshot_leaves_its_aside_log_alone(
     """Held past the open's wait (a snapshot stopped in its window), the aside log is left alone, unsaid; a snapshot
     that goes on while the open waits is waited for, and the open reads the snapshot."""
     snap = _store(empties, tmp_path, "snap.duckdb", "the_snapshot", log=False)
-    replace, take = os.replace, _wal_aside._take
-    paused, go, tried = threading.Event(), threading.Event(), threading.Event()
+    replace, take, take_soon = os.replace, _wal_aside._take, _wal_aside._take_soon
+    paused, go, decided = threading.Event(), threading.Event(), threading.Event()
+    tries, returned = [], []
 
     def held_before_the_replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
         if os.fspath(src) == str(snap):  # (the snapshot's own replace: the log is aside by now)
@@ -74,11 +75,20 @@ def test_an_open_during_a_live_snapshot_leaves_its_aside_log_alone(
     def told_when_held(lock: Path, *, wait: bool) -> int | None:
         fd = take(lock, wait=wait)
         if fd is None:
-            tried.set()  # (the open found the lock held)
+            tries.append(lock)
+            if len(tries) == 2:  # (the open found the lock held, and tries again: it waits)
+                decided.set()
+        return fd
+
+    def told_when_done(lock: Path) -> int | None:
+        fd = take_soon(lock)
+        returned.append(fd)
+        decided.set()  # (the open went on, with the lock or without it)
         return fd
 
     monkeypatch.setattr(os, "replace", held_before_the_replace)
     monkeypatch.setattr(_wal_aside, "_take", told_when_held)
+    monkeypatch.setattr(_wal_aside, "_take_soon", told_when_done)
     monkeypatch.setattr(_wal_aside, "_WAIT_S", 30.0 if waits else 0.0)
     failed: list[BaseException] = []
     read: list[list[tuple[str, int]]] = []
@@ -109,7 +119,7 @@ def test_an_open_during_a_live_snapshot_leaves_its_aside_log_alone(
         with caplog.at_level(logging.WARNING, logger="workbench.store"):
             if waits:
                 threads[1].start()
-                assert tried.wait(30)  # (the open waits on the lock now)
+                assert decided.wait(30) and returned == []  # (the open waits on the lock now)
             else:
                 another_open()  # (a dead snapshot's log would be put back here)
                 assert (
