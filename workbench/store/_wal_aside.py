@@ -81,9 +81,8 @@ def replacing(target: Path) -> Iterator[None]:
     lock = _lock_path(target)
     try:
         fd = _take(lock, wait=True)
-    except (
-        OSError
-    ) as exc:  # (a file system with no flock: an open there cannot take it either, and puts nothing back)
+    except OSError as exc:
+        # (a file system with no flock: an open there cannot take it either, and puts nothing back)
         _log.debug("%s: no lock %s for the snapshot's replace (%s)", target, lock.name, exc)
         fd = None
     try:
