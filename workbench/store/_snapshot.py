@@ -22,7 +22,7 @@ from ._linked_roots import keep_linked_roots_sql
 from ._read_only_open import connect_read_only
 from ._store_file import holds_store_tables, refuse_wal
 from ._transaction import transaction
-from ._wal_aside import set_aside
+from ._wal_aside import drop_aside, held, replacing, set_aside
 
 _BATCH_ROWS = 100_000
 
@@ -122,16 +122,18 @@ def _replace(tmp: str, target: Path) -> None:
     kernel's ``x.duckdb.wal``) set aside first: left beside the snapshot, it made the snapshot unopenable ("WAL does
     not match database file"). Put back if the replace fails: the old store keeps its log's changes. (A process
     dying between the two steps leaves the aside file; the store's next open puts it back or says what it is:
-    ``_wal_aside.py``.)"""
-    aside = set_aside(target)
-    try:
-        os.replace(tmp, target)
-    except BaseException:
-        if aside is not None:
-            os.replace(aside, f"{target}.wal")
-        raise
-    if aside is not None:
-        aside.unlink()
+    ``_wal_aside.py``; the window is held under its lock, so that an open meanwhile leaves the aside log alone.)"""
+    with replacing(target):
+        aside = set_aside(target)
+        with held(aside) as ident:
+            try:
+                os.replace(tmp, target)
+            except BaseException:
+                if aside is not None:
+                    os.replace(aside, f"{target}.wal")
+                raise
+            if aside is not None:
+                drop_aside(aside, ident, target)
 
 
 def _check_no_other_writer(target: Path) -> None:
