@@ -352,14 +352,11 @@ def _system_runs(ws: Any, policy: Any, args: argparse.Namespace) -> tuple[list[s
     a policy of one system's limits replayed on every system's runs cut other systems' runs at limits never meant
     for them, and its figures read as the policy's."""
     from .policy._limits import listed_systems
-    from .store._own_connection import fetch
+    from .store._outcomes import runs_by_system
 
     if args.system is None and (policy.provenance.sweep or {}).get("system") is None:
         return None, None  # (a policy of every system's runs: no store read)
-    # each system's run ids, not ws.runs()'s frame of every run with its attributes (a store of millions)
-    ids = dict(
-        fetch(ws.con, "SELECT coalesce(system, ''), list(run_id ORDER BY run_id) FROM runs GROUP BY ALL")
-    )
+    ids = runs_by_system(ws)
     present, total = sorted(ids), sum(len(v) for v in ids.values())
     if args.system is not None:
         if args.system not in present:

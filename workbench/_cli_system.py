@@ -20,11 +20,9 @@ def system_runs(ws: Any, system: str) -> tuple[list[str], int, int]:
     """The run ids of ``system`` ('' for the runs with no system name), with the store's run and system counts;
     an ``InvalidParameterError`` naming the systems there are when it holds none of it."""
     from .policy._limits import listed_systems
-    from .store._own_connection import fetch
+    from .store._outcomes import runs_by_system
 
-    ids = dict(
-        fetch(ws.con, "SELECT coalesce(system, ''), list(run_id ORDER BY run_id) FROM runs GROUP BY ALL")
-    )
+    ids = runs_by_system(ws)
     if system not in ids:
         raise InvalidParameterError(
             f"--system {system!r}: no runs of it here (systems: {listed_systems(sorted(ids))})"

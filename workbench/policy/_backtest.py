@@ -313,11 +313,9 @@ def _learned_system_runs(ws: Any, policy: Policy) -> tuple[list[str] | None, str
     learned_for = (policy.provenance.sweep or {}).get("system")
     if learned_for is None:
         return None, None  # (a policy of every system's runs: no store read)
-    from ..store._own_connection import fetch
+    from ..store._outcomes import runs_by_system
 
-    ids = dict(
-        fetch(ws.con, "SELECT coalesce(system, ''), list(run_id ORDER BY run_id) FROM runs GROUP BY ALL")
-    )
+    ids = runs_by_system(ws)
     if len(ids) < 2 or learned_for not in ids:
         return None, None
     return list(ids[learned_for]), learned_for
