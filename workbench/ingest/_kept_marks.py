@@ -68,4 +68,7 @@ def _fingerprint_macro() -> str:
     # (the file's text, not detect/_fingerprint.py: importing workbench.detect imports pandas and pyarrow, which an
     # ingest on the SQL path never imports — test_otlp24_memory, test_otlp14_lazy_arrow)
     (stmt,) = dict(sql_sections("fingerprints", "workbench.detect"))[""]
+    # (detect/_macros.TEMP_MACRO, written out for the same reason: a statement not of that form would make a macro
+    # of the store itself, on every re-ingest of detected runs)
+    assert stmt.startswith("CREATE OR REPLACE TEMP MACRO ")
     return stmt
