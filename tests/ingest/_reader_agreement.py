@@ -214,6 +214,7 @@ WRITERS = (
     "test_otlp",
     "test_otlp_js_objects",
     "test_otlp_time_units",
+    "test_real33_langchain_subagents",  # an OpenInference export edited (its agent names in a metadata object)
     # native JSONL (and not here: test_real22_vercel_ai_runs reads the checked-in files below, realingest11_completion
     # and attack20 write the console exporter's and openai-agents' own formats, of one reader each)
     "test_native_file",

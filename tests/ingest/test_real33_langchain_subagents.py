@@ -25,12 +25,13 @@ OI_CRASH = FIXTURES / "openinference_subagents_crash.otlp.jsonl"
 OTEL_FAULT = FIXTURES / "otel_genai_subagents_fault.otlp.jsonl"
 OTEL_CRASH = FIXTURES / "otel_genai_subagents_crash.otlp.jsonl"
 OTEL_UNNAMED = FIXTURES / "otel_genai_unnamed_subagents_fault.otlp.jsonl"
+OI_UNNAMED = FIXTURES / "openinference_unnamed_subagents_fault.otlp.jsonl"
 
 
 @pytest.fixture(scope="module")
 def detected() -> DetectedTogether:
     """The files whose findings the tests below look at by the chosen reader, detected in one store."""
-    return DetectedTogether([OI_FAULT, OTEL_FAULT, OTEL_UNNAMED])
+    return DetectedTogether([OI_FAULT, OTEL_FAULT, OI_UNNAMED, OTEL_UNNAMED])
 
 
 def _steps(ws: wb.Workspace):  # noqa: ANN202
@@ -59,9 +60,10 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("fast", [True, False])
-def test_openinference_names_each_create_agent_agent(fast: bool) -> None:
-    ws = ingested_whole(OI_FAULT, fast)
+# (by the chosen reader, as every test below: that both readers store the same rows for these checked-in files is
+# test_reader24_agreement.py's test_checked_in_fixtures_read_the_same_by_both_readers)
+def test_openinference_names_each_create_agent_agent() -> None:
+    ws = ingested_whole(OI_FAULT)
     assert _who(ws) == EXPECTED
     steps = _steps(ws)
     # the loop's nodes are steps of their agent, not agents named "model" and "tools"
@@ -138,9 +140,10 @@ def _metadata_as_object(span: dict) -> None:
             }
 
 
-@pytest.mark.parametrize("fast", [True, False])
-def test_the_agent_name_in_a_metadata_object(tmp_path: Path, fast: bool) -> None:
-    assert _who(ingested_whole(edited_copy(tmp_path, _metadata_as_object, OI_FAULT), fast)) == EXPECTED
+# (by the chosen reader: both readers store the same rows for the copy, tests/ingest/conftest.py's check of
+# WRITERS' files)
+def test_the_agent_name_in_a_metadata_object(tmp_path: Path) -> None:
+    assert _who(ingested_whole(edited_copy(tmp_path, _metadata_as_object, OI_FAULT))) == EXPECTED
 
 
 def test_a_phoenix_span_frame_names_the_agent(tmp_path: Path) -> None:
@@ -185,20 +188,15 @@ UNNAMED = {
 }
 
 
-@pytest.mark.parametrize(
-    ("path", "fast"),
-    [("openinference_unnamed", True), ("openinference_unnamed", False), ("otel_genai_unnamed", None)],
-)
-def test_unnamed_create_agents_are_the_tools_that_run_them(
-    detected: DetectedTogether, path: str, fast: bool | None
-) -> None:
+@pytest.mark.parametrize("path", ["openinference_unnamed", "otel_genai_unnamed"])
+def test_unnamed_create_agents_are_the_tools_that_run_them(detected: DetectedTogether, path: str) -> None:
     """``create_agent`` given no ``name=`` writes no ``lc_agent_name``; OpenInference's metadata still marks its
     loop (``ls_integration`` ``langchain_create_agent``). Read by the LangGraph node (real34: before), every agent
     was ``model`` / ``tools`` and the made-up price was the ``tools`` agent's; now, as the official
     instrumentation's nameless ``invoke_agent`` is read, a subagent is the tool that runs it, the supervisor
     nameless, and the made-up price the researcher's."""
     file = FIXTURES / f"{path}_subagents_fault.otlp.jsonl"
-    ws = ingested_whole(file, fast)
+    ws = ingested_whole(file)
     steps = _steps(ws).fillna({"agent": "-"})
     tools = steps[steps.kind == "tool"]
     assert {
@@ -206,8 +204,7 @@ def test_unnamed_create_agents_are_the_tools_that_run_them(
         "llm": steps[steps.kind == "llm"].agent.tolist(),
         "tools": list(zip(tools.tool, tools.agent, strict=True)),
     } == UNNAMED
-    # (the official instrumentation's file, read by the chosen reader, is detected beside the others)
-    findings = detected.findings(file) if file == OTEL_UNNAMED else wb.detect(ws)
+    findings = detected.findings(file)
     critical = findings[findings.severity == "critical"]
     llm = _steps(ws).query("kind == 'llm' and agent == 'ask_researcher'")
     assert "41.20" in llm.output.iloc[1]
