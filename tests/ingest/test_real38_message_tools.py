@@ -41,11 +41,9 @@ def _derived(ws: wb.Workspace) -> list[tuple]:
     ).fetchall()
 
 
-@pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
-def test_openllmetry_crew_calls_become_tool_steps_of_their_caller(
-    monkeypatch: pytest.MonkeyPatch, fast: bool
-) -> None:
-    ws, report = _ingest(monkeypatch, fast, CREW / "openllmetry_fault.otlp.jsonl")
+# (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
+def test_openllmetry_crew_calls_become_tool_steps_of_their_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    ws, report = _ingest(monkeypatch, None, CREW / "openllmetry_fault.otlp.jsonl")
     assert (report.read, report.stored, report.quarantined) == (11, 11, 0)  # 9 spans and 2 calls
     assert any("2 tool call(s) found only in the model calls' messages" in n for n in report.notes)
     rows = _derived(ws)
@@ -104,9 +102,9 @@ def test_a_call_a_span_traced_is_not_staged_again(monkeypatch: pytest.MonkeyPatc
     ).fetchall() == [(0,)]
 
 
-@pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
-def test_crewai_tool_failure_row_is_no_second_error(monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
-    ws, _ = _ingest(monkeypatch, fast, CREW / "native_tracing_tool_error.otlp.jsonl")
+# (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
+def test_crewai_tool_failure_row_is_no_second_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    ws, _ = _ingest(monkeypatch, None, CREW / "native_tracing_tool_error.otlp.jsonl")
     errors = ws.sql("SELECT name, tool, error FROM steps WHERE status = 'error'").fetchall()
     assert errors == [
         ("call tool", "get_price", "price feed unreachable: 503")
@@ -259,12 +257,10 @@ def test_result_shapes() -> None:
     ]
 
 
-@pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
-def test_a_tool_that_raised_under_openllmetry_is_an_error_step(
-    monkeypatch: pytest.MonkeyPatch, fast: bool
-) -> None:
+# (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
+def test_a_tool_that_raised_under_openllmetry_is_an_error_step(monkeypatch: pytest.MonkeyPatch) -> None:
     # (real38's fresh run: CrewAI hands its model "Error executing tool: <the exception>", no span says so)
-    ws, report = _ingest(monkeypatch, fast, CREW / "openllmetry_tool_error.otlp.jsonl")
+    ws, report = _ingest(monkeypatch, None, CREW / "openllmetry_tool_error.otlp.jsonl")
     assert (report.read, report.stored, report.quarantined) == (11, 11, 0)
     rows = _derived(ws)
     assert [(r[2], r[3], r[4], r[6]) for r in rows] == [
