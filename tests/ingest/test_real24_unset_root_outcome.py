@@ -38,12 +38,10 @@ def _outcomes(monkeypatch: pytest.MonkeyPatch, fast: bool, path: Path) -> list[t
     return ws.sql("SELECT outcome, outcome_source FROM runs ORDER BY ALL").fetchall()
 
 
-@pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
-def test_completed_workflow_and_returned_agent_runs_succeeded(
-    monkeypatch: pytest.MonkeyPatch, fast: bool
-) -> None:
-    assert _outcomes(monkeypatch, fast, MAF) == [("success", "root_status")]  # old code: unknown
-    assert _outcomes(monkeypatch, fast, PAI) == [("success", "root_status")] * 2  # old code: unknown
+# (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
+def test_completed_workflow_and_returned_agent_runs_succeeded(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _outcomes(monkeypatch, None, MAF) == [("success", "root_status")]  # old code: unknown
+    assert _outcomes(monkeypatch, None, PAI) == [("success", "root_status")] * 2  # old code: unknown
 
 
 def _workflow_events(names: list[str], status: dict | None = None):
