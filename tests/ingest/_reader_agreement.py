@@ -289,8 +289,9 @@ class WrittenFiles:
     def flush(self) -> None:
         """Both readers store the same rows for each file set kept (a difference names the test that wrote it).
         Every batch is read, whatever one before it found: one error names every test whose files the readers
-        store differently. (Run at the worker's end, it is reported as an error at the teardown of whichever test
-        ran last there: the message says so, and which tests wrote the files.)"""
+        store differently. (Run between modules, once FLUSH_AT files are kept, and at the worker's end, it is
+        reported as an error at the teardown of whichever test ran then: the message says so, and which tests wrote
+        the files.)"""
         units, self.pending = self.pending, []
         found = []
         for batch in independent_batches([paths for paths, _ in units]):
@@ -301,6 +302,7 @@ class WrittenFiles:
         if found:
             raise AssertionError(
                 f"the two readers store differently what {len(found)} test(s) wrote (tests/ingest/_reader_agreement.py: "
-                "compared when this worker ended, so reported at the teardown of the test that ran last; each "
+                "compared where a module ended or the worker did, so reported at the teardown of the test that ran "
+                "then, not the one that wrote them; each "
                 "difference below begins with the test that wrote the files):\n" + "\n".join(found)
             )

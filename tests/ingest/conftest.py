@@ -12,6 +12,11 @@ import pytest
 from _reader_agreement import WRITERS, WrittenFiles
 
 _WRITTEN = WrittenFiles()
+# Files kept for the comparison past which it is run where a module ends, instead of all at the worker's end: there
+# it ran after the scheduler had handed out the last unit, in the last test's teardown (7-18 s), so the worker that
+# ended last ended that much later; run between modules, the scheduler hands the other worker more meanwhile. (Fewer
+# files a comparison cost more calls a file, each file at most once either way: a few dozen keep most of it.)
+FLUSH_AT = 32
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -26,3 +31,16 @@ def _both_readers_agree_on_what_the_test_wrote(request: pytest.FixtureRequest) -
     yield
     if request.module.__name__ in WRITERS:
         _WRITTEN.check(request.node)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    out = yield
+    # (between modules only: the tests of one module mostly write the same trace ids, read in separate batches)
+    if (
+        nextitem is not None
+        and nextitem.nodeid.split("::")[0] != item.nodeid.split("::")[0]
+        and len(_WRITTEN.pending) >= FLUSH_AT
+    ):
+        _WRITTEN.flush()
+    return out
