@@ -96,7 +96,7 @@ class SharedLab:
     The server serves a fresh folder holding a copy of ``notebooks/`` (it autosaves: it must never
     write into the checkout); tests add their own files there. Its kernels run this venv's python
     with ``$WORKBENCH_DB`` pointing at one demo store for all notebooks (the first fills it, the
-    next open it; a test shuts its kernels down, releasing DuckDB's lock, before the next opens).
+    next open it; they share one kernel, whose reset between two closes it: tests/browser/_lab.py).
     """
 
     KEY = pytest.StashKey["SharedLab"]()

@@ -46,12 +46,14 @@ class Session:
 
 
 class Desk:
-    """One JupyterLab page for every notebook of the browser tests, and one kernel for the view tests.
+    """One JupyterLab page for every notebook of the browser tests, and one kernel for the committed notebooks and
+    the view tests.
 
     A page's boot (JupyterLab's bundles, its extensions, the settings) costs ~4.8 CPU s and a kernel with
     ``HEADER``'s imports ~10: most view tests spent more on those than on their view. A notebook is opened in
-    the page as a person does (File > Open from Path…) and closed after (its changes discarded); the view
-    tests' notebooks are given the one kernel, its namespace, widgets and warning filters reset in between.
+    the page as a person does (File > Open from Path…) and closed after (its changes discarded); each is given the
+    one kernel, its namespace, widgets and warning filters reset in between (the reset closes the demo store a
+    committed notebook opened: the next opens it).
     """
 
     def __init__(self, browser, lab) -> None:  # noqa: ANN001
@@ -149,7 +151,6 @@ class Desk:
             # (with a path the server starts it in the lab's root, as it would for the notebook: without one it
             # inherits the server's working directory, the checkout, and a notebook's relative file lands there)
             self.kernel = _post(f"{self.url}/api/kernels", {"name": "python3", "path": name})["id"]
-            _SHARED_KERNELS.add(self.kernel)
         _execute(self.runtime, self.kernel, _RESET)  # (on a new kernel: notes the filters it started with)
         # the page opening ``name`` finds this session by its path and connects to its kernel
         _post(
@@ -161,7 +162,6 @@ class Desk:
         """A test failed on the shared kernel: stop it, so that the next view test starts on a fresh one."""
         kernel, self.kernel = self.kernel, None
         if kernel is not None:
-            _SHARED_KERNELS.discard(kernel)
             try:
                 _delete_kernel(self.url, kernel)
             except (
@@ -172,7 +172,6 @@ class Desk:
 
 VIEWPORT = {"width": 1400, "height": 1800}
 _DESKS: dict[tuple[int, str], Desk] = {}
-_SHARED_KERNELS: set[str] = set()  # the desks' view-test kernels: shutdown_kernels leaves them running
 
 
 def desk(browser, lab) -> Desk:  # noqa: ANN001
@@ -236,15 +235,6 @@ def _execute(runtime: Path, kernel: str, code: str) -> None:
         kc.stop_channels()
     if reply["content"]["status"] != "ok":
         raise RuntimeError(f"resetting the shared kernel failed: {reply['content']}")
-
-
-def open_notebook(browser, lab, name: str) -> Session:  # noqa: ANN001
-    """Open ``name`` (in the lab's root) in the shared page, on a kernel of its own; ``close_notebook`` after."""
-    return desk(browser, lab).open(name)
-
-
-def close_notebook(browser, lab, s: Session) -> None:  # noqa: ANN001
-    desk(browser, lab).close(s)
 
 
 def run_all(s: Session, timeout: float = 600) -> None:
@@ -370,18 +360,6 @@ def screenshot(s: Session, path: Path, full: bool = True) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     s.page.screenshot(path=str(path), full_page=full)
     return path
-
-
-def shutdown_kernels(url: str) -> None:
-    """Stop every kernel of the server but the view tests' shared one (frees the demo store for the next
-    notebook): each is gone from the server's list and its process has exited when this returns."""
-    import json
-    import urllib.request
-
-    kernels = json.loads(urllib.request.urlopen(f"{url}/api/kernels", timeout=10).read())
-    for k in kernels:
-        if k["id"] not in _SHARED_KERNELS:
-            _delete_kernel(url, k["id"])
 
 
 def _delete_kernel(url: str, kernel: str) -> None:

@@ -21,15 +21,13 @@ from _lab import (
     PANEL,
     VIEWPORT,
     cell_errors,
-    close_notebook,
+    desk,
     onerror_would_have_fired,
-    open_notebook,
     run_all,
     run_cells,
     save_notebook,
     screenshot,
     settle,
-    shutdown_kernels,
     text,
     wait_charts_drawn,
     wait_text_change,
@@ -64,18 +62,23 @@ def _check_page(lab, s, minimum_charts: int) -> list[dict]:  # noqa: ANN001
 
 
 @pytest.fixture()
-def session(lab, browser):  # noqa: ANN001
-    opened = []
+def session(lab, browser, request):  # noqa: ANN001
+    """Opens a committed notebook in the shared page on the view tests' kernel, reset to a fresh namespace (its
+    imports already loaded: a kernel of its own cost each notebook ~6 CPU s of imports and ~3 s of shutdown); the
+    notebook closed after, and the kernel stopped if the test failed (nothing it left running reaches the next)."""
+    d, opened, failed = desk(browser, lab), [], request.session.testsfailed
 
     def open_(name: str):  # noqa: ANN202
-        s = open_notebook(browser, lab, name)
+        d.warm_kernel(name)
+        s = d.open(name)
         opened.append(s)
         return s
 
     yield open_
     for s in opened:
-        close_notebook(browser, lab, s)
-    shutdown_kernels(lab.url)
+        d.close(s)
+    if request.session.testsfailed > failed:
+        d.drop_kernel()
 
 
 def _check_fits(s, shot: Path | None = None, at_1000=None) -> None:  # noqa: ANN001
