@@ -4,6 +4,8 @@ and good runs. One agent, timed runs (the drift view draws them over time)."""
 
 from __future__ import annotations
 
+from _built import copy_of
+
 import workbench as wb
 
 T0 = 1_767_225_600_000_000_000
@@ -61,7 +63,12 @@ def _run(run_id: str, k: int, outcome: str, answer: str, made_up: bool) -> list[
 
 def silent_store(silent_runs: int = SILENT) -> wb.Workspace:
     """``BAD`` runs declared failed, ``silent_runs`` silent failures (declared success, the answer quotes
-    13.75, no tool returned it), ``GOOD`` good runs; detectors run."""
+    13.75, no tool returned it), ``GOOD`` good runs; detectors run. A copy of the store of its kind built once per
+    process (four modules of three directories read it: tests/_built.py)."""
+    return copy_of(("left21_silent", silent_runs), lambda: _build(silent_runs))
+
+
+def _build(silent_runs: int) -> wb.Workspace:
     records: list[dict] = []
     k = 0
     for i in range(BAD):

@@ -99,7 +99,19 @@ def write_runs(folder: Path, system: str, n: int, seed: int) -> Path:
 
 def two_systems_frame(folder: Path, n_alpha: int, n_beta: int) -> tuple:
     """A store of ``n_alpha`` alpha and ``n_beta`` beta runs written under ``folder``, its portable feature table, and
-    the alpha and beta run ids (sorted): a model fitted on alpha meets beta as a system it never saw."""
+    the alpha and beta run ids (sorted): a model fitted on alpha meets beta as a system it never saw.
+
+    Copies of the store and the table, built once per process for each size (three modules ask for 24 + 12, see
+    tests/_built.py): the runs are written under the first caller's ``folder`` only."""
+    from _built import once
+
+    ws, X, alpha, beta = once(
+        ("whowhen_two_systems", n_alpha, n_beta), lambda: _two_systems(folder, n_alpha, n_beta)
+    )
+    return ws.copy(), X.copy(), list(alpha), list(beta)
+
+
+def _two_systems(folder: Path, n_alpha: int, n_beta: int) -> tuple:
     import workbench as wb
     from workbench.attribution._blame_model import BlameModel
 
