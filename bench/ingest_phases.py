@@ -15,6 +15,9 @@ are summed into phases, CPU seconds of the process (DuckDB's threads included):
 - ``stage copy``: the INSERTs of mapped rows into ``stage_steps``;
 - ``stage checkpoints``: the stage database's checkpoints;
 - ``stage Python``: the rest of staging (reading blocks, the depth pre-check, the Python reader's records);
+- ``stage line scan``: the native whole-file read's line count and lenient scan (``_lenient_scan``), a Python pass
+  over the raw text in a thread of its own beside the copies: its thread's CPU (``[scan]`` lines,
+  ``_timings.ThreadClock``), taken out of the statements it ran beside and of ``stage Python`` (after them);
 - ``merge, chunk 0``: finalize.sql's checks over every staged step, then the first chunk (the whole merge of a
   call of fewer than ``_driver.MERGE_CHUNK_STEPS`` steps);
 - ``merge, other chunks``: the chunks after the first (finalize_tree.sql, finalize_insert.sql);
@@ -46,6 +49,7 @@ PHASES = (
     "stage copy",
     "stage checkpoints",
     "stage Python",
+    "stage line scan",
     "merge, chunk 0",
     "merge, other chunks",
     "after the chunks",
@@ -62,6 +66,10 @@ def phases(lines: list[str]) -> dict[str, float]:
     out = dict.fromkeys(PHASES, 0.0)
     staging_statements = 0.0
     staged = False
+    # the line scan's thread CPU (each file's cumulative: until the other records' copies ended, the steps', in
+    # all), summed over the call's files
+    scan = {"other records": 0.0, "steps": 0.0, "all": 0.0}
+    file_scan = dict(scan)
     for line in lines:
         m = _LINE.match(line.strip())
         if not m:
@@ -81,6 +89,12 @@ def phases(lines: list[str]) -> dict[str, float]:
                 out["commit"] += cpu
             else:  # (a mark this script does not know: its CPU would fall in no phase)
                 raise ValueError(f"an ingest mark this script does not know: {text!r}")
+        elif tag == "scan" and not staged:
+            key = "other records" if "other records" in text else "steps" if "steps'" in text else "all"
+            file_scan[key] = cpu
+            if key == "all":  # (a file's last line)
+                scan = {k: scan[k] + file_scan[k] for k in scan}
+                file_scan = dict.fromkeys(scan, 0.0)
         elif tag == "stage" and not staged:
             staging_statements += cpu
             key = (
@@ -93,6 +107,13 @@ def phases(lines: list[str]) -> dict[str, float]:
             out[key] += cpu
         elif tag == "merge" and text.strip() == "CHECKPOINT":
             out["checkpoint"] += cpu
+    if scan["all"]:
+        # (the copies' lines count the process's CPU, the scan's thread's with it: its share of each taken out;
+        # what it ran after the steps' copy fell in stage Python)
+        out["stage statements"] -= scan["other records"]
+        out["stage copy"] -= scan["steps"] - scan["other records"]
+        out["stage Python"] -= scan["all"] - scan["steps"]
+        out["stage line scan"] = scan["all"]
     return out
 
 

@@ -49,5 +49,21 @@ def test_phases_of_a_chunked_call(
     assert copies and got["stage copy"] == pytest.approx(
         sum(float(re.search(r"([\d.]+) s CPU", ln).group(1)) for ln in copies), abs=1e-6
     )
+    # a native file's line scan ([scan]: its thread's CPU so far, at the end of the other records' copies, of the
+    # steps', in all) is taken out of the phases it ran beside: a phase of its own, nothing counted twice
+    at = lines.index(marks[0])
+    scan = [
+        f"[scan]    0.00 s wall    {cpu:.2f} s CPU     100 MB peak  line scan, {what}"
+        for cpu, what in (
+            (0.01, "until the other records' copies ended"),
+            (0.03, "until the steps' copy ended"),
+            (0.05, "in all"),
+        )
+    ]
+    scanned = ingest_phases.phases([*lines[:at], *scan, *lines[at:]])
+    assert scanned["stage line scan"] == pytest.approx(0.05)
+    assert scanned["stage copy"] == pytest.approx(got["stage copy"] - 0.02)
+    assert scanned["stage Python"] == pytest.approx(got["stage Python"] - 0.02)
+    assert sum(scanned.values()) == pytest.approx(sum(got.values()), abs=1e-6)
     with pytest.raises(ValueError, match="does not know"):
         ingest_phases.phases([*lines, "[ingest]    0.10 s wall    0.10 s CPU     100 MB peak  until renamed"])

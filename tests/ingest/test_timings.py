@@ -39,6 +39,12 @@ def test_timings_name_the_native_read_and_the_staging_inserts(tmp_path: Path) ->
     assert any("INSERT INTO stage_steps" in ln for ln in stage), out
     assert all(" s wall " in ln and " s CPU " in ln and " MB peak " in ln for ln in stage)
     assert any(ln.startswith("[merge]") and "INSERT INTO steps" in ln for ln in out)
+    # the line scan's own thread's CPU, read at the end of the copies it ran beside and at its end
+    assert [ln.split("MB peak", 1)[1].strip() for ln in out if ln.startswith("[scan]")] == [
+        "line scan, until the other records' copies ended",
+        "line scan, until the steps' copy ended",
+        "line scan, in all",
+    ], out
     # off (the default), nothing is printed
     env.pop("WORKBENCH_INGEST_TIMINGS")
     quiet = subprocess.run(

@@ -239,9 +239,9 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
         # both cores: the steps of lines the pass hands back are taken out of the stage after it, and the
         # runs, edges and labels all again should one of their lines be handed back (rare: they are copied
         # again then). (The pass outlasted the steps' copy, so the other copies cost no time of their own.)
-        scan, samples = LenientScan(), []
+        scan, samples, clock = LenientScan(), [], _timings.ThreadClock()
         with ThreadPoolExecutor(1) as pool:
-            counting = pool.submit(last_text_line, path, scan, samples)
+            counting = pool.submit(clock.run, last_text_line, path, scan, samples)
             try:
                 first, *firsts = _next_rowids(con)  # (where each copy starts: what a take-back takes)
                 with one_thread(con):
@@ -250,9 +250,12 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
                     # to the spill file by the copied steps. 1M native steps, 640MB, two alternated pairs, load
                     # 11-14: the four copies 2.91 -> 2.55 and 2.93 -> 2.46 CPU s, the runs' 0.33-0.35 -> 0.16-0.17)
                     _copy_out(con, stage, table)
+                    clock.note("line scan, until the other records' copies ended")
                     _copy_steps(con, stage, table)
+                    clock.note("line scan, until the steps' copy ended")
             finally:
                 counted = counting.result()
+                clock.note("line scan, in all")  # (its thread's CPU: the copies' lines count it too)
         late = _vouched(con, path, stage, table, counted, scan.found(), lenient, first)
         if late is None or not _in_order(con, table, samples):
             _take_back(con, stage, first)

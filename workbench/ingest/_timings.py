@@ -9,6 +9,7 @@ plain ``con.execute``.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from typing import Any
 
@@ -65,3 +66,39 @@ def execute(
         f"{peak_mb():6.0f} MB peak  {head}"
     )
     return result
+
+
+class ThreadClock:
+    """The CPU seconds of a helper thread, readable from the thread that waits for it (profiling).
+
+    A statement's line counts the process's CPU, so a thread running beside it (the native reader's line count
+    and lenient scan, beside its copies) is counted in whatever statement it overlaps. :meth:`note` prints that
+    thread's own CPU so far, tagged ``[scan]``, for ``bench/ingest_phases.py`` to take out of those statements.
+    """
+
+    def __init__(self) -> None:
+        self.ident: int | None = None
+        self.start = 0.0
+
+    def run(self, fn: Any, *args: Any) -> Any:
+        """Call ``fn(*args)`` in the current thread (the helper), its CPU clock started."""
+        self.ident, self.start = threading.get_ident(), time.thread_time()
+        return fn(*args)
+
+    def cpu(self) -> float:
+        """The helper's CPU seconds since :meth:`run` began (0 before, or where no thread clock is readable)."""
+        if self.ident is None:
+            return 0.0
+        try:
+            return time.clock_gettime(time.pthread_getcpuclockid(self.ident)) - self.start
+        except (
+            AttributeError,
+            OSError,
+            OverflowError,
+        ):  # (no such clock on this platform, or the thread ended)
+            return 0.0
+
+    def note(self, what: str) -> None:
+        """When ENABLED, print the helper's CPU seconds so far, tagged ``[scan]``."""
+        if ENABLED:
+            print(f"[scan] {0.0:7.2f} s wall {self.cpu():7.2f} s CPU  {peak_mb():6.0f} MB peak  {what}")
