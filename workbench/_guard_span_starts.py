@@ -105,6 +105,7 @@ class _SpanStarts:
                 if not span.attributes:
                     step.live = (span, ctx.span_id, parent is None)
                     run.haystack = True
+                    run.waiting[ctx.span_id] = step
             if late:  # (judged at its end; its start still starts the run's clock, as the stored run's does)
                 st.clock_from(step.started)
             run.spans[ctx.span_id] = step
@@ -137,12 +138,13 @@ class _SpanStarts:
         by another span's start or end they are set; one with none yet, another thread's just started, waits on).
         Several tool calls of one step run in parallel end in the order their tools take, not the one they were
         asked in: judged at their ends, a limit on calls would blame the quicker call. (Under the run's lock.)"""
+        # (run.waiting, not run.spans: a wide run's open spans, judged long since, are not looked at again; a step
+        # judged, ended or forgotten by run.spans leaves it here)
+        gone = [i for i, s in run.waiting.items() if s.live is None or run.spans.get(i) is not s]
+        for i in gone:
+            del run.waiting[i]
         held = sorted(
-            (
-                s
-                for s in run.spans.values()
-                if s.live is not None and not s.pending and (s is this or s.live[0].attributes)
-            ),
+            (s for s in run.waiting.values() if not s.pending and (s is this or s.live[0].attributes)),
             key=lambda s: s.started,
         )
         told: list[tuple[int, _Step, Decision]] = []

@@ -125,6 +125,7 @@ class _Run:
         "deferred",
         "tops",
         "haystack",
+        "waiting",
     )
 
     def __init__(self, state: RunState) -> None:
@@ -144,6 +145,9 @@ class _Run:
         self.haystack = (
             False  # a span of Haystack's own tracing was held here (_guard_span_starts._begin_held)
         )
+        # the spans of Haystack's own tracing held since their starts, in start order (a step leaves when it is
+        # judged or forgotten): what every span's start or end looks at, not every open span of a wide run
+        self.waiting: dict[int, _Step] = {}
 
 
 def _shallower(step: _Step, up: int) -> None:
