@@ -106,7 +106,7 @@ def trip(new: bool) -> Path:
     return doc
 
 
-def _steps(tmp_path: Path, new: bool, fast: bool, monkeypatch: pytest.MonkeyPatch) -> dict:
+def _steps(tmp_path: Path, new: bool, fast: bool | None, monkeypatch: pytest.MonkeyPatch) -> dict:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
     path = tmp_path / "tl.otlp.jsonl"
     path.write_text(json.dumps(trip(new)) + "\n")

@@ -210,7 +210,7 @@ def trace(rows: list) -> dict:
     }
 
 
-def _open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool, rows: list) -> wb.Workspace:
+def _open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool | None, rows: list) -> wb.Workspace:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
     path = tmp_path / "adk.otlp.jsonl"
     path.write_text(json.dumps(trace(rows)) + "\n")

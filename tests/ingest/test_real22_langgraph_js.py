@@ -25,7 +25,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "langgraph_js" / "langgraph_js_qu
 
 
 def _ingest(
-    monkeypatch: pytest.MonkeyPatch, fast: bool, path: Path = FIXTURE
+    monkeypatch: pytest.MonkeyPatch, fast: bool | None, path: Path = FIXTURE
 ) -> tuple[wb.Workspace, wb.IngestReport]:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
     ws = wb.open()

@@ -32,7 +32,7 @@ from workbench.ingest.otlp import OtlpJson
 FIXTURE = Path(__file__).parent / "fixtures" / "langgraph_js" / "langgraph_js_anthropic.otlp.jsonl"
 
 
-def _fast(monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
+def _fast(monkeypatch: pytest.MonkeyPatch, fast: bool | None) -> None:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
 
 

@@ -30,7 +30,7 @@ MAF = FIXTURES / "agent-framework" / "handoff_fault.otlp.jsonl"
 PAI = FIXTURES / "pydantic-ai" / "two_runs_ok.otlp.jsonl"
 
 
-def _outcomes(monkeypatch: pytest.MonkeyPatch, fast: bool, path: Path) -> list[tuple[str, str]]:
+def _outcomes(monkeypatch: pytest.MonkeyPatch, fast: bool | None, path: Path) -> list[tuple[str, str]]:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
     ws = wb.open()
     rep = ws.ingest(path, progress=False)

@@ -26,7 +26,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 CREW = FIXTURES / "crewai"
 
 
-def _ingest(monkeypatch: pytest.MonkeyPatch, fast: bool, *paths: Path) -> tuple[wb.Workspace, object]:
+def _ingest(monkeypatch: pytest.MonkeyPatch, fast: bool | None, *paths: Path) -> tuple[wb.Workspace, object]:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
     ws = wb.open()
     report = ws.ingest(list(paths), progress=False)
