@@ -17,18 +17,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 import workbench as wb
 
 T0 = 1_767_225_600_000_000_000
 S = 1_000_000_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="native.py reads a step with no status as ok: a run whose file reports nothing reads as reported success",
-)
 def test_native_run_with_no_status_nor_outcome_reported_nothing(tmp_path: Path) -> None:
     steps = [("s0", None, "system"), ("s1", "s0", "tool"), ("s2", "s0", "llm")]
     records: list[dict] = [{"record": "run", "run_id": "r1", "system": "shop"}]

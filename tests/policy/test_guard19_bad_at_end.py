@@ -152,7 +152,9 @@ def test_a_span_whose_only_child_is_found_bad_encloses_it_live(tmp_path: Path) -
     strict=True,
     reason=(
         "known limit: the spans begun under a span found bad only at its end were decided with its depth and agent; "
-        "the store makes them roots (undoing that would need a copy of the run's state per span)"
+        "the store makes them roots (undoing that would need a copy of the run's state per span). mend51: a design "
+        "limit of judging live: at a child's start nothing says its parent will be quarantined at its end, and "
+        "holding every child's decision to its parent's end would stop no call while it runs"
     ),
 )
 def test_spans_begun_under_a_span_found_bad_at_its_end_keep_its_depth(tmp_path: Path) -> None:

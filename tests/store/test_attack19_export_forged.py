@@ -36,6 +36,7 @@ def _export(tmp_path: Path, figures: dict = FIGURES) -> Path:
                 "step_id": "s1",
                 "agent": "planner",
                 "kind": "agent",
+                "status": "ok",  # (the run's outcome is its root step's: one giving none reported nothing)
                 "started_at": "2026-01-05T10:00:00Z",
                 "ended_at": "2026-01-05T10:00:09Z",
                 "output": "ask",

@@ -176,7 +176,7 @@ def _narrow(mapping: str) -> str:
     every row its width, a default value every row its text, a NULL text ~5 bytes. So it holds no ``line``
     (NULL here: a record's line is its row number), no step kind or agent flag beside the kind they are made
     of (the steps' copy makes them), a step's status and a label's source for those records only (rather
-    than their defaults, 'ok' and 'ground_truth', in every row), and the record type and ``null_key`` as
+    than their defaults, 'unset' and 'ground_truth', in every row), and the record type and ``null_key`` as
     small numbers. 100k native steps (234k records): 88 -> 76 MB, 1M 882 -> 770 MB (duckdb_memory()); at 1M
     the table is past the staging memory limit still, and every copy out of it reads it back from the spill
     file (less now). The other record types' text keys are held in step columns they leave empty

@@ -225,7 +225,7 @@ WITH p AS ({source}
 )
 SELECT line, rec, run_id, step_id, parent_id, agent, coalesce(kind, 'other') AS step_kind, kind,
   coalesce(kind, 'other') = 'agent' AS is_agent, name, tool, model, start_ns, end_ns, latency_ms,
-  CASE WHEN status IS NULL THEN 'ok' ELSE {status} END AS step_status, error, input, output, tokens_in, tokens_out,
+  CASE WHEN status IS NULL THEN 'unset' ELSE {status} END AS step_status, error, input, output, tokens_in, tokens_out,
   cost, conf AS confidence, ent AS entropy, nullif(attributes, '{{}}') AS attrs,
   seq, system, task, outcome, outcome_detail, src_step, dst_step,
   coalesce(nullif(source, ''), 'ground_truth') AS label_source, detail,{" " + extra + "," if extra else ""}

@@ -12,7 +12,7 @@ Each line has a ``record`` key (``"step"`` when absent):
 "tokens_out", "cost", "confidence", "entropy", "logprobs", "attributes"}``
     One agent move. ``run_id`` and ``step_id`` are required. Timestamps are ISO-8601 strings or
     integer nanoseconds since the epoch (epoch seconds, ms or µs are told by size: ``_time_units``). ``kind`` is one of llm / tool / agent / handoff / human /
-    system, in any case (stored lower). ``status`` is ok / error (default ok). ``logprobs`` is OpenAI-style
+    system, in any case (stored lower). ``status`` is ok / error / unset (unset when absent: it reported nothing). ``logprobs`` is OpenAI-style
     ``[{"token", "logprob", "top_logprobs": [...]}, ...]``: when given and ``confidence`` /
     ``entropy`` are not, they are computed from it. ``input`` / ``output`` may be text or JSON.
 ``{"record": "edge", "run_id", "src_step", "dst_step", "kind"}``
@@ -127,8 +127,10 @@ _STEP_PASS = (
 
 
 def _status(value: Any) -> str:
+    # A step that gives no status reported nothing: unset, as an OTLP span with none (a run whose root step says
+    # nothing has an unknown outcome, not a reported success). ``_native_sql.mapping_sql`` reads it alike.
     if value is None:
-        return "ok"
+        return "unset"
     text = str(value).lower()
     return {"ok": "ok", "error": "error", "unset": "unset", "success": "ok", "failure": "error"}.get(
         text, text
