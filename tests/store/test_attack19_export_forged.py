@@ -9,8 +9,10 @@ was stored as it was. Now each such row is quarantined at its file and row with 
 
 from __future__ import annotations
 
+import atexit
 import json
 import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -23,9 +25,23 @@ from workbench.ingest._fields import MAX_FIELD_BYTES
 FIGURES = {"input": '{"item": "widget"}', "tokens_in": 5, "cost": 0.5, "confidence": 0.5}
 
 
+# Each export built once per process and figures, copied into each test's folder (the tests forge its files in
+# place): copying a few Parquet files is far cheaper than a file store's ingest, label and export.
+_BUILT: dict[str, Path] = {}
+
+
 def _export(tmp_path: Path, figures: dict = FIGURES) -> Path:
     """Two runs of three steps (r1 labelled failed; the tool steps carry ``figures``), one broken line
-    quarantined, exported."""
+    quarantined, exported: a copy of its own in ``tmp_path / "export"``."""
+    key = json.dumps(figures, sort_keys=True)
+    if key not in _BUILT:
+        folder = Path(tempfile.mkdtemp(prefix="wb-export19-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _BUILT[key] = _build_export(folder, figures)
+    return Path(shutil.copytree(_BUILT[key], tmp_path / "export"))
+
+
+def _build_export(tmp_path: Path, figures: dict) -> Path:
     recs = []
     for run in ("r1", "r2"):
         recs.append({"record": "run", "run_id": run, "system": "shop"})
@@ -63,7 +79,9 @@ def _export(tmp_path: Path, figures: dict = FIGURES) -> Path:
     rep = ws.ingest(logs, progress=False)
     assert (rep.stored, rep.quarantined) == (6, 1)
     ws.label("r1", outcome="failure")
-    return ws.export(tmp_path / "export")
+    folder = ws.export(tmp_path / "export")
+    ws.close()
+    return folder
 
 
 def _forge(folder: Path, table: str, select: str) -> Path:

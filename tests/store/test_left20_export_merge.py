@@ -105,8 +105,9 @@ def _forge(folder: Path, table: str, select: str) -> Path:
     return f
 
 
-@pytest.fixture
-def export(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def _built_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp_path = tmp_path_factory.mktemp("left20")
     ws = _store_from(tmp_path / "logs" / "runs.jsonl", [json.dumps(r) for r in _records()])
     ws.label("r1", outcome="failure", agent="planner")
     ws.sql(
@@ -119,6 +120,12 @@ def export(tmp_path: Path) -> Path:
     )
     ws.sql("INSERT INTO edges (run_id, src_step, dst_step, kind) VALUES ('r1', 's2', 's3', 'consumes')")
     return ws.export(tmp_path / "export")
+
+
+@pytest.fixture
+def export(_built_export: Path, tmp_path: Path) -> Path:
+    """The export built once per module, copied for each test (the tests forge its files in place)."""
+    return Path(shutil.copytree(_built_export, tmp_path / "export"))
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,9 @@ and a label or finding row given twice was stored twice (an edge was already qua
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -90,9 +93,21 @@ def test_run_attributes_that_are_no_object_are_quarantined(tmp_path: Path, value
     assert ws.count("steps") == 6
 
 
+_DRIFT: list[Path] = []  # the export before its forgery, built once per process (copied per test)
+
+
 def _drift_export(tmp_path: Path, attributes: str) -> Path:
     """An export with a drift label of the planner and a drift finding whose attributes are ``attributes``."""
-    tmp_path.mkdir(parents=True, exist_ok=True)
+    if not _DRIFT:
+        built = Path(tempfile.mkdtemp(prefix="wb-export22-"))
+        atexit.register(shutil.rmtree, built, ignore_errors=True)
+        _DRIFT.append(_build_drift_export(built))
+    folder = Path(shutil.copytree(_DRIFT[0], tmp_path / "export"))
+    _forge(folder, "findings", f"* REPLACE ({attributes} AS attributes)")
+    return folder
+
+
+def _build_drift_export(tmp_path: Path) -> Path:
     logs = tmp_path / "runs.jsonl"
     logs.write_text(
         '{"record": "run", "run_id": "r1", "system": "shop"}\n'
@@ -108,7 +123,6 @@ def _drift_export(tmp_path: Path, attributes: str) -> Path:
     )
     folder = ws.export(tmp_path / "export")
     ws.close()
-    _forge(folder, "findings", f"* REPLACE ({attributes} AS attributes)")
     return folder
 
 
