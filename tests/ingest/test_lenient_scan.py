@@ -11,9 +11,12 @@ import orjson
 import pytest
 
 from workbench.ingest import _native_file
-from workbench.ingest._lenient_scan import LenientScan
+from workbench.ingest._lenient_scan import _PIECE, LenientScan
 
-CHUNK = 1024 * 1024  # (_jsonio's chunk: lenient lines are placed across its boundaries)
+# (the scan's piece of _jsonio's 1 MiB chunk: lenient lines are placed across the boundaries between pieces, those
+# within a chunk and those between chunks)
+CHUNK = _PIECE
+assert (1024 * 1024) % CHUNK == 0
 
 LENIENT = [
     ",",

@@ -31,6 +31,12 @@ _EDGE = 1024
 _LONG_RUN = 200
 _STRIDE, _RUN_PROBES = 32, 6
 _WS = (32, 9, 13)
+# A chunk is scanned in pieces of this many bytes, each as a chunk of its own (the boundaries between them handled
+# as between chunks, as any chunking a gzip stream gives): the ~35 passes over a piece and its 11 masks then stay
+# nearer the CPU, where a 1 MiB chunk's went out to memory and back on every pass. The line count and scan of the
+# bench's 100k-step native file (87 MiB, one thread, load 23-25, least of 4 interleaved runs): 0.60 CPU s in 1 MiB
+# pieces, 0.52 in 512 KiB, 0.52 in 256 KiB (median 0.55 against 0.67), 0.54 in 128 KiB.
+_PIECE = 256 * 1024
 
 
 def _any(b: np.ndarray, values: tuple[int, ...]) -> np.ndarray:
@@ -185,7 +191,16 @@ class LenientScan:
         self._newlines = 0  # newlines fed so far
 
     def feed(self, chunk: bytes, b: np.ndarray, lines_before: int) -> None:
-        """Scan ``chunk`` (``b``: its bytes as uint8), ``lines_before`` newlines before it."""
+        """Scan ``chunk`` (``b``: its bytes as uint8), ``lines_before`` newlines before it (in pieces: _PIECE)."""
+        if len(chunk) <= _PIECE:
+            self._feed(chunk, b, lines_before)
+            return
+        for at in range(0, len(chunk), _PIECE):
+            piece = b[at : at + _PIECE]
+            self._feed(chunk[at : at + _PIECE], piece, lines_before)
+            lines_before += int(np.count_nonzero(piece == 10))
+
+    def _feed(self, chunk: bytes, b: np.ndarray, lines_before: int) -> None:
         pos = odd_positions(b, self._scratch)
         self._deep_lines(chunk, b, lines_before)
         if len(pos):
