@@ -2,7 +2,7 @@
 
 tests/widgets/conftest.py and tests/plots/conftest.py both import these fixtures: each conftest
 registers its own copy, so each directory still gets its own store (the widget tests write
-attributions into theirs).
+attributions into theirs): a copy of one built once per process (tests/_built.py).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from _built import copy_of
 
 import workbench as wb
 
@@ -25,13 +26,17 @@ def system() -> wb.sim.ProcurementSystem:
 
 @pytest.fixture(scope="session")
 def ws(system: wb.sim.ProcurementSystem) -> wb.Workspace:
-    """120 simulated runs with findings (detectors run once per directory)."""
-    ws = wb.open()
-    ws.ingest(system.generate(120), progress=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # scipy on tiny drift segments
-        wb.detect(ws)
-    return ws
+    """120 simulated runs with findings (detectors run once per process)."""
+
+    def build() -> wb.Workspace:
+        ws = wb.open()
+        ws.ingest(system.generate(120), progress=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # scipy on tiny drift segments
+            wb.detect(ws)
+        return ws
+
+    return copy_of(("procurement", 11, 0.5, 60, 120), build)  # (the settings of `system` above)
 
 
 @pytest.fixture()

@@ -5,6 +5,7 @@ Before, both exited 2: "cannot open ...: Permission denied"."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -15,12 +16,19 @@ import workbench as wb
 from workbench.cli import main
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Path:
-    db = tmp_path / "s.duckdb"
-    log = _write(tmp_path / "a.jsonl", _run("r1", "a") + _run("r2", "b", failed=False))
+@pytest.fixture(scope="module")
+def _ingested(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("route42")
+    db = folder / "s.duckdb"
+    log = _write(folder / "a.jsonl", _run("r1", "a") + _run("r2", "b", failed=False))
     assert main(["ingest", str(log), "--db", str(db), "--quiet"]) == 0
     return db
+
+
+@pytest.fixture
+def store(_ingested: Path, tmp_path: Path) -> Path:
+    """The module's store, ingested once by the command, as a file of each test's own (the tests write to it)."""
+    return Path(shutil.copyfile(_ingested, tmp_path / "s.duckdb"))
 
 
 def test_investigate_and_backtest_read_an_unwritable_store_on_a_copy_leaving_it_as_it_was(

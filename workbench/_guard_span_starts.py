@@ -182,6 +182,9 @@ class _SpanStarts:
         kind, tool, args = _call(m, name)
         own = self._agent(key, span, m)
         step.kind, step.tool, step.late = kind, tool, False
+        # (a tool call of another thread's whose tags were still being set has no arguments yet: judged now as a
+        # call without them, as any call beginning without arguments, and again at its end when they came then)
+        step.args_late = kind == "tool" and args is None and self._reads_args
         if own is not None:
             step.agent = own
         st = run.state

@@ -11,9 +11,9 @@ other thread has it judged then, once, without its arguments. Played here determ
 
 Before real50 a held leaf span was judged at its own end (every tag set). With ``Loops(max_repeats=0)`` the backtest
 cuts the third call (8, ``fetch_price`` of the same item again after it succeeded); live, the first call was
-counted with no arguments, so the third is no repeat of it and runs. Not a small fix (what "tags complete" means is
-not known from outside Haystack's thread: judging only spans of the current thread gives up the start order across
-threads that real50 wanted); left to real50's owner.
+counted with no arguments, so the third is no repeat of it and runs. mend51: "tags complete" is not known from outside Haystack's thread, so
+such a call is judged as any tool call beginning without arguments is: where it began, as a call without them, and
+again at its end (what that judgement counted taken back) when its arguments came meanwhile.
 """
 
 from __future__ import annotations
@@ -121,14 +121,6 @@ def test_parallel_haystack_calls_each_tagged_at_once_are_judged_as_the_backtest(
     assert _told(path, None) == (said, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review50: real50's _begin_held judges another thread's held Haystack span as soon as it has any "
-    "attribute; one with its tags half set (a thread switch inside Span.set_tags) is judged once without its "
-    "arguments, so a repeat of it is no repeat live (the backtest cuts span 8, the guard nothing). mend51: a design "
-    "limit: the SDK tells no one when a span's tags are complete; waiting for the arguments' key would judge at its "
-    "end every call whose input tag never comes (content left untraced), losing the start order across threads",
-)
 def test_a_parallel_haystack_call_half_tagged_is_judged_as_the_backtest(repeated: Any) -> None:
     path, said = repeated
     assert _told(path, 4) == (said, 0)

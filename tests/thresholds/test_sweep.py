@@ -121,8 +121,7 @@ def test_cross_check_with_sklearn_tuned_threshold(sweep_ws) -> None:
     from sklearn.metrics import make_scorer
     from sklearn.model_selection import TunedThresholdClassifierCV
 
-    ws = wb.open()
-    ws.ingest(wb.sim.procurement(seed=9, fault_rate=0.4).generate(120), progress=False)
+    ws = sweep_ws.copy()  # (a copy of its own: the step labels go)
     ws.con.execute("DELETE FROM labels WHERE step_id IS NOT NULL")
     sweep = wb.sweep_thresholds(ws, signal="entropy", cost_review=1.0, cost_failure=5.0)
     data = ws.sql("""SELECT r.run_id, r.outcome = 'failure' AS failed, max(s.entropy) AS x

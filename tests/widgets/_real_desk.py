@@ -6,12 +6,19 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from _built import copy_of
+
 import workbench as wb
 
 FIXTURES = Path(__file__).resolve().parents[1] / "ingest" / "fixtures" / "openai-agents"
 
 
 def desk() -> wb.Workspace:
+    """A copy of the desk's store, ingested once per process (tests/_built.py): seven tests of two modules read it."""
+    return copy_of(("openai_agents_desk",), _desk)
+
+
+def _desk() -> wb.Workspace:
     ws = wb.open()
     for name in ("openinference_handoffs.otlp.jsonl", "openinference_tool_crash.otlp.jsonl"):
         ws.ingest(str(FIXTURES / name), progress=False)

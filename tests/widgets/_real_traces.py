@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from _built import copy_of
+
 import workbench as wb
 
 FIXTURES = Path(__file__).resolve().parents[1] / "ingest" / "fixtures"
@@ -17,7 +19,12 @@ TRACES = [
 
 
 def traces_store() -> wb.Workspace:
-    """The three traces in a store in memory, the detectors run."""
+    """The three traces in a store in memory, the detectors run: a copy of one built once per process
+    (tests/_built.py)."""
+    return copy_of(("real_traces",), _traces_store)
+
+
+def _traces_store() -> wb.Workspace:
     ws = wb.open()
     ws.ingest(TRACES, progress=False)
     wb.detect(ws)
