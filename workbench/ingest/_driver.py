@@ -836,10 +836,12 @@ def _merge(
         labels_only = not (held["steps"] or held["runs"] or held["edges"])
         # (kept: kept_marks.sql's after section drops the changed runs' marks by their fingerprints, in place of
         # detected; labelled_before/after are for a call of labels only)
-        _sections(
+        _refresh_runs(
             con,
-            "refresh_runs",
+            held,
             ({"root_said"} if not said else set())
+            # (no affected run in the runs table: no row to delete before the insert)
+            | ({"delete_rows"} if not held["old_runs"] else set())
             | (
                 {"detected", "labelled_before", "labelled_after"}
                 if not held["old_runs"] or kept
@@ -908,6 +910,7 @@ _EMPTY = {
         "source VARCHAR, run_id VARCHAR, reason VARCHAR)",
     ),
     "compare": (),
+    "ends": (),  # (no staged step ends before it starts: stage_bad stays as the dups section left it)
 }
 _EMPTY_ROOT_SAID = (
     "CREATE OR REPLACE TEMP TABLE root_said (run_id VARCHAR, root_id VARCHAR, failed BOOLEAN, "
@@ -925,7 +928,14 @@ def _finalize(con: duckdb.DuckDBPyConnection, held: dict[str, int], leave_out: s
     is, every statement runs as before, and the comparisons' macros (step_differs.sql, finalize.sql's
     ``compare``) are created for them only. ``leave_out``: sections the caller does without (``chunks``).
     """
-    skip = {s for s, k in (("dups", "duplicate"), ("stored", "stored"), ("runs", "runs")) if not held[k]}
+    skip = {
+        s
+        for s, k in (("dups", "duplicate"), ("stored", "stored"), ("runs", "runs"), ("ends", "ends"))
+        if not held[k]
+    }
+    if not (held["old_runs"] or held["runs_again"] or held["run_ends"]):
+        # (run records of new runs, each given once, none ending before it starts: no conflict to find)
+        skip.add("runs")
     if skip >= {"dups", "stored"}:
         skip.add("compare")
     else:
@@ -970,6 +980,9 @@ UNION ALL SELECT 'stored', count(*) FROM (SELECT 1 FROM stage_steps n JOIN steps
                                           WHERE n.run_id IN (SELECT run_id FROM runs)
                                              OR coalesce(getvariable('wb_moved'), false) LIMIT 1)
 UNION ALL SELECT 'runs', count(*) FROM stage_runs
+UNION ALL SELECT 'runs_again', (count(*) > count(DISTINCT run_id))::BIGINT FROM stage_runs
+UNION ALL SELECT 'run_ends', count(*) FROM (SELECT 1 FROM stage_runs WHERE end_ns < start_ns LIMIT 1)
+UNION ALL SELECT 'ends', count(*) FROM (SELECT 1 FROM stage_steps WHERE end_ns < start_ns LIMIT 1)
 UNION ALL SELECT 'edges', count(*) FROM stage_edges
 UNION ALL SELECT 'labels', count(*) FROM stage_labels
 UNION ALL SELECT 'steps', count(*) FROM stage_steps
@@ -1019,6 +1032,19 @@ def _sections(
             with one_thread(con) if section in serial else contextlib.nullcontext():
                 for stmt in stmts:
                     _timed(con, stmt)
+
+
+def _refresh_runs(con: duckdb.DuckDBPyConnection, held: dict[str, int], skip: set[str]) -> None:
+    """refresh_runs.sql without the sections in ``skip``; its run records' section in the plain form of
+    run_declared_once.sql when no run id is given twice in the call (the grouped form's plan, on no rows, cost a
+    small call a twentieth of its merge)."""
+    for section, stmts in sql_sections("refresh_runs"):
+        if section in skip:
+            continue
+        if section == "declared" and not held["runs_again"]:
+            stmts = sql_statements("run_declared_once")
+        for stmt in stmts:
+            _timed(con, stmt)
 
 
 def _timed(con: duckdb.DuckDBPyConnection, stmt: str) -> None:

@@ -166,9 +166,13 @@ def arrow_column(values: list, duck_type: str) -> pa.Array:
 
 def create_stage_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create (empty) temporary staging tables on ``con``."""
-    for table, cols in _TABLES.items():
-        ddl = ", ".join(f"{name} {t}" for name, t in cols.items())
-        con.execute(f"CREATE OR REPLACE TEMP TABLE stage_{table} ({ddl})")
+    con.execute(_CREATE_SCRIPT)  # (one string, DuckDB runs its statements in turn: a round trip, not five)
+
+
+_CREATE_SCRIPT = "".join(
+    f"CREATE OR REPLACE TEMP TABLE stage_{table} ({', '.join(f'{name} {t}' for name, t in cols.items())});\n"
+    for table, cols in _TABLES.items()
+)
 
 
 def drop_stage_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -343,8 +343,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, new: bool = False) -> int:
     with transaction(con, "creating or upgrading the store's schema"):
         version = 0 if new else schema_version(con)
         # (the tables first, every one CREATE IF NOT EXISTS: a migration may fill a table a later version added)
-        for stmt in sql_statements("schema"):
-            con.execute(stmt)
+        # (sent as one string: DuckDB runs them in turn, and a new store's open paid a round trip for each)
+        con.execute(_schema_script())
         for target in range(version + 1, SCHEMA_VERSION + 1) if version else ():
             for stmt in MIGRATIONS[target]:
                 stmt(con) if callable(stmt) else con.execute(stmt)
@@ -354,6 +354,12 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, new: bool = False) -> int:
             con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
             version = SCHEMA_VERSION
     return version
+
+
+@functools.lru_cache(maxsize=1)
+def _schema_script() -> str:
+    """schema.sql's statements as one script."""
+    return ";\n".join(sql_statements("schema")) + ";"
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
