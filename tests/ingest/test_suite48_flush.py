@@ -29,5 +29,5 @@ def test_a_flush_reads_every_batch_and_names_each_test_that_wrote_a_difference(
     message = str(e.value)
     assert "test_x.py::test_a: steps.line" in message and "test_x.py::test_c: steps.line" in message, message
     assert (
-        "test_x.py::test_b" not in message and "reported at the teardown of the test that ran last" in message
+        "test_x.py::test_b" not in message and "reported at the teardown of the test that ran then" in message
     )
