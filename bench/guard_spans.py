@@ -130,17 +130,21 @@ def wide(opts: argparse.Namespace) -> None:
     print("|---|---|---|---|")
     for width in widths:
         for side, (python, tree) in _sides(opts, opts.pairs):
-            env = dict(os.environ, PYTHONPATH=tree)
-            out = subprocess.run(
-                [python, str(HERE), "--child", "wide", "--open", str(width), "--tree", tree],
-                capture_output=True,
-                text=True,
-                env=env,
-                check=True,
-            ).stdout
-            r = json.loads(out.strip().splitlines()[-1])
+            r = _child(python, tree, "wide", "--open", str(width))
             print(f"| {side} | {width} | {r['cpu'] / r['events'] * 1000:.3f} | {r['wall']:.2f} |", flush=True)
     print(f"\nload average after: {os.getloadavg()[0]:.1f}")
+
+
+def _child(python: str, tree: str, mode: str, *args: str) -> dict:
+    """One measurement in a fresh process of the given tree: its last line's JSON."""
+    out = subprocess.run(
+        [python, str(HERE), "--child", mode, *args, "--tree", tree],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=tree),
+        check=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def _sides(opts: argparse.Namespace, pairs: int) -> list[tuple[str, tuple[str, str]]]:
@@ -193,15 +197,7 @@ def main() -> None:
     for mode in modes:
         for side in order:
             python, tree = sides[side]
-            env = dict(os.environ, PYTHONPATH=tree)
-            out = subprocess.run(
-                [python, str(HERE), "--child", mode, "--spans", str(opts.spans), "--tree", tree],
-                capture_output=True,
-                text=True,
-                env=env,
-                check=True,
-            ).stdout
-            r = json.loads(out.strip().splitlines()[-1])
+            r = _child(python, tree, mode, "--spans", str(opts.spans))
             print(
                 f"| {side} | {mode} | {r['cpu']:.2f} | {r['wall']:.2f} | {r['cpu'] / r['spans'] * 1e6:.1f} |",
                 flush=True,
