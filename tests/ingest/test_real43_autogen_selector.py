@@ -64,12 +64,13 @@ def test_the_message_hops_are_one_run_with_each_agents_model_and_tool_calls(desk
         ("shipping", "tool", "get_insurance"),
         ("shipping", "llm", ""),
     ]
-    for run in runs.values():  # (each file's creations in its own run, roots)
+    for run in runs.values():  # (each file's creations in its own run, under each agent's first turn)
         assert ws.sql(
-            "SELECT agent, kind, parent_id FROM steps WHERE run_id = ? AND starts_with(name, 'create_agent ') "
-            "ORDER BY seq",
+            "SELECT c.agent, c.kind, p.name FROM steps c JOIN steps p ON p.run_id = c.run_id AND p.step_id = "
+            "c.parent_id WHERE c.run_id = ? AND starts_with(c.name, 'create_agent ') AND p.seq = (SELECT "
+            "min(seq) FROM steps f WHERE f.run_id = c.run_id AND f.name = p.name) ORDER BY c.agent",
             [run],
-        ).fetchall() == [("clerk", "system", None), ("pricer", "system", None), ("shipping", "system", None)]
+        ).fetchall() == [(a, "system", f"invoke_agent {a}") for a in ("clerk", "pricer", "shipping")]
 
 
 def test_the_clean_chat_is_flagged_by_nothing(desk) -> None:

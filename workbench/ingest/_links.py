@@ -26,15 +26,16 @@ The rule (the OpenTelemetry specification's links mean "causally related", from 
 * A link to a span not found (the producer's service was not exported) changes nothing; chains join
   transitively (a hop of a hop); traces whose links form a cycle keep their own runs.
 
-A trace that only **creates agents** joins the run where its agent is first invoked, though no link says so:
+A trace that only **creates an agent** joins the run where that agent is first invoked, though no link says so:
 autogen-core writes each agent's ``create_agent`` span when the agent is made (before the team runs), as the
-root of a trace of its own, linked to nothing; read as it is, every AutoGen AgentChat run was its chat and one
-run of one span for each agent. Such a trace (every span of it a root ``create_agent`` span naming its agent)
-joins the trace of the first ``invoke_agent`` span of the same agent that starts at or after it, in the same
-file and resource (the process that made the agent), and stays a root there, linked to nothing, read as set-up
-(kind ``system``, as a run's root: no move of its agent's, no turn, no hand-off). An agent never
-invoked keeps its run. Within one ingest call only: a creation read in an earlier call than its agent's first
-turn stays a run of its own (the program writes both into the same file, a moment apart).
+root of a trace of its own, linked to nothing (OpenLIT's OpenAI Agents instrumentation too); read as it is, every
+AutoGen AgentChat run was its chat and one run of one span for each agent. Such a trace (one root
+``create_agent`` span naming its agent) joins the trace of the first ``invoke_agent`` span of the same agent that
+starts at or after it, in the same file and resource (the process that made the agent), as that span's child
+(so the run keeps its one root, whose status says how it ended), read as set-up (kind ``system``: no move of its
+agent's, no turn, no hand-off). An agent never invoked keeps its run. Within one ingest call only: a creation
+read in an earlier call than its agent's first turn stays a run of its own (the program writes both into the
+same file, a moment apart).
 
 The steps of a trace moved into another run keep their trace id as attribute ``otel.trace_id`` (what a
 tracing backend knows them by, and what a later call's link to one of them is matched on). A root span's
@@ -155,7 +156,7 @@ def join_linked_runs(
         else:
             target.setdefault(trace, where)
     # A trace that only creates agents goes where its agent is first invoked (no span links it anywhere).
-    for trace, where in made.items():
+    for trace, (_, where, _) in made.items():
         target.setdefault(trace, where)
     # A staged trace an earlier call moved goes where it went (its root, which decided, came then).
     for trace, where in before:
@@ -176,7 +177,8 @@ def join_linked_runs(
             (trace, root, lspan, hop)
             for trace, root, ltrace, lspan, hop in cands
             if trace in moved and found.get((ltrace, lspan)) is not None
-        ],
+        ]
+        + [(trace, step, invoked, False) for trace, (step, _, invoked) in made.items() if trace in moved],
     )
     stored_runs = _stored_runs(con, sorted(moved))
     return StoredMoves(
@@ -186,11 +188,11 @@ def join_linked_runs(
     )
 
 
-def created_agent_targets(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Staged trace that only creates agents -> the staged trace where its agent is first invoked (see the
-    module's docstring; ``store/sql/created_agents.sql``)."""
+def created_agent_targets(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str, str]]:
+    """Staged trace that only creates an agent -> (its create_agent step, the staged trace and span where the
+    agent is first invoked) (see the module's docstring; ``store/sql/created_agents.sql``)."""
     (query,) = dict(sql_sections("created_agents"))[""]
-    return dict(con.execute(query).fetchall())
+    return {trace: (step, target, invoked) for trace, step, target, invoked in con.execute(query).fetchall()}
 
 
 def _created_set_up(con: duckdb.DuckDBPyConnection, traces: list[str]) -> None:
