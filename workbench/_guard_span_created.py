@@ -56,8 +56,9 @@ class _SpanCreated:
     """``GuardSpanProcessor``'s agent creations (see the module's docstring); ``_held``: by trace."""
 
     def _holds(self, span: Any, trace: str, name: str, m: dict[str, Any]) -> bool:
-        """Hold ``span`` (a root with no link, begun: its mapping ``m``) when it is an agent's creation; whether."""
-        if not (name.startswith(_CREATE) and (span.attributes or {}).get(_OP) == "create_agent"):
+        """Hold ``span`` (a root with no link, begun: its mapping ``m``) when it is an agent's creation; whether. (Its
+        operation may come only at its end, when its end confirms it: _created_ends.)"""
+        if not (name.startswith(_CREATE) and (span.attributes or {}).get(_OP) in (None, "create_agent")):
             return False
         agent = self._agent(trace, span, m)
         if agent is None or span.start_time is None:

@@ -149,9 +149,8 @@ class _SpanEnds:
             latency, ended = None, None
             self._skewed(span)
         elif ended is not None and step.started is not None and ended < step.started:
-            ended = (
-                step.started
-            )  # (a span ended before its parent began: heard then, as backtest_steps.sql has it)
+            # (a span ended before its parent began: heard then, as backtest_steps.sql has it)
+            ended = step.started
         signals = {
             "confidence": m["confidence"],
             "entropy": m["entropy"],

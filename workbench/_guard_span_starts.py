@@ -120,9 +120,8 @@ class _SpanStarts:
                 and None not in (step.started, above.started)
                 and step.started < above.started
             ):
-                step.started = (
-                    above.started
-                )  # (heard when its parent began, at the earliest: backtest_steps.sql)
+                # (heard when its parent began, at the earliest: backtest_steps.sql)
+                step.started = above.started
             if hay:
                 step.hay = (info(name, span.attributes, m) if span.attributes else None, up)
                 if not span.attributes:
