@@ -126,7 +126,7 @@ class _SpanEnds:
             step.kind, step.tool, key = kind, tool, None
         if step.late:
             step.agent = own if own is not None else step.agent
-            d = self._core.before(st, step.agent, kind, tool, args, step.depth, _seconds(span.start_time))
+            d = self._core.before(st, step.agent, kind, tool, args, step.depth, step.started)
             if d.action == "cut":
                 return d, "end"
         elif step.args_late and kind == "tool":
@@ -148,6 +148,9 @@ class _SpanEnds:
         if latency is not None and latency < 0:
             latency, ended = None, None
             self._skewed(span)
+        elif ended is not None and step.started is not None and ended < step.started:
+            # (a span ended before its parent began: heard then, as backtest_steps.sql has it)
+            ended = step.started
         signals = {
             "confidence": m["confidence"],
             "entropy": m["entropy"],

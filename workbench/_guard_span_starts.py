@@ -20,23 +20,38 @@ _log = logging.getLogger("workbench.guard")
 class _SpanStarts:
     """``GuardSpanProcessor``'s start of a span."""
 
-    def _start(self, span: Span) -> SpanDecision | None:
+    def _start(self, span: Span, hold: bool = True) -> SpanDecision | None:
         """Map the span as it is when it starts and check it, unless what the check reads comes only at
-        its end. Returns the cut to raise (``raise_on_cut``) or None."""
+        its end. Returns the cut to raise (``raise_on_cut``) or None. ``hold``: an agent's creation waits for its
+        agent's first turn (_guard_span_created; False: it is judged as any span, alone)."""
         ctx = span.get_span_context()
         trace = f"{ctx.trace_id:032x}"
         parent = span.parent.span_id if span.parent is not None else None
         # a span the store quarantines (a value out of range, a field past its size limit) is no step of the
         # backtest's: not checked, and its children are roots of the store's walk (no depth or agent from it)
         m, name, reason = self._mapped_start(span, parent is None)
+        if self._held:  # (a span of a held creation's trace: more than a creation, _guard_span_created)
+            self._created_under(trace)
+        if (
+            hold
+            and parent is None
+            and not span.links
+            and reason is None
+            and name.startswith("create_agent ")
+            and self._key(trace) == trace
+            and self._holds(span, trace, name, m)
+        ):
+            return None
         key, linked = self._key(trace), None
         if parent is None and span.links and len(span.links) == 1:
             key, linked = self._join(trace, span)
         run = self._run(key)
-        agent = self._agent(key, span, m)
+        agent = own = self._agent(key, span, m)
         with run.lock:
             st = run.state
             if st.cut is not None:
+                if self._held:  # (its creation joins the run all the same, as the store joins it: undecided)
+                    self._join_created(key, run, None, span, own, name)
                 return self._stopped(key, ctx.span_id, agent, m, run)
             above = run.spans.get(parent) if parent is not None else None
             if linked is not None:  # a call made in a new trace: the linked span is its caller
@@ -100,6 +115,13 @@ class _SpanStarts:
             step = _Step(agent, depth, kind, tool, late, args_late=args_late)
             step.above, step.top = above, top
             step.started = _seconds(span.start_time)
+            if (
+                above is not None
+                and None not in (step.started, above.started)
+                and step.started < above.started
+            ):
+                # (heard when its parent began, at the earliest: backtest_steps.sql)
+                step.started = above.started
             if hay:
                 step.hay = (info(name, span.attributes, m) if span.attributes else None, up)
                 if not span.attributes:
@@ -122,14 +144,18 @@ class _SpanStarts:
             d = None
             if not (late or inner or held):
                 retries = st.retries_total
-                d = self._core.before(st, agent, kind, tool, args, depth, _seconds(span.start_time))
+                d = self._core.before(st, agent, kind, tool, args, depth, step.started)
                 if kind == "tool":
                     step.key = st.last_key  # (what after() reads of the arguments: they are not held)
                     step.retried = st.retries_total > retries
+            # (an agent's first turn: its creation, held since, joins here, under it: _guard_span_created)
+            made = (
+                self._join_created(key, run, step, span, own, name) if self._held and kind == "agent" else []
+            )
         cut = self._told(key, told, run)
         if d is not None and d.action == "cut":
             return self._tell(key, ctx.span_id, step, d, "start", run)
-        return cut
+        return self._told(key, made, run) or cut
 
     def _begin_held(self, key: str, run: Any, this: _Step | None) -> list[tuple[int, _Step, Decision]]:
         """Every span of Haystack's own tracing held since its start, typed and judged as begun (the cuts to tell),

@@ -8,6 +8,8 @@ from typing import Any
 
 from opentelemetry import trace as trace_api
 
+from .ingest._ag2 import failed_without_status
+from .ingest._convention_table import EXCEPTION_EVENTS, status_of
 from .ingest._step_sink import stored_reason
 from .policy._core import digest_of
 
@@ -94,6 +96,16 @@ def _call(m: dict[str, Any], name: str) -> tuple[str, str | None, Any]:
     if kind == "tool":
         return kind, m["tool"] if m["tool"] is not None else name, m["input"]
     return kind, m["tool"], None
+
+
+def _end_status(span: Any, m: dict[str, Any]) -> str:
+    """An ended span's status as the store reads it (``m``: its mapping at its end)."""
+    status = status_of(span.status.status_code.value) or "unset"
+    if (status == "unset" and failed_without_status(span.attributes or {})) or m["failed"]:
+        return "error"  # (m["failed"]: a failure handed back as the call's result, as the store reads it)
+    if status != "error" and any(e.name in EXCEPTION_EVENTS for e in span.events or ()):
+        return "error"  # (an exception recorded with no error status: _span_outcome.recorded_failure)
+    return status
 
 
 def _seconds(ns: int | None) -> float | None:

@@ -40,9 +40,14 @@ It imports no duckdb, pandas or numpy (the span mapping is pure Python), keeps b
 in an LRU, open spans per run capped) and is safe under many threads (a short lock finds a run; the
 run's own lock covers its decision).
 
+An agent's creation written as the root of a trace of its own (autogen-core's ``create_agent <name>``, made before
+its team runs), which the store joins to the run where the agent is first invoked, is held undecided until that turn
+begins and judged there, under it (``_guard_span_created``); one whose agent is not invoked, when the processor is
+flushed or shut down, as a run of its own.
+
 Its parts: a span's start (``_guard_span_starts``), its end past ``_end`` (``_guard_span_ends``), its run and the
-hooks (``_guard_span_runs``), the records (``_guard_span_steps``) and the reading of span values
-(``_guard_span_values``); the mapping of a span (``_mapped``) stays here.
+hooks (``_guard_span_runs``), agents' creations (``_guard_span_created``), the records (``_guard_span_steps``) and the
+reading of span values (``_guard_span_values``); the mapping of a span (``_mapped``) stays here.
 """
 
 from __future__ import annotations
@@ -61,17 +66,16 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "(or opentelemetry-sdk)"
     ) from exc
 
+from ._guard_span_created import _SpanCreated
 from ._guard_span_ends import _SpanEnds
 from ._guard_span_haystack import ended_typed, is_haystack
 from ._guard_span_runs import _SpanRuns
 from ._guard_span_starts import _SpanStarts
 from ._guard_span_steps import _MAX_ENDED, SpanDecision, _Run, _shallower, _Step
-from ._guard_span_values import _SMALL, _digested, _run_key, _small, _stored_text, _written
+from ._guard_span_values import _SMALL, _digested, _end_status, _run_key, _small, _stored_text, _written
 from .exceptions import PolicyViolation
 from .guard import max_runs_of, policy_of
-from .ingest._ag2 import failed_without_status
 from .ingest._agent_ids import TraceAgentIds
-from .ingest._convention_table import EXCEPTION_EVENTS, status_of
 from .ingest._framework_agents import agents_trace_root
 from .ingest._logfire import rendered_name
 from .ingest._map_span import map_span
@@ -84,7 +88,7 @@ __all__ = ["GuardSpanProcessor", "SpanDecision"]
 _log = logging.getLogger("workbench.guard")
 
 
-class GuardSpanProcessor(_SpanStarts, _SpanEnds, _SpanRuns, SpanProcessor):
+class GuardSpanProcessor(_SpanStarts, _SpanEnds, _SpanRuns, _SpanCreated, SpanProcessor):
     """Enforce a :class:`~workbench.policy.Policy` on the spans a running system writes.
 
     Parameters
@@ -151,6 +155,10 @@ class GuardSpanProcessor(_SpanStarts, _SpanEnds, _SpanRuns, SpanProcessor):
         self._lock = threading.Lock()
         self._agent_ids = TraceAgentIds()
         self._joined: OrderedDict[str, str] = OrderedDict()  # trace -> the run it continues (span links)
+        # agents' creations held until their agent's first turn (by span id), and those joined while still open
+        # (_guard_span_created)
+        self._held: OrderedDict[int, Any] = OrderedDict()
+        self._set_up: set[int] = set()
         # A span's start says little and says it again and again (an operation, an agent's name, a model):
         # the mapping of a start seen before is taken again, not made again (the end is mapped in full)
         self._starts: dict[tuple, tuple[dict[str, Any], str, str | None]] = {}
@@ -211,11 +219,13 @@ class GuardSpanProcessor(_SpanStarts, _SpanEnds, _SpanRuns, SpanProcessor):
             _log.exception("workbench guard: could not read span %r at its end", getattr(span, "name", None))
 
     def shutdown(self) -> None:
+        self._release_created()  # (a creation whose agent was not invoked is a run of its own: told now)
         with self._lock:
             self._runs.clear()
             self._cuts.clear()
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
+        self._release_created()
         return True
 
     # -- internals -----------------------------------------------------------------------------
@@ -227,8 +237,15 @@ class GuardSpanProcessor(_SpanStarts, _SpanEnds, _SpanRuns, SpanProcessor):
         # (the top span of the trace in this process: its root, or a span continuing a remote parent, a service
         # called with a traceparent header, whose root ends elsewhere and never here)
         top = key == trace and (span.parent is None or span.parent.is_remote)
-        m, name = _mapped(span, root)
+        # (an agent's creation joined to the run of its agent's first turn while open: set-up there, _guard_span_created)
+        set_up = bool(self._set_up) and span.parent is None and ctx.span_id in self._set_up
+        m, name = _mapped(span, root or set_up)
+        if set_up:
+            self._set_up.discard(ctx.span_id)
+            m = {**m, "kind": "system"}
         reason = stored_reason(m, name, span.start_time, span.end_time, trace, f"{ctx.span_id:016x}")
+        if self._held and root and self._created_ends(span, trace, m, name, reason):
+            return  # (an agent's creation, held for its agent's first turn)
         digest_note = None
         if reason is not None:
             m, reason, digested = _digested(
@@ -248,13 +265,7 @@ class GuardSpanProcessor(_SpanStarts, _SpanEnds, _SpanRuns, SpanProcessor):
                 begun = self._begin_held(key, run, own_step if reason is None else None)
         if is_haystack(name, m):  # (Haystack's own: typed as the store's rule types it, _guard_span_haystack)
             m = ended_typed(run, ctx.span_id, span, m, name)
-        status = status_of(span.status.status_code.value) or "unset"
-        if (status == "unset" and failed_without_status(span.attributes or {})) or m["failed"]:
-            status = (
-                "error"  # (m["failed"]: a failure handed back as the call's result, as the store reads it)
-            )
-        elif status != "error" and any(e.name in EXCEPTION_EVENTS for e in span.events or ()):
-            status = "error"  # (an exception recorded with no error status: _span_outcome.recorded_failure)
+        status = _end_status(span, m)
         own = self._agent(key, span, m)  # (its own agent: a span checked only at its end says it then)
         told: list[tuple[int, _Step, Decision]] = []
         with run.lock:

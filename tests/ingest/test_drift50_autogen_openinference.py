@@ -48,3 +48,28 @@ def test_a_tool_described_as_a_handoff_but_named_otherwise_stays_a_tool(tmp_path
     ws = ingested_whole(edited_copy(tmp_path, edit, SWARM))
     assert _steps(ws, "handoff") == [("triage", "researcher")]
     assert ("researcher", "escalate") in _steps(ws, "tool")
+
+
+TOOL_ERROR = Path(__file__).parent / "fixtures" / "autogen-tool-error"
+
+
+def test_a_tool_that_raised_is_a_failed_call_by_both_of_agentchats_tracers() -> None:
+    """real51 (``fixtures/autogen-tool-error/README.md``): get_price raises; AgentChat hands the model its message
+    with is_error. OpenInference's tool span says OK (its ERROR came after an OK, which OpenTelemetry keeps): only
+    the pricer's next model call says the result was an error. Failed at main: that call read as a success, and
+    the autogen-core file (its execute_tool span in error) was four runs, one per agent's create_agent span."""
+    for name, ok, error in (
+        ("price_raises_openinference", "ok", "price feed timeout"),
+        ("price_raises_core", "unset", "TimeoutError: price feed timeout"),  # (autogen-core sets no OK)
+    ):
+        ws = ingested_whole(TOOL_ERROR / f"{name}.otlp.jsonl.gz")
+        (run,) = ws.runs().run_id
+        assert ws.sql(
+            "SELECT agent, tool, status, error FROM steps WHERE run_id = ? AND kind = 'tool' ORDER BY seq",
+            [run],
+        ).fetchall() == [
+            ("clerk", "get_stock", ok, None),
+            ("pricer", "get_price", "error", error),
+            ("shipping", "get_shipping", ok, None),
+            ("shipping", "get_insurance", ok, None),
+        ], name

@@ -13,6 +13,7 @@ import pytest
 
 import workbench as wb
 from workbench.ingest import (
+    _agentchat_tool_errors,
     _driver,
     _haystack_spans,
     _json_escapes,
@@ -280,6 +281,8 @@ def _own_answer(con: duckdb.DuckDBPyConnection, fact: str) -> bool:
         "build": lambda c: _workflow_build.join_build_traces(c, _links.StoredMoves()),
         "small_times": lambda c: _time_units.scale_integer_units(c, {}),
         "haystack": _haystack_spans.haystack_spans,
+        "agentchat_tools": _agentchat_tool_errors.agentchat_tool_errors,
+        "created_agents": lambda c: _links.join_linked_runs(c, [], staged=False),
     }[fact]
     try:
         step(asked)
@@ -347,6 +350,18 @@ def test_each_steps_own_test_is_its_stage_fact() -> None:
         "small otlp times": [{**plain, "source": "otlp", "end_ns": 1_767_225_601_000}],
         "haystack": [{**plain, "agent": None, "kind": "other", "name": "haystack.agent.run"}],
         "small times of another source": [{**plain, "source": "openinference", "start_ns": 1}],
+        "agentchat_tools": [
+            plain,
+            {
+                **plain,
+                "step_id": "t",
+                "parent_id": "s",
+                "kind": "tool",
+                "status": "ok",
+                "attributes": '{"otel.scope.name": "openinference.instrumentation.autogen_agentchat"}',
+            },
+        ],
+        "created_agents": [{**plain, "kind": "agent", "name": "create_agent a"}],
     }
     create_stage_tables(con)
     held, owned = set(), set()

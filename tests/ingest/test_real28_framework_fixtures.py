@@ -117,15 +117,21 @@ def test_autogen_swarm_linked_traces(detected: DetectedTogether) -> None:
     to the Python mapper); the Python reader's store is the same (test_reader24_agreement)."""
     ws = _open(AUTOGEN, 92)
     runs = ws.runs().sort_values("n_steps")
-    # 30 traces: the message hops join by their links into one run; the three create_agent spans (the
-    # agents' construction, before the team ran) stay one-step runs
-    assert runs.n_steps.tolist() == [1, 1, 1, 89]
+    # 30 traces: the message hops join by their links into one run, and so do the three create_agent spans (the
+    # agents' construction, before the team ran, each a trace linked to nothing: three runs of one step before
+    # real51), each set-up under its agent's first invoke_agent span
+    assert runs.n_steps.tolist() == [92]
     assert set(runs.outcome) == {"unknown"}
     run = runs.run_id.iloc[-1]
     steps = ws.steps(run)
     acting = steps[steps.kind.isin(ACTING)]
     assert acting.agent.notna().all()
-    assert sorted(steps[steps.kind == "agent"].agent) == ["researcher", "researcher", "triage", "writer"]
+    invoked = steps[steps.name.str.startswith("invoke_agent ")].sort_values("seq")
+    assert sorted(invoked.agent) == ["researcher", "researcher", "triage", "writer"]
+    made = steps[steps.name.str.startswith("create_agent ")]
+    assert set(made.kind) == {"system"}
+    first = invoked.drop_duplicates("agent").set_index("agent").step_id
+    assert sorted(zip(made.agent, made.parent_id, strict=True)) == sorted(first.items())
     assert (steps.kind == "llm").sum() == 0  # autogen-ext's model client writes no spans
     # the Swarm's transfer_to_<agent> tools are its hand-offs, not tool calls: before, 4 tool calls for 2
     handoffs = steps[steps.kind == "handoff"].sort_values("seq")

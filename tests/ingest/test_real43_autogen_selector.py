@@ -22,15 +22,23 @@ DESK = Path(__file__).parent / "fixtures" / "autogen-selector"
 
 @pytest.fixture(scope="module")
 def desk() -> tuple[wb.Workspace, dict[str, str]]:
-    """The clean, the cascade and the selector's repeats in one store, detected; name -> the chat's run (the file's
-    largest)."""
+    """The clean, the cascade and the selector's repeats in one store (one ingest call: three processes' agents of
+    the same names), detected; name -> the runs of the file's steps."""
     ws = wb.open()
-    runs = {}
-    for name in ("answered_ok", "price_error_cascade", "selector_repeats_pricer"):
-        before = set(ws.runs()["run_id"])
-        ws.ingest(DESK / f"{name}.otlp.jsonl.gz", progress=False)
-        new = ws.runs()[~ws.runs()["run_id"].isin(before)]
-        runs[name] = new.sort_values("n_steps").iloc[-1]["run_id"]
+    names = ("answered_ok", "price_error_cascade", "selector_repeats_pricer")
+    ws.ingest([DESK / f"{name}.otlp.jsonl.gz" for name in names], progress=False)
+    runs = {
+        name: ws.sql(
+            "SELECT list(DISTINCT run_id ORDER BY run_id) FROM steps WHERE ends_with(file, ?)",
+            [f"{name}.otlp.jsonl.gz"],
+        ).fetchall()[0][0]
+        for name in names
+    }
+    # Each file is one run: its agents' create_agent spans (each a trace of its own, written as the agent is
+    # made) join the chat's run, read as set-up (real51: a run of one step each before), and no other file's
+    assert all(len(r) == 1 for r in runs.values()), runs
+    runs = {name: r for name, (r,) in runs.items()}
+    assert len(ws.runs()) == 3
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         wb.detect(ws, progress=False)
@@ -56,6 +64,13 @@ def test_the_message_hops_are_one_run_with_each_agents_model_and_tool_calls(desk
         ("shipping", "tool", "get_insurance"),
         ("shipping", "llm", ""),
     ]
+    for run in runs.values():  # (each file's creations in its own run, under each agent's first turn)
+        assert ws.sql(
+            "SELECT c.agent, c.kind, p.name FROM steps c JOIN steps p ON p.run_id = c.run_id AND p.step_id = "
+            "c.parent_id WHERE c.run_id = ? AND starts_with(c.name, 'create_agent ') AND p.seq = (SELECT "
+            "min(seq) FROM steps f WHERE f.run_id = c.run_id AND f.name = p.name) ORDER BY c.agent",
+            [run],
+        ).fetchall() == [(a, "system", f"invoke_agent {a}") for a in ("clerk", "pricer", "shipping")]
 
 
 def test_the_clean_chat_is_flagged_by_nothing(desk) -> None:

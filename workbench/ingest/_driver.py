@@ -23,6 +23,7 @@ from ..store._transaction import transaction
 from . import _timings
 from ._ag2_errors import fix_stored_errors, tool_errors_from_executor
 from ._ag2_usage import empty_stored_usage, usage_tokens
+from ._agentchat_tool_errors import agentchat_tool_errors
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._checkpoint import checkpoint_within
 from ._haystack_spans import haystack_spans, stored_haystack_runs
@@ -583,6 +584,10 @@ def _run_ingest(
         ):  # (first: the rules below read its kinds)
             stage.haystack = True
             facts.changed()
+        if not facts.nothing_for("agentchat_tools") and agentchat_tool_errors(
+            con, facts.answer("agentchat_tools")
+        ):
+            facts.changed()
         if not facts.nothing_for("nameless"):
             stage.unnamed = keep_unnamed(
                 con
@@ -613,7 +618,9 @@ def _run_ingest(
             stage.read += derived  # (calls read out of the messages: records too, stored or quarantined)
             stage.derived = True
             facts.changed()
-        linked = join_linked_runs(con, stage.root_links, facts.answer("staged"))
+        linked = join_linked_runs(
+            con, stage.root_links, facts.answer("staged"), facts.answer("created_agents")
+        )
         if linked.moves or linked.roots or linked.joined:
             facts.changed()
         stage.stored_link_moves = linked if facts.nothing_for("build") else join_build_traces(con, linked)

@@ -26,6 +26,17 @@ The rule (the OpenTelemetry specification's links mean "causally related", from 
 * A link to a span not found (the producer's service was not exported) changes nothing; chains join
   transitively (a hop of a hop); traces whose links form a cycle keep their own runs.
 
+A trace that only **creates an agent** joins the run where that agent is first invoked, though no link says so:
+autogen-core writes each agent's ``create_agent`` span when the agent is made (before the team runs), as the
+root of a trace of its own, linked to nothing (OpenLIT's OpenAI Agents instrumentation too); read as it is, every
+AutoGen AgentChat run was its chat and one run of one span for each agent. Such a trace (one root
+``create_agent`` span naming its agent) joins the trace of the first ``invoke_agent`` span of the same agent that
+starts at or after it, in the same file and resource (the process that made the agent), as that span's child
+(so the run keeps its one root, whose status says how it ended), read as set-up (kind ``system``: no move of its
+agent's, no turn, no hand-off). An agent never invoked keeps its run. Within one ingest call only: a creation
+read in an earlier call than its agent's first turn stays a run of its own (the program writes both into the
+same file, a moment apart).
+
 The steps of a trace moved into another run keep their trace id as attribute ``otel.trace_id`` (what a
 tracing backend knows them by, and what a later call's link to one of them is matched on). A root span's
 links stay in its attributes as ``otel.links``; a span with a parent is read as before (its links are not
@@ -113,17 +124,21 @@ def join_linked_runs(
     con: duckdb.DuckDBPyConnection,
     root_links: list[tuple[str, str, str, str, bool]],
     staged: bool | None = None,
+    created: bool | None = None,
 ) -> StoredMoves:
     """Move the staged traces that continue another trace into its run (see the module's docstring).
 
     ``root_links`` are ``(trace, root span, linked trace, linked span, hop)``. Returns the stored runs that
     continue a staged trace, to be moved in the merge's transaction. ``staged``: whether any step is staged,
-    when the caller knows (``_stage_facts``).
+    ``created``: whether a root span creates an agent, when the caller knows (``_stage_facts``).
     """
     stored, rootless = _stored_root_links(con, staged)
     cands = sorted(set(root_links))
     before = _moved_before(con) if rootless else []
-    if not cands and not stored and not before:
+    if created is None:
+        created = holds(con, "created_agents")
+    made = created_agent_targets(con) if created else {}
+    if not cands and not stored and not before and not made:
         return StoredMoves()
     found = _found_targets(con, cands) if cands else {}
     # A stored root's linked span is staged in this call (_stored_root_links looked for it there).
@@ -140,6 +155,9 @@ def join_linked_runs(
             target[trace] = None  # ambiguous: two roots continuing two traces
         else:
             target.setdefault(trace, where)
+    # A trace that only creates agents goes where its agent is first invoked (no span links it anywhere).
+    for trace, (_, where, _) in made.items():
+        target.setdefault(trace, where)
     # A staged trace an earlier call moved goes where it went (its root, which decided, came then).
     for trace, where in before:
         target[trace] = where if target.get(trace, where) == where else None
@@ -149,6 +167,7 @@ def join_linked_runs(
     if not moves:
         return StoredMoves()
     moved = dict(moves)
+    _created_set_up(con, [t for t in made if t in moved])
     # Every part of a moved trace moves, whichever call brought it: its staged spans (also those of a trace
     # moved because its stored root links here) and its stored run (also one stored without the root).
     _move_staged(
@@ -158,7 +177,8 @@ def join_linked_runs(
             (trace, root, lspan, hop)
             for trace, root, ltrace, lspan, hop in cands
             if trace in moved and found.get((ltrace, lspan)) is not None
-        ],
+        ]
+        + [(trace, step, invoked, False) for trace, (step, _, invoked) in made.items() if trace in moved],
     )
     stored_runs = _stored_runs(con, sorted(moved))
     return StoredMoves(
@@ -166,6 +186,29 @@ def join_linked_runs(
         roots=[(run, root, lspan, hop) for run, root, _, lspan, hop in stored if run in moved],
         joined=moved,
     )
+
+
+def created_agent_targets(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str, str]]:
+    """Staged trace that only creates an agent -> (its create_agent step, the staged trace and span where the
+    agent is first invoked) (see the module's docstring; ``store/sql/created_agents.sql``)."""
+    (query,) = dict(sql_sections("created_agents"))[""]
+    return {trace: (step, target, invoked) for trace, step, target, invoked in con.execute(query).fetchall()}
+
+
+def _created_set_up(con: duckdb.DuckDBPyConnection, traces: list[str]) -> None:
+    """The create_agent steps of the traces ``traces`` (about to join a run) are read as set-up (kind system, as a
+    run's root): made before the team runs, they are no move of their agent's, and read as moves, the agents'
+    creations in a row made hand-offs and turns of their own before the chat began."""
+    if not traces:
+        return
+    import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
+
+    con.register("created_traces", pa.table({"run_id": pa.array(traces, pa.string())}))
+    try:
+        (stmt,) = dict(sql_sections("created_agents"))["set_up"]
+        con.execute(stmt)
+    finally:
+        con.unregister("created_traces")
 
 
 def _move_staged(

@@ -48,6 +48,17 @@ SELECT 1 FROM stage_steps;
 -- a step carrying span links (_links.keep_linked_roots: the merge keeps it in the store's linked_roots)
 SELECT 1 FROM stage_steps WHERE contains(attributes, '"otel.links"');
 
+-- [section agentchat_tools]
+-- a tool call of AutoGen AgentChat that OpenInference's instrumentation wrote as OK (its error is told in the next
+-- model call: _agentchat_tool_errors.agentchat_tool_errors)
+SELECT 1 FROM stage_steps
+WHERE kind = 'tool' AND status = 'ok' AND contains(attributes, '"openinference.instrumentation.autogen_agentchat"');
+
+-- [section created_agents]
+-- a root span creating an agent, as autogen-core writes each agent's when it is made, in a trace of its own
+-- (_links.created_agent_targets: the run it joins)
+SELECT 1 FROM stage_steps WHERE parent_id IS NULL AND starts_with(name, 'create_agent ');
+
 -- [section message_tools]
 -- (_message_tools.stage_message_tools reads these rows: the calls it may stage)
 -- The staged LLM steps whose output may ask for a tool ($markers: _call_shapes.MARKERS joined by |), in runs
