@@ -12,6 +12,7 @@ import importlib
 
 import duckdb
 import pytest
+from _built import once
 
 import workbench as wb
 
@@ -43,12 +44,23 @@ def _run(run_id: str, calls: int, first: int = 0) -> list[dict]:
     return recs
 
 
+def _detected_master() -> wb.Workspace:
+    """A store of a run with findings (a loop) and a run with none, detected: built once per process
+    (tests/_built.py; an ingest and every detector, ~1 CPU s), never handed out itself."""
+
+    def build() -> wb.Workspace:
+        ws = wb.open()
+        ws.ingest([*_run("looped", 2), *_run("quiet", 1)], progress=False)
+        wb.detect(ws, progress=False)
+        return ws
+
+    return once(("fixed46", "detected"), build)
+
+
 @pytest.fixture
 def detected(monkeypatch) -> tuple[wb.Workspace, list[list[str]]]:
-    """A store of a run with findings (a loop) and a run with none, detected; and the runs "auto" detects from then."""
-    ws = wb.open()
-    ws.ingest([*_run("looped", 2), *_run("quiet", 1)], progress=False)
-    wb.detect(ws, progress=False)
+    """A copy of the detected store of its own (the tests write to it); and the runs "auto" detects from then."""
+    ws = _detected_master().copy()
     assert ws.sql("SELECT DISTINCT run_id FROM findings").fetchall() == [("looped",)]
     ran: list[list[str]] = []
     detect = _heuristics.run_detectors
@@ -97,10 +109,7 @@ def test_marks_keep_the_settings_and_auto_keeps_a_users_own(detected) -> None:
 
 
 def test_a_store_of_schema_4_is_migrated_and_read_only_read_as_it_is(tmp_path) -> None:
-    db = tmp_path / "s.duckdb"
-    with wb.open(db) as ws:
-        ws.ingest([*_run("looped", 2), *_run("quiet", 1)], progress=False)
-        wb.detect(ws, progress=False)
+    db = _detected_master().snapshot(tmp_path / "s.duckdb")  # (the store as an ingest and detect wrote it)
     with duckdb.connect(
         str(db)
     ) as con:  # as the release before wrote it: no detected table, schema version 4

@@ -5,18 +5,17 @@ depth HITL rule the backtest on the stored run allows cut or escalated the run l
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 pytest.importorskip("opentelemetry.sdk")
 
-from _guard_play import not_allowed, store_of  # noqa: E402
-from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
+from _guard_play import not_allowed, provider_with, store_of  # noqa: E402
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 from opentelemetry.trace import set_span_in_context  # noqa: E402
-from test_guard16_same_call import MS, T0, _llm, _play  # noqa: E402
+from test_guard16_same_call import MS, T0, _decisions, _llm, _play_through  # noqa: E402
 from test_guard16_same_call import POLICIES as PAIR_POLICIES  # noqa: E402
 
 import workbench as wb  # noqa: E402
@@ -47,9 +46,8 @@ def _shape(inner_tokens: tuple[int, int]) -> list[tuple]:
     ]
 
 
-def _backtest(policy: Policy, memory: InMemorySpanExporter, tmp_path: Path) -> tuple[set, wb.Workspace]:
-    ws, _ = store_of(memory, tmp_path)
-    return set(not_allowed(wb.backtest(policy, ws, steps=True))), ws
+def _said(policy: Policy, ws: wb.Workspace) -> set:
+    return set(not_allowed(wb.backtest(policy, ws, steps=True)))
 
 
 SHAPES = {"one call": _shape((100, 12)), "two calls": _shape((90, 12))}
@@ -60,13 +58,46 @@ POLICIES = {
 }
 
 
+@pytest.fixture(scope="module")
+def played(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[str], tuple[dict, InMemorySpanExporter, Any]]:
+    """A case played once, live, through one processor per policy of its set on one provider (each hears every
+    span as alone, tests/policy/_guard_play.py), and its spans ingested once: what each policy's processor
+    decided (decisions, and each decided step's phase), the spans, and the store. A case's policies share the play
+    and the store where each had its own (an ingest and a label's fixed cost, ~0.4 CPU s, a policy)."""
+    done: dict[str, tuple[dict, InMemorySpanExporter, Any]] = {}
+
+    def play(case: str) -> tuple[dict, InMemorySpanExporter, Any]:
+        if case not in done:
+            if case in SHAPES:
+                heard: dict[str, list[SpanDecision]] = {name: [] for name in POLICIES}
+                memory = _play_through(
+                    SHAPES[case],
+                    *(
+                        GuardSpanProcessor(POLICIES[name], on_cut=told.append, on_escalate=told.append)
+                        for name, told in heard.items()
+                    ),
+                )
+                live = {name: (_decisions(told), None) for name, told in heard.items()}
+            else:
+                inner_ends, outer_ends = OUT_OF_ORDER[case]
+                live, memory = _out_of_order(PAIR_POLICIES, inner_ends, outer_ends)
+            ws, _ = store_of(memory, tmp_path_factory.mktemp("inner_children"))
+            done[case] = (live, memory, ws)
+        return done[case]
+
+    return play
+
+
 @pytest.mark.parametrize("policy", list(POLICIES))
 @pytest.mark.parametrize("shape", list(SHAPES))
 def test_spans_under_the_inner_span_are_judged_at_the_stores_depth(
-    shape: str, policy: str, tmp_path: Path
+    shape: str, policy: str, played: Any
 ) -> None:
-    heard, memory = _play(SHAPES[shape], POLICIES[policy])
-    said, _ = _backtest(POLICIES[policy], memory, tmp_path)
+    live, memory, ws = played(shape)
+    heard = live[policy][0]
+    said = _said(POLICIES[policy], ws)
     assert heard == said
     names = {f"{s.context.span_id:016x}": s.name for s in memory.get_finished_spans()}
     judged = sorted(names[s] for _, s, _, _ in heard)
@@ -82,16 +113,18 @@ def test_spans_under_the_inner_span_are_judged_at_the_stores_depth(
 
 
 def _out_of_order(
-    policy: Policy, inner_ends: bool, outer_ends: bool = True
-) -> tuple[set, InMemorySpanExporter, dict]:
+    policies: dict[str, Policy], inner_ends: bool, outer_ends: bool = True
+) -> tuple[dict[str, tuple[set, dict]], InMemorySpanExporter]:
     """The pair with its inner span ending after its parent (async code closing the model client's span late), or
-    never (the trace's root ends first), or its parent never ending."""
-    heard: list[SpanDecision] = []
-    guard = GuardSpanProcessor(policy, on_cut=heard.append, on_escalate=heard.append)
-    memory = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(guard)
-    provider.add_span_processor(SimpleSpanProcessor(memory))
+    never (the trace's root ends first), or its parent never ending, played once through one processor per policy:
+    per policy, its processor's decisions and each decided step's phase; and the spans."""
+    heard: dict[str, list[SpanDecision]] = {name: [] for name in policies}
+    provider, memory = provider_with(
+        *(
+            GuardSpanProcessor(policies[name], on_cut=told.append, on_escalate=told.append)
+            for name, told in heard.items()
+        )
+    )
     tracer = provider.get_tracer("test-system")
     root = tracer.start_span(
         "invoke_agent pricer",
@@ -117,26 +150,30 @@ def _out_of_order(
         if inner_ends:
             inner.end(end_time=T0 + 21 * MS)
     root.end(end_time=T0 + 60 * MS)
-    return (
-        {(e.run_id, e.step_id, e.action, e.rule) for e in heard},
-        memory,
-        {e.step_id: e.phase for e in heard},
-    )
+    return {
+        name: (_decisions(told), {e.step_id: e.phase for e in told}) for name, told in heard.items()
+    }, memory
+
+
+# the cases of _out_of_order the tests below play (inner_ends, outer_ends)
+OUT_OF_ORDER = {"inner ends late": (True, True), "parent never ends": (True, False)}
 
 
 @pytest.mark.parametrize("policy", list(PAIR_POLICIES))
-def test_an_inner_span_ending_after_its_parent_is_still_its_step(policy: str, tmp_path: Path) -> None:
+def test_an_inner_span_ending_after_its_parent_is_still_its_step(policy: str, played: Any) -> None:
     """It was judged as a step of its own (the parent found it still open): max_depth=1 cut live, at the inner
     span, a run the backtest allows; latency and token rules named the inner span, not the step the store shows."""
-    heard, memory, _ = _out_of_order(PAIR_POLICIES[policy], inner_ends=True)
-    said, ws = _backtest(PAIR_POLICIES[policy], memory, tmp_path)
+    live, _, ws = played("inner ends late")
+    heard = live[policy][0]
+    said = _said(PAIR_POLICIES[policy], ws)
     assert heard == said
     assert {s for _, s, _, _ in heard} <= {s for (s,) in ws.sql("SELECT step_id FROM steps").fetchall()}
 
 
-def test_a_parent_whose_inner_span_never_ends_is_judged_when_the_root_ends(tmp_path: Path) -> None:
+def test_a_parent_whose_inner_span_never_ends_is_judged_when_the_root_ends() -> None:
     policy = Policy(breakers=Breakers(max_step_latency_ms=9.0))
-    heard, memory, phase = _out_of_order(policy, inner_ends=False)
+    live, memory = _out_of_order({"step latency": policy}, inner_ends=False)
+    heard, phase = live["step latency"]
     names = {f"{s.context.span_id:016x}": s.name for s in memory.get_finished_spans()}
     assert sorted((names[s], a, rule) for _, s, a, rule in heard) == [
         ("call_llm", "cut", "max_step_latency_ms")
@@ -146,11 +183,12 @@ def test_a_parent_whose_inner_span_never_ends_is_judged_when_the_root_ends(tmp_p
 
 @pytest.mark.parametrize("policy", [p for p in PAIR_POLICIES if p != "hitl latency"])
 def test_an_inner_span_whose_parent_never_ends_is_judged_as_the_root_the_store_keeps(
-    policy: str, tmp_path: Path
+    policy: str, played: Any
 ) -> None:
     """The store, without the parent, keeps the inner span as a root step of its own: the guard judges it so when
     the trace's root ends (it waited for the parent's end, never judged). ('hitl latency' left out: the root that
     began the never-ending parent encloses a span to the guard, none to the store, for any span never ending.)"""
-    heard, memory, _ = _out_of_order(PAIR_POLICIES[policy], inner_ends=True, outer_ends=False)
-    said, _ = _backtest(PAIR_POLICIES[policy], memory, tmp_path)
+    live, _, ws = played("parent never ends")
+    heard = live[policy][0]
+    said = _said(PAIR_POLICIES[policy], ws)
     assert heard == said

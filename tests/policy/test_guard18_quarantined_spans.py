@@ -10,7 +10,6 @@ more, an escalation on a bogus signal, a run begun in 1969); they now ask the st
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +21,7 @@ from opentelemetry import trace as trace_api  # noqa: E402
 
 import workbench as wb  # noqa: E402
 from workbench.guard import Guard  # noqa: E402
-from workbench.guard_spans import GuardSpanProcessor, SpanDecision  # noqa: E402
+from workbench.guard_spans import GuardSpanProcessor  # noqa: E402
 from workbench.ingest._fields import MAX_FIELD_BYTES  # noqa: E402
 from workbench.policy import Breakers, Budgets, HitlRule, Policy, PolicyViolation  # noqa: E402
 
@@ -91,19 +90,34 @@ def _trace(tracer: Any) -> None:
     root.end(end_time=now[0] + MS)
 
 
-@pytest.mark.parametrize("name", list(POLICIES))
-def test_spans_the_store_quarantines_are_decided_on_by_neither(name: str, tmp_path: Path) -> None:
-    policy = POLICIES[name]
-    told: set[tuple[str, str, str, str]] = set()
-
-    def hear(e: SpanDecision) -> None:
-        told.add((e.run_id, e.step_id, e.action, e.rule))
-
-    guard = GuardSpanProcessor(policy, on_cut=hear, on_escalate=hear)
-    provider, memory = provider_with(guard)
+@pytest.fixture(scope="module")
+def played(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[dict[str, tuple[set, Any]], Any, wb.Workspace, Any]:
+    """The trace played once, live, through one processor per policy on one provider (each hears every span as
+    alone, tests/policy/_guard_play.py), and its spans ingested once: per policy, what its processor decided and
+    the processor; the spans, the store and the ingest's report (one ingest and label, ~0.4 CPU s, where each
+    policy's test made its own)."""
+    told: dict[str, set[tuple[str, str, str, str]]] = {name: set() for name in POLICIES}
+    guards = {
+        name: GuardSpanProcessor(
+            POLICIES[name],
+            on_cut=lambda e, t=told[name]: t.add((e.run_id, e.step_id, e.action, e.rule)),
+            on_escalate=lambda e, t=told[name]: t.add((e.run_id, e.step_id, e.action, e.rule)),
+        )
+        for name in POLICIES
+    }
+    provider, memory = provider_with(*guards.values())
     _trace(provider.get_tracer("app"))
+    ws, report = store_of(memory, tmp_path_factory.mktemp("quarantined_spans"))
+    return {name: (told[name], guards[name]) for name in POLICIES}, memory, ws, report
 
-    ws, report = store_of(memory, tmp_path)
+
+@pytest.mark.parametrize("name", list(POLICIES))
+def test_spans_the_store_quarantines_are_decided_on_by_neither(name: str, played: Any) -> None:
+    policy = POLICIES[name]
+    live, memory, ws, report = played
+    told, guard = live[name]
     assert report.quarantined == 4 and report.stored == 5
     backtest = wb.backtest(policy, ws, steps=True)
     said = set(not_allowed(backtest))

@@ -13,6 +13,7 @@ import json
 from datetime import datetime
 
 import pytest
+from _deep import deep
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -153,7 +154,13 @@ def guard_decisions(policy: Policy, runs: list, signals: dict, tasks: dict) -> l
     return out
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# 10 random policies a run (25 with WORKBENCH_DEEP_TESTS=1, tests/_deep.py): each is the same guard and backtest
+# over the same 60 runs (0.15 CPU s a policy); test_the_property_is_not_vacuous shows the runs trip every kind of rule
+@settings(
+    max_examples=25 if deep() else 10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(policy=policies)
 def test_guard_equals_backtest_step_for_step(policy: Policy, sim_runs: list, sim_ws) -> None:
     signals = {
@@ -289,22 +296,30 @@ LIVE_POLICIES = [
 ]
 
 
-@pytest.mark.parametrize("depths", [True, False], ids=["with depths", "no depths"])
-@pytest.mark.parametrize("policy", LIVE_POLICIES, ids=range(len(LIVE_POLICIES)))
-def test_guard_hearing_nested_spans_end_decides_what_the_backtest_says(
-    policy: Policy, depths: bool, tmp_path
-) -> None:  # noqa: ANN001
-    # real12's Semantic Kernel trace inside an app's root span: the root, the agent spans and SK's loop spans
-    # enclose the calls. The backtest reads no latency at them; the live guard, hearing each end after its
-    # children's, read the root's 257 ms (a max_step_latency_ms of 200 cut the run at its very end).
+@pytest.fixture(scope="module")
+def sk_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[wb.Workspace, str]:
+    """real12's Semantic Kernel trace ingested and its run labelled failed, once for the module's 12 cases
+    (each ingested it anew: ~0.35 CPU s a case); the cases only read it (a backtest writes nothing)."""
     from test_real12_enclosing_spans import _write
 
-    path = tmp_path / "sk.otlp.jsonl"
+    path = tmp_path_factory.mktemp("sk") / "sk.otlp.jsonl"
     _write(path)
     ws = wb.open()
     ws.ingest(path, progress=False)
     run_id = ws.sql("SELECT run_id FROM runs").fetchall()[0][0]
     ws.label(run_id, outcome="failure")
+    return ws, run_id
+
+
+@pytest.mark.parametrize("depths", [True, False], ids=["with depths", "no depths"])
+@pytest.mark.parametrize("policy", LIVE_POLICIES, ids=range(len(LIVE_POLICIES)))
+def test_guard_hearing_nested_spans_end_decides_what_the_backtest_says(
+    policy: Policy, depths: bool, sk_store: tuple[wb.Workspace, str]
+) -> None:
+    # real12's Semantic Kernel trace inside an app's root span: the root, the agent spans and SK's loop spans
+    # enclose the calls. The backtest reads no latency at them; the live guard, hearing each end after its
+    # children's, read the root's 257 ms (a max_step_latency_ms of 200 cut the run at its very end).
+    ws, run_id = sk_store
     report = wb.backtest(policy, ws, steps=True)
     expected = [
         (s, p, a, None if r is None or r != r else r)
