@@ -10,6 +10,7 @@ feature, and the status features count unhandled failures only.
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import pandas as pd
@@ -81,6 +82,13 @@ def _ws() -> wb.Workspace:
 
 
 def _moves() -> pd.DataFrame:
+    """The run's moves as the portable model reads them after the detectors ran: a copy of a frame built once for
+    the module (suite52: three tests built the same store, ran the detectors and framed it each)."""
+    return _built_moves().copy()
+
+
+@functools.cache
+def _built_moves() -> pd.DataFrame:
     ws = _ws()
     wb.detect(ws)
     with warnings.catch_warnings():

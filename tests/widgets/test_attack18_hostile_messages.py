@@ -54,7 +54,7 @@ def test_explorer_step_panel_shows_a_step_whose_output_is_hostile() -> None:
     ]
     ws = wb.open()
     ws.ingest(recs, progress=False)
-    ex = IncidentExplorer(ws)
+    ex = IncidentExplorer(ws, blame_model=None)  # (the step panel is checked: no verdict scored, suite52)
     ex.runs.value = "r1"
     for i in range(len(HOSTILE)):
         ex.select_step(f"s{i}")

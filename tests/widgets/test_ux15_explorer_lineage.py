@@ -24,23 +24,22 @@ def _notes(ex: IncidentExplorer) -> list[str]:
     return [p for p in ex.verdict.value.split("<br>") if "wb-lineage-note" in p]
 
 
-def test_a_stored_log_only_culprit_and_the_first_stater_both_named(tmp_path: Path) -> None:
+def test_a_stored_culprit_and_the_first_stater_both_named_and_nothing_said_when_they_agree_or_a_replay_decided(
+    tmp_path: Path,
+) -> None:
+    """One store and explorer for both (merged, suite52): a stored log-only culprit other than the first stater is
+    named beside it; nothing is said when a later verdict agrees, or a replay decided."""
     ws, run = _store(tmp_path)
-    _verdict(ws, run, "blame_model", "analyst", True, "2026-01-01 00:00:00")
     ex = IncidentExplorer(ws)
+    ex.show_run(run)
+    assert _notes(ex) == []  # no verdict at all
+    _verdict(ws, run, "blame_model", "analyst", True, "2025-12-31 00:00:00")  # (before the ones below)
     ex.show_run(run)
     [note] = _notes(ex)
     assert "stored log-only verdict names <b>analyst</b> (uncertain)" in note
     assert "traces the wrong answer to <b>writer</b>, who first stated its value at step <b>" in note
     [(_, _, _, _, step, _)] = lineage_disagreements(ws)
     assert f"at step <b>{step}</b>" in note
-
-
-def test_nothing_said_when_they_agree_or_a_replay_decided(tmp_path: Path) -> None:
-    ws, run = _store(tmp_path)
-    ex = IncidentExplorer(ws)
-    ex.show_run(run)
-    assert _notes(ex) == []  # no verdict at all
     _verdict(ws, run, "blame_model", "writer", False, "2026-01-01 00:00:00")
     ex.show_run(run)
     assert _notes(ex) == []  # the model agrees with the finding

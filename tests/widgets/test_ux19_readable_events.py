@@ -135,7 +135,7 @@ def test_hostile_text_in_events_stays_text() -> None:
     ]
     ws = wb.open()
     ws.ingest(recs, progress=False)
-    ex = IncidentExplorer(ws)
+    ex = IncidentExplorer(ws, blame_model=None)  # (the step panel is checked: no verdict scored, suite52)
     ex.select_step("s0")
     value = ex.detail.value
     inp, out = _pres(value)[:2]

@@ -39,7 +39,7 @@ def _whowhen(tmp_path, n: int = 2) -> wb.Workspace:  # noqa: ANN001
 
 def test_header_names_the_labelled_culprit(tmp_path) -> None:  # noqa: ANN001
     ws = _whowhen(tmp_path)
-    ex = IncidentExplorer(ws)
+    ex = IncidentExplorer(ws, blame_model=None)  # (the header and step panel are checked: no verdict scored)
     for run_id in ws.runs().run_id:
         ex.show_run(run_id)
         label = ws.labels(run_id).iloc[0]
@@ -62,7 +62,7 @@ def test_no_label_no_row_and_reviewer_label_shows(tmp_path) -> None:  # noqa: AN
         ],
         progress=False,
     )
-    ex = IncidentExplorer(ws)
+    ex = IncidentExplorer(ws, blame_model=None)  # (the header and step panel are checked: no verdict scored)
     ex.show_run("r1")
     assert "labelled culprit" not in ex.header.value
     ws.label("r1", agent="b")  # a reviewer's label: an agent, no step

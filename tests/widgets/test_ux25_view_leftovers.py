@@ -69,10 +69,7 @@ def _shown_threshold(readout: str) -> str:
     return re.search(r"[≥≤] ([-\d,.]+)", readout).group(1)
 
 
-@pytest.mark.parametrize("outcomes", [["success", "failure"] * 5, ["unknown"] * 6])
-def test_tuner_readout_shows_the_sliders_number(outcomes: list[str]) -> None:
-    ws = _store(outcomes)
-    tu = _quiet(lambda: ThresholdTuner(ws, signal="latency_ms"))
+def _readout_shows_the_sliders_number(tu: ThresholdTuner) -> None:
     slider = tu.threshold
     lo, hi, step = slider.min, slider.max, slider.step
     for value in (slider.value, lo + 37 * step, lo + 101 * step, hi - 3 * step):
@@ -81,14 +78,16 @@ def test_tuner_readout_shows_the_sliders_number(outcomes: list[str]) -> None:
         assert _shown_threshold(tu.readout.value) == shown, (tu.readout.value, shown)
         # the number shown is the threshold itself, not a rounding of it
         assert float(shown.replace(",", "")) == pytest.approx(slider.value, abs=1e-9)
-    ws.close()
 
 
-def test_legends_list_only_the_outcomes_the_store_has() -> None:
+def test_legends_list_only_the_outcomes_the_store_has_and_the_readout_the_sliders_number() -> None:
+    """The tuners' legends, and (on the tuners of the first and the last store: merged, suite52) the tuner's readout
+    showing the slider's own number."""
     ws = _store(["unknown"] * 6)  # a raw trace export: no run has an outcome (the Langfuse samples)
     tu = _quiet(lambda: ThresholdTuner(ws, signal="latency_ms"))
     hist = tu.review.hist_chart.chart.to_dict()
     assert _color_domains(hist) == [["unknown"]]
+    _readout_shows_the_sliders_number(tu)
     lt = _quiet(lambda: LimitTuner(ws, min_runs=1))
     assert {tuple(d) for d in _color_domains(lt.peaks_chart.chart.to_dict())} == {("unknown",)}
     ws.close()
@@ -101,9 +100,10 @@ def test_legends_list_only_the_outcomes_the_store_has() -> None:
     assert {tuple(d) for d in _color_domains(stops)} == {("failure",)}
     assert "successful" not in str(stops["title"]) and "failed (red)" in str(stops["title"])
     ws.close()
-    ws = _store(["success", "failure"] * 4)  # both: both listed, the failures' red first as before
+    ws = _store(["success", "failure"] * 5)  # both: both listed, the failures' red first as before
     tu = _quiet(lambda: ThresholdTuner(ws, signal="latency_ms"))
     assert _color_domains(tu.hist_chart.chart.to_dict()) == [["success", "failure"]]
+    _readout_shows_the_sliders_number(tu)
     ws.close()
 
 
@@ -150,11 +150,24 @@ def _explorer_store() -> wb.Workspace:
     return ws
 
 
-def test_explorer_says_why_a_run_has_nothing_to_attribute() -> None:
+def test_explorer_says_why_a_run_has_nothing_to_attribute_and_scores_a_run_once_until_it_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One store and one explorer for both checks (merged, suite52): what the verdict says of a run with nothing to
+    attribute, then that a run's log-only verdict is scored once until the run changes."""
+    from workbench.attribution import _evidence
     from workbench.widgets import IncidentExplorer
 
+    calls: list[list[str]] = []
+    real = _evidence.predict_with_evidence
+
+    def counting(model, ws, run_ids):  # noqa: ANN001, ANN202
+        calls.append(list(run_ids))
+        return real(model, ws, run_ids)
+
+    monkeypatch.setattr(_evidence, "predict_with_evidence", counting)
     ws = _explorer_store()
-    ex = IncidentExplorer(ws)
+    ex = IncidentExplorer(ws)  # opens on the failed run "bad": scored once
     ex.show_run("ok")
     assert "Nothing to attribute</b>: this run succeeded" in ex.verdict.value, ex.verdict.value
     assert "replay=" not in ex.verdict.value and ex.compute.layout.display == "none"
@@ -172,33 +185,17 @@ def test_explorer_says_why_a_run_has_nothing_to_attribute() -> None:
     )
     assert "pass <code>replay=</code>" in ex.verdict.value
     assert ex.compute.layout.display == "none" and ex.compute.disabled
-    # with a replay, a run of unknown outcome can still be replayed: the replay as recorded says if it fails
-    with_replay = IncidentExplorer(ws, replay=lambda run_id, intervention: None, blame_model=None)
-    with_replay.show_run("quiet")
-    assert "outcome is unknown" in with_replay.verdict.value and with_replay.compute.layout.display != "none"
-    ws.close()
-
-
-def test_explorer_scores_a_run_once_until_it_changes(monkeypatch: pytest.MonkeyPatch) -> None:
-    from workbench.attribution import _evidence
-    from workbench.widgets import IncidentExplorer
-
-    calls: list[list[str]] = []
-    real = _evidence.predict_with_evidence
-
-    def counting(model, ws, run_ids):  # noqa: ANN001, ANN202
-        calls.append(list(run_ids))
-        return real(model, ws, run_ids)
-
-    monkeypatch.setattr(_evidence, "predict_with_evidence", counting)
-    ws = _explorer_store()
-    ex = IncidentExplorer(ws)
-    ex.show_run("bad")
+    # the verdict is scored once: the opened run, then shown again after other runs, from what was kept
     first = ex.verdict.value
     ex.show_run("ok")
     ex.show_run("bad")
     ex.show_run("bad")
-    assert calls == [["bad"]] and ex.verdict.value == first and "Log-only BlameModel" in first
+    assert calls == [["bad"]] and ex.verdict.value == first and "Log-only BlameModel" in first, calls
+    # with a replay, a run of unknown outcome can still be replayed: the replay as recorded says if it fails
+    with_replay = IncidentExplorer(ws, replay=lambda run_id, intervention: None, blame_model=None)
+    with_replay.show_run("quiet")
+    assert "outcome is unknown" in with_replay.verdict.value and with_replay.compute.layout.display != "none"
+    assert calls == [["bad"]], "an explorer without a model scored a run"
     wb.detect(ws)  # new findings of the run: its evidence may differ, so it is scored again
     if ws.sql("SELECT count(*) FROM findings WHERE run_id = 'bad'").fetchall()[0][0]:
         ex.show_run("bad")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,34 @@ FILTER_MIN_WIDTH = "140px"
 # The narrowest output that shows the step and the attribution side by side (each half 450 px or more: a state
 # table's value column, a finding's agent and detector on one line).
 HALVES_MIN_PX = 900
+
+
+_NO_RUN: list[Any] = []
+
+
+def _no_run_chart() -> Any:
+    """The empty "(no run)" timeline both charts of an explorer are made with (the run it opens on is drawn over
+    it at once; a store with no run, or filters matching none, keep it). Built and turned into its spec once per
+    process: building it and its spec twice was ~0.1 CPU s of every explorer's ~0.4 (without a verdict), for a
+    chart no one sees when a run is shown. Each widget is given a copy of the spec (a widget's spec is its own)."""
+    if not _NO_RUN:
+        lanes, _ = plots.timeline_parts(
+            pd.DataFrame(
+                columns=["step_id", "agent", "kind", "started_at", "ended_at", "flagged", "built_on_fault"]
+            ),
+            title="(no run)",
+            width="container",
+        )
+        spec = lanes.to_dict(validate=False)
+        plain = type(lanes).to_dict
+
+        def to_dict(validate: bool = True, **kwargs: Any) -> dict[str, Any]:
+            return copy.deepcopy(spec) if not kwargs else plain(lanes, False, **kwargs)
+
+        # (as plots.unchecked does: altair's own __setattr__ would store it as a property of the spec)
+        object.__setattr__(lanes, "to_dict", to_dict)
+        _NO_RUN.append(lanes)
+    return _NO_RUN[0]
 
 
 class IncidentExplorer(RunListing, RunShown, RunVerdict, w.VBox):
@@ -169,13 +198,7 @@ class IncidentExplorer(RunListing, RunShown, RunVerdict, w.VBox):
         self.header = w.HTML()
         # as wide as the output (Vega's container width): at 720 px the timeline took 876 px of a 1000 px window's
         # 568 px output, the run's end, where the red ✕ of its failure was, scrolled off in its own box
-        lanes, _ = plots.timeline_parts(
-            pd.DataFrame(
-                columns=["step_id", "agent", "kind", "started_at", "ended_at", "flagged", "built_on_fault"]
-            ),
-            title="(no run)",
-            width="container",
-        )
+        lanes = _no_run_chart()
         self.timeline = fit_output(plots.widget(lanes, validate=False))
         # confidence and entropy along the run, under the lanes (a chart of its own: Vega sizes only a single or
         # layered chart to its container); in the page only when a move carries either (a chart's layout.display
