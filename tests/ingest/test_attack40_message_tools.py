@@ -165,11 +165,16 @@ def test_repeats_of_one_call_are_still_one_call() -> None:
         assert _tools(ws) == [("m1/call_0", "lookup", '{"sku": "W-1"}', "14.20")]
 
 
+_REUSED_WHOLE: list[tuple] = []
+
+
 @pytest.mark.parametrize("reverse", [False, True], ids=["in order", "reversed"])
 def test_a_split_run_with_an_id_used_again_stores_what_one_call_stores(reverse: bool) -> None:
-    whole = wb.open()
-    whole.ingest(REUSED, progress=False)
-    want = whole.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall()
+    if not _REUSED_WHOLE:  # (what one call stores, the same for both orders: read once)
+        whole = wb.open()
+        whole.ingest(REUSED, progress=False)
+        _REUSED_WHOLE.extend(whole.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall())
+    want = _REUSED_WHOLE
     for cut in range(1, len(REUSED)):
         parts = [REUSED[:cut], REUSED[cut:]]
         ws = wb.open()

@@ -45,26 +45,6 @@ LEFT_BEHIND = _run(
 )
 
 
-def test_inputs_of_the_latest_results_only_answer_the_latest_calls() -> None:
-    ws = wb.open()
-    report = ws.ingest(RESULTS_ONLY, progress=False)
-    assert (report.stored, report.quarantined) == (6, 0), report.errors
-    assert _tools(ws) == BOTH
-
-
-def test_a_history_trimmed_to_its_last_turn_answers_the_last_call() -> None:
-    ws = wb.open()
-    ws.ingest(WINDOW, progress=False)
-    assert _tools(ws) == BOTH
-
-
-def test_a_call_never_answered_does_not_take_the_result_of_a_later_call_of_its_id() -> None:
-    ws = wb.open()
-    ws.ingest(LEFT_BEHIND, progress=False)
-    # (lookup was never answered: no step; stock's result is stock's)
-    assert _tools(ws) == [("m2/call_0", "stock", '{"sku": "W-1"}', "3 left")]
-
-
 def test_the_same_request_asked_in_two_turns_gets_each_its_result() -> None:
     again = _run(
         ("m1", [USER], [FIRST]),
@@ -79,12 +59,24 @@ def test_the_same_request_asked_in_two_turns_gets_each_its_result() -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    "recs", [RESULTS_ONLY, WINDOW, LEFT_BEHIND], ids=["results only", "window", "left behind"]
-)
-def test_split_at_every_point_in_either_order_stores_what_one_call_stores(recs: list[dict]) -> None:
+# what one call stores of each conversation: the latest results only answer the latest calls; a history trimmed
+# to its last turn answers the last call; a call never answered does not take the result of a later call of its
+# id (lookup was never answered: no step; stock's result is stock's)
+WHOLE = {
+    "results only": (RESULTS_ONLY, BOTH),
+    "window": (WINDOW, BOTH),
+    "left behind": (LEFT_BEHIND, [("m2/call_0", "stock", '{"sku": "W-1"}', "3 left")]),
+}
+
+
+@pytest.mark.parametrize("case", list(WHOLE))
+def test_split_at_every_point_in_either_order_stores_what_one_call_stores(case: str) -> None:
+    recs, tools = WHOLE[case]
     whole = wb.open()
-    whole.ingest(recs, progress=False)
+    report = whole.ingest(recs, progress=False)
+    if case == "results only":
+        assert (report.stored, report.quarantined) == (6, 0), report.errors
+    assert _tools(whole) == tools, "one call"
     want = whole.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall()
     for cut in range(1, len(recs)):
         for parts in ([recs[:cut], recs[cut:]], [recs[cut:], recs[:cut]]):
