@@ -54,37 +54,55 @@ def test_a_log_body_orjson_cannot_encode_costs_nothing_else(tmp_path: Path) -> N
     assert json.loads(out)[0]["parts"][0]["content"] == "The widget costs 14.20 USD."
 
 
-@pytest.mark.parametrize(
-    ("event", "body", "why"),
-    [
-        ("app.log", _nested(120), "field 'body' is nested deeper than 100 levels (the limit)"),
-        ("gen_ai.user.message", _nested(120), "field 'input' is nested deeper than 100 levels (the limit)"),
-        ("app.log", _nested(300), "field 'body' is nested deeper than 100 levels (the limit)"),
-        (
-            "gen_ai.choice",
-            {"stringValue": "x" * 5_000_000},
-            "field 'output' is 5000004 bytes (limit 4194304)",
-        ),
-        ("app.log", {"stringValue": "x" * 5_000_000}, "field 'body' is "),
-    ],
-    ids=["note-nested-120", "message-nested-120", "note-nested-300", "message-5MB", "note-5MB"],
-)
-def test_a_log_record_past_a_fields_limits_is_quarantined_alone(
-    tmp_path: Path, event: str, body: dict, why: str
-) -> None:
+# (event, body, why): each case's record in a trace of its own (the trace id's last digits its number)
+LIMITS = {
+    "note-nested-120": ("app.log", _nested(120), "field 'body' is nested deeper than 100 levels (the limit)"),
+    "message-nested-120": (
+        "gen_ai.user.message",
+        _nested(120),
+        "field 'input' is nested deeper than 100 levels (the limit)",
+    ),
+    "note-nested-300": ("app.log", _nested(300), "field 'body' is nested deeper than 100 levels (the limit)"),
+    "message-5MB": (
+        "gen_ai.choice",
+        {"stringValue": "x" * 5_000_000},
+        "field 'output' is 5000004 bytes (limit 4194304)",
+    ),
+    "note-5MB": ("app.log", {"stringValue": "x" * 5_000_000}, "field 'body' is "),
+}
+
+
+def test_a_log_record_past_a_fields_limits_is_quarantined_alone(tmp_path: Path) -> None:
     """A span's field past 4 MiB or nested past 100 levels quarantines the span (README, Limits); a log
     record's went into its step's input / output / otel.logs whatever its size or depth (a body nested
-    300 levels failed the whole call). Now the record is quarantined, with file and line, and only it."""
-    spans = _write(tmp_path / "traces.jsonl", spans_line())
-    record = {**_app_log(body), "attributes": [{"key": "event.name", "value": {"stringValue": event}}]}
-    logs = _write(tmp_path / "logs.jsonl", _logs_line([details_record()]), _logs_line([record]))
+    300 levels failed the whole call). Now the record is quarantined, with file and line, and only it. (Every
+    case's traces and logs in one call, each case's files and trace its own.)"""
+    files, traces = [], {}
+    for n, (case, (event, body, _)) in enumerate(LIMITS.items()):
+        traces[case] = TRACE[:-2] + f"{n:02x}"
+        record = {**_app_log(body), "attributes": [{"key": "event.name", "value": {"stringValue": event}}]}
+        spans = _write(tmp_path / f"traces-{n}.jsonl", spans_line().replace(TRACE, traces[case]))
+        logs = _write(
+            tmp_path / f"logs-{n}.jsonl",
+            _logs_line([details_record(trace=traces[case])]),
+            _logs_line([{**record, "traceId": traces[case]}]),
+        )
+        files += [spans, logs]
     ws = wb.open()
-    rep = ws.ingest([spans, logs])
-    assert (rep.read, rep.stored, rep.quarantined) == (5, 4, 1)
-    ((file, line, reason),) = ws.sql("SELECT file, line, reason FROM quarantine").fetchall()
-    assert (file, line) == (str(logs.resolve()), 2) and reason.startswith("bad log record: " + why), reason
-    out = ws.sql("SELECT output FROM steps WHERE step_id = ?", params=[CHAT]).fetchall()[0][0]
-    assert json.loads(out)[0]["parts"][0]["content"] == "The widget costs 14.20 USD."
+    rep = ws.ingest(files)
+    assert (rep.read, rep.stored, rep.quarantined) == (5 * len(LIMITS), 4 * len(LIMITS), len(LIMITS))
+    quarantined = {
+        file: (line, reason)
+        for file, line, reason in ws.sql("SELECT file, line, reason FROM quarantine").fetchall()
+    }
+    assert len(quarantined) == ws.count("quarantine") == len(LIMITS)  # (one record of each case's logs alone)
+    for n, (case, (_, _, why)) in enumerate(LIMITS.items()):
+        line, reason = quarantined[str((tmp_path / f"logs-{n}.jsonl").resolve())]
+        assert line == 2 and reason.startswith("bad log record: " + why), (case, reason)
+        out = ws.sql(
+            "SELECT output FROM steps WHERE run_id = ? AND step_id = ?", params=[traces[case], CHAT]
+        ).fetchall()[0][0]
+        assert json.loads(out)[0]["parts"][0]["content"] == "The widget costs 14.20 USD.", case
 
 
 def _steps(ws: wb.Workspace) -> list[tuple]:

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from _deep import deep
 from _otel_fixtures import collector_style, otlp_request, write_jsonl
 from test_links12_llamaindex_tools import _spans as llamaindex_spans
 from test_real14_ag2 import groupchat
@@ -39,25 +40,38 @@ def _files(tmp_path: Path, cut: int) -> list[Path]:
     return paths
 
 
-_WHOLE: dict[tuple[bool, int], list[tuple]] = {}  # (fast, cut) -> steps one call stores (rows: read-only)
-
+_WHOLE: dict[bool, list[tuple]] = {}  # reader (fast) -> steps one call stores (rows: read-only)
 
 # cut 3: the researcher's first turn, then its executor turn; 4: an executor turn, then its failed call;
-# 6: the researcher's second turn, then its executor turn
-@pytest.mark.parametrize("cut", [3, 4, 6])
-@pytest.mark.parametrize("reverse", [False, True], ids=["in-order", "later-first"])
-@pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
+# 6: the researcher's second turn, then its executor turn. Each cut in either order by one reader, each reader
+# given every cut and both orders (the readers differ in staging only, which test_real14_ag2's files are
+# compared on for both: tests/ingest/_reader_agreement.py); every reader, order and cut with deep().
+_CHAT_SPLITS = [
+    (fast, reverse, cut)
+    for fast in (True, False)
+    for reverse in (False, True)
+    for cut in (3, 4, 6)
+    if deep() or fast == ((cut == 4) != reverse)
+]
+
+
+@pytest.mark.parametrize(
+    ("fast", "reverse", "cut"),
+    _CHAT_SPLITS,
+    ids=[f"{'sql' if f else 'python'}-{'later-first' if r else 'in-order'}-{c}" for f, r, c in _CHAT_SPLITS],
+)
 def test_a_chat_split_over_calls_is_stored_as_one_call_stores_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool, reverse: bool, cut: int
 ) -> None:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
     paths = _files(tmp_path, cut)
-    if (fast, cut) not in _WHOLE:
-        # what one call stores: the same for both orders of the split, so ingested once per reader and cut
+    if fast not in _WHOLE:
+        # what one call stores: the same spans whatever the cut and order (file and line are not compared), so
+        # ingested once per reader
         whole = wb.open()
         whole.ingest(paths)
-        _WHOLE[fast, cut] = _steps(whole)
-    whole_steps = _WHOLE[fast, cut]
+        _WHOLE[fast] = _steps(whole)
+    whole_steps = _WHOLE[fast]
     assert (
         "00000000000000c1",
         "researcher",
@@ -75,22 +89,42 @@ def test_a_chat_split_over_calls_is_stored_as_one_call_stores_it(
     assert _steps(split) == whole_steps
 
 
-@pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
+# The span files read by both readers in turn ("mixed": a span of an even index by the SQL path, of an odd one in
+# Python): the workflow's two researcher turns are 7 spans apart, so each kind of span of a turn is read by each
+# reader once. Each reader for every span with deep().
+@pytest.mark.parametrize("readers", ["mixed", "sql", "python"] if deep() else ["mixed"])
 def test_a_workflow_read_a_span_a_call_last_span_first_is_stored_as_one_call_stores_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, readers: str
 ) -> None:
-    monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
+    otlp = next(a for a in ADAPTERS if isinstance(a, OtlpJson))
     spans = llamaindex_spans()
-    whole = wb.open()
-    whole.ingest(write_jsonl(tmp_path / "wf.otlp.jsonl", [collector_style(otlp_request(spans))]))
-    assert ("FunctionTool.acall", "researcher") in whole.sql("SELECT name, agent FROM steps").fetchall()
+    one = write_jsonl(tmp_path / "wf.otlp.jsonl", [collector_style(otlp_request(spans))])
+    wholes = []
+    for fast in (True, False) if readers == "mixed" else (readers == "sql",):
+        monkeypatch.setattr(otlp, "fast", fast)
+        whole = wb.open()
+        whole.ingest(one)
+        assert ("FunctionTool.acall", "researcher") in whole.sql("SELECT name, agent FROM steps").fetchall()
+        wholes.append(_steps(whole))
+    assert wholes[-1] == wholes[0], "the two readers store the whole workflow differently"
     paths = [
         write_jsonl(tmp_path / f"wf-{i}.otlp.jsonl", [collector_style(otlp_request([s]))])
         for i, s in enumerate(spans)
     ]
+    names = [s.name for s in spans]
+    assert names[:7] == names[7:14], names  # (the two turns, 7 spans apart)
+
+    def fast(i: int) -> bool:
+        return readers == "sql" or (readers == "mixed" and i % 2 == 0)
+
     split = wb.open()
-    for path in reversed(paths):
+    for i, path in reversed(list(enumerate(paths))):
+        monkeypatch.setattr(otlp, "fast", fast(i))
         split.ingest(path)
-    assert _steps(split) == _steps(whole)
-    again = split.ingest(paths)
-    assert (again.read, again.quarantined, again.added) == (len(spans), 0, 0)
+    assert _steps(split) == wholes[0]
+    # read again, each file by the reader that read it (in one call a reader)
+    for reader in {fast(i) for i in range(len(paths))}:
+        monkeypatch.setattr(otlp, "fast", reader)
+        again = split.ingest([p for i, p in enumerate(paths) if fast(i) == reader])
+        assert (again.quarantined, again.added) == (0, 0), reader
+        assert again.read == sum(fast(i) == reader for i in range(len(paths))), reader

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 import workbench as wb
 
 T0 = 1_796_000_000_000_000_000
@@ -165,18 +163,23 @@ def test_repeats_of_one_call_are_still_one_call() -> None:
         assert _tools(ws) == [("m1/call_0", "lookup", '{"sku": "W-1"}', "14.20")]
 
 
-@pytest.mark.parametrize("reverse", [False, True], ids=["in order", "reversed"])
-def test_a_split_run_with_an_id_used_again_stores_what_one_call_stores(reverse: bool) -> None:
+def test_a_split_run_with_an_id_used_again_stores_what_one_call_stores() -> None:
+    """The run split at each point, read in either order: as two runs of one store (the same records, each its own
+    run id), the first read its early part first and the second its late part first, in the same two calls."""
+    runs = {
+        "in order": [dict(r, run_id="in-order") for r in REUSED],
+        "reversed": [dict(r, run_id="reversed") for r in REUSED],
+    }
     whole = wb.open()
-    whole.ingest(REUSED, progress=False)
+    whole.ingest([r for recs in runs.values() for r in recs], progress=False)
     want = whole.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall()
+    assert len({row[0] for row in want}) == 2
     for cut in range(1, len(REUSED)):
-        parts = [REUSED[:cut], REUSED[cut:]]
         ws = wb.open()
-        for part in reversed(parts) if reverse else parts:
-            ws.ingest(part, progress=False)
+        ws.ingest(runs["in order"][:cut] + runs["reversed"][cut:], progress=False)
+        ws.ingest(runs["in order"][cut:] + runs["reversed"][:cut], progress=False)
         assert ws.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall() == want, cut
-        again = ws.ingest(REUSED, progress=False)
+        again = ws.ingest([r for recs in runs.values() for r in recs], progress=False)
         assert again.added == 0 and ws.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall() == want, (
             cut
         )

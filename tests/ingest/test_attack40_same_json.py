@@ -14,79 +14,73 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 import workbench as wb
 
 T0 = 1_796_000_000_000_000_000
 
 
-def _given_twice(tmp_path: Path, first: str, second: str) -> tuple[int, int]:
-    """A native step whose input is the JSON text ``first``, then the same step with ``second``: what the second
-    file added and quarantined."""
+# case: (the input's JSON text first, given again as, whether the second copy is quarantined as another value)
+CASES = {
+    # the same value written otherwise: nothing added, no conflict
+    "zero and number forms": ('{"a":-0.0,"b":[1,2]}', '{"b":[1.0,2e0],"a":0}', False),
+    "a key twice": ('{"a":1,"a":2}', '{"a":2}', False),
+    "99 levels": ("[" * 99 + '{"a":1,"b":2.50}' + "]" * 99, "[" * 99 + '{"b":2.5,"a":1}' + "]" * 99, False),
+    "3 MB": (
+        '{"x":"' + "é" * 1_000_000 + '","y":[' + ",".join(["1"] * 100_000) + "]}",
+        '{"y":[' + ",".join(["1.0"] * 100_000) + '],"x":"' + "é" * 1_000_000 + '"}',
+        False,
+    ),
+    # another value: quarantined
+    "a value": ('{"a":1,"b":2}', '{"b":3,"a":1}', True),
+    "a surrogate": ('{"a":"\\ud800"}', '{"a":"\\udc00"}', True),
+    "a long integer": ('{"a":12345678901234567890}', '{"a":12345678901234567891}', True),
+    # broke until attack40
+    "a lone surrogate escape in another key order": (
+        '{"a":"\\ud800","b":1}',
+        '{"b":1, "a":"\\ud800"}',
+        False,
+    ),
+    "a long integer written with a fraction": (
+        '{"a":123456789012345678901234567890,"b":1}',
+        '{"b":1,"a":123456789012345678901234567890.0}',
+        False,
+    ),
+    "a number a double cannot hold is not taken for its neighbour": (
+        '{"a":9007199254740993.0,"b":1}',
+        '{"b":1,"a":9007199254740992}',
+        True,
+    ),
+}
+
+
+def test_the_same_value_written_otherwise_adds_nothing_and_another_is_quarantined(tmp_path: Path) -> None:
+    """Each case a native step of its own (s0, s1, ...) whose input is the case's first JSON text, in a file of its
+    own (read by the reader its size chooses: the 3 MB one by SQL, the others in Python), all read in one call;
+    then the same steps with the second texts, in one call: each step compared with its stored copy alone."""
     ws = wb.open()
-    for name, text in (("first", first), ("second", second)):
-        path = tmp_path / f"{name}.jsonl"
-        path.write_text(
-            json.dumps(
-                {
-                    "record": "step",
-                    "run_id": "r1",
-                    "step_id": "s1",
-                    "kind": "agent",
-                    "agent": "a",
-                    "started_at": T0,
-                    "ended_at": T0 + 10**6,
-                    "input": text,
-                }
+    for side in (0, 1):
+        paths = []
+        for n, case in enumerate(CASES.values()):
+            paths.append(tmp_path / f"{side}-{n}.jsonl")
+            paths[-1].write_text(
+                json.dumps(
+                    {
+                        "record": "step",
+                        "run_id": "r1",
+                        "step_id": f"s{n}",
+                        "kind": "agent",
+                        "agent": "a",
+                        "started_at": T0,
+                        "ended_at": T0 + 10**6,
+                        "input": case[side],
+                    }
+                )
+                + "\n",
+                encoding="utf-8",
             )
-            + "\n",
-            encoding="utf-8",
-        )
-        report = ws.ingest(path, progress=False)
-    assert ws.count("steps") == 1
-    return report.added, report.quarantined
-
-
-@pytest.mark.parametrize(
-    ("first", "second"),
-    [
-        ('{"a":-0.0,"b":[1,2]}', '{"b":[1.0,2e0],"a":0}'),
-        ('{"a":1,"a":2}', '{"a":2}'),
-        ("[" * 99 + '{"a":1,"b":2.50}' + "]" * 99, "[" * 99 + '{"b":2.5,"a":1}' + "]" * 99),
-        (
-            '{"x":"' + "é" * 1_000_000 + '","y":[' + ",".join(["1"] * 100_000) + "]}",
-            '{"y":[' + ",".join(["1.0"] * 100_000) + '],"x":"' + "é" * 1_000_000 + '"}',
-        ),
-    ],
-    ids=["zero and number forms", "a key twice", "99 levels", "3 MB"],
-)
-def test_the_same_value_written_otherwise_adds_nothing(tmp_path: Path, first: str, second: str) -> None:
-    assert _given_twice(tmp_path, first, second) == (0, 0)
-
-
-@pytest.mark.parametrize(
-    ("first", "second"),
-    [
-        ('{"a":1,"b":2}', '{"b":3,"a":1}'),
-        ('{"a":"\\ud800"}', '{"a":"\\udc00"}'),
-        ('{"a":12345678901234567890}', '{"a":12345678901234567891}'),
-    ],
-    ids=["a value", "a surrogate", "a long integer"],
-)
-def test_another_value_is_quarantined(tmp_path: Path, first: str, second: str) -> None:
-    assert _given_twice(tmp_path, first, second) == (0, 1)
-
-
-def test_a_lone_surrogate_escape_in_another_key_order_adds_nothing(tmp_path: Path) -> None:
-    assert _given_twice(tmp_path, '{"a":"\\ud800","b":1}', '{"b":1, "a":"\\ud800"}') == (0, 0)
-
-
-def test_a_long_integer_written_with_a_fraction_adds_nothing(tmp_path: Path) -> None:
-    assert _given_twice(
-        tmp_path, '{"a":123456789012345678901234567890,"b":1}', '{"b":1,"a":123456789012345678901234567890.0}'
-    ) == (0, 0)
-
-
-def test_a_number_a_double_cannot_hold_is_not_taken_for_its_neighbour(tmp_path: Path) -> None:
-    assert _given_twice(tmp_path, '{"a":9007199254740993.0,"b":1}', '{"b":1,"a":9007199254740992}') == (0, 1)
+        report = ws.ingest(paths, progress=False)
+    assert ws.count("steps") == len(CASES) and report.added == 0, report
+    quarantined = {s for (s,) in ws.sql("SELECT step_id FROM quarantine").fetchall()}
+    assert report.quarantined == len(quarantined)
+    for n, (case, (_, _, conflict)) in enumerate(CASES.items()):
+        assert (f"s{n}" in quarantined) == conflict, case

@@ -15,7 +15,6 @@ where a run asked an id more than once, a call of the request the conversation s
 
 from __future__ import annotations
 
-import pytest
 from test_attack40_message_tools import _COLUMNS, T0, USER, _ask, _result, _run, _tools
 
 import workbench as wb
@@ -45,26 +44,6 @@ LEFT_BEHIND = _run(
 )
 
 
-def test_inputs_of_the_latest_results_only_answer_the_latest_calls() -> None:
-    ws = wb.open()
-    report = ws.ingest(RESULTS_ONLY, progress=False)
-    assert (report.stored, report.quarantined) == (6, 0), report.errors
-    assert _tools(ws) == BOTH
-
-
-def test_a_history_trimmed_to_its_last_turn_answers_the_last_call() -> None:
-    ws = wb.open()
-    ws.ingest(WINDOW, progress=False)
-    assert _tools(ws) == BOTH
-
-
-def test_a_call_never_answered_does_not_take_the_result_of_a_later_call_of_its_id() -> None:
-    ws = wb.open()
-    ws.ingest(LEFT_BEHIND, progress=False)
-    # (lookup was never answered: no step; stock's result is stock's)
-    assert _tools(ws) == [("m2/call_0", "stock", '{"sku": "W-1"}', "3 left")]
-
-
 def test_the_same_request_asked_in_two_turns_gets_each_its_result() -> None:
     again = _run(
         ("m1", [USER], [FIRST]),
@@ -79,19 +58,52 @@ def test_the_same_request_asked_in_two_turns_gets_each_its_result() -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    "recs", [RESULTS_ONLY, WINDOW, LEFT_BEHIND], ids=["results only", "window", "left behind"]
-)
-def test_split_at_every_point_in_either_order_stores_what_one_call_stores(recs: list[dict]) -> None:
+# what one call stores of each conversation: the latest results only answer the latest calls; a history trimmed
+# to its last turn answers the last call; a call never answered does not take the result of a later call of its
+# id (lookup was never answered: no step; stock's result is stock's)
+WHOLE = {
+    "results only": (RESULTS_ONLY, BOTH),
+    "window": (WINDOW, BOTH),
+    "left behind": (LEFT_BEHIND, [("m2/call_0", "stock", '{"sku": "W-1"}', "3 left")]),
+}
+
+
+def _as_run(recs: list[dict], run: str) -> list[dict]:
+    """``recs`` as the records of the run ``run`` (several conversations side by side in one store)."""
+    return [dict(r, run_id=run) for r in recs]
+
+
+def _tools_of(ws: wb.Workspace, run: str) -> list[tuple]:
+    return ws.sql(
+        "SELECT step_id, tool, input, output FROM steps WHERE kind = 'tool' AND run_id = ? "
+        "ORDER BY started_at, step_id",
+        [run],
+    ).fetchall()
+
+
+def test_split_at_every_point_in_either_order_stores_what_one_call_stores() -> None:
+    """Each conversation a run of its own, all three split at the same point in the same calls (each the same
+    four records: the run's root and three model steps)."""
+    runs = {case: _as_run(recs, f"r-{n}") for n, (case, (recs, _)) in enumerate(WHOLE.items())}
+    assert {len(recs) for recs in runs.values()} == {4}
     whole = wb.open()
-    whole.ingest(recs, progress=False)
+    report = whole.ingest([r for recs in runs.values() for r in recs], progress=False)
+    assert report.quarantined == 0, report.errors
+    for n, (case, (_, tools)) in enumerate(WHOLE.items()):
+        assert _tools_of(whole, f"r-{n}") == tools, ("one call", case)
+    assert report.stored == 3 * 4 + sum(len(tools) for _, tools in WHOLE.values())  # (results only: 6)
     want = whole.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall()
-    for cut in range(1, len(recs)):
-        for parts in ([recs[:cut], recs[cut:]], [recs[cut:], recs[:cut]]):
+    for cut in range(1, 4):
+        early = [r for recs in runs.values() for r in recs[:cut]]
+        late = [r for recs in runs.values() for r in recs[cut:]]
+        for parts in ([early, late], [late, early]):
             ws = wb.open()
             for part in parts:
                 ws.ingest(part, progress=False)
-            assert ws.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall() == want, cut
+            assert ws.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall() == want, (
+                cut,
+                parts[0] is late,
+            )
 
 
 def _clocks(recs: list[dict], how: str) -> list[dict]:
@@ -106,25 +118,30 @@ def _clocks(recs: list[dict], how: str) -> list[dict]:
     return recs
 
 
-@pytest.mark.parametrize("how", ["one start", "asker untimed", "answer clock behind"])
-def test_a_call_is_matched_whatever_the_clocks_say(how: str) -> None:
+def test_a_call_is_matched_whatever_the_clocks_say() -> None:
     # (the order of asking is read from the clock only where an id is asked more than once, and then only
-    # where the clock allows it: an earlier version of this fix lost each of these calls)
+    # where the clock allows it: an earlier version of this fix lost each of these calls. Each clock's
+    # conversations runs of their own, read in one call.)
     once = _run(("z1", [USER], [FIRST]), ("a2", [USER, FIRST, _result("call_0", "14.20")], "done"))
-    ws = wb.open()
-    ws.ingest(_clocks(once, how), progress=False)
-    assert [t[1:] for t in _tools(ws)] == [("lookup", '{"sku": "W-1"}', "14.20")]
     reused = _run(
         ("z1", [USER], [FIRST]),
         ("a2", [USER, FIRST, _result("call_0", "14.20")], [SECOND]),
         ("a3", [USER, FIRST, _result("call_0", "14.20"), SECOND, _result("call_0", "3 left")], "done"),
     )
+    hows = ["one start", "asker untimed", "answer clock behind"]
     ws = wb.open()
-    ws.ingest(_clocks(reused, how) if how == "one start" else reused, progress=False)
-    assert sorted(t[1:] for t in _tools(ws)) == [
-        ("lookup", '{"sku": "W-1"}', "14.20"),
-        ("stock", '{"sku": "W-1"}', "3 left"),
-    ]
+    recs = []
+    for n, how in enumerate(hows):
+        recs += _as_run(_clocks(once, how), f"once-{n}")
+        # (the id asked again: only a log of whole seconds gives the clock a say, the others as written)
+        recs += _as_run(_clocks(reused, how) if how == "one start" else reused, f"reused-{n}")
+    ws.ingest(recs, progress=False)
+    for n, how in enumerate(hows):
+        assert [t[1:] for t in _tools_of(ws, f"once-{n}")] == [("lookup", '{"sku": "W-1"}', "14.20")], how
+        assert sorted(t[1:] for t in _tools_of(ws, f"reused-{n}")) == [
+            ("lookup", '{"sku": "W-1"}', "14.20"),
+            ("stock", '{"sku": "W-1"}', "3 left"),
+        ], how
 
 
 def test_two_agents_asking_the_same_id_for_the_same_call_each_get_theirs() -> None:

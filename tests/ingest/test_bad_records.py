@@ -217,27 +217,49 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_one_bad_record_is_quarantined_and_the_rest_stored(tmp_path: Path, case: str) -> None:
-    name, text, why = CASES[case]
-    path = tmp_path / name
-    path.write_text(text)
+# The cases of one format in one ingest call (each file read and checked alone, a folder of its own), rather than a
+# call each: the good record of each format's files is one record (stored once, each file's copy counted).
+_FORMATS = {
+    "n.jsonl": "native",
+    "x.jsonl": "otlp",
+    "o.jsonl": "openinference",
+    "l.json": "langfuse",
+    "w.jsonl": "whowhen",
+    "t.json": "span-tree",
+}
+assert set(_FORMATS) == {name for name, _, _ in CASES.values()}
+
+
+@pytest.mark.parametrize("name", list(_FORMATS), ids=list(_FORMATS.values()))
+def test_one_bad_record_is_quarantined_and_the_rest_stored(tmp_path: Path, name: str) -> None:
+    paths = {}
+    for case, (file, text, _) in sorted(CASES.items()):
+        if file == name:
+            paths[case] = tmp_path / case / name
+            paths[case].parent.mkdir()
+            paths[case].write_text(text)
+    n = len(paths)
     ws = wb.open()
-    report = ws.ingest(path)
-    assert report.quarantined == 1 and report.stored >= 1
+    report = ws.ingest(list(paths.values()))
+    assert report.quarantined == n and report.stored >= 1, (report, report.errors)
     assert report.read == report.stored + report.quarantined
+    if n > 1:
+        # (each file of these holds two records, one bad: all read, and one stored a file)
+        assert report.read == 2 * n, report
     q = ws.quarantine()
-    assert len(q) == 1
-    row = q.iloc[0]
-    assert row["file"] == str(path.resolve()) and row["line"] >= 1
-    assert why in row["reason"], row["reason"]
-    assert ws.count("steps") == report.stored
-    # Nothing of the bad record leaked into the store.
+    for case, path in paths.items():
+        rows = q[q["file"] == str(path.resolve())]
+        assert len(rows) == 1, (case, rows)
+        row = rows.iloc[0]
+        assert row["line"] >= 1, case
+        assert CASES[case][2] in row["reason"], (case, row["reason"])
+    assert ws.count("steps") == report.added and (n > 1 or report.added == report.stored)
+    # Nothing of the bad records leaked into the store.
     assert ws.sql(
         "SELECT count(*) FROM runs WHERE outcome NOT IN ('success', 'failure', 'unknown')"
     ).fetchall() == [(0,)]
-    again = ws.ingest(path)
-    assert again.added == 0 and ws.count("quarantine") == 1
+    again = ws.ingest(list(paths.values()))
+    assert again.added == 0 and ws.count("quarantine") == n
 
 
 def test_depth_limit_is_the_documented_one(tmp_path: Path) -> None:

@@ -130,17 +130,28 @@ def test_every_format_reads_the_same_in_every_encoding(tmp_path: Path, fmt: str)
     plain.write_bytes(text.encode())
     first = ws.ingest(plain)
     assert first.stored >= 1 and first.quarantined == 0
+    paths = {}
     for encoding, encode in ENCODINGS.items():
-        path = tmp_path / (encoding + "-" + name)
-        path.write_bytes(encode(text))
-        report = ws.ingest(path)
+        paths[encoding] = tmp_path / (encoding + "-" + name)
+        paths[encoding].write_bytes(encode(text))
+
+    def same(report: wb.IngestReport, files: int) -> bool:
         # the same records with the same content: nothing new, and no conflict with what is stored
-        assert (report.read, report.stored, report.quarantined, report.added) == (
-            first.read,
-            first.stored,
+        return (report.read, report.stored, report.quarantined, report.added) == (
+            first.read * files,
+            first.stored * files,
             0,
             0,
-        ), encoding
+        )
+
+    # every encoding in one call (each file is told its encoding and format alone); where they are not all read
+    # alike, each again in a call of its own, to name the encoding
+    if not same(ws.ingest(list(paths.values())), len(paths)):
+        for encoding, path in paths.items():
+            alone = wb.open()
+            alone.ingest(plain)
+            assert same(alone.ingest(path), 1), encoding
+        raise AssertionError("each encoding is read alike alone, not in one call")
 
 
 def test_utf16_gzip_and_an_undecodable_unit_cost_only_their_record(tmp_path: Path) -> None:

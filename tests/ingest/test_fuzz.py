@@ -1,7 +1,8 @@
 """Fuzzing every format: for any mutant file, ingest raises nothing, counts reconcile, twice adds nothing.
 
-Each test generates a bounded number of files (``FUZZ_EXAMPLES``, default 5, per format and kind of
-mutation); ``bench/fuzz_ingest.py`` runs a larger campaign outside the suite.
+Each test generates a bounded number of files (``FUZZ_EXAMPLES``, default 3, 5 with ``WORKBENCH_DEEP_TESTS=1``,
+per format and kind of mutation: the same derandomized mutants every run, 2 ingest calls each);
+``bench/fuzz_ingest.py`` runs a larger campaign outside the suite.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from pathlib import Path
 
 import hypothesis.strategies as st
 import pytest
+from _deep import deep
 from _fuzz_core import FORMATS, check_file, edit_bytes, mutate, seeds, to_bytes, write
 from hypothesis import HealthCheck, given, settings
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 5))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 5 if deep() else 3))
 SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,

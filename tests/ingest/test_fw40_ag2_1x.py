@@ -17,6 +17,7 @@ twice, and a ``record_usage subtask`` span after each delegation repeated the su
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _otlp_edits import DetectedTogether, run_steps
@@ -30,6 +31,17 @@ DELEGATION = FIXTURES / "telemetry_middleware_delegation_fault.otlp.jsonl"
 MODEL_CRASH = FIXTURES / "telemetry_middleware_model_crash.otlp.jsonl"
 
 
+_READ: dict[Path, tuple[wb.Workspace, Any]] = {}
+
+
+def _read(path: Path) -> tuple[wb.Workspace, Any]:
+    """run_steps of ``path`` (the chosen reader), read once for the module: the tests read its steps and runs, and
+    the two that detect on the store look at findings no other test reads."""
+    if path not in _READ:
+        _READ[path] = run_steps(path)
+    return _READ[path]
+
+
 @pytest.fixture(scope="module")
 def detected() -> DetectedTogether:
     """The files whose findings the tests below look at (read by the chosen reader), detected in one store."""
@@ -38,7 +50,7 @@ def detected() -> DetectedTogether:
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
 def test_ag2_1x_agents_calls_and_tools() -> None:
-    ws, steps = run_steps(FAULT, None)
+    ws, steps = _read(FAULT)
     agents = steps[steps.kind == "agent"]
     assert list(zip(agents.name, agents.agent, strict=True)) == [
         ("invoke_agent researcher", "researcher"),
@@ -54,7 +66,7 @@ def test_ag2_1x_agents_calls_and_tools() -> None:
 
 
 def test_ag2_1x_made_up_price_is_flagged_at_the_researchers_answer(detected: DetectedTogether) -> None:
-    ws, steps = run_steps(FAULT)
+    ws, steps = _read(FAULT)
     said = steps[(steps.kind == "llm") & (steps.agent == "researcher")].step_id.iloc[1]
     assert detected.run(FAULT) == ws.runs().run_id[0]
     found = detected.findings(FAULT)
@@ -66,7 +78,7 @@ def test_ag2_1x_made_up_price_is_flagged_at_the_researchers_answer(detected: Det
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
 def test_ag2_1x_failed_tool_is_the_researchers_and_the_made_up_zero_the_writers() -> None:
-    ws, steps = run_steps(TOOL_ERROR, None)
+    ws, steps = _read(TOOL_ERROR)
     failed = steps[steps.status == "error"]
     assert list(zip(failed.kind, failed.tool, failed.agent, failed.error, strict=True)) == [
         ("tool", "get_price", "researcher", "price feed unreachable: 503")
@@ -80,7 +92,7 @@ def test_ag2_1x_failed_tool_is_the_researchers_and_the_made_up_zero_the_writers(
 
 
 def test_ag2_1x_delegation_is_the_planners_tool_running_each_agent(detected: DetectedTogether) -> None:
-    ws, steps = run_steps(DELEGATION)
+    ws, steps = _read(DELEGATION)
     by_id = steps.set_index("step_id")
     agents = steps[steps.kind == "agent"]
     parents = by_id.loc[agents.parent_id.dropna()]
@@ -106,7 +118,7 @@ def test_ag2_1x_delegation_is_the_planners_tool_running_each_agent(detected: Det
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
 def test_ag2_1x_model_crash_is_a_failure_of_the_writers_call() -> None:
-    ws, steps = run_steps(MODEL_CRASH, None)
+    ws, steps = _read(MODEL_CRASH)
     assert ws.sql("SELECT outcome, outcome_source FROM runs").fetchall() == [("failure", "root_status")]
     failed = steps[steps.status == "error"]
     assert list(zip(failed.name, failed.agent.fillna(""), strict=True)) == [
@@ -123,7 +135,7 @@ def test_ag2_1x_model_crash_is_a_failure_of_the_writers_call() -> None:
     [(FAULT, (200, 40)), (TOOL_ERROR, (200, 40)), (DELEGATION, (350, 70)), (MODEL_CRASH, (100, 20))],
 )
 def test_ag2_1x_each_model_calls_tokens_count_once(path: Path, tokens: tuple[int, int]) -> None:
-    _ws, steps = run_steps(path)
+    _ws, steps = _read(path)
     calls = steps[steps.kind == "llm"]
     leaves = steps[~steps.step_id.isin(steps.parent_id.dropna())]
     assert (calls.tokens_in.sum(), calls.tokens_out.sum()) == tokens

@@ -9,6 +9,7 @@ calls; a copy that differs in anything else is still quarantined.
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -83,26 +84,35 @@ def test_both_copies_are_one_record_in_any_order_or_calls(files: tuple[Path, Pat
     assert again.added == 0 and again.quarantined == 0 and _steps(ws) == expected
 
 
-@pytest.mark.parametrize("change", ["value", "time", "extra_attribute", "status"])
 def test_a_copy_that_differs_otherwise_is_still_a_conflict(
-    files: tuple[Path, Path, list[dict]], tmp_path: Path, change: str
+    files: tuple[Path, Path, list[dict]], tmp_path: Path
 ) -> None:
+    """Each change a trace of its own (the trace id's last digits its number, in its OTLP file and its console
+    copy), every change read together in each order: each trace's changed copy is one conflict, its own."""
     otlp, _, spans = files
-    tool = next(s for s in spans if s["name"] == "execute_tool get_price")
-    if change == "value":
-        tool["attributes"]["tool_response"] = "14.20"
-    elif change == "time":
-        tool["start_time"] = tool["start_time"].replace(".223457", ".223460")
-    elif change == "extra_attribute":  # neither copy's attributes all in the other's
-        tool["attributes"]["console.only"] = "x"
-    else:
-        tool["status"] = {"status_code": "ERROR", "description": "boom"}
-    console = tmp_path / "changed.console.json"
-    console.write_text("".join(json.dumps(s) + "\n" for s in spans))
-    for calls in ([[otlp, console]], [[otlp], [console]], [[console], [otlp]]):
+    trace = spans[0]["context"]["trace_id"][2:]
+    otlps, consoles, traces = [], [], {}
+    for n, change in enumerate(["value", "time", "extra_attribute", "status"]):
+        copies = copy.deepcopy(spans)  # (one change each: the fixture's spans are the module's)
+        tool = next(s for s in copies if s["name"] == "execute_tool get_price")
+        if change == "value":
+            tool["attributes"]["tool_response"] = "14.20"
+        elif change == "time":
+            tool["start_time"] = tool["start_time"].replace(".223457", ".223460")
+        elif change == "extra_attribute":  # neither copy's attributes all in the other's
+            tool["attributes"]["console.only"] = "x"
+        else:
+            tool["status"] = {"status_code": "ERROR", "description": "boom"}
+        traces[change] = trace[:-2] + f"{n:02x}"
+        otlps.append(tmp_path / f"{change}.otlp.jsonl")
+        otlps[-1].write_text(otlp.read_text().replace(trace, traces[change]))
+        consoles.append(tmp_path / f"{change}.console.json")
+        consoles[-1].write_text("".join(json.dumps(s) + "\n" for s in copies).replace(trace, traces[change]))
+    for calls in ([otlps + consoles], [otlps, consoles], [consoles, otlps]):
         ws = wb.open()
-        quarantined = 0
-        for call in calls:
-            report = ws.ingest(call if len(call) > 1 else call[0])
-            quarantined += report.quarantined
-        assert quarantined == 1 and ws.count("steps") == 2, (change, calls)
+        quarantined = sum(ws.ingest(call).quarantined for call in calls)
+        assert quarantined == len(traces), calls
+        for change, run in traces.items():
+            steps = ws.sql("SELECT count(*) FROM steps WHERE run_id = ?", [run]).fetchall()[0][0]
+            conflicts = ws.sql("SELECT count(*) FROM quarantine WHERE run_id = ?", [run]).fetchall()[0][0]
+            assert (steps, conflicts) == (2, 1), (change, calls)

@@ -155,9 +155,10 @@ def test_the_run_does_not_depend_on_file_order_or_calls(trace_files: list[Path])
     # another order
     for order in [[4, 3, 2, 1, 0], [2, 3, 4, 0, 1]]:
         assert _store(_ingest(trace_files, [[i] for i in order])) == expected, order
-    # and split in two calls, each trace alone (either part first)
+    # and split in two calls, each trace of the team alone (either part first; the unrelated trace 4 alone leaves
+    # the team's traces to one call, as the whole is read)
     for k in (1,):
-        for first in itertools.combinations(range(5), k):
+        for first in itertools.combinations(range(4), k):
             rest = [i for i in range(5) if i not in first]
             for calls in ([list(first), rest], [rest, list(first)]):
                 assert _store(_ingest(trace_files, calls)) == expected, calls

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from test_llmetry13_otlp_logs import CHAT, TRACE, _logs_line, _s, _span, _write, details_record, spans_line
 
 import workbench as wb
@@ -173,29 +172,37 @@ def test_a_joined_trace_ingested_again_after_its_logs_is_the_same_trace(tmp_path
     assert len(rows) == 1 and rows[0][0] == CALLER and "14.20" in rows[0][1]
 
 
-@pytest.mark.parametrize("first", ["early", "fewer attributes"])
-def test_a_stored_step_that_becomes_another_copy_of_its_span_keeps_what_its_logs_gave(
-    tmp_path: Path, first: str
-) -> None:
+def test_a_stored_step_that_becomes_another_copy_of_its_span_keeps_what_its_logs_gave(tmp_path: Path) -> None:
     """The span stored first as a copy taken before it ended, or as an exporter's copy with fewer attributes,
-    with its logs; the complete / fuller copy comes in a later call and the stored row becomes it."""
-    doc, later = json.loads(spans_line()), json.loads(spans_line())
-    if first == "early":
-        next(sp for sp in doc["resourceSpans"][0]["scopeSpans"][0]["spans"] if sp["spanId"] == CHAT).pop(
-            "endTimeUnixNano"
-        )
-    else:
-        next(sp for sp in later["resourceSpans"][0]["scopeSpans"][0]["spans"] if sp["spanId"] == CHAT)[
-            "attributes"
-        ].append({"key": "server.address", "value": _s("api.openai.com")})
-    logs = _write(
-        tmp_path / "logs.jsonl", _logs_line([details_record(), sk_line("done", "1796150790300000000")])
-    )
+    with its logs; the complete / fuller copy comes in a later call and the stored row becomes it. (The two
+    cases as two traces of one store, the trace id's last digits their number, read in the same calls.)"""
+    firsts, laters, logs, runs = [], [], [], {}
+    for n, first in enumerate(["early", "fewer attributes"]):
+        doc, later = json.loads(spans_line()), json.loads(spans_line())
+        if first == "early":
+            next(sp for sp in doc["resourceSpans"][0]["scopeSpans"][0]["spans"] if sp["spanId"] == CHAT).pop(
+                "endTimeUnixNano"
+            )
+        else:
+            next(sp for sp in later["resourceSpans"][0]["scopeSpans"][0]["spans"] if sp["spanId"] == CHAT)[
+                "attributes"
+            ].append({"key": "server.address", "value": _s("api.openai.com")})
+        runs[first] = TRACE[:-2] + f"{n:02x}"
+        firsts.append(_write(tmp_path / f"first-{n}.jsonl", json.dumps(doc).replace(TRACE, runs[first])))
+        laters.append(_write(tmp_path / f"traces-{n}.jsonl", json.dumps(later).replace(TRACE, runs[first])))
+        records = _logs_line([details_record(), sk_line("done", "1796150790300000000")])
+        logs.append(_write(tmp_path / f"logs-{n}.jsonl", records.replace(TRACE, runs[first])))
     ws = wb.open()
-    ws.ingest([_write(tmp_path / "first.jsonl", json.dumps(doc)), logs])
-    rep = ws.ingest(_write(tmp_path / "traces.jsonl", json.dumps(later)))
-    assert _counts(rep) == (3, 3, 0) and rep.notes
-    inp, out = ws.sql("SELECT input, output FROM steps WHERE step_id = ?", params=[CHAT]).fetchall()[0]
-    assert "Research says 41.20" in inp and "14.20" in out
-    assert [n["body"] for n in _attrs(ws)["otel.logs"]] == ["done"]
-    assert _counts(ws.ingest([tmp_path / "traces.jsonl", logs])) == (5, 5, 0)
+    ws.ingest(firsts + logs)
+    rep = ws.ingest(laters)
+    assert _counts(rep) == (6, 6, 0)
+    # (a note for each: the early copy given complete, the fuller exporter's copy kept)
+    assert any("without an end time given complete" in note for note in rep.notes), rep.notes
+    assert any("another exporter's copy" in note for note in rep.notes), rep.notes
+    for first, run in runs.items():
+        inp, out, attrs = ws.sql(
+            "SELECT input, output, attributes FROM steps WHERE run_id = ? AND step_id = ?", params=[run, CHAT]
+        ).fetchall()[0]
+        assert "Research says 41.20" in inp and "14.20" in out, first
+        assert [n["body"] for n in json.loads(attrs)["otel.logs"]] == ["done"], first
+    assert _counts(ws.ingest(laters + logs)) == (10, 10, 0)

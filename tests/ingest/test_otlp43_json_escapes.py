@@ -124,14 +124,18 @@ def _otlp_line(spans: list[dict], scope: str = "agents") -> str:
     )
 
 
-def _stored(path: Path, sql_path: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[wb.IngestReport, dict]:
+def _stored(
+    path: Path, sql_path: bool, monkeypatch: pytest.MonkeyPatch
+) -> tuple[wb.IngestReport, dict, dict]:
     # (a file under SQL_MIN_BYTES is read in Python; 0 sends every file to its format's SQL fast path)
     monkeypatch.setattr(_jsonio, "SQL_MIN_BYTES", 0 if sql_path else 10**9)
     ws = wb.open()
     report = ws.ingest(path, progress=False)
     rows = {int(s, 16): (i, o) for s, i, o in ws.sql("SELECT step_id, input, output FROM steps").fetchall()}
+    # (each step's attributes beside: rows compares input and output only)
+    attributes = dict(ws.sql("SELECT step_id, attributes FROM steps").fetchall())
     ws.close()
-    return report, rows
+    return report, rows, attributes
 
 
 @pytest.mark.parametrize("sql_path", [True, False], ids=["sql", "python"])
@@ -139,28 +143,18 @@ def _stored(path: Path, sql_path: bool, monkeypatch: pytest.MonkeyPatch) -> tupl
 def test_otlp_values_read_with_their_characters(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sdk: bool, sql_path: bool
 ) -> None:
+    spans = _spans(sdk)
+    if not sdk:  # an attribute's JSON text with an escape is kept as written
+        spans[2]["attributes"].append(_attr("app.note", '{"n":"Caf\\u00e9"}'))
     path = tmp_path / "agents.otlp.jsonl"
-    path.write_text(_otlp_line(_spans(sdk)) + "\n")
-    report, rows = _stored(path, sql_path, monkeypatch)
+    path.write_text(_otlp_line(spans) + "\n")
+    report, rows, attributes = _stored(path, sql_path, monkeypatch)
     assert (report.read, report.stored, report.quarantined) == (4, 4, 0)
     assert rows == EXPECTED
     for step in (1, 2):  # still the value the writer meant
         assert [json.loads(v) for v in rows[step]] == [json.loads(v) for v in EXPECTED[step]]
-
-
-def test_otlp_attributes_kept_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    spans = _spans(False)
-    spans[2]["attributes"].append(_attr("app.note", '{"n":"Caf\\u00e9"}'))
-    path = tmp_path / "agents.otlp.jsonl"
-    path.write_text(_otlp_line(spans) + "\n")
-    for sql_path in (True, False):
-        monkeypatch.setattr(_jsonio, "SQL_MIN_BYTES", 0 if sql_path else 10**9)
-        ws = wb.open()
-        ws.ingest(path, progress=False)
-        (attrs,) = ws.sql("SELECT attributes FROM steps WHERE step_id = ?", params=[f"{3:016x}"]).fetchall()[
-            0
-        ]
-        assert json.loads(attrs)["app.note"] == '{"n":"Caf\\u00e9"}', sql_path
+    if not sdk:
+        assert json.loads(attributes[f"{3:016x}"])["app.note"] == '{"n":"Caf\\u00e9"}'
 
 
 def test_an_escape_that_breaks_the_line_costs_only_its_record(
@@ -172,7 +166,7 @@ def test_an_escape_that_breaks_the_line_costs_only_its_record(
     path = tmp_path / "agents.otlp.jsonl"
     path.write_text(good + "\n" + bad + "\n")
     for sql_path in (True, False):
-        report, rows = _stored(path, sql_path, monkeypatch)
+        report, rows, _ = _stored(path, sql_path, monkeypatch)
         assert (report.stored, report.quarantined) == (2, 1), sql_path
         assert rows == {1: EXPECTED[1], 2: EXPECTED[2]}
         assert [e.rsplit(".jsonl:", 1)[1] for e in report.errors] == [
