@@ -139,11 +139,13 @@ def _own_tool(span: dict) -> None:
         _set(span, "input.value", json.dumps({"kwargs": {"ticket": "T-7", "queue": "billing"}}))
 
 
-def _cases_read(tmp_path: Path, fast: bool, edits: dict[str, Callable[[dict], None]]) -> dict[str, object]:
-    """Each edit's copy of LLAMA, all read in one call (``_variants.variants_file``): its run's steps, by the
-    edit's name."""
-    ids = variants_file(tmp_path / LLAMA.name, LLAMA, edits)
-    ws = ingested_whole(tmp_path / LLAMA.name, fast)
+def _cases_read(
+    tmp_path: Path, fast: bool, edits: dict[str, Callable[[dict], None]], source: Path = LLAMA
+) -> dict[str, object]:
+    """Each edit's copy of ``source``, all read in one call (``_variants.variants_file``): its run's steps, by
+    the edit's name."""
+    ids = variants_file(tmp_path / source.name, source, edits)
+    ws = ingested_whole(tmp_path / source.name, fast)
     assert sorted(ws.runs().run_id) == sorted(i for run in ids.values() for i in run)
     return {case: ws.steps(run) for case, (run,) in ids.items()}
 
@@ -267,33 +269,31 @@ def test_crewai_coworkers_run_asked_by_a_delegating_agent_is_the_coworkers() -> 
     assert wb.BlameModel.pretrained().predict(ws, [run]).agent.tolist() == ["Researcher"]
 
 
+def _other_arguments(span: dict) -> None:
+    if string_attr(span, "tool.name") == "Ask question to coworker":
+        _set(span, "input.value", json.dumps({"coworker": "Researcher", "shift": "late"}))
+
+
+def _coworker_refused(span: dict) -> None:
+    if string_attr(span, "tool.name") == "Ask question to coworker":
+        _set(
+            span,
+            "output.value",
+            "\nError executing tool. coworker mentioned not found, it must be one of "
+            "the following options:\n- researcher\n",
+        )
+
+
 @pytest.mark.parametrize("fast", [True, False])
-@pytest.mark.parametrize("case", ["other_arguments", "refused"])
-def test_a_tool_with_other_arguments_naming_a_coworker_stays_a_tool(
-    tmp_path: Path, fast: bool, case: str
-) -> None:
+def test_a_tool_with_other_arguments_naming_a_coworker_stays_a_tool(tmp_path: Path, fast: bool) -> None:
     """A tool of other arguments naming a coworker, and a delegation CrewAI refused (no such coworker), ran no
     coworker: tool calls of the writer."""
-
-    def edit(span: dict) -> None:
-        if string_attr(span, "tool.name") != "Ask question to coworker":
-            return
-        if case == "other_arguments":
-            _set(span, "input.value", json.dumps({"coworker": "Researcher", "shift": "late"}))
-        else:
-            _set(
-                span,
-                "output.value",
-                "\nError executing tool. coworker mentioned not found, it must be one of "
-                "the following options:\n- researcher\n",
-            )
-
-    ws = ingested_whole(_variant(tmp_path, edit, DELEGATION), fast)
-    steps = ws.steps(ws.runs().run_id[0])
-    asked = steps[steps.name == "Ask question to coworker.run"]
-    assert asked[["kind", "agent", "tool"]].values.tolist() == [
-        ["tool", "Writer", "Ask question to coworker"]
-    ]
+    edits = {"other_arguments": _other_arguments, "refused": _coworker_refused}
+    for case, steps in _cases_read(tmp_path, fast, edits, DELEGATION).items():
+        asked = steps[steps.name == "Ask question to coworker.run"]
+        assert asked[["kind", "agent", "tool"]].values.tolist() == [
+            ["tool", "Writer", "Ask question to coworker"]
+        ], case
 
 
 def test_langfuse_sdk_agents_run(detected: DetectedTogether) -> None:
