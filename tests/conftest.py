@@ -18,6 +18,7 @@ for _pool in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_pool, "1")
 
 import pytest  # noqa: E402
+from _deep import deep  # noqa: E402, F401  (the helper the modules of every directory import from _deep)
 from _durations import estimate  # noqa: E402
 from _durations import load as load_durations  # noqa: E402
 from _jupyterlab import SharedLab, uses_browser  # noqa: E402

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,80 @@ def _runs_across_units(tables: dict[str, Any], units: list[list[Path]]) -> dict[
     return {run: sorted(n) for run, n in seen.items() if len(n) > 1}
 
 
+def _joinable(path: Path) -> tuple[str, bool] | None:
+    """(format, gzip) of a file whose lines can be read as lines of another file, else None: OTLP or native
+    JSONL (a BOM is a file's start, not a line's: left alone)."""
+    from workbench.ingest._driver import choose_adapter
+
+    data = path.read_bytes()
+    packed = data[:2] == b"\x1f\x8b"
+    with contextlib.suppress(OSError, EOFError, gzip.BadGzipFile):
+        data = gzip.decompress(data) if packed else data
+        if data and not data.startswith(b"\xef\xbb\xbf") and choose_adapter(path).name in _TWO_READERS:
+            return choose_adapter(path).name, packed
+    return None
+
+
+def _joined(units: list[list[Path]], folder: Path) -> tuple[list[Path], dict[str, list[tuple[int, Path]]]]:
+    """The files one call reads for ``units``: the one-file units of a format (plain or gzip) as one file of
+    their lines, one after the other (a unit's lines as they are, a newline put after a last line without one),
+    the others as they are; and, for each joined file, where each unit's lines begin in it.
+
+    Why: the SQL reader costs ~0.2 CPU s a file whatever its size (a small file's spans statement), most of
+    what a fixture costs to compare, and the lines of files naming no trace or run id in common are read
+    alike one file or many (the same argument as one call for many files, assert_same_each). Each file's
+    text, gzip or plain, still goes through its reader's every rule; the readers' handling of a file's start
+    and end is compared on the multi-file units, the 64 KB line tests and the gzip tests of
+    test_reader24_agreement.py."""
+    groups: dict[tuple[str, bool], list[Path]] = {}
+    rest: list[Path] = []
+    for unit in units:
+        kind = _joinable(unit[0]) if len(unit) == 1 else None
+        if kind is None:
+            rest.extend(unit)
+        else:
+            groups.setdefault(kind, []).append(unit[0])
+    files, starts = [], {}
+    for (fmt, packed), paths in groups.items():
+        if len(paths) == 1:
+            rest.extend(paths)
+            continue
+        out = (folder / f"joined-{len(files)}.{fmt}.jsonl").resolve()
+        chunks, at, starts[str(out)] = [], 1, []
+        for p in paths:
+            data = p.read_bytes()
+            data = gzip.decompress(data) if packed else data
+            data += b"" if data.endswith(b"\n") else b"\n"
+            starts[str(out)].append((at, p))
+            chunks.append(data)
+            at += data.count(b"\n")
+        text = b"".join(chunks)
+        out.write_bytes(gzip.compress(text, mtime=0) if packed else text)
+        files.append(out)
+    return files + rest, starts
+
+
+def _as_read_alone(tables: dict[str, Any], starts: dict[str, list[tuple[int, Path]]]) -> dict[str, Any]:
+    """``tables`` with each row read from a joined file given the file and line it came from."""
+    for rows in tables.values():
+        for row in rows if isinstance(rows, list) else ():
+            where = starts.get(row.get("file") or "")
+            if where and row.get("line") is not None:
+                at, path = next((a, p) for a, p in reversed(where) if a <= row["line"])
+                # (a step's order hint: its line, then its place in the line)
+                if (row.get("order_hint") or 0) >> 24 == row["line"]:
+                    row["order_hint"] -= (at - 1) << 24
+                row["file"], row["line"] = str(path.resolve()), row["line"] - at + 1
+    if starts:  # (in _TABLES' order again, by the files read)
+        key = ("file", "line", "reason", "step_id", "occurrence", "raw_sha256")
+        tables["quarantine"].sort(
+            key=lambda r: [
+                (r[k] is None, r[k] or 0 if k in ("line", "occurrence") else r[k] or "") for k in key
+            ]
+        )
+    return tables
+
+
 def assert_same_each(units: list[list[Path]], names: list[str] | None = None) -> dict[str, Any]:
     """Both readers store the same rows for each unit of ``units`` (a file, or files read in one call), all of
     them read in ONE ingest call per reader instead of one a unit: a call's fixed cost (~35 statements, ~0.2 CPU
@@ -116,8 +191,9 @@ def assert_same_each(units: list[list[Path]], names: list[str] | None = None) ->
     for the checked-in fixtures in independent_batches, each reader, table by table: suite47's notes), and the
     two readers' stores differ where a unit's would. Checked here too: a run with rows from two units
     makes each unit compared alone, as is a difference found (to name the unit: ``names``, else its files)."""
-    files = [p for unit in units for p in unit]
-    sql, python = store(files, True), store(files, False)
+    with tempfile.TemporaryDirectory(prefix="wb-agree-") as folder:
+        files, starts = _joined(units, Path(folder)) if len(units) > 1 else (units[0], {})
+        sql, python = (_as_read_alone(store(files, fast), starts) for fast in (True, False))
     if len(units) > 1 and (
         _runs_across_units(sql, units) or _runs_across_units(python, units) or differences(sql, python)
     ):

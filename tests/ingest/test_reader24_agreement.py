@@ -27,6 +27,8 @@ from _otel_fixtures import collector_style, multi_agent_spans, otlp_request, wri
 from _reader_agreement import (
     _TWO_READERS,
     WRITERS,
+    _as_read_alone,
+    _joined,
     _runs_across_units,
     _two_reader_files,
     assert_same,
@@ -97,6 +99,17 @@ def test_files_naming_a_trace_in_common_are_never_read_in_one_batch(tmp_path: Pa
         "quarantine": [{"run_id": "r1", "file": str(b)}, {"run_id": None, "file": str(a)}],
     }
     assert _runs_across_units(runs, [[a], [b]]) == {"r1": [0, 1]} and not _runs_across_units(runs, [[a, b]])
+    # The one-file units of a format are read as one file of their lines (_joined), each row then given the file
+    # and line it came from; a unit of several files, or the one unit of its format, is read as it is.
+    (tmp_path / "j").mkdir()
+    files, starts = _joined([[a], [b], [native], [nameless], [a, native]], tmp_path / "j")
+    assert files[1:] == [a, native, native] and [p for _, p in starts[str(files[0])]] == [a, b, nameless]
+    assert files[0].read_bytes() == a.read_bytes() + b.read_bytes() + nameless.read_bytes()
+    at = a.read_bytes().count(b"\n") + 1
+    rows = {"steps": [{"file": str(files[0]), "line": at, "order_hint": (at << 24) + 2}], "quarantine": []}
+    assert _as_read_alone(rows, starts)["steps"] == [
+        {"file": str(b.resolve()), "line": 1, "order_hint": (1 << 24) + 2}
+    ]
 
 
 def test_the_sdks_own_encodings_read_the_same_by_both_readers(tmp_path: Path) -> None:

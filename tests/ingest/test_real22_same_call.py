@@ -128,14 +128,14 @@ def rows() -> list:
     ]
 
 
-def trace(spans_rows: list) -> dict:
+def trace(spans_rows: list, trace_id: str = TRACE) -> dict:
     spans = []
     for i, (sid, parent, name, attrs) in enumerate(spans_rows):
         start = 1796183900000000000 + i * 1_000_000
         if sid.startswith("d"):  # (the client's span runs inside the call's)
             start = 1796183900000000000 + (i - 1) * 1_000_000 + 100_000
         sp = {
-            "traceId": TRACE,
+            "traceId": trace_id,
             "spanId": "00000000000000" + sid,
             "name": name,
             "kind": 1,
@@ -207,25 +207,40 @@ def test_real22_adk_call_written_twice_is_one_llm_step(
     assert (again.added, again.quarantined) == (0, 0)
 
 
+APART = {
+    "event": {"gcp.vertex.agent.event_id": "ev-other"},  # another event
+    "tokens": {"gen_ai.usage.input_tokens": 999},  # other tokens
+    "no-output-tokens": {"gen_ai.usage.output_tokens": None},  # only the input tokens given (and equal)
+    "no-model": {"gen_ai.request.model": None},  # no model on the child
+    "other-model": {"gen_ai.request.model": "openai/gpt-4o"},  # another model
+}
+
+
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
-@pytest.mark.parametrize(
-    "child",
-    [
-        {"gcp.vertex.agent.event_id": "ev-other"},  # another event
-        {"gen_ai.usage.input_tokens": 999},  # other tokens
-        {"gen_ai.usage.output_tokens": None},  # only the input tokens given (and equal)
-        {"gen_ai.request.model": None},  # no model on the child
-        {"gen_ai.request.model": "openai/gpt-4o"},  # another model
-    ],
-    ids=["event", "tokens", "no-output-tokens", "no-model", "other-model"],
-)
 def test_real22_what_tells_two_calls_apart(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool, child: dict
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool
 ) -> None:
-    spans = [r if r[0] != "d3" else ("d3", "b3", r[2], _generate("researcher", 1, **child)) for r in rows()]
-    s = _steps(_open(tmp_path, monkeypatch, fast, spans)[0])
-    assert (s["b3"][0], s["d3"][0]) == ("llm", "llm")  # two steps, as written
-    assert "d1" not in s and "d5" not in s  # (the other pairs still merge)
+    # (each difference in a trace of its own, all in one file: one read a reader, not one a difference)
+    monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
+    path = tmp_path / "adk.otlp.jsonl"
+    with path.open("w") as out:
+        for n, child in enumerate(APART.values()):
+            spans = [
+                r if r[0] != "d3" else ("d3", "b3", r[2], _generate("researcher", 1, **child)) for r in rows()
+            ]
+            out.write(json.dumps(trace(spans, f"{n + 1:032x}")) + "\n")
+    ws = wb.open()
+    rep = ws.ingest(path)
+    assert (rep.read, rep.stored, rep.quarantined) == (len(rows()) * len(APART),) * 2 + (0,)
+    for n, what in enumerate(APART):
+        s = {
+            step[-2:]: kind
+            for step, kind in ws.sql(
+                "SELECT step_id, kind FROM steps WHERE run_id = ?", [f"{n + 1:032x}"]
+            ).fetchall()
+        }
+        assert (s["b3"], s["d3"]) == ("llm", "llm"), what  # two steps, as written
+        assert "d1" not in s and "d5" not in s, what  # (the other pairs still merge)
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from _otlp_edits import DetectedTogether, edited_copy
+from _variants import variants_file
 from test_reader24_agreement import readers
 
 import workbench as wb
@@ -68,29 +69,34 @@ def test_openllmetry_run_that_ended_well_is_a_success() -> None:
     assert ws.runs()[["outcome", "outcome_source"]].values.tolist() == [["success", "root_status"]]
 
 
-@pytest.mark.parametrize(
-    ("root", "workflow", "outcome"),
-    [
-        (None, "failure", "failure"),  # the workflow span says the graph failed
-        (ERROR, "success", "failure"),  # the root's own error is not overridden by its child
-        (
-            {"code": "STATUS_CODE_OK"},
-            "failure",
-            "success",
-        ),  # nor its own ok: the child is read only when it is unset
-        (None, None, "unknown"),  # nothing said: unknown, as before
-    ],
-)
-def test_openllmetry_workflow_status_is_read_only_where_the_root_says_nothing(
-    tmp_path: Path, root: dict | None, workflow: str | None, outcome: str
-) -> None:
+# (root status, the workflow span's gen_ai.task.status, the run's outcome)
+STATUSES = {
+    "workflow failed": (None, "failure", "failure"),  # the workflow span says the graph failed
+    "root error": (ERROR, "success", "failure"),  # the root's own error is not overridden by its child
+    # nor its own ok: the child is read only when it is unset
+    "root ok": ({"code": "STATUS_CODE_OK"}, "failure", "success"),
+    "nothing said": (None, None, "unknown"),  # nothing said: unknown, as before
+}
+
+
+def _statuses(root: dict | None, workflow: str | None) -> Callable[[dict], None]:
     def edit(span: dict) -> None:
         if _graph(span) and root is not None:
             span["status"] = root
         if _workflow(span):
             _set(span, "gen_ai.task.status", workflow)
 
-    assert _ws(_variant(tmp_path, edit)).runs().outcome.tolist() == [outcome]
+    return edit
+
+
+def test_openllmetry_workflow_status_is_read_only_where_the_root_says_nothing(tmp_path: Path) -> None:
+    # (each case a copy of the trace with its own trace id, all read in one call: _variants.variants_file)
+    path = tmp_path / OPENLLMETRY.name
+    ids = variants_file(path, OPENLLMETRY, {k: _statuses(r, w) for k, (r, w, _) in STATUSES.items()})
+    outcomes = dict(_ws(path).runs()[["run_id", "outcome"]].values.tolist())
+    assert {case: [outcomes.get(r) for r in ids[case]] for case in STATUSES} == {
+        case: [outcome] for case, (_, _, outcome) in STATUSES.items()
+    }
 
 
 def test_a_task_spans_status_is_not_the_runs(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from _otlp_edits import DetectedTogether, edited_copy, ingested_whole, string_attr
+from _variants import variants_file
 
 import workbench as wb
 from workbench.plots._data import handoff_data
@@ -115,39 +116,47 @@ def test_llamaindex_handoff_is_no_tool_call_against_a_budget() -> None:
     assert report.runs.decision.tolist() == ["allowed"]
 
 
+def _refused(span: dict) -> None:
+    if string_attr(span, "tool.name") == "handoff":
+        _set(
+            span,
+            "output.value",
+            json.dumps(
+                {
+                    "blocks": [
+                        {
+                            "text": "Agent writer not found. Please select a "
+                            "valid agent to hand off to. Valid agents: "
+                        }
+                    ]
+                }
+            ),
+        )
+
+
+def _own_tool(span: dict) -> None:
+    if string_attr(span, "tool.name") == "handoff":
+        _set(span, "input.value", json.dumps({"kwargs": {"ticket": "T-7", "queue": "billing"}}))
+
+
+def _cases_read(
+    tmp_path: Path, fast: bool, edits: dict[str, Callable[[dict], None]], source: Path = LLAMA
+) -> dict[str, object]:
+    """Each edit's copy of ``source``, all read in one call (``_variants.variants_file``): its run's steps, by
+    the edit's name."""
+    ids = variants_file(tmp_path / source.name, source, edits)
+    ws = ingested_whole(tmp_path / source.name, fast)
+    assert sorted(ws.runs().run_id) == sorted(i for run in ids.values() for i in run)
+    return {case: ws.steps(run) for case, (run,) in ids.items()}
+
+
 @pytest.mark.parametrize("fast", [True, False])
-@pytest.mark.parametrize("case", ["refused", "own_tool"])
-def test_a_handoff_call_that_handed_nothing_over_stays_a_tool_call(
-    tmp_path: Path, fast: bool, case: str
-) -> None:
+def test_a_handoff_call_that_handed_nothing_over_stays_a_tool_call(tmp_path: Path, fast: bool) -> None:
     """A hand-off the workflow refused (an agent it does not know) and a developer's tool that happens to be
     called ``handoff`` (other arguments) are tool calls."""
-
-    def edit(span: dict) -> None:
-        if string_attr(span, "tool.name") != "handoff":
-            return
-        if case == "refused":
-            _set(
-                span,
-                "output.value",
-                json.dumps(
-                    {
-                        "blocks": [
-                            {
-                                "text": "Agent writer not found. Please select a "
-                                "valid agent to hand off to. Valid agents: "
-                            }
-                        ]
-                    }
-                ),
-            )
-        else:
-            _set(span, "input.value", json.dumps({"kwargs": {"ticket": "T-7", "queue": "billing"}}))
-
-    ws = ingested_whole(_variant(tmp_path, edit), fast)
-    steps = ws.steps(ws.runs().run_id[0])
-    assert (steps.kind == "handoff").sum() == 0
-    assert steps[steps.kind == "tool"].tool.tolist().count("handoff") == 1
+    for case, steps in _cases_read(tmp_path, fast, {"refused": _refused, "own_tool": _own_tool}).items():
+        assert (steps.kind == "handoff").sum() == 0, case
+        assert steps[steps.kind == "tool"].tool.tolist().count("handoff") == 1, case
 
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
@@ -163,22 +172,21 @@ def test_llamaindex_model_helper_span_is_no_model_call() -> None:
     assert helpers.kind.tolist() == ["chain"] * 4 and helpers.agent.notna().all()
 
 
+def _public(span: dict) -> None:
+    if span["name"] == "OpenAI._prepare_chat_with_tools":
+        span["name"] = "OpenAI.prepare_chat_with_tools"
+
+
+def _counted(span: dict) -> None:
+    if span["name"] == "OpenAI._prepare_chat_with_tools":
+        span["attributes"].append({"key": "llm.token_count.prompt", "value": {"intValue": "12"}})
+
+
 @pytest.mark.parametrize("fast", [True, False])
-@pytest.mark.parametrize("case", ["public", "counted"])
-def test_a_model_span_that_may_be_a_call_stays_one(tmp_path: Path, fast: bool, case: str) -> None:
+def test_a_model_span_that_may_be_a_call_stays_one(tmp_path: Path, fast: bool) -> None:
     """A public method's span, or a private one that counted tokens, is a model call."""
-
-    def edit(span: dict) -> None:
-        if span["name"] != "OpenAI._prepare_chat_with_tools":
-            return
-        if case == "public":
-            span["name"] = "OpenAI.prepare_chat_with_tools"
-        else:
-            span["attributes"].append({"key": "llm.token_count.prompt", "value": {"intValue": "12"}})
-
-    ws = ingested_whole(_variant(tmp_path, edit), fast)
-    steps = ws.steps(ws.runs().run_id[0])
-    assert (steps.kind == "llm").sum() == 8
+    for case, steps in _cases_read(tmp_path, fast, {"public": _public, "counted": _counted}).items():
+        assert (steps.kind == "llm").sum() == 8, case
 
 
 def _cut_repr(span: dict) -> bool:
@@ -261,33 +269,31 @@ def test_crewai_coworkers_run_asked_by_a_delegating_agent_is_the_coworkers() -> 
     assert wb.BlameModel.pretrained().predict(ws, [run]).agent.tolist() == ["Researcher"]
 
 
+def _other_arguments(span: dict) -> None:
+    if string_attr(span, "tool.name") == "Ask question to coworker":
+        _set(span, "input.value", json.dumps({"coworker": "Researcher", "shift": "late"}))
+
+
+def _coworker_refused(span: dict) -> None:
+    if string_attr(span, "tool.name") == "Ask question to coworker":
+        _set(
+            span,
+            "output.value",
+            "\nError executing tool. coworker mentioned not found, it must be one of "
+            "the following options:\n- researcher\n",
+        )
+
+
 @pytest.mark.parametrize("fast", [True, False])
-@pytest.mark.parametrize("case", ["other_arguments", "refused"])
-def test_a_tool_with_other_arguments_naming_a_coworker_stays_a_tool(
-    tmp_path: Path, fast: bool, case: str
-) -> None:
+def test_a_tool_with_other_arguments_naming_a_coworker_stays_a_tool(tmp_path: Path, fast: bool) -> None:
     """A tool of other arguments naming a coworker, and a delegation CrewAI refused (no such coworker), ran no
     coworker: tool calls of the writer."""
-
-    def edit(span: dict) -> None:
-        if string_attr(span, "tool.name") != "Ask question to coworker":
-            return
-        if case == "other_arguments":
-            _set(span, "input.value", json.dumps({"coworker": "Researcher", "shift": "late"}))
-        else:
-            _set(
-                span,
-                "output.value",
-                "\nError executing tool. coworker mentioned not found, it must be one of "
-                "the following options:\n- researcher\n",
-            )
-
-    ws = ingested_whole(_variant(tmp_path, edit, DELEGATION), fast)
-    steps = ws.steps(ws.runs().run_id[0])
-    asked = steps[steps.name == "Ask question to coworker.run"]
-    assert asked[["kind", "agent", "tool"]].values.tolist() == [
-        ["tool", "Writer", "Ask question to coworker"]
-    ]
+    edits = {"other_arguments": _other_arguments, "refused": _coworker_refused}
+    for case, steps in _cases_read(tmp_path, fast, edits, DELEGATION).items():
+        asked = steps[steps.name == "Ask question to coworker.run"]
+        assert asked[["kind", "agent", "tool"]].values.tolist() == [
+            ["tool", "Writer", "Ask question to coworker"]
+        ], case
 
 
 def test_langfuse_sdk_agents_run(detected: DetectedTogether) -> None:

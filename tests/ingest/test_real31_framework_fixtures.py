@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from _otlp_edits import DetectedTogether, edited_copy, ingested_whole, string_attr
+from _variants import variants_file
 from test_reader24_agreement import SAMPLES
 
 import workbench as wb
@@ -76,12 +77,7 @@ def test_adk_transfer_to_agent_is_a_handoff() -> None:
     assert report.runs.decision.tolist() == ["allowed"]
 
 
-@pytest.mark.parametrize("case", ["other_system", "own_arguments"])
-def test_a_transfer_to_agent_tool_taking_other_arguments_stays_a_tool_call(tmp_path: Path, case: str) -> None:
-    """A tool called ``transfer_to_agent`` of the developer's, taking other arguments, is a tool call. On another
-    system's spans (no ADK key, no ADK tool type) the built-in's call is a hand-off all the same (real32: a
-    framework's hand-off tool is known by its name and arguments, ingest/_handoff_tool.py)."""
-
+def _transfer_edit(case: str) -> Callable[[dict], None]:
     def edit(span: dict) -> None:
         if string_attr(span, "tool.name") != "transfer_to_agent":
             return
@@ -96,12 +92,27 @@ def test_a_transfer_to_agent_tool_taking_other_arguments_stays_a_tool_call(tmp_p
                 if a["key"] in ("input.value", "tool.parameters"):
                     a["value"] = {"stringValue": json.dumps({"agent_name": "billing", "ticket": "T-7"})}
 
+    return edit
+
+
+def test_a_transfer_to_agent_tool_taking_other_arguments_stays_a_tool_call(tmp_path: Path) -> None:
+    """A tool called ``transfer_to_agent`` of the developer's, taking other arguments, is a tool call. On another
+    system's spans (no ADK key, no ADK tool type) the built-in's call is a hand-off all the same (real32: a
+    framework's hand-off tool is known by its name and arguments, ingest/_handoff_tool.py). (Both edited copies in
+    one file, a trace id each, read once by each reader: _variants.variants_file.)"""
+    cases = ("other_system", "own_arguments")
+    ids = variants_file(tmp_path / ADK.name, ADK, {case: _transfer_edit(case) for case in cases})
     for fast in (True, False):
-        ws = ingested_whole(_variant(tmp_path, edit), fast)
-        steps = ws.steps(ws.runs().run_id[0])
-        handed = 2 if case == "other_system" else 0
-        assert (steps.kind == "handoff").sum() == handed
-        assert steps[steps.kind == "tool"].tool.tolist().count("transfer_to_agent") == 2 - handed
+        ws = ingested_whole(tmp_path / ADK.name, fast)
+        for case in cases:
+            (run,) = ids[case]
+            steps = ws.steps(run)
+            handed = 2 if case == "other_system" else 0
+            assert (steps.kind == "handoff").sum() == handed, (case, fast)
+            assert steps[steps.kind == "tool"].tool.tolist().count("transfer_to_agent") == 2 - handed, (
+                case,
+                fast,
+            )
 
 
 def test_adk_event_output_is_read_as_its_text(detected: DetectedTogether) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from _otlp_edits import DetectedTogether, edited_copy, ingested_whole, string_attr
+from _variants import variants_file
 
 import workbench as wb
 from workbench.plots._data import handoff_data
@@ -28,14 +29,14 @@ ADK_OWN = FIXTURES / "adk" / "own_transfer.otlp.jsonl"
 STRANDS = FIXTURES / "strands" / "swarm_fault.otlp.jsonl"
 
 
-def _handoffs(ws: wb.Workspace) -> list[tuple[str, str | None]]:
-    steps = ws.steps(ws.runs().run_id[0])
+def _handoffs(ws: wb.Workspace, run: str | None = None) -> list[tuple[str, str | None]]:
+    steps = ws.steps(run or ws.runs().run_id[0])
     handoffs = steps[steps.kind == "handoff"].sort_values("seq")
     return [(h.agent, h.output if isinstance(h.output, str) else None) for _, h in handoffs.iterrows()]
 
 
-def _tools(ws: wb.Workspace) -> list[tuple[str, str]]:
-    steps = ws.steps(ws.runs().run_id[0])
+def _tools(ws: wb.Workspace, run: str | None = None) -> list[tuple[str, str]]:
+    steps = ws.steps(run or ws.runs().run_id[0])
     tools = steps[steps.kind == "tool"].sort_values("seq")
     return list(zip(tools.tool, tools.agent, strict=True))
 
@@ -77,18 +78,19 @@ def _rename(to: str) -> Callable[[dict], None]:
     return edit
 
 
-@pytest.mark.parametrize("name", ["Transfer-To-Agent", "transferToAgent"])
-def test_a_handoff_tool_is_known_by_its_name_in_any_spelling(tmp_path: Path, name: str) -> None:
-    ws = ingested_whole(edited_copy(tmp_path, _rename(name), ADK_OWN))
-    assert _handoffs(ws) == [("coordinator", "researcher"), ("researcher", "writer")]
-
-
-def test_a_tool_not_named_for_a_handoff_stays_a_tool_call(tmp_path: Path) -> None:
-    """A tool called with no arguments written whose name says no hand-off (a funds transfer) is a tool call,
-    whatever agent starts after it."""
-    ws = ingested_whole(edited_copy(tmp_path, _rename("transfer_funds"), ADK_OWN))
-    assert _handoffs(ws) == []
-    assert [t for t, _ in _tools(ws)].count("transfer_funds") == 2
+def test_a_handoff_tool_is_known_by_its_name_in_any_spelling(tmp_path: Path) -> None:
+    """And a tool called with no arguments written whose name says no hand-off (a funds transfer) is a tool
+    call, whatever agent starts after it. (The three renamed copies in one file, a trace id each: _variants.)"""
+    names = ["Transfer-To-Agent", "transferToAgent", "transfer_funds"]
+    ids = variants_file(tmp_path / ADK_OWN.name, ADK_OWN, {n: _rename(n) for n in names})
+    ws = ingested_whole(tmp_path / ADK_OWN.name)
+    assert sorted(ws.runs().run_id) == sorted(r for run in ids.values() for r in run)
+    for name in names[:2]:
+        (run,) = ids[name]
+        assert _handoffs(ws, run) == [("coordinator", "researcher"), ("researcher", "writer")], name
+    (run,) = ids["transfer_funds"]
+    assert _handoffs(ws, run) == []
+    assert [t for t, _ in _tools(ws, run)].count("transfer_funds") == 2
 
 
 def test_a_handoff_no_agent_follows_names_none(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _built import copy_of
 from _otlp_edits import edited_copy
 from test_reader24_agreement import readers
 
@@ -25,11 +26,18 @@ FAULT = [FIXTURES / "agents_mcp_fault.otlp.jsonl", FIXTURES / "agents_mcp_fault.
 DOWN = [FIXTURES / "agents_mcp_down.otlp.jsonl", FIXTURES / "agents_mcp_down.server.otlp.jsonl"]
 
 
-def _workflow(paths: list[Path], fast: bool | None = None) -> tuple[wb.Workspace, object]:
+def _read(paths: list[Path], fast: bool | None) -> wb.Workspace:
     with readers(fast):
         ws = wb.open()
         report = ws.ingest(paths, progress=False)
     assert report.read == report.stored and report.quarantined == 0
+    return ws
+
+
+def _workflow(paths: list[Path], fast: bool | None = None) -> tuple[wb.Workspace, object]:
+    # (a store of the checked-in files read once a process, each test given a copy of its own: several tests
+    # read the same files by the same reader, and two write labels or findings)
+    ws = copy_of(("real33_mcp", tuple(paths), fast), lambda: _read(paths, fast))
     run = ws.sql("SELECT run_id FROM steps WHERE name = 'invoke_workflow quote desk'").fetchall()[0][0]
     return ws, ws.steps(run).sort_values("seq")
 
@@ -101,7 +109,9 @@ def test_a_server_call_of_another_tool_stays_a_call(tmp_path: Path) -> None:
                 if a["key"] == "gen_ai.tool.name":
                     a["value"] = {"stringValue": "get_cost"}
 
-    _, steps = _workflow([FAULT[0], edited_copy(tmp_path, rename, FAULT[1])])
+    ws = _read([FAULT[0], edited_copy(tmp_path, rename, FAULT[1])], None)
+    run = ws.sql("SELECT run_id FROM steps WHERE name = 'invoke_workflow quote desk'").fetchall()[0][0]
+    steps = ws.steps(run).sort_values("seq")
     tools = steps[steps.kind == "tool"]
     assert tools.tool.tolist() == ["get_price", "get_cost", "format_quote"]
 

@@ -72,10 +72,21 @@ def _line(run: str, value: str, field: str) -> str:
     return head[:-1] + f', "{field}": {value}}}\n'
 
 
-def _files(tmp_path: Path, pairs: dict[str, tuple[str, str]], field: str) -> tuple[Path, Path]:
-    first, second = tmp_path / f"first-{field}.jsonl", tmp_path / f"second-{field}.jsonl"
-    first.write_text("".join(_line(f"{field}-{i}", x, field) for i, (x, _) in enumerate(pairs.values())))
-    second.write_text("".join(_line(f"{field}-{i}", y, field) for i, (_, y) in enumerate(pairs.values())))
+FIELDS = ("input", "output", "attributes")
+
+
+def _files(tmp_path: Path, pairs: dict[str, tuple[str, str]]) -> tuple[Path, Path]:
+    """Each pair's first value in one file, its second in the other, as each field (input, output and
+    attributes: a run of its own, ``field-i``): the fields' comparisons in two files, not six."""
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    for path, k in ((first, 0), (second, 1)):
+        path.write_text(
+            "".join(
+                _line(f"{field}-{i}", pair[k], field)
+                for field in FIELDS
+                for i, pair in enumerate(pairs.values())
+            )
+        )
     return first, second
 
 
@@ -88,39 +99,48 @@ def _rows(ws: wb.Workspace) -> list[tuple]:
     )
 
 
-@pytest.mark.parametrize("field", ["input", "output", "attributes"])
-def test_the_same_value_written_otherwise_adds_nothing(tmp_path: Path, field: str) -> None:
-    first, second = _files(tmp_path, SAME, field)
+def test_the_same_value_written_otherwise_adds_nothing(tmp_path: Path) -> None:
+    first, second = _files(tmp_path, SAME)
+    n = len(SAME) * len(FIELDS)
     with wb.open() as ws:
         ws.ingest(first, progress=False)
         before = _rows(ws)
         again = ws.ingest(second, progress=False)
-        assert (again.added, again.quarantined, again.stored) == (0, 0, len(SAME))
+        assert (again.added, again.quarantined, again.stored) == (0, 0, n)
         assert _rows(ws) == before  # the first copy's text kept
     with wb.open() as ws:  # the two in one call: the second is a repeat of the first
         both = ws.ingest([first, second], progress=False)
-        assert (both.added, both.quarantined) == (len(SAME), 0)
+        assert (both.added, both.quarantined) == (n, 0)
 
 
-@pytest.mark.parametrize("field", ["input", "output", "attributes"])
-def test_another_value_is_a_conflict_naming_the_column(tmp_path: Path, field: str) -> None:
-    first, second = _files(tmp_path, OTHER, field)
+def test_another_value_is_a_conflict_naming_the_column(tmp_path: Path) -> None:
+    first, second = _files(tmp_path, OTHER)
+    n = len(OTHER) * len(FIELDS)
+
+    def reasons(ws: wb.Workspace) -> dict[str, list[str]]:
+        """The quarantine's reasons by the field the run's values are in."""
+        out: dict[str, list[str]] = {}
+        for run, reason in ws.sql("SELECT run_id, reason FROM quarantine").fetchall():
+            out.setdefault(run.split("-")[0], []).append(reason)
+        assert sorted(out) == sorted(FIELDS) and all(len(r) == len(OTHER) for r in out.values()), out
+        return out
+
     with wb.open() as ws:
         ws.ingest(first, progress=False)
         again = ws.ingest(second, progress=False)
-        assert (again.added, again.quarantined) == (0, len(OTHER))
-        reasons = [r for (r,) in ws.sql("SELECT reason FROM quarantine").fetchall()]
-        assert all(
-            r.startswith("conflicts with the stored step s1") and r.endswith(f"differs in {field}")
-            for r in reasons
-        ), reasons
+        assert (again.added, again.quarantined) == (0, n)
+        for field, said in reasons(ws).items():
+            assert all(
+                r.startswith("conflicts with the stored step s1") and r.endswith(f"differs in {field}")
+                for r in said
+            ), (field, said)
     with wb.open() as ws:
         both = ws.ingest([first, second], progress=False)
-        assert (both.added, both.quarantined) == (len(OTHER), len(OTHER))
-        reasons = [r for (r,) in ws.sql("SELECT reason FROM quarantine").fetchall()]
-        assert all(
-            r.startswith("duplicate step id s1") and r.endswith(f"differs in {field}") for r in reasons
-        )
+        assert (both.added, both.quarantined) == (n, n)
+        for field, said in reasons(ws).items():
+            assert all(
+                r.startswith("duplicate step id s1") and r.endswith(f"differs in {field}") for r in said
+            ), (field, said)
 
 
 def _sources(tmp_path: Path) -> dict[str, object]:

@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from _deep import deep
 
 import workbench as wb
 
@@ -64,7 +65,8 @@ def _rows(ws: wb.Workspace) -> dict[str, Counter]:
             "adk/adk213_legacy_quote.otlp.jsonl",
             7,
         ),  # a model call's two spans, one stored, one exported (store43)
-        ("adk/adk213_legacy_quote.otlp.jsonl", 1),  # the same, split after the first span
+        # the same, split after the first span (WORKBENCH_DEEP_TESTS=1: the rule of the split at 7, run again)
+        *([("adk/adk213_legacy_quote.otlp.jsonl", 1)] if deep() else []),
         (
             "llamaindex/handoff_fault.otlp.jsonl",
             15,
@@ -82,9 +84,8 @@ def test_a_store_merged_from_an_export_of_a_part(tmp_path: Path, name: str, at: 
         one.export(tmp_path / "export")
     merged = wb.open()
     merged.ingest(second, progress=False)
+    read = merged.copy()  # (the store of the second part, read once: a copy costs a third of a read)
     assert merged.ingest(tmp_path / "export", progress=False).quarantined == 0
-    read = wb.open()
-    read.ingest(second, progress=False)
     read.ingest(first, progress=False)
     got, want = _rows(merged), _rows(read)
     assert {t: (got[t] - want[t], want[t] - got[t]) for t in TABLES if got[t] != want[t]} == {}

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _deep import deep
 from test_store42_export_split import TABLES, _rows, _split
 
 import workbench as wb
@@ -59,10 +60,9 @@ def test_an_export_of_the_rest_merged_into_a_store_of_the_first_part(
         rest.export(tmp_path / "export")
     merged = wb.open()
     merged.ingest(first, progress=False)
+    read = merged.copy()  # (the store of the first part, read once: a copy costs a third of a read)
     report = merged.ingest(tmp_path / "export", progress=False)
     assert report.quarantined == 0 and report.read == report.stored
-    read = wb.open()
-    read.ingest(first, progress=False)
     read.ingest(second, progress=False)
     got, want = _rows(merged), _rows(read)
     assert {t: (got[t] - want[t], want[t] - got[t]) for t in TABLES if got[t] != want[t]} == {}
@@ -83,8 +83,17 @@ def _whole(src: Path) -> dict[str, list]:
     return _WHOLE[src]
 
 
-@pytest.mark.parametrize("at", [5, 11, 14])
-@pytest.mark.parametrize("order", ["later part first", "in order"])
+# The later part first (the order of store43's bug) at each split; in order at one (WORKBENCH_DEEP_TESTS=1: at
+# each, the same rule again).
+_SPLITS = [
+    (at, order)
+    for at in (5, 11, 14)
+    for order in ("later part first", "in order")
+    if order == "later part first" or at == 11 or deep()
+]
+
+
+@pytest.mark.parametrize(("at", "order"), _SPLITS, ids=[f"{o}-{a}" for a, o in _SPLITS])
 def test_a_trace_split_over_calls_is_stored_as_one_call_stores_it(
     tmp_path: Path, at: int, order: str
 ) -> None:

@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
+import importlib
 import json
-import os
-import subprocess
-import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 
-def test_timings_name_the_native_read_and_the_staging_inserts(tmp_path: Path) -> None:
+import workbench as wb
+from workbench.ingest import _timings
+
+
+@pytest.fixture
+def reread_timings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The environment as the test sets it, read by ``_timings`` as at import; as it was after the test."""
+    yield
+    monkeypatch.undo()
+    importlib.reload(_timings)
+
+
+def _printed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, on: bool, path: Path, db: Path
+) -> list[str]:
+    # (in this process, not a new one: the module reads the variable at import, so it is imported again)
+    if on:
+        monkeypatch.setenv("WORKBENCH_INGEST_TIMINGS", "1")
+    else:
+        monkeypatch.delenv("WORKBENCH_INGEST_TIMINGS", raising=False)
+    importlib.reload(_timings)
+    capsys.readouterr()
+    with wb.open(db) as ws:
+        print("stored", ws.ingest(path, progress=False).stored)
+    return capsys.readouterr().out.splitlines()
+
+
+@pytest.mark.usefixtures("reread_timings")
+def test_timings_name_the_native_read_and_the_staging_inserts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     path = tmp_path / "log.jsonl"
     path.write_text(
         "\n".join(
@@ -19,19 +49,7 @@ def test_timings_name_the_native_read_and_the_staging_inserts(tmp_path: Path) ->
         + "\n",
         encoding="utf-8",
     )
-    code = (
-        "import sys, workbench as wb\n"
-        "with wb.open(sys.argv[2]) as ws:\n"
-        "    print('stored', ws.ingest(sys.argv[1], progress=False).stored)\n"
-    )
-    env = dict(os.environ, WORKBENCH_INGEST_TIMINGS="1")
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(path), str(tmp_path / "s.duckdb")],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.splitlines()
+    out = _printed(monkeypatch, capsys, True, path, tmp_path / "s.duckdb")
     assert "stored 5" in out
     stage = [ln for ln in out if ln.startswith("[stage]")]
     # the whole-file read, then the copy of its steps into the stage
@@ -46,12 +64,4 @@ def test_timings_name_the_native_read_and_the_staging_inserts(tmp_path: Path) ->
         "line scan, in all",
     ], out
     # off (the default), nothing is printed
-    env.pop("WORKBENCH_INGEST_TIMINGS")
-    quiet = subprocess.run(
-        [sys.executable, "-c", code, str(path), str(tmp_path / "t.duckdb")],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.splitlines()
-    assert quiet == ["stored 5"]
+    assert _printed(monkeypatch, capsys, False, path, tmp_path / "t.duckdb") == ["stored 5"]
