@@ -5,6 +5,7 @@ last browser test is done. The browser tests are run one after the other for tha
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,13 @@ from pathlib import Path
 # (its predictions identical to the last digit).
 for _pool in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_pool, "1")
+
+# No rfc3987_syntax in the test processes, nor in the kernels, servers and commands they start: importing jsonschema
+# (altair, nbformat, the Jupyter server) compiled its grammars, ~2 CPU s a process, for a format check nothing here
+# uses (tests/_no_iri/rfc3987_syntax.py says more). Before anything imports jsonschema.
+_NO_IRI = str(Path(__file__).resolve().parent / "_no_iri")
+sys.modules.setdefault("rfc3987_syntax", None)  # (this process: an import of it raises ImportError)
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_NO_IRI, os.environ.get("PYTHONPATH")) if p)
 
 import pytest  # noqa: E402
 from _deep import deep  # noqa: E402, F401  (the helper the modules of every directory import from _deep)

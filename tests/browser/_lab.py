@@ -53,7 +53,9 @@ class Desk:
     ``HEADER``'s imports ~10: most view tests spent more on those than on their view. A notebook is opened in
     the page as a person does (File > Open from Path…) and closed after (its changes discarded); each is given the
     one kernel, its namespace, widgets and warning filters reset in between (the reset closes the demo store a
-    committed notebook opened: the next opens it).
+    committed notebook opened: the next opens it). The view tests' notebook (``VIEW``, ``run_cells``) stays open
+    from one view test to the next, which writes its cells into the file and reloads it (File > Reload Notebook
+    from Disk, its run discarded): opening and closing a notebook panel cost the page ~1.6 CPU s a test.
     """
 
     def __init__(self, browser, lab) -> None:  # noqa: ANN001
@@ -66,6 +68,8 @@ class Desk:
         self.between: list[str] = []
         self.opened = time.monotonic()
         self.kernel: str | None = None
+        self.view_open = False  # the view tests' notebook is open in the page (the next view test reloads it)
+        self._client = None  # (a shell-only client of ``kernel``, kept while it lives: ``warm_kernel``)
         self.boots = 0
 
     def _listen(self, page) -> None:  # noqa: ANN001
@@ -90,6 +94,7 @@ class Desk:
         page.on("dialog", on_dialog)
 
     def open(self, name: str) -> Session:
+        self.close_view()
         page = self.page
         if page is None or page.is_closed():
             page = self.page = self.browser.new_page(viewport=VIEWPORT)
@@ -142,25 +147,91 @@ class Desk:
         finally:
             self.current = None
             self.opened = time.monotonic()
+            self.view_open = False
+
+    def leave(self) -> None:
+        """The test on the open notebook is done: what the page says now is said between two tests."""
+        self.current = None
+        self.opened = time.monotonic()
+
+    def close_view(self) -> None:
+        """Close the view tests' notebook if it is open (another notebook opens, or a view test failed)."""
+        if self.view_open and self.page is not None:
+            s = self._start(self.page)
+            self.close(s)
+            self.between += s.console_errors + s.dialogs  # (printed with the next notebook, as between two)
+
+    def reload_view(self, cells: int) -> bool:
+        """The view tests' notebook, open in the page, reloaded from its file (``cells`` code cells, none run yet)
+        on the shared kernel, still alive; False when it is not open so (then it is closed: open it). What the page
+        says meanwhile (the last test's views going) is said between two tests, as when that notebook closed:
+        ``resume`` starts the next test's session."""
+        page = self.page
+        if not self.view_open or page is None or page.is_closed() or self.kernel is None:
+            self.close_view()
+            return False
+        if not _kernel_alive(self.url, self.kernel):
+            self.close_view()
+            return False
+        page.set_viewport_size(VIEWPORT)  # a test before may have narrowed it
+        try:
+            page.keyboard.press("Escape")  # a menu or tooltip a test left open
+            page.click(".lm-MenuBar-itemLabel:text-is('File')")
+            page.click(".lm-Menu-itemLabel:text-is('Reload Notebook from Disk')")
+            # its run changed it: JupyterLab asks before discarding that
+            page.wait_for_function(_RELOADED_OR_ASKED, arg=[PANEL, cells], timeout=30_000)
+            ask = page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept")
+            if ask.count():
+                ask.click()
+            page.wait_for_function(_RELOADED, arg=[PANEL, cells], timeout=30_000)
+            # at its top, as a notebook just opened (the test before left it scrolled: scroll_into_view_if_needed
+            # then put a slider under the notebook's toolbar, where a drag started on the toolbar)
+            page.evaluate(
+                "(panel) => { for (const e of document.querySelector(panel).querySelectorAll('*'))"
+                " if (e.scrollTop) e.scrollTop = 0; }",
+                PANEL,
+            )
+        except Exception as e:  # noqa: BLE001 - a page we cannot read: the notebook is opened afresh instead
+            print(f"reloading {VIEW}: {e}; opening it afresh", file=sys.stderr)
+            self.close_view()
+            return False
+        return True
+
+    def resume(self) -> Session:
+        """The session of the next test on the notebook reloaded (``reload_view``), once its kernel is idle."""
+        s = self._start(self.page)
+        s.page.wait_for_selector("text=(ipykernel) | Idle", timeout=120_000)  # (the reset done)
+        return s
 
     def warm_kernel(self, name: str) -> None:
         """Give the notebook ``name`` the view tests' kernel (started on first use), reset to a fresh namespace."""
+        if name != VIEW:
+            self.close_view()
         if self.kernel is not None and not _kernel_alive(self.url, self.kernel):
-            self.kernel = None
+            self._forget_kernel()
         if self.kernel is None:
             # (with a path the server starts it in the lab's root, as it would for the notebook: without one it
             # inherits the server's working directory, the checkout, and a notebook's relative file lands there)
             self.kernel = _post(f"{self.url}/api/kernels", {"name": "python3", "path": name})["id"]
-        _execute(self.runtime, self.kernel, _RESET)  # (on a new kernel: notes the filters it started with)
+        if self._client is None:
+            self._client = _shell_client(self.runtime, self.kernel)
+        _execute(self._client, _RESET)  # (on a new kernel: notes the filters it started with)
         # the page opening ``name`` finds this session by its path and connects to its kernel
         _post(
             f"{self.url}/api/sessions",
             {"path": name, "name": name, "type": "notebook", "kernel": {"id": self.kernel}},
         )
 
+    def _forget_kernel(self) -> str | None:
+        kernel, self.kernel = self.kernel, None
+        if self._client is not None:
+            self._client.stop_channels()
+            self._client = None
+        return kernel
+
     def drop_kernel(self) -> None:
         """A test failed on the shared kernel: stop it, so that the next view test starts on a fresh one."""
-        kernel, self.kernel = self.kernel, None
+        kernel = self._forget_kernel()
         if kernel is not None:
             try:
                 _delete_kernel(self.url, kernel)
@@ -171,6 +242,16 @@ class Desk:
 
 
 VIEWPORT = {"width": 1400, "height": 1800}
+# The view tests' notebook: each writes its cells into it (tests/browser/_lab.py's run_cells)
+VIEW = "view.ipynb"
+# The open notebook holds ``n`` code cells, none run (the cells of the one before had all run).
+_RELOADED = """([panel, n]) => { const p = document.querySelector(panel); if (!p) return false;
+  const prompts = [...p.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(e => e.textContent);
+  return prompts.length === n && !prompts.some(t => /\\d/.test(t)); }"""
+_RELOADED_OR_ASKED = (
+    "([panel, n]) => !!document.querySelector('.jp-Dialog') || (%s)([panel, n])"
+    % _RELOADED.replace("\n", " ")
+)
 _DESKS: dict[tuple[int, str], Desk] = {}
 
 
@@ -220,19 +301,32 @@ def _kernel_alive(url: str, kernel: str) -> bool:
     return any(k["id"] == kernel and k.get("execution_state") != "dead" for k in kernels)
 
 
-def _execute(runtime: Path, kernel: str, code: str) -> None:
-    """Run ``code`` in the server's kernel ``kernel`` (through its connection file in the server's ``runtime``
-    folder, as a second client)."""
+def _shell_client(runtime: Path, kernel: str):  # noqa: ANN202
+    """A client of the server's kernel ``kernel`` (through its connection file in the server's ``runtime`` folder, as
+    a second client), on its shell channel only: a request there waits in the socket until a kernel still starting
+    listens, and its reply says whether the code ran. (A full client, connected for each reset, waited for the
+    kernel's readiness and its IOPub: ~0.5 s of each view test's set-up at a load of 19, 25 times a run.)"""
     from jupyter_client import BlockingKernelClient
 
     kc = BlockingKernelClient(connection_file=str(runtime / f"kernel-{kernel}.json"))
     kc.load_connection_file()
-    kc.start_channels(hb=False)  # (a kernel still starting on a busy machine misses heartbeats: not dead)
-    try:
-        kc.wait_for_ready(timeout=120)
-        reply = kc.execute_interactive(code, store_history=False, timeout=60, output_hook=lambda msg: None)
-    finally:
-        kc.stop_channels()
+    kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
+    return kc
+
+
+def _execute(kc, code: str, timeout: float = 180) -> None:  # noqa: ANN001
+    """Run ``code`` in the kernel of the shell client ``kc``; raise if it failed or no reply came in ``timeout`` s."""
+    from queue import Empty
+
+    msg_id = kc.execute(code, store_history=False)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            reply = kc.get_shell_msg(timeout=max(deadline - time.monotonic(), 0.1))
+        except Empty:
+            raise RuntimeError(f"resetting the shared kernel: no reply in {timeout:.0f} s") from None
+        if reply["parent_header"].get("msg_id") == msg_id:
+            break
     if reply["content"]["status"] != "ok":
         raise RuntimeError(f"resetting the shared kernel failed: {reply['content']}")
 
@@ -411,18 +505,32 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "langua
 
 @contextlib.contextmanager
 def run_cells(browser, lab, name: str, cells: list[str]) -> Iterator[Session]:  # noqa: ANN001
-    """A notebook of ``cells`` written into the lab's root as ``name``, opened in the shared page on the view
-    tests' shared kernel (reset first) and Run All: the session, to look at the page; the notebook closed after,
-    whatever the test found (and the kernel stopped if the test failed, so no failure leaks into the next)."""
+    """A notebook of ``cells`` written into the lab's root as ``name`` and into the view tests' notebook, which is
+    opened (or reloaded) in the shared page on the view tests' shared kernel (reset first) and Run All: the
+    session, to look at the page; left open for the next view test, closed if the test failed (and the kernel
+    stopped, so no failure leaks into the next)."""
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
 
     nb = new_notebook(cells=[new_code_cell(c) for c in cells])
     nb.metadata["kernelspec"] = KERNELSPEC
-    nbformat.write(nb, lab.root / name)
+    nbformat.write(nb, lab.root / name)  # (the test's notebook, to open by hand)
+    nbformat.write(nb, lab.root / VIEW)
     d = desk(browser, lab)
-    d.warm_kernel(name)
-    s = d.open(name)
+    try:
+        reloaded = d.reload_view(
+            len(cells)
+        )  # (the last test's cells and outputs gone, their views with them)
+        d.warm_kernel(VIEW)
+        if reloaded:
+            s = d.resume()
+        else:
+            s = d.open(VIEW)
+            d.view_open = True
+    except BaseException:  # (nothing of a set-up gone wrong left for the next test)
+        d.close_view()
+        d.drop_kernel()
+        raise
     try:
         run_all(s)
         yield s
@@ -430,7 +538,7 @@ def run_cells(browser, lab, name: str, cells: list[str]) -> Iterator[Session]:  
         d.close(s)
         d.drop_kernel()
         raise
-    d.close(s)
+    d.leave()
 
 
 # The first lines of a test notebook's set-up cell: the imports every view test uses, charts drawn offline.

@@ -19,7 +19,6 @@ import nbformat
 import pytest
 from _lab import (
     PANEL,
-    VIEWPORT,
     cell_errors,
     desk,
     onerror_would_have_fired,
@@ -81,25 +80,25 @@ def session(lab, browser, request):  # noqa: ANN001
         d.drop_kernel()
 
 
-def _check_fits(s, shot: Path | None = None, at_1000=None) -> None:  # noqa: ANN001
-    """No output of a committed notebook scrolls sideways (ux14 saw 03's backtest table cut at the right
-    edge): every table, chart and view fits the width JupyterLab gives it at 1400 px, and at 1000 px, where
-    the file browser leaves an output 568 px (ux38: 03's per-rule table held 849 px there, 01's timeline 899).
-    ``at_1000``: more checks at 1000 px, made there (each resize redraws every chart of the notebook)."""
+def _fits(s) -> None:  # noqa: ANN001
+    """No output of a committed notebook scrolls sideways (ux14 saw 03's backtest table cut at the right edge):
+    every table, chart and view fits the width JupyterLab gives it at 1400 px (at 1000 px: ``_fits_at_1000``)."""
     settle(s)  # the last widgets lay out
     assert not wide_outputs(s), wide_outputs(s)
-    page = s.page
-    page.set_viewport_size({"width": 1000, "height": 1800})
-    try:
-        settle(s)
-        assert not wide_outputs(s), ("at 1000 px", wide_outputs(s))
-        if shot is not None:
-            screenshot(s, shot)
-        if at_1000 is not None:
-            at_1000()
-    finally:
-        page.set_viewport_size(VIEWPORT)
-        settle(s)
+
+
+def _fits_at_1000(s, shot: Path, at_1000=None) -> None:  # noqa: ANN001
+    """The same at 1000 px, where the file browser leaves an output 568 px (ux38: 03's per-rule table held 849 px
+    there, 01's timeline 899), after whatever the test clicked; ``at_1000``: more checks made there. A test's last
+    look: the window is left at 1000 px (each resize redraws every chart of the notebook, and the way back to 1400
+    cost a second redraw; the desk's next notebook opens at 1400)."""
+    s.page.set_viewport_size({"width": 1000, "height": 1800})
+    settle(s)
+    assert not wide_outputs(s), ("at 1000 px", wide_outputs(s))
+    screenshot(s, shot)
+    if at_1000 is not None:
+        at_1000()
+    assert not s.console_errors, ("at 1000 px", s.console_errors)
 
 
 def _run_notebook(lab, session, name: str):  # noqa: ANN001, ANN202
@@ -135,7 +134,7 @@ _SHAP = """(panel) => { const e = [...document.querySelectorAll(panel + ' .vega-
 def test_01_investigate_incident(lab, session) -> None:  # noqa: ANN001
     s = _run_notebook(lab, session, "01_investigate_incident.ipynb")
     charts = _check_page(lab, s, minimum_charts=MIN_CHARTS["01_investigate_incident.ipynb"])
-    _check_fits(s, lab.shots / "01_notebook_1000.png")
+    _fits(s)
     titles = " | ".join(c["title"] for c in charts)
     assert "Blame per agent" in titles and "Blame per step" in titles and "every move" in titles
     page = s.page
@@ -207,12 +206,13 @@ def test_01_investigate_incident(lab, session) -> None:  # noqa: ANN001
     screenshot_el(ex, lab.shots / "01_explorer_page2.png")
     assert not s.console_errors, s.console_errors
     screenshot(s, lab.shots / "01_notebook.png")
+    _fits_at_1000(s, lab.shots / "01_notebook_1000.png")
 
 
 def test_02_tune_thresholds(lab, session) -> None:  # noqa: ANN001
     s = _run_notebook(lab, session, "02_tune_hitl_thresholds.ipynb")
     _check_page(lab, s, minimum_charts=MIN_CHARTS["02_tune_hitl_thresholds.ipynb"])
-    _check_fits(s, lab.shots / "02_notebook_1000.png")
+    _fits(s)
     page = s.page
     tuner = page.locator(f"{PANEL} .wb-threshold-tuner").first
     tuner.scroll_into_view_if_needed()
@@ -268,6 +268,7 @@ def test_02_tune_thresholds(lab, session) -> None:  # noqa: ANN001
     screenshot_el(tuner, lab.shots / "02_tuner.png")
     _check_limit_tuner(lab, s, "02_limit_tuner.png")
     assert not s.console_errors, s.console_errors
+    _fits_at_1000(s, lab.shots / "02_notebook_1000.png")
 
 
 # A LimitTuner's two charts as drawn: bars of the runs stopped, and per rule a histogram with its limit.
@@ -292,11 +293,7 @@ def _check_limit_tuner(lab, s, shot: str) -> None:  # noqa: ANN001
 def test_03_export_policy(lab, session) -> None:  # noqa: ANN001
     s = _run_notebook(lab, session, "03_export_policy.ipynb")
     _check_page(lab, s, minimum_charts=MIN_CHARTS["03_export_policy.ipynb"])
-    _check_fits(
-        s,
-        lab.shots / "03_notebook_1000.png",
-        at_1000=lambda: _check_run_ids_whole(s, lab.shots / "03_guard_live_1000.png"),
-    )
+    _fits(s)
     body = s.page.locator(PANEL).first.inner_text()
     assert "PolicyViolation" in body and "hitl:" in body
     # the suggested limits: drawn, exported through the view and read back valid, a broken edit rejected
@@ -307,6 +304,11 @@ def test_03_export_policy(lab, session) -> None:  # noqa: ANN001
     assert "rejected: policy: budgets.max_tool_calls_run: must be an integer" in body
     assert "suggested limits" in body
     screenshot(s, lab.shots / "03_notebook.png")
+    _fits_at_1000(
+        s,
+        lab.shots / "03_notebook_1000.png",
+        at_1000=lambda: _check_run_ids_whole(s, lab.shots / "03_guard_live_1000.png"),
+    )
 
 
 # Each run id of a table indexed by run id (03's show_runs): its text and on how many lines it is drawn.
@@ -319,7 +321,7 @@ _RUN_ID_LINES = """(panel) => [...document.querySelectorAll(panel + ' table.wb-r
 def _check_run_ids_whole(s, shot: Path) -> None:  # noqa: ANN001
     """ux39: at 1000 px beside the file browser, 03's tables of runs (the guard played live, its escalations) broke
     each run id at its hyphens over three lines ("proc-s2027-" / "000038"); each is on one line now. (Called by
-    _check_fits with the page at 1000 px, settled.)"""
+    _fits_at_1000 with the page at 1000 px, settled.)"""
     assert s.page.viewport_size["width"] == 1000, s.page.viewport_size
     ids = s.page.evaluate(_RUN_ID_LINES, PANEL)
     assert len(ids) >= 4 and all(lines == 1 for _, lines in ids), ids

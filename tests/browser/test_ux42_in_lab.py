@@ -65,7 +65,7 @@ def test_run_list_slider_ends_and_policy_yaml_read_whole(lab, browser) -> None: 
         ex, tuner = cells.nth(1).locator(".wb-incident-explorer"), cells.nth(2).locator(".wb-threshold-tuner")
         yaml_path = cells.nth(3).locator(".jp-OutputArea-output").first.inner_text().strip()
         wrong = []  # (every width and every leftover checked, then said together)
-        for width in (1000, 1400):
+        for width in (1400, 1000):  # (the page opens at 1400: one resize)
             drawn_at(s, width, 3)  # the explorer's timeline, the tuner's review load and histogram
             lab.shots.mkdir(parents=True, exist_ok=True)
             # 1. every run's line read whole, the page of runs without scrolling

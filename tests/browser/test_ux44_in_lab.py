@@ -80,6 +80,9 @@ def test_what_the_desks_showed_wrong_limit_ids_cost_note_answer(lab, browser) ->
         page, wrong = s.page, []
         cells = page.locator(f"{PANEL} .jp-CodeCell")
         lab.shots.mkdir(parents=True, exist_ok=True)
+        # ux48: the timeline's long lane names at 1400 px (the page opens there), then everything at 1000 (one resize)
+        drawn_at(s, 1400, 1)
+        wrong += ux48_wrong(s, len(CELLS) + len(CELLS45), 1400)
         drawn_at(s, 1000, 1)
         for n, name in ((0, "limits_table"), (1, "cost_note"), (2, "answer")):
             out = cells.nth(n).locator(".jp-OutputArea").first
@@ -106,11 +109,7 @@ def test_what_the_desks_showed_wrong_limit_ids_cost_note_answer(lab, browser) ->
         if got["means"] < 0.35 * got["table"]:  # (41 % now, 18 % with the id whole)
             wrong.append(("answer's meanings squeezed", got))
         wrong += ux45_wrong(s, len(CELLS))
-        # ux48: the timeline's long lane names, at 1000 px and at 1400
         wrong += ux48_wrong(s, len(CELLS) + len(CELLS45), 1000)
-        drawn_at(s, 1400, 1)
-        wrong += ux48_wrong(s, len(CELLS) + len(CELLS45), 1400)
-        s.page.set_viewport_size({"width": 1000, "height": 1800})
         for w in wrong:
             print(*w, sep="\n  ", file=sys.stderr)
         assert not wrong, wrong
