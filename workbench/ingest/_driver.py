@@ -1137,11 +1137,14 @@ def _report(
     staged, bad, adapter_rejects, run_conflicts, added, runs, labels = (
         counts[k] for k in ("staged", "bad", "adapter_rejects", "run_conflicts", "added", "runs", "labels")
     )
+    # (a line's several errors in the order they were found, stage_rejects' origin and ord: by file and line alone
+    # their order was whichever thread came first, and a call given again could list them otherwise)
     errors = (
         [
             f"{f}:{ln}: {reason}"
             for f, ln, reason in con.execute(
-                "SELECT file, line, reason FROM stage_rejects ORDER BY file, line LIMIT ?", [_MAX_ERRORS]
+                "SELECT file, line, reason FROM stage_rejects ORDER BY file, line, origin, ord LIMIT ?",
+                [_MAX_ERRORS],
             ).fetchall()
         ]
         if rejects
