@@ -7,7 +7,8 @@ still cost every fresh workspace's first detect ~60 % of its CPU (fixed52: 176 o
 files' 45 statements), and a process opens many workspaces (a notebook, a test suite). They are now made once per
 process, in a DuckDB file of this process's own (:func:`_catalogue_file`: a private temporary folder, removed at
 exit), which each instance attaches read-only under :data:`DATABASE` (~2-4 ms: the catalogue is read, not parsed
-and bound). An attached database is the instance's, seen by every cursor of it (a worker's connection, another
+and bound), from the process's second instance on (its first makes them in memory, as before:
+``_MADE_IN_MEMORY``). An attached database is the instance's, seen by every cursor of it (a worker's connection, another
 thread's), and goes with it when the workspace closes. It is never part of the store's file, so a snapshot, a
 copy, an export or a migration of the store neither carries nor needs it, and opening the store again in a fresh
 instance attaches it again on its first detect. Where no such file can be made (no writable temporary folder),
@@ -122,7 +123,7 @@ def _ensure(con: duckdb.DuckDBPyConnection, name: str) -> None:
             if held is not None:  # (a catalogue file of older macros: a test edited them)
                 maker.execute(f"DETACH {_quoted(DATABASE)}")
                 attached = False
-            if not attached:
+            if not attached and _MADE_IN_MEMORY:  # (the process's first make: in memory, see _MADE_IN_MEMORY)
                 path = _catalogue_file(tuple((n, _version(n)) for n in macro_files()))
                 if path is not None:
                     maker.execute(f"ATTACH {_literal(path)} AS {_quoted(DATABASE)} (READ_ONLY)")
@@ -144,6 +145,14 @@ def _make_in_memory(maker: duckdb.DuckDBPyConnection, name: str) -> None:
     # (last: a failure before leaves them to be made again. A macro, not a table's row: an INSERT into a new
     # database cost ~3.5 ms, a macro ~0.6; name: a file of this package, version: hex digits)
     maker.execute(f"CREATE OR REPLACE MACRO made_{name}() AS '{_version(name)}'")
+    _MADE_IN_MEMORY.append(name)
+
+
+# The makes in memory so far. A process's first is made so, as before: the catalogue file costs ~0.1-0.3 CPU s to
+# make (a database file written and checkpointed), more than one instance's macros (~0.06-0.18), so a process that
+# detects on one workspace only (the command line's investigate) would pay more; from its second instance on, the
+# file is made once and attached (~3 ms an instance).
+_MADE_IN_MEMORY: list[str] = []
 
 
 # The catalogue files this process made, by the versions of their files' macros; None: none could be made
