@@ -20,7 +20,13 @@ The kinds, on inputs this script writes itself:
 * ``open``: ``wb.open()`` in memory and ``close()``;
 * ``ingest5``: one ``ws.ingest(file)`` of a 5-step native JSONL run (3 agents) into a fresh store in memory
   (its opening and closing counted too);
-* ``detect5``: ``wb.detect(ws)`` on a store of 5 simulated runs (26 steps each);
+* ``ingest5sql``: the same through the native reader's SQL path (``_jsonio.SQL_MIN_BYTES`` set to 0 in the
+  process: a small file takes the Python reader once pyarrow is loaded);
+* ``otlp5`` and ``otlp5sql``: the same 5 steps as OTLP JSON lines (one span a line), one ``ws.ingest(file)`` into a
+  fresh store in memory, by the OTLP reader's Python and SQL paths;
+* ``detect5``: ``wb.detect(ws)`` on a store of 5 simulated runs (26 steps each), detected before;
+* ``detect5first``: the first ``wb.detect(ws)`` of a fresh workspace in memory holding those 5 runs (its open and
+  ingest not counted): what every test or notebook that opens a store and detects pays once;
 * ``attribute3``: ``attribute(ws, run, replay)`` of a failed run of 3 agents (2 model calls each), replayed by a
   table (``TableReplay``: one agent and one step make it fail), stored;
 * ``investigate5``: ``workbench investigate FILE --quiet`` on the 5-step file, in this process (fresh store in
@@ -53,6 +59,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 KINDS = (
     "open",
     "ingest5",
+    "ingest5sql",
+    "otlp5",
+    "otlp5sql",
+    "detect5first",
     "detect5",
     "attribute3",
     "investigate5",
@@ -97,6 +107,44 @@ def five_steps(run_id: str) -> list[dict]:
             }
         )
     return recs
+
+
+def write_five_otlp(path: Path, run_id: str = "bench-5") -> Path:
+    """The 5 steps of :func:`five_steps` as OTLP JSON lines (GenAI semantic conventions), one span a line."""
+    trace = (run_id.encode().hex() + "0" * 32)[:32]
+    lines = []
+    for rec in five_steps(run_id)[1:]:
+        attrs = [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat" if rec["kind"] == "llm" else
+                  "execute_tool" if rec["kind"] == "tool" else "invoke_agent"}}]  # fmt: skip
+        if rec["agent"]:
+            attrs.append({"key": "gen_ai.agent.name", "value": {"stringValue": rec["agent"]}})
+        attrs.append({"key": "gen_ai.prompt", "value": {"stringValue": rec["input"]["text"]}})
+        attrs.append({"key": "gen_ai.completion", "value": {"stringValue": rec["output"]["text"]}})
+        span = {
+            "traceId": trace,
+            "spanId": (rec["step_id"].encode().hex() + "0" * 16)[:16],
+            "name": rec["name"],
+            "startTimeUnixNano": str(rec["started_at"]),
+            "endTimeUnixNano": str(rec["ended_at"]),
+            "attributes": attrs,
+            "status": {"code": 2, "message": rec["error"]} if rec["status"] == "error" else {"code": 1},
+        }
+        if rec["parent_id"]:
+            span["parentSpanId"] = (rec["parent_id"].encode().hex() + "0" * 16)[:16]
+        lines.append(
+            {
+                "resourceSpans": [
+                    {
+                        "resource": {
+                            "attributes": [{"key": "service.name", "value": {"stringValue": "bench"}}]
+                        },
+                        "scopeSpans": [{"scope": {"name": "bench"}, "spans": [span]}],
+                    }
+                ]
+            }
+        )
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    return path
 
 
 def write_five(path: Path, run_id: str = "bench-5") -> Path:
@@ -186,9 +234,14 @@ def child(kind: str, n: int, tmp: str) -> dict:
 
         def call(i: int) -> None:
             wb.open().close()
-    elif kind in ("ingest5", "ingest5@1000"):
-        files = [write_five(folder / f"five-{i}.jsonl", f"bench-5-{i}") for i in range(n + 1)]
-        if kind == "ingest5":
+    elif kind in ("ingest5", "ingest5sql", "otlp5", "otlp5sql", "ingest5@1000"):
+        if kind.endswith("sql"):
+            from workbench.ingest import _jsonio
+
+            _jsonio.SQL_MIN_BYTES = 0  # (read at each call: the readers' SQL path for a file of any size)
+        write = write_five_otlp if kind.startswith("otlp") else write_five
+        files = [write(folder / f"five-{i}.jsonl", f"bench-5-{i}") for i in range(n + 1)]
+        if "@" not in kind:
 
             def call(i: int) -> None:
                 ws = wb.open()
@@ -201,6 +254,20 @@ def child(kind: str, n: int, tmp: str) -> dict:
 
             def call(i: int) -> None:
                 big.ingest(str(files[i]), progress=False)
+    elif kind == "detect5first":
+        runs = wb.sim.procurement(seed=41).generate(5)
+        ready = []
+
+        def call(i: int) -> None:
+            ws = ready.pop()
+            wb.detect(ws, progress=False)
+            ws.close()
+
+        def prepare() -> None:  # (uncounted: the fresh workspace's open and ingest)
+            ws = wb.open()
+            ws.ingest(runs, progress=False)
+            counters.append(_counted(ws))
+            ready.append(ws)
     elif kind in ("detect5", "detect@1000"):
         ws = _sim_store(5 if kind == "detect5" else 1000)
         counters.append(_counted(ws))
@@ -246,9 +313,16 @@ def child(kind: str, n: int, tmp: str) -> dict:
                 raise RuntimeError(f"investigate exited {code}")
     else:
         raise SystemExit(f"unknown kind {kind}")
+    if kind != "detect5first":
+
+        def prepare() -> None:
+            pass
+
+    prepare()
     call(n)  # uncounted: imports, first plans
     cpu, stmts = [], []
     for i in range(n):
+        prepare()
         before = sum(c.n for c in counters)
         start = time.process_time()
         call(i)

@@ -4,6 +4,7 @@ Usage::
 
     python bench/ingest_sameness.py --baseline-pythonpath /tmp/base    # a checkout of main exported there
     python bench/ingest_sameness.py --baseline-python <venv>/bin/python
+    python bench/ingest_sameness.py --baseline-pythonpath /tmp/base --jobs 4   # 4 children a side, all at once
 
 Inputs: every file under ``tests/**/fixtures`` and ``data/``, and a few native files this script writes for the
 merge's rarer paths (a run record given twice, two conflicting, a run and a step ending before they start, a
@@ -92,15 +93,15 @@ def inputs(folder: Path) -> list[Path]:
     return found
 
 
-def child(files: list[str], out: str) -> None:
-    """Ingest each file twice into ``out/<i>.duckdb``; print the reports as JSON lines."""
+def child(files: list[str], out: str, first: int = 0) -> None:
+    """Ingest each file twice into ``out/<first + i>.duckdb``; print the reports as JSON lines."""
     import warnings
 
     warnings.simplefilter("ignore")
     import workbench as wb
 
     print("#", wb.__file__)
-    for i, f in enumerate(files):
+    for i, f in enumerate(files, first):
         ws = wb.open(os.path.join(out, f"{i}.duckdb"))
         reports = []
         for _ in range(2):
@@ -152,20 +153,36 @@ def compare(a: str, b: str) -> list[str]:
     return diffs
 
 
-def run(python: str, pythonpath: str | None, files: list[str], out: str) -> list:
+def start(python: str, pythonpath: str | None, files: list[str], out: str, jobs: int) -> list:
+    """``jobs`` children, each ingesting a slice of the files in order, started now (both sides at once: ours and
+    the baseline's run side by side); :func:`reports` waits for them and reads their reports in order."""
     env = dict(os.environ)
     if pythonpath:
         env["PYTHONPATH"] = pythonpath + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.run(
-        [python, __file__, "--child", out, *files],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=str(Path(out).parent),
-    )
-    print(f"{python}: {proc.stdout.splitlines()[0]}")
-    return [json.loads(ln) for ln in proc.stdout.splitlines() if ln.startswith("[")]
+    size = -(-len(files) // jobs)
+    return [
+        subprocess.Popen(
+            [python, __file__, "--child", out, "--first", str(lo), *files[lo : lo + size]],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=str(Path(out).parent),
+        )
+        for lo in range(0, len(files), size)
+    ]
+
+
+def reports(python: str, procs: list) -> list:
+    out = []
+    for proc in procs:
+        stdout, stderr = proc.communicate()
+        if proc.returncode:
+            raise SystemExit(f"{python}: a child failed ({proc.returncode}): {stderr[-2000:]}")
+        if proc is procs[0]:
+            print(f"{python}: {stdout.splitlines()[0]}")
+        out += [json.loads(ln) for ln in stdout.splitlines() if ln.startswith("[")]
+    return out
 
 
 def main() -> None:
@@ -174,19 +191,25 @@ def main() -> None:
     parser.add_argument(
         "--baseline-pythonpath", default=None, help="a baseline checkout's root, put first on its path"
     )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="children per side, all run at once (each a slice of the inputs)"
+    )
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--first", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("files", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.files, args.child)
+        child(args.files, args.child, args.first)
         return
     with tempfile.TemporaryDirectory(prefix="sameness_") as tmp:
         files = [str(p) for p in inputs(Path(tmp))]
         ours, base = Path(tmp, "ours"), Path(tmp, "base")
         ours.mkdir()
         base.mkdir()
-        r_ours = run(sys.executable, str(ROOT), files, str(ours))
-        r_base = run(args.baseline_python, args.baseline_pythonpath, files, str(base))
+        ours_procs = start(sys.executable, str(ROOT), files, str(ours), args.jobs)
+        base_procs = start(args.baseline_python, args.baseline_pythonpath, files, str(base), args.jobs)
+        r_ours = reports(sys.executable, ours_procs)
+        r_base = reports(args.baseline_python, base_procs)
         bad = 0
         for i, f in enumerate(files):
             diffs = compare(str(ours / f"{i}.duckdb"), str(base / f"{i}.duckdb"))

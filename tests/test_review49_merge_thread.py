@@ -32,6 +32,8 @@ def test_a_failed_one_thread_insert_keeps_its_error_and_the_users_threads(
         real_timed(con, stmt)
 
     monkeypatch.setattr(_driver, "MERGE_CHUNK_STEPS", 10)  # (chunked: the appends on one thread)
+    # (a chunked merge is a large call's: a small one runs on one thread whole, and its INSERT's would be no switch)
+    monkeypatch.setattr(_driver, "SMALL_CALL_BYTES", 0)
     monkeypatch.setattr(_driver, "_timed", timed)
     with wb.open(tmp_path / "s.duckdb") as ws:
         ws.sql("SET threads = 3")

@@ -71,7 +71,9 @@ def test_run_ids_that_are_none_are_named(ws: wb.Workspace, runs: object, said: s
         wb.sweep_thresholds(ws, runs=runs)  # type: ignore[arg-type]
 
 
-def test_the_detectors_macros_are_no_data_of_the_store(ws: wb.Workspace, tmp_path: Path) -> None:
+def test_the_detectors_macros_are_no_data_of_the_store(
+    ws: wb.Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A detect attaches the detectors' macros to the store's DuckDB instance, in memory (detect/_macros.py):
     ``SHOW DATABASES`` and ``duckdb_functions()`` list them (DuckDB 2.0.1 hides no attached database), but the
     store's own views of its data hold none of it, an export of the database carries none, and a user's DETACH
@@ -90,3 +92,20 @@ def test_the_detectors_macros_are_no_data_of_the_store(ws: wb.Workspace, tmp_pat
 
     ws.sql(f"DETACH {DATABASE}")
     assert wb.detect(ws, detectors=["loop"], progress=False).equals(found)
+    # (fixed52: the process's read-only catalogue file; where none can be made, the macros are made in memory as
+    # before, and find the same)
+    from workbench._macros_catalogue import FILES
+    from workbench.detect import _macros
+
+    where = "SELECT path FROM duckdb_databases() WHERE database_name = ?"
+    assert ws.sql(where, params=[DATABASE]).fetchall()[0][0] in FILES, (
+        "the macros are not the catalogue file's"
+    )
+    ws.sql(f"DETACH {DATABASE}")
+    monkeypatch.setattr(_macros, "_catalogue_file", lambda versions: None)
+    assert wb.detect(ws, detectors=["loop"], progress=False).equals(found), (
+        "the in-memory macros find otherwise"
+    )
+    assert ws.sql(where, params=[DATABASE]).fetchall() == [(None,)], (
+        "no catalogue file: the macros not in memory"
+    )

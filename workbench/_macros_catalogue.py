@@ -12,3 +12,7 @@ import secrets
 
 #: The macros' database (one per DuckDB instance, attached in memory by the first detect).
 DATABASE = f"workbench_detect_macros_{secrets.token_hex(8)}"
+
+#: The paths of the catalogue files this process made (detect/_macros.py: the macros made once per process, each
+#: instance attaching them read-only), the only files the crafted-file check takes for the catalogue.
+FILES: set[str] = set()

@@ -23,9 +23,6 @@ from test_perf47_chunk_tree import _steps, _trace  # noqa: E402
 def test_a_chunked_merge_appends_on_one_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "t.jsonl"
     path.write_text("\n".join(_trace(t) for t in range(1, 9)) + "\n")
-    with wb.open(tmp_path / "one.duckdb") as ws:
-        ws.ingest(path)
-        want = _steps(ws), ws.sql("SELECT * FROM edges ORDER BY ALL").fetchall()
     seen: list[tuple[str, int]] = []
     real_timed = _driver._timed
 
@@ -36,8 +33,19 @@ def test_a_chunked_merge_appends_on_one_thread(tmp_path: Path, monkeypatch: pyte
             seen.append((stmt[:30], int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])))
         real_timed(con, stmt)
 
-    monkeypatch.setattr(_driver, "MERGE_CHUNK_STEPS", 10)  # (chunks of two runs)
     monkeypatch.setattr(_driver, "_timed", timed)
+    with wb.open(tmp_path / "one.duckdb") as ws:
+        ws.sql("SET threads = 3")
+        ws.ingest(path)
+        want = _steps(ws), ws.sql("SELECT * FROM edges ORDER BY ALL").fetchall()
+        # (fixed52: a small call runs on one thread whole, _driver.SMALL_CALL_BYTES; the user's setting put back)
+        assert ws.sql("SELECT current_setting('threads')").fetchall()[0][0] == 3, (
+            "a small call's threads not back"
+        )
+    assert seen and {n for _, n in seen} == {1}, f"a small call's merge not on one thread: {seen}"
+    seen.clear()
+    monkeypatch.setattr(_driver, "SMALL_CALL_BYTES", 0)  # (a chunked merge is a large call's: not small)
+    monkeypatch.setattr(_driver, "MERGE_CHUNK_STEPS", 10)  # (chunks of two runs)
     with wb.open(tmp_path / "chunked.duckdb") as ws:
         ws.sql("SET threads = 3")  # (a user's own setting, put back after)
         report = ws.ingest(path)

@@ -136,6 +136,13 @@ _GZIP_RATIO = 10
 #: cost a small call ~8 ms CPU more to plan (a fresh store: 59.5 -> 69.1 ms in statements, load 2.6) and spare it
 #: ~25 ms a scan at 2M stored steps (break-even measured near 10k runs, 200k steps).
 SMALL_STORE_STEPS = 100_000
+#: Calls of up to this many bytes (or SMALL_STAGE_RECORDS records in memory, or the workspace's few label and
+#: outcome rows) into a store of fewer than SMALL_STORE_STEPS steps run on one DuckDB thread (a setting of the
+#: instance: put back after, :func:`one_thread`). Their ~50 statements each act on a few rows, and on two threads
+#: each of them woke the other thread for its pipelines, which spun waiting for work: the 5-step native file's
+#: call 178-183 -> 156-165 CPU ms (load 18-19, alternated), for no wall time (nothing to split). Larger calls, and
+#: any call into a large store (whose scans of the steps table split), keep every thread.
+SMALL_CALL_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -549,6 +556,9 @@ def _run_ingest(
         else None
     )
     current = "<records>"
+    threads = contextlib.ExitStack()
+    if _small_call(con, source, jobs, stage_fill):
+        threads.enter_context(one_thread(con))
     _timings.begin()
     try:
         # Staging fills temporary tables only (never the store), so it runs before the transaction: rows
@@ -669,7 +679,15 @@ def _run_ingest(
                 stage_db.close()
             except duckdb.Error:
                 pass  # a connection closed under us has no database left to detach
+        threads.close()
     return report, merge_memory
+
+
+def _small_call(con: duckdb.DuckDBPyConnection, source: Any, jobs: list, stage_fill: Any) -> bool:
+    """Whether the call is small enough to run on one DuckDB thread (SMALL_CALL_BYTES)."""
+    if not (stage_fill is not None or _few_records(source, jobs) or _input_bytes(jobs) <= SMALL_CALL_BYTES):
+        return False
+    return int(con.execute("SELECT count(*) FROM steps").fetchall()[0][0]) < SMALL_STORE_STEPS
 
 
 def _retry_note(merge_memory: str, retry_memory: str, exc: duckdb.OutOfMemoryException) -> str:
@@ -1126,11 +1144,14 @@ def _report(
     staged, bad, adapter_rejects, run_conflicts, added, runs, labels = (
         counts[k] for k in ("staged", "bad", "adapter_rejects", "run_conflicts", "added", "runs", "labels")
     )
+    # (a line's several errors in the order they were found, stage_rejects' origin and ord: by file and line alone
+    # their order was whichever thread came first, and a call given again could list them otherwise)
     errors = (
         [
             f"{f}:{ln}: {reason}"
             for f, ln, reason in con.execute(
-                "SELECT file, line, reason FROM stage_rejects ORDER BY file, line LIMIT ?", [_MAX_ERRORS]
+                "SELECT file, line, reason FROM stage_rejects ORDER BY file, line, origin, ord LIMIT ?",
+                [_MAX_ERRORS],
             ).fetchall()
         ]
         if rejects

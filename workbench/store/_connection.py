@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from .._macros_catalogue import DATABASE as MACROS_DATABASE
+from .._macros_catalogue import FILES as MACROS_FILES
 from .._open_files import shared_name
 from ..exceptions import StoreError, StoreLockedError
 from ._linked_roots import keep_linked_roots_sql
@@ -241,19 +242,19 @@ def _check_catalog(con: duckdb.DuckDBPyConnection, target: str) -> None:
     place: a crafted store (an incident store passed around, double-clicked in JupyterLab) ran its own SQL on
     opening, reading any local file (``read_text``) or URL. The store itself makes neither. (The catalog is
     read through ``system.main``: a file's own ``duckdb_functions`` macro would answer the unqualified name. The
-    detectors' macros are in a database of their own, attached to the instance by a detect, never in a file:
-    detect/_macros.py; a second open of a file this process has open shares that instance.)"""
-    # (the detectors' catalogue told by its name and its being in memory, never a file's: _macros_catalogue.py; no
-    # function called in these queries, which a file's macro of that name would answer: compared in Python)
+    detectors' macros are in a database of their own, attached to the instance by a detect, never in a store's
+    file (a read-only file this process made, or memory): detect/_macros.py; a second open of a file this process has open shares that instance.)"""
+    # (the detectors' catalogue told by its name and its being in memory or a file this process made for it, never a
+    # store's: _macros_catalogue.py; no function called in these queries, which a file's macro of that name would answer: compared in Python)
     macros = sorted(
         {
             n
-            for n, db, in_memory in con.execute(
-                "SELECT f.function_name, f.database_name, d.path IS NULL FROM system.main.duckdb_functions() f "
+            for n, db, where in con.execute(
+                "SELECT f.function_name, f.database_name, d.path FROM system.main.duckdb_functions() f "
                 "LEFT JOIN system.main.duckdb_databases() d ON d.database_name = f.database_name WHERE NOT f.internal "
                 "AND f.function_type IN ('macro', 'table_macro')"
             ).fetchall()
-            if not (db == MACROS_DATABASE and in_memory)
+            if not (db == MACROS_DATABASE and (where is None or where in MACROS_FILES))
         }
     )
     views = sorted(
