@@ -127,7 +127,9 @@ def test_a_small_call_of_new_named_runs_leaves_out_the_comparisons(tmp_path: Pat
         ],
     )
     assert not any(s.startswith("ATTACH") for s in stmts)
-    assert len(stmts) <= 56, len(stmts)
+    # (+2 since a small call runs on one DuckDB thread: it reads the instance's thread count and sets one; the
+    # count is put back through a cursor of its own, not logged here)
+    assert len(stmts) <= 58, len(stmts)
     assert ws.sql("SELECT count(*), count(DISTINCT run_id), count(agent) FROM steps").fetchall() == [
         (12, 3, 12)
     ]

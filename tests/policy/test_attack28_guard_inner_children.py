@@ -6,6 +6,7 @@ depth HITL rule the backtest on the stored run allows cut or escalated the run l
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,6 +49,12 @@ def _shape(inner_tokens: tuple[int, int]) -> list[tuple]:
 
 def _said(policy: Policy, ws: wb.Workspace) -> set:
     return set(not_allowed(wb.backtest(policy, ws, steps=True)))
+
+
+def _backtest(policy: Policy, memory: InMemorySpanExporter, tmp_path: Path) -> tuple[set, wb.Workspace]:
+    # (attack29 and attack30 play one policy at a time and import this: a store of the played spans, backtested)
+    ws, _ = store_of(memory, tmp_path)
+    return _said(policy, ws), ws
 
 
 SHAPES = {"one call": _shape((100, 12)), "two calls": _shape((90, 12))}
