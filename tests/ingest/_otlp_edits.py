@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -81,15 +81,20 @@ def silent_criticals(ws: wb.Workspace) -> list[tuple[str, str]]:
     return list(zip(found.agent, found.step_id, strict=True))
 
 
+def export_spans(doc: dict) -> Iterator[dict]:
+    """Each span of one OTLP export document (resourceSpans > scopeSpans > spans), to edit in place."""
+    for rs in doc["resourceSpans"]:
+        for ss in rs["scopeSpans"]:
+            yield from ss["spans"]
+
+
 def edited_copy(tmp_path: Path, edit: Callable[[dict], None], source: Path) -> Path:
     """``source`` with ``edit`` applied to each span (one OTLP export a line, as written)."""
     lines = []
     for line in source.read_text().splitlines():
         doc = json.loads(line)
-        for rs in doc["resourceSpans"]:
-            for ss in rs["scopeSpans"]:
-                for span in ss["spans"]:
-                    edit(span)
+        for span in export_spans(doc):
+            edit(span)
         lines.append(json.dumps(doc))
     path = tmp_path / source.name
     path.write_text("\n".join(lines) + "\n")

@@ -12,6 +12,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from _otlp_edits import export_spans
+
 
 def _own(trace_id: str, n: int) -> tuple[str, str]:
     """The ``n``-th copy's id for ``trace_id``, as written (hex, or base64 as the OTel SDK's JSON writes it) and
@@ -33,14 +35,12 @@ def variants_file(path: Path, source: Path, edits: dict[str, Callable[[dict], No
         seen = set()
         for line in source.read_text().splitlines():
             doc = json.loads(line)
-            for rs in doc["resourceSpans"]:
-                for ss in rs["scopeSpans"]:
-                    for span in ss["spans"]:
-                        edit(span)
-                        span["traceId"], stored = _own(span["traceId"], n)
-                        seen.add(stored)
-                        for link in span.get("links") or []:
-                            link["traceId"] = _own(link["traceId"], n)[0]
+            for span in export_spans(doc):
+                edit(span)
+                span["traceId"], stored = _own(span["traceId"], n)
+                seen.add(stored)
+                for link in span.get("links") or []:
+                    link["traceId"] = _own(link["traceId"], n)[0]
             lines.append(json.dumps(doc))
         ids[name] = sorted(seen)
     path.write_text("\n".join(lines) + "\n")
