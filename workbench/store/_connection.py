@@ -243,9 +243,11 @@ def _check_catalog(con: duckdb.DuckDBPyConnection, target: str) -> None:
     opening, reading any local file (``read_text``) or URL. The store itself makes neither. (The catalog is
     read through ``system.main``: a file's own ``duckdb_functions`` macro would answer the unqualified name. The
     detectors' macros are in a database of their own, attached to the instance by a detect, never in a store's
-    file (a read-only file this process made, or memory): detect/_macros.py; a second open of a file this process has open shares that instance.)"""
-    # (the detectors' catalogue told by its name and its being in memory or a file this process made for it, never a
-    # store's: _macros_catalogue.py; no function called in these queries, which a file's macro of that name would answer: compared in Python)
+    file (a read-only file this process made, or memory): detect/_macros.py; a second open of a file this process
+    has open shares that instance.)"""
+    # (the detectors' catalogue told by its name and its being in memory or a file this process made for it, never
+    # a store's: _macros_catalogue.py; no function called in these queries, which a file's macro of that name would
+    # answer: compared in Python)
     macros = sorted(
         {
             n
