@@ -20,6 +20,7 @@ import pytest
 
 import workbench as wb
 from workbench.cli import main
+from workbench.policy import Budgets, Policy
 
 NS = 1_767_225_600_000_000_000
 HOSTILE = ["\x1b[31mEVIL\x1b[0m", "nul\x00agent", "line\nbreak\rret", "abc\u202eevil", "big"]
@@ -207,8 +208,10 @@ def test_characters_the_output_cannot_encode_are_escaped_not_a_crash(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     log = _write(tmp_path / "runs.jsonl", _run("r1", "agent-" + "é" * 120))
+    # (the policy written here, not by `policy suggest`: its detect of the log cost 3.5 of this test's 5 CPU s, and
+    # suggest from a log is test_route42_policy_out.py's and test_claims45_cli_policy.py's)
     policy = tmp_path / "p.yaml"
-    assert main(["policy", "suggest", str(log), "-o", str(policy), "--method", "peaks", "--quiet"]) == 0
+    Policy(budgets=Budgets(max_tool_calls_run=1)).to_yaml(policy)
     for argv in (
         ["investigate", str(log), "--quiet", "--no-attribute"],  # a long cell is cut with "…"
         ["policy", "backtest", str(policy), str(log), "--quiet", "--min-prevented", "0.5"],

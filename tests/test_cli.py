@@ -31,7 +31,13 @@ def _cli(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
     )
 
 
-def test_sim_ingest_investigate_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_sim_ingest_investigate_round_trip_ends_with_its_output_and_store_complete(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # sim, ingest, then investigate as a process: from the command line investigate ends the process without
+    # tearing the interpreter down, so the table must be all there and the store closed with every finding in it.
+    # (One store for both: the round trip and the process were two tests, each simulating, ingesting and
+    # investigating runs of its own.)
     out = tmp_path / "runs.jsonl"
     db = tmp_path / "store.duckdb"
     assert main(["sim", "--runs", "60", "--out", str(out), "--seed", "5"]) == 0
@@ -42,44 +48,24 @@ def test_sim_ingest_investigate_round_trip(tmp_path: Path, capsys: pytest.Captur
     n_steps = sum(r.n_steps for r in wb.sim.procurement(seed=5).generate(60))
     assert f"{n_steps:,} step records" in sim_line
     assert ingest_line.startswith(f"read {n_steps:,} records") and "quarantined 0" in ingest_line
-    assert main(["investigate", "--db", str(db), "--all", "--quiet"]) == 0
-    text = capsys.readouterr().out
-    with wb.open(db, read_only=True) as ws:
-        n_failed = ws.sql("SELECT count(*) FROM runs WHERE outcome = 'failure'").fetchall()[0][0]
-    assert f"60 runs, {n_failed:,} failed" in text
-    assert "detectors" in text and "known culprit" in text and "proc-s5-" in text
-
-
-def test_the_command_line_ends_with_its_output_and_store_complete(tmp_path: Path) -> None:
-    # From the command line investigate ends the process without tearing the interpreter down:
-    # the table must be all there and the store closed with every finding in it.
-    out = tmp_path / "runs.jsonl"
-    db = tmp_path / "store.duckdb"
-    assert main(["sim", "--runs", "30", "--out", str(out), "--seed", "3"]) == 0
-    proc = _cli(
-        "investigate",
-        str(out),
-        "--db",
-        str(db),
-        "--no-attribute",
-        "--quiet",
-        "--all",
-        env=dict(os.environ, COLUMNS="120"),
-    )
+    proc = _cli("investigate", "--db", str(db), "--quiet", "--all", env=dict(os.environ, COLUMNS="120"))
     assert proc.returncode == 0, proc.stderr
+    text = proc.stdout
     with wb.open(db) as ws:  # opened for writing: the command released the file
         n_failed = ws.sql("SELECT count(*) FROM runs WHERE outcome = 'failure'").fetchall()[0][0]
         n_findings = ws.count("findings")
-    assert n_failed and n_findings
-    assert f"30 runs, {n_failed:,} failed" in proc.stdout
-    lines = proc.stdout.splitlines()
+        n_verdicts = ws.sql("SELECT count(*) FROM attributions WHERE unit = 'verdict'").fetchall()[0][0]
+    assert n_failed and n_findings and n_verdicts == n_failed
+    assert f"60 runs, {n_failed:,} failed" in text
+    assert "detectors" in text and "known culprit" in text and "proc-s5-" in text
+    lines = text.splitlines()
     assert "known culprit: ground-truth labels, when the store has them." in lines
     # the last line says where the store is and what to open next
-    assert proc.stdout.endswith("\n") and lines[-1].startswith("  ") and "workbench lab --db" in proc.stdout
+    assert text.endswith("\n") and lines[-1].startswith("  ") and "workbench lab --db" in text
     assert f"ws = wb.open({str(db)!r})" in "".join(
-        ln.strip() if ln.startswith("  ") else " " + ln for ln in proc.stdout.splitlines()
+        ln.strip() if ln.startswith("  ") else " " + ln for ln in text.splitlines()
     )
-    assert sum(ln.startswith("proc-s3-") for ln in proc.stdout.splitlines()) == n_failed
+    assert sum(ln.startswith("proc-s5-") for ln in lines) == n_failed
 
 
 def test_investigate_without_replay_uses_the_pretrained_log_only_model(
@@ -188,10 +174,12 @@ def test_investigate_says_what_to_do_with_runs_of_unknown_outcome(
 def test_investigate_on_the_demo_data_names_culprits(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # --jobs 2: a worker process replays beside the detectors whatever the machine's load
-    proc = _cli("investigate", "--limit", "5", "--quiet", "--jobs", "2", env=dict(os.environ, COLUMNS="120"))
-    assert proc.returncode == 0, proc.stderr
-    text = proc.stdout
+    # --jobs 2: a worker process replays beside the detectors whatever the machine's load. (main() in this process:
+    # what a process of its own adds, its exit and flush, is test_sim_ingest_investigate_round_trip_ends_with_its_
+    # output_and_store_complete's; an interpreter and its imports cost ~2 CPU s more.)
+    monkeypatch.setenv("COLUMNS", "120")
+    assert main(["investigate", "--limit", "5", "--quiet", "--jobs", "2"]) == 0
+    text = capsys.readouterr().out
     assert text.startswith("analysing the demo data")
     # everything the command states is derived here from the store it filled (the cached demo store)
     from workbench.demo import demo_cache_path
@@ -226,10 +214,7 @@ def test_investigate_on_the_demo_data_names_culprits(
     assert agent_ok >= 0.95 and step_ok >= 0.95  # the quality floor of the replay attribution
     assert len([ln for ln in text.splitlines() if ln.startswith("proc-s7-")]) == 5
     assert "SILENT" in text and "silent failure" in flat and "shared" in flat  # the legend explains both
-    # a second run reads the cached store: no replays, same answer (in this process: what a process adds is the
-    # first run's and test_the_command_line_ends_with_its_output_and_store_complete's)
-    monkeypatch.setenv("COLUMNS", "120")
-    capsys.readouterr()
+    # a second run reads the cached store: no replays, same answer
     code = main(["investigate", "--limit", "5", "--quiet", "--timings"])
     again = capsys.readouterr().out
     again_flat = " ".join(again.split())  # wrapped where the checkout's path length puts the break
@@ -284,7 +269,7 @@ def test_investigate_output_is_inert_and_fits_the_terminal(
     tmp_path: Path, columns: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # (in this process: the terminal's width is $COLUMNS, as shutil.get_terminal_size reads it in a process whose
-    # output is not a terminal; what the process adds, its exit and flush, is the test above's)
+    # output is not a terminal; what the process adds, its exit and flush, is the round trip's above)
     log = tmp_path / "hostile.jsonl"
     _hostile_log(log)
     monkeypatch.setenv("COLUMNS", str(columns))
