@@ -163,43 +163,36 @@ def _lineage_runs() -> list[RunBuilder]:
     return runs
 
 
-def test_lineage_chunks_give_the_same_findings_with_runs_interleaved_in_storage(monkeypatch) -> None:
-    runs = _lineage_runs()
-    # records of all runs interleaved, so each run's rows spread over the table
-    interleaved = [rec for group in zip(*(r.records for r in runs), strict=False) for rec in group]
-    ws = wb.open()
-    ws.ingest(interleaved)
-    whole = detect(ws, detectors=["silent_failure", "cascade"])
-    assert {"silent_failure", "cascade"} <= set(whole["detector"])
-    monkeypatch.setattr(importlib.import_module("workbench.detect._runner"), "CHUNK_STEPS", 5)
-    chunked = detect(ws, detectors=["silent_failure", "cascade"])
-    cols = ["run_id", "step_id", "detector", "severity", "detail"]
-    assert chunked[cols].sort_values(cols).values.tolist() == whole[cols].sort_values(cols).values.tolist()
-
-
-def test_no_working_table_outlives_the_call() -> None:
-    ws = _ws(*_lineage_runs())
-    before = ws.sql("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall()[0][0]
-    assert not detect(ws).empty
+def _no_working_table_outlives_the_call(ws: wb.Workspace, before: int, call: str) -> None:
     names = ws.sql("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
-    assert len(names) == before, names
+    assert len(names) == before, (call, names)
     views = ws.sql(
         "SELECT view_name FROM duckdb_views() WHERE temporary AND starts_with(view_name, 'det_')"
     ).fetchall()
-    assert views == [], views
+    assert views == [], (call, views)
 
 
 def test_chunks_on_parallel_connections_give_every_finding_and_leave_threads_as_they_were(
     monkeypatch,
 ) -> None:
+    # One store for what were three tests, each ingesting the lineage runs and detecting: the chunked findings
+    # equal the whole call's (test_lineage_chunks_give_the_same_findings_with_runs_interleaved_in_storage compared
+    # two of the detectors at the store's default of as many threads as cores, 2 in CI), and no working table
+    # outlives either call (test_no_working_table_outlives_the_call checked the one-chunk call).
     runs = _lineage_runs()
+    # records of all runs interleaved, so each run's rows spread over the table
     interleaved = [rec for group in zip(*(r.records for r in runs), strict=False) for rec in group]
     ws = wb.open()
     ws.ingest(interleaved)
     ws.con.execute("SET threads = 2")
+    before = ws.sql("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall()[0][0]
     whole = detect(ws)  # one chunk, one connection
+    _no_working_table_outlives_the_call(ws, before, "one chunk")
+    # the lineage detectors' findings are among those compared
+    assert {"silent_failure", "cascade"} <= set(whole["detector"])
     monkeypatch.setattr(importlib.import_module("workbench.detect._runner"), "CHUNK_STEPS", 5)
     chunked = detect(ws)  # many chunks, two connections side by side
+    _no_working_table_outlives_the_call(ws, before, "chunked")
     cols = ["run_id", "step_id", "detector", "severity", "detail"]
     assert len(whole) > 0
     assert chunked[cols].sort_values(cols).values.tolist() == whole[cols].sort_values(cols).values.tolist()
