@@ -502,11 +502,19 @@ def test_real_framework_traces_played_through_the_sdk_decide_as_the_backtest(
     # pydantic-ai, Vercel AI SDK, ...), each span started and ended through the SDK in time order with the file's ids
     from _otlp_replay import replay
 
+    # The file played once through one processor per policy on its providers (a processor only reads the spans:
+    # each hears them as if alone), not once per policy
+    heard: list[list[SpanDecision]] = [[] for _ in REAL_POLICIES]
+    replay(
+        FIXTURES / trace,
+        [
+            GuardSpanProcessor(policy, on_cut=told.append, on_escalate=told.append)
+            for policy, told in zip(REAL_POLICIES, heard, strict=True)
+        ],
+    )
     decided = 0
-    for policy, said in zip(REAL_POLICIES, real_backtests[trace], strict=True):
-        heard: list[SpanDecision] = []
-        replay(FIXTURES / trace, [GuardSpanProcessor(policy, on_cut=heard.append, on_escalate=heard.append)])
-        assert {(e.run_id, e.step_id, e.action, e.rule) for e in heard} == said
+    for policy, told, said in zip(REAL_POLICIES, heard, real_backtests[trace], strict=True):
+        assert {(e.run_id, e.step_id, e.action, e.rule) for e in told} == said, policy
         decided += len(said)
     assert decided  # (a run nothing stopped would check nothing)
 
