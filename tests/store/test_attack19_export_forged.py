@@ -93,66 +93,76 @@ def _forge(folder: Path, table: str, select: str) -> Path:
     return f
 
 
-_R1S2 = "(run_id = 'r1' AND step_id = 's2')"
-STEPS = {  # one step's row forged: (select, the reason's words)
-    "no step id": (
-        f"* REPLACE (CASE WHEN {_R1S2} THEN NULL ELSE step_id END AS step_id)",
-        "column step_id is empty",
-    ),
-    "negative tokens": (
-        f"* REPLACE (CASE WHEN {_R1S2} THEN -5 ELSE tokens_in END AS tokens_in)",
-        "tokens_in must be 0 or more (got -5)",
-    ),
-    "NaN cost": (
-        f"* REPLACE (CASE WHEN {_R1S2} THEN 'NaN'::DOUBLE ELSE cost END AS cost)",
-        "cost must be a finite number",
-    ),
-    "confidence 7.5": (
-        f"* REPLACE (CASE WHEN {_R1S2} THEN 7.5 ELSE confidence END AS confidence)",
-        "confidence must be in [0, 1] (got 7.5)",
-    ),
-    "kind of its own": (
-        f"* REPLACE (CASE WHEN {_R1S2} THEN 'bogus' ELSE kind END AS kind)",
-        "kind must be one of",
-    ),
-    "time as text": (
-        f"* REPLACE (CASE WHEN {_R1S2} THEN 'soon' ELSE CAST(started_at AS VARCHAR) END AS started_at)",
-        "column started_at holds a value that is no TIMESTAMP",
-    ),
+STEPS = {  # one step's row forged: (column, the value it is given, the reason's words)
+    "no step id": ("step_id", "NULL", "column step_id is empty"),
+    "negative tokens": ("tokens_in", "-5", "tokens_in must be 0 or more (got -5)"),
+    "NaN cost": ("cost", "'NaN'::DOUBLE", "cost must be a finite number"),
+    "confidence 7.5": ("confidence", "7.5", "confidence must be in [0, 1] (got 7.5)"),
+    "kind of its own": ("kind", "'bogus'", "kind must be one of"),
+    "time as text": ("started_at", "'soon'", "column started_at holds a value that is no TIMESTAMP"),
     "output past the size limit": (
-        f"* REPLACE (CASE WHEN {_R1S2} THEN repeat('x', {MAX_FIELD_BYTES + 1}) ELSE output END AS output)",
+        "output",
+        f"repeat('x', {MAX_FIELD_BYTES + 1})",
         f"field output is {MAX_FIELD_BYTES + 1} bytes",
     ),
-    "step of no run": (
-        f"* REPLACE (CASE WHEN {_R1S2} THEN 'zz' ELSE run_id END AS run_id)",
-        "the export holds no run zz",
-    ),
+    "step of no run": ("run_id", "'zz'", "the export holds no run zz"),
 }
+# The forgeries merged in groups, each of a group on another of the four tool steps and another column, so that one
+# merge checks each costs only its own row (they were eight cases, one merge each). The text time stays alone: it
+# makes the file's started_at column text for every row, which the other forgeries were checked without.
+GROUPS = {
+    "ids and figures": ("no step id", "negative tokens", "NaN cost", "confidence 7.5"),
+    "kind, size, run": ("kind of its own", "output past the size limit", "step of no run"),
+    "time as text": ("time as text",),
+}
+TOOL_STEPS = (("r1", "s2"), ("r1", "s3"), ("r2", "s2"), ("r2", "s3"))
 
 
-@pytest.mark.parametrize("forged", list(STEPS))
-def test_a_forged_step_row_is_quarantined_alone(forged: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("group", list(GROUPS))
+def test_a_forged_step_row_is_quarantined_alone(group: str, tmp_path: Path) -> None:
     folder = _export(tmp_path)
-    select, words = STEPS[forged]
-    f = _forge(folder, "steps", select)
-    row = duckdb.sql(
-        f"SELECT file_row_number + 1 FROM read_parquet('{f}', file_row_number = true) "
-        "WHERE step_id IS NULL OR (run_id IN ('r1', 'zz') AND step_id = 's2')"
-    ).fetchall()[0][0]
+    forged = list(zip(GROUPS[group], TOOL_STEPS, strict=False))
+    replace = []
+    for name, (run, step) in forged:
+        column, value, _ = STEPS[name]
+        kept = f"CAST({column} AS VARCHAR)" if column == "started_at" else column
+        replace.append(
+            f"CASE WHEN run_id = '{run}' AND step_id = '{step}' THEN {value} ELSE {kept} END AS {column}"
+        )
+    f = _forge(folder, "steps", f"* REPLACE ({', '.join(replace)})")
+    rows = {}
+    for name, (run, step) in forged:
+        where = {"step_id": "step_id IS NULL", "run_id": "run_id = 'zz'"}.get(
+            STEPS[name][0], f"run_id = '{run}' AND step_id = '{step}'"
+        )
+        (rows[name],) = duckdb.sql(
+            f"SELECT file_row_number + 1 FROM read_parquet('{f}', file_row_number = true) WHERE {where}"
+        ).fetchall()[0]
     ws = wb.open()
     rep = ws.ingest(folder, progress=False)
-    # 6 steps and the export's quarantined line: the forged step quarantined, the other 5 stored
-    assert (rep.read, rep.stored, rep.quarantined) == (7, 5, 2)
+    # 6 steps and the export's quarantined line: each forged step quarantined, the other steps stored
+    n = len(forged)
+    assert (rep.read, rep.stored, rep.quarantined) == (7, 6 - n, 1 + n)
     assert rep.read == rep.stored + rep.quarantined
-    assert len(rep.errors) == 1 and rep.errors[0].startswith(f"{f}:{row}: ") and words in rep.errors[0]
-    assert ws.sql("SELECT count(*) FROM steps").fetchall()[0][0] == 5
-    assert ws.sql("SELECT count(*) FROM steps WHERE run_id = 'r1' AND step_id = 's2'").fetchall()[0][0] == 0
-    assert (
-        ws.sql(
-            "SELECT count(*) FROM quarantine WHERE source = 'export' AND file = ? AND line = ?", [str(f), row]
-        ).fetchall()[0][0]
-        == 1
-    )
+    assert len(rep.errors) == n, rep.errors
+    for name, (run, step) in forged:
+        row, words = rows[name], STEPS[name][2]
+        at_row = [e for e in rep.errors if e.startswith(f"{f}:{row}: ")]
+        assert len(at_row) == 1 and words in at_row[0], (name, rep.errors)
+        assert (
+            ws.sql("SELECT count(*) FROM steps WHERE run_id = ? AND step_id = ?", [run, step]).fetchall()[0][
+                0
+            ]
+            == 0
+        ), name
+        assert (
+            ws.sql(
+                "SELECT count(*) FROM quarantine WHERE source = 'export' AND file = ? AND line = ?",
+                [str(f), row],
+            ).fetchall()[0][0]
+            == 1
+        ), name
+    assert ws.sql("SELECT count(*) FROM steps").fetchall()[0][0] == 6 - n
     # the store's numbers stay what the ingest keeps: no negative, NaN or out-of-range value
     assert (
         ws.sql(
@@ -163,33 +173,50 @@ def test_a_forged_step_row_is_quarantined_alone(forged: str, tmp_path: Path) -> 
     )
 
 
+NO_KEY = {
+    "edges": "* REPLACE (NULL::VARCHAR AS src_step)",
+    "labels": "* REPLACE (NULL::VARCHAR AS run_id)",
+    "quarantine": "* REPLACE (NULL::VARCHAR AS file)",
+    "runs": "* REPLACE (CASE WHEN run_id = 'r2' THEN NULL ELSE run_id END AS run_id)",
+}
+
+
+# The edges', the labels' and the quarantine's keys forged in one export, merged once (they were three cases, one
+# merge each); the run row's alone (its run's steps go with it).
 @pytest.mark.parametrize(
-    "table,select",
-    [
-        ("edges", "* REPLACE (NULL::VARCHAR AS src_step)"),
-        ("labels", "* REPLACE (NULL::VARCHAR AS run_id)"),
-        ("quarantine", "* REPLACE (NULL::VARCHAR AS file)"),
-        ("runs", "* REPLACE (CASE WHEN run_id = 'r2' THEN NULL ELSE run_id END AS run_id)"),
-    ],
+    "tables", [("edges", "labels", "quarantine"), ("runs",)], ids=["edges-labels-quarantine", "runs"]
 )
-def test_a_row_with_no_key_costs_only_itself(table: str, select: str, tmp_path: Path) -> None:
+def test_a_row_with_no_key_costs_only_itself(tables: tuple[str, ...], tmp_path: Path) -> None:
     folder = _export(tmp_path)
-    rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{folder}/{table}/**/*.parquet')").fetchall()[0][0]
-    f = _forge(folder, table, select)
+    rows, files = {}, {}
+    for table in tables:
+        rows[table] = duckdb.sql(
+            f"SELECT count(*) FROM read_parquet('{folder}/{table}/**/*.parquet')"
+        ).fetchall()[0][0]
+        files[table] = _forge(folder, table, NO_KEY[table])
     ws = wb.open()
     rep = ws.ingest(
         folder, progress=False
     )  # (it raised "the export could not be merged, nothing was stored")
     assert rep.read == rep.stored + rep.quarantined
-    assert rep.errors and all(e.startswith(f"{f}:") or "the export holds no run r2" in e for e in rep.errors)
+    assert rep.errors and all(
+        any(e.startswith(f"{f}:") for f in files.values()) or "the export holds no run r2" in e
+        for e in rep.errors
+    ), rep.errors
     steps = ws.sql("SELECT count(*) FROM steps").fetchall()[0][0]
-    if table == "runs":  # the run with no id is quarantined, and its steps (they belong to no run)
+    if tables == ("runs",):  # the run with no id is quarantined, and its steps (they belong to no run)
         assert steps == 3 and ws.sql("SELECT list(run_id) FROM runs").fetchall()[0][0] == ["r1"]
-    else:
-        assert steps == 6 and ws.sql("SELECT count(*) FROM runs").fetchall()[0][0] == 2
-        if table == "quarantine":  # the export's quarantined line, no file now: quarantined at its row
-            assert ws.sql("SELECT count(*), count(*) FILTER (source = 'export') FROM quarantine").fetchall()[
-                0
-            ] == (rows, rows)
-        else:
-            assert ws.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0] == 0  # (every row forged)
+        return
+    assert steps == 6 and ws.sql("SELECT count(*) FROM runs").fetchall()[0][0] == 2
+    for table in ("edges", "labels"):
+        assert ws.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0] == 0, table  # (every row forged)
+        assert ws.sql("SELECT count(*) FROM quarantine WHERE file = ?", [str(files[table])]).fetchall() == [
+            (rows[table],)
+        ], table
+    # the export's quarantined lines, no file now: quarantined at their rows; every row of the quarantine an export's
+    assert ws.sql(
+        "SELECT count(*) FROM quarantine WHERE file = ?", [str(files["quarantine"])]
+    ).fetchall() == [(rows["quarantine"],)]
+    assert ws.sql("SELECT count(*), count(*) FILTER (source = 'export') FROM quarantine").fetchall()[0] == (
+        (sum(rows.values()),) * 2
+    )
