@@ -36,46 +36,70 @@ def _rows(f: Path, where: str) -> list[int]:
     ]
 
 
-RUNS = {  # r2's run row forged: (select, the reason's words)
+RUNS = {  # a run row forged: (column, the value it is given, the reason's words)
     "outcome failed": (
-        "* REPLACE (CASE WHEN run_id = 'r2' THEN 'failed' ELSE outcome END AS outcome)",
+        "outcome",
+        "'failed'",
         'run: outcome must be success, failure or unknown (got "failed")',
     ),
-    "outcome none": (
-        "* REPLACE (CASE WHEN run_id = 'r2' THEN NULL ELSE outcome END AS outcome)",
-        "run: outcome must be success, failure or unknown (got none)",
-    ),
+    "outcome none": ("outcome", "NULL", "run: outcome must be success, failure or unknown (got none)"),
     "declared partial": (
-        "* REPLACE (CASE WHEN run_id = 'r2' THEN 'partial' ELSE declared_outcome END AS declared_outcome)",
+        "declared_outcome",
+        "'partial'",
         "declared_outcome must be success, failure or unknown if given",
     ),
     "source of its own": (
-        "* REPLACE (CASE WHEN run_id = 'r2' THEN 'guess' ELSE outcome_source END AS outcome_source)",
+        "outcome_source",
+        "'guess'",
         "outcome_source must be label, declared, root_status or none",
     ),
 }
+# Two forgeries a merge, r2's row and r1's, each in a column of its own (they were four cases, two merges each).
+PAIRS = {
+    "failed, declared": ("outcome failed", "declared partial"),
+    "none, source": ("outcome none", "source of its own"),
+}
 
 
-@pytest.mark.parametrize("forged", list(RUNS))
-def test_a_run_row_with_an_outcome_of_its_own_costs_only_itself(forged: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("pair", list(PAIRS))
+def test_a_run_row_with_an_outcome_of_its_own_costs_only_itself(pair: str, tmp_path: Path) -> None:
     folder = _export(tmp_path)
-    select, words = RUNS[forged]
-    f = _forge(folder, "runs", select)
+    forged = dict(zip(("r2", "r1"), PAIRS[pair], strict=True))
+    f = _forge(
+        folder,
+        "runs",
+        "* REPLACE ("
+        + ", ".join(
+            f"CASE WHEN run_id = '{run}' THEN {RUNS[name][1]} ELSE {RUNS[name][0]} END AS {RUNS[name][0]}"
+            for run, name in forged.items()
+        )
+        + ")",
+    )
     ws = wb.open()
     rep = ws.ingest(folder, progress=False)
-    assert (rep.read, rep.stored, rep.quarantined) == (8, 6, 2)  # 6 steps, the export's reject, the run row
-    q = ws.sql("SELECT file, line, reason, run_id FROM quarantine WHERE source = 'export'").fetchall()
-    assert len(q) == 1 and q[0][0] == str(f) and q[0][1] == _rows(f, "run_id = 'r2'")[0]
-    assert words in q[0][2] and q[0][3] == "r2"
-    # r2's steps kept, its row rebuilt from them (the root step succeeded): counted as a success again
+    # 6 steps, the export's reject, the two run rows
+    assert (rep.read, rep.stored, rep.quarantined) == (9, 6, 3)
+    q = {
+        run: (file, line, reason)
+        for file, line, reason, run in ws.sql(
+            "SELECT file, line, reason, run_id FROM quarantine WHERE source = 'export'"
+        ).fetchall()
+    }
+    assert sorted(q) == ["r1", "r2"], q
+    for run, name in forged.items():
+        file, line, reason = q[run]
+        assert file == str(f) and line == _rows(f, f"run_id = '{run}'")[0], name
+        assert RUNS[name][2] in reason, (name, reason)
+    # their steps kept, their rows rebuilt from them and the label (the root steps succeeded; r1 labelled failed):
+    # r2 counted as a success again
     assert ws.sql("SELECT run_id, outcome, n_steps FROM runs ORDER BY 1").fetchall() == [
         ("r1", "failure", 3),
         ("r2", "success", 3),
     ]
     assert list(ws.runs(outcome="success").run_id) == ["r2"]
     again = ws.ingest(folder, progress=False)
-    assert (again.read, again.stored, again.quarantined, again.added) == (8, 6, 2, 0)
-    assert ws.count("quarantine") == 2
+    assert (again.read, again.stored, again.quarantined, again.added) == (9, 6, 3, 0)
+    assert ws.count("quarantine") == 3
 
 
 @pytest.mark.parametrize("value", ["Failure", "partial", "échec"])
