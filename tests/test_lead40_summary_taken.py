@@ -14,7 +14,9 @@ HANDOFFS = (
 )
 
 
-def test_a_run_taken_as_failed_is_said_beside_its_reported_outcome() -> None:
+def test_a_run_taken_as_failed_is_said_beside_its_reported_outcome_and_a_labelled_failure_not_again() -> None:
+    # (one store for what were two tests, each ingesting and detecting the run: the second,
+    # test_a_labelled_failure_is_not_counted_again, labels it afterwards)
     ws = wb.open()
     ws.ingest(HANDOFFS, progress=False)
     assert summarize(ws).taken == 0 and "taken as failed" not in summary_text(ws)
@@ -23,11 +25,6 @@ def test_a_run_taken_as_failed_is_said_beside_its_reported_outcome() -> None:
     assert summarize(ws).taken == 1
     assert "1 success; 1 of them taken as failed: a silent failure" in summary_text(ws)
     assert 'class="wb-outcome-taken"' in ws._repr_html_()
-
-
-def test_a_labelled_failure_is_not_counted_again() -> None:
-    ws = wb.open()
-    ws.ingest(HANDOFFS, progress=False)
-    wb.detect(ws)
+    # a labelled failure is not counted again
     ws.label(ws.runs()["run_id"].iat[0], outcome="failure")
     assert summarize(ws).outcomes == {"failure": 1} and summarize(ws).taken == 0
