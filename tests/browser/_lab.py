@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from _jupyterlab import dismiss
+
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 
 # Every code cell has run (a number in its prompt), none is still queued or running.
@@ -59,7 +61,7 @@ class Desk:
     """
 
     def __init__(self, browser, lab) -> None:  # noqa: ANN001
-        self.browser, self.url = browser, lab.url
+        self.browser, self.url, self.shared = browser, lab.url, lab.shared
         self.runtime = lab.root.parent / "runtime"  # the server's JUPYTER_RUNTIME_DIR (tests/_jupyterlab.py)
         self.page = None
         self.current: Session | None = None
@@ -70,7 +72,7 @@ class Desk:
         self.kernel: str | None = None
         self.view_open = False  # the view tests' notebook is open in the page (the next view test reloads it)
         self._client = None  # (a shell-only client of ``kernel``, kept while it lives: ``warm_kernel``)
-        self.boots = 0
+        self._heard: object | None = None  # the page ``_listen`` listens to
 
     def _listen(self, page) -> None:  # noqa: ANN001
         def errors() -> list[str]:
@@ -89,17 +91,20 @@ class Desk:
 
         def on_dialog(d) -> None:  # noqa: ANN001
             (self.current.dialogs if self.current else self.between).append(f"{d.type}: {d.message}{when()}")
-            d.dismiss()
+            dismiss(d)
 
         page.on("dialog", on_dialog)
+        self._heard = page
 
     def open(self, name: str) -> Session:
         self.close_view()
-        page = self.page
-        if page is None or page.is_closed():
-            page = self.page = self.browser.new_page(viewport=VIEWPORT)
-            self.boots += 1
+        # (the page every browser test shares: tests/_jupyterlab.py; the view tests' notebook is closed when another
+        # test takes it)
+        page, new = self.shared.page(self.close_view)
+        self.page = page
+        if page is not self._heard:
             self._listen(page)
+        if new:
             s = self._start(page)
             page.goto(f"{self.url}/lab/tree/{name}?reset")
         else:

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _jupyterlab import SHOTS, SharedLab
+from _jupyterlab import SHOTS, SharedLab, close_all_tabs, dismiss
 from _traces import write_otlp
 
 pytestmark = pytest.mark.slow
@@ -129,14 +129,23 @@ def test_files_opened_in_a_row_under_load_are_all_drawn(
 ) -> None:
     url, root = folder
     problems: list[str] = []
-    page = shared_lab.browser().new_page(
-        viewport={"width": 1500, "height": 1800}
-    )  # the whole explorer in its screenshot
-    page.on("console", lambda m: problems.append(f"{m.type}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
-    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    # The page every browser test shares (tests/_jupyterlab.py: its boot costs ~5 CPU s), the file browser in FOLDER
+    page, new = shared_lab.page()
+    page.set_viewport_size({"width": 1500, "height": 1800})  # the whole explorer in its screenshot
+    heard = {
+        "console": lambda m: problems.append(f"{m.type}: {m.text}") if m.type == "error" else None,
+        "pageerror": lambda e: problems.append(f"pageerror: {e}"),
+        "dialog": lambda d: (problems.append(f"dialog: {d.message}"), dismiss(d)),
+    }
+    for event, handler in heard.items():
+        page.on(event, handler)
     try:
-        page.goto(f"{url}/lab/tree/{FOLDER}?reset")
+        if new:
+            page.goto(f"{url}/lab/tree/{FOLDER}?reset")
+        else:
+            page.locator(".jp-BreadCrumbs-home").click()
+            text = page.locator(".jp-DirListing-itemText").get_by_text(FOLDER, exact=True)
+            page.locator(".jp-DirListing-item").filter(has=text).dblclick()
         page.locator(".jp-DirListing-itemText").get_by_text("a.otlp.jsonl", exact=True).wait_for(
             timeout=SLOW_MS
         )
@@ -177,5 +186,9 @@ def test_files_opened_in_a_row_under_load_are_all_drawn(
             explorer.screenshot(path=str(SHOTS / f"ext42_row_{i}.png"))
             assert (root / name.replace(".otlp.jsonl", ".duckdb")).is_file()
         assert problems == [], problems
+        close_all_tabs(
+            page
+        )  # (before the fixture stops their kernels: the next test finds the page as it found it)
     finally:
-        page.close()
+        for event, handler in heard.items():
+            page.remove_listener(event, handler)
