@@ -280,8 +280,7 @@ __import__("os").chdir(_sys._workbench_test_cwd)
 _ipywidgets.Widget.close_all()
 _warnings.filters[:] = _sys._workbench_test_filters
 _warnings._filters_mutated()
-get_ipython().run_line_magic("reset", "-f")
-__import__("gc").collect()     # (the stores of the test before: DuckDB connections closed)
+get_ipython().run_line_magic("reset", "-f")  # (its gc.collect() closes the test before's DuckDB connections)
 assert not [k for k in get_ipython().user_ns if not k.startswith("_") and k not in ("In", "Out", "get_ipython",
             "exit", "quit", "open")], "the shared kernel kept names of the test before"
 assert not __import__("ipywidgets.widgets.widget", fromlist=["_instances"])._instances, "widgets left open"
@@ -363,7 +362,7 @@ def save_notebook(s: Session, path: Path, timeout: float = 120) -> Path:
             pass
         if time.monotonic() > deadline:
             raise AssertionError(f"{path.name} was not saved with its outputs within {timeout:.0f} s")
-        time.sleep(0.5)
+        time.sleep(0.1)  # (a read of the file costs ~ms: at 0.5 each save waited ~0.25 s past written)
 
 
 # Resolves once the page has painted a frame after the call (two animation frames): what a screenshot taken next of
