@@ -110,7 +110,7 @@ class SharedLab:
         self._playwright = None
         self._browser = None
         self._page = None
-        self._release: Callable[[], None] | None = None
+        self._release: Callable[[object], None] | None = None
         self.starts = 0
         self.boots = 0
 
@@ -131,15 +131,15 @@ class SharedLab:
             )
         return self._browser
 
-    def page(self, release: Callable[[], None] | None = None) -> tuple[object, bool]:
+    def page(self, release: Callable[[object], None] | None = None) -> tuple[object, bool]:
         """The one JupyterLab page of every browser test (the view tests' desk, tests/browser/_lab.py, and the extension
         tests): a page's boot (JupyterLab's bundles, its extensions, the settings) costs ~5 CPU s. Returns the page and
-        whether it is new (blank: the caller goes to its URL). ``release`` (e.g. closing a notebook the caller keeps
-        open in it) is run when the next caller takes the page, so that each finds it as a person left it; what the
-        last caller passed is run first. A caller adds its own listeners (``dismiss`` its dialogs) and removes them."""
+        whether it is new (blank: the caller goes to its URL). ``release(page)`` (e.g. closing a notebook the caller
+        keeps open in it) is run when the next caller takes the page, so that each finds it as a person left it, and
+        never when none does. A caller adds its own listeners (``dismiss`` its dialogs) and removes them."""
         release_before, self._release = self._release, release
-        if release_before is not None and release_before != release:
-            release_before()
+        if release_before is not None and release_before != release and not self._page.is_closed():
+            release_before(self._page)
         if self._page is None or self._page.is_closed():
             self._page = self.browser().new_page(viewport={"width": 1400, "height": 1800})
             self.boots += 1

@@ -100,7 +100,7 @@ class Desk:
         self.close_view()
         # (the page every browser test shares: tests/_jupyterlab.py; the view tests' notebook is closed when another
         # test takes it)
-        page, new = self.shared.page(self.close_view)
+        page, new = self.shared.page(self._hand_over)
         self.page = page
         if page is not self._heard:
             self._listen(page)
@@ -165,6 +165,10 @@ class Desk:
             s = self._start(self.page)
             self.close(s)
             self.between += s.console_errors + s.dialogs  # (printed with the next notebook, as between two)
+
+    def _hand_over(self, page) -> None:  # noqa: ANN001
+        """Another test takes the shared page (tests/_jupyterlab.py): the view tests' notebook is closed first."""
+        self.close_view()
 
     def reload_view(self, cells: int) -> bool:
         """The view tests' notebook, open in the page, reloaded from its file (``cells`` code cells, none run yet)

@@ -67,8 +67,9 @@ def lab(shared_lab: SharedLab) -> Lab:
 @pytest.fixture(scope="module")
 def page(lab: Lab, shared_lab: SharedLab) -> Iterator[object]:
     """The page every browser test shares (tests/_jupyterlab.py: its boot costs ~5 CPU s), at this module's size,
-    the file browser at the served folder's top; the notebooks opened here closed after."""
-    pg, new = shared_lab.page()
+    the file browser at the served folder's top; the notebooks opened here closed when another test takes the page
+    (none does in a whole run: this module's browser tests are the last)."""
+    pg, new = shared_lab.page(close_all_tabs)
     pg.set_viewport_size({"width": 1500, "height": 1100})
     heard = {
         "console": lambda m: lab.console.append(f"{m.type}: {m.text}") if m.type == "error" else None,
@@ -83,7 +84,6 @@ def page(lab: Lab, shared_lab: SharedLab) -> Iterator[object]:
         pg.locator(".jp-BreadCrumbs-home").click()
         pg.locator(".jp-DirListing-item").first.wait_for(timeout=SLOW_MS)
         yield pg
-        close_all_tabs(pg)
     finally:
         for event, handler in heard.items():
             pg.remove_listener(event, handler)
