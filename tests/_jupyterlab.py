@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,6 +89,7 @@ class Lab:
     log: Path
     demo_db: Path
     shots: Path = field(default=SHOTS)
+    shared: SharedLab | None = None  # (its page: ``SharedLab.page``)
 
 
 class SharedLab:
@@ -107,7 +109,10 @@ class SharedLab:
         self._log_fh = None
         self._playwright = None
         self._browser = None
+        self._page = None
+        self._release: Callable[[object], None] | None = None
         self.starts = 0
+        self.boots = 0
 
     def server(self) -> Lab:
         need_chromium()
@@ -125,6 +130,21 @@ class SharedLab:
                 executable_path=CHROMIUM, headless=True, args=ARGS
             )
         return self._browser
+
+    def page(self, release: Callable[[object], None] | None = None) -> tuple[object, bool]:
+        """The one JupyterLab page of every browser test (the view tests' desk, tests/browser/_lab.py, and the extension
+        tests): a page's boot (JupyterLab's bundles, its extensions, the settings) costs ~5 CPU s. Returns the page and
+        whether it is new (blank: the caller goes to its URL). ``release(page)`` (e.g. closing a notebook the caller
+        keeps open in it) is run when the next caller takes the page, so that each finds it as a person left it, and
+        never when none does. A caller adds its own listeners (``dismiss`` its dialogs) and removes them."""
+        release_before, self._release = self._release, release
+        if release_before is not None and release_before != release and not self._page.is_closed():
+            release_before(self._page)
+        if self._page is None or self._page.is_closed():
+            self._page = self.browser().new_page(viewport={"width": 1400, "height": 1800})
+            self.boots += 1
+            return self._page, True
+        return self._page, False
 
     def _start(self) -> Lab:
         self.starts += 1
@@ -202,7 +222,7 @@ class SharedLab:
                 time.sleep(0.3)
         SHOTS.mkdir(parents=True, exist_ok=True)
         print(f"\nJupyterLab at {url} (root {root}); screenshots in {SHOTS}")
-        return Lab(url=url, root=root, proc=proc, log=log, demo_db=tmp / "demo.duckdb")
+        return Lab(url=url, root=root, proc=proc, log=log, demo_db=tmp / "demo.duckdb", shared=self)
 
     def _stop_server(self, proc: subprocess.Popen) -> None:
         proc.terminate()
@@ -217,6 +237,7 @@ class SharedLab:
 
     def close(self) -> None:
         """Stop Chromium and the server (each only if it was started)."""
+        self._page = self._release = None
         if self._browser is not None:
             try:
                 self._browser.close()
@@ -226,3 +247,36 @@ class SharedLab:
         if self._lab is not None:
             self._stop_server(self._lab.proc)
             self._lab = None
+
+
+def dismiss(dialog) -> None:  # noqa: ANN001
+    """Dismiss a dialog the page opened (an ``alert`` log text ran), once: the shared page's holders each listen,
+    and Playwright refuses a second dismissal."""
+    try:
+        dialog.dismiss()
+    except Exception:  # noqa: BLE001 - another listener of the page dismissed it first
+        pass
+
+
+# No notebook left in the page, or a dialog asking about one (its run changed it: discard?)
+_CLOSED_OR_ASKED = (
+    "() => !document.querySelector('.jp-NotebookPanel') || !!document.querySelector('.jp-Dialog')"
+)
+
+
+def close_all_tabs(page, timeout: float = 60) -> None:  # noqa: ANN001
+    """File > Close All Tabs, discarding what their runs changed: the shared page left with no notebook (whose
+    kernel a test may stop next) for the next test."""
+    page.keyboard.press("Escape")  # a menu or tooltip a test left open
+    page.click(".lm-MenuBar-itemLabel:text-is('File')")
+    page.click(".lm-Menu-itemLabel:text-is('Close All Tabs')")
+    deadline = time.monotonic() + timeout
+    while page.evaluate("() => !!document.querySelector('.jp-NotebookPanel')"):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"notebooks still open {timeout:.0f} s after File > Close All Tabs")
+        page.wait_for_function(_CLOSED_OR_ASKED, timeout=max(deadline - time.monotonic(), 0.1) * 1000)
+        discard = page.locator(".jp-Dialog .jp-Dialog-button:has-text('Discard')")
+        if discard.count():
+            button = discard.first.element_handle()
+            button.click()
+            button.wait_for_element_state("hidden", timeout=max(deadline - time.monotonic(), 0.1) * 1000)

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from _jupyterlab import dismiss
+
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 
 # Every code cell has run (a number in its prompt), none is still queued or running.
@@ -59,7 +61,7 @@ class Desk:
     """
 
     def __init__(self, browser, lab) -> None:  # noqa: ANN001
-        self.browser, self.url = browser, lab.url
+        self.browser, self.url, self.shared = browser, lab.url, lab.shared
         self.runtime = lab.root.parent / "runtime"  # the server's JUPYTER_RUNTIME_DIR (tests/_jupyterlab.py)
         self.page = None
         self.current: Session | None = None
@@ -70,7 +72,7 @@ class Desk:
         self.kernel: str | None = None
         self.view_open = False  # the view tests' notebook is open in the page (the next view test reloads it)
         self._client = None  # (a shell-only client of ``kernel``, kept while it lives: ``warm_kernel``)
-        self.boots = 0
+        self._heard: object | None = None  # the page ``_listen`` listens to
 
     def _listen(self, page) -> None:  # noqa: ANN001
         def errors() -> list[str]:
@@ -89,17 +91,20 @@ class Desk:
 
         def on_dialog(d) -> None:  # noqa: ANN001
             (self.current.dialogs if self.current else self.between).append(f"{d.type}: {d.message}{when()}")
-            d.dismiss()
+            dismiss(d)
 
         page.on("dialog", on_dialog)
+        self._heard = page
 
     def open(self, name: str) -> Session:
         self.close_view()
-        page = self.page
-        if page is None or page.is_closed():
-            page = self.page = self.browser.new_page(viewport=VIEWPORT)
-            self.boots += 1
+        # (the page every browser test shares: tests/_jupyterlab.py; the view tests' notebook is closed when another
+        # test takes it)
+        page, new = self.shared.page(self._hand_over)
+        self.page = page
+        if page is not self._heard:
             self._listen(page)
+        if new:
             s = self._start(page)
             page.goto(f"{self.url}/lab/tree/{name}?reset")
         else:
@@ -160,6 +165,10 @@ class Desk:
             s = self._start(self.page)
             self.close(s)
             self.between += s.console_errors + s.dialogs  # (printed with the next notebook, as between two)
+
+    def _hand_over(self, page) -> None:  # noqa: ANN001
+        """Another test takes the shared page (tests/_jupyterlab.py): the view tests' notebook is closed first."""
+        self.close_view()
 
     def reload_view(self, cells: int) -> bool:
         """The view tests' notebook, open in the page, reloaded from its file (``cells`` code cells, none run yet)
@@ -275,8 +284,7 @@ __import__("os").chdir(_sys._workbench_test_cwd)
 _ipywidgets.Widget.close_all()
 _warnings.filters[:] = _sys._workbench_test_filters
 _warnings._filters_mutated()
-get_ipython().run_line_magic("reset", "-f")
-__import__("gc").collect()     # (the stores of the test before: DuckDB connections closed)
+get_ipython().run_line_magic("reset", "-f")  # (its gc.collect() closes the test before's DuckDB connections)
 assert not [k for k in get_ipython().user_ns if not k.startswith("_") and k not in ("In", "Out", "get_ipython",
             "exit", "quit", "open")], "the shared kernel kept names of the test before"
 assert not __import__("ipywidgets.widgets.widget", fromlist=["_instances"])._instances, "widgets left open"
@@ -358,7 +366,7 @@ def save_notebook(s: Session, path: Path, timeout: float = 120) -> Path:
             pass
         if time.monotonic() > deadline:
             raise AssertionError(f"{path.name} was not saved with its outputs within {timeout:.0f} s")
-        time.sleep(0.5)
+        time.sleep(0.1)  # (a read of the file costs ~ms: at 0.5 each save waited ~0.25 s past written)
 
 
 # Resolves once the page has painted a frame after the call (two animation frames): what a screenshot taken next of

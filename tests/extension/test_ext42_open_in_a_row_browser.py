@@ -21,19 +21,19 @@ import os
 import re
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _jupyterlab import SHOTS, SharedLab
+from _jupyterlab import SHOTS, SharedLab, close_all_tabs, dismiss
 from _traces import write_otlp
 
 pytestmark = pytest.mark.slow
 
 SLOW_MS = 240_000
 FOLDER = "row42"
+VISIBLE = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 PAYLOAD = "<script>alert(42)</script><img src=x onerror=alert(42)>"
 # name -> (traces, failing, second agent's name)
 FILES = {
@@ -110,18 +110,23 @@ def _show_tab(page: object, name: str) -> object:
     label = page.locator(".lm-TabBar-tabLabel").get_by_text(name, exact=True)
     page.locator(".lm-TabBar-tab").filter(has=label).click()
     page.locator(".lm-TabBar-tab.lm-mod-current").filter(has=label).wait_for(timeout=SLOW_MS)
-    return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    return page.locator(VISIBLE)
+
+
+# Both code cells of the notebook in front have run (execution counts set).
+_BOTH_RAN = """(sel) => { const p = document.querySelector(sel); if (!p) return false;
+  const prompts = [...p.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim());
+  return prompts.length === 2 && prompts.every(t => /^\\[\\d+\\]:$/.test(t)); }"""
 
 
 def _ran(page: object, panel: object) -> list[dict]:
-    """Cell by cell once both code cells have run (execution counts set)."""
-    deadline = time.monotonic() + SLOW_MS / 1000
-    while True:
-        cells = panel.evaluate(_CELLS)
-        if len(cells) == 2 and all(re.fullmatch(r"\[\d+\]:", c["prompt"]) for c in cells):
-            return cells
-        assert time.monotonic() < deadline, cells
-        page.wait_for_timeout(100)  # (a look costs the page ~ms: at 500 each call waited ~0.25 s past done)
+    """Cell by cell once both code cells have run (execution counts set). (Waited for in the page: a look from
+    here each 100 ms, a round trip each, cost ~0.3 s a look at a load of 20.)"""
+    try:
+        page.wait_for_function(_BOTH_RAN, arg=VISIBLE, timeout=SLOW_MS, polling=100)
+    except Exception as e:  # Playwright's TimeoutError: say what the cells showed
+        raise AssertionError(panel.evaluate(_CELLS)) from e
+    return panel.evaluate(_CELLS)
 
 
 def test_files_opened_in_a_row_under_load_are_all_drawn(
@@ -129,14 +134,23 @@ def test_files_opened_in_a_row_under_load_are_all_drawn(
 ) -> None:
     url, root = folder
     problems: list[str] = []
-    page = shared_lab.browser().new_page(
-        viewport={"width": 1500, "height": 1800}
-    )  # the whole explorer in its screenshot
-    page.on("console", lambda m: problems.append(f"{m.type}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
-    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    # The page every browser test shares (tests/_jupyterlab.py: its boot costs ~5 CPU s), the file browser in FOLDER
+    page, new = shared_lab.page()
+    page.set_viewport_size({"width": 1500, "height": 1800})  # the whole explorer in its screenshot
+    heard = {
+        "console": lambda m: problems.append(f"{m.type}: {m.text}") if m.type == "error" else None,
+        "pageerror": lambda e: problems.append(f"pageerror: {e}"),
+        "dialog": lambda d: (problems.append(f"dialog: {d.message}"), dismiss(d)),
+    }
+    for event, handler in heard.items():
+        page.on(event, handler)
     try:
-        page.goto(f"{url}/lab/tree/{FOLDER}?reset")
+        if new:
+            page.goto(f"{url}/lab/tree/{FOLDER}?reset")
+        else:
+            page.locator(".jp-BreadCrumbs-home").click()
+            text = page.locator(".jp-DirListing-itemText").get_by_text(FOLDER, exact=True)
+            page.locator(".jp-DirListing-item").filter(has=text).dblclick()
         page.locator(".jp-DirListing-itemText").get_by_text("a.otlp.jsonl", exact=True).wait_for(
             timeout=SLOW_MS
         )
@@ -177,5 +191,9 @@ def test_files_opened_in_a_row_under_load_are_all_drawn(
             explorer.screenshot(path=str(SHOTS / f"ext42_row_{i}.png"))
             assert (root / name.replace(".otlp.jsonl", ".duckdb")).is_file()
         assert problems == [], problems
+        close_all_tabs(
+            page
+        )  # (before the fixture stops their kernels: the next test finds the page as it found it)
     finally:
-        page.close()
+        for event, handler in heard.items():
+            page.remove_listener(event, handler)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from _jupyterlab import SHOTS, SharedLab
+from _jupyterlab import SHOTS, SharedLab, close_all_tabs, dismiss
 from _traces import write_otlp
 
 OTLP_TRACES, OTLP_FAILING = 8, {1, 2, 6}
@@ -66,16 +66,27 @@ def lab(shared_lab: SharedLab) -> Lab:
 
 @pytest.fixture(scope="module")
 def page(lab: Lab, shared_lab: SharedLab) -> Iterator[object]:
-    pg = shared_lab.browser().new_page(viewport={"width": 1500, "height": 1100})
-    pg.on("console", lambda m: lab.console.append(f"{m.type}: {m.text}") if m.type == "error" else None)
-    pg.on("pageerror", lambda e: lab.console.append(f"pageerror: {e}"))
-    pg.on("dialog", lambda d: (lab.console.append(f"dialog: {d.message}"), d.dismiss()))
+    """The page every browser test shares (tests/_jupyterlab.py: its boot costs ~5 CPU s), at this module's size,
+    the file browser at the served folder's top; the notebooks opened here closed when another test takes the page
+    (none does in a whole run: this module's browser tests are the last)."""
+    pg, new = shared_lab.page(close_all_tabs)
+    pg.set_viewport_size({"width": 1500, "height": 1100})
+    heard = {
+        "console": lambda m: lab.console.append(f"{m.type}: {m.text}") if m.type == "error" else None,
+        "pageerror": lambda e: lab.console.append(f"pageerror: {e}"),
+        "dialog": lambda d: (lab.console.append(f"dialog: {d.message}"), dismiss(d)),
+    }
+    for event, handler in heard.items():
+        pg.on(event, handler)
     try:
-        pg.goto(f"{lab.url}/lab?reset")
+        if new:
+            pg.goto(f"{lab.url}/lab?reset")
+        pg.locator(".jp-BreadCrumbs-home").click()
         pg.locator(".jp-DirListing-item").first.wait_for(timeout=SLOW_MS)
         yield pg
     finally:
-        pg.close()
+        for event, handler in heard.items():
+            pg.remove_listener(event, handler)
 
 
 def _item(page: object, name: str) -> object:
