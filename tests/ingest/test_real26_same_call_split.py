@@ -115,6 +115,8 @@ def test_a_pair_split_over_three_calls_gives_the_one_call_store(
     want = _one_call([parts[p] for p in order])
     assert _store(ws) == want
     assert _llm(ws) == [(4, 620)]
+    if order != _ORDERS[0] and not deep():
+        return  # (every order ends in the one-call store, just asserted: giving the files again is one path)
     # Giving any file again, or the whole trace, adds nothing.
     for path in [*parts.values(), FIXTURE]:
         report = ws.ingest(path, progress=False)
