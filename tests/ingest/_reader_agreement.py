@@ -251,6 +251,112 @@ def independent_batches(units: list[list[Path]]) -> list[list[int]]:
     return [b[0] for b in batches]
 
 
+# An id field's value, as _IDS finds it (the text between its quotes, no escape in it)
+_ID_FIELD = re.compile(rb'"(?:traceId|trace_id|run_id)"\s*:\s*"([^"\\]{1,200})"')
+_HEX32 = re.compile(rb"[0-9a-f]{32}|[0-9A-F]{32}")
+_B64_16 = re.compile(rb"[A-Za-z0-9+/]{22}==")
+
+
+def _new_id(value: bytes, n: int) -> bytes | None:
+    """``value``, a trace id (32 hex digits, or base64 of 16 bytes as the SDK's JSON writes it) or a run id, as the
+    ``n``-th unit's own: a trace id's 16 bytes made others (as random as before: a hash), in the same spelling, a
+    run id given a suffix; None for a trace id of zeros (the invalid id, whose handling a new one would hide)."""
+    if _HEX32.fullmatch(value) or _B64_16.fullmatch(value):
+        raw = bytes.fromhex(value.decode()) if len(value) == 32 else base64.b64decode(value)
+        if not any(raw):
+            return None
+        new = hashlib.sha256(b"%d:" % n + raw).digest()[:16]
+        if len(value) == 24:
+            return base64.b64encode(new)
+        return new.hex().encode() if value.islower() or value.isdigit() else new.hex().upper().encode()
+    return value + b"~u%d" % n
+
+
+def _spellings(value: bytes) -> set[bytes]:
+    """The ways a file may write the id ``value``: a trace id's bytes as hex in either case and as base64."""
+    if _HEX32.fullmatch(value) or _B64_16.fullmatch(value):
+        raw = bytes.fromhex(value.decode()) if len(value) == 32 else base64.b64decode(value)
+        return {raw.hex().encode(), raw.hex().upper().encode(), base64.b64encode(raw)}
+    return {value}
+
+
+def _buffer_renamed(m: re.Match[bytes], buffers: dict[bytes, bytes]) -> bytes:
+    """A Node.js Buffer id's text with its bytes the unit's own (each number replaced, the spaces kept)."""
+    raw = bytes(int(b) for b in m.group(1).split(b",") if b.strip())
+    own = iter(buffers[raw])
+    start = m.start(1) - m.start(0)
+    whole = m.group(0)
+    return (
+        whole[:start]
+        + re.sub(rb"\d+", lambda _: b"%d" % next(own), m.group(1))
+        + whole[m.end(1) - m.start(0) :]
+    )
+
+
+def renamed(unit: list[Path], n: int, folder: Path) -> list[Path] | None:
+    """Copies of ``unit``'s files under ``folder`` (same names, gzip kept) whose trace and run ids are the
+    ``n``-th unit's own, every byte else as it was; None where that cannot be done without changing what the
+    files say: no id found, an id that is no trace id in a trace id's field (or of zeros) or has an escape in
+    it, or an id also written as a JSON string other than in an id field (an attribute or
+    a message naming the trace: renamed there, it would link nothing).
+
+    Why: units naming an id in common were each a batch of their own (independent_batches), two ingest calls
+    apiece, most of what the comparison cost (the tests of one module mostly write edits of one trace); units
+    given ids of their own share a batch. The readers' handling of ids themselves (spellings, zeros, odd
+    values) is compared on the units left as they are and in test_reader24_agreement.py."""
+    texts = []
+    for p in unit:
+        try:
+            data = p.read_bytes()
+            packed = data[:2] == b"\x1f\x8b"
+            data = gzip.decompress(data) if packed else data
+        except (OSError, EOFError, gzip.BadGzipFile):  # (read as they are: the readers say what is wrong)
+            return None
+        if len(_IDS.findall(data)) != len(_ID_FIELD.findall(data)):
+            return None
+        texts.append((p, data, packed))
+    new: dict[bytes, bytes] = {}
+    fields: dict[bytes, int] = {}
+    buffers: dict[bytes, bytes] = {}  # (a Buffer id's bytes -> the unit's own)
+    for _, data, _ in texts:
+        for m in _BUFFER_IDS.finditer(data):
+            raw = [int(b) for b in m.group(1).split(b",") if b.strip()]
+            if len(raw) != 16 or not all(0 <= b < 256 for b in raw) or not any(raw):
+                return None
+            hexed = bytes(raw).hex().encode()
+            buffers[bytes(raw)] = bytes.fromhex(_new_id(hexed, n).decode())  # type: ignore[union-attr]
+            fields[hexed] = fields.get(hexed, 0)  # (its spellings may be written in id fields only)
+        for m in _ID_FIELD.finditer(data):
+            value = m.group(1)
+            is_trace = m.group(0).startswith((b'"traceId"', b'"trace_id"'))
+            if is_trace and not (_HEX32.fullmatch(value) or _B64_16.fullmatch(value)):
+                return None
+            if value not in new:
+                got = _new_id(value, n)
+                if got is None:
+                    return None
+                new[value] = got
+            fields[value] = fields.get(value, 0) + 1
+    if not (new or buffers) or len(set(new.values())) != len(new):
+        return None
+    for value in [*new, *(raw.hex().encode() for raw in buffers)]:
+        for spelt in _spellings(value):
+            written = sum(
+                d.count(b'"' + spelt + b'"') + d.count(b'\\"' + spelt + b'\\"') for _, d, _ in texts
+            )
+            if written != fields.get(spelt, 0):
+                return None
+    out = []
+    for j, (p, data, packed) in enumerate(texts):
+        text = _ID_FIELD.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + new[m.group(1)] + b'"', data)
+        text = _BUFFER_IDS.sub(lambda m: _buffer_renamed(m, buffers), text)
+        copy = folder / f"u{n}" / str(j) / p.name
+        copy.parent.mkdir(parents=True)
+        copy.write_bytes(gzip.compress(text, mtime=0) if packed else text)
+        out.append(copy)
+    return out
+
+
 # The modules whose tests write the framework and format fixtures of the suite (each file in a format of two
 # readers, OTLP or native, is read by both: WrittenFiles below).
 WRITERS = (
@@ -329,6 +435,10 @@ def _two_reader_files(folder: Path) -> list[Path]:
     return out
 
 
+# The most bytes of renamed units read in one call a reader (a call's memory; a few MB read in a second or two)
+BATCH_BYTES = 8_000_000
+
+
 class WrittenFiles:
     """The files the tests of WRITERS wrote, gathered as each test ends and compared when the worker's last test
     of this directory is done: read by both readers in a few calls (assert_same_each, on batches naming no trace
@@ -363,18 +473,35 @@ class WrittenFiles:
                 self.pending.append((paths, item.nodeid))
 
     def flush(self) -> None:
-        """Both readers store the same rows for each file set kept (a difference names the test that wrote it).
+        """Both readers store the same rows for each file set kept (a difference names the test that wrote it):
+        the sets whose ids can be made their own (:func:`renamed`) in one batch, the others by the ids they name.
         Every batch is read, whatever one before it found: one error names every test whose files the readers
         store differently. (Run between modules, once FLUSH_AT files are kept, and at the worker's end, it is
         reported as an error at the teardown of whichever test ran then: the message says so, and which tests wrote
         the files.)"""
         units, self.pending = self.pending, []
         found = []
-        for batch in independent_batches([paths for paths, _ in units]):
-            try:
-                assert_same_each([units[n][0] for n in batch], [units[n][1] for n in batch])
-            except AssertionError as e:
-                found.append(str(e))
+        with tempfile.TemporaryDirectory(prefix="wb-renamed-") as folder:
+            # (the units whose ids can be made their own, in batches of at most BATCH_BYTES; the rest by the ids
+            # they name)
+            own, left = [], []
+            for n, (paths, name) in enumerate(units):
+                copies = renamed(paths, n, Path(folder))
+                (own if copies else left).append((copies or paths, name))
+            batches: list[list[tuple[list[Path], str]]] = []
+            size = BATCH_BYTES
+            for unit in own:
+                if size >= BATCH_BYTES:
+                    batches.append([])
+                    size = 0
+                batches[-1].append(unit)
+                size += sum(p.stat().st_size for p in unit[0])
+            batches += [[left[n] for n in b] for b in independent_batches([paths for paths, _ in left])]
+            for batch in batches:
+                try:
+                    assert_same_each([paths for paths, _ in batch], [name for _, name in batch])
+                except AssertionError as e:
+                    found.append(str(e))
         if found:
             raise AssertionError(
                 f"the two readers store differently what {len(found)} test(s) wrote (tests/ingest/_reader_agreement.py: "

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from _deep import deep
 
 import workbench as wb
 from workbench.ingest._registry import ADAPTERS
@@ -112,6 +113,22 @@ def fast(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> boo
     return request.param
 
 
+def _by_reader(orders: list[str]) -> list:
+    """``orders`` of a test, each by one reader in turn: both readers run every test and each order runs once
+    (the join is the merge's, on the staged rows either reader hands it: _workflow_build.py); every pair with
+    WORKBENCH_DEEP_TESTS=1 (the same join run again on the other reader's rows)."""
+    pairs = (
+        [(f, o) for o in orders for f in (True, False)]
+        if deep()
+        else [(n % 2 == 0, o) for n, o in enumerate(orders)]
+    )
+    return [pytest.param(f, o, id=f"{'sql' if f else 'python'}-{o}") for f, o in pairs]
+
+
+def _reader(monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
+    monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
+
+
 def test_build_trace_joins_its_run_in_one_file(fast: bool, tmp_path: Path) -> None:
     path = tmp_path / "maf.otlp.jsonl"
     path.write_text(_file(build()) + _file(run()))  # (the build ends first: the exporter writes it first)
@@ -128,8 +145,12 @@ def test_build_trace_joins_its_run_in_one_file(fast: bool, tmp_path: Path) -> No
     assert (again.read, again.stored, again.quarantined) == (4, 4, 0) and _runs(ws) == {RUN_TRACE: 4}
 
 
-@pytest.mark.parametrize("build_first", [True, False], ids=["build-first", "run-first"])
-def test_build_trace_joins_its_run_across_calls(fast: bool, build_first: bool, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("fast", "order"), _by_reader(["build-first", "run-first"]))
+def test_build_trace_joins_its_run_across_calls(
+    monkeypatch: pytest.MonkeyPatch, fast: bool, order: str, tmp_path: Path
+) -> None:
+    _reader(monkeypatch, fast)
+    build_first = order == "build-first"
     b, r = tmp_path / "build.otlp.jsonl", tmp_path / "run.otlp.jsonl"
     b.write_text(_file(build()))
     r.write_text(_file(run()))
@@ -150,10 +171,11 @@ def test_workflow_run_twice_leaves_its_build_alone(fast: bool, tmp_path: Path) -
     assert _runs(ws) == {BUILD_TRACE: 1, RUN_TRACE: 3, other: 3}
 
 
-@pytest.mark.parametrize("order", ["one-call", "build-first", "run-first"])
+@pytest.mark.parametrize(("fast", "order"), _by_reader(["one-call", "build-first", "run-first"]))
 def test_a_build_span_sharing_the_run_roots_id_stays_its_own_run(
-    fast: bool, order: str, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, fast: bool, order: str, tmp_path: Path
 ) -> None:
+    _reader(monkeypatch, fast)
     # (left19) span ids are unique within a trace only: joined, the build (read first) was kept as the step of
     # that id and the run's own root quarantined as its conflicting duplicate; the build now stays its own run
     clash = build(sid="eb7cc862c26c9de0")  # the id of run()'s workflow.run root

@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 
 import pytest
+from _deep import deep
 
 import workbench as wb
 from workbench.ingest._registry import ADAPTERS
@@ -259,7 +260,11 @@ def test_real22_two_children_and_unnamed_chats_stay_two(
     assert (s["c1"][0], s["c2"][0]) == ("llm", "llm")
 
 
-@pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
+# (the checked-in fixture by the SQL reader: both readers store the same rows for it, test_reader24_agreement.py;
+# by the Python reader too with WORKBENCH_DEEP_TESTS=1)
+@pytest.mark.parametrize(
+    "fast", [True, False] if deep() else [True], ids=["sql", "python"][: 2 if deep() else 1]
+)
 def test_real22_real_adk_legacy_export(monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
     ws = wb.open()

@@ -41,11 +41,11 @@ def test_langgraph_js_with_claude_tool_input_is_the_calls_arguments(monkeypatch:
     check_tool_input_is_the_calls_arguments(*_ingest(monkeypatch, None, FIXTURE))  # old code: input 'widget'
 
 
-def _trace(llm_attrs: dict[str, str], tool: str = "get_price") -> dict:
+def _trace(llm_attrs: dict[str, str], tool: str = "get_price", trace: str = "cd" * 16) -> dict:
     """An agent span, its model call (``llm_attrs``) and a tool span whose input is the text ``widget``."""
 
     def span(sid: int, parent: int | None, name: str, attrs: dict) -> dict:
-        return oi_span("cd" * 16, sid, parent, name, attrs)
+        return oi_span(trace, sid, parent, name, attrs)
 
     spans = [
         span(1, None, "researcher", {"openinference.span.kind": "AGENT"}),
@@ -128,26 +128,40 @@ SHAPES = {
 }
 
 
+def _shapes(path: Path, tool: str) -> dict[str, str]:
+    """Each shape's trace (:func:`_trace`, its tool ``tool``) in one file, a trace id each (one ingest call for
+    all, ~0.3 CPU s a call, not one a shape: no trace names another's); each shape's run id."""
+    runs = {shape: f"{n + 1:02x}" + "cd" * 15 for n, shape in enumerate(sorted(SHAPES))}
+    path.write_text("".join(json.dumps(_trace(SHAPES[s], tool, runs[s])) + "\n" for s in runs))
+    return runs
+
+
+def _tool_inputs(ws: wb.Workspace, runs: dict[str, str]) -> dict[str, list]:
+    return {
+        shape: [
+            i
+            for (i,) in ws.sql("SELECT input FROM steps WHERE kind = 'tool' AND run_id = ?", [run]).fetchall()
+        ]
+        for shape, run in runs.items()
+    }
+
+
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
-@pytest.mark.parametrize("shape", sorted(SHAPES))
 def test_each_providers_request_gives_the_arguments(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shape: str, fast: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool
 ) -> None:
     _fast(monkeypatch, fast)
-    path = tmp_path / f"{shape}.otlp.json"
-    path.write_text(json.dumps(_trace(SHAPES[shape])))
+    runs = _shapes(tmp_path / "shapes.otlp.jsonl", "get_price")
     ws = wb.open()
-    rep = ws.ingest(path, progress=False)
-    assert (rep.stored, rep.quarantined) == (3, 0), rep.errors
-    ((inp,),) = ws.sql("SELECT input FROM steps WHERE kind = 'tool'").fetchall()
-    assert json.loads(inp) == _ARGS  # old code: 'widget'
+    rep = ws.ingest(tmp_path / "shapes.otlp.jsonl", progress=False)
+    assert (rep.stored, rep.quarantined) == (3 * len(SHAPES), 0), rep.errors
+    for shape, inputs in _tool_inputs(ws, runs).items():
+        assert [json.loads(i) for i in inputs] == [_ARGS], shape  # old code: 'widget'
 
 
-@pytest.mark.parametrize("shape", sorted(SHAPES))
-def test_a_request_for_another_tool_leaves_the_text(tmp_path: Path, shape: str) -> None:
-    path = tmp_path / f"{shape}.otlp.json"
-    path.write_text(json.dumps(_trace(SHAPES[shape], tool="get_stock")))
+def test_a_request_for_another_tool_leaves_the_text(tmp_path: Path) -> None:
+    runs = _shapes(tmp_path / "shapes.otlp.jsonl", "get_stock")
     ws = wb.open()
-    rep = ws.ingest(path, progress=False)
-    assert [i for (i,) in ws.sql("SELECT input FROM steps WHERE kind = 'tool'").fetchall()] == ["widget"]
+    rep = ws.ingest(tmp_path / "shapes.otlp.jsonl", progress=False)
+    assert _tool_inputs(ws, runs) == {shape: ["widget"] for shape in SHAPES}
     assert not any("tool call(s)" in n for n in rep.notes)

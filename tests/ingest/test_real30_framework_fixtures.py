@@ -202,28 +202,36 @@ def test_llamaindex_answer_cut_short_by_its_tracer_is_read_whole(detected: Detec
     assert "41.20 (made up upstream)" in silent.detail.iloc[0]
 
 
-@pytest.mark.parametrize("case", ["right", "said_so"])
-def test_an_answer_not_cut_is_read_as_it_is(tmp_path: Path, case: str) -> None:
+def _right(span: dict) -> None:
+    """The researcher quoting its tool: 14.20 wherever the run said 41.20."""
+    span.update(json.loads(json.dumps(span).replace("41.20", "14.20")))
+
+
+def _said_so(span: dict) -> None:
+    if _cut_repr(span):
+        _set(
+            span,
+            "output.value",
+            "The quote is ready and was sent to the customer, who will reply soon, we hope, and then we shall see...",
+        )
+
+
+def test_an_answer_not_cut_is_read_as_it_is(tmp_path: Path) -> None:
     """The same run with the researcher quoting its tool (14.20 throughout): no finding. And an answer that
     ends in "..." as it was said (no step goes on from its last words) stays the answer: the cut result
-    replaced by a long text of its own that ends so, which states no figure, backs nothing made up."""
-    if case == "right":
-        path = tmp_path / "right.otlp.jsonl"
-        path.write_text(LLAMA.read_text().replace("41.20", "14.20"))
-        assert len(wb.detect(ingested_whole(path))) == 0
-        return
-
-    def edit(span: dict) -> None:
-        if _cut_repr(span):
-            _set(
-                span,
-                "output.value",
-                "The quote is ready and was sent to the customer, who will reply soon, "
-                "we hope, and then we shall see...",
-            )
-
-    findings = wb.detect(ingested_whole(_variant(tmp_path, edit)))
-    assert "silent_failure" not in set(findings.detector)
+    replaced by a long text of its own that ends so, which states no figure, backs nothing made up. (Both
+    copies, a trace id each, in one store detected once: a run's findings come from its own steps.)"""
+    ids = variants_file(tmp_path / LLAMA.name, LLAMA, {"right": _right, "said_so": _said_so})
+    assert "41.20" not in "".join(
+        line
+        for n, line in enumerate((tmp_path / LLAMA.name).read_text().splitlines())
+        if n < len(LLAMA.read_text().splitlines())
+    ), "the right copy still says 41.20"
+    findings = wb.detect(ingested_whole(tmp_path / LLAMA.name))
+    (right,), (said_so,) = ids["right"], ids["said_so"]
+    assert len(findings[findings.run_id == right]) == 0
+    assert "silent_failure" not in set(findings[findings.run_id == said_so].detector)
+    assert set(findings.run_id) <= {right, said_so}
 
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
