@@ -79,8 +79,7 @@ def test_held_out_multi_fault_runs(trees, test_ws) -> None:
 
 
 def test_predict_is_read_only_and_store_predictions_writes(model, test_ws) -> None:
-    # 5 runs (~100 scored moves): each call below makes their frame again (suite53: 10 before)
-    runs = labelled_failures(test_ws)[:5]
+    runs = labelled_failures(test_ws)[:10]
     before = test_ws.sql("SELECT count(*) FROM attributions").fetchall()[0][0]
     pred = model.predict(test_ws, runs)
     assert test_ws.sql("SELECT count(*) FROM attributions").fetchall()[0][0] == before
@@ -114,7 +113,7 @@ def test_predict_is_read_only_and_store_predictions_writes(model, test_ws) -> No
     n = test_ws.sql(
         "SELECT unit, count(*) FROM attributions WHERE method = 'blame_model' GROUP BY unit ORDER BY unit"
     ).fetchall()
-    assert dict(n) == {"agent": len(agents), "step": len(steps), "verdict": 5}
+    assert dict(n) == {"agent": len(agents), "step": len(steps), "verdict": 10}
     flags = test_ws.sql(
         "SELECT run_id, params->>'uncertain', params->>'decisive_step' FROM attributions "
         "WHERE method = 'blame_model' AND unit = 'verdict' ORDER BY run_id"
@@ -124,7 +123,7 @@ def test_predict_is_read_only_and_store_predictions_writes(model, test_ws) -> No
     )
     model.store_predictions(test_ws, runs)  # replaces, does not duplicate
     again = test_ws.sql("SELECT count(*) FROM attributions WHERE method = 'blame_model'").fetchall()[0][0]
-    assert again == len(agents) + len(steps) + 5
+    assert again == len(agents) + len(steps) + 10
 
 
 @pytest.mark.parametrize("which", ["model", "trees"])
@@ -206,13 +205,12 @@ def test_sklearn_conventions_and_feature_subsets(model, train_ws, train_frame, t
     ]
     some = labelled_failures(train_ws)[:60]
     # Deterministic for a random_state: two fits give the same scores.
-    # (uncalibrated: score_steps does not read the calibration, which would cost five boosters per fit; 20 runs,
-    # a few hundred moves, as 60 did: each fit makes its frame, most of its time)
+    # (uncalibrated: score_steps does not read the calibration, which would cost five boosters per fit)
     a = BlameModel(estimator="trees", n_estimators=10, random_state=3, calibration_cv=None).fit(
-        train_ws, some[:20]
+        train_ws, some
     )
     b = BlameModel(estimator="trees", n_estimators=10, random_state=3, calibration_cv=None).fit(
-        train_ws, some[:20]
+        train_ws, some
     )
     runs = labelled_failures(test_ws)[:5]
     assert a.score_steps(test_ws, runs).equals(b.score_steps(test_ws, runs))

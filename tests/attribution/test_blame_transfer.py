@@ -95,8 +95,7 @@ def test_portable_features_say_who_first_stated_the_final_value(two_systems) -> 
 
 def test_save_load_round_trip_is_json_and_scores_the_same(two_systems, portable, tmp_path) -> None:
     ws, alpha, beta = two_systems
-    # (20 runs: a round trip needs a fitted booster, not a good one; its fit makes their frame, most of its time)
-    trees = BlameModel(features="portable", estimator="trees", n_estimators=20).fit(ws, alpha[:20])
+    trees = BlameModel(features="portable", estimator="trees", n_estimators=20).fit(ws, alpha[:40])
     for est, model in (("linear", portable), ("trees", trees)):
         path = model.save(tmp_path / f"{est}.json", provenance={"note": "test"})
         doc = json.loads(path.read_text())
