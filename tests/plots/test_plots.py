@@ -106,13 +106,17 @@ def test_every_chart_builds_and_saves(
         "sweep": plots.sweep_curve(sweep, current=0.5),
         "cost": plots.cost_curve(sweep, current=0.5),
     }
+    # Every chart drawn by Vega (an SVG: the cheapest image, the same drawing a PNG rasterises); the PNG and the
+    # page, whose writing does not depend on the chart, once each (suite53: a PNG and a page of every chart)
     for name, chart in charts.items():
         spec = chart.to_dict()
         assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v")
-        png = plots.save(chart, tmp_path / f"{name}.png")
-        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-        page = plots.save(chart, tmp_path / f"{name}.html").read_text()
-        assert "cdn.jsdelivr" not in page and "vegaEmbed" in page  # Vega inlined: opens offline
+        svg = plots.save(chart, tmp_path / f"{name}.svg").read_text()
+        assert svg.startswith("<svg") and "<path" in svg, (name, svg[:200])
+    png = plots.save(charts["timeline"], tmp_path / "timeline.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page = plots.save(charts["drift"], tmp_path / "drift.html").read_text()
+    assert "cdn.jsdelivr" not in page and "vegaEmbed" in page  # Vega inlined: opens offline
     timeline = charts["timeline"].to_dict()
     # (zoom: shift + scroll, ux36; zoomed: its stretch, which the confidence chart under the lanes follows, ux37)
     assert [p["name"] for p in timeline["params"]] == ["step", "zoom", "zoomed"]

@@ -7,6 +7,7 @@ labels in 360 px, "90%100%" run together in the browser: every other one is left
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pytest
@@ -43,6 +44,22 @@ def _store(n: int) -> wb.Workspace:
     ws = wb.open()
     ws.ingest(recs, progress=False)
     return ws
+
+
+@functools.cache
+def _limit_bins(runs: int) -> tuple:
+    return plots.limit_bins(wb.suggest_limits(_store(runs)), "shop")
+
+
+@functools.cache
+def limit_view(runs: int, log: bool = False) -> tuple:
+    """The limit bins and rules of a store of ``runs`` runs and their ``limit_peaks`` chart as Vega draws it (SVG),
+    made once per process: this module's and test_ux15_labels_clear's checks read the same drawing (suite53: one
+    store per test, each drawn again). Read only, never changed."""
+    import vl_convert as vlc
+
+    bins, rules = _limit_bins(runs)
+    return bins, rules, vlc.vegalite_to_svg(plots.limit_peaks(bins, rules, log=log).to_dict())
 
 
 def axis_labels(svg: str, shown: bool = False) -> list[str]:
@@ -99,11 +116,8 @@ def test_sweep_curve_share_labels_do_not_run_together() -> None:
 
 @pytest.mark.parametrize("runs", [3, 30])
 def test_limit_view_ticks_are_whole_counts(runs: int) -> None:
-    import vl_convert as vlc
-
-    limits = wb.suggest_limits(_store(runs))
-    bins, rules = plots.limit_bins(limits, "shop")
+    bins, rules, svg = limit_view(runs)
     assert len(rules) >= 3 and (rules["x_max"] - bins["bin_start"].min() < 3).any()  # narrow axes too
-    labels = axis_labels(vlc.vegalite_to_svg(plots.limit_peaks(bins, rules).to_dict()))
+    labels = axis_labels(svg)
     assert len(labels) >= 4 * len(rules), labels
     assert all(re.fullmatch(r"-?\d+", t) for t in labels), sorted(set(labels))

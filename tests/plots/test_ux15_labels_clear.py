@@ -13,9 +13,8 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pandas as pd
 import pytest
-from test_ux14_axis_labels import _store
+from test_ux14_axis_labels import limit_view
 
-import workbench as wb
 from workbench import plots
 
 FONT = 11.0
@@ -107,10 +106,8 @@ def _bar_boxes(cell: ET.Element) -> list[tuple[float, float, float, float]]:
 
 @pytest.mark.parametrize(("runs", "log"), [(30, False), (30, True), (3, False), (200, False)])
 def test_limit_label_is_drawn_over_no_bar(runs: int, log: bool) -> None:
-    import vl_convert as vlc
-
-    bins, rules = plots.limit_bins(wb.suggest_limits(_store(runs)), "shop")
-    root = ET.fromstring(vlc.vegalite_to_svg(plots.limit_peaks(bins, rules, log=log).to_dict()))
+    _, rules, svg = limit_view(runs, log)  # (the drawing ux14 reads too: made once per process)
+    root = ET.fromstring(svg)
     # the facet's panels: the items of its "cell" scope group, each in its own frame
     [scope] = [g for g in root.iter(f"{NS}g") if "cell" in (g.get("class") or "").split()]
     cells = scope.findall(f"{NS}g")

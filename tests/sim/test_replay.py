@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from _deep import deep
 
 import workbench as wb
 import workbench.sim as sim
@@ -63,8 +64,19 @@ def test_repairing_every_labelled_agent_fixes_multi_fault_runs(
 def test_resume_from_snapshot_matches_full_replay(
     system: sim.ProcurementSystem, runs: list[sim.SimRun]
 ) -> None:
+    if deep():
+        sample = runs[::5]
+    else:
+        # One run per single-fault kind, one of several faults and one without: each kind's fault steps are
+        # resume points of their own; every 5th run (100 runs, 4,388 pairs) repeats them (suite53: deep only)
+        kinds: dict[str | bool, sim.SimRun] = {}
+        for run in runs:
+            kinds.setdefault(run.faults[0].kind if len(run.faults) == 1 else len(run.faults) > 1, run)
+        sample = list(kinds.values())
+        assert {f.kind for r in sample for f in r.faults} == set(sim.FAULT_KINDS)
+        assert any(not r.faults for r in sample) and any(len(r.faults) > 1 for r in sample)
     n_pairs = 0
-    for run in runs[::5]:
+    for run in sample:
         units = [*system.agents, *run.step_ids[::3], *run.fault_steps.values()]
         for unit in units:
             for mode in ("repair", "baseline"):
@@ -88,7 +100,7 @@ def test_resume_from_snapshot_matches_full_replay(
             a, b = system.replay(run, iv), system.replay(run, iv, resume=False)
             assert (a.outcome, a.n_steps) == (b.outcome, b.n_steps)
             n_pairs += 1
-    assert n_pairs > 2000
+    assert n_pairs > (2000 if deep() else 400), n_pairs
 
 
 def test_resume_point_is_the_first_changed_step(

@@ -103,6 +103,13 @@ def test_the_explorers_charts_skip_the_schema_check_and_a_kept_verdict_is_shared
     assert "to_dict" in vars(chart) and "to_dict" not in vars(
         chart.properties(width=100)
     )  # a copy validates again
+    # frozen (the explorer's "(no run)" chart): the spec made once, each caller given a copy of its own
+    frozen = unchecked(alt.Chart(alt.Data(values=[{"a": 1}])).mark_point().encode(x="a:Q"), frozen=True)
+    one, two = frozen.to_dict(), frozen.to_dict()
+    assert one == two == spec and one is not two, (one, two)
+    one["mark"] = "bar"
+    assert frozen.to_dict() == spec, "a caller's change to its copy reached the frozen spec"
+    assert frozen.to_dict(format="vega-lite") == spec  # other arguments: made again, unchecked
 
 
 def test_the_packages_charts_give_altair_channel_objects_the_same_spec(desk: wb.Workspace) -> None:

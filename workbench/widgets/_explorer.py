@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +9,7 @@ import ipywidgets as w
 import pandas as pd
 
 from .. import plots
+from ..plots._render import unchecked
 from ._explorer_args import check_arguments
 from ._explorer_list import ANY, RunListing, _options
 from ._explorer_run import RunShown
@@ -48,15 +48,7 @@ def _no_run_chart() -> Any:
             title="(no run)",
             width="container",
         )
-        spec = lanes.to_dict(validate=False)
-        plain = type(lanes).to_dict
-
-        def to_dict(validate: bool = True, **kwargs: Any) -> dict[str, Any]:
-            return copy.deepcopy(spec) if not kwargs else plain(lanes, False, **kwargs)
-
-        # (as plots.unchecked does: altair's own __setattr__ would store it as a property of the spec)
-        object.__setattr__(lanes, "to_dict", to_dict)
-        _NO_RUN.append(lanes)
+        _NO_RUN.append(unchecked(lanes, frozen=True))
     return _NO_RUN[0]
 
 
