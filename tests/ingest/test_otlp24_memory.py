@@ -5,24 +5,21 @@ path now builds its Arrow arrays from buffers. A call that reads only OTLP files
 ``OTLP_STAGE_MEMORY`` and merges within ``OTLP_MERGE_MEMORY`` (its reader holds one block's spans at a
 time and stages into the compressed stage database): at 1M generated spans the peak RSS fell from 531
 to 411 MB (see the README).
+
+That an OTLP ingest on the SQL path leaves pandas unimported is checked by test_otlp26_python_rows.py, in a child
+process ingesting this module's traces (the SQL path) and a line more that the Python reader takes.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-import workbench
 import workbench as wb
 from workbench.ingest import _driver, otlp
-
-_ROOT = Path(workbench.__file__).resolve().parents[1]
 
 _CHILD = """
 import json, sys
@@ -105,24 +102,6 @@ def _write_traces(path: Path, n_traces: int) -> int:
                 + "\n"
             )
     return 4 * n_traces
-
-
-def test_an_otlp_ingest_on_the_sql_path_leaves_pandas_unimported(tmp_path: Path) -> None:
-    path = tmp_path / "traces.jsonl"
-    n = _write_traces(path, 200)
-    assert path.stat().st_size > 64 * 1024  # (the SQL path: smaller files are read in Python)
-    env = {**os.environ, "PYTHONPATH": str(_ROOT)}
-    out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(tmp_path / "store.duckdb"), str(path)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-        cwd=tmp_path,
-    )
-    got = json.loads(out.stdout.strip().splitlines()[-1])
-    assert (got["stored"], got["quarantined"]) == (n, 0)
-    assert got["pandas"] == []
 
 
 def _limit_of(setting: str) -> str:
