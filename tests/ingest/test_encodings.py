@@ -168,12 +168,13 @@ def test_utf16_gzip_and_an_undecodable_unit_cost_only_their_record(tmp_path: Pat
     assert row["line"] == 3 and "UTF-8" in row["reason"], row["reason"]
 
 
-@pytest.mark.parametrize("name", ["x.jsonl", "x.jsonl.gzip", "download"])
-def test_gzip_is_told_by_its_bytes_not_its_name(tmp_path: Path, name: str) -> None:
-    path = tmp_path / name
-    path.write_bytes(gzip.compress(FILES["otlp"][1].encode()))
-    report = wb.open().ingest(path)
-    assert (report.stored, report.quarantined) == (3, 0)
+def test_gzip_is_told_by_its_bytes_not_its_name(tmp_path: Path) -> None:
+    # (three names in one call: each file is told by its own bytes; the same spans thrice, stored once)
+    paths = [tmp_path / name for name in ("x.jsonl", "x.jsonl.gzip", "download")]
+    for path in paths:
+        path.write_bytes(gzip.compress(FILES["otlp"][1].encode()))
+    report = wb.open().ingest(paths)
+    assert (report.stored, report.quarantined, report.added, len(report.files)) == (9, 0, 3, 3)
 
 
 def test_other_compressions_are_named_not_read_as_text(tmp_path: Path) -> None:
@@ -192,21 +193,25 @@ def test_other_compressions_are_named_not_read_as_text(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("fmt", ["native", "otlp", "openinference"])
-def test_old_mac_line_ends_number_lines_as_the_file_shows_them(tmp_path: Path, fmt: str) -> None:
+def test_old_mac_line_ends_number_lines_as_the_file_shows_them(tmp_path: Path) -> None:
     # A broken second line is quarantined as line 2, the others are read: a file whose lines end in CR
-    # was one line (one broken record) or in no known format.
-    lines = FILES[fmt][1].splitlines()
-    path = tmp_path / "mac.jsonl"
-    path.write_bytes("\r".join([lines[0], '{"broken', *lines[1:]]).encode() + b"\r")
+    # was one line (one broken record) or in no known format. (A file a format, all in one call.)
     ws = wb.open()
-    report = ws.ingest(path)
-    steps = len(lines) - (fmt == "native")  # (the native file's first line is its run record)
-    assert (report.read, report.stored, report.quarantined) == (steps + 1, steps, 1)
-    assert list(ws.quarantine()["line"]) == [2]
-    assert ws.sql("SELECT min(line), max(line) FROM steps").fetchall() == [
-        (1 + 2 * (fmt == "native"), len(lines) + 1)
-    ]
+    paths, read = {}, []
+    for fmt in ("native", "otlp", "openinference"):
+        lines = FILES[fmt][1].splitlines()
+        paths[fmt] = tmp_path / f"mac-{fmt}.jsonl"
+        paths[fmt].write_bytes("\r".join([lines[0], '{"broken', *lines[1:]]).encode() + b"\r")
+        read.append(len(lines) - (fmt == "native") + 1)  # (the native file's first line is its run record)
+    report = ws.ingest(list(paths.values()))
+    assert (report.read, report.stored, report.quarantined) == (sum(read), sum(read) - 3, 3)
+    for fmt, path in paths.items():
+        lines = FILES[fmt][1].splitlines()
+        file = str(path.resolve())
+        assert ws.sql("SELECT line FROM quarantine WHERE file = ?", [file]).fetchall() == [(2,)], fmt
+        assert ws.sql("SELECT min(line), max(line) FROM steps WHERE file = ?", [file]).fetchall() == [
+            (1 + 2 * (fmt == "native"), len(lines) + 1)
+        ], fmt
 
 
 def test_old_mac_line_ends_in_a_labels_file(tmp_path: Path) -> None:
