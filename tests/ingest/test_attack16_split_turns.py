@@ -80,6 +80,10 @@ def test_a_chat_split_over_calls_is_stored_as_one_call_stores_it(
         "error",
         "ExecutionError: Error: price service timed out",
     ) in whole_steps
+    # the executor turn acts for the researcher, whose turn came before it (attack15)
+    assert [r[1:4] for r in whole_steps if r[0] == "00000000000000b2"] == [
+        ("researcher", "researcher", "chain")
+    ]
     split = wb.open()
     for path in reversed(paths) if reverse else paths:
         split.ingest(path)

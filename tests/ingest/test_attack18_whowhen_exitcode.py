@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 import workbench as wb
 
 
@@ -33,14 +31,20 @@ def _history(code: str) -> dict:
     }
 
 
-@pytest.mark.parametrize(
-    ("code", "status"), [("9" * 5000, "error"), ("-" + "0" * 5000, "unset"), ("1", "error")]
-)
-def test_every_turn_is_read_whatever_the_exit_code(code: str, status: str, tmp_path: Path) -> None:
-    path = tmp_path / "ww.json"
-    path.write_text(json.dumps(_history(code)), encoding="utf-8")
+_CODES = [("9" * 5000, "error"), ("-" + "0" * 5000, "unset"), ("1", "error")]
+
+
+def test_every_turn_is_read_whatever_the_exit_code(tmp_path: Path) -> None:
+    # (a file a code, all in one call: each history a run of its own)
+    paths = []
+    for n, (code, _) in enumerate(_CODES):
+        paths.append(tmp_path / f"ww{n}.json")
+        paths[-1].write_text(json.dumps(_history(code)), encoding="utf-8")
     ws = wb.open()
-    report = ws.ingest(path, progress=False, format="whowhen")
-    assert (report.read, report.stored, report.quarantined) == (4, 4, 0)
-    statuses = dict(ws.sql("SELECT step_id, status FROM steps").fetchall())
-    assert statuses == {"t000": "unset", "t001": "unset", "t002": status, "t003": "unset"}
+    report = ws.ingest(paths, progress=False, format="whowhen")
+    assert (report.read, report.stored, report.quarantined) == (4 * len(_CODES), 4 * len(_CODES), 0)
+    for path, (code, status) in zip(paths, _CODES, strict=True):
+        statuses = dict(
+            ws.sql("SELECT step_id, status FROM steps WHERE file = ?", [str(path.resolve())]).fetchall()
+        )
+        assert statuses == {"t000": "unset", "t001": "unset", "t002": status, "t003": "unset"}, code[:8]

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
+from _deep import deep
 
 import workbench as wb
 from workbench.ingest._registry import ADAPTERS
@@ -100,13 +101,20 @@ def _llm_steps(ws: wb.Workspace) -> list:
 ONCE = [("b1", 50, True), ("b2", 60, True)]
 
 
-@pytest.fixture(params=[True, False], ids=["sql", "python"])
-def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
-    monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", request.param)
-    return request.param
+def _reader(monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
+    monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
 
 
-def test_attack24_same_trace_twice_in_one_call(tmp_path: Path, reader: bool) -> None:
+# Each test by one reader, the two tests by the two (the model calls are merged by store/sql/same_call_llm.sql,
+# whichever reader staged the same spans); each test by both with deep().
+_READERS = {"twice": [True, False] if deep() else [True], "later": [True, False] if deep() else [False]}
+
+
+@pytest.mark.parametrize("fast", _READERS["twice"], ids=lambda fast: "sql" if fast else "python")
+def test_attack24_same_trace_twice_in_one_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
+    _reader(monkeypatch, fast)
     _write(tmp_path / "two" / "a.otlp.json")
     _write(tmp_path / "two" / "b.otlp.json")  # (a second exporter's file of the same spans)
     ws = wb.open()
@@ -118,7 +126,11 @@ def test_attack24_same_trace_twice_in_one_call(tmp_path: Path, reader: bool) -> 
     assert (again.added, again.quarantined) == (0, 0) and _llm_steps(ws) == ONCE
 
 
-def test_attack24_child_given_again_later(tmp_path: Path, reader: bool) -> None:
+@pytest.mark.parametrize("fast", _READERS["later"], ids=lambda fast: "sql" if fast else "python")
+def test_attack24_child_given_again_later_and_another_child_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
+    _reader(monkeypatch, fast)
     ws = wb.open()
     rep = ws.ingest(_write(tmp_path / "a.otlp.json"))
     # one trace read once is two calls
@@ -133,15 +145,10 @@ def test_attack24_child_given_again_later(tmp_path: Path, reader: bool) -> None:
         assert (rep.read, rep.stored, rep.quarantined, rep.added) == (rep.read, rep.read, 0, 0), rep.errors
         assert _llm_steps(ws) == ONCE  # old code: d1 and d2 stored as two more model calls
     assert ws.sql("SELECT sum(tokens_in) FROM steps").fetchall() == [(110,)]
-
-
-def test_attack24_other_child_under_stored_call_is_kept(tmp_path: Path, reader: bool) -> None:
-    """A new LLM span under a stored call that is not the child it took (another id) is a step of its own."""
-    ws = wb.open()
-    ws.ingest(_write(tmp_path / "a.otlp.json"))
+    # a new LLM span under a stored call that is not the child it took (another id) is a step of its own
     other = json.loads(_write(tmp_path / "x.otlp.json", {"d1"}).read_text())
     other["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["spanId"] = "00000000000000e1"
     (tmp_path / "x.otlp.json").write_text(json.dumps(other) + "\n")
     rep = ws.ingest(tmp_path / "x.otlp.json")
-    assert (rep.read, rep.stored, rep.added) == (1, 1, 1)
-    assert [r[0] for r in _llm_steps(ws)] == ["b1", "b2", "e1"]
+    assert (rep.read, rep.stored, rep.added) == (1, 1, 1), "another child"
+    assert [r[0] for r in _llm_steps(ws)] == ["b1", "b2", "e1"], "another child"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _deep import deep
 from test_native_file import stage_file, staged
 
 _STEP = '{"record": "step", "run_id": "r1", "step_id": "s%d", "seq": %d, "agent": "a", "kind": "llm"%s}'
@@ -19,10 +20,14 @@ def _nest(levels: int) -> str:
     return '{"a":' * (levels - 1) + "{}" + "}" * (levels - 1)
 
 
-@pytest.mark.parametrize(
-    "extra", [', "foo": ' + _nest(100), ', "foo": ' + "[" * 150 + "]" * 150, ', "attributes": ' + _nest(100)]
-)
-@pytest.mark.parametrize("where", ["middle", "across a chunk", "last, no newline"])
+_EXTRAS = [', "foo": ' + _nest(100), ', "foo": ' + "[" * 150 + "]" * 150, ', "attributes": ' + _nest(100)]
+_WHERE = ["middle", "across a chunk", "last, no newline"]
+# Each deep value once and each place once (the depth check and the line's place are the reader's separate steps);
+# every value in every place with deep()
+_CASES = [(e, w) for i, e in enumerate(_EXTRAS) for j, w in enumerate(_WHERE) if deep() or i == j]
+
+
+@pytest.mark.parametrize(("extra", "where"), _CASES)
 def test_a_deep_record_is_quarantined_by_the_whole_file_read_too(
     tmp_path: Path, extra: str, where: str
 ) -> None:

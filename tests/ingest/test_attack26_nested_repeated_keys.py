@@ -46,13 +46,13 @@ _TEXT = [
 ]
 
 
-def _file(tmp_path: Path, key: str) -> Path:
+def _file(tmp_path: Path, *keys: str) -> Path:
     # (enough lines for the whole-file read to take the file with one record handed back)
     good = [
         _STEP % (f"s{i}", i, ', "input": {"messages": [{"role": "user", "content": "q%d"}]}' % i)
         for i in range(1, 400)
     ]
-    odd = [_STEP % ("x500", 5000, _REPEATS[key])] + [
+    odd = [_STEP % (f"x{500 + i}", 5000 + i, _REPEATS[key]) for i, key in enumerate(keys)] + [
         _STEP % (f"x{600 + i}", 6000 + i, t) for i, t in enumerate(_TEXT)
     ]
     path = tmp_path / "repeats.jsonl"
@@ -94,8 +94,11 @@ def test_sql_paths_stage_what_the_python_reader_stages(
     assert {"x500", "x600", "x601"} <= {r["step_id"] for r in fast["steps"]}
 
 
-def test_the_store_keeps_the_object_as_written_whichever_reader(tmp_path: Path) -> None:
-    path = _file(tmp_path, "attributes")
+def test_the_store_keeps_the_object_as_written_and_reads_the_last_log_probability_whichever_reader(
+    tmp_path: Path,
+) -> None:
+    # (one step repeating a key of its attributes, the next its log-probability's "logprob": one store a reader)
+    path = _file(tmp_path, "attributes", "logprobs")
     got = []
     for fast in (True, False):
         ws = wb.open()
@@ -103,22 +106,12 @@ def test_the_store_keeps_the_object_as_written_whichever_reader(tmp_path: Path) 
             ws.ingest(path, progress=False)
         got.append(
             ws.con.execute(
-                "SELECT attributes, json_extract(attributes, '$.retries')::INT FROM steps "
-                "WHERE step_id = 'x500'"
+                "SELECT attributes, json_extract(attributes, '$.retries')::INT, confidence FROM steps "
+                "WHERE step_id IN ('x500', 'x501') ORDER BY step_id"
             ).fetchall()
         )
     assert got[0] == got[1]
     # both members kept (DuckDB's functions read the first, Python's json the last)
-    assert got[0][0][0] == '{"retries":1,"tool":"x","retries":5}' and got[0][0][1] == 1
-    assert json.loads(got[0][0][0]) == {"retries": 5, "tool": "x"}
-
-
-def test_log_probabilities_read_the_last_value_whichever_reader(tmp_path: Path) -> None:
-    path = _file(tmp_path, "logprobs")
-    got = []
-    for fast in (True, False):
-        ws = wb.open()
-        with readers(fast):
-            ws.ingest(path, progress=False)
-        got.append(ws.con.execute("SELECT confidence FROM steps WHERE step_id = 'x500'").fetchall())
-    assert got[0] == got[1] and got[0][0][0] == pytest.approx(math.exp(-3.0))
+    assert got[0][0][0] == '{"retries":1,"tool":"x","retries":5}' and got[0][0][1] == 1, "attributes"
+    assert json.loads(got[0][0][0]) == {"retries": 5, "tool": "x"}, "attributes"
+    assert got[0][1][2] == pytest.approx(math.exp(-3.0)), "log-probability"

@@ -79,36 +79,43 @@ def _write(path: Path, spans: list[dict]) -> Path:
     return path
 
 
-def test_an_inner_span_given_again_otherwise_with_its_parent_is_a_conflict(tmp_path: Path) -> None:
+def _in(trace: str, spans: list[dict]) -> list[dict]:
+    return [dict(span, traceId=trace) for span in spans]
+
+
+def test_an_inner_span_given_again_otherwise_with_its_parent_is_a_conflict_and_as_it_was_is_none(
+    tmp_path: Path,
+) -> None:
+    # (two traces in the same calls: the first given again otherwise, the second as it was)
+    other, same = "ab" * 16, "cd" * 16
+    first = _write(
+        tmp_path / "first.otlp.jsonl",
+        _in(other, [ROOT, _inner("price 14.20")]) + _in(same, [ROOT, _inner("price 14.20")]),
+    )
     ws = wb.open()
-    ws.ingest(_write(tmp_path / "first.otlp.jsonl", [ROOT, _inner("price 14.20")]), progress=False)
-    again = _write(tmp_path / "again.otlp.jsonl", [OUTER, _inner("price 41.20")])
+    ws.ingest(first, progress=False)
+    again = _write(
+        tmp_path / "again.otlp.jsonl",
+        _in(other, [OUTER, _inner("price 41.20")]) + _in(same, [OUTER, _inner("price 14.20")]),
+    )
     report = ws.ingest(again, progress=False)
-    assert (report.read, report.stored, report.quarantined) == (2, 1, 1)
+    assert (report.read, report.stored, report.quarantined) == (4, 3, 1)
     assert report.errors == [
-        f"{again}:2: conflicts with the stored step 00000000000000c1 of run {'ab' * 16} "
-        f"(stored from {tmp_path / 'first.otlp.jsonl'} line 2): differs in output"
+        f"{again}:2: conflicts with the stored step 00000000000000c1 of run {other} "
+        f"(stored from {first} line 2): differs in output"
     ]
-    # the call is one step, the parent's, with the stored child's text
-    assert ws.sql("SELECT step_id, output FROM steps WHERE kind = 'llm'").fetchall() == [
-        ("00000000000000b1", "price 14.20")
-    ]
+    # the call is one step, the parent's, with the stored child's text (given as it was: the same)
+    llm = "SELECT step_id, output FROM steps WHERE kind = 'llm' AND run_id = ?"
+    for trace in (other, same):
+        assert ws.sql(llm, [trace]).fetchall() == [("00000000000000b1", "price 14.20")], trace
     # given again: nothing added, the stored text kept (the file still says otherwise: its spans conflict)
     report = ws.ingest(again, progress=False)
     assert report.added == 0 and report.read == report.stored + report.quarantined
-    assert ws.sql("SELECT step_id, output FROM steps ORDER BY step_id").fetchall() == [
+    assert ws.sql(
+        "SELECT step_id, output FROM steps WHERE run_id = ? ORDER BY step_id", [other]
+    ).fetchall() == [
         ("00000000000000a1", None),
         ("00000000000000b1", "price 14.20"),
-    ]
-
-
-def test_an_inner_span_given_again_as_it_was_is_no_conflict(tmp_path: Path) -> None:
-    ws = wb.open()
-    ws.ingest(_write(tmp_path / "first.otlp.jsonl", [ROOT, _inner("price 14.20")]), progress=False)
-    report = ws.ingest(_write(tmp_path / "again.otlp.jsonl", [OUTER, _inner("price 14.20")]), progress=False)
-    assert (report.read, report.stored, report.quarantined) == (2, 2, 0)
-    assert ws.sql("SELECT step_id, output FROM steps WHERE kind = 'llm'").fetchall() == [
-        ("00000000000000b1", "price 14.20")
     ]
 
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-from _otlp_edits import edited_copy, ingested_whole
+from _otlp_edits import edited_copy
+from _variants import variants_file
 
 import workbench as wb
 
@@ -37,23 +37,24 @@ def _status(code: str | None) -> Callable[[dict], None]:
     return edit
 
 
-def test_an_error_text_without_the_error_code_is_no_success(tmp_path: Path) -> None:
-    """(As written, with the code, the run reads ``unknown``: test_real33_otel_genai_openai_agents.)"""
-    ws = ingested_whole(edited_copy(tmp_path, _status(None), TOOL_ERROR))
-    assert ws.sql("SELECT status, error FROM steps WHERE tool = 'format_quote'").fetchall() == [
-        ("unset", "format_quote failed")
-    ]
-    assert ws.sql("SELECT outcome FROM runs").fetchall() == [("unknown",)]
-
-
-def test_a_run_whose_failed_span_was_quarantined_is_no_success(tmp_path: Path) -> None:
+def test_an_error_text_without_the_error_code_or_a_refused_failed_span_is_no_success(tmp_path: Path) -> None:
+    """(As written, with the code, the run reads ``unknown``: test_real33_otel_genai_openai_agents.) Each edit a
+    copy of the trace, its own run, in one call."""
+    path = tmp_path / "tool_error.otlp.jsonl"
+    ids = variants_file(path, TOOL_ERROR, {"no-code": _status(None), "refused": _status("StatusCode.ERROR")})
+    (no_code,), (refused,) = ids["no-code"], ids["refused"]
     ws = wb.open()
-    report = ws.ingest(edited_copy(tmp_path, _status("StatusCode.ERROR"), TOOL_ERROR), progress=False)
-    assert (report.read, report.stored, report.quarantined) == (11, 10, 1)
-    assert ws.sql("SELECT outcome FROM runs").fetchall() == [("unknown",)]
+    report = ws.ingest(path, progress=False)
+    assert (report.read, report.stored, report.quarantined) == (22, 21, 1)
+    assert ws.sql(
+        "SELECT status, error FROM steps WHERE tool = 'format_quote' AND run_id = ?", [no_code]
+    ).fetchall() == [("unset", "format_quote failed")]
+    assert ws.sql("SELECT run_id, outcome FROM runs ORDER BY run_id").fetchall() == sorted(
+        [(no_code, "unknown"), (refused, "unknown")]
+    )
     # the quarantine row names the run and step as the store spells them (hex), not as the file did (base64)
-    assert ws.sql("SELECT q.step_id FROM quarantine q JOIN runs r USING (run_id)").fetchall() == [
-        ("fa19a6f36a6a9023",)
+    assert ws.sql("SELECT q.run_id, q.step_id FROM quarantine q JOIN runs r USING (run_id)").fetchall() == [
+        (refused, "fa19a6f36a6a9023")
     ]
 
 
@@ -85,17 +86,16 @@ def _writer(status: dict) -> Callable[[dict], None]:
     return edit
 
 
-@pytest.mark.parametrize(
-    ("status", "outcome"),
-    [
-        ({"code": "StatusCode.ERROR", "message": "Error in agent run"}, "unknown"),
-        ({"message": "Error in agent run"}, "failure"),
-    ],
-    ids=["refused", "no-code"],
-)
-def test_a_blind_ok_says_nothing_of_a_last_agent_not_read_whole(
-    tmp_path: Path, status: dict, outcome: str
-) -> None:
+def test_a_blind_ok_says_nothing_of_a_last_agent_not_read_whole(tmp_path: Path) -> None:
+    # (the refused and the code-less status as two copies of the trace, each its own run, in one call)
+    cases = {
+        "refused": ({"code": "StatusCode.ERROR", "message": "Error in agent run"}, "unknown"),
+        "no-code": ({"message": "Error in agent run"}, "failure"),
+    }
+    path = tmp_path / "crash.otlp.jsonl"
+    ids = variants_file(path, OI_CRASH, {name: _writer(status) for name, (status, _) in cases.items()})
     ws = wb.open()
-    ws.ingest(edited_copy(tmp_path, _writer(status), OI_CRASH), progress=False)
-    assert ws.sql("SELECT outcome FROM runs").fetchall() == [(outcome,)]
+    ws.ingest(path, progress=False)
+    outcomes = dict(ws.sql("SELECT run_id, outcome FROM runs").fetchall())
+    for name, (_, outcome) in cases.items():
+        assert [outcomes[run] for run in ids[name]] == [outcome], name

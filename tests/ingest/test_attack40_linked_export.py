@@ -19,22 +19,33 @@ from test_links13_link_order import _store, trace_files  # noqa: F401 - trace_fi
 import workbench as wb
 
 
+@pytest.fixture(scope="module")
+def whole(trace_files: list[Path], tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:  # noqa: F811
+    """The store of every trace read in one call (one run) and its export, made once (both only read)."""
+    with wb.open() as ws:
+        ws.ingest(trace_files, progress=False)
+        path = tmp_path_factory.mktemp("attack40") / "export"
+        ws.export(path)
+        return _store(ws), path
+
+
 @pytest.mark.parametrize("exported", ["joined", "apart"])
 def test_an_export_merged_into_a_store_of_the_linked_traces_stores_each_span_once(
     trace_files: list[Path],  # noqa: F811
+    whole: tuple[dict, Path],
     tmp_path: Path,
     exported: str,
 ) -> None:
     # (joined: the export holds the one run, the store the linked traces apart; apart: the other way round)
-    with wb.open() as whole:
-        whole.ingest(trace_files, progress=False)
-        expected = _store(whole)
-    with wb.open() as one:
-        one.ingest(trace_files if exported == "joined" else trace_files[1:], progress=False)
-        one.export(tmp_path / "export")
+    expected, export = whole
+    if exported == "apart":
+        with wb.open() as one:
+            one.ingest(trace_files[1:], progress=False)
+            export = tmp_path / "export"
+            one.export(export)
     with wb.open() as ws:
         ws.ingest(trace_files[1:] if exported == "joined" else trace_files, progress=False)
-        ws.ingest(tmp_path / "export", progress=False)
+        ws.ingest(export, progress=False)
         twice = ws.sql(
             "SELECT step_id, list(DISTINCT run_id) FROM steps GROUP BY step_id "
             "HAVING count(DISTINCT run_id) > 1"

@@ -13,7 +13,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pandas as pd
-import pytest
 from test_attack40_numpy_values import T0, _same
 
 import workbench as wb
@@ -83,29 +82,34 @@ def test_missing_markers_inside_a_dict_are_null() -> None:
     _same(marked, plain)
 
 
-@pytest.mark.parametrize(
-    ("field", "value", "reason"),
-    [
-        ("tokens_in", Decimal("1.5"), "field 'tokens_in' must be an integer (got Decimal '1.5')"),
-        ("cost", Decimal("1E+400"), "field 'cost' is out of range (1E+400)"),
-        ("cost", Decimal("-Infinity"), "field 'cost' is infinite"),
-        ("output", {"x": Decimal("Infinity")}, "field 'output' cannot be written as JSON"),
-        ("output", {"x": Decimal("sNaN")}, "field 'output' cannot be written as JSON"),
-    ],
-)
-def test_a_decimal_no_field_can_hold_is_quarantined_by_name(field: str, value: Decimal, reason: str) -> None:
-    recs = _records(None, None, None, None)
-    recs[1][field] = value
+_UNHELD = [
+    ("tokens_in", Decimal("1.5"), "field 'tokens_in' must be an integer (got Decimal '1.5')"),
+    ("cost", Decimal("1E+400"), "field 'cost' is out of range (1E+400)"),
+    ("cost", Decimal("-Infinity"), "field 'cost' is infinite"),
+    ("output", {"x": Decimal("Infinity")}, "field 'output' cannot be written as JSON"),
+    ("output", {"x": Decimal("sNaN")}, "field 'output' cannot be written as JSON"),
+]
+
+
+def test_a_decimal_no_field_can_hold_is_quarantined_by_name() -> None:
+    # (each case a run of its own, all in one call: each bad step costs only itself)
+    recs = []
+    for n, (field, value, _) in enumerate(_UNHELD):
+        run = _records(None, None, None, None)
+        run[1][field] = value
+        recs += [dict(r, run_id=f"r{n}") for r in run]
     ws = wb.open()
     report = ws.ingest(recs, progress=False)
-    assert (report.stored, report.quarantined) == (1, 1)
-    assert reason in ws.quarantine()["reason"][0]
+    assert (report.stored, report.quarantined) == (len(_UNHELD), len(_UNHELD))
+    reasons = dict(ws.sql("SELECT run_id, reason FROM quarantine").fetchall())
+    for n, (field, value, reason) in enumerate(_UNHELD):
+        assert reason in reasons[f"r{n}"], (field, value, reasons[f"r{n}"])
 
 
 def test_a_decimal_nan_is_a_missing_value_as_a_float_nan_is() -> None:
-    # (a signalling NaN refuses to be compared: read without one)
-    for nan in (Decimal("NaN"), Decimal("sNaN")):
-        ws = _stored(_records(nan, nan, nan, None))
-        assert ws.sql("SELECT cost, tokens_in, input FROM steps WHERE step_id = 's2'").fetchall() == [
-            (None, None, None)
-        ]
+    # (a signalling NaN refuses to be compared: read without one; each NaN a run of its own)
+    nans = {"quiet": Decimal("NaN"), "signalling": Decimal("sNaN")}
+    ws = _stored([dict(r, run_id=run) for run, nan in nans.items() for r in _records(nan, nan, nan, None)])
+    assert ws.sql(
+        "SELECT run_id, cost, tokens_in, input FROM steps WHERE step_id = 's2' ORDER BY run_id"
+    ).fetchall() == [("quiet", None, None, None), ("signalling", None, None, None)]

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from _otlp_json import otlp_span
 from test_openinference import span_tree
 
@@ -45,35 +44,38 @@ def test_a_message_index_in_another_scripts_digits_replaces_no_message(tmp_path:
     assert json.loads(inp)[0]["content"] == "real question"
 
 
-@pytest.mark.parametrize(
-    "duration", ["PT\u0660.\u0669S", "PT\uff10.\uff19S"], ids=["arabic-indic", "fullwidth"]
-)
-def test_a_duration_in_another_scripts_digits_is_quarantined(tmp_path: Path, duration: str) -> None:
-    tree = span_tree()
-    tree["spans"][0]["child_spans"][0]["child_spans"][1]["duration"] = duration  # (the tool span, tool1)
-    path = tmp_path / "tree.json"
-    path.write_text(json.dumps(tree), encoding="utf-8")
+_DURATIONS = {"arabic-indic": "PT\u0660.\u0669S", "fullwidth": "PT\uff10.\uff19S"}
+
+
+def test_a_duration_in_another_scripts_digits_is_quarantined(tmp_path: Path) -> None:
+    # (a tree a script, a trace each, in one call)
+    paths = []
+    for script, duration in _DURATIONS.items():
+        tree = span_tree(script)
+        tree["spans"][0]["child_spans"][0]["child_spans"][1]["duration"] = duration  # (the tool span, tool1)
+        paths.append(tmp_path / f"tree-{script}.json")
+        paths[-1].write_text(json.dumps(tree), encoding="utf-8")
     ws = wb.open()
-    report = ws.ingest(path, progress=False)
-    assert report.quarantined == 1
-    assert ws.sql("SELECT step_id FROM steps WHERE step_id = 'tool1'").fetchall() == []
+    report = ws.ingest(paths, progress=False)
+    assert report.quarantined == len(_DURATIONS)
+    assert ws.sql("SELECT count(DISTINCT run_id) FROM steps").fetchall() == [(len(_DURATIONS),)]
+    assert ws.sql("SELECT run_id FROM steps WHERE step_id = 'tool1'").fetchall() == []
 
 
-@pytest.mark.parametrize(
-    "field,text", [("tokens_in", "\u0661\u0662"), ("cost", "\u0661.\u0665")], ids=["count", "cost"]
-)
-def test_a_native_number_in_another_scripts_digits_is_quarantined(
-    tmp_path: Path, field: str, text: str
-) -> None:
+def test_a_native_number_in_another_scripts_digits_is_quarantined(tmp_path: Path) -> None:
+    # (a count and a cost in Arabic-Indic digits, each a step of one file beside a good one)
     step = {"record": "step", "run_id": "r1", "agent": "a", "kind": "llm", "output": "x"}
     path = tmp_path / "steps.jsonl"
     path.write_text(
-        json.dumps({**step, "step_id": "s1", field: text})
+        json.dumps({**step, "step_id": "count", "tokens_in": "\u0661\u0662"})
         + "\n"
         + json.dumps({**step, "step_id": "s2"})
+        + "\n"
+        + json.dumps({**step, "step_id": "cost", "cost": "\u0661.\u0665"})
         + "\n",
         encoding="utf-8",
     )
     ws = wb.open()
     report = ws.ingest(path, progress=False)
-    assert (report.stored, report.quarantined) == (1, 1)
+    assert (report.stored, report.quarantined) == (1, 2)
+    assert sorted(ws.sql("SELECT step_id FROM quarantine").fetchall()) == [("cost",), ("count",)]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 import workbench as wb
 
 RUN = json.dumps({"record": "run", "run_id": "r1", "outcome": "success"})
@@ -108,21 +106,24 @@ def _records() -> list:
 _NATIVE = "\n".join([RUN, FAST, CHILD]) + "\n"
 
 
-@pytest.mark.parametrize("text", [_NATIVE, _otlp("ab" * 16, "step")], ids=["native", "otlp"])
-def test_two_files_with_the_same_steps_in_one_call_are_as_two_calls(tmp_path: Path, text: str) -> None:
+def test_two_files_with_the_same_steps_in_one_call_are_as_two_calls(tmp_path: Path) -> None:
     # Two exports of one trace (or a file copied under another name): the second holds nothing new, as a
-    # second call would find. They were quarantined as duplicates of themselves.
-    a, b = tmp_path / "export-a.jsonl", tmp_path / "export-b.jsonl"
-    a.write_text(text)
-    b.write_text(text)
+    # second call would find. They were quarantined as duplicates of themselves. (A native log and an OTLP
+    # trace, each twice, in one call; a call a file in the other store.)
+    files = []
+    for fmt, text in (("native", _NATIVE), ("otlp", _otlp("ab" * 16, "step"))):
+        for copy in ("a", "b"):
+            files.append(tmp_path / f"{fmt}-export-{copy}.jsonl")
+            files[-1].write_text(text)
     one, two = wb.open(), wb.open()
-    report = one.ingest([a, b])
-    first, second = two.ingest(a), two.ingest(b)
-    assert report.quarantined == 0 == first.quarantined + second.quarantined, report.errors
-    assert report.read == report.stored == first.read + second.read
-    assert report.added == first.added + second.added == first.read
+    report = one.ingest(files)
+    each = [two.ingest(f) for f in files]
+    assert report.quarantined == 0 == sum(r.quarantined for r in each), report.errors
+    assert report.read == report.stored == sum(r.read for r in each)
+    assert report.added == sum(r.added for r in each) == each[0].read + each[2].read
+    assert (each[1].added, each[3].added) == (0, 0)
     assert _store(one) == _store(two)
-    again = one.ingest([a, b])
+    again = one.ingest(files)
     assert (again.added, again.quarantined) == (0, 0) and _store(one) == _store(two)
 
 

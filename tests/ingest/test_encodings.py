@@ -122,20 +122,22 @@ ENCODINGS = {
 }
 
 
-@pytest.mark.parametrize("fmt", sorted(FILES))
-def test_every_format_reads_the_same_in_every_encoding(tmp_path: Path, fmt: str) -> None:
-    name, text = FILES[fmt]
+def test_every_format_reads_the_same_in_every_encoding(tmp_path: Path) -> None:
+    # every format's plain file in one call, then every format in every encoding in one call (each file is told
+    # its encoding and format alone, among files of the other formats and encodings); where they are not all
+    # read alike, each again in a store of its own, to name the format and encoding
     ws = wb.open()
-    plain = tmp_path / ("plain-" + name)
-    plain.write_bytes(text.encode())
-    first = ws.ingest(plain)
-    assert first.stored >= 1 and first.quarantined == 0
-    paths = {}
-    for encoding, encode in ENCODINGS.items():
-        paths[encoding] = tmp_path / (encoding + "-" + name)
-        paths[encoding].write_bytes(encode(text))
+    plain, encoded = {}, {}
+    for fmt, (name, text) in sorted(FILES.items()):
+        plain[fmt] = tmp_path / f"plain-{fmt}-{name}"
+        plain[fmt].write_bytes(text.encode())
+        for encoding, encode in ENCODINGS.items():
+            encoded[fmt, encoding] = tmp_path / f"{encoding}-{fmt}-{name}"
+            encoded[fmt, encoding].write_bytes(encode(text))
+    first = ws.ingest(list(plain.values()))
+    assert first.stored >= len(FILES) and first.quarantined == 0
 
-    def same(report: wb.IngestReport, files: int) -> bool:
+    def same(report: wb.IngestReport, first: wb.IngestReport, files: int) -> bool:
         # the same records with the same content: nothing new, and no conflict with what is stored
         return (report.read, report.stored, report.quarantined, report.added) == (
             first.read * files,
@@ -144,14 +146,13 @@ def test_every_format_reads_the_same_in_every_encoding(tmp_path: Path, fmt: str)
             0,
         )
 
-    # every encoding in one call (each file is told its encoding and format alone); where they are not all read
-    # alike, each again in a call of its own, to name the encoding
-    if not same(ws.ingest(list(paths.values())), len(paths)):
-        for encoding, path in paths.items():
+    if not same(ws.ingest(list(encoded.values())), first, len(ENCODINGS)):
+        for (fmt, encoding), path in encoded.items():
             alone = wb.open()
-            alone.ingest(plain)
-            assert same(alone.ingest(path), 1), encoding
-        raise AssertionError("each encoding is read alike alone, not in one call")
+            one = alone.ingest(plain[fmt])
+            assert one.stored >= 1 and one.quarantined == 0, fmt
+            assert same(alone.ingest(path), one, 1), (fmt, encoding)
+        raise AssertionError("each format and encoding is read alike alone, not in one call")
 
 
 def test_utf16_gzip_and_an_undecodable_unit_cost_only_their_record(tmp_path: Path) -> None:
@@ -167,12 +168,13 @@ def test_utf16_gzip_and_an_undecodable_unit_cost_only_their_record(tmp_path: Pat
     assert row["line"] == 3 and "UTF-8" in row["reason"], row["reason"]
 
 
-@pytest.mark.parametrize("name", ["x.jsonl", "x.jsonl.gzip", "download"])
-def test_gzip_is_told_by_its_bytes_not_its_name(tmp_path: Path, name: str) -> None:
-    path = tmp_path / name
-    path.write_bytes(gzip.compress(FILES["otlp"][1].encode()))
-    report = wb.open().ingest(path)
-    assert (report.stored, report.quarantined) == (3, 0)
+def test_gzip_is_told_by_its_bytes_not_its_name(tmp_path: Path) -> None:
+    # (three names in one call: each file is told by its own bytes; the same spans thrice, stored once)
+    paths = [tmp_path / name for name in ("x.jsonl", "x.jsonl.gzip", "download")]
+    for path in paths:
+        path.write_bytes(gzip.compress(FILES["otlp"][1].encode()))
+    report = wb.open().ingest(paths)
+    assert (report.stored, report.quarantined, report.added, len(report.files)) == (9, 0, 3, 3)
 
 
 def test_other_compressions_are_named_not_read_as_text(tmp_path: Path) -> None:
@@ -191,21 +193,25 @@ def test_other_compressions_are_named_not_read_as_text(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("fmt", ["native", "otlp", "openinference"])
-def test_old_mac_line_ends_number_lines_as_the_file_shows_them(tmp_path: Path, fmt: str) -> None:
+def test_old_mac_line_ends_number_lines_as_the_file_shows_them(tmp_path: Path) -> None:
     # A broken second line is quarantined as line 2, the others are read: a file whose lines end in CR
-    # was one line (one broken record) or in no known format.
-    lines = FILES[fmt][1].splitlines()
-    path = tmp_path / "mac.jsonl"
-    path.write_bytes("\r".join([lines[0], '{"broken', *lines[1:]]).encode() + b"\r")
+    # was one line (one broken record) or in no known format. (A file a format, all in one call.)
     ws = wb.open()
-    report = ws.ingest(path)
-    steps = len(lines) - (fmt == "native")  # (the native file's first line is its run record)
-    assert (report.read, report.stored, report.quarantined) == (steps + 1, steps, 1)
-    assert list(ws.quarantine()["line"]) == [2]
-    assert ws.sql("SELECT min(line), max(line) FROM steps").fetchall() == [
-        (1 + 2 * (fmt == "native"), len(lines) + 1)
-    ]
+    paths, read = {}, []
+    for fmt in ("native", "otlp", "openinference"):
+        lines = FILES[fmt][1].splitlines()
+        paths[fmt] = tmp_path / f"mac-{fmt}.jsonl"
+        paths[fmt].write_bytes("\r".join([lines[0], '{"broken', *lines[1:]]).encode() + b"\r")
+        read.append(len(lines) - (fmt == "native") + 1)  # (the native file's first line is its run record)
+    report = ws.ingest(list(paths.values()))
+    assert (report.read, report.stored, report.quarantined) == (sum(read), sum(read) - 3, 3)
+    for fmt, path in paths.items():
+        lines = FILES[fmt][1].splitlines()
+        file = str(path.resolve())
+        assert ws.sql("SELECT line FROM quarantine WHERE file = ?", [file]).fetchall() == [(2,)], fmt
+        assert ws.sql("SELECT min(line), max(line) FROM steps WHERE file = ?", [file]).fetchall() == [
+            (1 + 2 * (fmt == "native"), len(lines) + 1)
+        ], fmt
 
 
 def test_old_mac_line_ends_in_a_labels_file(tmp_path: Path) -> None:

@@ -69,22 +69,23 @@ def test_a_named_file_in_no_format_is_still_an_error(tmp_path: Path) -> None:
         wb.open().ingest(readme)
 
 
-@pytest.mark.parametrize("name", ["run[1].jsonl", "star*.jsonl", "what?.jsonl"])
-def test_an_existing_path_is_taken_literally_before_any_glob(tmp_path: Path, name: str) -> None:
-    _native(tmp_path / name, "literal")
+def test_an_existing_path_is_taken_literally_before_any_glob_and_a_glob_still_works_for_others(
+    tmp_path: Path,
+) -> None:
+    # (three literal names and one glob in one call: each name is read as it is given)
+    names = ["run[1].jsonl", "star*.jsonl", "what?.jsonl"]
+    for n, name in enumerate(names):
+        _native(tmp_path / name, f"literal{n}")
     _native(tmp_path / "star-other.jsonl", "other")  # what "star*" would match as a glob
     _native(tmp_path / "run1.jsonl", "other1")  # what "run[1]" would match as a glob
-    ws = wb.open()
-    report = ws.ingest(tmp_path / name)
-    assert ws.runs()["run_id"].tolist() == ["literal"] and len(report.files) == 1
-
-
-def test_a_glob_still_works_for_paths_that_do_not_exist(tmp_path: Path) -> None:
+    _native(tmp_path / "whatX.jsonl", "other2")  # what "what?" would match as a glob
+    # a glob for paths that do not exist still works
     _native(tmp_path / "a1.jsonl", "r1")
     _native(tmp_path / "a2.jsonl", "r2")
     ws = wb.open()
-    ws.ingest(str(tmp_path / "a*.jsonl"))
-    assert sorted(ws.runs()["run_id"]) == ["r1", "r2"]
+    report = ws.ingest([tmp_path / name for name in names] + [str(tmp_path / "a*.jsonl")])
+    assert sorted(ws.runs()["run_id"]) == ["literal0", "literal1", "literal2", "r1", "r2"]
+    assert len(report.files) == 5
 
 
 def test_a_file_name_that_is_not_utf8_is_read_and_shown_escaped(tmp_path: Path) -> None:

@@ -335,7 +335,7 @@ def test_agent_framework_console_exporter_spans(tmp_path: Path) -> None:
     assert agents["chat gpt-4o"] == agents["execute_tool get_weather"] == {"Weather agent"}
 
 
-def _console_chat(end: bool, name: str = "chat gpt-4o") -> str:
+def _console_chat(end: bool, name: str = "chat gpt-4o", trace: str = "ab" * 16) -> str:
     """A chat span as Agent Framework's console exporter printed it: at its start (no end time, no response
     model or usage yet) and again, complete, at its end."""
     attrs: dict[str, Any] = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o"}
@@ -350,7 +350,7 @@ def _console_chat(end: bool, name: str = "chat gpt-4o") -> str:
     return json.dumps(
         {
             "name": name,
-            "context": {"trace_id": "0x" + "ab" * 16, "span_id": "0x" + "01" * 8},
+            "context": {"trace_id": "0x" + trace, "span_id": "0x" + "01" * 8},
             "kind": "SpanKind.INTERNAL",
             "parent_id": None,
             "start_time": T.format(1),
@@ -362,38 +362,39 @@ def _console_chat(end: bool, name: str = "chat gpt-4o") -> str:
     )
 
 
-@pytest.mark.parametrize("order", ["early first", "complete first"])
-def test_a_copy_taken_before_the_span_ended_is_superseded_by_the_complete_one(
-    tmp_path: Path, order: str
-) -> None:
+def test_a_copy_taken_before_the_span_ended_is_superseded_by_the_complete_one(tmp_path: Path) -> None:
     """Josh-Weston/microsoft-agent-framework-samples traces.jsonl prints spans twice, first without an end:
-    the complete copy is kept, the early one counted (not quarantined as a conflict), and the report says so."""
-    copies = [_console_chat(False), _console_chat(True)]
+    the complete copy is kept, the early one counted (not quarantined as a conflict), and the report says so.
+    An early copy that differs in more than a running span fills in is still a conflict. (Each case a trace of
+    its own in one file: the early copy first, the complete one first, the other name.)"""
+    early, complete, other = "ab" * 16, "cd" * 16, "ef" * 16
     path = tmp_path / "traces.jsonl"
-    path.write_text("\n".join(copies if order == "early first" else copies[::-1]) + "\n")
+    path.write_text(
+        "\n".join(
+            [
+                _console_chat(False, trace=early),
+                _console_chat(True, trace=early),
+                _console_chat(True, trace=complete),
+                _console_chat(False, trace=complete),
+                _console_chat(False, name="chat other", trace=other),
+                _console_chat(True, trace=other),
+            ]
+        )
+        + "\n"
+    )
     ws = wb.open()
     report = ws.ingest(path)
-    assert (report.read, report.stored, report.quarantined, report.added) == (2, 2, 0, 1)
+    assert (report.read, report.stored, report.quarantined, report.added) == (6, 5, 1, 3)
     assert any("before they ended" in n for n in report.notes)
-    assert ws.sql("SELECT model, tokens_in, ended_at IS NOT NULL FROM steps").fetchall() == [
-        ("gpt-4o-2024-08-06", 120, True)
-    ]
+    steps = "SELECT model, tokens_in, ended_at IS NOT NULL FROM steps WHERE run_id = ?"
+    for trace in (early, complete):
+        assert ws.sql(steps, [trace]).fetchall() == [("gpt-4o-2024-08-06", 120, True)], trace
+    assert "differs in name, model, ended_at" in ws.sql("SELECT reason FROM quarantine").fetchall()[0][0]
+    assert ws.sql("SELECT name FROM steps WHERE run_id = ?", [other]).fetchall() == [("chat gpt-4o",)]
     # ... and so is an early copy arriving after the complete one is stored.
     again = tmp_path / "early.jsonl"
-    again.write_text(_console_chat(False) + "\n")
-    assert (ws.ingest(again).quarantined, ws.sql("SELECT count(*) FROM steps").fetchall()) == (0, [(1,)])
-
-
-def test_an_early_copy_that_differs_in_more_than_a_running_span_fills_in_is_still_a_conflict(
-    tmp_path: Path,
-) -> None:
-    path = tmp_path / "traces.jsonl"
-    path.write_text(_console_chat(False, name="chat other") + "\n" + _console_chat(True) + "\n")
-    ws = wb.open()
-    report = ws.ingest(path)
-    assert (report.read, report.stored, report.quarantined) == (2, 1, 1)
-    assert "differs in name, model, ended_at" in ws.sql("SELECT reason FROM quarantine").fetchall()[0][0]
-    assert ws.sql("SELECT name FROM steps").fetchall() == [("chat gpt-4o",)]
+    again.write_text(_console_chat(False, trace=early) + "\n" + _console_chat(False, trace=complete) + "\n")
+    assert (ws.ingest(again).quarantined, ws.sql("SELECT count(*) FROM steps").fetchall()) == (0, [(3,)])
 
 
 def _agentops_span(sid: str, parent: str, name: str, attrs: dict[str, Any], kind: str = "Internal") -> dict:

@@ -359,36 +359,42 @@ def _obs(
     }
 
 
-@pytest.mark.parametrize(
-    ("scope", "system"),
-    [("ai.koog", "koog"), ("pydantic-ai", "pydantic-ai"), ("openinference.instrumentation.beeai", "beeai")],
-)
-def test_framework_scopes_and_tool_spans_without_an_operation(
-    tmp_path: Path, scope: str, system: str
-) -> None:
-    """Koog marks its nodes as LangGraph's and its tool spans only by gen_ai.tool.name (a real export's shape)."""
-    doc = {
-        "trace": {"id": "t1", "name": "agent.x"},
-        "observations": [
-            _obs("a", None, "AGENT", "agent.x", scope, {"gen_ai.operation.name": "create_agent"}),
-            _obs("n", "a", "SPAN", "node.nodeExecuteTool", scope, {}, langgraph_node="nodeExecuteTool"),
-            _obs(
-                "t",
-                "n",
-                "SPAN",
-                "tool.ByeTool",
-                scope,
-                {
-                    "gen_ai.tool.name": "ByeTool",
-                    "gen_ai.tool.call.id": "c1",
-                    "input.value": '{"name": "Bob"}',
-                },
-            ),
-        ],
-    }
-    path = tmp_path / "koog.trace.json"
-    path.write_text(json.dumps(doc))
+_SCOPES = {"ai.koog": "koog", "pydantic-ai": "pydantic-ai", "openinference.instrumentation.beeai": "beeai"}
+
+
+def test_framework_scopes_and_tool_spans_without_an_operation(tmp_path: Path) -> None:
+    """Koog marks its nodes as LangGraph's and its tool spans only by gen_ai.tool.name (a real export's shape).
+    (Each framework's scope a trace of its own, read in one call.)"""
+    paths = []
+    for scope, system in _SCOPES.items():
+        doc = {
+            "trace": {"id": system, "name": "agent.x"},
+            "observations": [
+                _obs("a", None, "AGENT", "agent.x", scope, {"gen_ai.operation.name": "create_agent"}),
+                _obs("n", "a", "SPAN", "node.nodeExecuteTool", scope, {}, langgraph_node="nodeExecuteTool"),
+                _obs(
+                    "t",
+                    "n",
+                    "SPAN",
+                    "tool.ByeTool",
+                    scope,
+                    {
+                        "gen_ai.tool.name": "ByeTool",
+                        "gen_ai.tool.call.id": "c1",
+                        "input.value": '{"name": "Bob"}',
+                    },
+                ),
+            ],
+        }
+        for obs in doc["observations"]:
+            obs["traceId"] = system
+        paths.append(tmp_path / f"{system}.trace.json")
+        paths[-1].write_text(json.dumps(doc))
     ws = wb.open()
-    assert ws.ingest(path).stored == 3
-    assert ws.sql("SELECT system FROM runs").fetchall() == [(system,)]
-    assert ws.sql("SELECT kind, tool FROM steps WHERE step_id = 't'").fetchall() == [("tool", "ByeTool")]
+    assert ws.ingest(paths).stored == 3 * len(_SCOPES)
+    assert ws.sql("SELECT run_id, system FROM runs ORDER BY run_id").fetchall() == sorted(
+        (system, system) for system in _SCOPES.values()
+    )
+    assert ws.sql(
+        "SELECT run_id, kind, tool FROM steps WHERE step_id = 't' ORDER BY run_id"
+    ).fetchall() == sorted((system, "tool", "ByeTool") for system in _SCOPES.values())

@@ -5,24 +5,21 @@ path now builds its Arrow arrays from buffers. A call that reads only OTLP files
 ``OTLP_STAGE_MEMORY`` and merges within ``OTLP_MERGE_MEMORY`` (its reader holds one block's spans at a
 time and stages into the compressed stage database): at 1M generated spans the peak RSS fell from 531
 to 411 MB (see the README).
+
+That an OTLP ingest on the SQL path leaves pandas unimported is checked by test_otlp26_python_rows.py, in a child
+process ingesting this module's traces (the SQL path) and a line more that the Python reader takes.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-import workbench
 import workbench as wb
 from workbench.ingest import _driver, otlp
-
-_ROOT = Path(workbench.__file__).resolve().parents[1]
 
 _CHILD = """
 import json, sys
@@ -107,24 +104,6 @@ def _write_traces(path: Path, n_traces: int) -> int:
     return 4 * n_traces
 
 
-def test_an_otlp_ingest_on_the_sql_path_leaves_pandas_unimported(tmp_path: Path) -> None:
-    path = tmp_path / "traces.jsonl"
-    n = _write_traces(path, 200)
-    assert path.stat().st_size > 64 * 1024  # (the SQL path: smaller files are read in Python)
-    env = {**os.environ, "PYTHONPATH": str(_ROOT)}
-    out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(tmp_path / "store.duckdb"), str(path)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-        cwd=tmp_path,
-    )
-    got = json.loads(out.stdout.strip().splitlines()[-1])
-    assert (got["stored"], got["quarantined"]) == (n, 0)
-    assert got["pandas"] == []
-
-
 def _limit_of(setting: str) -> str:
     """The memory limit as DuckDB reports it once set to ``setting``."""
     con = duckdb.connect()
@@ -146,20 +125,6 @@ def limits_while_staging(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def test_an_otlp_only_call_stages_within_the_otlp_budget(
-    tmp_path: Path, limits_while_staging: list[str]
-) -> None:
-    path = tmp_path / "traces.jsonl"
-    n = _write_traces(path, 200)
-    with wb.open(tmp_path / "store.duckdb") as ws:
-        report = ws.ingest(path, format="otlp", progress=False)
-        after = ws.sql("SELECT current_setting('memory_limit') AS m").fetchall()[0][0]
-        again = ws.ingest(path, format="otlp", progress=False)  # (idempotent: nothing new)
-    assert (report.stored, report.quarantined, again.added) == (n, 0, 0)
-    assert limits_while_staging == [_limit_of(_driver.OTLP_STAGE_MEMORY)] * 2
-    assert after != _limit_of(_driver.OTLP_STAGE_MEMORY)  # (reset after the call)
-
-
 @pytest.fixture
 def merge_limits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """DuckDB's memory limit each time a call's merge starts."""
@@ -174,8 +139,8 @@ def merge_limits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def test_an_otlp_only_call_merges_within_its_staging_budget(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, merge_limits: list[str]
+def test_an_otlp_only_call_stages_and_merges_within_the_otlp_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limits_while_staging: list[str], merge_limits: list[str]
 ) -> None:
     # At 1M SDK-written spans the merge at 256MB set the call's peak RSS (396-402 MB, above the bare DuckDB
     # read's 376-388); within staging's budget it stays under staging's peak (see _driver).
@@ -187,10 +152,13 @@ def test_an_otlp_only_call_merges_within_its_staging_budget(
     with wb.open(tmp_path / "store.duckdb") as ws:
         report = ws.ingest(path, format="otlp", progress=False)
         stored = ws.sql("SELECT count(*) FROM steps").fetchall()[0][0]
-    assert (report.stored, report.quarantined, stored) == (n, 0, n)
-    assert merge_limits == [
-        _limit_of(_driver.OTLP_STAGE_MEMORY)
-    ]  # (once: no retry within MERGE_RETRY_MEMORY)
+        after = ws.sql("SELECT current_setting('memory_limit') AS m").fetchall()[0][0]
+        again = ws.ingest(path, format="otlp", progress=False)  # (idempotent: nothing new)
+    assert (report.stored, report.quarantined, stored, again.added) == (n, 0, n, 0)
+    assert limits_while_staging == [_limit_of(_driver.OTLP_STAGE_MEMORY)] * 2
+    assert after != _limit_of(_driver.OTLP_STAGE_MEMORY)  # (reset after the call)
+    # (once a call: no retry within MERGE_RETRY_MEMORY)
+    assert merge_limits == [_limit_of(_driver.OTLP_STAGE_MEMORY)] * 2
 
 
 def test_the_any_duplicate_test_finds_a_repeated_step_and_only_then() -> None:

@@ -60,21 +60,17 @@ def inserts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return taken
 
 
-def test_a_small_file_inserts_each_block_as_it_is_mapped(tmp_path: Path, inserts: list[int]) -> None:
-    path = _write(tmp_path / "small.jsonl", 12)
-    assert 2 * 1024 < path.stat().st_size < 40 * 1024
-    fast = snapshot(path, True)
-    assert len(inserts) > 3 and set(inserts) == {1}
-    assert fast == snapshot(path, False) and fast[3] == 23
-
-
-def test_a_big_file_holds_its_blocks_for_one_insert_and_stages_the_same(
+def test_a_small_file_inserts_each_block_as_it_is_mapped_and_a_big_one_holds_them_for_one_insert(
     tmp_path: Path, inserts: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = _write(tmp_path / "big.jsonl", 12)
+    # (one file staged as a small one, then as a big one: the same rows either way)
+    path = _write(tmp_path / "small.jsonl", 12)
+    assert 2 * 1024 < path.stat().st_size < 40 * 1024
     small = snapshot(path, True)
     blocks = len(inserts)
+    assert blocks > 3 and set(inserts) == {1}
+    assert small == snapshot(path, False) and small[3] == 23
     inserts.clear()
     monkeypatch.setattr(_otlp_sql, "_SMALL_FILE_BYTES", 1024)
-    assert snapshot(path, True) == small
-    assert blocks > 3 and inserts == [blocks]
+    assert snapshot(path, True) == small, "big"
+    assert inserts == [blocks], "big"

@@ -35,11 +35,12 @@ def _rows(db: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
-def test_a_small_otlp_file_merges_within_the_small_limit(
+def test_a_small_otlp_file_merges_within_the_small_limit_and_out_of_it_runs_again_keeping_every_row(
     tmp_path: Path, merge_limits: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "traces.jsonl"
     n = _write_traces(path, 300)
+    small_bytes = _driver.OTLP_SMALL_MERGE_BYTES
     with wb.open(tmp_path / "small.duckdb") as ws:
         report = ws.ingest(path, format="otlp", progress=False)
     monkeypatch.setattr(_driver, "OTLP_SMALL_MERGE_BYTES", path.stat().st_size)  # (the file is now "big")
@@ -51,6 +52,16 @@ def test_a_small_otlp_file_merges_within_the_small_limit(
     small_rows, big_rows = _rows(tmp_path / "small.duckdb"), _rows(tmp_path / "big.duckdb")
     assert len(small_rows["steps"]) == n
     assert small_rows == big_rows
+    # a small file again, in a limit no merge fits in: the merge fails, its transaction rolls back, and it runs
+    # again within the retry's, keeping every row the small store holds
+    merge_limits.clear()
+    monkeypatch.setattr(_driver, "OTLP_SMALL_MERGE_BYTES", small_bytes)
+    monkeypatch.setattr(_driver, "OTLP_SMALL_MERGE_MEMORY", "1MB")
+    with wb.open(tmp_path / "store.duckdb") as ws:
+        report = ws.ingest(path, format="otlp", progress=False)
+    assert (report.stored, report.quarantined) == (n, 0), "retry"
+    assert merge_limits == [_limit_of("1MB"), _limit_of(_driver.MERGE_RETRY_MEMORY)], "retry"
+    assert _rows(tmp_path / "store.duckdb") == small_rows, "retry"
 
 
 def test_a_compressed_file_counts_as_its_decompressed_size(
@@ -65,20 +76,3 @@ def test_a_compressed_file_counts_as_its_decompressed_size(
     with wb.open(tmp_path / "store.duckdb") as ws:
         assert ws.ingest(packed, format="otlp", progress=False).stored == n
     assert merge_limits == [_limit_of(_driver.OTLP_MERGE_MEMORY)]
-
-
-def test_a_merge_out_of_the_small_limit_runs_again_and_keeps_every_row(
-    tmp_path: Path, merge_limits: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "traces.jsonl"
-    n = _write_traces(path, 300)
-    with wb.open(tmp_path / "plain.duckdb") as ws:
-        ws.ingest(path, format="otlp", progress=False)
-    merge_limits.clear()
-    # (a limit no merge fits in: the merge fails, its transaction rolls back, and it runs again within the retry's)
-    monkeypatch.setattr(_driver, "OTLP_SMALL_MERGE_MEMORY", "1MB")
-    with wb.open(tmp_path / "store.duckdb") as ws:
-        report = ws.ingest(path, format="otlp", progress=False)
-    assert (report.stored, report.quarantined) == (n, 0)
-    assert merge_limits == [_limit_of("1MB"), _limit_of(_driver.MERGE_RETRY_MEMORY)]
-    assert _rows(tmp_path / "store.duckdb") == _rows(tmp_path / "plain.duckdb")

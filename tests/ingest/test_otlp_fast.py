@@ -223,8 +223,15 @@ def odd_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_sql_path_equals_python_path(odd_file: Path) -> None:
-    fast, slow = snapshot(odd_file, True), snapshot(odd_file, False)
+@pytest.fixture(scope="module")
+def odd_snapshots(odd_file: Path) -> dict[bool, tuple[list, list, list, int]]:
+    """What each reader stages of the odd file (fast: True, the SQL path), staged once for the tests that read it
+    (plain rows: read only)."""
+    return {fast: snapshot(odd_file, fast) for fast in (True, False)}
+
+
+def test_sql_path_equals_python_path(odd_snapshots: dict[bool, tuple[list, list, list, int]]) -> None:
+    fast, slow = odd_snapshots[True], odd_snapshots[False]
     assert fast[3] == slow[3]
     assert fast[2] == slow[2]
     assert fast[1] == slow[1]
@@ -233,8 +240,8 @@ def test_sql_path_equals_python_path(odd_file: Path) -> None:
         assert a == b, a["name"]
 
 
-def test_odd_inputs_map_as_documented(odd_file: Path) -> None:
-    steps, runs, rejects, read = snapshot(odd_file, True)
+def test_odd_inputs_map_as_documented(odd_snapshots: dict[bool, tuple[list, list, list, int]]) -> None:
+    steps, runs, rejects, read = odd_snapshots[True]
     by = {r["step_id"]: r for r in steps}
     s = by[f"{1:016x}"]
     assert (s["tokens_in"], s["tokens_out"], s["cost"]) == (5, 6, 0.25)
@@ -309,12 +316,12 @@ def test_many_spans_a_line_are_decoded_in_several_batches(
 
 
 def test_a_block_duckdb_cannot_run_is_read_by_the_python_path(
-    odd_file: Path, monkeypatch: pytest.MonkeyPatch
+    odd_file: Path, odd_snapshots: dict[bool, tuple[list, list, list, int]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from workbench.ingest import _otlp_sql
 
     monkeypatch.setitem(_otlp_sql._SQL_CACHE, "spans", "SELECT error('the SQL path broke')")
-    assert snapshot(odd_file, True) == snapshot(odd_file, False)
+    assert snapshot(odd_file, True) == odd_snapshots[False]
 
 
 def test_a_failed_statement_while_staging_does_not_abort_the_ingest(
@@ -325,7 +332,7 @@ def test_a_failed_statement_while_staging_does_not_abort_the_ingest(
     import workbench as wb
     from workbench.ingest import _otlp_sql
 
-    with wb.open(tmp_path / "ok.duckdb") as ws:
+    with wb.open() as ws:  # (the reference: what the file stores when nothing breaks)
         good = ws.ingest(odd_file, format="otlp")
         expected = ws.sql("SELECT run_id, step_id, agent, kind, error FROM steps ORDER BY ALL").fetchall()
     monkeypatch.setitem(_otlp_sql._SQL_CACHE, "spans", "SELECT error('the SQL path broke')")

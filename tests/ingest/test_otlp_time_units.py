@@ -20,8 +20,8 @@ WHEN = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 S = int(WHEN.timestamp())
 
 
-def _span(n: int, start: Any, end: Any) -> dict:
-    out = {"traceId": "ab" * 16, "spanId": f"{n + 1:016x}", "name": f"span {n}", "status": {}}
+def _span(n: int, start: Any, end: Any, trace: str = "ab" * 16) -> dict:
+    out = {"traceId": trace, "spanId": f"{n + 1:016x}", "name": f"span {n}", "status": {}}
     if start is not None:
         out["startTimeUnixNano"] = start
     if end is not None:
@@ -29,51 +29,69 @@ def _span(n: int, start: Any, end: Any) -> dict:
     return out
 
 
-def _doc(times: list[tuple[Any, Any]]) -> dict:
+def _doc(times: list[tuple[Any, Any]], trace: str = "ab" * 16) -> dict:
     return {
         "resourceSpans": [
             {
                 "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "svc"}}]},
                 "scopeSpans": [
-                    {"scope": {"name": "lib"}, "spans": [_span(i, a, b) for i, (a, b) in enumerate(times)]}
+                    {
+                        "scope": {"name": "lib"},
+                        "spans": [_span(i, a, b, trace) for i, (a, b) in enumerate(times)],
+                    }
                 ],
             }
         ]
     }
 
 
-def _write(path: Path, times: list[tuple[Any, Any]], pretty: bool) -> Path:
-    doc = _doc(times)
+def _write(path: Path, times: list[tuple[Any, Any]], pretty: bool, trace: str = "ab" * 16) -> Path:
+    doc = _doc(times, trace)
     path.write_text(json.dumps(doc, indent=2) if pretty else json.dumps(doc) + "\n")
     return path
 
 
-def _times(ws: wb.Workspace) -> list[tuple]:
-    return ws.sql("SELECT started_at, ended_at, latency_ms FROM steps ORDER BY step_id").fetchall()
+def _times(ws: wb.Workspace, run: str | None = None) -> list[tuple]:
+    return ws.sql(
+        "SELECT started_at, ended_at, latency_ms FROM steps WHERE run_id = coalesce(?, run_id) ORDER BY step_id",
+        [run],
+    ).fetchall()
 
 
 def _naive(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, tz=timezone.utc).replace(tzinfo=None)
 
 
+_UNITS = {"seconds": 1, "milliseconds": 1000, "microseconds": 10**6}
+
+
 @pytest.mark.parametrize("pretty", [False, True], ids=["jsonl-sql-path", "document-python-path"])
-@pytest.mark.parametrize(("unit", "per_s"), [("seconds", 1), ("milliseconds", 1000), ("microseconds", 10**6)])
-def test_integer_times_are_read_in_the_unit_their_size_tells(
-    tmp_path: Path, unit: str, per_s: int, pretty: bool
-) -> None:
-    # As the protobuf JSON mapping writes 64-bit integers (text) and as some exporters write them (numbers).
-    path = _write(
-        tmp_path / f"{unit}.json", [(str(S * per_s), str((S + 2) * per_s)), ((S + 3) * per_s, None)], pretty
-    )
+def test_integer_times_are_read_in_the_unit_their_size_tells(tmp_path: Path, pretty: bool) -> None:
+    # As the protobuf JSON mapping writes 64-bit integers (text) and as some exporters write them (numbers). A
+    # file a unit, a trace each, in one call: each file's unit is told by its own times.
+    paths = {
+        unit: _write(
+            tmp_path / f"{unit}.json",
+            [(str(S * per_s), str((S + 2) * per_s)), ((S + 3) * per_s, None)],
+            pretty,
+            f"{per_s:032x}",
+        )
+        for unit, per_s in _UNITS.items()
+    }
     ws = wb.open()
-    report = ws.ingest(path, format="otlp")
-    assert (report.stored, report.quarantined) == (2, 0)
-    assert _times(ws) == [(_naive(S), _naive(S + 2), 2000.0), (_naive(S + 3), None, None)]
-    assert report.notes == [
+    report = ws.ingest(list(paths.values()), format="otlp")
+    assert (report.stored, report.quarantined) == (6, 0)
+    for unit, per_s in _UNITS.items():
+        assert _times(ws, f"{per_s:032x}") == [
+            (_naive(S), _naive(S + 2), 2000.0),
+            (_naive(S + 3), None, None),
+        ], unit
+    assert sorted(report.notes) == sorted(
         f"{path.resolve()}: 3 timestamps read as {unit} since 1970 (told by size; "
         "the format's numbers are nanoseconds)"
-    ]
-    again = ws.ingest(path, format="otlp")  # idempotent: the same steps, no conflict
+        for unit, path in paths.items()
+    )
+    again = ws.ingest(list(paths.values()), format="otlp")  # idempotent: the same steps, no conflict
     assert (again.added, again.quarantined) == (0, 0)
 
 
