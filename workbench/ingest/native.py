@@ -338,19 +338,28 @@ class NativeJsonl(Adapter):
 
 
 class NativeRecords(RecordsAdapter):
-    """Native records already in memory: dicts, or objects with ``to_records()`` (simulated runs)."""
+    """Native records already in memory: dicts, or objects with ``to_records()`` (simulated runs).
+
+    A call of many records writes them as native JSONL to a file of its own and reads that with the file
+    reader's whole-file path (:mod:`._records_spool`); a few, or any the file path will not take, are read
+    record by record in Python here. Either way a record is read as the Python reader reads it in memory.
+    """
 
     name = "native-records"
 
     def stage_records(self, records: Iterable[Any], stage: Stage) -> None:
-        n = 0
-        for item in records:
-            recs = item.to_records() if hasattr(item, "to_records") else [item]
-            for rec in recs:
-                n += 1
-                if isinstance(
-                    rec, dict
-                ):  # (NaN for a missing value, numpy numbers: pandas' values read as Python's)
-                    rec = python_values(rec)
-                with stage.guard(n, rec):
-                    stage_record(rec, n, stage)
+        from ._records_spool import Spooled, each_record, stage_spooled
+
+        if isinstance(records, Spooled):  # (written to a file by the ingest: _records_spool.spool)
+            stage_spooled(records, stage, stage_one)
+            return
+        for n, rec in enumerate(each_record(records), 1):
+            stage_one(rec, n, stage)
+
+
+def stage_one(rec: Any, n: int, stage: Stage) -> None:
+    """Stage record ``n`` given in memory (a dict, or anything else, which is quarantined) in Python."""
+    if isinstance(rec, dict):  # (NaN for a missing value, numpy numbers: pandas' values read as Python's)
+        rec = python_values(rec)
+    with stage.guard(n, rec):
+        stage_record(rec, n, stage)
