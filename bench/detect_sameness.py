@@ -3,15 +3,15 @@
 Usage::
 
     python bench/detect_sameness.py --baseline-pythonpath /tmp/base    # a checkout of main exported there
-    python bench/detect_sameness.py --baseline-pythonpath /tmp/base --jobs 4   # 4 children a side, all at once
+    python bench/detect_sameness.py --baseline-pythonpath /tmp/base --jobs 4   # 4 children a side
 
-Inputs: ingest_sameness.py's (every file under ``tests/**/fixtures`` and ``data/``, the demo data included, and its
-synthetic native files), plus a store of 5 simulated runs (the fixed-cost bench's). Each is ingested into a fresh
-store in memory by this checkout's interpreter and by the baseline's (another venv, or this one with
-``--baseline-pythonpath`` put first on its path), each in a process of its own; then ``wb.detect`` runs on the whole
-store, then again on its first run alone (the scoped path), and each call's findings (every column, sorted) and the
-``detected`` marks are compared. Prints one line per input that differs and a summary; exits 1 when any differs. A
-correctness check, not a timing: no figures but counts.
+Inputs: ingest_sameness.py's (every file under ``tests/**/fixtures`` and ``data/``, the demo data included,
+and its synthetic native files), plus a store of 5 simulated runs (the fixed-cost bench's). Each is ingested
+into a fresh store in memory by this checkout's interpreter and by the baseline's (another venv, or this one
+with ``--baseline-pythonpath`` put first on its path), each in a process of its own; then ``wb.detect`` runs
+on the whole store, then again on its first run alone (the scoped path), and each call's findings (every
+column, sorted) and the ``detected`` marks are compared. Prints one line per input that differs and a summary;
+exits 1 when any differs. A correctness check, not a timing: no figures but counts.
 """
 
 from __future__ import annotations
@@ -118,7 +118,8 @@ def main() -> None:
                 name = os.path.relpath(f, ROOT) if f.startswith(str(ROOT)) else Path(f).name
                 print(f"DIFFERS {name}: {', '.join(what)}")
         print(
-            f"{len(files)} inputs, each detected whole and scoped; {found} findings (ours, whole); {bad} differ"
+            f"{len(files)} inputs, each detected whole and scoped; {found} findings (ours, whole); "
+            f"{bad} differ"
         )
         sys.exit(1 if bad else 0)
 

@@ -131,10 +131,14 @@ UNION ALL SELECT 'edges', count(*), min(rowid), max(rowid), NULL
 """
 
 
-def _one_chunk(con, families: list[str]) -> tuple[pa.Table, list[tuple[int, int, int, int, int]], int] | None:  # noqa: ANN001
-    """:func:`_chunks`' answer in one statement (six fewer) when the scope is one chunk: fewer steps than
-    PARALLEL_FROM (so fewer than CHUNK_STEPS, whatever the workers) and no run of it without a step (the general
-    numbering puts those after the others, in a chunk of their own when any step is in scope); else None."""
+def _one_chunk(
+    con,  # noqa: ANN001
+    families: list[str],
+) -> tuple[pa.Table, list[tuple[int, int, int, int, int]], int] | None:
+    """:func:`_chunks`' answer in two statements (in place of six) when the scope is one chunk: fewer steps
+    than PARALLEL_FROM (so fewer than CHUNK_STEPS, whatever the workers) and no run of it without a step (the
+    general numbering puts those after the others, in a chunk of their own when any step is in scope); else
+    None."""
     rows = {
         name: rest for name, *rest in con.execute(_ONE_CHUNK, {"edges": "cascade" in families}).fetchall()
     }

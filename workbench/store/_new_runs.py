@@ -1,10 +1,10 @@
 """refresh_runs.sql's rows of runs the store did not hold, in one statement.
 
 When no affected run is in the runs table (the driver's ``old_runs`` count is 0: nothing to delete, no mark to
-drop), refresh_runs.sql's working tables run_steps, run_declared, run_labelled and run_rows are read by its INSERT
-into runs alone. Made as tables, they were five statements of a small call's merge, each planned for a few rows
-(~1-7 ms apiece, most of it DuckDB's planning); here they are the CTEs of that INSERT, their queries the file's own
-text, so a rule changed in refresh_runs.sql (or run_declared_once.sql) is changed here too.
+drop), refresh_runs.sql's working tables run_steps, run_declared, run_labelled and run_rows are read by its
+INSERT into runs alone. Made as tables, they were five statements of a small call's merge, each planned for a
+few rows (~1-7 ms apiece, most of it DuckDB's planning); here they are the CTEs of that INSERT, their queries
+the file's own text, so a rule changed in refresh_runs.sql (or run_declared_once.sql) is changed here too.
 """
 
 from __future__ import annotations
@@ -21,8 +21,10 @@ _CREATE = re.compile(r"CREATE OR REPLACE TEMP TABLE (\w+) AS\s+(.*)", re.DOTALL)
 
 @functools.lru_cache(maxsize=None)
 def new_runs_insert(runs_again: bool) -> str:
-    """The INSERT INTO runs of refresh_runs.sql's rows section with the tables it reads as CTEs; run_declared in
-    the grouped form when a run id is given twice in the call (``runs_again``), else run_declared_once.sql's."""
+    """The INSERT INTO runs of refresh_runs.sql's rows section with the tables it reads as CTEs; run_declared
+    in the grouped form when a run id is given twice in the call (``runs_again``), else
+    run_declared_once.sql's.
+    """
     sections = dict(sql_sections("refresh_runs"))
     stmts = [s for name in _TABLES for s in sections[name]]
     if not runs_again:
