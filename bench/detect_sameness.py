@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -66,23 +67,34 @@ def start(python: str, pythonpath: str | None, files: list[str], cwd: str, jobs:
     if pythonpath:
         env["PYTHONPATH"] = pythonpath + os.pathsep + env.get("PYTHONPATH", "")
     size = -(-len(files) // jobs)
-    return [
-        subprocess.Popen(
+    procs = []
+    for lo in range(0, len(files), size):
+        said, told = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+        proc = subprocess.Popen(
             [python, __file__, "--child", *files[lo : lo + size]],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            # (to files, not pipes: a side's children wrote on while the other side's were read, and a full pipe
+            # stopped them until then, the two sides one after the other)
+            stdout=said,
+            stderr=told,
             text=True,
             env=env,
             cwd=cwd,
         )
-        for lo in range(0, len(files), size)
-    ]
+        proc.files = (said, told)
+        procs.append(proc)
+    return procs
+
+
+def _read(f) -> str:  # noqa: ANN001
+    f.seek(0)
+    return f.read()
 
 
 def results(python: str, procs: list) -> list:
     out = []
     for proc in procs:
-        stdout, stderr = proc.communicate()
+        proc.wait()
+        stdout, stderr = (_read(f) for f in proc.files)
         if proc.returncode:
             raise SystemExit(f"{python}: a child failed ({proc.returncode}): {stderr[-2000:]}")
         if proc is procs[0]:
@@ -98,6 +110,9 @@ def main() -> None:
         "--baseline-pythonpath", default=None, help="a baseline checkout's root, put first on its path"
     )
     parser.add_argument("--jobs", type=int, default=1, help="children per side, all run at once")
+    parser.add_argument(
+        "--only", default=None, help="only the inputs whose path matches this regex (and the sim)"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("files", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -106,6 +121,8 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="detect_sameness_") as tmp:
         files = [SIM, *(str(p) for p in inputs(Path(tmp)))]
+        if args.only:
+            files = [SIM, *(f for f in files[1:] if re.search(args.only, f))]
         ours_procs = start(sys.executable, str(ROOT), files, tmp, args.jobs)
         base_procs = start(args.baseline_python, args.baseline_pythonpath, files, tmp, args.jobs)
         r_ours, r_base = results(sys.executable, ours_procs), results(args.baseline_python, base_procs)
