@@ -160,23 +160,34 @@ def start(python: str, pythonpath: str | None, files: list[str], out: str, jobs:
     if pythonpath:
         env["PYTHONPATH"] = pythonpath + os.pathsep + env.get("PYTHONPATH", "")
     size = -(-len(files) // jobs)
-    return [
-        subprocess.Popen(
+    procs = []
+    for lo in range(0, len(files), size):
+        said, told = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+        proc = subprocess.Popen(
             [python, __file__, "--child", out, "--first", str(lo), *files[lo : lo + size]],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            # (to files, not pipes: a side's children wrote on while the other side's were read, and a full pipe
+            # stopped them until then, the two sides one after the other)
+            stdout=said,
+            stderr=told,
             text=True,
             env=env,
             cwd=str(Path(out).parent),
         )
-        for lo in range(0, len(files), size)
-    ]
+        proc.files = (said, told)
+        procs.append(proc)
+    return procs
+
+
+def _read(f) -> str:  # noqa: ANN001
+    f.seek(0)
+    return f.read()
 
 
 def reports(python: str, procs: list) -> list:
     out = []
     for proc in procs:
-        stdout, stderr = proc.communicate()
+        proc.wait()
+        stdout, stderr = (_read(f) for f in proc.files)
         if proc.returncode:
             raise SystemExit(f"{python}: a child failed ({proc.returncode}): {stderr[-2000:]}")
         if proc is procs[0]:

@@ -115,9 +115,10 @@ def test_a_small_call_of_new_named_runs_leaves_out_the_comparisons(tmp_path: Pat
     # chunk_new), -2 since the superseded and export-copy tables are not made when no section can fill them; -3
     # since no empty table is made for a left-out section that only that section or the counts read (stage_fuller,
     # stage_completes, stage_fuller_stored); -2 since a small store's steps are read by a scan (no old_runs, no SET; the tool calls
-    # read out of chat messages (_message_tools) ask their stage fact too, so they cost a call with none no statement)
+    # read out of chat messages (_message_tools) ask their stage fact too, so they cost a call with none no statement);
+    # -4 since the rows of runs the store did not hold are built in one INSERT (store/_new_runs.py)
     assert not any(s.startswith("ATTACH") for s in stmts)
-    assert len(stmts) <= 63, len(stmts)
+    assert len(stmts) <= 59, len(stmts)
     # a few records given in memory stage in a temporary table too (121 statements at 2cae41c)
     _, stmts = _logged(
         ws,

@@ -195,10 +195,12 @@ CREATE OR REPLACE TEMP MACRO det_repr_result_calls(t) AS list_zip(
     regexp_extract_all(t, '\bToolCallResult\(result=' || det_py_literal() || ', origin=ToolCall\(tool_name=''([^'']*)'', arguments=(\{.*?\}), id=', 1),
     regexp_extract_all(t, '\bToolCallResult\(result=' || det_py_literal() || ', origin=ToolCall\(tool_name=''([^'']*)'', arguments=(\{.*?\}), id=', 2),
     regexp_extract_all(t, '\bToolCallResult\(result=' || det_py_literal() || ', origin=ToolCall\(tool_name=''([^'']*)'', arguments=(\{.*?\}), id=', 3));
+-- (the result's tokens taken once, in a list of one: written twice, det_value_tokens and det_py_text were
+-- planned twice, five regexes each)
 CREATE OR REPLACE TEMP MACRO det_repr_not_backend(t, agents) AS list_transform(list_filter(det_repr_result_calls(t),
     lambda p: list_contains(coalesce(agents, []), p[2])
-              OR (len(det_value_tokens(det_py_text(p[1]))) > 0
-                  AND list_bool_and(list_transform(det_value_tokens(det_py_text(p[1])), lambda v: contains(p[3], v))))),
+              OR list_transform([det_value_tokens(det_py_text(p[1]))],
+                                lambda toks: len(toks) > 0 AND list_bool_and(list_transform(toks, lambda v: contains(p[3], v))))[1]),
     lambda p: det_py_text(p[1]));
 
 -- A chat message (a JSON object) that is a tool's result, and its text: OpenAI's role "tool" (or
