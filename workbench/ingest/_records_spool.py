@@ -74,13 +74,11 @@ def _line(rec: Any) -> bytes | None:
     """``rec`` (after ``python_values``) as its line in the file, or None when it is read in Python."""
     if rec.__class__ is not dict:
         return None
+    # orjson first: it refuses a structure that holds itself, which _plain would walk forever (its
+    # JSONEncodeError, a TypeError: an integer past 64 bits, a surrogate, nesting past its limit)
     try:
-        line = orjson.dumps(
-            rec
-        )  # (first: it refuses a structure that holds itself, which _plain would walk forever)
-    except (
-        TypeError
-    ):  # (orjson.JSONEncodeError: an integer past 64 bits, a surrogate, nesting past its limit)
+        line = orjson.dumps(rec)
+    except TypeError:
         return None
     if len(line) > _MAX_LINE or not _plain(rec) or _float_count(rec):
         return None
