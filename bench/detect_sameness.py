@@ -20,14 +20,13 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ingest_sameness import ROOT, inputs  # noqa: E402
+from ingest_sameness import ROOT, child_lines, inputs, start_children  # noqa: E402
 
 SIM = "<sim 5 runs>"
 
@@ -63,44 +62,11 @@ def child(files: list[str]) -> None:
 
 
 def start(python: str, pythonpath: str | None, files: list[str], cwd: str, jobs: int) -> list:
-    env = dict(os.environ)
-    if pythonpath:
-        env["PYTHONPATH"] = pythonpath + os.pathsep + env.get("PYTHONPATH", "")
-    size = -(-len(files) // jobs)
-    procs = []
-    for lo in range(0, len(files), size):
-        said, told = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
-        proc = subprocess.Popen(
-            [python, __file__, "--child", *files[lo : lo + size]],
-            # (to files, not pipes: a side's children wrote on while the other side's were read, and a full pipe
-            # stopped them until then, the two sides one after the other)
-            stdout=said,
-            stderr=told,
-            text=True,
-            env=env,
-            cwd=cwd,
-        )
-        proc.files = (said, told)
-        procs.append(proc)
-    return procs
-
-
-def _read(f) -> str:  # noqa: ANN001
-    f.seek(0)
-    return f.read()
+    return start_children(python, pythonpath, __file__, files, jobs, ["--child"], cwd=cwd)
 
 
 def results(python: str, procs: list) -> list:
-    out = []
-    for proc in procs:
-        proc.wait()
-        stdout, stderr = (_read(f) for f in proc.files)
-        if proc.returncode:
-            raise SystemExit(f"{python}: a child failed ({proc.returncode}): {stderr[-2000:]}")
-        if proc is procs[0]:
-            print(f"{python}: {stdout.splitlines()[0]}")
-        out += [json.loads(ln) for ln in stdout.splitlines() if ln.startswith("{")]
-    return out
+    return child_lines(python, procs, "{")
 
 
 def main() -> None:

@@ -156,6 +156,17 @@ def compare(a: str, b: str) -> list[str]:
 def start(python: str, pythonpath: str | None, files: list[str], out: str, jobs: int) -> list:
     """``jobs`` children, each ingesting a slice of the files in order, started now (both sides at once: ours and
     the baseline's run side by side); :func:`reports` waits for them and reads their reports in order."""
+    return start_children(
+        python, pythonpath, __file__, files, jobs, ["--child", out, "--first"], cwd=str(Path(out).parent)
+    )
+
+
+def start_children(
+    python: str, pythonpath: str | None, script: str, files: list[str], jobs: int, head: list[str], cwd: str
+) -> list:
+    """``jobs`` children ``python script *head [first] *slice``, each given a slice of ``files`` in order (with the
+    slice's first index when ``head`` ends in ``--first``), started now, their output kept for
+    :func:`child_lines` (also bench/detect_sameness.py's)."""
     env = dict(os.environ)
     if pythonpath:
         env["PYTHONPATH"] = pythonpath + os.pathsep + env.get("PYTHONPATH", "")
@@ -163,15 +174,16 @@ def start(python: str, pythonpath: str | None, files: list[str], out: str, jobs:
     procs = []
     for lo in range(0, len(files), size):
         said, told = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+        first = [str(lo)] if head and head[-1] == "--first" else []
         proc = subprocess.Popen(
-            [python, __file__, "--child", out, "--first", str(lo), *files[lo : lo + size]],
+            [python, script, *head, *first, *files[lo : lo + size]],
             # (to files, not pipes: a side's children wrote on while the other side's were read, and a full pipe
             # stopped them until then, the two sides one after the other)
             stdout=said,
             stderr=told,
             text=True,
             env=env,
-            cwd=str(Path(out).parent),
+            cwd=cwd,
         )
         proc.files = (said, told)
         procs.append(proc)
@@ -184,6 +196,12 @@ def _read(f) -> str:  # noqa: ANN001
 
 
 def reports(python: str, procs: list) -> list:
+    return child_lines(python, procs, "[")
+
+
+def child_lines(python: str, procs: list, start: str) -> list:
+    """The JSON lines starting with ``start`` that the children printed, in order, once each has ended (a child
+    that failed stops the run, its error said); the first child's first line (the package it imported) said."""
     out = []
     for proc in procs:
         proc.wait()
@@ -192,7 +210,7 @@ def reports(python: str, procs: list) -> list:
             raise SystemExit(f"{python}: a child failed ({proc.returncode}): {stderr[-2000:]}")
         if proc is procs[0]:
             print(f"{python}: {stdout.splitlines()[0]}")
-        out += [json.loads(ln) for ln in stdout.splitlines() if ln.startswith("[")]
+        out += [json.loads(ln) for ln in stdout.splitlines() if ln.startswith(start)]
     return out
 
 
