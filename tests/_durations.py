@@ -6,12 +6,15 @@ worker) to the seconds its tests and fixtures took. Only the order matters, not 
 loaded machine. A unit it does not list (a new module) is guessed from its count of tests. To refresh it from a
 whole run's ``--durations=0`` output::
 
-    pytest --durations=0 > /tmp/durations.txt; python tests/_durations.py /tmp/durations.txt
+    pytest --durations=0 > /tmp/durations.txt; python tests/_durations.py --write /tmp/durations.txt
 
 or from each test's CPU seconds (tests/conftest.py writes them, a file per worker, when $WORKBENCH_TEST_CPU names a
 folder), which a loaded machine swells far less than wall seconds::
 
-    WORKBENCH_TEST_CPU=/tmp/cpu pytest; python tests/_durations.py /tmp/cpu/*.txt
+    WORKBENCH_TEST_CPU=/tmp/cpu pytest; python tests/_durations.py --write /tmp/cpu/*.txt
+
+Without ``--write`` it prints each unit's seconds and leaves the file alone (summing a few modules' figures is
+the common use; rewriting the schedule from them by accident was not rare).
 """
 
 from __future__ import annotations
@@ -50,7 +53,9 @@ def from_output(text: str, unit_of: Callable[[str], str]) -> dict[str, float]:
     return seconds
 
 
-def main(paths: list[str]) -> int:
+def main(args: list[str]) -> int:
+    write = "--write" in args
+    paths = [a for a in args if a != "--write"]
     sys.path.insert(0, str(Path(__file__).parent))
     from conftest import unit_of
 
@@ -58,9 +63,16 @@ def main(paths: list[str]) -> int:
     if not seconds:
         print("no --durations lines found: run pytest with --durations=0", file=sys.stderr)
         return 2
+    ordered = sorted(seconds.items(), key=lambda kv: -kv[1])
+    if not write:
+        for unit, s in ordered:
+            print(f"{s:9.1f}  {unit}")
+        print(
+            f"{len(seconds)} units, {sum(seconds.values()):.0f} s in all (not written: --write rewrites {FILE.name})"
+        )
+        return 0
     FILE.write_text(
-        json.dumps({k: round(v, 1) for k, v in sorted(seconds.items(), key=lambda kv: -kv[1])}, indent=0)
-        + "\n",
+        json.dumps({k: round(v, 1) for k, v in ordered}, indent=0) + "\n",
         "utf-8",
     )
     print(f"{FILE}: {len(seconds)} units, {sum(seconds.values()):.0f} s in all")

@@ -143,7 +143,7 @@ def pytest_terminal_summary(terminalreporter: object, config: pytest.Config) -> 
 
 # Each test's CPU seconds (this process's and its reaped children's, user + sys) per phase, when
 # $WORKBENCH_TEST_CPU names a folder: each process writes them there at its end, in --durations' line format, for
-# `python tests/_durations.py FOLDER/*.txt`. Wall seconds on a loaded machine (8 sessions on 2 cores) swell with
+# `python tests/_durations.py [--write] FOLDER/*.txt`. Wall seconds on a loaded machine (8 sessions on 2 cores) swell with
 # the load, and unevenly (a test waiting on a browser or a kernel less than one computing); CPU seconds do not.
 _CPU_DIR = os.environ.get("WORKBENCH_TEST_CPU")
 _CPU: list[str] = []
