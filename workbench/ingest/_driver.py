@@ -39,7 +39,7 @@ from ._one_thread import one_thread
 from ._parquet_rows import column_names, is_parquet
 from ._paths import display, expand_paths
 from ._rawtext import fill_raw_text
-from ._records_spool import Spooled, fill_records_raw, spool
+from ._records_spool import SPOOL_RECORDS, Spooled, fill_records_raw, spool
 from ._registry import ADAPTERS, RECORD_ADAPTERS
 from ._same_call import fold_stored_same_calls, merge_same_calls
 from ._span_logs_attach import attach_span_logs
@@ -130,8 +130,9 @@ SMALL_STAGE_BYTES = 4 << 20
 #: Records given in memory (a list of dicts, ``ws.ingest([...])``) up to this many stage in a temporary table
 #: too: their size is not known without reading them, but they are in memory already, and a guard's capture
 #: or a notebook cell's few records paid the stage database's 11 statements (attach, checkpoint, detach and
-#: their settings) for a stage of a few rows.
-SMALL_STAGE_RECORDS = 1_000
+#: their settings) for a stage of a few rows. (One threshold with _records_spool's: a larger list is written to a
+#: file the native reader stages, so no list is both too large for this and too small to spool.)
+SMALL_STAGE_RECORDS = SPOOL_RECORDS
 _GZIP_RATIO = 10
 #: Stores of up to this many steps read the affected runs' steps by a scan of the steps table (finalize.sql's
 #: store_steps); larger ones through the runs' primary key and the new rows' row ids (its old_steps), whose joins

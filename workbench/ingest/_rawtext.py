@@ -11,25 +11,35 @@ native file cost 2.2 CPU s that way, against 0.3 here.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
 import numpy as np
 
+from ..store._connection import sql_sections
 from ._jsonio import MAX_RAW_BYTES, _Stream
 
 
-def fill_raw_text(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> None:
-    """Give rows of ``stage_rejects`` rejected at the merge (``origin`` 1 steps, 2 run records) their line's text.
+def fill_raw_text(
+    con: duckdb.DuckDBPyConnection,
+    files: dict[str, Path],
+    *,
+    source: str = "native",
+    origins: tuple[int, ...] = (1, 2),
+    text_of: Callable[[bytes], bytes] | None = None,
+) -> None:
+    """Give rows of ``stage_rejects`` rejected at the merge (of ``origins``: 1 steps, 2 run records, staged by
+    ``source``) their line's text.
 
-    ``files`` maps each file as staged (``stage.file``) to the path to read it from.
+    ``files`` maps each file as staged (``stage.file``) to the path to read it from. By default a row keeps its
+    line as written, with the whole line's length and hash; ``text_of`` gives the text kept instead (records in
+    memory spooled to a file keep the text the Python reader keeps of a record), its length and hash then those
+    of the text kept, as the merge gives a staged step's.
     """
     wanted: dict[str, set[int]] = {}
-    for file, line in con.execute(
-        "SELECT DISTINCT file, line FROM stage_rejects WHERE raw IS NULL AND origin IN (1, 2) "
-        "AND source = 'native' AND line IS NOT NULL"
-    ).fetchall():
+    params = {"source": source, "origins": list(origins)}
+    for file, line in con.execute(_sql("wanted"), params).fetchall():
         if file in files:
             wanted.setdefault(file, set()).add(int(line))
     rows: dict[str, list] = {"file": [], "line": [], "raw": [], "raw_bytes": [], "raw_sha256": []}
@@ -37,24 +47,29 @@ def fill_raw_text(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> Non
         for n, data in lines_of(files[file], np.array(sorted(lines), np.int64)):
             if not data.strip():
                 continue  # (a blank line is no record: never a reject's)
+            raw = (data if text_of is None else text_of(data))[:MAX_RAW_BYTES].decode(
+                "utf-8", errors="backslashreplace"
+            )
+            measured = data if text_of is None else raw.encode("utf-8")
             rows["file"].append(file)
             rows["line"].append(n)
-            rows["raw"].append(data[:MAX_RAW_BYTES].decode("utf-8", errors="backslashreplace"))
-            rows["raw_bytes"].append(len(data))
-            rows["raw_sha256"].append(hashlib.sha256(data).hexdigest())
+            rows["raw"].append(raw)
+            rows["raw_bytes"].append(len(measured))
+            rows["raw_sha256"].append(hashlib.sha256(measured).hexdigest())
     if not rows["file"]:
         return
     import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
 
     con.register("_wb_raw_text", pa.table(rows))
     try:
-        con.execute(
-            "UPDATE stage_rejects SET raw = t.raw, raw_bytes = t.raw_bytes, raw_sha256 = t.raw_sha256 "
-            "FROM _wb_raw_text t WHERE stage_rejects.file = t.file AND stage_rejects.line = t.line "
-            "AND stage_rejects.raw IS NULL AND stage_rejects.origin IN (1, 2)"
-        )
+        con.execute(_sql("give"), {"origins": list(origins)})
     finally:
         con.unregister("_wb_raw_text")
+
+
+def _sql(section: str) -> str:
+    (stmt,) = dict(sql_sections("raw_text", "workbench.store"))[section]
+    return stmt
 
 
 def lines_of(path: Path, wanted: np.ndarray) -> Iterator[tuple[int, bytes]]:

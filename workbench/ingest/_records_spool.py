@@ -38,14 +38,13 @@ import orjson
 
 from ._base import MAX_FIELD_BYTES, Stage, _raw_bytes
 from ._frame_records import python_values
-from ._jsonio import MAX_RAW_BYTES
 from ._native_file import _MAX_HANDED_BACK, stage_native_file
-from ._rawtext import lines_of
+from ._rawtext import fill_raw_text
 
 #: Calls of up to this many records are read in Python: the file path costs a call ~0.05-0.08 CPU s more, which
 #: the records read in Python make up at about this many (simulated runs' records, alternated, load 13-14: 1,000
-#: records 0.31 against 0.29 CPU s, 2,000 0.31 / 0.28, 8,000 0.91 / 0.50, 20,000 1.90 / 0.67). (As many as
-#: the ingest's SMALL_STAGE_RECORDS: a list of so many is a small call.)
+#: records 0.31 against 0.29 CPU s, 2,000 0.31 / 0.28, 8,000 0.91 / 0.50, 20,000 1.90 / 0.67). (The ingest's
+#: SMALL_STAGE_RECORDS is this: a list of so many is a small call.)
 SPOOL_RECORDS = 1_000
 # A record written longer than this is read in Python (a field past the limit is its to quarantine; a line past
 # the file reader's object size would send the whole file to Python)
@@ -243,38 +242,14 @@ def fill_records_raw(con: duckdb.DuckDBPyConnection, stage: Stage) -> None:
     """Give the steps of a records file that the merge rejected (``stage_rejects`` rows of origin 1 without a
     text) the text the Python reader keeps of a record in memory (``json.dumps`` of it), as before."""
     spool = getattr(stage, "_records_spool", None)
-    if spool is None:
-        return
-    wanted = sorted(
-        int(n)
-        for (n,) in con.execute(
-            "SELECT DISTINCT line FROM stage_rejects WHERE raw IS NULL AND origin = 1 AND file = $file "
-            "AND source = $source AND line IS NOT NULL",
-            {"file": spool.file, "source": stage.source},
-        ).fetchall()
-    )
-    if not wanted:
-        return
-    rows: dict[str, list] = {"line": [], "raw": []}
-    import numpy as np
-
-    for n, data in lines_of(spool.path, np.array(wanted, np.int64)):
-        text = _raw_bytes(orjson.loads(data))
-        rows["line"].append(n)
-        rows["raw"].append(text[:MAX_RAW_BYTES].decode("utf-8", errors="backslashreplace"))  # type: ignore[index]
-    import pyarrow as pa
-
-    con.register("_wb_records_raw", pa.table(rows))
-    try:
-        # (its length and hash of the text kept, as finalize_rest.sql's rejects section gives a staged step's)
-        con.execute(
-            "UPDATE stage_rejects SET raw = t.raw, raw_bytes = octet_length(encode(t.raw)), "
-            "raw_sha256 = sha256(t.raw) FROM _wb_records_raw t WHERE stage_rejects.file = $file "
-            "AND stage_rejects.line = t.line AND stage_rejects.raw IS NULL AND stage_rejects.origin = 1",
-            {"file": spool.file},
+    if spool is not None:
+        fill_raw_text(
+            con,
+            {spool.file: spool.path},
+            source=stage.source,
+            origins=(1,),
+            text_of=lambda line: _raw_bytes(orjson.loads(line)),
         )
-    finally:
-        con.unregister("_wb_records_raw")
 
 
 __all__ = ["SPOOL_RECORDS", "Spooled", "each_record", "fill_records_raw", "spool", "stage_spooled"]
