@@ -28,7 +28,7 @@ from ..store._transaction import transaction
 from ._config import DetectorConfig
 from ._drift import detect_drift
 from ._fingerprint import find_changed, read_fingerprints
-from ._gates import _gated, _has_rows, _made_by
+from ._gates import _counted, _gated, _holds_rows, _made_by
 from ._macros import ensure_file_macros, ensure_macros
 from ._vocab import VOCAB_FAMILIES, read_vocab, store_fingerprint, stored_fingerprint
 
@@ -65,9 +65,10 @@ _PARAM = re.compile(r"\$([a-z_]+)")
 _COLUMNS = ["run_id", "step_id", "agent", "detector", "severity", "detail", "attributes"]
 
 
-def _execute(con, stmt: str, params: dict[str, Any]) -> None:  # noqa: ANN001
+def _execute(con, stmt: str, params: dict[str, Any]) -> list[tuple]:  # noqa: ANN001
+    """Run ``stmt`` with the parameters it names; its result (a CREATE TABLE AS or an INSERT: the rows it wrote)."""
     used = {k: params[k] for k in set(_PARAM.findall(stmt))}
-    con.execute(stmt, used) if used else con.execute(stmt)
+    return (con.execute(stmt, used) if used else con.execute(stmt)).fetchall()
 
 
 @lru_cache(maxsize=None)
@@ -194,20 +195,19 @@ def _worker(
             # A chunk reads in one transaction (one snapshot: no ingest committed meanwhile is half seen), which
             # also keeps the fingerprints of what it read; the detect takes no lock while it reads
             cur.execute("BEGIN TRANSACTION")
-            empty: set[str] = (
-                set()
-            )  # (the tables of the sections skipped in this chunk: made empty, as it were)
+            # the rows each working table holds in this chunk, as the statements that wrote them said (the tables
+            # of the sections skipped count as made empty)
+            rows: dict[str, int] = {}
             for name in names:
                 for need, stmts, macros in _gated(name):
                     # statements planned for nothing cost most of a small store's call: skipped when empty
-                    if need is not None and (need in empty or not _has_rows(cur, need)):
-                        empty |= _made_by(stmts)
+                    if need is not None and not _holds_rows(cur, need, rows):
+                        rows.update(dict.fromkeys(_made_by(stmts), 0))
                         continue
-                    empty -= _made_by(stmts)
                     if macros:
                         ensure_file_macros(cur, name)
                     for stmt in stmts:
-                        _execute(cur, stmt, {**params, **bounds})
+                        _counted(rows, stmt, _execute(cur, stmt, {**params, **bounds}))
             reads.append(read_fingerprints(cur, bounds, with_edges))
             cur.execute(
                 "COMMIT"

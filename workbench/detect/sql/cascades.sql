@@ -25,7 +25,13 @@ FROM det_reported p JOIN det_unsupported_values u ON u.run_id = p.run_id AND u.t
 WHERE p.why = 'unsupported'
   AND NOT EXISTS (SELECT 1 FROM det_bad_values b WHERE b.run_id = p.run_id AND b.step_id = p.origin_step);
 
-CREATE OR REPLACE TEMP TABLE det_value_flow AS
+-- (the flow and uses of det_cascade_values' values: planned only when it holds one)
+CREATE OR REPLACE TEMP TABLE det_value_flow (run_id VARCHAR, seed VARCHAR, why VARCHAR, unsupported BOOLEAN,
+    step_id VARCHAR, agent VARCHAR, kind VARCHAR, field VARCHAR, is_answer BOOLEAN);
+CREATE OR REPLACE TEMP TABLE det_value_uses (run_id VARCHAR, seed VARCHAR, step_id VARCHAR);
+
+-- [section needs_det_cascade_values]
+INSERT INTO det_value_flow
 SELECT DISTINCT i.run_id, i.step_id AS seed, i.why, i.unsupported, v.step_id, v.agent, v.kind, v.field,
        v.step_id = a.step_id AS is_answer
 FROM det_cascade_values i
@@ -37,7 +43,7 @@ LEFT JOIN det_answer a ON a.run_id = i.run_id;
 -- stock" prices all 10 and says only its total. The first step of each such agent, begun after the
 -- value was stated, whose input holds it as a whole token (a number inside another is no use of it).
 -- Only agents the value's own flow did not reach already. Few seeds: the regex runs on their runs only.
-CREATE OR REPLACE TEMP TABLE det_value_uses AS
+INSERT INTO det_value_uses
 SELECT i.run_id, i.step_id AS seed, arg_min(s.step_id, [coalesce(epoch_us(s.started_at)::DOUBLE, s.seq::DOUBLE), s.seq::DOUBLE]) AS step_id
 FROM (SELECT DISTINCT run_id, step_id, agent, tref, token FROM det_cascade_values) i
 JOIN steps s ON s.run_id = i.run_id AND s.rowid BETWEEN $row_lo AND $row_hi
@@ -48,6 +54,8 @@ WHERE s.agent IS NOT NULL AND s.agent IS DISTINCT FROM i.agent
   AND NOT EXISTS (SELECT 1 FROM det_value_flow f WHERE f.run_id = i.run_id AND f.seed = i.step_id
                                                    AND f.agent = s.agent)
 GROUP BY i.run_id, i.step_id, s.agent;
+
+-- [section every]
 
 -- Failed steps another agent consumed. A failure the run then handled is no fault built on: the
 -- same call (agent, kind, tool) made again later succeeded — the consumer fixed the script and the

@@ -21,16 +21,20 @@
 -- answer rightly reports ("no such item").
 -- The answers that gave up come first (a regex per run, on its answer): the tool calls and the spans in error are
 -- then read for those few runs only.
+-- The answers whose output says a give-up's words (or may, written in \u escapes) first, a table of their own: the
+-- rest of the test is planned only when one does (a chunk's answers mostly do not: ~25 CPU ms a chunk saved).
+CREATE OR REPLACE TEMP TABLE det_gave_up_said AS
+-- the words are looked for in the whole output first: what it says is part of it
+SELECT a.run_id, a.step_id, coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5) AS t1, s.output
+FROM det_answer a
+JOIN steps s ON s.run_id = a.run_id AND s.step_id = a.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
+-- (a run that ended on the error answered nothing: it shows its failure)
+-- (a JSON text may write its letters as \u escapes, as Python's json.dumps does any but ASCII's: read below,
+-- accents may be written decomposed, "e" + U+0301: read composed, NFC, as the words are written)
+WHERE s.status IS DISTINCT FROM 'error' AND (det_gives_up(nfc_normalize(s.output)) OR contains(s.output, '\u'));
+
+-- [section needs_det_gave_up_said]
 CREATE OR REPLACE TEMP TABLE det_gave_up_answers AS
-WITH said AS MATERIALIZED (  -- the words are looked for in the whole output first: what it says is part of it
-    SELECT a.run_id, a.step_id, coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5) AS t1, s.output
-    FROM det_answer a
-    JOIN steps s ON s.run_id = a.run_id AND s.step_id = a.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
-    -- (a run that ended on the error answered nothing: it shows its failure)
-    -- (a JSON text may write its letters as \u escapes, as Python's json.dumps does any but ASCII's: read below,
-    -- accents may be written decomposed, "e" + U+0301: read composed, NFC, as the words are written)
-    WHERE s.status IS DISTINCT FROM 'error' AND (det_gives_up(nfc_normalize(s.output)) OR contains(s.output, '\u'))
-)
 SELECT run_id, step_id, t1, txt
 FROM (
     SELECT run_id, step_id, t1, output,
@@ -38,7 +42,7 @@ FROM (
     -- (the answer's text a column first: det_said_text reads its argument five times, and given det_answer_text's
     -- expression in its place it planned that five times over, ~11 of the statement's ~60 ms on a small store)
     FROM (SELECT d.run_id, d.step_id, d.t1, d.output, coalesce(ra.txt, det_said_text(d.answer)) AS txt
-          FROM (SELECT *, det_answer_text(output) AS answer FROM said) d
+          FROM (SELECT *, det_answer_text(output) AS answer FROM det_gave_up_said) d
           LEFT JOIN det_record_answer ra ON ra.run_id = d.run_id AND ra.step_id = d.step_id))
 -- (nor did one whose last output is the error's own record)
 WHERE det_gives_up(txt) AND NOT det_error_report(output);

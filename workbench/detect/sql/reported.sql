@@ -14,7 +14,11 @@ WHERE r.reported_outcome = 'unknown' AND r.outcome IS DISTINCT FROM 'failure';
 -- quoting the stock at one warehouse and giving its own figure for the other is caught; a figure of
 -- another kind added beside the backend's (59°F "(15°C)"), or beside a backend number the answer
 -- repeats, is not.
-CREATE OR REPLACE TEMP TABLE det_replaced AS
+-- (a run of det_unknown's only: planned only when it holds one)
+CREATE OR REPLACE TEMP TABLE det_replaced (run_id VARCHAR, token VARCHAR);
+
+-- [section needs_det_unknown]
+INSERT INTO det_replaced
 WITH answer_labels AS (
     SELECT p.run_id, p.token,
            unnest(list_concat(det_num_labels(s.output, p.token), det_num_places(s.output, p.token))) AS label
@@ -36,6 +40,8 @@ tool_labels AS (
 )
 SELECT DISTINCT a.run_id, a.token FROM answer_labels a
 SEMI JOIN tool_labels t ON t.run_id = a.run_id AND t.label = a.label;
+
+-- [section every]
 
 -- The problems reported: every one for a reported success, and for a run of unknown outcome where
 -- the answer replaced the backend's numbers altogether (a tool stated numbers and the answer
