@@ -15,15 +15,24 @@ WHERE kind IN ('consumes', 'handoff') AND edges.rowid BETWEEN $edge_lo AND $edge
 -- is not made up (40 = the 4 a tool said is in stock x the 10 asked), yet when no backend record or
 -- request supports it the agents that went on with it built on a wrong value all the same.
 -- `unsupported`: such a value (not made up by det_intro's rule), whose cascade must reach a named agent.
-CREATE OR REPLACE TEMP TABLE det_cascade_values AS
+-- (made empty, then each part planned only when the table it reads holds a row)
+CREATE OR REPLACE TEMP TABLE det_cascade_values (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, tref DOUBLE,
+    token VARCHAR, v VARCHAR, why VARCHAR, unsupported BOOLEAN);
+
+-- [section needs_det_bad_values]
+INSERT INTO det_cascade_values
 SELECT run_id, step_id, agent, tref, token, coalesce(ident, num::VARCHAR) AS v, why, false AS unsupported
-FROM det_bad_values
-UNION ALL
+FROM det_bad_values;
+
+-- [section needs_det_unsupported_values]
+INSERT INTO det_cascade_values
 SELECT DISTINCT p.run_id, p.origin_step, p.origin_agent, p.origin_t, p.token, coalesce(u.ident, u.num::VARCHAR),
        'unsupported value ' || p.token, true
 FROM det_reported p JOIN det_unsupported_values u ON u.run_id = p.run_id AND u.token = p.token
 WHERE p.why = 'unsupported'
   AND NOT EXISTS (SELECT 1 FROM det_bad_values b WHERE b.run_id = p.run_id AND b.step_id = p.origin_step);
+
+-- [section every]
 
 -- (the flow and uses of det_cascade_values' values: planned only when it holds one)
 CREATE OR REPLACE TEMP TABLE det_value_flow (run_id VARCHAR, seed VARCHAR, why VARCHAR, unsupported BOOLEAN,

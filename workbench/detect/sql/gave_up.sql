@@ -65,7 +65,8 @@ WHERE det_gives_up(txt) AND NOT det_error_report(output);
 -- in one), or a count of things (det_counted). A bare integer, counting nothing named, is no result figure: in
 -- prose it counts attempts, steps and minutes as often as it answers. A label and its colon ("Error: 503",
 -- "Status: 429", "Retry-After: 30 s", "Estimated recovery: 14:30") stay in their clause.
-CREATE OR REPLACE TEMP MACRO det_deferral(t) AS regexp_matches(t,
+-- (Its matches listed, not regexp_matches: as det_gives_up, macros.sql; det_counted's too.)
+CREATE OR REPLACE TEMP MACRO det_deferral(t) AS len(regexp_extract_all(t,
     '(?i)\b(?:again|later|retry|retrying|retried|retries|wait|waiting|(?:be|come|check|get) back|attempts?|tried|tries'
     || '|errors?|failed|failure|fails|timed out|time ?out|down|outage|offline|maintenance|unreachable|resets?'
     || '|recover(?:y|ed|s)?|restored|resum(?:e|es|ed|ing)|reopen\pL*|next (?:check|update|attempt|run))\b'
@@ -76,7 +77,7 @@ CREATE OR REPLACE TEMP MACRO det_deferral(t) AS regexp_matches(t,
     || '|wartung|ausgefallen|st[öo]rung|panne|hors service|mantenimiento|fuera de servicio|ca[íi]d[oa]|manuten[çc][ãa]o'
     || '|fora do ar|manutenzione|fuori servizio|onderhoud|storing|konserwacj|awari|технические работ|维护|維護|故障'
     || '|メンテナンス|障害|점검|장애'
-    || '|ошибк|попыт|稍后|稍後|再试|再試|重试|重試|错误|錯誤|失败|失敗|尝试|嘗試|後で|もう一度|再度|エラー|試行|다시|오류|시도');
+    || '|ошибк|попыт|稍后|稍後|再试|再試|重试|重試|错误|錯誤|失败|失敗|尝试|嘗試|後で|もう一度|再度|エラー|試行|다시|오류|시도')) > 0;
 -- The units of a duration (after a number: "15 minutes", "2 Stunden", "3 godziny"), for det_figure_text and
 -- det_result_measures.
 CREATE OR REPLACE TEMP MACRO det_duration_units() AS
@@ -107,10 +108,10 @@ CREATE OR REPLACE TEMP MACRO det_result_measures(t) AS regexp_extract_all(det_id
 -- A count of things stated as a result ("we have 41 widgets in stock", "il nous reste 41 widgets"): a whole
 -- number, not a year, and the word after it, not one that counts tries or joins words ("3 times", "2 of 5",
 -- "3 veces"), in a clause that neither denies nor limits ("none of 3 suppliers", "100 calls per hour").
-CREATE OR REPLACE TEMP MACRO det_counted(t, figure_text) AS NOT regexp_matches(t,
+CREATE OR REPLACE TEMP MACRO det_counted(t, figure_text) AS NOT (len(regexp_extract_all(t,
     '(?i)(?:^|[^\pL])(?:no|not|none|nothing|nobody|neither|nor|without|zero|per|quota|limits?|max|maximum'
     || '|ne|pas|aucune?|sans|nicht|kein\pL*|ohne|sin|ning[úu]n\pL*|nada|n[ãa]o|nenhum\pL*|sem|non|nessun\pL*|senza'
-    || '|niet|geen|zonder|nie|żadn\pL*|bez|не|нет|ни|без)(?:[^\pL]|$)|n[''’]t\b|没|沒|不|无|無|未|ない|ません|없|않|못')
+    || '|niet|geen|zonder|nie|żadn\pL*|bez|не|нет|ни|без)(?:[^\pL]|$)|n[''’]t\b|没|沒|不|无|無|未|ない|ません|없|않|못')) > 0)
     AND len(list_filter(regexp_extract_all(figure_text,
             '(?:^|[^\pL\pN.,:/#+-])(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}|[0-9]{5,}|[03-9][0-9]{3}|1[0-8][0-9]{2}|2[1-9][0-9]{2})'
             || '[\pZ\t]+(\pL{2,})', 1),
@@ -128,7 +129,8 @@ CREATE OR REPLACE TEMP MACRO det_months() AS
     || '|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|april|januari|februari|maart|mei'
     || '|augustus|stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|wrze[śs]nia|pa[źz]dziernika|listopada'
     || '|grudnia';
-CREATE OR REPLACE TEMP MACRO det_result_figure(figure_text) AS regexp_matches(figure_text,
+-- (its matches listed: as det_gives_up's, macros.sql)
+CREATE OR REPLACE TEMP MACRO det_result_figure(figure_text) AS len(regexp_extract_all(figure_text,
     -- an amount
     '(?:[$€£¥₹₩]|\bR\$|\b' || det_currency() || ')[\pZ\t]?[0-9]'
     || '|[0-9][\pZ\t]?(?:[$€£¥₹₩元円]|' || det_currency() || '\b'
@@ -147,7 +149,7 @@ CREATE OR REPLACE TEMP MACRO det_result_figure(figure_text) AS regexp_matches(fi
     || '|\b[0-9]{4}-[0-9]{2}-[0-9]{2}\b|\b[0-9]{1,2}[./][0-9]{1,2}[./][0-9]{2,4}\b|[0-9]{1,2}[\pZ\t]*月[\pZ\t]*[0-9]{1,2}[\pZ\t]*日'
     || '|[0-9]{1,2}월[\pZ\t]*[0-9]{1,2}일'
     || '|(?i:\b(?:' || det_months() || ')\.?[\pZ\t]+[0-9]{1,2}\b'
-    || '|\b[0-9]{1,2}(?:st|nd|rd|th|er|\.)?[\pZ\t]+(?:of[\pZ\t]+|de[\pZ\t]+)?(?:' || det_months() || ')(?:$|[^\pL]))');
+    || '|\b[0-9]{1,2}(?:st|nd|rd|th|er|\.)?[\pZ\t]+(?:of[\pZ\t]+|de[\pZ\t]+)?(?:' || det_months() || ')(?:$|[^\pL]))')) > 0;
 -- (Two macros, a row each: a regex of a pattern built with || inside a lambda is compiled again for every list,
 -- and list_filter(clauses, lambda c: ...) cost 5x the same tests on the clauses unnested, fix43.)
 CREATE OR REPLACE TEMP MACRO det_clauses(t) AS regexp_split_to_array(

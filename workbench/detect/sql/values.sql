@@ -51,12 +51,20 @@ SELECT l.run_id, coalesce(w.step_id, l.step_id) AS step_id FROM last l LEFT JOIN
 -- "token_usage": {…}, "last_message": "ChatMessage(…)"}}, LangGraph's {"messages": […]}). Messages are
 -- JSON objects with a role (any but the user's, the system's or a tool's) or message reprs in a string
 -- (det_repr_said). A record whose messages say nothing is the answer as it is.
-CREATE OR REPLACE TEMP TABLE det_record_answer AS
-WITH recs AS (
-    SELECT s.run_id, s.step_id, s.output FROM steps s
-    JOIN det_answer a ON a.run_id = s.run_id AND a.step_id = s.step_id
-    WHERE s.rowid BETWEEN $row_lo AND $row_hi AND left(ltrim(s.output), 1) = '{' AND json_valid(s.output)
-),
+-- (the records first, a table of their own, and only those that may say something below: messages, or a key named
+-- as an answer, its name as written in the record unless escaped there; the rest is planned only when one may)
+CREATE OR REPLACE TEMP TABLE det_recs AS
+SELECT s.run_id, s.step_id, s.output FROM steps s
+JOIN det_answer a ON a.run_id = s.run_id AND a.step_id = s.step_id
+WHERE s.rowid BETWEEN $row_lo AND $row_hi AND left(ltrim(s.output), 1) = '{' AND json_valid(s.output)
+  AND (contains(s.output, '"role"') OR contains(s.output, 'Message(') OR contains(s.output, '\')
+       OR regexp_matches(lower(s.output), 'answer|report|result|response|output|summary|reply|draft|final'));
+
+CREATE OR REPLACE TEMP TABLE det_record_answer (run_id VARCHAR, step_id VARCHAR, txt VARCHAR);
+
+-- [section needs_det_recs]
+INSERT INTO det_record_answer
+WITH recs AS (SELECT * FROM det_recs),
 said AS (
     SELECT run_id, step_id, coalesce(
         list_last(list_filter(list_transform(det_json_objects(output), lambda m: CASE
@@ -97,24 +105,31 @@ FROM said s FULL JOIN stated st USING (run_id, step_id)
 LEFT JOIN figures f USING (run_id, step_id)
 WHERE coalesce(s.txt, st.txt) IS NOT NULL;
 
+-- [section every]
+
 -- Tool results a log holds only inside a message list (Haystack's OpenInference spans are the
 -- components', none the tool's: its result is a ToolCallResult in the agent's messages; an LLM call's
 -- input carries the role "tool" messages of the calls before it). Each is a backend record, as a
 -- tool step's output is, seen by the step whose input or output holds it: at its start for an input,
 -- at its end for an output. Its step id is the holder's with " (tool result)" after it: no step of
 -- the log, so no echo, answer or cascade rule mistakes it for the holder.
-CREATE OR REPLACE TEMP TABLE det_msg_tool_results AS
-WITH holders AS (
-    -- (an input as the call began, an output as it ended; read straight from the columns, not
-    -- unnested into a row per text first: the gate leaves nearly none)
-    SELECT s.run_id, s.step_id, s.agent, s.input AS txt, coalesce(epoch_us(s.started_at)::DOUBLE, s.seq::DOUBLE) AS t
-    FROM steps s SEMI JOIN det_scope USING (run_id)
-    WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.kind <> 'tool' AND det_holds_tool_result(s.input)
-    UNION ALL
-    SELECT s.run_id, s.step_id, s.agent, s.output, coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5)
-    FROM steps s SEMI JOIN det_scope USING (run_id)
-    WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.kind <> 'tool' AND det_holds_tool_result(s.output)
-),
+-- (the texts that may hold one first, a table of their own: the rest is planned only when one does)
+CREATE OR REPLACE TEMP TABLE det_holders AS
+-- (an input as the call began, an output as it ended; read straight from the columns, not
+-- unnested into a row per text first: the gate leaves nearly none)
+SELECT s.run_id, s.step_id, s.agent, s.input AS txt, coalesce(epoch_us(s.started_at)::DOUBLE, s.seq::DOUBLE) AS t
+FROM steps s SEMI JOIN det_scope USING (run_id)
+WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.kind <> 'tool' AND det_holds_tool_result(s.input)
+UNION ALL
+SELECT s.run_id, s.step_id, s.agent, s.output, coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5)
+FROM steps s SEMI JOIN det_scope USING (run_id)
+WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.kind <> 'tool' AND det_holds_tool_result(s.output);
+
+CREATE OR REPLACE TEMP TABLE det_msg_tool_results (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, t DOUBLE, txt VARCHAR);
+
+-- [section needs_det_holders]
+INSERT INTO det_msg_tool_results
+WITH holders AS (SELECT * FROM det_holders),
 found AS (
     SELECT run_id, step_id, agent, t, list_concat(
         -- a message, and the blocks of its content (Anthropic's tool_result blocks sit in a user turn)
@@ -137,6 +152,8 @@ SELECT run_id, step_id || ' (tool result)' AS step_id, agent, min(t) AS t, r AS 
 FROM (SELECT run_id, step_id, agent, t, unnest(results) AS r FROM found)
 WHERE r IS NOT NULL AND trim(r) <> ''
 GROUP BY run_id, step_id, agent, r;
+
+-- [section every]
 
 -- Numbers and identifiers in every output, in tool calls' arguments (what reached the backend) and
 -- in the input of the step that gave the final answer (what the answer was built from).
