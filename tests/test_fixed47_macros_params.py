@@ -73,7 +73,7 @@ def test_a_second_detect_makes_no_macro_and_the_macros_live_in_the_instance(
         ws.close()
     # (main made macros.sql's 33 temporary macros on the worker's connection at every call)
     assert not [s for s in sent if "MACRO" in s], "the macros were made again"
-    assert any("det_gave_up_answers" in s for s in sent)  # (the detectors ran: their statements were sent)
+    assert any("det_gave_up_said" in s for s in sent)  # (the detectors ran: their statements were sent)
     assert again.equals(first)
     snap = wb.open(tmp_path / "snap.duckdb", read_only=True)
     try:

@@ -28,7 +28,7 @@ from ..store._transaction import transaction
 from ._config import DetectorConfig
 from ._drift import detect_drift
 from ._fingerprint import find_changed, read_fingerprints
-from ._gates import _gated, _has_rows, _made_by
+from ._gates import _counted, _gated, _holds_rows, _made_by
 from ._macros import ensure_file_macros, ensure_macros
 from ._vocab import VOCAB_FAMILIES, read_vocab, store_fingerprint, stored_fingerprint
 
@@ -65,9 +65,10 @@ _PARAM = re.compile(r"\$([a-z_]+)")
 _COLUMNS = ["run_id", "step_id", "agent", "detector", "severity", "detail", "attributes"]
 
 
-def _execute(con, stmt: str, params: dict[str, Any]) -> None:  # noqa: ANN001
+def _execute(con, stmt: str, params: dict[str, Any]) -> list[tuple]:  # noqa: ANN001
+    """Run ``stmt`` with the parameters it names; its result (a CREATE TABLE AS or an INSERT: the rows it wrote)."""
     used = {k: params[k] for k in set(_PARAM.findall(stmt))}
-    con.execute(stmt, used) if used else con.execute(stmt)
+    return (con.execute(stmt, used) if used else con.execute(stmt)).fetchall()
 
 
 @lru_cache(maxsize=None)
@@ -194,20 +195,19 @@ def _worker(
             # A chunk reads in one transaction (one snapshot: no ingest committed meanwhile is half seen), which
             # also keeps the fingerprints of what it read; the detect takes no lock while it reads
             cur.execute("BEGIN TRANSACTION")
-            empty: set[str] = (
-                set()
-            )  # (the tables of the sections skipped in this chunk: made empty, as it were)
+            # the rows each working table holds in this chunk, as the statements that wrote them said (the tables
+            # of the sections skipped count as made empty)
+            rows: dict[str, int] = {}
             for name in names:
                 for need, stmts, macros in _gated(name):
                     # statements planned for nothing cost most of a small store's call: skipped when empty
-                    if need is not None and (need in empty or not _has_rows(cur, need)):
-                        empty |= _made_by(stmts)
+                    if need is not None and not _holds_rows(cur, need, rows):
+                        rows.update(dict.fromkeys(_made_by(stmts), 0))
                         continue
-                    empty -= _made_by(stmts)
                     if macros:
                         ensure_file_macros(cur, name)
                     for stmt in stmts:
-                        _execute(cur, stmt, {**params, **bounds})
+                        _counted(rows, stmt, _execute(cur, stmt, {**params, **bounds}))
             reads.append(read_fingerprints(cur, bounds, with_edges))
             cur.execute(
                 "COMMIT"
@@ -405,23 +405,31 @@ def _refresh(
     path: str,  # noqa: ANN001
     vocab: pa.Table,
     reads: list[pa.Table],
-) -> None:
+) -> int:
     """``families`` (those reading the vocabulary) again on the runs detected before, outside this call's scope,
     whose findings the vocabulary may have changed (stale.sql): it is no longer the one their findings were
     computed with (_vocab.py). Their scope in ``det_stale``, their findings in ``det_stale_out``, the fingerprints of
-    what they read added to ``reads``."""
-    con.register("det_vocab_now", vocab)
-    try:
-        for stmt in _statements("stale"):
-            con.execute(stmt)
-    finally:
-        con.unregister("det_vocab_now")
+    what they read added to ``reads``; the number of those runs."""
+    # (stale.sql reads only the runs with findings outside the scope: with none, as in a store's first detect, its
+    # scan, ~14 CPU ms to plan, finds none)
+    if con.execute("SELECT EXISTS (SELECT 1 FROM findings ANTI JOIN det_scope USING (run_id))").fetchall()[0][
+        0
+    ]:
+        con.register("det_vocab_now", vocab)
+        try:
+            for stmt in _statements("stale"):
+                con.execute(stmt)
+        finally:
+            con.unregister("det_vocab_now")
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE det_stale (run_id VARCHAR)")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE det_stale_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
         "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)"
     )
-    if not con.execute("SELECT count(*) FROM det_stale").fetchall()[0][0]:
-        return
+    stale = con.execute("SELECT count(*) FROM det_stale").fetchall()[0][0]
+    if not stale:
+        return 0
     con.execute("ALTER TABLE det_scope RENAME TO det_scope_main")  # (_chunks reads det_scope)
     con.execute("ALTER TABLE det_stale RENAME TO det_scope")
     try:
@@ -429,6 +437,7 @@ def _refresh(
     finally:
         con.execute("ALTER TABLE det_scope RENAME TO det_stale")
         con.execute("ALTER TABLE det_scope_main RENAME TO det_scope")
+    return stale
 
 
 def _detect(
@@ -479,8 +488,7 @@ def _detect(
             )
             con.unregister("_det_drift")
         refresh = bool(worded) and stored_fingerprint(con) != fingerprint
-        if refresh:
-            _refresh(con, worded, params, show, path, vocab, reads)
+        stale = _refresh(con, worded, params, show, path, vocab, reads) if refresh else 0
     settings = settings_fingerprint(config)
     with (
         lock if lock is not None else contextlib.nullcontext(),
@@ -504,8 +512,9 @@ def _detect(
                     )
                 ],
             )
+        # (no stale run: its batch would delete and store nothing)
         batches = [("det_scope", "det_out", chosen)] + (
-            [("det_stale", "det_stale_out", worded)] if refresh else []
+            [("det_stale", "det_stale_out", worded)] if stale else []
         )
         unchanged = " ANTI JOIN det_changed USING (run_id)" if moved else ""
         for scope, out, families in batches:  # (det_ names of this module's)

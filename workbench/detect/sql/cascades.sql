@@ -15,17 +15,32 @@ WHERE kind IN ('consumes', 'handoff') AND edges.rowid BETWEEN $edge_lo AND $edge
 -- is not made up (40 = the 4 a tool said is in stock x the 10 asked), yet when no backend record or
 -- request supports it the agents that went on with it built on a wrong value all the same.
 -- `unsupported`: such a value (not made up by det_intro's rule), whose cascade must reach a named agent.
-CREATE OR REPLACE TEMP TABLE det_cascade_values AS
+-- (made empty, then each part planned only when the table it reads holds a row)
+CREATE OR REPLACE TEMP TABLE det_cascade_values (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, tref DOUBLE,
+    token VARCHAR, v VARCHAR, why VARCHAR, unsupported BOOLEAN);
+
+-- [section needs_det_bad_values]
+INSERT INTO det_cascade_values
 SELECT run_id, step_id, agent, tref, token, coalesce(ident, num::VARCHAR) AS v, why, false AS unsupported
-FROM det_bad_values
-UNION ALL
+FROM det_bad_values;
+
+-- [section needs_det_unsupported_values]
+INSERT INTO det_cascade_values
 SELECT DISTINCT p.run_id, p.origin_step, p.origin_agent, p.origin_t, p.token, coalesce(u.ident, u.num::VARCHAR),
        'unsupported value ' || p.token, true
 FROM det_reported p JOIN det_unsupported_values u ON u.run_id = p.run_id AND u.token = p.token
 WHERE p.why = 'unsupported'
   AND NOT EXISTS (SELECT 1 FROM det_bad_values b WHERE b.run_id = p.run_id AND b.step_id = p.origin_step);
 
-CREATE OR REPLACE TEMP TABLE det_value_flow AS
+-- [section every]
+
+-- (the flow and uses of det_cascade_values' values: planned only when it holds one)
+CREATE OR REPLACE TEMP TABLE det_value_flow (run_id VARCHAR, seed VARCHAR, why VARCHAR, unsupported BOOLEAN,
+    step_id VARCHAR, agent VARCHAR, kind VARCHAR, field VARCHAR, is_answer BOOLEAN);
+CREATE OR REPLACE TEMP TABLE det_value_uses (run_id VARCHAR, seed VARCHAR, step_id VARCHAR);
+
+-- [section needs_det_cascade_values]
+INSERT INTO det_value_flow
 SELECT DISTINCT i.run_id, i.step_id AS seed, i.why, i.unsupported, v.step_id, v.agent, v.kind, v.field,
        v.step_id = a.step_id AS is_answer
 FROM det_cascade_values i
@@ -37,7 +52,7 @@ LEFT JOIN det_answer a ON a.run_id = i.run_id;
 -- stock" prices all 10 and says only its total. The first step of each such agent, begun after the
 -- value was stated, whose input holds it as a whole token (a number inside another is no use of it).
 -- Only agents the value's own flow did not reach already. Few seeds: the regex runs on their runs only.
-CREATE OR REPLACE TEMP TABLE det_value_uses AS
+INSERT INTO det_value_uses
 SELECT i.run_id, i.step_id AS seed, arg_min(s.step_id, [coalesce(epoch_us(s.started_at)::DOUBLE, s.seq::DOUBLE), s.seq::DOUBLE]) AS step_id
 FROM (SELECT DISTINCT run_id, step_id, agent, tref, token FROM det_cascade_values) i
 JOIN steps s ON s.run_id = i.run_id AND s.rowid BETWEEN $row_lo AND $row_hi
@@ -48,6 +63,8 @@ WHERE s.agent IS NOT NULL AND s.agent IS DISTINCT FROM i.agent
   AND NOT EXISTS (SELECT 1 FROM det_value_flow f WHERE f.run_id = i.run_id AND f.seed = i.step_id
                                                    AND f.agent = s.agent)
 GROUP BY i.run_id, i.step_id, s.agent;
+
+-- [section every]
 
 -- Failed steps another agent consumed. A failure the run then handled is no fault built on: the
 -- same call (agent, kind, tool) made again later succeeded — the consumer fixed the script and the

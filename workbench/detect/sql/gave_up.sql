@@ -21,16 +21,20 @@
 -- answer rightly reports ("no such item").
 -- The answers that gave up come first (a regex per run, on its answer): the tool calls and the spans in error are
 -- then read for those few runs only.
+-- The answers whose output says a give-up's words (or may, written in \u escapes) first, a table of their own: the
+-- rest of the test is planned only when one does (a chunk's answers mostly do not: ~25 CPU ms a chunk saved).
+CREATE OR REPLACE TEMP TABLE det_gave_up_said AS
+-- the words are looked for in the whole output first: what it says is part of it
+SELECT a.run_id, a.step_id, coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5) AS t1, s.output
+FROM det_answer a
+JOIN steps s ON s.run_id = a.run_id AND s.step_id = a.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
+-- (a run that ended on the error answered nothing: it shows its failure)
+-- (a JSON text may write its letters as \u escapes, as Python's json.dumps does any but ASCII's: read below,
+-- accents may be written decomposed, "e" + U+0301: read composed, NFC, as the words are written)
+WHERE s.status IS DISTINCT FROM 'error' AND (det_gives_up(nfc_normalize(s.output)) OR contains(s.output, '\u'));
+
+-- [section needs_det_gave_up_said]
 CREATE OR REPLACE TEMP TABLE det_gave_up_answers AS
-WITH said AS MATERIALIZED (  -- the words are looked for in the whole output first: what it says is part of it
-    SELECT a.run_id, a.step_id, coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5) AS t1, s.output
-    FROM det_answer a
-    JOIN steps s ON s.run_id = a.run_id AND s.step_id = a.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
-    -- (a run that ended on the error answered nothing: it shows its failure)
-    -- (a JSON text may write its letters as \u escapes, as Python's json.dumps does any but ASCII's: read below,
-    -- accents may be written decomposed, "e" + U+0301: read composed, NFC, as the words are written)
-    WHERE s.status IS DISTINCT FROM 'error' AND (det_gives_up(nfc_normalize(s.output)) OR contains(s.output, '\u'))
-)
 SELECT run_id, step_id, t1, txt
 FROM (
     SELECT run_id, step_id, t1, output,
@@ -38,7 +42,7 @@ FROM (
     -- (the answer's text a column first: det_said_text reads its argument five times, and given det_answer_text's
     -- expression in its place it planned that five times over, ~11 of the statement's ~60 ms on a small store)
     FROM (SELECT d.run_id, d.step_id, d.t1, d.output, coalesce(ra.txt, det_said_text(d.answer)) AS txt
-          FROM (SELECT *, det_answer_text(output) AS answer FROM said) d
+          FROM (SELECT *, det_answer_text(output) AS answer FROM det_gave_up_said) d
           LEFT JOIN det_record_answer ra ON ra.run_id = d.run_id AND ra.step_id = d.step_id))
 -- (nor did one whose last output is the error's own record)
 WHERE det_gives_up(txt) AND NOT det_error_report(output);
@@ -61,7 +65,8 @@ WHERE det_gives_up(txt) AND NOT det_error_report(output);
 -- in one), or a count of things (det_counted). A bare integer, counting nothing named, is no result figure: in
 -- prose it counts attempts, steps and minutes as often as it answers. A label and its colon ("Error: 503",
 -- "Status: 429", "Retry-After: 30 s", "Estimated recovery: 14:30") stay in their clause.
-CREATE OR REPLACE TEMP MACRO det_deferral(t) AS regexp_matches(t,
+-- (Its matches listed, not regexp_matches: as det_gives_up, macros.sql; det_counted's too.)
+CREATE OR REPLACE TEMP MACRO det_deferral(t) AS len(regexp_extract_all(t,
     '(?i)\b(?:again|later|retry|retrying|retried|retries|wait|waiting|(?:be|come|check|get) back|attempts?|tried|tries'
     || '|errors?|failed|failure|fails|timed out|time ?out|down|outage|offline|maintenance|unreachable|resets?'
     || '|recover(?:y|ed|s)?|restored|resum(?:e|es|ed|ing)|reopen\pL*|next (?:check|update|attempt|run))\b'
@@ -72,7 +77,7 @@ CREATE OR REPLACE TEMP MACRO det_deferral(t) AS regexp_matches(t,
     || '|wartung|ausgefallen|st[öo]rung|panne|hors service|mantenimiento|fuera de servicio|ca[íi]d[oa]|manuten[çc][ãa]o'
     || '|fora do ar|manutenzione|fuori servizio|onderhoud|storing|konserwacj|awari|технические работ|维护|維護|故障'
     || '|メンテナンス|障害|점검|장애'
-    || '|ошибк|попыт|稍后|稍後|再试|再試|重试|重試|错误|錯誤|失败|失敗|尝试|嘗試|後で|もう一度|再度|エラー|試行|다시|오류|시도');
+    || '|ошибк|попыт|稍后|稍後|再试|再試|重试|重試|错误|錯誤|失败|失敗|尝试|嘗試|後で|もう一度|再度|エラー|試行|다시|오류|시도')) > 0;
 -- The units of a duration (after a number: "15 minutes", "2 Stunden", "3 godziny"), for det_figure_text and
 -- det_result_measures.
 CREATE OR REPLACE TEMP MACRO det_duration_units() AS
@@ -103,10 +108,10 @@ CREATE OR REPLACE TEMP MACRO det_result_measures(t) AS regexp_extract_all(det_id
 -- A count of things stated as a result ("we have 41 widgets in stock", "il nous reste 41 widgets"): a whole
 -- number, not a year, and the word after it, not one that counts tries or joins words ("3 times", "2 of 5",
 -- "3 veces"), in a clause that neither denies nor limits ("none of 3 suppliers", "100 calls per hour").
-CREATE OR REPLACE TEMP MACRO det_counted(t, figure_text) AS NOT regexp_matches(t,
+CREATE OR REPLACE TEMP MACRO det_counted(t, figure_text) AS NOT (len(regexp_extract_all(t,
     '(?i)(?:^|[^\pL])(?:no|not|none|nothing|nobody|neither|nor|without|zero|per|quota|limits?|max|maximum'
     || '|ne|pas|aucune?|sans|nicht|kein\pL*|ohne|sin|ning[úu]n\pL*|nada|n[ãa]o|nenhum\pL*|sem|non|nessun\pL*|senza'
-    || '|niet|geen|zonder|nie|żadn\pL*|bez|не|нет|ни|без)(?:[^\pL]|$)|n[''’]t\b|没|沒|不|无|無|未|ない|ません|없|않|못')
+    || '|niet|geen|zonder|nie|żadn\pL*|bez|не|нет|ни|без)(?:[^\pL]|$)|n[''’]t\b|没|沒|不|无|無|未|ない|ません|없|않|못')) > 0)
     AND len(list_filter(regexp_extract_all(figure_text,
             '(?:^|[^\pL\pN.,:/#+-])(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}|[0-9]{5,}|[03-9][0-9]{3}|1[0-8][0-9]{2}|2[1-9][0-9]{2})'
             || '[\pZ\t]+(\pL{2,})', 1),
@@ -124,7 +129,8 @@ CREATE OR REPLACE TEMP MACRO det_months() AS
     || '|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|april|januari|februari|maart|mei'
     || '|augustus|stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|wrze[śs]nia|pa[źz]dziernika|listopada'
     || '|grudnia';
-CREATE OR REPLACE TEMP MACRO det_result_figure(figure_text) AS regexp_matches(figure_text,
+-- (its matches listed: as det_gives_up's, macros.sql)
+CREATE OR REPLACE TEMP MACRO det_result_figure(figure_text) AS len(regexp_extract_all(figure_text,
     -- an amount
     '(?:[$€£¥₹₩]|\bR\$|\b' || det_currency() || ')[\pZ\t]?[0-9]'
     || '|[0-9][\pZ\t]?(?:[$€£¥₹₩元円]|' || det_currency() || '\b'
@@ -143,7 +149,7 @@ CREATE OR REPLACE TEMP MACRO det_result_figure(figure_text) AS regexp_matches(fi
     || '|\b[0-9]{4}-[0-9]{2}-[0-9]{2}\b|\b[0-9]{1,2}[./][0-9]{1,2}[./][0-9]{2,4}\b|[0-9]{1,2}[\pZ\t]*月[\pZ\t]*[0-9]{1,2}[\pZ\t]*日'
     || '|[0-9]{1,2}월[\pZ\t]*[0-9]{1,2}일'
     || '|(?i:\b(?:' || det_months() || ')\.?[\pZ\t]+[0-9]{1,2}\b'
-    || '|\b[0-9]{1,2}(?:st|nd|rd|th|er|\.)?[\pZ\t]+(?:of[\pZ\t]+|de[\pZ\t]+)?(?:' || det_months() || ')(?:$|[^\pL]))');
+    || '|\b[0-9]{1,2}(?:st|nd|rd|th|er|\.)?[\pZ\t]+(?:of[\pZ\t]+|de[\pZ\t]+)?(?:' || det_months() || ')(?:$|[^\pL]))')) > 0;
 -- (Two macros, a row each: a regex of a pattern built with || inside a lambda is compiled again for every list,
 -- and list_filter(clauses, lambda c: ...) cost 5x the same tests on the clauses unnested, fix43.)
 CREATE OR REPLACE TEMP MACRO det_clauses(t) AS regexp_split_to_array(

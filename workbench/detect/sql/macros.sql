@@ -234,11 +234,17 @@ CREATE OR REPLACE TEMP MACRO det_unescaped(t) AS CASE WHEN contains(t, '\"')
 -- Whether a text may hold a tool's result in a message list (values.sql reads those texts further). A
 -- chat's input names its tools and calls in every LLM step: only the words of a result count. Every
 -- one holds "ool" or "unction": two scans rule out nearly every text before the ten.
+-- A message's result by its role ("tool" ...) has a "role" key, written so unless in \u escapes; a block's by its
+-- type has that type's name; Gemini's response its key (function_?[Rr]esponse); a repr its class: a tool call's
+-- own record ({"tool": "search", "args": …}, an LLM step's output in many logs) holds none of them and no result.
 CREATE OR REPLACE TEMP MACRO det_holds_tool_result(t) AS (contains(t, 'ool') OR contains(t, 'unction'))
     AND (contains(t, '"tool"') OR contains(t, '"function"') OR contains(t, '"tool-response"')
          OR contains(t, '"tool_result"') OR contains(t, '"tool_call_response"') OR contains(t, '"function_call_output"')
          OR contains(t, 'unctionResponse') OR contains(t, 'unction_response') OR contains(t, 'ToolCallResult(')
-         OR contains(t, 'ToolMessage('));
+         OR contains(t, 'ToolMessage('))
+    AND (contains(t, '"role"') OR contains(t, '\u') OR contains(t, '"tool_result"') OR contains(t, '"tool_call_response"')
+         OR contains(t, '"function_call_output"') OR contains(lower(t), 'functionresponse')
+         OR contains(lower(t), 'function_response') OR contains(t, 'ToolCallResult(') OR contains(t, 'ToolMessage('));
 
 -- A tool's result that reports its own failure rather than a result (gave_up.sql): its text (a JSON record's
 -- "text", as an MCP content block carries it) opening with an error report — "Error executing tool …",
@@ -273,7 +279,9 @@ CREATE OR REPLACE TEMP MACRO det_error_report(t) AS det_error_record(t, CASE WHE
 -- one sentence). RE2's \b is ASCII's: a word ending in an accented letter is written with no \b after it, and
 -- one in another script with none at all. A word among them in an answer that still gives the result ("Sorry for the wait, the
 -- widget costs 14.20") is told apart in gave_up.sql (det_states_result).
-CREATE OR REPLACE TEMP MACRO det_gives_up(t) AS regexp_matches(coalesce(t, ''),
+-- (Its matches listed, not regexp_matches: the same truth, as every match is listed, an empty one too, and a long
+-- case-insensitive pattern planned in half the time: ~9 ms against ~19 for this one on 10 rows, DuckDB 2.0.)
+CREATE OR REPLACE TEMP MACRO det_gives_up(t) AS len(regexp_extract_all(coalesce(t, ''),
     '(?i)\b(?:sorry|apologi[sz]e|apologies|unfortunately|regret(?:tably)?|unable to|not able to|(?:was|were|is|are|am)n[''’]t able to'
     || '|could not|couldn[''’]t|cannot|can[''’]t|can not|did not manage|didn[''’]t manage|failed to|was not possible|wasn[''’]t possible'
     || '|unavailable|not available|(?:is|are|was|were) (?:currently )?down|not responding|try again later|please try again'
@@ -316,7 +324,7 @@ CREATE OR REPLACE TEMP MACRO det_gives_up(t) AS regexp_matches(coalesce(t, ''),
     || '|申し訳|すみません|すいません|残念ながら|できません|出来ません|失敗しました|エラーが発生|もう一度お試し'
     || '|しばらくしてから|お詫び|ご迷惑'
     -- Korean
-    || '|죄송|유감스럽|안타깝게도|할 수 없|수 없었|실패했|다시 시도|오류가 발생');
+    || '|죄송|유감스럽|안타깝게도|할 수 없|수 없었|실패했|다시 시도|오류가 발생')) > 0;
 
 -- (The macros that read a give-up's clauses for a result are gave_up.sql's: made only when a run gave up.)
 

@@ -27,7 +27,12 @@ JOIN det_replies r ON r.rowid = p.rid
 JOIN det_replies q ON q.rowid = p.prev;
 
 -- [section needs_det_rep_pairs]
--- (every repeat below is a pair of det_rep_pairs: none, no finding; skipped then, by the runner)
+-- (every repeat below is a pair of det_rep_pairs: none, no finding; skipped then, by the runner. A chain of
+-- $repeat_min_replies replies is that many less one pairs of one agent's: the agents with that many, or none)
+CREATE OR REPLACE TEMP TABLE det_rep_agents AS
+SELECT run_id, agent FROM det_rep_pairs GROUP BY run_id, agent HAVING count(*) + 1 >= $repeat_min_replies;
+
+-- [section needs_det_rep_agents]
 INSERT INTO det_out
 -- word sets only for the replies of a pair that may be nearly the same
 WITH worded AS (

@@ -3,7 +3,15 @@
 -- is no wrong answer to follow). Makes tables only; see silent.sql for which problems and why.
 -- The runs of unknown outcome with a problem (few, and none in a store whose runs report their
 -- outcome): the tests below read the backend's numbers of these runs only.
-CREATE OR REPLACE TEMP TABLE det_unknown AS
+-- (each table below holds rows of det_problems' runs only: made empty first, filled only when it holds one)
+CREATE OR REPLACE TEMP TABLE det_unknown (run_id VARCHAR);
+CREATE OR REPLACE TEMP TABLE det_reported (run_id VARCHAR, token VARCHAR, why VARCHAR, origin_step VARCHAR,
+    origin_agent VARCHAR, origin_t DOUBLE);
+-- (det_replaced: a run of det_unknown's only)
+CREATE OR REPLACE TEMP TABLE det_replaced (run_id VARCHAR, token VARCHAR);
+
+-- [section needs_det_problems]
+INSERT INTO det_unknown
 SELECT DISTINCT p.run_id FROM det_problems p JOIN runs r ON r.run_id = p.run_id
 WHERE r.reported_outcome = 'unknown' AND r.outcome IS DISTINCT FROM 'failure';
 
@@ -14,7 +22,8 @@ WHERE r.reported_outcome = 'unknown' AND r.outcome IS DISTINCT FROM 'failure';
 -- quoting the stock at one warehouse and giving its own figure for the other is caught; a figure of
 -- another kind added beside the backend's (59°F "(15°C)"), or beside a backend number the answer
 -- repeats, is not.
-CREATE OR REPLACE TEMP TABLE det_replaced AS
+-- [section needs_det_unknown]
+INSERT INTO det_replaced
 WITH answer_labels AS (
     SELECT p.run_id, p.token,
            unnest(list_concat(det_num_labels(s.output, p.token), det_num_places(s.output, p.token))) AS label
@@ -40,7 +49,8 @@ SEMI JOIN tool_labels t ON t.run_id = a.run_id AND t.label = a.label;
 -- The problems reported: every one for a reported success, and for a run of unknown outcome where
 -- the answer replaced the backend's numbers altogether (a tool stated numbers and the answer
 -- repeats none of them); otherwise the numbers standing in for a backend number (det_replaced).
-CREATE OR REPLACE TEMP TABLE det_reported AS
+-- [section needs_det_problems]
+INSERT INTO det_reported
 WITH replaced_all AS (
     -- with no claim of success, only an answer that replaced the backend's numbers: a tool stated
     -- numbers and the answer repeats none of them. An answer quoting the backend and adding a

@@ -1,5 +1,9 @@
 -- Retries: the same call (agent, tool, arguments) made again right after it failed. More than
 -- $max_retries retries is a retry without end (critical); fewer are reported as warnings.
+-- (a retry follows a failed call: the chunk's runs with one, or none and nothing below is planned)
+CREATE OR REPLACE TEMP TABLE det_failed_call_runs AS SELECT DISTINCT run_id FROM det_calls WHERE status = 'error';
+
+-- [section needs_det_failed_call_runs]
 INSERT INTO det_out
 -- the call before is the one numbered k - 1 (a hash join; a window would sort every call)
 WITH marked AS (

@@ -7,6 +7,8 @@
 -- there is no silent failure to assert; the run is listed as flagged, not attributed as failed. A
 -- run reported or labelled failed is a known failure already.
 -- (det_reported, the problems reported: reported.sql)
+-- [section needs_det_reported]
+-- (a finding per run of det_reported: none, nothing to plan)
 INSERT INTO det_out
 SELECT p.run_id, first.o.step, first.o.agent, 'silent_failure',
        CASE WHEN any_value(r.reported_outcome) = 'success' THEN 'critical' ELSE 'warning' END,

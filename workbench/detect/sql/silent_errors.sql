@@ -7,6 +7,12 @@
 -- only when the run went on to answer after the error: a step began after the failed invocation
 -- ended and gave the final answer (an app that caught the error and answered anyway). A run that
 -- ended on the error shows its failure to whoever called it: no silent failure to assert.
+-- (an agent's span in error first, or none and nothing below is planned)
+CREATE OR REPLACE TEMP TABLE det_agent_errors AS
+SELECT DISTINCT run_id FROM steps SEMI JOIN det_scope USING (run_id)
+WHERE kind = 'agent' AND status = 'error' AND steps.rowid BETWEEN $row_lo AND $row_hi;
+
+-- [section needs_det_agent_errors]
 INSERT INTO det_out
 SELECT s.run_id, s.step_id, s.agent, 'silent_failure',
        CASE WHEN r.reported_outcome = 'success' THEN 'critical' ELSE 'warning' END,

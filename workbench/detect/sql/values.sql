@@ -51,12 +51,20 @@ SELECT l.run_id, coalesce(w.step_id, l.step_id) AS step_id FROM last l LEFT JOIN
 -- "token_usage": {…}, "last_message": "ChatMessage(…)"}}, LangGraph's {"messages": […]}). Messages are
 -- JSON objects with a role (any but the user's, the system's or a tool's) or message reprs in a string
 -- (det_repr_said). A record whose messages say nothing is the answer as it is.
-CREATE OR REPLACE TEMP TABLE det_record_answer AS
-WITH recs AS (
-    SELECT s.run_id, s.step_id, s.output FROM steps s
-    JOIN det_answer a ON a.run_id = s.run_id AND a.step_id = s.step_id
-    WHERE s.rowid BETWEEN $row_lo AND $row_hi AND left(ltrim(s.output), 1) = '{' AND json_valid(s.output)
-),
+-- (the records first, a table of their own, and only those that may say something below: messages, or a key named
+-- as an answer, its name as written in the record unless escaped there; the rest is planned only when one may)
+CREATE OR REPLACE TEMP TABLE det_recs AS
+SELECT s.run_id, s.step_id, s.output FROM steps s
+JOIN det_answer a ON a.run_id = s.run_id AND a.step_id = s.step_id
+WHERE s.rowid BETWEEN $row_lo AND $row_hi AND left(ltrim(s.output), 1) = '{' AND json_valid(s.output)
+  AND (contains(s.output, '"role"') OR contains(s.output, 'Message(') OR contains(s.output, '\')
+       OR regexp_matches(lower(s.output), 'answer|report|result|response|output|summary|reply|draft|final'));
+
+CREATE OR REPLACE TEMP TABLE det_record_answer (run_id VARCHAR, step_id VARCHAR, txt VARCHAR);
+
+-- [section needs_det_recs]
+INSERT INTO det_record_answer
+WITH recs AS (SELECT * FROM det_recs),
 said AS (
     SELECT run_id, step_id, coalesce(
         list_last(list_filter(list_transform(det_json_objects(output), lambda m: CASE
@@ -97,24 +105,31 @@ FROM said s FULL JOIN stated st USING (run_id, step_id)
 LEFT JOIN figures f USING (run_id, step_id)
 WHERE coalesce(s.txt, st.txt) IS NOT NULL;
 
+-- [section every]
+
 -- Tool results a log holds only inside a message list (Haystack's OpenInference spans are the
 -- components', none the tool's: its result is a ToolCallResult in the agent's messages; an LLM call's
 -- input carries the role "tool" messages of the calls before it). Each is a backend record, as a
 -- tool step's output is, seen by the step whose input or output holds it: at its start for an input,
 -- at its end for an output. Its step id is the holder's with " (tool result)" after it: no step of
 -- the log, so no echo, answer or cascade rule mistakes it for the holder.
-CREATE OR REPLACE TEMP TABLE det_msg_tool_results AS
-WITH holders AS (
-    -- (an input as the call began, an output as it ended; read straight from the columns, not
-    -- unnested into a row per text first: the gate leaves nearly none)
-    SELECT s.run_id, s.step_id, s.agent, s.input AS txt, coalesce(epoch_us(s.started_at)::DOUBLE, s.seq::DOUBLE) AS t
-    FROM steps s SEMI JOIN det_scope USING (run_id)
-    WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.kind <> 'tool' AND det_holds_tool_result(s.input)
-    UNION ALL
-    SELECT s.run_id, s.step_id, s.agent, s.output, coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5)
-    FROM steps s SEMI JOIN det_scope USING (run_id)
-    WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.kind <> 'tool' AND det_holds_tool_result(s.output)
-),
+-- (the texts that may hold one first, a table of their own: the rest is planned only when one does)
+CREATE OR REPLACE TEMP TABLE det_holders AS
+-- (an input as the call began, an output as it ended; read straight from the columns, not
+-- unnested into a row per text first: the gate leaves nearly none)
+SELECT s.run_id, s.step_id, s.agent, s.input AS txt, coalesce(epoch_us(s.started_at)::DOUBLE, s.seq::DOUBLE) AS t
+FROM steps s SEMI JOIN det_scope USING (run_id)
+WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.kind <> 'tool' AND det_holds_tool_result(s.input)
+UNION ALL
+SELECT s.run_id, s.step_id, s.agent, s.output, coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5)
+FROM steps s SEMI JOIN det_scope USING (run_id)
+WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.kind <> 'tool' AND det_holds_tool_result(s.output);
+
+CREATE OR REPLACE TEMP TABLE det_msg_tool_results (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, t DOUBLE, txt VARCHAR);
+
+-- [section needs_det_holders]
+INSERT INTO det_msg_tool_results
+WITH holders AS (SELECT * FROM det_holders),
 found AS (
     SELECT run_id, step_id, agent, t, list_concat(
         -- a message, and the blocks of its content (Anthropic's tool_result blocks sit in a user turn)
@@ -137,6 +152,8 @@ SELECT run_id, step_id || ' (tool result)' AS step_id, agent, min(t) AS t, r AS 
 FROM (SELECT run_id, step_id, agent, t, unnest(results) AS r FROM found)
 WHERE r IS NOT NULL AND trim(r) <> ''
 GROUP BY run_id, step_id, agent, r;
+
+-- [section every]
 
 -- Numbers and identifiers in every output, in tool calls' arguments (what reached the backend) and
 -- in the input of the step that gave the final answer (what the answer was built from).
@@ -368,7 +385,9 @@ WHERE NOT CASE WHEN contains(s.input, c.token)
 -- them or the task's (price × quantity, a sum), is not made up. Digits inside an identifier are no
 -- number given (the 0 of a tool call's id "call_researcher_0_0": 0 × anything made every 0.0 computed,
 -- and AG2's writer passing a made-up price of 0.0 to format_quote quoted 0.00 unflagged).
-CREATE OR REPLACE TEMP TABLE det_intro AS
+-- (in three statements: the numbers given each candidate's step, then the figures they do not make, then the
+-- rest for those alone, planned only when one is left: a chunk's candidates are mostly made, ~14 CPU ms saved)
+CREATE OR REPLACE TEMP TABLE det_intro_given AS
 WITH candidates AS (
     SELECT DISTINCT d.run_id, d.step_id, s.input FROM det_intro_direct d
     JOIN steps s ON s.run_id = d.run_id AND s.step_id = d.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
@@ -386,7 +405,36 @@ given AS (
         JOIN det_task_vals t ON t.run_id = c.run_id WHERE t.num IS NOT NULL)
     WHERE num IS NOT NULL
     QUALIFY row_number() OVER (PARTITION BY run_id, step_id ORDER BY num) <= 40
+)
+SELECT * FROM given;
+
+CREATE OR REPLACE TEMP TABLE det_unmade AS
+WITH given AS (SELECT * FROM det_intro_given),
+derived AS (
+    SELECT run_id, step_id, num FROM given
+    UNION ALL
+    SELECT a.run_id, a.step_id, a.num * b.num AS num FROM given a
+    JOIN given b ON a.run_id = b.run_id AND a.step_id = b.step_id AND a.num <= b.num
+    UNION ALL
+    SELECT a.run_id, a.step_id, a.num + b.num FROM given a
+    JOIN given b ON a.run_id = b.run_id AND a.step_id = b.step_id AND a.num <= b.num
+)
+SELECT c.* FROM det_intro_direct c
+WHERE c.ident IS NOT NULL OR NOT EXISTS (
+    SELECT 1 FROM derived d WHERE d.run_id = c.run_id AND d.step_id = c.step_id
+      AND abs(d.num - c.num) <= greatest(0.005, 1e-4 * abs(c.num), coalesce(c.tol, 0)));
+
+CREATE OR REPLACE TEMP TABLE det_intro (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, kind VARCHAR, t1 DOUBLE,
+    tref DOUBLE, field VARCHAR, token VARCHAR, num DOUBLE, ident VARCHAR, v VARCHAR, tol DOUBLE);
+
+-- [section needs_det_unmade]
+INSERT INTO det_intro
+WITH candidates AS (
+    SELECT DISTINCT d.run_id, d.step_id, s.input FROM det_intro_direct d
+    JOIN steps s ON s.run_id = d.run_id AND s.step_id = d.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
+    WHERE d.ident IS NULL
 ),
+given AS (SELECT * FROM det_intro_given),
 derived AS (
     SELECT run_id, step_id, num FROM given
     UNION ALL
@@ -396,12 +444,7 @@ derived AS (
     SELECT a.run_id, a.step_id, a.num + b.num FROM given a
     JOIN given b ON a.run_id = b.run_id AND a.step_id = b.step_id AND a.num <= b.num
 ),
-unmade AS (
-    SELECT c.* FROM det_intro_direct c
-    WHERE c.ident IS NOT NULL OR NOT EXISTS (
-        SELECT 1 FROM derived d WHERE d.run_id = c.run_id AND d.step_id = c.step_id
-          AND abs(d.num - c.num) <= greatest(0.005, 1e-4 * abs(c.num), coalesce(c.tol, 0)))
-),
+unmade AS (SELECT * FROM det_unmade),
 -- ... or a total of three amounts of it (goods 142.00 + shipping 25.00 + insurance 2.84: a manager adding up what
 -- its three agents said). Amounts only, numbers written with decimals, and only for a figure so written: a
 -- model's input is full of integers (ids, counts, lengths), and with three of them 41.2 was 14.2 + 11 + 16, a
@@ -452,6 +495,8 @@ SELECT o.* FROM unmade o
 ANTI JOIN three t ON t.run_id = o.run_id AND t.step_id = o.step_id AND t.num = o.num AND o.ident IS NULL
 ANTI JOIN chained c ON c.run_id = o.run_id AND c.step_id = o.step_id AND c.num = o.num AND o.ident IS NULL;
 
+-- [section every]
+
 -- Tool calls that only hand back what they were given: no backend record, so what they say supports
 -- nothing. One of their arguments whole (smolagents' final_answer returns the answer it was given), or
 -- nothing but values of their arguments (Semantic Kernel's format_quote(item="widget", price="41.20")
@@ -490,7 +535,11 @@ WHERE v.field = 'output'
       OR v.tol IS NOT NULL AND EXISTS (SELECT 1 FROM det_task_vals t WHERE t.run_id = v.run_id
                                        AND abs(t.num - v.num) <= v.tol));
 
-CREATE OR REPLACE TEMP TABLE det_unsupported_values AS
+-- (each row one of det_unsupported_direct: planned only when it holds one)
+CREATE OR REPLACE TEMP TABLE det_unsupported_values (run_id VARCHAR, token VARCHAR, num DOUBLE, ident VARCHAR, scaled BOOLEAN);
+
+-- [section needs_det_unsupported_direct]
+INSERT INTO det_unsupported_values
 WITH ground AS (
     SELECT DISTINCT b.run_id, b.num FROM det_backend_vals b
     SEMI JOIN (SELECT DISTINCT run_id FROM det_unsupported_direct WHERE ident IS NULL) u ON u.run_id = b.run_id
@@ -564,6 +613,8 @@ worked_out AS (
 SELECT u.* FROM paired u
 ANTI JOIN worked_out w ON w.run_id = u.run_id AND w.num = u.num AND u.ident IS NULL AND NOT u.scaled;
 
+-- [section every]
+
 -- key: "value" pairs (categorical facts such as a status). A final answer contradicts the backend
 -- when a tool output of the run gives the same key (or one that ends the other: order_status ~
 -- status) another value and never this one, and this value is one the backend uses for that key.
@@ -615,7 +666,11 @@ scored AS (
 )
 SELECT run_id, k, v FROM scored WHERE overlap >= 0.6 AND NOT contains(task, lower(v));
 
-CREATE OR REPLACE TEMP TABLE det_nearmiss_origins AS
+-- (each row a near miss of det_nearmiss: planned only when it holds one)
+CREATE OR REPLACE TEMP TABLE det_nearmiss_origins (run_id VARCHAR, token VARCHAR, ident VARCHAR, why VARCHAR, origin_step VARCHAR, origin_agent VARCHAR, origin_t DOUBLE);
+
+-- [section needs_det_nearmiss]
+INSERT INTO det_nearmiss_origins
 SELECT run_id, token, ident, why, origin_step, origin_agent, origin_t FROM (
     SELECT n.run_id, o.token, o.ident, 'names "' || n.v || '", not what the request asked for' AS why,
            o.step_id AS origin_step, o.agent AS origin_agent, o.tref AS origin_t,
@@ -634,6 +689,8 @@ SELECT run_id, token, ident, why, origin_step, origin_agent, origin_t FROM (
      AND o.t1 >= t.t1
 )
 WHERE k = 1;
+
+-- [section every]
 
 -- Values that are wrong at the step that first stated them: made up, or a look-alike's identifier.
 CREATE OR REPLACE TEMP TABLE det_bad_values AS
