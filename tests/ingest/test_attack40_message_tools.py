@@ -164,25 +164,38 @@ def test_repeats_of_one_call_are_still_one_call() -> None:
 
 
 def test_a_split_run_with_an_id_used_again_stores_what_one_call_stores() -> None:
-    """The run split at each point, read in either order: as two runs of one store (the same records, each its own
-    run id), the first read its early part first and the second its late part first, in the same two calls."""
+    """The run split at each point, read in either order: as two runs of one store a cut (the same records, each its
+    own run id), the first read its early part first and the second its late part first, every cut's in the same
+    two calls (a cut was a store and three calls of its own)."""
+    cuts = range(1, len(REUSED))
     runs = {
-        "in order": [dict(r, run_id="in-order") for r in REUSED],
-        "reversed": [dict(r, run_id="reversed") for r in REUSED],
+        (cut, order): [dict(r, run_id=f"{order}-{cut}") for r in REUSED]
+        for cut in cuts
+        for order in ("in-order", "reversed")
     }
     whole = wb.open()
     whole.ingest([r for recs in runs.values() for r in recs], progress=False)
     want = whole.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall()
-    assert len({row[0] for row in want}) == 2
-    for cut in range(1, len(REUSED)):
-        ws = wb.open()
-        ws.ingest(runs["in order"][:cut] + runs["reversed"][cut:], progress=False)
-        ws.ingest(runs["in order"][cut:] + runs["reversed"][:cut], progress=False)
-        assert ws.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall() == want, cut
-        again = ws.ingest([r for recs in runs.values() for r in recs], progress=False)
-        assert again.added == 0 and ws.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall() == want, (
-            cut
+    assert len({row[0] for row in want}) == len(runs)
+    ws = wb.open()
+    for part in (0, 1):
+        ws.ingest(
+            [
+                r
+                for cut in cuts
+                for recs, early in ((runs[cut, "in-order"], part == 0), (runs[cut, "reversed"], part == 1))
+                for r in (recs[:cut] if early else recs[cut:])
+            ],
+            progress=False,
         )
+    got = ws.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall()
+    for cut in cuts:
+        for order in ("in-order", "reversed"):
+            run = f"{order}-{cut}"
+            assert [r for r in got if r[0] == run] == [r for r in want if r[0] == run], run
+    assert got == want
+    again = ws.ingest([r for recs in runs.values() for r in recs], progress=False)
+    assert again.added == 0 and ws.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall() == want
 
 
 def test_every_result_of_a_very_long_message_is_read() -> None:
