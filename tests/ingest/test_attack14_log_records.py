@@ -217,24 +217,6 @@ def test_another_exporters_fuller_copy_keeps_what_the_logs_gave(tmp_path: Path) 
     assert (again.quarantined, again.added) == (0, 0) and ws.count("quarantine") == 0
 
 
-def test_a_span_completed_later_keeps_what_its_logs_gave(tmp_path: Path) -> None:
-    """A span flushed before it ended (no end time) is stored with its log records; its complete copy, in a
-    later call, became the row and dropped the output and otel.logs the records had given it."""
-    early = json.loads(spans_line())
-    del early["resourceSpans"][0]["scopeSpans"][0]["spans"][2]["endTimeUnixNano"]
-    ws = wb.open()
-    first = ws.ingest(
-        [
-            _write(tmp_path / "early.jsonl", json.dumps(early)),
-            _write(tmp_path / "logs.jsonl", _logs_line([details_record(), _app_log({"stringValue": "hi"})])),
-        ]
-    )
-    assert (first.read, first.stored, first.quarantined) == (5, 5, 0)
-    rep = ws.ingest(_write(tmp_path / "traces.jsonl", spans_line()))
-    assert (rep.read, rep.stored, rep.quarantined) == (3, 3, 0)
-    ended, out, attrs = ws.sql(
-        "SELECT ended_at, output, attributes FROM steps WHERE step_id = ?", params=[CHAT]
-    ).fetchall()[0]
-    assert ended is not None
-    assert json.loads(out)[0]["parts"][0]["content"] == "The widget costs 14.20 USD."
-    assert [n["body"] for n in json.loads(attrs)["otel.logs"]] == ["hi"]
+# (a span flushed before it ended, stored with its log records, then its complete copy in a later call: it keeps the
+# output and otel.logs the records gave, its end time the complete copy's: test_logs14_span_logs'
+# test_a_stored_step_that_becomes_another_copy_of_its_span_keeps_what_its_logs_gave, its "early" case)

@@ -193,7 +193,7 @@ def test_a_stored_step_that_becomes_another_copy_of_its_span_keeps_what_its_logs
         records = _logs_line([details_record(), sk_line("done", "1796150790300000000")])
         logs.append(_write(tmp_path / f"logs-{n}.jsonl", records.replace(TRACE, runs[first])))
     ws = wb.open()
-    ws.ingest(firsts + logs)
+    assert _counts(ws.ingest(firsts + logs)) == (10, 10, 0)
     rep = ws.ingest(laters)
     assert _counts(rep) == (6, 6, 0)
     # (a note for each: the early copy given complete, the fuller exporter's copy kept)
@@ -203,6 +203,11 @@ def test_a_stored_step_that_becomes_another_copy_of_its_span_keeps_what_its_logs
         inp, out, attrs = ws.sql(
             "SELECT input, output, attributes FROM steps WHERE run_id = ? AND step_id = ?", params=[run, CHAT]
         ).fetchall()[0]
-        assert "Research says 41.20" in inp and "14.20" in out, first
+        assert "Research says 41.20" in inp and "The widget costs 14.20 USD." in out, first
         assert [n["body"] for n in json.loads(attrs)["otel.logs"]] == ["done"], first
+    # (the early copy's row has the complete one's end: test_attack14_log_records' case of a span completed later)
+    assert ws.sql(
+        "SELECT count(*) FROM steps WHERE run_id = ? AND step_id = ? AND ended_at IS NOT NULL",
+        params=[runs["early"], CHAT],
+    ).fetchall() == [(1,)]
     assert _counts(ws.ingest(laters + logs)) == (10, 10, 0)
