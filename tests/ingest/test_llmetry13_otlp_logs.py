@@ -8,6 +8,7 @@ in attributes), openai-v2 2.1b0 on SDK 1.33 (one record per message, the event n
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -221,10 +222,10 @@ CASES = {
 
 
 @pytest.fixture(scope="module")
-def cases(tmp_path_factory: pytest.TempPathFactory) -> tuple[wb.Workspace, dict[str, str]]:
+def cases(tmp_path_factory: pytest.TempPathFactory) -> tuple[wb.Workspace, dict[str, str], Path]:
     """Every case's spans and logs files in one store, read in one call, each case a trace of its own (the trace
-    id's last byte its number; a case was a store and a call of its own): the store (only read) and each case's
-    trace id."""
+    id's last byte its number; a case was a store and a call of its own): the store (only read), each case's
+    trace id and the files' folder."""
     folder = tmp_path_factory.mktemp("llmetry13")
     files, traces = [], {}
     for n, (case, (spans, logs)) in enumerate(CASES.items(), start=1):
@@ -237,11 +238,15 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> tuple[wb.Workspace, dict[
     rep = ws.ingest(files)
     # (3 spans a case; 1, 3, 1 and 4 log records: every record stored)
     assert (rep.read, rep.stored, rep.quarantined) == (12 + 9, 12 + 9, 0), rep.errors
-    return ws, traces
+    return ws, traces, folder
 
 
-def test_operation_details_records_give_their_span_its_messages(cases: tuple) -> None:
-    ws, traces = cases
+def test_operation_details_records_give_their_span_its_messages(cases: tuple, tmp_path: Path) -> None:
+    ws, traces, folder = cases
+    # (the cases' files in this test's folder too: the files the module's tests write are compared by both readers
+    # with WORKBENCH_READER_HARVEST=all, tests/ingest/_reader_agreement.py, from each test's tmp_path)
+    for path in folder.iterdir():
+        shutil.copy(path, tmp_path / path.name)
     inp, out = (json.loads(x) for x in _chat(ws, traces["details"]))
     assert [m["role"] for m in inp] == ["system", "user"]
     assert inp[1]["parts"][0]["content"] == "Research says 41.20"
@@ -249,7 +254,7 @@ def test_operation_details_records_give_their_span_its_messages(cases: tuple) ->
 
 
 def test_legacy_message_events_are_joined_in_order(cases: tuple) -> None:
-    ws, traces = cases
+    ws, traces, _ = cases
     inp, out = (json.loads(x) for x in _chat(ws, traces["legacy"]))
     assert inp == [
         {"role": "system", "content": "You write quotes."},
@@ -260,7 +265,7 @@ def test_legacy_message_events_are_joined_in_order(cases: tuple) -> None:
 
 def test_a_spans_own_messages_win_over_its_log_records(cases: tuple) -> None:
     """span_and_event mode writes both: the span's attributes are kept."""
-    ws, traces = cases
+    ws, traces, _ = cases
     inp, out = _chat(ws, traces["span's own"])
     assert out == '["from the span"]' and "Research says" in inp
 
@@ -268,7 +273,7 @@ def test_a_spans_own_messages_win_over_its_log_records(cases: tuple) -> None:
 def test_a_spans_other_log_records_are_kept_in_its_attributes(cases: tuple) -> None:
     """Semantic Kernel through the OTel logging handler: its messages' JSON text in the body (event.name in
     the attributes), and as many plain log lines of the same spans."""
-    ws, traces = cases
+    ws, traces, _ = cases
     inp, out = (json.loads(x) for x in _chat(ws, traces["semantic kernel"]))
     assert inp == [{"role": "user", "content": "How many units?"}]
     assert out == [{"role": "assistant", "content": "120 units", "finish_reason": "stop"}]
