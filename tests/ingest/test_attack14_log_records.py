@@ -37,23 +37,6 @@ def _nested(depth: int) -> dict:
     return body
 
 
-def test_a_log_body_orjson_cannot_encode_costs_nothing_else(tmp_path: Path) -> None:
-    """An integer past 64 bits: the note's text was Python's repr (not JSON) and the merge's json() failed
-    the whole call ('nothing was stored')."""
-    spans = _write(tmp_path / "traces.jsonl", spans_line())
-    logs = _write(
-        tmp_path / "logs.jsonl",
-        _logs_line([_app_log({"intValue": "123456789012345678901234567890"}), details_record()]),
-    )
-    ws = wb.open()
-    rep = ws.ingest([spans, logs])
-    assert (rep.read, rep.stored, rep.quarantined) == (5, 5, 0)
-    attrs, out = ws.sql("SELECT attributes, output FROM steps WHERE step_id = ?", params=[CHAT]).fetchall()[0]
-    note = json.loads(attrs)["otel.logs"][0]
-    assert note["event"] == "app.log" and note["body"] == 123456789012345678901234567890
-    assert json.loads(out)[0]["parts"][0]["content"] == "The widget costs 14.20 USD."
-
-
 # (event, body, why): each case's record in a trace of its own (the trace id's last digits its number)
 LIMITS = {
     "note-nested-120": ("app.log", _nested(120), "field 'body' is nested deeper than 100 levels (the limit)"),
@@ -72,7 +55,9 @@ LIMITS = {
 }
 
 
-def test_a_log_record_past_a_fields_limits_is_quarantined_alone(tmp_path: Path) -> None:
+def test_a_log_record_past_a_fields_limits_is_quarantined_alone_and_a_body_orjson_cannot_encode_costs_nothing(
+    tmp_path: Path,
+) -> None:
     """A span's field past 4 MiB or nested past 100 levels quarantines the span (README, Limits); a log
     record's went into its step's input / output / otel.logs whatever its size or depth (a body nested
     300 levels failed the whole call). Now the record is quarantined, with file and line, and only it. (Every
@@ -88,9 +73,30 @@ def test_a_log_record_past_a_fields_limits_is_quarantined_alone(tmp_path: Path) 
             _logs_line([{**record, "traceId": traces[case]}]),
         )
         files += [spans, logs]
+    # (and in a trace of its own, its last byte ff: an integer past 64 bits in a log body, which orjson will not
+    # encode: the note's text was Python's repr (not JSON) and the merge's json() failed the whole call)
+    big = TRACE[:-2] + "ff"
+    files += [
+        _write(tmp_path / "traces-big.jsonl", spans_line().replace(TRACE, big)),
+        _write(
+            tmp_path / "logs-big.jsonl",
+            _logs_line(
+                [
+                    {**_app_log({"intValue": "123456789012345678901234567890"}), "traceId": big},
+                    details_record(trace=big),
+                ]
+            ),
+        ),
+    ]
     ws = wb.open()
     rep = ws.ingest(files)
-    assert (rep.read, rep.stored, rep.quarantined) == (5 * len(LIMITS), 4 * len(LIMITS), len(LIMITS))
+    assert (rep.read, rep.stored, rep.quarantined) == (5 * len(LIMITS) + 5, 4 * len(LIMITS) + 5, len(LIMITS))
+    attrs, out = ws.sql(
+        "SELECT attributes, output FROM steps WHERE run_id = ? AND step_id = ?", params=[big, CHAT]
+    ).fetchall()[0]
+    note = json.loads(attrs)["otel.logs"][0]
+    assert note["event"] == "app.log" and note["body"] == 123456789012345678901234567890, "past 64 bits"
+    assert json.loads(out)[0]["parts"][0]["content"] == "The widget costs 14.20 USD.", "past 64 bits"
     quarantined = {
         file: (line, reason)
         for file, line, reason in ws.sql("SELECT file, line, reason FROM quarantine").fetchall()
