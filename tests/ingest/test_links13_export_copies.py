@@ -59,12 +59,20 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[di
     return otlp, console, [json.loads(s.to_json()) for s in spans]
 
 
-def _steps(ws: wb.Workspace) -> list[tuple]:
-    return ws.sql("SELECT * EXCLUDE (source) FROM steps ORDER BY step_id").fetchall()
+def _steps(ws: wb.Workspace, own: dict[str, str] | None = None) -> list[tuple]:
+    """The store's steps; with ``own`` (a copy's trace id and file names, each to the one it copies) only the
+    copy's, written with what they copy."""
+    if own is None:
+        return ws.sql("SELECT * EXCLUDE (source) FROM steps ORDER BY step_id").fetchall()
+    run = next(mine for mine in own if "/" not in mine)
+    rows = ws.sql("SELECT * EXCLUDE (source) FROM steps WHERE run_id = ? ORDER BY step_id", [run]).fetchall()
+    return [tuple(own.get(v, v) if isinstance(v, str) else v for v in row) for row in rows]
 
 
-def test_both_copies_are_one_record_in_any_order_or_calls(files: tuple[Path, Path, list[dict]]) -> None:
-    otlp, console, _ = files
+def test_both_copies_are_one_record_in_any_order_or_calls(
+    files: tuple[Path, Path, list[dict]], tmp_path: Path
+) -> None:
+    otlp, console, spans = files
     alone = wb.open()
     alone.ingest(otlp)
     expected = _steps(alone)
@@ -72,16 +80,35 @@ def test_both_copies_are_one_record_in_any_order_or_calls(files: tuple[Path, Pat
     assert all(
         "otel.scope.name" in json.loads(a) for (a,) in alone.sql("SELECT attributes FROM steps").fetchall()
     )
-    for calls in ([[otlp, console]], [[console, otlp]], [[otlp], [console]], [[console], [otlp]]):
-        ws = wb.open()
-        for call in calls:
-            report = ws.ingest(call if len(call) > 1 else call[0])
-            assert report.quarantined == 0 and report.read == report.stored, (calls, report.errors)
-        assert ws.count("quarantine") == 0 and _steps(ws) == expected, calls
-        assert any("another exporter's copy" in n for n in report.notes)
+    # (each order a copy of both files in a trace of its own, the trace id's last byte its number, every order's
+    # n-th call read in the store's n-th call: 2 calls, where an order was a store and 1-2 calls)
+    trace = spans[0]["context"]["trace_id"][2:]
+    orders = ([[otlp, console]], [[console, otlp]], [[otlp], [console]], [[console], [otlp]])
+    copies, calls = [], [[], []]
+    for n, order in enumerate(orders):
+        mine = trace[:-2] + f"{n:02x}"
+        assert mine != trace
+        own = {mine: trace}
+        for path in (otlp, console):
+            renamed = tmp_path / f"{n}-{path.name}"
+            renamed.write_text(path.read_text().replace(trace, mine))
+            own[str(renamed.resolve())] = str(path.resolve())
+        for k, call in enumerate(order):
+            calls[k] += [tmp_path / f"{n}-{path.name}" for path in call]
+        copies.append(own)
+    ws = wb.open()
+    for call in calls:
+        report = ws.ingest(call)
+        assert report.quarantined == 0 and report.read == report.stored, report.errors
+        assert any("another exporter's copy" in n for n in report.notes), report.notes
+    assert ws.count("quarantine") == 0
+    for order, own in zip(orders, copies, strict=True):
+        assert _steps(ws, own) == expected, [[p.name for p in call] for call in order]
     # ingesting both again adds nothing
-    again = ws.ingest([otlp, console])
-    assert again.added == 0 and again.quarantined == 0 and _steps(ws) == expected
+    again = ws.ingest([p for call in calls for p in call])
+    assert again.added == 0 and again.quarantined == 0
+    for own in copies:
+        assert _steps(ws, own) == expected
 
 
 def test_a_copy_that_differs_otherwise_is_still_a_conflict(
