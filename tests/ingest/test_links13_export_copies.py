@@ -115,31 +115,45 @@ def test_a_copy_that_differs_otherwise_is_still_a_conflict(
     files: tuple[Path, Path, list[dict]], tmp_path: Path
 ) -> None:
     """Each change a trace of its own (the trace id's last digits its number, in its OTLP file and its console
-    copy), every change read together in each order: each trace's changed copy is one conflict, its own."""
+    copy), every change read together in each order: each trace's changed copy is one conflict, its own. (Each
+    order its own copy of the changes' traces, every order's n-th call read in the store's n-th call: 2 calls,
+    where an order was a store and 1-2 calls.)"""
     otlp, _, spans = files
     trace = spans[0]["context"]["trace_id"][2:]
-    otlps, consoles, traces = [], [], {}
-    for n, change in enumerate(["value", "time", "extra_attribute", "status"]):
-        copies = copy.deepcopy(spans)  # (one change each: the fixture's spans are the module's)
-        tool = next(s for s in copies if s["name"] == "execute_tool get_price")
-        if change == "value":
-            tool["attributes"]["tool_response"] = "14.20"
-        elif change == "time":
-            tool["start_time"] = tool["start_time"].replace(".223457", ".223460")
-        elif change == "extra_attribute":  # neither copy's attributes all in the other's
-            tool["attributes"]["console.only"] = "x"
-        else:
-            tool["status"] = {"status_code": "ERROR", "description": "boom"}
-        traces[change] = trace[:-2] + f"{n:02x}"
-        otlps.append(tmp_path / f"{change}.otlp.jsonl")
-        otlps[-1].write_text(otlp.read_text().replace(trace, traces[change]))
-        consoles.append(tmp_path / f"{change}.console.json")
-        consoles[-1].write_text("".join(json.dumps(s) + "\n" for s in copies).replace(trace, traces[change]))
-    for calls in ([otlps + consoles], [otlps, consoles], [consoles, otlps]):
-        ws = wb.open()
-        quarantined = sum(ws.ingest(call).quarantined for call in calls)
-        assert quarantined == len(traces), calls
-        for change, run in traces.items():
-            steps = ws.sql("SELECT count(*) FROM steps WHERE run_id = ?", [run]).fetchall()[0][0]
-            conflicts = ws.sql("SELECT count(*) FROM quarantine WHERE run_id = ?", [run]).fetchall()[0][0]
-            assert (steps, conflicts) == (2, 1), (change, calls)
+    orders = ("together", "otlp first", "console first")
+    calls: list[list[Path]] = [[], []]
+    traces = {}
+    for k, order in enumerate(orders):
+        otlps, consoles = [], []
+        for n, change in enumerate(["value", "time", "extra_attribute", "status"]):
+            copies = copy.deepcopy(spans)  # (one change each: the fixture's spans are the module's)
+            tool = next(s for s in copies if s["name"] == "execute_tool get_price")
+            if change == "value":
+                tool["attributes"]["tool_response"] = "14.20"
+            elif change == "time":
+                tool["start_time"] = tool["start_time"].replace(".223457", ".223460")
+            elif change == "extra_attribute":  # neither copy's attributes all in the other's
+                tool["attributes"]["console.only"] = "x"
+            else:
+                tool["status"] = {"status_code": "ERROR", "description": "boom"}
+            traces[order, change] = trace[:-2] + f"{4 * k + n:02x}"
+            otlps.append(tmp_path / f"{k}-{change}.otlp.jsonl")
+            otlps[-1].write_text(otlp.read_text().replace(trace, traces[order, change]))
+            consoles.append(tmp_path / f"{k}-{change}.console.json")
+            consoles[-1].write_text(
+                "".join(json.dumps(s) + "\n" for s in copies).replace(trace, traces[order, change])
+            )
+        parts = {
+            "together": [otlps + consoles],
+            "otlp first": [otlps, consoles],
+            "console first": [consoles, otlps],
+        }
+        for i, part in enumerate(parts[order]):
+            calls[i] += part
+    ws = wb.open()
+    quarantined = sum(ws.ingest(call).quarantined for call in calls)
+    assert quarantined == len(traces)
+    for (order, change), run in traces.items():
+        steps = ws.sql("SELECT count(*) FROM steps WHERE run_id = ?", [run]).fetchall()[0][0]
+        conflicts = ws.sql("SELECT count(*) FROM quarantine WHERE run_id = ?", [run]).fetchall()[0][0]
+        assert (steps, conflicts) == (2, 1), (change, order)
