@@ -74,10 +74,16 @@ def test_a_chat_split_over_calls_is_stored_as_one_call_stores_it(
         f"{'later-first' if reverse else 'in-order'}-{cut}": (f"{n:02x}{TRACE[2:]}", _files(tmp_path, cut, n))
         for n, (reverse, cut) in enumerate(_CHAT_SPLITS[fast], start=1)
     }
-    # what one call stores: the same spans whatever the cut and order (file and line are not compared)
-    whole = wb.open()
-    whole.ingest(_files(tmp_path, 3, 0))
-    whole_steps = _run_steps(whole, f"00{TRACE[2:]}")
+    # what one call stores: the same spans whatever the cut and order (file and line are not compared); the chat in
+    # a trace of its own too (its first byte 00), both its files in the splits' first call
+    whole = _files(tmp_path, 3, 0)
+    split = wb.open()
+    for i in (0, 1):
+        split.ingest(
+            [paths[1 - i if case.startswith("later") else i] for case, (_, paths) in splits.items()]
+            + (whole if i == 0 else [])
+        )
+    whole_steps = _run_steps(split, f"00{TRACE[2:]}")
     assert (
         "00000000000000c1",
         "researcher",
@@ -90,13 +96,11 @@ def test_a_chat_split_over_calls_is_stored_as_one_call_stores_it(
     assert [r[1:4] for r in whole_steps if r[0] == "00000000000000b2"] == [
         ("researcher", "researcher", "chain")
     ]
-    split = wb.open()
-    for i in (0, 1):
-        split.ingest([paths[1 - i if case.startswith("later") else i] for case, (_, paths) in splits.items()])
     for case, (run, _) in splits.items():
         assert _run_steps(split, run) == whole_steps, case
-    again = split.ingest([p for _, paths in splits.values() for p in paths])
-    assert (again.read, again.stored, again.quarantined, again.added) == (9 * len(splits),) * 2 + (0, 0)
+    again = split.ingest([p for _, paths in splits.values() for p in paths] + whole)
+    assert (again.read, again.stored, again.quarantined, again.added) == (9 * (len(splits) + 1),) * 2 + (0, 0)
+    assert _run_steps(split, f"00{TRACE[2:]}") == whole_steps
     for case, (run, _) in splits.items():
         assert _run_steps(split, run) == whole_steps, case
 
