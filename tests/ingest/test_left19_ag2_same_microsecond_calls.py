@@ -13,7 +13,7 @@ import pytest
 from _deep import deep
 from _variants import own_copy
 from test_left18_same_microsecond import _write
-from test_real14_ag2 import _msgs, _span, _tool, groupchat
+from test_real14_ag2 import TRACE, _msgs, _span, _tool, groupchat
 
 import workbench as wb
 from workbench.ingest._registry import ADAPTERS
@@ -65,10 +65,9 @@ def test_two_calls_in_one_microsecond_pair_alike_in_one_call_or_split(
     every = {s["spanId"][-2:] for s in doc["resourceSpans"][0]["scopeSpans"][0]["spans"]}
     steps = "SELECT step_id, agent, status, error FROM steps ORDER BY step_id"
     own_steps = steps.replace("ORDER BY", "WHERE run_id = ? ORDER BY")
-    whole = wb.open()
-    whole.ingest(_write(tmp_path / "all.otlp.jsonl", doc, every))
+    whole = _write(tmp_path / "all.otlp.jsonl", doc, every)
     # (each split a copy of the chat in a trace of its own, the splits' first files read in one call, their rests in
-    # the next: a split was a store and three calls of its own)
+    # the next: a split was a store and three calls of its own; the chat as it is, read whole, in the first call)
     splits = _SPLITS[True] + _SPLITS[False] if deep() else _SPLITS[fast]
     copies = [own_copy(doc, n) for n in range(1, len(splits) + 1)]
     firsts = [
@@ -80,12 +79,18 @@ def test_two_calls_in_one_microsecond_pair_alike_in_one_call_or_split(
         for n, ((d, _), keep) in enumerate(zip(copies, splits, strict=True))
     ]
     split = wb.open()
-    split.ingest(firsts)
+    split.ingest([*firsts, whole])
     split.ingest(rests)
+    whole_steps = split.sql(own_steps, [TRACE]).fetchall()
+    assert len(whole_steps) == len(every)
     for (_, run), first_keep in zip(copies, splits, strict=True):
-        assert split.sql(own_steps, [run]).fetchall() == whole.sql(steps).fetchall(), first_keep
+        assert split.sql(own_steps, [run]).fetchall() == whole_steps, first_keep
     again = split.ingest(firsts + rests)
     assert (again.read, again.quarantined, again.added) == (10 * len(splits), 0, 0)
     # (the calls' own order within the µs is not in the store: a tie goes to the lesser step id, c1)
-    errors = dict(whole.sql("SELECT right(step_id, 2), error FROM steps WHERE kind = 'tool'").fetchall())
+    errors = dict(
+        split.sql(
+            "SELECT right(step_id, 2), error FROM steps WHERE kind = 'tool' AND run_id = ?", [TRACE]
+        ).fetchall()
+    )
     assert errors["c1"] == "ExecutionError: Error: price service timed out"
