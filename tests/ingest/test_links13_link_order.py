@@ -174,14 +174,11 @@ def _copy(files: list[Path], n: int) -> tuple[list[Path], dict[str, str]]:
 
 
 def test_the_run_does_not_depend_on_file_order_or_calls(trace_files: list[Path]) -> None:
-    whole = _ingest(trace_files, [list(range(5))])
-    expected = _store(whole)
-    names = dict(whole.sql("SELECT name, run_id FROM steps").fetchall())
-    team = names["invoke_agent researcher"]
-    assert {names[n] for n in names if n != "unrelated"} == {team} and whole.count("runs") == 2
+    # (every file in one call: the store every case below is compared with)
+    cases = [[list(range(5))]]
     # one call per file, latest trace first (every trace stored before the one it links to arrives); another order
     # with deep() (its calls are the splits' below: a trace joining a stored run alone, then one joining two)
-    cases = [[[i] for i in order] for order in [[4, 3, 2, 1, 0]] + ([[2, 3, 4, 0, 1]] if deep() else [])]
+    cases += [[[i] for i in order] for order in [[4, 3, 2, 1, 0]] + ([[2, 3, 4, 0, 1]] if deep() else [])]
     # and split in two calls, the researcher's trace or the first hop alone (either part first; the unrelated trace 4
     # alone leaves the team's traces to one call, as the whole is read): between them a staged trace links to a
     # stored one and a stored one to a staged one, by a hop's link and by the helper's link to the tool, and runs of
@@ -191,14 +188,23 @@ def test_the_run_does_not_depend_on_file_order_or_calls(trace_files: list[Path])
             rest = [i for i in range(5) if i not in first]
             cases += [[list(first), rest], [rest, list(first)]]
     # (every case a copy of the traces with ids of its own, in one store: its n-th call read in the store's n-th call;
-    # a case was a store and calls of its own)
+    # a case was a store and calls of its own, the whole too)
     copies = [_copy(trace_files, n) for n in range(1, len(cases) + 1)]
     ws = wb.open()
     for call in range(max(len(c) for c in cases)):
         files = [copies[n][0][i] for n, case in enumerate(cases) if call < len(case) for i in case[call]]
         report = ws.ingest(files)
         assert report.read == report.stored and report.quarantined == 0
-    for (_, own), case in zip(copies, cases, strict=True):
+    expected = _store(ws, copies[0][1])
+    names = dict(
+        ws.sql(
+            "SELECT name, run_id FROM steps WHERE run_id IN (SELECT unnest(?::VARCHAR[]))",
+            [list(copies[0][1])],
+        ).fetchall()
+    )
+    team = names["invoke_agent researcher"]
+    assert {names[n] for n in names if n != "unrelated"} == {team} and len(expected["runs"]) == 2
+    for (_, own), case in zip(copies[1:], cases[1:], strict=True):
         assert _store(ws, own) == expected, case
 
 
