@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from _deep import deep
 from _otel_fixtures import collector_style, otlp_request, write_jsonl
-from _variants import own_copy
 from test_links12_llamaindex_tools import _spans as llamaindex_spans
 from test_real14_ag2 import TRACE, groupchat
 
@@ -23,6 +22,10 @@ from workbench.ingest._registry import ADAPTERS
 from workbench.ingest.otlp import OtlpJson
 
 _COLUMNS = "step_id, agent, agent_own, kind, status, error"
+
+
+def _steps(ws: wb.Workspace) -> list[tuple]:
+    return ws.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY step_id").fetchall()
 
 
 def _files(tmp_path: Path, cut: int, n: int) -> list[Path]:
@@ -111,14 +114,15 @@ def test_a_workflow_read_a_span_a_call_last_span_first_is_stored_as_one_call_sto
 ) -> None:
     otlp = next(a for a in ADAPTERS if isinstance(a, OtlpJson))
     spans = llamaindex_spans()
-    trace = format(spans[0].context.trace_id, "032x")
-    # (the whole workflow in one file, read by each reader as a copy with a trace id of its own in the split's store,
-    # in the first of the split's calls by that reader: stores of their own before)
-    doc = collector_style(otlp_request(spans))
-    wholes = {
-        fast: (write_jsonl(tmp_path / f"wf-whole-{n}.otlp.jsonl", [own_copy(doc, n)[0]]), own_copy(doc, n)[1])
-        for n, fast in enumerate((True, False) if readers == "mixed" else (readers == "sql",), start=1)
-    }
+    one = write_jsonl(tmp_path / "wf.otlp.jsonl", [collector_style(otlp_request(spans))])
+    wholes = []
+    for fast in (True, False) if readers == "mixed" else (readers == "sql",):
+        monkeypatch.setattr(otlp, "fast", fast)
+        whole = wb.open()
+        whole.ingest(one)
+        assert ("FunctionTool.acall", "researcher") in whole.sql("SELECT name, agent FROM steps").fetchall()
+        wholes.append(_steps(whole))
+    assert wholes[-1] == wholes[0], "the two readers store the whole workflow differently"
     paths = [
         write_jsonl(tmp_path / f"wf-{i}.otlp.jsonl", [collector_style(otlp_request([s]))])
         for i, s in enumerate(spans)
@@ -130,20 +134,10 @@ def test_a_workflow_read_a_span_a_call_last_span_first_is_stored_as_one_call_sto
         return readers == "sql" or (readers == "mixed" and i % 2 == 0)
 
     split = wb.open()
-    left = dict(wholes)
     for i, path in reversed(list(enumerate(paths))):
         monkeypatch.setattr(otlp, "fast", fast(i))
-        split.ingest([path, *([left.pop(fast(i))[0]] if fast(i) in left else [])])
-    assert not left
-    whole_steps = {reader: _run_steps(split, run) for reader, (_, run) in wholes.items()}
-    for reader, (_, run) in wholes.items():
-        agents = split.sql("SELECT name, agent FROM steps WHERE run_id = ?", [run]).fetchall()
-        assert ("FunctionTool.acall", "researcher") in agents, reader
-    first = whole_steps[next(iter(wholes))]
-    assert all(rows == first for rows in whole_steps.values()), (
-        "the two readers store the whole workflow differently"
-    )
-    assert _run_steps(split, trace) == first
+        split.ingest(path)
+    assert _steps(split) == wholes[0]
     # read again, each file by the reader that read it (in one call a reader)
     for reader in {fast(i) for i in range(len(paths))}:
         monkeypatch.setattr(otlp, "fast", reader)
