@@ -8,6 +8,7 @@ alike one file or many (no span of one names another's trace), and each case's r
 from __future__ import annotations
 
 import base64
+import copy
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -45,3 +46,18 @@ def variants_file(path: Path, source: Path, edits: dict[str, Callable[[dict], No
         ids[name] = sorted(seen)
     path.write_text("\n".join(lines) + "\n")
     return ids
+
+
+def own_copy(doc: dict, n: int) -> tuple[dict, str]:
+    """A copy of one OTLP export ``doc`` of one trace, its trace id (its spans' and their links') made the
+    ``n``-th copy's: a case of a test in a trace of its own, read in the same calls as the others. Returns the
+    copy and its trace id as stored (the run id of a trace that is a run)."""
+    doc = copy.deepcopy(doc)
+    stored = set()
+    for span in export_spans(doc):
+        span["traceId"], run = _own(span["traceId"], n)
+        stored.add(run)
+        for link in span.get("links") or []:
+            link["traceId"] = _own(link["traceId"], n)[0]
+    (run,) = stored
+    return doc, run

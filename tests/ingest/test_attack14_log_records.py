@@ -37,23 +37,6 @@ def _nested(depth: int) -> dict:
     return body
 
 
-def test_a_log_body_orjson_cannot_encode_costs_nothing_else(tmp_path: Path) -> None:
-    """An integer past 64 bits: the note's text was Python's repr (not JSON) and the merge's json() failed
-    the whole call ('nothing was stored')."""
-    spans = _write(tmp_path / "traces.jsonl", spans_line())
-    logs = _write(
-        tmp_path / "logs.jsonl",
-        _logs_line([_app_log({"intValue": "123456789012345678901234567890"}), details_record()]),
-    )
-    ws = wb.open()
-    rep = ws.ingest([spans, logs])
-    assert (rep.read, rep.stored, rep.quarantined) == (5, 5, 0)
-    attrs, out = ws.sql("SELECT attributes, output FROM steps WHERE step_id = ?", params=[CHAT]).fetchall()[0]
-    note = json.loads(attrs)["otel.logs"][0]
-    assert note["event"] == "app.log" and note["body"] == 123456789012345678901234567890
-    assert json.loads(out)[0]["parts"][0]["content"] == "The widget costs 14.20 USD."
-
-
 # (event, body, why): each case's record in a trace of its own (the trace id's last digits its number)
 LIMITS = {
     "note-nested-120": ("app.log", _nested(120), "field 'body' is nested deeper than 100 levels (the limit)"),
@@ -72,7 +55,9 @@ LIMITS = {
 }
 
 
-def test_a_log_record_past_a_fields_limits_is_quarantined_alone(tmp_path: Path) -> None:
+def test_a_log_record_past_a_fields_limits_is_quarantined_alone_and_a_body_orjson_cannot_encode_costs_nothing(
+    tmp_path: Path,
+) -> None:
     """A span's field past 4 MiB or nested past 100 levels quarantines the span (README, Limits); a log
     record's went into its step's input / output / otel.logs whatever its size or depth (a body nested
     300 levels failed the whole call). Now the record is quarantined, with file and line, and only it. (Every
@@ -88,9 +73,30 @@ def test_a_log_record_past_a_fields_limits_is_quarantined_alone(tmp_path: Path) 
             _logs_line([{**record, "traceId": traces[case]}]),
         )
         files += [spans, logs]
+    # (and in a trace of its own, its last byte ff: an integer past 64 bits in a log body, which orjson will not
+    # encode: the note's text was Python's repr (not JSON) and the merge's json() failed the whole call)
+    big = TRACE[:-2] + "ff"
+    files += [
+        _write(tmp_path / "traces-big.jsonl", spans_line().replace(TRACE, big)),
+        _write(
+            tmp_path / "logs-big.jsonl",
+            _logs_line(
+                [
+                    {**_app_log({"intValue": "123456789012345678901234567890"}), "traceId": big},
+                    details_record(trace=big),
+                ]
+            ),
+        ),
+    ]
     ws = wb.open()
     rep = ws.ingest(files)
-    assert (rep.read, rep.stored, rep.quarantined) == (5 * len(LIMITS), 4 * len(LIMITS), len(LIMITS))
+    assert (rep.read, rep.stored, rep.quarantined) == (5 * len(LIMITS) + 5, 4 * len(LIMITS) + 5, len(LIMITS))
+    attrs, out = ws.sql(
+        "SELECT attributes, output FROM steps WHERE run_id = ? AND step_id = ?", params=[big, CHAT]
+    ).fetchall()[0]
+    note = json.loads(attrs)["otel.logs"][0]
+    assert note["event"] == "app.log" and note["body"] == 123456789012345678901234567890, "past 64 bits"
+    assert json.loads(out)[0]["parts"][0]["content"] == "The widget costs 14.20 USD.", "past 64 bits"
     quarantined = {
         file: (line, reason)
         for file, line, reason in ws.sql("SELECT file, line, reason FROM quarantine").fetchall()
@@ -171,19 +177,20 @@ def test_log_records_are_held_in_memory_a_chunk_at_a_time(
 
     monkeypatch.setattr(_otlp_logs, "stage_log_record", counting)
     orphan = {**_app_log({"stringValue": "lost"}), "spanId": "ffffffffffffffff"}
+    # (350 records: three chunks and a half, the last one not full; 1,000 were read before, the same path)
     lines = [
         _logs_line([_app_log({"stringValue": f"event {i}"}) for i in range(k, k + 50)] + [orphan])
-        for k in range(0, 1000, 50)
+        for k in range(0, 350, 50)
     ]
     logs = _write(tmp_path / "logs.jsonl", spans_line(), *lines)
     ws = wb.open()
     rep = ws.ingest(logs)
-    assert (rep.read, rep.stored, rep.quarantined) == (3 + 1020, 3 + 1000, 20)
-    assert max(held) <= 100
+    assert (rep.read, rep.stored, rep.quarantined) == (3 + 357, 3 + 350, 7)
+    assert max(held) <= 100 and len(held) == 357
     attrs = ws.sql("SELECT attributes FROM steps WHERE step_id = ?", params=[CHAT]).fetchall()[0][0]
-    assert [n["body"] for n in json.loads(attrs)["otel.logs"]] == [f"event {i}" for i in range(1000)]
+    assert [n["body"] for n in json.loads(attrs)["otel.logs"]] == [f"event {i}" for i in range(350)]
     q = ws.sql("SELECT file, line, reason FROM quarantine ORDER BY line").fetchall()
-    assert [line for _, line, _ in q] == list(range(2, 22))
+    assert [line for _, line, _ in q] == list(range(2, 9))
     assert all(f == str(logs.resolve()) and "no such span" in r for f, _, r in q)
 
 
@@ -217,24 +224,6 @@ def test_another_exporters_fuller_copy_keeps_what_the_logs_gave(tmp_path: Path) 
     assert (again.quarantined, again.added) == (0, 0) and ws.count("quarantine") == 0
 
 
-def test_a_span_completed_later_keeps_what_its_logs_gave(tmp_path: Path) -> None:
-    """A span flushed before it ended (no end time) is stored with its log records; its complete copy, in a
-    later call, became the row and dropped the output and otel.logs the records had given it."""
-    early = json.loads(spans_line())
-    del early["resourceSpans"][0]["scopeSpans"][0]["spans"][2]["endTimeUnixNano"]
-    ws = wb.open()
-    first = ws.ingest(
-        [
-            _write(tmp_path / "early.jsonl", json.dumps(early)),
-            _write(tmp_path / "logs.jsonl", _logs_line([details_record(), _app_log({"stringValue": "hi"})])),
-        ]
-    )
-    assert (first.read, first.stored, first.quarantined) == (5, 5, 0)
-    rep = ws.ingest(_write(tmp_path / "traces.jsonl", spans_line()))
-    assert (rep.read, rep.stored, rep.quarantined) == (3, 3, 0)
-    ended, out, attrs = ws.sql(
-        "SELECT ended_at, output, attributes FROM steps WHERE step_id = ?", params=[CHAT]
-    ).fetchall()[0]
-    assert ended is not None
-    assert json.loads(out)[0]["parts"][0]["content"] == "The widget costs 14.20 USD."
-    assert [n["body"] for n in json.loads(attrs)["otel.logs"]] == ["hi"]
+# (a span flushed before it ended, stored with its log records, then its complete copy in a later call: it keeps the
+# output and otel.logs the records gave, its end time the complete copy's: test_logs14_span_logs'
+# test_a_stored_step_that_becomes_another_copy_of_its_span_keeps_what_its_logs_gave, its "early" case)

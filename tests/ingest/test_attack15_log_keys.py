@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from test_llmetry13_otlp_logs import CHAT, ROOT, TRACE, _logs_line, _span, _write, details_record
 from test_logs14_span_logs import sk_line
 
@@ -43,41 +42,44 @@ def _trace(n: int) -> str:
     return TRACE[:-2] + f"{n:02x}"
 
 
-@pytest.mark.parametrize("split", [False, True], ids=["one call", "two calls"])
-def test_a_spans_own_otel_log_keys_do_not_break_the_merge(tmp_path: Path, split: bool) -> None:
+def test_a_spans_own_otel_log_keys_do_not_break_the_merge(tmp_path: Path) -> None:
     """Every case's spans and logs in the same calls (the traces' rows merged side by side, each trace's records
-    with its own span): in one call, or the spans first and their logs in a later call."""
-    spans, logs = [], []
-    for n, attrs in enumerate(CASES.values()):
-        spans.append(_write(tmp_path / f"traces-{n}.jsonl", _spans(attrs).replace(TRACE, _trace(n))))
-        records = _logs_line([sk_line("Calling get_stock", "1796150790100000000"), details_record()])
-        logs.append(_write(tmp_path / f"logs-{n}.jsonl", records.replace(TRACE, _trace(n))))
+    with its own span): in one call, or the spans first and their logs in a later call. (Both ways in one store:
+    every case twice, a trace each, the second copy's trace ids numbered after the first's; their one call is
+    the other's first.)"""
+    spans, logs = {}, {}
+    for split in (False, True):
+        spans[split], logs[split] = [], []
+        for n, attrs in enumerate(CASES.values()):
+            t = _trace(n + split * len(CASES))
+            spans[split].append(_write(tmp_path / f"traces-{t}.jsonl", _spans(attrs).replace(TRACE, t)))
+            records = _logs_line([sk_line("Calling get_stock", "1796150790100000000"), details_record()])
+            logs[split].append(_write(tmp_path / f"logs-{t}.jsonl", records.replace(TRACE, t)))
     ws = wb.open()
-    if split:
-        ws.ingest(spans)
-        rep = ws.ingest(logs)
-        assert (rep.read, rep.stored, rep.quarantined) == (2 * len(CASES), 2 * len(CASES), 0)
-    else:
-        rep = ws.ingest(spans + logs)
-        assert (rep.read, rep.stored, rep.quarantined) == (4 * len(CASES), 4 * len(CASES), 0)
+    rep = ws.ingest(spans[False] + logs[False] + spans[True])
+    assert (rep.read, rep.stored, rep.quarantined) == (6 * len(CASES), 6 * len(CASES), 0)
+    rep = ws.ingest(logs[True])
+    assert (rep.read, rep.stored, rep.quarantined) == (2 * len(CASES), 2 * len(CASES), 0)
     chat = "SELECT input, attributes FROM steps WHERE run_id = ? AND step_id = ?"
     got = {}
-    for n, (case, attrs) in enumerate(CASES.items()):
-        [(text, raw)] = ws.sql(chat, params=[_trace(n), CHAT]).fetchall()
-        got[case] = json.loads(raw)
-        assert [n["body"] for n in got[case]["otel.logs"] if isinstance(n, dict) and "body" in n] == [
-            "Calling get_stock"
-        ], case
-        if "otel.logs" in attrs:  # the span's own value kept, first
-            assert got[case]["otel.logs"][0] == attrs["otel.logs"], case
-        if "gen_ai.prompt" in attrs:
-            assert text == "plain", case  # the span's own text, not spliced with the records'
-        else:
-            assert [m["role"] for m in json.loads(text)] == ["system", "user"], case
-    again = ws.ingest(logs)  # the records' digests were kept: nothing added twice
+    for split in (False, True):
+        for n, (case, attrs) in enumerate(CASES.items()):
+            t, name = _trace(n + split * len(CASES)), (case, "two calls" if split else "one call")
+            [(text, raw)] = ws.sql(chat, params=[t, CHAT]).fetchall()
+            got[t] = json.loads(raw)
+            assert [n["body"] for n in got[t]["otel.logs"] if isinstance(n, dict) and "body" in n] == [
+                "Calling get_stock"
+            ], name
+            if "otel.logs" in attrs:  # the span's own value kept, first
+                assert got[t]["otel.logs"][0] == attrs["otel.logs"], name
+            if "gen_ai.prompt" in attrs:
+                assert text == "plain", name  # the span's own text, not spliced with the records'
+            else:
+                assert [m["role"] for m in json.loads(text)] == ["system", "user"], name
+    again = ws.ingest(logs[False] + logs[True])  # the records' digests were kept: nothing added twice
     assert again.quarantined == 0
-    for n, case in enumerate(CASES):
+    for t, attrs in got.items():
         [(raw,)] = ws.sql(
-            "SELECT attributes FROM steps WHERE run_id = ? AND step_id = ?", params=[_trace(n), CHAT]
+            "SELECT attributes FROM steps WHERE run_id = ? AND step_id = ?", params=[t, CHAT]
         ).fetchall()
-        assert len(json.loads(raw)["otel.logs"]) == len(got[case]["otel.logs"]), case
+        assert len(json.loads(raw)["otel.logs"]) == len(attrs["otel.logs"]), t

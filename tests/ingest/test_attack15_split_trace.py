@@ -22,7 +22,7 @@ def _agents(ws: wb.Workspace) -> dict[str, tuple[str, str | None]]:
 
 
 # By the SQL path (the same split in order by the Python reader, with b2's and c1's agent: test_attack16_split_turns'
-# python-in-order-3)
+# python case in-order-3)
 def test_the_turn_before_an_executor_stored_by_an_earlier_call_names_its_agent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -15,7 +15,7 @@ import pytest
 from _deep import deep
 from _otel_fixtures import collector_style, otlp_request, write_jsonl
 from test_links12_llamaindex_tools import _spans as llamaindex_spans
-from test_real14_ag2 import groupchat
+from test_real14_ag2 import TRACE, groupchat
 
 import workbench as wb
 from workbench.ingest._registry import ADAPTERS
@@ -28,50 +28,62 @@ def _steps(ws: wb.Workspace) -> list[tuple]:
     return ws.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY step_id").fetchall()
 
 
-def _files(tmp_path: Path, cut: int) -> list[Path]:
+def _files(tmp_path: Path, cut: int, n: int) -> list[Path]:
+    """The chat's spans before and after ``cut``, a file each, in a trace of their own: the chat's trace id with
+    its first byte ``n``."""
     doc = groupchat()
     spans = doc["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    for span in spans:
+        span["traceId"] = f"{n:02x}{span['traceId'][2:]}"
     paths = []
     for i, part in enumerate((spans[:cut], spans[cut:])):
         piece = copy.deepcopy(doc)
         piece["resourceSpans"][0]["scopeSpans"][0]["spans"] = part
-        paths.append(tmp_path / f"ag2-{i}.otlp.jsonl")
+        paths.append(tmp_path / f"ag2-{n}-{i}.otlp.jsonl")
         paths[-1].write_text(json.dumps(piece) + "\n")
     return paths
 
 
-_WHOLE: dict[bool, list[tuple]] = {}  # reader (fast) -> steps one call stores (rows: read-only)
+def _run_steps(ws: wb.Workspace, run: str) -> list[tuple]:
+    return ws.sql(f"SELECT {_COLUMNS} FROM steps WHERE run_id = ? ORDER BY step_id", [run]).fetchall()
+
 
 # cut 3: the researcher's first turn, then its executor turn; 4: an executor turn, then its failed call;
 # 6: the researcher's second turn, then its executor turn. Each cut in either order by one reader, each reader
 # given every cut and both orders (the readers differ in staging only, which test_real14_ag2's files are
-# compared on for both: tests/ingest/_reader_agreement.py); every reader, order and cut with deep().
-_CHAT_SPLITS = [
-    (fast, reverse, cut)
+# compared on for both: tests/ingest/_reader_agreement.py); every reader, order and cut with deep(). A reader's
+# splits are traces of one store, read in the same two calls (a split's first file in the first, its second in
+# the second, whichever order it is read in): a split was a store and three calls of its own.
+_CHAT_SPLITS = {
+    fast: [
+        (reverse, cut)
+        for reverse in (False, True)
+        for cut in (3, 4, 6)
+        if deep() or fast == ((cut == 4) != reverse)
+    ]
     for fast in (True, False)
-    for reverse in (False, True)
-    for cut in (3, 4, 6)
-    if deep() or fast == ((cut == 4) != reverse)
-]
+}
 
 
-@pytest.mark.parametrize(
-    ("fast", "reverse", "cut"),
-    _CHAT_SPLITS,
-    ids=[f"{'sql' if f else 'python'}-{'later-first' if r else 'in-order'}-{c}" for f, r, c in _CHAT_SPLITS],
-)
+@pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
 def test_a_chat_split_over_calls_is_stored_as_one_call_stores_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool, reverse: bool, cut: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool
 ) -> None:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
-    paths = _files(tmp_path, cut)
-    if fast not in _WHOLE:
-        # what one call stores: the same spans whatever the cut and order (file and line are not compared), so
-        # ingested once per reader
-        whole = wb.open()
-        whole.ingest(paths)
-        _WHOLE[fast] = _steps(whole)
-    whole_steps = _WHOLE[fast]
+    splits = {
+        f"{'later-first' if reverse else 'in-order'}-{cut}": (f"{n:02x}{TRACE[2:]}", _files(tmp_path, cut, n))
+        for n, (reverse, cut) in enumerate(_CHAT_SPLITS[fast], start=1)
+    }
+    # what one call stores: the same spans whatever the cut and order (file and line are not compared); the chat in
+    # a trace of its own too (its first byte 00), both its files in the splits' first call
+    whole = _files(tmp_path, 3, 0)
+    split = wb.open()
+    for i in (0, 1):
+        split.ingest(
+            [paths[1 - i if case.startswith("later") else i] for case, (_, paths) in splits.items()]
+            + (whole if i == 0 else [])
+        )
+    whole_steps = _run_steps(split, f"00{TRACE[2:]}")
     assert (
         "00000000000000c1",
         "researcher",
@@ -84,13 +96,13 @@ def test_a_chat_split_over_calls_is_stored_as_one_call_stores_it(
     assert [r[1:4] for r in whole_steps if r[0] == "00000000000000b2"] == [
         ("researcher", "researcher", "chain")
     ]
-    split = wb.open()
-    for path in reversed(paths) if reverse else paths:
-        split.ingest(path)
-    assert _steps(split) == whole_steps
-    again = split.ingest(paths)
-    assert (again.read, again.stored, again.quarantined, again.added) == (9, 9, 0, 0)
-    assert _steps(split) == whole_steps
+    for case, (run, _) in splits.items():
+        assert _run_steps(split, run) == whole_steps, case
+    again = split.ingest([p for _, paths in splits.values() for p in paths] + whole)
+    assert (again.read, again.stored, again.quarantined, again.added) == (9 * (len(splits) + 1),) * 2 + (0, 0)
+    assert _run_steps(split, f"00{TRACE[2:]}") == whole_steps
+    for case, (run, _) in splits.items():
+        assert _run_steps(split, run) == whole_steps, case
 
 
 # The span files read by both readers in turn ("mixed": a span of an even index by the SQL path, of an odd one in

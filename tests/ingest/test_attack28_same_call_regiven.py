@@ -142,16 +142,24 @@ def test_a_second_model_call_under_a_folded_pair_is_said(tmp_path: Path) -> None
 def test_a_pairs_outer_span_given_again_alone_adds_nothing(tmp_path: Path) -> None:
     """The outer span's file read again (the inner spans in another file) is the stored step again: no conflict.
     It was quarantined, 'differs in output, attributes' (the stored step holds what its child gave)."""
-    outer = _write(tmp_path / "outer.otlp.jsonl", [ROOT, OUTER])
-    inner = _write(tmp_path / "inner.otlp.jsonl", [_inner("price 14.20")])
-    for first in ([outer, inner], [inner, outer]):
-        ws = wb.open()
-        for path in first:
-            ws.ingest(path, progress=False)
-        before = ws.sql("SELECT * FROM steps ORDER BY step_id").fetchall()
-        report = ws.ingest(outer, progress=False)
-        assert (report.read, report.stored, report.quarantined, report.added) == (2, 2, 0, 0), report.errors
-        assert ws.sql("SELECT * FROM steps ORDER BY step_id").fetchall() == before
+    # (either file first, each order a trace of its own in one store: the outer file of one and the inner of the
+    # other in the first call, the other two in the second; each order was a store and three calls)
+    orders = {"outer first": "cd" * 16, "inner first": "ab" * 16}
+    outer = {o: _write(tmp_path / f"outer-{t}.otlp.jsonl", _in(t, [ROOT, OUTER])) for o, t in orders.items()}
+    inner = {
+        o: _write(tmp_path / f"inner-{t}.otlp.jsonl", _in(t, [_inner("price 14.20")]))
+        for o, t in orders.items()
+    }
+    ws = wb.open()
+    ws.ingest([outer["outer first"], inner["inner first"]], progress=False)
+    ws.ingest([inner["outer first"], outer["inner first"]], progress=False)
+    steps = "SELECT * FROM steps WHERE run_id = ? ORDER BY step_id"
+    before = {o: ws.sql(steps, [t]).fetchall() for o, t in orders.items()}
+    report = ws.ingest(list(outer.values()), progress=False)
+    assert (report.read, report.stored, report.quarantined, report.added) == (4, 4, 0, 0), report.errors
+    for order, trace in orders.items():
+        assert before[order] and ws.sql(steps, [trace]).fetchall() == before[order], order
+    # (OUTER's own trace, below, is the one read inner file first, as it was)
     # given again with other text of its own, it is a conflict still
     other = dict(
         OUTER,

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import workbench as wb
 
 T0 = 1_796_000_000_000_000_000
@@ -96,93 +98,125 @@ def test_an_id_used_again_in_a_later_turn_is_a_call_of_its_own() -> None:
     assert any("2 tool call(s) found only in the model calls' messages" in n for n in report.notes)
 
 
-def test_an_output_holding_the_whole_conversation_names_the_same_calls() -> None:
+HISTORY = [USER, FIRST, _result("call_0", "14.20"), SECOND]
+TWICE = _ask(("x", "lookup", '{"sku": "A"}'), ("x", "lookup", '{"sku": "B"}'))
+# LangChain's message holding its calls twice, as its tool_calls and as the provider's additional_kwargs
+LANGCHAIN = {
+    "lc": 1,
+    "type": "constructor",
+    "id": ["langchain", "schema", "messages", "AIMessage"],
+    "kwargs": {
+        "content": "",
+        "tool_calls": [{"name": "lookup", "args": {"sku": "W-1"}, "id": "call_0", "type": "tool_call"}],
+        "additional_kwargs": {
+            "tool_calls": [
+                {
+                    "id": "call_0",
+                    "type": "function",
+                    "function": {"name": "lookup", "arguments": '{"sku": "W-1"}'},
+                }
+            ]
+        },
+    },
+}
+# Runs read side by side in one module store (each was a store and a call of its own)
+CASES = {
     # (a framework's model step whose output is the whole conversation: each repeat of the first call is that call)
-    history = [USER, FIRST, _result("call_0", "14.20"), SECOND]
-    ws = wb.open()
-    ws.ingest(
-        _run(
-            ("m1", [USER], [FIRST]),
-            ("m2", history[:3], history),
-            (
-                "m3",
-                [*history, _result("call_0", "3 left")],
-                [*history, _result("call_0", "3 left"), {"role": "assistant", "content": "done"}],
-            ),
+    "whole conversation": _run(
+        ("m1", [USER], [FIRST]),
+        ("m2", HISTORY[:3], HISTORY),
+        (
+            "m3",
+            [*HISTORY, _result("call_0", "3 left")],
+            [*HISTORY, _result("call_0", "3 left"), {"role": "assistant", "content": "done"}],
         ),
-        progress=False,
-    )
-    assert _tools(ws) == BOTH
+    ),
+    "one id twice": _run(
+        ("m1", [USER], [TWICE]), ("m2", [USER, TWICE, _result("x", "RA"), _result("x", "RB")], "done")
+    ),
+    # (the same reply logged by two model steps, and LangChain's message holding its calls twice: one call each time)
+    **{
+        f"repeats {n}": _run(
+            ("m1", [USER], first),
+            ("m1b", [USER], again),
+            ("m2", [USER, FIRST, _result("call_0", "14.20")], "done"),
+        )
+        for n, (first, again) in enumerate(
+            (([FIRST], [FIRST]), ({"generations": [[{"message": LANGCHAIN}]]}, "thinking"))
+        )
+    },
+}
 
 
-def test_one_id_twice_in_one_message_is_two_calls() -> None:
-    asks = _ask(("x", "lookup", '{"sku": "A"}'), ("x", "lookup", '{"sku": "B"}'))
+@pytest.fixture(scope="module")
+def side_by_side() -> wb.Workspace:
     ws = wb.open()
-    report = ws.ingest(
-        _run(("m1", [USER], [asks]), ("m2", [USER, asks, _result("x", "RA"), _result("x", "RB")], "done")),
-        progress=False,
-    )
+    report = ws.ingest([dict(r, run_id=case) for case, recs in CASES.items() for r in recs], progress=False)
     assert report.quarantined == 0, report.errors
-    assert _tools(ws) == [
+    return ws
+
+
+def _tools_of(ws: wb.Workspace, run: str) -> list[tuple]:
+    return ws.sql(
+        "SELECT step_id, tool, input, output FROM steps WHERE kind = 'tool' AND run_id = ? "
+        "ORDER BY started_at, step_id",
+        [run],
+    ).fetchall()
+
+
+def test_an_output_holding_the_whole_conversation_names_the_same_calls(side_by_side: wb.Workspace) -> None:
+    assert _tools_of(side_by_side, "whole conversation") == BOTH
+
+
+def test_one_id_twice_in_one_message_is_two_calls(side_by_side: wb.Workspace) -> None:
+    assert _tools_of(side_by_side, "one id twice") == [
         ("m1/x", "lookup", '{"sku": "A"}', "RA"),
         ("m1/x#2", "lookup", '{"sku": "B"}', "RB"),
     ]
 
 
-def test_repeats_of_one_call_are_still_one_call() -> None:
-    # (the same reply logged by two model steps, and LangChain's message holding its calls twice, as its
-    # tool_calls and as the provider's additional_kwargs: one call each time, as before)
-    langchain = {
-        "lc": 1,
-        "type": "constructor",
-        "id": ["langchain", "schema", "messages", "AIMessage"],
-        "kwargs": {
-            "content": "",
-            "tool_calls": [{"name": "lookup", "args": {"sku": "W-1"}, "id": "call_0", "type": "tool_call"}],
-            "additional_kwargs": {
-                "tool_calls": [
-                    {
-                        "id": "call_0",
-                        "type": "function",
-                        "function": {"name": "lookup", "arguments": '{"sku": "W-1"}'},
-                    }
-                ]
-            },
-        },
-    }
-    for first, again in (([FIRST], [FIRST]), ({"generations": [[{"message": langchain}]]}, "thinking")):
-        ws = wb.open()
-        ws.ingest(
-            _run(
-                ("m1", [USER], first),
-                ("m1b", [USER], again),
-                ("m2", [USER, FIRST, _result("call_0", "14.20")], "done"),
-            ),
-            progress=False,
-        )
-        assert _tools(ws) == [("m1/call_0", "lookup", '{"sku": "W-1"}', "14.20")]
+def test_repeats_of_one_call_are_still_one_call(side_by_side: wb.Workspace) -> None:
+    for case in ("repeats 0", "repeats 1"):
+        assert _tools_of(side_by_side, case) == [("m1/call_0", "lookup", '{"sku": "W-1"}', "14.20")], case
 
 
 def test_a_split_run_with_an_id_used_again_stores_what_one_call_stores() -> None:
-    """The run split at each point, read in either order: as two runs of one store (the same records, each its own
-    run id), the first read its early part first and the second its late part first, in the same two calls."""
+    """The run split at each point, read in either order: as two runs of one store a cut (the same records, each its
+    own run id), the first read its early part first and the second its late part first, every cut's in the same
+    two calls (a cut was a store and three calls of its own)."""
+    cuts = range(1, len(REUSED))
     runs = {
-        "in order": [dict(r, run_id="in-order") for r in REUSED],
-        "reversed": [dict(r, run_id="reversed") for r in REUSED],
+        (cut, order): [dict(r, run_id=f"{order}-{cut}") for r in REUSED]
+        for cut in cuts
+        for order in ("in-order", "reversed")
     }
-    whole = wb.open()
-    whole.ingest([r for recs in runs.values() for r in recs], progress=False)
-    want = whole.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall()
-    assert len({row[0] for row in want}) == 2
-    for cut in range(1, len(REUSED)):
-        ws = wb.open()
-        ws.ingest(runs["in order"][:cut] + runs["reversed"][cut:], progress=False)
-        ws.ingest(runs["in order"][cut:] + runs["reversed"][:cut], progress=False)
-        assert ws.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall() == want, cut
-        again = ws.ingest([r for recs in runs.values() for r in recs], progress=False)
-        assert again.added == 0 and ws.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall() == want, (
-            cut
+    # (the run read whole, in one call, as one more run of the same store: its first call)
+    whole = [dict(r, run_id="whole") for r in REUSED]
+    ws = wb.open()
+    for part in (0, 1):
+        ws.ingest(
+            [
+                r
+                for cut in cuts
+                for recs, early in ((runs[cut, "in-order"], part == 0), (runs[cut, "reversed"], part == 1))
+                for r in (recs[:cut] if early else recs[cut:])
+            ]
+            + (whole if part == 0 else []),
+            progress=False,
         )
+
+    def rows(run: str) -> list[tuple]:
+        got = ws.sql(f"SELECT {_COLUMNS} FROM steps WHERE run_id = ? ORDER BY ALL", [run]).fetchall()
+        return [("whole", *r[1:]) for r in got]
+
+    want = rows("whole")
+    assert want and ws.count("runs") == len(runs) + 1
+    for run in runs:
+        assert rows(f"{run[1]}-{run[0]}") == want, run
+    again = ws.ingest([r for recs in [*runs.values(), whole] for r in recs], progress=False)
+    assert again.added == 0
+    for run in runs:
+        assert rows(f"{run[1]}-{run[0]}") == want, ("again", run)
 
 
 def test_every_result_of_a_very_long_message_is_read() -> None:

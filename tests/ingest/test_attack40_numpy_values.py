@@ -61,29 +61,28 @@ def _same(a: wb.Workspace, b: wb.Workspace) -> None:
 
 
 def test_numpy_values_inside_dicts_store_as_the_plain_values_do() -> None:
+    # (and a numpy NaN inside a dict is refused as a Python NaN is: written as text it was stored as "nan"; as the
+    # float it holds it is no JSON, and the record is quarantined by the field it is in, as the same record with a
+    # Python NaN. Its run, r2, read beside r1 in the same call of each store: it was a pair of stores of its own)
     numpy_ws, plain_ws = wb.open(), wb.open()
+    nan = [dict(r, run_id="r2") for r in _records(1, np.float32("nan"), [], False)]
     got = numpy_ws.ingest(
-        _records(np.int64(3), np.float32(0.5), np.array([1, 2]), np.bool_(True)), progress=False
+        _records(np.int64(3), np.float32(0.5), np.array([1, 2]), np.bool_(True)) + nan, progress=False
     )
-    want = plain_ws.ingest(_records(3, 0.5, [1, 2], True), progress=False)
-    assert (got.stored, got.quarantined) == (want.stored, want.quarantined) == (2, 0)
-    assert numpy_ws.sql("SELECT attributes->>'$.n', input FROM steps WHERE step_id = 's2'").fetchall() == [
-        ("3", '{"x":3,"arr":[1,2]}')
-    ]
+    want = plain_ws.ingest(
+        _records(3, 0.5, [1, 2], True) + [dict(r, run_id="r2") for r in _records(1, float("nan"), [], False)],
+        progress=False,
+    )
+    assert (got.stored, got.quarantined) == (want.stored, want.quarantined) == (2 + 1, 1)
     assert numpy_ws.sql(
-        "SELECT json_type(attributes->'$.n'), json_type(attributes->'$.arr') FROM steps WHERE step_id = 's2'"
+        "SELECT attributes->>'$.n', input FROM steps WHERE run_id = 'r1' AND step_id = 's2'"
+    ).fetchall() == [("3", '{"x":3,"arr":[1,2]}')]
+    assert numpy_ws.sql(
+        "SELECT json_type(attributes->'$.n'), json_type(attributes->'$.arr') FROM steps "
+        "WHERE run_id = 'r1' AND step_id = 's2'"
     ).fetchall() == [("UBIGINT", "ARRAY")]
-    _same(numpy_ws, plain_ws)
-
-
-def test_a_numpy_nan_inside_a_dict_is_refused_as_a_python_nan_is() -> None:
-    # (written as text it was stored as "nan"; as the float it holds it is no JSON, and the record is quarantined
-    # by the field it is in, as the same record with a Python NaN)
-    numpy_ws, plain_ws = wb.open(), wb.open()
-    got = numpy_ws.ingest(_records(1, np.float32("nan"), [], False), progress=False)
-    want = plain_ws.ingest(_records(1, float("nan"), [], False), progress=False)
-    assert (got.stored, got.quarantined) == (want.stored, want.quarantined) == (1, 1)
-    assert "cannot be written as JSON" in numpy_ws.sql("SELECT reason FROM quarantine").fetchall()[0][0]
+    ((run, reason),) = numpy_ws.sql("SELECT run_id, reason FROM quarantine").fetchall()
+    assert run == "r2" and "cannot be written as JSON" in reason, "numpy NaN"
     _same(numpy_ws, plain_ws)
 
 

@@ -93,17 +93,24 @@ def test_split_at_every_point_in_either_order_stores_what_one_call_stores() -> N
         assert _tools_of(whole, f"r-{n}") == tools, ("one call", case)
     assert report.stored == 3 * 4 + sum(len(tools) for _, tools in WHOLE.values())  # (results only: 6)
     want = whole.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall()
-    for cut in range(1, 4):
-        early = [r for recs in runs.values() for r in recs[:cut]]
-        late = [r for recs in runs.values() for r in recs[cut:]]
-        for parts in ([early, late], [late, early]):
-            ws = wb.open()
-            for part in parts:
-                ws.ingest(part, progress=False)
-            assert ws.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall() == want, (
-                cut,
-                parts[0] is late,
-            )
+    # (each split, a cut in either order, its own copy of the three runs, their ids ending in the split's number:
+    # every split's first part read in one call, its second in the next; a split was a store and two calls)
+    splits = [(cut, late_first) for cut in range(1, 4) for late_first in (False, True)]
+    ws = wb.open()
+    for call in (0, 1):
+        part = []
+        for k, (cut, late_first) in enumerate(splits):
+            for recs in runs.values():
+                own = _as_run(recs, f"{recs[0]['run_id']}-split{k}")
+                part += own[:cut] if (call == 0) != late_first else own[cut:]
+        ws.ingest(part, progress=False)
+    for k, split in enumerate(splits):
+        got = ws.sql(
+            f"SELECT {_COLUMNS} FROM steps WHERE suffix(run_id, ?) ORDER BY ALL", [f"-split{k}"]
+        ).fetchall()
+        assert sorted(((r[0].removesuffix(f"-split{k}"), *r[1:]) for r in got), key=repr) == sorted(
+            want, key=repr
+        ), split
 
 
 def _clocks(recs: list[dict], how: str) -> list[dict]:

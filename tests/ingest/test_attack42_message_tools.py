@@ -45,22 +45,11 @@ def _agents(records: list[dict], *agents: str) -> list[dict]:
     return records
 
 
-def _tools(records: list[dict]) -> list[tuple]:
-    ws = wb.open()
-    report = ws.ingest(records, progress=False)
-    assert report.quarantined == 0, report.errors
-    return ws.sql(
-        "SELECT step_id, agent, tool, input, output, status, attributes::VARCHAR FROM steps "
-        "WHERE kind = 'tool' ORDER BY step_id"
-    ).fetchall()
-
-
 W1, W2 = _call("lookup", {"sku": "W-1"}), _call("lookup", {"sku": "W-2"})
 P1, P2 = _answer("lookup", {"price": 14.2}), _answer("lookup", {"price": 9.5})
 
 
-@pytest.mark.parametrize("shape", ["camelCase", "snake_case"])
-def test_gemini_calls_without_ids_are_matched_by_name_and_order(shape: str) -> None:
+def _gemini_by_name(shape: str) -> list[dict]:
     w1, w2, p1, p2 = (
         (W1, W2, P1, P2)
         if shape == "camelCase"
@@ -73,99 +62,27 @@ def test_gemini_calls_without_ids_are_matched_by_name_and_order(shape: str) -> N
     )
     stock = _call("stock", {"sku": "W-1"})
     # turn 1: two lookups and a stock check at once, answered in order; turn 2: lookup again (the same name)
-    tools = _tools(
-        _run(
-            ("m1", [U], _reply(w1, w2, stock)),
-            ("m2", [U, _model(w1, w2, stock), _user(p1, p2, _answer("stock", {"left": 3}))], _reply(w1)),
-            (
-                "m3",
-                [
-                    U,
-                    _model(w1, w2, stock),
-                    _user(p1, p2, _answer("stock", {"left": 3})),
-                    _model(w1),
-                    _user(_answer("lookup", {"price": 14.3})),
-                ],
-                "done",
-            ),
-        )
-    )
-    assert [t[:5] for t in tools] == [
-        ("m1/lookup", "shop", "lookup", '{"sku": "W-1"}', '{"price": 14.2}'),
-        ("m1/lookup#2", "shop", "lookup", '{"sku": "W-2"}', '{"price": 9.5}'),
-        ("m1/stock", "shop", "stock", '{"sku": "W-1"}', '{"left": 3}'),
-        ("m2/lookup", "shop", "lookup", '{"sku": "W-1"}', '{"price": 14.3}'),
-    ]
-    # no id is made up: the step says where it was read, and no gen_ai.tool.call.id
-    assert all("gen_ai.tool.call.id" not in t[6] and "\\u0000" not in t[6] for t in tools)
-
-
-def test_a_call_by_name_takes_no_result_from_another_agent_s_conversation() -> None:
-    alice, bob = _call("search", {"q": "a"}), _call("search", {"q": "b"})
-    # both agents call search; bob's result is handed back first
-    both = _agents(
-        _run(
-            ("a1", [U], _reply(alice)),
-            ("b1", [U], _reply(bob)),
-            ("b2", [U, _model(bob), _user(_answer("search", {"hits": "B"}))], "done"),
-            ("a2", [U, _model(alice), _user(_answer("search", {"hits": "A"}))], "done"),
+    return _run(
+        ("m1", [U], _reply(w1, w2, stock)),
+        ("m2", [U, _model(w1, w2, stock), _user(p1, p2, _answer("stock", {"left": 3}))], _reply(w1)),
+        (
+            "m3",
+            [
+                U,
+                _model(w1, w2, stock),
+                _user(p1, p2, _answer("stock", {"left": 3})),
+                _model(w1),
+                _user(_answer("lookup", {"price": 14.3})),
+            ],
+            "done",
         ),
-        "alice",
-        "bob",
-        "bob",
-        "alice",
-    )
-    assert [t[:2] + t[4:5] for t in _tools(both)] == [
-        ("a1/search", "alice", '{"hits": "A"}'),
-        ("b1/search", "bob", '{"hits": "B"}'),
-    ]
-    # only bob is handed a result of search (his own call not logged): alice's call was never answered
-    alone = _agents(
-        _run(
-            ("a1", [U], _reply(alice)),
-            ("b2", [U, _model(bob), _user(_answer("search", {"hits": "B"}))], "done"),
-        ),
-        "alice",
-        "bob",
-    )
-    assert _tools(alone) == []
-
-
-def test_gemini_ids_where_given_are_the_calls_ids() -> None:
-    # (the newer API gives ids: the results, in another order, answer their own calls, not the first of the name)
-    w1, w2 = _call("lookup", {"sku": "W-1"}, "g1"), _call("lookup", {"sku": "W-2"}, "g2")
-    tools = _tools(
-        _run(
-            ("m1", [U], _reply(w1, w2)),
-            (
-                "m2",
-                [
-                    U,
-                    _model(w1, w2),
-                    _user(_answer("lookup", {"p": 2}, "g2"), _answer("lookup", {"p": 1}, "g1")),
-                ],
-                "done",
-            ),
-        )
-    )
-    assert [(t[0], t[3], t[4]) for t in tools] == [
-        ("m1/g1", '{"sku": "W-1"}', '{"p": 1}'),
-        ("m1/g2", '{"sku": "W-2"}', '{"p": 2}'),
-    ]
-    # a result with an id answers no call without one: left out, not guessed
-    assert (
-        _tools(
-            _run(
-                ("m1", [U], _reply(W1)),
-                ("m2", [U, _model(W1), _user(_answer("lookup", {"p": 1}, "g9"))], "done"),
-            )
-        )
-        == []
     )
 
 
-@pytest.mark.parametrize("shape", ["gemini, no ids", "openai, call_0 each turn"])
-def test_a_trimmed_history_result_before_its_call(shape: str) -> None:
+ALICE, BOB = _call("search", {"q": "a"}), _call("search", {"q": "b"})
+
+
+def _trimmed(shape: str) -> list[dict]:
     # each model call is handed the latest result alone (the history trimmed to it), and m3's input holds the first
     # turn's result before the second turn's call: that result answers no call asked after it
     if shape.startswith("gemini"):
@@ -178,14 +95,10 @@ def test_a_trimmed_history_result_before_its_call(shape: str) -> None:
         )
         p1, p2 = _result("call_0", '{"price": 14.2}'), _result("call_0", '{"price": 9.5}')
         asked = w2[0]
-    tools = _tools(_run(("m1", [U], w1), ("m2", [p1], w2), ("m3", [p1, asked, p2], "done")))
-    assert [(t[0].replace("call_0", "lookup"), t[3], t[4]) for t in tools] == [
-        ("m1/lookup", '{"sku": "W-1"}', '{"price": 14.2}'),
-        ("m2/lookup", '{"sku": "W-2"}', '{"price": 9.5}'),
-    ]
+    return _run(("m1", [U], w1), ("m2", [p1], w2), ("m3", [p1, asked, p2], "done"))
 
 
-def test_anthropic_parallel_tool_use_blocks_answered_out_of_order() -> None:
+def _anthropic() -> list[dict]:
     ask = {
         "role": "assistant",
         "content": [
@@ -202,8 +115,118 @@ def test_anthropic_parallel_tool_use_blocks_answered_out_of_order() -> None:
         ],
     }
     q = {"role": "user", "content": "prices?"}
-    tools = _tools(_run(("m1", [q], ask), ("m2", [q, ask, results], "done")))
-    assert [t[:6] for t in tools] == [
+    return _run(("m1", [q], ask), ("m2", [q, ask, results], "done"))
+
+
+# Each case's run (its records made the run of the case's name)
+CASES = {
+    "gemini camelCase": lambda: _gemini_by_name("camelCase"),
+    "gemini snake_case": lambda: _gemini_by_name("snake_case"),
+    # both agents call search; bob's result is handed back first
+    "two agents": lambda: _agents(
+        _run(
+            ("a1", [U], _reply(ALICE)),
+            ("b1", [U], _reply(BOB)),
+            ("b2", [U, _model(BOB), _user(_answer("search", {"hits": "B"}))], "done"),
+            ("a2", [U, _model(ALICE), _user(_answer("search", {"hits": "A"}))], "done"),
+        ),
+        "alice",
+        "bob",
+        "bob",
+        "alice",
+    ),
+    # only bob is handed a result of search (his own call not logged): alice's call was never answered
+    "bob alone": lambda: _agents(
+        _run(
+            ("a1", [U], _reply(ALICE)),
+            ("b2", [U, _model(BOB), _user(_answer("search", {"hits": "B"}))], "done"),
+        ),
+        "alice",
+        "bob",
+    ),
+    # (the newer API gives ids: the results, in another order, answer their own calls, not the first of the name)
+    "gemini ids": lambda: _run(
+        ("m1", [U], _reply(_call("lookup", {"sku": "W-1"}, "g1"), _call("lookup", {"sku": "W-2"}, "g2"))),
+        (
+            "m2",
+            [
+                U,
+                _model(_call("lookup", {"sku": "W-1"}, "g1"), _call("lookup", {"sku": "W-2"}, "g2")),
+                _user(_answer("lookup", {"p": 2}, "g2"), _answer("lookup", {"p": 1}, "g1")),
+            ],
+            "done",
+        ),
+    ),
+    # a result with an id answers no call without one: left out, not guessed
+    "an id answering none": lambda: _run(
+        ("m1", [U], _reply(W1)),
+        ("m2", [U, _model(W1), _user(_answer("lookup", {"p": 1}, "g9"))], "done"),
+    ),
+    "trimmed gemini, no ids": lambda: _trimmed("gemini, no ids"),
+    "trimmed openai, call_0 each turn": lambda: _trimmed("openai, call_0 each turn"),
+    "anthropic": _anthropic,
+}
+
+
+@pytest.fixture(scope="module")
+def stored() -> wb.Workspace:
+    """Every case's run in one store, read in one call (only read; a case was a store and a call of its own)."""
+    ws = wb.open()
+    report = ws.ingest(
+        [dict(r, run_id=case) for case, records in CASES.items() for r in records()], progress=False
+    )
+    assert report.quarantined == 0, report.errors
+    return ws
+
+
+def _tools(ws: wb.Workspace, case: str) -> list[tuple]:
+    return ws.sql(
+        "SELECT step_id, agent, tool, input, output, status, attributes::VARCHAR FROM steps "
+        "WHERE kind = 'tool' AND run_id = ? ORDER BY step_id",
+        [case],
+    ).fetchall()
+
+
+@pytest.mark.parametrize("shape", ["camelCase", "snake_case"])
+def test_gemini_calls_without_ids_are_matched_by_name_and_order(stored: wb.Workspace, shape: str) -> None:
+    tools = _tools(stored, f"gemini {shape}")
+    assert [t[:5] for t in tools] == [
+        ("m1/lookup", "shop", "lookup", '{"sku": "W-1"}', '{"price": 14.2}'),
+        ("m1/lookup#2", "shop", "lookup", '{"sku": "W-2"}', '{"price": 9.5}'),
+        ("m1/stock", "shop", "stock", '{"sku": "W-1"}', '{"left": 3}'),
+        ("m2/lookup", "shop", "lookup", '{"sku": "W-1"}', '{"price": 14.3}'),
+    ]
+    # no id is made up: the step says where it was read, and no gen_ai.tool.call.id
+    assert all("gen_ai.tool.call.id" not in t[6] and "\\u0000" not in t[6] for t in tools)
+
+
+def test_a_call_by_name_takes_no_result_from_another_agent_s_conversation(stored: wb.Workspace) -> None:
+    assert [t[:2] + t[4:5] for t in _tools(stored, "two agents")] == [
+        ("a1/search", "alice", '{"hits": "A"}'),
+        ("b1/search", "bob", '{"hits": "B"}'),
+    ]
+    assert _tools(stored, "bob alone") == []
+
+
+def test_gemini_ids_where_given_are_the_calls_ids(stored: wb.Workspace) -> None:
+    assert [(t[0], t[3], t[4]) for t in _tools(stored, "gemini ids")] == [
+        ("m1/g1", '{"sku": "W-1"}', '{"p": 1}'),
+        ("m1/g2", '{"sku": "W-2"}', '{"p": 2}'),
+    ]
+    assert _tools(stored, "an id answering none") == []
+
+
+@pytest.mark.parametrize("shape", ["gemini, no ids", "openai, call_0 each turn"])
+def test_a_trimmed_history_result_before_its_call(stored: wb.Workspace, shape: str) -> None:
+    tools = _tools(stored, f"trimmed {shape}")
+    assert [(t[0].replace("call_0", "lookup"), t[3], t[4]) for t in tools] == [
+        ("m1/lookup", '{"sku": "W-1"}', '{"price": 14.2}'),
+        ("m2/lookup", '{"sku": "W-2"}', '{"price": 9.5}'),
+    ]
+
+
+def test_anthropic_parallel_tool_use_blocks_answered_out_of_order(stored: wb.Workspace) -> None:
+    assert [t[:6] for t in _tools(stored, "anthropic")] == [
         ("m1/toolu_1", "shop", "lookup", '{"sku": "W-1"}', "price feed down", "error"),
         ("m1/toolu_2", "shop", "lookup", '{"sku": "W-2"}', "9.50", "ok"),
     ]

@@ -44,8 +44,9 @@ def _read(path: Path) -> tuple[wb.Workspace, Any]:
 
 @pytest.fixture(scope="module")
 def detected() -> DetectedTogether:
-    """The files whose findings the tests below look at (read by the chosen reader), detected in one store."""
-    return DetectedTogether([FAULT, DELEGATION])
+    """The files whose findings the tests below look at (read by the chosen reader), detected in one store (the
+    tool error's and the model crash's detected in stores of their own until round 54: a detect each)."""
+    return DetectedTogether([FAULT, DELEGATION, TOOL_ERROR, MODEL_CRASH])
 
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
@@ -77,14 +78,17 @@ def test_ag2_1x_made_up_price_is_flagged_at_the_researchers_answer(detected: Det
 
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
-def test_ag2_1x_failed_tool_is_the_researchers_and_the_made_up_zero_the_writers() -> None:
+def test_ag2_1x_failed_tool_is_the_researchers_and_the_made_up_zero_the_writers(
+    detected: DetectedTogether,
+) -> None:
     ws, steps = _read(TOOL_ERROR)
     failed = steps[steps.status == "error"]
     assert list(zip(failed.kind, failed.tool, failed.agent, failed.error, strict=True)) == [
         ("tool", "get_price", "researcher", "price feed unreachable: 503")
     ]
     asked = steps[(steps.kind == "llm") & (steps.agent == "writer")].step_id.iloc[0]
-    found = wb.detect(ws, progress=False)
+    assert detected.run(TOOL_ERROR) == ws.runs().run_id[0]
+    found = detected.findings(TOOL_ERROR)
     assert list(zip(found.detector, found.agent, found.step_id, strict=True)) == [
         ("silent_failure", "writer", asked)
     ]
@@ -117,7 +121,7 @@ def test_ag2_1x_delegation_is_the_planners_tool_running_each_agent(detected: Det
 
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
-def test_ag2_1x_model_crash_is_a_failure_of_the_writers_call() -> None:
+def test_ag2_1x_model_crash_is_a_failure_of_the_writers_call(detected: DetectedTogether) -> None:
     ws, steps = _read(MODEL_CRASH)
     assert ws.sql("SELECT outcome, outcome_source FROM runs").fetchall() == [("failure", "root_status")]
     failed = steps[steps.status == "error"]
@@ -127,7 +131,7 @@ def test_ag2_1x_model_crash_is_a_failure_of_the_writers_call() -> None:
         ("chat gpt-4o-mini", "writer"),
     ]
     assert set(failed.error) == {"InternalServerError: Error code: 500 - upstream overloaded"}
-    assert wb.detect(ws, progress=False).empty
+    assert detected.run(MODEL_CRASH) == ws.runs().run_id[0] and detected.findings(MODEL_CRASH).empty
 
 
 @pytest.mark.parametrize(

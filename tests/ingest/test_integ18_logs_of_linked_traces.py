@@ -57,27 +57,55 @@ def callee_line() -> str:
     return json.dumps(doc)
 
 
-@pytest.mark.parametrize(
-    "calls",
-    [[[0, 1, 2]], [[1], [0, 2]], [[0, 1], [2]], [[1], [0], [2]]],
-    ids=["one call", "callee stored first", "logs after the join", "logs after a stored move"],
-)
+# The files' order and calls (0 caller, 1 callee, 2 logs)
+CALLS = {
+    "one call": [[0, 1, 2]],
+    "callee stored first": [[1], [0, 2]],
+    "logs after the join": [[0, 1], [2]],
+    "logs after a stored move": [[1], [0], [2]],
+}
+
+
 def test_logs_of_a_joined_trace_fill_its_step_in_the_callers_run(
-    tmp_path: Path, calls: list[list[int]]
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    files = [
-        _write(tmp_path / "caller.jsonl", caller_line()),
-        _write(tmp_path / "callee.jsonl", callee_line()),
-        _write(tmp_path / "logs.jsonl", _logs_line([details_record(CHAT, TRACE)])),
-    ]
+    # (each way of calling a copy of the three files, the caller's and the callee's trace ids' last byte its number,
+    # every way's n-th call read in the store's n-th call: 3 calls, where a way was a store and 1-3 calls. The three
+    # files as they are in this test's folder, the copies in another: both readers are compared on the files a test
+    # of this module writes in its folder, tests/ingest/_reader_agreement.py, and the copies hold nothing else.)
+    _write(tmp_path / "caller.jsonl", caller_line())
+    _write(tmp_path / "callee.jsonl", callee_line())
+    _write(tmp_path / "logs.jsonl", _logs_line([details_record(CHAT, TRACE)]))
+    folder = tmp_path_factory.mktemp("copies")
+    calls: list[list[Path]] = [[], [], []]
+    runs = {}
+    for n, (case, parts) in enumerate(CALLS.items(), start=1):
+        caller, callee = CALLER[:-2] + f"{n:02x}", TRACE[:-2] + f"{n:02x}"
+        assert len({caller, callee, CALLER, TRACE}) == 4
+        runs[case] = caller, callee
+        files = [
+            _write(folder / f"caller-{n}.jsonl", caller_line().replace(CALLER, caller)),
+            _write(
+                folder / f"callee-{n}.jsonl", callee_line().replace(CALLER, caller).replace(TRACE, callee)
+            ),
+            _write(
+                folder / f"logs-{n}.jsonl", _logs_line([details_record(CHAT, TRACE)]).replace(TRACE, callee)
+            ),
+        ]
+        for k, call in enumerate(parts):
+            calls[k] += [files[i] for i in call]
     ws = wb.open()
     reads = stored = quarantined = 0
     for call in calls:
-        rep = ws.ingest([files[i] for i in call])
+        rep = ws.ingest(call)
         reads, stored, quarantined = reads + rep.read, stored + rep.stored, quarantined + rep.quarantined
-    assert (reads, stored, quarantined) == (6, 6, 0)
-    rows = ws.sql("SELECT run_id, input, output FROM steps WHERE step_id = ?", [CHAT]).fetchall()
-    assert len(rows) == 1
-    run, inp, out = rows[0]
-    assert run == CALLER
-    assert "Research says 41.20" in inp and "14.20 USD" in out
+    assert (reads, stored, quarantined) == (6 * len(CALLS), 6 * len(CALLS), 0)
+    for case, (caller, callee) in runs.items():
+        rows = ws.sql(
+            "SELECT run_id, input, output FROM steps WHERE step_id = ? AND run_id IN (?, ?)",
+            [CHAT, caller, callee],
+        ).fetchall()
+        assert len(rows) == 1, case
+        run, inp, out = rows[0]
+        assert run == caller, case
+        assert "Research says 41.20" in inp and "14.20 USD" in out, case

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from _deep import deep
-from test_real14_ag2 import groupchat
+from _variants import own_copy
+from test_real14_ag2 import TRACE, groupchat
 
 import workbench as wb
 from workbench.ingest._registry import ADAPTERS
@@ -53,23 +54,24 @@ def test_an_executor_turn_stored_first_takes_the_agent_of_a_turn_in_the_same_mic
     otlp = next(a for a in ADAPTERS if isinstance(a, OtlpJson))
     doc = _same_microsecond()
     every = {s["spanId"][-2:] for s in doc["resourceSpans"][0]["scopeSpans"][0]["spans"]}
-    steps = "SELECT step_id, agent, agent_own FROM steps ORDER BY step_id"
-    path = _write(tmp_path / "all.otlp.jsonl", doc, every)
-    wholes = []
-    for fast in (True, False):
-        monkeypatch.setattr(otlp, "fast", fast)
-        whole = wb.open()
-        whole.ingest(path)
-        wholes.append(whole.sql(steps).fetchall())
-        assert ("00000000000000b2", "researcher", "researcher") in wholes[-1], fast
-    assert wholes[0] == wholes[1], "the two readers store the whole chat differently"
+    steps = "SELECT step_id, agent, agent_own FROM steps WHERE run_id = ? ORDER BY step_id"
+    # (the whole chat read by each reader as copies with trace ids of their own, each in the split's call by that
+    # reader: stores of their own before)
+    wholes = {
+        fast: (_write(tmp_path / f"all-{n}.otlp.jsonl", own_copy(doc, n)[0], every), own_copy(doc, n)[1])
+        for n, fast in enumerate((first_fast, rest_fast), start=1)
+    }
     first = _write(tmp_path / "executor.otlp.jsonl", doc, {"b2", "c1"})
     rest = _write(tmp_path / "rest.otlp.jsonl", doc, every - {"b2", "c1"})
     split = wb.open()
     monkeypatch.setattr(otlp, "fast", first_fast)
-    split.ingest(first)
+    split.ingest([first, wholes[first_fast][0]])
     monkeypatch.setattr(otlp, "fast", rest_fast)
-    split.ingest(rest)
-    assert split.sql(steps).fetchall() == wholes[0]
+    split.ingest([rest, wholes[rest_fast][0]])
+    by_reader = {fast: split.sql(steps, [run]).fetchall() for fast, (_, run) in wholes.items()}
+    for fast, rows in by_reader.items():
+        assert ("00000000000000b2", "researcher", "researcher") in rows, fast
+    assert by_reader[True] == by_reader[False], "the two readers store the whole chat differently"
+    assert split.sql(steps, [TRACE]).fetchall() == by_reader[True]
     again = split.ingest([first, rest])
     assert (again.read, again.quarantined, again.added) == (9, 0, 0)

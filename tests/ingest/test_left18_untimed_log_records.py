@@ -4,12 +4,11 @@ its span's start; the same whether the records come in one call or a file a call
 
 from __future__ import annotations
 
-import itertools
 import json
 from pathlib import Path
 
-from test_left16_log_time_order import TURNS, _event, _note
-from test_llmetry13_otlp_logs import CHAT, _logs_line, _write, spans_line
+from test_left16_log_time_order import TURNS, _event, _note, in_every_order
+from test_llmetry13_otlp_logs import CHAT, TRACE, _logs_line, _write, spans_line
 from test_logs14_span_logs import message_event, sk_line
 
 import workbench as wb
@@ -27,8 +26,10 @@ def _untimed_note(body: str) -> dict:
     return rec
 
 
-def _conversation(ws: wb.Workspace) -> tuple[list[str], list[str]]:
-    text, attrs = ws.sql("SELECT input, attributes FROM steps WHERE step_id = ?", params=[CHAT]).fetchall()[0]
+def _conversation(ws: wb.Workspace, run: str = TRACE) -> tuple[list[str], list[str]]:
+    text, attrs = ws.sql(
+        "SELECT input, attributes FROM steps WHERE run_id = ? AND step_id = ?", params=[run, CHAT]
+    ).fetchall()[0]
     return [m["content"] for m in json.loads(text)], [n["body"] for n in json.loads(attrs)["otel.logs"]]
 
 
@@ -57,7 +58,6 @@ def test_a_record_with_no_time_stays_after_the_record_read_before_it(tmp_path: P
 
 
 def test_records_with_no_time_keep_their_place_in_any_call_order(tmp_path: Path) -> None:
-    spans = _write(tmp_path / "traces.jsonl", spans_line())
     # one read first in its file (at its span's start), two after a timed record of theirs
     first = _write(
         tmp_path / "logs-a.jsonl",
@@ -73,11 +73,6 @@ def test_records_with_no_time_keep_their_place_in_any_call_order(tmp_path: Path)
     )
     later = _write(tmp_path / "logs-b.jsonl", _logs_line([_event(3), _note(3)]))
     want = (["Hello", TURNS[2][1], "Which colour?", TURNS[3][1]], ["step 2", "asked back", "step 3"])
-    for order in itertools.permutations([first, later]):
-        one = wb.open()
-        one.ingest([spans, *order])
-        apart = wb.open()
-        apart.ingest(spans)
-        for f in order:
-            apart.ingest(f)
-        assert _conversation(one) == want and _conversation(apart) == want
+    one, apart, runs = in_every_order(tmp_path, [first, later])
+    for run in runs:
+        assert _conversation(one, run) == want and _conversation(apart, run) == want, run

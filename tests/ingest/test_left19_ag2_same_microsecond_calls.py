@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 from _deep import deep
+from _variants import own_copy
 from test_left18_same_microsecond import _write
-from test_real14_ag2 import _msgs, _span, _tool, groupchat
+from test_real14_ag2 import TRACE, _msgs, _span, _tool, groupchat
 
 import workbench as wb
 from workbench.ingest._registry import ADAPTERS
@@ -63,17 +64,33 @@ def test_two_calls_in_one_microsecond_pair_alike_in_one_call_or_split(
     doc = _two_calls_in_one_microsecond()
     every = {s["spanId"][-2:] for s in doc["resourceSpans"][0]["scopeSpans"][0]["spans"]}
     steps = "SELECT step_id, agent, status, error FROM steps ORDER BY step_id"
-    whole = wb.open()
-    whole.ingest(_write(tmp_path / "all.otlp.jsonl", doc, every))
-    for first_keep in _SPLITS[True] + _SPLITS[False] if deep() else _SPLITS[fast]:
-        first = _write(tmp_path / "first.otlp.jsonl", doc, first_keep)
-        rest = _write(tmp_path / "rest.otlp.jsonl", doc, every - first_keep)
-        split = wb.open()
-        split.ingest(first)
-        split.ingest(rest)
-        assert split.sql(steps).fetchall() == whole.sql(steps).fetchall(), first_keep
-        again = split.ingest([first, rest])
-        assert (again.read, again.quarantined, again.added) == (10, 0, 0)
+    own_steps = steps.replace("ORDER BY", "WHERE run_id = ? ORDER BY")
+    whole = _write(tmp_path / "all.otlp.jsonl", doc, every)
+    # (each split a copy of the chat in a trace of its own, the splits' first files read in one call, their rests in
+    # the next: a split was a store and three calls of its own; the chat as it is, read whole, in the first call)
+    splits = _SPLITS[True] + _SPLITS[False] if deep() else _SPLITS[fast]
+    copies = [own_copy(doc, n) for n in range(1, len(splits) + 1)]
+    firsts = [
+        _write(tmp_path / f"first-{n}.otlp.jsonl", d, keep)
+        for n, ((d, _), keep) in enumerate(zip(copies, splits, strict=True))
+    ]
+    rests = [
+        _write(tmp_path / f"rest-{n}.otlp.jsonl", d, every - keep)
+        for n, ((d, _), keep) in enumerate(zip(copies, splits, strict=True))
+    ]
+    split = wb.open()
+    split.ingest([*firsts, whole])
+    split.ingest(rests)
+    whole_steps = split.sql(own_steps, [TRACE]).fetchall()
+    assert len(whole_steps) == len(every)
+    for (_, run), first_keep in zip(copies, splits, strict=True):
+        assert split.sql(own_steps, [run]).fetchall() == whole_steps, first_keep
+    again = split.ingest(firsts + rests)
+    assert (again.read, again.quarantined, again.added) == (10 * len(splits), 0, 0)
     # (the calls' own order within the µs is not in the store: a tie goes to the lesser step id, c1)
-    errors = dict(whole.sql("SELECT right(step_id, 2), error FROM steps WHERE kind = 'tool'").fetchall())
+    errors = dict(
+        split.sql(
+            "SELECT right(step_id, 2), error FROM steps WHERE kind = 'tool' AND run_id = ?", [TRACE]
+        ).fetchall()
+    )
     assert errors["c1"] == "ExecutionError: Error: price service timed out"

@@ -215,17 +215,30 @@ def test_ingesting_again_adds_nothing_and_a_later_call_joins_the_stored_run(
     ws.ingest(whole)
     again = ws.ingest(whole)
     assert again.added == 0 and again.quarantined == 0 and ws.count("runs") == 4
-    # the first trace stored in one call, the traces continuing it in a later one: they join the stored run
-    ws2 = wb.open()
-    ws2.ingest(write_jsonl(tmp_path / "a.jsonl", [part(a)]))
-    ws2.ingest(write_jsonl(tmp_path / "b.jsonl", [part(b)]))
-    assert _name_runs(ws2) == _name_runs(ws)
-    # and a hop of a hop whose own link target was moved in an earlier call is found by its trace id
-    ws3 = wb.open()
+    # the first trace stored in one call, the traces continuing it in a later one: they join the stored run; and a
+    # hop of a hop whose own link target was moved in an earlier call is found by its trace id. (The two splits as
+    # copies of the traces, each trace id's first byte the split's number, read in the same two calls: a split was
+    # a store and two calls of its own.)
     hop2 = [sp for sp in b if sp["name"] == "autogen publish reply"]
-    ws3.ingest(write_jsonl(tmp_path / "c.jsonl", [part(a + [sp for sp in b if sp not in hop2])]))
-    ws3.ingest(write_jsonl(tmp_path / "d.jsonl", [part(hop2)]))
-    assert _name_runs(ws3) == _name_runs(ws)
+    splits = {"joined later": (a, b), "hop of a hop": (a + [sp for sp in b if sp not in hop2], hop2)}
+    ids = {sp["traceId"] for sp in a + b}
+    own: dict[str, dict[str, str]] = {}
+    calls: list[list[Path]] = [[], []]
+    for n, split in enumerate(splits, start=1):
+        own[split] = {f"{n:02x}{t[2:]}": t for t in ids}
+        for k, spans_ in enumerate(splits[split]):
+            text = json.dumps(part(spans_))
+            for mine, theirs in own[split].items():
+                text = text.replace(theirs, mine)
+            calls[k].append(write_jsonl(tmp_path / f"{n}-{k}.jsonl", [json.loads(text)]))
+    ws2 = wb.open()
+    for call in calls:
+        ws2.ingest(call)
+    for split, mine in own.items():
+        got = ws2.sql(
+            "SELECT name, run_id FROM steps WHERE run_id IN (SELECT unnest(?::VARCHAR[]))", [list(mine)]
+        )
+        assert {name: mine[run] for name, run in got.fetchall()} == _name_runs(ws), split
 
 
 def test_a_malformed_link_quarantines_its_span_only(tmp_path: Path, spans: list[ReadableSpan]) -> None:

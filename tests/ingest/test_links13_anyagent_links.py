@@ -98,33 +98,53 @@ def _write(path: Path, spans: list[ReadableSpan]) -> Path:
     return path
 
 
+def _own(doc: Any, n: int) -> Any:
+    """``doc`` (a dump) with every trace id its ``n``-th copy's: its top byte ``n``."""
+    if isinstance(doc, dict):
+        return {
+            k: (v & ~(0xFF << 120)) | (n << 120) if k == "trace_id" else _own(v, n) for k, v in doc.items()
+        }
+    return [_own(v, n) for v in doc] if isinstance(doc, list) else doc
+
+
 def test_linked_traces_of_a_dump_are_one_run(tmp_path: Path) -> None:
     spans = _spans()
-    for calls in (["all"], ["planner", "rest"], ["rest", "planner"]):
-        ws = wb.open()
-        for part in calls:
+    # (each way a copy of the dumps with trace ids of its own, every way's n-th call in the store's n-th call: 2
+    # calls, where a way was a store and 1-2 calls)
+    ways = (["all"], ["planner", "rest"], ["rest", "planner"])
+    calls: list[list[Path]] = [[], []]
+    for n, way in enumerate(ways, start=1):
+        for k, part in enumerate(way):
             # (the planner's trace, the traces linked to it, or all)
             chosen = [
                 s
                 for s in spans
                 if part == "all" or (s.context.trace_id == called_trace(spans)) == (part == "planner")
             ]
-            report = ws.ingest(_write(tmp_path / f"{part}.json", chosen))
-            assert report.quarantined == 0 and report.read == report.stored, report.errors
-        assert ws.count("runs") == 1, calls
+            calls[k].append(tmp_path / f"{n}-{part}.json")
+            calls[k][-1].write_text(json.dumps(_own(_dump(chosen), n)))
+    ws = wb.open()
+    for call in calls:
+        report = ws.ingest(call)
+        assert report.quarantined == 0 and report.read == report.stored, report.errors
+    assert ws.count("runs") == len(ways)
+    for n, way in enumerate(ways, start=1):
+        trace = format((called_trace(spans) & ~(0xFF << 120)) | (n << 120), "032x")
         steps = {
-            n: r
-            for n, *r in ws.sql("SELECT name, step_id, parent_id, agent, attributes FROM steps").fetchall()
+            name: r
+            for name, *r in ws.sql(
+                "SELECT name, step_id, parent_id, agent, attributes FROM steps WHERE run_id = ?", [trace]
+            ).fetchall()
         }
         tool = steps["execute_tool call_helper"][0]
         # the sub-agent's run was called by the tool: its child; the hop stays a root with a consumes edge
-        assert steps["invoke_agent [helper]"][1] == tool and steps["chat gpt-4o"][2] == "helper"
-        assert steps["publish result"][1] is None
-        assert ws.sql("SELECT src_step, dst_step FROM edges WHERE kind = 'consumes'").fetchall() == [
-            (tool, steps["publish result"][0])
-        ]
+        assert steps["invoke_agent [helper]"][1] == tool and steps["chat gpt-4o"][2] == "helper", way
+        assert steps["publish result"][1] is None, way
+        assert ws.sql(
+            "SELECT src_step, dst_step FROM edges WHERE kind = 'consumes' AND run_id = ?", [trace]
+        ).fetchall() == [(tool, steps["publish result"][0])], way
         link = json.loads(steps["invoke_agent [helper]"][3])["otel.links"]
-        assert link == [{"trace_id": format(called_trace(spans), "032x"), "span_id": tool}]
+        assert link == [{"trace_id": trace, "span_id": tool}], way
 
 
 def called_trace(spans: list[ReadableSpan]) -> int:

@@ -123,19 +123,25 @@ def trace_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return files
 
 
-def _store(ws: wb.Workspace) -> dict[str, list]:
-    """The whole store as one call of all files makes it (file, line and creation times aside)."""
+def _store(ws: wb.Workspace, own: dict[str, str] | None = None) -> dict[str, list]:
+    """The whole store as one call of all files makes it (file, line and creation times aside); with ``own`` (a
+    copy's trace ids, each to the id it copies) only the runs of those ids, written with the ids they copy."""
+    where = "WHERE run_id IN (SELECT unnest(?::VARCHAR[]))" if own is not None else ""
     q = {
-        "runs": "SELECT * EXCLUDE (source) FROM runs ORDER BY run_id",
-        "steps": "SELECT * EXCLUDE (file) FROM steps ORDER BY run_id, step_id",
-        "edges": "SELECT * FROM edges ORDER BY ALL",
-        "labels": "SELECT run_id, agent, outcome FROM labels ORDER BY ALL",
-        "quarantine": "SELECT count(*) FROM quarantine",
+        "runs": f"SELECT * EXCLUDE (source) FROM runs {where}",
+        "steps": f"SELECT * EXCLUDE (file) FROM steps {where}",
+        "edges": f"SELECT * FROM edges {where}",
+        "labels": f"SELECT run_id, agent, outcome FROM labels {where}",
     }
-    return {
-        k: [tuple(json.dumps(v, default=str) for v in row) for row in ws.sql(s).fetchall()]
-        for k, s in q.items()
-    }
+    out: dict[str, list] = {}
+    for k, s in q.items():
+        rows = ws.sql(s, [list(own)] if own is not None else None).fetchall()
+        cells = [[json.dumps(v, default=str) for v in row] for row in rows]
+        for mine, theirs in (own or {}).items():
+            cells = [[c.replace(mine, theirs) for c in row] for row in cells]
+        out[k] = sorted(tuple(row) for row in cells)
+    out["quarantine"] = ws.sql("SELECT count(*) FROM quarantine").fetchall()
+    return out
 
 
 def _ingest(files: list[Path], calls: list[list[int]]) -> wb.Workspace:
@@ -146,16 +152,33 @@ def _ingest(files: list[Path], calls: list[list[int]]) -> wb.Workspace:
     return ws
 
 
+def _copy(files: list[Path], n: int) -> tuple[list[Path], dict[str, str]]:
+    """The trace files again, a file each, their traces (and the links between them) made their own: each trace
+    id's first byte ``n``. Returns the files and each new trace id to the one it copies."""
+    ids = {
+        sp["traceId"]
+        for f in files
+        for rs in json.loads(f.read_text())["resourceSpans"]
+        for ss in rs["scopeSpans"]
+        for sp in ss["spans"]
+    }
+    own = {f"{n:02x}{tid[2:]}": tid for tid in ids}
+    out = []
+    for f in files:
+        text = f.read_text()
+        for mine, theirs in own.items():
+            text = text.replace(theirs, mine)
+        out.append(f.with_name(f"copy{n}-{f.name}"))
+        out[-1].write_text(text)
+    return out, own
+
+
 def test_the_run_does_not_depend_on_file_order_or_calls(trace_files: list[Path]) -> None:
-    whole = _ingest(trace_files, [list(range(5))])
-    expected = _store(whole)
-    names = dict(whole.sql("SELECT name, run_id FROM steps").fetchall())
-    team = names["invoke_agent researcher"]
-    assert {names[n] for n in names if n != "unrelated"} == {team} and whole.count("runs") == 2
+    # (every file in one call: the store every case below is compared with)
+    cases = [[list(range(5))]]
     # one call per file, latest trace first (every trace stored before the one it links to arrives); another order
     # with deep() (its calls are the splits' below: a trace joining a stored run alone, then one joining two)
-    for order in [[4, 3, 2, 1, 0]] + ([[2, 3, 4, 0, 1]] if deep() else []):
-        assert _store(_ingest(trace_files, [[i] for i in order])) == expected, order
+    cases += [[[i] for i in order] for order in [[4, 3, 2, 1, 0]] + ([[2, 3, 4, 0, 1]] if deep() else [])]
     # and split in two calls, the researcher's trace or the first hop alone (either part first; the unrelated trace 4
     # alone leaves the team's traces to one call, as the whole is read): between them a staged trace links to a
     # stored one and a stored one to a staged one, by a hop's link and by the helper's link to the tool, and runs of
@@ -163,8 +186,26 @@ def test_the_run_does_not_depend_on_file_order_or_calls(trace_files: list[Path])
     for k in (1,):
         for first in itertools.combinations(range(4 if deep() else 2), k):
             rest = [i for i in range(5) if i not in first]
-            for calls in ([list(first), rest], [rest, list(first)]):
-                assert _store(_ingest(trace_files, calls)) == expected, calls
+            cases += [[list(first), rest], [rest, list(first)]]
+    # (every case a copy of the traces with ids of its own, in one store: its n-th call read in the store's n-th call;
+    # a case was a store and calls of its own, the whole too)
+    copies = [_copy(trace_files, n) for n in range(1, len(cases) + 1)]
+    ws = wb.open()
+    for call in range(max(len(c) for c in cases)):
+        files = [copies[n][0][i] for n, case in enumerate(cases) if call < len(case) for i in case[call]]
+        report = ws.ingest(files)
+        assert report.read == report.stored and report.quarantined == 0
+    expected = _store(ws, copies[0][1])
+    names = dict(
+        ws.sql(
+            "SELECT name, run_id FROM steps WHERE run_id IN (SELECT unnest(?::VARCHAR[]))",
+            [list(copies[0][1])],
+        ).fetchall()
+    )
+    team = names["invoke_agent researcher"]
+    assert {names[n] for n in names if n != "unrelated"} == {team} and len(expected["runs"]) == 2
+    for (_, own), case in zip(copies[1:], cases[1:], strict=True):
+        assert _store(ws, own) == expected, case
 
 
 def test_a_stored_run_joined_later_keeps_its_label_and_loses_stale_findings(

@@ -8,6 +8,7 @@ in attributes), openai-v2 2.1b0 on SDK 1.33 (one record per message, the event n
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -159,8 +160,10 @@ def legacy_records() -> list[dict]:
     ]
 
 
-def _chat(ws: wb.Workspace) -> tuple:
-    return ws.sql("SELECT input, output FROM steps WHERE step_id = ?", params=[CHAT]).fetchall()[0]
+def _chat(ws: wb.Workspace, trace: str = TRACE) -> tuple:
+    return ws.sql(
+        "SELECT input, output FROM steps WHERE run_id = ? AND step_id = ?", params=[trace, CHAT]
+    ).fetchall()[0]
 
 
 def _write(path: Path, *lines: str) -> Path:
@@ -168,32 +171,123 @@ def _write(path: Path, *lines: str) -> Path:
     return path
 
 
-def test_operation_details_records_give_their_span_its_messages(tmp_path: Path) -> None:
-    spans = _write(tmp_path / "traces.jsonl", spans_line())
-    logs = _write(tmp_path / "logs.jsonl", _logs_line([details_record()]))
+def _sk_record(body: str, event: str | None = None) -> dict:
+    """Semantic Kernel's log record through the OTel logging handler, of the chat span."""
+    attrs = [{"key": "code.function.name", "value": _s("invoke_function_call")}]
+    if event:
+        attrs.append({"key": "event.name", "value": _s(event)})
+    return {
+        "severityText": "INFO",
+        "severityNumber": "SEVERITY_NUMBER_INFO",
+        "body": _s(body),
+        "attributes": attrs,
+        "traceId": TRACE,
+        "spanId": CHAT,
+    }
+
+
+# Each case: the spans line and the logs line of one trace (records of util-genai, openai-v2, Semantic Kernel).
+CASES = {
+    "details": (lambda: spans_line(), lambda: _logs_line([details_record()])),
+    "legacy": (
+        lambda: spans_line(),
+        lambda: _logs_line(legacy_records(), "opentelemetry.instrumentation.openai_v2"),
+    ),
+    # (span_and_event mode writes both: the span's own output messages)
+    "span's own": (
+        lambda: spans_line().replace(
+            '"gen_ai.request.model"',
+            '"gen_ai.output.messages", "value": {"stringValue": '
+            '"[\\"from the span\\"]"}}, {"key": "gen_ai.request.model"',
+            1,
+        ),
+        lambda: _logs_line([details_record()]),
+    ),
+    "semantic kernel": (
+        lambda: spans_line(),
+        lambda: _logs_line(
+            [
+                _sk_record("Calling get_stock function with args: {}"),
+                _sk_record('{"role": "user", "content": "How many units?"}', "gen_ai.user.message"),
+                _sk_record(
+                    '{"message": {"role": "assistant", "content": "120 units"}, "finish_reason": "stop"}',
+                    "gen_ai.choice",
+                ),
+                _sk_record("OpenAI usage: CompletionUsage(completion_tokens=25)"),
+            ],
+            "semantic_kernel",
+        ),
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def cases(tmp_path_factory: pytest.TempPathFactory) -> tuple[wb.Workspace, dict[str, str], Path]:
+    """Every case's spans and logs files in one store, read in one call, each case a trace of its own (the trace
+    id's last byte its number; a case was a store and a call of its own): the store (only read), each case's
+    trace id and the files' folder."""
+    folder = tmp_path_factory.mktemp("llmetry13")
+    files, traces = [], {}
+    for n, (case, (spans, logs)) in enumerate(CASES.items(), start=1):
+        traces[case] = TRACE[:-2] + f"{n:02x}"
+        files += [
+            _write(folder / f"traces-{n}.jsonl", spans().replace(TRACE, traces[case])),
+            _write(folder / f"logs-{n}.jsonl", logs().replace(TRACE, traces[case])),
+        ]
     ws = wb.open()
-    rep = ws.ingest([spans, logs])
-    assert (rep.read, rep.stored, rep.quarantined) == (4, 4, 0)
-    inp, out = (json.loads(x) for x in _chat(ws))
+    rep = ws.ingest(files)
+    # (3 spans a case; 1, 3, 1 and 4 log records: every record stored)
+    assert (rep.read, rep.stored, rep.quarantined) == (12 + 9, 12 + 9, 0), rep.errors
+    return ws, traces, folder
+
+
+def test_operation_details_records_give_their_span_its_messages(cases: tuple, tmp_path: Path) -> None:
+    ws, traces, folder = cases
+    # (the cases' files in this test's folder too: the files the module's tests write are compared by both readers
+    # with WORKBENCH_READER_HARVEST=all, tests/ingest/_reader_agreement.py, from each test's tmp_path)
+    for path in folder.iterdir():
+        shutil.copy(path, tmp_path / path.name)
+    inp, out = (json.loads(x) for x in _chat(ws, traces["details"]))
     assert [m["role"] for m in inp] == ["system", "user"]
     assert inp[1]["parts"][0]["content"] == "Research says 41.20"
     assert out[0]["parts"][0]["content"] == "The widget costs 14.20 USD."
 
 
-def test_legacy_message_events_are_joined_in_order(tmp_path: Path) -> None:
-    spans = _write(tmp_path / "traces.jsonl", spans_line())
-    logs = _write(
-        tmp_path / "logs.jsonl", _logs_line(legacy_records(), "opentelemetry.instrumentation.openai_v2")
-    )
-    ws = wb.open()
-    rep = ws.ingest([spans, logs])
-    assert (rep.read, rep.stored, rep.quarantined) == (6, 6, 0)
-    inp, out = (json.loads(x) for x in _chat(ws))
+def test_legacy_message_events_are_joined_in_order(cases: tuple) -> None:
+    ws, traces, _ = cases
+    inp, out = (json.loads(x) for x in _chat(ws, traces["legacy"]))
     assert inp == [
         {"role": "system", "content": "You write quotes."},
         {"role": "user", "content": "Research says 41.20"},
     ]
     assert out == [{"role": "assistant", "content": "The widget costs 14.20 USD.", "finish_reason": "stop"}]
+
+
+def test_a_spans_own_messages_win_over_its_log_records(cases: tuple) -> None:
+    """span_and_event mode writes both: the span's attributes are kept."""
+    ws, traces, _ = cases
+    inp, out = _chat(ws, traces["span's own"])
+    assert out == '["from the span"]' and "Research says" in inp
+
+
+def test_a_spans_other_log_records_are_kept_in_its_attributes(cases: tuple) -> None:
+    """Semantic Kernel through the OTel logging handler: its messages' JSON text in the body (event.name in
+    the attributes), and as many plain log lines of the same spans."""
+    ws, traces, _ = cases
+    inp, out = (json.loads(x) for x in _chat(ws, traces["semantic kernel"]))
+    assert inp == [{"role": "user", "content": "How many units?"}]
+    assert out == [{"role": "assistant", "content": "120 units", "finish_reason": "stop"}]
+    attrs = json.loads(
+        ws.sql(
+            "SELECT attributes FROM steps WHERE run_id = ? AND step_id = ?",
+            params=[traces["semantic kernel"], CHAT],
+        ).fetchall()[0][0]
+    )
+    assert [n["body"] for n in attrs["otel.logs"]] == [
+        "Calling get_stock function with args: {}",
+        "OpenAI usage: CompletionUsage(completion_tokens=25)",
+    ]
+    assert attrs["otel.logs"][0]["severity"] == "INFO"
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -220,22 +314,6 @@ def test_logs_ingested_after_their_traces_fill_the_stored_steps(tmp_path: Path) 
     assert ws.sql("SELECT count(*) FROM steps").fetchall()[0][0] == 3
 
 
-def test_a_spans_own_messages_win_over_its_log_records(tmp_path: Path) -> None:
-    """span_and_event mode writes both: the span's attributes are kept."""
-    line = spans_line().replace(
-        '"gen_ai.request.model"',
-        '"gen_ai.output.messages", "value": {"stringValue": '
-        '"[\\"from the span\\"]"}}, {"key": "gen_ai.request.model"',
-        1,
-    )
-    ws = wb.open()
-    ws.ingest(
-        [_write(tmp_path / "t.jsonl", line), _write(tmp_path / "l.jsonl", _logs_line([details_record()]))]
-    )
-    inp, out = _chat(ws)
-    assert out == '["from the span"]' and "Research says" in inp
-
-
 def test_log_records_that_belong_to_no_stored_span_are_quarantined_with_file_and_line(tmp_path: Path) -> None:
     no_span = dict(details_record(), traceId="", spanId="")
     logs = _write(
@@ -255,51 +333,6 @@ def test_log_records_that_belong_to_no_stored_span_are_quarantined_with_file_and
     assert "no such span in this ingest or the store" in rows[0][1] and "9999999999999999" in rows[0][1]
     assert "names no span" in rows[1][1]
     assert _chat(ws) == (None, None)
-
-
-def test_a_spans_other_log_records_are_kept_in_its_attributes(tmp_path: Path) -> None:
-    """Semantic Kernel through the OTel logging handler: its messages' JSON text in the body (event.name in
-    the attributes), and as many plain log lines of the same spans."""
-
-    def rec(body: str, event: str | None = None) -> dict:
-        attrs = [{"key": "code.function.name", "value": _s("invoke_function_call")}]
-        if event:
-            attrs.append({"key": "event.name", "value": _s(event)})
-        return {
-            "severityText": "INFO",
-            "severityNumber": "SEVERITY_NUMBER_INFO",
-            "body": _s(body),
-            "attributes": attrs,
-            "traceId": TRACE,
-            "spanId": CHAT,
-        }
-
-    logs = _logs_line(
-        [
-            rec("Calling get_stock function with args: {}"),
-            rec('{"role": "user", "content": "How many units?"}', "gen_ai.user.message"),
-            rec(
-                '{"message": {"role": "assistant", "content": "120 units"}, "finish_reason": "stop"}',
-                "gen_ai.choice",
-            ),
-            rec("OpenAI usage: CompletionUsage(completion_tokens=25)"),
-        ],
-        "semantic_kernel",
-    )
-    ws = wb.open()
-    rep = ws.ingest([_write(tmp_path / "t.jsonl", spans_line()), _write(tmp_path / "l.jsonl", logs)])
-    assert (rep.read, rep.stored, rep.quarantined) == (7, 7, 0)
-    inp, out = (json.loads(x) for x in _chat(ws))
-    assert inp == [{"role": "user", "content": "How many units?"}]
-    assert out == [{"role": "assistant", "content": "120 units", "finish_reason": "stop"}]
-    attrs = json.loads(
-        ws.sql("SELECT attributes FROM steps WHERE step_id = ?", params=[CHAT]).fetchall()[0][0]
-    )
-    assert [n["body"] for n in attrs["otel.logs"]] == [
-        "Calling get_stock function with args: {}",
-        "OpenAI usage: CompletionUsage(completion_tokens=25)",
-    ]
-    assert attrs["otel.logs"][0]["severity"] == "INFO"
 
 
 def test_operation_details_messages_given_as_json_text() -> None:

@@ -40,8 +40,10 @@ def message_event(event: str, body: dict) -> dict:
     }
 
 
-def _attrs(ws: wb.Workspace, step: str = CHAT) -> dict:
-    rows = ws.sql("SELECT attributes FROM steps WHERE step_id = ?", params=[step]).fetchall()
+def _attrs(ws: wb.Workspace, step: str = CHAT, run: str = TRACE) -> dict:
+    rows = ws.sql(
+        "SELECT attributes FROM steps WHERE run_id = ? AND step_id = ?", params=[run, step]
+    ).fetchall()
     return json.loads(rows[0][0])
 
 
@@ -52,6 +54,8 @@ def _counts(rep: wb.IngestReport) -> tuple[int, int, int]:
 def test_a_later_logs_file_adds_to_a_spans_log_records_and_a_file_ingested_again_adds_nothing(
     tmp_path: Path,
 ) -> None:
+    # (with it, in the same calls, a trace of its own, its last byte 01: openai-v2's message events split over two
+    # logs files make one input; each was a store of its own)
     spans = _write(tmp_path / "traces.jsonl", spans_line())
     first = _write(
         tmp_path / "logs-1.jsonl",
@@ -61,46 +65,69 @@ def test_a_later_logs_file_adds_to_a_spans_log_records_and_a_file_ingested_again
         tmp_path / "logs-2.jsonl",
         _logs_line([sk_line("get_stock returned 120", "1796150790200000000")], "semantic_kernel"),
     )
+    events = TRACE[:-2] + "01"
+    system = message_event("gen_ai.system.message", {"content": "You write quotes."})
+    user = message_event("gen_ai.user.message", {"content": "Research says 41.20"})
+    events_spans = _write(tmp_path / "events-traces.jsonl", spans_line().replace(TRACE, events))
+    events_first = _write(tmp_path / "events-logs-1.jsonl", _logs_line([system]).replace(TRACE, events))
+    events_second = _write(tmp_path / "events-logs-2.jsonl", _logs_line([user]).replace(TRACE, events))
     ws = wb.open()
-    assert _counts(ws.ingest([spans, first])) == (4, 4, 0)
-    assert _counts(ws.ingest(second)) == (1, 1, 0)
-    assert _counts(ws.ingest(first)) == (1, 1, 0)  # (stored once: counted stored, not added again)
+    assert _counts(ws.ingest([spans, first, events_spans, events_first])) == (8, 8, 0)
+    assert _counts(ws.ingest([second, events_second])) == (2, 2, 0)
+    # (stored once: counted stored, not added again)
+    assert _counts(ws.ingest([first, events_first, events_second])) == (3, 3, 0)
     copy = _write(tmp_path / "logs-2 copy.jsonl", second.read_text().strip())
     assert _counts(ws.ingest([second, copy])) == (2, 2, 0)
     assert [n["body"] for n in _attrs(ws)["otel.logs"]] == ["Calling get_stock", "get_stock returned 120"]
-
-
-def test_message_events_split_over_two_logs_files_make_one_input(tmp_path: Path) -> None:
-    spans = _write(tmp_path / "traces.jsonl", spans_line())
-    system = message_event("gen_ai.system.message", {"content": "You write quotes."})
-    user = message_event("gen_ai.user.message", {"content": "Research says 41.20"})
-    first = _write(tmp_path / "logs-1.jsonl", _logs_line([system]))
-    second = _write(tmp_path / "logs-2.jsonl", _logs_line([user]))
-    ws = wb.open()
-    ws.ingest([spans, first])
-    ws.ingest(second)
-    ws.ingest([first, second])
-    rows = ws.sql("SELECT input FROM steps WHERE step_id = ?", params=[CHAT]).fetchall()
+    rows = ws.sql(
+        "SELECT input FROM steps WHERE run_id = ? AND step_id = ?", params=[events, CHAT]
+    ).fetchall()
     assert json.loads(rows[0][0]) == [
         {"role": "system", "content": "You write quotes."},
         {"role": "user", "content": "Research says 41.20"},
-    ]
+    ], "message events split over two logs files"
 
 
 def test_spans_ingested_again_after_their_logs_are_the_same_spans(tmp_path: Path) -> None:
     """Ingesting a folder again (traces and logs): the spans' steps hold what the logs added; the spans given
-    again are repeats, not conflicting copies."""
+    again are repeats, not conflicting copies. (In the first call, a trace of its own, its last byte 01: log
+    records keep their time and severity.)"""
     spans = _write(tmp_path / "traces.jsonl", spans_line())
     logs = _write(
         tmp_path / "logs.jsonl", _logs_line([details_record(), sk_line("done", "1796150790300000000")])
     )
+    timed = TRACE[:-2] + "01"
+    no_text = sk_line("retrying get_stock", "1796150790100000000")
+    del no_text["severityText"]
+    no_text["severityNumber"] = 13
+    observed_only = sk_line("done", "0")
+    observed_only["timeUnixNano"] = "0"
+    observed_only["observedTimeUnixNano"] = "1796150790314192792"
+    observed_only["severityText"] = "ERROR"
+    timed_logs = _write(
+        tmp_path / "timed-logs.jsonl",
+        _logs_line(
+            [sk_line("Calling get_stock", "1796150790000000001"), no_text, observed_only], "semantic_kernel"
+        ).replace(TRACE, timed),
+    )
+    timed_spans = _write(tmp_path / "timed-traces.jsonl", spans_line().replace(TRACE, timed))
     ws = wb.open()
-    assert _counts(ws.ingest([spans, logs])) == (5, 5, 0)
+    assert _counts(ws.ingest([spans, logs, timed_spans, timed_logs])) == (11, 11, 0)
     rep = ws.ingest([spans, logs])
     assert _counts(rep) == (5, 5, 0) and rep.errors == []
     assert ws.sql("SELECT count(*) FROM quarantine").fetchall()[0][0] == 0
-    assert "14.20" in ws.sql("SELECT output FROM steps WHERE step_id = ?", params=[CHAT]).fetchall()[0][0]
+    assert (
+        "14.20"
+        in ws.sql(
+            "SELECT output FROM steps WHERE run_id = ? AND step_id = ?", params=[TRACE, CHAT]
+        ).fetchall()[0][0]
+    )
     assert len(_attrs(ws)["otel.logs"]) == 1
+    assert [(n["time"], n["severity"]) for n in _attrs(ws, run=timed)["otel.logs"]] == [
+        ("2026-12-01T18:46:30.000000001Z", "INFO"),
+        ("2026-12-01T18:46:30.100000000Z", "WARN"),
+        ("2026-12-01T18:46:30.314192792Z", "ERROR"),
+    ], "log records keep their time and severity"
 
 
 def test_log_records_of_a_span_the_merge_quarantines_go_to_the_quarantine(tmp_path: Path) -> None:
@@ -130,29 +157,6 @@ def test_log_records_of_a_span_the_merge_quarantines_go_to_the_quarantine(tmp_pa
     assert all("its span was quarantined" in r[2] for r in rows)
     assert "Research says 41.20" in rows[0][3] and "on the cycle" in rows[1][3]
     assert ws.sql("SELECT input FROM steps WHERE step_id = ?", params=[CHAT]).fetchall()[0][0] is None
-
-
-def test_log_records_keep_their_time_and_severity(tmp_path: Path) -> None:
-    no_text = sk_line("retrying get_stock", "1796150790100000000")
-    del no_text["severityText"]
-    no_text["severityNumber"] = 13
-    observed_only = sk_line("done", "0")
-    observed_only["timeUnixNano"] = "0"
-    observed_only["observedTimeUnixNano"] = "1796150790314192792"
-    observed_only["severityText"] = "ERROR"
-    logs = _write(
-        tmp_path / "logs.jsonl",
-        _logs_line(
-            [sk_line("Calling get_stock", "1796150790000000001"), no_text, observed_only], "semantic_kernel"
-        ),
-    )
-    ws = wb.open()
-    ws.ingest([_write(tmp_path / "traces.jsonl", spans_line()), logs])
-    assert [(n["time"], n["severity"]) for n in _attrs(ws)["otel.logs"]] == [
-        ("2026-12-01T18:46:30.000000001Z", "INFO"),
-        ("2026-12-01T18:46:30.100000000Z", "WARN"),
-        ("2026-12-01T18:46:30.314192792Z", "ERROR"),
-    ]
 
 
 def test_a_joined_trace_ingested_again_after_its_logs_is_the_same_trace(tmp_path: Path) -> None:
@@ -193,7 +197,7 @@ def test_a_stored_step_that_becomes_another_copy_of_its_span_keeps_what_its_logs
         records = _logs_line([details_record(), sk_line("done", "1796150790300000000")])
         logs.append(_write(tmp_path / f"logs-{n}.jsonl", records.replace(TRACE, runs[first])))
     ws = wb.open()
-    ws.ingest(firsts + logs)
+    assert _counts(ws.ingest(firsts + logs)) == (10, 10, 0)
     rep = ws.ingest(laters)
     assert _counts(rep) == (6, 6, 0)
     # (a note for each: the early copy given complete, the fuller exporter's copy kept)
@@ -203,6 +207,11 @@ def test_a_stored_step_that_becomes_another_copy_of_its_span_keeps_what_its_logs
         inp, out, attrs = ws.sql(
             "SELECT input, output, attributes FROM steps WHERE run_id = ? AND step_id = ?", params=[run, CHAT]
         ).fetchall()[0]
-        assert "Research says 41.20" in inp and "14.20" in out, first
+        assert "Research says 41.20" in inp and "The widget costs 14.20 USD." in out, first
         assert [n["body"] for n in json.loads(attrs)["otel.logs"]] == ["done"], first
+    # (the early copy's row has the complete one's end: test_attack14_log_records' case of a span completed later)
+    assert ws.sql(
+        "SELECT count(*) FROM steps WHERE run_id = ? AND step_id = ? AND ended_at IS NOT NULL",
+        params=[runs["early"], CHAT],
+    ).fetchall() == [(1,)]
     assert _counts(ws.ingest(laters + logs)) == (10, 10, 0)

@@ -104,6 +104,12 @@ def _write_traces(path: Path, n_traces: int) -> int:
     return 4 * n_traces
 
 
+# Traces a file of the tests here (200 spans, ~95 KB): past _jsonio.SQL_MIN_BYTES, so the SQL path reads it (the
+# spies below see it staged there); the budgets do not depend on the size past that (200 and 300 traces were
+# read before, 4-6 times the work a call)
+TRACES = 50
+
+
 def _limit_of(setting: str) -> str:
     """The memory limit as DuckDB reports it once set to ``setting``."""
     con = duckdb.connect()
@@ -148,7 +154,7 @@ def test_an_otlp_only_call_stages_and_merges_within_the_otlp_budget(
         _driver, "OTLP_SMALL_MERGE_BYTES", 0
     )  # (as a big file: small ones, test_otlp41_small_merge)
     path = tmp_path / "traces.jsonl"
-    n = _write_traces(path, 200)
+    n = _write_traces(path, TRACES)
     with wb.open(tmp_path / "store.duckdb") as ws:
         report = ws.ingest(path, format="otlp", progress=False)
         stored = ws.sql("SELECT count(*) FROM steps").fetchall()[0][0]
@@ -180,7 +186,7 @@ def test_a_memory_limit_given_to_open_is_kept_while_otlp_stages(
     tmp_path: Path, limits_while_staging: list[str]
 ) -> None:
     path = tmp_path / "traces.jsonl"
-    n = _write_traces(path, 200)
+    n = _write_traces(path, TRACES)
     with wb.open(tmp_path / "store.duckdb", memory_limit="1GB") as ws:
         assert ws.ingest(path, format="otlp", progress=False).stored == n
     assert limits_while_staging == [_limit_of("1GB")]
@@ -191,7 +197,7 @@ def test_a_call_with_other_formats_keeps_the_ingest_budget(
 ) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
-    n = _write_traces(folder / "traces.jsonl", 200)
+    n = _write_traces(folder / "traces.jsonl", TRACES)
     (folder / "runs.native.jsonl").write_text(
         json.dumps(
             {

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from test_otlp24_memory import _CHILD, _write_traces
+from test_otlp24_memory import _CHILD, TRACES, _write_traces
 
 import workbench
 from workbench.ingest._stage_tables import arrow_column, arrow_type
@@ -26,7 +26,7 @@ _ROOT = Path(workbench.__file__).resolve().parents[1]
 
 def test_a_line_for_the_python_reader_leaves_pandas_unimported(tmp_path: Path) -> None:
     path = tmp_path / "traces.jsonl"
-    n = _write_traces(path, 200)
+    n = _write_traces(path, TRACES)
     span = {
         "traceId": "f" * 32,
         "spanId": "e" * 16,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_otlp24_memory import _limit_of, _write_traces, merge_limits  # noqa: F401 (the fixture, shared)
+from test_otlp24_memory import TRACES, _limit_of, _write_traces, merge_limits  # noqa: F401 (the fixture, shared)
 
 import workbench as wb
 from workbench.ingest import _driver
@@ -39,7 +39,7 @@ def test_a_small_otlp_file_merges_within_the_small_limit_and_out_of_it_runs_agai
     tmp_path: Path, merge_limits: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "traces.jsonl"
-    n = _write_traces(path, 300)
+    n = _write_traces(path, TRACES)
     small_bytes = _driver.OTLP_SMALL_MERGE_BYTES
     with wb.open(tmp_path / "small.duckdb") as ws:
         report = ws.ingest(path, format="otlp", progress=False)
@@ -68,7 +68,7 @@ def test_a_compressed_file_counts_as_its_decompressed_size(
     tmp_path: Path, merge_limits: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     plain = tmp_path / "plain.jsonl"
-    n = _write_traces(plain, 300)
+    n = _write_traces(plain, TRACES)
     packed = tmp_path / "traces.jsonl.gz"
     packed.write_bytes(gzip.compress(plain.read_bytes()))
     # (bigger than the file as it lies on disk, smaller than it counts: _GZIP_RATIO times that)

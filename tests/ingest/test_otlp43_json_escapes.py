@@ -45,12 +45,12 @@ def _attr(key: str, value: str) -> dict:
     return {"key": key, "value": {"stringValue": value}}
 
 
-def _spans(sdk: bool) -> list[dict]:
+def _spans(sdk: bool, trace: str = TRACE) -> list[dict]:
     """Four spans: an agent (input.value / output.value), a chat (GenAI messages), two tool calls (arguments,
     results). ``sdk``: as the SDK's encoder and protobuf's JSON mapping write them (base64 ids, enum names)."""
 
     def span(i: int, parent: int | None, name: str, attrs: list) -> dict:
-        ids = (TRACE, f"{i:016x}", "" if parent is None else f"{parent:016x}")
+        ids = (trace, f"{i:016x}", "" if parent is None else f"{parent:016x}")
         if sdk:
             ids = tuple(base64.b64encode(bytes.fromhex(x)).decode() for x in ids)
         return {
@@ -125,36 +125,50 @@ def _otlp_line(spans: list[dict], scope: str = "agents") -> str:
 
 
 def _stored(
-    path: Path, sql_path: bool, monkeypatch: pytest.MonkeyPatch
+    path: Path | list[Path], sql_path: bool, monkeypatch: pytest.MonkeyPatch, runs: list[str] | None = None
 ) -> tuple[wb.IngestReport, dict, dict]:
+    """The report of one call and each step's (input, output) and attributes, by step number; with ``runs``, by
+    run, each of them."""
     # (a file under SQL_MIN_BYTES is read in Python; 0 sends every file to its format's SQL fast path)
     monkeypatch.setattr(_jsonio, "SQL_MIN_BYTES", 0 if sql_path else 10**9)
     ws = wb.open()
     report = ws.ingest(path, progress=False)
-    rows = {int(s, 16): (i, o) for s, i, o in ws.sql("SELECT step_id, input, output FROM steps").fetchall()}
-    # (each step's attributes beside: rows compares input and output only)
-    attributes = dict(ws.sql("SELECT step_id, attributes FROM steps").fetchall())
+    by_run = {}
+    for run in runs or [None]:
+        where, params = ("WHERE run_id = ?", [run]) if run else ("", None)
+        rows = {
+            int(s, 16): (i, o)
+            for s, i, o in ws.sql(f"SELECT step_id, input, output FROM steps {where}", params).fetchall()
+        }
+        # (each step's attributes beside: rows compares input and output only)
+        attributes = dict(ws.sql(f"SELECT step_id, attributes FROM steps {where}", params).fetchall())
+        by_run[run] = rows, attributes
     ws.close()
-    return report, rows, attributes
+    if runs is None:
+        return report, *by_run[None]
+    return report, {r: v[0] for r, v in by_run.items()}, {r: v[1] for r, v in by_run.items()}
 
 
 @pytest.mark.parametrize("sql_path", [True, False], ids=["sql", "python"])
-@pytest.mark.parametrize("sdk", [False, True], ids=["collector", "sdk"])
 def test_otlp_values_read_with_their_characters(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sdk: bool, sql_path: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sql_path: bool
 ) -> None:
-    spans = _spans(sdk)
-    if not sdk:  # an attribute's JSON text with an escape is kept as written
-        spans[2]["attributes"].append(_attr("app.note", '{"n":"Caf\\u00e9"}'))
-    path = tmp_path / "agents.otlp.jsonl"
-    path.write_text(_otlp_line(spans) + "\n")
-    report, rows, attributes = _stored(path, sql_path, monkeypatch)
-    assert (report.read, report.stored, report.quarantined) == (4, 4, 0)
-    assert rows == EXPECTED
-    for step in (1, 2):  # still the value the writer meant
-        assert [json.loads(v) for v in rows[step]] == [json.loads(v) for v in EXPECTED[step]]
-    if not sdk:
-        assert json.loads(attributes[f"{3:016x}"])["app.note"] == '{"n":"Caf\\u00e9"}'
+    # (the Collector's encoding and the SDK's, a file each in one call, each its own trace: a call each before)
+    paths, traces = [], {False: TRACE, True: "cd" * 16}
+    for sdk, trace in traces.items():
+        spans = _spans(sdk, trace)
+        if not sdk:  # an attribute's JSON text with an escape is kept as written
+            spans[2]["attributes"].append(_attr("app.note", '{"n":"Caf\\u00e9"}'))
+        paths.append(tmp_path / f"agents-{'sdk' if sdk else 'collector'}.otlp.jsonl")
+        paths[-1].write_text(_otlp_line(spans) + "\n")
+    report, by_run, attributes = _stored(paths, sql_path, monkeypatch, list(traces.values()))
+    assert (report.read, report.stored, report.quarantined) == (8, 8, 0)
+    for sdk, trace in traces.items():
+        rows = by_run[trace]
+        assert rows == EXPECTED, "sdk" if sdk else "collector"
+        for step in (1, 2):  # still the value the writer meant
+            assert [json.loads(v) for v in rows[step]] == [json.loads(v) for v in EXPECTED[step]]
+    assert json.loads(attributes[TRACE][f"{3:016x}"])["app.note"] == '{"n":"Caf\\u00e9"}'
 
 
 def test_an_escape_that_breaks_the_line_costs_only_its_record(

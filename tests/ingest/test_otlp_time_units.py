@@ -66,9 +66,12 @@ _UNITS = {"seconds": 1, "milliseconds": 1000, "microseconds": 10**6}
 
 
 @pytest.mark.parametrize("pretty", [False, True], ids=["jsonl-sql-path", "document-python-path"])
-def test_integer_times_are_read_in_the_unit_their_size_tells(tmp_path: Path, pretty: bool) -> None:
+def test_integer_times_are_read_in_the_unit_their_size_tells_and_fractional_seconds_keep_their_fraction(
+    tmp_path: Path, pretty: bool
+) -> None:
     # As the protobuf JSON mapping writes 64-bit integers (text) and as some exporters write them (numbers). A
-    # file a unit, a trace each, in one call: each file's unit is told by its own times.
+    # file a unit, a trace each, in one call: each file's unit is told by its own times. (With them, a file of
+    # fractional seconds, its own trace: a call of its own before.)
     paths = {
         unit: _write(
             tmp_path / f"{unit}.json",
@@ -78,34 +81,26 @@ def test_integer_times_are_read_in_the_unit_their_size_tells(tmp_path: Path, pre
         )
         for unit, per_s in _UNITS.items()
     }
+    fractions = _write(tmp_path / "f.json", [(S + 0.25, S + 0.75), ("1767268800.5", None)], pretty, "f" * 32)
     ws = wb.open()
-    report = ws.ingest(list(paths.values()), format="otlp")
-    assert (report.stored, report.quarantined) == (6, 0)
+    report = ws.ingest([*paths.values(), fractions], format="otlp")
+    assert (report.stored, report.quarantined) == (6 + 2, 0)
     for unit, per_s in _UNITS.items():
         assert _times(ws, f"{per_s:032x}") == [
             (_naive(S), _naive(S + 2), 2000.0),
             (_naive(S + 3), None, None),
         ], unit
+    assert _times(ws, "f" * 32) == [
+        (_naive(S + 0.25), _naive(S + 0.75), 500.0),
+        (_naive(1767268800.5), None, None),
+    ], "fractional seconds"
     assert sorted(report.notes) == sorted(
         f"{path.resolve()}: 3 timestamps read as {unit} since 1970 (told by size; "
         "the format's numbers are nanoseconds)"
-        for unit, path in paths.items()
+        for unit, path in [*paths.items(), ("seconds", fractions)]
     )
-    again = ws.ingest(list(paths.values()), format="otlp")  # idempotent: the same steps, no conflict
+    again = ws.ingest([*paths.values(), fractions], format="otlp")  # idempotent: the same steps, no conflict
     assert (again.added, again.quarantined) == (0, 0)
-
-
-@pytest.mark.parametrize("pretty", [False, True], ids=["jsonl", "document"])
-def test_fractional_seconds_keep_their_fraction(tmp_path: Path, pretty: bool) -> None:
-    path = _write(tmp_path / "f.json", [(S + 0.25, S + 0.75), ("1767268800.5", None)], pretty)
-    ws = wb.open()
-    report = ws.ingest(path, format="otlp")
-    assert (report.stored, report.quarantined) == (2, 0)
-    assert _times(ws) == [(_naive(S + 0.25), _naive(S + 0.75), 500.0), (_naive(1767268800.5), None, None)]
-    assert report.notes == [
-        f"{path.resolve()}: 3 timestamps read as seconds since 1970 (told by size; "
-        "the format's numbers are nanoseconds)"
-    ]
 
 
 def test_nanoseconds_are_unchanged_and_mixed_small_times_stay_nanoseconds(tmp_path: Path) -> None:

@@ -51,9 +51,11 @@ def _chain(trace: int, first: int, n: int, parent: int | None = None, agent: str
     return out
 
 
-def _write(tmp: Path) -> tuple[Path, Path, Path]:
+def _write(tmp: Path, plain: int = 12, new: int = 6) -> tuple[Path, Path, Path]:
+    """The logs: ``plain`` chains of six spans (traces 1..) and the odd traces in the first file, and ``new``
+    chains of five in the second, beside the runs it goes on with."""
     a, b, native = tmp / "a.jsonl", tmp / "b.jsonl", tmp / "n.jsonl"
-    lines = [_line(t, _chain(t, t * 100, 6)) for t in range(1, 13)]
+    lines = [_line(t, _chain(t, t * 100, 6)) for t in range(1, plain + 1)]
     # a trace split over distant lines of one file: its chunk spans the rows between them
     lines.insert(2, _line(20, _chain(20, 2000, 3)))
     lines.append(_line(20, _chain(20, 2010, 4, parent=2002)))
@@ -72,7 +74,7 @@ def _write(tmp: Path) -> tuple[Path, Path, Path]:
                 _line(31, [_span(31, 3199, None, "late")]),
                 _line(5, _chain(5, 590, 3, parent=505)),
                 _line(2, [_span(2, 203, 201)]),  # conflicts with the stored span
-                *[_line(t, _chain(t, t * 100, 5)) for t in range(40, 46)],
+                *[_line(t, _chain(t, t * 100, 5)) for t in range(40, 40 + new)],
             ]
         )
         + "\n"
@@ -146,7 +148,9 @@ def one_chunk(tmp_path_factory: pytest.TempPathFactory) -> tuple[tuple[Path, Pat
     """The logs and what one chunk (the default size) stores of them: the reference every chunk size below
     is compared with, built once (the files are only read after; the dump is plain rows)."""
     tmp = tmp_path_factory.mktemp("perf11")
-    files = _write(tmp)
+    # (5 plain chains, the fewest the odd traces name, and 2 new ones: at one step a chunk each run is a chunk of its
+    # own, at 13 two chains share one; 12 and 6 were read, a few more chunks of the same statements)
+    files = _write(tmp, plain=5, new=2)
     whole, reports = _ingest_all(tmp, files, "whole")
     return files, whole, reports
 
