@@ -93,3 +93,9 @@ class ReadTogether:
                 warnings.simplefilter("ignore", RuntimeWarning)
                 self._hits = wb.detect(self.ws, progress=False)
         return self._hits[self._hits.run_id.isin(self.runs(path))].reset_index(drop=True)
+
+    def culprits(self, path: Path) -> list[str]:
+        """The shipped log-only model's culprit of each of ``path``'s runs, asked after detect (as the tests asked
+        it of a store of that file alone)."""
+        self.findings(path)
+        return wb.BlameModel.pretrained().predict(self.ws, self.runs(path)).agent.tolist()
