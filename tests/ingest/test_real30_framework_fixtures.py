@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from _otlp_edits import ingested_whole, string_attr
+from _otlp_edits import edited_copy, ingested_whole, string_attr
 from _read_together import ReadTogether, edited_text, own_copy
 from _variants import variants_file
 
@@ -57,6 +57,11 @@ def detected(tmp_path_factory: pytest.TempPathFactory) -> ReadTogether:
         None,
         copies,
     )
+
+
+def _variant(tmp_path: Path, edit: Callable[[dict], None], source: Path = LLAMA) -> Path:
+    """(test_attack30_private_model_call's edited copies.)"""
+    return edited_copy(tmp_path, edit, source)
 
 
 def _set(span: dict, key: str, value: str) -> None:
