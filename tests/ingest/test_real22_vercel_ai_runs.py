@@ -13,11 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _otlp_edits import DetectedTogether
-
-import workbench as wb
-from workbench.ingest._registry import ADAPTERS
-from workbench.ingest.otlp import OtlpJson
+from _read_together import ReadTogether
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vercel_ai"
 CASES = [
@@ -31,12 +27,11 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def detected() -> dict[bool, DetectedTogether]:
-    """Each reader's files of the cases below read into one store of that reader and detected once."""
+def detected() -> dict[bool, ReadTogether]:
+    """Each reader's files of the cases below read in one call of that reader and detected once (_read_together:
+    a file's rows and findings as in a store of its own)."""
     return {
-        fast: DetectedTogether(
-            [FIXTURES / f"{name}.otlp.jsonl" for name, _, _, f, _ in CASES if f == fast], fast
-        )
+        fast: ReadTogether([FIXTURES / f"{name}.otlp.jsonl" for name, _, _, f, _ in CASES if f == fast], fast)
         for fast in (True, False)
     }
 
@@ -47,29 +42,20 @@ def detected() -> dict[bool, DetectedTogether]:
 # writer's own input now holds the researcher's figure, so its wrong one is found in its own run too.
 @pytest.mark.parametrize(("name", "spans", "runs", "fast", "silent"), CASES)
 def test_vercel_ai_calls_are_runs_as_their_traces(
-    monkeypatch: pytest.MonkeyPatch,
-    detected: dict[bool, DetectedTogether],
-    fast: bool,
-    name: str,
-    spans: int,
-    runs: int,
-    silent: list[str],
+    detected: dict[bool, ReadTogether], fast: bool, name: str, spans: int, runs: int, silent: list[str]
 ) -> None:
-    monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
-    ws = wb.open()
-    rep = ws.ingest(FIXTURES / f"{name}.otlp.jsonl", progress=False)
-    assert (rep.read, rep.stored, rep.quarantined) == (spans, spans, 0)
-    assert ws.sql("SELECT count(DISTINCT run_id) FROM steps").fetchall() == [(runs,)]
-    assert ws.sql(
-        "SELECT agent, count(*) FILTER (kind = 'llm'), count(*) FILTER (kind = 'tool') FROM steps "
-        "WHERE agent IS NOT NULL GROUP BY agent ORDER BY agent"
-    ).fetchall() == [("researcher", 3, 2), ("writer", 1, 0)]
-    # (this file's runs, read by this reader, detected in one store with the reader's other files)
     path = FIXTURES / f"{name}.otlp.jsonl"
-    assert detected[fast].runs(path) == sorted(
-        r for (r,) in ws.sql("SELECT DISTINCT run_id FROM steps").fetchall()
-    )
-    f = detected[fast].findings(path)
+    read = detected[fast]  # (every record of its call stored: ReadTogether asserts it)
+    assert read.ws.sql("SELECT count(*) FROM steps WHERE file = ?", [str(path.resolve())]).fetchall() == [
+        (spans,)
+    ]
+    assert len(read.runs(path)) == runs
+    assert read.ws.sql(
+        "SELECT agent, count(*) FILTER (kind = 'llm'), count(*) FILTER (kind = 'tool') FROM steps "
+        "WHERE agent IS NOT NULL AND file = ? GROUP BY agent ORDER BY agent",
+        [str(path.resolve())],
+    ).fetchall() == [("researcher", 3, 2), ("writer", 1, 0)]
+    f = read.findings(path)
     assert list(f[f.detector == "retry"].agent) == ["researcher"]
     # (ai 6: the wrong figure is only seen against the researcher's result within one run)
     assert list(f[f.detector == "silent_failure"].agent) == silent

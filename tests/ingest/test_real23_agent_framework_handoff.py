@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 import workbench as wb
 
 FIXTURE = Path(__file__).parent / "fixtures" / "agent-framework" / "handoff_fault.otlp.jsonl"
@@ -26,10 +28,17 @@ def _turns(steps) -> list[str]:
     return [a for i, a in enumerate(agents) if i == 0 or agents[i - 1] != a]
 
 
-def test_handoff_message_is_a_handoff_step_naming_the_agent_handed_to() -> None:
+@pytest.fixture(scope="module")
+def whole() -> wb.Workspace:
+    """The fixture read whole, once for the tests below (each test that writes to it takes a copy)."""
     ws = wb.open()
     report = ws.ingest(FIXTURE, progress=False)
     assert report.quarantined == 0 and report.stored == 41
+    return ws
+
+
+def test_handoff_message_is_a_handoff_step_naming_the_agent_handed_to(whole: wb.Workspace) -> None:
+    ws = whole
     (run,) = ws.runs().run_id
     steps = ws.steps(run)
     handoffs = steps[steps.kind == "handoff"].sort_values("seq")
@@ -40,9 +49,8 @@ def test_handoff_message_is_a_handoff_step_naming_the_agent_handed_to() -> None:
     assert set(handoffs.name) == {"message.send"}
 
 
-def test_executors_that_only_received_the_conversation_are_no_turns() -> None:
-    ws = wb.open()
-    ws.ingest(FIXTURE, progress=False)
+def test_executors_that_only_received_the_conversation_are_no_turns(whole: wb.Workspace) -> None:
+    ws = whole.copy()  # (detected below)
     (run,) = ws.runs().run_id
     steps = ws.steps(run)
     assert _turns(steps) == ["planner", "researcher", "writer"]
@@ -57,7 +65,7 @@ def test_executors_that_only_received_the_conversation_are_no_turns() -> None:
     assert list(origin.agent) == ["researcher"]
 
 
-def test_a_trace_split_over_two_ingest_calls_reads_the_same(tmp_path: Path) -> None:
+def test_a_trace_split_over_two_ingest_calls_reads_the_same(tmp_path: Path, whole: wb.Workspace) -> None:
     """An executor span stored without its children (they come in a later call) is a leaf for a while: once
     they arrive it runs its agent again; one that stays a leaf stays no one's."""
     doc = json.loads(FIXTURE.read_text())
@@ -73,8 +81,6 @@ def test_a_trace_split_over_two_ingest_calls_reads_the_same(tmp_path: Path) -> N
     split = wb.open()
     split.ingest(parts[0], progress=False)
     split.ingest(parts[1], progress=False)
-    whole = wb.open()
-    whole.ingest(FIXTURE, progress=False)
     (run,) = whole.runs().run_id
     cols = ["step_id", "agent", "kind"]
     a = split.steps(run)[cols].sort_values("step_id").reset_index(drop=True)

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from _otlp_edits import DetectedTogether, edited_copy
+from _otlp_edits import edited_copy
+from _read_together import ReadTogether, edited_text, own_copy
 from _variants import variants_file
 from test_reader24_agreement import readers
 
@@ -20,12 +21,6 @@ FIXTURES = Path(__file__).parent / "fixtures"
 OPENLLMETRY = FIXTURES / "openllmetry" / "langgraph_loop.otlp.jsonl"
 SK = FIXTURES / "semantic-kernel" / "sequential_fault.otlp.jsonl"
 ERROR = {"code": "STATUS_CODE_ERROR", "message": "GraphRecursionError"}
-
-
-@pytest.fixture(scope="module")
-def detected() -> DetectedTogether:
-    """The files whose findings the tests below look at (read by the chosen reader), detected in one store."""
-    return DetectedTogether([OPENLLMETRY, SK])
 
 
 def _variant(tmp_path: Path, edit: Callable[[dict], None], source: Path = OPENLLMETRY) -> Path:
@@ -63,10 +58,10 @@ def _workflow(span: dict) -> bool:
 
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
-def test_openllmetry_run_that_ended_well_is_a_success() -> None:
+def test_openllmetry_run_that_ended_well_is_a_success(read: ReadTogether) -> None:
     """The graph's root span is left unset when the graph returned; the workflow span under it says success."""
-    ws = _ws(OPENLLMETRY, None)
-    assert ws.runs()[["outcome", "outcome_source"]].values.tolist() == [["success", "root_status"]]
+    runs = read.runs_frame(OPENLLMETRY)
+    assert runs[["outcome", "outcome_source"]].values.tolist() == [["success", "root_status"]]
 
 
 # (root status, the workflow span's gen_ai.task.status, the run's outcome)
@@ -89,31 +84,53 @@ def _statuses(root: dict | None, workflow: str | None) -> Callable[[dict], None]
     return edit
 
 
-def test_openllmetry_workflow_status_is_read_only_where_the_root_says_nothing(tmp_path: Path) -> None:
-    # (each case a copy of the trace with its own trace id, all read in one call: _variants.variants_file)
-    path = tmp_path / OPENLLMETRY.name
-    ids = variants_file(path, OPENLLMETRY, {k: _statuses(r, w) for k, (r, w, _) in STATUSES.items()})
-    outcomes = dict(_ws(path).runs()[["run_id", "outcome"]].values.tolist())
+def _task_span(span: dict) -> None:
+    if _workflow(span):
+        _set(span, "traceloop.span.kind", "task")
+
+
+@pytest.fixture(scope="module")
+def statuses(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, list[str]]]:
+    """Each case of STATUSES a copy of the trace with its own trace id, in one file (_variants.variants_file):
+    the file and each case's run ids."""
+    path = tmp_path_factory.mktemp("statuses") / OPENLLMETRY.name
+    return path, variants_file(path, OPENLLMETRY, {k: _statuses(r, w) for k, (r, w, _) in STATUSES.items()})
+
+
+@pytest.fixture(scope="module")
+def read(
+    tmp_path_factory: pytest.TempPathFactory, statuses: tuple[Path, dict[str, list[str]]]
+) -> ReadTogether:
+    """The fixtures the tests below read whole, the STATUSES copies and the edited copies (each copy's trace ids
+    its own) read in one call of the chosen reader and detected once (_read_together)."""
+    folder = tmp_path_factory.mktemp("real29")
+    copies = {
+        "task_span": own_copy(folder, "task.otlp.jsonl", edited_text(OPENLLMETRY, _task_span), 1),
+        "sk_right": own_copy(folder, "right.otlp.jsonl", SK.read_text().replace("41.20", "14.20"), 2),
+        "statuses": statuses[0],
+    }
+    return ReadTogether([OPENLLMETRY, SK, SMOLAGENTS], None, copies)
+
+
+def test_openllmetry_workflow_status_is_read_only_where_the_root_says_nothing(
+    read: ReadTogether, statuses: tuple[Path, dict[str, list[str]]]
+) -> None:
+    ids = statuses[1]
+    outcomes = dict(read.runs_frame(statuses[0])[["run_id", "outcome"]].values.tolist())
     assert {case: [outcomes.get(r) for r in ids[case]] for case in STATUSES} == {
         case: [outcome] for case, (_, _, outcome) in STATUSES.items()
     }
 
 
-def test_a_task_spans_status_is_not_the_runs(tmp_path: Path) -> None:
+def test_a_task_spans_status_is_not_the_runs(read: ReadTogether) -> None:
     """Only OpenLLMetry's workflow span speaks for the run: the same child as a task span (every node's, every
     chain's carries gen_ai.task.status) leaves the unset root unknown."""
-
-    def edit(span: dict) -> None:
-        if _workflow(span):
-            _set(span, "traceloop.span.kind", "task")
-
-    assert _ws(_variant(tmp_path, edit)).runs().outcome.tolist() == ["unknown"]
+    assert read.runs_frame(read.copies["task_span"]).outcome.tolist() == ["unknown"]
 
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
-def test_openllmetry_compiled_graph_is_no_agent() -> None:
-    ws = _ws(OPENLLMETRY, None)
-    steps = ws.steps(ws.runs().run_id[0])
+def test_openllmetry_compiled_graph_is_no_agent(read: ReadTogether) -> None:
+    steps = read.steps(OPENLLMETRY)
     assert set(steps.agent.dropna()) == {"researcher", "writer"}
     graph = steps[steps.name.isin(["invoke_agent LangGraph", "LangGraph.workflow"])]
     assert graph.kind.tolist() == ["chain", "chain"] and graph.agent.isna().all()
@@ -141,21 +158,18 @@ def test_a_graph_of_one_react_agent_stays_that_agent(tmp_path: Path, fast: bool)
     ]
 
 
-def test_openllmetry_success_carries_no_silent_failure(detected: DetectedTogether) -> None:
+def test_openllmetry_success_carries_no_silent_failure(read: ReadTogether) -> None:
     """Read as a reported success, the run's answer is the writer's quote (14.20, get_price's): before the
     state was read for its answer, its token counts and model name were 'unsupported' values."""
-    assert detected.runs(OPENLLMETRY) == list(_ws(OPENLLMETRY).runs().run_id)
-    findings = detected.findings(OPENLLMETRY)
+    findings = read.findings(OPENLLMETRY)
     assert list(zip(findings.detector, findings.agent, strict=True)) == [("loop", "researcher")]
 
 
-def test_semantic_kernel_echoing_tool_backs_nothing_but_a_record_still_does(
-    detected: DetectedTogether, tmp_path: Path
-) -> None:
+def test_semantic_kernel_echoing_tool_backs_nothing_but_a_record_still_does(read: ReadTogether) -> None:
     """The researcher states 41.20 where get_price said 14.20; the writer's format_quote only repeats the
     41.20 it was given, so the answer's 41.20 stays unsupported, found at the researcher. The same run with
     the researcher quoting the tool: format_quote repeats 14.20 and get_price's record backs it: no finding."""
-    findings = detected.findings(SK)
+    findings = read.findings(SK)
     # (and, since real42, the cascade of that unsupported value from the researcher into the writer's steps)
     assert sorted(set(zip(findings.detector, findings.severity, findings.agent, strict=True))) == [
         ("cascade", "critical", "researcher"),
@@ -163,23 +177,20 @@ def test_semantic_kernel_echoing_tool_backs_nothing_but_a_record_still_does(
         ("silent_failure", "warning", "researcher"),
     ]
     assert "41.20 (unsupported)" in findings[findings.detector == "silent_failure"].detail.iloc[0]
-    right = tmp_path / "right.otlp.jsonl"
-    right.write_text(SK.read_text().replace("41.20", "14.20"))
-    assert len(wb.detect(_ws(right))) == 0
+    assert len(read.findings(read.copies["sk_right"])) == 0
 
 
 SMOLAGENTS = FIXTURES / "smolagents" / "managed_fault.otlp.jsonl"
 
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
-def test_smolagents_managed_agent_run() -> None:
+def test_smolagents_managed_agent_run(read: ReadTogether) -> None:
     """A real smolagents manager / managed researcher run through OpenInference: the researcher misstates its
     tool's price, the manager quotes it. What a user sees: the two agents, each model call and tool call theirs,
     the run a reported success, the silent failure and its cascade traced to the researcher, who is the culprit."""
-    ws = _ws(SMOLAGENTS, None)
-    runs = ws.runs()
+    runs = read.runs_frame(SMOLAGENTS)
     assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 13]]
-    steps = ws.steps(runs.run_id[0])
+    steps = read.steps(SMOLAGENTS)
     assert steps[steps.kind == "agent"].agent.tolist() == ["manager", "researcher"]
     assert steps.agent.notna().all()
     assert sorted(steps[steps.kind == "llm"].agent) == ["manager", "manager", "researcher", "researcher"]
@@ -192,11 +203,11 @@ def test_smolagents_managed_agent_run() -> None:
     assert tools.output.tolist()[0] == "widget: 14.20 USD"
     # the arguments the model called the tool with, not smolagents' Tool.__call__ bound arguments around them
     assert tools.input.tolist()[0] == '{"item":"widget"}'
-    findings = wb.detect(ws)
+    findings = read.findings(SMOLAGENTS)
     silent = findings[findings.detector == "silent_failure"]
     assert list(zip(silent.agent, silent.severity, strict=True)) == [("researcher", "critical")]
     assert "41.20 (made up upstream)" in silent.detail.iloc[0]
     worst = findings[(findings.detector == "cascade") & (findings.severity == "critical")]
     assert worst.agent.tolist() == ["researcher"]
-    verdict = wb.BlameModel.pretrained().predict(ws, list(runs.run_id))
+    verdict = wb.BlameModel.pretrained().predict(read.ws, list(runs.run_id))
     assert verdict.agent.tolist() == ["researcher"]

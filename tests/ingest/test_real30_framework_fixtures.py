@@ -16,7 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from _otlp_edits import DetectedTogether, edited_copy, ingested_whole, string_attr
+from _otlp_edits import edited_copy, ingested_whole, string_attr
+from _read_together import ReadTogether, edited_text, own_copy
 from _variants import variants_file
 
 import workbench as wb
@@ -34,9 +35,16 @@ ACTING = ("llm", "tool", "agent", "handoff")
 
 
 @pytest.fixture(scope="module")
-def detected() -> DetectedTogether:
-    """The files whose findings the tests below look at (read by the chosen reader), detected in one store."""
-    return DetectedTogether(
+def detected(tmp_path_factory: pytest.TempPathFactory) -> ReadTogether:
+    """The files the tests below read whole but to label or backtest them, and the copies of
+    test_an_answer_not_cut_is_read_as_it_is (each copy's trace ids its own), read in one call of the chosen
+    reader and detected once (_read_together)."""
+    folder = tmp_path_factory.mktemp("real30")
+    copies = {
+        case: own_copy(folder, f"{case}.otlp.jsonl", edited_text(LLAMA, edit), n)
+        for n, (case, edit) in enumerate({"right": _right, "said_so": _said_so}.items(), start=1)
+    }
+    return ReadTogether(
         [
             CREW,
             LLAMA,
@@ -44,11 +52,15 @@ def detected() -> DetectedTogether:
             LANGFUSE_SDK / "agents_crash.otlp.jsonl",
             AGNO,
             LLAMA_TOOL_ERROR,
-        ]
+            DELEGATION,
+        ],
+        None,
+        copies,
     )
 
 
 def _variant(tmp_path: Path, edit: Callable[[dict], None], source: Path = LLAMA) -> Path:
+    """(test_attack30_private_model_call's edited copies.)"""
     return edited_copy(tmp_path, edit, source)
 
 
@@ -58,11 +70,10 @@ def _set(span: dict, key: str, value: str) -> None:
             a["value"] = {"stringValue": value}
 
 
-def test_crewai_sequential_crew(detected: DetectedTogether) -> None:
-    ws = ingested_whole(CREW)
-    runs = ws.runs()
+def test_crewai_sequential_crew(detected: ReadTogether) -> None:
+    runs = detected.runs_frame(CREW)
     assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 9]]
-    steps = ws.steps(runs.run_id[0])
+    steps = detected.steps(CREW)
     acting = steps[steps.kind.isin(ACTING)]
     assert acting.agent.notna().all()
     assert steps[steps.kind == "agent"].sort_values("seq").agent.tolist() == ["Researcher", "Writer"]
@@ -74,7 +85,6 @@ def test_crewai_sequential_crew(detected: DetectedTogether) -> None:
     ]
     kickoff = steps[steps.parent_id.isna()]
     assert kickoff.output.tolist() == ["Quote for the customer: the widget costs 41.20 USD."]
-    assert detected.run(CREW) == runs.run_id[0]
     findings = detected.findings(CREW)
     silent = findings[findings.detector == "silent_failure"]
     assert list(zip(silent.agent, silent.severity, strict=True)) == [("Researcher", "critical")]
@@ -85,13 +95,12 @@ def test_crewai_sequential_crew(detected: DetectedTogether) -> None:
 
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
-def test_llamaindex_handoff_tool_is_a_handoff() -> None:
+def test_llamaindex_handoff_tool_is_a_handoff(detected: ReadTogether) -> None:
     """AgentWorkflow's built-in ``handoff`` tool passes the work on: a hand-off step of the agent handing over,
     naming the agent handed to, not one more tool call (a tool budget counted it; the hand-off counts missed it)."""
-    ws = ingested_whole(LLAMA, None)
-    runs = ws.runs()
+    runs = detected.runs_frame(LLAMA)
     assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 31]]
-    steps = ws.steps(runs.run_id[0])
+    steps = detected.steps(LLAMA)
     assert steps[steps.kind.isin(ACTING)].agent.notna().all()
     tools = steps[steps.kind == "tool"].sort_values("seq")
     assert list(zip(tools.tool, tools.agent, strict=True)) == [
@@ -105,7 +114,7 @@ def test_llamaindex_handoff_tool_is_a_handoff() -> None:
     # what the tool answered stays among the step's attributes
     assert "Agent writer is now handling the request" in handoff.attributes.iloc[0]
     assert ("researcher", "writer") in list(
-        zip(*(handoff_data(ws, runs.run_id[0])[c] for c in ("src_agent", "dst_agent")), strict=True)
+        zip(*(handoff_data(detected.ws, runs.run_id[0])[c] for c in ("src_agent", "dst_agent")), strict=True)
     )
 
 
@@ -160,11 +169,10 @@ def test_a_handoff_call_that_handed_nothing_over_stays_a_tool_call(tmp_path: Pat
 
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
-def test_llamaindex_model_helper_span_is_no_model_call() -> None:
+def test_llamaindex_model_helper_span_is_no_model_call(detected: ReadTogether) -> None:
     """OpenInference types ``OpenAI._prepare_chat_with_tools`` (the messages made ready beside the call) LLM:
     read as a call, each agent made four model calls for two."""
-    ws = ingested_whole(LLAMA, None)
-    steps = ws.steps(ws.runs().run_id[0])
+    steps = detected.steps(LLAMA)
     llm = steps[steps.kind == "llm"]
     assert sorted(llm.agent) == ["researcher", "researcher", "writer", "writer"]
     assert set(llm.name) == {"OpenAI.astream_chat"} and llm.tokens_in.notna().all()
@@ -193,7 +201,7 @@ def _cut_repr(span: dict) -> bool:
     return (string_attr(span, "output.value") or "").startswith("StopEvent(")
 
 
-def test_llamaindex_answer_cut_short_by_its_tracer_is_read_whole(detected: DetectedTogether) -> None:
+def test_llamaindex_answer_cut_short_by_its_tracer_is_read_whole(detected: ReadTogether) -> None:
     """The workflow's result is its StopEvent repr cut at 200 characters ("... the widget cost..."): the
     answer is the writer's whole reply, whose 41.20 is the researcher's made-up price, a silent failure."""
     findings = detected.findings(LLAMA)
@@ -216,31 +224,24 @@ def _said_so(span: dict) -> None:
         )
 
 
-def test_an_answer_not_cut_is_read_as_it_is(tmp_path: Path) -> None:
+def test_an_answer_not_cut_is_read_as_it_is(detected: ReadTogether) -> None:
     """The same run with the researcher quoting its tool (14.20 throughout): no finding. And an answer that
     ends in "..." as it was said (no step goes on from its last words) stays the answer: the cut result
     replaced by a long text of its own that ends so, which states no figure, backs nothing made up. (Both
-    copies, a trace id each, in one store detected once: a run's findings come from its own steps.)"""
-    ids = variants_file(tmp_path / LLAMA.name, LLAMA, {"right": _right, "said_so": _said_so})
-    assert "41.20" not in "".join(
-        line
-        for n, line in enumerate((tmp_path / LLAMA.name).read_text().splitlines())
-        if n < len(LLAMA.read_text().splitlines())
-    ), "the right copy still says 41.20"
-    findings = wb.detect(ingested_whole(tmp_path / LLAMA.name))
-    (right,), (said_so,) = ids["right"], ids["said_so"]
-    assert len(findings[findings.run_id == right]) == 0
-    assert "silent_failure" not in set(findings[findings.run_id == said_so].detector)
-    assert set(findings.run_id) <= {right, said_so}
+    copies, a trace id each, read by the module's store, detected once: a run's findings come from its own
+    steps.)"""
+    assert "41.20" not in detected.copies["right"].read_text(), "the right copy still says 41.20"
+    assert len(detected.findings(detected.copies["right"])) == 0
+    assert "silent_failure" not in set(detected.findings(detected.copies["said_so"]).detector)
 
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
-def test_crewai_coworkers_run_asked_by_a_delegating_agent_is_the_coworkers() -> None:
+def test_crewai_coworkers_run_asked_by_a_delegating_agent_is_the_coworkers(detected: ReadTogether) -> None:
     """The writer, allowed to delegate, asks the researcher (CrewAI's "Ask question to coworker" tool), who
     looks the price up again and says 41.20 again: those model and tool calls are the researcher's, not the
     writer's (OpenInference writes no agent span for the coworker's run)."""
-    ws = ingested_whole(DELEGATION, None)
-    runs = ws.runs()
+    ws = detected.ws
+    runs = detected.runs_frame(DELEGATION)
     assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 14]]
     run = runs.run_id[0]
     steps = ws.steps(run)
@@ -266,7 +267,7 @@ def test_crewai_coworkers_run_asked_by_a_delegating_agent_is_the_coworkers() -> 
         ("Writer", "Researcher"),
         ("Researcher", "Writer"),
     ]
-    findings = wb.detect(ws)
+    findings = detected.findings(DELEGATION)
     critical = findings[findings.severity == "critical"]
     assert sorted(zip(critical.detector, critical.agent, strict=True)) == [
         ("cascade", "Researcher"),
@@ -274,7 +275,7 @@ def test_crewai_coworkers_run_asked_by_a_delegating_agent_is_the_coworkers() -> 
     ]
     # (the researcher's second get_price, with the same arguments as its first: a warning, true as stated)
     assert set(findings[findings.severity == "warning"].detector) <= {"loop"}
-    assert wb.BlameModel.pretrained().predict(ws, [run]).agent.tolist() == ["Researcher"]
+    assert detected.culprits(DELEGATION) == ["Researcher"]
 
 
 def _other_arguments(span: dict) -> None:
@@ -304,15 +305,14 @@ def test_a_tool_with_other_arguments_naming_a_coworker_stays_a_tool(tmp_path: Pa
         ], case
 
 
-def test_langfuse_sdk_agents_run(detected: DetectedTogether) -> None:
+def test_langfuse_sdk_agents_run(detected: ReadTogether) -> None:
     """The Langfuse SDK's own OTLP export: agents, tools and model calls by langfuse.observation.type, tool
     inputs as called (not @observe's {"args", "kwargs"}), an outcome nobody reported: the made-up price a
     warning at the researcher, its cascade critical, the researcher the culprit."""
     path = LANGFUSE_SDK / "agents_fault.otlp.jsonl"
-    ws = ingested_whole(path)
-    runs = ws.runs()
+    runs = detected.runs_frame(path)
     assert runs[["outcome", "n_steps"]].values.tolist() == [["unknown", 9]]
-    steps = ws.steps(runs.run_id[0])
+    steps = detected.steps(path)
     assert steps[steps.kind.isin(ACTING)].agent.notna().all()
     assert steps[steps.kind == "agent"].sort_values("seq").agent.tolist() == ["researcher", "writer"]
     llm = steps[steps.kind == "llm"]
@@ -324,7 +324,6 @@ def test_langfuse_sdk_agents_run(detected: DetectedTogether) -> None:
         ("get_price", "researcher", '{"item":"widget"}'),
         ("format_quote", "writer", '{"item":"widget","price":"41.20"}'),
     ]
-    assert detected.run(path) == runs.run_id[0]
     findings = detected.findings(path)
     assert sorted(
         zip(
@@ -337,28 +336,25 @@ def test_langfuse_sdk_agents_run(detected: DetectedTogether) -> None:
     assert detected.culprits(path) == ["researcher"]
 
 
-def test_langfuse_sdk_crash_is_a_failure(detected: DetectedTogether) -> None:
+def test_langfuse_sdk_crash_is_a_failure(detected: ReadTogether) -> None:
     path = LANGFUSE_SDK / "agents_crash.otlp.jsonl"
-    ws = ingested_whole(path)
-    assert ws.runs()[["outcome", "n_steps"]].values.tolist() == [["failure", 4]]
-    steps = ws.steps(ws.runs().run_id[0])
+    assert detected.runs_frame(path)[["outcome", "n_steps"]].values.tolist() == [["failure", 4]]
+    steps = detected.steps(path)
     failed = steps[steps.status == "error"].sort_values("seq")
     assert list(zip(failed.name, failed.error, strict=True)) == [
         ("quote_workflow", "price feed unreachable: 503"),
         ("researcher", "price feed unreachable: 503"),
         ("get_price", "price feed unreachable: 503"),
     ]
-    assert detected.run(path) == ws.runs().run_id[0]
     assert len(detected.findings(path).query("severity != 'info'")) == 0
 
 
-def test_agno_route_team(detected: DetectedTogether) -> None:
+def test_agno_route_team(detected: ReadTogether) -> None:
     """An Agno Team in route mode: the leader's delegate_task_to_member call, the member's run beside it (not
     under it) and the member's answer as the team's; the made-up price found at the member."""
-    ws = ingested_whole(AGNO)
-    runs = ws.runs()
+    runs = detected.runs_frame(AGNO)
     assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 7]]
-    steps = ws.steps(runs.run_id[0])
+    steps = detected.steps(AGNO)
     assert steps[steps.kind.isin(ACTING)].agent.notna().all()
     assert steps[steps.kind == "agent"].sort_values("seq").agent.tolist() == ["desk", "researcher"]
     tools = steps[steps.kind == "tool"].sort_values("seq")
@@ -366,7 +362,6 @@ def test_agno_route_team(detected: DetectedTogether) -> None:
         ("delegate_task_to_member", "desk"),
         ("get_price", "researcher"),
     ]
-    assert detected.run(AGNO) == runs.run_id[0]
     findings = detected.findings(AGNO)
     critical = findings[findings.severity == "critical"]
     assert sorted(zip(critical.detector, critical.agent, strict=True)) == [
@@ -376,19 +371,16 @@ def test_agno_route_team(detected: DetectedTogether) -> None:
     assert detected.culprits(AGNO) == ["researcher"]
 
 
-def test_llamaindex_failed_tool_and_a_made_up_answer(detected: DetectedTogether) -> None:
+def test_llamaindex_failed_tool_and_a_made_up_answer(detected: ReadTogether) -> None:
     """get_price raises; the workflow goes on, the writer makes up the price: the failed call is an error step of
     the researcher, the run a reported success whose (cut) answer is read whole: a silent failure at the writer."""
-    ws = ingested_whole(LLAMA_TOOL_ERROR)
-    runs = ws.runs()
-    assert runs.outcome.tolist() == ["success"]
-    steps = ws.steps(runs.run_id[0])
+    assert detected.runs_frame(LLAMA_TOOL_ERROR).outcome.tolist() == ["success"]
+    steps = detected.steps(LLAMA_TOOL_ERROR)
     failed = steps[steps.status == "error"]
     assert list(zip(failed.kind, failed.tool, failed.agent, strict=True)) == [
         ("tool", "get_price", "researcher")
     ]
     assert steps[steps.kind == "handoff"][["agent", "output"]].values.tolist() == [["researcher", "writer"]]
-    assert detected.run(LLAMA_TOOL_ERROR) == runs.run_id[0]
     findings = detected.findings(LLAMA_TOOL_ERROR)
     critical = findings[findings.severity == "critical"]
     assert list(zip(critical.detector, critical.agent, strict=True)) == [("silent_failure", "writer")]

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from _otlp_edits import DetectedTogether, edited_copy, ingested_whole, string_attr
+from _otlp_edits import ingested_whole, string_attr
+from _read_together import ReadTogether, own_copy
 from _variants import variants_file
 from test_reader24_agreement import SAMPLES
 
@@ -31,14 +32,37 @@ HAYSTACK = FIXTURES / "haystack" / "agents_as_tools_fault.otlp.jsonl"
 ACTING = ("llm", "tool", "agent", "handoff")
 
 
+# Copies of the fixtures with a text edited (each test below says why), read beside them
+_COPIES = {
+    "adk_right": (ADK, [("41.20", "14.20", -1)]),
+    "right": (HAYSTACK, [("41.20", "14.20", -1)]),
+    "tool_adds": (HAYSTACK, [("Quote: widget at 41.20 USD", "Quote Q-88: widget at 41.20 USD", -1)]),
+    "not_asked": (
+        HAYSTACK,
+        [
+            (
+                "TextContent(text='Look up the list price of a widget.')",
+                "TextContent(text='Look up the list price of a gadget.')",
+                1,
+            )
+        ],
+    ),
+}
+
+
 @pytest.fixture(scope="module")
-def detected() -> DetectedTogether:
-    """The files whose findings the tests below look at (read by the chosen reader), detected in one store."""
-    return DetectedTogether([ADK, HAYSTACK])
-
-
-def _variant(tmp_path: Path, edit: Callable[[dict], None], source: Path = ADK) -> Path:
-    return edited_copy(tmp_path, edit, source)
+def read(tmp_path_factory: pytest.TempPathFactory) -> ReadTogether:
+    """The fixtures the tests below read whole and the edited copies, each copy's trace ids its own, read in one
+    call of the chosen reader and detected once (_read_together)."""
+    folder = tmp_path_factory.mktemp("real31")
+    copies = {}
+    for n, (case, (source, edits)) in enumerate(_COPIES.items(), start=1):
+        text = source.read_text()
+        for old, new, count in edits:
+            assert old in text, (case, old)
+            text = text.replace(old, new, count)
+        copies[case] = own_copy(folder, f"{case}.otlp.jsonl", text, n)
+    return ReadTogether([ADK, ADK_CRASH, HAYSTACK], None, copies)
 
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
@@ -115,19 +139,17 @@ def test_a_transfer_to_agent_tool_taking_other_arguments_stays_a_tool_call(tmp_p
             )
 
 
-def test_adk_event_output_is_read_as_its_text(detected: DetectedTogether) -> None:
+def test_adk_event_output_is_read_as_its_text(read: ReadTogether) -> None:
     """An agent run's and the invocation's output is ADK's last Event (content beside token counts, ids, a
     timestamp): the answer is the content's text. Read whole, the run's answer stated token counts and a
     timestamp nobody backed, a critical silent failure listing them."""
-    ws = ingested_whole(ADK)
-    steps = ws.steps(ws.runs().run_id[0])
+    steps = read.steps(ADK)
     answer = "Quote for the customer: the widget costs 41.20 USD."
     assert steps[steps.parent_id.isna()].output.tolist() == [answer]
     assert steps[steps.kind == "agent"].output.dropna().tolist() == [answer]
     # the event as written stays among the step's attributes
     assert "usage_metadata" in steps[steps.parent_id.isna()].attributes.iloc[0]
-    assert detected.run(ADK) == ws.runs().run_id[0]
-    findings = detected.findings(ADK)
+    findings = read.findings(ADK)
     silent = findings[findings.detector == "silent_failure"]
     # the researcher's words are in no span (no model span is written): the log shows 41.20 first in the writer's
     assert list(zip(silent.agent, silent.severity, strict=True)) == [("writer", "critical")]
@@ -136,18 +158,19 @@ def test_adk_event_output_is_read_as_its_text(detected: DetectedTogether) -> Non
     )
 
 
-def test_adk_event_answer_quoting_its_tool_backs_nothing_made_up(tmp_path: Path) -> None:
+def test_adk_event_answer_quoting_its_tool_backs_nothing_made_up(
+    read: ReadTogether,
+) -> None:
     """The same run with the price as the tool gave it throughout: no finding."""
-    path = tmp_path / "right.otlp.jsonl"
-    path.write_text(ADK.read_text().replace("41.20", "14.20"))
-    assert len(wb.detect(ingested_whole(path))) == 0
+    copies = read.copies
+    assert len(read.findings(copies["adk_right"])) == 0
 
 
-def test_adk_crash_is_a_failed_run_at_the_writers_tool() -> None:
-    ws = ingested_whole(ADK_CRASH)
-    runs = ws.runs()
-    assert runs.outcome.tolist() == ["failure"]
-    steps = ws.steps(runs.run_id[0])
+def test_adk_crash_is_a_failed_run_at_the_writers_tool(
+    read: ReadTogether,
+) -> None:
+    assert read.runs_frame(ADK_CRASH).outcome.tolist() == ["failure"]
+    steps = read.steps(ADK_CRASH)
     failed = steps[(steps.status == "error") & steps.kind.isin(ACTING)]
     assert failed[["agent", "kind"]].values.tolist() == [["writer", "agent"], ["writer", "tool"]]
     assert failed.tool.iloc[1] == "format_quote"
@@ -221,55 +244,43 @@ def test_adk_event_output_in_a_langfuse_export_is_read_as_its_text(tmp_path: Pat
 
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
-def test_haystack_agents_offered_as_tools_are_their_own() -> None:
+def test_haystack_agents_offered_as_tools_are_their_own(
+    read: ReadTogether,
+) -> None:
     """OpenInference writes each Agent.run (no model or tool span); an agent run inside the coordinator's, called
     as a ComponentTool, is the agent of the tool the coordinator's model called with the text it was given."""
-    ws = ingested_whole(HAYSTACK, None)
-    runs = ws.runs()
-    assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 4]]
-    steps = ws.steps(runs.run_id[0])
+    assert read.runs_frame(HAYSTACK)[["outcome", "n_steps"]].values.tolist() == [["success", 4]]
+    steps = read.steps(HAYSTACK)
     runs_of = steps[steps.name == "Agent.run"].sort_values("seq")
     assert runs_of.agent.tolist() == ["coordinator", "researcher", "writer"]
 
 
-def test_haystack_agent_tools_reply_is_no_backend_record(detected: DetectedTogether) -> None:
+def test_haystack_agent_tools_reply_is_no_backend_record(
+    read: ReadTogether,
+) -> None:
     """The researcher's 41.20 reached the coordinator as its tool's result, and format_quote's result only
     repeats its arguments: neither backs the answer, the researcher made the price up (its get_price said
     14.20). Read as backend records, the run had no finding."""
-    findings = detected.findings(HAYSTACK)
+    findings = read.findings(HAYSTACK)
     silent = findings[findings.detector == "silent_failure"]
     assert list(zip(silent.agent, silent.severity, strict=True)) == [("researcher", "critical")]
     assert "41.20 (unsupported); first stated by researcher" in silent.detail.iloc[0]
 
 
 @pytest.mark.parametrize("case", ["right", "tool_adds", "not_asked"])
-def test_haystack_results_that_are_records_still_back_the_answer(tmp_path: Path, case: str) -> None:
+def test_haystack_results_that_are_records_still_back_the_answer(read: ReadTogether, case: str) -> None:
     """The run with the tool's price throughout has no finding; a format_quote result stating a value of its
     own (a quote number) is a backend record; an inner run given a text no call of the coordinator holds stays
-    the coordinator's."""
-    text = HAYSTACK.read_text()
+    the coordinator's. (The edited copies: _COPIES.)"""
+    copies = read.copies
     if case == "right":
-        path = tmp_path / "right.otlp.jsonl"
-        path.write_text(text.replace("41.20", "14.20"))
-        assert len(wb.detect(ingested_whole(path))) == 0
+        assert len(read.findings(copies[case])) == 0
         return
     if case == "tool_adds":
-        path = tmp_path / "adds.otlp.jsonl"
-        path.write_text(text.replace("Quote: widget at 41.20 USD", "Quote Q-88: widget at 41.20 USD"))
-        ws = ingested_whole(path)
-        assert ws.steps(ws.runs().run_id[0]).agent.dropna().nunique() == 3
-        assert "silent_failure" not in set(wb.detect(ws).detector)
+        assert read.steps(copies[case]).agent.dropna().nunique() == 3
+        assert "silent_failure" not in set(read.findings(copies[case]).detector)
         return
-    path = tmp_path / "asked.otlp.jsonl"
-    path.write_text(
-        text.replace(
-            "TextContent(text='Look up the list price of a widget.')",
-            "TextContent(text='Look up the list price of a gadget.')",
-            1,
-        )
-    )
-    ws = ingested_whole(path)
-    steps = ws.steps(ws.runs().run_id[0])
+    steps = read.steps(copies[case])
     assert steps[steps.name == "Agent.run"].sort_values("seq").agent.tolist() == [
         "coordinator",
         "coordinator",

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _otlp_edits import DetectedTogether, edited_copy, ingested_whole, string_attr
+from _otlp_edits import edited_copy, ingested_whole, string_attr
+from _read_together import ReadTogether, edited_text, own_copy
 from _variants import variants_file
 
 import workbench as wb
@@ -93,16 +94,16 @@ def test_a_handoff_tool_is_known_by_its_name_in_any_spelling(tmp_path: Path) -> 
     assert [t for t, _ in _tools(ws, run)].count("transfer_funds") == 2
 
 
-def test_a_handoff_no_agent_follows_names_none(tmp_path: Path) -> None:
+def _agents_start_first(span: dict) -> None:
+    if span["name"] in ("invoke_agent researcher", "invoke_agent writer"):
+        span["startTimeUnixNano"] = str(int(span["startTimeUnixNano"]) - 10**11)
+
+
+def test_a_handoff_no_agent_follows_names_none(read: ReadTogether) -> None:
     """With the agents handed to cut from the trace, the hand-offs name no agent: none is guessed (not the
-    agent handing over, not one that ran before)."""
-
-    def edit(span: dict) -> None:
-        if span["name"] in ("invoke_agent researcher", "invoke_agent writer"):
-            span["startTimeUnixNano"] = str(int(span["startTimeUnixNano"]) - 10**11)
-
-    ws = ingested_whole(edited_copy(tmp_path, edit, ADK_OWN))
-    assert _handoffs(ws) == [("coordinator", None), ("researcher", None)]
+    agent handing over, not one that ran before). (The edited copy: _COPIES, read by the module's ``read``.)"""
+    copy = read.copies["no_agent_follows"]
+    assert _handoffs(read.ws, read.run(copy)) == [("coordinator", None), ("researcher", None)]
 
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
@@ -123,62 +124,26 @@ def test_strands_swarm_handoff_to_agent_is_a_handoff() -> None:
     assert _decisions(ws) == ["allowed"]
 
 
-def test_a_handoff_tool_taking_other_arguments_stays_a_tool_call(tmp_path: Path) -> None:
+def _ticket_argument(span: dict) -> None:
+    for ev in span.get("events", []):
+        for a in ev.get("attributes", []):
+            if ev["name"] == "gen_ai.tool.message" and '"agent_name"' in a["value"].get("stringValue", ""):
+                a["value"] = {"stringValue": json.dumps({"agent_name": "writer", "ticket": "T-7"})}
+
+
+def test_a_handoff_tool_taking_other_arguments_stays_a_tool_call(read: ReadTogether) -> None:
     """A developer's ``handoff_to_agent`` taking arguments the built-ins do not (a ticket) is a tool call."""
-
-    def edit(span: dict) -> None:
-        for ev in span.get("events", []):
-            for a in ev.get("attributes", []):
-                if ev["name"] == "gen_ai.tool.message" and '"agent_name"' in a["value"].get(
-                    "stringValue", ""
-                ):
-                    a["value"] = {"stringValue": json.dumps({"agent_name": "writer", "ticket": "T-7"})}
-
-    ws = ingested_whole(edited_copy(tmp_path, edit, STRANDS))
-    assert _handoffs(ws) == []
-    assert [t for t, _ in _tools(ws)] == ["get_price", "handoff_to_agent", "format_quote"]
+    run = read.run(read.copies["other_arguments"])
+    assert _handoffs(read.ws, run) == []
+    assert [t for t, _ in _tools(read.ws, run)] == ["get_price", "handoff_to_agent", "format_quote"]
 
 
-@pytest.fixture(scope="module")
-def detected() -> DetectedTogether:
-    """The files whose findings the tests below look at (read by the chosen reader), detected in one store."""
-    return DetectedTogether([STRANDS, HAYSTACK_NESTED, DSPY])
+def _replaced(old: str, new: str) -> Callable[[Path], str]:
+    return lambda source: source.read_text().replace(old, new)
 
 
-def test_strands_swarm_made_up_price_is_the_researchers(detected: DetectedTogether) -> None:
-    """The researcher's model says 41.20 after get_price said 14.20: a silent failure first stated by the
-    researcher (a warning: the swarm reports no outcome), the critical cascade from its model call on."""
-    findings = detected.findings(STRANDS)
-    silent = findings[findings.detector == "silent_failure"]
-    assert list(zip(silent.agent, silent.severity, strict=True)) == [("researcher", "warning")]
-    assert "41.20" in silent.detail.iloc[0] and "first stated by researcher" in silent.detail.iloc[0]
-    critical = findings[findings.severity == "critical"]
-    assert list(zip(critical.detector, critical.agent, strict=True)) == [("cascade", "researcher")]
-    assert set(findings.detector) == {"silent_failure", "cascade"}
-
-
-def test_strands_swarm_quoting_its_tool_has_no_finding(tmp_path: Path) -> None:
-    path = tmp_path / "right.otlp.jsonl"
-    path.write_text(STRANDS.read_text().replace("41.20", "14.20"))
-    assert len(wb.detect(ingested_whole(path))) == 0
-
-
-def test_strands_fixture_is_what_the_readme_says() -> None:
-    """(The fixture's spans are Strands' own, not edited: its scope and the swarm's span.)"""
-    first = json.loads(STRANDS.read_text().splitlines()[-1])
-    span = first["resourceSpans"][0]["scopeSpans"][0]
-    assert span["scope"]["name"] == "strands.telemetry.tracer"
-    assert string_attr(span["spans"][0], "gen_ai.operation.name") == "invoke_swarm"
-
-
-ADK_OI = FIXTURES / "adk" / "openinference_transfer_fault.otlp.jsonl"
-_REFLECTED = {
-    "response_type": "ERROR_HANDLED_BY_REFLECT_AND_RETRY_PLUGIN",
-    "error_type": "TimeoutError",
-    "error_details": "price service timed out",
-    "retry_count": 1,
-    "reflection_guidance": "Try again.",
-}
+def _each_span(edit: Callable[[dict], None]) -> Callable[[Path], str]:
+    return lambda source: edited_text(source, edit)
 
 
 def _tool_output(tool: str, output: dict) -> Callable[[dict], None]:
@@ -191,11 +156,69 @@ def _tool_output(tool: str, output: dict) -> Callable[[dict], None]:
     return edit
 
 
-def test_adk_tool_output_through_openinference_is_the_function_response() -> None:
+ADK_OI = FIXTURES / "adk" / "openinference_transfer_fault.otlp.jsonl"
+HAYSTACK_NESTED = FIXTURES / "haystack" / "nested_agents_fault.otlp.jsonl"
+DSPY = FIXTURES / "dspy" / "two_react_fault.otlp.jsonl"
+_ANOTHER_TOOL = {"id": "call_3", "name": "get_quote", "response": {"result": "widget: 14.20 USD"}}
+# Copies of the fixtures with an edit (each test below says why), read beside them
+_COPIES = {
+    "no_agent_follows": (ADK_OWN, _each_span(_agents_start_first)),
+    "other_arguments": (STRANDS, _each_span(_ticket_argument)),
+    "strands_right": (STRANDS, _replaced("41.20", "14.20")),
+    "another_tool": (ADK_OI, _each_span(_tool_output("get_price", _ANOTHER_TOOL))),
+    "haystack_right": (HAYSTACK_NESTED, _replaced("41.20", "14.20")),
+}
+
+
+@pytest.fixture(scope="module")
+def read(tmp_path_factory: pytest.TempPathFactory) -> ReadTogether:
+    """The fixtures the tests below read whole (but those they label) and the edited copies, each copy's trace ids
+    its own, read in one call of the chosen reader and detected once (_read_together)."""
+    folder = tmp_path_factory.mktemp("real32")
+    copies = {
+        case: own_copy(folder, f"{case}.otlp.jsonl", text(source), n)
+        for n, (case, (source, text)) in enumerate(_COPIES.items(), start=1)
+    }
+    return ReadTogether([STRANDS, HAYSTACK_NESTED, DSPY, ADK_OI], None, copies)
+
+
+def test_strands_swarm_made_up_price_is_the_researchers(read: ReadTogether) -> None:
+    """The researcher's model says 41.20 after get_price said 14.20: a silent failure first stated by the
+    researcher (a warning: the swarm reports no outcome), the critical cascade from its model call on."""
+    findings = read.findings(STRANDS)
+    silent = findings[findings.detector == "silent_failure"]
+    assert list(zip(silent.agent, silent.severity, strict=True)) == [("researcher", "warning")]
+    assert "41.20" in silent.detail.iloc[0] and "first stated by researcher" in silent.detail.iloc[0]
+    critical = findings[findings.severity == "critical"]
+    assert list(zip(critical.detector, critical.agent, strict=True)) == [("cascade", "researcher")]
+    assert set(findings.detector) == {"silent_failure", "cascade"}
+
+
+def test_strands_swarm_quoting_its_tool_has_no_finding(read: ReadTogether) -> None:
+    assert len(read.findings(read.copies["strands_right"])) == 0
+
+
+def test_strands_fixture_is_what_the_readme_says() -> None:
+    """(The fixture's spans are Strands' own, not edited: its scope and the swarm's span.)"""
+    first = json.loads(STRANDS.read_text().splitlines()[-1])
+    span = first["resourceSpans"][0]["scopeSpans"][0]
+    assert span["scope"]["name"] == "strands.telemetry.tracer"
+    assert string_attr(span["spans"][0], "gen_ai.operation.name") == "invoke_swarm"
+
+
+_REFLECTED = {
+    "response_type": "ERROR_HANDLED_BY_REFLECT_AND_RETRY_PLUGIN",
+    "error_type": "TimeoutError",
+    "error_details": "price service timed out",
+    "retry_count": 1,
+    "reflection_guidance": "Try again.",
+}
+
+
+def test_adk_tool_output_through_openinference_is_the_function_response(read: ReadTogether) -> None:
     """OpenInference writes an ADK tool call's output as the google-genai FunctionResponse handed back to the
     model: the call's output is its ``response`` (as ADK's own tracer writes it), the whole kept beside."""
-    ws = ingested_whole(ADK_OI)
-    steps = ws.steps(ws.runs().run_id[0])
+    steps = read.steps(ADK_OI)
     tools = steps[steps.kind == "tool"].sort_values("seq")
     assert [json.loads(o) for o in tools.output] == [
         {"result": "widget: 14.20 USD"},
@@ -215,40 +238,30 @@ def test_adk_reflected_failure_through_openinference_is_a_failed_call(tmp_path: 
     assert (tool.status, tool.error) == ("error", "TimeoutError: price service timed out")
 
 
-def test_a_response_naming_another_tool_is_the_output_as_written(tmp_path: Path) -> None:
-    written = {"id": "call_3", "name": "get_quote", "response": {"result": "widget: 14.20 USD"}}
-    ws = ingested_whole(edited_copy(tmp_path, _tool_output("get_price", written), ADK_OI))
-    steps = ws.steps(ws.runs().run_id[0])
-    assert json.loads(steps[steps.tool == "get_price"].output.iloc[0]) == written
-
-
-HAYSTACK_NESTED = FIXTURES / "haystack" / "nested_agents_fault.otlp.jsonl"
+def test_a_response_naming_another_tool_is_the_output_as_written(read: ReadTogether) -> None:
+    steps = read.steps(read.copies["another_tool"])
+    assert json.loads(steps[steps.tool == "get_price"].output.iloc[0]) == _ANOTHER_TOOL
 
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
-def test_haystack_agent_offered_as_a_tool_to_one_offered_as_a_tool_is_its_own() -> None:
+def test_haystack_agent_offered_as_a_tool_to_one_offered_as_a_tool_is_its_own(read: ReadTogether) -> None:
     """Haystack's pricer Agent, a ComponentTool of the researcher Agent, a ComponentTool of the coordinator: each
     Agent.run is the agent of the tool its caller's model called with the text it was given, at every level
     (the pricer's run was read as the researcher's)."""
-    ws = ingested_whole(HAYSTACK_NESTED, None)
-    steps = ws.steps(ws.runs().run_id[0])
+    steps = read.steps(HAYSTACK_NESTED)
     runs_of = steps[steps.name == "Agent.run"].sort_values("seq")
     assert runs_of.agent.tolist() == ["coordinator", "researcher", "pricer", "writer"]
 
 
-def test_haystack_nested_agents_made_up_price_is_the_pricers(
-    detected: DetectedTogether, tmp_path: Path
-) -> None:
+def test_haystack_nested_agents_made_up_price_is_the_pricers(read: ReadTogether) -> None:
     """The pricer made the price up (its get_price said 14.20): a critical silent failure first stated by the
     pricer; the run quoting the tool's price throughout has no finding (read as the researcher's own run, the
     pricer's tool result backed nothing and the run had no finding at all)."""
-    findings = detected.findings(HAYSTACK_NESTED)
+    findings = read.findings(HAYSTACK_NESTED)
     silent = findings[findings.detector == "silent_failure"]
     assert list(zip(silent.agent, silent.severity, strict=True)) == [("pricer", "critical")]
     assert "41.20 (unsupported); first stated by pricer" in silent.detail.iloc[0]
-    path = tmp_path / "right.otlp.jsonl"
-    path.write_text(HAYSTACK_NESTED.read_text().replace("41.20", "14.20"))
-    assert len(wb.detect(ingested_whole(path))) == 0
+    assert len(read.findings(read.copies["haystack_right"])) == 0
 
 
 @pytest.mark.parametrize(
@@ -300,24 +313,19 @@ def test_a_handoff_tool_in_a_langfuse_export_is_a_handoff(tmp_path: Path, args: 
     assert _tools(ws) == [("format_quote", "writer")]
 
 
-DSPY = FIXTURES / "dspy" / "two_react_fault.otlp.jsonl"
-
-
-def test_dspy_react_answer_is_its_signatures_output_fields(detected: DetectedTogether) -> None:
+def test_dspy_react_answer_is_its_signatures_output_fields(read: ReadTogether) -> None:
     """A ReAct module's prediction answers in its signature's output fields (``price``, ``quote``), beside
     ``trajectory`` and ``reasoning``: read as the answer, the researcher's made-up 41.20 is the one unsupported
     value, first stated at the researcher's extract step (the whole prediction listed the trajectory's keys,
     thought_0, observation_0 ..., as values nobody backed)."""
-    ws = ingested_whole(DSPY)
-    steps = ws.steps(ws.runs().run_id[0])
+    steps = read.steps(DSPY)
     modules = steps[steps.name.isin(["ReAct.forward", "Quote.forward"])].sort_values("seq")
     assert modules.output.tolist() == [
         "Quote for the customer: the widget costs 41.20 USD.",
         "41.20 USD",
         "Quote for the customer: the widget costs 41.20 USD.",
     ]
-    assert detected.run(DSPY) == ws.runs().run_id[0]
-    silent = detected.findings(DSPY).query("detector == 'silent_failure'")
+    silent = read.findings(DSPY).query("detector == 'silent_failure'")
     assert silent.severity.tolist() == ["critical"]
     assert (
         silent.detail.iloc[0].count("(unsupported)") == 1 and "41.20 (unsupported)" in silent.detail.iloc[0]

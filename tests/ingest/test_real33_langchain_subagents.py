@@ -14,7 +14,8 @@ import json
 from pathlib import Path
 
 import pytest
-from _otlp_edits import DetectedTogether, edited_copy, ingested_whole, logonly_verdicts
+from _otlp_edits import edited_copy, ingested_whole, logonly_verdicts
+from _read_together import ReadTogether
 
 import workbench as wb
 from workbench.plots._data import handoff_data
@@ -29,17 +30,18 @@ OI_UNNAMED = FIXTURES / "openinference_unnamed_subagents_fault.otlp.jsonl"
 
 
 @pytest.fixture(scope="module")
-def detected() -> DetectedTogether:
-    """The files whose findings the tests below look at by the chosen reader, detected in one store."""
-    return DetectedTogether([OI_FAULT, OTEL_FAULT, OI_UNNAMED, OTEL_UNNAMED])
+def detected() -> ReadTogether:
+    """The checked-in files the tests below read whole, read in one call of the chosen reader and detected once
+    (_read_together)."""
+    return ReadTogether([OI_FAULT, OTEL_FAULT, OI_UNNAMED, OTEL_UNNAMED], None)
 
 
-def _steps(ws: wb.Workspace):  # noqa: ANN202
-    return ws.steps(ws.runs().run_id[0]).sort_values("seq")
+def _steps(ws: wb.Workspace, run: str | None = None):  # noqa: ANN202
+    return ws.steps(run or ws.runs().run_id[0]).sort_values("seq")
 
 
-def _who(ws: wb.Workspace) -> dict[str, list]:
-    steps = _steps(ws)
+def _who(ws: wb.Workspace, run: str | None = None) -> dict[str, list]:
+    steps = _steps(ws, run)
     tools = steps[steps.kind == "tool"]
     return {
         "agents": steps[steps.kind == "agent"].agent.tolist(),
@@ -62,14 +64,14 @@ EXPECTED = {
 
 # (by the chosen reader, as every test below: that both readers store the same rows for these checked-in files is
 # test_reader24_agreement.py's test_checked_in_fixtures_read_the_same_by_both_readers)
-def test_openinference_names_each_create_agent_agent() -> None:
-    ws = ingested_whole(OI_FAULT)
-    assert _who(ws) == EXPECTED
-    steps = _steps(ws)
+def test_openinference_names_each_create_agent_agent(detected: ReadTogether) -> None:
+    ws, run = detected.ws, detected.run(OI_FAULT)
+    assert _who(ws, run) == EXPECTED
+    steps = _steps(ws, run)
     # the loop's nodes are steps of their agent, not agents named "model" and "tools"
     nodes = steps[steps.name.isin(["model", "tools"])]
     assert (nodes.kind == "chain").all() and set(nodes.agent) == {"supervisor", "researcher", "writer"}
-    pairs = handoff_data(ws, ws.runs().run_id[0])
+    pairs = handoff_data(ws, run)
     assert list(zip(pairs.src_agent, pairs.dst_agent, strict=True)) == [
         ("supervisor", "researcher"),
         ("researcher", "supervisor"),
@@ -78,27 +80,25 @@ def test_openinference_names_each_create_agent_agent() -> None:
     ]
 
 
-def test_the_official_instrumentation_reads_the_same_agents() -> None:
+def test_the_official_instrumentation_reads_the_same_agents(detected: ReadTogether) -> None:
     """opentelemetry-instrumentation-genai-langchain writes ``invoke_agent <name>`` spans itself."""
-    assert _who(ingested_whole(OTEL_FAULT)) == EXPECTED
+    assert _who(detected.ws, detected.run(OTEL_FAULT)) == EXPECTED
 
 
-def _researchers_second_llm(ws: wb.Workspace) -> str:
-    steps = _steps(ws)
+def _researchers_second_llm(ws: wb.Workspace, run: str) -> str:
+    steps = _steps(ws, run)
     llm = steps[(steps.kind == "llm") & (steps.agent == "researcher")]
     assert "41.20" in llm.output.iloc[1]
     return llm.step_id.iloc[1]
 
 
 @pytest.mark.parametrize(("path", "severity"), [(OI_FAULT, "critical"), (OTEL_FAULT, "critical")])
-def test_made_up_price_is_the_researchers(detected: DetectedTogether, path: Path, severity: str) -> None:
+def test_made_up_price_is_the_researchers(detected: ReadTogether, path: Path, severity: str) -> None:
     """The researcher answers 41.20 where get_price said 14.2; the supervisor passes it to the writer. OpenInference
     ends the supervisor's span OK (a reported success: critical); the official instrumentation sets no status, and
     the run that ended on the supervisor's answer is read as finished (test_real34_finished_runs; a warning before)."""
-    ws = ingested_whole(path)
-    assert detected.run(path) == ws.runs().run_id[0]
     findings = detected.findings(path)
-    origin = _researchers_second_llm(ws)
+    origin = _researchers_second_llm(detected.ws, detected.run(path))
     silent = findings[findings.detector == "silent_failure"]
     assert list(zip(silent.severity, silent.agent, silent.step_id, strict=True)) == [
         (severity, "researcher", origin)
@@ -189,15 +189,15 @@ UNNAMED = {
 
 
 @pytest.mark.parametrize("path", ["openinference_unnamed", "otel_genai_unnamed"])
-def test_unnamed_create_agents_are_the_tools_that_run_them(detected: DetectedTogether, path: str) -> None:
+def test_unnamed_create_agents_are_the_tools_that_run_them(detected: ReadTogether, path: str) -> None:
     """``create_agent`` given no ``name=`` writes no ``lc_agent_name``; OpenInference's metadata still marks its
     loop (``ls_integration`` ``langchain_create_agent``). Read by the LangGraph node (real34: before), every agent
     was ``model`` / ``tools`` and the made-up price was the ``tools`` agent's; now, as the official
     instrumentation's nameless ``invoke_agent`` is read, a subagent is the tool that runs it, the supervisor
     nameless, and the made-up price the researcher's."""
     file = FIXTURES / f"{path}_subagents_fault.otlp.jsonl"
-    ws = ingested_whole(file)
-    steps = _steps(ws).fillna({"agent": "-"})
+    ws, run = detected.ws, detected.run(file)
+    steps = _steps(ws, run).fillna({"agent": "-"})
     tools = steps[steps.kind == "tool"]
     assert {
         "agents": steps[steps.kind == "agent"].agent.tolist(),
@@ -206,7 +206,7 @@ def test_unnamed_create_agents_are_the_tools_that_run_them(detected: DetectedTog
     } == UNNAMED
     findings = detected.findings(file)
     critical = findings[findings.severity == "critical"]
-    llm = _steps(ws).query("kind == 'llm' and agent == 'ask_researcher'")
+    llm = _steps(ws, run).query("kind == 'llm' and agent == 'ask_researcher'")
     assert "41.20" in llm.output.iloc[1]
     assert set(zip(critical.detector, critical.agent, critical.step_id, strict=True)) == {
         ("cascade", "ask_researcher", llm.step_id.iloc[1]),

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 from _otlp_edits import ingested_whole, logonly_verdicts
+from _read_together import ReadTogether
 from _variants import variants_file
 
-import workbench as wb
 from workbench.plots._data import handoff_data
 
 FIXTURES = Path(__file__).parent / "fixtures" / "otel-genai-openai-agents"
@@ -29,15 +29,18 @@ CRASH = FIXTURES / "tool_crash.otlp.jsonl"  # format_quote raised; the run raise
 TOOL_ERROR = FIXTURES / "tool_error.otlp.jsonl"  # format_quote failed; the writer apologised
 
 
-def _steps(ws: wb.Workspace):  # noqa: ANN202
-    return ws.steps(ws.runs().run_id[0]).sort_values("seq")
+@pytest.fixture(scope="module")
+def read() -> ReadTogether:
+    """The checked-in files the tests below read whole (the events-only spans with their log records), in one
+    call of the chosen reader, detected once (_read_together: a file's runs and findings as in a store of its
+    own)."""
+    return ReadTogether([FAULT, EVENTS, EVENT_LOGS, CRASH, TOOL_ERROR], None)
 
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
-def test_agents_tools_and_handoffs_read_right() -> None:
-    ws = ingested_whole(FAULT, None)
-    steps = _steps(ws)
-    assert ws.runs().system.tolist() == ["quote-desk"]
+def test_agents_tools_and_handoffs_read_right(read: ReadTogether) -> None:
+    ws, steps = read.ws, read.steps(FAULT)
+    assert read.runs_frame(FAULT).system.tolist() == ["quote-desk"]
     assert steps.kind.tolist() == [
         "chain",
         "agent",
@@ -67,25 +70,23 @@ def test_agents_tools_and_handoffs_read_right() -> None:
     assert json.loads(tools.output.iloc[0])["price"] == 14.2
     assert json.loads(tools.input.iloc[1]) == {"item": "widget", "price": 41.2}
     assert (steps.status == "unset").all() and (steps.latency_ms > 0).all()
-    pairs = handoff_data(ws, ws.runs().run_id[0])
+    pairs = handoff_data(ws, read.run(FAULT))
     assert list(zip(pairs.src_agent, pairs.dst_agent, strict=True)) == [
         ("triage", "researcher"),
         ("researcher", "writer"),
     ]
 
 
-def _researchers_second_chat(ws: wb.Workspace) -> str:
-    steps = _steps(ws)
+def _researchers_second_chat(steps) -> str:  # noqa: ANN001
     chats = steps[(steps.kind == "llm") & (steps.agent == "researcher")]
     assert "41.20" in chats.output.iloc[1]
     return chats.step_id.iloc[1]
 
 
-def test_made_up_price_is_the_researchers() -> None:
+def test_made_up_price_is_the_researchers(read: ReadTogether) -> None:
     """The researcher's model states 41.20 beside its hand-off (the tool said 14.2); the writer quotes it."""
-    ws = ingested_whole(FAULT)
-    findings = wb.detect(ws)
-    origin = _researchers_second_chat(ws)
+    findings = read.findings(FAULT)
+    origin = _researchers_second_chat(read.steps(FAULT))
     critical = findings[findings.severity == "critical"]  # the run answered: a silent failure (real34)
     assert list(zip(critical.detector, critical.agent, critical.step_id, strict=True)) == [
         ("cascade", "researcher", origin),
@@ -93,42 +94,38 @@ def test_made_up_price_is_the_researchers() -> None:
     ]
 
 
-def test_content_in_log_records_only_reads_the_same_chats() -> None:
+def test_content_in_log_records_only_reads_the_same_chats(read: ReadTogether) -> None:
     """With content captured as events only, the chats' messages are log records of their spans; the tool
-    spans then carry neither arguments nor result (the instrumentation writes those on spans only)."""
-    ws = wb.open()
-    report = ws.ingest([EVENTS, EVENT_LOGS], progress=False)
-    assert report.quarantined == 0
-    on_spans = ingested_whole(FAULT)
-    chats, span_chats = (s[s.kind == "llm"] for s in (_steps(ws), _steps(on_spans)))
+    spans then carry neither arguments nor result (the instrumentation writes those on spans only). (The
+    spans and their log records read in the module's one call, with the other files.)"""
+    chats, span_chats = (s[s.kind == "llm"] for s in (read.steps(EVENTS), read.steps(FAULT)))
     assert chats.output.tolist() == span_chats.output.tolist()
     assert chats.input.tolist() == span_chats.input.tolist()
-    critical = wb.detect(ws).query("severity == 'critical'")
+    critical = read.findings(EVENTS).query("severity == 'critical'")
     assert list(zip(critical.detector, critical.agent, strict=True)) == [
         ("cascade", "researcher"),
         ("silent_failure", "researcher"),
     ]
-    assert critical.step_id.tolist() == [_researchers_second_chat(ws)] * 2
+    assert critical.step_id.tolist() == [_researchers_second_chat(read.steps(EVENTS))] * 2
 
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
-def test_a_run_that_raised_is_a_failure() -> None:
+def test_a_run_that_raised_is_a_failure(read: ReadTogether) -> None:
     """The writer's ``format_quote`` raised and the SDK raised to the caller: the writer's agent span is in
     error, the workflow span unset. Read as ``unknown`` before: investigate listed no failed run."""
-    ws = ingested_whole(CRASH, None)
-    assert ws.sql("SELECT outcome, outcome_source FROM runs").fetchall() == [("failure", "root_status")]
-    steps = _steps(ws)
+    runs = read.runs_frame(CRASH)
+    assert runs[["outcome", "outcome_source"]].values.tolist() == [["failure", "root_status"]]
+    steps = read.steps(CRASH)
     errors = steps[steps.status == "error"]
     assert list(zip(errors.kind, errors.agent, strict=True)) == [("agent", "writer"), ("tool", "writer")]
     assert "quote service unavailable: 503" in errors.error.iloc[1]
 
 
-def test_a_recovered_tool_error_is_no_failure() -> None:
+def test_a_recovered_tool_error_is_no_failure(read: ReadTogether) -> None:
     """The SDK's default: the tool's failure goes back to the model as text and the writer answers; nothing
     says the run failed."""
-    ws = ingested_whole(TOOL_ERROR)
-    assert ws.sql("SELECT outcome FROM runs").fetchall() == [("unknown",)]
-    tools = _steps(ws).query("kind == 'tool'")
+    assert read.runs_frame(TOOL_ERROR).outcome.tolist() == ["unknown"]
+    tools = read.steps(TOOL_ERROR).query("kind == 'tool'")
     assert tools.status.tolist() == ["unset", "error"]
 
 

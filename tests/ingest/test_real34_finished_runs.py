@@ -14,41 +14,55 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from _otlp_edits import edited_copy, ingested_whole
+from _read_together import ReadTogether, edited_text, own_copy
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OA = FIXTURES / "otel-genai-openai-agents"
 OK = OA / "answered_ok.otlp.jsonl"
 
 
-def _outcomes(path: Path, fast: bool | None = None) -> list[tuple[str, str]]:
-    return (
-        ingested_whole(path, fast).sql("SELECT outcome, outcome_source FROM runs ORDER BY run_id").fetchall()
-    )
+OTHERS = {
+    "openai-agents": OA / "handoffs_fault.otlp.jsonl",
+    "openai-agents-events": OA / "handoffs_fault_events.otlp.jsonl",
+    "langchain-official": FIXTURES / "langchain" / "otel_genai_subagents_fault.otlp.jsonl",
+    "adk-own": FIXTURES / "adk" / "own_transfer.otlp.jsonl",
+}
+GUARDRAIL = OA / "guardrail_tripped.otlp.jsonl"
+PAI = FIXTURES / "pydantic-ai" / "two_runs_ok.otlp.jsonl"
+
+
+@pytest.fixture(scope="module")
+def read(tmp_path_factory: pytest.TempPathFactory) -> ReadTogether:
+    """Every file the tests below read, the checked-in ones and the edited copies (each copy's trace ids its own),
+    in one call of the chosen reader (_read_together: a file's runs as in a store of its own)."""
+    folder = tmp_path_factory.mktemp("real34")
+    edits = {**{e.__name__: (e, OK) for e in _NOT_SUCCESS}, "no_content": (_no_content, PAI)}
+    copies = {
+        name: own_copy(folder, f"{name}.otlp.jsonl", edited_text(source, edit), n)
+        for n, (name, (edit, source)) in enumerate(edits.items(), start=1)
+    }
+    return ReadTogether([OK, *OTHERS.values(), GUARDRAIL], None, copies)
+
+
+def _outcomes(read: ReadTogether, path: Path) -> list[tuple[str, str]]:
+    return [
+        tuple(r) for r in read.runs_frame(path).sort_values("run_id")[["outcome", "outcome_source"]].values
+    ]
 
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
-def test_a_run_that_answered_is_a_success() -> None:
-    assert _outcomes(OK, None) == [("success", "root_status")]
+def test_a_run_that_answered_is_a_success(read: ReadTogether) -> None:
+    assert _outcomes(read, OK) == [("success", "root_status")]
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        OA / "handoffs_fault.otlp.jsonl",
-        OA / "handoffs_fault_events.otlp.jsonl",
-        FIXTURES / "langchain" / "otel_genai_subagents_fault.otlp.jsonl",
-        FIXTURES / "adk" / "own_transfer.otlp.jsonl",
-    ],
-    ids=["openai-agents", "openai-agents-events", "langchain-official", "adk-own"],
-)
-def test_other_official_genai_runs_that_answered(path: Path) -> None:
+@pytest.mark.parametrize("name", list(OTHERS))
+def test_other_official_genai_runs_that_answered(read: ReadTogether, name: str) -> None:
     """The planted faults answered a wrong quote: the run still finished (the detectors say what went wrong)."""
-    assert _outcomes(path) == [("success", "root_status")]
+    assert _outcomes(read, OTHERS[name]) == [("success", "root_status")]
 
 
-def test_a_tripped_guardrail_is_a_failure_though_the_model_answered() -> None:
-    assert _outcomes(OA / "guardrail_tripped.otlp.jsonl") == [("failure", "root_status")]
+def test_a_tripped_guardrail_is_a_failure_though_the_model_answered(read: ReadTogether) -> None:
+    assert _outcomes(read, GUARDRAIL) == [("failure", "root_status")]
 
 
 def _cut_short(span: dict) -> None:
@@ -73,20 +87,22 @@ def _chat_failed(span: dict) -> None:
             span["status"] = {"code": "STATUS_CODE_ERROR", "message": "rate limited"}
 
 
-@pytest.mark.parametrize("edit", [_cut_short, _app_workflow, _chat_failed])
-def test_what_is_not_read_a_success(tmp_path: Path, edit: Callable[[dict], None]) -> None:
-    assert _outcomes(edited_copy(tmp_path, edit, OK)) == [("unknown", "none")]
+_NOT_SUCCESS = [_cut_short, _app_workflow, _chat_failed]
 
 
-def test_a_pydantic_ai_run_traced_without_content_by_its_finish_reason(tmp_path: Path) -> None:
+@pytest.mark.parametrize("edit", _NOT_SUCCESS)
+def test_what_is_not_read_a_success(read: ReadTogether, edit: Callable[[dict], None]) -> None:
+    assert _outcomes(read, read.copies[edit.__name__]) == [("unknown", "none")]
+
+
+def _no_content(span: dict) -> None:
+    span["attributes"] = [a for a in span["attributes"] if a["key"] != "final_result"]
+
+
+def test_a_pydantic_ai_run_traced_without_content_by_its_finish_reason(read: ReadTogether) -> None:
     """Pydantic AI writes ``final_result`` only with content capture; without it, its agent run roots (each
     run a trace) ended on a ``stop`` chat with nothing in error: both returned."""
-
-    def no_content(span: dict) -> None:
-        span["attributes"] = [a for a in span["attributes"] if a["key"] != "final_result"]
-
-    path = edited_copy(tmp_path, no_content, FIXTURES / "pydantic-ai" / "two_runs_ok.otlp.jsonl")
-    assert _outcomes(path) == [("success", "root_status")] * 2
+    assert _outcomes(read, read.copies["no_content"]) == [("success", "root_status")] * 2
 
 
 def _native_run(run: str, children: list[tuple[str, str, str | None, int, list[str] | None]]) -> list[dict]:

@@ -12,9 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _otlp_edits import ingested_whole, logonly_verdicts
-
-import workbench as wb
+from _otlp_edits import logonly_verdicts
+from _read_together import ReadTogether
 
 FIXTURES = Path(__file__).parent / "fixtures" / "openllmetry"
 FAULT = FIXTURES / "openai_agents_handoffs_fault.otlp.jsonl"
@@ -23,12 +22,18 @@ OI_CRASH = FIXTURES.parent / "openai-agents" / "openinference_tool_crash.otlp.js
 CRASHES = [CRASH, OI_CRASH]
 
 
+@pytest.fixture(scope="module")
+def read() -> ReadTogether:
+    """The three files, read in one call of the chosen reader and detected once (_read_together: a file's runs
+    and findings as in a store of its own)."""
+    return ReadTogether([FAULT, *CRASHES], None)
+
+
 # (read by the reader the file's size chooses: that both readers store the same rows for these checked-in files is
 # test_reader24_agreement.py's test_checked_in_fixtures_read_the_same_by_both_readers)
-def test_agents_tools_handoffs_and_the_made_up_price() -> None:
-    ws = ingested_whole(FAULT)
-    steps = ws.steps(ws.runs().run_id[0]).sort_values("seq")
-    assert ws.sql("SELECT outcome FROM runs").fetchall() == [("success",)]
+def test_agents_tools_handoffs_and_the_made_up_price(read: ReadTogether) -> None:
+    steps = read.steps(FAULT)
+    assert read.runs_frame(FAULT).outcome.tolist() == ["success"]
     assert steps[steps.kind == "agent"].agent.tolist() == ["triage", "researcher", "writer"]
     tools = steps[steps.kind == "tool"]
     assert list(zip(tools.tool, tools.agent, strict=True)) == [
@@ -42,7 +47,7 @@ def test_agents_tools_handoffs_and_the_made_up_price() -> None:
     ]
     said = steps[(steps.kind == "llm") & (steps.agent == "researcher")]
     assert "41.20" in said.output.iloc[1]
-    critical = wb.detect(ws).query("severity == 'critical'")
+    critical = read.findings(FAULT).query("severity == 'critical'")
     assert list(zip(critical.detector, critical.agent, critical.step_id, strict=True)) == [
         ("cascade", "researcher", said.step_id.iloc[1]),
         ("silent_failure", "researcher", said.step_id.iloc[1]),
@@ -50,10 +55,11 @@ def test_agents_tools_handoffs_and_the_made_up_price() -> None:
 
 
 @pytest.mark.parametrize("path", CRASHES, ids=["openllmetry", "openinference"])
-def test_a_run_that_raised_is_a_failure_though_its_root_says_ok(path: Path) -> None:
-    ws = ingested_whole(path)
-    assert ws.sql("SELECT outcome, outcome_source FROM runs").fetchall() == [("failure", "root_status")]
-    assert ws.sql("SELECT status FROM steps WHERE parent_id IS NULL").fetchall() == [("ok",)]
+def test_a_run_that_raised_is_a_failure_though_its_root_says_ok(read: ReadTogether, path: Path) -> None:
+    runs = read.runs_frame(path)
+    assert runs[["outcome", "outcome_source"]].values.tolist() == [["failure", "root_status"]]
+    steps = read.steps(path)
+    assert steps[steps.parent_id.isna()].status.tolist() == ["ok"]
 
 
 @pytest.mark.usefixtures("_own_cache")

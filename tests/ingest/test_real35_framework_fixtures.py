@@ -50,7 +50,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _otlp_edits import edited_copy, ingested_whole, run_steps, silent_criticals
+from _read_together import ReadTogether, edited_text, own_copy
+
+from workbench.ingest._jsonio import sql_path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CREW_FAULT = FIXTURES / "crewai" / "openllmetry_fault.otlp.jsonl"
@@ -60,11 +62,42 @@ AG2_TOOL_ERROR = FIXTURES / "ag2" / "openinference_groupchat_tool_error.otlp.jso
 SMOL_CRASH = FIXTURES / "smolagents" / "stream_model_crash.otlp.jsonl"
 SMOL_CAUGHT = FIXTURES / "smolagents" / "caught_tool_exception.otlp.jsonl"
 CREW_NATIVE = FIXTURES / "crewai" / "native_tracing_tool_error.otlp.jsonl"
+TIMEOUT = {
+    name: FIXTURES / "openai-agents" / f"openinference_timeout_{name}.otlp.jsonl"
+    for name in ("answer", "handoff")
+}
+FILES = [
+    CREW_FAULT,
+    CREW_CRASH,
+    AG2_FAULT,
+    AG2_TOOL_ERROR,
+    SMOL_CRASH,
+    SMOL_CAUGHT,
+    CREW_NATIVE,
+    *TIMEOUT.values(),
+]
+
+
+@pytest.fixture(scope="module")
+def read() -> ReadTogether:
+    """Every file the tests below read whole, in one call of the chosen reader (each file's own choice, as when
+    read alone; the tests read no file whose runs another file names) and detected once: _read_together."""
+    return ReadTogether(FILES, None)
+
+
+def _outcome(read: ReadTogether, path: Path, column: str = "outcome") -> list[str]:
+    return read.runs_frame(path)[column].tolist()
+
+
+def _silent_criticals(read: ReadTogether, path: Path) -> list[tuple[str, str]]:
+    """(agent, step_id) of each critical silent_failure finding of ``path``'s run."""
+    found = read.findings(path).query("severity == 'critical' and detector == 'silent_failure'")
+    return list(zip(found.agent, found.step_id, strict=True))
 
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
-def test_crewai_agents_are_the_crews_and_the_made_up_price_is_the_researchers() -> None:
-    ws, steps = run_steps(CREW_FAULT, None)
+def test_crewai_agents_are_the_crews_and_the_made_up_price_is_the_researchers(read: ReadTogether) -> None:
+    steps = read.steps(CREW_FAULT)
     assert steps[steps.kind == "agent"].agent.tolist() == ["Researcher", "Writer"]
     assert set(steps.agent.dropna()) == {"Researcher", "Writer"}
     root = steps[steps.parent_id.isna()]
@@ -74,12 +107,12 @@ def test_crewai_agents_are_the_crews_and_the_made_up_price_is_the_researchers() 
     tasks = steps[steps.name.str.endswith(".task")]
     assert list(zip(tasks.kind, tasks.agent, strict=True)) == [("chain", "Researcher"), ("chain", "Writer")]
     said = steps[(steps.kind == "llm") & (steps.agent == "Researcher")]
-    assert silent_criticals(ws) == [("Researcher", said.step_id.iloc[1])]
+    assert _silent_criticals(read, CREW_FAULT) == [("Researcher", said.step_id.iloc[1])]
 
 
-def test_crewai_crash_is_the_writers() -> None:
-    ws, steps = run_steps(CREW_CRASH)
-    assert ws.sql("SELECT outcome FROM runs").fetchall() == [("failure",)]
+def test_crewai_crash_is_the_writers(read: ReadTogether) -> None:
+    steps = read.steps(CREW_CRASH)
+    assert _outcome(read, CREW_CRASH) == ["failure"]
     assert set(steps.agent.dropna()) == {"Researcher", "Writer"}
     failed = steps[steps.status == "error"]
     assert set(zip(failed.kind, failed.agent.fillna(""), strict=True)) == {
@@ -91,8 +124,8 @@ def test_crewai_crash_is_the_writers() -> None:
 
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
-def test_ag2_tool_calls_are_the_asking_agents() -> None:
-    _ws, steps = run_steps(AG2_TOOL_ERROR, None)
+def test_ag2_tool_calls_are_the_asking_agents(read: ReadTogether) -> None:
+    steps = read.steps(AG2_TOOL_ERROR)
     assert set(steps.agent.dropna()) == {"user", "chat_manager", "researcher", "writer"}
     tools = steps[steps.kind == "tool"]
     assert list(zip(tools.tool, tools.agent, tools.status, strict=True)) == [
@@ -103,24 +136,24 @@ def test_ag2_tool_calls_are_the_asking_agents() -> None:
     assert list(zip(turns.kind, turns.agent, strict=True)) == [("chain", "researcher"), ("chain", "writer")]
 
 
-def test_ag2_made_up_price_is_the_researchers() -> None:
-    ws, steps = run_steps(AG2_FAULT)
+def test_ag2_made_up_price_is_the_researchers(read: ReadTogether) -> None:
+    steps = read.steps(AG2_FAULT)
     said = steps[(steps.kind == "llm") & (steps.agent == "researcher")]
-    assert silent_criticals(ws) == [("researcher", said.step_id.iloc[1])]
+    assert _silent_criticals(read, AG2_FAULT) == [("researcher", said.step_id.iloc[1])]
     assert steps[steps.kind == "tool"].agent.tolist() == ["researcher", "writer"]
 
 
 @pytest.mark.parametrize("name", ["answer", "handoff"])
-def test_openai_agents_run_its_caller_cut_off_is_a_failure(name: str) -> None:
-    ws = ingested_whole(FIXTURES / "openai-agents" / f"openinference_timeout_{name}.otlp.jsonl")
-    assert ws.sql("SELECT outcome, outcome_source FROM runs").fetchall() == [("failure", "root_status")]
-    assert ws.sql("SELECT count(*) FROM steps WHERE status = 'error'").fetchall() == [(0,)]
+def test_openai_agents_run_its_caller_cut_off_is_a_failure(read: ReadTogether, name: str) -> None:
+    runs = read.runs_frame(TIMEOUT[name])
+    assert runs[["outcome", "outcome_source"]].values.tolist() == [["failure", "root_status"]]
+    assert (read.steps(TIMEOUT[name]).status == "error").sum() == 0
 
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
-def test_a_streamed_smolagents_run_that_raised_is_a_failure() -> None:
-    ws, steps = run_steps(SMOL_CRASH, None)
-    assert ws.sql("SELECT outcome FROM runs").fetchall() == [("failure",)]
+def test_a_streamed_smolagents_run_that_raised_is_a_failure(read: ReadTogether) -> None:
+    steps = read.steps(SMOL_CRASH)
+    assert _outcome(read, SMOL_CRASH) == ["failure"]
     root = steps[steps.parent_id.isna()]
     assert list(zip(root.kind, root.agent, root.status, strict=True)) == [("agent", "researcher", "error")]
     assert root.error.iloc[0] == (
@@ -129,44 +162,54 @@ def test_a_streamed_smolagents_run_that_raised_is_a_failure() -> None:
     )
 
 
-@pytest.mark.parametrize(("fast", "status"), [(True, None), (False, None), (True, "unset")])
-def test_a_caught_tool_exception_is_the_tools_error_not_the_runs(
-    tmp_path: Path, fast: bool, status: str | None
-) -> None:
+def test_a_caught_tool_exception_is_the_tools_error_not_the_runs(read: ReadTogether, tmp_path: Path) -> None:
+    """By each reader; and by the SQL reader with the tool span's status unset. (The Python reader's store is the
+    module's, the chosen reader of a file this small; the SQL reader's the fixture and the edited copy, its trace
+    ids its own, in one call.)"""
+
     def unset(span: dict) -> None:
         if span["name"] == "SimpleTool":
             span.pop("status")
 
-    ws, steps = run_steps(edited_copy(tmp_path, unset, SMOL_CAUGHT) if status else SMOL_CAUGHT, fast)
-    assert ws.sql("SELECT outcome FROM runs").fetchall() == [("success",)]
-    failed = steps[steps.status == "error"]
-    assert list(zip(failed.kind, failed.tool, failed.error, strict=True)) == [
-        ("tool", "get_price", "TimeoutError: price service timed out after 5 s")
-    ]
-    assert steps[steps.parent_id.isna()].output.tolist() == [
-        "Sorry, the widget's price is unavailable right now."
-    ]
+    unset_copy = own_copy(tmp_path, SMOL_CAUGHT.name, edited_text(SMOL_CAUGHT, unset), 1)
+    assert not sql_path(None, SMOL_CAUGHT)  # (the module's store: the Python reader's)
+    sql = ReadTogether([SMOL_CAUGHT, unset_copy], True)
+    for case, (store, path) in {
+        "python": (read, SMOL_CAUGHT),
+        "sql": (sql, SMOL_CAUGHT),
+        "sql, unset": (sql, unset_copy),
+    }.items():
+        steps = store.steps(path)
+        assert _outcome(store, path) == ["success"], case
+        failed = steps[steps.status == "error"]
+        assert list(zip(failed.kind, failed.tool, failed.error, strict=True)) == [
+            ("tool", "get_price", "TimeoutError: price service timed out after 5 s")
+        ], case
+        assert steps[steps.parent_id.isna()].output.tolist() == [
+            "Sorry, the widget's price is unavailable right now."
+        ], case
 
 
-def test_a_streamed_smolagents_runs_answer_is_its_final_step_not_the_stream() -> None:
+def test_a_streamed_smolagents_runs_answer_is_its_final_step_not_the_stream(read: ReadTogether) -> None:
     # (OpenInference writes the run span's output as every streamed step's repr joined: ActionStep(timing=...,
     # token_usage=...) ... FinalAnswerStep(output=...); read whole, its timings and token counts were an answer's
     # unsupported numbers, a critical silent failure of a run that answered well; the answer read from each
     # reader: test_a_caught_tool_exception_is_the_tools_error_not_the_runs)
-    ws, _steps = run_steps(SMOL_CAUGHT)
-    assert silent_criticals(ws) == []
+    assert _silent_criticals(read, SMOL_CAUGHT) == []
 
 
-def test_ag2_writer_quoting_a_made_up_zero_after_a_tool_error_is_a_silent_failure() -> None:
-    ws, steps = run_steps(AG2_TOOL_ERROR)
-    assert ws.sql("SELECT reported_outcome FROM runs").fetchall() == [("success",)]
+def test_ag2_writer_quoting_a_made_up_zero_after_a_tool_error_is_a_silent_failure(read: ReadTogether) -> None:
+    steps = read.steps(AG2_TOOL_ERROR)
+    assert _outcome(read, AG2_TOOL_ERROR, "reported_outcome") == ["success"]
     asked = steps[(steps.kind == "llm") & (steps.agent == "writer")]
-    assert silent_criticals(ws) == [("writer", asked.step_id.iloc[0])]
+    assert _silent_criticals(read, AG2_TOOL_ERROR) == [("writer", asked.step_id.iloc[0])]
 
 
 # (the chosen reader: both store the same rows for every checked-in fixture, test_reader24_agreement.py)
-def test_crewai_own_tracing_names_agents_by_role_and_a_failure_row_is_no_second_call() -> None:
-    ws, steps = run_steps(CREW_NATIVE, None)
+def test_crewai_own_tracing_names_agents_by_role_and_a_failure_row_is_no_second_call(
+    read: ReadTogether,
+) -> None:
+    steps = read.steps(CREW_NATIVE)
     agents = steps[steps.kind == "agent"]
     assert list(agents.agent) == ["Researcher", "Writer"]
     calls = steps[steps.kind == "tool"]

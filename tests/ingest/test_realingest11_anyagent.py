@@ -80,24 +80,36 @@ def _agents(ws: wb.Workspace) -> dict[str, Any]:
     return dict(ws.sql("SELECT name, agent FROM steps").fetchall())
 
 
-def test_spans_whose_parent_was_left_out_act_for_the_runs_agent(tmp_path: Path) -> None:
+def test_the_dump_then_the_otlp_export_of_a_run(tmp_path: Path) -> None:
+    """One store given the any-agent dump, then the OTLP export of the same run (and a store of the export
+    alone): what each check below says. (Three tests until round 54, each writing the files and reading the dump
+    into a store of its own.)"""
     dump, otlp = _files(tmp_path)
     ws = wb.open()
     assert ws.ingest(dump).stored == 3
-    assert set(_agents(ws).values()) == {"any_agent"}
-    # What the source said stays as it said it: the steps declare no agent of their own.
+    # Spans whose parent was left out act for the run's agent; what the source said stays as it said it: the
+    # steps declare no agent of their own.
+    assert set(_agents(ws).values()) == {"any_agent"}, "the dump's steps act for the run's agent"
     assert ws.sql("SELECT count(*) FROM steps WHERE agent_own IS NULL").fetchall() == [(2,)]
-    ws.ingest(otlp)  # (the missing parents: the steps now inherit through them)
-    assert set(_agents(ws).values()) == {"any_agent"}
-
-
-def test_the_dump_and_the_otlp_export_of_a_run_are_the_same_steps(tmp_path: Path) -> None:
-    """The dump leaves the instrumentation scope out; OTLP keeps it as otel.scope.name."""
-    dump, otlp = _files(tmp_path)
-    ws = wb.open()
-    ws.ingest(dump)
+    # The cost in parts and the final output are read.
+    cost, tokens = ws.sql("SELECT cost, tokens_in FROM steps WHERE kind = 'llm'").fetchall()[0]
+    assert abs(cost - (6.72e-05 + 4.8e-06)) < 1e-12 and tokens == 672, "the dump's cost"
+    outcome, source, output = ws.sql(
+        "SELECT outcome, outcome_source, attributes->>'output' FROM runs"
+    ).fetchall()[0]
+    assert (outcome, source, json.loads(output)) == ("success", "declared", ANSWER), "the dump's final output"
+    over_otlp = wb.open()
+    over_otlp.ingest(otlp)
+    assert over_otlp.sql("SELECT cost, tokens_in FROM steps WHERE kind = 'llm'").fetchall() == [
+        (cost, tokens)
+    ], "the export's cost"
+    # The dump and the OTLP export of a run are the same steps (the missing parents: the steps now inherit
+    # through them). The dump leaves the instrumentation scope out; OTLP keeps it as otel.scope.name.
     report = ws.ingest(otlp)
     assert (report.read, report.stored, report.quarantined, report.added) == (7, 7, 0, 4)
+    assert set(_agents(ws).values()) == {"any_agent"}, (
+        "the dump's and the export's steps act for the run's agent"
+    )
     assert ws.sql(
         "SELECT DISTINCT attributes->>'otel.scope.name' FROM steps WHERE name LIKE '%mistral%' "
         "OR name LIKE 'invoke_agent%'"
@@ -119,22 +131,6 @@ def test_a_run_with_two_root_agents_lends_neither_to_an_orphan(tmp_path: Path) -
     ws = wb.open()
     ws.ingest(path)
     assert _agents(ws)["call_llm mistral/mistral-small-latest"] is None
-
-
-def test_cost_in_parts_and_the_final_output_are_read(tmp_path: Path) -> None:
-    dump, otlp = _files(tmp_path)
-    ws, over_otlp = wb.open(), wb.open()
-    ws.ingest(dump)
-    over_otlp.ingest(otlp)
-    cost, tokens = ws.sql("SELECT cost, tokens_in FROM steps WHERE kind = 'llm'").fetchall()[0]
-    assert abs(cost - (6.72e-05 + 4.8e-06)) < 1e-12 and tokens == 672
-    assert over_otlp.sql("SELECT cost, tokens_in FROM steps WHERE kind = 'llm'").fetchall() == [
-        (cost, tokens)
-    ]
-    outcome, source, output = ws.sql(
-        "SELECT outcome, outcome_source, attributes->>'output' FROM runs"
-    ).fetchall()[0]
-    assert (outcome, source, json.loads(output)) == ("success", "declared", ANSWER)
 
 
 def test_a_trace_without_final_output_declares_nothing(tmp_path: Path) -> None:

@@ -16,10 +16,16 @@ import workbench as wb
 # 4 an unrelated trace)
 
 
+_WHOLE: list[dict] = []
+
+
 def _whole(trace_files: list[Path]) -> dict:  # noqa: F811
-    with wb.open() as ws:
-        ws.ingest(trace_files, progress=False)
-        return _store(ws)
+    """The store one call of every trace file gives (read once a module: trace_files is the module's)."""
+    if not _WHOLE:
+        with wb.open() as ws:
+            ws.ingest(trace_files, progress=False)
+            _WHOLE.append(_store(ws))
+    return _WHOLE[0]
 
 
 def _kept(ws: wb.Workspace) -> list[tuple]:

@@ -14,6 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _deep import deep
+from _reader_agreement import renamed
 from test_links13_link_order import _store, trace_files  # noqa: F401 - trace_files: a fixture
 
 import workbench as wb
@@ -26,41 +28,73 @@ def whole(trace_files: list[Path]) -> dict[str, list]:  # noqa: F811
         return _store(ws)
 
 
-@pytest.mark.parametrize(
-    ("exported", "stored"),
-    [
-        ((1, 2, 3, 4), (0,)),  # exported traces continue a stored span: they join its run
-        ((0,), (1, 2, 3, 4)),  # stored traces continue an exported span: they join the export's run
-        ((0, 2, 3, 4), (1,)),  # a chain: exported 2 -> stored 1 -> exported 0
-        ((0, 1, 2, 4), (0, 3)),  # a run both hold part of: the stored sub-agent among the export's steps
-        ((0, 1, 4), (1, 2, 3)),  # both directions at once, a span on both sides
-    ],
-    ids=[
-        "into the store's run",
-        "into the export's run",
-        "a chain through both",
-        "one run in two parts",
-        "both ways",
-    ],
-)
-def test_an_export_and_a_store_of_linked_traces_merge_as_one_ingest(
-    trace_files: list[Path],  # noqa: F811
-    whole: dict[str, list],
-    tmp_path: Path,
-    exported: tuple[int, ...],
-    stored: tuple[int, ...],
+SPLITS = {
+    "into the store's run": ((1, 2, 3, 4), (0,)),  # exported traces continue a stored span: they join its run
+    "into the export's run": (
+        (0,),
+        (1, 2, 3, 4),
+    ),  # stored traces continue an exported span: they join the export's
+    "a chain through both": ((0, 2, 3, 4), (1,)),  # a chain: exported 2 -> stored 1 -> exported 0
+    "one run in two parts": (
+        (0, 1, 2, 4),
+        (0, 3),
+    ),  # a run both hold part of: the stored sub-agent among the export's
+    "both ways": ((0, 1, 4), (1, 2, 3)),  # both directions at once, a span on both sides
+}
+
+
+def _merged_as_one_ingest(
+    tmp_path: Path, exported: list[Path], stored: list[Path], whole: dict[str, list]
 ) -> None:
     with wb.open() as one:
-        one.ingest([trace_files[i] for i in exported], progress=False)
+        one.ingest(exported, progress=False)
         one.export(tmp_path / "export")
     with wb.open() as ws:
-        ws.ingest([trace_files[i] for i in stored], progress=False)
+        ws.ingest(stored, progress=False)
         report = ws.ingest(tmp_path / "export", progress=False)
         assert report.quarantined == 0
         assert _store(ws) == whole
         again = ws.ingest(tmp_path / "export", progress=False)
         assert (again.added, again.quarantined) == (0, 0)
         assert _store(ws) == whole
+
+
+def test_an_export_and_a_store_of_linked_traces_merge_as_one_ingest(
+    trace_files: list[Path],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Every split at once: the five files copied once a split with trace ids of the split's own (the links
+    renamed alike: _reader_agreement.renamed), the splits' exported copies read in one call and exported, their
+    stored copies in another, the export merged: one ingest of all the copies stores the same. (Each split a
+    store of its own under WORKBENCH_DEEP_TESTS=1, below.)"""
+    copies = []
+    for n in range(len(SPLITS)):
+        renamed_files = renamed(trace_files, n + 1, tmp_path / "copies")
+        assert renamed_files, "the trace files' ids cannot be renamed"
+        copies.append(renamed_files)
+    with wb.open() as ws:
+        ws.ingest([p for files in copies for p in files], progress=False)
+        whole = _store(ws)
+    assert len(whole["runs"]) == 2 * len(
+        SPLITS
+    )  # (the researcher's linked traces, the unrelated one: a split's)
+    exported = [copies[n][i] for n, (out, _) in enumerate(SPLITS.values()) for i in out]
+    stored = [copies[n][i] for n, (_, kept) in enumerate(SPLITS.values()) for i in kept]
+    _merged_as_one_ingest(tmp_path, exported, stored, whole)
+
+
+@pytest.mark.skipif(not deep(), reason="each split in a store of its own: WORKBENCH_DEEP_TESTS=1")
+@pytest.mark.parametrize(("exported", "stored"), list(SPLITS.values()), ids=list(SPLITS))
+def test_each_split_alone_merges_as_one_ingest(
+    trace_files: list[Path],  # noqa: F811
+    whole: dict[str, list],
+    tmp_path: Path,
+    exported: tuple[int, ...],
+    stored: tuple[int, ...],
+) -> None:
+    _merged_as_one_ingest(
+        tmp_path, [trace_files[i] for i in exported], [trace_files[i] for i in stored], whole
+    )
 
 
 def test_a_moved_trace_keeps_its_trace_id_and_its_findings_go(

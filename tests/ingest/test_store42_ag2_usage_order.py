@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from _deep import deep
+from _reader_agreement import renamed
 from test_fix41_ag2_usage import _is_usage as _usage
 from test_fix41_ag2_usage import _rewritten
 
@@ -75,7 +76,8 @@ def _tokens(ws: wb.Workspace) -> tuple:
     return ws.sql("SELECT sum(tokens_in), sum(tokens_out), sum(cost) FROM steps").fetchall()[0]
 
 
-_WHOLE: dict[bool, tuple[tuple, Counter]] = {}  # stripped -> (_tokens, _rows) of one read of the whole file
+# (_tokens, _rows) of one call of the file's two parts (the export test's, the same for either export)
+_WHOLE: dict[None, tuple[tuple, Counter]] = {}
 
 
 _ORDERS = ["usage first", "model calls first", "interleaved", "crossed"]
@@ -88,36 +90,59 @@ _CASES = (
 )
 
 
+def _run_tokens(ws: wb.Workspace) -> dict[str, tuple]:
+    return {
+        r: tuple(t)
+        for r, *t in ws.sql(
+            "SELECT run_id, sum(tokens_in), sum(tokens_out), sum(cost) FROM steps GROUP BY run_id"
+        ).fetchall()
+    }
+
+
+def _name(case: tuple[str, bool]) -> str:
+    return f"{case[0]}-{'records only' if case[1] else 'calls hold tokens'}"
+
+
 @pytest.mark.parametrize(
-    ("order", "stripped"),
-    _CASES,
-    ids=[f"{o}-{'records only' if s else 'calls hold tokens'}" for o, s in _CASES],
+    "cases",
+    [_CASES] + ([[c] for c in _CASES] if deep() else []),
+    ids=[" + ".join(map(_name, _CASES))] + ([_name(c) for c in _CASES] if deep() else []),
 )
 def test_a_runs_tokens_do_not_depend_on_the_order_of_the_calls(
-    tmp_path: Path, order: str, stripped: bool
+    tmp_path: Path, cases: list[tuple[str, bool]]
 ) -> None:
+    """Every case at once: a case's file and its parts (its spans split by its order's rule) copied with trace
+    ids of the case's own (_reader_agreement.renamed, alike in every file of the case), the k-th call reading
+    every case's k-th part (each run gets its parts in its case's order and no other case's), against one call
+    of every case's whole file. (Each case alone under WORKBENCH_DEEP_TESTS=1.)"""
     src = FIXTURES / "telemetry_middleware_fault.otlp.jsonl"
-    if stripped:
-        src = _rewritten(src, tmp_path / "stripped.otlp.jsonl", lambda s: True, strip_calls=True)
-    if stripped not in _WHOLE:  # (one read of the whole file: the same for every order of its parts)
-        whole = wb.open()
-        whole.ingest(src, progress=False)
-        _WHOLE[stripped] = _tokens(whole), _rows(whole)
-    whole_tokens, whole_rows = _WHOLE[stripped]
-    assert whole_tokens[:2] == (200, 40)
-    parts = [
-        _rewritten(src, tmp_path / f"part{i}.otlp.jsonl", keep, strip_calls=False)
-        for i, keep in enumerate(_splits(src)[order])
-    ]
+    stripped_src = _rewritten(src, tmp_path / "stripped.otlp.jsonl", lambda s: True, strip_calls=True)
+    wholes, parts = [], []
+    for n, (order, stripped) in enumerate(cases, start=1):
+        source = stripped_src if stripped else src
+        (tmp_path / f"case{n}").mkdir()
+        own = [
+            _rewritten(source, tmp_path / f"case{n}" / f"part{i}.otlp.jsonl", keep, strip_calls=False)
+            for i, keep in enumerate(_splits(source)[order])
+        ]
+        copies = renamed([source, *own], n, tmp_path / "renamed")
+        assert copies, f"{order}: its trace ids cannot be made its own"
+        wholes.append(copies[0])
+        parts.append(copies[1:])
+    whole = wb.open()
+    whole.ingest(wholes, progress=False)
+    want_tokens, want_rows = _run_tokens(whole), _rows(whole)
+    assert len(want_tokens) == len(cases) and {t[:2] for t in want_tokens.values()} == {(200, 40)}
+    calls = [[p[k] for p in parts if k < len(p)] for k in range(max(map(len, parts)))]
     split = wb.open()
-    for p in parts:
-        assert split.ingest(p, progress=False).quarantined == 0
-    assert _tokens(split) == whole_tokens
-    assert _rows(split) == whole_rows
-    before = split.sql("SELECT * FROM steps ORDER BY step_id").fetchall()
-    for p in parts:  # (read again: repeats, not conflicts)
-        assert split.ingest(p, progress=False).quarantined == 0
-    assert split.sql("SELECT * FROM steps ORDER BY step_id").fetchall() == before
+    for call in calls:
+        assert split.ingest(call, progress=False).quarantined == 0
+    assert _run_tokens(split) == want_tokens
+    assert _rows(split) == want_rows
+    before = split.sql("SELECT * FROM steps ORDER BY run_id, step_id").fetchall()
+    for call in calls:  # (read again: repeats, not conflicts)
+        assert split.ingest(call, progress=False).quarantined == 0
+    assert split.sql("SELECT * FROM steps ORDER BY run_id, step_id").fetchall() == before
 
 
 @pytest.mark.parametrize("exported", ["usage", "model calls"])
@@ -126,8 +151,11 @@ def test_an_export_merged_counts_each_call_once(tmp_path: Path, exported: str) -
     src = FIXTURES / "telemetry_middleware_fault.otlp.jsonl"
     usage = _rewritten(src, tmp_path / "usage.otlp.jsonl", _usage, strip_calls=False)
     calls = _rewritten(src, tmp_path / "calls.otlp.jsonl", lambda s: not _usage(s), strip_calls=False)
-    whole = wb.open()
-    whole.ingest([calls, usage], progress=False)
+    if None not in _WHOLE:  # (one read of both parts: the same for either export)
+        whole = wb.open()
+        whole.ingest([calls, usage], progress=False)
+        _WHOLE[None] = _tokens(whole), _rows(whole)
+    whole_tokens, whole_rows = _WHOLE[None]
     with wb.open() as one:  # (one export, merged into each store below)
         one.ingest(usage if exported == "usage" else calls, progress=False)
         one.export(tmp_path / "export")
@@ -136,5 +164,5 @@ def test_an_export_merged_counts_each_call_once(tmp_path: Path, exported: str) -
         ws.ingest(stored, progress=False)
         report = ws.ingest(tmp_path / "export", progress=False)
         assert report.quarantined == 0  # (a record both held is the same step, not a conflict)
-        assert _tokens(ws) == _tokens(whole) and _tokens(ws)[:2] == (200, 40)
-        assert _rows(ws) == _rows(whole)
+        assert _tokens(ws) == whole_tokens and _tokens(ws)[:2] == (200, 40)
+        assert _rows(ws) == whole_rows

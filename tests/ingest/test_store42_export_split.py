@@ -53,39 +53,68 @@ def _rows(ws: wb.Workspace) -> dict[str, Counter]:
     return out
 
 
-@pytest.mark.parametrize(
-    ("name", "at"),
+def _split_each(cases: list[tuple[str, int]], tmp: Path) -> tuple[list[Path], list[Path]]:
+    """:func:`_split` of each case's fixture (``name`` under fixtures/, ``at``): the first parts and the second."""
+    parts = []
+    for n, (name, at) in enumerate(cases):
+        (tmp / f"case{n}").mkdir()
+        parts.append(_split(FIXTURES / name, at, tmp / f"case{n}"))
+    return [f for f, _ in parts], [s for _, s in parts]
+
+
+def _one_case_a_run(ws: wb.Workspace) -> None:
+    """Every run's steps read from one case's parts (no case's trace continued or linked in another's file)."""
+    files = ws.sql("SELECT run_id, list(DISTINCT file) FROM steps GROUP BY run_id").fetchall()
+    assert all(len({Path(f).parent.parent for f in fs}) == 1 for _, fs in files), files
+
+
+def _together(cases: list[list[tuple[str, int]]]) -> list:
+    """Cases of files naming no trace of one another as ONE case (read in one call, merged in one): a merge's
+    rows of each run are its own (every table compared whole below names the run of each row); each case alone
+    as well under WORKBENCH_DEEP_TESTS=1 (the same rules again, a call each)."""
+    out = [pytest.param(sum(cases, []), id="+".join(f"{n.split('/')[0]}@{a}" for c in cases for n, a in c))]
+    if deep():
+        out += [pytest.param(c, id=f"{c[0][0]}-{c[0][1]}") for c in cases]
+    return out
+
+
+# (fixture, split at): why
+EXPORT_PART = [
+    [("autogen/swarm_handoffs.otlp.jsonl", 91)],  # the last trace's root alone in the store
+    [("ag2-1.2.1/telemetry_middleware_model_crash.otlp.jsonl", 4)],  # usage records apart from their calls
+    [("agent-framework/handoff_fault.otlp.jsonl", 20)],  # idle executors' agents, in the walk's tree
+    # The ingest's rules that read other steps, run again where the export met the store (store43):
     [
-        ("autogen/swarm_handoffs.otlp.jsonl", 91),  # the last trace's root alone in the store
-        ("autogen/swarm_handoffs.otlp.jsonl", 51),  # mid-trace
-        ("ag2-1.2.1/telemetry_middleware_model_crash.otlp.jsonl", 4),  # usage records apart from their calls
-        ("agent-framework/handoff_fault.otlp.jsonl", 20),  # idle executors' agents, in the walk's tree
-        # The ingest's rules that read other steps, run again where the export met the store (store43):
-        (
-            "adk/adk213_legacy_quote.otlp.jsonl",
-            7,
-        ),  # a model call's two spans, one stored, one exported (store43)
+        ("adk/adk213_legacy_quote.otlp.jsonl", 7)
+    ],  # a model call's two spans, one stored, one exported (store43)
+    [("llamaindex/handoff_fault.otlp.jsonl", 15)],  # a step acting for the agent before it, that one stored
+    [
+        ("crewai/openllmetry_fault.otlp.jsonl", 4)
+    ],  # a tool call said only in messages, asked and answered apart
+]
+
+
+@pytest.mark.parametrize(
+    "cases",
+    [
+        *_together(EXPORT_PART),
+        pytest.param(
+            [("autogen/swarm_handoffs.otlp.jsonl", 51)], id="autogen-mid-trace"
+        ),  # (autogen@91's ids)
         # the same, split after the first span (WORKBENCH_DEEP_TESTS=1: the rule of the split at 7, run again)
-        *([("adk/adk213_legacy_quote.otlp.jsonl", 1)] if deep() else []),
-        (
-            "llamaindex/handoff_fault.otlp.jsonl",
-            15,
-        ),  # a step acting for the agent before it, that one stored (store43)
-        (
-            "crewai/openllmetry_fault.otlp.jsonl",
-            4,
-        ),  # a tool call said only in messages, asked and answered apart
+        *([pytest.param([("adk/adk213_legacy_quote.otlp.jsonl", 1)], id="adk-1")] if deep() else []),
     ],
 )
-def test_a_store_merged_from_an_export_of_a_part(tmp_path: Path, name: str, at: int) -> None:
-    first, second = _split(FIXTURES / name, at, tmp_path)
+def test_a_store_merged_from_an_export_of_a_part(tmp_path: Path, cases: list[tuple[str, int]]) -> None:
+    firsts, seconds = _split_each(cases, tmp_path)
     with wb.open() as one:
-        assert one.ingest(first, progress=False).quarantined == 0
+        assert one.ingest(firsts, progress=False).quarantined == 0
         one.export(tmp_path / "export")
     merged = wb.open()
-    merged.ingest(second, progress=False)
-    read = merged.copy()  # (the store of the second part, read once: a copy costs a third of a read)
+    merged.ingest(seconds, progress=False)
+    read = merged.copy()  # (the store of the second parts, read once: a copy costs a third of a read)
     assert merged.ingest(tmp_path / "export", progress=False).quarantined == 0
-    read.ingest(first, progress=False)
+    read.ingest(firsts, progress=False)
     got, want = _rows(merged), _rows(read)
     assert {t: (got[t] - want[t], want[t] - got[t]) for t in TABLES if got[t] != want[t]} == {}
+    _one_case_a_run(merged)

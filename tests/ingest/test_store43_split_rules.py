@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from _deep import deep
-from test_store42_export_split import TABLES, _rows, _split
+from test_store42_export_split import TABLES, _one_case_a_run, _rows, _split, _split_each, _together
 
 import workbench as wb
 
@@ -36,36 +36,37 @@ def _loose(ws: wb.Workspace, tables: tuple[str, ...] = TABLES) -> dict[str, list
     return out
 
 
-@pytest.mark.parametrize(
-    ("name", "at"),
+# (fixture, split at): why
+REST_EXPORTED = [
     [
-        (
-            "adk/adk213_legacy_quote.otlp.jsonl",
-            7,
-        ),  # a model call's two spans: the child stored, the parent exported
-        ("llamaindex/handoff_fault.otlp.jsonl", 15),  # steps acting for the agent before them
-        ("crewai/openllmetry_fault.otlp.jsonl", 4),  # a tool call said only in messages
-        (
-            "semantic-kernel/sequential_fault.otlp.jsonl",
-            11,
-        ),  # a trace's spans below a root that joined another run
-    ],
-)
+        ("adk/adk213_legacy_quote.otlp.jsonl", 7)
+    ],  # a model call's two spans: the child stored, the parent exported
+    [("llamaindex/handoff_fault.otlp.jsonl", 15)],  # steps acting for the agent before them
+    [("crewai/openllmetry_fault.otlp.jsonl", 4)],  # a tool call said only in messages
+    [
+        ("semantic-kernel/sequential_fault.otlp.jsonl", 11)
+    ],  # a trace's spans below a root that joined another run
+]
+
+
+# (the four as one case, each alone too under WORKBENCH_DEEP_TESTS=1: test_store42_export_split._together)
+@pytest.mark.parametrize("cases", _together(REST_EXPORTED))
 def test_an_export_of_the_rest_merged_into_a_store_of_the_first_part(
-    tmp_path: Path, name: str, at: int
+    tmp_path: Path, cases: list[tuple[str, int]]
 ) -> None:
-    first, second = _split(FIXTURES / name, at, tmp_path)
+    firsts, seconds = _split_each(cases, tmp_path)
     with wb.open() as rest:
-        assert rest.ingest(second, progress=False).quarantined == 0
+        assert rest.ingest(seconds, progress=False).quarantined == 0
         rest.export(tmp_path / "export")
     merged = wb.open()
-    merged.ingest(first, progress=False)
-    read = merged.copy()  # (the store of the first part, read once: a copy costs a third of a read)
+    merged.ingest(firsts, progress=False)
+    read = merged.copy()  # (the store of the first parts, read once: a copy costs a third of a read)
     report = merged.ingest(tmp_path / "export", progress=False)
     assert report.quarantined == 0 and report.read == report.stored
-    read.ingest(second, progress=False)
+    read.ingest(seconds, progress=False)
     got, want = _rows(merged), _rows(read)
     assert {t: (got[t] - want[t], want[t] - got[t]) for t in TABLES if got[t] != want[t]} == {}
+    _one_case_a_run(merged)
     # merging the same export again adds nothing
     assert merged.ingest(tmp_path / "export", progress=False).added == 0
     assert _rows(merged) == got

@@ -6,8 +6,6 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pytest
-
 import workbench as wb
 
 WHEN = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
@@ -34,21 +32,33 @@ def _naive(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, tz=timezone.utc).replace(tzinfo=None)
 
 
-@pytest.mark.parametrize(("unit", "per_s"), [("seconds", 1), ("milliseconds", 1000), ("microseconds", 10**6)])
-def test_integer_epoch_times_are_read_in_the_unit_their_size_tells(
-    tmp_path: Path, unit: str, per_s: int
-) -> None:
-    # time.time() rounded, JavaScript's Date.now(), microseconds: all landed in January 1970.
-    path = _write(tmp_path / f"{unit}.jsonl", _steps([(S * per_s, (S + 2) * per_s), ((S + 3) * per_s, None)]))
+UNITS = {"seconds": 1, "milliseconds": 1000, "microseconds": 10**6}
+
+
+def test_integer_epoch_times_are_read_in_the_unit_their_size_tells(tmp_path: Path) -> None:
+    # time.time() rounded, JavaScript's Date.now(), microseconds: all landed in January 1970. (A file a unit, a
+    # run each, read in one call: each file's unit is told by its own sizes, test_files_are_told_apart.)
+    paths = {
+        unit: _write(
+            tmp_path / f"{unit}.jsonl",
+            [dict(r, run_id=unit) for r in _steps([(S * per_s, (S + 2) * per_s), ((S + 3) * per_s, None)])],
+        )
+        for unit, per_s in UNITS.items()
+    }
     ws = wb.open()
-    report = ws.ingest(path)
-    assert (report.stored, report.quarantined) == (2, 0)
-    assert _times(ws) == [(_naive(S), _naive(S + 2), 2000.0), (_naive(S + 3), None, None)]
-    assert report.notes == [
-        f"{path}: 3 timestamps read as {unit} since 1970 (told by size; the format's numbers are nanoseconds)"
-    ]
-    assert unit in str(report) and unit in report._repr_html_()
-    again = ws.ingest(path)  # the same times again: nothing new, no conflict
+    report = ws.ingest(list(paths.values()))
+    assert (report.stored, report.quarantined) == (2 * len(UNITS), 0)
+    for unit in UNITS:
+        assert ws.sql(
+            "SELECT started_at, ended_at, latency_ms FROM steps WHERE run_id = ? ORDER BY step_id", [unit]
+        ).fetchall() == [(_naive(S), _naive(S + 2), 2000.0), (_naive(S + 3), None, None)], unit
+        assert unit in str(report) and unit in report._repr_html_()
+    assert sorted(report.notes) == sorted(
+        f"{paths[unit]}: 3 timestamps read as {unit} since 1970 (told by size; the format's numbers are "
+        "nanoseconds)"
+        for unit in UNITS
+    )  # (one a file)
+    again = ws.ingest(list(paths.values()))  # the same times again: nothing new, no conflict
     assert (again.added, again.quarantined) == (0, 0)
 
 
