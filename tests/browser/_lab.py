@@ -182,7 +182,6 @@ class Desk:
         if not _kernel_alive(self.url, self.kernel):
             self.close_view()
             return False
-        page.set_viewport_size(VIEWPORT)  # a test before may have narrowed it
         try:
             page.keyboard.press("Escape")  # a menu or tooltip a test left open
             page.click(".lm-MenuBar-itemLabel:text-is('File')")
@@ -193,6 +192,9 @@ class Desk:
             if ask.count():
                 ask.click()
             page.wait_for_function(_RELOADED, arg=[PANEL, cells], timeout=30_000)
+            # a test before may have narrowed it: the desk's size again once its views are gone (resized before the
+            # reload, the page laid out and redrew every chart and view of the test before at 1400 px, for nothing)
+            page.set_viewport_size(VIEWPORT)
             # at its top, as a notebook just opened (the test before left it scrolled: scroll_into_view_if_needed
             # then put a slider under the notebook's toolbar, where a drag started on the toolbar)
             page.evaluate(
