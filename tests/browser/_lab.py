@@ -96,7 +96,8 @@ class Desk:
         page.on("dialog", on_dialog)
         self._heard = page
 
-    def open(self, name: str) -> Session:
+    def open(self, name: str, width: int | None = None) -> Session:
+        """Open ``name`` in the shared page, the window ``width`` px wide (the desk's 1400 by default)."""
         self.close_view()
         # (the page every browser test shares: tests/_jupyterlab.py; the view tests' notebook is closed when another
         # test takes it)
@@ -104,11 +105,12 @@ class Desk:
         self.page = page
         if page is not self._heard:
             self._listen(page)
+        # (a test before may have narrowed it; an empty page: nothing laid out again)
+        page.set_viewport_size({**VIEWPORT, "width": width or VIEWPORT["width"]})
         if new:
             s = self._start(page)
             page.goto(f"{self.url}/lab/tree/{name}?reset")
         else:
-            page.set_viewport_size(VIEWPORT)  # a test before may have narrowed it
             s = self._start(page)
             page.click(".lm-MenuBar-itemLabel:text-is('File')")
             page.click(".lm-Menu-itemLabel:text-is('Open from Path…')")
@@ -170,11 +172,11 @@ class Desk:
         """Another test takes the shared page (tests/_jupyterlab.py): the view tests' notebook is closed first."""
         self.close_view()
 
-    def reload_view(self, cells: int) -> bool:
+    def reload_view(self, cells: int, width: int | None = None) -> bool:
         """The view tests' notebook, open in the page, reloaded from its file (``cells`` code cells, none run yet)
-        on the shared kernel, still alive; False when it is not open so (then it is closed: open it). What the page
-        says meanwhile (the last test's views going) is said between two tests, as when that notebook closed:
-        ``resume`` starts the next test's session."""
+        on the shared kernel, still alive, the window ``width`` px wide (the desk's 1400 by default); False when it
+        is not open so (then it is closed: open it). What the page says meanwhile (the last test's views going) is
+        said between two tests, as when that notebook closed: ``resume`` starts the next test's session."""
         page = self.page
         if not self.view_open or page is None or page.is_closed() or self.kernel is None:
             self.close_view()
@@ -182,7 +184,6 @@ class Desk:
         if not _kernel_alive(self.url, self.kernel):
             self.close_view()
             return False
-        page.set_viewport_size(VIEWPORT)  # a test before may have narrowed it
         try:
             page.keyboard.press("Escape")  # a menu or tooltip a test left open
             page.click(".lm-MenuBar-itemLabel:text-is('File')")
@@ -193,6 +194,9 @@ class Desk:
             if ask.count():
                 ask.click()
             page.wait_for_function(_RELOADED, arg=[PANEL, cells], timeout=30_000)
+            # a test before may have narrowed it: the size asked for once its views are gone (resized before the
+            # reload, the page laid out and redrew every chart and view of the test before at 1400 px, for nothing)
+            page.set_viewport_size({**VIEWPORT, "width": width or VIEWPORT["width"]})
             # at its top, as a notebook just opened (the test before left it scrolled: scroll_into_view_if_needed
             # then put a slider under the notebook's toolbar, where a drag started on the toolbar)
             page.evaluate(
@@ -512,11 +516,15 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "langua
 
 
 @contextlib.contextmanager
-def run_cells(browser, lab, name: str, cells: list[str]) -> Iterator[Session]:  # noqa: ANN001
+def run_cells(  # noqa: ANN001
+    browser, lab, name: str, cells: list[str], width: int | None = None
+) -> Iterator[Session]:
     """A notebook of ``cells`` written into the lab's root as ``name`` and into the view tests' notebook, which is
-    opened (or reloaded) in the shared page on the view tests' shared kernel (reset first) and Run All: the
-    session, to look at the page; left open for the next view test, closed if the test failed (and the kernel
-    stopped, so no failure leaks into the next)."""
+    opened (or reloaded) in the shared page on the view tests' shared kernel (reset first) and Run All, the window
+    ``width`` px wide (1400 by default: a test whose first look is narrower runs its cells at that width, as a
+    person with that window would, instead of drawing everything at 1400 and again at its width): the session, to
+    look at the page; left open for the next view test, closed if the test failed (and the kernel stopped, so no
+    failure leaks into the next)."""
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
 
@@ -526,14 +534,13 @@ def run_cells(browser, lab, name: str, cells: list[str]) -> Iterator[Session]:  
     nbformat.write(nb, lab.root / VIEW)
     d = desk(browser, lab)
     try:
-        reloaded = d.reload_view(
-            len(cells)
-        )  # (the last test's cells and outputs gone, their views with them)
+        # (the last test's cells and outputs gone, their views with them)
+        reloaded = d.reload_view(len(cells), width)
         d.warm_kernel(VIEW)
         if reloaded:
             s = d.resume()
         else:
-            s = d.open(VIEW)
+            s = d.open(VIEW, width)
             d.view_open = True
     except BaseException:  # (nothing of a set-up gone wrong left for the next test)
         d.close_view()

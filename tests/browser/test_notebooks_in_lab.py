@@ -17,6 +17,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from _deep import deep
 from _lab import (
     PANEL,
     cell_errors,
@@ -156,13 +157,15 @@ def test_01_investigate_incident(lab, session) -> None:  # noqa: ANN001
     # Selecting another run in the list updates the header, timeline and detail panel.
     header = f"{PANEL} .wb-incident-explorer .wb-run-header"
     times = []
-    # three runs of the list other than the one shown (notebook 01 shows its incident, which may be listed there;
-    # an option's value is its label, the run id first)
+    # a run of the list other than the one shown (notebook 01 shows its incident, which may be listed there; an
+    # option's value is its label, the run id first); three with WORKBENCH_DEEP_TESTS=1 (the same path again: a
+    # sample of its latency)
     shown = text(s, header).split()[0]
+    want = 3 if deep() else 1
     picks = [
         i for i in range(2, options.count()) if options.nth(i).get_attribute("value").split()[0] != shown
-    ][:3]
-    assert len(picks) == 3, (shown, options.count())
+    ][:want]
+    assert len(picks) == want, (shown, options.count())
     for i in picks:
         before = text(s, header)
         value = options.nth(i).get_attribute("value")
@@ -227,7 +230,9 @@ def test_02_tune_thresholds(lab, session) -> None:  # noqa: ANN001
     handle = tuner.locator(".widget-slider .noUi-handle").first
     track = tuner.locator(".widget-slider .noUi-base").first.bounding_box()
     times, seen = [], {text(s, rate)}
-    for frac in (0.1, 0.3, 0.5, 0.7, 0.9, 0.2):  # drag the handle as a person does
+    # drag the handle as a person does: to three places far apart, the last where the six of
+    # WORKBENCH_DEEP_TESTS=1 end (the same path again: a sample of its latency), whose runs are opened below
+    for frac in (0.1, 0.3, 0.5, 0.7, 0.9, 0.2) if deep() else (0.9, 0.5, 0.2):
         before = text(s, rate)
         box = handle.bounding_box()
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

@@ -55,7 +55,7 @@ _FITS = """(e) => { const box = e.getBoundingClientRect();
 
 
 def test_system_pickers_fit_and_draw(lab, browser) -> None:  # noqa: ANN001
-    with run_cells(browser, lab, "ux33_views.ipynb", CELLS) as s:
+    with run_cells(browser, lab, "ux33_views.ipynb", CELLS, width=1000) as s:
         page = s.page
         drawn_at(s, 1000, 4)
         for view in (".wb-drift-monitor", ".wb-threshold-tuner"):

@@ -40,7 +40,7 @@ def test_a_finding_s_run_opens_in_the_explorer_and_both_fit(lab, browser) -> Non
 
     root = str(Path(__file__).resolve().parents[1] / "ingest" / "fixtures")
     cells = [_setup(root), "fo = FindingsOverview(ws)\nfo.drill('silent_failure')\nfo"]
-    with run_cells(browser, lab, "ux34_views.ipynb", cells) as s:
+    with run_cells(browser, lab, "ux34_views.ipynb", cells, width=1000) as s:
         page = s.page
         page.set_viewport_size({"width": 1000, "height": 1800})
         wait_charts_drawn(s, 1)

@@ -29,7 +29,7 @@ ws.ingest(records, progress=False)
 
 def test_the_tuner_opens_on_no_review_when_no_threshold_pays(lab, browser) -> None:  # noqa: ANN001
     cells = [SETUP, "tu = ThresholdTuner(ws, signal='latency_ms', cost_review=1, cost_failure=2)\ntu"]
-    with run_cells(browser, lab, "ux38_tuner.ipynb", cells) as s:
+    with run_cells(browser, lab, "ux38_tuner.ipynb", cells, width=1000) as s:
         page = s.page
         drawn_at(s, 1000, 3)
         tuner = page.locator(f"{PANEL} .wb-threshold-tuner").first

@@ -35,8 +35,7 @@ SETUP = (
     + f"""
 warnings.simplefilter("ignore")
 ws = wb.open()
-for f in {[str(FIXTURES / f) for f in FILES]!r}:
-    ws.ingest(f, progress=False)
+ws.ingest({[str(FIXTURES / f) for f in FILES]!r}, progress=False)   # (one call: eleven cost 2.0 CPU s, one 0.95)
 runs = ws.runs()
 longest = runs.sort_values("n_steps").run_id.iloc[-1]
 shortest = runs.sort_values("n_steps").run_id.iloc[0]

@@ -85,7 +85,7 @@ _OPENED_AGAIN = """(panel) => { const note = document.querySelector(panel + ' .w
 
 
 def test_escalated_runs_drift_ticks_state_header_and_the_run_list_without_field_sizing(lab, browser) -> None:  # noqa: ANN001
-    with run_cells(browser, lab, "ux43_leftovers.ipynb", CELLS) as s:
+    with run_cells(browser, lab, "ux43_leftovers.ipynb", CELLS, width=1000) as s:
         page = s.page
         cells = page.locator(f"{PANEL} .jp-CodeCell")
         tuner = cells.nth(1).locator(".wb-threshold-tuner")
