@@ -27,26 +27,31 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return ws.export(folder / "export")
 
 
-@pytest.mark.parametrize(
-    ("column", "value", "check"),
-    [
-        ("started_at", "TIMESTAMP '1960-01-01'", "started_at >= TIMESTAMP '1970-01-01'"),
-        # (route45: the range's other end, on the other time)
-        ("ended_at", "TIMESTAMP '2300-01-01'", "ended_at < TIMESTAMP '2263-01-01'"),
-        # (store46: a depth below the root's 0, which the ingest never computes)
-        ("depth", "-7", "depth >= 0"),
-    ],
-    ids=["start-1960", "end-2300", "depth-minus-7"],
-)
-def test_an_export_value_a_log_cannot_give_is_not_stored(
-    export: Path, tmp_path: Path, column: str, value: str, check: str
-) -> None:
+# (column, value, the check no stored step may fail), forged on a step of its own: the root s0 is left as it was
+FORGED = {
+    "start-1960": ("started_at", "TIMESTAMP '1960-01-01'", "started_at >= TIMESTAMP '1970-01-01'"),
+    # (route45: the range's other end, on the other time)
+    "end-2300": ("ended_at", "TIMESTAMP '2300-01-01'", "ended_at < TIMESTAMP '2263-01-01'"),
+    # (store46: a depth below the root's 0, which the ingest never computes)
+    "depth-minus-7": ("depth", "-7", "depth >= 0"),
+}
+# Two forgeries a merge where their columns differ, each on another step (they were three cases, a merge each)
+GROUPS = {"start-1960, depth-minus-7": ("start-1960", "depth-minus-7"), "end-2300": ("end-2300",)}
+
+
+@pytest.mark.parametrize("group", list(GROUPS))
+def test_an_export_value_a_log_cannot_give_is_not_stored(export: Path, tmp_path: Path, group: str) -> None:
     folder = shutil.copytree(export, tmp_path / "export")
     (parquet,) = sorted((folder / "steps").rglob("*.parquet"))
     edited = tmp_path / "edited.parquet"
+    forged = dict(zip(GROUPS[group], ("s1", "s2"), strict=False))  # name -> its step
+    replace = ", ".join(
+        f"CASE WHEN step_id = '{step}' THEN {FORGED[name][1]} ELSE {FORGED[name][0]} END AS {FORGED[name][0]}"
+        for name, step in forged.items()
+    )
     with duckdb.connect() as con:
         con.execute(
-            f"COPY (SELECT * REPLACE (CASE WHEN step_id = 's1' THEN {value} ELSE {column} END AS {column}) "
+            f"COPY (SELECT * REPLACE ({replace}) "
             "FROM read_parquet(?)) TO '" + str(edited).replace("'", "''") + "' (FORMAT parquet)",
             [str(parquet)],
         )
@@ -54,7 +59,10 @@ def test_an_export_value_a_log_cannot_give_is_not_stored(
     merged = wb.open()
     report = merged.ingest(folder, progress=False)
     assert report.read == report.stored + report.quarantined
+    assert merged.sql("SELECT count(*) FROM steps WHERE step_id = 's0'").fetchall() == [(1,)]  # (not forged)
     # quarantined naming the step, or stored as a log's would be: either way no such value in the store
-    assert merged.sql(f"SELECT count(*) FROM steps WHERE step_id = 's1' AND NOT ({check})").fetchall() == [
-        (0,)
-    ]
+    for name, step in forged.items():
+        check = FORGED[name][2]
+        assert merged.sql(
+            f"SELECT count(*) FROM steps WHERE step_id = ? AND NOT ({check})", [step]
+        ).fetchall() == [(0,)], name

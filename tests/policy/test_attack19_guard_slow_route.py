@@ -34,39 +34,49 @@ ODD = {  # a tool call's attributes that take the stage's way into the store (co
 }
 
 
-@pytest.mark.parametrize("odd", list(ODD))
-def test_a_span_kept_after_conversion_is_checked_live(odd: str, tmp_path: Path) -> None:
+def test_a_span_kept_after_conversion_is_checked_live(tmp_path: Path) -> None:
+    # each of ODD in a trace (a run) of its own, through one processor, stored once (they were three parametrised
+    # cases, each playing and storing its trace)
     policy = Policy(budgets=Budgets(max_tool_calls_run=0))
     told: list[SpanDecision] = []
     guard = GuardSpanProcessor(policy, on_cut=told.append)
     provider, memory = provider_with(guard)
     tracer = provider.get_tracer("app")
-    root = tracer.start_span(
-        "invoke_agent a",
-        start_time=T0,
-        attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "a"},
-    )
-    attrs: dict[str, Any] = {
-        "gen_ai.operation.name": "execute_tool",
-        "gen_ai.tool.name": "lookup",
-        "gen_ai.tool.call.arguments": "{}",
-        **ODD[odd],
-    }
-    call = tracer.start_span(
-        "execute_tool lookup",
-        context=trace_api.set_span_in_context(root),
-        start_time=T0 + MS,
-        attributes=attrs,
-    )
-    call.end(end_time=T0 + 2 * MS)
-    root.end(end_time=T0 + 3 * MS)
+    calls: dict[str, tuple[str, str]] = {}  # odd -> (its run, its call's step)
+    for i, odd in enumerate(ODD):
+        t0 = T0 + i * 10 * MS
+        root = tracer.start_span(
+            "invoke_agent a",
+            start_time=t0,
+            attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "a"},
+        )
+        attrs: dict[str, Any] = {
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": "lookup",
+            "gen_ai.tool.call.arguments": "{}",
+            **ODD[odd],
+        }
+        call = tracer.start_span(
+            "execute_tool lookup",
+            context=trace_api.set_span_in_context(root),
+            start_time=t0 + MS,
+            attributes=attrs,
+        )
+        call.end(end_time=t0 + 2 * MS)
+        root.end(end_time=t0 + 3 * MS)
+        context = call.get_span_context()
+        calls[odd] = (f"{context.trace_id:032x}", f"{context.span_id:016x}")
 
     ws, rep = store_of(memory, tmp_path)
-    assert (rep.stored, rep.quarantined) == (2, 0)
-    call_id = f"{call.get_span_context().span_id:016x}"
-    assert wb.backtest(policy, ws).runs["cut_step"].tolist() == [call_id]
+    assert (rep.stored, rep.quarantined) == (2 * len(ODD), 0)  # (each trace's two spans)
+    cut = dict(wb.backtest(policy, ws).runs[["run_id", "cut_step"]].itertuples(index=False, name=None))
+    assert set(cut) == {run for run, _ in calls.values()}  # (a run a trace)
     assert guard.quarantined == 0 and guard.errors == 0
-    assert [(c.step_id, c.rule) for c in told] == [(call_id, "max_tool_calls_run")]
+    live = {c.run_id: (c.step_id, c.rule) for c in told}
+    assert len(told) == len(live)  # (one cut a run)
+    for odd, (run, call_id) in calls.items():
+        assert cut[run] == call_id, odd
+        assert live[run] == (call_id, "max_tool_calls_run"), odd
 
 
 def test_the_stage_check_still_names_what_it_refuses() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -16,7 +16,7 @@ pytest.importorskip("opentelemetry.sdk")
 from _guard_play import not_allowed, provider_with, store_of  # noqa: E402
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 from opentelemetry.trace import set_span_in_context  # noqa: E402
-from test_guard16_same_call import MS, T0, _decisions, _llm, _play_through  # noqa: E402
+from test_guard16_same_call import MS, T0, _decisions, _llm, _write  # noqa: E402
 from test_guard16_same_call import POLICIES as PAIR_POLICIES  # noqa: E402
 
 import workbench as wb  # noqa: E402
@@ -65,34 +65,76 @@ POLICIES = {
 }
 
 
-@pytest.fixture(scope="module")
-def played(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Callable[[str], tuple[dict, InMemorySpanExporter, Any]]:
-    """A case played once, live, through one processor per policy of its set on one provider (each hears every
-    span as alone, tests/policy/_guard_play.py), and its spans ingested once: what each policy's processor
-    decided (decisions, and each decided step's phase), the spans, and the store. A case's policies share the play
-    and the store where each had its own (an ingest and a label's fixed cost, ~0.4 CPU s, a policy)."""
-    done: dict[str, tuple[dict, InMemorySpanExporter, Any]] = {}
+class Played(NamedTuple):
+    live: dict[
+        str, dict[str, tuple[set, dict]]
+    ]  # case -> policy -> its processor's decisions of the case's run
+    runs: dict[str, str]  # case -> its run (trace) id
+    names: dict[str, str]  # span id -> the span's name
+    ws: wb.Workspace
+    said: Callable[[str], set]  # policy -> what its backtest says of the store (every case's run)
 
-    def play(case: str) -> tuple[dict, InMemorySpanExporter, Any]:
-        if case not in done:
-            if case in SHAPES:
-                heard: dict[str, list[SpanDecision]] = {name: [] for name in POLICIES}
-                memory = _play_through(
-                    SHAPES[case],
-                    *(
-                        GuardSpanProcessor(POLICIES[name], on_cut=told.append, on_escalate=told.append)
-                        for name, told in heard.items()
-                    ),
+
+def _root(tracer: Any) -> Any:
+    return tracer.start_span(
+        "invoke_agent pricer",
+        attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "pricer"},
+        start_time=T0,
+    )
+
+
+@pytest.fixture(scope="module")
+def played(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Played]:
+    """A group of cases (the SHAPES under POLICIES; the OUT_OF_ORDER cases under PAIR_POLICIES) played once, live,
+    each case in a trace (a run) of its own, through one processor per policy on one provider (each hears every
+    span as alone, tests/policy/_guard_play.py), and its spans ingested once: what each policy's processor
+    decided of each case's run (decisions, and each decided step's phase), the store, and each policy's backtest of
+    it, run once. A group's cases and policies share the play, the store and the backtests where each case had a
+    store of its own and each of its policies a backtest (an ingest and a label's fixed cost, ~0.4 CPU s)."""
+    done: dict[str, Played] = {}
+
+    def play(group: str) -> Played:
+        if group not in done:
+            policies = POLICIES if group == "shapes" else PAIR_POLICIES
+            heard: dict[str, list[SpanDecision]] = {name: [] for name in policies}
+            provider, memory = provider_with(
+                *(
+                    GuardSpanProcessor(policies[name], on_cut=told.append, on_escalate=told.append)
+                    for name, told in heard.items()
                 )
-                live = {name: (_decisions(told), None) for name, told in heard.items()}
-            else:
-                inner_ends, outer_ends = OUT_OF_ORDER[case]
-                live, memory = _out_of_order(PAIR_POLICIES, inner_ends, outer_ends)
+            )
+            tracer = provider.get_tracer("test-system")
+            runs: dict[str, str] = {}
+            for case in SHAPES if group == "shapes" else OUT_OF_ORDER:
+                if group == "shapes":
+                    root = _root(tracer)
+                    _write(tracer, SHAPES[case], root)
+                    root.end(end_time=T0 + 60 * MS)
+                else:
+                    root = _write_out_of_order(tracer, *OUT_OF_ORDER[case])
+                runs[case] = f"{root.get_span_context().trace_id:032x}"
             ws, _ = store_of(memory, tmp_path_factory.mktemp("inner_children"))
-            done[case] = (live, memory, ws)
-        return done[case]
+            assert sorted(ws.runs()["run_id"]) == sorted(runs.values())
+            live = {
+                case: {
+                    name: (
+                        {d for d in _decisions(told) if d[0] == run},
+                        {e.step_id: e.phase for e in told if e.run_id == run},
+                    )
+                    for name, told in heard.items()
+                }
+                for case, run in runs.items()
+            }
+            names = {f"{s.context.span_id:016x}": s.name for s in memory.get_finished_spans()}
+            backtests: dict[str, set] = {}
+
+            def said(name: str, ws: wb.Workspace = ws, policies: dict = policies) -> set:
+                if name not in backtests:
+                    backtests[name] = _said(policies[name], ws)
+                return backtests[name]
+
+            done[group] = Played(live, runs, names, ws, said)
+        return done[group]
 
     return play
 
@@ -102,12 +144,11 @@ def played(
 def test_spans_under_the_inner_span_are_judged_at_the_stores_depth(
     shape: str, policy: str, played: Any
 ) -> None:
-    live, memory, ws = played(shape)
-    heard = live[policy][0]
-    said = _said(POLICIES[policy], ws)
+    group = played("shapes")
+    heard, run = group.live[shape][policy][0], group.runs[shape]
+    said = {d for d in group.said(policy) if d[0] == run}
     assert heard == said
-    names = {f"{s.context.span_id:016x}": s.name for s in memory.get_finished_spans()}
-    judged = sorted(names[s] for _, s, _, _ in heard)
+    judged = sorted(group.names[s] for _, s, _, _ in heard)
     want = {
         ("one call", "depth 2"): ["execute_tool nested"],
         ("one call", "hitl depth 3"): ["execute_tool nested"],
@@ -132,12 +173,15 @@ def _out_of_order(
             for name, told in heard.items()
         )
     )
-    tracer = provider.get_tracer("test-system")
-    root = tracer.start_span(
-        "invoke_agent pricer",
-        attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "pricer"},
-        start_time=T0,
-    )
+    _write_out_of_order(provider.get_tracer("test-system"), inner_ends, outer_ends)
+    return {
+        name: (_decisions(told), {e.step_id: e.phase for e in told}) for name, told in heard.items()
+    }, memory
+
+
+def _write_out_of_order(tracer: Any, inner_ends: bool, outer_ends: bool = True) -> Any:
+    """``_out_of_order``'s spans, under a root of their own (returned, ended)."""
+    root = _root(tracer)
     outer = tracer.start_span(
         "call_llm",
         context=set_span_in_context(root),
@@ -157,9 +201,7 @@ def _out_of_order(
         if inner_ends:
             inner.end(end_time=T0 + 21 * MS)
     root.end(end_time=T0 + 60 * MS)
-    return {
-        name: (_decisions(told), {e.step_id: e.phase for e in told}) for name, told in heard.items()
-    }, memory
+    return root
 
 
 # the cases of _out_of_order the tests below play (inner_ends, outer_ends)
@@ -170,11 +212,12 @@ OUT_OF_ORDER = {"inner ends late": (True, True), "parent never ends": (True, Fal
 def test_an_inner_span_ending_after_its_parent_is_still_its_step(policy: str, played: Any) -> None:
     """It was judged as a step of its own (the parent found it still open): max_depth=1 cut live, at the inner
     span, a run the backtest allows; latency and token rules named the inner span, not the step the store shows."""
-    live, _, ws = played("inner ends late")
-    heard = live[policy][0]
-    said = _said(PAIR_POLICIES[policy], ws)
+    group = played("out of order")
+    heard, run = group.live["inner ends late"][policy][0], group.runs["inner ends late"]
+    said = {d for d in group.said(policy) if d[0] == run}
     assert heard == said
-    assert {s for _, s, _, _ in heard} <= {s for (s,) in ws.sql("SELECT step_id FROM steps").fetchall()}
+    stored = {s for (s,) in group.ws.sql("SELECT step_id FROM steps WHERE run_id = ?", [run]).fetchall()}
+    assert {s for _, s, _, _ in heard} <= stored
 
 
 def test_a_parent_whose_inner_span_never_ends_is_judged_when_the_root_ends() -> None:
@@ -195,7 +238,7 @@ def test_an_inner_span_whose_parent_never_ends_is_judged_as_the_root_the_store_k
     """The store, without the parent, keeps the inner span as a root step of its own: the guard judges it so when
     the trace's root ends (it waited for the parent's end, never judged). ('hitl latency' left out: the root that
     began the never-ending parent encloses a span to the guard, none to the store, for any span never ending.)"""
-    live, _, ws = played("parent never ends")
-    heard = live[policy][0]
-    said = _said(PAIR_POLICIES[policy], ws)
+    group = played("out of order")
+    heard, run = group.live["parent never ends"][policy][0], group.runs["parent never ends"]
+    said = {d for d in group.said(policy) if d[0] == run}
     assert heard == said

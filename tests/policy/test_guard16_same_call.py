@@ -7,7 +7,7 @@ through the SDK with fixed times, then ingested and backtested: both must name t
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -163,27 +163,51 @@ def _play(shape: list[tuple], policy: Policy) -> tuple[set, InMemorySpanExporter
     return _decisions(heard), memory
 
 
+class Played(NamedTuple):
+    live: dict[str, dict[str, set]]  # shape -> policy -> what its processor decided of the shape's run
+    runs: dict[str, str]  # shape -> its run (trace) id
+    stored: set[tuple[str, str]]  # (run, step) of every step the store keeps
+    backtest: Callable[[str], set]  # policy -> what its backtest of the store says (every shape's run)
+
+
 @pytest.fixture(scope="module")
-def played(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], tuple[dict[str, set], wb.Workspace]]:
-    """A shape played once, live, through one processor per policy on one provider, and its spans ingested
-    once: what each policy's processor decided, and the store (the shape's seven cases share the two)."""
-    done: dict[str, tuple[dict[str, set], wb.Workspace]] = {}
+def played(tmp_path_factory: pytest.TempPathFactory) -> Played:
+    """Every shape played once, live, each in a trace (a run) of its own, through one processor per policy on one
+    provider, and the spans ingested once (they were a store a shape): what each policy's processor decided of
+    each shape's run, and each policy's backtest of the store, run once (the shapes' cases share them)."""
+    heard: dict[str, list[SpanDecision]] = {name: [] for name in POLICIES}
+    provider, memory = provider_with(
+        *(
+            GuardSpanProcessor(POLICIES[name], on_cut=told.append, on_escalate=told.append)
+            for name, told in heard.items()
+        )
+    )
+    tracer = provider.get_tracer("test-system")
+    runs: dict[str, str] = {}
+    for shape, spans in SHAPES.items():
+        root = tracer.start_span(
+            "invoke_agent pricer",
+            attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "pricer"},
+            start_time=T0,
+        )
+        _write(tracer, spans, root)
+        root.end(end_time=T0 + 60 * MS)
+        runs[shape] = f"{root.get_span_context().trace_id:032x}"
+    ws, _ = store_of(memory, tmp_path_factory.mktemp("same_call"))
+    assert sorted(ws.runs()["run_id"]) == sorted(runs.values())
+    live = {
+        shape: {name: {d for d in _decisions(told) if d[0] == run} for name, told in heard.items()}
+        for shape, run in runs.items()
+    }
+    said: dict[str, set] = {}
 
-    def play(shape: str) -> tuple[dict[str, set], wb.Workspace]:
-        if shape not in done:
-            heard: dict[str, list[SpanDecision]] = {name: [] for name in POLICIES}
-            memory = _play_through(
-                SHAPES[shape],
-                *(
-                    GuardSpanProcessor(POLICIES[name], on_cut=told.append, on_escalate=told.append)
-                    for name, told in heard.items()
-                ),
-            )
-            ws, _ = store_of(memory, tmp_path_factory.mktemp("same_call"))
-            done[shape] = ({name: _decisions(told) for name, told in heard.items()}, ws)
-        return done[shape]
+    def backtest(policy: str) -> set:
+        if policy not in said:
+            said[policy] = set(not_allowed(wb.backtest(POLICIES[policy], ws, steps=True)))
+        return said[policy]
 
-    return play
+    stored = set(ws.sql("SELECT run_id, step_id FROM steps").fetchall())
+    return Played(live, runs, stored, backtest)
 
 
 decided: dict[str, int] = {}
@@ -192,14 +216,12 @@ decided: dict[str, int] = {}
 @pytest.mark.parametrize("policy", list(POLICIES))
 @pytest.mark.parametrize("shape", list(SHAPES))
 def test_a_call_written_twice_is_judged_as_the_store_keeps_it(shape: str, policy: str, played: Any) -> None:
-    live, ws = played(shape)
-    heard = live[policy]
-    said = set(not_allowed(wb.backtest(POLICIES[policy], ws, steps=True)))
+    heard, run = played.live[shape][policy], played.runs[shape]
+    said = {d for d in played.backtest(policy) if d[0] == run}
     assert heard == said
     decided[policy] = decided.get(policy, 0) + len(said)
     # every decision names a step the store shows
-    stored = {s for (s,) in ws.sql("SELECT step_id FROM steps").fetchall()}
-    assert {s for _, s, _, _ in heard} <= stored
+    assert {(r, s) for r, s, _, _ in heard} <= played.stored
 
 
 def test_the_pair_is_one_step_to_the_guard() -> None:

@@ -105,7 +105,8 @@ class System:
         """An orchestrator asking a pricing agent (a sub-agent offered as a tool; its first call fails and is
         made again), then looking the same order up ``lookups`` times; it stops when ``guard`` says so."""
         answer = "Quote: 100 x WID-7 at 14.20 USD each = 1420.00 USD."
-        with self.span("invoke_workflow quote", {"gen_ai.operation.name": "invoke_workflow"}):
+        with self.span("invoke_workflow quote", {"gen_ai.operation.name": "invoke_workflow"}) as top:
+            self.run_id = f"{top.get_span_context().trace_id:032x}"  # (the store's run id of the trace)
             with self.agent("planner", answer):
                 self.llm(call="ask_pricing")
                 with self.tool("ask_pricing", {"sku": "WID-7"}, "The unit price of WID-7 is 14.20 USD."):
@@ -163,10 +164,16 @@ def _live(
 
 
 def _live_many(
-    policies: list[Policy], args_at: str, runs: int = 1, obey: bool = False, lookups: int = 4
+    policies: list[Policy],
+    args_at: str | tuple[str, ...],
+    runs: int = 1,
+    obey: bool = False,
+    lookups: int = 4,
+    run_ids: dict[str, set[str]] | None = None,
 ) -> tuple[list[tuple[set, list, Any]], Any]:
     """``_live`` with one processor per policy on the one provider (a processor only reads spans: each hears the
-    runs as if alone); what each told, cut and is, and the spans. ``obey``: the system asks the first."""
+    runs as if alone); what each told, cut and is, and the spans. ``obey``: the system asks the first. Several
+    ``args_at``: ``runs`` runs of each at once, ``run_ids`` filled with each one's run ids."""
     heard: list[tuple[set, list, Any]] = []
     lock = threading.Lock()
     for policy in policies:
@@ -185,17 +192,23 @@ def _live_many(
         heard.append((told, cuts, GuardSpanProcessor(policy, on_cut=cut, on_escalate=escalate)))
     provider, memory = provider_with(*(guard for _, _, guard in heard))
     tracer = provider.get_tracer("test-system")
-    threads = [
-        threading.Thread(
-            target=System(tracer, T0 + i * 10_000 * MS, args_at).run,
-            args=(heard[0][2] if obey else None, lookups),
-        )
+    kinds = (args_at,) if isinstance(args_at, str) else args_at
+    systems = [
+        (kind, System(tracer, T0 + (k * runs + i) * 10_000 * MS, kind))
+        for k, kind in enumerate(kinds)
         for i in range(runs)
+    ]
+    threads = [
+        threading.Thread(target=system.run, args=(heard[0][2] if obey else None, lookups))
+        for _, system in systems
     ]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    if run_ids is not None:
+        for kind, system in systems:
+            run_ids.setdefault(kind, set()).add(system.run_id)
     return heard, memory
 
 
@@ -206,17 +219,36 @@ def _backtest(policy: Policy, memory: InMemorySpanExporter, tmp_path: Path) -> t
 
 
 @pytest.fixture(scope="module")
-def three_runs(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], tuple[dict[str, tuple], Any]]:
-    """The system run three times at once under every policy's processor (one provider), and the spans ingested,
-    once for each ``args_at``: what each policy's processor told, cut and is, and the store."""
-    done: dict[str, tuple[dict[str, tuple], Any]] = {}
+def three_runs(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[str], tuple[dict[str, tuple], set, Any]]:
+    """The system run three times at once for each ``args_at`` (six runs at once) under every policy's processor
+    (one provider), and the spans ingested once (they were a play and a store per ``args_at``): for an ``args_at``,
+    what each policy's processor told and cut of its runs, and is; its run ids; and each policy's backtest of the
+    store, run once for both (each case reads its own runs of it)."""
+    run_ids: dict[str, set[str]] = {}
+    heard, memory = _live_many(list(POLICIES.values()), ("start", "end"), runs=3, run_ids=run_ids)
+    ws, _ = store_of(memory, tmp_path_factory.mktemp("three_runs"))
+    assert set(ws.runs()["run_id"]) == run_ids["start"] | run_ids["end"]
+    backtests: dict[str, Any] = {}
 
-    def play(args_at: str) -> tuple[dict[str, tuple], Any]:
-        if args_at not in done:
-            heard, memory = _live_many(list(POLICIES.values()), args_at, runs=3)
-            ws, _ = store_of(memory, tmp_path_factory.mktemp("three_runs"))
-            done[args_at] = (dict(zip(POLICIES, heard, strict=True)), ws)
-        return done[args_at]
+    def play(args_at: str) -> tuple[dict[str, tuple], set, Any]:
+        mine = run_ids[args_at]
+        told = {
+            name: (
+                {d for d in said if d[0] in mine},
+                [c for c in cuts if c.run_id in mine],
+                guard,
+            )
+            for name, (said, cuts, guard) in zip(POLICIES, heard, strict=True)
+        }
+
+        def backtest(name: str) -> Any:
+            if name not in backtests:
+                backtests[name] = wb.backtest(POLICIES[name], ws, steps=True)
+            return backtests[name]
+
+        return told, mine, backtest
 
     return play
 
@@ -226,16 +258,17 @@ def three_runs(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], tupl
 def test_live_guard_on_spans_decides_what_the_backtest_says(name: str, args_at: str, three_runs: Any) -> None:
     # args_at="end": the tool calls' arguments come only when their spans end (OpenInference's openai-agents
     # instrumentation sets every attribute then): the retry and loop limits are checked at the span's end
-    policy = POLICIES[name]
-    heard, ws = three_runs(args_at)
+    heard, mine, backtest = three_runs(args_at)
     told, cuts, guard = heard[name]
-    report = wb.backtest(policy, ws, steps=True)
-    said = set(not_allowed(report))
+    report = backtest(name)
+    said = {d for d in not_allowed(report) if d[0] in mine}
     assert told == said
     assert told, "every policy here cuts or escalates these runs"
     assert guard.errors == 0
     # a cut is told once per run, and the run says so afterwards
-    assert len(cuts) == len({c.run_id for c in cuts}) == int((report.runs["decision"] == "cut").sum())
+    runs = report.runs[report.runs["run_id"].isin(mine)]
+    assert len(runs) == 3
+    assert len(cuts) == len({c.run_id for c in cuts}) == int((runs["decision"] == "cut").sum())
     for c in cuts:
         assert guard.should_stop(c.run_id) and guard.cut(c.run_id).rule == c.rule
         assert guard.should_stop(int(c.run_id, 16))

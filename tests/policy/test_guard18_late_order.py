@@ -27,12 +27,20 @@ MS = 1_000_000
 T0 = 1_796_131_000_000_000_000
 
 
-@pytest.mark.parametrize("budget", ["max_tool_calls_run", "max_tool_calls_agent"])
-def test_a_call_with_late_arguments_is_counted_where_it_began(budget: str, tmp_path: Path) -> None:
-    policy = Policy(budgets=Budgets(max_retries=3, **{budget: 1}))  # (max_retries reads the arguments)
-    told: list[SpanDecision] = []
-    guard = GuardSpanProcessor(policy, on_cut=told.append)
-    provider, memory = provider_with(guard)
+def test_a_call_with_late_arguments_is_counted_where_it_began(tmp_path: Path) -> None:
+    # each budget by a processor of its own on one play of the calls, the spans stored once (they were two
+    # parametrised cases, each playing and storing them; a processor only reads spans)
+    budgets = ["max_tool_calls_run", "max_tool_calls_agent"]
+    policies = [
+        Policy(budgets=Budgets(max_retries=3, **{b: 1})) for b in budgets
+    ]  # (max_retries reads the args)
+    told: list[list[SpanDecision]] = [[] for _ in budgets]
+    provider, memory = provider_with(
+        *(
+            GuardSpanProcessor(policy, on_cut=heard.append)
+            for policy, heard in zip(policies, told, strict=True)
+        )
+    )
     tracer = provider.get_tracer("app")
     root = tracer.start_span(
         "invoke_agent a",
@@ -63,7 +71,8 @@ def test_a_call_with_late_arguments_is_counted_where_it_began(budget: str, tmp_p
     root.end(end_time=T0 + 11 * MS)
 
     ws, _ = store_of(memory, tmp_path)
-    report = wb.backtest(policy, ws)
     quick_id = f"{quick.get_span_context().span_id:016x}"
-    assert report.runs["cut_step"].tolist() == [quick_id]
-    assert [(c.step_id, c.rule, c.phase) for c in told] == [(quick_id, budget, "start")]
+    for budget, policy, heard in zip(budgets, policies, told, strict=True):
+        report = wb.backtest(policy, ws)
+        assert report.runs["cut_step"].tolist() == [quick_id], budget
+        assert [(c.step_id, c.rule, c.phase) for c in heard] == [(quick_id, budget, "start")], budget

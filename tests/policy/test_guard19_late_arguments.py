@@ -36,9 +36,20 @@ def _play(
     policy: Policy, script: Any, tmp_path: Path
 ) -> tuple[list[tuple[str, str, str]], set[tuple[str, str, str]]]:
     """Play ``script(tracer, ctx)`` live; (step, action, rule) the processor told, and what the backtest says."""
-    told: list[SpanDecision] = []
-    guard = GuardSpanProcessor(policy, on_cut=told.append, on_escalate=told.append)
-    provider, memory = provider_with(guard)
+    return _play_each([policy], script, tmp_path)[0]
+
+
+def _play_each(
+    policies: list[Policy], script: Any, tmp_path: Path
+) -> list[tuple[list[tuple[str, str, str]], set[tuple[str, str, str]]]]:
+    """``_play`` of each of ``policies``: the script played once with a processor per policy on its provider (a
+    processor only reads spans: each hears them as if alone), its spans stored once."""
+    told: list[list[SpanDecision]] = [[] for _ in policies]
+    guards = [
+        GuardSpanProcessor(policy, on_cut=heard.append, on_escalate=heard.append)
+        for policy, heard in zip(policies, told, strict=True)
+    ]
+    provider, memory = provider_with(*guards)
     tracer = provider.get_tracer("app")
     root = tracer.start_span(
         "invoke_agent a",
@@ -47,10 +58,15 @@ def _play(
     )
     script(tracer, trace_api.set_span_in_context(root))
     root.end(end_time=T0 + 100 * MS)
-    assert guard.errors == 0
+    assert all(guard.errors == 0 for guard in guards)
     ws, _ = store_of(memory, tmp_path)
-    said = {(s, a, r) for _, s, a, r in not_allowed(wb.backtest(policy, ws, steps=True))}
-    return [(e.step_id, e.action, e.rule) for e in told], said
+    return [
+        (
+            [(e.step_id, e.action, e.rule) for e in heard],
+            {(s, a, r) for _, s, a, r in not_allowed(wb.backtest(policy, ws, steps=True))},
+        )
+        for policy, heard in zip(policies, told, strict=True)
+    ]
 
 
 def _id(span: Any) -> str:
@@ -60,13 +76,13 @@ def _id(span: Any) -> str:
 CUT_RETRY = Policy(budgets=Budgets(max_retries=0), hitl=(HitlRule(signal="latency_ms", threshold=0.5),))
 
 
-@pytest.mark.parametrize("policy", [RETRIES, CUT_RETRY], ids=["hitl", "max_retries"])
-def test_a_retry_without_arguments_is_judged_where_it_began(policy: Policy, tmp_path: Path) -> None:
+def test_a_retry_without_arguments_is_judged_where_it_began(tmp_path: Path) -> None:
     # AutoGen's shape (the real autogen_rr trace): the tool's spans never give arguments; the failed call is
     # tried again, and an LLM span begun before the retry ends while it runs. The backtest judges the retry
     # where it began: the LLM span's end reads retries = 1 and escalates (hitl), or comes after the cut and is
     # not decided (max_retries). Judged only at its end (waiting for arguments that never come), the retry
-    # escalated alone, or was cut after the LLM span's end had escalated on its latency.
+    # escalated alone, or was cut after the LLM span's end had escalated on its latency. (Both policies on one play
+    # of the spans, a processor each: they were two parametrised cases, each playing and storing them.)
     spans: dict[str, Any] = {}
 
     def script(tracer: Any, ctx: Any) -> None:
@@ -88,15 +104,13 @@ def test_a_retry_without_arguments_is_judged_where_it_began(policy: Policy, tmp_
         again.end(end_time=T0 + 6 * MS)
         spans.update(first=first, llm=llm, again=again)
 
-    told, said = _play(policy, script, tmp_path)
-    if policy is RETRIES:
-        rule = "hitl:retries>=1"
-        assert said == {(_id(spans["llm"]), "escalate", rule), (_id(spans["again"]), "escalate", rule)}
-        assert told == [(_id(spans["llm"]), "escalate", rule), (_id(spans["again"]), "escalate", rule)]
-    else:
-        latency = ("escalate", "hitl:latency_ms>=0.5")
-        assert said == {(_id(spans["first"]), *latency), (_id(spans["again"]), "cut", "max_retries")}
-        assert told == [(_id(spans["first"]), *latency), (_id(spans["again"]), "cut", "max_retries")]
+    (told, said), (cut_told, cut_said) = _play_each([RETRIES, CUT_RETRY], script, tmp_path)
+    rule = "hitl:retries>=1"  # (hitl)
+    assert said == {(_id(spans["llm"]), "escalate", rule), (_id(spans["again"]), "escalate", rule)}
+    assert told == [(_id(spans["llm"]), "escalate", rule), (_id(spans["again"]), "escalate", rule)]
+    latency = ("escalate", "hitl:latency_ms>=0.5")  # (max_retries)
+    assert cut_said == {(_id(spans["first"]), *latency), (_id(spans["again"]), "cut", "max_retries")}
+    assert cut_told == [(_id(spans["first"]), *latency), (_id(spans["again"]), "cut", "max_retries")]
 
 
 LIMIT = pytest.mark.xfail(

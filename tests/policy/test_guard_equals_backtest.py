@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 import pytest
 from _deep import deep
@@ -311,6 +312,18 @@ def sk_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[wb.Workspace, st
     return ws, run_id
 
 
+_SK_BACKTESTS: dict[int, Any] = {}
+
+
+def _sk_backtest(policy: Policy, ws: wb.Workspace) -> Any:
+    """The policy's backtest of the module's one SK store (read only), run once for its two cases (with depths and
+    without: the live side differs, the backtest not)."""
+    key = LIVE_POLICIES.index(policy)
+    if key not in _SK_BACKTESTS:
+        _SK_BACKTESTS[key] = wb.backtest(policy, ws, steps=True)
+    return _SK_BACKTESTS[key]
+
+
 @pytest.mark.parametrize("depths", [True, False], ids=["with depths", "no depths"])
 @pytest.mark.parametrize("policy", LIVE_POLICIES, ids=range(len(LIVE_POLICIES)))
 def test_guard_hearing_nested_spans_end_decides_what_the_backtest_says(
@@ -320,7 +333,7 @@ def test_guard_hearing_nested_spans_end_decides_what_the_backtest_says(
     # enclose the calls. The backtest reads no latency at them; the live guard, hearing each end after its
     # children's, read the root's 257 ms (a max_step_latency_ms of 200 cut the run at its very end).
     ws, run_id = sk_store
-    report = wb.backtest(policy, ws, steps=True)
+    report = _sk_backtest(policy, ws)
     expected = [
         (s, p, a, None if r is None or r != r else r)
         for _, s, _, p, a, r in report.steps.itertuples(index=False, name=None)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 import workbench as wb
 
 T0 = 1_796_131_000_000_000_000
@@ -114,8 +116,18 @@ def _store(tmp_path: Path) -> tuple[wb.Workspace, str]:
     return ws, writer
 
 
-def test_a_step_latency_breaker_on_the_root_span_prevents_nothing(tmp_path: Path) -> None:
-    ws, _ = _store(tmp_path)
+@pytest.fixture(scope="module")
+def _built(tmp_path_factory: pytest.TempPathFactory) -> wb.Workspace:
+    """The store built once for the module (an ingest and a label); each test reads a copy of its own."""
+    return _store(tmp_path_factory.mktemp("real12"))[0]
+
+
+@pytest.fixture
+def ws(_built: wb.Workspace) -> wb.Workspace:
+    return _built.copy()
+
+
+def test_a_step_latency_breaker_on_the_root_span_prevents_nothing(ws: wb.Workspace) -> None:
     # every leaf step ends within 165 ms; only the root (257 ms) and the analyst's loop span (213 ms),
     # which enclose other steps, are longer
     policy = wb.Policy.from_dict(
@@ -126,14 +138,12 @@ def test_a_step_latency_breaker_on_the_root_span_prevents_nothing(tmp_path: Path
     assert report.summary["tool_calls_saved"] == 0
 
 
-def test_suggested_step_latency_limit_is_a_leaf_steps(tmp_path: Path) -> None:
-    ws, _ = _store(tmp_path)
+def test_suggested_step_latency_limit_is_a_leaf_steps(ws: wb.Workspace) -> None:
     table = wb.suggest_limits(ws).table.set_index("rule")
     assert table.loc["max_step_latency_ms", "max"] < 200
 
 
-def test_latency_sweep_catches_the_failure_only_on_a_step_ended_before_it(tmp_path: Path) -> None:
-    ws, _ = _store(tmp_path)
+def test_latency_sweep_catches_the_failure_only_on_a_step_ended_before_it(ws: wb.Workspace) -> None:
     curve = wb.sweep_thresholds(ws, signal="latency_ms").curve
     caught = curve[curve.failures_caught > 0]
     assert caught.threshold.max() < 200

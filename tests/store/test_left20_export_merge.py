@@ -63,38 +63,34 @@ def _store_from(path: Path, lines: list[str]) -> wb.Workspace:
     return ws
 
 
-def test_the_same_step_read_from_another_path_adds_nothing(tmp_path: Path) -> None:
-    lines = [json.dumps(r) for r in _records()]
-    here = _store_from(tmp_path / "here" / "runs.jsonl", lines)
-    # the same log, copied elsewhere with a blank line first: every step's file and line differ
-    there = _store_from(tmp_path / "there" / "copy.jsonl", ["", *lines])
+def test_the_same_step_read_from_another_path_adds_nothing_and_one_that_differs_is_named(
+    tmp_path: Path,
+) -> None:
+    # (one merge: they were two tests, test_the_same_step_read_from_another_path_adds_nothing and
+    # test_a_step_that_differs_names_the_columns_and_the_stored_copy, each building both stores and an export)
+    recs = _records()
+    here = _store_from(tmp_path / "here" / "runs.jsonl", [json.dumps(r) for r in recs])
+    recs[2]["output"] = "13.75"  # r1's s2: the price said otherwise
+    # the same log, copied elsewhere with a blank line first (every step's file and line differ), s2 edited
+    there = _store_from(tmp_path / "there" / "copy.jsonl", ["", *(json.dumps(r) for r in recs)])
     assert (
         there.sql("SELECT min(line) FROM steps").fetchall()
         != here.sql("SELECT min(line) FROM steps").fetchall()
     )
     before = here.sql("SELECT * FROM steps ORDER BY run_id, step_id").fetchall()
     rep = here.ingest(there.export(tmp_path / "export"), progress=False)
-    # old code: 6 steps quarantined as "differs from the stored step"
-    assert (rep.read, rep.stored, rep.quarantined, rep.added) == (6, 6, 0, 0)
-    assert here.sql("SELECT count(*) FROM quarantine").fetchall()[0][0] == 0
-    assert (
-        here.sql("SELECT * FROM steps ORDER BY run_id, step_id").fetchall() == before
-    )  # the stored rows kept
-
-
-def test_a_step_that_differs_names_the_columns_and_the_stored_copy(tmp_path: Path) -> None:
-    recs = _records()
-    here = _store_from(tmp_path / "here" / "runs.jsonl", [json.dumps(r) for r in recs])
-    recs[2]["output"] = "13.75"  # r1's s2: the price said otherwise
-    there = _store_from(tmp_path / "there" / "runs.jsonl", [json.dumps(r) for r in recs])
-    rep = here.ingest(there.export(tmp_path / "export"), progress=False)
-    assert (rep.read, rep.stored, rep.quarantined) == (6, 5, 1)
+    # old code: all 6 steps quarantined as "differs from the stored step"; now only the one whose output differs
+    assert (rep.read, rep.stored, rep.quarantined, rep.added) == (6, 5, 1, 0)
+    assert here.sql("SELECT count(*) FROM quarantine").fetchall()[0][0] == 1
     (reason,) = here.sql("SELECT reason FROM quarantine WHERE source = 'export'").fetchall()[0]
     assert "step s2 of run r1 differs from the stored step" in reason
     assert f"stored from {tmp_path / 'here' / 'runs.jsonl'} line 3" in reason and " in output " in reason
     assert here.sql("SELECT output FROM steps WHERE run_id = 'r1' AND step_id = 's2'").fetchall() == [
         ("12.50",)
     ]
+    assert (
+        here.sql("SELECT * FROM steps ORDER BY run_id, step_id").fetchall() == before
+    )  # the stored rows kept
 
 
 def _forge(folder: Path, table: str, select: str) -> Path:

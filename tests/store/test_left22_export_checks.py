@@ -39,58 +39,75 @@ def test_the_ingest_refuses_an_id_past_its_field_limit(tmp_path: Path) -> None:
     assert rep.quarantined == 1 and f"field 'step_id' is {MAX_FIELD_BYTES + 1} bytes (limit" in rep.errors[0]
 
 
-@pytest.mark.parametrize("column", ["step_id", "run_id"])
-def test_a_step_id_past_the_ingests_limit_is_quarantined(tmp_path: Path, column: str) -> None:
+def test_a_step_id_or_run_id_past_the_ingests_limit_is_quarantined(tmp_path: Path) -> None:
+    # Both forgeries in one merge, each on a step of its own (they were two cases, a merge each): r1's s2 given a
+    # step id past the limit, r2's s2 a run id past it; each costs only its own row.
     folder = _export(tmp_path)
     long = f"repeat('x', {MAX_FIELD_BYTES + 1})"
     f = _forge(
         folder,
         "steps",
-        f"* REPLACE (CASE WHEN run_id = 'r1' AND step_id = 's2' THEN {long} ELSE {column} END AS {column})",
+        f"* REPLACE (CASE WHEN run_id = 'r1' AND step_id = 's2' THEN {long} ELSE step_id END AS step_id, "
+        f"CASE WHEN run_id = 'r2' AND step_id = 's2' THEN {long} ELSE run_id END AS run_id)",
     )
-    row = _rows(f, "length(step_id) > 100 OR length(run_id) > 100")[0]
+    rows = {column: _rows(f, f"length({column}) > 100")[0] for column in ("step_id", "run_id")}
     ws, rep = _merged(folder)
-    assert (rep.stored, rep.quarantined) == (5, 2)  # (the export's own broken line, and this step)
-    assert [e for e in rep.errors if "bytes (limit" in e] == [
-        f"{f}:{row}: step {'x' * 512 if column == 'step_id' else 's2'} of run "
-        f"{'r1' if column == 'step_id' else 'x' * 512}: field {column} is {MAX_FIELD_BYTES + 1} bytes "
-        f"(limit {MAX_FIELD_BYTES})"
-    ]
+    assert (rep.stored, rep.quarantined) == (4, 3)  # (the export's own broken line, and these two steps)
+    limit = f"{MAX_FIELD_BYTES + 1} bytes (limit {MAX_FIELD_BYTES})"
+    assert sorted(e for e in rep.errors if "bytes (limit" in e) == sorted(
+        [
+            f"{f}:{rows['step_id']}: step {'x' * 512} of run r1: field step_id is {limit}",
+            f"{f}:{rows['run_id']}: step s2 of run {'x' * 512}: field run_id is {limit}",
+        ]
+    ), rep.errors
     assert ws.sql("SELECT max(length(run_id)), max(length(step_id)) FROM steps").fetchall() == [(2, 2)]
-    # its quarantine row keeps the ids as the ingest's does: cut to 512 characters
-    assert ws.sql(f"SELECT length({column}) FROM quarantine WHERE source = 'export'").fetchall() == [(512,)]
+    # their quarantine rows keep the ids as the ingest's does: cut to 512 characters
+    assert sorted(
+        ws.sql("SELECT length(step_id), length(run_id) FROM quarantine WHERE source = 'export'").fetchall()
+    ) == [(2, 512), (512, 2)]
 
 
-def test_a_run_id_past_the_limit_costs_its_run_row(tmp_path: Path) -> None:
+# A run row forged (r1's, r2's): (the column, the value it is given, the reason's words). Each merge forges both
+# rows, each in its own way (they were four cases, a merge each); a refused run row costs only itself.
+RUN_ROWS = {
+    "attributes array, attributes number": (
+        ("attributes", "'[1, 2]'", "run: field attributes must be a JSON object (got array)"),
+        ("attributes", "'7'", "run: field attributes must be a JSON object (got ubigint)"),
+    ),
+    "attributes text, long run id": (
+        ("attributes", "'\"x\"'", "run: field attributes must be a JSON object (got varchar)"),
+        (
+            "run_id",
+            f"repeat('y', {MAX_FIELD_BYTES + 1})",
+            f"run: field run_id is {MAX_FIELD_BYTES + 1} bytes (limit {MAX_FIELD_BYTES})",
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("pair", list(RUN_ROWS))
+def test_run_rows_of_attributes_that_are_no_object_or_an_id_past_the_limit_cost_only_themselves(
+    tmp_path: Path, pair: str
+) -> None:
     folder = _export(tmp_path)
-    f = _forge(
-        folder,
-        "runs",
-        f"* REPLACE (CASE WHEN run_id = 'r2' THEN repeat('y', {MAX_FIELD_BYTES + 1}) "
-        "ELSE run_id END AS run_id)",
-    )
-    row = _rows(f, "length(run_id) > 100")[0]
+    forged = dict(zip(("r1", "r2"), RUN_ROWS[pair], strict=True))
+    kept = {"attributes": "attributes::VARCHAR", "run_id": "run_id"}
+    by_column: dict[str, list[str]] = {}
+    for run, (column, value, _) in forged.items():
+        by_column.setdefault(column, []).append(f"WHEN run_id = '{run}' THEN {value}")
+    replace = [f"CASE {' '.join(whens)} ELSE {kept[c]} END AS {c}" for c, whens in by_column.items()]
+    f = _forge(folder, "runs", f"* REPLACE ({', '.join(replace)})")
     ws, rep = _merged(folder)
-    assert (
-        f"{f}:{row}: run: field run_id is {MAX_FIELD_BYTES + 1} bytes (limit {MAX_FIELD_BYTES})" in rep.errors
-    )
-    assert ws.sql("SELECT max(length(run_id)) FROM runs").fetchall() == [(2,)]
-
-
-@pytest.mark.parametrize("value, kind", [("'[1, 2]'", "array"), ("'7'", "ubigint"), ("'\"x\"'", "varchar")])
-def test_run_attributes_that_are_no_object_are_quarantined(tmp_path: Path, value: str, kind: str) -> None:
-    folder = _export(tmp_path)
-    f = _forge(
-        folder,
-        "runs",
-        f"* REPLACE (CASE WHEN run_id = 'r2' THEN {value} ELSE attributes::VARCHAR END AS attributes)",
-    )
-    row = _rows(f, "run_id = 'r2'")[0]
-    ws, rep = _merged(folder)
-    assert f"{f}:{row}: run: field attributes must be a JSON object (got {kind})" in rep.errors
-    # the run row costs only itself: its steps kept, its row rebuilt from them
-    assert ws.sql("SELECT run_id, attributes FROM runs ORDER BY 1").fetchall() == [("r1", None), ("r2", None)]
-    assert ws.count("steps") == 6
+    for run, (column, _, reason) in forged.items():
+        (row,) = _rows(f, "length(run_id) > 100" if column == "run_id" else f"run_id = '{run}'")
+        assert f"{f}:{row}: {reason}" in rep.errors, (pair, run, rep.errors)
+    runs = ws.sql("SELECT run_id, attributes FROM runs ORDER BY 1").fetchall()
+    assert max(len(run) for run, _ in runs) == 2, runs  # (no run id past the limit stored)
+    # a run row of attributes that are no object costs only itself: its steps kept, its row rebuilt from them
+    rebuilt = [(run, None) for run, (column, _, _) in forged.items() if column == "attributes"]
+    assert [r for r in runs if r[0] in dict(rebuilt)] == rebuilt, runs
+    for run, _ in rebuilt:
+        assert ws.sql("SELECT count(*) FROM steps WHERE run_id = ?", [run]).fetchall() == [(3,)], run
 
 
 _DRIFT: list[Path] = []  # the export before its forgery, built once per process (copied per test)
@@ -129,8 +146,8 @@ def _build_drift_export(tmp_path: Path) -> Path:
 def test_finding_attributes_that_are_no_object_are_quarantined_and_drift_delay_reads_the_rest(
     tmp_path: Path,
 ) -> None:
-    good, _ = _merged(_drift_export(tmp_path / "good", "attributes::VARCHAR"))
-    assert wb.drift_delay(good)["found"].tolist() == [True]
+    # (the export of a finding whose attributes are an object, merged, drift_delay finding its drift: the test below,
+    # on its merge of that export)
     ws, rep = _merged(_drift_export(tmp_path / "bad", "'[1, 2]'"))
     # stored, this row made drift_delay raise TypeError (list indices must be integers or slices, not str)
     assert (
@@ -152,6 +169,8 @@ def test_a_label_or_finding_copied_by_hand_is_stored_once(tmp_path: Path) -> Non
         Path(f"{f}.new").replace(f)
     ws, rep = _merged(folder)
     assert ws.count("labels") == 1 and ws.count("findings") == 1
+    # the finding kept, its attributes an object: drift_delay reads its drift (the good case of the test above)
+    assert wb.drift_delay(ws)["found"].tolist() == [True]
     twice = sorted(e.split(": ", 1)[1] for e in rep.errors)
     assert twice == [
         "finding: drift finding of run r1 given twice in the export (the first is kept)",
