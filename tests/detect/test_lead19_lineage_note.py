@@ -6,6 +6,7 @@ The store is the SK group chat shape of test_silent13 (real12's OTLP JSON) with 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from test_silent13_replaced_numbers import STOCK, _write
@@ -15,11 +16,9 @@ from workbench._lineage_note import lineage_disagreements, lineage_note
 from workbench.detect import detect
 
 
-@pytest.fixture(scope="module")
-def detected(tmp_path_factory: pytest.TempPathFactory) -> tuple[wb.Workspace, str]:
-    """The run, detected, once for the module: each test writes its verdicts into a copy of its own
-    (``Workspace.copy()``; a store and a detect each before, suite54)."""
-    path = tmp_path_factory.mktemp("lead19") / "sk.otlp.jsonl"
+def _store(tmp_path: Path) -> tuple[wb.Workspace, str]:
+    """The run, detected, in a store of its own (test_attack15_lineage_note and the widgets' ux15 build theirs)."""
+    path = tmp_path / "sk.otlp.jsonl"
     _write(
         path,
         "WID-7: 120 units at LIS, 80 at OPO; restock in 14 days.",
@@ -33,6 +32,13 @@ def detected(tmp_path_factory: pytest.TempPathFactory) -> tuple[wb.Workspace, st
     silent = found[found.detector == "silent_failure"]
     assert list(zip(silent.agent, silent.severity, strict=True)) == [("writer", "critical")]
     return ws, ws.sql("SELECT run_id FROM runs").fetchall()[0][0]
+
+
+@pytest.fixture(scope="module")
+def detected(tmp_path_factory: pytest.TempPathFactory) -> tuple[wb.Workspace, str]:
+    """The run, detected, once for the module: each test writes its verdicts into a copy of its own
+    (``Workspace.copy()``; a store and a detect each before, suite54)."""
+    return _store(tmp_path_factory.mktemp("lead19"))
 
 
 @pytest.fixture()
