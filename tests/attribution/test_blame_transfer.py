@@ -95,7 +95,11 @@ def test_portable_features_say_who_first_stated_the_final_value(two_systems) -> 
 
 def test_save_load_round_trip_is_json_and_scores_the_same(two_systems, portable, tmp_path) -> None:
     ws, alpha, beta = two_systems
-    trees = BlameModel(features="portable", estimator="trees", n_estimators=20).fit(ws, alpha[:40])
+    # (uncalibrated trees: the calibration is a model of its own, saved and loaded the same whatever the scorer, and
+    # `portable`'s calibration makes that round trip; five more boosters here checked nothing more, suite54)
+    trees = BlameModel(features="portable", estimator="trees", n_estimators=20, calibration_cv=None).fit(
+        ws, alpha[:40]
+    )
     for est, model in (("linear", portable), ("trees", trees)):
         path = model.save(tmp_path / f"{est}.json", provenance={"note": "test"})
         doc = json.loads(path.read_text())
@@ -149,7 +153,8 @@ def test_pretrained_model_ships_loads_cleanly_and_refines(two_systems) -> None:
     assert len(pred) == len(beta) and pred["agent"].notna().all()
     assert pred["agent_confidence"].between(0, 1).all()
     # Refining: the shipped model's log-odds become a feature of a model fitted on the user's runs.
-    refined = wb.BlameModel.pretrained().fit(ws, alpha)
+    # (without the confidence calibration, five more fits: it moves no rank, so not step_acc; suite54)
+    refined = wb.BlameModel.pretrained().set_params(calibration_cv=None).fit(ws, alpha)
     assert "prior_logit" in refined.feature_names_in_ and refined.prior_ is not None
     acc = evaluate_attribution(ws, "blame_model", model=refined, run_ids=beta).iloc[0]
     assert acc["step_acc"] >= 0.8
@@ -173,7 +178,8 @@ def test_long_single_agent_span_trees_rank_annotated_error_spans_first(tmp_path)
     train, test = _span_store(tmp_path, 30, 1), _span_store(tmp_path, 15, 2)
     moves = BlameModel().frame(test)
     assert moves.groupby("run_id").size().min() >= 24  # long traces: 2 leaf spans per step
-    model = BlameModel().fit(train)
+    # (without the confidence calibration, five more fits: it moves no rank, so not the ranks checked; suite54)
+    model = BlameModel(calibration_cv=None).fit(train)
     row = evaluate_attribution(test, "blame_model", model=model).iloc[0]
     # Generated errors are plain to see (status, error text, made-up values): the ranking must find them.
     assert row["step_acc"] >= 0.8 and row["step_top3"] >= 0.9

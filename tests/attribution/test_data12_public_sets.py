@@ -163,7 +163,8 @@ def test_runs_labelled_with_an_agent_alone_teach_the_model(tmp_path: Path) -> No
     ws.ingest(str(tmp_path / "beta" / "*.json"), progress=False)
     beta = [r for (r,) in ws.sql("SELECT run_id FROM runs ORDER BY 1").fetchall() if r not in set(alpha)]
     assert culprit_labels(ws, alpha)["step_id"].isna().all()
-    model = BlameModel(features="portable").fit(ws, alpha)
+    # (without the confidence calibration, five more fits: it moves no rank, so not agent_acc; suite54)
+    model = BlameModel(features="portable", calibration_cv=None).fit(ws, alpha)
     assert model.n_runs_ == 60
     table = evaluate_attribution(ws, ["blame_model", "random"], model=model, run_ids=beta).set_index("method")
     assert table.loc["blame_model", "agent_acc"] > table.loc["random", "agent_acc"] + 0.2

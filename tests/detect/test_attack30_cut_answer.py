@@ -8,6 +8,7 @@ critical silent_failure on a run whose answer was right."""
 
 from __future__ import annotations
 
+import pytest
 from _runs import RunBuilder, _hits, _ws
 
 import workbench as wb
@@ -17,8 +18,8 @@ ANSWER = (
 )
 
 
-def _run(draft: str, answer: str) -> RunBuilder:
-    run = RunBuilder("r", task="quote a widget", outcome="success")
+def _run(draft: str, answer: str, run_id: str = "r") -> RunBuilder:
+    run = RunBuilder(run_id, task="quote a widget", outcome="success")
     run.add(
         kind="tool",
         agent="researcher",
@@ -32,21 +33,33 @@ def _run(draft: str, answer: str) -> RunBuilder:
     return run
 
 
-def test_an_answer_ending_in_an_ellipsis_as_said_is_the_answer() -> None:
-    draft = "Draft: order is confirmed and we will keep you posted. Note: supplier list price 41.20 USD, not quoted."
-    findings = wb.detect(_ws(_run(draft, ANSWER + "...")), detectors=["silent_failure"])
-    assert _hits(findings, "silent_failure") == []
+DRAFT = (
+    "Draft: order is confirmed and we will keep you posted. Note: supplier list price 41.20 USD, not quoted."
+)
+SAID = "Quote for the customer: the widget costs 41.20 USD. Your order is confirmed."
+# (the cut the rule is for: the repr of the result, its text cut; the writer's reply says it in full)
+CUT = (
+    "StopEvent(result=AgentOutput(response=ChatMessage(role=<MessageRole.ASSISTANT: 'assistant'>, "
+    "blocks=[TextBlock(block_type='text', text='" + SAID[:40] + "..."
+)
 
 
-def test_an_answer_cut_by_its_tracer_is_still_read_whole() -> None:
-    """(the cut the rule is for: the repr of the result, its text cut; the writer's reply says it in full)"""
-    said = "Quote for the customer: the widget costs 41.20 USD. Your order is confirmed."
-    cut = (
-        "StopEvent(result=AgentOutput(response=ChatMessage(role=<MessageRole.ASSISTANT: 'assistant'>, "
-        "blocks=[TextBlock(block_type='text', text='" + said[:40] + "..."
-    )
-    run = _run("Looking the price up.", said)
-    run.answer(cut)
-    hits = _hits(wb.detect(_ws(run), detectors=["silent_failure"]), "silent_failure")
-    assert [(h["agent"], h["severity"]) for h in hits] == [("writer", "critical")]
-    assert "41.20" in hits[0]["detail"]
+@pytest.fixture(scope="module")
+def hits() -> dict[str, list[dict]]:
+    """Each run's silent_failure hits, the two runs in one store detected once (a store and a detect each before,
+    suite54)."""
+    ellipsis = _run(DRAFT, ANSWER + "...", "ellipsis")
+    cut = _run("Looking the price up.", SAID, "cut")
+    cut.answer(CUT)
+    found = _hits(wb.detect(_ws(ellipsis, cut), detectors=["silent_failure"]), "silent_failure")
+    return {r: [h for h in found if h["run_id"] == r] for r in ("ellipsis", "cut")}
+
+
+def test_an_answer_ending_in_an_ellipsis_as_said_is_the_answer(hits: dict[str, list[dict]]) -> None:
+    assert hits["ellipsis"] == []
+
+
+def test_an_answer_cut_by_its_tracer_is_still_read_whole(hits: dict[str, list[dict]]) -> None:
+    cut = hits["cut"]
+    assert [(h["agent"], h["severity"]) for h in cut] == [("writer", "critical")]
+    assert "41.20" in cut[0]["detail"]

@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
+import pytest
+
 import workbench as wb
 
 T0 = 1_796_260_030_603_837_043
@@ -77,17 +80,40 @@ def _pipeline(tmp_path: Path, tool: str, answer: str) -> Path:
     return path
 
 
-def test_an_agents_tool_named_like_the_agent_backs_its_answer(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def found(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[list[str], pd.DataFrame]]:
+    """Per answer, its run's agents and silent_failure findings: the two pipelines as two traces (the second's id
+    told apart) in one store, detected once (a store and a detect each before, suite54)."""
+    folder = tmp_path_factory.mktemp("attack31")
+    paths = {}
+    for name, answer, trace in (
+        ("right", "The widget costs 14.20 USD.", None),
+        ("made_up", "The widget costs 41.20 USD.", "AUx+259gIVwJVWxZcwxDcw=="),
+    ):
+        (folder / name).mkdir()
+        paths[name] = _pipeline(folder / name, "pricer", answer)
+        if trace:
+            paths[name].write_text(paths[name].read_text().replace("AUx+259gIVwJVWxZcwxDcg==", trace))
+    ws = wb.open()
+    ws.ingest([str(p) for p in paths.values()], progress=False)
+    hits = wb.detect(ws, detectors=["silent_failure"])
+    out = {}
+    for name, path in paths.items():
+        ((run,),) = ws.sql("SELECT DISTINCT run_id FROM steps WHERE file = ?", [str(path)]).fetchall()
+        out[name] = (ws.steps(run).agent.dropna().tolist(), hits[hits.run_id == run].reset_index(drop=True))
+    return out
+
+
+def test_an_agents_tool_named_like_the_agent_backs_its_answer(
+    found: dict[str, tuple[list[str], pd.DataFrame]],
+) -> None:
     """(a tool named otherwise, get_price, backs it too: the real run's right variant, test_real31_framework_fixtures)"""
-    ws = wb.open()
-    ws.ingest(_pipeline(tmp_path, "pricer", "The widget costs 14.20 USD."), progress=False)
-    assert ws.steps(ws.runs().run_id[0]).agent.dropna().tolist() == ["pricer"]
-    assert wb.detect(ws, detectors=["silent_failure"]).empty
+    agents, hits = found["right"]
+    assert agents == ["pricer"]
+    assert hits.empty
 
 
-def test_a_made_up_price_is_still_found(tmp_path: Path) -> None:
-    ws = wb.open()
-    ws.ingest(_pipeline(tmp_path, "pricer", "The widget costs 41.20 USD."), progress=False)
-    found = wb.detect(ws, detectors=["silent_failure"])
-    assert list(zip(found.agent, found.severity, strict=True)) == [("pricer", "critical")]
-    assert "41.20 (unsupported)" in found.detail.iloc[0]
+def test_a_made_up_price_is_still_found(found: dict[str, tuple[list[str], pd.DataFrame]]) -> None:
+    _, hits = found["made_up"]
+    assert list(zip(hits.agent, hits.severity, strict=True)) == [("pricer", "critical")]
+    assert "41.20 (unsupported)" in hits.detail.iloc[0]

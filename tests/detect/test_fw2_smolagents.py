@@ -142,19 +142,15 @@ def _run(path: Path, census: str, answer: str) -> None:
     path.write_text(json.dumps(doc) + "\n", encoding="utf-8")
 
 
-def _silent(tmp_path: Path, census: str, answer: str) -> list[str]:
-    path = tmp_path / "smolagents_managed.otlp.jsonl"
-    _run(path, census, answer)
-    ws = wb.open()
-    assert ws.ingest(path).quarantined == 0
-    assert ws.sql("SELECT reported_outcome FROM runs").fetchall() == [("success",)]
-    hits = detect(ws, detectors=["silent_failure"])
-    return list(hits.loc[hits["detector"] == "silent_failure", "detail"])
+# final_answer hands back its argument: no backend record, so it cannot support the 5.4 million
+MADE_UP = ("545,000", "Lisbon has 5.4 million inhabitants.")
+TOO_FAR = ("5,462,000", "Lisbon has 5.4 million inhabitants.")
 
 
-def test_a_number_the_manager_made_up_is_caught_though_final_answer_echoes_it(tmp_path: Path) -> None:
-    # final_answer hands back its argument: no backend record, so it cannot support the 5.4 million
-    found = _silent(tmp_path, "545,000", "Lisbon has 5.4 million inhabitants.")
+def test_a_number_the_manager_made_up_is_caught_though_final_answer_echoes_it(
+    scaled: dict[tuple[str, str], list[str]],
+) -> None:
+    found = scaled[MADE_UP]
     assert len(found) == 1 and "final answer 5.4 million (unsupported)" in found[0], found
     # the manager's run span carries smolagents.* attributes: its agent is ToolCallingAgent (_framework_agents.smolagents_agent)
     assert "first stated by ToolCallingAgent at" in found[0]
@@ -191,10 +187,10 @@ SCALED = [
 def scaled(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], list[str]]:
     """Each (census, answer) run as a trace of its own (its id told apart), read in one call and detected once (a
     run's findings come from its own steps: a store each, as until suite49, found the same): per case, its run's
-    silent_failure details."""
+    silent_failure details. The made-up and the rounded-too-far cases too (suite54: a store and a detect each)."""
     folder = tmp_path_factory.mktemp("scaled")
     paths = {}
-    for n, case in enumerate(SCALED):
+    for n, case in enumerate([*SCALED, MADE_UP, TOO_FAR]):
         paths[case] = folder / f"smolagents_managed_{n}.otlp.jsonl"
         _run(paths[case], *case)
         paths[case].write_text(
@@ -206,7 +202,7 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], li
     ws = wb.open()
     assert ws.ingest([str(p) for p in paths.values()]).quarantined == 0
     assert ws.sql("SELECT DISTINCT reported_outcome FROM runs").fetchall() == [("success",)]
-    assert ws.count("runs") == len(SCALED)
+    assert ws.count("runs") == len(SCALED) + 2
     hits = detect(ws, detectors=["silent_failure"])
     out = {}
     for case, path in paths.items():
@@ -223,6 +219,6 @@ def test_the_backends_number_written_with_a_scale_word_is_supported(
     assert scaled[census, answer] == []
 
 
-def test_a_scale_word_rounding_too_far_is_unsupported(tmp_path: Path) -> None:
-    found = _silent(tmp_path, "5,462,000", "Lisbon has 5.4 million inhabitants.")
+def test_a_scale_word_rounding_too_far_is_unsupported(scaled: dict[tuple[str, str], list[str]]) -> None:
+    found = scaled[TOO_FAR]
     assert len(found) == 1 and "5.4 million (unsupported)" in found[0], found

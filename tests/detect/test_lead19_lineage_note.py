@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from test_silent13_replaced_numbers import STOCK, _write
 
 import workbench as wb
@@ -15,7 +16,8 @@ from workbench._lineage_note import lineage_disagreements, lineage_note
 from workbench.detect import detect
 
 
-def _store(tmp_path: Path):  # noqa: ANN202
+def _store(tmp_path: Path) -> tuple[wb.Workspace, str]:
+    """The run, detected, in a store of its own (test_attack15_lineage_note and the widgets' ux15 build theirs)."""
     path = tmp_path / "sk.otlp.jsonl"
     _write(
         path,
@@ -32,6 +34,19 @@ def _store(tmp_path: Path):  # noqa: ANN202
     return ws, ws.sql("SELECT run_id FROM runs").fetchall()[0][0]
 
 
+@pytest.fixture(scope="module")
+def detected(tmp_path_factory: pytest.TempPathFactory) -> tuple[wb.Workspace, str]:
+    """The run, detected, once for the module: each test writes its verdicts into a copy of its own
+    (``Workspace.copy()``; a store and a detect each before, suite54)."""
+    return _store(tmp_path_factory.mktemp("lead19"))
+
+
+@pytest.fixture()
+def store(detected: tuple[wb.Workspace, str]) -> tuple[wb.Workspace, str]:
+    ws, run = detected
+    return ws.copy(), run
+
+
 def _verdict(ws, run: str, method: str, target: str, uncertain: bool, at: str) -> None:  # noqa: ANN001
     ws.con.execute(
         "INSERT INTO attributions (run_id, method, unit, target, value, params, created_at) "
@@ -40,8 +55,10 @@ def _verdict(ws, run: str, method: str, target: str, uncertain: bool, at: str) -
     )
 
 
-def test_a_log_only_culprit_other_than_the_first_stater_is_pointed_out(tmp_path: Path) -> None:
-    ws, run = _store(tmp_path)
+def test_a_log_only_culprit_other_than_the_first_stater_is_pointed_out(
+    store: tuple[wb.Workspace, str],
+) -> None:
+    ws, run = store
     _verdict(ws, run, "blame_model", "analyst", True, "2026-01-01 00:00:00")
     [(r, culprit, uncertain, agent, step, detail)] = lineage_disagreements(ws)
     assert (r, culprit, uncertain, agent) == (run, "analyst", True, "writer")
@@ -51,8 +68,8 @@ def test_a_log_only_culprit_other_than_the_first_stater_is_pointed_out(tmp_path:
     assert step in note
 
 
-def test_no_note_when_they_agree_or_a_replay_decided(tmp_path: Path) -> None:
-    ws, run = _store(tmp_path)
+def test_no_note_when_they_agree_or_a_replay_decided(store: tuple[wb.Workspace, str]) -> None:
+    ws, run = store
     assert lineage_note(ws) == ""  # no verdict yet
     _verdict(ws, run, "blame_model", "writer", False, "2026-01-01 00:00:00")
     assert lineage_note(ws) == ""  # the model agrees with the finding

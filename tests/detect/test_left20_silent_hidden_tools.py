@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import workbench as wb
 
 T0 = 1_767_225_600_000_000_000
@@ -23,7 +25,7 @@ def _msg(role: str, text: str, meta: str = "{}") -> str:
     )
 
 
-def _run(said: str) -> list[dict]:
+def _run(said: str, run_id: str = "hs") -> list[dict]:
     """Haystack's shape: researcher (a tool call that fails, then 545000), handover, writer saying ``said``."""
     meta = "{'model': 'gpt-4o-mini-2024-07-18', 'usage': {'prompt_tokens': 160, 'completion_tokens': 14}}"
     fact = "Lisbon has 545,000 inhabitants (census 2024)."
@@ -72,12 +74,12 @@ def _run(said: str) -> list[dict]:
             json.dumps(writer),
         ),
     ]
-    recs: list[dict] = [{"record": "run", "run_id": "hs", "system": "haystack", "outcome": "success"}]
+    recs: list[dict] = [{"record": "run", "run_id": run_id, "system": "haystack", "outcome": "success"}]
     for i, (name, parent, inp, out) in enumerate(steps):
         start = T0 + i * S
         recs.append(
             {
-                "run_id": "hs",
+                "run_id": run_id,
                 "step_id": "p" if i == 0 else f"s{i}",
                 "parent_id": parent,
                 "kind": "chain",
@@ -92,24 +94,38 @@ def _run(said: str) -> list[dict]:
     return recs
 
 
-def _silent(said: str) -> list[tuple]:
+SAID = [
+    "Lisbon, home to 454,000 people, is Portugal's capital.",
+    "Lisbon, home to 545,000 people, is Portugal's capital.",
+    # Python writes such a text in double quotes (text="…'s …"), which the span's JSON escapes
+    "Lisbon's 545,000 people make it Portugal's largest city.",
+    "Lisbon's 454,000 people make it Portugal's largest city.",
+]
+
+
+@pytest.fixture(scope="module")
+def silent() -> dict[str, list[tuple]]:
+    """Each answer's silent_failure findings (severity, detail): one run an answer, in one store, one detect (a store
+    and a detect an answer before, ~0.6 CPU s each; suite54). The runs share no id; each is checked on its own."""
     ws = wb.open()
-    ws.ingest(_run(said), progress=False)
+    ws.ingest([rec for i, said in enumerate(SAID) for rec in _run(said, f"hs{i}")], progress=False)
     wb.detect(ws)
-    return ws.sql("SELECT severity, detail FROM findings WHERE detector = 'silent_failure'").fetchall()
+    rows = ws.sql(
+        "SELECT run_id, severity, detail FROM findings WHERE detector = 'silent_failure'"
+    ).fetchall()
+    return {said: [(s, d) for r, s, d in rows if r == f"hs{i}"] for i, said in enumerate(SAID)}
 
 
-def test_a_made_up_figure_is_taken_as_failed() -> None:
-    found = _silent("Lisbon, home to 454,000 people, is Portugal's capital.")
+def test_a_made_up_figure_is_taken_as_failed(silent: dict[str, list[tuple]]) -> None:
+    found = silent[SAID[0]]
     assert [s for s, _ in found] == ["critical"] and "454,000" in found[0][1]
 
 
-def test_the_right_figure_is_not_taken_as_failed() -> None:
-    assert _silent("Lisbon, home to 545,000 people, is Portugal's capital.") == []
+def test_the_right_figure_is_not_taken_as_failed(silent: dict[str, list[tuple]]) -> None:
+    assert silent[SAID[1]] == []
 
 
-def test_a_reply_with_an_apostrophe_is_read_too() -> None:
-    # Python writes such a text in double quotes (text="…'s …"), which the span's JSON escapes
-    assert _silent("Lisbon's 545,000 people make it Portugal's largest city.") == []
-    found = _silent("Lisbon's 454,000 people make it Portugal's largest city.")
+def test_a_reply_with_an_apostrophe_is_read_too(silent: dict[str, list[tuple]]) -> None:
+    assert silent[SAID[2]] == []
+    found = silent[SAID[3]]
     assert [s for s, _ in found] == ["critical"] and "454,000" in found[0][1]

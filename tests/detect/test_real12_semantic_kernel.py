@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 import workbench as wb
 from workbench.detect import detect
 
@@ -108,29 +110,51 @@ def _group_chat(path: Path, drafts: list[str]) -> None:
     tr.write(path)
 
 
-def _hits(tmp_path: Path, drafts: list[str]) -> dict[str, set[str]]:
-    path = tmp_path / "sk_groupchat.otlp.jsonl"
-    _group_chat(path, drafts)
+BOUNCED = [DRAFT] * 5
+HEADWAY = [
+    DRAFT,
+    "Draft: Q3 revenue grew 12.4 % to 8.1 million EUR, with 340 new customers in Portugal.",
+    "Draft: Q3 revenue grew 12.4 % to 8.1 million EUR; 340 new customers, 210 of them in Spain.",
+]
+
+
+@pytest.fixture(scope="module")
+def hits(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, set[str]]]:
+    """Per group chat (a trace of its own, its id told apart), detector -> the agents it named, the two chats in
+    one store detected once (a store and a detect each before; suite54)."""
+    folder = tmp_path_factory.mktemp("real12")
+    paths = {}
+    for n, (name, drafts) in enumerate({"bounced": BOUNCED, "headway": HEADWAY}.items()):
+        paths[name] = folder / f"sk_groupchat_{name}.otlp.jsonl"
+        _group_chat(paths[name], drafts)
+        paths[name].write_text(
+            paths[name]
+            .read_text("utf-8")
+            .replace("e59d4c8eeb9b0386aaa4f3c8171ece97", f"e59d4c8eeb9b0386aaa4f3c8171ece{n:02x}"),
+            "utf-8",
+        )
     ws = wb.open()
-    ws.ingest(path)
+    ws.ingest([str(p) for p in paths.values()])
     f = detect(ws)
-    return {d: set(f.loc[f.detector == d, "agent"]) for d in set(f.detector)}
+    out = {}
+    for name, path in paths.items():
+        ((run,),) = ws.sql("SELECT DISTINCT run_id FROM steps WHERE file = ?", [str(path)]).fetchall()
+        mine = f[f.run_id == run]
+        out[name] = {d: set(mine.loc[mine.detector == d, "agent"]) for d in set(mine.detector)}
+    return out
 
 
-def test_bounced_draft_is_ping_pong_when_only_the_agent_span_has_the_reply(tmp_path: Path) -> None:
+def test_bounced_draft_is_ping_pong_when_only_the_agent_span_has_the_reply(
+    hits: dict[str, dict[str, set[str]]],
+) -> None:
     # writer sends the same draft five times, reviewer asks for the same revision four times: the
     # replies live on the invoke_agent spans only (the chat spans under them say nothing)
-    hits = _hits(tmp_path, [DRAFT] * 5)
-    assert hits.get("ping_pong") == {"writer"}
-    assert hits.get("repeated_reply") == {"writer", "reviewer"}
+    bounced = hits["bounced"]
+    assert bounced.get("ping_pong") == {"writer"}
+    assert bounced.get("repeated_reply") == {"writer", "reviewer"}
 
 
-def test_drafts_that_make_headway_are_no_ping_pong(tmp_path: Path) -> None:
-    drafts = [
-        DRAFT,
-        "Draft: Q3 revenue grew 12.4 % to 8.1 million EUR, with 340 new customers in Portugal.",
-        "Draft: Q3 revenue grew 12.4 % to 8.1 million EUR; 340 new customers, 210 of them in Spain.",
-    ]
-    hits = _hits(tmp_path, drafts)
-    assert "ping_pong" not in hits
-    assert "repeated_reply" not in hits or "writer" not in hits["repeated_reply"]
+def test_drafts_that_make_headway_are_no_ping_pong(hits: dict[str, dict[str, set[str]]]) -> None:
+    headway = hits["headway"]
+    assert "ping_pong" not in headway
+    assert "repeated_reply" not in headway or "writer" not in headway["repeated_reply"]

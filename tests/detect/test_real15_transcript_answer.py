@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import workbench as wb
@@ -139,18 +140,35 @@ def _trace(path: Path, quote: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize(
-    ("quote", "flagged"),
-    [
-        ("Quote for the customer: the widget costs 14.20 USD.", True),
-        ("Quote for the customer: the widget costs 41.20 USD.", False),
-    ],
-    ids=["replaced", "grounded"],
-)
-def test_a_transcripts_answer_is_its_last_message(tmp_path: Path, quote: str, flagged: bool) -> None:
+QUOTES = {
+    "replaced": ("Quote for the customer: the widget costs 14.20 USD.", True),
+    "grounded": ("Quote for the customer: the widget costs 41.20 USD.", False),
+}
+
+
+@pytest.fixture(scope="module")
+def detected(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
+    """Each quote's run as a trace of its own (its id told apart), in one store detected once (a store and a
+    detect a quote before; suite54): per quote, its run's findings."""
+    folder = tmp_path_factory.mktemp("real15")
+    paths = {}
+    for n, (name, (quote, _)) in enumerate(QUOTES.items()):
+        paths[name] = _trace(folder / f"ag2_{name}.otlp.jsonl", quote)
+        paths[name].write_text(paths[name].read_text("utf-8").replace(TRACE, f"{TRACE[:-2]}{n:02x}"), "utf-8")
     ws = wb.open()
-    ws.ingest(_trace(tmp_path / "ag2.otlp.jsonl", quote))
+    ws.ingest([str(p) for p in paths.values()])
     f = detect(ws)
+    out = {}
+    for name, path in paths.items():
+        ((run,),) = ws.sql("SELECT DISTINCT run_id FROM steps WHERE file = ?", [str(path)]).fetchall()
+        out[name] = f[f.run_id == run]
+    return out
+
+
+@pytest.mark.parametrize("case", list(QUOTES))
+def test_a_transcripts_answer_is_its_last_message(detected: dict[str, pd.DataFrame], case: str) -> None:
+    _, flagged = QUOTES[case]
+    f = detected[case]
     silent = f[f.detector == "silent_failure"]
     if not flagged:
         assert silent.empty

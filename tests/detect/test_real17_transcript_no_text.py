@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import workbench as wb
@@ -137,17 +138,32 @@ def _trace(path: Path, transcript: list[dict]) -> Path:
     return path
 
 
-@pytest.mark.parametrize(
-    ("transcript", "flagged"),
-    [(CALLS_ONLY, False), (BLOCKS, True)],
-    ids=["tool-calls-only", "content-blocks"],
-)
-def test_only_what_a_transcript_says_is_its_answer(
-    tmp_path: Path, transcript: list[dict], flagged: bool
-) -> None:
+CASES = {"tool-calls-only": (CALLS_ONLY, False), "content-blocks": (BLOCKS, True)}
+
+
+@pytest.fixture(scope="module")
+def detected(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
+    """Each transcript's run as a trace of its own (its id told apart), in one store detected once (a store and a
+    detect a transcript before; suite54): per transcript, its run's findings."""
+    folder = tmp_path_factory.mktemp("real17")
+    paths = {}
+    for n, (name, (transcript, _)) in enumerate(CASES.items()):
+        paths[name] = _trace(folder / f"ag2_{name}.otlp.jsonl", transcript)
+        paths[name].write_text(paths[name].read_text("utf-8").replace(TRACE, f"{TRACE[:-2]}{n:02x}"), "utf-8")
     ws = wb.open()
-    ws.ingest(_trace(tmp_path / "ag2.otlp.jsonl", transcript))
+    ws.ingest([str(p) for p in paths.values()])
     f = detect(ws)
+    out = {}
+    for name, path in paths.items():
+        ((run,),) = ws.sql("SELECT DISTINCT run_id FROM steps WHERE file = ?", [str(path)]).fetchall()
+        out[name] = f[f.run_id == run]
+    return out
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_only_what_a_transcript_says_is_its_answer(detected: dict[str, pd.DataFrame], case: str) -> None:
+    _, flagged = CASES[case]
+    f = detected[case]
     silent = f[f.detector == "silent_failure"]
     if not flagged:
         assert silent.empty, list(silent.detail)

@@ -176,14 +176,6 @@ def _inventory_run(path: Path, writer_says: str, root_status: dict | None = None
     tr.write(path)
 
 
-def _store(tmp_path: Path, writer_says: str, root_status: dict | None = None):  # noqa: ANN202
-    path = tmp_path / "sk_inventory.otlp.jsonl"
-    _inventory_run(path, writer_says, root_status)
-    ws = wb.open()
-    ws.ingest(path)
-    return ws, detect(ws)
-
-
 ADDS = "Customer update: WID-7 has 120 units in stock at LIS, about 115 after today's orders."
 PAYLOAD = json.dumps(
     {
@@ -201,14 +193,21 @@ CASES = {
     "adds a figure": (ADDS, None, STOCK),
     "adds a figure, reported ok": (ADDS, OK, STOCK),
     "no number from the tool": (PAYLOAD, None, '{"sku": "WID-7", "warehouse": "LIS", "units": "plenty"}'),
+    "made up": (MADE_UP, None, STOCK),
+    # labelled failed (ws.label(run, outcome="failure")) before the detectors run
+    "made up, labelled failed": (MADE_UP, None, STOCK),
 }
 
 
 @pytest.fixture(scope="module")
-def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[object, set]]:
+def detected(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[dict[str, tuple[object, set]], dict[str, dict]]:
     """Each case's run as a trace of its own (its id told apart), read in one call and detected once (a run's
     findings come from its own steps: a store each, as until suite49, found the same): per case, its run's
-    findings and whether it is taken as failed (``{run}`` or ``set()``)."""
+    findings and whether it is taken as failed (``{run}`` or ``set()``); and per case, its run's (reported
+    outcome, outcome) and its rows of `investigate`'s flagged runs (suite54: the made-up cases had stores of
+    their own)."""
     folder = tmp_path_factory.mktemp("cases")
     paths = {}
     for n, (name, (says, status, stock)) in enumerate(CASES.items()):
@@ -222,19 +221,37 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[object, s
         )
     ws = wb.open()
     assert ws.ingest([str(p) for p in paths.values()]).quarantined == 0
-    found = detect(ws)
-    failed = set(taken_as_failed(ws))
-    out = {}
+    runs = {}
     for name, path in paths.items():
         ((run,),) = ws.sql("SELECT DISTINCT run_id FROM steps WHERE file = ?", [str(path)]).fetchall()
+        runs[name] = run
+    ws.label(runs["made up, labelled failed"], outcome="failure")
+    found = detect(ws)
+    failed = set(taken_as_failed(ws))
+    flagged = flagged_runs(ws, None)
+    out, facts = {}, {}
+    for name, run in runs.items():
         out[name] = (found[found.run_id == run], failed & {run})
+        facts[name] = {
+            "outcomes": ws.sql(
+                "SELECT reported_outcome, outcome FROM runs WHERE run_id = ?", [run]
+            ).fetchall(),
+            "flagged": [row for row in flagged if row[0] == run],
+        }
     ws.close()
-    return out
+    return out, facts
 
 
-def test_made_up_value_in_a_run_of_unknown_outcome_is_a_warning(tmp_path: Path) -> None:
-    ws, f = _store(tmp_path, MADE_UP)
-    assert ws.sql("SELECT reported_outcome, outcome FROM runs").fetchall() == [("unknown", "unknown")]
+@pytest.fixture(scope="module")
+def cases(detected: tuple[dict[str, tuple[object, set]], dict[str, dict]]) -> dict[str, tuple[object, set]]:
+    return detected[0]
+
+
+def test_made_up_value_in_a_run_of_unknown_outcome_is_a_warning(
+    detected: tuple[dict[str, tuple[object, set]], dict[str, dict]],
+) -> None:
+    (f, taken), facts = detected[0]["made up"], detected[1]["made up"]
+    assert facts["outcomes"] == [("unknown", "unknown")]
     silent = f[f.detector == "silent_failure"]
     assert len(silent) == 1
     hit = silent.iloc[0]
@@ -243,8 +260,8 @@ def test_made_up_value_in_a_run_of_unknown_outcome_is_a_warning(tmp_path: Path) 
     assert hit.detail.startswith("outcome not reported")
     assert json.loads(hit.attributes)["values"] == ["210"]
     # no claim of success, so not taken as failed; `investigate` lists it among the flagged runs
-    assert taken_as_failed(ws) == {}
-    [(run, outcome, _, detectors, _)] = flagged_runs(ws, None)
+    assert taken == set()
+    [(run, outcome, _, detectors, _)] = facts["flagged"]
     assert outcome == "unknown" and "silent_failure" in detectors
 
 
@@ -271,14 +288,8 @@ def test_reported_outcome_decides_the_finding(cases: dict, case: str, expected: 
     assert taken == set(silent.run_id)
 
 
-def test_labelled_failure_of_unknown_outcome_gets_no_silent_failure(tmp_path: Path) -> None:
-    path = tmp_path / "sk_inventory.otlp.jsonl"
-    _inventory_run(path, MADE_UP)
-    ws = wb.open()
-    ws.ingest(path)
-    (run,) = ws.sql("SELECT run_id FROM runs").fetchall()[0]
-    ws.label(run, outcome="failure")
-    f = detect(ws)
+def test_labelled_failure_of_unknown_outcome_gets_no_silent_failure(cases: dict) -> None:
+    f, _ = cases["made up, labelled failed"]
     assert "silent_failure" not in set(f.detector)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import workbench as wb
@@ -182,18 +183,18 @@ LEFT_ALONE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def left_alone(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict]]:
-    """Each answer's run as a trace of its own (its id told apart), read in one call and detected once (a run's
-    findings come from its own steps: a store each, as until suite49, found the same): per answer, its run's
-    silent_failure findings."""
-    folder = tmp_path_factory.mktemp("left_alone")
+def found_each(
+    folder: Path, cases: dict[str, tuple[str, tuple[str, str], dict | None]]
+) -> dict[str, pd.DataFrame]:
+    """Each case's run (``(writer_says, stock, root_status)``) as a trace of its own (its id told apart), read in one
+    call and detected once (a run's findings come from its own steps: a store each, as until suite49, found the
+    same): per case, its run's silent_failure findings."""
     paths = {}
-    for n, says in enumerate(LEFT_ALONE):
-        paths[says] = folder / f"sk_two_warehouses_{n}.otlp.jsonl"
-        _write(paths[says], says, STOCK)
-        paths[says].write_text(
-            paths[says]
+    for n, (key, (says, stock, root_status)) in enumerate(cases.items()):
+        paths[key] = folder / f"sk_two_warehouses_{n}.otlp.jsonl"
+        _write(paths[key], says, stock, root_status)
+        paths[key].write_text(
+            paths[key]
             .read_text("utf-8")
             .replace("5c0ffee4c8eeb9b0386aaa4f3c8171ec", f"5c0ffee4c8eeb9b0386aaa4f3c8171{n:02x}"),
             "utf-8",
@@ -202,33 +203,46 @@ def left_alone(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict]
     assert ws.ingest([str(p) for p in paths.values()]).quarantined == 0
     found = detect(ws, detectors=["silent_failure"])
     out = {}
-    for says, path in paths.items():
+    for key, path in paths.items():
         ((run,),) = ws.sql("SELECT DISTINCT run_id FROM steps WHERE file = ?", [str(path)]).fetchall()
-        out[says] = found[found.run_id == run].to_dict("records")
+        out[key] = found[found.run_id == run].reset_index(drop=True)
     ws.close()
     return out
 
 
+# the backend in prose, the answer with the unit before a key: "units_in_stock" counts units too
+LABELS = (
+    "WID-7: 120 units at LIS and 95 units at OPO.",
+    ("WID-7 at LIS: 120 units", '{"sku": "WID-7", "warehouse": "OPO", "units_in_stock": 80}'),
+    None,
+)
+REPORTED_OK = ("WID-7: 120 units at LIS, 80 at OPO; restock in 14 days.", STOCK, {"code": "STATUS_CODE_OK"})
+
+
+@pytest.fixture(scope="module")
+def left_alone(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
+    """The answers left alone, and the runs of the two tests after them (suite54: a store and a detect each
+    before), in one store: per case, its run's silent_failure findings."""
+    cases = {says: (says, STOCK, None) for says in LEFT_ALONE}
+    return found_each(
+        tmp_path_factory.mktemp("left_alone"), {**cases, "labels": LABELS, "reported_ok": REPORTED_OK}
+    )
+
+
 @pytest.mark.parametrize("says", LEFT_ALONE)
 def test_answer_repeating_the_backend_and_adding_another_kind_of_figure_is_left_alone(
-    left_alone: dict[str, list[dict]], says: str
+    left_alone: dict[str, pd.DataFrame], says: str
 ) -> None:
-    assert left_alone[says] == []
+    assert left_alone[says].to_dict("records") == []
 
 
-def test_labels_are_read_from_keys_and_units_alike(tmp_path: Path) -> None:
-    # the backend in prose, the answer with the unit before a key: "units_in_stock" counts units too
-    stock = ("WID-7 at LIS: 120 units", '{"sku": "WID-7", "warehouse": "OPO", "units_in_stock": 80}')
-    _, found = _silent(tmp_path, "WID-7: 120 units at LIS and 95 units at OPO.", stock)
+def test_labels_are_read_from_keys_and_units_alike(left_alone: dict[str, pd.DataFrame]) -> None:
+    found = left_alone["labels"]  # (LABELS)
     assert list(found.severity) == ["warning"] and "95 (unsupported)" in found.detail.iat[0]
 
 
-def test_a_reported_success_reports_every_problem_as_before(tmp_path: Path) -> None:
-    _, found = _silent(
-        tmp_path,
-        "WID-7: 120 units at LIS, 80 at OPO; restock in 14 days.",
-        root_status={"code": "STATUS_CODE_OK"},
-    )
+def test_a_reported_success_reports_every_problem_as_before(left_alone: dict[str, pd.DataFrame]) -> None:
+    found = left_alone["reported_ok"]  # (REPORTED_OK)
     assert list(found.severity) == ["critical"] and "14 (" in found.detail.iat[0]
 
 

@@ -91,45 +91,79 @@ def _trace(path: Path, answered: bool, root_ok: bool = False) -> None:
     )
 
 
-def _store(tmp_path: Path, answered: bool, root_ok: bool = False) -> wb.Workspace:
-    path = tmp_path / "openai_agents.otlp.jsonl"
-    _trace(path, answered, root_ok)
+# name -> (answered, root_ok): each a trace of its own (the SDK draws its ids), in one store
+CASES = {
+    "answered": (True, False),
+    "ended": (False, False),
+    "labelled failed": (True, False),  # labelled failed (ws.label(run, outcome="failure")) before the detect
+    "reported ok": (False, True),
+    "reported ok, answered": (True, True),
+}
+
+
+@pytest.fixture(scope="module")
+def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """Per case, its run's facts: (reported outcome, outcome), silent_failure hits, the Fallback's LLM steps and
+    whether it is taken as failed; the five runs in one store, detected once (a store and a detect each before;
+    a run's findings come from its own steps, suite54)."""
+    folder = tmp_path_factory.mktemp("silent13_unknown_errors")
+    paths = {}
+    for n, (name, (answered, root_ok)) in enumerate(CASES.items()):
+        paths[name] = folder / f"openai_agents_{n}.otlp.jsonl"
+        _trace(paths[name], answered, root_ok)
     ws = wb.open()
-    assert ws.ingest(path).quarantined == 0
-    return ws
-
-
-def test_agent_error_then_an_answer_in_a_run_of_unknown_outcome_is_a_warning(tmp_path: Path) -> None:
-    ws = _store(tmp_path, answered=True)
-    assert ws.sql("SELECT reported_outcome, outcome FROM runs").fetchall() == [("unknown", "unknown")]
+    assert ws.ingest([str(p) for p in paths.values()]).quarantined == 0
+    runs = {}
+    for name, path in paths.items():
+        ((run,),) = ws.sql("SELECT DISTINCT run_id FROM steps WHERE file = ?", [str(path)]).fetchall()
+        runs[name] = run
+    ws.label(runs["labelled failed"], outcome="failure")
     hits = detect(ws, detectors=["silent_failure"])
+    taken = set(taken_as_failed(ws))
+    out = {}
+    for name, run in runs.items():
+        out[name] = {
+            "outcomes": ws.sql(
+                "SELECT reported_outcome, outcome FROM runs WHERE run_id = ?", [run]
+            ).fetchall(),
+            "hits": hits[hits.run_id == run].reset_index(drop=True),
+            "fallback": ws.sql(
+                "SELECT step_id FROM steps WHERE run_id = ? AND agent = 'Fallback' AND kind = 'llm'", [run]
+            ).fetchall(),
+            "taken": run in taken,
+        }
+    ws.close()
+    return out
+
+
+def test_agent_error_then_an_answer_in_a_run_of_unknown_outcome_is_a_warning(cases: dict[str, dict]) -> None:
+    case = cases["answered"]
+    assert case["outcomes"] == [("unknown", "unknown")]
+    hits = case["hits"]
     assert list(zip(hits.agent, hits.severity, strict=True)) == [("Pricer", "warning")]
     detail = hits.detail.iat[0]
     assert detail.startswith(
         f"outcome not reported; Pricer ended in error: {ERROR}; the run answered after it"
     )
     attrs = json.loads(hits.attributes.iat[0])
-    fallback = ws.sql("SELECT step_id FROM steps WHERE agent = 'Fallback' AND kind = 'llm'").fetchall()[0][0]
+    fallback = case["fallback"][0][0]
     assert attrs["answer_step"] == fallback and attrs["reported_outcome"] == "unknown"
-    assert taken_as_failed(ws) == {}  # no claim of success: flagged, not taken as failed
+    assert not case["taken"]  # no claim of success: flagged, not taken as failed
 
 
-def test_agent_error_that_ended_the_run_of_unknown_outcome_is_no_silent_failure(tmp_path: Path) -> None:
+def test_agent_error_that_ended_the_run_of_unknown_outcome_is_no_silent_failure(
+    cases: dict[str, dict],
+) -> None:
     # nothing answered after the error: the caller saw the failure
-    ws = _store(tmp_path, answered=False)
-    assert detect(ws, detectors=["silent_failure"]).empty
+    assert cases["ended"]["hits"].empty
 
 
-def test_agent_error_in_a_run_labelled_failed_is_known_already(tmp_path: Path) -> None:
-    ws = _store(tmp_path, answered=True)
-    (run,) = ws.sql("SELECT run_id FROM runs").fetchall()[0]
-    ws.label(run, outcome="failure")
-    assert detect(ws, detectors=["silent_failure"]).empty
+def test_agent_error_in_a_run_labelled_failed_is_known_already(cases: dict[str, dict]) -> None:
+    assert cases["labelled failed"]["hits"].empty
 
 
 @pytest.mark.parametrize("answered", [False, True])
-def test_agent_error_in_a_run_reported_ok_stays_critical(tmp_path: Path, answered: bool) -> None:
-    ws = _store(tmp_path, answered=answered, root_ok=True)
-    hits = detect(ws, detectors=["silent_failure"])
+def test_agent_error_in_a_run_reported_ok_stays_critical(cases: dict[str, dict], answered: bool) -> None:
+    hits = cases["reported ok, answered" if answered else "reported ok"]["hits"]
     assert list(zip(hits.agent, hits.severity, strict=True)) == [("Pricer", "critical")]
     assert hits.detail.iat[0] == f"reported success, but Pricer ended in error: {ERROR}"

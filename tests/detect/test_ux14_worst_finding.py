@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 import workbench as wb
 from workbench.detect import detect
 
@@ -111,8 +113,11 @@ def write_run(path: Path, writer_says: str, failures: int) -> None:
     path.write_text(json.dumps(doc) + "\n", encoding="utf-8")
 
 
-def _store(tmp_path: Path) -> wb.Workspace:
-    path = tmp_path / "sk_retries.otlp.jsonl"
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> wb.Workspace:
+    """The run, detected: one store both tests read (neither writes to it; a store and a detect each before,
+    suite54)."""
+    path = tmp_path_factory.mktemp("ux14") / "sk_retries.otlp.jsonl"
     write_run(path, "WID-7: 120 units in stock at LIS and 210 units at OPO.", failures=4)
     ws = wb.open()
     assert ws.ingest(path, progress=False).quarantined == 0
@@ -124,20 +129,18 @@ def _store(tmp_path: Path) -> wb.Workspace:
     return ws
 
 
-def test_investigate_shows_the_suspect_answer_before_a_recovered_retry(tmp_path: Path) -> None:
+def test_investigate_shows_the_suspect_answer_before_a_recovered_retry(store: wb.Workspace) -> None:
     from workbench._flagged import flagged_runs
 
-    ws = _store(tmp_path)
-    [(_, outcome, _, detectors, worst)] = flagged_runs(ws, None)
+    [(_, outcome, _, detectors, worst)] = flagged_runs(store, None)
     assert (outcome, detectors) == ("unknown", "retry, silent_failure")
     assert worst.startswith("outcome not reported; the final answer 210 (unsupported)"), worst
 
 
-def test_explorer_lists_the_suspect_answer_first(tmp_path: Path) -> None:
+def test_explorer_lists_the_suspect_answer_first(store: wb.Workspace) -> None:
     from workbench.widgets import IncidentExplorer
 
-    ws = _store(tmp_path)
-    ex = IncidentExplorer(ws, blame_model=None)
+    ex = IncidentExplorer(store, blame_model=None)
     html = ex.findings.value
     assert "silent_failure" in html and "retry" in html
     assert html.index("silent_failure") < html.index("retried"), html

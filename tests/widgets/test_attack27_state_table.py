@@ -8,13 +8,19 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+
+import pytest
 
 import workbench as wb
 from workbench.widgets import IncidentExplorer
 
 
-def _store() -> wb.Workspace:
+@pytest.fixture(scope="module")
+def shown() -> tuple[IncidentExplorer, dict[str, object]]:
+    """One explorer for the module, its ``snapshot`` giving whatever state a test puts in the dict: the panel
+    reads the state each time a step is shown, so each test's state is drawn as an explorer of its own drew it
+    (an explorer a test cost ~0.6 CPU s, suite54)."""
     ws = wb.open()
     ws.ingest(
         [
@@ -23,14 +29,21 @@ def _store() -> wb.Workspace:
         ],
         progress=False,
     )
-    return ws
+    given: dict[str, object] = {}
+    return IncidentExplorer(ws, blame_model=None, snapshot=lambda run_id, step_id: given.get("state")), given
 
 
-def _detail(state: object) -> str:
-    ex = IncidentExplorer(_store(), blame_model=None, snapshot=lambda run_id, step_id: state)
-    ex.show_run("r1")
-    ex.select_step("s0")
-    return ex.detail.value
+@pytest.fixture()
+def detail(shown: tuple[IncidentExplorer, dict[str, object]]) -> Callable[[object], str]:
+    ex, given = shown
+
+    def draw(state: object) -> str:
+        given["state"] = state
+        ex.show_run("r1")
+        ex.select_step("s0")
+        return ex.detail.value
+
+    return draw
 
 
 def _rows(html: str) -> list[list[str]]:
@@ -57,8 +70,8 @@ class _Slot:
     src: str = dataclasses.field(init=False)  # set when a step writes it
 
 
-def test_a_value_that_cannot_be_str_costs_only_its_cell() -> None:
-    html = _detail({"order": _HalfBuilt(), "qty": 3, "slot": _Slot("x")})
+def test_a_value_that_cannot_be_str_costs_only_its_cell(detail: Callable[[object], str]) -> None:
+    html = detail({"order": _HalfBuilt(), "qty": 3, "slot": _Slot("x")})
     rows = _rows(html)
     assert ["order", "HalfBuilt(price=?)", ""] in rows, rows
     assert ["qty", "3", ""] in rows and ["slot", "x", "(not set)"] in rows, rows
@@ -77,8 +90,8 @@ class _Store(Mapping):
         return key.upper()
 
 
-def test_a_huge_lazy_mapping_is_read_only_as_far_as_shown() -> None:
-    html = _detail(_Store())
+def test_a_huge_lazy_mapping_is_read_only_as_far_as_shown(detail: Callable[[object], str]) -> None:
+    html = detail(_Store())
     rows = _rows(html)
     assert rows[1] == ["k0", "K0"] and len(rows) == 201, len(rows)
     assert "999,999,999,800 more entries" in html
@@ -90,14 +103,16 @@ class _Pair:
     value: int
 
 
-def test_an_entry_field_named_key_is_shown() -> None:
-    rows = _rows(_detail({"stock": _Pair("SKU-991", 3)}))
+def test_an_entry_field_named_key_is_shown(detail: Callable[[object], str]) -> None:
+    rows = _rows(detail({"stock": _Pair("SKU-991", 3)}))
     assert rows[0] == ["key", "key (field)", "value"] and rows[1] == ["stock", "SKU-991", "3"], rows
 
 
-def test_an_entry_of_thousands_of_fields_shows_the_first_forty_columns() -> None:
+def test_an_entry_of_thousands_of_fields_shows_the_first_forty_columns(
+    detail: Callable[[object], str],
+) -> None:
     config = dataclasses.make_dataclass("Config", [(f"opt{i}", int) for i in range(3000)])(*range(3000))
-    html = _detail({f"agent{i}": config for i in range(200)})
+    html = detail({f"agent{i}": config for i in range(200)})
     rows = _rows(html)
     assert rows[0] == ["key", *(f"opt{i}" for i in range(39))] and rows[1][:3] == ["agent0", "0", "1"], rows[
         0
@@ -121,7 +136,7 @@ class _Flaky(Mapping):
         return key * 2
 
 
-def test_a_mapping_whose_reading_fails_shows_what_was_read() -> None:
-    html = _detail(_Flaky())
+def test_a_mapping_whose_reading_fails_shows_what_was_read(detail: Callable[[object], str]) -> None:
+    html = detail(_Flaky())
     assert _rows(html)[1:] == [["a", "aa"], ["b", "bb"]], _rows(html)
     assert "could not be read further: ConnectionError: store &lt;gone&gt;" in html

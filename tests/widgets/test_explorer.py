@@ -124,7 +124,8 @@ def test_compute_attribution_with_progress(ws: wb.Workspace, system: wb.sim.Proc
 
 
 def test_blame_model_shown_beside_replay(ws: wb.Workspace) -> None:
-    model = wb.BlameModel(n_estimators=20).fit(ws)
+    # (without the confidence calibration, five more fits: the verdict's agent is checked, which it does not move)
+    model = wb.BlameModel(n_estimators=20, calibration_cv=None).fit(ws)
     ex = IncidentExplorer(ws, blame_model=model, filters={"outcome": "failure"})
     pred = model.predict(ws, [ex.run_id]).iloc[0]
     assert "Log-only BlameModel" in ex.verdict.value and f"<b>{pred['agent']}</b>" in ex.verdict.value

@@ -57,7 +57,8 @@ def ws30():  # noqa: ANN201
     ws.close()
 
 
-def test_show_run_pages_to_a_run_off_the_listed_page(ws30) -> None:  # noqa: ANN001
+def test_show_run_pages_to_a_run_off_the_listed_page_or_says_the_filters_leave_it_out(ws30) -> None:  # noqa: ANN001
+    """Both on one explorer (merged, suite54: an explorer and a store of 32 runs each before)."""
     ex = IncidentExplorer(ws30, page_size=7, blame_model=None)
     assert (ex.page, ex.run_id) == (0, "r27")  # the most recent failed run (ux45: the newest, r29, succeeded)
     order = [*(f"r{r:02d}" for r in range(29, -1, -1)), "u0", "u1"]  # newest first, untimed last by id
@@ -68,10 +69,7 @@ def test_show_run_pages_to_a_run_off_the_listed_page(ws30) -> None:  # noqa: ANN
         assert run in {v for _, v in ex.runs.options}
         assert f"page {at // 7 + 1} of 5" in ex.page_label.value
         assert "in the list" not in ex.header.value
-
-
-def test_show_run_of_a_run_the_filters_leave_out_says_so(ws30) -> None:  # noqa: ANN001
-    ex = IncidentExplorer(ws30, page_size=7, blame_model=None)
+    # a run the filters leave out: said so, the list left as it is
     ex.outcome.value = "failure"
     listed = [v for _, v in ex.runs.options]
     ex.show_run("r01")  # a success: in no page of the failures

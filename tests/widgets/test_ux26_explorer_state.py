@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
+
+import pytest
 
 import workbench as wb
 from workbench.widgets import IncidentExplorer
@@ -21,7 +24,13 @@ class Entry:
     tainted: bool = False
 
 
-def _store() -> wb.Workspace:
+Shown = tuple[IncidentExplorer, dict[str, Callable[[str, str], object]]]
+
+
+@pytest.fixture(scope="module")
+def shown() -> Shown:
+    """One explorer for both tests, its ``snapshot`` the one a test puts in the dict (called each time a step is
+    shown: each test's state is drawn, or its failure said, as on an explorer of its own; suite54)."""
     ws = wb.open()
     ws.ingest(
         [
@@ -38,7 +47,8 @@ def _store() -> wb.Workspace:
         ],
         progress=False,
     )
-    return ws
+    given: dict[str, Callable[[str, str], object]] = {"snapshot": lambda run_id, step_id: None}
+    return IncidentExplorer(ws, blame_model=None, snapshot=lambda r, s: given["snapshot"](r, s)), given
 
 
 def _cells(html: str) -> list[list[str]]:
@@ -49,7 +59,7 @@ def _cells(html: str) -> list[list[str]]:
     ]
 
 
-def test_state_is_a_table_of_entries() -> None:
+def test_state_is_a_table_of_entries(shown: Shown) -> None:
     payload = "<img src=x onerror=alert(1)>"
     state = {
         "item_query": Entry("ear plugs", "s0"),
@@ -57,7 +67,8 @@ def test_state_is_a_table_of_entries() -> None:
         "note": payload,
         "long": "x" * 1000,
     }
-    ex = IncidentExplorer(_store(), blame_model=None, snapshot=lambda run_id, step_id: state)
+    ex, given = shown
+    given["snapshot"] = lambda run_id, step_id: state
     ex.show_run("r1")
     ex.select_step("s1")
     html = ex.detail.value
@@ -72,8 +83,9 @@ def test_state_is_a_table_of_entries() -> None:
     assert len(long) < 400 and "700 more characters" in long
 
 
-def test_state_that_is_not_a_mapping_stays_text() -> None:
-    ex = IncidentExplorer(_store(), blame_model=None, snapshot=lambda run_id, step_id: ["a", "<b>"])
+def test_state_that_is_not_a_mapping_stays_text(shown: Shown) -> None:
+    ex, given = shown
+    given["snapshot"] = lambda run_id, step_id: ["a", "<b>"]
     ex.show_run("r1")
     ex.select_step("s0")
     assert "<pre class='wb-pre'>[&#x27;a&#x27;, &#x27;&lt;b&gt;&#x27;]</pre>" in ex.detail.value
@@ -81,6 +93,6 @@ def test_state_that_is_not_a_mapping_stays_text() -> None:
     def broken(run_id: str, step_id: str) -> object:
         raise KeyError(step_id)
 
-    ex2 = IncidentExplorer(_store(), blame_model=None, snapshot=broken)
-    ex2.show_run("r1")
-    assert "(no snapshot: KeyError" in ex2.detail.value
+    given["snapshot"] = broken
+    ex.show_run("r1")
+    assert "(no snapshot: KeyError" in ex.detail.value
