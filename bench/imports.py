@@ -79,12 +79,18 @@ def main() -> None:
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=CASES, metavar="CASE")
     parser.add_argument("--baseline-python", default=None)
     parser.add_argument("--baseline-path", default=None, help="put first on the baseline's PYTHONPATH")
+    parser.add_argument(
+        "--as-tests",
+        action="store_true",
+        help="block rfc3987_syntax as tests/conftest.py does (jsonschema's format checker, under altair)",
+    )
     args = parser.parse_args()
     if args.baseline_python:  # the children run in another folder
         args.baseline_python = os.path.abspath(args.baseline_python)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
-        f"load average before: {load}, {os.cpu_count()} cores; median of {args.runs} fresh processes a case\n"
+        f"load average before: {load}, {os.cpu_count()} cores; median of {args.runs} fresh processes a case"
+        f"{'; rfc3987_syntax blocked, as in the tests' if args.as_tests else ''}\n"
         f"ours {sys.executable}; baseline {args.baseline_python or '-'} {args.baseline_path or ''}\n"
     )
     print(
@@ -94,7 +100,9 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---|---|")
     cwd = tempfile.mkdtemp(prefix="imports_")
     for label in args.cases:
-        code = CASES[label]
+        code = (
+            "import sys\nsys.modules.setdefault('rfc3987_syntax', None)\n" if args.as_tests else ""
+        ) + CASES[label]
         ours, base = [], []
         for _ in range(args.runs):
             ours.append(_one(sys.executable, code, None, cwd))
