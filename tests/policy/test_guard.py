@@ -188,9 +188,15 @@ def test_importing_the_guard_loads_nothing_heavy() -> None:
         "heavy = sorted(m for m in ('duckdb', 'pandas', 'numpy', 'ipywidgets', 'altair', 'sklearn', 'scipy')"
         " if m in sys.modules)\n"
         "print(','.join(heavy))\n"
+        # suggest_limits's module (the widgets' system picker imports it) and the threshold sweeps: pandas and
+        # duckdb, not scikit-learn or scipy (a second or more of every notebook's import of workbench.widgets)
+        "import workbench.policy._limits, workbench.thresholds\n"
+        "print(','.join(m for m in ('sklearn', 'scipy', 'altair', 'ipywidgets') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "", f"importing the guard loaded {out.stdout.strip()}"
+    guard, limits = out.stdout.split("\n")[:2]
+    assert guard == "", f"importing the guard loaded {guard}"
+    assert limits == "", f"importing workbench.policy._limits and workbench.thresholds loaded {limits}"
 
 
 def test_guard_from_a_policy_file(tmp_path) -> None:

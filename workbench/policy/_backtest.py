@@ -16,7 +16,6 @@ from importlib import resources
 from typing import Any
 
 import pandas as pd
-from tqdm.auto import tqdm
 
 from .._params import is_number
 from ..exceptions import InvalidParameterError
@@ -269,6 +268,10 @@ def backtest(
         scoped = fill_run_scope(con, "_bt_scope", runs)
         info = {r[0]: r[1:] for r in con.execute(_RUNS_SQL, {"scoped": scoped, "silent": silent}).fetchall()}
         n_steps = sum(int(v[3] or 0) for v in info.values() if v[0] in ("success", "failure"))
+        # here, not at import: tqdm.auto loads asyncio and tqdm's notebook check, which every import of the
+        # thresholds, the policy's limits and the widgets paid through this module for a bar seldom shown
+        from tqdm.auto import tqdm
+
         bar = tqdm(
             total=n_steps,
             unit="step",

@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.calibration import calibration_curve
 
 from .._params import integer_at_least
 from ..exceptions import InvalidParameterError
@@ -59,6 +58,10 @@ def confidence_calibration(
     y = np.asarray(data["succeeded"], dtype=bool)
     if y.all() or not y.any():
         raise InvalidParameterError("calibration needs runs of both outcomes (success and failure)")
+    # here, not at import: scikit-learn (and the scipy.stats it loads) is a second or more of every import of
+    # workbench.widgets, workbench.thresholds and the policy's limits, which need it only here
+    from sklearn.calibration import calibration_curve
+
     rate, mean = calibration_curve(y, conf, n_bins=n_bins, strategy=strategy)
     edges = (
         np.unique(np.quantile(conf, np.linspace(0, 1, n_bins + 1)))
