@@ -522,7 +522,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         # DuckDB's parallel window sums can differ in the last bits from one call to the next:
         # rounded, the same log gives the same features and so the same scores.
         names = [c for c in X.columns if c in ALL_FEATURES]
-        X[names] = X[names].astype(np.float64).round(9)
+        # (the table made again around the rounded block: assigning ~130 columns into it cost more than rounding)
+        X = pd.concat([X.drop(columns=names), X[names].astype(np.float64).round(9)], axis=1)[list(X.columns)]
         return X.copy()  # one block per dtype again: later column additions stay cheap (and warning-free)
 
     # -- fitting ----------------------------------------------------------------------------
@@ -680,10 +681,13 @@ class BlameModel(PersistMixin, BaseEstimator):
         X: pd.DataFrame,
         step_model: Any,
         agent_model: LinearScorer | None,
+        M: np.ndarray | None = None,
     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        """Ranked steps, ranked agents, and the scored moves the agents were ranked from."""
-        steps = self._rank_steps(X, step_model)
-        scored = steps if agent_model is None else self._rank_steps(X, agent_model)
+        """Ranked steps, ranked agents, and the scored moves the agents were ranked from (``M``: ``X``'s inputs as
+        :meth:`_inputs` gives them, when the caller has them)."""
+        M = self._inputs(X) if M is None and len(X) else M
+        steps = self._rank_steps(X, step_model, M)
+        scored = steps if agent_model is None else self._rank_steps(X, agent_model, M)
         agents = self._rank_agents(scored)
         if getattr(self, "step_rule", "top") == "named_agent":
             steps = steps_of_named_agent(steps, agents)
@@ -733,13 +737,16 @@ class BlameModel(PersistMixin, BaseEstimator):
             return np.zeros(len(X))
         return w * X["first_numbers"].fillna(0.0).to_numpy(dtype=np.float64)
 
-    def _rank_steps(self, X: pd.DataFrame, trees: LinearScorer | TreeEnsemble) -> pd.DataFrame:
+    def _inputs(self, X: pd.DataFrame) -> np.ndarray:
+        """The scorer's inputs of each move of ``X`` (taken once a call: ~130 columns picked out of the table)."""
+        return X[list(self.feature_names_in_)].to_numpy(dtype=np.float64)
+
+    def _rank_steps(
+        self, X: pd.DataFrame, trees: LinearScorer | TreeEnsemble, M: np.ndarray | None = None
+    ) -> pd.DataFrame:
         out = X[["run_id", "step_id", "agent", "kind", "pos"]].copy()
-        logit = (
-            trees.decision_function(X[list(self.feature_names_in_)].to_numpy(dtype=np.float64))
-            if len(X)
-            else np.zeros(0)
-        )
+        M = self._inputs(X) if M is None and len(X) else M
+        logit = trees.decision_function(M) if len(X) else np.zeros(0)
         out["logit"] = logit = logit + self._value_offset(X)
         out["score"] = 1.0 / (1.0 + np.exp(-logit))
         return rank_steps(out)
@@ -765,7 +772,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         """
         check_is_fitted(self, "step_model_")
         X = self._contrasted(self._with_prior(X))
-        steps, agents, scored = self._rank_both(X, self.step_model_, getattr(self, "agent_model_", None))
+        M = self._inputs(X) if len(X) else None
+        steps, agents, scored = self._rank_both(X, self.step_model_, getattr(self, "agent_model_", None), M)
         if self.calibration_ is None:
             agents["confidence"] = agents["share"]
         else:
@@ -774,9 +782,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         agents["familiarity"] = np.nan
         if familiarity is not None and len(X):
             # (one distance per run, read by both: the shrink's weight and the familiarity shown)
-            d = familiarity.distance(
-                X[list(self.feature_names_in_)].to_numpy(dtype=np.float64), X["run_id"].to_numpy(dtype=object)
-            )
+            d = familiarity.distance(M, X["run_id"].to_numpy(dtype=object))
             agents["confidence"] = Familiarity.shrink(
                 agents["confidence"].to_numpy(),
                 agents["run_id"].map(familiarity.weight_of(d)).fillna(1.0).to_numpy(),

@@ -30,7 +30,7 @@ import pyarrow as pa
 from ..store._own_connection import own_cursor
 from ._portable_claims import CLAIM_FEATURES, claim_features
 from ._portable_handoff import HANDOFF_FEATURES, handoff_features
-from ._portable_roles import ROLE_FEATURES, role_features
+from ._portable_roles import ROLE_FEATURES, pct_rank, role_features
 
 PORTABLE_FEATURES: dict[str, str] = {
     "model_rank": "position among the run's agent (non-tool, non-human) moves",
@@ -228,10 +228,17 @@ def _run_features(
     if first_code is not None:
         f["first_code"][first_code] = 1
     lengths = np.array([len(t) for t in texts], dtype=float)
-    f["len_rank"] = pd.Series(lengths).rank(pct=True).to_numpy()
+    f["len_rank"] = pct_rank(lengths)
     f.update(
         role_features(
-            kind, agent, texts, is_agent, is_tool, f["max_sim_earlier"], task if novelty == "run" else None
+            kind,
+            agent,
+            texts,
+            is_agent,
+            is_tool,
+            f["max_sim_earlier"],
+            task if novelty == "run" else None,
+            words,
         )
     )
     f.update(claim_features(is_agent, is_tool, nums, task_nums))

@@ -247,10 +247,9 @@ def timeline_parts(
     # one spec it reads the param itself; drawn apart (the explorer) each chart holds a ZOOMED param and the two
     # widgets' params are linked in the page (``link_zoom``)
     field = "x0" if untimed or clock is not None else "started_at"
-    lanes_chart = (
-        alt.layer(*layers)
-        .properties(width=width, height=max(60, 28 * len(lanes)), title=head)
-        .add_params(alt.param(name=ZOOMED, expr=f"zoom[{json.dumps(field)}] || null"))
+    lanes_chart = _with_param(
+        alt.layer(*layers, width=width, height=max(60, 28 * len(lanes)), title=head),
+        alt.param(name=ZOOMED, expr=f"zoom[{json.dumps(field)}] || null"),
     )
     present = [c for c in ("confidence", "entropy") if c in data.columns]
     numeric_x = untimed or clock is not None
@@ -304,9 +303,20 @@ def timeline_parts(
         )
     )
     whole = alt.Chart(span).mark_point(opacity=0).encode(**channels(x=sx))
-    return lanes_chart, alt.layer(line, whole).properties(
-        width=width, height=90, title="confidence and entropy of LLM moves"
-    ).add_params(alt.param(name=ZOOMED, value=None))
+    return lanes_chart, _with_param(
+        alt.layer(line, whole, width=width, height=90, title="confidence and entropy of LLM moves"),
+        alt.param(name=ZOOMED, value=None),
+    )
+
+
+def _with_param(chart: alt.LayerChart, param: alt.Parameter) -> alt.LayerChart:
+    """``chart.add_params(param)`` on a layer chart just made here, changed in place: the same spec (the param on its
+    first layer, lifted), without the first of the two deep copies of the whole chart ``LayerChart.add_params`` makes to
+    spare a chart others may hold."""
+    chart.layer = [chart.layer[0].add_params(param), *chart.layer[1:]]
+    # made again from its parts, as add_params' last copy does: that lifts the param to the chart's own ``params``,
+    # where JupyterChart reads the params it syncs (the explorer's linked zoom)
+    return chart.copy()
 
 
 def _first_line(text: object, limit: int = 160) -> str | None:
