@@ -16,9 +16,7 @@ exits 1 when any differs. A correctness check, not a timing: no figures but coun
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import re
 import sys
 import tempfile
@@ -26,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ingest_sameness import ROOT, child_lines, inputs, start_children  # noqa: E402
+from ingest_sameness import both_sides, inputs, sameness_parser, shown  # noqa: E402
 
 SIM = "<sim 5 runs>"
 
@@ -61,26 +59,8 @@ def child(files: list[str]) -> None:
         print(json.dumps(out))
 
 
-def start(python: str, pythonpath: str | None, files: list[str], cwd: str, jobs: int) -> list:
-    return start_children(python, pythonpath, __file__, files, jobs, ["--child"], cwd=cwd)
-
-
-def results(python: str, procs: list) -> list:
-    return child_lines(python, procs, "{")
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--baseline-python", default=sys.executable)
-    parser.add_argument(
-        "--baseline-pythonpath", default=None, help="a baseline checkout's root, put first on its path"
-    )
-    parser.add_argument("--jobs", type=int, default=1, help="children per side, all run at once")
-    parser.add_argument(
-        "--only", default=None, help="only the inputs whose path matches this regex (and the sim)"
-    )
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("files", nargs="*", help=argparse.SUPPRESS)
+    parser = sameness_parser(__doc__, "only the inputs whose path matches this regex (and the sim)")
     args = parser.parse_args()
     if args.child:
         child(args.files)
@@ -89,17 +69,14 @@ def main() -> None:
         files = [SIM, *(str(p) for p in inputs(Path(tmp)))]
         if args.only:
             files = [SIM, *(f for f in files[1:] if re.search(args.only, f))]
-        ours_procs = start(sys.executable, str(ROOT), files, tmp, args.jobs)
-        base_procs = start(args.baseline_python, args.baseline_pythonpath, files, tmp, args.jobs)
-        r_ours, r_base = results(sys.executable, ours_procs), results(args.baseline_python, base_procs)
+        r_ours, r_base = both_sides(__file__, files, args, tmp)
         bad = found = 0
         for f, a, b in zip(files, r_ours, r_base, strict=True):
             found += len(a.get("whole", []))
             if a != b:
                 bad += 1
                 what = [k for k in ("error", "whole", "scoped", "marks") if a.get(k) != b.get(k)]
-                name = os.path.relpath(f, ROOT) if f.startswith(str(ROOT)) else Path(f).name
-                print(f"DIFFERS {name}: {', '.join(what)}")
+                print(f"DIFFERS {shown(f)}: {', '.join(what)}")
         print(
             f"{len(files)} inputs, each detected whole and scoped; {found} findings (ours, whole); "
             f"{bad} differ"

@@ -214,6 +214,36 @@ def child_lines(python: str, procs: list, start: str) -> list:
     return out
 
 
+def sameness_parser(doc: str, only_help: str) -> argparse.ArgumentParser:
+    """The options of the benches that run every input in children of this checkout and of a baseline and
+    compare what they print (detect_sameness.py, model_sameness.py)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--baseline-python", default=sys.executable)
+    parser.add_argument(
+        "--baseline-pythonpath", default=None, help="a baseline checkout's root, put first on its path"
+    )
+    parser.add_argument("--jobs", type=int, default=1, help="children per side, all run at once")
+    parser.add_argument("--only", default=None, help=only_help)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("files", nargs="*", help=argparse.SUPPRESS)
+    return parser
+
+
+def both_sides(script: str, files: list[str], args: argparse.Namespace, cwd: str) -> tuple[list, list]:
+    """What ``script --child`` prints (its ``{`` lines) for ``files``, run by this checkout and by the baseline,
+    all children of both sides started at once."""
+    ours = start_children(sys.executable, str(ROOT), script, files, args.jobs, ["--child"], cwd=cwd)
+    base = start_children(
+        args.baseline_python, args.baseline_pythonpath, script, files, args.jobs, ["--child"], cwd=cwd
+    )
+    return child_lines(sys.executable, ours, "{"), child_lines(args.baseline_python, base, "{")
+
+
+def shown(file: str) -> str:
+    """An input's name in a report: its path in this checkout, or its file name."""
+    return os.path.relpath(file, ROOT) if file.startswith(str(ROOT)) else Path(file).name
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline-python", default=sys.executable)

@@ -19,10 +19,8 @@ a timing: no figures but counts.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
-import os
 import re
 import sys
 import tempfile
@@ -30,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ingest_sameness import ROOT, child_lines, inputs, start_children  # noqa: E402
+from ingest_sameness import ROOT, both_sides, inputs, sameness_parser, shown  # noqa: E402
 
 SIMS = {"<sim 50 runs>": (41, None, 50), "<sim 6 runs>": (1, 0.7, 6)}
 SAMPLES = ROOT.parent / "shared" / "samples"
@@ -103,15 +101,7 @@ def _what(a: dict, b: dict) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--baseline-python", default=sys.executable)
-    parser.add_argument(
-        "--baseline-pythonpath", default=None, help="a baseline checkout's root, put first on its path"
-    )
-    parser.add_argument("--jobs", type=int, default=1, help="children per side, all run at once")
-    parser.add_argument("--only", default=None, help="only the inputs whose path matches this regex")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("files", nargs="*", help=argparse.SUPPRESS)
+    parser = sameness_parser(__doc__, "only the inputs whose path matches this regex")
     args = parser.parse_args()
     if args.child:
         child(args.files)
@@ -122,22 +112,14 @@ def main() -> None:
             files += sorted(str(p) for p in SAMPLES.rglob("*") if p.is_dir() and any(p.glob("*.json")))
         if args.only:
             files = [f for f in files if re.search(args.only, f)]
-        ours_procs = start_children(
-            sys.executable, str(ROOT), __file__, files, args.jobs, ["--child"], cwd=tmp
-        )
-        base_procs = start_children(
-            args.baseline_python, args.baseline_pythonpath, __file__, files, args.jobs, ["--child"], cwd=tmp
-        )
-        r_ours = child_lines(sys.executable, ours_procs, "{")
-        r_base = child_lines(args.baseline_python, base_procs, "{")
+        r_ours, r_base = both_sides(__file__, files, args, tmp)
         bad = moves = runs = 0
         for f, a, b in zip(files, r_ours, r_base, strict=True):
             moves += a.get("frame", {}).get("rows", 0)
             runs += max(len(a.get("predict", [])) - 1, 0)
             if a != b:
                 bad += 1
-                name = os.path.relpath(f, ROOT) if f.startswith(str(ROOT)) else Path(f).name
-                print(f"DIFFERS {name}: {'; '.join(_what(a, b))}")
+                print(f"DIFFERS {shown(f)}: {'; '.join(_what(a, b))}")
         print(
             f"{len(files)} inputs; {moves} moves framed (ours), {runs} runs predicted; each framed twice, "
             f"predicted whole and its first run alone; {bad} differ"
