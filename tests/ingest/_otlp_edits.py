@@ -88,16 +88,21 @@ def export_spans(doc: dict) -> Iterator[dict]:
             yield from ss["spans"]
 
 
-def edited_copy(tmp_path: Path, edit: Callable[[dict], None], source: Path) -> Path:
-    """``source`` with ``edit`` applied to each span (one OTLP export a line, as written)."""
+def edited_text(source: Path, edit: Callable[[dict], None]) -> str:
+    """``source`` (one OTLP export a line) with ``edit`` applied to each span."""
     lines = []
     for line in source.read_text().splitlines():
         doc = json.loads(line)
         for span in export_spans(doc):
             edit(span)
         lines.append(json.dumps(doc))
+    return "\n".join(lines) + "\n"
+
+
+def edited_copy(tmp_path: Path, edit: Callable[[dict], None], source: Path) -> Path:
+    """``source`` with ``edit`` applied to each span (one OTLP export a line, as written)."""
     path = tmp_path / source.name
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text(edited_text(source, edit))
     return path
 
 

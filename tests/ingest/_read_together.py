@@ -12,13 +12,11 @@ ids of their own (:func:`own_copy`) to be read beside it.
 
 from __future__ import annotations
 
-import json
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from _otlp_edits import export_spans
 from _reader_agreement import readers, renamed
 
 import workbench as wb
@@ -33,17 +31,6 @@ def own_copy(folder: Path, name: str, text: str, n: int) -> Path:
     copies = renamed([plain], n, folder)
     assert copies, f"{name}: its ids cannot be made its own (renamed): read it alone"
     return copies[0]
-
-
-def edited_text(source: Path, edit: Callable[[dict], None]) -> str:
-    """``source`` (one OTLP export a line) with ``edit`` applied to each span, as _otlp_edits.edited_copy writes it."""
-    lines = []
-    for line in source.read_text().splitlines():
-        doc = json.loads(line)
-        for span in export_spans(doc):
-            edit(span)
-        lines.append(json.dumps(doc))
-    return "\n".join(lines) + "\n"
 
 
 class ReadTogether:

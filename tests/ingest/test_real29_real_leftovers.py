@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from _otlp_edits import edited_copy
-from _read_together import ReadTogether, edited_text, own_copy
+from _otlp_edits import edited_copy, edited_text
+from _read_together import ReadTogether, own_copy
 from _variants import variants_file
 from test_reader24_agreement import readers
 

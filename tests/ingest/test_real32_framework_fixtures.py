@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _otlp_edits import edited_copy, ingested_whole, string_attr
-from _read_together import ReadTogether, edited_text, own_copy
+from _otlp_edits import edited_copy, edited_text, ingested_whole, string_attr
+from _read_together import ReadTogether, own_copy
 from _variants import variants_file
 
 import workbench as wb

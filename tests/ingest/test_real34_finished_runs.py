@@ -14,7 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from _read_together import ReadTogether, edited_text, own_copy
+from _otlp_edits import edited_text
+from _read_together import ReadTogether, own_copy
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OA = FIXTURES / "otel-genai-openai-agents"

@@ -50,7 +50,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _read_together import ReadTogether, edited_text, own_copy
+from _otlp_edits import edited_text
+from _read_together import ReadTogether, own_copy
 
 from workbench.ingest._jsonio import sql_path
 
