@@ -250,6 +250,7 @@ def run(X: pd.DataFrame, labels: pd.DataFrame) -> None:
             f"  {name} {look}: |δ| {np.linalg.norm(delta):.3f}; "
             + ", ".join(f"{names[i]} {delta[i]:+.3f}" for i in top)
         )
+    stability(deltas)
     print("## Brier of v11-as-shipped's calibrated confidence in each pick, held out (per split, pooled)")
     for look in ("v11", *LOOKS):
         allc = []
@@ -267,6 +268,26 @@ def run(X: pd.DataFrame, labels: pd.DataFrame) -> None:
             + f"; pooled {brier(c, h):.4f} ({len(c)} verdicts, right {h.mean():.3f})"
         )
     calibration(pd.concat(held, ignore_index=True))
+
+
+def stability(deltas: list[tuple]) -> None:
+    """After the result (decides nothing): does δ point one way across the CV folds and across the two systems?
+    (A feature a split's fit does not have, one silent in its training system, counts 0 in its δ.)"""
+    print("## δ's direction: cosine between the CV folds' δ (mean, min, max), between ag->hc's and hc->ag's;")
+    print("## features of one sign in all five CV folds with |δ| > 0.1 in each")
+    for look in LOOKS:
+        of = {name: pd.Series(d, index=n) for name, lk, d, n in deltas if lk == look}
+        V = pd.DataFrame(of).fillna(0.0)
+        unit = V / np.linalg.norm(V.to_numpy(), axis=0)
+        cv = [c for c in V.columns if c.startswith("cv")]
+        cos = [float(unit[cv[i]] @ unit[cv[j]]) for i in range(len(cv)) for j in range(i + 1, len(cv))]
+        W = V[cv]
+        same = list(W.index[(W > 0.1).all(axis=1) | (W < -0.1).all(axis=1)])
+        print(
+            f"  {look}: CV folds cosine mean {np.mean(cos):.3f} (min {min(cos):.3f}, max {max(cos):.3f}); "
+            f"ag->hc vs hc->ag {float(unit['ag->hc'] @ unit['hc->ag']):.3f}; "
+            f"one sign in all folds: {len(same)} of {len(V)} ({', '.join(same)})"
+        )
 
 
 def report(res: dict) -> None:
