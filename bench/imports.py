@@ -1,4 +1,4 @@
-"""What importing workbench costs a fresh process: the package, subpackages, CLI help, a notebook's imports.
+"""What importing workbench costs a fresh process: its packages, CLI help, notebook imports, a tuner's build.
 
 Usage::
 
