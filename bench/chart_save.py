@@ -19,13 +19,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _child_bench import figures, load, measure, table  # noqa: E402
 
 FORMATS = ("png", "svg", "html")
 
@@ -68,26 +70,7 @@ def child(fmt: str, runs: int, n: int) -> dict:
             sizes = [os.path.getsize(plots.save(c, f"{out}/{name}.{fmt}")) for name, c in charts.items()]
             if i:  # (the first round: imports, vl-convert's start)
                 cpu.append(time.process_time() - c0)
-    return {
-        "cpu_ms": statistics.median(cpu) * 1000,
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "files": len(sizes),
-    }
-
-
-def measure(src: str | None, fmt: str, runs: int, n: int) -> dict:
-    env = dict(os.environ)
-    if src:
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
-    out = subprocess.run(
-        [sys.executable, os.path.abspath(__file__), "--child", fmt, "--runs", str(runs), "--n", str(n)],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-        cwd=tempfile.gettempdir(),  # (not this checkout: its package would be imported from the folder)
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return figures(cpu, files=len(sizes))
 
 
 def main() -> None:
@@ -102,26 +85,18 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.child, args.runs, args.n)))
         return
-    load = os.getloadavg()
     print(
-        f"plots.save of 6 charts, {args.runs} runs, median of {args.n} rounds a format; load {load[0]:.1f} "
-        f"{load[1]:.1f} {load[2]:.1f}\nbaseline package: {args.baseline_src or '-'}\n"
+        f"plots.save of 6 charts, {args.runs} runs, median of {args.n} rounds a format; load {load()}\n"
+        f"baseline package: {args.baseline_src or '-'}\n"
     )
-    print(
-        "| format | charts | ours CPU ms | ours peak RSS MB | baseline CPU ms | baseline peak RSS MB | ratio |"
+    more = ["--runs", str(args.runs), "--n", str(args.n)]
+    table(
+        "format",
+        FORMATS,
+        lambda fmt: measure(__file__, fmt, more),
+        (lambda fmt: measure(__file__, fmt, more, src=args.baseline_src)) if args.baseline_src else None,
+        shown=[("charts", "files")],
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for fmt in FORMATS:
-        ours = measure(None, fmt, args.runs, args.n)
-        base = measure(args.baseline_src, fmt, args.runs, args.n) if args.baseline_src else None
-        cells = (
-            f"{base['cpu_ms']:,.0f} | {base['rss_mb']:,.0f} | {base['cpu_ms'] / ours['cpu_ms']:.2f}"
-            if base
-            else "- | - | -"
-        )
-        print(f"| {fmt} | {ours['files']} | {ours['cpu_ms']:,.0f} | {ours['rss_mb']:,.0f} | {cells} |")
-    load = os.getloadavg()
-    print(f"\nload after: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
 
 
 if __name__ == "__main__":

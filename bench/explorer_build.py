@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
-import statistics
-import subprocess
 import sys
 import time
 import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _child_bench import figures, load, measure, table  # noqa: E402
 
 CASES = ("new store", "same store")
 
@@ -60,22 +61,7 @@ def child(case: str, runs: int, n: int) -> dict:
         cpu.append(time.process_time() - c0)
         assert ex.run_id == opened, (ex.run_id, opened)
         assert "Log-only BlameModel" in ex.verdict.value, ex.verdict.value[:200]
-    return {
-        "cpu_ms": statistics.median(cpu) * 1000,
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "opened": opened,
-    }
-
-
-def measure(python: str, case: str, runs: int, n: int) -> dict:
-    out = subprocess.run(
-        [python, os.path.abspath(__file__), "--child", case, "--runs", str(runs), "--n", str(n)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=os.path.dirname(os.path.abspath(__file__)),
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return figures(cpu, opened=opened)
 
 
 def main() -> None:
@@ -90,26 +76,20 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.child, args.runs, args.n)))
         return
-    load = os.getloadavg()
     print(
-        f"IncidentExplorer build, {args.runs} runs, median of {args.n} builds a case; load {load[0]:.1f} "
-        f"{load[1]:.1f} {load[2]:.1f}\nours {sys.executable}; baseline {args.baseline_python or '-'}\n"
+        f"IncidentExplorer build, {args.runs} runs, median of {args.n} builds a case; load {load()}\n"
+        f"ours {sys.executable}; baseline {args.baseline_python or '-'}\n"
     )
-    print("| case | ours CPU ms | ours peak RSS MB | baseline CPU ms | baseline peak RSS MB | ratio |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for case in CASES:
-        ours = measure(sys.executable, case, args.runs, args.n)
-        base = measure(args.baseline_python, case, args.runs, args.n) if args.baseline_python else None
-        if base is not None and base["opened"] != ours["opened"]:
-            raise SystemExit(f"{case}: the two opened different runs ({ours['opened']} vs {base['opened']})")
-        cells = (
-            f"{base['cpu_ms']:,.0f} | {base['rss_mb']:,.0f} | {base['cpu_ms'] / ours['cpu_ms']:.2f}"
-            if base
-            else "- | - | -"
-        )
-        print(f"| {case} | {ours['cpu_ms']:,.0f} | {ours['rss_mb']:,.0f} | {cells} |")
-    load = os.getloadavg()
-    print(f"\nload after: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+    more = ["--runs", str(args.runs), "--n", str(args.n)]
+    table(
+        "case",
+        CASES,
+        lambda case: measure(__file__, case, more),
+        (lambda case: measure(__file__, case, more, python=args.baseline_python))
+        if args.baseline_python
+        else None,
+        same="opened",
+    )
 
 
 if __name__ == "__main__":

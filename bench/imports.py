@@ -1,4 +1,4 @@
-"""What importing workbench costs a fresh process: the package, subpackages, CLI help, a notebook's imports.
+"""What importing workbench costs a fresh process: its packages, CLI help, notebook imports, a tuner's build.
 
 Usage::
 
@@ -41,6 +41,15 @@ _NOTEBOOK = (
     "from workbench.widgets import DriftMonitor, FindingsOverview, IncidentExplorer\nplots.enable_offline()"
 )
 
+# a tuner opened on a small store of confidences: its calibration panel is drawn in the build (the store's ingest is
+# in the figure too, the same on both sides)
+_TUNER = (
+    "import warnings\nwarnings.simplefilter('ignore')\nimport workbench as wb\n"
+    "from workbench.widgets import ThresholdTuner\nws = wb.open()\n"
+    "ws.ingest(wb.sim.procurement(seed=3, fault_rate=0.4).generate(20), progress=False)\n"
+    "assert type(ThresholdTuner(ws).calibration.children[0]).__name__ == 'JupyterChart'"
+)
+
 CASES = {
     "import workbench": "import workbench",
     "import workbench.policy": "import workbench.policy",
@@ -52,6 +61,7 @@ CASES = {
     "workbench --help": _HELP.format(argv="['--help']"),
     "workbench investigate --help": _HELP.format(argv="['investigate', '--help']"),
     "notebook 01, first cell's imports": _NOTEBOOK,
+    "ThresholdTuner on 20 sim runs": _TUNER,
 }
 
 

@@ -17,7 +17,7 @@ from _whowhen_fixture import write_runs
 import workbench as wb
 from workbench.attribution._blame_model import BlameModel
 from workbench.attribution._heuristics import culprit_labels
-from workbench.attribution._portable_roles import ROLE_FEATURES, role_features
+from workbench.attribution._portable_roles import ROLE_FEATURES, mean_rank, pct_rank, role_features
 
 DATA = Path(__file__).parent / "data"
 _PAGES = [
@@ -114,6 +114,18 @@ def test_loop_feature_marks_the_turn_after_which_the_run_repeats_itself() -> Non
         np.zeros(1),
     )
     assert all(np.isnan(v).all() for v in empty.values())
+    # the ranks in numpy are pandas' to the bit (round 54 put them in place of Series.rank; only a model's
+    # predictions on a few runs were compared): ties, NaN, one value, none
+    rng = np.random.default_rng(54)
+    for v in [
+        rng.integers(0, 4, 25).astype(float),
+        rng.random(9),
+        np.array([2.0]),
+        np.array([np.nan, 1.0, np.nan]),
+    ]:
+        v[rng.random(len(v)) < 0.2] = np.nan
+        assert np.array_equal(mean_rank(v), pd.Series(v).rank().to_numpy(), equal_nan=True)
+        assert np.array_equal(pct_rank(v), pd.Series(v).rank(pct=True).to_numpy(), equal_nan=True)
 
 
 def _two_systems(

@@ -14,10 +14,11 @@ import workbench as wb
 from workbench.attribution._heuristics import ensure_findings
 
 
-def _wrong() -> RunBuilder:
+def _wrong(run_id: str = "wrong", retry: bool = True) -> RunBuilder:
     """Says "shipped" where its backend said "pending"; a retry gives it a finding of another detector."""
-    wrong = RunBuilder("wrong", outcome="success")
-    wrong.add(kind="tool", agent="tracker", tool="get_order", input="{}", status="error", error="timeout")
+    wrong = RunBuilder(run_id, outcome="success")
+    if retry:
+        wrong.add(kind="tool", agent="tracker", tool="get_order", input="{}", status="error", error="timeout")
     wrong.add(
         kind="tool",
         agent="tracker",
@@ -58,12 +59,15 @@ def test_auto_detect_refreshes_a_run_whose_vocabulary_changed() -> None:
 
 
 def test_a_scoped_detect_refreshes_the_runs_detected_before() -> None:
-    ws = _ws(_wrong())
+    # "clean": the same run without the retry, detected with nothing found (only its marks): review55, the refresh
+    # took the runs holding findings alone, and it kept none while wb.detect on it found the made-up status
+    ws = _ws(_wrong(), _wrong("clean", retry=False))
     wb.detect(ws)
-    assert _stored(ws, "wrong") == [("retry", "tracker")]
+    assert _stored(ws, "wrong") == [("retry", "tracker")] and _stored(ws, "clean") == []
     ws.ingest(_other())
     wb.detect(ws, run_ids=["other"])  # the new run only
     assert ("silent_failure", "writer") in _stored(ws, "wrong")
+    assert _stored(ws, "clean") == [("silent_failure", "writer")]
     assert _stored(ws, "wrong") == sorted(
         (r.detector, r.agent) for r in wb.detect(ws, run_ids=["wrong"]).itertuples() if r.detector != "drift"
     )

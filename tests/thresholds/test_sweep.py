@@ -223,6 +223,36 @@ def test_calibration_of_confidence(sweep_ws) -> None:
     assert ((cal["success_rate"] >= 0) & (cal["success_rate"] <= 1)).all()
     n = sweep_ws.sql("SELECT count(*) FROM steps WHERE confidence IS NOT NULL").fetchall()[0][0]
     assert cal["steps"].sum() == n
+    # each bin's steps are the ones its rate and mean were taken over (a histogram of other edges miscounted them)
+    successes = cal["success_rate"] * cal["steps"]
+    assert np.allclose(successes, successes.round())
+
+
+def test_reliability_bins_are_scikit_learns() -> None:
+    """The calibration's bins, made with numpy (importing scikit-learn cost the tuner a second), are
+    ``calibration_curve``'s to the bit: random confidences, values on the edges, bins left empty, one value
+    repeated (quantile edges that coincide), one outcome only."""
+    from sklearn.calibration import calibration_curve
+
+    from workbench.thresholds._calibration import reliability_bins
+
+    rng = np.random.default_rng(55)
+    cases = [
+        rng.random(200),
+        rng.choice([0.0, 0.1, 0.5, 0.9, 1.0], 60),  # on the uniform edges, and the quantile ones repeat
+        np.round(rng.random(80), 1),
+        rng.beta(0.2, 0.2, 50),  # most bins of 10 uniform ones empty
+        np.full(7, 0.3),
+        np.array([1.0]),
+    ]
+    for i, conf in enumerate(cases):
+        for y in (rng.random(conf.size) < 0.6, np.ones(conf.size, bool)):
+            for n_bins in (2, 5, 10):
+                for strategy in ("quantile", "uniform"):
+                    rate, mean, steps = reliability_bins(y, conf, n_bins, strategy)
+                    want_rate, want_mean = calibration_curve(y, conf, n_bins=n_bins, strategy=strategy)
+                    assert np.array_equal(rate, want_rate) and np.array_equal(mean, want_mean), (i, strategy)
+                    assert steps.sum() == conf.size and (steps > 0).all()
 
 
 def test_bad_parameters(sweep_ws) -> None:

@@ -397,6 +397,13 @@ def _store(con, chosen: list[str], settings: str) -> None:  # noqa: ANN001
         )
 
 
+# (as stale.sql's `done`: a run marked detected, or holding findings a store brought without marks)
+_DETECTED_OUTSIDE = (
+    "SELECT EXISTS (SELECT 1 FROM detected ANTI JOIN det_scope USING (run_id)) "
+    "OR EXISTS (SELECT 1 FROM findings ANTI JOIN det_scope USING (run_id))"
+)
+
+
 def _refresh(
     con,
     families: list[str],
@@ -410,11 +417,9 @@ def _refresh(
     whose findings the vocabulary may have changed (stale.sql): it is no longer the one their findings were
     computed with (_vocab.py). Their scope in ``det_stale``, their findings in ``det_stale_out``, the fingerprints of
     what they read added to ``reads``; the number of those runs."""
-    # (stale.sql reads only the runs with findings outside the scope: with none, as in a store's first detect, its
+    # (stale.sql reads only the runs detected before outside the scope: with none, as in a store's first detect, its
     # scan, ~14 CPU ms to plan, finds none)
-    if con.execute("SELECT EXISTS (SELECT 1 FROM findings ANTI JOIN det_scope USING (run_id))").fetchall()[0][
-        0
-    ]:
+    if con.execute(_DETECTED_OUTSIDE).fetchall()[0][0]:
         con.register("det_vocab_now", vocab)
         try:
             for stmt in _statements("stale"):

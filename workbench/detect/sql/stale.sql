@@ -1,11 +1,15 @@
--- The runs detected before (they have findings) outside this call's scope whose silent_failure and cascade
--- findings the store's vocabulary may have changed since (_vocab.py): the runs where a contradiction of the
--- backend (values.sql, det_contradictions, read with the vocabulary now) is said by any non-tool step, not only
+-- The runs detected before (marked detected, or holding findings) outside this call's scope whose silent_failure
+-- and cascade findings the store's vocabulary may have changed since (_vocab.py): the runs where a contradiction of
+-- the backend (values.sql, det_contradictions, read with the vocabulary now) is said by any non-tool step, not only
 -- the final answer. The vocabulary only grows, so a run's findings change only where a contradiction appears:
 -- these runs are a superset of those, found in one scan of their steps rather than by running the two families
--- again on every run of the store.
+-- again on every run of the store. (A run detected with nothing found is one: its answer's "shipped", no backend's
+-- status when it was detected, contradicts its backend's "pending" once another run's backend says "shipped".)
 CREATE OR REPLACE TEMP TABLE det_stale AS
-WITH done AS (SELECT DISTINCT run_id FROM findings ANTI JOIN det_scope USING (run_id)),
+WITH done AS (
+    SELECT DISTINCT run_id FROM (SELECT run_id FROM detected UNION ALL SELECT run_id FROM findings)
+    ANTI JOIN det_scope USING (run_id)
+),
 pairs AS (
     SELECT run_id, tool, lower(p.k) AS k, p.v AS v
     FROM (SELECT s.run_id, s.kind = 'tool' AS tool,

@@ -385,15 +385,16 @@ WHERE NOT CASE WHEN contains(s.input, c.token)
 -- them or the task's (price × quantity, a sum), is not made up. Digits inside an identifier are no
 -- number given (the 0 of a tool call's id "call_researcher_0_0": 0 × anything made every 0.0 computed,
 -- and AG2's writer passing a made-up price of 0.0 to format_quote quoted 0.00 unflagged).
--- (in three statements: the numbers given each candidate's step, then the figures they do not make, then the
--- rest for those alone, planned only when one is left: a chunk's candidates are mostly made, ~14 CPU ms saved)
-CREATE OR REPLACE TEMP TABLE det_intro_given AS
+-- (in three statements: the numbers given each candidate's step and the figures two of them make, then the
+-- figures those do not make, then the rest for those alone, planned only when one is left: a chunk's candidates
+-- are mostly made, ~14 CPU ms saved)
+CREATE OR REPLACE TEMP TABLE det_intro_nums AS
 WITH candidates AS (
     SELECT DISTINCT d.run_id, d.step_id, s.input FROM det_intro_direct d
     JOIN steps s ON s.run_id = d.run_id AND s.step_id = d.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
     WHERE d.ident IS NULL
 ),
-given AS (
+given AS MATERIALIZED (
     SELECT run_id, step_id, num FROM (
         SELECT DISTINCT run_id, step_id, det_value_num(token) AS num FROM (
             SELECT run_id, step_id, unnest(regexp_extract_all(input,
@@ -406,22 +407,20 @@ given AS (
     WHERE num IS NOT NULL
     QUALIFY row_number() OVER (PARTITION BY run_id, step_id ORDER BY num) <= 40
 )
-SELECT * FROM given;
+-- (stated once for det_unmade and det_intro; `given`: as given, else a product or sum of two given numbers:
+-- chained below pairs a figure between with a given number only)
+SELECT run_id, step_id, num, true AS given FROM given
+UNION ALL
+SELECT a.run_id, a.step_id, a.num * b.num, false FROM given a
+JOIN given b ON a.run_id = b.run_id AND a.step_id = b.step_id AND a.num <= b.num
+UNION ALL
+SELECT a.run_id, a.step_id, a.num + b.num, false FROM given a
+JOIN given b ON a.run_id = b.run_id AND a.step_id = b.step_id AND a.num <= b.num;
 
 CREATE OR REPLACE TEMP TABLE det_unmade AS
-WITH given AS (SELECT * FROM det_intro_given),
-derived AS (
-    SELECT run_id, step_id, num FROM given
-    UNION ALL
-    SELECT a.run_id, a.step_id, a.num * b.num AS num FROM given a
-    JOIN given b ON a.run_id = b.run_id AND a.step_id = b.step_id AND a.num <= b.num
-    UNION ALL
-    SELECT a.run_id, a.step_id, a.num + b.num FROM given a
-    JOIN given b ON a.run_id = b.run_id AND a.step_id = b.step_id AND a.num <= b.num
-)
 SELECT c.* FROM det_intro_direct c
 WHERE c.ident IS NOT NULL OR NOT EXISTS (
-    SELECT 1 FROM derived d WHERE d.run_id = c.run_id AND d.step_id = c.step_id
+    SELECT 1 FROM det_intro_nums d WHERE d.run_id = c.run_id AND d.step_id = c.step_id
       AND abs(d.num - c.num) <= greatest(0.005, 1e-4 * abs(c.num), coalesce(c.tol, 0)));
 
 CREATE OR REPLACE TEMP TABLE det_intro (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, kind VARCHAR, t1 DOUBLE,
@@ -429,33 +428,18 @@ CREATE OR REPLACE TEMP TABLE det_intro (run_id VARCHAR, step_id VARCHAR, agent V
 
 -- [section needs_det_unmade]
 INSERT INTO det_intro
-WITH candidates AS (
-    SELECT DISTINCT d.run_id, d.step_id, s.input FROM det_intro_direct d
-    JOIN steps s ON s.run_id = d.run_id AND s.step_id = d.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
-    WHERE d.ident IS NULL
-),
-given AS (SELECT * FROM det_intro_given),
-derived AS (
-    SELECT run_id, step_id, num FROM given
-    UNION ALL
-    SELECT a.run_id, a.step_id, a.num * b.num AS num FROM given a
-    JOIN given b ON a.run_id = b.run_id AND a.step_id = b.step_id AND a.num <= b.num
-    UNION ALL
-    SELECT a.run_id, a.step_id, a.num + b.num FROM given a
-    JOIN given b ON a.run_id = b.run_id AND a.step_id = b.step_id AND a.num <= b.num
-),
-unmade AS (SELECT * FROM det_unmade),
+WITH unmade AS (SELECT * FROM det_unmade),
 -- ... or a total of three amounts of it (goods 142.00 + shipping 25.00 + insurance 2.84: a manager adding up what
 -- its three agents said). Amounts only, numbers written with decimals, and only for a figure so written: a
 -- model's input is full of integers (ids, counts, lengths), and with three of them 41.2 was 14.2 + 11 + 16, a
 -- made-up price taken as worked out. Tried only for the figures two numbers do not give (few).
 amounts AS (
     SELECT DISTINCT run_id, step_id, det_value_num(token) AS num FROM (
-        SELECT c.run_id, c.step_id,
-               unnest(regexp_extract_all(c.input, '(?:^|[^0-9A-Za-z_.])([0-9]+(?:,[0-9]{3})*\.[0-9]+)', 1)) AS token
-        FROM candidates c
-        SEMI JOIN unmade u ON u.run_id = c.run_id AND u.step_id = c.step_id AND u.ident IS NULL AND contains(u.token, '.')
-        WHERE c.input IS NOT NULL)
+        SELECT s.run_id, s.step_id,
+               unnest(regexp_extract_all(s.input, '(?:^|[^0-9A-Za-z_.])([0-9]+(?:,[0-9]{3})*\.[0-9]+)', 1)) AS token
+        FROM steps s
+        SEMI JOIN unmade u ON u.run_id = s.run_id AND u.step_id = s.step_id AND u.ident IS NULL AND contains(u.token, '.')
+        WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.input IS NOT NULL)
 ),
 three AS (
     SELECT DISTINCT o.run_id, o.step_id, o.num FROM unmade o
@@ -479,7 +463,7 @@ own AS (
 between_figures AS (
     SELECT DISTINCT x.run_id, x.step_id, x.num FROM (SELECT *, unnest([-1, 0, 1]) + round(num * 100)::HUGEINT AS cent
                                                      FROM own WHERE num IS NOT NULL AND abs(num) < 1e15) x
-    JOIN (SELECT d.*, round(d.num * 100)::HUGEINT AS cent FROM derived d
+    JOIN (SELECT d.*, round(d.num * 100)::HUGEINT AS cent FROM det_intro_nums d
           SEMI JOIN open_steps o ON o.run_id = d.run_id AND o.step_id = d.step_id
           WHERE abs(d.num) < 1e15) d
       ON d.run_id = x.run_id AND d.step_id = x.step_id AND d.cent = x.cent
@@ -488,7 +472,7 @@ between_figures AS (
 chained AS (
     SELECT DISTINCT o.run_id, o.step_id, o.num FROM unmade o
     JOIN between_figures x ON x.run_id = o.run_id AND x.step_id = o.step_id AND NOT det_near(x.num, o.num)
-    JOIN given g ON g.run_id = o.run_id AND g.step_id = o.step_id
+    JOIN det_intro_nums g ON g.run_id = o.run_id AND g.step_id = o.step_id AND g.given
     WHERE o.ident IS NULL AND o.tol IS NULL AND det_makes(x.num, g.num, o.num)
 )
 SELECT o.* FROM unmade o
