@@ -12,10 +12,20 @@ import duckdb
 
 from ..store._connection import sql_sections
 
+# A section NAME_may is a cheaper test of fact NAME: a superset of NAME's rows (its yes may find nothing for the
+# step, which then asks its own; its no is NAME's), asked by all_facts_sql in NAME's place when NAME's own
+# plan costs much more than the step's work on a small call.
+_MAY = "_may"
+
+
+@functools.lru_cache(maxsize=None)
+def _sections() -> dict[str, str]:
+    return {name: stmt for name, (stmt,) in ((n, s) for n, s in sql_sections("stage_facts") if n)}
+
 
 @functools.lru_cache(maxsize=None)
 def _checks() -> dict[str, str]:
-    return {name: stmt for name, (stmt,) in ((n, s) for n, s in sql_sections("stage_facts") if n)}
+    return {name: stmt for name, stmt in _sections().items() if not name.endswith(_MAY)}
 
 
 def check_sql(fact: str) -> str:
@@ -30,10 +40,18 @@ def holds(con: duckdb.DuckDBPyConnection, fact: str, params: dict[str, Any] | No
 
 @functools.lru_cache(maxsize=None)
 def all_facts_sql() -> str:
-    """Every fact's test in one statement: rows ``(fact, 0 or 1)``."""
+    """Every fact's test in one statement: rows ``(fact, 0 or 1)`` (a fact's ``_may`` test in place of its own when
+    it has one: a 1 there may be a 0 of its own)."""
+    sections = _sections()
     return "\nUNION ALL ".join(
-        f"SELECT '{name}', count(*) FROM ({stmt}\nLIMIT 1)" for name, stmt in _checks().items()
+        f"SELECT '{name}', count(*) FROM ({sections.get(name + _MAY, stmt)}\nLIMIT 1)"
+        for name, stmt in _checks().items()
     )
+
+
+def may_facts() -> frozenset[str]:
+    """The facts asked by a cheaper ``_may`` test (:func:`all_facts_sql`): a yes of theirs is not their own."""
+    return frozenset(name for name in _checks() if name + _MAY in _sections())
 
 
 def all_facts() -> list[str]:
