@@ -146,6 +146,16 @@ SMALL_STORE_STEPS = 100_000
 #: call 178-183 -> 156-165 CPU ms (load 18-19, alternated), for no wall time (nothing to split). Larger calls, and
 #: any call into a large store (whose scans of the steps table split), keep every thread.
 SMALL_CALL_BYTES = 1 << 20
+#: Calls of up to this many bytes (or TINY_RECORDS records in memory, or the workspace's label and outcome rows)
+#: into a store of fewer than TINY_STORE_STEPS steps run without DuckDB's optimizer (PRAGMA disable_optimizer, a
+#: setting of the call's own cursor: the user's connection keeps its own). Their statements act on a few hundred
+#: rows at most, where planning is the cost, not running: optimizing the plans was ~a fifth of such a call's CPU
+#: (the 5-span OTLP file's ingest 107 -> 88 ms CPU, median of 20 alternated in one process, load ~14). An
+#: unoptimized plan joins an UPDATE's FROM by a cross product and filters no scan early: bounded here by the
+#: store's and the call's sizes (at most ~2,000 x a few hundred pairs), never paid by a large store or call.
+TINY_CALL_BYTES = 64 * 1024
+TINY_RECORDS = 200
+TINY_STORE_STEPS = 2_000
 
 
 @dataclass(frozen=True)
@@ -563,7 +573,9 @@ def _run_ingest(
     threads = contextlib.ExitStack()
     small = _small_call(con, source, jobs, stage_fill)
     if small is not None:
-        threads.enter_context(one_thread(con, small))
+        threads.enter_context(one_thread(con, small[0]))
+        if small[1]:  # (the call's own cursor: the user's connection and other cursors keep theirs)
+            con.execute("PRAGMA disable_optimizer")
     _timings.begin()
     try:
         # Staging fills temporary tables only (never the store), so it runs before the transaction: rows
@@ -688,13 +700,22 @@ def _run_ingest(
     return report, merge_memory
 
 
-def _small_call(con: duckdb.DuckDBPyConnection, source: Any, jobs: list, stage_fill: Any) -> int | None:
+def _small_call(
+    con: duckdb.DuckDBPyConnection, source: Any, jobs: list, stage_fill: Any
+) -> tuple[int, bool] | None:
     """When the call is small enough to run on one DuckDB thread (SMALL_CALL_BYTES), the threads DuckDB is set to
-    (read with the store's count: one statement); else None."""
+    (read with the store's count: one statement) and whether it is tiny (TINY_CALL_BYTES); else None."""
     if not (stage_fill is not None or _few_records(source, jobs) or _input_bytes(jobs) <= SMALL_CALL_BYTES):
         return None
     steps, threads = con.execute("SELECT count(*), current_setting('threads') FROM steps").fetchall()[0]
-    return int(threads) if int(steps) < SMALL_STORE_STEPS else None
+    if int(steps) >= SMALL_STORE_STEPS:
+        return None
+    tiny = int(steps) < TINY_STORE_STEPS and (
+        stage_fill is not None
+        or (_few_records(source, jobs) and len(source) <= TINY_RECORDS)
+        or _input_bytes(jobs) <= TINY_CALL_BYTES
+    )
+    return int(threads), tiny
 
 
 def _retry_note(merge_memory: str, retry_memory: str, exc: duckdb.OutOfMemoryException) -> str:
@@ -851,7 +872,9 @@ def _merge(
             _timings.mark(f"merged chunk {chunk}")
         _sections(con, "finalize_rest", {"rejects"} | {k for k in ("edges", "labels") if not held[k]})
         # (a chunked call does not count said_roots: root_said runs, see _COUNTS)
-        counts = _counts(con, _absent(held) | (_SAID_UNCOUNTED if not whole else frozenset()))
+        counts = _counts(
+            con, _absent(held) | (_SAID_UNCOUNTED if not whole else frozenset()), _known_counts(held)
+        )
         said = bool(counts["said_roots"]) or not whole
         # Nothing rejected and no log records staged (the merge quarantines those of a quarantined span): no
         # rejects to gather, give their text, write to the quarantine or name in the report.
@@ -967,6 +990,19 @@ _EMPTY_ROOT_SAID = (
 )
 
 
+def _finalize_skip(held: dict[str, int]) -> set[str]:
+    """The sections of finalize.sql with nothing to do (their tables made empty: _EMPTY)."""
+    skip = {
+        s
+        for s, k in (("dups", "duplicate"), ("stored", "stored_differs"), ("runs", "runs"), ("ends", "ends"))
+        if not held[k]
+    }
+    if not (held["old_runs"] or held["runs_again"] or held["run_ends"]):
+        # (run records of new runs, each given once, none ending before it starts: no conflict to find)
+        skip.add("runs")
+    return skip
+
+
 def _finalize(con: duckdb.DuckDBPyConnection, held: dict[str, int], leave_out: set[str]) -> set[str]:
     """finalize.sql, leaving out the sections that have nothing to do (their tables made empty); the sections
     of finalize_insert.sql to leave out in turn.
@@ -977,14 +1013,7 @@ def _finalize(con: duckdb.DuckDBPyConnection, held: dict[str, int], leave_out: s
     is, every statement runs as before, and the comparisons' macros (step_differs.sql, finalize.sql's
     ``compare``) are created for them only. ``leave_out``: sections the caller does without (``chunks``).
     """
-    skip = {
-        s
-        for s, k in (("dups", "duplicate"), ("stored", "stored_differs"), ("runs", "runs"), ("ends", "ends"))
-        if not held[k]
-    }
-    if not (held["old_runs"] or held["runs_again"] or held["run_ends"]):
-        # (run records of new runs, each given once, none ending before it starts: no conflict to find)
-        skip.add("runs")
+    skip = _finalize_skip(held)
     if skip >= {"dups", "stored"}:
         skip.add("compare")
     else:
@@ -1167,6 +1196,16 @@ _COUNTS = {
 _SAID_UNCOUNTED = frozenset({"said_roots"})
 
 
+def _known_counts(held: dict[str, int]) -> dict[str, int]:
+    """The counts _HOLDS gave already (the staged steps and labels, which the merge does not change), and none
+    of the run conflicts when finalize.sql's runs section was left out: each a part of _COUNTS' statement less."""
+    return {
+        "staged": held["steps"],
+        "labels": held["labels"],
+        **({"run_conflicts": 0} if "runs" in _finalize_skip(held) else {}),
+    }
+
+
 def _absent(held: dict[str, int]) -> frozenset[str]:
     """The counts of tables the merge did not make, 0 (_EMPTY): superseded steps are found by the duplicates
     section only, completes by the stored section only, export copies by either."""
@@ -1186,10 +1225,14 @@ def _counts_sql(absent: frozenset[str]) -> str:
     )
 
 
-def _counts(con: duckdb.DuckDBPyConnection, absent: frozenset[str] = frozenset()) -> dict[str, int]:
+def _counts(
+    con: duckdb.DuckDBPyConnection, absent: frozenset[str] = frozenset(), known: dict[str, int] | None = None
+) -> dict[str, int]:
+    known = known or {}
     return {
         **dict.fromkeys(absent, 0),
-        **{name: int(n) for name, n in con.execute(_counts_sql(absent)).fetchall()},
+        **known,
+        **{name: int(n) for name, n in con.execute(_counts_sql(absent | frozenset(known))).fetchall()},
     }
 
 
