@@ -5,6 +5,7 @@ Usage::
     python bench/fixed_cost.py                                      # this checkout only, N = 10
     python bench/fixed_cost.py --baseline-python /work/wt/base33/.venv/bin/python --n 10
     python bench/fixed_cost.py --kinds detect5 attribute3 --n 20
+    python bench/fixed_cost.py --kinds otlp5 otlp5again --rounds 3 --baseline-python <venv>/bin/python
 
 Each call kind runs in a fresh process of its own (its peak RSS is its own), for this checkout's interpreter
 and, beside it in the same invocation, the baseline's (``--baseline-python``: another checkout's venv, which
