@@ -5,6 +5,7 @@ Usage::
     python bench/fixed_cost.py                                      # this checkout only, N = 10
     python bench/fixed_cost.py --baseline-python /work/wt/base33/.venv/bin/python --n 10
     python bench/fixed_cost.py --kinds detect5 attribute3 --n 20
+    python bench/fixed_cost.py --kinds otlp5 otlp5again --rounds 3 --baseline-python <venv>/bin/python
 
 Each call kind runs in a fresh process of its own (its peak RSS is its own), for this checkout's interpreter
 and, beside it in the same invocation, the baseline's (``--baseline-python``: another checkout's venv, which
@@ -24,6 +25,9 @@ The kinds, on inputs this script writes itself:
   process: a small file takes the Python reader once pyarrow is loaded);
 * ``otlp5`` and ``otlp5sql``: the same 5 steps as OTLP JSON lines (one span a line), one ``ws.ingest(file)`` into a
   fresh store in memory, by the OTLP reader's Python and SQL paths;
+* ``ingest5again`` and ``otlp5again``: the same file ingested a second time into the workspace that holds it (the
+  repeat every idempotent re-run and live-capture flush of the same spans pays: each step compared with the stored
+  one, nothing added); the workspace's open and first ingest not counted, its close counted;
 * ``detect5``: ``wb.detect(ws)`` on a store of 5 simulated runs (26 steps each), detected before;
 * ``detect5first``: the first ``wb.detect(ws)`` of a fresh workspace in memory holding those 5 runs (its open and
   ingest not counted): what every test or notebook that opens a store and detects pays once;
@@ -62,6 +66,8 @@ KINDS = (
     "ingest5sql",
     "otlp5",
     "otlp5sql",
+    "ingest5again",
+    "otlp5again",
     "detect5first",
     "detect5",
     "attribute3",
@@ -254,6 +260,22 @@ def child(kind: str, n: int, tmp: str) -> dict:
 
             def call(i: int) -> None:
                 big.ingest(str(files[i]), progress=False)
+    elif kind in ("ingest5again", "otlp5again"):
+        write = write_five_otlp if kind.startswith("otlp") else write_five
+        files = [write(folder / f"five-{i}.jsonl", f"bench-5-{i}") for i in range(n + 1)]
+        ready = []
+
+        def call(i: int) -> None:
+            ws, path = ready.pop()
+            ws.ingest(path, progress=False)
+            ws.close()
+
+        def prepare() -> None:  # (uncounted: the workspace's open and first ingest)
+            path = str(files[len(counters) % len(files)])
+            ws = wb.open()
+            ws.ingest(path, progress=False)
+            counters.append(_counted(ws))
+            ready.append((ws, path))
     elif kind == "detect5first":
         # (a list: the generator, ingested again by each call's fresh workspace, gave it nothing from the second on,
         # and the kind measured the detect of an empty store)
@@ -315,7 +337,7 @@ def child(kind: str, n: int, tmp: str) -> dict:
                 raise RuntimeError(f"investigate exited {code}")
     else:
         raise SystemExit(f"unknown kind {kind}")
-    if kind != "detect5first":
+    if kind not in ("detect5first", "ingest5again", "otlp5again"):
 
         def prepare() -> None:
             pass
@@ -348,10 +370,31 @@ def measure(python: str, kind: str, n: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _rounds(rounds: int, kind: str, n: int, baseline: str | None) -> tuple[dict, dict | None]:
+    """``rounds`` processes of ``kind`` on each side, alternated; each figure the median of the processes'."""
+    mine, theirs = [], []
+    for _ in range(rounds):
+        mine.append(measure(sys.executable, kind, n))
+        if baseline:
+            theirs.append(measure(baseline, kind, n))
+
+    def median(runs: list[dict]) -> dict:
+        return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+    return median(mine), median(theirs) if theirs else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10, help="counted calls per kind (medium store: at most 3)")
     parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="processes per kind and side, ours and the baseline's alternated; the median of their medians "
+        "(on a loaded machine one pair swings +-25 %%)",
+    )
     parser.add_argument("--baseline-python", default=None)
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--tmp", default=None, help=argparse.SUPPRESS)
@@ -363,6 +406,7 @@ def main() -> None:
         f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} cores; "
         f"ours {sys.executable}; baseline {args.baseline_python or '-'}\n"
     )
+    print(f"rounds (processes per kind and side, alternated): {args.rounds}")
     print(
         "| call | N | ours CPU ms/call (median) | ours peak RSS MB | ours stmts/call | base CPU ms/call | "
         "base peak RSS MB | base stmts/call | base/ours CPU | load 1 min |"
@@ -370,8 +414,7 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for kind in args.kinds:
         n = min(args.n, MEDIUM_N) if "@" in kind else args.n
-        ours = measure(sys.executable, kind, n)
-        base = measure(args.baseline_python, kind, n) if args.baseline_python else None
+        ours, base = _rounds(args.rounds, kind, n, args.baseline_python)
         ratio = f"{base['cpu_ms'] / ours['cpu_ms']:.2f}x" if base else "-"
         b = f"{base['cpu_ms']:.0f} | {base['rss_mb']:.0f} | {base['stmts']:.0f}" if base else "- | - | -"
         print(

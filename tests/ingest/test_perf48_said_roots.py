@@ -75,9 +75,9 @@ def test_a_chunked_merge_runs_root_said_uncounted(
     absent: list[frozenset[str]] = []
     real_counts = _driver._counts
 
-    def counts(con, leave_out=frozenset()):  # noqa: ANN001, ANN202
+    def counts(con, leave_out=frozenset(), known=None):  # noqa: ANN001, ANN202
         absent.append(leave_out)
-        return real_counts(con, leave_out)
+        return real_counts(con, leave_out, known)
 
     # (chunks of two runs)
     monkeypatch.setattr(_driver, "MERGE_CHUNK_STEPS", 6)

@@ -268,3 +268,54 @@ def test_the_inner_spans_children_and_edges_move_to_the_step(tmp_path: Path, inn
         "WHERE s.kind = 'tool'"
     ).fetchall() == [("execute_tool lookup", "call_llm")]
     assert ws.sql("SELECT count(*) FROM steps WHERE kind = 'llm'").fetchall() == [(1,)]
+
+
+def test_a_later_call_of_new_runs_leaves_the_stored_runs_as_they_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fold deletes the stored children's rows, whose row ids stay taken. A later call of new runs into a store
+    read by row ids (SMALL_STORE_STEPS or more steps: lowered here) reads as its own only the rows it inserts: from
+    the row count on, the last stored run's rows were read as the call's too (as many as were deleted), and walked
+    again without their root: their depth 1 -> 0 (fixed55)."""
+    from workbench.ingest import _driver
+
+    parts = _split(tmp_path)
+    rest = tmp_path / "rest_and_parents.otlp.jsonl"
+    rest.write_text(
+        parts["parent"].read_text(encoding="utf-8") + parts["rest"].read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+
+    def run(name: str) -> Path:
+        path = tmp_path / f"{name}.jsonl"
+        steps = [("root", None), *((f"s{i}", "root") for i in range(4))]
+        path.write_text(
+            "".join(
+                json.dumps({"record": "step", "run_id": name, "step_id": s, "parent_id": p, "agent": "a"})
+                + "\n"
+                for s, p in steps
+            ),
+            encoding="utf-8",
+        )
+        return path
+
+    ws = wb.open()
+    for path in (
+        parts["child"],
+        rest,
+        run("after_the_fold"),
+    ):  # (the second call folds the stored children away)
+        ws.ingest(path, progress=False)
+    before = _store(ws)
+    assert {d for (d,) in ws.sql("SELECT depth FROM steps WHERE run_id = 'after_the_fold'").fetchall()} == {
+        0,
+        1,
+    }
+    monkeypatch.setattr(_driver, "SMALL_STORE_STEPS", 0)
+    assert ws.ingest(run("new"), progress=False).added == 5
+    steps, edges, runs = _store(ws)
+    assert (
+        [s for s in steps if s[0] != "new"],
+        [e for e in edges if e[0] != "new"],
+        [r for r in runs if r[0] != "new"],
+    ) == before

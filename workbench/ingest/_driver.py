@@ -146,6 +146,16 @@ SMALL_STORE_STEPS = 100_000
 #: call 178-183 -> 156-165 CPU ms (load 18-19, alternated), for no wall time (nothing to split). Larger calls, and
 #: any call into a large store (whose scans of the steps table split), keep every thread.
 SMALL_CALL_BYTES = 1 << 20
+#: Calls of up to this many bytes (or TINY_RECORDS records in memory, or the workspace's label and outcome rows)
+#: into a store of fewer than TINY_STORE_STEPS steps run without DuckDB's optimizer (PRAGMA disable_optimizer, a
+#: setting of the call's own cursor: the user's connection keeps its own). Their statements act on a few hundred
+#: rows at most, where planning is the cost, not running: optimizing the plans was ~a fifth of such a call's CPU
+#: (the 5-span OTLP file's ingest 107 -> 88 ms CPU, median of 20 alternated in one process, load ~14). An
+#: unoptimized plan joins an UPDATE's FROM by a cross product and filters no scan early: bounded here by the
+#: store's and the call's sizes (at most ~2,000 x a few hundred pairs), never paid by a large store or call.
+TINY_CALL_BYTES = 64 * 1024
+TINY_RECORDS = 200
+TINY_STORE_STEPS = 2_000
 
 
 @dataclass(frozen=True)
@@ -561,8 +571,11 @@ def _run_ingest(
     )
     current = "<records>"
     threads = contextlib.ExitStack()
-    if _small_call(con, source, jobs, stage_fill):
-        threads.enter_context(one_thread(con))
+    small = _small_call(con, source, jobs, stage_fill)
+    if small is not None:
+        threads.enter_context(one_thread(con, small[0]))
+        if small[1]:  # (the call's own cursor: the user's connection and other cursors keep theirs)
+            con.execute("PRAGMA disable_optimizer")
     _timings.begin()
     try:
         # Staging fills temporary tables only (never the store), so it runs before the transaction: rows
@@ -687,11 +700,22 @@ def _run_ingest(
     return report, merge_memory
 
 
-def _small_call(con: duckdb.DuckDBPyConnection, source: Any, jobs: list, stage_fill: Any) -> bool:
-    """Whether the call is small enough to run on one DuckDB thread (SMALL_CALL_BYTES)."""
+def _small_call(
+    con: duckdb.DuckDBPyConnection, source: Any, jobs: list, stage_fill: Any
+) -> tuple[int, bool] | None:
+    """When the call is small enough to run on one DuckDB thread (SMALL_CALL_BYTES), the threads DuckDB is set to
+    (read with the store's count: one statement) and whether it is tiny (TINY_CALL_BYTES); else None."""
     if not (stage_fill is not None or _few_records(source, jobs) or _input_bytes(jobs) <= SMALL_CALL_BYTES):
-        return False
-    return int(con.execute("SELECT count(*) FROM steps").fetchall()[0][0]) < SMALL_STORE_STEPS
+        return None
+    steps, threads = con.execute("SELECT count(*), current_setting('threads') FROM steps").fetchall()[0]
+    if int(steps) >= SMALL_STORE_STEPS:
+        return None
+    tiny = int(steps) < TINY_STORE_STEPS and (
+        stage_fill is not None
+        or (_few_records(source, jobs) and len(source) <= TINY_RECORDS)
+        or _input_bytes(jobs) <= TINY_CALL_BYTES
+    )
+    return int(threads), tiny
 
 
 def _retry_note(merge_memory: str, retry_memory: str, exc: duckdb.OutOfMemoryException) -> str:
@@ -848,7 +872,9 @@ def _merge(
             _timings.mark(f"merged chunk {chunk}")
         _sections(con, "finalize_rest", {"rejects"} | {k for k in ("edges", "labels") if not held[k]})
         # (a chunked call does not count said_roots: root_said runs, see _COUNTS)
-        counts = _counts(con, _absent(held) | (_SAID_UNCOUNTED if not whole else frozenset()))
+        counts = _counts(
+            con, _absent(held) | (_SAID_UNCOUNTED if not whole else frozenset()), _known_counts(held)
+        )
         said = bool(counts["said_roots"]) or not whole
         # Nothing rejected and no log records staged (the merge quarantines those of a quarantined span): no
         # rejects to gather, give their text, write to the quarantine or name in the report.
@@ -964,6 +990,19 @@ _EMPTY_ROOT_SAID = (
 )
 
 
+def _finalize_skip(held: dict[str, int]) -> set[str]:
+    """The sections of finalize.sql with nothing to do (their tables made empty: _EMPTY)."""
+    skip = {
+        s
+        for s, k in (("dups", "duplicate"), ("stored", "stored_differs"), ("runs", "runs"), ("ends", "ends"))
+        if not held[k]
+    }
+    if not (held["old_runs"] or held["runs_again"] or held["run_ends"]):
+        # (run records of new runs, each given once, none ending before it starts: no conflict to find)
+        skip.add("runs")
+    return skip
+
+
 def _finalize(con: duckdb.DuckDBPyConnection, held: dict[str, int], leave_out: set[str]) -> set[str]:
     """finalize.sql, leaving out the sections that have nothing to do (their tables made empty); the sections
     of finalize_insert.sql to leave out in turn.
@@ -974,14 +1013,7 @@ def _finalize(con: duckdb.DuckDBPyConnection, held: dict[str, int], leave_out: s
     is, every statement runs as before, and the comparisons' macros (step_differs.sql, finalize.sql's
     ``compare``) are created for them only. ``leave_out``: sections the caller does without (``chunks``).
     """
-    skip = {
-        s
-        for s, k in (("dups", "duplicate"), ("stored", "stored"), ("runs", "runs"), ("ends", "ends"))
-        if not held[k]
-    }
-    if not (held["old_runs"] or held["runs_again"] or held["run_ends"]):
-        # (run records of new runs, each given once, none ending before it starts: no conflict to find)
-        skip.add("runs")
+    skip = _finalize_skip(held)
     if skip >= {"dups", "stored"}:
         skip.add("compare")
     else:
@@ -1019,6 +1051,25 @@ _ANY_DUPLICATE = (
     "SELECT count(*) > count(DISTINCT hash(run_id, step_id)) AS dup FROM stage_steps "
     "WHERE run_id IS NOT NULL AND step_id IS NOT NULL"
 )
+# Whether a staged step may differ from its stored copy (stored_differs: finalize.sql's stored section runs only
+# then): a column of step_differs.sql's as it is stored, not equal as text; or a value finalize.sql's stage_n reads
+# unescaped, or a stored step whose log records its without_logs takes out (both compared otherwise there). A
+# step given again as it was stored (a file ingested twice) differs in nothing: the section's statements, ~45 ms
+# CPU of planning a small repeated call, wrote no row.
+_MAY_DIFFER = """n.parent_id IS DISTINCT FROM s.parent_id OR n.agent IS DISTINCT FROM s.agent_own
+    OR n.kind IS DISTINCT FROM s.kind OR n.name IS DISTINCT FROM s.name OR n.tool IS DISTINCT FROM s.tool
+    OR n.model IS DISTINCT FROM s.model OR n.start_ns // 1000 IS DISTINCT FROM epoch_us(s.started_at)
+    OR n.end_ns // 1000 IS DISTINCT FROM epoch_us(s.ended_at) OR n.status IS DISTINCT FROM s.status
+    OR n.error IS DISTINCT FROM s.error OR n.input IS DISTINCT FROM s.input OR n.output IS DISTINCT FROM s.output
+    OR n.tokens_in IS DISTINCT FROM s.tokens_in OR n.tokens_out IS DISTINCT FROM s.tokens_out
+    OR n.cost IS DISTINCT FROM s.cost OR n.confidence IS DISTINCT FROM s.confidence
+    OR n.entropy IS DISTINCT FROM s.entropy OR n.attributes::VARCHAR IS DISTINCT FROM s.attributes::VARCHAR
+    OR contains(n.input, '\\u') OR contains(n.output, '\\u')
+    OR contains(s.attributes::VARCHAR, '"otel.log_filled"')"""
+_STORED_DIFFERS = f"""
+SELECT count(*) FROM (SELECT 1 FROM stage_steps n JOIN steps s ON s.run_id = n.run_id AND s.step_id = n.step_id
+                      WHERE (n.run_id IN (SELECT run_id FROM runs) OR coalesce(getvariable('wb_moved'), false))
+                        AND ({_MAY_DIFFER}) LIMIT 1)"""
 _HOLDS = f"""
 SELECT 'duplicate', dup::BIGINT FROM ({_ANY_DUPLICATE})
 UNION ALL SELECT 'stored', count(*) FROM (SELECT 1 FROM stage_steps n JOIN steps s
@@ -1056,8 +1107,11 @@ def _steps_left_out(held: dict[str, int]) -> set[str]:
 
 
 def _holds(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """How many staged rows each of the merge's skippable sections has to do with (``_HOLDS``)."""
-    return {name: int(n) for name, n in con.execute(_HOLDS).fetchall()}
+    """How many staged rows each of the merge's skippable sections has to do with (``_HOLDS``; stored_differs
+    asked only of a call giving stored steps again: on others it is 0, and its plan ~1.5 ms)."""
+    held = {name: int(n) for name, n in con.execute(_HOLDS).fetchall()}
+    held["stored_differs"] = _one(con, _STORED_DIFFERS) if held["stored"] else 0
+    return held
 
 
 # The sections of finalize_insert.sql a chunked merge runs on one thread: its INSERTs into steps and edges. On two
@@ -1142,13 +1196,23 @@ _COUNTS = {
 _SAID_UNCOUNTED = frozenset({"said_roots"})
 
 
+def _known_counts(held: dict[str, int]) -> dict[str, int]:
+    """The counts _HOLDS gave already (the staged steps and labels, which the merge does not change), and none
+    of the run conflicts when finalize.sql's runs section was left out: each a part of _COUNTS' statement less."""
+    return {
+        "staged": held["steps"],
+        "labels": held["labels"],
+        **({"run_conflicts": 0} if "runs" in _finalize_skip(held) else {}),
+    }
+
+
 def _absent(held: dict[str, int]) -> frozenset[str]:
     """The counts of tables the merge did not make, 0 (_EMPTY): superseded steps are found by the duplicates
     section only, completes by the stored section only, export copies by either."""
     return (
         frozenset({"superseded"} if not held["duplicate"] else set())
-        | frozenset({"completes"} if not held["stored"] else set())
-        | frozenset({"export_copies"} if not (held["duplicate"] or held["stored"]) else set())
+        | frozenset({"completes"} if not held["stored_differs"] else set())
+        | frozenset({"export_copies"} if not (held["duplicate"] or held["stored_differs"]) else set())
     )
 
 
@@ -1161,10 +1225,14 @@ def _counts_sql(absent: frozenset[str]) -> str:
     )
 
 
-def _counts(con: duckdb.DuckDBPyConnection, absent: frozenset[str] = frozenset()) -> dict[str, int]:
+def _counts(
+    con: duckdb.DuckDBPyConnection, absent: frozenset[str] = frozenset(), known: dict[str, int] | None = None
+) -> dict[str, int]:
+    known = known or {}
     return {
         **dict.fromkeys(absent, 0),
-        **{name: int(n) for name, n in con.execute(_counts_sql(absent)).fetchall()},
+        **known,
+        **{name: int(n) for name, n in con.execute(_counts_sql(absent | frozenset(known))).fetchall()},
     }
 
 

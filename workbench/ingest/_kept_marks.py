@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 
 from ..store._connection import sql_sections
+from ._same_call import stored_halves_found
 
 
 def marks_before(con: duckdb.DuckDBPyConnection, held: dict[str, int], stage: Any) -> bool:
@@ -30,23 +31,11 @@ def marks_before(con: duckdb.DuckDBPyConnection, held: dict[str, int], stage: An
         or stage.mcp_served_stored
     ):
         return False
-    if stage.same_calls_asked and _same_calls_folded(con):
+    if stage.same_calls_asked and stored_halves_found(con):
         return False
     con.execute(_fingerprint_macro())
     _run(con, "before")
     return True
-
-
-def _same_calls_folded(con: duckdb.DuckDBPyConnection) -> bool:
-    # (the tables _same_call.fold_stored_same_calls folds stored steps by, when they hold rows)
-    found = [
-        t
-        for (t,) in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name IN ('same_call_folded', "
-            "'same_call_down')"
-        ).fetchall()
-    ]
-    return any(con.execute(f"SELECT EXISTS (FROM {t})").fetchall()[0][0] for t in found)
 
 
 def drop_changed_marks(con: duckdb.DuckDBPyConnection) -> None:

@@ -9,7 +9,7 @@ import duckdb
 
 
 @contextmanager
-def one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+def one_thread(con: duckdb.DuckDBPyConnection, threads: int | None = None) -> Iterator[None]:
     """DuckDB on one thread meanwhile (a setting of the whole instance: put back as it was after).
 
     For the copies out of the mapped table (``_native_file._copy_out``, and the OTLP reader's copy into stage_steps): an INSERT that keeps the rows' order
@@ -19,7 +19,10 @@ def one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     in one process (load 14-22): 2.1-2.7 CPU s on one thread against 3.1-3.8 on two, the table the same row
     for row (rowid included); the other three copies 0.9-1.4 against 1.1-1.5.
     """
-    threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+    if (
+        threads is None
+    ):  # (else the caller read it just now, with a statement of its own: _driver._small_call)
+        threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
     if threads <= 1:
         yield
         return

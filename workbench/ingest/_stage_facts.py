@@ -12,7 +12,7 @@ from __future__ import annotations
 import duckdb
 
 from ._call_shapes import MARKERS
-from ._stage_checks import all_facts_sql
+from ._stage_checks import all_facts_sql, may_facts
 from ._time_units import SMALL_PARAMS
 from ._workflow_build import BUILD_PARAMS
 
@@ -25,6 +25,7 @@ class StageFacts:
             all_facts_sql(), {**BUILD_PARAMS, **SMALL_PARAMS, "markers": "|".join(MARKERS)}
         ).fetchall()
         self._held = {name: bool(n) for name, n in rows}
+        self._may = may_facts()
         self._fresh = True
 
     def nothing_for(self, *facts: str) -> bool:
@@ -32,8 +33,11 @@ class StageFacts:
         return self._fresh and not any(self._held[f] for f in facts)
 
     def answer(self, fact: str) -> bool | None:
-        """``fact`` as it was counted, or None once the stage changed (the step asks for itself)."""
-        return self._held[fact] if self._fresh else None
+        """``fact`` as it was counted, or None once the stage changed (the step asks for itself) or when a cheaper
+        test of it said yes (``_stage_checks.may_facts``: a yes that may be its own no)."""
+        if not self._fresh or (self._held[fact] and fact in self._may):
+            return None
+        return self._held[fact]
 
     def changed(self) -> None:
         """A step changed (or may have changed) the stage: from here every step asks for itself."""

@@ -261,8 +261,15 @@ UNION SELECT q.run_id FROM stage_quarantine q SEMI JOIN runs r ON r.run_id = q.r
 
 -- [section steps_before]
 -- The steps table's rows before this call: the steps this call inserts have row ids from here on. (left out when
--- store_steps runs)
+-- store_steps runs) Past the highest row id, not the count: a deleted row keeps its id (a model call's two spans
+-- folded, a derived step traced later), and with the count the rows of other runs above it were read as this
+-- call's, their trees walked again without their roots (depth 1 -> 0). The rows from the count on only are read
+-- for it (as many as were deleted): a scan of every row id cost a call in proportion to the store.
 SET VARIABLE wb_steps_before = (SELECT count(*) FROM steps);
+
+-- (the count a constant to the scan below: its row groups before it are skipped)
+SET VARIABLE wb_steps_before = greatest(getvariable('wb_steps_before'),
+                                        (SELECT max(rowid) + 1 FROM steps WHERE rowid >= getvariable('wb_steps_before')));
 
 -- [section new_steps]
 -- (in place of old_steps and store_steps when no affected run can have been stored before, the driver's _HOLDS

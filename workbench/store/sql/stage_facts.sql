@@ -91,6 +91,17 @@ SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, N
 WHERE EXISTS (SELECT 1 FROM stage_steps WHERE kind = 'chain' AND status = 'error' AND tool IS NOT NULL
                                            AND contains(attributes, '"tool_failure_detected"'));
 
+-- [section message_tools_may]
+-- (asked by _stage_facts.py in place of message_tools: a superset of its rows, the same three parts without the
+-- joins and windows that tell which of them the step reads. A yes sends the step to its own query above, which may
+-- then find nothing; a no is message_tools' no. Its plan, asked among the others, cost a small call ~10 ms CPU of
+-- the facts statement's ~15; this one ~2)
+SELECT 1 FROM stage_steps
+WHERE (kind = 'llm' AND regexp_matches(output, $markers))
+   OR (kind = 'chain' AND status = 'error' AND tool IS NOT NULL AND contains(attributes, '"tool_failure_detected"'))
+UNION ALL
+SELECT 1 FROM stage_steps s SEMI JOIN runs r ON r.run_id = s.run_id;
+
 -- [section build]
 -- an Agent Framework workflow's build or run root (_workflow_build.join_build_traces)
 SELECT 1 FROM stage_steps WHERE parent_id IS NULL
