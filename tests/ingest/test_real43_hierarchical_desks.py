@@ -3,12 +3,15 @@
 ``fixtures/crewai-hierarchical/``: CrewAI's ``Process.hierarchical``, its own manager agent delegating to three
 workers through the "Delegate work to coworker" / "Ask question to coworker" tools (OpenInference).
 ``fixtures/llamaindex-agentworkflow/``: a LlamaIndex ``AgentWorkflow`` of three ``FunctionAgent``s handing off with
-``can_handoff_to`` (OpenInference). Each README says what was planted in each run and which agent and step a right
-verdict names.
+``can_handoff_to`` (OpenInference). ``fixtures/agentscope/`` (real55): an AgentScope 2.0 ``TeamPipeline``, a planner
+assigning a pricer, a shipper and a verifier through AgentScope's ``TeamAssign`` tool (AgentScope's own tracing);
+its runs report no outcome, the faulty ones labelled failed as their user would. Each README says what was planted
+in each run and which agent and step a right verdict names.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -29,13 +32,17 @@ FILES = {
     "li_cascade": "llamaindex-agentworkflow/price_error_cascade",
     "li_pingpong": "llamaindex-agentworkflow/pricer_shipping_pingpong",
     "li_silent": "llamaindex-agentworkflow/shipping_made_up",
+    "as_ok": "agentscope/answered_ok",
+    "as_retried": "agentscope/price_error_retried",
+    "as_pingpong": "agentscope/verifier_pingpong",
 }
 
 
 @pytest.fixture(scope="module")
 def desks() -> tuple[wb.Workspace, dict[str, str], dict]:
-    """The eight runs in one store, detected and attributed as ``workbench investigate`` does, and its verdicts."""
-    ws, runs = desk_store({name: FIXTURES / f"{stem}.otlp.jsonl.gz" for name, stem in FILES.items()})
+    """The eleven runs in one store, detected and attributed as ``workbench investigate`` does, and its verdicts."""
+    files = {name: FIXTURES / f"{stem}.otlp.jsonl.gz" for name, stem in FILES.items()}
+    ws, runs = desk_store(files, failed=("as_retried", "as_pingpong"))
     table = investigate_table(ws, None)
     return ws, runs, {row["run"]: row for row in table.to_dict("records")}
 
@@ -59,7 +66,7 @@ def _model_calls(ws: wb.Workspace, run: str, agent: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("run", ["crew_ok", "li_ok"])
+@pytest.mark.parametrize("run", ["crew_ok", "li_ok", "as_ok"])
 def test_the_clean_runs_are_flagged_by_nothing(desks, run) -> None:
     ws, runs, verdicts = desks
     assert _findings(ws, runs[run]) == []
@@ -143,3 +150,112 @@ def test_hand_offs_back_and_forth_with_nothing_new_are_ping_pong_and_no_wrong_an
     assert [f[0] for f in found] == ["ping_pong"]
     assert "shipping and pricer handed the work back and forth" in found[0][4]
     assert run not in verdicts  # the answer is right
+
+
+def _tool_calls(ws: wb.Workspace, run: str | None) -> list[tuple]:
+    """The tool calls of ``run`` (None: of every run, in time order)."""
+    return ws.sql(
+        "SELECT agent, tool, input, output, status, error FROM steps WHERE coalesce(run_id = ?, true) "
+        "AND kind = 'tool' ORDER BY started_at, seq",
+        [run],
+    ).fetchall()
+
+
+def test_an_agentscope_team_is_its_agents_turns_and_their_calls(desks) -> None:
+    """The planner's four turns (its reply parked on each assignment, resumed with the member's answer), the
+    members' turns between them, each agent's model calls with their tokens, the tools with the arguments they
+    were called with, and each TeamAssign's result read as the member's reply, not AgentScope's blocks."""
+    ws, runs, _ = desks
+    run = runs["as_ok"]
+    turns = ws.sql(
+        "SELECT agent, depth FROM steps WHERE run_id = ? AND kind = 'agent' ORDER BY seq", [run]
+    ).fetchall()
+    assert turns == [
+        (a, 1) for a in ("planner", "pricer", "planner", "shipper", "planner", "verifier", "planner")
+    ]
+    assert ws.sql(
+        "SELECT agent, count(*), sum(tokens_in), sum(tokens_out) FROM steps WHERE run_id = ? AND kind = 'llm' "
+        "GROUP BY agent ORDER BY agent",
+        [run],
+    ).fetchall() == [
+        ("planner", 4, 800, 120),
+        ("pricer", 2, 400, 60),
+        ("shipper", 2, 400, 60),
+        ("verifier", 1, 200, 30),
+    ]
+    assert _tool_calls(ws, run) == [
+        ("pricer", "get_price", '{"item": "widget"}', "widget: 14.20 USD each", "ok", None),
+        ("planner", "TeamAssign", None, "10 widgets at 14.20 USD each, 142.00 USD in all.", "unset", None),
+        ("shipper", "get_shipping", '{"item": "widget", "quantity": 10}', "carrier: 25.00 USD", "ok", None),
+        ("planner", "TeamAssign", None, "Shipping: 25.00 USD.", "unset", None),
+        ("planner", "TeamAssign", None, "APPROVED: the total adds up.", "unset", None),
+    ]
+    assert ws.runs().set_index("run_id").outcome[run] == "unknown"  # (the application's span says nothing)
+
+
+def test_an_agentscope_tool_error_handed_to_the_model_is_a_failed_call_and_the_price_after_it_the_pricers(
+    desks,
+) -> None:
+    """get_price raises three times (AgentScope hands the model each error as the call's result, the span OK); the
+    pricer states 12.40 anyway, which the planner quotes. Read as written, the three calls were good ones, a loop."""
+    ws, runs, verdicts = desks
+    run = runs["as_retried"]
+    failed_call = (
+        "pricer",
+        "get_price",
+        '{"item": "widget"}',
+        "price feed timeout",
+        "error",
+        "price feed timeout",
+    )
+    assert _tool_calls(ws, run)[:3] == [failed_call] * 3
+    failed = ws.sql(
+        "SELECT step_id, attributes FROM steps WHERE run_id = ? AND status = 'error' ORDER BY seq", [run]
+    ).fetchall()
+    assert (
+        '"state": "error"' in json.loads(failed[0][1])["gen_ai.tool.call.result"]
+    )  # (the whole kept beside)
+    stated = _model_calls(ws, run, "pricer")[-1]
+    found = _findings(ws, run)
+    assert [f[:4] for f in found] == [
+        ("cascade", "critical", "pricer", stated),
+        ("retry", "warning", "pricer", failed[0][0]),
+    ]
+    assert "planner" in found[0][4] and "verifier" in found[0][4]
+    v = verdicts[run]
+    assert v["culprit"].startswith("pricer ") and v["step"] == failed[0][0]
+
+
+def test_an_agentscope_verifier_rejecting_every_quote_is_a_ping_pong_blamed_on_the_verifier(desks) -> None:
+    ws, runs, verdicts = desks
+    run = runs["as_pingpong"]
+    found = _findings(ws, run)
+    assert [f[:3] for f in found] == [
+        ("ping_pong", "warning", "planner"),
+        ("repeated_reply", "warning", "verifier"),
+    ]
+    assert "planner and verifier handed the work back and forth" in found[0][4]
+    v = verdicts[run]
+    assert v["culprit"].startswith("verifier ") and v["step"] in _model_calls(ws, run, "verifier")
+
+
+def test_an_agentscope_team_with_no_span_of_the_applications_is_a_run_a_turn() -> None:
+    """AgentScope alone writes each agent's turn as a trace of its own (the planner's four share its reply id, the
+    members' their own sessions; nothing but time and text ties a member's turn to its assignment): seven runs,
+    each an OK root read as a success, each one agent's, the tool results read as in the run above."""
+    ws = wb.open()
+    ws.ingest([FIXTURES / "agentscope" / "answered_ok_no_app_span.otlp.jsonl.gz"], progress=False)
+    assert ws.sql(
+        "SELECT r.outcome, s.agent, s.n FROM runs r JOIN (SELECT run_id, any_value(agent) FILTER (depth = 0) agent, "
+        "count(DISTINCT agent) n FROM steps GROUP BY run_id) s USING (run_id) ORDER BY r.started_at"
+    ).fetchall() == [
+        ("success", a, 1)
+        for a in ("planner", "pricer", "planner", "shipper", "planner", "verifier", "planner")
+    ]
+    assert [c[1:4] for c in _tool_calls(ws, None)] == [
+        ("get_price", '{"item": "widget"}', "widget: 14.20 USD each"),
+        ("TeamAssign", None, "10 widgets at 14.20 USD each, 142.00 USD in all."),
+        ("get_shipping", '{"item": "widget", "quantity": 10}', "carrier: 25.00 USD"),
+        ("TeamAssign", None, "Shipping: 25.00 USD."),
+        ("TeamAssign", None, "APPROVED: the total adds up."),
+    ]
