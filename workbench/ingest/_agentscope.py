@@ -8,6 +8,13 @@ written, a failed call looked like a success (and its retries like a loop of goo
 the blocks' ids and timestamps beside what the tool said. A ``TeamPipeline`` leader's ``TeamAssign`` call (a
 span AgentScope writes when the member it ran has answered) holds the member's reply as its blocks alone
 (``[{"type": "text", "text": …, "id": …, "created_at": …}]``): read as their text too.
+
+An agent asked for a structured output (a ``GoalPipeline``'s executor and verifier) ends its reply by calling
+AgentScope's ``GenerateStructuredOutput`` with that output as its arguments; the tool answers "Structured output
+generated successfully." whatever it was given, and the output is what the reply hands on (the tool's own
+description: "the structured output is sent to the user"). Such a call's output is read as the structured output
+it was given (the acknowledgement kept among the step's attributes): read as written, a verifier's "fail" and a
+report made again unchanged were the same result, no new work.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from ._json_text import json_or_text, nested_past
 MARKERS = ('"state": "', '"created_at": "')
 #: The states of a result that did not come from the tool doing its job (``ToolResultState``).
 FAILED_STATES = frozenset({"error", "denied"})
+#: AgentScope's built-in tool whose arguments are the reply's structured output (``_GenerateStructuredOutput``).
+STRUCTURED_OUTPUT_TOOL = "GenerateStructuredOutput"
 _FIELDS = frozenset({"content", "state", "metadata", "id", "is_last"})
 _BLOCK_FIELDS = frozenset({"type", "text", "id", "created_at", "finished_at"})
 
@@ -55,3 +64,12 @@ def tool_response(output: Any) -> tuple[str, bool] | None:
             return None
         texts.append(block["text"])
     return "\n".join(texts), doc["state"] in FAILED_STATES
+
+
+def structured_output(tool: Any, given: Any, text: str, failed: bool) -> str:
+    """What a tool call's output is read as, given its response's ``text``: the structured output it was given
+    when the tool is ``GenerateStructuredOutput`` and its arguments are a JSON object (see the module), else
+    ``text``."""
+    if tool != STRUCTURED_OUTPUT_TOOL or failed or not isinstance(given, str):
+        return text
+    return given if isinstance(json_or_text(given), dict) else text
