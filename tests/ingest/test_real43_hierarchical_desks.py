@@ -4,8 +4,9 @@
 workers through the "Delegate work to coworker" / "Ask question to coworker" tools (OpenInference).
 ``fixtures/llamaindex-agentworkflow/``: a LlamaIndex ``AgentWorkflow`` of three ``FunctionAgent``s handing off with
 ``can_handoff_to`` (OpenInference). ``fixtures/agentscope/`` (real55): an AgentScope 2.0 ``TeamPipeline``, a planner
-assigning a pricer, a shipper and a verifier through AgentScope's ``TeamAssign`` tool (AgentScope's own tracing);
-its runs report no outcome, the faulty ones labelled failed as their user would. Each README says what was planted
+assigning a pricer, a shipper and a verifier through AgentScope's ``TeamAssign`` tool, and a ``GoalPipeline``, a
+quoter and an auditor in a loop until the auditor passes the quote (AgentScope's own tracing); its runs report no
+outcome, the faulty ones labelled failed as their user would. Each README says what was planted
 in each run and which agent and step a right verdict names.
 """
 
@@ -35,14 +36,17 @@ FILES = {
     "as_ok": "agentscope/answered_ok",
     "as_retried": "agentscope/price_error_retried",
     "as_pingpong": "agentscope/verifier_pingpong",
+    "gp_ok": "agentscope/goal_ok",
+    "gp_stuck": "agentscope/goal_stuck",
+    "gp_fixed": "agentscope/goal_fixed",
 }
 
 
 @pytest.fixture(scope="module")
 def desks() -> tuple[wb.Workspace, dict[str, str], dict]:
-    """The eleven runs in one store, detected and attributed as ``workbench investigate`` does, and its verdicts."""
+    """The fourteen runs in one store, detected and attributed as ``workbench investigate`` does, and its verdicts."""
     files = {name: FIXTURES / f"{stem}.otlp.jsonl.gz" for name, stem in FILES.items()}
-    ws, runs = desk_store(files, failed=("as_retried", "as_pingpong"))
+    ws, runs = desk_store(files, failed=("as_retried", "as_pingpong", "gp_stuck"))
     table = investigate_table(ws, None)
     return ws, runs, {row["run"]: row for row in table.to_dict("records")}
 
@@ -66,7 +70,7 @@ def _model_calls(ws: wb.Workspace, run: str, agent: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("run", ["crew_ok", "li_ok", "as_ok"])
+@pytest.mark.parametrize("run", ["crew_ok", "li_ok", "as_ok", "gp_ok"])
 def test_the_clean_runs_are_flagged_by_nothing(desks, run) -> None:
     ws, runs, verdicts = desks
     assert _findings(ws, runs[run]) == []
@@ -259,3 +263,63 @@ def test_an_agentscope_team_with_no_span_of_the_applications_is_a_run_a_turn() -
         ("TeamAssign", None, "Shipping: 25.00 USD."),
         ("TeamAssign", None, "APPROVED: the total adds up."),
     ]
+
+
+def _structured_outputs(ws: wb.Workspace, run: str) -> list[tuple]:
+    return ws.sql(
+        "SELECT agent, output, json_extract_string(attributes, '$.\"gen_ai.tool.call.result\"') FROM steps "
+        "WHERE run_id = ? AND tool = 'GenerateStructuredOutput' ORDER BY seq",
+        [run],
+    ).fetchall()
+
+
+def test_an_agentscope_structured_output_is_what_the_agent_answered(desks) -> None:
+    """A GoalPipeline's quoter and auditor end each turn by calling GenerateStructuredOutput with their report or
+    verdict; the tool says "Structured output generated successfully." whatever it is given. The call's output is
+    the structured output (the acknowledgement kept beside): the quoter that priced 12.40, was failed, and priced
+    14.20 made two reports, not the same one twice, and that recovered run is no bounce nor loop."""
+    ws, runs, _ = desks
+    run = runs["gp_fixed"]
+    said = _structured_outputs(ws, run)
+    assert [(agent, json.loads(out)) for agent, out, _ in said] == [
+        (
+            "quoter",
+            {
+                "report": "10 widgets at 12.40 USD each come to 124.00 USD, plus 25.00 USD shipping: 149.00 USD in total."
+            },
+        ),
+        (
+            "auditor",
+            {
+                "result": "fail",
+                "message": "The report prices a widget at 12.40 USD; the price list says 14.20 USD. Fix the unit price and the totals.",
+            },
+        ),
+        (
+            "quoter",
+            {
+                "report": "10 widgets at 14.20 USD each come to 142.00 USD, plus 25.00 USD shipping: 167.00 USD in total."
+            },
+        ),
+        ("auditor", {"result": "pass", "message": "The quote matches the price list."}),
+    ]
+    assert all('"text": "Structured output generated successfully."' in ack for _, _, ack in said)
+    assert not {f[0] for f in _findings(ws, run)} & {"ping_pong", "loop", "repeated_reply"}
+
+
+def test_an_executor_making_its_report_again_unchanged_after_a_fail_is_the_culprit(desks) -> None:
+    """The quoter reads the price list's 14.20 as 12.40 and reports it again unchanged after each of the auditor's
+    three fails (max_iters 3). Read as written, every structured output was the same acknowledgement: the auditor's
+    turn brought nothing new, and the bounce was blamed on it."""
+    ws, runs, verdicts = desks
+    run = runs["gp_stuck"]
+    quoter = _model_calls(ws, run, "quoter")
+    found = _findings(ws, run)
+    assert ("cascade", "critical", "quoter", quoter[2]) in [f[:4] for f in found]  # (its first 12.40)
+    assert "auditor and quoter handed the work back and forth" in next(
+        f[4] for f in found if f[0] == "ping_pong"
+    )
+    v = verdicts[run]
+    assert (
+        v["culprit"].startswith("quoter ") and v["step"] == quoter[3]
+    )  # (its report again after the first fail)
