@@ -20,6 +20,7 @@ from _real_desks import desk_store
 
 import workbench as wb
 from workbench._investigate import investigate_table
+from workbench.ingest._agentscope import structured_output, tool_response
 
 pytestmark = pytest.mark.usefixtures("_own_cache")
 
@@ -323,3 +324,38 @@ def test_an_executor_making_its_report_again_unchanged_after_a_fail_is_the_culpr
     assert (
         v["culprit"].startswith("quoter ") and v["step"] == quoter[3]
     )  # (its report again after the first fail)
+
+
+def _block(text: str, **more: object) -> dict:
+    return {"type": "text", "text": text, "id": "b1", "created_at": "2026-12-06T14:05:10.612693", **more}
+
+
+def test_agentscope_tool_result_shapes() -> None:
+    """What is read as AgentScope's ToolResponse or reply blocks, and what is left as written."""
+    response = {
+        "content": [_block("price feed timeout"), _block("retry later")],
+        "state": "error",
+        "metadata": {},
+    }
+    assert tool_response(json.dumps(response)) == ("price feed timeout\nretry later", True)
+    assert tool_response(json.dumps({**response, "state": "denied"}))[1] is True
+    assert tool_response(json.dumps({**response, "state": "interrupted"}))[1] is False
+    assert tool_response(json.dumps([_block("Shipping: 25.00 USD.")])) == ("Shipping: 25.00 USD.", False)
+    for kept in (
+        {**response, "other": 1},  # a field a ToolResponse has not
+        {
+            **response,
+            "content": [*response["content"], {"type": "data", "id": "b2", "created_at": "t"}],
+        },  # data
+        {**response, "content": [{"type": "text", "text": "no time"}]},  # a block AgentScope did not write
+        {**response, "content": []},
+        {**response, "state": None},
+    ):
+        assert tool_response(json.dumps(kept)) is None, kept
+    assert tool_response("price feed timeout") is None
+    ack = "Structured output generated successfully."
+    given = '{"result": "fail", "message": "12.40 is not 14.20"}'
+    assert structured_output("GenerateStructuredOutput", given, ack, False) == given
+    assert structured_output("GenerateStructuredOutput", "not JSON", ack, False) == ack
+    assert structured_output("GenerateStructuredOutput", given, ack, True) == ack
+    assert structured_output("get_price", given, ack, False) == ack
