@@ -9,9 +9,10 @@ import workbench as wb
 from workbench._investigate import attribute_failed
 
 
-def desk_store(files: dict[str, Path]) -> tuple[wb.Workspace, dict[str, str]]:
+def desk_store(files: dict[str, Path], failed: tuple[str, ...] = ()) -> tuple[wb.Workspace, dict[str, str]]:
     """Every file ingested, in one call (each file must be one run of its own: a call's fixed cost once, not once a
-    file), then detect and the failed runs' attribution: the store and name -> run id."""
+    file), the runs of ``failed`` (names) labelled failed as their user would (their logs report no outcome),
+    then detect and the failed runs' attribution: the store and name -> run id."""
     ws = wb.open()
     ws.ingest(list(files.values()), progress=False)
     runs = {}
@@ -22,6 +23,8 @@ def desk_store(files: dict[str, Path]) -> tuple[wb.Workspace, dict[str, str]]:
     assert sorted(runs.values()) == sorted(ws.runs()["run_id"]), (
         "a file's run is another's, or a run no file's"
     )
+    for name in failed:
+        ws.label(runs[name], outcome="failure")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         wb.detect(ws, progress=False)

@@ -3,12 +3,16 @@
 ``fixtures/crewai-hierarchical/``: CrewAI's ``Process.hierarchical``, its own manager agent delegating to three
 workers through the "Delegate work to coworker" / "Ask question to coworker" tools (OpenInference).
 ``fixtures/llamaindex-agentworkflow/``: a LlamaIndex ``AgentWorkflow`` of three ``FunctionAgent``s handing off with
-``can_handoff_to`` (OpenInference). Each README says what was planted in each run and which agent and step a right
-verdict names.
+``can_handoff_to`` (OpenInference). ``fixtures/agentscope/`` (real55): an AgentScope 2.0 ``TeamPipeline``, a planner
+assigning a pricer, a shipper and a verifier through AgentScope's ``TeamAssign`` tool, and a ``GoalPipeline``, a
+quoter and an auditor in a loop until the auditor passes the quote (AgentScope's own tracing); its runs report no
+outcome, the faulty ones labelled failed as their user would. Each README says what was planted
+in each run and which agent and step a right verdict names.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -16,6 +20,7 @@ from _real_desks import desk_store
 
 import workbench as wb
 from workbench._investigate import investigate_table
+from workbench.ingest._agentscope import structured_output, tool_response
 
 pytestmark = pytest.mark.usefixtures("_own_cache")
 
@@ -29,13 +34,20 @@ FILES = {
     "li_cascade": "llamaindex-agentworkflow/price_error_cascade",
     "li_pingpong": "llamaindex-agentworkflow/pricer_shipping_pingpong",
     "li_silent": "llamaindex-agentworkflow/shipping_made_up",
+    "as_ok": "agentscope/answered_ok",
+    "as_retried": "agentscope/price_error_retried",
+    "as_pingpong": "agentscope/verifier_pingpong",
+    "gp_ok": "agentscope/goal_ok",
+    "gp_stuck": "agentscope/goal_stuck",
+    "gp_fixed": "agentscope/goal_fixed",
 }
 
 
 @pytest.fixture(scope="module")
 def desks() -> tuple[wb.Workspace, dict[str, str], dict]:
-    """The eight runs in one store, detected and attributed as ``workbench investigate`` does, and its verdicts."""
-    ws, runs = desk_store({name: FIXTURES / f"{stem}.otlp.jsonl.gz" for name, stem in FILES.items()})
+    """The fourteen runs in one store, detected and attributed as ``workbench investigate`` does, and its verdicts."""
+    files = {name: FIXTURES / f"{stem}.otlp.jsonl.gz" for name, stem in FILES.items()}
+    ws, runs = desk_store(files, failed=("as_retried", "as_pingpong", "gp_stuck"))
     table = investigate_table(ws, None)
     return ws, runs, {row["run"]: row for row in table.to_dict("records")}
 
@@ -59,7 +71,7 @@ def _model_calls(ws: wb.Workspace, run: str, agent: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("run", ["crew_ok", "li_ok"])
+@pytest.mark.parametrize("run", ["crew_ok", "li_ok", "as_ok", "gp_ok"])
 def test_the_clean_runs_are_flagged_by_nothing(desks, run) -> None:
     ws, runs, verdicts = desks
     assert _findings(ws, runs[run]) == []
@@ -143,3 +155,207 @@ def test_hand_offs_back_and_forth_with_nothing_new_are_ping_pong_and_no_wrong_an
     assert [f[0] for f in found] == ["ping_pong"]
     assert "shipping and pricer handed the work back and forth" in found[0][4]
     assert run not in verdicts  # the answer is right
+
+
+def _tool_calls(ws: wb.Workspace, run: str | None) -> list[tuple]:
+    """The tool calls of ``run`` (None: of every run, in time order)."""
+    return ws.sql(
+        "SELECT agent, tool, input, output, status, error FROM steps WHERE coalesce(run_id = ?, true) "
+        "AND kind = 'tool' ORDER BY started_at, seq",
+        [run],
+    ).fetchall()
+
+
+def test_an_agentscope_team_is_its_agents_turns_and_their_calls(desks) -> None:
+    """The planner's four turns (its reply parked on each assignment, resumed with the member's answer), the
+    members' turns between them, each agent's model calls with their tokens, the tools with the arguments they
+    were called with, and each TeamAssign's result read as the member's reply, not AgentScope's blocks."""
+    ws, runs, _ = desks
+    run = runs["as_ok"]
+    turns = ws.sql(
+        "SELECT agent, depth FROM steps WHERE run_id = ? AND kind = 'agent' ORDER BY seq", [run]
+    ).fetchall()
+    assert turns == [
+        (a, 1) for a in ("planner", "pricer", "planner", "shipper", "planner", "verifier", "planner")
+    ]
+    assert ws.sql(
+        "SELECT agent, count(*), sum(tokens_in), sum(tokens_out) FROM steps WHERE run_id = ? AND kind = 'llm' "
+        "GROUP BY agent ORDER BY agent",
+        [run],
+    ).fetchall() == [
+        ("planner", 4, 800, 120),
+        ("pricer", 2, 400, 60),
+        ("shipper", 2, 400, 60),
+        ("verifier", 1, 200, 30),
+    ]
+    assert _tool_calls(ws, run) == [
+        ("pricer", "get_price", '{"item": "widget"}', "widget: 14.20 USD each", "ok", None),
+        ("planner", "TeamAssign", None, "10 widgets at 14.20 USD each, 142.00 USD in all.", "unset", None),
+        ("shipper", "get_shipping", '{"item": "widget", "quantity": 10}', "carrier: 25.00 USD", "ok", None),
+        ("planner", "TeamAssign", None, "Shipping: 25.00 USD.", "unset", None),
+        ("planner", "TeamAssign", None, "APPROVED: the total adds up.", "unset", None),
+    ]
+    assert ws.runs().set_index("run_id").outcome[run] == "unknown"  # (the application's span says nothing)
+
+
+def test_an_agentscope_tool_error_handed_to_the_model_is_a_failed_call_and_the_price_after_it_the_pricers(
+    desks,
+) -> None:
+    """get_price raises three times (AgentScope hands the model each error as the call's result, the span OK); the
+    pricer states 12.40 anyway, which the planner quotes. Read as written, the three calls were good ones, a loop."""
+    ws, runs, verdicts = desks
+    run = runs["as_retried"]
+    failed_call = (
+        "pricer",
+        "get_price",
+        '{"item": "widget"}',
+        "price feed timeout",
+        "error",
+        "price feed timeout",
+    )
+    assert _tool_calls(ws, run)[:3] == [failed_call] * 3
+    failed = ws.sql(
+        "SELECT step_id, attributes FROM steps WHERE run_id = ? AND status = 'error' ORDER BY seq", [run]
+    ).fetchall()
+    assert (
+        '"state": "error"' in json.loads(failed[0][1])["gen_ai.tool.call.result"]
+    )  # (the whole kept beside)
+    stated = _model_calls(ws, run, "pricer")[-1]
+    found = _findings(ws, run)
+    assert [f[:4] for f in found] == [
+        ("cascade", "critical", "pricer", stated),
+        ("retry", "warning", "pricer", failed[0][0]),
+    ]
+    assert "planner" in found[0][4] and "verifier" in found[0][4]
+    v = verdicts[run]
+    assert v["culprit"].startswith("pricer ") and v["step"] == failed[0][0]
+
+
+def test_an_agentscope_verifier_rejecting_every_quote_is_a_ping_pong_blamed_on_the_verifier(desks) -> None:
+    ws, runs, verdicts = desks
+    run = runs["as_pingpong"]
+    found = _findings(ws, run)
+    assert [f[:3] for f in found] == [
+        ("ping_pong", "warning", "planner"),
+        ("repeated_reply", "warning", "verifier"),
+    ]
+    assert "planner and verifier handed the work back and forth" in found[0][4]
+    v = verdicts[run]
+    assert v["culprit"].startswith("verifier ") and v["step"] in _model_calls(ws, run, "verifier")
+
+
+def test_an_agentscope_team_with_no_span_of_the_applications_is_a_run_a_turn() -> None:
+    """AgentScope alone writes each agent's turn as a trace of its own (the planner's four share its reply id, the
+    members' their own sessions; nothing but time and text ties a member's turn to its assignment): seven runs,
+    each an OK root read as a success, each one agent's, the tool results read as in the run above."""
+    ws = wb.open()
+    ws.ingest([FIXTURES / "agentscope" / "answered_ok_no_app_span.otlp.jsonl.gz"], progress=False)
+    assert ws.sql(
+        "SELECT r.outcome, s.agent, s.n FROM runs r JOIN (SELECT run_id, any_value(agent) FILTER (depth = 0) agent, "
+        "count(DISTINCT agent) n FROM steps GROUP BY run_id) s USING (run_id) ORDER BY r.started_at"
+    ).fetchall() == [
+        ("success", a, 1)
+        for a in ("planner", "pricer", "planner", "shipper", "planner", "verifier", "planner")
+    ]
+    assert [c[1:4] for c in _tool_calls(ws, None)] == [
+        ("get_price", '{"item": "widget"}', "widget: 14.20 USD each"),
+        ("TeamAssign", None, "10 widgets at 14.20 USD each, 142.00 USD in all."),
+        ("get_shipping", '{"item": "widget", "quantity": 10}', "carrier: 25.00 USD"),
+        ("TeamAssign", None, "Shipping: 25.00 USD."),
+        ("TeamAssign", None, "APPROVED: the total adds up."),
+    ]
+
+
+def _structured_outputs(ws: wb.Workspace, run: str) -> list[tuple]:
+    return ws.sql(
+        "SELECT agent, output, json_extract_string(attributes, '$.\"gen_ai.tool.call.result\"') FROM steps "
+        "WHERE run_id = ? AND tool = 'GenerateStructuredOutput' ORDER BY seq",
+        [run],
+    ).fetchall()
+
+
+def test_an_agentscope_structured_output_is_what_the_agent_answered(desks) -> None:
+    """A GoalPipeline's quoter and auditor end each turn by calling GenerateStructuredOutput with their report or
+    verdict; the tool says "Structured output generated successfully." whatever it is given. The call's output is
+    the structured output (the acknowledgement kept beside): the quoter that priced 12.40, was failed, and priced
+    14.20 made two reports, not the same one twice, and that recovered run is no bounce nor loop."""
+    ws, runs, _ = desks
+    run = runs["gp_fixed"]
+    said = _structured_outputs(ws, run)
+    assert [(agent, json.loads(out)) for agent, out, _ in said] == [
+        (
+            "quoter",
+            {
+                "report": "10 widgets at 12.40 USD each come to 124.00 USD, plus 25.00 USD shipping: 149.00 USD in total."
+            },
+        ),
+        (
+            "auditor",
+            {
+                "result": "fail",
+                "message": "The report prices a widget at 12.40 USD; the price list says 14.20 USD. Fix the unit price and the totals.",
+            },
+        ),
+        (
+            "quoter",
+            {
+                "report": "10 widgets at 14.20 USD each come to 142.00 USD, plus 25.00 USD shipping: 167.00 USD in total."
+            },
+        ),
+        ("auditor", {"result": "pass", "message": "The quote matches the price list."}),
+    ]
+    assert all('"text": "Structured output generated successfully."' in ack for _, _, ack in said)
+    assert not {f[0] for f in _findings(ws, run)} & {"ping_pong", "loop", "repeated_reply"}
+
+
+def test_an_executor_making_its_report_again_unchanged_after_a_fail_is_the_culprit(desks) -> None:
+    """The quoter reads the price list's 14.20 as 12.40 and reports it again unchanged after each of the auditor's
+    three fails (max_iters 3). Read as written, every structured output was the same acknowledgement: the auditor's
+    turn brought nothing new, and the bounce was blamed on it."""
+    ws, runs, verdicts = desks
+    run = runs["gp_stuck"]
+    quoter = _model_calls(ws, run, "quoter")
+    found = _findings(ws, run)
+    assert ("cascade", "critical", "quoter", quoter[2]) in [f[:4] for f in found]  # (its first 12.40)
+    assert "auditor and quoter handed the work back and forth" in next(
+        f[4] for f in found if f[0] == "ping_pong"
+    )
+    v = verdicts[run]
+    assert (
+        v["culprit"].startswith("quoter ") and v["step"] == quoter[3]
+    )  # (its report again after the first fail)
+
+
+def _block(text: str, **more: object) -> dict:
+    return {"type": "text", "text": text, "id": "b1", "created_at": "2026-12-06T14:05:10.612693", **more}
+
+
+def test_agentscope_tool_result_shapes() -> None:
+    """What is read as AgentScope's ToolResponse or reply blocks, and what is left as written."""
+    response = {
+        "content": [_block("price feed timeout"), _block("retry later")],
+        "state": "error",
+        "metadata": {},
+    }
+    assert tool_response(json.dumps(response)) == ("price feed timeout\nretry later", True)
+    assert tool_response(json.dumps({**response, "state": "denied"}))[1] is True
+    assert tool_response(json.dumps({**response, "state": "interrupted"}))[1] is False
+    assert tool_response(json.dumps([_block("Shipping: 25.00 USD.")])) == ("Shipping: 25.00 USD.", False)
+    for kept in (
+        {**response, "other": 1},  # a field a ToolResponse has not
+        {
+            **response,
+            "content": [*response["content"], {"type": "data", "id": "b2", "created_at": "t"}],
+        },  # data
+        {**response, "content": [{"type": "text", "text": "no time"}]},  # a block AgentScope did not write
+        {**response, "content": []},
+        {**response, "state": None},
+    ):
+        assert tool_response(json.dumps(kept)) is None, kept
+    assert tool_response("price feed timeout") is None
+    ack = "Structured output generated successfully."
+    given = '{"result": "fail", "message": "12.40 is not 14.20"}'
+    assert structured_output("GenerateStructuredOutput", given, ack, False) == given
+    assert structured_output("GenerateStructuredOutput", "not JSON", ack, False) == ack
+    assert structured_output("GenerateStructuredOutput", given, ack, True) == ack
+    assert structured_output("get_price", given, ack, False) == ack

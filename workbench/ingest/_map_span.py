@@ -13,6 +13,7 @@ from ._adk import adk_attributes, event_answer, function_response, reflected_fai
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import TOOL_EXECUTOR as AG2_TOOL_EXECUTOR
 from ._ag2 import USAGE_COST, USAGE_IN, USAGE_OUT, tool_executor, usage_record
+from ._agentscope import structured_output, tool_response
 from ._call_args import smolagents_tool_call
 from ._convention_table import (
     IN_MESSAGE_PREFIXES,
@@ -141,6 +142,9 @@ def map_span(
     failed = False
     if kind == "tool" and (message := tool_message(out)) is not None:
         out, failed = message  # LangChain's ToolMessage: a failure handed back to the model is still one
+    elif kind == "tool" and (response := tool_response(out)) is not None:
+        rest[_output_key(attrs) or "output.value"], (out, failed) = out, response  # AgentScope's, likewise
+        out = structured_output(tool, inp, out, failed)
     reflected = reflected_failure(out) if kind == "tool" and not failed else None
     if reflected is not None:  # ADK's ReflectAndRetryToolPlugin: likewise
         failed = True

@@ -14,6 +14,7 @@ from . import _timings
 from ._adk import EVENT_MARKER as ADK_EVENT_MARKER
 from ._adk import FUNCTION_RESPONSE_MARKER, REFLECTED_FAILURE
 from ._ag2 import TOOL_EXECUTOR as AG2_TOOL_EXECUTOR
+from ._agentscope import MARKERS as AGENTSCOPE_RESULT
 from ._base import MAX_FIELD_BYTES
 from ._call_args import SMOLAGENTS_FLAG
 from ._claude_agents import SPAN_PREFIX as CLAUDE_SPAN
@@ -434,6 +435,8 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
                                      IN ({_HANDOFF_WORDS}), false))
       -- a google-genai FunctionResponse as a tool call's output (_adk.function_response)
       OR (kind = 'tool' AND coalesce(contains(v_output, {_q(FUNCTION_RESPONSE_MARKER)}), false))
+      -- an AgentScope ToolResponse or reply's blocks as a tool call's result (_agentscope.tool_response)
+      OR (kind = 'tool' AND coalesce({" OR ".join(f"contains(v_output, {_q(m)})" for m in AGENTSCOPE_RESULT)}, false))
     ELSE false END
     -- in bytes (O(1), not characters: a text scan each); more bytes than characters only sends more to Python
     OR coalesce(greatest(strlen(s.name), strlen(v_input), strlen(v_output), strlen(error), strlen(attributes),
