@@ -369,6 +369,8 @@ def jsonl_lines(
             else:
                 yield n, line.prefix
             continue
+        if line.startswith(_BOM):  # (a mark mid-file: files written each with one, concatenated)
+            line = line[len(_BOM) :]
         if line.strip():
             yield n, line
     if stream.broken is not None and stage is not None:

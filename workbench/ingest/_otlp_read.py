@@ -576,6 +576,9 @@ def _is_single_document(path: Path) -> bool:
 
 def stage_line(line: bytes, n: int, ctx: _Context, only: set[tuple[int, int, int]] | None = None) -> None:
     """Parse one JSONL line and stage its spans (or quarantine it)."""
+    line = line.removeprefix(
+        b"\xef\xbb\xbf"
+    )  # (files each with its mark, concatenated: see native.stage_line)
     try:
         top = orjson.loads(line)
     except orjson.JSONDecodeError as exc:

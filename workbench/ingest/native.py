@@ -287,7 +287,9 @@ def stage_record(rec: Any, line: int, stage: Stage, raw: Any = None) -> None:
 def stage_line(line: bytes, n: int, stage: Stage) -> None:
     """Stage one JSONL line (its bytes) read in Python."""
     try:
-        rec = orjson.loads(line)
+        # (a byte-order mark opening a line mid-file, where files each written with one were concatenated:
+        # DuckDB's reader hands such a line back here)
+        rec = orjson.loads(line.removeprefix(b"\xef\xbb\xbf"))
     except orjson.JSONDecodeError as exc:
         stage.reject(line=n, reason=f"broken JSON: {exc}", raw=line)
         return
