@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ._jsonio import _reject_break, jsonl_lines, read_document
+from ._jsonio import _reject_break, joined_values, jsonl_lines, read_document
 
 if TYPE_CHECKING:
     from ._base import Stage
@@ -239,7 +239,11 @@ def _parsed(
     try:
         yield n, loads(line), line, None
     except orjson.JSONDecodeError as exc:
-        yield n, None, line, f"broken JSON: {exc}"
+        values = joined_values(line) if "after document" in str(exc) else None
+        if values is None:
+            yield n, None, line, f"broken JSON: {exc}"
+        for value in values or ():  # (two files' records on one line: see joined_values)
+            yield from _parsed(n, value, loads)
 
 
 def _document(
