@@ -156,7 +156,8 @@ def test_investigate_says_what_to_do_with_runs_of_unknown_outcome(
         + "\n",
         encoding="utf-8",
     )
-    assert main(["investigate", str(log), "--quiet"]) == 0
+    db = tmp_path / "s.duckdb"
+    assert main(["investigate", str(log), "--db", str(db), "--quiet"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "1 run, 0 failed, 1 of unknown outcome" in text
     assert "the logs do not say whether this run failed" in text and "ws.label(" in text
@@ -165,6 +166,19 @@ def test_investigate_says_what_to_do_with_runs_of_unknown_outcome(
     assert main(["investigate", str(log), "--format", "whowhen", "--quiet"]) == 2
     captured = capsys.readouterr()
     assert "every record was quarantined" in captured.err and "quarantined 3" in captured.out
+    # the labels file that advice asks for, with a typo on one line: its other labels are stored, and neither
+    # ingest nor investigate said "nothing stored" / "nothing to investigate" (exit 2)
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(
+        '{"record": "label", "run_id": "r1", "outcome": "success"}\n'
+        '{"record": "label", "run_id": "r1", "outcome": "failed"}\n',
+        encoding="utf-8",
+    )
+    for command in ("ingest", "investigate"):
+        assert main([command, str(labels), "--db", str(db), "--quiet"]) == 0, command
+        said = " ".join(capsys.readouterr().out.split())
+        assert "labels.jsonl:2: label record: outcome must be" in said, command
+    assert "1 run, 0 failed, 1 succeeded" in said
     (tmp_path / "notes.txt").write_text("hello\n", encoding="utf-8")
     assert main(["investigate", str(tmp_path / "notes.txt"), "--quiet"]) == 2
     assert "--format NAME" in capsys.readouterr().err

@@ -149,9 +149,23 @@ def test_logs_given_after_an_option_are_read_and_a_store_that_got_nothing_is_rem
         )
     )
     # argparse takes a command's positionals in one go: the log after --json was left unrecognised
-    assert main(["policy", "backtest", str(policy_file), "--json", "--quiet", str(log)]) == 0
+    two = tmp_path / "two.duckdb"
+    assert (
+        main(["policy", "backtest", str(policy_file), "--json", "--quiet", str(log), "--db", str(two)]) == 0
+    )
     out, err = capsys.readouterr()
     assert json.loads(out)["summary"]["runs"] == 2 and err.startswith("read 2 records")
+    # labels alone given with --db of a store of runs (one line with a typo) store no step: the store's runs are
+    # backtested, not refused as "no step stored: nothing to learn from"
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text('{"record": "label", "run_id": "b", "outcome": "failure"}\n{"record": "label"}\n')
+    assert (
+        main(["policy", "backtest", str(policy_file), "--json", "--quiet", str(labels), "--db", str(two)])
+        == 0
+    )
+    out, err = capsys.readouterr()
+    summary = json.loads(out)["summary"]
+    assert (summary["runs"], summary["failures"]) == (2, 2) and "labels.jsonl:2: label record" in err
     junk, db = tmp_path / "notes.txt", tmp_path / "new.duckdb"
     junk.write_text("hello\n")
     assert (

@@ -86,6 +86,9 @@ def test_a_store_with_no_agent_named_says_so(tmp_path: Path) -> None:
     assert "1 run (1 success), 4 steps" in text
     assert "agents: none named in these logs" in text
     assert "agents: none named in these logs" in summary_html(ws) and ">1 run<" in summary_html(ws)
+    # a notebook's next cell after showing ws: its check of a closed store had left a result pending on the
+    # connection, and ws.sql raised ResourceInUseException ("connection has an unfinished result")
+    assert ws.sql("SELECT count(*) FROM steps WHERE agent IS NULL").fetchall() == [(4,)]
 
 
 def test_steps_outside_every_agent_are_counted(tmp_path: Path) -> None:

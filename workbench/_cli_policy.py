@@ -52,7 +52,9 @@ def history(args: argparse.Namespace) -> Iterator[Any]:
         if args.paths:
             report = ws.ingest(args.paths, format=args.format, progress=not args.quiet)
             _note(str(report))
-            if report.stored == 0:
+            # (a labels file given with --db of a store of runs stores no step, and was refused as "nothing to
+            # learn from": what counts is the store's steps, and a call whose every record was refused)
+            if ws.count("steps") == 0 or (report.stored == 0 and report.quarantined and not report.labels):
                 raise IngestError(
                     "no step stored: nothing to learn from or backtest on"
                     + (

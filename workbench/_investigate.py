@@ -323,7 +323,8 @@ def run(args: argparse.Namespace) -> int:
             args.ingested = report  # (the command line's records and exit status read it: _cli_report.py)
             # (the report's own "report.skipped lists all 6" is Python's; here the way to the list is a command)
             _say(report.text(all_skipped="`workbench ingest … --list-skipped` lists all {n:,}"), wrap=True)
-            if report.stored == 0 and report.quarantined:
+            # (a labels file with a bad line stores its other labels: the store holds what to investigate)
+            if report.stored == 0 and report.quarantined and not report.labels:
                 from .exceptions import IngestError
 
                 raise IngestError(

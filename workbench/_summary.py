@@ -136,7 +136,8 @@ def _closed(ws: Workspace) -> bool:
     import duckdb
 
     try:
-        ws.con.execute("SELECT 1")
+        # (fetched: a result left pending on the connection made the user's next ws.sql raise "unfinished result")
+        ws.con.execute("SELECT 1").fetchall()
     except duckdb.ConnectionException:
         return True
     return False

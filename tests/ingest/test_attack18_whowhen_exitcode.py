@@ -43,6 +43,13 @@ def test_every_turn_is_read_whatever_the_exit_code(tmp_path: Path) -> None:
     ws = wb.open()
     report = ws.ingest(paths, progress=False, format="whowhen")
     assert (report.read, report.stored, report.quarantined) == (4 * len(_CODES), 4 * len(_CODES), 0)
+    # a record cut short, its history first (Hand-Crafted's order, the mistake keys lost): quarantined as broken,
+    # where its format went untold ("not in any known format": alone an error, in a folder skipped, uncounted)
+    record = _history("1")
+    cut = tmp_path / "cut.json"
+    cut.write_text(json.dumps({"history": record.pop("history"), **record}, indent=4)[:300], encoding="utf-8")
+    broken = wb.open().ingest(cut, progress=False)
+    assert (broken.read, broken.quarantined) == (1, 1) and "broken JSON" in broken.errors[0]
     for path, (code, status) in zip(paths, _CODES, strict=True):
         statuses = dict(
             ws.sql("SELECT step_id, status FROM steps WHERE file = ?", [str(path.resolve())]).fetchall()

@@ -153,6 +153,16 @@ def test_every_format_reads_the_same_in_every_encoding(tmp_path: Path) -> None:
             assert one.stored >= 1 and one.quarantined == 0, fmt
             assert same(alone.ingest(path), one, 1), (fmt, encoding)
         raise AssertionError("each format and encoding is read alike alone, not in one call")
+    # `cat a b` of two exports each written with a mark (Windows tools): the second mark opened a line mid-file,
+    # which cost that line (a run record, an OTLP batch), and of two pretty-printed documents both records. Here
+    # `a` also ends with no newline ("\n".join's, json.dump's, Who&When's): its last record and b's first on one
+    # line ({...}{...}) were quarantined together, and documents ("\n}{") both
+    cat = []
+    for fmt, (name, text) in sorted(FILES.items()):
+        cat.append(tmp_path / f"cat-{fmt}-{name}")
+        cat[-1].write_bytes(b"\xef\xbb\xbf" + text.encode().rstrip(b"\n") + b"\xef\xbb\xbf" + text.encode())
+    both = ws.ingest(cat)
+    assert (both.read, both.stored, both.quarantined) == (2 * first.read, 2 * first.stored, 0), both.errors
 
 
 def test_utf16_gzip_and_an_undecodable_unit_cost_only_their_record(tmp_path: Path) -> None:

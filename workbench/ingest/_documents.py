@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ._jsonio import _reject_break, jsonl_lines, read_document
+from ._jsonio import _reject_break, joined_values, jsonl_lines, read_document
 
 if TYPE_CHECKING:
     from ._base import Stage
@@ -235,10 +235,15 @@ def each_document(
 def _parsed(
     n: int, line: bytes, loads: Loads = orjson.loads
 ) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
+    line = line.removeprefix(b"\xef\xbb\xbf")  # (files each with its mark, concatenated)
     try:
         yield n, loads(line), line, None
     except orjson.JSONDecodeError as exc:
-        yield n, None, line, f"broken JSON: {exc}"
+        values = joined_values(line) if "after document" in str(exc) else None
+        if values is None:
+            yield n, None, line, f"broken JSON: {exc}"
+        for value in values or ():  # (two files' records on one line: see joined_values)
+            yield from _parsed(n, value, loads)
 
 
 def _document(
@@ -315,9 +320,12 @@ def has_record_lines(data: bytes) -> bool:
     return False
 
 
-# Where one pretty-printed value ends and the next begins: a closing bracket alone at the start of a
-# line, then an opening one at the start of the next (nested brackets are indented).
-_VALUE_BOUNDARY = re.compile(rb"(?<=\n[}\]])[ \t\r]*\n(?=[ \t\r\n]*[{\[])")
+# Where one pretty-printed value ends and the next begins: a closing bracket at the start of a line
+# (nested brackets are indented, and no string holds a newline), then an opening one, on the next line or
+# right after it: `cat a.json b.json` of files json.dump wrote (no newline at their end, Who&When's), each
+# maybe opening with a byte-order mark (Windows tools). In JSON a value never follows a closing bracket
+# without a comma, so such a pair is always a boundary.
+_VALUE_BOUNDARY = re.compile(rb"(?<=\n[}\]])[ \t\r]*\n?(?=[ \t\r\n]*(?:\xef\xbb\xbf)?[{\[])")
 
 
 def _values(data: bytes) -> list[tuple[int, bytes]] | None:
@@ -333,7 +341,8 @@ def _values(data: bytes) -> list[tuple[int, bytes]] | None:
     for end in [*cuts, len(data)]:
         text = data[start:end]
         skipped = len(text) - len(text.lstrip())
-        out.append((line + text.count(b"\n", 0, skipped), text.strip()))
+        # (a value's own byte-order mark: documents each written with one, concatenated)
+        out.append((line + text.count(b"\n", 0, skipped), text.strip().removeprefix(b"\xef\xbb\xbf")))
         line += text.count(b"\n")
         start = end
     return out

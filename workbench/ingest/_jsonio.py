@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import json
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -40,6 +41,38 @@ if TYPE_CHECKING:
 
 _BOM = b"\xef\xbb\xbf"
 _CHUNK = 1024 * 1024
+_DECODER = json.JSONDecoder()
+_BETWEEN_VALUES = " \t\r\n\ufeff"
+
+
+def joined_values(line: bytes) -> list[bytes] | None:
+    """The text of each JSON object or array of a line holding several one after another, or None.
+
+    ``cat a.jsonl b.jsonl`` where ``a`` has no newline at its end (``"\\n".join(lines)`` writes none) joins
+    its last record and ``b``'s first on one line, ``{...}{...}`` (``b``'s byte-order mark maybe between):
+    the line was quarantined whole, both records with it. Only the boundaries are found here; each value is
+    parsed again by the reader's own parser. None when the line is not such values from end to end.
+    """
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    out: list[bytes] = []
+    i = 0
+    while True:
+        while i < len(text) and text[i] in _BETWEEN_VALUES:
+            i += 1
+        if i == len(text):
+            return out if len(out) > 1 else None
+        if text[i] not in "{[":
+            return None
+        try:
+            _, end = _DECODER.raw_decode(text, i)
+        except (ValueError, RecursionError):
+            return None
+        out.append(text[i:end].encode("utf-8"))
+        i = end
+
 
 #: Longest JSONL line (one record) read; a longer line is quarantined by its prefix, length and hash.
 MAX_LINE_BYTES = 64 * 1024 * 1024
@@ -369,6 +402,8 @@ def jsonl_lines(
             else:
                 yield n, line.prefix
             continue
+        if line.startswith(_BOM):  # (a mark mid-file: files written each with one, concatenated)
+            line = line[len(_BOM) :]
         if line.strip():
             yield n, line
     if stream.broken is not None and stage is not None:

@@ -19,7 +19,7 @@ from ._agent_ids import has_identifier
 from ._base import Stage
 from ._convention_table import status_of
 from ._framework_agents import agents_trace_root, agno_run_agent
-from ._jsonio import MAX_DEPTH, deeper_than, jsonl_lines, may_be_deep
+from ._jsonio import MAX_DEPTH, deeper_than, joined_values, jsonl_lines, may_be_deep
 from ._langgraph_shape import node_agent
 from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
 from ._logfire import rendered_name
@@ -576,9 +576,17 @@ def _is_single_document(path: Path) -> bool:
 
 def stage_line(line: bytes, n: int, ctx: _Context, only: set[tuple[int, int, int]] | None = None) -> None:
     """Parse one JSONL line and stage its spans (or quarantine it)."""
+    line = line.removeprefix(
+        b"\xef\xbb\xbf"
+    )  # (files each with its mark, concatenated: see native.stage_line)
     try:
         top = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
+        values = joined_values(line) if only is None and "after document" in str(exc) else None
+        for value in values or ():  # (two files' records on one line: see joined_values)
+            stage_line(value, n, ctx)
+        if values is not None:
+            return
         if only is None:
             ctx.stage.reject(line=n, reason=f"broken JSON: {exc}", raw=line)
         else:  # the SQL path read the line; account for each span it handed back

@@ -37,7 +37,7 @@ from ._as_written import as_written
 from ._base import Adapter, RecordError, RecordsAdapter, Stage
 from ._fields import _float, id_problem, kind_word
 from ._frame_records import python_values
-from ._jsonio import depth_error, jsonl_lines, sql_path
+from ._jsonio import depth_error, joined_values, jsonl_lines, sql_path
 from ._native_file import stage_native_file
 from ._native_sql import stage_native_sql
 from ._time_units import number_ns, same_class
@@ -287,9 +287,15 @@ def stage_record(rec: Any, line: int, stage: Stage, raw: Any = None) -> None:
 def stage_line(line: bytes, n: int, stage: Stage) -> None:
     """Stage one JSONL line (its bytes) read in Python."""
     try:
-        rec = orjson.loads(line)
+        # (a byte-order mark opening a line mid-file, where files each written with one were concatenated:
+        # DuckDB's reader hands such a line back here)
+        rec = orjson.loads(line.removeprefix(b"\xef\xbb\xbf"))
     except orjson.JSONDecodeError as exc:
-        stage.reject(line=n, reason=f"broken JSON: {exc}", raw=line)
+        values = joined_values(line) if "after document" in str(exc) else None
+        for value in values or ():  # (two files' records on one line: see joined_values)
+            stage_line(value, n, stage)
+        if values is None:
+            stage.reject(line=n, reason=f"broken JSON: {exc}", raw=line)
         return
     with stage.guard(n, line):
         stage_record(rec, n, stage, raw=line)

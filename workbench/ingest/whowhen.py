@@ -339,6 +339,10 @@ def _stage_label(rec: dict, run_id: str, n_turns: int, line: int, stage: Stage) 
     )
 
 
+# The opening of a Who&When history: its first turn's content, role or name (a record whose closing keys are lost).
+_CUT_RECORD = re.compile(rb'"history"\s*:\s*\[\s*\{\s*"(?:content|role|name)"\s*:')
+
+
 def _looks_like_record(value: Any) -> bool:
     if isinstance(value, list):
         value = value[0] if value else None
@@ -374,8 +378,13 @@ class WhoWhen(Adapter):
         try:
             data = read_bytes(path)  # b"" past the document limit, counted in decompressed bytes
             return bool(data) and _looks_like_record(orjson.loads(data))
-        except (OSError, orjson.JSONDecodeError):
+        except OSError:
             return False
+        except orjson.JSONDecodeError:
+            # a record cut short (a copy or a download that stopped) whose history opens as Who&When's does: read,
+            # it is quarantined as broken JSON, where it was skipped as "not in any known format" (uncounted, and
+            # alone an error saying the file is no Who&When log)
+            return _CUT_RECORD.search(head) is not None
 
     def stage(self, path: Path, stage: Stage) -> None:
         """Stage every record in ``path``."""
