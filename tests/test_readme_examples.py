@@ -599,6 +599,8 @@ def test_the_native_format_example_ingests(tmp_path: Path) -> None:
     ws = wb.open()
     report = ws.ingest(tmp_path / "native.jsonl", progress=False)
     assert (report.read, report.stored, report.quarantined, report.labels) == (1, 1, 0, 1)
+    # (a label is no step record: the report says it read one, as "read 1 record" alone did not)
+    assert "1 run touched; 1 label read" in str(report) and ", labels 1" in report._repr_html_(), str(report)
     step = ws.steps("r1").iloc[0]
     # confidence = exp(mean token logprob); entropy of a one-token top-k: 0; an end given in integer nanoseconds
     assert step.confidence == pytest.approx(2.718281828**-0.01) and step.entropy == 0

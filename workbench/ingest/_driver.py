@@ -209,6 +209,8 @@ class IngestReport:
             f"read {self.read:,} record{'' if self.read == 1 else 's'}: stored {self.stored:,} "
             f"({self._stored_split()}), quarantined {self.quarantined:,}; "
             f"{self.runs:,} run{'' if self.runs == 1 else 's'} touched"
+            # (label records are no step records: a labels file's report said "read 0 records" and nothing of them)
+            + (f"; {self.labels:,} label{'' if self.labels == 1 else 's'} read" if self.labels else "")
         )
         if self.errors:
             text += (
@@ -256,6 +258,7 @@ class IngestReport:
         return (
             f"<div><b>IngestReport</b>: read {self.read:,}, stored {self.stored:,} "
             f"({html_text(self._stored_split())}), quarantined {self.quarantined:,}, runs {self.runs:,}"
+            + (f", labels {self.labels:,}" if self.labels else "")
             + (f"<ul>{rows}</ul>" if rows else "")
             + (f"<br>skipped {len(self.skipped)}: {html_text(skipped)}" if self.skipped else "")
             + "".join(f"<br>note: {html_text(n)}" for n in notes)
