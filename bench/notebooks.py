@@ -18,8 +18,9 @@ the whole kernel, and the peak RSS. By default the kernels get this process's en
 ``--one-blas-thread`` sets ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS``/``MKL_NUM_THREADS`` to 1 as the
 suite's ``tests/conftest.py`` does for the kernels its notebook tests start.
 
-Each cell's outputs (stream text, ``text/plain`` and ``text/html``, a chart widget's spec; ids, addresses and
-tqdm timings masked) are compared between the two sides: a cell whose outputs differ is named under its table.
+Each cell's outputs (stream text, ``text/plain`` and ``text/html``, a chart widget's spec; ids, addresses, times
+of day and tqdm timings masked) are compared between every run of both sides: a cell whose outputs differ is named
+under its table (``--keep DIR`` writes the executed notebooks there, to read how).
 2 shared cores: the load average is printed before and after; a wall time means little, CPU seconds more.
 """
 
