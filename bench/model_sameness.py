@@ -12,7 +12,9 @@ store in memory and detected by this checkout's interpreter and by the baseline'
 ``--baseline-pythonpath`` put first on its path), each in a process of its own; then, over every run of the store:
 ``BlameModel().frame`` and ``BlameModel(novelty="run").frame`` (each column's values, NaN and -0.0 kept apart, as a
 digest, and the id columns), and ``BlameModel.pretrained().predict`` (every column of every row, exactly: agent,
-step, confidence, uncertain ...), and the predict of the store's first run alone (the explorer's call). Prints one
+step, confidence, uncertain ...), and the predict of the store's first run alone (the explorer's call); on a store of
+20 labelled failed runs or more, ``BlameModel().fit`` on them (every part of its ``to_dict``, exactly) and its
+predictions of those runs. Prints one
 line per input that differs (naming the columns) and a summary; exits 1 when any differs. A correctness check, not
 a timing: no figures but counts.
 """
@@ -55,6 +57,22 @@ def _rows(P) -> list:  # noqa: ANN001
     return [list(P.columns), *([None if v != v else v for v in r] for r in P.values.tolist())]
 
 
+def _fitted(ws) -> dict:  # noqa: ANN001
+    """``BlameModel().fit`` on the store's labelled failed runs, when it has at least 20: the model's every array
+    (``to_dict``, exactly) and its predictions of those runs; nothing for a store with fewer."""
+    import workbench as wb
+    from workbench.attribution._heuristics import culprit_labels
+
+    runs = sorted(culprit_labels(ws)["run_id"].unique())
+    if len(runs) < 20:
+        return {}
+    model = wb.BlameModel().fit(ws, runs)
+    return {
+        "fit": {k: _digest([json.dumps(v, sort_keys=True)]) for k, v in model.to_dict().items()},
+        "fit_predict": _rows(model.predict(ws, runs)),
+    }
+
+
 def child(files: list[str]) -> None:
     """Ingest each input into a fresh store, detect; print its frames' digests and predictions as a JSON line."""
     import warnings
@@ -81,6 +99,7 @@ def child(files: list[str]) -> None:
                 "predict": _rows(pretrained.predict(ws, every)),
                 "predict_first": _rows(pretrained.predict(ws, every[:1])) if every else [],
             }
+            out.update(_fitted(ws))
         except Exception as exc:  # noqa: BLE001 (an input refused: refused the same way, or not)
             out = {"error": f"{type(exc).__name__}: {exc}"}
         ws.close()
@@ -113,8 +132,9 @@ def main() -> None:
         if args.only:
             files = [f for f in files if re.search(args.only, f)]
         r_ours, r_base = both_sides(__file__, files, args, tmp)
-        bad = moves = runs = 0
+        bad = moves = runs = fits = 0
         for f, a, b in zip(files, r_ours, r_base, strict=True):
+            fits += "fit" in a
             moves += a.get("frame", {}).get("rows", 0)
             runs += max(len(a.get("predict", [])) - 1, 0)
             if a != b:
@@ -122,7 +142,7 @@ def main() -> None:
                 print(f"DIFFERS {shown(f)}: {'; '.join(_what(a, b))}")
         print(
             f"{len(files)} inputs; {moves} moves framed (ours), {runs} runs predicted; each framed twice, "
-            f"predicted whole and its first run alone; {bad} differ"
+            f"predicted whole and its first run alone; {fits} fitted on their labelled runs; {bad} differ"
         )
         sys.exit(1 if bad else 0)
 

@@ -8,13 +8,19 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_info, threadpool_limits
 
 import workbench as wb
 from workbench.attribution._blame_model import ALL_FEATURES, OPT_IN_GROUPS, BlameModel, InvalidParameterError
 from workbench.attribution._coin_flip import score_margins
 from workbench.attribution._evaluate import evaluate_attribution, labelled_failures
 from workbench.attribution._heuristics import HEURISTICS, culprit_labels
+from workbench.attribution._linear import LinearScorer
 from workbench.exceptions import WorkbenchError
+
+
+def _blas_threads() -> set[int]:
+    return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
 
 
 def _store(seed: int, n: int) -> wb.Workspace:
@@ -192,7 +198,7 @@ def test_bad_params_are_named_at_fit_time(train_ws, param, value, message) -> No
     assert isinstance(err.value, ValueError) and isinstance(err.value, WorkbenchError)
 
 
-def test_sklearn_conventions_and_feature_subsets(model, train_ws, train_frame, test_ws) -> None:
+def test_sklearn_conventions_and_feature_subsets(model, train_ws, train_frame, test_ws, monkeypatch) -> None:
     c = clone(model)
     assert c.get_params() == model.get_params() and not hasattr(c, "step_model_")
     assert c.set_params(C=0.5, features="portable") is c and c.get_params()["C"] == 0.5
@@ -218,10 +224,24 @@ def test_sklearn_conventions_and_feature_subsets(model, train_ws, train_frame, t
     # calibration is left out: it fits five more scorers and does not choose features.
     X, labels = train_frame
     X, labels = X[X["run_id"].isin(some)], labels[labels["run_id"].isin(some)]
-    portable = BlameModel(features="portable", calibration_cv=None).fit_frame(X, labels)
+    # n_jobs sets the BLAS threads of the fit too (one by default), whatever the process has: a second thread mostly
+    # waited (the demo's fit: 8.2 CPU s with two, 0.9 with one), and the model is the same on any machine
+    seen = []
+    fit_linear = LinearScorer.fit.__func__
+    monkeypatch.setattr(
+        LinearScorer,
+        "fit",
+        classmethod(lambda cls, *a, **k: seen.append(_blas_threads()) or fit_linear(cls, *a, **k)),
+    )
+    with threadpool_limits(2, user_api="blas"):
+        portable = BlameModel(features="portable", calibration_cv=None).fit_frame(X, labels)
+        assert seen == [{1}] and _blas_threads() == {2}, seen
+        only = BlameModel(features=["text", "is_error"], calibration_cv=None, n_jobs=None).fit_frame(
+            X, labels
+        )
+        assert seen == [{1}, {2}], seen  # (None: the process's threads)
     needs = {ALL_FEATURES[f][0] for f in portable.feature_names_in_}
     assert needs <= {"structure", "text", "edges", "status", "findings", "portable"}
-    only = BlameModel(features=["text", "is_error"], calibration_cv=None).fit_frame(X, labels)
     assert {ALL_FEATURES[f][0] for f in only.feature_names_in_} == {"text", "status"}
 
 

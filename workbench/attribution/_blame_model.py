@@ -267,8 +267,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         Seed of the calibration folds and of the binning subsample on tables over 200,000 moves;
         the fit is otherwise deterministic (no early stopping, no row subsampling).
     n_jobs : int or None
-        OpenMP threads for fitting (None: all cores). One by default: the tables are small, and on
-        a busy machine the boosting's threads cost more than they gain.
+        OpenMP and BLAS threads for fitting (None: as the process has them). One by default: the tables
+        are small, and on a busy machine the boosting's and the logistic fits' threads cost more than they gain.
 
     Attributes
     ----------
@@ -560,6 +560,14 @@ class BlameModel(PersistMixin, BaseEstimator):
             self, fitted.
         """
         self._validate()
+        # BLAS threads too as n_jobs says (one by default): the logistic fits' products are of a few thousand
+        # rows, where a second BLAS thread mostly waits; on two cores at load ~10 the demo's fit cost 8.2 CPU s
+        # with two and 0.9 with one. With one, the model is the same to the last bit on every machine (a threaded
+        # X.T @ r sums in an order set by the thread count), and it is the one the test suite always fitted.
+        with threadpool_limits(self.n_jobs, user_api="blas"):
+            return self._fit_frame(X, labels)
+
+    def _fit_frame(self, X: pd.DataFrame, labels: pd.DataFrame) -> BlameModel:
         self.prior_ = self._load_prior() if self.prior == "pretrained" else None
         X = self._contrasted(self._with_prior(X))
         chosen = self._input_names() + (["prior_logit"] if self.prior_ is not None else [])
