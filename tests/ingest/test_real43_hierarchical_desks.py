@@ -242,6 +242,12 @@ def test_an_agentscope_verifier_rejecting_every_quote_is_a_ping_pong_blamed_on_t
     assert "planner and verifier handed the work back and forth" in found[0][4]
     v = verdicts[run]
     assert v["culprit"].startswith("verifier ") and v["step"] in _model_calls(ws, run, "verifier")
+    # Unlabelled, its answer "I could not get the quote approved after 4 checks" states no value: the 4 counts
+    # the planner's own checks (a small integer in prose, though the GenAI output messages wrap it in JSON), not
+    # a figure the backend should support (was a silent_failure warning on the planner's "4", detect55)
+    alone = wb.open()
+    alone.ingest([FIXTURES / f"{FILES['as_pingpong']}.otlp.jsonl.gz"], progress=False)
+    assert wb.detect(alone, detectors=["silent_failure"], progress=False).empty
 
 
 def test_an_agentscope_team_with_no_span_of_the_applications_is_a_run_a_turn() -> None:

@@ -142,24 +142,27 @@ CREATE OR REPLACE TEMP MACRO det_record_names(txt) AS list_distinct(list_transfo
     regexp_extract_all(txt, '\\?"[A-Za-z][A-Za-z0-9_ ]{0,40}\\?"[ \t\n\f\r]*:[ \t\n\f\r]*\\?"([A-Z][A-Za-z0-9_-]{1,40})\\?"', 1),
     lambda w: '@' || lower(w)));
 
--- The answer a run's last step gives when its output is a conversation (two or more chat messages, each
--- with a role): the text of the last message that says something. AG2's root span ("conversation user")
--- outputs the whole chat, every tool result in it: read as the answer, it "repeated" the backend numbers
--- it had replaced. A conversation whose messages say nothing (tool calls only) gives no answer to check:
--- the numbers of its JSON (call ids, arguments, counts) are no one's words. Any other output is the answer as
--- it is. (Message text: a content string, the text parts of the GenAI conventions' parts, or the text blocks
--- of a content list, OpenAI's and Anthropic's.)
+-- The answer a run's last step gives when its output is chat messages (each with a role): the text of the
+-- last message that says something. AG2's root span ("conversation user") outputs the whole chat, every tool
+-- result in it: read as the answer, it "repeated" the backend numbers it had replaced. One message is read so
+-- too (the GenAI conventions' output messages of an agent's turn): its prose read as JSON was structured text,
+-- whose small integers count as claims, and an AgentScope planner's "not approved after 4 checks" was an
+-- unsupported 4. A conversation whose messages say nothing (tool calls only) gives no answer to check: the
+-- numbers of its JSON (call ids, arguments, counts) are no one's words; one such message is kept as written.
+-- Any other output is the answer as it is. (Message text: a content string, the text parts of the GenAI
+-- conventions' parts, or the text blocks of a content list, OpenAI's and Anthropic's.)
 CREATE OR REPLACE TEMP MACRO det_message_text(m) AS coalesce(
     CASE WHEN json_type(m, '$.content') = 'VARCHAR' THEN json_extract_string(m, '$.content') END,
     nullif(array_to_string(list_filter(json_extract_string(m, '$.parts[*].content'), lambda x: x IS NOT NULL), ' '), ''),
     CASE WHEN json_type(m, '$.content') = 'ARRAY' THEN array_to_string(list_filter(
         json_extract_string(m, '$.content[*].text'), lambda x: x IS NOT NULL), ' ') END);
 CREATE OR REPLACE TEMP MACRO det_answer_text(txt) AS CASE
-    WHEN left(txt, 1) = '[' AND contains(txt, '"role"') AND json_valid(txt) AND json_array_length(txt) > 1
+    WHEN left(txt, 1) = '[' AND contains(txt, '"role"') AND json_valid(txt)
          AND coalesce(list_bool_and(list_transform(CAST(json(txt) AS JSON[]),
                                                    lambda m: json_type(m, '$.role') = 'VARCHAR')), false)
     THEN coalesce(list_last(list_filter(list_transform(CAST(json(txt) AS JSON[]), lambda m: det_message_text(m)),
-                                        lambda t: t IS NOT NULL AND trim(t) <> '')), '')
+                                        lambda t: t IS NOT NULL AND trim(t) <> '')),
+                  CASE WHEN json_array_length(txt) > 1 THEN '' ELSE txt END)
     ELSE txt END;
 
 -- A log text quoted in a finding's detail: whitespace squeezed to single spaces and, past n characters,
@@ -329,7 +332,7 @@ CREATE OR REPLACE TEMP MACRO det_gives_up(t) AS len(regexp_extract_all(coalesce(
 -- (The macros that read a give-up's clauses for a result are gave_up.sql's: made only when a run gave up.)
 
 -- What an answer says, as a person reads it: the text of the last message that says something when the answer
--- is a list of chat messages (one message included, which det_answer_text leaves as it is), else the answer.
+-- is a list of chat messages (one that says nothing included, which det_answer_text leaves as it is), else the answer.
 CREATE OR REPLACE TEMP MACRO det_said_text(txt) AS CASE
     WHEN left(txt, 1) = '[' AND contains(txt, '"role"') AND json_valid(txt)
     THEN coalesce(list_last(list_filter(list_transform(CAST(json(txt) AS JSON[]), lambda m: det_message_text(m)),
