@@ -326,6 +326,12 @@ def test_an_executor_making_its_report_again_unchanged_after_a_fail_is_the_culpr
     assert "auditor and quoter handed the work back and forth" in next(
         f[4] for f in found if f[0] == "ping_pong"
     )
+    # the cycle of calls runs through both agents' calls: it names both, each call with its agent (was
+    # "quoter: a cycle of 3 tool calls (GenerateStructuredOutput → get_price → GenerateStructuredOutput)", detect55)
+    assert (
+        "auditor and quoter: a cycle of 3 tool calls (quoter's GenerateStructuredOutput → auditor's get_price → "
+        "auditor's GenerateStructuredOutput) turned 3 times" in next(f[4] for f in found if f[0] == "loop")
+    )
     v = verdicts[run]
     assert (
         v["culprit"].startswith("quoter ") and v["step"] == quoter[3]
