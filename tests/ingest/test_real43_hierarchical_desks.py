@@ -312,6 +312,9 @@ def test_an_agentscope_structured_output_is_what_the_agent_answered(desks) -> No
     ]
     assert all('"text": "Structured output generated successfully."' in ack for _, _, ack in said)
     assert not {f[0] for f in _findings(ws, run)} & {"ping_pong", "loop", "repeated_reply"}
+    # the 12.40 the quoter took back (it reached only its own structured output, made again with 14.20) is no
+    # cascade: the auditor quoting it to fail it built on nothing (was cascade critical at the quoter, detect55)
+    assert _findings(ws, run) == []
 
 
 def test_an_executor_making_its_report_again_unchanged_after_a_fail_is_the_culprit(desks) -> None:
