@@ -71,18 +71,20 @@ CREATE OR REPLACE TEMP MACRO det_amounts(t) AS CASE
 
 -- The values a text states (values.sql: what a step brings in and what later steps rest on): a UUID
 -- (LangChain's lc_run--<uuid>-0 suffix included) as one token, an identifier such as SKU-7, a number
--- with the scale word after it ("5.4 million", "3 million": one value, read by det_value_num).
+-- with the scale word after it ("5.4 million", "3 million", "1420 cents": one value, read by det_value_num).
 -- The guard's mirror is policy/_bounce.py _VALUES: keep the two equal. (The word boundary the
 -- identifier and the number share is written once: Python's re then tests it once a position.)
 CREATE OR REPLACE TEMP MACRO det_value_tokens(t) AS regexp_extract_all(det_amounts(t),
-    '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?:-[0-9]+)?|\b(?:[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b(?:[ \t]+(?:[Tt]housand|[Mm]illion|[Bb]illion|[Tt]rillion)\b)?)');
+    '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?:-[0-9]+)?|\b(?:[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b(?:[ \t]+(?:[Tt]housand|[Mm]illion|[Bb]illion|[Tt]rillion|[Cc]ents)\b)?)');
 
 -- How much a token of det_value_tokens scales its digits: 1e6 for "5.4 million", 1 for any other
--- (only a scaled token holds a space or tab).
+-- (only a scaled token holds a space or tab). An amount in cents is the amount ("1420 cents" beside the price
+-- list's 14.20 made up nothing, attack55), read to the cent.
 CREATE OR REPLACE TEMP MACRO det_value_scale(v) AS CASE
     WHEN NOT contains(v, ' ') AND NOT contains(v, chr(9)) THEN 1.0
     ELSE CASE lower(regexp_extract(v, '([A-Za-z]+)$', 1)) WHEN 'thousand' THEN 1e3 WHEN 'million' THEN 1e6
-                                                         WHEN 'billion' THEN 1e9 ELSE 1e12 END END;
+                                                         WHEN 'billion' THEN 1e9 WHEN 'cents' THEN 1e-2
+                                                         ELSE 1e12 END END;
 
 -- The number a token stands for (NULL for an identifier): 5.4 million is 5400000. A token with no
 -- scale word (nearly all) is cast as it is: splitting off a word and scaling by 1 for every token
@@ -92,8 +94,11 @@ CREATE OR REPLACE TEMP MACRO det_value_scale(v) AS CASE
 CREATE OR REPLACE TEMP MACRO det_near(x, target) AS abs(x - target) <= greatest(0.005, 1e-4 * abs(target));
 CREATE OR REPLACE TEMP MACRO det_makes(a, b, target) AS det_near(a * b, target) OR det_near(a + b, target);
 
+-- (cents divided by 100, not times 0.01: 1420 * 0.01 is 14.200000000000001, no backend's 14.2)
 CREATE OR REPLACE TEMP MACRO det_value_num(v) AS CASE WHEN contains(v, ' ') OR contains(v, chr(9))
-    THEN try_cast(replace(split_part(replace(v, chr(9), ' '), ' ', 1), ',', '') AS DOUBLE) * det_value_scale(v)
+    THEN CASE WHEN det_value_scale(v) < 1
+              THEN try_cast(replace(split_part(replace(v, chr(9), ' '), ' ', 1), ',', '') AS DOUBLE) / 100
+              ELSE try_cast(replace(split_part(replace(v, chr(9), ' '), ' ', 1), ',', '') AS DOUBLE) * det_value_scale(v) END
     ELSE try_cast(replace(v, ',', '') AS DOUBLE) END;
 
 -- The rounding a scaled token's written digits allow, half a unit of its last digit (5.4 million is
