@@ -80,8 +80,9 @@ WHERE s.status = 'error' AND d.agent IS DISTINCT FROM s.agent
   AND s.rowid BETWEEN $row_lo AND $row_hi AND d.rowid BETWEEN $row_lo AND $row_hi;
 
 -- A made-up value its agent took back before it had effect is no fault built on either: it reached the backend
--- only through a call that hands back what it was given (det_echoes: a structured-output or final-answer tool,
--- no backend record), and the agent made that call again later without the value. An AgentScope GoalPipeline's
+-- only through a call that hands back what it was given, whole (its output within its input: a structured-output
+-- or final-answer tool, no backend record; not det_echoes' record of the arguments alone, an order placed that
+-- says back its quantity), and the agent made that call again later without the value. An AgentScope GoalPipeline's
 -- quoter reporting 12.40, failed by its auditor, then 14.20, and passed: the auditor quoting 12.40 to reject it
 -- built on nothing. (Made again with the value, or the value in another call's input or the answer: a cascade.)
 -- (made empty, filled only when a value flowed: planned for nothing else)
@@ -91,8 +92,8 @@ CREATE OR REPLACE TEMP TABLE det_mended (run_id VARCHAR, seed VARCHAR, step_id V
 INSERT INTO det_mended
 SELECT DISTINCT f.run_id, f.seed, f.step_id
 FROM det_value_flow f
-JOIN det_echoes e ON e.run_id = f.run_id AND e.step_id = f.step_id
 JOIN steps c ON c.run_id = f.run_id AND c.step_id = f.step_id AND c.rowid BETWEEN $row_lo AND $row_hi
+ AND c.output <> '' AND contains(c.input, c.output)
 JOIN steps l ON l.run_id = c.run_id AND l.kind = 'tool' AND l.seq > c.seq AND l.agent IS NOT DISTINCT FROM c.agent
  AND coalesce(l.tool, l.name) IS NOT DISTINCT FROM coalesce(c.tool, c.name) AND l.status IS DISTINCT FROM 'error'
  AND l.rowid BETWEEN $row_lo AND $row_hi
