@@ -55,12 +55,14 @@ RIGHT = [
     ("€1.234,50", "WID-7 costs 1234.50 EUR."),
     ("USD 1,234.50", "WID-7 costs USD1,234.50."),
     ("EUR12,50", "WID-7 costs 12,50EUR."),
+    ("12.50 USD", "WID-7 costs 1250 cents."),  # (in cents: the same amount, detect55)
 ]
 MADE_UP = [
     ("12.50", "WID-7 costs 99.00 USD.", "99.00"),
     ("USD12.50", "WID-7 costs USD99.00.", "99.00"),
     ("EUR 12,50", "WID-7 costs 12,80 EUR.", "12.80"),
     ("12.50USD", "WID-7 costs 21.50USD.", "21.50"),
+    ("12.50 USD", "WID-7 costs 1520 cents.", "1520 cents"),
 ]
 
 
@@ -124,6 +126,7 @@ TEXTS = [
     "v1.2,34",
     "12,34",
     "12.50 usd",
+    "1250 cents, 3 Cents",
 ]
 
 
@@ -142,3 +145,4 @@ def test_the_guard_reads_amounts_as_the_detectors_do() -> None:
     assert found["[12,50]"] == ["12", "50"] and found["12,34"] == ["12", "34"]
     assert found["ABC123 and INV2024"] == [] and found["USDC12"] == [] and found["XUSD12"] == []
     assert found["SKU-7 at EUR12,50 or 12,50EUR"] == ["SKU-7", "12.50", "12.50"]
+    assert found["1250 cents, 3 Cents"] == ["1250 cents", "3 Cents"]  # (an amount in cents, with its word)

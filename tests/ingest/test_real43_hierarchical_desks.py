@@ -242,6 +242,12 @@ def test_an_agentscope_verifier_rejecting_every_quote_is_a_ping_pong_blamed_on_t
     assert "planner and verifier handed the work back and forth" in found[0][4]
     v = verdicts[run]
     assert v["culprit"].startswith("verifier ") and v["step"] in _model_calls(ws, run, "verifier")
+    # Unlabelled, its answer "I could not get the quote approved after 4 checks" states no value: the 4 counts
+    # the planner's own checks (a small integer in prose, though the GenAI output messages wrap it in JSON), not
+    # a figure the backend should support (was a silent_failure warning on the planner's "4", detect55)
+    alone = wb.open()
+    alone.ingest([FIXTURES / f"{FILES['as_pingpong']}.otlp.jsonl.gz"], progress=False)
+    assert wb.detect(alone, detectors=["silent_failure"], progress=False).empty
 
 
 def test_an_agentscope_team_with_no_span_of_the_applications_is_a_run_a_turn() -> None:
@@ -306,6 +312,9 @@ def test_an_agentscope_structured_output_is_what_the_agent_answered(desks) -> No
     ]
     assert all('"text": "Structured output generated successfully."' in ack for _, _, ack in said)
     assert not {f[0] for f in _findings(ws, run)} & {"ping_pong", "loop", "repeated_reply"}
+    # the 12.40 the quoter took back (it reached only its own structured output, made again with 14.20) is no
+    # cascade: the auditor quoting it to fail it built on nothing (was cascade critical at the quoter, detect55)
+    assert _findings(ws, run) == []
 
 
 def test_an_executor_making_its_report_again_unchanged_after_a_fail_is_the_culprit(desks) -> None:
@@ -319,6 +328,12 @@ def test_an_executor_making_its_report_again_unchanged_after_a_fail_is_the_culpr
     assert ("cascade", "critical", "quoter", quoter[2]) in [f[:4] for f in found]  # (its first 12.40)
     assert "auditor and quoter handed the work back and forth" in next(
         f[4] for f in found if f[0] == "ping_pong"
+    )
+    # the cycle of calls runs through both agents' calls: it names both, each call with its agent (was
+    # "quoter: a cycle of 3 tool calls (GenerateStructuredOutput → get_price → GenerateStructuredOutput)", detect55)
+    assert (
+        "auditor and quoter: a cycle of 3 tool calls (quoter's GenerateStructuredOutput → auditor's get_price → "
+        "auditor's GenerateStructuredOutput) turned 3 times" in next(f[4] for f in found if f[0] == "loop")
     )
     v = verdicts[run]
     assert (

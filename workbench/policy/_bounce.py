@@ -58,7 +58,7 @@ _HEAD = 120
 _VALUES = re.compile(
     r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?:-[0-9]+)?"
     r"|\b(?:[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b"
-    r"(?:[ \t]+(?:[Tt]housand|[Mm]illion|[Bb]illion|[Tt]rillion)\b)?)",
+    r"(?:[ \t]+(?:[Tt]housand|[Mm]illion|[Bb]illion|[Tt]rillion|[Cc]ents)\b)?)",
     re.ASCII,
 )
 # The same matches, found cheaper (the guard scans every new output; bench/guard.py --outputs): a letter
@@ -99,7 +99,7 @@ def amounts(text: str) -> str:
 
 
 # det_value_scale(): a number with a scale word ("3 million") is the number it stands for
-_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "cents": 1e-2}
 _NOT_VALUE = re.compile(
     r"^(?:(?i:call|chatcmpl|resp|msg|fc|toolu|tooluse)[-_]|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-)"
 )

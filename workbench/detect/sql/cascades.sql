@@ -79,10 +79,35 @@ JOIN steps d ON d.run_id = e.run_id AND d.step_id = e.dst_step
 WHERE s.status = 'error' AND d.agent IS DISTINCT FROM s.agent
   AND s.rowid BETWEEN $row_lo AND $row_hi AND d.rowid BETWEEN $row_lo AND $row_hi;
 
+-- A made-up value its agent took back before it had effect is no fault built on either: it reached the backend
+-- only through a call that hands back what it was given, whole (its output within its input: a structured-output
+-- or final-answer tool, no backend record; not det_echoes' record of the arguments alone, an order placed that
+-- says back its quantity), and the agent made that call again later without the value. An AgentScope GoalPipeline's
+-- quoter reporting 12.40, failed by its auditor, then 14.20, and passed: the auditor quoting 12.40 to reject it
+-- built on nothing. (Made again with the value, or the value in another call's input or the answer: a cascade.)
+-- (made empty, filled only when a value flowed: planned for nothing else)
+CREATE OR REPLACE TEMP TABLE det_mended (run_id VARCHAR, seed VARCHAR, step_id VARCHAR);
+
+-- [section needs_det_value_flow]
+INSERT INTO det_mended
+SELECT DISTINCT f.run_id, f.seed, f.step_id
+FROM det_value_flow f
+JOIN steps c ON c.run_id = f.run_id AND c.step_id = f.step_id AND c.rowid BETWEEN $row_lo AND $row_hi
+ AND c.output <> '' AND contains(c.input, c.output)
+JOIN steps l ON l.run_id = c.run_id AND l.kind = 'tool' AND l.seq > c.seq AND l.agent IS NOT DISTINCT FROM c.agent
+ AND coalesce(l.tool, l.name) IS NOT DISTINCT FROM coalesce(c.tool, c.name) AND l.status IS DISTINCT FROM 'error'
+ AND l.rowid BETWEEN $row_lo AND $row_hi
+WHERE f.kind = 'tool' AND f.field = 'input'
+  AND NOT EXISTS (SELECT 1 FROM det_value_flow g WHERE g.run_id = f.run_id AND g.seed = f.seed
+                                                  AND g.step_id = l.step_id AND g.field = 'input');
+
+-- [section every]
+
 CREATE OR REPLACE TEMP TABLE det_seeds AS
-SELECT run_id, seed AS step_id, min(why) AS why, bool_or(unsupported) AS unsupported FROM det_value_flow
-GROUP BY run_id, seed
-HAVING bool_or((kind = 'tool' AND field = 'input') OR is_answer)
+SELECT f.run_id, f.seed AS step_id, min(f.why) AS why, bool_or(f.unsupported) AS unsupported FROM det_value_flow f
+LEFT JOIN det_mended m ON m.run_id = f.run_id AND m.seed = f.seed AND m.step_id = f.step_id
+GROUP BY f.run_id, f.seed
+HAVING bool_or((f.kind = 'tool' AND f.field = 'input' AND m.step_id IS NULL) OR f.is_answer)
 UNION
 SELECT f.run_id, f.step_id, min(f.why), false FROM det_failed_consumed f
 ANTI JOIN (SELECT DISTINCT f2.run_id, f2.step_id FROM det_failed_consumed f2

@@ -30,15 +30,27 @@ SELECT s.run_id, c.step_id, c.agent, 'loop',
        CASE WHEN s.p = 1
             THEN coalesce(c.agent, 'a span outside any agent') || ' called ' || coalesce(c.tool, 'a tool')
                  || ' with the same arguments ' || (s.n + 1) || ' times in a row'
-            ELSE coalesce(c.agent, 'a span outside any agent') || ': a cycle of ' || s.p || ' tool calls (' || cyc.path || ') turned '
-                 || (s.n // s.p + 1) || ' times' END,
-       json_object('period', s.p, 'turns', s.n // s.p + 1, 'first_step', c.step_id,
-                   'last_step', last.step_id, 'calls', s.n + s.p)
+            WHEN cyc.n_agents = 1
+            THEN coalesce(c.agent, 'a span outside any agent') || ': a cycle of ' || s.p || ' tool calls (' || cyc.path || ') turned '
+                 || (s.n // s.p + 1) || ' times'
+            ELSE array_to_string(cyc.agents, ' and ') || ': a cycle of ' || s.p || ' tool calls (' || cyc.whose
+                 || ') turned ' || (s.n // s.p + 1) || ' times' END,
+       CASE WHEN cyc.n_agents = 1
+            THEN json_object('period', s.p, 'turns', s.n // s.p + 1, 'first_step', c.step_id,
+                             'last_step', last.step_id, 'calls', s.n + s.p)
+            ELSE json_object('period', s.p, 'turns', s.n // s.p + 1, 'first_step', c.step_id,
+                             'last_step', last.step_id, 'calls', s.n + s.p, 'agents', cyc.agents) END
 FROM det_loop_streaks s
 JOIN det_calls c ON c.run_id = s.run_id AND c.k = s.k_start
 JOIN det_calls last ON last.run_id = s.run_id AND last.k = s.k_end
+-- A cycle through calls of more than one agent (a quoter's report, its auditor's lookup and verdict, again and
+-- again) is theirs together: the agents named, and each call with its agent (named by its first call's agent
+-- alone, the cycle read as that agent's own).
 JOIN (SELECT s2.run_id, s2.p, s2.k_start,
-             string_agg(coalesce(c2.tool, '?'), ' → ' ORDER BY c2.k) AS path
+             string_agg(coalesce(c2.tool, '?'), ' → ' ORDER BY c2.k) AS path,
+             count(DISTINCT coalesce(c2.agent, '')) AS n_agents,
+             list_sort(list_distinct(list(coalesce(c2.agent, 'a span outside any agent')))) AS agents,
+             string_agg(coalesce(c2.agent, '?') || '''s ' || coalesce(c2.tool, '?'), ' → ' ORDER BY c2.k) AS whose
       FROM det_loop_streaks s2
       JOIN det_calls c2 ON c2.run_id = s2.run_id AND c2.k >= s2.k_start AND c2.k < s2.k_start + s2.p
       GROUP BY ALL) cyc ON cyc.run_id = s.run_id AND cyc.p = s.p AND cyc.k_start = s.k_start

@@ -71,18 +71,20 @@ CREATE OR REPLACE TEMP MACRO det_amounts(t) AS CASE
 
 -- The values a text states (values.sql: what a step brings in and what later steps rest on): a UUID
 -- (LangChain's lc_run--<uuid>-0 suffix included) as one token, an identifier such as SKU-7, a number
--- with the scale word after it ("5.4 million", "3 million": one value, read by det_value_num).
+-- with the scale word after it ("5.4 million", "3 million", "1420 cents": one value, read by det_value_num).
 -- The guard's mirror is policy/_bounce.py _VALUES: keep the two equal. (The word boundary the
 -- identifier and the number share is written once: Python's re then tests it once a position.)
 CREATE OR REPLACE TEMP MACRO det_value_tokens(t) AS regexp_extract_all(det_amounts(t),
-    '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?:-[0-9]+)?|\b(?:[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b(?:[ \t]+(?:[Tt]housand|[Mm]illion|[Bb]illion|[Tt]rillion)\b)?)');
+    '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?:-[0-9]+)?|\b(?:[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b(?:[ \t]+(?:[Tt]housand|[Mm]illion|[Bb]illion|[Tt]rillion|[Cc]ents)\b)?)');
 
 -- How much a token of det_value_tokens scales its digits: 1e6 for "5.4 million", 1 for any other
--- (only a scaled token holds a space or tab).
+-- (only a scaled token holds a space or tab). An amount in cents is the amount ("1420 cents" beside the price
+-- list's 14.20 made up nothing, attack55), read to the cent.
 CREATE OR REPLACE TEMP MACRO det_value_scale(v) AS CASE
     WHEN NOT contains(v, ' ') AND NOT contains(v, chr(9)) THEN 1.0
     ELSE CASE lower(regexp_extract(v, '([A-Za-z]+)$', 1)) WHEN 'thousand' THEN 1e3 WHEN 'million' THEN 1e6
-                                                         WHEN 'billion' THEN 1e9 ELSE 1e12 END END;
+                                                         WHEN 'billion' THEN 1e9 WHEN 'cents' THEN 1e-2
+                                                         ELSE 1e12 END END;
 
 -- The number a token stands for (NULL for an identifier): 5.4 million is 5400000. A token with no
 -- scale word (nearly all) is cast as it is: splitting off a word and scaling by 1 for every token
@@ -92,8 +94,11 @@ CREATE OR REPLACE TEMP MACRO det_value_scale(v) AS CASE
 CREATE OR REPLACE TEMP MACRO det_near(x, target) AS abs(x - target) <= greatest(0.005, 1e-4 * abs(target));
 CREATE OR REPLACE TEMP MACRO det_makes(a, b, target) AS det_near(a * b, target) OR det_near(a + b, target);
 
+-- (cents divided by 100, not times 0.01: 1420 * 0.01 is 14.200000000000001, no backend's 14.2)
 CREATE OR REPLACE TEMP MACRO det_value_num(v) AS CASE WHEN contains(v, ' ') OR contains(v, chr(9))
-    THEN try_cast(replace(split_part(replace(v, chr(9), ' '), ' ', 1), ',', '') AS DOUBLE) * det_value_scale(v)
+    THEN CASE WHEN det_value_scale(v) < 1
+              THEN try_cast(replace(split_part(replace(v, chr(9), ' '), ' ', 1), ',', '') AS DOUBLE) / 100
+              ELSE try_cast(replace(split_part(replace(v, chr(9), ' '), ' ', 1), ',', '') AS DOUBLE) * det_value_scale(v) END
     ELSE try_cast(replace(v, ',', '') AS DOUBLE) END;
 
 -- The rounding a scaled token's written digits allow, half a unit of its last digit (5.4 million is
@@ -142,24 +147,27 @@ CREATE OR REPLACE TEMP MACRO det_record_names(txt) AS list_distinct(list_transfo
     regexp_extract_all(txt, '\\?"[A-Za-z][A-Za-z0-9_ ]{0,40}\\?"[ \t\n\f\r]*:[ \t\n\f\r]*\\?"([A-Z][A-Za-z0-9_-]{1,40})\\?"', 1),
     lambda w: '@' || lower(w)));
 
--- The answer a run's last step gives when its output is a conversation (two or more chat messages, each
--- with a role): the text of the last message that says something. AG2's root span ("conversation user")
--- outputs the whole chat, every tool result in it: read as the answer, it "repeated" the backend numbers
--- it had replaced. A conversation whose messages say nothing (tool calls only) gives no answer to check:
--- the numbers of its JSON (call ids, arguments, counts) are no one's words. Any other output is the answer as
--- it is. (Message text: a content string, the text parts of the GenAI conventions' parts, or the text blocks
--- of a content list, OpenAI's and Anthropic's.)
+-- The answer a run's last step gives when its output is chat messages (each with a role): the text of the
+-- last message that says something. AG2's root span ("conversation user") outputs the whole chat, every tool
+-- result in it: read as the answer, it "repeated" the backend numbers it had replaced. One message is read so
+-- too (the GenAI conventions' output messages of an agent's turn): its prose read as JSON was structured text,
+-- whose small integers count as claims, and an AgentScope planner's "not approved after 4 checks" was an
+-- unsupported 4. A conversation whose messages say nothing (tool calls only) gives no answer to check: the
+-- numbers of its JSON (call ids, arguments, counts) are no one's words; one such message is kept as written.
+-- Any other output is the answer as it is. (Message text: a content string, the text parts of the GenAI
+-- conventions' parts, or the text blocks of a content list, OpenAI's and Anthropic's.)
 CREATE OR REPLACE TEMP MACRO det_message_text(m) AS coalesce(
     CASE WHEN json_type(m, '$.content') = 'VARCHAR' THEN json_extract_string(m, '$.content') END,
     nullif(array_to_string(list_filter(json_extract_string(m, '$.parts[*].content'), lambda x: x IS NOT NULL), ' '), ''),
     CASE WHEN json_type(m, '$.content') = 'ARRAY' THEN array_to_string(list_filter(
         json_extract_string(m, '$.content[*].text'), lambda x: x IS NOT NULL), ' ') END);
 CREATE OR REPLACE TEMP MACRO det_answer_text(txt) AS CASE
-    WHEN left(txt, 1) = '[' AND contains(txt, '"role"') AND json_valid(txt) AND json_array_length(txt) > 1
+    WHEN left(txt, 1) = '[' AND contains(txt, '"role"') AND json_valid(txt)
          AND coalesce(list_bool_and(list_transform(CAST(json(txt) AS JSON[]),
                                                    lambda m: json_type(m, '$.role') = 'VARCHAR')), false)
     THEN coalesce(list_last(list_filter(list_transform(CAST(json(txt) AS JSON[]), lambda m: det_message_text(m)),
-                                        lambda t: t IS NOT NULL AND trim(t) <> '')), '')
+                                        lambda t: t IS NOT NULL AND trim(t) <> '')),
+                  CASE WHEN json_array_length(txt) > 1 THEN '' ELSE txt END)
     ELSE txt END;
 
 -- A log text quoted in a finding's detail: whitespace squeezed to single spaces and, past n characters,
@@ -329,7 +337,7 @@ CREATE OR REPLACE TEMP MACRO det_gives_up(t) AS len(regexp_extract_all(coalesce(
 -- (The macros that read a give-up's clauses for a result are gave_up.sql's: made only when a run gave up.)
 
 -- What an answer says, as a person reads it: the text of the last message that says something when the answer
--- is a list of chat messages (one message included, which det_answer_text leaves as it is), else the answer.
+-- is a list of chat messages (one that says nothing included, which det_answer_text leaves as it is), else the answer.
 CREATE OR REPLACE TEMP MACRO det_said_text(txt) AS CASE
     WHEN left(txt, 1) = '[' AND contains(txt, '"role"') AND json_valid(txt)
     THEN coalesce(list_last(list_filter(list_transform(CAST(json(txt) AS JSON[]), lambda m: det_message_text(m)),

@@ -398,7 +398,7 @@ given AS MATERIALIZED (
     SELECT run_id, step_id, num FROM (
         SELECT DISTINCT run_id, step_id, det_value_num(token) AS num FROM (
             SELECT run_id, step_id, unnest(regexp_extract_all(input,
-                '[A-Za-z_]*[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?(?:[ \t]+(?:[Tt]housand|[Mm]illion|[Bb]illion|[Tt]rillion)\b)?')) AS token
+                '[A-Za-z_]*[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?(?:[ \t]+(?:[Tt]housand|[Mm]illion|[Bb]illion|[Tt]rillion|[Cc]ents)\b)?')) AS token
             FROM candidates WHERE input IS NOT NULL)
         WHERE ascii(token) < 65  -- (a token the pattern began at a letter or _ is an identifier's digits)
         UNION
