@@ -131,6 +131,7 @@ class IncidentExplorer(RunListing, RunShown, RunVerdict, w.VBox):
         self.page_rows = pd.DataFrame()
         self.run_id: str | None = None
         self.step_id: str | None = None
+        self._step_quiet = False  # (the run shown sets the step list: _show makes the step panel once)
         self.steps = pd.DataFrame()
         self.latency_ms: dict[str, float] = {}
         opts = choices(ws)
