@@ -18,6 +18,14 @@ from ._charts import (
 from ._data import raised
 from ._lanes import fixed_axis as _fixed_axis
 from ._lanes import lane_names as _lane_names
+from ._values import inline
+
+# The columns of a move the lanes' marks read (encodings, filters, the zoom's field), and its real end
+_DRAWN = (
+    *("step_id", "agent", "kind", "name", "status", "latency_ms", "detectors", "raised"),
+    *("flagged", "built_on_fault", "erred", "decisive"),
+    *("started_at", "ended_at", "shown_end", "x0", "x1"),
+)
 
 
 def timeline(
@@ -39,7 +47,7 @@ def timeline(
         chart = alt.vconcat(lanes)
     else:
         # one spec: the signals chart reads the lanes' own ZOOMED param (declared once, on the lanes)
-        signals = signals.copy()
+        signals = signals.copy(deep=False)  # (made here for this chart alone: its rows not copied)
         signals.params = alt.Undefined
         chart = alt.vconcat(lanes, signals).resolve_scale(color="independent")
     # Vega-Lite sizes a container-wide chart for a single or layered view only; here both charts read one width
@@ -124,7 +132,10 @@ def timeline_parts(
     legend = alt.Legend(orient="bottom", direction="horizontal")
     y = alt.Y("agent:N", sort=lanes, title=None, axis=_fixed_axis(labels=False) if fit else alt.Undefined)
     pick = alt.selection_point(name="step", fields=["step_id"], on="click", empty=False)
-    base = alt.Chart(data)
+    # the moves as the marks read them, made once and given to the layer, which its layers read (each of them given
+    # the frame, altair made its rows again for each); the columns no mark reads (a stack trace's text) left out
+    moves = inline(data[[c for c in _DRAWN if c in data.columns]])
+    base = alt.Chart()
     # the legend lists the kinds of move drawn, each in its fixed colour: a Who&When chat (agent turns and
     # tool runs) listed eight kinds beside two; a kind the palette does not know is drawn as "other"
     drawn = list(dict.fromkeys(data["kind"].dropna().astype(str))) if len(data) else list(KIND_COLORS)
@@ -198,6 +209,7 @@ def timeline_parts(
                 t1=_since(handoffs["t1"].fillna(handoffs["t0"]), origin, per_second),
             )
             hand, t = hand.dropna(subset=["t0", "t1"]), "Q"
+        hand = inline(hand)
         arrows = (
             alt.Chart(hand)
             .mark_rule(color="#b07aa1", strokeDash=[4, 2], clip=True)
@@ -248,7 +260,7 @@ def timeline_parts(
     # widgets' params are linked in the page (``link_zoom``)
     field = "x0" if untimed or clock is not None else "started_at"
     lanes_chart = _with_param(
-        alt.layer(*layers, width=width, height=max(60, 28 * len(lanes)), title=head),
+        alt.layer(*layers, data=moves, width=width, height=max(60, 28 * len(lanes)), title=head),
         alt.param(name=ZOOMED, expr=f"zoom[{json.dumps(field)}] || null"),
     )
     present = [c for c in ("confidence", "entropy") if c in data.columns]
@@ -287,7 +299,7 @@ def timeline_parts(
         else {"started_at": [data["started_at"].min(), data["shown_end"].max()]}
     )
     line = (
-        alt.Chart(signals)
+        alt.Chart()
         .mark_line(point=True, clip=True)
         .encode(
             **channels(
@@ -302,9 +314,16 @@ def timeline_parts(
             )
         )
     )
-    whole = alt.Chart(span).mark_point(opacity=0).encode(**channels(x=sx))
+    whole = alt.Chart(inline(span)).mark_point(opacity=0).encode(**channels(x=sx))
     return lanes_chart, _with_param(
-        alt.layer(line, whole, width=width, height=90, title="confidence and entropy of LLM moves"),
+        alt.layer(
+            line,
+            whole,
+            data=inline(signals),
+            width=width,
+            height=90,
+            title="confidence and entropy of LLM moves",
+        ),
         alt.param(name=ZOOMED, value=None),
     )
 
