@@ -196,6 +196,12 @@ def timeline_parts(
         .encode(**channels(x=x, y=y, tooltip=["step_id:N", "agent:N", "name:N", "raised:N"]))
     )
     layers = [bars, cascade, errors]
+    if handoffs is not None and len(handoffs) and not untimed and _in_part(steps) and len(data):
+        # a run shown in part (its first moves): the hand-offs after the last move shown go too (drawn, a 4,999-step
+        # run's stretched the time axis over the whole run, its 2,000 moves shown in the first 40 % of it)
+        last = data["shown_end"].max()
+        t0, t1 = pd.to_datetime(handoffs["t0"]), pd.to_datetime(handoffs["t1"].fillna(handoffs["t0"]))
+        handoffs = handoffs[(t0 <= last) & (t1 <= last)]
     if handoffs is not None and len(handoffs):
         if untimed:  # from the end of the source move to the start of the destination, in move order
             at = dict(zip(data["step_id"], data["x0"], strict=True))
@@ -336,6 +342,11 @@ def _with_param(chart: alt.LayerChart, param: alt.Parameter) -> alt.LayerChart:
     # made again from its parts, as add_params' last copy does: that lifts the param to the chart's own ``params``,
     # where JupyterChart reads the params it syncs (the explorer's linked zoom)
     return chart.copy()
+
+
+def _in_part(steps: pd.DataFrame) -> bool:
+    """Whether a :func:`timeline_data` frame holds a run's first moves only (its ``moves`` counts them all)."""
+    return "moves" in steps.columns and len(steps) > 0 and int(steps["moves"].iat[0]) > len(steps)
 
 
 def _first_line(text: object, limit: int = 160) -> str | None:
