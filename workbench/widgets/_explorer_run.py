@@ -102,7 +102,7 @@ class RunShown:
                 ]
                 + ([] if listed else [("in the list", "no: the filters above leave it out")])
             )
-        self.steps = plots.timeline_data(self.ws, run_id)
+        self.steps = plots.timeline_data(self.ws, run_id, max_steps=self.max_moves)
         total = int(self.steps["moves"].iat[0]) if len(self.steps) else 0
         # the run's duration, tokens and cost first, as a Phoenix or Langfuse trace's header gives them: the header
         # said how many steps, not how long the run took nor what it cost
