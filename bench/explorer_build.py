@@ -4,6 +4,7 @@ Usage::
 
     python bench/explorer_build.py                                                   # this checkout only
     python bench/explorer_build.py --baseline-python /work/wt/base33/.venv/bin/python --n 7
+    python bench/explorer_build.py --baseline-src /tmp/base --n 3    # beside another checkout's package
 
 The store: ``--runs`` simulated procurement runs (seed 1, fault rate 0.7: the newest failed, so the explorer opens
 on a failed run and its log-only verdict is scored with the pretrained model), ingested and detected. Each
@@ -14,7 +15,13 @@ the whole process, DuckDB's threads included: ``time.process_time``) and the pro
 
 * ``new store``: each build on a store of its own (the same runs ingested again, not counted): a notebook opened
   fresh, a test's own store;
-* ``same store``: each build on one store: a cell run again, a second view of the same store.
+* ``same store``: each build on one store: a cell run again, a second view of the same store;
+* ``long run``: a store of one run of ``--steps`` steps (4,999: a coding agent's session), written as a native JSONL
+  file and ingested, each build on a store of its own (its log-only verdict scored each time): four agents taking
+  turns at LLM and tool calls under the run's root, 3 % of the tool calls raising, hand-off edges, logprobs, the run
+  failed. The explorer shows its first 2,000 moves;
+* ``deep chain``: a store of one OTLP trace of ``--steps`` + 1 spans each the parent of the next (attack55's
+  case: every step a scope span but the last), each build on a store of its own; its outcome unknown, no verdict.
 
 No event loop runs, so the opened run's attribution is computed inside the build (in a notebook it waits for the
 cell's end). The ratio is baseline over ours (>1: ours is cheaper). 2 shared cores: the load average is printed.
@@ -24,7 +31,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -33,35 +42,122 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _child_bench import figures, load, measure, table  # noqa: E402
 
-CASES = ("new store", "same store")
+CASES = ("new store", "same store", "long run", "deep chain")
+LONG = ("long run", "deep chain")
 
 
-def _store(runs: int):  # noqa: ANN202
+def _store(runs: int, path: Path | None = None):  # noqa: ANN202
     import workbench as wb
 
     ws = wb.open()
-    ws.ingest(wb.sim.procurement(seed=1, fault_rate=0.7).generate(runs), progress=False)
+    ws.ingest(path or wb.sim.procurement(seed=1, fault_rate=0.7).generate(runs), progress=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         wb.detect(ws, progress=False)
     return ws
 
 
-def child(case: str, runs: int, n: int) -> dict:
+def _long_run(path: Path, steps: int) -> None:
+    """One coding-agent run of ``steps`` steps as native JSONL: a root, then four agents' LLM and tool calls."""
+    rnd = random.Random(7)
+    t, ms = 1_767_225_600_000_000_000, 1_000_000
+    agents = ["planner", "coder", "tester", "reviewer"]
+    lines = [
+        {
+            "record": "run",
+            "run_id": "long-run",
+            "system": "coder",
+            "task": "fix the build",
+            "outcome": "failure",
+        }
+    ]
+    lines.append(
+        {"run_id": "long-run", "step_id": "root", "agent": "orchestrator", "kind": "system", "started_at": t}
+    )
+    for i in range(1, steps):
+        agent, kind, took = agents[(i // 7) % 4], "llm" if i % 3 else "tool", rnd.randint(50, 3000) * ms
+        raised = kind == "tool" and rnd.random() < 0.03
+        step = {
+            "run_id": "long-run",
+            "step_id": f"s{i:05d}",
+            "parent_id": "root",
+            "agent": agent,
+            "kind": kind,
+            "name": "chat" if kind == "llm" else rnd.choice(["bash", "read_file", "edit", "pytest"]),
+            "started_at": t,
+            "ended_at": t + took,
+            "status": "error" if raised else "ok",
+            "input": f"step {i} " + "x" * rnd.randint(10, 400),
+            "output": f"step {i} " + "y" * rnd.randint(10, 600),
+        }
+        if kind == "llm":
+            top = [{"token": "a", "logprob": -rnd.random()}, {"token": "b", "logprob": -2.0}]
+            step.update(model="gpt-4o", tokens_in=rnd.randint(100, 4000), tokens_out=rnd.randint(10, 500))
+            step["logprobs"] = [{"token": "a", "logprob": top[0]["logprob"], "top_logprobs": top}] * 3
+        if raised:
+            step["error"] = "Traceback (most recent call last):\n  ...\nRuntimeError: command failed"
+        lines.append(step)
+        if i > 1 and agents[((i - 1) // 7) % 4] != agent:
+            lines.append(
+                {
+                    "record": "edge",
+                    "run_id": "long-run",
+                    "src_step": f"s{i - 1:05d}",
+                    "dst_step": step["step_id"],
+                }
+                | {"kind": "handoff"}
+            )
+        t += took + rnd.randint(1, 200) * ms
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+
+
+def _deep_chain(path: Path, steps: int) -> None:
+    """One OTLP trace of ``steps`` + 1 spans, each the parent of the next (three agents in turn)."""
+
+    def span(i: int) -> dict:
+        s = {
+            "traceId": "000102030405060708090a0b0c0d0e0f",
+            "spanId": f"{i:016x}",
+            "name": f"s{i}",
+            "kind": "SPAN_KIND_INTERNAL",
+            "startTimeUnixNano": str(1_796_000_000_000_000_000 + i * 1000),
+            "endTimeUnixNano": str(1_796_000_000_000_000_000 + i * 1000 + 500),
+            "attributes": [{"key": "gen_ai.agent.name", "value": {"stringValue": f"ag{i % 3}"}}] if i else [],
+            "status": {},
+        }
+        return s | ({"parentSpanId": f"{i - 1:016x}"} if i else {})
+
+    doc = {
+        "resourceSpans": [
+            {"scopeSpans": [{"scope": {"name": "x"}, "spans": [span(i) for i in range(steps + 1)]}]}
+        ]
+    }
+    path.write_text(json.dumps(doc) + "\n", encoding="utf-8")
+
+
+def child(case: str, runs: int, n: int, steps: int) -> dict:
     from workbench.widgets import IncidentExplorer
 
-    ws = _store(runs)
+    path = None
+    if case in LONG:
+        path = Path(tempfile.mkdtemp()) / ("long.jsonl" if case == "long run" else "deep.otlp.jsonl")
+        (_long_run if case == "long run" else _deep_chain)(path, steps)
+        IncidentExplorer(_store(2))  # (imports, the pretrained model's first load: not counted)
+    ws = _store(runs, path)
     first = IncidentExplorer(ws)
     opened = first.run_id
     cpu = []
     for _ in range(n):
-        here = _store(runs) if case == "new store" else ws
+        here = ws if case == "same store" else _store(runs, path)
         c0 = time.process_time()
         ex = IncidentExplorer(here)
         cpu.append(time.process_time() - c0)
         assert ex.run_id == opened, (ex.run_id, opened)
-        assert "Log-only BlameModel" in ex.verdict.value, ex.verdict.value[:200]
-    return figures(cpu, opened=opened)
+        if case != "deep chain":
+            assert "Log-only BlameModel" in ex.verdict.value, ex.verdict.value[:200]
+        if case == "long run":
+            assert f"the first 2,000 of {steps - 1:,}" in ex.header.value, ex.header.value[-300:]
+    return figures(cpu, opened=opened, moves=len(ex.steps))
 
 
 def main() -> None:
@@ -70,24 +166,29 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=6)
     parser.add_argument("--n", type=int, default=7)
+    parser.add_argument("--steps", type=int, default=4999)
+    parser.add_argument("--cases", nargs="+", default=list(CASES), choices=CASES)
     parser.add_argument("--baseline-python", default=None)
+    parser.add_argument("--baseline-src", default=None)
     parser.add_argument("--child", default=None, choices=CASES)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.runs, args.n)))
+        print(json.dumps(child(args.child, args.runs, args.n, args.steps)))
         return
+    baseline = args.baseline_python or args.baseline_src
     print(
-        f"IncidentExplorer build, {args.runs} runs, median of {args.n} builds a case; load {load()}\n"
-        f"ours {sys.executable}; baseline {args.baseline_python or '-'}\n"
+        f"IncidentExplorer build, {args.runs} runs (long run, deep chain: {args.steps} steps), median of {args.n} "
+        f"builds a case; load {load()}\nours {sys.executable}; baseline {baseline or '-'}\n"
     )
-    more = ["--runs", str(args.runs), "--n", str(args.n)]
+    more = ["--runs", str(args.runs), "--n", str(args.n), "--steps", str(args.steps)]
     table(
         "case",
-        CASES,
+        args.cases,
         lambda case: measure(__file__, case, more),
-        (lambda case: measure(__file__, case, more, python=args.baseline_python))
-        if args.baseline_python
+        (lambda case: measure(__file__, case, more, python=args.baseline_python, src=args.baseline_src))
+        if baseline
         else None,
+        shown=[("moves shown", "moves")],
         same="opened",
     )
 

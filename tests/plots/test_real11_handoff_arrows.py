@@ -125,6 +125,13 @@ def test_an_otel_trace_gets_an_arrow_where_another_agent_takes_over(tmp_path: Pa
     assert hd["t0"].iat[0] < hd["t1"].iat[0]
     spec = plots.timeline(plots.timeline_data(ws, _TRACE), hd).to_dict()
     assert "strokeDash" in json.dumps(spec)  # the dashed arrow is drawn
+    # a run shown in part (its first moves, as the explorer shows a long run's): no arrow past the last move shown
+    # (a 4,999-step run's hand-offs stretched the time axis over the whole run, its moves in the first 40 % of it)
+    cut = plots.timeline(plots.timeline_data(ws, _TRACE, max_steps=2), hd).to_dict()
+    assert "strokeDash" not in json.dumps(cut)
+    assert "strokeDash" in json.dumps(
+        plots.timeline(plots.timeline_data(ws, _TRACE, max_steps=3), hd).to_dict()
+    )
 
 
 def test_recorded_handoff_edges_are_kept_as_they_are(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ def empty() -> wb.Workspace:
         ({"filters": {"silent": "no"}}, r"filters\['silent'\]: silent must be True or False \(got 'no'"),
         ({"filters": ["outcome"]}, r"filters must be a dict of outcome, .* got list \['outcome'\]"),
         ({"page_size": 0}, "page_size must be >= 1, an integer .got 0"),
+        ({"max_moves": 1.5}, "max_moves must be >= 1, an integer .got 1.5"),
         ({"replay": "replay.py"}, "replay must be a callable .* got str 'replay.py'"),
     ],
     ids=[
@@ -43,6 +44,7 @@ def empty() -> wb.Workspace:
         "silent",
         "filters-list",
         "page",
+        "moves",
         "replay",
     ],
 )

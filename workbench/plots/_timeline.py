@@ -18,6 +18,14 @@ from ._charts import (
 from ._data import raised
 from ._lanes import fixed_axis as _fixed_axis
 from ._lanes import lane_names as _lane_names
+from ._values import inline
+
+# The columns of a move the lanes' marks read (encodings, filters, the zoom's field), and its real end
+_DRAWN = (
+    *("step_id", "agent", "kind", "name", "status", "latency_ms", "detectors", "raised"),
+    *("flagged", "built_on_fault", "erred", "decisive"),
+    *("started_at", "ended_at", "shown_end", "x0", "x1"),
+)
 
 
 def timeline(
@@ -39,7 +47,7 @@ def timeline(
         chart = alt.vconcat(lanes)
     else:
         # one spec: the signals chart reads the lanes' own ZOOMED param (declared once, on the lanes)
-        signals = signals.copy()
+        signals = signals.copy(deep=False)  # (made here for this chart alone: its rows not copied)
         signals.params = alt.Undefined
         chart = alt.vconcat(lanes, signals).resolve_scale(color="independent")
     # Vega-Lite sizes a container-wide chart for a single or layered view only; here both charts read one width
@@ -124,7 +132,10 @@ def timeline_parts(
     legend = alt.Legend(orient="bottom", direction="horizontal")
     y = alt.Y("agent:N", sort=lanes, title=None, axis=_fixed_axis(labels=False) if fit else alt.Undefined)
     pick = alt.selection_point(name="step", fields=["step_id"], on="click", empty=False)
-    base = alt.Chart(data)
+    # the moves as the marks read them, made once and given to the layer, which its layers read (each of them given
+    # the frame, altair made its rows again for each); the columns no mark reads (a stack trace's text) left out
+    moves = inline(data[[c for c in _DRAWN if c in data.columns]])
+    base = alt.Chart()
     # the legend lists the kinds of move drawn, each in its fixed colour: a Who&When chat (agent turns and
     # tool runs) listed eight kinds beside two; a kind the palette does not know is drawn as "other"
     drawn = list(dict.fromkeys(data["kind"].dropna().astype(str))) if len(data) else list(KIND_COLORS)
@@ -185,6 +196,12 @@ def timeline_parts(
         .encode(**channels(x=x, y=y, tooltip=["step_id:N", "agent:N", "name:N", "raised:N"]))
     )
     layers = [bars, cascade, errors]
+    if handoffs is not None and len(handoffs) and not untimed and _in_part(steps) and len(data):
+        # a run shown in part (its first moves): the hand-offs after the last move shown go too (drawn, a 4,999-step
+        # run's stretched the time axis over the whole run, its 2,000 moves shown in the first 40 % of it)
+        last = data["shown_end"].max()
+        t0, t1 = pd.to_datetime(handoffs["t0"]), pd.to_datetime(handoffs["t1"].fillna(handoffs["t0"]))
+        handoffs = handoffs[(t0 <= last) & (t1 <= last)]
     if handoffs is not None and len(handoffs):
         if untimed:  # from the end of the source move to the start of the destination, in move order
             at = dict(zip(data["step_id"], data["x0"], strict=True))
@@ -198,6 +215,7 @@ def timeline_parts(
                 t1=_since(handoffs["t1"].fillna(handoffs["t0"]), origin, per_second),
             )
             hand, t = hand.dropna(subset=["t0", "t1"]), "Q"
+        hand = inline(hand)
         arrows = (
             alt.Chart(hand)
             .mark_rule(color="#b07aa1", strokeDash=[4, 2], clip=True)
@@ -248,7 +266,7 @@ def timeline_parts(
     # widgets' params are linked in the page (``link_zoom``)
     field = "x0" if untimed or clock is not None else "started_at"
     lanes_chart = _with_param(
-        alt.layer(*layers, width=width, height=max(60, 28 * len(lanes)), title=head),
+        alt.layer(*layers, data=moves, width=width, height=max(60, 28 * len(lanes)), title=head),
         alt.param(name=ZOOMED, expr=f"zoom[{json.dumps(field)}] || null"),
     )
     present = [c for c in ("confidence", "entropy") if c in data.columns]
@@ -287,7 +305,7 @@ def timeline_parts(
         else {"started_at": [data["started_at"].min(), data["shown_end"].max()]}
     )
     line = (
-        alt.Chart(signals)
+        alt.Chart()
         .mark_line(point=True, clip=True)
         .encode(
             **channels(
@@ -302,9 +320,16 @@ def timeline_parts(
             )
         )
     )
-    whole = alt.Chart(span).mark_point(opacity=0).encode(**channels(x=sx))
+    whole = alt.Chart(inline(span)).mark_point(opacity=0).encode(**channels(x=sx))
     return lanes_chart, _with_param(
-        alt.layer(line, whole, width=width, height=90, title="confidence and entropy of LLM moves"),
+        alt.layer(
+            line,
+            whole,
+            data=inline(signals),
+            width=width,
+            height=90,
+            title="confidence and entropy of LLM moves",
+        ),
         alt.param(name=ZOOMED, value=None),
     )
 
@@ -317,6 +342,11 @@ def _with_param(chart: alt.LayerChart, param: alt.Parameter) -> alt.LayerChart:
     # made again from its parts, as add_params' last copy does: that lifts the param to the chart's own ``params``,
     # where JupyterChart reads the params it syncs (the explorer's linked zoom)
     return chart.copy()
+
+
+def _in_part(steps: pd.DataFrame) -> bool:
+    """Whether a :func:`timeline_data` frame holds a run's first moves only (its ``moves`` counts them all)."""
+    return "moves" in steps.columns and len(steps) > 0 and int(steps["moves"].iat[0]) > len(steps)
 
 
 def _first_line(text: object, limit: int = 160) -> str | None:

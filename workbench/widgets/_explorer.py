@@ -9,6 +9,7 @@ import ipywidgets as w
 import pandas as pd
 
 from .. import plots
+from ..plots._data import MAX_STEPS
 from ..plots._render import unchecked
 from ._explorer_args import check_arguments
 from ._explorer_list import ANY, RunListing, _options
@@ -76,6 +77,10 @@ class IncidentExplorer(RunListing, RunShown, RunVerdict, w.VBox):
         ``snapshot(run_id, step_id) -> object``: the system's state before a step, when it can tell.
     page_size : int
         Runs per page of the list.
+    max_moves : int
+        The moves a run's timeline and step list show (its first ones; the header says how many of how many when a
+        run has more): 2,000 by default, a few px each across an output, drawn in ~0.15 CPU s. More are drawn
+        (zoom into the timeline with shift + scroll), at a cost in the kernel and the browser that grows with them.
     filters : dict, optional
         Initial filters (outcome, system, detector, culprit, since, until, silent). ``silent`` (default
         True): silent failures are listed as failures marked "(silent)" and the outcome filter counts them as
@@ -86,7 +91,7 @@ class IncidentExplorer(RunListing, RunShown, RunVerdict, w.VBox):
     ------
     InvalidParameterError
         An argument it cannot use (an unknown ``blame_model`` name, an unknown filter, a bad filter value, a
-        ``page_size`` below 1), named with its value, before any work.
+        ``page_size`` or ``max_moves`` below 1), named with its value, before any work.
     """
 
     def __init__(
@@ -97,10 +102,12 @@ class IncidentExplorer(RunListing, RunShown, RunVerdict, w.VBox):
         snapshot: Callable[[str, str], Any] | None = None,
         page_size: int = 12,
         filters: dict[str, Any] | None = None,
+        max_moves: int = MAX_STEPS,
     ) -> None:
         # checked before any work (a bad argument raised from half-way through left a half-made widget)
         self._pager: RunPager | None = None
-        run_filter = check_arguments(ws, replay, blame_model, snapshot, page_size, filters)
+        run_filter = check_arguments(ws, replay, blame_model, snapshot, page_size, filters, max_moves)
+        self.max_moves = int(max_moves)
         # (3 s wall on a real store of 73 runs at a busy machine's load, the cell blank all that time)
         with building("Incident explorer: listing the runs and drawing the one to open on…"):
             self._build(ws, replay, blame_model, snapshot, int(page_size), run_filter)
@@ -131,6 +138,7 @@ class IncidentExplorer(RunListing, RunShown, RunVerdict, w.VBox):
         self.page_rows = pd.DataFrame()
         self.run_id: str | None = None
         self.step_id: str | None = None
+        self._step_quiet = False  # (the run shown sets the step list: _show makes the step panel once)
         self.steps = pd.DataFrame()
         self.latency_ms: dict[str, float] = {}
         opts = choices(ws)

@@ -20,7 +20,7 @@ def _shown(value: Any) -> str:
 
 
 def check_arguments(
-    ws: Any, replay: Any, blame_model: Any, snapshot: Any, page_size: Any, filters: Any
+    ws: Any, replay: Any, blame_model: Any, snapshot: Any, page_size: Any, filters: Any, max_moves: Any = 1
 ) -> RunFilter:
     """The explorer's arguments checked; returns the run filter ``filters`` asks for. (A plain ValueError for
     ``blame_model="nope"``, missed by ``except wb.WorkbenchError``; ``blame_model=5`` taken and failing at the first
@@ -46,6 +46,7 @@ def check_arguments(
             f"predict(ws, run_ids), got {_shown(blame_model)}"
         )
     integer_at_least(page_size, "IncidentExplorer: page_size", 1)
+    integer_at_least(max_moves, "IncidentExplorer: max_moves", 1)
     if filters is None:
         return RunFilter()
     if not isinstance(filters, Mapping):

@@ -20,6 +20,12 @@ from ._html import esc, kv_table, label, pre, state_table
 from ._messages import readable
 from ._runs import _sql
 
+# what str.strip() strips (every c with c.isspace()), for enclosing_text.sql to read a step's text as has_text does
+_SPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
 
 class RunShown:
     """The run the explorer shows (a mixin of IncidentExplorer: its widgets and store are the explorer's)."""
@@ -96,7 +102,7 @@ class RunShown:
                 ]
                 + ([] if listed else [("in the list", "no: the filters above leave it out")])
             )
-        self.steps = plots.timeline_data(self.ws, run_id)
+        self.steps = plots.timeline_data(self.ws, run_id, max_steps=self.max_moves)
         total = int(self.steps["moves"].iat[0]) if len(self.steps) else 0
         # the run's duration, tokens and cost first, as a Phoenix or Langfuse trace's header gives them: the header
         # said how many steps, not how long the run took nor what it cost
@@ -129,7 +135,6 @@ class RunShown:
             )
             for s, bad in zip(self.steps.itertuples(), erred, strict=True)
         ]
-        self.step.options = options
         first = self.steps.loc[self.steps["flagged"], "step_id"]
         raised = self.steps.loc[erred, "step_id"]
         # the decisive step, else the labelled culprit's step (the known answer the header names: a detector's
@@ -147,11 +152,18 @@ class RunShown:
             if len(raised)
             else None
         )
-        self.step.value = pick if pick is not None else (options[0][1] if options else None)
-        if self.step_id == self.step.value and self.step_id is not None:
-            # the same step id in the new run (s0 … of native logs, the demo's s0000): no change event, and
-            # the panel kept the previous run's step
-            self.select_step(self.step.value)
+        # the step list's options and value set without their change events (setting the options picked the first
+        # step, then the pick, then the same id again below: the step panel made two or three times per run shown),
+        # and the panel made once, for the step picked
+        self._step_quiet = True
+        try:
+            self.step.options = options
+            self.step.value = pick if pick is not None else (options[0][1] if options else None)
+        finally:
+            self._step_quiet = False
+        # (also when the new run has the previous one's step id, s0 … of native logs, the demo's s0000: the panel
+        # kept the previous run's step)
+        self.select_step(self.step.value)
         # the finding that explains the failure best first (a silent failure before a recovered retry)
         hits = fetch_df(
             self.ws.con,
@@ -233,7 +245,8 @@ class RunShown:
             self.select_step(value[0]["step_id"])
 
     def _on_step(self, change: Any) -> None:
-        self.select_step(change["new"])
+        if not self._step_quiet:
+            self.select_step(change["new"])
 
     def select_step(self, step_id: str | None) -> None:
         """Show ``step_id``'s details (input, output, error, attributes, state)."""
@@ -293,27 +306,26 @@ class RunShown:
                 "<div><b>output</b></div>",
                 pre(readable(s["output"])),
             ]
-        parent, seen = s["parent_id"], {s["step_id"]}
-        while isinstance(parent, str) and parent not in seen and len(seen) < 512:
-            seen.add(parent)
-            rows = fetch(
+        parent = s["parent_id"]
+        rows = (
+            fetch(
                 self.ws.con,
-                "SELECT step_id, parent_id, name, agent, input, output FROM steps "
-                "WHERE run_id = ? AND step_id = ?",
-                [self.run_id, parent],
+                _sql("enclosing_text"),
+                {"run_id": self.run_id, "step_id": s["step_id"], "parent_id": parent, "space": _SPACE},
             )
-            if not rows:
-                break
-            step_id, parent, name, agent, text_in, text_out = rows[0]
-            if _has_text(text_in) or _has_text(text_out):
-                whose = f"the enclosing step {esc(name or step_id)}" + (f" ({esc(agent)})" if agent else "")
-                return [
-                    f"<div><i>This step carries no text; {whose} holds this turn's:</i></div>",
-                    "<div><b>input</b></div>",
-                    pre(readable(text_in)),
-                    "<div><b>output</b></div>",
-                    pre(readable(text_out)),
-                ]
+            if isinstance(parent, str) and parent != s["step_id"]
+            else []
+        )
+        if rows:
+            step_id, name, agent, text_in, text_out = rows[0]
+            whose = f"the enclosing step {esc(name or step_id)}" + (f" ({esc(agent)})" if agent else "")
+            return [
+                f"<div><i>This step carries no text; {whose} holds this turn's:</i></div>",
+                "<div><b>input</b></div>",
+                pre(readable(text_in)),
+                "<div><b>output</b></div>",
+                pre(readable(text_out)),
+            ]
         return ["<div><b>input</b></div>", pre(None), "<div><b>output</b></div>", pre(None)]
 
 
