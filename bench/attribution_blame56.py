@@ -1,5 +1,6 @@
 """blame56 harness (issue 12): looks S (endorsement of a move's values by other agents) and T (a success read off a
-failed tool call), each v11's recipe with the look's columns of ``workbench/attribution/_portable_relations.py``
+failed tool call), each v11's recipe with the look's columns (:data:`RELATION_FEATURES`, defined here; they were
+``workbench/attribution/_portable_relations.py`` when the run was made, moved here unchanged once both looks had failed)
 added, beside v11 on the Who&When splits; and the calibration of v11 as shipped on the same held-out runs.
 Protocol: bench/protocol_blame56.md.
 
@@ -17,6 +18,7 @@ McNemar figures, how often each column fires, the new columns' coefficients, and
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 import warnings
@@ -37,7 +39,85 @@ from attribution_logonly import markdown  # noqa: E402
 
 from workbench.attribution._blame_model import BlameModel  # noqa: E402
 from workbench.attribution._portable import _numbers  # noqa: E402
-from workbench.attribution._portable_relations import RELATION_FEATURES, relation_features  # noqa: E402
+
+# Relations between moves no feature of v11 reads (bench/protocol_blame56.md): what another agent says of a move's
+# values when it agrees with them, and a move that reports success over a failed tool output. A move's values are
+# its numbers and named items (capitalised word runs, quoted strings), less the task's and the run's boilerplate.
+RELATION_FEATURES: dict[str, str] = {
+    "endorsed_by_other": "later moves (of the next 64) of another agent with agreement words that repeat one of "
+    "this move's values (numbers, named items)",
+    "endorses_other": "the move has agreement words and repeats a value an earlier move of another agent stated",
+    "success_over_fail": "the move reports success and the latest tool output of the 3 moves before it reports "
+    "a failure",
+}
+_WINDOW = 64  # as the other pairwise features: linear time on long traces
+_BACK = 3  # a success claim answers the tool output just before it, not one from long ago
+_AGREE = re.compile(
+    r"\b(i agree|agreed|we agree|agree with|that'?s (correct|right)|(is|are|was|looks|seems) (correct|right|"
+    r"accurate)|looks good|well done|good job|great (work|job)|confirm(s|ed)? (that|the)|i have verified|"
+    r"has been verified|have been verified|verified|makes sense|consistent with)\b"
+)
+_SUCCESS = re.compile(
+    r"\b(success(ful|fully)?|succeeded|(is|was|has been|have been) (complete|completed|resolved|fixed)|"
+    r"works (now|correctly|fine|as expected)|worked)\b"
+)
+_FAIL = re.compile(r"(exitcode: [1-9]|execution failed|traceback|error|exception|failed|not found)")
+_CAPS = re.compile(r"\b[A-Z][A-Za-z'&-]*(?:[ \t]+[A-Z][A-Za-z'&-]*)+")
+_QUOTED = re.compile(r"\"([^\"\n]{2,60})\"|\u201c([^\u201d\n]{2,60})\u201d")
+
+
+def named_items(text: str) -> set[str]:
+    """Runs of two or more capitalised words and double-quoted strings of 2-60 characters, lower-cased."""
+    out = {m.strip().lower() for m in _CAPS.findall(text)}
+    out |= {(a or b).strip().lower() for a, b in _QUOTED.findall(text)}
+    return {v for v in out if len(v) >= 2}
+
+
+def relation_features(
+    agent: np.ndarray,
+    is_agent: np.ndarray,
+    is_tool: np.ndarray,
+    texts: list[str],
+    task: str,
+    nums: list[set[str]],
+    task_nums: set[str],
+) -> dict[str, np.ndarray]:
+    """:data:`RELATION_FEATURES` of one run's moves (in order); ``nums`` are each move's numbers."""
+    n = len(texts)
+    f = {k: np.zeros(n) for k in RELATION_FEATURES}
+    low = [t.lower() for t in texts]
+    low_task = (task or "").lower()
+    vals = [(nums[i] - task_nums) | {v for v in named_items(texts[i]) if v not in low_task} for i in range(n)]
+    stated: dict[str, int] = {}
+    for v in vals:
+        for x in v:
+            stated[x] = stated.get(x, 0) + 1
+    common = {x for x, c in stated.items() if c >= 3 and c > n / 2}
+    vals = [v - common for v in vals]
+    agree = np.array([bool(_AGREE.search(t)) for t in low]) & is_agent
+    # Who stated each value first: a tool's output is the calling move's (the move before it).
+    first_by: dict[str, object] = {}
+    for i in range(n):
+        src = agent[i - 1] if is_tool[i] and i > 0 else agent[i]
+        for x in vals[i]:
+            first_by.setdefault(x, src)
+        if agree[i] and any(first_by[x] != agent[i] for x in vals[i]):
+            f["endorses_other"][i] = 1.0
+    for i in range(n):
+        if is_agent[i] and vals[i]:
+            f["endorsed_by_other"][i] = sum(
+                1
+                for j in range(i + 1, min(n, i + 1 + _WINDOW))
+                if agree[j] and agent[j] != agent[i] and vals[i] & vals[j]
+            )
+    fails = np.array([bool(_FAIL.search(t[:400])) for t in low]) & is_tool
+    for i in range(n):
+        if is_agent[i] and _SUCCESS.search(low[i]):
+            back = [j for j in range(max(0, i - _BACK), i) if is_tool[j]]
+            if back and fails[back[-1]]:
+                f["success_over_fail"][i] = 1.0
+    return f
+
 
 LOOKS = {"S": ["endorsed_by_other", "endorses_other"], "T": ["success_over_fail"]}
 NOT_AGENT = ("tool", "retriever", "human", "system")  # _run_features' rule
@@ -142,10 +222,37 @@ def run(X: pd.DataFrame, labels: pd.DataFrame) -> None:
             on = X[(sys_of == s) & (X[c] > 0)]
             cells.append(f"{s.split('/')[-1]} {len(on)} moves / {on['run_id'].nunique()} runs")
         print(f"  {c}: " + "; ".join(cells))
+    who_holds_most(X, labels, systems)
     print("## the new columns' standardised coefficients (agent scorer, step scorer)")
     for name, look, c, a, s in coefs:
         print(f"  {name} {look} {c}: agent {a:+.3f}, step {s:+.3f}")
     calibration(pd.concat(held, ignore_index=True))
+
+
+def who_holds_most(X: pd.DataFrame, labels: pd.DataFrame, systems: list) -> None:
+    """After the result (decides nothing): per system, over the runs where the column fires on an agent move, how
+    often the agent with the largest sum of it is a labelled culprit (a tie shares its credit), beside a random
+    candidate agent's rate on the same runs."""
+    print(
+        "## after the result (decides nothing): the agent holding most of each column is the culprit (runs it fires)"
+    )
+    la = labels.groupby("run_id")["agent"].apply(lambda s: set(s.dropna().astype(object)))
+    talk = X[~X["kind"].isin(NOT_AGENT) & X["agent"].notna()]
+    for c in RELATION_FEATURES:
+        cells = []
+        for s in systems:
+            per = talk[talk["system"] == s].groupby(["run_id", "agent"])[c].sum()
+            hit, base, runs = 0.0, 0.0, 0
+            for run, g in per.groupby(level="run_id"):
+                if g.max() <= 0:
+                    continue
+                cul = la.get(run, set())
+                top = [a for (_, a), v in g.items() if v == g.max()]
+                hit += sum(a in cul for a in top) / len(top)
+                base += sum(a in cul for _, a in g.index) / len(g)
+                runs += 1
+            cells.append(f"{s.split('/')[-1]} {hit:.1f} of {runs} (random candidate {base:.1f})")
+        print(f"  {c}: " + "; ".join(cells))
 
 
 def report(res: dict) -> None:
