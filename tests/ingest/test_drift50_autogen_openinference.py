@@ -34,6 +34,12 @@ def test_openinference_agentchat_swarm_handoffs_are_handoffs() -> None:
         ("triage", "researcher"),
         ("researcher", "writer"),
     ]
+    # The answer is AgentChat's TaskResult (the root span's output): the writer's last message, not the record's
+    # token counts and timestamps (was also 12, 200, 2026, 30, 42, 45 "unsupported", detect56)
+    (silent,) = wb.detect(ws, detectors=["silent_failure"], progress=False).detail
+    assert silent.startswith(
+        "reported success, but the final answer 41.20 (made up upstream); first stated by writer"
+    )
 
 
 def test_a_tool_described_as_a_handoff_but_named_otherwise_stays_a_tool(tmp_path: Path) -> None:

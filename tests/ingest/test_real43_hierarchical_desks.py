@@ -240,6 +240,11 @@ def test_an_agentscope_verifier_rejecting_every_quote_is_a_ping_pong_blamed_on_t
         ("repeated_reply", "warning", "verifier"),
     ]
     assert "planner and verifier handed the work back and forth" in found[0][4]
+    # quoted as the verifier said it, not as the chat list its span wrote (was '"[{"role": "assistant", "parts": …',
+    # detect56)
+    assert (
+        found[1][4] == 'verifier said the same thing 4 times in a row: "REJECTED: the quote has no tax line."'
+    )
     v = verdicts[run]
     assert v["culprit"].startswith("verifier ") and v["step"] in _model_calls(ws, run, "verifier")
     # Unlabelled, its answer "I could not get the quote approved after 4 checks" states no value: the 4 counts

@@ -38,6 +38,13 @@ def test_logfire_spans_of_the_agents_sdk_are_its_agents_model_calls_and_tools() 
     assert "12.40 USD each" in calls[-1][1]  # (the made-up price, the pricer's)
     # (real48: the run went on after the tool's error and answered: not read a success, as the GenAI rule reads it)
     assert ws.sql("SELECT outcome FROM runs").fetchall() == [("unknown",)]
+    # ... and its made-up price, stated after the tool failed, is flagged though no outcome was reported (no finding
+    # at all before, detect56)
+    found = wb.detect(ws, progress=False)
+    assert found[["detector", "severity", "agent"]].values.tolist() == [
+        ["silent_failure", "warning", "pricer"]
+    ]
+    assert "the final answer 12.40 (made up upstream); 124.00 (made up upstream)" in found.detail.iloc[0]
 
 
 def test_a_responses_api_call_reads_its_input_items_and_reply() -> None:

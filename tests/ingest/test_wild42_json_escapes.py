@@ -81,6 +81,8 @@ def test_csharp_gave_up_at_the_failed_report(csharp) -> None:
     found = wb.detect(ws)
     rows = found[found["detector"] == "gave_up"]
     assert list(rows["step_id"]) == ["5977f5594f537b9e"]
+    # its answer, a structured output's JSON, quoted by the text that gave up (was '{"response":{"comment":"I…', detect56)
+    assert "the answer gave up: \"I couldn't retrieve the month-over-month" in rows["detail"].iloc[0]
 
 
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples" / "langfuse"

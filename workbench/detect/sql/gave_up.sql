@@ -219,7 +219,14 @@ SELECT x.run_id, x.f.step_id, x.f.agent, 'gave_up',
        CASE WHEN r.reported_outcome = 'success' THEN 'critical' ELSE 'warning' END,
        coalesce(x.f.agent, 'an agent') || '''s call of ' || coalesce(x.f.tool, 'a tool') || ' failed ("'
        || det_quote(x.f.error, 100) || '") and was not made again with success; the answer gave up: "'
-       || det_quote(a.txt, 120) || '"'
+       -- (an answer that is a JSON record, a structured output such as {"response": {"comment": "I couldn't …"}},
+       -- quoted by its longest text that gives up: the words a person reads, not the record's braces and keys.
+       -- json_tree reads '[]' where the text is no JSON, as a CASE does not spare a subquery the text)
+       || det_quote(CASE WHEN left(ltrim(a.txt), 1) IN ('{', '[') AND json_valid(a.txt)
+                         THEN coalesce((SELECT arg_max(j.value ->> '$', length(j.value ->> '$'))
+                                        FROM json_tree(CASE WHEN json_valid(a.txt) THEN a.txt ELSE '[]' END) j
+                                        WHERE j.type = 'VARCHAR' AND det_gives_up(j.value ->> '$')), a.txt)
+                         ELSE a.txt END, 120) || '"'
        || CASE WHEN r.reported_outcome = 'success' THEN ' (the run reported success)' ELSE '' END,
        json_object('tool', x.f.tool, 'answer_step', a.step_id, 'failed_calls', x.n, 'reported_outcome', r.reported_outcome)
 FROM first x

@@ -67,9 +67,17 @@ SELECT ch.run_id, ch.first_step, ch.agent, 'repeated_reply',
        || CASE WHEN ch.sim = 1 THEN 'the same thing ' ELSE 'nearly the same thing ' END || ch.replies
        || ' times in a row: "' || det_quote(
               -- the text of a JSON message is read from the JSON as written: its line breaks and quotes
-              -- still escaped (a DSPy reply quoted as "]]\n\n[[ ##"), unescaped here for the quote
+              -- still escaped (a DSPy reply quoted as "]]\n\n[[ ##"), unescaped here for the quote. A reply
+              -- under 80 characters keeps no text in det_replies: its message's text is read again as
+              -- det_replies read it (quoted as the raw chat list, the reply read as
+              -- "[{"role":"assistant","content":"A widget costs…": the JSON, not what the agent said)
               CASE WHEN ascii(ltrim(o.output)) IN (123, 91) AND json_valid(o.output)
-                   THEN replace(replace(regexp_replace(coalesce(r.txt, o.output), '\\[nrt]', ' ', 'g'), '\"', '"'), '\\', '\')
+                   THEN replace(replace(regexp_replace(coalesce(r.txt,
+                            CASE WHEN regexp_matches(o.output, '"(?:text|content)"\s*:\s*"')
+                                 THEN array_to_string(regexp_extract_all(o.output,
+                                          '"(?:text|content)"\s*:\s*"((?:[^"\\]|\\.)*)"', 1), ' ')
+                                 ELSE o.output END),
+                        '\\[nrt]', ' ', 'g'), '\"', '"'), '\\', '\')
                    ELSE coalesce(r.txt, o.output) END, 80) || '"',
        json_object('replies', ch.replies, 'first_step', ch.first_step, 'last_step', ch.last_step,
                    'similarity', round(ch.sim, 3))

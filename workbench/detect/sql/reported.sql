@@ -48,7 +48,11 @@ SEMI JOIN tool_labels t ON t.run_id = a.run_id AND t.label = a.label;
 
 -- The problems reported: every one for a reported success, and for a run of unknown outcome where
 -- the answer replaced the backend's numbers altogether (a tool stated numbers and the answer
--- repeats none of them); otherwise the numbers standing in for a backend number (det_replaced).
+-- repeats none of them); otherwise the numbers standing in for a backend number (det_replaced), and an
+-- amount (a number written with decimals) made up after a tool call of the run failed (its span in
+-- error): the backend gave no figure and the answer gives one anyway (Logfire's OpenAI Agents run, the
+-- price feed raising and the pricer's model quoting "12.40 USD each", had no finding at all). Token counts
+-- and a timestamp's pieces, what a raw payload's answer states, are integers.
 -- [section needs_det_problems]
 INSERT INTO det_reported
 WITH replaced_all AS (
@@ -73,4 +77,9 @@ UNION ALL
 SELECT p.* FROM det_problems p SEMI JOIN replaced_all USING (run_id)
 UNION ALL
 SELECT p.* FROM det_problems p ANTI JOIN replaced_all USING (run_id)
-SEMI JOIN det_replaced x ON x.run_id = p.run_id AND x.token = p.token;
+WHERE EXISTS (SELECT 1 FROM det_replaced x WHERE x.run_id = p.run_id AND x.token = p.token)
+   OR (p.why = 'made up upstream' AND ascii(p.token) < 65 AND contains(p.token, '.')
+       AND p.run_id IN (SELECT run_id FROM det_unknown)
+       AND EXISTS (SELECT 1 FROM steps t
+                   WHERE t.run_id = p.run_id AND t.rowid BETWEEN $row_lo AND $row_hi AND t.kind = 'tool'
+                     AND t.status = 'error' AND coalesce(epoch_us(t.ended_at)::DOUBLE, t.seq + 0.5) <= p.origin_t));

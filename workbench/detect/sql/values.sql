@@ -58,6 +58,7 @@ SELECT s.run_id, s.step_id, s.output FROM steps s
 JOIN det_answer a ON a.run_id = s.run_id AND a.step_id = s.step_id
 WHERE s.rowid BETWEEN $row_lo AND $row_hi AND left(ltrim(s.output), 1) = '{' AND json_valid(s.output)
   AND (contains(s.output, '"role"') OR contains(s.output, 'Message(') OR contains(s.output, '\')
+       OR contains(s.output, '"source"')
        OR regexp_matches(lower(s.output), 'answer|report|result|response|output|summary|reply|draft|final'));
 
 CREATE OR REPLACE TEMP TABLE det_record_answer (run_id VARCHAR, step_id VARCHAR, txt VARCHAR);
@@ -71,9 +72,19 @@ said AS (
             WHEN json_valid(m) AND json_extract_string(m, '$.role') NOT IN
                  ('user', 'human', 'system', 'developer', 'tool', 'function', 'tool-response', 'ipython')
             THEN det_message_text(m) END), lambda x: x IS NOT NULL AND trim(x) <> '')),
-        list_last(list_filter(det_repr_said(det_unescaped(output)), lambda x: trim(x) <> ''))) AS txt
+        list_last(list_filter(det_repr_said(det_unescaped(output)), lambda x: trim(x) <> '')),
+        -- messages that name their speaker by "source" (AutoGen AgentChat's TaskResult, {"messages": [{"source":
+        -- "writer", "content": "Your quote: …", "models_usage": {"prompt_tokens": 200, …}, "created_at":
+        -- "2026-12-05T23:45:42Z", …}], "stop_reason": …}, the root span's output under OpenInference): the last
+        -- text one said that is not the user's. Read whole, the token counts and the timestamps' pieces (200, 30,
+        -- 2026, 45) were "unsupported" figures of a reported success's answer. Only a top-level "messages" list's:
+        -- a record's documents ({"source": "doc.pdf", "content": …}) are no one's words.
+        list_last(list_filter(list_transform(coalesce(json_extract(output, '$.messages[*]'), []), lambda m: CASE
+            WHEN json_type(m, '$.source') = 'VARCHAR' AND json_type(m, '$.content') = 'VARCHAR'
+                 AND lower(json_extract_string(m, '$.source')) NOT IN ('user', 'human', 'system')
+            THEN json_extract_string(m, '$.content') END), lambda x: x IS NOT NULL AND trim(x) <> ''))) AS txt
     FROM recs
-    WHERE contains(output, '"role"') OR contains(output, 'Message(')
+    WHERE contains(output, '"role"') OR contains(output, 'Message(') OR contains(output, '"source"')
 ),
 -- An answer the record keeps under a key of its own beside the messages (a LangGraph state's `report`
 -- written by the last node without a message, a `final_answer`): said too, after the last message. Only
