@@ -125,7 +125,11 @@ class _SpanEnds:
         if kind != step.kind or step.late:  # the span said what it is only at its end
             step.kind, step.tool, key = kind, tool, None
         if step.late:
-            step.agent = own if own is not None else step.agent
+            if step.idle is not None:  # (a delivery that ran nothing acts for no agent, unless it failed)
+                step.agent = step.agent if status == "error" else step.idle[0]
+                step.idle = None
+            else:
+                step.agent = own if own is not None else step.agent
             d = self._core.before(st, step.agent, kind, tool, args, step.depth, step.started)
             if d.action == "cut":
                 return d, "end"

@@ -65,6 +65,15 @@ class _SpanStarts:
             if above is not None and above.dropped:
                 above = None
             told: list[tuple[int, _Step, Decision]] = []
+            # (an Agent Framework executor's delivery with a span begun under it runs something: its agent's turn,
+            # judged now as begun, before the span under it)
+            if above is not None and above.idle is not None:
+                above.idle, above.late = None, False
+                d = self._core.before(
+                    st, above.agent, above.kind, above.tool, None, above.depth, above.started
+                )
+                if d.action == "cut":
+                    told.append((parent, above, d))
             # (Haystack's, held since its start: its tags are set by now; one waiting with an LLM pair waits on)
             if run.haystack:
                 told += self._begin_held(key, run, above)
@@ -111,8 +120,19 @@ class _SpanStarts:
             # if it never gives any (AutoGen's); if it gives them at its end (OpenInference's openai-agents
             # spans), what that judgement counted is taken back and the call judged again with them then
             late = ((kind == "other" and agent is None) or hay) and not span.attributes
+            # (Agent Framework delivers every message to every participant's executor: a delivery that runs nothing
+            # is no turn of its agent's, store/sql/tree_idle_executors.sql; known when a span begins under it)
+            idle = (
+                own is not None
+                and name.startswith("executor.process ")
+                and above is not None
+                and above.own is None
+            )
             args_late = kind == "tool" and args is None and self._reads_args
-            step = _Step(agent, depth, kind, tool, late, args_late=args_late)
+            step = _Step(agent, depth, kind, tool, late or idle, args_late=args_late)
+            step.own = own
+            if idle:
+                step.idle = (above.agent,)
             step.above, step.top = above, top
             step.started = _seconds(span.start_time)
             if (
@@ -128,7 +148,8 @@ class _SpanStarts:
                     step.live = (span, ctx.span_id, parent is None)
                     run.haystack = True
                     run.waiting[ctx.span_id] = step
-            if late:  # (judged at its end; its start still starts the run's clock, as the stored run's does)
+            # (judged later; its start still starts the run's clock, as the stored run's does)
+            if late or idle:
                 st.clock_from(step.started)
             run.spans[ctx.span_id] = step
             if len(run.spans) > _MAX_SPANS:
@@ -142,7 +163,7 @@ class _SpanStarts:
                     step.waits_on = above
                     above.held = [*(above.held or ()), step]
             d = None
-            if not (late or inner or held):
+            if not (late or idle or inner or held) and st.cut is None:
                 retries = st.retries_total
                 d = self._core.before(st, agent, kind, tool, args, depth, step.started)
                 if kind == "tool":

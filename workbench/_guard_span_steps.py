@@ -64,6 +64,8 @@ class _Step:
         "top",
         "live",
         "hay",
+        "own",
+        "idle",
     )
 
     def __init__(
@@ -111,6 +113,12 @@ class _Step:
         # flag, what it reads of the span above); hay, once typed, what the spans under it read of it
         self.live: tuple | None = None
         self.hay: tuple | None = None
+        # own: the agent the span names itself. idle: an Agent Framework executor's delivery span waiting to show
+        # whether it runs anything (store/sql/tree_idle_executors.sql: one that ends with nothing under it, and did
+        # not fail, acts for no agent): judged at the first span's start under it, else at its end with the agent
+        # above it, held here as (that agent,)
+        self.own: str | None = None
+        self.idle: tuple[str | None] | None = None
 
 
 class _Run:

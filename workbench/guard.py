@@ -635,7 +635,17 @@ def _args_text(args: Any) -> tuple[str, str | None]:
         return digest_of(args), str(exc)
     except TypeError as exc:  # a key json cannot write (a tuple): raised into the agent's own call
         return digest_of(args), f"field 'input' cannot be written as JSON: {exc}"
+    except (
+        Exception
+    ) as exc:  # an object whose __str__ raises: judged by a placeholder, never raised into the agent
+        return digest_of(args), _unwritable("input", exc)
     return text, None
+
+
+def _unwritable(field: str, exc: Exception) -> str:
+    """Why a value whose conversion to text raised (an object whose ``__str__`` raises) is not kept, naming the field;
+    it is judged by :func:`digest_of`, each such object standing as its type's placeholder (``unprintable``)."""
+    return f"field {field!r} cannot be written as JSON: converting it raised {type(exc).__name__}"
 
 
 def _output_text(output: Any) -> tuple[str | None, str | None]:
@@ -653,6 +663,8 @@ def _output_text(output: Any) -> tuple[str | None, str | None]:
         TypeError,
     ) as exc:  # circular, nested past what json writes, a tuple key
         return digest_of(output), f"field 'output' cannot be written as JSON: {exc}"
+    except Exception as exc:  # an object whose __str__ raises
+        return digest_of(output), _unwritable("output", exc)
     return text, None
 
 

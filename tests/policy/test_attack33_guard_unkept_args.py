@@ -89,6 +89,38 @@ def test_a_call_past_the_stores_limits_counts_in_budgets_and_loops() -> None:
         guard.before_step("q", "a", "tool", tool="t", args=circular)
 
 
+class _Unprintable:
+    def __str__(self) -> str:
+        raise RuntimeError("no text")
+
+    __repr__ = __str__
+
+
+def test_arguments_whose_str_raises_are_judged_by_a_placeholder_not_raised() -> None:
+    # guard56 (attack55's leftover): an argument object whose __str__ raises made before_step / after_step raise
+    # that RuntimeError into the agent's call (every other odd value was judged). It stands now as its type's
+    # placeholder: the step is counted as one the store does not keep, and the same call made again repeats itself.
+    for make in (_Unprintable, lambda: {"order": _Unprintable()}, lambda: [1, _Unprintable()]):
+        guard = wb.Guard(Policy(loops=Loops(max_repeats=1), budgets=Budgets(max_tool_calls_run=5)))
+        for _ in range(2):
+            args = make()  # (a new object each call, as an agent builds its arguments)
+            assert guard.before_step("r", "a", "tool", tool="t", args=args).action == "allow"
+            assert guard.after_step("r", "a", "tool", tool="t", args=args).action == "allow"
+        assert guard.quarantined == 2
+        with pytest.raises(PolicyViolation, match="max_repeats is 2"):
+            guard.before_step(
+                "r",
+                "a",
+                "tool",
+                tool="t",
+                args=make(),
+            )
+    guard = wb.Guard(Policy(loops=Loops(max_repeated_replies=2)))
+    guard.before_step("r", "a", "llm")
+    assert guard.after_step("r", "a", "llm", output={"reply": _Unprintable()}).action == "allow"
+    assert guard.quarantined == 1
+
+
 def test_an_output_that_cannot_be_written_is_quarantined_not_raised() -> None:
     circular: list = []
     circular.append(circular)

@@ -466,12 +466,15 @@ REAL = sorted(str(p.relative_to(FIXTURES)) for p in FIXTURES.glob("*/*.otlp.json
 # naming call_llm's id too: test_guard16_same_call.py)
 
 
-# The four policies each real trace is played under (their backtest over the trace's runs, labelled failed).
+# The policies each real trace is played under (their backtest over the trace's runs, labelled failed). (guard56:
+# the hand-off breaker, whose turns Agent Framework's deliveries to idle executors made live and not in the store;
+# bench/guard_agreement.py plays every rule of the schema over every fixture)
 REAL_POLICIES = (
     POLICIES["hitl"],
     Policy(breakers=Breakers(max_run_latency_ms=50.0)),
     Policy(loops=Loops(max_repeated_replies=1)),
     Policy(budgets=Budgets(max_tool_calls_run=1)),
+    Policy(breakers=Breakers(max_handoffs=2)),
 )
 
 

@@ -152,7 +152,7 @@ def digest_of(value: Any) -> str:
     h = hashlib.blake2b(digest_size=16)
     try:
         text = value if isinstance(value, str) else _ENCODE(value)
-    except (ValueError, RecursionError, TypeError):  # circular, nested past what json writes, a tuple key
+    except Exception:  # circular, nested past what json writes, a tuple key, an object whose __str__ raises
         _walk(value, h)
     else:
         h.update(_normal(text).encode("utf-8", "surrogatepass"))
@@ -171,9 +171,9 @@ def _walk(value: Any, h: Any) -> None:
                 continue
             seen.add(id(v))
             h.update(b"{")
-            for k in sorted(v, key=str, reverse=True):
+            for k in sorted(v, key=_str, reverse=True):
                 stack.append(v[k])
-                stack.append(str(k))
+                stack.append(_str(k))
         elif isinstance(v, (list, tuple)):
             if id(v) in seen:
                 h.update(b"&")
@@ -184,7 +184,21 @@ def _walk(value: Any, h: Any) -> None:
         else:
             h.update(
                 b"\x1e"
-                + _ENCODE(v if isinstance(v, (str, int, float, bool)) or v is None else str(v)).encode(
+                + _ENCODE(v if isinstance(v, (str, int, float, bool)) or v is None else _str(v)).encode(
                     "utf-8", "surrogatepass"
                 )
             )
+
+
+def _str(value: Any) -> str:
+    """``str(value)``, or for an object whose ``__str__`` raises a placeholder naming its type: such arguments are
+    still a call, judged (and the same call again when made again) rather than the error raised into the agent."""
+    try:
+        return str(value)
+    except Exception:
+        return unprintable(value)
+
+
+def unprintable(value: Any) -> str:
+    """The stated placeholder of a value that cannot be written as text (its ``__str__`` raises)."""
+    return f"<unprintable {type(value).__module__}.{type(value).__qualname__}>"
