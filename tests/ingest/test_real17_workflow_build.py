@@ -107,12 +107,6 @@ def _runs(ws: wb.Workspace) -> dict[str, int]:
     return dict(ws.sql("SELECT run_id, count(*) FROM steps GROUP BY run_id").fetchall())
 
 
-@pytest.fixture(params=[True, False], ids=["sql", "python"])
-def fast(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
-    monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", request.param)
-    return request.param
-
-
 def _by_reader(orders: list[str]) -> list:
     """``orders`` of a test, each by one reader in turn: both readers run every test and each order runs once
     (the join is the merge's, on the staged rows either reader hands it: _workflow_build.py); every pair with
@@ -125,11 +119,21 @@ def _by_reader(orders: list[str]) -> list:
     return [pytest.param(f, o, id=f"{'sql' if f else 'python'}-{o}") for f, o in pairs]
 
 
+def _one_reader(fast: bool) -> list:
+    """A one-file test by the reader ``fast`` names, the other one-file test by the other (as _by_reader: the join is
+    the merge's, on the staged rows either reader hands it); by both with WORKBENCH_DEEP_TESTS=1."""
+    return [pytest.param(f, id="sql" if f else "python") for f in ([True, False] if deep() else [fast])]
+
+
 def _reader(monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
     monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
 
 
-def test_build_trace_joins_its_run_in_one_file(fast: bool, tmp_path: Path) -> None:
+@pytest.mark.parametrize("fast", _one_reader(True))
+def test_build_trace_joins_its_run_in_one_file(
+    monkeypatch: pytest.MonkeyPatch, fast: bool, tmp_path: Path
+) -> None:
+    _reader(monkeypatch, fast)
     path = tmp_path / "maf.otlp.jsonl"
     path.write_text(_file(build()) + _file(run()))  # (the build ends first: the exporter writes it first)
     ws = wb.open()
@@ -162,7 +166,11 @@ def test_build_trace_joins_its_run_across_calls(
     assert ws.sql("SELECT run_id FROM runs").fetchall() == [(RUN_TRACE,)]
 
 
-def test_workflow_run_twice_leaves_its_build_alone(fast: bool, tmp_path: Path) -> None:
+@pytest.mark.parametrize("fast", _one_reader(False))
+def test_workflow_run_twice_leaves_its_build_alone(
+    monkeypatch: pytest.MonkeyPatch, fast: bool, tmp_path: Path
+) -> None:
+    _reader(monkeypatch, fast)
     path = tmp_path / "maf.otlp.jsonl"
     other = "a423f76bcd383eff742e895637b516ee"
     path.write_text(_file(build()) + _file(run()) + _file(run(other, 1)))

@@ -181,31 +181,47 @@ def _steps(ws: wb.Workspace) -> dict:
     }
 
 
-@pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
+def _all_steps(ws: wb.Workspace) -> list[tuple]:
+    """Every column of every step, the attributes as parsed JSON (their text's key order aside)."""
+    return [
+        (*r[:-1], json.loads(r[-1]) if r[-1] else r[-1])
+        for r in ws.sql(
+            "SELECT * EXCLUDE (attributes), attributes FROM steps ORDER BY run_id, step_id"
+        ).fetchall()
+    ]
+
+
 def test_real22_adk_call_written_twice_is_one_llm_step(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ws, rep = _open(tmp_path, monkeypatch, fast, rows())
-    s = _steps(ws)
-    assert sorted(k for k, v in s.items() if v[0] == "llm") == [
-        "b1",
-        "b3",
-        "b5",
-        "c2",
-    ]  # old code: 8 LLM steps
-    assert ws.sql("SELECT sum(tokens_in), sum(tokens_out) FROM steps").fetchall() == [(260, 48)]
-    assert s["c2"][:6] == ("llm", "writer", True, True, 80, 12)
-    for child, parent in [("d1", "b1"), ("d3", "b3"), ("d5", "b5"), ("d2", "c2")]:
-        assert child not in s  # (stored once, as its parent)
-        assert json.loads(s[parent][6])["workbench.same_call_span"].endswith(child)
-    assert len(s) == 10 and any("written twice" in n for n in rep.notes)
-    f = wb.detect(ws)
-    assert list(f[f.detector == "retry"].agent) == ["researcher"]
-    silent = f[f.detector == "silent_failure"]
-    assert list(silent.agent) == ["writer"] and "14.20" in silent.detail.iloc[0]
-    # ingested again: the same steps, nothing new nor in conflict
-    again = ws.ingest(tmp_path / "adk.otlp.jsonl")
-    assert (again.added, again.quarantined) == (0, 0)
+    # (by each reader in turn; the findings once, of the SQL reader's store, which the Python reader's is row for
+    # row: asserted below)
+    stored = []
+    for fast in (True, False):
+        ws, rep = _open(tmp_path, monkeypatch, fast, rows())
+        s = _steps(ws)
+        assert sorted(k for k, v in s.items() if v[0] == "llm") == [
+            "b1",
+            "b3",
+            "b5",
+            "c2",
+        ], fast  # old code: 8 LLM steps
+        assert ws.sql("SELECT sum(tokens_in), sum(tokens_out) FROM steps").fetchall() == [(260, 48)], fast
+        assert s["c2"][:6] == ("llm", "writer", True, True, 80, 12), fast
+        for child, parent in [("d1", "b1"), ("d3", "b3"), ("d5", "b5"), ("d2", "c2")]:
+            assert child not in s, fast  # (stored once, as its parent)
+            assert json.loads(s[parent][6])["workbench.same_call_span"].endswith(child), fast
+        assert len(s) == 10 and any("written twice" in n for n in rep.notes), fast
+        stored.append(_all_steps(ws))
+        if fast:
+            f = wb.detect(ws)
+            assert list(f[f.detector == "retry"].agent) == ["researcher"]
+            silent = f[f.detector == "silent_failure"]
+            assert list(silent.agent) == ["writer"] and "14.20" in silent.detail.iloc[0]
+        # ingested again: the same steps, nothing new nor in conflict
+        again = ws.ingest(tmp_path / "adk.otlp.jsonl")
+        assert (again.added, again.quarantined) == (0, 0), fast
+    assert stored[1] == stored[0], "the Python reader's steps differ from the SQL reader's"
 
 
 APART = {

@@ -73,20 +73,17 @@ def test_the_pairs_of_one_call_count_once() -> None:
 
 
 @pytest.mark.parametrize("child_first", [True, False], ids=["child-first", "parent-first"])
-def test_a_pair_split_over_two_ingest_calls_counts_once(tmp_path: Path, child_first: bool) -> None:
-    parts = _split(tmp_path)
-    rest = tmp_path / "rest_and_parents.otlp.jsonl"
-    rest.write_text(
-        parts["parent"].read_text(encoding="utf-8") + parts["rest"].read_text(encoding="utf-8"),
-        encoding="utf-8",
-    )
+def test_a_pair_split_over_two_ingest_calls_counts_once(
+    two_parts: tuple[Path, Path, tuple], child_first: bool
+) -> None:
+    child, rest, want = two_parts
     ws = wb.open()
-    order = [parts["child"], rest] if child_first else [rest, parts["child"]]
+    order = [child, rest] if child_first else [rest, child]
     for path in order:
         report = ws.ingest(path, progress=False)
         assert report.read == report.stored + report.quarantined and not report.quarantined
     assert _llm(ws) == [(4, 620)]  # was (8, 1240): each call and its tokens twice
-    assert _store(ws) == _one_call([parts["child"], rest])
+    assert _store(ws) == want
     stored = ws.sql(
         "SELECT step_id, attributes->>'$.\"workbench.same_call_span\"' FROM steps "
         "WHERE kind = 'llm' ORDER BY 1"
@@ -100,6 +97,19 @@ def three_parts(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Pat
     three gives (whatever their order in the call: one store, each row naming its file and line)."""
     parts = _split(tmp_path_factory.mktemp("real26_parts"))
     return parts, _one_call(list(parts.values()))
+
+
+@pytest.fixture(scope="module")
+def two_parts(three_parts: tuple[dict[str, Path], tuple]) -> tuple[Path, Path, tuple]:
+    """The children's file and one of the parents' spans and the rest, beside the three parts (only read), and
+    the store one call of both gives (made once a module: the tests of two calls compare with it)."""
+    parts, _ = three_parts
+    rest = parts["rest"].with_name("rest_and_parents.otlp.jsonl")
+    rest.write_text(
+        parts["parent"].read_text(encoding="utf-8") + parts["rest"].read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    return parts["child"], rest, _one_call([parts["child"], rest])
 
 
 # Each order folds the pair in the call that brings its second half, the child's or the parent's; the three kept
@@ -132,11 +142,13 @@ def test_a_pair_split_over_three_calls_gives_the_one_call_store(
     assert _store(ws) == want
 
 
-def test_a_failed_call_leaves_the_stored_half(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_call_leaves_the_stored_half(
+    three_parts: tuple[dict[str, Path], tuple], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The fold writes the store inside the ingest's transaction: a failure later in the merge rolls it back."""
     import workbench.ingest._driver as driver
 
-    parts = _split(tmp_path)
+    parts, _ = three_parts
     ws = wb.open()
     ws.ingest(parts["child"], progress=False)
     ws.ingest(parts["rest"], progress=False)
@@ -156,11 +168,11 @@ def test_a_failed_call_leaves_the_stored_half(tmp_path: Path, monkeypatch: pytes
     assert _llm(ws) == [(4, 620)] and ws.count("steps") == 10
 
 
-def test_labels_and_findings_on_a_folded_child(tmp_path: Path) -> None:
+def test_labels_and_findings_on_a_folded_child(three_parts: tuple[dict[str, Path], tuple]) -> None:
     """A label naming a stored child's span names the step that holds it after the fold; the run's findings
     and attributions, computed when the call counted twice, go (detect it again); a stored parent that takes
     its child keeps its run's."""
-    parts = _split(tmp_path)
+    parts, _ = three_parts
     ws = wb.open()
     ws.ingest([parts["child"], parts["rest"]], progress=False)
     (run,) = [r for (r,) in ws.sql("SELECT DISTINCT run_id FROM steps").fetchall()]
@@ -256,13 +268,22 @@ def _sdk_trace(tmp: Path) -> tuple[Path, Path]:
     return files[0], files[1]
 
 
+@pytest.fixture(scope="module")
+def sdk_trace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, tuple]:
+    """_sdk_trace's two files, written once a module (only read), and the store one call of both gives."""
+    inner, outer = _sdk_trace(tmp_path_factory.mktemp("real26_sdk"))
+    return inner, outer, _one_call([inner, outer])
+
+
 @pytest.mark.parametrize("inner_first", [True, False], ids=["inner-first", "outer-first"])
-def test_the_inner_spans_children_and_edges_move_to_the_step(tmp_path: Path, inner_first: bool) -> None:
-    inner, outer = _sdk_trace(tmp_path)
+def test_the_inner_spans_children_and_edges_move_to_the_step(
+    sdk_trace: tuple[Path, Path, tuple], inner_first: bool
+) -> None:
+    inner, outer, want = sdk_trace
     ws = wb.open()
     for path in (inner, outer) if inner_first else (outer, inner):
         ws.ingest(path, progress=False)
-    assert _store(ws) == _one_call([inner, outer])
+    assert _store(ws) == want
     assert ws.sql(
         "SELECT s.name, p.name FROM steps s JOIN steps p ON p.run_id = s.run_id AND p.step_id = s.parent_id "
         "WHERE s.kind = 'tool'"
@@ -271,7 +292,7 @@ def test_the_inner_spans_children_and_edges_move_to_the_step(tmp_path: Path, inn
 
 
 def test_a_later_call_of_new_runs_leaves_the_stored_runs_as_they_are(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, two_parts: tuple[Path, Path, tuple]
 ) -> None:
     """The fold deletes the stored children's rows, whose row ids stay taken. A later call of new runs into a store
     read by row ids (SMALL_STORE_STEPS or more steps: lowered here) reads as its own only the rows it inserts: from
@@ -279,12 +300,7 @@ def test_a_later_call_of_new_runs_leaves_the_stored_runs_as_they_are(
     again without their root: their depth 1 -> 0 (fixed55)."""
     from workbench.ingest import _driver
 
-    parts = _split(tmp_path)
-    rest = tmp_path / "rest_and_parents.otlp.jsonl"
-    rest.write_text(
-        parts["parent"].read_text(encoding="utf-8") + parts["rest"].read_text(encoding="utf-8"),
-        encoding="utf-8",
-    )
+    child, rest, _ = two_parts
 
     def run(name: str) -> Path:
         path = tmp_path / f"{name}.jsonl"
@@ -301,7 +317,7 @@ def test_a_later_call_of_new_runs_leaves_the_stored_runs_as_they_are(
 
     ws = wb.open()
     for path in (
-        parts["child"],
+        child,
         rest,
         run("after_the_fold"),
     ):  # (the second call folds the stored children away)

@@ -139,7 +139,10 @@ def test_a_servers_file_ingested_after_the_agents_reads_the_same() -> None:
     assert ws.sql("SELECT count(*) FROM steps WHERE kind = 'tool'").fetchall() == [(1,)]
 
 
-@pytest.mark.parametrize("fast", [True, False])
+# (by the SQL reader; the test above reads the other order by the default reader, Python for files this small:
+# both readers store the same rows for these checked-in files, test_reader24_agreement.py, so the calls after the
+# first run the same merge on the same staged rows either way; by the Python reader too with deep())
+@pytest.mark.parametrize("fast", [True, False] if deep() else [True])
 def test_a_servers_file_ingested_before_the_agents_reads_the_same(fast: bool) -> None:
     """The server's file read in an earlier call: its span is stored as a call (its client span not there yet).
     When the agent's file comes, that stored span becomes a step of the agent's call, as when both are read in

@@ -9,6 +9,7 @@ object key order never matters, array order does, numbers compare by value, esca
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -143,21 +144,29 @@ def test_another_value_is_a_conflict_naming_the_column(tmp_path: Path) -> None:
             ), (field, said)
 
 
-def _sources(tmp_path: Path) -> dict[str, object]:
-    """The same runs by each path a user has: the native file write_jsonl writes (sorted keys), its records as
-    Python objects (keys in the order the simulator made them), and those records as a DataFrame."""
+@pytest.fixture(scope="module")
+def _runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
+    """The simulator's runs, made and written once a module (the file is only read)."""
     runs = list(wb.sim.procurement(seed=3).generate(n_runs=3))
-    path = tmp_path / "runs.jsonl"
+    path = tmp_path_factory.mktemp("store39") / "runs.jsonl"
     wb.sim.write_jsonl(runs, path)
-    records = [rec for run in runs for rec in run.to_records()]
+    return path, [rec for run in runs for rec in run.to_records()]
+
+
+@pytest.fixture()
+def sources(_runs: tuple[Path, list[dict]]) -> dict[str, object]:
+    """The same runs by each path a user has: the native file write_jsonl writes (sorted keys), its records as
+    Python objects (keys in the order the simulator made them), and those records as a DataFrame (a test's own
+    copies of the records)."""
+    path, records = _runs
+    records = copy.deepcopy(records)
     return {"file": path, "objects": records, "frame": pd.DataFrame(records)}
 
 
 @pytest.mark.parametrize(
     ("one", "other"), [("file", "objects"), ("objects", "file"), ("frame", "file"), ("file", "frame")]
 )
-def test_the_same_runs_by_another_path_add_nothing(tmp_path: Path, one: str, other: str) -> None:
-    sources = _sources(tmp_path)
+def test_the_same_runs_by_another_path_add_nothing(sources: dict[str, object], one: str, other: str) -> None:
     with wb.open() as ws:
         first = ws.ingest(sources[one], progress=False)
         assert first.added > 0 and first.quarantined == 0
@@ -167,8 +176,9 @@ def test_the_same_runs_by_another_path_add_nothing(tmp_path: Path, one: str, oth
         assert _rows(ws) == before
 
 
-def test_an_export_of_the_same_runs_stored_by_another_path_adds_nothing(tmp_path: Path) -> None:
-    sources = _sources(tmp_path)
+def test_an_export_of_the_same_runs_stored_by_another_path_adds_nothing(
+    tmp_path: Path, sources: dict[str, object]
+) -> None:
     with wb.open() as by_file:
         by_file.ingest(sources["file"], progress=False)
         by_file.export(tmp_path / "export")

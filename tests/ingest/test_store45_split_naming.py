@@ -11,11 +11,13 @@ rules gave from the log's."""
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
 import pytest
-from test_store42_export_split import _split
+from _deep import deep
+from test_store42_export_split import _one_case_a_run, _split_each
 from test_store43_split_rules import _loose
 
 import workbench as wb
@@ -31,29 +33,42 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module")
-def wholes() -> dict[str, dict]:
-    out = {}
-    for case, (name, _) in CASES.items():
-        with wb.open() as ws:
-            ws.ingest(FIXTURES / name, progress=False)
-            out[case] = _loose(ws)
-    return out
+# Which part of each case's trace is read first (its part after the split, or its first)
+ORDERS = {"haystack": "later part first", "langchain": "later part first", "tool text": "in order"}
 
 
+@functools.cache
+def _whole(cases: tuple[str, ...]) -> dict[str, list]:
+    """The store one call of the cases' fixtures gives (loose: file and line aside)."""
+    with wb.open() as ws:
+        ws.ingest([FIXTURES / CASES[case][0] for case in cases], progress=False)
+        return _loose(ws)
+
+
+# (the three cases as one, their fixtures naming no trace of one another: each case's part read first in the first
+# call, its other part in the second; the rules run on each run's own steps, compared whole. Each case alone too
+# under WORKBENCH_DEEP_TESTS=1: the same rules again, two calls a case)
 @pytest.mark.parametrize(
-    ("case", "order"),
-    [("haystack", "later part first"), ("langchain", "later part first"), ("tool text", "in order")],
+    "cases",
+    [
+        pytest.param(cases, id="+".join(f"{c}-{ORDERS[c]}" for c in cases))
+        for cases in [tuple(ORDERS)] + ([(c,) for c in ORDERS] if deep() else [])
+    ],
 )
 def test_a_nameless_run_split_over_calls_is_named_as_one_call_names_it(
-    tmp_path: Path, wholes: dict, case: str, order: str
+    tmp_path: Path, cases: tuple[str, ...]
 ) -> None:
-    name, at = CASES[case]
-    first, second = _split(FIXTURES / name, at, tmp_path)
+    firsts, seconds = _split_each([CASES[case] for case in cases], tmp_path)
+    calls: list[list[Path]] = [[], []]
+    for case, first, second in zip(cases, firsts, seconds, strict=True):
+        in_order = ORDERS[case] == "in order"
+        calls[0].append(first if in_order else second)
+        calls[1].append(second if in_order else first)
     with wb.open() as parts:
-        for path in [first, second] if order == "in order" else [second, first]:
-            assert parts.ingest(path, progress=False).quarantined == 0
-        assert _loose(parts) == wholes[case]
+        for call in calls:
+            assert parts.ingest(call, progress=False).quarantined == 0
+        _one_case_a_run(parts)
+        assert _loose(parts) == _whole(cases)
 
 
 def _step(step_id: str, parent: str | None, second: int, **fields: object) -> dict:
