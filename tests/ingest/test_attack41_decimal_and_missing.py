@@ -113,3 +113,25 @@ def test_a_decimal_nan_is_a_missing_value_as_a_float_nan_is() -> None:
     assert ws.sql(
         "SELECT run_id, cost, tokens_in, input FROM steps WHERE step_id = 's2' ORDER BY run_id"
     ).fetchall() == [("quiet", None, None, None), ("signalling", None, None, None)]
+
+
+class _Unprintable:
+    """A caller's object (a driver's row type, a lazy proxy) whose __str__ and __repr__ raise."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("no str")
+
+    __repr__ = __str__
+
+
+def test_an_unprintable_value_costs_only_its_own_record() -> None:
+    # Before: quarantining the record wrote its raw text with str() of each value, which raised: "ingest failed
+    # while reading <records>: RuntimeError: no str; nothing was stored" (guard56). The record is quarantined
+    # by name with a placeholder for the value; the good record beside it is stored.
+    good, bad = _records(None, None, None, None), _records(None, None, None, _Unprintable())
+    ws = wb.open()
+    report = ws.ingest(good + [dict(r, run_id="r2") for r in bad], progress=False)
+    assert (report.read, report.stored, report.quarantined) == (4, 3, 1), report.errors
+    ((reason, raw),) = ws.sql("SELECT reason, raw FROM quarantine").fetchall()
+    assert "'output'" in reason and "_Unprintable" in reason, reason
+    assert "<unprintable " in raw and "_Unprintable>" in raw, raw

@@ -311,12 +311,23 @@ def _raw_bytes(raw: Any) -> bytes | None:
     if deeper_than(raw):
         return f"<a {type(raw).__name__} nested deeper than {MAX_DEPTH} levels>".encode()
     try:
-        return json.dumps(raw, ensure_ascii=False, default=str).encode("utf-8", errors="backslashreplace")
+        return json.dumps(raw, ensure_ascii=False, default=_str_or_type).encode(
+            "utf-8", errors="backslashreplace"
+        )
     except (TypeError, ValueError, RecursionError):
         try:
             return repr(raw)[:MAX_RAW_BYTES].encode("utf-8", errors="backslashreplace")
-        except RecursionError:
+        except Exception:  # (a caller's object whose __repr__ raises: its record is still quarantined)
             return f"<a {type(raw).__name__} that cannot be written out>".encode()
+
+
+def _str_or_type(value: Any) -> str:
+    # A caller's object whose __str__ raises must cost only its own record (quarantined with this placeholder,
+    # as the guard judges such a value), never the whole ingest call.
+    try:
+        return str(value)
+    except Exception:
+        return f"<unprintable {type(value).__module__}.{type(value).__qualname__}>"
 
 
 def _raw_record(raw: Any) -> tuple[str | None, int | None, str | None]:
