@@ -115,6 +115,9 @@ ENCODINGS = {
     "utf8-bom-crlf": lambda t: b"\xef\xbb\xbf" + t.replace("\n", "\r\n").encode(),
     "utf16-le": lambda t: t.encode("utf-16"),  # (with its mark, little-endian here)
     "utf32-be-crlf": lambda t: b"\x00\x00\xfe\xff" + t.replace("\n", "\r\n").encode("utf-32-be"),
+    # without a mark (.NET's Encoding.Unicode, Python's "utf-16-le"): told by where the NULs fall
+    "utf16-be-unmarked": lambda t: t.encode("utf-16-be"),
+    "utf32-le-unmarked-gzip": lambda t: gzip.compress(t.encode("utf-32-le")),
     # classic Mac OS line ends (CR only), plain, gzipped, and in UTF-16
     "mac-cr": lambda t: t.replace("\n", "\r").encode(),
     "mac-cr-gzip": lambda t: gzip.compress(t.replace("\n", "\r").encode()),
