@@ -199,11 +199,22 @@ def test_other_compressions_are_named_not_read_as_text(tmp_path: Path) -> None:
     (tmp_path / "b.jsonl.xz").write_bytes(lzma.compress(text))
     with pytest.raises(wb.FormatError, match="compressed with bzip2.*decompress it first"):
         wb.open().ingest(tmp_path / "a.jsonl.bz2")
+    # a store beside its traces (open_path writes one there; --db may name one in the folder read), and its
+    # write-ahead log: named for what they are, with how to read a store (they were "not in any known format")
+    store = wb.open(tmp_path / "traces.duckdb")
+    store.close()
+    (tmp_path / "traces.duckdb.wal").write_bytes(b"\x00" * 64)
     report = wb.open().ingest(tmp_path)  # in a folder: skipped, with the same reason
     assert report.read == 0 and sorted(report.skipped) == [
         f"{tmp_path / 'a.jsonl.bz2'}: compressed with bzip2, which is not read (gzip is): decompress it first",
         f"{tmp_path / 'b.jsonl.xz'}: compressed with xz, which is not read (gzip is): decompress it first",
+        f"{tmp_path / 'traces.duckdb.wal'}: the write-ahead log of the DuckDB database traces.duckdb, not a log",
+        f"{tmp_path / 'traces.duckdb'}: a DuckDB database (a workbench store is one), not a log: wb.open() of "
+        "this path opens a store as it is; to merge a store's runs into another, export it (.export('DIR/')) "
+        "and ingest DIR/",
     ]
+    with pytest.raises(wb.FormatError, match="DuckDB database .* not a log: wb.open"):
+        wb.open().ingest(tmp_path / "traces.duckdb")
 
 
 def test_old_mac_line_ends_number_lines_as_the_file_shows_them(tmp_path: Path) -> None:

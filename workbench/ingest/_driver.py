@@ -35,6 +35,7 @@ from ._links import join_linked_runs, keep_linked_roots, move_stored_runs
 from ._mcp_served import fold_served_calls, fold_stored_served_calls
 from ._memory_setting import memory_limit_shown, restore_memory_limit
 from ._message_tools import stage_message_tools
+from ._not_logs import not_a_log
 from ._one_thread import one_thread
 from ._parquet_rows import column_names, is_parquet
 from ._paths import display, expand_paths
@@ -309,6 +310,8 @@ def choose_adapter(path: Path, fmt: str | None = None) -> Adapter:
     if fmt is not None:
         for adapter in ADAPTERS:
             if adapter.name == fmt:
+                if (why := not_a_log(path)) is not None:
+                    raise _Compressed(path, f"{why} (format {fmt!r} reads text)")
                 if is_parquet(head) and not adapter.reads_parquet:
                     # Read as text, its binary pages would be quarantined as so many lines of broken JSON.
                     raise FormatError(
@@ -336,6 +339,8 @@ def choose_adapter(path: Path, fmt: str | None = None) -> Adapter:
         raise _Compressed(
             path, f"compressed with {compression}, which is not read (gzip is): decompress it first"
         )
+    if (why := not_a_log(path)) is not None:
+        raise _Compressed(path, why)
     tried = "; ".join(f"{a.name} ({a.description})" for a in ADAPTERS)
     raise FormatError(
         f"{display(path)}: not in any known format. Tried: {tried}. "
@@ -358,7 +363,8 @@ def _parquet_problem(path: Path) -> str:
 
 
 class _Compressed(FormatError):
-    """A file compressed other than with gzip: named for what it is (also when skipped in a folder)."""
+    """A file compressed other than with gzip, or a DuckDB database: named for what it is (also when skipped
+    in a folder)."""
 
     def __init__(self, path: Path, why: str) -> None:
         super().__init__(f"{display(path)}: {why}")
