@@ -130,7 +130,7 @@ def _int_value(x: Any) -> int:
         return int(x)
     if isinstance(x, dict):
         return _js_long(x, "intValue")
-    raise BadRecord(f"intValue is a {type(x).__name__}")
+    raise BadRecord(f"intValue is a JSON {_json_type(x)}")
 
 
 def _js_long(value: dict, what: str) -> int:
@@ -159,28 +159,47 @@ def _double_value(x: Any) -> float:
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         return float(x)
     if isinstance(x, str):  # protobuf JSON writes "NaN", "Infinity"
-        return float(x)
-    raise BadRecord(f"doubleValue is a {type(x).__name__}")
+        try:
+            return float(x)
+        except ValueError:
+            raise BadRecord(f"doubleValue {x[:40]!r} is not a number") from None
+    raise BadRecord(f"doubleValue is a JSON {_json_type(x)}")
 
 
 def _bool_value(x: Any) -> bool:
     if isinstance(x, bool):
         return x
-    raise BadRecord(f"boolValue is a {type(x).__name__}")
+    raise BadRecord(f"boolValue is a JSON {_json_type(x)}")
 
 
 def _str_value(x: Any) -> str:
     if isinstance(x, str):
         return x
-    raise BadRecord(f"stringValue is a {type(x).__name__}")
+    raise BadRecord(f"stringValue is a JSON {_json_type(x)}")
+
+
+def _bytes_value(x: Any) -> str:
+    if isinstance(x, str):
+        return x
+    raise BadRecord(f"bytesValue is a JSON {_json_type(x)}, not base64 text")
+
+
+def _values_of(x: Any, what: str) -> list:
+    """The ``values`` list of an ``arrayValue`` / ``kvlistValue``, or a BadRecord saying what it was instead."""
+    if x.__class__ is not dict:
+        raise BadRecord(f"{what} is a JSON {_json_type(x)}, not an object {{'values': [...]}}")
+    values = x.get("values") or []
+    if values.__class__ is not list:
+        raise BadRecord(f"{what}.values is a JSON {_json_type(values)}, not a list")
+    return values
 
 
 def _array_value(x: Any) -> list:
-    return [any_value(v) for v in (x.get("values") or ())]
+    return [any_value(v) for v in _values_of(x, "arrayValue")]
 
 
 def _kvlist_value(x: Any) -> dict:
-    return {kv["key"]: any_value(kv.get("value")) for kv in (x.get("values") or ())}
+    return attributes(_values_of(x, "kvlistValue"), what="kvlistValue.values")
 
 
 _DECODERS = {
@@ -196,8 +215,8 @@ _DECODERS = {
     "array_value": _array_value,
     "kvlistValue": _kvlist_value,
     "kvlist_value": _kvlist_value,
-    "bytesValue": _str_value,
-    "bytes_value": _str_value,  # kept as the base64 text
+    "bytesValue": _bytes_value,
+    "bytes_value": _bytes_value,  # kept as the base64 text
 }
 
 
@@ -205,6 +224,8 @@ def any_value(v: Any) -> Any:
     """Decode an OTLP ``AnyValue`` (``{"stringValue": "x"}`` …); an empty value is None."""
     if v is None:
         return None
+    if v.__class__ is not dict:
+        raise BadRecord(f"a value is a JSON {_json_type(v)}, not an AnyValue object ({{'stringValue': ...}})")
     for key, x in v.items():
         decode = _DECODERS.get(key)
         if decode is None:
@@ -213,17 +234,51 @@ def any_value(v: Any) -> Any:
     return None
 
 
-def attributes(kvs: Any, string_key: str = "stringValue") -> dict[str, Any]:
-    """A flat dict from an OTLP ``[{"key", "value": AnyValue}]`` list."""
+def attributes(kvs: Any, string_key: str = "stringValue", what: str = "attributes") -> dict[str, Any]:
+    """A flat dict from an OTLP ``[{"key", "value": AnyValue}]`` list (``what``: the field, for the error)."""
     out: dict[str, Any] = {}
     if not kvs:
         return out
-    for kv in kvs:
-        v = kv["value"] if "value" in kv else None
-        # Most values are strings: look that one up directly, decode the rest.
-        s = v.get(string_key) if v else None
-        out[kv["key"]] = s if s.__class__ is str else any_value(v)
+    try:
+        for kv in kvs:
+            v = kv["value"] if "value" in kv else None
+            # Most values are strings: look that one up directly, decode the rest.
+            s = v.get(string_key) if v else None
+            out[kv["key"]] = s if s.__class__ is str else any_value(v)
+    except (BadRecord, TypeError, AttributeError, KeyError) as exc:
+        # (the shape checked only once it failed: a well-formed list pays nothing for the words)
+        raise BadRecord(_attributes_problem(kvs, string_key, what) or f"{what}: {_why(exc)}") from None
     return out
+
+
+def _attributes_problem(kvs: Any, string_key: str, what: str) -> str | None:
+    """What is wrong with an attribute list :func:`attributes` failed on, in the record's own (JSON) terms."""
+    if kvs.__class__ is not list:
+        return f"{what} is a JSON {_json_type(kvs)}, not a list of {{'key', 'value'}} objects"
+    for kv in kvs:
+        if kv.__class__ is not dict:
+            return f"{what}: an entry is a JSON {_json_type(kv)}, not a {{'key', 'value'}} object"
+        if "key" not in kv:
+            return f"{what}: an entry has no 'key'"
+        key = kv["key"]
+        if key.__class__ in (list, dict):
+            return f"{what}: a key is a JSON {_json_type(key)}, not text"
+        v = kv.get("value")
+        if v is not None and v.__class__ is not dict:
+            return f"{what} {str(key)[:60]!r}: the value is a JSON {_json_type(v)}, not an AnyValue object"
+        try:
+            if not (v and v.get(string_key).__class__ is str):
+                any_value(v)
+        except (BadRecord, TypeError, AttributeError, KeyError) as exc:
+            return f"{what} {str(key)[:60]!r}: {_why(exc)}"
+    return None
+
+
+def _json_type(value: Any) -> str:
+    """A value's type as JSON names it (a dict is an object, a list an array, None null)."""
+    return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
+        value.__class__, "number"
+    )
 
 
 def _nanos(value: Any, what: str, stage: Stage) -> int | None:
@@ -268,7 +323,19 @@ def _fraction_ns(value: float | str, what: str, stage: Stage) -> int:
 def _events(evs: Any, string_key: str) -> list[dict[str, Any]] | None:
     if not evs:
         return None
-    return [{"name": e.get("name"), "attributes": attributes(e.get("attributes"), string_key)} for e in evs]
+    if evs.__class__ is not list:
+        raise BadRecord(f"events is a JSON {_json_type(evs)}, not a list")
+    out = []
+    for e in evs:
+        if e.__class__ is not dict:
+            raise BadRecord(f"an event is a JSON {_json_type(e)}, not an object")
+        name = e.get("name")
+        if name.__class__ in (list, dict):
+            raise BadRecord(f"an event's name is a JSON {_json_type(name)}, not text")
+        out.append(
+            {"name": name, "attributes": attributes(e.get("attributes"), string_key, "event attributes")}
+        )
+    return out
 
 
 class _Context:
@@ -326,7 +393,8 @@ def _document(
             continue
         for si, ss in enumerate(scopes, start=1):
             if not isinstance(ss, dict) or not isinstance(ss.get(keys.spans) or [], list):
-                stage.reject(line=line, reason="malformed scopeSpans entry", raw=ss)
+                what = f"a JSON {_json_type(ss)}" if not isinstance(ss, dict) else "its spans are not a list"
+                stage.reject(line=line, reason=f"malformed scopeSpans entry: {what}", raw=ss)
                 continue
             scope = ss.get(keys.scope) or ss.get("instrumentationLibrary") or {}
             base = {"service.name": service} if service is not None else {}
@@ -344,7 +412,9 @@ def _resource(rs: Any, keys: _Keys) -> tuple[list, Any, dict[str, Any]]:
     if not isinstance(rs, dict):
         raise BadRecord(f"a JSON {type(rs).__name__}, not an object")
     resource = rs.get("resource") or {}
-    rattrs = attributes(resource.get("attributes"), keys.string)
+    if resource.__class__ is not dict:
+        raise BadRecord(f"resource is a JSON {_json_type(resource)}, not an object")
+    rattrs = attributes(resource.get("attributes"), keys.string, "resource attributes")
     scopes = rs.get(keys.scope_spans)
     if scopes is None:  # OTLP before 0.15 called them instrumentationLibrarySpans
         scopes = rs.get("instrumentationLibrarySpans") or rs.get("instrumentation_library_spans") or []
@@ -407,6 +477,8 @@ def _span(
         name = rendered_name(name, attrs)
         events = _events(sp.get("events"), keys.string)
         status = sp.get("status") or {}
+        if status.__class__ is not dict:
+            raise BadRecord(f"status is a JSON {_json_type(status)}, not an object {{'code', 'message'}}")
         status_code = status_of(status.get("code"))
         if status_code is None:
             raise BadRecord(f"unknown status code {status.get('code')!r}")
