@@ -170,6 +170,16 @@ _UNMARKED = (
 )
 
 
+def wide_encoding(head: bytes) -> tuple[str, int] | None:
+    """The UTF-16 / UTF-32 encoding of text starting with ``head`` (by its byte-order mark, else by where the NULs
+    fall) and the length of its mark; None for UTF-8."""
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding, len(bom)
+    encoding = unmarked_encoding(head)
+    return (encoding, 0) if encoding else None
+
+
 def unmarked_encoding(head: bytes) -> str | None:
     """The encoding of text in UTF-16 / UTF-32 without a byte-order mark, told by its first four bytes, else
     None (UTF-8: its text never has a NUL among its first characters)."""
