@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import duckdb
 
-# (after the merge: the steps table holds this call's steps too)
+# (after the merge, which counted each touched run's steps in runs.n_steps: a key lookup a label, where a scan of
+# the steps table's run ids cost a call of labels in proportion to the store)
 _WITHOUT_STEPS = """
-SELECT DISTINCT l.run_id FROM stage_labels l
-WHERE NOT EXISTS (SELECT 1 FROM steps s WHERE s.run_id = l.run_id)
-  AND NOT EXISTS (SELECT 1 FROM stage_runs r WHERE r.run_id = l.run_id)
+SELECT DISTINCT l.run_id FROM stage_labels l JOIN runs r ON r.run_id = l.run_id
+WHERE coalesce(r.n_steps, 0) = 0
+  AND NOT EXISTS (SELECT 1 FROM stage_runs x WHERE x.run_id = l.run_id)
 ORDER BY l.run_id
 """
 
