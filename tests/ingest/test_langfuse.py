@@ -263,7 +263,7 @@ def test_bad_observations_are_quarantined_one_by_one() -> None:
     assert "an id, not an object" in reasons[0]
     assert "JSON int" in reasons[1]
     assert "step id" in reasons[2]
-    assert "bad timestamp" in reasons[3]
+    assert "bad timestamp startTime 'yesterday'" in reasons[3]  # (which field)
     assert "confidence" in reasons[4]
 
 

@@ -30,6 +30,7 @@ from ._span_values import as_text
 from ._stage_tables import arrow_column
 from ._step_sink import StepSink
 from ._time_units import number_ns
+from ._values import TimeRangeError
 
 # Largest single-document (non-JSONL) file parsed in one go; a bigger file is read line by line.
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
@@ -425,7 +426,7 @@ def _resource(rs: Any, keys: _Keys) -> tuple[list, Any, dict[str, Any]]:
 
 
 def _why(exc: Exception) -> str:
-    if isinstance(exc, BadRecord):
+    if isinstance(exc, (BadRecord, TimeRangeError)):
         return str(exc)
     if isinstance(exc, KeyError):
         return f"missing key {exc}"

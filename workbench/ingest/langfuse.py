@@ -645,13 +645,16 @@ class LangfuseExport(Adapter):
             return None
         run_id = trace_id if isinstance(trace_id, str) and trace_id else obs.get("traceId")
         step_id = obs.get("id")
+        field = "startTime"
         try:
             # (an epoch number, a ClickHouse dump's milliseconds, told by size as the other span readers do)
-            start, end = epoch_or_iso_ns(obs.get("startTime")), epoch_or_iso_ns(obs.get("endTime"))
+            start = epoch_or_iso_ns(obs.get(field))
+            field = "endTime"
+            end = epoch_or_iso_ns(obs.get(field))
         except (ValueError, OverflowError) as exc:
             stage.reject(
                 line=where,
-                reason=f"observation {ordinal}: bad timestamp: {exc}",
+                reason=f"observation {ordinal}: bad timestamp {field} {str(obs.get(field))[:40]!r}: {exc}",
                 raw=obs,
                 run_id=run_id,
                 step_id=step_id,

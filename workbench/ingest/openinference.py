@@ -124,6 +124,18 @@ def _links(value: Any) -> list[tuple[str, str, dict[str, Any]]]:
     return out
 
 
+def _time_ns(value: Any, what: str) -> int | None:
+    """A span's time in nanoseconds (epoch number or ISO text); a value that is no time, or out of the store's
+    range, a BadSpan naming the field (it was "ValueError: Invalid isoformat string: 'soon'")."""
+    try:
+        return checked_ns(epoch_or_iso_ns(value), what)
+    except (ValueError, TypeError, OverflowError) as exc:
+        text = str(exc)
+        raise BadSpan(
+            text if text.startswith(what) else f"{what} {str(value)[:40]!r} is no time ({text})"
+        ) from None
+
+
 def stage_span(
     stage: Stage,
     sink: StepSink,
@@ -164,8 +176,7 @@ def stage_span(
         if name is not None and not isinstance(name, str):
             raise BadSpan(f"span name is a {type(name).__name__}")
         name = rendered_name(name, attrs)
-        start_ns = checked_ns(epoch_or_iso_ns(start), "start time")
-        end_ns = checked_ns(epoch_or_iso_ns(end), "end time")
+        start_ns, end_ns = _time_ns(start, "start time"), _time_ns(end, "end time")
         if end_ns is None and start_ns is not None and duration_ms is not None:
             end_ns = start_ns + int(round(duration_ms * 1e6))
         code = status_of(status)
