@@ -281,6 +281,19 @@ def test_unreadable_documents(tmp_path: Path) -> None:
     not_list.write_text('{"trace": {"id": "x", "projectId": "p"}, "observations": {"a": 1}}')
     con, stage = stage_file(not_list)
     assert counts(con) == (0, 1) and stage.read == 1
+    # a trace's scores that are no list: the trace's record is quarantined, its observations kept (the TypeError
+    # failed the whole call, "nothing was stored")
+    scores = tmp_path / "scores.json"
+    obs = {"id": "o1", "traceId": "x", "type": "SPAN", "name": "n", "startTime": "2026-01-01T00:00:00Z"}
+    scores.write_text(
+        json.dumps({"trace": {"id": "x", "projectId": "p", "scores": 5}, "observations": [obs]})
+    )
+    con, stage = stage_file(scores)
+    assert counts(con) == (1, 1)
+    assert (
+        "trace x: scores is a JSON int, not a list"
+        in con.execute("SELECT reason FROM stage_quarantine").fetchall()[0][0]
+    )
 
 
 def test_iter_json_reads_gzip(tmp_path: Path) -> None:

@@ -498,13 +498,16 @@ def _run_attributes(trace: dict) -> dict[str, Any]:
         own = {k: v for k, v in meta.items() if k not in ("attributes", "resourceAttributes", "scope")}
         if own:
             out["metadata"] = own
+    given = trace.get("scores") or []
+    if not isinstance(given, list):  # (the run record is quarantined, its steps kept; it failed the whole call)
+        raise RecordError(f"scores is a JSON {type(given).__name__}, not a list of score objects")
     scores = [
         {
             k: s.get(k)
             for k in ("name", "value", "stringValue", "dataType", "source", "comment", "observationId")
             if s.get(k) is not None
         }
-        for s in trace.get("scores") or ()
+        for s in given
         if isinstance(s, dict)
     ]
     if scores:
