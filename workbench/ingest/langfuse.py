@@ -499,7 +499,8 @@ def _run_attributes(trace: dict) -> dict[str, Any]:
         if own:
             out["metadata"] = own
     given = trace.get("scores") or []
-    if not isinstance(given, list):  # (the run record is quarantined, its steps kept; it failed the whole call)
+    # (the run record is quarantined, its steps kept: the TypeError failed the whole call)
+    if not isinstance(given, list):
         raise RecordError(f"scores is a JSON {type(given).__name__}, not a list of score objects")
     scores = [
         {
