@@ -61,6 +61,20 @@ _HUMANS = frozenset({"human", "user"})
 _SUBSETS = {"algorithmgenerated": "Algorithm-Generated", "handcrafted": "Hand-Crafted"}
 
 
+def _content_problem(turn: dict) -> str:
+    """Why a turn's content is no text, in JSON's terms (it said "content is NoneType" of a turn without one)."""
+    if "content" not in turn:
+        return f"no content (keys: {', '.join(map(str, list(turn)[:5]))})"
+    content = turn["content"]
+    what = {
+        dict: "an object",
+        list: "an array of other than strings",
+        type(None): "null",
+        bool: "a boolean",
+    }.get(type(content), "a number")
+    return f"content is {what}, not a string or a list of strings"
+
+
 def subset_of(path: Path) -> str | None:
     """``Algorithm-Generated`` or ``Hand-Crafted`` when a folder of ``path`` says so."""
     for part in reversed(path.parts[:-1]):
@@ -254,7 +268,7 @@ def stage_record(rec: Any, line: int, stage: Stage, subset: str | None = None, r
             reason = f"turn {i}: {depth_error(turn)}"
             turn = None  # its text cannot be written out either
         elif turn_text(turn.get("content")) is None:
-            reason = f"turn {i}: content is {type(turn.get('content')).__name__}, not a string or a list of strings"
+            reason = f"turn {i}: {_content_problem(turn)}"
         elif isinstance(speakers[i], ValueError):
             reason = f"turn {i} {speakers[i]}"
         else:
