@@ -167,6 +167,11 @@ CASES = {
         _otlp_bad(attributes=[{"key": ["a"], "value": {"stringValue": "x"}}]),
         "attributes: a key is a JSON array, not text",
     ),
+    "otlp-attribute-key-null": (
+        "x.jsonl",
+        _otlp_bad(attributes=[{"key": None, "value": {"stringValue": "x"}}]),
+        "attributes: a key is JSON null, not text",
+    ),
     "otlp-kvlist-entry": (
         "x.jsonl",
         _otlp_bad(attributes=_kv({"kvlistValue": {"values": [1]}})),

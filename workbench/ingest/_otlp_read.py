@@ -25,6 +25,7 @@ from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
 from ._logfire import rendered_name
 from ._map_span import map_span
 from ._otlp_logs import stage_resource_logs
+from ._otlp_shapes import attributes_problem, json_type, key_problem
 from ._span_outcome import ended_well, recorded_failure
 from ._span_values import as_text
 from ._stage_tables import arrow_column
@@ -131,7 +132,7 @@ def _int_value(x: Any) -> int:
         return int(x)
     if isinstance(x, dict):
         return _js_long(x, "intValue")
-    raise BadRecord(f"intValue is a JSON {_json_type(x)}")
+    raise BadRecord(f"intValue is a JSON {json_type(x)}")
 
 
 def _js_long(value: dict, what: str) -> int:
@@ -164,34 +165,34 @@ def _double_value(x: Any) -> float:
             return float(x)
         except ValueError:
             raise BadRecord(f"doubleValue {x[:40]!r} is not a number") from None
-    raise BadRecord(f"doubleValue is a JSON {_json_type(x)}")
+    raise BadRecord(f"doubleValue is a JSON {json_type(x)}")
 
 
 def _bool_value(x: Any) -> bool:
     if isinstance(x, bool):
         return x
-    raise BadRecord(f"boolValue is a JSON {_json_type(x)}")
+    raise BadRecord(f"boolValue is a JSON {json_type(x)}")
 
 
 def _str_value(x: Any) -> str:
     if isinstance(x, str):
         return x
-    raise BadRecord(f"stringValue is a JSON {_json_type(x)}")
+    raise BadRecord(f"stringValue is a JSON {json_type(x)}")
 
 
 def _bytes_value(x: Any) -> str:
     if isinstance(x, str):
         return x
-    raise BadRecord(f"bytesValue is a JSON {_json_type(x)}, not base64 text")
+    raise BadRecord(f"bytesValue is a JSON {json_type(x)}, not base64 text")
 
 
 def _values_of(x: Any, what: str) -> list:
     """The ``values`` list of an ``arrayValue`` / ``kvlistValue``, or a BadRecord saying what it was instead."""
     if x.__class__ is not dict:
-        raise BadRecord(f"{what} is a JSON {_json_type(x)}, not an object {{'values': [...]}}")
+        raise BadRecord(f"{what} is a JSON {json_type(x)}, not an object {{'values': [...]}}")
     values = x.get("values") or []
     if values.__class__ is not list:
-        raise BadRecord(f"{what}.values is a JSON {_json_type(values)}, not a list")
+        raise BadRecord(f"{what}.values is a JSON {json_type(values)}, not a list")
     return values
 
 
@@ -226,7 +227,7 @@ def any_value(v: Any) -> Any:
     if v is None:
         return None
     if v.__class__ is not dict:
-        raise BadRecord(f"a value is a JSON {_json_type(v)}, not an AnyValue object ({{'stringValue': ...}})")
+        raise BadRecord(f"a value is a JSON {json_type(v)}, not an AnyValue object ({{'stringValue': ...}})")
     for key, x in v.items():
         decode = _DECODERS.get(key)
         if decode is None:
@@ -248,38 +249,10 @@ def attributes(kvs: Any, string_key: str = "stringValue", what: str = "attribute
             out[kv["key"]] = s if s.__class__ is str else any_value(v)
     except (BadRecord, TypeError, AttributeError, KeyError) as exc:
         # (the shape checked only once it failed: a well-formed list pays nothing for the words)
-        raise BadRecord(_attributes_problem(kvs, string_key, what) or f"{what}: {_why(exc)}") from None
+        raise BadRecord(
+            attributes_problem(kvs, string_key, what, any_value, _why) or f"{what}: {_why(exc)}"
+        ) from None
     return out
-
-
-def _attributes_problem(kvs: Any, string_key: str, what: str) -> str | None:
-    """What is wrong with an attribute list :func:`attributes` failed on, in the record's own (JSON) terms."""
-    if kvs.__class__ is not list:
-        return f"{what} is a JSON {_json_type(kvs)}, not a list of {{'key', 'value'}} objects"
-    for kv in kvs:
-        if kv.__class__ is not dict:
-            return f"{what}: an entry is a JSON {_json_type(kv)}, not a {{'key', 'value'}} object"
-        if "key" not in kv:
-            return f"{what}: an entry has no 'key'"
-        key = kv["key"]
-        if key.__class__ in (list, dict):
-            return f"{what}: a key is a JSON {_json_type(key)}, not text"
-        v = kv.get("value")
-        if v is not None and v.__class__ is not dict:
-            return f"{what} {str(key)[:60]!r}: the value is a JSON {_json_type(v)}, not an AnyValue object"
-        try:
-            if not (v and v.get(string_key).__class__ is str):
-                any_value(v)
-        except (BadRecord, TypeError, AttributeError, KeyError) as exc:
-            return f"{what} {str(key)[:60]!r}: {_why(exc)}"
-    return None
-
-
-def _json_type(value: Any) -> str:
-    """A value's type as JSON names it (a dict is an object, a list an array, None null)."""
-    return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
-        value.__class__, "number"
-    )
 
 
 def _nanos(value: Any, what: str, stage: Stage) -> int | None:
@@ -325,14 +298,14 @@ def _events(evs: Any, string_key: str) -> list[dict[str, Any]] | None:
     if not evs:
         return None
     if evs.__class__ is not list:
-        raise BadRecord(f"events is a JSON {_json_type(evs)}, not a list")
+        raise BadRecord(f"events is a JSON {json_type(evs)}, not a list")
     out = []
     for e in evs:
         if e.__class__ is not dict:
-            raise BadRecord(f"an event is a JSON {_json_type(e)}, not an object")
+            raise BadRecord(f"an event is a JSON {json_type(e)}, not an object")
         name = e.get("name")
         if name.__class__ in (list, dict):
-            raise BadRecord(f"an event's name is a JSON {_json_type(name)}, not text")
+            raise BadRecord(f"an event's name is a JSON {json_type(name)}, not text")
         out.append(
             {"name": name, "attributes": attributes(e.get("attributes"), string_key, "event attributes")}
         )
@@ -394,7 +367,7 @@ def _document(
             continue
         for si, ss in enumerate(scopes, start=1):
             if not isinstance(ss, dict) or not isinstance(ss.get(keys.spans) or [], list):
-                what = f"a JSON {_json_type(ss)}" if not isinstance(ss, dict) else "its spans are not a list"
+                what = f"a JSON {json_type(ss)}" if not isinstance(ss, dict) else "its spans are not a list"
                 stage.reject(line=line, reason=f"malformed scopeSpans entry: {what}", raw=ss)
                 continue
             scope = ss.get(keys.scope) or ss.get("instrumentationLibrary") or {}
@@ -414,7 +387,7 @@ def _resource(rs: Any, keys: _Keys) -> tuple[list, Any, dict[str, Any]]:
         raise BadRecord(f"a JSON {type(rs).__name__}, not an object")
     resource = rs.get("resource") or {}
     if resource.__class__ is not dict:
-        raise BadRecord(f"resource is a JSON {_json_type(resource)}, not an object")
+        raise BadRecord(f"resource is a JSON {json_type(resource)}, not an object")
     rattrs = attributes(resource.get("attributes"), keys.string, "resource attributes")
     scopes = rs.get(keys.scope_spans)
     if scopes is None:  # OTLP before 0.15 called them instrumentationLibrarySpans
@@ -479,7 +452,7 @@ def _span(
         events = _events(sp.get("events"), keys.string)
         status = sp.get("status") or {}
         if status.__class__ is not dict:
-            raise BadRecord(f"status is a JSON {_json_type(status)}, not an object {{'code', 'message'}}")
+            raise BadRecord(f"status is a JSON {json_type(status)}, not an object {{'code', 'message'}}")
         status_code = status_of(status.get("code"))
         if status_code is None:
             raise BadRecord(f"unknown status code {status.get('code')!r}")
@@ -505,7 +478,8 @@ def _span(
         # (the ids as the stored steps spell them, once read: a base64 trace id kept as written named no run)
         sid = sid if sid is not None else sp.get(keys.span) if isinstance(sp, dict) else None
         tid = tid if tid is not None else sp.get(keys.trace) if isinstance(sp, dict) else None
-        stage.reject(line=line, reason=f"bad span: {_why(exc)}", raw=sp, run_id=tid, step_id=sid)
+        why = _why(exc) if isinstance(exc, (BadRecord, TimeRangeError)) else key_problem(sp) or _why(exc)
+        stage.reject(line=line, reason=f"bad span: {why}", raw=sp, run_id=tid, step_id=sid)
         return
     if tid not in ctx.runs:
         ctx.runs[tid] = (order, line, _scalar_text(service), _json_text(resource))
