@@ -345,7 +345,7 @@ def _document(
 ) -> None:
     stage = ctx.stage
     if not isinstance(top, dict):
-        stage.reject(line=line, reason=f"record is a JSON {type(top).__name__}, not an OTLP object", raw=top)
+        stage.reject(line=line, reason=f"record is a JSON {json_type(top)}, not an OTLP object", raw=top)
         return
     keys = _CAMEL
     rss = top.get("resourceSpans")
@@ -384,7 +384,7 @@ def _document(
 
 def _resource(rs: Any, keys: _Keys) -> tuple[list, Any, dict[str, Any]]:
     if not isinstance(rs, dict):
-        raise BadRecord(f"a JSON {type(rs).__name__}, not an object")
+        raise BadRecord(f"a JSON {json_type(rs)}, not an object")
     resource = rs.get("resource") or {}
     if resource.__class__ is not dict:
         raise BadRecord(f"resource is a JSON {json_type(resource)}, not an object")
@@ -422,7 +422,7 @@ def _span(
     tid = sid = None
     try:
         if sp.__class__ is not dict:
-            raise BadRecord(f"span is a JSON {type(sp).__name__}, not an object")
+            raise BadRecord(f"span is a JSON {json_type(sp)}, not an object")
         if check_sizes and deeper_than(sp):
             raise BadRecord(f"nested deeper than {MAX_DEPTH} levels of arrays and objects (the limit)")
         raw_tid = sp.get(keys.trace)
@@ -446,7 +446,7 @@ def _span(
         end = _nanos(sp.get(keys.end), "endTimeUnixNano", stage)
         name = sp.get("name")
         if name is not None and name.__class__ is not str:
-            raise BadRecord(f"span name is a {type(name).__name__}")
+            raise BadRecord(f"span name is a JSON {json_type(name)}, not text")
         attrs = attributes(sp.get("attributes"), keys.string)
         name = rendered_name(name, attrs)
         events = _events(sp.get("events"), keys.string)
@@ -460,7 +460,7 @@ def _span(
             status_code = "error"
         message = status.get("message") or None
         if message is not None and message.__class__ is not str:
-            raise BadRecord(f"status message is a {type(message).__name__}")
+            raise BadRecord(f"status message is a JSON {json_type(message)}, not text")
         # (a root's links only: one may make the trace part of another's run; the SQL path reads the others'
         # no more than it did before links were read)
         links = _links(sp.get("links"), keys) if pid is None and sp.get("links") else None
@@ -510,11 +510,11 @@ def _span(
 def _links(value: Any, keys: _Keys) -> list[tuple[str, str, dict[str, Any]]]:
     """A span's links as (trace id, span id, attributes), ids in lower-case hex (read as the span's own)."""
     if not isinstance(value, list):
-        raise BadRecord(f"links is a JSON {type(value).__name__}, not a list")
+        raise BadRecord(f"links is a JSON {json_type(value)}, not a list")
     out = []
     for link in value:
         if link.__class__ is not dict:
-            raise BadRecord(f"a link is a JSON {type(link).__name__}, not an object")
+            raise BadRecord(f"a link is a JSON {json_type(link)}, not an object")
         out.append(
             (
                 hex_id(link.get(keys.trace), 16, "link traceId"),
