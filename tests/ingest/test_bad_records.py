@@ -184,6 +184,11 @@ CASES = {
     ),
     "otlp-status-text": ("x.jsonl", _otlp_bad(status="ERROR"), "status is a JSON string, not an object"),
     "otlp-event-number": ("x.jsonl", _otlp_bad(events=[1]), "an event is a JSON number, not an object"),
+    "native-null-line": (
+        "n.jsonl",
+        _native("null"),
+        "record is a JSON null, not an object",
+    ),  # (was NoneType)
     "native-deep-input": (
         "n.jsonl",
         _native('{"run_id":"r1","step_id":"s2","input":' + DEEP + "}"),

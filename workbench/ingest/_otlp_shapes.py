@@ -10,11 +10,21 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+_JSON_TYPES = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    bool: "boolean",
+    type(None): "null",
+    int: "number",
+}
+
 
 def json_type(value: Any) -> str:
-    """A value's type as JSON names it (a dict is an object, a list an array, None null)."""
-    return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
-        value.__class__, "number"
+    """A value's type as JSON names it (a dict is an object, a list an array, None null); another Python type's
+    name (a record given in memory may be anything)."""
+    return _JSON_TYPES.get(value.__class__) or (
+        "number" if isinstance(value, float) else type(value).__name__
     )
 
 

@@ -51,6 +51,7 @@ from ._langgraph_shape import (
     langgraph_subgraphs,
     langgraph_tool_node,
 )
+from ._otlp_shapes import json_type
 from ._span_outcome import ended_well
 from ._span_values import find_logprobs
 from ._time_units import epoch_or_iso_ns
@@ -178,7 +179,7 @@ def _units(doc: Any) -> list[tuple[dict | None, Any]]:
     if isinstance(doc, list):
         return _units_of_items(doc)
     if not isinstance(doc, dict):
-        raise RecordError(f"a JSON {type(doc).__name__} is not a Langfuse trace or observation")
+        raise RecordError(f"a JSON {json_type(doc)} is not a Langfuse trace or observation")
     doc = _camel(doc)
     if isinstance(doc.get("trace"), dict) or "observations" in doc:
         trace = _camel(doc["trace"]) if isinstance(doc.get("trace"), dict) else doc

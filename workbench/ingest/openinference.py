@@ -43,6 +43,7 @@ from ._langgraph_shape import node_agent
 from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
 from ._logfire import rendered_name
 from ._map_span import map_span
+from ._otlp_shapes import json_type
 from ._parquet_rows import DamagedRows, has_span_ids, is_parquet, rows
 from ._span_holders import WRAPPERS, span_lists
 from ._span_outcome import ended_well, recorded_failure
@@ -335,7 +336,7 @@ class OpenInferenceJsonl(Adapter):
         trace: str | None = None,
     ) -> None:
         if not isinstance(rec, dict):
-            stage.reject(line=line, reason=f"record is a JSON {type(rec).__name__}, not an object", raw=rec)
+            stage.reject(line=line, reason=f"record is a JSON {json_type(rec)}, not an object", raw=rec)
             return
         deep = depth_error(rec, raw)
         if deep is not None:

@@ -40,6 +40,7 @@ from ._depth import deeper_than, depth_error
 from ._documents import iter_json
 from ._fields import _describe
 from ._jsonio import read_bytes
+from ._otlp_shapes import json_type
 
 _SPEAKER = re.compile(r"^(?P<agent>[^()]*?)\s*\((?P<note>[^()]*)\)\s*$")
 _EXIT = re.compile(
@@ -218,7 +219,7 @@ def stage_record(rec: Any, line: int, stage: Stage, subset: str | None = None, r
     if not isinstance(rec, dict):
         stage.reject(
             line=line,
-            reason=f"record is a JSON {type(rec).__name__}, not an object",
+            reason=f"record is a JSON {json_type(rec)}, not an object",
             raw=raw if raw is not None else rec,
         )
         return
