@@ -261,7 +261,7 @@ def test_bad_observations_are_quarantined_one_by_one() -> None:
     assert (steps, rejects) == (2, 5) and stage.read == 7
     reasons = [r for (r,) in con.execute("SELECT reason FROM stage_quarantine ORDER BY line").fetchall()]
     assert "an id, not an object" in reasons[0]
-    assert "JSON int" in reasons[1]
+    assert "JSON number" in reasons[1]  # (JSON's name, not "int")
     assert "step id" in reasons[2]
     assert "bad timestamp startTime 'yesterday'" in reasons[3]  # (which field)
     assert "confidence" in reasons[4]
@@ -291,7 +291,7 @@ def test_unreadable_documents(tmp_path: Path) -> None:
     con, stage = stage_file(scores)
     assert counts(con) == (1, 1)
     assert (
-        "trace x: scores is a JSON int, not a list"
+        "trace x: scores is a JSON number, not a list"
         in con.execute("SELECT reason FROM stage_quarantine").fetchall()[0][0]
     )
 

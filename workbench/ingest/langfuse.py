@@ -502,7 +502,7 @@ def _run_attributes(trace: dict) -> dict[str, Any]:
     given = trace.get("scores") or []
     # (the run record is quarantined, its steps kept: the TypeError failed the whole call)
     if not isinstance(given, list):
-        raise RecordError(f"scores is a JSON {type(given).__name__}, not a list of score objects")
+        raise RecordError(f"scores is a JSON {json_type(given)}, not a list of score objects")
     scores = [
         {
             k: s.get(k)
@@ -575,7 +575,7 @@ class LangfuseExport(Adapter):
         if not isinstance(observations, list):
             stage.reject(
                 line=line,
-                reason=f"'observations' is a JSON {type(observations).__name__}, not a list",
+                reason=f"'observations' is a JSON {json_type(observations)}, not a list",
                 raw=raw if raw is not None else trace,
                 run_id=trace_id,
             )
@@ -644,7 +644,7 @@ class LangfuseExport(Adapter):
             what = (
                 "an id, not an object (export with observations expanded)"
                 if isinstance(obs, str)
-                else f"a JSON {type(obs).__name__}, not an object"
+                else f"a JSON {json_type(obs)}, not an object"
             )
             stage.reject(line=where, reason=f"observation {ordinal} is {what}", raw=obs, run_id=trace_id)
             return None
