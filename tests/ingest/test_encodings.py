@@ -201,13 +201,21 @@ def test_other_compressions_are_named_not_read_as_text(tmp_path: Path) -> None:
         wb.open().ingest(tmp_path / "a.jsonl.bz2")
     # a store beside its traces (open_path writes one there; --db may name one in the folder read), and its
     # write-ahead log: named for what they are, with how to read a store (they were "not in any known format")
+    # and its Parquet export beside the logs: one line, not its 20 files' "not in any known format"
+    log = tmp_path / "native.jsonl"
+    log.write_text(FILES["native"][1])
     store = wb.open(tmp_path / "traces.duckdb")
+    store.ingest(log)
+    store.export(tmp_path / "export")
     store.close()
+    log.unlink()
     (tmp_path / "traces.duckdb.wal").write_bytes(b"\x00" * 64)
     report = wb.open().ingest(tmp_path)  # in a folder: skipped, with the same reason
     assert report.read == 0 and sorted(report.skipped) == [
         f"{tmp_path / 'a.jsonl.bz2'}: compressed with bzip2, which is not read (gzip is): decompress it first",
         f"{tmp_path / 'b.jsonl.xz'}: compressed with xz, which is not read (gzip is): decompress it first",
+        f"{tmp_path / 'export'}: a workbench store's Parquet export (Workspace.export), not logs: ingest it in a "
+        "call of its own (it is merged as a store), or wb.open() it",
         f"{tmp_path / 'traces.duckdb.wal'}: the write-ahead log of the DuckDB database traces.duckdb, not a log",
         f"{tmp_path / 'traces.duckdb'}: a DuckDB database (a workbench store is one), not a log: wb.open() of "
         "this path opens a store as it is; to merge a store's runs into another, export it (.export('DIR/')) "
