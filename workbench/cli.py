@@ -127,12 +127,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                     )
                 )
             )
-            if (
-                report.labels
-            ):  # (the report counts steps and runs: a file of labels only read as "read 0 records")
-                print(
-                    f"  labels: {report.labels:,} read (outcomes and culprits given by hand; investigate reads them)"
-                )
             if args.list_skipped and report.skipped:
                 print(f"skipped files ({len(report.skipped):,}):")
                 print("\n".join(f"  {clean(s, newlines=False)}" for s in report.skipped))  # (one line a file)

@@ -133,7 +133,62 @@ def _otlp_deep(kvlists: int = 200) -> str:
     return good + "\n" + bad.replace('"PLACE"', value) + "\n"
 
 
+def _otlp_bad(**extra: object) -> str:
+    """A good OTLP span's line, then a span's with ``extra`` fields."""
+    good = _otlp_line([_otlp_span("b7ad6b7169203331")])
+    return good + "\n" + _otlp_line([_otlp_span("b7ad6b7169203332", **extra)]) + "\n"
+
+
+def _kv(value: object) -> list[dict]:
+    return [{"key": "k", "value": value}]
+
+
 CASES = {
+    # malformed OTLP shapes: each reason names the field in the record's own (JSON) terms, where it was Python's
+    # error text ("TypeError: string indices must be integers", "'str' object has no attribute 'get'", "unhashable
+    # type: 'list'", "argument of type 'int' is not iterable")
+    "otlp-attributes-object": (
+        "x.jsonl",
+        _otlp_bad(attributes={"a": "b"}),
+        "attributes is a JSON object, not",
+    ),
+    "otlp-attribute-not-object": (
+        "x.jsonl",
+        _otlp_bad(attributes=[1]),
+        "attributes: an entry is a JSON number",
+    ),
+    "otlp-attribute-value-text": (
+        "x.jsonl",
+        _otlp_bad(attributes=_kv("x")),
+        "attributes 'k': the value is a JSON string",
+    ),
+    "otlp-attribute-key-list": (
+        "x.jsonl",
+        _otlp_bad(attributes=[{"key": ["a"], "value": {"stringValue": "x"}}]),
+        "attributes: a key is a JSON array, not text",
+    ),
+    "otlp-attribute-key-null": (
+        "x.jsonl",
+        _otlp_bad(attributes=[{"key": None, "value": {"stringValue": "x"}}]),
+        "attributes: a key is JSON null, not text",
+    ),
+    "otlp-kvlist-entry": (
+        "x.jsonl",
+        _otlp_bad(attributes=_kv({"kvlistValue": {"values": [1]}})),
+        "attributes 'k': kvlistValue.values: an entry is a JSON number",
+    ),
+    "otlp-double-text": (
+        "x.jsonl",
+        _otlp_bad(attributes=_kv({"doubleValue": "x1"})),
+        "doubleValue 'x1' is not a",
+    ),
+    "otlp-status-text": ("x.jsonl", _otlp_bad(status="ERROR"), "status is a JSON string, not an object"),
+    "otlp-event-number": ("x.jsonl", _otlp_bad(events=[1]), "an event is a JSON number, not an object"),
+    "native-null-line": (
+        "n.jsonl",
+        _native("null"),
+        "record is a JSON null, not an object",
+    ),  # (was NoneType)
     "native-deep-input": (
         "n.jsonl",
         _native('{"run_id":"r1","step_id":"s2","input":' + DEEP + "}"),

@@ -115,6 +115,9 @@ ENCODINGS = {
     "utf8-bom-crlf": lambda t: b"\xef\xbb\xbf" + t.replace("\n", "\r\n").encode(),
     "utf16-le": lambda t: t.encode("utf-16"),  # (with its mark, little-endian here)
     "utf32-be-crlf": lambda t: b"\x00\x00\xfe\xff" + t.replace("\n", "\r\n").encode("utf-32-be"),
+    # without a mark (.NET's Encoding.Unicode, Python's "utf-16-le"): told by where the NULs fall
+    "utf16-be-unmarked": lambda t: t.encode("utf-16-be"),
+    "utf32-le-unmarked-gzip": lambda t: gzip.compress(t.encode("utf-32-le")),
     # classic Mac OS line ends (CR only), plain, gzipped, and in UTF-16
     "mac-cr": lambda t: t.replace("\n", "\r").encode(),
     "mac-cr-gzip": lambda t: gzip.compress(t.replace("\n", "\r").encode()),
@@ -196,11 +199,30 @@ def test_other_compressions_are_named_not_read_as_text(tmp_path: Path) -> None:
     (tmp_path / "b.jsonl.xz").write_bytes(lzma.compress(text))
     with pytest.raises(wb.FormatError, match="compressed with bzip2.*decompress it first"):
         wb.open().ingest(tmp_path / "a.jsonl.bz2")
+    # a store beside its traces (open_path writes one there; --db may name one in the folder read), and its
+    # write-ahead log: named for what they are, with how to read a store (they were "not in any known format")
+    # and its Parquet export beside the logs: one line, not its 20 files' "not in any known format"
+    log = tmp_path / "native.jsonl"
+    log.write_text(FILES["native"][1])
+    store = wb.open(tmp_path / "traces.duckdb")
+    store.ingest(log)
+    store.export(tmp_path / "export")
+    store.close()
+    log.unlink()
+    (tmp_path / "traces.duckdb.wal").write_bytes(b"\x00" * 64)
     report = wb.open().ingest(tmp_path)  # in a folder: skipped, with the same reason
     assert report.read == 0 and sorted(report.skipped) == [
         f"{tmp_path / 'a.jsonl.bz2'}: compressed with bzip2, which is not read (gzip is): decompress it first",
         f"{tmp_path / 'b.jsonl.xz'}: compressed with xz, which is not read (gzip is): decompress it first",
+        f"{tmp_path / 'export'}: a workbench store's Parquet export (Workspace.export), not logs: ingest it in a "
+        "call of its own (it is merged as a store), or wb.open() it",
+        f"{tmp_path / 'traces.duckdb.wal'}: the write-ahead log of the DuckDB database traces.duckdb, not a log",
+        f"{tmp_path / 'traces.duckdb'}: a DuckDB database (a workbench store is one), not a log: wb.open() of "
+        "this path opens a store as it is; to merge a store's runs into another, export it (.export('DIR/')) "
+        "and ingest DIR/",
     ]
+    with pytest.raises(wb.FormatError, match="DuckDB database .* not a log: wb.open"):
+        wb.open().ingest(tmp_path / "traces.duckdb")
 
 
 def test_old_mac_line_ends_number_lines_as_the_file_shows_them(tmp_path: Path) -> None:

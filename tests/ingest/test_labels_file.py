@@ -63,6 +63,21 @@ def test_format_from_content_and_tsv(tmp_path: Path) -> None:
     assert read_labels(tmp_path / "l.tsv")[0]["agent"] == "a, b"
     (tmp_path / "empty.csv").write_text("run_id,agent\n")
     assert read_labels(tmp_path / "empty.csv") == []
+    # as Excel saves a sheet: "Unicode Text" (UTF-16 with a mark, tab-separated, a .txt) and, where the decimal
+    # mark is a comma, CSV separated by semicolons; and JSONL in UTF-16 without a mark. Each was refused ("not
+    # UTF-8 text", "unknown column(s) 'run_id\toutcome'")
+    (tmp_path / "unicode.txt").write_bytes(
+        b"\xff\xfe" + "Run_ID\tOutcome\r\nr\tfailure\r\n".encode("utf-16-le")
+    )
+    (tmp_path / "semi.csv").write_text('"run_id";"agent"\n"r";"a, b"\n')
+    (tmp_path / "wide.jsonl").write_bytes('{"run_id": "r", "kind": "loop"}\n'.encode("utf-16-be"))
+    assert [
+        read_labels(tmp_path / n)[0][k] for n, k in [("unicode.txt", "outcome"), ("semi.csv", "agent")]
+    ] == [
+        "failure",
+        "a, b",
+    ]
+    assert read_labels(tmp_path / "wide.jsonl")[0]["kind"] == "loop"
 
 
 BAD = [

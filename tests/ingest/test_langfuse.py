@@ -261,9 +261,9 @@ def test_bad_observations_are_quarantined_one_by_one() -> None:
     assert (steps, rejects) == (2, 5) and stage.read == 7
     reasons = [r for (r,) in con.execute("SELECT reason FROM stage_quarantine ORDER BY line").fetchall()]
     assert "an id, not an object" in reasons[0]
-    assert "JSON int" in reasons[1]
+    assert "JSON number" in reasons[1]  # (JSON's name, not "int")
     assert "step id" in reasons[2]
-    assert "bad timestamp" in reasons[3]
+    assert "bad timestamp startTime 'yesterday'" in reasons[3]  # (which field)
     assert "confidence" in reasons[4]
 
 
@@ -281,6 +281,19 @@ def test_unreadable_documents(tmp_path: Path) -> None:
     not_list.write_text('{"trace": {"id": "x", "projectId": "p"}, "observations": {"a": 1}}')
     con, stage = stage_file(not_list)
     assert counts(con) == (0, 1) and stage.read == 1
+    # a trace's scores that are no list: the trace's record is quarantined, its observations kept (the TypeError
+    # failed the whole call, "nothing was stored")
+    scores = tmp_path / "scores.json"
+    obs = {"id": "o1", "traceId": "x", "type": "SPAN", "name": "n", "startTime": "2026-01-01T00:00:00Z"}
+    scores.write_text(
+        json.dumps({"trace": {"id": "x", "projectId": "p", "scores": 5}, "observations": [obs]})
+    )
+    con, stage = stage_file(scores)
+    assert counts(con) == (1, 1)
+    assert (
+        "trace x: scores is a JSON number, not a list"
+        in con.execute("SELECT reason FROM stage_quarantine").fetchall()[0][0]
+    )
 
 
 def test_iter_json_reads_gzip(tmp_path: Path) -> None:

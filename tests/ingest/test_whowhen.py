@@ -287,7 +287,9 @@ def test_content_as_a_list_of_lines_is_the_joined_text(tmp_path: Path) -> None:
     assert steps.loc["t001", "output"] == "The ribbon length is not given.\n\\boxed{None}"
     assert steps.loc["t002", "output"] == ""
     assert list(steps.agent) == ["mathproxyagent", "assistant", "mathproxyagent"]
-    assert list(ws.quarantine().reason) == ["turn 3: content is list, not a string or a list of strings"]
+    assert list(ws.quarantine().reason) == [
+        "turn 3: content is an array of other than strings, not a string or a list of strings"
+    ]
     # The same transcript with its text as strings is the same run.
     joined = {
         **rec,

@@ -31,10 +31,12 @@ from ._haystack_spans import haystack_spans, stored_haystack_runs
 from ._json_escapes import register_unescape, unescape_staged_tasks
 from ._jsonio import compression_of, read_head
 from ._kept_marks import drop_changed_marks, marks_before
+from ._label_runs import labelled_runs_without_steps, said
 from ._links import join_linked_runs, keep_linked_roots, move_stored_runs
 from ._mcp_served import fold_served_calls, fold_stored_served_calls
 from ._memory_setting import memory_limit_shown, restore_memory_limit
 from ._message_tools import stage_message_tools
+from ._not_logs import not_a_log
 from ._one_thread import one_thread
 from ._parquet_rows import column_names, is_parquet
 from ._paths import display, expand_paths
@@ -182,6 +184,9 @@ class IngestReport:
     skipped : list of str
         What a folder or glob held that was not read, as ``path: why`` (a README or another file in
         no known format, an empty file, an unreadable folder, a FIFO, a broken symlink, a loop).
+    unknown_label_runs : list of str
+        The runs this call's labels name that the store holds no step of (a typo, or labels given before
+        their logs): the labels are kept, and these runs are not counted in ``runs``.
     notes : list of str
         What was read otherwise than the format says, file by file: native timestamps told by their
         size to be epoch seconds, milliseconds or microseconds rather than nanoseconds; and a merge that ran
@@ -198,6 +203,7 @@ class IngestReport:
     labels: int = 0
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    unknown_label_runs: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         return self.text()
@@ -211,6 +217,7 @@ class IngestReport:
             f"{self.runs:,} run{'' if self.runs == 1 else 's'} touched"
             # (label records are no step records: a labels file's report said "read 0 records" and nothing of them)
             + (f"; {self.labels:,} label{'' if self.labels == 1 else 's'} read" if self.labels else "")
+            + (f" ({said(self.unknown_label_runs)})" if self.unknown_label_runs else "")
         )
         if self.errors:
             text += (
@@ -259,6 +266,7 @@ class IngestReport:
             f"<div><b>IngestReport</b>: read {self.read:,}, stored {self.stored:,} "
             f"({html_text(self._stored_split())}), quarantined {self.quarantined:,}, runs {self.runs:,}"
             + (f", labels {self.labels:,}" if self.labels else "")
+            + (f" ({html_text(said(self.unknown_label_runs))})" if self.unknown_label_runs else "")
             + (f"<ul>{rows}</ul>" if rows else "")
             + (f"<br>skipped {len(self.skipped)}: {html_text(skipped)}" if self.skipped else "")
             + "".join(f"<br>note: {html_text(n)}" for n in notes)
@@ -309,6 +317,8 @@ def choose_adapter(path: Path, fmt: str | None = None) -> Adapter:
     if fmt is not None:
         for adapter in ADAPTERS:
             if adapter.name == fmt:
+                if (why := not_a_log(path)) is not None:
+                    raise _Compressed(path, f"{why} (format {fmt!r} reads text)")
                 if is_parquet(head) and not adapter.reads_parquet:
                     # Read as text, its binary pages would be quarantined as so many lines of broken JSON.
                     raise FormatError(
@@ -336,6 +346,8 @@ def choose_adapter(path: Path, fmt: str | None = None) -> Adapter:
         raise _Compressed(
             path, f"compressed with {compression}, which is not read (gzip is): decompress it first"
         )
+    if (why := not_a_log(path)) is not None:
+        raise _Compressed(path, why)
     tried = "; ".join(f"{a.name} ({a.description})" for a in ADAPTERS)
     raise FormatError(
         f"{display(path)}: not in any known format. Tried: {tried}. "
@@ -358,7 +370,8 @@ def _parquet_problem(path: Path) -> str:
 
 
 class _Compressed(FormatError):
-    """A file compressed other than with gzip: named for what it is (also when skipped in a folder)."""
+    """A file compressed other than with gzip, or a DuckDB database: named for what it is (also when skipped
+    in a folder)."""
 
     def __init__(self, path: Path, why: str) -> None:
         super().__init__(f"{display(path)}: {why}")
@@ -1266,6 +1279,7 @@ def _report(
         if rejects
         else []
     )
+    unknown = labelled_runs_without_steps(con) if labels else []
     # A run record found to conflict only at the merge is one more record read, and quarantined.
     # (a log record is stored with its step, or quarantined when its span is: _otlp_logs)
     return IngestReport(
@@ -1275,10 +1289,11 @@ def _report(
         errors=errors,
         added=added,
         files=files,
-        runs=runs,
+        runs=runs - len(unknown),
         labels=labels,
         skipped=skipped,
         notes=notes,
+        unknown_label_runs=unknown,
     )
 
 

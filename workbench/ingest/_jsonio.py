@@ -150,13 +150,43 @@ def _after_bom(head: bytes) -> bytes:
 
 
 def _decoder(head: bytes) -> codecs.IncrementalDecoder | None:
-    """A decoder to UTF-8's code points for a file starting with a UTF-16 / UTF-32 mark, else None."""
+    """A decoder to UTF-8's code points for a file in UTF-16 / UTF-32 (by its mark, else by its first bytes)."""
     if head.startswith(_BOM):
         return None
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             return codecs.getincrementaldecoder(encoding)("workbench.mark")
-    return None
+    encoding = unmarked_encoding(head)
+    return codecs.getincrementaldecoder(encoding)("workbench.mark") if encoding else None
+
+
+# Where the NULs fall in the first four bytes of JSON text without a mark (RFC 4627, section 3: its first two
+# characters are ASCII): .NET's Encoding.Unicode and Python's "utf-16-le" write no mark. 0 a NUL, 1 not.
+_UNMARKED = (
+    ((0, 0, 0, 1), "utf-32-be"),
+    ((1, 0, 0, 0), "utf-32-le"),
+    ((0, 1, 0, 1), "utf-16-be"),
+    ((1, 0, 1, 0), "utf-16-le"),
+)
+
+
+def wide_encoding(head: bytes) -> tuple[str, int] | None:
+    """The UTF-16 / UTF-32 encoding of text starting with ``head`` (by its byte-order mark, else by where the NULs
+    fall) and the length of its mark; None for UTF-8."""
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding, len(bom)
+    encoding = unmarked_encoding(head)
+    return (encoding, 0) if encoding else None
+
+
+def unmarked_encoding(head: bytes) -> str | None:
+    """The encoding of text in UTF-16 / UTF-32 without a byte-order mark, told by its first four bytes, else
+    None (UTF-8: its text never has a NUL among its first characters)."""
+    if len(head) < 4 or any(b >= 0x80 for b in head[:4]):
+        return None
+    pattern = tuple(int(b != 0) for b in head[:4])
+    return next((encoding for nuls, encoding in _UNMARKED if nuls == pattern), None)
 
 
 def _headed(chunks: Iterator[bytes], size: int) -> Iterator[bytes]:

@@ -25,11 +25,13 @@ from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
 from ._logfire import rendered_name
 from ._map_span import map_span
 from ._otlp_logs import stage_resource_logs
+from ._otlp_shapes import attributes_problem, json_type, key_problem
 from ._span_outcome import ended_well, recorded_failure
 from ._span_values import as_text
 from ._stage_tables import arrow_column
 from ._step_sink import StepSink
 from ._time_units import number_ns
+from ._values import TimeRangeError
 
 # Largest single-document (non-JSONL) file parsed in one go; a bigger file is read line by line.
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
@@ -130,7 +132,7 @@ def _int_value(x: Any) -> int:
         return int(x)
     if isinstance(x, dict):
         return _js_long(x, "intValue")
-    raise BadRecord(f"intValue is a {type(x).__name__}")
+    raise BadRecord(f"intValue is a JSON {json_type(x)}")
 
 
 def _js_long(value: dict, what: str) -> int:
@@ -159,28 +161,47 @@ def _double_value(x: Any) -> float:
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         return float(x)
     if isinstance(x, str):  # protobuf JSON writes "NaN", "Infinity"
-        return float(x)
-    raise BadRecord(f"doubleValue is a {type(x).__name__}")
+        try:
+            return float(x)
+        except ValueError:
+            raise BadRecord(f"doubleValue {x[:40]!r} is not a number") from None
+    raise BadRecord(f"doubleValue is a JSON {json_type(x)}")
 
 
 def _bool_value(x: Any) -> bool:
     if isinstance(x, bool):
         return x
-    raise BadRecord(f"boolValue is a {type(x).__name__}")
+    raise BadRecord(f"boolValue is a JSON {json_type(x)}")
 
 
 def _str_value(x: Any) -> str:
     if isinstance(x, str):
         return x
-    raise BadRecord(f"stringValue is a {type(x).__name__}")
+    raise BadRecord(f"stringValue is a JSON {json_type(x)}")
+
+
+def _bytes_value(x: Any) -> str:
+    if isinstance(x, str):
+        return x
+    raise BadRecord(f"bytesValue is a JSON {json_type(x)}, not base64 text")
+
+
+def _values_of(x: Any, what: str) -> list:
+    """The ``values`` list of an ``arrayValue`` / ``kvlistValue``, or a BadRecord saying what it was instead."""
+    if x.__class__ is not dict:
+        raise BadRecord(f"{what} is a JSON {json_type(x)}, not an object {{'values': [...]}}")
+    values = x.get("values") or []
+    if values.__class__ is not list:
+        raise BadRecord(f"{what}.values is a JSON {json_type(values)}, not a list")
+    return values
 
 
 def _array_value(x: Any) -> list:
-    return [any_value(v) for v in (x.get("values") or ())]
+    return [any_value(v) for v in _values_of(x, "arrayValue")]
 
 
 def _kvlist_value(x: Any) -> dict:
-    return {kv["key"]: any_value(kv.get("value")) for kv in (x.get("values") or ())}
+    return attributes(_values_of(x, "kvlistValue"), what="kvlistValue.values")
 
 
 _DECODERS = {
@@ -196,8 +217,8 @@ _DECODERS = {
     "array_value": _array_value,
     "kvlistValue": _kvlist_value,
     "kvlist_value": _kvlist_value,
-    "bytesValue": _str_value,
-    "bytes_value": _str_value,  # kept as the base64 text
+    "bytesValue": _bytes_value,
+    "bytes_value": _bytes_value,  # kept as the base64 text
 }
 
 
@@ -205,6 +226,8 @@ def any_value(v: Any) -> Any:
     """Decode an OTLP ``AnyValue`` (``{"stringValue": "x"}`` …); an empty value is None."""
     if v is None:
         return None
+    if v.__class__ is not dict:
+        raise BadRecord(f"a value is a JSON {json_type(v)}, not an AnyValue object ({{'stringValue': ...}})")
     for key, x in v.items():
         decode = _DECODERS.get(key)
         if decode is None:
@@ -213,16 +236,22 @@ def any_value(v: Any) -> Any:
     return None
 
 
-def attributes(kvs: Any, string_key: str = "stringValue") -> dict[str, Any]:
-    """A flat dict from an OTLP ``[{"key", "value": AnyValue}]`` list."""
+def attributes(kvs: Any, string_key: str = "stringValue", what: str = "attributes") -> dict[str, Any]:
+    """A flat dict from an OTLP ``[{"key", "value": AnyValue}]`` list (``what``: the field, for the error)."""
     out: dict[str, Any] = {}
     if not kvs:
         return out
-    for kv in kvs:
-        v = kv["value"] if "value" in kv else None
-        # Most values are strings: look that one up directly, decode the rest.
-        s = v.get(string_key) if v else None
-        out[kv["key"]] = s if s.__class__ is str else any_value(v)
+    try:
+        for kv in kvs:
+            v = kv["value"] if "value" in kv else None
+            # Most values are strings: look that one up directly, decode the rest.
+            s = v.get(string_key) if v else None
+            out[kv["key"]] = s if s.__class__ is str else any_value(v)
+    except (BadRecord, TypeError, AttributeError, KeyError) as exc:
+        # (the shape checked only once it failed: a well-formed list pays nothing for the words)
+        raise BadRecord(
+            attributes_problem(kvs, string_key, what, any_value, _why) or f"{what}: {_why(exc)}"
+        ) from None
     return out
 
 
@@ -268,7 +297,19 @@ def _fraction_ns(value: float | str, what: str, stage: Stage) -> int:
 def _events(evs: Any, string_key: str) -> list[dict[str, Any]] | None:
     if not evs:
         return None
-    return [{"name": e.get("name"), "attributes": attributes(e.get("attributes"), string_key)} for e in evs]
+    if evs.__class__ is not list:
+        raise BadRecord(f"events is a JSON {json_type(evs)}, not a list")
+    out = []
+    for e in evs:
+        if e.__class__ is not dict:
+            raise BadRecord(f"an event is a JSON {json_type(e)}, not an object")
+        name = e.get("name")
+        if name.__class__ in (list, dict):
+            raise BadRecord(f"an event's name is a JSON {json_type(name)}, not text")
+        out.append(
+            {"name": name, "attributes": attributes(e.get("attributes"), string_key, "event attributes")}
+        )
+    return out
 
 
 class _Context:
@@ -304,7 +345,7 @@ def _document(
 ) -> None:
     stage = ctx.stage
     if not isinstance(top, dict):
-        stage.reject(line=line, reason=f"record is a JSON {type(top).__name__}, not an OTLP object", raw=top)
+        stage.reject(line=line, reason=f"record is a JSON {json_type(top)}, not an OTLP object", raw=top)
         return
     keys = _CAMEL
     rss = top.get("resourceSpans")
@@ -326,7 +367,8 @@ def _document(
             continue
         for si, ss in enumerate(scopes, start=1):
             if not isinstance(ss, dict) or not isinstance(ss.get(keys.spans) or [], list):
-                stage.reject(line=line, reason="malformed scopeSpans entry", raw=ss)
+                what = f"a JSON {json_type(ss)}" if not isinstance(ss, dict) else "its spans are not a list"
+                stage.reject(line=line, reason=f"malformed scopeSpans entry: {what}", raw=ss)
                 continue
             scope = ss.get(keys.scope) or ss.get("instrumentationLibrary") or {}
             base = {"service.name": service} if service is not None else {}
@@ -342,9 +384,11 @@ def _document(
 
 def _resource(rs: Any, keys: _Keys) -> tuple[list, Any, dict[str, Any]]:
     if not isinstance(rs, dict):
-        raise BadRecord(f"a JSON {type(rs).__name__}, not an object")
+        raise BadRecord(f"a JSON {json_type(rs)}, not an object")
     resource = rs.get("resource") or {}
-    rattrs = attributes(resource.get("attributes"), keys.string)
+    if resource.__class__ is not dict:
+        raise BadRecord(f"resource is a JSON {json_type(resource)}, not an object")
+    rattrs = attributes(resource.get("attributes"), keys.string, "resource attributes")
     scopes = rs.get(keys.scope_spans)
     if scopes is None:  # OTLP before 0.15 called them instrumentationLibrarySpans
         scopes = rs.get("instrumentationLibrarySpans") or rs.get("instrumentation_library_spans") or []
@@ -355,7 +399,7 @@ def _resource(rs: Any, keys: _Keys) -> tuple[list, Any, dict[str, Any]]:
 
 
 def _why(exc: Exception) -> str:
-    if isinstance(exc, BadRecord):
+    if isinstance(exc, (BadRecord, TimeRangeError)):
         return str(exc)
     if isinstance(exc, KeyError):
         return f"missing key {exc}"
@@ -378,7 +422,7 @@ def _span(
     tid = sid = None
     try:
         if sp.__class__ is not dict:
-            raise BadRecord(f"span is a JSON {type(sp).__name__}, not an object")
+            raise BadRecord(f"span is a JSON {json_type(sp)}, not an object")
         if check_sizes and deeper_than(sp):
             raise BadRecord(f"nested deeper than {MAX_DEPTH} levels of arrays and objects (the limit)")
         raw_tid = sp.get(keys.trace)
@@ -402,11 +446,13 @@ def _span(
         end = _nanos(sp.get(keys.end), "endTimeUnixNano", stage)
         name = sp.get("name")
         if name is not None and name.__class__ is not str:
-            raise BadRecord(f"span name is a {type(name).__name__}")
+            raise BadRecord(f"span name is a JSON {json_type(name)}, not text")
         attrs = attributes(sp.get("attributes"), keys.string)
         name = rendered_name(name, attrs)
         events = _events(sp.get("events"), keys.string)
         status = sp.get("status") or {}
+        if status.__class__ is not dict:
+            raise BadRecord(f"status is a JSON {json_type(status)}, not an object {{'code', 'message'}}")
         status_code = status_of(status.get("code"))
         if status_code is None:
             raise BadRecord(f"unknown status code {status.get('code')!r}")
@@ -414,7 +460,7 @@ def _span(
             status_code = "error"
         message = status.get("message") or None
         if message is not None and message.__class__ is not str:
-            raise BadRecord(f"status message is a {type(message).__name__}")
+            raise BadRecord(f"status message is a JSON {json_type(message)}, not text")
         # (a root's links only: one may make the trace part of another's run; the SQL path reads the others'
         # no more than it did before links were read)
         links = _links(sp.get("links"), keys) if pid is None and sp.get("links") else None
@@ -432,7 +478,8 @@ def _span(
         # (the ids as the stored steps spell them, once read: a base64 trace id kept as written named no run)
         sid = sid if sid is not None else sp.get(keys.span) if isinstance(sp, dict) else None
         tid = tid if tid is not None else sp.get(keys.trace) if isinstance(sp, dict) else None
-        stage.reject(line=line, reason=f"bad span: {_why(exc)}", raw=sp, run_id=tid, step_id=sid)
+        why = _why(exc) if isinstance(exc, (BadRecord, TimeRangeError)) else key_problem(sp) or _why(exc)
+        stage.reject(line=line, reason=f"bad span: {why}", raw=sp, run_id=tid, step_id=sid)
         return
     if tid not in ctx.runs:
         ctx.runs[tid] = (order, line, _scalar_text(service), _json_text(resource))
@@ -463,11 +510,11 @@ def _span(
 def _links(value: Any, keys: _Keys) -> list[tuple[str, str, dict[str, Any]]]:
     """A span's links as (trace id, span id, attributes), ids in lower-case hex (read as the span's own)."""
     if not isinstance(value, list):
-        raise BadRecord(f"links is a JSON {type(value).__name__}, not a list")
+        raise BadRecord(f"links is a JSON {json_type(value)}, not a list")
     out = []
     for link in value:
         if link.__class__ is not dict:
-            raise BadRecord(f"a link is a JSON {type(link).__name__}, not an object")
+            raise BadRecord(f"a link is a JSON {json_type(link)}, not an object")
         out.append(
             (
                 hex_id(link.get(keys.trace), 16, "link traceId"),

@@ -22,6 +22,23 @@ def display(path: str | os.PathLike[str]) -> str:
     return os.fsencode(path).decode("utf-8", errors="backslashreplace")
 
 
+_EXPORT_SKIPPED = (
+    "a workbench store's Parquet export (Workspace.export), not logs: ingest it in a call of its own "
+    "(it is merged as a store), or wb.open() it"
+)
+
+
+def _is_export(folder: Path) -> bool:
+    """A folder ``Workspace.export`` wrote, met inside one read: its ``steps`` and ``runs`` tables' folders, the
+    steps in Parquet (logs kept in folders of those names are read as logs)."""
+    if not ((folder / "steps").is_dir() and (folder / "runs").is_dir()):
+        return False
+    try:
+        return next((folder / "steps").rglob("*.parquet"), None) is not None
+    except OSError:
+        return False
+
+
 def _walk(root: Path, found: list[Path], skipped: list[tuple[str, str]]) -> None:
     """Regular files under ``root`` (symlinks followed, each real folder once), in name order."""
     seen: set[tuple[int, int]] = set()
@@ -59,6 +76,10 @@ def _walk(root: Path, found: list[Path], skipped: list[tuple[str, str]]) -> None
                 skipped.append((display(path), f"{what} ({exc.strerror or exc})"))
                 continue
             if stat.S_ISDIR(mode):
+                if _is_export(path):
+                    # (its 20 Parquet files were each "not in any known format", and none of its runs read)
+                    skipped.append((display(path), _EXPORT_SKIPPED))
+                    continue
                 subfolders.append(path)
             elif stat.S_ISREG(mode):
                 found.append(path)

@@ -64,10 +64,14 @@ def iso_to_ns(value: Any) -> int | None:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000 + frac_ns
 
 
+class TimeRangeError(ValueError):
+    """A time the store cannot hold; its message names the field (a reason as it is, no "ValueError:")."""
+
+
 def checked_ns(value: int | None, what: str) -> int | None:
-    """``value`` when it is a time the store can hold (1970 to 2262 in nanoseconds); else ValueError."""
+    """``value`` when it is a time the store can hold (1970 to 2262 in nanoseconds); else TimeRangeError."""
     if value is not None and not 0 <= value < 2**63:
-        raise ValueError(f"{what} is out of range ({value} ns since 1970; the range is 1970 to 2262)")
+        raise TimeRangeError(f"{what} is out of range ({value} ns since 1970; the range is 1970 to 2262)")
     return value
 
 

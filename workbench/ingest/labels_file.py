@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from ..exceptions import IngestError
+from ._jsonio import wide_encoding
 
 COLUMNS = ("run_id", "outcome", "agent", "step_id", "kind", "source", "detail", "given_by")
 OUTCOMES = ("success", "failure", "unknown")
@@ -64,10 +65,15 @@ def read_labels(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"{path}: cannot read labels file ({exc.strerror or exc})") from None
+    # (Excel's "Unicode Text" is UTF-16 with a mark, and tab-separated)
+    encoding, mark = wide_encoding(data[:4]) or ("utf-8-sig", 0)
     try:
-        text = data.decode("utf-8-sig")
+        text = data[mark:].decode(encoding)
     except UnicodeDecodeError as exc:
-        raise IngestError(f"{path}: labels file is not UTF-8 text (byte {exc.start})") from None
+        name = "UTF-8" if mark == 0 and encoding == "utf-8-sig" else encoding.upper()
+        raise IngestError(f"{path}: labels file is not {name} text (byte {exc.start})") from None
+    if mark or encoding != "utf-8-sig":
+        data = text.encode("utf-8", "surrogatepass")
     if not text.strip():
         raise IngestError(f"{path}: labels file is empty")
     suffix = path.suffix.lower()
@@ -77,7 +83,7 @@ def read_labels(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     elif suffix == ".json" or (suffix not in (".csv", ".tsv") and first == "["):
         rows = _json_rows(data, path)
     else:
-        rows = _csv_rows(text, path, delimiter="\t" if suffix == ".tsv" else ",")
+        rows = _csv_rows(text, path, delimiter=_delimiter(text, "\t" if suffix == ".tsv" else ","))
     labels = [_label(row, where, path) for where, row in rows]
     _one_outcome_a_run([where for where, _ in rows], labels, path)
     return labels
@@ -112,6 +118,17 @@ def _one_outcome_a_run(places: list[str], labels: list[dict[str, Any]], path: Pa
                 f"{seen[0]} gave it {seen[1]!r}: in a labels file one giver gives a run one outcome "
                 "(correct the wrong row; to change a stored outcome, label it again in a later call)"
             )
+
+
+def _delimiter(text: str, default: str) -> str:
+    """The delimiter that splits the header into known columns: tabs (Excel's "Unicode Text", a .txt) and
+    semicolons (Excel's CSV where the decimal mark is a comma) as well as commas; else ``default``."""
+    header = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    for delimiter in (default, ",", "\t", ";"):
+        names = [_fold(h).strip('"') for h in header.split(delimiter)]
+        if len(names) > 1 and all(n in COLUMNS for n in names):
+            return delimiter
+    return default
 
 
 def _csv_rows(text: str, path: Path, delimiter: str) -> list[tuple[str, dict[str, Any]]]:

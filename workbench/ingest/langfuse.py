@@ -51,6 +51,7 @@ from ._langgraph_shape import (
     langgraph_subgraphs,
     langgraph_tool_node,
 )
+from ._otlp_shapes import json_type
 from ._span_outcome import ended_well
 from ._span_values import find_logprobs
 from ._time_units import epoch_or_iso_ns
@@ -178,7 +179,7 @@ def _units(doc: Any) -> list[tuple[dict | None, Any]]:
     if isinstance(doc, list):
         return _units_of_items(doc)
     if not isinstance(doc, dict):
-        raise RecordError(f"a JSON {type(doc).__name__} is not a Langfuse trace or observation")
+        raise RecordError(f"a JSON {json_type(doc)} is not a Langfuse trace or observation")
     doc = _camel(doc)
     if isinstance(doc.get("trace"), dict) or "observations" in doc:
         trace = _camel(doc["trace"]) if isinstance(doc.get("trace"), dict) else doc
@@ -498,13 +499,17 @@ def _run_attributes(trace: dict) -> dict[str, Any]:
         own = {k: v for k, v in meta.items() if k not in ("attributes", "resourceAttributes", "scope")}
         if own:
             out["metadata"] = own
+    given = trace.get("scores") or []
+    # (the run record is quarantined, its steps kept: the TypeError failed the whole call)
+    if not isinstance(given, list):
+        raise RecordError(f"scores is a JSON {json_type(given)}, not a list of score objects")
     scores = [
         {
             k: s.get(k)
             for k in ("name", "value", "stringValue", "dataType", "source", "comment", "observationId")
             if s.get(k) is not None
         }
-        for s in trace.get("scores") or ()
+        for s in given
         if isinstance(s, dict)
     ]
     if scores:
@@ -570,7 +575,7 @@ class LangfuseExport(Adapter):
         if not isinstance(observations, list):
             stage.reject(
                 line=line,
-                reason=f"'observations' is a JSON {type(observations).__name__}, not a list",
+                reason=f"'observations' is a JSON {json_type(observations)}, not a list",
                 raw=raw if raw is not None else trace,
                 run_id=trace_id,
             )
@@ -639,19 +644,22 @@ class LangfuseExport(Adapter):
             what = (
                 "an id, not an object (export with observations expanded)"
                 if isinstance(obs, str)
-                else f"a JSON {type(obs).__name__}, not an object"
+                else f"a JSON {json_type(obs)}, not an object"
             )
             stage.reject(line=where, reason=f"observation {ordinal} is {what}", raw=obs, run_id=trace_id)
             return None
         run_id = trace_id if isinstance(trace_id, str) and trace_id else obs.get("traceId")
         step_id = obs.get("id")
+        field = "startTime"
         try:
             # (an epoch number, a ClickHouse dump's milliseconds, told by size as the other span readers do)
-            start, end = epoch_or_iso_ns(obs.get("startTime")), epoch_or_iso_ns(obs.get("endTime"))
+            start = epoch_or_iso_ns(obs.get(field))
+            field = "endTime"
+            end = epoch_or_iso_ns(obs.get(field))
         except (ValueError, OverflowError) as exc:
             stage.reject(
                 line=where,
-                reason=f"observation {ordinal}: bad timestamp: {exc}",
+                reason=f"observation {ordinal}: bad timestamp {field} {str(obs.get(field))[:40]!r}: {exc}",
                 raw=obs,
                 run_id=run_id,
                 step_id=step_id,

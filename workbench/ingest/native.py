@@ -40,6 +40,7 @@ from ._frame_records import python_values
 from ._jsonio import depth_error, joined_values, jsonl_lines, sql_path
 from ._native_file import stage_native_file
 from ._native_sql import stage_native_sql
+from ._otlp_shapes import json_type
 from ._time_units import number_ns, same_class
 from ._values import iso_to_ns, logprob_stats
 
@@ -161,9 +162,7 @@ def _given_number(value: Any) -> float | None:
 def stage_record(rec: Any, line: int, stage: Stage, raw: Any = None) -> None:
     """Stage one native record (a parsed JSON object)."""
     if not isinstance(rec, dict):
-        stage.reject(
-            line=line, reason=f"record is a JSON {type(rec).__name__}, not an object", raw=raw or rec
-        )
+        stage.reject(line=line, reason=f"record is a JSON {json_type(rec)}, not an object", raw=raw or rec)
         return
     deep = depth_error(rec, raw if isinstance(raw, bytes) else None)
     if deep is not None:

@@ -43,6 +43,7 @@ from ._langgraph_shape import node_agent
 from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
 from ._logfire import rendered_name
 from ._map_span import map_span
+from ._otlp_shapes import json_type
 from ._parquet_rows import DamagedRows, has_span_ids, is_parquet, rows
 from ._span_holders import WRAPPERS, span_lists
 from ._span_outcome import ended_well, recorded_failure
@@ -124,6 +125,18 @@ def _links(value: Any) -> list[tuple[str, str, dict[str, Any]]]:
     return out
 
 
+def _time_ns(value: Any, what: str) -> int | None:
+    """A span's time in nanoseconds (epoch number or ISO text); a value that is no time, or out of the store's
+    range, a BadSpan naming the field (it was "ValueError: Invalid isoformat string: 'soon'")."""
+    try:
+        return checked_ns(epoch_or_iso_ns(value), what)
+    except (ValueError, TypeError, OverflowError) as exc:
+        text = str(exc)
+        raise BadSpan(
+            text if text.startswith(what) else f"{what} {str(value)[:40]!r} is no time ({text})"
+        ) from None
+
+
 def stage_span(
     stage: Stage,
     sink: StepSink,
@@ -164,8 +177,7 @@ def stage_span(
         if name is not None and not isinstance(name, str):
             raise BadSpan(f"span name is a {type(name).__name__}")
         name = rendered_name(name, attrs)
-        start_ns = checked_ns(epoch_or_iso_ns(start), "start time")
-        end_ns = checked_ns(epoch_or_iso_ns(end), "end time")
+        start_ns, end_ns = _time_ns(start, "start time"), _time_ns(end, "end time")
         if end_ns is None and start_ns is not None and duration_ms is not None:
             end_ns = start_ns + int(round(duration_ms * 1e6))
         code = status_of(status)
@@ -324,7 +336,7 @@ class OpenInferenceJsonl(Adapter):
         trace: str | None = None,
     ) -> None:
         if not isinstance(rec, dict):
-            stage.reject(line=line, reason=f"record is a JSON {type(rec).__name__}, not an object", raw=rec)
+            stage.reject(line=line, reason=f"record is a JSON {json_type(rec)}, not an object", raw=rec)
             return
         deep = depth_error(rec, raw)
         if deep is not None:

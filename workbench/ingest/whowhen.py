@@ -40,6 +40,7 @@ from ._depth import deeper_than, depth_error
 from ._documents import iter_json
 from ._fields import _describe
 from ._jsonio import read_bytes
+from ._otlp_shapes import json_type
 
 _SPEAKER = re.compile(r"^(?P<agent>[^()]*?)\s*\((?P<note>[^()]*)\)\s*$")
 _EXIT = re.compile(
@@ -59,6 +60,20 @@ _EXECUTOR_SHAPE = re.compile(
 )
 _HUMANS = frozenset({"human", "user"})
 _SUBSETS = {"algorithmgenerated": "Algorithm-Generated", "handcrafted": "Hand-Crafted"}
+
+
+def _content_problem(turn: dict) -> str:
+    """Why a turn's content is no text, in JSON's terms (it said "content is NoneType" of a turn without one)."""
+    if "content" not in turn:
+        return f"no content (keys: {', '.join(map(str, list(turn)[:5]))})"
+    content = turn["content"]
+    what = {
+        dict: "an object",
+        list: "an array of other than strings",
+        type(None): "null",
+        bool: "a boolean",
+    }.get(type(content), "a number")
+    return f"content is {what}, not a string or a list of strings"
 
 
 def subset_of(path: Path) -> str | None:
@@ -204,7 +219,7 @@ def stage_record(rec: Any, line: int, stage: Stage, subset: str | None = None, r
     if not isinstance(rec, dict):
         stage.reject(
             line=line,
-            reason=f"record is a JSON {type(rec).__name__}, not an object",
+            reason=f"record is a JSON {json_type(rec)}, not an object",
             raw=raw if raw is not None else rec,
         )
         return
@@ -254,7 +269,7 @@ def stage_record(rec: Any, line: int, stage: Stage, subset: str | None = None, r
             reason = f"turn {i}: {depth_error(turn)}"
             turn = None  # its text cannot be written out either
         elif turn_text(turn.get("content")) is None:
-            reason = f"turn {i}: content is {type(turn.get('content')).__name__}, not a string or a list of strings"
+            reason = f"turn {i}: {_content_problem(turn)}"
         elif isinstance(speakers[i], ValueError):
             reason = f"turn {i} {speakers[i]}"
         else:
