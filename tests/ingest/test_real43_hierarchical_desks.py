@@ -45,12 +45,13 @@ FILES = {
     "ma_ok": "mastra/answered_ok",
     "ma_retried": "mastra/price_error_retried",
     "ma_pingpong": "mastra/verifier_pingpong",
+    "ma_flow": "mastra/workflow_price_error_retried",
 }
 
 
 @pytest.fixture(scope="module")
 def desks() -> tuple[wb.Workspace, dict[str, str], dict]:
-    """The seventeen runs in one store, detected and attributed as ``workbench investigate`` does, and its verdicts."""
+    """The eighteen runs in one store, detected and attributed as ``workbench investigate`` does, and its verdicts."""
     files = {name: FIXTURES / f"{stem}.otlp.jsonl.gz" for name, stem in FILES.items()}
     ws, runs = desk_store(
         files, failed=("as_retried", "as_pingpong", "gp_stuck", "ma_retried", "ma_pingpong")
@@ -455,6 +456,35 @@ def test_a_mastra_verifier_rejecting_every_quote_is_a_ping_pong_blamed_on_the_ve
     assert "planner and verifier handed the work back and forth" in found[1][4]
     v = verdicts[run]
     assert v["culprit"].startswith("verifier ") and v["step"] == _model_calls(ws, run, "verifier")[0]
+
+
+def test_a_mastra_workflow_of_two_agents_is_its_steps_and_the_price_made_up_the_pricers(desks) -> None:
+    """A workflow (the pricer's step, a map, the writer's step) whose pricer states 12.40 after get_price threw three
+    times: the workflow and its steps act for no agent, each agent's run is under its step."""
+    ws, runs, verdicts = desks
+    run = runs["ma_flow"]
+    assert ws.sql(
+        "SELECT name, kind, agent, depth FROM steps WHERE run_id = ? AND (depth <= 1 OR kind = 'agent') ORDER BY seq",
+        [run],
+    ).fetchall() == [
+        ("invoke_workflow quote-workflow", "chain", None, 0),
+        ("workflow_step pricer", "chain", None, 1),
+        ("invoke_agent pricer", "agent", "pricer", 2),
+        ("workflow_step mapping_quote-workflow_0", "chain", None, 1),
+        ("workflow_step writer", "chain", None, 1),
+        ("invoke_agent writer", "agent", "writer", 2),
+    ]
+    ((first,),) = ws.sql(
+        "SELECT step_id FROM steps WHERE run_id = ? AND status = 'error' ORDER BY seq LIMIT 1", [run]
+    ).fetchall()
+    stated = _model_calls(ws, run, "pricer")[-1]
+    assert [f[:4] for f in _findings(ws, run)] == [
+        ("cascade", "critical", "pricer", stated),
+        ("retry", "warning", "pricer", first),
+        ("silent_failure", "critical", "pricer", stated),
+    ]
+    v = verdicts[run]
+    assert v["culprit"].startswith("pricer ") and v["step"] == first
 
 
 def _block(text: str, **more: object) -> dict:
