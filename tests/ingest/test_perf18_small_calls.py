@@ -19,6 +19,7 @@ from workbench.ingest import (
     _json_escapes,
     _jsonio,
     _links,
+    _mastra_inputs,
     _mcp_served,
     _message_tools,
     _same_call,
@@ -290,6 +291,7 @@ def _own_answer(con: duckdb.DuckDBPyConnection, fact: str) -> bool:
         "small_times": lambda c: _time_units.scale_integer_units(c, {}),
         "haystack": _haystack_spans.haystack_spans,
         "agentchat_tools": _agentchat_tool_errors.agentchat_tool_errors,
+        "mastra_steps": _mastra_inputs.mastra_inputs,
         "created_agents": lambda c: _links.join_linked_runs(c, [], staged=False),
     }[fact]
     try:
@@ -370,6 +372,7 @@ def test_each_steps_own_test_is_its_stage_fact() -> None:
             },
         ],
         "created_agents": [{**plain, "kind": "agent", "name": "create_agent a"}],
+        "mastra_steps": [{**plain, "kind": "chain", "attributes": '{"mastra.span.type":"model_step"}'}],
     }
     create_stage_tables(con)
     held, owned = set(), set()

@@ -232,3 +232,52 @@ def test_mastra_findings_name_the_writer_at_its_model_call(ws: wb.Workspace) -> 
     silent = f[f.detector == "silent_failure"]
     assert list(silent.agent) == ["writer"] and "14.20" in silent.detail.iloc[0]
     assert "00000000000000c5" not in silent.detail.iloc[0]  # (not the chunk)
+
+
+def test_mastra_result_placeholders_and_sub_agent_results() -> None:
+    """What is read as the tool results a Mastra step's preview stands for (real56), and as a sub-agent's answer;
+    what is left as written."""
+    from workbench.ingest._mastra import subagent_result
+    from workbench.ingest._mastra_inputs import filled
+
+    def msgs(*tool_contents: str) -> str:
+        out = [{"role": "user", "content": "Price 10 widgets."}]
+        for c in tool_contents:
+            out += [{"role": "assistant", "content": "[tool: t]"}, {"role": "tool", "content": c}]
+        return json.dumps(out)
+
+    price = {"tool": "get_price", "text": "widget: 14.20 USD each"}
+    ship = {"tool": "get_shipping", "text": "carrier: 25.00 USD"}
+    tools = lambda text: [m["content"] for m in json.loads(text) if m["role"] == "tool"]  # noqa: E731
+    # one placeholder a step; two calls of one step in one message; the last messages are the loop's own
+    given = filled(
+        msgs("[tool-result: get_price]", "[tool-result: get_price][tool-result: get_shipping]"),
+        [[price], [price, ship]],
+    )
+    assert tools(given) == [price["text"], f"{price['text']}\n{ship['text']}"]
+    # an earlier conversation's message (memory) before the loop's: left as written
+    assert tools(
+        filled(msgs("[tool-result: get_price]", "[tool-result: get_price]"), [[ship | {"tool": "get_price"}]])
+    ) == [
+        "[tool-result: get_price]",
+        ship["text"],
+    ]
+    for kept in (
+        (msgs("[tool-result: get_price]"), [[ship]]),  # another tool than the step called
+        (msgs("[tool-result: get_price] and more"), [[price]]),  # not only placeholders
+        (msgs("the tool's own text"), [[price]]),  # a result the tool shaped (a sub-agent's)
+        (msgs("[tool-result: get_price]"), [[price | {"text": None}]]),  # a call with no output nor error
+        (msgs("[tool-result: get_price]"), []),  # no earlier call
+        ("[tool-result: get_price]", [[price]]),  # not a message list
+    ):
+        assert filled(*kept) is None, kept
+    result = {
+        "text": "Shipping: 25.00 USD.",
+        "subAgentThreadId": "t1",
+        "subAgentResourceId": "r1",
+        "subAgentToolResults": [],
+    }
+    assert subagent_result(json.dumps(result)) == "Shipping: 25.00 USD."
+    assert subagent_result(json.dumps({**result, "other": 1})) is None
+    assert subagent_result(json.dumps({"text": "Shipping: 25.00 USD."})) is None
+    assert subagent_result("Shipping: 25.00 USD.") is None

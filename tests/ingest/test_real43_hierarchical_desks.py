@@ -6,7 +6,9 @@ workers through the "Delegate work to coworker" / "Ask question to coworker" too
 ``can_handoff_to`` (OpenInference). ``fixtures/agentscope/`` (real55): an AgentScope 2.0 ``TeamPipeline``, a planner
 assigning a pricer, a shipper and a verifier through AgentScope's ``TeamAssign`` tool, and a ``GoalPipeline``, a
 quoter and an auditor in a loop until the auditor passes the quote (AgentScope's own tracing); its runs report no
-outcome, the faulty ones labelled failed as their user would. Each README says what was planted
+outcome, the faulty ones labelled failed as their user would. ``fixtures/mastra/`` (real56): a Mastra supervisor
+agent (``@mastra/core`` 1.71) calling its sub-agents as tools, traced by Mastra's own observability through
+``@mastra/otel-exporter``; its runs report success (the supervisor's span OK), the faulty ones labelled failed. Each README says what was planted
 in each run and which agent and step a right verdict names.
 """
 
@@ -40,14 +42,20 @@ FILES = {
     "gp_ok": "agentscope/goal_ok",
     "gp_stuck": "agentscope/goal_stuck",
     "gp_fixed": "agentscope/goal_fixed",
+    "ma_ok": "mastra/answered_ok",
+    "ma_retried": "mastra/price_error_retried",
+    "ma_pingpong": "mastra/verifier_pingpong",
+    "ma_flow": "mastra/workflow_price_error_retried",
 }
 
 
 @pytest.fixture(scope="module")
 def desks() -> tuple[wb.Workspace, dict[str, str], dict]:
-    """The fourteen runs in one store, detected and attributed as ``workbench investigate`` does, and its verdicts."""
+    """The eighteen runs in one store, detected and attributed as ``workbench investigate`` does, and its verdicts."""
     files = {name: FIXTURES / f"{stem}.otlp.jsonl.gz" for name, stem in FILES.items()}
-    ws, runs = desk_store(files, failed=("as_retried", "as_pingpong", "gp_stuck"))
+    ws, runs = desk_store(
+        files, failed=("as_retried", "as_pingpong", "gp_stuck", "ma_retried", "ma_pingpong")
+    )
     table = investigate_table(ws, None)
     return ws, runs, {row["run"]: row for row in table.to_dict("records")}
 
@@ -71,7 +79,7 @@ def _model_calls(ws: wb.Workspace, run: str, agent: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("run", ["crew_ok", "li_ok", "as_ok", "gp_ok"])
+@pytest.mark.parametrize("run", ["crew_ok", "li_ok", "as_ok", "gp_ok", "ma_ok"])
 def test_the_clean_runs_are_flagged_by_nothing(desks, run) -> None:
     ws, runs, verdicts = desks
     assert _findings(ws, runs[run]) == []
@@ -344,6 +352,144 @@ def test_an_executor_making_its_report_again_unchanged_after_a_fail_is_the_culpr
     assert (
         v["culprit"].startswith("quoter ") and v["step"] == quoter[3]
     )  # (its report again after the first fail)
+
+
+def test_a_mastra_supervisor_is_its_sub_agents_under_its_calls_of_them(desks) -> None:
+    """The supervisor calls each sub-agent as a tool (``agent-<name>``), the sub-agent's run under the call; the
+    call's result is read as the sub-agent's answer (Mastra's result, with a new thread id each call, kept beside).
+    The model call that worked 142.00 out of the price list's 14.20 was given that result: Mastra writes the
+    request's messages only on the step above the call, a tool's result as "[tool-result: get_price]" (read so, the
+    clean run was a critical silent failure for a 142.00 made up by the pricer)."""
+    ws, runs, _ = desks
+    run = runs["ma_ok"]
+    assert ws.sql(
+        "SELECT s.agent, s.depth, p.tool FROM steps s LEFT JOIN steps p ON p.run_id = s.run_id "
+        "AND p.step_id = s.parent_id WHERE s.run_id = ? AND s.kind = 'agent' ORDER BY s.seq",
+        [run],
+    ).fetchall() == [
+        ("planner", 0, None),
+        ("pricer", 4, "agent-pricer"),
+        ("shipper", 4, "agent-shipper"),
+        ("verifier", 4, "agent-verifier"),
+    ]
+    assert ws.sql(
+        "SELECT agent, count(*), sum(tokens_in), sum(tokens_out) FROM steps WHERE run_id = ? AND kind = 'llm' "
+        "GROUP BY agent ORDER BY agent",
+        [run],
+    ).fetchall() == [
+        ("planner", 4, 340, 66),
+        ("pricer", 2, 170, 45),
+        ("shipper", 2, 170, 45),
+        ("verifier", 1, 76, 18),
+    ]
+    check = "Check the quote: 10 widgets 142.00 USD plus shipping 25.00 USD, total 167.00 USD."
+    assert _tool_calls(ws, run) == [
+        (
+            "planner",
+            "agent-pricer",
+            '{"prompt":"Price 10 widgets."}',
+            "10 widgets at 14.20 USD each, 142.00 USD in all.",
+            "ok",
+            None,
+        ),
+        ("pricer", "get_price", '{"item":"widget"}', "widget: 14.20 USD each", "ok", None),
+        (
+            "planner",
+            "agent-shipper",
+            '{"prompt":"Shipping for 10 widgets."}',
+            "Shipping: 25.00 USD.",
+            "ok",
+            None,
+        ),
+        ("shipper", "get_shipping", '{"item":"widget","quantity":10}', "carrier: 25.00 USD", "ok", None),
+        (
+            "planner",
+            "agent-verifier",
+            json.dumps({"prompt": check}, separators=(",", ":")),
+            "APPROVED: the total adds up.",
+            "ok",
+            None,
+        ),
+    ]
+    ((kept,),) = ws.sql(
+        "SELECT attributes FROM steps WHERE run_id = ? AND tool = 'agent-pricer'", [run]
+    ).fetchall()
+    assert "subAgentThreadId" in json.loads(kept)["gen_ai.tool.call.result"]  # (the whole kept beside)
+    stated = ws.sql(
+        "SELECT s.kind, s.input, p.input FROM steps s JOIN steps p ON p.run_id = s.run_id AND p.step_id = s.parent_id "
+        "WHERE s.run_id = ? AND s.agent = 'pricer' AND s.kind = 'llm' AND contains(s.output, '142.00')",
+        [run],
+    ).fetchall()
+    assert len(stated) == 1 and stated[0][1] == stated[0][2]  # (the call given its step's messages)
+    assert json.loads(stated[0][1])[-1] == {"role": "tool", "content": "widget: 14.20 USD each"}
+
+
+def test_a_mastra_tool_error_retried_and_the_price_after_it_are_the_pricers(desks) -> None:
+    """get_price throws three times (the pricer asks again each time); its model then states 12.40, which the
+    supervisor quotes. The call stating it was handed the three errors, nothing with 12.40 in it."""
+    ws, runs, verdicts = desks
+    run = runs["ma_retried"]
+    calls = _tool_calls(ws, run)
+    failed_call = ("pricer", "get_price", '{"item":"widget"}', None, "error", "price feed timeout")
+    assert calls[1:4] == [failed_call] * 3
+    ((first,),) = ws.sql(
+        "SELECT step_id FROM steps WHERE run_id = ? AND status = 'error' ORDER BY seq LIMIT 1", [run]
+    ).fetchall()
+    stated = _model_calls(ws, run, "pricer")[-1]
+    assert [f[:4] for f in _findings(ws, run)] == [
+        ("cascade", "critical", "pricer", stated),
+        ("retry", "warning", "pricer", first),
+        ("silent_failure", "critical", "pricer", stated),
+    ]
+    ((given,),) = ws.sql("SELECT input FROM steps WHERE step_id = ? AND run_id = ?", [stated, run]).fetchall()
+    assert [m["content"] for m in json.loads(given) if m["role"] == "tool"] == ["price feed timeout"] * 3
+    v = verdicts[run]
+    assert v["culprit"].startswith("pricer ") and v["step"] == first
+
+
+def test_a_mastra_verifier_rejecting_every_quote_is_a_ping_pong_blamed_on_the_verifier(desks) -> None:
+    """The verifier rejects each quote ("no tax line"); the supervisor sends the same quote back four times, then
+    gives up. Each call's result held a new thread id: read whole, each rejection was a new result, no bounce."""
+    ws, runs, verdicts = desks
+    run = runs["ma_pingpong"]
+    found = _findings(ws, run)
+    assert [f[:3] for f in found] == [
+        ("loop", "critical", "planner"),
+        ("ping_pong", "critical", "planner"),
+        ("repeated_reply", "warning", "verifier"),
+    ]
+    assert "planner and verifier handed the work back and forth" in found[1][4]
+    v = verdicts[run]
+    assert v["culprit"].startswith("verifier ") and v["step"] == _model_calls(ws, run, "verifier")[0]
+
+
+def test_a_mastra_workflow_of_two_agents_is_its_steps_and_the_price_made_up_the_pricers(desks) -> None:
+    """A workflow (the pricer's step, a map, the writer's step) whose pricer states 12.40 after get_price threw three
+    times: the workflow and its steps act for no agent, each agent's run is under its step."""
+    ws, runs, verdicts = desks
+    run = runs["ma_flow"]
+    assert ws.sql(
+        "SELECT name, kind, agent, depth FROM steps WHERE run_id = ? AND (depth <= 1 OR kind = 'agent') ORDER BY seq",
+        [run],
+    ).fetchall() == [
+        ("invoke_workflow quote-workflow", "chain", None, 0),
+        ("workflow_step pricer", "chain", None, 1),
+        ("invoke_agent pricer", "agent", "pricer", 2),
+        ("workflow_step mapping_quote-workflow_0", "chain", None, 1),
+        ("workflow_step writer", "chain", None, 1),
+        ("invoke_agent writer", "agent", "writer", 2),
+    ]
+    ((first,),) = ws.sql(
+        "SELECT step_id FROM steps WHERE run_id = ? AND status = 'error' ORDER BY seq LIMIT 1", [run]
+    ).fetchall()
+    stated = _model_calls(ws, run, "pricer")[-1]
+    assert [f[:4] for f in _findings(ws, run)] == [
+        ("cascade", "critical", "pricer", stated),
+        ("retry", "warning", "pricer", first),
+        ("silent_failure", "critical", "pricer", stated),
+    ]
+    v = verdicts[run]
+    assert v["culprit"].startswith("pricer ") and v["step"] == first
 
 
 def _block(text: str, **more: object) -> dict:

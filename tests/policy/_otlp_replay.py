@@ -6,6 +6,7 @@ openai-agents sets them all when the span ends) or a set of keys."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -62,7 +63,11 @@ def _hex_ids(sp: dict[str, Any]) -> dict[str, Any]:
 def spans_of(path: Path) -> list[tuple[dict[str, Any], str | None, dict[str, Any]]]:
     """(resource attributes, scope name, span) for every span of the file."""
     out = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+    raw = Path(path).read_bytes()
+    text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode(
+        "utf-8"
+    )  # (a gzipped capture too)
+    for line in text.splitlines():
         if not line.strip():
             continue
         doc = json.loads(line)

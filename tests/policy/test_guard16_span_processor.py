@@ -461,6 +461,8 @@ def test_measured_peaks_read_the_run_as_the_backtest_does(tmp_path: Path) -> Non
 FIXTURES = Path(__file__).resolve().parents[1] / "ingest" / "fixtures"
 # Real framework runs checked in beside the readers' tests (each directory's README says how it was made)
 REAL = sorted(str(p.relative_to(FIXTURES)) for p in FIXTURES.glob("*/*.otlp.jsonl"))
+# ... and Mastra's gzipped captures (real56: a supervisor's sub-agents, a retried tool error, a ping-pong)
+REAL += sorted(str(p.relative_to(FIXTURES)) for p in FIXTURES.glob("mastra/*.otlp.jsonl.gz"))
 # (ADK 2.x's legacy schema writes one model call twice, call_llm around generate_content: the store keeps the call
 # as one step under call_llm's id, store/sql/same_call_llm.sql, and the guard judges the inner span with its parent,
 # naming call_llm's id too: test_guard16_same_call.py)

@@ -33,6 +33,7 @@ from ._jsonio import compression_of, read_head
 from ._kept_marks import drop_changed_marks, marks_before
 from ._label_runs import labelled_runs_without_steps, said
 from ._links import join_linked_runs, keep_linked_roots, move_stored_runs
+from ._mastra_inputs import mastra_inputs
 from ._mcp_served import fold_served_calls, fold_stored_served_calls
 from ._memory_setting import memory_limit_shown, restore_memory_limit
 from ._message_tools import stage_message_tools
@@ -630,6 +631,8 @@ def _run_ingest(
         if not facts.nothing_for("agentchat_tools") and agentchat_tool_errors(
             con, facts.answer("agentchat_tools")
         ):
+            facts.changed()
+        if not facts.nothing_for("mastra_steps") and mastra_inputs(con, facts.answer("mastra_steps")):
             facts.changed()
         if not facts.nothing_for("nameless"):
             stage.unnamed = keep_unnamed(

@@ -38,7 +38,7 @@ from ._logfire import TEMPLATE as LOGFIRE_TEMPLATE
 from ._logfire import instrumented_call_attributes
 from ._logfire_agents import openai_agents_attributes
 from ._mastra import TYPE as MASTRA_TYPE
-from ._mastra import mastra_attributes
+from ._mastra import mastra_attributes, subagent_result
 from ._mlflow import SPAN_TYPE as MLFLOW_SPAN_TYPE
 from ._mlflow import mlflow_attributes
 from ._smolagents_stream import stream_answer
@@ -145,6 +145,8 @@ def map_span(
     elif kind == "tool" and (response := tool_response(out)) is not None:
         rest[_output_key(attrs) or "output.value"], (out, failed) = out, response  # AgentScope's, likewise
         out = structured_output(tool, inp, out, failed)
+    elif kind == "tool" and (answer := subagent_result(out)) is not None:
+        rest[_output_key(attrs) or "output.value"], out = out, answer  # Mastra's sub-agent call, likewise
     reflected = reflected_failure(out) if kind == "tool" and not failed else None
     if reflected is not None:  # ADK's ReflectAndRetryToolPlugin: likewise
         failed = True

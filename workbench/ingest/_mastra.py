@@ -7,6 +7,13 @@ Mastra names what a span is in ``mastra.span.type`` (``agent_run``, ``model_infe
 (``workflow_step``, ``model_generation``, ``agent_step``, ``model_chunk``) and the text in
 ``mastra.<type>.input`` / ``mastra.<type>.output`` (a string as given, anything else JSON). Unread, those
 steps (the agents' runs among them) had no text and most were of kind ``other``.
+
+A supervisor agent's sub-agents (``new Agent({agents: {...}})``) are tools of it named ``agent-<key>``; such a
+call's result is ``{"text": <the sub-agent's answer>, "subAgentThreadId": <a new id each call>,
+"subAgentResourceId": …, "subAgentToolResults": [...]}``, read as the answer's text (the whole kept among the
+step's attributes): read whole, each answer was a new result for its new thread id, so a supervisor sending the
+same work back to a sub-agent that answered the same each time was making headway (no ping-pong), and the ids were
+figures the answer stated.
 """
 
 from __future__ import annotations
@@ -34,6 +41,22 @@ _ANSWERS = {"agent_run", "model_generation", "model_step"}
 # A streamed piece of the model call it is under: its text is that call's, and read as this step's output
 # the piece would be the first to state what the model said.
 _UNREAD = {"model_chunk"}
+
+
+# The keys of a sub-agent tool's result besides the answer (``subAgentThreadId`` marks one)
+_SUBAGENT_KEYS = frozenset({"text", "subAgentThreadId", "subAgentResourceId", "subAgentToolResults"})
+
+
+def subagent_result(output: Any) -> str | None:
+    """The answer of a sub-agent called as a tool, from the result Mastra writes (see the module docstring); None
+    for any other output."""
+    if not isinstance(output, str) or '"subAgentThreadId"' not in output:
+        return None
+    doc = json_or_text(output)
+    if not isinstance(doc, dict) or "subAgentThreadId" not in doc or not set(doc) <= _SUBAGENT_KEYS:
+        return None
+    text = doc.get("text")
+    return text if isinstance(text, str) else None
 
 
 def _structured(value: Any) -> Any:

@@ -54,6 +54,10 @@ SELECT 1 FROM stage_steps WHERE contains(attributes, '"otel.links"');
 SELECT 1 FROM stage_steps
 WHERE kind = 'tool' AND status = 'ok' AND contains(attributes, '"openinference.instrumentation.autogen_agentchat"');
 
+-- [section mastra_steps]
+-- a Mastra model step (an agent_step span: _mastra_inputs.mastra_inputs fills its input and its model call's)
+SELECT 1 FROM stage_steps WHERE kind = 'chain' AND contains(attributes, '"mastra.span.type":"model_step"');
+
 -- [section created_agents]
 -- a root span creating an agent, as autogen-core writes each agent's when it is made, in a trace of its own
 -- (_links.created_agent_targets: the run it joins)
