@@ -135,6 +135,7 @@ def timeline_parts(
     # the moves as the marks read them, made once and given to the layer, which its layers read (each of them given
     # the frame, altair made its rows again for each); the columns no mark reads (a stack trace's text) left out
     moves = inline(data[[c for c in _DRAWN if c in data.columns]])
+    elided = _elided(data, untimed, clock)
     base = alt.Chart()
     # the legend lists the kinds of move drawn, each in its fixed colour: a Who&When chat (agent turns and
     # tool runs) listed eight kinds beside two; a kind the palette does not know is drawn as "other"
@@ -196,12 +197,22 @@ def timeline_parts(
         .encode(**channels(x=x, y=y, tooltip=["step_id:N", "agent:N", "name:N", "raised:N"]))
     )
     layers = [bars, cascade, errors]
+    if elided is not None:
+        # the stretches of a long run not shown, under the moves: shaded, how many moves each holds written in it
+        t = "Q" if untimed or clock is not None else "T"
+        gaps = alt.Chart(inline(elided))
+        layers[:0] = [
+            gaps.mark_rect(color="#9e9e9e", opacity=0.15).encode(
+                **channels(x=f"gap0:{t}", x2=f"gap1:{t}", tooltip=["said:N"])
+            ),
+            gaps.mark_text(
+                align="left", baseline="top", dx=3, dy=3, color="#616161", fontStyle="italic", clip=True
+            ).encode(**channels(x=f"gap0:{t}", y=alt.value(0), text="short:N", tooltip=["said:N"])),
+        ]
     if handoffs is not None and len(handoffs) and not untimed and _in_part(steps) and len(data):
-        # a run shown in part (its first moves): the hand-offs after the last move shown go too (drawn, a 4,999-step
-        # run's stretched the time axis over the whole run, its 2,000 moves shown in the first 40 % of it)
-        last = data["shown_end"].max()
-        t0, t1 = pd.to_datetime(handoffs["t0"]), pd.to_datetime(handoffs["t1"].fillna(handoffs["t0"]))
-        handoffs = handoffs[(t0 <= last) & (t1 <= last)]
+        # a run shown in part: the hand-offs outside the stretches shown go too (drawn, a 4,999-step run's stretched
+        # the time axis over the whole run, its first 2,000 moves shown in the first 40 % of it)
+        handoffs = handoffs[_within(handoffs, data)]
     if handoffs is not None and len(handoffs):
         if untimed:  # from the end of the source move to the start of the destination, in move order
             at = dict(zip(data["step_id"], data["x0"], strict=True))
@@ -271,8 +282,17 @@ def timeline_parts(
     )
     present = [c for c in ("confidence", "entropy") if c in data.columns]
     numeric_x = untimed or clock is not None
+    apart = (
+        elided is not None and "stretch" in data.columns
+    )  # (a line across an elided stretch joins moves apart)
     signals = data.melt(
-        id_vars=["step_id", "started_at", "agent", *(["x0"] if numeric_x else [])],
+        id_vars=[
+            "step_id",
+            "started_at",
+            "agent",
+            *(["x0"] if numeric_x else []),
+            *(["stretch"] if apart else []),
+        ],
         value_vars=present,
         var_name="signal",
         value_name="value",
@@ -317,6 +337,7 @@ def timeline_parts(
                     scale=alt.Scale(domain=["confidence", "entropy"], range=["#4c78a8", "#e15759"]),
                 ),
                 tooltip=["step_id:N", "agent:N", "signal:N", alt.Tooltip("value:Q", format=".3f")],
+                **({"detail": alt.Detail("stretch:N")} if apart else {}),
             )
         )
     )
@@ -345,8 +366,56 @@ def _with_param(chart: alt.LayerChart, param: alt.Parameter) -> alt.LayerChart:
 
 
 def _in_part(steps: pd.DataFrame) -> bool:
-    """Whether a :func:`timeline_data` frame holds a run's first moves only (its ``moves`` counts them all)."""
+    """Whether a :func:`timeline_data` frame holds part of a run's moves only (its ``moves`` counts them all)."""
     return "moves" in steps.columns and len(steps) > 0 and int(steps["moves"].iat[0]) > len(steps)
+
+
+def _within(handoffs: pd.DataFrame, data: pd.DataFrame) -> pd.Series:
+    """Which hand-offs start and end within one stretch of the moves shown (the first stretch open before, when it
+    starts the run; the last open after, when it ends it)."""
+    t0 = pd.to_datetime(handoffs["t0"])
+    t1 = pd.to_datetime(handoffs["t1"].fillna(handoffs["t0"]))
+    part = data["stretch"] if "stretch" in data.columns else pd.Series(0, index=data.index)
+    keep = pd.Series(False, index=handoffs.index)
+    total = int(data["moves"].iat[0])
+    for _, moves in data.groupby(part):
+        lo, hi = pd.to_datetime(moves["started_at"]).min(), moves["shown_end"].max()
+        if "move" not in moves.columns or int(moves["move"].min()) == 1:
+            lo = pd.Timestamp.min.tz_localize(lo.tz) if lo.tz is not None else pd.Timestamp.min
+        if "move" in moves.columns and int(moves["move"].max()) == total:
+            hi = pd.Timestamp.max.tz_localize(hi.tz) if hi.tz is not None else pd.Timestamp.max
+        keep |= (t0 >= lo) & (t0 <= hi) & (t1 >= lo) & (t1 <= hi)
+    return keep
+
+
+def _elided(data: pd.DataFrame, untimed: bool, clock: tuple | None) -> pd.DataFrame | None:
+    """The stretches of a run left out of a :func:`timeline_data` frame, in the x axis' units: from the first move
+    left out (gap0) to the next move shown (gap1), with what to say of them. None when nothing is left out."""
+    if "elided_before" not in data.columns:
+        return None
+    rows = data[data["elided_before"] > 0]
+    if untimed:
+        start, end = rows["elided_seq"] if "elided_seq" in rows else None, rows["x0"]
+    elif clock is None:
+        start, end = rows["elided_since"], pd.to_datetime(rows["started_at"])
+    else:
+        start, end = _since(rows["elided_since"], clock[0], clock[1]), rows["x0"]
+    if start is None or rows.empty:
+        return None
+    count = rows["elided_before"].astype(int)
+    first = rows["move"].astype(int) - count
+    frame = pd.DataFrame(
+        {
+            "gap0": start.to_numpy(),
+            "gap1": end.to_numpy(),
+            "short": [f"⋯ {c:,} moves not shown" for c in count.tolist()],
+            "said": [
+                f"moves {a:,}–{a + c - 1:,} not shown: pick them in the step list"
+                for a, c in zip(first.tolist(), count.tolist(), strict=True)
+            ],
+        }
+    ).dropna(subset=["gap0", "gap1"])
+    return None if frame.empty else frame
 
 
 def _first_line(text: object, limit: int = 160) -> str | None:
