@@ -94,6 +94,9 @@ def test_the_explorer_says_when_it_shows_part_of_a_run(tmp_path: Path) -> None:
     # the timeline draws the moves the step list holds, the decisive step among them
     drawn = [rows for rows in ex.timeline.spec["datasets"].values() if rows and "kind" in rows[0]]
     assert {r["step_id"] for r in drawn[0]} == set(moves) and decisive in moves
+    # ... and shades the stretch left out, saying how many moves it holds
+    bands = [rows for rows in ex.timeline.spec["datasets"].values() if rows and "short" in rows[0]]
+    assert [r["short"] for r in bands[0]] == ["⋯ 100 moves not shown"]
     # a move left out, asked for (from code, or its "⋯" line): the stretches shown move to it
     ex.select_step(f"{10 + 3 * 75 + 1:016x}")  # move 151
     assert ex.step.value == f"{10 + 3 * 75 + 1:016x}" and "moves 1–" in ex.header.value
