@@ -19,6 +19,7 @@ from ._data import raised
 from ._lanes import fixed_axis as _fixed_axis
 from ._lanes import lane_names as _lane_names
 from ._values import inline
+from ._windows import elided_spans, since_start, within_stretches
 
 # The columns of a move the lanes' marks read (encodings, filters, the zoom's field), and its real end
 _DRAWN = (
@@ -114,8 +115,8 @@ def timeline_parts(
             # run is drawn in ms or s from its start instead, its clock time in the axis title.
             origin, per_second, unit = clock
             data = data.assign(
-                x0=_since(data["started_at"], origin, per_second),
-                x1=_since(data["shown_end"], origin, per_second),
+                x0=since_start(data["started_at"], origin, per_second),
+                x1=since_start(data["shown_end"], origin, per_second),
             )
             since_title = f"{unit} from the run's start ({origin:%H:%M:%S})"
             x = alt.X(
@@ -135,7 +136,7 @@ def timeline_parts(
     # the moves as the marks read them, made once and given to the layer, which its layers read (each of them given
     # the frame, altair made its rows again for each); the columns no mark reads (a stack trace's text) left out
     moves = inline(data[[c for c in _DRAWN if c in data.columns]])
-    elided = _elided(data, untimed, clock)
+    elided = elided_spans(data, untimed, clock)
     base = alt.Chart()
     # the legend lists the kinds of move drawn, each in its fixed colour: a Who&When chat (agent turns and
     # tool runs) listed eight kinds beside two; a kind the palette does not know is drawn as "other"
@@ -212,7 +213,7 @@ def timeline_parts(
     if handoffs is not None and len(handoffs) and not untimed and _in_part(steps) and len(data):
         # a run shown in part: the hand-offs outside the stretches shown go too (drawn, a 4,999-step run's stretched
         # the time axis over the whole run, its first 2,000 moves shown in the first 40 % of it)
-        handoffs = handoffs[_within(handoffs, data)]
+        handoffs = handoffs[within_stretches(handoffs, data)]
     if handoffs is not None and len(handoffs):
         if untimed:  # from the end of the source move to the start of the destination, in move order
             at = dict(zip(data["step_id"], data["x0"], strict=True))
@@ -222,8 +223,8 @@ def timeline_parts(
             hand, t = handoffs.assign(t1=handoffs["t1"].fillna(handoffs["t0"])), "T"
         else:
             hand = handoffs.assign(
-                t0=_since(handoffs["t0"], origin, per_second),
-                t1=_since(handoffs["t1"].fillna(handoffs["t0"]), origin, per_second),
+                t0=since_start(handoffs["t0"], origin, per_second),
+                t1=since_start(handoffs["t1"].fillna(handoffs["t0"]), origin, per_second),
             )
             hand, t = hand.dropna(subset=["t0", "t1"]), "Q"
         hand = inline(hand)
@@ -370,54 +371,6 @@ def _in_part(steps: pd.DataFrame) -> bool:
     return "moves" in steps.columns and len(steps) > 0 and int(steps["moves"].iat[0]) > len(steps)
 
 
-def _within(handoffs: pd.DataFrame, data: pd.DataFrame) -> pd.Series:
-    """Which hand-offs start and end within one stretch of the moves shown (the first stretch open before, when it
-    starts the run; the last open after, when it ends it)."""
-    t0 = pd.to_datetime(handoffs["t0"])
-    t1 = pd.to_datetime(handoffs["t1"].fillna(handoffs["t0"]))
-    part = data["stretch"] if "stretch" in data.columns else pd.Series(0, index=data.index)
-    keep = pd.Series(False, index=handoffs.index)
-    total = int(data["moves"].iat[0])
-    for _, moves in data.groupby(part):
-        lo, hi = pd.to_datetime(moves["started_at"]).min(), moves["shown_end"].max()
-        if "move" not in moves.columns or int(moves["move"].min()) == 1:
-            lo = pd.Timestamp.min.tz_localize(lo.tz) if lo.tz is not None else pd.Timestamp.min
-        if "move" in moves.columns and int(moves["move"].max()) == total:
-            hi = pd.Timestamp.max.tz_localize(hi.tz) if hi.tz is not None else pd.Timestamp.max
-        keep |= (t0 >= lo) & (t0 <= hi) & (t1 >= lo) & (t1 <= hi)
-    return keep
-
-
-def _elided(data: pd.DataFrame, untimed: bool, clock: tuple | None) -> pd.DataFrame | None:
-    """The stretches of a run left out of a :func:`timeline_data` frame, in the x axis' units: from the first move
-    left out (gap0) to the next move shown (gap1), with what to say of them. None when nothing is left out."""
-    if "elided_before" not in data.columns:
-        return None
-    rows = data[data["elided_before"] > 0]
-    if untimed:
-        start, end = rows["elided_seq"] if "elided_seq" in rows else None, rows["x0"]
-    elif clock is None:
-        start, end = rows["elided_since"], pd.to_datetime(rows["started_at"])
-    else:
-        start, end = _since(rows["elided_since"], clock[0], clock[1]), rows["x0"]
-    if start is None or rows.empty:
-        return None
-    count = rows["elided_before"].astype(int)
-    first = rows["move"].astype(int) - count
-    frame = pd.DataFrame(
-        {
-            "gap0": start.to_numpy(),
-            "gap1": end.to_numpy(),
-            "short": [f"⋯ {c:,} moves not shown" for c in count.tolist()],
-            "said": [
-                f"moves {a:,}–{a + c - 1:,} not shown: pick them in the step list"
-                for a, c in zip(first.tolist(), count.tolist(), strict=True)
-            ],
-        }
-    ).dropna(subset=["gap0", "gap1"])
-    return None if frame.empty else frame
-
-
 def _first_line(text: object, limit: int = 160) -> str | None:
     if not isinstance(text, str) or not text.strip():
         return None
@@ -439,7 +392,3 @@ def _short_run_clock(start: pd.Series, end: pd.Series) -> tuple[pd.Timestamp, fl
     if span >= SHORT_RUN:
         return None
     return (origin, 1000.0, "ms") if span < pd.Timedelta(seconds=2) else (origin, 1.0, "s")
-
-
-def _since(t: pd.Series, origin: pd.Timestamp, per_second: float) -> pd.Series:
-    return (pd.to_datetime(t) - origin).dt.total_seconds() * per_second

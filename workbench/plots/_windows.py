@@ -88,3 +88,55 @@ def stretches(steps: pd.DataFrame) -> list[tuple[int, int]]:
     starts = np.concatenate([[numbers[0]], numbers[breaks + 1]])
     ends = np.concatenate([numbers[breaks], [numbers[-1]]])
     return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+def within_stretches(handoffs: pd.DataFrame, data: pd.DataFrame) -> pd.Series:
+    """Which hand-offs start and end within one stretch of the moves shown (the first stretch open before, when it
+    starts the run; the last open after, when it ends it)."""
+    t0 = pd.to_datetime(handoffs["t0"])
+    t1 = pd.to_datetime(handoffs["t1"].fillna(handoffs["t0"]))
+    part = data["stretch"] if "stretch" in data.columns else pd.Series(0, index=data.index)
+    keep = pd.Series(False, index=handoffs.index)
+    total = int(data["moves"].iat[0])
+    for _, moves in data.groupby(part):
+        lo, hi = pd.to_datetime(moves["started_at"]).min(), moves["shown_end"].max()
+        if "move" not in moves.columns or int(moves["move"].min()) == 1:
+            lo = pd.Timestamp.min.tz_localize(lo.tz) if lo.tz is not None else pd.Timestamp.min
+        if "move" in moves.columns and int(moves["move"].max()) == total:
+            hi = pd.Timestamp.max.tz_localize(hi.tz) if hi.tz is not None else pd.Timestamp.max
+        keep |= (t0 >= lo) & (t0 <= hi) & (t1 >= lo) & (t1 <= hi)
+    return keep
+
+
+def elided_spans(data: pd.DataFrame, untimed: bool, clock: tuple | None) -> pd.DataFrame | None:
+    """The stretches of a run left out of a :func:`timeline_data` frame, in the x axis' units: from the first move
+    left out (gap0) to the next move shown (gap1), with what to say of them. None when nothing is left out."""
+    if "elided_before" not in data.columns:
+        return None
+    rows = data[data["elided_before"] > 0]
+    if untimed:
+        start, end = rows["elided_seq"] if "elided_seq" in rows else None, rows["x0"]
+    elif clock is None:
+        start, end = rows["elided_since"], pd.to_datetime(rows["started_at"])
+    else:
+        start, end = since_start(rows["elided_since"], clock[0], clock[1]), rows["x0"]
+    if start is None or rows.empty:
+        return None
+    count = rows["elided_before"].astype(int)
+    first = rows["move"].astype(int) - count
+    frame = pd.DataFrame(
+        {
+            "gap0": start.to_numpy(),
+            "gap1": end.to_numpy(),
+            "short": [f"⋯ {c:,} moves not shown" for c in count.tolist()],
+            "said": [
+                f"moves {a:,}–{a + c - 1:,} not shown: pick them in the step list"
+                for a, c in zip(first.tolist(), count.tolist(), strict=True)
+            ],
+        }
+    ).dropna(subset=["gap0", "gap1"])
+    return None if frame.empty else frame
+
+
+def since_start(t: pd.Series, origin: pd.Timestamp, per_second: float) -> pd.Series:
+    return (pd.to_datetime(t) - origin).dt.total_seconds() * per_second
