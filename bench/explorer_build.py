@@ -19,7 +19,9 @@ the whole process, DuckDB's threads included: ``time.process_time``) and the pro
 * ``long run``: a store of one run of ``--steps`` steps (4,999: a coding agent's session), written as a native JSONL
   file and ingested, each build on a store of its own (its log-only verdict scored each time): four agents taking
   turns at LLM and tool calls under the run's root, 3 % of the tool calls raising, hand-off edges, logprobs, the run
-  failed. The explorer shows its first 2,000 moves;
+  failed. The explorer shows 2,000 of its moves (explore56: around its first error, flagged moves and end, then its
+  first moves);
+* ``very long run``: the same, ``--very-long`` steps (20,000);
 * ``deep chain``: a store of one OTLP trace of ``--steps`` + 1 spans each the parent of the next (attack55's
   case: every step a scope span but the last), each build on a store of its own; its outcome unknown, no verdict.
 
@@ -42,8 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _child_bench import figures, load, measure, table  # noqa: E402
 
-CASES = ("new store", "same store", "long run", "deep chain")
-LONG = ("long run", "deep chain")
+CASES = ("new store", "same store", "long run", "very long run", "deep chain")
+LONG = ("long run", "very long run", "deep chain")
 
 
 def _store(runs: int, path: Path | None = None):  # noqa: ANN202
@@ -140,8 +142,8 @@ def child(case: str, runs: int, n: int, steps: int) -> dict:
 
     path = None
     if case in LONG:
-        path = Path(tempfile.mkdtemp()) / ("long.jsonl" if case == "long run" else "deep.otlp.jsonl")
-        (_long_run if case == "long run" else _deep_chain)(path, steps)
+        path = Path(tempfile.mkdtemp()) / ("deep.otlp.jsonl" if case == "deep chain" else "long.jsonl")
+        (_deep_chain if case == "deep chain" else _long_run)(path, steps)
         IncidentExplorer(_store(2))  # (imports, the pretrained model's first load: not counted)
     ws = _store(runs, path)
     first = IncidentExplorer(ws)
@@ -155,8 +157,8 @@ def child(case: str, runs: int, n: int, steps: int) -> dict:
         assert ex.run_id == opened, (ex.run_id, opened)
         if case != "deep chain":
             assert "Log-only BlameModel" in ex.verdict.value, ex.verdict.value[:200]
-        if case == "long run":
-            assert f"the first 2,000 of {steps - 1:,}" in ex.header.value, ex.header.value[-300:]
+        if case in ("long run", "very long run"):  # (the baseline's header: "the first 2,000 of …")
+            assert f"2,000 of {steps - 1:,}" in ex.header.value, ex.header.value[-300:]
     return figures(cpu, opened=opened, moves=len(ex.steps))
 
 
@@ -167,6 +169,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=6)
     parser.add_argument("--n", type=int, default=7)
     parser.add_argument("--steps", type=int, default=4999)
+    parser.add_argument("--very-long", type=int, default=20000)
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=CASES)
     parser.add_argument("--baseline-python", default=None)
     parser.add_argument("--baseline-src", default=None)
@@ -180,12 +183,20 @@ def main() -> None:
         f"IncidentExplorer build, {args.runs} runs (long run, deep chain: {args.steps} steps), median of {args.n} "
         f"builds a case; load {load()}\nours {sys.executable}; baseline {baseline or '-'}\n"
     )
-    more = ["--runs", str(args.runs), "--n", str(args.n), "--steps", str(args.steps)]
+    more = ["--runs", str(args.runs), "--n", str(args.n)]
+
+    def steps(case: str) -> list[str]:
+        return ["--steps", str(args.very_long if case == "very long run" else args.steps)]
+
     table(
         "case",
         args.cases,
-        lambda case: measure(__file__, case, more),
-        (lambda case: measure(__file__, case, more, python=args.baseline_python, src=args.baseline_src))
+        lambda case: measure(__file__, case, more + steps(case)),
+        (
+            lambda case: measure(
+                __file__, case, more + steps(case), python=args.baseline_python, src=args.baseline_src
+            )
+        )
         if baseline
         else None,
         shown=[("moves shown", "moves")],

@@ -125,13 +125,14 @@ def test_an_otel_trace_gets_an_arrow_where_another_agent_takes_over(tmp_path: Pa
     assert hd["t0"].iat[0] < hd["t1"].iat[0]
     spec = plots.timeline(plots.timeline_data(ws, _TRACE), hd).to_dict()
     assert "strokeDash" in json.dumps(spec)  # the dashed arrow is drawn
-    # a run shown in part (its first moves, as the explorer shows a long run's): no arrow past the last move shown
-    # (a 4,999-step run's hand-offs stretched the time axis over the whole run, its moves in the first 40 % of it)
-    cut = plots.timeline(plots.timeline_data(ws, _TRACE, max_steps=2), hd).to_dict()
+    # a run shown in part (stretches of its moves, as the explorer shows a long run's): no arrow outside the stretches
+    # shown (a 4,999-step run's hand-offs stretched the time axis over the whole run, its moves in the first 40 % of
+    # it). Of 4 moves, 3 shown: the first two and the end, the hand-off from the 2nd to the 3rd left out with it ...
+    cut = plots.timeline(plots.timeline_data(ws, _TRACE, max_steps=3), hd).to_dict()
     assert "strokeDash" not in json.dumps(cut)
-    assert "strokeDash" in json.dumps(
-        plots.timeline(plots.timeline_data(ws, _TRACE, max_steps=3), hd).to_dict()
-    )
+    # ... and drawn where the moves around it are kept
+    kept = plots.timeline_data(ws, _TRACE, max_steps=3, around=["52eeee32e773591d", "cf6fbcacb7637649"])
+    assert "strokeDash" in json.dumps(plots.timeline(kept, hd).to_dict())
 
 
 def test_recorded_handoff_edges_are_kept_as_they_are(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
-"""The explorer on a run longer than its timeline. The timeline and the step list take a run's first 2,000
-moves (``max_moves``); a 1,200-turn openai-agents trace (2,400 moves) showed 2,000 of them with nothing saying the rest
-were left out, so a flagged or decisive step after them could not be found."""
+"""The explorer on a run longer than its timeline. The timeline and the step list take 2,000 of a run's moves
+(``max_moves``); a 1,200-turn openai-agents trace (2,400 moves) showed its first 2,000 with nothing saying the rest
+were left out, so a flagged or decisive step after them could not be found. Now the moves around the decisive step,
+the flagged ones, the first error and the run's end are kept, the stretches left out said."""
 
 from __future__ import annotations
 
@@ -73,13 +74,34 @@ def test_the_explorer_says_when_it_shows_part_of_a_run(tmp_path: Path) -> None:
     _reader_trace(tmp_path / "reader.otlp.jsonl", 150)
     ws = wb.open()
     ws.ingest(tmp_path / "reader.otlp.jsonl", progress=False)
+    # a replay verdict whose decisive step is move 241, past the first 200 moves (turn 120's generation)
+    decisive = f"{10 + 3 * 120 + 1:016x}"
+    ws.con.execute(
+        "INSERT INTO attributions (run_id, method, unit, target, value, params) "
+        "VALUES (?, 'shapley', 'verdict', 'Manual reader', 0.9, ?)",
+        [_TRACE, json.dumps({"decisive_step": decisive, "ambiguous": False})],
+    )
     ex = IncidentExplorer(ws, blame_model=None, max_moves=200)  # opens on the store's one run
-    assert ex.run_id == _TRACE and len(ex.step.options) == 200
+    moves = [v for t, v in ex.step.options if not t.startswith("⋯")]
+    assert ex.run_id == _TRACE and len(moves) == 200
+    # the moves around the decisive step and the run's end, then the first ones; the stretch left out is said
     text = re.sub(r"<[^>]+>", " ", ex.header.value)
-    assert "moves shown" in text and "the first 200 of 300 (timeline and step list)" in text
-    # the timeline draws the moves the step list holds
+    assert "moves shown" in text and "200 of 300 (timeline and step list): moves 1–115 · 216–300" in text
+    assert [t for t, _ in ex.step.options if t.startswith("⋯")] == [
+        "⋯ 100 moves not shown (116–215): pick to show them"
+    ]
+    assert ex.step.value == decisive  # the step panel opens on it
+    # the timeline draws the moves the step list holds, the decisive step among them
     drawn = [rows for rows in ex.timeline.spec["datasets"].values() if rows and "kind" in rows[0]]
-    assert {r["step_id"] for r in drawn[0]} == {v for _, v in ex.step.options}
+    assert {r["step_id"] for r in drawn[0]} == set(moves) and decisive in moves
+    # ... and shades the stretch left out, saying how many moves it holds
+    bands = [rows for rows in ex.timeline.spec["datasets"].values() if rows and "short" in rows[0]]
+    assert [r["short"] for r in bands[0]] == ["⋯ 100 moves not shown"]
+    # a move left out, asked for (from code, or its "⋯" line): the stretches shown move to it
+    ex.select_step(f"{10 + 3 * 75 + 1:016x}")  # move 151
+    assert ex.step.value == f"{10 + 3 * 75 + 1:016x}" and "moves 1–" in ex.header.value
+    drawn = [rows for rows in ex.timeline.spec["datasets"].values() if rows and "kind" in rows[0]]
+    assert f"{10 + 3 * 75 + 1:016x}" in {r["step_id"] for r in drawn[0]}
 
 
 def test_a_run_shown_whole_has_no_such_note(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ computed here in Python over each run's texts, after :func:`~._features.step_fea
 
 from __future__ import annotations
 
+import bisect
 import re
 
 import numpy as np
@@ -74,6 +75,7 @@ _RX = {k: re.compile(v) for k, v in _WORDS.items()}
 _FAIL = re.compile(r"(exitcode: [1-9]|execution failed|traceback|error|exception|failed|not found)")
 _NUM = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
 _WORD = re.compile(r"[a-z0-9]+")
+_WRONG = re.compile(r"(incorrect|wrong|mistake|discrepan|inaccura)")
 _FINAL_MOVES = 2  # the answer is stated in the last agent moves (the very last is often a bare "TERMINATE")
 _WINDOW = 64  # pairwise comparisons look this many moves away at most: linear time on long traces
 
@@ -204,20 +206,27 @@ def _run_features(
     if movers:
         f["final_origin_first"][movers[0]] = 1
     # Corrections that repeat a move's values; repetition.
-    corrective = (f["self_correct"] > 0) | np.array(
-        [bool(re.search(r"(incorrect|wrong|mistake|discrepan|inaccura)", t)) for t in low]
-    )
+    corrective = (f["self_correct"] > 0) | np.array([bool(_WRONG.search(t)) for t in low])
     words = [set(_WORD.findall(t)) for t in low]
+    # Only the corrective moves of the window are tried, and a union's size is counted, not made (|a| + |b| - |a & b|,
+    # the same integers, so the same ratios): on a 4,999-move run these two loops took ~0.3 CPU s of its verdict's ~1.6.
+    fixes = np.flatnonzero(corrective).tolist()
+    sizes = [len(w) for w in words]
     for i in range(n):
         own = nums[i] - task_nums
         if own:
-            f["corrected_later"][i] = sum(
-                1 for j in range(i + 1, min(n, i + 1 + _WINDOW)) if corrective[j] and own & nums[j]
-            )
+            lo = bisect.bisect_right(fixes, i)
+            hi = bisect.bisect_left(fixes, min(n, i + 1 + _WINDOW), lo)
+            f["corrected_later"][i] = sum(1 for j in fixes[lo:hi] if own & nums[j])
         best = 0.0
-        for j in range(max(0, i - _WINDOW), i):
-            if words[i] and words[j]:
-                best = max(best, len(words[i] & words[j]) / len(words[i] | words[j]))
+        mine, size = words[i], sizes[i]
+        if size:
+            for j in range(max(0, i - _WINDOW), i):
+                if sizes[j]:
+                    common = len(mine & words[j])
+                    ratio = common / (size + sizes[j] - common)
+                    if ratio > best:
+                        best = ratio
         f["max_sim_earlier"][i] = best
     if novelty == "run" and n:
         f["max_sim_earlier"][0] = np.nan  # nothing before the first move: unknown, not "like nothing"

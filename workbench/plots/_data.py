@@ -4,6 +4,7 @@ thousand marks, whatever the size of the store. Every value is a bound parameter
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -32,16 +33,27 @@ def _bins(bins: int) -> int:
     return bins
 
 
-def timeline_data(ws: Workspace, run_id: str, max_steps: int = MAX_STEPS) -> pd.DataFrame:
+def timeline_data(
+    ws: Workspace, run_id: str, max_steps: int = MAX_STEPS, around: Iterable[str] = ()
+) -> pd.DataFrame:
     """The moves of ``run_id`` in order with ``flagged`` / ``built_on_fault`` / ``detectors``
-    from the findings table (at most ``max_steps`` of them)."""
-    run_id = one_run_id(run_id, "timeline_data")
+    from the findings table, and ``move`` (the move's number in the run) and ``moves`` (the run's count).
+
+    At most ``max_steps`` of them: a longer run keeps the moves around the steps named in ``around`` (a verdict's
+    decisive step, the step looked at), its first error, its first flagged move and its end, then around its
+    other flagged moves, then its first moves; the row after each stretch left out says how many moves it holds
+    (``elided_before``) and which (``elided_from``, ``elided_since``, ``elided_seq``), and ``stretch`` numbers
+    the stretches kept. (A run's first moves alone hid a failure at move 4,800 of 5,000.)"""
+    from ._windows import shown_moves
+
+    return shown_moves(run_moves(ws, run_id, "timeline_data"), int(max_steps), around)
+
+
+def run_moves(ws: Workspace, run_id: str, caller: str = "run_moves") -> pd.DataFrame:
+    """Every move of ``run_id``, as :func:`timeline_data` reads them (a view keeps them to pick others from)."""
+    run_id = one_run_id(run_id, caller)
     # (a run id the store does not hold raises, as ws.steps does: a mistyped id drew an empty timeline)
-    return ws._of_known_run(
-        fetch_df(ws.con, _sql("timeline"), {"run_id": run_id, "max_steps": int(max_steps)}),
-        run_id,
-        "timeline_data",
-    )
+    return ws._of_known_run(fetch_df(ws.con, _sql("timeline"), {"run_id": run_id}), run_id, caller)
 
 
 def raised(steps: pd.DataFrame) -> pd.Series:

@@ -19,6 +19,7 @@ from ._data import raised
 from ._lanes import fixed_axis as _fixed_axis
 from ._lanes import lane_names as _lane_names
 from ._values import inline
+from ._windows import elided_spans, since_start, within_stretches
 
 # The columns of a move the lanes' marks read (encodings, filters, the zoom's field), and its real end
 _DRAWN = (
@@ -114,8 +115,8 @@ def timeline_parts(
             # run is drawn in ms or s from its start instead, its clock time in the axis title.
             origin, per_second, unit = clock
             data = data.assign(
-                x0=_since(data["started_at"], origin, per_second),
-                x1=_since(data["shown_end"], origin, per_second),
+                x0=since_start(data["started_at"], origin, per_second),
+                x1=since_start(data["shown_end"], origin, per_second),
             )
             since_title = f"{unit} from the run's start ({origin:%H:%M:%S})"
             x = alt.X(
@@ -135,6 +136,7 @@ def timeline_parts(
     # the moves as the marks read them, made once and given to the layer, which its layers read (each of them given
     # the frame, altair made its rows again for each); the columns no mark reads (a stack trace's text) left out
     moves = inline(data[[c for c in _DRAWN if c in data.columns]])
+    elided = elided_spans(data, untimed, clock)
     base = alt.Chart()
     # the legend lists the kinds of move drawn, each in its fixed colour: a Who&When chat (agent turns and
     # tool runs) listed eight kinds beside two; a kind the palette does not know is drawn as "other"
@@ -196,12 +198,22 @@ def timeline_parts(
         .encode(**channels(x=x, y=y, tooltip=["step_id:N", "agent:N", "name:N", "raised:N"]))
     )
     layers = [bars, cascade, errors]
+    if elided is not None:
+        # the stretches of a long run not shown, under the moves: shaded, how many moves each holds written in it
+        t = "Q" if untimed or clock is not None else "T"
+        gaps = alt.Chart(inline(elided))
+        layers[:0] = [
+            gaps.mark_rect(color="#9e9e9e", opacity=0.15).encode(
+                **channels(x=f"gap0:{t}", x2=f"gap1:{t}", tooltip=["said:N"])
+            ),
+            gaps.mark_text(
+                align="left", baseline="top", dx=3, dy=3, color="#616161", fontStyle="italic", clip=True
+            ).encode(**channels(x=f"gap0:{t}", y=alt.value(0), text="short:N", tooltip=["said:N"])),
+        ]
     if handoffs is not None and len(handoffs) and not untimed and _in_part(steps) and len(data):
-        # a run shown in part (its first moves): the hand-offs after the last move shown go too (drawn, a 4,999-step
-        # run's stretched the time axis over the whole run, its 2,000 moves shown in the first 40 % of it)
-        last = data["shown_end"].max()
-        t0, t1 = pd.to_datetime(handoffs["t0"]), pd.to_datetime(handoffs["t1"].fillna(handoffs["t0"]))
-        handoffs = handoffs[(t0 <= last) & (t1 <= last)]
+        # a run shown in part: the hand-offs outside the stretches shown go too (drawn, a 4,999-step run's stretched
+        # the time axis over the whole run, its first 2,000 moves shown in the first 40 % of it)
+        handoffs = handoffs[within_stretches(handoffs, data)]
     if handoffs is not None and len(handoffs):
         if untimed:  # from the end of the source move to the start of the destination, in move order
             at = dict(zip(data["step_id"], data["x0"], strict=True))
@@ -211,8 +223,8 @@ def timeline_parts(
             hand, t = handoffs.assign(t1=handoffs["t1"].fillna(handoffs["t0"])), "T"
         else:
             hand = handoffs.assign(
-                t0=_since(handoffs["t0"], origin, per_second),
-                t1=_since(handoffs["t1"].fillna(handoffs["t0"]), origin, per_second),
+                t0=since_start(handoffs["t0"], origin, per_second),
+                t1=since_start(handoffs["t1"].fillna(handoffs["t0"]), origin, per_second),
             )
             hand, t = hand.dropna(subset=["t0", "t1"]), "Q"
         hand = inline(hand)
@@ -271,8 +283,17 @@ def timeline_parts(
     )
     present = [c for c in ("confidence", "entropy") if c in data.columns]
     numeric_x = untimed or clock is not None
+    apart = (
+        elided is not None and "stretch" in data.columns
+    )  # (a line across an elided stretch joins moves apart)
     signals = data.melt(
-        id_vars=["step_id", "started_at", "agent", *(["x0"] if numeric_x else [])],
+        id_vars=[
+            "step_id",
+            "started_at",
+            "agent",
+            *(["x0"] if numeric_x else []),
+            *(["stretch"] if apart else []),
+        ],
         value_vars=present,
         var_name="signal",
         value_name="value",
@@ -317,6 +338,7 @@ def timeline_parts(
                     scale=alt.Scale(domain=["confidence", "entropy"], range=["#4c78a8", "#e15759"]),
                 ),
                 tooltip=["step_id:N", "agent:N", "signal:N", alt.Tooltip("value:Q", format=".3f")],
+                **({"detail": alt.Detail("stretch:N")} if apart else {}),
             )
         )
     )
@@ -345,7 +367,7 @@ def _with_param(chart: alt.LayerChart, param: alt.Parameter) -> alt.LayerChart:
 
 
 def _in_part(steps: pd.DataFrame) -> bool:
-    """Whether a :func:`timeline_data` frame holds a run's first moves only (its ``moves`` counts them all)."""
+    """Whether a :func:`timeline_data` frame holds part of a run's moves only (its ``moves`` counts them all)."""
     return "moves" in steps.columns and len(steps) > 0 and int(steps["moves"].iat[0]) > len(steps)
 
 
@@ -370,7 +392,3 @@ def _short_run_clock(start: pd.Series, end: pd.Series) -> tuple[pd.Timestamp, fl
     if span >= SHORT_RUN:
         return None
     return (origin, 1000.0, "ms") if span < pd.Timedelta(seconds=2) else (origin, 1.0, "s")
-
-
-def _since(t: pd.Series, origin: pd.Timestamp, per_second: float) -> pd.Series:
-    return (pd.to_datetime(t) - origin).dt.total_seconds() * per_second

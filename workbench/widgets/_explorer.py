@@ -78,9 +78,13 @@ class IncidentExplorer(RunListing, RunShown, RunVerdict, w.VBox):
     page_size : int
         Runs per page of the list.
     max_moves : int
-        The moves a run's timeline and step list show (its first ones; the header says how many of how many when a
-        run has more): 2,000 by default, a few px each across an output, drawn in ~0.15 CPU s. More are drawn
-        (zoom into the timeline with shift + scroll), at a cost in the kernel and the browser that grows with them.
+        The moves a run's timeline and step list show: 2,000 by default, a few px each across an output, drawn in
+        ~0.15 CPU s. More are drawn (zoom into the timeline with shift + scroll), at a cost in the kernel and the
+        browser that grows with them. A run of more moves is shown in stretches: around the decisive step (a
+        replay's, else the log-only verdict's), a labelled step, the step picked, the first error, the flagged
+        moves and the run's end, then its first moves; the header says which, the timeline shades the stretches
+        left out and the step list has a "⋯ N moves not shown" line for each: picking it (or ``select_step`` of a
+        move left out) moves the stretches shown to it.
     filters : dict, optional
         Initial filters (outcome, system, detector, culprit, since, until, silent). ``silent`` (default
         True): silent failures are listed as failures marked "(silent)" and the outcome filter counts them as
@@ -140,6 +144,7 @@ class IncidentExplorer(RunListing, RunShown, RunVerdict, w.VBox):
         self.step_id: str | None = None
         self._step_quiet = False  # (the run shown sets the step list: _show makes the step panel once)
         self.steps = pd.DataFrame()
+        self._no_moves()
         self.latency_ms: dict[str, float] = {}
         opts = choices(ws)
         # One row at a notebook's width: four 170 px dropdowns with 80 px labels and two 210 px date boxes

@@ -11,12 +11,13 @@ import pandas as pd
 from .. import plots
 from .._worst import WORST_FIRST
 from ..plots._data import has_text as _has_text
-from ..plots._render import redraw
+from ..plots._data import run_moves
 from ..store._outcomes import TAKEN_OUTCOME, counted_as
 from ..store._own_connection import fetch, fetch_df
 from ..store._run_scope import one_run_id
-from ._explorer_text import _findings_table, _json_or_text, _or, _step_marks, _time_per_agent, _totals
-from ._html import esc, kv_table, label, pre, state_table
+from ._explorer_moves import MovesShown
+from ._explorer_text import _findings_table, _json_or_text, _time_per_agent, _totals
+from ._html import esc, kv_table, pre, state_table
 from ._messages import readable
 from ._runs import _sql
 
@@ -27,7 +28,7 @@ _SPACE = (
 )
 
 
-class RunShown:
+class RunShown(MovesShown):
     """The run the explorer shows (a mixin of IncidentExplorer: its widgets and store are the explorer's)."""
 
     def show_run(self, run_id: str | None) -> None:
@@ -64,6 +65,7 @@ class RunShown:
             )
             self.step.options, self.detail.value, self.findings.value, self.verdict.value = [], "", "", ""
             self.blame_box.children = self.signals_box.children = ()
+            self._no_moves()
             return
         run = fetch_df(self.ws.con, "SELECT * FROM runs WHERE run_id = ?", [run_id])
         # the earliest labelled step first, as the sweep takes it for the run's decisive step ("caught" is an
@@ -102,39 +104,23 @@ class RunShown:
                 ]
                 + ([] if listed else [("in the list", "no: the filters above leave it out")])
             )
-        self.steps = plots.timeline_data(self.ws, run_id, max_steps=self.max_moves)
-        total = int(self.steps["moves"].iat[0]) if len(self.steps) else 0
+        moves = run_moves(self.ws, run_id, "show_run")
         # the run's duration, tokens and cost first, as a Phoenix or Langfuse trace's header gives them: the header
         # said how many steps, not how long the run took nor what it cost
         totals = _totals(fetch_df(self.ws.con, _sql("run_totals"), {"run_id": run_id}))
         if totals:
             self.header.value += kv_table([("run\u00a0totals", totals)])
-        spent = _time_per_agent(self.steps)
+        spent = _time_per_agent(moves)  # (every move's: a long run's shown in part too)
         if spent:
             # (the key kept on one line: beside a long value it wrapped to "time per / agent")
             self.header.value += kv_table([("time\u00a0per\u00a0agent", spent)])
-        if total > len(self.steps):  # a long run: the chart takes the first moves only
-            self.header.value += kv_table(
-                [("moves shown", f"the first {len(self.steps):,} of {total:,} (timeline and step list)")]
-            )
         values, facts = plots.stored_attribution(self.ws, run_id)
         decisive = facts["decisive_step"] if facts else None
-        # a step with no name (native logs may leave it out) shows no empty "· ·" between kind and flag
-        # the flag right after the number: at the end, after a long agent and span name, the closed box cut it
-        # to "⚑ repeated_rep…"
-        # a step that raised is marked as Phoenix and Langfuse mark an error span: a real LangChain trace's tool
-        # that raised "503 from quotes.internal" read like any other step, the panel open on the run's first
-        erred = plots.raised(self.steps)  # (the timeline's red ✕ reads the same)
-        options = [
-            (
-                label(
-                    _step_marks(s, bad)
-                    + " · ".join(p for p in (_or(s.agent, "—"), s.kind, _or(s.name, "")) if p)
-                ),
-                s.step_id,
-            )
-            for s, bad in zip(self.steps.itertuples(), erred, strict=True)
-        ]
+        # a long run shows stretches of its moves around these (and its first error, flagged moves and end); the
+        # header says which when it does
+        self._take_moves(moves, [decisive, *(st for _, st, *_ in labelled)], decisive)
+        self._cut()
+        erred = plots.raised(self.steps)
         first = self.steps.loc[self.steps["flagged"], "step_id"]
         raised = self.steps.loc[erred, "step_id"]
         # the decisive step, else the labelled culprit's step (the known answer the header names: a detector's
@@ -152,15 +138,15 @@ class RunShown:
             if len(raised)
             else None
         )
-        # the step list's options and value set without their change events (setting the options picked the first
-        # step, then the pick, then the same id again below: the step panel made two or three times per run shown),
-        # and the panel made once, for the step picked
-        self._step_quiet = True
-        try:
-            self.step.options = options
-            self.step.value = pick if pick is not None else (options[0][1] if options else None)
-        finally:
-            self._step_quiet = False
+        # the step list's options (_cut) and value set without their change events (setting the options picked the
+        # first step, then the pick, then the same id again below: the step panel made two or three times per run
+        # shown), and the panel made once, for the step picked
+        if pick is not None:
+            self._step_quiet = True
+            try:
+                self.step.value = pick
+            finally:
+                self._step_quiet = False
         # (also when the new run has the previous one's step id, s0 … of native logs, the demo's s0000: the panel
         # kept the previous run's step)
         self.select_step(self.step.value)
@@ -184,18 +170,7 @@ class RunShown:
         self.blame_box.children = ()
         self._verdict_step, self.goto_step.layout.display = None, "none"
         self.verdict.value = "<i>Attribution of this run: scoring…</i>"
-        lanes, signals = plots.timeline_parts(
-            self.steps,
-            plots.handoff_data(self.ws, run_id),
-            decisive_step=decisive,
-            title=run_id,
-            width="container",
-        )
-        redraw(self.timeline, lanes, validate=False)
-        if signals is not None:
-            redraw(self.signals, signals, validate=False)
-        self.signals_box.children = () if signals is None else (self.signals,)
-        self.timeline.selections.observe(self._on_pick, names=["step"])
+        self._draw_moves()
         self.latency_ms["timeline"] = (time.perf_counter() - t0) * 1000
         loop = _running_loop() if auto else None
         if loop is not None:
@@ -254,6 +229,8 @@ class RunShown:
         if step_id is None or self.run_id is None:
             self.detail.value = ""
             return
+        if self._elsewhere(step_id):  # a move of a long run not shown: the stretches shown move to it
+            self._move_to(step_id)
         if self.step.value != step_id and step_id in [o[1] for o in self.step.options]:
             self.step.value = step_id  # calls back here once with the same id
             return

@@ -125,6 +125,7 @@ class RunVerdict:
                         "silent_failure": "Log-only BlameModel, for the silent failure the detectors found",
                     }.get(outcome, "Log-only BlameModel, should this run have failed (its logs do not say)")
                     head += log_only
+                    self._hold(q["step_id"])  # (a long run's stretches shown move to hold it)
                     later = self._where_not_shown(q["step_id"])
                     if _or(q["agent"], ""):
                         live_culprit = str(q["agent"])

@@ -6,7 +6,7 @@ SELECT s.step_id, s.seq, s.agent, s.kind, s.name, s.tool, s.model, s.status, s.e
        coalesce(f.flagged, false) AS flagged,
        coalesce(f.built_on_fault, false) AS built_on_fault,
        coalesce(f.detectors, '') AS detectors,
-       -- every move of the run, also when LIMIT keeps fewer: a view that shows a part says so
+       -- every move of the run, also where a view shows fewer (plots/_windows.py picks them): it says so
        count(*) OVER () AS moves
 FROM steps s
 LEFT JOIN (
@@ -45,4 +45,3 @@ LEFT JOIN (
 WHERE s.run_id = $run_id AND coalesce(s.kind, 'other') <> 'system'
   AND NOT EXISTS (SELECT 1 FROM steps c WHERE c.run_id = $run_id AND c.parent_id = s.step_id)
 ORDER BY s.seq
-LIMIT $max_steps
