@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -255,3 +257,23 @@ def test_fit_needs_labelled_failures() -> None:
     )
     with pytest.raises(WorkbenchError, match="no failed run with a culprit label"):
         BlameModel().fit(ws)
+
+
+def test_a_move_scored_far_below_the_rest_scores_zero_without_a_warning() -> None:
+    # A run of 20,000 moves gave a move a logit under -709 (explore56): exp overflowed and numpy warned, which a
+    # caller running warnings as errors (as this suite does) saw as a failure. Its score is 0.0, the rest ranked.
+    X = pd.DataFrame(
+        {
+            "run_id": ["r", "r"],
+            "step_id": ["a", "b"],
+            "agent": ["p", "q"],
+            "kind": ["llm", "llm"],
+            "pos": [0.0, 1.0],
+        }
+    )
+    far_below = LinearScorer(median=[0.0], mean=[0.0], scale=[1.0], coef=[1000.0], intercept=-1000.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = wb.BlameModel()._rank_steps(X, far_below, np.array([[0.0], [1.0]]))
+    assert out.set_index("step_id")["score"].to_dict() == {"a": 0.0, "b": 0.5}
+    assert out.set_index("step_id")["rank"].to_dict() == {"a": 2, "b": 1}

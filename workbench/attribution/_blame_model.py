@@ -756,7 +756,10 @@ class BlameModel(PersistMixin, BaseEstimator):
         M = self._inputs(X) if M is None and len(X) else M
         logit = trees.decision_function(M) if len(X) else np.zeros(0)
         out["logit"] = logit = logit + self._value_offset(X)
-        out["score"] = 1.0 / (1.0 + np.exp(-logit))
+        # (a move scored far below the rest, as on a run of 20,000 moves, has a logit under -709: exp overflows to
+        # inf and its score is 0.0, which is right; the warning it raised failed callers running warnings as errors)
+        with np.errstate(over="ignore"):
+            out["score"] = 1.0 / (1.0 + np.exp(-logit))
         return rank_steps(out)
 
     def _rank_agents(self, steps: pd.DataFrame) -> pd.DataFrame:
