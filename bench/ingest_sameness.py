@@ -83,9 +83,14 @@ SYNTHETIC = {
 }
 
 
-def inputs(folder: Path) -> list[Path]:
-    found = sorted(p for p in (ROOT / "tests").rglob("*") if p.is_file() and "fixtures" in p.parts)
-    found += sorted(p for p in (ROOT / "data").rglob("*") if p.is_file() and p.name != "README.md")
+def inputs(folder: Path, also: list[str] = (), fixtures: bool = True) -> list[Path]:
+    """The inputs: the fixtures (unless ``fixtures`` is false), the synthetic files, and ``also`` (the bench's
+    large files, say, or a folder: one call of all its files)."""
+    found = []
+    if fixtures:
+        found = sorted(p for p in (ROOT / "tests").rglob("*") if p.is_file() and "fixtures" in p.parts)
+        found += sorted(p for p in (ROOT / "data").rglob("*") if p.is_file() and p.name != "README.md")
+    found += [Path(p).resolve() for p in also]
     for name, recs in SYNTHETIC.items():
         path = folder / f"synthetic_{name}.jsonl"
         path.write_text(_native(recs))
@@ -253,6 +258,13 @@ def main() -> None:
     parser.add_argument(
         "--jobs", type=int, default=1, help="children per side, all run at once (each a slice of the inputs)"
     )
+    parser.add_argument(
+        "--also",
+        nargs="*",
+        default=[],
+        help="more inputs: files (bench/ingest.py's, say) or folders (one call each)",
+    )
+    parser.add_argument("--no-fixtures", action="store_true", help="only the synthetic inputs and --also's")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--first", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("files", nargs="*", help=argparse.SUPPRESS)
@@ -261,7 +273,7 @@ def main() -> None:
         child(args.files, args.child, args.first)
         return
     with tempfile.TemporaryDirectory(prefix="sameness_") as tmp:
-        files = [str(p) for p in inputs(Path(tmp))]
+        files = [str(p) for p in inputs(Path(tmp), args.also, not args.no_fixtures)]
         ours, base = Path(tmp, "ours"), Path(tmp, "base")
         ours.mkdir()
         base.mkdir()

@@ -412,3 +412,38 @@ def test_last_text_line_counts_lines_across_chunks_and_trailing_whitespace(tmp_p
         assert longest >= max(len(line) for line in lines), name
         if name == "long line":
             assert longest == len(long_line)
+
+
+def test_steps_tied_in_time_are_ordered_by_file_then_line_when_a_run_spans_files(tmp_path: Path) -> None:
+    # The numbering of a run's steps leaves the file out of its order only when every staged step names one file
+    # (_driver._HOLDS one_file): a run split over two files, its steps tied in time, depth and line, orders the
+    # earlier file's first (z1 at line 2 of a.jsonl before b1 at line 2 of b.jsonl, not by step id), as a call of
+    # one file orders by line.
+    def step(sid: str, parent: str | None, t: int) -> str:
+        at = f"2026-01-01T00:00:{t:02d}Z"
+        return json.dumps(
+            {
+                "run_id": "r1",
+                "step_id": sid,
+                "parent_id": parent,
+                "kind": "tool",
+                "agent": "x",
+                "started_at": at,
+                "ended_at": at,
+            }  # fmt: skip
+        )
+
+    (tmp_path / "b.jsonl").write_text("\n".join(step(f"b{i}", "root", 5) for i in range(3)) + "\n")
+    (tmp_path / "a.jsonl").write_text("\n".join([step("root", None, 0), step("z1", "root", 5)]) + "\n")
+    ws = wb.open(tmp_path / "store.duckdb")
+    ws.ingest([tmp_path / "b.jsonl", tmp_path / "a.jsonl"], format="native")
+    order = [s for (s,) in ws.sql("SELECT step_id FROM steps ORDER BY seq").fetchall()]
+    assert order == ["root", "b0", "z1", "b1", "b2"]
+    ws.ingest(
+        tmp_path / "b.jsonl", format="native"
+    )  # (one file: its own lines; b's steps stored, nothing new)
+    one = wb.open(tmp_path / "one.duckdb")
+    one.ingest(tmp_path / "b.jsonl", format="native")
+    assert [s for (s,) in one.sql("SELECT step_id FROM steps ORDER BY seq").fetchall()] == ["b0", "b1", "b2"]
+    ws.close()
+    one.close()

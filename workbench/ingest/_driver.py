@@ -885,7 +885,7 @@ def _merge(
             _sections(
                 con,
                 "finalize_insert",
-                skip if stored else skip | {"stored_runs"},
+                (skip if stored else skip | {"stored_runs"}) | {_RESOLVED_LEFT_OUT[bool(held["one_file"])]},
                 frozenset() if whole else _ONE_THREAD,
             )
             _timings.mark(f"merged chunk {chunk}")
@@ -1103,6 +1103,7 @@ UNION ALL SELECT 'edges', count(*) FROM stage_edges
 UNION ALL SELECT 'labels', count(*) FROM stage_labels
 UNION ALL SELECT 'steps', count(*) FROM stage_steps
 UNION ALL SELECT 'store_steps', count(*) FROM steps
+UNION ALL SELECT 'one_file', coalesce(count(file) = count(*) AND min(file) = max(file), false)::BIGINT FROM stage_steps
 UNION ALL SELECT 'old_runs', count(*) + coalesce(getvariable('wb_moved'), false)::BIGINT
           FROM (SELECT 1 FROM runs WHERE run_id IN (SELECT run_id FROM stage_steps UNION ALL
                                                     SELECT run_id FROM stage_runs UNION ALL
@@ -1132,6 +1133,10 @@ def _holds(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     held["stored_differs"] = _one(con, _STORED_DIFFERS) if held["stored"] else 0
     return held
 
+
+# The section of finalize_insert.sql that numbers the new steps left out, by whether every staged step names the
+# same file (_HOLDS' one_file): then the file, a sort key that orders nothing, is left out of the numbering's order.
+_RESOLVED_LEFT_OUT = {True: "resolved", False: "resolved_one_file"}
 
 # The sections of finalize_insert.sql a chunked merge runs on one thread: its INSERTs into steps and edges. On two
 # threads each chunk's INSERT left part-filled row groups (each thread's last), which the store's checkpoint merged
