@@ -136,9 +136,27 @@ def test_a_run_whose_steps_name_no_agent_says_so_in_its_header() -> None:
                 "ended_at": f"2026-03-01T10:00:0{i}.5Z",
             }
             for i in range(3)
+        ]
+        # (lab56: a right-to-left name, as a Hebrew or Arabic desk names its agents, isolated from what follows it:
+        # "סוכן_מחיר 1.2 s" read "1.2 סוכן_מחיר s", the figure moved to the name's other side, in the header and
+        # the step list)
+        + [
+            {
+                "run_id": "r",
+                "step_id": "s3",
+                "agent": "סוכן_מחיר",
+                "kind": "tool",
+                "latency_ms": 250.0,
+                "started_at": "2026-03-01T10:00:03Z",
+                "ended_at": "2026-03-01T10:00:03.25Z",
+            }
         ],
         progress=False,
     )
     ex = IncidentExplorer(ws, blame_model=None)
     ex.show_run("r")
-    assert "(no\u00a0agent)\u00a01.5\u00a0s\u00a0(3\u00a0steps)" in ex.header.value, ex.header.value
+    assert "<bdi>(no\u00a0agent)</bdi>\u00a01.5\u00a0s\u00a0(3\u00a0steps)" in ex.header.value, (
+        ex.header.value
+    )
+    assert "<bdi>סוכן_מחיר</bdi>\u00a0250\u00a0ms" in ex.header.value, ex.header.value
+    assert any("\u2068סוכן_מחיר\u2069 · tool" in o for o, _ in ex.step.options), ex.step.options

@@ -16,7 +16,7 @@ from ..store._outcomes import TAKEN_OUTCOME, counted_as
 from ..store._own_connection import fetch, fetch_df
 from ..store._run_scope import one_run_id
 from ._explorer_text import _findings_table, _json_or_text, _or, _step_marks, _time_per_agent, _totals
-from ._html import esc, kv_table, label, pre, state_table
+from ._html import esc, isolate, kv_table, label, pre, state_table
 from ._messages import readable
 from ._runs import _sql
 
@@ -127,9 +127,10 @@ class RunShown:
         erred = plots.raised(self.steps)  # (the timeline's red ✕ reads the same)
         options = [
             (
-                label(
-                    _step_marks(s, bad)
-                    + " · ".join(p for p in (_or(s.agent, "—"), s.kind, _or(s.name, "")) if p)
+                # (the agent's name isolated: a right-to-left one swapped the kind after it to its other side)
+                label(_step_marks(s, bad))
+                + " · ".join(
+                    p for p in (isolate(label(_or(s.agent, "—"))), label(s.kind), label(_or(s.name, ""))) if p
                 ),
                 s.step_id,
             )
