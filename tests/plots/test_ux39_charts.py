@@ -61,3 +61,19 @@ def test_a_lane_of_steps_without_an_agent_says_so() -> None:
     assert "(no agent)" in lanes and "(none)" not in lanes and {"researcher", "triage", "writer"} <= lanes, (
         lanes
     )
+
+
+def test_an_agent_with_no_value_of_the_metric_is_not_in_the_legend() -> None:
+    """(lab56) On a store of several frameworks' traces the drift chart of "confidence" named six agents in its
+    legend and drew two: the other four log no confidence. The agents it names are the agents it draws."""
+    series = pd.concat(
+        [
+            _series(["2026-12-02 10:00", "2026-12-02 11:00"]),
+            _series(["2026-12-02 10:00", "2026-12-02 11:00"]).assign(
+                agent="retrieve", latency_ms=float("nan")
+            ),
+        ]
+    )
+    spec = plots.drift_over_time(series, "latency_ms").to_dict()
+    rows = [r for d in spec.get("datasets", {}).values() for r in d]
+    assert rows and {r["agent"] for r in rows} == {"a"}, rows

@@ -23,6 +23,10 @@ def drift_over_time(
     ``width="container"`` (the default; 640 px took 815 px of a 1000 px window's 568 px output): as wide as the
     output it is drawn in (names placed as on a plot of ``NARROW_PLOT_PX``)."""
     _check(series, ["agent", "t", metric], "drift_over_time")
+    # an agent with no value of this metric is left out, not named in the legend beside nothing: on a store of
+    # several frameworks' traces, "confidence" listed six agents and drew two (the other four log no confidence)
+    measured = series.dropna(subset=[metric])
+    series = measured if len(measured) else series
     series, colors, left_out = _drawn_agents(series, changes)
     bridges = _gap_bridges(series, metric)
     series = _broken_at_gaps(series, metric)
