@@ -27,6 +27,7 @@ def histogram(
 ) -> alt.LayerChart:
     """Counts per bin by run outcome (from ``histogram_data``), with the threshold as a rule."""
     _check(bins, ["outcome", "bin_start", "bin_end", "n"], "histogram")
+    bins = _drawable(bins)
     # in the legend only the outcomes drawn: a Langfuse store (every run of unknown outcome) listed "success"
     # and "failure" beside grey bars only; runs of unknown outcome (histogram_data(all_runs=True)) in grey
     drawn = set(bins.loc[bins["n"] > 0, "outcome"])
@@ -63,6 +64,20 @@ def histogram(
     )
     layers = [bars, *_above_note(bins), *_threshold_rule(threshold, live, "#333")]
     return alt.layer(*layers).properties(width=width, height=200, title=f"{signal} of steps by run outcome")
+
+
+def _drawable(bins: pd.DataFrame) -> pd.DataFrame:
+    """Bins of no width (a signal of one value: every step's latency 1,200 ms; ``histogram_data`` gives a bin from
+    1,200 to 1,200) drawn a twentieth of the value wide either side of it (0.5 at 0): a bar of no width drew
+    nothing, an empty chart under the tuner, its axis naming the value and no word why."""
+    flat = bins["bin_end"] <= bins["bin_start"]
+    if not flat.any():
+        return bins
+    half = (bins["bin_start"].abs() / 20).where(bins["bin_start"] != 0, 0.5)
+    return bins.assign(
+        bin_start=bins["bin_start"].where(~flat, bins["bin_start"] - half),
+        bin_end=bins["bin_end"].where(~flat, bins["bin_end"] + half),
+    )
 
 
 def _above_note(bins: pd.DataFrame) -> list:
