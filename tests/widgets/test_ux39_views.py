@@ -66,10 +66,14 @@ def test_an_agent_with_no_rule_opens_its_slider_on_no_review(tmp_path: Path) -> 
     assert tu.current_threshold() == {noisy: None, "slowpoke": 3100.0}
     assert tu.point == tu.sweep.at({noisy: None, "slowpoke": 3100.0}) and tu.point.escalated_runs == 10
     said = tu.agent_note.value
-    assert "No rule for <b>noisy&lt;img src=x" in said and "past every value" in said and "4,860" in said, (
-        said
+    # (each name isolated, lab56: a right-to-left agent name took the figure after it to its other side)
+    assert (
+        "No rule for <b><bdi>noisy&lt;img src=x" in said and "past every value" in said and "4,860" in said
+    ), said
+    assert (
+        "<bdi>noisy&lt;img src=x onerror=alert(1)&gt;</bdi> no rule, <bdi>slowpoke</bdi> 3,100"
+        in tu.readout.value
     )
-    assert "noisy&lt;img src=x onerror=alert(1)&gt; no rule, slowpoke 3,100" in tu.readout.value
     policy = tu.export_policy(tmp_path / "p.yaml")
     assert [(r.agent, r.threshold) for r in policy.hitl] == [("slowpoke", 3100.0)]
     # moved off that end it is a threshold (escalating the agent's slowest runs), and the note goes
