@@ -77,3 +77,21 @@ def test_an_agent_with_no_value_of_the_metric_is_not_in_the_legend() -> None:
     spec = plots.drift_over_time(series, "latency_ms").to_dict()
     rows = [r for d in spec.get("datasets", {}).values() for r in d]
     assert rows and {r["agent"] for r in rows} == {"a"}, rows
+
+
+def test_the_legend_of_twenty_agents_fits_beside_the_plot() -> None:
+    """(lab56) A store of several frameworks' traces: twenty agents drawn, their legend ran ~150 px below the plot
+    and JupyterLab cut its last names off with the output. The plot is as tall as its legend: drawn without the
+    legend, the chart is as tall as with it."""
+    vlc = pytest.importorskip("vl_convert")
+    import re
+
+    series = pd.concat(
+        _series(["2026-12-02 10:00", "2026-12-02 11:00"]).assign(agent=f"worker_{a:02d}") for a in range(20)
+    )
+    spec = plots.drift_over_time(series, "latency_ms", width=400).to_dict()
+
+    def height(s: dict) -> float:
+        return float(re.search(r'<svg[^>]*height="([\d.]+)"', vlc.vegalite_to_svg(s)).group(1))
+
+    assert height(spec) == height({**spec, "config": {**spec.get("config", {}), "legend": {"disable": True}}})

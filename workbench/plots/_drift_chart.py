@@ -102,7 +102,12 @@ def drift_over_time(
             *([f"the {MAX_AGENTS} agents with the most runs; {left_out} more not drawn"] if left_out else []),
         ],
     )
-    return alt.layer(*layers).properties(width=width, height=220, title=title)
+    # as tall as its legend: twenty agents' names (a store of several frameworks' traces) ran 100 px below the
+    # plot, the last four cut off with the output, no word of them (lab56)
+    agents = series["agent"].nunique()
+    return alt.layer(*layers).properties(
+        width=width, height=max(220, LEGEND_ROW_PX * agents + 20), title=title
+    )
 
 
 def _clock_axis(t: pd.Series) -> dict[str, Any]:
@@ -137,6 +142,7 @@ def _clock_axis(t: pd.Series) -> dict[str, Any]:
 
 
 MAX_AGENTS = 20
+LEGEND_ROW_PX = 16  # (a legend entry's height: Vega's 11 px labels and their padding)
 # the plot's width a container-wide chart's change-point names are placed for: what is left of a 1000 px
 # window's output (568 px) beside the axis and the legend
 NARROW_PLOT_PX = 380
