@@ -95,3 +95,13 @@ def test_the_legend_of_twenty_agents_fits_beside_the_plot() -> None:
         return float(re.search(r'<svg[^>]*height="([\d.]+)"', vlc.vegalite_to_svg(s)).group(1))
 
     assert height(spec) == height({**spec, "config": {**spec.get("config", {}), "legend": {"disable": True}}})
+
+
+def test_an_agent_name_is_drawn_with_its_bidi_and_control_characters_as_stand_ins() -> None:
+    """(lab56) A U+202E in a log's agent name drew the drift legend's label reversed ("evil" read "live"), as it once
+    did the timeline's lanes: the name is shown as the lanes show it, the override a visible stand-in."""
+    spec = plots.drift_over_time(
+        _series(["2026-12-02 10:00", "2026-12-02 11:00"]).assign(agent="x\u202eevil\nz"), "latency_ms"
+    ).to_dict()
+    agents = {r["agent"] for d in spec.get("datasets", {}).values() for r in d if "agent" in r}
+    assert agents == {"x<U+202E>evil z"}, agents

@@ -8,6 +8,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from .._termtext import clean
 from ._channels import channels
 from ._charts import (
     _check,
@@ -25,8 +26,9 @@ def drift_over_time(
     _check(series, ["agent", "t", metric], "drift_over_time")
     # an agent with no value of this metric is left out, not named in the legend beside nothing: on a store of
     # several frameworks' traces, "confidence" listed six agents and drew two (the other four log no confidence)
-    measured = series.dropna(subset=[metric])
-    series = measured if len(measured) else series
+    measured = _shown_names(series.dropna(subset=[metric]))
+    changes = _shown_names(changes)
+    series = measured if len(measured) else _shown_names(series)
     series, colors, left_out = _drawn_agents(series, changes)
     bridges = _gap_bridges(series, metric)
     series = _broken_at_gaps(series, metric)
@@ -146,6 +148,16 @@ LEGEND_ROW_PX = 16  # (a legend entry's height: Vega's 11 px labels and their pa
 # the plot's width a container-wide chart's change-point names are placed for: what is left of a 1000 px
 # window's output (568 px) beside the axis and the legend
 NARROW_PLOT_PX = 380
+
+
+def _shown_names(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``frame`` with each agent name on one line, control and bidi characters shown as stand-ins (as the timeline's
+    lanes): a log's name is untrusted, and a U+202E in it drew the legend's label reversed ("וכיל live", lab56)."""
+    if frame is None or "agent" not in frame:
+        return frame
+    return frame.assign(
+        agent=frame["agent"].map(lambda a: clean(a, newlines=False) if isinstance(a, str) else a)
+    )
 
 
 def _gap_bridges(series: pd.DataFrame, metric: str) -> pd.DataFrame:
