@@ -131,6 +131,10 @@ def test_a_run_whose_steps_name_no_agent_says_so_in_its_header() -> None:
     ws.ingest(
         [{"record": "run", "run_id": "r", "outcome": "unknown"}]
         + [
+            {"record": "run", "run_id": q, "system": name, "outcome": "unknown"}
+            for q, name in (("q", "דסק"), ("p", "shop"))
+        ]
+        + [
             {
                 "run_id": "r",
                 "step_id": f"s{i}",
@@ -164,3 +168,5 @@ def test_a_run_whose_steps_name_no_agent_says_so_in_its_header() -> None:
     )
     assert "<bdi>סוכן_מחיר</bdi>\u00a0250\u00a0ms" in ex.header.value, ex.header.value
     assert any("\u2068סוכן_מחיר\u2069 · tool" in o for o, _ in ex.step.options), ex.step.options
+    # (and a right-to-left system name in the run list: "q · דסק · — · unknown" read "q · — · דסק · unknown")
+    assert any(o.startswith("q · \u2068דסק\u2069 · ") for o, _ in ex.runs.options), ex.runs.options

@@ -7,6 +7,7 @@ import dataclasses
 import itertools
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,10 +43,11 @@ def bidi(value: Any) -> str:
 
 
 def isolate(text: str) -> str:
-    """``text`` (a name already ``label``-cleaned) between U+2068 and U+2069 (first-strong isolate, pop): ``bidi``
-    for plain text (a list option, where no markup goes). Added after cleaning, which shows such characters a
-    log brings as stand-ins: these are the view's own."""
-    return f"\u2068{text}\u2069" if text else text
+    """``text`` (a name already ``label``-cleaned) between U+2068 and U+2069 (first-strong isolate, pop) when it holds
+    right-to-left letters: ``bidi`` for plain text (a list option, where no markup goes). Added after cleaning, which
+    shows such characters a log brings as stand-ins: these are the view's own. A left-to-right name is left as it
+    is (nothing to isolate, and no invisible characters in what a user copies from the list)."""
+    return f"\u2068{text}\u2069" if any(unicodedata.bidirectional(c) in ("R", "AL") for c in text) else text
 
 
 def label(value: Any) -> str:
