@@ -123,10 +123,13 @@ def _clock_axis(t: pd.Series) -> dict[str, Any]:
         return {"title": None}
     if t.max() - t.min() >= pd.Timedelta(days=1):
         day = "%b %Y" if t.max() - t.min() >= pd.Timedelta(days=300) else "%d %b"
-        # (an hour tick of a stretch of a few days: its clock time, the first one its day too)
+        # (an hour tick of a stretch of a few days: its clock time, the first one its day too; over two days or more
+        # every one its day: in a 1000 px window Vega dropped every other label, the midnights that named the days,
+        # and the axis read "01 Mar 12:00, 12:00, 12:00, 12:00", lab56)
+        first_only = "datum.index == 0" if t.max() - t.min() < pd.Timedelta(days=2) else "true"
         expr = (
             "timeFormat(datum.value, hours(datum.value) || minutes(datum.value) ? "
-            f"(datum.index == 0 ? '%d %b %H:%M' : '%H:%M') : '{day}')"
+            f"({first_only} ? '%d %b %H:%M' : '%H:%M') : '{day}')"
         )
         first = f"{t.min():%d %b}" if t.min().year == t.max().year else f"{t.min():%d %b %Y}"
         return {
