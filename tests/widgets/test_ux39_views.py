@@ -66,13 +66,16 @@ def test_an_agent_with_no_rule_opens_its_slider_on_no_review(tmp_path: Path) -> 
     assert tu.current_threshold() == {noisy: None, "slowpoke": 3100.0}
     assert tu.point == tu.sweep.at({noisy: None, "slowpoke": 3100.0}) and tu.point.escalated_runs == 10
     said = tu.agent_note.value
-    # (each name isolated, lab56: a right-to-left agent name took the figure after it to its other side)
-    assert (
-        "No rule for <b><bdi>noisy&lt;img src=x" in said and "past every value" in said and "4,860" in said
-    ), said
-    assert (
-        "<bdi>noisy&lt;img src=x onerror=alert(1)&gt;</bdi> no rule, <bdi>slowpoke</bdi> 3,100"
-        in tu.readout.value
+    assert "No rule for <b>noisy&lt;img src=x" in said and "past every value" in said and "4,860" in said, (
+        said
+    )
+    assert "noisy&lt;img src=x onerror=alert(1)&gt; no rule, slowpoke 3,100" in tu.readout.value
+    # (lab56: a right-to-left agent name isolated in the notes and the readout, where it took the figure after it
+    # to its other side: "At latency_ms ≥ סוכן_מחיר … no rule")
+    from workbench.widgets._tuner_words import _no_rule_note
+
+    assert "No rule for <b><bdi>סוכן_מחיר</bdi></b>: its slider" in _no_rule_note(
+        {"סוכן_מחיר": None}, 9.0, ",.1f"
     )
     policy = tu.export_policy(tmp_path / "p.yaml")
     assert [(r.agent, r.threshold) for r in policy.hitl] == [("slowpoke", 3100.0)]
@@ -163,9 +166,7 @@ def test_a_run_whose_steps_name_no_agent_says_so_in_its_header() -> None:
     )
     ex = IncidentExplorer(ws, blame_model=None)
     ex.show_run("r")
-    assert "<bdi>(no\u00a0agent)</bdi>\u00a01.5\u00a0s\u00a0(3\u00a0steps)" in ex.header.value, (
-        ex.header.value
-    )
+    assert "(no\u00a0agent)\u00a01.5\u00a0s\u00a0(3\u00a0steps)" in ex.header.value, ex.header.value
     assert "<bdi>סוכן_מחיר</bdi>\u00a0250\u00a0ms" in ex.header.value, ex.header.value
     assert any("\u2068סוכן_מחיר\u2069 · tool" in o for o, _ in ex.step.options), ex.step.options
     # (and a right-to-left system name in the run list: "q · דסק · — · unknown" read "q · — · דסק · unknown")

@@ -36,10 +36,15 @@ class Markup(str):
 
 
 def bidi(value: Any) -> str:
-    """``value`` escaped (``esc``) in a ``<bdi>``: a name in running text, isolated from its neighbours. A Hebrew or
-    Arabic agent name ("סוכן_מחיר") set the direction of the line around it: in "סוכן_מחיר 1.2 s (1 step) ·
-    writer 3.0 s" the figure after it moved to its other side and read as the next agent's."""
-    return f"<bdi>{esc(value)}</bdi>"
+    """``value`` escaped (``esc``), in a ``<bdi>`` when it holds right-to-left letters: a name in running text, isolated
+    from its neighbours. A Hebrew or Arabic agent name ("סוכן_מחיר") set the direction of the line around it: in
+    "סוכן_מחיר 1.2 s (1 step) · writer 3.0 s" the figure after it moved to its other side."""
+    text = esc(value)
+    return f"<bdi>{text}</bdi>" if _rtl(text) else text
+
+
+def _rtl(text: str) -> bool:
+    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
 
 
 def isolate(text: str) -> str:
@@ -47,7 +52,7 @@ def isolate(text: str) -> str:
     right-to-left letters: ``bidi`` for plain text (a list option, where no markup goes). Added after cleaning, which
     shows such characters a log brings as stand-ins: these are the view's own. A left-to-right name is left as it
     is (nothing to isolate, and no invisible characters in what a user copies from the list)."""
-    return f"\u2068{text}\u2069" if any(unicodedata.bidirectional(c) in ("R", "AL") for c in text) else text
+    return f"\u2068{text}\u2069" if _rtl(text) else text
 
 
 def label(value: Any) -> str:
