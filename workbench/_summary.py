@@ -164,9 +164,11 @@ def summary_text(ws: Workspace) -> str:
     return clean("\n".join(lines))
 
 
+# (overflow-wrap: a log's agent name of 165 characters and no space ran past the notebook's edge, the rest of the
+# agents line out of sight: lab56, in JupyterLab and the extension's panel)
 _CSS = (
     "font-family:var(--jp-ui-font-family,sans-serif);font-size:13px;line-height:1.5;"
-    "border-left:3px solid #1976d2;padding:4px 10px"
+    "border-left:3px solid #1976d2;padding:4px 10px;overflow-wrap:anywhere"
 )
 _COLOURS = {"failure": "#c62828", "success": "#2e7d32", "unknown": "#757575"}
 

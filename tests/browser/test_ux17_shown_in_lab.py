@@ -72,7 +72,7 @@ def test_slider_label_messages_and_short_run_axis_in_lab(lab, browser) -> None: 
         axis = ex.evaluate(
             "e => [...e.querySelectorAll('svg .role-axis-title text')].map(t => t.textContent)"
         )
-        assert any(t.startswith("ms from the run's start") for t in axis), axis
+        assert any(t.startswith("ms from the first move") for t in axis), axis
         ticks = ex.evaluate(
             "e => [...e.querySelectorAll('svg .role-axis-label')][0].querySelectorAll('text').length"
         )

@@ -97,4 +97,6 @@ def test_an_agent_span_around_its_calls_stays_off_the_timeline(tmp_path: Path) -
     td = plots.timeline_data(ws, "r1")
     assert td.step_id.tolist() == ["b", "c"]
     x = plots.timeline(td).to_dict()["vconcat"][0]["layer"][0]["encoding"]["x"]
-    assert "run's start" in x["title"]  # drawn in time (seconds from the start of this 3 s run), not in order
+    assert (
+        "from the first move" in x["title"]
+    )  # drawn in time (seconds from its first move, in this 3 s run), not in order

@@ -45,3 +45,17 @@ def test_histogram_bars_are_stacked_in_their_legend_colours() -> None:
     # a stack is its bin's total: 140 steps against 80
     heights = [max(b for _, b, _ in s) - min(t for t, _, _ in s) for _, s in sorted(by_x.items())]
     assert abs(heights[0] / heights[1] - 140 / 80) < 0.01, heights
+
+
+def test_a_signal_of_one_value_draws_a_bar() -> None:
+    """(lab56) One step's latency, 1,200 ms, the only value of its system: ``histogram_data`` gives a bin from 1,200 to
+    1,200, and Vega drew a bar of no width: an empty chart under the tuner. The bar is drawn, wide enough to see."""
+    import vl_convert as vlc
+
+    bins = pd.DataFrame({"outcome": ["failure"], "bin_start": [1200.0], "bin_end": [1200.0], "n": [1]})
+    svg = vlc.vegalite_to_svg(plots.histogram(bins, "latency_ms").to_dict())
+    [bars] = re.findall(r'class="mark-rect role-mark[^"]*".*?</g>', svg, re.S)
+    widths = [float(w) for _x, _y, w, _h, _rest in PATH.findall(bars)]
+    # a bar, not the whole plot filled: the axis spans a tenth of the value either side, the bar a fortieth
+    plot = float(re.search(r'<path class="background"[^>]*d="M[\d.]+,[\d.]+h([\d.]+)v', svg).group(1))
+    assert len(widths) == 1 and plot / 6 < widths[0] < plot / 3, (widths, plot)

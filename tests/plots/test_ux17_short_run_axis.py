@@ -75,7 +75,7 @@ def test_a_run_of_a_second_gets_several_readable_ticks_in_ms() -> None:
     for ticks in time_axes:  # the lanes' axis and the signals' axis below it
         assert len(set(ticks)) >= 4 and len(set(ticks)) == len(ticks), ticks
         assert "0" in ticks and all(":" not in t for t in ticks), ticks
-    assert any(t.startswith("ms from the run's start (10:00:00)") for t in titles), titles
+    assert any(t.startswith("ms from the first move (10:00:00)") for t in titles), titles
 
 
 def test_a_run_of_a_minute_is_in_seconds_and_a_long_run_keeps_the_clock() -> None:
@@ -83,8 +83,8 @@ def test_a_run_of_a_minute_is_in_seconds_and_a_long_run_keeps_the_clock() -> Non
     _run(ws, "minute", [("a", "planner", "llm", 0, 20), ("b", "writer", "llm", 21, 65)])
     _run(ws, "hours", [("a", "planner", "llm", 0, 3600), ("b", "writer", "llm", 3600, 7300)])
     labels, titles = _drawn(ws, "minute")
-    assert any(t.startswith("s from the run's start") for t in titles), titles
+    assert any(t.startswith("s from the first move") for t in titles), titles
     assert any("60" in ls and "0" in ls for ls in labels), labels
     labels, titles = _drawn(ws, "hours")
-    assert not any("run's start" in t for t in titles), titles
+    assert not any("from the first move" in t for t in titles), titles
     assert any(len(ls) >= 3 and all(re.fullmatch(r"\d\d:\d\d:\d\d", t) for t in ls) for ls in labels), labels

@@ -61,3 +61,47 @@ def test_a_lane_of_steps_without_an_agent_says_so() -> None:
     assert "(no agent)" in lanes and "(none)" not in lanes and {"researcher", "triage", "writer"} <= lanes, (
         lanes
     )
+
+
+def test_an_agent_with_no_value_of_the_metric_is_not_in_the_legend() -> None:
+    """(lab56) On a store of several frameworks' traces the drift chart of "confidence" named six agents in its
+    legend and drew two: the other four log no confidence. The agents it names are the agents it draws."""
+    series = pd.concat(
+        [
+            _series(["2026-12-02 10:00", "2026-12-02 11:00"]),
+            _series(["2026-12-02 10:00", "2026-12-02 11:00"]).assign(
+                agent="retrieve", latency_ms=float("nan")
+            ),
+        ]
+    )
+    spec = plots.drift_over_time(series, "latency_ms").to_dict()
+    rows = [r for d in spec.get("datasets", {}).values() for r in d]
+    assert rows and {r["agent"] for r in rows} == {"a"}, rows
+
+
+def test_the_legend_of_twenty_agents_fits_beside_the_plot() -> None:
+    """(lab56) A store of several frameworks' traces: twenty agents drawn, their legend ran ~150 px below the plot
+    and JupyterLab cut its last names off with the output. The plot is as tall as its legend: drawn without the
+    legend, the chart is as tall as with it."""
+    vlc = pytest.importorskip("vl_convert")
+    import re
+
+    series = pd.concat(
+        _series(["2026-12-02 10:00", "2026-12-02 11:00"]).assign(agent=f"worker_{a:02d}") for a in range(20)
+    )
+    spec = plots.drift_over_time(series, "latency_ms", width=400).to_dict()
+
+    def height(s: dict) -> float:
+        return float(re.search(r'<svg[^>]*height="([\d.]+)"', vlc.vegalite_to_svg(s)).group(1))
+
+    assert height(spec) == height({**spec, "config": {**spec.get("config", {}), "legend": {"disable": True}}})
+
+
+def test_an_agent_name_is_drawn_with_its_bidi_and_control_characters_as_stand_ins() -> None:
+    """(lab56) A U+202E in a log's agent name drew the drift legend's label reversed ("evil" read "live"), as it once
+    did the timeline's lanes: the name is shown as the lanes show it, the override a visible stand-in."""
+    spec = plots.drift_over_time(
+        _series(["2026-12-02 10:00", "2026-12-02 11:00"]).assign(agent="x\u202eevil\nz"), "latency_ms"
+    ).to_dict()
+    agents = {r["agent"] for d in spec.get("datasets", {}).values() for r in d if "agent" in r}
+    assert agents == {"x<U+202E>evil z"}, agents

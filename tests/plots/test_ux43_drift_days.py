@@ -48,3 +48,11 @@ def test_a_few_days_in_hours_name_the_day_at_its_first_tick_and_at_midnight() ->
     ticks, _ = _ticks("2026-12-03 09:00", "2026-12-05 00:00")
     assert re.fullmatch(r"03 Dec \d\d:\d\d", ticks[0]), ticks
     assert "04 Dec" in ticks and all(re.fullmatch(r"\d\d:\d\d|0[45] Dec", t) for t in ticks[1:]), ticks
+
+
+def test_over_two_days_or_more_every_hour_tick_names_its_day() -> None:
+    """(lab56) Over four days Vega ticks every 12 hours; in a 1000 px window it dropped every other label, the
+    midnights that named the days, and the axis read "01 Mar 12:00, 12:00, 12:00, 12:00": no day to tell them
+    apart. Each label names its day."""
+    ticks, _ = _ticks("2026-03-01 10:00", "2026-03-05 10:00")
+    assert len(ticks) > 3 and all(re.fullmatch(r"0\d Mar( \d\d:\d\d)?", t) for t in ticks), ticks

@@ -166,8 +166,11 @@ def test_log_text_is_escaped_everywhere(tmp_path) -> None:  # noqa: ANN001
 
 
 def test_store_without_times_outcomes_or_agents() -> None:
-    ws = _store(n=12, times=False, outcome=False, agents=False)
+    ws = _store(n=12, times=False, outcome=False, agents=False, system=None)
     tu = LimitTuner(ws)
+    # (lab56) runs of no system name: the readout names them as the picker does, not "(no system)" beside
+    # "(no system name)"
+    assert tu.system.label == "(no system name)" and "limits for (no system name);" in tu.readout.value
     rules = set(limit_plots.limit_bins(tu.limits, tu.system.value)[1]["rule"])
     assert "max_tool_calls_run" in rules and not rules & {"max_step_latency_ms", "max_run_latency_ms"}
     assert "max_step_latency_ms</b>: no limit" in tu.notes.value and "no outcome labels" in tu.notes.value

@@ -70,6 +70,13 @@ def test_an_agent_with_no_rule_opens_its_slider_on_no_review(tmp_path: Path) -> 
         said
     )
     assert "noisy&lt;img src=x onerror=alert(1)&gt; no rule, slowpoke 3,100" in tu.readout.value
+    # (lab56: a right-to-left agent name isolated in the notes and the readout, where it took the figure after it
+    # to its other side: "At latency_ms ≥ סוכן_מחיר … no rule")
+    from workbench.widgets._tuner_words import _no_rule_note
+
+    assert "No rule for <b><bdi>סוכן_מחיר</bdi></b>: its slider" in _no_rule_note(
+        {"סוכן_מחיר": None}, 9.0, ",.1f"
+    )
     policy = tu.export_policy(tmp_path / "p.yaml")
     assert [(r.agent, r.threshold) for r in policy.hitl] == [("slowpoke", 3100.0)]
     # moved off that end it is a threshold (escalating the agent's slowest runs), and the note goes
@@ -127,6 +134,10 @@ def test_a_run_whose_steps_name_no_agent_says_so_in_its_header() -> None:
     ws.ingest(
         [{"record": "run", "run_id": "r", "outcome": "unknown"}]
         + [
+            {"record": "run", "run_id": q, "system": name, "outcome": "unknown"}
+            for q, name in (("q", "דסק"), ("p", "shop"))
+        ]
+        + [
             {
                 "run_id": "r",
                 "step_id": f"s{i}",
@@ -136,9 +147,27 @@ def test_a_run_whose_steps_name_no_agent_says_so_in_its_header() -> None:
                 "ended_at": f"2026-03-01T10:00:0{i}.5Z",
             }
             for i in range(3)
+        ]
+        # (lab56: a right-to-left name, as a Hebrew or Arabic desk names its agents, isolated from what follows it:
+        # "סוכן_מחיר 1.2 s" read "1.2 סוכן_מחיר s", the figure moved to the name's other side, in the header and
+        # the step list)
+        + [
+            {
+                "run_id": "r",
+                "step_id": "s3",
+                "agent": "סוכן_מחיר",
+                "kind": "tool",
+                "latency_ms": 250.0,
+                "started_at": "2026-03-01T10:00:03Z",
+                "ended_at": "2026-03-01T10:00:03.25Z",
+            }
         ],
         progress=False,
     )
     ex = IncidentExplorer(ws, blame_model=None)
     ex.show_run("r")
     assert "(no\u00a0agent)\u00a01.5\u00a0s\u00a0(3\u00a0steps)" in ex.header.value, ex.header.value
+    assert "<bdi>סוכן_מחיר</bdi>\u00a0250\u00a0ms" in ex.header.value, ex.header.value
+    assert any("\u2068סוכן_מחיר\u2069 · tool" in o for o, _ in ex.step.options), ex.step.options
+    # (and a right-to-left system name in the run list: "q · דסק · — · unknown" read "q · — · דסק · unknown")
+    assert any(o.startswith("q · \u2068דסק\u2069 · ") for o, _ in ex.runs.options), ex.runs.options

@@ -8,6 +8,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from .._termtext import clean
 from ._channels import channels
 from ._charts import (
     _check,
@@ -23,6 +24,11 @@ def drift_over_time(
     ``width="container"`` (the default; 640 px took 815 px of a 1000 px window's 568 px output): as wide as the
     output it is drawn in (names placed as on a plot of ``NARROW_PLOT_PX``)."""
     _check(series, ["agent", "t", metric], "drift_over_time")
+    # an agent with no value of this metric is left out, not named in the legend beside nothing: on a store of
+    # several frameworks' traces, "confidence" listed six agents and drew two (the other four log no confidence)
+    measured = _shown_names(series.dropna(subset=[metric]))
+    changes = _shown_names(changes)
+    series = measured if len(measured) else _shown_names(series)
     series, colors, left_out = _drawn_agents(series, changes)
     bridges = _gap_bridges(series, metric)
     series = _broken_at_gaps(series, metric)
@@ -98,7 +104,12 @@ def drift_over_time(
             *([f"the {MAX_AGENTS} agents with the most runs; {left_out} more not drawn"] if left_out else []),
         ],
     )
-    return alt.layer(*layers).properties(width=width, height=220, title=title)
+    # as tall as its legend: twenty agents' names (a store of several frameworks' traces) ran 100 px below the
+    # plot, the last four cut off with the output, no word of them (lab56)
+    agents = series["agent"].nunique()
+    return alt.layer(*layers).properties(
+        width=width, height=max(220, LEGEND_ROW_PX * agents + 20), title=title
+    )
 
 
 def _clock_axis(t: pd.Series) -> dict[str, Any]:
@@ -112,10 +123,13 @@ def _clock_axis(t: pd.Series) -> dict[str, Any]:
         return {"title": None}
     if t.max() - t.min() >= pd.Timedelta(days=1):
         day = "%b %Y" if t.max() - t.min() >= pd.Timedelta(days=300) else "%d %b"
-        # (an hour tick of a stretch of a few days: its clock time, the first one its day too)
+        # (an hour tick of a stretch of a few days: its clock time, the first one its day too; over two days or more
+        # every one its day: in a 1000 px window Vega dropped every other label, the midnights that named the days,
+        # and the axis read "01 Mar 12:00, 12:00, 12:00, 12:00", lab56)
+        first_only = "datum.index == 0" if t.max() - t.min() < pd.Timedelta(days=2) else "true"
         expr = (
             "timeFormat(datum.value, hours(datum.value) || minutes(datum.value) ? "
-            f"(datum.index == 0 ? '%d %b %H:%M' : '%H:%M') : '{day}')"
+            f"({first_only} ? '%d %b %H:%M' : '%H:%M') : '{day}')"
         )
         first = f"{t.min():%d %b}" if t.min().year == t.max().year else f"{t.min():%d %b %Y}"
         return {
@@ -133,9 +147,20 @@ def _clock_axis(t: pd.Series) -> dict[str, Any]:
 
 
 MAX_AGENTS = 20
+LEGEND_ROW_PX = 16  # (a legend entry's height: Vega's 11 px labels and their padding)
 # the plot's width a container-wide chart's change-point names are placed for: what is left of a 1000 px
 # window's output (568 px) beside the axis and the legend
 NARROW_PLOT_PX = 380
+
+
+def _shown_names(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``frame`` with each agent name on one line, control and bidi characters shown as stand-ins (as the timeline's
+    lanes): a log's name is untrusted, and a U+202E in it drew the legend's label reversed ("וכיל live", lab56)."""
+    if frame is None or "agent" not in frame:
+        return frame
+    return frame.assign(
+        agent=frame["agent"].map(lambda a: clean(a, newlines=False) if isinstance(a, str) else a)
+    )
 
 
 def _gap_bridges(series: pd.DataFrame, metric: str) -> pd.DataFrame:

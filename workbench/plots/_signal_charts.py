@@ -27,6 +27,7 @@ def histogram(
 ) -> alt.LayerChart:
     """Counts per bin by run outcome (from ``histogram_data``), with the threshold as a rule."""
     _check(bins, ["outcome", "bin_start", "bin_end", "n"], "histogram")
+    bins, domain = _drawable(bins)
     # in the legend only the outcomes drawn: a Langfuse store (every run of unknown outcome) listed "success"
     # and "failure" beside grey bars only; runs of unknown outcome (histogram_data(all_runs=True)) in grey
     drawn = set(bins.loc[bins["n"] > 0, "outcome"])
@@ -43,7 +44,12 @@ def histogram(
         .mark_bar(binSpacing=0)
         .encode(
             **channels(
-                x=alt.X("bin_start:Q", title=signal, bin="binned"),
+                x=alt.X(
+                    "bin_start:Q",
+                    title=signal,
+                    bin="binned",
+                    **({"scale": alt.Scale(domain=domain)} if domain else {}),
+                ),
                 x2="bin_end:Q",
                 # (a count: a bin of one step drew ticks at 0.2 steps)
                 y=alt.Y("n:Q", title="steps", stack="zero", axis=_whole_axis("y")),
@@ -63,6 +69,25 @@ def histogram(
     )
     layers = [bars, *_above_note(bins), *_threshold_rule(threshold, live, "#333")]
     return alt.layer(*layers).properties(width=width, height=200, title=f"{signal} of steps by run outcome")
+
+
+def _drawable(bins: pd.DataFrame) -> tuple[pd.DataFrame, list[float] | None]:
+    """Bins of no width (a signal of one value: every step's latency 1,200 ms; ``histogram_data`` gives a bin from
+    1,200 to 1,200) drawn a fortieth of the value wide either side of it (0.5 at 0), on an axis of a tenth of it either
+    side (the tuner's slider and review-load chart span that): a bar of no width drew nothing, an empty chart under
+    the tuner, its axis naming the value and no word why. The axis's domain when it is set so, else None."""
+    flat = bins["bin_end"] <= bins["bin_start"]
+    if not flat.any():
+        return bins, None
+    scale = bins["bin_start"].abs().where(bins["bin_start"] != 0, 20.0)
+    drawn = bins.assign(
+        bin_start=bins["bin_start"].where(~flat, bins["bin_start"] - scale / 40),
+        bin_end=bins["bin_end"].where(~flat, bins["bin_end"] + scale / 40),
+    )
+    if not flat.all():
+        return drawn, None
+    pad = float((scale / 10).max())
+    return drawn, [float(bins["bin_start"].min()) - pad, float(bins["bin_end"].max()) + pad]
 
 
 def _above_note(bins: pd.DataFrame) -> list:

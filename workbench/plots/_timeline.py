@@ -118,7 +118,9 @@ def timeline_parts(
                 x0=since_start(data["started_at"], origin, per_second),
                 x1=since_start(data["shown_end"], origin, per_second),
             )
-            since_title = f"{unit} from the run's start ({origin:%H:%M:%S})"
+            # (its first move's start, not the run's: a CrewAI run's crew span began 3 s before its first move, and
+            # "ms from the run's start (01:09:32)" sat under "run totals 3.4 s" of a run begun at 01:09:29, lab56)
+            since_title = f"{unit} from the first move ({origin:%H:%M:%S})"
             x = alt.X(
                 "x0:Q",
                 title=since_title,
@@ -384,7 +386,7 @@ SHORT_RUN = pd.Timedelta(minutes=2)
 
 
 def _short_run_clock(start: pd.Series, end: pd.Series) -> tuple[pd.Timestamp, float, str] | None:
-    """(the run's start, axis units per second, their name) for a short run, None for a long one."""
+    """(the first move's start, axis units per second, their name) for a short run, None for a long one."""
     origin = start.min()
     if pd.isna(origin):
         return None

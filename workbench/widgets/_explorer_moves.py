@@ -17,7 +17,7 @@ from ..plots._render import redraw
 from ..plots._windows import shown_moves, stretches
 from ..store._own_connection import fetch
 from ._explorer_text import _or, _step_marks
-from ._html import kv_table, label
+from ._html import isolate, kv_table, label
 from ._runs import _sql
 
 # The stretches the header names one by one; more are counted
@@ -146,9 +146,10 @@ def _options(steps: pd.DataFrame) -> list[tuple[str, str]]:
             )
         out.append(
             (
-                label(
-                    _step_marks(s, bad)
-                    + " · ".join(p for p in (_or(s.agent, "—"), s.kind, _or(s.name, "")) if p)
+                # (the agent's name isolated: a right-to-left one swapped the kind after it to its other side)
+                label(_step_marks(s, bad))
+                + " · ".join(
+                    p for p in (isolate(label(_or(s.agent, "—"))), label(s.kind), label(_or(s.name, ""))) if p
                 ),
                 s.step_id,
             )

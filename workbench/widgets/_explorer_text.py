@@ -11,7 +11,7 @@ import pandas as pd
 
 from .._plain import counted
 from ..store._outcomes import TAKEN_OUTCOME
-from ._html import WORD_CHARS, WRAP, esc, label, short_id, short_name
+from ._html import WORD_CHARS, WRAP, Markup, bidi, esc, isolate, label, short_id, short_name
 
 
 def _run_label(r: Any, system: bool = False) -> str:
@@ -27,14 +27,19 @@ def _run_label(r: Any, system: bool = False) -> str:
         if r.outcome == "failure" and r.reported_outcome == "success"
         else r.outcome
     )
-    sys_name = f" · {short_name(r.system)}" if system and isinstance(r.system, str) and r.system else ""
-    parts = [f"{short_id(r.run_id)}{sys_name} · {when}", outcome]
+    # (the system's and the culprit's names isolated, lab56: a right-to-left system name took the date after it)
+    sys_name = (
+        f" · {isolate(label(short_name(r.system)))}"
+        if system and isinstance(r.system, str) and r.system
+        else ""
+    )
+    parts = [f"{label(short_id(r.run_id))}{sys_name} · {when}", label(outcome)]
     if r.hits:  # ("1 hits: loop"); the detectors' list may wrap after each comma too
         parts.append(f"{counted(int(r.hits), 'hit')}: {label(r.detectors).replace(', ', ', ' + WRAP)}")
     if isinstance(r.culprit, str) and r.culprit:
-        parts.append(f"culprit {label(r.culprit)}")
+        parts.append(f"culprit {isolate(label(r.culprit))}")
     # (each part made plain text by label() before the joins: a zero-width space of the log's own is shown)
-    return f"{WRAP} · ".join(label(p) if i < 2 else p for i, p in enumerate(parts))
+    return f"{WRAP} · ".join(parts)
 
 
 def _model_alone(q: Any, uncertain_below: float) -> str:
@@ -85,7 +90,7 @@ def _step_marks(s: Any, erred: bool) -> str:
     return f"{s.seq:>3} {marks} · " if marks else f"{s.seq:>3} · "
 
 
-def _time_per_agent(steps: pd.DataFrame) -> str | None:
+def _time_per_agent(steps: pd.DataFrame) -> Markup | None:
     """Each agent's moves' summed latency, the longest first ("writer 2.1 s (2 steps) · …"): what a trace view's
     span durations tell at a glance. None when no move carries a latency."""
     timed = steps.dropna(subset=["latency_ms"]) if "latency_ms" in steps else steps.iloc[:0]
@@ -97,10 +102,13 @@ def _time_per_agent(steps: pd.DataFrame) -> str | None:
         .agg(["sum", "size"])
         .sort_values(["sum"], ascending=False)
     )
-    # each agent's part kept on one line (the row wraps between agents, not in "(2 / steps)")
-    return " · ".join(
-        f"{agent} {_seconds(ms)} ({counted(int(n), 'step')})".replace(" ", "\u00a0")
-        for agent, (ms, n) in per.iterrows()
+    # each agent's part kept on one line (the row wraps between agents, not in "(2 / steps)"); each name isolated
+    # (``bidi``): a right-to-left name took the figure after it to its other side
+    return Markup(
+        " · ".join(
+            f"{bidi(agent)} {_seconds(ms)} ({counted(int(n), 'step')})".replace(" ", "\u00a0")
+            for agent, (ms, n) in per.iterrows()
+        )
     )
 
 

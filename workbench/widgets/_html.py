@@ -7,6 +7,7 @@ import dataclasses
 import itertools
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +29,30 @@ def esc(value: Any, limit: int = MAX_CHARS) -> str:
     if len(text) > limit:
         text = text[:limit] + f" … [{len(text) - limit:,} more characters]"
     return html_text(text)
+
+
+class Markup(str):
+    """HTML a widget built itself from escaped parts (``bidi``): ``kv_table`` puts it in as it is."""
+
+
+def bidi(value: Any) -> str:
+    """``value`` escaped (``esc``), in a ``<bdi>`` when it holds right-to-left letters: a name in running text, isolated
+    from its neighbours. A Hebrew or Arabic agent name ("סוכן_מחיר") set the direction of the line around it: in
+    "סוכן_מחיר 1.2 s (1 step) · writer 3.0 s" the figure after it moved to its other side."""
+    text = esc(value)
+    return f"<bdi>{text}</bdi>" if _rtl(text) else text
+
+
+def _rtl(text: str) -> bool:
+    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
+
+
+def isolate(text: str) -> str:
+    """``text`` (a name already ``label``-cleaned) between U+2068 and U+2069 (first-strong isolate, pop) when it holds
+    right-to-left letters: ``bidi`` for plain text (a list option, where no markup goes). Added after cleaning, which
+    shows such characters a log brings as stand-ins: these are the view's own. A left-to-right name is left as it
+    is (nothing to isolate, and no invisible characters in what a user copies from the list)."""
+    return f"\u2068{text}\u2069" if _rtl(text) else text
 
 
 def label(value: Any) -> str:
@@ -65,10 +90,11 @@ def pre(value: Any) -> str:
 
 
 def kv_table(pairs: list[tuple[str, Any]]) -> str:
+    cells = [(k, v if isinstance(v, Markup) else esc(v)) for k, v in pairs]
     rows = "".join(
-        f"<tr><th style='text-align:left;padding-right:1em'>{esc(k)}</th><td>{esc(v)}</td></tr>"
-        for k, v in pairs
-        if esc(v) != ""
+        f"<tr><th style='text-align:left;padding-right:1em'>{esc(k)}</th><td>{v}</td></tr>"
+        for k, v in cells
+        if v != ""
     )
     return f"<table class='wb-kv'>{rows}</table>"
 

@@ -22,7 +22,7 @@ from ..store._own_connection import fetch
 from ._html import STYLE, esc, frame, label, pre, short_id
 from ._layout import control_row, fit_output, scroll_wide
 from ._status import building
-from ._systems import ranked_picker
+from ._systems import NO_SYSTEM, ranked_picker
 
 if TYPE_CHECKING:
     from ..policy import Policy
@@ -205,7 +205,7 @@ class LimitTuner(w.VBox):
             ]
         )
         self.add_class("wb-limit-tuner")
-        say(f"Limit suggestions: drawing the limits of {label(self.system.value) or '(no system)'}…")
+        say(f"Limit suggestions: drawing the limits of {label(self.system.value) or NO_SYSTEM}…")
         self.redraw()
 
     # -- the slider: limits from the kept peaks --------------------------------------------------
@@ -277,7 +277,7 @@ class LimitTuner(w.VBox):
                 if said
                 else (
                     f"<div class='wb-limits-basis'>Every limit here is learned from the "
-                    f"{esc(basis)} of {esc(self.system.value) or '(no system)'}.</div>"
+                    f"{esc(basis)} of {esc(self.system.value) or NO_SYSTEM}.</div>"
                 )
             )
         # (a system without runs of unknown outcome: a column of zeros that widened the table past a narrow output)
@@ -339,7 +339,7 @@ class LimitTuner(w.VBox):
         self.backtest_button.disabled = True
         system = self.system.value
         self.backtest_view.value = (
-            f"<i class='wb-building'>Backtest: replaying {esc(system) or '(no system)'}'s "
+            f"<i class='wb-building'>Backtest: replaying {esc(system) or NO_SYSTEM}'s "
             "runs through a guard with these limits…</i>"
         )
         # this system's runs only: its limits over every system's runs (the desks of six frameworks) counted runs
@@ -356,7 +356,7 @@ class LimitTuner(w.VBox):
         s, cut = report.summary, report.runs[report.runs["decision"] == "cut"]
         failed_cut = int((cut["outcome"] == "failure").sum())
         self._shown_now()
-        whose = f"{esc(system) or '(no system)'}'s limits at p{self.limits.quantile * 100:g}"
+        whose = f"{esc(system) or NO_SYSTEM}'s limits at p{self.limits.quantile * 100:g}"
         if not s["runs"]:
             self.backtest_view.value = (
                 f"<div style='font-size:14px'>Backtest of {whose}: <b>nothing to backtest</b>, no run of it has a "
@@ -406,7 +406,7 @@ class LimitTuner(w.VBox):
         if was is None or was == (self.system.value, float(self.limits.quantile)):
             return
         self._results_of = None
-        of = f"{esc(was[0]) or '(no system)'}'s limits at p{was[1] * 100:g}"
+        of = f"{esc(was[0]) or NO_SYSTEM}'s limits at p{was[1] * 100:g}"
         if self.backtest_view.value:
             self.backtest_view.value = (
                 f"<div class='wb-stale'><i>The last backtest was of {of}: Backtest "
@@ -480,7 +480,7 @@ def _readout(limits: LimitSuggestions, system: str) -> str:
     return (
         f"<div style='font-size:14px'>At the p{limits.quantile * 100:g} of the runs' peaks: "
         f"<b>{int(row['limits'])}</b> {'limit' if int(row['limits']) == 1 else 'limits'} for "
-        f"{esc(system) or '(no system)'}; {'it' if int(row['limits']) == 1 else 'together they'} would stop "
+        f"{esc(system) or NO_SYSTEM}; {'it' if int(row['limits']) == 1 else 'together they'} would stop "
         + " · ".join(parts)
         + "</div>"
     )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._plain import counted, plain
 from ..exceptions import InvalidParameterError
-from ._html import esc
+from ._html import bidi, esc
 from ._signal_range import beyond, point_at
 from ._tuner_words import _advice, _every_run, _no_rule_note, _over_budget, _per_agent_why, _share
 
@@ -54,7 +54,7 @@ class SliderMoves:
         # the slider's own number (its format): "≥ 166.3" beside a slider reading "166" said two thresholds
         fmt = self.threshold.readout_format
         where = (
-            ", ".join(f"{esc(a)} {'no rule' if v is None else format(v, fmt)}" for a, v in t.items())
+            ", ".join(f"{bidi(a)} {'no rule' if v is None else format(v, fmt)}" for a, v in t.items())
             if isinstance(t, dict)
             else format(t, fmt)
             if t is not None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._plain import counted, plain
-from ._html import esc
+from ._html import bidi, esc
 from ._signal_range import beyond, point_at
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def _no_rule_note(t: dict[str, float | None], past: float | None, fmt: str) -> s
     off = [a for a, v in t.items() if v is None]
     if not off or past is None:
         return ""
-    names = ", ".join(f"<b>{esc(a)}</b>" for a in off[:12]) + (
+    names = ", ".join(f"<b>{bidi(a)}</b>" for a in off[:12]) + (
         f" and {len(off) - 12:,} more" if len(off) > 12 else ""
     )
     one = len(off) == 1
@@ -88,7 +88,7 @@ def _per_agent_why(sw: ThresholdSweep, t: dict[str, float | None], fmt: str) -> 
         # the OpenAI Agents desk once its silent failure counts)
         parts.append(_unpriced_agents_why(sw, rules))
     if shared:
-        names = ", ".join(f"<b>{esc(a)}</b>" for a in shared[:12]) + (
+        names = ", ".join(f"<b>{bidi(a)}</b>" for a in shared[:12]) + (
             f" and {len(shared) - 12:,} more" if len(shared) > 12 else ""
         )
         parts.append(
