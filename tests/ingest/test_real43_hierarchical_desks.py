@@ -6,10 +6,8 @@ workers through the "Delegate work to coworker" / "Ask question to coworker" too
 ``can_handoff_to`` (OpenInference). ``fixtures/agentscope/`` (real55): an AgentScope 2.0 ``TeamPipeline``, a planner
 assigning a pricer, a shipper and a verifier through AgentScope's ``TeamAssign`` tool, and a ``GoalPipeline``, a
 quoter and an auditor in a loop until the auditor passes the quote (AgentScope's own tracing); its runs report no
-outcome, the faulty ones labelled failed as their user would. ``fixtures/magentic-one/`` (real56b): an AutoGen
-``MagenticOneGroupChat``, its orchestrator keeping a task and a progress ledger and instructing three participants
-(autogen-core's own spans); its runs report no outcome either. Each README says what was planted in each run and
-which agent and step a right verdict names.
+outcome, the faulty ones labelled failed as their user would. Each README says what was planted
+in each run and which agent and step a right verdict names.
 """
 
 from __future__ import annotations
@@ -42,15 +40,20 @@ FILES = {
     "gp_ok": "agentscope/goal_ok",
     "gp_stuck": "agentscope/goal_stuck",
     "gp_fixed": "agentscope/goal_fixed",
-    "m1_ok": "magentic-one/answered_ok",
-    "m1_made_up": "magentic-one/price_made_up",
-    "m1_misquotes": "magentic-one/orchestrator_misquotes",
 }
+
+# ``fixtures/magentic-one/`` (real56b): an AutoGen ``MagenticOneGroupChat``, its orchestrator keeping a task and a
+# progress ledger and instructing three participants (autogen-core's own spans); its runs report no outcome either.
+FILES.update(
+    m1_ok="magentic-one/answered_ok",
+    m1_made_up="magentic-one/price_made_up",
+    m1_misquotes="magentic-one/orchestrator_misquotes",
+)
 
 
 @pytest.fixture(scope="module")
 def desks() -> tuple[wb.Workspace, dict[str, str], dict]:
-    """The seventeen runs in one store, detected and attributed as ``workbench investigate`` does, and its verdicts."""
+    """The runs of FILES in one store, detected and attributed as ``workbench investigate`` does, and its verdicts."""
     files = {name: FIXTURES / f"{stem}.otlp.jsonl.gz" for name, stem in FILES.items()}
     ws, runs = desk_store(
         files, failed=("as_retried", "as_pingpong", "gp_stuck", "m1_made_up", "m1_misquotes")
@@ -78,7 +81,7 @@ def _model_calls(ws: wb.Workspace, run: str, agent: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("run", ["crew_ok", "li_ok", "as_ok", "gp_ok", "m1_ok"])
+@pytest.mark.parametrize("run", ["crew_ok", "li_ok", "as_ok", "gp_ok"])
 def test_the_clean_runs_are_flagged_by_nothing(desks, run) -> None:
     ws, runs, verdicts = desks
     assert _findings(ws, runs[run]) == []
@@ -162,6 +165,49 @@ def test_hand_offs_back_and_forth_with_nothing_new_are_ping_pong_and_no_wrong_an
     assert [f[0] for f in found] == ["ping_pong"]
     assert "shipping and pricer handed the work back and forth" in found[0][4]
     assert run not in verdicts  # the answer is right
+
+
+def _ledger_calls(ws: wb.Workspace, run: str) -> list[tuple[str, str]]:
+    """The orchestrator's model calls (facts, plan, each progress ledger, the final answer): step and output."""
+    return ws.sql(
+        "SELECT step_id, output FROM steps WHERE run_id = ? AND kind = 'llm' AND agent = 'MagenticOneOrchestrator' "
+        "ORDER BY seq",
+        [run],
+    ).fetchall()
+
+
+def test_a_magentic_one_price_made_up_on_a_tools_error_is_the_pricers(desks) -> None:
+    """get_price answers the feed's error; the pricer states 12.40 anyway; the orchestrator hands 124.00 on to
+    shipping, whose total (151.48) its final answer repeats. Every model call of the orchestrator (under autogen-core's
+    ``process MagenticOneOrchestrator_…`` spans) is its own, none nobody's."""
+    ws, runs, verdicts = desks
+    run = runs["m1_made_up"]
+    assert _findings(ws, runs["m1_ok"]) == [] and runs["m1_ok"] not in verdicts  # (the clean run)
+    calls = _ledger_calls(ws, run)
+    assert len(calls) == 7 and "151.48" in calls[-1][1]  # (facts, plan, 4 progress ledgers, the answer)
+    assert ws.sql(
+        "SELECT count(*) FROM steps WHERE run_id = ? AND kind = 'llm' AND agent IS NULL", [run]
+    ).fetchall() == [(0,)]
+    stated = _model_calls(ws, run, "pricer")[-1]
+    found = _findings(ws, run)
+    assert [f[:4] for f in found] == [("cascade", "critical", "pricer", stated)]
+    assert "MagenticOneOrchestrator" in found[0][4] and "shipping" in found[0][4]
+    v = verdicts[run]
+    assert v["culprit"].startswith("pricer ") and v["step"] == stated
+
+
+def test_a_value_the_magentic_one_orchestrator_made_up_in_its_instruction_is_the_orchestrators(desks) -> None:
+    """The pricer says 142.00; the orchestrator's progress ledger tells shipping the widgets are "worth 124.00 USD";
+    shipping insures 124.00 and quotes 151.48. The culprit is the orchestrator, at that ledger call: no participant
+    said anything wrong."""
+    ws, runs, verdicts = desks
+    run = runs["m1_misquotes"]
+    (told,) = [s for s, out in _ledger_calls(ws, run) if "worth 124.00" in out]
+    found = _findings(ws, run)
+    assert [f[:4] for f in found] == [("cascade", "critical", "MagenticOneOrchestrator", told)]
+    assert "made-up value 124.00" in found[0][4] and "shipping" in found[0][4]
+    v = verdicts[run]
+    assert v["culprit"].startswith("MagenticOneOrchestrator ") and v["step"] == told
 
 
 def _tool_calls(ws: wb.Workspace, run: str | None) -> list[tuple]:
@@ -386,45 +432,3 @@ def test_agentscope_tool_result_shapes() -> None:
     assert structured_output("GenerateStructuredOutput", "not JSON", ack, False) == ack
     assert structured_output("GenerateStructuredOutput", given, ack, True) == ack
     assert structured_output("get_price", given, ack, False) == ack
-
-
-def _ledger_calls(ws: wb.Workspace, run: str) -> list[tuple[str, str]]:
-    """The orchestrator's model calls (facts, plan, each progress ledger, the final answer): step and output."""
-    return ws.sql(
-        "SELECT step_id, output FROM steps WHERE run_id = ? AND kind = 'llm' AND agent = 'MagenticOneOrchestrator' "
-        "ORDER BY seq",
-        [run],
-    ).fetchall()
-
-
-def test_a_magentic_one_price_made_up_on_a_tools_error_is_the_pricers(desks) -> None:
-    """get_price answers the feed's error; the pricer states 12.40 anyway; the orchestrator hands 124.00 on to
-    shipping, whose total (151.48) its final answer repeats. Every model call of the orchestrator (under autogen-core's
-    ``process MagenticOneOrchestrator_…`` spans) is its own, none nobody's."""
-    ws, runs, verdicts = desks
-    run = runs["m1_made_up"]
-    calls = _ledger_calls(ws, run)
-    assert len(calls) == 7 and "151.48" in calls[-1][1]  # (facts, plan, 4 progress ledgers, the answer)
-    assert ws.sql(
-        "SELECT count(*) FROM steps WHERE run_id = ? AND kind = 'llm' AND agent IS NULL", [run]
-    ).fetchall() == [(0,)]
-    stated = _model_calls(ws, run, "pricer")[-1]
-    found = _findings(ws, run)
-    assert [f[:4] for f in found] == [("cascade", "critical", "pricer", stated)]
-    assert "MagenticOneOrchestrator" in found[0][4] and "shipping" in found[0][4]
-    v = verdicts[run]
-    assert v["culprit"].startswith("pricer ") and v["step"] == stated
-
-
-def test_a_value_the_magentic_one_orchestrator_made_up_in_its_instruction_is_the_orchestrators(desks) -> None:
-    """The pricer says 142.00; the orchestrator's progress ledger tells shipping the widgets are "worth 124.00 USD";
-    shipping insures 124.00 and quotes 151.48. The culprit is the orchestrator, at that ledger call: no participant
-    said anything wrong."""
-    ws, runs, verdicts = desks
-    run = runs["m1_misquotes"]
-    (told,) = [s for s, out in _ledger_calls(ws, run) if "worth 124.00" in out]
-    found = _findings(ws, run)
-    assert [f[:4] for f in found] == [("cascade", "critical", "MagenticOneOrchestrator", told)]
-    assert "made-up value 124.00" in found[0][4] and "shipping" in found[0][4]
-    v = verdicts[run]
-    assert v["culprit"].startswith("MagenticOneOrchestrator ") and v["step"] == told
