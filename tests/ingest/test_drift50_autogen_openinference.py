@@ -70,6 +70,11 @@ def test_a_tool_that_raised_is_a_failed_call_by_both_of_agentchats_tracers() -> 
     ):
         ws = ingested_whole(TOOL_ERROR / f"{name}.otlp.jsonl.gz")
         (run,) = ws.runs().run_id
+        # the selector's model calls are its manager's under both tracers (OpenInference's sit right under the
+        # team's run_stream span: nobody's before real56b)
+        assert ws.sql(
+            "SELECT DISTINCT agent FROM steps WHERE kind = 'llm' AND contains(input, 'select the next role')"
+        ).fetchall() == [("SelectorGroupChatManager",)], name
         assert ws.sql(
             "SELECT agent, tool, status, error FROM steps WHERE run_id = ? AND kind = 'tool' ORDER BY seq",
             [run],
@@ -79,3 +84,39 @@ def test_a_tool_that_raised_is_a_failed_call_by_both_of_agentchats_tracers() -> 
             ("shipping", "get_shipping", ok, None),
             ("shipping", "get_insurance", ok, None),
         ], name
+
+
+MAGENTIC_ONE = Path(__file__).parent / "fixtures" / "magentic-one"
+
+
+def test_magentic_ones_orchestrator_under_openinference_is_the_agent_of_its_ledger_calls() -> None:
+    """real56b (``fixtures/magentic-one/README.md``): OpenInference's AgentChat instrumentation writes no span of
+    the orchestrator's: its facts, plan, progress ledger and final answer calls sit right under the team's
+    ``MagenticOneGroupChat.run_stream`` span. Failed at main: they named no agent, so the 124.00 the orchestrator
+    made up in its instruction to shipping was "?"'s, and the ledger loop on the stalled price feed read as
+    the clerk and the pricer handing work back and forth (the orchestrator's turns between them unseen)."""
+    ws = wb.open()
+    names = ("orchestrator_misquotes_openinference", "price_feed_stalled_openinference")
+    report = ws.ingest([MAGENTIC_ONE / f"{n}.otlp.jsonl.gz" for n in names], progress=False)
+    assert report.quarantined == 0 and len(ws.runs()) == 2
+    found = wb.detect(ws, progress=False)
+    assert ws.sql("SELECT count(*) FROM steps WHERE kind = 'llm' AND agent IS NULL").fetchall() == [(0,)]
+    (misquotes,) = ws.sql("SELECT DISTINCT run_id FROM steps WHERE contains(file, ?)", [names[0]]).fetchall()[
+        0
+    ]
+    ((told,),) = ws.sql(
+        "SELECT step_id FROM steps WHERE run_id = ? AND agent = 'MagenticOneOrchestrator' AND kind = 'llm' "
+        "AND contains(output, 'worth 124.00')",
+        [misquotes],
+    ).fetchall()
+    made_up = found[found.detail.str.contains("made-up value 124.00", regex=False)]
+    assert made_up[["severity", "agent", "step_id"]].values.tolist() == [
+        ["critical", "MagenticOneOrchestrator", told]
+    ]
+    stalled = found[found.run_id != misquotes]
+    pingpong = stalled[stalled.detector == "ping_pong"].detail.tolist()
+    assert pingpong and all(d.startswith("MagenticOneOrchestrator and pricer handed") for d in pingpong)
+    ((gave_up, step),) = stalled[stalled.detector == "gave_up"][["agent", "step_id"]].values.tolist()
+    assert gave_up == "pricer" and ws.sql(
+        "SELECT tool, status FROM steps WHERE step_id = ?", [step]
+    ).fetchall() == [("get_price", "error")]

@@ -48,13 +48,30 @@ FILES = {
     "ma_flow": "mastra/workflow_price_error_retried",
 }
 
+# ``fixtures/magentic-one/`` (real56b): an AutoGen ``MagenticOneGroupChat``, its orchestrator keeping a task and a
+# progress ledger and instructing three participants (autogen-core's own spans); its runs report no outcome either.
+FILES.update(
+    m1_ok="magentic-one/answered_ok",
+    m1_made_up="magentic-one/price_made_up",
+    m1_misquotes="magentic-one/orchestrator_misquotes",
+)
+
 
 @pytest.fixture(scope="module")
 def desks() -> tuple[wb.Workspace, dict[str, str], dict]:
-    """The eighteen runs in one store, detected and attributed as ``workbench investigate`` does, and its verdicts."""
+    """The runs of FILES in one store, detected and attributed as ``workbench investigate`` does, and its verdicts."""
     files = {name: FIXTURES / f"{stem}.otlp.jsonl.gz" for name, stem in FILES.items()}
     ws, runs = desk_store(
-        files, failed=("as_retried", "as_pingpong", "gp_stuck", "ma_retried", "ma_pingpong")
+        files,
+        failed=(
+            "as_retried",
+            "as_pingpong",
+            "gp_stuck",
+            "ma_retried",
+            "ma_pingpong",
+            "m1_made_up",
+            "m1_misquotes",
+        ),
     )
     table = investigate_table(ws, None)
     return ws, runs, {row["run"]: row for row in table.to_dict("records")}
@@ -163,6 +180,49 @@ def test_hand_offs_back_and_forth_with_nothing_new_are_ping_pong_and_no_wrong_an
     assert [f[0] for f in found] == ["ping_pong"]
     assert "shipping and pricer handed the work back and forth" in found[0][4]
     assert run not in verdicts  # the answer is right
+
+
+def _ledger_calls(ws: wb.Workspace, run: str) -> list[tuple[str, str]]:
+    """The orchestrator's model calls (facts, plan, each progress ledger, the final answer): step and output."""
+    return ws.sql(
+        "SELECT step_id, output FROM steps WHERE run_id = ? AND kind = 'llm' AND agent = 'MagenticOneOrchestrator' "
+        "ORDER BY seq",
+        [run],
+    ).fetchall()
+
+
+def test_a_magentic_one_price_made_up_on_a_tools_error_is_the_pricers(desks) -> None:
+    """get_price answers the feed's error; the pricer states 12.40 anyway; the orchestrator hands 124.00 on to
+    shipping, whose total (151.48) its final answer repeats. Every model call of the orchestrator (under autogen-core's
+    ``process MagenticOneOrchestrator_…`` spans) is its own, none nobody's."""
+    ws, runs, verdicts = desks
+    run = runs["m1_made_up"]
+    assert _findings(ws, runs["m1_ok"]) == [] and runs["m1_ok"] not in verdicts  # (the clean run)
+    calls = _ledger_calls(ws, run)
+    assert len(calls) == 7 and "151.48" in calls[-1][1]  # (facts, plan, 4 progress ledgers, the answer)
+    assert ws.sql(
+        "SELECT count(*) FROM steps WHERE run_id = ? AND kind = 'llm' AND agent IS NULL", [run]
+    ).fetchall() == [(0,)]
+    stated = _model_calls(ws, run, "pricer")[-1]
+    found = _findings(ws, run)
+    assert [f[:4] for f in found] == [("cascade", "critical", "pricer", stated)]
+    assert "MagenticOneOrchestrator" in found[0][4] and "shipping" in found[0][4]
+    v = verdicts[run]
+    assert v["culprit"].startswith("pricer ") and v["step"] == stated
+
+
+def test_a_value_the_magentic_one_orchestrator_made_up_in_its_instruction_is_the_orchestrators(desks) -> None:
+    """The pricer says 142.00; the orchestrator's progress ledger tells shipping the widgets are "worth 124.00 USD";
+    shipping insures 124.00 and quotes 151.48. The culprit is the orchestrator, at that ledger call: no participant
+    said anything wrong."""
+    ws, runs, verdicts = desks
+    run = runs["m1_misquotes"]
+    (told,) = [s for s, out in _ledger_calls(ws, run) if "worth 124.00" in out]
+    found = _findings(ws, run)
+    assert [f[:4] for f in found] == [("cascade", "critical", "MagenticOneOrchestrator", told)]
+    assert "made-up value 124.00" in found[0][4] and "shipping" in found[0][4]
+    v = verdicts[run]
+    assert v["culprit"].startswith("MagenticOneOrchestrator ") and v["step"] == told
 
 
 def _tool_calls(ws: wb.Workspace, run: str | None) -> list[tuple]:

@@ -13,6 +13,13 @@ Only the spans where the manager picks a speaker are its turns: it does so on th
 manager also processes every message a participant streams meanwhile (``GroupChatMessage``) and only relays
 it: named, those spans would cut each participant's turn into pieces, a hand-off to the manager and back for
 each message. The managers that call no model (round robin, swarm) stay no agent: they only route.
+
+OpenInference's AgentChat instrumentation (``openinference-instrumentation-autogen-agentchat``, no autogen-core
+spans) writes no manager span: the team's run is one root CHAIN span ``<team class>.run_stream`` (attributes
+``team_id``, ``participant_names``), each participant's turn an AGENT span under it, and the manager's model calls
+right under it too, named by no agent (a made-up figure in Magentic-One's ledger was nobody's). The team span names
+that manager, as autogen-core's spans do, and the calls under it act for it; each participant's span names its own
+agent, so its steps stay its.
 """
 
 from __future__ import annotations
@@ -24,6 +31,21 @@ RECIPIENT_CLASS = "recipient_agent_class"
 MODEL_MANAGERS = frozenset({"SelectorGroupChatManager", "MagenticOneOrchestrator"})
 # the messages on which a manager picks the next speaker, as pydantic dumps them (fields in order)
 _SPEAKER_CHOICE = ('{"messages":', '{"response":')
+
+
+# the teams whose manager calls a model -> that manager's class (what autogen-core's spans name)
+_TEAM_MANAGERS = {
+    "SelectorGroupChat": "SelectorGroupChatManager",
+    "MagenticOneGroupChat": "MagenticOneOrchestrator",
+}
+
+
+def team_manager(name: str | None, attrs: dict[str, Any]) -> str | None:
+    """The manager of an AgentChat team's run span as OpenInference writes it (``<team>.run_stream``), else None."""
+    if not isinstance(name, str) or "team_id" not in attrs or "participant_names" not in attrs:
+        return None
+    team, _, method = name.partition(".")
+    return _TEAM_MANAGERS.get(team) if method in ("run_stream", "run") else None
 
 
 def model_manager(attrs: dict[str, Any]) -> str | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from ._adk import node_agent
-from ._autogen_manager import model_manager
+from ._autogen_manager import model_manager, team_manager
 from ._claude_agents import main_agent, subagent_call, tool_named_span
 from ._convention_table import (
     AGENT_NAME_PREFIXES,
@@ -84,7 +84,12 @@ def span_role(
             # that agent's (as the langfuse and langsmith readers read it), not nobody's
             tool_node = agent is None and node_name == LANGGRAPH_TOOL_NODE and langgraph_tool_node(meta)
         if agent is None and kind != "tool":
-            agent = executor_agent(rest) or model_manager(rest) or node_agent(known.get("op"), rest)
+            agent = (
+                executor_agent(rest)
+                or model_manager(rest)
+                or team_manager(name, rest)
+                or node_agent(known.get("op"), rest)
+            )
             if agent is None and kind != "agent":
                 agent = agent_run_span(name, rest)
                 kind = "agent" if agent is not None else kind
