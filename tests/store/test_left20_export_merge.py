@@ -155,6 +155,12 @@ def test_a_row_of_a_run_nobody_holds_is_quarantined(export: Path) -> None:
     assert rep.read == rep.stored + rep.quarantined
     for table, (run, f, line) in forged.items():
         what = _NOBODYS[table]
+        if (
+            table == "labels"
+        ):  # a label is kept as given, as an ingest keeps one (it may come before its logs)
+            assert ws.sql("SELECT count(*) FROM labels WHERE run_id = ?", [run]).fetchall() == [(1,)]
+            assert ws.sql("SELECT count(*) FROM quarantine WHERE run_id = ?", [run]).fetchall() == [(0,)]
+            continue
         assert ws.sql(f"SELECT count(*) FROM {table} WHERE run_id = ?", [run]).fetchall()[0][0] == 0, (
             table  # old code: stored
         )
