@@ -126,6 +126,8 @@ def test_json_says_what_the_ingest_read_stored_and_quarantined(
         b'{"run_id": "r3", "step_id": \nnot json\n{"run_id": "r4", "step_id": "s", "started_at": "x"}\n',
     )
     (logs / "notes.txt").write_text("not a log", encoding="utf-8")
+    # a label of a run the logs do not hold (a typo): said in the ingest object, not counted as a (failed) run
+    (logs / "labels.jsonl").write_text('{"record": "label", "run_id": "r9", "outcome": "failure"}\n')
     db = tmp_path / "s.duckdb"
     assert (
         main(
@@ -143,8 +145,11 @@ def test_json_says_what_the_ingest_read_stored_and_quarantined(
         )
         == 1
     )
-    ingest = json.loads(capsys.readouterr()[0])["ingest"]
+    doc = json.loads(capsys.readouterr()[0])
+    ingest = doc["ingest"]
     assert ingest["read"] == ingest["stored"] + ingest["quarantined"] and ingest["quarantined"] == 3
+    assert (ingest["labels"], ingest["unknown_label_runs"], ingest["runs"]) == (1, ["r9"], 2)
+    assert (doc["runs"], doc["failed"]) == (2, 1), doc
     assert [e.split(": ")[0] for e in ingest["errors"]] == [f"{half}:{n}" for n in (9, 10, 11)]
     assert ingest["skipped_total"] == 1 and ingest["skipped"][0].endswith(
         "notes.txt: not in any known format"
@@ -152,6 +157,13 @@ def test_json_says_what_the_ingest_read_stored_and_quarantined(
     # a store given alone: nothing was ingested by this call
     assert main(["investigate", "--db", str(db), "--json", "--quiet", "--no-attribute"]) == 0
     assert json.loads(capsys.readouterr()[0])["ingest"] is None
+    # the table's counts leave r9 out and a line names it (it was "3 runs, 2 failed", a row "r9 unknown 0 steps")
+    assert main(["investigate", "--db", str(db), "--quiet", "--no-attribute"]) == 0
+    flat = " ".join(capsys.readouterr()[0].split())
+    assert (
+        "2 runs, 1 failed, 1 succeeded" in flat
+        and "labels: 1 names a run the store holds no step of: 'r9'" in flat
+    )
 
 
 @pytest.mark.parametrize("given", ["empty file", "folder of no log", "empty folder"])

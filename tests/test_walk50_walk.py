@@ -277,3 +277,13 @@ def test_backtest_of_runs_of_unknown_outcome_says_nothing_was_weighed(two_system
     ), said
     with wb.open(db) as ws:  # (the next backtest weighs it)
         assert "d1" in set(ws.runs(outcome="failure")["run_id"])
+        # d9, of no step: no run (it was a failed run of 0 steps in ws.runs, investigate's counts, the tuners'),
+        # its label kept
+        assert "d9" not in set(ws.runs()["run_id"]) and len(ws.runs()) == 19
+        assert "d9" in set(ws.con.execute("SELECT run_id FROM labels").fetchnumpy()["run_id"])
+    with wb.open() as ws:  # (the README's promise: labels given before their logs apply once the logs come)
+        ws.ingest(labels, progress=False)
+        ws.ingest(_desk("desk-d", 19, "d9", "unknown")[1:], progress=False)
+        assert ws.runs()[["run_id", "outcome", "outcome_source"]].values.tolist() == [
+            ["d9", "failure", "label"]
+        ]

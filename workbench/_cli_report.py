@@ -207,6 +207,10 @@ def ingested(report: Any) -> dict[str, Any] | None:
         "quarantined": report.quarantined,
         "added": report.added,
         "runs": report.runs,
+        # (the text report's labels count and the runs they name that the store holds no step of: kept as given,
+        # not counted in runs)
+        "labels": report.labels,
+        "unknown_label_runs": report.unknown_label_runs[:LISTED],
         "errors": report.errors[:LISTED],
         "skipped": report.skipped[:LISTED],
         "skipped_total": len(report.skipped),

@@ -21,6 +21,7 @@ from ._trust import trust_lines
 from ._unreported_errors import unreported_errors, unreported_note
 from ._verdict_rank import VERDICT_RANK
 from .attribution._unfamiliar import UNFAMILIAR_BELOW
+from .ingest._label_runs import labels_without_runs, said
 from .store._outcomes import counted_as
 from .store._own_connection import fetch
 
@@ -439,6 +440,14 @@ def _saved(ws: Any, done: tuple[list, dict[str, str]]) -> tuple[list, dict[str, 
     return done
 
 
+def _labels_waiting(ws: Any, args: argparse.Namespace) -> list[str]:
+    """The runs the store's labels name that it holds no run of, but those this call's ingest report named
+    already (it was printed above the table)."""
+    report = getattr(args, "ingested", None)
+    named = set(report.unknown_label_runs) if report is not None else set()
+    return [r for r in labels_without_runs(ws.con) if r not in named]
+
+
 def _print_table(ws: Any, args: argparse.Namespace) -> None:
     n_runs = ws.count("runs")
     n_failed, n_silent, n_unknown = fetch(
@@ -462,6 +471,9 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
         f"{n_runs:,} {'run' if n_runs == 1 else 'runs'}, {n_failed:,} failed{silent}{also}{unknown}{ok}{shown}",
         wrap=True,
     )
+    waiting = _labels_waiting(ws, args)
+    if waiting:
+        _say(f"labels: {said(waiting)} (not counted as runs)", wrap=True)
     if not rows:
         _say("no failed runs: nothing to attribute", wrap=True)
         flagged = _print_flagged(ws, limit)

@@ -152,7 +152,7 @@ def test_a_bad_span_costs_only_itself(tmp_path: Path) -> None:
     reasons = sorted(ws.quarantine().reason)
     assert reasons[0] == "bad span: span id 0 is not a 64-bit OpenTelemetry id", reasons
     assert reasons[1] == "bad span: trace id -5 is not a 128-bit OpenTelemetry id", reasons
-    assert reasons[2] == "span is a JSON str, not an object", reasons
+    assert reasons[2] == "span is a JSON string, not an object", reasons
 
 
 def test_nan_and_infinity_are_not_json_here_either(tmp_path: Path) -> None:

@@ -30,13 +30,13 @@ def test_a_numeric_id_is_named_as_such(tmp_path) -> None:  # noqa: ANN001
         assert report.stored == 1 and report.read == report.stored + report.quarantined
         reasons = dict(ws.quarantine()[["line", "reason"]].itertuples(index=False, name=None))
     assert reasons == {
-        1: "run record: run id must be a string (got int '9'; quote it in the log)",
-        2: "run id must be a string (got int '5'; quote it in the log)",
-        3: "step id must be a string (got int '7'; quote it in the log)",
+        1: "run record: run id must be a string (got number '9'; quote it in the log)",
+        2: "run id must be a string (got number '5'; quote it in the log)",
+        3: "step id must be a string (got number '7'; quote it in the log)",
         4: "missing or empty run id",
     }
     with wb.open() as ws:
         ws.ingest([{"run_id": 5.5, "step_id": "s"}], progress=False)
         assert ws.quarantine()["reason"].tolist() == [
-            "run id must be a string (got float '5.5'; quote it in the log)"
+            "run id must be a string (got number '5.5'; quote it in the log)"
         ]

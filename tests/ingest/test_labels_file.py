@@ -93,9 +93,9 @@ BAD = [
     (
         "l.json",
         '[{"run_id": "r1", "agent": "a"}, {"run_id": "r2", "step_id": 12}]',
-        "item 2: step_id must be text (got int '12')",
+        "item 2: step_id must be text (got number '12')",
     ),
-    ("l.json", '[{"run_id": "r1", "agent": "a"}, "r2"]', "item 2: a JSON str, not an object"),
+    ("l.json", '[{"run_id": "r1", "agent": "a"}, "r2"]', "item 2: a JSON string, not an object"),
     ("l.json", '[{"run_id": "r1", "agent": "a"}, {"agent": "b"}]', "item 2: no run_id column"),
     ("l.json", '[{"run_id": "r1", "agent": "a"},', "broken JSON"),
     ("l.jsonl", '{"run_id": "r1", "agent": "a"}\n\n{"run_id": "r2", "agent": "b"\n', "line 3: broken JSON"),

@@ -132,7 +132,7 @@ def test_bad_runs_are_quarantined_at_their_line_and_cost_only_themselves(tmp_pat
     reasons = dict(ws.sql("SELECT line, reason FROM quarantine").fetchall())
     assert sorted(reasons) == [5, 6, 7, 8]
     assert "no trace_id or dotted_order" in reasons[6] and "start_time 'yesterday' is no time" in reasons[7]
-    assert reasons[8].startswith("not a LangSmith run: a JSON int")
+    assert reasons[8].startswith("not a LangSmith run: a JSON number")
 
 
 def test_sniffing_takes_no_other_format_s_file() -> None:

@@ -45,7 +45,7 @@ def test_a_pretty_printed_trace_rejects_each_bad_span_at_its_own_line(tmp_path: 
     q = ws.sql("SELECT file, line, reason FROM quarantine ORDER BY line").fetchall()
     assert [n for _, n, _ in q] == [opens[2], opens[4]]
     assert all(f.endswith("trace.json") for f, _, _ in q)
-    assert "span id" in q[0][2] and q[1][2] == "span 4 is a JSON str, not an object"
+    assert "span id" in q[0][2] and q[1][2] == "span 4 is a JSON string, not an object"
     stored = ws.sql("SELECT line FROM steps ORDER BY line").fetchall()
     assert [n for (n,) in stored] == [opens[0], opens[1], opens[3], opens[5]]  # stored spans at theirs too
 
@@ -57,10 +57,10 @@ def test_a_trace_a_line_names_the_span_and_the_list_item_names_its_trace(tmp_pat
     rep = ws.ingest(one_line, format="mlflow-trace")
     assert (rep.read, rep.stored, rep.quarantined) == (12, 10, 2)  # (the same trace id: stored once, repeats)
     q = ws.sql("SELECT line, reason FROM quarantine ORDER BY reason").fetchall()
-    assert [n for n, _ in q] == [2, 2] and q[1][1] == "span 4 is a JSON str, not an object"
+    assert [n for n, _ in q] == [2, 2] and q[1][1] == "span 4 is a JSON string, not an object"
     listed = tmp_path / "traces.json"
     listed.write_text(json.dumps([trace(), _damaged()], indent=2))
     ws = wb.open()
     ws.ingest(listed, format="mlflow-trace")
     reasons = [r for (r,) in ws.sql("SELECT reason FROM quarantine").fetchall()]
-    assert "span 4 of item 1 of the list is a JSON str, not an object" in reasons
+    assert "span 4 of item 1 of the list is a JSON string, not an object" in reasons

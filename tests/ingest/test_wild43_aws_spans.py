@@ -159,6 +159,6 @@ def test_a_bad_event_costs_only_itself(tmp_path: Path) -> None:
     assert (report.read, report.stored, report.quarantined) == (4, 2, 2)
     reasons = sorted(r for (r,) in ws.sql("SELECT reason FROM quarantine").fetchall())
     assert any("not an aws/spans span" in r for r in reasons) and any(
-        "attributes is a JSON list" in r for r in reasons
+        "attributes is a JSON array" in r for r in reasons
     )
     assert ws.sql("SELECT count(*) FROM steps WHERE status = 'error'").fetchall() == [(1,)]

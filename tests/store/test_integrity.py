@@ -239,6 +239,8 @@ def test_a_key_conflict_at_commit_reaches_the_user() -> None:
         # first statement, which no step of the merge need have run yet)
         stage.con.execute("SELECT count(*) FROM runs").fetchall()  # type: ignore[attr-defined]
         ws.con.cursor().execute("INSERT INTO runs (run_id, outcome) VALUES ('r9', 'success')")
+        # (a run record: labels alone make no run row, so no conflict)
+        stage.run(run_id="r9", outcome="failure")  # type: ignore[attr-defined]
         stage.label(run_id="r9", outcome="failure")  # type: ignore[attr-defined]
 
     with pytest.raises(wb.WorkbenchError, match="[Dd]uplicate key|PRIMARY KEY|[Cc]onflict") as err:

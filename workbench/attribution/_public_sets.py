@@ -31,6 +31,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from ..ingest._otlp_shapes import json_type
+
 Problem = tuple[str, str]
 
 
@@ -40,7 +42,7 @@ def _text(value: Any) -> str | None:
 
 def _tau_turn(message: Any, position: int) -> dict:
     if not isinstance(message, dict):
-        raise ValueError(f"traj[{position}] is a JSON {type(message).__name__}, not an object")
+        raise ValueError(f"traj[{position}] is a JSON {json_type(message)}, not an object")
     role = message.get("role")
     content = message.get("content")
     parts = [content.strip()] if isinstance(content, str) and content.strip() else []
@@ -142,7 +144,7 @@ def aegis_records(items: Iterable[Any]) -> tuple[list[dict], list[Problem]]:
     for k, item in enumerate(items):
         where = f"item[{k}]"
         if not isinstance(item, dict):
-            problems.append((where, f"a JSON {type(item).__name__}, not an object"))
+            problems.append((where, f"a JSON {json_type(item)}, not an object"))
             continue
         question, turns, injected, framework = _aegis_parts(item)
         if not isinstance(turns, list) or not isinstance(injected, list):

@@ -540,6 +540,7 @@ def _ingest_export(con: duckdb.DuckDBPyConnection, folder: Path, fmt: str | None
         runs=c["runs_touched"],
         labels=c["labels"],
         notes=c["notes"],
+        unknown_label_runs=c["unknown_label_runs"],
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from ._frame_records import json_value
 from ._jsonio import MAX_DEPTH, MAX_RAW_BYTES, deeper_than
+from ._otlp_shapes import json_type
 from ._stage_tables import (
     _FLOAT_FIELDS,
     _INT_FIELDS,
@@ -62,7 +63,7 @@ def _text(value: Any, field: str) -> str | None:
     elif isinstance(value, (int, float, bool, Decimal)):
         text = str(value)  # (a Decimal as its own digits: '14.20', as a database driver read it)
     else:
-        raise RecordError(f"field {field!r} has unsupported type {type(value).__name__}")
+        raise RecordError(f"field {field!r} has unsupported type {json_type(value)}")
     if (
         text is not None
         and len(text) > MAX_FIELD_BYTES // 4
@@ -89,12 +90,10 @@ def _attributes(value: Any) -> str | None:
         except ValueError:
             raise RecordError("field 'attributes' is text that is not JSON") from None
         if not isinstance(parsed, dict):
-            raise RecordError(
-                f"field 'attributes' must be a JSON object (got a JSON {type(parsed).__name__})"
-            )
+            raise RecordError(f"field 'attributes' must be a JSON object (got a JSON {json_type(parsed)})")
         return _text(value, "attributes")
     if not isinstance(value, dict):
-        raise RecordError(f"field 'attributes' must be an object (got {type(value).__name__})")
+        raise RecordError(f"field 'attributes' must be an object (got {json_type(value)})")
     return _text(value, "attributes")
 
 
@@ -125,9 +124,7 @@ def _int(value: Any, field: str) -> int | None:
         except ValueError:
             pass
     if number is None:
-        raise RecordError(
-            f"field {field!r} must be an integer (got {type(value).__name__} {str(value)[:40]!r})"
-        )
+        raise RecordError(f"field {field!r} must be an integer (got {json_type(value)} {str(value)[:40]!r})")
     if not -(2**63) <= number < 2**63:
         raise RecordError(f"field {field!r} is out of range ({number})")
     return number
@@ -150,9 +147,7 @@ def _float(value: Any, field: str) -> float | None:
         except ValueError:
             pass
     if number is None:
-        raise RecordError(
-            f"field {field!r} must be a number (got {type(value).__name__} {str(value)[:40]!r})"
-        )
+        raise RecordError(f"field {field!r} must be a number (got {json_type(value)} {str(value)[:40]!r})")
     if math.isinf(number):
         if isinstance(value, Decimal) and value.is_finite():  # (Decimal('1E+400'): no float holds it)
             raise RecordError(f"field {field!r} is out of range ({str(value)[:40]})")
@@ -165,7 +160,7 @@ def _plain_text(value: Any, field: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise RecordError(f"field {field!r} must be text (got a {type(value).__name__})")
+        raise RecordError(f"field {field!r} must be text (got a {json_type(value)})")
     return _text(value, field)
 
 
@@ -199,7 +194,7 @@ def id_problem(value: Any, what: str) -> str:
     was reported "missing or empty", and its producer went looking for a field that was there."""
     if value is None or value == "":
         return f"missing or empty {what}"
-    return f"{what} must be a string (got {type(value).__name__} {str(value)[:40]!r}; quote it in the log)"
+    return f"{what} must be a string (got {json_type(value)} {str(value)[:40]!r}; quote it in the log)"
 
 
 def kind_word(kind: Any) -> Any:

@@ -38,6 +38,7 @@ from ._depth import MAX_DEPTH, deeper_than
 from ._exception_cause import exception_error
 from ._instructions import SYSTEM_INSTRUCTIONS, with_instructions
 from ._json_text import json_or_text
+from ._otlp_shapes import json_type
 from ._span_outcome import recorded_failure
 from ._span_values import as_text
 from ._stage_tables import arrow_type
@@ -272,7 +273,7 @@ def stage_resource_logs(rls: Any, line: int, stage: Stage, snake: bool) -> None:
                 tid = sid = None
                 try:
                     if not isinstance(rec, dict):
-                        raise BadRecord(f"log record is a JSON {type(rec).__name__}, not an object")
+                        raise BadRecord(f"log record is a JSON {json_type(rec)}, not an object")
                     if not rec.get(k_trace) or not rec.get(k_span):
                         raise BadRecord(
                             "log record names no span (no traceId / spanId): it belongs to no step"

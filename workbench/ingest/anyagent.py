@@ -38,6 +38,7 @@ from typing import Any
 from ._base import Adapter, RecordError, Stage
 from ._depth import depth_error
 from ._documents import exact_loads, iter_json
+from ._otlp_shapes import json_type
 from ._span_values import as_text
 from ._step_sink import StepSink
 from .openinference import BadSpan, flatten, stage_span
@@ -173,7 +174,7 @@ def stage_dumped_span(
     docstring), as the OTLP reader would read the same span; ``default_scope`` is the instrumentation scope of
     a span that names none (the dump of a tracer whose scope is known), None for none."""
     if not isinstance(span, dict):
-        stage.reject(line=line, reason=f"span is a JSON {type(span).__name__}, not an object", raw=span)
+        stage.reject(line=line, reason=f"span is a JSON {json_type(span)}, not an object", raw=span)
         return
     deep = depth_error(span)
     if deep is not None:
@@ -196,7 +197,7 @@ def stage_dumped_span(
     if attrs is not None and not isinstance(attrs, dict):
         stage.reject(
             line=line,
-            reason=f"bad span: attributes is a JSON {type(attrs).__name__}, not an object",
+            reason=f"bad span: attributes is a JSON {json_type(attrs)}, not an object",
             raw=span,
             run_id=trace_id if isinstance(trace_id, str) else None,
             step_id=span_id if isinstance(span_id, str) else None,

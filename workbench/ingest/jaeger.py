@@ -20,6 +20,7 @@ from typing import Any
 
 from ._base import Adapter, Stage
 from ._documents import iter_placed_items, nested_item_lines
+from ._otlp_shapes import json_type
 from ._step_sink import StepSink
 from .anyagent import json_start
 from .openinference import stage_span
@@ -74,11 +75,6 @@ def _duration_ms(duration: Any) -> float | None:
     return None
 
 
-def _json_type(value: Any) -> str:
-    """The JSON type name of a parsed value that is no string or number (a duration's, in a message)."""
-    return {dict: "object", list: "array", bool: "boolean"}.get(type(value), type(value).__name__)
-
-
 def _events(logs: Any) -> list[dict[str, Any]] | None:
     """A span's logs as OTLP events: the field ``event`` names one, the others are its attributes."""
     if not isinstance(logs, list):
@@ -98,7 +94,7 @@ def _traces(doc: Any) -> list[tuple[list[Any], dict[str, Any]]] | str:
     for trace in traces:
         if not isinstance(trace, dict) or not isinstance(trace.get("spans"), list):
             what = (
-                f"a JSON {type(trace).__name__}"
+                f"a JSON {json_type(trace)}"
                 if not isinstance(trace, dict)
                 else f"an object with keys {', '.join(repr(k)[:40] for k in list(trace)[:6])}"
             )
@@ -162,7 +158,7 @@ class JaegerJson(Adapter):
         runs: set[str],
     ) -> None:
         if not isinstance(span, dict):
-            stage.reject(line=line, reason=f"span is a JSON {type(span).__name__}, not an object", raw=span)
+            stage.reject(line=line, reason=f"span is a JSON {json_type(span)}, not an object", raw=span)
             return
         attrs = _tags(span.get("tags"))
         process = processes.get(span.get("processID")) if isinstance(span.get("processID"), str) else None
@@ -181,9 +177,7 @@ class JaegerJson(Adapter):
         if duration is not None and _duration_ms(duration) is None:
             # (Jaeger's model writes a uint64 of µs, a JSON number: '1e5', true or '-5' is no duration to guess,
             # and the span kept without its end would hide that its time was lost)
-            shown = (
-                repr(duration) if type(duration) in (str, int, float) else f"a JSON {_json_type(duration)}"
-            )
+            shown = repr(duration) if type(duration) in (str, int, float) else f"a JSON {json_type(duration)}"
             stage.reject(
                 line=line,
                 reason=f"bad span: duration {shown[:80]} is not a number of microseconds",

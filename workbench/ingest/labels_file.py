@@ -25,6 +25,7 @@ import orjson
 
 from ..exceptions import IngestError
 from ._jsonio import wide_encoding
+from ._otlp_shapes import json_type
 
 COLUMNS = ("run_id", "outcome", "agent", "step_id", "kind", "source", "detail", "given_by")
 OUTCOMES = ("success", "failure", "unknown")
@@ -167,14 +168,12 @@ def _json_rows(data: bytes, path: Path) -> list[tuple[str, dict[str, Any]]]:
     except orjson.JSONDecodeError as exc:
         raise IngestError(f"{path}: broken JSON ({exc})") from None
     if not isinstance(doc, list):
-        raise IngestError(
-            f"{path}: a JSON labels file holds a list of objects (got a JSON {type(doc).__name__})"
-        )
+        raise IngestError(f"{path}: a JSON labels file holds a list of objects (got a JSON {json_type(doc)})")
     repeats = _repeated_keys(data.removeprefix(b"\xef\xbb\xbf"), path, "")
     rows = []
     for k, item in enumerate(doc, start=1):
         if not isinstance(item, dict):
-            raise IngestError(f"{path}: item {k}: a JSON {type(item).__name__}, not an object")
+            raise IngestError(f"{path}: item {k}: a JSON {json_type(item)}, not an object")
         if isinstance(repeats, list) and k <= len(repeats) and getattr(repeats[k - 1], "repeated", None):
             raise _repeated(path, f"item {k}", repeats[k - 1].repeated)
         rows.append((f"item {k}", item))
@@ -234,7 +233,7 @@ def _jsonl_rows(text: str, path: Path) -> list[tuple[str, dict[str, Any]]]:
         except orjson.JSONDecodeError as exc:
             raise IngestError(f"{path}: line {n}: broken JSON ({exc})") from None
         if not isinstance(item, dict):
-            raise IngestError(f"{path}: line {n}: a JSON {type(item).__name__}, not an object")
+            raise IngestError(f"{path}: line {n}: a JSON {json_type(item)}, not an object")
         again = _repeated_keys(line, path, f"line {n}: ")
         if getattr(again, "repeated", None):
             raise _repeated(path, f"line {n}", again.repeated)
@@ -262,7 +261,7 @@ def _label(row: dict[str, Any], where: str, path: Path) -> dict[str, Any]:
             continue
         if not isinstance(value, str):
             raise IngestError(
-                f"{path}: {where}: {name} must be text (got {type(value).__name__} {str(value)[:40]!r})"
+                f"{path}: {where}: {name} must be text (got {json_type(value)} {str(value)[:40]!r})"
             )
         value = value.strip()
         out[name] = value or None

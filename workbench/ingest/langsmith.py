@@ -45,6 +45,7 @@ from ._base import Adapter, Stage
 from ._documents import iter_placed_items, nested_item_lines
 from ._langsmith_io import convert_io, first_count, input_messages, output_messages, token_usage
 from ._langsmith_sniff import looks_like_runs
+from ._otlp_shapes import json_type
 from ._step_sink import StepSink
 from ._time_units import epoch_or_iso_ns
 from .anyagent import json_start
@@ -81,7 +82,7 @@ def _runs(doc: Any) -> list[Any] | str:
     what = (
         f"an object with keys {', '.join(repr(k)[:40] for k in list(doc)[:6])}"
         if isinstance(doc, dict)
-        else f"a JSON {type(doc).__name__}"
+        else f"a JSON {json_type(doc)}"
     )
     return f"not a LangSmith run: {what}, where a run is an object with 'id', 'run_type' and 'start_time'"
 
@@ -274,7 +275,7 @@ class LangSmithRuns(Adapter):
         traces: set[str],
     ) -> None:
         if not isinstance(run, dict):
-            stage.reject(line=line, reason=f"run is a JSON {type(run).__name__}, not an object", raw=run)
+            stage.reject(line=line, reason=f"run is a JSON {json_type(run)}, not an object", raw=run)
             return
         if trace is None and run.get("id"):
             stage.reject(

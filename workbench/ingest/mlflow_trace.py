@@ -29,6 +29,7 @@ from typing import Any
 
 from ._base import Adapter, Stage
 from ._documents import Place, iter_placed_items, nested_item_lines
+from ._otlp_shapes import json_type
 from ._step_sink import StepSink
 from .openinference import stage_span
 
@@ -208,7 +209,7 @@ class MlflowTraceJson(Adapter):
             if not isinstance(span, dict):
                 stage.reject(
                     line=lines[i],
-                    reason=f"span {i}{trace_of} is a JSON {type(span).__name__}, not an object",
+                    reason=f"span {i}{trace_of} is a JSON {json_type(span)}, not an object",
                     raw=span,
                 )
                 continue

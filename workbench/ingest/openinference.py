@@ -94,7 +94,7 @@ def _events(value: Any) -> list[dict[str, Any]] | None:
     if isinstance(value, str):  # a dataframe column written as text
         value = orjson.loads(value)
     if not isinstance(value, list):
-        raise BadSpan(f"events is a {type(value).__name__}, not a list")
+        raise BadSpan(f"events is a {json_type(value)}, not a list")
     return [
         {"name": e.get("name"), "attributes": flatten(e.get("attributes") or {})}
         for e in value
@@ -108,11 +108,11 @@ def _links(value: Any) -> list[tuple[str, str, dict[str, Any]]]:
     if isinstance(value, str):  # a dataframe column written as text
         value = orjson.loads(value)
     if not isinstance(value, list):
-        raise BadSpan(f"links is a {type(value).__name__}, not a list")
+        raise BadSpan(f"links is a {json_type(value)}, not a list")
     out = []
     for link in value:
         if not isinstance(link, dict):
-            raise BadSpan(f"a link is a {type(link).__name__}, not an object")
+            raise BadSpan(f"a link is a {json_type(link)}, not an object")
         ctx = link.get("context") if isinstance(link.get("context"), dict) else link
         attrs = link.get("attributes")
         out.append(
@@ -175,7 +175,7 @@ def stage_span(
         sid = _text_id(span_id, "span id")
         pid = None if parent_id in (None, "") else _text_id(parent_id, "parent id")
         if name is not None and not isinstance(name, str):
-            raise BadSpan(f"span name is a {type(name).__name__}")
+            raise BadSpan(f"span name is a {json_type(name)}")
         name = rendered_name(name, attrs)
         start_ns, end_ns = _time_ns(start, "start time"), _time_ns(end, "end time")
         if end_ns is None and start_ns is not None and duration_ms is not None:
@@ -186,7 +186,7 @@ def stage_span(
         if code == "unset" and failed_without_status(attrs):
             code = "error"
         if message is not None and not isinstance(message, str):
-            raise BadSpan(f"status message is a {type(message).__name__}")
+            raise BadSpan(f"status message is a {json_type(message)}")
         span_links = _links(links) if links and pid is None else None
         evs = _events(events)
         m = map_span(attrs, name, evs, fallback_kind=kind, root=pid is None)
@@ -484,9 +484,7 @@ class SpanTreeJson(Adapter):
         while stack:  # depth-first, in document order; no recursion limit on deep trees
             span, parent = stack.pop()
             if not isinstance(span, dict):
-                stage.reject(
-                    line=line, reason=f"span is a JSON {type(span).__name__}, not an object", raw=span
-                )
+                stage.reject(line=line, reason=f"span is a JSON {json_type(span)}, not an object", raw=span)
                 order += 1
                 continue
             children = span.get("child_spans") or []

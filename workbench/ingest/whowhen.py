@@ -225,7 +225,7 @@ def stage_record(rec: Any, line: int, stage: Stage, subset: str | None = None, r
         return
     history = rec.get("history")
     if not isinstance(history, list):
-        what = "missing" if history is None else f"a JSON {type(history).__name__}, not a list"
+        what = "missing" if history is None else f"a JSON {json_type(history)}, not a list"
         stage.reject(line=line, reason=f"'history' is {what}", raw=raw if raw is not None else rec)
         return
     run_id = run_id_of(rec)
@@ -264,7 +264,7 @@ def stage_record(rec: Any, line: int, stage: Stage, subset: str | None = None, r
         step_id = f"t{i:03d}"
         reason = None
         if not isinstance(turn, dict):
-            reason = f"turn {i} is a JSON {type(turn).__name__}, not an object"
+            reason = f"turn {i} is a JSON {json_type(turn)}, not an object"
         elif depth_error(turn) is not None:
             reason = f"turn {i}: {depth_error(turn)}"
             turn = None  # its text cannot be written out either

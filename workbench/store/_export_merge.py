@@ -232,6 +232,14 @@ def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
             names = [d[0] for d in cur.description]
             counts = dict(zip(names, cur.fetchall()[0], strict=True))
             counts["labels"] = con.execute("SELECT count(*) FROM export_new_labels").fetchall()[0][0]
+            # (the runs its labels name that neither holds: kept as given, named as an ingest names them)
+            counts["unknown_label_runs"] = [
+                r
+                for (r,) in con.execute(
+                    "SELECT DISTINCT run_id FROM export_new_labels l "
+                    "WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.run_id = l.run_id) ORDER BY 1"
+                ).fetchall()
+            ]
             counts["notes"] = [*notes, *ruled]
             counts["errors"] = con.execute(
                 "SELECT file || ':' || line || ': ' || reason FROM export_rejects "

@@ -270,6 +270,8 @@ SELECT a.run_id,
        coalesce(d.outcome_detail, old.outcome_detail) AS outcome_detail,
        coalesce(d.task, old.task) AS task,
        coalesce(rs.n_steps, 0) AS n_steps,
+       -- a run record of this call or of an earlier one (a stored row with a source: labels alone give none)
+       d.run_id IS NOT NULL OR old.source IS NOT NULL AS recorded,
        CASE WHEN d.attributes IS NULL THEN old.attributes
             ELSE list_reduce(list_prepend(old.attributes, d.attributes), lambda x, y:
                  -- (a later record of the same value, the same text or written otherwise, its keys in another
@@ -314,7 +316,12 @@ SELECT run_id, source, system, started_at, ended_at,
        outcome_detail, declared_outcome,
        coalesce(declared_outcome, CASE WHEN n_steps > 0 THEN root_outcome END, 'unknown') AS reported_outcome,
        task, n_steps, attributes
-FROM run_rows;
+FROM run_rows
+-- A run the call's labels name, of no step and no run record (a typo, or labels given before their logs), gets no
+-- row: it is not a run of the log, and counted as one it was a failed run of no step in investigate's counts, the
+-- tuners', the backtest's. Its labels are kept (labels table) and give its outcome when its logs come (run_labelled
+-- reads the stored labels of every affected run); the report names it (ingest/_label_runs.py).
+WHERE n_steps > 0 OR recorded;
 
 -- [section detected]
 -- A run this call touched is no longer detected (schema.sql's detected): its steps, records or labels, which the
