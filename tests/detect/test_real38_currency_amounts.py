@@ -13,8 +13,8 @@ import pytest
 
 import workbench as wb
 from workbench.detect import detect
+from workbench.detect._macros import temp_statements
 from workbench.policy import _bounce
-from workbench.store._connection import sql_statements
 
 
 def _run(run_id: str, tool_price: str, answer: str) -> list[dict]:
@@ -132,7 +132,7 @@ TEXTS = [
 
 def test_the_guard_reads_amounts_as_the_detectors_do() -> None:
     ws = wb.open()
-    for stmt in sql_statements("macros", "workbench.detect"):
+    for stmt in temp_statements("macros"):
         ws.con.execute(stmt)
     for text in TEXTS:
         (sql,) = ws.con.execute("SELECT det_value_tokens(?)", [text]).fetchall()[0]
