@@ -8,12 +8,13 @@ import json
 import re
 from importlib.resources import files
 
+import duckdb
 from _runs import RunBuilder, _hits, _ws
 
 from workbench.detect import DetectorConfig, detect
 from workbench.detect._config import NOT_VALUE
+from workbench.detect._macros import temp_statements
 from workbench.policy import _bounce
-from workbench.store._connection import sql_statements
 
 
 def _rounds(run_id: str, answers: list[str]) -> RunBuilder:
@@ -125,20 +126,41 @@ def test_a_request_id_is_no_progress_between_two_bounces() -> None:
     assert json.loads(hit["attributes"])["repeated_by"] == ["writer"]
 
 
-def test_the_guards_value_pattern_is_the_detectors() -> None:
-    macros = files("workbench.detect").joinpath("sql", "macros.sql").read_text(encoding="utf-8")
-    (pattern,) = re.findall(
-        r"det_value_tokens\(t\) AS regexp_extract_all\(det_amounts\(t\),\s*'([^']*)'\)", macros
-    )
-    assert _bounce._VALUES.pattern == pattern
+# Awkward texts the detectors and the guard must read the same values in (the pattern is one definition,
+# workbench/_stated_values.py, compiled by RE2 in DuckDB and by Python's re: this holds the two engines alike).
+AWKWARD = [
+    "USD12.50 or 12.50USD, EUR 12,50 and 1.234,50 €; [12,50] is a list",
+    "order 3f2b8c1e-9a4d-4e6f-b2a1-0c9d8e7f6a5b and lc_run--3f2b8c1e-9a4d-4e6f-b2a1-0c9d8e7f6a5b-0",
+    "5.4 million users, 3 Million, 1420 cents, 2\tbillion, 7 thousandth",
+    "SKU-7 ships 3-6 days, order_12 at 14:05, v1.2.3, 2024-01-05, ABC123",
+    "It is -6 C (was -2.5), the balance -1,234.50 USD, -3 million, EUR -12,50, x=-4, t:-9",
+    "- 6 items\n-7 degrees\nUTC-5, e-5, 5-",
+    "--8 flag, a--9, 1e-5, +3, −6 (a Unicode minus)",
+    "Ünïcödé 12 ½ 3⁄4 ٣ 12\u00a0500 −6",
+    "",
+]
+
+
+def test_the_guard_reads_the_values_the_detectors_read() -> None:
+    con = duckdb.connect()
+    for stmt in temp_statements("macros"):
+        con.execute(stmt)
+    for text in AWKWARD:
+        (sql,) = con.execute("SELECT det_value_tokens(?)", [text]).fetchall()[0]
+        assert sql == _bounce.value_tokens(text), text
     assert _bounce._NOT_VALUE.pattern == NOT_VALUE
+    # a leading minus is the number's sign; the hyphen of an identifier or a range, a list's dash, are not
+    assert _bounce.value_tokens(AWKWARD[4]) == ["-6", "-2.5", "-1,234.50", "-3 million", "-12.50", "-4", "-9"]
+    assert _bounce.value_tokens(AWKWARD[5]) == ["6", "-7", "UTC-5", "e-5", "5"]
+    assert _bounce.is_value("-6", 5) and not _bounce.is_value("-4", 5)
+    macros = files("workbench.detect").joinpath("sql", "macros.sql").read_text(encoding="utf-8")
     (head,) = re.findall(r"regexp_extract\(t, '([^']*)', 1\), (\d+)\)", macros)
     assert (_bounce._FIRST_LINE.pattern.lstrip("^"), _bounce._HEAD) == (head[0].lstrip("^"), int(head[1]))
 
 
 def test_the_guard_reads_the_opening_words_as_the_detectors_do() -> None:
     ws = _ws(RunBuilder("r"))
-    for stmt in sql_statements("macros", "workbench.detect"):
+    for stmt in temp_statements("macros"):
         ws.con.execute(stmt)
     texts = [
         "\n\n  I clicked 'Palma'.\r\nHere is a screenshot",

@@ -141,7 +141,26 @@ def found() -> dict[str, list[dict]]:
         output="Sorry, I could not get the widget's price.",
     )
     looped.answer("Sorry, I could not get the widget's price.")
-    runs += [retried, recovered, below, crashed, looped]
+    # Who&When's shape: the executor is an agent and the tool it runs has its name
+    terminal = RunBuilder("terminal", task="Quote me a widget.", outcome="unknown")
+    terminal.add(
+        kind="tool",
+        name="Computer_terminal",
+        tool="Computer_terminal",
+        agent="Computer_terminal",
+        input="print(price('widget'))",
+        status="error",
+        error="exitcode: 1 (execution failed)",
+    )
+    terminal.add(
+        kind="llm",
+        name="chat",
+        agent="Planner",
+        input="Quote me a widget.",
+        output="Sorry, I could not get the widget's price.",
+    )
+    terminal.answer("Sorry, I could not get the widget's price.")
+    runs += [retried, recovered, below, crashed, looped, terminal]
     ws = _ws(*runs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -170,6 +189,9 @@ def test_a_failure_the_result_or_a_span_below_reports_counts(found: dict[str, li
     assert f["step_id"] == "s03" and '("Error executing tool get_price")' in f["detail"]
     (g,) = found["error_below"]
     assert g["step_id"] == "s03" and '("tool_error")' in g["detail"]
+    # a tool named as its agent: no "Computer_terminal's call of Computer_terminal" (values56)
+    (t,) = found["terminal"]
+    assert t["detail"].startswith('Computer_terminal\'s own run failed ("exitcode: 1 (execution failed)")'), t
 
 
 @pytest.mark.parametrize(

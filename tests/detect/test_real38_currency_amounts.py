@@ -13,8 +13,8 @@ import pytest
 
 import workbench as wb
 from workbench.detect import detect
+from workbench.detect._macros import temp_statements
 from workbench.policy import _bounce
-from workbench.store._connection import sql_statements
 
 
 def _run(run_id: str, tool_price: str, answer: str) -> list[dict]:
@@ -56,6 +56,7 @@ RIGHT = [
     ("USD 1,234.50", "WID-7 costs USD1,234.50."),
     ("EUR12,50", "WID-7 costs 12,50EUR."),
     ("12.50 USD", "WID-7 costs 1250 cents."),  # (in cents: the same amount, detect55)
+    ("-12.50 USD", "WID-7 is credited at -12.50 USD."),  # (a signed amount quoted with its sign)
 ]
 MADE_UP = [
     ("12.50", "WID-7 costs 99.00 USD.", "99.00"),
@@ -63,6 +64,8 @@ MADE_UP = [
     ("EUR 12,50", "WID-7 costs 12,80 EUR.", "12.80"),
     ("12.50USD", "WID-7 costs 21.50USD.", "21.50"),
     ("12.50 USD", "WID-7 costs 1520 cents.", "1520 cents"),
+    # (a minus the backend never wrote: read as 12.50 until values56, no finding; quoted with its sign)
+    ("12.50 USD", "WID-7 is credited at -12.50 USD.", "-12.50"),
 ]
 
 
@@ -102,6 +105,8 @@ def test_a_made_up_amount_is_still_a_critical_silent_failure(
 ) -> None:
     ((severity, detail),) = silent[tool_price, answer]
     assert severity == "critical" and f"final answer {made_up} (" in detail, detail
+    # the clerk that answered stated it first: made up there, not upstream of it (values56)
+    assert f"{made_up} (made up); first stated by clerk" in detail, detail
 
 
 TEXTS = [
@@ -132,7 +137,7 @@ TEXTS = [
 
 def test_the_guard_reads_amounts_as_the_detectors_do() -> None:
     ws = wb.open()
-    for stmt in sql_statements("macros", "workbench.detect"):
+    for stmt in temp_statements("macros"):
         ws.con.execute(stmt)
     for text in TEXTS:
         (sql,) = ws.con.execute("SELECT det_value_tokens(?)", [text]).fetchall()[0]

@@ -78,7 +78,7 @@ def test_long_quotes_end_on_a_whole_word_with_an_ellipsis() -> None:
 def test_a_short_quote_stays_whole() -> None:
     ws = wb.open()
     with ws.con.cursor() as con:
-        from workbench.detect._runner import _statements
+        from workbench.detect._macros import temp_statements as _statements
 
         for stmt in _statements("macros"):
             con.execute(stmt)

@@ -85,4 +85,4 @@ def test_a_made_up_shipping_rate_is_a_silent_failure_at_the_extract_call(desk) -
     run = runs["shipping_made_up"]
     ((detector, agent, step, detail),) = _found(ws, run)
     assert (detector, agent, step) == ("silent_failure", "ReAct", _extract_call(ws, run))
-    assert "25.00 (made up upstream)" in detail
+    assert "25.00 (made up)" in detail  # (by ReAct, the agent that answered: not upstream of it)

@@ -44,7 +44,7 @@ def test_logfire_spans_of_the_agents_sdk_are_its_agents_model_calls_and_tools() 
     assert found[["detector", "severity", "agent"]].values.tolist() == [
         ["silent_failure", "warning", "pricer"]
     ]
-    assert "the final answer 12.40 (made up upstream); 124.00 (made up upstream)" in found.detail.iloc[0]
+    assert "the final answer 12.40 (made up); 124.00 (made up)" in found.detail.iloc[0]  # (pricer answered)
 
 
 def test_a_responses_api_call_reads_its_input_items_and_reply() -> None:

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import workbench as wb
-from workbench.detect._runner import _statements
+from workbench.detect._macros import temp_statements as _statements
 from workbench.policy import Budgets, Loops, Policy, PolicyViolation
 from workbench.policy._core import call_key
 

@@ -1,5 +1,5 @@
 """The guard's value scan takes a faster path (possessive runs; no UUID branch in a text with fewer than four
-hyphens): it must find exactly the tokens ``_VALUES`` (the pattern held equal to the detectors' SQL) finds,
+hyphens): it must find exactly the tokens ``_VALUES`` (workbench/_stated_values.py's, as the SQL's) finds,
 in the same order, on any text."""
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ PIECES = [
     "ABCDEFGHIJKL-9",
     "abcdefghijklm_9",
     "2024-01-05",
+    "-5",
+    "(-1,234.5",
+    "--7",
     "v1.2.3",
     "12-34-56-78",
     ",",
@@ -63,8 +66,9 @@ def test_fast_scan_finds_what_the_pattern_finds(parts: list[str]) -> None:
 def test_both_fast_paths_are_taken() -> None:
     uuid = "id 123e4567-e89b-12d3-a456-426614174000-7 and SKU-5"
     assert value_tokens(uuid) == ["123e4567-e89b-12d3-a456-426614174000-7", "SKU-5"]
-    assert _bounce._VALUES_NO_UUID.findall("SKU-5 costs 1,234.5, 3 million") == [
+    assert _bounce._VALUES_NO_UUID.findall("SKU-5 costs 1,234.5, 3 million, -2.5 C") == [
         "SKU-5",
         "1,234.5",
         "3 million",
+        "-2.5",
     ]

@@ -38,6 +38,7 @@ from importlib import resources
 
 import duckdb
 
+from .. import _stated_values
 from .._macros_catalogue import DATABASE, FILES
 from ..exceptions import StoreError
 from ..store._connection import sql_statements, sql_text
@@ -48,14 +49,40 @@ TEMP_MACRO = "CREATE OR REPLACE TEMP MACRO "
 _LOCK = threading.Lock()
 
 
+# The patterns of the values a text states (workbench/_stated_values.py, which the runtime guard compiles too), as
+# macros returning them, made ahead of macros.sql's: det_<name>_re() (det_<name>_as(): a replacement).
+_PATTERNS = {
+    "det_currency": _stated_values.CURRENCY,
+    "det_amount_re": _stated_values.AMOUNT,
+    "det_glued_re": _stated_values.GLUED,
+    "det_glued_as": _stated_values.GLUED_AS,
+    "det_comma_after_re": _stated_values.COMMA_AFTER,
+    "det_comma_after_as": _stated_values.COMMA_AFTER_AS,
+    "det_comma_before_re": _stated_values.COMMA_BEFORE,
+    "det_comma_before_as": _stated_values.COMMA_BEFORE_AS,
+    "det_values_re": _stated_values.VALUES,
+}
+
+
+@lru_cache(maxsize=None)
+def temp_statements(name: str) -> tuple[str, ...]:
+    """The statements of the SQL file ``name`` as a connection runs them for temporary macros: ``macros``' with
+    the patterns' macros first (their text the project's own constants, never a user's or a log's)."""
+    statements = tuple(sql_statements(name, __package__))
+    if name == "macros":
+        statements = tuple(f"{TEMP_MACRO}{n}() AS {_literal(v)}" for n, v in _PATTERNS.items()) + statements
+    return statements
+
+
 @lru_cache(maxsize=None)
 def macro_statements(name: str) -> tuple[str, ...]:
     """The CREATE statements of the macros of the SQL file ``name`` (``macros``: every detector's; a family file's:
     those its gated statements alone call, made when they first run, as gave_up.sql's), made persistent in the
-    database they are run on."""
+    database they are run on. (Their version, :func:`_version`, is read from these: a change of the patterns'
+    constants makes them again.)"""
     return tuple(
         "CREATE OR REPLACE MACRO " + s[len(TEMP_MACRO) :]
-        for s in sql_statements(name, __package__)
+        for s in temp_statements(name)
         if s.startswith(TEMP_MACRO)
     )
 

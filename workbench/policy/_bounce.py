@@ -33,6 +33,8 @@ import re
 from collections import OrderedDict, deque
 from typing import Any
 
+from .. import _stated_values
+
 REPLY_KINDS = frozenset({"llm", "agent", "handoff", "human"})
 _MAX_SEEN = 512
 _TURN_TEXT = 16_000  # characters of long texts a turn keeps for its words and values
@@ -51,51 +53,39 @@ _WORDS = re.compile(r"[^\W_]+")
 # the first line of a text (leading blanks skipped), of which the first _HEAD characters count
 _FIRST_LINE = re.compile(r"[ \t\n\f\r]*([^\n]*)")
 _HEAD = 120
-# The values a text states, as det_value_tokens() in detect/sql/macros.sql reads them (a UUID as one
-# token, an identifier such as SKU-7, a number with its scale word), and the ids an LLM API hands out and UUIDs, which are
-# no values (detect/_config.py's NOT_VALUE): copies, as the guard imports nothing of the detectors;
-# tests/policy holds them equal.
-_VALUES = re.compile(
-    r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?:-[0-9]+)?"
-    r"|\b(?:[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b"
-    r"(?:[ \t]+(?:[Tt]housand|[Mm]illion|[Bb]illion|[Tt]rillion|[Cc]ents)\b)?)",
-    re.ASCII,
-)
+# The values a text states (a UUID as one token, an identifier such as SKU-7, a number with its sign and its scale
+# word) and the amounts read before them: workbench/_stated_values.py's patterns, which detect/sql/macros.sql's
+# det_value_tokens() reads too. The ids an LLM API hands out and UUIDs are no values (detect/_config.py's NOT_VALUE):
+# a copy, as the guard imports nothing of the detectors; tests/policy holds them equal.
+_VALUES = re.compile(_stated_values.VALUES, re.ASCII)
 # The same matches, found cheaper (the guard scans every new output; bench/guard.py --outputs): a letter
 # run or a digit run is never given back (what follows it, [-_] or , . \b, cannot follow a shorter
 # one, so backtracking into it never matches: possessive), and a text with fewer than four hyphens
 # holds no UUID, so the UUID branch is not tried at each of its positions.
-_UUID, _REST = _VALUES.pattern.split(r"|\b(?:", 1)
-_REST = r"\b(?:" + _REST
-_FAST_REST = _REST.replace("[A-Za-z]{1,12}[-_]", "[A-Za-z]{1,12}+[-_]").replace("|[0-9]+(?:,", "|[0-9]++(?:,")
-if (
-    _FAST_REST.count("+[-_]") != 1 or _FAST_REST.count("[0-9]++") != 1
-):  # the pattern above changed: redo these
-    raise RuntimeError("policy/_bounce.py: the fast value patterns no longer follow _VALUES")
-_VALUES_FAST = re.compile(_UUID + "|" + _FAST_REST, re.ASCII)
+_FAST_NUMBER = _stated_values.NUMBER.replace("[0-9]+(?:,", "[0-9]++(?:,", 1)
+_FAST_REST = (
+    rf"\b(?:{_stated_values.IDENT.replace('{1,12}[-_]', '{1,12}+[-_]', 1)}|{_FAST_NUMBER})"
+    rf"|{_stated_values.MINUS}{_FAST_NUMBER}"
+)
+if _FAST_REST.count("+[-_]") != 1 or _FAST_REST.count("[0-9]++") != 2:  # the patterns changed: redo these
+    raise RuntimeError("policy/_bounce.py: the fast value patterns no longer follow _stated_values.VALUES")
+_VALUES_FAST = re.compile(_stated_values.UUID + "|" + _FAST_REST, re.ASCII)
 _VALUES_NO_UUID = re.compile(_FAST_REST, re.ASCII)
-# Amounts, as det_amounts() in detect/sql/macros.sql reads them before its values: a currency code glued to
-# its number set apart ("USD12.50"), a decimal comma beside a currency written with a point ("EUR 12,50").
-_CURRENCY = "(?:USD|EUR|GBP|JPY|CNY|RMB|CHF|CAD|AUD|NZD|SEK|NOK|DKK|PLN|CZK|HUF|INR|BRL|MXN|ZAR|TRY|KRW|SGD|HKD|ILS|AED|SAR|THB)"
-_SIGNS = "[$€£¥₹]"
-_AMOUNT = re.compile(rf"\b{_CURRENCY}[0-9]|[0-9]{_CURRENCY}\b|[0-9],[0-9]{{2}}(?:[^0-9]|$)", re.ASCII)
-_GLUED = re.compile(rf"\b({_CURRENCY})([0-9])|([0-9])({_CURRENCY})\b", re.ASCII)
-_COMMA_AFTER = re.compile(
-    rf"((?:\b{_CURRENCY}|{_SIGNS})[ \t]?)([0-9]+)(?:\.([0-9]{{3}}))?(?:\.([0-9]{{3}}))?,([0-9]{{2}})\b",
-    re.ASCII,
-)
-_COMMA_BEFORE = re.compile(
-    rf"\b([0-9]+)(?:\.([0-9]{{3}}))?(?:\.([0-9]{{3}}))?,([0-9]{{2}})([ \t]?(?:{_CURRENCY}\b|{_SIGNS}))",
-    re.ASCII,
-)
+# Amounts, as det_amounts() reads them before its values: a currency code glued to its number set apart
+# ("USD12.50"), a decimal comma beside a currency written with a point ("EUR 12,50").
+_AMOUNT = re.compile(_stated_values.AMOUNT, re.ASCII)
+_GLUED = re.compile(_stated_values.GLUED, re.ASCII)
+_COMMA_AFTER = re.compile(_stated_values.COMMA_AFTER, re.ASCII)
+_COMMA_BEFORE = re.compile(_stated_values.COMMA_BEFORE, re.ASCII)
 
 
 def amounts(text: str) -> str:
     """``text`` with its amounts written as the value pattern reads them (``det_amounts``)."""
     if not _AMOUNT.search(text):
         return text
-    text = _GLUED.sub(r"\1\3 \2\4", text)
-    return _COMMA_BEFORE.sub(r"\1\2\3.\4\5", _COMMA_AFTER.sub(r"\1\2\3\4.\5", text))
+    text = _GLUED.sub(_stated_values.GLUED_AS, text)
+    text = _COMMA_AFTER.sub(_stated_values.COMMA_AFTER_AS, text)
+    return _COMMA_BEFORE.sub(_stated_values.COMMA_BEFORE_AS, text)
 
 
 # det_value_scale(): a number with a scale word ("3 million") is the number it stands for
@@ -158,7 +148,7 @@ def is_value(token: str, min_value: float) -> bool:
     if token[0] >= "A" or "." in token:
         return True
     digits, *scale = token.split()
-    return float(digits.replace(",", "")) * (_SCALE[scale[0].lower()] if scale else 1.0) >= min_value
+    return abs(float(digits.replace(",", ""))) * (_SCALE[scale[0].lower()] if scale else 1.0) >= min_value
 
 
 def value_tokens(text: str) -> list[str]:

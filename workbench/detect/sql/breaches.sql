@@ -37,7 +37,7 @@ vals AS (
 ),
 firsts AS (
     SELECT run_id, min(seq) AS seq FROM vals
-    WHERE (ascii(v) >= 65 OR contains(v, '.') OR det_value_num(v) >= $silent_min_value)
+    WHERE (ascii(v) >= 65 OR contains(v, '.') OR abs(det_value_num(v)) >= $silent_min_value)
       AND NOT ((contains(v, '-') OR contains(v, '_')) AND regexp_matches(v, $not_value))
     GROUP BY run_id, v
 ),

@@ -217,7 +217,10 @@ first AS (
 )
 SELECT x.run_id, x.f.step_id, x.f.agent, 'gave_up',
        CASE WHEN r.reported_outcome = 'success' THEN 'critical' ELSE 'warning' END,
-       coalesce(x.f.agent, 'an agent') || '''s call of ' || coalesce(x.f.tool, 'a tool') || ' failed ("'
+       -- (a tool named as the agent that runs it, Who&When's Computer_terminal: "Computer_terminal's call of
+       -- Computer_terminal" named a call nobody made; its own run of the tool failed)
+       CASE WHEN x.f.agent = x.f.tool THEN x.f.agent || '''s own run failed ("'
+            ELSE coalesce(x.f.agent, 'an agent') || '''s call of ' || coalesce(x.f.tool, 'a tool') || ' failed ("' END
        || det_quote(x.f.error, 100) || '") and was not made again with success; the answer gave up: "'
        -- (an answer that is a JSON record, a structured output such as {"response": {"comment": "I couldn't …"}},
        -- quoted by its longest text that gives up: the words a person reads, not the record's braces and keys.

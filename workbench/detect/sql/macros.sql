@@ -55,27 +55,21 @@ CREATE OR REPLACE TEMP MACRO det_call_args(t) AS det_squeezed(det_canonical(det_
 -- list) stays two numbers, and an identifier of three capitals and digits ("ABC123") no number. Texts
 -- with no code glued to a digit and no decimal comma (nearly all, "12.50 USD" and "$12.50" too) are scanned
 -- once: on 1M texts, half of them with a currency, every currency text rewritten cost 2.4x the value scan's
--- CPU, this 1.3x (load 12, /work/wt/_notes/real38.md). The guard's mirror is policy/_bounce.py
--- amounts(): keep the two equal.
-CREATE OR REPLACE TEMP MACRO det_currency() AS
-    '(?:USD|EUR|GBP|JPY|CNY|RMB|CHF|CAD|AUD|NZD|SEK|NOK|DKK|PLN|CZK|HUF|INR|BRL|MXN|ZAR|TRY|KRW|SGD|HKD|ILS|AED|SAR|THB)';
+-- CPU, this 1.3x (load 12, /work/wt/_notes/real38.md).
+-- The patterns (det_*_re(), det_*_as()) are workbench/_stated_values.py's, made into macros returning them by
+-- detect/_macros.py ahead of this file's: the runtime guard (policy/_bounce.py) compiles the same constants.
 CREATE OR REPLACE TEMP MACRO det_amounts(t) AS CASE
-    WHEN regexp_matches(t, '\b' || det_currency() || '[0-9]|[0-9]' || det_currency() || '\b|[0-9],[0-9]{2}(?:[^0-9]|$)')
-    THEN regexp_replace(regexp_replace(regexp_replace(t,
-        '\b(' || det_currency() || ')([0-9])|([0-9])(' || det_currency() || ')\b', '\1\3 \2\4', 'g'),
-        '((?:\b' || det_currency() || '|[$€£¥₹])[ \t]?)([0-9]+)(?:\.([0-9]{3}))?(?:\.([0-9]{3}))?,([0-9]{2})\b',
-        '\1\2\3\4.\5', 'g'),
-        '\b([0-9]+)(?:\.([0-9]{3}))?(?:\.([0-9]{3}))?,([0-9]{2})([ \t]?(?:' || det_currency() || '\b|[$€£¥₹]))',
-        '\1\2\3.\4\5', 'g')
+    WHEN regexp_matches(t, det_amount_re())
+    THEN regexp_replace(regexp_replace(regexp_replace(t, det_glued_re(), det_glued_as(), 'g'),
+                                       det_comma_after_re(), det_comma_after_as(), 'g'),
+                        det_comma_before_re(), det_comma_before_as(), 'g')
     ELSE t END;
 
 -- The values a text states (values.sql: what a step brings in and what later steps rest on): a UUID
 -- (LangChain's lc_run--<uuid>-0 suffix included) as one token, an identifier such as SKU-7, a number
--- with the scale word after it ("5.4 million", "3 million", "1420 cents": one value, read by det_value_num).
--- The guard's mirror is policy/_bounce.py _VALUES: keep the two equal. (The word boundary the
--- identifier and the number share is written once: Python's re then tests it once a position.)
-CREATE OR REPLACE TEMP MACRO det_value_tokens(t) AS regexp_extract_all(det_amounts(t),
-    '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?:-[0-9]+)?|\b(?:[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b(?:[ \t]+(?:[Tt]housand|[Mm]illion|[Bb]illion|[Tt]rillion|[Cc]ents)\b)?)');
+-- with its sign ("-6 C" is -6, not 6; the hyphen of SKU-7 or of a range 3-6 is no sign) and the scale word
+-- after it ("5.4 million", "3 million", "1420 cents": one value, read by det_value_num).
+CREATE OR REPLACE TEMP MACRO det_value_tokens(t) AS regexp_extract_all(det_amounts(t), det_values_re());
 
 -- How much a token of det_value_tokens scales its digits: 1e6 for "5.4 million", 1 for any other
 -- (only a scaled token holds a space or tab). An amount in cents is the amount ("1420 cents" beside the price

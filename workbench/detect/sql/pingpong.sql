@@ -99,7 +99,7 @@ bounces AS (
     LEFT JOIN valued y ON y.run_id = r.run_id AND y.t = r.t - 1
     LEFT JOIN valued w ON w.run_id = r.run_id AND w.t = r.t - 3 AND r.a3 = r.a1
     WHERE len(list_filter(coalesce(y.vals, []), lambda v: (ascii(v) >= 65 OR contains(v, '.')
-                                                          OR det_value_num(v) >= $silent_min_value)
+                                                          OR abs(det_value_num(v)) >= $silent_min_value)
                                                          AND NOT ((contains(v, '-') OR contains(v, '_'))
                                                                   AND regexp_matches(v, $not_value))
                                                          AND NOT list_contains(coalesce(w.vals, []), v))) = 0

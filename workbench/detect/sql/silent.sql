@@ -14,11 +14,17 @@ SELECT p.run_id, first.o.step, first.o.agent, 'silent_failure',
        CASE WHEN any_value(r.reported_outcome) = 'success' THEN 'critical' ELSE 'warning' END,
        CASE WHEN any_value(r.reported_outcome) = 'success' THEN 'reported success, but the final answer '
             ELSE 'outcome not reported; the final answer ' END
-       || string_agg(DISTINCT p.token || ' (' || p.why || ')', '; ' ORDER BY p.token || ' (' || p.why || ')')
+       || string_agg(DISTINCT p.said, '; ' ORDER BY p.said)
        || '; first stated by ' || coalesce(first.o.agent, '?') || ' at step ' || first.o.step,
        json_object('values', list(DISTINCT p.token ORDER BY p.token), 'answer_step', any_value(a.step_id),
                    'origin_step', first.o.step, 'reported_outcome', any_value(r.reported_outcome))
-FROM det_reported p
+-- (a value the answering agent itself first stated was made up there, not upstream: "made up upstream" told the
+-- user to look before the agent that answered, detect56's adk, vercel and langgraph_js fixtures)
+FROM (SELECT p.*, p.token || ' (' || CASE WHEN p.why = 'made up upstream' AND p.origin_agent = s.agent THEN 'made up'
+                                          ELSE p.why END || ')' AS said
+      FROM det_reported p
+      JOIN det_answer a ON a.run_id = p.run_id
+      LEFT JOIN steps s ON s.run_id = a.run_id AND s.step_id = a.step_id AND s.rowid BETWEEN $row_lo AND $row_hi) p
 JOIN runs r ON r.run_id = p.run_id
 JOIN det_answer a ON a.run_id = p.run_id
 JOIN (SELECT run_id, arg_min({'step': origin_step, 'agent': origin_agent}, {'t': origin_t, 'step': origin_step}) AS o

@@ -252,8 +252,8 @@ FROM (SELECT t.*, CASE WHEN ascii(token) < 65 THEN det_value_num(token) END AS n
              CASE WHEN ascii(token) < 65 THEN det_value_tol(token) END AS tol,
              CASE WHEN ascii(token) >= 65 THEN upper(token) END AS ident, p.nums AS places
       FROM tokens t LEFT JOIN places p USING (run_id, step_id, field))
-WHERE (ascii(token) >= 65 OR structured OR contains(token, '.') OR num >= $silent_min_value)
-  AND NOT coalesce(structured AND num < $silent_min_value AND NOT contains(token, '.') AND list_contains(places, num), false)
+WHERE (ascii(token) >= 65 OR structured OR contains(token, '.') OR abs(num) >= $silent_min_value)
+  AND NOT coalesce(structured AND abs(num) < $silent_min_value AND NOT contains(token, '.') AND list_contains(places, num), false)
   -- the ids an LLM API hands out (tool calls, completions, messages) pass from step to step by design
   AND NOT ((contains(token, '-') OR contains(token, '_')) AND regexp_matches(token, $not_value));
 
@@ -291,7 +291,7 @@ vals AS (
     FROM (SELECT *, CASE WHEN ascii(token) < 65 THEN det_value_num(token) END AS num,
                  CASE WHEN ascii(token) < 65 THEN det_value_tol(token) END AS tol,
                  CASE WHEN ascii(token) >= 65 THEN upper(token) END AS ident FROM tokens)
-    WHERE (ascii(token) >= 65 OR structured OR contains(token, '.') OR num >= $silent_min_value)
+    WHERE (ascii(token) >= 65 OR structured OR contains(token, '.') OR abs(num) >= $silent_min_value)
       AND NOT ((contains(token, '-') OR contains(token, '_')) AND regexp_matches(token, $not_value))
 )
 SELECT run_id, step_id, agent, kind, t1, tref, field, token, num, ident, coalesce(ident, num::VARCHAR) AS v, tol, sunk
