@@ -4,6 +4,7 @@ a limit (all failures, no outcome labels, no timings), saying which basis and wh
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -165,7 +166,24 @@ def test_limits_of_many_systems_each_their_own() -> None:
         "<summary>sys07: 10 limits; together they stop 1 of 1 failed, 0 of 1 successful runs</summary>"
         in page
     )
-    assert page.count("<tr>") == 40 * len(_RULES) and page.count("<th>p50</th>") == 40  # p50: the quantile
+    assert page.count("<tr>") == 40 * len(_RULES)
+    # the LimitTuner's columns, cells padded as its are: ten (a note, the quantile's own) held 800 px at 1000 px
+    heads = re.findall(r"<th>([^<]*)</th>", page)
+    assert (
+        heads[:8]
+        == [
+            "rule",
+            "limit",
+            "basis runs",
+            "p50",
+            "p90",
+            "max",
+            "stops failed / successful / unknown",
+            "first runs stopped",
+        ]
+        and len(heads) == 40 * 8
+    ), heads[:10]
+    assert ".wb-limits :is(td,th){padding:2px 4px" in page
     assert "<td>max_tool_calls_run</td>\n      <td>1</td>" in page  # sys00's limit, not "1.0"
     one = LimitSuggestions(at.table[at.table.system == "sys07"], at.runs[at.runs.system == "sys07"], 0.5)
     assert one._repr_html_().count("<details open>") == 1  # a store of one system shows its rules at once

@@ -235,22 +235,21 @@ class LimitSuggestions:
         # One line a system, its rules one click away: a bullet per system twice, then a row per system and
         # rule in 15 columns, ran to 41,199 px (and sideways) on a store of 30 systems (lab56)
         summary = self.summary()
-        q = f"p{self.quantile * 100:g}"
         parts = [f"<p>{html.escape(repr(self))}</p>", _LIMITS_STYLE]
         for r in summary.itertuples(index=False):
             stop = ", ".join(
                 f"{getattr(r, 'stops_' + w)} of {getattr(r, w)} {w}" for w in _WORDS.values() if getattr(r, w)
             )
             rules = self.table[self.table["system"] == r.system]
+            # the columns of the LimitTuner's table (the limit is the quantile's peak: no column of its own; why a
+            # rule has no limit in the notes above, not a column): ten columns held 800 px in a 568 px output
             shown = pd.DataFrame(
                 {
                     "rule": rules["rule"],
                     "limit": [_number(v) for v in rules["limit"]],
-                    "runs learned from": rules["baseline_runs"],
+                    "basis runs": rules["baseline_runs"],
                     "p50": [_number(v) for v in rules["p50"]],
                     "p90": [_number(v) for v in rules["p90"]],
-                    # (at p50 or p90 the limit's quantile is already a column)
-                    **({} if q in ("p50", "p90") else {q: [_number(v) for v in rules["p_quantile"]]}),
                     "max": [_number(v) for v in rules["max"]],
                     "stops failed / successful / unknown": [
                         f"{a} / {b} / {c}"
@@ -261,27 +260,32 @@ class LimitSuggestions:
                             strict=True,
                         )
                     ],
-                    "runs stopped": [
-                        ", ".join(ids[:5]) + (f" … (+{len(ids) - 5})" if len(ids) > 5 else "")
-                        for ids in rules["stopped_runs"]
-                    ],
-                    "note": rules["note"],
                 }
             )
-            notes = "".join(f"<p>{html_text(n)}</p>" for n in self.notes.get(r.system, []))
+            if any(len(ids) for ids in rules["stopped_runs"]):  # (none stopped: no column of blanks)
+                shown["first runs stopped"] = [
+                    ", ".join(ids[:3]) + (f" … (+{len(ids) - 3})" if len(ids) > 3 else "")
+                    for ids in rules["stopped_runs"]
+                ]
+            notes = [*self.notes.get(r.system, [])] + [
+                f"{x.rule}: no limit ({x.note})" for x in rules.itertuples(index=False) if x.limit is None
+            ]
+            listed = "<ul>" + "".join(f"<li>{html_text(n)}</li>" for n in notes) + "</ul>" if notes else ""
             parts.append(
                 f"<details{' open' if len(summary) == 1 else ''}><summary>"
                 f"{html_text(system_name(r.system))}: {r.limits} limits; together they stop {stop} runs"
-                f"</summary>{notes}{html_table(shown, na_rep='', classes='wb-limits')}</details>"
+                f"</summary>{listed}{html_table(shown, na_rep='', classes='wb-limits')}</details>"
             )
         return "".join(parts)
 
 
-# header cells wrap and sit over their column's cells; a run id or note breaks rather than widen the table
+# cells padded as the LimitTuner's (the notebook's 6.5 px a side took 130 px of ten columns), numbers on one line,
+# headers wrapping over their columns; the run ids break rather than widen the table
 _LIMITS_STYLE = (
-    "<style>.wb-limits th{white-space:normal}.wb-limits th:first-child,.wb-limits td:first-child,"
-    ".wb-limits td:nth-last-child(-n+2),.wb-limits th:nth-last-child(-n+2){text-align:left}"
-    ".wb-limits td:nth-last-child(-n+2){overflow-wrap:anywhere;min-width:8em}</style>"
+    "<style>.wb-limits :is(td,th){padding:2px 4px;white-space:nowrap}.wb-limits th{white-space:normal}"
+    ".wb-limits :is(td,th):first-child{text-align:left}"
+    ".wb-limits :is(td,th):nth-child(8){text-align:left;white-space:normal;overflow-wrap:anywhere;min-width:6em}"
+    "</style>"
 )
 
 
