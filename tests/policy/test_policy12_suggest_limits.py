@@ -183,7 +183,7 @@ def test_limits_of_many_systems_each_their_own() -> None:
         ]
         and len(heads) == 40 * 8
     ), heads[:10]
-    assert ".wb-limits :is(td,th){padding:2px 4px" in page
+    assert ".wb-limits :is(td,th){padding:1px 2px" in page
     assert "<td>max_tool_calls_run</td>\n      <td>1</td>" in page  # sys00's limit, not "1.0"
     one = LimitSuggestions(at.table[at.table.system == "sys07"], at.runs[at.runs.system == "sys07"], 0.5)
     assert one._repr_html_().count("<details open>") == 1  # a store of one system shows its rules at once

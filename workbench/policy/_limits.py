@@ -282,7 +282,7 @@ class LimitSuggestions:
 # cells padded as the LimitTuner's (the notebook's 6.5 px a side took 130 px of ten columns), numbers on one line,
 # headers wrapping over their columns; the run ids break rather than widen the table
 _LIMITS_STYLE = (
-    "<style>.wb-limits :is(td,th){padding:2px 4px;white-space:nowrap}.wb-limits th{white-space:normal}"
+    "<style>.wb-limits :is(td,th){padding:1px 2px;white-space:nowrap}.wb-limits th{white-space:normal}"
     ".wb-limits :is(td,th):first-child{text-align:left}"
     ".wb-limits :is(td,th):nth-child(8){text-align:left;white-space:normal;overflow-wrap:anywhere;min-width:6em}"
     "</style>"
