@@ -224,8 +224,8 @@ class LimitSuggestions:
     def __repr__(self) -> str:
         set_ = int(self.table["limit"].notna().sum())
         return (
-            f"<LimitSuggestions p{self.quantile * 100:g}: {set_} limits over "
-            f"{self.table['system'].nunique()} systems, {len(self.runs)} runs; "
+            f"<LimitSuggestions p{self.quantile * 100:g}: {counted(set_, 'limit')} over "
+            f"{counted(self.table['system'].nunique(), 'system')}, {counted(len(self.runs), 'run')}; "
             f"{'silent failures counted as failed' if self.silent else 'outcomes as reported'}>"
         )
 
@@ -262,29 +262,39 @@ class LimitSuggestions:
                     ],
                 }
             )
-            if any(len(ids) for ids in rules["stopped_runs"]):  # (none stopped: no column of blanks)
-                shown["first runs stopped"] = [
-                    ", ".join(ids[:3]) + (f" … (+{len(ids) - 3})" if len(ids) > 3 else "")
-                    for ids in rules["stopped_runs"]
-                ]
+            # the runs stopped below the table, a line a rule: in a column an id was broken mid-way to fit
+            # ("ww-" / "9a99bd895ad" / "efd88"), and a trace id whole (32 hex) took the table past the output
+            stopped = [
+                f"{x.rule}: "
+                + ", ".join(x.stopped_runs[:5])
+                + (f" … (+{len(x.stopped_runs) - 5})" if len(x.stopped_runs) > 5 else "")
+                for x in rules.itertuples(index=False)
+                if len(x.stopped_runs)
+            ]
+            runs = (
+                "<p>First runs stopped, highest peak first:</p><ul>"
+                + "".join(f"<li>{html_text(t)}</li>" for t in stopped)
+                + "</ul>"
+                if stopped
+                else ""
+            )
             notes = [*self.notes.get(r.system, [])] + [
                 f"{x.rule}: no limit ({x.note})" for x in rules.itertuples(index=False) if x.limit is None
             ]
             listed = "<ul>" + "".join(f"<li>{html_text(n)}</li>" for n in notes) + "</ul>" if notes else ""
             parts.append(
                 f"<details{' open' if len(summary) == 1 else ''}><summary>"
-                f"{html_text(system_name(r.system))}: {r.limits} limits; together they stop {stop} runs"
-                f"</summary>{listed}{html_table(shown, na_rep='', classes='wb-limits')}</details>"
+                f"{html_text(system_name(r.system))}: {counted(r.limits, 'limit')}; together they stop {stop} runs"
+                f"</summary>{listed}{html_table(shown, na_rep='', classes='wb-limits')}{runs}</details>"
             )
         return "".join(parts)
 
 
 # cells padded as the LimitTuner's (the notebook's 6.5 px a side took 130 px of ten columns), numbers on one line,
-# headers wrapping over their columns; the run ids break rather than widen the table
+# headers wrapping over their columns
 _LIMITS_STYLE = (
     "<style>.wb-limits :is(td,th){padding:1px 2px;white-space:nowrap}.wb-limits th{white-space:normal}"
     ".wb-limits :is(td,th):first-child{text-align:left}"
-    ".wb-limits :is(td,th):nth-child(8){text-align:left;white-space:normal;overflow-wrap:anywhere;min-width:6em}"
     "</style>"
 )
 
