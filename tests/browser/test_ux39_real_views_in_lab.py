@@ -66,7 +66,10 @@ CELLS = [
     # begun within 32 ms is one run, its chat, since real52)
     f"burst = wb.open()\nburst.ingest({str(FIXTURES / 'pydantic-ai' / 'two_runs_ok.otlp.jsonl')!r}, progress=False)\n"
     "DriftMonitor(burst)",
-    "LimitTuner(ws)",
+    # (views56b) and the suggestions' own repr, every system opened: each system's table within the output (one table
+    # of a row per system and rule in 15 columns scrolled sideways; lab56)
+    "lt = LimitTuner(ws)\nfrom IPython.display import HTML\n"
+    "display(HTML(lt.limits._repr_html_().replace('<details>', '<details open>')))\nlt",
     # what real logs also bring: an agent name of 215 characters, a run whose steps name no agent, 24 tool names,
     # no outcome known (no labels)
     EDGES,

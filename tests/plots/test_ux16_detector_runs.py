@@ -26,3 +26,10 @@ def test_each_run_counted_once_per_detector(ws: wb.Workspace) -> None:
     assert counts.groupby("detector")["findings"].sum().to_dict() == total
     worst = counts[counts["detector"] == "cascade"].set_index("severity")["runs"].to_dict()
     assert worst.get("critical", 0) >= mixed
+    # the legend names the severities drawn, each in its own colour everywhere (lab56: "info" over bars of none)
+    scale = drawn["encoding"]["color"]["scale"]
+    assert scale["domain"] == [s for s in ("critical", "warning", "info") if s in set(counts["severity"])]
+    assert dict(zip(scale["domain"], scale["range"], strict=True)).get("warning", "#f28e2b") == "#f28e2b"
+    assert plots.detector_bars(counts[counts["severity"] != "info"]).to_dict()["encoding"]["color"]["scale"][
+        "domain"
+    ] == [s for s in ("critical", "warning") if s in set(counts["severity"])]

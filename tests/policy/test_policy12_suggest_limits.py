@@ -4,6 +4,7 @@ a limit (all failures, no outcome labels, no timings), saying which basis and wh
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,24 @@ def test_limits_of_many_systems_each_their_own() -> None:
     assert [calls.loc[f"sys{i:02d}", "limit"] for i in (0, 1, 2, 39)] == [1, 2, 3, 1]
     assert calls.loc["sys07", "stopped_runs"] == ("sys07-1",)
     assert summary["stops_failed"].tolist() == [1] * 40 and summary["stops_successful"].sum() == 0
+    # (lab56: a row per system and rule in 15 columns ran to 41,199 px on 30 systems) one closed line a
+    # system saying what its limits stop, its rules (a row each, few columns) one click away
+    page = at._repr_html_()
+    assert page.count("<details>") == 40 and "<details open>" not in page and "<th>system</th>" not in page
+    assert (
+        "<summary>sys07: 10 limits; together they stop 1 of 1 failed, 0 of 1 successful runs</summary>"
+        in page
+    )
+    assert page.count("<tr>") == 40 * len(_RULES)
+    # the LimitTuner's columns, cells padded as its are: ten (a note, the quantile's own, the runs stopped) held 800 px
+    # in a 568 px output at 1000 px; the runs each rule stops listed below the table, ids whole
+    heads = re.findall(r"<th>([^<]*)</th>", page)
+    stops = "stops failed / successful / unknown"
+    assert (
+        heads[:7] == ["rule", "limit", "basis runs", "p50", "p90", "max", stops] and len(heads) == 40 * 7
+    ), heads[:9]
+    assert "<li>max_tool_calls_run: sys07-1</li>" in page and page.count("First runs stopped") == 40
+    assert ".wb-limits :is(td,th){padding:1px 2px" in page
+    assert "<td>max_tool_calls_run</td>\n      <td>1</td>" in page  # sys00's limit, not "1.0"
+    one = LimitSuggestions(at.table[at.table.system == "sys07"], at.runs[at.runs.system == "sys07"], 0.5)
+    assert one._repr_html_().count("<details open>") == 1  # a store of one system shows its rules at once

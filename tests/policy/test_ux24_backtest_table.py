@@ -34,4 +34,6 @@ def test_total_row_blank_and_whole_limits() -> None:
     limits = re.findall(r"<td>max_tool_calls_run</td>\s*<td>([^<]*)</td>", shown)
     assert limits and re.fullmatch(r"\d+", limits[0]), limits
     assert ">None<" not in shown and ">nan<" not in shown.lower()
+    # (lab56) the brief table's "rule" header sits left, over its left-aligned names, the numbers' headers right
+    assert "<th>rule</th>" in shown and ".wb-backtest-brief th:first-child{text-align:left}" in shown
     ws.close()

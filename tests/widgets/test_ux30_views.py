@@ -76,8 +76,11 @@ def test_limit_table_says_its_basis_once() -> None:
     assert "fewer than 5" in lt.notes.value and "fewer than 5" not in lt.table.value, lt.table.value
     # no run of unknown outcome: no zeros for them (the runs stopped by outcome share one column: ux32)
     assert "stops failed / successful" in _limit_headers(lt), _limit_headers(lt)
-    # the wrapping rule follows the columns: "first runs stopped", the last
-    assert ".wb-limits-table td:nth-child(8){white-space:normal" in lt.table.value, lt.table.value
+    # (lab56) no rule stops a run: no column of blanks, 76 px that took a real system's table past a 1000 px
+    # window's output (the column and its wrapping rule when runs are stopped: below)
+    assert "first runs stopped" not in _limit_headers(lt) and "nth-child" not in lt.table.value, (
+        _limit_headers(lt)
+    )
     # ux32: a rule's note (why it has no limit) is in the notes above, not in a column that widened the table
     assert "note" not in _limit_headers(lt), _limit_headers(lt)
     ws.close()
@@ -113,6 +116,13 @@ def test_limit_table_says_its_basis_once() -> None:
     assert "basis" not in _limit_headers(lt) and "stops failed / successful / unknown" in _limit_headers(
         lt
     ), _limit_headers(lt)
+    # at p50 of the successful runs' peaks (2 tool calls) r2 and r5 (3 calls) are stopped: their column is back, the
+    # wrapping rule following it, the last
+    lt.quantile.value = 0.5
+    assert (
+        _limit_headers(lt)[-1] == "first runs stopped" and "<span class='wb-id'>r2</span>" in lt.table.value
+    )
+    assert ".wb-limits-table td:nth-child(8){white-space:normal" in lt.table.value, lt.table.value
     ws.close()
 
 

@@ -103,11 +103,17 @@ def _whole_axis(channel: str = "x", **kw: Any) -> alt.Axis:
     )
 
 
+_SEVERITY = {"critical": "#d62728", "warning": "#f28e2b", "info": "#9ecae9"}
+
+
 def detector_bars(counts: pd.DataFrame, width: int = 420) -> alt.Chart:
     """Runs flagged per detector, stacked by severity; click a bar to select it (param ``detector``)."""
     _check(counts, ["detector", "severity", "runs"], "detector_bars")
     pick = alt.selection_point(name="detector", fields=["detector"], on="click", empty=False)
-    sev = {"critical": "#d62728", "warning": "#f28e2b", "info": "#9ecae9"}
+    # each severity its own colour in every chart, but only the severities drawn in the legend (lab56: "info" listed
+    # over bars of none)
+    shown = set(counts["severity"])
+    sev = {k: v for k, v in _SEVERITY.items() if k in shown} or _SEVERITY
     return (
         alt.Chart(counts)
         .mark_bar()

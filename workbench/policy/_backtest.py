@@ -162,7 +162,8 @@ _BRIEF = {
 # (a rule's name, e.g. a HITL rule naming an agent, breaks anywhere rather than widen the table)
 _BRIEF_STYLE = (
     "<style>.wb-backtest-brief th{white-space:normal;text-align:right}"
-    ".wb-backtest-brief td:first-child{overflow-wrap:anywhere;min-width:6em;text-align:left}</style>"
+    ".wb-backtest-brief td:first-child{overflow-wrap:anywhere;min-width:6em;text-align:left}"
+    ".wb-backtest-brief th:first-child{text-align:left}</style>"  # "rule" over its names, not right of them
 )
 
 

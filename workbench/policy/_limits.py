@@ -224,36 +224,87 @@ class LimitSuggestions:
     def __repr__(self) -> str:
         set_ = int(self.table["limit"].notna().sum())
         return (
-            f"<LimitSuggestions p{self.quantile * 100:g}: {set_} limits over "
-            f"{self.table['system'].nunique()} systems, {len(self.runs)} runs; "
+            f"<LimitSuggestions p{self.quantile * 100:g}: {counted(set_, 'limit')} over "
+            f"{counted(self.table['system'].nunique(), 'system')}, {counted(len(self.runs), 'run')}; "
             f"{'silent failures counted as failed' if self.silent else 'outcomes as reported'}>"
         )
 
     def _repr_html_(self) -> str:
         from .._termtext import html_table, html_text  # system names and run ids come from logs
 
-        shown = self.table.copy()
-        shown["stopped_runs"] = [
-            ", ".join(ids[:5]) + (f" … (+{len(ids) - 5})" if len(ids) > 5 else "")
-            for ids in shown["stopped_runs"]
-        ]
-        shown["system"] = [system_name(x) for x in shown["system"]]
-        notes = "".join(
-            f"<li>{html_text(f'{system_name(s)}: {n}')}</li>" for s, ns in self.notes.items() for n in ns
-        )
-        totals = "".join(
-            f"<li>{html_text(system_name(r.system))}: {r.limits} limits; together they stop "
-            + ", ".join(
+        # One line a system, its rules one click away: a bullet per system twice, then a row per system and
+        # rule in 15 columns, ran to 41,199 px (and sideways) on a store of 30 systems (lab56)
+        summary = self.summary()
+        parts = [f"<p>{html.escape(repr(self))}</p>", _LIMITS_STYLE]
+        for r in summary.itertuples(index=False):
+            stop = ", ".join(
                 f"{getattr(r, 'stops_' + w)} of {getattr(r, w)} {w}" for w in _WORDS.values() if getattr(r, w)
             )
-            + " runs</li>"
-            for r in self.summary().itertuples(index=False)
-        )
-        return (
-            f"<p>{html.escape(repr(self))}</p><ul>{totals}</ul>"
-            + (f"<ul>{notes}</ul>" if notes else "")
-            + html_table(shown, na_rep="")
-        )
+            rules = self.table[self.table["system"] == r.system]
+            # the columns of the LimitTuner's table (the limit is the quantile's peak: no column of its own; why a
+            # rule has no limit in the notes above, not a column): ten columns held 800 px in a 568 px output
+            shown = pd.DataFrame(
+                {
+                    "rule": rules["rule"],
+                    "limit": [_number(v) for v in rules["limit"]],
+                    "basis runs": rules["baseline_runs"],
+                    "p50": [_number(v) for v in rules["p50"]],
+                    "p90": [_number(v) for v in rules["p90"]],
+                    "max": [_number(v) for v in rules["max"]],
+                    "stops failed / successful / unknown": [
+                        f"{a} / {b} / {c}"
+                        for a, b, c in zip(
+                            rules["stops_failed"],
+                            rules["stops_successful"],
+                            rules["stops_unknown"],
+                            strict=True,
+                        )
+                    ],
+                }
+            )
+            # the runs stopped below the table, a line a rule: in a column an id was broken mid-way to fit
+            # ("ww-" / "9a99bd895ad" / "efd88"), and a trace id whole (32 hex) took the table past the output
+            stopped = [
+                f"{x.rule}: "
+                + ", ".join(x.stopped_runs[:5])
+                + (f" … (+{len(x.stopped_runs) - 5})" if len(x.stopped_runs) > 5 else "")
+                for x in rules.itertuples(index=False)
+                if len(x.stopped_runs)
+            ]
+            runs = (
+                "<p>First runs stopped, highest peak first:</p><ul>"
+                + "".join(f"<li>{html_text(t)}</li>" for t in stopped)
+                + "</ul>"
+                if stopped
+                else ""
+            )
+            notes = [*self.notes.get(r.system, [])] + [
+                f"{x.rule}: no limit ({x.note})" for x in rules.itertuples(index=False) if x.limit is None
+            ]
+            listed = "<ul>" + "".join(f"<li>{html_text(n)}</li>" for n in notes) + "</ul>" if notes else ""
+            parts.append(
+                f"<details{' open' if len(summary) == 1 else ''}><summary>"
+                f"{html_text(system_name(r.system))}: {counted(r.limits, 'limit')}; together they stop {stop} runs"
+                f"</summary>{listed}{html_table(shown, na_rep='', classes='wb-limits')}{runs}</details>"
+            )
+        return "".join(parts)
+
+
+# cells padded as the LimitTuner's (the notebook's 6.5 px a side took 130 px of ten columns), numbers on one line,
+# headers wrapping over their columns
+_LIMITS_STYLE = (
+    "<style>.wb-limits :is(td,th){padding:1px 2px;white-space:nowrap}.wb-limits th{white-space:normal}"
+    ".wb-limits :is(td,th):first-child{text-align:left}"
+    "</style>"
+)
+
+
+def _number(v: Any) -> str:
+    """A limit or peak to read: blank when unmeasured, whole from 100 up, three figures below."""
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    v = float(v)
+    return f"{v:,.0f}" if abs(v) >= 100 or v.is_integer() else f"{v:.3g}"
 
 
 # "3 runs (3 failed)", not "(3 failure)"

@@ -285,6 +285,10 @@ class LimitTuner(w.VBox):
             self.limits.runs.loc[self.limits.runs["system"] == self.system.value, "outcome"] == "unknown"
         ).any()
         dropped = {"basis"} if len(bases) == 1 else set()
+        # no rule stops a run (said above the charts): no column of blanks. At a 1000 px window its 76 px took a
+        # real system's table (latencies of 2,999,500 ms) 604 px wide in a 564 px output, scrolled in its box (lab56)
+        if not any(len(ids) for ids in table["stopped_runs"]):
+            dropped.add("stopped_runs")
         outcomes = ["stops_failed", "stops_successful", *(["stops_unknown"] if unknown else [])]
         shown = table.assign(
             stops=[" / ".join(str(int(n)) for n in row) for row in table[outcomes].itertuples(index=False)]
@@ -292,12 +296,17 @@ class LimitTuner(w.VBox):
         shown = shown[[c for c in _SHOWN if c not in dropped]].rename(
             columns={"stops": "stops " + " / ".join(c.removeprefix("stops_") for c in outcomes)}
         )
+        for col in ("limit", "p50", "p90", "max"):
+            shown[col] = shown[col].map(_number)
+        if "stopped_runs" not in shown:
+            self.table.value = (
+                caption + _table_style(list(shown.columns)) + frame(shown.rename(columns=_HEADERS))
+            )
+            return
         # (an OTel trace id cut to 12 hex, as the run list cuts it: whole and kept on one line it widened the column)
         cells = [([str(short_id(i)) for i in ids[:2]], len(ids) - 2) for ids in shown["stopped_runs"]]
         # the cell's text in the table is a stand-in, its ids put in after escaping (_ids_whole)
         shown["stopped_runs"] = ["…" if ids else "" for ids, _ in cells]
-        for col in ("limit", "p50", "p90", "max"):
-            shown[col] = shown[col].map(_number)
         table_html = frame(shown.rename(columns=_HEADERS))
         self.table.value = caption + _table_style(list(shown.columns)) + _ids_whole(table_html, cells)
 
