@@ -18,8 +18,9 @@ to it went (same resource; ties: the earlier creation, the lower trace id), unde
 an agent is ever invoked is known only when the program's spans are all written: so at ``force_flush`` /
 ``shutdown`` (as the file written so far is read), each creation still held and ended is judged in that run, at its
 sibling's depth, late: its decisions told then (a creation runs before its team: a decision on it stops nothing the
-team would run). The backtest hears it when its sibling's turn began: where the team's run was cut later than that, the
-creation's own decision (a depth or latency rule tripped by the creation itself) is the backtest's alone.
+team would run). The backtest hears it when its sibling's turn began: so it is judged on the run's counts as they
+stood then (tool calls, retries, idle hand-offs, the cut; kept as the sibling joined), not as they stand at the
+flush. (A cut it makes is told only when its run told none.)
 
 A held creation that turns out to be no creation trace (another span of its trace begins, its end says another
 operation, the store would quarantine it), one with no invoked sibling at ``force_flush`` / ``shutdown``, one still
