@@ -200,13 +200,13 @@ def span_guard(path: Path, tmp: Path) -> list[list[tuple]]:
     def hook(told: list[tuple]) -> Any:
         return lambda e: told.append((e.run_id, e.step_id, e.action, e.rule))
 
-    replay(
-        path,
-        [
-            GuardSpanProcessor(p, on_cut=hook(t), on_escalate=hook(t))
-            for p, t in zip(POLICIES, heard, strict=True)
-        ],
-    )
+    guards = [
+        GuardSpanProcessor(p, on_cut=hook(t), on_escalate=hook(t))
+        for p, t in zip(POLICIES, heard, strict=True)
+    ]
+    replay(path, guards)
+    for guard in guards:  # (the file ends, as the program's exit flushes its processors: what waited is told)
+        guard.force_flush()
     return heard
 
 

@@ -12,21 +12,33 @@ step begun before the step it is under is heard when that one begins (``policy/s
 time is not the run's clock (an agent made an hour before its first turn does not make that run an hour long to a
 run-latency limit); its latency is its own.
 
+An agent never invoked (a participant its team's manager never picked: Magentic-One's orchestrator may need no one
+of them) is no run of its own to the store either: its creation goes where the invoked agent created nearest in time
+to it went (same resource; ties: the earlier creation, the lower trace id), under the same turn, as set-up. Whether
+an agent is ever invoked is known only when the program's spans are all written: so at ``force_flush`` /
+``shutdown`` (as the file written so far is read), each creation still held and ended is judged in that run, at its
+sibling's depth, late: its decisions told then (a creation runs before its team: a decision on it stops nothing the
+team would run). The backtest hears it when its sibling's turn began: so it is judged on the run's counts as they
+stood then (tool calls, retries, idle hand-offs, the cut; kept as the sibling joined), not as they stand at the
+flush. (A cut it makes is told only when its run told none.)
+
 A held creation that turns out to be no creation trace (another span of its trace begins, its end says another
-operation, the store would quarantine it) or whose agent is not invoked (``force_flush`` / ``shutdown``: as the file
-written so far is read; or more than ``_MAX_HELD`` held at once, the oldest) is judged as a run of its own, then,
-late: its decisions told then (a creation runs before its team: a decision on it stops nothing the team would run).
-A creation joined while still open is judged at its end as any span, read as set-up.
+operation, the store would quarantine it), one with no invoked sibling at ``force_flush`` / ``shutdown``, one still
+open then, or more than ``_MAX_HELD`` held at once (the oldest) is judged as a run of its own, then, late. A creation
+joined while still open is judged at its end as any span, read as set-up.
 """
 
 from __future__ import annotations
 
+import copy
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
 from ._guard_span_steps import _Run, _Step
 from ._guard_span_values import _end_status, _seconds
 from .policy._core import Decision
+from .policy._run_state import RunState
 
 _MAX_HELD = 1024  # creations held at once, waiting for their agent's first turn
 _CREATE = "create_agent "
@@ -45,6 +57,24 @@ class _Created:
     m: dict[str, Any]
     agent: str
     ended: tuple | None = None
+
+
+def _counts(st: RunState) -> tuple:
+    """What a set-up step's decision reads of its run besides itself, as it stands (HITL signals, the cut)."""
+    return st.tool_calls, st.retries_total, st.hand.idle if st.hand is not None else None, st.cut
+
+
+def _as_then(st: RunState, counts: tuple) -> RunState:
+    """A copy of the run's state with its counts as they were (``_counts``): a creation never invoked is judged late,
+    at the flush, as the backtest hears it, when its sibling's turn began. (The copy goes: a set-up step changes
+    nothing later steps are judged on, and the run may go on after the flush.)"""
+    then = copy.copy(st)
+    then.tool_calls, then.retries_total, idle, then.cut = counts
+    then.opened = deque(st.opened, maxlen=st.opened.maxlen)
+    if st.hand is not None:
+        then.hand = copy.deepcopy(st.hand)
+        then.hand.idle = idle
+    return then
 
 
 def _resource(span: Any) -> Any:
@@ -100,19 +130,38 @@ class _SpanCreated:
         return False
 
     def _unhold(self, rec: _Created) -> None:
-        """A held creation judged alone, a run of its own, as the store keeps one whose agent is not invoked."""
+        """A held creation judged alone, a run of its own, as the store keeps one not joined to any run."""
         self._start(rec.span, hold=False)
         if rec.ended is not None:
             self._end(rec.ended[0])
 
     def _release_created(self) -> None:
-        """Every creation still held, judged alone (``force_flush``, ``shutdown``: as a file written so far is read,
-        a creation whose agent was not invoked in it a run of its own)."""
+        """Every creation still held (``force_flush``, ``shutdown``: as a file written so far is read, its agent not
+        invoked in it): judged where its nearest invoked sibling went, else alone (see the module's docstring)."""
         with self._lock:
             recs = list(self._held.values())
             self._held.clear()
+            made = list(self._made.items())
         for rec in recs:
-            self._unhold(rec)
+            res, at = _resource(rec.span), rec.span.start_time
+            near = [
+                (abs(s_at - at), s_at, trace, where)
+                for trace, (s_res, s_at, where) in made
+                if rec.ended is not None and s_res == res
+            ]
+            if not near:
+                self._unhold(rec)
+                continue
+            key, invoked, counts = min(near, key=lambda n: n[:3])[3]
+            with self._lock:
+                self._joined[rec.trace] = key
+                run = self._runs.get(key)
+            # (its run forgotten, or cut as its sibling joined: nothing to judge)
+            if run is None or invoked is None:
+                continue
+            with run.lock:
+                told = self._judge_joined(run, invoked, [rec], _as_then(run.state, counts))
+            self._told(key, told, run)
 
     def _join_created(
         self, key: str, run: _Run, invoked: _Step | None, span: Any, agent: str | None, name: str
@@ -144,10 +193,22 @@ class _SpanCreated:
                 self._joined[rec.trace] = key
                 if rec.ended is None:
                     self._set_up.add(rec.span_id)  # (its end, judged as any span's there, read as set-up)
-        told: list[tuple[int, _Step, Decision]] = []
-        st = run.state
+                # (where a creation never invoked beside it goes, and the run's counts it is judged with then:
+                # _release_created)
+                self._made[rec.trace] = (res, rec.span.start_time, (key, invoked, _counts(run.state)))
+                if len(self._made) > _MAX_HELD:
+                    self._made.popitem(last=False)
         if invoked is None:  # (a cut run: nothing more is decided in it)
-            return told
+            return []
+        return self._judge_joined(run, invoked, found)
+
+    def _judge_joined(
+        self, run: _Run, invoked: _Step, found: list[_Created], st: RunState | None = None
+    ) -> list[tuple[int, _Step, Decision]]:
+        """The creations ``found`` judged under ``invoked`` (a step of ``run``), as set-up, on the run's state (or
+        ``st``); the decisions to tell. (Under the run's lock.)"""
+        told: list[tuple[int, _Step, Decision]] = []
+        st = run.state if st is None else st
         for rec in found:
             step = _Step(rec.agent, invoked.depth + 1, "system", None, False)
             step.above, step.top = invoked, invoked.top

@@ -43,7 +43,7 @@ run's own lock covers its decision).
 An agent's creation written as the root of a trace of its own (autogen-core's ``create_agent <name>``, made before
 its team runs), which the store joins to the run where the agent is first invoked, is held undecided until that turn
 begins and judged there, under it (``_guard_span_created``); one whose agent is not invoked, when the processor is
-flushed or shut down, as a run of its own.
+flushed or shut down, where its nearest invoked sibling's creation went (else as a run of its own).
 
 Its parts: a span's start (``_guard_span_starts``), its end past ``_end`` (``_guard_span_ends``), its run and the
 hooks (``_guard_span_runs``), agents' creations (``_guard_span_created``), the records (``_guard_span_steps``) and the
@@ -159,6 +159,8 @@ class GuardSpanProcessor(_SpanStarts, _SpanEnds, _SpanRuns, _SpanCreated, SpanPr
         # (_guard_span_created)
         self._held: OrderedDict[int, Any] = OrderedDict()
         self._set_up: set[int] = set()
+        # creations joined to their agent's first turn (by trace): resource, start, (run, that turn's step)
+        self._made: OrderedDict[str, tuple] = OrderedDict()
         # A span's start says little and says it again and again (an operation, an agent's name, a model):
         # the mapping of a start seen before is taken again, not made again (the end is mapped in full)
         self._starts: dict[tuple, tuple[dict[str, Any], str, str | None]] = {}
@@ -219,10 +221,11 @@ class GuardSpanProcessor(_SpanStarts, _SpanEnds, _SpanRuns, _SpanCreated, SpanPr
             _log.exception("workbench guard: could not read span %r at its end", getattr(span, "name", None))
 
     def shutdown(self) -> None:
-        self._release_created()  # (a creation whose agent was not invoked is a run of its own: told now)
+        self._release_created()  # (a creation whose agent was not invoked: where its sibling went, told now)
         with self._lock:
             self._runs.clear()
             self._cuts.clear()
+            self._made.clear()
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         self._release_created()

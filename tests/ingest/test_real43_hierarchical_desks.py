@@ -54,6 +54,7 @@ FILES.update(
     m1_ok="magentic-one/answered_ok",
     m1_made_up="magentic-one/price_made_up",
     m1_misquotes="magentic-one/orchestrator_misquotes",
+    m1_stalled="magentic-one/price_feed_stalled",
 )
 
 
@@ -71,6 +72,7 @@ def desks() -> tuple[wb.Workspace, dict[str, str], dict]:
             "ma_pingpong",
             "m1_made_up",
             "m1_misquotes",
+            "m1_stalled",
         ),
     )
     table = investigate_table(ws, None)
@@ -223,6 +225,34 @@ def test_a_value_the_magentic_one_orchestrator_made_up_in_its_instruction_is_the
     assert "made-up value 124.00" in found[0][4] and "shipping" in found[0][4]
     v = verdicts[run]
     assert v["culprit"].startswith("MagenticOneOrchestrator ") and v["step"] == told
+
+
+def test_a_magentic_one_participant_never_asked_is_made_in_its_teams_run(desks) -> None:
+    """get_price times out every time; the orchestrator re-plans and gives up before it ever asks shipping. Shipping's
+    ``create_agent`` span (a trace of its own, linked to nothing, its agent never invoked) is set-up of the team's
+    run, beside the pricer's creation, not a run of its own of unknown outcome (desk_store: each file one run). The
+    culprit is the pricer, at the price it could not get."""
+    ws, runs, verdicts = desks
+    run = runs["m1_stalled"]
+    made = ws.sql(
+        "SELECT agent, kind, parent_id FROM steps WHERE run_id = ? AND starts_with(name, 'create_agent ') ORDER BY agent",
+        [run],
+    ).fetchall()
+    assert {a for a, _, _ in made} >= {"clerk", "pricer", "shipping"} and {k for _, k, _ in made} == {
+        "system"
+    }
+    under = {a: p for a, _, p in made}
+    assert under["shipping"] == under["pricer"]  # (beside the creation made nearest to it)
+    assert ws.sql(
+        "SELECT count(*) FROM steps WHERE run_id = ? AND agent = 'shipping' AND kind <> 'system'", [run]
+    ).fetchall() == [(0,)]
+    (first,) = ws.sql(
+        "SELECT step_id FROM steps WHERE run_id = ? AND tool = 'get_price' AND status = 'error' ORDER BY started_at, seq "
+        "LIMIT 1",
+        [run],
+    ).fetchall()
+    v = verdicts[run]
+    assert v["culprit"].startswith("pricer ") and v["step"] == first[0]
 
 
 def _tool_calls(ws: wb.Workspace, run: str | None) -> list[tuple]:

@@ -33,9 +33,12 @@ AutoGen AgentChat run was its chat and one run of one span for each agent. Such 
 ``create_agent`` span naming its agent) joins the trace of the first ``invoke_agent`` span of the same agent that
 starts at or after it, in the same file and resource (the process that made the agent), as that span's child
 (so the run keeps its one root, whose status says how it ended), read as set-up (kind ``system``: no move of its
-agent's, no turn, no hand-off). An agent never invoked keeps its run. Within one ingest call only: a creation
-read in an earlier call than its agent's first turn stays a run of its own (the program writes both into the
-same file, a moment apart).
+agent's, no turn, no hand-off). An agent never invoked (a participant its team's manager never picked, as
+Magentic-One's orchestrator may not) goes where the invoked agent created nearest in time to it went (same file
+and resource), beside that creation: made by the same program for the same team, it is set-up of that team's run,
+not a run of one step of unknown outcome in every count; one with no invoked sibling keeps its run. Within one
+ingest call only: a creation read in an earlier call than its agent's first turn stays a run of its own (the
+program writes both into the same file, a moment apart).
 
 The steps of a trace moved into another run keep their trace id as attribute ``otel.trace_id`` (what a
 tracing backend knows them by, and what a later call's link to one of them is matched on). A root span's
