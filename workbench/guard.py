@@ -644,7 +644,7 @@ def _args_text(args: Any) -> tuple[str, str | None]:
 
 def _unwritable(field: str, exc: Exception) -> str:
     """Why a value whose conversion to text raised (an object whose ``__str__`` raises) is not kept, naming the field;
-    it is judged by :func:`digest_of`, each such object standing as its type's placeholder (``unprintable``)."""
+    it is judged by :func:`digest_of`, each such object standing as its type's placeholder (``_unprintable.py``)."""
     return f"field {field!r} cannot be written as JSON: converting it raised {type(exc).__name__}"
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+from .._unprintable import text_or_placeholder
 from ._frame_records import json_value
 from ._jsonio import MAX_DEPTH, MAX_RAW_BYTES, deeper_than
 from ._otlp_shapes import json_type
@@ -306,7 +307,7 @@ def _raw_bytes(raw: Any) -> bytes | None:
     if deeper_than(raw):
         return f"<a {type(raw).__name__} nested deeper than {MAX_DEPTH} levels>".encode()
     try:
-        return json.dumps(raw, ensure_ascii=False, default=_str_or_type).encode(
+        return json.dumps(raw, ensure_ascii=False, default=text_or_placeholder).encode(
             "utf-8", errors="backslashreplace"
         )
     except (TypeError, ValueError, RecursionError):
@@ -314,15 +315,6 @@ def _raw_bytes(raw: Any) -> bytes | None:
             return repr(raw)[:MAX_RAW_BYTES].encode("utf-8", errors="backslashreplace")
         except Exception:  # (a caller's object whose __repr__ raises: its record is still quarantined)
             return f"<a {type(raw).__name__} that cannot be written out>".encode()
-
-
-def _str_or_type(value: Any) -> str:
-    # A caller's object whose __str__ raises must cost only its own record (quarantined with this placeholder,
-    # as the guard judges such a value), never the whole ingest call.
-    try:
-        return str(value)
-    except Exception:
-        return f"<unprintable {type(value).__module__}.{type(value).__qualname__}>"
 
 
 def _raw_record(raw: Any) -> tuple[str | None, int | None, str | None]:

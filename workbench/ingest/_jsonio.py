@@ -151,13 +151,8 @@ def _after_bom(head: bytes) -> bytes:
 
 def _decoder(head: bytes) -> codecs.IncrementalDecoder | None:
     """A decoder to UTF-8's code points for a file in UTF-16 / UTF-32 (by its mark, else by its first bytes)."""
-    if head.startswith(_BOM):
-        return None
-    for bom, encoding in _BOMS:
-        if head.startswith(bom):
-            return codecs.getincrementaldecoder(encoding)("workbench.mark")
-    encoding = unmarked_encoding(head)
-    return codecs.getincrementaldecoder(encoding)("workbench.mark") if encoding else None
+    wide = None if head.startswith(_BOM) else wide_encoding(head)
+    return codecs.getincrementaldecoder(wide[0])("workbench.mark") if wide else None
 
 
 # Where the NULs fall in the first four bytes of JSON text without a mark (RFC 4627, section 3: its first two

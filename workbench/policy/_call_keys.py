@@ -10,6 +10,8 @@ import json
 import re
 from typing import Any
 
+from .._unprintable import text_or_placeholder as _str
+
 _KEY_CHARS = 256  # (a key holding 50 kB of arguments: 512 of them were 25 MB a run)
 
 
@@ -188,17 +190,3 @@ def _walk(value: Any, h: Any) -> None:
                     "utf-8", "surrogatepass"
                 )
             )
-
-
-def _str(value: Any) -> str:
-    """``str(value)``, or for an object whose ``__str__`` raises a placeholder naming its type: such arguments are
-    still a call, judged (and the same call again when made again) rather than the error raised into the agent."""
-    try:
-        return str(value)
-    except Exception:
-        return unprintable(value)
-
-
-def unprintable(value: Any) -> str:
-    """The stated placeholder of a value that cannot be written as text (its ``__str__`` raises)."""
-    return f"<unprintable {type(value).__module__}.{type(value).__qualname__}>"
